@@ -1,0 +1,223 @@
+"""Use cases that move money: deposits, debits, transfers and staff adjustments.
+
+Each builds one balanced transaction and hands it to the ledger inside one unit of work; the
+ledger applies it atomically and answers a replay of the same idempotency key with the first
+result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from application.house import HouseBook
+from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from domain.accounts import AccountKind
+from domain.errors import InvalidRequest, NotFound
+from domain.ledger import (
+    Leg,
+    MetadataValue,
+    PostedTransaction,
+    Transaction,
+    TransactionKind,
+    transfer_legs,
+)
+from domain.money import Money
+
+MAX_REASON_LENGTH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class WalletPosting:
+    """The outcome of a posting that touches one player wallet."""
+
+    transaction: PostedTransaction
+    wallet_id: int
+    balance: Money
+
+    @property
+    def replayed(self) -> bool:
+        return self.transaction.replayed
+
+
+class _WalletPoster:
+    """Posts one movement between a player's wallet and a house account."""
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, house: HouseBook
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+        self._house = house
+
+    async def _post(
+        self,
+        *,
+        player_id: int,
+        wallet_delta: Money,
+        house_kind: AccountKind,
+        kind: TransactionKind,
+        idempotency_key: str,
+        reference: str,
+        metadata: Mapping[str, MetadataValue],
+    ) -> WalletPosting:
+        async with self._uow() as uow:
+            await uow.players.get(player_id)
+            wallet = await _wallet_for_posting(uow, player_id, wallet_delta)
+            house = await self._house.account_for(
+                uow.accounts, house_kind, wallet_delta.currency, player_id
+            )
+            transaction = Transaction(
+                id=self._ids.new_id(),
+                kind=kind,
+                idempotency_key=idempotency_key,
+                legs=(Leg(wallet, wallet_delta), Leg(house, -wallet_delta)),
+                created_at=self._clock.now(),
+                reference=reference,
+                metadata=metadata,
+            )
+            posted = await uow.ledger.post(transaction)
+            await uow.commit()
+        leg = posted.leg_for(wallet)
+        return WalletPosting(posted, wallet, Money(leg.balance_after, wallet_delta.currency))
+
+
+async def _wallet_for_posting(uow: UnitOfWork, player_id: int, delta: Money) -> int:
+    # A credit may open the wallet; a debit from a wallet that does not exist is refused
+    # without creating an empty one as a side effect.
+    if delta.amount > 0:
+        return (await uow.accounts.open_wallet(player_id, delta.currency)).id
+    wallet = await uow.accounts.wallet(player_id, delta.currency)
+    if wallet is None:
+        raise NotFound(f"player {player_id} has no {delta.currency.code} wallet")
+    return wallet.id
+
+
+@dataclass(frozen=True, slots=True)
+class CreditDepositCommand:
+    player_id: int
+    amount: Money
+    idempotency_key: str
+    external_reference: str = ""
+    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+
+
+class CreditDeposit(_WalletPoster):
+    """Credit money that arrived from outside (a payment provider, Telegram Stars) to a
+    player's wallet, against the deposits clearing account."""
+
+    async def __call__(self, command: CreditDepositCommand) -> WalletPosting:
+        return await self._post(
+            player_id=command.player_id,
+            wallet_delta=command.amount.require_positive(),
+            house_kind=AccountKind.DEPOSITS_CLEARING,
+            kind=TransactionKind.DEPOSIT,
+            idempotency_key=command.idempotency_key,
+            reference=command.external_reference,
+            metadata=command.metadata,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DebitWalletCommand:
+    player_id: int
+    amount: Money
+    idempotency_key: str
+    reference: str = ""
+    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+
+
+class DebitWallet(_WalletPoster):
+    """Take money from a player's wallet to the house bankroll (a charge, a provider's
+    debit). Fails with `InsufficientFunds` rather than letting the wallet go negative."""
+
+    async def __call__(self, command: DebitWalletCommand) -> WalletPosting:
+        return await self._post(
+            player_id=command.player_id,
+            wallet_delta=-command.amount.require_positive(),
+            house_kind=AccountKind.HOUSE_BANKROLL,
+            kind=TransactionKind.DEBIT,
+            idempotency_key=command.idempotency_key,
+            reference=command.reference,
+            metadata=command.metadata,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustBalanceCommand:
+    """A staff correction. `amount` is signed: positive credits the player."""
+
+    player_id: int
+    amount: Money
+    reason: str
+    staff_id: str
+    idempotency_key: str
+
+
+class AdjustBalance(_WalletPoster):
+    """A staff adjustment of a player's balance, against the adjustments account. A reason is
+    mandatory: every correction must be explainable to an auditor."""
+
+    async def __call__(self, command: AdjustBalanceCommand) -> WalletPosting:
+        reason = command.reason.strip()
+        if not reason:
+            raise InvalidRequest("an adjustment needs a reason")
+        if len(reason) > MAX_REASON_LENGTH:
+            raise InvalidRequest(f"the reason is longer than {MAX_REASON_LENGTH} characters")
+        if not command.staff_id.strip():
+            raise InvalidRequest("an adjustment must name the staff member who made it")
+        if command.amount.is_zero():
+            raise InvalidRequest("an adjustment of zero moves nothing")
+        return await self._post(
+            player_id=command.player_id,
+            wallet_delta=command.amount,
+            house_kind=AccountKind.ADJUSTMENTS,
+            kind=TransactionKind.ADJUSTMENT,
+            idempotency_key=command.idempotency_key,
+            reference=f"staff:{command.staff_id}",
+            metadata={"reason": reason, "staff_id": command.staff_id},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TransferCommand:
+    source_account_id: int
+    target_account_id: int
+    amount: Money
+    idempotency_key: str
+    reference: str = ""
+    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+
+
+class Transfer:
+    """Move money between any two accounts of the same currency (funding the bankroll,
+    settling a clearing account). Both accounts must exist and hold that currency."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+
+    async def __call__(self, command: TransferCommand) -> PostedTransaction:
+        async with self._uow() as uow:
+            for account_id in (command.source_account_id, command.target_account_id):
+                account = await uow.accounts.get(account_id)
+                if account.currency != command.amount.currency:
+                    raise InvalidRequest(
+                        f"account {account_id} holds {account.currency.code}, "
+                        f"not {command.amount.currency.code}"
+                    )
+            transaction = Transaction(
+                id=self._ids.new_id(),
+                kind=TransactionKind.TRANSFER,
+                idempotency_key=command.idempotency_key,
+                legs=transfer_legs(
+                    command.source_account_id, command.target_account_id, command.amount
+                ),
+                created_at=self._clock.now(),
+                reference=command.reference,
+                metadata=command.metadata,
+            )
+            posted = await uow.ledger.post(transaction)
+            await uow.commit()
+        return posted

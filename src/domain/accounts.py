@@ -1,0 +1,86 @@
+"""Accounts of the ledger: one wallet per player per currency, and the house's accounts."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from domain.errors import InsufficientFunds, InvalidTransaction
+from domain.money import Currency, Money, check_int64
+
+
+class AccountKind(enum.StrEnum):
+    PLAYER_WALLET = "player_wallet"
+    HOUSE_BANKROLL = "house_bankroll"
+    BETS_IN_PLAY = "bets_in_play"
+    DEPOSITS_CLEARING = "deposits_clearing"
+    WITHDRAWALS_PENDING = "withdrawals_pending"
+    ADJUSTMENTS = "adjustments"
+
+    @property
+    def is_house(self) -> bool:
+        return self is not AccountKind.PLAYER_WALLET
+
+    @property
+    def may_go_negative(self) -> bool:
+        """Whose balance may fall below zero.
+
+        Players can never owe the house, and money in play or awaiting payout is a real
+        liability that cannot be negative. The bankroll, the clearing account for money arriving
+        from outside, and the adjustments account are the house's side of the books: they go
+        negative by design (a deposit is owed to the player before the provider settles; the
+        house's first win against an empty bankroll is still a win)."""
+        return self in _MAY_GO_NEGATIVE
+
+
+_MAY_GO_NEGATIVE = frozenset(
+    {AccountKind.HOUSE_BANKROLL, AccountKind.DEPOSITS_CLEARING, AccountKind.ADJUSTMENTS}
+)
+
+# House accounts are split into shards so that no single row is locked by every bet in the
+# casino: a bet touches the player's wallet and the shard chosen by the player's id.
+DEFAULT_HOUSE_SHARDS = 16
+
+
+def house_shard_for(player_id: int, shards: int) -> int:
+    """The house shard that carries a player's side of the books; stable, so a replayed
+    request builds exactly the same legs."""
+    if shards < 1:
+        raise InvalidTransaction("house accounts need at least one shard")
+    return player_id % shards
+
+
+@dataclass(slots=True)
+class Account:
+    """An account and its balance. The balance changes only through `apply`, the same rule the
+    database enforces with CHECK (allow_negative OR balance >= 0)."""
+
+    id: int
+    kind: AccountKind
+    currency: Currency
+    balance: int = 0
+    player_id: int | None = None
+    shard: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kind is AccountKind.PLAYER_WALLET) != (self.player_id is not None):
+            raise InvalidTransaction("a player wallet needs a player; a house account has none")
+        check_int64(self.balance, "balance")
+
+    @property
+    def may_go_negative(self) -> bool:
+        return self.kind.may_go_negative
+
+    @property
+    def money(self) -> Money:
+        return Money(self.balance, self.currency)
+
+    def apply(self, delta: int) -> int:
+        new_balance = check_int64(self.balance + delta, "balance")
+        if new_balance < 0 and not self.may_go_negative:
+            raise InsufficientFunds(
+                f"account {self.id} ({self.kind}) holds {Money(self.balance, self.currency)}, "
+                f"cannot take {Money(-delta, self.currency)}"
+            )
+        self.balance = new_balance
+        return new_balance

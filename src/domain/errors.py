@@ -1,0 +1,54 @@
+"""Domain errors. Each carries a stable machine-readable `code` so every entrypoint can map it
+to its own wire format (HTTP problem details, gRPC status, a bot message) without parsing text."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every rule the domain refuses to break."""
+
+    code: str = "domain_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidAmount(DomainError):
+    code = "invalid_amount"
+
+
+class CurrencyMismatch(DomainError):
+    code = "currency_mismatch"
+
+
+class UnknownCurrency(DomainError):
+    code = "unknown_currency"
+
+
+class UnbalancedTransaction(DomainError):
+    code = "unbalanced_transaction"
+
+
+class InvalidTransaction(DomainError):
+    code = "invalid_transaction"
+
+
+class InsufficientFunds(DomainError):
+    code = "insufficient_funds"
+
+
+class IdempotencyConflict(DomainError):
+    """The idempotency key was already used for an operation with different content."""
+
+    code = "idempotency_conflict"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class InvalidRequest(DomainError):
+    """Input that breaks no money rule but cannot be acted on (an empty reason, a bad cursor)."""
+
+    code = "invalid_request"

@@ -1,0 +1,164 @@
+"""The double-entry journal: a transaction is two or more legs that sum to zero per currency."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+
+from domain.errors import InvalidRequest, InvalidTransaction, UnbalancedTransaction
+from domain.money import Currency, Money, check_int64
+
+MetadataValue = str | int | bool | None
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 200
+MAX_REFERENCE_LENGTH = 200
+
+
+class TransactionKind(enum.StrEnum):
+    DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
+    BET = "bet"
+    WIN = "win"
+    LOSS = "loss"
+    REFUND = "refund"
+    ADJUSTMENT = "adjustment"
+    TRANSFER = "transfer"
+    DEBIT = "debit"
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One side of a transaction: a signed, non-zero movement on one account."""
+
+    account_id: int
+    amount: Money
+
+    def __post_init__(self) -> None:
+        if self.amount.amount == 0:
+            raise InvalidTransaction(f"a leg on account {self.account_id} moves nothing")
+
+    @property
+    def currency(self) -> Currency:
+        return self.amount.currency
+
+
+def validate_idempotency_key(key: str) -> str:
+    if not isinstance(key, str) or not key.strip():
+        raise InvalidRequest("an idempotency key is required")
+    if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise InvalidRequest(
+            f"idempotency key is {len(key)} characters; at most {MAX_IDEMPOTENCY_KEY_LENGTH}"
+        )
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """An immutable, balanced journal entry. Constructing an unbalanced one raises."""
+
+    id: uuid.UUID
+    kind: TransactionKind
+    idempotency_key: str
+    legs: tuple[Leg, ...]
+    created_at: datetime
+    reference: str = ""
+    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        validate_idempotency_key(self.idempotency_key)
+        if len(self.reference) > MAX_REFERENCE_LENGTH:
+            raise InvalidRequest(f"reference is longer than {MAX_REFERENCE_LENGTH} characters")
+        legs = tuple(self.legs)
+        if len(legs) < 2:
+            raise UnbalancedTransaction("a transaction needs at least two legs")
+        seen: set[int] = set()
+        for leg in legs:
+            if leg.account_id in seen:
+                raise InvalidTransaction(
+                    f"account {leg.account_id} appears twice; merge its legs into one"
+                )
+            seen.add(leg.account_id)
+        for currency, total in sums_by_currency(legs).items():
+            if total != 0:
+                raise UnbalancedTransaction(
+                    f"legs in {currency.code} sum to {total}, not zero; a transaction must balance"
+                )
+        if self.created_at.tzinfo is None:
+            raise InvalidTransaction("created_at must be timezone-aware")
+        for k, v in self.metadata.items():
+            if not isinstance(k, str) or not isinstance(v, str | int | bool | type(None)):
+                raise InvalidTransaction(f"metadata {k!r} must map a string to a scalar")
+            if isinstance(v, int) and not isinstance(v, bool):
+                check_int64(v, f"metadata {k!r}")
+        object.__setattr__(self, "legs", legs)
+        object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
+
+    def fingerprint(self) -> bytes:
+        """What the operation *is*, independent of when it ran or what id it got: two requests
+        under one idempotency key are the same request exactly when their fingerprints match."""
+        body = {
+            "kind": self.kind.value,
+            "legs": sorted(
+                (leg.account_id, leg.currency.code, leg.amount.amount) for leg in self.legs
+            ),
+            "reference": self.reference,
+            "metadata": dict(self.metadata),
+        }
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).digest()
+
+    def leg_for(self, account_id: int) -> Leg:
+        for leg in self.legs:
+            if leg.account_id == account_id:
+                return leg
+        raise KeyError(account_id)
+
+
+def sums_by_currency(legs: Iterable[Leg]) -> dict[Currency, int]:
+    totals: dict[Currency, int] = defaultdict(int)
+    for leg in legs:
+        totals[leg.currency] += leg.amount.amount
+    return dict(totals)
+
+
+def transfer_legs(source_account_id: int, target_account_id: int, amount: Money) -> tuple[Leg, Leg]:
+    """The two legs of moving a positive amount from one account to another."""
+    amount.require_positive()
+    if source_account_id == target_account_id:
+        raise InvalidTransaction("source and target account are the same")
+    return (Leg(source_account_id, -amount), Leg(target_account_id, amount))
+
+
+@dataclass(frozen=True, slots=True)
+class PostedLeg:
+    account_id: int
+    amount: Money
+    balance_after: int
+
+
+@dataclass(frozen=True, slots=True)
+class PostedTransaction:
+    """What the ledger recorded. `replayed` is true when an earlier request with the same
+    idempotency key and content had already recorded it, and nothing moved this time."""
+
+    id: uuid.UUID
+    kind: TransactionKind
+    idempotency_key: str
+    legs: tuple[PostedLeg, ...]
+    created_at: datetime
+    reference: str
+    metadata: Mapping[str, MetadataValue]
+    replayed: bool = False
+
+    def leg_for(self, account_id: int) -> PostedLeg:
+        for leg in self.legs:
+            if leg.account_id == account_id:
+                return leg
+        raise KeyError(account_id)

@@ -1,0 +1,42 @@
+"""Players, known by their Telegram user id."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.errors import InvalidRequest
+
+# Telegram user ids are positive and fit in 52 bits (Bot API docs); anything else is not a user.
+MAX_TELEGRAM_USER_ID = 2**52
+
+
+class PlayerStatus(enum.StrEnum):
+    ACTIVE = "active"
+    BLOCKED = "blocked"
+
+
+def validate_telegram_user_id(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidRequest(f"telegram user id must be an integer, got {value!r}")
+    if not 0 < value < MAX_TELEGRAM_USER_ID:
+        raise InvalidRequest(f"telegram user id {value} is out of range")
+    return value
+
+
+@dataclass(slots=True)
+class Player:
+    id: int
+    telegram_user_id: int
+    created_at: datetime
+    username: str | None = None
+    language_code: str | None = None
+    status: PlayerStatus = PlayerStatus.ACTIVE
+
+    def __post_init__(self) -> None:
+        validate_telegram_user_id(self.telegram_user_id)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is PlayerStatus.ACTIVE
