@@ -62,9 +62,7 @@ class ListHistory:
             ids = [w.id for w in wallets if currency is None or w.currency == currency]
             # One extra row tells whether another page exists without a COUNT.
             rows = (
-                await uow.ledger.history(ids, before_leg_id=before, limit=limit + 1)
-                if ids
-                else []
+                await uow.ledger.history(ids, before_leg_id=before, limit=limit + 1) if ids else []
             )
         entries = tuple(rows[:limit])
         more = len(rows) > limit

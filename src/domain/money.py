@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from collections.abc import Iterable, Iterator
 from typing import Final
 
 from domain.errors import CurrencyMismatch, InvalidAmount, UnknownCurrency

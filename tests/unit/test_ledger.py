@@ -93,17 +93,27 @@ def test_transactions_are_immutable():
 
 def test_naive_timestamps_and_nested_metadata_are_refused():
     with pytest.raises(InvalidTransaction, match="timezone"):
-        Transaction(uuid.uuid4(), TransactionKind.BET, "k", transfer_legs(1, 2, Money(1, XTR)),
-                    datetime(2026, 1, 1))
+        Transaction(
+            uuid.uuid4(),
+            TransactionKind.BET,
+            "k",
+            transfer_legs(1, 2, Money(1, XTR)),
+            datetime(2026, 1, 1),
+        )
     with pytest.raises(InvalidTransaction, match="scalar"):
         tx(transfer_legs(1, 2, Money(1, XTR)), metadata={"a": {"b": 1}})
 
 
 def test_fingerprint_ignores_id_time_and_leg_order_but_not_content():
     a = tx([Leg(1, Money(-5, XTR)), Leg(2, Money(5, XTR))], reference="r")
-    b = Transaction(uuid.uuid4(), TransactionKind.TRANSFER, "other-key",
-                    (Leg(2, Money(5, XTR)), Leg(1, Money(-5, XTR))),
-                    datetime(2030, 1, 1, tzinfo=UTC), reference="r")
+    b = Transaction(
+        uuid.uuid4(),
+        TransactionKind.TRANSFER,
+        "other-key",
+        (Leg(2, Money(5, XTR)), Leg(1, Money(-5, XTR))),
+        datetime(2030, 1, 1, tzinfo=UTC),
+        reference="r",
+    )
     assert a.fingerprint() == b.fingerprint()
     assert a.fingerprint() != tx(transfer_legs(1, 2, Money(6, XTR)), reference="r").fingerprint()
     assert a.fingerprint() != tx(transfer_legs(1, 2, Money(5, XTR)), reference="s").fingerprint()
@@ -136,8 +146,11 @@ def test_house_shard_is_stable_and_in_range(player_id, shards):
     assert shard == house_shard_for(player_id, shards)
 
 
-@given(st.lists(st.integers(min_value=-(10**12), max_value=10**12).filter(bool), min_size=1,
-                max_size=8))
+@given(
+    st.lists(
+        st.integers(min_value=-(10**12), max_value=10**12).filter(bool), min_size=1, max_size=8
+    )
+)
 def test_any_legs_plus_their_balancing_leg_make_a_transaction(amounts):
     legs = [Leg(i + 1, Money(a, XTR)) for i, a in enumerate(amounts)]
     balance = -sum(amounts)

@@ -88,8 +88,10 @@ def test_parse_and_format_round_trip_respects_exponent():
         Money.parse("NaN", FUN)
 
 
-@given(st.integers(min_value=INT64_MIN // 2, max_value=INT64_MAX // 2),
-       st.integers(min_value=INT64_MIN // 2, max_value=INT64_MAX // 2))
+@given(
+    st.integers(min_value=INT64_MIN // 2, max_value=INT64_MAX // 2),
+    st.integers(min_value=INT64_MIN // 2, max_value=INT64_MAX // 2),
+)
 def test_addition_is_exact(a, b):
     assert (Money(a, TON) + Money(b, TON)).amount == a + b
     assert (Money(a, TON) - Money(a, TON)).is_zero()

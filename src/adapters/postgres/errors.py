@@ -1,0 +1,47 @@
+"""Translate database errors into domain errors by SQLSTATE, never by message text."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import DBAPIError
+
+from domain.errors import (
+    DomainError,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidTransaction,
+    NotFound,
+    UnbalancedTransaction,
+)
+
+# Codes raised by our own functions (migrations/versions/0001_ledger.py) and the standard ones
+# our constraints raise.
+_BY_SQLSTATE: dict[str, type[DomainError]] = {
+    "CR402": InsufficientFunds,
+    "CR404": NotFound,
+    "CR409": IdempotencyConflict,
+    "CR422": UnbalancedTransaction,
+    "CR403": InvalidTransaction,
+    "23514": InsufficientFunds,  # check_violation: only balance CHECKs are reachable by a post
+}
+
+
+def sqlstate(error: DBAPIError) -> str | None:
+    orig = error.orig
+    for candidate in (orig, getattr(orig, "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+    return None
+
+
+def server_message(error: DBAPIError) -> str:
+    cause = getattr(error.orig, "__cause__", None) or error.orig
+    return str(getattr(cause, "message", None) or cause)
+
+
+def to_domain_error(error: DBAPIError) -> DomainError | None:
+    code = sqlstate(error)
+    kind = _BY_SQLSTATE.get(code or "")
+    if kind is None:
+        return None
+    return kind(server_message(error))

@@ -1,0 +1,135 @@
+"""The journal in PostgreSQL: posting is one call of the `ledger_post` function."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.postgres.errors import to_domain_error
+from application.ports import HistoryEntry
+from domain.errors import NotFound
+from domain.ledger import PostedLeg, PostedTransaction, Transaction, TransactionKind
+from domain.money import CurrencyRegistry, Money
+
+_POST = text(
+    """
+    SELECT transaction_id, replayed, created_at, account_id, currency, amount, balance_after
+    FROM ledger_post(:id, :kind, :key, :fingerprint, :reference, CAST(:metadata AS jsonb),
+                     :created_at, CAST(:accounts AS bigint[]), CAST(:currencies AS text[]),
+                     CAST(:amounts AS bigint[]))
+    """
+)
+_TRANSACTION = text(
+    """
+    SELECT t.id, t.kind, t.idempotency_key, t.reference, t.metadata, t.created_at,
+           l.account_id, l.currency, l.amount, l.balance_after
+    FROM ledger_transactions t JOIN ledger_legs l ON l.transaction_id = t.id
+    WHERE t.id = :id ORDER BY l.account_id
+    """
+)
+_HISTORY = text(
+    """
+    SELECT l.id AS leg_id, l.transaction_id, t.kind, l.currency, l.amount, l.balance_after,
+           t.created_at, t.reference, t.metadata
+    FROM ledger_legs l JOIN ledger_transactions t ON t.id = l.transaction_id
+    WHERE l.account_id = ANY(CAST(:accounts AS bigint[]))
+      AND l.id < :before
+    ORDER BY l.id DESC
+    LIMIT :limit
+    """
+)
+
+_NO_CURSOR = 2**63 - 1
+
+
+class SqlLedger:
+    def __init__(self, conn: AsyncConnection, currencies: CurrencyRegistry) -> None:
+        self._conn = conn
+        self._currencies = currencies
+
+    async def post(self, transaction: Transaction) -> PostedTransaction:
+        legs = transaction.legs
+        params = {
+            "id": transaction.id,
+            "kind": transaction.kind.value,
+            "key": transaction.idempotency_key,
+            "fingerprint": transaction.fingerprint(),
+            "reference": transaction.reference,
+            "metadata": json.dumps(dict(transaction.metadata), sort_keys=True),
+            "created_at": transaction.created_at,
+            "accounts": [leg.account_id for leg in legs],
+            "currencies": [leg.currency.code for leg in legs],
+            "amounts": [leg.amount.amount for leg in legs],
+        }
+        try:
+            rows = (await self._conn.execute(_POST, params)).all()
+        except DBAPIError as error:
+            domain_error = to_domain_error(error)
+            if domain_error is None:
+                raise
+            raise domain_error from None
+        first = rows[0]
+        replayed = bool(first.replayed)
+        return PostedTransaction(
+            id=first.transaction_id,
+            kind=transaction.kind,
+            idempotency_key=transaction.idempotency_key,
+            legs=tuple(self._leg(r) for r in rows),
+            created_at=first.created_at,
+            reference=transaction.reference,
+            metadata=transaction.metadata,
+            replayed=replayed,
+        )
+
+    def _leg(self, row: Any) -> PostedLeg:
+        return PostedLeg(
+            account_id=row.account_id,
+            amount=Money(row.amount, self._currencies.get(row.currency)),
+            balance_after=row.balance_after,
+        )
+
+    async def get(self, transaction_id: uuid.UUID) -> PostedTransaction:
+        rows = (await self._conn.execute(_TRANSACTION, {"id": transaction_id})).all()
+        if not rows:
+            raise NotFound(f"no transaction with id {transaction_id}")
+        first = rows[0]
+        return PostedTransaction(
+            id=first.id,
+            kind=TransactionKind(first.kind),
+            idempotency_key=first.idempotency_key,
+            legs=tuple(self._leg(r) for r in rows),
+            created_at=first.created_at,
+            reference=first.reference,
+            metadata=dict(first.metadata),
+        )
+
+    async def history(
+        self, account_ids: Sequence[int], *, before_leg_id: int | None, limit: int
+    ) -> Sequence[HistoryEntry]:
+        rows = await self._conn.execute(
+            _HISTORY,
+            {
+                "accounts": list(account_ids),
+                "before": _NO_CURSOR if before_leg_id is None else before_leg_id,
+                "limit": limit,
+            },
+        )
+        return [
+            HistoryEntry(
+                leg_id=r.leg_id,
+                transaction_id=r.transaction_id,
+                kind=TransactionKind(r.kind),
+                amount=Money(r.amount, self._currencies.get(r.currency)),
+                balance_after=r.balance_after,
+                created_at=r.created_at,
+                reference=r.reference,
+                metadata=dict(r.metadata),
+            )
+            for r in rows
+        ]

@@ -1,0 +1,77 @@
+"""Schema changes go through Alembic only; this runs them with the app's own database URL."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from adapters.postgres.engine import async_url
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["url"] = async_url(url)
+    return config
+
+
+def _in_thread(fn, *args) -> None:  # type: ignore[no-untyped-def]
+    # Alembic's async env calls asyncio.run(); run it off the caller's event loop if there is one.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        fn(*args)
+        return
+    import threading
+
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            fn(*args)
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    _in_thread(command.upgrade, alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    _in_thread(command.downgrade, alembic_config(url), revision)
+
+
+def revisions() -> list[str]:
+    """All revision ids, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config("postgresql://unused/unused"))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+async def current_revision(url: str) -> str | None:
+    engine = create_async_engine(async_url(url))
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+    finally:
+        await engine.dispose()
+
+
+async def is_up_to_date(url: str) -> bool:
+    heads = ScriptDirectory.from_config(alembic_config(url)).get_heads()
+    return await current_revision(url) in heads

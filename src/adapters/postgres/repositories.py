@@ -1,0 +1,232 @@
+"""Players, accounts and currencies in PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.accounts import Account, AccountKind
+from domain.errors import InvalidRequest, NotFound
+from domain.money import Currency, CurrencyRegistry
+from domain.players import Player, PlayerStatus
+
+_INSERT_PLAYER = text(
+    """
+    INSERT INTO players (telegram_user_id, username, language_code, created_at)
+    VALUES (:tg, :username, :language, :now)
+    ON CONFLICT ON CONSTRAINT uq_players_telegram_user_id DO NOTHING
+    RETURNING id, telegram_user_id, username, language_code, status, created_at
+    """
+)
+_PLAYER_BY_TG = text(
+    "SELECT id, telegram_user_id, username, language_code, status, created_at"
+    " FROM players WHERE telegram_user_id = :tg"
+)
+_PLAYER_BY_ID = text(
+    "SELECT id, telegram_user_id, username, language_code, status, created_at"
+    " FROM players WHERE id = :id"
+)
+
+_INSERT_WALLET = text(
+    """
+    INSERT INTO accounts (kind, currency, player_id, allow_negative)
+    VALUES ('player_wallet', :currency, :player, false)
+    ON CONFLICT ON CONSTRAINT uq_accounts_wallet DO NOTHING
+    RETURNING id, kind, currency, balance, player_id, shard
+    """
+)
+_WALLET = text(
+    "SELECT id, kind, currency, balance, player_id, shard"
+    " FROM accounts WHERE player_id = :player AND currency = :currency"
+)
+_WALLETS = text(
+    "SELECT id, kind, currency, balance, player_id, shard"
+    " FROM accounts WHERE player_id = :player ORDER BY currency"
+)
+_ACCOUNT = text("SELECT id, kind, currency, balance, player_id, shard FROM accounts WHERE id = :id")
+_INSERT_HOUSE = text(
+    """
+    INSERT INTO accounts (kind, currency, shard, allow_negative)
+    VALUES (:kind, :currency, :shard, :negative)
+    ON CONFLICT ON CONSTRAINT uq_accounts_house_shard DO NOTHING
+    RETURNING id
+    """
+)
+_HOUSE = text(
+    "SELECT id FROM accounts WHERE kind = :kind AND currency = :currency AND shard = :shard"
+)
+
+
+def _player(row: Any) -> Player:
+    return Player(
+        id=row.id,
+        telegram_user_id=row.telegram_user_id,
+        username=row.username,
+        language_code=row.language_code,
+        status=PlayerStatus(row.status),
+        created_at=row.created_at,
+    )
+
+
+class SqlPlayers:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def register(
+        self,
+        telegram_user_id: int,
+        *,
+        username: str | None,
+        language_code: str | None,
+        now: datetime,
+    ) -> tuple[Player, bool]:
+        params = {"tg": telegram_user_id, "username": username, "language": language_code}
+        row = (await self._conn.execute(_INSERT_PLAYER, {**params, "now": now})).first()
+        if row is not None:
+            return _player(row), True
+        # ON CONFLICT waited for a racing insert to commit; this new statement sees its row.
+        row = (await self._conn.execute(_PLAYER_BY_TG, {"tg": telegram_user_id})).one()
+        return _player(row), False
+
+    async def get(self, player_id: int) -> Player:
+        row = (await self._conn.execute(_PLAYER_BY_ID, {"id": player_id})).first()
+        if row is None:
+            raise NotFound(f"no player with id {player_id}")
+        return _player(row)
+
+    async def find_by_telegram_id(self, telegram_user_id: int) -> Player | None:
+        row = (await self._conn.execute(_PLAYER_BY_TG, {"tg": telegram_user_id})).first()
+        return None if row is None else _player(row)
+
+
+class SqlAccounts:
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        currencies: CurrencyRegistry,
+        house_ids: dict[tuple[str, str, int], int],
+    ) -> None:
+        self._conn = conn
+        self._currencies = currencies
+        # House account ids never change once created, so they are remembered for the life of
+        # the process (filled at start-up): a bet then costs no lookup for the house side.
+        self._house_ids = house_ids
+
+    def _account(self, row: Any) -> Account:
+        return Account(
+            id=row.id,
+            kind=AccountKind(row.kind),
+            currency=self._currencies.get(row.currency),
+            balance=row.balance,
+            player_id=row.player_id,
+            shard=row.shard,
+        )
+
+    async def open_wallet(self, player_id: int, currency: Currency) -> Account:
+        params = {"player": player_id, "currency": currency.code}
+        row = (await self._conn.execute(_INSERT_WALLET, params)).first()
+        if row is None:
+            row = (await self._conn.execute(_WALLET, params)).one()
+        return self._account(row)
+
+    async def wallet(self, player_id: int, currency: Currency) -> Account | None:
+        params = {"player": player_id, "currency": currency.code}
+        row = (await self._conn.execute(_WALLET, params)).first()
+        return None if row is None else self._account(row)
+
+    async def wallets(self, player_id: int) -> Sequence[Account]:
+        rows = await self._conn.execute(_WALLETS, {"player": player_id})
+        return [self._account(r) for r in rows]
+
+    async def get(self, account_id: int) -> Account:
+        row = (await self._conn.execute(_ACCOUNT, {"id": account_id})).first()
+        if row is None:
+            raise NotFound(f"no account with id {account_id}")
+        return self._account(row)
+
+    async def house_account_id(self, kind: AccountKind, currency: Currency, shard: int) -> int:
+        if not kind.is_house:
+            raise InvalidRequest(f"{kind} is not a house account")
+        key = (kind.value, currency.code, shard)
+        cached = self._house_ids.get(key)
+        if cached is not None:
+            return cached
+        params = {"kind": kind.value, "currency": currency.code, "shard": shard}
+        account_id = (
+            await self._conn.execute(_INSERT_HOUSE, {**params, "negative": kind.may_go_negative})
+        ).scalar()
+        if account_id is None:
+            account_id = (await self._conn.execute(_HOUSE, params)).scalar_one()
+        # Not cached: this unit of work may still roll back. The cache is filled only by
+        # `provision_house_accounts`, which commits before it remembers anything.
+        return int(account_id)
+
+
+async def provision_house_accounts(
+    conn: AsyncConnection, currencies: CurrencyRegistry, shards: int
+) -> dict[tuple[str, str, int], int]:
+    """Create every shard of every house account for every currency (idempotent, committed by
+    the caller) and return their ids for the process-wide cache."""
+    await conn.execute(
+        text(
+            """
+            INSERT INTO accounts (kind, currency, shard, allow_negative)
+            SELECT k.kind, c.code, s.shard, k.kind IN ('house_bankroll', 'deposits_clearing',
+                                                       'adjustments')
+            FROM unnest(CAST(:kinds AS text[])) AS k(kind)
+            CROSS JOIN unnest(CAST(:codes AS text[])) AS c(code)
+            CROSS JOIN generate_series(0, :shards - 1) AS s(shard)
+            ON CONFLICT ON CONSTRAINT uq_accounts_house_shard DO NOTHING
+            """
+        ),
+        {
+            "kinds": [k.value for k in AccountKind if k.is_house],
+            "codes": [c.code for c in currencies.all()],
+            "shards": shards,
+        },
+    )
+    result = await conn.execute(
+        text("SELECT id, kind, currency, shard FROM accounts WHERE player_id IS NULL")
+    )
+    return {(r.kind, r.currency, r.shard): r.id for r in result}
+
+
+class SqlCurrencies:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def all(self) -> Sequence[Currency]:
+        rows = await self._conn.execute(
+            text("SELECT code, exponent, name FROM currencies ORDER BY code")
+        )
+        return [Currency(r.code, r.exponent, r.name) for r in rows]
+
+    async def add(self, currency: Currency) -> bool:
+        row = (
+            await self._conn.execute(
+                text(
+                    """
+                    INSERT INTO currencies (code, exponent, name) VALUES (:code, :exp, :name)
+                    ON CONFLICT (code) DO NOTHING RETURNING code
+                    """
+                ),
+                {"code": currency.code, "exp": currency.exponent, "name": currency.name},
+            )
+        ).first()
+        if row is not None:
+            return True
+        existing = (
+            await self._conn.execute(
+                text("SELECT exponent FROM currencies WHERE code = :code"),
+                {"code": currency.code},
+            )
+        ).scalar_one()
+        if existing != currency.exponent:
+            raise InvalidRequest(
+                f"{currency.code} exists with exponent {existing}, not {currency.exponent}"
+            )
+        return False

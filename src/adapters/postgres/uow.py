@@ -1,0 +1,100 @@
+"""A unit of work is one PostgreSQL transaction on one pooled connection."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.postgres.ledger import SqlLedger
+from adapters.postgres.repositories import (
+    SqlAccounts,
+    SqlCurrencies,
+    SqlPlayers,
+    provision_house_accounts,
+)
+from domain.money import CurrencyRegistry
+
+
+class SqlUnitOfWork:
+    players: SqlPlayers
+    accounts: SqlAccounts
+    ledger: SqlLedger
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        currencies: CurrencyRegistry,
+        house_ids: dict[tuple[str, str, int], int],
+    ) -> None:
+        self._engine = engine
+        self._currencies = currencies
+        self._house_ids = house_ids
+        self._conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        if self._conn is not None:
+            raise RuntimeError("a unit of work is entered once; ask the factory for another")
+        conn = await self._engine.connect()
+        try:
+            await conn.begin()
+        except BaseException:
+            await conn.close()
+            raise
+        self._conn = conn
+        self.players = SqlPlayers(conn)
+        self.accounts = SqlAccounts(conn, self._currencies, self._house_ids)
+        self.ledger = SqlLedger(conn, self._currencies)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self._conn
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                await conn.rollback()
+        finally:
+            await conn.close()
+
+    async def commit(self) -> None:
+        assert self._conn is not None, "commit outside the unit of work"
+        await self._conn.commit()
+
+    async def rollback(self) -> None:
+        assert self._conn is not None, "rollback outside the unit of work"
+        await self._conn.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes units of work that share one engine, currency registry and house-account cache."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        currencies: CurrencyRegistry,
+        house_ids: dict[tuple[str, str, int], int],
+    ) -> None:
+        self._engine = engine
+        self._currencies = currencies
+        self._house_ids = house_ids
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._engine, self._currencies, self._house_ids)
+
+
+async def start_unit_of_work_factory(
+    engine: AsyncEngine, house_shards: int
+) -> SqlUnitOfWorkFactory:
+    """Load the currency catalogue and make sure every house account shard exists, then hand
+    out units of work. Run once per process, after migrations."""
+    async with engine.begin() as conn:
+        currencies = CurrencyRegistry(await SqlCurrencies(conn).all())
+        house_ids = await provision_house_accounts(conn, currencies, house_shards)
+    return SqlUnitOfWorkFactory(engine, currencies, house_ids)

@@ -1,0 +1,236 @@
+"""In-memory implementations of the application's ports, for fast unit tests of use cases.
+
+They keep the same rules as the PostgreSQL adapter (balance checks, idempotency by
+fingerprint, all-or-nothing units of work) with plain dictionaries."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from application.ports import HistoryEntry
+from domain.accounts import Account, AccountKind
+from domain.errors import IdempotencyConflict, NotFound
+from domain.ledger import PostedLeg, PostedTransaction, Transaction
+from domain.money import Currency
+from domain.players import Player
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 24, 12, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class SequentialIds:
+    def __init__(self) -> None:
+        self._n = itertools.count(1)
+
+    def new_id(self) -> uuid.UUID:
+        return uuid.UUID(int=next(self._n))
+
+
+@dataclass
+class _State:
+    players: dict[int, Player] = field(default_factory=dict)
+    accounts: dict[int, Account] = field(default_factory=dict)
+    transactions: dict[str, tuple[bytes, PostedTransaction]] = field(default_factory=dict)
+    legs: list[tuple[int, HistoryEntry]] = field(default_factory=list)  # (account id, entry)
+    next_id: int = 1
+
+    def copy(self) -> _State:
+        # Journal entries are immutable and shared; accounts hold balances and are copied.
+        return _State(
+            dict(self.players),
+            copy.deepcopy(self.accounts),
+            dict(self.transactions),
+            list(self.legs),
+            self.next_id,
+        )
+
+    def take_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+
+class FakeDatabase:
+    def __init__(self) -> None:
+        self.state = _State()
+
+    def __call__(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)
+
+
+class FakeUnitOfWork:
+    def __init__(self, db: FakeDatabase) -> None:
+        self._db = db
+        self.committed = False
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        # Work on a copy; commit swaps it in, anything else throws it away.
+        self.state = self._db.state.copy()
+        self.players = _Players(self.state)
+        self.accounts = _Accounts(self.state)
+        self.ledger = _Ledger(self.state)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def commit(self) -> None:
+        self._db.state = self.state
+        self.committed = True
+
+    async def rollback(self) -> None:
+        self.state = self._db.state.copy()
+
+
+class _Players:
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def register(self, telegram_user_id, *, username, language_code, now):
+        for p in self.s.players.values():
+            if p.telegram_user_id == telegram_user_id:
+                return p, False
+        player = Player(self.s.take_id(), telegram_user_id, now, username, language_code)
+        self.s.players[player.id] = player
+        return player, True
+
+    async def get(self, player_id: int) -> Player:
+        if player_id not in self.s.players:
+            raise NotFound(f"no player with id {player_id}")
+        return self.s.players[player_id]
+
+    async def find_by_telegram_id(self, telegram_user_id: int) -> Player | None:
+        return next(
+            (p for p in self.s.players.values() if p.telegram_user_id == telegram_user_id), None
+        )
+
+
+class _Accounts:
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def open_wallet(self, player_id: int, currency: Currency) -> Account:
+        existing = await self.wallet(player_id, currency)
+        if existing:
+            return existing
+        account = Account(
+            self.s.take_id(), AccountKind.PLAYER_WALLET, currency, player_id=player_id
+        )
+        self.s.accounts[account.id] = account
+        return account
+
+    async def wallet(self, player_id: int, currency: Currency) -> Account | None:
+        return next(
+            (
+                a
+                for a in self.s.accounts.values()
+                if a.player_id == player_id and a.currency == currency
+            ),
+            None,
+        )
+
+    async def wallets(self, player_id: int) -> Sequence[Account]:
+        return sorted(
+            (a for a in self.s.accounts.values() if a.player_id == player_id),
+            key=lambda a: a.currency.code,
+        )
+
+    async def get(self, account_id: int) -> Account:
+        if account_id not in self.s.accounts:
+            raise NotFound(f"no account with id {account_id}")
+        return self.s.accounts[account_id]
+
+    async def house_account_id(self, kind: AccountKind, currency: Currency, shard: int) -> int:
+        for a in self.s.accounts.values():
+            if a.kind is kind and a.currency == currency and a.shard == shard:
+                return a.id
+        account = Account(self.s.take_id(), kind, currency, shard=shard)
+        self.s.accounts[account.id] = account
+        return account.id
+
+
+class _Ledger:
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def post(self, transaction: Transaction) -> PostedTransaction:
+        known = self.s.transactions.get(transaction.idempotency_key)
+        if known is not None:
+            fingerprint, posted = known
+            if fingerprint != transaction.fingerprint():
+                raise IdempotencyConflict(
+                    "idempotency key was already used for a different operation"
+                )
+            return _replayed(posted)
+        legs = []
+        for leg in sorted(transaction.legs, key=lambda leg: leg.account_id):
+            account = self.s.accounts.get(leg.account_id)
+            if account is None or account.currency != leg.currency:
+                raise NotFound(f"no {leg.currency.code} account with id {leg.account_id}")
+            balance = account.apply(leg.amount.amount)
+            legs.append(PostedLeg(leg.account_id, leg.amount, balance))
+            self.s.legs.append(
+                (
+                    leg.account_id,
+                    HistoryEntry(
+                        self.s.take_id(),
+                        transaction.id,
+                        transaction.kind,
+                        leg.amount,
+                        balance,
+                        transaction.created_at,
+                        transaction.reference,
+                        dict(transaction.metadata),
+                    ),
+                )
+            )
+        posted = PostedTransaction(
+            transaction.id,
+            transaction.kind,
+            transaction.idempotency_key,
+            tuple(legs),
+            transaction.created_at,
+            transaction.reference,
+            transaction.metadata,
+        )
+        self.s.transactions[transaction.idempotency_key] = (transaction.fingerprint(), posted)
+        return posted
+
+    async def get(self, transaction_id: uuid.UUID) -> PostedTransaction:
+        for _, posted in self.s.transactions.values():
+            if posted.id == transaction_id:
+                return posted
+        raise NotFound(f"no transaction with id {transaction_id}")
+
+    async def history(self, account_ids, *, before_leg_id, limit):
+        rows = [
+            e
+            for a, e in self.s.legs
+            if a in set(account_ids) and (before_leg_id is None or e.leg_id < before_leg_id)
+        ]
+        return sorted(rows, key=lambda e: e.leg_id, reverse=True)[:limit]
+
+
+def _replayed(posted: PostedTransaction) -> PostedTransaction:
+    return PostedTransaction(
+        posted.id,
+        posted.kind,
+        posted.idempotency_key,
+        posted.legs,
+        posted.created_at,
+        posted.reference,
+        posted.metadata,
+        replayed=True,
+    )
