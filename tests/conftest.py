@@ -1,0 +1,117 @@
+"""Test infrastructure: real PostgreSQL and Valkey, embedded unless URLs are configured.
+
+With CROUPIER_DATABASE_URL / CROUPIER_REDIS_URL set, the suite uses those servers and RESETS
+the schema of that database (point it at a throwaway one). Without them, servers are started
+from pip packages under .croupier/test and stopped at the end (CROUPIER_TEST_KEEP_SERVERS=1
+keeps them running for a faster next run)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from adapters.embedded_servers import (
+    ensure_database,
+    ensure_postgres,
+    ensure_valkey,
+    stop_postgres,
+    stop_valkey,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.clock import SystemClock
+from adapters.ids import UuidV7Generator
+from adapters.postgres import migrate
+from adapters.postgres.engine import create_engine
+from adapters.postgres.reconcile import reconcile
+from adapters.postgres.uow import SqlUnitOfWorkFactory, start_unit_of_work_factory
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATA = ROOT / ".croupier" / "test"
+TEST_HOUSE_SHARDS = 4
+
+
+@dataclass(frozen=True)
+class TestServers:
+    database_url: str
+    redis_url: str
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[TestServers]:
+    database_url = os.environ.get("CROUPIER_DATABASE_URL")
+    redis_url = os.environ.get("CROUPIER_REDIS_URL")
+    started_pg = started_valkey = False
+    if not database_url:
+        TEST_DATA.mkdir(parents=True, exist_ok=True)
+        server = ensure_postgres(TEST_DATA / "postgres")
+        database_url = ensure_database(server, "croupier_test", recreate=True)
+        started_pg = True
+    else:
+        migrate.downgrade(database_url, "base")
+    if not redis_url:
+        TEST_DATA.mkdir(parents=True, exist_ok=True)
+        redis_url = ensure_valkey(TEST_DATA / "valkey")
+        started_valkey = True
+    migrate.upgrade(database_url)
+    yield TestServers(database_url, redis_url)
+    if os.environ.get("CROUPIER_TEST_KEEP_SERVERS") != "1":
+        if started_pg:
+            stop_postgres(TEST_DATA / "postgres")
+        if started_valkey:
+            stop_valkey(TEST_DATA / "valkey")
+
+
+@pytest.fixture(scope="session")
+async def engine(servers: TestServers) -> AsyncIterator[AsyncEngine]:
+    # Big enough to race 200 separate connections at once.
+    engine = create_engine(servers.database_url, pool_size=20, max_overflow=230)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def uow_factory(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
+    return await start_unit_of_work_factory(engine, TEST_HOUSE_SHARDS)
+
+
+@pytest.fixture(scope="session")
+def clock() -> SystemClock:
+    return SystemClock()
+
+
+@pytest.fixture(scope="session")
+def ids() -> UuidV7Generator:
+    return UuidV7Generator()
+
+
+_telegram_ids = itertools.count(secrets.randbelow(2**40) + 1)
+
+
+@pytest.fixture
+def new_telegram_id():
+    """A Telegram user id no other test has used in this run."""
+    return lambda: next(_telegram_ids)
+
+
+@pytest.fixture
+def unique_key():
+    return lambda prefix="k": f"{prefix}-{secrets.token_hex(8)}"
+
+
+async def assert_books_balance(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        problems = await reconcile(conn)
+    assert problems == [], "\n".join(map(str, problems))
+
+
+@pytest.fixture
+async def books(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Reconcile the whole ledger after the test."""
+    yield
+    await assert_books_balance(engine)
