@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.clock import SystemClock
 from adapters.embedded_servers import (
     ensure_database,
     ensure_postgres,
@@ -22,9 +25,6 @@ from adapters.embedded_servers import (
     stop_postgres,
     stop_valkey,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from adapters.clock import SystemClock
 from adapters.ids import UuidV7Generator
 from adapters.postgres import migrate
 from adapters.postgres.engine import create_engine

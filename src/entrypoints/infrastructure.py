@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 
 from adapters.embedded_servers import ensure_database, ensure_postgres, ensure_valkey
-
 from entrypoints.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
