@@ -52,3 +52,28 @@ class InvalidRequest(DomainError):
     """Input that breaks no money rule but cannot be acted on (an empty reason, a bad cursor)."""
 
     code = "invalid_request"
+
+
+class IllegalTransition(DomainError):
+    """A bet (or another stateful record) was asked to move to a state it cannot reach from
+    where it is: settling a voided bet, voiding a settled one."""
+
+    code = "illegal_transition"
+
+
+class LimitExceeded(DomainError):
+    """A stake, payout or exposure limit refuses the operation."""
+
+    code = "limit_exceeded"
+
+
+class GameUnavailable(DomainError):
+    """The game is unknown, disabled, or not offered in that currency."""
+
+    code = "game_unavailable"
+
+
+class NotRevealed(DomainError):
+    """A provably fair result cannot be verified yet: its server seed is still secret."""
+
+    code = "not_revealed"

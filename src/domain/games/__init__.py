@@ -1,0 +1,1 @@
+"""Games: pure functions from an outcome to a multiplier, with exact return-to-player."""

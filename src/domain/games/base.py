@@ -1,0 +1,161 @@
+"""What every game is: a bet selection, an outcome space and a multiplier per outcome.
+
+A game never sees the house's position or the player's history: its only inputs are the
+player's selection, the outcome (from the seeds or from Telegram's dice) and the house edge,
+which is configuration."""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from domain.errors import InvalidRequest
+
+# Multipliers derived from a house edge are cut (never rounded up) to this many decimals, so the
+# player sees an exact decimal and the RTP never exceeds 1 - edge.
+MULTIPLIER_DECIMALS = 4
+MIN_RTP = Fraction(90, 100)
+MAX_RTP = Fraction(995, 1000)
+
+
+class OutcomeSource(enum.StrEnum):
+    PROVABLY_FAIR = "provably_fair"  # from the player's seed pair and nonce
+    TELEGRAM_DICE = "telegram_dice"  # the value of a dice the bot itself sent
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What the player bet on: a bet type and, for some types, a number (a face, a roulette
+    number, a target in hundredths)."""
+
+    kind: str
+    value: int | None = None
+
+
+class Game(ABC):
+    code: str
+    title: str
+    source: OutcomeSource
+    emoji: str = ""
+    # Games whose multipliers follow from the configured house edge; the others have a fixed
+    # pay table (roulette's wheel, the slot's triples) or a public formula (limbo).
+    uses_house_edge: bool = True
+
+    @abstractmethod
+    def parse(self, params: Mapping[str, str]) -> Selection:
+        """The selection from wire parameters; `InvalidRequest` names what is wrong."""
+
+    @abstractmethod
+    def params(self, selection: Selection) -> dict[str, str]:
+        """The canonical parameters of a selection (what is stored and shown)."""
+
+    @abstractmethod
+    def selections(self) -> Iterable[Selection]:
+        """Every selection a player can make, for exact RTP checks."""
+
+    @abstractmethod
+    def multiplier(self, selection: Selection, outcome: int, house_edge: Fraction) -> Fraction:
+        """The payout multiplier of the stake for this outcome; 0 is a loss."""
+
+    @abstractmethod
+    def max_multiplier(self, selection: Selection, house_edge: Fraction) -> Fraction: ...
+
+    @abstractmethod
+    def describe(self, outcome: int) -> str:
+        """The outcome as a player reads it."""
+
+    @abstractmethod
+    def rtp(self, selection: Selection, house_edge: Fraction) -> Fraction:
+        """Exact return to player of a selection (rational arithmetic, never sampling)."""
+
+
+class EnumeratedGame(Game):
+    """A game whose outcome space is small enough to list."""
+
+    @abstractmethod
+    def outcomes(self) -> Sequence[tuple[int, Fraction]]:
+        """The outcome space with the exact probability of each outcome."""
+
+    def rtp(self, selection: Selection, house_edge: Fraction) -> Fraction:
+        """Exact return to player, by enumerating the outcome space."""
+        return sum(
+            (p * self.multiplier(selection, o, house_edge) for o, p in self.outcomes()),
+            Fraction(0),
+        )
+
+
+class ProvablyFairGame(Game):
+    source = OutcomeSource.PROVABLY_FAIR
+
+    @abstractmethod
+    def outcome_from_words(self, words: Iterator[int]) -> int:
+        """The outcome from the seed pair's stream of 32-bit words."""
+
+
+class TelegramDiceGame(EnumeratedGame):
+    source = OutcomeSource.TELEGRAM_DICE
+    faces: int
+
+    def outcome_from_dice(self, value: int) -> int:
+        if not 1 <= value <= self.faces:
+            raise InvalidRequest(f"a {self.emoji} dice shows 1-{self.faces}, not {value}")
+        return value
+
+    def outcomes(self) -> Sequence[tuple[int, Fraction]]:
+        # Telegram does not document the distribution; tables assume it is uniform and live
+        # monitoring must check that.
+        return [(v, Fraction(1, self.faces)) for v in range(1, self.faces + 1)]
+
+
+def edge_multiplier(win_probability: Fraction, house_edge: Fraction) -> Fraction:
+    """(1 - edge) / p, cut to MULTIPLIER_DECIMALS decimals."""
+    scale = 10**MULTIPLIER_DECIMALS
+    return Fraction(((1 - house_edge) / win_probability * scale).__floor__(), scale)
+
+
+def format_multiplier(multiplier: Fraction) -> str:
+    """An exact decimal string ("1.98", "36"); multipliers are always finite decimals."""
+    value = Decimal(multiplier.numerator) / Decimal(multiplier.denominator)
+    return format(value.normalize(), "f")
+
+
+def parse_hundredths(text: str, what: str) -> int:
+    """ "50.5" -> 5050; at most two decimals, no exponent, no sign tricks."""
+    try:
+        value = Decimal(text.strip())
+    except (InvalidOperation, AttributeError):
+        raise InvalidRequest(f"{what} must be a number like 50.00, got {text!r}") from None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        raise InvalidRequest(f"{what} takes at most two decimals, got {text!r}")
+    return int(value * 100)
+
+
+def format_hundredths(value: int) -> str:
+    return f"{value // 100}.{value % 100:02d}"
+
+
+def parse_int(text: str, what: str) -> int:
+    try:
+        return int(text.strip())
+    except (ValueError, AttributeError):
+        raise InvalidRequest(f"{what} must be a whole number, got {text!r}") from None
+
+
+def require(params: Mapping[str, str], key: str, game: str) -> str:
+    try:
+        return params[key]
+    except KeyError:
+        raise InvalidRequest(f"{game} needs the parameter {key!r}") from None
+
+
+def reject_unknown(params: Mapping[str, str], allowed: set[str], game: str) -> None:
+    extra = sorted(set(params) - allowed)
+    if extra:
+        raise InvalidRequest(
+            f"{game} does not take {', '.join(map(repr, extra))}; it takes "
+            f"{', '.join(sorted(allowed)) or 'no parameters'}"
+        )

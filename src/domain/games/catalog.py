@@ -1,0 +1,141 @@
+"""Every game Croupier offers, by code, and the configuration each one runs with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+from types import MappingProxyType
+
+from domain.errors import GameUnavailable, InvalidRequest, LimitExceeded
+from domain.games.base import MAX_RTP, MIN_RTP, Game, Selection, format_multiplier
+from domain.games.coin import CoinFlip
+from domain.games.dice import Dice
+from domain.games.limbo import Limbo
+from domain.games.roulette import Roulette
+from domain.games.telegram_dice import BASKETBALL, BOWLING, DARTS, FOOTBALL, DiceRoll, Slot
+from domain.money import Money
+
+GAMES: Mapping[str, Game] = MappingProxyType(
+    {
+        game.code: game
+        for game in (
+            Dice(),
+            CoinFlip(),
+            Roulette(),
+            Limbo(),
+            DiceRoll(),
+            Slot(),
+            DARTS,
+            BOWLING,
+            BASKETBALL,
+            FOOTBALL,
+        )
+    }
+)
+
+DEFAULT_HOUSE_EDGE = Fraction(1, 100)
+
+
+def game_by_code(code: str) -> Game:
+    try:
+        return GAMES[code]
+    except KeyError:
+        raise GameUnavailable(
+            f"there is no game {code!r}; games are {', '.join(sorted(GAMES))}"
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class StakeLimits:
+    """Per game and currency, in minor units."""
+
+    min_stake: int
+    max_stake: int
+    max_payout: int
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_stake <= self.max_stake:
+            raise InvalidRequest("stake limits need 0 < min_stake <= max_stake")
+        if self.max_payout < self.max_stake:
+            raise InvalidRequest("max_payout must be at least max_stake")
+
+    def check(self, stake: Money, multiplier: Fraction) -> int:
+        """The largest payout this bet can win; `LimitExceeded` when stake or payout is out of
+        bounds."""
+        if stake.amount < self.min_stake:
+            raise LimitExceeded(
+                f"the smallest stake is {Money(self.min_stake, stake.currency)}, not {stake}"
+            )
+        if stake.amount > self.max_stake:
+            raise LimitExceeded(
+                f"the largest stake is {Money(self.max_stake, stake.currency)}, not {stake}"
+            )
+        payout = payout_for(stake.amount, multiplier)
+        if payout > self.max_payout:
+            raise LimitExceeded(
+                f"this bet could pay {Money(payout, stake.currency)} at "
+                f"{format_multiplier(multiplier)}x; a bet pays at most "
+                f"{Money(self.max_payout, stake.currency)}"
+            )
+        return payout
+
+
+def payout_for(stake: int, multiplier: Fraction) -> int:
+    """Stake × multiplier, rounded down to the minor unit: the house never pays a fraction."""
+    return (stake * multiplier).__floor__()
+
+
+@dataclass(frozen=True, slots=True)
+class GameConfig:
+    """How a game runs here: on or off, its house edge and its limits per currency. Data,
+    changed by staff; validated so that no configuration can push the RTP out of range."""
+
+    code: str
+    enabled: bool = True
+    house_edge: Fraction = DEFAULT_HOUSE_EDGE
+    limits: Mapping[str, StakeLimits] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        game = game_by_code(self.code)
+        if not 0 <= self.house_edge < 1:
+            raise InvalidRequest("a house edge is a fraction from 0 up to 1")
+        if game.uses_house_edge:
+            worst = _rtp_violation(self.code, self.house_edge)
+            if worst is not None:
+                selection, rtp = worst
+                raise InvalidRequest(
+                    f"house edge {float(self.house_edge):.2%} gives {self.code} "
+                    f"{game.params(selection)} an RTP of {float(rtp):.4%}, outside "
+                    f"{float(MIN_RTP):.0%}-{float(MAX_RTP):.1%}"
+                )
+        object.__setattr__(self, "limits", MappingProxyType(dict(self.limits)))
+
+    @property
+    def game(self) -> Game:
+        return game_by_code(self.code)
+
+    def limits_for(self, currency_code: str) -> StakeLimits:
+        if not self.enabled:
+            raise GameUnavailable(f"{self.code} is switched off")
+        try:
+            return self.limits[currency_code]
+        except KeyError:
+            raise GameUnavailable(f"{self.code} is not offered in {currency_code}") from None
+
+
+@lru_cache(maxsize=256)
+def _rtp_violation(code: str, house_edge: Fraction) -> tuple[Selection, Fraction] | None:
+    # Configurations are built on every bet; the check is exact but not free, so each
+    # (game, edge) pair is checked once per process.
+    return check_rtp(game_by_code(code), house_edge)
+
+
+def check_rtp(game: Game, house_edge: Fraction) -> tuple[Selection, Fraction] | None:
+    """The first selection whose exact RTP is outside the allowed range, if any."""
+    for selection in game.selections():
+        rtp = game.rtp(selection, house_edge)
+        if not MIN_RTP <= rtp <= MAX_RTP:
+            return selection, rtp
+    return None

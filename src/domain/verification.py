@@ -1,0 +1,71 @@
+"""Recompute a provably fair result from its seeds: what a public verifier does."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from domain.errors import InvalidRequest
+from domain.fairness import commitment, uint32_stream
+from domain.games.base import ProvablyFairGame, format_multiplier
+from domain.games.catalog import DEFAULT_HOUSE_EDGE, game_by_code
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeCheck:
+    game: str
+    server_seed_hash: str
+    client_seed: str
+    nonce: int
+    outcome: int
+    description: str
+    params: Mapping[str, str] | None = None
+    multiplier: Fraction | None = None
+
+    def lines(self) -> list[str]:
+        shown = [
+            f"game              {self.game}",
+            f"server seed hash  {self.server_seed_hash}",
+            f"client seed       {self.client_seed}",
+            f"nonce             {self.nonce}",
+            f"result            {self.description}",
+        ]
+        if self.multiplier is not None and self.params is not None:
+            bet = " ".join(f"{k}={v}" for k, v in self.params.items())
+            shown.append(f"bet               {bet or '(none)'}")
+            verdict = "win" if self.multiplier else "loss"
+            shown.append(f"multiplier        {format_multiplier(self.multiplier)}x ({verdict})")
+        return shown
+
+
+def check_outcome(
+    game_code: str,
+    *,
+    server_seed: str,
+    client_seed: str,
+    nonce: int,
+    params: Mapping[str, str] | None = None,
+    house_edge: Fraction = DEFAULT_HOUSE_EDGE,
+) -> OutcomeCheck:
+    """The outcome of nonce `nonce` of a seed pair, and with `params` the multiplier a bet
+    with those parameters earned."""
+    game = game_by_code(game_code)
+    if not isinstance(game, ProvablyFairGame):
+        raise InvalidRequest(f"{game.code} is settled by Telegram's dice, not by seeds")
+    outcome = game.outcome_from_words(uint32_stream(server_seed, client_seed, nonce))
+    multiplier = canonical = None
+    if params is not None:
+        selection = game.parse(params)
+        canonical = game.params(selection)
+        multiplier = game.multiplier(selection, outcome, house_edge)
+    return OutcomeCheck(
+        game=game.code,
+        server_seed_hash=commitment(server_seed),
+        client_seed=client_seed,
+        nonce=nonce,
+        outcome=outcome,
+        description=game.describe(outcome),
+        params=canonical,
+        multiplier=multiplier,
+    )
