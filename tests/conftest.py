@@ -30,6 +30,7 @@ from adapters.postgres import migrate
 from adapters.postgres.engine import create_engine
 from adapters.postgres.reconcile import reconcile
 from adapters.postgres.uow import SqlUnitOfWorkFactory, start_unit_of_work_factory
+from adapters.seed_cipher import SeedCipher
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = ROOT / ".croupier" / "test"
@@ -76,8 +77,13 @@ async def engine(servers: TestServers) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture(scope="session")
-async def uow_factory(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
-    return await start_unit_of_work_factory(engine, TEST_HOUSE_SHARDS)
+def cipher() -> SeedCipher:
+    return SeedCipher(secrets.token_bytes(32))
+
+
+@pytest.fixture(scope="session")
+async def uow_factory(engine: AsyncEngine, cipher: SeedCipher) -> SqlUnitOfWorkFactory:
+    return await start_unit_of_work_factory(engine, TEST_HOUSE_SHARDS, cipher)
 
 
 @pytest.fixture(scope="session")

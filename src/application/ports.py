@@ -11,9 +11,12 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.accounts import Account, AccountKind
+from domain.bets import Bet
+from domain.games.catalog import GameConfig
 from domain.ledger import MetadataValue, PostedTransaction, Transaction, TransactionKind
 from domain.money import Currency, Money
 from domain.players import Player
+from domain.seeds import SeedPair
 
 
 class Clock(Protocol):
@@ -72,6 +75,10 @@ class AccountRepository(Protocol):
         """The id of one shard of a house account, created if missing."""
         ...
 
+    async def house_balance(self, kind: AccountKind, currency: Currency) -> int:
+        """The balance of a house account summed over all its shards."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
@@ -115,6 +122,75 @@ class Ledger(Protocol):
         ...
 
 
+class BetRepository(Protocol):
+    """Bets by id. Only `add` creates one and only `save` changes one, from placed to final."""
+
+    async def add(self, bet: Bet) -> bool:
+        """Insert the bet; False (and nothing written) when a bet with its id already exists,
+        even one that a concurrent transaction is still writing: the call waits for it."""
+        ...
+
+    async def find(self, bet_id: uuid.UUID, *, for_update: bool = False) -> Bet | None:
+        """The bet, or None. `for_update` locks it until the unit of work ends, which is how
+        concurrent settlements of one bet are serialised."""
+        ...
+
+    async def save(self, bet: Bet) -> None:
+        """Persist a placed bet's transition to won, lost or voided."""
+        ...
+
+    async def recent(self, player_id: int, *, limit: int) -> Sequence[Bet]:
+        """The player's latest bets, newest first."""
+        ...
+
+
+class SeedPairRepository(Protocol):
+    """Provably fair seed pairs. Server seeds are secret at rest (the adapter encrypts them)."""
+
+    async def active(self, player_id: int) -> SeedPair | None: ...
+
+    async def create(
+        self, player_id: int, *, server_seed: str, client_seed: str, now: datetime
+    ) -> SeedPair | None:
+        """Commit a new active pair with nonce 0; None if the player already has one."""
+        ...
+
+    async def take_nonce(self, player_id: int) -> tuple[SeedPair, int] | None:
+        """Atomically hand out the active pair's next nonce and advance it by one. Concurrent
+        callers get distinct, consecutive nonces. None when the player has no active pair."""
+        ...
+
+    async def retire(self, player_id: int, *, now: datetime) -> SeedPair | None:
+        """Reveal the active pair (it can no longer be bet on); None if there is none."""
+        ...
+
+    async def get(self, seed_pair_id: int) -> SeedPair:
+        """The pair, or `NotFound`."""
+        ...
+
+
+class GameConfigRepository(Protocol):
+    """How each game is configured: on/off, house edge, limits per currency."""
+
+    async def get(self, code: str) -> GameConfig:
+        """The configuration, or `GameUnavailable`."""
+        ...
+
+    async def all(self) -> Sequence[GameConfig]: ...
+
+
+class SeedSource(Protocol):
+    """Fresh seeds from a cryptographically secure generator."""
+
+    def server_seed(self) -> str:
+        """32 random bytes as 64 lower-case hex characters."""
+        ...
+
+    def client_seed(self) -> str:
+        """A default client seed for a player who has not chosen one."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Leaving the block without `commit()` rolls everything back."""
 
@@ -126,6 +202,15 @@ class UnitOfWork(Protocol):
 
     @property
     def ledger(self) -> Ledger: ...
+
+    @property
+    def bets(self) -> BetRepository: ...
+
+    @property
+    def seeds(self) -> SeedPairRepository: ...
+
+    @property
+    def games(self) -> GameConfigRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -62,3 +62,59 @@ def new_player(register, new_telegram_id):
         return registration.player
 
     return make
+
+
+@pytest.fixture(scope="session")
+def seed_source():
+    from adapters.seed_cipher import SecretsSeedSource
+
+    return SecretsSeedSource()
+
+
+@pytest.fixture
+def place(uow_factory, clock, ids, house, seed_source):
+    from application.betting import PlaceBet
+
+    return PlaceBet(uow_factory, clock, ids, house, seed_source)
+
+
+@pytest.fixture
+def settle(uow_factory, clock, ids, house):
+    from application.betting import SettleDiceBet
+
+    return SettleDiceBet(uow_factory, clock, ids, house)
+
+
+@pytest.fixture
+def void(uow_factory, clock, ids, house):
+    from application.betting import VoidBet
+
+    return VoidBet(uow_factory, clock, ids, house)
+
+
+@pytest.fixture
+def fund_bankroll(uow_factory, clock, ids, unique_key):
+    from application.bankroll import FundBankroll, FundBankrollCommand
+    from domain.money import Money
+
+    async def fund(amount: int = 10**9, currency=XTR):
+        await FundBankroll(uow_factory, clock, ids)(
+            FundBankrollCommand(Money(amount, currency), "tests", unique_key("fund"))
+        )
+
+    return fund
+
+
+@pytest.fixture
+def funded_player(new_player, credit, fund_bankroll, unique_key):
+    """A player with `amount` XTR, in a casino whose bankroll can pay out."""
+    from application.postings import CreditDepositCommand
+    from domain.money import Money
+
+    async def make(amount: int = 1000):
+        await fund_bankroll()
+        player = await new_player()
+        await credit(CreditDepositCommand(player.id, Money(amount, XTR), unique_key("dep")))
+        return player
+
+    return make

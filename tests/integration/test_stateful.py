@@ -26,6 +26,7 @@ from adapters.ids import UuidV7Generator
 from adapters.postgres.engine import create_engine
 from adapters.postgres.reconcile import reconcile
 from adapters.postgres.uow import start_unit_of_work_factory
+from adapters.seed_cipher import SeedCipher
 from application.house import HouseBook
 from application.postings import (
     AdjustBalance,
@@ -171,7 +172,9 @@ def test_ledger_matches_model_under_random_operations(servers):
     engine = create_engine(servers.database_url, pool_size=5, max_overflow=5)
     try:
         clock, ids, house = SystemClock(), UuidV7Generator(), HouseBook(4)
-        factory = loop.run_until_complete(start_unit_of_work_factory(engine, 4))
+        factory = loop.run_until_complete(
+            start_unit_of_work_factory(engine, 4, SeedCipher(bytes(32)))
+        )
         runtime = {
             "engine": engine,
             "register": RegisterPlayer(factory, clock),

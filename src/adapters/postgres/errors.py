@@ -7,6 +7,7 @@ from sqlalchemy.exc import DBAPIError
 from domain.errors import (
     DomainError,
     IdempotencyConflict,
+    IllegalTransition,
     InsufficientFunds,
     InvalidTransaction,
     NotFound,
@@ -21,6 +22,7 @@ _BY_SQLSTATE: dict[str, type[DomainError]] = {
     "CR409": IdempotencyConflict,
     "CR422": UnbalancedTransaction,
     "CR403": InvalidTransaction,
+    "CR405": IllegalTransition,
     "23514": InsufficientFunds,  # check_violation: only balance CHECKs are reachable by a post
 }
 

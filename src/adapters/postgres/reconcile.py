@@ -65,6 +65,28 @@ _CHECKS: tuple[tuple[str, str], ...] = (
         WHERE balance_after <> running
         """,
     ),
+    (
+        "bets in play differ from the stakes of open bets",
+        """
+        SELECT a.currency, a.in_play, coalesce(b.open_stakes, 0) AS open_stakes
+        FROM (SELECT currency, sum(balance) AS in_play FROM accounts
+              WHERE kind = 'bets_in_play' GROUP BY currency) a
+        LEFT JOIN (SELECT currency, sum(stake) AS open_stakes FROM bets
+                   WHERE state = 'placed' GROUP BY currency) b ON b.currency = a.currency
+        WHERE a.in_play <> coalesce(b.open_stakes, 0)
+        """,
+    ),
+    (
+        "bet was paid differently than it settled",
+        """
+        SELECT b.id, b.state, b.payout, coalesce(w.paid, 0) AS paid FROM bets b
+        LEFT JOIN (SELECT l.transaction_id, sum(l.amount) AS paid FROM ledger_legs l
+                   JOIN accounts a ON a.id = l.account_id AND a.kind = 'player_wallet'
+                   GROUP BY l.transaction_id) w ON w.transaction_id = b.settlement_transaction_id
+        WHERE b.state <> 'placed'
+          AND coalesce(w.paid, 0) <> CASE b.state WHEN 'voided' THEN b.stake ELSE b.payout END
+        """,
+    ),
 )
 
 

@@ -165,6 +165,20 @@ class SqlAccounts:
         # `provision_house_accounts`, which commits before it remembers anything.
         return int(account_id)
 
+    async def house_balance(self, kind: AccountKind, currency: Currency) -> int:
+        total = (
+            await self._conn.execute(
+                _HOUSE_BALANCE, {"kind": kind.value, "currency": currency.code}
+            )
+        ).scalar_one()
+        return int(total)
+
+
+_HOUSE_BALANCE = text(
+    "SELECT COALESCE(sum(balance), 0) FROM accounts"
+    " WHERE kind = :kind AND currency = :currency AND player_id IS NULL"
+)
+
 
 async def provision_house_accounts(
     conn: AsyncConnection, currencies: CurrencyRegistry, shards: int

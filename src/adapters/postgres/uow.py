@@ -7,6 +7,8 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.postgres.bets import SqlBets
+from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.ledger import SqlLedger
 from adapters.postgres.repositories import (
     SqlAccounts,
@@ -14,6 +16,8 @@ from adapters.postgres.repositories import (
     SqlPlayers,
     provision_house_accounts,
 )
+from adapters.postgres.seeds import SqlSeedPairs
+from adapters.seed_cipher import SeedCipher
 from domain.money import CurrencyRegistry
 
 
@@ -21,16 +25,21 @@ class SqlUnitOfWork:
     players: SqlPlayers
     accounts: SqlAccounts
     ledger: SqlLedger
+    bets: SqlBets
+    seeds: SqlSeedPairs
+    games: SqlGameConfigs
 
     def __init__(
         self,
         engine: AsyncEngine,
         currencies: CurrencyRegistry,
         house_ids: dict[tuple[str, str, int], int],
+        cipher: SeedCipher,
     ) -> None:
         self._engine = engine
         self._currencies = currencies
         self._house_ids = house_ids
+        self._cipher = cipher
         self._conn: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
@@ -46,6 +55,9 @@ class SqlUnitOfWork:
         self.players = SqlPlayers(conn)
         self.accounts = SqlAccounts(conn, self._currencies, self._house_ids)
         self.ledger = SqlLedger(conn, self._currencies)
+        self.bets = SqlBets(conn, self._currencies)
+        self.seeds = SqlSeedPairs(conn, self._cipher)
+        self.games = SqlGameConfigs(conn)
         return self
 
     async def __aexit__(
@@ -80,21 +92,23 @@ class SqlUnitOfWorkFactory:
         engine: AsyncEngine,
         currencies: CurrencyRegistry,
         house_ids: dict[tuple[str, str, int], int],
+        cipher: SeedCipher,
     ) -> None:
         self._engine = engine
         self._currencies = currencies
         self._house_ids = house_ids
+        self._cipher = cipher
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._engine, self._currencies, self._house_ids)
+        return SqlUnitOfWork(self._engine, self._currencies, self._house_ids, self._cipher)
 
 
 async def start_unit_of_work_factory(
-    engine: AsyncEngine, house_shards: int
+    engine: AsyncEngine, house_shards: int, cipher: SeedCipher
 ) -> SqlUnitOfWorkFactory:
     """Load the currency catalogue and make sure every house account shard exists, then hand
     out units of work. Run once per process, after migrations."""
     async with engine.begin() as conn:
         currencies = CurrencyRegistry(await SqlCurrencies(conn).all())
         house_ids = await provision_house_accounts(conn, currencies, house_shards)
-    return SqlUnitOfWorkFactory(engine, currencies, house_ids)
+    return SqlUnitOfWorkFactory(engine, currencies, house_ids, cipher)

@@ -1,0 +1,50 @@
+"""Game configuration in PostgreSQL: the games and game_limits tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.errors import GameUnavailable
+from domain.games.catalog import GAMES, GameConfig, StakeLimits
+
+_SELECT = text(
+    """
+    SELECT g.code, g.enabled, g.house_edge,
+           COALESCE(jsonb_object_agg(l.currency,
+               jsonb_build_array(l.min_stake, l.max_stake, l.max_payout))
+               FILTER (WHERE l.currency IS NOT NULL), '{}'::jsonb) AS limits
+    FROM games g LEFT JOIN game_limits l ON l.game = g.code
+    WHERE (CAST(:code AS text) IS NULL OR g.code = :code)
+    GROUP BY g.code ORDER BY g.code
+    """
+)
+
+
+class SqlGameConfigs:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, code: str) -> GameConfig:
+        row = (await self._conn.execute(_SELECT, {"code": code})).first()
+        if row is None or row.code not in GAMES:
+            raise GameUnavailable(f"there is no game {code!r}")
+        return _config(row)
+
+    async def all(self) -> Sequence[GameConfig]:
+        rows = await self._conn.execute(_SELECT, {"code": None})
+        return [_config(r) for r in rows if r.code in GAMES]
+
+
+def _config(row: Any) -> GameConfig:
+    return GameConfig(
+        code=row.code,
+        enabled=row.enabled,
+        house_edge=Fraction(Decimal(row.house_edge)),
+        limits={c: StakeLimits(*values) for c, values in row.limits.items()},
+    )
