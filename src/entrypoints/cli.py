@@ -1,26 +1,34 @@
-"""The `croupier` command: run the backend, migrate the database, manage currencies."""
+"""The `croupier` command: run the backend, migrate the database, manage currencies and the
+bankroll, verify provably fair results."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import secrets
 import signal
 import sys
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any, TypeVar
 
 import click
 import uvicorn
+from dishka import AsyncContainer
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.embedded_servers import EmbeddedServerError, stop_postgres, stop_valkey
 from adapters.postgres import migrate
 from adapters.postgres.repositories import SqlCurrencies
+from application.bankroll import FundBankroll, FundBankrollCommand
 from application.ports import UnitOfWorkFactory
-from domain.errors import DomainError
-from domain.money import Currency
+from domain.accounts import AccountKind
+from domain.errors import DomainError, InvalidRequest
+from domain.money import Currency, CurrencyRegistry, Money
+from domain.verification import check_outcome
 from entrypoints.grpc.server import GrpcServer
 from entrypoints.http.app import create_app
 from entrypoints.infrastructure import Endpoints, resolve_endpoints
@@ -229,6 +237,111 @@ def _with_catalog(action: Callable[[SqlCurrencies], Any]) -> Any:
             await container.close()
 
     return _guarded(lambda: asyncio.run(go()))
+
+
+@main.command()
+@click.option("--game", required=True, help="dice, coin, roulette or limbo.")
+@click.option("--server-seed", required=True, help="The revealed server seed (64 hex).")
+@click.option("--client-seed", required=True)
+@click.option("--nonce", required=True, type=int)
+@click.option(
+    "--params",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Bet parameters, e.g. --params direction=over --params target=50.5",
+)
+@click.option(
+    "--house-edge",
+    default="0.01",
+    show_default=True,
+    help="The edge the bet was placed at (dice and coin multipliers depend on it).",
+)
+def verify(
+    game: str,
+    server_seed: str,
+    client_seed: str,
+    nonce: int,
+    params: tuple[str, ...],
+    house_edge: str,
+) -> None:
+    """Recompute a provably fair result from its seeds, without touching the database."""
+    bet = _guarded(lambda: _key_values(params)) if params else None
+    edge = _guarded(lambda: _fraction(house_edge, "--house-edge"))
+    check = _guarded(
+        lambda: check_outcome(
+            game.strip().lower(),
+            server_seed=server_seed.strip().lower(),
+            client_seed=client_seed,
+            nonce=nonce,
+            params=bet,
+            house_edge=edge,
+        )
+    )
+    for line in check.lines():
+        click.echo(line)
+
+
+def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for pair in pairs:
+        for item in pair.split(","):
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise InvalidRequest(f"--params takes KEY=VALUE, got {item!r}")
+            parsed[key.strip()] = value.strip()
+    return parsed
+
+
+def _fraction(text: str, option: str) -> Fraction:
+    try:
+        return Fraction(Decimal(text))
+    except (InvalidOperation, ValueError):
+        raise InvalidRequest(f"{option} must be a decimal like 0.01, got {text!r}") from None
+
+
+@main.group()
+def bankroll() -> None:
+    """The house bankroll that backs every win."""
+
+
+@bankroll.command("fund")
+@click.argument("currency_code", metavar="CURRENCY")
+@click.argument("amount")
+@click.option("--staff", required=True, help="Who is funding it (recorded in the ledger).")
+@click.option("--key", default=None, help="Idempotency key (default: a new one).")
+def bankroll_fund(currency_code: str, amount: str, staff: str, key: str | None) -> None:
+    """Add AMOUNT (in major units, e.g. 10.5) of CURRENCY to the bankroll."""
+    settings = _guarded(load_settings)
+    endpoints = _guarded(lambda: _setup(settings))
+    _guarded(lambda: migrate.upgrade(endpoints.database_url))
+
+    async def go() -> str:
+        container = make_cli_container(settings, endpoints)
+        try:
+            uow = await container.get(UnitOfWorkFactory)
+            currencies = await _currency_registry(container)
+            money = Money.parse(amount, currencies.get(currency_code.upper()))
+            async with container() as request:
+                fund = await request.get(FundBankroll)
+                await fund(
+                    FundBankrollCommand(money, staff, key or f"bankroll:{secrets.token_hex(12)}")
+                )
+            async with uow() as unit:
+                total = await unit.accounts.house_balance(
+                    AccountKind.HOUSE_BANKROLL, money.currency
+                )
+            return f"bankroll funded with {money}; it now holds {Money(total, money.currency)}"
+        finally:
+            await container.close()
+
+    click.echo(_guarded(lambda: asyncio.run(go())))
+
+
+async def _currency_registry(container: AsyncContainer) -> CurrencyRegistry:
+    engine = await container.get(AsyncEngine)
+    async with engine.connect() as conn:
+        return CurrencyRegistry(await SqlCurrencies(conn).all())
 
 
 @main.group()

@@ -16,12 +16,17 @@ from adapters.ids import UuidV7Generator
 from adapters.postgres.engine import create_engine
 from adapters.postgres.uow import start_unit_of_work_factory
 from adapters.redis_client import create_redis
+from adapters.seed_cipher import SecretsSeedSource, SeedCipher, development_seed_key
 from application.balances import GetBalances
+from application.bankroll import FundBankroll
+from application.betting import PlaceBet, SettleDiceBet, VoidBet
 from application.history import ListHistory
 from application.house import HouseBook
-from application.ports import Clock, IdGenerator, UnitOfWorkFactory
+from application.ports import Clock, IdGenerator, SeedSource, UnitOfWorkFactory
 from application.postings import AdjustBalance, CreditDeposit, DebitWallet, Transfer
 from application.registration import OpenWallet, RegisterPlayer
+from application.seeds import GetSeedPair, RotateSeedPair
+from application.verification import VerifyBet
 from entrypoints.infrastructure import Endpoints
 from entrypoints.settings import Settings
 
@@ -57,8 +62,17 @@ class InfrastructureProvider(Provider):
         await client.aclose()
 
     @provide
-    async def unit_of_work_factory(self, engine: AsyncEngine) -> UnitOfWorkFactory:
-        return await start_unit_of_work_factory(engine, self._settings.house_shards)
+    def seed_cipher(self) -> SeedCipher:
+        key = self._settings.seed_key
+        if key is None:  # development only: production refuses to start without one
+            key = development_seed_key(self._settings.data_dir.resolve() / "seed.key")
+        return SeedCipher(key)
+
+    @provide
+    async def unit_of_work_factory(
+        self, engine: AsyncEngine, cipher: SeedCipher
+    ) -> UnitOfWorkFactory:
+        return await start_unit_of_work_factory(engine, self._settings.house_shards, cipher)
 
     @provide
     def house(self) -> HouseBook:
@@ -66,6 +80,7 @@ class InfrastructureProvider(Provider):
 
     clock = provide(SystemClock, provides=Clock)
     ids = provide(UuidV7Generator, provides=IdGenerator)
+    seeds = provide(SecretsSeedSource, provides=SeedSource)
 
 
 class UseCaseProvider(Provider):
@@ -79,6 +94,13 @@ class UseCaseProvider(Provider):
     adjust_balance = provide(AdjustBalance)
     transfer = provide(Transfer)
     list_history = provide(ListHistory)
+    place_bet = provide(PlaceBet)
+    settle_dice_bet = provide(SettleDiceBet)
+    void_bet = provide(VoidBet)
+    get_seed_pair = provide(GetSeedPair)
+    rotate_seed_pair = provide(RotateSeedPair)
+    verify_bet = provide(VerifyBet)
+    fund_bankroll = provide(FundBankroll)
 
 
 def _base(settings: Settings, endpoints: Endpoints) -> list[Provider]:

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from adapters.seed_cipher import SeedKeyError, parse_seed_key
+
 PREFIX = "CROUPIER_"
 
 
@@ -34,6 +36,7 @@ class Settings:
     grpc_port: int = 50051
     bot_token: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
+    seed_key: bytes | None = field(default=None, repr=False)
     house_shards: int = 16
     db_pool_size: int = 20
     log_level: str = "INFO"
@@ -77,6 +80,13 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
         "SECRET_KEY",
         "(none)",
         "Signing key for tokens, at least 32 characters. Required in production.",
+    ),
+    (
+        "SEED_KEY",
+        "(development: generated)",
+        "32-byte key (64 hex characters or base64) that encrypts provably fair server seeds "
+        "at rest; keep it outside the database. Required in production; in development one is "
+        "generated into `CROUPIER_DATA_DIR/seed.key`.",
     ),
     (
         "HOUSE_SHARDS",
@@ -139,6 +149,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if secret_key is not None and len(secret_key) < 32:
         problems.append(f"{PREFIX}SECRET_KEY must be at least 32 characters")
 
+    seed_key = None
+    seed_key_raw = raw("SEED_KEY")
+    if seed_key_raw is not None:
+        try:
+            seed_key = parse_seed_key(seed_key_raw)
+        except SeedKeyError as error:
+            problems.append(f"{PREFIX}SEED_KEY: {error}")
+
     settings = Settings(
         environment=environment,
         database_url=url("DATABASE_URL", ("postgres",)),
@@ -150,6 +168,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         grpc_port=integer("GRPC_PORT", 50051, 1, 65535),
         bot_token=raw("BOT_TOKEN"),
         secret_key=secret_key,
+        seed_key=seed_key,
         house_shards=integer("HOUSE_SHARDS", 16, 1, 1024),
         db_pool_size=integer("DB_POOL_SIZE", 20, 1, 500),
         log_level=log_level,
@@ -159,6 +178,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             ("DATABASE_URL", settings.database_url),
             ("REDIS_URL", settings.redis_url),
             ("SECRET_KEY", settings.secret_key),
+            ("SEED_KEY", settings.seed_key),
         ):
             if value is None:
                 problems.append(f"{PREFIX}{name} is required when {PREFIX}ENV=production")

@@ -8,7 +8,7 @@ from entrypoints.cli import main
 def test_help_lists_the_commands():
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    for command in ("run", "db", "currency", "servers"):
+    for command in ("run", "db", "currency", "servers", "verify", "bankroll"):
         assert command in result.output
 
 
@@ -33,3 +33,85 @@ def test_currency_add_and_list(servers):
     listed = runner.invoke(main, ["currency", "list"], env=env)
     assert "EUR" in listed.output
     assert "XTR" in listed.output
+
+
+SEED = "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b"
+
+
+def test_verify_prints_the_outcome_and_multiplier_without_a_database():
+    result = CliRunner().invoke(
+        main,
+        [
+            "verify",
+            "--game",
+            "dice",
+            "--server-seed",
+            SEED,
+            "--client-seed",
+            "lucky-client-seed",
+            "--nonce",
+            "0",
+            "--params",
+            "direction=over,target=50",
+        ],
+        env={"CROUPIER_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "result            52.87" in result.output
+    assert "multiplier        1.9801x (win)" in result.output
+    assert "e0bc614e4fd035a488619799853b075143deea596c477b8dc077e309c0fe42e9" in result.output
+
+
+def test_verify_explains_bad_input():
+    runner = CliRunner()
+    bad_seed = runner.invoke(
+        main,
+        ["verify", "--game", "coin", "--server-seed", "zz", "--client-seed", "c", "--nonce", "0"],
+    )
+    assert bad_seed.exit_code == 1
+    assert "64 lower-case hexadecimal" in bad_seed.output
+    bad_game = runner.invoke(
+        main,
+        [
+            "verify",
+            "--game",
+            "tg_slot",
+            "--server-seed",
+            SEED,
+            "--client-seed",
+            "c",
+            "--nonce",
+            "0",
+        ],
+    )
+    assert bad_game.exit_code == 1
+    assert "Telegram" in bad_game.output
+    bad_params = runner.invoke(
+        main,
+        [
+            "verify",
+            "--game",
+            "coin",
+            "--server-seed",
+            SEED,
+            "--client-seed",
+            "c",
+            "--nonce",
+            "0",
+            "--params",
+            "x",
+        ],
+    )
+    assert "KEY=VALUE" in bad_params.output
+    assert all("Traceback" not in r.output for r in (bad_seed, bad_game, bad_params))
+
+
+def test_bankroll_fund(servers):
+    env = {"CROUPIER_DATABASE_URL": servers.database_url, "CROUPIER_REDIS_URL": servers.redis_url}
+    runner = CliRunner()
+    funded = runner.invoke(main, ["bankroll", "fund", "ton", "2.5", "--staff", "alice"], env=env)
+    assert funded.exit_code == 0, funded.output
+    assert "bankroll funded with 2.500000000 TON" in funded.output
+    bad = runner.invoke(main, ["bankroll", "fund", "TON", "0", "--staff", "alice"], env=env)
+    assert bad.exit_code == 1
+    assert "Traceback" not in bad.output
