@@ -87,6 +87,38 @@ _CHECKS: tuple[tuple[str, str], ...] = (
           AND coalesce(w.paid, 0) <> CASE b.state WHEN 'voided' THEN b.stake ELSE b.payout END
         """,
     ),
+    (
+        "seamless transaction moved the player's wallet differently than it records",
+        """
+        WITH wallet_moves AS (
+            SELECT l.transaction_id, a.player_id, sum(l.amount) AS moved FROM ledger_legs l
+            JOIN accounts a ON a.id = l.account_id AND a.kind = 'player_wallet'
+            GROUP BY l.transaction_id, a.player_id)
+        SELECT p.provider, p.transaction_id, p.kind, p.state, p.amount,
+               coalesce(m.moved, 0) AS moved, coalesce(r.moved, 0) AS refunded
+        FROM provider_transactions p
+        LEFT JOIN wallet_moves m
+               ON m.transaction_id = p.ledger_transaction_id AND m.player_id = p.player_id
+        LEFT JOIN wallet_moves r
+               ON r.transaction_id = p.rollback_ledger_transaction_id
+              AND r.player_id = p.player_id
+        WHERE coalesce(m.moved, 0)
+                  <> CASE p.kind WHEN 'debit' THEN -coalesce(p.amount, 0) ELSE p.amount END
+           OR coalesce(r.moved, 0) <> CASE p.state WHEN 'rolled_back' THEN p.amount ELSE 0 END
+        """,
+    ),
+    (
+        "seamless round is not closed by exactly its one credit",
+        """
+        SELECT r.provider, r.round_id, r.closed_by, p.transaction_id AS credit
+        FROM seamless_rounds r
+        FULL JOIN (SELECT * FROM provider_transactions WHERE kind = 'credit') p
+               ON p.provider = r.provider AND p.transaction_id = r.closed_by
+        WHERE p.transaction_id IS NULL AND r.closed_by IS NOT NULL
+           OR r.round_id IS NULL
+           OR p.round_id <> r.round_id
+        """,
+    ),
 )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.postgres.bets import SqlBets
 from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.ledger import SqlLedger
+from adapters.postgres.provider_transactions import SqlProviderTransactions
 from adapters.postgres.repositories import (
     SqlAccounts,
     SqlCurrencies,
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
     bets: SqlBets
     seeds: SqlSeedPairs
     games: SqlGameConfigs
+    provider_transactions: SqlProviderTransactions
 
     def __init__(
         self,
@@ -58,6 +60,7 @@ class SqlUnitOfWork:
         self.bets = SqlBets(conn, self._currencies)
         self.seeds = SqlSeedPairs(conn, self._cipher)
         self.games = SqlGameConfigs(conn)
+        self.provider_transactions = SqlProviderTransactions(conn, self._currencies)
         return self
 
     async def __aexit__(
@@ -98,6 +101,10 @@ class SqlUnitOfWorkFactory:
         self._currencies = currencies
         self._house_ids = house_ids
         self._cipher = cipher
+
+    @property
+    def currencies(self) -> CurrencyRegistry:
+        return self._currencies
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._engine, self._currencies, self._house_ids, self._cipher)
