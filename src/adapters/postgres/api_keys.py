@@ -1,0 +1,97 @@
+"""API keys in PostgreSQL, with a short in-process cache so that authentication does not cost
+a database round trip on every call."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from application.ports import Clock
+from domain.access import ApiKey
+from domain.errors import InvalidRequest
+
+_COLUMNS = "key_id, name, secret_hash, services, created_at, revoked_at"
+# A revoked key stops working within this many seconds in every process.
+CACHE_SECONDS = 5.0
+
+
+class SqlApiKeyStore:
+    def __init__(self, engine: AsyncEngine, *, cache_seconds: float = CACHE_SECONDS) -> None:
+        self._engine = engine
+        self._cache: dict[str, tuple[float, ApiKey | None]] = {}
+        self._ttl = cache_seconds
+
+    async def add(self, key: ApiKey) -> None:
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO api_keys (key_id, name, secret_hash, services, created_at)"
+                        " VALUES (:key_id, :name, :hash, :services, :created_at)"
+                    ),
+                    {
+                        "key_id": key.key_id,
+                        "name": key.name,
+                        "hash": key.secret_hash,
+                        "services": sorted(key.services),
+                        "created_at": key.created_at,
+                    },
+                )
+        except IntegrityError:
+            raise InvalidRequest(
+                f"an active key named {key.name!r} exists; revoke it first"
+            ) from None
+
+    async def find(self, key_id: str) -> ApiKey | None:
+        now = time.monotonic()
+        cached = self._cache.get(key_id)
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    text(f"SELECT {_COLUMNS} FROM api_keys WHERE key_id = :id"),  # noqa: S608
+                    {"id": key_id},
+                )
+            ).first()
+        key = None if row is None else _key(row)
+        self._cache[key_id] = (now, key)
+        return key
+
+    async def revoke(self, name: str, clock: Clock) -> bool:
+        async with self._engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    text(
+                        "UPDATE api_keys SET revoked_at = :now"
+                        " WHERE name = :name AND revoked_at IS NULL RETURNING key_id"
+                    ),
+                    {"name": name, "now": clock.now()},
+                )
+            ).first()
+        if row is not None:
+            self._cache.pop(row.key_id, None)
+        return row is not None
+
+    async def all(self) -> Sequence[ApiKey]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                text(f"SELECT {_COLUMNS} FROM api_keys ORDER BY name, created_at")  # noqa: S608
+            )
+            return [_key(r) for r in rows]
+
+
+def _key(row: Any) -> ApiKey:
+    return ApiKey(
+        key_id=row.key_id,
+        name=row.name,
+        secret_hash=bytes(row.secret_hash),
+        services=frozenset(row.services),
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
