@@ -274,3 +274,17 @@ class VoidBet(_BetPoster):
             balance = await self._balance(uow, voided)
             await uow.commit()
         return BetReceipt(voided, balance)
+
+
+class GetBet(_BetPoster):
+    """A bet as it stands, with the player's current balance in its currency."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, bet_id: uuid.UUID) -> BetReceipt:
+        async with self._uow() as uow:
+            bet = await uow.bets.find(bet_id)
+            if bet is None:
+                raise NotFound(f"there is no bet {bet_id}")
+            return BetReceipt(bet, await self._balance(uow, bet))

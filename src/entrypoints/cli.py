@@ -9,7 +9,7 @@ import logging
 import secrets
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any, TypeVar
@@ -23,8 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.embedded_servers import EmbeddedServerError, stop_postgres, stop_valkey
 from adapters.postgres import migrate
 from adapters.postgres.repositories import SqlCurrencies
+from application.access import ApiKeyStore, Authenticate, IssueApiKey, RevokeApiKey
 from application.bankroll import FundBankroll, FundBankrollCommand
 from application.ports import UnitOfWorkFactory
+from domain.access import SERVICES as SERVICE_NAMES
 from domain.accounts import AccountKind
 from domain.errors import DomainError, InvalidRequest
 from domain.money import Currency, CurrencyRegistry, Money
@@ -111,7 +113,7 @@ async def _serve(settings: Settings, endpoints: Endpoints) -> None:
             access_log=False,
         )
     )
-    grpc_server = GrpcServer(container, settings)
+    grpc_server = GrpcServer(container, settings, await container.get(Authenticate))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -342,6 +344,79 @@ async def _currency_registry(container: AsyncContainer) -> CurrencyRegistry:
     engine = await container.get(AsyncEngine)
     async with engine.connect() as conn:
         return CurrencyRegistry(await SqlCurrencies(conn).all())
+
+
+@main.group()
+def apikey() -> None:
+    """API keys of internal services calling the gRPC API."""
+
+
+@apikey.command("create")
+@click.argument("name")
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    required=True,
+    type=click.Choice(sorted(SERVICE_NAMES)),
+    help="A service the key may call; repeat for several.",
+)
+def apikey_create(name: str, services: tuple[str, ...]) -> None:
+    """Issue a key for the calling service NAME. The key is shown once; only its hash is kept.
+    NAME is also the provider id of its seamless-wallet transactions."""
+
+    async def issue(container: AsyncContainer) -> str:
+        async with container() as scope:
+            issued = await (await scope.get(IssueApiKey))(name, frozenset(services))
+        return issued.plaintext
+
+    key = _with_container(issue)
+    click.echo(f"API key for {name} ({', '.join(sorted(services))}); store it now:")
+    click.echo(key)
+
+
+@apikey.command("revoke")
+@click.argument("name")
+def apikey_revoke(name: str) -> None:
+    """Revoke the active key of NAME (takes effect within seconds everywhere)."""
+
+    async def revoke(container: AsyncContainer) -> None:
+        async with container() as scope:
+            await (await scope.get(RevokeApiKey))(name)
+
+    _with_container(revoke)
+    click.echo(f"key of {name} revoked")
+
+
+@apikey.command("list")
+def apikey_list() -> None:
+    """List keys (names, services, state; never secrets)."""
+
+    async def listing(container: AsyncContainer) -> list[str]:
+        keys = await (await container.get(ApiKeyStore)).all()
+        return [
+            f"{k.name:<24} {','.join(sorted(k.services)):<24} "
+            f"{'revoked ' + k.revoked_at.isoformat() if k.revoked_at else 'active'}"
+            for k in keys
+        ]
+
+    for line in _with_container(listing):
+        click.echo(line)
+
+
+def _with_container(action: Callable[[AsyncContainer], Awaitable[T]]) -> T:
+    settings = _guarded(load_settings)
+    endpoints = _guarded(lambda: _setup(settings))
+    _guarded(lambda: migrate.upgrade(endpoints.database_url))
+
+    async def go() -> T:
+        container = make_cli_container(settings, endpoints)
+        try:
+            return await action(container)
+        finally:
+            await container.close()
+
+    return _guarded(lambda: asyncio.run(go()))
 
 
 @main.group()

@@ -13,20 +13,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import SystemClock
 from adapters.ids import UuidV7Generator
+from adapters.postgres.api_keys import SqlApiKeyStore
 from adapters.postgres.engine import create_engine
-from adapters.postgres.uow import start_unit_of_work_factory
+from adapters.postgres.uow import SqlUnitOfWorkFactory, start_unit_of_work_factory
 from adapters.redis_client import create_redis
 from adapters.seed_cipher import SecretsSeedSource, SeedCipher, development_seed_key
+from application.access import ApiKeyStore, Authenticate, IssueApiKey, RevokeApiKey
 from application.balances import GetBalances
 from application.bankroll import FundBankroll
-from application.betting import PlaceBet, SettleDiceBet, VoidBet
+from application.betting import GetBet, PlaceBet, SettleDiceBet, VoidBet
 from application.history import ListHistory
 from application.house import HouseBook
 from application.ports import Clock, IdGenerator, SeedSource, UnitOfWorkFactory
 from application.postings import AdjustBalance, CreditDeposit, DebitWallet, Transfer
 from application.registration import OpenWallet, RegisterPlayer
+from application.seamless import SeamlessCredit, SeamlessDebit, SeamlessRollback
 from application.seeds import GetSeedPair, RotateSeedPair
 from application.verification import VerifyBet
+from domain.money import CurrencyRegistry
 from entrypoints.infrastructure import Endpoints
 from entrypoints.settings import Settings
 
@@ -69,10 +73,24 @@ class InfrastructureProvider(Provider):
         return SeedCipher(key)
 
     @provide
-    async def unit_of_work_factory(
+    async def sql_unit_of_work_factory(
         self, engine: AsyncEngine, cipher: SeedCipher
-    ) -> UnitOfWorkFactory:
+    ) -> SqlUnitOfWorkFactory:
         return await start_unit_of_work_factory(engine, self._settings.house_shards, cipher)
+
+    @provide
+    def unit_of_work_factory(self, factory: SqlUnitOfWorkFactory) -> UnitOfWorkFactory:
+        return factory
+
+    @provide
+    def currencies(self, factory: SqlUnitOfWorkFactory) -> CurrencyRegistry:
+        return factory.currencies
+
+    @provide
+    def api_keys(self, engine: AsyncEngine) -> ApiKeyStore:
+        return SqlApiKeyStore(engine)
+
+    authenticate = provide(Authenticate)
 
     @provide
     def house(self) -> HouseBook:
@@ -101,6 +119,12 @@ class UseCaseProvider(Provider):
     rotate_seed_pair = provide(RotateSeedPair)
     verify_bet = provide(VerifyBet)
     fund_bankroll = provide(FundBankroll)
+    get_bet = provide(GetBet)
+    seamless_debit = provide(SeamlessDebit)
+    seamless_credit = provide(SeamlessCredit)
+    seamless_rollback = provide(SeamlessRollback)
+    issue_api_key = provide(IssueApiKey)
+    revoke_api_key = provide(RevokeApiKey)
 
 
 def _base(settings: Settings, endpoints: Endpoints) -> list[Provider]:

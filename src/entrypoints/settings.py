@@ -37,6 +37,9 @@ class Settings:
     bot_token: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     seed_key: bytes | None = field(default=None, repr=False)
+    grpc_tls_cert: Path | None = None
+    grpc_tls_key: Path | None = None
+    grpc_tls_client_ca: Path | None = None
     house_shards: int = 16
     db_pool_size: int = 20
     log_level: str = "INFO"
@@ -75,6 +78,17 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
     ("HTTP_PORT", "`8080`", "Port of the HTTP API."),
     ("GRPC_HOST", "`127.0.0.1`", "Address of the gRPC server."),
     ("GRPC_PORT", "`50051`", "Port of the gRPC server."),
+    (
+        "GRPC_TLS_CERT",
+        "(none: plaintext)",
+        "PEM certificate chain for the gRPC server; with `CROUPIER_GRPC_TLS_KEY` it serves TLS.",
+    ),
+    ("GRPC_TLS_KEY", "(none)", "PEM private key of that certificate."),
+    (
+        "GRPC_TLS_CLIENT_CA",
+        "(none)",
+        "PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS).",
+    ),
     ("BOT_TOKEN", "(none)", "Telegram bot token; the bot starts only when it is set."),
     (
         "SECRET_KEY",
@@ -157,6 +171,23 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         except SeedKeyError as error:
             problems.append(f"{PREFIX}SEED_KEY: {error}")
 
+    def existing_file(name: str) -> Path | None:
+        value = raw(name)
+        if value is None:
+            return None
+        path = Path(value)
+        if not path.is_file():
+            problems.append(f"{PREFIX}{name}={value!r} is not a readable file")
+        return path
+
+    tls_cert = existing_file("GRPC_TLS_CERT")
+    tls_key = existing_file("GRPC_TLS_KEY")
+    tls_client_ca = existing_file("GRPC_TLS_CLIENT_CA")
+    if (tls_cert is None) != (tls_key is None):
+        problems.append(f"{PREFIX}GRPC_TLS_CERT and {PREFIX}GRPC_TLS_KEY go together")
+    if tls_client_ca is not None and tls_cert is None:
+        problems.append(f"{PREFIX}GRPC_TLS_CLIENT_CA needs {PREFIX}GRPC_TLS_CERT")
+
     settings = Settings(
         environment=environment,
         database_url=url("DATABASE_URL", ("postgres",)),
@@ -169,6 +200,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         bot_token=raw("BOT_TOKEN"),
         secret_key=secret_key,
         seed_key=seed_key,
+        grpc_tls_cert=tls_cert,
+        grpc_tls_key=tls_key,
+        grpc_tls_client_ca=tls_client_ca,
         house_shards=integer("HOUSE_SHARDS", 16, 1, 1024),
         db_pool_size=integer("DB_POOL_SIZE", 20, 1, 500),
         log_level=log_level,

@@ -1,43 +1,105 @@
-"""The grpc.aio server for internal services."""
+"""The grpc.aio server for internal services: wallet, betting, seamless wallet, plus the
+standard health and reflection services."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import grpc
 from dishka import AsyncContainer
+from dishka.integrations.grpcio import DishkaAioInterceptor
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from application.access import Authenticate
+from croupier.v1 import (
+    betting_pb2,
+    betting_pb2_grpc,
+    seamless_pb2,
+    seamless_pb2_grpc,
+    wallet_pb2,
+    wallet_pb2_grpc,
+)
+from entrypoints.grpc.auth import ApiKeyInterceptor
+from entrypoints.grpc.betting import BettingServicer
+from entrypoints.grpc.seamless import SeamlessServicer
+from entrypoints.grpc.wallet import WalletServicer
 from entrypoints.settings import Settings
 
 GRACE_SECONDS = 10.0
+SERVICES = (
+    wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name,
+    betting_pb2.DESCRIPTOR.services_by_name["BettingService"].full_name,
+    seamless_pb2.DESCRIPTOR.services_by_name["SeamlessWalletService"].full_name,
+)
 
 
 class GrpcServer:
     """Owns the server and its health status; `stop` drains in-flight calls first."""
 
-    def __init__(self, container: AsyncContainer, settings: Settings) -> None:
-        self._container = container
+    def __init__(
+        self, container: AsyncContainer, settings: Settings, authenticate: Authenticate
+    ) -> None:
         self._settings = settings
         self.health = health.aio.HealthServicer()
-        self.server = grpc.aio.server()
+        self.server = grpc.aio.server(
+            # Authentication first: an unauthenticated call never opens a dishka scope.
+            interceptors=[ApiKeyInterceptor(authenticate), DishkaAioInterceptor(container)],
+        )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        services = [
-            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-            reflection.SERVICE_NAME,
-        ]
-        reflection.enable_server_reflection(services, self.server)
-        self.port = self.server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
+        wallet_pb2_grpc.add_WalletServiceServicer_to_server(WalletServicer(), self.server)
+        betting_pb2_grpc.add_BettingServiceServicer_to_server(
+            BettingServicer(container), self.server
+        )
+        seamless_pb2_grpc.add_SeamlessWalletServiceServicer_to_server(
+            SeamlessServicer(), self.server
+        )
+        reflection.enable_server_reflection(
+            (
+                *SERVICES,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            ),
+            self.server,
+        )
+        address = f"{settings.grpc_host}:{settings.grpc_port}"
+        credentials = _credentials(settings)
+        if credentials is None:
+            self.port = self.server.add_insecure_port(address)
+        else:
+            self.port = self.server.add_secure_port(address, credentials)
         if self.port == 0:
-            raise OSError(f"cannot listen on {settings.grpc_host}:{settings.grpc_port}")
+            raise OSError(f"cannot listen on {address}")
 
     @property
     def address(self) -> str:
         return f"{self._settings.grpc_host}:{self.port}"
 
+    @property
+    def tls(self) -> bool:
+        return self._settings.grpc_tls_cert is not None
+
     async def start(self) -> None:
         await self.server.start()
         await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
+        for service in SERVICES:
+            await self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
 
     async def stop(self) -> None:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(GRACE_SECONDS)
+
+
+def _credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    """TLS when a certificate is configured; mutual TLS when a client CA is too."""
+    if settings.grpc_tls_cert is None or settings.grpc_tls_key is None:
+        return None
+    pair = (_read(settings.grpc_tls_key), _read(settings.grpc_tls_cert))
+    client_ca = _read(settings.grpc_tls_client_ca) if settings.grpc_tls_client_ca else None
+    return grpc.ssl_server_credentials(
+        [pair], root_certificates=client_ca, require_client_auth=client_ca is not None
+    )
+
+
+def _read(path: Path) -> bytes:
+    return path.read_bytes()

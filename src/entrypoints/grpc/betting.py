@@ -1,0 +1,196 @@
+"""BettingService: the bet lifecycle for game servers, one call or many over a stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import grpc
+from dishka import AsyncContainer
+from dishka.integrations.grpcio import FromDishka, inject
+
+from application import betting as bets
+from application.betting import (
+    BetReceipt,
+    PlaceBetCommand,
+    SettleDiceBetCommand,
+    VoidBetCommand,
+)
+from croupier.v1 import betting_pb2, betting_pb2_grpc, common_pb2
+from domain.errors import DomainError
+from domain.games.base import ProvablyFairGame
+from domain.games.catalog import GAMES
+from domain.money import CurrencyRegistry
+from entrypoints.grpc import translate
+from entrypoints.grpc.errors import FieldError, guarded, rich_status, status_code_for
+
+# Commands of one stream processed at once; more wait, which is the stream's back-pressure.
+STREAM_CONCURRENCY = 32
+
+
+def _response(receipt: BetReceipt) -> betting_pb2.BetResponse:
+    return betting_pb2.BetResponse(
+        bet=translate.bet_message(receipt.bet),
+        balance=translate.money_message(receipt.balance),
+        replayed=receipt.replayed,
+    )
+
+
+def _place_command(
+    request: betting_pb2.PlaceBetRequest, currencies: CurrencyRegistry
+) -> PlaceBetCommand:
+    return PlaceBetCommand(
+        player_id=translate.player_id(request.player_id),
+        bet_id=translate.bet_id(request.bet_id),
+        game=translate.game(request.game),
+        stake=translate.money(currencies, request.stake, "stake"),
+        params=dict(request.params),
+    )
+
+
+def _settle_command(request: betting_pb2.SettleBetRequest) -> SettleDiceBetCommand:
+    if not request.HasField("dice"):
+        raise FieldError("dice", "settling needs the dice the bot sent")
+    return SettleDiceBetCommand(
+        bet_id=translate.bet_id(request.bet_id),
+        chat_id=request.dice.chat_id,
+        message_id=request.dice.message_id,
+        value=request.dice.value,
+    )
+
+
+def _void_command(request: betting_pb2.VoidBetRequest) -> VoidBetCommand:
+    return VoidBetCommand(translate.bet_id(request.bet_id), request.reason)
+
+
+class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
+    def __init__(self, container: AsyncContainer) -> None:
+        self._container = container
+
+    @guarded
+    @inject
+    async def PlaceBet(
+        self,
+        request: betting_pb2.PlaceBetRequest,
+        context: grpc.aio.ServicerContext,
+        place: FromDishka[bets.PlaceBet],
+        currencies: FromDishka[CurrencyRegistry],
+    ) -> betting_pb2.BetResponse:
+        return _response(await place(_place_command(request, currencies)))
+
+    @guarded
+    @inject
+    async def PlayInstant(
+        self,
+        request: betting_pb2.PlaceBetRequest,
+        context: grpc.aio.ServicerContext,
+        place: FromDishka[bets.PlaceBet],
+        currencies: FromDishka[CurrencyRegistry],
+    ) -> betting_pb2.BetResponse:
+        command = _place_command(request, currencies)
+        if not isinstance(GAMES[command.game], ProvablyFairGame):
+            raise FieldError("game", f"{command.game} is not a provably fair instant game")
+        return _response(await place(command))
+
+    @guarded
+    @inject
+    async def SettleBet(
+        self,
+        request: betting_pb2.SettleBetRequest,
+        context: grpc.aio.ServicerContext,
+        settle: FromDishka[bets.SettleDiceBet],
+    ) -> betting_pb2.BetResponse:
+        return _response(await settle(_settle_command(request)))
+
+    @guarded
+    @inject
+    async def VoidBet(
+        self,
+        request: betting_pb2.VoidBetRequest,
+        context: grpc.aio.ServicerContext,
+        void: FromDishka[bets.VoidBet],
+    ) -> betting_pb2.BetResponse:
+        return _response(await void(_void_command(request)))
+
+    @guarded
+    @inject
+    async def GetBet(
+        self,
+        request: betting_pb2.GetBetRequest,
+        context: grpc.aio.ServicerContext,
+        get_bet: FromDishka[bets.GetBet],
+    ) -> betting_pb2.BetResponse:
+        return _response(await get_bet(translate.bet_id(request.bet_id)))
+
+    async def StreamBets(
+        self,
+        request_iterator: AsyncIterator[betting_pb2.BetCommand],
+        context: grpc.aio.ServicerContext,
+    ) -> AsyncIterator[betting_pb2.BetResult]:
+        """Each command runs as its own unit of work, up to STREAM_CONCURRENCY at a time;
+        results are yielded as they finish, each tagged with its correlation id."""
+        slots = asyncio.Semaphore(STREAM_CONCURRENCY)
+        results: asyncio.Queue[betting_pb2.BetResult | None] = asyncio.Queue()
+        running: set[asyncio.Task[None]] = set()
+
+        async def run(command: betting_pb2.BetCommand) -> None:
+            try:
+                await results.put(await self._execute(command))
+            finally:
+                slots.release()
+
+        async def feed() -> None:
+            async for command in request_iterator:
+                await slots.acquire()
+                task = asyncio.create_task(run(command))
+                running.add(task)
+                task.add_done_callback(running.discard)
+            if running:
+                await asyncio.gather(*running)
+            await results.put(None)  # every command has its result
+
+        feeder = asyncio.create_task(feed())
+        try:
+            while (result := await results.get()) is not None:
+                yield result
+            await feeder  # surfaces a failure of the request stream itself
+        finally:
+            feeder.cancel()
+            for task in list(running):
+                task.cancel()
+
+    async def _execute(self, command: betting_pb2.BetCommand) -> betting_pb2.BetResult:
+        result = betting_pb2.BetResult(correlation_id=command.correlation_id)
+        try:
+            async with self._container() as scope:
+                kind = command.WhichOneof("command")
+                if kind == "place":
+                    currencies = await scope.get(CurrencyRegistry)
+                    place = await scope.get(bets.PlaceBet)
+                    receipt = await place(_place_command(command.place, currencies))
+                elif kind == "settle":
+                    settle = await scope.get(bets.SettleDiceBet)
+                    receipt = await settle(_settle_command(command.settle))
+                elif kind == "void":
+                    void = await scope.get(bets.VoidBet)
+                    receipt = await void(_void_command(command.void))
+                else:
+                    raise FieldError("command", "a command is one of place, settle or void")
+            result.ok.CopyFrom(_response(receipt))
+        except DomainError as error:
+            _, status = rich_status(error)
+            field_violations = (
+                [common_pb2.FieldViolation(field=error.field, description=error.message)]
+                if isinstance(error, FieldError)
+                else []
+            )
+            result.error.CopyFrom(
+                betting_pb2.BetError(
+                    code=status_code_for(error).value[0],
+                    message=status.message,
+                    detail=common_pb2.ErrorDetail(
+                        reason=error.code, field_violations=field_violations
+                    ),
+                )
+            )
+        return result

@@ -1,0 +1,110 @@
+"""Domain errors to gRPC status codes, with google.rpc details a client can read.
+
+A client's mistake is never UNKNOWN or INTERNAL: bad input is INVALID_ARGUMENT (with the
+field), a rule refusing the operation is FAILED_PRECONDITION, a reused idempotency key with
+different content is ALREADY_EXISTS."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from domain.errors import (
+    CurrencyMismatch,
+    DomainError,
+    GameUnavailable,
+    IdempotencyConflict,
+    IllegalTransition,
+    InsufficientFunds,
+    InvalidAmount,
+    InvalidRequest,
+    InvalidTransaction,
+    LimitExceeded,
+    NotFound,
+    NotRevealed,
+    UnbalancedTransaction,
+    UnknownCurrency,
+)
+
+DOMAIN = "croupier"
+T = TypeVar("T")
+
+_STATUS: tuple[tuple[type[DomainError], grpc.StatusCode], ...] = (
+    (NotFound, grpc.StatusCode.NOT_FOUND),
+    (IdempotencyConflict, grpc.StatusCode.ALREADY_EXISTS),
+    (InsufficientFunds, grpc.StatusCode.FAILED_PRECONDITION),
+    (LimitExceeded, grpc.StatusCode.FAILED_PRECONDITION),
+    (IllegalTransition, grpc.StatusCode.FAILED_PRECONDITION),
+    (NotRevealed, grpc.StatusCode.FAILED_PRECONDITION),
+    (GameUnavailable, grpc.StatusCode.FAILED_PRECONDITION),
+    (InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT),
+    (InvalidAmount, grpc.StatusCode.INVALID_ARGUMENT),
+    (CurrencyMismatch, grpc.StatusCode.INVALID_ARGUMENT),
+    (UnknownCurrency, grpc.StatusCode.INVALID_ARGUMENT),
+    (UnbalancedTransaction, grpc.StatusCode.INVALID_ARGUMENT),
+    (InvalidTransaction, grpc.StatusCode.INVALID_ARGUMENT),
+)
+
+
+class FieldError(InvalidRequest):
+    """Bad input in one request field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def status_code_for(error: DomainError) -> grpc.StatusCode:
+    for kind, code in _STATUS:
+        if isinstance(error, kind):
+            return code
+    return grpc.StatusCode.FAILED_PRECONDITION
+
+
+def rich_status(error: DomainError) -> tuple[grpc.StatusCode, status_pb2.Status]:
+    code = status_code_for(error)
+    details = [error_details_pb2.ErrorInfo(reason=error.code.upper(), domain=DOMAIN)]
+    if isinstance(error, FieldError):
+        violation = error_details_pb2.BadRequest.FieldViolation(
+            field=error.field, description=error.message
+        )
+        details.append(error_details_pb2.BadRequest(field_violations=[violation]))
+    packed = []
+    for detail in details:
+        holder = any_pb2.Any()
+        holder.Pack(detail)
+        packed.append(holder)
+    status = status_pb2.Status(
+        code=getattr(code_pb2, code.name), message=error.message, details=packed
+    )
+    return code, status
+
+
+async def abort_with(context: grpc.aio.ServicerContext, error: DomainError) -> None:
+    _, status = rich_status(error)
+    await context.abort_with_status(rpc_status.to_status(status))
+
+
+def guarded(handler: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """Turn domain errors into their status, and refuse to start work whose deadline has
+    already passed. A deadline that passes mid-call cancels the handler; the unit of work
+    then rolls back, so a call either happened entirely or not at all."""
+
+    @functools.wraps(handler)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> T:
+        remaining = context.time_remaining()
+        if remaining is not None and remaining <= 0:
+            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "the deadline has passed")
+        try:
+            return await handler(self, request, context)
+        except DomainError as error:
+            await abort_with(context, error)
+            raise AssertionError("abort returns by raising") from error
+
+    return wrapper

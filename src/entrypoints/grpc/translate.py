@@ -1,0 +1,114 @@
+"""Wire messages to domain values and back. Every parse failure names its field."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from croupier.v1 import betting_pb2, common_pb2, wallet_pb2
+from domain.bets import Bet, BetState
+from domain.errors import DomainError
+from domain.games.base import format_multiplier
+from domain.games.catalog import GAMES
+from domain.ledger import TransactionKind
+from domain.money import Currency, CurrencyRegistry, Money
+from entrypoints.grpc.errors import FieldError
+
+MAX_ID_LENGTH = 100
+
+
+def player_id(text: str, field: str = "player_id") -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise FieldError(field, f"{field} must be a player id (a whole number)") from None
+    if not 0 < value < 2**63:
+        raise FieldError(field, f"{field} must be a positive player id")
+    return value
+
+
+def bet_id(text: str, field: str = "bet_id") -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise FieldError(field, f"{field} must be a UUID") from None
+
+
+def external_id(text: str, field: str) -> str:
+    value = text.strip()
+    if not value or len(value) > MAX_ID_LENGTH:
+        raise FieldError(field, f"{field} must be 1-{MAX_ID_LENGTH} characters")
+    return value
+
+
+def currency(registry: CurrencyRegistry, code: str, field: str = "currency") -> Currency:
+    try:
+        return registry.get(code.strip().upper())
+    except DomainError as error:
+        raise FieldError(field, error.message) from None
+
+
+def money(registry: CurrencyRegistry, message: common_pb2.Money, field: str) -> Money:
+    try:
+        return Money(message.amount, currency(registry, message.currency, f"{field}.currency"))
+    except FieldError:
+        raise
+    except DomainError as error:
+        raise FieldError(f"{field}.amount", error.message) from None
+
+
+def game(code: str) -> str:
+    value = code.strip().lower()
+    if value not in GAMES:
+        raise FieldError("game", f"there is no game {code!r}; games are {', '.join(GAMES)}")
+    return value
+
+
+def money_message(value: Money) -> common_pb2.Money:
+    return common_pb2.Money(amount=value.amount, currency=value.currency.code)
+
+
+def timestamp(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+_BET_STATES = {
+    BetState.PLACED: betting_pb2.BET_STATE_PLACED,
+    BetState.WON: betting_pb2.BET_STATE_WON,
+    BetState.LOST: betting_pb2.BET_STATE_LOST,
+    BetState.VOIDED: betting_pb2.BET_STATE_VOIDED,
+}
+
+TRANSACTION_KINDS = {
+    kind: getattr(wallet_pb2, f"TRANSACTION_KIND_{kind.name}") for kind in TransactionKind
+}
+
+
+def bet_message(bet: Bet) -> betting_pb2.Bet:
+    message = betting_pb2.Bet(
+        bet_id=str(bet.id),
+        player_id=str(bet.player_id),
+        game=bet.game,
+        params=dict(bet.params),
+        stake=money_message(bet.stake),
+        state=_BET_STATES[bet.state],
+        placed_at=timestamp(bet.placed_at),
+        settled_at=timestamp(bet.settled_at),
+        void_reason=bet.void_reason or "",
+    )
+    if bet.outcome is not None:
+        message.outcome = GAMES[bet.game].describe(bet.outcome)
+    if bet.multiplier is not None:
+        message.multiplier = format_multiplier(bet.multiplier)
+    if bet.payout is not None:
+        message.payout.CopyFrom(money_message(Money(bet.payout, bet.stake.currency)))
+    if bet.fairness is not None:
+        message.fairness.CopyFrom(
+            betting_pb2.Fairness(
+                seed_pair_id=str(bet.fairness.seed_pair_id),
+                nonce=bet.fairness.nonce,
+                server_seed_hash=bet.fairness.server_seed_hash,
+                client_seed=bet.fairness.client_seed,
+            )
+        )
+    return message
