@@ -18,6 +18,7 @@ from domain.money import Currency, Money
 from domain.players import Player
 from domain.seamless import ProviderTransaction, SeamlessRound
 from domain.seeds import SeedPair
+from domain.staff import AuditEntry, Role, StaffKey, StaffMember
 
 
 class Clock(Protocol):
@@ -236,6 +237,99 @@ class SeedSource(Protocol):
         ...
 
 
+class StaffRepository(Protocol):
+    """Staff accounts. Password hashes and TOTP secrets never leave the adapter except to the
+    use case that checks them."""
+
+    async def add(
+        self, username: str, password_hash: str, role: Role, now: datetime
+    ) -> StaffMember:
+        """Create the account; `InvalidRequest` when the username is taken."""
+        ...
+
+    async def credentials(self, username: str) -> tuple[StaffMember, str, str | None] | None:
+        """The member, their password hash and TOTP secret (None when off), by username."""
+        ...
+
+    async def get(self, staff_id: int) -> StaffMember:
+        """The member, or `NotFound`."""
+        ...
+
+    async def set_password_hash(self, staff_id: int, password_hash: str) -> None: ...
+
+    async def set_totp_secret(self, staff_id: int, secret: str) -> None: ...
+
+    async def add_key(self, key: StaffKey) -> None: ...
+
+    async def key(self, key_id: str) -> tuple[StaffKey, StaffMember] | None: ...
+
+    async def revoke_key(self, key_id: str, now: datetime) -> bool: ...
+
+
+class AuditLog(Protocol):
+    """The append-only record of staff actions and significant events."""
+
+    async def record(self, entry: AuditEntry) -> None: ...
+
+    async def search(self, query: AuditQuery) -> Sequence[AuditEntry]:
+        """Entries matching the query, newest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    actor: str | None = None
+    action: str | None = None
+    subject: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before_id: int | None = None
+    limit: int = 50
+
+
+class PasswordHasher(Protocol):
+    """A slow, salted password hash (Argon2)."""
+
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """True when the password matches; never raises for a mismatch."""
+        ...
+
+
+class TokenCodec(Protocol):
+    """Short-lived signed bearer tokens for staff sessions."""
+
+    def issue(self, member: StaffMember, now: datetime) -> tuple[str, datetime]:
+        """The token and when it expires."""
+        ...
+
+    def read(self, token: str, now: datetime) -> tuple[int, int] | None:
+        """(staff id, token version) of a valid, unexpired token; None otherwise."""
+        ...
+
+
+class LoginThrottle(Protocol):
+    """Counts failed logins per account and per address (in Redis: losing it loses only the
+    counters)."""
+
+    async def blocked(self, account: str, address: str) -> bool: ...
+
+    async def failed(self, account: str, address: str) -> None: ...
+
+    async def succeeded(self, account: str) -> None: ...
+
+
+class OneTimeCodes(Protocol):
+    """TOTP second factor."""
+
+    def new_secret(self) -> str: ...
+
+    def verify(self, secret: str, code: str, now: datetime) -> bool: ...
+
+    def provisioning_uri(self, secret: str, username: str) -> str: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Leaving the block without `commit()` rolls everything back."""
 
@@ -256,6 +350,12 @@ class UnitOfWork(Protocol):
 
     @property
     def games(self) -> GameConfigRepository: ...
+
+    @property
+    def staff(self) -> StaffRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     @property
     def provider_transactions(self) -> ProviderTransactionRepository: ...

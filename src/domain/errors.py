@@ -77,3 +77,21 @@ class NotRevealed(DomainError):
     """A provably fair result cannot be verified yet: its server seed is still secret."""
 
     code = "not_revealed"
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials: a wrong password, an expired token, an unknown key."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    """Authenticated, but the role does not allow this."""
+
+    code = "forbidden"
+
+
+class RateLimited(DomainError):
+    """Too many attempts; try again later."""
+
+    code = "rate_limited"

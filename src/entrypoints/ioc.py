@@ -13,22 +13,36 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import SystemClock
 from adapters.ids import UuidV7Generator
+from adapters.login_throttle import RedisLoginThrottle
+from adapters.passwords import Argon2Hasher
 from adapters.postgres.api_keys import SqlApiKeyStore
 from adapters.postgres.engine import create_engine
 from adapters.postgres.uow import SqlUnitOfWorkFactory, start_unit_of_work_factory
 from adapters.redis_client import create_redis
 from adapters.seed_cipher import SecretsSeedSource, SeedCipher, development_seed_key
+from adapters.tokens import JwtTokens
+from adapters.totp import TotpCodes
 from application.access import ApiKeyStore, Authenticate, IssueApiKey, RevokeApiKey
 from application.balances import GetBalances
 from application.bankroll import FundBankroll
 from application.betting import GetBet, PlaceBet, SettleDiceBet, VoidBet
 from application.history import ListHistory
 from application.house import HouseBook
-from application.ports import Clock, IdGenerator, SeedSource, UnitOfWorkFactory
+from application.ports import (
+    Clock,
+    IdGenerator,
+    LoginThrottle,
+    OneTimeCodes,
+    PasswordHasher,
+    SeedSource,
+    TokenCodec,
+    UnitOfWorkFactory,
+)
 from application.postings import AdjustBalance, CreditDeposit, DebitWallet, Transfer
 from application.registration import OpenWallet, RegisterPlayer
 from application.seamless import SeamlessCredit, SeamlessDebit, SeamlessRollback
 from application.seeds import GetSeedPair, RotateSeedPair
+from application.staff import AuthenticateStaff, CreateStaff, EnableTotp, IssueStaffKey, Login
 from application.verification import VerifyBet
 from domain.money import CurrencyRegistry
 from entrypoints.infrastructure import Endpoints
@@ -93,6 +107,25 @@ class InfrastructureProvider(Provider):
     authenticate = provide(Authenticate)
 
     @provide
+    def password_hasher(self) -> PasswordHasher:
+        return Argon2Hasher()
+
+    @provide
+    def tokens(self) -> TokenCodec:
+        key = self._settings.secret_key
+        if key is not None:
+            return JwtTokens(key.encode())
+        # Development only: production refuses to start without CROUPIER_SECRET_KEY.
+        return JwtTokens(development_seed_key(self._settings.data_dir.resolve() / "token.key"))
+
+    @provide
+    def login_throttle(self, redis: Redis) -> LoginThrottle:
+        return RedisLoginThrottle(redis)
+
+    one_time_codes = provide(TotpCodes, provides=OneTimeCodes)
+    authenticate_staff = provide(AuthenticateStaff)
+
+    @provide
     def house(self) -> HouseBook:
         return HouseBook(shards=self._settings.house_shards)
 
@@ -125,6 +158,10 @@ class UseCaseProvider(Provider):
     seamless_rollback = provide(SeamlessRollback)
     issue_api_key = provide(IssueApiKey)
     revoke_api_key = provide(RevokeApiKey)
+    create_staff = provide(CreateStaff)
+    login = provide(Login)
+    enable_totp = provide(EnableTotp)
+    issue_staff_key = provide(IssueStaffKey)
 
 
 def _base(settings: Settings, endpoints: Endpoints) -> list[Provider]:

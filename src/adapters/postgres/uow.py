@@ -18,6 +18,7 @@ from adapters.postgres.repositories import (
     provision_house_accounts,
 )
 from adapters.postgres.seeds import SqlSeedPairs
+from adapters.postgres.staff import SqlAuditLog, SqlStaff
 from adapters.seed_cipher import SeedCipher
 from domain.money import CurrencyRegistry
 
@@ -29,6 +30,8 @@ class SqlUnitOfWork:
     bets: SqlBets
     seeds: SqlSeedPairs
     games: SqlGameConfigs
+    staff: SqlStaff
+    audit: SqlAuditLog
     provider_transactions: SqlProviderTransactions
 
     def __init__(
@@ -60,6 +63,8 @@ class SqlUnitOfWork:
         self.bets = SqlBets(conn, self._currencies)
         self.seeds = SqlSeedPairs(conn, self._cipher)
         self.games = SqlGameConfigs(conn)
+        self.staff = SqlStaff(conn)
+        self.audit = SqlAuditLog(conn)
         self.provider_transactions = SqlProviderTransactions(conn, self._currencies)
         return self
 

@@ -6,16 +6,26 @@ from dishka import AsyncContainer
 from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
+from entrypoints.http.auth import SECURITY_COMPONENTS
 from entrypoints.http.health import HealthController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.staff import AuthController, MeController
 
 
 def create_app(container: AsyncContainer) -> Litestar:
     app = Litestar(
-        route_handlers=[HealthController],
+        route_handlers=[HealthController, AuthController, MeController],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        openapi_config=OpenAPIConfig(title="Croupier", version="1.0.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="Croupier admin API",
+            version="1.0.0",
+            path="/schema",
+            components=SECURITY_COMPONENTS,
+            # /schema is the interactive page; /schema/openapi.json the document.
+            render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
+        ),
         on_shutdown=[container.close],
         debug=False,
     )

@@ -9,20 +9,30 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
 from domain.errors import (
     CurrencyMismatch,
     DomainError,
+    Forbidden,
+    GameUnavailable,
     IdempotencyConflict,
+    IllegalTransition,
     InsufficientFunds,
     InvalidAmount,
     InvalidRequest,
+    LimitExceeded,
     NotFound,
+    NotRevealed,
+    RateLimited,
+    Unauthenticated,
     UnknownCurrency,
 )
 
@@ -38,6 +48,13 @@ _STATUS: dict[type[DomainError], int] = {
     CurrencyMismatch: HTTP_422_UNPROCESSABLE_ENTITY,
     UnknownCurrency: HTTP_422_UNPROCESSABLE_ENTITY,
     InvalidRequest: HTTP_400_BAD_REQUEST,
+    Unauthenticated: HTTP_401_UNAUTHORIZED,
+    Forbidden: HTTP_403_FORBIDDEN,
+    RateLimited: HTTP_429_TOO_MANY_REQUESTS,
+    LimitExceeded: HTTP_409_CONFLICT,
+    IllegalTransition: HTTP_409_CONFLICT,
+    GameUnavailable: HTTP_409_CONFLICT,
+    NotRevealed: HTTP_409_CONFLICT,
 }
 
 
@@ -62,7 +79,14 @@ def status_for(error: DomainError) -> int:
 
 def domain_error_handler(_: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
     status = status_for(error)
-    return problem(status, type(error).__name__, error.message, error.code)
+    extra: dict[str, Any] = {}
+    field = getattr(error, "field", None)
+    if isinstance(field, str):
+        extra["errors"] = [{"field": field, "message": error.message}]
+    response = problem(status, type(error).__name__, error.message, error.code, **extra)
+    if status == HTTP_401_UNAUTHORIZED:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="croupier"'
+    return response
 
 
 def http_error_handler(_: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:

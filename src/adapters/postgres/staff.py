@@ -1,0 +1,200 @@
+"""Staff accounts, their API keys and the audit log in PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from application.ports import AuditQuery
+from domain.errors import InvalidRequest, NotFound
+from domain.staff import AuditAction, AuditEntry, Role, StaffKey, StaffMember
+
+_MEMBER = "id, username, role, created_at, token_version, totp_secret, disabled"
+
+_INSERT_STAFF = text(
+    f"INSERT INTO staff (username, password_hash, role, created_at) VALUES (:u, :h, :r, :now) RETURNING {_MEMBER}"  # noqa: S608, E501 - constant columns
+)
+_STAFF_BY_ID = text(f"SELECT {_MEMBER} FROM staff WHERE id = :id")  # noqa: S608
+
+
+def _member(row: Any) -> StaffMember:
+    return StaffMember(
+        id=row.id,
+        username=row.username,
+        role=Role(row.role),
+        created_at=row.created_at,
+        token_version=row.token_version,
+        totp_enabled=row.totp_secret is not None,
+        disabled=row.disabled,
+    )
+
+
+class SqlStaff:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(
+        self, username: str, password_hash: str, role: Role, now: datetime
+    ) -> StaffMember:
+        try:
+            row = (
+                await self._conn.execute(
+                    _INSERT_STAFF,
+                    {"u": username, "h": password_hash, "r": role.value, "now": now},
+                )
+            ).one()
+        except IntegrityError:
+            raise InvalidRequest(f"the username {username!r} is taken") from None
+        return _member(row)
+
+    async def credentials(self, username: str) -> tuple[StaffMember, str, str | None] | None:
+        row = (
+            await self._conn.execute(
+                text(f"SELECT {_MEMBER}, password_hash FROM staff WHERE username = :u"),  # noqa: S608
+                {"u": username},
+            )
+        ).first()
+        return None if row is None else (_member(row), row.password_hash, row.totp_secret)
+
+    async def get(self, staff_id: int) -> StaffMember:
+        row = (
+            await self._conn.execute(
+                _STAFF_BY_ID,
+                {"id": staff_id},
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"no staff member {staff_id}")
+        return _member(row)
+
+    async def set_password_hash(self, staff_id: int, password_hash: str) -> None:
+        await self._conn.execute(
+            text(
+                "UPDATE staff SET password_hash = :h, token_version = token_version + 1"
+                " WHERE id = :id"
+            ),
+            {"h": password_hash, "id": staff_id},
+        )
+
+    async def set_totp_secret(self, staff_id: int, secret: str) -> None:
+        await self._conn.execute(
+            text("UPDATE staff SET totp_secret = :s WHERE id = :id"), {"s": secret, "id": staff_id}
+        )
+
+    async def add_key(self, key: StaffKey) -> None:
+        await self._conn.execute(
+            text(
+                "INSERT INTO staff_api_keys (key_id, staff_id, label, secret_hash, created_at)"
+                " VALUES (:k, :s, :l, :h, :now)"
+            ),
+            {
+                "k": key.key_id,
+                "s": key.staff_id,
+                "l": key.label,
+                "h": key.secret_hash,
+                "now": key.created_at,
+            },
+        )
+
+    async def key(self, key_id: str) -> tuple[StaffKey, StaffMember] | None:
+        row = (
+            await self._conn.execute(
+                text(
+                    "SELECT k.key_id, k.staff_id, k.label, k.secret_hash,"
+                    " k.created_at AS key_created_at, k.revoked_at,"
+                    " s.id, s.username, s.role, s.created_at, s.token_version, s.totp_secret,"
+                    " s.disabled"
+                    " FROM staff_api_keys k JOIN staff s ON s.id = k.staff_id"
+                    " WHERE k.key_id = :k"
+                ),
+                {"k": key_id},
+            )
+        ).first()
+        if row is None:
+            return None
+        key = StaffKey(
+            row.key_id,
+            row.staff_id,
+            row.label,
+            bytes(row.secret_hash),
+            row.key_created_at,
+            row.revoked_at,
+        )
+        return key, _member(row)
+
+    async def revoke_key(self, key_id: str, now: datetime) -> bool:
+        row = (
+            await self._conn.execute(
+                text(
+                    "UPDATE staff_api_keys SET revoked_at = :now"
+                    " WHERE key_id = :k AND revoked_at IS NULL RETURNING key_id"
+                ),
+                {"k": key_id, "now": now},
+            )
+        ).first()
+        return row is not None
+
+
+class SqlAuditLog:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def record(self, entry: AuditEntry) -> None:
+        await self._conn.execute(
+            text(
+                "INSERT INTO audit_log (at, action, actor, subject, source, before, after)"
+                " VALUES (:at, :action, :actor, :subject, :source,"
+                " CAST(:before AS jsonb), CAST(:after AS jsonb))"
+            ),
+            {
+                "at": entry.at,
+                "action": entry.action.value,
+                "actor": entry.actor,
+                "subject": entry.subject,
+                "source": entry.source,
+                "before": None if entry.before is None else json.dumps(entry.before, default=str),
+                "after": None if entry.after is None else json.dumps(entry.after, default=str),
+            },
+        )
+
+    async def search(self, query: AuditQuery) -> Sequence[AuditEntry]:
+        rows = await self._conn.execute(
+            text(
+                "SELECT id, at, action, actor, subject, source, before, after FROM audit_log"
+                " WHERE (CAST(:actor AS text) IS NULL OR actor = :actor)"
+                " AND (CAST(:action AS text) IS NULL OR action = :action)"
+                " AND (CAST(:subject AS text) IS NULL OR subject = :subject)"
+                " AND (CAST(:since AS timestamptz) IS NULL OR at >= :since)"
+                " AND (CAST(:until AS timestamptz) IS NULL OR at < :until)"
+                " AND (CAST(:before_id AS bigint) IS NULL OR id < :before_id)"
+                " ORDER BY id DESC LIMIT :limit"
+            ),
+            {
+                "actor": query.actor,
+                "action": query.action,
+                "subject": query.subject,
+                "since": query.since,
+                "until": query.until,
+                "before_id": query.before_id,
+                "limit": query.limit,
+            },
+        )
+        return [
+            AuditEntry(
+                action=AuditAction(r.action),
+                at=r.at,
+                actor=r.actor,
+                subject=r.subject,
+                source=r.source,
+                before=r.before,
+                after=r.after,
+                id=r.id,
+            )
+            for r in rows
+        ]
