@@ -95,3 +95,11 @@ class RateLimited(DomainError):
     """Too many attempts; try again later."""
 
     code = "rate_limited"
+
+
+class InvalidField(InvalidRequest):
+    """Bad input in one named field of a request (`field` uses the wire name)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -164,8 +164,16 @@ class UseCaseProvider(Provider):
     issue_staff_key = provide(IssueStaffKey)
 
 
+# Providers of the admin API's read models and use cases, one per area.
+ADMIN_PROVIDERS: list[type[Provider]] = []
+
+
 def _base(settings: Settings, endpoints: Endpoints) -> list[Provider]:
-    return [InfrastructureProvider(settings, endpoints), UseCaseProvider()]
+    return [
+        InfrastructureProvider(settings, endpoints),
+        UseCaseProvider(),
+        *(provider() for provider in ADMIN_PROVIDERS),
+    ]
 
 
 def make_http_container(

@@ -51,3 +51,58 @@ async def issue_key(engine):
 async def channel(grpc_server):
     async with grpc.aio.insecure_channel(grpc_server.address) as channel:
         yield channel
+
+
+@pytest.fixture(scope="session")
+def http_settings(tmp_path_factory) -> Settings:
+    return Settings(
+        secret_key=secrets.token_hex(32),
+        seed_key=secrets.token_bytes(32),
+        house_shards=4,
+        data_dir=tmp_path_factory.mktemp("http"),
+    )
+
+
+@pytest.fixture(scope="session")
+async def http_container(servers, http_settings):
+    from entrypoints.ioc import make_http_container
+
+    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
+    container = make_http_container(http_settings, endpoints)
+    yield container
+    await container.close()
+
+
+@pytest.fixture
+async def api(servers, http_settings):
+    """A Litestar test client on the real app, database and Redis. The app gets a container
+    of its own: the test client runs it on another event loop than the fixtures'."""
+    from litestar.testing import AsyncTestClient
+
+    from entrypoints.http.app import create_app
+    from entrypoints.ioc import make_http_container
+
+    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
+    async with AsyncTestClient(app=create_app(make_http_container(http_settings, endpoints))) as client:
+        yield client
+
+
+@pytest.fixture
+async def staff(http_container, api):
+    """Make a staff member with a role and return headers carrying their bearer token."""
+    from application.staff import Actor, CreateStaff
+    from domain.staff import parse_role
+
+    async def make(role: str = "admin", *, username: str | None = None) -> dict[str, str]:
+        name = username or f"{role}-{secrets.token_hex(4)}"
+        password = "correct horse battery staple"
+        async with http_container() as scope:
+            create = await scope.get(CreateStaff)
+            await create(name, password, parse_role(role), Actor("tests"))
+        response = await api.post(
+            "/api/v1/auth/login", json={"username": name, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    return make

@@ -23,6 +23,7 @@ from domain.errors import (
     IllegalTransition,
     InsufficientFunds,
     InvalidAmount,
+    InvalidField,
     InvalidRequest,
     InvalidTransaction,
     LimitExceeded,
@@ -52,12 +53,8 @@ _STATUS: tuple[tuple[type[DomainError], grpc.StatusCode], ...] = (
 )
 
 
-class FieldError(InvalidRequest):
-    """Bad input in one request field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+# Bad input in one request field; the field travels in google.rpc.BadRequest.
+FieldError = InvalidField
 
 
 def status_code_for(error: DomainError) -> grpc.StatusCode:

@@ -9,14 +9,13 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from entrypoints.http.auth import SECURITY_COMPONENTS
-from entrypoints.http.health import HealthController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
-from entrypoints.http.staff import AuthController, MeController
+from entrypoints.http.routes import ROUTE_HANDLERS
 
 
 def create_app(container: AsyncContainer) -> Litestar:
     app = Litestar(
-        route_handlers=[HealthController, AuthController, MeController],
+        route_handlers=ROUTE_HANDLERS,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
             title="Croupier admin API",

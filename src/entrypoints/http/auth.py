@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from dishka import AsyncContainer
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import Components, SecurityScheme
@@ -66,11 +67,11 @@ async def actor_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
     return Actor.staff(await authenticate(connection), source_of(connection))
 
 
-async def provide_staff(request: Any) -> StaffMember:
+async def provide_staff(request: Request[Any, Any, Any]) -> StaffMember:
     return await authenticate(request)
 
 
-async def provide_actor(request: Any) -> Actor:
+async def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     return await actor_of(request)
 
 

@@ -1,0 +1,14 @@
+"""Every HTTP route handler of the application, in one list."""
+
+from __future__ import annotations
+
+from litestar.types import ControllerRouterHandler
+
+from entrypoints.http.health import HealthController
+from entrypoints.http.staff import AuthController, MeController
+
+ROUTE_HANDLERS: list[ControllerRouterHandler] = [
+    HealthController,
+    AuthController,
+    MeController,
+]

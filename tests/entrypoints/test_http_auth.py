@@ -1,0 +1,98 @@
+"""Staff authentication and authorisation on the admin API."""
+
+from __future__ import annotations
+
+import secrets
+
+import pyotp
+import pytest
+import redis.asyncio as aioredis
+
+pytestmark = pytest.mark.integration
+
+
+async def test_login_me_and_bearer_token(api, staff):
+    headers = await staff("support", username=f"sue-{secrets.token_hex(3)}")
+    me = await api.get("/api/v1/auth/me", headers=headers)
+    assert me.status_code == 200
+    assert me.json()["role"] == "support"
+
+
+async def test_wrong_credentials_are_401_problem_details(api, staff, servers):
+    await staff("viewer", username="vic-wrong")
+    response = await api.post("/api/v1/auth/login",
+                              json={"username": "vic-wrong", "password": "not the password"})
+    assert response.status_code == 401
+    body = response.json()
+    assert body["type"] == "urn:croupier:problem:unauthenticated"
+    assert response.headers["content-type"].startswith("application/problem+json")
+    unknown = await api.post("/api/v1/auth/login",
+                             json={"username": "nobody-here", "password": "whatever-else"})
+    assert unknown.json()["detail"] == body["detail"]  # no hint which part was wrong
+    await _forget_failures(servers.redis_url)
+
+
+async def test_requests_without_or_with_bad_tokens_are_refused(api):
+    assert (await api.get("/api/v1/auth/me")).status_code == 401
+    bad = await api.get("/api/v1/auth/me", headers={"Authorization": "Bearer not.a.jwt"})
+    assert bad.status_code == 401
+    forged = await api.get("/api/v1/auth/me", headers={"x-api-key": "crs_000000000000_" + "a" * 40})
+    assert forged.status_code == 401
+
+
+async def test_failed_logins_are_rate_limited_and_audited(api, staff, servers):
+    name = f"target-{secrets.token_hex(3)}"
+    await staff("viewer", username=name)
+    codes = []
+    for _ in range(6):
+        response = await api.post("/api/v1/auth/login",
+                                  json={"username": name, "password": "guessing-wrong"})
+        codes.append(response.status_code)
+    assert codes == [401] * 5 + [429]
+    blocked = await api.post("/api/v1/auth/login",
+                             json={"username": name, "password": "correct horse battery staple"})
+    assert blocked.status_code == 429  # even the right password waits out the window
+    admin = await staff("admin")
+    audit = (await api.get("/api/v1/audit", params={"action": "login_failed",
+                                                    "subject": f"staff:{name}"},
+                           headers=admin)).json()
+    assert len(audit["entries"]) == 7
+    await _forget_failures(servers.redis_url)
+
+
+async def test_totp_second_factor(api, staff, servers):
+    name = f"otp-{secrets.token_hex(3)}"
+    headers = await staff("finance", username=name)
+    enrolled = await api.post("/api/v1/auth/totp", headers=headers)
+    assert enrolled.status_code == 201
+    secret = enrolled.json()["secret"]
+    password = "correct horse battery staple"
+    without = await api.post("/api/v1/auth/login", json={"username": name, "password": password})
+    assert without.status_code == 401
+    with_code = await api.post("/api/v1/auth/login", json={
+        "username": name, "password": password, "totp_code": pyotp.TOTP(secret).now()})
+    assert with_code.status_code == 200
+    await _forget_failures(servers.redis_url)
+
+
+async def test_staff_api_keys_act_as_their_owner(api, staff):
+    headers = await staff("operator")
+    issued = await api.post("/api/v1/auth/keys", json={"label": "deploy bot"}, headers=headers)
+    assert issued.status_code == 201
+    key = issued.json()["api_key"]
+    me = await api.get("/api/v1/auth/me", headers={"x-api-key": key})
+    assert me.json()["role"] == "operator"
+
+
+async def test_unknown_fields_and_missing_fields_name_the_field(api):
+    response = await api.post("/api/v1/auth/login", json={"username": "x"})
+    assert response.status_code == 400
+    assert "password" in response.text
+
+
+async def _forget_failures(redis_url: str) -> None:
+    """Failed-login counters are shared by the whole suite (one client address)."""
+    client = aioredis.Redis.from_url(redis_url)
+    async for key in client.scan_iter("croupier:login-fail:*"):
+        await client.delete(key)
+    await client.aclose()
