@@ -11,11 +11,12 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.accounts import Account, AccountKind
+from domain.adjustments import AdjustmentRequest, AdjustmentState
 from domain.bets import Bet
 from domain.games.catalog import GameConfig
 from domain.ledger import MetadataValue, PostedTransaction, Transaction, TransactionKind
 from domain.money import Currency, Money
-from domain.players import Player
+from domain.players import Player, PlayerStatus
 from domain.seamless import ProviderTransaction, SeamlessRound
 from domain.seeds import SeedPair
 from domain.staff import AuditEntry, Role, StaffKey, StaffMember
@@ -53,6 +54,18 @@ class PlayerRepository(Protocol):
         ...
 
     async def find_by_telegram_id(self, telegram_user_id: int) -> Player | None: ...
+
+    async def set_status(
+        self, player_id: int, status: PlayerStatus, reason: str
+    ) -> tuple[PlayerStatus, str | None]:
+        """Give the player `status` with its `reason`, locking the row until the unit of work
+        ends (concurrent changes of one player queue); returns the status and reason it had
+        before. `NotFound` for an unknown player."""
+        ...
+
+    async def add_note(self, player_id: int, *, author: str, body: str, now: datetime) -> int:
+        """Attach a staff note to the player; returns the note's id."""
+        ...
 
 
 class AccountRepository(Protocol):
@@ -224,6 +237,10 @@ class GameConfigRepository(Protocol):
 
     async def all(self) -> Sequence[GameConfig]: ...
 
+    async def save(self, config: GameConfig, now: datetime) -> None:
+        """Store the configuration (on/off, house edge, limits per currency)."""
+        ...
+
 
 class SeedSource(Protocol):
     """Fresh seeds from a cryptographically secure generator."""
@@ -235,6 +252,24 @@ class SeedSource(Protocol):
     def client_seed(self) -> str:
         """A default client seed for a player who has not chosen one."""
         ...
+
+
+class AdjustmentRequestRepository(Protocol):
+    """Adjustments waiting for (or decided by) a second finance user."""
+
+    async def add(self, request: AdjustmentRequest) -> None: ...
+
+    async def get(self, request_id: uuid.UUID, *, for_update: bool = False) -> AdjustmentRequest:
+        """The request, or `NotFound`; `for_update` locks it until the unit of work ends."""
+        ...
+
+    async def save(self, request: AdjustmentRequest) -> None:
+        """Persist a decision on a pending request."""
+        ...
+
+    async def list(
+        self, state: AdjustmentState | None, limit: int
+    ) -> Sequence[AdjustmentRequest]: ...
 
 
 class StaffRepository(Protocol):
@@ -356,6 +391,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def adjustments(self) -> AdjustmentRequestRepository: ...
 
     @property
     def provider_transactions(self) -> ProviderTransactionRepository: ...

@@ -39,7 +39,7 @@ class WalletPosting:
         return self.transaction.replayed
 
 
-class _WalletPoster:
+class WalletPoster:
     """Posts one movement between a player's wallet and a house account."""
 
     def __init__(
@@ -62,22 +62,48 @@ class _WalletPoster:
         metadata: Mapping[str, MetadataValue],
     ) -> WalletPosting:
         async with self._uow() as uow:
-            await uow.players.get(player_id)
-            wallet = await _wallet_for_posting(uow, player_id, wallet_delta)
-            house = await self._house.account_for(
-                uow.accounts, house_kind, wallet_delta.currency, player_id
-            )
-            transaction = Transaction(
-                id=self._ids.new_id(),
+            posting = await self._post_in(
+                uow,
+                player_id=player_id,
+                wallet_delta=wallet_delta,
+                house_kind=house_kind,
                 kind=kind,
                 idempotency_key=idempotency_key,
-                legs=(Leg(wallet, wallet_delta), Leg(house, -wallet_delta)),
-                created_at=self._clock.now(),
                 reference=reference,
                 metadata=metadata,
             )
-            posted = await uow.ledger.post(transaction)
             await uow.commit()
+        return posting
+
+    async def _post_in(
+        self,
+        uow: UnitOfWork,
+        *,
+        player_id: int,
+        wallet_delta: Money,
+        house_kind: AccountKind,
+        kind: TransactionKind,
+        idempotency_key: str,
+        reference: str,
+        metadata: Mapping[str, MetadataValue],
+    ) -> WalletPosting:
+        """The same posting inside a unit of work the caller commits, for use cases that
+        write other state (an approval, an audit entry) in the same transaction."""
+        await uow.players.get(player_id)
+        wallet = await _wallet_for_posting(uow, player_id, wallet_delta)
+        house = await self._house.account_for(
+            uow.accounts, house_kind, wallet_delta.currency, player_id
+        )
+        transaction = Transaction(
+            id=self._ids.new_id(),
+            kind=kind,
+            idempotency_key=idempotency_key,
+            legs=(Leg(wallet, wallet_delta), Leg(house, -wallet_delta)),
+            created_at=self._clock.now(),
+            reference=reference,
+            metadata=metadata,
+        )
+        posted = await uow.ledger.post(transaction)
         leg = posted.leg_for(wallet)
         return WalletPosting(posted, wallet, Money(leg.balance_after, wallet_delta.currency))
 
@@ -102,7 +128,7 @@ class CreditDepositCommand:
     metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
 
 
-class CreditDeposit(_WalletPoster):
+class CreditDeposit(WalletPoster):
     """Credit money that arrived from outside (a payment provider, Telegram Stars) to a
     player's wallet, against the deposits clearing account."""
 
@@ -127,7 +153,7 @@ class DebitWalletCommand:
     metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
 
 
-class DebitWallet(_WalletPoster):
+class DebitWallet(WalletPoster):
     """Take money from a player's wallet to the house bankroll (a charge, a provider's
     debit). Fails with `InsufficientFunds` rather than letting the wallet go negative."""
 
@@ -154,7 +180,7 @@ class AdjustBalanceCommand:
     idempotency_key: str
 
 
-class AdjustBalance(_WalletPoster):
+class AdjustBalance(WalletPoster):
     """A staff adjustment of a player's balance, against the adjustments account. A reason is
     mandatory: every correction must be explainable to an auditor."""
 

@@ -26,10 +26,12 @@ from adapters.postgres.repositories import SqlCurrencies
 from application.access import ApiKeyStore, Authenticate, IssueApiKey, RevokeApiKey
 from application.bankroll import FundBankroll, FundBankrollCommand
 from application.ports import UnitOfWorkFactory
+from application.staff import Actor, CreateStaff
 from domain.access import SERVICES as SERVICE_NAMES
 from domain.accounts import AccountKind
 from domain.errors import DomainError, InvalidRequest
 from domain.money import Currency, CurrencyRegistry, Money
+from domain.staff import Role
 from domain.verification import check_outcome
 from entrypoints.grpc.server import GrpcServer
 from entrypoints.http.app import create_app
@@ -417,6 +419,40 @@ def _with_container(action: Callable[[AsyncContainer], Awaitable[T]]) -> T:
             await container.close()
 
     return _guarded(lambda: asyncio.run(go()))
+
+
+@main.group()
+def admin() -> None:
+    """Staff accounts of the admin API."""
+
+
+@admin.command("create")
+@click.argument("username")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.ADMIN.value,
+    show_default=True,
+)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 12 characters; prompted for when not given (or set CROUPIER_ADMIN_PASSWORD).",
+    envvar="CROUPIER_ADMIN_PASSWORD",
+)
+def admin_create(username: str, role: str, password: str) -> None:
+    """Create a staff account, e.g. the first admin: `croupier admin create alice --role admin`."""
+
+    async def create(container: AsyncContainer) -> str:
+        async with container() as scope:
+            member = await (await scope.get(CreateStaff))(
+                username, password, Role(role), Actor("cli")
+            )
+        return f"{member.username} created with role {member.role}"
+
+    click.echo(_with_container(create))
 
 
 @main.group()

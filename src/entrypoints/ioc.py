@@ -23,9 +23,12 @@ from adapters.seed_cipher import SecretsSeedSource, SeedCipher, development_seed
 from adapters.tokens import JwtTokens
 from adapters.totp import TotpCodes
 from application.access import ApiKeyStore, Authenticate, IssueApiKey, RevokeApiKey
+from application.adjustments import DecideAdjustment, ListAdjustments, RequestAdjustment
+from application.audit import SearchAudit
 from application.balances import GetBalances
 from application.bankroll import FundBankroll
 from application.betting import GetBet, PlaceBet, SettleDiceBet, VoidBet
+from application.game_admin import ListGames, UpdateGame
 from application.history import ListHistory
 from application.house import HouseBook
 from application.ports import (
@@ -44,6 +47,7 @@ from application.seamless import SeamlessCredit, SeamlessDebit, SeamlessRollback
 from application.seeds import GetSeedPair, RotateSeedPair
 from application.staff import AuthenticateStaff, CreateStaff, EnableTotp, IssueStaffKey, Login
 from application.verification import VerifyBet
+from domain.adjustments import FourEyesPolicy
 from domain.money import CurrencyRegistry
 from entrypoints.infrastructure import Endpoints
 from entrypoints.settings import Settings
@@ -123,6 +127,11 @@ class InfrastructureProvider(Provider):
         return RedisLoginThrottle(redis)
 
     one_time_codes = provide(TotpCodes, provides=OneTimeCodes)
+
+    @provide
+    def four_eyes(self) -> FourEyesPolicy:
+        return FourEyesPolicy(self._settings.four_eyes_thresholds)
+
     authenticate_staff = provide(AuthenticateStaff)
 
     @provide
@@ -162,6 +171,12 @@ class UseCaseProvider(Provider):
     login = provide(Login)
     enable_totp = provide(EnableTotp)
     issue_staff_key = provide(IssueStaffKey)
+    request_adjustment = provide(RequestAdjustment)
+    decide_adjustment = provide(DecideAdjustment)
+    list_adjustments = provide(ListAdjustments)
+    list_games = provide(ListGames)
+    update_game = provide(UpdateGame)
+    search_audit = provide(SearchAudit)
 
 
 # Providers of the admin API's read models and use cases, one per area.

@@ -15,6 +15,16 @@ from adapters.seed_cipher import SeedKeyError, parse_seed_key
 PREFIX = "CROUPIER_"
 
 
+# Adjustments above these sizes (minor units) need a second finance user: 1,000 Stars,
+# 100 TON, 1,000 USDT, 100,000 FUN.
+DEFAULT_FOUR_EYES: dict[str, int] = {
+    "XTR": 1_000,
+    "TON": 100 * 10**9,
+    "USDT": 1_000 * 10**6,
+    "FUN": 10**7,
+}
+
+
 class SettingsError(ValueError):
     """One or more settings are wrong; the message names every offending variable."""
 
@@ -41,6 +51,7 @@ class Settings:
     grpc_tls_key: Path | None = None
     grpc_tls_client_ca: Path | None = None
     house_shards: int = 16
+    four_eyes_thresholds: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_FOUR_EYES))
     db_pool_size: int = 20
     log_level: str = "INFO"
 
@@ -107,6 +118,12 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
         "`16`",
         "How many shards each house account has (1-1024); more shards, "
         "less contention between concurrent bets.",
+    ),
+    (
+        "FOUR_EYES_THRESHOLDS",
+        "`XTR=1000,TON=100000000000,USDT=1000000000,FUN=10000000`",
+        "Per currency, in minor units: a staff adjustment larger than this needs a second "
+        "finance user's approval. A currency not listed always needs one.",
     ),
     ("DB_POOL_SIZE", "`20`", "Database connections per process (1-500)."),
     ("LOG_LEVEL", "`INFO`", "DEBUG, INFO, WARNING or ERROR."),
@@ -188,6 +205,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if tls_client_ca is not None and tls_cert is None:
         problems.append(f"{PREFIX}GRPC_TLS_CLIENT_CA needs {PREFIX}GRPC_TLS_CERT")
 
+    four_eyes = dict(DEFAULT_FOUR_EYES)
+    four_eyes_raw = raw("FOUR_EYES_THRESHOLDS")
+    if four_eyes_raw is not None:
+        four_eyes = {}
+        for item in four_eyes_raw.split(","):
+            code, sep, amount = item.partition("=")
+            if not sep or not code.strip() or not amount.strip().isdigit():
+                problems.append(
+                    f"{PREFIX}FOUR_EYES_THRESHOLDS takes CODE=AMOUNT,… in minor units; got {item!r}"
+                )
+                continue
+            four_eyes[code.strip().upper()] = int(amount)
+
     settings = Settings(
         environment=environment,
         database_url=url("DATABASE_URL", ("postgres",)),
@@ -203,6 +233,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         grpc_tls_cert=tls_cert,
         grpc_tls_key=tls_key,
         grpc_tls_client_ca=tls_client_ca,
+        four_eyes_thresholds=four_eyes,
         house_shards=integer("HOUSE_SHARDS", 16, 1, 1024),
         db_pool_size=integer("DB_POOL_SIZE", 20, 1, 500),
         log_level=log_level,

@@ -83,7 +83,9 @@ async def api(servers, http_settings):
     from entrypoints.ioc import make_http_container
 
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
-    async with AsyncTestClient(app=create_app(make_http_container(http_settings, endpoints))) as client:
+    async with AsyncTestClient(
+        app=create_app(make_http_container(http_settings, endpoints))
+    ) as client:
         yield client
 
 

@@ -20,14 +20,16 @@ async def test_login_me_and_bearer_token(api, staff):
 
 async def test_wrong_credentials_are_401_problem_details(api, staff, servers):
     await staff("viewer", username="vic-wrong")
-    response = await api.post("/api/v1/auth/login",
-                              json={"username": "vic-wrong", "password": "not the password"})
+    response = await api.post(
+        "/api/v1/auth/login", json={"username": "vic-wrong", "password": "not the password"}
+    )
     assert response.status_code == 401
     body = response.json()
     assert body["type"] == "urn:croupier:problem:unauthenticated"
     assert response.headers["content-type"].startswith("application/problem+json")
-    unknown = await api.post("/api/v1/auth/login",
-                             json={"username": "nobody-here", "password": "whatever-else"})
+    unknown = await api.post(
+        "/api/v1/auth/login", json={"username": "nobody-here", "password": "whatever-else"}
+    )
     assert unknown.json()["detail"] == body["detail"]  # no hint which part was wrong
     await _forget_failures(servers.redis_url)
 
@@ -45,17 +47,23 @@ async def test_failed_logins_are_rate_limited_and_audited(api, staff, servers):
     await staff("viewer", username=name)
     codes = []
     for _ in range(6):
-        response = await api.post("/api/v1/auth/login",
-                                  json={"username": name, "password": "guessing-wrong"})
+        response = await api.post(
+            "/api/v1/auth/login", json={"username": name, "password": "guessing-wrong"}
+        )
         codes.append(response.status_code)
     assert codes == [401] * 5 + [429]
-    blocked = await api.post("/api/v1/auth/login",
-                             json={"username": name, "password": "correct horse battery staple"})
+    blocked = await api.post(
+        "/api/v1/auth/login", json={"username": name, "password": "correct horse battery staple"}
+    )
     assert blocked.status_code == 429  # even the right password waits out the window
     admin = await staff("admin")
-    audit = (await api.get("/api/v1/audit", params={"action": "login_failed",
-                                                    "subject": f"staff:{name}"},
-                           headers=admin)).json()
+    audit = (
+        await api.get(
+            "/api/v1/audit",
+            params={"action": "login_failed", "subject": f"staff:{name}"},
+            headers=admin,
+        )
+    ).json()
     assert len(audit["entries"]) == 7
     await _forget_failures(servers.redis_url)
 
@@ -69,8 +77,10 @@ async def test_totp_second_factor(api, staff, servers):
     password = "correct horse battery staple"
     without = await api.post("/api/v1/auth/login", json={"username": name, "password": password})
     assert without.status_code == 401
-    with_code = await api.post("/api/v1/auth/login", json={
-        "username": name, "password": password, "totp_code": pyotp.TOTP(secret).now()})
+    with_code = await api.post(
+        "/api/v1/auth/login",
+        json={"username": name, "password": password, "totp_code": pyotp.TOTP(secret).now()},
+    )
     assert with_code.status_code == 200
     await _forget_failures(servers.redis_url)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.errors import GameUnavailable
+from domain.errors import GameUnavailable, InvalidRequest
 from domain.games.catalog import GAMES, GameConfig, StakeLimits
 
 _SELECT = text(
@@ -39,6 +40,34 @@ class SqlGameConfigs:
     async def all(self) -> Sequence[GameConfig]:
         rows = await self._conn.execute(_SELECT, {"code": None})
         return [_config(r) for r in rows if r.code in GAMES]
+
+    async def save(self, config: GameConfig, now: datetime) -> None:
+        edge = Decimal(config.house_edge.numerator) / Decimal(config.house_edge.denominator)
+        if edge != edge.quantize(Decimal("0.000001")):
+            raise InvalidRequest("a house edge has at most six decimals")
+        await self._conn.execute(
+            text(
+                "UPDATE games SET enabled = :enabled, house_edge = :edge, updated_at = :now"
+                " WHERE code = :code"
+            ),
+            {"enabled": config.enabled, "edge": edge, "now": now, "code": config.code},
+        )
+        for currency, limits in config.limits.items():
+            await self._conn.execute(
+                text(
+                    "INSERT INTO game_limits (game, currency, min_stake, max_stake, max_payout)"
+                    " VALUES (:game, :currency, :min, :max, :payout)"
+                    " ON CONFLICT (game, currency) DO UPDATE SET min_stake = EXCLUDED.min_stake,"
+                    " max_stake = EXCLUDED.max_stake, max_payout = EXCLUDED.max_payout"
+                ),
+                {
+                    "game": config.code,
+                    "currency": currency,
+                    "min": limits.min_stake,
+                    "max": limits.max_stake,
+                    "payout": limits.max_payout,
+                },
+            )
 
 
 def _config(row: Any) -> GameConfig:

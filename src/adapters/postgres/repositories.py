@@ -102,6 +102,44 @@ class SqlPlayers:
         row = (await self._conn.execute(_PLAYER_BY_TG, {"tg": telegram_user_id})).first()
         return None if row is None else _player(row)
 
+    async def set_status(
+        self, player_id: int, status: PlayerStatus, reason: str
+    ) -> tuple[PlayerStatus, str | None]:
+        # The CTE locks the row first, so what it returns is the state this change replaced.
+        row = (
+            await self._conn.execute(
+                text(
+                    """
+                    WITH old AS (
+                        SELECT id, status, status_reason FROM players WHERE id = :id FOR UPDATE
+                    )
+                    UPDATE players p SET status = :status, status_reason = :reason
+                    FROM old WHERE p.id = old.id
+                    RETURNING old.status, old.status_reason
+                    """
+                ),
+                {"id": player_id, "status": status.value, "reason": reason},
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"no player with id {player_id}")
+        return PlayerStatus(row.status), row.status_reason
+
+    async def add_note(self, player_id: int, *, author: str, body: str, now: datetime) -> int:
+        note_id = (
+            await self._conn.execute(
+                text(
+                    "INSERT INTO player_notes (player_id, author, body, created_at)"
+                    " SELECT id, :author, :body, :now FROM players WHERE id = :id"
+                    " RETURNING id"
+                ),
+                {"id": player_id, "author": author, "body": body, "now": now},
+            )
+        ).scalar()
+        if note_id is None:
+            raise NotFound(f"no player with id {player_id}")
+        return int(note_id)
+
 
 class SqlAccounts:
     def __init__(

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.postgres.adjustments import SqlAdjustmentRequests
 from adapters.postgres.bets import SqlBets
 from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.ledger import SqlLedger
@@ -32,6 +33,7 @@ class SqlUnitOfWork:
     games: SqlGameConfigs
     staff: SqlStaff
     audit: SqlAuditLog
+    adjustments: SqlAdjustmentRequests
     provider_transactions: SqlProviderTransactions
 
     def __init__(
@@ -65,6 +67,7 @@ class SqlUnitOfWork:
         self.games = SqlGameConfigs(conn)
         self.staff = SqlStaff(conn)
         self.audit = SqlAuditLog(conn)
+        self.adjustments = SqlAdjustmentRequests(conn, self._currencies)
         self.provider_transactions = SqlProviderTransactions(conn, self._currencies)
         return self
 

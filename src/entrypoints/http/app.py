@@ -7,6 +7,7 @@ from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from entrypoints.http.auth import SECURITY_COMPONENTS
 from entrypoints.http.problems import EXCEPTION_HANDLERS
@@ -15,7 +16,9 @@ from entrypoints.http.routes import ROUTE_HANDLERS
 
 def create_app(container: AsyncContainer) -> Litestar:
     app = Litestar(
-        route_handlers=ROUTE_HANDLERS,
+        route_handlers=[*ROUTE_HANDLERS, PrometheusController],
+        # Request counts and latencies per route at /metrics, for Prometheus to scrape.
+        middleware=[PrometheusConfig(app_name="croupier", group_path=True).middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
             title="Croupier admin API",

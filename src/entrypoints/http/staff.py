@@ -8,7 +8,8 @@ from typing import Any
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
 
 from application.staff import Actor, EnableTotp, IssueStaffKey, Login
 from domain.staff import StaffMember
@@ -62,7 +63,10 @@ class AuthController(Controller):
     @post("/login", summary="Exchange credentials for a 15-minute bearer token", status_code=200)
     @inject
     async def login(
-        self, data: LoginRequest, request: Request[Any, Any, Any], login: FromDishka[Login]
+        self,
+        data: JSONBody[LoginRequest],
+        request: Request[Any, Any, Any],
+        login: FromDishka[Login],
     ) -> TokenResponse:
         session = await login(data.username, data.password, data.totp_code, source_of(request))
         return TokenResponse(
@@ -85,13 +89,16 @@ class MeController(Controller):
     }
 
     @get("/me", summary="The calling staff member")
-    async def me(self, staff: StaffMember) -> StaffView:
+    async def me(self, staff: NamedDependency[StaffMember]) -> StaffView:
         return staff_view(staff)
 
     @post("/totp", summary="Turn on the TOTP second factor", status_code=201)
     @inject
     async def totp(
-        self, staff: StaffMember, actor: Actor, enable: FromDishka[EnableTotp]
+        self,
+        staff: NamedDependency[StaffMember],
+        actor: NamedDependency[Actor],
+        enable: FromDishka[EnableTotp],
     ) -> TotpResponse:
         enrolment = await enable(staff, actor)
         return TotpResponse(enrolment.secret, enrolment.provisioning_uri)
@@ -99,7 +106,11 @@ class MeController(Controller):
     @post("/keys", summary="Issue an API key acting as yourself (shown once)", status_code=201)
     @inject
     async def issue_key(
-        self, data: KeyRequest, staff: StaffMember, actor: Actor, issue: FromDishka[IssueStaffKey]
+        self,
+        data: JSONBody[KeyRequest],
+        staff: NamedDependency[StaffMember],
+        actor: NamedDependency[Actor],
+        issue: FromDishka[IssueStaffKey],
     ) -> KeyResponse:
         issued = await issue(staff, data.label, actor)
         return KeyResponse(issued.key.key_id, issued.key.label, issued.plaintext)

@@ -1,0 +1,151 @@
+"""Finance: adjust a player's balance; large adjustments wait for a second finance user."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Controller, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody, QueryParameter
+
+from application.adjustments import (
+    AdjustmentOutcome,
+    DecideAdjustment,
+    ListAdjustments,
+    RequestAdjustment,
+)
+from application.staff import Actor
+from domain.adjustments import AdjustmentRequest, AdjustmentState
+from domain.errors import InvalidField
+from domain.money import CurrencyRegistry, Money
+from domain.staff import Role
+from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
+
+
+class AdjustmentBody(msgspec.Struct, forbid_unknown_fields=True):
+    player_id: int
+    amount: int  # minor units, signed: positive credits the player
+    currency: str
+    reason: str
+    # Optional idempotency key: a retried request with the same id posts nothing new.
+    request_id: uuid.UUID | None = None
+
+
+class AdjustmentView(msgspec.Struct):
+    id: uuid.UUID
+    player_id: int
+    amount: int
+    currency: str
+    reason: str
+    state: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    transaction_id: uuid.UUID | None
+    balance: int | None = None  # the wallet after posting, when it posted
+
+
+class AdjustmentList(msgspec.Struct):
+    adjustments: list[AdjustmentView]
+
+
+def view(request: AdjustmentRequest, balance: int | None = None) -> AdjustmentView:
+    return AdjustmentView(
+        id=request.id,
+        player_id=request.player_id,
+        amount=request.amount.amount,
+        currency=request.amount.currency.code,
+        reason=request.reason,
+        state=request.state.value,
+        requested_by=request.requested_by,
+        requested_at=request.requested_at,
+        decided_by=request.decided_by,
+        decided_at=request.decided_at,
+        transaction_id=request.transaction_id,
+        balance=balance,
+    )
+
+
+def _outcome(outcome: AdjustmentOutcome) -> AdjustmentView:
+    balance = outcome.posting.balance.amount if outcome.posting else None
+    return view(outcome.request, balance)
+
+
+class AdjustmentsController(Controller):
+    path = "/api/v1/adjustments"
+    tags = ["adjustments"]  # noqa: RUF012 - Litestar reads it as a class attribute
+    security = SECURITY
+    dependencies = {"actor": Provide(provide_actor)}  # noqa: RUF012
+
+    @post(
+        "/",
+        guards=[requires(Role.FINANCE)],
+        status_code=201,
+        summary="Credit or debit a player; above the four-eyes limit it waits for approval",
+    )
+    @inject
+    async def create(
+        self,
+        data: JSONBody[AdjustmentBody],
+        actor: NamedDependency[Actor],
+        adjust: FromDishka[RequestAdjustment],
+        currencies: FromDishka[CurrencyRegistry],
+    ) -> AdjustmentView:
+        try:
+            currency = currencies.get(data.currency.upper())
+        except Exception as error:
+            raise InvalidField("currency", f"unknown currency {data.currency!r}") from error
+        try:
+            amount = Money(data.amount, currency)
+        except Exception as error:
+            raise InvalidField("amount", str(error)) from error
+        outcome = await adjust(
+            data.player_id, amount, data.reason, actor, data.request_id or uuid.uuid4()
+        )
+        return _outcome(outcome)
+
+    @get("/", guards=[ANY_STAFF], summary="Adjustment requests, newest first")
+    @inject
+    async def list_requests(
+        self,
+        listing: FromDishka[ListAdjustments],
+        # `state` is a reserved name in Litestar handlers, so the argument is renamed.
+        wanted: Annotated[AdjustmentState | None, QueryParameter(name="state")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> AdjustmentList:
+        return AdjustmentList([view(r) for r in await listing(wanted, limit)])
+
+    @post(
+        "/{request_id:uuid}/approve",
+        guards=[requires(Role.FINANCE)],
+        status_code=200,
+        summary="Approve and post a pending adjustment (not your own)",
+    )
+    @inject
+    async def approve(
+        self,
+        request_id: uuid.UUID,
+        actor: NamedDependency[Actor],
+        decide: FromDishka[DecideAdjustment],
+    ) -> AdjustmentView:
+        return _outcome(await decide(request_id, True, actor))
+
+    @post(
+        "/{request_id:uuid}/reject",
+        guards=[requires(Role.FINANCE)],
+        status_code=200,
+        summary="Reject a pending adjustment (not your own)",
+    )
+    @inject
+    async def reject(
+        self,
+        request_id: uuid.UUID,
+        actor: NamedDependency[Actor],
+        decide: FromDishka[DecideAdjustment],
+    ) -> AdjustmentView:
+        return _outcome(await decide(request_id, False, actor))
