@@ -16,6 +16,7 @@ from domain.bets import Bet
 from domain.games.catalog import GameConfig
 from domain.ledger import MetadataValue, PostedTransaction, Transaction, TransactionKind
 from domain.money import Currency, Money
+from domain.onboarding import PlayerPreferences
 from domain.players import Player, PlayerStatus
 from domain.seamless import ProviderTransaction, SeamlessRound
 from domain.seeds import SeedPair
@@ -272,6 +273,25 @@ class AdjustmentRequestRepository(Protocol):
     ) -> Sequence[AdjustmentRequest]: ...
 
 
+class PreferencesRepository(Protocol):
+    """Per-player settings kept beside the player record: language, the 18+/terms gate,
+    referral codes."""
+
+    async def get(self, player_id: int) -> PlayerPreferences | None: ...
+
+    async def create(
+        self, player_id: int, *, language: str, referral_code: str, referred_by: int | None
+    ) -> PlayerPreferences:
+        """Create them unless they exist (then return the existing ones)."""
+        ...
+
+    async def player_by_referral(self, code: str) -> int | None: ...
+
+    async def accept_terms(self, player_id: int, now: datetime) -> None: ...
+
+    async def set_language(self, player_id: int, language: str) -> None: ...
+
+
 class StaffRepository(Protocol):
     """Staff accounts. Password hashes and TOTP secrets never leave the adapter except to the
     use case that checks them."""
@@ -394,6 +414,9 @@ class UnitOfWork(Protocol):
 
     @property
     def adjustments(self) -> AdjustmentRequestRepository: ...
+
+    @property
+    def preferences(self) -> PreferencesRepository: ...
 
     @property
     def provider_transactions(self) -> ProviderTransactionRepository: ...

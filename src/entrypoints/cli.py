@@ -33,6 +33,8 @@ from domain.errors import DomainError, InvalidRequest
 from domain.money import Currency, CurrencyRegistry, Money
 from domain.staff import Role
 from domain.verification import check_outcome
+from entrypoints.bot.app import run_polling
+from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.grpc.server import GrpcServer
 from entrypoints.http.app import create_app
 from entrypoints.infrastructure import Endpoints, resolve_endpoints
@@ -134,13 +136,36 @@ async def _serve(settings: Settings, endpoints: Endpoints) -> None:
         await container.close()
         http_task.result()
         _fail(f"the HTTP server could not listen on {settings.http_host}:{settings.http_port}")
+    bot_task = await _start_bot(settings, await container.get(TelegramRuntime))
     _print_listening(settings, endpoints, grpc_server.address)
 
     await stop.wait()
     click.echo("shutting down: draining in-flight requests…")
+    if bot_task is not None:
+        runtime = await container.get(TelegramRuntime)
+        assert runtime.dispatcher is not None
+        await runtime.dispatcher.stop_polling()
+        await bot_task
     http.should_exit = True
     await grpc_server.stop()
     await http_task  # its lifespan shutdown closes the container
+
+
+async def _start_bot(settings: Settings, runtime: TelegramRuntime) -> asyncio.Task[None] | None:
+    """Webhook mode registers the webhook (updates then arrive over HTTP); polling mode runs
+    the long-polling loop as a task."""
+    if not runtime.enabled:
+        return None
+    assert runtime.bot is not None
+    assert runtime.dispatcher is not None
+    if settings.bot_webhook_url:
+        await runtime.bot.set_webhook(
+            settings.bot_webhook_url,
+            secret_token=settings.bot_webhook_secret,
+            allowed_updates=runtime.dispatcher.resolve_used_update_types(),
+        )
+        return None
+    return asyncio.create_task(run_polling(runtime.dispatcher, runtime.bot))
 
 
 def _print_listening(settings: Settings, endpoints: Endpoints, grpc_address: str) -> None:
@@ -151,7 +176,11 @@ def _print_listening(settings: Settings, endpoints: Endpoints, grpc_address: str
         ("gRPC", grpc_address),
         (
             "Telegram bot",
-            "configured" if settings.bot_token else "not configured (set CROUPIER_BOT_TOKEN)",
+            (
+                ("webhook " + settings.bot_webhook_url if settings.bot_webhook_url else "polling")
+                if settings.bot_token
+                else "not configured (set CROUPIER_BOT_TOKEN)"
+            ),
         ),
         (
             "PostgreSQL",

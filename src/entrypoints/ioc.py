@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
 from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,6 +33,7 @@ from application.betting import GetBet, PlaceBet, SettleDiceBet, VoidBet
 from application.game_admin import ListGames, UpdateGame
 from application.history import ListHistory
 from application.house import HouseBook
+from application.onboarding import AcceptTerms, SetLanguage, StartPlayer
 from application.ports import (
     Clock,
     IdGenerator,
@@ -49,6 +52,10 @@ from application.staff import AuthenticateStaff, CreateStaff, EnableTotp, IssueS
 from application.verification import VerifyBet
 from domain.adjustments import FourEyesPolicy
 from domain.money import CurrencyRegistry
+from entrypoints.bot.app import build_dispatcher
+from entrypoints.bot.runtime import TelegramRuntime, bot_id_of
+from entrypoints.bot.settings import BotOptions
+from entrypoints.http.players import AdminQueriesProvider
 from entrypoints.infrastructure import Endpoints
 from entrypoints.settings import Settings
 
@@ -129,6 +136,25 @@ class InfrastructureProvider(Provider):
     one_time_codes = provide(TotpCodes, provides=OneTimeCodes)
 
     @provide
+    def bot_options(self) -> BotOptions:
+        return BotOptions(dice_delay=self._settings.bot_dice_delay_ms / 1000)
+
+    @provide
+    async def telegram(
+        self, container: AsyncContainer, redis: Redis
+    ) -> AsyncIterator[TelegramRuntime]:
+        token = self._settings.bot_token
+        if token is None:
+            yield TelegramRuntime(None, None)
+            return
+        bot = Bot(token, default=DefaultBotProperties(parse_mode=None))
+        dispatcher = build_dispatcher(container, redis, bot_id_of(token))
+        try:
+            yield TelegramRuntime(bot, dispatcher, self._settings.bot_webhook_secret)
+        finally:
+            await bot.session.close()
+
+    @provide
     def four_eyes(self) -> FourEyesPolicy:
         return FourEyesPolicy(self._settings.four_eyes_thresholds)
 
@@ -171,6 +197,9 @@ class UseCaseProvider(Provider):
     login = provide(Login)
     enable_totp = provide(EnableTotp)
     issue_staff_key = provide(IssueStaffKey)
+    start_player = provide(StartPlayer)
+    accept_terms = provide(AcceptTerms)
+    set_language = provide(SetLanguage)
     request_adjustment = provide(RequestAdjustment)
     decide_adjustment = provide(DecideAdjustment)
     list_adjustments = provide(ListAdjustments)
@@ -180,7 +209,7 @@ class UseCaseProvider(Provider):
 
 
 # Providers of the admin API's read models and use cases, one per area.
-ADMIN_PROVIDERS: list[type[Provider]] = []
+ADMIN_PROVIDERS: list[type[Provider]] = [AdminQueriesProvider]
 
 
 def _base(settings: Settings, endpoints: Endpoints) -> list[Provider]:

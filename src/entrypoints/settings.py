@@ -45,6 +45,9 @@ class Settings:
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 50051
     bot_token: str | None = field(default=None, repr=False)
+    bot_webhook_url: str | None = None
+    bot_webhook_secret: str | None = field(default=None, repr=False)
+    bot_dice_delay_ms: int = 3500
     secret_key: str | None = field(default=None, repr=False)
     seed_key: bytes | None = field(default=None, repr=False)
     grpc_tls_cert: Path | None = None
@@ -101,6 +104,23 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
         "PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS).",
     ),
     ("BOT_TOKEN", "(none)", "Telegram bot token; the bot starts only when it is set."),
+    (
+        "BOT_WEBHOOK_URL",
+        "(none: polling)",
+        "Public HTTPS URL of `/telegram/webhook` on this service; set it for production "
+        "(webhook mode), leave it unset for long polling in development.",
+    ),
+    (
+        "BOT_WEBHOOK_SECRET",
+        "(none)",
+        "Secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token`; required with the URL "
+        "(1-256 of A-Z, a-z, 0-9, _ and -).",
+    ),
+    (
+        "BOT_DICE_DELAY_MS",
+        "`3500`",
+        "How long the bot waits for Telegram's dice animation before showing the result.",
+    ),
     (
         "SECRET_KEY",
         "(none)",
@@ -218,6 +238,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 continue
             four_eyes[code.strip().upper()] = int(amount)
 
+    webhook_url = url("BOT_WEBHOOK_URL", ("https",))
+    webhook_secret = raw("BOT_WEBHOOK_SECRET")
+    if webhook_url is not None and webhook_secret is None:
+        problems.append(f"{PREFIX}BOT_WEBHOOK_SECRET is required with {PREFIX}BOT_WEBHOOK_URL")
+    if webhook_secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook_secret):
+        problems.append(f"{PREFIX}BOT_WEBHOOK_SECRET may use only A-Z, a-z, 0-9, _ and -")
+
     settings = Settings(
         environment=environment,
         database_url=url("DATABASE_URL", ("postgres",)),
@@ -228,6 +255,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         grpc_host=raw("GRPC_HOST") or "127.0.0.1",
         grpc_port=integer("GRPC_PORT", 50051, 1, 65535),
         bot_token=raw("BOT_TOKEN"),
+        bot_webhook_url=webhook_url,
+        bot_webhook_secret=webhook_secret,
+        bot_dice_delay_ms=integer("BOT_DICE_DELAY_MS", 3500, 0, 10000),
         secret_key=secret_key,
         seed_key=seed_key,
         grpc_tls_cert=tls_cert,

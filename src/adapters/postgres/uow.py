@@ -11,6 +11,7 @@ from adapters.postgres.adjustments import SqlAdjustmentRequests
 from adapters.postgres.bets import SqlBets
 from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.ledger import SqlLedger
+from adapters.postgres.preferences import SqlPlayerPreferences
 from adapters.postgres.provider_transactions import SqlProviderTransactions
 from adapters.postgres.repositories import (
     SqlAccounts,
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
     staff: SqlStaff
     audit: SqlAuditLog
     adjustments: SqlAdjustmentRequests
+    preferences: SqlPlayerPreferences
     provider_transactions: SqlProviderTransactions
 
     def __init__(
@@ -68,6 +70,7 @@ class SqlUnitOfWork:
         self.staff = SqlStaff(conn)
         self.audit = SqlAuditLog(conn)
         self.adjustments = SqlAdjustmentRequests(conn, self._currencies)
+        self.preferences = SqlPlayerPreferences(conn)
         self.provider_transactions = SqlProviderTransactions(conn, self._currencies)
         return self
 

@@ -6,9 +6,13 @@ from litestar.types import ControllerRouterHandler
 
 from entrypoints.http.adjustments import AdjustmentsController
 from entrypoints.http.audit import AuditController
+from entrypoints.http.bets import BetsController
 from entrypoints.http.games import GamesController
 from entrypoints.http.health import HealthController
+from entrypoints.http.ledger import LedgerController
+from entrypoints.http.players import PlayersController
 from entrypoints.http.staff import AuthController, MeController
+from entrypoints.http.telegram import TelegramWebhookController
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HealthController,
@@ -17,4 +21,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     AdjustmentsController,
     GamesController,
     AuditController,
+    TelegramWebhookController,
+    PlayersController,
+    LedgerController,
+    BetsController,
 ]

@@ -1,0 +1,1 @@
+"""The players' Telegram bot (aiogram 3)."""

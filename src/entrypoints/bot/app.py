@@ -1,0 +1,65 @@
+"""The dispatcher: middlewares, routers, error handling; polling for development, a webhook
+served by the HTTP app for production."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import CallbackQuery, ErrorEvent, Message
+from dishka import AsyncContainer
+from dishka.integrations.aiogram import setup_dishka
+from redis.asyncio import Redis
+
+from domain.errors import DomainError
+from entrypoints.bot.handlers import fairness, games, history, start, support
+from entrypoints.bot.i18n import Translator, pick_language
+from entrypoints.bot.middlewares import DropRepeatedUpdates, PlayerContext, Throttle
+from entrypoints.bot.routing import Handlers
+
+log = logging.getLogger(__name__)
+errors = Handlers("errors")
+
+
+@errors.errors()
+async def polite_errors(event: ErrorEvent) -> bool:
+    """A player never sees a stack trace: a refused operation says why, anything else gets an
+    apology (and the log gets the trace)."""
+    update = event.update
+    target: Message | CallbackQuery | None = update.message or update.callback_query
+    user = target.from_user if target is not None else None
+    t = Translator(pick_language(user.language_code if user else None))
+    if isinstance(event.exception, DomainError):
+        text = t("games.error", reason=event.exception.message)
+    else:
+        log.error("bot update %s failed", update.update_id, exc_info=event.exception)
+        text = t("errors.generic")
+    if isinstance(target, CallbackQuery):
+        await target.answer(text, show_alert=True)
+    elif isinstance(target, Message):
+        await target.answer(text)
+    return True
+
+
+def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Dispatcher:
+    dp = Dispatcher()
+    dp.update.outer_middleware(DropRepeatedUpdates(redis, bot_id))
+    setup_dishka(container, dp)
+    for observer in (dp.message, dp.callback_query, dp.pre_checkout_query):
+        observer.outer_middleware(Throttle(redis))
+        observer.outer_middleware(PlayerContext())
+    dp.include_routers(
+        start.handlers.router(),
+        games.handlers.router(),
+        fairness.handlers.router(),
+        history.handlers.router(),
+        support.handlers.router(),
+        errors.router(),
+    )
+    return dp
+
+
+async def run_polling(dp: Dispatcher, bot: Bot) -> None:
+    """Development: long polling (a webhook, if one was set, is removed first)."""
+    await bot.delete_webhook(drop_pending_updates=False)
+    await dp.start_polling(bot, handle_signals=False)

@@ -1,0 +1,1 @@
+"""Bot handlers, one router per area."""

@@ -1,0 +1,150 @@
+"""Games from buttons: pick a game, a stake and an option; the bet is placed first, then (for
+Telegram dice games) the bot sends the dice and settles on its value."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from aiogram import Bot, F
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, Message
+from dishka.integrations.aiogram import FromDishka, inject
+
+from application.betting import (
+    BetReceipt,
+    PlaceBet,
+    PlaceBetCommand,
+    SettleDiceBet,
+    SettleDiceBetCommand,
+    VoidBet,
+    VoidBetCommand,
+)
+from domain.bets import Bet, BetState
+from domain.errors import DomainError
+from domain.games.base import TelegramDiceGame
+from domain.games.catalog import GAMES
+from domain.money import XTR, Money
+from domain.onboarding import PlayerPreferences
+from domain.players import Player
+from entrypoints.bot import keyboards
+from entrypoints.bot.i18n import Translator
+from entrypoints.bot.keyboards import OPTIONS, STAKES, Menu, PickGame, PickStake
+from entrypoints.bot.keyboards import PlaceBet as PlaceBetButton
+from entrypoints.bot.routing import Handlers
+from entrypoints.bot.settings import BotOptions
+
+log = logging.getLogger(__name__)
+handlers = Handlers("games")
+# Bet ids derive from the tap: the same button of the same keyboard is the same bet.
+BET_NAMESPACE = uuid.UUID("6f0b8a6e-3c59-4e43-9a51-6f3f0c1b9d11")
+
+
+@handlers.callback_query(Menu.filter(F.action == "games"))
+async def list_games(query: CallbackQuery, t: Translator) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(t("games.choose"), reply_markup=keyboards.games(t))
+
+
+@handlers.callback_query(PickGame.filter(F.game.in_(OPTIONS)))
+async def pick_stake(query: CallbackQuery, callback_data: PickGame, t: Translator) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        title = GAMES[callback_data.game].title
+        await query.message.answer(
+            t("games.stake", game=title), reply_markup=keyboards.stakes(callback_data.game)
+        )
+
+
+@handlers.callback_query(PickStake.filter(F.game.in_(OPTIONS) & F.stake.in_(STAKES)))
+async def pick_option(query: CallbackQuery, callback_data: PickStake, t: Translator) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        title = GAMES[callback_data.game].title
+        await query.message.answer(
+            t("games.option", game=title, stake=Money(callback_data.stake, XTR)),
+            reply_markup=keyboards.options(callback_data.game, callback_data.stake),
+        )
+
+
+@handlers.callback_query(PlaceBetButton.filter(F.game.in_(OPTIONS) & F.stake.in_(STAKES)))
+@inject
+async def place_bet(
+    query: CallbackQuery,
+    callback_data: PlaceBetButton,
+    player: Player,
+    preferences: PlayerPreferences,
+    t: Translator,
+    bot: Bot,
+    place: FromDishka[PlaceBet],
+    settle: FromDishka[SettleDiceBet],
+    void: FromDishka[VoidBet],
+    options: FromDishka[BotOptions],
+) -> None:
+    message = query.message
+    choice = OPTIONS[callback_data.game].get(callback_data.option)
+    if choice is None or not isinstance(message, Message):
+        await query.answer()
+        return
+    label, params = choice
+    bet_id = uuid.uuid5(
+        BET_NAMESPACE,
+        f"{query.from_user.id}:{callback_data.press}:{callback_data.game}:"
+        f"{callback_data.stake}:{callback_data.option}",
+    )
+    try:
+        preferences.require_gate()
+        receipt = await place(
+            PlaceBetCommand(
+                player.id, bet_id, callback_data.game, Money(callback_data.stake, XTR), params
+            )
+        )
+    except DomainError as error:
+        await query.answer(t("games.error", reason=error.message), show_alert=True)
+        return
+    await query.answer()
+    if receipt.replayed:
+        return  # a double tap: the first tap is already taking care of this bet
+    game = GAMES[callback_data.game]
+    if not isinstance(game, TelegramDiceGame):
+        await _show_result(message, receipt, t)
+        return
+    await message.answer(t("games.placed", stake=receipt.bet.stake, option=label))
+    try:
+        thrown = await bot.send_dice(message.chat.id, emoji=game.emoji)
+    except TelegramAPIError:
+        log.exception("could not send the dice for bet %s", bet_id)
+        voided = await void(VoidBetCommand(bet_id, "the dice could not be sent"))
+        await message.answer(t("errors.generic") + f" ({voided.balance})")
+        return
+    if thrown.dice is None:  # pragma: no cover - Telegram always answers with the dice
+        await void(VoidBetCommand(bet_id, "Telegram returned no dice"))
+        return
+    settled = await settle(
+        SettleDiceBetCommand(bet_id, thrown.chat.id, thrown.message_id, thrown.dice.value)
+    )
+    # The value is known at once; the player sees it when the animation has played.
+    await asyncio.sleep(options.dice_delay)
+    await _show_result(message, settled, t)
+
+
+async def _show_result(message: Message, receipt: BetReceipt, t: Translator) -> None:
+    bet: Bet = receipt.bet
+    game = GAMES[bet.game]
+    outcome = game.describe(bet.outcome) if bet.outcome is not None else "?"
+    if bet.state is BetState.WON:
+        text = t("games.won", outcome=outcome, payout=Money(bet.payout or 0, XTR),
+                 balance=receipt.balance)  # fmt: skip
+    else:
+        text = t("games.lost", outcome=outcome, balance=receipt.balance)
+    if bet.fairness is not None:
+        text += "\n" + t(
+            "games.fair_result",
+            outcome=outcome,
+            nonce=bet.fairness.nonce,
+            hash=bet.fairness.server_seed_hash[:16],
+        )
+    # A fresh keyboard (a new press id) for the next bet.
+    await message.answer(text, reply_markup=keyboards.options(bet.game, bet.stake.amount))

@@ -1,0 +1,134 @@
+"""/start, the 18+/terms gate, language choice and the main menu."""
+
+from __future__ import annotations
+
+from aiogram import F
+from aiogram.filters import Command, CommandStart
+from aiogram.types import CallbackQuery, Message
+from dishka.integrations.aiogram import FromDishka, inject
+
+from application.balances import GetBalances
+from application.onboarding import AcceptTerms, SetLanguage
+from domain.onboarding import PlayerPreferences
+from domain.players import Player
+from entrypoints.bot import keyboards
+from entrypoints.bot.i18n import Translator
+from entrypoints.bot.keyboards import Gate, Language, Menu
+from entrypoints.bot.routing import Handlers
+
+handlers = Handlers("start")
+
+
+def format_balances(balances: tuple[object, ...], t: Translator) -> str:
+    shown = [str(b) for b in balances if getattr(b, "amount", 0)]
+    return ", ".join(shown) if shown else "0 XTR"
+
+
+@handlers.message(CommandStart())
+@inject
+async def start(
+    message: Message,
+    player: Player,
+    preferences: PlayerPreferences,
+    t: Translator,
+    balances: FromDishka[GetBalances],
+) -> None:
+    if not player.is_active:
+        await message.answer(t("start.blocked"))
+        return
+    name = message.from_user.first_name if message.from_user else ""
+    await message.answer(t("start.welcome", name=name))
+    if not preferences.may_move_money:
+        await message.answer(t("start.gate"), reply_markup=keyboards.gate(t))
+        return
+    await show_menu(message, t, await balances(player.id))
+
+
+async def show_menu(message: Message, t: Translator, balances: tuple[object, ...]) -> None:
+    await message.answer(
+        t("menu.title", balance=format_balances(balances, t)), reply_markup=keyboards.main_menu(t)
+    )
+
+
+@handlers.callback_query(Gate.filter(F.accept))
+@inject
+async def accept_gate(
+    query: CallbackQuery,
+    player: Player,
+    t: Translator,
+    accept: FromDishka[AcceptTerms],
+    balances: FromDishka[GetBalances],
+) -> None:
+    await accept(player.id)
+    await query.answer(t("start.accepted"))
+    if isinstance(query.message, Message):
+        await show_menu(query.message, t, await balances(player.id))
+
+
+@handlers.callback_query(Menu.filter(F.action == "main"))
+@inject
+async def main_menu(
+    query: CallbackQuery, player: Player, t: Translator, balances: FromDishka[GetBalances]
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await show_menu(query.message, t, await balances(player.id))
+
+
+@handlers.callback_query(Menu.filter(F.action == "language"))
+async def choose_language(query: CallbackQuery, t: Translator) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            t("start.choose_language"), reply_markup=keyboards.language_choice()
+        )
+
+
+@handlers.callback_query(Language.filter())
+@inject
+async def set_language(
+    query: CallbackQuery,
+    callback_data: Language,
+    player: Player,
+    set_language: FromDishka[SetLanguage],
+) -> None:
+    await set_language(player.id, callback_data.code)
+    t = Translator(callback_data.code)
+    await query.answer(t("start.language_set"))
+    if isinstance(query.message, Message):
+        await query.message.answer(t("start.language_set"), reply_markup=keyboards.main_menu(t))
+
+
+@handlers.message(Command("help"))
+async def help_command(message: Message, t: Translator) -> None:
+    await message.answer(t("help.text"))
+
+
+@handlers.callback_query(Menu.filter(F.action == "help"))
+async def help_button(query: CallbackQuery, t: Translator) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(t("help.text"), reply_markup=keyboards.back(t))
+
+
+@handlers.callback_query(Menu.filter(F.action == "limits"))
+async def limits_button(query: CallbackQuery, t: Translator) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(t("limits.show"), reply_markup=keyboards.back(t))
+
+
+@handlers.callback_query(Menu.filter(F.action == "balance"))
+@inject
+async def balance_button(
+    query: CallbackQuery, player: Player, t: Translator, balances: FromDishka[GetBalances]
+) -> None:
+    await query.answer()
+    found = await balances(player.id)
+    text = (
+        t("balance.show", balances=format_balances(found, t))
+        if any(b.amount for b in found)
+        else t("balance.empty")
+    )
+    if isinstance(query.message, Message):
+        await query.message.answer(text, reply_markup=keyboards.back(t))

@@ -1,0 +1,175 @@
+"""Inline keyboards and the callback data behind them.
+
+Callback data is never trusted for who or how much: the player is the user who tapped, stakes
+must be one of the offered ones, and options map to parameters kept here on the server."""
+
+from __future__ import annotations
+
+import secrets
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from entrypoints.bot.i18n import Translator, languages
+
+STAKES = (10, 50, 100, 500)  # XTR
+DEPOSITS = (50, 100, 500, 1000)  # XTR
+
+# Per game: option key -> (label, game parameters)
+OPTIONS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
+    "tg_dice": {
+        "even": ("Even", {"bet": "even"}),
+        "odd": ("Odd", {"bet": "odd"}),
+        "low": ("1-3", {"bet": "low"}),
+        "high": ("4-6", {"bet": "high"}),
+        **{f"f{n}": (f"= {n}", {"bet": "face", "face": str(n)}) for n in range(1, 7)},
+    },
+    "tg_slot": {"spin": ("🎰 Spin", {})},
+    "tg_darts": {"hit": ("🎯 Bullseye", {"bet": "hit"}), "miss": ("Miss", {"bet": "miss"})},
+    "tg_bowling": {"hit": ("🎳 Strike", {"bet": "hit"}), "miss": ("No strike", {"bet": "miss"})},
+    "tg_basketball": {"hit": ("🏀 Score", {"bet": "hit"}), "miss": ("Miss", {"bet": "miss"})},
+    "tg_football": {"hit": ("⚽ Goal", {"bet": "hit"}), "miss": ("Miss", {"bet": "miss"})},
+    "dice": {
+        "u50": ("Under 49.50", {"direction": "under", "target": "49.50"}),
+        "o50": ("Over 50.50", {"direction": "over", "target": "50.50"}),
+        "u25": ("Under 24.75", {"direction": "under", "target": "24.75"}),
+    },
+    "coin": {"h": ("Heads", {"side": "heads"}), "t": ("Tails", {"side": "tails"})},
+    "roulette": {
+        "red": ("🔴 Red", {"bet": "red"}),
+        "black": ("⚫ Black", {"bet": "black"}),
+        "even": ("Even", {"bet": "even"}),
+        "odd": ("Odd", {"bet": "odd"}),
+        "zero": ("0", {"bet": "straight", "number": "0"}),
+    },
+    "limbo": {
+        "x2": ("2x", {"target": "2"}),
+        "x5": ("5x", {"target": "5"}),
+        "x10": ("10x", {"target": "10"}),
+    },
+}
+GAME_BUTTONS = (
+    ("tg_dice", "🎲"),
+    ("tg_slot", "🎰"),
+    ("tg_darts", "🎯"),
+    ("tg_basketball", "🏀"),
+    ("tg_football", "⚽"),
+    ("tg_bowling", "🎳"),
+    ("dice", "Dice 🔐"),
+    ("coin", "Coin 🔐"),
+    ("roulette", "Roulette 🔐"),
+    ("limbo", "Limbo 🔐"),
+)
+
+
+class Menu(CallbackData, prefix="m"):
+    action: str
+
+
+class PickGame(CallbackData, prefix="g"):
+    game: str
+
+
+class PickStake(CallbackData, prefix="s"):
+    game: str
+    stake: int
+
+
+class PlaceBet(CallbackData, prefix="b"):
+    game: str
+    stake: int
+    option: str
+    press: str  # one id per rendered keyboard: a double tap sends the same id twice
+
+
+class Deposit(CallbackData, prefix="d"):
+    amount: int
+
+
+class HistoryPage(CallbackData, prefix="h"):
+    page: int
+    cursor: str
+
+
+class Language(CallbackData, prefix="l"):
+    code: str
+
+
+class Gate(CallbackData, prefix="a"):
+    accept: bool
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+def main_menu(t: Translator) -> InlineKeyboardMarkup:
+    actions = ("balance", "deposit", "withdraw", "games", "history", "fairness", "limits",
+               "help", "language")  # fmt: skip
+    buttons = [
+        InlineKeyboardButton(text=t(f"menu.{a}"), callback_data=Menu(action=a).pack())
+        for a in actions
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 2))
+
+
+def back(t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=t("menu.back"),
+                                               callback_data=Menu(action="main").pack())]]
+    )  # fmt: skip
+
+
+def gate(t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=t("start.accept"),
+                                               callback_data=Gate(accept=True).pack())]]
+    )  # fmt: skip
+
+
+def language_choice() -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(text=Translator(code)("language_name"),
+                             callback_data=Language(code=code).pack())
+        for code in languages()
+    ]  # fmt: skip
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 2))
+
+
+def games(t: Translator) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(text=label, callback_data=PickGame(game=code).pack())
+        for code, label in GAME_BUTTONS
+    ]
+    rows = _rows(buttons, 3)
+    rows.append([InlineKeyboardButton(text=t("menu.back"),
+                                      callback_data=Menu(action="main").pack())])  # fmt: skip
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def stakes(game: str) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(text=f"{s} ⭐", callback_data=PickStake(game=game, stake=s).pack())
+        for s in STAKES
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 4))
+
+
+def options(game: str, stake: int) -> InlineKeyboardMarkup:
+    press = secrets.token_hex(4)
+    buttons = [
+        InlineKeyboardButton(
+            text=label,
+            callback_data=PlaceBet(game=game, stake=stake, option=key, press=press).pack(),
+        )
+        for key, (label, _) in OPTIONS[game].items()
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 3))
+
+
+def deposits() -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(text=f"{a} ⭐", callback_data=Deposit(amount=a).pack())
+        for a in DEPOSITS
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 4))

@@ -1,0 +1,100 @@
+"""Cross-cutting bot concerns: drop repeated updates, throttle taps, and load the player with
+their language before any handler runs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Message, PreCheckoutQuery, TelegramObject, Update, User
+from dishka import AsyncContainer
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from application.onboarding import StartPlayer
+from entrypoints.bot.i18n import Translator, pick_language
+
+log = logging.getLogger(__name__)
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+# Telegram may deliver an update again (a retry after a slow answer); it is processed once.
+DEDUPE_SECONDS = 24 * 3600
+
+
+class DropRepeatedUpdates(BaseMiddleware):
+    """Remembers update ids in Redis. Without Redis every update is processed: money stays
+    right anyway, because every money movement is idempotent on its own key."""
+
+    def __init__(self, redis: Redis, bot_id: int) -> None:
+        self._redis = redis
+        self._bot_id = bot_id
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Update):
+            key = f"croupier:bot:{self._bot_id}:update:{event.update_id}"
+            try:
+                first = await self._redis.set(key, b"1", nx=True, ex=DEDUPE_SECONDS)
+            except (RedisError, OSError):
+                log.warning("update de-duplication unavailable (Redis); processing anyway")
+                first = True
+            if not first:
+                log.info("dropping repeated update %s", event.update_id)
+                return None
+        return await handler(event, data)
+
+
+class Throttle(BaseMiddleware):
+    """At most `limit` messages and taps per user per `window` seconds."""
+
+    def __init__(self, redis: Redis, *, limit: int = 10, window: int = 3) -> None:
+        self._redis = redis
+        self._limit = limit
+        self._window = window
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or isinstance(event, PreCheckoutQuery):
+            return await handler(event, data)  # a payment check is never throttled away
+        key = f"croupier:bot:throttle:{user.id}"
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, self._window, nx=True)
+                count, _ = await pipe.execute()
+        except (RedisError, OSError):
+            return await handler(event, data)
+        if int(count) > self._limit:
+            translate = Translator(pick_language(user.language_code))
+            if isinstance(event, CallbackQuery):
+                await event.answer(translate("errors.slow_down"), show_alert=False)
+            elif isinstance(event, Message):
+                await event.answer(translate("errors.slow_down"))
+            return None
+        return await handler(event, data)
+
+
+class PlayerContext(BaseMiddleware):
+    """Registers (idempotently) the Telegram user behind a message or tap and hands handlers
+    `player`, `preferences` and a translator `t` in the player's language."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        container: AsyncContainer | None = data.get("dishka_container")
+        if user is None or user.is_bot or container is None:
+            return await handler(event, data)
+        start = await container.get(StartPlayer)
+        referral = None
+        if isinstance(event, Message) and event.text and event.text.startswith("/start "):
+            referral = event.text.split(maxsplit=1)[1].removeprefix("ref_").strip()
+        onboarded = await start(
+            user.id,
+            username=user.username,
+            language=pick_language(user.language_code),
+            referral_code=referral,
+        )
+        data["player"] = onboarded.player
+        data["preferences"] = onboarded.preferences
+        data["t"] = Translator(onboarded.preferences.language)
+        return await handler(event, data)

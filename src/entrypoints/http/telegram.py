@@ -1,0 +1,37 @@
+"""Telegram's webhook: updates arrive here in production (webhook mode)."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from aiogram.types import Update
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Controller, Request, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+
+from entrypoints.bot.runtime import TelegramRuntime
+
+SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
+
+
+class TelegramWebhookController(Controller):
+    path = "/telegram"
+    tags = ["telegram"]  # noqa: RUF012 - Litestar reads it as a class attribute
+    include_in_schema = False
+
+    @post("/webhook", status_code=200)
+    @inject
+    async def webhook(
+        self, request: Request[Any, Any, Any], runtime: FromDishka[TelegramRuntime]
+    ) -> dict[str, bool]:
+        if not runtime.enabled or runtime.webhook_secret is None:
+            raise NotFoundException("the bot is not in webhook mode")
+        presented = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(presented.encode(), runtime.webhook_secret.encode()):
+            raise PermissionDeniedException("wrong webhook secret")
+        assert runtime.bot is not None
+        assert runtime.dispatcher is not None
+        update = Update.model_validate(await request.json(), context={"bot": runtime.bot})
+        await runtime.dispatcher.feed_update(runtime.bot, update)
+        return {"ok": True}

@@ -1,0 +1,99 @@
+"""A Bot API that never touches the network: records every call, answers like Telegram."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections import deque
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import SendDice, SendInvoice, SendMessage, TelegramMethod
+from aiogram.types import CallbackQuery, Chat, Dice, Message, Update, User
+
+BOT_TOKEN = "424242:TEST-TOKEN-NOT-REAL"
+
+
+class FakeTelegram(BaseSession):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[TelegramMethod[Any]] = []
+        self.dice_values: deque[int] = deque()
+        self._ids = itertools.count(10_000)
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[Any],
+        timeout: int | None = None,  # noqa: ASYNC109 - the signature aiogram calls
+    ) -> Any:
+        self.calls.append(method)
+        if isinstance(method, SendDice):
+            return self._message(
+                method.chat_id,
+                dice=Dice(emoji=method.emoji or "🎲", value=self.dice_values.popleft()),
+            )
+        if isinstance(method, SendMessage | SendInvoice):
+            return self._message(method.chat_id, text=getattr(method, "text", None))
+        return True
+
+    def _message(self, chat_id: Any, **fields: Any) -> Message:
+        return Message(
+            message_id=next(self._ids),
+            date=datetime.now(UTC),
+            chat=Chat(id=int(chat_id), type="private"),
+            from_user=User(id=424242, is_bot=True, first_name="Croupier"),
+            **fields,
+        )
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
+        raise AssertionError("the tests download nothing")
+
+    async def close(self) -> None:
+        return None
+
+    def texts(self) -> list[str]:
+        return [c.text for c in self.calls if isinstance(c, SendMessage)]
+
+    def of(self, kind: type) -> list[Any]:
+        return [c for c in self.calls if isinstance(c, kind)]
+
+
+class Player:
+    """A Telegram user sending updates, each with a fresh update id."""
+
+    _update_ids = itertools.count(secrets.randbelow(2**40))
+
+    def __init__(self, language: str = "en") -> None:
+        self.user = User(
+            id=secrets.randbelow(2**40) + 1, is_bot=False, first_name="Ann", language_code=language
+        )
+        self.chat = Chat(id=self.user.id, type="private")
+
+    def message(self, text: str | None = None, **fields: Any) -> Update:
+        return Update(
+            update_id=next(self._update_ids),
+            message=Message(
+                message_id=secrets.randbelow(2**30),
+                date=datetime.now(UTC),
+                chat=self.chat,
+                from_user=self.user,
+                text=text,
+                **fields,
+            ),
+        )
+
+    def tap(self, data: str) -> Update:
+        shown = Message(message_id=1, date=datetime.now(UTC), chat=self.chat, text="menu")
+        return Update(
+            update_id=next(self._update_ids),
+            callback_query=CallbackQuery(
+                id=secrets.token_hex(8),
+                from_user=self.user,
+                chat_instance="ci",
+                message=shown,
+                data=data,
+            ),
+        )

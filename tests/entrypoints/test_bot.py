@@ -1,0 +1,253 @@
+"""The bot end to end: real aiogram updates through the Dispatcher, a fake Bot API session,
+the real database and Redis."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from aiogram import Bot
+from aiogram.methods import AnswerCallbackQuery, SendDice, SendMessage
+from aiogram.types import Dice
+from sqlalchemy import text
+
+from application.postings import CreditDepositCommand
+from domain.money import XTR, Money
+from entrypoints.bot.keyboards import Gate, PickGame, PickStake, PlaceBet
+from entrypoints.bot.runtime import TelegramRuntime
+from entrypoints.infrastructure import Endpoints
+from entrypoints.ioc import make_bot_container
+from entrypoints.settings import Settings
+from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram, Player
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+
+@pytest.fixture(scope="module")
+async def runtime(servers, tmp_path_factory):
+    settings = Settings(
+        bot_token=BOT_TOKEN,
+        bot_dice_delay_ms=0,
+        seed_key=secrets.token_bytes(32),
+        house_shards=4,
+        data_dir=tmp_path_factory.mktemp("bot"),
+    )
+    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
+    container = make_bot_container(settings, endpoints)
+    runtime = await container.get(TelegramRuntime)
+    yield runtime
+    await container.close()
+
+
+@pytest.fixture
+def telegram():
+    return FakeTelegram()
+
+
+@pytest.fixture
+def send(runtime, telegram):
+    bot = Bot(BOT_TOKEN, session=telegram)
+
+    async def feed(update):
+        await runtime.dispatcher.feed_update(bot, update)
+
+    return feed
+
+
+@pytest.fixture
+async def ready_player(send, telegram, credit, fund_bankroll, engine, unique_key):
+    """A player past the 18+ gate with 1000 XTR."""
+
+    async def make(language: str = "en", balance: int = 1000) -> Player:
+        await fund_bankroll()
+        player = Player(language)
+        await send(player.message("/start"))
+        await send(player.tap(Gate(accept=True).pack()))
+        player_id = await _player_id(engine, player)
+        await credit(CreditDepositCommand(player_id, Money(balance, XTR), unique_key("bot")))
+        telegram.calls.clear()
+        return player
+
+    return make
+
+
+async def _player_id(engine, player: Player) -> int:
+    async with engine.connect() as conn:
+        return (
+            await conn.execute(
+                text("SELECT id FROM players WHERE telegram_user_id = :t"), {"t": player.user.id}
+            )
+        ).scalar_one()
+
+
+async def _balance(balances, engine, player: Player) -> Money:
+    return (await balances(await _player_id(engine, player)))[0]
+
+
+async def test_start_shows_the_gate_and_money_waits_for_it(send, telegram, balances, engine):
+    player = Player()
+    await send(player.message("/start"))
+    texts = telegram.texts()
+    assert texts[0].startswith("🎰 Welcome to Croupier, Ann!")
+    assert "18 or older" in texts[1]
+    gate = telegram.of(SendMessage)[1].reply_markup.inline_keyboard[0][0]
+    assert gate.callback_data == Gate(accept=True).pack()
+
+    telegram.calls.clear()
+    await send(player.tap(PlaceBet(game="coin", stake=10, option="h", press="p1").pack()))
+    alert = telegram.of(AnswerCallbackQuery)[0]
+    assert alert.show_alert
+    assert "18 or older" in alert.text
+
+    await send(player.tap(Gate(accept=True).pack()))
+    assert telegram.texts()[-1].startswith("Main menu — balance: 0 XTR")
+    assert await _balance(balances, engine, player) == Money(0, XTR)
+
+
+async def test_russian_speakers_get_russian(send, telegram):
+    player = Player("ru")
+    await send(player.message("/start"))
+    assert telegram.texts()[0].startswith("🎰 Добро пожаловать в Croupier")
+    assert "18 лет" in telegram.texts()[1]
+
+
+async def test_a_full_dice_bet_settles_on_the_bots_dice(
+    send, telegram, ready_player, balances, engine
+):
+    player = await ready_player()
+    await send(player.tap(PickGame(game="tg_dice").pack()))
+    await send(player.tap(PickStake(game="tg_dice", stake=100).pack()))
+    options = telegram.of(SendMessage)[-1].reply_markup.inline_keyboard
+    even = next(b for row in options for b in row if b.text == "Even")
+    telegram.dice_values.append(4)
+    await send(player.tap(even.callback_data))
+    dice = telegram.of(SendDice)
+    assert len(dice) == 1
+    assert dice[0].emoji == "🎲"
+    assert "you win 194 XTR" in telegram.texts()[-1]
+    assert await _balance(balances, engine, player) == Money(1094, XTR)
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT state, outcome, dice_message_id FROM bets b JOIN players p"
+                    " ON p.id = b.player_id WHERE p.telegram_user_id = :t"
+                ),
+                {"t": player.user.id},
+            )
+        ).one()
+    assert (row.state, row.outcome) == ("won", 4)
+
+
+async def test_a_double_tap_places_one_bet(send, telegram, ready_player, balances, engine):
+    player = await ready_player()
+    button = PlaceBet(game="tg_slot", stake=10, option="spin", press="abcd1234").pack()
+    telegram.dice_values.extend([2, 2])
+    await send(player.tap(button))
+    await send(player.tap(button))  # the same button, a second update
+    assert len(telegram.of(SendDice)) == 1
+    assert await _balance(balances, engine, player) == Money(990, XTR)
+
+
+async def test_a_repeated_update_is_processed_once(send, telegram, ready_player, balances, engine):
+    player = await ready_player()
+    update = player.tap(PlaceBet(game="coin", stake=10, option="t", press="ffff0000").pack())
+    await send(update)
+    calls = len(telegram.calls)
+    await send(update)  # Telegram delivering the same update again
+    assert len(telegram.calls) == calls
+    assert "nonce 0" in telegram.texts()[-1]
+    balance = await _balance(balances, engine, player)
+    assert balance.amount in (990, 990 + 19)
+
+
+async def test_a_players_own_dice_is_never_an_outcome(send, telegram, ready_player, engine):
+    player = await ready_player()
+    await send(player.message(dice=Dice(emoji="🎲", value=6)))
+    assert "Only dice sent by the bot count" in telegram.texts()[-1]
+    forwarded = player.message(dice=Dice(emoji="🎰", value=64))
+    await send(forwarded)
+    async with engine.connect() as conn:
+        count = (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM bets b JOIN players p ON p.id = b.player_id"
+                    " WHERE p.telegram_user_id = :t"
+                ),
+                {"t": player.user.id},
+            )
+        ).scalar_one()
+    assert count == 0
+
+
+async def test_stakes_and_options_from_callbacks_are_not_trusted(
+    send, telegram, ready_player, balances, engine
+):
+    player = await ready_player()
+    await send(player.tap(PlaceBet(game="coin", stake=999_999, option="h", press="x1").pack()))
+    await send(player.tap(PlaceBet(game="coin", stake=10, option="nope", press="x2").pack()))
+    await send(player.tap("b:poker:10:h:x3"))
+    assert await _balance(balances, engine, player) == Money(1000, XTR)
+    assert not telegram.of(SendDice)
+
+
+async def test_fairness_rotation_reveals_the_seed(send, telegram, ready_player):
+    player = await ready_player()
+    await send(player.message("/fairness"))
+    assert "Server seed hash" in telegram.texts()[-1]
+    await send(player.message("/clientseed lucky-me"))
+    assert "Revealed server seed" in telegram.texts()[-1]
+    assert "Client seed: lucky-me" in telegram.texts()[-1]
+
+
+async def test_support_commands_answer(send, telegram):
+    player = Player()
+    for command, expected in (
+        ("/paysupport", "Payment support"),
+        ("/privacy", "Privacy"),
+        ("/terms", "18+ only"),
+    ):
+        await send(player.message(command))
+        assert expected in telegram.texts()[-1]
+
+
+async def test_webhook_mode_checks_the_secret_and_feeds_the_dispatcher(servers, tmp_path):
+    from litestar.testing import AsyncTestClient
+
+    from entrypoints.http.app import create_app
+
+    settings = Settings(
+        bot_token=BOT_TOKEN,
+        bot_webhook_url="https://casino.example/telegram",
+        bot_webhook_secret="s3cret-token",
+        bot_dice_delay_ms=0,
+        seed_key=secrets.token_bytes(32),
+        secret_key=secrets.token_hex(32),
+        house_shards=4,
+        data_dir=tmp_path,
+    )
+    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
+    from entrypoints.ioc import make_http_container
+
+    container = make_http_container(settings, endpoints)
+    runtime = await container.get(TelegramRuntime)  # nothing here is bound to a loop yet
+    fake = FakeTelegram()
+    runtime.bot.session = fake
+    update = Player().message("/privacy").model_dump(mode="json", exclude_none=True)
+    async with AsyncTestClient(app=create_app(container)) as client:
+        wrong = await client.post(
+            "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
+        )
+        assert wrong.status_code == 403
+        ok = await client.post(
+            "/telegram/webhook",
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"},
+        )
+        assert ok.status_code == 200
+    assert "Privacy" in fake.texts()[-1]
+
+
+async def test_webhook_is_off_without_a_bot(api):
+    response = await api.post("/telegram/webhook", json={"update_id": 1})
+    assert response.status_code == 404
