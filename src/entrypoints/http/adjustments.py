@@ -10,7 +10,7 @@ import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from application.adjustments import (
     AdjustmentOutcome,
@@ -129,7 +129,7 @@ class AdjustmentsController(Controller):
     @inject
     async def approve(
         self,
-        request_id: uuid.UUID,
+        request_id: FromPath[uuid.UUID],
         actor: NamedDependency[Actor],
         decide: FromDishka[DecideAdjustment],
     ) -> AdjustmentView:
@@ -144,7 +144,7 @@ class AdjustmentsController(Controller):
     @inject
     async def reject(
         self,
-        request_id: uuid.UUID,
+        request_id: FromPath[uuid.UUID],
         actor: NamedDependency[Actor],
         decide: FromDishka[DecideAdjustment],
     ) -> AdjustmentView:
