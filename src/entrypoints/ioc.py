@@ -56,6 +56,7 @@ from entrypoints.bot.app import build_dispatcher
 from entrypoints.bot.runtime import TelegramRuntime, bot_id_of
 from entrypoints.bot.settings import BotOptions
 from entrypoints.http.players import AdminQueriesProvider
+from entrypoints.http.reports import ReportsProvider
 from entrypoints.infrastructure import Endpoints
 from entrypoints.settings import Settings
 
@@ -209,7 +210,7 @@ class UseCaseProvider(Provider):
 
 
 # Providers of the admin API's read models and use cases, one per area.
-ADMIN_PROVIDERS: list[type[Provider]] = [AdminQueriesProvider]
+ADMIN_PROVIDERS: list[type[Provider]] = [AdminQueriesProvider, ReportsProvider]
 
 
 def _base(settings: Settings, endpoints: Endpoints) -> list[Provider]:

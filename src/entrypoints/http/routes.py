@@ -11,6 +11,7 @@ from entrypoints.http.games import GamesController
 from entrypoints.http.health import HealthController
 from entrypoints.http.ledger import LedgerController
 from entrypoints.http.players import PlayersController
+from entrypoints.http.reports import ReportsController
 from entrypoints.http.staff import AuthController, MeController
 from entrypoints.http.telegram import TelegramWebhookController
 
@@ -25,4 +26,5 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     PlayersController,
     LedgerController,
     BetsController,
+    ReportsController,
 ]

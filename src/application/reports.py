@@ -1,0 +1,168 @@
+"""Regulatory reports for staff: gross gaming revenue per day, game and currency; actual
+against theoretical RTP per game and currency, with a drift flag; deposits, withdrawals and
+active players per day and currency.
+
+A report covers whole UTC days, `from` (inclusive) to `to` (exclusive), at most a year; by
+default the last seven days up to and including today. It has a row for every day, game and
+currency in scope even when nothing happened (zeros), reads one consistent snapshot, and
+says when it was generated. Reading a report changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Generic, Protocol, TypeVar
+
+from application.ports import Clock
+from domain.errors import InvalidField, UnknownCurrency
+from domain.games.catalog import GAMES
+from domain.money import CurrencyRegistry
+from domain.reports import (
+    DEFAULT_REPORT_DAYS,
+    MAX_REPORT_DAYS,
+    BetGroup,
+    CashflowRow,
+    GgrRow,
+    ReportPeriod,
+    ReportScope,
+    RtpRow,
+    rtp_rows,
+)
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True, slots=True)
+class RtpData:
+    """What the RTP report is computed from: every (game, currency) cell in scope, and the
+    settled bets of the period grouped by game, currency, selection and house edge."""
+
+    cells: tuple[tuple[str, str], ...]
+    groups: tuple[BetGroup, ...]
+
+
+class ReportReadModel(Protocol):
+    """Aggregates for the reports, each read from one consistent snapshot of the database
+    (so a report's rows agree with each other). Nothing here writes.
+
+    Games come from the configured games, currencies from the accepted currencies, both
+    narrowed by the scope; days are UTC days; amounts are minor units."""
+
+    async def gross_gaming_revenue(
+        self, period: ReportPeriod, scope: ReportScope
+    ) -> Sequence[GgrRow]:
+        """One row per day × game × currency (zeros included), ordered by day, game and
+        currency, over the bets won or lost in the period by settlement time."""
+        ...
+
+    async def rtp_data(self, period: ReportPeriod, scope: ReportScope) -> RtpData:
+        """The cells in scope, ordered by game and currency, and the bets settled (won or
+        lost) in the period, grouped."""
+        ...
+
+    async def cashflow(self, period: ReportPeriod, scope: ReportScope) -> Sequence[CashflowRow]:
+        """One row per day × currency (zeros included), ordered by day and currency: deposits
+        and withdrawals on players' wallets by the journal entry's time, and the distinct
+        players who placed a bet that day. The scope's game is not used."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReportQuery:
+    """A report request as it arrives: dates as ISO text (`YYYY-MM-DD`), filters as typed;
+    the use case validates each field and names the one that is wrong."""
+
+    since: str | None = None  # wire name `from`
+    until: str | None = None  # wire name `to`
+    currency: str | None = None
+    game: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report(Generic[Row]):
+    generated_at: datetime
+    period: ReportPeriod
+    scope: ReportScope
+    rows: tuple[Row, ...]
+
+
+def _parse_day(field: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidField(field, f"'{field}' must be a date like 2024-01-31") from None
+
+
+def report_period(since: str | None, until: str | None, today: date) -> ReportPeriod:
+    """The period asked for, in whole UTC days. `to` defaults to tomorrow (so that today is
+    included), `from` to seven days before `to`; `from` must come before `to`, and a report
+    covers at most MAX_REPORT_DAYS days."""
+    end = _parse_day("to", until) if until else today + timedelta(days=1)
+    try:
+        start = _parse_day("from", since) if since else end - timedelta(days=DEFAULT_REPORT_DAYS)
+    except OverflowError:
+        raise InvalidField("to", "'to' is too early for a default 'from'; give both") from None
+    if start >= end:
+        raise InvalidField("to", "'to' must be later than 'from' (it is exclusive)")
+    if (end - start).days > MAX_REPORT_DAYS:
+        # Name the field the caller chose: the other one may have been defaulted.
+        field = "to" if until else "from"
+        raise InvalidField(field, f"a report covers at most {MAX_REPORT_DAYS} days")
+    return ReportPeriod(start, end)
+
+
+class _Reporter:
+    def __init__(self, reports: ReportReadModel, currencies: CurrencyRegistry, clock: Clock):
+        self._reports = reports
+        self._currencies = currencies
+        self._clock = clock
+
+    def _scope(self, query: ReportQuery) -> ReportScope:
+        currency = None
+        if query.currency and query.currency.strip():
+            try:
+                currency = self._currencies.get(query.currency.strip().upper()).code
+            except UnknownCurrency as error:
+                raise InvalidField("currency", error.message) from None
+        game = None
+        if query.game and query.game.strip():
+            game = query.game.strip().lower()
+            if game not in GAMES:
+                raise InvalidField("game", f"games are {', '.join(sorted(GAMES))}")
+        return ReportScope(currency, game)
+
+    def _request(self, query: ReportQuery) -> tuple[datetime, ReportPeriod, ReportScope]:
+        now = self._clock.now().astimezone(UTC)
+        return now, report_period(query.since, query.until, now.date()), self._scope(query)
+
+
+class GgrReport(_Reporter):
+    """Gross gaming revenue (stakes − wins) per UTC day, game and currency, over the bets
+    settled in the period; every day × game × currency in scope has a row."""
+
+    async def __call__(self, query: ReportQuery) -> Report[GgrRow]:
+        now, period, scope = self._request(query)
+        rows = await self._reports.gross_gaming_revenue(period, scope)
+        return Report(now, period, scope, tuple(rows))
+
+
+class RtpReport(_Reporter):
+    """Actual RTP (wins / stakes) against the exact theoretical RTP of the bets made, per game
+    and currency over the period, with a drift flag (see `domain.reports.rtp_rows`)."""
+
+    async def __call__(self, query: ReportQuery) -> Report[RtpRow]:
+        now, period, scope = self._request(query)
+        data = await self._reports.rtp_data(period, scope)
+        return Report(now, period, scope, tuple(rtp_rows(data.cells, data.groups)))
+
+
+class CashflowReport(_Reporter):
+    """Deposits, withdrawals and active players per UTC day and currency; every day ×
+    currency in scope has a row. A game filter does not apply to it."""
+
+    async def __call__(self, query: ReportQuery) -> Report[CashflowRow]:
+        now, period, scope = self._request(query)
+        scope = ReportScope(scope.currency, None)
+        rows = await self._reports.cashflow(period, scope)
+        return Report(now, period, scope, tuple(rows))

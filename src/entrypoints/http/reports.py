@@ -1,0 +1,296 @@
+"""Admin API, reports: gross gaming revenue, actual against theoretical RTP, and cash flow.
+
+Any staff role may read them. Each takes `from` and `to` (ISO dates, UTC days, `to`
+exclusive; by default the last seven days up to and including today), optional filters, and
+`format=csv` for a file with a header row; JSON says when it was generated, CSV says it in
+`X-Generated-At` and in the file name. Amounts are integers in minor units; ratios are
+decimal text (8 decimals at most), never floats. Reading a report changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated, Any
+
+import msgspec
+from dishka import Provider, Scope, provide
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Controller, Response, get
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIFormat
+from litestar.params import QueryParameter
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.postgres.reports import SqlReports
+from application.reports import (
+    CashflowReport,
+    GgrReport,
+    Report,
+    ReportQuery,
+    ReportReadModel,
+    RtpReport,
+)
+from domain.errors import InvalidField
+from domain.reports import CashflowRow, GgrRow, RtpRow
+from entrypoints.http.auth import ANY_STAFF, SECURITY
+
+RATIO_DECIMALS = 8
+GENERATED_AT_HEADER = "X-Generated-At"
+
+
+class ReportsProvider(Provider):
+    """The reports' read model (one per process, on the shared engine) and their use cases
+    (one per request)."""
+
+    @provide(scope=Scope.APP)
+    def report_read_model(self, engine: AsyncEngine) -> ReportReadModel:
+        return SqlReports(engine)
+
+    ggr_report = provide(GgrReport, scope=Scope.REQUEST)
+    rtp_report = provide(RtpReport, scope=Scope.REQUEST)
+    cashflow_report = provide(CashflowReport, scope=Scope.REQUEST)
+
+
+# -- wire types ------------------------------------------------------------------------------
+
+
+class GgrRowWire(msgspec.Struct):
+    day: date
+    game: str
+    currency: str
+    bets: int
+    stakes: int  # minor units
+    wins: int  # payouts, minor units
+    ggr: int  # stakes - wins
+
+
+class RtpRowWire(msgspec.Struct):
+    game: str
+    currency: str
+    bets: int
+    stakes: int
+    wins: int
+    actual_rtp: str | None  # wins / stakes, decimal text; null without stakes
+    theoretical_rtp: str | None  # stake-weighted exact RTP of the bets made
+    drift: bool  # >= 1000 bets and actual more than 3 standard deviations from theory
+
+
+class CashflowRowWire(msgspec.Struct):
+    day: date
+    currency: str
+    deposits: int
+    withdrawals: int
+    active_players: int
+
+
+class GgrReportWire(msgspec.Struct):
+    generated_at: datetime
+    since: date = msgspec.field(name="from")
+    until: date = msgspec.field(name="to")
+    currency: str | None
+    game: str | None
+    rows: list[GgrRowWire]
+
+
+class RtpReportWire(msgspec.Struct):
+    generated_at: datetime
+    since: date = msgspec.field(name="from")
+    until: date = msgspec.field(name="to")
+    currency: str | None
+    game: str | None
+    rows: list[RtpRowWire]
+
+
+class CashflowReportWire(msgspec.Struct):
+    generated_at: datetime
+    since: date = msgspec.field(name="from")
+    until: date = msgspec.field(name="to")
+    currency: str | None
+    rows: list[CashflowRowWire]
+
+
+def ratio_text(value: Fraction | None) -> str | None:
+    """A ratio as decimal text, rounded half-even to RATIO_DECIMALS decimals ("0.99")."""
+    if value is None:
+        return None
+    scaled = Decimal(round(value * 10**RATIO_DECIMALS)).scaleb(-RATIO_DECIMALS)
+    return format(scaled.normalize(), "f")
+
+
+def ggr_wire(row: GgrRow) -> GgrRowWire:
+    return GgrRowWire(row.day, row.game, row.currency, row.bets, row.stakes, row.wins, row.ggr)
+
+
+def rtp_wire(row: RtpRow) -> RtpRowWire:
+    return RtpRowWire(
+        row.game,
+        row.currency,
+        row.bets,
+        row.stakes,
+        row.wins,
+        ratio_text(row.actual),
+        ratio_text(row.theoretical),
+        row.drift,
+    )
+
+
+def cashflow_wire(row: CashflowRow) -> CashflowRowWire:
+    return CashflowRowWire(row.day, row.currency, row.deposits, row.withdrawals, row.active_players)
+
+
+# -- CSV -------------------------------------------------------------------------------------
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value  # a spreadsheet would run it as a formula
+    return value
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[msgspec.Struct]) -> str:
+    """A header row, then one line per row, the columns in the JSON rows' order."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(getattr(row, name)) for name in columns])
+    return out.getvalue()
+
+
+def _respond(
+    name: str,
+    report: Report[Any],
+    envelope: msgspec.Struct,
+    columns: Sequence[str],
+    rows: Iterable[msgspec.Struct],
+    fmt: str | None,
+) -> Response[Any]:
+    wanted = (fmt or "json").strip().lower()
+    if wanted == "json":
+        return Response(envelope)
+    if wanted != "csv":
+        raise InvalidField("format", "format is json or csv")
+    generated = report.generated_at.strftime("%Y%m%dT%H%M%SZ")
+    period = f"{report.period.since.isoformat()}_{report.period.until.isoformat()}"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}_{period}_{generated}.csv"',
+        GENERATED_AT_HEADER: report.generated_at.isoformat(),
+    }
+    return Response(to_csv(columns, rows), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+Since = Annotated[
+    str | None,
+    QueryParameter(
+        name="from",
+        format=OpenAPIFormat.DATE,
+        description="first UTC day, inclusive (default: six days before today)",
+    ),
+]
+Until = Annotated[
+    str | None,
+    QueryParameter(
+        name="to",
+        format=OpenAPIFormat.DATE,
+        description="UTC day after the last, exclusive (default: tomorrow); at most 366 days",
+    ),
+]
+Currency = Annotated[str | None, QueryParameter(description="only this currency (code)")]
+Game = Annotated[str | None, QueryParameter(description="only this game (code)")]
+Format = Annotated[str | None, QueryParameter(name="format", description="json (default) or csv")]
+
+
+class ReportsController(Controller):
+    path = "/api/v1/reports"
+    tags = ["reports"]  # noqa: RUF012 - Litestar reads it as a class attribute
+    guards = [ANY_STAFF]  # noqa: RUF012
+    security = SECURITY
+
+    @get(
+        "/ggr",
+        summary="Gross gaming revenue (stakes - wins) per UTC day, game and currency",
+        description=(
+            "Bets won or lost in the period, by settlement time (voided bets are left out); "
+            "a row for every day, game and currency, zeros included. `format=csv` answers "
+            "text/csv with a header row."
+        ),
+        responses={200: ResponseSpec(data_container=GgrReportWire, description="The report")},
+    )
+    @inject
+    async def ggr(
+        self,
+        report: FromDishka[GgrReport],
+        since: Since = None,
+        until: Until = None,
+        currency: Currency = None,
+        game: Game = None,
+        fmt: Format = None,
+    ) -> Response[Any]:
+        made = await report(ReportQuery(since, until, currency, game))
+        rows = [ggr_wire(r) for r in made.rows]
+        since_, until_, scope = made.period.since, made.period.until, made.scope
+        wire = GgrReportWire(made.generated_at, since_, until_, scope.currency, scope.game, rows)
+        return _respond("ggr", made, wire, GgrRowWire.__struct_fields__, rows, fmt)
+
+    @get(
+        "/rtp",
+        summary="Actual against theoretical RTP per game and currency, with a drift flag",
+        description=(
+            "actual_rtp = wins / stakes of the bets settled in the period; theoretical_rtp = "
+            "the stake-weighted exact RTP of those bets (their selection and house edge); "
+            "drift = at least 1000 bets and the actual RTP more than 3 standard deviations "
+            "from theory. A row for every game and currency, zeros (and nulls) included."
+        ),
+        responses={200: ResponseSpec(data_container=RtpReportWire, description="The report")},
+    )
+    @inject
+    async def rtp(
+        self,
+        report: FromDishka[RtpReport],
+        since: Since = None,
+        until: Until = None,
+        currency: Currency = None,
+        game: Game = None,
+        fmt: Format = None,
+    ) -> Response[Any]:
+        made = await report(ReportQuery(since, until, currency, game))
+        rows = [rtp_wire(r) for r in made.rows]
+        since_, until_, scope = made.period.since, made.period.until, made.scope
+        wire = RtpReportWire(made.generated_at, since_, until_, scope.currency, scope.game, rows)
+        return _respond("rtp", made, wire, RtpRowWire.__struct_fields__, rows, fmt)
+
+    @get(
+        "/cashflow",
+        summary="Deposits, withdrawals and active players per UTC day and currency",
+        description=(
+            "Deposits and withdrawals on players' wallets (withdrawals as a positive amount "
+            "taken out), and the distinct players who placed a bet that day; a row for every "
+            "day and currency, zeros included."
+        ),
+        responses={200: ResponseSpec(data_container=CashflowReportWire, description="The report")},
+    )
+    @inject
+    async def cashflow(
+        self,
+        report: FromDishka[CashflowReport],
+        since: Since = None,
+        until: Until = None,
+        currency: Currency = None,
+        fmt: Format = None,
+    ) -> Response[Any]:
+        made = await report(ReportQuery(since, until, currency))
+        rows = [cashflow_wire(r) for r in made.rows]
+        wire = CashflowReportWire(
+            made.generated_at, made.period.since, made.period.until, made.scope.currency, rows
+        )
+        return _respond("cashflow", made, wire, CashflowRowWire.__struct_fields__, rows, fmt)
