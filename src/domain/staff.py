@@ -81,6 +81,15 @@ class AuditAction(enum.StrEnum):
     GAME_CHANGED = "game_changed"
     BET_VOIDED = "bet_voided"
     EXPORT = "export"
+    LIMIT_SET = "limit_set"
+    LIMIT_INCREASE_REQUESTED = "limit_increase_requested"
+    LIMIT_INCREASE_CONFIRMED = "limit_increase_confirmed"
+    LIMIT_REMOVAL_REQUESTED = "limit_removal_requested"
+    LIMIT_REMOVED = "limit_removed"
+    TIMEOUT_STARTED = "timeout_started"
+    SELF_EXCLUDED = "self_excluded"
+    REALITY_CHECK_SET = "reality_check_set"
+    REALITY_CHECK_ACKNOWLEDGED = "reality_check_acknowledged"
 
 
 @dataclass(frozen=True, slots=True)
