@@ -19,6 +19,7 @@ from adapters.postgres.repositories import (
     SqlPlayers,
     provision_house_accounts,
 )
+from adapters.postgres.responsible import SqlResponsibleGambling
 from adapters.postgres.seeds import SqlSeedPairs
 from adapters.postgres.staff import SqlAuditLog, SqlStaff
 from adapters.seed_cipher import SeedCipher
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
     adjustments: SqlAdjustmentRequests
     preferences: SqlPlayerPreferences
     provider_transactions: SqlProviderTransactions
+    responsible: SqlResponsibleGambling
 
     def __init__(
         self,
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
         self.adjustments = SqlAdjustmentRequests(conn, self._currencies)
         self.preferences = SqlPlayerPreferences(conn)
         self.provider_transactions = SqlProviderTransactions(conn, self._currencies)
+        self.responsible = SqlResponsibleGambling(conn, self._currencies)
         return self
 
     async def __aexit__(
