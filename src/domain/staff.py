@@ -90,6 +90,9 @@ class AuditAction(enum.StrEnum):
     SELF_EXCLUDED = "self_excluded"
     REALITY_CHECK_SET = "reality_check_set"
     REALITY_CHECK_ACKNOWLEDGED = "reality_check_acknowledged"
+    STARS_REFUND_STARTED = "stars_refund_started"
+    STARS_REFUNDED = "stars_refunded"
+    STARS_REFUND_FAILED = "stars_refund_failed"
 
 
 @dataclass(frozen=True, slots=True)

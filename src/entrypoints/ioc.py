@@ -55,6 +55,7 @@ from domain.money import CurrencyRegistry
 from entrypoints.bot.app import build_dispatcher
 from entrypoints.bot.runtime import TelegramRuntime, bot_id_of
 from entrypoints.bot.settings import BotOptions
+from entrypoints.http.payments import PaymentsProvider
 from entrypoints.http.players import AdminQueriesProvider
 from entrypoints.http.reports import ReportsProvider
 from entrypoints.infrastructure import Endpoints
@@ -210,7 +211,7 @@ class UseCaseProvider(Provider):
 
 
 # Providers of the admin API's read models and use cases, one per area.
-ADMIN_PROVIDERS: list[type[Provider]] = [AdminQueriesProvider, ReportsProvider]
+ADMIN_PROVIDERS: list[type[Provider]] = [AdminQueriesProvider, ReportsProvider, PaymentsProvider]
 
 
 def _base(settings: Settings, endpoints: Endpoints) -> list[Provider]:

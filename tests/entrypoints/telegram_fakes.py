@@ -11,7 +11,16 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import SendDice, SendInvoice, SendMessage, TelegramMethod
-from aiogram.types import CallbackQuery, Chat, Dice, Message, Update, User
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    Dice,
+    Message,
+    PreCheckoutQuery,
+    SuccessfulPayment,
+    Update,
+    User,
+)
 
 BOT_TOKEN = "424242:TEST-TOKEN-NOT-REAL"
 
@@ -96,4 +105,28 @@ class Player:
                 message=shown,
                 data=data,
             ),
+        )
+
+    def pre_checkout(self, payload: str, amount: int, currency: str = "XTR") -> Update:
+        return Update(
+            update_id=next(self._update_ids),
+            pre_checkout_query=PreCheckoutQuery(
+                id=secrets.token_hex(8),
+                from_user=self.user,
+                currency=currency,
+                total_amount=amount,
+                invoice_payload=payload,
+            ),
+        )
+
+    def paid(self, charge_id: str, payload: str, amount: int) -> Update:
+        """Telegram's `successful_payment` service message for a charge."""
+        return self.message(
+            successful_payment=SuccessfulPayment(
+                currency="XTR",
+                total_amount=amount,
+                invoice_payload=payload,
+                telegram_payment_charge_id=charge_id,
+                provider_payment_charge_id="",
+            )
         )

@@ -7,13 +7,19 @@ import secrets
 
 import pytest
 from aiogram import Bot
-from aiogram.methods import AnswerCallbackQuery, SendDice, SendMessage
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    AnswerPreCheckoutQuery,
+    SendDice,
+    SendInvoice,
+    SendMessage,
+)
 from aiogram.types import Dice
 from sqlalchemy import text
 
 from application.postings import CreditDepositCommand
 from domain.money import XTR, Money
-from entrypoints.bot.keyboards import Gate, PickGame, PickStake, PlaceBet
+from entrypoints.bot.keyboards import Deposit, Gate, Menu, PickGame, PickStake, PlaceBet
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.infrastructure import Endpoints
 from entrypoints.ioc import make_bot_container
@@ -251,3 +257,102 @@ async def test_webhook_mode_checks_the_secret_and_feeds_the_dispatcher(servers, 
 async def test_webhook_is_off_without_a_bot(api):
     response = await api.post("/telegram/webhook", json={"update_id": 1})
     assert response.status_code == 404
+
+
+async def _invoice(send, telegram, player: Player, amount: int = 100) -> SendInvoice:
+    await send(player.tap(Deposit(amount=amount).pack()))
+    invoice = telegram.of(SendInvoice)[-1]
+    assert invoice.currency == "XTR"
+    assert invoice.provider_token == ""
+    assert [(p.label, p.amount) for p in invoice.prices] == [("XTR", amount)]
+    return invoice
+
+
+async def _stars_payments(engine, player: Player) -> list[tuple[str, int]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT charge_id, amount FROM stars_payments WHERE telegram_user_id = :t"),
+            {"t": player.user.id},
+        )
+        return [(r.charge_id, r.amount) for r in rows]
+
+
+async def test_deposit_prompts_for_a_limit_before_the_first_deposit(send, telegram, ready_player):
+    player = await ready_player()
+    await send(player.tap(Menu(action="deposit").pack()))
+    shown = telegram.of(SendMessage)[-1]
+    assert "set a deposit limit" in shown.text
+    buttons = [b.callback_data for row in shown.reply_markup.inline_keyboard for b in row]
+    assert Menu(action="limits").pack() in buttons
+    assert Deposit(amount=100).pack() in buttons
+
+
+async def test_a_stars_payment_paid_twice_is_credited_once(
+    send, telegram, ready_player, balances, engine
+):
+    player = await ready_player()
+    invoice = await _invoice(send, telegram, player, 100)
+    other = await _invoice(send, telegram, player, 100)
+    assert invoice.payload != other.payload  # unique per top-up
+
+    await send(player.pre_checkout(invoice.payload, 100))
+    answer = telegram.of(AnswerPreCheckoutQuery)[-1]
+    assert answer.ok is True
+
+    charge = f"charge-{secrets.token_hex(6)}"
+    await send(player.paid(charge, invoice.payload, 100))
+    await send(player.paid(charge, invoice.payload, 100))  # delivered again, a new update id
+    assert await _balance(balances, engine, player) == Money(1100, XTR)
+    assert await _stars_payments(engine, player) == [(charge, 100)]
+    credited = [t for t in telegram.texts() if t.startswith("✅")]
+    assert credited == ["✅ 100 XTR credited. Balance: 1100 XTR"]
+
+    # An old invoice paid again is a new charge: Telegram took the Stars twice.
+    second = f"charge-{secrets.token_hex(6)}"
+    await send(player.paid(second, invoice.payload, 100))
+    assert await _balance(balances, engine, player) == Money(1200, XTR)
+
+
+async def test_a_checkout_that_does_not_match_the_invoice_is_refused(send, telegram, ready_player):
+    player = await ready_player()
+    stranger = await ready_player()
+    invoice = await _invoice(send, telegram, player, 500)
+    for update in (
+        player.pre_checkout(invoice.payload, 499),  # another amount
+        player.pre_checkout(invoice.payload, 500, currency="USD"),
+        player.pre_checkout("dep:never-issued", 500),
+        stranger.pre_checkout(invoice.payload, 500),  # someone else's invoice
+    ):
+        await send(update)
+        answer = telegram.of(AnswerPreCheckoutQuery)[-1]
+        assert answer.ok is False
+        assert answer.error_message.startswith("This payment cannot be accepted")
+    assert len(telegram.of(AnswerPreCheckoutQuery)) == 4
+
+
+async def test_a_self_excluded_player_cannot_pay(
+    send, telegram, ready_player, uow_factory, clock, engine
+):
+    from application.responsible import SelfExclude
+    from domain.responsible import SelfExclusionPeriod
+
+    player = await ready_player()
+    invoice = await _invoice(send, telegram, player, 50)
+    await SelfExclude(uow_factory, clock)(
+        await _player_id(engine, player), SelfExclusionPeriod.SIX_MONTHS
+    )
+    await send(player.pre_checkout(invoice.payload, 50))
+    answer = telegram.of(AnswerPreCheckoutQuery)[-1]
+    assert answer.ok is False
+    await send(player.tap(Deposit(amount=50).pack()))
+    refusal = telegram.of(AnswerCallbackQuery)[-1]
+    assert refusal.show_alert
+    assert len(telegram.of(SendInvoice)) == 1  # no new invoice for an excluded player
+
+
+async def test_russian_deposit_texts(send, telegram, ready_player):
+    player = await ready_player("ru")
+    invoice = await _invoice(send, telegram, player, 50)
+    assert invoice.title == "Пополнение на 50 ⭐"
+    await send(player.paid(f"charge-{secrets.token_hex(6)}", invoice.payload, 50))
+    assert telegram.texts()[-1].startswith("✅ Зачислено 50 XTR")

@@ -22,6 +22,7 @@ from adapters.postgres.repositories import (
 from adapters.postgres.responsible import SqlResponsibleGambling
 from adapters.postgres.seeds import SqlSeedPairs
 from adapters.postgres.staff import SqlAuditLog, SqlStaff
+from adapters.postgres.stars import SqlStarsPayments
 from adapters.seed_cipher import SeedCipher
 from domain.money import CurrencyRegistry
 
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
     preferences: SqlPlayerPreferences
     provider_transactions: SqlProviderTransactions
     responsible: SqlResponsibleGambling
+    stars: SqlStarsPayments
 
     def __init__(
         self,
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
         self.preferences = SqlPlayerPreferences(conn)
         self.provider_transactions = SqlProviderTransactions(conn, self._currencies)
         self.responsible = SqlResponsibleGambling(conn, self._currencies)
+        self.stars = SqlStarsPayments(conn)
         return self
 
     async def __aexit__(

@@ -12,7 +12,7 @@ from dishka.integrations.aiogram import setup_dishka
 from redis.asyncio import Redis
 
 from domain.errors import DomainError
-from entrypoints.bot.handlers import fairness, games, history, start, support
+from entrypoints.bot.handlers import fairness, games, history, payments, start, support
 from entrypoints.bot.i18n import Translator, pick_language
 from entrypoints.bot.middlewares import DropRepeatedUpdates, PlayerContext, Throttle
 from entrypoints.bot.routing import Handlers
@@ -53,6 +53,7 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         games.handlers.router(),
         fairness.handlers.router(),
         history.handlers.router(),
+        payments.handlers.router(),
         support.handlers.router(),
         errors.router(),
     )

@@ -167,9 +167,13 @@ def options(game: str, stake: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 3))
 
 
-def deposits() -> InlineKeyboardMarkup:
+def deposits(t: Translator, *, limit_prompt: bool = False) -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(text=f"{a} ⭐", callback_data=Deposit(amount=a).pack())
         for a in DEPOSITS
     ]
-    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 4))
+    rows = _rows(buttons, 4)
+    if limit_prompt:
+        rows.append([InlineKeyboardButton(text=t("deposit.set_limit"),
+                                          callback_data=Menu(action="limits").pack())])  # fmt: skip
+    return InlineKeyboardMarkup(inline_keyboard=rows)

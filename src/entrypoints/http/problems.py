@@ -16,6 +16,7 @@ from litestar.status_codes import (
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from domain.errors import (
@@ -35,6 +36,7 @@ from domain.errors import (
     Unauthenticated,
     UnknownCurrency,
 )
+from domain.payments import RefundPending, RefundRefused
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,9 @@ _STATUS: dict[type[DomainError], int] = {
     IllegalTransition: HTTP_409_CONFLICT,
     GameUnavailable: HTTP_409_CONFLICT,
     NotRevealed: HTTP_409_CONFLICT,
+    RefundRefused: HTTP_409_CONFLICT,
+    # Telegram did not answer: retrying is the remedy, as for any unavailable upstream.
+    RefundPending: HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 

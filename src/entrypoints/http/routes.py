@@ -10,6 +10,7 @@ from entrypoints.http.bets import BetsController
 from entrypoints.http.games import GamesController
 from entrypoints.http.health import HealthController
 from entrypoints.http.ledger import LedgerController
+from entrypoints.http.payments import StarsPaymentsController
 from entrypoints.http.players import PlayersController
 from entrypoints.http.reports import ReportsController
 from entrypoints.http.staff import AuthController, MeController
@@ -27,4 +28,5 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     LedgerController,
     BetsController,
     ReportsController,
+    StarsPaymentsController,
 ]

@@ -1,0 +1,120 @@
+"""Deposits in Telegram Stars.
+
+An invoice carries a unique payload; `pre_checkout_query` is answered at once after the checks
+(Telegram cancels after 10 s, so the checks get a deadline well inside it); money is credited
+only on `successful_payment`, keyed by Telegram's charge id, so a payment delivered twice
+credits once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import F
+from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery
+from dishka.integrations.aiogram import FromDishka, inject
+
+from application.payments import CheckPreCheckout, CreateStarsInvoice, CreditStarsPayment
+from application.responsible import HasDepositLimit
+from domain.errors import DomainError
+from domain.money import XTR, Money
+from domain.onboarding import PlayerPreferences
+from domain.players import Player
+from entrypoints.bot import keyboards
+from entrypoints.bot.i18n import Translator
+from entrypoints.bot.keyboards import DEPOSITS, Deposit, Menu
+from entrypoints.bot.routing import Handlers
+
+log = logging.getLogger(__name__)
+handlers = Handlers("payments")
+# Telegram cancels a checkout not answered within 10 s; answering "no" in time beats silence.
+PRE_CHECKOUT_DEADLINE = 6.0
+
+
+@handlers.callback_query(Menu.filter(F.action == "deposit"))
+@inject
+async def choose_amount(
+    query: CallbackQuery,
+    player: Player,
+    preferences: PlayerPreferences,
+    t: Translator,
+    has_limit: FromDishka[HasDepositLimit],
+) -> None:
+    preferences.require_gate()
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    # Regulators ask for a prompt to set a deposit limit before the first deposit.
+    prompt = not await has_limit(player.id)
+    text = t("deposit.choose") + ("\n\n" + t("deposit.limit_prompt") if prompt else "")
+    await query.message.answer(text, reply_markup=keyboards.deposits(t, limit_prompt=prompt))
+
+
+@handlers.callback_query(Deposit.filter(F.amount.in_(DEPOSITS)))
+@inject
+async def send_invoice(
+    query: CallbackQuery,
+    callback_data: Deposit,
+    player: Player,
+    preferences: PlayerPreferences,
+    t: Translator,
+    create: FromDishka[CreateStarsInvoice],
+) -> None:
+    preferences.require_gate()
+    invoice = await create(player.id, callback_data.amount)
+    await query.answer()
+    if isinstance(query.message, Message):
+        stars = invoice.amount.amount
+        await query.message.answer_invoice(
+            title=t("deposit.invoice_title", amount=stars),
+            description=t("deposit.invoice_description", amount=stars),
+            payload=invoice.payload,
+            currency=XTR.code,
+            prices=[LabeledPrice(label=XTR.code, amount=stars)],
+            provider_token="",  # Telegram Stars take no payment provider
+        )
+
+
+@handlers.pre_checkout_query()
+@inject
+async def pre_checkout(
+    query: PreCheckoutQuery, t: Translator, check: FromDishka[CheckPreCheckout]
+) -> None:
+    try:
+        async with asyncio.timeout(PRE_CHECKOUT_DEADLINE):
+            await check(
+                query.invoice_payload, query.from_user.id, query.total_amount, query.currency
+            )
+    except DomainError as error:
+        await query.answer(ok=False, error_message=t("deposit.refused", reason=error.message))
+        return
+    except TimeoutError:
+        log.warning("pre-checkout %s: checks missed their deadline", query.id)
+        await query.answer(ok=False, error_message=t("deposit.try_again"))
+        return
+    await query.answer(ok=True)
+
+
+@handlers.message(F.successful_payment)
+@inject
+async def successful_payment(
+    message: Message, t: Translator, credit: FromDishka[CreditStarsPayment]
+) -> None:
+    payment = message.successful_payment
+    if payment is None or message.from_user is None:  # narrowed by the filter; for the types
+        return
+    credited = await credit(
+        payment.telegram_payment_charge_id,
+        payment.invoice_payload,
+        message.from_user.id,
+        payment.total_amount,
+    )
+    if credited.replayed:
+        return  # Telegram delivered the same charge again: credited and confirmed already
+    await message.answer(
+        t(
+            "deposit.credited",
+            amount=Money(payment.total_amount, XTR),
+            balance=credited.balance,
+        )
+    )

@@ -1,0 +1,132 @@
+"""Finance: Telegram Stars payments and their refunds."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from dishka import Provider, Scope, provide
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Controller, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from adapters.telegram_stars import TelegramStarsRefunds
+from application.payments import (
+    CheckPreCheckout,
+    CreateStarsInvoice,
+    CreditStarsPayment,
+    GetStarsPayment,
+    ListStarsPayments,
+    RefundStarsPayment,
+)
+from application.ports import StarsRefunds
+from application.responsible import HasDepositLimit, ResponsibleGamblingGuard
+from application.staff import Actor
+from domain.payments import StarsPayment
+from domain.staff import Role
+from entrypoints.bot.runtime import TelegramRuntime
+from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
+
+
+class PaymentsProvider(Provider):
+    """Stars deposits (used by the bot) and refunds (used by finance staff)."""
+
+    @provide(scope=Scope.APP)
+    def stars_refunds(self, telegram: TelegramRuntime) -> StarsRefunds:
+        return TelegramStarsRefunds(telegram.bot)
+
+    guard = provide(ResponsibleGamblingGuard, scope=Scope.APP)
+    create_stars_invoice = provide(CreateStarsInvoice, scope=Scope.REQUEST)
+    check_pre_checkout = provide(CheckPreCheckout, scope=Scope.REQUEST)
+    credit_stars_payment = provide(CreditStarsPayment, scope=Scope.REQUEST)
+    refund_stars_payment = provide(RefundStarsPayment, scope=Scope.REQUEST)
+    list_stars_payments = provide(ListStarsPayments, scope=Scope.REQUEST)
+    get_stars_payment = provide(GetStarsPayment, scope=Scope.REQUEST)
+    has_deposit_limit = provide(HasDepositLimit, scope=Scope.REQUEST)
+
+
+class RefundBody(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str
+
+
+class StarsPaymentView(msgspec.Struct):
+    charge_id: str
+    player_id: int
+    telegram_user_id: int
+    amount: int
+    currency: str
+    payload: str
+    paid_at: datetime
+    deposit_transaction_id: uuid.UUID
+    status: str
+    refund_attempts: int
+    refund_transaction_id: uuid.UUID | None
+    refund_requested_by: str | None
+    refund_reason: str | None
+    refunded_at: datetime | None
+
+
+class StarsPaymentList(msgspec.Struct):
+    payments: list[StarsPaymentView]
+
+
+def view(payment: StarsPayment) -> StarsPaymentView:
+    return StarsPaymentView(
+        charge_id=payment.charge_id,
+        player_id=payment.player_id,
+        telegram_user_id=payment.telegram_user_id,
+        amount=payment.amount.amount,
+        currency=payment.amount.currency.code,
+        payload=payment.payload,
+        paid_at=payment.paid_at,
+        deposit_transaction_id=payment.deposit_transaction_id,
+        status=payment.status.value,
+        refund_attempts=payment.refund_attempts,
+        refund_transaction_id=payment.refund_transaction_id,
+        refund_requested_by=payment.refund_requested_by,
+        refund_reason=payment.refund_reason,
+        refunded_at=payment.refunded_at,
+    )
+
+
+class StarsPaymentsController(Controller):
+    path = "/api/v1/payments/stars"
+    tags = ["payments"]  # noqa: RUF012 - Litestar reads it as a class attribute
+    security = SECURITY
+    dependencies = {"actor": Provide(provide_actor)}  # noqa: RUF012
+
+    @get("/", guards=[ANY_STAFF], summary="Stars payments, newest first")
+    @inject
+    async def list_payments(
+        self,
+        listing: FromDishka[ListStarsPayments],
+        player_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> StarsPaymentList:
+        return StarsPaymentList([view(p) for p in await listing(player_id, limit)])
+
+    @get("/{charge_id:str}", guards=[ANY_STAFF], summary="One Stars payment by charge id")
+    @inject
+    async def get_payment(
+        self, charge_id: FromPath[str], get_one: FromDishka[GetStarsPayment]
+    ) -> StarsPaymentView:
+        return view(await get_one(charge_id))
+
+    @post(
+        "/{charge_id:str}/refund",
+        guards=[requires(Role.FINANCE)],
+        status_code=200,
+        summary="Refund a Stars payment in full through Telegram (idempotent; retry if pending)",
+    )
+    @inject
+    async def refund(
+        self,
+        charge_id: FromPath[str],
+        data: JSONBody[RefundBody],
+        actor: NamedDependency[Actor],
+        refund: FromDishka[RefundStarsPayment],
+    ) -> StarsPaymentView:
+        return view(await refund(charge_id, data.reason, actor))
