@@ -46,6 +46,16 @@ from application.ports import (
 )
 from application.postings import AdjustBalance, CreditDeposit, DebitWallet, Transfer
 from application.registration import OpenWallet, RegisterPlayer
+from application.responsible import (
+    AcknowledgeRealityCheck,
+    ConfirmLimitIncrease,
+    GetResponsibleStatus,
+    RemoveLimit,
+    SelfExclude,
+    SetLimit,
+    SetRealityCheck,
+    StartTimeout,
+)
 from application.seamless import SeamlessCredit, SeamlessDebit, SeamlessRollback
 from application.seeds import GetSeedPair, RotateSeedPair
 from application.staff import AuthenticateStaff, CreateStaff, EnableTotp, IssueStaffKey, Login
@@ -208,6 +218,14 @@ class UseCaseProvider(Provider):
     list_games = provide(ListGames)
     update_game = provide(UpdateGame)
     search_audit = provide(SearchAudit)
+    get_responsible_status = provide(GetResponsibleStatus)
+    set_limit = provide(SetLimit)
+    remove_limit = provide(RemoveLimit)
+    confirm_limit_increase = provide(ConfirmLimitIncrease)
+    start_timeout = provide(StartTimeout)
+    self_exclude = provide(SelfExclude)
+    set_reality_check = provide(SetRealityCheck)
+    acknowledge_reality_check = provide(AcknowledgeRealityCheck)
 
 
 # Providers of the admin API's read models and use cases, one per area.

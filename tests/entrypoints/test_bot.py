@@ -19,7 +19,15 @@ from sqlalchemy import text
 
 from application.postings import CreditDepositCommand
 from domain.money import XTR, Money
-from entrypoints.bot.keyboards import Deposit, Gate, Menu, PickGame, PickStake, PlaceBet
+from entrypoints.bot.keyboards import (
+    Care,
+    Deposit,
+    Gate,
+    Menu,
+    PickGame,
+    PickStake,
+    PlaceBet,
+)
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.infrastructure import Endpoints
 from entrypoints.ioc import make_bot_container
@@ -356,3 +364,65 @@ async def test_russian_deposit_texts(send, telegram, ready_player):
     assert invoice.title == "Пополнение на 50 ⭐"
     await send(player.paid(f"charge-{secrets.token_hex(6)}", invoice.payload, 50))
     assert telegram.texts()[-1].startswith("✅ Зачислено 50 XTR")
+
+
+def _buttons(message: SendMessage) -> list[str]:
+    return [b.callback_data for row in message.reply_markup.inline_keyboard for b in row]
+
+
+async def test_limits_are_set_with_buttons_and_raises_wait(send, telegram, ready_player):
+    player = await ready_player()
+    await send(player.message("/limits"))
+    assert "No limits set" in telegram.texts()[-1]
+    await send(player.tap(Care(action="kind", kind="loss").pack()))
+    assert Care(action="period", kind="loss", period="7d").pack() in _buttons(
+        telegram.of(SendMessage)[-1]
+    )
+    await send(player.tap(Care(action="period", kind="loss", period="7d").pack()))
+    await send(player.tap(Care(action="set", kind="loss", period="7d", value=500).pack()))
+    assert "in force now" in telegram.texts()[-1]
+
+    await send(player.tap(Care(action="set", kind="loss", period="7d", value=5000).pack()))
+    waits = telegram.of(SendMessage)[-1]
+    assert "24-hour cooling-off" in waits.text
+    confirm = Care(action="confirm", kind="loss", period="7d").pack()
+    assert _buttons(waits) == [confirm]
+    await send(player.tap(confirm))  # too early
+    assert telegram.of(AnswerCallbackQuery)[-1].show_alert
+
+    await send(player.tap(Menu(action="limits").pack()))
+    status = telegram.texts()[-1]
+    assert "Loss limit, 7 days: 500 XTR" in status
+    assert "raise to 5000 XTR" in status
+
+    # An amount that was never offered is not acted on.
+    await send(player.tap(Care(action="set", kind="loss", period="7d", value=1).pack()))
+    assert "Loss limit, 7 days: 500 XTR" in telegram.texts()[-1]
+
+
+async def test_a_time_out_is_asked_twice_and_then_closes_deposits(send, telegram, ready_player):
+    player = await ready_player()
+    await send(player.tap(Care(action="timeout").pack()))
+    await send(player.tap(Care(action="timeout_ask", period="7d").pack()))
+    ask = telegram.of(SendMessage)[-1]
+    assert "cannot be undone early" in ask.text
+    go = Care(action="timeout_go", period="7d").pack()
+    assert go in _buttons(ask)
+    await send(player.tap(go))
+    assert "time-out until" in telegram.texts()[-1]
+
+    await send(player.tap(Deposit(amount=100).pack()))
+    alert = telegram.of(AnswerCallbackQuery)[-1]
+    assert alert.show_alert
+    assert "time-out" in alert.text
+    assert not telegram.of(SendInvoice)
+
+
+async def test_self_exclusion_in_russian(send, telegram, ready_player):
+    player = await ready_player("ru")
+    await send(player.tap(Care(action="exclude_ask", period="6m").pack()))
+    assert "Исключить себя на 6 месяцев" in telegram.texts()[-1]
+    await send(player.tap(Care(action="exclude_go", period="6m").pack()))
+    assert telegram.texts()[-1].startswith("⛔ Вы исключили себя до")
+    await send(player.message("/limits"))
+    assert "Вы исключили себя" in telegram.texts()[-1]

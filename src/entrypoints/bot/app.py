@@ -12,7 +12,17 @@ from dishka.integrations.aiogram import setup_dishka
 from redis.asyncio import Redis
 
 from domain.errors import DomainError
-from entrypoints.bot.handlers import fairness, games, history, payments, start, support
+from domain.responsible import ResponsibleGamblingRefusal
+from entrypoints.bot import keyboards
+from entrypoints.bot.handlers import (
+    fairness,
+    games,
+    history,
+    payments,
+    responsible,
+    start,
+    support,
+)
 from entrypoints.bot.i18n import Translator, pick_language
 from entrypoints.bot.middlewares import DropRepeatedUpdates, PlayerContext, Throttle
 from entrypoints.bot.routing import Handlers
@@ -29,8 +39,19 @@ async def polite_errors(event: ErrorEvent) -> bool:
     target: Message | CallbackQuery | None = update.message or update.callback_query
     user = target.from_user if target is not None else None
     t = Translator(pick_language(user.language_code if user else None))
-    if isinstance(event.exception, DomainError):
-        text = t("games.error", reason=event.exception.message)
+    error = event.exception
+    if isinstance(error, ResponsibleGamblingRefusal):
+        text = responsible.refusal_text(t, error)
+        if error.rule == "reality_check":
+            # Not an alert: the player must see the check and press to acknowledge it.
+            message = target.message if isinstance(target, CallbackQuery) else target
+            if isinstance(target, CallbackQuery):
+                await target.answer()
+            if isinstance(message, Message):
+                await message.answer(text, reply_markup=keyboards.acknowledge(t))
+            return True
+    elif isinstance(error, DomainError):
+        text = t("games.error", reason=error.message)
     else:
         log.error("bot update %s failed", update.update_id, exc_info=event.exception)
         text = t("errors.generic")
@@ -54,6 +75,7 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         fairness.handlers.router(),
         history.handlers.router(),
         payments.handlers.router(),
+        responsible.handlers.router(),
         support.handlers.router(),
         errors.router(),
     )

@@ -99,6 +99,24 @@ class Gate(CallbackData, prefix="a"):
     accept: bool
 
 
+class Care(CallbackData, prefix="r"):
+    """Responsible-gambling screens. `value` is checked against the offered choices, never
+    used as given."""
+
+    action: str
+    kind: str = ""
+    period: str = ""
+    value: int = 0
+
+
+LIMIT_KINDS = ("deposit", "loss", "wager")
+LIMIT_PERIODS = ("24h", "7d", "30d")
+LIMIT_AMOUNTS = (100, 500, 1000, 5000, 20000)  # XTR
+TIMEOUT_PERIODS = ("24h", "7d", "30d", "6w")
+EXCLUSION_PERIODS = ("6m", "1y", "5y", "permanent")
+REALITY_CHECK_MINUTES = (15, 30, 60, 120)
+
+
 def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
@@ -177,3 +195,69 @@ def deposits(t: Translator, *, limit_prompt: bool = False) -> InlineKeyboardMark
         rows.append([InlineKeyboardButton(text=t("deposit.set_limit"),
                                           callback_data=Menu(action="limits").pack())])  # fmt: skip
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _care(
+    text: str, *, action: str, kind: str = "", period: str = "", value: int = 0
+) -> InlineKeyboardButton:
+    data = Care(action=action, kind=kind, period=period, value=value)
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def care_menu(t: Translator) -> InlineKeyboardMarkup:
+    rows = [
+        [_care(t(f"care.kind.{k}"), action="kind", kind=k) for k in LIMIT_KINDS],
+        [_care(t("care.timeout"), action="timeout"), _care(t("care.exclude"), action="exclude")],
+        [_care(t("care.reality"), action="reality")],
+        [InlineKeyboardButton(text=t("menu.back"), callback_data=Menu(action="main").pack())],
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def limit_periods(t: Translator, kind: str) -> InlineKeyboardMarkup:
+    buttons = [_care(t(f"care.period.{p}"), action="period", kind=kind, period=p)
+               for p in LIMIT_PERIODS]  # fmt: skip
+    return InlineKeyboardMarkup(inline_keyboard=[buttons])
+
+
+def limit_amounts(t: Translator, kind: str, period: str) -> InlineKeyboardMarkup:
+    buttons = [_care(f"{a} ⭐", action="set", kind=kind, period=period, value=a)
+               for a in LIMIT_AMOUNTS]  # fmt: skip
+    rows = _rows(buttons, 3)
+    rows.append([_care(t("care.remove"), action="remove", kind=kind, period=period)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def confirm_limit(t: Translator, kind: str, period: str) -> InlineKeyboardMarkup:
+    button = _care(t("care.confirm"), action="confirm", kind=kind, period=period)
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+def timeouts(t: Translator) -> InlineKeyboardMarkup:
+    buttons = [_care(t(f"care.period.{p}"), action="timeout_ask", period=p)
+               for p in TIMEOUT_PERIODS]  # fmt: skip
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 4))
+
+
+def exclusions(t: Translator) -> InlineKeyboardMarkup:
+    buttons = [_care(t(f"care.period.{p}"), action="exclude_ask", period=p)
+               for p in EXCLUSION_PERIODS]  # fmt: skip
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 4))
+
+
+def confirm_exclusion(t: Translator, action: str, period: str) -> InlineKeyboardMarkup:
+    back = InlineKeyboardButton(text=t("menu.back"), callback_data=Menu(action="limits").pack())
+    rows = [[_care(t("care.yes_sure"), action=action, period=period)], [back]]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def reality_checks(t: Translator) -> InlineKeyboardMarkup:
+    buttons = [_care(t("care.every", minutes=m), action="reality_set", value=m)
+               for m in REALITY_CHECK_MINUTES]  # fmt: skip
+    rows = _rows(buttons, 4)
+    rows.append([_care(t("care.off"), action="reality_set", value=0)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def acknowledge(t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[_care(t("care.acknowledge"), action="ack")]])

@@ -111,13 +111,6 @@ async def help_button(query: CallbackQuery, t: Translator) -> None:
         await query.message.answer(t("help.text"), reply_markup=keyboards.back(t))
 
 
-@handlers.callback_query(Menu.filter(F.action == "limits"))
-async def limits_button(query: CallbackQuery, t: Translator) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(t("limits.show"), reply_markup=keyboards.back(t))
-
-
 @handlers.callback_query(Menu.filter(F.action == "balance"))
 @inject
 async def balance_button(

@@ -1,0 +1,344 @@
+"""Responsible gambling in the bot: limits, time-out, self-exclusion and reality checks.
+
+The rules live in `application.responsible`; this module only shows the state, offers the
+choices, and asks twice before anything that cannot be undone."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+
+from aiogram import F
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from dishka.integrations.aiogram import FromDishka, inject
+
+from application.responsible import (
+    AcknowledgeRealityCheck,
+    ConfirmLimitIncrease,
+    GetResponsibleStatus,
+    LimitStatus,
+    RemoveLimit,
+    ResponsibleStatus,
+    SelfExclude,
+    SetLimit,
+    SetRealityCheck,
+    StartTimeout,
+)
+from domain.errors import InvalidRequest
+from domain.money import XTR, Money
+from domain.players import Player
+from domain.responsible import (
+    ExclusionKind,
+    LimitKind,
+    LimitPeriod,
+    ResponsibleGamblingRefusal,
+    SelfExclusionPeriod,
+    TimeoutPeriod,
+    format_moment,
+)
+from entrypoints.bot import keyboards
+from entrypoints.bot.i18n import Translator
+from entrypoints.bot.keyboards import (
+    EXCLUSION_PERIODS,
+    LIMIT_AMOUNTS,
+    LIMIT_KINDS,
+    LIMIT_PERIODS,
+    REALITY_CHECK_MINUTES,
+    TIMEOUT_PERIODS,
+    Care,
+    Menu,
+)
+from entrypoints.bot.routing import Handlers
+
+handlers = Handlers("responsible")
+
+
+def refusal_text(t: Translator, refusal: ResponsibleGamblingRefusal) -> str:
+    """A refusal in the player's language; the rule decides the wording."""
+    until = format_moment(refusal.until) if refusal.until else t("care.forever")
+    if refusal.rule == "timeout":
+        return t("care.refused.timeout", until=until)
+    if refusal.rule == "self_excluded":
+        return t("care.refused.self_excluded", until=until)
+    if refusal.rule == "reality_check":
+        return t(
+            "care.refused.reality_check",
+            minutes=int(refusal.session_time.total_seconds() // 60) if refusal.session_time else 0,
+            result=refusal.net_result or Money(0, XTR),
+        )
+    if refusal.rule.endswith(tuple(f"_limit_{p}" for p in LIMIT_PERIODS)):
+        kind, _, period = refusal.rule.partition("_limit_")
+        return t(
+            "care.refused.limit",
+            limit=t(f"care.kind.{kind}") if kind in LIMIT_KINDS else kind,
+            period=t(f"care.period.{period}"),
+            amount=refusal.limit or "",
+            remaining=refusal.remaining or "",
+        )
+    return t("games.error", reason=refusal.message)
+
+
+def _limit_line(t: Translator, status: LimitStatus) -> str:
+    limit = status.limit
+    line = t(
+        "care.limit_line",
+        kind=t(f"care.kind.{limit.kind.value}"),
+        period=t(f"care.period.{limit.period.value}"),
+        amount=limit.amount,
+        used=status.used,
+        remaining=status.remaining,
+    )
+    if status.confirmable_at is not None:
+        change = (
+            t("care.pending_removal")
+            if status.pending_removal
+            else t("care.pending_raise", amount=status.pending_amount)
+        )
+        line += "\n   " + t("care.pending", change=change, at=format_moment(status.confirmable_at))
+    return line
+
+
+def status_text(t: Translator, status: ResponsibleStatus) -> str:
+    lines = [t("care.title")]
+    lines += [_limit_line(t, s) for s in status.limits] or [t("care.no_limits")]
+    if status.exclusion is not None:
+        until = (
+            format_moment(status.exclusion.until) if status.exclusion.until else t("care.forever")
+        )
+        key = (
+            "care.self_excluded"
+            if status.exclusion.kind is ExclusionKind.SELF_EXCLUSION
+            else "care.timed_out"
+        )
+        lines.append(t(key, until=until))
+    check = status.reality_check
+    lines.append(t("care.reality_on", minutes=check.minutes) if check else t("care.reality_off"))
+    return "\n".join(lines)
+
+
+async def _answer(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(text, reply_markup=markup)
+
+
+@handlers.message(Command("limits"))
+@inject
+async def limits_command(
+    message: Message, player: Player, t: Translator, status: FromDishka[GetResponsibleStatus]
+) -> None:
+    await message.answer(
+        status_text(t, await status(player.id)), reply_markup=keyboards.care_menu(t)
+    )
+
+
+@handlers.callback_query(Menu.filter(F.action == "limits"))
+@inject
+async def limits_button(
+    query: CallbackQuery, player: Player, t: Translator, status: FromDishka[GetResponsibleStatus]
+) -> None:
+    await _answer(query, status_text(t, await status(player.id)), keyboards.care_menu(t))
+
+
+@handlers.callback_query(Care.filter(F.action == "kind"), Care.filter(F.kind.in_(LIMIT_KINDS)))
+async def choose_period(query: CallbackQuery, callback_data: Care, t: Translator) -> None:
+    kind = t(f"care.kind.{callback_data.kind}")
+    await _answer(
+        query, t("care.choose_period", kind=kind), keyboards.limit_periods(t, callback_data.kind)
+    )
+
+
+@handlers.callback_query(
+    Care.filter(F.action == "period"),
+    Care.filter(F.kind.in_(LIMIT_KINDS)),
+    Care.filter(F.period.in_(LIMIT_PERIODS)),
+)
+async def choose_amount(query: CallbackQuery, callback_data: Care, t: Translator) -> None:
+    await _answer(
+        query,
+        t(
+            "care.choose_amount",
+            kind=t(f"care.kind.{callback_data.kind}"),
+            period=t(f"care.period.{callback_data.period}"),
+        ),
+        keyboards.limit_amounts(t, callback_data.kind, callback_data.period),
+    )
+
+
+@handlers.callback_query(
+    Care.filter(F.action == "set"),
+    Care.filter(F.kind.in_(LIMIT_KINDS)),
+    Care.filter(F.period.in_(LIMIT_PERIODS)),
+    Care.filter(F.value.in_(LIMIT_AMOUNTS)),
+)
+@inject
+async def set_limit(
+    query: CallbackQuery,
+    callback_data: Care,
+    player: Player,
+    t: Translator,
+    set_limit: FromDishka[SetLimit],
+) -> None:
+    kind, period = LimitKind(callback_data.kind), LimitPeriod(callback_data.period)
+    change = await set_limit(player.id, kind, period, Money(callback_data.value, XTR))
+    await _after_change(query, t, kind, period, change.applied, change.confirmable_at)
+
+
+@handlers.callback_query(
+    Care.filter(F.action == "remove"),
+    Care.filter(F.kind.in_(LIMIT_KINDS)),
+    Care.filter(F.period.in_(LIMIT_PERIODS)),
+)
+@inject
+async def remove_limit(
+    query: CallbackQuery,
+    callback_data: Care,
+    player: Player,
+    t: Translator,
+    remove: FromDishka[RemoveLimit],
+) -> None:
+    kind, period = LimitKind(callback_data.kind), LimitPeriod(callback_data.period)
+    change = await remove(player.id, kind, period, XTR)
+    await _after_change(query, t, kind, period, change.applied, change.confirmable_at)
+
+
+async def _after_change(
+    query: CallbackQuery,
+    t: Translator,
+    kind: LimitKind,
+    period: LimitPeriod,
+    applied: bool,
+    confirmable_at: datetime | None,
+) -> None:
+    if applied or confirmable_at is None:
+        await _answer(query, t("care.limit_applied"), keyboards.back(t))
+        return
+    # A raise or a removal: nothing changes for 24 hours, and then only if confirmed.
+    await _answer(
+        query,
+        t("care.limit_waits", at=format_moment(confirmable_at)),
+        keyboards.confirm_limit(t, kind.value, period.value),
+    )
+
+
+@handlers.callback_query(
+    Care.filter(F.action == "confirm"),
+    Care.filter(F.kind.in_(LIMIT_KINDS)),
+    Care.filter(F.period.in_(LIMIT_PERIODS)),
+)
+@inject
+async def confirm_limit(
+    query: CallbackQuery,
+    callback_data: Care,
+    player: Player,
+    t: Translator,
+    confirm: FromDishka[ConfirmLimitIncrease],
+) -> None:
+    kind, period = LimitKind(callback_data.kind), LimitPeriod(callback_data.period)
+    await confirm(player.id, kind, period, XTR)
+    await _answer(query, t("care.limit_confirmed"), keyboards.back(t))
+
+
+@handlers.callback_query(Care.filter(F.action == "timeout"))
+async def choose_timeout(query: CallbackQuery, t: Translator) -> None:
+    await _answer(query, t("care.timeout_explain"), keyboards.timeouts(t))
+
+
+@handlers.callback_query(
+    Care.filter(F.action == "timeout_ask"), Care.filter(F.period.in_(TIMEOUT_PERIODS))
+)
+async def ask_timeout(query: CallbackQuery, callback_data: Care, t: Translator) -> None:
+    period = t(f"care.period.{callback_data.period}")
+    await _answer(
+        query,
+        t("care.timeout_sure", period=period),
+        keyboards.confirm_exclusion(t, "timeout_go", callback_data.period),
+    )
+
+
+@handlers.callback_query(
+    Care.filter(F.action == "timeout_go"), Care.filter(F.period.in_(TIMEOUT_PERIODS))
+)
+@inject
+async def start_timeout(
+    query: CallbackQuery,
+    callback_data: Care,
+    player: Player,
+    t: Translator,
+    start: FromDishka[StartTimeout],
+) -> None:
+    exclusion = await start(player.id, TimeoutPeriod(callback_data.period))
+    until = format_moment(exclusion.until) if exclusion.until else t("care.forever")
+    await _answer(query, t("care.timed_out", until=until))
+
+
+@handlers.callback_query(Care.filter(F.action == "exclude"))
+async def choose_exclusion(query: CallbackQuery, t: Translator) -> None:
+    await _answer(query, t("care.exclude_explain"), keyboards.exclusions(t))
+
+
+@handlers.callback_query(
+    Care.filter(F.action == "exclude_ask"), Care.filter(F.period.in_(EXCLUSION_PERIODS))
+)
+async def ask_exclusion(query: CallbackQuery, callback_data: Care, t: Translator) -> None:
+    period = t(f"care.period.{callback_data.period}")
+    await _answer(
+        query,
+        t("care.exclude_sure", period=period),
+        keyboards.confirm_exclusion(t, "exclude_go", callback_data.period),
+    )
+
+
+@handlers.callback_query(
+    Care.filter(F.action == "exclude_go"), Care.filter(F.period.in_(EXCLUSION_PERIODS))
+)
+@inject
+async def self_exclude(
+    query: CallbackQuery,
+    callback_data: Care,
+    player: Player,
+    t: Translator,
+    exclude: FromDishka[SelfExclude],
+) -> None:
+    exclusion = await exclude(player.id, SelfExclusionPeriod(callback_data.period))
+    until = format_moment(exclusion.until) if exclusion.until else t("care.forever")
+    await _answer(query, t("care.self_excluded", until=until))
+
+
+@handlers.callback_query(Care.filter(F.action == "reality"))
+async def choose_reality_check(query: CallbackQuery, t: Translator) -> None:
+    await _answer(query, t("care.reality_explain"), keyboards.reality_checks(t))
+
+
+@handlers.callback_query(
+    Care.filter(F.action == "reality_set"),
+    Care.filter(F.value.in_((0, *REALITY_CHECK_MINUTES))),
+)
+@inject
+async def set_reality_check(
+    query: CallbackQuery,
+    callback_data: Care,
+    player: Player,
+    t: Translator,
+    set_check: FromDishka[SetRealityCheck],
+) -> None:
+    minutes = callback_data.value or None
+    await set_check(player.id, minutes)
+    text = t("care.reality_on", minutes=minutes) if minutes else t("care.reality_off")
+    await _answer(query, text, keyboards.back(t))
+
+
+@handlers.callback_query(Care.filter(F.action == "ack"))
+@inject
+async def acknowledge(
+    query: CallbackQuery,
+    player: Player,
+    t: Translator,
+    acknowledge: FromDishka[AcknowledgeRealityCheck],
+) -> None:
+    with contextlib.suppress(InvalidRequest):  # switched off meanwhile: nothing to acknowledge
+        await acknowledge(player.id)
+    await _answer(query, t("care.acknowledged"), keyboards.main_menu(t))
