@@ -7,6 +7,7 @@ import binascii
 from dataclasses import dataclass
 
 from application.ports import HistoryEntry, UnitOfWorkFactory
+from domain.bets import Bet
 from domain.errors import InvalidRequest
 from domain.money import Currency
 
@@ -67,3 +68,34 @@ class ListHistory:
         entries = tuple(rows[:limit])
         more = len(rows) > limit
         return HistoryPage(entries, encode_cursor(entries[-1].leg_id) if more else None)
+
+
+MAX_RECENT_BETS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class BetsPage:
+    bets: tuple[Bet, ...]
+    has_more: bool
+
+
+class RecentBets:
+    """A player's own bets, newest first, a page at a time: game recall for the player (the
+    last game and the nine before it on the first page). Pages are numbered rather than
+    keyed because a chat button carries at most 64 bytes; the most recent 100 bets are
+    reachable this way, the rest through support and the admin API."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, player_id: int, *, page: int = 1, size: int = 10) -> BetsPage:
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            raise InvalidRequest(f"page size must be between 1 and {MAX_PAGE_SIZE}")
+        if page < 1 or page * size > MAX_RECENT_BETS:
+            raise InvalidRequest(f"only the latest {MAX_RECENT_BETS} bets are shown here")
+        async with self._uow() as uow:
+            await uow.players.get(player_id)
+            rows = await uow.bets.recent(player_id, limit=page * size + 1)
+        start = (page - 1) * size
+        shown = tuple(rows[start : start + size])
+        return BetsPage(shown, len(rows) > page * size and (page + 1) * size <= MAX_RECENT_BETS)

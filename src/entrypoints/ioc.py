@@ -31,7 +31,7 @@ from application.balances import GetBalances
 from application.bankroll import FundBankroll
 from application.betting import GetBet, PlaceBet, SettleDiceBet, VoidBet
 from application.game_admin import ListGames, UpdateGame
-from application.history import ListHistory
+from application.history import ListHistory, RecentBets
 from application.house import HouseBook
 from application.onboarding import AcceptTerms, SetLanguage, StartPlayer
 from application.ports import (
@@ -192,6 +192,7 @@ class UseCaseProvider(Provider):
     adjust_balance = provide(AdjustBalance)
     transfer = provide(Transfer)
     list_history = provide(ListHistory)
+    recent_bets = provide(RecentBets)
     place_bet = provide(PlaceBet)
     settle_dice_bet = provide(SettleDiceBet)
     void_bet = provide(VoidBet)

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from application.postings import CreditDepositCommand
 from domain.money import XTR, Money
 from entrypoints.bot.keyboards import (
+    BetsPage,
     Care,
     Deposit,
     Gate,
@@ -426,3 +427,21 @@ async def test_self_exclusion_in_russian(send, telegram, ready_player):
     assert telegram.texts()[-1].startswith("⛔ Вы исключили себя до")
     await send(player.message("/limits"))
     assert "Вы исключили себя" in telegram.texts()[-1]
+
+
+async def test_the_player_recalls_their_last_bets(send, telegram, ready_player):
+    player = await ready_player()
+    await send(player.tap(BetsPage(page=1).pack()))
+    assert telegram.texts()[-1] == "No bets yet."
+    for press in ("r1", "r2"):
+        await send(player.tap(PlaceBet(game="coin", stake=10, option="h", press=press).pack()))
+    await send(player.tap(BetsPage(page=1).pack()))
+    shown = telegram.texts()[-1].splitlines()
+    assert shown[0] == "Your latest bets (page 1):"
+    assert len(shown) == 3
+    assert all(" coin 10 XTR: " in line for line in shown[1:])
+    assert all(("won +19 XTR" in line) or ("lost" in line) for line in shown[1:])
+    answers = len(telegram.of(AnswerCallbackQuery))
+    await send(player.tap(BetsPage(page=11).pack()))  # beyond the latest 100: refused politely
+    (refusal,) = telegram.of(AnswerCallbackQuery)[answers:]
+    assert "latest 100 bets" in refusal.text

@@ -91,6 +91,10 @@ class HistoryPage(CallbackData, prefix="h"):
     cursor: str
 
 
+class BetsPage(CallbackData, prefix="bp"):
+    page: int
+
+
 class Language(CallbackData, prefix="l"):
     code: str
 

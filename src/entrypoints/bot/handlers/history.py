@@ -1,4 +1,4 @@
-"""The player's latest wallet movements, paged."""
+"""The player's latest wallet movements and bets, paged."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from aiogram import F
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
-from application.history import ListHistory
+from application.history import ListHistory, RecentBets
+from domain.bets import Bet
+from domain.money import Money
 from domain.players import Player
 from entrypoints.bot import keyboards
 from entrypoints.bot.i18n import Translator
-from entrypoints.bot.keyboards import HistoryPage, Menu
+from entrypoints.bot.keyboards import BetsPage, HistoryPage, Menu
 from entrypoints.bot.routing import Handlers
 
 handlers = Handlers("history")
@@ -39,6 +41,9 @@ async def _page(
     if found.next_cursor:
         older = HistoryPage(page=page + 1, cursor=found.next_cursor).pack()
         rows.append([InlineKeyboardButton(text=t("history.next"), callback_data=older)])
+    rows.append(
+        [InlineKeyboardButton(text=t("history.bets"), callback_data=BetsPage(page=1).pack())]
+    )
     rows.append([InlineKeyboardButton(text=t("menu.back"),
                                       callback_data=Menu(action="main").pack())])  # fmt: skip
     await message.answer("\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
@@ -68,3 +73,47 @@ async def next_page(
         # The cursor is opaque and checked by the use case; a forged one is refused there,
         # and the player is always the one who tapped.
         await _page(query.message, player, t, history, callback_data.page, callback_data.cursor)
+
+
+def _bet_line(t: Translator, bet: Bet) -> str:
+    result = t(f"history.bet_state.{bet.state.value}")
+    if bet.payout:
+        result += f" +{Money(bet.payout, bet.stake.currency)}"
+    return t(
+        "history.bet_line",
+        when=bet.placed_at.strftime("%d.%m %H:%M"),
+        game=bet.game,
+        stake=bet.stake,
+        outcome="" if bet.outcome is None else bet.outcome,
+        result=result,
+    )
+
+
+@handlers.callback_query(BetsPage.filter(F.page >= 1))
+@inject
+async def bets_page(
+    query: CallbackQuery,
+    callback_data: BetsPage,
+    player: Player,
+    t: Translator,
+    recent: FromDishka[RecentBets],
+) -> None:
+    # Asked before answering the tap: a refusal is then the tap's (only) answer.
+    found = await recent(player.id, page=callback_data.page, size=PAGE_SIZE)
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    if not found.bets:
+        await query.message.answer(t("history.no_bets"), reply_markup=keyboards.back(t))
+        return
+    lines = [t("history.bets_title", page=callback_data.page)]
+    lines += [_bet_line(t, bet) for bet in found.bets]
+    rows = []
+    if found.has_more:
+        older = BetsPage(page=callback_data.page + 1).pack()
+        rows.append([InlineKeyboardButton(text=t("history.next"), callback_data=older)])
+    rows.append([InlineKeyboardButton(text=t("menu.back"),
+                                      callback_data=Menu(action="main").pack())])  # fmt: skip
+    await query.message.answer(
+        "\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+    )
