@@ -445,3 +445,45 @@ async def test_the_player_recalls_their_last_bets(send, telegram, ready_player):
     await send(player.tap(BetsPage(page=11).pack()))  # beyond the latest 100: refused politely
     (refusal,) = telegram.of(AnswerCallbackQuery)[answers:]
     assert "latest 100 bets" in refusal.text
+
+
+async def test_a_time_out_refuses_bets_politely(send, telegram, ready_player, balances, engine):
+    player = await ready_player()
+    await send(player.tap(Care(action="timeout_go", period="24h").pack()))
+    await send(player.tap(PlaceBet(game="coin", stake=10, option="h", press="t1").pack()))
+    alert = telegram.of(AnswerCallbackQuery)[-1]
+    assert alert.show_alert
+    assert alert.text.startswith("⏸ You are on a time-out until")
+    assert await _balance(balances, engine, player) == Money(1000, XTR)
+
+
+async def test_a_due_reality_check_waits_for_the_players_acknowledgement(
+    send, telegram, ready_player, balances, engine
+):
+    player = await ready_player()
+    await send(player.tap(Care(action="reality_set", value=15).pack()))
+    assert "every 15 minutes" in telegram.texts()[-1]
+    await send(player.tap(PlaceBet(game="coin", stake=10, option="h", press="q1").pack()))
+    # Twenty minutes of play later (moved back in the database: the clock is real here).
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE responsible_reality_checks SET"
+                " session_started_at = session_started_at - interval '20 minutes',"
+                " acknowledged_at = acknowledged_at - interval '20 minutes'"
+                " WHERE player_id = :p"
+            ),
+            {"p": await _player_id(engine, player)},
+        )
+    before = await _balance(balances, engine, player)
+    await send(player.tap(PlaceBet(game="coin", stake=10, option="h", press="q2").pack()))
+    check = telegram.of(SendMessage)[-1]
+    assert check.text.startswith("⏰ Reality check: you have played for 20 min")
+    ack = Care(action="ack").pack()
+    assert _buttons(check) == [ack]
+    assert await _balance(balances, engine, player) == before
+
+    await send(player.tap(ack))
+    assert telegram.texts()[-1].startswith("Thank you")
+    await send(player.tap(PlaceBet(game="coin", stake=10, option="h", press="q3").pack()))
+    assert "nonce 1" in telegram.texts()[-1]  # the refused bet took no nonce

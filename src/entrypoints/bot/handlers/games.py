@@ -22,7 +22,6 @@ from application.betting import (
     VoidBetCommand,
 )
 from domain.bets import Bet, BetState
-from domain.errors import DomainError
 from domain.games.base import TelegramDiceGame
 from domain.games.catalog import GAMES
 from domain.money import XTR, Money
@@ -94,16 +93,14 @@ async def place_bet(
         f"{query.from_user.id}:{callback_data.press}:{callback_data.game}:"
         f"{callback_data.stake}:{callback_data.option}",
     )
-    try:
-        preferences.require_gate()
-        receipt = await place(
-            PlaceBetCommand(
-                player.id, bet_id, callback_data.game, Money(callback_data.stake, XTR), params
-            )
+    # A refusal (the gate, a limit, an exclusion, a reality check) goes to the error handler,
+    # which answers the tap in the player's language.
+    preferences.require_gate()
+    receipt = await place(
+        PlaceBetCommand(
+            player.id, bet_id, callback_data.game, Money(callback_data.stake, XTR), params
         )
-    except DomainError as error:
-        await query.answer(t("games.error", reason=error.message), show_alert=True)
-        return
+    )
     await query.answer()
     if receipt.replayed:
         return  # a double tap: the first tap is already taking care of this bet
