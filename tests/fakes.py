@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from application.ports import HistoryEntry
+from application.ports import HistoryEntry, VelocityStoreDown
 from domain.accounts import Account, AccountKind
 from domain.errors import IdempotencyConflict, NotFound
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.money import Currency
 from domain.players import Player
+from domain.velocity import VelocityAction, VelocityLimit
 
 
 class FakeClock:
@@ -81,6 +82,7 @@ class FakeUnitOfWork:
         self.players = _Players(self.state)
         self.accounts = _Accounts(self.state)
         self.ledger = _Ledger(self.state)
+        self.responsible = _NoResponsibleGambling()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -92,6 +94,14 @@ class FakeUnitOfWork:
 
     async def rollback(self) -> None:
         self.state = self._db.state.copy()
+
+
+class _NoResponsibleGambling:
+    """No player of the fakes ever set a limit: the guard finds nothing to lock (the rules
+    themselves are tested on PostgreSQL)."""
+
+    async def lock(self, player_id: int) -> bool:
+        return False
 
 
 class _Players:
@@ -214,6 +224,9 @@ class _Ledger:
                 return posted
         raise NotFound(f"no transaction with id {transaction_id}")
 
+    async def has_key(self, idempotency_key: str) -> bool:
+        return idempotency_key in self.s.transactions
+
     async def history(self, account_ids, *, before_leg_id, limit):
         rows = [
             e
@@ -234,3 +247,24 @@ def _replayed(posted: PostedTransaction) -> PostedTransaction:
         posted.metadata,
         replayed=True,
     )
+
+
+class FakeLimiter:
+    """Counts hits per (action, player) with no clock: `max_count` hits fit, then it answers
+    with `wait`; `down` makes it fail like an unreachable Redis."""
+
+    def __init__(self, wait: timedelta = timedelta(milliseconds=1500)) -> None:
+        self.counts: dict[tuple[VelocityAction, int], int] = {}
+        self.wait = wait
+        self.down = False
+        self.calls = 0
+
+    async def hit(self, limit: VelocityLimit, player_id: int) -> timedelta | None:
+        self.calls += 1
+        if self.down:
+            raise VelocityStoreDown("connection refused")
+        key = (limit.action, player_id)
+        if self.counts.get(key, 0) >= limit.max_count:
+            return self.wait
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return None

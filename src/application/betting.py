@@ -12,6 +12,9 @@ from dataclasses import dataclass, field, replace
 
 from application.house import HouseBook
 from application.ports import Clock, IdGenerator, SeedSource, UnitOfWork, UnitOfWorkFactory
+from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
+from application.risk import DEFAULT_RISK_REVIEW, RiskReview
+from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.accounts import AccountKind
 from domain.bets import Bet, BetState, DiceThrow, FairnessProof
 from domain.errors import IdempotencyConflict, IllegalTransition, InvalidRequest, NotFound
@@ -20,6 +23,8 @@ from domain.games.base import ProvablyFairGame, TelegramDiceGame
 from domain.games.catalog import game_by_code
 from domain.ledger import Leg, PostedTransaction, Transaction, TransactionKind
 from domain.money import Money
+from domain.responsible import ResponsibleGamblingRefusal
+from domain.velocity import VelocityAction
 
 # How often a placement is retried after losing a race (a twin request with the same bet id,
 # a seed pair rotated under it). Each retry sees the winner's committed state.
@@ -57,12 +62,19 @@ class _LostRace(Exception):
 
 class _BetPoster:
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, house: HouseBook
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        *,
+        risk: RiskReview = DEFAULT_RISK_REVIEW,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
         self._house = house
+        self._risk = risk
 
     async def _post(
         self, uow: UnitOfWork, bet: Bet, kind: TransactionKind, legs: tuple[Leg, ...], step: str
@@ -100,7 +112,10 @@ class _BetPoster:
         wallet, in_play, bankroll = await self._settlement_accounts(uow, settled)
         kind = _SETTLEMENT_KIND[settled.state]
         legs = settled.settlement_legs(wallet, in_play, bankroll)
-        return await self._post(uow, settled, kind, legs, "settle")
+        posted = await self._post(uow, settled, kind, legs, "settle")
+        # Large wins and wagers are flagged and audited in the settlement's own transaction.
+        await self._risk.on_bet_settled(uow, settled)
+        return posted
 
     async def _balance(self, uow: UnitOfWork, bet: Bet) -> Money:
         wallet = await uow.accounts.wallet(bet.player_id, bet.stake.currency)
@@ -109,12 +124,15 @@ class _BetPoster:
 
 
 class PlaceBet(_BetPoster):
-    """Place a bet: check the game, the limits and the bankroll, and move the stake from the
-    wallet to bets in play, all in one database transaction. A provably fair bet also takes
-    the next nonce of the player's seed pair and settles at once.
+    """Place a bet: check the game, the player's responsible-gambling state and limits, the
+    game's limits and the bankroll, and move the stake from the wallet to bets in play, all in
+    one database transaction. A provably fair bet also takes the next nonce of the player's
+    seed pair and settles at once. The bets-per-second velocity limit is counted first,
+    outside the transaction (see `application.velocity`).
 
-    Idempotent on the bet id: a repeat returns the first bet (`replayed`); the same id with a
-    different game, selection, stake or player is an `IdempotencyConflict`."""
+    Idempotent on the bet id: a repeat returns the first bet (`replayed`), even once the
+    player is excluded or over a limit; the same id with a different game, selection, stake
+    or player is an `IdempotencyConflict`."""
 
     def __init__(
         self,
@@ -123,13 +141,22 @@ class PlaceBet(_BetPoster):
         ids: IdGenerator,
         house: HouseBook,
         seeds: SeedSource,
+        *,
+        guard: ResponsibleGamblingGuard = ALWAYS_GUARDED,
+        velocity: VelocityPolicy = NO_VELOCITY_LIMITS,
+        risk: RiskReview = DEFAULT_RISK_REVIEW,
     ) -> None:
-        super().__init__(uow, clock, ids, house)
+        super().__init__(uow, clock, ids, house, risk=risk)
         self._seeds = seeds
+        self._guard = guard
+        self._velocity = velocity
 
     async def __call__(self, command: PlaceBetCommand) -> BetReceipt:
         game = game_by_code(command.game)
         command.stake.require_positive()
+        await self._velocity.admit(
+            VelocityAction.BET, command.player_id, lambda: self._exists(command.bet_id)
+        )
         for _ in range(_PLACE_ATTEMPTS):
             try:
                 return await self._attempt(command)
@@ -138,6 +165,10 @@ class PlaceBet(_BetPoster):
         raise IdempotencyConflict(  # pragma: no cover - needs three lost races in a row
             f"bet {command.bet_id} is being placed concurrently; retry ({game.code})"
         )
+
+    async def _exists(self, bet_id: uuid.UUID) -> bool:
+        async with self._uow() as uow:
+            return await uow.bets.find(bet_id) is not None
 
     async def _attempt(self, command: PlaceBetCommand) -> BetReceipt:
         game = game_by_code(command.game)
@@ -149,6 +180,18 @@ class PlaceBet(_BetPoster):
                 )
                 return BetReceipt(existing, await self._balance(uow, existing), replayed=True)
             await uow.players.get(command.player_id)
+            # Before any other lock or write: the guard's per-player lock comes first, and the
+            # usage it reads must not include this bet yet.
+            try:
+                await self._guard.check_bet(
+                    uow, command.player_id, command.stake, self._clock.now()
+                )
+            except ResponsibleGamblingRefusal:
+                # A twin with this bet id may have committed while we waited for the lock and
+                # used the room it needed: that is a replay, not a refusal.
+                if await uow.bets.find(command.bet_id) is not None:
+                    raise _LostRace from None
+                raise
             config = await uow.games.get(game.code)
             currency = command.stake.currency
             wallet = await uow.accounts.wallet(command.player_id, currency)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
+from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.accounts import AccountKind
 from domain.errors import InvalidRequest, NotFound
 from domain.ledger import (
@@ -22,6 +24,8 @@ from domain.ledger import (
     transfer_legs,
 )
 from domain.money import Money
+from domain.responsible import ResponsibleGamblingRefusal
+from domain.velocity import VelocityAction
 
 MAX_REASON_LENGTH = 500
 
@@ -129,19 +133,68 @@ class CreditDepositCommand:
 
 
 class CreditDeposit(WalletPoster):
-    """Credit money that arrived from outside (a payment provider, Telegram Stars) to a
-    player's wallet, against the deposits clearing account."""
+    """Credit a payment processor's deposit to a player's wallet, against the deposits
+    clearing account.
+
+    The processor asks before the money is ours: a player who is timed out or self-excluded,
+    or whose deposit limit this amount would pass, is refused (`ResponsibleGamblingRefusal`)
+    inside the unit of work that would credit it, and nothing is written; the processor then
+    does not capture the payment, or returns it (see the README's "Responsible gambling").
+    So is a burst over the deposits-per-hour velocity limit (`VelocityLimited`), or any deposit
+    while that limit cannot be counted (`VelocityUnavailable`, fail-closed).
+
+    A repeat of a deposit that was credited is never refused, whatever changed since: it
+    answers with the first posting, so a processor retrying after a lost answer cannot
+    believe that credited money was refused. Telegram Stars take another path
+    (`application.payments`): Telegram asks at pre-checkout, and a charge it reports is
+    always credited."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        *,
+        guard: ResponsibleGamblingGuard = ALWAYS_GUARDED,
+        velocity: VelocityPolicy = NO_VELOCITY_LIMITS,
+    ) -> None:
+        super().__init__(uow, clock, ids, house)
+        self._guard = guard
+        self._velocity = velocity
 
     async def __call__(self, command: CreditDepositCommand) -> WalletPosting:
-        return await self._post(
-            player_id=command.player_id,
-            wallet_delta=command.amount.require_positive(),
-            house_kind=AccountKind.DEPOSITS_CLEARING,
-            kind=TransactionKind.DEPOSIT,
-            idempotency_key=command.idempotency_key,
-            reference=command.external_reference,
-            metadata=command.metadata,
+        amount = command.amount.require_positive()
+        await self._velocity.admit(
+            VelocityAction.DEPOSIT,
+            command.player_id,
+            lambda: self._credited(command.idempotency_key),
         )
+        async with self._uow() as uow:
+            await uow.players.get(command.player_id)
+            try:
+                await self._guard.check_deposit(uow, command.player_id, amount, self._clock.now())
+            except ResponsibleGamblingRefusal:
+                # Checked only on a refusal, so the usual deposit pays nothing for it; a
+                # replay goes on to the ledger, which answers with the first posting.
+                if not await uow.ledger.has_key(command.idempotency_key):
+                    raise
+            posting = await self._post_in(
+                uow,
+                player_id=command.player_id,
+                wallet_delta=amount,
+                house_kind=AccountKind.DEPOSITS_CLEARING,
+                kind=TransactionKind.DEPOSIT,
+                idempotency_key=command.idempotency_key,
+                reference=command.external_reference,
+                metadata=command.metadata,
+            )
+            await uow.commit()
+        return posting
+
+    async def _credited(self, idempotency_key: str) -> bool:
+        async with self._uow() as uow:
+            return await uow.ledger.has_key(idempotency_key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ from domain.responsible import (
 from domain.staff import AuditAction, AuditEntry
 
 __all__ = [
+    "ALWAYS_GUARDED",
     "AcknowledgeRealityCheck",
     "ConfirmLimitIncrease",
     "GetResponsibleStatus",
@@ -514,3 +515,8 @@ class ResponsibleGamblingGuard:
         if limits:
             usage = await _usage_by_period(repo, player_id, amount.currency, limits, now)
             check_limits(limits, DEPOSIT_LIMIT_KINDS, amount, usage)
+
+
+# The guard holds no state: the bet and deposit use cases default to this one, so none of them
+# can be built without responsible-gambling checks.
+ALWAYS_GUARDED = ResponsibleGamblingGuard()

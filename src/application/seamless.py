@@ -15,10 +15,13 @@ from dataclasses import dataclass
 
 from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
+from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.accounts import AccountKind
 from domain.errors import IdempotencyConflict, NotFound
 from domain.ledger import PostedTransaction, Transaction
 from domain.money import Currency, Money
+from domain.responsible import ResponsibleGamblingRefusal
 from domain.seamless import (
     ProviderTransaction,
     ProviderTransactionKind,
@@ -29,6 +32,7 @@ from domain.seamless import (
     validate_player_id,
     validate_provider,
 )
+from domain.velocity import VelocityAction
 
 # How often a call is retried after losing a race for its transaction id to a concurrent
 # call that committed first; each retry sees the winner's committed record.
@@ -141,7 +145,27 @@ class SeamlessDebit(_SeamlessUseCase):
     """Take a stake from the player's wallet to the house bankroll. Refused with
     `InsufficientFunds` (nothing written) when the wallet cannot pay, with `IllegalTransition`
     when the round is closed or the id was already rolled back, and with `NotFound` when the
-    player or their wallet in that currency does not exist."""
+    player or their wallet in that currency does not exist.
+
+    A debit is a bet: an internal game service's stakes obey the same responsible-gambling
+    exclusions, limits and reality checks as any other bet (`ResponsibleGamblingRefusal`,
+    nothing written), and the same bets-per-second velocity limit. Credits and rollbacks are
+    never refused for those reasons: they only return or pay money on a round already
+    played, so an excluded player's open rounds settle as they stand."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        *,
+        guard: ResponsibleGamblingGuard = ALWAYS_GUARDED,
+        velocity: VelocityPolicy = NO_VELOCITY_LIMITS,
+    ) -> None:
+        super().__init__(uow, clock, ids, house)
+        self._guard = guard
+        self._velocity = velocity
 
     async def __call__(self, command: SeamlessDebitCommand) -> SeamlessResult:
         _check_movement(
@@ -152,7 +176,16 @@ class SeamlessDebit(_SeamlessUseCase):
             command.game_id,
         )
         require_debit_amount(command.amount)
+        await self._velocity.admit(
+            VelocityAction.BET,
+            command.player_id,
+            lambda: self._exists(command.provider, command.transaction_id),
+        )
         return await self._retrying(lambda: self._attempt(command), command.transaction_id)
+
+    async def _exists(self, provider: str, transaction_id: str) -> bool:
+        async with self._uow() as uow:
+            return await uow.provider_transactions.find(provider, transaction_id) is not None
 
     async def _attempt(self, command: SeamlessDebitCommand) -> SeamlessResult:
         currency = command.amount.currency
@@ -173,6 +206,15 @@ class SeamlessDebit(_SeamlessUseCase):
             if wallet is None:
                 raise NotFound(f"player {command.player_id} has no {currency.code} wallet")
             now = self._clock.now()
+            # Before the round's lock: the guard's per-player lock always comes first.
+            try:
+                await self._guard.check_bet(uow, command.player_id, command.amount, now)
+            except ResponsibleGamblingRefusal:
+                # A twin with this id may have committed (and used the room) while we waited
+                # for the lock: then this call is its replay.
+                if await repo.find(command.provider, command.transaction_id) is not None:
+                    raise _LostRace from None
+                raise
             round_ = await repo.lock_round(
                 command.provider,
                 command.round_id,

@@ -33,6 +33,7 @@ _TRANSACTION = text(
     WHERE t.id = :id ORDER BY l.account_id
     """
 )
+_HAS_KEY = text("SELECT EXISTS (SELECT 1 FROM ledger_transactions WHERE idempotency_key = :key)")
 _HISTORY = text(
     """
     SELECT l.id AS leg_id, l.transaction_id, t.kind, l.currency, l.amount, l.balance_after,
@@ -108,6 +109,9 @@ class SqlLedger:
             reference=first.reference,
             metadata=dict(first.metadata),
         )
+
+    async def has_key(self, idempotency_key: str) -> bool:
+        return bool((await self._conn.execute(_HAS_KEY, {"key": idempotency_key})).scalar_one())
 
     async def history(
         self, account_ids: Sequence[int], *, before_leg_id: int | None, limit: int
