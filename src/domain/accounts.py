@@ -16,6 +16,8 @@ class AccountKind(enum.StrEnum):
     DEPOSITS_CLEARING = "deposits_clearing"
     WITHDRAWALS_PENDING = "withdrawals_pending"
     ADJUSTMENTS = "adjustments"
+    # Approved withdrawals handed to the payout gateway and not yet confirmed paid or failed.
+    PAYOUT_CLEARING = "payout_clearing"
 
     @property
     def is_house(self) -> bool:
@@ -25,11 +27,12 @@ class AccountKind(enum.StrEnum):
     def may_go_negative(self) -> bool:
         """Whose balance may fall below zero.
 
-        Players can never owe the house, and money in play or awaiting payout is a real
-        liability that cannot be negative. The bankroll, the clearing account for money arriving
-        from outside, and the adjustments account are the house's side of the books: they go
-        negative by design (a deposit is owed to the player before the provider settles; the
-        house's first win against an empty bankroll is still a win)."""
+        Players can never owe the house, and money in play, waiting for a withdrawal's
+        approval or out with the payout gateway is a real liability that cannot be negative.
+        The bankroll, the clearing account for money arriving from outside, and the
+        adjustments account are the house's side of the books: they go negative by design
+        (a deposit is owed to the player before the provider settles; the house's first win
+        against an empty bankroll is still a win)."""
         return self in _MAY_GO_NEGATIVE
 
 

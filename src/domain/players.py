@@ -17,6 +17,24 @@ class PlayerStatus(enum.StrEnum):
     BLOCKED = "blocked"
 
 
+class KycStatus(enum.StrEnum):
+    """How far the player's identity has been verified (know your customer). Staff set it
+    after checking documents out of band; large withdrawals need `verified`."""
+
+    UNVERIFIED = "unverified"
+    PENDING = "pending"  # documents received, not yet checked
+    VERIFIED = "verified"
+
+
+def parse_kyc_status(text: str) -> KycStatus:
+    try:
+        return KycStatus(text.strip().lower())
+    except ValueError:
+        raise InvalidRequest(
+            f"a KYC status is one of {', '.join(s.value for s in KycStatus)}"
+        ) from None
+
+
 def validate_telegram_user_id(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidRequest(f"telegram user id must be an integer, got {value!r}")

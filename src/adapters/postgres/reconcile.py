@@ -119,6 +119,24 @@ _CHECKS: tuple[tuple[str, str], ...] = (
            OR p.round_id <> r.round_id
         """,
     ),
+    (
+        "withdrawal moved the player's wallet differently than its state says",
+        """
+        WITH wallet_moves AS (
+            SELECT l.transaction_id, sum(l.amount) AS moved FROM ledger_legs l
+            JOIN accounts a ON a.id = l.account_id AND a.kind = 'player_wallet'
+            GROUP BY l.transaction_id)
+        SELECT w.id, w.state, w.amount, coalesce(r.moved, 0) AS requested,
+               coalesce(d.moved, 0) + coalesce(s.moved, 0) AS returned
+        FROM withdrawals w
+        LEFT JOIN wallet_moves r ON r.transaction_id = w.request_transaction_id
+        LEFT JOIN wallet_moves d ON d.transaction_id = w.decision_transaction_id
+        LEFT JOIN wallet_moves s ON s.transaction_id = w.settlement_transaction_id
+        WHERE coalesce(r.moved, 0) <> -w.amount
+           OR coalesce(d.moved, 0) + coalesce(s.moved, 0)
+              <> CASE WHEN w.state IN ('rejected', 'failed') THEN w.amount ELSE 0 END
+        """,
+    ),
 )
 
 

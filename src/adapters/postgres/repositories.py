@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.accounts import Account, AccountKind
 from domain.errors import InvalidRequest, NotFound
 from domain.money import Currency, CurrencyRegistry
-from domain.players import Player, PlayerStatus
+from domain.players import KycStatus, Player, PlayerStatus
 
 _INSERT_PLAYER = text(
     """
@@ -72,6 +72,15 @@ def _player(row: Any) -> Player:
     )
 
 
+_MAX_BIGINT = 2**63 - 1
+
+
+def _require_storable(player_id: int) -> None:
+    # No player can have an id outside bigint; asking would make the driver fail instead.
+    if not 0 < player_id <= _MAX_BIGINT:
+        raise NotFound(f"no player with id {player_id}")
+
+
 class SqlPlayers:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -93,6 +102,7 @@ class SqlPlayers:
         return _player(row), False
 
     async def get(self, player_id: int) -> Player:
+        _require_storable(player_id)
         row = (await self._conn.execute(_PLAYER_BY_ID, {"id": player_id})).first()
         if row is None:
             raise NotFound(f"no player with id {player_id}")
@@ -105,6 +115,7 @@ class SqlPlayers:
     async def set_status(
         self, player_id: int, status: PlayerStatus, reason: str
     ) -> tuple[PlayerStatus, str | None]:
+        _require_storable(player_id)
         # The CTE locks the row first, so what it returns is the state this change replaced.
         row = (
             await self._conn.execute(
@@ -126,6 +137,7 @@ class SqlPlayers:
         return PlayerStatus(row.status), row.status_reason
 
     async def add_note(self, player_id: int, *, author: str, body: str, now: datetime) -> int:
+        _require_storable(player_id)
         note_id = (
             await self._conn.execute(
                 text(
@@ -139,6 +151,39 @@ class SqlPlayers:
         if note_id is None:
             raise NotFound(f"no player with id {player_id}")
         return int(note_id)
+
+    async def kyc_status(self, player_id: int) -> KycStatus:
+        _require_storable(player_id)
+        status = (
+            await self._conn.execute(
+                text("SELECT kyc_status FROM players WHERE id = :id"), {"id": player_id}
+            )
+        ).scalar()
+        if status is None:
+            raise NotFound(f"no player with id {player_id}")
+        return KycStatus(status)
+
+    async def set_kyc_status(self, player_id: int, status: KycStatus) -> KycStatus:
+        _require_storable(player_id)
+        # As in set_status: the CTE locks the row, so it returns the status this one replaced.
+        previous = (
+            await self._conn.execute(
+                text(
+                    """
+                    WITH old AS (
+                        SELECT id, kyc_status FROM players WHERE id = :id FOR NO KEY UPDATE
+                    )
+                    UPDATE players p SET kyc_status = :status
+                    FROM old WHERE p.id = old.id
+                    RETURNING old.kyc_status
+                    """
+                ),
+                {"id": player_id, "status": status.value},
+            )
+        ).scalar()
+        if previous is None:
+            raise NotFound(f"no player with id {player_id}")
+        return KycStatus(previous)
 
 
 class SqlAccounts:

@@ -1,0 +1,173 @@
+"""Withdrawal requests in PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.postgres.errors import server_message, sqlstate
+from domain.errors import IllegalTransition, NotFound
+from domain.money import Currency, CurrencyRegistry, Money
+from domain.withdrawals import Withdrawal, WithdrawalState
+
+_COLUMNS = (
+    "id, player_id, request_id, currency, amount, destination, state, holds, requested_at,"
+    " request_transaction_id, decided_by, approved_at, rejected_at, decision_transaction_id,"
+    " settled_by, paid_at, failed_at, settlement_transaction_id, reason, payout_reference"
+)
+_GET = text(f"SELECT {_COLUMNS} FROM withdrawals WHERE id = :id")  # noqa: S608
+_GET_FOR_UPDATE = text(f"SELECT {_COLUMNS} FROM withdrawals WHERE id = :id FOR UPDATE")  # noqa: S608
+_BY_REQUEST = text(
+    f"SELECT {_COLUMNS} FROM withdrawals"  # noqa: S608
+    " WHERE player_id = :player AND request_id = :request"
+)
+# NO KEY UPDATE: it queues this player's withdrawal requests without blocking the inserts
+# that reference the player (bets, ledger rows), which take KEY SHARE.
+_LOCK_PLAYER = text("SELECT id FROM players WHERE id = :id FOR NO KEY UPDATE")
+_INSERT = text(
+    """
+    INSERT INTO withdrawals (id, player_id, request_id, currency, amount, destination, state,
+                             holds, requested_at, request_transaction_id)
+    VALUES (:id, :player, :request, :currency, :amount, :destination, 'requested',
+            :holds, :at, :tx)
+    """
+)
+_SAVE = text(
+    """
+    UPDATE withdrawals
+    SET state = :state, decided_by = :decided_by, approved_at = :approved_at,
+        rejected_at = :rejected_at, decision_transaction_id = :decision_tx,
+        settled_by = :settled_by, paid_at = :paid_at, failed_at = :failed_at,
+        settlement_transaction_id = :settlement_tx, reason = :reason,
+        payout_reference = :payout_reference
+    WHERE id = :id AND state = :previous
+    """
+)
+_REQUESTED_SINCE = text(
+    """
+    SELECT coalesce(sum(amount), 0) FROM withdrawals
+    WHERE player_id = :player AND currency = :currency AND requested_at >= :since
+      AND state NOT IN ('rejected', 'failed')
+    """
+)
+_LIST = text(
+    f"SELECT {_COLUMNS} FROM withdrawals"  # noqa: S608
+    " WHERE (CAST(:state AS text) IS NULL OR state = :state)"
+    "   AND (CAST(:after_at AS timestamptz) IS NULL"
+    "        OR (requested_at, id) > (CAST(:after_at AS timestamptz), CAST(:after_id AS uuid)))"
+    " ORDER BY requested_at, id LIMIT :limit"
+)
+
+
+class SqlWithdrawals:
+    def __init__(self, conn: AsyncConnection, currencies: CurrencyRegistry) -> None:
+        self._conn = conn
+        self._currencies = currencies
+
+    async def lock_player(self, player_id: int) -> None:
+        if (await self._conn.execute(_LOCK_PLAYER, {"id": player_id})).first() is None:
+            raise NotFound(f"no player with id {player_id}")
+
+    async def find_by_request(self, player_id: int, request_id: uuid.UUID) -> Withdrawal | None:
+        row = (
+            await self._conn.execute(_BY_REQUEST, {"player": player_id, "request": request_id})
+        ).first()
+        return None if row is None else self._withdrawal(row)
+
+    async def add(self, withdrawal: Withdrawal) -> None:
+        await self._conn.execute(
+            _INSERT,
+            {
+                "id": withdrawal.id,
+                "player": withdrawal.player_id,
+                "request": withdrawal.request_id,
+                "currency": withdrawal.amount.currency.code,
+                "amount": withdrawal.amount.amount,
+                "destination": withdrawal.destination,
+                "holds": list(withdrawal.holds),
+                "at": withdrawal.requested_at,
+                "tx": withdrawal.request_transaction_id,
+            },
+        )
+
+    async def get(self, withdrawal_id: uuid.UUID, *, for_update: bool = False) -> Withdrawal:
+        statement = _GET_FOR_UPDATE if for_update else _GET
+        row = (await self._conn.execute(statement, {"id": withdrawal_id})).first()
+        if row is None:
+            raise NotFound(f"no withdrawal {withdrawal_id}")
+        return self._withdrawal(row)
+
+    async def save(self, withdrawal: Withdrawal, previous: WithdrawalState) -> None:
+        try:
+            result = await self._conn.execute(
+                _SAVE,
+                {
+                    "id": withdrawal.id,
+                    "previous": previous.value,
+                    "state": withdrawal.state.value,
+                    "decided_by": withdrawal.decided_by,
+                    "approved_at": withdrawal.approved_at,
+                    "rejected_at": withdrawal.rejected_at,
+                    "decision_tx": withdrawal.decision_transaction_id,
+                    "settled_by": withdrawal.settled_by,
+                    "paid_at": withdrawal.paid_at,
+                    "failed_at": withdrawal.failed_at,
+                    "settlement_tx": withdrawal.settlement_transaction_id,
+                    "reason": withdrawal.reason,
+                    "payout_reference": withdrawal.payout_reference,
+                },
+            )
+        except DBAPIError as error:
+            if sqlstate(error) == "CR405":  # the state machine's trigger
+                raise IllegalTransition(server_message(error)) from None
+            raise
+        if result.rowcount != 1:
+            raise IllegalTransition(f"withdrawal {withdrawal.id} is no longer {previous}")
+
+    async def requested_since(self, player_id: int, currency: Currency, since: datetime) -> int:
+        params = {"player": player_id, "currency": currency.code, "since": since}
+        return int((await self._conn.execute(_REQUESTED_SINCE, params)).scalar_one())
+
+    async def list(
+        self,
+        state: WithdrawalState | None,
+        *,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[Withdrawal]:
+        params = {
+            "state": state.value if state else None,
+            "after_at": after[0] if after else None,
+            "after_id": after[1] if after else None,
+            "limit": limit,
+        }
+        return [self._withdrawal(r) for r in await self._conn.execute(_LIST, params)]
+
+    def _withdrawal(self, row: Any) -> Withdrawal:
+        return Withdrawal(
+            id=row.id,
+            player_id=row.player_id,
+            request_id=row.request_id,
+            amount=Money(row.amount, self._currencies.get(row.currency)),
+            destination=row.destination,
+            requested_at=row.requested_at,
+            request_transaction_id=row.request_transaction_id,
+            state=WithdrawalState(row.state),
+            holds=tuple(row.holds),
+            decided_by=row.decided_by,
+            approved_at=row.approved_at,
+            rejected_at=row.rejected_at,
+            decision_transaction_id=row.decision_transaction_id,
+            settled_by=row.settled_by,
+            paid_at=row.paid_at,
+            failed_at=row.failed_at,
+            settlement_transaction_id=row.settlement_transaction_id,
+            reason=row.reason,
+            payout_reference=row.payout_reference,
+        )

@@ -1,0 +1,501 @@
+"""Withdrawals: a player asks, staff approve or reject, the payout gateway pays (or fails).
+
+Every step is one unit of work: the withdrawal's new state, the ledger transaction that moves
+its money and the audit entry commit together, with the withdrawal's row locked so that
+concurrent clicks decide it once. The money moves
+
+- on request: wallet → withdrawals pending (so it cannot be bet or withdrawn twice),
+- on approval: withdrawals pending → payout clearing, then the gateway is called,
+- on rejection: withdrawals pending → wallet,
+- when paid: payout clearing → deposits clearing, the house's account for money crossing the
+  boundary of the system in either direction (a deposit arrives through it, a payout leaves
+  through it, as a Stars refund does), so its balance stays the net owed to or by the outside,
+- when the payout failed: payout clearing → wallet.
+
+All of them are `withdrawal` transactions, the returns too: a returned withdrawal is a
+withdrawal undone, and the cash-flow report's net withdrawals stay right. Each transaction's
+idempotency key is the withdrawal's id and the step, so a step can move money only once.
+
+The gateway is called after the approval commits, never inside a database transaction."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from application.house import HouseBook
+from application.ledger_queries import (
+    DEFAULT_PAGE_SIZE,
+    check_page_size,
+    decode_time_cursor,
+    encode_cursor,
+)
+from application.ports import (
+    Clock,
+    IdGenerator,
+    PayoutGateway,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    WithdrawalHolds,
+)
+from application.staff import Actor
+from domain.accounts import AccountKind
+from domain.errors import IdempotencyConflict, IllegalTransition, InsufficientFunds
+from domain.ledger import Transaction, TransactionKind, transfer_legs
+from domain.money import Money
+from domain.players import KycStatus
+from domain.responsible import LimitKind
+from domain.staff import AuditAction, AuditEntry
+from domain.withdrawals import (
+    DAILY_WINDOW,
+    MAX_REASON_LENGTH,
+    PayoutDeclined,
+    Withdrawal,
+    WithdrawalPolicy,
+    WithdrawalRefused,
+    WithdrawalState,
+    review_holds,
+    validate_destination,
+    validate_payout_reference,
+    validate_reason,
+)
+
+log = logging.getLogger(__name__)
+
+# The wagering requirement weighs everything ever deposited against everything ever staked.
+_BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
+_WAGERING_KINDS = frozenset({LimitKind.DEPOSIT, LimitKind.WAGER})
+SYSTEM = Actor("system")
+
+
+class NoWithdrawalHolds:
+    """Nothing holds withdrawals: the wiring until risk flags provide the holds."""
+
+    async def open_holds(
+        self, uow: UnitOfWork, player_id: int, amount: Money, destination: str, now: datetime
+    ) -> Sequence[str]:
+        return ()
+
+
+def _facts(withdrawal: Withdrawal) -> dict[str, object]:
+    return {
+        "withdrawal_id": str(withdrawal.id),
+        "amount": withdrawal.amount.amount,
+        "currency": withdrawal.amount.currency.code,
+        "destination": withdrawal.destination,
+        "state": withdrawal.state.value,
+        "holds": list(withdrawal.holds),
+        "reason": withdrawal.reason,
+        "payout_reference": withdrawal.payout_reference,
+    }
+
+
+class _Steps:
+    """What every step shares: moving the withdrawal's money and recording who did it."""
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, house: HouseBook
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+        self._house = house
+
+    async def _account(self, uow: UnitOfWork, kind: AccountKind, withdrawal: Withdrawal) -> int:
+        if kind is AccountKind.PLAYER_WALLET:
+            wallet = await uow.accounts.wallet(withdrawal.player_id, withdrawal.amount.currency)
+            if wallet is None:
+                raise InsufficientFunds(
+                    f"player {withdrawal.player_id} has no "
+                    f"{withdrawal.amount.currency.code} wallet to withdraw from"
+                )
+            return wallet.id
+        return await self._house.account_for(
+            uow.accounts, kind, withdrawal.amount.currency, withdrawal.player_id
+        )
+
+    async def _move(
+        self,
+        uow: UnitOfWork,
+        withdrawal: Withdrawal,
+        step: str,
+        source: AccountKind,
+        target: AccountKind,
+        transaction_id: uuid.UUID,
+        now: datetime,
+    ) -> None:
+        legs = transfer_legs(
+            await self._account(uow, source, withdrawal),
+            await self._account(uow, target, withdrawal),
+            withdrawal.amount,
+        )
+        await uow.ledger.post(
+            Transaction(
+                id=transaction_id,
+                kind=TransactionKind.WITHDRAWAL,
+                idempotency_key=f"withdrawal:{withdrawal.id}:{step}",
+                legs=legs,
+                created_at=now,
+                reference=f"withdrawal:{withdrawal.id}",
+                metadata={"step": step, "player_id": withdrawal.player_id},
+            )
+        )
+
+    async def _audit(
+        self,
+        uow: UnitOfWork,
+        action: AuditAction,
+        actor: Actor,
+        withdrawal: Withdrawal,
+        before: Withdrawal | None,
+        now: datetime,
+    ) -> None:
+        await uow.audit.record(
+            AuditEntry(
+                action,
+                now,
+                actor.label,
+                f"player:{withdrawal.player_id}",
+                actor.source,
+                before=None if before is None else {"state": before.state.value},
+                after=_facts(withdrawal),
+            )
+        )
+
+    async def _mark_paid(
+        self, withdrawal_id: uuid.UUID, reference: str, actor: Actor
+    ) -> Withdrawal:
+        reference = validate_payout_reference(reference)
+        async with self._uow() as uow:
+            current = await uow.withdrawals.get(withdrawal_id, for_update=True)
+            if current.state is WithdrawalState.PAID:
+                if current.payout_reference != reference:
+                    raise IdempotencyConflict(
+                        f"withdrawal {withdrawal_id} was already paid with reference "
+                        f"{current.payout_reference!r}"
+                    )
+                return current
+            now, transaction_id = self._clock.now(), self._ids.new_id()
+            paid = current.mark_paid(actor.label, now, reference, transaction_id)
+            await self._move(
+                uow,
+                current,
+                "paid",
+                AccountKind.PAYOUT_CLEARING,
+                AccountKind.DEPOSITS_CLEARING,
+                transaction_id,
+                now,
+            )
+            await uow.withdrawals.save(paid, current.state)
+            await self._audit(uow, AuditAction.WITHDRAWAL_PAID, actor, paid, current, now)
+            await uow.commit()
+        return paid
+
+    async def _mark_failed(self, withdrawal_id: uuid.UUID, reason: str, actor: Actor) -> Withdrawal:
+        reason = validate_reason(reason)
+        async with self._uow() as uow:
+            current = await uow.withdrawals.get(withdrawal_id, for_update=True)
+            if current.state is WithdrawalState.FAILED:
+                return current
+            now, transaction_id = self._clock.now(), self._ids.new_id()
+            failed = current.mark_failed(actor.label, now, reason, transaction_id)
+            await self._move(
+                uow,
+                current,
+                "failed",
+                AccountKind.PAYOUT_CLEARING,
+                AccountKind.PLAYER_WALLET,
+                transaction_id,
+                now,
+            )
+            await uow.withdrawals.save(failed, current.state)
+            await self._audit(uow, AuditAction.WITHDRAWAL_FAILED, actor, failed, current, now)
+            await uow.commit()
+        return failed
+
+
+class RequestWithdrawal(_Steps):
+    """A player asks to withdraw `amount` to `destination`. Checked against the policy, it
+    takes the money out of the wallet at once and waits for staff. `request_id` is the
+    client's idempotency key: a repeat returns the first withdrawal, the same id with another
+    amount or destination is an `IdempotencyConflict`. A refusal (`WithdrawalRefused`, naming
+    the rule) writes nothing. Self-exclusion does not stop a withdrawal: it is the player's
+    money, and taking it out is what an excluded player should be able to do."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        policy: WithdrawalPolicy,
+        holds: WithdrawalHolds,
+    ) -> None:
+        super().__init__(uow, clock, ids, house)
+        self._policy = policy
+        self._holds = holds
+
+    async def __call__(
+        self, player_id: int, amount: Money, destination: str, request_id: uuid.UUID
+    ) -> Withdrawal:
+        amount.require_positive()
+        destination = validate_destination(destination)
+        async with self._uow() as uow:
+            # Locked first, so a repeat of this request, and any other request of the player,
+            # waits for this one and then sees it (in the lookup and in the daily total).
+            await uow.withdrawals.lock_player(player_id)
+            existing = await uow.withdrawals.find_by_request(player_id, request_id)
+            if existing is not None:
+                existing.require_same_request(amount, destination)
+                return existing
+            now = self._clock.now()
+            usage = await uow.responsible.usage(
+                player_id, amount.currency, _BEGINNING, _WAGERING_KINDS
+            )
+            self._policy.check(
+                amount,
+                requested_today=await uow.withdrawals.requested_since(
+                    player_id, amount.currency, now - DAILY_WINDOW
+                ),
+                kyc=await uow.players.kyc_status(player_id),
+                deposited=usage.deposited,
+                wagered=usage.wagered,
+            )
+            withdrawal = Withdrawal(
+                id=self._ids.new_id(),
+                player_id=player_id,
+                request_id=request_id,
+                amount=amount,
+                destination=destination,
+                requested_at=now,
+                request_transaction_id=self._ids.new_id(),
+                holds=review_holds(
+                    await self._holds.open_holds(uow, player_id, amount, destination, now)
+                ),
+            )
+            try:
+                await self._move(
+                    uow,
+                    withdrawal,
+                    "request",
+                    AccountKind.PLAYER_WALLET,
+                    AccountKind.WITHDRAWALS_PENDING,
+                    withdrawal.request_transaction_id,
+                    now,
+                )
+            except InsufficientFunds as error:
+                raise InsufficientFunds(
+                    f"the wallet holds less than the {amount} to withdraw"
+                ) from error
+            await uow.withdrawals.add(withdrawal)
+            await self._audit(
+                uow,
+                AuditAction.WITHDRAWAL_REQUESTED,
+                Actor(f"player:{player_id}"),
+                withdrawal,
+                None,
+                now,
+            )
+            await uow.commit()
+        return withdrawal
+
+
+class ApproveWithdrawal(_Steps):
+    """Approve a requested withdrawal: its money moves on to payout clearing, and once that
+    has committed the payout gateway is asked to pay. A declined payout fails the withdrawal
+    (the money returns to the wallet); a payout the gateway completes marks it paid; an
+    unknown outcome (the gateway raised) leaves it approved for staff to settle. Approving an
+    approved withdrawal returns it unchanged (and calls nothing); one already decided
+    otherwise is an `IllegalTransition`."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        payouts: PayoutGateway,
+    ) -> None:
+        super().__init__(uow, clock, ids, house)
+        self._payouts = payouts
+
+    async def __call__(self, withdrawal_id: uuid.UUID, actor: Actor) -> Withdrawal:
+        async with self._uow() as uow:
+            current = await uow.withdrawals.get(withdrawal_id, for_update=True)
+            if current.state is WithdrawalState.APPROVED:
+                return current
+            if current.state is WithdrawalState.REQUESTED and await uow.risk.has_open(
+                current.player_id
+            ):
+                # A flagged player's money waits until someone has looked at the flags.
+                raise WithdrawalRefused(
+                    "risk_review",
+                    "the player has risk flags waiting for review; resolve or dismiss them "
+                    "before approving (rejecting is always possible)",
+                )
+            now, transaction_id = self._clock.now(), self._ids.new_id()
+            approved = current.approve(actor.label, now, transaction_id)
+            await self._move(
+                uow,
+                current,
+                "approve",
+                AccountKind.WITHDRAWALS_PENDING,
+                AccountKind.PAYOUT_CLEARING,
+                transaction_id,
+                now,
+            )
+            await uow.withdrawals.save(approved, current.state)
+            await self._audit(uow, AuditAction.WITHDRAWAL_APPROVED, actor, approved, current, now)
+            await uow.commit()
+        return await self._pay_out(approved)
+
+    async def _pay_out(self, approved: Withdrawal) -> Withdrawal:
+        try:
+            result = await self._payouts.send(approved)
+        except Exception:
+            log.warning("payout of withdrawal %s: outcome unknown", approved.id, exc_info=True)
+            return approved
+        try:
+            if isinstance(result, PayoutDeclined):
+                why = f"payout declined: {result.reason}"[:MAX_REASON_LENGTH]
+                return await self._mark_failed(approved.id, why, SYSTEM)
+            if result.completed and result.reference is not None:
+                return await self._mark_paid(approved.id, result.reference, SYSTEM)
+            if result.reference is not None:
+                return await self._note_reference(approved.id, result.reference)
+        except IllegalTransition:
+            # Staff settled it between the approval and the gateway's answer; theirs stands.
+            log.warning("payout of withdrawal %s: settled meanwhile", approved.id)
+            async with self._uow() as uow:
+                return await uow.withdrawals.get(approved.id)
+        return approved
+
+    async def _note_reference(self, withdrawal_id: uuid.UUID, reference: str) -> Withdrawal:
+        async with self._uow() as uow:
+            current = await uow.withdrawals.get(withdrawal_id, for_update=True)
+            noted = current.with_payout_reference(reference)
+            await uow.withdrawals.save(noted, current.state)
+            await uow.commit()
+        return noted
+
+
+class RejectWithdrawal(_Steps):
+    """Reject a requested withdrawal with a reason; its money returns to the wallet. Rejecting
+    a rejected one returns it unchanged; one already approved is an `IllegalTransition`."""
+
+    async def __call__(self, withdrawal_id: uuid.UUID, reason: str, actor: Actor) -> Withdrawal:
+        reason = validate_reason(reason)
+        async with self._uow() as uow:
+            current = await uow.withdrawals.get(withdrawal_id, for_update=True)
+            if current.state is WithdrawalState.REJECTED:
+                return current
+            now, transaction_id = self._clock.now(), self._ids.new_id()
+            rejected = current.reject(actor.label, now, reason, transaction_id)
+            await self._move(
+                uow,
+                current,
+                "reject",
+                AccountKind.WITHDRAWALS_PENDING,
+                AccountKind.PLAYER_WALLET,
+                transaction_id,
+                now,
+            )
+            await uow.withdrawals.save(rejected, current.state)
+            await self._audit(uow, AuditAction.WITHDRAWAL_REJECTED, actor, rejected, current, now)
+            await uow.commit()
+        return rejected
+
+
+class MarkWithdrawalPaid(_Steps):
+    """Confirm that an approved withdrawal's payout arrived, with the provider's or bank's
+    reference; its money leaves the books. A repeat with the same reference returns it
+    unchanged, another reference is an `IdempotencyConflict`."""
+
+    async def __call__(self, withdrawal_id: uuid.UUID, reference: str, actor: Actor) -> Withdrawal:
+        return await self._mark_paid(withdrawal_id, reference, actor)
+
+
+class MarkWithdrawalFailed(_Steps):
+    """Record that an approved withdrawal's payout failed; its money returns to the wallet.
+    A repeat returns it unchanged."""
+
+    async def __call__(self, withdrawal_id: uuid.UUID, reason: str, actor: Actor) -> Withdrawal:
+        return await self._mark_failed(withdrawal_id, reason, actor)
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalPage:
+    withdrawals: tuple[Withdrawal, ...]
+    next_cursor: str | None
+
+
+class ListWithdrawals:
+    """The staff queue: withdrawals oldest first, optionally in one state, a page at a time."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(
+        self,
+        state: WithdrawalState | None = None,
+        cursor: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+    ) -> WithdrawalPage:
+        limit = check_page_size(limit)
+        after = decode_time_cursor(cursor, "wd") if cursor else None
+        async with self._uow() as uow:
+            rows = await uow.withdrawals.list(state, after=after, limit=limit + 1)
+        page = tuple(rows[:limit])
+        next_cursor = None
+        if len(rows) > limit and page:
+            next_cursor = encode_cursor("wd", page[-1].requested_at.isoformat(), page[-1].id)
+        return WithdrawalPage(page, next_cursor)
+
+
+class GetWithdrawal:
+    """One withdrawal by id, or `NotFound`."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, withdrawal_id: uuid.UUID) -> Withdrawal:
+        async with self._uow() as uow:
+            return await uow.withdrawals.get(withdrawal_id)
+
+
+@dataclass(frozen=True, slots=True)
+class KycChange:
+    player_id: int
+    status: KycStatus
+    previous: KycStatus
+
+
+class SetKycStatus:
+    """Staff record how far a player's identity is verified; audited with before and after.
+    Setting the status the player already has changes (and records) nothing."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, player_id: int, status: KycStatus, actor: Actor) -> KycChange:
+        async with self._uow() as uow:
+            previous = await uow.players.set_kyc_status(player_id, status)
+            if previous is status:
+                return KycChange(player_id, status, previous)
+            await uow.audit.record(
+                AuditEntry(
+                    AuditAction.KYC_STATUS_SET,
+                    self._clock.now(),
+                    actor.label,
+                    f"player:{player_id}",
+                    actor.source,
+                    before={"kyc_status": previous.value},
+                    after={"kyc_status": status.value},
+                )
+            )
+            await uow.commit()
+        return KycChange(player_id, status, previous)

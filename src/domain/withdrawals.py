@@ -1,0 +1,364 @@
+"""Withdrawals: a player's request to take money out, the staff decision, and the payout.
+
+A withdrawal moves through one state machine:
+
+    requested ──approve──▶ approved ──paid──▶ paid
+        │                      │
+        └──reject──▶ rejected  └──failed──▶ failed
+
+The request takes the money out of the wallet at once (into withdrawals pending), so it cannot
+be bet or withdrawn again while it waits. Approval moves it on to payout clearing and hands it
+to the payout gateway; a rejection or a failed payout gives it back to the wallet. Every other
+move is an `IllegalWithdrawalTransition` naming where it was and where it was asked to go.
+
+Rules checked when a request is made, each named in `WithdrawalRefused.rule`: the currency must
+be withdrawable ("currency"), the amount within the minimum and maximum per request
+("min_amount", "max_amount") and the rolling 24-hour total ("daily_limit"); a verified
+identity above a threshold ("kyc_required"); and deposits wagered a configurable number of
+times ("wagering_requirement"), so the casino cannot be used to launder money by depositing
+and withdrawing it untouched. Open risk holds do not refuse a request: it is taken, and waits
+for staff review with the reasons attached."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Final
+
+from domain.errors import DomainError, IdempotencyConflict, IllegalTransition, InvalidRequest
+from domain.money import Money
+from domain.players import KycStatus
+
+# The daily limit and the KYC threshold count what the player asked for in the last 24 hours
+# (rolling, like the responsible-gambling limits), not since midnight: no reset to wait for.
+DAILY_WINDOW: Final = timedelta(hours=24)
+MAX_DESTINATION_LENGTH: Final = 200
+MAX_REASON_LENGTH: Final = 500
+MAX_PAYOUT_REFERENCE_LENGTH: Final = 200
+MAX_HOLD_LENGTH: Final = 200
+
+
+class WithdrawalState(enum.StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PAID = "paid"
+    FAILED = "failed"
+
+    @property
+    def final(self) -> bool:
+        return not _NEXT[self]
+
+
+_NEXT: Final[Mapping[WithdrawalState, frozenset[WithdrawalState]]] = {
+    WithdrawalState.REQUESTED: frozenset({WithdrawalState.APPROVED, WithdrawalState.REJECTED}),
+    WithdrawalState.APPROVED: frozenset({WithdrawalState.PAID, WithdrawalState.FAILED}),
+    WithdrawalState.REJECTED: frozenset(),
+    WithdrawalState.PAID: frozenset(),
+    WithdrawalState.FAILED: frozenset(),
+}
+
+
+def can_move(source: WithdrawalState, target: WithdrawalState) -> bool:
+    return target in _NEXT[source]
+
+
+class IllegalWithdrawalTransition(IllegalTransition):
+    """A withdrawal was asked to move where its state machine has no arrow."""
+
+    def __init__(self, withdrawal_id: uuid.UUID, source: WithdrawalState, target: WithdrawalState):
+        super().__init__(f"withdrawal {withdrawal_id} is {source}; it cannot become {target}")
+        self.source = source
+        self.target = target
+
+
+class WithdrawalRefused(DomainError):
+    """A withdrawal rule refuses a request. `rule` names it ("currency", "min_amount",
+    "max_amount", "daily_limit", "kyc_required", "wagering_requirement"; and at approval,
+    "risk_review" while the player has open risk flags); `limit` is the
+    amount the rule allows and `remaining` what is left of it (None when it does not apply)."""
+
+    code = "withdrawal_refused"
+
+    def __init__(
+        self,
+        rule: str,
+        message: str,
+        *,
+        limit: Money | None = None,
+        remaining: Money | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.limit = limit
+        self.remaining = remaining
+
+
+# -- validation of what a request and a decision carry ----------------------------------------
+
+
+def _text(value: str, what: str, maximum: int) -> str:
+    value = value.strip() if isinstance(value, str) else ""
+    if not value:
+        raise InvalidRequest(f"{what} is required")
+    if len(value) > maximum:
+        raise InvalidRequest(f"{what} is longer than {maximum} characters")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise InvalidRequest(f"{what} may not contain control characters")
+    return value
+
+
+def validate_destination(destination: str) -> str:
+    """Where the money goes: a wallet address, an account, as the player typed it."""
+    return _text(destination, "a withdrawal destination", MAX_DESTINATION_LENGTH)
+
+
+def validate_reason(reason: str) -> str:
+    return _text(reason, "a reason", MAX_REASON_LENGTH)
+
+
+def validate_payout_reference(reference: str) -> str:
+    return _text(reference, "a payout reference", MAX_PAYOUT_REFERENCE_LENGTH)
+
+
+def review_holds(holds: Iterable[str]) -> tuple[str, ...]:
+    """The open risk holds a request waits on, each once and in a stable order."""
+    return tuple(sorted({_text(hold, "a hold reason", MAX_HOLD_LENGTH) for hold in holds}))
+
+
+# -- the rules ---------------------------------------------------------------------------------
+
+
+def outstanding_wagering(deposited: int, wagered: int, multiple: int) -> int:
+    """How much more must be staked before deposited money can leave: `multiple` times what
+    was ever deposited, less what was ever staked (never below zero)."""
+    return max(0, multiple * deposited - wagered)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyWithdrawalLimits:
+    """The limits of one currency, in its minor units. `daily` None: no limit beyond the one
+    per request. Above `kyc_threshold` (over 24 hours, this request included, so splitting a
+    withdrawal does not avoid it) the player's identity must be verified; 0 means always."""
+
+    minimum: int
+    maximum: int
+    daily: int | None = None
+    kyc_threshold: int = 0
+
+    def __post_init__(self) -> None:
+        if self.minimum < 1:
+            raise InvalidRequest("the minimum withdrawal is at least 1 minor unit")
+        if self.maximum < self.minimum:
+            raise InvalidRequest("the maximum withdrawal is below the minimum")
+        if self.daily is not None and self.daily < self.minimum:
+            raise InvalidRequest("the daily withdrawal limit is below the minimum")
+        if self.kyc_threshold < 0:
+            raise InvalidRequest("the KYC threshold cannot be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalPolicy:
+    """Which currencies can be withdrawn, within what limits, and how many times deposits must
+    be wagered first (0 switches the wagering requirement off). A currency without limits
+    cannot be withdrawn at all: play money, or one the operator does not pay out."""
+
+    limits: Mapping[str, CurrencyWithdrawalLimits]
+    wagering_multiple: int = 1
+
+    def __post_init__(self) -> None:
+        if self.wagering_multiple < 0:
+            raise InvalidRequest("the wagering multiple cannot be negative")
+
+    def check(
+        self,
+        amount: Money,
+        *,
+        requested_today: int,
+        kyc: KycStatus,
+        deposited: int,
+        wagered: int,
+    ) -> None:
+        """Raise `WithdrawalRefused` naming the first rule the request breaks. The inputs are
+        the player's totals in the amount's currency: withdrawals asked for (and not rejected
+        or failed) in the last `DAILY_WINDOW`, and everything ever deposited and staked."""
+        currency = amount.currency
+        limits = self.limits.get(currency.code)
+        if limits is None:
+            raise WithdrawalRefused("currency", f"{currency.code} cannot be withdrawn")
+        minimum = Money(limits.minimum, currency)
+        maximum = Money(limits.maximum, currency)
+        if amount < minimum:
+            raise WithdrawalRefused(
+                "min_amount", f"the smallest withdrawal is {minimum}", limit=minimum
+            )
+        if amount > maximum:
+            raise WithdrawalRefused(
+                "max_amount", f"the largest withdrawal is {maximum}", limit=maximum
+            )
+        total = requested_today + amount.amount
+        if limits.daily is not None and total > limits.daily:
+            daily = Money(limits.daily, currency)
+            remaining = Money(max(0, limits.daily - requested_today), currency)
+            raise WithdrawalRefused(
+                "daily_limit",
+                f"withdrawals are limited to {daily} in 24 hours; {remaining} is left",
+                limit=daily,
+                remaining=remaining,
+            )
+        if kyc is not KycStatus.VERIFIED and total > limits.kyc_threshold:
+            threshold = Money(limits.kyc_threshold, currency)
+            message = (
+                "withdrawals need a verified identity"
+                if limits.kyc_threshold == 0
+                else f"withdrawals above {threshold} in 24 hours need a verified identity"
+            )
+            raise WithdrawalRefused(
+                "kyc_required", f"{message}; the player's is {kyc}", limit=threshold
+            )
+        outstanding = outstanding_wagering(deposited, wagered, self.wagering_multiple)
+        if outstanding > 0:
+            left = Money(outstanding, currency)
+            times = "" if self.wagering_multiple == 1 else f" {self.wagering_multiple} times"
+            raise WithdrawalRefused(
+                "wagering_requirement",
+                f"deposits must be wagered{times} before they can be withdrawn; "
+                f"{left} more to wager",
+                remaining=left,
+            )
+
+
+# -- the withdrawal ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """One request and how far it got. `request_id` is the client's idempotency key, unique
+    per player. Each step records when it happened, who took it (a staff label, or "system"
+    for the payout gateway) and the ledger transaction that moved the money."""
+
+    id: uuid.UUID
+    player_id: int
+    request_id: uuid.UUID
+    amount: Money
+    destination: str
+    requested_at: datetime
+    request_transaction_id: uuid.UUID
+    state: WithdrawalState = WithdrawalState.REQUESTED
+    holds: tuple[str, ...] = ()  # open risk holds when requested: review before approving
+    decided_by: str | None = None
+    approved_at: datetime | None = None
+    rejected_at: datetime | None = None
+    decision_transaction_id: uuid.UUID | None = None
+    settled_by: str | None = None
+    paid_at: datetime | None = None
+    failed_at: datetime | None = None
+    settlement_transaction_id: uuid.UUID | None = None
+    reason: str | None = None  # why it was rejected or failed
+    payout_reference: str | None = None  # the payout's id at the provider or bank
+
+    def __post_init__(self) -> None:
+        self.amount.require_positive()
+        validate_destination(self.destination)
+
+    @property
+    def held(self) -> bool:
+        return bool(self.holds)
+
+    def require_same_request(self, amount: Money, destination: str) -> None:
+        """A repeat of this request under its request id; anything else is a conflict."""
+        if amount != self.amount or destination != self.destination:
+            raise IdempotencyConflict(
+                f"request {self.request_id} was already used for a withdrawal of "
+                f"{self.amount} to {self.destination!r}"
+            )
+
+    def _move(self, target: WithdrawalState) -> None:
+        if not can_move(self.state, target):
+            raise IllegalWithdrawalTransition(self.id, self.state, target)
+
+    def approve(self, by: str, at: datetime, transaction_id: uuid.UUID) -> Withdrawal:
+        self._move(WithdrawalState.APPROVED)
+        return replace(
+            self,
+            state=WithdrawalState.APPROVED,
+            decided_by=by,
+            approved_at=at,
+            decision_transaction_id=transaction_id,
+        )
+
+    def reject(self, by: str, at: datetime, reason: str, transaction_id: uuid.UUID) -> Withdrawal:
+        self._move(WithdrawalState.REJECTED)
+        return replace(
+            self,
+            state=WithdrawalState.REJECTED,
+            decided_by=by,
+            rejected_at=at,
+            reason=validate_reason(reason),
+            decision_transaction_id=transaction_id,
+        )
+
+    def mark_paid(
+        self, by: str, at: datetime, reference: str, transaction_id: uuid.UUID
+    ) -> Withdrawal:
+        self._move(WithdrawalState.PAID)
+        return replace(
+            self,
+            state=WithdrawalState.PAID,
+            settled_by=by,
+            paid_at=at,
+            payout_reference=validate_payout_reference(reference),
+            settlement_transaction_id=transaction_id,
+        )
+
+    def mark_failed(
+        self, by: str, at: datetime, reason: str, transaction_id: uuid.UUID
+    ) -> Withdrawal:
+        self._move(WithdrawalState.FAILED)
+        return replace(
+            self,
+            state=WithdrawalState.FAILED,
+            settled_by=by,
+            failed_at=at,
+            reason=validate_reason(reason),
+            settlement_transaction_id=transaction_id,
+        )
+
+    def with_payout_reference(self, reference: str) -> Withdrawal:
+        """The gateway's reference for a payout it accepted and has not finished yet."""
+        if self.state is not WithdrawalState.APPROVED:
+            raise IllegalWithdrawalTransition(self.id, self.state, WithdrawalState.APPROVED)
+        return replace(self, payout_reference=validate_payout_reference(reference))
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutSent:
+    """The gateway took the payout. `completed` when the money has certainly arrived (the
+    withdrawal is then paid at once); otherwise it stays approved until marked paid or
+    failed. `reference` is the provider's id for it, if it gave one."""
+
+    reference: str | None = None
+    completed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.reference is not None:
+            validate_payout_reference(self.reference)
+        if self.completed and self.reference is None:
+            raise InvalidRequest("a completed payout carries the provider's reference")
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutDeclined:
+    """The gateway definitely did not and will not pay: the withdrawal fails and the money
+    goes back to the wallet."""
+
+    reason: str
+
+    def __post_init__(self) -> None:
+        validate_reason(self.reason)
+
+
+PayoutResult = PayoutSent | PayoutDeclined

@@ -1,0 +1,259 @@
+"""Finance: the withdrawal queue and its decisions; a player's KYC status.
+
+Players ask for withdrawals in the bot; staff work the queue here. Every decision is
+idempotent by the withdrawal's state: repeating it returns the withdrawal as it is, so no
+Idempotency-Key header is needed (a step's ledger transaction is keyed by the withdrawal's id
+and the step, and can move money once)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from dishka import Provider, Scope, provide
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Controller, get, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from adapters.payouts import ManualPayouts
+from application.ledger_queries import DEFAULT_PAGE_SIZE
+from application.ports import PayoutGateway, WithdrawalHolds
+from application.risk import RiskReview
+from application.staff import Actor
+from application.withdrawals import (
+    ApproveWithdrawal,
+    GetWithdrawal,
+    KycChange,
+    ListWithdrawals,
+    MarkWithdrawalFailed,
+    MarkWithdrawalPaid,
+    RejectWithdrawal,
+    RequestWithdrawal,
+    SetKycStatus,
+)
+from domain.players import KycStatus
+from domain.staff import Role
+from domain.withdrawals import Withdrawal, WithdrawalPolicy, WithdrawalState
+from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
+from entrypoints.settings import Settings
+
+FINANCE = requires(Role.FINANCE)
+
+
+class WithdrawalsProvider(Provider):
+    """The withdrawal policy from the settings, the payout gateway (manual by default: staff
+    pay out of band and mark the withdrawal paid), and the use cases (the bot asks, staff
+    decide)."""
+
+    @provide(scope=Scope.APP)
+    def withdrawal_policy(self, settings: Settings) -> WithdrawalPolicy:
+        return settings.withdrawal_policy
+
+    payouts = provide(ManualPayouts, provides=PayoutGateway, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def holds(self, review: RiskReview) -> WithdrawalHolds:
+        # Risk rules run on every request; a request with open flags waits for their review.
+        return review
+
+    request_withdrawal = provide(RequestWithdrawal, scope=Scope.REQUEST)
+    approve_withdrawal = provide(ApproveWithdrawal, scope=Scope.REQUEST)
+    reject_withdrawal = provide(RejectWithdrawal, scope=Scope.REQUEST)
+    mark_withdrawal_paid = provide(MarkWithdrawalPaid, scope=Scope.REQUEST)
+    mark_withdrawal_failed = provide(MarkWithdrawalFailed, scope=Scope.REQUEST)
+    list_withdrawals = provide(ListWithdrawals, scope=Scope.REQUEST)
+    get_withdrawal = provide(GetWithdrawal, scope=Scope.REQUEST)
+    set_kyc_status = provide(SetKycStatus, scope=Scope.REQUEST)
+
+
+# -- wire types ------------------------------------------------------------------------------
+
+
+class ReasonBody(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str
+
+
+class PaidBody(msgspec.Struct, forbid_unknown_fields=True):
+    reference: str  # the payout's id at the provider or bank
+
+
+class KycBody(msgspec.Struct, forbid_unknown_fields=True):
+    status: KycStatus
+
+
+class WithdrawalView(msgspec.Struct):
+    id: uuid.UUID
+    player_id: int
+    request_id: uuid.UUID
+    amount: int  # minor units
+    currency: str
+    destination: str
+    state: str
+    holds: list[str]  # open risk holds when requested: review before approving
+    requested_at: datetime
+    request_transaction_id: uuid.UUID
+    decided_by: str | None
+    approved_at: datetime | None
+    rejected_at: datetime | None
+    decision_transaction_id: uuid.UUID | None
+    settled_by: str | None
+    paid_at: datetime | None
+    failed_at: datetime | None
+    settlement_transaction_id: uuid.UUID | None
+    reason: str | None
+    payout_reference: str | None
+
+
+class WithdrawalPageView(msgspec.Struct):
+    withdrawals: list[WithdrawalView]
+    next_cursor: str | None
+
+
+class KycView(msgspec.Struct):
+    player_id: int
+    kyc_status: str
+    previous: str
+
+
+def view(withdrawal: Withdrawal) -> WithdrawalView:
+    return WithdrawalView(
+        id=withdrawal.id,
+        player_id=withdrawal.player_id,
+        request_id=withdrawal.request_id,
+        amount=withdrawal.amount.amount,
+        currency=withdrawal.amount.currency.code,
+        destination=withdrawal.destination,
+        state=withdrawal.state.value,
+        holds=list(withdrawal.holds),
+        requested_at=withdrawal.requested_at,
+        request_transaction_id=withdrawal.request_transaction_id,
+        decided_by=withdrawal.decided_by,
+        approved_at=withdrawal.approved_at,
+        rejected_at=withdrawal.rejected_at,
+        decision_transaction_id=withdrawal.decision_transaction_id,
+        settled_by=withdrawal.settled_by,
+        paid_at=withdrawal.paid_at,
+        failed_at=withdrawal.failed_at,
+        settlement_transaction_id=withdrawal.settlement_transaction_id,
+        reason=withdrawal.reason,
+        payout_reference=withdrawal.payout_reference,
+    )
+
+
+def kyc_view(change: KycChange) -> KycView:
+    return KycView(change.player_id, change.status.value, change.previous.value)
+
+
+class WithdrawalsController(Controller):
+    path = "/api/v1/withdrawals"
+    tags = ["withdrawals"]  # noqa: RUF012 - Litestar reads it as a class attribute
+    security = SECURITY
+    dependencies = {"actor": Provide(provide_actor)}  # noqa: RUF012
+
+    @get("/", guards=[ANY_STAFF], summary="The withdrawal queue, oldest first")
+    @inject
+    async def queue(
+        self,
+        listing: FromDishka[ListWithdrawals],
+        # `state` is a reserved name in Litestar handlers, so the argument is renamed.
+        wanted: Annotated[WithdrawalState | None, QueryParameter(name="state")] = None,
+        cursor: Annotated[str | None, QueryParameter()] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_PAGE_SIZE,
+    ) -> WithdrawalPageView:
+        page = await listing(wanted, cursor, limit)
+        return WithdrawalPageView([view(w) for w in page.withdrawals], page.next_cursor)
+
+    @get("/{withdrawal_id:uuid}", guards=[ANY_STAFF], summary="One withdrawal")
+    @inject
+    async def one(
+        self, withdrawal_id: FromPath[uuid.UUID], get_one: FromDishka[GetWithdrawal]
+    ) -> WithdrawalView:
+        return view(await get_one(withdrawal_id))
+
+    @post(
+        "/{withdrawal_id:uuid}/approve",
+        guards=[FINANCE],
+        status_code=200,
+        summary="Approve a requested withdrawal and hand it to the payout gateway",
+    )
+    @inject
+    async def approve(
+        self,
+        withdrawal_id: FromPath[uuid.UUID],
+        actor: NamedDependency[Actor],
+        approve: FromDishka[ApproveWithdrawal],
+    ) -> WithdrawalView:
+        return view(await approve(withdrawal_id, actor))
+
+    @post(
+        "/{withdrawal_id:uuid}/reject",
+        guards=[FINANCE],
+        status_code=200,
+        summary="Reject a requested withdrawal (a reason is required); the money returns",
+    )
+    @inject
+    async def reject(
+        self,
+        withdrawal_id: FromPath[uuid.UUID],
+        data: JSONBody[ReasonBody],
+        actor: NamedDependency[Actor],
+        reject: FromDishka[RejectWithdrawal],
+    ) -> WithdrawalView:
+        return view(await reject(withdrawal_id, data.reason, actor))
+
+    @post(
+        "/{withdrawal_id:uuid}/paid",
+        guards=[FINANCE],
+        status_code=200,
+        summary="Confirm an approved withdrawal was paid out, with the payout's reference",
+    )
+    @inject
+    async def paid(
+        self,
+        withdrawal_id: FromPath[uuid.UUID],
+        data: JSONBody[PaidBody],
+        actor: NamedDependency[Actor],
+        mark_paid: FromDishka[MarkWithdrawalPaid],
+    ) -> WithdrawalView:
+        return view(await mark_paid(withdrawal_id, data.reference, actor))
+
+    @post(
+        "/{withdrawal_id:uuid}/failed",
+        guards=[FINANCE],
+        status_code=200,
+        summary="Record that an approved withdrawal's payout failed; the money returns",
+    )
+    @inject
+    async def failed(
+        self,
+        withdrawal_id: FromPath[uuid.UUID],
+        data: JSONBody[ReasonBody],
+        actor: NamedDependency[Actor],
+        mark_failed: FromDishka[MarkWithdrawalFailed],
+    ) -> WithdrawalView:
+        return view(await mark_failed(withdrawal_id, data.reason, actor))
+
+
+class KycController(Controller):
+    path = "/api/v1/players"
+    tags = ["players"]  # noqa: RUF012
+    security = SECURITY
+    dependencies = {"actor": Provide(provide_actor)}  # noqa: RUF012
+
+    @put(
+        "/{player_id:int}/kyc",
+        guards=[requires(Role.SUPPORT, Role.FINANCE)],
+        summary="Set a player's KYC status: unverified, pending or verified",
+    )
+    @inject
+    async def set_kyc(
+        self,
+        player_id: FromPath[int],
+        data: JSONBody[KycBody],
+        actor: NamedDependency[Actor],
+        set_status: FromDishka[SetKycStatus],
+    ) -> KycView:
+        return kyc_view(await set_status(player_id, data.status, actor))

@@ -1,0 +1,220 @@
+"""The withdrawal queue and KYC over HTTP: roles, problem details, and the money behind each
+decision."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import grpc
+import pytest
+from sqlalchemy import text
+
+from application.postings import AdjustBalanceCommand
+from application.registration import RegisterPlayerCommand
+from application.withdrawals import RequestWithdrawal
+from domain.money import XTR, Money
+from domain.withdrawals import WithdrawalRefused
+from entrypoints.grpc.errors import error_metadata, status_code_for
+from entrypoints.http.problems import domain_error_handler
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+
+@pytest.fixture
+def funded(register, new_telegram_id, adjust, unique_key):
+    """A player holding `amount` XTR from a staff credit (no deposit, so nothing to wager)."""
+
+    async def make(amount: int = 5_000) -> int:
+        registration = await register(RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,)))
+        player_id = registration.player.id
+        await adjust(
+            AdjustBalanceCommand(player_id, Money(amount, XTR), "funds", "tests", unique_key())
+        )
+        return player_id
+
+    return make
+
+
+@pytest.fixture
+def requested(http_container, funded):
+    """A fresh withdrawal of `amount` XTR, asked for as the bot asks for it."""
+
+    async def make(amount: int = 1_000) -> tuple[int, str]:
+        player_id = await funded()
+        async with http_container() as scope:
+            request = await scope.get(RequestWithdrawal)
+            # A destination of its own: one shared by several players is a risk flag (and
+            # a flagged player's withdrawal is not approved until the flag is reviewed).
+            destination = f"UQ-{uuid.uuid4().hex[:16]}"
+            withdrawal = await request(player_id, Money(amount, XTR), destination, uuid.uuid4())
+        return player_id, str(withdrawal.id)
+
+    return make
+
+
+async def _wallet(api, headers, player_id: int) -> int:
+    response = await api.get(f"/api/v1/players/{player_id}", headers=headers)
+    return next(b["amount"] for b in response.json()["balances"] if b["currency"] == "XTR")
+
+
+async def test_finance_approves_and_marks_paid(api, staff, requested, engine):
+    finance = await staff("finance")
+    player_id, withdrawal_id = await requested(1_000)
+    queue = await api.get("/api/v1/withdrawals/", params={"state": "requested"}, headers=finance)
+    assert queue.status_code == 200, queue.text
+    assert withdrawal_id in {w["id"] for w in queue.json()["withdrawals"]}
+
+    one = await api.get(f"/api/v1/withdrawals/{withdrawal_id}", headers=finance)
+    assert one.json()["state"] == "requested"
+    assert (one.json()["amount"], one.json()["currency"]) == (1_000, "XTR")
+
+    approved = await api.post(f"/api/v1/withdrawals/{withdrawal_id}/approve", headers=finance)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["state"] == "approved"  # the manual gateway: staff pay by hand
+    again = await api.post(f"/api/v1/withdrawals/{withdrawal_id}/approve", headers=finance)
+    assert again.json() == approved.json()
+
+    paid = await api.post(
+        f"/api/v1/withdrawals/{withdrawal_id}/paid",
+        json={"reference": "bank-2026-001"},
+        headers=finance,
+    )
+    assert paid.status_code == 200, paid.text
+    assert (paid.json()["state"], paid.json()["payout_reference"]) == ("paid", "bank-2026-001")
+    conflict = await api.post(
+        f"/api/v1/withdrawals/{withdrawal_id}/paid", json={"reference": "other"}, headers=finance
+    )
+    assert conflict.status_code == 409
+    assert conflict.json()["code"] == "idempotency_conflict"
+    assert await _wallet(api, finance, player_id) == 4_000
+    async with engine.connect() as conn:
+        actions = (
+            await conn.execute(
+                text(
+                    "SELECT action FROM audit_log WHERE subject = :s AND action LIKE 'withdrawal%'"
+                    " ORDER BY id"
+                ),
+                {"s": f"player:{player_id}"},
+            )
+        ).scalars()
+        assert list(actions) == ["withdrawal_requested", "withdrawal_approved", "withdrawal_paid"]
+
+
+async def test_reject_and_failed_return_the_money(api, staff, requested):
+    finance = await staff("finance")
+    player_id, rejected_id = await requested(1_000)
+    missing = await api.post(f"/api/v1/withdrawals/{rejected_id}/reject", headers=finance, json={})
+    assert missing.status_code == 400
+    empty = await api.post(
+        f"/api/v1/withdrawals/{rejected_id}/reject", headers=finance, json={"reason": " "}
+    )
+    assert empty.status_code == 400
+    assert empty.json()["code"] == "invalid_request"
+    rejected = await api.post(
+        f"/api/v1/withdrawals/{rejected_id}/reject", headers=finance, json={"reason": "fraud"}
+    )
+    assert (rejected.status_code, rejected.json()["state"]) == (200, "rejected")
+    assert await _wallet(api, finance, player_id) == 5_000
+    illegal = await api.post(f"/api/v1/withdrawals/{rejected_id}/approve", headers=finance)
+    assert illegal.status_code == 409
+    assert illegal.json()["code"] == "illegal_transition"
+    assert "is rejected; it cannot become approved" in illegal.json()["detail"]
+
+    player_id, failed_id = await requested(700)
+    await api.post(f"/api/v1/withdrawals/{failed_id}/approve", headers=finance)
+    failed = await api.post(
+        f"/api/v1/withdrawals/{failed_id}/failed",
+        headers=finance,
+        json={"reason": "the bank returned it"},
+    )
+    assert (failed.status_code, failed.json()["state"]) == (200, "failed")
+    assert await _wallet(api, finance, player_id) == 5_000
+
+
+async def test_roles_and_authentication(api, staff, requested):
+    viewer, support = await staff("viewer"), await staff("support")
+    _, withdrawal_id = await requested()
+    assert (await api.get("/api/v1/withdrawals/")).status_code == 401
+    assert (await api.get("/api/v1/withdrawals/", headers=viewer)).status_code == 200
+    assert (
+        await api.get(f"/api/v1/withdrawals/{withdrawal_id}", headers=viewer)
+    ).status_code == 200
+    for headers in (viewer, support):
+        response = await api.post(f"/api/v1/withdrawals/{withdrawal_id}/approve", headers=headers)
+        assert response.status_code == 403
+        assert response.json()["code"] == "forbidden"
+    unknown = await api.get(f"/api/v1/withdrawals/{uuid.uuid4()}", headers=viewer)
+    assert unknown.status_code == 404
+    bad_state = await api.get("/api/v1/withdrawals/", params={"state": "lost"}, headers=viewer)
+    assert bad_state.status_code == 400
+    bad_cursor = await api.get("/api/v1/withdrawals/", params={"cursor": "x"}, headers=viewer)
+    assert bad_cursor.status_code == 400
+
+
+async def test_the_queue_pages(api, staff, requested):
+    viewer = await staff("viewer")
+    for _ in range(3):
+        await requested(100)
+    first = await api.get("/api/v1/withdrawals/", params={"limit": 2}, headers=viewer)
+    assert len(first.json()["withdrawals"]) == 2
+    cursor = first.json()["next_cursor"]
+    assert cursor
+    second = await api.get(
+        "/api/v1/withdrawals/", params={"limit": 2, "cursor": cursor}, headers=viewer
+    )
+    assert second.status_code == 200
+    ids = [w["id"] for w in first.json()["withdrawals"] + second.json()["withdrawals"]]
+    assert len(set(ids)) == len(ids)
+
+
+async def test_support_sets_kyc_and_it_is_audited(api, staff, funded, engine):
+    support, viewer = await staff("support"), await staff("viewer")
+    player_id = await funded()
+    response = await api.put(
+        f"/api/v1/players/{player_id}/kyc", json={"status": "verified"}, headers=support
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "player_id": player_id,
+        "kyc_status": "verified",
+        "previous": "unverified",
+    }
+    forbidden = await api.put(
+        f"/api/v1/players/{player_id}/kyc", json={"status": "pending"}, headers=viewer
+    )
+    assert forbidden.status_code == 403
+    bad = await api.put(
+        f"/api/v1/players/{player_id}/kyc", json={"status": "maybe"}, headers=support
+    )
+    assert bad.status_code == 400
+    unknown = await api.put(
+        "/api/v1/players/999999999/kyc", json={"status": "pending"}, headers=support
+    )
+    assert unknown.status_code == 404
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT before, after FROM audit_log WHERE action = 'kyc_status_set'"
+                    " AND subject = :s"
+                ),
+                {"s": f"player:{player_id}"},
+            )
+        ).one()
+    assert (row.before, row.after) == ({"kyc_status": "unverified"}, {"kyc_status": "verified"})
+
+
+def test_a_withdrawal_refusal_names_its_rule_on_every_entrypoint():
+    error = WithdrawalRefused(
+        "daily_limit", "limited", limit=Money(2_000, XTR), remaining=Money(5, XTR)
+    )
+    response = domain_error_handler(None, error)  # type: ignore[arg-type]
+    body = response.content if isinstance(response.content, dict) else json.loads(response.body)
+    assert response.status_code == 409
+    assert body["code"] == "withdrawal_refused"
+    assert body["rule"] == "daily_limit"
+    assert body["limit"] == {"amount": 2_000, "currency": "XTR"}
+    assert body["remaining"] == {"amount": 5, "currency": "XTR"}
+    assert status_code_for(error) is grpc.StatusCode.FAILED_PRECONDITION
+    assert error_metadata(error) == {"rule": "daily_limit"}
