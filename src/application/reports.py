@@ -9,7 +9,7 @@ says when it was generated. Reading a report changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Generic, Protocol, TypeVar
@@ -29,6 +29,7 @@ from domain.reports import (
     RtpRow,
     rtp_rows,
 )
+from domain.risk import OutcomeTest, RiskPolicy, check_outcomes, theoretical_bins
 
 Row = TypeVar("Row")
 
@@ -65,6 +66,14 @@ class ReportReadModel(Protocol):
         """One row per day × currency (zeros included), ordered by day and currency: deposits
         and withdrawals on players' wallets by the journal entry's time, and the distinct
         players who placed a bet that day. The scope's game is not used."""
+        ...
+
+    async def outcome_counts(
+        self, period: ReportPeriod, scope: ReportScope, bins: Mapping[str, Sequence[int]]
+    ) -> Mapping[str, Sequence[int]]:
+        """For each game in `bins`, how many of its bets won or lost in the period (by
+        settlement time) had an outcome in each bin; `bins[game]` are the bins' ascending
+        lower bounds (the last bin is open), and the counts follow them."""
         ...
 
 
@@ -165,4 +174,41 @@ class CashflowReport(_Reporter):
         now, period, scope = self._request(query)
         scope = ReportScope(scope.currency, None)
         rows = await self._reports.cashflow(period, scope)
+        return Report(now, period, scope, tuple(rows))
+
+
+async def outcome_tests(
+    reports: ReportReadModel, period: ReportPeriod, scope: ReportScope, alpha: float
+) -> list[OutcomeTest]:
+    """Every game in scope, even one without bets: its stored outcomes counted in the
+    game's bins and tested against theory (see `domain.risk.check_outcomes`)."""
+    games = [scope.game] if scope.game else sorted(GAMES)
+    edges = {game: [b.low for b in theoretical_bins(game)] for game in games}
+    counts = await reports.outcome_counts(period, scope, edges)
+    return [check_outcomes(game, counts[game], alpha) for game in games]
+
+
+class OutcomeReport(_Reporter):
+    """Per game over the period: observed against expected outcome counts (bins merged so
+    each expects at least 5), Pearson's chi-square, its degrees of freedom and p-value, and
+    an alert when the p-value is below the configured alpha. Outcomes do not depend on the
+    currency, so a currency filter only narrows the bets counted."""
+
+    def __init__(
+        self,
+        reports: ReportReadModel,
+        currencies: CurrencyRegistry,
+        clock: Clock,
+        policy: RiskPolicy,
+    ) -> None:
+        super().__init__(reports, currencies, clock)
+        self._alpha = policy.outcome_alpha
+
+    @property
+    def alpha(self) -> float:
+        return self._alpha
+
+    async def __call__(self, query: ReportQuery) -> Report[OutcomeTest]:
+        now, period, scope = self._request(query)
+        rows = await outcome_tests(self._reports, period, scope, self._alpha)
         return Report(now, period, scope, tuple(rows))

@@ -10,7 +10,7 @@ used. Filters are constant fragments, their values bound parameters."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -131,6 +131,17 @@ def _cashflow_sql(scope: ReportScope) -> str:
     """  # noqa: S608 - constant fragments
 
 
+def _outcomes_sql(scope: ReportScope) -> str:
+    # width_bucket numbers the bins from 1 by their ascending lower bounds (0 is below the
+    # first, which no stored outcome is).
+    return f"""
+    SELECT width_bucket(b.outcome, CAST(:edges AS bigint[])) AS bin, count(*) AS bets
+    FROM bets b
+    WHERE {_SETTLED} AND b.game = :outcome_game{_filters(scope, currency="b.currency", game=None)}
+    GROUP BY 1
+    """  # noqa: S608 - constant fragments
+
+
 def _params(value: Any) -> dict[str, str]:
     loaded = value if isinstance(value, dict) else json.loads(value)
     return {str(k): str(v) for k, v in loaded.items()}
@@ -155,6 +166,12 @@ class SqlReports:
     async def cashflow(self, period: ReportPeriod, scope: ReportScope) -> Sequence[CashflowRow]:
         async with self._engine.connect() as conn:
             return await cashflow_rows(conn, period, scope)
+
+    async def outcome_counts(
+        self, period: ReportPeriod, scope: ReportScope, bins: Mapping[str, Sequence[int]]
+    ) -> Mapping[str, Sequence[int]]:
+        async with self._engine.connect() as conn:
+            return await outcome_counts(conn, period, scope, bins)
 
 
 # The queries on a connection the caller owns; each must be the first thing in its transaction
@@ -198,3 +215,22 @@ async def cashflow_rows(
         CashflowRow(r.day, r.currency, int(r.deposits), int(r.withdrawals), int(r.active_players))
         for r in rows
     ]
+
+
+async def outcome_counts(
+    conn: AsyncConnection,
+    period: ReportPeriod,
+    scope: ReportScope,
+    bins: Mapping[str, Sequence[int]],
+) -> dict[str, list[int]]:
+    await conn.execute(_SNAPSHOT)
+    statement = text(_outcomes_sql(scope))
+    counts = {}
+    for game, edges in bins.items():
+        params = _scope_params(period, scope) | {"edges": list(edges), "outcome_game": game}
+        found = [0] * len(edges)
+        for row in await conn.execute(statement, params):
+            # Below the first bound cannot happen for a valid outcome; count it in the first.
+            found[max(int(row.bin), 1) - 1] += int(row.bets)
+        counts[game] = found
+    return counts

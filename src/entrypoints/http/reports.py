@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,6 +30,7 @@ from adapters.postgres.reports import SqlReports
 from application.reports import (
     CashflowReport,
     GgrReport,
+    OutcomeReport,
     Report,
     ReportQuery,
     ReportReadModel,
@@ -36,6 +38,7 @@ from application.reports import (
 )
 from domain.errors import InvalidField
 from domain.reports import CashflowRow, GgrRow, RtpRow
+from domain.risk import OutcomeTest
 from entrypoints.http.auth import ANY_STAFF, SECURITY
 
 RATIO_DECIMALS = 8
@@ -53,6 +56,7 @@ class ReportsProvider(Provider):
     ggr_report = provide(GgrReport, scope=Scope.REQUEST)
     rtp_report = provide(RtpReport, scope=Scope.REQUEST)
     cashflow_report = provide(CashflowReport, scope=Scope.REQUEST)
+    outcome_report = provide(OutcomeReport, scope=Scope.REQUEST)
 
 
 # -- wire types ------------------------------------------------------------------------------
@@ -111,6 +115,64 @@ class CashflowReportWire(msgspec.Struct):
     until: date = msgspec.field(name="to")
     currency: str | None
     rows: list[CashflowRowWire]
+
+
+class OutcomeBinWire(msgspec.Struct):
+    bin: str  # an outcome, or a range of them merged so that each bin expects >= 5
+    observed: int
+    expected: float
+
+
+class OutcomeRowWire(msgspec.Struct):
+    game: str
+    bets: int
+    bins: list[OutcomeBinWire]
+    chi2: float | None  # null when there is nothing to test (fewer than two bins)
+    dof: int | None
+    p_value: float | None
+    alert: bool  # p_value below alpha
+
+
+class OutcomeReportWire(msgspec.Struct):
+    generated_at: datetime
+    since: date = msgspec.field(name="from")
+    until: date = msgspec.field(name="to")
+    currency: str | None
+    game: str | None
+    alpha: float
+    rows: list[OutcomeRowWire]
+
+
+class OutcomeCsvRow(msgspec.Struct):
+    game: str
+    bin: str
+    observed: int
+    expected: float
+    chi2: float | None
+    dof: int | None
+    p_value: float | None
+    alert: bool
+
+
+def outcome_wire(row: OutcomeTest) -> OutcomeRowWire:
+    test = row.test
+    return OutcomeRowWire(
+        row.game,
+        row.bets,
+        [OutcomeBinWire(b.label, b.observed, round(b.expected, 4)) for b in row.bins],
+        None if test is None or math.isinf(test.statistic) else test.statistic,
+        None if test is None else test.dof,
+        None if test is None else test.p_value,
+        row.alert,
+    )
+
+
+def outcome_csv_rows(rows: Iterable[OutcomeRowWire]) -> list[OutcomeCsvRow]:
+    return [
+        OutcomeCsvRow(r.game, b.bin, b.observed, b.expected, r.chi2, r.dof, r.p_value, r.alert)
+        for r in rows
+        for b in r.bins
+    ]
 
 
 def ratio_text(value: Fraction | None) -> str | None:
@@ -294,3 +356,36 @@ class ReportsController(Controller):
             made.generated_at, made.period.since, made.period.until, made.scope.currency, rows
         )
         return _respond("cashflow", made, wire, CashflowRowWire.__struct_fields__, rows, fmt)
+
+    @get(
+        "/outcomes",
+        summary="Observed against theoretical outcomes per game, with a chi-square test",
+        description=(
+            "For each game, the outcomes of the bets won or lost in the period, counted in "
+            "the game's bins (each value of a Telegram dice, each roulette pocket, the coin's "
+            "sides, dice rolls by whole numbers, limbo results by ranges), merged with their "
+            "neighbours until each expects at least 5; Pearson's chi-square, its degrees of "
+            "freedom and p-value; alert = p-value below the configured alpha (a broken RNG or "
+            "a skewed Telegram dice). A row for every game, even without bets. `format=csv` "
+            "answers one line per game and bin."
+        ),
+        responses={200: ResponseSpec(data_container=OutcomeReportWire, description="The report")},
+    )
+    @inject
+    async def outcomes(
+        self,
+        report: FromDishka[OutcomeReport],
+        since: Since = None,
+        until: Until = None,
+        currency: Currency = None,
+        game: Game = None,
+        fmt: Format = None,
+    ) -> Response[Any]:
+        made = await report(ReportQuery(since, until, currency, game))
+        rows = [outcome_wire(r) for r in made.rows]
+        since_, until_, scope = made.period.since, made.period.until, made.scope
+        wire = OutcomeReportWire(
+            made.generated_at, since_, until_, scope.currency, scope.game, report.alpha, rows
+        )
+        columns = OutcomeCsvRow.__struct_fields__
+        return _respond("outcomes", made, wire, columns, outcome_csv_rows(rows), fmt)

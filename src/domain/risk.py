@@ -1,0 +1,607 @@
+"""Risk controls: flags for staff review and the statistics behind them.
+
+A flag is raised with its evidence (plain JSON values) and stays open until a staff member
+resolves or dismisses it with a note. The rules are pure functions over figures the
+application reads for them:
+
+- improbable results: a player's net result against the expected value and variance of the
+  bets the player actually made, computed exactly from each game's pay table;
+- rapid deposit → withdrawal with little play in between;
+- one payment identity (only its hash is kept) on several accounts;
+- single wins and wagers above a threshold per currency.
+
+Outcome monitoring checks each game's observed outcomes against its theoretical distribution
+with Pearson's chi-square test, whose p-value comes from the regularized upper incomplete
+gamma function implemented here (no numerical library in the domain).
+
+Money stays integer minor units and ratios of money are exact `Fraction`s; floats appear
+only in statistics (z-scores, standard deviations, chi-square, p-values)."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import math
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from fractions import Fraction
+from functools import lru_cache
+from types import MappingProxyType
+
+from domain.errors import DomainError, IllegalTransition, InvalidRequest
+from domain.fairness import word_probability
+from domain.games.base import EnumeratedGame, Game, Selection, format_hundredths
+from domain.games.catalog import GAMES, payout_for
+from domain.games.dice import ROLLS, Dice
+from domain.games.limbo import RESULT_CAP, Limbo, winning_words
+
+MAX_NOTE_LENGTH = 1000
+# A chi-square test is only trusted when every bin expects at least this many outcomes.
+MIN_EXPECTED_PER_BIN = 5
+# Outcome spaces up to this size are enumerated for a bet's payout distribution; larger ones
+# (dice's 10,001 rolls, limbo's results) pay one multiplier or nothing, which two points
+# describe exactly.
+_MAX_ENUMERATED = 100
+
+
+class RiskFlagKind(enum.StrEnum):
+    IMPROBABLE_RESULTS = "improbable_results"
+    RAPID_WITHDRAWAL = "rapid_withdrawal"
+    SHARED_PAYMENT_IDENTITY = "shared_payment_identity"
+    LARGE_WIN = "large_win"
+    LARGE_WAGER = "large_wager"
+
+
+class RiskFlagStatus(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"  # looked into, action taken or cleared with a finding
+    DISMISSED = "dismissed"  # a false alarm
+
+    @property
+    def is_decision(self) -> bool:
+        return self is not RiskFlagStatus.OPEN
+
+
+class PaymentIdentityKind(enum.StrEnum):
+    WITHDRAWAL_DESTINATION = "withdrawal_destination"  # a wallet address, an account number
+    STARS_PAYER = "stars_payer"  # the Telegram account that paid a Stars invoice
+    PROVIDER_PAYER = "provider_payer"  # a payer id a payment provider reports
+
+
+Evidence = Mapping[str, object]
+
+
+def validate_note(note: str) -> str:
+    note = note.strip()
+    if not note:
+        raise InvalidRequest("a review needs a note saying what was found")
+    if len(note) > MAX_NOTE_LENGTH:
+        raise InvalidRequest(f"a note is at most {MAX_NOTE_LENGTH} characters")
+    return note
+
+
+@dataclass(frozen=True, slots=True)
+class RiskFlag:
+    """Something about a player that a person should look at, with what made the rule fire.
+    One open flag per player and kind: a rule that fires again while one is open adds none."""
+
+    player_id: int
+    kind: RiskFlagKind
+    evidence: Evidence
+    raised_at: datetime
+    status: RiskFlagStatus = RiskFlagStatus.OPEN
+    id: int | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "evidence", MappingProxyType(dict(self.evidence)))
+        if self.status.is_decision != (self.reviewed_at is not None):
+            raise IllegalTransition(f"risk flag {self.id}: a {self.status} flag's review is wrong")
+
+    def review(self, decision: RiskFlagStatus, *, by: str, at: datetime, note: str) -> RiskFlag:
+        """Close the flag as resolved or dismissed; only an open flag is reviewed, once."""
+        if not decision.is_decision:
+            raise InvalidRequest("a review resolves or dismisses a flag")
+        if self.status is not RiskFlagStatus.OPEN:
+            raise IllegalTransition(f"risk flag {self.id} is already {self.status}")
+        return replace(
+            self, status=decision, reviewed_by=by, reviewed_at=at, note=validate_note(note)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RiskPolicy:
+    """The thresholds of every rule; configuration, validated here so a typo cannot switch a
+    rule off silently."""
+
+    z_threshold: float = 4.0
+    min_bets: int = 100
+    scan_window: timedelta = timedelta(days=30)
+    rapid_window: timedelta = timedelta(hours=24)
+    # A withdrawal after deposits in the window is suspicious when less than this share of
+    # them was wagered.
+    min_play_ratio: Fraction = Fraction(1, 2)
+    # Per currency code, minor units; a currency not listed has no threshold.
+    large_win: Mapping[str, int] = field(default_factory=dict)
+    large_wager: Mapping[str, int] = field(default_factory=dict)
+    outcome_alpha: float = 0.001
+
+    def __post_init__(self) -> None:
+        if not 0 < self.z_threshold <= 100:
+            raise InvalidRequest("the z-score threshold is a positive number of deviations")
+        if self.min_bets < 2:
+            raise InvalidRequest("the improbable-results rule needs at least 2 bets")
+        if self.scan_window <= timedelta(0) or self.rapid_window <= timedelta(0):
+            raise InvalidRequest("risk windows are positive durations")
+        if self.min_play_ratio < 0:
+            raise InvalidRequest("the minimum play ratio is not negative")
+        if not 0 < self.outcome_alpha < 1:
+            raise InvalidRequest("the outcome alpha is between 0 and 1")
+        for name, thresholds in (("large win", self.large_win), ("large wager", self.large_wager)):
+            for code, amount in thresholds.items():
+                if amount <= 0:
+                    raise InvalidRequest(f"the {name} threshold of {code} must be positive")
+        object.__setattr__(self, "large_win", MappingProxyType(dict(self.large_win)))
+        object.__setattr__(self, "large_wager", MappingProxyType(dict(self.large_wager)))
+
+
+# -- improbable results ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BetCell:
+    """Settled bets of one player in one currency that share a game, selection, house edge
+    and stake, so each has the same payout distribution."""
+
+    player_id: int
+    currency: str
+    game: str
+    params: Mapping[str, str]
+    house_edge: Fraction
+    stake: int
+    bets: int
+    payouts: int  # Σ payout, minor units
+
+
+@dataclass(frozen=True, slots=True)
+class ResultScore:
+    """A player's net result in one currency against what the bets made should give."""
+
+    player_id: int
+    currency: str
+    bets: int
+    stakes: int
+    actual_net: int  # payouts − stakes, minor units
+    expected_net: float
+    sd: float
+    z: float | None  # None when the bets have no variance (or none could be scored)
+    unscored_bets: int = 0  # bets on selections this version cannot price
+
+    def evidence(self, policy: RiskPolicy, since: datetime, until: datetime) -> dict[str, object]:
+        return {
+            "currency": self.currency,
+            "bets": self.bets,
+            "stakes": self.stakes,
+            "expected_net": round(self.expected_net, 2),
+            "actual_net": self.actual_net,
+            "sd": round(self.sd, 2),
+            "z": None if self.z is None else round(self.z, 3),
+            "z_threshold": policy.z_threshold,
+            "min_bets": policy.min_bets,
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "unscored_bets": self.unscored_bets,
+        }
+
+
+@lru_cache(maxsize=4096)
+def multiplier_distribution(
+    code: str, selection: Selection, house_edge: Fraction
+) -> tuple[tuple[Fraction, Fraction], ...]:
+    """(multiplier, probability) pairs of one bet, exact, the probabilities summing to 1."""
+    game = GAMES[code]
+    if isinstance(game, EnumeratedGame):
+        outcomes = game.outcomes()
+        if len(outcomes) <= _MAX_ENUMERATED:
+            by_multiplier: dict[Fraction, Fraction] = {}
+            for outcome, p in outcomes:
+                m = game.multiplier(selection, outcome, house_edge)
+                by_multiplier[m] = by_multiplier.get(m, Fraction(0)) + p
+            return tuple(sorted(by_multiplier.items()))
+    best = game.max_multiplier(selection, house_edge)
+    win = game.rtp(selection, house_edge) / best
+    return ((Fraction(0), 1 - win), (best, win))
+
+
+def _payout_moments(
+    code: str, selection: Selection, house_edge: Fraction, stake: int
+) -> tuple[Fraction, Fraction]:
+    """E[payout] and Var[payout] of one bet, with the payout rounded down to the minor unit
+    as it is really paid."""
+    mean = second = Fraction(0)
+    for multiplier, p in multiplier_distribution(code, selection, house_edge):
+        payout = payout_for(stake, multiplier)
+        mean += p * payout
+        second += p * payout * payout
+    return mean, second - mean * mean
+
+
+def _selection(cell: BetCell) -> tuple[Game, Selection] | None:
+    game = GAMES.get(cell.game)
+    if game is None:
+        return None
+    try:
+        return game, game.parse(cell.params)
+    except DomainError:  # a selection this version no longer offers
+        return None
+
+
+@dataclass(slots=True)
+class _Tally:
+    bets: int = 0
+    stakes: int = 0
+    actual: int = 0
+    expected: Fraction = field(default_factory=Fraction)
+    variance: Fraction = field(default_factory=Fraction)
+    unscored: int = 0
+
+
+def score_results(cells: Iterable[BetCell]) -> list[ResultScore]:
+    """One score per (player, currency), ordered by player and currency.
+
+    For independent bets the net result N = Σ (payout_i − stake_i) has E[N] = Σ (E[payout_i]
+    − stake_i) and Var[N] = Σ Var[payout_i], both exact sums of fractions; z = (N − E[N]) /
+    sqrt(Var[N]). Positive z means the player won more than the bets should give. Bets on a
+    selection this version cannot price are counted but left out of N and its theory."""
+    tallies: dict[tuple[int, str], _Tally] = {}
+    for cell in cells:
+        tally = tallies.setdefault((cell.player_id, cell.currency), _Tally())
+        tally.bets += cell.bets
+        tally.stakes += cell.bets * cell.stake
+        priced = _selection(cell)
+        if priced is None:
+            tally.unscored += cell.bets
+            continue
+        game, selection = priced
+        mean, variance = _payout_moments(game.code, selection, cell.house_edge, cell.stake)
+        tally.actual += cell.payouts - cell.bets * cell.stake
+        tally.expected += cell.bets * (mean - cell.stake)
+        tally.variance += cell.bets * variance
+    scores = []
+    for (player_id, currency), t in sorted(tallies.items()):
+        sd = math.sqrt(t.variance)
+        z = (t.actual - float(t.expected)) / sd if t.variance > 0 else None
+        scores.append(
+            ResultScore(
+                player_id,
+                currency,
+                t.bets,
+                t.stakes,
+                t.actual,
+                float(t.expected),
+                sd,
+                z,
+                t.unscored,
+            )
+        )
+    return scores
+
+
+def improbable(score: ResultScore, policy: RiskPolicy) -> bool:
+    """Enough scored bets, and a win more than `z_threshold` standard deviations above what
+    the bets should give. Losing streaks are the house's business, not a risk."""
+    scored = score.bets - score.unscored_bets
+    return scored >= policy.min_bets and score.z is not None and score.z > policy.z_threshold
+
+
+# -- deposits, withdrawals and payment identities -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Funding:
+    """A player's deposits in one currency over a window, and what was wagered since."""
+
+    currency: str
+    deposited: int  # minor units
+    wagered: int  # stakes of bets not voided and seamless debits not rolled back
+    first_deposit_at: datetime | None
+    last_deposit_at: datetime | None
+
+
+def rapid_withdrawal(
+    funding: Funding, amount: int, now: datetime, policy: RiskPolicy
+) -> dict[str, object] | None:
+    """The evidence when a withdrawal follows deposits of the last `rapid_window` and less
+    than `min_play_ratio` of them was wagered (exactly: wagered < ratio × deposited); None
+    when the rule does not fire."""
+    if funding.deposited <= 0 or funding.last_deposit_at is None:
+        return None
+    if funding.wagered >= policy.min_play_ratio * funding.deposited:
+        return None
+    return {
+        "currency": funding.currency,
+        "withdrawal_amount": amount,
+        "deposited": funding.deposited,
+        "wagered": funding.wagered,
+        "play_ratio": round(funding.wagered / funding.deposited, 4),
+        "min_play_ratio": str(policy.min_play_ratio),
+        "window_hours": policy.rapid_window.total_seconds() / 3600,
+        "first_deposit_at": (
+            funding.first_deposit_at.isoformat() if funding.first_deposit_at else None
+        ),
+        "last_deposit_at": funding.last_deposit_at.isoformat(),
+        "minutes_since_last_deposit": int((now - funding.last_deposit_at).total_seconds() // 60),
+    }
+
+
+def normalize_identity(identity: str) -> str:
+    """The form an identity is compared in: Unicode NFKC, no whitespace, case-folded, so
+    that "EQab 12" and "eqAB12" are one identity. Folding case can only merge two addresses
+    that differ in case alone; a false match raises a flag for review, never a refusal."""
+    folded = "".join(unicodedata.normalize("NFKC", identity).split()).casefold()
+    if not folded:
+        raise InvalidRequest("a payment identity is not empty")
+    if len(folded) > 512:
+        raise InvalidRequest("a payment identity is at most 512 characters")
+    return folded
+
+
+def identity_hash(identity: str) -> str:
+    """sha256 (hex) of the normalized identity: what is stored instead of the identity."""
+    return hashlib.sha256(normalize_identity(identity).encode()).hexdigest()
+
+
+def shared_identity_evidence(
+    kind: PaymentIdentityKind, digest: str, players: Sequence[int], recorded_for: int
+) -> dict[str, object]:
+    return {
+        "identity_kind": kind.value,
+        "identity_hash": digest,
+        "players": sorted(players),
+        "recorded_for": recorded_for,
+    }
+
+
+# -- large wins and wagers -------------------------------------------------------------------
+
+
+def large_bet_evidence(
+    *,
+    bet_id: str,
+    game: str,
+    currency: str,
+    stake: int,
+    payout: int,
+    policy: RiskPolicy,
+) -> dict[RiskFlagKind, dict[str, object]]:
+    """The large-win and large-wager findings of one settled bet (at or above the threshold
+    of its currency), keyed by kind; empty when neither applies."""
+    found: dict[RiskFlagKind, dict[str, object]] = {}
+    base: dict[str, object] = {
+        "bet_id": bet_id,
+        "game": game,
+        "currency": currency,
+        "stake": stake,
+        "payout": payout,
+    }
+    win_threshold = policy.large_win.get(currency)
+    if win_threshold is not None and payout >= win_threshold:
+        found[RiskFlagKind.LARGE_WIN] = base | {"threshold": win_threshold}
+    wager_threshold = policy.large_wager.get(currency)
+    if wager_threshold is not None and stake >= wager_threshold:
+        found[RiskFlagKind.LARGE_WAGER] = base | {"threshold": wager_threshold}
+    return found
+
+
+# -- outcome monitoring ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeBin:
+    """Outcomes from `low` (inclusive) up to the next bin's `low` (the last bin is open), and
+    the exact probability of landing in it."""
+
+    label: str
+    low: int
+    probability: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class BinCount:
+    label: str
+    observed: int
+    expected: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChiSquare:
+    statistic: float
+    dof: int
+    p_value: float
+
+
+# Limbo's results are bucketed at these multipliers (hundredths): dense near 1x where most
+# results fall, sparse in the long tail.
+LIMBO_EDGES = (100, 101, 105, 110, 125, 150, 200, 300, 500, 1000, 2000, 10000, 100000, 1000000)
+DICE_BIN_WIDTH = 100  # rolls 0.00-0.99, 1.00-1.99, …; the last bin also holds 100.00
+
+
+@lru_cache(maxsize=32)
+def theoretical_bins(code: str) -> tuple[OutcomeBin, ...]:
+    """The bins a game's stored outcomes are counted in, with their exact probabilities."""
+    game = GAMES[code]
+    if isinstance(game, Dice):
+        starts = list(range(0, ROLLS - 1, DICE_BIN_WIDTH))
+        probabilities = dict(game.outcomes())
+        bins = []
+        for i, low in enumerate(starts):
+            high = starts[i + 1] if i + 1 < len(starts) else ROLLS
+            p = sum((probabilities[r] for r in range(low, high)), Fraction(0))
+            label = f"{format_hundredths(low)}-{format_hundredths(high - 1)}"
+            bins.append(OutcomeBin(label, low, p))
+        return tuple(bins)
+    if isinstance(game, Limbo):
+        at_least = [word_probability(winning_words(edge)) for edge in LIMBO_EDGES]
+        bins = []
+        for i, low in enumerate(LIMBO_EDGES):
+            upper = at_least[i + 1] if i + 1 < len(LIMBO_EDGES) else Fraction(0)
+            label = (
+                f"{format_hundredths(low)}x-{format_hundredths(LIMBO_EDGES[i + 1])}x"
+                if i + 1 < len(LIMBO_EDGES)
+                else f"{format_hundredths(low)}x-{format_hundredths(RESULT_CAP)}x"
+            )
+            bins.append(OutcomeBin(label, low, at_least[i] - upper))
+        return tuple(bins)
+    if isinstance(game, EnumeratedGame):
+        return tuple(OutcomeBin(game.describe(o), o, p) for o, p in sorted(game.outcomes()))
+    raise InvalidRequest(f"{code} has no outcome distribution to monitor")
+
+
+def expected_bins(bins: Sequence[OutcomeBin], observed: Sequence[int]) -> list[BinCount]:
+    """Observed against expected counts (n × p) per bin; `observed` follows `bins`."""
+    if len(bins) != len(observed):
+        raise ValueError("one observed count per bin")
+    total = sum(observed)
+    return [
+        BinCount(b.label, count, float(b.probability * total))
+        for b, count in zip(bins, observed, strict=True)
+    ]
+
+
+def merge_bins(counts: Sequence[BinCount], minimum: float = MIN_EXPECTED_PER_BIN) -> list[BinCount]:
+    """Neighbouring bins merged, in order, until each expects at least `minimum` outcomes (a
+    short remainder joins the last full bin), so the chi-square approximation holds. Bins that
+    can never occur are dropped when nothing landed in them."""
+    merged: list[BinCount] = []
+    pending: list[BinCount] = []
+    for count in counts:
+        if count.expected == 0 and count.observed == 0:
+            continue
+        pending.append(count)
+        if sum(c.expected for c in pending) >= minimum:
+            merged.append(_join(pending))
+            pending = []
+    if pending:
+        if merged:
+            merged[-1] = _join([merged[-1], *pending])
+        else:
+            merged.append(_join(pending))
+    return merged
+
+
+def _join(counts: Sequence[BinCount]) -> BinCount:
+    if len(counts) == 1:
+        return counts[0]
+    first, last = counts[0].label, counts[-1].label
+    return BinCount(
+        f"{first} … {last}",
+        sum(c.observed for c in counts),
+        sum(c.expected for c in counts),
+    )
+
+
+def chi_square(counts: Sequence[BinCount]) -> ChiSquare | None:
+    """Pearson's test of observed against expected counts (already merged); None when there
+    are fewer than two bins, so nothing to test. An outcome seen where theory expects none
+    makes the statistic infinite and the p-value 0."""
+    if len(counts) < 2:
+        return None
+    statistic = 0.0
+    for c in counts:
+        if c.expected == 0:
+            if c.observed:
+                return ChiSquare(math.inf, len(counts) - 1, 0.0)
+            continue
+        statistic += (c.observed - c.expected) ** 2 / c.expected
+    dof = len(counts) - 1
+    return ChiSquare(statistic, dof, chi_square_sf(statistic, dof))
+
+
+def chi_square_sf(statistic: float, dof: int) -> float:
+    """P(X ≥ statistic) for X chi-square distributed with `dof` degrees of freedom: the
+    regularized upper incomplete gamma function Q(dof / 2, statistic / 2)."""
+    if dof < 1:
+        raise ValueError("a chi-square distribution has at least one degree of freedom")
+    if statistic <= 0:
+        return 1.0
+    if math.isinf(statistic):
+        return 0.0
+    return regularized_gamma_q(dof / 2, statistic / 2)
+
+
+_EPSILON = 1e-15
+_TINY = 1e-300
+_MAX_ITERATIONS = 10_000
+
+
+def regularized_gamma_q(a: float, x: float) -> float:
+    """Q(a, x) = Γ(a, x) / Γ(a): a power series below x = a + 1, Lentz's continued fraction
+    above (each converges fast on its side; Numerical Recipes §6.2)."""
+    if a <= 0 or x < 0:
+        raise ValueError("Q(a, x) needs a > 0 and x >= 0")
+    if x == 0:
+        return 1.0
+    if x < a + 1:
+        return max(0.0, 1.0 - _lower_series(a, x))
+    return _upper_fraction(a, x)
+
+
+def _prefactor(a: float, x: float) -> float:
+    return math.exp(-x + a * math.log(x) - math.lgamma(a))
+
+
+def _lower_series(a: float, x: float) -> float:
+    """P(a, x) = e^-x x^a / Γ(a) · Σ x^n / (a (a+1) … (a+n))."""
+    term = total = 1.0 / a
+    denominator = a
+    for _ in range(_MAX_ITERATIONS):
+        denominator += 1
+        term *= x / denominator
+        total += term
+        if abs(term) < abs(total) * _EPSILON:
+            break
+    return total * _prefactor(a, x)
+
+
+def _upper_fraction(a: float, x: float) -> float:
+    b = x + 1 - a
+    c = 1 / _TINY
+    d = 1 / b
+    h = d
+    for i in range(1, _MAX_ITERATIONS):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = d if abs(d) >= _TINY else _TINY
+        c = b + an / c
+        c = c if abs(c) >= _TINY else _TINY
+        d = 1 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1) < _EPSILON:
+            break
+    return _prefactor(a, x) * h
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeTest:
+    """A game's outcomes over a window against theory."""
+
+    game: str
+    bets: int
+    bins: tuple[BinCount, ...]  # after merging
+    test: ChiSquare | None
+    alert: bool
+
+
+def check_outcomes(code: str, observed: Sequence[int], alpha: float) -> OutcomeTest:
+    """Count `observed` (one number per `theoretical_bins(code)` bin), merge, test; alert when
+    the p-value is below `alpha`."""
+    counts = merge_bins(expected_bins(theoretical_bins(code), observed))
+    result = chi_square(counts)
+    alert = result is not None and result.p_value < alpha
+    return OutcomeTest(code, sum(observed), tuple(counts), result, alert)
