@@ -47,3 +47,45 @@ class JwtTokens:
             return int(claims["sub"]), int(claims["ver"])
         except (TypeError, ValueError):
             return None
+
+
+PLAYER_AUDIENCE = "croupier-player"
+
+
+class JwtPlayerSessions:
+    """Mini App sessions: HS256 JWTs for one player, with their own audience so a player token
+    can never pass as a staff token (or the reverse)."""
+
+    def __init__(self, key: bytes, ttl: timedelta = timedelta(minutes=30)) -> None:
+        if len(key) < 32:
+            raise ValueError("the token signing key needs at least 32 bytes")
+        self._key = key
+        self._ttl = ttl
+
+    def issue(self, player_id: int, now: datetime) -> tuple[str, datetime]:
+        expires = now + self._ttl
+        claims = {
+            "sub": str(player_id),
+            "aud": PLAYER_AUDIENCE,
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+        }
+        return jwt.encode(claims, self._key, algorithm="HS256"), expires
+
+    def read(self, token: str, now: datetime) -> int | None:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=["HS256"],
+                audience=PLAYER_AUDIENCE,
+                options={"require": ["sub", "exp"], "verify_exp": False},
+            )
+        except jwt.PyJWTError:
+            return None
+        if int(claims["exp"]) <= now.timestamp():
+            return None
+        try:
+            return int(claims["sub"])
+        except (TypeError, ValueError):
+            return None

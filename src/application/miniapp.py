@@ -1,0 +1,95 @@
+"""The Mini App's door: Telegram-signed launch data in, a short-lived player session out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from application.onboarding import Onboarded, StartPlayer
+from application.ports import Clock, PlayerSessions, UnitOfWorkFactory
+from domain.errors import Forbidden, NotFound, Unauthenticated
+from domain.money import Money
+from domain.onboarding import PlayerPreferences
+from domain.players import Player
+from domain.webapp import DEFAULT_MAX_AGE, validate_init_data
+
+
+@dataclass(frozen=True, slots=True)
+class MiniAppConfig:
+    bot_token: str | None  # None: no bot, so no Mini App either
+    max_age: timedelta = DEFAULT_MAX_AGE
+
+
+@dataclass(frozen=True, slots=True)
+class MiniAppSession:
+    token: str
+    expires_at: datetime
+    onboarded: Onboarded
+
+
+class OpenMiniAppSession:
+    """Check the Mini App's `initData` against the bot token, register the Telegram user if
+    new (as `/start` would), and issue a session token. A blocked player gets no session."""
+
+    def __init__(
+        self,
+        config: MiniAppConfig,
+        clock: Clock,
+        sessions: PlayerSessions,
+        start: StartPlayer,
+    ) -> None:
+        self._config = config
+        self._clock = clock
+        self._sessions = sessions
+        self._start = start
+
+    async def __call__(self, init_data: str) -> MiniAppSession:
+        if self._config.bot_token is None:
+            raise Unauthenticated("the Mini App is not enabled on this server")
+        now = self._clock.now()
+        user = validate_init_data(init_data, self._config.bot_token, now, self._config.max_age)
+        language = (user.language_code or "en").split("-")[0].lower()[:8] or "en"
+        onboarded = await self._start(
+            user.telegram_user_id, username=user.username, language=language
+        )
+        if not onboarded.player.is_active:
+            raise Forbidden("this account is blocked; contact support")
+        token, expires = self._sessions.issue(onboarded.player.id, now)
+        return MiniAppSession(token, expires, onboarded)
+
+
+class ReadPlayerSession:
+    """The player behind a session token, or `Unauthenticated`."""
+
+    def __init__(self, clock: Clock, sessions: PlayerSessions) -> None:
+        self._clock = clock
+        self._sessions = sessions
+
+    def __call__(self, token: str) -> int:
+        player_id = self._sessions.read(token, self._clock.now())
+        if player_id is None:
+            raise Unauthenticated("the session is missing, invalid or expired; reopen the app")
+        return player_id
+
+
+@dataclass(frozen=True, slots=True)
+class Me:
+    player: Player
+    preferences: PlayerPreferences
+    balances: tuple[Money, ...]
+
+
+class GetMe:
+    """The player, their preferences and balances, read together."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, player_id: int) -> Me:
+        async with self._uow() as uow:
+            player = await uow.players.get(player_id)
+            preferences = await uow.preferences.get(player_id)
+            wallets = await uow.accounts.wallets(player_id)
+        if preferences is None:
+            raise NotFound(f"player {player_id} has not started the bot")
+        return Me(player, preferences, tuple(w.money for w in wallets))
