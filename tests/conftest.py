@@ -7,6 +7,7 @@ keeps them running for a faster next run)."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import secrets
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import SystemClock
@@ -49,6 +51,17 @@ class TestServers:
     redis_url: str
 
 
+async def _forget_redis_state(redis_url: str) -> None:
+    # Counters of an earlier run (throttles, velocity windows, seen updates) are not this
+    # run's: start as clean as the freshly created database.
+    client = Redis.from_url(redis_url)
+    try:
+        async for key in client.scan_iter("croupier:*"):
+            await client.delete(key)
+    finally:
+        await client.aclose()
+
+
 @pytest.fixture(scope="session")
 def servers() -> Iterator[TestServers]:
     database_url = os.environ.get("CROUPIER_DATABASE_URL")
@@ -66,6 +79,7 @@ def servers() -> Iterator[TestServers]:
         redis_url = ensure_valkey(TEST_DATA / "valkey")
         started_valkey = True
     migrate.upgrade(database_url)
+    asyncio.run(_forget_redis_state(redis_url))
     yield TestServers(database_url, redis_url)
     if os.environ.get("CROUPIER_TEST_KEEP_SERVERS") != "1":
         if started_pg:

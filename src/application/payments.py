@@ -28,6 +28,7 @@ from application.ports import (
 from application.postings import WalletPoster
 from application.responsible import ResponsibleGamblingGuard
 from application.staff import Actor
+from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.accounts import AccountKind
 from domain.errors import Forbidden, InsufficientFunds, InvalidRequest, NotFound
 from domain.ledger import TransactionKind
@@ -47,6 +48,7 @@ from domain.payments import (
 )
 from domain.players import Player
 from domain.staff import AuditAction, AuditEntry
+from domain.velocity import VelocityAction
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +105,17 @@ class CheckPreCheckout:
     answers well inside Telegram's 10 seconds."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, guard: ResponsibleGamblingGuard
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        guard: ResponsibleGamblingGuard,
+        *,
+        velocity: VelocityPolicy = NO_VELOCITY_LIMITS,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._guard = guard
+        self._velocity = velocity
 
     async def __call__(
         self, payload: str, telegram_user_id: int, total_amount: int, currency: str
@@ -120,6 +128,9 @@ class CheckPreCheckout:
             invoice.check_checkout(player.id, total_amount, currency)
             await _require_may_deposit(uow, player)
             await self._guard.check_deposit(uow, player.id, invoice.amount, self._clock.now())
+        # The deposits-per-hour cap counts checkouts: here is the last point where a Stars
+        # deposit can still be refused (it fails closed when Redis is down, like any deposit).
+        await self._velocity.check(VelocityAction.DEPOSIT, player.id)
         return invoice
 
 

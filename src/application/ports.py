@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -18,7 +18,7 @@ from domain.ledger import MetadataValue, PostedTransaction, Transaction, Transac
 from domain.money import Currency, Money
 from domain.onboarding import PlayerPreferences
 from domain.payments import StarsInvoice, StarsPayment
-from domain.players import Player, PlayerStatus
+from domain.players import KycStatus, Player, PlayerStatus
 from domain.responsible import (
     Exclusion,
     LimitKind,
@@ -28,9 +28,19 @@ from domain.responsible import (
     ResponsibleProfile,
     Usage,
 )
+from domain.risk import (
+    BetCell,
+    Funding,
+    PaymentIdentityKind,
+    RiskFlag,
+    RiskFlagKind,
+    RiskFlagStatus,
+)
 from domain.seamless import ProviderTransaction, SeamlessRound
 from domain.seeds import SeedPair
 from domain.staff import AuditEntry, Role, StaffKey, StaffMember
+from domain.velocity import VelocityLimit
+from domain.withdrawals import PayoutResult, Withdrawal, WithdrawalState
 
 
 class Clock(Protocol):
@@ -76,6 +86,15 @@ class PlayerRepository(Protocol):
 
     async def add_note(self, player_id: int, *, author: str, body: str, now: datetime) -> int:
         """Attach a staff note to the player; returns the note's id."""
+        ...
+
+    async def kyc_status(self, player_id: int) -> KycStatus:
+        """How far the player's identity is verified; `NotFound` for an unknown player."""
+        ...
+
+    async def set_kyc_status(self, player_id: int, status: KycStatus) -> KycStatus:
+        """Give the player `status`, locking the row until the unit of work ends; returns the
+        status it had before. `NotFound` for an unknown player."""
         ...
 
 
@@ -135,6 +154,11 @@ class Ledger(Protocol):
 
     async def get(self, transaction_id: uuid.UUID) -> PostedTransaction:
         """The transaction, or `NotFound`."""
+        ...
+
+    async def has_key(self, idempotency_key: str) -> bool:
+        """Whether a transaction with this idempotency key is committed (or being written by
+        this unit of work): a repeat of it would be a replay, not a new movement."""
         ...
 
     async def history(
@@ -425,6 +449,61 @@ class StaffRepository(Protocol):
     async def revoke_key(self, key_id: str, now: datetime) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True)
+class RiskFlagQuery:
+    status: RiskFlagStatus | None = None
+    player_id: int | None = None
+    kind: RiskFlagKind | None = None
+    before_id: int | None = None
+    limit: int = 50
+
+
+class RiskRepository(Protocol):
+    """Risk flags for staff review, the hashed payment identities players used, and the
+    figures the risk rules are computed from (read from bets and the ledger)."""
+
+    async def add_flag(self, flag: RiskFlag) -> RiskFlag | None:
+        """Insert an open flag; returns it with its id, or None (nothing written) when the
+        player already has an open flag of that kind, one a concurrent unit of work is still
+        writing included (the call waits for it)."""
+        ...
+
+    async def get(self, flag_id: int, *, for_update: bool = False) -> RiskFlag:
+        """The flag, or `NotFound`; `for_update` locks it until the unit of work ends."""
+        ...
+
+    async def save(self, flag: RiskFlag) -> None:
+        """Persist the review of an open flag; `IllegalTransition` if it is no longer open."""
+        ...
+
+    async def list(self, query: RiskFlagQuery) -> Sequence[RiskFlag]:
+        """Flags matching the query, newest first, strictly older than `before_id`."""
+        ...
+
+    async def has_open(self, player_id: int) -> bool: ...
+
+    async def add_identity(
+        self, kind: PaymentIdentityKind, digest: str, player_id: int, now: datetime
+    ) -> Sequence[int]:
+        """Record that the player used the identity (once per player) and return every
+        player who has used it, ascending. Recordings of one identity are serialised until
+        the unit of work ends, so two accounts recording it at once see each other."""
+        ...
+
+    async def bet_cells(
+        self, since: datetime, until: datetime, player_id: int | None = None
+    ) -> Sequence[BetCell]:
+        """Bets won or lost with settlement time in [since, until), grouped by player,
+        currency, game, selection, house edge and stake; of one player or of everyone."""
+        ...
+
+    async def funding(self, player_id: int, currency: Currency, since: datetime) -> Funding:
+        """Deposits to the player's wallet in `currency` from `since` on, and the stakes
+        wagered from the first of them on (bets not voided, seamless debits not rolled
+        back)."""
+        ...
+
+
 class AuditLog(Protocol):
     """The append-only record of staff actions and significant events."""
 
@@ -468,6 +547,18 @@ class TokenCodec(Protocol):
         ...
 
 
+class PlayerSessions(Protocol):
+    """Short-lived signed bearer tokens for a player's Mini App session."""
+
+    def issue(self, player_id: int, now: datetime) -> tuple[str, datetime]:
+        """The token and when it expires."""
+        ...
+
+    def read(self, token: str, now: datetime) -> int | None:
+        """The player id of a valid, unexpired token; None otherwise."""
+        ...
+
+
 class LoginThrottle(Protocol):
     """Counts failed logins per account and per address (in Redis: losing it loses only the
     counters)."""
@@ -479,6 +570,23 @@ class LoginThrottle(Protocol):
     async def succeeded(self, account: str) -> None: ...
 
 
+class VelocityStoreDown(Exception):
+    """The velocity counters could not be reached or did not answer in time."""
+
+
+class VelocityLimiter(Protocol):
+    """Per-player sliding-window counters of bets and deposits, kept in Redis: losing them loses
+    only the counts, never money. `application.velocity` decides what a missing answer means
+    for each limit (fail open or closed); the limiter only counts."""
+
+    async def hit(self, limit: VelocityLimit, player_id: int) -> timedelta | None:
+        """Count one `limit.action` of the player, atomically, unless it would make more than
+        `limit.max_count` in the window of `limit.window` ending now. None: counted, it fits.
+        Otherwise nothing is counted and the answer is how long until one more would fit.
+        Raises `VelocityStoreDown` when the counters cannot answer."""
+        ...
+
+
 class OneTimeCodes(Protocol):
     """TOTP second factor."""
 
@@ -487,6 +595,74 @@ class OneTimeCodes(Protocol):
     def verify(self, secret: str, code: str, now: datetime) -> bool: ...
 
     def provisioning_uri(self, secret: str, username: str) -> str: ...
+
+
+class WithdrawalRepository(Protocol):
+    """Withdrawal requests. Only `add` creates one and only `save` moves one along its state
+    machine; the database refuses any other move, and never deletes a row."""
+
+    async def lock_player(self, player_id: int) -> None:
+        """Lock the player until the unit of work ends, so that one player's requests are
+        checked and recorded one at a time (the daily limit cannot be passed by two at once).
+        `NotFound` for an unknown player."""
+        ...
+
+    async def find_by_request(self, player_id: int, request_id: uuid.UUID) -> Withdrawal | None:
+        """The player's withdrawal made under that client request id, or None."""
+        ...
+
+    async def add(self, withdrawal: Withdrawal) -> None: ...
+
+    async def get(self, withdrawal_id: uuid.UUID, *, for_update: bool = False) -> Withdrawal:
+        """The withdrawal, or `NotFound`; `for_update` locks it until the unit of work ends,
+        which is how concurrent decisions on one withdrawal are serialised."""
+        ...
+
+    async def save(self, withdrawal: Withdrawal, previous: WithdrawalState) -> None:
+        """Persist a transition from `previous`; `IllegalTransition` if the stored withdrawal is
+        no longer in that state."""
+        ...
+
+    async def requested_since(self, player_id: int, currency: Currency, since: datetime) -> int:
+        """The total the player asked to withdraw in `currency` from `since` (inclusive) on,
+        less what was rejected or failed (that money came back)."""
+        ...
+
+    async def list(
+        self,
+        state: WithdrawalState | None,
+        *,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[Withdrawal]:
+        """Withdrawals oldest first (the order staff work the queue in), strictly after the
+        (requested_at, id) position `after`."""
+        ...
+
+
+class PayoutGateway(Protocol):
+    """Sends an approved withdrawal's money to its destination: a payment provider's API, or
+    staff paying by hand. Called after the approval has committed, never inside a database
+    transaction; the withdrawal's id is the idempotency key to hand the provider, since a
+    send can be repeated after a crash."""
+
+    async def send(self, withdrawal: Withdrawal) -> PayoutResult:
+        """`PayoutSent` when the payout was taken (completed, or still on its way);
+        `PayoutDeclined` when it certainly was not and will not be made. Any exception means
+        the outcome is unknown: the withdrawal stays approved for staff to settle."""
+        ...
+
+
+class WithdrawalHolds(Protocol):
+    """Why a player's withdrawal must wait for review (open risk flags). Asked in the unit of
+    work that records a request the rules allowed, so a check that raises flags of its own (a
+    rapid deposit-to-withdrawal, a shared destination) commits or rolls back with it."""
+
+    async def open_holds(
+        self, uow: UnitOfWork, player_id: int, amount: Money, destination: str, now: datetime
+    ) -> Sequence[str]:
+        """The reasons that hold this request, empty when none does."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -530,6 +706,12 @@ class UnitOfWork(Protocol):
 
     @property
     def stars(self) -> StarsPaymentRepository: ...
+
+    @property
+    def withdrawals(self) -> WithdrawalRepository: ...
+
+    @property
+    def risk(self) -> RiskRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

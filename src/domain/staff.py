@@ -93,6 +93,19 @@ class AuditAction(enum.StrEnum):
     STARS_REFUND_STARTED = "stars_refund_started"
     STARS_REFUNDED = "stars_refunded"
     STARS_REFUND_FAILED = "stars_refund_failed"
+    WITHDRAWAL_REQUESTED = "withdrawal_requested"
+    WITHDRAWAL_APPROVED = "withdrawal_approved"
+    WITHDRAWAL_REJECTED = "withdrawal_rejected"
+    WITHDRAWAL_PAID = "withdrawal_paid"
+    WITHDRAWAL_FAILED = "withdrawal_failed"
+    KYC_STATUS_SET = "kyc_status_set"
+    RISK_FLAG_RAISED = "risk_flag_raised"
+    RISK_FLAG_RESOLVED = "risk_flag_resolved"
+    RISK_FLAG_DISMISSED = "risk_flag_dismissed"
+    LARGE_WIN = "large_win"
+    LARGE_WAGER = "large_wager"
+    OUTCOME_ALERT = "outcome_alert"  # a game's outcomes fail the chi-square test
+    RTP_DRIFT_ALERT = "rtp_drift_alert"  # a game's actual RTP drifts from theory
 
 
 @dataclass(frozen=True, slots=True)

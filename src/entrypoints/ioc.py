@@ -6,6 +6,7 @@ REQUEST scope: use cases (one per request, update or RPC)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -22,8 +23,9 @@ from adapters.postgres.engine import create_engine
 from adapters.postgres.uow import SqlUnitOfWorkFactory, start_unit_of_work_factory
 from adapters.redis_client import create_redis
 from adapters.seed_cipher import SecretsSeedSource, SeedCipher, development_seed_key
-from adapters.tokens import JwtTokens
+from adapters.tokens import JwtPlayerSessions, JwtTokens
 from adapters.totp import TotpCodes
+from adapters.velocity import RedisVelocityLimiter
 from application.access import ApiKeyStore, Authenticate, IssueApiKey, RevokeApiKey
 from application.adjustments import DecideAdjustment, ListAdjustments, RequestAdjustment
 from application.audit import SearchAudit
@@ -40,9 +42,11 @@ from application.ports import (
     LoginThrottle,
     OneTimeCodes,
     PasswordHasher,
+    PlayerSessions,
     SeedSource,
     TokenCodec,
     UnitOfWorkFactory,
+    VelocityLimiter,
 )
 from application.postings import AdjustBalance, CreditDeposit, DebitWallet, Transfer
 from application.registration import OpenWallet, RegisterPlayer
@@ -51,6 +55,7 @@ from application.responsible import (
     ConfirmLimitIncrease,
     GetResponsibleStatus,
     RemoveLimit,
+    ResponsibleGamblingGuard,
     SelfExclude,
     SetLimit,
     SetRealityCheck,
@@ -59,15 +64,20 @@ from application.responsible import (
 from application.seamless import SeamlessCredit, SeamlessDebit, SeamlessRollback
 from application.seeds import GetSeedPair, RotateSeedPair
 from application.staff import AuthenticateStaff, CreateStaff, EnableTotp, IssueStaffKey, Login
+from application.velocity import VelocityPolicy
 from application.verification import VerifyBet
 from domain.adjustments import FourEyesPolicy
 from domain.money import CurrencyRegistry
+from domain.velocity import VelocityAction, VelocityLimit
 from entrypoints.bot.app import build_dispatcher
 from entrypoints.bot.runtime import TelegramRuntime, bot_id_of
 from entrypoints.bot.settings import BotOptions
+from entrypoints.http.miniapp import MiniAppProvider
 from entrypoints.http.payments import PaymentsProvider
 from entrypoints.http.players import AdminQueriesProvider
 from entrypoints.http.reports import ReportsProvider
+from entrypoints.http.risk import RiskProvider
+from entrypoints.http.withdrawals import WithdrawalsProvider
 from entrypoints.infrastructure import Endpoints
 from entrypoints.settings import Settings
 
@@ -133,19 +143,52 @@ class InfrastructureProvider(Provider):
     def password_hasher(self) -> PasswordHasher:
         return Argon2Hasher()
 
-    @provide
-    def tokens(self) -> TokenCodec:
+    def _token_key(self) -> bytes:
         key = self._settings.secret_key
         if key is not None:
-            return JwtTokens(key.encode())
+            return key.encode()
         # Development only: production refuses to start without CROUPIER_SECRET_KEY.
-        return JwtTokens(development_seed_key(self._settings.data_dir.resolve() / "token.key"))
+        return development_seed_key(self._settings.data_dir.resolve() / "token.key")
+
+    @provide
+    def tokens(self) -> TokenCodec:
+        return JwtTokens(self._token_key())
+
+    @provide
+    def player_sessions(self) -> PlayerSessions:
+        # The same key as staff tokens; the audience keeps the two kinds apart.
+        return JwtPlayerSessions(self._token_key())
 
     @provide
     def login_throttle(self, redis: Redis) -> LoginThrottle:
         return RedisLoginThrottle(redis)
 
     one_time_codes = provide(TotpCodes, provides=OneTimeCodes)
+
+    # Stateless; the bet and deposit use cases call it inside their units of work.
+    responsible_gambling_guard = provide(ResponsibleGamblingGuard)
+
+    @provide
+    def velocity_limiter(self, redis: Redis, clock: Clock) -> VelocityLimiter:
+        return RedisVelocityLimiter(redis, clock)
+
+    @provide
+    def velocity(self, limiter: VelocityLimiter) -> VelocityPolicy:
+        # Fail modes: bets open, deposits closed (the reasons are in application.velocity).
+        limits: dict[VelocityAction, VelocityLimit] = {}
+        bets, deposits = (
+            self._settings.velocity_bets_per_second,
+            self._settings.velocity_deposits_per_hour,
+        )
+        if bets:
+            limits[VelocityAction.BET] = VelocityLimit(
+                VelocityAction.BET, bets, timedelta(seconds=1), fail_open=True
+            )
+        if deposits:
+            limits[VelocityAction.DEPOSIT] = VelocityLimit(
+                VelocityAction.DEPOSIT, deposits, timedelta(hours=1), fail_open=False
+            )
+        return VelocityPolicy(limiter, limits)
 
     @provide
     def bot_options(self) -> BotOptions:
@@ -230,7 +273,14 @@ class UseCaseProvider(Provider):
 
 
 # Providers of the admin API's read models and use cases, one per area.
-ADMIN_PROVIDERS: list[type[Provider]] = [AdminQueriesProvider, ReportsProvider, PaymentsProvider]
+ADMIN_PROVIDERS: list[type[Provider]] = [
+    AdminQueriesProvider,
+    ReportsProvider,
+    PaymentsProvider,
+    RiskProvider,
+    WithdrawalsProvider,
+    MiniAppProvider,
+]
 
 
 def _base(settings: Settings, endpoints: Endpoints) -> list[Provider]:

@@ -8,9 +8,12 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from adapters.seed_cipher import SeedKeyError, parse_seed_key
+from domain.errors import InvalidRequest
+from domain.withdrawals import CurrencyWithdrawalLimits, WithdrawalPolicy
 
 PREFIX = "CROUPIER_"
 
@@ -23,6 +26,57 @@ DEFAULT_FOUR_EYES: dict[str, int] = {
     "USDT": 1_000 * 10**6,
     "FUN": 10**7,
 }
+
+
+# Risk flags for single bets at or above these sizes (minor units): a win of 50,000 Stars,
+# 500 TON or 2,500 USDT; a stake of 5,000 Stars, 100 TON or 500 USDT. Play money: none.
+DEFAULT_LARGE_WIN: dict[str, int] = {"XTR": 50_000, "TON": 500 * 10**9, "USDT": 2_500 * 10**6}
+DEFAULT_LARGE_WAGER: dict[str, int] = {"XTR": 5_000, "TON": 100 * 10**9, "USDT": 500 * 10**6}
+
+
+# Withdrawal limits per currency, in minor units. Only currencies in the maximum list can be
+# withdrawn (FUN is play money). KYC: a verified identity above this much in 24 hours.
+DEFAULT_WITHDRAWAL_MIN: dict[str, int] = {"XTR": 100, "TON": 10**9, "USDT": 10 * 10**6}
+DEFAULT_WITHDRAWAL_MAX: dict[str, int] = {
+    "XTR": 100_000,
+    "TON": 1_000 * 10**9,
+    "USDT": 10_000 * 10**6,
+}
+DEFAULT_WITHDRAWAL_DAILY: dict[str, int] = {
+    "XTR": 200_000,
+    "TON": 2_000 * 10**9,
+    "USDT": 20_000 * 10**6,
+}
+DEFAULT_WITHDRAWAL_KYC: dict[str, int] = {"XTR": 50_000, "TON": 200 * 10**9, "USDT": 1_000 * 10**6}
+
+
+def withdrawal_policy(
+    minimum: Mapping[str, int],
+    maximum: Mapping[str, int],
+    daily: Mapping[str, int],
+    kyc: Mapping[str, int],
+    wagering_multiple: int = 1,
+) -> WithdrawalPolicy:
+    """The policy for the currencies in `maximum`; one missing from the other lists has a
+    minimum of 1, no daily limit beyond the maximum, and needs KYC for any amount."""
+    return WithdrawalPolicy(
+        {
+            code: CurrencyWithdrawalLimits(
+                minimum.get(code, 1), most, daily.get(code), kyc.get(code, 0)
+            )
+            for code, most in maximum.items()
+        },
+        wagering_multiple,
+    )
+
+
+def default_withdrawal_policy() -> WithdrawalPolicy:
+    return withdrawal_policy(
+        DEFAULT_WITHDRAWAL_MIN,
+        DEFAULT_WITHDRAWAL_MAX,
+        DEFAULT_WITHDRAWAL_DAILY,
+        DEFAULT_WITHDRAWAL_KYC,
+    )
 
 
 class SettingsError(ValueError):
@@ -48,6 +102,7 @@ class Settings:
     bot_webhook_url: str | None = None
     bot_webhook_secret: str | None = field(default=None, repr=False)
     bot_dice_delay_ms: int = 3500
+    miniapp_max_age_s: int = 3600
     secret_key: str | None = field(default=None, repr=False)
     seed_key: bytes | None = field(default=None, repr=False)
     grpc_tls_cert: Path | None = None
@@ -55,8 +110,21 @@ class Settings:
     grpc_tls_client_ca: Path | None = None
     house_shards: int = 16
     four_eyes_thresholds: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_FOUR_EYES))
+    withdrawal_policy: WithdrawalPolicy = field(default_factory=default_withdrawal_policy)
     db_pool_size: int = 20
     log_level: str = "INFO"
+    risk_z_threshold: float = 4.0
+    risk_min_bets: int = 100
+    risk_scan_days: int = 30
+    risk_rapid_withdrawal_hours: int = 24
+    risk_min_play_ratio: Decimal = Decimal("0.5")
+    risk_large_win: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_LARGE_WIN))
+    risk_large_wager: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_LARGE_WAGER))
+    risk_outcome_alpha: float = 0.001
+    # Per player; 0 switches a limit off. Bets fail open, deposits fail closed when Redis is
+    # down (see application.velocity).
+    velocity_bets_per_second: int = 20
+    velocity_deposits_per_hour: int = 10
 
     @property
     def uses_embedded_postgres(self) -> bool:
@@ -122,6 +190,11 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
         "How long the bot waits for Telegram's dice animation before showing the result.",
     ),
     (
+        "MINIAPP_MAX_AGE_S",
+        "`3600`",
+        "How old (seconds) a Mini App's Telegram `initData` may be when it opens a session.",
+    ),
+    (
         "SECRET_KEY",
         "(none)",
         "Signing key for tokens, at least 32 characters. Required in production.",
@@ -145,8 +218,97 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
         "Per currency, in minor units: a staff adjustment larger than this needs a second "
         "finance user's approval. A currency not listed always needs one.",
     ),
+    (
+        "WITHDRAWAL_MAX",
+        "`XTR=100000,TON=1000000000000,USDT=10000000000`",
+        "Per currency, in minor units: the largest withdrawal request. Only the currencies "
+        "listed here can be withdrawn.",
+    ),
+    (
+        "WITHDRAWAL_MIN",
+        "`XTR=100,TON=1000000000,USDT=10000000`",
+        "Per currency, in minor units: the smallest withdrawal request (1 if not listed).",
+    ),
+    (
+        "WITHDRAWAL_DAILY_MAX",
+        "`XTR=200000,TON=2000000000000,USDT=20000000000`",
+        "Per currency, in minor units: the most one player may ask to withdraw in any 24 hours "
+        "(rejected and failed withdrawals do not count). Not listed: no daily limit.",
+    ),
+    (
+        "WITHDRAWAL_KYC_THRESHOLD",
+        "`XTR=50000,TON=200000000000,USDT=1000000000`",
+        "Per currency, in minor units: above this much in 24 hours (the request included) "
+        "the player's KYC status must be `verified`. Not listed: always.",
+    ),
+    (
+        "WITHDRAWAL_WAGERING_MULTIPLE",
+        "`1`",
+        "How many times everything a player deposited must have been staked before a "
+        "withdrawal (0-100, 0: no wagering requirement).",
+    ),
     ("DB_POOL_SIZE", "`20`", "Database connections per process (1-500)."),
     ("LOG_LEVEL", "`INFO`", "DEBUG, INFO, WARNING or ERROR."),
+    (
+        "RISK_Z_THRESHOLD",
+        "`4`",
+        "Improbable-results flag: a player's net result more than this many standard "
+        "deviations above what their bets should give (0.5-100).",
+    ),
+    (
+        "RISK_MIN_BETS",
+        "`100`",
+        "Fewest settled bets in the scan window before the improbable-results rule judges a "
+        "player (2-1000000).",
+    ),
+    (
+        "RISK_SCAN_DAYS",
+        "`30`",
+        "Days of settled bets the improbable-results rule looks at, in `croupier risk scan` "
+        "and on a withdrawal request (1-366).",
+    ),
+    (
+        "RISK_RAPID_WITHDRAWAL_HOURS",
+        "`24`",
+        "Rapid-withdrawal flag: a withdrawal requested within this many hours of deposits, "
+        "too little of which was wagered since (1-720).",
+    ),
+    (
+        "RISK_MIN_PLAY_RATIO",
+        "`0.5`",
+        "Rapid-withdrawal flag: the share of those deposits that must have been wagered for "
+        "no flag (a decimal, 0-100; 0.5 is half).",
+    ),
+    (
+        "RISK_LARGE_WIN_THRESHOLDS",
+        "`XTR=50000,TON=500000000000,USDT=2500000000`",
+        "Per currency, in minor units: a single payout at or above this is a significant "
+        "event (audited) and raises a flag. A currency not listed has no threshold.",
+    ),
+    (
+        "RISK_LARGE_WAGER_THRESHOLDS",
+        "`XTR=5000,TON=100000000000,USDT=500000000`",
+        "Per currency, in minor units: a single settled stake at or above this is a "
+        "significant event (audited) and raises a flag.",
+    ),
+    (
+        "RISK_OUTCOME_ALPHA",
+        "`0.001`",
+        "Outcome monitoring: a game whose outcomes fail the chi-square test with a p-value "
+        "below this raises an alert (0 < alpha < 0.5).",
+    ),
+    (
+        "VELOCITY_BETS_PER_SECOND",
+        "`20`",
+        "Most bets (seamless debits included) one player may place in any 1-second window "
+        "(0-1000, 0: off). Counted in Redis; while Redis is down bets are let through.",
+    ),
+    (
+        "VELOCITY_DEPOSITS_PER_HOUR",
+        "`10`",
+        "Most processor deposits one player may make in any 1-hour window (0-1000, 0: off). "
+        "Counted in Redis; while Redis is down deposits are refused (retryable).",
+    ),
 )
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -238,6 +400,70 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 continue
             four_eyes[code.strip().upper()] = int(amount)
 
+    def number(name: str, default: float, low: float, high: float) -> float:
+        value = raw(name)
+        if value is None:
+            return default
+        try:
+            parsed = float(value)
+        except ValueError:
+            problems.append(f"{PREFIX}{name}={value!r} is not a number")
+            return default
+        if not low <= parsed <= high:
+            problems.append(f"{PREFIX}{name}={value} must be between {low:g} and {high:g}")
+        return parsed
+
+    def decimal(name: str, default: str, low: Decimal, high: Decimal) -> Decimal:
+        value = raw(name) or default
+        try:
+            parsed = Decimal(value)
+        except InvalidOperation:
+            problems.append(f"{PREFIX}{name}={value!r} is not a decimal number")
+            return Decimal(default)
+        if not (parsed.is_finite() and low <= parsed <= high):
+            problems.append(f"{PREFIX}{name}={value} must be between {low} and {high}")
+        return parsed
+
+    def per_currency(name: str, default: Mapping[str, int]) -> dict[str, int]:
+        value = raw(name)
+        if value is None:
+            return dict(default)
+        amounts = {}
+        for item in value.split(","):
+            code, sep, amount = item.partition("=")
+            if not sep or not code.strip() or not amount.strip().isdigit() or not int(amount):
+                problems.append(
+                    f"{PREFIX}{name} takes CODE=AMOUNT,… in minor units (above 0); got {item!r}"
+                )
+                continue
+            amounts[code.strip().upper()] = int(amount)
+        return amounts
+
+    def amounts(name: str, default: Mapping[str, int]) -> dict[str, int]:
+        value = raw(name)
+        if value is None:
+            return dict(default)
+        found: dict[str, int] = {}
+        for item in value.split(","):
+            code, sep, amount = item.partition("=")
+            if not sep or not code.strip() or not amount.strip().isdigit():
+                problems.append(f"{PREFIX}{name} takes CODE=AMOUNT,… in minor units; got {item!r}")
+                continue
+            found[code.strip().upper()] = int(amount)
+        return found
+
+    try:
+        withdrawals = withdrawal_policy(
+            amounts("WITHDRAWAL_MIN", DEFAULT_WITHDRAWAL_MIN),
+            amounts("WITHDRAWAL_MAX", DEFAULT_WITHDRAWAL_MAX),
+            amounts("WITHDRAWAL_DAILY_MAX", DEFAULT_WITHDRAWAL_DAILY),
+            amounts("WITHDRAWAL_KYC_THRESHOLD", DEFAULT_WITHDRAWAL_KYC),
+            integer("WITHDRAWAL_WAGERING_MULTIPLE", 1, 0, 100),
+        )
+    except InvalidRequest as error:
+        problems.append(f"{PREFIX}WITHDRAWAL_MIN/MAX/DAILY_MAX: {error.message}")
+        withdrawals = default_withdrawal_policy()
+
     webhook_url = url("BOT_WEBHOOK_URL", ("https",))
     webhook_secret = raw("BOT_WEBHOOK_SECRET")
     if webhook_url is not None and webhook_secret is None:
@@ -258,15 +484,27 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         bot_webhook_url=webhook_url,
         bot_webhook_secret=webhook_secret,
         bot_dice_delay_ms=integer("BOT_DICE_DELAY_MS", 3500, 0, 10000),
+        miniapp_max_age_s=integer("MINIAPP_MAX_AGE_S", 3600, 60, 86400),
         secret_key=secret_key,
         seed_key=seed_key,
         grpc_tls_cert=tls_cert,
         grpc_tls_key=tls_key,
         grpc_tls_client_ca=tls_client_ca,
         four_eyes_thresholds=four_eyes,
+        withdrawal_policy=withdrawals,
         house_shards=integer("HOUSE_SHARDS", 16, 1, 1024),
         db_pool_size=integer("DB_POOL_SIZE", 20, 1, 500),
         log_level=log_level,
+        risk_z_threshold=number("RISK_Z_THRESHOLD", 4.0, 0.5, 100),
+        risk_min_bets=integer("RISK_MIN_BETS", 100, 2, 1_000_000),
+        risk_scan_days=integer("RISK_SCAN_DAYS", 30, 1, 366),
+        risk_rapid_withdrawal_hours=integer("RISK_RAPID_WITHDRAWAL_HOURS", 24, 1, 720),
+        risk_min_play_ratio=decimal("RISK_MIN_PLAY_RATIO", "0.5", Decimal(0), Decimal(100)),
+        risk_large_win=per_currency("RISK_LARGE_WIN_THRESHOLDS", DEFAULT_LARGE_WIN),
+        risk_large_wager=per_currency("RISK_LARGE_WAGER_THRESHOLDS", DEFAULT_LARGE_WAGER),
+        risk_outcome_alpha=number("RISK_OUTCOME_ALPHA", 0.001, 1e-12, 0.5),
+        velocity_bets_per_second=integer("VELOCITY_BETS_PER_SECOND", 20, 0, 1000),
+        velocity_deposits_per_hour=integer("VELOCITY_DEPOSITS_PER_HOUR", 10, 0, 1000),
     )
     if environment is Environment.PRODUCTION:
         for name, value in (

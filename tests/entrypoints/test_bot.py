@@ -79,7 +79,8 @@ async def ready_player(send, telegram, credit, fund_bankroll, engine, unique_key
         await send(player.message("/start"))
         await send(player.tap(Gate(accept=True).pack()))
         player_id = await _player_id(engine, player)
-        await credit(CreditDepositCommand(player_id, Money(balance, XTR), unique_key("bot")))
+        if balance:
+            await credit(CreditDepositCommand(player_id, Money(balance, XTR), unique_key("bot")))
         telegram.calls.clear()
         return player
 
@@ -487,3 +488,58 @@ async def test_a_due_reality_check_waits_for_the_players_acknowledgement(
     assert telegram.texts()[-1].startswith("Thank you")
     await send(player.tap(PlaceBet(game="coin", stake=10, option="h", press="q3").pack()))
     assert "nonce 1" in telegram.texts()[-1]  # the refused bet took no nonce
+
+
+async def _withdrawals(engine, player: Player) -> list[tuple[int, str, str]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT w.amount, w.destination, w.state FROM withdrawals w"
+                " JOIN players p ON p.id = w.player_id WHERE p.telegram_user_id = :t"
+            ),
+            {"t": player.user.id},
+        )
+        return [(r.amount, r.destination, r.state) for r in rows]
+
+
+async def test_a_withdrawal_request_holds_the_amount_once(
+    send, telegram, ready_player, adjust, engine, balances, unique_key
+):
+    from application.postings import AdjustBalanceCommand
+
+    player = await ready_player(balance=0)
+    # Winnings credited by staff are not deposits, so no wagering is owed on them.
+    await adjust(
+        AdjustBalanceCommand(
+            await _player_id(engine, player), Money(800, XTR), "prize", "ops", unique_key("adj")
+        )
+    )
+    request = player.message("/withdraw 500 UQBx-wallet-1")
+    await send(request)
+    assert telegram.texts()[-1].startswith("🏧 Withdrawal of 500 XTR to UQBx-wallet-1 requested")
+    again = request.model_copy(update={"update_id": request.update_id + 10**9})
+    await send(again)  # the same message delivered as a new update
+    assert await _withdrawals(engine, player) == [(500, "UQBx-wallet-1", "requested")]
+    assert await _balance(balances, engine, player) == Money(300, XTR)
+
+
+async def test_withdrawal_refusals_name_the_rule(send, telegram, ready_player, balances, engine):
+    player = await ready_player(balance=1000)  # a deposit, not yet wagered
+    await send(player.message("/withdraw 500 UQBx-wallet"))
+    assert "must be played through" in telegram.texts()[-1]
+    assert "1000 XTR is still to be wagered" in telegram.texts()[-1]
+    await send(player.message("/withdraw 50 UQBx-wallet"))
+    assert telegram.texts()[-1] == "The smallest withdrawal is 100 XTR."
+    await send(player.message("/withdraw lots UQBx-wallet"))
+    assert telegram.texts()[-1].startswith("Usage: /withdraw")
+    assert await _withdrawals(engine, player) == []
+    assert await _balance(balances, engine, player) == Money(1000, XTR)
+
+    await send(player.tap(Menu(action="withdraw").pack()))
+    assert telegram.texts()[-1].startswith("Your balance: 1000 XTR.")
+
+
+async def test_withdrawal_refusals_in_russian(send, telegram, ready_player):
+    player = await ready_player("ru")
+    await send(player.message("/withdraw 50 UQBx-wallet"))
+    assert telegram.texts()[-1] == "Минимальная сумма вывода — 100 XTR."

@@ -205,3 +205,32 @@ async def test_a_refund_needs_a_reason_and_a_known_charge(stars):
         await stars.refund("ch-x", "  ", FINANCE)
     with pytest.raises(NotFound):
         await stars.refund("ch-never", "reason", FINANCE)
+
+
+async def test_stars_checkouts_count_against_the_deposit_velocity_limit(
+    uow_factory, clock, ids, payer
+):
+    from datetime import timedelta
+
+    from application.velocity import VelocityPolicy
+    from domain.velocity import VelocityAction, VelocityLimit, VelocityLimited, VelocityUnavailable
+    from tests.fakes import FakeLimiter
+
+    limiter = FakeLimiter()
+    one_per_hour = VelocityLimit(VelocityAction.DEPOSIT, 1, timedelta(hours=1), fail_open=False)
+    guard = ResponsibleGamblingGuard()
+    check = CheckPreCheckout(
+        uow_factory,
+        clock,
+        guard,
+        velocity=VelocityPolicy(limiter, {VelocityAction.DEPOSIT: one_per_hour}),
+    )
+    player_id, telegram_id = await payer()
+    first = await CreateStarsInvoice(uow_factory, clock, ids, guard)(player_id, 100)
+    second = await CreateStarsInvoice(uow_factory, clock, ids, guard)(player_id, 100)
+    await check(first.payload, telegram_id, 100, "XTR")
+    with pytest.raises(VelocityLimited):
+        await check(second.payload, telegram_id, 100, "XTR")
+    limiter.down = True  # Redis unreachable: deposits fail closed
+    with pytest.raises(VelocityUnavailable):
+        await check(second.payload, telegram_id, 100, "XTR")

@@ -20,9 +20,11 @@ from adapters.postgres.repositories import (
     provision_house_accounts,
 )
 from adapters.postgres.responsible import SqlResponsibleGambling
+from adapters.postgres.risk import SqlRisk
 from adapters.postgres.seeds import SqlSeedPairs
 from adapters.postgres.staff import SqlAuditLog, SqlStaff
 from adapters.postgres.stars import SqlStarsPayments
+from adapters.postgres.withdrawals import SqlWithdrawals
 from adapters.seed_cipher import SeedCipher
 from domain.money import CurrencyRegistry
 
@@ -41,6 +43,8 @@ class SqlUnitOfWork:
     provider_transactions: SqlProviderTransactions
     responsible: SqlResponsibleGambling
     stars: SqlStarsPayments
+    risk: SqlRisk
+    withdrawals: SqlWithdrawals
 
     def __init__(
         self,
@@ -78,6 +82,8 @@ class SqlUnitOfWork:
         self.provider_transactions = SqlProviderTransactions(conn, self._currencies)
         self.responsible = SqlResponsibleGambling(conn, self._currencies)
         self.stars = SqlStarsPayments(conn)
+        self.risk = SqlRisk(conn)
+        self.withdrawals = SqlWithdrawals(conn, self._currencies)
         return self
 
     async def __aexit__(

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from domain.errors import DomainError
 from domain.responsible import ResponsibleGamblingRefusal
+from domain.withdrawals import WithdrawalRefused
 from entrypoints.bot import keyboards
 from entrypoints.bot.handlers import (
     fairness,
@@ -22,6 +23,7 @@ from entrypoints.bot.handlers import (
     responsible,
     start,
     support,
+    withdrawals,
 )
 from entrypoints.bot.i18n import Translator, pick_language
 from entrypoints.bot.middlewares import DropRepeatedUpdates, PlayerContext, Throttle
@@ -50,6 +52,8 @@ async def polite_errors(event: ErrorEvent) -> bool:
             if isinstance(message, Message):
                 await message.answer(text, reply_markup=keyboards.acknowledge(t))
             return True
+    elif isinstance(error, WithdrawalRefused):
+        text = withdrawals.refusal_text(t, error)
     elif isinstance(error, DomainError):
         text = t("games.error", reason=error.message)
     else:
@@ -75,6 +79,7 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         fairness.handlers.router(),
         history.handlers.router(),
         payments.handlers.router(),
+        withdrawals.handlers.router(),
         responsible.handlers.router(),
         support.handlers.router(),
         errors.router(),

@@ -2,7 +2,10 @@
 
 A client's mistake is never UNKNOWN or INTERNAL: bad input is INVALID_ARGUMENT (with the
 field), a rule refusing the operation is FAILED_PRECONDITION, a reused idempotency key with
-different content is ALREADY_EXISTS."""
+different content is ALREADY_EXISTS, too many bets or deposits in a short time is
+RESOURCE_EXHAUSTED (with google.rpc.RetryInfo). A responsible-gambling refusal is
+FAILED_PRECONDITION whose ErrorInfo metadata names the `rule` (and `until`, `remaining`...
+where they apply)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -29,21 +32,31 @@ from domain.errors import (
     LimitExceeded,
     NotFound,
     NotRevealed,
+    RateLimited,
     UnbalancedTransaction,
     UnknownCurrency,
 )
+from domain.money import Money
+from domain.responsible import ResponsibleGamblingRefusal
+from domain.velocity import VelocityUnavailable
+from domain.withdrawals import WithdrawalRefused
 
 DOMAIN = "croupier"
 T = TypeVar("T")
 
 _STATUS: tuple[tuple[type[DomainError], grpc.StatusCode], ...] = (
     (NotFound, grpc.StatusCode.NOT_FOUND),
+    (ResponsibleGamblingRefusal, grpc.StatusCode.FAILED_PRECONDITION),
+    (RateLimited, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    # A fail-closed velocity check could not be counted: a retry later may pass.
+    (VelocityUnavailable, grpc.StatusCode.UNAVAILABLE),
     (IdempotencyConflict, grpc.StatusCode.ALREADY_EXISTS),
     (InsufficientFunds, grpc.StatusCode.FAILED_PRECONDITION),
     (LimitExceeded, grpc.StatusCode.FAILED_PRECONDITION),
     (IllegalTransition, grpc.StatusCode.FAILED_PRECONDITION),
     (NotRevealed, grpc.StatusCode.FAILED_PRECONDITION),
     (GameUnavailable, grpc.StatusCode.FAILED_PRECONDITION),
+    (WithdrawalRefused, grpc.StatusCode.FAILED_PRECONDITION),
     (InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT),
     (InvalidAmount, grpc.StatusCode.INVALID_ARGUMENT),
     (CurrencyMismatch, grpc.StatusCode.INVALID_ARGUMENT),
@@ -64,9 +77,56 @@ def status_code_for(error: DomainError) -> grpc.StatusCode:
     return grpc.StatusCode.FAILED_PRECONDITION
 
 
+# Seconds a client should wait before retrying a fail-closed velocity check.
+VELOCITY_UNAVAILABLE_RETRY_AFTER = 60
+
+
+def _money_text(value: Money) -> str:
+    return f"{value.amount} {value.currency.code}"  # minor units, like every Money message
+
+
+def error_metadata(error: DomainError) -> dict[str, str]:
+    """ErrorInfo metadata (strings only): what explains a responsible-gambling or a
+    withdrawal refusal."""
+    if isinstance(error, WithdrawalRefused):
+        return {"rule": error.rule}
+    if not isinstance(error, ResponsibleGamblingRefusal):
+        return {}
+    facts = {"rule": error.rule}
+    if error.until is not None:
+        facts["until"] = error.until.isoformat()
+    if error.limit is not None:
+        facts["limit"] = _money_text(error.limit)
+    if error.remaining is not None:
+        facts["remaining"] = _money_text(error.remaining)
+    if error.session_started_at is not None:
+        facts["session_started_at"] = error.session_started_at.isoformat()
+    if error.session_time is not None:
+        facts["session_seconds"] = str(int(error.session_time.total_seconds()))
+    if error.net_result is not None:
+        facts["net_result"] = _money_text(error.net_result)
+    return facts
+
+
+def _retry_after(error: DomainError) -> int | None:
+    if isinstance(error, VelocityUnavailable):
+        return VELOCITY_UNAVAILABLE_RETRY_AFTER
+    retry_after = getattr(error, "retry_after", None)
+    return retry_after if isinstance(retry_after, int) else None
+
+
 def rich_status(error: DomainError) -> tuple[grpc.StatusCode, status_pb2.Status]:
     code = status_code_for(error)
-    details = [error_details_pb2.ErrorInfo(reason=error.code.upper(), domain=DOMAIN)]
+    details: list[Any] = [
+        error_details_pb2.ErrorInfo(
+            reason=error.code.upper(), domain=DOMAIN, metadata=error_metadata(error)
+        )
+    ]
+    retry_after = _retry_after(error)
+    if retry_after is not None:
+        details.append(
+            error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=retry_after))
+        )
     if isinstance(error, FieldError):
         violation = error_details_pb2.BadRequest.FieldViolation(
             field=error.field, description=error.message

@@ -23,7 +23,7 @@ from application.payments import (
     RefundStarsPayment,
 )
 from application.ports import StarsRefunds
-from application.responsible import HasDepositLimit, ResponsibleGamblingGuard
+from application.responsible import HasDepositLimit
 from application.staff import Actor
 from domain.payments import StarsPayment
 from domain.staff import Role
@@ -38,7 +38,6 @@ class PaymentsProvider(Provider):
     def stars_refunds(self, telegram: TelegramRuntime) -> StarsRefunds:
         return TelegramStarsRefunds(telegram.bot)
 
-    guard = provide(ResponsibleGamblingGuard, scope=Scope.APP)
     create_stars_invoice = provide(CreateStarsInvoice, scope=Scope.REQUEST)
     check_pre_checkout = provide(CheckPreCheckout, scope=Scope.REQUEST)
     credit_stars_payment = provide(CreditStarsPayment, scope=Scope.REQUEST)

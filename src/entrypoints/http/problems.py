@@ -36,7 +36,11 @@ from domain.errors import (
     Unauthenticated,
     UnknownCurrency,
 )
+from domain.money import Money
 from domain.payments import RefundPending, RefundRefused
+from domain.responsible import ResponsibleGamblingRefusal
+from domain.velocity import VelocityUnavailable
+from domain.withdrawals import WithdrawalRefused
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +62,52 @@ _STATUS: dict[type[DomainError], int] = {
     GameUnavailable: HTTP_409_CONFLICT,
     NotRevealed: HTTP_409_CONFLICT,
     RefundRefused: HTTP_409_CONFLICT,
+    # 409 as for ResponsibleGamblingRefusal: a withdrawal rule (limits, KYC, wagering) refuses
+    # a well-formed request; `rule` says which.
+    WithdrawalRefused: HTTP_409_CONFLICT,
     # Telegram did not answer: retrying is the remedy, as for any unavailable upstream.
     RefundPending: HTTP_503_SERVICE_UNAVAILABLE,
+    # 409, not 403: nothing is wrong with who is asking; the player's own state (a limit
+    # reached, a time-out, a reality check waiting) conflicts with the request, like
+    # LimitExceeded, and the same request may pass later. A 403 would read as an access
+    # problem that logging in again could fix. `rule` says which one refused.
+    ResponsibleGamblingRefusal: HTTP_409_CONFLICT,
+    # A fail-closed velocity check could not be counted: retry later (with Retry-After).
+    VelocityUnavailable: HTTP_503_SERVICE_UNAVAILABLE,
 }
+
+# Seconds a client should wait before retrying a fail-closed velocity check.
+VELOCITY_UNAVAILABLE_RETRY_AFTER = 60
+
+
+def _money(value: Money | None) -> dict[str, Any] | None:
+    return None if value is None else {"amount": value.amount, "currency": value.currency.code}
+
+
+def refusal_facts(error: ResponsibleGamblingRefusal) -> dict[str, Any]:
+    """What a screen needs to explain a responsible-gambling refusal, beside `detail`."""
+    return {
+        "rule": error.rule,
+        "until": None if error.until is None else error.until.isoformat(),
+        "limit": _money(error.limit),
+        "remaining": _money(error.remaining),
+        "session_started_at": None
+        if error.session_started_at is None
+        else error.session_started_at.isoformat(),
+        "session_seconds": None
+        if error.session_time is None
+        else int(error.session_time.total_seconds()),
+        "net_result": _money(error.net_result),
+    }
+
+
+def withdrawal_refusal_facts(error: WithdrawalRefused) -> dict[str, Any]:
+    """Which withdrawal rule refused the request, and the amounts it allows."""
+    return {
+        "rule": error.rule,
+        "limit": _money(error.limit),
+        "remaining": _money(error.remaining),
+    }
 
 
 def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> Response[Any]:
@@ -88,9 +135,20 @@ def domain_error_handler(_: Request[Any, Any, Any], error: DomainError) -> Respo
     field = getattr(error, "field", None)
     if isinstance(field, str):
         extra["errors"] = [{"field": field, "message": error.message}]
+    if isinstance(error, WithdrawalRefused):
+        extra.update(withdrawal_refusal_facts(error))
+    if isinstance(error, ResponsibleGamblingRefusal):
+        extra.update(refusal_facts(error))
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(error, VelocityUnavailable):
+        retry_after = VELOCITY_UNAVAILABLE_RETRY_AFTER
+    if isinstance(retry_after, int):
+        extra["retry_after"] = retry_after
     response = problem(status, type(error).__name__, error.message, error.code, **extra)
     if status == HTTP_401_UNAUTHORIZED:
         response.headers["WWW-Authenticate"] = 'Bearer realm="croupier"'
+    if isinstance(retry_after, int):
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 

@@ -10,11 +10,15 @@ from entrypoints.http.bets import BetsController
 from entrypoints.http.games import GamesController
 from entrypoints.http.health import HealthController
 from entrypoints.http.ledger import LedgerController
+from entrypoints.http.miniapp import MiniAppController, MiniAppSessionController
 from entrypoints.http.payments import StarsPaymentsController
 from entrypoints.http.players import PlayersController
 from entrypoints.http.reports import ReportsController
+from entrypoints.http.responsible import ResponsibleGamblingController
+from entrypoints.http.risk import RiskController
 from entrypoints.http.staff import AuthController, MeController
 from entrypoints.http.telegram import TelegramWebhookController
+from entrypoints.http.withdrawals import KycController, WithdrawalsController
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HealthController,
@@ -25,8 +29,14 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     AuditController,
     TelegramWebhookController,
     PlayersController,
+    ResponsibleGamblingController,
     LedgerController,
     BetsController,
     ReportsController,
+    RiskController,
     StarsPaymentsController,
+    MiniAppSessionController,
+    MiniAppController,
+    WithdrawalsController,
+    KycController,
 ]
