@@ -40,6 +40,7 @@ from entrypoints.grpc.server import GrpcServer
 from entrypoints.http.app import create_app
 from entrypoints.infrastructure import Endpoints, resolve_endpoints
 from entrypoints.ioc import make_cli_container, make_http_container
+from entrypoints.periodic import every
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -138,9 +139,11 @@ async def _serve(settings: Settings, endpoints: Endpoints) -> None:
         http_task.result()
         _fail(f"the HTTP server could not listen on {settings.http_host}:{settings.http_port}")
     bot_task = await _start_bot(settings, await container.get(TelegramRuntime))
+    background = _start_background_jobs(settings, container, stop)
     _print_listening(settings, endpoints, grpc_server.address)
 
     await stop.wait()
+    await asyncio.gather(*background)
     click.echo("shutting down: draining in-flight requests…")
     if bot_task is not None:
         runtime = await container.get(TelegramRuntime)
@@ -150,6 +153,26 @@ async def _serve(settings: Settings, endpoints: Endpoints) -> None:
     http.should_exit = True
     await grpc_server.stop()
     await http_task  # its lifespan shutdown closes the container
+
+
+def _start_background_jobs(
+    settings: Settings, container: AsyncContainer, stop: asyncio.Event
+) -> list[asyncio.Task[None]]:
+    jobs: list[asyncio.Task[None]] = []
+    if settings.risk_monitor_interval_s:
+
+        async def monitor() -> None:
+            async with container() as scope:
+                result = await (await scope.get(MonitorOutcomes))(1)
+            if result.alerts:
+                log.warning("outcome monitoring: %d alert(s) today", result.alerts)
+
+        jobs.append(
+            asyncio.create_task(
+                every(settings.risk_monitor_interval_s, monitor, stop, "risk monitor")
+            )
+        )
+    return jobs
 
 
 async def _start_bot(settings: Settings, runtime: TelegramRuntime) -> asyncio.Task[None] | None:

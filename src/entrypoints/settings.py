@@ -121,6 +121,7 @@ class Settings:
     risk_large_win: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_LARGE_WIN))
     risk_large_wager: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_LARGE_WAGER))
     risk_outcome_alpha: float = 0.001
+    risk_monitor_interval_s: int = 3600
     # Per player; 0 switches a limit off. Bets fail open, deposits fail closed when Redis is
     # down (see application.velocity).
     velocity_bets_per_second: int = 20
@@ -296,6 +297,12 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
         "`0.001`",
         "Outcome monitoring: a game whose outcomes fail the chi-square test with a p-value "
         "below this raises an alert (0 < alpha < 0.5).",
+    ),
+    (
+        "RISK_MONITOR_INTERVAL_S",
+        "`3600`",
+        "How often `croupier run` tests today's outcomes of every game (seconds, 0: never; "
+        "`croupier risk monitor` runs the same test by hand or from cron).",
     ),
     (
         "VELOCITY_BETS_PER_SECOND",
@@ -503,6 +510,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         risk_large_win=per_currency("RISK_LARGE_WIN_THRESHOLDS", DEFAULT_LARGE_WIN),
         risk_large_wager=per_currency("RISK_LARGE_WAGER_THRESHOLDS", DEFAULT_LARGE_WAGER),
         risk_outcome_alpha=number("RISK_OUTCOME_ALPHA", 0.001, 1e-12, 0.5),
+        risk_monitor_interval_s=integer("RISK_MONITOR_INTERVAL_S", 3600, 0, 7 * 86400),
         velocity_bets_per_second=integer("VELOCITY_BETS_PER_SECOND", 20, 0, 1000),
         velocity_deposits_per_hour=integer("VELOCITY_DEPOSITS_PER_HOUR", 10, 0, 1000),
     )
