@@ -93,6 +93,37 @@ def _facts(withdrawal: Withdrawal) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One decision on a withdrawal: the ledger key's step name, where its money moves from
+    and to, and how the audit log names it."""
+
+    name: str
+    source: AccountKind
+    target: AccountKind
+    action: AuditAction
+
+
+_PAID = _Step(
+    "paid", AccountKind.PAYOUT_CLEARING, AccountKind.DEPOSITS_CLEARING, AuditAction.WITHDRAWAL_PAID
+)
+_FAILED = _Step(
+    "failed", AccountKind.PAYOUT_CLEARING, AccountKind.PLAYER_WALLET, AuditAction.WITHDRAWAL_FAILED
+)
+_APPROVE = _Step(
+    "approve",
+    AccountKind.WITHDRAWALS_PENDING,
+    AccountKind.PAYOUT_CLEARING,
+    AuditAction.WITHDRAWAL_APPROVED,
+)
+_REJECT = _Step(
+    "reject",
+    AccountKind.WITHDRAWALS_PENDING,
+    AccountKind.PLAYER_WALLET,
+    AuditAction.WITHDRAWAL_REJECTED,
+)
+
+
 class _Steps:
     """What every step shares: moving the withdrawal's money and recording who did it."""
 
@@ -165,6 +196,21 @@ class _Steps:
             )
         )
 
+    async def _record(
+        self,
+        uow: UnitOfWork,
+        before: Withdrawal,
+        after: Withdrawal,
+        step: _Step,
+        actor: Actor,
+        transaction_id: uuid.UUID,
+        now: datetime,
+    ) -> None:
+        """Move the money for `step`, save the new state and audit it; the caller commits."""
+        await self._move(uow, before, step.name, step.source, step.target, transaction_id, now)
+        await uow.withdrawals.save(after, before.state)
+        await self._audit(uow, step.action, actor, after, before, now)
+
     async def _mark_paid(
         self, withdrawal_id: uuid.UUID, reference: str, actor: Actor
     ) -> Withdrawal:
@@ -180,17 +226,7 @@ class _Steps:
                 return current
             now, transaction_id = self._clock.now(), self._ids.new_id()
             paid = current.mark_paid(actor.label, now, reference, transaction_id)
-            await self._move(
-                uow,
-                current,
-                "paid",
-                AccountKind.PAYOUT_CLEARING,
-                AccountKind.DEPOSITS_CLEARING,
-                transaction_id,
-                now,
-            )
-            await uow.withdrawals.save(paid, current.state)
-            await self._audit(uow, AuditAction.WITHDRAWAL_PAID, actor, paid, current, now)
+            await self._record(uow, current, paid, _PAID, actor, transaction_id, now)
             await uow.commit()
         return paid
 
@@ -202,17 +238,7 @@ class _Steps:
                 return current
             now, transaction_id = self._clock.now(), self._ids.new_id()
             failed = current.mark_failed(actor.label, now, reason, transaction_id)
-            await self._move(
-                uow,
-                current,
-                "failed",
-                AccountKind.PAYOUT_CLEARING,
-                AccountKind.PLAYER_WALLET,
-                transaction_id,
-                now,
-            )
-            await uow.withdrawals.save(failed, current.state)
-            await self._audit(uow, AuditAction.WITHDRAWAL_FAILED, actor, failed, current, now)
+            await self._record(uow, current, failed, _FAILED, actor, transaction_id, now)
             await uow.commit()
         return failed
 
@@ -338,17 +364,7 @@ class ApproveWithdrawal(_Steps):
                 )
             now, transaction_id = self._clock.now(), self._ids.new_id()
             approved = current.approve(actor.label, now, transaction_id)
-            await self._move(
-                uow,
-                current,
-                "approve",
-                AccountKind.WITHDRAWALS_PENDING,
-                AccountKind.PAYOUT_CLEARING,
-                transaction_id,
-                now,
-            )
-            await uow.withdrawals.save(approved, current.state)
-            await self._audit(uow, AuditAction.WITHDRAWAL_APPROVED, actor, approved, current, now)
+            await self._record(uow, current, approved, _APPROVE, actor, transaction_id, now)
             await uow.commit()
         return await self._pay_out(approved)
 
@@ -394,17 +410,7 @@ class RejectWithdrawal(_Steps):
                 return current
             now, transaction_id = self._clock.now(), self._ids.new_id()
             rejected = current.reject(actor.label, now, reason, transaction_id)
-            await self._move(
-                uow,
-                current,
-                "reject",
-                AccountKind.WITHDRAWALS_PENDING,
-                AccountKind.PLAYER_WALLET,
-                transaction_id,
-                now,
-            )
-            await uow.withdrawals.save(rejected, current.state)
-            await self._audit(uow, AuditAction.WITHDRAWAL_REJECTED, actor, rejected, current, now)
+            await self._record(uow, current, rejected, _REJECT, actor, transaction_id, now)
             await uow.commit()
         return rejected
 
