@@ -102,7 +102,7 @@ class StarsPaymentsController(Controller):
     async def list_payments(
         self,
         listing: FromDishka[ListStarsPayments],
-        player_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        player_id: Annotated[int | None, QueryParameter(ge=1, le=2**63 - 1)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> StarsPaymentList:
         return StarsPaymentList([view(p) for p in await listing(player_id, limit)])
