@@ -8,6 +8,7 @@ keeps them running for a faster next run)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import secrets
@@ -251,3 +252,33 @@ def funded_player(new_player, credit, fund_bankroll, unique_key):
         return player
 
     return make
+
+
+@pytest.fixture
+def event_relay(engine: AsyncEngine, servers: TestServers):
+    """Run the outbox relay (to the real `croupier:events` stream and live channels) while a
+    block runs: `async with event_relay() as relay: ...`. It waits for any other relay of this
+    database to stop first; `relay.published` counts what it published."""
+    from adapters.postgres.outbox import SqlOutboxFeed
+    from adapters.redis_client import create_redis
+    from adapters.redis_events import RedisEventPublisher
+    from application.relay import OutboxRelay, RelaySettings
+
+    @contextlib.asynccontextmanager
+    async def run(poll_interval: float = 0.01) -> AsyncIterator[OutboxRelay]:
+        client = create_redis(servers.redis_url)
+        relay = OutboxRelay(
+            SqlOutboxFeed(engine),
+            RedisEventPublisher(client),
+            RelaySettings(poll_interval=poll_interval, lock_poll=0.05),
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(relay.run(stop))
+        try:
+            yield relay
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 10)
+            await client.aclose()
+
+    return run

@@ -1,4 +1,5 @@
-"""Bets in PostgreSQL: one row per bet, inserted once and updated once."""
+"""Bets in PostgreSQL: one row per bet, inserted once and updated once; each of the two
+hands its event (`bet.placed`, then `bet.settled` or `bet.voided`) to the outbox."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.postgres.errors import sqlstate, to_domain_error
+from adapters.postgres.outbox import SqlOutbox
+from application.events import bet_event, new_bet_events
 from domain.bets import Bet, BetState, DiceThrow, FairnessProof
 from domain.errors import IdempotencyConflict, NotFound
 from domain.games.catalog import game_by_code
@@ -56,16 +59,22 @@ _SETTLE = text(
 
 
 class SqlBets:
-    def __init__(self, conn: AsyncConnection, currencies: CurrencyRegistry) -> None:
+    def __init__(
+        self, conn: AsyncConnection, currencies: CurrencyRegistry, outbox: SqlOutbox
+    ) -> None:
         self._conn = conn
         self._currencies = currencies
+        self._outbox = outbox
 
     async def add(self, bet: Bet) -> bool:
         try:
             row = (await self._conn.execute(_INSERT, _row(bet))).first()
         except DBAPIError as error:
             raise _translate(error, bet) from None
-        return row is not None
+        if row is None:
+            return False
+        self._outbox.add(*new_bet_events(bet))
+        return True
 
     async def find(self, bet_id: uuid.UUID, *, for_update: bool = False) -> Bet | None:
         query = _SELECT_FOR_UPDATE if for_update else _SELECT
@@ -80,6 +89,7 @@ class SqlBets:
             raise _translate(error, bet) from None
         if row is None:
             raise NotFound(f"no placed bet {bet.id} to settle")
+        self._outbox.add(bet_event(bet))
 
     async def recent(self, player_id: int, *, limit: int) -> Sequence[Bet]:
         rows = await self._conn.execute(_RECENT, {"player": player_id, "limit": limit})

@@ -1,4 +1,8 @@
-"""The journal in PostgreSQL: posting is one call of the `ledger_post` function."""
+"""The journal in PostgreSQL: posting is one call of the `ledger_post` function.
+
+A transaction that moved money (not a replay) also hands its `ledger.transaction_posted`
+events to the unit of work's outbox: the owners of its accounts come back with the same
+statement."""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.postgres.errors import to_domain_error
+from adapters.postgres.outbox import SqlOutbox
+from application.events import ledger_events
 from application.ports import HistoryEntry
 from domain.errors import NotFound
 from domain.ledger import PostedLeg, PostedTransaction, Transaction, TransactionKind
@@ -19,10 +25,13 @@ from domain.money import CurrencyRegistry, Money
 
 _POST = text(
     """
-    SELECT transaction_id, replayed, created_at, account_id, currency, amount, balance_after
+    SELECT p.transaction_id, p.replayed, p.created_at, p.account_id, p.currency, p.amount,
+           p.balance_after, a.kind AS account_kind, a.player_id
     FROM ledger_post(:id, :kind, :key, :fingerprint, :reference, CAST(:metadata AS jsonb),
                      :created_at, CAST(:accounts AS bigint[]), CAST(:currencies AS text[]),
-                     CAST(:amounts AS bigint[]))
+                     CAST(:amounts AS bigint[])) AS p
+    JOIN accounts a ON a.id = p.account_id
+    ORDER BY p.account_id
     """
 )
 _TRANSACTION = text(
@@ -50,9 +59,12 @@ _NO_CURSOR = 2**63 - 1
 
 
 class SqlLedger:
-    def __init__(self, conn: AsyncConnection, currencies: CurrencyRegistry) -> None:
+    def __init__(
+        self, conn: AsyncConnection, currencies: CurrencyRegistry, outbox: SqlOutbox
+    ) -> None:
         self._conn = conn
         self._currencies = currencies
+        self._outbox = outbox
 
     async def post(self, transaction: Transaction) -> PostedTransaction:
         legs = transaction.legs
@@ -77,7 +89,7 @@ class SqlLedger:
             raise domain_error from None
         first = rows[0]
         replayed = bool(first.replayed)
-        return PostedTransaction(
+        posted = PostedTransaction(
             id=first.transaction_id,
             kind=transaction.kind,
             idempotency_key=transaction.idempotency_key,
@@ -87,6 +99,10 @@ class SqlLedger:
             metadata=transaction.metadata,
             replayed=replayed,
         )
+        if not replayed:
+            owners = {r.account_id: (r.account_kind, r.player_id) for r in rows}
+            self._outbox.add(*ledger_events(posted, owners))
+        return posted
 
     def _leg(self, row: Any) -> PostedLeg:
         return PostedLeg(

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.postgres.outbox import SqlOutbox
+from application.events import risk_flag_raised
 from application.ports import RiskFlagQuery
 from domain.errors import IllegalTransition, NotFound
 from domain.money import Currency
@@ -123,8 +125,9 @@ def _params(value: Any) -> dict[str, str]:
 
 
 class SqlRisk:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, outbox: SqlOutbox) -> None:
         self._conn = conn
+        self._outbox = outbox
 
     async def add_flag(self, flag: RiskFlag) -> RiskFlag | None:
         row = (
@@ -138,7 +141,11 @@ class SqlRisk:
                 },
             )
         ).first()
-        return None if row is None else _flag(row)
+        if row is None:
+            return None
+        raised = _flag(row)
+        self._outbox.add(risk_flag_raised(raised))  # `risk.flag_raised`, for the staff feed
+        return raised
 
     async def get(self, flag_id: int, *, for_update: bool = False) -> RiskFlag:
         if not 0 < flag_id < 2**63:  # no such row; the driver would fail on the bigint

@@ -11,6 +11,7 @@ from adapters.postgres.adjustments import SqlAdjustmentRequests
 from adapters.postgres.bets import SqlBets
 from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.ledger import SqlLedger
+from adapters.postgres.outbox import SqlOutbox
 from adapters.postgres.preferences import SqlPlayerPreferences
 from adapters.postgres.provider_transactions import SqlProviderTransactions
 from adapters.postgres.repositories import (
@@ -45,6 +46,8 @@ class SqlUnitOfWork:
     stars: SqlStarsPayments
     risk: SqlRisk
     withdrawals: SqlWithdrawals
+    # The events of this transaction, written just before it commits (see adapters.outbox).
+    outbox: SqlOutbox
 
     def __init__(
         self,
@@ -69,10 +72,11 @@ class SqlUnitOfWork:
             await conn.close()
             raise
         self._conn = conn
+        self.outbox = SqlOutbox(conn)
         self.players = SqlPlayers(conn)
         self.accounts = SqlAccounts(conn, self._currencies, self._house_ids)
-        self.ledger = SqlLedger(conn, self._currencies)
-        self.bets = SqlBets(conn, self._currencies)
+        self.ledger = SqlLedger(conn, self._currencies, self.outbox)
+        self.bets = SqlBets(conn, self._currencies, self.outbox)
         self.seeds = SqlSeedPairs(conn, self._cipher)
         self.games = SqlGameConfigs(conn)
         self.staff = SqlStaff(conn)
@@ -82,8 +86,8 @@ class SqlUnitOfWork:
         self.provider_transactions = SqlProviderTransactions(conn, self._currencies)
         self.responsible = SqlResponsibleGambling(conn, self._currencies)
         self.stars = SqlStarsPayments(conn)
-        self.risk = SqlRisk(conn)
-        self.withdrawals = SqlWithdrawals(conn, self._currencies)
+        self.risk = SqlRisk(conn, self.outbox)
+        self.withdrawals = SqlWithdrawals(conn, self._currencies, self.outbox)
         return self
 
     async def __aexit__(
@@ -103,10 +107,12 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside the unit of work"
+        await self.outbox.flush()
         await self._conn.commit()
 
     async def rollback(self) -> None:
         assert self._conn is not None, "rollback outside the unit of work"
+        self.outbox.discard()
         await self._conn.rollback()
 
 

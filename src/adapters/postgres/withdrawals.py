@@ -1,4 +1,4 @@
-"""Withdrawal requests in PostgreSQL."""
+"""Withdrawal requests in PostgreSQL; each step hands its event to the outbox."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.postgres.errors import server_message, sqlstate
+from adapters.postgres.outbox import SqlOutbox
+from application.events import withdrawal_event
 from domain.errors import IllegalTransition, NotFound
 from domain.money import Currency, CurrencyRegistry, Money
 from domain.withdrawals import Withdrawal, WithdrawalState
@@ -66,9 +68,12 @@ _LIST = text(
 
 
 class SqlWithdrawals:
-    def __init__(self, conn: AsyncConnection, currencies: CurrencyRegistry) -> None:
+    def __init__(
+        self, conn: AsyncConnection, currencies: CurrencyRegistry, outbox: SqlOutbox
+    ) -> None:
         self._conn = conn
         self._currencies = currencies
+        self._outbox = outbox
 
     async def lock_player(self, player_id: int) -> None:
         if (await self._conn.execute(_LOCK_PLAYER, {"id": player_id})).first() is None:
@@ -95,6 +100,7 @@ class SqlWithdrawals:
                 "tx": withdrawal.request_transaction_id,
             },
         )
+        self._outbox.add(withdrawal_event(withdrawal))
 
     async def get(self, withdrawal_id: uuid.UUID, *, for_update: bool = False) -> Withdrawal:
         statement = _GET_FOR_UPDATE if for_update else _GET
@@ -129,6 +135,8 @@ class SqlWithdrawals:
             raise
         if result.rowcount != 1:
             raise IllegalTransition(f"withdrawal {withdrawal.id} is no longer {previous}")
+        if withdrawal.state is not previous:  # noting a payout reference is no step
+            self._outbox.add(withdrawal_event(withdrawal))
 
     async def requested_since(self, player_id: int, currency: Currency, since: datetime) -> int:
         params = {"player": player_id, "currency": currency.code, "since": since}

@@ -1,0 +1,687 @@
+"""The transactional outbox and its relay on the real PostgreSQL and Redis: every change writes
+its event in its own transaction, per-aggregate sequences hold under concurrency, and the relay
+delivers everything at least once, in order per aggregate, through crashes, Redis outages and a
+competing relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import text
+
+from adapters.postgres.outbox import SqlOutboxFeed, missing_events
+from adapters.redis_client import create_redis
+from adapters.redis_events import RedisEventPublisher
+from application.betting import PlaceBetCommand, SettleDiceBetCommand, VoidBetCommand
+from application.events import (
+    STREAM,
+    BetPlacedV1,
+    BetSettledV1,
+    BetVoidedV1,
+    EventEnvelope,
+    LedgerTransactionPostedV1,
+    RiskFlagRaisedV1,
+    WithdrawalEventV1,
+    decode_envelope,
+    decode_payload,
+    player_channel,
+)
+from application.postings import AdjustBalanceCommand, CreditDepositCommand, TransferCommand
+from application.relay import OutboxRelay, RelaySettings
+from application.risk import RiskReview
+from application.staff import Actor
+from application.withdrawals import (
+    ApproveWithdrawal,
+    MarkWithdrawalPaid,
+    RejectWithdrawal,
+    RequestWithdrawal,
+)
+from domain.accounts import AccountKind
+from domain.ledger import Leg, Transaction, TransactionKind
+from domain.money import XTR, Money
+from domain.risk import RiskPolicy
+from domain.withdrawals import CurrencyWithdrawalLimits, PayoutSent, WithdrawalPolicy
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+FAST = RelaySettings(poll_interval=0.01, batch_size=50, min_backoff=0.02, max_backoff=0.2)
+
+
+def _dice(player_id: int, stake: int = 100, bet: str = "even") -> PlaceBetCommand:
+    return PlaceBetCommand(player_id, uuid.uuid4(), "tg_dice", Money(stake, XTR), {"bet": bet})
+
+
+async def _outbox(engine, where: str, **params) -> list:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT id, event_id, type, version, aggregate_type, aggregate_id, sequence,"
+                " player_ids, payload, occurred_at, published_at FROM outbox"
+                f" WHERE {where} ORDER BY id"
+            ),
+            params,
+        )
+        return list(rows)
+
+
+async def _for_aggregate(engine, kind: str, ident: object) -> list:
+    return await _outbox(engine, "aggregate_type = :t AND aggregate_id = :i", t=kind, i=str(ident))
+
+
+async def _for_transaction(engine, transaction_id: uuid.UUID) -> list:
+    return await _outbox(
+        engine,
+        "type = 'ledger.transaction_posted' AND payload ->> 'transaction_id' = :tx",
+        tx=str(transaction_id),
+    )
+
+
+def _payload(row, kind):
+    envelope = EventEnvelope(
+        event_id=row.event_id,
+        type=row.type,
+        version=row.version,
+        aggregate_type=row.aggregate_type,
+        aggregate_id=row.aggregate_id,
+        sequence=row.sequence,
+        occurred_at=row.occurred_at,
+        player_ids=list(row.player_ids),
+        data=row.payload,
+    )
+    payload = decode_payload(envelope)
+    assert isinstance(payload, kind)
+    return payload
+
+
+# -- what is written -------------------------------------------------------------------------
+
+
+async def test_a_deposit_writes_the_players_new_balance(funded_player, engine):
+    player = await funded_player(700)
+    rows = await _for_aggregate(engine, "player", player.id)
+    [deposit] = [r for r in rows if r.payload["kind"] == "deposit"]
+    assert (deposit.type, deposit.version, list(deposit.player_ids)) == (
+        "ledger.transaction_posted",
+        1,
+        [player.id],
+    )
+    event = _payload(deposit, LedgerTransactionPostedV1)
+    assert event.player_id == player.id
+    [change] = event.balances
+    assert (change.account_kind, change.currency, change.amount, change.balance) == (
+        "player_wallet",
+        "XTR",
+        700,
+        700,
+    )
+    assert [r.sequence for r in rows] == list(range(1, len(rows) + 1))
+
+
+async def test_a_house_only_transaction_is_its_own_aggregate(fund_bankroll, engine):
+    before = await _outbox(engine, "aggregate_type = 'ledger_transaction'")
+    await fund_bankroll(12_345)
+    after = await _outbox(engine, "aggregate_type = 'ledger_transaction'")
+    [new] = after[len(before) :]
+    event = _payload(new, LedgerTransactionPostedV1)
+    assert (new.sequence, event.player_id, list(new.player_ids)) == (1, None, [])
+    assert new.aggregate_id == str(event.transaction_id)
+    assert sorted(c.amount for c in event.balances) == [-12_345, 12_345]
+
+
+async def test_a_transfer_tells_each_player_their_own_side(
+    new_player, adjust, transfer, uow_factory, engine
+):
+    a, b = await new_player(), await new_player()
+    await adjust(AdjustBalanceCommand(a.id, Money(500, XTR), "funds", "tests", f"t-{uuid.uuid4()}"))
+    async with uow_factory() as uow:
+        source, target = await uow.accounts.wallet(a.id, XTR), await uow.accounts.wallet(b.id, XTR)
+    posted = await transfer(
+        TransferCommand(source.id, target.id, Money(200, XTR), f"tr-{uuid.uuid4()}")
+    )
+    rows = await _for_transaction(engine, posted.id)
+    by_player = {tuple(r.player_ids): _payload(r, LedgerTransactionPostedV1) for r in rows}
+    assert set(by_player) == {(a.id,), (b.id,)}
+    assert [(c.amount, c.balance) for c in by_player[(a.id,)].balances] == [(-200, 300)]
+    assert [(c.amount, c.balance) for c in by_player[(b.id,)].balances] == [(200, 200)]
+
+
+async def test_a_bet_writes_placed_then_settled_with_its_ledger_events(
+    funded_player, place, settle, engine
+):
+    player = await funded_player(1000)
+    placed = await place(_dice(player.id, 100))
+    won = await settle(SettleDiceBetCommand(placed.bet.id, chat_id=5, message_id=1, value=4))
+    rows = await _for_aggregate(engine, "bet", placed.bet.id)
+    assert [(r.type, r.sequence) for r in rows] == [("bet.placed", 1), ("bet.settled", 2)]
+    assert all(list(r.player_ids) == [player.id] for r in rows)
+    first = _payload(rows[0], BetPlacedV1)
+    assert (first.game, first.stake, first.currency, first.state) == (
+        "tg_dice",
+        100,
+        "XTR",
+        "placed",
+    )
+    assert first.transaction_id == placed.bet.placed_transaction_id
+    second = _payload(rows[1], BetSettledV1)
+    assert (second.state, second.outcome, second.payout, second.multiplier) == (
+        "won",
+        won.bet.outcome,
+        194,
+        "1.94",
+    )
+    # The wallet side: one event per ledger transaction, the new balance in each.
+    [stake] = await _for_transaction(engine, placed.bet.placed_transaction_id)
+    [payout] = await _for_transaction(engine, won.bet.settlement_transaction_id)
+    assert _payload(stake, LedgerTransactionPostedV1).balances[0].balance == 900
+    assert _payload(payout, LedgerTransactionPostedV1).balances[0].balance == 1094
+    assert stake.id < rows[1].id
+    assert payout.sequence == stake.sequence + 1
+
+
+async def test_a_provably_fair_bet_is_placed_and_settled_in_one_transaction(
+    funded_player, place, engine
+):
+    player = await funded_player(1000)
+    receipt = await place(
+        PlaceBetCommand(player.id, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
+    )
+    rows = await _for_aggregate(engine, "bet", receipt.bet.id)
+    assert [(r.type, r.sequence) for r in rows] == [("bet.placed", 1), ("bet.settled", 2)]
+    placed = _payload(rows[0], BetPlacedV1)
+    assert placed.server_seed_hash == receipt.bet.fairness.server_seed_hash
+    settled = _payload(rows[1], BetSettledV1)
+    assert settled.payout == receipt.bet.payout
+    assert settled.state == receipt.bet.state.value
+    # Both wallet movements were numbered in that one statement, consecutively.
+    wallet = await _for_aggregate(engine, "player", player.id)
+    assert [r.sequence for r in wallet] == list(range(1, len(wallet) + 1))
+
+
+async def test_a_void_writes_bet_voided(funded_player, place, void, engine):
+    player = await funded_player(1000)
+    placed = await place(_dice(player.id, 50))
+    await void(VoidBetCommand(placed.bet.id, "the dice never came"))
+    await void(VoidBetCommand(placed.bet.id, "the dice never came"))  # a replay: no event
+    rows = await _for_aggregate(engine, "bet", placed.bet.id)
+    assert [r.type for r in rows] == ["bet.placed", "bet.voided"]
+    voided = _payload(rows[1], BetVoidedV1)
+    assert (voided.state, voided.payout, voided.reason) == ("voided", 50, "the dice never came")
+
+
+async def test_a_replayed_request_writes_no_second_event(funded_player, place, engine):
+    player = await funded_player(1000)
+    command = _dice(player.id, 10)
+    await place(command)
+    await place(command)
+    assert len(await _for_aggregate(engine, "bet", command.bet_id)) == 1
+
+
+async def test_a_rolled_back_unit_of_work_leaves_no_event(
+    funded_player, uow_factory, engine, house, ids, clock
+):
+    player = await funded_player(1000)
+    before = await _for_aggregate(engine, "player", player.id)
+
+    async def transaction(uow, key: str) -> Transaction:
+        wallet = await uow.accounts.wallet(player.id, XTR)
+        clearing = await house.account_for(
+            uow.accounts, AccountKind.DEPOSITS_CLEARING, XTR, player.id
+        )
+        return Transaction(
+            ids.new_id(),
+            TransactionKind.DEPOSIT,
+            key,
+            (Leg(clearing, Money(-5, XTR)), Leg(wallet.id, Money(5, XTR))),
+            clock.now(),
+        )
+
+    async with uow_factory() as uow:  # left without commit
+        await uow.ledger.post(await transaction(uow, f"rb-{uuid.uuid4()}"))
+        assert uow.outbox.pending
+    async with uow_factory() as uow:  # rolled back, then something else committed
+        gone = await uow.ledger.post(await transaction(uow, f"rb-{uuid.uuid4()}"))
+        await uow.rollback()
+        kept = await uow.ledger.post(await transaction(uow, f"rb-{uuid.uuid4()}"))
+        await uow.commit()
+    after = await _for_aggregate(engine, "player", player.id)
+    [new] = after[len(before) :]
+    assert new.payload["transaction_id"] == str(kept.id)
+    assert not await _for_transaction(engine, gone.id)
+    assert new.sequence == before[-1].sequence + 1  # no gap for what rolled back
+
+
+async def test_sequences_stay_gap_free_and_in_commit_order_under_concurrent_bets(
+    funded_player, place, credit, engine
+):
+    player = await funded_player(10_000)
+    commands = [_dice(player.id, 10) for _ in range(30)]
+    deposits = [
+        credit(CreditDepositCommand(player.id, Money(1, XTR), f"dep-{uuid.uuid4()}"))
+        for _ in range(10)
+    ]
+    await asyncio.gather(*(place(c) for c in commands), *deposits)
+    rows = await _for_aggregate(engine, "player", player.id)
+    assert [r.sequence for r in rows] == list(range(1, len(rows) + 1))  # id order = sequence
+    balances = [_payload(r, LedgerTransactionPostedV1).balances[0].balance for r in rows]
+    amounts = [_payload(r, LedgerTransactionPostedV1).balances[0].amount for r in rows]
+    running = 0
+    for amount, balance in zip(amounts, balances, strict=True):
+        running += amount
+        assert balance == running  # each event's balance follows from the one before
+    assert running == 10_000 - 300 + 10
+
+
+async def test_withdrawal_steps_write_their_events(
+    new_player, adjust, uow_factory, clock, ids, house, engine
+):
+    policy = WithdrawalPolicy(
+        {"XTR": CurrencyWithdrawalLimits(minimum=1, maximum=10_000, kyc_threshold=10_000)}
+    )
+
+    class NoHolds:
+        async def open_holds(self, uow, player_id, amount, destination, now):
+            return []
+
+    class Payouts:
+        async def send(self, withdrawal):
+            return PayoutSent()
+
+    staff = Actor("staff:fin", "10.0.0.1")
+    player = await new_player()
+    await adjust(
+        AdjustBalanceCommand(player.id, Money(1000, XTR), "funds", "tests", f"w-{player.id}")
+    )
+    request = RequestWithdrawal(uow_factory, clock, ids, house, policy, NoHolds())
+    first = await request(player.id, Money(100, XTR), "UQ-destination", uuid.uuid4())
+    await ApproveWithdrawal(uow_factory, clock, ids, house, Payouts())(first.id, staff)
+    await MarkWithdrawalPaid(uow_factory, clock, ids, house)(first.id, "bank-1", staff)
+    second = await request(player.id, Money(50, XTR), "UQ-destination", uuid.uuid4())
+    await RejectWithdrawal(uow_factory, clock, ids, house)(second.id, "not today", staff)
+
+    rows = await _for_aggregate(engine, "withdrawal", first.id)
+    assert [(r.type, r.sequence) for r in rows] == [
+        ("withdrawal.requested", 1),
+        ("withdrawal.approved", 2),
+        ("withdrawal.paid", 3),
+    ]
+    paid = _payload(rows[2], WithdrawalEventV1)
+    assert (paid.state, paid.amount, paid.payout_reference) == ("paid", 100, "bank-1")
+    assert "UQ-destination" not in str(rows[0].payload)  # personal data stays out
+    rows = await _for_aggregate(engine, "withdrawal", second.id)
+    assert [r.type for r in rows] == ["withdrawal.requested", "withdrawal.rejected"]
+    assert _payload(rows[1], WithdrawalEventV1).reason == "not today"
+
+
+async def test_a_large_win_raises_a_flag_event(funded_player, place, settle, uow_factory, engine):
+    player = await funded_player(1000)
+    placed = await place(_dice(player.id, 100))
+    won = await settle(SettleDiceBetCommand(placed.bet.id, chat_id=5, message_id=2, value=6))
+    async with uow_factory() as uow:
+        [flag] = await RiskReview(RiskPolicy(large_win={"XTR": 150})).on_bet_settled(uow, won.bet)
+        await uow.commit()
+    [row] = await _for_aggregate(engine, "risk_flag", flag.id)
+    event = _payload(row, RiskFlagRaisedV1)
+    assert (row.type, event.kind, event.player_id) == ("risk.flag_raised", "large_win", player.id)
+    assert event.evidence["bet_id"] == str(won.bet.id)
+
+
+async def test_the_outbox_owes_nothing(engine, funded_player, place):
+    player = await funded_player(1000)
+    await place(_dice(player.id, 10))
+    async with engine.connect() as conn:
+        assert await missing_events(conn) == []
+
+
+# -- the relay -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def redis(servers) -> AsyncIterator[Redis]:
+    client = create_redis(servers.redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def stream(redis) -> AsyncIterator[str]:
+    """A stream of this test's own, so other tests' relays cannot interfere."""
+    name = f"croupier:test-events:{secrets.token_hex(4)}"
+    yield name
+    await redis.delete(name)
+
+
+@pytest.fixture
+def lock_key() -> int:
+    return secrets.randbelow(2**62)
+
+
+@pytest.fixture
+def make_relay(engine, redis, stream, lock_key):
+    def make(publisher=None, **settings) -> OutboxRelay:
+        publisher = publisher or RedisEventPublisher(redis, stream=stream, max_stream_length=None)
+        feed = SqlOutboxFeed(engine, lock_key=lock_key)
+        return OutboxRelay(feed, publisher, RelaySettings(**{**_FAST_FIELDS, **settings}))
+
+    return make
+
+
+_FAST_FIELDS = {
+    "lock_poll": 0.05,
+    "poll_interval": FAST.poll_interval,
+    "batch_size": FAST.batch_size,
+    "min_backoff": FAST.min_backoff,
+    "max_backoff": FAST.max_backoff,
+}
+
+
+@contextlib.asynccontextmanager
+async def running(relay: OutboxRelay) -> AsyncIterator[asyncio.Task[None]]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        yield task
+    finally:
+        stop.set()
+        if not task.done():
+            await asyncio.wait_for(task, 10)
+
+
+async def _until(check: Callable[[], object], within: float = 20.0) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.02)
+
+
+async def _stream(redis: Redis, name: str) -> list[EventEnvelope]:
+    entries = await redis.xrange(name)
+    return [decode_envelope(fields[b"payload"]) for _, fields in entries]
+
+
+async def _published(engine, event_ids: set[uuid.UUID]) -> bool:
+    async with engine.connect() as conn:
+        unpublished = await conn.scalar(
+            text(
+                "SELECT count(*) FROM outbox WHERE event_id = ANY(CAST(:ids AS uuid[]))"
+                " AND published_at IS NULL"
+            ),
+            {"ids": list(event_ids)},
+        )
+    return unpublished == 0
+
+
+async def _make_traffic(funded_player, place, settle, players: int = 3, bets: int = 4):
+    """Some players with deposits and bets; their events' ids."""
+    made = []
+    for _ in range(players):
+        player = await funded_player(1000)
+        made.append(player)
+        receipts = await asyncio.gather(*(place(_dice(player.id, 10)) for _ in range(bets)))
+        for i, receipt in enumerate(receipts[: bets // 2]):
+            value = 2 + (i % 5)
+            await settle(SettleDiceBetCommand(receipt.bet.id, player.id, 9000 + i, value))
+    return made
+
+
+async def _owed(engine, players) -> list:
+    ids = [p.id for p in players]
+    return await _outbox(engine, "player_ids && CAST(:ids AS bigint[])", ids=ids)
+
+
+def _assert_delivered_in_order(delivered: Sequence[EventEnvelope], owed: Sequence) -> None:
+    """Every owed event arrived; per aggregate, first arrivals are in sequence order."""
+    wanted = {r.event_id for r in owed}
+    first_seen: dict[uuid.UUID, EventEnvelope] = {}
+    for envelope in delivered:
+        if envelope.event_id in wanted:
+            first_seen.setdefault(envelope.event_id, envelope)
+    assert set(first_seen) == wanted, f"{len(wanted - set(first_seen))} events never arrived"
+    per_aggregate: dict[tuple[str, str], list[int]] = {}
+    for envelope in first_seen.values():  # dict order: order of first arrival
+        per_aggregate.setdefault((envelope.aggregate_type, envelope.aggregate_id), []).append(
+            envelope.sequence
+        )
+    for aggregate, sequences in per_aggregate.items():
+        assert sequences == sorted(sequences), f"{aggregate} arrived out of order: {sequences}"
+
+
+async def test_the_relay_publishes_everything_in_order_and_marks_it(
+    funded_player, place, settle, engine, redis, stream, make_relay
+):
+    players = await _make_traffic(funded_player, place, settle)
+    owed = await _owed(engine, players)
+    relay = make_relay()
+    async with running(relay):
+        await _until(lambda: _published(engine, {r.event_id for r in owed}))
+    delivered = await _stream(redis, stream)
+    _assert_delivered_in_order(delivered, owed)
+    # The stream entry's own fields repeat the envelope's.
+    [(_, fields)] = await redis.xrange(stream, count=1)
+    envelope = decode_envelope(fields[b"payload"])
+    assert fields[b"event_id"].decode() == str(envelope.event_id)
+    assert fields[b"aggregate"].decode() == f"{envelope.aggregate_type}:{envelope.aggregate_id}"
+    assert int(fields[b"sequence"]) == envelope.sequence
+
+
+async def test_a_bet_reaches_the_players_channel_live(
+    funded_player, place, engine, servers, make_relay
+):
+    player = await funded_player(1000)
+    listener = create_redis(servers.redis_url)
+    pubsub = listener.pubsub()
+    await pubsub.subscribe(player_channel(player.id))
+    try:
+        await pubsub.get_message(timeout=1)  # the subscription's confirmation
+        async with running(make_relay()) as task:
+            # Caught up with whatever other tests left behind first.
+            await _until(lambda: _published_all(engine))
+            started = time.monotonic()
+            receipt = await place(_dice(player.id, 10))
+            seen = []
+            while len(seen) < 2 and time.monotonic() - started < 5:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
+                if message is not None:
+                    seen.append(decode_envelope(message["data"]))
+            latency = time.monotonic() - started
+            assert not task.done()
+        types = {e.type for e in seen}
+        assert types == {"bet.placed", "ledger.transaction_posted"}, types
+        assert all(player.id in e.player_ids for e in seen)
+        assert {e.data.get("bet_id") for e in seen} >= {str(receipt.bet.id)}
+        assert latency < 1.0, f"the bet's events took {latency:.3f}s to arrive"
+    finally:
+        await pubsub.aclose()
+        await listener.aclose()
+
+
+async def _published_all(engine) -> bool:
+    async with engine.connect() as conn:
+        return not await conn.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+
+
+class CrashAfterPublishing:
+    """Publishes for real, then the process "dies" before the relay can mark anything: the
+    call never returns (the test then cancels the relay, as a SIGKILL would end it)."""
+
+    def __init__(self, inner: RedisEventPublisher, batches_before_crash: int) -> None:
+        self._inner = inner
+        self._left = batches_before_crash
+        self.crashed = asyncio.Event()
+
+    async def publish(self, events):
+        await self._inner.publish(events)
+        self._left -= 1
+        if self._left <= 0:
+            self.crashed.set()
+            await asyncio.Event().wait()  # killed here, between publish and mark
+
+
+async def test_a_relay_killed_between_publish_and_mark_delivers_everything_after_restart(
+    funded_player, place, settle, engine, redis, stream, make_relay
+):
+    players = await _make_traffic(funded_player, place, settle)
+    owed = await _owed(engine, players)
+    real = RedisEventPublisher(redis, stream=stream, max_stream_length=None)
+    crashing = CrashAfterPublishing(real, batches_before_crash=2)
+    stop = asyncio.Event()
+    task = asyncio.create_task(make_relay(crashing, batch_size=7).run(stop))
+    await asyncio.wait_for(crashing.crashed.wait(), 20)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    async with running(make_relay()):  # the restart
+        await _until(lambda: _published(engine, {r.event_id for r in owed}))
+    delivered = await _stream(redis, stream)
+    _assert_delivered_in_order(delivered, owed)
+    ids = [e.event_id for e in delivered]
+    assert len(ids) > len(set(ids)), "the batch published before the crash comes again"
+
+
+class TcpProxy:
+    """A switchable TCP forwarder to Redis: `down()` drops every connection and refuses new
+    ones, like a Redis outage; `up()` serves again on the same port."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self._target = (target_host, target_port)
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self.port = 0
+
+    async def up(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def down(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in list(self._writers):
+            writer.close()
+        await self._server.wait_closed()
+        self._server = None
+
+    async def _serve(self, reader, writer) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self._target)
+        except OSError:
+            writer.close()
+            return
+        self._writers |= {writer, up_writer}
+
+        async def pipe(src, dst):
+            with contextlib.suppress(Exception):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._writers -= {writer, up_writer}
+
+
+async def test_a_redis_outage_loses_and_reorders_nothing(
+    funded_player, place, settle, engine, redis, stream, make_relay, servers
+):
+    from redis.asyncio.connection import parse_url
+
+    target = parse_url(servers.redis_url)
+    proxy = TcpProxy(target.get("host", "127.0.0.1"), int(target.get("port", 6379)))
+    await proxy.up()
+    through_proxy = Redis(
+        host="127.0.0.1", port=proxy.port, socket_timeout=1, socket_connect_timeout=1
+    )
+    publisher = RedisEventPublisher(through_proxy, stream=stream, max_stream_length=None)
+    relay = make_relay(publisher)
+    try:
+        first = await _make_traffic(funded_player, place, settle, players=1)
+        owed_first = await _owed(engine, first)
+        async with running(relay) as task:
+            await _until(lambda: _published(engine, {r.event_id for r in owed_first}))
+            await proxy.down()
+            during = await _make_traffic(funded_player, place, settle, players=2)
+            owed_during = await _owed(engine, during)
+            await asyncio.sleep(1.0)  # the relay keeps failing and backing off meanwhile
+            assert not task.done()
+            assert all(r.published_at is None for r in await _owed(engine, during)), (
+                "nothing is marked while Redis is down"
+            )
+            await proxy.up()
+            await _until(lambda: _published(engine, {r.event_id for r in owed_during}))
+        delivered = await _stream(redis, stream)
+        _assert_delivered_in_order(delivered, [*owed_first, *owed_during])
+    finally:
+        await through_proxy.aclose()
+        with contextlib.suppress(Exception):
+            await proxy.down()
+
+
+class Recording:
+    def __init__(self) -> None:
+        self.events: list[EventEnvelope] = []
+
+    async def publish(self, events):
+        self.events.extend(events)
+
+
+async def test_only_one_relay_publishes_at_a_time(funded_player, place, settle, engine, make_relay):
+    first, second = Recording(), Recording()
+    relay_a, relay_b = make_relay(first), make_relay(second)
+    async with running(relay_a) as task_a:
+        await _until(lambda: relay_a.published > 0 or _published_all(engine))
+        async with running(relay_b):
+            players = await _make_traffic(funded_player, place, settle, players=2)
+            owed = await _owed(engine, players)
+            await _until(lambda: _published(engine, {r.event_id for r in owed}))
+            await asyncio.sleep(0.2)
+            assert second.events == [], "the second relay waits for the lock"
+            _assert_delivered_in_order(first.events, owed)
+        assert not task_a.done()
+    # With the first one gone, a waiting relay takes over.
+    async with running(relay_b):
+        players = await _make_traffic(funded_player, place, settle, players=1)
+        owed = await _owed(engine, players)
+        await _until(lambda: _published(engine, {r.event_id for r in owed}))
+    _assert_delivered_in_order(second.events, owed)
+
+
+async def test_stream_entries_carry_the_envelope_and_player_channels_route(
+    funded_player, place, engine, redis, stream, make_relay
+):
+    player = await funded_player(100)
+    await place(_dice(player.id, 10))
+    owed = await _owed(engine, [player])
+    async with running(make_relay()):
+        await _until(lambda: _published(engine, {r.event_id for r in owed}))
+    delivered = [e for e in await _stream(redis, stream) if player.id in e.player_ids]
+    assert {e.type for e in delivered} == {"ledger.transaction_posted", "bet.placed"}
+    for envelope in delivered:
+        assert isinstance(envelope.occurred_at, datetime)
+        assert envelope.occurred_at.tzinfo is not None
+        assert envelope.occurred_at <= datetime.now(UTC)
+
+
+async def test_the_shared_relay_fixture_publishes_to_the_real_stream(
+    funded_player, place, engine, redis, event_relay
+):
+    player = await funded_player(100)
+    receipt = await place(_dice(player.id, 10))
+    [placed] = await _for_aggregate(engine, "bet", receipt.bet.id)
+    async with event_relay():
+        await _until(lambda: _published(engine, {placed.event_id}))
+    # The stream is capped, and other tests publish too: look at its newest entries.
+    newest = [decode_envelope(f[b"payload"]) for _, f in await redis.xrevrange(STREAM, count=5000)]
+    assert placed.event_id in {e.event_id for e in newest}

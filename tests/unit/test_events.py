@@ -1,0 +1,271 @@
+"""Domain events without a database: the envelope's encoding, the payloads each change yields,
+where they are routed, and the relay's rules on fakes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from fractions import Fraction
+
+import msgspec
+import pytest
+
+from application.events import (
+    STAFF_CHANNEL,
+    BetPlacedV1,
+    BetSettledV1,
+    EventEnvelope,
+    LedgerTransactionPostedV1,
+    WithdrawalEventV1,
+    bet_event,
+    channels,
+    decode_envelope,
+    decode_payload,
+    encode_envelope,
+    encode_payload,
+    ledger_events,
+    new_bet_events,
+    withdrawal_event,
+)
+from application.ports import PendingEvent
+from application.relay import OutboxRelay, PublishFailed, RelaySettings
+from domain.bets import Bet
+from domain.games.catalog import GAMES, GameConfig, StakeLimits
+from domain.ledger import PostedLeg, PostedTransaction, TransactionKind
+from domain.money import XTR, Money
+from domain.withdrawals import Withdrawal
+
+NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
+CONFIG = GameConfig(
+    "tg_dice", house_edge=Fraction(3, 100), limits={"XTR": StakeLimits(1, 1000, 10_000)}
+)
+
+
+def _bet() -> Bet:
+    return Bet.place(
+        bet_id=uuid.uuid4(),
+        player_id=7,
+        config=CONFIG,
+        params={"bet": "even"},
+        stake=Money(100, XTR),
+        placed_at=NOW,
+        transaction_id=uuid.uuid4(),
+    )
+
+
+def _envelope(**overrides: object) -> EventEnvelope:
+    fields: dict[str, object] = {
+        "event_id": uuid.UUID("01234567-89ab-cdef-0123-456789abcdef"),
+        "type": "bet.placed",
+        "version": 1,
+        "aggregate_type": "bet",
+        "aggregate_id": "b-1",
+        "sequence": 1,
+        "occurred_at": NOW,
+        "player_ids": [7],
+        "data": {"version": 1, "stake": 100},
+    }
+    fields.update(overrides)
+    return EventEnvelope(**fields)  # type: ignore[arg-type]
+
+
+def test_the_envelope_encodes_to_the_documented_json() -> None:
+    encoded = json.loads(encode_envelope(_envelope()))
+    assert encoded == {
+        "event_id": "01234567-89ab-cdef-0123-456789abcdef",
+        "type": "bet.placed",
+        "version": 1,
+        "aggregate_type": "bet",
+        "aggregate_id": "b-1",
+        "sequence": 1,
+        "occurred_at": "2026-12-02T12:00:00Z",
+        "player_ids": [7],
+        "data": {"version": 1, "stake": 100},
+    }
+
+
+def test_the_envelope_round_trips_and_refuses_garbage() -> None:
+    envelope = _envelope()
+    assert decode_envelope(encode_envelope(envelope)) == envelope
+    with pytest.raises(msgspec.ValidationError):
+        decode_envelope(b'{"event_id": "not a uuid"}')
+
+
+def test_a_payload_decodes_by_type_and_version() -> None:
+    event = bet_event(_bet())
+    envelope = _envelope(data=json.loads(encode_payload(event.payload)))
+    payload = decode_payload(envelope)
+    assert isinstance(payload, BetPlacedV1)
+    assert (payload.version, payload.stake, payload.game) == (1, 100, "tg_dice")
+    with pytest.raises(msgspec.ValidationError, match="unknown event"):
+        decode_payload(_envelope(type="bet.exploded"))
+    with pytest.raises(msgspec.ValidationError):
+        decode_payload(_envelope(version=2))
+
+
+def test_channels_route_players_and_the_staff_feed() -> None:
+    assert channels(_envelope(player_ids=[7, 8])) == [
+        "croupier:live:player:7",
+        "croupier:live:player:8",
+    ]
+    staff = channels(_envelope(type="withdrawal.requested"))
+    assert staff == ["croupier:live:player:7", STAFF_CHANNEL]
+    assert STAFF_CHANNEL in channels(_envelope(type="risk.flag_raised"))
+    assert channels(_envelope(player_ids=[])) == []
+
+
+def test_a_transaction_is_one_event_per_player_with_that_players_balances() -> None:
+    posted = PostedTransaction(
+        id=uuid.uuid4(),
+        kind=TransactionKind.TRANSFER,
+        idempotency_key="k",
+        legs=(
+            PostedLeg(1, Money(-30, XTR), 70),
+            PostedLeg(2, Money(30, XTR), 30),
+        ),
+        created_at=NOW,
+        reference="",
+        metadata={},
+    )
+    events = ledger_events(posted, {1: ("player_wallet", 11), 2: ("player_wallet", 12)})
+    assert [(e.aggregate_type, e.aggregate_id, e.sequence) for e in events] == [
+        ("player", "11", None),
+        ("player", "12", None),
+    ]
+    first = events[0].payload
+    assert isinstance(first, LedgerTransactionPostedV1)
+    assert (first.player_id, [(c.amount, c.balance) for c in first.balances]) == (11, [(-30, 70)])
+
+
+def test_a_house_only_transaction_is_one_event_numbered_one() -> None:
+    posted = PostedTransaction(
+        id=uuid.uuid4(),
+        kind=TransactionKind.ADJUSTMENT,
+        idempotency_key="k",
+        legs=(PostedLeg(1, Money(-5, XTR), -5), PostedLeg(2, Money(5, XTR), 5)),
+        created_at=NOW,
+        reference="",
+        metadata={},
+    )
+    [event] = ledger_events(posted, {1: ("adjustments", None), 2: ("house_bankroll", None)})
+    assert (event.aggregate_type, event.aggregate_id, event.sequence, event.player_ids) == (
+        "ledger_transaction",
+        str(posted.id),
+        1,
+        (),
+    )
+
+
+def test_a_bet_stored_settled_yields_placed_then_settled() -> None:
+    bet = _bet()
+    settled = bet.settle(GAMES["tg_dice"], 4, at=NOW, transaction_id=uuid.uuid4())
+    placed_event, settled_event = new_bet_events(settled)
+    assert (placed_event.type, placed_event.sequence) == ("bet.placed", 1)
+    assert (settled_event.type, settled_event.sequence) == ("bet.settled", 2)
+    payload = settled_event.payload
+    assert isinstance(payload, BetSettledV1)
+    assert (payload.state, payload.outcome, payload.payout, payload.multiplier) == (
+        "won",
+        4,
+        194,
+        "1.94",
+    )
+    assert [e.type for e in new_bet_events(bet)] == ["bet.placed"]
+
+
+def test_a_withdrawals_state_fixes_its_events_sequence() -> None:
+    requested = Withdrawal(
+        id=uuid.uuid4(),
+        player_id=7,
+        request_id=uuid.uuid4(),
+        amount=Money(100, XTR),
+        destination="UQ-secret",
+        requested_at=NOW,
+        request_transaction_id=uuid.uuid4(),
+    )
+    event = withdrawal_event(requested)
+    assert (event.type, event.sequence) == ("withdrawal.requested", 1)
+    assert b"UQ-secret" not in encode_payload(event.payload)
+    assert isinstance(event.payload, WithdrawalEventV1)
+
+
+# -- the relay on fakes ------------------------------------------------------------------------
+
+
+class FakeSession:
+    def __init__(self, events: list[EventEnvelope]) -> None:
+        self.rows = [PendingEvent(i + 1, e) for i, e in enumerate(events)]
+        self.marked: set[int] = set()
+
+    async def pending(self, limit: int) -> Sequence[PendingEvent]:
+        return [r for r in self.rows if r.position not in self.marked][:limit]
+
+    async def mark_published(self, positions: Sequence[int]) -> None:
+        self.marked.update(positions)
+
+
+class FakeFeed:
+    def __init__(self, session: FakeSession, *, locked: bool = False) -> None:
+        self.session = session
+        self.locked = locked
+
+    @contextlib.asynccontextmanager
+    async def claim(self) -> AsyncIterator[FakeSession | None]:
+        yield None if self.locked else self.session
+
+
+class FlakyPublisher:
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.published: list[EventEnvelope] = []
+
+    async def publish(self, events: Sequence[EventEnvelope]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("redis is down")
+        self.published.extend(events)
+
+
+FAST = RelaySettings(poll_interval=0.001, batch_size=2, min_backoff=0.001, max_backoff=0.01)
+
+
+async def test_the_relay_retries_a_failed_publish_and_marks_only_after_it() -> None:
+    events = [_envelope(sequence=i, event_id=uuid.uuid4()) for i in range(1, 6)]
+    session = FakeSession(events)
+    publisher = FlakyPublisher(failures=3)
+    relay = OutboxRelay(FakeFeed(session), publisher, FAST)
+    with pytest.raises(PublishFailed):
+        await relay.relay_batch(session)
+    assert session.marked == set()
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    for _ in range(500):
+        if len(session.marked) == 5:
+            break
+        await asyncio.sleep(0.002)
+    stop.set()
+    await asyncio.wait_for(task, 1)
+    assert [e.sequence for e in publisher.published] == [1, 2, 3, 4, 5]
+
+
+async def test_a_waiting_relay_stops_when_asked() -> None:
+    feed = FakeFeed(FakeSession([_envelope()]), locked=True)
+    publisher = FlakyPublisher(failures=0)
+    relay = OutboxRelay(feed, publisher, RelaySettings(lock_poll=10))
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(task, 1)
+    assert publisher.published == []
+
+
+def test_relay_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        RelaySettings(batch_size=0)
+    with pytest.raises(ValueError, match="min_backoff"):
+        RelaySettings(min_backoff=2, max_backoff=1)
