@@ -1,0 +1,420 @@
+"""Live updates over WebSocket across two app instances: each is a real uvicorn server in this
+process with its own container, both on the same PostgreSQL and Redis, as two machines behind a
+load balancer would be."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+import uvicorn
+from dishka import AsyncContainer
+from redis.asyncio import Redis
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from domain.webapp import sign
+from entrypoints.infrastructure import Endpoints
+from entrypoints.settings import Settings
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+BOT_TOKEN = "424242:LIVE-TEST-TOKEN"
+SECRET_KEY = secrets.token_hex(32)
+WAIT = 10.0  # seconds any one expected message may take
+
+
+@dataclass
+class Instance:
+    base_url: str
+    container: AsyncContainer
+    server: uvicorn.Server
+    task: asyncio.Task[None]
+
+    def ws(self, path: str, **query: str) -> str:
+        url = self.base_url.replace("http://", "ws://") + path
+        return f"{url}?{urlencode(query)}" if query else url
+
+
+async def _start(settings: Settings, endpoints: Endpoints) -> Instance:
+    from entrypoints.http.app import create_app
+    from entrypoints.ioc import make_http_container
+
+    container = make_http_container(settings, endpoints)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(container),
+            host="127.0.0.1",
+            port=0,  # any free port; read back below
+            log_level="warning",
+            lifespan="on",
+        )
+    )
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+    task = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + WAIT
+    while not server.started:  # uvicorn has no 'listening' event
+        if task.done():
+            task.result()
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return Instance(f"http://127.0.0.1:{port}", container, server, task)
+
+
+async def _stop(instance: Instance) -> None:
+    instance.server.should_exit = True
+    await asyncio.wait_for(instance.task, WAIT)  # its lifespan shutdown closes the container
+
+
+@pytest.fixture(scope="module")
+async def instances(servers, tmp_path_factory) -> AsyncIterator[tuple[Instance, Instance]]:
+    """Instances A and B: the same secrets (a token from one is good on the other), the same
+    database and Redis."""
+    seed_key = secrets.token_bytes(32)
+    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
+    started = []
+    for name in ("a", "b"):
+        settings = Settings(
+            bot_token=BOT_TOKEN,
+            secret_key=SECRET_KEY,
+            seed_key=seed_key,
+            house_shards=4,
+            data_dir=tmp_path_factory.mktemp(f"live-{name}"),
+        )
+        started.append(await _start(settings, endpoints))
+    yield started[0], started[1]
+    for instance in started:
+        await _stop(instance)
+
+
+@pytest.fixture
+def a(instances) -> Instance:
+    return instances[0]
+
+
+@pytest.fixture
+def b(instances) -> Instance:
+    return instances[1]
+
+
+@pytest.fixture
+async def redis(servers) -> AsyncIterator[Redis]:
+    client = Redis.from_url(servers.redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def http_a(a) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=a.base_url, timeout=WAIT) as client:
+        yield client
+
+
+def _init_data(user_id: int) -> str:
+    fields = {
+        "query_id": secrets.token_hex(8),
+        "user": json.dumps({"id": user_id, "first_name": "Ann", "language_code": "en"}),
+        "auth_date": str(int(time.time()) - 5),
+    }
+    return urlencode({**fields, "hash": sign(fields, BOT_TOKEN)})
+
+
+@dataclass(frozen=True)
+class Player:
+    id: int
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def player(http_a, new_telegram_id):
+    """A new player with a Mini App session opened on instance A, past the 18+ gate."""
+
+    async def make() -> Player:
+        opened = await http_a.post(
+            "/api/v1/app/session", json={"init_data": _init_data(new_telegram_id())}
+        )
+        assert opened.status_code == 201, opened.text
+        found = Player(opened.json()["player_id"], opened.json()["token"])
+        assert (await http_a.post("/api/v1/app/terms", headers=found.headers)).status_code == 200
+        return found
+
+    return make
+
+
+@pytest.fixture
+def staff_token(a, http_a):
+    """A staff member's access token, logged in on instance A."""
+    from application.staff import Actor, CreateStaff
+    from domain.staff import parse_role
+
+    async def make(role: str = "viewer") -> str:
+        name = f"live-{role}-{secrets.token_hex(4)}"
+        password = "correct horse battery staple"
+        async with a.container() as scope:
+            await (await scope.get(CreateStaff))(name, password, parse_role(role), Actor("tests"))
+        response = await http_a.post(
+            "/api/v1/auth/login", json={"username": name, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        return str(response.json()["access_token"])
+
+    return make
+
+
+async def receive(ws: ClientConnection, within: float = WAIT) -> dict[str, Any]:
+    message = json.loads(await asyncio.wait_for(ws.recv(), within))
+    assert isinstance(message, dict)
+    return message
+
+
+async def receive_until(ws: ClientConnection, kind: str) -> dict[str, Any]:
+    """The first message of type `kind`, skipping others (events of earlier steps)."""
+    async with asyncio.timeout(WAIT):
+        while True:
+            message = await receive(ws)
+            if message["type"] == kind:
+                return message
+
+
+def envelope(event_type: str, player_id: int | None = None, **data: Any) -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": event_type,
+        "version": 1,
+        "aggregate_type": "test",
+        "aggregate_id": "1",
+        "sequence": 1,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "player_ids": [] if player_id is None else [player_id],
+        "data": data,
+    }
+
+
+async def refusal(url: str, **options: Any) -> tuple[int | None, str | None]:
+    """Connect and expect the server to close at once: its close code and reason."""
+    async with connect(url, open_timeout=WAIT, **options) as ws:
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), WAIT)
+        return ws.close_code, ws.close_reason
+
+
+# -- the player feed ---------------------------------------------------------------------------
+
+
+async def test_a_player_on_instance_b_receives_what_is_published_for_them(b, redis, player):
+    ann = await player()  # her session was opened on instance A
+    async with connect(
+        b.ws("/api/v1/app/live"), subprotocols=["croupier.v1", f"bearer.{ann.token}"]
+    ) as ws:
+        assert ws.subprotocol == "croupier.v1"
+        hello = await receive(ws)
+        assert hello == {"type": "hello", "channel": "player", "player_id": ann.id, "live": True}
+
+        sent = envelope("bet.settled", ann.id, payout=20)
+        raw = json.dumps(sent, separators=(",", ":"))
+        assert await redis.publish(f"croupier:live:player:{ann.id}", raw) >= 1
+        assert await asyncio.wait_for(ws.recv(), WAIT) == raw  # passed on unchanged
+
+        await ws.send(json.dumps({"type": "ping"}))
+        assert await receive(ws) == {"type": "pong"}
+
+
+async def test_each_player_gets_only_their_own_messages_on_every_instance(a, b, redis, player):
+    ann, bob = await player(), await player()
+    async with (
+        connect(b.ws("/api/v1/app/live", token=ann.token)) as ann_ws,
+        connect(a.ws("/api/v1/app/live"), additional_headers=bob.headers) as bob_ws,
+    ):
+        assert (await receive(ann_ws))["player_id"] == ann.id
+        assert (await receive(bob_ws))["player_id"] == bob.id
+        for_bob = envelope("ledger.transaction_posted", bob.id)
+        for_ann = envelope("ledger.transaction_posted", ann.id)
+        await redis.publish(f"croupier:live:player:{bob.id}", json.dumps(for_bob))
+        await redis.publish(f"croupier:live:player:{ann.id}", json.dumps(for_ann))
+        # Published in this order on one connection, so delivered in this order: Ann's first
+        # message being her own proves Bob's was not sent to her.
+        assert await receive(ann_ws) == for_ann
+        assert await receive(bob_ws) == for_bob
+        # Not JSON, or no type: dropped, never passed on.
+        await redis.publish(f"croupier:live:player:{ann.id}", b"\xff not json")
+        await redis.publish(f"croupier:live:player:{ann.id}", json.dumps([1, 2]))
+        last = envelope("bet.placed", ann.id)
+        await redis.publish(f"croupier:live:player:{ann.id}", json.dumps(last))
+        assert await receive(ann_ws) == last
+
+
+async def test_missing_invalid_or_expired_player_tokens_are_refused_with_1008(
+    b, player, staff_token
+):
+    from adapters.tokens import JwtPlayerSessions
+
+    ann = await player()
+    url = b.ws("/api/v1/app/live")
+    code, reason = await refusal(url)
+    assert code == 1008
+    assert "token" in (reason or "")
+    assert (await refusal(b.ws("/api/v1/app/live", token="x" * 40)))[0] == 1008
+    assert (await refusal(url, subprotocols=["croupier.v1", "bearer.forged"]))[0] == 1008
+    expired, _ = JwtPlayerSessions(SECRET_KEY.encode()).issue(
+        ann.id, datetime.now(UTC) - timedelta(hours=1)
+    )
+    assert (await refusal(b.ws("/api/v1/app/live", token=expired)))[0] == 1008
+    # A staff token is no player session.
+    assert (await refusal(b.ws("/api/v1/app/live", token=await staff_token("admin"))))[0] == 1008
+
+
+async def test_a_session_that_expires_while_connected_is_closed_with_1008(b, player, monkeypatch):
+    from adapters.tokens import JwtPlayerSessions
+    from entrypoints.http import live
+
+    monkeypatch.setattr(live, "RECHECK_SECONDS", 0.2)
+    ann = await player()
+    # Issued so that it runs out two seconds from now.
+    token, expires = JwtPlayerSessions(SECRET_KEY.encode()).issue(
+        ann.id, datetime.now(UTC) - timedelta(minutes=30) + timedelta(seconds=2)
+    )
+    async with connect(b.ws("/api/v1/app/live", token=token)) as ws:
+        assert (await receive(ws))["type"] == "hello"
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), WAIT)
+        assert ws.close_code == 1008
+        assert datetime.now(UTC) >= expires - timedelta(seconds=1)
+
+
+# -- the staff feed ----------------------------------------------------------------------------
+
+
+async def test_the_staff_feed_needs_a_staff_token_and_carries_staff_events(
+    a, b, redis, player, staff_token
+):
+    token = await staff_token("viewer")
+    async with connect(
+        a.ws("/api/v1/staff/live"), subprotocols=["croupier.v1", f"bearer.{token}"]
+    ) as ws:
+        hello = await receive(ws)
+        assert hello["type"] == "hello"
+        assert hello["channel"] == "staff"
+        assert hello["role"] == "viewer"
+        assert hello["live"] is True
+        flag = envelope("risk.flag_raised", 7, kind="large_win")
+        await redis.publish("croupier:live:staff", json.dumps(flag))
+        assert await receive(ws) == flag
+
+    ann = await player()
+    url = b.ws("/api/v1/staff/live")
+    assert (await refusal(url))[0] == 1008
+    assert (await refusal(url, additional_headers={"Authorization": "Bearer nope"}))[0] == 1008
+    # A player's session token cannot open the staff feed, in any of the three places.
+    assert (await refusal(b.ws("/api/v1/staff/live", token=ann.token)))[0] == 1008
+    assert (await refusal(url, subprotocols=[f"bearer.{ann.token}"]))[0] == 1008
+    assert (await refusal(url, additional_headers=ann.headers))[0] == 1008
+
+
+# -- Redis going away --------------------------------------------------------------------------
+
+
+async def test_sockets_stay_open_when_the_feed_loses_redis_and_resume_after(b, redis, player):
+    from adapters.redis_live import RedisLiveFeed
+    from application.ports import LiveFeed
+
+    ann = await player()
+    async with connect(b.ws("/api/v1/app/live", token=ann.token)) as ws:
+        assert (await receive(ws))["live"] is True
+        feed = await b.container.get(LiveFeed)
+        assert isinstance(feed, RedisLiveFeed)
+        # Cut instance B's subscription, as a Redis restart or a network failure would.
+        clients = await redis.execute_command("CLIENT", "LIST", "TYPE", "pubsub")
+        text = clients.decode() if isinstance(clients, bytes) else str(clients)
+        ids = [
+            field.split("=", 1)[1]
+            for line in text.splitlines()
+            if f"name={feed.client_name} " in line + " "
+            for field in line.split()
+            if field.startswith("id=")
+        ]
+        assert ids, text
+        for client_id in ids:
+            await redis.execute_command("CLIENT", "KILL", "ID", client_id)
+
+        # The socket stays open; once resubscribed the client is told it may have missed
+        # events, and new ones flow again.
+        resync = await receive(ws)
+        assert resync["type"] == "resync"
+        after = envelope("bet.settled", ann.id)
+        await redis.publish(f"croupier:live:player:{ann.id}", json.dumps(after))
+        assert await receive(ws) == after
+
+
+# -- end to end: database, relay, Redis, the other instance ------------------------------------
+
+
+async def test_a_bet_on_instance_a_pushes_to_a_client_connected_to_instance_b(
+    a, b, http_a, player, credit, fund_bankroll, unique_key
+):
+    """The bet is placed through A's Mini App API; its events go into the outbox with it, the
+    relay (as `croupier run` starts it) publishes them, and B passes them to the client."""
+    from application.postings import CreditDepositCommand
+    from application.relay import OutboxRelay
+    from domain.money import XTR, Money
+
+    ann = await player()
+    await fund_bankroll()
+    await credit(CreditDepositCommand(ann.id, Money(1000, XTR), unique_key("live")))
+    relay = await a.container.get(OutboxRelay)
+    stop = asyncio.Event()
+    relaying = asyncio.create_task(relay.run(stop))
+    try:
+        async with connect(b.ws("/api/v1/app/live", token=ann.token)) as ws:
+            assert (await receive(ws))["live"] is True
+            body = {
+                "game": "coin",
+                "stake": 10,
+                "params": {"side": "heads"},
+                "request_id": str(uuid.uuid4()),
+            }
+            played = await http_a.post("/api/v1/app/play", json=body, headers=ann.headers)
+            assert played.status_code == 200, played.text
+            bet = played.json()["bet"]
+            balance = played.json()["balance"]["amount"]
+
+            steps: list[str] = []  # this bet's events, in the order they arrived
+            balances: list[int] = []  # the wallet balances the ledger events carried
+            # Generous: a relay in another test process may hold the outbox lock for a moment,
+            # and events of earlier tests may be queued before these.
+            async with asyncio.timeout(60):
+                while "bet.settled" not in steps or balance not in balances:
+                    message = await receive(ws, 60)
+                    assert ann.id in message["player_ids"]
+                    data = message["data"]
+                    if data.get("bet_id") == bet["id"]:
+                        steps.append(message["type"])
+                        if message["type"] == "bet.settled":
+                            settled = message
+                    elif message["type"] == "ledger.transaction_posted":
+                        balances += [
+                            change["balance"]
+                            for change in data["balances"]
+                            if change["account_kind"] == "player_wallet"
+                        ]
+            assert steps == ["bet.placed", "bet.settled"]  # in order, each once
+            assert settled["data"]["state"] == bet["state"]
+            assert settled["data"]["payout"] == (bet["payout"] or 0)
+    finally:
+        stop.set()
+        await asyncio.wait_for(relaying, WAIT)

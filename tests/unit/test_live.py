@@ -1,0 +1,103 @@
+"""The in-process fan-out of live messages: topics, slow clients, feed interruptions."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from application.live import (
+    RESYNC,
+    STAFF_TOPIC,
+    Ended,
+    LiveHub,
+    SubscriptionEnded,
+    player_topic,
+)
+from application.ports import LiveSink
+
+
+class FakeFeed:
+    def __init__(self) -> None:
+        self.sink: LiveSink | None = None
+        self.listening = asyncio.Event()
+        self.cancelled = False
+
+    async def listen(self, sink: LiveSink) -> None:
+        self.sink = sink
+        self.listening.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+
+
+async def started(queue_size: int = 8) -> tuple[LiveHub, FakeFeed]:
+    feed = FakeFeed()
+    hub = LiveHub(feed, queue_size=queue_size)
+    hub.start()
+    await asyncio.wait_for(feed.listening.wait(), 1)
+    return hub, feed
+
+
+async def next_of(subscription) -> str:
+    return await asyncio.wait_for(subscription.next(), 1)
+
+
+async def test_messages_reach_only_their_topic_and_stop_after_unsubscribing():
+    hub, _ = await started()
+    with hub.subscribe(player_topic(1)) as one, hub.subscribe(STAFF_TOPIC) as staff:
+        hub.deliver(player_topic(2), '{"type":"x","n":2}')
+        hub.deliver(player_topic(1), '{"type":"x","n":1}')
+        hub.deliver(STAFF_TOPIC, '{"type":"s"}')
+        assert await next_of(one) == '{"type":"x","n":1}'
+        assert await next_of(staff) == '{"type":"s"}'
+        assert hub.clients == 2
+    assert hub.clients == 0
+    hub.deliver(player_topic(1), '{"type":"x"}')  # nobody listens: nothing happens
+    await hub.stop()
+
+
+async def test_a_slow_client_is_cut_off_and_the_others_are_not():
+    hub, _ = await started(queue_size=2)
+    with hub.subscribe(player_topic(1)) as slow, hub.subscribe(player_topic(1)) as quick:
+        for n in range(3):
+            hub.deliver(player_topic(1), f'{{"type":"x","n":{n}}}')
+            assert await next_of(quick) == f'{{"type":"x","n":{n}}}'
+        with pytest.raises(SubscriptionEnded) as ended:
+            await next_of(slow)  # what it had queued is dropped with it
+        assert ended.value.why is Ended.TOO_SLOW
+        with pytest.raises(SubscriptionEnded):
+            await next_of(slow)
+        assert hub.clients == 1
+    await hub.stop()
+
+
+async def test_clients_are_told_to_resync_when_the_feed_comes_back():
+    hub, feed = await started()
+    assert feed.sink is hub
+    assert not hub.receiving
+    assert not await hub.wait_receiving(0.01)
+    with hub.subscribe(player_topic(1)) as one, hub.subscribe(STAFF_TOPIC) as staff:
+        hub.subscribed()  # the first subscription: nothing was missed
+        assert await hub.wait_receiving(0.01)
+        hub.interrupted()
+        assert not hub.receiving
+        hub.subscribed()
+        assert await next_of(one) == RESYNC
+        assert await next_of(staff) == RESYNC
+        hub.deliver(STAFF_TOPIC, '{"type":"s"}')
+        assert await next_of(staff) == '{"type":"s"}'
+    await hub.stop()
+
+
+async def test_stopping_the_hub_ends_every_subscription_and_the_feed():
+    hub, feed = await started()
+    subscription = hub.subscribe(player_topic(1))
+    await hub.stop()
+    assert feed.cancelled
+    with pytest.raises(SubscriptionEnded) as ended:
+        await next_of(subscription)
+    assert ended.value.why is Ended.HUB_STOPPED
+    assert hub.clients == 0
