@@ -36,7 +36,7 @@ from application.responsible import (
 from application.seeds import GetSeedPair, RotateSeedPair
 from domain.bets import Bet
 from domain.errors import InvalidField, Unauthenticated
-from domain.games.base import OutcomeSource
+from domain.games.base import OutcomeSource, format_multiplier
 from domain.games.catalog import game_by_code
 from domain.money import CurrencyRegistry, Money
 from domain.responsible import LimitKind, LimitPeriod, SelfExclusionPeriod, TimeoutPeriod
@@ -242,7 +242,7 @@ def bet_view(bet: Bet) -> BetView:
         stake=_amount(bet.stake),
         state=bet.state.value,
         outcome=bet.outcome,
-        multiplier=None if bet.multiplier is None else str(bet.multiplier),
+        multiplier=None if bet.multiplier is None else format_multiplier(bet.multiplier),
         payout=bet.payout,
         placed_at=bet.placed_at,
         settled_at=bet.settled_at,

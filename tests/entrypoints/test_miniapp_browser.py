@@ -1,0 +1,351 @@
+"""The Mini App page end to end: the real app under uvicorn on a free port, the real database
+and Redis, and Debian's Chromium driven headless by Playwright, as a player would use it.
+
+Needs Debian's `chromium` package (/usr/bin/chromium); `.ci/run` installs it. Without it this
+test fails, never skips: a browser test that silently did not run is not a pass."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from domain.webapp import sign
+from entrypoints.infrastructure import Endpoints
+from entrypoints.settings import Settings
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+CHROMIUM = Path("/usr/bin/chromium")
+# As the machine notes say: headless, no sandbox (CI runs as root), and none of Chromium's
+# own background traffic, which a closed network refuses.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BOT_TOKEN = "424242:MINI-APP-BROWSER-TOKEN"
+WAIT_MS = 15_000  # the longest any one page state may take to appear
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    settings: Settings
+
+
+@pytest.fixture
+async def live_server(servers, tmp_path) -> AsyncIterator[LiveServer]:
+    """The real app, served by uvicorn on a free loopback port in this event loop."""
+    import uvicorn
+
+    from entrypoints.http.app import create_app
+    from entrypoints.ioc import make_http_container
+
+    settings = Settings(
+        bot_token=BOT_TOKEN,
+        secret_key=secrets.token_hex(32),
+        seed_key=secrets.token_bytes(32),
+        house_shards=4,
+        data_dir=tmp_path,
+    )
+    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
+    app = create_app(make_http_container(settings, endpoints))
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    )
+    # pytest keeps SIGINT; uvicorn would otherwise install its own handlers.
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    async with asyncio.timeout(30):
+        while not server.started:  # uvicorn has no 'listening' event; poll its flag
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.02)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", settings)
+    finally:
+        server.should_exit = True
+        await serving  # its lifespan shutdown closes the container
+        listener.close()
+
+
+@pytest.fixture
+async def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"{CHROMIUM} is missing: the Mini App browser test needs Debian's chromium package "
+            "(apt-get install chromium); .ci/run installs it",
+            pytrace=False,
+        )
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+def init_data(user_id: int, first_name: str) -> str:
+    """Launch data as Telegram signs it for the bot."""
+    fields = {
+        "query_id": secrets.token_hex(8),
+        "user": json.dumps({"id": user_id, "first_name": first_name, "language_code": "en"}),
+        "auth_date": str(int(time.time()) - 5),
+    }
+    return urlencode({**fields, "hash": sign(fields, BOT_TOKEN)})
+
+
+async def _wallet(engine, player_id: int) -> dict[str, int]:
+    """The player's XTR wallet as PostgreSQL has it: the balance, the sum of its legs and the
+    last leg's balance_after."""
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    """
+                    SELECT a.balance,
+                           coalesce(sum(l.amount), 0) AS legs,
+                           (SELECT l2.balance_after FROM ledger_legs l2
+                             WHERE l2.account_id = a.id ORDER BY l2.id DESC LIMIT 1) AS last
+                      FROM accounts a LEFT JOIN ledger_legs l ON l.account_id = a.id
+                     WHERE a.player_id = :p AND a.kind = 'player_wallet' AND a.currency = 'XTR'
+                     GROUP BY a.id, a.balance
+                    """
+                ),
+                {"p": player_id},
+            )
+        ).one()
+    return {"balance": row.balance, "legs": row.legs, "last": row.last}
+
+
+async def _bets(engine, player_id: int) -> list[dict]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT game, stake, params, state, outcome, payout, nonce, server_seed_hash "
+                "FROM bets WHERE player_id = :p ORDER BY placed_at"
+            ),
+            {"p": player_id},
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+async def test_a_player_plays_dice_in_the_mini_app_page(
+    live_server, browser, engine, servers, fund_bankroll, credit, new_telegram_id
+):
+    from playwright.async_api import expect
+
+    from application.postings import CreditDepositCommand
+    from domain.money import XTR, Money
+
+    expect.set_options(timeout=WAIT_MS)
+    await fund_bankroll()
+    telegram_id = new_telegram_id()
+    # A hostile first name: the page must show it as text, never as markup.
+    name = "<img src=x onerror=\"document.title='pwned'\">Ann"
+
+    # The player exists (the API registers them as /start would) and has 1000 Stars.
+    async with httpx.AsyncClient(base_url=live_server.url) as api:
+        opened = await api.post(
+            "/api/v1/app/session", json={"init_data": init_data(telegram_id, name)}
+        )
+        assert opened.status_code == 201, opened.text
+        player_id = opened.json()["player_id"]
+        headers = {"Authorization": f"Bearer {opened.json()['token']}"}
+        await credit(CreditDepositCommand(player_id, Money(1000, XTR), f"e2e-{uuid.uuid4()}"))
+
+        # The page and its assets are served with a strict policy.
+        page_response = await api.get("/app/")
+        assert page_response.status_code == 200
+        assert "Content-Security-Policy" in page_response.headers
+        for asset in ("/app/app.js", "/app/app.css"):
+            assert (await api.get(asset)).status_code == 200, asset
+
+        context = await browser.new_context(viewport={"width": 390, "height": 844})
+        page = await context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        console_errors: list[str] = []
+        page.on("pageerror", lambda error: console_errors.append(str(error)))
+        session_requests: list[str] = []
+        page.on(
+            "request",
+            lambda r: session_requests.append(r.url) if r.url.endswith("/app/session") else None,
+        )
+        live_sockets = []
+
+        def through(route) -> None:  # every live socket reaches the real server; the test
+            route.connect_to_server()  # can still cut one
+            live_sockets.append(route)
+
+        await page.route_web_socket(re.compile(r"/api/v1/app/live$"), through)
+        launch = quote(init_data(telegram_id, name))  # as Telegram opens a Mini App
+        await page.goto(f"{live_server.url}/app/#tgWebAppData={launch}")
+
+        # The balance appears; the 18+ gate stands before the game.
+        await expect(page.locator("#balance")).to_have_text("1000")
+        await expect(page.locator("#greeting")).to_have_text(f"Hi, {name}!")
+        assert await page.locator("#greeting img").count() == 0
+        await expect(page.locator("#gate")).to_be_visible()
+        await expect(page.locator("#game")).to_be_hidden()
+        await expect(page.locator("#live")).to_have_text("Live updates: on")
+
+        await page.get_by_role("button", name="I am 18+ and accept the terms").click()
+        await expect(page.locator("#game")).to_be_visible()
+        await expect(page.locator("#gate")).to_be_hidden()
+
+        # The commitment shown is the server's, before any bet.
+        fairness = (await api.get("/api/v1/app/fairness", headers=headers)).json()
+        await expect(page.locator("#seed-hash")).to_have_text(fairness["server_seed_hash"])
+        await expect(page.locator("#next-nonce")).to_have_text("0")
+
+        # Stake 10 on under 50.00, double-clicked: one bet.
+        await page.get_by_label("Stake (XTR)").fill("10")
+        await page.get_by_label("under", exact=True).check()
+        await page.get_by_label("Target", exact=True).fill("50.00")
+        await expect(page.locator("#chance")).to_have_text("Win chance 50.00%")
+        await page.locator("#roll").dblclick()
+        settled = re.compile(r"^(won|lost)$")
+        await expect(page.locator("#result")).to_have_attribute("data-state", settled)
+        await expect(page.locator("#roll")).to_be_enabled()
+        await expect(page.locator("#next-nonce")).to_have_text("1")
+
+        bets = await _bets(engine, player_id)
+        assert len(bets) == 1, bets
+        bet = bets[0]
+        assert (bet["game"], bet["stake"], bet["nonce"]) == ("dice", 10, 0)
+        assert bet["params"] == {"direction": "under", "target": "50.00"}
+        assert bet["server_seed_hash"] == fairness["server_seed_hash"]
+        assert bet["state"] == ("won" if bet["outcome"] < 5000 else "lost")
+        shown = f"{bet['outcome'] // 100}.{bet['outcome'] % 100:02d}"
+        await expect(page.locator("#result")).to_have_attribute("data-state", bet["state"])
+        await expect(page.locator("#outcome")).to_contain_text(f"Rolled {shown}")
+
+        # The balance on the page is the ledger's.
+        expected = 1000 - 10 + (bet["payout"] or 0)
+        await expect(page.locator("#balance")).to_have_text(str(expected))
+        wallet = await _wallet(engine, player_id)
+        assert wallet == {"balance": expected, "legs": expected, "last": expected}
+
+        # A refusal is shown politely from the problem details, and nothing moves.
+        await page.get_by_label("Stake (XTR)").fill(str(10**6))
+        await page.locator("#roll").click()
+        await expect(page.locator("#message")).to_be_visible()
+        await expect(page.locator("#message")).not_to_be_empty()
+        refused = await api.post(
+            "/api/v1/app/play",
+            headers=headers,
+            json={
+                "game": "dice",
+                "stake": 10**6,
+                "request_id": str(uuid.uuid4()),
+                "params": {"direction": "under", "target": "50.00"},
+            },
+        )
+        assert refused.status_code in (400, 409), refused.text
+        detail = refused.json()["detail"]
+        await expect(page.locator("#message")).to_contain_text(detail[1:])
+        assert len(await _bets(engine, player_id)) == 1
+        await expect(page.locator("#balance")).to_have_text(str(expected))
+
+        # Live: money that arrives elsewhere reaches the open page over the WebSocket.
+        topped_up = await credit(
+            CreditDepositCommand(player_id, Money(500, XTR), f"e2e-{uuid.uuid4()}")
+        )
+        assert topped_up.balance.amount == expected + 500
+        await _publish_ledger_event(servers.redis_url, player_id, topped_up)
+        await expect(page.locator("#balance")).to_have_text(str(expected + 500))
+        assert (await _wallet(engine, player_id))["balance"] == expected + 500
+
+        # The socket is closed as at a token's expiry (1008): the page takes a new session
+        # from its launch data, reconnects, and live updates flow again.
+        assert len(live_sockets) == 1
+        await live_sockets[0].close(code=1008, reason="the session expired")
+        await expect(page.locator("#live")).to_have_text("Live updates: reconnecting…")
+        await expect(page.locator("#live")).to_have_text("Live updates: on")
+        assert len(live_sockets) == 2
+        assert len(session_requests) == 2
+        again = await credit(CreditDepositCommand(player_id, Money(7, XTR), f"e2e-{uuid.uuid4()}"))
+        await _publish_ledger_event(servers.redis_url, player_id, again, sequence=1_001)
+        await expect(page.locator("#balance")).to_have_text(str(expected + 507))
+
+        # Rotating reveals the server seed that the hash committed to before the bet.
+        await page.get_by_role("button", name="Reveal the server seed").click()
+        await expect(page.locator("#revealed")).to_be_visible()
+        revealed = await page.locator("#revealed-seed").text_content()
+        assert hashlib.sha256((revealed or "").encode()).hexdigest() == bet["server_seed_hash"]
+        await expect(page.locator("#next-nonce")).to_have_text("0")
+        await expect(page.locator("#seed-hash")).not_to_have_text(bet["server_seed_hash"])
+
+        assert console_errors == []
+        assert await page.title() != "pwned"
+        await context.close()
+
+
+async def _publish_ledger_event(
+    redis_url: str, player_id: int, posting, *, sequence: int = 1_000
+) -> None:
+    """What the outbox relay publishes for this posting, on the player's live channel."""
+    import msgspec
+    from redis.asyncio import Redis
+
+    from application.events import (
+        EventEnvelope,
+        encode_envelope,
+        ledger_events,
+        player_channel,
+    )
+
+    accounts = {
+        leg.account_id: (
+            ("player_wallet", player_id)
+            if leg.account_id == posting.wallet_id
+            else ("deposits_clearing", None)
+        )
+        for leg in posting.transaction.legs
+    }
+    (event,) = ledger_events(posting.transaction, accounts)
+    envelope = EventEnvelope(
+        event_id=event.event_id,
+        type=event.type,
+        version=event.version,
+        aggregate_type=event.aggregate_type,
+        aggregate_id=event.aggregate_id,
+        sequence=sequence,
+        occurred_at=datetime.now(UTC),
+        player_ids=list(event.player_ids),
+        data=msgspec.to_builtins(event.payload),
+    )
+    client = Redis.from_url(redis_url)
+    try:
+        assert await client.publish(player_channel(player_id), encode_envelope(envelope)) >= 1
+    finally:
+        await client.aclose()
