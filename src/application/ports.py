@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from application.events import EventEnvelope
 from domain.accounts import Account, AccountKind
 from domain.adjustments import AdjustmentRequest, AdjustmentState
 from domain.bets import Bet
@@ -587,6 +589,32 @@ class VelocityLimiter(Protocol):
         ...
 
 
+class LiveSink(Protocol):
+    """Where a `LiveFeed` hands what it receives (`application.live.LiveHub`)."""
+
+    def deliver(self, topic: str, message: str) -> None:
+        """One message (a JSON object, as published) for `topic` ("player:42", "staff")."""
+        ...
+
+    def subscribed(self) -> None:
+        """The feed receives from now on (first time, or again after `interrupted`)."""
+        ...
+
+    def interrupted(self) -> None:
+        """The feed lost its broker: messages published until `subscribed` are missed."""
+        ...
+
+
+class LiveFeed(Protocol):
+    """Messages for live clients (players' sockets, the staff feed), published by any process
+    and received by every app instance: Redis pub/sub. At most once; events are durable in the
+    outbox and the streams, never here."""
+
+    async def listen(self, sink: LiveSink) -> None:
+        """Receive into `sink` until cancelled, reconnecting when the broker goes away."""
+        ...
+
+
 class OneTimeCodes(Protocol):
     """TOTP second factor."""
 
@@ -741,4 +769,42 @@ class CurrencyCatalog(Protocol):
     async def add(self, currency: Currency) -> bool:
         """Add a currency; False if that code already exists with the same exponent.
         A different exponent for an existing code is an `InvalidRequest`."""
+        ...
+
+
+# -- events: the outbox relay ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An unpublished outbox row: its place in the global order and the event."""
+
+    position: int
+    envelope: EventEnvelope
+
+
+class RelaySession(Protocol):
+    """The outbox as the one running relay sees it (it holds the relay lock)."""
+
+    async def pending(self, limit: int) -> Sequence[PendingEvent]:
+        """Up to `limit` unpublished events, oldest first (global order)."""
+        ...
+
+    async def mark_published(self, positions: Sequence[int]) -> None: ...
+
+
+class OutboxFeed(Protocol):
+    """Where the relay reads from. `claim()` yields a session when no other relay runs (None
+    when one does: wait and claim again) and keeps the others out until the block ends, or
+    the connection behind it dies, which ends the session too."""
+
+    def claim(self) -> AbstractAsyncContextManager[RelaySession | None]: ...
+
+
+class EventPublisher(Protocol):
+    """Where the relay publishes to (the Redis stream and live channels)."""
+
+    async def publish(self, events: Sequence[EventEnvelope]) -> None:
+        """Publish every event, in order. Raising means some may not have been published:
+        the relay publishes them all again (consumers dedupe by event id)."""
         ...

@@ -26,6 +26,7 @@ from adapters.postgres.repositories import SqlCurrencies
 from application.access import ApiKeyStore, Authenticate, IssueApiKey, RevokeApiKey
 from application.bankroll import FundBankroll, FundBankrollCommand
 from application.ports import UnitOfWorkFactory
+from application.relay import OutboxRelay
 from application.risk import MonitorOutcomes, MonitorResult, ScanPlayersForRisk, ScanResult
 from application.staff import Actor, CreateStaff
 from domain.access import SERVICES as SERVICE_NAMES
@@ -159,6 +160,9 @@ def _start_background_jobs(
     settings: Settings, container: AsyncContainer, stop: asyncio.Event
 ) -> list[asyncio.Task[None]]:
     jobs: list[asyncio.Task[None]] = []
+    # The outbox relay publishes domain events to Redis (one relay runs per database; in a
+    # second `croupier run` or next to `croupier relay` it waits for the lock).
+    jobs.append(asyncio.create_task(_relay_events(container, stop)))
     if settings.risk_monitor_interval_s:
 
         async def monitor() -> None:
@@ -173,6 +177,11 @@ def _start_background_jobs(
             )
         )
     return jobs
+
+
+async def _relay_events(container: AsyncContainer, stop: asyncio.Event) -> None:
+    relay = await container.get(OutboxRelay)
+    await relay.run(stop)
 
 
 async def _start_bot(settings: Settings, runtime: TelegramRuntime) -> asyncio.Task[None] | None:
@@ -221,6 +230,32 @@ def _print_listening(settings: Settings, endpoints: Endpoints, grpc_address: str
     for name, where in lines:
         click.echo(f"  {name:<13} {where}")
     click.echo("Press Ctrl+C to stop.")
+
+
+@main.command()
+def relay() -> None:
+    """Publish the outbox's domain events to Redis until stopped (Ctrl+C / SIGTERM).
+
+    One relay runs at a time per database; a second one waits until the first stops, so
+    running one next to every `croupier run` (which relays too) is safe."""
+    settings = _guarded(load_settings)
+    endpoints = _guarded(lambda: _setup(settings))
+    _guarded(lambda: migrate.upgrade(endpoints.database_url))
+
+    async def go() -> None:
+        container = make_cli_container(settings, endpoints)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            click.echo("relaying outbox events to Redis; press Ctrl+C to stop")
+            await _relay_events(container, stop)
+        finally:
+            await container.close()
+
+    _guarded(lambda: asyncio.run(go()))
+    click.echo("relay stopped")
 
 
 @main.group()

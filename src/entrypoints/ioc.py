@@ -20,8 +20,10 @@ from adapters.login_throttle import RedisLoginThrottle
 from adapters.passwords import Argon2Hasher
 from adapters.postgres.api_keys import SqlApiKeyStore
 from adapters.postgres.engine import create_engine
+from adapters.postgres.outbox import SqlOutboxFeed
 from adapters.postgres.uow import SqlUnitOfWorkFactory, start_unit_of_work_factory
 from adapters.redis_client import create_redis
+from adapters.redis_events import RedisEventPublisher
 from adapters.seed_cipher import SecretsSeedSource, SeedCipher, development_seed_key
 from adapters.tokens import JwtPlayerSessions, JwtTokens
 from adapters.totp import TotpCodes
@@ -50,6 +52,7 @@ from application.ports import (
 )
 from application.postings import AdjustBalance, CreditDeposit, DebitWallet, Transfer
 from application.registration import OpenWallet, RegisterPlayer
+from application.relay import OutboxRelay, RelaySettings
 from application.responsible import (
     AcknowledgeRealityCheck,
     ConfirmLimitIncrease,
@@ -72,6 +75,7 @@ from domain.velocity import VelocityAction, VelocityLimit
 from entrypoints.bot.app import build_dispatcher
 from entrypoints.bot.runtime import TelegramRuntime, bot_id_of
 from entrypoints.bot.settings import BotOptions
+from entrypoints.http.live import LiveProvider
 from entrypoints.http.miniapp import MiniAppProvider
 from entrypoints.http.payments import PaymentsProvider
 from entrypoints.http.players import AdminQueriesProvider
@@ -111,6 +115,18 @@ class InfrastructureProvider(Provider):
         client = create_redis(self._endpoints.redis_url)
         yield client
         await client.aclose()
+
+    @provide
+    def outbox_relay(self, engine: AsyncEngine, redis: Redis) -> OutboxRelay:
+        settings = self._settings
+        return OutboxRelay(
+            SqlOutboxFeed(engine),
+            RedisEventPublisher(redis, max_stream_length=settings.events_stream_max_length),
+            RelaySettings(
+                poll_interval=settings.relay_poll_interval_ms / 1000,
+                batch_size=settings.relay_batch_size,
+            ),
+        )
 
     @provide
     def seed_cipher(self) -> SeedCipher:
@@ -280,6 +296,7 @@ ADMIN_PROVIDERS: list[type[Provider]] = [
     RiskProvider,
     WithdrawalsProvider,
     MiniAppProvider,
+    LiveProvider,
 ]
 
 

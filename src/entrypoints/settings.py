@@ -126,6 +126,10 @@ class Settings:
     # down (see application.velocity).
     velocity_bets_per_second: int = 20
     velocity_deposits_per_hour: int = 10
+    # The outbox relay (application.relay, adapters.redis_events).
+    relay_poll_interval_ms: int = 50
+    relay_batch_size: int = 500
+    events_stream_max_length: int = 1_000_000
 
     @property
     def uses_embedded_postgres(self) -> bool:
@@ -315,6 +319,23 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
         "`10`",
         "Most processor deposits one player may make in any 1-hour window (0-1000, 0: off). "
         "Counted in Redis; while Redis is down deposits are refused (retryable).",
+    ),
+    (
+        "RELAY_POLL_INTERVAL_MS",
+        "`50`",
+        "How long the outbox relay waits before looking again when it found nothing to publish "
+        "(1-10000 ms): the latency of an event in a quiet moment.",
+    ),
+    (
+        "RELAY_BATCH_SIZE",
+        "`500`",
+        "Most outbox events the relay publishes in one Redis round trip (1-10000).",
+    ),
+    (
+        "EVENTS_STREAM_MAX_LENGTH",
+        "`1000000`",
+        "The Redis stream `croupier:events` is trimmed to about this many entries "
+        "(`XADD MAXLEN ~`, 1000-1000000000); older events stay in the outbox table.",
     ),
 )
 
@@ -513,6 +534,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         risk_monitor_interval_s=integer("RISK_MONITOR_INTERVAL_S", 3600, 0, 7 * 86400),
         velocity_bets_per_second=integer("VELOCITY_BETS_PER_SECOND", 20, 0, 1000),
         velocity_deposits_per_hour=integer("VELOCITY_DEPOSITS_PER_HOUR", 10, 0, 1000),
+        relay_poll_interval_ms=integer("RELAY_POLL_INTERVAL_MS", 50, 1, 10_000),
+        relay_batch_size=integer("RELAY_BATCH_SIZE", 500, 1, 10_000),
+        events_stream_max_length=integer(
+            "EVENTS_STREAM_MAX_LENGTH", 1_000_000, 1000, 1_000_000_000
+        ),
     )
     if environment is Environment.PRODUCTION:
         for name, value in (

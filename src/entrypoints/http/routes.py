@@ -10,7 +10,9 @@ from entrypoints.http.bets import BetsController
 from entrypoints.http.games import GamesController
 from entrypoints.http.health import HealthController
 from entrypoints.http.ledger import LedgerController
+from entrypoints.http.live import LIVE_HANDLERS
 from entrypoints.http.miniapp import MiniAppController, MiniAppSessionController
+from entrypoints.http.miniapp_page import MINIAPP_PAGE
 from entrypoints.http.payments import StarsPaymentsController
 from entrypoints.http.players import PlayersController
 from entrypoints.http.reports import ReportsController
@@ -37,6 +39,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     StarsPaymentsController,
     MiniAppSessionController,
     MiniAppController,
+    MINIAPP_PAGE,  # the Mini App page itself, at /app/
+    *LIVE_HANDLERS,
     WithdrawalsController,
     KycController,
 ]
