@@ -1,0 +1,246 @@
+"""The load generator: runs in its own process (see run.py) and drives settled bets over gRPC.
+
+Three shapes of load, all on the provably fair `coin` game with a unique bet id per bet:
+
+- `unary`: `concurrency` coroutines, each calling `PlayInstant` back to back (closed loop);
+- `stream`: `StreamBets` streams, each keeping its share of `concurrency` commands in flight;
+- `rate`: `PlayInstant` started at a fixed rate (open loop), latency measured from the moment
+  a bet was due, so a stalled server shows up in the tail instead of slowing the clock.
+
+Only calls that finish inside the measured window count; a warm-up before it is discarded."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from croupier.v1 import betting_pb2, betting_pb2_grpc, common_pb2
+
+STAKE = 10  # XTR, far below every risk threshold
+CALL_TIMEOUT_S = 30.0
+STREAM_WINDOW = 32  # commands in flight per stream; more concurrency opens more streams
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSpec:
+    address: str
+    api_key: str
+    mode: str  # unary | stream | rate
+    players: tuple[int, ...]
+    concurrency: int  # in flight in this process (unary, stream); the cap for rate
+    seconds: float
+    warmup: float
+    rate: float = 0.0  # bets per second in this process (rate)
+
+
+@dataclass(slots=True)
+class LoadResult:
+    ok: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"ok": self.ok, "latencies_ms": self.latencies_ms, "errors": dict(self.errors)}
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> LoadResult:
+        data = json.loads(text)
+        return cls(int(data["ok"]), list(data["latencies_ms"]), Counter(data["errors"]))
+
+
+def main() -> None:
+    """The process entry point: a LoadSpec as JSON on stdin, the LoadResult as JSON out."""
+    data = json.load(sys.stdin)
+    data["players"] = tuple(data["players"])
+    result = asyncio.run(_run(LoadSpec(**data)))
+    sys.stdout.write(result.to_json())
+
+
+def _request(players: tuple[int, ...]) -> betting_pb2.PlaceBetRequest:
+    return betting_pb2.PlaceBetRequest(
+        player_id=str(random.choice(players)),
+        bet_id=str(uuid.uuid4()),
+        game="coin",
+        stake=common_pb2.Money(amount=STAKE, currency="XTR"),
+        params={"side": "heads"},
+    )
+
+
+def _reason(error: grpc.aio.AioRpcError) -> str:
+    status = rpc_status.from_call(error)
+    if status is not None:
+        for detail in status.details:
+            if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+                info = error_details_pb2.ErrorInfo()
+                detail.Unpack(info)
+                return f"{error.code().name}/{info.reason}"
+    return str(error.code().name)
+
+
+class _Window:
+    """Counts what finishes between the end of the warm-up and the deadline."""
+
+    def __init__(self, spec: LoadSpec) -> None:
+        now = time.perf_counter()
+        self.start = now + spec.warmup
+        self.end = self.start + spec.seconds
+        self.result = LoadResult()
+
+    def running(self) -> bool:
+        return time.perf_counter() < self.end
+
+    def ok(self, started: float) -> None:
+        now = time.perf_counter()
+        if self.start <= now < self.end:
+            self.result.ok += 1
+            self.result.latencies_ms.append((now - started) * 1000)
+
+    def error(self, reason: str) -> None:
+        if self.start <= time.perf_counter() < self.end:
+            self.result.errors[reason] += 1
+
+
+async def _run(spec: LoadSpec) -> LoadResult:
+    options = [("grpc.max_concurrent_streams", 1000)]
+    async with grpc.aio.insecure_channel(spec.address, options=options) as channel:
+        stub = betting_pb2_grpc.BettingServiceStub(channel)
+        metadata = (("x-api-key", spec.api_key),)
+        await channel.channel_ready()
+        window = _Window(spec)
+        if spec.mode == "unary":
+            await _unary(stub, metadata, spec, window)
+        elif spec.mode == "stream":
+            await _streams(stub, metadata, spec, window)
+        elif spec.mode == "rate":
+            await _rate(stub, metadata, spec, window)
+        else:
+            raise ValueError(f"unknown mode {spec.mode!r}")
+        return window.result
+
+
+async def _one(
+    stub: betting_pb2_grpc.BettingServiceStub,
+    metadata: tuple[tuple[str, str], ...],
+    players: tuple[int, ...],
+    window: _Window,
+    started: float,
+) -> None:
+    try:
+        await stub.PlayInstant(_request(players), metadata=metadata, timeout=CALL_TIMEOUT_S)
+    except grpc.aio.AioRpcError as error:
+        window.error(_reason(error))
+    else:
+        window.ok(started)
+
+
+async def _unary(
+    stub: betting_pb2_grpc.BettingServiceStub,
+    metadata: tuple[tuple[str, str], ...],
+    spec: LoadSpec,
+    window: _Window,
+) -> None:
+    async def worker() -> None:
+        while window.running():
+            await _one(stub, metadata, spec.players, window, time.perf_counter())
+
+    await asyncio.gather(*(worker() for _ in range(spec.concurrency)))
+
+
+async def _rate(
+    stub: betting_pb2_grpc.BettingServiceStub,
+    metadata: tuple[tuple[str, str], ...],
+    spec: LoadSpec,
+    window: _Window,
+) -> None:
+    interval = 1.0 / spec.rate
+    slots = asyncio.Semaphore(spec.concurrency)
+    pending: set[asyncio.Task[None]] = set()
+
+    async def bet(due: float) -> None:
+        try:
+            await _one(stub, metadata, spec.players, window, due)
+        finally:
+            slots.release()
+
+    due = time.perf_counter()
+    while due < window.end:
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if slots.locked():
+            window.error("CLIENT_CAP_REACHED")
+        await slots.acquire()
+        task = asyncio.create_task(bet(due))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+        due += interval
+    if pending:
+        await asyncio.gather(*pending)
+
+
+async def _streams(
+    stub: betting_pb2_grpc.BettingServiceStub,
+    metadata: tuple[tuple[str, str], ...],
+    spec: LoadSpec,
+    window: _Window,
+) -> None:
+    streams = max(1, -(-spec.concurrency // STREAM_WINDOW))
+    shares = [
+        spec.concurrency // streams + (i < spec.concurrency % streams) for i in range(streams)
+    ]
+    await asyncio.gather(*(_stream(stub, metadata, spec, window, share) for share in shares))
+
+
+async def _stream(
+    stub: betting_pb2_grpc.BettingServiceStub,
+    metadata: tuple[tuple[str, str], ...],
+    spec: LoadSpec,
+    window: _Window,
+    in_flight: int,
+) -> None:
+    slots = asyncio.Semaphore(in_flight)
+    sent: dict[str, float] = {}
+
+    async def commands() -> AsyncIterator[betting_pb2.BetCommand]:
+        number = 0
+        while True:
+            await slots.acquire()
+            if not window.running():
+                return
+            number += 1
+            correlation = str(number)
+            sent[correlation] = time.perf_counter()
+            yield betting_pb2.BetCommand(correlation_id=correlation, place=_request(spec.players))
+
+    call = stub.StreamBets(commands(), metadata=metadata)
+    try:
+        async for result in call:
+            started = sent.pop(result.correlation_id)
+            if result.HasField("ok"):
+                window.ok(started)
+            else:
+                code = grpc.StatusCode.UNKNOWN
+                for candidate in grpc.StatusCode:
+                    if candidate.value[0] == result.error.code:
+                        code = candidate
+                window.error(f"{code.name}/{result.error.detail.reason}")
+            slots.release()
+    except grpc.aio.AioRpcError as error:
+        window.error(f"stream {_reason(error)}")
+
+
+if __name__ == "__main__":
+    main()
