@@ -6,29 +6,49 @@ for it lands."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from application.house import HouseBook
-from application.ports import Clock, IdGenerator, SeedSource, UnitOfWork, UnitOfWorkFactory
+from application.ports import (
+    Clock,
+    IdGenerator,
+    LockContended,
+    SeedSource,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
 from application.risk import DEFAULT_RISK_REVIEW, RiskReview
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
-from domain.accounts import AccountKind
+from domain.accounts import AccountKind, house_shard_for
 from domain.bets import Bet, BetState, DiceThrow, FairnessProof
-from domain.errors import IdempotencyConflict, IllegalTransition, InvalidRequest, NotFound
+from domain.errors import (
+    DomainError,
+    IdempotencyConflict,
+    IllegalTransition,
+    InvalidRequest,
+    NotFound,
+)
 from domain.fairness import uint32_stream
 from domain.games.base import ProvablyFairGame, TelegramDiceGame
-from domain.games.catalog import game_by_code
+from domain.games.catalog import GameConfig, game_by_code
 from domain.ledger import Leg, PostedTransaction, Transaction, TransactionKind
 from domain.money import Money
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.velocity import VelocityAction
 
+log = logging.getLogger(__name__)
+
 # How often a placement is retried after losing a race (a twin request with the same bet id,
 # a seed pair rotated under it). Each retry sees the winner's committed state.
 _PLACE_ATTEMPTS = 3
+# How often a batch tries to lock its house rows (see `PlaceBets`) before placing its bets
+# one by one instead.
+_HOUSE_LOCK_ATTEMPTS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,21 +115,27 @@ class _BetPoster:
             )
         )
 
-    async def _settlement_accounts(self, uow: UnitOfWork, bet: Bet) -> tuple[int, int, int]:
+    async def _settlement_accounts(
+        self, uow: UnitOfWork, bet: Bet, wallet_id: int | None = None
+    ) -> tuple[int, int, int]:
         currency = bet.stake.currency
-        wallet = await uow.accounts.wallet(bet.player_id, currency)
-        if wallet is None:  # pragma: no cover - a placed bet always has the wallet it came from
-            raise NotFound(f"player {bet.player_id} has no {currency.code} wallet")
+        if wallet_id is None:
+            wallet = await uow.accounts.wallet(bet.player_id, currency)
+            if wallet is None:  # pragma: no cover - a placed bet always has its wallet
+                raise NotFound(f"player {bet.player_id} has no {currency.code} wallet")
+            wallet_id = wallet.id
         in_play = await self._house.account_for(
             uow.accounts, AccountKind.BETS_IN_PLAY, currency, bet.player_id
         )
         bankroll = await self._house.account_for(
             uow.accounts, AccountKind.HOUSE_BANKROLL, currency, bet.player_id
         )
-        return wallet.id, in_play, bankroll
+        return wallet_id, in_play, bankroll
 
-    async def _post_settlement(self, uow: UnitOfWork, settled: Bet) -> PostedTransaction:
-        wallet, in_play, bankroll = await self._settlement_accounts(uow, settled)
+    async def _post_settlement(
+        self, uow: UnitOfWork, settled: Bet, wallet_id: int | None = None
+    ) -> PostedTransaction:
+        wallet, in_play, bankroll = await self._settlement_accounts(uow, settled, wallet_id)
         kind = _SETTLEMENT_KIND[settled.state]
         legs = settled.settlement_legs(wallet, in_play, bankroll)
         posted = await self._post(uow, settled, kind, legs, "settle")
@@ -152,11 +178,21 @@ class PlaceBet(_BetPoster):
         self._velocity = velocity
 
     async def __call__(self, command: PlaceBetCommand) -> BetReceipt:
-        game = game_by_code(command.game)
+        await self.admit(command)
+        return await self.place_admitted(command)
+
+    async def admit(self, command: PlaceBetCommand) -> None:
+        """The checks before any unit of work: the game exists, the stake is positive, and
+        the velocity limit lets the bet through (or it is a replay)."""
+        game_by_code(command.game)
         command.stake.require_positive()
         await self._velocity.admit(
             VelocityAction.BET, command.player_id, lambda: self._exists(command.bet_id)
         )
+
+    async def place_admitted(self, command: PlaceBetCommand) -> BetReceipt:
+        """Place an admitted bet in a unit of work of its own."""
+        game = game_by_code(command.game)
         for _ in range(_PLACE_ATTEMPTS):
             try:
                 return await self._attempt(command)
@@ -166,92 +202,290 @@ class PlaceBet(_BetPoster):
             f"bet {command.bet_id} is being placed concurrently; retry ({game.code})"
         )
 
+    @property
+    def house(self) -> HouseBook:
+        return self._house
+
+    def new_unit_of_work(self) -> UnitOfWork:
+        return self._uow()
+
     async def _exists(self, bet_id: uuid.UUID) -> bool:
         async with self._uow() as uow:
             return await uow.bets.find(bet_id) is not None
 
     async def _attempt(self, command: PlaceBetCommand) -> BetReceipt:
-        game = game_by_code(command.game)
         async with self._uow() as uow:
+            receipt = await self.place_in(uow, command)
+            if not receipt.replayed:
+                await uow.commit()
+        return receipt
+
+    async def place_in(
+        self, uow: UnitOfWork, command: PlaceBetCommand, known: BatchKnowledge | None = None
+    ) -> BetReceipt:
+        """The placement itself, inside the caller's unit of work, which commits it. Raises
+        `_LostRace` when a twin with this bet id committed first (start over). `known` is
+        what a batch read for all its bets at once (see `PlaceBets`)."""
+        game = game_by_code(command.game)
+        if known is not None and command.bet_id in known.absent:
+            # Absent when the batch began; looked up again on a retry or a repeat.
+            known.absent.discard(command.bet_id)
+            existing = None
+        else:
             existing = await uow.bets.find(command.bet_id)
-            if existing is not None:
-                existing.require_same_request(
-                    game, command.params, command.stake, command.player_id
-                )
-                return BetReceipt(existing, await self._balance(uow, existing), replayed=True)
+        if existing is not None:
+            existing.require_same_request(game, command.params, command.stake, command.player_id)
+            return BetReceipt(existing, await self._balance(uow, existing), replayed=True)
+        currency = command.stake.currency
+        wallet_id = None
+        if known is not None:
+            wallet_id = known.wallets.get((command.player_id, currency.code))
+        if wallet_id is None:
             await uow.players.get(command.player_id)
-            # Before any other lock or write: the guard's per-player lock comes first, and the
-            # usage it reads must not include this bet yet.
-            try:
-                await self._guard.check_bet(
-                    uow, command.player_id, command.stake, self._clock.now()
-                )
-            except ResponsibleGamblingRefusal:
-                # A twin with this bet id may have committed while we waited for the lock and
-                # used the room it needed: that is a replay, not a refusal.
-                if await uow.bets.find(command.bet_id) is not None:
-                    raise _LostRace from None
-                raise
+        # (A known wallet proves the player exists.)
+        # Before any other lock or write: the guard's per-player lock comes first, and the
+        # usage it reads must not include this bet yet.
+        try:
+            await self._guard.check_bet(uow, command.player_id, command.stake, self._clock.now())
+        except ResponsibleGamblingRefusal:
+            # A twin with this bet id may have committed while we waited for the lock and
+            # used the room it needed: that is a replay, not a refusal.
+            if await uow.bets.find(command.bet_id) is not None:
+                raise _LostRace from None
+            raise
+        config = known.configs.get(game.code) if known is not None else None
+        if config is None:
             config = await uow.games.get(game.code)
-            currency = command.stake.currency
+            if known is not None:
+                known.configs[game.code] = config
+        if wallet_id is None:
             wallet = await uow.accounts.wallet(command.player_id, currency)
             if wallet is None:
                 raise NotFound(
                     f"player {command.player_id} has no {currency.code} wallet; deposit first"
                 )
-            fairness, words = None, None
-            if isinstance(game, ProvablyFairGame):
-                taken = await uow.seeds.take_nonce(command.player_id)
-                if taken is None:  # first provably fair bet, or the pair was just rotated
-                    await uow.seeds.create(
-                        command.player_id,
-                        server_seed=self._seeds.server_seed(),
-                        client_seed=self._seeds.client_seed(),
-                        now=self._clock.now(),
-                    )
-                    taken = await uow.seeds.take_nonce(command.player_id)
-                if taken is None:  # pragma: no cover - rotated twice during this placement
-                    raise _LostRace
-                pair, nonce = taken
-                fairness = FairnessProof(pair.id, nonce, pair.server_seed_hash, pair.client_seed)
-                words = uint32_stream(pair.server_seed, pair.client_seed, nonce)
-            bet = Bet.place(
-                bet_id=command.bet_id,
-                player_id=command.player_id,
-                config=config,
-                params=command.params,
-                stake=command.stake,
-                placed_at=self._clock.now(),
-                transaction_id=self._ids.new_id(),
-                fairness=fairness,
-            )
-            bankroll = await uow.accounts.house_balance(AccountKind.HOUSE_BANKROLL, currency)
-            bet.check_bankroll(bankroll)
-            final = bet
-            if isinstance(game, ProvablyFairGame):
-                assert words is not None
-                final = bet.settle(
-                    game,
-                    game.outcome_from_words(words),
-                    at=bet.placed_at,
-                    transaction_id=self._ids.new_id(),
+            wallet_id = wallet.id
+        fairness, words = None, None
+        if isinstance(game, ProvablyFairGame):
+            taken = await uow.seeds.take_nonce(command.player_id)
+            if taken is None:  # first provably fair bet, or the pair was just rotated
+                await uow.seeds.create(
+                    command.player_id,
+                    server_seed=self._seeds.server_seed(),
+                    client_seed=self._seeds.client_seed(),
+                    now=self._clock.now(),
                 )
-            if not await uow.bets.add(final):
-                raise _LostRace  # a twin with this bet id committed first: replay it
-            in_play = await self._house.account_for(
-                uow.accounts, AccountKind.BETS_IN_PLAY, currency, command.player_id
+                taken = await uow.seeds.take_nonce(command.player_id)
+            if taken is None:  # pragma: no cover - rotated twice during this placement
+                raise _LostRace
+            pair, nonce = taken
+            fairness = FairnessProof(pair.id, nonce, pair.server_seed_hash, pair.client_seed)
+            words = uint32_stream(pair.server_seed, pair.client_seed, nonce)
+        bet = Bet.place(
+            bet_id=command.bet_id,
+            player_id=command.player_id,
+            config=config,
+            params=command.params,
+            stake=command.stake,
+            placed_at=self._clock.now(),
+            transaction_id=self._ids.new_id(),
+            fairness=fairness,
+        )
+        bankroll = await uow.accounts.house_balance(AccountKind.HOUSE_BANKROLL, currency)
+        bet.check_bankroll(bankroll)
+        final = bet
+        if isinstance(game, ProvablyFairGame):
+            assert words is not None
+            final = bet.settle(
+                game,
+                game.outcome_from_words(words),
+                at=bet.placed_at,
+                transaction_id=self._ids.new_id(),
             )
-            posted = await self._post(
-                uow, bet, TransactionKind.BET, bet.placement_legs(wallet.id, in_play), "place"
-            )
-            balance = posted.leg_for(wallet.id).balance_after
-            if final is not bet:
-                # The row was inserted already settled; only the ledger side remains.
-                settled = await self._post_settlement(uow, final)
-                if final.payout:
-                    balance = settled.leg_for(wallet.id).balance_after
-            await uow.commit()
+        if not await uow.bets.add(final):
+            raise _LostRace  # a twin with this bet id committed first: replay it
+        in_play = await self._house.account_for(
+            uow.accounts, AccountKind.BETS_IN_PLAY, currency, command.player_id
+        )
+        posted = await self._post(
+            uow, bet, TransactionKind.BET, bet.placement_legs(wallet_id, in_play), "place"
+        )
+        balance = posted.leg_for(wallet_id).balance_after
+        if final is not bet:
+            # The row was inserted already settled; only the ledger side remains.
+            settled = await self._post_settlement(uow, final, wallet_id)
+            if final.payout:
+                balance = settled.leg_for(wallet_id).balance_after
         return BetReceipt(final, Money(balance, currency))
+
+
+BetOutcome = BetReceipt | DomainError
+
+
+@dataclass(slots=True)
+class BatchKnowledge:
+    """What a batch reads once for all its bets, inside its transaction: the bet ids that did
+    not exist yet, the wallets (ids never change) and the game configurations."""
+
+    absent: set[uuid.UUID]
+    wallets: dict[tuple[int, str], int]
+    configs: dict[str, GameConfig] = field(default_factory=dict)
+
+
+class PlaceBets:
+    """Place many bets with few commits: each bet keeps its own result, as if `PlaceBet` had
+    placed it alone.
+
+    Every bet is admitted first, one by one (game, stake, velocity limit: a replay is never
+    refused). The admitted bets are grouped by their house shard; each group is one unit of
+    work, and the groups run concurrently. A group first locks the house rows it will move
+    (bets in play and, for provably fair bets, the bankroll, in id order), so two groups or
+    batches that share a shard queue there instead of deadlocking on each other. Then it
+    places its bets in a fixed order (player id, bet id), each inside its own SAVEPOINT: a bet
+    that fails (insufficient funds, a refusal, a conflict) is rolled back alone, with its
+    events and its locks, and its neighbours go on; a later bet of the same player sees an
+    earlier one's balance, nonce and limit usage. Then the group commits once.
+
+    Holding house rows, a group must not wait on a single-bet transaction that may be queued
+    on those rows: a bet that waits longer than `lock_wait` for a lock is rolled back to its
+    savepoint and placed alone after the commit; the house rows themselves are waited for at
+    most `house_wait` at a time, letting go in between. Lock waits end long before
+    PostgreSQL's deadlock detector would pick a victim, so a single-bet transaction is never
+    the one to fail.
+
+    If the group's transaction fails for any other reason (a lost connection, a failed
+    commit), its bets are placed again one by one through `PlaceBet`: the bet id makes that
+    a replay for any bet that did commit."""
+
+    def __init__(
+        self, place: PlaceBet, *, lock_wait: float = 0.05, house_wait: float = 0.5
+    ) -> None:
+        self._place = place
+        self._lock_wait = lock_wait
+        self._house_wait = house_wait
+
+    async def __call__(self, commands: Sequence[PlaceBetCommand]) -> list[BetOutcome]:
+        outcomes: list[BetOutcome | None] = [None] * len(commands)
+
+        async def admit(i: int) -> None:
+            try:
+                await self._place.admit(commands[i])
+            except DomainError as error:
+                outcomes[i] = error
+
+        await asyncio.gather(*(admit(i) for i in range(len(commands))))
+        shards = self._place.house.shards
+        groups: dict[int, list[int]] = {}
+        for i, command in enumerate(commands):
+            if outcomes[i] is None:
+                shard = house_shard_for(command.player_id, shards)
+                groups.setdefault(shard, []).append(i)
+        await asyncio.gather(
+            *(self._group(commands, indices, outcomes) for indices in groups.values())
+        )
+        assert all(outcome is not None for outcome in outcomes)
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    async def _group(
+        self,
+        commands: Sequence[PlaceBetCommand],
+        indices: list[int],
+        outcomes: list[BetOutcome | None],
+    ) -> None:
+        order = sorted(indices, key=lambda i: (commands[i].player_id, commands[i].bet_id))
+        placed: dict[int, BetOutcome] = {}
+        deferred: list[int] = []
+        try:
+            async with self._place.new_unit_of_work() as uow:
+                await self._lock_house(uow, [commands[i] for i in order])
+                # Holding the house rows, wait for nothing else for long: a single-bet
+                # transaction may hold a player's lock and be queued on those very rows.
+                await uow.limit_lock_waits(self._lock_wait)
+                ids = [commands[i].bet_id for i in order]
+                players = sorted({commands[i].player_id for i in order})
+                known = BatchKnowledge(
+                    absent=set(ids) - await uow.bets.existing(ids),
+                    wallets={
+                        (w.player_id, w.currency.code): w.id
+                        for w in await uow.accounts.wallets_of(players)
+                        if w.player_id is not None
+                    },
+                )
+                for i in order:
+                    outcome = await self._one(uow, commands[i], known)
+                    if outcome is None:
+                        deferred.append(i)
+                    else:
+                        placed[i] = outcome
+                # The outbox's sequence rows are taken last, in order, by every transaction.
+                await uow.limit_lock_waits(None)
+                await uow.commit()
+        except Exception:  # each bet's own errors were caught in _one: this is the batch's
+            log.warning(
+                "a batch of %d bets failed as a whole; placing them one by one",
+                len(order),
+                exc_info=True,
+            )
+            for i in order:
+                try:
+                    outcomes[i] = await self._place.place_admitted(commands[i])
+                except DomainError as error:
+                    outcomes[i] = error
+            return
+        for i, outcome in placed.items():
+            outcomes[i] = outcome
+        for i in deferred:  # contended in the batch: placed alone, after it
+            try:
+                outcomes[i] = await self._place.place_admitted(commands[i])
+            except DomainError as error:
+                outcomes[i] = error
+
+    async def _lock_house(self, uow: UnitOfWork, commands: Sequence[PlaceBetCommand]) -> None:
+        house = self._place.house
+        in_play, bankroll = set(), set()
+        for command in commands:
+            currency = command.stake.currency
+            in_play.add(
+                await house.account_for(
+                    uow.accounts, AccountKind.BETS_IN_PLAY, currency, command.player_id
+                )
+            )
+            if isinstance(game_by_code(command.game), ProvablyFairGame):
+                bankroll.add(
+                    await house.account_for(
+                        uow.accounts, AccountKind.HOUSE_BANKROLL, currency, command.player_id
+                    )
+                )
+        # In id order, as a posting takes them. A single provably fair bet takes bets in play
+        # before the bankroll (two postings), whatever their ids: a wait here is bounded, and
+        # lets go of what it holds when it runs out, so such a cycle breaks on our side.
+        await uow.limit_lock_waits(self._house_wait)
+        for _ in range(_HOUSE_LOCK_ATTEMPTS):
+            try:
+                async with uow.savepoint():
+                    await uow.accounts.lock(sorted(in_play | bankroll))
+                return
+            except LockContended:
+                continue
+        raise LockContended("the house rows of the batch stayed busy")
+
+    async def _one(
+        self, uow: UnitOfWork, command: PlaceBetCommand, known: BatchKnowledge
+    ) -> BetOutcome | None:
+        """The bet's outcome in the batch, or None when it waited too long for a lock."""
+        for _ in range(_PLACE_ATTEMPTS):
+            try:
+                async with uow.savepoint():
+                    return await self._place.place_in(uow, command, known)
+            except _LostRace:
+                continue  # a twin committed meanwhile: the next statement sees it
+            except LockContended:
+                return None
+            except DomainError as error:
+                return error
+        return IdempotencyConflict(  # pragma: no cover - needs three lost races in a row
+            f"bet {command.bet_id} is being placed concurrently; retry"
+        )
 
 
 @dataclass(frozen=True, slots=True)

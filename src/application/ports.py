@@ -114,6 +114,10 @@ class AccountRepository(Protocol):
         """Every wallet of the player, ordered by currency code."""
         ...
 
+    async def wallets_of(self, player_ids: Sequence[int]) -> Sequence[Account]:
+        """Every wallet of these players, in one query."""
+        ...
+
     async def get(self, account_id: int) -> Account:
         """The account, or `NotFound`."""
         ...
@@ -124,6 +128,10 @@ class AccountRepository(Protocol):
 
     async def house_balance(self, kind: AccountKind, currency: Currency) -> int:
         """The balance of a house account summed over all its shards."""
+        ...
+
+    async def lock(self, account_ids: Sequence[int]) -> None:
+        """Lock these accounts' rows until the transaction ends, in the order given."""
         ...
 
 
@@ -185,6 +193,10 @@ class BetRepository(Protocol):
     async def find(self, bet_id: uuid.UUID, *, for_update: bool = False) -> Bet | None:
         """The bet, or None. `for_update` locks it until the unit of work ends, which is how
         concurrent settlements of one bet are serialised."""
+        ...
+
+    async def existing(self, bet_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these bet ids exist (committed, or written by this unit of work)."""
         ...
 
     async def save(self, bet: Bet) -> None:
@@ -693,6 +705,11 @@ class WithdrawalHolds(Protocol):
         ...
 
 
+class LockContended(Exception):
+    """A savepoint's block waited for a lock longer than `UnitOfWork.limit_lock_waits` allows
+    (or was chosen as a deadlock's victim); the block was undone, the transaction goes on."""
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Leaving the block without `commit()` rolls everything back."""
 
@@ -749,6 +766,17 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+    async def limit_lock_waits(self, seconds: float | None) -> None:
+        """From now until the transaction ends (or the next call), a statement that waits
+        longer than this for a lock fails; inside a `savepoint()` as `LockContended`. None
+        waits as long as it takes."""
+        ...
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """A block that is undone on its own when it raises (a SAVEPOINT): its writes, its
+        pending events and the row locks it took go; the rest of the transaction stays."""
+        ...
 
     async def commit(self) -> None: ...
 

@@ -421,6 +421,72 @@ async def test_stream_balance_matches_the_results(betting, wallet, md, player):
     assert list(balance.balances) == [xtr(10_000 + net)]
 
 
+async def test_stream_batches_keep_each_bets_own_result(betting, md, player):
+    """Place commands that arrive together are placed as a batch: a refused bet, a conflict
+    and a repeat each get their own answer, the rest commit; settle and void ride along."""
+    rich, poor = await player(1000), await player(15)
+    open_bet = str(uuid.uuid4())
+    await betting.PlaceBet(
+        betting_pb2.PlaceBetRequest(player_id=rich, bet_id=open_bet, game="tg_slot", stake=xtr(10)),
+        metadata=md,
+    )
+    repeated, conflicting = str(uuid.uuid4()), str(uuid.uuid4())
+
+    def place(cid: str, pid: str, stake: int, bet_id: str | None = None, game: str = "coin"):
+        params = {"side": "heads"} if game == "coin" else {"bet": "hit"}
+        return betting_pb2.BetCommand(
+            correlation_id=cid,
+            place=betting_pb2.PlaceBetRequest(
+                player_id=pid,
+                bet_id=bet_id or str(uuid.uuid4()),
+                game=game,
+                stake=xtr(stake),
+                params=params,
+            ),
+        )
+
+    commands = [
+        place("a", rich, 10),
+        place("poor-1", poor, 10, game="tg_darts"),
+        place("poor-2", poor, 10, game="tg_darts"),
+        place("repeat-1", rich, 20, repeated),
+        place("repeat-2", rich, 20, repeated),
+        place("conflict-1", rich, 30, conflicting),
+        place("conflict-2", rich, 31, conflicting),
+        place("b", rich, 10),
+        betting_pb2.BetCommand(
+            correlation_id="void",
+            void=betting_pb2.VoidBetRequest(bet_id=open_bet, reason="lost dice"),
+        ),
+    ]
+
+    async def send():
+        for command in commands:
+            yield command
+
+    results = {r.correlation_id: r async for r in betting.StreamBets(send(), metadata=md)}
+    assert set(results) == {c.correlation_id for c in commands}
+    kinds = {cid: r.WhichOneof("result") for cid, r in results.items()}
+    assert kinds["a"] == kinds["b"] == kinds["void"] == "ok"
+    # 15 XTR hold one of the two 10s (bets of one player are placed in bet id order).
+    assert sorted([kinds["poor-1"], kinds["poor-2"]]) == ["error", "ok"]
+    refused = next(results[c] for c in ("poor-1", "poor-2") if kinds[c] == "error")
+    assert refused.error.detail.reason == "insufficient_funds"
+    assert kinds["repeat-1"] == kinds["repeat-2"] == "ok"
+    assert results["repeat-1"].ok.bet == results["repeat-2"].ok.bet
+    assert [results["repeat-1"].ok.replayed, results["repeat-2"].ok.replayed].count(True) == 1
+    assert sorted([kinds["conflict-1"], kinds["conflict-2"]]) == ["error", "ok"]
+    conflict = next(results[c] for c in ("conflict-1", "conflict-2") if kinds[c] == "error")
+    assert conflict.error.code == grpc.StatusCode.ALREADY_EXISTS.value[0]
+    nonces = sorted(
+        results[c].ok.bet.fairness.nonce
+        for c in ("a", "b", "repeat-1", "conflict-1", "conflict-2")
+        if kinds[c] == "ok"
+    )
+    assert nonces == [0, 1, 2, 3]  # four provably fair bets placed, no nonce skipped
+    assert results["void"].ok.bet.state == betting_pb2.BET_STATE_VOIDED
+
+
 # --- seamless wallet ---------------------------------------------------------------------------
 
 

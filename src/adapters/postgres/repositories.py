@@ -47,6 +47,10 @@ _WALLETS = text(
     "SELECT id, kind, currency, balance, player_id, shard"
     " FROM accounts WHERE player_id = :player ORDER BY currency"
 )
+_WALLETS_OF = text(
+    "SELECT id, kind, currency, balance, player_id, shard"
+    " FROM accounts WHERE player_id = ANY(CAST(:players AS bigint[]))"
+)
 _ACCOUNT = text("SELECT id, kind, currency, balance, player_id, shard FROM accounts WHERE id = :id")
 _INSERT_HOUSE = text(
     """
@@ -225,6 +229,10 @@ class SqlAccounts:
         rows = await self._conn.execute(_WALLETS, {"player": player_id})
         return [self._account(r) for r in rows]
 
+    async def wallets_of(self, player_ids: Sequence[int]) -> Sequence[Account]:
+        rows = await self._conn.execute(_WALLETS_OF, {"players": list(player_ids)})
+        return [self._account(r) for r in rows]
+
     async def get(self, account_id: int) -> Account:
         row = (await self._conn.execute(_ACCOUNT, {"id": account_id})).first()
         if row is None:
@@ -248,6 +256,10 @@ class SqlAccounts:
         # `provision_house_accounts`, which commits before it remembers anything.
         return int(account_id)
 
+    async def lock(self, account_ids: Sequence[int]) -> None:
+        if account_ids:
+            await self._conn.execute(_LOCK_ACCOUNTS, {"ids": list(account_ids)})
+
     async def house_balance(self, kind: AccountKind, currency: Currency) -> int:
         total = (
             await self._conn.execute(
@@ -257,6 +269,14 @@ class SqlAccounts:
         return int(total)
 
 
+# FOR UPDATE above the sort: the rows are locked in the order the caller gave.
+_LOCK_ACCOUNTS = text(
+    """
+    SELECT id FROM accounts WHERE id = ANY(CAST(:ids AS bigint[]))
+    ORDER BY array_position(CAST(:ids AS bigint[]), id)
+    FOR UPDATE
+    """
+)
 _HOUSE_BALANCE = text(
     "SELECT COALESCE(sum(balance), 0) FROM accounts"
     " WHERE kind = :kind AND currency = :currency AND player_id IS NULL"

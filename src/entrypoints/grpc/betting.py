@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 
 import grpc
 from dishka import AsyncContainer
@@ -26,6 +26,12 @@ from entrypoints.grpc.errors import FieldError, guarded, rich_status, status_cod
 
 # Commands of one stream processed at once; more wait, which is the stream's back-pressure.
 STREAM_CONCURRENCY = 32
+# Place commands of one stream are gathered into batches (`PlaceBets`): a batch closes when it
+# holds STREAM_BATCH_SIZE bets or STREAM_BATCH_WINDOW seconds after its first bet arrived, and
+# at most STREAM_BATCHES batches of one stream are placed at once.
+STREAM_BATCH_SIZE = 64
+STREAM_BATCH_WINDOW = 0.002
+STREAM_BATCHES = 4
 
 
 def _response(receipt: BetReceipt) -> betting_pb2.BetResponse:
@@ -46,6 +52,19 @@ def _place_command(
         stake=translate.money(currencies, request.stake, "stake"),
         params=dict(request.params),
     )
+
+
+def _batchable(
+    command: betting_pb2.BetCommand, currencies: CurrencyRegistry
+) -> PlaceBetCommand | None:
+    """The place command to batch, or None: anything else, and a place command that does not
+    translate (`_execute` answers its error), go the single-command way."""
+    if command.WhichOneof("command") != "place":
+        return None
+    try:
+        return _place_command(command.place, currencies)
+    except DomainError:
+        return None
 
 
 def _settle_command(request: betting_pb2.SettleBetRequest) -> SettleDiceBetCommand:
@@ -127,11 +146,24 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         request_iterator: AsyncIterator[betting_pb2.BetCommand],
         context: grpc.aio.ServicerContext,
     ) -> AsyncIterator[betting_pb2.BetResult]:
-        """Each command runs as its own unit of work, up to STREAM_CONCURRENCY at a time;
-        results are yielded as they finish, each tagged with its correlation id."""
+        """Place commands are gathered into batches placed by `PlaceBets` (few commits, one
+        result per bet); settle and void commands each run as their own unit of work, up to
+        STREAM_CONCURRENCY at a time. Results are yielded as they finish, each tagged with its
+        correlation id."""
+        async with self._container() as scope:
+            currencies = await scope.get(CurrencyRegistry)
         slots = asyncio.Semaphore(STREAM_CONCURRENCY)
+        batch_slots = asyncio.Semaphore(STREAM_BATCHES)
         results: asyncio.Queue[betting_pb2.BetResult | None] = asyncio.Queue()
+        places: asyncio.Queue[tuple[str, PlaceBetCommand] | None] = asyncio.Queue(
+            maxsize=STREAM_BATCH_SIZE * STREAM_BATCHES
+        )
         running: set[asyncio.Task[None]] = set()
+
+        def spawn(work: Coroutine[None, None, None]) -> None:
+            task = asyncio.create_task(work)
+            running.add(task)
+            task.add_done_callback(running.discard)
 
         async def run(command: betting_pb2.BetCommand) -> None:
             try:
@@ -139,15 +171,55 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
             finally:
                 slots.release()
 
+        async def run_batch(batch: list[tuple[str, PlaceBetCommand]]) -> None:
+            try:
+                for result in await self._execute_batch(batch):
+                    await results.put(result)
+            finally:
+                batch_slots.release()
+
+        async def batcher() -> None:
+            loop = asyncio.get_running_loop()
+            closed = False
+            while not closed:
+                first = await places.get()
+                if first is None:
+                    return
+                batch = [first]
+                deadline = loop.time() + STREAM_BATCH_WINDOW
+                while len(batch) < STREAM_BATCH_SIZE:
+                    if places.empty():
+                        remaining = deadline - loop.time()
+                        if remaining <= 0:
+                            break
+                        await asyncio.sleep(min(remaining, STREAM_BATCH_WINDOW / 4))
+                        continue
+                    item = places.get_nowait()
+                    if item is None:
+                        closed = True
+                        break
+                    batch.append(item)
+                await batch_slots.acquire()
+                spawn(run_batch(batch))
+
         async def feed() -> None:
-            async for command in request_iterator:
-                await slots.acquire()
-                task = asyncio.create_task(run(command))
-                running.add(task)
-                task.add_done_callback(running.discard)
-            if running:
-                await asyncio.gather(*running)
-            await results.put(None)  # every command has its result
+            batching = asyncio.create_task(batcher())
+            try:
+                async for command in request_iterator:
+                    place = _batchable(command, currencies)
+                    if place is not None:
+                        await places.put((command.correlation_id, place))
+                        continue
+                    await slots.acquire()
+                    spawn(run(command))
+                await places.put(None)
+                await batching
+                while running:
+                    await asyncio.gather(*list(running))
+            finally:
+                batching.cancel()
+                # Every command has its result, or the stream fails with the error (below).
+                results.put_nowait(None)
 
         feeder = asyncio.create_task(feed())
         try:
@@ -158,6 +230,22 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
             feeder.cancel()
             for task in list(running):
                 task.cancel()
+
+    async def _execute_batch(
+        self, batch: list[tuple[str, PlaceBetCommand]]
+    ) -> list[betting_pb2.BetResult]:
+        async with self._container() as scope:
+            place = await scope.get(bets.PlaceBet)
+            outcomes = await bets.PlaceBets(place)([command for _, command in batch])
+        results = []
+        for (correlation_id, _), outcome in zip(batch, outcomes, strict=True):
+            result = betting_pb2.BetResult(correlation_id=correlation_id)
+            if isinstance(outcome, DomainError):
+                result.error.CopyFrom(_bet_error(outcome))
+            else:
+                result.ok.CopyFrom(_response(outcome))
+            results.append(result)
+        return results
 
     async def _execute(self, command: betting_pb2.BetCommand) -> betting_pb2.BetResult:
         result = betting_pb2.BetResult(correlation_id=command.correlation_id)
@@ -178,19 +266,19 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
                     raise FieldError("command", "a command is one of place, settle or void")
             result.ok.CopyFrom(_response(receipt))
         except DomainError as error:
-            _, status = rich_status(error)
-            field_violations = (
-                [common_pb2.FieldViolation(field=error.field, description=error.message)]
-                if isinstance(error, FieldError)
-                else []
-            )
-            result.error.CopyFrom(
-                betting_pb2.BetError(
-                    code=status_code_for(error).value[0],
-                    message=status.message,
-                    detail=common_pb2.ErrorDetail(
-                        reason=error.code, field_violations=field_violations
-                    ),
-                )
-            )
+            result.error.CopyFrom(_bet_error(error))
         return result
+
+
+def _bet_error(error: DomainError) -> betting_pb2.BetError:
+    _, status = rich_status(error)
+    field_violations = (
+        [common_pb2.FieldViolation(field=error.field, description=error.message)]
+        if isinstance(error, FieldError)
+        else []
+    )
+    return betting_pb2.BetError(
+        code=status_code_for(error).value[0],
+        message=status.message,
+        detail=common_pb2.ErrorDetail(reason=error.code, field_violations=field_violations),
+    )
