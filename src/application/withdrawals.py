@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -102,25 +102,36 @@ class _Step:
     source: AccountKind
     target: AccountKind
     action: AuditAction
+    reached: WithdrawalState  # a withdrawal already there is a repeat of this step
 
 
 _PAID = _Step(
-    "paid", AccountKind.PAYOUT_CLEARING, AccountKind.DEPOSITS_CLEARING, AuditAction.WITHDRAWAL_PAID
+    "paid",
+    AccountKind.PAYOUT_CLEARING,
+    AccountKind.DEPOSITS_CLEARING,
+    AuditAction.WITHDRAWAL_PAID,
+    WithdrawalState.PAID,
 )
 _FAILED = _Step(
-    "failed", AccountKind.PAYOUT_CLEARING, AccountKind.PLAYER_WALLET, AuditAction.WITHDRAWAL_FAILED
+    "failed",
+    AccountKind.PAYOUT_CLEARING,
+    AccountKind.PLAYER_WALLET,
+    AuditAction.WITHDRAWAL_FAILED,
+    WithdrawalState.FAILED,
 )
 _APPROVE = _Step(
     "approve",
     AccountKind.WITHDRAWALS_PENDING,
     AccountKind.PAYOUT_CLEARING,
     AuditAction.WITHDRAWAL_APPROVED,
+    WithdrawalState.APPROVED,
 )
 _REJECT = _Step(
     "reject",
     AccountKind.WITHDRAWALS_PENDING,
     AccountKind.PLAYER_WALLET,
     AuditAction.WITHDRAWAL_REJECTED,
+    WithdrawalState.REJECTED,
 )
 
 
@@ -211,36 +222,57 @@ class _Steps:
         await uow.withdrawals.save(after, before.state)
         await self._audit(uow, step.action, actor, after, before, now)
 
+    async def _decide(
+        self,
+        withdrawal_id: uuid.UUID,
+        step: _Step,
+        actor: Actor,
+        transition: Callable[[Withdrawal, datetime, uuid.UUID], Withdrawal],
+        repeat: Callable[[Withdrawal], None] | None = None,
+    ) -> Withdrawal:
+        """One staff decision in one unit of work: lock the withdrawal, answer a repeat (one
+        already in the state `step` reaches) with it as it is, or make the transition (the
+        domain refuses an illegal one) and record it."""
+        async with self._uow() as uow:
+            current = await uow.withdrawals.get(withdrawal_id, for_update=True)
+            if current.state is step.reached:
+                if repeat is not None:
+                    repeat(current)
+                return current
+            now, transaction_id = self._clock.now(), self._ids.new_id()
+            after = transition(current, now, transaction_id)
+            await self._record(uow, current, after, step, actor, transaction_id, now)
+            await uow.commit()
+        return after
+
     async def _mark_paid(
         self, withdrawal_id: uuid.UUID, reference: str, actor: Actor
     ) -> Withdrawal:
         reference = validate_payout_reference(reference)
-        async with self._uow() as uow:
-            current = await uow.withdrawals.get(withdrawal_id, for_update=True)
-            if current.state is WithdrawalState.PAID:
-                if current.payout_reference != reference:
-                    raise IdempotencyConflict(
-                        f"withdrawal {withdrawal_id} was already paid with reference "
-                        f"{current.payout_reference!r}"
-                    )
-                return current
-            now, transaction_id = self._clock.now(), self._ids.new_id()
-            paid = current.mark_paid(actor.label, now, reference, transaction_id)
-            await self._record(uow, current, paid, _PAID, actor, transaction_id, now)
-            await uow.commit()
-        return paid
+
+        def same_reference(paid: Withdrawal) -> None:
+            if paid.payout_reference != reference:
+                raise IdempotencyConflict(
+                    f"withdrawal {withdrawal_id} was already paid with reference "
+                    f"{paid.payout_reference!r}"
+                )
+
+        return await self._decide(
+            withdrawal_id,
+            _PAID,
+            actor,
+            lambda w, now, tx: w.mark_paid(actor.label, now, reference, tx),
+            same_reference,
+        )
 
     async def _mark_failed(self, withdrawal_id: uuid.UUID, reason: str, actor: Actor) -> Withdrawal:
         reason = validate_reason(reason)
-        async with self._uow() as uow:
-            current = await uow.withdrawals.get(withdrawal_id, for_update=True)
-            if current.state is WithdrawalState.FAILED:
-                return current
-            now, transaction_id = self._clock.now(), self._ids.new_id()
-            failed = current.mark_failed(actor.label, now, reason, transaction_id)
-            await self._record(uow, current, failed, _FAILED, actor, transaction_id, now)
-            await uow.commit()
-        return failed
+        return await self._decide(
+            withdrawal_id,
+            _FAILED,
+            actor,
+            lambda w, now, tx: w.mark_failed(actor.label, now, reason, tx),
+        )
 
 
 class RequestWithdrawal(_Steps):
@@ -351,7 +383,7 @@ class ApproveWithdrawal(_Steps):
     async def __call__(self, withdrawal_id: uuid.UUID, actor: Actor) -> Withdrawal:
         async with self._uow() as uow:
             current = await uow.withdrawals.get(withdrawal_id, for_update=True)
-            if current.state is WithdrawalState.APPROVED:
+            if current.state is _APPROVE.reached:
                 return current
             if current.state is WithdrawalState.REQUESTED and await uow.risk.has_open(
                 current.player_id
@@ -404,15 +436,12 @@ class RejectWithdrawal(_Steps):
 
     async def __call__(self, withdrawal_id: uuid.UUID, reason: str, actor: Actor) -> Withdrawal:
         reason = validate_reason(reason)
-        async with self._uow() as uow:
-            current = await uow.withdrawals.get(withdrawal_id, for_update=True)
-            if current.state is WithdrawalState.REJECTED:
-                return current
-            now, transaction_id = self._clock.now(), self._ids.new_id()
-            rejected = current.reject(actor.label, now, reason, transaction_id)
-            await self._record(uow, current, rejected, _REJECT, actor, transaction_id, now)
-            await uow.commit()
-        return rejected
+        return await self._decide(
+            withdrawal_id,
+            _REJECT,
+            actor,
+            lambda w, now, tx: w.reject(actor.label, now, reason, tx),
+        )
 
 
 class MarkWithdrawalPaid(_Steps):
