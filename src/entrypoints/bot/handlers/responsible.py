@@ -54,9 +54,14 @@ from entrypoints.bot.routing import Handlers
 handlers = Handlers("responsible")
 
 
+def _until(t: Translator, moment: datetime | None) -> str:
+    """When a time-out or exclusion ends; None is for ever."""
+    return format_moment(moment) if moment else t("care.forever")
+
+
 def refusal_text(t: Translator, refusal: ResponsibleGamblingRefusal) -> str:
     """A refusal in the player's language; the rule decides the wording."""
-    until = format_moment(refusal.until) if refusal.until else t("care.forever")
+    until = _until(t, refusal.until)
     if refusal.rule == "timeout":
         return t("care.refused.timeout", until=until)
     if refusal.rule == "self_excluded":
@@ -103,9 +108,7 @@ def status_text(t: Translator, status: ResponsibleStatus) -> str:
     lines = [t("care.title")]
     lines += [_limit_line(t, s) for s in status.limits] or [t("care.no_limits")]
     if status.exclusion is not None:
-        until = (
-            format_moment(status.exclusion.until) if status.exclusion.until else t("care.forever")
-        )
+        until = _until(t, status.exclusion.until)
         key = (
             "care.self_excluded"
             if status.exclusion.kind is ExclusionKind.SELF_EXCLUSION
@@ -271,7 +274,7 @@ async def start_timeout(
     start: FromDishka[StartTimeout],
 ) -> None:
     exclusion = await start(player.id, TimeoutPeriod(callback_data.period))
-    until = format_moment(exclusion.until) if exclusion.until else t("care.forever")
+    until = _until(t, exclusion.until)
     await _answer(query, t("care.timed_out", until=until))
 
 
@@ -304,7 +307,7 @@ async def self_exclude(
     exclude: FromDishka[SelfExclude],
 ) -> None:
     exclusion = await exclude(player.id, SelfExclusionPeriod(callback_data.period))
-    until = format_moment(exclusion.until) if exclusion.until else t("care.forever")
+    until = _until(t, exclusion.until)
     await _answer(query, t("care.self_excluded", until=until))
 
 
