@@ -35,10 +35,10 @@ from application.responsible import (
 )
 from application.seeds import GetSeedPair, RotateSeedPair
 from domain.bets import Bet
-from domain.errors import InvalidField, Unauthenticated
+from domain.errors import DomainError, InvalidField, Unauthenticated
 from domain.games.base import OutcomeSource, format_multiplier
 from domain.games.catalog import game_by_code
-from domain.money import CurrencyRegistry, Money
+from domain.money import Currency, CurrencyRegistry, Money
 from domain.responsible import LimitKind, LimitPeriod, SelfExclusionPeriod, TimeoutPeriod
 from domain.seeds import SeedCommitment
 from entrypoints.settings import Settings
@@ -301,11 +301,19 @@ def _choice(kind: type[Choice], value: str, field: str) -> Choice:
         raise InvalidField(field, f"{field} is one of {allowed}") from None
 
 
-def _money(currencies: CurrencyRegistry, amount: int, currency: str, field: str) -> Money:
+def _currency(currencies: CurrencyRegistry, code: str, field: str) -> Currency:
     try:
-        return Money(amount, currencies.get(currency.upper()))
-    except Exception as error:
-        raise InvalidField(field, str(getattr(error, "message", error))) from None
+        return currencies.get(code.upper())
+    except DomainError as error:
+        raise InvalidField(field, error.message) from None
+
+
+def _money(currencies: CurrencyRegistry, amount: int, currency: str, field: str) -> Money:
+    unit = _currency(currencies, currency, field)
+    try:
+        return Money(amount, unit)
+    except DomainError as error:
+        raise InvalidField(field, error.message) from None
 
 
 def _change(change: LimitChange) -> LimitChangeView:
@@ -497,7 +505,7 @@ class MiniAppController(Controller):
                 player_id,
                 _choice(LimitKind, kind, "kind"),
                 _choice(LimitPeriod, period, "period"),
-                _money(currencies, 1, currency, "currency").currency,
+                _currency(currencies, currency, "currency"),
             )
         )
 
@@ -520,7 +528,7 @@ class MiniAppController(Controller):
             player_id,
             _choice(LimitKind, kind, "kind"),
             _choice(LimitPeriod, period, "period"),
-            _money(currencies, 1, currency, "currency").currency,
+            _currency(currencies, currency, "currency"),
         )
         return LimitChangeView(applied=True, confirmable_at=None)
 
