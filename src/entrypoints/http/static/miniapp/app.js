@@ -49,6 +49,7 @@
     retries: 0,
     reconnectTimer: null,
     ledgerSequence: -1, // the newest ledger event applied: an older one never wins
+    liveApplied: 0, // how many live balance changes were applied (a fetch in flight is older)
   };
 
   class ApiError extends Error {
@@ -259,8 +260,11 @@
   // -- actions -----------------------------------------------------------------------------
 
   async function refreshBalances() {
+    const before = state.liveApplied;
     const found = await request("GET", "/balances");
-    showBalances(found.balances);
+    // A live change that arrived while this was in flight may be newer than what it read;
+    // if the read was the newer one, its event is still on the way.
+    if (state.liveApplied === before) showBalances(found.balances);
   }
 
   async function refreshFairness() {
@@ -445,6 +449,7 @@
       if (sequence <= state.ledgerSequence) return;
       state.ledgerSequence = sequence;
     }
+    state.liveApplied += 1;
     for (const change of data.balances) {
       if (change && change.account_kind === "player_wallet") setBalance(change.balance, change.currency);
     }
