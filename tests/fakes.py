@@ -175,6 +175,9 @@ class _Ledger:
     def __init__(self, state: _State) -> None:
         self.s = state
 
+    async def post_all(self, transactions) -> list[PostedTransaction]:
+        return [await self.post(t) for t in transactions]
+
     async def post(self, transaction: Transaction) -> PostedTransaction:
         known = self.s.transactions.get(transaction.idempotency_key)
         if known is not None:

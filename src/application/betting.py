@@ -35,7 +35,7 @@ from domain.errors import (
 )
 from domain.fairness import uint32_stream
 from domain.games.base import ProvablyFairGame, TelegramDiceGame
-from domain.games.catalog import GameConfig, game_by_code
+from domain.games.catalog import game_by_code
 from domain.ledger import Leg, PostedTransaction, Transaction, TransactionKind
 from domain.money import Money
 from domain.responsible import ResponsibleGamblingRefusal
@@ -96,23 +96,21 @@ class _BetPoster:
         self._house = house
         self._risk = risk
 
-    async def _post(
-        self, uow: UnitOfWork, bet: Bet, kind: TransactionKind, legs: tuple[Leg, ...], step: str
-    ) -> PostedTransaction:
+    def _transaction(
+        self, bet: Bet, kind: TransactionKind, legs: tuple[Leg, ...], step: str
+    ) -> Transaction:
         transaction_id = (
             bet.placed_transaction_id if step == "place" else bet.settlement_transaction_id
         )
         assert transaction_id is not None
-        return await uow.ledger.post(
-            Transaction(
-                id=transaction_id,
-                kind=kind,
-                idempotency_key=f"bet:{bet.id}:{step}",
-                legs=legs,
-                created_at=self._clock.now(),
-                reference=f"bet:{bet.id}",
-                metadata={"bet_id": str(bet.id), "game": bet.game},
-            )
+        return Transaction(
+            id=transaction_id,
+            kind=kind,
+            idempotency_key=f"bet:{bet.id}:{step}",
+            legs=legs,
+            created_at=self._clock.now(),
+            reference=f"bet:{bet.id}",
+            metadata={"bet_id": str(bet.id), "game": bet.game},
         )
 
     async def _settlement_accounts(
@@ -135,13 +133,17 @@ class _BetPoster:
     async def _post_settlement(
         self, uow: UnitOfWork, settled: Bet, wallet_id: int | None = None
     ) -> PostedTransaction:
-        wallet, in_play, bankroll = await self._settlement_accounts(uow, settled, wallet_id)
-        kind = _SETTLEMENT_KIND[settled.state]
-        legs = settled.settlement_legs(wallet, in_play, bankroll)
-        posted = await self._post(uow, settled, kind, legs, "settle")
+        posted = await uow.ledger.post(await self._settlement(uow, settled, wallet_id))
         # Large wins and wagers are flagged and audited in the settlement's own transaction.
         await self._risk.on_bet_settled(uow, settled)
         return posted
+
+    async def _settlement(
+        self, uow: UnitOfWork, settled: Bet, wallet_id: int | None = None
+    ) -> Transaction:
+        wallet, in_play, bankroll = await self._settlement_accounts(uow, settled, wallet_id)
+        legs = settled.settlement_legs(wallet, in_play, bankroll)
+        return self._transaction(settled, _SETTLEMENT_KIND[settled.state], legs, "settle")
 
     async def _balance(self, uow: UnitOfWork, bet: Bet) -> Money:
         wallet = await uow.accounts.wallet(bet.player_id, bet.stake.currency)
@@ -220,51 +222,41 @@ class PlaceBet(_BetPoster):
                 await uow.commit()
         return receipt
 
-    async def place_in(
-        self, uow: UnitOfWork, command: PlaceBetCommand, known: BatchKnowledge | None = None
-    ) -> BetReceipt:
+    async def place_in(self, uow: UnitOfWork, command: PlaceBetCommand) -> BetReceipt:
         """The placement itself, inside the caller's unit of work, which commits it. Raises
-        `_LostRace` when a twin with this bet id committed first (start over). `known` is
-        what a batch read for all its bets at once (see `PlaceBets`)."""
+        `_LostRace` when a twin with this bet id committed first (start over).
+
+        Round trips are what a bet costs, so there are few: one read (which also takes the
+        guard's per-player lock, before any other lock or write, while the usage the guard
+        reads cannot include this bet yet), the nonce, the bet row, both postings at once."""
         game = game_by_code(command.game)
-        if known is not None and command.bet_id in known.absent:
-            # Absent when the batch began; looked up again on a retry or a repeat.
-            known.absent.discard(command.bet_id)
-            existing = None
-        else:
-            existing = await uow.bets.find(command.bet_id)
+        currency = command.stake.currency
+        context = await uow.placements.open(command.bet_id, command.player_id, currency, game.code)
+        existing = context.existing
         if existing is not None:
             existing.require_same_request(game, command.params, command.stake, command.player_id)
             return BetReceipt(existing, await self._balance(uow, existing), replayed=True)
-        currency = command.stake.currency
-        wallet_id = None
-        if known is not None:
-            wallet_id = known.wallets.get((command.player_id, currency.code))
+        wallet_id = context.wallet_id
         if wallet_id is None:
-            await uow.players.get(command.player_id)
-        # (A known wallet proves the player exists.)
-        # Before any other lock or write: the guard's per-player lock comes first, and the
-        # usage it reads must not include this bet yet.
+            if not context.player_exists:
+                raise NotFound(f"no player with id {command.player_id}")
+            raise NotFound(
+                f"player {command.player_id} has no {currency.code} wallet; deposit first"
+            )
         try:
-            await self._guard.check_bet(uow, command.player_id, command.stake, self._clock.now())
+            await self._guard.check_bet(
+                uow,
+                command.player_id,
+                command.stake,
+                self._clock.now(),
+                locked=context.guard_locked,
+            )
         except ResponsibleGamblingRefusal:
             # A twin with this bet id may have committed while we waited for the lock and
             # used the room it needed: that is a replay, not a refusal.
             if await uow.bets.find(command.bet_id) is not None:
                 raise _LostRace from None
             raise
-        config = known.configs.get(game.code) if known is not None else None
-        if config is None:
-            config = await uow.games.get(game.code)
-            if known is not None:
-                known.configs[game.code] = config
-        if wallet_id is None:
-            wallet = await uow.accounts.wallet(command.player_id, currency)
-            if wallet is None:
-                raise NotFound(
-                    f"player {command.player_id} has no {currency.code} wallet; deposit first"
-                )
-            wallet_id = wallet.id
         fairness, words = None, None
         if isinstance(game, ProvablyFairGame):
             taken = await uow.seeds.take_nonce(command.player_id)
@@ -284,15 +276,14 @@ class PlaceBet(_BetPoster):
         bet = Bet.place(
             bet_id=command.bet_id,
             player_id=command.player_id,
-            config=config,
+            config=context.config,
             params=command.params,
             stake=command.stake,
             placed_at=self._clock.now(),
             transaction_id=self._ids.new_id(),
             fairness=fairness,
         )
-        bankroll = await uow.accounts.house_balance(AccountKind.HOUSE_BANKROLL, currency)
-        bet.check_bankroll(bankroll)
+        bet.check_bankroll(context.bankroll)
         final = bet
         if isinstance(game, ProvablyFairGame):
             assert words is not None
@@ -307,29 +298,21 @@ class PlaceBet(_BetPoster):
         in_play = await self._house.account_for(
             uow.accounts, AccountKind.BETS_IN_PLAY, currency, command.player_id
         )
-        posted = await self._post(
-            uow, bet, TransactionKind.BET, bet.placement_legs(wallet_id, in_play), "place"
+        placement = self._transaction(
+            bet, TransactionKind.BET, bet.placement_legs(wallet_id, in_play), "place"
         )
-        balance = posted.leg_for(wallet_id).balance_after
-        if final is not bet:
-            # The row was inserted already settled; only the ledger side remains.
-            settled = await self._post_settlement(uow, final, wallet_id)
-            if final.payout:
-                balance = settled.leg_for(wallet_id).balance_after
-        return BetReceipt(final, Money(balance, currency))
+        if final is bet:
+            (posted,) = await uow.ledger.post_all([placement])
+            return BetReceipt(bet, Money(posted.leg_for(wallet_id).balance_after, currency))
+        # The row was inserted already settled; both postings go in one call.
+        settlement = await self._settlement(uow, final, wallet_id)
+        posted, settled = await uow.ledger.post_all([placement, settlement])
+        await self._risk.on_bet_settled(uow, final)
+        last = settled if final.payout else posted  # a loss leaves the wallet alone
+        return BetReceipt(final, Money(last.leg_for(wallet_id).balance_after, currency))
 
 
 BetOutcome = BetReceipt | DomainError
-
-
-@dataclass(slots=True)
-class BatchKnowledge:
-    """What a batch reads once for all its bets, inside its transaction: the bet ids that did
-    not exist yet, the wallets (ids never change) and the game configurations."""
-
-    absent: set[uuid.UUID]
-    wallets: dict[tuple[int, str], int]
-    configs: dict[str, GameConfig] = field(default_factory=dict)
 
 
 class PlaceBets:
@@ -401,18 +384,8 @@ class PlaceBets:
                 # Holding the house rows, wait for nothing else for long: a single-bet
                 # transaction may hold a player's lock and be queued on those very rows.
                 await uow.limit_lock_waits(self._lock_wait)
-                ids = [commands[i].bet_id for i in order]
-                players = sorted({commands[i].player_id for i in order})
-                known = BatchKnowledge(
-                    absent=set(ids) - await uow.bets.existing(ids),
-                    wallets={
-                        (w.player_id, w.currency.code): w.id
-                        for w in await uow.accounts.wallets_of(players)
-                        if w.player_id is not None
-                    },
-                )
                 for i in order:
-                    outcome = await self._one(uow, commands[i], known)
+                    outcome = await self._one(uow, commands[i])
                     if outcome is None:
                         deferred.append(i)
                     else:
@@ -469,14 +442,12 @@ class PlaceBets:
                 continue
         raise LockContended("the house rows of the batch stayed busy")
 
-    async def _one(
-        self, uow: UnitOfWork, command: PlaceBetCommand, known: BatchKnowledge
-    ) -> BetOutcome | None:
+    async def _one(self, uow: UnitOfWork, command: PlaceBetCommand) -> BetOutcome | None:
         """The bet's outcome in the batch, or None when it waited too long for a lock."""
         for _ in range(_PLACE_ATTEMPTS):
             try:
                 async with uow.savepoint():
-                    return await self._place.place_in(uow, command, known)
+                    return await self._place.place_in(uow, command)
             except _LostRace:
                 continue  # a twin committed meanwhile: the next statement sees it
             except LockContended:

@@ -162,6 +162,12 @@ class Ledger(Protocol):
         """
         ...
 
+    async def post_all(self, transactions: Sequence[Transaction]) -> list[PostedTransaction]:
+        """Post several transactions in this order, each exactly as `post` would (a later one
+        sees the balances an earlier one left), in one round trip. If one fails, the error is
+        raised and the caller's unit of work must not commit what came before it."""
+        ...
+
     async def get(self, transaction_id: uuid.UUID) -> PostedTransaction:
         """The transaction, or `NotFound`."""
         ...
@@ -205,6 +211,31 @@ class BetRepository(Protocol):
 
     async def recent(self, player_id: int, *, limit: int) -> Sequence[Bet]:
         """The player's latest bets, newest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementContext:
+    """What placing a bet reads before it decides, read at once (see `PlacementReads`)."""
+
+    existing: Bet | None  # a bet with this id, committed before the read began
+    player_exists: bool
+    wallet_id: int | None  # the player's wallet in the stake's currency, if any
+    config: GameConfig
+    bankroll: int  # the house bankroll in the stake's currency, all shards
+    guard_locked: bool  # the player has a responsible-gambling profile, now locked
+
+
+class PlacementReads(Protocol):
+    """The reads of a bet placement in one round trip: on the betting path round trips, not
+    work, are what a bet costs."""
+
+    async def open(
+        self, bet_id: uuid.UUID, player_id: int, currency: Currency, game: str
+    ) -> PlacementContext:
+        """First take the player's responsible-gambling lock, as
+        `ResponsibleGamblingRepository.lock` does (so the guard need not), then read the
+        rest. `GameUnavailable` when there is no such game."""
         ...
 
 
@@ -724,6 +755,9 @@ class UnitOfWork(Protocol):
 
     @property
     def bets(self) -> BetRepository: ...
+
+    @property
+    def placements(self) -> PlacementReads: ...
 
     @property
     def seeds(self) -> SeedPairRepository: ...

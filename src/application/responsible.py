@@ -475,12 +475,25 @@ class ResponsibleGamblingGuard:
     after the first has committed (READ COMMITTED), sees the first's stake, and cannot pass
     the same room in a limit. Every change of a limit, exclusion or reality check takes the
     same lock, so no bet is checked against a half-made change. A player with no record costs
-    exactly one query (the lock attempt finds no row) and is never serialised."""
+    exactly one query (the lock attempt finds no row) and is never serialised; a bet placement
+    takes that lock in its first read (`PlacementReads`) and passes `locked`, so it costs none."""
 
-    async def check_bet(self, uow: UnitOfWork, player_id: int, stake: Money, now: datetime) -> None:
+    async def check_bet(
+        self,
+        uow: UnitOfWork,
+        player_id: int,
+        stake: Money,
+        now: datetime,
+        *,
+        locked: bool | None = None,
+    ) -> None:
+        """`locked`: whether the caller already took the player's lock, finding a record
+        (None: the guard takes it)."""
         stake.require_positive()
         repo = uow.responsible
-        if not await repo.lock(player_id):
+        if locked is None:
+            locked = await repo.lock(player_id)
+        if not locked:
             return
         profile = await repo.profile(player_id)
         profile.require_not_excluded(now)

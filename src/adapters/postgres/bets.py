@@ -22,14 +22,14 @@ from domain.errors import IdempotencyConflict, NotFound
 from domain.games.catalog import game_by_code
 from domain.money import CurrencyRegistry, Money
 
-_COLUMNS = """id, player_id, game, currency, stake, params, house_edge, max_payout, state,
+COLUMNS = """id, player_id, game, currency, stake, params, house_edge, max_payout, state,
     placed_at, placed_transaction_id, seed_pair_id, nonce, server_seed_hash, client_seed,
     dice_chat_id, dice_message_id, outcome, multiplier_num, multiplier_den, payout, settled_at,
     settlement_transaction_id, void_reason"""
 
 _INSERT = text(
     f"""
-    INSERT INTO bets ({_COLUMNS})
+    INSERT INTO bets ({COLUMNS})
     VALUES (:id, :player_id, :game, :currency, :stake, CAST(:params AS jsonb), :house_edge,
         :max_payout, :state, :placed_at, :placed_transaction_id, :seed_pair_id, :nonce,
         :server_seed_hash, :client_seed, :dice_chat_id, :dice_message_id, :outcome,
@@ -40,10 +40,10 @@ _INSERT = text(
     """  # noqa: S608 - a constant column list
 )
 _EXISTING = text("SELECT id FROM bets WHERE id = ANY(CAST(:ids AS uuid[]))")
-_SELECT = text(f"SELECT {_COLUMNS} FROM bets WHERE id = :id")  # noqa: S608
-_SELECT_FOR_UPDATE = text(f"SELECT {_COLUMNS} FROM bets WHERE id = :id FOR UPDATE")  # noqa: S608
+_SELECT = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id")  # noqa: S608
+_SELECT_FOR_UPDATE = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id FOR UPDATE")  # noqa: S608
 _RECENT = text(
-    f"SELECT {_COLUMNS} FROM bets WHERE player_id = :player"  # noqa: S608
+    f"SELECT {COLUMNS} FROM bets WHERE player_id = :player"  # noqa: S608
     " ORDER BY placed_at DESC, id DESC LIMIT :limit"
 )
 _SETTLE = text(
@@ -80,7 +80,7 @@ class SqlBets:
     async def find(self, bet_id: uuid.UUID, *, for_update: bool = False) -> Bet | None:
         query = _SELECT_FOR_UPDATE if for_update else _SELECT
         row = (await self._conn.execute(query, {"id": bet_id})).first()
-        return None if row is None else self._bet(row)
+        return None if row is None else self.from_row(row)
 
     async def existing(self, bet_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         rows = await self._conn.execute(_EXISTING, {"ids": list(bet_ids)})
@@ -98,9 +98,10 @@ class SqlBets:
 
     async def recent(self, player_id: int, *, limit: int) -> Sequence[Bet]:
         rows = await self._conn.execute(_RECENT, {"player": player_id, "limit": limit})
-        return [self._bet(r) for r in rows]
+        return [self.from_row(r) for r in rows]
 
-    def _bet(self, row: Any) -> Bet:
+    def from_row(self, row: Any) -> Bet:
+        """A bet from its columns (`COLUMNS`), as this repository and `SqlPlacements` read it."""
         currency = self._currencies.get(row.currency)
         params = row.params if isinstance(row.params, dict) else json.loads(row.params)
         game = game_by_code(row.game)

@@ -70,10 +70,24 @@ class SqlGameConfigs:
             )
 
 
+# The game's columns and limits as one row, for queries that read a game with other things.
+GAME_COLUMNS = """g.code AS game_code, g.enabled AS game_enabled, g.house_edge AS game_house_edge,
+    (SELECT COALESCE(jsonb_object_agg(l.currency,
+        jsonb_build_array(l.min_stake, l.max_stake, l.max_payout)), '{}'::jsonb)
+     FROM game_limits l WHERE l.game = g.code) AS game_limits"""
+
+
 def _config(row: Any) -> GameConfig:
+    return game_config(row.code, row.enabled, row.house_edge, row.limits)
+
+
+def game_config(code: str, enabled: bool, house_edge: Any, limits: dict[str, Any]) -> GameConfig:
+    """A game's configuration from its columns (`GAME_COLUMNS`, or the repository's own)."""
+    if code not in GAMES:
+        raise GameUnavailable(f"there is no game {code!r}")
     return GameConfig(
-        code=row.code,
-        enabled=row.enabled,
-        house_edge=Fraction(Decimal(row.house_edge)),
-        limits={c: StakeLimits(*values) for c, values in row.limits.items()},
+        code=code,
+        enabled=enabled,
+        house_edge=Fraction(Decimal(house_edge)),
+        limits={c: StakeLimits(*values) for c, values in limits.items()},
     )

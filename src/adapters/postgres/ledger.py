@@ -34,6 +34,27 @@ _POST = text(
     ORDER BY p.account_id
     """
 )
+# Several postings in one statement: ledger_post is VOLATILE, so each call sees what the calls
+# before it wrote, and the calls run in the order of the input rows (a nested loop over them).
+_POST_ALL = text(
+    """
+    SELECT t.n, p.transaction_id, p.replayed, p.created_at, p.account_id, p.currency, p.amount,
+           p.balance_after, a.kind AS account_kind, a.player_id
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:kinds AS text[]), CAST(:keys AS text[]),
+                CAST(:fingerprints AS bytea[]), CAST(:references AS text[]),
+                CAST(:metadata AS jsonb[]), CAST(:created_at AS timestamptz[]),
+                CAST(:first_legs AS int[]), CAST(:last_legs AS int[]))
+         WITH ORDINALITY AS t(id, kind, key, fingerprint, reference, metadata, created_at,
+                              first_leg, last_leg, n)
+    CROSS JOIN LATERAL ledger_post(
+        t.id, t.kind, t.key, t.fingerprint, t.reference, t.metadata, t.created_at,
+        (CAST(:accounts AS bigint[]))[t.first_leg:t.last_leg],
+        (CAST(:currencies AS text[]))[t.first_leg:t.last_leg],
+        (CAST(:amounts AS bigint[]))[t.first_leg:t.last_leg]) AS p
+    JOIN accounts a ON a.id = p.account_id
+    ORDER BY t.n, p.account_id
+    """
+)
 _TRANSACTION = text(
     """
     SELECT t.id, t.kind, t.idempotency_key, t.reference, t.metadata, t.created_at,
@@ -58,6 +79,10 @@ _HISTORY = text(
 _NO_CURSOR = 2**63 - 1
 
 
+def _metadata(transaction: Transaction) -> str:
+    return json.dumps(dict(transaction.metadata), sort_keys=True)
+
+
 class SqlLedger:
     def __init__(
         self, conn: AsyncConnection, currencies: CurrencyRegistry, outbox: SqlOutbox
@@ -74,19 +99,52 @@ class SqlLedger:
             "key": transaction.idempotency_key,
             "fingerprint": transaction.fingerprint(),
             "reference": transaction.reference,
-            "metadata": json.dumps(dict(transaction.metadata), sort_keys=True),
+            "metadata": _metadata(transaction),
             "created_at": transaction.created_at,
             "accounts": [leg.account_id for leg in legs],
             "currencies": [leg.currency.code for leg in legs],
             "amounts": [leg.amount.amount for leg in legs],
         }
+        return self._posted(transaction, await self._execute(_POST, params))
+
+    async def post_all(self, transactions: Sequence[Transaction]) -> list[PostedTransaction]:
+        if len(transactions) <= 1:
+            return [await self.post(t) for t in transactions]
+        legs = [leg for t in transactions for leg in t.legs]
+        bounds, taken = [], 0  # each transaction's legs, 1-based and inclusive as SQL slices
+        for transaction in transactions:
+            bounds.append((taken + 1, taken + len(transaction.legs)))
+            taken += len(transaction.legs)
+        params = {
+            "ids": [t.id for t in transactions],
+            "kinds": [t.kind.value for t in transactions],
+            "keys": [t.idempotency_key for t in transactions],
+            "fingerprints": [t.fingerprint() for t in transactions],
+            "references": [t.reference for t in transactions],
+            "metadata": [_metadata(t) for t in transactions],
+            "created_at": [t.created_at for t in transactions],
+            "first_legs": [first for first, _ in bounds],
+            "last_legs": [end for _, end in bounds],
+            "accounts": [leg.account_id for leg in legs],
+            "currencies": [leg.currency.code for leg in legs],
+            "amounts": [leg.amount.amount for leg in legs],
+        }
+        rows = await self._execute(_POST_ALL, params)
+        by_transaction: list[list[Any]] = [[] for _ in transactions]
+        for row in rows:
+            by_transaction[row.n - 1].append(row)
+        return [self._posted(t, r) for t, r in zip(transactions, by_transaction, strict=True)]
+
+    async def _execute(self, statement: Any, params: dict[str, Any]) -> Sequence[Any]:
         try:
-            rows = (await self._conn.execute(_POST, params)).all()
+            return (await self._conn.execute(statement, params)).all()
         except DBAPIError as error:
             domain_error = to_domain_error(error)
             if domain_error is None:
                 raise
             raise domain_error from None
+
+    def _posted(self, transaction: Transaction, rows: Sequence[Any]) -> PostedTransaction:
         first = rows[0]
         replayed = bool(first.replayed)
         posted = PostedTransaction(

@@ -17,6 +17,7 @@ from adapters.postgres.errors import server_message, sqlstate
 from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.ledger import SqlLedger
 from adapters.postgres.outbox import SqlOutbox
+from adapters.postgres.placements import SqlPlacements
 from adapters.postgres.preferences import SqlPlayerPreferences
 from adapters.postgres.provider_transactions import SqlProviderTransactions
 from adapters.postgres.repositories import (
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
     accounts: SqlAccounts
     ledger: SqlLedger
     bets: SqlBets
+    placements: SqlPlacements
     seeds: SqlSeedPairs
     games: SqlGameConfigs
     staff: SqlStaff
@@ -87,6 +89,7 @@ class SqlUnitOfWork:
         self.accounts = SqlAccounts(conn, self._currencies, self._house_ids)
         self.ledger = SqlLedger(conn, self._currencies, self.outbox)
         self.bets = SqlBets(conn, self._currencies, self.outbox)
+        self.placements = SqlPlacements(conn, self.bets)
         self.seeds = SqlSeedPairs(conn, self._cipher)
         self.games = SqlGameConfigs(conn)
         self.staff = SqlStaff(conn)
