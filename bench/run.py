@@ -214,9 +214,17 @@ def drive(
     for r in results:
         errors.update(r.errors)
     ok = sum(r.ok for r in results)
-    p50 = statistics.median(latencies) if latencies else float("nan")
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else 0.0
+    p50, p99 = _percentiles(latencies)
     return ok / spec.seconds, p50, p99, errors
+
+
+def _percentiles(latencies_ms: list[float]) -> tuple[float, float]:
+    latencies = sorted(latencies_ms)
+    if not latencies:
+        return float("nan"), 0.0
+    return statistics.median(latencies), latencies[
+        min(len(latencies) - 1, int(len(latencies) * 0.99))
+    ]
 
 
 @contextlib.contextmanager
@@ -369,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = asyncio.run(server_settings(servers.database_url))
         seeded = asyncio.run(seed(env, args.players, data_dir / "seeded.json"))
         reference = [] if args.skip_reference else run_reference(servers, levels, seconds, args)
+        if not args.skip_reference:
+            reference += run_floor(max(levels), seconds, args.warmup)
         rows, half = run_service(env, data_dir, seeded, levels, args)
         problems = asyncio.run(check_books(servers.database_url))
     finally:
@@ -432,6 +442,19 @@ def main(argv: list[str] | None = None) -> int:
     text = print_table(header, [*rows, half], reference, targets)
     (data_dir / "last-run.txt").write_text(text + "\n")
     return 0
+
+
+def run_floor(level: int, seconds: float, warmup: float) -> list[Row]:
+    """The grpc.aio floor: the same load against a server that does nothing (grpc_floor.py)."""
+    from grpc_floor import measure
+
+    rows = []
+    for mode in ("unary", "stream"):
+        result = measure(mode, level, seconds, warmup)
+        p50, p99 = _percentiles(result.latencies_ms)
+        rows.append(Row(f"grpc floor {mode} (no work)", level, result.ok / seconds, p50, p99))
+        print(f"  {rows[-1].name} c={level}: {rows[-1].rate:.0f} calls/s", flush=True)
+    return rows
 
 
 def run_reference(
