@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from application.house import HouseBook
 from application.ports import (
+    BatchPlacementContext,
     Clock,
     IdGenerator,
     LockContended,
@@ -24,12 +25,13 @@ from application.ports import (
 from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
 from application.risk import DEFAULT_RISK_REVIEW, RiskReview
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
-from domain.accounts import AccountKind, house_shard_for
+from domain.accounts import AccountKind
 from domain.bets import Bet, BetState, DiceThrow, FairnessProof
 from domain.errors import (
     DomainError,
     IdempotencyConflict,
     IllegalTransition,
+    InsufficientFunds,
     InvalidRequest,
     NotFound,
 )
@@ -311,34 +313,171 @@ class PlaceBet(_BetPoster):
         last = settled if final.payout else posted  # a loss leaves the wallet alone
         return BetReceipt(final, Money(last.leg_for(wallet_id).balance_after, currency))
 
+    async def first_seed_pairs(
+        self, uow: UnitOfWork, commands: Sequence[PlaceBetCommand], known: BatchPlacementContext
+    ) -> BatchPlacementContext:
+        """A batch's players about to make their first provably fair bet get their seed pair
+        in the batch's transaction (as `place_in` would make it), so they need not go alone."""
+        missing = {
+            c.player_id
+            for c in commands
+            if isinstance(game_by_code(c.game), ProvablyFairGame)
+            and c.player_id not in known.seeds
+            and c.player_id not in known.guarded
+            and (c.player_id, c.stake.currency.code) in known.wallets
+        }
+        if not missing:
+            return known
+        created = await uow.seeds.create_many(
+            {p: (self._seeds.server_seed(), self._seeds.client_seed()) for p in missing},
+            now=self._clock.now(),
+        )
+        return replace(known, seeds={**known.seeds, **created})
+
+    def decide(
+        self, command: PlaceBetCommand, known: BatchPlacementContext, tally: _Tally
+    ) -> _Decided | None:
+        """A bet of a batch (`PlaceBets`), decided against what the batch read and what the bets
+        before it did; the tally moves on only for a bet that will be stored. None: place it
+        alone. Raises the bet's own refusal, as `place_in` would."""
+        if command.bet_id in known.existing or command.bet_id in tally.seen:
+            return None
+        game = game_by_code(command.game)
+        currency = command.stake.currency
+        config = known.configs.get(game.code)
+        wallet = known.wallets.get((command.player_id, currency.code))
+        if command.player_id in known.guarded or config is None or wallet is None:
+            return None
+        wallet_id, _ = wallet
+        fairness, words = None, None
+        pair = None
+        if isinstance(game, ProvablyFairGame):
+            pair = known.seeds.get(command.player_id)
+            if pair is None:
+                return None
+            nonce = pair.next_nonce + tally.taken.get(pair.id, 0)
+            fairness = FairnessProof(pair.id, nonce, pair.server_seed_hash, pair.client_seed)
+            words = uint32_stream(pair.server_seed, pair.client_seed, nonce)
+        tally.seen.add(command.bet_id)
+        bet = Bet.place(
+            bet_id=command.bet_id,
+            player_id=command.player_id,
+            config=config,
+            params=command.params,
+            stake=command.stake,
+            placed_at=self._clock.now(),
+            transaction_id=self._ids.new_id(),
+            fairness=fairness,
+        )
+        bet.check_bankroll(tally.bankrolls.get(currency.code, 0))
+        key = (command.player_id, currency.code)
+        if tally.balances[key] < command.stake.amount:
+            # What the posting would have refused with, in the same words.
+            raise InsufficientFunds(f"insufficient funds on account {wallet_id}")
+        final = bet
+        if isinstance(game, ProvablyFairGame):
+            assert words is not None
+            assert pair is not None
+            final = bet.settle(
+                game,
+                game.outcome_from_words(words),
+                at=bet.placed_at,
+                transaction_id=self._ids.new_id(),
+            )
+            tally.taken[pair.id] = tally.taken.get(pair.id, 0) + 1
+            payout = final.payout or 0
+            tally.bankrolls[currency.code] = (
+                tally.bankrolls.get(currency.code, 0) + command.stake.amount - payout
+            )
+        else:
+            payout = 0
+        tally.balances[key] += payout - command.stake.amount
+        return _Decided(bet, final, wallet_id)
+
+    async def store(
+        self, uow: UnitOfWork, decided: Sequence[_Decided], tally: _Tally
+    ) -> list[BetReceipt]:
+        """Write a batch's decided bets: one INSERT, one nonce UPDATE, one call of the postings.
+        Raises `_LostRace` when a twin committed one of the bet ids first (the batch's
+        decisions no longer hold; the caller starts over one by one)."""
+        added = await uow.bets.add_many([step.final for step in decided])
+        if len(added) != len(decided):
+            raise _LostRace
+        await uow.seeds.advance(tally.taken)
+        transactions: list[Transaction] = []
+        for step in decided:
+            bet = step.placed
+            in_play = await self._house.account_for(
+                uow.accounts, AccountKind.BETS_IN_PLAY, bet.stake.currency, bet.player_id
+            )
+            legs = bet.placement_legs(step.wallet_id, in_play)
+            transactions.append(self._transaction(bet, TransactionKind.BET, legs, "place"))
+            if step.final is not bet:
+                transactions.append(await self._settlement(uow, step.final, step.wallet_id))
+        posted = iter(await uow.ledger.post_all(transactions))
+        receipts = []
+        for step in decided:
+            last = next(posted)
+            if step.final is not step.placed:
+                settled = next(posted)
+                await self._risk.on_bet_settled(uow, step.final)
+                if step.final.payout:
+                    last = settled
+            balance = last.leg_for(step.wallet_id).balance_after
+            receipts.append(BetReceipt(step.final, Money(balance, step.final.stake.currency)))
+        return receipts
+
 
 BetOutcome = BetReceipt | DomainError
 
 
+@dataclass(slots=True)
+class _Tally:
+    """What the bets decided so far in a batch did to the state it read: wallet balances,
+    nonces taken per seed pair, bankrolls, bet ids seen."""
+
+    balances: dict[tuple[int, str], int]
+    bankrolls: dict[str, int]
+    taken: dict[int, int] = field(default_factory=dict)
+    seen: set[uuid.UUID] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    placed: Bet  # as placed (the placement posting's view)
+    final: Bet  # as stored: settled at once when provably fair
+    wallet_id: int
+
+
 class PlaceBets:
-    """Place many bets with few commits: each bet keeps its own result, as if `PlaceBet` had
-    placed it alone.
+    """Place many bets in one transaction and a handful of statements, each bet keeping its own
+    result, as if `PlaceBet` had placed it alone.
 
     Every bet is admitted first, one by one (game, stake, velocity limit: a replay is never
-    refused). The admitted bets are grouped by their house shard; each group is one unit of
-    work, and the groups run concurrently. A group first locks the house rows it will move
-    (bets in play and, for provably fair bets, the bankroll, in id order), so two groups or
-    batches that share a shard queue there instead of deadlocking on each other. Then it
-    places its bets in a fixed order (player id, bet id), each inside its own SAVEPOINT: a bet
-    that fails (insufficient funds, a refusal, a conflict) is rolled back alone, with its
-    events and its locks, and its neighbours go on; a later bet of the same player sees an
-    earlier one's balance, nonce and limit usage. Then the group commits once.
+    refused). Then one unit of work, with bounded lock waits (`lock_wait`; the house rows
+    `house_wait` at a time, letting go in between):
 
-    Holding house rows, a group must not wait on a single-bet transaction that may be queued
-    on those rows: a bet that waits longer than `lock_wait` for a lock is rolled back to its
-    savepoint and placed alone after the commit; the house rows themselves are waited for at
-    most `house_wait` at a time, letting go in between. Lock waits end long before
-    PostgreSQL's deadlock detector would pick a victim, so a single-bet transaction is never
-    the one to fail.
+    1. locks the house rows the bets will move (bets in play and, for provably fair bets, the
+       bankroll, in id order), so concurrent batches queue there instead of deadlocking;
+    2. reads in one go which bet ids exist, which players have a responsible-gambling record,
+       the bankrolls and games, and locks the players' seed pairs and wallets;
+    3. decides every bet in Python, in a fixed order (player id, bet id), against that state
+       and what the bets before it did: a later bet of a player sees the earlier one's balance
+       and nonce; a bet that fails (a game limit, the bankroll, insufficient funds) gets its
+       own error and takes nothing (no nonce, no money), and its neighbours go on;
+    4. writes all the decided bets with one INSERT, one nonce UPDATE and one call of the
+       postings (`Ledger.post_all`), then commits once.
 
-    If the group's transaction fails for any other reason (a lost connection, a failed
-    commit), its bets are placed again one by one through `PlaceBet`: the bet id makes that
-    a replay for any bet that did commit."""
+    Bets the batch does not decide itself are placed one by one through `PlaceBet` after the
+    commit, in order: a repeated bet id (a replay, or a twin in the same batch), a player with
+    a responsible-gambling record (the guard's per-player lock and usage reads belong to the
+    single path), a first provably fair bet (no seed pair yet), an unknown game or wallet.
+
+    Lock waits end long before PostgreSQL's deadlock detector would pick a victim, so a
+    single-bet transaction is never the one to fail. If the batch's transaction fails for any
+    reason (a lock wait ran out, a twin committed an id first, a lost connection, a failed
+    commit), its bets are placed one by one through `PlaceBet`: the bet id makes that a
+    replay for any bet that did commit."""
 
     def __init__(
         self, place: PlaceBet, *, lock_wait: float = 0.05, house_wait: float = 0.5
@@ -357,61 +496,92 @@ class PlaceBets:
                 outcomes[i] = error
 
         await asyncio.gather(*(admit(i) for i in range(len(commands))))
-        shards = self._place.house.shards
-        groups: dict[int, list[int]] = {}
-        for i, command in enumerate(commands):
-            if outcomes[i] is None:
-                shard = house_shard_for(command.player_id, shards)
-                groups.setdefault(shard, []).append(i)
-        await asyncio.gather(
-            *(self._group(commands, indices, outcomes) for indices in groups.values())
+        order = sorted(
+            (i for i in range(len(commands)) if outcomes[i] is None),
+            key=lambda i: (commands[i].player_id, commands[i].bet_id),
         )
+        alone = order
+        # One bet goes the single-bet way: a batch's extra statements buy it nothing.
+        if len(order) > 1:
+            try:
+                decided, alone = await self._together(commands, order)
+            except LockContended as error:
+                log.info("a batch of %d bets met a busy lock (%s); one by one", len(order), error)
+            except Exception:  # each bet's own errors were decided inside: this is the batch's
+                log.warning(
+                    "a batch of %d bets failed as a whole; placing them one by one",
+                    len(order),
+                    exc_info=True,
+                )
+            else:
+                for i, outcome in decided.items():
+                    outcomes[i] = outcome
+        await self._alone(commands, alone, outcomes)
         assert all(outcome is not None for outcome in outcomes)
         return [outcome for outcome in outcomes if outcome is not None]
 
-    async def _group(
+    async def _alone(
         self,
         commands: Sequence[PlaceBetCommand],
         indices: list[int],
         outcomes: list[BetOutcome | None],
     ) -> None:
-        order = sorted(indices, key=lambda i: (commands[i].player_id, commands[i].bet_id))
-        placed: dict[int, BetOutcome] = {}
-        deferred: list[int] = []
-        try:
-            async with self._place.new_unit_of_work() as uow:
-                await self._lock_house(uow, [commands[i] for i in order])
-                # Holding the house rows, wait for nothing else for long: a single-bet
-                # transaction may hold a player's lock and be queued on those very rows.
-                await uow.limit_lock_waits(self._lock_wait)
-                for i in order:
-                    outcome = await self._one(uow, commands[i])
-                    if outcome is None:
-                        deferred.append(i)
-                    else:
-                        placed[i] = outcome
-                # The outbox's sequence rows are taken last, in order, by every transaction.
-                await uow.limit_lock_waits(None)
-                await uow.commit()
-        except Exception:  # each bet's own errors were caught in _one: this is the batch's
-            log.warning(
-                "a batch of %d bets failed as a whole; placing them one by one",
-                len(order),
-                exc_info=True,
-            )
-            for i in order:
+        """Place bets one by one through `PlaceBet`: a player's in order, players side by side,
+        so one player's busy wallet holds up nobody else."""
+        by_player: dict[int, list[int]] = {}
+        for i in indices:
+            by_player.setdefault(commands[i].player_id, []).append(i)
+
+        async def place(queue: list[int]) -> None:
+            for i in queue:
                 try:
                     outcomes[i] = await self._place.place_admitted(commands[i])
                 except DomainError as error:
                     outcomes[i] = error
-            return
-        for i, outcome in placed.items():
-            outcomes[i] = outcome
-        for i in deferred:  # contended in the batch: placed alone, after it
-            try:
-                outcomes[i] = await self._place.place_admitted(commands[i])
-            except DomainError as error:
-                outcomes[i] = error
+
+        await asyncio.gather(*(place(queue) for queue in by_player.values()))
+
+    async def _together(
+        self, commands: Sequence[PlaceBetCommand], order: list[int]
+    ) -> tuple[dict[int, BetOutcome], list[int]]:
+        """The batch's transaction: the outcomes it decided, and the bets left to place alone."""
+        place = self._place
+        decided: dict[int, BetOutcome] = {}
+        alone: list[int] = []
+        async with place.new_unit_of_work() as uow:
+            await self._lock_house(uow, [commands[i] for i in order])
+            # Holding house rows, wait for nothing else for long: a single-bet transaction
+            # may hold a player's seed pair or wallet and be queued on those very rows.
+            await uow.limit_lock_waits(self._lock_wait)
+            known = await uow.placements.open_many(
+                [commands[i].bet_id for i in order],
+                [commands[i].player_id for i in order],
+                [commands[i].stake.currency.code for i in order],
+                [commands[i].game for i in order],
+            )
+            known = await place.first_seed_pairs(uow, [commands[i] for i in order], known)
+            tally = _Tally(
+                balances={key: balance for key, (_, balance) in known.wallets.items()},
+                bankrolls=dict(known.bankrolls),
+            )
+            stored: list[tuple[int, _Decided]] = []
+            for i in order:
+                try:
+                    step = place.decide(commands[i], known, tally)
+                except DomainError as error:
+                    decided[i] = error
+                    continue
+                if step is None:
+                    alone.append(i)
+                else:
+                    stored.append((i, step))
+            if stored:
+                receipts = await place.store(uow, [step for _, step in stored], tally)
+                decided.update(zip((i for i, _ in stored), receipts, strict=True))
+            # The outbox's sequence rows are taken last, in order, by every transaction.
+            await uow.limit_lock_waits(None)
+            await uow.commit()
+        return decided, alone
 
     async def _lock_house(self, uow: UnitOfWork, commands: Sequence[PlaceBetCommand]) -> None:
         house = self._place.house
@@ -441,22 +611,6 @@ class PlaceBets:
             except LockContended:
                 continue
         raise LockContended("the house rows of the batch stayed busy")
-
-    async def _one(self, uow: UnitOfWork, command: PlaceBetCommand) -> BetOutcome | None:
-        """The bet's outcome in the batch, or None when it waited too long for a lock."""
-        for _ in range(_PLACE_ATTEMPTS):
-            try:
-                async with uow.savepoint():
-                    return await self._place.place_in(uow, command)
-            except _LostRace:
-                continue  # a twin committed meanwhile: the next statement sees it
-            except LockContended:
-                return None
-            except DomainError as error:
-                return error
-        return IdempotencyConflict(  # pragma: no cover - needs three lost races in a row
-            f"bet {command.bet_id} is being placed concurrently; retry"
-        )
 
 
 @dataclass(frozen=True, slots=True)

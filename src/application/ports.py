@@ -4,7 +4,7 @@ Telegram."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -201,6 +201,11 @@ class BetRepository(Protocol):
         concurrent settlements of one bet are serialised."""
         ...
 
+    async def add_many(self, bets: Sequence[Bet]) -> set[uuid.UUID]:
+        """Insert the bets in one go; the ids inserted (an id that exists already is left
+        alone, as `add` does)."""
+        ...
+
     async def existing(self, bet_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         """Which of these bet ids exist (committed, or written by this unit of work)."""
         ...
@@ -226,6 +231,18 @@ class PlacementContext:
     guard_locked: bool  # the player has a responsible-gambling profile, now locked
 
 
+@dataclass(frozen=True, slots=True)
+class BatchPlacementContext:
+    """What placing a batch of bets reads before it decides (see `PlacementReads.open_many`)."""
+
+    existing: frozenset[uuid.UUID]  # bet ids committed before the read began
+    guarded: frozenset[int]  # players with a responsible-gambling record (not locked)
+    wallets: Mapping[tuple[int, str], tuple[int, int]]  # (player, currency) -> (id, balance)
+    seeds: Mapping[int, SeedPair]  # each player's active seed pair, by player
+    configs: Mapping[str, GameConfig]  # of the games asked for that exist
+    bankrolls: Mapping[str, int]  # the house bankroll per currency code, all shards
+
+
 class PlacementReads(Protocol):
     """The reads of a bet placement in one round trip: on the betting path round trips, not
     work, are what a bet costs."""
@@ -238,6 +255,19 @@ class PlacementReads(Protocol):
         rest. `GameUnavailable` when there is no such game."""
         ...
 
+    async def open_many(
+        self,
+        bet_ids: Sequence[uuid.UUID],
+        player_ids: Sequence[int],
+        currencies: Sequence[str],
+        games: Sequence[str],
+    ) -> BatchPlacementContext:
+        """For a batch: which bet ids exist and which players have a responsible-gambling
+        record (plain reads), then the players' active seed pairs and their wallets in these
+        currencies, locked until the unit of work ends (pairs in player order, then wallets
+        in id order), the configurations of these games and the bankrolls."""
+        ...
+
 
 class SeedPairRepository(Protocol):
     """Provably fair seed pairs. Server seeds are secret at rest (the adapter encrypts them)."""
@@ -248,6 +278,21 @@ class SeedPairRepository(Protocol):
         self, player_id: int, *, server_seed: str, client_seed: str, now: datetime
     ) -> SeedPair | None:
         """Commit a new active pair with nonce 0; None if the player already has one."""
+        ...
+
+    async def create_many(
+        self, seeds: Mapping[int, tuple[str, str]], *, now: datetime
+    ) -> dict[int, SeedPair]:
+        """`create` for several players at once (player -> (server seed, client seed)); the
+        pairs created, by player (one that already has a pair is left out)."""
+        ...
+
+    async def lock_active(self, player_ids: Sequence[int]) -> dict[int, SeedPair]:
+        """The players' active pairs, locked until the unit of work ends, in player order."""
+        ...
+
+    async def advance(self, taken: Mapping[int, int]) -> None:
+        """Move each locked pair's next nonce on by the nonces taken (pair id -> count)."""
         ...
 
     async def take_nonce(self, player_id: int) -> tuple[SeedPair, int] | None:

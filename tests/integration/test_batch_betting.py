@@ -1,7 +1,7 @@
 """PlaceBets, the batched placement behind StreamBets, on the real PostgreSQL: one unit of
-work per house shard, one SAVEPOINT per bet. Each bet keeps its own result (a failure never
-fails its neighbours), its idempotency, its events, and the races of
-test_betting_concurrency.py hold through it as well."""
+work and a handful of set-based statements per batch, the bets it cannot decide itself placed
+one by one after it. Each bet keeps its own result (a failure never fails its neighbours), its
+idempotency, its events, and the races of test_betting_concurrency.py hold through it."""
 
 from __future__ import annotations
 
@@ -330,3 +330,101 @@ async def test_a_bet_that_waits_on_a_lock_is_placed_alone_after_its_batch(
     assert not any(o.replayed for o in outcomes)
     assert await balances(busy.id) == (xtr(90),)
     assert await balances(free.id) == (xtr(90),)
+
+
+# -- the set-based path: players who have played before are placed in one transaction -----
+
+
+async def _transactions_of(engine, bet_ids) -> int:
+    """How many database transactions wrote these bets (xmin is the writer's id)."""
+    async with engine.connect() as conn:
+        return (
+            await conn.execute(
+                text(
+                    "SELECT count(DISTINCT CAST(xmin AS text)) FROM bets"
+                    " WHERE id = ANY(CAST(:ids AS uuid[]))"
+                ),
+                {"ids": [str(i) for i in bet_ids]},
+            )
+        ).scalar_one()
+
+
+async def test_bets_of_players_with_seed_pairs_are_written_by_one_transaction(
+    funded_player, place_many, place, balances, engine
+):
+    players = [await funded_player(1000) for _ in range(4)]
+    firsts = {p.id: await place(limbo(p.id, 10)) for p in players}  # each has a seed pair now
+    commands = [limbo(p.id, 10) for p in players for _ in range(3)] + [
+        darts(players[0].id, 5),
+        limbo(players[1].id, 5000),  # more than the wallet: its own error, no nonce taken
+    ]
+    outcomes = await place_many(commands)
+
+    assert isinstance(outcomes[-1], InsufficientFunds)
+    placed = [o for o in outcomes if isinstance(o, BetReceipt)]
+    assert len(placed) == 13
+    assert not any(o.replayed for o in placed)
+    assert await _transactions_of(engine, [o.bet.id for o in placed]) == 1
+    for p in players:
+        # A batch decides its bets in (player, bet id) order: nonces and balances follow it.
+        mine = sorted((o for o in placed if o.bet.player_id == p.id), key=lambda o: o.bet.id)
+        first = firsts[p.id].bet.fairness.nonce
+        fair = [o.bet.fairness.nonce for o in mine if o.bet.fairness is not None]
+        assert fair == [first + 1, first + 2, first + 3]
+        # Each receipt's balance is the wallet right after that bet, as if placed alone.
+        expected = firsts[p.id].balance.amount
+        for o in mine:
+            expected += (o.bet.payout or 0) - o.bet.stake.amount
+            assert o.balance == xtr(expected)
+        assert await balances(p.id) == (xtr(expected),)
+    later = await place(limbo(players[1].id, 10))
+    assert later.bet.fairness.nonce == firsts[players[1].id].bet.fairness.nonce + 4
+    events = await _bet_events(engine, [o.bet.id for o in placed])
+    assert all(kinds[0] == "bet.placed" for kinds in events.values())
+    assert len(events) == 13
+
+
+async def test_a_twin_committed_during_a_batch_sends_its_bets_one_by_one(
+    funded_player, place_many, place, balances, engine
+):
+    player = await funded_player(1000)
+    await place(limbo(player.id, 10))
+    twin = limbo(player.id, 10)
+    start = asyncio.Event()
+
+    async def batch():
+        await start.wait()
+        return await place_many([twin, limbo(player.id, 10), darts(player.id, 1)])
+
+    async def single():
+        await start.wait()
+        return [await place(twin)]
+
+    tasks = [asyncio.create_task(batch()) for _ in range(4)]
+    tasks += [asyncio.create_task(single()) for _ in range(4)]
+    await asyncio.sleep(0)
+    start.set()
+    results = [r for t in await asyncio.gather(*tasks) for r in t]
+    assert all(isinstance(r, BetReceipt) for r in results)
+    assert sum(1 for r in results if r.bet.id == twin.bet_id and not r.replayed) == 1
+    assert await _bets_of(engine, player.id) == 1 + 1 + 4 + 4
+    nonces = sorted(r.bet.fairness.nonce for r in results if r.bet.fairness and not r.replayed)
+    assert nonces == list(range(1, 6))  # no nonce lost to a rolled-back batch, none shared
+
+
+async def test_first_provably_fair_bets_get_their_seed_pairs_inside_the_batch(
+    funded_player, place_many, place, engine
+):
+    players = [await funded_player(1000) for _ in range(3)]
+    commands = [limbo(p.id, 10) for p in players for _ in range(2)]
+    outcomes = await place_many(commands)
+    assert all(isinstance(o, BetReceipt) for o in outcomes)
+    assert await _transactions_of(engine, [c.bet_id for c in commands]) == 1
+    for p in players:
+        mine = [o.bet.fairness for o in outcomes if o.bet.player_id == p.id]
+        assert sorted(f.nonce for f in mine) == [0, 1]
+        assert len({f.seed_pair_id for f in mine}) == 1
+        # The pair is the player's active one: the next single bet goes on from it.
+        after = await place(limbo(p.id, 10))
+        assert after.bet.fairness.seed_pair_id == mine[0].seed_pair_id
+        assert after.bet.fairness.nonce == 2

@@ -39,6 +39,14 @@ _INSERT = text(
     RETURNING id
     """  # noqa: S608 - a constant column list
 )
+_INSERT_MANY = text(
+    f"""
+    INSERT INTO bets ({COLUMNS})
+    SELECT {COLUMNS} FROM jsonb_populate_recordset(NULL::bets, CAST(:rows AS jsonb))
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id
+    """  # noqa: S608 - a constant column list
+)
 _EXISTING = text("SELECT id FROM bets WHERE id = ANY(CAST(:ids AS uuid[]))")
 _SELECT = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id")  # noqa: S608
 _SELECT_FOR_UPDATE = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id FOR UPDATE")  # noqa: S608
@@ -76,6 +84,22 @@ class SqlBets:
             return False
         self._outbox.add(*new_bet_events(bet))
         return True
+
+    async def add_many(self, bets: Sequence[Bet]) -> set[uuid.UUID]:
+        rows = []
+        for bet in bets:
+            row = _row(bet)
+            row["params"] = dict(bet.params)
+            rows.append(row)
+        try:
+            result = await self._conn.execute(_INSERT_MANY, {"rows": json.dumps(rows, default=str)})
+        except DBAPIError as error:
+            raise to_domain_error(error) or error from None
+        added = {r.id for r in result}
+        for bet in bets:
+            if bet.id in added:
+                self._outbox.add(*new_bet_events(bet))
+        return added
 
     async def find(self, bet_id: uuid.UUID, *, for_update: bool = False) -> Bet | None:
         query = _SELECT_FOR_UPDATE if for_update else _SELECT

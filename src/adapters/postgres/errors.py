@@ -27,6 +27,10 @@ _BY_SQLSTATE: dict[str, type[DomainError]] = {
 }
 
 
+# lock_not_available (a lock_timeout ran out) and deadlock_detected.
+CONTENDED = frozenset({"55P03", "40P01"})
+
+
 def sqlstate(error: DBAPIError) -> str | None:
     orig = error.orig
     for candidate in (orig, getattr(orig, "__cause__", None)):

@@ -27,6 +27,19 @@ _SELECT = text(
 )
 
 
+_SOME = text(
+    """
+    SELECT g.code, g.enabled, g.house_edge,
+           COALESCE(jsonb_object_agg(l.currency,
+               jsonb_build_array(l.min_stake, l.max_stake, l.max_payout))
+               FILTER (WHERE l.currency IS NOT NULL), '{}'::jsonb) AS limits
+    FROM games g LEFT JOIN game_limits l ON l.game = g.code
+    WHERE g.code = ANY(CAST(:codes AS text[]))
+    GROUP BY g.code ORDER BY g.code
+    """
+)
+
+
 class SqlGameConfigs:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -36,6 +49,11 @@ class SqlGameConfigs:
         if row is None or row.code not in GAMES:
             raise GameUnavailable(f"there is no game {code!r}")
         return _config(row)
+
+    async def of(self, codes: Sequence[str]) -> dict[str, GameConfig]:
+        """The configurations of these games (an unknown code is left out)."""
+        rows = await self._conn.execute(_SOME, {"codes": sorted(set(codes))})
+        return {r.code: _config(r) for r in rows if r.code in GAMES}
 
     async def all(self) -> Sequence[GameConfig]:
         rows = await self._conn.execute(_SELECT, {"code": None})

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.postgres.adjustments import SqlAdjustmentRequests
 from adapters.postgres.bets import SqlBets
-from adapters.postgres.errors import server_message, sqlstate
+from adapters.postgres.errors import CONTENDED, server_message, sqlstate
 from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.ledger import SqlLedger
 from adapters.postgres.outbox import SqlOutbox
@@ -36,8 +36,6 @@ from adapters.seed_cipher import SeedCipher
 from application.ports import LockContended
 from domain.money import CurrencyRegistry
 
-# lock_not_available (a lock_timeout ran out) and deadlock_detected.
-_CONTENDED = frozenset({"55P03", "40P01"})
 _LOCK_TIMEOUT = text("SELECT set_config('lock_timeout', :value, true)")
 
 
@@ -89,9 +87,9 @@ class SqlUnitOfWork:
         self.accounts = SqlAccounts(conn, self._currencies, self._house_ids)
         self.ledger = SqlLedger(conn, self._currencies, self.outbox)
         self.bets = SqlBets(conn, self._currencies, self.outbox)
-        self.placements = SqlPlacements(conn, self.bets)
         self.seeds = SqlSeedPairs(conn, self._cipher)
         self.games = SqlGameConfigs(conn)
+        self.placements = SqlPlacements(conn, self.bets, self.seeds, self.games)
         self.staff = SqlStaff(conn)
         self.audit = SqlAuditLog(conn)
         self.adjustments = SqlAdjustmentRequests(conn, self._currencies)
@@ -134,7 +132,7 @@ class SqlUnitOfWork:
                 yield
         except DBAPIError as error:
             self.outbox.rewind(mark)
-            if sqlstate(error) in _CONTENDED:
+            if sqlstate(error) in CONTENDED:
                 raise LockContended(server_message(error)) from error
             raise
         except BaseException:
@@ -183,4 +181,7 @@ async def start_unit_of_work_factory(
     async with engine.begin() as conn:
         currencies = CurrencyRegistry(await SqlCurrencies(conn).all())
         house_ids = await provision_house_accounts(conn, currencies, house_shards)
+        # Building a configuration checks the game's exact RTP once per process (dice: ~0.3 s);
+        # do it now rather than in the first bet of each game.
+        await SqlGameConfigs(conn).all()
     return SqlUnitOfWorkFactory(engine, currencies, house_ids, cipher)
