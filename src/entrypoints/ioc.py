@@ -33,6 +33,7 @@ from application.adjustments import DecideAdjustment, ListAdjustments, RequestAd
 from application.audit import SearchAudit
 from application.balances import GetBalances
 from application.bankroll import FundBankroll
+from application.bet_queue import BetQueue
 from application.betting import GetBet, PlaceBet, SettleDiceBet, VoidBet
 from application.game_admin import ListGames, UpdateGame
 from application.history import ListHistory, RecentBets
@@ -64,6 +65,7 @@ from application.responsible import (
     SetRealityCheck,
     StartTimeout,
 )
+from application.risk import RiskReview
 from application.seamless import SeamlessCredit, SeamlessDebit, SeamlessRollback
 from application.seeds import GetSeedPair, RotateSeedPair
 from application.staff import AuthenticateStaff, CreateStaff, EnableTotp, IssueStaffKey, Login
@@ -205,6 +207,24 @@ class InfrastructureProvider(Provider):
                 VelocityAction.DEPOSIT, deposits, timedelta(hours=1), fail_open=False
             )
         return VelocityPolicy(limiter, limits)
+
+    @provide
+    def bet_queue(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        seeds: SeedSource,
+        guard: ResponsibleGamblingGuard,
+        velocity: VelocityPolicy,
+        risk: RiskReview,
+    ) -> BetQueue:
+        # One per process: bets of every call and stream that arrive together share batches.
+        place = PlaceBet(uow, clock, ids, house, seeds, guard=guard, velocity=velocity, risk=risk)
+        return BetQueue(
+            place, batch_size=self._settings.bet_batch_size, batches=self._settings.bet_batches
+        )
 
     @provide
     def bot_options(self) -> BotOptions:

@@ -10,6 +10,7 @@ from dishka import AsyncContainer
 from dishka.integrations.grpcio import FromDishka, inject
 
 from application import betting as bets
+from application.bet_queue import BetQueue
 from application.betting import (
     BetReceipt,
     PlaceBetCommand,
@@ -24,14 +25,12 @@ from domain.money import CurrencyRegistry
 from entrypoints.grpc import translate
 from entrypoints.grpc.errors import FieldError, guarded, rich_status, status_code_for
 
-# Commands of one stream processed at once; more wait, which is the stream's back-pressure.
+# Settle and void commands of one stream processed at once (each holds a connection); more
+# wait, which is the stream's back-pressure.
 STREAM_CONCURRENCY = 32
-# Place commands of one stream are gathered into batches (`PlaceBets`): a batch closes when it
-# holds STREAM_BATCH_SIZE bets or STREAM_BATCH_WINDOW seconds after its first bet arrived, and
-# at most STREAM_BATCHES batches of one stream are placed at once.
-STREAM_BATCH_SIZE = 64
-STREAM_BATCH_WINDOW = 0.002
-STREAM_BATCHES = 4
+# Place commands of one stream in flight at once: they wait in the process's `BetQueue`,
+# which places them in batches, so many can be in flight without a connection each.
+STREAM_PLACES = 256
 
 
 def _response(receipt: BetReceipt) -> betting_pb2.BetResponse:
@@ -52,19 +51,6 @@ def _place_command(
         stake=translate.money(currencies, request.stake, "stake"),
         params=dict(request.params),
     )
-
-
-def _batchable(
-    command: betting_pb2.BetCommand, currencies: CurrencyRegistry
-) -> PlaceBetCommand | None:
-    """The place command to batch, or None: anything else, and a place command that does not
-    translate (`_execute` answers its error), go the single-command way."""
-    if command.WhichOneof("command") != "place":
-        return None
-    try:
-        return _place_command(command.place, currencies)
-    except DomainError:
-        return None
 
 
 def _settle_command(request: betting_pb2.SettleBetRequest) -> SettleDiceBetCommand:
@@ -92,7 +78,7 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         self,
         request: betting_pb2.PlaceBetRequest,
         context: grpc.aio.ServicerContext,
-        place: FromDishka[bets.PlaceBet],
+        place: FromDishka[BetQueue],
         currencies: FromDishka[CurrencyRegistry],
     ) -> betting_pb2.BetResponse:
         return _response(await place(_place_command(request, currencies)))
@@ -103,7 +89,7 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         self,
         request: betting_pb2.PlaceBetRequest,
         context: grpc.aio.ServicerContext,
-        place: FromDishka[bets.PlaceBet],
+        place: FromDishka[BetQueue],
         currencies: FromDishka[CurrencyRegistry],
     ) -> betting_pb2.BetResponse:
         command = _place_command(request, currencies)
@@ -146,18 +132,17 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         request_iterator: AsyncIterator[betting_pb2.BetCommand],
         context: grpc.aio.ServicerContext,
     ) -> AsyncIterator[betting_pb2.BetResult]:
-        """Place commands are gathered into batches placed by `PlaceBets` (few commits, one
-        result per bet); settle and void commands each run as their own unit of work, up to
-        STREAM_CONCURRENCY at a time. Results are yielded as they finish, each tagged with its
-        correlation id."""
+        """Each command runs as it arrives and its result is yielded as it finishes, tagged
+        with its correlation id. Place commands go through the process's `BetQueue`, so bets
+        that arrive together (from this stream and any other call) share transactions; up to
+        STREAM_PLACES of them are in flight per stream. Settle and void commands each run as
+        their own unit of work, up to STREAM_CONCURRENCY at a time."""
         async with self._container() as scope:
             currencies = await scope.get(CurrencyRegistry)
+            queue = await scope.get(BetQueue)
         slots = asyncio.Semaphore(STREAM_CONCURRENCY)
-        batch_slots = asyncio.Semaphore(STREAM_BATCHES)
+        place_slots = asyncio.Semaphore(STREAM_PLACES)
         results: asyncio.Queue[betting_pb2.BetResult | None] = asyncio.Queue()
-        places: asyncio.Queue[tuple[str, PlaceBetCommand] | None] = asyncio.Queue(
-            maxsize=STREAM_BATCH_SIZE * STREAM_BATCHES
-        )
         running: set[asyncio.Task[None]] = set()
 
         def spawn(work: Coroutine[None, None, None]) -> None:
@@ -165,59 +150,21 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
             running.add(task)
             task.add_done_callback(running.discard)
 
-        async def run(command: betting_pb2.BetCommand) -> None:
+        async def run(command: betting_pb2.BetCommand, slot: asyncio.Semaphore) -> None:
             try:
-                await results.put(await self._execute(command))
+                await results.put(await self._execute(command, queue, currencies))
             finally:
-                slots.release()
-
-        async def run_batch(batch: list[tuple[str, PlaceBetCommand]]) -> None:
-            try:
-                for result in await self._execute_batch(batch):
-                    await results.put(result)
-            finally:
-                batch_slots.release()
-
-        async def batcher() -> None:
-            loop = asyncio.get_running_loop()
-            closed = False
-            while not closed:
-                first = await places.get()
-                if first is None:
-                    return
-                batch = [first]
-                deadline = loop.time() + STREAM_BATCH_WINDOW
-                while len(batch) < STREAM_BATCH_SIZE:
-                    if places.empty():
-                        remaining = deadline - loop.time()
-                        if remaining <= 0:
-                            break
-                        await asyncio.sleep(min(remaining, STREAM_BATCH_WINDOW / 4))
-                        continue
-                    item = places.get_nowait()
-                    if item is None:
-                        closed = True
-                        break
-                    batch.append(item)
-                await batch_slots.acquire()
-                spawn(run_batch(batch))
+                slot.release()
 
         async def feed() -> None:
-            batching = asyncio.create_task(batcher())
             try:
                 async for command in request_iterator:
-                    place = _batchable(command, currencies)
-                    if place is not None:
-                        await places.put((command.correlation_id, place))
-                        continue
-                    await slots.acquire()
-                    spawn(run(command))
-                await places.put(None)
-                await batching
+                    slot = place_slots if command.WhichOneof("command") == "place" else slots
+                    await slot.acquire()
+                    spawn(run(command, slot))
                 while running:
                     await asyncio.gather(*list(running))
             finally:
-                batching.cancel()
                 # Every command has its result, or the stream fails with the error (below).
                 results.put_nowait(None)
 
@@ -231,39 +178,27 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
             for task in list(running):
                 task.cancel()
 
-    async def _execute_batch(
-        self, batch: list[tuple[str, PlaceBetCommand]]
-    ) -> list[betting_pb2.BetResult]:
-        async with self._container() as scope:
-            place = await scope.get(bets.PlaceBet)
-            outcomes = await bets.PlaceBets(place)([command for _, command in batch])
-        results = []
-        for (correlation_id, _), outcome in zip(batch, outcomes, strict=True):
-            result = betting_pb2.BetResult(correlation_id=correlation_id)
-            if isinstance(outcome, DomainError):
-                result.error.CopyFrom(_bet_error(outcome))
-            else:
-                result.ok.CopyFrom(_response(outcome))
-            results.append(result)
-        return results
-
-    async def _execute(self, command: betting_pb2.BetCommand) -> betting_pb2.BetResult:
+    async def _execute(
+        self,
+        command: betting_pb2.BetCommand,
+        queue: BetQueue,
+        currencies: CurrencyRegistry,
+    ) -> betting_pb2.BetResult:
         result = betting_pb2.BetResult(correlation_id=command.correlation_id)
         try:
-            async with self._container() as scope:
-                kind = command.WhichOneof("command")
-                if kind == "place":
-                    currencies = await scope.get(CurrencyRegistry)
-                    place = await scope.get(bets.PlaceBet)
-                    receipt = await place(_place_command(command.place, currencies))
-                elif kind == "settle":
-                    settle = await scope.get(bets.SettleDiceBet)
-                    receipt = await settle(_settle_command(command.settle))
-                elif kind == "void":
-                    void = await scope.get(bets.VoidBet)
-                    receipt = await void(_void_command(command.void))
-                else:
-                    raise FieldError("command", "a command is one of place, settle or void")
+            kind = command.WhichOneof("command")
+            if kind == "place":
+                receipt = await queue(_place_command(command.place, currencies))
+            elif kind in ("settle", "void"):
+                async with self._container() as scope:
+                    if kind == "settle":
+                        settle = await scope.get(bets.SettleDiceBet)
+                        receipt = await settle(_settle_command(command.settle))
+                    else:
+                        void = await scope.get(bets.VoidBet)
+                        receipt = await void(_void_command(command.void))
+            else:
+                raise FieldError("command", "a command is one of place, settle or void")
             result.ok.CopyFrom(_response(receipt))
         except DomainError as error:
             result.error.CopyFrom(_bet_error(error))

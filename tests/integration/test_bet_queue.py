@@ -1,0 +1,116 @@
+"""BetQueue: one bet per call, as PlaceBet answers it, while calls that arrive together share
+transactions (group commit by the application)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from application.bet_queue import BetQueue
+from application.betting import BetReceipt, PlaceBet, PlaceBetCommand
+from domain.errors import InsufficientFunds, LimitExceeded
+from domain.money import XTR, Money
+
+pytestmark = pytest.mark.usefixtures("books")
+
+
+def limbo(player_id: int, stake: int) -> PlaceBetCommand:
+    return PlaceBetCommand(player_id, uuid.uuid4(), "limbo", Money(stake, XTR), {"target": "2"})
+
+
+async def _writers(engine, bet_ids) -> int:
+    """How many database transactions wrote these bets (xmin is the writer's id)."""
+    async with engine.connect() as conn:
+        return (
+            await conn.execute(
+                text(
+                    "SELECT count(DISTINCT CAST(xmin AS text)) FROM bets"
+                    " WHERE id = ANY(CAST(:ids AS uuid[]))"
+                ),
+                {"ids": [str(i) for i in bet_ids]},
+            )
+        ).scalar_one()
+
+
+async def test_calls_that_arrive_together_share_transactions_and_keep_their_own_answers(
+    funded_player, place: PlaceBet, balances, engine
+):
+    queue = BetQueue(place, batch_size=64, batches=1)
+    players = [await funded_player(1000) for _ in range(5)]
+    warm = {p.id: await queue(limbo(p.id, 10)) for p in players}  # alone: nothing waited
+    commands = [limbo(p.id, 10) for p in players for _ in range(4)]
+    too_big = limbo(players[0].id, 5000)  # more than the wallet
+    over_limit = limbo(players[1].id, 10**6)  # above the game's largest stake
+    results = await asyncio.gather(
+        *(queue(c) for c in [*commands, too_big, over_limit]), return_exceptions=True
+    )
+
+    *placed, refused_funds, refused_limit = results
+    assert isinstance(refused_funds, InsufficientFunds)
+    assert isinstance(refused_limit, LimitExceeded)
+    assert all(isinstance(r, BetReceipt) and not r.replayed for r in placed)
+    assert [r.bet.id for r in placed] == [c.bet_id for c in commands]
+    # The first call found the slot free and went alone; the rest queued behind it and went
+    # together: far fewer transactions than bets.
+    assert await _writers(engine, [c.bet_id for c in commands]) <= 2
+    for p in players:
+        mine = sorted((r for r in placed if r.bet.player_id == p.id), key=lambda r: r.bet.id)
+        assert sorted(r.bet.fairness.nonce for r in mine) == [1, 2, 3, 4]
+        final = warm[p.id].balance.amount + sum((r.bet.payout or 0) - 10 for r in mine)
+        assert await balances(p.id) == (Money(final, XTR),)
+
+
+async def test_a_repeat_through_the_queue_is_a_replay(funded_player, place, balances):
+    queue = BetQueue(place)
+    player = await funded_player(1000)
+    command = limbo(player.id, 10)
+    first, *repeats = await asyncio.gather(*(queue(command) for _ in range(6)))
+    everyone = [first, *repeats]
+    assert sum(1 for r in everyone if not r.replayed) == 1
+    assert all(r.bet == everyone[0].bet for r in everyone)
+    assert await balances(player.id) == (Money(1000 - 10 + (first.bet.payout or 0), XTR),)
+
+
+async def test_a_caller_that_goes_away_does_not_undo_its_neighbours(funded_player, place, balances):
+    queue = BetQueue(place, batches=1)
+    player = await funded_player(1000)
+    await queue(limbo(player.id, 10))
+    blocker = asyncio.create_task(queue(limbo(player.id, 10)))
+    await asyncio.sleep(0)
+    leaving_command, staying_command = limbo(player.id, 10), limbo(player.id, 10)
+    leaving = asyncio.create_task(queue(leaving_command))
+    staying = asyncio.create_task(queue(staying_command))
+    await asyncio.sleep(0)
+    leaving.cancel()
+    receipt = await staying
+    await blocker
+    with pytest.raises(asyncio.CancelledError):
+        await leaving
+    # The cancelled caller's bet was placed all the same; its retry is a replay.
+    again = await queue(leaving_command)
+    assert again.replayed
+    assert receipt.bet.fairness.nonce in (2, 3)
+    assert again.bet.fairness.nonce in (2, 3)
+    assert again.bet.fairness.nonce != receipt.bet.fairness.nonce
+
+
+def test_a_queue_needs_room():
+    with pytest.raises(ValueError, match="batch_size"):
+        BetQueue(object(), batch_size=0)  # type: ignore[arg-type]
+
+
+async def test_a_hot_players_calls_go_together_not_against_each_other(
+    funded_player, place, balances, engine
+):
+    queue = BetQueue(place, batch_size=64, batches=4)
+    player = await funded_player(10_000)
+    await queue(limbo(player.id, 10))
+    commands = [limbo(player.id, 10) for _ in range(40)]
+    receipts = await asyncio.gather(*(queue(c) for c in commands))
+    # However many slots are free, one player's bets never run in two transactions at once:
+    # the first went alone, the other 39 waited for it and went together.
+    assert await _writers(engine, [c.bet_id for c in commands]) == 2
+    assert sorted(r.bet.fairness.nonce for r in receipts) == list(range(1, 41))
