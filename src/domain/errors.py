@@ -103,3 +103,11 @@ class InvalidField(InvalidRequest):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class StorageUnavailable(DomainError):
+    """The books could not be reached: the database connection broke (a restart, a failover).
+    The operation's transaction did not commit — or, if the break came during the commit, may
+    have. Repeating it with the same idempotency key applies it exactly once."""
+
+    code = "storage_unavailable"

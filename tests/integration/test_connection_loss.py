@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
 from adapters.postgres import engine as engine_module
 from adapters.postgres.engine import create_engine
+from adapters.postgres.uow import start_unit_of_work_factory
+from application.betting import PlaceBet, PlaceBetCommand
+from domain.errors import StorageUnavailable
+from domain.money import XTR, Money
+from tests.conftest import TEST_HOUSE_SHARDS
 
 _PID = text("SELECT pg_backend_pid()")
 
@@ -43,17 +49,49 @@ async def test_a_connection_killed_while_idle_is_replaced_before_use(
 async def test_a_connection_killed_between_uses_fails_once_then_the_pool_is_fresh(
     one_connection, engine, monkeypatch
 ):
-    # Not idle long enough to be pinged: the statement meets the dead connection, fails
-    # (nothing was written), and the pool replaces everything older than the failure.
+    # Not idle long enough to be pinged: the statement meets the dead connection and fails as
+    # StorageUnavailable (nothing was written: retry with the same key), and the pool
+    # replaces everything older than the failure.
     monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", 3600.0)
     async with one_connection.connect() as conn:
         first = await conn.scalar(_PID)
     await _kill(engine, first)
 
-    with pytest.raises(DBAPIError) as failed:
+    with pytest.raises(StorageUnavailable, match="same idempotency key"):
         async with one_connection.connect() as conn:
             await conn.scalar(_PID)
-    assert failed.value.connection_invalidated
 
     async with one_connection.connect() as conn:
         assert await conn.scalar(_PID) != first
+
+
+async def test_a_bet_whose_connection_was_cut_is_retried_and_applied_once(
+    one_connection,
+    engine,
+    monkeypatch,
+    funded_player,
+    cipher,
+    clock,
+    ids,
+    house,
+    seed_source,
+    balances,
+):
+
+    monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", 3600.0)
+    factory = await start_unit_of_work_factory(one_connection, TEST_HOUSE_SHARDS, cipher)
+    place = PlaceBet(factory, clock, ids, house, seed_source)
+    player = await funded_player(100)
+    async with one_connection.connect() as conn:
+        pid = await conn.scalar(_PID)
+    await _kill(engine, pid)
+
+    command = PlaceBetCommand(player.id, uuid.uuid4(), "limbo", Money(10, XTR), {"target": "2"})
+    with pytest.raises(StorageUnavailable):
+        await place(command)
+    assert await balances(player.id) == (Money(100, XTR),)  # nothing was written
+    first = await place(command)
+    again = await place(command)
+    assert not first.replayed
+    assert again.replayed
+    assert await balances(player.id) == (Money(90 + (first.bet.payout or 0), XTR),)

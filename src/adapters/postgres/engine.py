@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from adapters.postgres.errors import sqlstate
-from domain.errors import InvalidRequest
+from domain.errors import InvalidRequest, StorageUnavailable
 
 
 def async_url(url: str) -> str:
@@ -36,8 +36,13 @@ _BAD_INPUT = {
 }
 
 
-def _translate_bad_input(context: ExceptionContext) -> None:
+def _translate(context: ExceptionContext) -> None:
     error = context.sqlalchemy_exception
+    if context.is_disconnect:
+        # SQLAlchemy still invalidates the connection (and the pool's older ones) after this.
+        raise StorageUnavailable(
+            "the database connection was lost; repeat the request with the same idempotency key"
+        ) from error
     if isinstance(error, DBAPIError):
         message = _BAD_INPUT.get(sqlstate(error) or "")
         if message is not None:
@@ -59,8 +64,8 @@ def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any
     steady use proves itself with every statement, so only one that sat idle for a while
     (when a server restart, a failover or an idle timeout may have cut it) is pinged; a dead
     one makes the pool open a fresh connection. A connection cut while in use fails its
-    statement, and SQLAlchemy then throws away every pooled connection older than the
-    failure (see README, "When the database goes away")."""
+    statement (`StorageUnavailable`), and SQLAlchemy then throws away every pooled connection
+    older than the failure (see README, "When the database goes away")."""
     since = record.info.get(_IDLE_SINCE)
     if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
         return
@@ -80,7 +85,7 @@ def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> A
         isolation_level="READ COMMITTED",
         connect_args={"server_settings": {"application_name": "croupier"}},
     )
-    event.listen(engine.sync_engine, "handle_error", _translate_bad_input)
+    event.listen(engine.sync_engine, "handle_error", _translate)
     event.listen(engine.sync_engine.pool, "checkin", _note_idle)
     event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
     return engine

@@ -11,7 +11,7 @@ from dishka import AsyncContainer
 from dishka.integrations.aiogram import setup_dishka
 from redis.asyncio import Redis
 
-from domain.errors import DomainError
+from domain.errors import DomainError, StorageUnavailable
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.withdrawals import WithdrawalRefused
 from entrypoints.bot import keyboards
@@ -54,6 +54,9 @@ async def polite_errors(event: ErrorEvent) -> bool:
             return True
     elif isinstance(error, WithdrawalRefused):
         text = withdrawals.refusal_text(t, error)
+    elif isinstance(error, StorageUnavailable):
+        log.warning("bot update %s met a lost database connection", update.update_id)
+        text = t("errors.generic")
     elif isinstance(error, DomainError):
         text = t("games.error", reason=error.message)
     else:

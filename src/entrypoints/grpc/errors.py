@@ -33,6 +33,7 @@ from domain.errors import (
     NotFound,
     NotRevealed,
     RateLimited,
+    StorageUnavailable,
     UnbalancedTransaction,
     UnknownCurrency,
 )
@@ -50,6 +51,8 @@ _STATUS: tuple[tuple[type[DomainError], grpc.StatusCode], ...] = (
     (RateLimited, grpc.StatusCode.RESOURCE_EXHAUSTED),
     # A fail-closed velocity check could not be counted: a retry later may pass.
     (VelocityUnavailable, grpc.StatusCode.UNAVAILABLE),
+    # The database connection broke mid-call: retry with the same idempotency key.
+    (StorageUnavailable, grpc.StatusCode.UNAVAILABLE),
     (IdempotencyConflict, grpc.StatusCode.ALREADY_EXISTS),
     (InsufficientFunds, grpc.StatusCode.FAILED_PRECONDITION),
     (LimitExceeded, grpc.StatusCode.FAILED_PRECONDITION),

@@ -33,6 +33,7 @@ from domain.errors import (
     NotFound,
     NotRevealed,
     RateLimited,
+    StorageUnavailable,
     Unauthenticated,
     UnknownCurrency,
 )
@@ -74,6 +75,8 @@ _STATUS: dict[type[DomainError], int] = {
     ResponsibleGamblingRefusal: HTTP_409_CONFLICT,
     # A fail-closed velocity check could not be counted: retry later (with Retry-After).
     VelocityUnavailable: HTTP_503_SERVICE_UNAVAILABLE,
+    # The database connection broke mid-request: retry with the same idempotency key.
+    StorageUnavailable: HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 # Seconds a client should wait before retrying a fail-closed velocity check.
