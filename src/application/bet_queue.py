@@ -34,9 +34,13 @@ class BetQueue:
         self._running = 0
         self._busy: set[int] = set()  # players with a bet in a running batch
         self._waiting: deque[tuple[PlaceBetCommand, asyncio.Future[BetReceipt]]] = deque()
+        self._tasks: set[asyncio.Task[None]] = set()  # the event loop keeps weak references
 
     async def __call__(self, command: PlaceBetCommand) -> BetReceipt:
         answer: asyncio.Future[BetReceipt] = asyncio.get_running_loop().create_future()
+        # Looked at even when the caller is gone, so a refusal nobody awaits is not logged as
+        # an exception "never retrieved".
+        answer.add_done_callback(_seen)
         self._waiting.append((command, answer))
         self._start()
         # Shielded: a caller that goes away (a cancelled RPC) must not cancel its neighbours'
@@ -59,7 +63,9 @@ class BetQueue:
             players = {command.player_id for command, _ in batch}
             self._busy |= players
             self._running += 1
-            asyncio.get_running_loop().create_task(self._run(batch, players))
+            task = asyncio.get_running_loop().create_task(self._run(batch, players))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _run(
         self,
@@ -86,3 +92,8 @@ class BetQueue:
             self._running -= 1
             self._busy -= players
             self._start()
+
+
+def _seen(answer: asyncio.Future[BetReceipt]) -> None:
+    if not answer.cancelled():
+        answer.exception()

@@ -507,6 +507,8 @@ class PlaceBets:
                 decided, alone = await self._together(commands, order)
             except LockContended as error:
                 log.info("a batch of %d bets met a busy lock (%s); one by one", len(order), error)
+            except _LostRace:
+                log.info("a twin committed a bet id of a batch of %d first; one by one", len(order))
             except Exception:  # each bet's own errors were decided inside: this is the batch's
                 log.warning(
                     "a batch of %d bets failed as a whole; placing them one by one",
