@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import SystemClock
@@ -129,6 +130,20 @@ def new_telegram_id():
 @pytest.fixture
 def unique_key():
     return lambda prefix="k": f"{prefix}-{secrets.token_hex(8)}"
+
+
+async def bet_writers(engine: AsyncEngine, bet_ids) -> int:
+    """How many database transactions wrote these bets (xmin is the writer's id)."""
+    async with engine.connect() as conn:
+        return (
+            await conn.execute(
+                text(
+                    "SELECT count(DISTINCT CAST(xmin AS text)) FROM bets"
+                    " WHERE id = ANY(CAST(:ids AS uuid[]))"
+                ),
+                {"ids": [str(i) for i in bet_ids]},
+            )
+        ).scalar_one()
 
 
 async def assert_books_balance(engine: AsyncEngine) -> None:

@@ -17,6 +17,7 @@ from domain.bets import BetState
 from domain.errors import DomainError, IdempotencyConflict, InsufficientFunds, NotFound
 from domain.money import XTR, Money
 from domain.responsible import ResponsibleGamblingRefusal, SelfExclusionPeriod
+from tests.conftest import bet_writers
 
 pytestmark = pytest.mark.usefixtures("books")
 
@@ -335,20 +336,6 @@ async def test_a_bet_that_waits_on_a_lock_is_placed_alone_after_its_batch(
 # -- the set-based path: players who have played before are placed in one transaction -----
 
 
-async def _transactions_of(engine, bet_ids) -> int:
-    """How many database transactions wrote these bets (xmin is the writer's id)."""
-    async with engine.connect() as conn:
-        return (
-            await conn.execute(
-                text(
-                    "SELECT count(DISTINCT CAST(xmin AS text)) FROM bets"
-                    " WHERE id = ANY(CAST(:ids AS uuid[]))"
-                ),
-                {"ids": [str(i) for i in bet_ids]},
-            )
-        ).scalar_one()
-
-
 async def test_bets_of_players_with_seed_pairs_are_written_by_one_transaction(
     funded_player, place_many, place, balances, engine
 ):
@@ -364,7 +351,7 @@ async def test_bets_of_players_with_seed_pairs_are_written_by_one_transaction(
     placed = [o for o in outcomes if isinstance(o, BetReceipt)]
     assert len(placed) == 13
     assert not any(o.replayed for o in placed)
-    assert await _transactions_of(engine, [o.bet.id for o in placed]) == 1
+    assert await bet_writers(engine, [o.bet.id for o in placed]) == 1
     for p in players:
         # A batch decides its bets in (player, bet id) order: nonces and balances follow it.
         mine = sorted((o for o in placed if o.bet.player_id == p.id), key=lambda o: o.bet.id)
@@ -419,7 +406,7 @@ async def test_first_provably_fair_bets_get_their_seed_pairs_inside_the_batch(
     commands = [limbo(p.id, 10) for p in players for _ in range(2)]
     outcomes = await place_many(commands)
     assert all(isinstance(o, BetReceipt) for o in outcomes)
-    assert await _transactions_of(engine, [c.bet_id for c in commands]) == 1
+    assert await bet_writers(engine, [c.bet_id for c in commands]) == 1
     for p in players:
         mine = [o.bet.fairness for o in outcomes if o.bet.player_id == p.id]
         assert sorted(f.nonce for f in mine) == [0, 1]

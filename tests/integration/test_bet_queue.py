@@ -7,32 +7,18 @@ import asyncio
 import uuid
 
 import pytest
-from sqlalchemy import text
 
 from application.bet_queue import BetQueue
 from application.betting import BetReceipt, PlaceBet, PlaceBetCommand
 from domain.errors import InsufficientFunds, LimitExceeded
 from domain.money import XTR, Money
+from tests.conftest import bet_writers
 
 pytestmark = pytest.mark.usefixtures("books")
 
 
 def limbo(player_id: int, stake: int) -> PlaceBetCommand:
     return PlaceBetCommand(player_id, uuid.uuid4(), "limbo", Money(stake, XTR), {"target": "2"})
-
-
-async def _writers(engine, bet_ids) -> int:
-    """How many database transactions wrote these bets (xmin is the writer's id)."""
-    async with engine.connect() as conn:
-        return (
-            await conn.execute(
-                text(
-                    "SELECT count(DISTINCT CAST(xmin AS text)) FROM bets"
-                    " WHERE id = ANY(CAST(:ids AS uuid[]))"
-                ),
-                {"ids": [str(i) for i in bet_ids]},
-            )
-        ).scalar_one()
 
 
 async def test_calls_that_arrive_together_share_transactions_and_keep_their_own_answers(
@@ -55,7 +41,7 @@ async def test_calls_that_arrive_together_share_transactions_and_keep_their_own_
     assert [r.bet.id for r in placed] == [c.bet_id for c in commands]
     # The first call found the slot free and went alone; the rest queued behind it and went
     # together: far fewer transactions than bets.
-    assert await _writers(engine, [c.bet_id for c in commands]) <= 2
+    assert await bet_writers(engine, [c.bet_id for c in commands]) <= 2
     for p in players:
         mine = sorted((r for r in placed if r.bet.player_id == p.id), key=lambda r: r.bet.id)
         assert sorted(r.bet.fairness.nonce for r in mine) == [1, 2, 3, 4]
@@ -112,5 +98,5 @@ async def test_a_hot_players_calls_go_together_not_against_each_other(
     receipts = await asyncio.gather(*(queue(c) for c in commands))
     # However many slots are free, one player's bets never run in two transactions at once:
     # the first went alone, the other 39 waited for it and went together.
-    assert await _writers(engine, [c.bet_id for c in commands]) == 2
+    assert await bet_writers(engine, [c.bet_id for c in commands]) == 2
     assert sorted(r.bet.fairness.nonce for r in receipts) == list(range(1, 41))

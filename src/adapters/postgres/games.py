@@ -21,19 +21,6 @@ _SELECT = text(
                jsonb_build_array(l.min_stake, l.max_stake, l.max_payout))
                FILTER (WHERE l.currency IS NOT NULL), '{}'::jsonb) AS limits
     FROM games g LEFT JOIN game_limits l ON l.game = g.code
-    WHERE (CAST(:code AS text) IS NULL OR g.code = :code)
-    GROUP BY g.code ORDER BY g.code
-    """
-)
-
-
-_SOME = text(
-    """
-    SELECT g.code, g.enabled, g.house_edge,
-           COALESCE(jsonb_object_agg(l.currency,
-               jsonb_build_array(l.min_stake, l.max_stake, l.max_payout))
-               FILTER (WHERE l.currency IS NOT NULL), '{}'::jsonb) AS limits
-    FROM games g LEFT JOIN game_limits l ON l.game = g.code
     WHERE g.code = ANY(CAST(:codes AS text[]))
     GROUP BY g.code ORDER BY g.code
     """
@@ -45,19 +32,18 @@ class SqlGameConfigs:
         self._conn = conn
 
     async def get(self, code: str) -> GameConfig:
-        row = (await self._conn.execute(_SELECT, {"code": code})).first()
-        if row is None or row.code not in GAMES:
+        config = (await self.of([code])).get(code)
+        if config is None:
             raise GameUnavailable(f"there is no game {code!r}")
-        return _config(row)
+        return config
 
     async def of(self, codes: Sequence[str]) -> dict[str, GameConfig]:
-        """The configurations of these games (an unknown code is left out)."""
-        rows = await self._conn.execute(_SOME, {"codes": sorted(set(codes))})
+        """The configurations of these games, in code order (an unknown code is left out)."""
+        rows = await self._conn.execute(_SELECT, {"codes": sorted(set(codes))})
         return {r.code: _config(r) for r in rows if r.code in GAMES}
 
     async def all(self) -> Sequence[GameConfig]:
-        rows = await self._conn.execute(_SELECT, {"code": None})
-        return [_config(r) for r in rows if r.code in GAMES]
+        return list((await self.of(list(GAMES))).values())
 
     async def save(self, config: GameConfig, now: datetime) -> None:
         edge = Decimal(config.house_edge.numerator) / Decimal(config.house_edge.denominator)
