@@ -1,19 +1,28 @@
-"""Races on the betting path, each on its own connection to the real PostgreSQL."""
+"""Races on the betting path, each on its own connection to the real PostgreSQL: every bet
+placed alone (`PlaceBet`) and again through the process's `BetQueue` (batches)."""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import uuid
 
 import pytest
 from sqlalchemy import text
 
-from application.betting import PlaceBetCommand, SettleDiceBetCommand
+from application.bet_queue import BetQueue
+from application.betting import PlaceBet, PlaceBetCommand, SettleDiceBetCommand
 from domain.bets import BetState
 from domain.errors import IllegalTransition, InsufficientFunds
 from domain.money import XTR, Money
 
 pytestmark = pytest.mark.usefixtures("books")
+
+
+@pytest.fixture(params=["alone", "queued"])
+def place(request, place: PlaceBet):
+    """Each race twice: bets placed one by one, and through the queue that batches them."""
+    return place if request.param == "alone" else BetQueue(place)
 
 
 async def _race(n: int, make):
@@ -50,7 +59,8 @@ async def test_50_concurrent_settles_of_one_bet_pay_once(
     placed = await place(
         PlaceBetCommand(player.id, uuid.uuid4(), "tg_dice", Money(100, XTR), {"bet": "high"})
     )
-    results = await _race(50, lambda i: settle(SettleDiceBetCommand(placed.bet.id, 42, 9000, 6)))
+    message = secrets.randbelow(2**31)  # a dice message settles one bet, ever
+    results = await _race(50, lambda i: settle(SettleDiceBetCommand(placed.bet.id, 42, message, 6)))
     errors = [r for r in results if isinstance(r, BaseException)]
     assert errors == []
     assert sum(1 for r in results if not r.replayed) == 1
