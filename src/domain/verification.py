@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
+from domain.bets import Bet, BetState
 from domain.errors import InvalidRequest
 from domain.fairness import commitment, uint32_stream
 from domain.games.base import ProvablyFairGame, format_multiplier
-from domain.games.catalog import DEFAULT_HOUSE_EDGE, game_by_code
+from domain.games.catalog import DEFAULT_HOUSE_EDGE, game_by_code, payout_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +70,37 @@ def check_outcome(
         params=canonical,
         multiplier=multiplier,
     )
+
+
+def settlement_problems(bet: Bet, server_seed: str | None) -> list[str]:
+    """What is wrong with a won or lost bet, recomputed from first principles: a provably fair
+    bet's outcome from its seeds (`server_seed`, secret or revealed), then for every game the
+    multiplier from the outcome, the payout from the multiplier and the state from the payout.
+    Empty when the bet is right; open and voided bets have nothing to recompute."""
+    if bet.state not in (BetState.WON, BetState.LOST):
+        return []
+    game = game_by_code(bet.game)
+    problems: list[str] = []
+    outcome = bet.outcome
+    if isinstance(game, ProvablyFairGame):
+        if bet.fairness is None or server_seed is None:
+            return ["its server seed is unavailable (missing, or sealed with another key)"]
+        if commitment(server_seed) != bet.fairness.server_seed_hash:
+            problems.append("its server seed does not match the hash shown to the player")
+        outcome = game.outcome_from_words(
+            uint32_stream(server_seed, bet.fairness.client_seed, bet.fairness.nonce)
+        )
+        if outcome != bet.outcome:
+            problems.append(f"outcome {bet.outcome}, recomputed from its seeds {outcome}")
+    if outcome is None:
+        return [*problems, "settled without an outcome"]
+    multiplier = game.multiplier(bet.selection, outcome, bet.house_edge)
+    if multiplier != bet.multiplier:
+        problems.append(f"multiplier {bet.multiplier}, recomputed {multiplier}")
+    payout = payout_for(bet.stake.amount, multiplier)
+    if payout != bet.payout:
+        problems.append(f"payout {bet.payout}, recomputed {payout}")
+    state = BetState.WON if payout > 0 else BetState.LOST
+    if bet.state is not state:
+        problems.append(f"state {bet.state.value}, recomputed {state.value}")
+    return problems

@@ -26,6 +26,7 @@ from adapters.postgres.repositories import SqlCurrencies
 from application.access import ApiKeyStore, Authenticate, IssueApiKey, RevokeApiKey
 from application.bankroll import FundBankroll, FundBankrollCommand
 from application.ports import UnitOfWorkFactory
+from application.reconciliation import Reconcile, ReconcileReport
 from application.relay import OutboxRelay
 from application.risk import MonitorOutcomes, MonitorResult, ScanPlayersForRisk, ScanResult
 from application.staff import Actor, CreateStaff
@@ -541,6 +542,27 @@ def admin_create(username: str, role: str, password: str) -> None:
         return f"{member.username} created with role {member.role}"
 
     click.echo(_with_container(create))
+
+
+@main.command("reconcile")
+def reconcile_books() -> None:
+    """Check every invariant of the books: per-currency and per-transaction zero sums, each
+    balance equal to its legs, no forbidden negative, every won or lost bet recomputed from its
+    seeds or dice, the outbox complete. Prints each discrepancy; exits 1 when there is one."""
+
+    async def check(container: AsyncContainer) -> ReconcileReport:
+        async with container() as scope:
+            return await (await scope.get(Reconcile))()
+
+    report = _with_container(check)
+    for problem in report.discrepancies:
+        click.echo(f"  {problem}")
+    if not report.clean:
+        _fail(f"the books do NOT reconcile: {len(report.discrepancies)} discrepancy(ies)")
+    click.echo(
+        f"the books reconcile: ledger invariants hold, {report.bets_recomputed} settled bet(s) "
+        "recomputed, the outbox is complete"
+    )
 
 
 @main.group()

@@ -21,6 +21,7 @@ from adapters.passwords import Argon2Hasher
 from adapters.postgres.api_keys import SqlApiKeyStore
 from adapters.postgres.engine import create_engine
 from adapters.postgres.outbox import SqlOutboxFeed
+from adapters.postgres.reconcile import SqlBooksAudit
 from adapters.postgres.uow import SqlUnitOfWorkFactory, start_unit_of_work_factory
 from adapters.redis_client import create_redis
 from adapters.redis_events import RedisEventPublisher
@@ -40,6 +41,7 @@ from application.history import ListHistory, RecentBets
 from application.house import HouseBook
 from application.onboarding import AcceptTerms, SetLanguage, StartPlayer
 from application.ports import (
+    BooksAudit,
     Clock,
     IdGenerator,
     LoginThrottle,
@@ -52,6 +54,7 @@ from application.ports import (
     VelocityLimiter,
 )
 from application.postings import AdjustBalance, CreditDeposit, DebitWallet, Transfer
+from application.reconciliation import Reconcile
 from application.registration import OpenWallet, RegisterPlayer
 from application.relay import OutboxRelay, RelaySettings
 from application.responsible import (
@@ -209,6 +212,12 @@ class InfrastructureProvider(Provider):
         return VelocityPolicy(limiter, limits)
 
     @provide
+    def books_audit(
+        self, engine: AsyncEngine, factory: SqlUnitOfWorkFactory, cipher: SeedCipher
+    ) -> BooksAudit:
+        return SqlBooksAudit(engine, factory.currencies, cipher)
+
+    @provide
     def bet_queue(
         self,
         uow: UnitOfWorkFactory,
@@ -273,6 +282,10 @@ class UseCaseProvider(Provider):
     list_history = provide(ListHistory)
     recent_bets = provide(RecentBets)
     place_bet = provide(PlaceBet)
+
+    @provide
+    def reconcile(self, audit: BooksAudit) -> Reconcile:
+        return Reconcile(audit)  # its page sizes are its own, not settings
     settle_dice_bet = provide(SettleDiceBet)
     void_bet = provide(VoidBet)
     get_seed_pair = provide(GetSeedPair)

@@ -6,10 +6,21 @@ and by operators (`croupier reconcile`)."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.postgres.bets import COLUMNS as BET_COLUMNS
+from adapters.postgres.bets import SqlBets
+from adapters.postgres.outbox import SqlOutbox, missing_events
+from adapters.postgres.seeds import SqlSeedPairs
+from adapters.seed_cipher import SeedCipher
+from application import ports
+from domain.bets import Bet
+from domain.money import CurrencyRegistry
 
 _CHECKS: tuple[tuple[str, str], ...] = (
     (
@@ -158,3 +169,43 @@ async def reconcile(conn: AsyncConnection) -> list[Discrepancy]:
         for row in await conn.execute(text(sql)):
             found.append(Discrepancy(name, dict(row._mapping)))
     return found
+
+
+_SETTLED = text(
+    f"""
+    SELECT {BET_COLUMNS} FROM bets
+    WHERE state IN ('won', 'lost') AND id > :after
+    ORDER BY id LIMIT :limit
+    """  # noqa: S608 - a constant column list
+)
+_FIRST_ID = uuid.UUID(int=0)
+
+
+class SqlBooksAudit:
+    """`BooksAudit` over the whole database, each call on a connection of its own."""
+
+    def __init__(self, engine: AsyncEngine, currencies: CurrencyRegistry, cipher: SeedCipher):
+        self._engine = engine
+        self._currencies = currencies
+        self._cipher = cipher
+
+    async def ledger_problems(self) -> list[ports.Discrepancy]:
+        async with self._engine.connect() as conn:
+            return [ports.Discrepancy(d.check, str(d.row)) for d in await reconcile(conn)]
+
+    async def missing_events(self, limit: int) -> list[str]:
+        async with self._engine.connect() as conn:
+            return await missing_events(conn, limit=limit)
+
+    async def settled_bets(
+        self, after: uuid.UUID | None, limit: int
+    ) -> Sequence[tuple[Bet, str | None]]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(_SETTLED, {"after": after or _FIRST_ID, "limit": limit})
+            decode = SqlBets(conn, self._currencies, SqlOutbox(conn))
+            bets = [decode.from_row(r) for r in rows]
+            pairs = await SqlSeedPairs(conn, self._cipher).readable(
+                [b.fairness.seed_pair_id for b in bets if b.fairness is not None]
+            )
+        seeds = {pair_id: pair.server_seed for pair_id, pair in pairs.items()}
+        return [(b, seeds.get(b.fairness.seed_pair_id) if b.fairness else None) for b in bets]

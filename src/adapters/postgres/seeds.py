@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.seed_cipher import SeedCipher
+from adapters.seed_cipher import SeedCipher, SeedKeyError
 from domain.errors import NotFound
 from domain.fairness import commitment
 from domain.seeds import SeedPair
@@ -21,6 +22,9 @@ _ACTIVE = text(
     f"SELECT {_COLUMNS} FROM seed_pairs WHERE player_id = :player AND revealed_at IS NULL"  # noqa: S608
 )
 _GET = text(f"SELECT {_COLUMNS} FROM seed_pairs WHERE id = :id")  # noqa: S608
+_BY_IDS = text(
+    f"SELECT {_COLUMNS} FROM seed_pairs WHERE id = ANY(CAST(:ids AS bigint[]))"  # noqa: S608
+)
 _CREATE = text(
     f"""
     INSERT INTO seed_pairs (player_id, server_seed_encrypted, server_seed_hash, client_seed,
@@ -139,6 +143,15 @@ class SqlSeedPairs:
         if row is None:
             raise NotFound(f"no seed pair {seed_pair_id}")
         return self._pair(row)
+
+    async def readable(self, seed_pair_ids: Sequence[int]) -> dict[int, SeedPair]:
+        """These pairs by id, for audits; a pair whose seed does not open with this key
+        (another key, tampered data) is left out rather than failing the whole read."""
+        pairs = {}
+        for row in await self._conn.execute(_BY_IDS, {"ids": sorted(set(seed_pair_ids))}):
+            with contextlib.suppress(SeedKeyError):
+                pairs[row.id] = self._pair(row)
+        return pairs
 
     def _pair(self, row: Any) -> SeedPair:
         return SeedPair(
