@@ -286,6 +286,7 @@ class UseCaseProvider(Provider):
     @provide
     def reconcile(self, audit: BooksAudit) -> Reconcile:
         return Reconcile(audit)  # its page sizes are its own, not settings
+
     settle_dice_bet = provide(SettleDiceBet)
     void_bet = provide(VoidBet)
     get_seed_pair = provide(GetSeedPair)
