@@ -36,9 +36,24 @@ _BAD_INPUT = {
 }
 
 
+# connection_exception (08…), admin_shutdown, crash_shutdown, cannot_connect_now: the server
+# went away or is restarting.
+_GONE = ("08", "57P01", "57P02", "57P03")
+
+
+def _server_gone(context: ExceptionContext) -> bool:
+    if context.is_disconnect:
+        return True
+    error = context.sqlalchemy_exception
+    if isinstance(error, DBAPIError) and (sqlstate(error) or "").startswith(_GONE):
+        return True
+    original = context.original_exception
+    return isinstance(original, OSError) or isinstance(original.__cause__, OSError)
+
+
 def _translate(context: ExceptionContext) -> None:
     error = context.sqlalchemy_exception
-    if context.is_disconnect:
+    if _server_gone(context):
         # SQLAlchemy still invalidates the connection (and the pool's older ones) after this.
         raise StorageUnavailable(
             "the database connection was lost; repeat the request with the same idempotency key"
@@ -75,7 +90,9 @@ def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any
         raise DisconnectionError("a pooled connection died while idle") from error
 
 
-def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 20, max_overflow: int = 20, application_name: str = "croupier"
+) -> AsyncEngine:
     engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
@@ -83,7 +100,7 @@ def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> A
         # The money path relies on READ COMMITTED plus conditional updates and row locks;
         # say so rather than inherit whatever the server's default is.
         isolation_level="READ COMMITTED",
-        connect_args={"server_settings": {"application_name": "croupier"}},
+        connect_args={"server_settings": {"application_name": application_name}},
     )
     event.listen(engine.sync_engine, "handle_error", _translate)
     event.listen(engine.sync_engine.pool, "checkin", _note_idle)
