@@ -672,3 +672,46 @@ async def test_mutual_tls(servers, grpc_settings, tmp_path):
     finally:
         await server.stop()
         await container.close()
+
+
+async def test_an_unexpected_failure_is_internal_without_its_text(
+    wallet, betting, md, player, monkeypatch
+):
+    from application.balances import GetBalances
+    from application.betting import VoidBet
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("SELECT secret_column FROM internals")
+
+    monkeypatch.setattr(GetBalances, "__call__", broken)
+    error = await _error(
+        wallet.GetBalance(wallet_pb2.GetBalanceRequest(player_id=await player()), metadata=md)
+    )
+    assert error.code() == grpc.StatusCode.INTERNAL
+    assert "secret" not in (error.details() or "")
+    assert "same idempotency key" in (error.details() or "")
+
+    # In a stream, the failed command gets its own INTERNAL result; the next one still works.
+    monkeypatch.setattr(VoidBet, "__call__", broken)
+    owner = await player()
+
+    async def commands():
+        yield betting_pb2.BetCommand(
+            correlation_id="void",
+            void=betting_pb2.VoidBetRequest(bet_id=str(uuid.uuid4()), reason="x"),
+        )
+        yield betting_pb2.BetCommand(
+            correlation_id="place",
+            place=betting_pb2.PlaceBetRequest(
+                player_id=owner,
+                bet_id=str(uuid.uuid4()),
+                game="coin",
+                stake=xtr(10),
+                params={"side": "heads"},
+            ),
+        )
+
+    results = {r.correlation_id: r async for r in betting.StreamBets(commands(), metadata=md)}
+    assert results["void"].error.code == grpc.StatusCode.INTERNAL.value[0]
+    assert "secret" not in results["void"].error.message
+    assert results["place"].HasField("ok")

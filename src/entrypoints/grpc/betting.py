@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Coroutine
 
 import grpc
@@ -23,7 +24,15 @@ from domain.games.base import ProvablyFairGame
 from domain.games.catalog import GAMES
 from domain.money import CurrencyRegistry
 from entrypoints.grpc import translate
-from entrypoints.grpc.errors import FieldError, guarded, rich_status, status_code_for
+from entrypoints.grpc.errors import (
+    INTERNAL_MESSAGE,
+    FieldError,
+    guarded,
+    rich_status,
+    status_code_for,
+)
+
+log = logging.getLogger(__name__)
 
 # Settle and void commands of one stream processed at once (each holds a connection); more
 # wait, which is the stream's back-pressure.
@@ -202,6 +211,17 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
             result.ok.CopyFrom(_response(receipt))
         except DomainError as error:
             result.error.CopyFrom(_bet_error(error))
+        except Exception:
+            # One command's failure ends neither the stream nor its neighbours, and its text
+            # stays in our log.
+            log.exception("a StreamBets command failed")
+            result.error.CopyFrom(
+                betting_pb2.BetError(
+                    code=grpc.StatusCode.INTERNAL.value[0],
+                    message=INTERNAL_MESSAGE,
+                    detail=common_pb2.ErrorDetail(reason="internal"),
+                )
+            )
         return result
 
 

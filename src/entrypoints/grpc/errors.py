@@ -9,7 +9,9 @@ where they apply)."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -42,7 +44,14 @@ from domain.responsible import ResponsibleGamblingRefusal
 from domain.velocity import VelocityUnavailable
 from domain.withdrawals import WithdrawalRefused
 
+log = logging.getLogger(__name__)
+
 DOMAIN = "croupier"
+# What a caller hears of a failure that is not theirs: no exception text, no traceback.
+INTERNAL_MESSAGE = (
+    "internal error (logged on our side); it is safe to repeat the call with the same "
+    "idempotency key"
+)
 T = TypeVar("T")
 
 _STATUS: tuple[tuple[type[DomainError], grpc.StatusCode], ...] = (
@@ -152,9 +161,11 @@ async def abort_with(context: grpc.aio.ServicerContext, error: DomainError) -> N
 
 
 def guarded(handler: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
-    """Turn domain errors into their status, and refuse to start work whose deadline has
-    already passed. A deadline that passes mid-call cancels the handler; the unit of work
-    then rolls back, so a call either happened entirely or not at all."""
+    """Turn domain errors into their status, anything else into INTERNAL without its text (it
+    is logged), and refuse to start work whose deadline has already passed. A deadline that
+    passes mid-call cancels the handler; its unit of work then rolls back (a bet already
+    queued for a batch is placed or refused all the same), so an operation happened entirely
+    or not at all."""
 
     @functools.wraps(handler)
     async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> T:
@@ -166,5 +177,11 @@ def guarded(handler: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]
         except DomainError as error:
             await abort_with(context, error)
             raise AssertionError("abort returns by raising") from error
+        except (asyncio.CancelledError, grpc.aio.AbortError):
+            raise
+        except Exception:
+            log.exception("gRPC %s failed", handler.__name__)
+            await context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
+            raise AssertionError("abort returns by raising") from None
 
     return wrapper
