@@ -1,6 +1,7 @@
-"""Faults on real servers: PostgreSQL backends killed in the middle of bets. Clients retry with
-the same bet ids; every bet ends applied exactly once and the books reconcile (the `books`
-fixture checks every invariant afterwards)."""
+"""Faults on real servers, under load: PostgreSQL backends killed in the middle of bets (clients
+retry with the same bet ids; every bet ends applied exactly once), Redis stopped and restarted
+(limits degrade as documented, money does not). The `books` fixture checks every invariant of
+the ledger afterwards."""
 
 from __future__ import annotations
 
@@ -8,16 +9,24 @@ import asyncio
 import contextlib
 import random
 import uuid
+from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
+from adapters.embedded_servers import ensure_valkey, stop_valkey
 from adapters.postgres.engine import create_engine
 from adapters.postgres.uow import start_unit_of_work_factory
+from adapters.redis_client import create_redis
+from adapters.velocity import RedisVelocityLimiter
 from application.bet_queue import BetQueue
 from application.betting import BetReceipt, PlaceBet, PlaceBetCommand
+from application.postings import CreditDeposit, CreditDepositCommand
+from application.velocity import VelocityPolicy
 from domain.errors import StorageUnavailable
 from domain.money import XTR, Money
+from domain.velocity import VelocityAction, VelocityLimit, VelocityUnavailable
 from tests.conftest import TEST_HOUSE_SHARDS
 
 pytestmark = pytest.mark.usefixtures("books")
@@ -107,3 +116,75 @@ async def test_backends_killed_mid_bets_leave_every_bet_applied_exactly_once(
         assert await balances(p.id) == (Money(expected, XTR),)
         nonces = sorted(b.fairness.nonce for b in mine)
         assert nonces == list(range(1, len(mine) + 1))  # none lost, none shared
+
+
+# -- Redis stopped and restarted under load ----------------------------------------------------
+
+
+async def test_redis_stopped_and_restarted_under_load_degrades_limits_not_money(
+    tmp_path, uow_factory, clock, ids, house, seed_source, funded_player, balances, unique_key
+):
+
+    folder = tmp_path / "valkey"
+    url = await asyncio.to_thread(ensure_valkey, folder)
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    redis = create_redis(url)
+    policy = VelocityPolicy(
+        RedisVelocityLimiter(redis, clock, prefix=f"test:faults:{uuid.uuid4().hex}"),
+        {
+            VelocityAction.BET: VelocityLimit(
+                VelocityAction.BET, 10_000, timedelta(seconds=1), fail_open=True
+            ),
+            VelocityAction.DEPOSIT: VelocityLimit(
+                VelocityAction.DEPOSIT, 10_000, timedelta(hours=1), fail_open=False
+            ),
+        },
+    )
+    place = PlaceBet(uow_factory, clock, ids, house, seed_source, velocity=policy)
+    queue = BetQueue(place)
+    deposit = CreditDeposit(uow_factory, clock, ids, house, velocity=policy)
+    players = [await funded_player(10_000) for _ in range(4)]
+    before = {p.id: (await balances(p.id))[0].amount for p in players}
+
+    async def bets(n: int) -> list[BetReceipt]:
+        return await asyncio.gather(
+            *(
+                queue(
+                    PlaceBetCommand(p.id, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
+                )
+                for p in players
+                for _ in range(n)
+            )
+        )
+
+    def store_errors() -> float:
+        sample = REGISTRY.get_sample_value(
+            "croupier_velocity_store_errors_total", {"action": "bet"}
+        )
+        return sample or 0.0
+
+    errors_before = store_errors()
+    try:
+        placed = await bets(5)  # Redis up: counted
+        assert store_errors() == errors_before
+        outage = asyncio.create_task(bets(10))
+        await asyncio.to_thread(stop_valkey, folder)  # stopped in the middle of the load
+        placed += await outage
+        placed += await bets(5)  # Redis down: bets fail open, every money rule still holds
+        assert store_errors() >= errors_before + 5 * len(players)
+        with pytest.raises(VelocityUnavailable):  # deposits fail closed, nothing written
+            await deposit(CreditDepositCommand(players[0].id, Money(1, XTR), unique_key("d")))
+        await asyncio.to_thread(ensure_valkey, folder, port=port)  # back, same address
+        placed += await bets(5)
+        after = await deposit(CreditDepositCommand(players[0].id, Money(1, XTR), unique_key("d")))
+        assert not after.replayed
+    finally:
+        await redis.aclose()
+        await asyncio.to_thread(stop_valkey, folder)
+
+    assert len(placed) == len(players) * 25
+    for p in players:
+        mine = [r.bet for r in placed if r.bet.player_id == p.id]
+        expected = before[p.id] + sum((b.payout or 0) - b.stake.amount for b in mine)
+        expected += 1 if p is players[0] else 0
+        assert await balances(p.id) == (Money(expected, XTR),)
