@@ -34,6 +34,7 @@ from domain.errors import (
     InsufficientFunds,
     InvalidRequest,
     NotFound,
+    StorageUnavailable,
 )
 from domain.fairness import uint32_stream
 from domain.games.base import ProvablyFairGame, TelegramDiceGame
@@ -507,6 +508,8 @@ class PlaceBets:
                 decided, alone = await self._together(commands, order)
             except LockContended as error:
                 log.info("a batch of %d bets met a busy lock (%s); one by one", len(order), error)
+            except StorageUnavailable as error:
+                log.warning("a batch of %d bets lost the database (%s)", len(order), error)
             except _LostRace:
                 log.info("a twin committed a bet id of a batch of %d first; one by one", len(order))
             except Exception:  # each bet's own errors were decided inside: this is the batch's

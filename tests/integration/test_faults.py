@@ -15,14 +15,25 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from adapters.embedded_servers import ensure_valkey, stop_valkey
+from adapters.embedded_servers import (
+    ensure_database,
+    ensure_postgres,
+    ensure_valkey,
+    stop_postgres,
+    stop_valkey,
+)
+from adapters.postgres import migrate
 from adapters.postgres.engine import create_engine
+from adapters.postgres.reconcile import reconcile
 from adapters.postgres.uow import start_unit_of_work_factory
 from adapters.redis_client import create_redis
 from adapters.velocity import RedisVelocityLimiter
+from application.bankroll import FundBankroll, FundBankrollCommand
 from application.bet_queue import BetQueue
 from application.betting import BetReceipt, PlaceBet, PlaceBetCommand
+from application.house import HouseBook
 from application.postings import CreditDeposit, CreditDepositCommand
+from application.registration import RegisterPlayer, RegisterPlayerCommand
 from application.velocity import VelocityPolicy
 from domain.errors import StorageUnavailable
 from domain.money import XTR, Money
@@ -188,3 +199,71 @@ async def test_redis_stopped_and_restarted_under_load_degrades_limits_not_money(
         expected = before[p.id] + sum((b.payout or 0) - b.stake.amount for b in mine)
         expected += 1 if p is players[0] else 0
         assert await balances(p.id) == (Money(expected, XTR),)
+
+
+# -- a full PostgreSQL restart under load ------------------------------------------------------
+
+
+async def test_a_postgres_restart_under_load_leaves_every_bet_applied_exactly_once(
+    tmp_path, cipher, clock, ids, seed_source
+):
+    folder = tmp_path / "postgres"
+    server = await asyncio.to_thread(ensure_postgres, folder)
+    url = await asyncio.to_thread(ensure_database, server, "faults")
+    await asyncio.to_thread(migrate.upgrade, url)
+    engine = create_engine(url, pool_size=8, max_overflow=8)
+    house = HouseBook(shards=TEST_HOUSE_SHARDS)
+    try:
+        factory = await start_unit_of_work_factory(engine, house.shards, cipher)
+        await FundBankroll(factory, clock, ids)(
+            FundBankrollCommand(Money(10**9, XTR), "tests", "fund")
+        )
+        place = PlaceBet(factory, clock, ids, house, seed_source)
+        queue = BetQueue(place, batch_size=16)
+        players = []
+        for n in range(4):
+            registered = await RegisterPlayer(factory, clock)(
+                RegisterPlayerCommand(1000 + n, currencies=(XTR,))
+            )
+            players.append(registered.player.id)
+            await CreditDeposit(factory, clock, ids, house)(
+                CreditDepositCommand(registered.player.id, Money(10_000, XTR), f"dep-{n}")
+            )
+        commands = [
+            PlaceBetCommand(p, uuid.uuid4(), "limbo", Money(10, XTR), {"target": "2"})
+            for p in players
+            for _ in range(30)
+        ]
+
+        async def restart() -> None:
+            await asyncio.sleep(0.3)  # mid-load
+            await asyncio.to_thread(stop_postgres, folder)
+            await asyncio.sleep(0.5)  # clients meet a server that is not there
+            await asyncio.to_thread(ensure_postgres, folder)  # same data, same port
+
+        restarting = asyncio.create_task(restart())
+        answers = await asyncio.gather(
+            *(_until_answered(queue if i % 2 else place, c) for i, c in enumerate(commands))
+        )
+        await restarting
+
+        assert sum(attempts for _, attempts in answers) > 0  # clients did meet the outage
+        receipts = [receipt for receipt, _ in answers]
+        assert [r.bet.id for r in receipts] == [c.bet_id for c in commands]
+        async with engine.connect() as conn:
+            stored = (await conn.execute(text("SELECT count(*) FROM bets"))).scalar_one()
+        async with engine.connect() as conn:
+            problems = await reconcile(conn)  # its own snapshot: the first statement
+        assert stored == len(commands)
+        assert problems == []
+        async with factory() as uow:
+            for p in players:
+                mine = [r.bet for r in receipts if r.bet.player_id == p]
+                wallet = await uow.accounts.wallet(p, XTR)
+                expected = 10_000 + sum((b.payout or 0) - b.stake.amount for b in mine)
+                assert wallet is not None
+                assert wallet.balance == expected
+                assert sorted(b.fairness.nonce for b in mine) == list(range(len(mine)))
+    finally:
+        await engine.dispose()
+        await asyncio.to_thread(stop_postgres, folder)
