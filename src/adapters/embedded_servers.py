@@ -44,6 +44,12 @@ def _postgres_bin() -> Path:
     return Path(spec.origin).parent / "pginstall" / "bin"
 
 
+def postgres_tools() -> Path:
+    """The folder of the embedded PostgreSQL's programs (pg_dump, pg_restore, psql, ...), for
+    backups and restores when no system PostgreSQL client is installed."""
+    return _postgres_bin()
+
+
 def ensure_postgres(data_dir: Path, *, port: int | None = None) -> str:
     """Start (or find running) a PostgreSQL server keeping its data in ``data_dir``.
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.redis_client import redis_is_healthy
+from domain.errors import StorageUnavailable
 
 
 class Readiness(msgspec.Struct):
@@ -46,6 +47,6 @@ async def _database_ok(engine: AsyncEngine) -> bool:
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-    except (SQLAlchemyError, OSError):
+    except (SQLAlchemyError, OSError, StorageUnavailable):
         return False
     return True

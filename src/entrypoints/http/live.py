@@ -58,7 +58,7 @@ from application.live import STAFF_TOPIC, Ended, LiveHub, SubscriptionEnded, pla
 from application.miniapp import ReadPlayerSession
 from application.ports import LiveFeed
 from application.staff import AuthenticateStaff
-from domain.errors import DomainError, Forbidden
+from domain.errors import DomainError, Forbidden, StorageUnavailable
 from domain.staff import Role, StaffMember
 from entrypoints.http.auth import STAFF_KEY_HEADER
 from entrypoints.infrastructure import Endpoints
@@ -198,9 +198,11 @@ async def staff_live(socket: WebSocket[Any, Any, Any]) -> None:
     async def still_valid() -> bool:
         try:
             await who()
+        except StorageUnavailable as error:  # the database away for a moment: check later
+            log.warning("could not recheck a staff live socket's token: %s", error)
         except DomainError:
             return False
-        except Exception as error:  # the database away for a moment: check again later
+        except Exception as error:  # likewise, whatever else the outage raised
             log.warning("could not recheck a staff live socket's token: %s", error)
         return True
 
