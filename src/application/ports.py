@@ -114,10 +114,6 @@ class AccountRepository(Protocol):
         """Every wallet of the player, ordered by currency code."""
         ...
 
-    async def wallets_of(self, player_ids: Sequence[int]) -> Sequence[Account]:
-        """Every wallet of these players, in one query."""
-        ...
-
     async def get(self, account_id: int) -> Account:
         """The account, or `NotFound`."""
         ...
@@ -204,10 +200,6 @@ class BetRepository(Protocol):
     async def add_many(self, bets: Sequence[Bet]) -> set[uuid.UUID]:
         """Insert the bets in one go; the ids inserted (an id that exists already is left
         alone, as `add` does)."""
-        ...
-
-    async def existing(self, bet_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-        """Which of these bet ids exist (committed, or written by this unit of work)."""
         ...
 
     async def save(self, bet: Bet) -> None:

@@ -47,7 +47,6 @@ _INSERT_MANY = text(
     RETURNING id
     """  # noqa: S608 - a constant column list
 )
-_EXISTING = text("SELECT id FROM bets WHERE id = ANY(CAST(:ids AS uuid[]))")
 _SELECT = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id")  # noqa: S608
 _SELECT_FOR_UPDATE = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id FOR UPDATE")  # noqa: S608
 _RECENT = text(
@@ -105,10 +104,6 @@ class SqlBets:
         query = _SELECT_FOR_UPDATE if for_update else _SELECT
         row = (await self._conn.execute(query, {"id": bet_id})).first()
         return None if row is None else self.from_row(row)
-
-    async def existing(self, bet_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-        rows = await self._conn.execute(_EXISTING, {"ids": list(bet_ids)})
-        return {r.id for r in rows}
 
     async def save(self, bet: Bet) -> None:
         values = _row(bet)

@@ -47,10 +47,6 @@ _WALLETS = text(
     "SELECT id, kind, currency, balance, player_id, shard"
     " FROM accounts WHERE player_id = :player ORDER BY currency"
 )
-_WALLETS_OF = text(
-    "SELECT id, kind, currency, balance, player_id, shard"
-    " FROM accounts WHERE player_id = ANY(CAST(:players AS bigint[]))"
-)
 _ACCOUNT = text("SELECT id, kind, currency, balance, player_id, shard FROM accounts WHERE id = :id")
 _INSERT_HOUSE = text(
     """
@@ -227,10 +223,6 @@ class SqlAccounts:
 
     async def wallets(self, player_id: int) -> Sequence[Account]:
         rows = await self._conn.execute(_WALLETS, {"player": player_id})
-        return [self._account(r) for r in rows]
-
-    async def wallets_of(self, player_ids: Sequence[int]) -> Sequence[Account]:
-        rows = await self._conn.execute(_WALLETS_OF, {"players": list(player_ids)})
         return [self._account(r) for r in rows]
 
     async def get(self, account_id: int) -> Account:
