@@ -1,0 +1,181 @@
+"""Property-based fuzzing of every gRPC method (Hypothesis): messages built from each request
+type's own descriptor, with every field free — wrong-looking ids, huge numbers, huge and
+unicode strings, unknown enum values, nested messages. No call may end UNKNOWN or INTERNAL or
+show a traceback, and a refused call moves no money."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from croupier.v1 import betting_pb2, seamless_pb2, wallet_pb2
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+_MODULES = (betting_pb2, wallet_pb2, seamless_pb2)
+_BROKEN = {grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL}
+
+_INTEGERS = {
+    FieldDescriptor.TYPE_INT64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.TYPE_SINT64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.TYPE_UINT64: (0, 2**64 - 1),
+    FieldDescriptor.TYPE_FIXED64: (0, 2**64 - 1),
+    FieldDescriptor.TYPE_INT32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.TYPE_SINT32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.TYPE_SFIXED32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.TYPE_UINT32: (0, 2**32 - 1),
+    FieldDescriptor.TYPE_FIXED32: (0, 2**32 - 1),
+}
+# Text as callers get it wrong: anything, digits that overflow, ids and codes that look right.
+_TEXT = st.one_of(
+    st.text(max_size=40),
+    st.integers(-(2**70), 2**70).map(str),
+    st.uuids().map(str),
+    st.sampled_from(["XTR", "xtr", "TON", "", " ", "coin", "limbo", "dice", "tg_dice", "1"]),
+    st.text(min_size=5000, max_size=20000, alphabet=st.characters(codec="utf-8")),
+)
+
+
+def _scalar(field: FieldDescriptor) -> st.SearchStrategy[object]:
+    if field.type in _INTEGERS:
+        low, high = _INTEGERS[field.type]
+        return st.integers(low, high)
+    if field.type == FieldDescriptor.TYPE_STRING:
+        return _TEXT
+    if field.type == FieldDescriptor.TYPE_BOOL:
+        return st.booleans()
+    if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
+        return st.floats(allow_nan=True, width=32)
+    if field.type == FieldDescriptor.TYPE_BYTES:
+        return st.binary(max_size=64)
+    if field.type == FieldDescriptor.TYPE_ENUM:  # open enums: unknown numbers are legal
+        return st.integers(-5, 50)
+    raise AssertionError(f"no strategy for {field.full_name}")
+
+
+def message(descriptor: Descriptor, depth: int = 0) -> st.SearchStrategy[Message]:
+    """Any message of this type, every field optional."""
+    parts: dict[str, st.SearchStrategy[object]] = {}
+    for field in descriptor.fields:
+        if field.type == FieldDescriptor.TYPE_MESSAGE:
+            entry = field.message_type
+            if entry.GetOptions().map_entry:
+                key, value = entry.fields_by_name["key"], entry.fields_by_name["value"]
+                parts[field.name] = st.dictionaries(_scalar(key), _scalar(value), max_size=4)
+                continue
+            if depth >= 3:
+                continue
+            inner = message(entry, depth + 1)
+            parts[field.name] = st.lists(inner, max_size=3) if _repeated(field) else inner
+        elif _repeated(field):
+            parts[field.name] = st.lists(_scalar(field), max_size=3)
+        else:
+            parts[field.name] = _scalar(field)
+    cls = _message_class(descriptor)
+    return st.fixed_dictionaries({}, optional=parts).map(lambda values: _build(cls, values))
+
+
+def _repeated(field: FieldDescriptor) -> bool:
+    return bool(field.is_repeated)
+
+
+def _message_class(descriptor: Descriptor) -> type[Message]:
+    from google.protobuf import message_factory
+
+    return message_factory.GetMessageClass(descriptor)
+
+
+def _build(cls: type[Message], values: dict[str, object]) -> Message:
+    built = cls()
+    for name, value in values.items():
+        target = getattr(built, name)
+        if isinstance(value, Message):
+            target.CopyFrom(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                target[key] = item
+        elif isinstance(value, list):
+            for item in value:
+                target.add().CopyFrom(item) if isinstance(item, Message) else target.append(item)
+        else:
+            setattr(built, name, value)
+    return built
+
+
+def _unary_methods() -> list[tuple[str, str, Descriptor]]:
+    methods = []
+    for module in _MODULES:
+        for service in module.DESCRIPTOR.services_by_name.values():
+            for method in service.methods:
+                if not method.client_streaming and not method.server_streaming:
+                    methods.append((service.full_name, method.name, method.input_type))
+    return methods
+
+
+_METHODS = _unary_methods()
+_LEDGER_SIZE = text("SELECT count(*) FROM ledger_transactions")
+
+
+async def _ledger_size(engine) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(_LEDGER_SIZE)).scalar_one()
+
+
+@pytest.fixture
+async def md(issue_key):
+    return (("x-api-key", await issue_key("wallet", "betting", "seamless")),)
+
+
+@pytest.mark.parametrize(("service", "name", "request_type"), _METHODS, ids=lambda v: str(v))
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+async def test_no_message_breaks_a_method_or_moves_money_when_refused(
+    service, name, request_type, data, channel, md, engine
+):
+    request = data.draw(message(request_type))
+    call = channel.unary_unary(
+        f"/{service}/{name}",
+        request_serializer=lambda m: m.SerializeToString(),
+        response_deserializer=lambda raw: raw,
+    )
+    before = await _ledger_size(engine)
+    refused: grpc.aio.AioRpcError | None = None
+    try:
+        await call(request, metadata=md, timeout=30)
+    except grpc.aio.AioRpcError as error:
+        refused = error
+    if refused is not None:
+        details = refused.details() or ""
+        assert refused.code() not in _BROKEN, f"{name}: {refused.code()} {details[:200]}"
+        assert "Traceback" not in details
+        assert await _ledger_size(engine) == before  # refused: nothing moved
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+async def test_no_stream_command_breaks_the_stream(data, channel, md):
+    commands = data.draw(st.lists(message(betting_pb2.BetCommand.DESCRIPTOR), max_size=4))
+    call = channel.stream_stream(
+        "/croupier.v1.BettingService/StreamBets",
+        request_serializer=lambda m: m.SerializeToString(),
+        response_deserializer=betting_pb2.BetResult.FromString,
+    )
+    results = [r async for r in call(iter(commands), metadata=md, timeout=30)]
+    assert len(results) == len(commands)
+    for result in results:
+        if result.HasField("error"):
+            assert result.error.code not in {c.value[0] for c in _BROKEN}, result.error.message
