@@ -38,10 +38,11 @@ from domain.errors import (
 )
 from domain.fairness import uint32_stream
 from domain.games.base import ProvablyFairGame, TelegramDiceGame
-from domain.games.catalog import game_by_code
+from domain.games.catalog import GameConfig, game_by_code
 from domain.ledger import Leg, PostedTransaction, Transaction, TransactionKind
 from domain.money import Money
 from domain.responsible import ResponsibleGamblingRefusal
+from domain.seeds import SeedPair
 from domain.velocity import VelocityAction
 
 log = logging.getLogger(__name__)
@@ -260,7 +261,7 @@ class PlaceBet(_BetPoster):
             if await uow.bets.find(command.bet_id) is not None:
                 raise _LostRace from None
             raise
-        fairness, words = None, None
+        seeds = None
         if isinstance(game, ProvablyFairGame):
             taken = await uow.seeds.take_nonce(command.player_id)
             if taken is None:  # first provably fair bet, or the pair was just rotated
@@ -273,29 +274,8 @@ class PlaceBet(_BetPoster):
                 taken = await uow.seeds.take_nonce(command.player_id)
             if taken is None:  # pragma: no cover - rotated twice during this placement
                 raise _LostRace
-            pair, nonce = taken
-            fairness = FairnessProof(pair.id, nonce, pair.server_seed_hash, pair.client_seed)
-            words = uint32_stream(pair.server_seed, pair.client_seed, nonce)
-        bet = Bet.place(
-            bet_id=command.bet_id,
-            player_id=command.player_id,
-            config=context.config,
-            params=command.params,
-            stake=command.stake,
-            placed_at=self._clock.now(),
-            transaction_id=self._ids.new_id(),
-            fairness=fairness,
-        )
-        bet.check_bankroll(context.bankroll)
-        final = bet
-        if isinstance(game, ProvablyFairGame):
-            assert words is not None
-            final = bet.settle(
-                game,
-                game.outcome_from_words(words),
-                at=bet.placed_at,
-                transaction_id=self._ids.new_id(),
-            )
+            seeds = taken
+        bet, final = self._bet(command, context.config, seeds, context.bankroll)
         if not await uow.bets.add(final):
             raise _LostRace  # a twin with this bet id committed first: replay it
         in_play = await self._house.account_for(
@@ -313,6 +293,38 @@ class PlaceBet(_BetPoster):
         await self._risk.on_bet_settled(uow, final)
         last = settled if final.payout else posted  # a loss leaves the wallet alone
         return BetReceipt(final, Money(last.leg_for(wallet_id).balance_after, currency))
+
+    def _bet(
+        self,
+        command: PlaceBetCommand,
+        config: GameConfig,
+        seeds: tuple[SeedPair, int] | None,
+        bankroll: int,
+    ) -> tuple[Bet, Bet]:
+        """The bet as placed (game limits and the bankroll checked) and as it will be stored:
+        with `seeds` (its pair and nonce) a provably fair bet, settled at once from them."""
+        fairness = None
+        if seeds is not None:
+            pair, nonce = seeds
+            fairness = FairnessProof(pair.id, nonce, pair.server_seed_hash, pair.client_seed)
+        bet = Bet.place(
+            bet_id=command.bet_id,
+            player_id=command.player_id,
+            config=config,
+            params=command.params,
+            stake=command.stake,
+            placed_at=self._clock.now(),
+            transaction_id=self._ids.new_id(),
+            fairness=fairness,
+        )
+        bet.check_bankroll(bankroll)
+        game = game_by_code(command.game)
+        if seeds is None or not isinstance(game, ProvablyFairGame):
+            return bet, bet
+        pair, nonce = seeds
+        words = uint32_stream(pair.server_seed, pair.client_seed, nonce)
+        outcome = game.outcome_from_words(words)
+        return bet, bet.settle(game, outcome, at=bet.placed_at, transaction_id=self._ids.new_id())
 
     async def first_seed_pairs(
         self, uow: UnitOfWork, commands: Sequence[PlaceBetCommand], known: BatchPlacementContext
@@ -350,41 +362,20 @@ class PlaceBet(_BetPoster):
         if command.player_id in known.guarded or config is None or wallet is None:
             return None
         wallet_id, _ = wallet
-        fairness, words = None, None
-        pair = None
+        seeds = None
         if isinstance(game, ProvablyFairGame):
             pair = known.seeds.get(command.player_id)
             if pair is None:
                 return None
-            nonce = pair.next_nonce + tally.taken.get(pair.id, 0)
-            fairness = FairnessProof(pair.id, nonce, pair.server_seed_hash, pair.client_seed)
-            words = uint32_stream(pair.server_seed, pair.client_seed, nonce)
+            seeds = (pair, pair.next_nonce + tally.taken.get(pair.id, 0))
         tally.seen.add(command.bet_id)
-        bet = Bet.place(
-            bet_id=command.bet_id,
-            player_id=command.player_id,
-            config=config,
-            params=command.params,
-            stake=command.stake,
-            placed_at=self._clock.now(),
-            transaction_id=self._ids.new_id(),
-            fairness=fairness,
-        )
-        bet.check_bankroll(tally.bankrolls.get(currency.code, 0))
+        bet, final = self._bet(command, config, seeds, tally.bankrolls.get(currency.code, 0))
         key = (command.player_id, currency.code)
         if tally.balances[key] < command.stake.amount:
             # What the posting would have refused with, in the same words.
             raise InsufficientFunds(f"insufficient funds on account {wallet_id}")
-        final = bet
-        if isinstance(game, ProvablyFairGame):
-            assert words is not None
-            assert pair is not None
-            final = bet.settle(
-                game,
-                game.outcome_from_words(words),
-                at=bet.placed_at,
-                transaction_id=self._ids.new_id(),
-            )
+        if seeds is not None:
+            pair = seeds[0]
             tally.taken[pair.id] = tally.taken.get(pair.id, 0) + 1
             payout = final.payout or 0
             tally.bankrolls[currency.code] = (
