@@ -132,6 +132,20 @@ def unique_key():
     return lambda prefix="k": f"{prefix}-{secrets.token_hex(8)}"
 
 
+async def race(n: int, make):
+    """Start n coroutines at the same instant; return their results or exceptions."""
+    start = asyncio.Event()
+
+    async def one(i: int):
+        await start.wait()
+        return await make(i)
+
+    tasks = [asyncio.create_task(one(i)) for i in range(n)]
+    await asyncio.sleep(0)
+    start.set()
+    return await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def bet_writers(engine: AsyncEngine, bet_ids) -> int:
     """How many database transactions wrote these bets (xmin is the writer's id)."""
     async with engine.connect() as conn:

@@ -17,7 +17,7 @@ from domain.bets import BetState
 from domain.errors import DomainError, IdempotencyConflict, InsufficientFunds, NotFound
 from domain.money import XTR, Money
 from domain.responsible import ResponsibleGamblingRefusal, SelfExclusionPeriod
-from tests.conftest import bet_writers
+from tests.conftest import bet_writers, race
 
 pytestmark = pytest.mark.usefixtures("books")
 
@@ -172,17 +172,12 @@ async def test_bets_of_one_player_in_a_batch_draw_consecutive_nonces(
 
 async def _batches(place_many: PlaceBets, commands, size: int):
     """Place the commands as concurrent batches of `size`, started at one instant."""
-    start = asyncio.Event()
-
-    async def one(chunk):
-        await start.wait()
-        return await place_many(chunk)
-
     chunks = [commands[i : i + size] for i in range(0, len(commands), size)]
-    tasks = [asyncio.create_task(one(chunk)) for chunk in chunks]
-    await asyncio.sleep(0)
-    start.set()
-    return [outcome for chunk in await asyncio.gather(*tasks) for outcome in chunk]
+    placed = await race(len(chunks), lambda i: place_many(chunks[i]))
+    failed = [p for p in placed if isinstance(p, BaseException)]
+    if failed:
+        raise failed[0]
+    return [outcome for chunk in placed for outcome in chunk]
 
 
 async def test_concurrent_batches_never_overdraw_a_hot_wallet(

@@ -3,7 +3,6 @@ placed alone (`PlaceBet`) and again through the process's `BetQueue` (batches)."
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import uuid
 
@@ -15,6 +14,7 @@ from application.betting import PlaceBet, PlaceBetCommand, SettleDiceBetCommand
 from domain.bets import BetState
 from domain.errors import IllegalTransition, InsufficientFunds
 from domain.money import XTR, Money
+from tests.conftest import race
 
 pytestmark = pytest.mark.usefixtures("books")
 
@@ -23,20 +23,6 @@ pytestmark = pytest.mark.usefixtures("books")
 def place(request, place: PlaceBet):
     """Each race twice: bets placed one by one, and through the queue that batches them."""
     return place if request.param == "alone" else BetQueue(place)
-
-
-async def _race(n: int, make):
-    """Start n coroutines at the same instant; return their results or exceptions."""
-    start = asyncio.Event()
-
-    async def one(i: int):
-        await start.wait()
-        return await make(i)
-
-    tasks = [asyncio.create_task(one(i)) for i in range(n)]
-    await asyncio.sleep(0)
-    start.set()
-    return await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _wins_paid(engine, bet_id: uuid.UUID) -> int:
@@ -60,7 +46,7 @@ async def test_50_concurrent_settles_of_one_bet_pay_once(
         PlaceBetCommand(player.id, uuid.uuid4(), "tg_dice", Money(100, XTR), {"bet": "high"})
     )
     message = secrets.randbelow(2**31)  # a dice message settles one bet, ever
-    results = await _race(50, lambda i: settle(SettleDiceBetCommand(placed.bet.id, 42, message, 6)))
+    results = await race(50, lambda i: settle(SettleDiceBetCommand(placed.bet.id, 42, message, 6)))
     errors = [r for r in results if isinstance(r, BaseException)]
     assert errors == []
     assert sum(1 for r in results if not r.replayed) == 1
@@ -77,7 +63,7 @@ async def test_concurrent_settles_with_different_throws_settle_once(
         PlaceBetCommand(player.id, uuid.uuid4(), "tg_dice", Money(100, XTR), {"bet": "high"})
     )
     first = secrets.randbelow(2**31 - 100)  # a dice message settles one bet, ever
-    results = await _race(
+    results = await race(
         20, lambda i: settle(SettleDiceBetCommand(placed.bet.id, 43, first + i, 1 + i % 6))
     )
     settled = [r for r in results if not isinstance(r, BaseException)]
@@ -97,7 +83,7 @@ async def test_100_concurrent_bets_of_one_player_get_100_consecutive_nonces(
     funded_player, place, engine
 ):
     player = await funded_player(10_000)
-    results = await _race(
+    results = await race(
         100,
         lambda i: place(
             PlaceBetCommand(player.id, uuid.uuid4(), "limbo", Money(10, XTR), {"target": "2"})
@@ -122,7 +108,7 @@ async def test_100_concurrent_bets_of_one_player_get_100_consecutive_nonces(
 async def test_a_spam_clicked_button_places_one_bet(funded_player, place, balances, engine):
     player = await funded_player(1000)
     command = PlaceBetCommand(player.id, uuid.uuid4(), "tg_darts", Money(100, XTR), {"bet": "hit"})
-    results = await _race(30, lambda i: place(command))
+    results = await race(30, lambda i: place(command))
     assert not [r for r in results if isinstance(r, BaseException)]
     assert sum(1 for r in results if not r.replayed) == 1
     assert await balances(player.id) == (Money(900, XTR),)
@@ -138,7 +124,7 @@ async def test_a_spam_clicked_button_places_one_bet(funded_player, place, balanc
 async def test_a_spam_clicked_provably_fair_bet_uses_one_nonce(funded_player, place):
     player = await funded_player(1000)
     command = PlaceBetCommand(player.id, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
-    results = await _race(20, lambda i: place(command))
+    results = await race(20, lambda i: place(command))
     assert {r.bet.fairness.nonce for r in results} == {0}
     after = await place(
         PlaceBetCommand(player.id, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
@@ -148,7 +134,7 @@ async def test_a_spam_clicked_provably_fair_bet_uses_one_nonce(funded_player, pl
 
 async def test_concurrent_stakes_never_overdraw_the_wallet(funded_player, place, balances):
     player = await funded_player(500)
-    results = await _race(
+    results = await race(
         40,
         lambda i: place(
             PlaceBetCommand(player.id, uuid.uuid4(), "tg_bowling", Money(50, XTR), {"bet": "miss"})

@@ -5,7 +5,6 @@ the suite writes with the wall clock falls into these players' windows."""
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -53,6 +52,7 @@ from domain.responsible import (
     Usage,
 )
 from domain.staff import AuditAction
+from tests.conftest import race
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.usefixtures("books")
@@ -625,25 +625,12 @@ async def test_a_reality_check_stops_the_next_bet_until_acknowledged(
 # -- races ----------------------------------------------------------------------------------------
 
 
-async def _race(n: int, make):
-    start = asyncio.Event()
-
-    async def one(i: int):
-        await start.wait()
-        return await make(i)
-
-    tasks = [asyncio.create_task(one(i)) for i in range(n)]
-    await asyncio.sleep(0)
-    start.set()
-    return await asyncio.gather(*tasks, return_exceptions=True)
-
-
 async def test_concurrent_bets_cannot_pass_the_same_wager_limit(
     funded_player, rg, bet, uow_factory
 ):
     player = await funded_player(1000)
     await rg.set_limit(player.id, LimitKind.WAGER, LimitPeriod.DAY, xtr(10))
-    results = await _race(30, lambda i: bet(player.id, xtr(1)))
+    results = await race(30, lambda i: bet(player.id, xtr(1)))
     placed = [r for r in results if isinstance(r, Bet)]
     refused = [r for r in results if isinstance(r, ResponsibleGamblingRefusal)]
     assert len(placed) == 10
@@ -656,6 +643,6 @@ async def test_concurrent_bets_cannot_pass_the_same_wager_limit(
 async def test_concurrent_deposits_cannot_pass_the_same_deposit_limit(new_player, rg, deposit):
     player = await new_player()
     await rg.set_limit(player.id, LimitKind.DEPOSIT, LimitPeriod.WEEK, xtr(100))
-    results = await _race(25, lambda i: deposit(player.id, xtr(10)))
+    results = await race(25, lambda i: deposit(player.id, xtr(10)))
     assert sum(1 for r in results if r is None) == 10
     assert sum(1 for r in results if isinstance(r, ResponsibleGamblingRefusal)) == 15
