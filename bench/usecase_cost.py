@@ -25,6 +25,7 @@ import psutil
 from adapters.clock import SystemClock
 from adapters.embedded_servers import ensure_database, ensure_postgres, stop_postgres
 from adapters.ids import UuidV7Generator
+from adapters.personal_data import PersonalDataCipher
 from adapters.postgres import migrate
 from adapters.postgres.engine import create_engine
 from adapters.postgres.uow import start_unit_of_work_factory
@@ -61,7 +62,7 @@ async def main(args: argparse.Namespace) -> None:
     engine = create_engine(url)
     clock, ids, house = SystemClock(), UuidV7Generator(), HouseBook()
     uow = await start_unit_of_work_factory(
-        engine, house.shards, SeedCipher(secrets.token_bytes(32))
+        engine, house.shards, SeedCipher(secrets.token_bytes(32)), PersonalDataCipher.generated()
     )
     await FundBankroll(uow, clock, ids)(FundBankrollCommand(Money(10**12, XTR), "bench", "fund"))
     place = PlaceBet(uow, clock, ids, house, SecretsSeedSource())

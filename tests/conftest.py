@@ -30,6 +30,7 @@ from adapters.embedded_servers import (
     stop_valkey,
 )
 from adapters.ids import UuidV7Generator
+from adapters.personal_data import PersonalDataCipher
 from adapters.postgres import migrate
 from adapters.postgres.engine import create_engine
 from adapters.postgres.reconcile import reconcile
@@ -45,6 +46,11 @@ from domain.money import XTR
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = ROOT / ".croupier" / "test"
 TEST_HOUSE_SHARDS = 4
+# One set of personal-data keys for the session: the application's containers (built from
+# settings) and the tests' own units of work read each other's players.
+TEST_PII_KEYS = f"1:{secrets.token_hex(32)}"
+TEST_PII_INDEX_KEY = secrets.token_hex(32)
+TEST_PERSONAL_DATA = PersonalDataCipher.from_text(TEST_PII_KEYS, TEST_PII_INDEX_KEY)
 
 
 @dataclass(frozen=True)
@@ -104,8 +110,15 @@ def cipher() -> SeedCipher:
 
 
 @pytest.fixture(scope="session")
-async def uow_factory(engine: AsyncEngine, cipher: SeedCipher) -> SqlUnitOfWorkFactory:
-    return await start_unit_of_work_factory(engine, TEST_HOUSE_SHARDS, cipher)
+def personal() -> PersonalDataCipher:
+    return TEST_PERSONAL_DATA
+
+
+@pytest.fixture(scope="session")
+async def uow_factory(
+    engine: AsyncEngine, cipher: SeedCipher, personal: PersonalDataCipher
+) -> SqlUnitOfWorkFactory:
+    return await start_unit_of_work_factory(engine, TEST_HOUSE_SHARDS, cipher, personal)
 
 
 @pytest.fixture(scope="session")

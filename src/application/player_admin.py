@@ -59,7 +59,9 @@ class PlayerNote:
 @dataclass(frozen=True, slots=True)
 class PlayerFilter:
     telegram_user_id: int | None = None
-    username_prefix: str | None = None  # case-insensitive, without a leading '@'
+    # Exact but in any case, without a leading '@': usernames are sealed at rest and found
+    # by a blind index, which can match whole values only.
+    username: str | None = None
     status: PlayerStatus | None = None
 
 
@@ -114,7 +116,7 @@ def parse_status(text: str) -> PlayerStatus:
 
 
 class SearchPlayers:
-    """Players by Telegram id (exact), username (prefix, any case) and status, newest first."""
+    """Players by Telegram id (exact), username (exact, any case) and status, newest first."""
 
     def __init__(self, directory: PlayerDirectory) -> None:
         self._directory = directory
@@ -126,19 +128,18 @@ class SearchPlayers:
                 telegram_id = validate_telegram_user_id(query.telegram_id)
             except InvalidRequest as error:
                 raise InvalidField("telegram_id", error.message) from None
-        prefix = None
+        username = None
         if query.username is not None:
-            prefix = check_text("username", query.username).strip().removeprefix("@")
-            if not 1 <= len(prefix) <= MAX_USERNAME_QUERY_LENGTH:
+            username = check_text("username", query.username).strip().removeprefix("@")
+            if not 1 <= len(username) <= MAX_USERNAME_QUERY_LENGTH:
                 raise InvalidField(
-                    "username",
-                    f"a username prefix is 1-{MAX_USERNAME_QUERY_LENGTH} characters",
+                    "username", f"a username is 1-{MAX_USERNAME_QUERY_LENGTH} characters"
                 )
         status = parse_status(query.status) if query.status else None
         limit = check_page_size(query.limit)
         before = decode_id_cursor(query.cursor, "pl") if query.cursor else None
         rows = await self._directory.search(
-            PlayerFilter(telegram_id, prefix, status), before_id=before, limit=limit + 1
+            PlayerFilter(telegram_id, username, status), before_id=before, limit=limit + 1
         )
         page = tuple(rows[:limit])
         more = len(rows) > limit

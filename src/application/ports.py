@@ -565,11 +565,12 @@ class RiskRepository(Protocol):
     async def has_open(self, player_id: int) -> bool: ...
 
     async def add_identity(
-        self, kind: PaymentIdentityKind, digest: str, player_id: int, now: datetime
-    ) -> Sequence[int]:
-        """Record that the player used the identity (once per player) and return every
-        player who has used it, ascending. Recordings of one identity are serialised until
-        the unit of work ends, so two accounts recording it at once see each other."""
+        self, kind: PaymentIdentityKind, identity: str, player_id: int, now: datetime
+    ) -> tuple[str, Sequence[int]]:
+        """Record that the player used the (normalized) identity, once per player, as a
+        keyed digest — never the identity itself — and return that digest and every player
+        who has used it, ascending. Recordings of one identity are serialised until the unit
+        of work ends, so two accounts recording it at once see each other."""
         ...
 
     async def bet_cells(

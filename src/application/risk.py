@@ -34,9 +34,9 @@ from domain.risk import (
     RiskFlagKind,
     RiskFlagStatus,
     RiskPolicy,
-    identity_hash,
     improbable,
     large_bet_evidence,
+    normalize_identity,
     rapid_withdrawal,
     score_results,
     shared_identity_evidence,
@@ -141,10 +141,11 @@ class RiskReview:
         identity: str,
         now: datetime,
     ) -> list[RiskFlag]:
-        """Remember (as a hash) that the player paid from or to `identity`; when another
-        player has used it too, flag every player sharing it. Returns the flags raised."""
-        digest = identity_hash(identity)
-        players = await uow.risk.add_identity(kind, digest, player_id, now)
+        """Remember (as a keyed digest) that the player paid from or to `identity`; when
+        another player has used it too, flag every player sharing it. Returns the flags
+        raised."""
+        normalized = normalize_identity(identity)
+        digest, players = await uow.risk.add_identity(kind, normalized, player_id, now)
         if len(players) < 2:
             return []
         evidence = shared_identity_evidence(kind, digest, players, player_id)

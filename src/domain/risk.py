@@ -20,7 +20,6 @@ only in statistics (z-scores, standard deviations, chi-square, p-values)."""
 from __future__ import annotations
 
 import enum
-import hashlib
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -348,11 +347,6 @@ def normalize_identity(identity: str) -> str:
     if len(folded) > 512:
         raise InvalidRequest("a payment identity is at most 512 characters")
     return folded
-
-
-def identity_hash(identity: str) -> str:
-    """sha256 (hex) of the normalized identity: what is stored instead of the identity."""
-    return hashlib.sha256(normalize_identity(identity).encode()).hexdigest()
 
 
 def shared_identity_evidence(

@@ -21,7 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.embedded_servers import EmbeddedServerError, stop_postgres, stop_valkey
-from adapters.postgres import migrate
+from adapters.personal_data import PersonalDataCipher, PersonalDataKeyError
+from adapters.postgres import migrate, personal_rotation
 from adapters.postgres.repositories import SqlCurrencies
 from application.access import ApiKeyStore, Authenticate, IssueApiKey, RevokeApiKey
 from application.bankroll import FundBankroll, FundBankrollCommand
@@ -41,7 +42,7 @@ from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.grpc.server import GrpcServer
 from entrypoints.http.app import create_app
 from entrypoints.infrastructure import Endpoints, resolve_endpoints
-from entrypoints.ioc import make_cli_container, make_http_container
+from entrypoints.ioc import make_cli_container, make_http_container, personal_data_cipher
 from entrypoints.periodic import every
 from entrypoints.settings import Settings, SettingsError, load_settings
 
@@ -64,6 +65,8 @@ def _guarded(fn: Callable[[], T]) -> T:
         _fail(f"could not start an embedded server: {error}")
     except DomainError as error:
         _fail(error.message)
+    except PersonalDataKeyError as error:
+        _fail(f"personal data: {error}", 2)
     raise AssertionError("unreachable")
 
 
@@ -72,6 +75,12 @@ def _setup(settings: Settings) -> Endpoints:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     return resolve_endpoints(settings)
+
+
+def _upgrade(settings: Settings, endpoints: Endpoints, revision: str = "head") -> None:
+    # The keys go along: a revision may seal personal data already in the database.
+    personal = personal_data_cipher(settings)
+    migrate.upgrade(endpoints.database_url, revision, personal=personal)
 
 
 def _safe(url: str) -> str:
@@ -93,7 +102,7 @@ def run(keep_servers: bool) -> None:
     settings = _guarded(load_settings)
     endpoints = _guarded(lambda: _setup(settings))
     try:
-        _guarded(lambda: migrate.upgrade(endpoints.database_url))
+        _guarded(lambda: _upgrade(settings, endpoints))
         asyncio.run(_serve(settings, endpoints))
     finally:
         if not keep_servers:
@@ -241,7 +250,7 @@ def relay() -> None:
     running one next to every `croupier run` (which relays too) is safe."""
     settings = _guarded(load_settings)
     endpoints = _guarded(lambda: _setup(settings))
-    _guarded(lambda: migrate.upgrade(endpoints.database_url))
+    _guarded(lambda: _upgrade(settings, endpoints))
 
     async def go() -> None:
         container = make_cli_container(settings, endpoints)
@@ -270,7 +279,7 @@ def upgrade(revision: str) -> None:
     """Bring the schema up to REVISION (default: the newest)."""
     settings = _guarded(load_settings)
     endpoints = _guarded(lambda: _setup(settings))
-    _guarded(lambda: migrate.upgrade(endpoints.database_url, revision))
+    _guarded(lambda: _upgrade(settings, endpoints, revision))
     click.echo(f"database at {_safe(endpoints.database_url)} is at {revision}")
 
 
@@ -280,7 +289,11 @@ def downgrade(revision: str) -> None:
     """Take the schema down to REVISION (`base` empties it)."""
     settings = _guarded(load_settings)
     endpoints = _guarded(lambda: _setup(settings))
-    _guarded(lambda: migrate.downgrade(endpoints.database_url, revision))
+    _guarded(
+        lambda: migrate.downgrade(
+            endpoints.database_url, revision, personal=personal_data_cipher(settings)
+        )
+    )
     click.echo(f"database at {_safe(endpoints.database_url)} is at {revision}")
 
 
@@ -318,7 +331,7 @@ def currency_add(code: str, exponent: int, name: str) -> None:
 def _with_catalog(action: Callable[[SqlCurrencies], Any]) -> Any:
     settings = _guarded(load_settings)
     endpoints = _guarded(lambda: _setup(settings))
-    _guarded(lambda: migrate.upgrade(endpoints.database_url))
+    _guarded(lambda: _upgrade(settings, endpoints))
 
     async def go() -> Any:
         container = make_cli_container(settings, endpoints)
@@ -407,7 +420,7 @@ def bankroll_fund(currency_code: str, amount: str, staff: str, key: str | None) 
     """Add AMOUNT (in major units, e.g. 10.5) of CURRENCY to the bankroll."""
     settings = _guarded(load_settings)
     endpoints = _guarded(lambda: _setup(settings))
-    _guarded(lambda: migrate.upgrade(endpoints.database_url))
+    _guarded(lambda: _upgrade(settings, endpoints))
 
     async def go() -> str:
         container = make_cli_container(settings, endpoints)
@@ -498,7 +511,7 @@ def apikey_list() -> None:
 def _with_container(action: Callable[[AsyncContainer], Awaitable[T]]) -> T:
     settings = _guarded(load_settings)
     endpoints = _guarded(lambda: _setup(settings))
-    _guarded(lambda: migrate.upgrade(endpoints.database_url))
+    _guarded(lambda: _upgrade(settings, endpoints))
 
     async def go() -> T:
         container = make_cli_container(settings, endpoints)
@@ -563,6 +576,45 @@ def reconcile_books() -> None:
         f"the books reconcile: ledger invariants hold, {report.bets_recomputed} settled bet(s) "
         "recomputed, the outbox is complete"
     )
+
+
+@main.group()
+def pii() -> None:
+    """Personal data sealed at rest (usernames, withdrawal destinations, TOTP secrets)."""
+
+
+async def _sealing(container: AsyncContainer) -> tuple[AsyncEngine, PersonalDataCipher]:
+    return await container.get(AsyncEngine), await container.get(PersonalDataCipher)
+
+
+@pii.command("status")
+def pii_status() -> None:
+    """Count the values still sealed under a key other than the first of CROUPIER_PII_KEYS.
+    Exits 1 while there are any (a rotation is not finished)."""
+
+    async def count(container: AsyncContainer) -> dict[str, int]:
+        return await personal_rotation.stale_counts(*await _sealing(container))
+
+    stale = _with_container(count)
+    for column, left in stale.items():
+        click.echo(f"  {column}: {left} under an older key")
+    if any(stale.values()):
+        _fail("a rotation is not finished: run `croupier pii rotate`")
+    click.echo("every value is sealed under the current key")
+
+
+@pii.command("rotate")
+def pii_rotate() -> None:
+    """Re-seal every value sealed under an older key with the first key of CROUPIER_PII_KEYS
+    (put the new key first and keep the old ones until this is done). Safe beside live
+    traffic and safe to run again."""
+
+    async def go(container: AsyncContainer) -> dict[str, int]:
+        return await personal_rotation.rotate(*await _sealing(container))
+
+    for column, count in _with_container(go).items():
+        click.echo(f"  {column}: {count} re-sealed")
+    click.echo("done: every value is sealed under the current key")
 
 
 @main.group()

@@ -18,6 +18,7 @@ from adapters.clock import SystemClock
 from adapters.ids import UuidV7Generator
 from adapters.login_throttle import RedisLoginThrottle
 from adapters.passwords import Argon2Hasher
+from adapters.personal_data import PersonalDataCipher, development_keys
 from adapters.postgres.api_keys import SqlApiKeyStore
 from adapters.postgres.engine import create_engine
 from adapters.postgres.outbox import SqlOutboxFeed
@@ -91,6 +92,16 @@ from entrypoints.infrastructure import Endpoints
 from entrypoints.settings import Settings
 
 
+def personal_data_cipher(settings: Settings) -> PersonalDataCipher:
+    """The configured personal-data keys; a development install keeps generated ones in its
+    data folder (production refuses to start without them)."""
+    ring, index = settings.pii_keys, settings.pii_index_key
+    if ring is None or index is None:
+        generated_ring, generated_index = development_keys(settings.data_dir.resolve())
+        ring, index = ring or generated_ring, index or generated_index
+    return PersonalDataCipher.from_text(ring, index)
+
+
 class InfrastructureProvider(Provider):
     """Connections to the outside world, shared by the whole process."""
 
@@ -141,10 +152,16 @@ class InfrastructureProvider(Provider):
         return SeedCipher(key)
 
     @provide
+    def personal_data_cipher(self) -> PersonalDataCipher:
+        return personal_data_cipher(self._settings)
+
+    @provide
     async def sql_unit_of_work_factory(
-        self, engine: AsyncEngine, cipher: SeedCipher
+        self, engine: AsyncEngine, cipher: SeedCipher, personal: PersonalDataCipher
     ) -> SqlUnitOfWorkFactory:
-        return await start_unit_of_work_factory(engine, self._settings.house_shards, cipher)
+        return await start_unit_of_work_factory(
+            engine, self._settings.house_shards, cipher, personal
+        )
 
     @provide
     def unit_of_work_factory(self, factory: SqlUnitOfWorkFactory) -> UnitOfWorkFactory:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import enum
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from adapters.personal_data import PersonalDataKeyError, parse_index_key, parse_key_ring
 from adapters.seed_cipher import SeedKeyError, parse_seed_key
 from domain.errors import InvalidRequest
 from domain.withdrawals import CurrencyWithdrawalLimits, WithdrawalPolicy
@@ -105,6 +106,8 @@ class Settings:
     miniapp_max_age_s: int = 3600
     secret_key: str | None = field(default=None, repr=False)
     seed_key: bytes | None = field(default=None, repr=False)
+    pii_keys: str | None = field(default=None, repr=False)
+    pii_index_key: str | None = field(default=None, repr=False)
     grpc_tls_cert: Path | None = None
     grpc_tls_key: Path | None = None
     grpc_tls_client_ca: Path | None = None
@@ -212,6 +215,23 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
         "32-byte key (64 hex characters or base64) that encrypts provably fair server seeds "
         "at rest; keep it outside the database. Required in production; in development one is "
         "generated into `CROUPIER_DATA_DIR/seed.key`.",
+    ),
+    (
+        "PII_KEYS",
+        "(development: generated)",
+        "Key ring sealing players' personal data at rest (usernames, withdrawal destinations, "
+        "TOTP secrets): `<id>:<key>` pairs separated by commas, ids 1-255, keys 32 bytes in hex "
+        "or base64; the first seals, all open. Rotate by putting a new key first, then "
+        "`croupier pii rotate`. Required in production; in development generated into "
+        "`CROUPIER_DATA_DIR/personal.keys`.",
+    ),
+    (
+        "PII_INDEX_KEY",
+        "(development: generated)",
+        "32-byte key (hex or base64) of the blind indexes: staff's username search and the "
+        "payment-identity digests. Keep it stable (changing it unlinks identities recorded "
+        "before). Required in production; in development generated into "
+        "`CROUPIER_DATA_DIR/personal-index.key`.",
     ),
     (
         "HOUSE_SHARDS",
@@ -414,6 +434,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         except SeedKeyError as error:
             problems.append(f"{PREFIX}SEED_KEY: {error}")
 
+    pii_keys, pii_index_key = raw("PII_KEYS"), raw("PII_INDEX_KEY")
+    checks: tuple[tuple[str, str | None, Callable[[str], object]], ...] = (
+        ("PII_KEYS", pii_keys, parse_key_ring),
+        ("PII_INDEX_KEY", pii_index_key, parse_index_key),
+    )
+    for name, value, check in checks:
+        if value is not None:
+            try:
+                check(value)
+            except PersonalDataKeyError as error:
+                problems.append(f"{PREFIX}{name}: {error}")
+
     def existing_file(name: str) -> Path | None:
         value = raw(name)
         if value is None:
@@ -531,6 +563,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         miniapp_max_age_s=integer("MINIAPP_MAX_AGE_S", 3600, 60, 86400),
         secret_key=secret_key,
         seed_key=seed_key,
+        pii_keys=pii_keys,
+        pii_index_key=pii_index_key,
         grpc_tls_cert=tls_cert,
         grpc_tls_key=tls_key,
         grpc_tls_client_ca=tls_client_ca,
@@ -559,13 +593,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
     )
     if environment is Environment.PRODUCTION:
-        for name, value in (
+        required: tuple[tuple[str, object], ...] = (
             ("DATABASE_URL", settings.database_url),
             ("REDIS_URL", settings.redis_url),
             ("SECRET_KEY", settings.secret_key),
             ("SEED_KEY", settings.seed_key),
-        ):
-            if value is None:
+            ("PII_KEYS", settings.pii_keys),
+            ("PII_INDEX_KEY", settings.pii_index_key),
+        )
+        for name, setting in required:
+            if setting is None:
                 problems.append(f"{PREFIX}{name} is required when {PREFIX}ENV=production")
     if problems:
         raise SettingsError("invalid configuration:\n  " + "\n  ".join(problems))

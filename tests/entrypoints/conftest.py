@@ -12,6 +12,7 @@ from entrypoints.grpc.server import GrpcServer
 from entrypoints.infrastructure import Endpoints
 from entrypoints.ioc import make_grpc_container
 from entrypoints.settings import Settings
+from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +21,8 @@ def grpc_settings(tmp_path_factory) -> Settings:
         grpc_host="127.0.0.1",
         grpc_port=0,  # any free port
         seed_key=secrets.token_bytes(32),
+        pii_keys=TEST_PII_KEYS,
+        pii_index_key=TEST_PII_INDEX_KEY,
         house_shards=4,
         data_dir=tmp_path_factory.mktemp("grpc"),
         # The stream tests place hundreds of bets a second for one player, which is what the
@@ -61,6 +64,8 @@ def http_settings(tmp_path_factory) -> Settings:
     return Settings(
         secret_key=secrets.token_hex(32),
         seed_key=secrets.token_bytes(32),
+        pii_keys=TEST_PII_KEYS,
+        pii_index_key=TEST_PII_INDEX_KEY,
         house_shards=4,
         data_dir=tmp_path_factory.mktemp("http"),
     )

@@ -17,6 +17,7 @@ from aiogram.methods import (
 from aiogram.types import Dice
 from sqlalchemy import text
 
+from adapters.postgres.personal import destination_place
 from application.postings import CreditDepositCommand
 from domain.money import XTR, Money
 from entrypoints.bot.keyboards import (
@@ -33,6 +34,7 @@ from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.infrastructure import Endpoints
 from entrypoints.ioc import make_bot_container
 from entrypoints.settings import Settings
+from tests.conftest import TEST_PERSONAL_DATA, TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram, Player
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -44,6 +46,8 @@ async def runtime(servers, tmp_path_factory):
         bot_token=BOT_TOKEN,
         bot_dice_delay_ms=0,
         seed_key=secrets.token_bytes(32),
+        pii_keys=TEST_PII_KEYS,
+        pii_index_key=TEST_PII_INDEX_KEY,
         house_shards=4,
         data_dir=tmp_path_factory.mktemp("bot"),
     )
@@ -238,6 +242,8 @@ async def test_webhook_mode_checks_the_secret_and_feeds_the_dispatcher(servers, 
         bot_webhook_secret="s3cret-token",
         bot_dice_delay_ms=0,
         seed_key=secrets.token_bytes(32),
+        pii_keys=TEST_PII_KEYS,
+        pii_index_key=TEST_PII_INDEX_KEY,
         secret_key=secrets.token_hex(32),
         house_shards=4,
         data_dir=tmp_path,
@@ -494,12 +500,19 @@ async def _withdrawals(engine, player: Player) -> list[tuple[int, str, str]]:
     async with engine.connect() as conn:
         rows = await conn.execute(
             text(
-                "SELECT w.amount, w.destination, w.state FROM withdrawals w"
+                "SELECT w.id, w.amount, w.destination_sealed, w.state FROM withdrawals w"
                 " JOIN players p ON p.id = w.player_id WHERE p.telegram_user_id = :t"
             ),
             {"t": player.user.id},
         )
-        return [(r.amount, r.destination, r.state) for r in rows]
+        return [
+            (
+                r.amount,
+                TEST_PERSONAL_DATA.open(r.destination_sealed, destination_place(r.id)),
+                r.state,
+            )
+            for r in rows
+        ]
 
 
 async def test_a_withdrawal_request_holds_the_amount_once(

@@ -27,6 +27,7 @@ from websockets.exceptions import ConnectionClosed
 from domain.webapp import sign
 from entrypoints.infrastructure import Endpoints
 from entrypoints.settings import Settings
+from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -90,6 +91,8 @@ async def instances(servers, tmp_path_factory) -> AsyncIterator[tuple[Instance, 
             bot_token=BOT_TOKEN,
             secret_key=SECRET_KEY,
             seed_key=seed_key,
+            pii_keys=TEST_PII_KEYS,
+            pii_index_key=TEST_PII_INDEX_KEY,
             house_shards=4,
             data_dir=tmp_path_factory.mktemp(f"live-{name}"),
         )

@@ -29,6 +29,7 @@ from sqlalchemy import text
 from domain.webapp import sign
 from entrypoints.infrastructure import Endpoints
 from entrypoints.settings import Settings
+from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -67,6 +68,8 @@ async def live_server(servers, tmp_path) -> AsyncIterator[LiveServer]:
         bot_token=BOT_TOKEN,
         secret_key=secrets.token_hex(32),
         seed_key=secrets.token_bytes(32),
+        pii_keys=TEST_PII_KEYS,
+        pii_index_key=TEST_PII_INDEX_KEY,
         house_shards=4,
         data_dir=tmp_path,
     )

@@ -40,6 +40,7 @@ from entrypoints.http.problems import domain_error_handler
 from entrypoints.infrastructure import Endpoints
 from entrypoints.ioc import make_grpc_container
 from entrypoints.settings import Settings
+from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -176,6 +177,8 @@ async def limited_server(servers, tmp_path):
         grpc_host="127.0.0.1",
         grpc_port=0,
         seed_key=secrets.token_bytes(32),
+        pii_keys=TEST_PII_KEYS,
+        pii_index_key=TEST_PII_INDEX_KEY,
         house_shards=4,
         data_dir=tmp_path,
         velocity_bets_per_second=2,

@@ -45,6 +45,7 @@ from domain.bets import BetState
 from domain.errors import IllegalTransition, InsufficientFunds
 from domain.games.catalog import GAMES, payout_for
 from domain.money import XTR, Money
+from tests.conftest import TEST_PERSONAL_DATA
 
 TELEGRAM_BETS = [
     ("tg_dice", {"bet": "even"}),
@@ -190,7 +191,9 @@ def test_betting_keeps_the_books_under_random_operations(servers):
     try:
         clock, ids, house = SystemClock(), UuidV7Generator(), HouseBook(4)
         factory = loop.run_until_complete(
-            start_unit_of_work_factory(engine, 4, SeedCipher(secrets.token_bytes(32)))
+            start_unit_of_work_factory(
+                engine, 4, SeedCipher(secrets.token_bytes(32)), TEST_PERSONAL_DATA
+            )
         )
         loop.run_until_complete(
             FundBankroll(factory, clock, ids)(

@@ -14,7 +14,7 @@ from adapters.postgres.uow import start_unit_of_work_factory
 from application.betting import PlaceBet, PlaceBetCommand
 from domain.errors import StorageUnavailable
 from domain.money import XTR, Money
-from tests.conftest import TEST_HOUSE_SHARDS
+from tests.conftest import TEST_HOUSE_SHARDS, TEST_PERSONAL_DATA
 
 _PID = text("SELECT pg_backend_pid()")
 
@@ -79,7 +79,9 @@ async def test_a_bet_whose_connection_was_cut_is_retried_and_applied_once(
 ):
 
     monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", 3600.0)
-    factory = await start_unit_of_work_factory(one_connection, TEST_HOUSE_SHARDS, cipher)
+    factory = await start_unit_of_work_factory(
+        one_connection, TEST_HOUSE_SHARDS, cipher, TEST_PERSONAL_DATA
+    )
     place = PlaceBet(factory, clock, ids, house, seed_source)
     player = await funded_player(100)
     async with one_connection.connect() as conn:

@@ -38,7 +38,7 @@ from application.velocity import VelocityPolicy
 from domain.errors import StorageUnavailable
 from domain.money import XTR, Money
 from domain.velocity import VelocityAction, VelocityLimit, VelocityUnavailable
-from tests.conftest import TEST_HOUSE_SHARDS
+from tests.conftest import TEST_HOUSE_SHARDS, TEST_PERSONAL_DATA
 
 pytestmark = pytest.mark.usefixtures("books")
 
@@ -85,7 +85,9 @@ async def test_backends_killed_mid_bets_leave_every_bet_applied_exactly_once(
         servers.database_url, pool_size=8, max_overflow=8, application_name=VICTIMS
     )
     try:
-        factory = await start_unit_of_work_factory(victims, TEST_HOUSE_SHARDS, cipher)
+        factory = await start_unit_of_work_factory(
+            victims, TEST_HOUSE_SHARDS, cipher, TEST_PERSONAL_DATA
+        )
         place = PlaceBet(factory, clock, ids, house, seed_source)
         queue = BetQueue(place, batch_size=16)
         players = [await funded_player(10_000) for _ in range(6)]
@@ -214,7 +216,7 @@ async def test_a_postgres_restart_under_load_leaves_every_bet_applied_exactly_on
     engine = create_engine(url, pool_size=8, max_overflow=8)
     house = HouseBook(shards=TEST_HOUSE_SHARDS)
     try:
-        factory = await start_unit_of_work_factory(engine, house.shards, cipher)
+        factory = await start_unit_of_work_factory(engine, house.shards, cipher, TEST_PERSONAL_DATA)
         await FundBankroll(factory, clock, ids)(
             FundBankrollCommand(Money(10**9, XTR), "tests", "fund")
         )

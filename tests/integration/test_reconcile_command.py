@@ -25,6 +25,7 @@ from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from domain.money import XTR, Money
 from entrypoints.cli import main
+from tests.conftest import TEST_PERSONAL_DATA, TEST_PII_INDEX_KEY, TEST_PII_KEYS
 
 
 @pytest.fixture
@@ -36,7 +37,9 @@ async def books_of_their_own(servers):
     key = secrets.token_bytes(32)
     engine = create_engine(url)
     clock, ids, house = SystemClock(), UuidV7Generator(), HouseBook(shards=4)
-    uow = await start_unit_of_work_factory(engine, house.shards, SeedCipher(key))
+    uow = await start_unit_of_work_factory(
+        engine, house.shards, SeedCipher(key), TEST_PERSONAL_DATA
+    )
     await FundBankroll(uow, clock, ids)(FundBankrollCommand(Money(10**9, XTR), "t", "fund"))
     player = (await RegisterPlayer(uow, clock)(RegisterPlayerCommand(7, currencies=(XTR,)))).player
     await CreditDeposit(uow, clock, ids, house)(
@@ -53,6 +56,8 @@ async def books_of_their_own(servers):
         "CROUPIER_DATABASE_URL": url,
         "CROUPIER_REDIS_URL": servers.redis_url,
         "CROUPIER_SEED_KEY": key.hex(),
+        "CROUPIER_PII_KEYS": TEST_PII_KEYS,
+        "CROUPIER_PII_INDEX_KEY": TEST_PII_INDEX_KEY,
         "CROUPIER_HOUSE_SHARDS": "4",
     }
     yield engine, env, bets

@@ -7,6 +7,7 @@ Tests that scan or monitor a window run with a clock fixed on a day of their own
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from adapters.postgres.personal import identity_digest
 from adapters.postgres.reports import SqlReports
 from application.betting import (
     PlaceBet,
@@ -41,7 +43,6 @@ from domain.risk import (
     RiskFlagKind,
     RiskFlagStatus,
     RiskPolicy,
-    identity_hash,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -201,7 +202,9 @@ async def test_the_database_refuses_a_second_open_flag_and_an_edited_review(new_
 # -- payment identities ----------------------------------------------------------------------
 
 
-async def test_one_payment_identity_on_two_accounts_flags_both(new_player, uow_factory, engine):
+async def test_one_payment_identity_on_two_accounts_flags_both(
+    new_player, uow_factory, engine, personal
+):
     record = RecordPaymentIdentity(
         uow_factory, FixedClock(noon(2030, 1, 1)), RiskReview(RiskPolicy())
     )
@@ -216,9 +219,10 @@ async def test_one_payment_identity_on_two_accounts_flags_both(new_player, uow_f
     for flag in raised:
         assert flag.kind is RiskFlagKind.SHARED_PAYMENT_IDENTITY
         assert flag.evidence["players"] == sorted([first.id, second.id])
-        assert flag.evidence["identity_hash"] == identity_hash("UQAbc123def")
+        assert flag.evidence["identity_hash"] == identity_digest(personal, "uqabc123def")
     assert await record(second.id, kind, "UQabc123def") == []  # both flags are still open
-    # Only the hash is stored, never the identity.
+    # Only a keyed digest is stored, never the identity nor its plain sha256 (which anyone
+    # could test guesses against).
     async with engine.connect() as conn:
         stored = list(
             await conn.execute(
@@ -226,7 +230,8 @@ async def test_one_payment_identity_on_two_accounts_flags_both(new_player, uow_f
                 {"a": first.id, "b": second.id},
             )
         )
-    assert {row.hash for row in stored} == {identity_hash("uqabc123def")}
+    assert {row.hash for row in stored} == {identity_digest(personal, "uqabc123def")}
+    assert hashlib.sha256(b"uqabc123def").hexdigest() not in {row.hash for row in stored}
     assert len(stored) == 2
 
 

@@ -39,6 +39,7 @@ from application.postings import (
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from domain.errors import IdempotencyConflict, InsufficientFunds, NotFound
 from domain.money import TON, XTR, Money
+from tests.conftest import TEST_PERSONAL_DATA
 
 CURRENCIES = (XTR, TON)
 amounts = st.integers(min_value=1, max_value=1_000)
@@ -173,7 +174,7 @@ def test_ledger_matches_model_under_random_operations(servers):
     try:
         clock, ids, house = SystemClock(), UuidV7Generator(), HouseBook(4)
         factory = loop.run_until_complete(
-            start_unit_of_work_factory(engine, 4, SeedCipher(bytes(32)))
+            start_unit_of_work_factory(engine, 4, SeedCipher(bytes(32)), TEST_PERSONAL_DATA)
         )
         runtime = {
             "engine": engine,

@@ -25,11 +25,11 @@ from domain.risk import (
     check_outcomes,
     chi_square,
     chi_square_sf,
-    identity_hash,
     improbable,
     large_bet_evidence,
     merge_bins,
     multiplier_distribution,
+    normalize_identity,
     rapid_withdrawal,
     regularized_gamma_q,
     score_results,
@@ -250,14 +250,14 @@ def test_enough_play_or_no_recent_deposit_raises_nothing():
     assert rapid_withdrawal(Funding("XTR", 0, 0, None, None), 900, NOW, policy) is None
 
 
-def test_identities_are_normalized_before_hashing_and_never_kept_raw():
-    digest = identity_hash("  EQab 12\t")
-    assert digest == identity_hash("eqab12")
-    assert len(digest) == 64
-    assert "eqab12" not in digest
-    assert digest != identity_hash("eqab13")
+def test_identities_are_normalized_before_they_are_digested():
+    assert normalize_identity("  EQab 12\t") == normalize_identity("eqab12") == "eqab12"
+    assert normalize_identity("ｅｑａｂ１２") == "eqab12"  # NFKC: full-width forms are the same
+    assert normalize_identity("eqab12") != normalize_identity("eqab13")
     with pytest.raises(InvalidRequest):
-        identity_hash("   ")
+        normalize_identity("   ")
+    with pytest.raises(InvalidRequest):
+        normalize_identity("x" * 513)
 
 
 def test_large_wins_and_wagers_are_at_or_over_the_threshold_of_their_currency():

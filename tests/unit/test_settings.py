@@ -54,8 +54,26 @@ def test_production_requires_urls_and_secret_naming_each():
     with pytest.raises(SettingsError) as caught:
         load_settings({"CROUPIER_ENV": "production"})
     message = str(caught.value)
-    for name in ("CROUPIER_DATABASE_URL", "CROUPIER_REDIS_URL", "CROUPIER_SECRET_KEY"):
+    for name in (
+        "CROUPIER_DATABASE_URL",
+        "CROUPIER_REDIS_URL",
+        "CROUPIER_SECRET_KEY",
+        "CROUPIER_PII_KEYS",
+        "CROUPIER_PII_INDEX_KEY",
+    ):
         assert name in message
+
+
+def test_personal_data_keys_are_checked_at_load_and_never_shown():
+    ring = "2:" + "ab" * 32 + ",1:" + "cd" * 32
+    settings = load_settings({"CROUPIER_PII_KEYS": ring, "CROUPIER_PII_INDEX_KEY": "ef" * 32})
+    assert settings.pii_keys == ring
+    assert "ab" * 32 not in repr(settings)
+    assert "ef" * 32 not in repr(settings)
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"CROUPIER_PII_KEYS": "1:short", "CROUPIER_PII_INDEX_KEY": "nothex"})
+    assert "CROUPIER_PII_KEYS: key 1" in str(caught.value)
+    assert "CROUPIER_PII_INDEX_KEY: the index key" in str(caught.value)
 
 
 def test_secrets_are_not_in_the_repr():

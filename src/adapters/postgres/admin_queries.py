@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.personal_data import PersonalDataCipher
+from adapters.postgres.personal import open_username, username_index
 from application.bet_queries import BetFilter, BetSummary
 from application.ledger_queries import LedgerFilter, LegView, TransactionView
 from application.player_admin import PlayerFilter, PlayerNote, PlayerSummary, WalletBalance
@@ -30,21 +32,18 @@ def _where(clauses: list[str]) -> str:
     return " AND ".join(clauses) if clauses else "true"
 
 
-def _like_prefix(prefix: str) -> str:
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
-
-
 # -- players -------------------------------------------------------------------------------
 
-_PLAYER_COLUMNS = "id, telegram_user_id, username, language_code, status, status_reason, created_at"
+_PLAYER_COLUMNS = (
+    "id, telegram_user_id, username_sealed, language_code, status, status_reason, created_at"
+)
 
 
-def _player(row: Any) -> PlayerSummary:
+def _player(row: Any, personal: PersonalDataCipher) -> PlayerSummary:
     return PlayerSummary(
         id=row.id,
         telegram_user_id=row.telegram_user_id,
-        username=row.username,
+        username=open_username(personal, row),
         language_code=row.language_code,
         status=PlayerStatus(row.status),
         status_reason=row.status_reason,
@@ -57,8 +56,9 @@ def _note(row: Any) -> PlayerNote:
 
 
 class SqlPlayerDirectory:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, personal: PersonalDataCipher) -> None:
         self._engine = engine
+        self._personal = personal
 
     async def search(
         self, where: PlayerFilter, *, before_id: int | None, limit: int
@@ -68,9 +68,9 @@ class SqlPlayerDirectory:
         if where.telegram_user_id is not None:
             clauses.append("telegram_user_id = :tg")
             params["tg"] = where.telegram_user_id
-        if where.username_prefix is not None:
-            clauses.append("username ILIKE :pattern ESCAPE '\\'")
-            params["pattern"] = _like_prefix(where.username_prefix)
+        if where.username is not None:
+            clauses.append("username_index = :username_index")
+            params["username_index"] = username_index(self._personal, where.username)
         if where.status is not None:
             clauses.append("status = :status")
             params["status"] = where.status.value
@@ -83,7 +83,7 @@ class SqlPlayerDirectory:
         )
         async with self._engine.connect() as conn:
             rows = await conn.execute(query, params)
-            return [_player(r) for r in rows]
+            return [_player(r, self._personal) for r in rows]
 
     async def player(self, player_id: int) -> PlayerSummary | None:
         async with self._engine.connect() as conn:
@@ -93,7 +93,7 @@ class SqlPlayerDirectory:
                     {"id": player_id},
                 )
             ).first()
-        return None if row is None else _player(row)
+        return None if row is None else _player(row, self._personal)
 
     async def balances(self, player_id: int) -> Sequence[WalletBalance]:
         async with self._engine.connect() as conn:

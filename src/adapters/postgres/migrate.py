@@ -11,15 +11,18 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.engine import async_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, personal: PersonalDataCipher | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["url"] = async_url(url)
+    # Revisions that seal or open personal data take the keys from here (0013).
+    config.attributes["personal_data"] = personal
     return config
 
 
@@ -47,12 +50,14 @@ def _in_thread(fn, *args) -> None:  # type: ignore[no-untyped-def]
         raise errors[0]
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    _in_thread(command.upgrade, alembic_config(url), revision)
+def upgrade(
+    url: str, revision: str = "head", *, personal: PersonalDataCipher | None = None
+) -> None:
+    _in_thread(command.upgrade, alembic_config(url, personal), revision)
 
 
-def downgrade(url: str, revision: str) -> None:
-    _in_thread(command.downgrade, alembic_config(url), revision)
+def downgrade(url: str, revision: str, *, personal: PersonalDataCipher | None = None) -> None:
+    _in_thread(command.downgrade, alembic_config(url, personal), revision)
 
 
 def revisions() -> list[str]:

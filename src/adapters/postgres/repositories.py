@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.personal_data import PersonalDataCipher
+from adapters.postgres.personal import open_username, username_index, username_place
 from domain.accounts import Account, AccountKind
 from domain.errors import InvalidRequest, NotFound
 from domain.money import Currency, CurrencyRegistry
@@ -16,18 +18,19 @@ from domain.players import KycStatus, Player, PlayerStatus
 
 _INSERT_PLAYER = text(
     """
-    INSERT INTO players (telegram_user_id, username, language_code, created_at)
-    VALUES (:tg, :username, :language, :now)
+    INSERT INTO players (telegram_user_id, username_sealed, username_index, language_code,
+                         created_at)
+    VALUES (:tg, :sealed, :index, :language, :now)
     ON CONFLICT ON CONSTRAINT uq_players_telegram_user_id DO NOTHING
-    RETURNING id, telegram_user_id, username, language_code, status, created_at
+    RETURNING id, telegram_user_id, username_sealed, language_code, status, created_at
     """
 )
 _PLAYER_BY_TG = text(
-    "SELECT id, telegram_user_id, username, language_code, status, created_at"
+    "SELECT id, telegram_user_id, username_sealed, language_code, status, created_at"
     " FROM players WHERE telegram_user_id = :tg"
 )
 _PLAYER_BY_ID = text(
-    "SELECT id, telegram_user_id, username, language_code, status, created_at"
+    "SELECT id, telegram_user_id, username_sealed, language_code, status, created_at"
     " FROM players WHERE id = :id"
 )
 
@@ -61,11 +64,11 @@ _HOUSE = text(
 )
 
 
-def _player(row: Any) -> Player:
+def _player(row: Any, personal: PersonalDataCipher) -> Player:
     return Player(
         id=row.id,
         telegram_user_id=row.telegram_user_id,
-        username=row.username,
+        username=open_username(personal, row),
         language_code=row.language_code,
         status=PlayerStatus(row.status),
         created_at=row.created_at,
@@ -82,8 +85,9 @@ def _require_storable(player_id: int) -> None:
 
 
 class SqlPlayers:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, personal: PersonalDataCipher) -> None:
         self._conn = conn
+        self._personal = personal
 
     async def register(
         self,
@@ -93,24 +97,30 @@ class SqlPlayers:
         language_code: str | None,
         now: datetime,
     ) -> tuple[Player, bool]:
-        params = {"tg": telegram_user_id, "username": username, "language": language_code}
-        row = (await self._conn.execute(_INSERT_PLAYER, {**params, "now": now})).first()
+        sealed = index = None
+        if username is not None:
+            sealed = self._personal.seal(username, username_place(telegram_user_id))
+            index = username_index(self._personal, username)
+        params = {"tg": telegram_user_id, "sealed": sealed, "index": index, "now": now}
+        row = (
+            await self._conn.execute(_INSERT_PLAYER, {**params, "language": language_code})
+        ).first()
         if row is not None:
-            return _player(row), True
+            return _player(row, self._personal), True
         # ON CONFLICT waited for a racing insert to commit; this new statement sees its row.
         row = (await self._conn.execute(_PLAYER_BY_TG, {"tg": telegram_user_id})).one()
-        return _player(row), False
+        return _player(row, self._personal), False
 
     async def get(self, player_id: int) -> Player:
         _require_storable(player_id)
         row = (await self._conn.execute(_PLAYER_BY_ID, {"id": player_id})).first()
         if row is None:
             raise NotFound(f"no player with id {player_id}")
-        return _player(row)
+        return _player(row, self._personal)
 
     async def find_by_telegram_id(self, telegram_user_id: int) -> Player | None:
         row = (await self._conn.execute(_PLAYER_BY_TG, {"tg": telegram_user_id})).first()
-        return None if row is None else _player(row)
+        return None if row is None else _player(row, self._personal)
 
     async def set_status(
         self, player_id: int, status: PlayerStatus, reason: str

@@ -17,7 +17,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.outbox import SqlOutbox
+from adapters.postgres.personal import identity_digest
 from application.events import risk_flag_raised
 from application.ports import RiskFlagQuery
 from domain.errors import IllegalTransition, NotFound
@@ -57,7 +59,7 @@ _LIST = text(
 _HAS_OPEN = text(
     "SELECT EXISTS (SELECT 1 FROM risk_flags WHERE player_id = :player AND status = 'open')"
 )
-# Keyed by the identity's own hash: the first 15 hex digits fit a bigint.
+# Keyed by the identity's own digest: the first 15 hex digits fit a bigint.
 _LOCK_IDENTITY = text("SELECT pg_advisory_xact_lock(:key)")
 _ADD_IDENTITY = text(
     "INSERT INTO payment_identities (kind, hash, player_id, first_seen_at)"
@@ -125,9 +127,12 @@ def _params(value: Any) -> dict[str, str]:
 
 
 class SqlRisk:
-    def __init__(self, conn: AsyncConnection, outbox: SqlOutbox) -> None:
+    def __init__(
+        self, conn: AsyncConnection, outbox: SqlOutbox, personal: PersonalDataCipher
+    ) -> None:
         self._conn = conn
         self._outbox = outbox
+        self._personal = personal
 
     async def add_flag(self, flag: RiskFlag) -> RiskFlag | None:
         row = (
@@ -187,12 +192,14 @@ class SqlRisk:
         return bool((await self._conn.execute(_HAS_OPEN, {"player": player_id})).scalar_one())
 
     async def add_identity(
-        self, kind: PaymentIdentityKind, digest: str, player_id: int, now: datetime
-    ) -> Sequence[int]:
+        self, kind: PaymentIdentityKind, identity: str, player_id: int, now: datetime
+    ) -> tuple[str, Sequence[int]]:
+        digest = identity_digest(self._personal, identity)
         await self._conn.execute(_LOCK_IDENTITY, {"key": int(digest[:15], 16)})
         params = {"kind": kind.value, "hash": digest, "player": player_id, "now": now}
         await self._conn.execute(_ADD_IDENTITY, params)
-        return [int(r.player_id) for r in await self._conn.execute(_HOLDERS, params)]
+        holders = [int(r.player_id) for r in await self._conn.execute(_HOLDERS, params)]
+        return digest, holders
 
     async def bet_cells(
         self, since: datetime, until: datetime, player_id: int | None = None

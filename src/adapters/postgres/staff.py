@@ -11,11 +11,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.personal_data import PersonalDataCipher
+from adapters.postgres.personal import totp_place
 from application.ports import AuditQuery
 from domain.errors import InvalidRequest, NotFound
 from domain.staff import AuditAction, AuditEntry, Role, StaffKey, StaffMember
 
-_MEMBER = "id, username, role, created_at, token_version, totp_secret, disabled"
+_MEMBER = "id, username, role, created_at, token_version, totp_sealed, disabled"
 
 _INSERT_STAFF = text(
     f"INSERT INTO staff (username, password_hash, role, created_at) VALUES (:u, :h, :r, :now) RETURNING {_MEMBER}"  # noqa: S608, E501 - constant columns
@@ -30,14 +32,15 @@ def _member(row: Any) -> StaffMember:
         role=Role(row.role),
         created_at=row.created_at,
         token_version=row.token_version,
-        totp_enabled=row.totp_secret is not None,
+        totp_enabled=row.totp_sealed is not None,
         disabled=row.disabled,
     )
 
 
 class SqlStaff:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, personal: PersonalDataCipher) -> None:
         self._conn = conn
+        self._personal = personal
 
     async def add(
         self, username: str, password_hash: str, role: Role, now: datetime
@@ -60,7 +63,12 @@ class SqlStaff:
                 {"u": username},
             )
         ).first()
-        return None if row is None else (_member(row), row.password_hash, row.totp_secret)
+        if row is None:
+            return None
+        totp = None
+        if row.totp_sealed is not None:
+            totp = self._personal.open(row.totp_sealed, totp_place(row.id))
+        return _member(row), row.password_hash, totp
 
     async def get(self, staff_id: int) -> StaffMember:
         row = (
@@ -84,7 +92,8 @@ class SqlStaff:
 
     async def set_totp_secret(self, staff_id: int, secret: str) -> None:
         await self._conn.execute(
-            text("UPDATE staff SET totp_secret = :s WHERE id = :id"), {"s": secret, "id": staff_id}
+            text("UPDATE staff SET totp_sealed = :s WHERE id = :id"),
+            {"s": self._personal.seal(secret, totp_place(staff_id)), "id": staff_id},
         )
 
     async def add_key(self, key: StaffKey) -> None:
@@ -108,7 +117,7 @@ class SqlStaff:
                 text(
                     "SELECT k.key_id, k.staff_id, k.label, k.secret_hash,"
                     " k.created_at AS key_created_at, k.revoked_at,"
-                    " s.id, s.username, s.role, s.created_at, s.token_version, s.totp_secret,"
+                    " s.id, s.username, s.role, s.created_at, s.token_version, s.totp_sealed,"
                     " s.disabled"
                     " FROM staff_api_keys k JOIN staff s ON s.id = k.staff_id"
                     " WHERE k.key_id = :k"

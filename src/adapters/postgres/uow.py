@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.adjustments import SqlAdjustmentRequests
 from adapters.postgres.bets import SqlBets
 from adapters.postgres.errors import CONTENDED, server_message, sqlstate
@@ -66,11 +67,13 @@ class SqlUnitOfWork:
         currencies: CurrencyRegistry,
         house_ids: dict[tuple[str, str, int], int],
         cipher: SeedCipher,
+        personal: PersonalDataCipher,
     ) -> None:
         self._engine = engine
         self._currencies = currencies
         self._house_ids = house_ids
         self._cipher = cipher
+        self._personal = personal
         self._conn: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
@@ -89,22 +92,22 @@ class SqlUnitOfWork:
             raise
         self._conn = conn
         self.outbox = SqlOutbox(conn)
-        self.players = SqlPlayers(conn)
+        self.players = SqlPlayers(conn, self._personal)
         self.accounts = SqlAccounts(conn, self._currencies, self._house_ids)
         self.ledger = SqlLedger(conn, self._currencies, self.outbox)
         self.bets = SqlBets(conn, self._currencies, self.outbox)
         self.seeds = SqlSeedPairs(conn, self._cipher)
         self.games = SqlGameConfigs(conn)
         self.placements = SqlPlacements(conn, self.bets, self.seeds, self.games)
-        self.staff = SqlStaff(conn)
+        self.staff = SqlStaff(conn, self._personal)
         self.audit = SqlAuditLog(conn)
         self.adjustments = SqlAdjustmentRequests(conn, self._currencies)
         self.preferences = SqlPlayerPreferences(conn)
         self.provider_transactions = SqlProviderTransactions(conn, self._currencies)
         self.responsible = SqlResponsibleGambling(conn, self._currencies)
         self.stars = SqlStarsPayments(conn)
-        self.risk = SqlRisk(conn, self.outbox)
-        self.withdrawals = SqlWithdrawals(conn, self._currencies, self.outbox)
+        self.risk = SqlRisk(conn, self.outbox, self._personal)
+        self.withdrawals = SqlWithdrawals(conn, self._currencies, self.outbox, self._personal)
         return self
 
     async def __aexit__(
@@ -165,22 +168,26 @@ class SqlUnitOfWorkFactory:
         currencies: CurrencyRegistry,
         house_ids: dict[tuple[str, str, int], int],
         cipher: SeedCipher,
+        personal: PersonalDataCipher,
     ) -> None:
         self._engine = engine
         self._currencies = currencies
         self._house_ids = house_ids
         self._cipher = cipher
+        self._personal = personal
 
     @property
     def currencies(self) -> CurrencyRegistry:
         return self._currencies
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._engine, self._currencies, self._house_ids, self._cipher)
+        return SqlUnitOfWork(
+            self._engine, self._currencies, self._house_ids, self._cipher, self._personal
+        )
 
 
 async def start_unit_of_work_factory(
-    engine: AsyncEngine, house_shards: int, cipher: SeedCipher
+    engine: AsyncEngine, house_shards: int, cipher: SeedCipher, personal: PersonalDataCipher
 ) -> SqlUnitOfWorkFactory:
     """Load the currency catalogue and make sure every house account shard exists, then hand
     out units of work. Run once per process, after migrations."""
@@ -190,4 +197,4 @@ async def start_unit_of_work_factory(
         # Building a configuration checks the game's exact RTP once per process (dice: ~0.3 s);
         # do it now rather than in the first bet of each game.
         await SqlGameConfigs(conn).all()
-    return SqlUnitOfWorkFactory(engine, currencies, house_ids, cipher)
+    return SqlUnitOfWorkFactory(engine, currencies, house_ids, cipher, personal)

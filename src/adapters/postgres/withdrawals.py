@@ -11,15 +11,17 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.errors import server_message, sqlstate
 from adapters.postgres.outbox import SqlOutbox
+from adapters.postgres.personal import destination_place
 from application.events import withdrawal_event
 from domain.errors import IllegalTransition, NotFound
 from domain.money import Currency, CurrencyRegistry, Money
 from domain.withdrawals import Withdrawal, WithdrawalState
 
 _COLUMNS = (
-    "id, player_id, request_id, currency, amount, destination, state, holds, requested_at,"
+    "id, player_id, request_id, currency, amount, destination_sealed, state, holds, requested_at,"
     " request_transaction_id, decided_by, approved_at, rejected_at, decision_transaction_id,"
     " settled_by, paid_at, failed_at, settlement_transaction_id, reason, payout_reference"
 )
@@ -34,8 +36,8 @@ _BY_REQUEST = text(
 _LOCK_PLAYER = text("SELECT id FROM players WHERE id = :id FOR NO KEY UPDATE")
 _INSERT = text(
     """
-    INSERT INTO withdrawals (id, player_id, request_id, currency, amount, destination, state,
-                             holds, requested_at, request_transaction_id)
+    INSERT INTO withdrawals (id, player_id, request_id, currency, amount, destination_sealed,
+                             state, holds, requested_at, request_transaction_id)
     VALUES (:id, :player, :request, :currency, :amount, :destination, 'requested',
             :holds, :at, :tx)
     """
@@ -69,11 +71,16 @@ _LIST = text(
 
 class SqlWithdrawals:
     def __init__(
-        self, conn: AsyncConnection, currencies: CurrencyRegistry, outbox: SqlOutbox
+        self,
+        conn: AsyncConnection,
+        currencies: CurrencyRegistry,
+        outbox: SqlOutbox,
+        personal: PersonalDataCipher,
     ) -> None:
         self._conn = conn
         self._currencies = currencies
         self._outbox = outbox
+        self._personal = personal
 
     async def lock_player(self, player_id: int) -> None:
         if (await self._conn.execute(_LOCK_PLAYER, {"id": player_id})).first() is None:
@@ -94,7 +101,9 @@ class SqlWithdrawals:
                 "request": withdrawal.request_id,
                 "currency": withdrawal.amount.currency.code,
                 "amount": withdrawal.amount.amount,
-                "destination": withdrawal.destination,
+                "destination": self._personal.seal(
+                    withdrawal.destination, destination_place(withdrawal.id)
+                ),
                 "holds": list(withdrawal.holds),
                 "at": withdrawal.requested_at,
                 "tx": withdrawal.request_transaction_id,
@@ -163,7 +172,7 @@ class SqlWithdrawals:
             player_id=row.player_id,
             request_id=row.request_id,
             amount=Money(row.amount, self._currencies.get(row.currency)),
-            destination=row.destination,
+            destination=self._personal.open(row.destination_sealed, destination_place(row.id)),
             requested_at=row.requested_at,
             request_transaction_id=row.request_transaction_id,
             state=WithdrawalState(row.state),

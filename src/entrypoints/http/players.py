@@ -15,6 +15,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.admin_queries import SqlBetQueries, SqlLedgerQueries, SqlPlayerDirectory
 from application.bet_queries import BetReadModel, InspectBet, SearchBets
 from application.ledger_queries import (
@@ -48,8 +49,10 @@ class AdminQueriesProvider(Provider):
     of players, the ledger and bets (one per request)."""
 
     @provide(scope=Scope.APP)
-    def player_directory(self, engine: AsyncEngine) -> PlayerDirectory:
-        return SqlPlayerDirectory(engine)
+    def player_directory(
+        self, engine: AsyncEngine, personal: PersonalDataCipher
+    ) -> PlayerDirectory:
+        return SqlPlayerDirectory(engine, personal)
 
     @provide(scope=Scope.APP)
     def ledger_read_model(self, engine: AsyncEngine) -> LedgerReadModel:
@@ -145,7 +148,7 @@ class PlayersController(Controller):
     security = SECURITY
     dependencies = {"actor": Provide(provide_actor)}  # noqa: RUF012
 
-    @get("/", summary="Search players by Telegram id, username prefix and status")
+    @get("/", summary="Search players by Telegram id, username (exact, any case) and status")
     @inject
     async def search(
         self,
