@@ -64,6 +64,18 @@ def _translate(context: ExceptionContext) -> None:
             raise InvalidRequest(message) from error
 
 
+def _connect(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
+    # A refused or timed-out connect is an OSError from the driver, which SQLAlchemy passes
+    # through untranslated: every reader that opens its own connection (admin read models,
+    # reports, health) would answer it as an internal error instead of "unavailable".
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except OSError as error:
+        raise StorageUnavailable(
+            "the database cannot be reached; repeat the request with the same idempotency key"
+        ) from error
+
+
 # A connection that sat in the pool this long is pinged before it is handed out again.
 IDLE_PING_SECONDS = 5.0
 _IDLE_SINCE = "croupier_idle_since"
@@ -103,6 +115,7 @@ def create_engine(
         connect_args={"server_settings": {"application_name": application_name}},
     )
     event.listen(engine.sync_engine, "handle_error", _translate)
+    event.listen(engine.sync_engine, "do_connect", _connect)
     event.listen(engine.sync_engine.pool, "checkin", _note_idle)
     event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
     return engine

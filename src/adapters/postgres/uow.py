@@ -35,7 +35,6 @@ from adapters.postgres.stars import SqlStarsPayments
 from adapters.postgres.withdrawals import SqlWithdrawals
 from adapters.seed_cipher import SeedCipher
 from application.ports import LockContended
-from domain.errors import StorageUnavailable
 from domain.money import CurrencyRegistry
 
 _LOCK_TIMEOUT = text("SELECT set_config('lock_timeout', :value, true)")
@@ -79,12 +78,8 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         if self._conn is not None:
             raise RuntimeError("a unit of work is entered once; ask the factory for another")
-        try:
-            conn = await self._engine.connect()
-        except OSError as error:  # refused or timed out before PostgreSQL said anything
-            raise StorageUnavailable(
-                "the database cannot be reached; repeat the request with the same idempotency key"
-            ) from error
+        # A refused connect is StorageUnavailable already (adapters.postgres.engine).
+        conn = await self._engine.connect()
         try:
             await conn.begin()
         except BaseException:
