@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import NewType
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.embedded_servers import ensure_database, ensure_postgres, ensure_valkey
 from entrypoints.settings import Environment, Settings
@@ -11,6 +14,10 @@ from entrypoints.settings import Environment, Settings
 log = logging.getLogger(__name__)
 
 EMBEDDED_DATABASE = "croupier"
+
+# The engine the admin reports read through: a replica's when CROUPIER_REPORTS_DATABASE_URL is
+# set, the primary's otherwise. A type of its own so the container hands it only to reports.
+ReportsEngine = NewType("ReportsEngine", AsyncEngine)
 
 
 @dataclass(frozen=True, slots=True)

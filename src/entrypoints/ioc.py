@@ -88,7 +88,7 @@ from entrypoints.http.players import AdminQueriesProvider
 from entrypoints.http.reports import ReportsProvider
 from entrypoints.http.risk import RiskProvider
 from entrypoints.http.withdrawals import WithdrawalsProvider
-from entrypoints.infrastructure import Endpoints
+from entrypoints.infrastructure import Endpoints, ReportsEngine
 from entrypoints.settings import Settings
 
 
@@ -124,6 +124,17 @@ class InfrastructureProvider(Provider):
     async def engine(self) -> AsyncIterator[AsyncEngine]:
         engine = create_engine(self._endpoints.database_url, pool_size=self._settings.db_pool_size)
         yield engine
+        await engine.dispose()
+
+    @provide
+    async def reports_engine(self, primary: AsyncEngine) -> AsyncIterator[ReportsEngine]:
+        url = self._settings.reports_database_url
+        if url is None:
+            yield ReportsEngine(primary)
+            return
+        # Reports are few and long: a small pool of their own on the replica.
+        engine = create_engine(url, pool_size=min(self._settings.db_pool_size, 5))
+        yield ReportsEngine(engine)
         await engine.dispose()
 
     @provide

