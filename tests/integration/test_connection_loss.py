@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 
 import pytest
@@ -97,3 +98,53 @@ async def test_a_bet_whose_connection_was_cut_is_retried_and_applied_once(
     assert not first.replayed
     assert again.replayed
     assert await balances(player.id) == (Money(90 + (first.bet.payout or 0), XTR),)
+
+
+async def test_a_full_disk_fails_a_bet_cleanly_and_the_retry_applies_it_once(
+    engine, uow_factory, funded_player, clock, ids, house, seed_source, balances
+):
+    # What PostgreSQL answers when it cannot extend a file (SQLSTATE 53100), raised where the
+    # bet's row is written; for this one player only, so nothing else in the suite meets it.
+    player = await funded_player(100)
+    trigger = f"disk_full_{player.id}"
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                " RAISE EXCEPTION 'could not extend file: No space left on device'"
+                " USING ERRCODE = '53100'; END $$"
+            )
+        )
+        await conn.execute(
+            text(
+                f"CREATE TRIGGER {trigger} BEFORE INSERT ON bets FOR EACH ROW"
+                f" WHEN (NEW.player_id = {player.id}) EXECUTE FUNCTION disk_full()"
+            )
+        )
+    place = PlaceBet(uow_factory, clock, ids, house, seed_source)
+    command = PlaceBetCommand(player.id, uuid.uuid4(), "limbo", Money(10, XTR), {"target": "2"})
+    try:
+        with pytest.raises(StorageUnavailable, match="nothing was changed"):
+            await place(command)
+        assert await balances(player.id) == (Money(100, XTR),)
+    finally:
+        async with engine.begin() as conn:  # the operator frees space
+            await conn.execute(text(f"DROP TRIGGER {trigger} ON bets"))
+            await conn.execute(text("DROP FUNCTION disk_full()"))
+    first = await place(command)
+    assert not first.replayed
+    assert (await place(command)).replayed
+    assert await balances(player.id) == (Money(90 + (first.bet.payout or 0), XTR),)
+
+
+async def test_a_database_that_refuses_connections_is_unavailable_not_an_error():
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    nowhere = create_engine(f"postgresql://nobody@127.0.0.1:{port}/gone")
+    try:
+        with pytest.raises(StorageUnavailable, match="cannot be reached"):
+            async with nowhere.connect():
+                pass
+    finally:
+        await nowhere.dispose()

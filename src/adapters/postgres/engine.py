@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -13,6 +14,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from adapters.postgres.errors import sqlstate
 from domain.errors import InvalidRequest, StorageUnavailable
+
+log = logging.getLogger(__name__)
 
 
 def async_url(url: str) -> str:
@@ -51,8 +54,20 @@ def _server_gone(context: ExceptionContext) -> bool:
     return isinstance(original, OSError) or isinstance(original.__cause__, OSError)
 
 
+# insufficient_resources (53…): disk full, out of memory, too many connections. The server is
+# up but cannot take the work now; the transaction rolled back, so a retry is safe and may
+# succeed once an operator frees space. The client's answer is the same as for a restart.
+_EXHAUSTED = "53"
+
+
 def _translate(context: ExceptionContext) -> None:
     error = context.sqlalchemy_exception
+    if isinstance(error, DBAPIError) and (sqlstate(error) or "").startswith(_EXHAUSTED):
+        log.error("the database is out of resources (%s): %s", sqlstate(error), error.orig)
+        raise StorageUnavailable(
+            "the database cannot take this right now; nothing was changed, repeat the request "
+            "with the same idempotency key"
+        ) from error
     if _server_gone(context):
         # SQLAlchemy still invalidates the connection (and the pool's older ones) after this.
         raise StorageUnavailable(
