@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.embedded_servers import EmbeddedServerError, stop_postgres, stop_valkey
 from adapters.postgres import migrate
+from adapters.postgres.engine import create_engine
+from adapters.postgres.privileges import PrivilegeError, grant_app_role
 from adapters.postgres.repositories import SqlCurrencies
 from application.access import ApiKeyStore, Authenticate, IssueApiKey, RevokeApiKey
 from application.bankroll import FundBankroll, FundBankrollCommand
@@ -64,6 +66,8 @@ def _guarded(fn: Callable[[], T]) -> T:
         _fail(f"could not start an embedded server: {error}")
     except DomainError as error:
         _fail(error.message)
+    except (migrate.SchemaChangeRefused, PrivilegeError) as error:
+        _fail(str(error))
     raise AssertionError("unreachable")
 
 
@@ -282,6 +286,27 @@ def downgrade(revision: str) -> None:
     endpoints = _guarded(lambda: _setup(settings))
     _guarded(lambda: migrate.downgrade(endpoints.database_url, revision))
     click.echo(f"database at {_safe(endpoints.database_url)} is at {revision}")
+
+
+@db.command()
+@click.argument("role")
+def grant(role: str) -> None:
+    """Give ROLE exactly what the services need (read and insert everywhere, update and delete
+    only where they do, no schema changes). Connect as the schema's owner; run after every
+    `db upgrade`, as often as you like: the role ends up with these privileges and no others."""
+    settings = _guarded(load_settings)
+    endpoints = _guarded(lambda: _setup(settings))
+
+    async def go() -> list[str]:
+        engine = create_engine(endpoints.database_url, pool_size=1, max_overflow=0)
+        try:
+            async with engine.begin() as conn:
+                return await grant_app_role(conn, role)
+        finally:
+            await engine.dispose()
+
+    tables = _guarded(lambda: asyncio.run(go()))
+    click.echo(f"role {role} granted the services' privileges on {len(tables)} tables")
 
 
 @db.command()
