@@ -12,6 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -41,10 +42,14 @@ from domain.verification import check_outcome
 from entrypoints.bot.app import run_polling
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.grpc.server import GrpcServer
+from entrypoints.heartbeat import age as heartbeat_age
+from entrypoints.heartbeat import keep_beating
 from entrypoints.http.app import create_app
+from entrypoints.http.health import database_answers
 from entrypoints.infrastructure import Endpoints, resolve_endpoints
 from entrypoints.ioc import make_cli_container, make_http_container
 from entrypoints.periodic import every
+from entrypoints.probes import ProbeResult, grpc_serving, heartbeat_fresh, http_ready
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -90,15 +95,40 @@ def main() -> None:
     """Croupier: a backend for Telegram casinos."""
 
 
+PARTS = ("http", "grpc", "bot", "relay")
+
+
+def _parts(ctx: click.Context, param: click.Parameter, value: str | None) -> frozenset[str]:
+    if value is None:
+        return frozenset(PARTS)
+    chosen = {p.strip().lower() for p in value.split(",") if p.strip()}
+    unknown = sorted(chosen - set(PARTS))
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(PARTS)}, comma-separated"
+        )
+    return frozenset(chosen)
+
+
 @main.command()
 @click.option("--keep-servers", is_flag=True, help="Leave embedded servers running on exit.")
-def run(keep_servers: bool) -> None:
-    """Start everything that is configured: migrations, HTTP API, gRPC, bot."""
+@click.option(
+    "--only",
+    "parts",
+    metavar="PARTS",
+    callback=_parts,
+    help="Run only these parts, comma-separated, e.g. `http,grpc` (default: all of "
+    + ", ".join(PARTS)
+    + "). `relay` is the outbox relay and the periodic risk monitor.",
+)
+def run(keep_servers: bool, parts: frozenset[str]) -> None:
+    """Start everything that is configured: migrations, HTTP API, gRPC, bot, outbox relay."""
     settings = _guarded(load_settings)
+    _check_bot_part(settings, parts)
     endpoints = _guarded(lambda: _setup(settings))
     try:
         _guarded(lambda: migrate.upgrade(endpoints.database_url))
-        asyncio.run(_serve(settings, endpoints))
+        asyncio.run(_serve(settings, endpoints, parts))
     finally:
         if not keep_servers:
             _stop_embedded(settings, endpoints)
@@ -112,41 +142,76 @@ def _stop_embedded(settings: Settings, endpoints: Endpoints) -> None:
         stop_valkey(data_dir / "valkey")
 
 
-async def _serve(settings: Settings, endpoints: Endpoints) -> None:
+def _check_bot_part(settings: Settings, parts: frozenset[str]) -> None:
+    if "bot" not in parts or parts == frozenset(PARTS):
+        return  # the default runs the bot when it is configured, and says so when not
+    if not settings.bot_token:
+        _fail("--only bot: the bot is not configured (set CROUPIER_BOT_TOKEN)", 2)
+    if settings.bot_webhook_url and "http" not in parts:
+        _fail(
+            "--only: with CROUPIER_BOT_WEBHOOK_URL the bot's updates arrive at the HTTP server;"
+            " run bot together with http",
+            2,
+        )
+
+
+async def _serve(
+    settings: Settings, endpoints: Endpoints, parts: frozenset[str] = frozenset(PARTS)
+) -> None:
     container = make_http_container(settings, endpoints)
     # Resolve the ledger now: a database that is not ready fails the start, not the first bet.
     await container.get(UnitOfWorkFactory)
-    http = uvicorn.Server(
-        uvicorn.Config(
-            create_app(container),
-            host=settings.http_host,
-            port=settings.http_port,
-            log_level=settings.log_level.lower(),
-            access_log=False,
-        )
-    )
-    grpc_server = GrpcServer(container, settings, await container.get(Authenticate))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    # uvicorn would take SIGINT/SIGTERM for itself and re-raise them after its own shutdown,
-    # cancelling the gRPC drain; this process owns the signals and stops both servers.
-    http.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
 
-    await grpc_server.start()
-    http_task = asyncio.create_task(http.serve())
-    # uvicorn offers no event for 'listening'; its `started` flag is polled briefly.
-    while not http.started and not http_task.done():  # noqa: ASYNC110
-        await asyncio.sleep(0.05)
-    if http_task.done():
-        await grpc_server.stop()
-        await container.close()
-        http_task.result()
-        _fail(f"the HTTP server could not listen on {settings.http_host}:{settings.http_port}")
-    bot_task = await _start_bot(settings, await container.get(TelegramRuntime))
-    background = _start_background_jobs(settings, container, stop)
-    _print_listening(settings, endpoints, grpc_server.address)
+    grpc_server: GrpcServer | None = None
+    if "grpc" in parts:
+        grpc_server = GrpcServer(container, settings, await container.get(Authenticate))
+        await grpc_server.start()
+    http: uvicorn.Server | None = None
+    http_task: asyncio.Task[None] | None = None
+    if "http" in parts:
+        http = uvicorn.Server(
+            uvicorn.Config(
+                create_app(container),
+                host=settings.http_host,
+                port=settings.http_port,
+                log_level=settings.log_level.lower(),
+                access_log=False,
+            )
+        )
+        # uvicorn would take SIGINT/SIGTERM for itself and re-raise them after its own
+        # shutdown, cancelling the gRPC drain; this process owns the signals and stops both.
+        http.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+        http_task = asyncio.create_task(http.serve())
+        # uvicorn offers no event for 'listening'; its `started` flag is polled briefly.
+        while not http.started and not http_task.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        if http_task.done():
+            if grpc_server is not None:
+                await grpc_server.stop()
+            await container.close()
+            http_task.result()
+            _fail(f"the HTTP server could not listen on {settings.http_host}:{settings.http_port}")
+    bot_task = None
+    if "bot" in parts:
+        bot_task = await _start_bot(settings, await container.get(TelegramRuntime))
+    background = _start_background_jobs(settings, container, stop) if "relay" in parts else []
+    watched = [t for t in (http_task, bot_task, *background) if t is not None]
+    if settings.heartbeat_file is not None:
+        background.append(
+            asyncio.create_task(
+                keep_beating(
+                    settings.heartbeat_file,
+                    settings.heartbeat_interval_s,
+                    _alive(container, watched),
+                    stop,
+                )
+            )
+        )
+    _print_listening(settings, endpoints, grpc_server, parts)
 
     await stop.wait()
     await asyncio.gather(*background)
@@ -156,9 +221,27 @@ async def _serve(settings: Settings, endpoints: Endpoints) -> None:
         assert runtime.dispatcher is not None
         await runtime.dispatcher.stop_polling()
         await bot_task
-    http.should_exit = True
-    await grpc_server.stop()
-    await http_task  # its lifespan shutdown closes the container
+    if http is not None:
+        http.should_exit = True
+    if grpc_server is not None:
+        await grpc_server.stop()
+    if http_task is not None:
+        await http_task  # its lifespan shutdown closes the container
+    else:
+        await container.close()
+
+
+def _alive(
+    container: AsyncContainer, watched: list[asyncio.Task[None]]
+) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        # Redis is left out as readiness leaves it out: without it features degrade (and the
+        # relay retries), but the process is doing its job.
+        if any(task.done() for task in watched):
+            return False
+        return await database_answers(await container.get(AsyncEngine))
+
+    return check
 
 
 def _start_background_jobs(
@@ -206,20 +289,29 @@ async def _start_bot(settings: Settings, runtime: TelegramRuntime) -> asyncio.Ta
     return asyncio.create_task(run_polling(runtime.dispatcher, runtime.bot))
 
 
-def _print_listening(settings: Settings, endpoints: Endpoints, grpc_address: str) -> None:
+def _print_listening(
+    settings: Settings,
+    endpoints: Endpoints,
+    grpc_server: GrpcServer | None,
+    parts: frozenset[str],
+) -> None:
     embedded = " (embedded, data in {})"
     data_dir = settings.data_dir.resolve()
+    bot = (
+        ("webhook " + settings.bot_webhook_url if settings.bot_webhook_url else "polling")
+        if settings.bot_token
+        else "not configured (set CROUPIER_BOT_TOKEN)"
+    )
     lines = [
-        ("HTTP API", f"http://{settings.http_host}:{settings.http_port}  (OpenAPI at /schema)"),
-        ("gRPC", grpc_address),
         (
-            "Telegram bot",
-            (
-                ("webhook " + settings.bot_webhook_url if settings.bot_webhook_url else "polling")
-                if settings.bot_token
-                else "not configured (set CROUPIER_BOT_TOKEN)"
-            ),
+            "HTTP API",
+            f"http://{settings.http_host}:{settings.http_port}  (OpenAPI at /schema)"
+            if "http" in parts
+            else None,
         ),
+        ("gRPC", grpc_server.address if grpc_server is not None else None),
+        ("Telegram bot", bot if "bot" in parts else None),
+        ("Outbox relay", "publishing to Redis" if "relay" in parts else None),
         (
             "PostgreSQL",
             _safe(endpoints.database_url)
@@ -233,7 +325,10 @@ def _print_listening(settings: Settings, endpoints: Endpoints, grpc_address: str
     ]
     click.secho("Croupier is running", bold=True)
     for name, where in lines:
-        click.echo(f"  {name:<13} {where}")
+        if where is not None:
+            click.echo(f"  {name:<13} {where}")
+    if settings.heartbeat_file is not None:
+        click.echo(f"  {'Heartbeat':<13} {settings.heartbeat_file}")
     click.echo("Press Ctrl+C to stop.")
 
 
@@ -655,6 +750,69 @@ def risk_monitor(days: int) -> None:
     click.echo(f"{result.alerts} alert(s)")
     if result.alerts:
         sys.exit(3)
+
+
+@main.group()
+def health() -> None:
+    """Probes for container health checks: exit 0 when healthy, 1 (with the reason) when not.
+    They read the same settings as the service they probe."""
+
+
+def _report(result: ProbeResult, what: str) -> None:
+    if not result.healthy:
+        _fail(f"{what} unhealthy: {result.detail}")
+    click.echo(f"{what} healthy: {result.detail}")
+
+
+@health.command("http")
+@click.option("--url", default=None, help="Default: /health/ready on 127.0.0.1 and the HTTP port.")
+@click.option("--timeout", type=click.FloatRange(0.1, 60), default=3.0, show_default=True)
+def health_http(url: str | None, timeout: float) -> None:
+    """The HTTP server's readiness (/health/ready: 200 when the database answers)."""
+    settings = _guarded(load_settings)
+    target = url or f"http://127.0.0.1:{settings.http_port}/health/ready"
+    _report(http_ready(target, timeout), "HTTP")
+
+
+@health.command("grpc")
+@click.option("--target", default=None, help="HOST:PORT; default 127.0.0.1 and the gRPC port.")
+@click.option("--service", default="", help="A service name; default: the whole server.")
+@click.option("--timeout", type=click.FloatRange(0.1, 60), default=3.0, show_default=True)
+def health_grpc(target: str | None, service: str, timeout: float) -> None:
+    """The gRPC server's standard health service (grpc.health.v1). With
+    CROUPIER_GRPC_TLS_CERT set the probe speaks TLS and trusts that certificate (it must name
+    the host probed; with a client CA, mutual TLS refuses the probe: probe over another port)."""
+    settings = _guarded(load_settings)
+    address = target or f"127.0.0.1:{settings.grpc_port}"
+    _report(
+        grpc_serving(address, timeout, service=service, tls_root=settings.grpc_tls_cert), "gRPC"
+    )
+
+
+@health.command("heartbeat")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Default: CROUPIER_HEARTBEAT_FILE.",
+)
+@click.option(
+    "--max-age",
+    type=click.FloatRange(0.1, 3600),
+    default=None,
+    help="Seconds; default three heartbeat intervals (CROUPIER_HEARTBEAT_INTERVAL_S).",
+)
+def health_heartbeat(path: Path | None, max_age: float | None) -> None:
+    """A `croupier run` process with CROUPIER_HEARTBEAT_FILE set: its parts run and its
+    database answers (the probe of the bot and relay, which serve no port)."""
+    settings = _guarded(load_settings)
+    path = path or settings.heartbeat_file
+    if path is None:
+        _fail("no heartbeat file: set CROUPIER_HEARTBEAT_FILE or pass --file", 2)
+        return
+    limit = max_age if max_age is not None else 3.0 * settings.heartbeat_interval_s
+    _report(heartbeat_fresh(heartbeat_age(path), path, limit), "heartbeat")
 
 
 @main.group()

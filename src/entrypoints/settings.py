@@ -132,6 +132,10 @@ class Settings:
     relay_poll_interval_ms: int = 50
     relay_batch_size: int = 500
     events_stream_max_length: int = 1_000_000
+    # A `croupier run` process touches this file while its parts run and the database
+    # answers; `croupier health heartbeat` checks it (the probe of the bot and relay services).
+    heartbeat_file: Path | None = None
+    heartbeat_interval_s: int = 10
 
     @property
     def uses_embedded_postgres(self) -> bool:
@@ -557,6 +561,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         events_stream_max_length=integer(
             "EVENTS_STREAM_MAX_LENGTH", 1_000_000, 1000, 1_000_000_000
         ),
+        heartbeat_file=Path(heartbeat) if (heartbeat := raw("HEARTBEAT_FILE")) else None,
+        heartbeat_interval_s=integer("HEARTBEAT_INTERVAL_S", 10, 1, 300),
     )
     if environment is Environment.PRODUCTION:
         for name, value in (
