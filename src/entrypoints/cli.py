@@ -12,7 +12,6 @@ import sys
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -42,14 +41,13 @@ from domain.verification import check_outcome
 from entrypoints.bot.app import run_polling
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.grpc.server import GrpcServer
-from entrypoints.heartbeat import age as heartbeat_age
+from entrypoints.health_commands import health
 from entrypoints.heartbeat import keep_beating
 from entrypoints.http.app import create_app
 from entrypoints.http.health import database_answers
 from entrypoints.infrastructure import Endpoints, resolve_endpoints
 from entrypoints.ioc import make_cli_container, make_http_container
 from entrypoints.periodic import every
-from entrypoints.probes import ProbeResult, grpc_serving, heartbeat_fresh, http_ready
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -149,8 +147,8 @@ def _check_bot_part(settings: Settings, parts: frozenset[str]) -> None:
         _fail("--only bot: the bot is not configured (set CROUPIER_BOT_TOKEN)", 2)
     if settings.bot_webhook_url and "http" not in parts:
         _fail(
-            "--only: with CROUPIER_BOT_WEBHOOK_URL the bot's updates arrive at the HTTP server;"
-            " run bot together with http",
+            "--only: with CROUPIER_BOT_WEBHOOK_URL the bot's updates arrive at the HTTP part,"
+            " which registers the webhook: run http (bot alone only long-polls)",
             2,
         )
 
@@ -195,9 +193,7 @@ async def _serve(
             await container.close()
             http_task.result()
             _fail(f"the HTTP server could not listen on {settings.http_host}:{settings.http_port}")
-    bot_task = None
-    if "bot" in parts:
-        bot_task = await _start_bot(settings, await container.get(TelegramRuntime))
+    bot_task = await _start_bot(settings, await container.get(TelegramRuntime), parts)
     background = _start_background_jobs(settings, container, stop) if "relay" in parts else []
     watched = [t for t in (http_task, bot_task, *background) if t is not None]
     if settings.heartbeat_file is not None:
@@ -272,19 +268,25 @@ async def _relay_events(container: AsyncContainer, stop: asyncio.Event) -> None:
     await relay.run(stop)
 
 
-async def _start_bot(settings: Settings, runtime: TelegramRuntime) -> asyncio.Task[None] | None:
-    """Webhook mode registers the webhook (updates then arrive over HTTP); polling mode runs
-    the long-polling loop as a task."""
+async def _start_bot(
+    settings: Settings, runtime: TelegramRuntime, parts: frozenset[str]
+) -> asyncio.Task[None] | None:
+    """Webhook mode: the HTTP part, where the updates arrive, registers the webhook. Polling
+    mode: the bot part runs the long-polling loop as a task."""
     if not runtime.enabled:
         return None
     assert runtime.bot is not None
     assert runtime.dispatcher is not None
     if settings.bot_webhook_url:
+        if "http" not in parts:
+            return None
         await runtime.bot.set_webhook(
             settings.bot_webhook_url,
             secret_token=settings.bot_webhook_secret,
             allowed_updates=runtime.dispatcher.resolve_used_update_types(),
         )
+        return None
+    if "bot" not in parts:
         return None
     return asyncio.create_task(run_polling(runtime.dispatcher, runtime.bot))
 
@@ -310,7 +312,10 @@ def _print_listening(
             else None,
         ),
         ("gRPC", grpc_server.address if grpc_server is not None else None),
-        ("Telegram bot", bot if "bot" in parts else None),
+        (
+            "Telegram bot",
+            bot if "bot" in parts or ("http" in parts and settings.bot_webhook_url) else None,
+        ),
         ("Outbox relay", "publishing to Redis" if "relay" in parts else None),
         (
             "PostgreSQL",
@@ -752,67 +757,7 @@ def risk_monitor(days: int) -> None:
         sys.exit(3)
 
 
-@main.group()
-def health() -> None:
-    """Probes for container health checks: exit 0 when healthy, 1 (with the reason) when not.
-    They read the same settings as the service they probe."""
-
-
-def _report(result: ProbeResult, what: str) -> None:
-    if not result.healthy:
-        _fail(f"{what} unhealthy: {result.detail}")
-    click.echo(f"{what} healthy: {result.detail}")
-
-
-@health.command("http")
-@click.option("--url", default=None, help="Default: /health/ready on 127.0.0.1 and the HTTP port.")
-@click.option("--timeout", type=click.FloatRange(0.1, 60), default=3.0, show_default=True)
-def health_http(url: str | None, timeout: float) -> None:
-    """The HTTP server's readiness (/health/ready: 200 when the database answers)."""
-    settings = _guarded(load_settings)
-    target = url or f"http://127.0.0.1:{settings.http_port}/health/ready"
-    _report(http_ready(target, timeout), "HTTP")
-
-
-@health.command("grpc")
-@click.option("--target", default=None, help="HOST:PORT; default 127.0.0.1 and the gRPC port.")
-@click.option("--service", default="", help="A service name; default: the whole server.")
-@click.option("--timeout", type=click.FloatRange(0.1, 60), default=3.0, show_default=True)
-def health_grpc(target: str | None, service: str, timeout: float) -> None:
-    """The gRPC server's standard health service (grpc.health.v1). With
-    CROUPIER_GRPC_TLS_CERT set the probe speaks TLS and trusts that certificate (it must name
-    the host probed; with a client CA, mutual TLS refuses the probe: probe over another port)."""
-    settings = _guarded(load_settings)
-    address = target or f"127.0.0.1:{settings.grpc_port}"
-    _report(
-        grpc_serving(address, timeout, service=service, tls_root=settings.grpc_tls_cert), "gRPC"
-    )
-
-
-@health.command("heartbeat")
-@click.option(
-    "--file",
-    "path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Default: CROUPIER_HEARTBEAT_FILE.",
-)
-@click.option(
-    "--max-age",
-    type=click.FloatRange(0.1, 3600),
-    default=None,
-    help="Seconds; default three heartbeat intervals (CROUPIER_HEARTBEAT_INTERVAL_S).",
-)
-def health_heartbeat(path: Path | None, max_age: float | None) -> None:
-    """A `croupier run` process with CROUPIER_HEARTBEAT_FILE set: its parts run and its
-    database answers (the probe of the bot and relay, which serve no port)."""
-    settings = _guarded(load_settings)
-    path = path or settings.heartbeat_file
-    if path is None:
-        _fail("no heartbeat file: set CROUPIER_HEARTBEAT_FILE or pass --file", 2)
-        return
-    limit = max_age if max_age is not None else 3.0 * settings.heartbeat_interval_s
-    _report(heartbeat_fresh(heartbeat_age(path), path, limit), "heartbeat")
+main.add_command(health)
 
 
 @main.group()

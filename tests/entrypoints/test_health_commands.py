@@ -30,6 +30,7 @@ from tests.entrypoints.test_grpc import _certificate
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
+CROUPIER = Path(sys.executable).parent / "croupier"  # the console script, as in the image
 
 
 def _free_port() -> int:
@@ -64,7 +65,7 @@ class Running:
         self.log = log
         self._out = log.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "entrypoints.cli", "run", "--only", parts],
+            [str(CROUPIER), "run", "--only", parts],
             env={**os.environ, **env},
             cwd=ROOT,
             stdout=self._out,
@@ -205,7 +206,7 @@ def test_only_refuses_unknown_parts_and_a_bot_it_cannot_run(environment):
         },
     )
     assert webhook.exit_code == 2, webhook.output
-    assert "run bot together with http" in webhook.output
+    assert "the bot's updates arrive at the HTTP part" in webhook.output
 
 
 async def test_the_grpc_probe_speaks_tls_trusting_the_configured_certificate(
@@ -228,3 +229,27 @@ async def test_the_grpc_probe_speaks_tls_trusting_the_configured_certificate(
     finally:
         await server.stop()
         await container.close()
+
+
+def test_the_console_script_probes_without_importing_the_whole_cli(tmp_path):
+    """A probe runs every few seconds per container: it must not pay for aiogram, Litestar
+    and the servers (seconds of CPU) to read a file or make one request."""
+    path = tmp_path / "beat"
+    beat(path)
+    code = (
+        "import sys\n"
+        "from entrypoints.launcher import main\n"
+        "sys.argv = ['croupier', 'health', 'heartbeat', '--file', sys.argv[1]]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    print('exit', done.code)\n"
+        "heavy = ('aiogram', 'litestar', 'uvicorn', 'sqlalchemy', 'entrypoints.cli')\n"
+        "print('loaded', sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=False
+    )
+    assert "heartbeat healthy" in done.stdout, done.stderr
+    assert "exit 0" in done.stdout
+    assert "loaded []" in done.stdout
