@@ -1,13 +1,16 @@
-"""The services' least-privilege database role, on a database of its own laid out as in
-docker-compose.yml: a non-superuser owner runs the migrations and `croupier db grant`; the
-application, connected as the granted role, does its real work, and cannot change the schema
-or rewrite the books."""
+"""The services' least-privilege database role, on a database of its own laid out by the
+compose stack's own init script (deploy/postgres/initdb): its non-superuser owner runs the
+migrations and `croupier db grant`; the application, connected as the granted role, does its
+real work, and cannot change the schema or rewrite the books."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -17,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import SystemClock
-from adapters.embedded_servers import ensure_database
+from adapters.embedded_servers import ensure_database, postgres_tools
 from adapters.ids import UuidV7Generator
 from adapters.postgres import migrate
 from adapters.postgres.engine import create_engine
@@ -57,8 +60,10 @@ from entrypoints.cli import main
 pytestmark = pytest.mark.integration
 
 DATABASE = "croupier_roles"
-OWNER = "croupier_owner_t"
-APP = "croupier_app_t"
+# The names the init script gives them (roles are cluster-wide: this test owns them here).
+OWNER = "croupier_owner"
+APP = "croupier_app"
+INIT_SCRIPT = Path(__file__).resolve().parents[2] / "deploy/postgres/initdb/10-croupier-roles.sh"
 SHARDS = 4
 INSUFFICIENT_PRIVILEGE = "42501"
 
@@ -82,9 +87,31 @@ def _cli(args: list[str], env: dict[str, str]):
     return CliRunner().invoke(main, args, env=env)
 
 
+def _run_init_script(server: str, database: str) -> None:
+    """As the postgres image runs it: its superuser, its database, the passwords in env."""
+    where = make_url(server)
+    done = subprocess.run(
+        ["sh", str(INIT_SCRIPT)],
+        env={
+            **os.environ,
+            "PATH": f"{postgres_tools()}{os.pathsep}{os.environ['PATH']}",
+            "PGHOST": str(where.host),
+            "PGPORT": str(where.port),
+            "POSTGRES_USER": str(where.username),
+            "POSTGRES_DB": database,
+            "CROUPIER_OWNER_DB_PASSWORD": f"pw-{OWNER}",
+            "CROUPIER_APP_DB_PASSWORD": f"pw-{APP}",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
 @pytest.fixture(scope="module")
 async def laid_out(servers):
-    """The database, its owner and the app role; returns (owner URL, app URL, env of both)."""
+    """The database, its owner and the app role; returns (owner URL, app URL, env, seed key)."""
     server = servers.database_url.rpartition("/")[0] + "/postgres"
     url = await asyncio.to_thread(ensure_database, server, DATABASE, recreate=True)
     await _superuser_sql(
@@ -92,11 +119,9 @@ async def laid_out(servers):
         f"DROP DATABASE IF EXISTS {DATABASE}_empty",
         f"DROP ROLE IF EXISTS {APP}",
         f"DROP ROLE IF EXISTS {OWNER}",
-        f"CREATE ROLE {OWNER} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD 'pw-{OWNER}'",
-        f"CREATE ROLE {APP} LOGIN NOSUPERUSER PASSWORD 'pw-{APP}'",
-        f"ALTER DATABASE {DATABASE} OWNER TO {OWNER}",
-        f"CREATE DATABASE {DATABASE}_empty OWNER {OWNER}",
     )
+    await asyncio.to_thread(_run_init_script, server, DATABASE)
+    await _superuser_sql(server, f"CREATE DATABASE {DATABASE}_empty OWNER {OWNER}")
     owner_url, app_url = _as(url, OWNER), _as(url, APP)
     await asyncio.to_thread(migrate.upgrade, owner_url)
     key = secrets.token_bytes(32).hex()
@@ -158,6 +183,19 @@ async def test_the_grant_is_exactly_the_map_and_repeating_it_restores_it(laid_ou
                 )
             ).one()
         assert (schema_create, is_owner) == (False, False)
+        async with owner.connect() as conn:
+            public_may_connect, app_may_connect = (
+                await conn.execute(
+                    text(
+                        "SELECT EXISTS (SELECT 1 FROM pg_database d, aclexplode(d.datacl) a"
+                        "  WHERE d.datname = current_database() AND a.grantee = 0),"
+                        " has_database_privilege(:r, current_database(), 'CONNECT')"
+                    ),
+                    {"r": APP},
+                )
+            ).one()
+        # The init script took CONNECT from PUBLIC; the grant gave it to the app role.
+        assert (public_may_connect, app_may_connect) == (False, True)
     finally:
         await owner.dispose()
 
