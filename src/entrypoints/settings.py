@@ -357,6 +357,18 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
         "The Redis stream `croupier:events` is trimmed to about this many entries "
         "(`XADD MAXLEN ~`, 1000-1000000000); older events stay in the outbox table.",
     ),
+    (
+        "HEARTBEAT_FILE",
+        "(none)",
+        "A `croupier run` process rewrites this file every `CROUPIER_HEARTBEAT_INTERVAL_S` while"
+        " its parts run and the database answers, and removes it when stopping;"
+        " `croupier health heartbeat` reads it (the health check of the relay and the bot).",
+    ),
+    (
+        "HEARTBEAT_INTERVAL_S",
+        "`10`",
+        "Seconds between heartbeats (1-300); the probe's default limit is three of them.",
+    ),
 )
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
