@@ -15,7 +15,7 @@ import pwd
 import shutil
 import signal
 import socket
-import subprocess
+import subprocess  # starts the embedded servers' own binaries  # nosec B404
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,13 +122,13 @@ def stop_postgres(data_dir: Path) -> bool:
 def ensure_database(server_url: str, name: str, *, recreate: bool = False) -> str:
     """Create database ``name`` on the server unless it exists (drop it first if ``recreate``);
     returns its URL."""
-    if not name.replace("_", "").isalnum():
+    if not (name.isascii() and name.replace("_", "").isalnum()):
         raise EmbeddedServerError(f"database name {name!r} must be letters, digits and _")
     base, _, _ = server_url.rpartition("/")
     psql = str(_postgres_bin() / "psql")
 
     def sql(statement: str) -> str:
-        result = subprocess.run(  # noqa: S603 - fixed binary, validated name
+        result = subprocess.run(  # noqa: S603 - fixed binary, validated name; no shell  # nosec B603
             [psql, server_url, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", statement],
             capture_output=True,
             text=True,
@@ -141,7 +141,7 @@ def ensure_database(server_url: str, name: str, *, recreate: bool = False) -> st
 
     if recreate:
         sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    exists = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608 - validated
+    exists = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608 - the name is checked to be letters, digits and _ above  # nosec B608
     if sql(exists) != "1":
         sql(f'CREATE DATABASE "{name}"')
     return f"{base}/{name}"
@@ -199,7 +199,7 @@ def ensure_valkey(data_dir: Path, *, port: int | None = None) -> str:
         chosen = port or _remembered_or_free_port(data_dir)
         _write_port(data_dir, chosen)
         log_file = data_dir / "valkey.log"
-        result = subprocess.run(  # noqa: S603 - our own binary and arguments
+        result = subprocess.run(  # noqa: S603 - our own binary and arguments; no shell  # nosec B603
             [
                 str(_valkey_binary()),
                 "--port", str(chosen),
@@ -323,7 +323,7 @@ class _Runner:
         # would never reach EOF.
         with _scratch() as out:
             try:
-                result = subprocess.run(  # noqa: S603 - our own binaries
+                result = subprocess.run(  # noqa: S603 - our own binaries; no shell  # nosec B603
                     argv,
                     stdout=out,
                     stderr=subprocess.STDOUT,
@@ -356,7 +356,7 @@ def _service_account() -> pwd.struct_passwd:
     except KeyError:
         pass
     useradd = shutil.which("useradd") or "/usr/sbin/useradd"
-    result = subprocess.run(  # noqa: S603 - fixed arguments
+    result = subprocess.run(  # noqa: S603 - fixed arguments; no shell  # nosec B603
         [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
         capture_output=True,
         text=True,

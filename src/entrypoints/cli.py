@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.embedded_servers import EmbeddedServerError, stop_postgres, stop_valkey
 from adapters.personal_data import PersonalDataCipher, PersonalDataKeyError
 from adapters.postgres import migrate, personal_rotation
+from adapters.postgres.engine import create_engine
+from adapters.postgres.privileges import PrivilegeError, grant_app_role
 from adapters.postgres.repositories import SqlCurrencies
 from application.access import ApiKeyStore, Authenticate, IssueApiKey, RevokeApiKey
 from application.bankroll import FundBankroll, FundBankrollCommand
@@ -40,7 +42,10 @@ from domain.verification import check_outcome
 from entrypoints.bot.app import run_polling
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.grpc.server import GrpcServer
+from entrypoints.health_commands import health
+from entrypoints.heartbeat import keep_beating
 from entrypoints.http.app import create_app
+from entrypoints.http.health import database_answers
 from entrypoints.infrastructure import Endpoints, resolve_endpoints
 from entrypoints.ioc import make_cli_container, make_http_container, personal_data_cipher
 from entrypoints.periodic import every
@@ -67,6 +72,8 @@ def _guarded(fn: Callable[[], T]) -> T:
         _fail(error.message)
     except PersonalDataKeyError as error:
         _fail(f"personal data: {error}", 2)
+    except (migrate.SchemaChangeRefused, PrivilegeError) as error:
+        _fail(str(error))
     raise AssertionError("unreachable")
 
 
@@ -95,15 +102,40 @@ def main() -> None:
     """Croupier: a backend for Telegram casinos."""
 
 
+PARTS = ("http", "grpc", "bot", "relay")
+
+
+def _parts(ctx: click.Context, param: click.Parameter, value: str | None) -> frozenset[str]:
+    if value is None:
+        return frozenset(PARTS)
+    chosen = {p.strip().lower() for p in value.split(",") if p.strip()}
+    unknown = sorted(chosen - set(PARTS))
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(PARTS)}, comma-separated"
+        )
+    return frozenset(chosen)
+
+
 @main.command()
 @click.option("--keep-servers", is_flag=True, help="Leave embedded servers running on exit.")
-def run(keep_servers: bool) -> None:
-    """Start everything that is configured: migrations, HTTP API, gRPC, bot."""
+@click.option(
+    "--only",
+    "parts",
+    metavar="PARTS",
+    callback=_parts,
+    help="Run only these parts, comma-separated, e.g. `http,grpc` (default: all of "
+    + ", ".join(PARTS)
+    + "). `relay` is the outbox relay and the periodic risk monitor.",
+)
+def run(keep_servers: bool, parts: frozenset[str]) -> None:
+    """Start everything that is configured: migrations, HTTP API, gRPC, bot, outbox relay."""
     settings = _guarded(load_settings)
+    _check_bot_part(settings, parts)
     endpoints = _guarded(lambda: _setup(settings))
     try:
         _guarded(lambda: _upgrade(settings, endpoints))
-        asyncio.run(_serve(settings, endpoints))
+        asyncio.run(_serve(settings, endpoints, parts))
     finally:
         if not keep_servers:
             _stop_embedded(settings, endpoints)
@@ -117,41 +149,74 @@ def _stop_embedded(settings: Settings, endpoints: Endpoints) -> None:
         stop_valkey(data_dir / "valkey")
 
 
-async def _serve(settings: Settings, endpoints: Endpoints) -> None:
+def _check_bot_part(settings: Settings, parts: frozenset[str]) -> None:
+    if "bot" not in parts or parts == frozenset(PARTS):
+        return  # the default runs the bot when it is configured, and says so when not
+    if not settings.bot_token:
+        _fail("--only bot: the bot is not configured (set CROUPIER_BOT_TOKEN)", 2)
+    if settings.bot_webhook_url and "http" not in parts:
+        _fail(
+            "--only: with CROUPIER_BOT_WEBHOOK_URL the bot's updates arrive at the HTTP part,"
+            " which registers the webhook: run http (bot alone only long-polls)",
+            2,
+        )
+
+
+async def _serve(
+    settings: Settings, endpoints: Endpoints, parts: frozenset[str] = frozenset(PARTS)
+) -> None:
     container = make_http_container(settings, endpoints)
     # Resolve the ledger now: a database that is not ready fails the start, not the first bet.
     await container.get(UnitOfWorkFactory)
-    http = uvicorn.Server(
-        uvicorn.Config(
-            create_app(container),
-            host=settings.http_host,
-            port=settings.http_port,
-            log_level=settings.log_level.lower(),
-            access_log=False,
-        )
-    )
-    grpc_server = GrpcServer(container, settings, await container.get(Authenticate))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    # uvicorn would take SIGINT/SIGTERM for itself and re-raise them after its own shutdown,
-    # cancelling the gRPC drain; this process owns the signals and stops both servers.
-    http.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
 
-    await grpc_server.start()
-    http_task = asyncio.create_task(http.serve())
-    # uvicorn offers no event for 'listening'; its `started` flag is polled briefly.
-    while not http.started and not http_task.done():  # noqa: ASYNC110
-        await asyncio.sleep(0.05)
-    if http_task.done():
-        await grpc_server.stop()
-        await container.close()
-        http_task.result()
-        _fail(f"the HTTP server could not listen on {settings.http_host}:{settings.http_port}")
-    bot_task = await _start_bot(settings, await container.get(TelegramRuntime))
-    background = _start_background_jobs(settings, container, stop)
-    _print_listening(settings, endpoints, grpc_server.address)
+    grpc_server: GrpcServer | None = None
+    if "grpc" in parts:
+        grpc_server = GrpcServer(container, settings, await container.get(Authenticate))
+        await grpc_server.start()
+    http: uvicorn.Server | None = None
+    http_task: asyncio.Task[None] | None = None
+    if "http" in parts:
+        http = uvicorn.Server(
+            uvicorn.Config(
+                create_app(container),
+                host=settings.http_host,
+                port=settings.http_port,
+                log_level=settings.log_level.lower(),
+                access_log=False,
+            )
+        )
+        # uvicorn would take SIGINT/SIGTERM for itself and re-raise them after its own
+        # shutdown, cancelling the gRPC drain; this process owns the signals and stops both.
+        http.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+        http_task = asyncio.create_task(http.serve())
+        # uvicorn offers no event for 'listening'; its `started` flag is polled briefly.
+        while not http.started and not http_task.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        if http_task.done():
+            if grpc_server is not None:
+                await grpc_server.stop()
+            await container.close()
+            http_task.result()
+            _fail(f"the HTTP server could not listen on {settings.http_host}:{settings.http_port}")
+    bot_task = await _start_bot(settings, await container.get(TelegramRuntime), parts)
+    background = _start_background_jobs(settings, container, stop) if "relay" in parts else []
+    watched = [t for t in (http_task, bot_task, *background) if t is not None]
+    if settings.heartbeat_file is not None:
+        background.append(
+            asyncio.create_task(
+                keep_beating(
+                    settings.heartbeat_file,
+                    settings.heartbeat_interval_s,
+                    _alive(container, watched),
+                    stop,
+                )
+            )
+        )
+    _print_listening(settings, endpoints, grpc_server, parts)
 
     await stop.wait()
     await asyncio.gather(*background)
@@ -161,9 +226,27 @@ async def _serve(settings: Settings, endpoints: Endpoints) -> None:
         assert runtime.dispatcher is not None
         await runtime.dispatcher.stop_polling()
         await bot_task
-    http.should_exit = True
-    await grpc_server.stop()
-    await http_task  # its lifespan shutdown closes the container
+    if http is not None:
+        http.should_exit = True
+    if grpc_server is not None:
+        await grpc_server.stop()
+    if http_task is not None:
+        await http_task  # its lifespan shutdown closes the container
+    else:
+        await container.close()
+
+
+def _alive(
+    container: AsyncContainer, watched: list[asyncio.Task[None]]
+) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        # Redis is left out as readiness leaves it out: without it features degrade (and the
+        # relay retries), but the process is doing its job.
+        if any(task.done() for task in watched):
+            return False
+        return await database_answers(await container.get(AsyncEngine))
+
+    return check
 
 
 def _start_background_jobs(
@@ -194,37 +277,55 @@ async def _relay_events(container: AsyncContainer, stop: asyncio.Event) -> None:
     await relay.run(stop)
 
 
-async def _start_bot(settings: Settings, runtime: TelegramRuntime) -> asyncio.Task[None] | None:
-    """Webhook mode registers the webhook (updates then arrive over HTTP); polling mode runs
-    the long-polling loop as a task."""
+async def _start_bot(
+    settings: Settings, runtime: TelegramRuntime, parts: frozenset[str]
+) -> asyncio.Task[None] | None:
+    """Webhook mode: the HTTP part, where the updates arrive, registers the webhook. Polling
+    mode: the bot part runs the long-polling loop as a task."""
     if not runtime.enabled:
         return None
     assert runtime.bot is not None
     assert runtime.dispatcher is not None
     if settings.bot_webhook_url:
+        if "http" not in parts:
+            return None
         await runtime.bot.set_webhook(
             settings.bot_webhook_url,
             secret_token=settings.bot_webhook_secret,
             allowed_updates=runtime.dispatcher.resolve_used_update_types(),
         )
         return None
+    if "bot" not in parts:
+        return None
     return asyncio.create_task(run_polling(runtime.dispatcher, runtime.bot))
 
 
-def _print_listening(settings: Settings, endpoints: Endpoints, grpc_address: str) -> None:
+def _print_listening(
+    settings: Settings,
+    endpoints: Endpoints,
+    grpc_server: GrpcServer | None,
+    parts: frozenset[str],
+) -> None:
     embedded = " (embedded, data in {})"
     data_dir = settings.data_dir.resolve()
+    bot = (
+        ("webhook " + settings.bot_webhook_url if settings.bot_webhook_url else "polling")
+        if settings.bot_token
+        else "not configured (set CROUPIER_BOT_TOKEN)"
+    )
     lines = [
-        ("HTTP API", f"http://{settings.http_host}:{settings.http_port}  (OpenAPI at /schema)"),
-        ("gRPC", grpc_address),
+        (
+            "HTTP API",
+            f"http://{settings.http_host}:{settings.http_port}  (OpenAPI at /schema)"
+            if "http" in parts
+            else None,
+        ),
+        ("gRPC", grpc_server.address if grpc_server is not None else None),
         (
             "Telegram bot",
-            (
-                ("webhook " + settings.bot_webhook_url if settings.bot_webhook_url else "polling")
-                if settings.bot_token
-                else "not configured (set CROUPIER_BOT_TOKEN)"
-            ),
+            bot if "bot" in parts or ("http" in parts and settings.bot_webhook_url) else None,
         ),
+        ("Outbox relay", "publishing to Redis" if "relay" in parts else None),
         (
             "PostgreSQL",
             _safe(endpoints.database_url)
@@ -238,7 +339,10 @@ def _print_listening(settings: Settings, endpoints: Endpoints, grpc_address: str
     ]
     click.secho("Croupier is running", bold=True)
     for name, where in lines:
-        click.echo(f"  {name:<13} {where}")
+        if where is not None:
+            click.echo(f"  {name:<13} {where}")
+    if settings.heartbeat_file is not None:
+        click.echo(f"  {'Heartbeat':<13} {settings.heartbeat_file}")
     click.echo("Press Ctrl+C to stop.")
 
 
@@ -295,6 +399,27 @@ def downgrade(revision: str) -> None:
         )
     )
     click.echo(f"database at {_safe(endpoints.database_url)} is at {revision}")
+
+
+@db.command()
+@click.argument("role")
+def grant(role: str) -> None:
+    """Give ROLE exactly what the services need (read and insert everywhere, update and delete
+    only where they do, no schema changes). Connect as the schema's owner; run after every
+    `db upgrade`, as often as you like: the role ends up with these privileges and no others."""
+    settings = _guarded(load_settings)
+    endpoints = _guarded(lambda: _setup(settings))
+
+    async def go() -> list[str]:
+        engine = create_engine(endpoints.database_url, pool_size=1, max_overflow=0)
+        try:
+            async with engine.begin() as conn:
+                return await grant_app_role(conn, role)
+        finally:
+            await engine.dispose()
+
+    tables = _guarded(lambda: asyncio.run(go()))
+    click.echo(f"role {role} granted the services' privileges on {len(tables)} tables")
 
 
 @db.command()
@@ -682,6 +807,9 @@ def risk_monitor(days: int) -> None:
     click.echo(f"{result.alerts} alert(s)")
     if result.alerts:
         sys.exit(3)
+
+
+main.add_command(health)
 
 
 @main.group()

@@ -136,6 +136,10 @@ class Settings:
     relay_poll_interval_ms: int = 50
     relay_batch_size: int = 500
     events_stream_max_length: int = 1_000_000
+    # A `croupier run` process touches this file while its parts run and the database
+    # answers; `croupier health heartbeat` checks it (the probe of the bot and relay services).
+    heartbeat_file: Path | None = None
+    heartbeat_interval_s: int = 10
 
     @property
     def uses_embedded_postgres(self) -> bool:
@@ -381,6 +385,18 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
         "The Redis stream `croupier:events` is trimmed to about this many entries "
         "(`XADD MAXLEN ~`, 1000-1000000000); older events stay in the outbox table.",
     ),
+    (
+        "HEARTBEAT_FILE",
+        "(none)",
+        "A `croupier run` process rewrites this file every `CROUPIER_HEARTBEAT_INTERVAL_S` while"
+        " its parts run and the database answers, and removes it when stopping;"
+        " `croupier health heartbeat` reads it (the health check of the relay and the bot).",
+    ),
+    (
+        "HEARTBEAT_INTERVAL_S",
+        "`10`",
+        "Seconds between heartbeats (1-300); the probe's default limit is three of them.",
+    ),
 )
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -600,6 +616,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         events_stream_max_length=integer(
             "EVENTS_STREAM_MAX_LENGTH", 1_000_000, 1000, 1_000_000_000
         ),
+        heartbeat_file=Path(heartbeat) if (heartbeat := raw("HEARTBEAT_FILE")) else None,
+        heartbeat_interval_s=integer("HEARTBEAT_INTERVAL_S", 10, 1, 300),
     )
     if environment is Environment.PRODUCTION:
         required: tuple[tuple[str, object], ...] = (

@@ -78,7 +78,7 @@ class SqlPlayerDirectory:
             clauses.append("id < :before")
             params["before"] = before_id
         query = text(
-            f"SELECT {_PLAYER_COLUMNS} FROM players WHERE {_where(clauses)}"  # noqa: S608 - constant fragments
+            f"SELECT {_PLAYER_COLUMNS} FROM players WHERE {_where(clauses)}"  # noqa: S608 - constant fragments  # nosec B608
             " ORDER BY id DESC LIMIT :limit"
         )
         async with self._engine.connect() as conn:
@@ -89,7 +89,7 @@ class SqlPlayerDirectory:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
-                    text(f"SELECT {_PLAYER_COLUMNS} FROM players WHERE id = :id"),  # noqa: S608
+                    text(f"SELECT {_PLAYER_COLUMNS} FROM players WHERE id = :id"),  # noqa: S608 - a constant column list  # nosec B608
                     {"id": player_id},
                 )
             ).first()
@@ -195,7 +195,7 @@ class SqlLedgerQueries:
             )
             params["after_at"], params["after_id"] = after
         query = text(
-            f"SELECT {_TRANSACTION_COLUMNS} FROM ledger_transactions t"  # noqa: S608 - constant fragments
+            f"SELECT {_TRANSACTION_COLUMNS} FROM ledger_transactions t"  # noqa: S608 - constant fragments  # nosec B608
             f" WHERE {_where(clauses)} ORDER BY t.created_at DESC, t.id DESC LIMIT :limit"
         )
         async with self._engine.connect() as conn:
@@ -207,7 +207,7 @@ class SqlLedgerQueries:
             heads = (
                 await conn.execute(
                     text(
-                        f"SELECT {_TRANSACTION_COLUMNS} FROM ledger_transactions t"  # noqa: S608
+                        f"SELECT {_TRANSACTION_COLUMNS} FROM ledger_transactions t"  # noqa: S608 - a constant column list  # nosec B608
                         " WHERE t.id = :id"
                     ),
                     {"id": transaction_id},
@@ -300,7 +300,7 @@ class SqlBetQueries:
             )
             params["after_at"], params["after_id"] = after
         query = text(
-            f"SELECT {_BET_COLUMNS} FROM bets WHERE {_where(clauses)}"  # noqa: S608 - constant fragments
+            f"SELECT {_BET_COLUMNS} FROM bets WHERE {_where(clauses)}"  # noqa: S608 - constant fragments  # nosec B608
             " ORDER BY placed_at DESC, id DESC LIMIT :limit"
         )
         async with self._engine.connect() as conn:

@@ -37,7 +37,7 @@ _INSERT = text(
         :void_reason)
     ON CONFLICT (id) DO NOTHING
     RETURNING id
-    """  # noqa: S608 - a constant column list
+    """  # noqa: S608 - a constant column list  # nosec B608
 )
 _INSERT_MANY = text(
     f"""
@@ -45,12 +45,12 @@ _INSERT_MANY = text(
     SELECT {COLUMNS} FROM jsonb_populate_recordset(NULL::bets, CAST(:rows AS jsonb))
     ON CONFLICT (id) DO NOTHING
     RETURNING id
-    """  # noqa: S608 - a constant column list
+    """  # noqa: S608 - a constant column list  # nosec B608
 )
-_SELECT = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id")  # noqa: S608
-_SELECT_FOR_UPDATE = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id FOR UPDATE")  # noqa: S608
+_SELECT = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id")  # noqa: S608 - a constant column list  # nosec B608
+_SELECT_FOR_UPDATE = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id FOR UPDATE")  # noqa: S608 - a constant column list  # nosec B608
 _RECENT = text(
-    f"SELECT {COLUMNS} FROM bets WHERE player_id = :player"  # noqa: S608
+    f"SELECT {COLUMNS} FROM bets WHERE player_id = :player"  # noqa: S608 - a constant column list  # nosec B608
     " ORDER BY placed_at DESC, id DESC LIMIT :limit"
 )
 _SETTLE = text(

@@ -9,10 +9,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.engine import async_url
+from adapters.postgres.errors import sqlstate
+
+INSUFFICIENT_PRIVILEGE = "42501"
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -50,10 +54,23 @@ def _in_thread(fn, *args) -> None:  # type: ignore[no-untyped-def]
         raise errors[0]
 
 
+class SchemaChangeRefused(Exception):
+    """The role connected may not change the schema (it is the services' least-privilege
+    role) and the schema is not current."""
+
+
 def upgrade(
     url: str, revision: str = "head", *, personal: PersonalDataCipher | None = None
 ) -> None:
-    _in_thread(command.upgrade, alembic_config(url, personal), revision)
+    try:
+        _in_thread(command.upgrade, alembic_config(url, personal), revision)
+    except DBAPIError as error:
+        if sqlstate(error) != INSUFFICIENT_PRIVILEGE:
+            raise
+        raise SchemaChangeRefused(
+            "the database schema is not current and this role may not change it: run"
+            " `croupier db upgrade` and `croupier db grant ROLE` as the schema's owner first"
+        ) from error
 
 
 def downgrade(url: str, revision: str, *, personal: PersonalDataCipher | None = None) -> None:

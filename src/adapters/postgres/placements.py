@@ -37,7 +37,7 @@ _OPEN = text(
     FROM games g
     LEFT JOIN (SELECT {BET_COLUMNS} FROM bets WHERE id = :bet) b ON true
     WHERE g.code = :game
-    """  # noqa: S608 - constant column lists
+    """  # noqa: S608 - constant column lists  # nosec B608
 )
 
 

@@ -13,7 +13,7 @@ from domain.onboarding import PlayerPreferences
 _COLUMNS = "player_id, language, referral_code, terms_accepted_at, referred_by"
 
 _CREATE = text(
-    "INSERT INTO player_preferences (player_id, language, referral_code, referred_by)"  # noqa: S608
+    "INSERT INTO player_preferences (player_id, language, referral_code, referred_by)"  # noqa: S608 - a constant column list  # nosec B608
     f" VALUES (:p, :lang, :code, :ref) ON CONFLICT (player_id) DO NOTHING RETURNING {_COLUMNS}"
 )
 
@@ -31,7 +31,7 @@ class SqlPlayerPreferences:
     async def get(self, player_id: int) -> PlayerPreferences | None:
         row = (
             await self._conn.execute(
-                text(f"SELECT {_COLUMNS} FROM player_preferences WHERE player_id = :p"),  # noqa: S608
+                text(f"SELECT {_COLUMNS} FROM player_preferences WHERE player_id = :p"),  # noqa: S608 - a constant column list  # nosec B608
                 {"p": player_id},
             )
         ).first()

@@ -34,14 +34,14 @@ _INSERT = text(
         :rollback_ledger_transaction_id)
     ON CONFLICT ON CONSTRAINT pk_provider_transactions DO NOTHING
     RETURNING transaction_id
-    """  # noqa: S608 - a constant column list
+    """  # noqa: S608 - a constant column list  # nosec B608
 )
 _SELECT = text(
-    f"SELECT {_COLUMNS} FROM provider_transactions"  # noqa: S608
+    f"SELECT {_COLUMNS} FROM provider_transactions"  # noqa: S608 - a constant column list  # nosec B608
     " WHERE provider = :provider AND transaction_id = :transaction_id"
 )
 _SELECT_FOR_UPDATE = text(
-    f"SELECT {_COLUMNS} FROM provider_transactions"  # noqa: S608
+    f"SELECT {_COLUMNS} FROM provider_transactions"  # noqa: S608 - a constant column list  # nosec B608
     " WHERE provider = :provider AND transaction_id = :transaction_id FOR UPDATE"
 )
 _ROLL_BACK = text(
@@ -55,7 +55,7 @@ _ROLL_BACK = text(
 
 _ROUND_COLUMNS = "provider, round_id, player_id, currency, opened_at, closed_at, closed_by"
 _LOCK_ROUND = text(
-    f"SELECT {_ROUND_COLUMNS} FROM seamless_rounds"  # noqa: S608
+    f"SELECT {_ROUND_COLUMNS} FROM seamless_rounds"  # noqa: S608 - a constant column list  # nosec B608
     " WHERE provider = :provider AND round_id = :round_id FOR UPDATE"
 )
 # A row this transaction inserts is invisible to, and blocks, every other writer of that key
@@ -68,7 +68,7 @@ _OPEN_ROUND = text(
     VALUES (:provider, :round_id, :player_id, :currency, :opened_at)
     ON CONFLICT DO NOTHING
     RETURNING {_ROUND_COLUMNS}
-    """  # noqa: S608 - a constant column list
+    """  # noqa: S608 - a constant column list  # nosec B608
 )
 _CLOSE_ROUND = text(
     """

@@ -176,7 +176,7 @@ _SETTLED = text(
     SELECT {BET_COLUMNS} FROM bets
     WHERE state IN ('won', 'lost') AND id > :after
     ORDER BY id LIMIT :limit
-    """  # noqa: S608 - a constant column list
+    """  # noqa: S608 - a constant column list  # nosec B608
 )
 _FIRST_ID = uuid.UUID(int=0)
 

@@ -25,10 +25,10 @@ _COLUMNS = (
     " request_transaction_id, decided_by, approved_at, rejected_at, decision_transaction_id,"
     " settled_by, paid_at, failed_at, settlement_transaction_id, reason, payout_reference"
 )
-_GET = text(f"SELECT {_COLUMNS} FROM withdrawals WHERE id = :id")  # noqa: S608
-_GET_FOR_UPDATE = text(f"SELECT {_COLUMNS} FROM withdrawals WHERE id = :id FOR UPDATE")  # noqa: S608
+_GET = text(f"SELECT {_COLUMNS} FROM withdrawals WHERE id = :id")  # noqa: S608 - a constant column list  # nosec B608
+_GET_FOR_UPDATE = text(f"SELECT {_COLUMNS} FROM withdrawals WHERE id = :id FOR UPDATE")  # noqa: S608 - a constant column list  # nosec B608
 _BY_REQUEST = text(
-    f"SELECT {_COLUMNS} FROM withdrawals"  # noqa: S608
+    f"SELECT {_COLUMNS} FROM withdrawals"  # noqa: S608 - a constant column list  # nosec B608
     " WHERE player_id = :player AND request_id = :request"
 )
 # NO KEY UPDATE: it queues this player's withdrawal requests without blocking the inserts
@@ -61,7 +61,7 @@ _REQUESTED_SINCE = text(
     """
 )
 _LIST = text(
-    f"SELECT {_COLUMNS} FROM withdrawals"  # noqa: S608
+    f"SELECT {_COLUMNS} FROM withdrawals"  # noqa: S608 - a constant column list  # nosec B608
     " WHERE (CAST(:state AS text) IS NULL OR state = :state)"
     "   AND (CAST(:after_at AS timestamptz) IS NULL"
     "        OR (requested_at, id) > (CAST(:after_at AS timestamptz), CAST(:after_id AS uuid)))"

@@ -35,7 +35,7 @@ class HealthController(Controller):
     async def ready(
         self, engine: FromDishka[AsyncEngine], redis: FromDishka[Redis]
     ) -> Response[Any]:
-        database = await _database_ok(engine)
+        database = await database_answers(engine)
         redis_ok = await redis_is_healthy(redis)
         # Money needs only the database; Redis down degrades features, so it is reported
         # but the service stays ready.
@@ -43,7 +43,7 @@ class HealthController(Controller):
         return Response(body, status_code=200 if database else 503)
 
 
-async def _database_ok(engine: AsyncEngine) -> bool:
+async def database_answers(engine: AsyncEngine) -> bool:
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 
 from entrypoints.bot.runtime import TelegramRuntime
 
-SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
+SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name, not a secret  # nosec B105
 
 
 class TelegramWebhookController(Controller):

@@ -71,7 +71,7 @@ async def send_invoice(
             payload=invoice.payload,
             currency=XTR.code,
             prices=[LabeledPrice(label=XTR.code, amount=stars)],
-            provider_token="",  # Telegram Stars take no payment provider
+            provider_token="",  # Telegram Stars take no payment provider  # nosec B106
         )
 
 

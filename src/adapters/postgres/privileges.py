@@ -1,0 +1,186 @@
+"""What the application's database role may do, and the grant that gives it exactly that.
+
+The schema belongs to the role that runs the migrations; the services connect as another
+role (`croupier db grant ROLE`, run after every `croupier db upgrade`). That role reads and
+inserts everywhere, updates and deletes only where the code does (`UPDATE`, `DELETE`,
+`INSERT … ON CONFLICT DO UPDATE` and `SELECT … FOR UPDATE` in src/adapters/postgres, which
+PostgreSQL all count as UPDATE), and can never change the schema: no CREATE, no TRUNCATE, no
+ownership. The books and the audit trail are append-only for it by privilege, not only by
+their triggers: a stolen app credential cannot rewrite a ledger entry.
+
+A table the map below does not know fails the grant: a new table gets its privileges decided
+here, in the change that creates it, rather than inheriting someone's guess."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.postgres.errors import server_message, sqlstate
+
+SCHEMA = "public"
+
+_READ_INSERT = frozenset({"SELECT", "INSERT"})
+_UPDATE = _READ_INSERT | {"UPDATE"}
+_UPDATE_DELETE = _UPDATE | {"DELETE"}
+
+TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
+    # Append-only: the journal, the audit trail, and records that are only ever added.
+    "ledger_transactions": _READ_INSERT,
+    "ledger_legs": _READ_INSERT,
+    "audit_log": _READ_INSERT,
+    "currencies": _READ_INSERT,
+    "payment_identities": _READ_INSERT,
+    "player_notes": _READ_INSERT,
+    "stars_invoices": _READ_INSERT,
+    # Alembic's revision marker: the services only check that the schema is current.
+    "alembic_version": frozenset({"SELECT"}),
+    # Balances move inside ledger_post (it runs with the caller's rights); postings lock them.
+    "accounts": _UPDATE,
+    # Rows with a life cycle (state columns guarded by triggers where it matters).
+    "adjustment_requests": _UPDATE,
+    "api_keys": _UPDATE,
+    "bets": _UPDATE,
+    "game_limits": _UPDATE,
+    "games": _UPDATE,
+    "outbox": _UPDATE,
+    "outbox_sequences": _UPDATE,
+    "player_preferences": _UPDATE,
+    "players": _UPDATE,
+    "provider_transactions": _UPDATE,
+    "responsible_exclusions": _UPDATE,
+    # Only locked (SELECT … FOR UPDATE serialises a player's bets), which needs UPDATE.
+    "responsible_profiles": _UPDATE,
+    "risk_flags": _UPDATE,
+    "seamless_rounds": _UPDATE,
+    "seed_pairs": _UPDATE,
+    "staff": _UPDATE,
+    "staff_api_keys": _UPDATE,
+    "stars_payments": _UPDATE,
+    "withdrawals": _UPDATE,
+    # A player's limits and reality check are removed when they lift them.
+    "responsible_limits": _UPDATE_DELETE,
+    "responsible_reality_checks": _UPDATE_DELETE,
+}
+
+# Functions the application calls (trigger functions run whoever fires them).
+FUNCTIONS = ("ledger_post",)
+
+# Names as `CREATE ROLE` accepts them unquoted: what an operator types in a compose file.
+_ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+class PrivilegeError(Exception):
+    """The grant cannot be made as asked; the message says what to do."""
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def role_identifier(name: str) -> str:
+    """The role as a quoted identifier, after checking it is a plain role name."""
+    if not _ROLE.fullmatch(name):
+        raise PrivilegeError(
+            f"{name!r} is not a role name: use lowercase letters, digits and _ (at most 63),"
+            " starting with a letter or _"
+        )
+    return quote_identifier(name)
+
+
+_ROLE_FACTS = text(
+    """
+    SELECT r.rolsuper AS superuser,
+           r.rolname = current_user AS is_current_user,
+           EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = :schema AND pg_has_role(r.oid, c.relowner, 'USAGE'))
+               AS owns_objects,
+           pg_has_role(r.oid, (SELECT nspowner FROM pg_namespace WHERE nspname = :schema),
+                       'USAGE') AS owns_schema
+    FROM pg_roles r WHERE r.rolname = :role
+    """
+)
+_TABLES = text("SELECT tablename FROM pg_tables WHERE schemaname = :schema")
+_FUNCTIONS = text(
+    "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+    " WHERE n.nspname = :schema AND p.proname = ANY(CAST(:names AS text[]))"
+)
+
+
+def grant_statements(role: str, database: str, tables: Mapping[str, frozenset[str]]) -> list[str]:
+    """The statements, in order: take away whatever the role had on the schema's objects,
+    then grant the map. Every name is a quoted identifier; there are no values."""
+    who = role_identifier(role)
+    schema = quote_identifier(SCHEMA)
+    statements = [
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {who}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {who}",
+        f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {schema} FROM {who}",
+        f"REVOKE CREATE ON SCHEMA {schema} FROM {who}",
+        # PostgreSQL 15 and later no longer let everyone create in `public`; older servers
+        # still do, and the app role is one of everyone.
+        f"REVOKE CREATE ON SCHEMA {schema} FROM PUBLIC",
+        f"GRANT CONNECT ON DATABASE {quote_identifier(database)} TO {who}",
+        f"GRANT USAGE ON SCHEMA {schema} TO {who}",
+    ]
+    for table in sorted(tables):
+        privileges = ", ".join(sorted(tables[table]))
+        statements.append(
+            f"GRANT {privileges} ON TABLE {schema}.{quote_identifier(table)} TO {who}"
+        )
+    # USAGE allows nextval for the serial ids; not SELECT or UPDATE, so no setval.
+    statements.append(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {who}")
+    statements += [
+        f"GRANT EXECUTE ON FUNCTION {schema}.{quote_identifier(f)} TO {who}" for f in FUNCTIONS
+    ]
+    return statements
+
+
+async def grant_app_role(conn: AsyncConnection, role: str) -> list[str]:
+    """Give `role` exactly the application's privileges on the current database, in the
+    caller's transaction. Safe to repeat. Returns the tables granted."""
+    role_identifier(role)
+    facts = (await conn.execute(_ROLE_FACTS, {"role": role, "schema": SCHEMA})).first()
+    if facts is None:
+        raise PrivilegeError(
+            f"role {role} does not exist; create it first, e.g."
+            f" CREATE ROLE {role} LOGIN PASSWORD '…'"
+        )
+    if facts.superuser or facts.is_current_user or facts.owns_objects or facts.owns_schema:
+        raise PrivilegeError(
+            f"role {role} is a superuser or owns the schema or its tables: the services must"
+            " connect as a role of their own, not the one that runs the migrations"
+        )
+    present = set((await conn.execute(_TABLES, {"schema": SCHEMA})).scalars())
+    unknown = sorted(present - TABLE_PRIVILEGES.keys())
+    if unknown:
+        raise PrivilegeError(
+            f"no privileges are decided for table(s) {', '.join(unknown)}: add them to"
+            " TABLE_PRIVILEGES in adapters/postgres/privileges.py"
+        )
+    missing = sorted(TABLE_PRIVILEGES.keys() - present)
+    functions = set(
+        (await conn.execute(_FUNCTIONS, {"schema": SCHEMA, "names": list(FUNCTIONS)})).scalars()
+    )
+    missing += [f"{f}()" for f in FUNCTIONS if f not in functions]
+    if missing:
+        raise PrivilegeError(
+            f"the schema lacks {', '.join(missing)}: run `croupier db upgrade` first"
+        )
+    database = (await conn.execute(text("SELECT current_database()"))).scalar_one()
+    for statement in grant_statements(role, database, TABLE_PRIVILEGES):
+        try:
+            # exec_driver_sql: DDL takes no bind parameters, and every name in it is quoted.
+            await conn.exec_driver_sql(statement)
+        except DBAPIError as error:
+            if sqlstate(error) != "42501":  # insufficient_privilege
+                raise
+            raise PrivilegeError(
+                f"this connection may not grant on the schema ({server_message(error)}):"
+                " connect as the role that owns it, the one that runs `croupier db upgrade`"
+            ) from error
+    return sorted(present)
