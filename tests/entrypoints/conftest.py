@@ -4,15 +4,18 @@ import secrets
 
 import grpc
 import pytest
+from aiogram import Bot
 
 from adapters.clock import SystemClock
 from adapters.postgres.api_keys import SqlApiKeyStore
 from application.access import Authenticate, IssueApiKey
+from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.grpc.server import GrpcServer
 from entrypoints.infrastructure import Endpoints
-from entrypoints.ioc import make_grpc_container
+from entrypoints.ioc import make_bot_container, make_grpc_container
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
+from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram
 
 
 @pytest.fixture(scope="session")
@@ -116,3 +119,40 @@ async def staff(http_container, api):
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     return make
+
+
+# --- the Telegram bot: the real Dispatcher, a fake Bot API session ------------------------------
+
+
+@pytest.fixture(scope="module")
+async def runtime(servers, tmp_path_factory):
+    settings = Settings(
+        bot_token=BOT_TOKEN,
+        bot_dice_delay_ms=0,
+        seed_key=secrets.token_bytes(32),
+        pii_keys=TEST_PII_KEYS,
+        pii_index_key=TEST_PII_INDEX_KEY,
+        house_shards=4,
+        data_dir=tmp_path_factory.mktemp("bot"),
+    )
+    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
+    container = make_bot_container(settings, endpoints)
+    runtime = await container.get(TelegramRuntime)
+    yield runtime
+    await container.close()
+
+
+@pytest.fixture
+def telegram():
+    return FakeTelegram()
+
+
+@pytest.fixture
+def send(runtime, telegram):
+    """Feed one update through the bot's Dispatcher, as Telegram would."""
+    bot = Bot(BOT_TOKEN, session=telegram)
+
+    async def feed(update):
+        await runtime.dispatcher.feed_update(bot, update)
+
+    return feed

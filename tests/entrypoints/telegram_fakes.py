@@ -10,7 +10,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import SendDice, SendInvoice, SendMessage, TelegramMethod
+from aiogram.methods import GetMe, SendDice, SendInvoice, SendMessage, TelegramMethod
 from aiogram.types import (
     CallbackQuery,
     Chat,
@@ -23,6 +23,7 @@ from aiogram.types import (
 )
 
 BOT_TOKEN = "424242:TEST-TOKEN-NOT-REAL"
+BOT_USER = User(id=424242, is_bot=True, first_name="Croupier", username="croupier_test_bot")
 
 
 class FakeTelegram(BaseSession):
@@ -39,6 +40,8 @@ class FakeTelegram(BaseSession):
         timeout: int | None = None,  # noqa: ASYNC109 - the signature aiogram calls
     ) -> Any:
         self.calls.append(method)
+        if isinstance(method, GetMe):  # a command addressed /cmd@bot is checked against it
+            return BOT_USER
         if isinstance(method, SendDice):
             return self._message(
                 method.chat_id,
@@ -53,7 +56,7 @@ class FakeTelegram(BaseSession):
             message_id=next(self._ids),
             date=datetime.now(UTC),
             chat=Chat(id=int(chat_id), type="private"),
-            from_user=User(id=424242, is_bot=True, first_name="Croupier"),
+            from_user=BOT_USER,
             **fields,
         )
 

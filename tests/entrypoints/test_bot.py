@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from aiogram import Bot
 from aiogram.methods import (
     AnswerCallbackQuery,
     AnswerPreCheckoutQuery,
@@ -32,45 +31,11 @@ from entrypoints.bot.keyboards import (
 )
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.infrastructure import Endpoints
-from entrypoints.ioc import make_bot_container
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PERSONAL_DATA, TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram, Player
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
-
-
-@pytest.fixture(scope="module")
-async def runtime(servers, tmp_path_factory):
-    settings = Settings(
-        bot_token=BOT_TOKEN,
-        bot_dice_delay_ms=0,
-        seed_key=secrets.token_bytes(32),
-        pii_keys=TEST_PII_KEYS,
-        pii_index_key=TEST_PII_INDEX_KEY,
-        house_shards=4,
-        data_dir=tmp_path_factory.mktemp("bot"),
-    )
-    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
-    container = make_bot_container(settings, endpoints)
-    runtime = await container.get(TelegramRuntime)
-    yield runtime
-    await container.close()
-
-
-@pytest.fixture
-def telegram():
-    return FakeTelegram()
-
-
-@pytest.fixture
-def send(runtime, telegram):
-    bot = Bot(BOT_TOKEN, session=telegram)
-
-    async def feed(update):
-        await runtime.dispatcher.feed_update(bot, update)
-
-    return feed
 
 
 @pytest.fixture

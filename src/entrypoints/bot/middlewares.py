@@ -77,12 +77,19 @@ class Throttle(BaseMiddleware):
 
 class PlayerContext(BaseMiddleware):
     """Registers (idempotently) the Telegram user behind a message or tap and hands handlers
-    `player`, `preferences` and a translator `t` in the player's language."""
+    `player`, `preferences` and a translator `t` in the player's language.
+
+    Only a person has an account: a message with no user, or from a bot (an anonymous group
+    admin posts as one, a channel writing in a group as another), reaches no handler — every
+    handler serves a player — and is answered that the bot serves people only."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         container: AsyncContainer | None = data.get("dishka_container")
-        if user is None or user.is_bot or container is None:
+        if user is None or user.is_bot:
+            await _serve_people_only(event, user)
+            return None
+        if container is None:
             return await handler(event, data)
         start = await container.get(StartPlayer)
         referral = None
@@ -98,3 +105,13 @@ class PlayerContext(BaseMiddleware):
         data["preferences"] = onboarded.preferences
         data["t"] = Translator(onboarded.preferences.language)
         return await handler(event, data)
+
+
+async def _serve_people_only(event: TelegramObject, user: User | None) -> None:
+    text = Translator(pick_language(user.language_code if user else None))("errors.person_only")
+    if isinstance(event, CallbackQuery):
+        await event.answer(text, show_alert=True)
+    elif isinstance(event, Message):
+        await event.answer(text)
+    elif isinstance(event, PreCheckoutQuery):  # only a person pays; never leave it unanswered
+        await event.answer(ok=False, error_message=text)

@@ -171,10 +171,12 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
                     slot = place_slots if command.WhichOneof("command") == "place" else slots
                     await slot.acquire()
                     spawn(run(command, slot))
-                while running:
-                    await asyncio.gather(*list(running))
             finally:
-                # Every command has its result, or the stream fails with the error (below).
+                # Every command read has its result, even when the request stream broke (a
+                # frame that does not parse): the client learns what happened to each before
+                # the stream fails with the error (below).
+                while running:
+                    await asyncio.gather(*list(running), return_exceptions=True)
                 results.put_nowait(None)
 
         feeder = asyncio.create_task(feed())

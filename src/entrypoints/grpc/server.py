@@ -23,6 +23,7 @@ from croupier.v1 import (
 from entrypoints.grpc.auth import ApiKeyInterceptor
 from entrypoints.grpc.betting import BettingServicer
 from entrypoints.grpc.seamless import SeamlessServicer
+from entrypoints.grpc.undecodable import UndecodableRequestInterceptor
 from entrypoints.grpc.wallet import WalletServicer
 from entrypoints.settings import Settings
 
@@ -43,8 +44,13 @@ class GrpcServer:
         self._settings = settings
         self.health = health.aio.HealthServicer()
         self.server = grpc.aio.server(
-            # Authentication first: an unauthenticated call never opens a dishka scope.
-            interceptors=[ApiKeyInterceptor(authenticate), DishkaAioInterceptor(container)],
+            # Authentication first: an unauthenticated call never opens a dishka scope, nor
+            # learns whether its bytes parsed. Undecodable bytes are refused before a scope.
+            interceptors=[
+                ApiKeyInterceptor(authenticate),
+                UndecodableRequestInterceptor(),
+                DishkaAioInterceptor(container),
+            ],
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         wallet_pb2_grpc.add_WalletServiceServicer_to_server(WalletServicer(), self.server)

@@ -62,7 +62,8 @@ async def withdraw(
     request: FromDishka[RequestWithdrawal],
 ) -> None:
     parts = (command.args or "").split(maxsplit=1)
-    if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) <= 0:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if len(parts) != 2 or not (parts[0].isascii() and parts[0].isdigit()) or int(parts[0]) <= 0:
         await message.answer(t("withdraw.usage"))
         return
     preferences.require_gate()
