@@ -521,3 +521,23 @@ async def test_withdrawal_refusals_in_russian(send, telegram, ready_player):
     player = await ready_player("ru")
     await send(player.message("/withdraw 50 UQBx-wallet"))
     assert telegram.texts()[-1] == "Минимальная сумма вывода — 100 XTR."
+
+
+async def test_a_checkout_whose_check_breaks_is_refused_at_once_not_left_to_time_out(
+    send, telegram, ready_player, monkeypatch, caplog
+):
+    from application.payments import CheckPreCheckout
+
+    player = await ready_player()
+    invoice = await _invoice(send, telegram, player, 100)
+
+    async def broken(self, *args, **kwargs):
+        raise RuntimeError("a bug in the checks")
+
+    monkeypatch.setattr(CheckPreCheckout, "__call__", broken)
+    await send(player.pre_checkout(invoice.payload, 100))
+    answer = telegram.of(AnswerPreCheckoutQuery)[-1]
+    assert answer.ok is False
+    assert answer.error_message.startswith("Something went wrong on our side. Nothing was charged")
+    assert "RuntimeError" not in answer.error_message
+    assert any(r.levelname == "ERROR" and r.exc_info for r in caplog.records)

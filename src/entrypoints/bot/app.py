@@ -40,8 +40,16 @@ async def polite_errors(event: ErrorEvent) -> bool:
     update = event.update
     target: Message | CallbackQuery | None = update.message or update.callback_query
     user = target.from_user if target is not None else None
+    if update.pre_checkout_query is not None:
+        user = update.pre_checkout_query.from_user
     t = Translator(pick_language(user.language_code if user else None))
     error = event.exception
+    if update.pre_checkout_query is not None:
+        # Telegram waits 10 s for the answer and then fails the payment with its own vague
+        # message: refuse at once, in words the player can act on (nothing was charged).
+        log.error("pre-checkout %s failed", update.pre_checkout_query.id, exc_info=error)
+        await update.pre_checkout_query.answer(ok=False, error_message=t("deposit.failed"))
+        return True
     if isinstance(error, ResponsibleGamblingRefusal):
         text = responsible.refusal_text(t, error)
         if error.rule == "reality_check":
