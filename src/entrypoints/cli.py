@@ -42,6 +42,9 @@ from entrypoints.grpc.server import GrpcServer
 from entrypoints.http.app import create_app
 from entrypoints.infrastructure import Endpoints, resolve_endpoints
 from entrypoints.ioc import make_cli_container, make_http_container
+from entrypoints.observability.ledger_totals import refresh_ledger_totals
+from entrypoints.observability.logs import configure_logging
+from entrypoints.observability.tracing import configure_tracing, shutdown_tracing
 from entrypoints.periodic import every
 from entrypoints.settings import Settings, SettingsError, load_settings
 
@@ -68,9 +71,7 @@ def _guarded(fn: Callable[[], T]) -> T:
 
 
 def _setup(settings: Settings) -> Endpoints:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings)
     return resolve_endpoints(settings)
 
 
@@ -91,11 +92,14 @@ def main() -> None:
 def run(keep_servers: bool) -> None:
     """Start everything that is configured: migrations, HTTP API, gRPC, bot."""
     settings = _guarded(load_settings)
+    # Before anything starts: an endpoint without the packages fails here, clearly.
+    _guarded(lambda: configure_tracing(settings))
     endpoints = _guarded(lambda: _setup(settings))
     try:
         _guarded(lambda: migrate.upgrade(endpoints.database_url))
         asyncio.run(_serve(settings, endpoints))
     finally:
+        shutdown_tracing()  # exports the spans still buffered
         if not keep_servers:
             _stop_embedded(settings, endpoints)
 
@@ -118,7 +122,10 @@ async def _serve(settings: Settings, endpoints: Endpoints) -> None:
             host=settings.http_host,
             port=settings.http_port,
             log_level=settings.log_level.lower(),
+            # Our own access lines carry the request ids (entrypoints/http/observability.py);
+            # without a config of its own, uvicorn's lines go through our handler too.
             access_log=False,
+            log_config=None,
         )
     )
     grpc_server = GrpcServer(container, settings, await container.get(Authenticate))
@@ -175,6 +182,22 @@ def _start_background_jobs(
         jobs.append(
             asyncio.create_task(
                 every(settings.risk_monitor_interval_s, monitor, stop, "risk monitor")
+            )
+        )
+    if settings.ledger_metrics_interval_s:
+
+        async def ledger_totals() -> None:
+            await refresh_ledger_totals(await container.get(AsyncEngine))
+
+        jobs.append(
+            asyncio.create_task(
+                every(
+                    settings.ledger_metrics_interval_s,
+                    ledger_totals,
+                    stop,
+                    "ledger totals",
+                    at_once=True,
+                )
             )
         )
     return jobs

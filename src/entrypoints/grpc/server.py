@@ -22,6 +22,7 @@ from croupier.v1 import (
 )
 from entrypoints.grpc.auth import ApiKeyInterceptor
 from entrypoints.grpc.betting import BettingServicer
+from entrypoints.grpc.observability import ObservabilityInterceptor
 from entrypoints.grpc.seamless import SeamlessServicer
 from entrypoints.grpc.wallet import WalletServicer
 from entrypoints.settings import Settings
@@ -43,8 +44,13 @@ class GrpcServer:
         self._settings = settings
         self.health = health.aio.HealthServicer()
         self.server = grpc.aio.server(
-            # Authentication first: an unauthenticated call never opens a dishka scope.
-            interceptors=[ApiKeyInterceptor(authenticate), DishkaAioInterceptor(container)],
+            # Observability first, so a refused call has its request id, metrics and access
+            # line too; then authentication: an unauthenticated call never opens a dishka scope.
+            interceptors=[
+                ObservabilityInterceptor(),
+                ApiKeyInterceptor(authenticate),
+                DishkaAioInterceptor(container),
+            ],
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         wallet_pb2_grpc.add_WalletServiceServicer_to_server(WalletServicer(), self.server)
