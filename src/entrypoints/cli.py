@@ -99,9 +99,11 @@ def run(keep_servers: bool) -> None:
         _guarded(lambda: migrate.upgrade(endpoints.database_url))
         asyncio.run(_serve(settings, endpoints))
     finally:
-        shutdown_tracing()  # exports the spans still buffered
         if not keep_servers:
             _stop_embedded(settings, endpoints)
+        # Last: exporting the buffered spans waits for the collector (at most
+        # OTEL_EXPORTER_OTLP_TIMEOUT, 10 s, when it is unreachable).
+        shutdown_tracing()
 
 
 def _stop_embedded(settings: Settings, endpoints: Endpoints) -> None:
