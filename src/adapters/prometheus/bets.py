@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from prometheus_client import Counter
 
 from domain.bets import Bet, BetState
@@ -31,13 +33,25 @@ _OUTCOME = {
 UNKNOWN_GAME = "unknown"
 
 
+# Each label set's child, found once (`labels()` costs more than the increment); bounded by
+# the games, currencies, outcomes and error codes.
+@functools.cache
+def _bets(game: str, currency: str, outcome: str, reason: str) -> Counter:
+    return BETS.labels(game, currency, outcome, reason)
+
+
+@functools.cache
+def _settlements(game: str, currency: str, outcome: str) -> Counter:
+    return SETTLEMENTS.labels(game, currency, outcome)
+
+
 class PrometheusBetMetrics:
     def placed(self, bet: Bet) -> None:
-        BETS.labels(bet.game, bet.stake.currency.code, _OUTCOME[bet.state], "").inc()
+        _bets(bet.game, bet.stake.currency.code, _OUTCOME[bet.state], "").inc()
 
     def refused(self, game: str, currency: Currency, reason: str) -> None:
         label = game if game in GAMES else UNKNOWN_GAME
-        BETS.labels(label, currency.code, "refused", reason).inc()
+        _bets(label, currency.code, "refused", reason).inc()
 
     def settled(self, bet: Bet) -> None:
-        SETTLEMENTS.labels(bet.game, bet.stake.currency.code, _OUTCOME[bet.state]).inc()
+        _settlements(bet.game, bet.stake.currency.code, _OUTCOME[bet.state]).inc()

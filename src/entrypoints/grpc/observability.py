@@ -8,12 +8,14 @@ the context of everything the call runs, so its log lines carry them."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
+from prometheus_client import Counter, Histogram
 
 from entrypoints.grpc.handlers import inner_unary, kind_of, rebuild, run_streaming
 from entrypoints.observability import context, tracing
@@ -70,7 +72,8 @@ def _observed(
             (context.trace_id, context.trace_id.set(None)),
             (context.bet_id, context.bet_id.set(None)),
         )
-        GRPC_STARTED.labels(kind, service, name).inc()
+        started_total, seconds = _per_method(kind, service, name)
+        started_total.inc()
         started = time.perf_counter()
         code = grpc.StatusCode.UNKNOWN
         try:
@@ -101,8 +104,8 @@ def _observed(
                         span.fail(code.name)
         finally:
             elapsed = time.perf_counter() - started
-            GRPC_HANDLED.labels(kind, service, name, code.name).inc()
-            GRPC_HANDLING_SECONDS.labels(kind, service, name).observe(elapsed)
+            _handled(kind, service, name, code).inc()
+            seconds.observe(elapsed)
             if not quiet:
                 access.info("gRPC %s %s %.1f ms", method, code.name, elapsed * 1000)
             for var, token in reversed(tokens):
@@ -117,6 +120,21 @@ def _observed(
         await observe(lambda: run_streaming(handler, request, ctx), ctx)
 
     return rebuild(handler, unary, streaming)
+
+
+# A metric's children for a label set, found once: `labels()` costs more than the update
+# itself, on every call. Bounded by the server's methods (an unknown one never gets here).
+@functools.cache
+def _per_method(kind: str, service: str, name: str) -> tuple[Counter, Histogram]:
+    return (
+        GRPC_STARTED.labels(kind, service, name),
+        GRPC_HANDLING_SECONDS.labels(kind, service, name),
+    )
+
+
+@functools.cache
+def _handled(kind: str, service: str, name: str, code: grpc.StatusCode) -> Counter:
+    return GRPC_HANDLED.labels(kind, service, name, code.name)
 
 
 def _code(ctx: grpc.aio.ServicerContext, default: grpc.StatusCode) -> grpc.StatusCode:
