@@ -8,8 +8,10 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY pyproject.toml setup.py README.md ./
 COPY proto ./proto
 COPY src ./src
+# With the `otel` extra: tracing is then a matter of setting CROUPIER_OTEL_ENDPOINT, no rebuild
+# (unset, OpenTelemetry is never imported).
 RUN python -m venv /venv \
- && /venv/bin/pip install . \
+ && /venv/bin/pip install '.[otel]' \
  && /venv/bin/python -c "import croupier.v1.betting_pb2_grpc, entrypoints.cli"
 
 FROM python:3.11-slim

@@ -324,3 +324,27 @@ def event_relay(engine: AsyncEngine, servers: TestServers):
             await client.aclose()
 
     return run
+
+
+@pytest.fixture
+def json_logs():
+    """What the process's JSON log handler writes while the test runs, at DEBUG: call the
+    fixture's value for the lines so far, each parsed into a dict."""
+    import io
+    import json
+    import logging
+
+    from entrypoints.observability.logs import log_handler
+    from entrypoints.settings import LogFormat
+
+    stream = io.StringIO()
+    handler = log_handler(LogFormat.JSON, stream)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)

@@ -9,11 +9,13 @@ import copy
 import itertools
 import uuid
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from application.ports import HistoryEntry, VelocityStoreDown
 from domain.accounts import Account, AccountKind
+from domain.bets import Bet
 from domain.errors import IdempotencyConflict, NotFound
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.money import Currency
@@ -271,3 +273,25 @@ class FakeLimiter:
             return self.wait
         self.counts[key] = self.counts.get(key, 0) + 1
         return None
+
+
+# A context variable the bet tests set as callers, to see in which context a bet was counted.
+caller: ContextVar[str | None] = ContextVar("caller", default=None)
+
+
+class RecordingBetMetrics:
+    """`BetMetrics` that remembers every call, with the `caller` of the context it came in."""
+
+    def __init__(self) -> None:
+        self.placed_bets: list[tuple[uuid.UUID, str, str | None]] = []
+        self.refusals: list[tuple[str, str, str, str | None]] = []
+        self.settlements: list[tuple[uuid.UUID, str]] = []
+
+    def placed(self, bet: Bet) -> None:
+        self.placed_bets.append((bet.id, bet.state.value, caller.get()))
+
+    def refused(self, game: str, currency: Currency, reason: str) -> None:
+        self.refusals.append((game, currency.code, reason, caller.get()))
+
+    def settled(self, bet: Bet) -> None:
+        self.settlements.append((bet.id, bet.state.value))

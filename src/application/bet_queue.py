@@ -9,15 +9,24 @@ the single-bet path); calls that arrive while every slot is busy queue, and the 
 slot takes all of them (up to `batch_size`) at once. A player's bets never run in two
 batches at once: they would only wait on each other's row locks, so a player's queued bets
 wait for the batch holding that player and then go together (a hot player's bets become one
-transaction each batch, not a queue of transactions on one wallet)."""
+transaction each batch, not a queue of transactions on one wallet).
+
+A batch runs in a task of its own. A bet placed alone runs in a copy of its caller's context
+(`contextvars`), so what the caller's context holds (the request and bet ids its log lines
+carry, its trace) follows the bet into the placement; a batch of several bets runs in an
+empty context rather than in one caller's, whose ids would be wrong for the others."""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections import deque
 
 from application.betting import BetReceipt, PlaceBet, PlaceBetCommand, PlaceBets
 from domain.errors import DomainError
+
+# A bet waiting for a batch: its command, its caller's answer, its caller's context.
+_Waiting = tuple[PlaceBetCommand, asyncio.Future[BetReceipt], contextvars.Context]
 
 
 class BetQueue:
@@ -33,7 +42,7 @@ class BetQueue:
         self._batches = batches
         self._running = 0
         self._busy: set[int] = set()  # players with a bet in a running batch
-        self._waiting: deque[tuple[PlaceBetCommand, asyncio.Future[BetReceipt]]] = deque()
+        self._waiting: deque[_Waiting] = deque()
         self._tasks: set[asyncio.Task[None]] = set()  # the event loop keeps weak references
 
     async def __call__(self, command: PlaceBetCommand) -> BetReceipt:
@@ -41,7 +50,7 @@ class BetQueue:
         # Looked at even when the caller is gone, so a refusal nobody awaits is not logged as
         # an exception "never retrieved".
         answer.add_done_callback(_seen)
-        self._waiting.append((command, answer))
+        self._waiting.append((command, answer, contextvars.copy_context()))
         self._start()
         # Shielded: a caller that goes away (a cancelled RPC) must not cancel its neighbours'
         # batch; its own bet is placed or refused all the same, and a retry with the same bet
@@ -50,8 +59,8 @@ class BetQueue:
 
     def _start(self) -> None:
         while self._waiting and self._running < self._batches:
-            batch: list[tuple[PlaceBetCommand, asyncio.Future[BetReceipt]]] = []
-            later: list[tuple[PlaceBetCommand, asyncio.Future[BetReceipt]]] = []
+            batch: list[_Waiting] = []
+            later: list[_Waiting] = []
             while self._waiting and len(batch) < self._batch_size:
                 item = self._waiting.popleft()
                 # A player's bets wait while a batch with that player runs: two transactions
@@ -60,10 +69,14 @@ class BetQueue:
             self._waiting.extendleft(reversed(later))
             if not batch:
                 return
-            players = {command.player_id for command, _ in batch}
+            players = {command.player_id for command, _, _ in batch}
             self._busy |= players
             self._running += 1
-            task = asyncio.get_running_loop().create_task(self._run(batch, players))
+            caller = batch[0][2] if len(batch) == 1 else contextvars.Context()
+            task = asyncio.get_running_loop().create_task(
+                self._run([(command, answer) for command, answer, _ in batch], players),
+                context=caller,
+            )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from application.house import HouseBook
 from application.ports import (
     BatchPlacementContext,
+    BetMetrics,
     Clock,
     IdGenerator,
     LockContended,
@@ -40,7 +41,7 @@ from domain.fairness import uint32_stream
 from domain.games.base import ProvablyFairGame, TelegramDiceGame
 from domain.games.catalog import GameConfig, game_by_code
 from domain.ledger import Leg, PostedTransaction, Transaction, TransactionKind
-from domain.money import Money
+from domain.money import Currency, Money
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.seeds import SeedPair
 from domain.velocity import VelocityAction
@@ -80,6 +81,22 @@ _SETTLEMENT_KIND = {
 }
 
 
+class UncountedBets:
+    """`BetMetrics` that counts nothing: the default where nobody watches (tests, tools)."""
+
+    def placed(self, bet: Bet) -> None:
+        pass
+
+    def refused(self, game: str, currency: Currency, reason: str) -> None:
+        pass
+
+    def settled(self, bet: Bet) -> None:
+        pass
+
+
+NO_BET_METRICS: BetMetrics = UncountedBets()
+
+
 class _LostRace(Exception):
     """A concurrent transaction committed first; start over and see its result."""
 
@@ -93,12 +110,14 @@ class _BetPoster:
         house: HouseBook,
         *,
         risk: RiskReview = DEFAULT_RISK_REVIEW,
+        metrics: BetMetrics = NO_BET_METRICS,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
         self._house = house
         self._risk = risk
+        self._metrics = metrics
 
     def _transaction(
         self, bet: Bet, kind: TransactionKind, legs: tuple[Leg, ...], step: str
@@ -177,15 +196,31 @@ class PlaceBet(_BetPoster):
         guard: ResponsibleGamblingGuard = ALWAYS_GUARDED,
         velocity: VelocityPolicy = NO_VELOCITY_LIMITS,
         risk: RiskReview = DEFAULT_RISK_REVIEW,
+        metrics: BetMetrics = NO_BET_METRICS,
     ) -> None:
-        super().__init__(uow, clock, ids, house, risk=risk)
+        super().__init__(uow, clock, ids, house, risk=risk, metrics=metrics)
         self._seeds = seeds
         self._guard = guard
         self._velocity = velocity
 
     async def __call__(self, command: PlaceBetCommand) -> BetReceipt:
-        await self.admit(command)
-        return await self.place_admitted(command)
+        try:
+            await self.admit(command)
+            receipt = await self.place_admitted(command)
+        except DomainError as error:
+            self._metrics.refused(command.game, command.stake.currency, error.code)
+            raise
+        self.count(receipt)
+        return receipt
+
+    @property
+    def metrics(self) -> BetMetrics:
+        return self._metrics
+
+    def count(self, receipt: BetReceipt) -> None:
+        """Count a committed placement (a replay was counted the first time)."""
+        if not receipt.replayed:
+            self._metrics.placed(receipt.bet)
 
     async def admit(self, command: PlaceBetCommand) -> None:
         """The checks before any unit of work: the game exists, the stake is positive, and
@@ -283,6 +318,15 @@ class PlaceBet(_BetPoster):
         )
         placement = self._transaction(
             bet, TransactionKind.BET, bet.placement_legs(wallet_id, in_play), "place"
+        )
+        log.debug(
+            "bet %s of player %s: %s, stake %s %s, %s",
+            bet.id,
+            bet.player_id,
+            bet.game,
+            command.stake.amount,
+            currency.code,
+            final.state,
         )
         if final is bet:
             (posted,) = await uow.ledger.post_all([placement])
@@ -417,6 +461,16 @@ class PlaceBet(_BetPoster):
                     last = settled
             balance = last.leg_for(step.wallet_id).balance_after
             receipts.append(BetReceipt(step.final, Money(balance, step.final.stake.currency)))
+            log.debug(
+                "bet %s of player %s: %s, stake %s %s, %s (in a batch of %d)",
+                step.final.id,
+                step.final.player_id,
+                step.final.game,
+                step.final.stake.amount,
+                step.final.stake.currency.code,
+                step.final.state,
+                len(decided),
+            )
         return receipts
 
 
@@ -514,7 +568,15 @@ class PlaceBets:
                     outcomes[i] = outcome
         await self._alone(commands, alone, outcomes)
         assert all(outcome is not None for outcome in outcomes)
-        return [outcome for outcome in outcomes if outcome is not None]
+        placed = [outcome for outcome in outcomes if outcome is not None]
+        # Counted once the batch is over: a batch that failed and went one by one counts
+        # each bet once, as it finally stood.
+        for command, outcome in zip(commands, placed, strict=True):
+            if isinstance(outcome, DomainError):
+                self._place.metrics.refused(command.game, command.stake.currency, outcome.code)
+            else:
+                self._place.count(outcome)
+        return placed
 
     async def _alone(
         self,
@@ -644,6 +706,7 @@ class SettleDiceBet(_BetPoster):
             await uow.bets.save(settled)
             balance = await self._balance(uow, settled)
             await uow.commit()
+        self._metrics.settled(settled)
         return BetReceipt(settled, balance)
 
 
@@ -671,6 +734,7 @@ class VoidBet(_BetPoster):
             await uow.bets.save(voided)
             balance = await self._balance(uow, voided)
             await uow.commit()
+        self._metrics.settled(voided)
         return BetReceipt(voided, balance)
 
 

@@ -653,6 +653,28 @@ class LoginThrottle(Protocol):
     async def succeeded(self, account: str) -> None: ...
 
 
+class BetMetrics(Protocol):
+    """Counts bets as their outcomes become known, for monitoring (Prometheus in production).
+
+    The use cases call it once per bet and outcome, after their unit of work committed, and
+    never for a replay. It sits on the path of every bet: an implementation must be quick and
+    must neither block nor raise."""
+
+    def placed(self, bet: Bet) -> None:
+        """A new bet was placed: already won or lost (provably fair), or waiting for its
+        dice (`placed`)."""
+        ...
+
+    def refused(self, game: str, currency: Currency, reason: str) -> None:
+        """A bet was refused and nothing moved; `reason` is the domain error's code. `game`
+        is what the caller asked for, which may name no game."""
+        ...
+
+    def settled(self, bet: Bet) -> None:
+        """A bet placed earlier was settled (won, lost) or voided."""
+        ...
+
+
 class VelocityStoreDown(Exception):
     """The velocity counters could not be reached or did not answer in time."""
 

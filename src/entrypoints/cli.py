@@ -48,6 +48,10 @@ from entrypoints.http.app import create_app
 from entrypoints.http.health import database_answers
 from entrypoints.infrastructure import Endpoints, resolve_endpoints
 from entrypoints.ioc import make_cli_container, make_http_container, personal_data_cipher
+from entrypoints.observability.ledger_totals import refresh_ledger_totals
+from entrypoints.observability.logs import configure_logging
+from entrypoints.observability.metrics import serve_metrics
+from entrypoints.observability.tracing import configure_tracing, shutdown_tracing
 from entrypoints.periodic import every
 from entrypoints.settings import Settings, SettingsError, load_settings
 
@@ -78,9 +82,7 @@ def _guarded(fn: Callable[[], T]) -> T:
 
 
 def _setup(settings: Settings) -> Endpoints:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings)
     return resolve_endpoints(settings)
 
 
@@ -132,6 +134,8 @@ def run(keep_servers: bool, parts: frozenset[str]) -> None:
     """Start everything that is configured: migrations, HTTP API, gRPC, bot, outbox relay."""
     settings = _guarded(load_settings)
     _check_bot_part(settings, parts)
+    # Before anything starts: an endpoint without the packages fails here, clearly.
+    _guarded(lambda: configure_tracing(settings))
     endpoints = _guarded(lambda: _setup(settings))
     try:
         _guarded(lambda: _upgrade(settings, endpoints))
@@ -139,6 +143,9 @@ def run(keep_servers: bool, parts: frozenset[str]) -> None:
     finally:
         if not keep_servers:
             _stop_embedded(settings, endpoints)
+        # Last: exporting the buffered spans waits for the collector (at most
+        # OTEL_EXPORTER_OTLP_TIMEOUT, 10 s, when it is unreachable).
+        shutdown_tracing()
 
 
 def _stop_embedded(settings: Settings, endpoints: Endpoints) -> None:
@@ -186,7 +193,10 @@ async def _serve(
                 host=settings.http_host,
                 port=settings.http_port,
                 log_level=settings.log_level.lower(),
+                # Our own access lines carry the request ids (entrypoints/http/observability.py);
+                # without a config of its own, uvicorn's lines go through our handler too.
                 access_log=False,
+                log_config=None,
             )
         )
         # uvicorn would take SIGINT/SIGTERM for itself and re-raise them after its own
@@ -204,6 +214,15 @@ async def _serve(
             _fail(f"the HTTP server could not listen on {settings.http_host}:{settings.http_port}")
     bot_task = await _start_bot(settings, await container.get(TelegramRuntime), parts)
     background = _start_background_jobs(settings, container, stop) if "relay" in parts else []
+    # Metrics are scraped from the HTTP part's /metrics, or from a bare endpoint of their own
+    # in a process without it; the ledger totals are refreshed where they are served.
+    metrics_server = None
+    if "http" not in parts and settings.metrics_port:
+        metrics_server = serve_metrics(settings.http_host, settings.metrics_port)
+    if "http" in parts or metrics_server is not None:
+        totals = _export_ledger_totals(settings, container, stop)
+        if totals is not None:
+            background.append(totals)
     watched = [t for t in (http_task, bot_task, *background) if t is not None]
     if settings.heartbeat_file is not None:
         background.append(
@@ -230,6 +249,8 @@ async def _serve(
         http.should_exit = True
     if grpc_server is not None:
         await grpc_server.stop()
+    if metrics_server is not None:
+        metrics_server.shutdown()
     if http_task is not None:
         await http_task  # its lifespan shutdown closes the container
     else:
@@ -270,6 +291,22 @@ def _start_background_jobs(
             )
         )
     return jobs
+
+
+def _export_ledger_totals(
+    settings: Settings, container: AsyncContainer, stop: asyncio.Event
+) -> asyncio.Task[None] | None:
+    if not settings.ledger_metrics_interval_s:
+        return None
+
+    async def ledger_totals() -> None:
+        await refresh_ledger_totals(await container.get(AsyncEngine))
+
+    return asyncio.create_task(
+        every(
+            settings.ledger_metrics_interval_s, ledger_totals, stop, "ledger totals", at_once=True
+        )
+    )
 
 
 async def _relay_events(container: AsyncContainer, stop: asyncio.Event) -> None:

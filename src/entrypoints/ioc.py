@@ -24,6 +24,7 @@ from adapters.postgres.engine import create_engine
 from adapters.postgres.outbox import SqlOutboxFeed
 from adapters.postgres.reconcile import SqlBooksAudit
 from adapters.postgres.uow import SqlUnitOfWorkFactory, start_unit_of_work_factory
+from adapters.prometheus.bets import PrometheusBetMetrics
 from adapters.redis_client import create_redis
 from adapters.redis_events import RedisEventPublisher
 from adapters.seed_cipher import SecretsSeedSource, SeedCipher, development_seed_key
@@ -42,6 +43,7 @@ from application.history import ListHistory, RecentBets
 from application.house import HouseBook
 from application.onboarding import AcceptTerms, SetLanguage, StartPlayer
 from application.ports import (
+    BetMetrics,
     BooksAudit,
     Clock,
     IdGenerator,
@@ -256,9 +258,20 @@ class InfrastructureProvider(Provider):
         guard: ResponsibleGamblingGuard,
         velocity: VelocityPolicy,
         risk: RiskReview,
+        metrics: BetMetrics,
     ) -> BetQueue:
         # One per process: bets of every call and stream that arrive together share batches.
-        place = PlaceBet(uow, clock, ids, house, seeds, guard=guard, velocity=velocity, risk=risk)
+        place = PlaceBet(
+            uow,
+            clock,
+            ids,
+            house,
+            seeds,
+            guard=guard,
+            velocity=velocity,
+            risk=risk,
+            metrics=metrics,
+        )
         return BetQueue(
             place, batch_size=self._settings.bet_batch_size, batches=self._settings.bet_batches
         )
@@ -294,6 +307,7 @@ class InfrastructureProvider(Provider):
 
     clock = provide(SystemClock, provides=Clock)
     ids = provide(UuidV7Generator, provides=IdGenerator)
+    bet_metrics = provide(PrometheusBetMetrics, provides=BetMetrics)
     seeds = provide(SecretsSeedSource, provides=SeedSource)
 
 

@@ -11,13 +11,22 @@ log = logging.getLogger(__name__)
 
 
 async def every(
-    interval: float, job: Callable[[], Awaitable[object]], stop: asyncio.Event, name: str
+    interval: float,
+    job: Callable[[], Awaitable[object]],
+    stop: asyncio.Event,
+    name: str,
+    *,
+    at_once: bool = False,
 ) -> None:
-    """Run `job` every `interval` seconds until `stop` is set. A failing run is logged and the
-    next one happens on time: one bad hour must not end the monitoring for good."""
+    """Run `job` every `interval` seconds until `stop` is set (`at_once`: a first run right
+    away). A failing run is logged and the next one happens on time: one bad hour must not
+    end the monitoring for good."""
+    first = at_once
     while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval)
+        if not first:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+        first = False
         if stop.is_set():
             return
         try:

@@ -89,6 +89,16 @@ class Environment(enum.StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(enum.StrEnum):
+    JSON = "json"  # one object per line, for a log pipeline
+    TEXT = "text"  # for a person at a terminal
+
+
+class OtelProtocol(enum.StrEnum):
+    HTTP = "http/protobuf"
+    GRPC = "grpc"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     environment: Environment = Environment.DEVELOPMENT
@@ -119,6 +129,14 @@ class Settings:
     withdrawal_policy: WithdrawalPolicy = field(default_factory=default_withdrawal_policy)
     db_pool_size: int = 20
     log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.TEXT
+    access_log: bool = True
+    # Unset: no tracing, and OpenTelemetry is never imported.
+    otel_endpoint: str | None = None
+    otel_protocol: OtelProtocol = OtelProtocol.HTTP
+    otel_service_name: str = "croupier"
+    ledger_metrics_interval_s: int = 60
+    metrics_port: int = 0
     risk_z_threshold: float = 4.0
     risk_min_bets: int = 100
     risk_scan_days: int = 30
@@ -303,6 +321,41 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
     ("DB_POOL_SIZE", "`20`", "Database connections per process (1-500)."),
     ("LOG_LEVEL", "`INFO`", "DEBUG, INFO, WARNING or ERROR."),
     (
+        "LOG_FORMAT",
+        "(production: `json`, else `text`)",
+        "`json`: one JSON object per line (time, level, logger, message, exception, request, "
+        'trace and bet ids); `text`: one readable line. See README, "Observability".',
+    ),
+    (
+        "ACCESS_LOG",
+        "`true`",
+        "`true` or `false`: one INFO line per HTTP request and gRPC call (logger "
+        "`croupier.access`; health probes and `/metrics` are left out).",
+    ),
+    (
+        "OTEL_ENDPOINT",
+        "(none: no tracing)",
+        "OpenTelemetry collector to send traces to, e.g. `http://collector:4318` "
+        "(OTLP/HTTP) or `http://collector:4317` (gRPC); needs the `otel` extra "
+        "(`pip install 'croupier[otel]'`).",
+    ),
+    ("OTEL_PROTOCOL", "`http/protobuf`", "`http/protobuf` or `grpc`: how traces are sent."),
+    ("OTEL_SERVICE_NAME", "`croupier`", "The `service.name` of this process's spans."),
+    (
+        "LEDGER_METRICS_INTERVAL_S",
+        "`60`",
+        "How often `croupier run` refreshes the ledger totals it exports at `/metrics` "
+        "(seconds, 0-86400, 0: never; one aggregate query over the accounts).",
+    ),
+    (
+        "METRICS_PORT",
+        "`0`",
+        "For a process run without the HTTP part (`croupier run --only grpc`, `relay`, `bot`): "
+        "the port of a bare `/metrics` endpoint on `CROUPIER_HTTP_HOST` with this process's "
+        "metrics (gRPC calls, bets, ledger totals). 0: none. The HTTP part always serves "
+        "`/metrics` on its own port.",
+    ),
+    (
         "RISK_Z_THRESHOLD",
         "`4`",
         "Improbable-results flag: a player's net result more than this many standard "
@@ -401,6 +454,7 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -445,6 +499,34 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     log_level = (raw("LOG_LEVEL") or "INFO").upper()
     if log_level not in _LOG_LEVELS:
         problems.append(f"{PREFIX}LOG_LEVEL={log_level!r} must be one of {sorted(_LOG_LEVELS)}")
+
+    default_format = (
+        LogFormat.JSON if environment is Environment.PRODUCTION else LogFormat.TEXT
+    ).value
+    log_format_raw = (raw("LOG_FORMAT") or default_format).lower()
+    try:
+        log_format = LogFormat(log_format_raw)
+    except ValueError:
+        problems.append(f"{PREFIX}LOG_FORMAT={log_format_raw!r} must be json or text")
+        log_format = LogFormat(default_format)
+
+    def boolean(name: str, default: bool) -> bool:
+        value = raw(name)
+        if value is None:
+            return default
+        if value.lower() not in _BOOLEANS:
+            problems.append(f"{PREFIX}{name}={value!r} must be true or false")
+            return default
+        return _BOOLEANS[value.lower()]
+
+    otel_protocol_raw = (raw("OTEL_PROTOCOL") or OtelProtocol.HTTP.value).lower()
+    try:
+        otel_protocol = OtelProtocol(otel_protocol_raw)
+    except ValueError:
+        problems.append(
+            f"{PREFIX}OTEL_PROTOCOL={otel_protocol_raw!r} must be http/protobuf or grpc"
+        )
+        otel_protocol = OtelProtocol.HTTP
 
     secret_key = raw("SECRET_KEY")
     if secret_key is not None and len(secret_key) < 32:
@@ -600,6 +682,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         bet_batches=integer("BET_BATCHES", 1, 1, 64),
         db_pool_size=integer("DB_POOL_SIZE", 20, 1, 500),
         log_level=log_level,
+        log_format=log_format,
+        access_log=boolean("ACCESS_LOG", True),
+        otel_endpoint=url("OTEL_ENDPOINT", ("http", "https")),
+        otel_protocol=otel_protocol,
+        otel_service_name=raw("OTEL_SERVICE_NAME") or "croupier",
+        ledger_metrics_interval_s=integer("LEDGER_METRICS_INTERVAL_S", 60, 0, 86400),
+        metrics_port=integer("METRICS_PORT", 0, 0, 65535),
         risk_z_threshold=number("RISK_Z_THRESHOLD", 4.0, 0.5, 100),
         risk_min_bets=integer("RISK_MIN_BETS", 100, 2, 1_000_000),
         risk_scan_days=integer("RISK_SCAN_DAYS", 30, 1, 366),

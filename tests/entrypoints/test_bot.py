@@ -541,3 +541,28 @@ async def test_a_checkout_whose_check_breaks_is_refused_at_once_not_left_to_time
     assert answer.error_message.startswith("Something went wrong on our side. Nothing was charged")
     assert "RuntimeError" not in answer.error_message
     assert any(r.levelname == "ERROR" and r.exc_info for r in caplog.records)
+
+
+async def test_log_lines_of_an_update_carry_its_id_and_the_bets(
+    send, ready_player, engine, json_logs
+):
+    player = await ready_player()
+    update = player.tap(PlaceBet(game="coin", stake=10, option="h", press="log1").pack())
+    await send(update)
+    async with engine.connect() as conn:
+        bet_id = (
+            await conn.execute(
+                text(
+                    "SELECT b.id FROM bets b JOIN players p ON p.id = b.player_id"
+                    " WHERE p.telegram_user_id = :t"
+                ),
+                {"t": player.user.id},
+            )
+        ).scalar_one()
+    (inside,) = [
+        line
+        for line in json_logs()
+        if line["logger"] == "application.betting" and str(bet_id) in line["message"]
+    ]
+    assert inside["request_id"] == f"tg-{update.update_id}"
+    assert inside["bet_id"] == str(bet_id)

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
@@ -128,6 +129,37 @@ async def test_http_and_grpc_in_one_process_answer_their_probes(environment, tmp
         assert down.exit_code == 1
         assert "unhealthy" in down.output
         assert "Traceback" not in down.output
+
+
+async def test_grpc_alone_serves_its_metrics_on_a_port_of_its_own(environment, tmp_path):
+    env = {**environment, "CROUPIER_METRICS_PORT": str(_free_port())}
+    running = Running("grpc", env, tmp_path / "grpc.log")
+    try:
+        await running.until(lambda: _probe(["grpc"], env), "gRPC")
+        url = f"http://127.0.0.1:{env['CROUPIER_METRICS_PORT']}/metrics"
+        deadline = time.monotonic() + 30
+        while True:  # the ledger totals are read once at start, in the background
+            text = await asyncio.to_thread(_get, url)
+            if "croupier_ledger_accounts{" in text or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        assert await running.stop() == 0, running.output()
+    # The probe's own Health/Check calls were counted by this process, and the ledger is there.
+    assert 'grpc_server_handled_total{grpc_code="OK",grpc_method="Check"' in text
+    assert 'croupier_ledger_accounts{currency="XTR",kind="house_bankroll"}' in text
+
+
+def _probe(args, env):
+    from entrypoints.probes import ProbeResult
+
+    result = CliRunner().invoke(main, ["health", *args], env=env)
+    return ProbeResult(result.exit_code == 0, result.output.strip())
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode()
 
 
 async def test_the_relay_alone_beats_its_heartbeat_and_serves_no_port(environment, tmp_path):

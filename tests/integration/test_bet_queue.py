@@ -13,6 +13,7 @@ from application.betting import BetReceipt, PlaceBet, PlaceBetCommand
 from domain.errors import InsufficientFunds, LimitExceeded
 from domain.money import XTR, Money
 from tests.conftest import bet_writers
+from tests.fakes import RecordingBetMetrics, caller
 
 pytestmark = pytest.mark.usefixtures("books")
 
@@ -100,3 +101,39 @@ async def test_a_hot_players_calls_go_together_not_against_each_other(
     # the first went alone, the other 39 waited for it and went together.
     assert await bet_writers(engine, [c.bet_id for c in commands]) == 2
     assert sorted(r.bet.fairness.nonce for r in receipts) == list(range(1, 41))
+
+
+async def test_a_bet_alone_runs_in_its_callers_context_and_a_batch_of_several_in_none(
+    funded_player, uow_factory, clock, ids, house, seed_source
+):
+    # What the entrypoints put in the context (request and bet ids, the trace) must follow
+    # a bet into the queue's task, and never a neighbour's bet.
+    metrics = RecordingBetMetrics()
+    queue = BetQueue(PlaceBet(uow_factory, clock, ids, house, seed_source, metrics=metrics))
+    players = [await funded_player(1000) for _ in range(4)]
+    commands = [limbo(p.id, 10) for p in players]
+    too_big = limbo(players[1].id, 5000)
+
+    async def call(name: str, command: PlaceBetCommand) -> BetReceipt:
+        caller.set(name)
+        return await queue(command)
+
+    results = await asyncio.gather(
+        *(call(f"caller-{i}", c) for i, c in enumerate([*commands, too_big])),
+        return_exceptions=True,
+    )
+    assert isinstance(results[-1], InsufficientFunds)
+    counted = {bet_id: context for bet_id, _, context in metrics.placed_bets}
+    # The first found the queue idle and went alone, in its caller's context; the others
+    # went together, in an empty one.
+    assert counted == {
+        commands[0].bet_id: "caller-0",
+        **{c.bet_id: None for c in commands[1:]},
+    }
+    assert [state for _, state, _ in metrics.placed_bets] == [
+        r.bet.state.value for r in results[:-1]
+    ]
+    assert metrics.refusals == [("limbo", "XTR", "insufficient_funds", None)]
+    # A repeat is a replay: counted once, the first time.
+    assert (await queue(commands[2])).replayed
+    assert len(metrics.placed_bets) == 4

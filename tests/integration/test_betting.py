@@ -7,7 +7,14 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from application.betting import PlaceBetCommand, SettleDiceBetCommand, VoidBetCommand
+from application.betting import (
+    PlaceBet,
+    PlaceBetCommand,
+    SettleDiceBet,
+    SettleDiceBetCommand,
+    VoidBet,
+    VoidBetCommand,
+)
 from application.seeds import GetSeedPair, RotateSeedPair
 from application.verification import VerifyBet
 from domain.bets import BetState
@@ -23,6 +30,7 @@ from domain.errors import (
 )
 from domain.fairness import commitment
 from domain.money import XTR, Money
+from tests.fakes import RecordingBetMetrics
 
 pytestmark = pytest.mark.usefixtures("books")
 
@@ -219,3 +227,35 @@ async def test_a_settled_bet_cannot_be_rewritten_even_in_sql(funded_player, plac
             await conn.execute(
                 text("UPDATE bets SET payout = 0 WHERE id = :id"), {"id": receipt.bet.id}
             )
+
+
+async def test_bets_are_counted_once_per_outcome_after_their_commit(
+    funded_player, uow_factory, clock, ids, house, seed_source
+):
+    metrics = RecordingBetMetrics()
+    place = PlaceBet(uow_factory, clock, ids, house, seed_source, metrics=metrics)
+    settle = SettleDiceBet(uow_factory, clock, ids, house, metrics=metrics)
+    void = VoidBet(uow_factory, clock, ids, house, metrics=metrics)
+    player = await funded_player(1000)
+
+    dice = _dice_bet(player.id, 100)
+    placed = await place(dice)
+    assert (await place(dice)).replayed
+    won = await settle(SettleDiceBetCommand(placed.bet.id, 1, 900, 4))
+    assert (await settle(SettleDiceBetCommand(placed.bet.id, 1, 900, 4))).replayed
+    other = await place(_dice_bet(player.id, 100))
+    await void(VoidBetCommand(other.bet.id, "the dice never arrived"))
+    with pytest.raises(InsufficientFunds):
+        await place(_dice_bet(player.id, 5000))
+    with pytest.raises(GameUnavailable):
+        await place(PlaceBetCommand(player.id, uuid.uuid4(), "no-such-game", Money(1, XTR)))
+
+    assert [(bet_id, state) for bet_id, state, _ in metrics.placed_bets] == [
+        (placed.bet.id, "placed"),
+        (other.bet.id, "placed"),
+    ]
+    assert metrics.settlements == [(won.bet.id, "won"), (other.bet.id, "voided")]
+    assert [(game, reason) for game, _, reason, _ in metrics.refusals] == [
+        ("tg_dice", "insufficient_funds"),
+        ("no-such-game", "game_unavailable"),
+    ]

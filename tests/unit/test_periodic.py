@@ -36,3 +36,17 @@ async def test_a_stopped_job_does_not_run_again():
 
     await asyncio.wait_for(every(3600, job, stop, "never"), timeout=10)
     assert runs == 0
+
+
+async def test_a_job_at_once_runs_before_its_first_interval():
+    stop = asyncio.Event()
+    runs = 0
+
+    async def job() -> None:
+        nonlocal runs
+        runs += 1
+        stop.set()
+
+    # An hour's interval: only the first run, right away, can happen within the timeout.
+    await asyncio.wait_for(every(3600, job, stop, "at once", at_once=True), timeout=10)
+    assert runs == 1

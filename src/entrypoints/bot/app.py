@@ -26,8 +26,14 @@ from entrypoints.bot.handlers import (
     withdrawals,
 )
 from entrypoints.bot.i18n import Translator, pick_language
-from entrypoints.bot.middlewares import DropRepeatedUpdates, PlayerContext, Throttle
+from entrypoints.bot.middlewares import (
+    DropRepeatedUpdates,
+    PlayerContext,
+    Throttle,
+    UpdateContext,
+)
 from entrypoints.bot.routing import Handlers
+from entrypoints.observability.metrics import DOMAIN_ERRORS
 
 log = logging.getLogger(__name__)
 errors = Handlers("errors")
@@ -44,6 +50,8 @@ async def polite_errors(event: ErrorEvent) -> bool:
         user = update.pre_checkout_query.from_user
     t = Translator(pick_language(user.language_code if user else None))
     error = event.exception
+    if isinstance(error, DomainError):
+        DOMAIN_ERRORS.labels("bot", error.code).inc()
     if update.pre_checkout_query is not None:
         # Telegram waits 10 s for the answer and then fails the payment with its own vague
         # message: refuse at once, in words the player can act on (nothing was charged).
@@ -79,6 +87,14 @@ async def polite_errors(event: ErrorEvent) -> bool:
 
 def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Dispatcher:
     dp = Dispatcher()
+    # The update's id goes around everything, aiogram's own error middleware included, so the
+    # error handler's lines carry it too.
+    aiogram_own = list(dp.update.outer_middleware[:])
+    for middleware in aiogram_own:
+        dp.update.outer_middleware.unregister(middleware)
+    dp.update.outer_middleware(UpdateContext())
+    for middleware in aiogram_own:
+        dp.update.outer_middleware(middleware)
     dp.update.outer_middleware(DropRepeatedUpdates(redis, bot_id))
     setup_dishka(container, dp)
     for observer in (dp.message, dp.callback_query, dp.pre_checkout_query):

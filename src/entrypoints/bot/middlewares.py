@@ -1,5 +1,5 @@
-"""Cross-cutting bot concerns: drop repeated updates, throttle taps, and load the player with
-their language before any handler runs."""
+"""Cross-cutting bot concerns: name each update in the logs, drop repeated updates, throttle
+taps, and load the player with their language before any handler runs."""
 
 from __future__ import annotations
 
@@ -15,9 +15,29 @@ from redis.exceptions import RedisError
 
 from application.onboarding import StartPlayer
 from entrypoints.bot.i18n import Translator, pick_language
+from entrypoints.observability import context
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class UpdateContext(BaseMiddleware):
+    """Lines logged while an update is handled carry `request_id` `tg-<update id>` (in webhook
+    mode too, where the HTTP request's own id comes back once the update is handled)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        tokens = (
+            (context.request_id, context.request_id.set(f"tg-{event.update_id}")),
+            (context.bet_id, context.bet_id.set(None)),
+        )
+        try:
+            return await handler(event, data)
+        finally:
+            for var, token in reversed(tokens):
+                var.reset(token)
+
 
 # Telegram may deliver an update again (a retry after a slow answer); it is processed once.
 DEDUPE_SECONDS = 24 * 3600

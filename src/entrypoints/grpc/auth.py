@@ -14,6 +14,7 @@ import grpc
 
 from application.access import Authenticate
 from domain.access import ApiKey
+from entrypoints.grpc.handlers import inner_unary, rebuild, run_streaming
 
 METADATA_KEY = "x-api-key"
 _SERVICES = {
@@ -64,41 +65,20 @@ def _refusal(
     async def streaming(request: Any, context: grpc.aio.ServicerContext) -> Any:
         await context.abort(code, message)
 
-    return _rebuild(handler, unary, streaming)
+    return rebuild(handler, unary, streaming)
 
 
 def _with_key(handler: grpc.RpcMethodHandler, key: ApiKey) -> grpc.RpcMethodHandler:
     # The handler runs in its own task; setting the variable inside that task scopes it to
     # this call.
-    inner = handler.unary_unary or handler.stream_unary
-    inner_streaming = handler.unary_stream or handler.stream_stream
+    inner = inner_unary(handler)
 
     async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
         current_key.set(key)
         return await inner(request, context)
 
-    async def streaming(request: Any, context: grpc.aio.ServicerContext) -> Any:
+    async def streaming(request: Any, context: grpc.aio.ServicerContext) -> None:
         current_key.set(key)
-        result = inner_streaming(request, context)
-        if hasattr(result, "__aiter__"):
-            async for item in result:
-                await context.write(item)
-            return None
-        return await result
+        await run_streaming(handler, request, context)
 
-    return _rebuild(handler, unary, streaming)
-
-
-def _rebuild(
-    handler: grpc.RpcMethodHandler,
-    unary: Callable[..., Awaitable[Any]],
-    streaming: Callable[..., Awaitable[Any]],
-) -> grpc.RpcMethodHandler:
-    args = (handler.request_deserializer, handler.response_serializer)
-    if handler.unary_unary:
-        return grpc.unary_unary_rpc_method_handler(unary, *args)
-    if handler.stream_unary:
-        return grpc.stream_unary_rpc_method_handler(unary, *args)
-    if handler.unary_stream:
-        return grpc.unary_stream_rpc_method_handler(streaming, *args)
-    return grpc.stream_stream_rpc_method_handler(streaming, *args)
+    return rebuild(handler, unary, streaming)

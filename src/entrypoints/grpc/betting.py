@@ -31,6 +31,9 @@ from entrypoints.grpc.errors import (
     rich_status,
     status_code_for,
 )
+from entrypoints.observability.bets import placing
+from entrypoints.observability.context import bind_bet
+from entrypoints.observability.metrics import DOMAIN_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +93,9 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         place: FromDishka[BetQueue],
         currencies: FromDishka[CurrencyRegistry],
     ) -> betting_pb2.BetResponse:
-        return _response(await place(_place_command(request, currencies)))
+        command = _place_command(request, currencies)
+        with placing(command.bet_id, "grpc", "PlaceBet"):
+            return _response(await place(command))
 
     @guarded
     @inject
@@ -104,7 +109,8 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         command = _place_command(request, currencies)
         if not isinstance(GAMES[command.game], ProvablyFairGame):
             raise FieldError("game", f"{command.game} is not a provably fair instant game")
-        return _response(await place(command))
+        with placing(command.bet_id, "grpc", "PlayInstant"):
+            return _response(await place(command))
 
     @guarded
     @inject
@@ -114,7 +120,9 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         context: grpc.aio.ServicerContext,
         settle: FromDishka[bets.SettleDiceBet],
     ) -> betting_pb2.BetResponse:
-        return _response(await settle(_settle_command(request)))
+        command = _settle_command(request)
+        bind_bet(command.bet_id)
+        return _response(await settle(command))
 
     @guarded
     @inject
@@ -124,7 +132,9 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         context: grpc.aio.ServicerContext,
         void: FromDishka[bets.VoidBet],
     ) -> betting_pb2.BetResponse:
-        return _response(await void(_void_command(request)))
+        command = _void_command(request)
+        bind_bet(command.bet_id)
+        return _response(await void(command))
 
     @guarded
     @inject
@@ -134,7 +144,9 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         context: grpc.aio.ServicerContext,
         get_bet: FromDishka[bets.GetBet],
     ) -> betting_pb2.BetResponse:
-        return _response(await get_bet(translate.bet_id(request.bet_id)))
+        bet_id = translate.bet_id(request.bet_id)
+        bind_bet(bet_id)
+        return _response(await get_bet(bet_id))
 
     async def StreamBets(
         self,
@@ -197,17 +209,24 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
     ) -> betting_pb2.BetResult:
         result = betting_pb2.BetResult(correlation_id=command.correlation_id)
         try:
+            # Each command runs in a task of its own: the bet id it binds is its alone.
             kind = command.WhichOneof("command")
             if kind == "place":
-                receipt = await queue(_place_command(command.place, currencies))
+                place = _place_command(command.place, currencies)
+                with placing(place.bet_id, "grpc", "StreamBets"):
+                    receipt = await queue(place)
             elif kind in ("settle", "void"):
                 async with self._container() as scope:
                     if kind == "settle":
+                        settle_command = _settle_command(command.settle)
+                        bind_bet(settle_command.bet_id)
                         settle = await scope.get(bets.SettleDiceBet)
-                        receipt = await settle(_settle_command(command.settle))
+                        receipt = await settle(settle_command)
                     else:
+                        void_command = _void_command(command.void)
+                        bind_bet(void_command.bet_id)
                         void = await scope.get(bets.VoidBet)
-                        receipt = await void(_void_command(command.void))
+                        receipt = await void(void_command)
             else:
                 raise FieldError("command", "a command is one of place, settle or void")
             result.ok.CopyFrom(_response(receipt))
@@ -228,6 +247,7 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
 
 
 def _bet_error(error: DomainError) -> betting_pb2.BetError:
+    DOMAIN_ERRORS.labels("grpc", error.code).inc()
     _, status = rich_status(error)
     field_violations = (
         [common_pb2.FieldViolation(field=error.field, description=error.message)]

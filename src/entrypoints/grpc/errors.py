@@ -43,6 +43,7 @@ from domain.money import Money
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.velocity import VelocityUnavailable
 from domain.withdrawals import WithdrawalRefused
+from entrypoints.observability.metrics import DOMAIN_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,7 @@ def rich_status(error: DomainError) -> tuple[grpc.StatusCode, status_pb2.Status]
 
 
 async def abort_with(context: grpc.aio.ServicerContext, error: DomainError) -> None:
+    DOMAIN_ERRORS.labels("grpc", error.code).inc()
     _, status = rich_status(error)
     await context.abort_with_status(rpc_status.to_status(status))
 

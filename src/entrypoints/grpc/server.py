@@ -22,6 +22,7 @@ from croupier.v1 import (
 )
 from entrypoints.grpc.auth import ApiKeyInterceptor
 from entrypoints.grpc.betting import BettingServicer
+from entrypoints.grpc.observability import ObservabilityInterceptor
 from entrypoints.grpc.seamless import SeamlessServicer
 from entrypoints.grpc.undecodable import UndecodableRequestInterceptor
 from entrypoints.grpc.wallet import WalletServicer
@@ -44,9 +45,11 @@ class GrpcServer:
         self._settings = settings
         self.health = health.aio.HealthServicer()
         self.server = grpc.aio.server(
-            # Authentication first: an unauthenticated call never opens a dishka scope, nor
-            # learns whether its bytes parsed. Undecodable bytes are refused before a scope.
+            # Observability first, so a refused call has its request id, metrics and access
+            # line too; then authentication: an unauthenticated call never opens a dishka scope,
+            # nor learns whether its bytes parsed. Undecodable bytes are refused before a scope.
             interceptors=[
+                ObservabilityInterceptor(),
                 ApiKeyInterceptor(authenticate),
                 UndecodableRequestInterceptor(),
                 DishkaAioInterceptor(container),

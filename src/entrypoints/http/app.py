@@ -10,6 +10,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from entrypoints.http.auth import SECURITY_COMPONENTS
+from entrypoints.http.observability import RequestContextMiddleware, echo_request_id
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.routes import ROUTE_HANDLERS
 
@@ -17,8 +18,16 @@ from entrypoints.http.routes import ROUTE_HANDLERS
 def create_app(container: AsyncContainer) -> Litestar:
     app = Litestar(
         route_handlers=[*ROUTE_HANDLERS, PrometheusController],
-        # Request counts and latencies per route at /metrics, for Prometheus to scrape.
-        middleware=[PrometheusConfig(app_name="croupier", group_path=True).middleware],
+        middleware=[
+            # Request ids, traces and access lines around everything below, metrics included.
+            RequestContextMiddleware,
+            # Request counts and latencies per route at /metrics, for Prometheus to scrape.
+            PrometheusConfig(app_name="croupier", group_path=True).middleware,
+        ],
+        before_send=[echo_request_id],
+        # Logging belongs to the process (`croupier run` configures it); Litestar's default
+        # would replace the root handler with its own text format.
+        logging_config=None,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
             title="Croupier admin API",

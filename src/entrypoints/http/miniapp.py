@@ -41,6 +41,7 @@ from domain.games.catalog import game_by_code
 from domain.money import Currency, CurrencyRegistry, Money
 from domain.responsible import LimitKind, LimitPeriod, SelfExclusionPeriod, TimeoutPeriod
 from domain.seeds import SeedCommitment
+from entrypoints.observability.bets import placing
 from entrypoints.settings import Settings
 
 PLAYER_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -395,9 +396,10 @@ class MiniAppController(Controller):
             # Telegram's dice are thrown by the bot in the player's chat, not by this page.
             raise InvalidField("game", f"{game.code} is played in the bot's chat")
         stake = _money(currencies, data.stake, data.currency, "stake")
-        receipt: BetReceipt = await place(
-            PlaceBetCommand(player_id, data.request_id, game.code, stake, data.params)
-        )
+        with placing(data.request_id, "http", "play"):
+            receipt: BetReceipt = await place(
+                PlaceBetCommand(player_id, data.request_id, game.code, stake, data.params)
+            )
         return PlayView(bet_view(receipt.bet), _amount(receipt.balance), receipt.replayed)
 
     @get("/bets", summary="The player's latest bets, newest first")

@@ -42,6 +42,7 @@ from domain.payments import RefundPending, RefundRefused
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.velocity import VelocityUnavailable
 from domain.withdrawals import WithdrawalRefused
+from entrypoints.observability.metrics import DOMAIN_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ def status_for(error: DomainError) -> int:
 
 
 def domain_error_handler(_: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
+    DOMAIN_ERRORS.labels("http", error.code).inc()
     status = status_for(error)
     extra: dict[str, Any] = {}
     field = getattr(error, "field", None)

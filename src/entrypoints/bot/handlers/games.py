@@ -33,6 +33,7 @@ from entrypoints.bot.keyboards import OPTIONS, STAKES, Menu, PickGame, PickStake
 from entrypoints.bot.keyboards import PlaceBet as PlaceBetButton
 from entrypoints.bot.routing import Handlers
 from entrypoints.bot.settings import BotOptions
+from entrypoints.observability.bets import placing
 
 log = logging.getLogger(__name__)
 handlers = Handlers("games")
@@ -96,11 +97,12 @@ async def place_bet(
     # A refusal (the gate, a limit, an exclusion, a reality check) goes to the error handler,
     # which answers the tap in the player's language.
     preferences.require_gate()
-    receipt = await place(
-        PlaceBetCommand(
-            player.id, bet_id, callback_data.game, Money(callback_data.stake, XTR), params
+    with placing(bet_id, "bot", "place_bet"):
+        receipt = await place(
+            PlaceBetCommand(
+                player.id, bet_id, callback_data.game, Money(callback_data.stake, XTR), params
+            )
         )
-    )
     await query.answer()
     if receipt.replayed:
         return  # a double tap: the first tap is already taking care of this bet

@@ -1,0 +1,97 @@
+"""Log lines: one JSON object per line for a log pipeline, or one readable line for a person.
+
+Every line carries the ids of the context it was logged in (`context`): a filter on the
+handler stamps them onto the record in the task that logged it, so they are right even when
+the line comes from a library deep under a request."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+import msgspec
+
+from entrypoints.observability import context
+from entrypoints.settings import LogFormat, Settings
+
+ACCESS_LOGGER = "croupier.access"
+CONTEXT_FIELDS = ("request_id", "trace_id", "bet_id")
+_TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class ContextFilter(logging.Filter):
+    """Copies the context's ids onto each record; ids passed in `extra=` win."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for name, value in context.current().items():
+            if getattr(record, name, None) is None:
+                setattr(record, name, value)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """`timestamp` (ISO-8601, UTC), `level`, `logger`, `message`, then `exception` (the
+    traceback) and the context ids when there are any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "timestamp": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in CONTEXT_FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                entry[name] = str(value)
+        if record.exc_info and not record.exc_text:
+            # Cached like the standard formatter does, so other handlers reuse the text.
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return msgspec.json.encode(entry).decode()
+
+
+class TextFormatter(logging.Formatter):
+    """The classic line, with the context ids at the end when there are any."""
+
+    def __init__(self) -> None:
+        super().__init__(_TEXT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        ids = [
+            f"{name}={value}"
+            for name in CONTEXT_FIELDS
+            if (value := getattr(record, name, None)) is not None
+        ]
+        if not ids:
+            return line
+        head, newline, rest = line.partition("\n")  # the ids stay on the message's line
+        return f"{head} [{' '.join(ids)}]{newline}{rest}"
+
+
+def log_handler(log_format: LogFormat, stream: TextIO | None = None) -> logging.Handler:
+    """A handler writing `log_format` lines with the context ids to `stream` (stderr)."""
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.setFormatter(JsonFormatter() if log_format is LogFormat.JSON else TextFormatter())
+    handler.addFilter(ContextFilter())
+    return handler
+
+
+def configure_logging(settings: Settings) -> None:
+    """The process's logging: one handler on the root logger, replacing any other, at the
+    configured level; the access lines on or off."""
+    logging.basicConfig(
+        level=settings.log_level, handlers=[log_handler(settings.log_format)], force=True
+    )
+    # Access lines are INFO: above INFO they are off, whatever the process's level.
+    logging.getLogger(ACCESS_LOGGER).setLevel(
+        logging.NOTSET if settings.access_log else logging.WARNING
+    )
