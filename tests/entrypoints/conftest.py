@@ -9,6 +9,10 @@ from aiogram import Bot
 from adapters.clock import SystemClock
 from adapters.postgres.api_keys import SqlApiKeyStore
 from application.access import Authenticate, IssueApiKey
+from application.postings import CreditDepositCommand
+from application.registration import RegisterPlayerCommand
+from croupier.v1 import betting_pb2_grpc, seamless_pb2_grpc, wallet_pb2_grpc
+from domain.money import XTR, Money
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.grpc.server import GrpcServer
 from entrypoints.infrastructure import Endpoints
@@ -52,6 +56,37 @@ async def issue_key(engine):
     async def make(*services: str, name: str | None = None) -> str:
         issued = await issue(name or f"svc-{secrets.token_hex(4)}", frozenset(services))
         return issued.plaintext
+
+    return make
+
+
+@pytest.fixture
+def wallet(channel):
+    return wallet_pb2_grpc.WalletServiceStub(channel)
+
+
+@pytest.fixture
+def betting(channel):
+    return betting_pb2_grpc.BettingServiceStub(channel)
+
+
+@pytest.fixture
+def seamless(channel):
+    return seamless_pb2_grpc.SeamlessWalletServiceStub(channel)
+
+
+@pytest.fixture
+def player(register, credit, new_telegram_id, fund_bankroll, unique_key):
+    """Make a registered player holding `balance` XTR; returns the id as the wire carries it."""
+
+    async def make(balance: int = 1000) -> str:
+        await fund_bankroll()
+        registration = await register(RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,)))
+        if balance:
+            await credit(
+                CreditDepositCommand(registration.player.id, Money(balance, XTR), unique_key("dep"))
+            )
+        return str(registration.player.id)
 
     return make
 

@@ -12,18 +12,13 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
 
-from application.postings import CreditDepositCommand
-from application.registration import RegisterPlayerCommand
 from croupier.v1 import (
     betting_pb2,
     betting_pb2_grpc,
     common_pb2,
     seamless_pb2,
-    seamless_pb2_grpc,
     wallet_pb2,
-    wallet_pb2_grpc,
 )
-from domain.money import XTR, Money
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -40,35 +35,6 @@ async def key(issue_key):
 @pytest.fixture
 def md(key):
     return (("x-api-key", key),)
-
-
-@pytest.fixture
-def wallet(channel):
-    return wallet_pb2_grpc.WalletServiceStub(channel)
-
-
-@pytest.fixture
-def betting(channel):
-    return betting_pb2_grpc.BettingServiceStub(channel)
-
-
-@pytest.fixture
-def seamless(channel):
-    return seamless_pb2_grpc.SeamlessWalletServiceStub(channel)
-
-
-@pytest.fixture
-def player(register, credit, new_telegram_id, fund_bankroll, unique_key):
-    async def make(balance: int = 1000) -> str:
-        await fund_bankroll()
-        registration = await register(RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,)))
-        if balance:
-            await credit(
-                CreditDepositCommand(registration.player.id, Money(balance, XTR), unique_key("dep"))
-            )
-        return str(registration.player.id)
-
-    return make
 
 
 async def _error(call) -> grpc.aio.AioRpcError:

@@ -13,8 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from application.postings import CreditDepositCommand
-from application.registration import RegisterPlayerCommand
-from croupier.v1 import betting_pb2, betting_pb2_grpc, common_pb2, wallet_pb2, wallet_pb2_grpc
+from croupier.v1 import betting_pb2, common_pb2, wallet_pb2
 from domain.money import XTR, Money
 from entrypoints.observability import tracing
 from entrypoints.observability.ledger_totals import refresh_ledger_totals
@@ -37,30 +36,6 @@ def traceparent() -> tuple[str, str, str]:
 @pytest.fixture
 async def md(issue_key):
     return (("x-api-key", await issue_key("wallet", "betting")),)
-
-
-@pytest.fixture
-def wallet(channel):
-    return wallet_pb2_grpc.WalletServiceStub(channel)
-
-
-@pytest.fixture
-def betting(channel):
-    return betting_pb2_grpc.BettingServiceStub(channel)
-
-
-@pytest.fixture
-def player(register, credit, new_telegram_id, fund_bankroll, unique_key):
-    async def make(balance: int = 1000) -> str:
-        await fund_bankroll()
-        registration = await register(RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,)))
-        if balance:
-            await credit(
-                CreditDepositCommand(registration.player.id, Money(balance, XTR), unique_key("d"))
-            )
-        return str(registration.player.id)
-
-    return make
 
 
 @pytest.fixture
