@@ -7,10 +7,17 @@ keeps them running for a faster next run)."""
 
 from __future__ import annotations
 
+import os
+
+# Before anything imports grpc: the embedded servers are started and stopped by forking
+# pg_ctl from this process, and gRPC's fork handlers (on by default) once crashed such a child
+# with SIGSEGV before its exec while the test process's gRPC threads were busy. We never use
+# gRPC in a forked child, so the handlers only add that risk.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
+
 import asyncio
 import contextlib
 import itertools
-import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
