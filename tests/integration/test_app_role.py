@@ -199,6 +199,20 @@ async def test_the_grant_is_exactly_the_map_and_repeating_it_restores_it(laid_ou
             ).one()
         # The init script took CONNECT from PUBLIC; the grant gave it to the app role.
         assert (public_may_connect, app_may_connect) == (False, True)
+        async with owner.connect() as conn:
+            definer, public_may_post, app_may_post = (
+                await conn.execute(
+                    text(
+                        "SELECT p.prosecdef,"
+                        " EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0),"
+                        " has_function_privilege(:r, p.oid, 'EXECUTE')"
+                        " FROM pg_proc p WHERE p.proname = 'ledger_post'"
+                    ),
+                    {"r": APP},
+                )
+            ).one()
+        # Postings run with the owner's rights, and only the roles granted may post.
+        assert (definer, public_may_post, app_may_post) == (True, False, True)
     finally:
         await owner.dispose()
 
@@ -323,6 +337,10 @@ async def test_the_application_does_its_work_as_the_app_role(laid_out, servers):
         "CREATE TABLE stash (id int)",
         "UPDATE ledger_legs SET amount = amount + 1",
         "DELETE FROM ledger_legs",
+        # Balances and the journal move only through ledger_post (its owner's rights).
+        "UPDATE accounts SET balance = balance + 1000",
+        "INSERT INTO ledger_legs (transaction_id) SELECT transaction_id FROM ledger_legs LIMIT 0",
+        "INSERT INTO ledger_transactions SELECT * FROM ledger_transactions LIMIT 0",
         "UPDATE ledger_transactions SET reference = 'x'",
         "DELETE FROM ledger_transactions",
         "UPDATE audit_log SET action = action",

@@ -6,7 +6,8 @@ inserts everywhere, updates and deletes only where the code does (`UPDATE`, `DEL
 `INSERT … ON CONFLICT DO UPDATE` and `SELECT … FOR UPDATE` in src/adapters/postgres, which
 PostgreSQL all count as UPDATE), and can never change the schema: no CREATE, no TRUNCATE, no
 ownership. The books and the audit trail are append-only for it by privilege, not only by
-their triggers: a stolen app credential cannot rewrite a ledger entry.
+their triggers: a stolen app credential cannot rewrite a ledger entry, nor move a balance
+except through ledger_post, which writes the journal entry with it.
 
 A table the map below does not know fails the grant: a new table gets its privileges decided
 here, in the change that creates it, rather than inheriting someone's guess."""
@@ -29,9 +30,12 @@ _UPDATE = _READ_INSERT | {"UPDATE"}
 _UPDATE_DELETE = _UPDATE | {"DELETE"}
 
 TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
-    # Append-only: the journal, the audit trail, and records that are only ever added.
-    "ledger_transactions": _READ_INSERT,
-    "ledger_legs": _READ_INSERT,
+    # The journal and the balances are written only by ledger_post, which runs with its
+    # owner's rights (revision 0014): the services read them and insert accounts, nothing more.
+    "ledger_transactions": frozenset({"SELECT"}),
+    "ledger_legs": frozenset({"SELECT"}),
+    "accounts": _READ_INSERT,
+    # Append-only: the audit trail, and records that are only ever added.
     "audit_log": _READ_INSERT,
     "currencies": _READ_INSERT,
     "payment_identities": _READ_INSERT,
@@ -39,8 +43,6 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     "stars_invoices": _READ_INSERT,
     # Alembic's revision marker: the services only check that the schema is current.
     "alembic_version": frozenset({"SELECT"}),
-    # Balances move inside ledger_post (it runs with the caller's rights); postings lock them.
-    "accounts": _UPDATE,
     # Rows with a life cycle (state columns guarded by triggers where it matters).
     "adjustment_requests": _UPDATE,
     "api_keys": _UPDATE,
