@@ -3,8 +3,6 @@ and races, with the whole ledger reconciled after every test."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from sqlalchemy import text
 
@@ -24,6 +22,7 @@ from domain.errors import (
     NotFound,
 )
 from domain.money import TON, XTR, Money
+from tests.conftest import race
 
 pytestmark = pytest.mark.usefixtures("books")
 
@@ -61,20 +60,6 @@ def _credit(player_id, amount, tx, round_id, *, provider=PROVIDER, currency=XTR)
 
 def _rollback(player_id, tx, round_id, *, provider=PROVIDER, currency=XTR):
     return SeamlessRollbackCommand(provider, player_id, tx, round_id, currency)
-
-
-async def _race(n: int, make):
-    """Start n coroutines at the same instant; return their results or exceptions."""
-    start = asyncio.Event()
-
-    async def one(i: int):
-        await start.wait()
-        return await make(i)
-
-    tasks = [asyncio.create_task(one(i)) for i in range(n)]
-    await asyncio.sleep(0)
-    start.set()
-    return await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _scalar(engine, sql: str, **params):
@@ -498,7 +483,7 @@ async def test_50_concurrent_identical_debits_move_money_once(
 ):
     player = await funded_player(1000)
     tx, round_id = ids_for()
-    results = await _race(50, lambda i: seamless_debit(_debit(player.id, 100, tx, round_id)))
+    results = await race(50, lambda i: seamless_debit(_debit(player.id, 100, tx, round_id)))
     assert [r for r in results if isinstance(r, BaseException)] == []
     assert sum(1 for r in results if not r.replayed) == 1
     assert len({r.ledger_transaction_id for r in results}) == 1
@@ -510,7 +495,7 @@ async def test_concurrent_debits_of_one_player_never_overdraw(
     funded_player, seamless_debit, balances, ids_for
 ):
     player = await funded_player(500)
-    results = await _race(40, lambda i: seamless_debit(_debit(player.id, 50, *ids_for())))
+    results = await race(40, lambda i: seamless_debit(_debit(player.id, 50, *ids_for())))
     assert sum(1 for r in results if not isinstance(r, BaseException)) == 10
     assert all(isinstance(r, InsufficientFunds) for r in results if isinstance(r, BaseException))
     assert await balances(player.id) == (Money(0, XTR),)
@@ -522,7 +507,7 @@ async def test_50_concurrent_identical_rollbacks_refund_once(
     player = await funded_player(1000)
     tx, round_id = ids_for()
     await seamless_debit(_debit(player.id, 100, tx, round_id))
-    results = await _race(50, lambda i: seamless_rollback(_rollback(player.id, tx, round_id)))
+    results = await race(50, lambda i: seamless_rollback(_rollback(player.id, tx, round_id)))
     assert [r for r in results if isinstance(r, BaseException)] == []
     assert sum(1 for r in results if not r.replayed) == 1
     assert await _ledger_entries(engine, f"seamless-rollback:{PROVIDER}:{tx}") == 1
@@ -535,7 +520,7 @@ async def test_concurrent_credits_on_one_round_close_it_once(
     player = await funded_player(1000)
     tx, round_id = ids_for()
     await seamless_debit(_debit(player.id, 100, tx, round_id))
-    results = await _race(
+    results = await race(
         20, lambda i: seamless_credit(_credit(player.id, 30, unique_key("w"), round_id))
     )
     paid = [r for r in results if not isinstance(r, BaseException)]
@@ -552,7 +537,7 @@ async def test_a_debit_racing_its_rollback_never_loses_money(
     for _ in range(15):
         tx, round_id = ids_for()
         rollback_round = round_id if same_round else f"{round_id}-x"
-        results = await _race(
+        results = await race(
             2,
             lambda i, tx=tx, round_id=round_id, rollback_round=rollback_round: (
                 seamless_debit(_debit(player.id, 100, tx, round_id))
@@ -587,7 +572,7 @@ async def test_concurrent_debits_opening_one_round_all_land(
 ):
     player = await funded_player(1000)
     _, round_id = ids_for()
-    results = await _race(
+    results = await race(
         20, lambda i: seamless_debit(_debit(player.id, 10, unique_key("tx"), round_id))
     )
     assert [r for r in results if isinstance(r, BaseException)] == []

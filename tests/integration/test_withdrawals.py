@@ -3,7 +3,6 @@ refuses with its name and writes nothing, and concurrent decisions decide once."
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
@@ -48,6 +47,7 @@ from domain.withdrawals import (
     WithdrawalRefused,
     WithdrawalState,
 )
+from tests.conftest import race
 from tests.fakes import FakeClock
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -159,20 +159,6 @@ async def _moves(uow_factory, transaction_id) -> dict[AccountKind, int]:
         }
 
 
-async def _race(n: int, make):
-    """Start n coroutines at the same instant, each on its own connection."""
-    start = asyncio.Event()
-
-    async def one(i: int):
-        await start.wait()
-        return await make(i)
-
-    tasks = [asyncio.create_task(one(i)) for i in range(n)]
-    await asyncio.sleep(0)
-    start.set()
-    return await asyncio.gather(*tasks, return_exceptions=True)
-
-
 # -- request ----------------------------------------------------------------------------------
 
 
@@ -211,7 +197,7 @@ async def test_a_repeated_request_returns_the_first_and_moves_nothing(wd, player
 async def test_concurrent_repeats_of_one_request_make_one_withdrawal(wd, player, balances, engine):
     p = await player(1_000)
     request_id = uuid.uuid4()
-    results = await _race(10, lambda i: wd.request(p.id, xtr(100), DESTINATION, request_id))
+    results = await race(10, lambda i: wd.request(p.id, xtr(100), DESTINATION, request_id))
     assert all(isinstance(r, Withdrawal) for r in results), results
     assert len({r.id for r in results}) == 1
     assert await _wallet(balances, p.id) == 900
@@ -485,7 +471,7 @@ async def _decision_count(engine, withdrawal_id) -> int:
 async def test_concurrent_approvals_approve_once(wd, player, payouts, engine):
     p = await player(1_000)
     w = await wd.request(p.id, xtr(300), DESTINATION, uuid.uuid4())
-    results = await _race(2, lambda i: wd.approve(w.id, FINANCE if i else OTHER))
+    results = await race(2, lambda i: wd.approve(w.id, FINANCE if i else OTHER))
     assert all(isinstance(r, Withdrawal) for r in results), results
     assert {r.state for r in results} == {WithdrawalState.APPROVED}
     assert len({r.decision_transaction_id for r in results}) == 1
@@ -497,7 +483,7 @@ async def test_approve_racing_reject_decides_once(wd, player, balances, engine):
     for _ in range(3):
         p = await player(1_000)
         w = await wd.request(p.id, xtr(300), DESTINATION, uuid.uuid4())
-        results = await _race(
+        results = await race(
             2,
             lambda i, w=w: wd.approve(w.id, FINANCE) if i else wd.reject(w.id, "no", OTHER),
         )
@@ -516,7 +502,7 @@ async def test_approve_racing_reject_decides_once(wd, player, balances, engine):
 async def test_concurrent_requests_cannot_pass_the_daily_limit(wd, player, balances, engine):
     p = await player(5_000)
     await wd.kyc(p.id, KycStatus.VERIFIED, FINANCE)
-    results = await _race(8, lambda i: wd.request(p.id, xtr(500), DESTINATION, uuid.uuid4()))
+    results = await race(8, lambda i: wd.request(p.id, xtr(500), DESTINATION, uuid.uuid4()))
     made = [r for r in results if isinstance(r, Withdrawal)]
     refused = [r for r in results if isinstance(r, WithdrawalRefused)]
     assert (len(made), len(refused)) == (3, 5), results
