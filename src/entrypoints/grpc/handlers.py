@@ -23,11 +23,15 @@ def kind_of(handler: grpc.RpcMethodHandler) -> str:
 
 
 def rebuild(
-    handler: grpc.RpcMethodHandler, unary: Behaviour, streaming: Behaviour
+    handler: grpc.RpcMethodHandler,
+    unary: Behaviour,
+    streaming: Behaviour,
+    *,
+    deserializer: Callable[[bytes], Any] | None = None,
 ) -> grpc.RpcMethodHandler:
     """`handler` answered by `unary` (one response) or `streaming` (responses written to the
-    context), whichever its kind needs."""
-    args = (handler.request_deserializer, handler.response_serializer)
+    context), whichever its kind needs; with `deserializer`, its requests are read by that."""
+    args = (deserializer or handler.request_deserializer, handler.response_serializer)
     if handler.unary_unary:
         return grpc.unary_unary_rpc_method_handler(unary, *args)
     if handler.stream_unary:

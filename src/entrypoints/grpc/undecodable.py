@@ -8,13 +8,14 @@ what came before it is handled as usual, then the call ends INVALID_ARGUMENT."""
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import grpc
+
+from entrypoints.grpc.handlers import inner_unary, rebuild, run_streaming
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +28,17 @@ class Undecodable:
 
 
 class UndecodableRequest(Exception):
-    """Raised from a request stream at the frame that did not parse, so the servicer stops
-    reading there (and may finish what it started) before the call ends."""
+    """A request that did not parse. From a request stream it is raised at that frame, so the
+    servicer stops reading there (and may finish what it started) before the call ends."""
 
-    def __init__(self, marker: Undecodable, position: int) -> None:
-        super().__init__(
-            f"message {position} of the request stream is not a valid {marker.type_name} "
-            "(protobuf); the stream ends here"
-        )
-
-
-def _unary_message(marker: Undecodable) -> str:
-    return f"the request is not a valid {marker.type_name} (protobuf)"
+    def __init__(self, marker: Undecodable, position: int | None = None) -> None:
+        if position is None:
+            super().__init__(f"the request is not a valid {marker.type_name} (protobuf)")
+        else:
+            super().__init__(
+                f"message {position} of the request stream is not a valid {marker.type_name} "
+                "(protobuf); the stream ends here"
+            )
 
 
 def _type_name(deserializer: Callable[[bytes], Any], method: str) -> str:
@@ -86,44 +86,29 @@ class UndecodableRequestInterceptor(grpc.aio.ServerInterceptor):  # type: ignore
 def _guard(
     handler: grpc.RpcMethodHandler, deserializer: Callable[[bytes], Any]
 ) -> grpc.RpcMethodHandler:
-    serializer = handler.response_serializer
-    if handler.unary_unary or handler.unary_stream:
-        inner = handler.unary_unary or handler.unary_stream
-        streams_out = handler.unary_stream is not None
+    streams_in = handler.stream_unary is not None or handler.stream_stream is not None
 
-        async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            if isinstance(request, Undecodable):
-                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, _unary_message(request))
-            return await _answer(inner(request, context), context)
+    def checked(request: Any) -> Any:
+        """The request as the behaviour expects it: a stream that stops at its first
+        undecodable frame, or a message that did parse."""
+        if streams_in:
+            return _checked(request)
+        if isinstance(request, Undecodable):
+            raise UndecodableRequest(request)
+        return request
 
-        make = (
-            grpc.unary_stream_rpc_method_handler
-            if streams_out
-            else grpc.unary_unary_rpc_method_handler
-        )
-        return make(unary, deserializer, serializer)
+    inner = inner_unary(handler)
 
-    inner_streaming = handler.stream_unary or handler.stream_stream
-
-    async def streaming(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> Any:
+    async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
         try:
-            return await _answer(inner_streaming(_checked(requests), context), context)
+            return await inner(checked(request), context)
         except UndecodableRequest as error:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
 
-    make_streaming = (
-        grpc.stream_unary_rpc_method_handler
-        if handler.stream_unary
-        else grpc.stream_stream_rpc_method_handler
-    )
-    return make_streaming(streaming, deserializer, serializer)
+    async def streaming(request: Any, context: grpc.aio.ServicerContext) -> None:
+        try:
+            await run_streaming(handler, checked(request), context)
+        except UndecodableRequest as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
 
-
-async def _answer(result: Any, context: grpc.aio.ServicerContext) -> Any:
-    """A behaviour returns a response, or is an async generator of responses: the latter are
-    written here, as the call's own behaviour would have had them written."""
-    if hasattr(result, "__aiter__"):
-        async for item in result:
-            await context.write(item)
-        return None
-    return await result if inspect.isawaitable(result) else result
+    return rebuild(handler, unary, streaming, deserializer=deserializer)
