@@ -3,15 +3,22 @@
 FROM python:3.11-slim AS build
 WORKDIR /build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# Exactly the locked versions, each file checked against its hash (requirements/app.txt, made
+# by `./dev lock`: the runtime with the `otel` extra, so tracing is a matter of setting
+# CROUPIER_OTEL_ENDPOINT, and what builds the project). A layer of its own: a code change
+# does not reinstall the dependencies.
+COPY requirements/app.txt ./requirements/
+RUN python -m venv /venv \
+ && /venv/bin/pip install --require-hashes -r requirements/app.txt
 # setup.py is the build step that generates the gRPC code from proto/ (proto/generate.py);
 # without it the package would ship no croupier.v1 stubs and gRPC would not start.
 COPY pyproject.toml setup.py README.md ./
 COPY proto ./proto
 COPY src ./src
-# With the `otel` extra: tracing is then a matter of setting CROUPIER_OTEL_ENDPOINT, no rebuild
-# (unset, OpenTelemetry is never imported).
-RUN python -m venv /venv \
- && /venv/bin/pip install '.[otel]' \
+# The project itself, built from the locked packages only (no isolated build environment,
+# nothing resolved anew); `pip check` fails the build if the lock misses a requirement.
+RUN /venv/bin/pip install --no-deps --no-build-isolation . \
+ && /venv/bin/pip check \
  && /venv/bin/python -c "import croupier.v1.betting_pb2_grpc, entrypoints.cli"
 
 FROM python:3.11-slim
