@@ -161,7 +161,9 @@ async def seed(env: dict[str, str], players: int, state_file: Path) -> Seeded:
                 register = await scope.get(RegisterPlayer)
                 credit = await scope.get(CreditDeposit)
                 registration = await register(
-                    RegisterPlayerCommand(first_telegram_id + number, currencies=(XTR,))
+                    RegisterPlayerCommand(
+                        first_telegram_id + number, currencies=(XTR,), accept_terms=True
+                    )
                 )
                 player_id = registration.player.id
                 await credit(

@@ -69,7 +69,7 @@ async def main(args: argparse.Namespace) -> None:
     players = []
     for i in range(args.players):
         registered = await RegisterPlayer(uow, clock)(
-            RegisterPlayerCommand(10**9 + i, currencies=(XTR,))
+            RegisterPlayerCommand(10**9 + i, currencies=(XTR,), accept_terms=True)
         )
         player = registered.player.id
         await CreditDeposit(uow, clock, ids, house)(

@@ -238,9 +238,11 @@ def history(uow_factory):
 
 @pytest.fixture
 def new_player(register, new_telegram_id):
-    async def make(currencies=(XTR,)):
+    async def make(currencies=(XTR,), *, accept_terms=True):
         registration = await register(
-            RegisterPlayerCommand(new_telegram_id(), currencies=tuple(currencies))
+            RegisterPlayerCommand(
+                new_telegram_id(), currencies=tuple(currencies), accept_terms=accept_terms
+            )
         )
         return registration.player
 

@@ -20,6 +20,7 @@ from domain.errors import IdempotencyConflict, NotFound
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.money import Currency
 from domain.players import Player
+from domain.standing import PlayerStanding
 from domain.velocity import VelocityAction, VelocityLimit
 
 
@@ -127,6 +128,11 @@ class _Players:
         return next(
             (p for p in self.s.players.values() if p.telegram_user_id == telegram_user_id), None
         )
+
+    async def standing(self, player_id: int) -> PlayerStanding:
+        # The fakes' players have all accepted the terms; the rule is tested on PostgreSQL.
+        player = await self.get(player_id)
+        return PlayerStanding(player.id, player.status, terms_accepted=True)
 
 
 class _Accounts:

@@ -41,6 +41,7 @@ from domain.risk import (
 from domain.seamless import ProviderTransaction, SeamlessRound
 from domain.seeds import SeedPair
 from domain.staff import AuditEntry, Role, StaffKey, StaffMember
+from domain.standing import PlayerStanding
 from domain.velocity import VelocityLimit
 from domain.withdrawals import PayoutResult, Withdrawal, WithdrawalState
 
@@ -92,6 +93,11 @@ class PlayerRepository(Protocol):
 
     async def kyc_status(self, player_id: int) -> KycStatus:
         """How far the player's identity is verified; `NotFound` for an unknown player."""
+        ...
+
+    async def standing(self, player_id: int) -> PlayerStanding:
+        """The player's status and terms acceptance in one read (no exclusion: the
+        responsible-gambling guard adds it under its lock); `NotFound` for an unknown player."""
         ...
 
     async def set_kyc_status(self, player_id: int, status: KycStatus) -> KycStatus:

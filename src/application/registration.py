@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
-from application.ports import Clock, UnitOfWorkFactory
+from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from domain.accounts import Account
 from domain.money import Currency
 from domain.players import Player, validate_telegram_user_id
@@ -19,6 +21,9 @@ class RegisterPlayerCommand:
     username: str | None = None
     language_code: str | None = None
     currencies: tuple[Currency, ...] = ()
+    # The player confirmed 18+ and accepted the terms in the caller's own front end, now: no
+    # money moves for a player who has not (domain.standing), whichever door asks.
+    accept_terms: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +53,21 @@ class RegisterPlayer:
                 now=self._clock.now(),
             )
             wallets = [await uow.accounts.open_wallet(player.id, c) for c in command.currencies]
+            if command.accept_terms:
+                await _accept_terms(uow, player.id, language or "en", self._clock.now())
             await uow.commit()
         return Registration(player, created, tuple(wallets))
+
+
+async def _accept_terms(uow: UnitOfWork, player_id: int, language: str, now: datetime) -> None:
+    if await uow.preferences.get(player_id) is None:
+        await uow.preferences.create(
+            player_id,
+            language=language.split("-")[0].lower()[:8] or "en",
+            referral_code=secrets.token_hex(5),
+            referred_by=None,
+        )
+    await uow.preferences.accept_terms(player_id, now)
 
 
 class OpenWallet:

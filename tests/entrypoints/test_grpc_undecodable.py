@@ -107,7 +107,9 @@ async def test_undecodable_bytes_without_a_key_are_still_unauthenticated(channel
 @pytest.fixture
 async def player_id(register, credit, new_telegram_id, fund_bankroll, unique_key):
     await fund_bankroll()
-    registered = await register(RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,)))
+    registered = await register(
+        RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,), accept_terms=True)
+    )
     await credit(CreditDepositCommand(registered.player.id, Money(1000, XTR), unique_key("dep")))
     return str(registered.player.id)
 

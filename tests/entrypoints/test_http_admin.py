@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 @pytest.fixture
 def new_player_id(register, new_telegram_id):
     async def make() -> int:
-        registration = await register(RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,)))
+        registration = await register(
+            RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,), accept_terms=True)
+        )
         return registration.player.id
 
     return make

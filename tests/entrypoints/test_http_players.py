@@ -32,7 +32,9 @@ async def _audit(engine, action: str, subject: str) -> list:
 def named_player(register, new_telegram_id):
     async def make(username: str | None = None):
         registration = await register(
-            RegisterPlayerCommand(new_telegram_id(), username=username, currencies=(XTR,))
+            RegisterPlayerCommand(
+                new_telegram_id(), username=username, currencies=(XTR,), accept_terms=True
+            )
         )
         return registration.player
 

@@ -26,7 +26,9 @@ def funded(register, new_telegram_id, adjust, unique_key):
     """A player holding `amount` XTR from a staff credit (no deposit, so nothing to wager)."""
 
     async def make(amount: int = 5_000) -> int:
-        registration = await register(RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,)))
+        registration = await register(
+            RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,), accept_terms=True)
+        )
         player_id = registration.player.id
         await adjust(
             AdjustBalanceCommand(player_id, Money(amount, XTR), "funds", "tests", unique_key())

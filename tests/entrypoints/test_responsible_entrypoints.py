@@ -58,7 +58,9 @@ async def md(issue_key):
 def player(register, credit, new_telegram_id, fund_bankroll, unique_key):
     async def make(balance: int = 1000) -> int:
         await fund_bankroll()
-        registration = await register(RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,)))
+        registration = await register(
+            RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,), accept_terms=True)
+        )
         await credit(
             CreditDepositCommand(registration.player.id, Money(balance, XTR), unique_key("dep"))
         )

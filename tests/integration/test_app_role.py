@@ -236,7 +236,9 @@ async def test_the_application_does_its_work_as_the_app_role(laid_out, servers):
             engine, SHARDS, SeedCipher(bytes.fromhex(key)), TEST_PERSONAL_DATA
         )
         player = (
-            await RegisterPlayer(uow, clock)(RegisterPlayerCommand(9001, currencies=(XTR,)))
+            await RegisterPlayer(uow, clock)(
+                RegisterPlayerCommand(9001, currencies=(XTR,), accept_terms=True)
+            )
         ).player
         await CreditDeposit(uow, clock, ids, house)(
             CreditDepositCommand(player.id, Money(5_000, XTR), "app-role-deposit")

@@ -80,7 +80,9 @@ class BettingMachine(RuleBasedStateMachine):
     def a_player_with_money(self) -> None:
         registration = self.run(
             self.rt["register"](
-                RegisterPlayerCommand(secrets.randbelow(2**40) + 1, currencies=(XTR,))
+                RegisterPlayerCommand(
+                    secrets.randbelow(2**40) + 1, currencies=(XTR,), accept_terms=True
+                )
             )
         )
         self.player_id = registration.player.id

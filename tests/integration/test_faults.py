@@ -225,7 +225,7 @@ async def test_a_postgres_restart_under_load_leaves_every_bet_applied_exactly_on
         players = []
         for n in range(4):
             registered = await RegisterPlayer(factory, clock)(
-                RegisterPlayerCommand(1000 + n, currencies=(XTR,))
+                RegisterPlayerCommand(1000 + n, currencies=(XTR,), accept_terms=True)
             )
             players.append(registered.player.id)
             await CreditDeposit(factory, clock, ids, house)(

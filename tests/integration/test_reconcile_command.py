@@ -41,7 +41,11 @@ async def books_of_their_own(servers):
         engine, house.shards, SeedCipher(key), TEST_PERSONAL_DATA
     )
     await FundBankroll(uow, clock, ids)(FundBankrollCommand(Money(10**9, XTR), "t", "fund"))
-    player = (await RegisterPlayer(uow, clock)(RegisterPlayerCommand(7, currencies=(XTR,)))).player
+    player = (
+        await RegisterPlayer(uow, clock)(
+            RegisterPlayerCommand(7, currencies=(XTR,), accept_terms=True)
+        )
+    ).player
     await CreditDeposit(uow, clock, ids, house)(
         CreditDepositCommand(player.id, Money(1000, XTR), "deposit")
     )

@@ -312,7 +312,9 @@ async def database(servers):
     register = RegisterPlayer(uow, clock)
     players = []
     for n in range(PLAYERS):
-        registered = await register(RegisterPlayerCommand(9_000 + n, currencies=(XTR,)))
+        registered = await register(
+            RegisterPlayerCommand(9_000 + n, currencies=(XTR,), accept_terms=True)
+        )
         players.append(str(registered.player.id))
     issued = await IssueApiKey(SqlApiKeyStore(engine), clock)(
         "load-generator", frozenset({"wallet", "betting"})

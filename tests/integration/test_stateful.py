@@ -68,7 +68,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def _register(self) -> int:
         registration = self.run(
-            self.rt["register"](RegisterPlayerCommand(secrets.randbelow(2**50) + 1))
+            self.rt["register"](
+                RegisterPlayerCommand(secrets.randbelow(2**50) + 1, accept_terms=True)
+            )
         )
         return registration.player.id
 

@@ -15,6 +15,7 @@ from domain.accounts import Account, AccountKind
 from domain.errors import InvalidRequest, NotFound
 from domain.money import Currency, CurrencyRegistry
 from domain.players import KycStatus, Player, PlayerStatus
+from domain.standing import PlayerStanding
 
 _INSERT_PLAYER = text(
     """
@@ -82,6 +83,17 @@ def _require_storable(player_id: int) -> None:
     # No player can have an id outside bigint; asking would make the driver fail instead.
     if not 0 < player_id <= _MAX_BIGINT:
         raise NotFound(f"no player with id {player_id}")
+
+
+# A player with no preferences row (registered by an internal service, never through the bot
+# or the Mini App) has not accepted the terms.
+_STANDING = text(
+    """
+    SELECT p.status, pp.terms_accepted_at IS NOT NULL AS terms_accepted
+    FROM players p LEFT JOIN player_preferences pp ON pp.player_id = p.id
+    WHERE p.id = :id
+    """
+)
 
 
 class SqlPlayers:
@@ -172,6 +184,13 @@ class SqlPlayers:
         if status is None:
             raise NotFound(f"no player with id {player_id}")
         return KycStatus(status)
+
+    async def standing(self, player_id: int) -> PlayerStanding:
+        _require_storable(player_id)
+        row = (await self._conn.execute(_STANDING, {"id": player_id})).first()
+        if row is None:
+            raise NotFound(f"no player with id {player_id}")
+        return PlayerStanding(player_id, PlayerStatus(row.status), row.terms_accepted)
 
     async def set_kyc_status(self, player_id: int, status: KycStatus) -> KycStatus:
         _require_storable(player_id)

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from domain.errors import DomainError, StorageUnavailable
 from domain.responsible import ResponsibleGamblingRefusal
+from domain.standing import Rule, StandingRefusal
 from domain.withdrawals import WithdrawalRefused
 from entrypoints.bot import keyboards
 from entrypoints.bot.handlers import (
@@ -68,6 +69,9 @@ async def polite_errors(event: ErrorEvent) -> bool:
             if isinstance(message, Message):
                 await message.answer(text, reply_markup=keyboards.acknowledge(t))
             return True
+    elif isinstance(error, StandingRefusal):
+        # The player's standing (domain.standing), in their language: never the system's text.
+        text = t("start.blocked") if error.rule is Rule.BLOCKED else t("start.need_gate")
     elif isinstance(error, WithdrawalRefused):
         text = withdrawals.refusal_text(t, error)
     elif isinstance(error, StorageUnavailable):

@@ -41,6 +41,7 @@ from domain.errors import (
 )
 from domain.money import Money
 from domain.responsible import ResponsibleGamblingRefusal
+from domain.standing import StandingRefusal, WithdrawalFrozen
 from domain.velocity import VelocityUnavailable
 from domain.withdrawals import WithdrawalRefused
 from entrypoints.observability.metrics import DOMAIN_ERRORS
@@ -101,8 +102,8 @@ def _money_text(value: Money) -> str:
 def error_metadata(error: DomainError) -> dict[str, str]:
     """ErrorInfo metadata (strings only): what explains a responsible-gambling or a
     withdrawal refusal."""
-    if isinstance(error, WithdrawalRefused):
-        return {"rule": error.rule}
+    if isinstance(error, WithdrawalRefused | StandingRefusal | WithdrawalFrozen):
+        return {"rule": str(error.rule)}
     if not isinstance(error, ResponsibleGamblingRefusal):
         return {}
     facts = {"rule": error.rule}

@@ -40,6 +40,7 @@ from domain.errors import (
 from domain.money import Money
 from domain.payments import RefundPending, RefundRefused
 from domain.responsible import ResponsibleGamblingRefusal
+from domain.standing import StandingRefusal, WithdrawalFrozen
 from domain.velocity import VelocityUnavailable
 from domain.withdrawals import WithdrawalRefused
 from entrypoints.observability.metrics import DOMAIN_ERRORS
@@ -144,6 +145,8 @@ def domain_error_handler(_: Request[Any, Any, Any], error: DomainError) -> Respo
         extra.update(withdrawal_refusal_facts(error))
     if isinstance(error, ResponsibleGamblingRefusal):
         extra.update(refusal_facts(error))
+    if isinstance(error, StandingRefusal | WithdrawalFrozen):
+        extra["rule"] = str(error.rule)
     retry_after = getattr(error, "retry_after", None)
     if isinstance(error, VelocityUnavailable):
         retry_after = VELOCITY_UNAVAILABLE_RETRY_AFTER
