@@ -1,16 +1,20 @@
-"""A player's first steps in the bot: register, the 18+/terms gate, language, referrals."""
+"""A player's first steps: register in the bot, the 18+/terms gate (whichever door records
+it), language, referrals."""
 
 from __future__ import annotations
 
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
-from application.ports import Clock, UnitOfWorkFactory
+from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from application.staff import Actor
 from domain.errors import InvalidRequest
 from domain.money import XTR
 from domain.onboarding import PlayerPreferences, valid_referral_code
 from domain.players import Player, validate_telegram_user_id
+from domain.staff import AuditAction, AuditEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,17 +64,67 @@ class StartPlayer:
         return Onboarded(player, preferences, created)
 
 
+@dataclass(frozen=True, slots=True)
+class TermsAccepted:
+    player_id: int
+    at: datetime  # the first acceptance, whichever road recorded it
+    replayed: bool  # accepted before this call: nothing changed
+
+
 class AcceptTerms:
-    """Record that the player confirmed 18+ and accepted the terms (first time counts)."""
+    """Record that the player confirmed 18+ and accepted the terms: in the bot or the Mini App
+    (the player acts), or in an internal service's own front end (the service acts, by its key
+    name). The first time counts and is audited; a repeat changes nothing and answers with that
+    time. Works for a player registered without the bot's preferences (`RegisterPlayer`): it
+    makes them. `NotFound` for an unknown player. A blocked player may accept too: no money
+    moves by it, and the block still refuses what it refuses."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
-    async def __call__(self, player_id: int) -> None:
+    async def __call__(self, player_id: int, actor: Actor | None = None) -> TermsAccepted:
+        actor = actor or Actor.player(player_id)
         async with self._uow() as uow:
-            await uow.preferences.accept_terms(player_id, self._clock.now())
+            player = await uow.players.get(player_id)
+            accepted = await record_terms_acceptance(uow, player, self._clock.now())
+            if not accepted.replayed:
+                await uow.audit.record(
+                    AuditEntry(
+                        AuditAction.TERMS_ACCEPTED,
+                        accepted.at,
+                        actor.label,
+                        f"player:{player.id}",
+                        actor.source,
+                        before={"terms_accepted_at": None},
+                        after={"terms_accepted_at": accepted.at.isoformat()},
+                    )
+                )
             await uow.commit()
+        return accepted
+
+
+async def record_terms_acceptance(
+    uow: UnitOfWork, player: Player, now: datetime, language: str | None = None
+) -> TermsAccepted:
+    """The one way terms acceptance is written, in the caller's unit of work: the preferences
+    row the gate lives in (made if the player has none, in `language` or the player's own) and
+    the time, kept if already set. Auditing is the caller's: a registration that accepts at
+    once is not audited, as registering is not."""
+    if await uow.preferences.get(player.id) is None:
+        await uow.preferences.create(
+            player.id,
+            language=_language(language or player.language_code),
+            referral_code=secrets.token_hex(5),
+            referred_by=None,
+        )
+    at, recorded = await uow.preferences.accept_terms(player.id, now)
+    return TermsAccepted(player.id, at, replayed=not recorded)
+
+
+def _language(code: str | None) -> str:
+    # "pt-BR" from Telegram is "pt" to the bot's texts; nothing known is English.
+    return (code or "").split("-")[0].lower()[:8] or "en"
 
 
 class SetLanguage:

@@ -409,7 +409,12 @@ class PreferencesRepository(Protocol):
 
     async def player_by_referral(self, code: str) -> int | None: ...
 
-    async def accept_terms(self, player_id: int, now: datetime) -> None: ...
+    async def accept_terms(self, player_id: int, now: datetime) -> tuple[datetime, bool]:
+        """Record the terms as accepted at `now` unless they already were; returns the first
+        acceptance time and whether this call recorded it. A concurrent first acceptance waits
+        for this one's unit of work and then finds it. The preferences must exist (`NotFound`
+        otherwise)."""
+        ...
 
     async def set_language(self, player_id: int, language: str) -> None: ...
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
-from datetime import datetime
 
-from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from application.onboarding import record_terms_acceptance
+from application.ports import Clock, UnitOfWorkFactory
 from domain.accounts import Account
 from domain.money import Currency
 from domain.players import Player, validate_telegram_user_id
@@ -54,20 +53,9 @@ class RegisterPlayer:
             )
             wallets = [await uow.accounts.open_wallet(player.id, c) for c in command.currencies]
             if command.accept_terms:
-                await _accept_terms(uow, player.id, language or "en", self._clock.now())
+                await record_terms_acceptance(uow, player, self._clock.now(), language)
             await uow.commit()
         return Registration(player, created, tuple(wallets))
-
-
-async def _accept_terms(uow: UnitOfWork, player_id: int, language: str, now: datetime) -> None:
-    if await uow.preferences.get(player_id) is None:
-        await uow.preferences.create(
-            player_id,
-            language=language.split("-")[0].lower()[:8] or "en",
-            referral_code=secrets.token_hex(5),
-            referred_by=None,
-        )
-    await uow.preferences.accept_terms(player_id, now)
 
 
 class OpenWallet:

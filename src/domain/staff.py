@@ -74,6 +74,7 @@ class AuditAction(enum.StrEnum):
     PLAYER_BLOCKED = "player_blocked"
     PLAYER_UNBLOCKED = "player_unblocked"
     PLAYER_NOTE_ADDED = "player_note_added"
+    TERMS_ACCEPTED = "terms_accepted"  # 18+ and the terms, first time only
     ADJUSTMENT_REQUESTED = "adjustment_requested"
     ADJUSTMENT_APPROVED = "adjustment_approved"
     ADJUSTMENT_REJECTED = "adjustment_rejected"
@@ -112,7 +113,7 @@ class AuditAction(enum.StrEnum):
 class AuditEntry:
     action: AuditAction
     at: datetime
-    actor: str  # "staff:<username>", "system", or "anonymous"
+    actor: str  # "staff:<username>", "player:<id>", "service:<key name>", "system"...
     subject: str = ""  # what it was done to: "player:42", "game:dice", "staff:alice"
     source: str = ""  # where from: the client address
     before: dict[str, object] | None = None

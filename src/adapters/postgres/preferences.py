@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.errors import NotFound
 from domain.onboarding import PlayerPreferences
 
 _COLUMNS = "player_id, language, referral_code, terms_accepted_at, referred_by"
@@ -61,14 +62,31 @@ class SqlPlayerPreferences:
         ).scalar()
         return None if value is None else int(value)
 
-    async def accept_terms(self, player_id: int, now: datetime) -> None:
-        await self._conn.execute(
-            text(
-                "UPDATE player_preferences SET terms_accepted_at = coalesce(terms_accepted_at,"
-                " :now) WHERE player_id = :p"
-            ),
-            {"p": player_id, "now": now},
-        )
+    async def accept_terms(self, player_id: int, now: datetime) -> tuple[datetime, bool]:
+        # Only a row not yet accepted is updated (and locked): a concurrent first acceptance
+        # waits on the lock, then finds the row accepted and reads the winner's time in a
+        # statement of its own (read committed: a fresh snapshot that sees the commit).
+        recorded: datetime | None = (
+            await self._conn.execute(
+                text(
+                    "UPDATE player_preferences SET terms_accepted_at = :now"
+                    " WHERE player_id = :p AND terms_accepted_at IS NULL"
+                    " RETURNING terms_accepted_at"
+                ),
+                {"p": player_id, "now": now},
+            )
+        ).scalar()
+        if recorded is not None:
+            return recorded, True
+        accepted: datetime | None = (
+            await self._conn.execute(
+                text("SELECT terms_accepted_at FROM player_preferences WHERE player_id = :p"),
+                {"p": player_id},
+            )
+        ).scalar()
+        if accepted is None:
+            raise NotFound(f"player {player_id} has no preferences")
+        return accepted, False
 
     async def set_language(self, player_id: int, language: str) -> None:
         await self._conn.execute(
