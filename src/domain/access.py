@@ -14,7 +14,9 @@ from datetime import datetime
 from domain.errors import InvalidRequest
 
 KEY_PREFIX = "crp"
-SERVICES = frozenset({"wallet", "betting", "seamless"})
+# What a key may be granted: one name per gRPC service (entrypoints.grpc.auth maps them), and
+# the same list in the api_keys table's check (migration 0015).
+SERVICES = frozenset({"wallet", "betting", "seamless", "players"})
 _KEY = re.compile(r"^crp_([0-9a-f]{12})_([A-Za-z0-9_-]{32,128})$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 

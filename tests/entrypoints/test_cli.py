@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from click.testing import CliRunner
 
 from entrypoints.cli import main
@@ -115,3 +117,22 @@ def test_bankroll_fund(servers):
     bad = runner.invoke(main, ["bankroll", "fund", "TON", "0", "--staff", "alice"], env=env)
     assert bad.exit_code == 1
     assert "Traceback" not in bad.output
+
+
+def test_apikey_create_grants_the_players_service(servers):
+    """The table checks the services a key names too (migration 0015): a players key is
+    written and listed, and a service that does not exist is refused by the CLI's choice."""
+    env = {"CROUPIER_DATABASE_URL": servers.database_url, "CROUPIER_REDIS_URL": servers.redis_url}
+    runner = CliRunner()
+    name = f"front-{secrets.token_hex(4)}"
+    created = runner.invoke(
+        main, ["apikey", "create", name, "--service", "players", "--service", "wallet"], env=env
+    )
+    assert created.exit_code == 0, created.output
+    assert f"API key for {name} (players, wallet)" in created.output
+    assert "crp_" in created.output
+    listed = runner.invoke(main, ["apikey", "list"], env=env)
+    assert any(line.split()[:2] == [name, "players,wallet"] for line in listed.output.splitlines())
+    unknown = runner.invoke(main, ["apikey", "create", f"{name}-x", "--service", "nope"], env=env)
+    assert unknown.exit_code == 2
+    assert "players" in unknown.output  # the choices it offers
