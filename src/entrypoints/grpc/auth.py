@@ -21,6 +21,7 @@ _SERVICES = {
     "croupier.v1.WalletService": "wallet",
     "croupier.v1.BettingService": "betting",
     "croupier.v1.SeamlessWalletService": "seamless",
+    "croupier.v1.PlayersService": "players",
 }
 _OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 

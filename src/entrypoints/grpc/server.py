@@ -1,5 +1,5 @@
-"""The grpc.aio server for internal services: wallet, betting, seamless wallet, plus the
-standard health and reflection services."""
+"""The grpc.aio server for internal services: wallet, betting, seamless wallet, players, plus
+the standard health and reflection services."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from application.access import Authenticate
 from croupier.v1 import (
     betting_pb2,
     betting_pb2_grpc,
+    players_pb2,
+    players_pb2_grpc,
     seamless_pb2,
     seamless_pb2_grpc,
     wallet_pb2,
@@ -23,6 +25,7 @@ from croupier.v1 import (
 from entrypoints.grpc.auth import ApiKeyInterceptor
 from entrypoints.grpc.betting import BettingServicer
 from entrypoints.grpc.observability import ObservabilityInterceptor
+from entrypoints.grpc.players import PlayersServicer
 from entrypoints.grpc.seamless import SeamlessServicer
 from entrypoints.grpc.undecodable import UndecodableRequestInterceptor
 from entrypoints.grpc.wallet import WalletServicer
@@ -33,6 +36,7 @@ SERVICES = (
     wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name,
     betting_pb2.DESCRIPTOR.services_by_name["BettingService"].full_name,
     seamless_pb2.DESCRIPTOR.services_by_name["SeamlessWalletService"].full_name,
+    players_pb2.DESCRIPTOR.services_by_name["PlayersService"].full_name,
 )
 
 
@@ -63,6 +67,7 @@ class GrpcServer:
         seamless_pb2_grpc.add_SeamlessWalletServiceServicer_to_server(
             SeamlessServicer(), self.server
         )
+        players_pb2_grpc.add_PlayersServiceServicer_to_server(PlayersServicer(), self.server)
         reflection.enable_server_reflection(
             (
                 *SERVICES,

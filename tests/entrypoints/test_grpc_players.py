@@ -1,0 +1,185 @@
+"""PlayersService over a real socket: an internal service records that a player accepted the
+terms in its own front end, which no money may move without (domain.standing)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import grpc
+import pytest
+from google.protobuf import descriptor_pool
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+from sqlalchemy import text
+
+from application.registration import RegisterPlayerCommand
+from croupier.v1 import players_pb2, players_pb2_grpc
+from domain.access import SERVICES as SCOPES
+from domain.money import XTR
+from entrypoints.grpc.server import SERVICES
+
+pytestmark = [pytest.mark.integration]
+
+
+@pytest.fixture
+def players(channel):
+    return players_pb2_grpc.PlayersServiceStub(channel)
+
+
+@pytest.fixture
+async def service(issue_key):
+    """A key name and its key, granted the players service only."""
+    name = f"front-{secrets.token_hex(4)}"
+    return name, (("x-api-key", await issue_key("players", name=name)),)
+
+
+@pytest.fixture
+def unaccepted(register, new_telegram_id):
+    """A player an internal service registered, without terms: no preferences row at all."""
+
+    async def make() -> int:
+        command = RegisterPlayerCommand(new_telegram_id(), language_code="pt-BR", currencies=(XTR,))
+        return (await register(command)).player.id
+
+    return make
+
+
+async def _error(call) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call
+    return caught.value
+
+
+def _bad_fields(error: grpc.aio.AioRpcError) -> list[str]:
+    fields = []
+    for detail in rpc_status.from_call(error).details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            fields += [v.field for v in bad.field_violations]
+    return fields
+
+
+async def _audit(engine, player_id: int) -> list:
+    async with engine.connect() as conn:
+        return list(
+            await conn.execute(
+                text(
+                    "SELECT actor, before, after FROM audit_log"
+                    " WHERE action = 'terms_accepted' AND subject = :s ORDER BY id"
+                ),
+                {"s": f"player:{player_id}"},
+            )
+        )
+
+
+async def test_accepting_records_the_first_time_and_a_repeat_keeps_it(
+    players, service, unaccepted, uow_factory, engine
+):
+    name, md = service
+    player_id = await unaccepted()
+    async with uow_factory() as uow:
+        assert not (await uow.players.standing(player_id)).terms_accepted
+        assert await uow.preferences.get(player_id) is None
+
+    request = players_pb2.AcceptTermsRequest(player_id=str(player_id))
+    first = await players.AcceptTerms(request, metadata=md)
+    again = await players.AcceptTerms(request, metadata=md)
+
+    accepted_at = datetime.fromisoformat(first.terms_accepted_at)
+    assert accepted_at.utcoffset() is not None  # RFC 3339 carries its offset
+    assert not first.replayed
+    assert again.replayed
+    assert again.terms_accepted_at == first.terms_accepted_at
+    async with uow_factory() as uow:
+        assert (await uow.players.standing(player_id)).terms_accepted
+        preferences = await uow.preferences.get(player_id)
+    assert preferences is not None
+    assert preferences.terms_accepted_at == accepted_at
+    assert preferences.language == "pt"  # the player's own, as the bot would speak it
+    # Audited once, the first time, with the calling service as the actor.
+    [entry] = await _audit(engine, player_id)
+    assert entry.actor == f"service:{name}"
+    assert entry.before == {"terms_accepted_at": None}
+    assert entry.after == {"terms_accepted_at": accepted_at.isoformat()}
+
+
+async def test_a_player_who_accepted_at_registration_gets_that_time(
+    players, service, new_player, uow_factory, engine
+):
+    _, md = service
+    player = await new_player()  # accept_terms=True
+    async with uow_factory() as uow:
+        preferences = await uow.preferences.get(player.id)
+    assert preferences is not None
+    assert preferences.terms_accepted_at is not None
+
+    reply = await players.AcceptTerms(
+        players_pb2.AcceptTermsRequest(player_id=str(player.id)), metadata=md
+    )
+    assert reply.replayed
+    assert datetime.fromisoformat(reply.terms_accepted_at) == preferences.terms_accepted_at
+    assert await _audit(engine, player.id) == []  # nothing changed, nothing audited
+
+
+async def test_an_unknown_player_is_not_found(players, service):
+    _, md = service
+    for unknown in ("999999999999", str(2**63 - 1)):
+        error = await _error(
+            players.AcceptTerms(players_pb2.AcceptTermsRequest(player_id=unknown), metadata=md)
+        )
+        assert error.code() == grpc.StatusCode.NOT_FOUND, unknown
+
+
+@pytest.mark.parametrize("bad", ["", "abc", "1.5", "-3", "0", str(2**63), " 12x"])
+async def test_a_bad_player_id_is_invalid_argument_naming_the_field(players, service, bad):
+    _, md = service
+    error = await _error(
+        players.AcceptTerms(players_pb2.AcceptTermsRequest(player_id=bad), metadata=md)
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert _bad_fields(error) == ["player_id"]
+
+
+async def test_a_key_without_the_players_service_is_refused(
+    players, issue_key, unaccepted, uow_factory
+):
+    player_id = await unaccepted()
+    others = (("x-api-key", await issue_key(*(SCOPES - {"players"}))),)
+    error = await _error(
+        players.AcceptTerms(
+            players_pb2.AcceptTermsRequest(player_id=str(player_id)), metadata=others
+        )
+    )
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+    error = await _error(
+        players.AcceptTerms(players_pb2.AcceptTermsRequest(player_id=str(player_id)))
+    )
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+    async with uow_factory() as uow:
+        assert not (await uow.players.standing(player_id)).terms_accepted
+
+
+async def test_every_served_service_has_exactly_one_grantable_scope(channel, issue_key):
+    """A service the server serves but no key can be granted (or a scope that opens nothing)
+    would be unreachable: each service answers a key of exactly one scope, and every scope
+    `croupier apikey create --service` offers opens one."""
+    keys = {scope: (("x-api-key", await issue_key(scope)),) for scope in SCOPES}
+    opened: dict[str, set[str]] = {}
+    for full_name in SERVICES:
+        method = descriptor_pool.Default().FindServiceByName(full_name).methods[0]
+        call = channel.unary_unary(f"/{full_name}/{method.name}")
+        for scope, md in keys.items():
+            try:
+                # Empty bytes are a valid empty message: the call gets past authorisation
+                # and ends in whatever the method says of an empty request.
+                await call(b"", metadata=md, timeout=30)
+            except grpc.aio.AioRpcError as error:
+                if error.code() == grpc.StatusCode.PERMISSION_DENIED:
+                    continue
+            opened.setdefault(full_name, set()).add(scope)
+    assert {service: len(scopes) for service, scopes in opened.items()} == dict.fromkeys(
+        SERVICES, 1
+    )
+    assert set().union(*opened.values()) == SCOPES
