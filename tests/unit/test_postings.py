@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import pytest
 
-from domain import postings
+from domain import posting_keys, postings
 from domain.accounts import AccountKind
 from domain.adjustments import AdjustmentRequest
 from domain.bets import Bet
@@ -316,4 +316,4 @@ def test_seamless_debit_credit_and_rollback() -> None:
 
 def test_keys_formed_outside_a_posting() -> None:
     # The gRPC deposit's key, named by the calling processor and its own payment id.
-    assert postings.processor_deposit_key("psp", "pay-9") == "deposit:psp:pay-9"
+    assert posting_keys.processor_deposit_key("psp", "pay-9") == "deposit:psp:pay-9"
