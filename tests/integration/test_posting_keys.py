@@ -107,6 +107,11 @@ async def _stored(engine, key: str) -> Stored:
     return Stored(row.kind, row.reference, metadata, by_kind)
 
 
+def _chat() -> int:
+    """A chat no other test sends its dice to (a dice message settles one bet only)."""
+    return secrets.randbelow(2**40) + 1
+
+
 def _shard(player_id: int) -> int:
     return player_id % TEST_HOUSE_SHARDS
 
@@ -122,7 +127,7 @@ async def test_bet_placement_and_settlement(funded_player, place, settle, void, 
     assert await _stored(engine, f"bet:{bet_id}:place") == Stored(
         "bet", f"bet:{bet_id}", meta, {WALLET: (None, -100), "bets_in_play": (shard, 100)}
     )
-    await settle(SettleDiceBetCommand(bet_id, chat_id=5, message_id=77, value=4))
+    await settle(SettleDiceBetCommand(bet_id, chat_id=_chat(), message_id=1, value=4))
     assert await _stored(engine, f"bet:{bet_id}:settle") == Stored(
         "win",
         f"bet:{bet_id}",
@@ -133,7 +138,7 @@ async def test_bet_placement_and_settlement(funded_player, place, settle, void, 
     lost = await place(
         PlaceBetCommand(player.id, uuid.uuid4(), "tg_dice", xtr(10), {"bet": "even"})
     )
-    await settle(SettleDiceBetCommand(lost.bet.id, chat_id=5, message_id=78, value=3))
+    await settle(SettleDiceBetCommand(lost.bet.id, chat_id=_chat(), message_id=1, value=3))
     assert await _stored(engine, f"bet:{lost.bet.id}:settle") == Stored(
         "loss",
         f"bet:{lost.bet.id}",
@@ -233,9 +238,9 @@ async def test_deposit_debit_transfer_and_staff_adjustment(
     )
 
 
-async def test_bankroll_funding(uow_factory, clock, ids, engine, unique_key):
+async def test_bankroll_funding(uow_factory, clock, ids, house, engine, unique_key):
     key = unique_key("bankroll")
-    await FundBankroll(uow_factory, clock, ids)(FundBankrollCommand(xtr(1000), "bob", key))
+    await FundBankroll(uow_factory, clock, ids, house)(FundBankrollCommand(xtr(1000), "bob", key))
     assert await _stored(engine, key) == Stored(
         "transfer",
         "staff:bob",
