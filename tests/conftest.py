@@ -278,12 +278,12 @@ def void(uow_factory, clock, ids, house):
 
 
 @pytest.fixture
-def fund_bankroll(uow_factory, clock, ids, unique_key):
+def fund_bankroll(uow_factory, clock, ids, house, unique_key):
     from application.bankroll import FundBankroll, FundBankrollCommand
     from domain.money import Money
 
     async def fund(amount: int = 10**9, currency=XTR):
-        await FundBankroll(uow_factory, clock, ids)(
+        await FundBankroll(uow_factory, clock, ids, house)(
             FundBankrollCommand(Money(amount, currency), "tests", unique_key("fund"))
         )
 

@@ -11,7 +11,6 @@ from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from application.postings import WalletPoster, WalletPosting
 from application.staff import Actor
-from domain.accounts import AccountKind
 from domain.adjustments import (
     AdjustmentRequest,
     AdjustmentState,
@@ -19,8 +18,8 @@ from domain.adjustments import (
     validate_reason,
 )
 from domain.errors import InvalidRequest
-from domain.ledger import TransactionKind
 from domain.money import Money
+from domain.postings import requested_adjustment
 from domain.staff import AuditAction, AuditEntry
 
 
@@ -45,20 +44,9 @@ class _Adjuster(WalletPoster):
     async def _post_request(
         self, uow: UnitOfWork, request: AdjustmentRequest, approver: str
     ) -> WalletPosting:
+        # The request id makes the posting idempotent: one request, one movement.
         return await self._post_in(
-            uow,
-            player_id=request.player_id,
-            wallet_delta=request.amount,
-            house_kind=AccountKind.ADJUSTMENTS,
-            kind=TransactionKind.ADJUSTMENT,
-            # The request id makes the posting idempotent: one request, one movement.
-            idempotency_key=f"adjustment:{request.id}",
-            reference=f"adjustment:{request.id}",
-            metadata={
-                "reason": request.reason,
-                "requested_by": request.requested_by,
-                "approved_by": approver,
-            },
+            uow, request.player_id, requested_adjustment(request, approved_by=approver)
         )
 
     async def _audit(

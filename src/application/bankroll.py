@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from domain.accounts import AccountKind
 from domain.errors import InvalidRequest
-from domain.ledger import PostedTransaction, Transaction, TransactionKind, transfer_legs
+from domain.ledger import PostedTransaction
 from domain.money import Money
+from domain.postings import bankroll_funding
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,29 +23,35 @@ class FundBankrollCommand:
 class FundBankroll:
     """Put operator capital into the bankroll (against the adjustments account). Bets are
     refused when the bankroll could not cover their largest win, so a new installation funds
-    it before taking bets."""
+    it before taking bets. The capital lands on the shards the house book keeps for the
+    house's own postings; bets weigh the bankroll summed over all its shards."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, house: HouseBook
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
+        self._house = house
 
     async def __call__(self, command: FundBankrollCommand) -> PostedTransaction:
         if not command.staff_id.strip():
             raise InvalidRequest("funding the bankroll must name the staff member")
         currency = command.amount.currency
         async with self._uow() as uow:
-            source = await uow.accounts.house_account_id(AccountKind.ADJUSTMENTS, currency, 0)
-            target = await uow.accounts.house_account_id(AccountKind.HOUSE_BANKROLL, currency, 0)
+            source = await self._house.own_account(uow.accounts, AccountKind.ADJUSTMENTS, currency)
+            target = await self._house.own_account(
+                uow.accounts, AccountKind.HOUSE_BANKROLL, currency
+            )
             posted = await uow.ledger.post(
-                Transaction(
-                    id=self._ids.new_id(),
-                    kind=TransactionKind.TRANSFER,
+                bankroll_funding(
+                    self._ids.new_id(),
+                    source,
+                    target,
+                    command.amount,
+                    staff_id=command.staff_id,
                     idempotency_key=command.idempotency_key,
-                    legs=transfer_legs(source, target, command.amount),
-                    created_at=self._clock.now(),
-                    reference=f"staff:{command.staff_id}",
-                    metadata={"purpose": "bankroll funding", "staff_id": command.staff_id},
+                    at=self._clock.now(),
                 )
             )
             await uow.commit()

@@ -27,7 +27,7 @@ from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
 from application.risk import DEFAULT_RISK_REVIEW, RiskReview
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.accounts import AccountKind
-from domain.bets import Bet, BetState, DiceThrow, FairnessProof
+from domain.bets import Bet, DiceThrow, FairnessProof
 from domain.errors import (
     DomainError,
     IdempotencyConflict,
@@ -40,8 +40,9 @@ from domain.errors import (
 from domain.fairness import uint32_stream
 from domain.games.base import ProvablyFairGame, TelegramDiceGame
 from domain.games.catalog import GameConfig, game_by_code
-from domain.ledger import Leg, PostedTransaction, Transaction, TransactionKind
+from domain.ledger import PostedTransaction, Transaction
 from domain.money import Currency, Money
+from domain.postings import bet_placement, bet_settlement
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.seeds import SeedPair
 from domain.velocity import VelocityAction
@@ -72,13 +73,6 @@ class PlaceBetCommand:
     game: str
     stake: Money
     params: Mapping[str, str] = field(default_factory=dict)
-
-
-_SETTLEMENT_KIND = {
-    BetState.WON: TransactionKind.WIN,
-    BetState.LOST: TransactionKind.LOSS,
-    BetState.VOIDED: TransactionKind.REFUND,
-}
 
 
 class UncountedBets:
@@ -119,23 +113,6 @@ class _BetPoster:
         self._risk = risk
         self._metrics = metrics
 
-    def _transaction(
-        self, bet: Bet, kind: TransactionKind, legs: tuple[Leg, ...], step: str
-    ) -> Transaction:
-        transaction_id = (
-            bet.placed_transaction_id if step == "place" else bet.settlement_transaction_id
-        )
-        assert transaction_id is not None
-        return Transaction(
-            id=transaction_id,
-            kind=kind,
-            idempotency_key=f"bet:{bet.id}:{step}",
-            legs=legs,
-            created_at=self._clock.now(),
-            reference=f"bet:{bet.id}",
-            metadata={"bet_id": str(bet.id), "game": bet.game},
-        )
-
     async def _settlement_accounts(
         self, uow: UnitOfWork, bet: Bet, wallet_id: int | None = None
     ) -> tuple[int, int, int]:
@@ -166,7 +143,7 @@ class _BetPoster:
     ) -> Transaction:
         wallet, in_play, bankroll = await self._settlement_accounts(uow, settled, wallet_id)
         legs = settled.settlement_legs(wallet, in_play, bankroll)
-        return self._transaction(settled, _SETTLEMENT_KIND[settled.state], legs, "settle")
+        return bet_settlement(settled, legs, at=self._clock.now())
 
     async def _balance(self, uow: UnitOfWork, bet: Bet) -> Money:
         wallet = await uow.accounts.wallet(bet.player_id, bet.stake.currency)
@@ -316,9 +293,7 @@ class PlaceBet(_BetPoster):
         in_play = await self._house.account_for(
             uow.accounts, AccountKind.BETS_IN_PLAY, currency, command.player_id
         )
-        placement = self._transaction(
-            bet, TransactionKind.BET, bet.placement_legs(wallet_id, in_play), "place"
-        )
+        placement = bet_placement(bet, bet.placement_legs(wallet_id, in_play), at=self._clock.now())
         log.debug(
             "bet %s of player %s: %s, stake %s %s, %s",
             bet.id,
@@ -447,7 +422,7 @@ class PlaceBet(_BetPoster):
                 uow.accounts, AccountKind.BETS_IN_PLAY, bet.stake.currency, bet.player_id
             )
             legs = bet.placement_legs(step.wallet_id, in_play)
-            transactions.append(self._transaction(bet, TransactionKind.BET, legs, "place"))
+            transactions.append(bet_placement(bet, legs, at=self._clock.now()))
             if step.final is not bet:
                 transactions.append(await self._settlement(uow, step.final, step.wallet_id))
         posted = iter(await uow.ledger.post_all(transactions))

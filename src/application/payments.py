@@ -29,9 +29,7 @@ from application.postings import WalletPoster
 from application.responsible import ResponsibleGamblingGuard
 from application.staff import Actor
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
-from domain.accounts import AccountKind
 from domain.errors import Forbidden, InsufficientFunds, InvalidRequest, NotFound
-from domain.ledger import TransactionKind
 from domain.money import XTR, Money
 from domain.payments import (
     PaymentMismatch,
@@ -40,13 +38,13 @@ from domain.payments import (
     RefundRefused,
     StarsInvoice,
     StarsPayment,
-    deposit_key,
     stars,
     validate_charge_id,
     validate_payload,
     validate_refund_reason,
 )
 from domain.players import Player
+from domain.postings import stars_credit, stars_refund, stars_refund_undone
 from domain.staff import AuditAction, AuditEntry
 from domain.velocity import VelocityAction
 
@@ -156,13 +154,8 @@ class CreditStarsPayment(WalletPoster):
             player = await _payer(uow, telegram_user_id)
             posting = await self._post_in(
                 uow,
-                player_id=player.id,
-                wallet_delta=amount,
-                house_kind=AccountKind.DEPOSITS_CLEARING,
-                kind=TransactionKind.DEPOSIT,
-                idempotency_key=deposit_key(charge_id),
-                reference=f"telegram-stars:{charge_id}",
-                metadata={"payload": payload, "telegram_user_id": telegram_user_id},
+                player.id,
+                stars_credit(charge_id, amount, payload=payload, telegram_user_id=telegram_user_id),
             )
             payment = StarsPayment(
                 charge_id=charge_id,
@@ -226,13 +219,14 @@ class RefundStarsPayment(WalletPoster):
             try:
                 posting = await self._post_in(
                     uow,
-                    player_id=payment.player_id,
-                    wallet_delta=-payment.amount,
-                    house_kind=AccountKind.DEPOSITS_CLEARING,
-                    kind=TransactionKind.REFUND,
-                    idempotency_key=payment.refund_key,
-                    reference=f"telegram-stars-refund:{charge_id}",
-                    metadata={"reason": reason, "requested_by": actor.label},
+                    payment.player_id,
+                    stars_refund(
+                        charge_id,
+                        payment.refund_attempts,
+                        payment.amount,
+                        reason=reason,
+                        requested_by=actor.label,
+                    ),
                 )
             except InsufficientFunds as error:
                 raise InsufficientFunds(
@@ -252,13 +246,8 @@ class RefundStarsPayment(WalletPoster):
                 return
             await self._post_in(
                 uow,
-                player_id=payment.player_id,
-                wallet_delta=payment.amount,
-                house_kind=AccountKind.DEPOSITS_CLEARING,
-                kind=TransactionKind.DEPOSIT,
-                idempotency_key=payment.compensation_key,
-                reference=f"telegram-stars-refund-undone:{charge_id}",
-                metadata={"reason": why},
+                payment.player_id,
+                stars_refund_undone(charge_id, payment.refund_attempts, payment.amount, why=why),
             )
             restored = payment.abandon_refund()
             await uow.stars.save_payment(restored)

@@ -13,17 +13,10 @@ from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
-from domain.accounts import AccountKind
 from domain.errors import InvalidRequest, NotFound
-from domain.ledger import (
-    Leg,
-    MetadataValue,
-    PostedTransaction,
-    Transaction,
-    TransactionKind,
-    transfer_legs,
-)
+from domain.ledger import MetadataValue, PostedTransaction
 from domain.money import Money
+from domain.postings import WalletMovement, debit, deposit, staff_adjustment, transfer
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.velocity import VelocityAction
 
@@ -54,62 +47,25 @@ class WalletPoster:
         self._ids = ids
         self._house = house
 
-    async def _post(
-        self,
-        *,
-        player_id: int,
-        wallet_delta: Money,
-        house_kind: AccountKind,
-        kind: TransactionKind,
-        idempotency_key: str,
-        reference: str,
-        metadata: Mapping[str, MetadataValue],
-    ) -> WalletPosting:
+    async def _post(self, player_id: int, movement: WalletMovement) -> WalletPosting:
         async with self._uow() as uow:
-            posting = await self._post_in(
-                uow,
-                player_id=player_id,
-                wallet_delta=wallet_delta,
-                house_kind=house_kind,
-                kind=kind,
-                idempotency_key=idempotency_key,
-                reference=reference,
-                metadata=metadata,
-            )
+            posting = await self._post_in(uow, player_id, movement)
             await uow.commit()
         return posting
 
     async def _post_in(
-        self,
-        uow: UnitOfWork,
-        *,
-        player_id: int,
-        wallet_delta: Money,
-        house_kind: AccountKind,
-        kind: TransactionKind,
-        idempotency_key: str,
-        reference: str,
-        metadata: Mapping[str, MetadataValue],
+        self, uow: UnitOfWork, player_id: int, movement: WalletMovement
     ) -> WalletPosting:
         """The same posting inside a unit of work the caller commits, for use cases that
         write other state (an approval, an audit entry) in the same transaction."""
         await uow.players.get(player_id)
-        wallet = await _wallet_for_posting(uow, player_id, wallet_delta)
-        house = await self._house.account_for(
-            uow.accounts, house_kind, wallet_delta.currency, player_id
-        )
-        transaction = Transaction(
-            id=self._ids.new_id(),
-            kind=kind,
-            idempotency_key=idempotency_key,
-            legs=(Leg(wallet, wallet_delta), Leg(house, -wallet_delta)),
-            created_at=self._clock.now(),
-            reference=reference,
-            metadata=metadata,
-        )
+        currency = movement.amount.currency
+        wallet = await _wallet_for_posting(uow, player_id, movement.amount)
+        house = await self._house.account_for(uow.accounts, movement.house, currency, player_id)
+        transaction = movement.transaction(self._ids.new_id(), wallet, house, at=self._clock.now())
         posted = await uow.ledger.post(transaction)
         leg = posted.leg_for(wallet)
-        return WalletPosting(posted, wallet, Money(leg.balance_after, wallet_delta.currency))
+        return WalletPosting(posted, wallet, Money(leg.balance_after, currency))
 
 
 async def _wallet_for_posting(uow: UnitOfWork, player_id: int, delta: Money) -> int:
@@ -181,13 +137,10 @@ class CreditDeposit(WalletPoster):
                     raise
             posting = await self._post_in(
                 uow,
-                player_id=command.player_id,
-                wallet_delta=amount,
-                house_kind=AccountKind.DEPOSITS_CLEARING,
-                kind=TransactionKind.DEPOSIT,
-                idempotency_key=command.idempotency_key,
-                reference=command.external_reference,
-                metadata=command.metadata,
+                command.player_id,
+                deposit(
+                    amount, command.idempotency_key, command.external_reference, command.metadata
+                ),
             )
             await uow.commit()
         return posting
@@ -212,13 +165,8 @@ class DebitWallet(WalletPoster):
 
     async def __call__(self, command: DebitWalletCommand) -> WalletPosting:
         return await self._post(
-            player_id=command.player_id,
-            wallet_delta=-command.amount.require_positive(),
-            house_kind=AccountKind.HOUSE_BANKROLL,
-            kind=TransactionKind.DEBIT,
-            idempotency_key=command.idempotency_key,
-            reference=command.reference,
-            metadata=command.metadata,
+            command.player_id,
+            debit(command.amount, command.idempotency_key, command.reference, command.metadata),
         )
 
 
@@ -248,13 +196,13 @@ class AdjustBalance(WalletPoster):
         if command.amount.is_zero():
             raise InvalidRequest("an adjustment of zero moves nothing")
         return await self._post(
-            player_id=command.player_id,
-            wallet_delta=command.amount,
-            house_kind=AccountKind.ADJUSTMENTS,
-            kind=TransactionKind.ADJUSTMENT,
-            idempotency_key=command.idempotency_key,
-            reference=f"staff:{command.staff_id}",
-            metadata={"reason": reason, "staff_id": command.staff_id},
+            command.player_id,
+            staff_adjustment(
+                command.amount,
+                staff_id=command.staff_id,
+                reason=reason,
+                idempotency_key=command.idempotency_key,
+            ),
         )
 
 
@@ -286,16 +234,15 @@ class Transfer:
                         f"account {account_id} holds {account.currency.code}, "
                         f"not {command.amount.currency.code}"
                     )
-            transaction = Transaction(
-                id=self._ids.new_id(),
-                kind=TransactionKind.TRANSFER,
+            transaction = transfer(
+                self._ids.new_id(),
+                command.source_account_id,
+                command.target_account_id,
+                command.amount,
                 idempotency_key=command.idempotency_key,
-                legs=transfer_legs(
-                    command.source_account_id, command.target_account_id, command.amount
-                ),
-                created_at=self._clock.now(),
                 reference=command.reference,
                 metadata=command.metadata,
+                at=self._clock.now(),
             )
             posted = await uow.ledger.post(transaction)
             await uow.commit()

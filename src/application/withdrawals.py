@@ -44,9 +44,9 @@ from application.ports import (
 from application.staff import Actor
 from domain.accounts import AccountKind
 from domain.errors import IdempotencyConflict, IllegalTransition, InsufficientFunds
-from domain.ledger import Transaction, TransactionKind, transfer_legs
 from domain.money import Money
 from domain.players import KycStatus
+from domain.postings import withdrawal_step
 from domain.responsible import LimitKind
 from domain.staff import AuditAction, AuditEntry
 from domain.withdrawals import (
@@ -169,20 +169,14 @@ class _Steps:
         transaction_id: uuid.UUID,
         now: datetime,
     ) -> None:
-        legs = transfer_legs(
-            await self._account(uow, source, withdrawal),
-            await self._account(uow, target, withdrawal),
-            withdrawal.amount,
-        )
         await uow.ledger.post(
-            Transaction(
-                id=transaction_id,
-                kind=TransactionKind.WITHDRAWAL,
-                idempotency_key=f"withdrawal:{withdrawal.id}:{step}",
-                legs=legs,
-                created_at=now,
-                reference=f"withdrawal:{withdrawal.id}",
-                metadata={"step": step, "player_id": withdrawal.player_id},
+            withdrawal_step(
+                withdrawal,
+                step,
+                transaction_id,
+                await self._account(uow, source, withdrawal),
+                await self._account(uow, target, withdrawal),
+                at=now,
             )
         )
 

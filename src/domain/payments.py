@@ -116,7 +116,7 @@ class StarsPayment:
 
     paid -> refunding -> refunded, or refunding -> paid when Telegram refuses the refund (the
     reversal is compensated and `refund_attempts` counts the try, so the next attempt posts
-    under a new idempotency key)."""
+    under a new idempotency key: see `domain.posting_keys.stars_refund_key`)."""
 
     charge_id: str
     player_id: int
@@ -131,18 +131,6 @@ class StarsPayment:
     refund_requested_by: str | None = None
     refund_reason: str | None = None
     refunded_at: datetime | None = None
-
-    @property
-    def deposit_key(self) -> str:
-        return deposit_key(self.charge_id)
-
-    @property
-    def refund_key(self) -> str:
-        return f"stars-refund:{self.charge_id}:{self.refund_attempts}"
-
-    @property
-    def compensation_key(self) -> str:
-        return f"stars-refund-undo:{self.charge_id}:{self.refund_attempts}"
 
     def start_refund(self, transaction_id: uuid.UUID, by: str, reason: str) -> StarsPayment:
         if self.status is not PaymentStatus.PAID:
@@ -170,8 +158,3 @@ class StarsPayment:
             refund_attempts=self.refund_attempts + 1,
             refund_transaction_id=None,
         )
-
-
-def deposit_key(charge_id: str) -> str:
-    """The ledger idempotency key of a Stars deposit: one credit per Telegram charge."""
-    return f"stars:{charge_id}"

@@ -23,13 +23,14 @@ from datetime import datetime
 from typing import Final
 
 from domain.errors import IdempotencyConflict, IllegalTransition, InvalidRequest
-from domain.ledger import Leg, MetadataValue, Transaction, TransactionKind
+from domain.ledger import Leg, Transaction
 from domain.money import INT64_MAX, Currency, Money, check_int64
+from domain.postings import ProviderCall, seamless_credit, seamless_debit, seamless_rollback
 
 MAX_EXTERNAL_ID_LENGTH: Final = 100
 MAX_PROVIDER_LENGTH: Final = 64
-# A provider is a calling service's name. No colon, so the ledger keys built from it below
-# can never collide between providers.
+# A provider is a calling service's name. No colon, so the ledger keys built from it
+# (`domain.posting_keys.seamless_key`) can never collide between providers.
 _PROVIDER: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -73,17 +74,6 @@ def validate_player_id(player_id: int) -> int:
     ):
         raise InvalidRequest(f"player id must be a positive 64-bit integer, got {player_id!r}")
     return player_id
-
-
-def ledger_key(provider: str, transaction_id: str) -> str:
-    """The ledger idempotency key of a provider's debit or credit."""
-    return f"seamless:{provider}:{transaction_id}"
-
-
-def rollback_ledger_key(provider: str, transaction_id: str) -> str:
-    """The ledger idempotency key of the refund that undoes a debit. A prefix of its own, so
-    that no transaction id (they may contain ':') can produce another call's key."""
-    return f"seamless-rollback:{provider}:{transaction_id}"
 
 
 class ProviderTransactionKind(enum.StrEnum):
@@ -379,17 +369,9 @@ class ProviderTransaction:
     # -- the ledger side ---------------------------------------------------------------------
 
     @property
-    def reference(self) -> str:
-        return f"seamless:{self.provider}:{self.round_id}"
-
-    @property
-    def metadata(self) -> dict[str, MetadataValue]:
-        return {
-            "provider": self.provider,
-            "transaction_id": self.transaction_id,
-            "round_id": self.round_id,
-            "game_id": self.game_id,
-        }
+    def call(self) -> ProviderCall:
+        """What names this call in the books."""
+        return ProviderCall(self.provider, self.transaction_id, self.round_id, self.game_id)
 
     def movement(self, wallet: int, bankroll: int) -> Transaction | None:
         """The journal entry of the debit or credit: the stake from the wallet to the
@@ -399,18 +381,10 @@ class ProviderTransaction:
         if self.ledger_transaction_id is None or money is None or money.is_zero():
             return None
         if self.kind is ProviderTransactionKind.DEBIT:
-            kind, legs = TransactionKind.BET, (Leg(wallet, -money), Leg(bankroll, money))
-        else:
-            kind, legs = TransactionKind.WIN, (Leg(bankroll, -money), Leg(wallet, money))
-        return Transaction(
-            id=self.ledger_transaction_id,
-            kind=kind,
-            idempotency_key=ledger_key(self.provider, self.transaction_id),
-            legs=legs,
-            created_at=self.created_at,
-            reference=self.reference,
-            metadata=self.metadata,
-        )
+            legs = (Leg(wallet, -money), Leg(bankroll, money))
+            return seamless_debit(self.call, self.ledger_transaction_id, legs, at=self.created_at)
+        legs = (Leg(bankroll, -money), Leg(wallet, money))
+        return seamless_credit(self.call, self.ledger_transaction_id, legs, at=self.created_at)
 
     def refund(self, wallet: int, bankroll: int) -> Transaction:
         """The journal entry of a rollback: the whole stake from the bankroll back to the
@@ -423,14 +397,11 @@ class ProviderTransaction:
             or self.rolled_back_at is None
         ):
             raise IllegalTransition(f"debit {self.transaction_id} was not rolled back")
-        return Transaction(
-            id=self.rollback_ledger_transaction_id,
-            kind=TransactionKind.REFUND,
-            idempotency_key=rollback_ledger_key(self.provider, self.transaction_id),
-            legs=(Leg(bankroll, -money), Leg(wallet, money)),
-            created_at=self.rolled_back_at,
-            reference=self.reference,
-            metadata={**self.metadata, "rollback": True},
+        return seamless_rollback(
+            self.call,
+            self.rollback_ledger_transaction_id,
+            (Leg(bankroll, -money), Leg(wallet, money)),
+            at=self.rolled_back_at,
         )
 
 

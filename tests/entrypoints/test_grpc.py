@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import secrets
 import uuid
 
 import grpc
@@ -11,6 +13,7 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
+from sqlalchemy import text
 
 from croupier.v1 import (
     betting_pb2,
@@ -152,6 +155,32 @@ async def test_deposit_balance_and_history(wallet, md, player):
     assert not page2.next_page_token
     assert page2.entries[-1].amount == xtr(500)
     assert page2.entries[-1].kind == wallet_pb2.TRANSACTION_KIND_DEPOSIT
+
+
+async def test_a_deposit_is_keyed_by_the_processor_and_its_payment_id(
+    wallet, issue_key, player, engine
+):
+    # The ledger key a processor's retries replay against: stored data, pinned literally.
+    name = f"psp-{secrets.token_hex(4)}"
+    md = (("x-api-key", await issue_key("wallet", name=name)),)
+    request = wallet_pb2.DepositRequest(player_id=await player(0), amount=xtr(5), external_id="p:7")
+    done = await wallet.Deposit(request, metadata=md)
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT idempotency_key, reference, metadata FROM ledger_transactions"
+                    " WHERE id = :id"
+                ),
+                {"id": uuid.UUID(done.transaction_id)},
+            )
+        ).one()
+    metadata = row.metadata if isinstance(row.metadata, dict) else json.loads(row.metadata)
+    assert (row.idempotency_key, row.reference, metadata) == (
+        f"deposit:{name}:p:7",
+        "p:7",
+        {"provider": name},
+    )
 
 
 async def test_wallet_errors_map_to_status_codes(wallet, md):

@@ -451,7 +451,9 @@ async def test_reports_read_from_the_reports_database_when_one_is_configured(
     try:
         books = await start_unit_of_work_factory(replica, 4, SeedCipher(bytes(32)), personal)
         clock, ids, house = FixedClock(noon(day)), UuidV7Generator(), HouseBook(shards=4)
-        await FundBankroll(books, clock, ids)(FundBankrollCommand(Money(10**6, XTR), "t", "f"))
+        await FundBankroll(books, clock, ids, house)(
+            FundBankrollCommand(Money(10**6, XTR), "t", "f")
+        )
         someone = await RegisterPlayer(books, clock)(
             RegisterPlayerCommand(5, currencies=(XTR,), accept_terms=True)
         )

@@ -198,7 +198,7 @@ def test_betting_keeps_the_books_under_random_operations(servers):
             )
         )
         loop.run_until_complete(
-            FundBankroll(factory, clock, ids)(
+            FundBankroll(factory, clock, ids, house)(
                 FundBankrollCommand(Money(10**9, XTR), "tests", f"sm-{secrets.token_hex(8)}")
             )
         )

@@ -217,7 +217,7 @@ async def test_a_postgres_restart_under_load_leaves_every_bet_applied_exactly_on
     house = HouseBook(shards=TEST_HOUSE_SHARDS)
     try:
         factory = await start_unit_of_work_factory(engine, house.shards, cipher, TEST_PERSONAL_DATA)
-        await FundBankroll(factory, clock, ids)(
+        await FundBankroll(factory, clock, ids, house)(
             FundBankrollCommand(Money(10**9, XTR), "tests", "fund")
         )
         place = PlaceBet(factory, clock, ids, house, seed_source)

@@ -40,7 +40,7 @@ async def books_of_their_own(servers):
     uow = await start_unit_of_work_factory(
         engine, house.shards, SeedCipher(key), TEST_PERSONAL_DATA
     )
-    await FundBankroll(uow, clock, ids)(FundBankrollCommand(Money(10**9, XTR), "t", "fund"))
+    await FundBankroll(uow, clock, ids, house)(FundBankrollCommand(Money(10**9, XTR), "t", "fund"))
     player = (
         await RegisterPlayer(uow, clock)(
             RegisterPlayerCommand(7, currencies=(XTR,), accept_terms=True)

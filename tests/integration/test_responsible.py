@@ -36,10 +36,10 @@ from application.seamless import (
     SeamlessRollback,
     SeamlessRollbackCommand,
 )
+from domain import postings
 from domain.accounts import AccountKind
 from domain.bets import Bet
 from domain.errors import IllegalTransition, InvalidAmount, InvalidRequest, NotFound
-from domain.ledger import Leg, Transaction, TransactionKind
 from domain.money import TON, XTR, Money
 from domain.responsible import (
     Exclusion,
@@ -117,14 +117,7 @@ def bet(uow_factory, guard, house, ids, fake_clock):
                 uow.accounts, AccountKind.BETS_IN_PLAY, stake.currency, player_id
             )
             await uow.ledger.post(
-                Transaction(
-                    id=placed.placed_transaction_id,
-                    kind=TransactionKind.BET,
-                    idempotency_key=f"bet:{placed.id}:place",
-                    legs=placed.placement_legs(wallet.id, in_play),
-                    created_at=now,
-                    reference=f"bet:{placed.id}",
-                )
+                postings.bet_placement(placed, placed.placement_legs(wallet.id, in_play), at=now)
             )
             await uow.commit()
         return placed
@@ -144,15 +137,8 @@ def deposit(uow_factory, guard, house, ids, fake_clock):
             clearing = await house.account_for(
                 uow.accounts, AccountKind.DEPOSITS_CLEARING, amount.currency, player_id
             )
-            await uow.ledger.post(
-                Transaction(
-                    id=ids.new_id(),
-                    kind=TransactionKind.DEPOSIT,
-                    idempotency_key=f"test-deposit:{uuid.uuid4()}",
-                    legs=(Leg(wallet.id, amount), Leg(clearing, -amount)),
-                    created_at=now,
-                )
-            )
+            movement = postings.deposit(amount, f"test-deposit:{uuid.uuid4()}")
+            await uow.ledger.post(movement.transaction(ids.new_id(), wallet.id, clearing, at=now))
             await uow.commit()
 
     return make

@@ -42,6 +42,7 @@ from adapters.seed_cipher import SeedCipher
 from application.access import IssueApiKey
 from application.bankroll import FundBankroll, FundBankrollCommand
 from application.events import STREAM
+from application.house import HouseBook
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from croupier.v1 import betting_pb2, betting_pb2_grpc, common_pb2, wallet_pb2, wallet_pb2_grpc
 from domain.games.catalog import GAMES
@@ -308,7 +309,9 @@ async def database(servers):
     key = secrets.token_bytes(32)
     clock, ids = SystemClock(), UuidV7Generator()
     uow = await start_unit_of_work_factory(engine, SHARDS, SeedCipher(key), TEST_PERSONAL_DATA)
-    await FundBankroll(uow, clock, ids)(FundBankrollCommand(Money(10**12, XTR), "tests", "fund"))
+    await FundBankroll(uow, clock, ids, HouseBook(SHARDS))(
+        FundBankrollCommand(Money(10**12, XTR), "tests", "fund")
+    )
     register = RegisterPlayer(uow, clock)
     players = []
     for n in range(PLAYERS):

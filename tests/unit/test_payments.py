@@ -25,6 +25,7 @@ from domain.payments import (
     stars,
     validate_payload,
 )
+from domain.posting_keys import stars_refund_key, stars_refund_undone_key
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
@@ -85,9 +86,13 @@ def test_an_abandoned_refund_moves_the_next_try_to_new_keys():
     restored = refunding.abandon_refund()
     assert restored.status is PaymentStatus.PAID
     assert restored.refund_transaction_id is None
-    assert restored.refund_key != first.refund_key
-    assert refunding.compensation_key != restored.compensation_key
-    assert first.deposit_key == restored.deposit_key == "stars:ch-1"
+    assert restored.refund_attempts == first.refund_attempts + 1
+    assert stars_refund_key("ch-1", restored.refund_attempts) != stars_refund_key(
+        "ch-1", first.refund_attempts
+    )
+    assert stars_refund_undone_key("ch-1", refunding.refund_attempts) != stars_refund_undone_key(
+        "ch-1", restored.refund_attempts
+    )
 
 
 class _Answering(BaseSession):

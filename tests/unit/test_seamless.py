@@ -12,15 +12,14 @@ import pytest
 from domain.errors import IdempotencyConflict, IllegalTransition, InvalidRequest
 from domain.ledger import TransactionKind
 from domain.money import TON, XTR, Money
+from domain.posting_keys import seamless_key, seamless_rollback_key
 from domain.seamless import (
     ProviderTransaction,
     ProviderTransactionKind,
     ProviderTransactionState,
     SeamlessRound,
-    ledger_key,
     require_credit_amount,
     require_debit_amount,
-    rollback_ledger_key,
     validate_external_id,
     validate_player_id,
     validate_provider,
@@ -288,17 +287,17 @@ def test_a_rollback_refunds_the_whole_stake_under_its_own_key() -> None:
     assert refund.created_at == LATER
     assert refund.leg_for(WALLET).amount == Money(100, XTR)
     assert refund.leg_for(BANKROLL).amount == Money(-100, XTR)
-    assert refund.idempotency_key == rollback_ledger_key("acme-games", "tx-1")
+    assert refund.idempotency_key == seamless_rollback_key("acme-games", "tx-1")
     assert _tombstone().movement(WALLET, BANKROLL) is None
 
 
 def test_ledger_keys_of_different_calls_never_collide() -> None:
     # Transaction ids may contain ':'; the rollback's key has a prefix of its own.
-    assert ledger_key("p", "a:rollback") != rollback_ledger_key("p", "a")
-    assert ledger_key("p", "rollback:a") != rollback_ledger_key("p", "a")
-    assert rollback_ledger_key("p", "a").startswith("seamless-rollback:")
+    assert seamless_key("p", "a:rollback") != seamless_rollback_key("p", "a")
+    assert seamless_key("p", "rollback:a") != seamless_rollback_key("p", "a")
+    assert seamless_rollback_key("p", "a").startswith("seamless-rollback:")
     # A provider has no ':', so the key's provider part ends at its first ':' after the
     # prefix: "seamless:a:b:c" can only be provider "a" with id "b:c".
-    assert ledger_key("a", "b:c") == "seamless:a:b:c"
+    assert seamless_key("a", "b:c") == "seamless:a:b:c"
     with pytest.raises(InvalidRequest):
         validate_provider("a:b")

@@ -3,6 +3,7 @@
 import pytest
 
 from application.balances import GetBalances
+from application.bankroll import FundBankroll, FundBankrollCommand
 from application.history import ListHistory, decode_cursor, encode_cursor
 from application.house import HouseBook
 from application.postings import (
@@ -14,6 +15,7 @@ from application.postings import (
     DebitWalletCommand,
 )
 from application.registration import RegisterPlayer, RegisterPlayerCommand
+from domain.accounts import AccountKind
 from domain.errors import IdempotencyConflict, InsufficientFunds, InvalidRequest
 from domain.money import TON, XTR, Money
 from tests.fakes import FakeClock, FakeDatabase, SequentialIds
@@ -103,3 +105,24 @@ def test_cursor_round_trip_and_tampering():
     for bad in ("", "!!!", encode_cursor(5)[:-2] + "zz", "bGVnOjA"):
         with pytest.raises(InvalidRequest):
             decode_cursor(bad)
+
+
+async def test_bankroll_funding_lands_where_the_house_book_keeps_the_houses_own_postings(deps):
+    db, clock, ids, house = deps
+    command = FundBankrollCommand(Money(1000, XTR), "bob", "fund-1")
+    posted = await FundBankroll(db, clock, ids, house)(command)
+    async with db() as uow:
+        source = await house.own_account(uow.accounts, AccountKind.ADJUSTMENTS, XTR)
+        target = await house.own_account(uow.accounts, AccountKind.HOUSE_BANKROLL, XTR)
+        # Shard 0, where fundings went before the house book chose: an earlier one replays.
+        assert (await uow.accounts.get(source)).shard == 0
+        assert (await uow.accounts.get(target)).shard == 0
+    assert {(leg.account_id, leg.amount.amount) for leg in posted.legs} == {
+        (source, -1000),
+        (target, 1000),
+    }
+    # The house's own shard does not depend on how many shards there are, unlike a player's:
+    # after HOUSE_SHARDS changes, a retried funding still builds the same legs and replays.
+    again = await FundBankroll(db, clock, ids, HouseBook(16))(command)
+    assert again.replayed
+    assert again.id == posted.id

@@ -10,6 +10,7 @@ from application.history import ListHistory
 from application.postings import CreditDeposit, CreditDepositCommand
 from croupier.v1 import wallet_pb2, wallet_pb2_grpc
 from domain.money import CurrencyRegistry, Money
+from domain.posting_keys import processor_deposit_key
 from entrypoints.grpc import translate
 from entrypoints.grpc.auth import current_key
 from entrypoints.grpc.errors import FieldError, guarded
@@ -77,7 +78,7 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
             CreditDepositCommand(
                 player_id=translate.player_id(request.player_id),
                 amount=translate.money(currencies, request.amount, "amount"),
-                idempotency_key=f"deposit:{provider}:{external}",
+                idempotency_key=processor_deposit_key(provider, external),
                 external_reference=external,
                 metadata={"provider": provider},
             )
