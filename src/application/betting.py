@@ -1,17 +1,28 @@
-"""Use cases of the bet lifecycle: place, settle on a Telegram dice, void.
+"""Use cases of the bet lifecycle: place (alone or in a batch), settle on a Telegram dice, void.
 
 A provably fair bet is placed and settled in one unit of work: its outcome is fixed the moment
 it takes a nonce. A Telegram dice bet is placed first and settled when the dice the bot sent
-for it lands."""
+for it lands. How a bet is decided is `application.bet_decision`'s, the same for both roads.
+
+Longer than most modules: every use case here posts a bet's ledger transactions, and they
+share the code that builds them (`_BetPoster`); both placement roads share `_Placement`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 
+from application.bet_decision import (
+    BatchTally,
+    DecidedBet,
+    PlaceBetCommand,
+    PlacementFacts,
+    decide_bet,
+)
 from application.house import HouseBook
 from application.ports import (
     BatchPlacementContext,
@@ -27,25 +38,39 @@ from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
 from application.risk import DEFAULT_RISK_REVIEW, RiskReview
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.accounts import AccountKind
-from domain.bets import Bet, DiceThrow, FairnessProof
+from domain.bets import Bet, DiceThrow
 from domain.errors import (
     DomainError,
     IdempotencyConflict,
     IllegalTransition,
-    InsufficientFunds,
     InvalidRequest,
     NotFound,
     StorageUnavailable,
 )
-from domain.fairness import uint32_stream
 from domain.games.base import ProvablyFairGame, TelegramDiceGame
-from domain.games.catalog import GameConfig, game_by_code
+from domain.games.catalog import game_by_code
 from domain.ledger import PostedTransaction, Transaction
 from domain.money import Currency, Money
 from domain.postings import bet_placement, bet_settlement
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.seeds import SeedPair
+from domain.standing import StandingRefusal
 from domain.velocity import VelocityAction
+
+__all__ = [
+    "NO_BET_METRICS",
+    "BetOutcome",
+    "BetReceipt",
+    "GetBet",
+    "PlaceBet",
+    "PlaceBetCommand",
+    "PlaceBets",
+    "SettleDiceBet",
+    "SettleDiceBetCommand",
+    "UncountedBets",
+    "VoidBet",
+    "VoidBetCommand",
+]
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +91,8 @@ class BetReceipt:
     replayed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceBetCommand:
-    player_id: int
-    bet_id: uuid.UUID  # chosen by the client: a repeat of the same press places nothing new
-    game: str
-    stake: Money
-    params: Mapping[str, str] = field(default_factory=dict)
+# What one bet of a batch came to: its receipt, or its own refusal.
+BetOutcome = BetReceipt | DomainError
 
 
 class UncountedBets:
@@ -151,16 +171,11 @@ class _BetPoster:
         return Money(amount, bet.stake.currency)
 
 
-class PlaceBet(_BetPoster):
-    """Place a bet: check the game, the player's responsible-gambling state and limits, the
-    game's limits and the bankroll, and move the stake from the wallet to bets in play, all in
-    one database transaction. A provably fair bet also takes the next nonce of the player's
-    seed pair and settles at once. The bets-per-second velocity limit is counted first,
-    outside the transaction (see `application.velocity`).
-
-    Idempotent on the bet id: a repeat returns the first bet (`replayed`), even once the
-    player is excluded or over a limit; the same id with a different game, selection, stake
-    or player is an `IdempotencyConflict`."""
+class _Placement(_BetPoster):
+    """What both roads of a bet share (`PlaceBet` alone, `PlaceBets` together): their
+    dependencies, the admission, the road of a bet placed alone (which a batch takes for the
+    bets it cannot decide itself), and the writing of decided bets. Both decide a bet with
+    `application.bet_decision.decide_bet`."""
 
     def __init__(
         self,
@@ -180,299 +195,177 @@ class PlaceBet(_BetPoster):
         self._guard = guard
         self._velocity = velocity
 
-    async def __call__(self, command: PlaceBetCommand) -> BetReceipt:
-        try:
-            await self.admit(command)
-            receipt = await self.place_admitted(command)
-        except DomainError as error:
-            self._metrics.refused(command.game, command.stake.currency, error.code)
-            raise
-        self.count(receipt)
-        return receipt
+    def _count(self, command: PlaceBetCommand, outcome: BetOutcome) -> None:
+        """Count a placement as it finally stood (a replay was counted the first time)."""
+        if isinstance(outcome, DomainError):
+            self._metrics.refused(command.game, command.stake.currency, outcome.code)
+        elif not outcome.replayed:
+            self._metrics.placed(outcome.bet)
 
-    @property
-    def metrics(self) -> BetMetrics:
-        return self._metrics
-
-    def count(self, receipt: BetReceipt) -> None:
-        """Count a committed placement (a replay was counted the first time)."""
-        if not receipt.replayed:
-            self._metrics.placed(receipt.bet)
-
-    async def admit(self, command: PlaceBetCommand) -> None:
-        """The checks before any unit of work: the game exists, the stake is positive, and
-        the velocity limit lets the bet through (or it is a replay)."""
-        game_by_code(command.game)
-        command.stake.require_positive()
+    async def _admit(self, command: PlaceBetCommand) -> None:
+        """The checks before any unit of work: the game exists and the door offers it, the
+        stake is positive, and the velocity limit lets the bet through (or it is a replay)."""
+        command.admissible_game()
         await self._velocity.admit(
             VelocityAction.BET, command.player_id, lambda: self._exists(command.bet_id)
         )
 
-    async def place_admitted(self, command: PlaceBetCommand) -> BetReceipt:
+    async def _exists(self, bet_id: uuid.UUID) -> bool:
+        async with self._uow() as uow:
+            return await uow.bets.find(bet_id) is not None
+
+    async def _place_alone(self, command: PlaceBetCommand) -> BetReceipt:
         """Place an admitted bet in a unit of work of its own."""
-        game = game_by_code(command.game)
         for _ in range(_PLACE_ATTEMPTS):
             try:
                 return await self._attempt(command)
             except _LostRace:
                 continue
         raise IdempotencyConflict(  # pragma: no cover - needs three lost races in a row
-            f"bet {command.bet_id} is being placed concurrently; retry ({game.code})"
+            f"bet {command.bet_id} is being placed concurrently; retry ({command.game})"
         )
-
-    @property
-    def house(self) -> HouseBook:
-        return self._house
-
-    def new_unit_of_work(self) -> UnitOfWork:
-        return self._uow()
-
-    async def _exists(self, bet_id: uuid.UUID) -> bool:
-        async with self._uow() as uow:
-            return await uow.bets.find(bet_id) is not None
 
     async def _attempt(self, command: PlaceBetCommand) -> BetReceipt:
         async with self._uow() as uow:
-            receipt = await self.place_in(uow, command)
+            receipt = await self._place_in(uow, command)
             if not receipt.replayed:
                 await uow.commit()
         return receipt
 
-    async def place_in(self, uow: UnitOfWork, command: PlaceBetCommand) -> BetReceipt:
+    async def _place_in(self, uow: UnitOfWork, command: PlaceBetCommand) -> BetReceipt:
         """The placement itself, inside the caller's unit of work, which commits it. Raises
         `_LostRace` when a twin with this bet id committed first (start over).
 
         Round trips are what a bet costs, so there are few: one read (which also takes the
         guard's per-player lock, before any other lock or write, while the usage the guard
-        reads cannot include this bet yet), the nonce, the bet row, both postings at once."""
-        game = game_by_code(command.game)
+        reads cannot include this bet yet, and reads the player's standing), the nonce, the
+        bet row, both postings at once."""
         currency = command.stake.currency
-        context = await uow.placements.open(command.bet_id, command.player_id, currency, game.code)
+        context = await uow.placements.open(
+            command.bet_id, command.player_id, currency, command.game
+        )
         existing = context.existing
         if existing is not None:
+            game = game_by_code(command.game)
             existing.require_same_request(game, command.params, command.stake, command.player_id)
             return BetReceipt(existing, await self._balance(uow, existing), replayed=True)
-        wallet_id = context.wallet_id
-        if wallet_id is None:
-            if not context.player_exists:
-                raise NotFound(f"no player with id {command.player_id}")
-            raise NotFound(
-                f"player {command.player_id} has no {currency.code} wallet; deposit first"
-            )
+        if context.standing is None:
+            raise NotFound(f"no player with id {command.player_id}")
         try:
             await self._guard.check_bet(
                 uow,
-                command.player_id,
+                context.standing,
                 command.stake,
                 self._clock.now(),
                 locked=context.guard_locked,
             )
-        except ResponsibleGamblingRefusal:
-            # A twin with this bet id may have committed while we waited for the lock and
-            # used the room it needed: that is a replay, not a refusal.
+        except (ResponsibleGamblingRefusal, StandingRefusal):
+            # A twin with this bet id may have committed (before a block, or while we waited
+            # for the lock, using the room it needed): that is a replay, not a refusal.
             if await uow.bets.find(command.bet_id) is not None:
                 raise _LostRace from None
             raise
+        wallet_id = context.wallet_id
+        if wallet_id is None:
+            raise NotFound(
+                f"player {command.player_id} has no {currency.code} wallet; deposit first"
+            )
         seeds = None
-        if isinstance(game, ProvablyFairGame):
-            taken = await uow.seeds.take_nonce(command.player_id)
-            if taken is None:  # first provably fair bet, or the pair was just rotated
-                await uow.seeds.create(
-                    command.player_id,
-                    server_seed=self._seeds.server_seed(),
-                    client_seed=self._seeds.client_seed(),
-                    now=self._clock.now(),
-                )
-                taken = await uow.seeds.take_nonce(command.player_id)
-            if taken is None:  # pragma: no cover - rotated twice during this placement
-                raise _LostRace
-            seeds = taken
-        bet, final = self._bet(command, context.config, seeds, context.bankroll)
-        if not await uow.bets.add(final):
+        if isinstance(context.config.game, ProvablyFairGame):
+            seeds = await self._take_nonce(uow, command.player_id)
+        facts = PlacementFacts(wallet_id, context.config, context.bankroll, seeds)
+        decided = decide_bet(command, facts, now=self._clock.now(), ids=self._ids)
+        if not await uow.bets.add(decided.final):
             raise _LostRace  # a twin with this bet id committed first: replay it
+        self._log(decided)
+        posted = await uow.ledger.post_all(await self._postings(uow, decided))
+        return await self._receipt(uow, decided, iter(posted))
+
+    async def _take_nonce(self, uow: UnitOfWork, player_id: int) -> tuple[SeedPair, int]:
+        """The player's seed pair and the nonce this bet takes (the pair is made for a first
+        provably fair bet)."""
+        taken = await uow.seeds.take_nonce(player_id)
+        if taken is None:  # first provably fair bet, or the pair was just rotated
+            await uow.seeds.create(
+                player_id,
+                server_seed=self._seeds.server_seed(),
+                client_seed=self._seeds.client_seed(),
+                now=self._clock.now(),
+            )
+            taken = await uow.seeds.take_nonce(player_id)
+        if taken is None:  # pragma: no cover - rotated twice during this placement
+            raise _LostRace
+        return taken
+
+    async def _postings(self, uow: UnitOfWork, decided: DecidedBet) -> list[Transaction]:
+        """A decided bet's postings: its placement and, settled at once, its settlement."""
+        bet = decided.placed
         in_play = await self._house.account_for(
-            uow.accounts, AccountKind.BETS_IN_PLAY, currency, command.player_id
+            uow.accounts, AccountKind.BETS_IN_PLAY, bet.stake.currency, bet.player_id
         )
-        placement = bet_placement(bet, bet.placement_legs(wallet_id, in_play), at=self._clock.now())
+        legs = bet.placement_legs(decided.wallet_id, in_play)
+        postings = [bet_placement(bet, legs, at=self._clock.now())]
+        if decided.settled_at_once:
+            postings.append(await self._settlement(uow, decided.final, decided.wallet_id))
+        return postings
+
+    async def _receipt(
+        self, uow: UnitOfWork, decided: DecidedBet, posted: Iterator[PostedTransaction]
+    ) -> BetReceipt:
+        """The receipt of a decided bet whose postings are next in `posted`."""
+        last = next(posted)
+        if decided.settled_at_once:
+            settled = next(posted)
+            # Large wins and wagers are flagged and audited in the settlement's transaction.
+            await self._risk.on_bet_settled(uow, decided.final)
+            if decided.final.payout:  # a loss leaves the wallet alone
+                last = settled
+        balance = last.leg_for(decided.wallet_id).balance_after
+        return BetReceipt(decided.final, Money(balance, decided.final.stake.currency))
+
+    @staticmethod
+    def _log(decided: DecidedBet, batch: int = 1) -> None:
+        bet = decided.final
         log.debug(
-            "bet %s of player %s: %s, stake %s %s, %s",
+            "bet %s of player %s: %s, stake %s %s, %s%s",
             bet.id,
             bet.player_id,
             bet.game,
-            command.stake.amount,
-            currency.code,
-            final.state,
+            bet.stake.amount,
+            bet.stake.currency.code,
+            bet.state,
+            f" (in a batch of {batch})" if batch > 1 else "",
         )
-        if final is bet:
-            (posted,) = await uow.ledger.post_all([placement])
-            return BetReceipt(bet, Money(posted.leg_for(wallet_id).balance_after, currency))
-        # The row was inserted already settled; both postings go in one call.
-        settlement = await self._settlement(uow, final, wallet_id)
-        posted, settled = await uow.ledger.post_all([placement, settlement])
-        await self._risk.on_bet_settled(uow, final)
-        last = settled if final.payout else posted  # a loss leaves the wallet alone
-        return BetReceipt(final, Money(last.leg_for(wallet_id).balance_after, currency))
-
-    def _bet(
-        self,
-        command: PlaceBetCommand,
-        config: GameConfig,
-        seeds: tuple[SeedPair, int] | None,
-        bankroll: int,
-    ) -> tuple[Bet, Bet]:
-        """The bet as placed (game limits and the bankroll checked) and as it will be stored:
-        with `seeds` (its pair and nonce) a provably fair bet, settled at once from them."""
-        fairness = None
-        if seeds is not None:
-            pair, nonce = seeds
-            fairness = FairnessProof(pair.id, nonce, pair.server_seed_hash, pair.client_seed)
-        bet = Bet.place(
-            bet_id=command.bet_id,
-            player_id=command.player_id,
-            config=config,
-            params=command.params,
-            stake=command.stake,
-            placed_at=self._clock.now(),
-            transaction_id=self._ids.new_id(),
-            fairness=fairness,
-        )
-        bet.check_bankroll(bankroll)
-        game = game_by_code(command.game)
-        if seeds is None or not isinstance(game, ProvablyFairGame):
-            return bet, bet
-        pair, nonce = seeds
-        words = uint32_stream(pair.server_seed, pair.client_seed, nonce)
-        outcome = game.outcome_from_words(words)
-        return bet, bet.settle(game, outcome, at=bet.placed_at, transaction_id=self._ids.new_id())
-
-    async def first_seed_pairs(
-        self, uow: UnitOfWork, commands: Sequence[PlaceBetCommand], known: BatchPlacementContext
-    ) -> BatchPlacementContext:
-        """A batch's players about to make their first provably fair bet get their seed pair
-        in the batch's transaction (as `place_in` would make it), so they need not go alone."""
-        missing = {
-            c.player_id
-            for c in commands
-            if isinstance(game_by_code(c.game), ProvablyFairGame)
-            and c.player_id not in known.seeds
-            and c.player_id not in known.guarded
-            and (c.player_id, c.stake.currency.code) in known.wallets
-        }
-        if not missing:
-            return known
-        created = await uow.seeds.create_many(
-            {p: (self._seeds.server_seed(), self._seeds.client_seed()) for p in missing},
-            now=self._clock.now(),
-        )
-        return replace(known, seeds={**known.seeds, **created})
-
-    def decide(
-        self, command: PlaceBetCommand, known: BatchPlacementContext, tally: _Tally
-    ) -> _Decided | None:
-        """A bet of a batch (`PlaceBets`), decided against what the batch read and what the bets
-        before it did; the tally moves on only for a bet that will be stored. None: place it
-        alone. Raises the bet's own refusal, as `place_in` would."""
-        if command.bet_id in known.existing or command.bet_id in tally.seen:
-            return None
-        game = game_by_code(command.game)
-        currency = command.stake.currency
-        config = known.configs.get(game.code)
-        wallet = known.wallets.get((command.player_id, currency.code))
-        if command.player_id in known.guarded or config is None or wallet is None:
-            return None
-        wallet_id, _ = wallet
-        seeds = None
-        if isinstance(game, ProvablyFairGame):
-            pair = known.seeds.get(command.player_id)
-            if pair is None:
-                return None
-            seeds = (pair, pair.next_nonce + tally.taken.get(pair.id, 0))
-        tally.seen.add(command.bet_id)
-        bet, final = self._bet(command, config, seeds, tally.bankrolls.get(currency.code, 0))
-        key = (command.player_id, currency.code)
-        if tally.balances[key] < command.stake.amount:
-            # What the posting would have refused with, in the same words.
-            raise InsufficientFunds(f"insufficient funds on account {wallet_id}")
-        if seeds is not None:
-            pair = seeds[0]
-            tally.taken[pair.id] = tally.taken.get(pair.id, 0) + 1
-            payout = final.payout or 0
-            tally.bankrolls[currency.code] = (
-                tally.bankrolls.get(currency.code, 0) + command.stake.amount - payout
-            )
-        else:
-            payout = 0
-        tally.balances[key] += payout - command.stake.amount
-        return _Decided(bet, final, wallet_id)
-
-    async def store(
-        self, uow: UnitOfWork, decided: Sequence[_Decided], tally: _Tally
-    ) -> list[BetReceipt]:
-        """Write a batch's decided bets: one INSERT, one nonce UPDATE, one call of the postings.
-        Raises `_LostRace` when a twin committed one of the bet ids first (the batch's
-        decisions no longer hold; the caller starts over one by one)."""
-        added = await uow.bets.add_many([step.final for step in decided])
-        if len(added) != len(decided):
-            raise _LostRace
-        await uow.seeds.advance(tally.taken)
-        transactions: list[Transaction] = []
-        for step in decided:
-            bet = step.placed
-            in_play = await self._house.account_for(
-                uow.accounts, AccountKind.BETS_IN_PLAY, bet.stake.currency, bet.player_id
-            )
-            legs = bet.placement_legs(step.wallet_id, in_play)
-            transactions.append(bet_placement(bet, legs, at=self._clock.now()))
-            if step.final is not bet:
-                transactions.append(await self._settlement(uow, step.final, step.wallet_id))
-        posted = iter(await uow.ledger.post_all(transactions))
-        receipts = []
-        for step in decided:
-            last = next(posted)
-            if step.final is not step.placed:
-                settled = next(posted)
-                await self._risk.on_bet_settled(uow, step.final)
-                if step.final.payout:
-                    last = settled
-            balance = last.leg_for(step.wallet_id).balance_after
-            receipts.append(BetReceipt(step.final, Money(balance, step.final.stake.currency)))
-            log.debug(
-                "bet %s of player %s: %s, stake %s %s, %s (in a batch of %d)",
-                step.final.id,
-                step.final.player_id,
-                step.final.game,
-                step.final.stake.amount,
-                step.final.stake.currency.code,
-                step.final.state,
-                len(decided),
-            )
-        return receipts
 
 
-BetOutcome = BetReceipt | DomainError
+class PlaceBet(_Placement):
+    """Place a bet: check the game, the player's standing (blocked, terms not accepted), their
+    responsible-gambling state and limits, the game's limits and the bankroll, and move the
+    stake from the wallet to bets in play, all in one database transaction. A provably fair bet
+    also takes the next nonce of the player's seed pair and settles at once. The bets-per-second
+    velocity limit is counted first, outside the transaction (see `application.velocity`).
+
+    Idempotent on the bet id: a repeat returns the first bet (`replayed`), even once the
+    player is blocked, excluded or over a limit; the same id with a different game, selection,
+    stake or player is an `IdempotencyConflict`.
+
+    Every door places through `BetQueue`, which places a bet this way when it arrives alone
+    and with `PlaceBets` when bets arrive together."""
+
+    async def __call__(self, command: PlaceBetCommand) -> BetReceipt:
+        try:
+            await self._admit(command)
+            receipt = await self._place_alone(command)
+        except DomainError as error:
+            self._count(command, error)
+            raise
+        self._count(command, receipt)
+        return receipt
 
 
-@dataclass(slots=True)
-class _Tally:
-    """What the bets decided so far in a batch did to the state it read: wallet balances,
-    nonces taken per seed pair, bankrolls, bet ids seen."""
-
-    balances: dict[tuple[int, str], int]
-    bankrolls: dict[str, int]
-    taken: dict[int, int] = field(default_factory=dict)
-    seen: set[uuid.UUID] = field(default_factory=set)
-
-
-@dataclass(frozen=True, slots=True)
-class _Decided:
-    placed: Bet  # as placed (the placement posting's view)
-    final: Bet  # as stored: settled at once when provably fair
-    wallet_id: int
-
-
-class PlaceBets:
+class PlaceBets(_Placement):
     """Place many bets in one transaction and a handful of statements, each bet keeping its own
-    result, as if `PlaceBet` had placed it alone.
+    result, as if `PlaceBet` had placed it alone (it decides each with the same function).
 
     Every bet is admitted first, one by one (game, stake, velocity limit: a replay is never
     refused). Then one unit of work, with bounded lock waits (`lock_wait`; the house rows
@@ -481,29 +374,46 @@ class PlaceBets:
     1. locks the house rows the bets will move (bets in play and, for provably fair bets, the
        bankroll, in id order), so concurrent batches queue there instead of deadlocking;
     2. reads in one go which bet ids exist, which players have a responsible-gambling record,
-       the bankrolls and games, and locks the players' seed pairs and wallets;
-    3. decides every bet in Python, in a fixed order (player id, bet id), against that state
-       and what the bets before it did: a later bet of a player sees the earlier one's balance
-       and nonce; a bet that fails (a game limit, the bankroll, insufficient funds) gets its
-       own error and takes nothing (no nonce, no money), and its neighbours go on;
-    4. writes all the decided bets with one INSERT, one nonce UPDATE and one call of the
+       the players' standings, the bankrolls and games, and locks the players' seed pairs and
+       wallets;
+    3. refuses the bets of players whose standing refuses a bet (blocked, terms not accepted)
+       with the guard, as the single path does for a player without a responsible-gambling
+       record, and gives the players about to make their first provably fair bet a seed pair;
+    4. decides every other bet in Python (`decide_bet`), in a fixed order (player id, bet id),
+       against that state and what the bets before it did: a later bet of a player sees the
+       earlier one's balance and nonce; a bet that fails (a game limit, the bankroll,
+       insufficient funds) gets its own error and takes nothing (no nonce, no money), and its
+       neighbours go on;
+    5. writes all the decided bets with one INSERT, one nonce UPDATE and one call of the
        postings (`Ledger.post_all`), then commits once.
 
-    Bets the batch does not decide itself are placed one by one through `PlaceBet` after the
-    commit, in order: a repeated bet id (a replay, or a twin in the same batch), a player with
-    a responsible-gambling record (the guard's per-player lock and usage reads belong to the
-    single path), a first provably fair bet (no seed pair yet), an unknown game or wallet.
+    Bets the batch does not decide itself are placed one by one, as `PlaceBet` places a bet,
+    after the commit, in order: a repeated bet id (a replay, or a twin in the same batch), a
+    player with a responsible-gambling record (the guard's per-player lock and usage reads
+    belong to the single path), an unknown player, game or wallet, a player whose seed pair
+    could not be made in the batch.
 
     Lock waits end long before PostgreSQL's deadlock detector would pick a victim, so a
     single-bet transaction is never the one to fail. If the batch's transaction fails for any
     reason (a lock wait ran out, a twin committed an id first, a lost connection, a failed
-    commit), its bets are placed one by one through `PlaceBet`: the bet id makes that a
-    replay for any bet that did commit."""
+    commit), its bets are placed one by one: the bet id makes that a replay for any bet that
+    did commit."""
 
     def __init__(
         self, place: PlaceBet, *, lock_wait: float = 0.05, house_wait: float = 0.5
     ) -> None:
-        self._place = place
+        # The same dependencies as the single road: a bet of a batch is placed as it would be.
+        super().__init__(
+            place._uow,
+            place._clock,
+            place._ids,
+            place._house,
+            place._seeds,
+            guard=place._guard,
+            velocity=place._velocity,
+            risk=place._risk,
+            metrics=place._metrics,
+        )
         self._lock_wait = lock_wait
         self._house_wait = house_wait
 
@@ -512,7 +422,7 @@ class PlaceBets:
 
         async def admit(i: int) -> None:
             try:
-                await self._place.admit(commands[i])
+                await self._admit(commands[i])
             except DomainError as error:
                 outcomes[i] = error
 
@@ -547,10 +457,7 @@ class PlaceBets:
         # Counted once the batch is over: a batch that failed and went one by one counts
         # each bet once, as it finally stood.
         for command, outcome in zip(commands, placed, strict=True):
-            if isinstance(outcome, DomainError):
-                self._place.metrics.refused(command.game, command.stake.currency, outcome.code)
-            else:
-                self._place.count(outcome)
+            self._count(command, outcome)
         return placed
 
     async def _alone(
@@ -559,8 +466,8 @@ class PlaceBets:
         indices: list[int],
         outcomes: list[BetOutcome | None],
     ) -> None:
-        """Place bets one by one through `PlaceBet`: a player's in order, players side by side,
-        so one player's busy wallet holds up nobody else."""
+        """Place bets one by one, each in its own unit of work: a player's in order, players
+        side by side, so one player's busy wallet holds up nobody else."""
         by_player: dict[int, list[int]] = {}
         for i in indices:
             by_player.setdefault(commands[i].player_id, []).append(i)
@@ -568,7 +475,7 @@ class PlaceBets:
         async def place(queue: list[int]) -> None:
             for i in queue:
                 try:
-                    outcomes[i] = await self._place.place_admitted(commands[i])
+                    outcomes[i] = await self._place_alone(commands[i])
                 except DomainError as error:
                     outcomes[i] = error
 
@@ -578,10 +485,9 @@ class PlaceBets:
         self, commands: Sequence[PlaceBetCommand], order: list[int]
     ) -> tuple[dict[int, BetOutcome], list[int]]:
         """The batch's transaction: the outcomes it decided, and the bets left to place alone."""
-        place = self._place
         decided: dict[int, BetOutcome] = {}
         alone: list[int] = []
-        async with place.new_unit_of_work() as uow:
+        async with self._uow() as uow:
             await self._lock_house(uow, [commands[i] for i in order])
             # Holding house rows, wait for nothing else for long: a single-bet transaction
             # may hold a player's seed pair or wallet and be queued on those very rows.
@@ -592,32 +498,104 @@ class PlaceBets:
                 [commands[i].stake.currency.code for i in order],
                 [commands[i].game for i in order],
             )
-            known = await place.first_seed_pairs(uow, [commands[i] for i in order], known)
-            tally = _Tally(
-                balances={key: balance for key, (_, balance) in known.wallets.items()},
-                bankrolls=dict(known.bankrolls),
-            )
-            stored: list[tuple[int, _Decided]] = []
+            now = self._clock.now()
+            refused = await self._refused(uow, known, {i: commands[i] for i in order}, now)
+            deciding = [commands[i] for i in order if i not in refused]
+            tally = BatchTally.of(await self._first_seed_pairs(uow, deciding, known))
+            stored: list[tuple[int, DecidedBet]] = []
             for i in order:
+                command = commands[i]
+                if i in refused:
+                    decided[i] = refused[i]
+                    continue
+                facts = None if command.player_id in known.guarded else tally.facts(command)
+                if facts is None:
+                    alone.append(i)
+                    continue
                 try:
-                    step = place.decide(commands[i], known, tally)
+                    step = decide_bet(command, facts, now=self._clock.now(), ids=self._ids)
                 except DomainError as error:
                     decided[i] = error
                     continue
-                if step is None:
-                    alone.append(i)
-                else:
-                    stored.append((i, step))
+                tally.take(step)
+                stored.append((i, step))
             if stored:
-                receipts = await place.store(uow, [step for _, step in stored], tally)
+                receipts = await self._store(uow, [step for _, step in stored], tally)
                 decided.update(zip((i for i, _ in stored), receipts, strict=True))
             # The outbox's sequence rows are taken last, in order, by every transaction.
             await uow.limit_lock_waits(None)
             await uow.commit()
         return decided, alone
 
+    async def _refused(
+        self,
+        uow: UnitOfWork,
+        known: BatchPlacementContext,
+        commands: Mapping[int, PlaceBetCommand],
+        now: datetime,
+    ) -> dict[int, DomainError]:
+        """The bets the guard refuses for their player's standing, decided as the single road
+        decides them for a player with no responsible-gambling record (no reads: the standing
+        alone decides). Replays, players with a record and unknown players go alone."""
+        refused: dict[int, DomainError] = {}
+        for i, command in commands.items():
+            standing = known.standings.get(command.player_id)
+            if (
+                standing is None
+                or command.player_id in known.guarded
+                or command.bet_id in known.existing
+            ):
+                continue
+            try:
+                await self._guard.check_bet(uow, standing, command.stake, now, locked=False)
+            except DomainError as error:
+                refused[i] = error
+        return refused
+
+    async def _first_seed_pairs(
+        self, uow: UnitOfWork, commands: Sequence[PlaceBetCommand], known: BatchPlacementContext
+    ) -> BatchPlacementContext:
+        """A batch's players about to make their first provably fair bet get their seed pair
+        in the batch's transaction (as the single road would make it), so they need not go
+        alone."""
+        missing = {
+            c.player_id
+            for c in commands
+            if isinstance(game_by_code(c.game), ProvablyFairGame)
+            and c.player_id not in known.seeds
+            and c.player_id not in known.guarded
+            and (c.player_id, c.stake.currency.code) in known.wallets
+        }
+        if not missing:
+            return known
+        created = await uow.seeds.create_many(
+            {p: (self._seeds.server_seed(), self._seeds.client_seed()) for p in missing},
+            now=self._clock.now(),
+        )
+        return replace(known, seeds={**known.seeds, **created})
+
+    async def _store(
+        self, uow: UnitOfWork, decided: Sequence[DecidedBet], tally: BatchTally
+    ) -> list[BetReceipt]:
+        """Write a batch's decided bets: one INSERT, one nonce UPDATE, one call of the postings.
+        Raises `_LostRace` when a twin committed one of the bet ids first (the batch's
+        decisions no longer hold; the caller starts over one by one)."""
+        added = await uow.bets.add_many([step.final for step in decided])
+        if len(added) != len(decided):
+            raise _LostRace
+        await uow.seeds.advance(tally.taken)
+        transactions: list[Transaction] = []
+        for step in decided:
+            transactions.extend(await self._postings(uow, step))
+        posted = iter(await uow.ledger.post_all(transactions))
+        receipts = []
+        for step in decided:
+            receipts.append(await self._receipt(uow, step, posted))
+            self._log(step, len(decided))
+        return receipts
+
     async def _lock_house(self, uow: UnitOfWork, commands: Sequence[PlaceBetCommand]) -> None:
-        house = self._place.house
+        house = self._house
         in_play, bankroll = set(), set()
         for command in commands:
             currency = command.stake.currency

@@ -91,7 +91,7 @@ class CreateStarsInvoice:
         async with self._uow() as uow:
             player = await uow.players.get(player_id)
             await _require_may_deposit(uow, player)
-            await self._guard.check_deposit(uow, player_id, money, now)
+            await self._guard.check_deposit(uow, await uow.players.standing(player_id), money, now)
             await uow.stars.add_invoice(invoice)
             await uow.commit()
         return invoice
@@ -125,7 +125,8 @@ class CheckPreCheckout:
                 raise PaymentMismatch("this invoice was not issued by Croupier")
             invoice.check_checkout(player.id, total_amount, currency)
             await _require_may_deposit(uow, player)
-            await self._guard.check_deposit(uow, player.id, invoice.amount, self._clock.now())
+            standing = await uow.players.standing(player.id)
+            await self._guard.check_deposit(uow, standing, invoice.amount, self._clock.now())
         # The deposits-per-hour cap counts checkouts: here is the last point where a Stars
         # deposit can still be refused (it fails closed when Redis is down, like any deposit).
         await self._velocity.check(VelocityAction.DEPOSIT, player.id)

@@ -222,7 +222,7 @@ class PlacementContext:
     """What placing a bet reads before it decides, read at once (see `PlacementReads`)."""
 
     existing: Bet | None  # a bet with this id, committed before the read began
-    player_exists: bool
+    standing: PlayerStanding | None  # the player's status and terms; None: no such player
     wallet_id: int | None  # the player's wallet in the stake's currency, if any
     config: GameConfig
     bankroll: int  # the house bankroll in the stake's currency, all shards
@@ -235,6 +235,7 @@ class BatchPlacementContext:
 
     existing: frozenset[uuid.UUID]  # bet ids committed before the read began
     guarded: frozenset[int]  # players with a responsible-gambling record (not locked)
+    standings: Mapping[int, PlayerStanding]  # of the players that exist, by player
     wallets: Mapping[tuple[int, str], tuple[int, int]]  # (player, currency) -> (id, balance)
     seeds: Mapping[int, SeedPair]  # each player's active seed pair, by player
     configs: Mapping[str, GameConfig]  # of the games asked for that exist
@@ -250,7 +251,8 @@ class PlacementReads(Protocol):
     ) -> PlacementContext:
         """First take the player's responsible-gambling lock, as
         `ResponsibleGamblingRepository.lock` does (so the guard need not), then read the
-        rest. `GameUnavailable` when there is no such game."""
+        rest, the player's standing as `PlayerRepository.standing` reads it included.
+        `GameUnavailable` when there is no such game."""
         ...
 
     async def open_many(
@@ -260,10 +262,11 @@ class PlacementReads(Protocol):
         currencies: Sequence[str],
         games: Sequence[str],
     ) -> BatchPlacementContext:
-        """For a batch: which bet ids exist and which players have a responsible-gambling
-        record (plain reads), then the players' active seed pairs and their wallets in these
-        currencies, locked until the unit of work ends (pairs in player order, then wallets
-        in id order), the configurations of these games and the bankrolls."""
+        """For a batch: which bet ids exist, which players have a responsible-gambling
+        record, and the players' standings (plain reads), then the players' active seed pairs
+        and their wallets in these currencies, locked until the unit of work ends (pairs in
+        player order, then wallets in id order), the configurations of these games and the
+        bankrolls."""
         ...
 
 

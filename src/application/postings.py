@@ -18,6 +18,7 @@ from domain.ledger import MetadataValue, PostedTransaction
 from domain.money import Money
 from domain.postings import WalletMovement, debit, deposit, staff_adjustment, transfer
 from domain.responsible import ResponsibleGamblingRefusal
+from domain.standing import StandingRefusal
 from domain.velocity import VelocityAction
 
 MAX_REASON_LENGTH = 500
@@ -127,10 +128,10 @@ class CreditDeposit(WalletPoster):
             lambda: self._credited(command.idempotency_key),
         )
         async with self._uow() as uow:
-            await uow.players.get(command.player_id)
+            standing = await uow.players.standing(command.player_id)
             try:
-                await self._guard.check_deposit(uow, command.player_id, amount, self._clock.now())
-            except ResponsibleGamblingRefusal:
+                await self._guard.check_deposit(uow, standing, amount, self._clock.now())
+            except (ResponsibleGamblingRefusal, StandingRefusal):
                 # Checked only on a refusal, so the usual deposit pays nothing for it; a
                 # replay goes on to the ledger, which answers with the first posting.
                 if not await uow.ledger.has_key(command.idempotency_key):

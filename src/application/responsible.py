@@ -41,6 +41,7 @@ from domain.responsible import (
     check_limits,
 )
 from domain.staff import AuditAction, AuditEntry
+from domain.standing import Operation, PlayerStanding
 
 __all__ = [
     "ALWAYS_GUARDED",
@@ -462,11 +463,14 @@ class HasDepositLimit:
 
 
 class ResponsibleGamblingGuard:
-    """Called by the bet and deposit use cases inside their own unit of work, with the time
-    they will record, BEFORE they write the bet or the deposit (the usage it reads must not
-    include it yet) and before they lock anything else (the player's responsible-gambling
-    lock comes first, always in the same order). Raises `ResponsibleGamblingRefusal` naming
-    the rule; returns when the operation may go ahead.
+    """Called by the bet and deposit use cases inside their own unit of work, with the player's
+    standing (`PlayerRepository.standing`, or the placement's read of it) and the time they
+    will record, BEFORE they write the bet or the deposit (the usage it reads must not include
+    it yet) and before they lock anything else (the player's responsible-gambling lock comes
+    first, always in the same order). Raises the standing's refusal (`StandingRefusal`: blocked,
+    terms not accepted) or a `ResponsibleGamblingRefusal` naming the rule (an exclusion, a
+    limit, a due reality check); returns when the operation may go ahead. The standing is
+    decided by `PlayerStanding.require`, with the player's exclusion when there is a record.
 
     Concurrency: a player who has set anything has a responsible-gambling record, and the
     guard locks it (SELECT ... FOR UPDATE) before reading limits and usage. The lock is held
@@ -481,22 +485,25 @@ class ResponsibleGamblingGuard:
     async def check_bet(
         self,
         uow: UnitOfWork,
-        player_id: int,
+        standing: PlayerStanding,
         stake: Money,
         now: datetime,
         *,
         locked: bool | None = None,
     ) -> None:
         """`locked`: whether the caller already took the player's lock, finding a record
-        (None: the guard takes it)."""
+        (None: the guard takes it). With `locked=False` nothing is read: the standing alone
+        decides (a batch of bets decides its players without a record that way)."""
         stake.require_positive()
         repo = uow.responsible
+        player_id = standing.player_id
         if locked is None:
             locked = await repo.lock(player_id)
         if not locked:
+            standing.require(Operation.BET, now)
             return
         profile = await repo.profile(player_id)
-        profile.require_not_excluded(now)
+        standing.with_exclusion(profile.exclusion).require(Operation.BET, now)
         limits = applicable_limits(profile.limits, BET_LIMIT_KINDS, stake.currency)
         if limits:
             usage = await _usage_by_period(repo, player_id, stake.currency, limits, now)
@@ -516,14 +523,16 @@ class ResponsibleGamblingGuard:
                 raise seen.refusal(now, Money(-session.net_loss, stake.currency))
 
     async def check_deposit(
-        self, uow: UnitOfWork, player_id: int, amount: Money, now: datetime
+        self, uow: UnitOfWork, standing: PlayerStanding, amount: Money, now: datetime
     ) -> None:
         amount.require_positive()
         repo = uow.responsible
+        player_id = standing.player_id
         if not await repo.lock(player_id):
+            standing.require(Operation.DEPOSIT, now)
             return
         profile = await repo.profile(player_id)
-        profile.require_not_excluded(now)
+        standing.with_exclusion(profile.exclusion).require(Operation.DEPOSIT, now)
         limits = applicable_limits(profile.limits, DEPOSIT_LIMIT_KINDS, amount.currency)
         if limits:
             usage = await _usage_by_period(repo, player_id, amount.currency, limits, now)

@@ -32,6 +32,7 @@ from domain.seamless import (
     validate_player_id,
     validate_provider,
 )
+from domain.standing import StandingRefusal
 from domain.velocity import VelocityAction
 
 # How often a call is retried after losing a race for its transaction id to a concurrent
@@ -201,15 +202,15 @@ class SeamlessDebit(_SeamlessUseCase):
                 )
                 balance = await self._balance(uow, command.player_id, currency)
                 return self._replay(existing, balance, existing.ledger_transaction_id)
-            await uow.players.get(command.player_id)
+            standing = await uow.players.standing(command.player_id)
             wallet = await uow.accounts.wallet(command.player_id, currency)
             if wallet is None:
                 raise NotFound(f"player {command.player_id} has no {currency.code} wallet")
             now = self._clock.now()
             # Before the round's lock: the guard's per-player lock always comes first.
             try:
-                await self._guard.check_bet(uow, command.player_id, command.amount, now)
-            except ResponsibleGamblingRefusal:
+                await self._guard.check_bet(uow, standing, command.amount, now)
+            except (ResponsibleGamblingRefusal, StandingRefusal):
                 # A twin with this id may have committed (and used the room) while we waited
                 # for the lock: then this call is its replay.
                 if await repo.find(command.provider, command.transaction_id) is not None:

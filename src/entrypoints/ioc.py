@@ -260,7 +260,8 @@ class InfrastructureProvider(Provider):
         risk: RiskReview,
         metrics: BetMetrics,
     ) -> BetQueue:
-        # One per process: bets of every call and stream that arrive together share batches.
+        # One per process, for every door (gRPC calls and streams, the bot, the Mini App): bets
+        # that arrive together share batches.
         place = PlaceBet(
             uow,
             clock,
@@ -323,7 +324,8 @@ class UseCaseProvider(Provider):
     transfer = provide(Transfer)
     list_history = provide(ListHistory)
     recent_bets = provide(RecentBets)
-    place_bet = provide(PlaceBet)
+    # Bets are placed through the process's `BetQueue` (InfrastructureProvider), whatever the
+    # door: there is no other way to place one.
 
     @provide
     def reconcile(self, audit: BooksAudit) -> Reconcile:

@@ -82,7 +82,8 @@ async def test_start_shows_the_gate_and_money_waits_for_it(send, telegram, balan
     await send(player.tap(PlaceBet(game="coin", stake=10, option="h", press="p1").pack()))
     alert = telegram.of(AnswerCallbackQuery)[0]
     assert alert.show_alert
-    assert "18 or older" in alert.text
+    # The bet use case refuses (TermsNotAccepted), in the player's language.
+    assert alert.text == "Please confirm you are 18+ and accept the terms first: /start"
 
     await send(player.tap(Gate(accept=True).pack()))
     assert telegram.texts()[-1].startswith("Main menu — balance: 0 XTR")
@@ -427,6 +428,25 @@ async def test_a_time_out_refuses_bets_politely(send, telegram, ready_player, ba
     assert alert.show_alert
     assert alert.text.startswith("⏸ You are on a time-out until")
     assert await _balance(balances, engine, player) == Money(1000, XTR)
+
+
+async def test_a_blocked_player_taps_a_bet_and_is_told_politely(
+    send, telegram, ready_player, balances, engine, uow_factory
+):
+    from domain.players import PlayerStatus
+
+    player = await ready_player()
+    await send(player.tap(PlaceBet(game="coin", stake=10, option="h", press="b1").pack()))
+    balance = await _balance(balances, engine, player)
+    async with uow_factory() as uow:
+        await uow.players.set_status(await _player_id(engine, player), PlayerStatus.BLOCKED, "t")
+        await uow.commit()
+    telegram.calls.clear()
+    await send(player.tap(PlaceBet(game="coin", stake=10, option="h", press="b2").pack()))
+    alert = telegram.of(AnswerCallbackQuery)[-1]
+    assert alert.show_alert
+    assert alert.text.startswith("Your account is blocked.")
+    assert await _balance(balances, engine, player) == balance
 
 
 async def test_a_due_reality_check_waits_for_the_players_acknowledgement(

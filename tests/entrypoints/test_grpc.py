@@ -285,6 +285,59 @@ async def test_play_instant_is_for_provably_fair_games(betting, md, player):
     assert _details(wrong)[1] == ["game"]
 
 
+async def test_bets_of_a_blocked_player_or_one_without_the_terms_are_refused_at_every_rpc(
+    betting, md, player, register, adjust, new_telegram_id, uow_factory, unique_key
+):
+    from application.postings import AdjustBalanceCommand
+    from application.registration import RegisterPlayerCommand
+    from domain.money import XTR, Money
+    from domain.players import PlayerStatus
+
+    blocked = await player(1000)
+    first = _limbo(blocked)
+    before = await betting.PlaceBet(first, metadata=md)
+    async with uow_factory() as uow:
+        await uow.players.set_status(int(blocked), PlayerStatus.BLOCKED, "tests")
+        await uow.commit()
+    # An internal service's player who never accepted the terms (here with money a staff
+    # adjustment put in): no bet goes through until the acceptance is recorded.
+    gated = (await register(RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,)))).player.id
+    await adjust(AdjustBalanceCommand(gated, Money(1000, XTR), "tests", "tests", unique_key()))
+
+    for pid, reason in ((blocked, "PLAYER_BLOCKED"), (str(gated), "TERMS_NOT_ACCEPTED")):
+        for call in (betting.PlaceBet, betting.PlayInstant):
+            error = await _error(call(_limbo(pid), metadata=md))
+            assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+            assert _details(error)[0] == reason
+        streamed = [
+            result
+            async for result in betting.StreamBets(
+                _commands(betting_pb2.BetCommand(correlation_id="s", place=_limbo(pid))),
+                metadata=md,
+            )
+        ]
+        assert streamed[0].error.code == grpc.StatusCode.FAILED_PRECONDITION.value[0]
+        assert streamed[0].error.detail.reason == reason.lower()
+    again = await betting.PlaceBet(first, metadata=md)  # placed before the block
+    assert again.replayed
+    assert again.bet == before.bet
+
+
+def _limbo(player_id: str) -> betting_pb2.PlaceBetRequest:
+    return betting_pb2.PlaceBetRequest(
+        player_id=player_id,
+        bet_id=str(uuid.uuid4()),
+        game="limbo",
+        stake=xtr(10),
+        params={"target": "2"},
+    )
+
+
+async def _commands(*commands: betting_pb2.BetCommand):
+    for command in commands:
+        yield command
+
+
 async def test_betting_errors_map_to_status_codes(betting, md, player):
     pid = await player(50)
 

@@ -11,7 +11,8 @@ import uuid
 
 import pytest
 
-from application.betting import PlaceBet, PlaceBetCommand, SettleDiceBetCommand
+from application.bet_queue import BetQueue
+from application.betting import PlaceBetCommand, SettleDiceBetCommand
 from application.seeds import RotateSeedPair
 from domain.money import XTR, Money
 
@@ -24,7 +25,7 @@ BETS = "/api/v1/bets"
 def place_via_app(http_container):
     async def place(player_id: int, game: str, stake: int, **params: str):
         async with http_container() as scope:
-            use_case = await scope.get(PlaceBet)
+            use_case = await scope.get(BetQueue)
             return await use_case(
                 PlaceBetCommand(player_id, uuid.uuid4(), game, Money(stake, XTR), params)
             )

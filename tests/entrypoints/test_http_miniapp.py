@@ -180,6 +180,61 @@ async def test_bad_plays_are_refused_with_problem_details(app_api, session, cred
     assert me["balances"] == [{"amount": 100, "currency": "XTR"}]
 
 
+async def test_play_refuses_a_dice_game_and_a_player_without_the_terms_in_the_use_case(
+    app_api, session, credit
+):
+    headers = await session()
+    await _credit(app_api, headers, credit, 100)
+    body = {"game": "tg_dice", "stake": 10, "params": {"bet": "even"}}
+    dice = await app_api.post(
+        "/api/v1/app/play", json={**body, "request_id": str(uuid.uuid4())}, headers=headers
+    )
+    assert dice.status_code == 400, dice.text
+    assert dice.json()["errors"][0]["field"] == "game"
+    assert "bot's chat" in dice.json()["detail"]
+
+    gated = await session(accept=False)
+    coin = {"game": "coin", "stake": 10, "params": {"side": "heads"}}
+    refused = await app_api.post(
+        "/api/v1/app/play", json={**coin, "request_id": str(uuid.uuid4())}, headers=gated
+    )
+    assert refused.status_code == 403
+    assert (refused.json()["code"], refused.json()["rule"]) == (
+        "terms_not_accepted",
+        "terms_not_accepted",
+    )
+    me = (await app_api.get("/api/v1/app/balances", headers=headers)).json()
+    assert me["balances"] == [{"amount": 100, "currency": "XTR"}]
+
+
+async def test_a_blocked_player_cannot_play_from_a_session_opened_before(
+    app_api, session, credit, uow_factory
+):
+    from domain.players import PlayerStatus
+
+    headers = await session()
+    player_id = await _credit(app_api, headers, credit, 100)
+    first = {"game": "coin", "stake": 10, "params": {"side": "heads"}}
+    first["request_id"] = str(uuid.uuid4())
+    played = await app_api.post("/api/v1/app/play", json=first, headers=headers)
+    assert played.status_code == 200, played.text
+    async with uow_factory() as uow:
+        await uow.players.set_status(player_id, PlayerStatus.BLOCKED, "tests")
+        await uow.commit()
+    balance = (await app_api.get("/api/v1/app/balances", headers=headers)).json()
+
+    refused = await app_api.post(
+        "/api/v1/app/play", json={**first, "request_id": str(uuid.uuid4())}, headers=headers
+    )
+    assert refused.status_code == 403
+    assert (refused.json()["code"], refused.json()["rule"]) == ("player_blocked", "blocked")
+    replay = await app_api.post("/api/v1/app/play", json=first, headers=headers)
+    assert replay.status_code == 200
+    assert replay.json()["replayed"] is True
+    assert replay.json()["bet"] == played.json()["bet"]
+    assert (await app_api.get("/api/v1/app/balances", headers=headers)).json() == balance
+
+
 async def test_limits_and_a_time_out_from_the_mini_app(app_api, session, credit):
     headers = await session()
     await _credit(app_api, headers, credit)

@@ -100,7 +100,7 @@ def bet(uow_factory, guard, house, ids, fake_clock):
     async def place(player_id: int, stake: Money) -> Bet:
         now = fake_clock.now()
         async with uow_factory() as uow:
-            await guard.check_bet(uow, player_id, stake, now)
+            await guard.check_bet(uow, await uow.players.standing(player_id), stake, now)
             config = await uow.games.get("tg_dice")
             wallet = await uow.accounts.wallet(player_id, stake.currency)
             placed = Bet.place(
@@ -132,7 +132,7 @@ def deposit(uow_factory, guard, house, ids, fake_clock):
     async def make(player_id: int, amount: Money) -> None:
         now = fake_clock.now()
         async with uow_factory() as uow:
-            await guard.check_deposit(uow, player_id, amount, now)
+            await guard.check_deposit(uow, await uow.players.standing(player_id), amount, now)
             wallet = await uow.accounts.open_wallet(player_id, amount.currency)
             clearing = await house.account_for(
                 uow.accounts, AccountKind.DEPOSITS_CLEARING, amount.currency, player_id
@@ -180,10 +180,11 @@ async def test_a_player_without_settings_costs_one_small_query(
         statements.append(statement)
 
     async with uow_factory() as uow:
+        standing = await uow.players.standing(player.id)  # the use case's read, not the guard's
         event.listen(engine.sync_engine, "before_cursor_execute", count)
         try:
-            await guard.check_bet(uow, player.id, xtr(10**6), START)
-            await guard.check_deposit(uow, player.id, xtr(10**6), START)
+            await guard.check_bet(uow, standing, xtr(10**6), START)
+            await guard.check_deposit(uow, standing, xtr(10**6), START)
         finally:
             event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert len(statements) == 2, statements  # one for the bet, one for the deposit

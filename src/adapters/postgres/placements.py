@@ -18,6 +18,8 @@ from application.ports import BatchPlacementContext, LockContended, PlacementCon
 from domain.accounts import AccountKind
 from domain.errors import GameUnavailable
 from domain.money import Currency
+from domain.players import PlayerStatus
+from domain.standing import PlayerStanding
 
 # The guard's lock is a CTE that the select list reads, so it is taken whatever else the
 # statement finds. The other reads are plain (no locks), so their order does not matter.
@@ -27,7 +29,10 @@ _OPEN = text(
         SELECT player_id FROM responsible_profiles WHERE player_id = :player FOR UPDATE
     )
     SELECT (SELECT count(*) FROM guard) > 0 AS guard_locked,
-           EXISTS (SELECT 1 FROM players WHERE id = :player) AS player_exists,
+           (SELECT status FROM players WHERE id = :player) AS player_status,
+           EXISTS (SELECT 1 FROM player_preferences
+                   WHERE player_id = :player AND terms_accepted_at IS NOT NULL)
+               AS terms_accepted,
            (SELECT id FROM accounts WHERE player_id = :player AND currency = :currency)
                AS wallet_id,
            (SELECT COALESCE(sum(balance), 0) FROM accounts
@@ -41,12 +46,21 @@ _OPEN = text(
 )
 
 
-# What a batch reads without locking, in one statement.
+# What a batch reads without locking, in one statement. The players' standings (status and
+# terms, as `SqlPlayers.standing` reads them) let the batch refuse, as the single path would,
+# the bets of players who may not bet; a player missing from them does not exist.
 _BATCH_READS = text(
     """
     SELECT ARRAY(SELECT id FROM bets WHERE id = ANY(CAST(:bets AS uuid[]))) AS existing,
            ARRAY(SELECT player_id FROM responsible_profiles
                  WHERE player_id = ANY(CAST(:players AS bigint[]))) AS guarded,
+           (SELECT COALESCE(
+                       jsonb_object_agg(
+                           p.id, jsonb_build_array(p.status, pp.terms_accepted_at IS NOT NULL)
+                       ),
+                       '{}'::jsonb)
+            FROM players p LEFT JOIN player_preferences pp ON pp.player_id = p.id
+            WHERE p.id = ANY(CAST(:players AS bigint[]))) AS standings,
            (SELECT COALESCE(jsonb_object_agg(currency, total), '{}'::jsonb)
             FROM (SELECT currency, sum(balance) AS total FROM accounts
                   WHERE kind = :bankroll AND player_id IS NULL
@@ -114,6 +128,10 @@ class SqlPlacements:
         return BatchPlacementContext(
             existing=frozenset(reads.existing),
             guarded=frozenset(reads.guarded),
+            standings={
+                int(player): PlayerStanding(int(player), PlayerStatus(status), terms)
+                for player, (status, terms) in reads.standings.items()
+            },
             wallets=wallets,
             seeds=seeds,
             configs=await self._games.of(games),
@@ -136,7 +154,9 @@ class SqlPlacements:
             raise GameUnavailable(f"there is no game {game!r}")
         return PlacementContext(
             existing=None if row.id is None else self._bets.from_row(row),
-            player_exists=row.player_exists,
+            standing=None
+            if row.player_status is None
+            else PlayerStanding(player_id, PlayerStatus(row.player_status), row.terms_accepted),
             wallet_id=row.wallet_id,
             config=game_config(
                 row.game_code, row.game_enabled, row.game_house_edge, row.game_limits

@@ -20,8 +20,6 @@ from application.betting import (
 )
 from croupier.v1 import betting_pb2, betting_pb2_grpc, common_pb2
 from domain.errors import DomainError
-from domain.games.base import ProvablyFairGame
-from domain.games.catalog import GAMES
 from domain.money import CurrencyRegistry
 from entrypoints.grpc import translate
 from entrypoints.grpc.errors import (
@@ -54,7 +52,7 @@ def _response(receipt: BetReceipt) -> betting_pb2.BetResponse:
 
 
 def _place_command(
-    request: betting_pb2.PlaceBetRequest, currencies: CurrencyRegistry
+    request: betting_pb2.PlaceBetRequest, currencies: CurrencyRegistry, *, instant_only: bool
 ) -> PlaceBetCommand:
     return PlaceBetCommand(
         player_id=translate.player_id(request.player_id),
@@ -62,6 +60,7 @@ def _place_command(
         game=translate.game(request.game),
         stake=translate.money(currencies, request.stake, "stake"),
         params=dict(request.params),
+        instant_only=instant_only,
     )
 
 
@@ -93,7 +92,7 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         place: FromDishka[BetQueue],
         currencies: FromDishka[CurrencyRegistry],
     ) -> betting_pb2.BetResponse:
-        command = _place_command(request, currencies)
+        command = _place_command(request, currencies, instant_only=False)
         with placing(command.bet_id, "grpc", "PlaceBet"):
             return _response(await place(command))
 
@@ -106,9 +105,7 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         place: FromDishka[BetQueue],
         currencies: FromDishka[CurrencyRegistry],
     ) -> betting_pb2.BetResponse:
-        command = _place_command(request, currencies)
-        if not isinstance(GAMES[command.game], ProvablyFairGame):
-            raise FieldError("game", f"{command.game} is not a provably fair instant game")
+        command = _place_command(request, currencies, instant_only=True)
         with placing(command.bet_id, "grpc", "PlayInstant"):
             return _response(await place(command))
 
@@ -212,7 +209,7 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
             # Each command runs in a task of its own: the bet id it binds is its alone.
             kind = command.WhichOneof("command")
             if kind == "place":
-                place = _place_command(command.place, currencies)
+                place = _place_command(command.place, currencies, instant_only=False)
                 with placing(place.bet_id, "grpc", "StreamBets"):
                     receipt = await queue(place)
             elif kind in ("settle", "void"):

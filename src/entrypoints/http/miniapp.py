@@ -17,7 +17,8 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from application.balances import GetBalances
-from application.betting import BetReceipt, PlaceBet, PlaceBetCommand
+from application.bet_queue import BetQueue
+from application.betting import BetReceipt, PlaceBetCommand
 from application.history import ListHistory, RecentBets
 from application.miniapp import GetMe, MiniAppConfig, OpenMiniAppSession, ReadPlayerSession
 from application.onboarding import AcceptTerms
@@ -36,8 +37,7 @@ from application.responsible import (
 from application.seeds import GetSeedPair, RotateSeedPair
 from domain.bets import Bet
 from domain.errors import DomainError, InvalidField, Unauthenticated
-from domain.games.base import OutcomeSource, format_multiplier
-from domain.games.catalog import game_by_code
+from domain.games.base import format_multiplier
 from domain.money import Currency, CurrencyRegistry, Money
 from domain.responsible import LimitKind, LimitPeriod, SelfExclusionPeriod, TimeoutPeriod
 from domain.seeds import SeedCommitment
@@ -385,21 +385,23 @@ class MiniAppController(Controller):
         self,
         player_id: NamedDependency[int],
         data: JSONBody[PlayBody],
-        place: FromDishka[PlaceBet],
-        get_me: FromDishka[GetMe],
+        place: FromDishka[BetQueue],
         currencies: FromDishka[CurrencyRegistry],
     ) -> PlayView:
-        # As in the bot: no money moves before the 18+ and terms confirmation.
-        (await get_me(player_id)).preferences.require_gate()
-        game = game_by_code(data.game.strip().lower())
-        if game.source is not OutcomeSource.PROVABLY_FAIR:
-            # Telegram's dice are thrown by the bot in the player's chat, not by this page.
-            raise InvalidField("game", f"{game.code} is played in the bot's chat")
         stake = _money(currencies, data.stake, data.currency, "stake")
+        # This page plays provably fair games only: Telegram's dice are thrown by the bot in
+        # the player's chat. The use case refuses the others, and whatever the player's
+        # standing refuses (blocked, the 18+ and terms not confirmed, an exclusion, a limit).
+        command = PlaceBetCommand(
+            player_id,
+            data.request_id,
+            data.game.strip().lower(),
+            stake,
+            data.params,
+            instant_only=True,
+        )
         with placing(data.request_id, "http", "play"):
-            receipt: BetReceipt = await place(
-                PlaceBetCommand(player_id, data.request_id, game.code, stake, data.params)
-            )
+            receipt: BetReceipt = await place(command)
         return PlayView(bet_view(receipt.bet), _amount(receipt.balance), receipt.replayed)
 
     @get("/bets", summary="The player's latest bets, newest first")

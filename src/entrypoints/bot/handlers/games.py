@@ -12,9 +12,9 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
+from application.bet_queue import BetQueue
 from application.betting import (
     BetReceipt,
-    PlaceBet,
     PlaceBetCommand,
     SettleDiceBet,
     SettleDiceBetCommand,
@@ -25,7 +25,6 @@ from domain.bets import Bet, BetState
 from domain.games.base import TelegramDiceGame
 from domain.games.catalog import GAMES
 from domain.money import XTR, Money
-from domain.onboarding import PlayerPreferences
 from domain.players import Player
 from entrypoints.bot import keyboards
 from entrypoints.bot.i18n import Translator
@@ -75,10 +74,9 @@ async def place_bet(
     query: CallbackQuery,
     callback_data: PlaceBetButton,
     player: Player,
-    preferences: PlayerPreferences,
     t: Translator,
     bot: Bot,
-    place: FromDishka[PlaceBet],
+    place: FromDishka[BetQueue],
     settle: FromDishka[SettleDiceBet],
     void: FromDishka[VoidBet],
     options: FromDishka[BotOptions],
@@ -94,9 +92,9 @@ async def place_bet(
         f"{query.from_user.id}:{callback_data.press}:{callback_data.game}:"
         f"{callback_data.stake}:{callback_data.option}",
     )
-    # A refusal (the gate, a limit, an exclusion, a reality check) goes to the error handler,
-    # which answers the tap in the player's language.
-    preferences.require_gate()
+    # A refusal (the player's standing: blocked, the 18+ and terms not confirmed; a limit, an
+    # exclusion, a reality check) is the use case's, and goes to the error handler, which
+    # answers the tap in the player's language.
     with placing(bet_id, "bot", "place_bet"):
         receipt = await place(
             PlaceBetCommand(
