@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from application.house import HouseBook
 from application.ports import (
@@ -30,7 +31,7 @@ from application.responsible import ResponsibleGamblingGuard
 from application.staff import Actor
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.accounts import AccountKind
-from domain.errors import Forbidden, InsufficientFunds, InvalidRequest, NotFound
+from domain.errors import InsufficientFunds, InvalidRequest, NotFound
 from domain.ledger import TransactionKind
 from domain.money import XTR, Money
 from domain.payments import (
@@ -48,6 +49,7 @@ from domain.payments import (
 )
 from domain.players import Player
 from domain.staff import AuditAction, AuditEntry
+from domain.standing import Operation
 from domain.velocity import VelocityAction
 
 log = logging.getLogger(__name__)
@@ -60,19 +62,17 @@ async def _payer(uow: UnitOfWork, telegram_user_id: int) -> Player:
     return player
 
 
-async def _require_may_deposit(uow: UnitOfWork, player: Player) -> None:
-    if not player.is_active:
-        raise Forbidden("this account is blocked; deposits are not accepted")
-    preferences = await uow.preferences.get(player.id)
-    if preferences is None:
-        raise Forbidden("confirm you are 18+ and accept the terms first (/start)")
-    preferences.require_gate()
+async def _require_may_deposit(uow: UnitOfWork, player_id: int, now: datetime) -> None:
+    """The player's standing (`domain.standing`): a blocked player, or one who has not
+    confirmed 18+ and the terms, is refused before Telegram takes any money. A timeout or
+    self-exclusion is the responsible-gambling guard's, called next."""
+    (await uow.players.standing(player_id)).require(Operation.DEPOSIT, now)
 
 
 class CreateStarsInvoice:
     """Offer a player a top-up of `amount` Stars: records an invoice with a fresh payload. A
-    player who may not deposit now (blocked, excluded, over a deposit limit) is told before
-    Telegram shows a payment form."""
+    player who may not deposit now (blocked, without the terms, excluded, over a deposit limit)
+    is told before Telegram shows a payment form, and no invoice is recorded."""
 
     def __init__(
         self,
@@ -91,8 +91,7 @@ class CreateStarsInvoice:
         now = self._clock.now()
         invoice = StarsInvoice(f"dep:{self._ids.new_id().hex}", player_id, money, now)
         async with self._uow() as uow:
-            player = await uow.players.get(player_id)
-            await _require_may_deposit(uow, player)
+            await _require_may_deposit(uow, player_id, now)
             await self._guard.check_deposit(uow, player_id, money, now)
             await uow.stars.add_invoice(invoice)
             await uow.commit()
@@ -126,8 +125,9 @@ class CheckPreCheckout:
             if invoice is None:
                 raise PaymentMismatch("this invoice was not issued by Croupier")
             invoice.check_checkout(player.id, total_amount, currency)
-            await _require_may_deposit(uow, player)
-            await self._guard.check_deposit(uow, player.id, invoice.amount, self._clock.now())
+            now = self._clock.now()
+            await _require_may_deposit(uow, player.id, now)
+            await self._guard.check_deposit(uow, player.id, invoice.amount, now)
         # The deposits-per-hour cap counts checkouts: here is the last point where a Stars
         # deposit can still be refused (it fails closed when Redis is down, like any deposit).
         await self._velocity.check(VelocityAction.DEPOSIT, player.id)
@@ -143,8 +143,10 @@ class StarsCredit:
 
 class CreditStarsPayment(WalletPoster):
     """Telegram's `successful_payment`: credit the charge to the payer's XTR wallet, once per
-    `telegram_payment_charge_id` however often Telegram delivers it. Never refused for limits
-    or exclusion: those were checked at pre-checkout, and the Stars have been taken."""
+    `telegram_payment_charge_id` however often Telegram delivers it. Never refused, for the
+    player's standing (a block or the terms), limits or exclusion: those were checked at
+    pre-checkout, and the Stars have been taken. A charge for a player blocked since is money
+    already theirs; staff refund it (`RefundStarsPayment`) if it must go back."""
 
     async def __call__(
         self, charge_id: str, payload: str, telegram_user_id: int, total_amount: int

@@ -24,7 +24,9 @@ from domain.ledger import (
     transfer_legs,
 )
 from domain.money import Money
+from domain.payments import provider_deposit_key
 from domain.responsible import ResponsibleGamblingRefusal
+from domain.standing import Operation, StandingRefusal
 from domain.velocity import VelocityAction
 
 MAX_REASON_LENGTH = 500
@@ -131,14 +133,30 @@ class CreditDepositCommand:
     external_reference: str = ""
     metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
 
+    @classmethod
+    def from_provider(
+        cls, player_id: int, amount: Money, provider: str, external_reference: str
+    ) -> CreditDepositCommand:
+        """A deposit a payment provider reports (the gRPC `WalletService.Deposit`): keyed by
+        the provider and its own reference, so its retries credit once."""
+        return cls(
+            player_id=player_id,
+            amount=amount,
+            idempotency_key=provider_deposit_key(provider, external_reference),
+            external_reference=external_reference,
+            metadata={"provider": provider},
+        )
+
 
 class CreditDeposit(WalletPoster):
     """Credit a payment processor's deposit to a player's wallet, against the deposits
     clearing account.
 
-    The processor asks before the money is ours: a player who is timed out or self-excluded,
-    or whose deposit limit this amount would pass, is refused (`ResponsibleGamblingRefusal`)
-    inside the unit of work that would credit it, and nothing is written; the processor then
+    The processor asks before the money is ours: a player whose standing refuses deposits
+    (blocked: `PlayerBlocked`; the 18+ and terms never confirmed: `TermsNotAccepted`; see
+    `domain.standing`), who is timed out or self-excluded, or whose deposit limit this amount
+    would pass (`ResponsibleGamblingRefusal`) is refused inside the unit of work that would
+    credit it, and nothing is written; the processor then
     does not capture the payment, or returns it (see the README's "Responsible gambling").
     So is a burst over the deposits-per-hour velocity limit (`VelocityLimited`), or any deposit
     while that limit cannot be counted (`VelocityUnavailable`, fail-closed).
@@ -171,10 +189,12 @@ class CreditDeposit(WalletPoster):
             lambda: self._credited(command.idempotency_key),
         )
         async with self._uow() as uow:
-            await uow.players.get(command.player_id)
+            now = self._clock.now()
+            standing = await uow.players.standing(command.player_id)
             try:
-                await self._guard.check_deposit(uow, command.player_id, amount, self._clock.now())
-            except ResponsibleGamblingRefusal:
+                standing.require(Operation.DEPOSIT, now)
+                await self._guard.check_deposit(uow, command.player_id, amount, now)
+            except (StandingRefusal, ResponsibleGamblingRefusal):
                 # Checked only on a refusal, so the usual deposit pays nothing for it; a
                 # replay goes on to the ledger, which answers with the first posting.
                 if not await uow.ledger.has_key(command.idempotency_key):

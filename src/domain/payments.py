@@ -175,3 +175,12 @@ class StarsPayment:
 def deposit_key(charge_id: str) -> str:
     """The ledger idempotency key of a Stars deposit: one credit per Telegram charge."""
     return f"stars:{charge_id}"
+
+
+def provider_deposit_key(provider: str, external_reference: str) -> str:
+    """The ledger idempotency key of a deposit a payment provider reports over the API: one
+    credit per reference the provider gives it (`provider` is the calling service's name, from
+    its API key, which has no ':', so two providers' keys never meet). The format is the one
+    the keys already stored were written in: do not change it, or a provider's retry of an old
+    deposit would credit it again."""
+    return f"deposit:{provider}:{external_reference}"
