@@ -163,11 +163,11 @@ async def _bets(engine, player_id: int) -> list[dict]:
 
 
 async def test_a_player_plays_dice_in_the_mini_app_page(
-    live_server, browser, engine, servers, fund_bankroll, credit, new_telegram_id
+    live_server, browser, engine, servers, fund_bankroll, credit, adjust, new_telegram_id
 ):
     from playwright.async_api import expect
 
-    from application.postings import CreditDepositCommand
+    from application.postings import AdjustBalanceCommand, CreditDepositCommand
     from domain.money import XTR, Money
 
     expect.set_options(timeout=WAIT_MS)
@@ -176,7 +176,8 @@ async def test_a_player_plays_dice_in_the_mini_app_page(
     # A hostile first name: the page must show it as text, never as markup.
     name = "<img src=x onerror=\"document.title='pwned'\">Ann"
 
-    # The player exists (the API registers them as /start would) and has 1000 Stars.
+    # The player exists (the API registers them as /start would) and has 1000 Stars: credited
+    # by staff, as no deposit is taken before the 18+ and terms confirmation the page asks for.
     async with httpx.AsyncClient(base_url=live_server.url) as api:
         opened = await api.post(
             "/api/v1/app/session", json={"init_data": init_data(telegram_id, name)}
@@ -184,7 +185,9 @@ async def test_a_player_plays_dice_in_the_mini_app_page(
         assert opened.status_code == 201, opened.text
         player_id = opened.json()["player_id"]
         headers = {"Authorization": f"Bearer {opened.json()['token']}"}
-        await credit(CreditDepositCommand(player_id, Money(1000, XTR), f"e2e-{uuid.uuid4()}"))
+        await adjust(
+            AdjustBalanceCommand(player_id, Money(1000, XTR), "e2e", "tests", f"e2e-{uuid.uuid4()}")
+        )
 
         # The page and its assets are served with a strict policy.
         page_response = await api.get("/app/")
