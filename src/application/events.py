@@ -23,6 +23,7 @@ import msgspec
 from domain.bets import Bet, BetState
 from domain.games.base import format_multiplier
 from domain.ledger import MetadataValue, PostedTransaction
+from domain.players import PlayerStatus
 from domain.risk import RiskFlag
 from domain.withdrawals import Withdrawal, WithdrawalState
 
@@ -68,6 +69,8 @@ WITHDRAWAL_REJECTED: Final = "withdrawal.rejected"
 WITHDRAWAL_PAID: Final = "withdrawal.paid"
 WITHDRAWAL_FAILED: Final = "withdrawal.failed"
 RISK_FLAG_RAISED: Final = "risk.flag_raised"
+PLAYER_BLOCKED: Final = "player.blocked"
+PLAYER_UNBLOCKED: Final = "player.unblocked"
 
 # What the staff feed (`croupier:live:staff`) carries besides each player's own channel.
 STAFF_EVENT_TYPES: Final = frozenset({WITHDRAWAL_REQUESTED, RISK_FLAG_RAISED})
@@ -187,6 +190,17 @@ class RiskFlagRaisedV1(msgspec.Struct, frozen=True, kw_only=True):
     raised_at: datetime
 
 
+class PlayerStatusChangedV1(msgspec.Struct, frozen=True, kw_only=True):
+    """Staff blocked a player (`player.blocked`) or lifted the block (`player.unblocked`).
+    On the player's live channel a block ends their open sockets (`application.live`). The
+    staff's reason stays out: the player's own channel carries this event."""
+
+    version: int = 1
+    player_id: int
+    status: str
+    changed_at: datetime
+
+
 EventPayload = (
     LedgerTransactionPostedV1
     | BetPlacedV1
@@ -194,6 +208,7 @@ EventPayload = (
     | BetVoidedV1
     | WithdrawalEventV1
     | RiskFlagRaisedV1
+    | PlayerStatusChangedV1
 )
 
 # (type, version) -> the payload struct, for consumers decoding `data`.
@@ -208,6 +223,8 @@ PAYLOADS: Final[dict[tuple[str, int], type[Any]]] = {
     (WITHDRAWAL_PAID, 1): WithdrawalEventV1,
     (WITHDRAWAL_FAILED, 1): WithdrawalEventV1,
     (RISK_FLAG_RAISED, 1): RiskFlagRaisedV1,
+    (PLAYER_BLOCKED, 1): PlayerStatusChangedV1,
+    (PLAYER_UNBLOCKED, 1): PlayerStatusChangedV1,
 }
 
 
@@ -484,4 +501,19 @@ def risk_flag_raised(flag: RiskFlag) -> NewEvent:
             evidence=dict(flag.evidence),
             raised_at=flag.raised_at,
         ),
+    )
+
+
+def player_status_changed(player_id: int, status: PlayerStatus, at: datetime) -> NewEvent:
+    """A block or its lifting: aggregate ("player", id), numbered by the outbox with the
+    player's ledger events, so a consumer sees it after the last balance change before it."""
+    return NewEvent(
+        event_id=uuid.uuid4(),
+        type=PLAYER_BLOCKED if status is PlayerStatus.BLOCKED else PLAYER_UNBLOCKED,
+        aggregate_type="player",
+        aggregate_id=str(player_id),
+        sequence=None,
+        occurred_at=at,
+        player_ids=(player_id,),
+        payload=PlayerStatusChangedV1(player_id=player_id, status=status.value, changed_at=at),
     )

@@ -4,7 +4,11 @@ its topic, one bounded queue per connected client.
 
 Topics: `player:{player_id}` (that player's balance changes, bets, withdrawals) and `staff`
 (large wins, risk flags, withdrawal requests). A client too slow to keep up is cut off rather
-than buffered without end; it reconnects and refetches."""
+than buffered without end; it reconnects and refetches.
+
+A `player.blocked` event ends every subscription of that player's topic once it has been
+delivered: staff blocked the player, so their open sockets close (with the event as the last
+message) instead of waiting for the next check of their session."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Self
 
+from application.events import PLAYER_BLOCKED
 from application.ports import LiveFeed
 
 log = logging.getLogger(__name__)
@@ -29,8 +34,11 @@ DEFAULT_QUEUE_SIZE = 256
 RESYNC = json.dumps({"type": "resync", "reason": "live feed was interrupted; refetch state"})
 
 
+_PLAYER_TOPIC = "player:"
+
+
 def player_topic(player_id: int) -> str:
-    return f"player:{player_id}"
+    return f"{_PLAYER_TOPIC}{player_id}"
 
 
 class Ended(enum.Enum):
@@ -38,6 +46,7 @@ class Ended(enum.Enum):
 
     TOO_SLOW = "too slow: messages were dropped; reconnect and refetch"
     HUB_STOPPED = "the server is shutting down"
+    BLOCKED = "this account is blocked; contact support"
 
 
 class SubscriptionEnded(Exception):
@@ -74,6 +83,14 @@ class Subscription:
         while not self._queue.empty():  # what it has not read is no use to it now
             self._queue.get_nowait()
         self._queue.put_nowait(why)
+        self._hub.unsubscribe(self)
+
+    def end_after_queued(self, why: Ended) -> None:
+        """End once what is queued has been read (the message that ended it, above all)."""
+        if self._ended is not None:
+            return
+        self._ended = why
+        self._queue.put_nowait(why)  # `offer` leaves room for the end mark
         self._hub.unsubscribe(self)
 
     async def next(self) -> str:
@@ -171,8 +188,14 @@ class LiveHub:
     # -- LiveSink ------------------------------------------------------------------------------
 
     def deliver(self, topic: str, message: str) -> None:
-        for subscription in list(self._topics.get(topic, ())):
+        subscribers = self._topics.get(topic)
+        if not subscribers:
+            return
+        ends = _ends_sessions(message) if topic.startswith(_PLAYER_TOPIC) else None
+        for subscription in list(subscribers):
             subscription.offer(message)
+            if ends is not None:
+                subscription.end_after_queued(ends)
 
     def subscribed(self) -> None:
         self._receiving.set()
@@ -184,3 +207,15 @@ class LiveHub:
     def interrupted(self) -> None:
         self._receiving.clear()
         self._interrupted = True
+
+
+def _ends_sessions(message: str) -> Ended | None:
+    """Whether this message ends its topic's subscriptions: a player's block does. Only a
+    message that names the event is parsed, so the usual message costs a substring search."""
+    if PLAYER_BLOCKED not in message:
+        return None
+    with contextlib.suppress(ValueError):
+        parsed = json.loads(message)
+        if isinstance(parsed, dict) and parsed.get("type") == PLAYER_BLOCKED:
+            return Ended.BLOCKED
+    return None

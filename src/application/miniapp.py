@@ -1,4 +1,14 @@
-"""The Mini App's door: Telegram-signed launch data in, a short-lived player session out."""
+"""The Mini App's door: Telegram-signed launch data in, a short-lived player session out.
+
+A session token is stateless (signed, with an expiry), so what ends a blocked player's
+sessions at once is reading the player's standing with every token: `ReadPlayerSession` runs
+on each Mini App request and when a live socket opens (and every minute while it is open),
+and refuses a blocked player's token (`PlayerBlocked`, 403). The cost is one primary-key read
+per request, on the database the request is about to use anyway; a "sessions valid from"
+stamp per player would have cost the same read (or a Redis one that could disagree with the
+database), and revoking in a second store would leave a window whenever that store was
+away. Lifting the block makes the player's unexpired tokens good again: the standing, not the
+token, says who may play."""
 
 from __future__ import annotations
 
@@ -7,11 +17,14 @@ from datetime import datetime, timedelta
 
 from application.onboarding import Onboarded, StartPlayer
 from application.ports import Clock, PlayerSessions, UnitOfWorkFactory
-from domain.errors import Forbidden, NotFound, Unauthenticated
+from domain.errors import NotFound, Unauthenticated
 from domain.money import Money
 from domain.onboarding import PlayerPreferences
-from domain.players import Player
+from domain.players import Player, PlayerStatus
+from domain.standing import PlayerBlocked
 from domain.webapp import DEFAULT_MAX_AGE, validate_init_data
+
+BLOCKED = "this account is blocked; contact support"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,22 +66,34 @@ class OpenMiniAppSession:
             user.telegram_user_id, username=user.username, language=language
         )
         if not onboarded.player.is_active:
-            raise Forbidden("this account is blocked; contact support")
+            raise PlayerBlocked(BLOCKED)
         token, expires = self._sessions.issue(onboarded.player.id, now)
         return MiniAppSession(token, expires, onboarded)
 
 
 class ReadPlayerSession:
-    """The player behind a session token, or `Unauthenticated`."""
+    """The player behind a session token: `Unauthenticated` when the token is missing, forged
+    or expired (checked first, without touching the database), `PlayerBlocked` when staff
+    have blocked the player since it was issued."""
 
-    def __init__(self, clock: Clock, sessions: PlayerSessions) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, sessions: PlayerSessions) -> None:
+        self._uow = uow
         self._clock = clock
         self._sessions = sessions
 
-    def __call__(self, token: str) -> int:
+    async def __call__(self, token: str) -> int:
         player_id = self._sessions.read(token, self._clock.now())
         if player_id is None:
             raise Unauthenticated("the session is missing, invalid or expired; reopen the app")
+        try:
+            async with self._uow() as uow:
+                standing = await uow.players.standing(player_id)
+        except NotFound:
+            raise Unauthenticated("the session's player does not exist; reopen the app") from None
+        # Only a block ends a session: a player who has not accepted the terms needs the
+        # session to accept them, and an excluded one to see their limits and history.
+        if standing.status is PlayerStatus.BLOCKED:
+            raise PlayerBlocked(BLOCKED)
         return player_id
 
 

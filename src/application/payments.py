@@ -29,7 +29,7 @@ from application.postings import WalletPoster
 from application.responsible import ResponsibleGamblingGuard
 from application.staff import Actor
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
-from domain.errors import Forbidden, InsufficientFunds, InvalidRequest, NotFound
+from domain.errors import InsufficientFunds, InvalidRequest, NotFound
 from domain.money import XTR, Money
 from domain.payments import (
     PaymentMismatch,
@@ -58,19 +58,10 @@ async def _payer(uow: UnitOfWork, telegram_user_id: int) -> Player:
     return player
 
 
-async def _require_may_deposit(uow: UnitOfWork, player: Player) -> None:
-    if not player.is_active:
-        raise Forbidden("this account is blocked; deposits are not accepted")
-    preferences = await uow.preferences.get(player.id)
-    if preferences is None:
-        raise Forbidden("confirm you are 18+ and accept the terms first (/start)")
-    preferences.require_gate()
-
-
 class CreateStarsInvoice:
     """Offer a player a top-up of `amount` Stars: records an invoice with a fresh payload. A
-    player who may not deposit now (blocked, excluded, over a deposit limit) is told before
-    Telegram shows a payment form."""
+    player who may not deposit now (blocked, without the terms, excluded, over a deposit limit)
+    is told before Telegram shows a payment form, and no invoice is recorded."""
 
     def __init__(
         self,
@@ -89,9 +80,10 @@ class CreateStarsInvoice:
         now = self._clock.now()
         invoice = StarsInvoice(f"dep:{self._ids.new_id().hex}", player_id, money, now)
         async with self._uow() as uow:
-            player = await uow.players.get(player_id)
-            await _require_may_deposit(uow, player)
-            await self._guard.check_deposit(uow, await uow.players.standing(player_id), money, now)
+            # The standing (blocked, terms, a timeout or self-exclusion) and the deposit
+            # limits, decided by the guard in one place, before Telegram takes any money.
+            standing = await uow.players.standing(player_id)
+            await self._guard.check_deposit(uow, standing, money, now)
             await uow.stars.add_invoice(invoice)
             await uow.commit()
         return invoice
@@ -124,7 +116,6 @@ class CheckPreCheckout:
             if invoice is None:
                 raise PaymentMismatch("this invoice was not issued by Croupier")
             invoice.check_checkout(player.id, total_amount, currency)
-            await _require_may_deposit(uow, player)
             standing = await uow.players.standing(player.id)
             await self._guard.check_deposit(uow, standing, invoice.amount, self._clock.now())
         # The deposits-per-hour cap counts checkouts: here is the last point where a Stars
@@ -142,8 +133,10 @@ class StarsCredit:
 
 class CreditStarsPayment(WalletPoster):
     """Telegram's `successful_payment`: credit the charge to the payer's XTR wallet, once per
-    `telegram_payment_charge_id` however often Telegram delivers it. Never refused for limits
-    or exclusion: those were checked at pre-checkout, and the Stars have been taken."""
+    `telegram_payment_charge_id` however often Telegram delivers it. Never refused, for the
+    player's standing (a block or the terms), limits or exclusion: those were checked at
+    pre-checkout, and the Stars have been taken. A charge for a player blocked since is money
+    already theirs; staff refund it (`RefundStarsPayment`) if it must go back."""
 
     async def __call__(
         self, charge_id: str, payload: str, telegram_user_id: int, total_amount: int

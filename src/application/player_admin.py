@@ -219,15 +219,18 @@ class _ChangeStatus:
 
     async def __call__(self, player_id: int, reason: str, actor: Actor) -> PlayerSummary:
         player_id, reason = _known(player_id), _reason(reason)
+        now = self._clock.now()
         async with self._uow() as uow:
-            before, before_reason = await uow.players.set_status(player_id, self.target, reason)
+            before, before_reason = await uow.players.set_status(
+                player_id, self.target, reason, at=now
+            )
             if before is self.target:
                 # Leaving without commit rolls the write back: nothing changed, nothing audited.
                 raise IllegalTransition(f"player {player_id} is already {self.target}")
             await uow.audit.record(
                 AuditEntry(
                     self.action,
-                    self._clock.now(),
+                    now,
                     actor.label,
                     f"player:{player_id}",
                     actor.source,
@@ -251,7 +254,12 @@ class _ChangeStatus:
 class BlockPlayer(_ChangeStatus):
     """Block a player, with a mandatory reason (1-500 characters). Blocking a player who is
     already blocked is refused with `IllegalTransition` (409), not repeated silently: the
-    first block's reason and audit entry stay the record of why."""
+    first block's reason and audit entry stay the record of why.
+
+    From the commit on, the player's standing refuses bets, deposits and withdrawal requests
+    and freezes their pending withdrawals (`domain.standing`), their Mini App session tokens
+    are refused (`application.miniapp.ReadPlayerSession`), and the `player.blocked` event,
+    written with the block, closes their open live sockets when the relay publishes it."""
 
     target = PlayerStatus.BLOCKED
     action = AuditAction.PLAYER_BLOCKED

@@ -16,6 +16,7 @@ from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.errors import InvalidRequest, NotFound
 from domain.ledger import MetadataValue, PostedTransaction
 from domain.money import Money
+from domain.posting_keys import processor_deposit_key
 from domain.postings import WalletMovement, debit, deposit, staff_adjustment, transfer
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.standing import StandingRefusal
@@ -88,15 +89,31 @@ class CreditDepositCommand:
     external_reference: str = ""
     metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
 
+    @classmethod
+    def from_provider(
+        cls, player_id: int, amount: Money, provider: str, external_reference: str
+    ) -> CreditDepositCommand:
+        """A deposit a payment provider reports (the gRPC `WalletService.Deposit`): keyed by
+        the provider and its own reference, so its retries credit once."""
+        return cls(
+            player_id=player_id,
+            amount=amount,
+            idempotency_key=processor_deposit_key(provider, external_reference),
+            external_reference=external_reference,
+            metadata={"provider": provider},
+        )
+
 
 class CreditDeposit(WalletPoster):
     """Credit a payment processor's deposit to a player's wallet, against the deposits
     clearing account.
 
-    The processor asks before the money is ours: a player who is timed out or self-excluded,
-    or whose deposit limit this amount would pass, is refused (`ResponsibleGamblingRefusal`)
-    inside the unit of work that would credit it, and nothing is written; the processor then
-    does not capture the payment, or returns it (see the README's "Responsible gambling").
+    The processor asks before the money is ours: a player whose standing refuses deposits
+    (blocked: `PlayerBlocked`; the 18+ and terms never confirmed: `TermsNotAccepted`; see
+    `domain.standing`), who is timed out or self-excluded, or whose deposit limit this amount
+    would pass (`ResponsibleGamblingRefusal`) is refused inside the unit of work that would
+    credit it, and nothing is written; the processor then does not capture the payment, or
+    returns it (see the README's "Responsible gambling").
     So is a burst over the deposits-per-hour velocity limit (`VelocityLimited`), or any deposit
     while that limit cannot be counted (`VelocityUnavailable`, fail-closed).
 

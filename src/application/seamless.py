@@ -5,7 +5,13 @@ provider's transaction id, then posts to the ledger: the record and its journal 
 together or not at all. Every call is idempotent on (provider, transaction id): a repeat with
 the same content answers like the first call (`replayed`, the balance as it is now) and moves
 nothing; the same id with different content is an `IdempotencyConflict`. Concurrent twins
-queue on the round's lock or on the id's primary key, and replay the winner."""
+queue on the round's lock or on the id's primary key, and replay the winner.
+
+The player's standing (`domain.standing`) is read in each call's unit of work: a debit is a
+bet (`Operation.BET`: refused for a blocked player, one who has not accepted the terms, or one
+timed out or self-excluded); a credit or a rollback settles a round already played
+(`Operation.SETTLE`: never refused, so a blocked player's open rounds end as they stand). A
+repeat of a call answers with its first result whatever the standing is now."""
 
 from __future__ import annotations
 
@@ -32,7 +38,7 @@ from domain.seamless import (
     validate_player_id,
     validate_provider,
 )
-from domain.standing import StandingRefusal
+from domain.standing import Operation, StandingRefusal
 from domain.velocity import VelocityAction
 
 # How often a call is retried after losing a race for its transaction id to a concurrent
@@ -148,9 +154,10 @@ class SeamlessDebit(_SeamlessUseCase):
     when the round is closed or the id was already rolled back, and with `NotFound` when the
     player or their wallet in that currency does not exist.
 
-    A debit is a bet: an internal game service's stakes obey the same responsible-gambling
-    exclusions, limits and reality checks as any other bet (`ResponsibleGamblingRefusal`,
-    nothing written), and the same bets-per-second velocity limit. Credits and rollbacks are
+    A debit is a bet: an internal game service's stakes obey the same standing (blocked:
+    `PlayerBlocked`; without the terms: `TermsNotAccepted`), responsible-gambling exclusions,
+    limits and reality checks as any other bet (`ResponsibleGamblingRefusal`; nothing
+    written), and the same bets-per-second velocity limit. Credits and rollbacks are
     never refused for those reasons: they only return or pay money on a round already
     played, so an excluded player's open rounds settle as they stand."""
 
@@ -202,17 +209,17 @@ class SeamlessDebit(_SeamlessUseCase):
                 )
                 balance = await self._balance(uow, command.player_id, currency)
                 return self._replay(existing, balance, existing.ledger_transaction_id)
+            now = self._clock.now()
             standing = await uow.players.standing(command.player_id)
             wallet = await uow.accounts.wallet(command.player_id, currency)
             if wallet is None:
                 raise NotFound(f"player {command.player_id} has no {currency.code} wallet")
-            now = self._clock.now()
             # Before the round's lock: the guard's per-player lock always comes first.
             try:
                 await self._guard.check_bet(uow, standing, command.amount, now)
             except (ResponsibleGamblingRefusal, StandingRefusal):
                 # A twin with this id may have committed (and used the room) while we waited
-                # for the lock: then this call is its replay.
+                # for the lock, or before the standing changed: then this call is its replay.
                 if await repo.find(command.provider, command.transaction_id) is not None:
                     raise _LostRace from None
                 raise
@@ -277,9 +284,11 @@ class SeamlessCredit(_SeamlessUseCase):
                 )
                 balance = await self._balance(uow, command.player_id, currency)
                 return self._replay(existing, balance, existing.ledger_transaction_id)
-            await uow.players.get(command.player_id)
-            wallet = await uow.accounts.open_wallet(command.player_id, currency)
             now = self._clock.now()
+            # Never refused (a win on a round already played), but asked all the same: the
+            # standing's table, not this use case, says what a standing allows.
+            (await uow.players.standing(command.player_id)).require(Operation.SETTLE, now)
+            wallet = await uow.accounts.open_wallet(command.player_id, currency)
             round_ = await repo.lock_round(
                 command.provider,
                 command.round_id,
@@ -336,8 +345,8 @@ class SeamlessRollback(_SeamlessUseCase):
                 existing.require_same_rollback(command.player_id, command.round_id, currency)
                 if existing.is_rolled_back:
                     return await self._replayed_rollback(uow, existing)
-            await uow.players.get(command.player_id)
             now = self._clock.now()
+            (await uow.players.standing(command.player_id)).require(Operation.SETTLE, now)
             round_ = await repo.lock_round(
                 command.provider,
                 command.round_id,

@@ -12,6 +12,14 @@ concurrent clicks decide it once. The money moves
   through it, as a Stars refund does), so its balance stays the net owed to or by the outside,
 - when the payout failed: payout clearing → wallet.
 
+The player's standing (`domain.standing`) is read in the unit of work of each step that
+would move money towards the player's destination: a blocked player, or one who never
+accepted the terms, cannot request (`PlayerBlocked`, `TermsNotAccepted`), and a blocked
+player's withdrawals are frozen (`WithdrawalFrozen`, 409): staff cannot approve them, mark
+them paid or have the gateway pay them until the block is lifted. Rejecting one (the money
+returns to the wallet) and recording a failed payout stay possible, as does every repeat of a
+step already taken.
+
 All of them are `withdrawal` transactions, the returns too: a returned withdrawal is a
 withdrawal undone, and the cash-flow report's net withdrawals stay right. Each transaction's
 idempotency key is the withdrawal's id and the step, so a step can move money only once.
@@ -49,6 +57,7 @@ from domain.players import KycStatus
 from domain.postings import withdrawal_step
 from domain.responsible import LimitKind
 from domain.staff import AuditAction, AuditEntry
+from domain.standing import Operation
 from domain.withdrawals import (
     DAILY_WINDOW,
     MAX_REASON_LENGTH,
@@ -78,6 +87,12 @@ class NoWithdrawalHolds:
         self, uow: UnitOfWork, player_id: int, amount: Money, destination: str, now: datetime
     ) -> Sequence[str]:
         return ()
+
+
+async def _require_standing(
+    uow: UnitOfWork, player_id: int, operation: Operation, now: datetime
+) -> None:
+    (await uow.players.standing(player_id)).require(operation, now)
 
 
 def _facts(withdrawal: Withdrawal) -> dict[str, object]:
@@ -223,10 +238,13 @@ class _Steps:
         actor: Actor,
         transition: Callable[[Withdrawal, datetime, uuid.UUID], Withdrawal],
         repeat: Callable[[Withdrawal], None] | None = None,
+        *,
+        operation: Operation | None = None,
     ) -> Withdrawal:
         """One staff decision in one unit of work: lock the withdrawal, answer a repeat (one
         already in the state `step` reaches) with it as it is, or make the transition (the
-        domain refuses an illegal one) and record it."""
+        domain refuses an illegal one), check that the player's standing allows `operation`
+        (None: nothing to check) and record it."""
         async with self._uow() as uow:
             current = await uow.withdrawals.get(withdrawal_id, for_update=True)
             if current.state is step.reached:
@@ -235,12 +253,19 @@ class _Steps:
                 return current
             now, transaction_id = self._clock.now(), self._ids.new_id()
             after = transition(current, now, transaction_id)
+            if operation is not None:
+                await _require_standing(uow, current.player_id, operation, now)
             await self._record(uow, current, after, step, actor, transaction_id, now)
             await uow.commit()
         return after
 
     async def _mark_paid(
-        self, withdrawal_id: uuid.UUID, reference: str, actor: Actor
+        self,
+        withdrawal_id: uuid.UUID,
+        reference: str,
+        actor: Actor,
+        *,
+        operation: Operation | None = Operation.PAY_OUT,
     ) -> Withdrawal:
         reference = validate_payout_reference(reference)
 
@@ -257,6 +282,7 @@ class _Steps:
             actor,
             lambda w, now, tx: w.mark_paid(actor.label, now, reference, tx),
             same_reference,
+            operation=operation,
         )
 
     async def _mark_failed(self, withdrawal_id: uuid.UUID, reason: str, actor: Actor) -> Withdrawal:
@@ -275,7 +301,9 @@ class RequestWithdrawal(_Steps):
     client's idempotency key: a repeat returns the first withdrawal, the same id with another
     amount or destination is an `IdempotencyConflict`. A refusal (`WithdrawalRefused`, naming
     the rule) writes nothing. Self-exclusion does not stop a withdrawal: it is the player's
-    money, and taking it out is what an excluded player should be able to do."""
+    money, and taking it out is what an excluded player should be able to do. A blocked
+    player, or one who has not accepted the terms, is refused (`PlayerBlocked`,
+    `TermsNotAccepted`); a repeat of a request made before the block still answers with it."""
 
     def __init__(
         self,
@@ -304,6 +332,7 @@ class RequestWithdrawal(_Steps):
                 existing.require_same_request(amount, destination)
                 return existing
             now = self._clock.now()
+            await _require_standing(uow, player_id, Operation.WITHDRAW, now)
             usage = await uow.responsible.usage(
                 player_id, amount.currency, _BEGINNING, _WAGERING_KINDS
             )
@@ -361,7 +390,10 @@ class ApproveWithdrawal(_Steps):
     (the money returns to the wallet); a payout the gateway completes marks it paid; an
     unknown outcome (the gateway raised) leaves it approved for staff to settle. Approving an
     approved withdrawal returns it unchanged (and calls nothing); one already decided
-    otherwise is an `IllegalTransition`."""
+    otherwise is an `IllegalTransition`. A blocked player's withdrawal is frozen
+    (`WithdrawalFrozen`): it waits for the block to be lifted, or to be rejected; a block that
+    lands between the approval and the gateway's call stops the call, and the withdrawal
+    waits, approved, for staff."""
 
     def __init__(
         self,
@@ -379,22 +411,31 @@ class ApproveWithdrawal(_Steps):
             current = await uow.withdrawals.get(withdrawal_id, for_update=True)
             if current.state is _APPROVE.reached:
                 return current
-            if current.state is WithdrawalState.REQUESTED and await uow.risk.has_open(
-                current.player_id
-            ):
-                # A flagged player's money waits until someone has looked at the flags.
-                raise WithdrawalRefused(
-                    "risk_review",
-                    "the player has risk flags waiting for review; resolve or dismiss them "
-                    "before approving (rejecting is always possible)",
-                )
             now, transaction_id = self._clock.now(), self._ids.new_id()
+            if current.state is WithdrawalState.REQUESTED:
+                await _require_standing(uow, current.player_id, Operation.PAY_OUT, now)
+                if await uow.risk.has_open(current.player_id):
+                    # A flagged player's money waits until someone has looked at the flags.
+                    raise WithdrawalRefused(
+                        "risk_review",
+                        "the player has risk flags waiting for review; resolve or dismiss "
+                        "them before approving (rejecting is always possible)",
+                    )
             approved = current.approve(actor.label, now, transaction_id)
             await self._record(uow, current, approved, _APPROVE, actor, transaction_id, now)
             await uow.commit()
         return await self._pay_out(approved)
 
     async def _pay_out(self, approved: Withdrawal) -> Withdrawal:
+        async with self._uow() as uow:
+            refusal = (await uow.players.standing(approved.player_id)).refusal(
+                Operation.PAY_OUT, self._clock.now()
+            )
+        if refusal is not None:
+            # Blocked since the approval committed: nothing is sent. The withdrawal waits,
+            # approved, for staff (paid once the block is lifted, or failed to return it).
+            log.warning("payout of withdrawal %s not sent: %s", approved.id, refusal.message)
+            return approved
         try:
             result = await self._payouts.send(approved)
         except Exception:
@@ -405,7 +446,9 @@ class ApproveWithdrawal(_Steps):
                 why = f"payout declined: {result.reason}"[:MAX_REASON_LENGTH]
                 return await self._mark_failed(approved.id, why, SYSTEM)
             if result.completed and result.reference is not None:
-                return await self._mark_paid(approved.id, result.reference, SYSTEM)
+                # The gateway has paid: the money has left, whatever happened since, and the
+                # books must say so. Not a decision to pay, so the standing is not asked.
+                return await self._mark_paid(approved.id, result.reference, SYSTEM, operation=None)
             if result.reference is not None:
                 return await self._note_reference(approved.id, result.reference)
         except IllegalTransition:
@@ -441,7 +484,9 @@ class RejectWithdrawal(_Steps):
 class MarkWithdrawalPaid(_Steps):
     """Confirm that an approved withdrawal's payout arrived, with the provider's or bank's
     reference; its money leaves the books. A repeat with the same reference returns it
-    unchanged, another reference is an `IdempotencyConflict`."""
+    unchanged, another reference is an `IdempotencyConflict`. With manual payouts, marking
+    paid is how staff pay, so a blocked player's withdrawal is frozen here too
+    (`WithdrawalFrozen`) until the block is lifted."""
 
     async def __call__(self, withdrawal_id: uuid.UUID, reference: str, actor: Actor) -> Withdrawal:
         return await self._mark_paid(withdrawal_id, reference, actor)

@@ -125,7 +125,7 @@ _MESSAGES: Final = {
     ),
     (Rule.BLOCKED, Operation.PAY_OUT): (
         "the player is blocked: this withdrawal is frozen until the block is lifted (or reject"
-        " it to return the money)"
+        " it, or mark it failed once approved, to return the money)"
     ),
 }
 

@@ -34,6 +34,7 @@ from entrypoints.infrastructure import Endpoints
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PERSONAL_DATA, TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram, Player
+from tests.written import row_counts
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -586,3 +587,52 @@ async def test_log_lines_of_an_update_carry_its_id_and_the_bets(
     ]
     assert inside["request_id"] == f"tg-{update.update_id}"
     assert inside["bet_id"] == str(bet_id)
+
+
+# -- the player's standing (issue 16): the use cases refuse, the bot says why -------------------
+
+BLOCKED = "Your account is blocked. Contact /paysupport if you think this is a mistake."
+NEED_GATE = "Please confirm you are 18+ and accept the terms first: /start"
+
+
+async def test_a_blocked_player_can_neither_deposit_nor_withdraw(
+    send, telegram, ready_player, adjust, uow_factory, clock, engine, unique_key
+):
+    from application.player_admin import BlockPlayer
+    from application.postings import AdjustBalanceCommand
+    from application.staff import Actor
+
+    player = await ready_player(balance=0)
+    player_id = await _player_id(engine, player)
+    await adjust(AdjustBalanceCommand(player_id, Money(800, XTR), "prize", "ops", unique_key()))
+    offered = await _invoice(send, telegram, player, 100)  # sent before the block
+    await BlockPlayer(uow_factory, clock)(player_id, "fraud review", Actor("staff:ops"))
+    telegram.calls.clear()
+    before = await row_counts(engine)
+
+    await send(player.tap(Deposit(amount=100).pack()))
+    alert = telegram.of(AnswerCallbackQuery)[-1]
+    assert (alert.show_alert, alert.text) == (True, BLOCKED)
+    assert not telegram.of(SendInvoice)
+    await send(player.pre_checkout(offered.payload, 100))
+    answer = telegram.of(AnswerPreCheckoutQuery)[-1]
+    assert answer.ok is False
+    assert "blocked" in answer.error_message
+    await send(player.message("/withdraw 500 UQBx-wallet-1"))
+    assert telegram.texts()[-1] == BLOCKED
+    assert await row_counts(engine) == before
+    assert await _withdrawals(engine, player) == []
+
+
+async def test_money_waits_for_the_gate_in_the_payment_and_withdrawal_flows(send, telegram, engine):
+    player = Player()
+    await send(player.message("/start"))
+    telegram.calls.clear()
+    before = await row_counts(engine)
+    await send(player.tap(Deposit(amount=100).pack()))
+    alert = telegram.of(AnswerCallbackQuery)[-1]
+    assert (alert.show_alert, alert.text) == (True, NEED_GATE)
+    assert not telegram.of(SendInvoice)
+    await send(player.message("/withdraw 500 UQBx-wallet-1"))
+    assert telegram.texts()[-1] == NEED_GATE
+    assert await row_counts(engine) == before

@@ -15,6 +15,9 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
 from sqlalchemy import text
 
+from application.player_admin import BlockPlayer
+from application.registration import RegisterPlayerCommand
+from application.staff import Actor
 from croupier.v1 import (
     betting_pb2,
     betting_pb2_grpc,
@@ -22,6 +25,8 @@ from croupier.v1 import (
     seamless_pb2,
     wallet_pb2,
 )
+from domain.money import XTR
+from tests.written import row_counts
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -535,6 +540,70 @@ async def test_stream_batches_keep_each_bets_own_result(betting, md, player):
     assert results["void"].ok.bet.state == betting_pb2.BET_STATE_VOIDED
 
 
+def _info(error: grpc.aio.AioRpcError) -> tuple[str, dict[str, str]]:
+    """The ErrorInfo's reason and metadata."""
+    for detail in rpc_status.from_call(error).details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            return info.reason, dict(info.metadata)
+    return "", {}
+
+
+async def test_a_blocked_player_cannot_deposit_but_a_credited_deposit_replays(
+    wallet, issue_key, player, uow_factory, clock, engine
+):
+    provider = f"pay-{secrets.token_hex(4)}"
+    md = (("x-api-key", await issue_key("wallet", name=provider)),)
+    pid = await player(0)
+    request = wallet_pb2.DepositRequest(player_id=pid, amount=xtr(50), external_id="pay-9")
+    credited = await wallet.Deposit(request, metadata=md)
+    # The key is built in the use case, in the format stored keys were written in.
+    async with engine.connect() as conn:
+        key = (
+            await conn.execute(
+                text("SELECT idempotency_key FROM ledger_transactions WHERE id = :id"),
+                {"id": uuid.UUID(credited.transaction_id)},
+            )
+        ).scalar_one()
+    assert key == f"deposit:{provider}:pay-9"
+
+    await BlockPlayer(uow_factory, clock)(int(pid), "chargebacks", Actor("staff:ops"))
+    before = await row_counts(engine)
+    refused = await _error(
+        wallet.Deposit(
+            wallet_pb2.DepositRequest(player_id=pid, amount=xtr(50), external_id="pay-10"),
+            metadata=md,
+        )
+    )
+    assert refused.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert _info(refused) == ("PLAYER_BLOCKED", {"rule": "blocked"})
+    assert await row_counts(engine) == before
+    # The processor retrying the deposit credited before the block gets its first answer.
+    again = await wallet.Deposit(request, metadata=md)
+    assert (again.replayed, again.transaction_id) == (True, credited.transaction_id)
+
+
+async def test_a_player_without_the_terms_cannot_deposit(
+    wallet, md, register, new_telegram_id, engine
+):
+    registered = await register(
+        RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,), accept_terms=False)
+    )
+    before = await row_counts(engine)
+    refused = await _error(
+        wallet.Deposit(
+            wallet_pb2.DepositRequest(
+                player_id=str(registered.player.id), amount=xtr(50), external_id="no-terms"
+            ),
+            metadata=md,
+        )
+    )
+    assert refused.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert _info(refused) == ("TERMS_NOT_ACCEPTED", {"rule": "terms_not_accepted"})
+    assert await row_counts(engine) == before
+
+
 # --- seamless wallet ---------------------------------------------------------------------------
 
 
@@ -578,6 +647,35 @@ async def test_seamless_debit_credit_rollback(seamless, md, player):
     blank = await _error(seamless.Debit(req("", 5, "r5"), metadata=md))
     assert blank.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert _details(blank)[1] == ["transaction_id"]
+
+
+async def test_a_blocked_players_debit_is_refused_and_open_rounds_settle(
+    seamless, md, player, uow_factory, clock, engine
+):
+    pid = await player(1000)
+
+    def req(tx: str, amount: int, round_id: str):
+        return seamless_pb2.SeamlessRequest(
+            player_id=pid, amount=xtr(amount), transaction_id=tx, round_id=round_id
+        )
+
+    await seamless.Debit(req("b1", 100, "rb1"), metadata=md)
+    await seamless.Debit(req("b2", 40, "rb2"), metadata=md)
+    await BlockPlayer(uow_factory, clock)(int(pid), "fraud review", Actor("staff:ops"))
+    before = await row_counts(engine)
+    refused = await _error(seamless.Debit(req("b3", 10, "rb3"), metadata=md))
+    assert refused.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert _info(refused) == ("PLAYER_BLOCKED", {"rule": "blocked"})
+    assert await row_counts(engine) == before
+    assert (await seamless.Debit(req("b1", 100, "rb1"), metadata=md)).replayed
+    assert (await seamless.Credit(req("b1-win", 250, "rb1"), metadata=md)).balance == xtr(1110)
+    rolled = await seamless.Rollback(
+        seamless_pb2.RollbackRequest(
+            player_id=pid, transaction_id="b2", round_id="rb2", currency="XTR"
+        ),
+        metadata=md,
+    )
+    assert rolled.balance == xtr(1150)
 
 
 async def test_graceful_stop_drains_in_flight_calls(servers, grpc_settings, issue_key, player):

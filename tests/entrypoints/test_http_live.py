@@ -300,6 +300,57 @@ async def test_a_session_that_expires_while_connected_is_closed_with_1008(b, pla
         assert datetime.now(UTC) >= expires - timedelta(seconds=1)
 
 
+BLOCKED_REASON = "this account is blocked; contact support"
+
+
+async def test_blocking_a_player_closes_their_sockets_on_every_instance(
+    a, b, player, uow_factory, clock, event_relay
+):
+    """The block writes `player.blocked` with it; the relay publishes it on the player's
+    channel, and each instance passes it on as the socket's last message and closes it."""
+    from application.player_admin import BlockPlayer
+    from application.staff import Actor
+
+    ann, bob = await player(), await player()
+    async with (
+        event_relay(),
+        connect(a.ws("/api/v1/app/live", token=ann.token)) as on_a,
+        connect(b.ws("/api/v1/app/live", token=ann.token)) as on_b,
+        connect(b.ws("/api/v1/app/live", token=bob.token)) as bobs,
+    ):
+        for ws in (on_a, on_b, bobs):
+            assert (await receive(ws))["type"] == "hello"
+        await BlockPlayer(uow_factory, clock)(ann.id, "fraud review", Actor("staff:ops"))
+        for ws in (on_a, on_b):
+            last = await receive_until(ws, "player.blocked")
+            assert last["data"]["status"] == "blocked"
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), WAIT)
+            assert (ws.close_code, ws.close_reason) == (1008, BLOCKED_REASON)
+        await bobs.send(json.dumps({"type": "ping"}))
+        assert await receive_until(bobs, "pong") == {"type": "pong"}  # Bob plays on
+    assert await refusal(b.ws("/api/v1/app/live", token=ann.token)) == (1008, BLOCKED_REASON)
+
+
+async def test_a_blocked_players_socket_closes_at_the_next_check_without_the_event(
+    b, player, uow_factory, clock, monkeypatch
+):
+    """No relay runs here, so the event is not published: the periodic check of the session
+    reads the standing and closes the socket all the same."""
+    from application.player_admin import BlockPlayer
+    from application.staff import Actor
+    from entrypoints.http import live
+
+    monkeypatch.setattr(live, "RECHECK_SECONDS", 0.2)
+    ann = await player()
+    async with connect(b.ws("/api/v1/app/live", token=ann.token)) as ws:
+        assert (await receive(ws))["type"] == "hello"
+        await BlockPlayer(uow_factory, clock)(ann.id, "fraud review", Actor("staff:ops"))
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), WAIT)
+        assert (ws.close_code, ws.close_reason) == (1008, BLOCKED_REASON)
+
+
 # -- the staff feed ----------------------------------------------------------------------------
 
 

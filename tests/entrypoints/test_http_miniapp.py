@@ -272,3 +272,36 @@ async def test_limits_and_a_time_out_from_the_mini_app(app_api, session, credit)
     assert timed_out.json()["kind"] == "timeout"
     care = (await app_api.get("/api/v1/app/limits", headers=headers)).json()
     assert care["exclusion"]["kind"] == "timeout"
+
+
+async def test_blocking_a_player_ends_their_sessions_at_once(
+    app_api, new_telegram_id, uow_factory, clock
+):
+    from application.player_admin import BlockPlayer, UnblockPlayer
+    from application.staff import Actor
+
+    user = new_telegram_id()
+    opened = await app_api.post("/api/v1/app/session", json={"init_data": init_data(user)})
+    headers = {"Authorization": f"Bearer {opened.json()['token']}"}
+    player_id = opened.json()["player_id"]
+    assert (await app_api.get("/api/v1/app/me", headers=headers)).status_code == 200
+
+    await BlockPlayer(uow_factory, clock)(player_id, "fraud review", Actor("staff:ops"))
+    # The token is still signed and unexpired; the standing refuses it on every route.
+    for refused in (
+        await app_api.get("/api/v1/app/me", headers=headers),
+        await app_api.get("/api/v1/app/limits", headers=headers),
+        await app_api.post("/api/v1/app/terms", headers=headers),
+    ):
+        assert refused.status_code == 403, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        problem = refused.json()
+        assert (problem["code"], problem["rule"]) == ("player_blocked", "blocked")
+        assert "blocked" in problem["detail"]
+    reopened = await app_api.post("/api/v1/app/session", json={"init_data": init_data(user)})
+    assert reopened.status_code == 403
+    assert reopened.json()["code"] == "player_blocked"
+
+    # The standing, not the token, decides: lifting the block lets the token in again.
+    await UnblockPlayer(uow_factory, clock)(player_id, "cleared", Actor("staff:ops"))
+    assert (await app_api.get("/api/v1/app/me", headers=headers)).status_code == 200

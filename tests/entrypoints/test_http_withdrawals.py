@@ -17,6 +17,7 @@ from domain.money import XTR, Money
 from domain.withdrawals import WithdrawalRefused
 from entrypoints.grpc.errors import error_metadata, status_code_for
 from entrypoints.http.problems import domain_error_handler
+from tests.written import row_counts
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -220,3 +221,54 @@ def test_a_withdrawal_refusal_names_its_rule_on_every_entrypoint():
     assert body["remaining"] == {"amount": 5, "currency": "XTR"}
     assert status_code_for(error) is grpc.StatusCode.FAILED_PRECONDITION
     assert error_metadata(error) == {"rule": "daily_limit"}
+
+
+async def test_a_blocked_players_withdrawal_waits_for_the_block_to_be_lifted(
+    api, staff, requested, engine
+):
+    finance, support = await staff("finance"), await staff("support")
+    player_id, withdrawal_id = await requested(1_000)
+    other_id, approved_id = await requested(1_000)
+    approving = await api.post(f"/api/v1/withdrawals/{approved_id}/approve", headers=finance)
+    assert approving.status_code == 200, approving.text
+    for who in (player_id, other_id):
+        blocked = await api.post(
+            f"/api/v1/players/{who}/block", json={"reason": "fraud review"}, headers=support
+        )
+        assert blocked.status_code == 200, blocked.text
+
+    before = await row_counts(engine)
+    frozen = await api.post(f"/api/v1/withdrawals/{withdrawal_id}/approve", headers=finance)
+    not_paid = await api.post(
+        f"/api/v1/withdrawals/{approved_id}/paid", json={"reference": "bank-1"}, headers=finance
+    )
+    for refused in (frozen, not_paid):
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert (refused.json()["code"], refused.json()["rule"]) == ("withdrawal_frozen", "blocked")
+    assert await row_counts(engine) == before
+
+    for who in (player_id, other_id):
+        lifted = await api.post(
+            f"/api/v1/players/{who}/unblock", json={"reason": "cleared"}, headers=support
+        )
+        assert lifted.status_code == 200, lifted.text
+    approved = await api.post(f"/api/v1/withdrawals/{withdrawal_id}/approve", headers=finance)
+    assert (approved.status_code, approved.json()["state"]) == (200, "approved")
+    paid = await api.post(
+        f"/api/v1/withdrawals/{approved_id}/paid", json={"reference": "bank-1"}, headers=finance
+    )
+    assert (paid.status_code, paid.json()["state"]) == (200, "paid")
+
+
+async def test_a_blocked_players_withdrawal_can_be_rejected(api, staff, requested):
+    finance, support = await staff("finance"), await staff("support")
+    player_id, withdrawal_id = await requested(1_000)
+    await api.post(f"/api/v1/players/{player_id}/block", json={"reason": "r"}, headers=support)
+    rejected = await api.post(
+        f"/api/v1/withdrawals/{withdrawal_id}/reject",
+        json={"reason": "account blocked"},
+        headers=finance,
+    )
+    assert (rejected.status_code, rejected.json()["state"]) == (200, "rejected")
+    assert await _wallet(api, finance, player_id) == 5_000

@@ -28,6 +28,7 @@ from application.events import (
     BetVoidedV1,
     EventEnvelope,
     LedgerTransactionPostedV1,
+    PlayerStatusChangedV1,
     RiskFlagRaisedV1,
     WithdrawalEventV1,
     decode_envelope,
@@ -331,6 +332,28 @@ async def test_a_large_win_raises_a_flag_event(funded_player, place, settle, uow
     event = _payload(row, RiskFlagRaisedV1)
     assert (row.type, event.kind, event.player_id) == ("risk.flag_raised", "large_win", player.id)
     assert event.evidence["bet_id"] == str(won.bet.id)
+
+
+async def test_a_block_and_its_lifting_are_the_players_events(
+    funded_player, uow_factory, clock, engine
+):
+    from application.player_admin import BlockPlayer, UnblockPlayer
+    from domain.errors import IllegalTransition
+
+    player = await funded_player(1000)  # its deposit is the player's first event
+    await BlockPlayer(uow_factory, clock)(player.id, "chargebacks", Actor("staff:ops"))
+    with pytest.raises(IllegalTransition):  # already blocked: nothing changes, no event
+        await BlockPlayer(uow_factory, clock)(player.id, "again", Actor("staff:ops"))
+    await UnblockPlayer(uow_factory, clock)(player.id, "cleared", Actor("staff:ops"))
+    rows = await _for_aggregate(engine, "player", player.id)
+    assert [(r.type, r.sequence, list(r.player_ids)) for r in rows] == [
+        ("ledger.transaction_posted", 1, [player.id]),
+        ("player.blocked", 2, [player.id]),
+        ("player.unblocked", 3, [player.id]),
+    ]
+    blocked = _payload(rows[1], PlayerStatusChangedV1)
+    assert (blocked.player_id, blocked.status) == (player.id, "blocked")
+    assert "chargebacks" not in str(rows[1].payload)  # the staff's reason stays out
 
 
 async def test_the_outbox_owes_nothing(engine, funded_player, place):

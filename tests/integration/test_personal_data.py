@@ -96,7 +96,8 @@ async def books(servers):
     uow = await books.factory(OLD_RING)
     clock, ids, house = SystemClock(), UuidV7Generator(), HouseBook(shards=4)
     register = RegisterPlayer(uow, clock)
-    alice = (await register(RegisterPlayerCommand(1001, USERNAME, currencies=(XTR,)))).player
+    alice_joins = RegisterPlayerCommand(1001, USERNAME, currencies=(XTR,), accept_terms=True)
+    alice = (await register(alice_joins)).player  # past the terms, so she may withdraw
     await register(RegisterPlayerCommand(1002, currencies=(XTR,)))  # no username at all
     await AdjustBalance(uow, clock, ids, house)(
         AdjustBalanceCommand(alice.id, Money(500, XTR), "funds", "tests", "fund-alice")

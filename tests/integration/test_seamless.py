@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from application.player_admin import BlockPlayer
+from application.postings import AdjustBalanceCommand
 from application.seamless import (
     SeamlessCredit,
     SeamlessCreditCommand,
@@ -14,6 +16,7 @@ from application.seamless import (
     SeamlessRollback,
     SeamlessRollbackCommand,
 )
+from application.staff import Actor
 from domain.errors import (
     IdempotencyConflict,
     IllegalTransition,
@@ -22,7 +25,9 @@ from domain.errors import (
     NotFound,
 )
 from domain.money import TON, XTR, Money
+from domain.standing import PlayerBlocked, Rule, TermsNotAccepted
 from tests.conftest import race
+from tests.written import row_counts
 
 pytestmark = pytest.mark.usefixtures("books")
 
@@ -624,3 +629,57 @@ async def test_reconciliation_catches_a_record_that_disagrees_with_the_ledger(
         found = {name: (await conn.execute(text(sql))).all() for name, sql in checks.items()}
         await conn.rollback()
     assert all(len(rows) == 1 for rows in found.values()), found
+
+
+# -- the player's standing (issue 16) ----------------------------------------------------------
+
+
+async def test_a_blocked_player_cannot_be_debited_but_rounds_still_settle(
+    funded_player,
+    seamless_debit,
+    seamless_credit,
+    seamless_rollback,
+    uow_factory,
+    clock,
+    balances,
+    engine,
+    ids_for,
+):
+    player = await funded_player(1000)
+    won_tx, won_round = ids_for()
+    undone_tx, undone_round = ids_for()
+    first = await seamless_debit(_debit(player.id, 100, won_tx, won_round))
+    await seamless_debit(_debit(player.id, 50, undone_tx, undone_round))
+    await BlockPlayer(uow_factory, clock)(player.id, "fraud review", Actor("staff:ops"))
+
+    before = await row_counts(engine)
+    tx, round_id = ids_for()
+    with pytest.raises(PlayerBlocked) as refused:
+        await seamless_debit(_debit(player.id, 10, tx, round_id))
+    assert refused.value.rule is Rule.BLOCKED
+    with pytest.raises(PlayerBlocked):  # nor another stake in a round already open
+        await seamless_debit(_debit(player.id, 10, tx, won_round))
+    assert await row_counts(engine) == before
+    assert await balances(player.id) == (Money(850, XTR),)
+
+    # A repeat of a debit made before the block answers with its first result.
+    again = await seamless_debit(_debit(player.id, 100, won_tx, won_round))
+    assert (again.replayed, again.ledger_transaction_id) == (True, first.ledger_transaction_id)
+    # The rounds played before the block settle: a win is paid, a stake given back.
+    won = await seamless_credit(_credit(player.id, 300, f"{won_tx}-win", won_round))
+    undone = await seamless_rollback(_rollback(player.id, undone_tx, undone_round))
+    assert (won.replayed, undone.replayed) == (False, False)
+    assert await balances(player.id) == (Money(1200, XTR),)
+
+
+async def test_a_player_without_the_terms_cannot_be_debited(
+    new_player, adjust, seamless_debit, engine, ids_for, unique_key
+):
+    player = await new_player(accept_terms=False)
+    # They could not deposit either; a staff adjustment is allowed whatever the standing.
+    await adjust(AdjustBalanceCommand(player.id, Money(500, XTR), "tests", "ops", unique_key()))
+    before = await row_counts(engine)
+    with pytest.raises(TermsNotAccepted) as refused:
+        await seamless_debit(_debit(player.id, 10, *ids_for()))
+    assert refused.value.rule is Rule.TERMS_NOT_ACCEPTED
+    assert await row_counts(engine) == before

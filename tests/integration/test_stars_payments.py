@@ -17,13 +17,22 @@ from application.payments import (
     ListStarsPayments,
     RefundStarsPayment,
 )
+from application.player_admin import BlockPlayer
 from application.ports import AuditQuery
 from application.postings import DebitWalletCommand
 from application.responsible import ResponsibleGamblingGuard
 from application.staff import Actor
 from domain.errors import Forbidden, InsufficientFunds, InvalidRequest, NotFound
 from domain.money import XTR, Money
-from domain.payments import PaymentMismatch, PaymentStatus, RefundPending, RefundRefused
+from domain.payments import (
+    PaymentMismatch,
+    PaymentStatus,
+    RefundPending,
+    RefundRefused,
+    StarsInvoice,
+)
+from domain.standing import PlayerBlocked, Rule, TermsNotAccepted
+from tests.written import row_counts
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -234,3 +243,49 @@ async def test_stars_checkouts_count_against_the_deposit_velocity_limit(
     limiter.down = True  # Redis unreachable: deposits fail closed
     with pytest.raises(VelocityUnavailable):
         await check(second.payload, telegram_id, 100, "XTR")
+
+
+# -- the player's standing (issue 16) ----------------------------------------------------------
+
+
+async def test_a_blocked_player_gets_no_invoice_and_no_checkout(
+    stars, payer, uow_factory, clock, engine, balances
+):
+    player_id, telegram_id = await payer()
+    offered = await stars.invoice(player_id, 100)  # before the block
+    await BlockPlayer(uow_factory, clock)(player_id, "chargebacks", FINANCE)
+    before = await row_counts(engine)
+    with pytest.raises(PlayerBlocked) as refused:
+        await stars.invoice(player_id, 100)
+    assert refused.value.rule is Rule.BLOCKED
+    with pytest.raises(PlayerBlocked):
+        await stars.check(offered.payload, telegram_id, 100, "XTR")
+    assert await row_counts(engine) == before
+
+    # Telegram reported a charge all the same (it was taken before the block): the Stars are
+    # the player's, credited once; staff refund them if they must go back.
+    charge = f"ch-{secrets.token_hex(8)}"
+    credited = await stars.credit(charge, offered.payload, telegram_id, 100)
+    assert not credited.replayed
+    assert await _xtr(balances, player_id) == 100
+    assert (await stars.credit(charge, offered.payload, telegram_id, 100)).replayed
+
+
+async def test_a_player_without_the_terms_gets_no_invoice_and_no_checkout(
+    stars, payer, uow_factory, clock, engine
+):
+    player_id, telegram_id = await payer(accept=False)
+    before = await row_counts(engine)
+    with pytest.raises(TermsNotAccepted) as refused:
+        await stars.invoice(player_id, 100)
+    assert refused.value.rule is Rule.TERMS_NOT_ACCEPTED
+    assert await row_counts(engine) == before
+    # An invoice they could not have been sent (recorded here by hand) is refused at checkout.
+    invoice = StarsInvoice(f"dep:{secrets.token_hex(8)}", player_id, Money(100, XTR), clock.now())
+    async with uow_factory() as uow:
+        await uow.stars.add_invoice(invoice)
+        await uow.commit()
+    before = await row_counts(engine)
+    with pytest.raises(TermsNotAccepted):
+        await stars.check(invoice.payload, telegram_id, 100, "XTR")
+    assert await row_counts(engine) == before

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from application.betting import PlaceBetCommand
+from application.player_admin import BlockPlayer, UnblockPlayer
 from application.ports import AuditQuery
 from application.postings import AdjustBalanceCommand, CreditDepositCommand
 from application.responsible import SelfExclude
@@ -38,6 +39,7 @@ from domain.money import FUN, XTR, Money
 from domain.players import KycStatus
 from domain.responsible import SelfExclusionPeriod
 from domain.staff import AuditAction
+from domain.standing import PlayerBlocked, Rule, TermsNotAccepted, WithdrawalFrozen
 from domain.withdrawals import (
     CurrencyWithdrawalLimits,
     PayoutDeclined,
@@ -49,6 +51,7 @@ from domain.withdrawals import (
 )
 from tests.conftest import race
 from tests.fakes import FakeClock
+from tests.written import row_counts
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -610,3 +613,147 @@ async def test_a_flagged_players_withdrawal_waits_for_the_flag_review(
         await uow.commit()
     approved = await wd.approve(withdrawal.id, FINANCE)
     assert approved.state in (WithdrawalState.APPROVED, WithdrawalState.PAID)
+
+
+# -- the player's standing (issue 16) ----------------------------------------------------------
+
+
+@pytest.fixture
+def staff(uow_factory, clock):
+    class Staff:
+        @staticmethod
+        async def block(player_id: int) -> None:
+            await BlockPlayer(uow_factory, clock)(player_id, "under review", FINANCE)
+
+        @staticmethod
+        async def unblock(player_id: int) -> None:
+            await UnblockPlayer(uow_factory, clock)(player_id, "review done", FINANCE)
+
+    return Staff
+
+
+async def test_a_blocked_player_cannot_request_and_nothing_is_written(
+    wd, player, staff, balances, engine
+):
+    p = await player(1_000)
+    request_id = uuid.uuid4()
+    first = await wd.request(p.id, xtr(100), DESTINATION, request_id)
+    await staff.block(p.id)
+    before = await row_counts(engine)
+    with pytest.raises(PlayerBlocked) as refused:
+        await wd.request(p.id, xtr(100), DESTINATION, uuid.uuid4())
+    assert refused.value.rule is Rule.BLOCKED
+    assert await row_counts(engine) == before
+    assert await _wallet(balances, p.id) == 900
+    # A repeat of the request made before the block still answers with it.
+    assert await wd.request(p.id, xtr(100), DESTINATION, request_id) == first
+    assert await row_counts(engine) == before
+
+
+async def test_a_player_without_the_terms_cannot_request(
+    wd, new_player, adjust, engine, unique_key
+):
+    created = await new_player(accept_terms=False)
+    # A staff adjustment is allowed whatever the standing; taking it out is not, yet.
+    await adjust(AdjustBalanceCommand(created.id, xtr(500), "test funds", "tests", unique_key()))
+    before = await row_counts(engine)
+    with pytest.raises(TermsNotAccepted) as refused:
+        await wd.request(created.id, xtr(100), DESTINATION, uuid.uuid4())
+    assert refused.value.rule is Rule.TERMS_NOT_ACCEPTED
+    assert await row_counts(engine) == before
+
+
+async def test_a_blocked_players_request_is_frozen_until_the_block_is_lifted(
+    wd, player, staff, payouts, engine
+):
+    p = await player(1_000)
+    w = await wd.request(p.id, xtr(200), DESTINATION, uuid.uuid4())
+    await staff.block(p.id)
+    before = await row_counts(engine)
+    with pytest.raises(WithdrawalFrozen) as frozen:
+        await wd.approve(w.id, FINANCE)
+    assert frozen.value.rule is Rule.BLOCKED
+    assert payouts.sent == []
+    assert (await wd.get(w.id)).state is WithdrawalState.REQUESTED
+    assert await row_counts(engine) == before
+
+    await staff.unblock(p.id)
+    approved = await wd.approve(w.id, FINANCE)
+    assert approved.state is WithdrawalState.APPROVED
+    assert [s.id for s in payouts.sent] == [w.id]
+
+
+async def test_an_approved_withdrawal_of_a_blocked_player_cannot_be_marked_paid(
+    wd, player, staff, balances, engine
+):
+    p = await player(1_000)
+    w = await wd.request(p.id, xtr(200), DESTINATION, uuid.uuid4())
+    await wd.approve(w.id, FINANCE)
+    await staff.block(p.id)
+    before = await row_counts(engine)
+    with pytest.raises(WithdrawalFrozen):
+        await wd.paid(w.id, "bank-77", FINANCE)
+    assert (await wd.get(w.id)).state is WithdrawalState.APPROVED
+    assert await row_counts(engine) == before
+
+    await staff.unblock(p.id)
+    paid = await wd.paid(w.id, "bank-77", FINANCE)
+    assert (paid.state, paid.payout_reference) == (WithdrawalState.PAID, "bank-77")
+    assert await _wallet(balances, p.id) == 800
+
+
+async def test_a_blocked_players_withdrawals_can_still_be_returned(wd, player, staff, balances):
+    p = await player(1_000)
+    requested = await wd.request(p.id, xtr(200), DESTINATION, uuid.uuid4())
+    approved = await wd.request(p.id, xtr(300), DESTINATION, uuid.uuid4())
+    await wd.approve(approved.id, FINANCE)
+    await staff.block(p.id)
+    rejected = await wd.reject(requested.id, "account blocked", FINANCE)
+    failed = await wd.failed(approved.id, "account blocked", FINANCE)
+    assert (rejected.state, failed.state) == (WithdrawalState.REJECTED, WithdrawalState.FAILED)
+    assert await _wallet(balances, p.id) == 1_000
+    # Approving the rejected one says what it is, not that it is frozen.
+    with pytest.raises(IllegalTransition) as refused:
+        await wd.approve(requested.id, FINANCE)
+    assert not isinstance(refused.value, WithdrawalFrozen)
+
+
+class _BlockBeforeSecondUnit:
+    """A unit-of-work factory that blocks the player just before its second unit of work
+    opens: for `ApproveWithdrawal`, between the approval's commit and the payout."""
+
+    def __init__(self, factory, block) -> None:
+        self._factory = factory
+        self._block = block
+        self.opened = 0
+
+    def __call__(self):
+        self.opened += 1
+        uow = self._factory()
+        if self.opened != 2:
+            return uow
+        block = self._block
+
+        class Entering:
+            async def __aenter__(self):
+                await block()
+                return await uow.__aenter__()
+
+            async def __aexit__(self, *exc_info):
+                return await uow.__aexit__(*exc_info)
+
+        return Entering()
+
+
+async def test_a_block_landing_after_the_approval_stops_the_payout(
+    wd, player, staff, uow_factory, clock, ids, house, payouts
+):
+    p = await player(1_000)
+    w = await wd.request(p.id, xtr(200), DESTINATION, uuid.uuid4())
+    factory = _BlockBeforeSecondUnit(uow_factory, lambda: staff.block(p.id))
+    payouts.answers.append(PayoutSent("gw-1", completed=True))
+    approved = await ApproveWithdrawal(factory, clock, ids, house, payouts)(w.id, FINANCE)
+    assert factory.opened == 2
+    assert approved.state is WithdrawalState.APPROVED
+    assert payouts.sent == []  # nothing was sent for a player blocked meanwhile
+    assert (await wd.get(w.id)).state is WithdrawalState.APPROVED

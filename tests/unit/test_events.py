@@ -29,6 +29,7 @@ from application.events import (
     encode_payload,
     ledger_events,
     new_bet_events,
+    player_status_changed,
     withdrawal_event,
 )
 from application.ports import PendingEvent
@@ -37,6 +38,7 @@ from domain.bets import Bet
 from domain.games.catalog import GAMES, GameConfig, StakeLimits
 from domain.ledger import PostedLeg, PostedTransaction, TransactionKind
 from domain.money import XTR, Money
+from domain.players import PlayerStatus
 from domain.withdrawals import Withdrawal
 
 NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
@@ -269,3 +271,23 @@ def test_relay_settings_are_checked() -> None:
         RelaySettings(batch_size=0)
     with pytest.raises(ValueError, match="min_backoff"):
         RelaySettings(min_backoff=2, max_backoff=1)
+
+
+def test_a_block_and_its_lifting_are_events_of_the_players_aggregate() -> None:
+    blocked = player_status_changed(42, PlayerStatus.BLOCKED, NOW)
+    lifted = player_status_changed(42, PlayerStatus.ACTIVE, NOW)
+    assert [(e.type, e.aggregate_type, e.aggregate_id, e.sequence) for e in (blocked, lifted)] == [
+        ("player.blocked", "player", "42", None),  # numbered with the player's ledger events
+        ("player.unblocked", "player", "42", None),
+    ]
+    assert blocked.player_ids == (42,)
+    assert json.loads(encode_payload(blocked.payload)) == {
+        "version": 1,
+        "player_id": 42,
+        "status": "blocked",
+        "changed_at": "2026-12-02T12:00:00Z",
+    }
+    # On the player's own channel only: the staff's reason is not in it, and staff act on it.
+    assert channels(_envelope(type="player.blocked", player_ids=[42])) == [
+        "croupier:live:player:42"
+    ]

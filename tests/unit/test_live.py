@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -101,3 +102,30 @@ async def test_stopping_the_hub_ends_every_subscription_and_the_feed():
         await next_of(subscription)
     assert ended.value.why is Ended.HUB_STOPPED
     assert hub.clients == 0
+
+
+async def test_a_players_block_ends_their_subscriptions_after_delivering_it():
+    blocked = json.dumps({"type": "player.blocked", "player_ids": [1], "data": {"player_id": 1}})
+    hub, _ = await started()
+    with (
+        hub.subscribe(player_topic(1)) as phone,
+        hub.subscribe(player_topic(1)) as laptop,
+        hub.subscribe(player_topic(2)) as other,
+        hub.subscribe(STAFF_TOPIC) as staff,
+    ):
+        hub.deliver(player_topic(1), '{"type":"bet.settled"}')
+        hub.deliver(player_topic(1), blocked)
+        hub.deliver(player_topic(1), '{"type":"late"}')  # nobody listens any more
+        hub.deliver(STAFF_TOPIC, blocked)  # only a player's own topic ends with it
+        for subscription in (phone, laptop):
+            assert await next_of(subscription) == '{"type":"bet.settled"}'
+            assert await next_of(subscription) == blocked  # the last word: why it ends
+            with pytest.raises(SubscriptionEnded) as ended:
+                await next_of(subscription)
+            assert ended.value.why is Ended.BLOCKED
+        # A message merely mentioning the event is no block; other players go on.
+        hub.deliver(player_topic(2), '{"type":"x","note":"player.blocked"}')
+        assert await next_of(other) == '{"type":"x","note":"player.blocked"}'
+        assert await next_of(staff) == blocked
+        assert hub.clients == 2
+    await hub.stop()

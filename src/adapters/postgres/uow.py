@@ -87,7 +87,7 @@ class SqlUnitOfWork:
             raise
         self._conn = conn
         self.outbox = SqlOutbox(conn)
-        self.players = SqlPlayers(conn, self._personal)
+        self.players = SqlPlayers(conn, self._personal, self.outbox)
         self.accounts = SqlAccounts(conn, self._currencies, self._house_ids)
         self.ledger = SqlLedger(conn, self._currencies, self.outbox)
         self.bets = SqlBets(conn, self._currencies, self.outbox)

@@ -10,7 +10,6 @@ from application.history import ListHistory
 from application.postings import CreditDeposit, CreditDepositCommand
 from croupier.v1 import wallet_pb2, wallet_pb2_grpc
 from domain.money import CurrencyRegistry, Money
-from domain.posting_keys import processor_deposit_key
 from entrypoints.grpc import translate
 from entrypoints.grpc.auth import current_key
 from entrypoints.grpc.errors import FieldError, guarded
@@ -72,15 +71,12 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
         credit: FromDishka[CreditDeposit],
         currencies: FromDishka[CurrencyRegistry],
     ) -> wallet_pb2.DepositResponse:
-        provider = current_key.get().name
-        external = translate.external_id(request.external_id, "external_id")
         posting = await credit(
-            CreditDepositCommand(
+            CreditDepositCommand.from_provider(
                 player_id=translate.player_id(request.player_id),
                 amount=translate.money(currencies, request.amount, "amount"),
-                idempotency_key=processor_deposit_key(provider, external),
-                external_reference=external,
-                metadata={"provider": provider},
+                provider=current_key.get().name,
+                external_reference=translate.external_id(request.external_id, "external_id"),
             )
         )
         return wallet_pb2.DepositResponse(

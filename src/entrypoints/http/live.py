@@ -19,7 +19,10 @@ Authentication. Browsers cannot set headers on a WebSocket, so the token travels
 
 A missing, invalid or expired token: the connection is accepted and closed at once with code
 1008 (policy violation) and the reason as text. Tokens are checked again every minute; when one
-expires the socket is closed with 1008, and the client reconnects with a fresh one.
+expires the socket is closed with 1008, and the client reconnects with a fresh one. A blocked
+player's socket is refused, or closed with 1008 and the reason "this account is blocked;
+contact support" as soon as the block's `player.blocked` event arrives (its last message),
+and at the latest at the next minute's check.
 
 Messages, server to client, one JSON object per text frame:
 
@@ -58,7 +61,7 @@ from application.live import STAFF_TOPIC, Ended, LiveHub, SubscriptionEnded, pla
 from application.miniapp import ReadPlayerSession
 from application.ports import LiveFeed
 from application.staff import AuthenticateStaff
-from domain.errors import DomainError, Forbidden, StorageUnavailable
+from domain.errors import DomainError, Forbidden, StorageUnavailable, Unauthenticated
 from domain.staff import Role, StaffMember
 from entrypoints.http.auth import STAFF_KEY_HEADER
 from entrypoints.infrastructure import Endpoints
@@ -73,6 +76,8 @@ BEARER_PREFIX = "bearer."
 POLICY_VIOLATION = 1008
 GOING_AWAY = 1001
 TRY_AGAIN_LATER = 1013
+
+EXPIRED = "the session expired; reconnect with a new token"
 
 RECHECK_SECONDS = 60.0  # how often a connected client's token is checked again
 READY_SECONDS = 2.0  # how long a new socket waits for the feed's subscription before hello
@@ -151,17 +156,23 @@ async def player_live(socket: WebSocket[Any, Any, Any]) -> None:
     container = _container(socket)
     read = await container.get(ReadPlayerSession)
     try:
-        player_id = read(token)
+        player_id = await read(token)
     except DomainError as error:
         await _refuse(socket, error.message)
         return
 
-    async def still_valid() -> bool:
+    async def still_valid() -> str | None:
         try:
-            read(token)
-        except DomainError:
-            return False
-        return True
+            await read(token)
+        except StorageUnavailable as error:  # the database away for a moment: check later
+            log.warning("could not recheck a player live socket's session: %s", error)
+        except Unauthenticated:
+            return EXPIRED
+        except DomainError as error:  # blocked since: the reason says so
+            return error.message
+        except Exception as error:  # likewise, whatever else the outage raised
+            log.warning("could not recheck a player live socket's session: %s", error)
+        return None
 
     await _stream(
         socket,
@@ -195,16 +206,16 @@ async def staff_live(socket: WebSocket[Any, Any, Any]) -> None:
         await _refuse(socket, error.message)
         return
 
-    async def still_valid() -> bool:
+    async def still_valid() -> str | None:
         try:
             await who()
         except StorageUnavailable as error:  # the database away for a moment: check later
             log.warning("could not recheck a staff live socket's token: %s", error)
         except DomainError:
-            return False
+            return EXPIRED
         except Exception as error:  # likewise, whatever else the outage raised
             log.warning("could not recheck a staff live socket's token: %s", error)
-        return True
+        return None
 
     await _stream(
         socket,
@@ -226,10 +237,11 @@ async def _stream(
     hub: LiveHub,
     topic: str,
     hello: dict[str, Any],
-    still_valid: Callable[[], Awaitable[bool]],
+    still_valid: Callable[[], Awaitable[str | None]],
 ) -> None:
     """Subscribe, say hello, then pass messages on until the client leaves, reads too slowly,
-    its token expires or the server stops."""
+    its token expires (`still_valid` answers why it is no longer good, None while it is),
+    its player is blocked or the server stops."""
     await hub.wait_receiving(READY_SECONDS)
     await socket.accept(subprotocols=_chosen_protocol(socket))
     sending = asyncio.Lock()
@@ -254,8 +266,9 @@ async def _stream(
     async def watch() -> None:
         while True:
             await asyncio.sleep(RECHECK_SECONDS)
-            if not await still_valid():
-                return
+            why = await still_valid()
+            if why is not None:
+                raise _SessionEnded(why)
 
     with hub.subscribe(topic) as subscription:
         await send(json.dumps({**hello, "live": hub.receiving}))
@@ -272,17 +285,31 @@ async def _stream(
             await asyncio.gather(*tasks, return_exceptions=True)
     finished = next(iter(done))
     error = finished.exception() if not finished.cancelled() else None
-    if tasks[finished] == "watch":
-        await _close(socket, POLICY_VIOLATION, "the session expired; reconnect with a new token")
+    if isinstance(error, _SessionEnded):
+        await _close(socket, POLICY_VIOLATION, error.why)
     elif isinstance(error, SubscriptionEnded):
-        code = TRY_AGAIN_LATER if error.why is Ended.TOO_SLOW else GOING_AWAY
-        await _close(socket, code, error.why.value)
+        await _close(socket, _CLOSE_CODES[error.why], error.why.value)
     elif error is not None and not isinstance(error, (WebSocketDisconnect, OSError)):
         log.warning("live socket on %s failed: %r", topic, error)
         await _close(socket, 1011, "internal error")
     # Otherwise the client is gone: nothing to say.
 
 
+class _SessionEnded(Exception):
+    """The socket's token is no longer good (expired, or its player blocked): `why`."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+_CLOSE_CODES = {
+    Ended.TOO_SLOW: TRY_AGAIN_LATER,
+    Ended.HUB_STOPPED: GOING_AWAY,
+    Ended.BLOCKED: POLICY_VIOLATION,
+}
+
+
 async def _close(socket: WebSocket[Any, Any, Any], code: int, reason: str) -> None:
     with contextlib.suppress(Exception):  # the client may be gone already
-        await socket.close(code=code, reason=reason)
+        await socket.close(code=code, reason=reason[:120])  # a close frame carries 123 bytes

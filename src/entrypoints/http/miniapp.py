@@ -75,7 +75,7 @@ async def player_of(connection: ASGIConnection[Any, Any, Any, Any]) -> int:
         raise Unauthenticated("open a session with POST /api/v1/app/session first")
     container: AsyncContainer = connection.app.state.dishka_container
     read = await container.get(ReadPlayerSession)
-    player_id = read(header[7:].strip())
+    player_id = await read(header[7:].strip())
     connection.state["player_id"] = player_id
     return player_id
 

@@ -18,7 +18,6 @@ from application.payments import CheckPreCheckout, CreateStarsInvoice, CreditSta
 from application.responsible import HasDepositLimit
 from domain.errors import DomainError
 from domain.money import XTR, Money
-from domain.onboarding import PlayerPreferences
 from domain.players import Player
 from entrypoints.bot import keyboards
 from entrypoints.bot.i18n import Translator
@@ -36,11 +35,9 @@ PRE_CHECKOUT_DEADLINE = 6.0
 async def choose_amount(
     query: CallbackQuery,
     player: Player,
-    preferences: PlayerPreferences,
     t: Translator,
     has_limit: FromDishka[HasDepositLimit],
 ) -> None:
-    preferences.require_gate()
     await query.answer()
     if not isinstance(query.message, Message):
         return
@@ -56,11 +53,11 @@ async def send_invoice(
     query: CallbackQuery,
     callback_data: Deposit,
     player: Player,
-    preferences: PlayerPreferences,
     t: Translator,
     create: FromDishka[CreateStarsInvoice],
 ) -> None:
-    preferences.require_gate()
+    # The use case refuses a player who may not deposit (blocked, no terms, excluded, over a
+    # limit); the error handler says why in the player's language.
     invoice = await create(player.id, callback_data.amount)
     await query.answer()
     if isinstance(query.message, Message):

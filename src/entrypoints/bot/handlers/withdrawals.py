@@ -15,7 +15,6 @@ from dishka.integrations.aiogram import FromDishka, inject
 from application.balances import GetBalances
 from application.withdrawals import RequestWithdrawal
 from domain.money import XTR, Money
-from domain.onboarding import PlayerPreferences
 from domain.players import Player
 from domain.withdrawals import WithdrawalRefused
 from entrypoints.bot import keyboards
@@ -57,7 +56,6 @@ async def withdraw(
     message: Message,
     command: CommandObject,
     player: Player,
-    preferences: PlayerPreferences,
     t: Translator,
     request: FromDishka[RequestWithdrawal],
 ) -> None:
@@ -66,7 +64,6 @@ async def withdraw(
     if len(parts) != 2 or not (parts[0].isascii() and parts[0].isdigit()) or int(parts[0]) <= 0:
         await message.answer(t("withdraw.usage"))
         return
-    preferences.require_gate()
     amount = Money(int(parts[0]), XTR)
     request_id = uuid.uuid5(WITHDRAWAL_NAMESPACE, f"{message.chat.id}:{message.message_id}")
     withdrawal = await request(player.id, amount, parts[1], request_id)
