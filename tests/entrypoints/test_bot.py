@@ -4,6 +4,7 @@ the real database and Redis."""
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 
 import pytest
 from aiogram.methods import (
@@ -440,7 +441,9 @@ async def test_a_blocked_player_taps_a_bet_and_is_told_politely(
     await send(player.tap(PlaceBet(game="coin", stake=10, option="h", press="b1").pack()))
     balance = await _balance(balances, engine, player)
     async with uow_factory() as uow:
-        await uow.players.set_status(await _player_id(engine, player), PlayerStatus.BLOCKED, "t")
+        await uow.players.set_status(
+            await _player_id(engine, player), PlayerStatus.BLOCKED, "t", at=datetime.now(UTC)
+        )
         await uow.commit()
     telegram.calls.clear()
     await send(player.tap(PlaceBet(game="coin", stake=10, option="h", press="b2").pack()))
