@@ -1,0 +1,432 @@
+"""The door × rule matrix (issue 16): every door that moves money answers every standing as
+domain.standing says, with that door's own error, and a refusal changes nothing.
+
+Doors are enumerated from the running code (tests/entrypoints/doors.py): every gRPC method, HTTP
+route, bot handler and CLI command must be classified below, as a money door with its
+operation and a valid request (tests/entrypoints/door_cases.py), or as moving no money, with
+why. A door in neither table fails `test_every_door_is_in_the_matrix`, and so does a table
+entry whose door is gone.
+
+Each cell makes a funded player, does what the case needs done in good standing (a bet to
+settle, a withdrawal to pay, a Mini App session), puts the player in the standing (a staff
+block through the use case, no terms on record, a time-out, a self-exclusion) and calls the
+real door: gRPC over a socket with the generated stubs, HTTP through Litestar's test client,
+the bot through the real Dispatcher with a fake Bot API. Where the policy refuses, the answer
+is the door's error (gRPC FAILED_PRECONDITION with ErrorInfo; problem details; a polite bot
+message in the player's language, Russian here) and the ledger, bets, withdrawals, outbox and
+balances are as they were; where it allows, the call succeeds (and every money door is also
+called in good standing, which proves its request valid).
+
+Most of this module is the classification, kept in one place so that every door is seen at once;
+the machinery is in door_world.py, the requests in door_cases.py."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from pathlib import Path
+
+import grpc
+import pytest
+from aiogram import Bot
+from dishka import Provider, Scope, provide
+from litestar.testing import AsyncTestClient
+
+from adapters.telegram_stars import TelegramStarsRefunds
+from application.bankroll import FundBankroll, FundBankrollCommand
+from application.ports import StarsRefunds
+from application.staff import Actor, CreateStaff
+from domain.money import XTR, Money
+from domain.staff import Role
+from domain.standing import Operation
+from entrypoints.cli import main as cli
+from entrypoints.http.app import create_app
+from entrypoints.infrastructure import Endpoints
+from entrypoints.ioc import make_http_container
+from entrypoints.settings import Settings
+from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
+from tests.entrypoints import door_cases as c
+from tests.entrypoints.door_world import Case, Cell, Standing, Subject, World, assert_refused
+from tests.entrypoints.doors import (
+    README_SECTION,
+    bot_doors,
+    cli_doors,
+    grpc_doors,
+    http_doors,
+    markdown_section_table,
+    standing_rows,
+    standing_table,
+)
+from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram
+from tests.entrypoints.telegram_fakes import Player as TelegramUser
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+ROOT = Path(__file__).resolve().parents[2]
+BET, DEPOSIT, WITHDRAW, PAY_OUT, SETTLE, ADJUST = (
+    Operation.BET,
+    Operation.DEPOSIT,
+    Operation.WITHDRAW,
+    Operation.PAY_OUT,
+    Operation.SETTLE,
+    Operation.ADJUST,
+)
+# A door is a tuple of cases (it moves money) or a string (it moves none: why).
+Door = tuple[Case, ...] | str
+
+GRPC: dict[str, Door] = {
+    "croupier.v1.BettingService/PlaceBet": (Case(BET, c.grpc_place_bet),),
+    "croupier.v1.BettingService/PlayInstant": (Case(BET, c.grpc_play_instant),),
+    "croupier.v1.BettingService/StreamBets": (
+        Case(BET, c.stream_place, label="place"),
+        Case(SETTLE, c.stream_settle, c.placed_dice_bet, "settle"),
+        Case(SETTLE, c.stream_void, c.placed_dice_bet, "void"),
+    ),
+    "croupier.v1.BettingService/SettleBet": (Case(SETTLE, c.grpc_settle, c.placed_dice_bet),),
+    "croupier.v1.BettingService/VoidBet": (Case(SETTLE, c.grpc_void, c.placed_dice_bet),),
+    "croupier.v1.BettingService/GetBet": "reads one bet",
+    "croupier.v1.SeamlessWalletService/Debit": (Case(BET, c.seamless_debit),),
+    "croupier.v1.SeamlessWalletService/Credit": (Case(SETTLE, c.seamless_credit, c.open_round),),
+    "croupier.v1.SeamlessWalletService/Rollback": (
+        Case(SETTLE, c.seamless_rollback, c.open_round),
+    ),
+    "croupier.v1.WalletService/Deposit": (Case(DEPOSIT, c.grpc_deposit),),
+    "croupier.v1.WalletService/GetBalance": "reads balances",
+    "croupier.v1.WalletService/ListTransactions": "reads a wallet's history",
+    # Issue 16: internal services record the acceptance made in their own front end.
+    "croupier.v1.PlayersService/AcceptTerms": "records that the player accepted the terms",
+}
+
+_READ = "reads (staff)"
+HTTP: dict[str, Door] = {
+    # The Mini App, as the player.
+    "POST /api/v1/app/play": (Case(BET, c.mini_app_play, c.mini_app_session),),
+    "POST /api/v1/app/session": "opens a player session",
+    "POST /api/v1/app/terms": "records that the player accepted the terms",
+    "GET /api/v1/app/me": "reads the player and balances",
+    "GET /api/v1/app/balances": "reads balances",
+    "GET /api/v1/app/bets": "reads the player's bets",
+    "GET /api/v1/app/history": "reads the wallet's history",
+    "GET /api/v1/app/fairness": "reads the seed commitment",
+    "POST /api/v1/app/fairness/rotate": "rotates provably fair seeds",
+    "GET /api/v1/app/limits": "reads responsible-gambling settings",
+    "PUT /api/v1/app/limits/{kind:str}/{period:str}": "sets a limit",
+    "DELETE /api/v1/app/limits/{kind:str}/{period:str}": "removes a limit",
+    "POST /api/v1/app/limits/{kind:str}/{period:str}/confirm": "confirms a limit change",
+    "POST /api/v1/app/timeout": "starts a time-out",
+    "POST /api/v1/app/self-exclusion": "starts a self-exclusion",
+    "PUT /api/v1/app/reality-check": "sets the reality check",
+    "POST /api/v1/app/reality-check/ack": "acknowledges a reality check",
+    "WS /api/v1/app/live": "the player's live events (reads)",
+    # The admin API, as staff.
+    "POST /api/v1/withdrawals/{withdrawal_id:uuid}/approve": (
+        Case(PAY_OUT, c.withdrawal_approve, c.requested_withdrawal),
+    ),
+    "POST /api/v1/withdrawals/{withdrawal_id:uuid}/paid": (
+        Case(PAY_OUT, c.withdrawal_paid, c.approved_withdrawal),
+    ),
+    # Rejecting, or recording a failed payout, returns held money: what a frozen withdrawal
+    # of a blocked player waits for, so never refused.
+    "POST /api/v1/withdrawals/{withdrawal_id:uuid}/reject": (
+        Case(SETTLE, c.withdrawal_reject, c.requested_withdrawal),
+    ),
+    "POST /api/v1/withdrawals/{withdrawal_id:uuid}/failed": (
+        Case(SETTLE, c.withdrawal_failed, c.approved_withdrawal),
+    ),
+    "GET /api/v1/withdrawals": _READ,
+    "GET /api/v1/withdrawals/{withdrawal_id:uuid}": _READ,
+    "POST /api/v1/adjustments": (Case(ADJUST, c.adjustment_create),),
+    "POST /api/v1/adjustments/{request_id:uuid}/approve": (
+        Case(ADJUST, c.adjustment_approve, c.pending_adjustment),
+    ),
+    "POST /api/v1/adjustments/{request_id:uuid}/reject": "closes a pending adjustment unposted",
+    "GET /api/v1/adjustments": _READ,
+    # A refund takes back a deposit already made: money owed for what happened (SETTLE).
+    "POST /api/v1/payments/stars/{charge_id:str}/refund": (
+        Case(SETTLE, c.stars_refund, c.stars_payment),
+    ),
+    "GET /api/v1/payments/stars": _READ,
+    "GET /api/v1/payments/stars/{charge_id:str}": _READ,
+    "GET /api/v1/players": _READ,
+    "GET /api/v1/players/{player_id:int}": _READ,
+    "GET /api/v1/players/{player_id:int}/notes": _READ,
+    "GET /api/v1/players/{player_id:int}/responsible-gambling": _READ,
+    "POST /api/v1/players/{player_id:int}/block": "staff admin: changes the standing",
+    "POST /api/v1/players/{player_id:int}/unblock": "staff admin: changes the standing",
+    "POST /api/v1/players/{player_id:int}/notes": "staff admin: a note",
+    "PUT /api/v1/players/{player_id:int}/kyc": "staff admin: the KYC status",
+    "GET /api/v1/ledger/transactions": _READ,
+    "GET /api/v1/ledger/transactions/{transaction_id:uuid}": _READ,
+    "GET /api/v1/bets": _READ,
+    "GET /api/v1/bets/{bet_id:uuid}": _READ,
+    "GET /api/v1/reports/cashflow": _READ,
+    "GET /api/v1/reports/ggr": _READ,
+    "GET /api/v1/reports/outcomes": _READ,
+    "GET /api/v1/reports/rtp": _READ,
+    "GET /api/v1/risk/flags": _READ,
+    "GET /api/v1/risk/flags/{flag_id:int}": _READ,
+    "POST /api/v1/risk/flags/{flag_id:int}/resolve": "staff admin: closes a risk flag",
+    "POST /api/v1/risk/flags/{flag_id:int}/dismiss": "staff admin: closes a risk flag",
+    "GET /api/v1/games": _READ,
+    "PATCH /api/v1/games/{code:str}": "settings: a game's configuration",
+    "GET /api/v1/audit": _READ,
+    "POST /api/v1/auth/login": "staff sign-in",
+    "POST /api/v1/auth/totp": "staff sign-in: a second factor",
+    "POST /api/v1/auth/keys": "staff admin: an API key",
+    "GET /api/v1/auth/me": _READ,
+    "WS /api/v1/staff/live": "the staff's live feed (reads)",
+    # Telegram's updates go to the bot's Dispatcher: its handlers are the bot doors below.
+    "POST /telegram/webhook": "transport for the bot's doors",
+    "GET /app": "the Mini App's page",
+    "GET /app/{file_path:path}": "the Mini App's static files",
+    "HEAD /app/{file_path:path}": "the Mini App's static files",
+    "GET /health/live": "a probe",
+    "GET /health/ready": "a probe",
+    "GET /metrics": "Prometheus metrics",
+    "GET /schema": "the OpenAPI document",
+    "GET /schema/swagger": "the OpenAPI document",
+    "GET /schema/openapi.json": "the OpenAPI document",
+    "GET /schema/oauth2-redirect.html": "the OpenAPI document",
+    "GET /schema/{path:str}": "the OpenAPI document",
+}
+
+_MENU = "shows a menu"
+BOT: dict[str, Door] = {
+    "games.place_bet": (Case(BET, c.bot_place_bet),),
+    "games.list_games": _MENU,
+    "games.pick_stake": _MENU,
+    "games.pick_option": _MENU,
+    # The invoice is where a deposit is refused before Telegram shows a payment form; the
+    # checkout is the last point it can be (the Stars are not taken yet).
+    "payments.send_invoice": (Case(DEPOSIT, c.bot_send_invoice),),
+    "payments.pre_checkout": (Case(DEPOSIT, c.bot_pre_checkout, c.stars_invoice),),
+    # Telegram has taken the Stars: crediting them is owed whatever the standing is now.
+    "payments.successful_payment": (Case(SETTLE, c.bot_successful_payment, c.stars_invoice),),
+    "payments.choose_amount": _MENU,
+    "withdrawals.withdraw": (Case(WITHDRAW, c.bot_withdraw),),
+    "withdrawals.how_to_withdraw": _MENU,
+    "start.start": _MENU,
+    "start.help_command": _MENU,
+    "start.accept_gate": "records that the player accepted the terms",
+    "start.main_menu": _MENU,
+    "start.choose_language": _MENU,
+    "start.set_language": "a setting: the language",
+    "start.help_button": _MENU,
+    "start.balance_button": "reads balances",
+    "fairness.show": "reads the seed commitment",
+    "fairness.show_command": "reads the seed commitment",
+    "fairness.rotate": "rotates provably fair seeds",
+    "fairness.client_seed": "sets the client seed",
+    "history.first_page": "reads the history",
+    "history.next_page": "reads the history",
+    "history.bets_page": "reads the bets",
+    "responsible.limits_command": "reads responsible-gambling settings",
+    "responsible.limits_button": "reads responsible-gambling settings",
+    "responsible.choose_period": _MENU,
+    "responsible.choose_amount": _MENU,
+    "responsible.set_limit": "sets a limit",
+    "responsible.remove_limit": "removes a limit",
+    "responsible.confirm_limit": "confirms a limit change",
+    "responsible.choose_timeout": _MENU,
+    "responsible.ask_timeout": _MENU,
+    "responsible.start_timeout": "starts a time-out",
+    "responsible.choose_exclusion": _MENU,
+    "responsible.ask_exclusion": _MENU,
+    "responsible.self_exclude": "starts a self-exclusion",
+    "responsible.choose_reality_check": _MENU,
+    "responsible.set_reality_check": "sets the reality check",
+    "responsible.acknowledge": "acknowledges a reality check",
+    "support.paysupport": "a text",
+    "support.privacy": "a text",
+    "support.terms": "a text",
+    "support.players_dice": "answers a dice the player threw themselves",
+    "errors.polite_errors": "answers errors",
+}
+
+_OPS = "operations: no player's money"
+CLI: dict[str, Door] = {
+    # The house's own money (the owner's capital into the bankroll): no player, no standing.
+    "bankroll fund": "moves house money only",
+    "run": _OPS,
+    "relay": _OPS,
+    "db upgrade": _OPS,
+    "db downgrade": _OPS,
+    "db grant": _OPS,
+    "db current": _OPS,
+    "currency list": _OPS,
+    "currency add": _OPS,
+    "verify": "verifies a provably fair result",
+    "apikey create": _OPS,
+    "apikey revoke": _OPS,
+    "apikey list": _OPS,
+    "admin create": _OPS,
+    "reconcile": "reads the books",
+    "pii status": _OPS,
+    "pii rotate": _OPS,
+    "risk scan": "raises risk flags",
+    "risk monitor": "raises risk flags",
+    "health http": "a probe",
+    "health grpc": "a probe",
+    "health heartbeat": "a probe",
+    "servers stop": _OPS,
+}
+
+TABLES = {"grpc": GRPC, "http": HTTP, "bot": BOT, "cli": CLI}
+
+
+def _cells() -> list[object]:
+    cells = []
+    for kind, table in TABLES.items():
+        for door, entry in table.items():
+            if isinstance(entry, str):
+                continue
+            for case in entry:
+                for standing in Standing:
+                    name = f"{kind}:{door}{f'[{case.label}]' if case.label else ''}"
+                    cells.append(pytest.param(door, case, standing, id=f"{name}-{standing.value}"))
+    return cells
+
+
+# -- the world the cells share -----------------------------------------------------------------
+
+
+class _FakeTelegramRefunds(Provider):
+    """Stars refunds through the fake Bot API: the app has a bot token (the Mini App checks
+    initData with it), and no test may reach Telegram."""
+
+    @provide(scope=Scope.APP)
+    def refunds(self) -> StarsRefunds:
+        return TelegramStarsRefunds(Bot(BOT_TOKEN, session=FakeTelegram()))
+
+
+@pytest.fixture(scope="module")
+async def world(servers, engine, grpc_server, issue_key, tmp_path_factory):
+    settings = Settings(
+        bot_token=BOT_TOKEN,
+        secret_key=secrets.token_hex(32),
+        seed_key=secrets.token_bytes(32),
+        pii_keys=TEST_PII_KEYS,
+        pii_index_key=TEST_PII_INDEX_KEY,
+        house_shards=4,
+        data_dir=tmp_path_factory.mktemp("matrix"),
+    )
+    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
+    # The use cases the cells call directly run on this loop; the app (on the test client's
+    # loop) gets a container of its own.
+    container = make_http_container(settings, endpoints)
+    app = create_app(make_http_container(settings, endpoints, _FakeTelegramRefunds()))
+    key = await issue_key("wallet", "betting", "seamless", name=f"matrix-{secrets.token_hex(4)}")
+    async with (
+        AsyncTestClient(app=app) as client,
+        grpc.aio.insecure_channel(grpc_server.address) as channel,
+    ):
+        world = World(engine, container, channel, key, client, {}, BOT_TOKEN)
+        await world.use(
+            FundBankroll,
+            FundBankrollCommand(Money(10**9, XTR), "tests", f"matrix-{uuid.uuid4()}"),
+        )
+        world.finance = await _finance_user(world)
+        yield world
+    await container.close()
+
+
+async def _finance_user(world: World) -> dict[str, str]:
+    name, password = f"matrix-{secrets.token_hex(4)}", "correct horse battery staple"
+    await world.use(CreateStaff, name, password, Role.FINANCE, Actor("tests"))
+    login = await world.http.post(
+        "/api/v1/auth/login", json={"username": name, "password": password}
+    )
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+# -- every door is in the matrix ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(TABLES))
+async def test_every_door_is_in_the_matrix(kind, world, runtime):
+    found = {
+        "grpc": grpc_doors,
+        "http": lambda: http_doors(world.http.app),
+        "bot": lambda: bot_doors(runtime.dispatcher),
+        "cli": lambda: cli_doors(cli),
+    }[kind]()
+    table = TABLES[kind]
+    missing = sorted(found - table.keys())
+    assert not missing, (
+        f"add it to the matrix (tests/entrypoints/test_door_rule_matrix.py, {kind.upper()}): "
+        f"{missing}: a money door with its operation and a case, or why it moves no money"
+    )
+    gone = sorted(table.keys() - found)
+    assert not gone, f"these {kind} doors no longer exist; take them out of the matrix: {gone}"
+
+
+# -- the matrix --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("door", "case", "standing"), _cells())
+async def test_a_money_door_answers_each_standing_as_the_policy_says(
+    world, send, telegram, door, case, standing
+):
+    # What a case prepares needs the terms accepted; the standing then drops them again.
+    accept = standing is not Standing.TERMS_NOT_ACCEPTED or case.prepare is not None
+    subject = await world.new_subject(accept_terms=accept)
+    cell = Cell(world, subject, send, telegram)
+    if case.prepare is not None:
+        cell.prepared = await case.prepare(cell)
+    await world.put_in(subject, standing)
+    expected = subject.refusal(case.operation)
+    before = await world.snapshot(subject.player_id)
+
+    answer = await case.call(cell)
+
+    if expected is None:
+        assert answer.ok, (
+            f"{door}: a player {standing.value} may {case.operation.label}, "
+            f"but the door answered {answer.raw}"
+        )
+        return
+    assert not answer.ok, f"{door}: should refuse ({expected.code}), but did it: {answer.raw}"
+    assert_refused(door, answer, expected, subject)
+    assert await world.snapshot(subject.player_id) == before, f"{door}: the refusal wrote"
+
+
+# -- what already holds: the harness on an unknown player --------------------------------------
+
+
+def _player_named_cases() -> list[object]:
+    return [
+        pytest.param(door, case, id=f"{door}{f'[{case.label}]' if case.label else ''}")
+        for door, entry in GRPC.items()
+        if not isinstance(entry, str)
+        for case in entry
+        if case.prepare is None
+    ]
+
+
+@pytest.mark.parametrize(("door", "case"), _player_named_cases())
+async def test_a_grpc_money_door_does_not_know_an_unknown_player(world, send, telegram, door, case):
+    nobody = Subject(10**15, TelegramUser())
+    before = await world.snapshot(nobody.player_id)
+    answer = await case.call(Cell(world, nobody, send, telegram))
+    assert (answer.ok, answer.status, answer.code) == (False, "NOT_FOUND", "not_found"), answer
+    assert await world.snapshot(nobody.player_id) == before
+
+
+# -- the README's table ------------------------------------------------------------------------
+
+
+def test_the_standing_table_reads_back_as_rendered():
+    markdown = f"# Croupier\n\n## {README_SECTION}\n\nIntro.\n\n{standing_table()}\n\n## Next\n"
+    assert markdown_section_table(markdown, README_SECTION) == standing_rows()
+    assert standing_rows()[1] == [Operation.BET.label, "yes", "no", "no", "no"]
+
+
+def test_the_readme_shows_what_each_standing_allows():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = markdown_section_table(readme, README_SECTION)
+    advice = (
+        f"the README's table must be, under a heading {README_SECTION!r}:\n\n{standing_table()}"
+    )
+    assert found is not None, f"README.md has no section {README_SECTION!r}; {advice}"
+    assert found == standing_rows(), advice
