@@ -6,8 +6,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.errors import Forbidden
-
 _REFERRAL = re.compile(r"^[a-z0-9]{6,16}$")
 
 
@@ -24,10 +22,7 @@ class PlayerPreferences:
     referred_by: int | None = None
 
     @property
-    def may_move_money(self) -> bool:
-        """Only after confirming 18+ and accepting the terms."""
+    def terms_accepted(self) -> bool:
+        """Confirmed 18+ and accepted the terms. What that allows is the standing's to say
+        (`domain.standing`), in the use cases; screens use this to show the gate."""
         return self.terms_accepted_at is not None
-
-    def require_gate(self) -> None:
-        if not self.may_move_money:
-            raise Forbidden("confirm that you are 18 or older and accept the terms first")

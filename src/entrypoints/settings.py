@@ -272,8 +272,8 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
     (
         "BET_BATCH_SIZE",
         "`64`",
-        "The most bets one transaction places when bets arrive together (gRPC `PlaceBet`, "
-        '`PlayInstant` and `StreamBets`; 1-1000); see README, "Throughput".',
+        "The most bets one transaction places when bets arrive together (from every door; "
+        '1-1000); see README, "Throughput".',
     ),
     (
         "BET_BATCHES",

@@ -13,8 +13,6 @@ from redis.asyncio import Redis
 
 from domain.errors import DomainError, StorageUnavailable
 from domain.responsible import ResponsibleGamblingRefusal
-from domain.standing import Rule, StandingRefusal
-from domain.withdrawals import WithdrawalRefused
 from entrypoints.bot import keyboards
 from entrypoints.bot.handlers import (
     fairness,
@@ -33,6 +31,7 @@ from entrypoints.bot.middlewares import (
     Throttle,
     UpdateContext,
 )
+from entrypoints.bot.refusals import refusal_text
 from entrypoints.bot.routing import Handlers
 from entrypoints.observability.metrics import DOMAIN_ERRORS
 
@@ -59,26 +58,19 @@ async def polite_errors(event: ErrorEvent) -> bool:
         log.error("pre-checkout %s failed", update.pre_checkout_query.id, exc_info=error)
         await update.pre_checkout_query.answer(ok=False, error_message=t("deposit.failed"))
         return True
-    if isinstance(error, ResponsibleGamblingRefusal):
-        text = responsible.refusal_text(t, error)
-        if error.rule == "reality_check":
-            # Not an alert: the player must see the check and press to acknowledge it.
-            message = target.message if isinstance(target, CallbackQuery) else target
-            if isinstance(target, CallbackQuery):
-                await target.answer()
-            if isinstance(message, Message):
-                await message.answer(text, reply_markup=keyboards.acknowledge(t))
-            return True
-    elif isinstance(error, StandingRefusal):
-        # The player's standing (domain.standing), in their language: never the system's text.
-        text = t("start.blocked") if error.rule is Rule.BLOCKED else t("start.need_gate")
-    elif isinstance(error, WithdrawalRefused):
-        text = withdrawals.refusal_text(t, error)
-    elif isinstance(error, StorageUnavailable):
+    if isinstance(error, ResponsibleGamblingRefusal) and error.rule == "reality_check":
+        # Not an alert: the player must see the check and press to acknowledge it.
+        message = target.message if isinstance(target, CallbackQuery) else target
+        if isinstance(target, CallbackQuery):
+            await target.answer()
+        if isinstance(message, Message):
+            await message.answer(refusal_text(t, error), reply_markup=keyboards.acknowledge(t))
+        return True
+    if isinstance(error, StorageUnavailable):
         log.warning("bot update %s met a lost database connection", update.update_id)
         text = t("errors.generic")
     elif isinstance(error, DomainError):
-        text = t("games.error", reason=error.message)
+        text = refusal_text(t, error)
     else:
         log.error("bot update %s failed", update.update_id, exc_info=event.exception)
         text = t("errors.generic")

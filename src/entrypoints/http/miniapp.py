@@ -340,7 +340,7 @@ class MiniAppSessionController(Controller):
             expires_at=session.expires_at,
             player_id=onboarded.player.id,
             language=onboarded.preferences.language,
-            terms_accepted=onboarded.preferences.may_move_money,
+            terms_accepted=onboarded.preferences.terms_accepted,
             new_player=onboarded.created,
         )
 
@@ -361,7 +361,7 @@ class MiniAppController(Controller):
             telegram_user_id=me.player.telegram_user_id,
             username=me.player.username,
             language=me.preferences.language,
-            terms_accepted=me.preferences.may_move_money,
+            terms_accepted=me.preferences.terms_accepted,
             balances=[_amount(b) for b in me.balances],
         )
 

@@ -22,6 +22,7 @@ from domain.players import Player
 from entrypoints.bot import keyboards
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import DEPOSITS, Deposit, Menu
+from entrypoints.bot.refusals import refusal_text
 from entrypoints.bot.routing import Handlers
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,10 @@ async def pre_checkout(
                 query.invoice_payload, query.from_user.id, query.total_amount, query.currency
             )
     except DomainError as error:
-        await query.answer(ok=False, error_message=t("deposit.refused", reason=error.message))
+        # In the player's words, as the error handler would put it (the standing, a limit, a
+        # break they chose), never the system's own text.
+        reason = refusal_text(t, error)
+        await query.answer(ok=False, error_message=t("deposit.refused", reason=reason))
         return
     except TimeoutError:
         log.warning("pre-checkout %s: checks missed their deadline", query.id)

@@ -38,7 +38,7 @@ async def start(
         return
     name = message.from_user.first_name if message.from_user else ""
     await message.answer(t("start.welcome", name=name))
-    if not preferences.may_move_money:
+    if not preferences.terms_accepted:
         await message.answer(t("start.gate"), reply_markup=keyboards.gate(t))
         return
     await show_menu(message, t, await balances(player.id))
