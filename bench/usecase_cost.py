@@ -64,7 +64,8 @@ async def main(args: argparse.Namespace) -> None:
     uow = await start_unit_of_work_factory(
         engine, house.shards, SeedCipher(secrets.token_bytes(32)), PersonalDataCipher.generated()
     )
-    await FundBankroll(uow, clock, ids)(FundBankrollCommand(Money(10**12, XTR), "bench", "fund"))
+    fund = FundBankroll(uow, clock, ids, house)
+    await fund(FundBankrollCommand(Money(10**12, XTR), "bench", "fund"))
     place = PlaceBet(uow, clock, ids, house, SecretsSeedSource())
     players = []
     for i in range(args.players):
