@@ -19,7 +19,7 @@ from domain.bets import Bet
 from domain.errors import IdempotencyConflict, NotFound
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.money import Currency
-from domain.players import Player
+from domain.players import KycStatus, Player
 from domain.standing import PlayerStanding
 from domain.velocity import VelocityAction, VelocityLimit
 
@@ -132,7 +132,9 @@ class _Players:
     async def standing(self, player_id: int) -> PlayerStanding:
         # The fakes' players have all accepted the terms; the rule is tested on PostgreSQL.
         player = await self.get(player_id)
-        return PlayerStanding(player.id, player.status, terms_accepted=True)
+        return PlayerStanding(
+            player.id, player.status, terms_accepted=True, kyc=KycStatus.UNVERIFIED
+        )
 
 
 class _Accounts:

@@ -92,12 +92,8 @@ class PlayerRepository(Protocol):
         """Attach a staff note to the player; returns the note's id."""
         ...
 
-    async def kyc_status(self, player_id: int) -> KycStatus:
-        """How far the player's identity is verified; `NotFound` for an unknown player."""
-        ...
-
     async def standing(self, player_id: int) -> PlayerStanding:
-        """The player's status and terms acceptance in one read (no exclusion: the
+        """The player's status, terms acceptance and KYC status in one read (no exclusion: the
         responsible-gambling guard adds it under its lock); `NotFound` for an unknown player."""
         ...
 

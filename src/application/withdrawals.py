@@ -332,7 +332,9 @@ class RequestWithdrawal(_Steps):
                 existing.require_same_request(amount, destination)
                 return existing
             now = self._clock.now()
-            await _require_standing(uow, player_id, Operation.WITHDRAW, now)
+            standing = await uow.players.standing(player_id)
+            standing.require(Operation.WITHDRAW, now)
+            assert standing.kyc is not None  # read by `standing`
             usage = await uow.responsible.usage(
                 player_id, amount.currency, _BEGINNING, _WAGERING_KINDS
             )
@@ -341,7 +343,7 @@ class RequestWithdrawal(_Steps):
                 requested_today=await uow.withdrawals.requested_since(
                     player_id, amount.currency, now - DAILY_WINDOW
                 ),
-                kyc=await uow.players.kyc_status(player_id),
+                kyc=standing.kyc,
                 deposited=usage.deposited,
                 wagered=usage.wagered,
             )

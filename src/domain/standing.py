@@ -6,9 +6,12 @@ staff's block, the 18+ and terms confirmation, a timeout or self-exclusion the p
 door asked (gRPC, the bot, the Mini App, the admin API, the CLI): the use cases call it inside
 the transaction that moves the money, and no entrypoint decides standing itself.
 
-Limits that depend on an amount (deposit, loss and wager limits, the reality check, velocity)
-are counted by the responsible-gambling guard against the player's usage; the standing is
-what holds whatever the amount. `ALLOWED` is the table the docs show (README, "What each
+Rules that depend on an amount are decided where the amount's history is read, from the
+facts of this standing: deposit, loss and wager limits, a pending increase's cooling-off and
+the reality check by the responsible-gambling guard (which adds the exclusion here, under the
+player's lock), the KYC threshold of withdrawals by the withdrawal rules (from `kyc`), bets
+and deposits per hour by the velocity limits. The standing itself is what holds whatever the
+amount. `ALLOWED` is the table the docs show (README, "What each
 standing allows"); a test compares the two."""
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from datetime import datetime
 from typing import Final
 
 from domain.errors import DomainError, Forbidden, IllegalTransition
-from domain.players import PlayerStatus
+from domain.players import KycStatus, PlayerStatus
 from domain.responsible import Exclusion
 
 
@@ -141,6 +144,10 @@ class PlayerStanding:
     status: PlayerStatus
     terms_accepted: bool
     exclusion: Exclusion | None = None
+    # How far the player's identity is verified. It refuses nothing by itself: the withdrawal
+    # rules ask for `verified` above an amount over 24 hours (`domain.withdrawals`), reading it
+    # here. None: not read by this road (a bet placement never needs it).
+    kyc: KycStatus | None = None
 
     def with_exclusion(self, exclusion: Exclusion | None) -> PlayerStanding:
         return replace(self, exclusion=exclusion)

@@ -573,7 +573,7 @@ async def test_kyc_status_changes_are_audited(wd, new_player, uow_factory):
     assert (await wd.kyc(p.id, KycStatus.PENDING, FINANCE)).previous is KycStatus.PENDING
     await wd.kyc(p.id, KycStatus.VERIFIED, OTHER)
     async with uow_factory() as uow:
-        assert await uow.players.kyc_status(p.id) is KycStatus.VERIFIED
+        assert (await uow.players.standing(p.id)).kyc is KycStatus.VERIFIED
         entries = await uow.audit.search(
             AuditQuery(subject=f"player:{p.id}", action=AuditAction.KYC_STATUS_SET.value)
         )

@@ -82,3 +82,12 @@ def test_the_first_fact_to_settle_is_named_first() -> None:
 def test_what_is_owed_to_a_player_is_never_refused() -> None:
     assert REFUSED_BY[Operation.SETTLE] == frozenset()
     assert REFUSED_BY[Operation.ADJUST] == frozenset()
+
+
+def test_kyc_is_a_fact_of_the_standing_that_refuses_nothing_by_itself() -> None:
+    from domain.players import KycStatus
+
+    unverified = PlayerStanding(1, PlayerStatus.ACTIVE, True, kyc=KycStatus.UNVERIFIED)
+    for operation in Operation:
+        assert unverified.refusal(operation, NOW) is None  # the withdrawal rules weigh it
+    assert unverified.rules(NOW) == frozenset()

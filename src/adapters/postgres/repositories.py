@@ -91,7 +91,7 @@ def _require_storable(player_id: int) -> None:
 # or the Mini App) has not accepted the terms.
 _STANDING = text(
     """
-    SELECT p.status, pp.terms_accepted_at IS NOT NULL AS terms_accepted
+    SELECT p.status, p.kyc_status, pp.terms_accepted_at IS NOT NULL AS terms_accepted
     FROM players p LEFT JOIN player_preferences pp ON pp.player_id = p.id
     WHERE p.id = :id
     """
@@ -182,23 +182,14 @@ class SqlPlayers:
             raise NotFound(f"no player with id {player_id}")
         return int(note_id)
 
-    async def kyc_status(self, player_id: int) -> KycStatus:
-        _require_storable(player_id)
-        status = (
-            await self._conn.execute(
-                text("SELECT kyc_status FROM players WHERE id = :id"), {"id": player_id}
-            )
-        ).scalar()
-        if status is None:
-            raise NotFound(f"no player with id {player_id}")
-        return KycStatus(status)
-
     async def standing(self, player_id: int) -> PlayerStanding:
         _require_storable(player_id)
         row = (await self._conn.execute(_STANDING, {"id": player_id})).first()
         if row is None:
             raise NotFound(f"no player with id {player_id}")
-        return PlayerStanding(player_id, PlayerStatus(row.status), row.terms_accepted)
+        return PlayerStanding(
+            player_id, PlayerStatus(row.status), row.terms_accepted, kyc=KycStatus(row.kyc_status)
+        )
 
     async def set_kyc_status(self, player_id: int, status: KycStatus) -> KycStatus:
         _require_storable(player_id)
