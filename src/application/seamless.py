@@ -137,6 +137,22 @@ class _SeamlessUseCase:
     ) -> SeamlessResult:
         return SeamlessResult(record.transaction_id, balance, True, ledger_id)
 
+    async def _replayed_movement(
+        self,
+        uow: UnitOfWork,
+        kind: ProviderTransactionKind,
+        command: SeamlessDebitCommand | SeamlessCreditCommand,
+    ) -> SeamlessResult | None:
+        """The first answer to a debit or credit whose transaction id was seen before (the same
+        movement, or `IdempotencyConflict`); None for a new one. Asked before anything else,
+        so a repeat is answered whatever changed since (the player's standing among it)."""
+        existing = await uow.provider_transactions.find(command.provider, command.transaction_id)
+        if existing is None:
+            return None
+        existing.require_same_movement(kind, command.player_id, command.amount, command.round_id)
+        balance = await self._balance(uow, command.player_id, command.amount.currency)
+        return self._replay(existing, balance, existing.ledger_transaction_id)
+
 
 def _check_movement(
     provider: str, player_id: int, transaction_id: str, round_id: str, game_id: str
@@ -199,16 +215,9 @@ class SeamlessDebit(_SeamlessUseCase):
         currency = command.amount.currency
         async with self._uow() as uow:
             repo = uow.provider_transactions
-            existing = await repo.find(command.provider, command.transaction_id)
-            if existing is not None:
-                existing.require_same_movement(
-                    ProviderTransactionKind.DEBIT,
-                    command.player_id,
-                    command.amount,
-                    command.round_id,
-                )
-                balance = await self._balance(uow, command.player_id, currency)
-                return self._replay(existing, balance, existing.ledger_transaction_id)
+            replayed = await self._replayed_movement(uow, ProviderTransactionKind.DEBIT, command)
+            if replayed is not None:
+                return replayed
             now = self._clock.now()
             standing = await uow.players.standing(command.player_id)
             wallet = await uow.accounts.wallet(command.player_id, currency)
@@ -274,16 +283,9 @@ class SeamlessCredit(_SeamlessUseCase):
         currency = command.amount.currency
         async with self._uow() as uow:
             repo = uow.provider_transactions
-            existing = await repo.find(command.provider, command.transaction_id)
-            if existing is not None:
-                existing.require_same_movement(
-                    ProviderTransactionKind.CREDIT,
-                    command.player_id,
-                    command.amount,
-                    command.round_id,
-                )
-                balance = await self._balance(uow, command.player_id, currency)
-                return self._replay(existing, balance, existing.ledger_transaction_id)
+            replayed = await self._replayed_movement(uow, ProviderTransactionKind.CREDIT, command)
+            if replayed is not None:
+                return replayed
             now = self._clock.now()
             # Never refused (a win on a round already played), but asked all the same: the
             # standing's table, not this use case, says what a standing allows.
