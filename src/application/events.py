@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 
 import msgspec
 
@@ -344,6 +344,28 @@ def _ledger_event(
     )
 
 
+class _BetFields(TypedDict):
+    """What every bet event says of its bet, whatever the step."""
+
+    bet_id: uuid.UUID
+    player_id: int
+    game: str
+    params: dict[str, str]
+    currency: str
+    stake: int
+
+
+def _bet_fields(bet: Bet) -> _BetFields:
+    return _BetFields(
+        bet_id=bet.id,
+        player_id=bet.player_id,
+        game=bet.game,
+        params=dict(bet.params),
+        currency=bet.stake.currency.code,
+        stake=bet.stake.amount,
+    )
+
+
 def bet_event(bet: Bet) -> NewEvent:
     """The event of a bet's latest step: placed (sequence 1), or settled or voided (2). The
     bet's row orders them: it is inserted once and leaves `placed` once."""
@@ -352,12 +374,7 @@ def bet_event(bet: Bet) -> NewEvent:
         fairness = bet.fairness
         kind, sequence, at = BET_PLACED, 1, bet.placed_at
         payload = BetPlacedV1(
-            bet_id=bet.id,
-            player_id=bet.player_id,
-            game=bet.game,
-            params=dict(bet.params),
-            currency=bet.stake.currency.code,
-            stake=bet.stake.amount,
+            **_bet_fields(bet),
             max_payout=bet.max_payout,
             state=bet.state.value,
             placed_at=bet.placed_at,
@@ -374,12 +391,7 @@ def bet_event(bet: Bet) -> NewEvent:
         if bet.state is BetState.VOIDED:
             kind = BET_VOIDED
             payload = BetVoidedV1(
-                bet_id=bet.id,
-                player_id=bet.player_id,
-                game=bet.game,
-                params=dict(bet.params),
-                currency=bet.stake.currency.code,
-                stake=bet.stake.amount,
+                **_bet_fields(bet),
                 state=bet.state.value,
                 payout=bet.stake.amount,
                 reason=bet.void_reason or "",
@@ -392,12 +404,7 @@ def bet_event(bet: Bet) -> NewEvent:
             assert bet.multiplier is not None
             kind = BET_SETTLED
             payload = BetSettledV1(
-                bet_id=bet.id,
-                player_id=bet.player_id,
-                game=bet.game,
-                params=dict(bet.params),
-                currency=bet.stake.currency.code,
-                stake=bet.stake.amount,
+                **_bet_fields(bet),
                 state=bet.state.value,
                 outcome=bet.outcome,
                 multiplier=format_multiplier(bet.multiplier),
