@@ -155,6 +155,29 @@ def _metadata(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else dict(json.loads(value))
 
 
+def _period_and_page(
+    clauses: list[str],
+    params: dict[str, Any],
+    at: str,
+    id_: str,
+    since: datetime | None,
+    until: datetime | None,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> None:
+    """The period filter (`since <= at < until`) and the keyset page (rows strictly before
+    `after` in newest-first `(at, id)` order) that every staff list takes. `at` and `id_` are
+    constant column names of the caller's query, never input."""
+    if since is not None:
+        clauses.append(f"{at} >= :since")
+        params["since"] = since
+    if until is not None:
+        clauses.append(f"{at} < :until")
+        params["until"] = until
+    if after is not None:
+        clauses.append(f"({at}, {id_}) < (CAST(:after_at AS timestamptz), CAST(:after_id AS uuid))")
+        params["after_at"], params["after_id"] = after
+
+
 class SqlLedgerQueries:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -183,17 +206,7 @@ class SqlLedgerQueries:
                 " WHERE cl.transaction_id = t.id AND cl.currency = :currency)"
             )
             params["currency"] = where.currency
-        if where.since is not None:
-            clauses.append("t.created_at >= :since")
-            params["since"] = where.since
-        if where.until is not None:
-            clauses.append("t.created_at < :until")
-            params["until"] = where.until
-        if after is not None:
-            clauses.append(
-                "(t.created_at, t.id) < (CAST(:after_at AS timestamptz), CAST(:after_id AS uuid))"
-            )
-            params["after_at"], params["after_id"] = after
+        _period_and_page(clauses, params, "t.created_at", "t.id", where.since, where.until, after)
         query = text(
             f"SELECT {_TRANSACTION_COLUMNS} FROM ledger_transactions t"  # noqa: S608 - constant fragments  # nosec B608
             f" WHERE {_where(clauses)} ORDER BY t.created_at DESC, t.id DESC LIMIT :limit"
@@ -288,17 +301,7 @@ class SqlBetQueries:
         if where.state is not None:
             clauses.append("state = :state")
             params["state"] = where.state.value
-        if where.since is not None:
-            clauses.append("placed_at >= :since")
-            params["since"] = where.since
-        if where.until is not None:
-            clauses.append("placed_at < :until")
-            params["until"] = where.until
-        if after is not None:
-            clauses.append(
-                "(placed_at, id) < (CAST(:after_at AS timestamptz), CAST(:after_id AS uuid))"
-            )
-            params["after_at"], params["after_id"] = after
+        _period_and_page(clauses, params, "placed_at", "id", where.since, where.until, after)
         query = text(
             f"SELECT {_BET_COLUMNS} FROM bets WHERE {_where(clauses)}"  # noqa: S608 - constant fragments  # nosec B608
             " ORDER BY placed_at DESC, id DESC LIMIT :limit"
