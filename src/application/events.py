@@ -105,7 +105,9 @@ class LedgerTransactionPostedV1(msgspec.Struct, frozen=True, kw_only=True):
     balances: list[BalanceChange]
 
 
-class BetPlacedV1(msgspec.Struct, frozen=True, kw_only=True):
+class _BetPayload(msgspec.Struct, frozen=True, kw_only=True):
+    """What every bet event says of its bet, first in each payload."""
+
     version: int = 1
     bet_id: uuid.UUID
     player_id: int
@@ -113,6 +115,9 @@ class BetPlacedV1(msgspec.Struct, frozen=True, kw_only=True):
     params: dict[str, str]
     currency: str
     stake: int
+
+
+class BetPlacedV1(_BetPayload, frozen=True, kw_only=True):
     max_payout: int
     state: str
     placed_at: datetime
@@ -122,17 +127,10 @@ class BetPlacedV1(msgspec.Struct, frozen=True, kw_only=True):
     nonce: int | None = None
 
 
-class BetSettledV1(msgspec.Struct, frozen=True, kw_only=True):
+class BetSettledV1(_BetPayload, frozen=True, kw_only=True):
     """A bet won or lost: `payout` is what the player got back (0 when lost), `multiplier` an
     exact decimal string."""
 
-    version: int = 1
-    bet_id: uuid.UUID
-    player_id: int
-    game: str
-    params: dict[str, str]
-    currency: str
-    stake: int
     state: str
     outcome: int
     multiplier: str
@@ -141,16 +139,9 @@ class BetSettledV1(msgspec.Struct, frozen=True, kw_only=True):
     transaction_id: uuid.UUID
 
 
-class BetVoidedV1(msgspec.Struct, frozen=True, kw_only=True):
+class BetVoidedV1(_BetPayload, frozen=True, kw_only=True):
     """A bet called off: the stake went back to the player (`payout` equals `stake`)."""
 
-    version: int = 1
-    bet_id: uuid.UUID
-    player_id: int
-    game: str
-    params: dict[str, str]
-    currency: str
-    stake: int
     state: str
     payout: int
     reason: str
