@@ -5,10 +5,11 @@ fingerprint, all-or-nothing units of work) with plain dictionaries."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,11 +18,14 @@ from application.ports import HistoryEntry, VelocityStoreDown
 from domain.accounts import Account, AccountKind
 from domain.bets import Bet
 from domain.errors import IdempotencyConflict, NotFound
+from domain.games.catalog import GameConfig
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.money import Currency
 from domain.players import KycStatus, Player
+from domain.seeds import SeedPair
 from domain.standing import PlayerStanding
 from domain.velocity import VelocityAction, VelocityLimit
+from tests.fake_betting import FakeBets, FakeGameConfigs, FakePlacements, FakeSeedPairs
 
 
 class FakeClock:
@@ -50,15 +54,23 @@ class _State:
     transactions: dict[str, tuple[bytes, PostedTransaction]] = field(default_factory=dict)
     legs: list[tuple[int, HistoryEntry]] = field(default_factory=list)  # (account id, entry)
     next_id: int = 1
+    # The betting ports' (tests.fake_betting): bets, seed pairs by id, saved game configs.
+    bets: dict[uuid.UUID, Bet] = field(default_factory=dict)
+    seeds: dict[int, SeedPair] = field(default_factory=dict)
+    games: dict[str, GameConfig] = field(default_factory=dict)
 
     def copy(self) -> _State:
-        # Journal entries are immutable and shared; accounts hold balances and are copied.
+        # Journal entries, bets and seed pairs are immutable and shared; accounts hold
+        # balances and are copied.
         return _State(
             dict(self.players),
             copy.deepcopy(self.accounts),
             dict(self.transactions),
             list(self.legs),
             self.next_id,
+            dict(self.bets),
+            dict(self.seeds),
+            dict(self.games),
         )
 
     def take_id(self) -> int:
@@ -86,6 +98,10 @@ class FakeUnitOfWork:
         self.accounts = _Accounts(self.state)
         self.ledger = _Ledger(self.state)
         self.responsible = _NoResponsibleGambling()
+        self.bets = FakeBets(self.state)
+        self.seeds = FakeSeedPairs(self.state)
+        self.games = FakeGameConfigs(self.state)
+        self.placements = FakePlacements(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -97,6 +113,13 @@ class FakeUnitOfWork:
 
     async def rollback(self) -> None:
         self.state = self._db.state.copy()
+
+    async def limit_lock_waits(self, seconds: float | None) -> None:
+        pass  # one task, no lock to wait for
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        yield
 
 
 class _NoResponsibleGambling:
@@ -140,6 +163,9 @@ class _Players:
 class _Accounts:
     def __init__(self, state: _State) -> None:
         self.s = state
+
+    async def lock(self, account_ids: Sequence[int]) -> None:
+        pass  # one task, no lock to wait for
 
     async def open_wallet(self, player_id: int, currency: Currency) -> Account:
         existing = await self.wallet(player_id, currency)

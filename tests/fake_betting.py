@@ -1,0 +1,211 @@
+"""In-memory fakes of the betting ports (bets, seed pairs, game configurations, the placement
+reads), on the same state as `tests.fakes`, so the bet use cases run in unit tests without
+PostgreSQL. Locks are no-ops (a unit test has one task); the rules the database enforces
+(one bet per id, one active pair per player) are kept. The races and the real statements are
+tested on PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from application.ports import BatchPlacementContext, PlacementContext
+from domain.accounts import AccountKind
+from domain.bets import Bet, BetState
+from domain.errors import GameUnavailable, IllegalTransition, NotFound
+from domain.fairness import commitment
+from domain.games.catalog import GameConfig, StakeLimits, game_by_code
+from domain.money import Currency
+from domain.seeds import SeedPair
+from domain.standing import PlayerStanding
+
+if TYPE_CHECKING:
+    from tests.fakes import _State
+
+
+class FakeBets:
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def add(self, bet: Bet) -> bool:
+        if bet.id in self.s.bets:
+            return False
+        self.s.bets[bet.id] = bet
+        return True
+
+    async def find(self, bet_id: uuid.UUID, *, for_update: bool = False) -> Bet | None:
+        return self.s.bets.get(bet_id)
+
+    async def add_many(self, bets: Sequence[Bet]) -> set[uuid.UUID]:
+        return {bet.id for bet in bets if await self.add(bet)}
+
+    async def save(self, bet: Bet) -> None:
+        stored = self.s.bets.get(bet.id)
+        if stored is None or stored.state is not BetState.PLACED:
+            raise IllegalTransition(f"bet {bet.id} is not placed")
+        self.s.bets[bet.id] = bet
+
+    async def recent(self, player_id: int, *, limit: int) -> Sequence[Bet]:
+        mine = [b for b in self.s.bets.values() if b.player_id == player_id]
+        return sorted(mine, key=lambda b: b.placed_at, reverse=True)[:limit]
+
+
+class FakeSeedPairs:
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def active(self, player_id: int) -> SeedPair | None:
+        return next(
+            (p for p in self.s.seeds.values() if p.player_id == player_id and not p.revealed),
+            None,
+        )
+
+    async def create(
+        self, player_id: int, *, server_seed: str, client_seed: str, now: datetime
+    ) -> SeedPair | None:
+        if await self.active(player_id) is not None:
+            return None
+        pair = SeedPair(
+            self.s.take_id(), player_id, server_seed, commitment(server_seed), client_seed, 0, now
+        )
+        self.s.seeds[pair.id] = pair
+        return pair
+
+    async def create_many(
+        self, seeds: Mapping[int, tuple[str, str]], *, now: datetime
+    ) -> dict[int, SeedPair]:
+        created = {}
+        for player_id, (server_seed, client_seed) in seeds.items():
+            pair = await self.create(
+                player_id, server_seed=server_seed, client_seed=client_seed, now=now
+            )
+            if pair is not None:
+                created[player_id] = pair
+        return created
+
+    async def lock_active(self, player_ids: Sequence[int]) -> dict[int, SeedPair]:
+        pairs = {p: await self.active(p) for p in sorted(set(player_ids))}
+        return {p: pair for p, pair in pairs.items() if pair is not None}
+
+    async def advance(self, taken: Mapping[int, int]) -> None:
+        for pair_id, count in taken.items():
+            pair = self.s.seeds[pair_id]
+            self.s.seeds[pair_id] = replace(pair, next_nonce=pair.next_nonce + count)
+
+    async def take_nonce(self, player_id: int) -> tuple[SeedPair, int] | None:
+        pair = await self.active(player_id)
+        if pair is None:
+            return None
+        await self.advance({pair.id: 1})
+        return pair, pair.next_nonce
+
+    async def retire(self, player_id: int, *, now: datetime) -> SeedPair | None:
+        pair = await self.active(player_id)
+        if pair is None:
+            return None
+        self.s.seeds[pair.id] = replace(pair, revealed_at=now)
+        return self.s.seeds[pair.id]
+
+    async def get(self, seed_pair_id: int) -> SeedPair:
+        if seed_pair_id not in self.s.seeds:
+            raise NotFound(f"no seed pair {seed_pair_id}")
+        return self.s.seeds[seed_pair_id]
+
+
+# What the first migration gives every game in XTR (0002_bets: 1..10,000 Stars, paying up to
+# 1,000,000); the fakes offer XTR only unless a test saves another configuration.
+XTR_LIMITS = StakeLimits(1, 10_000, 1_000_000)
+
+
+class FakeGameConfigs:
+    """Every game on, at the default edge and XTR limits, until a test saves another."""
+
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def get(self, code: str) -> GameConfig:
+        game_by_code(code)  # GameUnavailable for an unknown code, as the adapter says
+        return self.s.games.get(code) or GameConfig(code, limits={"XTR": XTR_LIMITS})
+
+    async def all(self) -> Sequence[GameConfig]:
+        from domain.games.catalog import GAMES
+
+        return [await self.get(code) for code in sorted(GAMES)]
+
+    async def save(self, config: GameConfig, now: datetime) -> None:
+        self.s.games[config.code] = config
+
+
+class FakePlacements:
+    """The placement reads, from the fakes' state; a player has no responsible-gambling
+    record here (`tests.fakes` keeps none), so nobody is guarded."""
+
+    def __init__(self, state: _State) -> None:
+        self.s = state
+        self._games = FakeGameConfigs(state)
+
+    def _standing(self, player_id: int) -> PlayerStanding | None:
+        player = self.s.players.get(player_id)
+        if player is None:
+            return None
+        return PlayerStanding(player.id, player.status, terms_accepted=True)
+
+    def _wallet(self, player_id: int, currency: str) -> tuple[int, int] | None:
+        for a in self.s.accounts.values():
+            if a.player_id == player_id and a.currency.code == currency:
+                return a.id, a.balance
+        return None
+
+    def _bankroll(self, currency: str) -> int:
+        return sum(
+            a.balance
+            for a in self.s.accounts.values()
+            if a.kind is AccountKind.HOUSE_BANKROLL and a.currency.code == currency
+        )
+
+    async def open(
+        self, bet_id: uuid.UUID, player_id: int, currency: Currency, game: str
+    ) -> PlacementContext:
+        config = await self._games.get(game)
+        wallet = self._wallet(player_id, currency.code)
+        return PlacementContext(
+            existing=self.s.bets.get(bet_id),
+            standing=self._standing(player_id),
+            wallet_id=None if wallet is None else wallet[0],
+            config=config,
+            bankroll=self._bankroll(currency.code),
+            guard_locked=False,
+        )
+
+    async def open_many(
+        self,
+        bet_ids: Sequence[uuid.UUID],
+        player_ids: Sequence[int],
+        currencies: Sequence[str],
+        games: Sequence[str],
+    ) -> BatchPlacementContext:
+        standings = {p: s for p in set(player_ids) if (s := self._standing(p)) is not None}
+        wallets = {
+            (p, c): w
+            for p in set(player_ids)
+            for c in set(currencies)
+            if (w := self._wallet(p, c)) is not None
+        }
+        seeds = await FakeSeedPairs(self.s).lock_active(player_ids)
+        configs = {}
+        for code in set(games):
+            with contextlib.suppress(GameUnavailable):  # the adapter leaves unknown games out
+                configs[code] = await self._games.get(code)
+        return BatchPlacementContext(
+            existing=frozenset(b for b in bet_ids if b in self.s.bets),
+            guarded=frozenset(),
+            standings=standings,
+            wallets=wallets,
+            seeds=seeds,
+            configs=configs,
+            bankrolls={c: self._bankroll(c) for c in set(currencies)},
+        )
