@@ -1,7 +1,8 @@
 """In-memory fakes of the betting ports (bets, seed pairs, game configurations, the placement
-reads), on the same state as `tests.fakes`, so the bet use cases run in unit tests without
-PostgreSQL. Locks are no-ops (a unit test has one task); the rules the database enforces
-(one bet per id, one active pair per player) are kept. The races and the real statements are
+reads, the seamless wallet's records), on the same state as `tests.fakes`, so the bet use
+cases run in unit tests without PostgreSQL. Locks are no-ops (a unit test has one task); the
+rules the database enforces (one bet per id, one active pair per player, a record per
+provider and id, one rollback, one close) are kept. The races and the real statements are
 tested on PostgreSQL."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from domain.errors import GameUnavailable, IllegalTransition, NotFound
 from domain.fairness import commitment
 from domain.games.catalog import GameConfig, StakeLimits, game_by_code
 from domain.money import Currency
+from domain.seamless import ProviderTransaction, ProviderTransactionState, SeamlessRound
 from domain.seeds import SeedPair
 from domain.standing import PlayerStanding
 
@@ -209,3 +211,53 @@ class FakePlacements:
             configs=configs,
             bankrolls={c: self._bankroll(c) for c in set(currencies)},
         )
+
+
+class FakeProviderTransactions:
+    """The seamless wallet's records and rounds. As the tables' constraints do: a record is
+    inserted once per (provider, id), only a debit is rolled back (once), and a round is
+    closed once."""
+
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def find(
+        self, provider: str, transaction_id: str, *, for_update: bool = False
+    ) -> ProviderTransaction | None:
+        return self.s.provider_transactions.get((provider, transaction_id))
+
+    async def add(self, transaction: ProviderTransaction) -> bool:
+        key = (transaction.provider, transaction.transaction_id)
+        if key in self.s.provider_transactions:
+            return False
+        if (transaction.provider, transaction.round_id) not in self.s.rounds:
+            raise NotFound(f"round {transaction.round_id} was never opened")
+        self.s.provider_transactions[key] = transaction
+        return True
+
+    async def save(self, transaction: ProviderTransaction) -> None:
+        key = (transaction.provider, transaction.transaction_id)
+        stored = self.s.provider_transactions.get(key)
+        if (
+            transaction.state is not ProviderTransactionState.ROLLED_BACK
+            or stored is None
+            or stored.state is not ProviderTransactionState.DEBITED
+        ):
+            raise IllegalTransition(f"{transaction.transaction_id} is not a debit to roll back")
+        self.s.provider_transactions[key] = transaction
+
+    async def lock_round(
+        self, provider: str, round_id: str, *, player_id: int, currency: Currency, now: datetime
+    ) -> SeamlessRound:
+        key = (provider, round_id)
+        if key not in self.s.rounds:
+            self.s.rounds[key] = SeamlessRound.open(
+                provider=provider, round_id=round_id, player_id=player_id, currency=currency, at=now
+            )
+        return self.s.rounds[key]
+
+    async def close_round(self, round_: SeamlessRound) -> None:
+        stored = self.s.rounds.get((round_.provider, round_.round_id))
+        if round_.closed_at is None or stored is None or stored.is_closed:
+            raise IllegalTransition(f"round {round_.round_id} is closed or not being closed")
+        self.s.rounds[(round_.provider, round_.round_id)] = round_

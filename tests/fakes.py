@@ -22,10 +22,17 @@ from domain.games.catalog import GameConfig
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.money import Currency
 from domain.players import KycStatus, Player
+from domain.seamless import ProviderTransaction, SeamlessRound
 from domain.seeds import SeedPair
 from domain.standing import PlayerStanding
 from domain.velocity import VelocityAction, VelocityLimit
-from tests.fake_betting import FakeBets, FakeGameConfigs, FakePlacements, FakeSeedPairs
+from tests.fake_betting import (
+    FakeBets,
+    FakeGameConfigs,
+    FakePlacements,
+    FakeProviderTransactions,
+    FakeSeedPairs,
+)
 
 
 class FakeClock:
@@ -58,6 +65,8 @@ class _State:
     bets: dict[uuid.UUID, Bet] = field(default_factory=dict)
     seeds: dict[int, SeedPair] = field(default_factory=dict)
     games: dict[str, GameConfig] = field(default_factory=dict)
+    provider_transactions: dict[tuple[str, str], ProviderTransaction] = field(default_factory=dict)
+    rounds: dict[tuple[str, str], SeamlessRound] = field(default_factory=dict)
 
     def copy(self) -> _State:
         # Journal entries, bets and seed pairs are immutable and shared; accounts hold
@@ -71,6 +80,8 @@ class _State:
             dict(self.bets),
             dict(self.seeds),
             dict(self.games),
+            dict(self.provider_transactions),
+            dict(self.rounds),
         )
 
     def take_id(self) -> int:
@@ -102,6 +113,7 @@ class FakeUnitOfWork:
         self.seeds = FakeSeedPairs(self.state)
         self.games = FakeGameConfigs(self.state)
         self.placements = FakePlacements(self.state)
+        self.provider_transactions = FakeProviderTransactions(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

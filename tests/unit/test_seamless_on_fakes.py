@@ -1,0 +1,101 @@
+"""The seamless wallet's use cases on in-memory fakes (tests/fake_betting.py): debit, credit and
+rollback, their replays and the round's rules, without a database. The races, the tables'
+own refusals and reconciliation are tested on PostgreSQL (tests/integration/test_seamless.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from application.bankroll import FundBankroll, FundBankrollCommand
+from application.house import HouseBook
+from application.postings import CreditDeposit, CreditDepositCommand
+from application.registration import RegisterPlayer, RegisterPlayerCommand
+from application.seamless import (
+    SeamlessCredit,
+    SeamlessCreditCommand,
+    SeamlessDebit,
+    SeamlessDebitCommand,
+    SeamlessRollback,
+    SeamlessRollbackCommand,
+)
+from domain.errors import IdempotencyConflict, IllegalTransition, InsufficientFunds
+from domain.money import XTR, Money
+from domain.players import PlayerStatus
+from domain.seamless import ProviderTransactionState
+from domain.standing import PlayerBlocked
+from tests.fakes import FakeClock, FakeDatabase, SequentialIds
+
+PROVIDER = "slots"
+
+
+@pytest.fixture
+async def wallet():
+    db, clock, ids, house = FakeDatabase(), FakeClock(), SequentialIds(), HouseBook(4)
+    player = (await RegisterPlayer(db, clock)(RegisterPlayerCommand(42, currencies=(XTR,)))).player
+    await CreditDeposit(db, clock, ids, house)(
+        CreditDepositCommand(player.id, Money(1000, XTR), "dep")
+    )
+    await FundBankroll(db, clock, ids, house)(FundBankrollCommand(Money(10**6, XTR), "t", "bank"))
+    debit = SeamlessDebit(db, clock, ids, house)
+    credit = SeamlessCredit(db, clock, ids, house)
+    rollback = SeamlessRollback(db, clock, ids, house)
+    return db, player.id, debit, credit, rollback
+
+
+def _debit(player: int, amount: int, tx: str, round_id: str = "r1") -> SeamlessDebitCommand:
+    return SeamlessDebitCommand(PROVIDER, player, Money(amount, XTR), tx, round_id, "g1")
+
+
+def _credit(player: int, amount: int, tx: str, round_id: str = "r1") -> SeamlessCreditCommand:
+    return SeamlessCreditCommand(PROVIDER, player, Money(amount, XTR), tx, round_id, "g1")
+
+
+async def test_a_debit_then_a_credit_pays_the_win_and_closes_the_round(wallet):
+    db, player, debit, credit, _ = wallet
+    staked = await debit(_debit(player, 100, "d1"))
+    assert (staked.balance, staked.replayed) == (Money(900, XTR), False)
+    won = await credit(_credit(player, 250, "c1"))
+    assert won.balance == Money(1150, XTR)
+    round_ = db.state.rounds[(PROVIDER, "r1")]
+    assert (round_.is_closed, round_.closed_by) == (True, "c1")
+    with pytest.raises(IllegalTransition, match="already closed by credit c1"):
+        await debit(_debit(player, 10, "late"))
+
+
+async def test_repeats_answer_first_and_changed_content_conflicts(wallet):
+    _, player, debit, _, _ = wallet
+    first = await debit(_debit(player, 100, "d1"))
+    again = await debit(_debit(player, 100, "d1"))
+    assert again.replayed
+    assert (again.ledger_transaction_id, again.balance) == (
+        first.ledger_transaction_id,
+        first.balance,
+    )
+    with pytest.raises(IdempotencyConflict):
+        await debit(_debit(player, 101, "d1"))
+
+
+async def test_a_rollback_refunds_the_debit_once(wallet):
+    db, player, debit, _, rollback = wallet
+    await debit(_debit(player, 300, "d1"))
+    command = SeamlessRollbackCommand(PROVIDER, player, "d1", "r1", XTR)
+    undone = await rollback(command)
+    assert undone.balance == Money(1000, XTR)
+    assert (await rollback(command)).replayed
+    assert db.state.provider_transactions[(PROVIDER, "d1")].state is (
+        ProviderTransactionState.ROLLED_BACK
+    )
+    assert (await debit(_debit(player, 300, "d1"))).balance == Money(1000, XTR)
+
+
+async def test_refused_debits_write_nothing(wallet):
+    db, player, debit, credit, _ = wallet
+    before = (dict(db.state.provider_transactions), dict(db.state.transactions))
+    with pytest.raises(InsufficientFunds):
+        await debit(_debit(player, 5000, "big"))
+    db.state.players[player].status = PlayerStatus.BLOCKED
+    with pytest.raises(PlayerBlocked):
+        await debit(_debit(player, 10, "blocked"))
+    assert (db.state.provider_transactions, db.state.transactions) == before
+    # What is owed for a round already played is still paid to a blocked player.
+    assert (await credit(_credit(player, 5, "c-after-block"))).balance == Money(1005, XTR)
