@@ -22,16 +22,25 @@ from domain.games.catalog import GameConfig
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.money import Currency
 from domain.players import KycStatus, Player
+from domain.risk import RiskFlag
 from domain.seamless import ProviderTransaction, SeamlessRound
 from domain.seeds import SeedPair
+from domain.staff import AuditEntry
 from domain.standing import PlayerStanding
 from domain.velocity import VelocityAction, VelocityLimit
+from domain.withdrawals import Withdrawal
 from tests.fake_betting import (
     FakeBets,
     FakeGameConfigs,
     FakePlacements,
     FakeProviderTransactions,
     FakeSeedPairs,
+)
+from tests.fake_money import (
+    FakeAuditLog,
+    FakeResponsibleGambling,
+    FakeRiskFlags,
+    FakeWithdrawals,
 )
 
 
@@ -67,6 +76,10 @@ class _State:
     games: dict[str, GameConfig] = field(default_factory=dict)
     provider_transactions: dict[tuple[str, str], ProviderTransaction] = field(default_factory=dict)
     rounds: dict[tuple[str, str], SeamlessRound] = field(default_factory=dict)
+    # The money ports' (tests.fake_money): withdrawals by id, the audit log in order.
+    withdrawals: dict[uuid.UUID, Withdrawal] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    flags: dict[int, RiskFlag] = field(default_factory=dict)
 
     def copy(self) -> _State:
         # Journal entries, bets and seed pairs are immutable and shared; accounts hold
@@ -82,6 +95,9 @@ class _State:
             dict(self.games),
             dict(self.provider_transactions),
             dict(self.rounds),
+            dict(self.withdrawals),
+            list(self.audit),
+            dict(self.flags),
         )
 
     def take_id(self) -> int:
@@ -108,12 +124,15 @@ class FakeUnitOfWork:
         self.players = _Players(self.state)
         self.accounts = _Accounts(self.state)
         self.ledger = _Ledger(self.state)
-        self.responsible = _NoResponsibleGambling()
+        self.responsible = FakeResponsibleGambling(self.state)
         self.bets = FakeBets(self.state)
         self.seeds = FakeSeedPairs(self.state)
         self.games = FakeGameConfigs(self.state)
         self.placements = FakePlacements(self.state)
         self.provider_transactions = FakeProviderTransactions(self.state)
+        self.withdrawals = FakeWithdrawals(self.state)
+        self.audit = FakeAuditLog(self.state)
+        self.risk = FakeRiskFlags(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -132,14 +151,6 @@ class FakeUnitOfWork:
     @contextlib.asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         yield
-
-
-class _NoResponsibleGambling:
-    """No player of the fakes ever set a limit: the guard finds nothing to lock (the rules
-    themselves are tested on PostgreSQL)."""
-
-    async def lock(self, player_id: int) -> bool:
-        return False
 
 
 class _Players:

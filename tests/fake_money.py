@@ -1,0 +1,186 @@
+"""In-memory fakes of the withdrawal, usage, audit and risk-flag ports, on the same state as
+`tests.fakes`, so the withdrawal use cases run in unit tests without PostgreSQL. Locks are
+no-ops (one task); the state machine's one-move-at-a-time rule is kept (`save` checks the state
+it leaves). The races and the tables' own refusals are tested on PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from application.ports import AuditQuery
+from domain.bets import BetState
+from domain.errors import IllegalTransition, NotFound
+from domain.ledger import TransactionKind
+from domain.money import Currency
+from domain.responsible import LimitKind, Usage
+from domain.risk import RiskFlag, RiskFlagStatus
+from domain.staff import AuditEntry
+from domain.withdrawals import Withdrawal, WithdrawalState
+
+if TYPE_CHECKING:
+    from tests.fakes import _State
+
+_RETURNED = (WithdrawalState.REJECTED, WithdrawalState.FAILED)
+
+
+class FakeWithdrawals:
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def lock_player(self, player_id: int) -> None:
+        if player_id not in self.s.players:
+            raise NotFound(f"no player with id {player_id}")
+
+    async def find_by_request(self, player_id: int, request_id: uuid.UUID) -> Withdrawal | None:
+        return next(
+            (
+                w
+                for w in self.s.withdrawals.values()
+                if w.player_id == player_id and w.request_id == request_id
+            ),
+            None,
+        )
+
+    async def add(self, withdrawal: Withdrawal) -> None:
+        self.s.withdrawals[withdrawal.id] = withdrawal
+
+    async def get(self, withdrawal_id: uuid.UUID, *, for_update: bool = False) -> Withdrawal:
+        if withdrawal_id not in self.s.withdrawals:
+            raise NotFound(f"there is no withdrawal {withdrawal_id}")
+        return self.s.withdrawals[withdrawal_id]
+
+    async def save(self, withdrawal: Withdrawal, previous: WithdrawalState) -> None:
+        stored = await self.get(withdrawal.id)
+        if stored.state is not previous:
+            raise IllegalTransition(f"withdrawal {withdrawal.id} is {stored.state} now")
+        self.s.withdrawals[withdrawal.id] = withdrawal
+
+    async def requested_since(self, player_id: int, currency: Currency, since: datetime) -> int:
+        return sum(
+            w.amount.amount
+            for w in self.s.withdrawals.values()
+            if w.player_id == player_id
+            and w.amount.currency == currency
+            and w.requested_at >= since
+            and w.state not in _RETURNED
+        )
+
+    async def list(
+        self,
+        state: WithdrawalState | None,
+        *,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[Withdrawal]:
+        found = sorted(
+            (
+                w
+                for w in self.s.withdrawals.values()
+                if (state is None or w.state is state)
+                and (after is None or (w.requested_at, w.id) > after)
+            ),
+            key=lambda w: (w.requested_at, w.id),
+        )
+        return found[:limit]
+
+
+class FakeResponsibleGambling:
+    """No player of the fakes set a limit (the guard finds nothing to lock: the rules are
+    tested on PostgreSQL); `usage` sums what the fakes' books hold, as the adapter sums the
+    journal and the bets."""
+
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def lock(self, player_id: int) -> bool:
+        return False
+
+    async def usage(
+        self,
+        player_id: int,
+        currency: Currency,
+        since: datetime,
+        kinds: frozenset[LimitKind] = frozenset(LimitKind),
+    ) -> Usage:
+        bets = [
+            b
+            for b in self.s.bets.values()
+            if b.player_id == player_id
+            and b.stake.currency == currency
+            and b.placed_at >= since
+            and b.state is not BetState.VOIDED
+        ]
+        wagered = sum(b.stake.amount for b in bets)
+        payouts = sum(b.payout or 0 for b in bets)
+        wallets = {a.id for a in self.s.accounts.values() if a.player_id == player_id}
+        deposited = sum(
+            leg.amount.amount
+            for _, posted in self.s.transactions.values()
+            if posted.kind is TransactionKind.DEPOSIT and posted.created_at >= since
+            for leg in posted.legs
+            if leg.account_id in wallets and leg.amount.currency == currency
+        )
+        return Usage(
+            wagered=wagered if LimitKind.WAGER in kinds else 0,
+            net_loss=wagered - payouts if LimitKind.LOSS in kinds else 0,
+            deposited=deposited if LimitKind.DEPOSIT in kinds else 0,
+        )
+
+
+class FakeAuditLog:
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def record(self, entry: AuditEntry) -> None:
+        self.s.audit.append(entry)
+
+    async def search(self, query: AuditQuery) -> Sequence[AuditEntry]:
+        found = [
+            e
+            for e in reversed(self.s.audit)
+            if (query.actor is None or e.actor == query.actor)
+            and (query.action is None or e.action == query.action)
+            and (query.subject is None or e.subject == query.subject)
+        ]
+        return found[: query.limit]
+
+
+class FakeRiskFlags:
+    """The flags part of the risk port: one open flag per player and kind, as the table's
+    partial unique index keeps it. The figures the rules are computed from (payment
+    identities, bet cells, funding) are SQL over the books and are tested on PostgreSQL only:
+    a use case that needs them is not one these fakes serve."""
+
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def add_flag(self, flag: RiskFlag) -> RiskFlag | None:
+        if any(
+            f.player_id == flag.player_id
+            and f.kind is flag.kind
+            and f.status is RiskFlagStatus.OPEN
+            for f in self.s.flags.values()
+        ):
+            return None
+        stored = replace(flag, id=self.s.take_id())
+        self.s.flags[stored.id] = stored
+        return stored
+
+    async def get(self, flag_id: int, *, for_update: bool = False) -> RiskFlag:
+        if flag_id not in self.s.flags:
+            raise NotFound(f"no risk flag {flag_id}")
+        return self.s.flags[flag_id]
+
+    async def save(self, flag: RiskFlag) -> None:
+        assert flag.id is not None
+        self.s.flags[flag.id] = flag
+
+    async def has_open(self, player_id: int) -> bool:
+        return any(
+            f.player_id == player_id and f.status is RiskFlagStatus.OPEN
+            for f in self.s.flags.values()
+        )
