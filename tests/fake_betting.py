@@ -143,8 +143,8 @@ class FakeGameConfigs:
 
 
 class FakePlacements:
-    """The placement reads, from the fakes' state; a player has no responsible-gambling
-    record here (`tests.fakes` keeps none), so nobody is guarded."""
+    """The placement reads, from the fakes' state; a player with a responsible-gambling
+    record (`tests.fake_money`) is guarded, as the adapter's lock finds one."""
 
     def __init__(self, state: _State) -> None:
         self.s = state
@@ -180,7 +180,7 @@ class FakePlacements:
             wallet_id=None if wallet is None else wallet[0],
             config=config,
             bankroll=self._bankroll(currency.code),
-            guard_locked=False,
+            guard_locked=player_id in self.s.profiles,
         )
 
     async def open_many(
@@ -204,7 +204,7 @@ class FakePlacements:
                 configs[code] = await self._games.get(code)
         return BatchPlacementContext(
             existing=frozenset(b for b in bet_ids if b in self.s.bets),
-            guarded=frozenset(),
+            guarded=frozenset(p for p in player_ids if p in self.s.profiles),
             standings=standings,
             wallets=wallets,
             seeds=seeds,

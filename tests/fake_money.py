@@ -16,8 +16,17 @@ from domain.bets import BetState
 from domain.errors import IllegalTransition, NotFound
 from domain.ledger import TransactionKind
 from domain.money import Currency
-from domain.responsible import LimitKind, Usage
+from domain.responsible import (
+    Exclusion,
+    LimitKind,
+    LimitPeriod,
+    PlayerLimit,
+    RealityCheck,
+    ResponsibleProfile,
+    Usage,
+)
 from domain.risk import RiskFlag, RiskFlagStatus
+from domain.seamless import ProviderTransactionKind, ProviderTransactionState
 from domain.staff import AuditEntry
 from domain.withdrawals import Withdrawal, WithdrawalState
 
@@ -89,15 +98,53 @@ class FakeWithdrawals:
 
 
 class FakeResponsibleGambling:
-    """No player of the fakes set a limit (the guard finds nothing to lock: the rules are
-    tested on PostgreSQL); `usage` sums what the fakes' books hold, as the adapter sums the
-    journal and the bets."""
+    """Each player's limits, exclusion and reality check, and the usage they are checked
+    against, summed from the fakes' books as the adapter sums the journal, the bets and the
+    seamless records. A player has a record (`lock` finds it) once enrolled."""
 
     def __init__(self, state: _State) -> None:
         self.s = state
 
     async def lock(self, player_id: int) -> bool:
-        return False
+        return player_id in self.s.profiles
+
+    async def enroll(self, player_id: int, now: datetime) -> None:
+        if player_id not in self.s.players:
+            raise NotFound(f"no player with id {player_id}")
+        self.s.profiles.setdefault(player_id, ResponsibleProfile(player_id))
+
+    async def profile(self, player_id: int) -> ResponsibleProfile:
+        return self.s.profiles.get(player_id) or ResponsibleProfile(player_id)
+
+    async def has_deposit_limit(self, player_id: int) -> bool:
+        return (await self.profile(player_id)).has_deposit_limit
+
+    def _change(self, player_id: int, **changes: object) -> None:
+        self.s.profiles[player_id] = replace(self.s.profiles[player_id], **changes)
+
+    async def save_limit(self, limit: PlayerLimit) -> None:
+        profile = await self.profile(limit.player_id)
+        others = tuple(lim for lim in profile.limits if lim.key != limit.key)
+        self._change(limit.player_id, limits=(*others, limit))
+
+    async def delete_limit(
+        self, player_id: int, kind: LimitKind, period: LimitPeriod, currency: Currency
+    ) -> None:
+        key = (kind, period, currency.code)
+        limits = (await self.profile(player_id)).limits
+        self._change(player_id, limits=tuple(lim for lim in limits if lim.key != key))
+
+    async def save_exclusion(self, exclusion: Exclusion) -> None:
+        stored = (await self.profile(exclusion.player_id)).exclusion
+        if stored is not None and not exclusion.outlasts(stored):
+            raise IllegalTransition("an exclusion cannot be shortened")
+        self._change(exclusion.player_id, exclusion=exclusion)
+
+    async def save_reality_check(self, check: RealityCheck) -> None:
+        self._change(check.player_id, reality_check=check)
+
+    async def delete_reality_check(self, player_id: int) -> None:
+        self._change(player_id, reality_check=None)
 
     async def usage(
         self,
@@ -114,8 +161,20 @@ class FakeResponsibleGambling:
             and b.placed_at >= since
             and b.state is not BetState.VOIDED
         ]
-        wagered = sum(b.stake.amount for b in bets)
-        payouts = sum(b.payout or 0 for b in bets)
+        seamless = [
+            t
+            for t in self.s.provider_transactions.values()
+            if t.player_id == player_id and t.currency == currency and t.created_at >= since
+        ]
+        debits = sum(
+            t.amount or 0
+            for t in seamless
+            if t.kind is ProviderTransactionKind.DEBIT
+            and t.state is ProviderTransactionState.DEBITED
+        )
+        credits = sum(t.amount or 0 for t in seamless if t.kind is ProviderTransactionKind.CREDIT)
+        wagered = sum(b.stake.amount for b in bets) + debits
+        payouts = sum(b.payout or 0 for b in bets) + credits  # an open bet counts as lost
         wallets = {a.id for a in self.s.accounts.values() if a.player_id == player_id}
         deposited = sum(
             leg.amount.amount
@@ -129,6 +188,15 @@ class FakeResponsibleGambling:
             net_loss=wagered - payouts if LimitKind.LOSS in kinds else 0,
             deposited=deposited if LimitKind.DEPOSIT in kinds else 0,
         )
+
+    async def last_played_at(self, player_id: int) -> datetime | None:
+        moments = [b.placed_at for b in self.s.bets.values() if b.player_id == player_id]
+        moments += [
+            t.created_at
+            for t in self.s.provider_transactions.values()
+            if t.player_id == player_id and t.kind is ProviderTransactionKind.DEBIT
+        ]
+        return max(moments, default=None)
 
 
 class FakeAuditLog:

@@ -22,6 +22,7 @@ from domain.games.catalog import GameConfig
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.money import Currency
 from domain.players import KycStatus, Player
+from domain.responsible import ResponsibleProfile
 from domain.risk import RiskFlag
 from domain.seamless import ProviderTransaction, SeamlessRound
 from domain.seeds import SeedPair
@@ -80,6 +81,7 @@ class _State:
     withdrawals: dict[uuid.UUID, Withdrawal] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     flags: dict[int, RiskFlag] = field(default_factory=dict)
+    profiles: dict[int, ResponsibleProfile] = field(default_factory=dict)
 
     def copy(self) -> _State:
         # Journal entries, bets and seed pairs are immutable and shared; accounts hold
@@ -98,6 +100,7 @@ class _State:
             dict(self.withdrawals),
             list(self.audit),
             dict(self.flags),
+            dict(self.profiles),
         )
 
     def take_id(self) -> int:
