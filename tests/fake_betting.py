@@ -154,7 +154,9 @@ class FakePlacements:
         player = self.s.players.get(player_id)
         if player is None:
             return None
-        return PlayerStanding(player.id, player.status, terms_accepted=True)
+        preferences = self.s.preferences.get(player_id)
+        accepted = preferences is not None and preferences.terms_accepted
+        return PlayerStanding(player.id, player.status, accepted)
 
     def _wallet(self, player_id: int, currency: str) -> tuple[int, int] | None:
         for a in self.s.accounts.values():

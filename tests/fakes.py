@@ -16,11 +16,13 @@ from datetime import UTC, datetime, timedelta
 
 from application.ports import HistoryEntry, VelocityStoreDown
 from domain.accounts import Account, AccountKind
+from domain.adjustments import AdjustmentRequest
 from domain.bets import Bet
 from domain.errors import IdempotencyConflict, NotFound
 from domain.games.catalog import GameConfig
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.money import Currency
+from domain.onboarding import PlayerPreferences
 from domain.players import KycStatus, Player
 from domain.responsible import ResponsibleProfile
 from domain.risk import RiskFlag
@@ -43,6 +45,7 @@ from tests.fake_money import (
     FakeRiskFlags,
     FakeWithdrawals,
 )
+from tests.fake_players import FakeAdjustments, FakePreferences
 
 
 class FakeClock:
@@ -82,6 +85,9 @@ class _State:
     audit: list[AuditEntry] = field(default_factory=list)
     flags: dict[int, RiskFlag] = field(default_factory=dict)
     profiles: dict[int, ResponsibleProfile] = field(default_factory=dict)
+    # The players' side (tests.fake_players): preferences and four-eyes requests.
+    preferences: dict[int, PlayerPreferences] = field(default_factory=dict)
+    adjustments: dict[uuid.UUID, AdjustmentRequest] = field(default_factory=dict)
 
     def copy(self) -> _State:
         # Journal entries, bets and seed pairs are immutable and shared; accounts hold
@@ -101,6 +107,8 @@ class _State:
             list(self.audit),
             dict(self.flags),
             dict(self.profiles),
+            dict(self.preferences),
+            dict(self.adjustments),
         )
 
     def take_id(self) -> int:
@@ -136,6 +144,8 @@ class FakeUnitOfWork:
         self.withdrawals = FakeWithdrawals(self.state)
         self.audit = FakeAuditLog(self.state)
         self.risk = FakeRiskFlags(self.state)
+        self.preferences = FakePreferences(self.state)
+        self.adjustments = FakeAdjustments(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -179,11 +189,10 @@ class _Players:
         )
 
     async def standing(self, player_id: int) -> PlayerStanding:
-        # The fakes' players have all accepted the terms; the rule is tested on PostgreSQL.
         player = await self.get(player_id)
-        return PlayerStanding(
-            player.id, player.status, terms_accepted=True, kyc=KycStatus.UNVERIFIED
-        )
+        preferences = self.s.preferences.get(player_id)
+        accepted = preferences is not None and preferences.terms_accepted
+        return PlayerStanding(player.id, player.status, accepted, kyc=KycStatus.UNVERIFIED)
 
 
 class _Accounts:

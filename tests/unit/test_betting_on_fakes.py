@@ -55,7 +55,11 @@ def world():
 
 async def _funded(world, tg: int, amount: int = 1000) -> int:
     db, clock, ids, house, _ = world
-    player = (await RegisterPlayer(db, clock)(RegisterPlayerCommand(tg, currencies=(XTR,)))).player
+    player = (
+        await RegisterPlayer(db, clock)(
+            RegisterPlayerCommand(tg, currencies=(XTR,), accept_terms=True)
+        )
+    ).player
     await CreditDeposit(db, clock, ids, house)(
         CreditDepositCommand(player.id, Money(amount, XTR), f"dep-{tg}")
     )

@@ -43,7 +43,11 @@ class Seeds:
 @pytest.fixture
 async def casino():
     db, clock, ids, house = FakeDatabase(), FakeClock(), SequentialIds(), HouseBook(4)
-    player = (await RegisterPlayer(db, clock)(RegisterPlayerCommand(9, currencies=(XTR,)))).player
+    player = (
+        await RegisterPlayer(db, clock)(
+            RegisterPlayerCommand(9, currencies=(XTR,), accept_terms=True)
+        )
+    ).player
     credit = CreditDeposit(db, clock, ids, house)
     await credit(CreditDepositCommand(player.id, Money(1000, XTR), "first"))
     await FundBankroll(db, clock, ids, house)(FundBankrollCommand(Money(10**6, XTR), "t", "b"))

@@ -31,7 +31,11 @@ PROVIDER = "slots"
 @pytest.fixture
 async def wallet():
     db, clock, ids, house = FakeDatabase(), FakeClock(), SequentialIds(), HouseBook(4)
-    player = (await RegisterPlayer(db, clock)(RegisterPlayerCommand(42, currencies=(XTR,)))).player
+    player = (
+        await RegisterPlayer(db, clock)(
+            RegisterPlayerCommand(42, currencies=(XTR,), accept_terms=True)
+        )
+    ).player
     await CreditDeposit(db, clock, ids, house)(
         CreditDepositCommand(player.id, Money(1000, XTR), "dep")
     )

@@ -32,7 +32,11 @@ def deps(db):
 
 
 async def _player(db, clock, tg=1001):
-    return (await RegisterPlayer(db, clock)(RegisterPlayerCommand(tg, currencies=(XTR,)))).player
+    return (
+        await RegisterPlayer(db, clock)(
+            RegisterPlayerCommand(tg, currencies=(XTR,), accept_terms=True)
+        )
+    ).player
 
 
 async def test_deposit_replay_returns_first_result_and_moves_nothing(deps):

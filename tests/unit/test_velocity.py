@@ -107,7 +107,9 @@ def test_limits_are_validated():
 
 async def test_a_refused_deposit_writes_nothing_and_its_replay_is_answered(policy, limiter):
     db, clock, ids = FakeDatabase(), FakeClock(), SequentialIds()
-    registration = await RegisterPlayer(db, clock)(RegisterPlayerCommand(7, currencies=(XTR,)))
+    registration = await RegisterPlayer(db, clock)(
+        RegisterPlayerCommand(7, currencies=(XTR,), accept_terms=True)
+    )
     player = registration.player.id
     credit = CreditDeposit(db, clock, ids, HouseBook(4), velocity=policy)
     first = await credit(CreditDepositCommand(player, Money(10, XTR), "dep-1"))

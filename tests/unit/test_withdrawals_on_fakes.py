@@ -55,7 +55,11 @@ class Gateway:
 @pytest.fixture
 async def bank():
     db, clock, ids, house = FakeDatabase(), FakeClock(), SequentialIds(), HouseBook(4)
-    player = (await RegisterPlayer(db, clock)(RegisterPlayerCommand(7, currencies=(XTR,)))).player
+    player = (
+        await RegisterPlayer(db, clock)(
+            RegisterPlayerCommand(7, currencies=(XTR,), accept_terms=True)
+        )
+    ).player
     await CreditDeposit(db, clock, ids, house)(
         CreditDepositCommand(player.id, Money(1000, XTR), "d")
     )

@@ -1,0 +1,74 @@
+"""In-memory fakes of the players' side ports (preferences, the 18+ and terms gate, referrals;
+four-eyes adjustment requests), on the same state as `tests.fakes`. The tables' own refusals
+and the races are tested on PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from domain.adjustments import AdjustmentRequest, AdjustmentState
+from domain.errors import IllegalTransition, NotFound
+from domain.onboarding import PlayerPreferences
+
+if TYPE_CHECKING:
+    from tests.fakes import _State
+
+
+class FakePreferences:
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def get(self, player_id: int) -> PlayerPreferences | None:
+        return self.s.preferences.get(player_id)
+
+    async def create(
+        self, player_id: int, *, language: str, referral_code: str, referred_by: int | None
+    ) -> PlayerPreferences:
+        if player_id not in self.s.preferences:
+            self.s.preferences[player_id] = PlayerPreferences(
+                player_id, language, referral_code, referred_by=referred_by
+            )
+        return self.s.preferences[player_id]
+
+    async def player_by_referral(self, code: str) -> int | None:
+        return next(
+            (p.player_id for p in self.s.preferences.values() if p.referral_code == code), None
+        )
+
+    async def accept_terms(self, player_id: int, now: datetime) -> tuple[datetime, bool]:
+        preferences = self.s.preferences.get(player_id)
+        if preferences is None:
+            raise NotFound(f"player {player_id} has no preferences")
+        if preferences.terms_accepted_at is not None:
+            return preferences.terms_accepted_at, False
+        self.s.preferences[player_id] = replace(preferences, terms_accepted_at=now)
+        return now, True
+
+    async def set_language(self, player_id: int, language: str) -> None:
+        self.s.preferences[player_id] = replace(self.s.preferences[player_id], language=language)
+
+
+class FakeAdjustments:
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def add(self, request: AdjustmentRequest) -> None:
+        self.s.adjustments[request.id] = request
+
+    async def get(self, request_id: uuid.UUID, *, for_update: bool = False) -> AdjustmentRequest:
+        if request_id not in self.s.adjustments:
+            raise NotFound(f"no adjustment request {request_id}")
+        return self.s.adjustments[request_id]
+
+    async def save(self, request: AdjustmentRequest) -> None:
+        if (await self.get(request.id)).state is not AdjustmentState.PENDING:
+            raise IllegalTransition(f"adjustment {request.id} is decided already")
+        self.s.adjustments[request.id] = request
+
+    async def list(self, state: AdjustmentState | None, limit: int) -> Sequence[AdjustmentRequest]:
+        found = [r for r in self.s.adjustments.values() if state is None or r.state is state]
+        return sorted(found, key=lambda r: r.requested_at, reverse=True)[:limit]
