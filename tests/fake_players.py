@@ -1,6 +1,6 @@
 """In-memory fakes of the players' side ports (preferences, the 18+ and terms gate, referrals;
-four-eyes adjustment requests), on the same state as `tests.fakes`. The tables' own refusals
-and the races are tested on PostgreSQL."""
+four-eyes adjustment requests; Telegram Stars invoices and charges), on the same state as
+`tests.fakes`. The tables' own refusals and the races are tested on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from domain.adjustments import AdjustmentRequest, AdjustmentState
 from domain.errors import IllegalTransition, NotFound
 from domain.onboarding import PlayerPreferences
+from domain.payments import StarsInvoice, StarsPayment
 
 if TYPE_CHECKING:
     from tests.fakes import _State
@@ -72,3 +73,37 @@ class FakeAdjustments:
     async def list(self, state: AdjustmentState | None, limit: int) -> Sequence[AdjustmentRequest]:
         found = [r for r in self.s.adjustments.values() if state is None or r.state is state]
         return sorted(found, key=lambda r: r.requested_at, reverse=True)[:limit]
+
+
+class FakeStars:
+    """Stars invoices and charges: one payment per charge id, as the table's key keeps it."""
+
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def add_invoice(self, invoice: StarsInvoice) -> None:
+        self.s.invoices[invoice.payload] = invoice
+
+    async def invoice(self, payload: str) -> StarsInvoice | None:
+        return self.s.invoices.get(payload)
+
+    async def add_payment(self, payment: StarsPayment) -> bool:
+        if payment.charge_id in self.s.payments:
+            return False
+        self.s.payments[payment.charge_id] = payment
+        return True
+
+    async def payment(self, charge_id: str, *, for_update: bool = False) -> StarsPayment:
+        if charge_id not in self.s.payments:
+            raise NotFound(f"no Stars payment {charge_id}")
+        return self.s.payments[charge_id]
+
+    async def save_payment(self, payment: StarsPayment) -> None:
+        await self.payment(payment.charge_id)
+        self.s.payments[payment.charge_id] = payment
+
+    async def list_payments(self, player_id: int | None, limit: int) -> Sequence[StarsPayment]:
+        found = [
+            p for p in self.s.payments.values() if player_id is None or p.player_id == player_id
+        ]
+        return sorted(found, key=lambda p: p.paid_at, reverse=True)[:limit]

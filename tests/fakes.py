@@ -23,6 +23,7 @@ from domain.games.catalog import GameConfig
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.money import Currency
 from domain.onboarding import PlayerPreferences
+from domain.payments import StarsInvoice, StarsPayment
 from domain.players import KycStatus, Player
 from domain.responsible import ResponsibleProfile
 from domain.risk import RiskFlag
@@ -45,7 +46,7 @@ from tests.fake_money import (
     FakeRiskFlags,
     FakeWithdrawals,
 )
-from tests.fake_players import FakeAdjustments, FakePreferences
+from tests.fake_players import FakeAdjustments, FakePreferences, FakeStars
 
 
 class FakeClock:
@@ -88,6 +89,8 @@ class _State:
     # The players' side (tests.fake_players): preferences and four-eyes requests.
     preferences: dict[int, PlayerPreferences] = field(default_factory=dict)
     adjustments: dict[uuid.UUID, AdjustmentRequest] = field(default_factory=dict)
+    invoices: dict[str, StarsInvoice] = field(default_factory=dict)
+    payments: dict[str, StarsPayment] = field(default_factory=dict)
 
     def copy(self) -> _State:
         # Journal entries, bets and seed pairs are immutable and shared; accounts hold
@@ -109,6 +112,8 @@ class _State:
             dict(self.profiles),
             dict(self.preferences),
             dict(self.adjustments),
+            dict(self.invoices),
+            dict(self.payments),
         )
 
     def take_id(self) -> int:
@@ -146,6 +151,7 @@ class FakeUnitOfWork:
         self.risk = FakeRiskFlags(self.state)
         self.preferences = FakePreferences(self.state)
         self.adjustments = FakeAdjustments(self.state)
+        self.stars = FakeStars(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -1,0 +1,108 @@
+"""Telegram Stars deposits and refunds on in-memory fakes (tests/fake_players.py): the invoice,
+the pre-checkout, the credit once per charge, a refund Telegram makes and one it refuses,
+without a database or Telegram. The Bot API side is tested with a mocked session
+(tests/entrypoints/test_bot*.py), the races on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from application.house import HouseBook
+from application.onboarding import AcceptTerms, StartPlayer
+from application.payments import (
+    CheckPreCheckout,
+    CreateStarsInvoice,
+    CreditStarsPayment,
+    RefundStarsPayment,
+)
+from application.postings import DebitWallet, DebitWalletCommand
+from application.responsible import ALWAYS_GUARDED
+from application.staff import Actor
+from domain.errors import InsufficientFunds
+from domain.money import XTR, Money
+from domain.payments import PaymentMismatch, PaymentStatus, RefundRefused
+from domain.players import PlayerStatus
+from domain.standing import PlayerBlocked, TermsNotAccepted
+from tests.fakes import FakeClock, FakeDatabase, SequentialIds
+
+TG = 5005
+STAFF = Actor("staff:support")
+
+
+class Telegram:
+    """`refundStarPayment`: refunds, or refuses when told to."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        self.refuse = refuse
+        self.refunded: list[str] = []
+
+    async def refund(self, telegram_user_id: int, charge_id: str) -> None:
+        if self.refuse:
+            raise RefundRefused("CHARGE_ALREADY_REFUNDED")
+        self.refunded.append(charge_id)
+
+
+@pytest.fixture
+async def stars():
+    db, clock, ids, house = FakeDatabase(), FakeClock(), SequentialIds(), HouseBook(4)
+    started = await StartPlayer(db, clock)(TG, username="ann", language="en")
+    return db, (clock, ids, house), started.player.id
+
+
+def _wallet(db, player_id: int) -> int:
+    (wallet,) = [a for a in db.state.accounts.values() if a.player_id == player_id]
+    return wallet.balance
+
+
+async def test_no_invoice_before_the_terms_nor_for_a_blocked_player(stars):
+    db, (clock, ids, _), player = stars
+    invoice = CreateStarsInvoice(db, clock, ids, ALWAYS_GUARDED)
+    with pytest.raises(TermsNotAccepted):
+        await invoice(player, 50)
+    await AcceptTerms(db, clock)(player)
+    db.state.players[player].status = PlayerStatus.BLOCKED
+    with pytest.raises(PlayerBlocked):
+        await invoice(player, 50)
+    assert db.state.invoices == {}
+
+
+async def test_an_invoice_checked_out_and_delivered_twice_credits_once(stars):
+    db, (clock, ids, house), player = stars
+    await AcceptTerms(db, clock)(player)
+    invoice = await CreateStarsInvoice(db, clock, ids, ALWAYS_GUARDED)(player, 50)
+    check = CheckPreCheckout(db, clock, ALWAYS_GUARDED)
+    assert await check(invoice.payload, TG, 50, "XTR") == invoice
+    with pytest.raises(PaymentMismatch):
+        await check(invoice.payload, TG, 49, "XTR")
+    credit = CreditStarsPayment(db, clock, ids, house)
+    first = await credit("charge-1", invoice.payload, TG, 50)
+    again = await credit("charge-1", invoice.payload, TG, 50)
+    assert (first.balance, first.replayed) == (Money(50, XTR), False)
+    assert again.replayed
+    assert _wallet(db, player) == 50
+
+
+async def test_a_refund_returns_the_stars_and_a_refused_one_puts_them_back(stars):
+    db, (clock, ids, house), player = stars
+    await AcceptTerms(db, clock)(player)
+    invoice = await CreateStarsInvoice(db, clock, ids, ALWAYS_GUARDED)(player, 50)
+    credit = CreditStarsPayment(db, clock, ids, house)
+    await credit("charge-1", invoice.payload, TG, 50)
+    await credit("charge-2", invoice.payload, TG, 30)
+
+    telegram = Telegram()
+    refunded = await RefundStarsPayment(db, clock, ids, house, telegram)("charge-1", "asked", STAFF)
+    assert refunded.status is PaymentStatus.REFUNDED
+    assert telegram.refunded == ["charge-1"]
+    assert _wallet(db, player) == 30
+
+    refusing = RefundStarsPayment(db, clock, ids, house, Telegram(refuse=True))
+    with pytest.raises(RefundRefused):
+        await refusing("charge-2", "asked", STAFF)
+    assert db.state.payments["charge-2"].status is PaymentStatus.PAID
+    assert _wallet(db, player) == 30  # compensated: the Stars are back
+
+    await credit("charge-3", invoice.payload, TG, 10)
+    await DebitWallet(db, clock, ids, house)(DebitWalletCommand(player, Money(40, XTR), "spent"))
+    with pytest.raises(InsufficientFunds, match="spent"):
+        await RefundStarsPayment(db, clock, ids, house, Telegram())("charge-2", "late", STAFF)
