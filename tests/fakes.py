@@ -11,7 +11,7 @@ import itertools
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 
 from application.ports import HistoryEntry, VelocityStoreDown
@@ -24,7 +24,7 @@ from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.money import Currency
 from domain.onboarding import PlayerPreferences
 from domain.payments import StarsInvoice, StarsPayment
-from domain.players import KycStatus, Player
+from domain.players import KycStatus, Player, PlayerStatus
 from domain.responsible import ResponsibleProfile
 from domain.risk import RiskFlag
 from domain.seamless import ProviderTransaction, SeamlessRound
@@ -90,31 +90,23 @@ class _State:
     preferences: dict[int, PlayerPreferences] = field(default_factory=dict)
     adjustments: dict[uuid.UUID, AdjustmentRequest] = field(default_factory=dict)
     invoices: dict[str, StarsInvoice] = field(default_factory=dict)
+    status_reasons: dict[int, str] = field(default_factory=dict)
+    kyc: dict[int, KycStatus] = field(default_factory=dict)
+    notes: list[tuple[int, int, str, str, datetime]] = field(default_factory=list)
     payments: dict[str, StarsPayment] = field(default_factory=dict)
 
     def copy(self) -> _State:
-        # Journal entries, bets and seed pairs are immutable and shared; accounts hold
-        # balances and are copied.
-        return _State(
-            dict(self.players),
-            copy.deepcopy(self.accounts),
-            dict(self.transactions),
-            list(self.legs),
-            self.next_id,
-            dict(self.bets),
-            dict(self.seeds),
-            dict(self.games),
-            dict(self.provider_transactions),
-            dict(self.rounds),
-            dict(self.withdrawals),
-            list(self.audit),
-            dict(self.flags),
-            dict(self.profiles),
-            dict(self.preferences),
-            dict(self.adjustments),
-            dict(self.invoices),
-            dict(self.payments),
-        )
+        # Accounts hold balances and are copied deeply; every other value kept here is
+        # immutable (journal entries, bets, seed pairs, ...) or replaced rather than changed,
+        # so a shallow copy of each collection is a snapshot.
+        def snapshot(name: str, value: object) -> object:
+            if name == "accounts":
+                return copy.deepcopy(value)
+            if isinstance(value, dict | list):
+                return type(value)(value)
+            return value
+
+        return _State(**{f.name: snapshot(f.name, getattr(self, f.name)) for f in fields(self)})
 
     def take_id(self) -> int:
         self.next_id += 1
@@ -194,11 +186,35 @@ class _Players:
             (p for p in self.s.players.values() if p.telegram_user_id == telegram_user_id), None
         )
 
+    async def set_status(
+        self, player_id: int, status: PlayerStatus, reason: str, *, at: datetime
+    ) -> tuple[PlayerStatus, str | None]:
+        # A new Player, not the shared one changed in place: a unit of work left without
+        # commit must leave the committed state as it was.
+        player = await self.get(player_id)
+        before = (player.status, self.s.status_reasons.get(player_id))
+        self.s.players[player_id] = replace(player, status=status)
+        self.s.status_reasons[player_id] = reason
+        return before
+
+    async def add_note(self, player_id: int, *, author: str, body: str, now: datetime) -> int:
+        await self.get(player_id)
+        note_id = self.s.take_id()
+        self.s.notes.append((note_id, player_id, author, body, now))
+        return note_id
+
+    async def set_kyc_status(self, player_id: int, status: KycStatus) -> KycStatus:
+        await self.get(player_id)
+        before = self.s.kyc.get(player_id, KycStatus.UNVERIFIED)
+        self.s.kyc[player_id] = status
+        return before
+
     async def standing(self, player_id: int) -> PlayerStanding:
         player = await self.get(player_id)
         preferences = self.s.preferences.get(player_id)
         accepted = preferences is not None and preferences.terms_accepted
-        return PlayerStanding(player.id, player.status, accepted, kyc=KycStatus.UNVERIFIED)
+        kyc = self.s.kyc.get(player_id, KycStatus.UNVERIFIED)
+        return PlayerStanding(player.id, player.status, accepted, kyc=kyc)
 
 
 class _Accounts:
