@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
+# Moved to application.ports (a port and its values); named here too, for the modules that
+# still import them from here.
+from application.ports import ApiKeyStore as ApiKeyStore
 from application.ports import Clock
 from domain.access import (
     KEY_PREFIX,
@@ -17,22 +18,6 @@ from domain.access import (
     validate_services,
 )
 from domain.errors import NotFound
-
-
-class ApiKeyStore(Protocol):
-    """Where API keys are kept: hashed secrets only."""
-
-    async def add(self, key: ApiKey) -> None:
-        """Store a new key; `InvalidRequest` if the name is taken by an active key."""
-        ...
-
-    async def find(self, key_id: str) -> ApiKey | None: ...
-
-    async def revoke(self, name: str, clock: Clock) -> bool:
-        """Revoke the active key of that name; False if there is none."""
-        ...
-
-    async def all(self) -> Sequence[ApiKey]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,9 @@ outcome from the seeds. An unrevealed server seed is never shown, to staff or an
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from typing import Protocol
 
 from application.ledger_queries import (
     DEFAULT_PAGE_SIZE,
@@ -20,51 +18,17 @@ from application.ledger_queries import (
     encode_cursor,
     time_bound,
 )
+
+# Moved to application.ports (a port and its values); named here too, for the modules that
+# still import them from here.
+from application.ports import BetFilter as BetFilter
+from application.ports import BetReadModel as BetReadModel
+from application.ports import BetSummary as BetSummary
 from application.ports import UnitOfWorkFactory
 from domain.bets import Bet, BetState
 from domain.errors import GameUnavailable, InvalidField, NotFound
 from domain.games.catalog import game_by_code, payout_for
 from domain.verification import check_outcome
-
-
-@dataclass(frozen=True, slots=True)
-class BetFilter:
-    player_id: int | None = None
-    game: str | None = None
-    state: BetState | None = None
-    since: datetime | None = None  # placed at or after
-    until: datetime | None = None  # placed strictly before
-
-
-@dataclass(frozen=True, slots=True)
-class BetSummary:
-    id: uuid.UUID
-    player_id: int
-    game: str
-    params: Mapping[str, str]
-    currency: str
-    stake: int  # minor units
-    state: BetState
-    outcome: int | None
-    multiplier: Fraction | None
-    payout: int | None
-    placed_at: datetime
-    settled_at: datetime | None
-
-
-class BetReadModel(Protocol):
-    """Reads of bets for staff; nothing here writes."""
-
-    async def search(
-        self,
-        where: BetFilter,
-        *,
-        after: tuple[datetime, uuid.UUID] | None,
-        limit: int,
-    ) -> Sequence[BetSummary]:
-        """Matching bets, newest first (by placement time, then id), strictly after the
-        position `after` in that order."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,7 @@ in the same database transaction as the change itself: both commit, or neither."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
 
 from application.ledger_queries import (
     DEFAULT_PAGE_SIZE,
@@ -18,6 +15,14 @@ from application.ledger_queries import (
     is_storable_id,
 )
 from application.ports import Clock, UnitOfWorkFactory
+
+# Moved to application.ports (a port and its values); named here too, for the modules that
+# still import them from here.
+from application.ports import PlayerDirectory as PlayerDirectory
+from application.ports import PlayerFilter as PlayerFilter
+from application.ports import PlayerNote as PlayerNote
+from application.ports import PlayerSummary as PlayerSummary
+from application.ports import WalletBalance as WalletBalance
 from application.staff import Actor
 from domain.errors import IllegalTransition, InvalidField, InvalidRequest, NotFound
 from domain.players import PlayerStatus, validate_telegram_user_id
@@ -27,64 +32,6 @@ MAX_REASON_LENGTH = 500
 MAX_NOTE_LENGTH = 2000
 MAX_USERNAME_QUERY_LENGTH = 64
 RECENT_NOTES = 10
-
-
-@dataclass(frozen=True, slots=True)
-class PlayerSummary:
-    id: int
-    telegram_user_id: int
-    username: str | None
-    language_code: str | None
-    status: PlayerStatus
-    status_reason: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class WalletBalance:
-    account_id: int
-    currency: str
-    amount: int  # minor units
-
-
-@dataclass(frozen=True, slots=True)
-class PlayerNote:
-    id: int
-    player_id: int
-    author: str  # the actor label: "staff:alice"
-    body: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class PlayerFilter:
-    telegram_user_id: int | None = None
-    # Exact but in any case, without a leading '@': usernames are sealed at rest and found
-    # by a blind index, which can match whole values only.
-    username: str | None = None
-    status: PlayerStatus | None = None
-
-
-class PlayerDirectory(Protocol):
-    """Reads of players for staff; nothing here writes."""
-
-    async def search(
-        self, where: PlayerFilter, *, before_id: int | None, limit: int
-    ) -> Sequence[PlayerSummary]:
-        """Matching players, newest (highest id) first, with ids below `before_id`."""
-        ...
-
-    async def player(self, player_id: int) -> PlayerSummary | None: ...
-
-    async def balances(self, player_id: int) -> Sequence[WalletBalance]:
-        """Every wallet of the player, by currency code."""
-        ...
-
-    async def notes(
-        self, player_id: int, *, before_id: int | None, limit: int
-    ) -> Sequence[PlayerNote]:
-        """The player's notes, newest first, with ids below `before_id`."""
-        ...
 
 
 # -- reading ---------------------------------------------------------------------------------

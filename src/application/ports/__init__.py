@@ -1,0 +1,109 @@
+"""The ports the use cases own. Adapters implement them; nothing here knows about SQL, Redis or
+Telegram.
+
+One module per area (`players`, `ledger`, `withdrawals`, ...), each holding its ports and the
+values they pass; the unit of work, which holds the repositories, is in `unit_of_work`. Every
+public name is re-exported here, so `from application.ports import X` is the one way to import
+a port (tests/unit/test_ports_package.py checks that none is forgotten)."""
+
+from application.ports.accounts import AccountRepository
+from application.ports.adjustments import AdjustmentRequestRepository
+from application.ports.api_keys import ApiKeyStore
+from application.ports.audit import AuditLog, AuditQuery
+from application.ports.bet_reads import BetFilter, BetReadModel, BetSummary
+from application.ports.bets import BetMetrics, BetRepository
+from application.ports.clock_ids import Clock, IdGenerator
+from application.ports.currencies import CurrencyCatalog
+from application.ports.games import GameConfigRepository
+from application.ports.ledger import HistoryEntry, Ledger
+from application.ports.ledger_reads import LedgerFilter, LedgerReadModel, LegView, TransactionView
+from application.ports.live import LiveFeed, LiveSink
+from application.ports.outbox import EventPublisher, OutboxFeed, PendingEvent, RelaySession
+from application.ports.payments import StarsPaymentRepository, StarsRefunds
+from application.ports.placements import BatchPlacementContext, PlacementContext, PlacementReads
+from application.ports.player_directory import (
+    PlayerDirectory,
+    PlayerFilter,
+    PlayerNote,
+    PlayerSummary,
+    WalletBalance,
+)
+from application.ports.players import PlayerRepository
+from application.ports.preferences import PreferencesRepository
+from application.ports.reconciliation import BooksAudit, Discrepancy
+from application.ports.report_reads import ReportReadModel, RtpData
+from application.ports.responsible import ResponsibleGamblingRepository
+from application.ports.risk import RiskFlagQuery, RiskRepository
+from application.ports.seamless import ProviderTransactionRepository
+from application.ports.seeds import SeedPairRepository, SeedSource
+from application.ports.sessions import PlayerSessions
+from application.ports.staff import StaffRepository
+from application.ports.staff_login import LoginThrottle, OneTimeCodes, PasswordHasher, TokenCodec
+from application.ports.unit_of_work import LockContended, UnitOfWork, UnitOfWorkFactory
+from application.ports.velocity import VelocityLimiter, VelocityStoreDown
+from application.ports.withdrawals import PayoutGateway, WithdrawalHolds, WithdrawalRepository
+
+__all__ = [
+    "AccountRepository",
+    "AdjustmentRequestRepository",
+    "ApiKeyStore",
+    "AuditLog",
+    "AuditQuery",
+    "BatchPlacementContext",
+    "BetFilter",
+    "BetMetrics",
+    "BetReadModel",
+    "BetRepository",
+    "BetSummary",
+    "BooksAudit",
+    "Clock",
+    "CurrencyCatalog",
+    "Discrepancy",
+    "EventPublisher",
+    "GameConfigRepository",
+    "HistoryEntry",
+    "IdGenerator",
+    "Ledger",
+    "LedgerFilter",
+    "LedgerReadModel",
+    "LegView",
+    "LiveFeed",
+    "LiveSink",
+    "LockContended",
+    "LoginThrottle",
+    "OneTimeCodes",
+    "OutboxFeed",
+    "PasswordHasher",
+    "PayoutGateway",
+    "PendingEvent",
+    "PlacementContext",
+    "PlacementReads",
+    "PlayerDirectory",
+    "PlayerFilter",
+    "PlayerNote",
+    "PlayerRepository",
+    "PlayerSessions",
+    "PlayerSummary",
+    "PreferencesRepository",
+    "ProviderTransactionRepository",
+    "RelaySession",
+    "ReportReadModel",
+    "ResponsibleGamblingRepository",
+    "RiskFlagQuery",
+    "RiskRepository",
+    "RtpData",
+    "SeedPairRepository",
+    "SeedSource",
+    "StaffRepository",
+    "StarsPaymentRepository",
+    "StarsRefunds",
+    "TokenCodec",
+    "TransactionView",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "VelocityLimiter",
+    "VelocityStoreDown",
+    "WalletBalance",
+    "WithdrawalHolds",
+    "WithdrawalRepository",
+]

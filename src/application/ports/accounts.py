@@ -1,0 +1,40 @@
+"""Wallets and house accounts (their balances move only through the ledger)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from domain.accounts import Account, AccountKind
+from domain.money import Currency
+
+
+class AccountRepository(Protocol):
+    """Wallets and house accounts. Opening is idempotent; balances are read, never written here:
+    only the ledger moves money."""
+
+    async def open_wallet(self, player_id: int, currency: Currency) -> Account:
+        """The player's wallet in that currency, created empty if missing."""
+        ...
+
+    async def wallet(self, player_id: int, currency: Currency) -> Account | None: ...
+
+    async def wallets(self, player_id: int) -> Sequence[Account]:
+        """Every wallet of the player, ordered by currency code."""
+        ...
+
+    async def get(self, account_id: int) -> Account:
+        """The account, or `NotFound`."""
+        ...
+
+    async def house_account_id(self, kind: AccountKind, currency: Currency, shard: int) -> int:
+        """The id of one shard of a house account, created if missing."""
+        ...
+
+    async def house_balance(self, kind: AccountKind, currency: Currency) -> int:
+        """The balance of a house account summed over all its shards."""
+        ...
+
+    async def lock(self, account_ids: Sequence[int]) -> None:
+        """Lock these accounts' rows until the transaction ends, in the order given."""
+        ...

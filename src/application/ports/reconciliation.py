@@ -1,0 +1,43 @@
+"""Reconciliation: full read-only scans of the books."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from domain.bets import Bet
+
+
+@dataclass(frozen=True, slots=True)
+class Discrepancy:
+    """One broken invariant of the books: which check, and the offending row or bet."""
+
+    check: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.check}: {self.detail}"
+
+
+class BooksAudit(Protocol):
+    """Read-only full scans of the books, for reconciliation (never on the request path)."""
+
+    async def ledger_problems(self) -> list[Discrepancy]:
+        """Every broken ledger invariant (zero sums per currency and transaction, balances
+        equal to their legs, running balances, no forbidden negative, bets, withdrawals and
+        seamless rounds paid as they record), read in one consistent snapshot."""
+        ...
+
+    async def missing_events(self, limit: int) -> list[str]:
+        """What the outbox owes: changes without their event, sequence gaps (up to `limit`)."""
+        ...
+
+    async def settled_bets(
+        self, after: uuid.UUID | None, limit: int
+    ) -> Sequence[tuple[Bet, str | None]]:
+        """Won and lost bets in id order after `after`, each with its seed pair's server seed
+        (None for a bet settled by a Telegram dice, or when the seed does not open with the
+        configured key)."""
+        ...

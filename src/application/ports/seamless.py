@@ -1,0 +1,53 @@
+"""The seamless wallet's records of game providers' transactions and rounds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from domain.money import Currency
+from domain.seamless import ProviderTransaction, SeamlessRound
+
+
+class ProviderTransactionRepository(Protocol):
+    """The seamless wallet's records: game providers' transactions, keyed by (provider,
+    transaction id), and their rounds, keyed by (provider, round id). A record is inserted
+    once; a debit changes once (to rolled back) and a round once (to closed)."""
+
+    async def find(
+        self, provider: str, transaction_id: str, *, for_update: bool = False
+    ) -> ProviderTransaction | None:
+        """The provider's transaction, or None. `for_update` locks it until the unit of work
+        ends, so that concurrent rollbacks of one debit are serialised."""
+        ...
+
+    async def add(self, transaction: ProviderTransaction) -> bool:
+        """Insert the transaction; False (and nothing written) when the provider already has
+        one with that id, even one a concurrent unit of work is still writing: the call waits
+        for it. Its round must exist (see `lock_round`)."""
+        ...
+
+    async def save(self, transaction: ProviderTransaction) -> None:
+        """Persist a debit's one transition, from debited to rolled back; `IllegalTransition`
+        if it is no longer debited."""
+        ...
+
+    async def lock_round(
+        self,
+        provider: str,
+        round_id: str,
+        *,
+        player_id: int,
+        currency: Currency,
+        now: datetime,
+    ) -> SeamlessRound:
+        """The round, locked until the unit of work ends; created open, for this player and
+        currency, if the provider never named it. Every debit, credit and rollback takes this
+        lock before it touches a transaction, so calls on one round are serialised (and
+        always in the same lock order: round, provider transaction, accounts)."""
+        ...
+
+    async def close_round(self, round_: SeamlessRound) -> None:
+        """Persist a locked round's one transition, from open to closed by a credit;
+        `IllegalTransition` if it is closed already."""
+        ...

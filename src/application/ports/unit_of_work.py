@@ -1,0 +1,111 @@
+"""One database transaction and the repositories it holds."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
+from typing import Protocol, Self
+
+from application.ports.accounts import AccountRepository
+from application.ports.adjustments import AdjustmentRequestRepository
+from application.ports.audit import AuditLog
+from application.ports.bets import BetRepository
+from application.ports.games import GameConfigRepository
+from application.ports.ledger import Ledger
+from application.ports.payments import StarsPaymentRepository
+from application.ports.placements import PlacementReads
+from application.ports.players import PlayerRepository
+from application.ports.preferences import PreferencesRepository
+from application.ports.responsible import ResponsibleGamblingRepository
+from application.ports.risk import RiskRepository
+from application.ports.seamless import ProviderTransactionRepository
+from application.ports.seeds import SeedPairRepository
+from application.ports.staff import StaffRepository
+from application.ports.withdrawals import WithdrawalRepository
+
+
+class LockContended(Exception):
+    """A savepoint's block waited for a lock longer than `UnitOfWork.limit_lock_waits` allows
+    (or was chosen as a deadlock's victim); the block was undone, the transaction goes on."""
+
+
+class UnitOfWork(Protocol):
+    """One database transaction. Leaving the block without `commit()` rolls everything back."""
+
+    @property
+    def players(self) -> PlayerRepository: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def ledger(self) -> Ledger: ...
+
+    @property
+    def bets(self) -> BetRepository: ...
+
+    @property
+    def placements(self) -> PlacementReads: ...
+
+    @property
+    def seeds(self) -> SeedPairRepository: ...
+
+    @property
+    def games(self) -> GameConfigRepository: ...
+
+    @property
+    def staff(self) -> StaffRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    @property
+    def adjustments(self) -> AdjustmentRequestRepository: ...
+
+    @property
+    def preferences(self) -> PreferencesRepository: ...
+
+    @property
+    def provider_transactions(self) -> ProviderTransactionRepository: ...
+
+    @property
+    def responsible(self) -> ResponsibleGamblingRepository: ...
+
+    @property
+    def stars(self) -> StarsPaymentRepository: ...
+
+    @property
+    def withdrawals(self) -> WithdrawalRepository: ...
+
+    @property
+    def risk(self) -> RiskRepository: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def limit_lock_waits(self, seconds: float | None) -> None:
+        """From now until the transaction ends (or the next call), a statement that waits
+        longer than this for a lock fails; inside a `savepoint()` as `LockContended`. None
+        waits as long as it takes."""
+        ...
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """A block that is undone on its own when it raises (a SAVEPOINT): its writes, its
+        pending events and the row locks it took go; the rest of the transaction stays."""
+        ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh unit of work; use cases that need several transactions ask for one each."""
+
+    def __call__(self) -> UnitOfWork: ...
