@@ -6,10 +6,7 @@ import asyncio
 import secrets
 
 import click
-from dishka import AsyncContainer
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.postgres.repositories import SqlCurrencies
 from application.bankroll import FundBankroll, FundBankrollCommand
 from application.ports import UnitOfWorkFactory
 from domain.accounts import AccountKind
@@ -37,7 +34,8 @@ def bankroll_fund(currency_code: str, amount: str, staff: str, key: str | None) 
         container = make_cli_container(settings, endpoints)
         try:
             uow = await container.get(UnitOfWorkFactory)
-            currencies = await _currency_registry(container)
+            # The catalogue the unit of work loaded when it started, as every door reads it.
+            currencies = await container.get(CurrencyRegistry)
             money = Money.parse(amount, currencies.get(currency_code.upper()))
             async with container() as request:
                 fund = await request.get(FundBankroll)
@@ -53,9 +51,3 @@ def bankroll_fund(currency_code: str, amount: str, staff: str, key: str | None) 
             await container.close()
 
     click.echo(guarded(lambda: asyncio.run(go())))
-
-
-async def _currency_registry(container: AsyncContainer) -> CurrencyRegistry:
-    engine = await container.get(AsyncEngine)
-    async with engine.connect() as conn:
-        return CurrencyRegistry(await SqlCurrencies(conn).all())
