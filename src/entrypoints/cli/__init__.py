@@ -1,0 +1,51 @@
+"""The `croupier` command: run the backend, migrate the database, manage currencies and the
+bankroll, verify provably fair results.
+
+One module per command group; this one only assembles them (and re-exports `main` for the
+console script, entrypoints.launcher, and `PARTS` for the deployment files' tests).
+`croupier health` lives outside this package (entrypoints.health_commands) so that the
+console script can reach it without importing any of this."""
+
+from __future__ import annotations
+
+import click
+
+from entrypoints.cli.admin import admin
+from entrypoints.cli.apikey import apikey
+from entrypoints.cli.bankroll import bankroll
+from entrypoints.cli.currency import currency
+from entrypoints.cli.db import db
+from entrypoints.cli.pii import pii
+from entrypoints.cli.reconcile import reconcile_books
+from entrypoints.cli.relay import relay
+from entrypoints.cli.risk import risk
+from entrypoints.cli.run import run
+from entrypoints.cli.servers import servers
+from entrypoints.cli.supervisor import PARTS
+from entrypoints.cli.verify import verify
+from entrypoints.health_commands import health
+
+__all__ = ["PARTS", "main"]
+
+
+@click.group()
+def main() -> None:
+    """Croupier: a backend for Telegram casinos."""
+
+
+for _command in (
+    run,
+    relay,
+    db,
+    currency,
+    verify,
+    bankroll,
+    apikey,
+    admin,
+    reconcile_books,
+    pii,
+    risk,
+    health,
+    servers,
+):
+    main.add_command(_command)

@@ -1,0 +1,62 @@
+"""What most commands do before their own work: read the settings, find (or start) the
+database and Redis, bring the schema up to date, and open a dishka container for the
+command's lifetime."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from dishka import AsyncContainer
+from sqlalchemy.engine import make_url
+
+from adapters.postgres import migrate
+from entrypoints.cli.failures import guarded
+from entrypoints.infrastructure import Endpoints, resolve_endpoints
+from entrypoints.ioc import make_cli_container, personal_data_cipher
+from entrypoints.observability.logs import configure_logging
+from entrypoints.settings import Settings, load_settings
+
+T = TypeVar("T")
+
+
+def setup(settings: Settings) -> Endpoints:
+    configure_logging(settings)
+    return resolve_endpoints(settings)
+
+
+def prepared() -> tuple[Settings, Endpoints]:
+    """The settings and endpoints of a command that needs the database, the schema at head."""
+    settings = guarded(load_settings)
+    endpoints = guarded(lambda: setup(settings))
+    guarded(lambda: upgrade(settings, endpoints))
+    return settings, endpoints
+
+
+def upgrade(settings: Settings, endpoints: Endpoints, revision: str = "head") -> None:
+    # The keys go along: a revision may seal personal data already in the database.
+    personal = personal_data_cipher(settings)
+    migrate.upgrade(endpoints.database_url, revision, personal=personal)
+
+
+def safe_url(url: str) -> str:
+    """The URL to print: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
+
+
+def with_container(action: Callable[[AsyncContainer], Awaitable[T]]) -> T:
+    """Runs `action` with a container of the CLI's providers, closed afterwards."""
+    settings, endpoints = prepared()
+
+    async def go() -> T:
+        container = make_cli_container(settings, endpoints)
+        try:
+            return await action(container)
+        finally:
+            await container.close()
+
+    return guarded(lambda: asyncio.run(go()))

@@ -1,0 +1,51 @@
+"""`croupier pii`: personal data sealed at rest, and the rotation of its keys."""
+
+from __future__ import annotations
+
+import click
+from dishka import AsyncContainer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.personal_data import PersonalDataCipher
+from adapters.postgres import personal_rotation
+from entrypoints.cli.environment import with_container
+from entrypoints.cli.failures import fail
+
+
+@click.group()
+def pii() -> None:
+    """Personal data sealed at rest (usernames, withdrawal destinations, TOTP secrets)."""
+
+
+async def _sealing(container: AsyncContainer) -> tuple[AsyncEngine, PersonalDataCipher]:
+    return await container.get(AsyncEngine), await container.get(PersonalDataCipher)
+
+
+@pii.command("status")
+def pii_status() -> None:
+    """Count the values still sealed under a key other than the first of CROUPIER_PII_KEYS.
+    Exits 1 while there are any (a rotation is not finished)."""
+
+    async def count(container: AsyncContainer) -> dict[str, int]:
+        return await personal_rotation.stale_counts(*await _sealing(container))
+
+    stale = with_container(count)
+    for column, left in stale.items():
+        click.echo(f"  {column}: {left} under an older key")
+    if any(stale.values()):
+        fail("a rotation is not finished: run `croupier pii rotate`")
+    click.echo("every value is sealed under the current key")
+
+
+@pii.command("rotate")
+def pii_rotate() -> None:
+    """Re-seal every value sealed under an older key with the first key of CROUPIER_PII_KEYS
+    (put the new key first and keep the old ones until this is done). Safe beside live
+    traffic and safe to run again."""
+
+    async def go(container: AsyncContainer) -> dict[str, int]:
+        return await personal_rotation.rotate(*await _sealing(container))
+
+    for column, count in with_container(go).items():
+        click.echo(f"  {column}: {count} re-sealed")
+    click.echo("done: every value is sealed under the current key")

@@ -1,0 +1,252 @@
+"""The process `croupier run` supervises: the parts it starts (HTTP, gRPC, bot, relay), the
+background jobs beside them, the heartbeat, and the orderly drain on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+import click
+import uvicorn
+from dishka import AsyncContainer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from application.access import Authenticate
+from application.ports import UnitOfWorkFactory
+from application.relay import OutboxRelay
+from application.risk import MonitorOutcomes
+from entrypoints.bot.app import run_polling
+from entrypoints.bot.runtime import TelegramRuntime
+from entrypoints.cli.environment import safe_url
+from entrypoints.cli.failures import fail
+from entrypoints.grpc.server import GrpcServer
+from entrypoints.heartbeat import keep_beating
+from entrypoints.http.app import create_app
+from entrypoints.http.health import database_answers
+from entrypoints.infrastructure import Endpoints
+from entrypoints.ioc import make_http_container
+from entrypoints.observability.ledger_totals import refresh_ledger_totals
+from entrypoints.observability.metrics import serve_metrics
+from entrypoints.periodic import every
+from entrypoints.settings import Settings
+
+log = logging.getLogger("croupier")
+
+PARTS = ("http", "grpc", "bot", "relay")
+
+
+async def serve(
+    settings: Settings, endpoints: Endpoints, parts: frozenset[str] = frozenset(PARTS)
+) -> None:
+    container = make_http_container(settings, endpoints)
+    # Resolve the ledger now: a database that is not ready fails the start, not the first bet.
+    await container.get(UnitOfWorkFactory)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    grpc_server: GrpcServer | None = None
+    if "grpc" in parts:
+        grpc_server = GrpcServer(container, settings, await container.get(Authenticate))
+        await grpc_server.start()
+    http: uvicorn.Server | None = None
+    http_task: asyncio.Task[None] | None = None
+    if "http" in parts:
+        http = uvicorn.Server(
+            uvicorn.Config(
+                create_app(container),
+                host=settings.http_host,
+                port=settings.http_port,
+                log_level=settings.log_level.lower(),
+                # Our own access lines carry the request ids (entrypoints/http/observability.py);
+                # without a config of its own, uvicorn's lines go through our handler too.
+                access_log=False,
+                log_config=None,
+            )
+        )
+        # uvicorn would take SIGINT/SIGTERM for itself and re-raise them after its own
+        # shutdown, cancelling the gRPC drain; this process owns the signals and stops both.
+        http.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+        http_task = asyncio.create_task(http.serve())
+        # uvicorn offers no event for 'listening'; its `started` flag is polled briefly.
+        while not http.started and not http_task.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        if http_task.done():
+            if grpc_server is not None:
+                await grpc_server.stop()
+            await container.close()
+            http_task.result()
+            fail(f"the HTTP server could not listen on {settings.http_host}:{settings.http_port}")
+    bot_task = await _start_bot(settings, await container.get(TelegramRuntime), parts)
+    background = _start_background_jobs(settings, container, stop) if "relay" in parts else []
+    # Metrics are scraped from the HTTP part's /metrics, or from a bare endpoint of their own
+    # in a process without it; the ledger totals are refreshed where they are served.
+    metrics_server = None
+    if "http" not in parts and settings.metrics_port:
+        metrics_server = serve_metrics(settings.http_host, settings.metrics_port)
+    if "http" in parts or metrics_server is not None:
+        totals = _export_ledger_totals(settings, container, stop)
+        if totals is not None:
+            background.append(totals)
+    watched = [t for t in (http_task, bot_task, *background) if t is not None]
+    if settings.heartbeat_file is not None:
+        background.append(
+            asyncio.create_task(
+                keep_beating(
+                    settings.heartbeat_file,
+                    settings.heartbeat_interval_s,
+                    _alive(container, watched),
+                    stop,
+                )
+            )
+        )
+    _print_listening(settings, endpoints, grpc_server, parts)
+
+    await stop.wait()
+    await asyncio.gather(*background)
+    click.echo("shutting down: draining in-flight requests…")
+    if bot_task is not None:
+        runtime = await container.get(TelegramRuntime)
+        assert runtime.dispatcher is not None
+        await runtime.dispatcher.stop_polling()
+        await bot_task
+    if http is not None:
+        http.should_exit = True
+    if grpc_server is not None:
+        await grpc_server.stop()
+    if metrics_server is not None:
+        metrics_server.shutdown()
+    if http_task is not None:
+        await http_task  # its lifespan shutdown closes the container
+    else:
+        await container.close()
+
+
+async def relay_events(container: AsyncContainer, stop: asyncio.Event) -> None:
+    relay = await container.get(OutboxRelay)
+    await relay.run(stop)
+
+
+def _alive(
+    container: AsyncContainer, watched: list[asyncio.Task[None]]
+) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        # Redis is left out as readiness leaves it out: without it features degrade (and the
+        # relay retries), but the process is doing its job.
+        if any(task.done() for task in watched):
+            return False
+        return await database_answers(await container.get(AsyncEngine))
+
+    return check
+
+
+def _start_background_jobs(
+    settings: Settings, container: AsyncContainer, stop: asyncio.Event
+) -> list[asyncio.Task[None]]:
+    jobs: list[asyncio.Task[None]] = []
+    # The outbox relay publishes domain events to Redis (one relay runs per database; in a
+    # second `croupier run` or next to `croupier relay` it waits for the lock).
+    jobs.append(asyncio.create_task(relay_events(container, stop)))
+    if settings.risk_monitor_interval_s:
+
+        async def monitor() -> None:
+            async with container() as scope:
+                result = await (await scope.get(MonitorOutcomes))(1)
+            if result.alerts:
+                log.warning("outcome monitoring: %d alert(s) today", result.alerts)
+
+        jobs.append(
+            asyncio.create_task(
+                every(settings.risk_monitor_interval_s, monitor, stop, "risk monitor")
+            )
+        )
+    return jobs
+
+
+def _export_ledger_totals(
+    settings: Settings, container: AsyncContainer, stop: asyncio.Event
+) -> asyncio.Task[None] | None:
+    if not settings.ledger_metrics_interval_s:
+        return None
+
+    async def ledger_totals() -> None:
+        await refresh_ledger_totals(await container.get(AsyncEngine))
+
+    return asyncio.create_task(
+        every(
+            settings.ledger_metrics_interval_s, ledger_totals, stop, "ledger totals", at_once=True
+        )
+    )
+
+
+async def _start_bot(
+    settings: Settings, runtime: TelegramRuntime, parts: frozenset[str]
+) -> asyncio.Task[None] | None:
+    """Webhook mode: the HTTP part, where the updates arrive, registers the webhook. Polling
+    mode: the bot part runs the long-polling loop as a task."""
+    if not runtime.enabled:
+        return None
+    assert runtime.bot is not None
+    assert runtime.dispatcher is not None
+    if settings.bot_webhook_url:
+        if "http" not in parts:
+            return None
+        await runtime.bot.set_webhook(
+            settings.bot_webhook_url,
+            secret_token=settings.bot_webhook_secret,
+            allowed_updates=runtime.dispatcher.resolve_used_update_types(),
+        )
+        return None
+    if "bot" not in parts:
+        return None
+    return asyncio.create_task(run_polling(runtime.dispatcher, runtime.bot))
+
+
+def _print_listening(
+    settings: Settings,
+    endpoints: Endpoints,
+    grpc_server: GrpcServer | None,
+    parts: frozenset[str],
+) -> None:
+    embedded = " (embedded, data in {})"
+    data_dir = settings.data_dir.resolve()
+    bot = (
+        ("webhook " + settings.bot_webhook_url if settings.bot_webhook_url else "polling")
+        if settings.bot_token
+        else "not configured (set CROUPIER_BOT_TOKEN)"
+    )
+    lines = [
+        (
+            "HTTP API",
+            f"http://{settings.http_host}:{settings.http_port}  (OpenAPI at /schema)"
+            if "http" in parts
+            else None,
+        ),
+        ("gRPC", grpc_server.address if grpc_server is not None else None),
+        (
+            "Telegram bot",
+            bot if "bot" in parts or ("http" in parts and settings.bot_webhook_url) else None,
+        ),
+        ("Outbox relay", "publishing to Redis" if "relay" in parts else None),
+        (
+            "PostgreSQL",
+            safe_url(endpoints.database_url)
+            + (embedded.format(data_dir / "postgres") if endpoints.embedded_postgres else ""),
+        ),
+        (
+            "Redis",
+            safe_url(endpoints.redis_url)
+            + (embedded.format(data_dir / "valkey") if endpoints.embedded_redis else ""),
+        ),
+    ]
+    click.secho("Croupier is running", bold=True)
+    for name, where in lines:
+        if where is not None:
+            click.echo(f"  {name:<13} {where}")
+    if settings.heartbeat_file is not None:
+        click.echo(f"  {'Heartbeat':<13} {settings.heartbeat_file}")
+    click.echo("Press Ctrl+C to stop.")

@@ -1,0 +1,73 @@
+"""`croupier verify`: recompute a provably fair result from its seeds, offline."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+import click
+
+from domain.errors import InvalidRequest
+from domain.verification import check_outcome
+from entrypoints.cli.failures import guarded
+
+
+@click.command()
+@click.option("--game", required=True, help="dice, coin, roulette or limbo.")
+@click.option("--server-seed", required=True, help="The revealed server seed (64 hex).")
+@click.option("--client-seed", required=True)
+@click.option("--nonce", required=True, type=int)
+@click.option(
+    "--params",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Bet parameters, e.g. --params direction=over --params target=50.5",
+)
+@click.option(
+    "--house-edge",
+    default="0.01",
+    show_default=True,
+    help="The edge the bet was placed at (dice and coin multipliers depend on it).",
+)
+def verify(
+    game: str,
+    server_seed: str,
+    client_seed: str,
+    nonce: int,
+    params: tuple[str, ...],
+    house_edge: str,
+) -> None:
+    """Recompute a provably fair result from its seeds, without touching the database."""
+    bet = guarded(lambda: _key_values(params)) if params else None
+    edge = guarded(lambda: _fraction(house_edge, "--house-edge"))
+    check = guarded(
+        lambda: check_outcome(
+            game.strip().lower(),
+            server_seed=server_seed.strip().lower(),
+            client_seed=client_seed,
+            nonce=nonce,
+            params=bet,
+            house_edge=edge,
+        )
+    )
+    for line in check.lines():
+        click.echo(line)
+
+
+def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for pair in pairs:
+        for item in pair.split(","):
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise InvalidRequest(f"--params takes KEY=VALUE, got {item!r}")
+            parsed[key.strip()] = value.strip()
+    return parsed
+
+
+def _fraction(text: str, option: str) -> Fraction:
+    try:
+        return Fraction(Decimal(text))
+    except (InvalidOperation, ValueError):
+        raise InvalidRequest(f"{option} must be a decimal like 0.01, got {text!r}") from None
