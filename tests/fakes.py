@@ -29,7 +29,7 @@ from domain.responsible import ResponsibleProfile
 from domain.risk import RiskFlag
 from domain.seamless import ProviderTransaction, SeamlessRound
 from domain.seeds import SeedPair
-from domain.staff import AuditEntry
+from domain.staff import AuditEntry, StaffKey, StaffMember
 from domain.standing import PlayerStanding
 from domain.velocity import VelocityAction, VelocityLimit
 from domain.withdrawals import Withdrawal
@@ -47,6 +47,7 @@ from tests.fake_money import (
     FakeWithdrawals,
 )
 from tests.fake_players import FakeAdjustments, FakePreferences, FakeStars
+from tests.fake_staff import FakeStaff
 
 
 class FakeClock:
@@ -93,6 +94,9 @@ class _State:
     status_reasons: dict[int, str] = field(default_factory=dict)
     kyc: dict[int, KycStatus] = field(default_factory=dict)
     notes: list[tuple[int, int, str, str, datetime]] = field(default_factory=list)
+    # Staff (tests.fake_staff): id -> (member, password hash, TOTP secret); keys by key id.
+    staff: dict[int, tuple[StaffMember, str, str | None]] = field(default_factory=dict)
+    staff_keys: dict[str, StaffKey] = field(default_factory=dict)
     payments: dict[str, StarsPayment] = field(default_factory=dict)
 
     def copy(self) -> _State:
@@ -144,6 +148,7 @@ class FakeUnitOfWork:
         self.preferences = FakePreferences(self.state)
         self.adjustments = FakeAdjustments(self.state)
         self.stars = FakeStars(self.state)
+        self.staff = FakeStaff(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
