@@ -8,7 +8,7 @@ live pub/sub channels. Its `data` is one of the payload structs below, chosen by
 (`aggregate_type`, `aggregate_id`).
 
 A new field with a default is a compatible change within a version; anything else is a new
-version of the type, and both are documented in the README's event tables."""
+version of the type, and both are documented in the event tables of docs/events.md."""
 
 from __future__ import annotations
 

@@ -113,7 +113,7 @@ class CreditDeposit(WalletPoster):
     `domain.standing`), who is timed out or self-excluded, or whose deposit limit this amount
     would pass (`ResponsibleGamblingRefusal`) is refused inside the unit of work that would
     credit it, and nothing is written; the processor then does not capture the payment, or
-    returns it (see the README's "Responsible gambling").
+    returns it (see docs/responsible-gambling.md).
     So is a burst over the deposits-per-hour velocity limit (`VelocityLimited`), or any deposit
     while that limit cannot be counted (`VelocityUnavailable`, fail-closed).
 

@@ -11,8 +11,8 @@ facts of this standing: deposit, loss and wager limits, a pending increase's coo
 the reality check by the responsible-gambling guard (which adds the exclusion here, under the
 player's lock), the KYC threshold of withdrawals by the withdrawal rules (from `kyc`), bets
 and deposits per hour by the velocity limits. The standing itself is what holds whatever the
-amount. `ALLOWED` is the table the docs show (README, "What each
-standing allows"); a test compares the two."""
+amount. `ALLOWED` is the table the docs show (docs/responsible-gambling.md,
+"What each standing allows"); a test compares the two."""
 
 from __future__ import annotations
 

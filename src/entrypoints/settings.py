@@ -273,7 +273,7 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
         "BET_BATCH_SIZE",
         "`64`",
         "The most bets one transaction places when bets arrive together (from every door; "
-        '1-1000); see README, "Throughput".',
+        "1-1000); see docs/throughput.md.",
     ),
     (
         "BET_BATCHES",
@@ -324,7 +324,7 @@ DOCUMENTED: tuple[tuple[str, str, str], ...] = (
         "LOG_FORMAT",
         "(production: `json`, else `text`)",
         "`json`: one JSON object per line (time, level, logger, message, exception, request, "
-        'trace and bet ids); `text`: one readable line. See README, "Observability".',
+        'trace and bet ids); `text`: one readable line. See docs/operations.md, "Observability".',
     ),
     (
         "ACCESS_LOG",

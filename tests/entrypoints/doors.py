@@ -1,6 +1,6 @@
 """Every door of the running code, found where the code declares it, and the standing table the
-README shows. The door × rule matrix (test_door_rule_matrix.py) classifies each door found here;
-a door added anywhere appears here without anyone listing it.
+docs show (docs/responsible-gambling.md). The door × rule matrix (test_door_rule_matrix.py)
+classifies each door found here; a door added anywhere appears here without anyone listing it.
 
 Door names: gRPC `croupier.v1.Service/Method`; HTTP `METHOD /path` (Litestar's path syntax,
 `WS` for a websocket); bot `router.handler` (the aiogram Router's name and the handler
@@ -90,9 +90,10 @@ def cli_doors(group: click.Group, prefix: tuple[str, ...] = ()) -> set[str]:
     return found
 
 
-# -- README: "What each standing allows" -------------------------------------------------------
+# -- docs/responsible-gambling.md: "What each standing allows" ---------------------------------
 
-README_SECTION = "What each standing allows"
+STANDING_DOC = "docs/responsible-gambling.md"
+STANDING_SECTION = "What each standing allows"
 GOOD_STANDING = "in good standing"
 
 
@@ -108,7 +109,7 @@ def standing_rows() -> list[list[str]]:
 
 
 def standing_table() -> str:
-    """The Markdown the README shows."""
+    """The Markdown the docs show."""
     header, *rows = standing_rows()
     lines = [header, ["---"] * len(header), *rows]
     return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)

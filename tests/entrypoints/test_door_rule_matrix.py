@@ -48,7 +48,8 @@ from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.entrypoints import door_cases as c
 from tests.entrypoints.door_world import Case, Cell, Standing, Subject, World, assert_refused
 from tests.entrypoints.doors import (
-    README_SECTION,
+    STANDING_DOC,
+    STANDING_SECTION,
     bot_doors,
     cli_doors,
     grpc_doors,
@@ -413,20 +414,21 @@ async def test_a_grpc_money_door_does_not_know_an_unknown_player(world, send, te
     assert await world.snapshot(nobody.player_id) == before
 
 
-# -- the README's table ------------------------------------------------------------------------
+# -- the docs' table --------------------------------------------------------------------------
 
 
 def test_the_standing_table_reads_back_as_rendered():
-    markdown = f"# Croupier\n\n## {README_SECTION}\n\nIntro.\n\n{standing_table()}\n\n## Next\n"
-    assert markdown_section_table(markdown, README_SECTION) == standing_rows()
+    markdown = f"# Croupier\n\n## {STANDING_SECTION}\n\nIntro.\n\n{standing_table()}\n\n## Next\n"
+    assert markdown_section_table(markdown, STANDING_SECTION) == standing_rows()
     assert standing_rows()[1] == [Operation.BET.label, "yes", "no", "no", "no"]
 
 
-def test_the_readme_shows_what_each_standing_allows():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    found = markdown_section_table(readme, README_SECTION)
+def test_the_docs_show_what_each_standing_allows():
+    doc = (ROOT / STANDING_DOC).read_text(encoding="utf-8")
+    found = markdown_section_table(doc, STANDING_SECTION)
     advice = (
-        f"the README's table must be, under a heading {README_SECTION!r}:\n\n{standing_table()}"
+        f"{STANDING_DOC}'s table must be, under a heading {STANDING_SECTION!r}:"
+        f"\n\n{standing_table()}"
     )
-    assert found is not None, f"README.md has no section {README_SECTION!r}; {advice}"
+    assert found is not None, f"{STANDING_DOC} has no section {STANDING_SECTION!r}; {advice}"
     assert found == standing_rows(), advice

@@ -1,5 +1,5 @@
-"""The backup procedure of the README, done once: pg_dump of a live database with bets in it,
-pg_restore into an empty one, and the restored books are the same and reconcile."""
+"""The backup procedure of docs/operations.md, done once: pg_dump of a live database with bets
+in it, pg_restore into an empty one, and the restored books are the same and reconcile."""
 
 from __future__ import annotations
 

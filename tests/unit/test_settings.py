@@ -4,7 +4,7 @@ import pytest
 
 from entrypoints.settings import DOCUMENTED, PREFIX, Environment, SettingsError, load_settings
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+CONFIGURATION = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 
 def test_defaults_need_nothing():
@@ -82,8 +82,8 @@ def test_secrets_are_not_in_the_repr():
     assert "k" * 40 not in repr(settings)
 
 
-def test_readme_documents_every_setting():
-    text = README.read_text()
+def test_the_docs_document_every_setting():
+    text = CONFIGURATION.read_text()
     table = text.split("<!-- settings-table:start -->")[1].split("<!-- settings-table:end -->")[0]
     for name, default, meaning in DOCUMENTED:
         assert f"| `{PREFIX}{name}` | {default} | {meaning} |" in table

@@ -107,7 +107,7 @@ def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any
     (when a server restart, a failover or an idle timeout may have cut it) is pinged; a dead
     one makes the pool open a fresh connection. A connection cut while in use fails its
     statement (`StorageUnavailable`), and SQLAlchemy then throws away every pooled connection
-    older than the failure (see README, "When the database goes away")."""
+    older than the failure (see docs/operations.md, "When the database goes away")."""
     since = record.info.get(_IDLE_SINCE)
     if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
         return

@@ -10,7 +10,7 @@ from wsgiref.simple_server import WSGIServer
 from prometheus_client import Counter, Histogram, start_http_server
 
 # Latency buckets from a bet alone on an idle database (a few ms) to a bet queued behind
-# batches under load (see README, "Throughput"), in seconds.
+# batches under load (see docs/throughput.md), in seconds.
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 # The names and labels of go-grpc-prometheus, so existing gRPC dashboards and alerts work.
