@@ -41,13 +41,14 @@ from domain.staff import Role
 from domain.verification import check_outcome
 from entrypoints.bot.app import run_polling
 from entrypoints.bot.runtime import TelegramRuntime
+from entrypoints.composition.containers import make_cli_container, make_http_container
+from entrypoints.composition.endpoints import Endpoints, resolve_endpoints
+from entrypoints.composition.infrastructure import personal_data_cipher
 from entrypoints.grpc.server import GrpcServer
 from entrypoints.health_commands import health
 from entrypoints.heartbeat import keep_beating
 from entrypoints.http.app import create_app
 from entrypoints.http.health import database_answers
-from entrypoints.infrastructure import Endpoints, resolve_endpoints
-from entrypoints.ioc import make_cli_container, make_http_container, personal_data_cipher
 from entrypoints.observability.ledger_totals import refresh_ledger_totals
 from entrypoints.observability.logs import configure_logging
 from entrypoints.observability.metrics import serve_metrics
