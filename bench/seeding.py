@@ -32,8 +32,8 @@ from application.bankroll import FundBankroll, FundBankrollCommand
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from domain.money import XTR, Money
-from entrypoints.infrastructure import Endpoints
-from entrypoints.ioc import make_cli_container
+from entrypoints.composition.containers import make_cli_container
+from entrypoints.composition.endpoints import Endpoints
 from entrypoints.settings import load_settings
 
 SERVICE_DATABASE = "croupier_bench"

@@ -14,9 +14,9 @@ from application.registration import RegisterPlayerCommand
 from croupier.v1 import betting_pb2_grpc, seamless_pb2_grpc, wallet_pb2_grpc
 from domain.money import XTR, Money
 from entrypoints.bot.runtime import TelegramRuntime
+from entrypoints.composition.containers import make_bot_container, make_grpc_container
+from entrypoints.composition.endpoints import Endpoints
 from entrypoints.grpc.server import GrpcServer
-from entrypoints.infrastructure import Endpoints
-from entrypoints.ioc import make_bot_container, make_grpc_container
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram
@@ -113,7 +113,7 @@ def http_settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 async def http_container(servers, http_settings):
-    from entrypoints.ioc import make_http_container
+    from entrypoints.composition.containers import make_http_container
 
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
     container = make_http_container(http_settings, endpoints)
@@ -127,8 +127,8 @@ async def api(servers, http_settings):
     of its own: the test client runs it on another event loop than the fixtures'."""
     from litestar.testing import AsyncTestClient
 
+    from entrypoints.composition.containers import make_http_container
     from entrypoints.http.app import create_app
-    from entrypoints.ioc import make_http_container
 
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
     async with AsyncTestClient(

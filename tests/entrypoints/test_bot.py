@@ -31,7 +31,7 @@ from entrypoints.bot.keyboards import (
     PlaceBet,
 )
 from entrypoints.bot.runtime import TelegramRuntime
-from entrypoints.infrastructure import Endpoints
+from entrypoints.composition.endpoints import Endpoints
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PERSONAL_DATA, TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram, Player
@@ -217,7 +217,7 @@ async def test_webhook_mode_checks_the_secret_and_feeds_the_dispatcher(servers, 
         data_dir=tmp_path,
     )
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
-    from entrypoints.ioc import make_http_container
+    from entrypoints.composition.containers import make_http_container
 
     container = make_http_container(settings, endpoints)
     runtime = await container.get(TelegramRuntime)  # nothing here is bound to a loop yet

@@ -40,9 +40,9 @@ from domain.money import XTR, Money
 from domain.staff import Role
 from domain.standing import Operation
 from entrypoints.cli import main as cli
+from entrypoints.composition.containers import make_http_container
+from entrypoints.composition.endpoints import Endpoints
 from entrypoints.http.app import create_app
-from entrypoints.infrastructure import Endpoints
-from entrypoints.ioc import make_http_container
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.entrypoints import door_cases as c

@@ -683,9 +683,9 @@ async def test_a_blocked_players_debit_is_refused_and_open_rounds_settle(
 
 async def test_graceful_stop_drains_in_flight_calls(servers, grpc_settings, issue_key, player):
     from application.access import Authenticate
+    from entrypoints.composition.containers import make_grpc_container
+    from entrypoints.composition.endpoints import Endpoints
     from entrypoints.grpc.server import GrpcServer
-    from entrypoints.infrastructure import Endpoints
-    from entrypoints.ioc import make_grpc_container
 
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
     container = make_grpc_container(grpc_settings, endpoints)
@@ -782,9 +782,9 @@ async def test_mutual_tls(servers, grpc_settings, tmp_path):
     from dataclasses import replace
 
     from application.access import Authenticate
+    from entrypoints.composition.containers import make_grpc_container
+    from entrypoints.composition.endpoints import Endpoints
     from entrypoints.grpc.server import GrpcServer
-    from entrypoints.infrastructure import Endpoints
-    from entrypoints.ioc import make_grpc_container
 
     ca_cert, ca_key, ca_path, _ = _certificate(tmp_path, "ca")
     _, _, server_cert, server_key = _certificate(tmp_path, "server", (ca_cert, ca_key))

@@ -21,10 +21,10 @@ from click.testing import CliRunner
 from adapters.embedded_servers import ensure_database
 from application.access import Authenticate
 from entrypoints.cli import main
+from entrypoints.composition.containers import make_grpc_container
+from entrypoints.composition.endpoints import Endpoints
 from entrypoints.grpc.server import GrpcServer
 from entrypoints.heartbeat import beat
-from entrypoints.infrastructure import Endpoints
-from entrypoints.ioc import make_grpc_container
 from entrypoints.probes import grpc_serving, http_ready
 from tests.entrypoints.test_grpc import _certificate
 

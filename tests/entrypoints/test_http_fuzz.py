@@ -15,9 +15,9 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from adapters.tokens import JwtTokens
 from application.staff import Actor, CreateStaff
 from domain.staff import Role
+from entrypoints.composition.containers import make_http_container
+from entrypoints.composition.endpoints import Endpoints
 from entrypoints.http.app import create_app
-from entrypoints.infrastructure import Endpoints
-from entrypoints.ioc import make_http_container
 
 pytestmark = pytest.mark.integration
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from litestar.testing import AsyncTestClient
 
+from entrypoints.composition.containers import make_http_container
+from entrypoints.composition.endpoints import Endpoints
 from entrypoints.http.app import create_app
-from entrypoints.infrastructure import Endpoints
-from entrypoints.ioc import make_http_container
 from entrypoints.settings import load_settings
 
 pytestmark = pytest.mark.integration

@@ -25,7 +25,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from domain.webapp import sign
-from entrypoints.infrastructure import Endpoints
+from entrypoints.composition.endpoints import Endpoints
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 
@@ -49,8 +49,8 @@ class Instance:
 
 
 async def _start(settings: Settings, endpoints: Endpoints) -> Instance:
+    from entrypoints.composition.containers import make_http_container
     from entrypoints.http.app import create_app
-    from entrypoints.ioc import make_http_container
 
     container = make_http_container(settings, endpoints)
     server = uvicorn.Server(

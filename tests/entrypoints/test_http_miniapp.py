@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from domain.webapp import sign
-from entrypoints.infrastructure import Endpoints
+from entrypoints.composition.endpoints import Endpoints
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 
@@ -28,8 +28,8 @@ BOT_TOKEN = "424242:MINI-APP-TEST-TOKEN"
 async def app_api(servers, tmp_path):
     from litestar.testing import AsyncTestClient
 
+    from entrypoints.composition.containers import make_http_container
     from entrypoints.http.app import create_app
-    from entrypoints.ioc import make_http_container
 
     settings = Settings(
         bot_token=BOT_TOKEN,

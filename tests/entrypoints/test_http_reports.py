@@ -436,9 +436,9 @@ async def test_reports_read_from_the_reports_database_when_one_is_configured(
     stand-in "replica" holding a bet of its own on a day the primary has another bet on."""
     from litestar.testing import AsyncTestClient
 
+    from entrypoints.composition.containers import make_http_container
+    from entrypoints.composition.endpoints import Endpoints
     from entrypoints.http.app import create_app
-    from entrypoints.infrastructure import Endpoints
-    from entrypoints.ioc import make_http_container
 
     day = date(1994, 7, 7)
     on_primary = await player(noon(day))
@@ -481,9 +481,9 @@ async def test_reports_read_from_the_reports_database_when_one_is_configured(
 async def test_a_reports_replica_that_is_down_fails_the_reports_only(servers, http_settings, staff):
     from litestar.testing import AsyncTestClient
 
+    from entrypoints.composition.containers import make_http_container
+    from entrypoints.composition.endpoints import Endpoints
     from entrypoints.http.app import create_app
-    from entrypoints.infrastructure import Endpoints
-    from entrypoints.ioc import make_http_container
 
     viewer = await staff("viewer")
     with socket.socket() as probe:  # a port nothing listens on

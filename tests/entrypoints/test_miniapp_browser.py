@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import text
 
 from domain.webapp import sign
-from entrypoints.infrastructure import Endpoints
+from entrypoints.composition.endpoints import Endpoints
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 
@@ -61,8 +61,8 @@ async def live_server(servers, tmp_path) -> AsyncIterator[LiveServer]:
     """The real app, served by uvicorn on a free loopback port in this event loop."""
     import uvicorn
 
+    from entrypoints.composition.containers import make_http_container
     from entrypoints.http.app import create_app
-    from entrypoints.ioc import make_http_container
 
     settings = Settings(
         bot_token=BOT_TOKEN,

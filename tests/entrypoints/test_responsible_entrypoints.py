@@ -35,10 +35,10 @@ from domain.responsible import (
     TimeoutPeriod,
 )
 from domain.velocity import VelocityAction, VelocityLimit, VelocityLimited, VelocityUnavailable
+from entrypoints.composition.containers import make_grpc_container
+from entrypoints.composition.endpoints import Endpoints
 from entrypoints.grpc.server import GrpcServer
 from entrypoints.http.problems import domain_error_handler
-from entrypoints.infrastructure import Endpoints
-from entrypoints.ioc import make_grpc_container
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 

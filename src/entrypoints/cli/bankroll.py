@@ -13,7 +13,7 @@ from domain.accounts import AccountKind
 from domain.money import CurrencyRegistry, Money
 from entrypoints.cli.environment import prepared
 from entrypoints.cli.failures import guarded
-from entrypoints.ioc import make_cli_container
+from entrypoints.composition.containers import make_cli_container
 
 
 @click.group()

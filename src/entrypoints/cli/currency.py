@@ -13,7 +13,7 @@ from adapters.postgres.repositories import SqlCurrencies
 from domain.money import Currency
 from entrypoints.cli.environment import prepared
 from entrypoints.cli.failures import guarded
-from entrypoints.ioc import make_cli_container
+from entrypoints.composition.containers import make_cli_container
 
 T = TypeVar("T")
 

@@ -11,7 +11,7 @@ from adapters.postgres.engine import create_engine
 from adapters.postgres.privileges import grant_app_role
 from entrypoints.cli.environment import safe_url, setup, upgrade
 from entrypoints.cli.failures import guarded
-from entrypoints.ioc import personal_data_cipher
+from entrypoints.composition.infrastructure import personal_data_cipher
 from entrypoints.settings import load_settings
 
 

@@ -13,8 +13,9 @@ from sqlalchemy.engine import make_url
 
 from adapters.postgres import migrate
 from entrypoints.cli.failures import guarded
-from entrypoints.infrastructure import Endpoints, resolve_endpoints
-from entrypoints.ioc import make_cli_container, personal_data_cipher
+from entrypoints.composition.containers import make_cli_container
+from entrypoints.composition.endpoints import Endpoints, resolve_endpoints
+from entrypoints.composition.infrastructure import personal_data_cipher
 from entrypoints.observability.logs import configure_logging
 from entrypoints.settings import Settings, load_settings
 

@@ -10,7 +10,7 @@ import click
 from entrypoints.cli.environment import prepared
 from entrypoints.cli.failures import guarded
 from entrypoints.cli.supervisor import relay_events
-from entrypoints.ioc import make_cli_container
+from entrypoints.composition.containers import make_cli_container
 
 
 @click.command()

@@ -11,7 +11,7 @@ from adapters.embedded_servers import stop_postgres, stop_valkey
 from entrypoints.cli.environment import setup, upgrade
 from entrypoints.cli.failures import fail, guarded
 from entrypoints.cli.supervisor import PARTS, serve
-from entrypoints.infrastructure import Endpoints
+from entrypoints.composition.endpoints import Endpoints
 from entrypoints.observability.tracing import configure_tracing, shutdown_tracing
 from entrypoints.settings import Settings, load_settings
 

@@ -22,12 +22,12 @@ from entrypoints.bot.app import run_polling
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.cli.environment import safe_url
 from entrypoints.cli.failures import fail
+from entrypoints.composition.containers import make_http_container
+from entrypoints.composition.endpoints import Endpoints
 from entrypoints.grpc.server import GrpcServer
 from entrypoints.heartbeat import keep_beating
 from entrypoints.http.app import create_app
 from entrypoints.http.health import database_answers
-from entrypoints.infrastructure import Endpoints
-from entrypoints.ioc import make_http_container
 from entrypoints.observability.ledger_totals import refresh_ledger_totals
 from entrypoints.observability.metrics import serve_metrics
 from entrypoints.periodic import every

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Response, get
-from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.redis_client import redis_is_healthy
 from domain.errors import StorageUnavailable
+
+
+class RedisProbe(Protocol):
+    """Whether Redis answers (the composition root binds it to the process's client)."""
+
+    async def __call__(self) -> bool: ...
 
 
 class Readiness(msgspec.Struct):
@@ -33,10 +37,10 @@ class HealthController(Controller):
     @get("/ready", summary="The database and Redis answer")
     @inject
     async def ready(
-        self, engine: FromDishka[AsyncEngine], redis: FromDishka[Redis]
+        self, engine: FromDishka[AsyncEngine], redis_answers: FromDishka[RedisProbe]
     ) -> Response[Any]:
         database = await database_answers(engine)
-        redis_ok = await redis_is_healthy(redis)
+        redis_ok = await redis_answers()
         # Money needs only the database; Redis down degrades features, so it is reported
         # but the service stays ready.
         body = Readiness("ok" if database else "unavailable", database, redis_ok)

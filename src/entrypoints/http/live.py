@@ -49,22 +49,19 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from dishka import AsyncContainer, Provider, Scope, provide
+from dishka import AsyncContainer
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
-from adapters.redis_live import RedisLiveFeed
 from application.live import STAFF_TOPIC, Ended, LiveHub, SubscriptionEnded, player_topic
 from application.miniapp import ReadPlayerSession
-from application.ports import LiveFeed
 from application.staff import AuthenticateStaff
 from domain.errors import DomainError, Forbidden, StorageUnavailable, Unauthenticated
 from domain.staff import Role, StaffMember
 from entrypoints.http.auth import STAFF_KEY_HEADER
-from entrypoints.infrastructure import Endpoints
 
 log = logging.getLogger(__name__)
 
@@ -82,24 +79,6 @@ EXPIRED = "the session expired; reconnect with a new token"
 RECHECK_SECONDS = 60.0  # how often a connected client's token is checked again
 READY_SECONDS = 2.0  # how long a new socket waits for the feed's subscription before hello
 STAFF_ROLES = (Role.VIEWER, Role.SUPPORT, Role.FINANCE, Role.OPERATOR)  # admins too
-
-
-class LiveProvider(Provider):
-    """The instance's live feed: one Redis subscription, started by the first socket and
-    stopped when the container closes (app shutdown)."""
-
-    @provide(scope=Scope.APP)
-    def feed(self, endpoints: Endpoints) -> LiveFeed:
-        return RedisLiveFeed(endpoints.redis_url)
-
-    @provide(scope=Scope.APP)
-    async def hub(self, feed: LiveFeed) -> AsyncIterator[LiveHub]:
-        hub = LiveHub(feed)
-        hub.start()
-        try:
-            yield hub
-        finally:
-            await hub.stop()
 
 
 # -- credentials -------------------------------------------------------------------------------

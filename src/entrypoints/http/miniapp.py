@@ -4,11 +4,11 @@ a session opened from Telegram-signed `initData`."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import msgspec
-from dishka import AsyncContainer, Provider, Scope, provide
+from dishka import AsyncContainer
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Request, delete, get, post, put
 from litestar.connection import ASGIConnection
@@ -20,7 +20,7 @@ from application.balances import GetBalances
 from application.bet_queue import BetQueue
 from application.betting import BetReceipt, PlaceBetCommand
 from application.history import ListHistory, RecentBets
-from application.miniapp import GetMe, MiniAppConfig, OpenMiniAppSession, ReadPlayerSession
+from application.miniapp import GetMe, OpenMiniAppSession, ReadPlayerSession
 from application.onboarding import AcceptTerms
 from application.responsible import (
     AcknowledgeRealityCheck,
@@ -42,21 +42,8 @@ from domain.money import Currency, CurrencyRegistry, Money
 from domain.responsible import LimitKind, LimitPeriod, SelfExclusionPeriod, TimeoutPeriod
 from domain.seeds import SeedCommitment
 from entrypoints.observability.bets import placing
-from entrypoints.settings import Settings
 
 PLAYER_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
-
-
-class MiniAppProvider(Provider):
-    """The Mini App's sessions: opened from Telegram's initData, read on every call."""
-
-    @provide(scope=Scope.APP)
-    def config(self, settings: Settings) -> MiniAppConfig:
-        return MiniAppConfig(settings.bot_token, timedelta(seconds=settings.miniapp_max_age_s))
-
-    read_player_session = provide(ReadPlayerSession, scope=Scope.APP)
-    open_mini_app_session = provide(OpenMiniAppSession, scope=Scope.REQUEST)
-    get_me = provide(GetMe, scope=Scope.REQUEST)
 
 
 async def player_session(

@@ -7,44 +7,20 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
-from dishka import Provider, Scope, provide
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from adapters.telegram_stars import TelegramStarsRefunds
 from application.payments import (
-    CheckPreCheckout,
-    CreateStarsInvoice,
-    CreditStarsPayment,
     GetStarsPayment,
     ListStarsPayments,
     RefundStarsPayment,
 )
-from application.ports import StarsRefunds
-from application.responsible import HasDepositLimit
 from application.staff import Actor
 from domain.payments import StarsPayment
 from domain.staff import Role
-from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
-
-
-class PaymentsProvider(Provider):
-    """Stars deposits (used by the bot) and refunds (used by finance staff)."""
-
-    @provide(scope=Scope.APP)
-    def stars_refunds(self, telegram: TelegramRuntime) -> StarsRefunds:
-        return TelegramStarsRefunds(telegram.bot)
-
-    create_stars_invoice = provide(CreateStarsInvoice, scope=Scope.REQUEST)
-    check_pre_checkout = provide(CheckPreCheckout, scope=Scope.REQUEST)
-    credit_stars_payment = provide(CreditStarsPayment, scope=Scope.REQUEST)
-    refund_stars_payment = provide(RefundStarsPayment, scope=Scope.REQUEST)
-    list_stars_payments = provide(ListStarsPayments, scope=Scope.REQUEST)
-    get_stars_payment = provide(GetStarsPayment, scope=Scope.REQUEST)
-    has_deposit_limit = provide(HasDepositLimit, scope=Scope.REQUEST)
 
 
 class RefundBody(msgspec.Struct, forbid_unknown_fields=True):

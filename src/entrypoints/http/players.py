@@ -8,29 +8,19 @@ from __future__ import annotations
 from datetime import datetime
 
 import msgspec
-from dishka import Provider, Scope, provide
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.personal_data import PersonalDataCipher
-from adapters.postgres.admin_queries import SqlBetQueries, SqlLedgerQueries, SqlPlayerDirectory
-from application.bet_queries import BetReadModel, InspectBet, SearchBets
 from application.ledger_queries import (
     DEFAULT_PAGE_SIZE,
-    ExportTransactions,
-    GetTransaction,
-    LedgerReadModel,
-    SearchTransactions,
 )
 from application.player_admin import (
     AddPlayerNote,
     BlockPlayer,
     GetPlayerProfile,
     ListPlayerNotes,
-    PlayerDirectory,
     PlayerNote,
     PlayerQuery,
     PlayerSummary,
@@ -42,37 +32,6 @@ from domain.staff import Role
 from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
 
 SUPPORT = requires(Role.SUPPORT)
-
-
-class AdminQueriesProvider(Provider):
-    """The admin API's read models (one per process, on the shared engine) and the use cases
-    of players, the ledger and bets (one per request)."""
-
-    @provide(scope=Scope.APP)
-    def player_directory(
-        self, engine: AsyncEngine, personal: PersonalDataCipher
-    ) -> PlayerDirectory:
-        return SqlPlayerDirectory(engine, personal)
-
-    @provide(scope=Scope.APP)
-    def ledger_read_model(self, engine: AsyncEngine) -> LedgerReadModel:
-        return SqlLedgerQueries(engine)
-
-    @provide(scope=Scope.APP)
-    def bet_read_model(self, engine: AsyncEngine) -> BetReadModel:
-        return SqlBetQueries(engine)
-
-    search_players = provide(SearchPlayers, scope=Scope.REQUEST)
-    get_player_profile = provide(GetPlayerProfile, scope=Scope.REQUEST)
-    list_player_notes = provide(ListPlayerNotes, scope=Scope.REQUEST)
-    block_player = provide(BlockPlayer, scope=Scope.REQUEST)
-    unblock_player = provide(UnblockPlayer, scope=Scope.REQUEST)
-    add_player_note = provide(AddPlayerNote, scope=Scope.REQUEST)
-    search_transactions = provide(SearchTransactions, scope=Scope.REQUEST)
-    export_transactions = provide(ExportTransactions, scope=Scope.REQUEST)
-    get_transaction = provide(GetTransaction, scope=Scope.REQUEST)
-    search_bets = provide(SearchBets, scope=Scope.REQUEST)
-    inspect_bet = provide(InspectBet, scope=Scope.REQUEST)
 
 
 # -- wire types ------------------------------------------------------------------------------

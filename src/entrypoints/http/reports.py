@@ -18,45 +18,27 @@ from fractions import Fraction
 from typing import Annotated, Any
 
 import msgspec
-from dishka import Provider, Scope, provide
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIFormat
 from litestar.params import QueryParameter
 
-from adapters.postgres.reports import SqlReports
 from application.reports import (
     CashflowReport,
     GgrReport,
     OutcomeReport,
     Report,
     ReportQuery,
-    ReportReadModel,
     RtpReport,
 )
 from domain.errors import InvalidField
 from domain.reports import CashflowRow, GgrRow, RtpRow
 from domain.risk import OutcomeTest
 from entrypoints.http.auth import ANY_STAFF, SECURITY
-from entrypoints.infrastructure import ReportsEngine
 
 RATIO_DECIMALS = 8
 GENERATED_AT_HEADER = "X-Generated-At"
-
-
-class ReportsProvider(Provider):
-    """The reports' read model (one per process, on the reports' engine: a replica's when
-    CROUPIER_REPORTS_DATABASE_URL is set) and their use cases (one per request)."""
-
-    @provide(scope=Scope.APP)
-    def report_read_model(self, engine: ReportsEngine) -> ReportReadModel:
-        return SqlReports(engine)
-
-    ggr_report = provide(GgrReport, scope=Scope.REQUEST)
-    rtp_report = provide(RtpReport, scope=Scope.REQUEST)
-    cashflow_report = provide(CashflowReport, scope=Scope.REQUEST)
-    outcome_report = provide(OutcomeReport, scope=Scope.REQUEST)
 
 
 # -- wire types ------------------------------------------------------------------------------

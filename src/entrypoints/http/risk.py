@@ -6,12 +6,10 @@ process (the settlement path, withdrawals and the CLI use it too)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from fractions import Fraction
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from dishka import Provider, Scope, provide
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
@@ -21,46 +19,13 @@ from application.ports import RiskFlagQuery
 from application.risk import (
     MAX_PAGE,
     GetRiskFlag,
-    HasOpenRiskFlags,
     ListRiskFlags,
-    MonitorOutcomes,
-    RecordPaymentIdentity,
     ReviewRiskFlag,
-    RiskReview,
-    ScanPlayersForRisk,
 )
 from application.staff import Actor
-from domain.risk import RiskFlag, RiskFlagKind, RiskFlagStatus, RiskPolicy
+from domain.risk import RiskFlag, RiskFlagKind, RiskFlagStatus
 from domain.staff import Role
 from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
-from entrypoints.settings import Settings
-
-
-class RiskProvider(Provider):
-    """The risk policy from settings and the rules (one per process), and the risk use cases
-    (one per request)."""
-
-    @provide(scope=Scope.APP)
-    def risk_policy(self, settings: Settings) -> RiskPolicy:
-        return RiskPolicy(
-            z_threshold=settings.risk_z_threshold,
-            min_bets=settings.risk_min_bets,
-            scan_window=timedelta(days=settings.risk_scan_days),
-            rapid_window=timedelta(hours=settings.risk_rapid_withdrawal_hours),
-            min_play_ratio=Fraction(settings.risk_min_play_ratio),
-            large_win=settings.risk_large_win,
-            large_wager=settings.risk_large_wager,
-            outcome_alpha=settings.risk_outcome_alpha,
-        )
-
-    risk_review = provide(RiskReview, scope=Scope.APP)
-    record_payment_identity = provide(RecordPaymentIdentity, scope=Scope.REQUEST)
-    has_open_risk_flags = provide(HasOpenRiskFlags, scope=Scope.REQUEST)
-    scan_players_for_risk = provide(ScanPlayersForRisk, scope=Scope.REQUEST)
-    monitor_outcomes = provide(MonitorOutcomes, scope=Scope.REQUEST)
-    list_risk_flags = provide(ListRiskFlags, scope=Scope.REQUEST)
-    get_risk_flag = provide(GetRiskFlag, scope=Scope.REQUEST)
-    review_risk_flag = provide(ReviewRiskFlag, scope=Scope.REQUEST)
 
 
 class ReviewBody(msgspec.Struct, forbid_unknown_fields=True):

@@ -12,16 +12,12 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
-from dishka import Provider, Scope, provide
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from adapters.payouts import ManualPayouts
 from application.ledger_queries import DEFAULT_PAGE_SIZE
-from application.ports import PayoutGateway, WithdrawalHolds
-from application.risk import RiskReview
 from application.staff import Actor
 from application.withdrawals import (
     ApproveWithdrawal,
@@ -31,42 +27,14 @@ from application.withdrawals import (
     MarkWithdrawalFailed,
     MarkWithdrawalPaid,
     RejectWithdrawal,
-    RequestWithdrawal,
     SetKycStatus,
 )
 from domain.players import KycStatus
 from domain.staff import Role
-from domain.withdrawals import Withdrawal, WithdrawalPolicy, WithdrawalState
+from domain.withdrawals import Withdrawal, WithdrawalState
 from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
-from entrypoints.settings import Settings
 
 FINANCE = requires(Role.FINANCE)
-
-
-class WithdrawalsProvider(Provider):
-    """The withdrawal policy from the settings, the payout gateway (manual by default: staff
-    pay out of band and mark the withdrawal paid), and the use cases (the bot asks, staff
-    decide)."""
-
-    @provide(scope=Scope.APP)
-    def withdrawal_policy(self, settings: Settings) -> WithdrawalPolicy:
-        return settings.withdrawal_policy
-
-    payouts = provide(ManualPayouts, provides=PayoutGateway, scope=Scope.APP)
-
-    @provide(scope=Scope.APP)
-    def holds(self, review: RiskReview) -> WithdrawalHolds:
-        # Risk rules run on every request; a request with open flags waits for their review.
-        return review
-
-    request_withdrawal = provide(RequestWithdrawal, scope=Scope.REQUEST)
-    approve_withdrawal = provide(ApproveWithdrawal, scope=Scope.REQUEST)
-    reject_withdrawal = provide(RejectWithdrawal, scope=Scope.REQUEST)
-    mark_withdrawal_paid = provide(MarkWithdrawalPaid, scope=Scope.REQUEST)
-    mark_withdrawal_failed = provide(MarkWithdrawalFailed, scope=Scope.REQUEST)
-    list_withdrawals = provide(ListWithdrawals, scope=Scope.REQUEST)
-    get_withdrawal = provide(GetWithdrawal, scope=Scope.REQUEST)
-    set_kyc_status = provide(SetKycStatus, scope=Scope.REQUEST)
 
 
 # -- wire types ------------------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""Who may call: API keys of services, staff logins (passwords, TOTP, tokens, the login
+throttle), player session tokens, and the staff and audit use cases."""
+
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.login_throttle import RedisLoginThrottle
+from adapters.passwords import Argon2Hasher
+from adapters.postgres.api_keys import SqlApiKeyStore
+from adapters.seed_cipher import development_seed_key
+from adapters.tokens import JwtPlayerSessions, JwtTokens
+from adapters.totp import TotpCodes
+from application.access import ApiKeyStore, Authenticate, IssueApiKey, RevokeApiKey
+from application.audit import SearchAudit
+from application.ports import (
+    LoginThrottle,
+    OneTimeCodes,
+    PasswordHasher,
+    PlayerSessions,
+    TokenCodec,
+)
+from application.staff import AuthenticateStaff, CreateStaff, EnableTotp, IssueStaffKey, Login
+from entrypoints.settings import Settings
+
+
+def _token_key(settings: Settings) -> bytes:
+    key = settings.secret_key
+    if key is not None:
+        return key.encode()
+    # Development only: production refuses to start without CROUPIER_SECRET_KEY.
+    return development_seed_key(settings.data_dir.resolve() / "token.key")
+
+
+class AccessProvider(Provider):
+    """Credentials and their checks (one per process); the staff use cases (one per request)."""
+
+    scope = Scope.APP
+
+    @provide
+    def api_keys(self, engine: AsyncEngine) -> ApiKeyStore:
+        return SqlApiKeyStore(engine)
+
+    authenticate = provide(Authenticate)
+
+    @provide
+    def password_hasher(self) -> PasswordHasher:
+        return Argon2Hasher()
+
+    @provide
+    def tokens(self, settings: Settings) -> TokenCodec:
+        return JwtTokens(_token_key(settings))
+
+    @provide
+    def player_sessions(self, settings: Settings) -> PlayerSessions:
+        # The same key as staff tokens; the audience keeps the two kinds apart.
+        return JwtPlayerSessions(_token_key(settings))
+
+    @provide
+    def login_throttle(self, redis: Redis) -> LoginThrottle:
+        return RedisLoginThrottle(redis)
+
+    one_time_codes = provide(TotpCodes, provides=OneTimeCodes)
+    authenticate_staff = provide(AuthenticateStaff)
+
+    issue_api_key = provide(IssueApiKey, scope=Scope.REQUEST)
+    revoke_api_key = provide(RevokeApiKey, scope=Scope.REQUEST)
+    create_staff = provide(CreateStaff, scope=Scope.REQUEST)
+    login = provide(Login, scope=Scope.REQUEST)
+    enable_totp = provide(EnableTotp, scope=Scope.REQUEST)
+    issue_staff_key = provide(IssueStaffKey, scope=Scope.REQUEST)
+    search_audit = provide(SearchAudit, scope=Scope.REQUEST)

@@ -1,0 +1,107 @@
+"""Bets: the per-process bet queue (the only way to place one, from any door), velocity
+limits, settling and voiding, seeds and verification, the games' settings, and the staff's
+bet search."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dishka import Provider, Scope, provide
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.postgres.admin_queries import SqlBetQueries
+from adapters.velocity import RedisVelocityLimiter
+from application.bet_queries import BetReadModel, InspectBet, SearchBets
+from application.bet_queue import BetQueue
+from application.betting import GetBet, PlaceBet, SettleDiceBet, VoidBet
+from application.game_admin import ListGames, UpdateGame
+from application.history import RecentBets
+from application.house import HouseBook
+from application.ports import (
+    BetMetrics,
+    Clock,
+    IdGenerator,
+    SeedSource,
+    UnitOfWorkFactory,
+    VelocityLimiter,
+)
+from application.responsible import ResponsibleGamblingGuard
+from application.risk import RiskReview
+from application.seeds import GetSeedPair, RotateSeedPair
+from application.velocity import VelocityPolicy
+from application.verification import VerifyBet
+from domain.velocity import VelocityAction, VelocityLimit
+from entrypoints.settings import Settings
+
+
+class BettingProvider(Provider):
+    """The bet queue, velocity limits and the bets' read model (one per process); the bet use
+    cases (one per request)."""
+
+    scope = Scope.REQUEST
+
+    @provide(scope=Scope.APP)
+    def velocity_limiter(self, redis: Redis, clock: Clock) -> VelocityLimiter:
+        return RedisVelocityLimiter(redis, clock)
+
+    @provide(scope=Scope.APP)
+    def velocity(self, settings: Settings, limiter: VelocityLimiter) -> VelocityPolicy:
+        # Fail modes: bets open, deposits closed (the reasons are in application.velocity).
+        limits: dict[VelocityAction, VelocityLimit] = {}
+        bets, deposits = settings.velocity_bets_per_second, settings.velocity_deposits_per_hour
+        if bets:
+            limits[VelocityAction.BET] = VelocityLimit(
+                VelocityAction.BET, bets, timedelta(seconds=1), fail_open=True
+            )
+        if deposits:
+            limits[VelocityAction.DEPOSIT] = VelocityLimit(
+                VelocityAction.DEPOSIT, deposits, timedelta(hours=1), fail_open=False
+            )
+        return VelocityPolicy(limiter, limits)
+
+    @provide(scope=Scope.APP)
+    def bet_queue(
+        self,
+        settings: Settings,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        seeds: SeedSource,
+        guard: ResponsibleGamblingGuard,
+        velocity: VelocityPolicy,
+        risk: RiskReview,
+        metrics: BetMetrics,
+    ) -> BetQueue:
+        # One per process, for every door (gRPC calls and streams, the bot, the Mini App): bets
+        # that arrive together share batches. `PlaceBet` is built here and nowhere else: there
+        # is no other way to place a bet.
+        place = PlaceBet(
+            uow,
+            clock,
+            ids,
+            house,
+            seeds,
+            guard=guard,
+            velocity=velocity,
+            risk=risk,
+            metrics=metrics,
+        )
+        return BetQueue(place, batch_size=settings.bet_batch_size, batches=settings.bet_batches)
+
+    @provide(scope=Scope.APP)
+    def bet_read_model(self, engine: AsyncEngine) -> BetReadModel:
+        return SqlBetQueries(engine)
+
+    recent_bets = provide(RecentBets)
+    settle_dice_bet = provide(SettleDiceBet)
+    void_bet = provide(VoidBet)
+    get_bet = provide(GetBet)
+    get_seed_pair = provide(GetSeedPair)
+    rotate_seed_pair = provide(RotateSeedPair)
+    verify_bet = provide(VerifyBet)
+    list_games = provide(ListGames)
+    update_game = provide(UpdateGame)
+    search_bets = provide(SearchBets)
+    inspect_bet = provide(InspectBet)

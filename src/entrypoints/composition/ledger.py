@@ -1,0 +1,76 @@
+"""The ledger: the house book, balances and postings, staff adjustments under four eyes, the
+bankroll, seamless wallet calls, the books' reconciliation and the staff's ledger search."""
+
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.postgres.admin_queries import SqlLedgerQueries
+from adapters.postgres.reconcile import SqlBooksAudit
+from adapters.postgres.uow import SqlUnitOfWorkFactory
+from adapters.seed_cipher import SeedCipher
+from application.adjustments import DecideAdjustment, ListAdjustments, RequestAdjustment
+from application.balances import GetBalances
+from application.bankroll import FundBankroll
+from application.history import ListHistory
+from application.house import HouseBook
+from application.ledger_queries import (
+    ExportTransactions,
+    GetTransaction,
+    LedgerReadModel,
+    SearchTransactions,
+)
+from application.ports import BooksAudit
+from application.postings import AdjustBalance, CreditDeposit, DebitWallet, Transfer
+from application.reconciliation import Reconcile
+from application.seamless import SeamlessCredit, SeamlessDebit, SeamlessRollback
+from domain.adjustments import FourEyesPolicy
+from entrypoints.settings import Settings
+
+
+class LedgerProvider(Provider):
+    """The house book, the four-eyes policy and the read models (one per process); the money
+    use cases (one per request)."""
+
+    scope = Scope.REQUEST
+
+    @provide(scope=Scope.APP)
+    def house(self, settings: Settings) -> HouseBook:
+        return HouseBook(shards=settings.house_shards)
+
+    @provide(scope=Scope.APP)
+    def four_eyes(self, settings: Settings) -> FourEyesPolicy:
+        return FourEyesPolicy(settings.four_eyes_thresholds)
+
+    @provide(scope=Scope.APP)
+    def books_audit(
+        self, engine: AsyncEngine, factory: SqlUnitOfWorkFactory, cipher: SeedCipher
+    ) -> BooksAudit:
+        return SqlBooksAudit(engine, factory.currencies, cipher)
+
+    @provide(scope=Scope.APP)
+    def ledger_read_model(self, engine: AsyncEngine) -> LedgerReadModel:
+        return SqlLedgerQueries(engine)
+
+    get_balances = provide(GetBalances)
+    credit_deposit = provide(CreditDeposit)
+    debit_wallet = provide(DebitWallet)
+    adjust_balance = provide(AdjustBalance)
+    transfer = provide(Transfer)
+    list_history = provide(ListHistory)
+    fund_bankroll = provide(FundBankroll)
+
+    @provide
+    def reconcile(self, audit: BooksAudit) -> Reconcile:
+        return Reconcile(audit)  # its page sizes are its own, not settings
+
+    request_adjustment = provide(RequestAdjustment)
+    decide_adjustment = provide(DecideAdjustment)
+    list_adjustments = provide(ListAdjustments)
+    seamless_debit = provide(SeamlessDebit)
+    seamless_credit = provide(SeamlessCredit)
+    seamless_rollback = provide(SeamlessRollback)
+    search_transactions = provide(SearchTransactions)
+    export_transactions = provide(ExportTransactions)
+    get_transaction = provide(GetTransaction)

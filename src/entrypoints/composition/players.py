@@ -1,0 +1,46 @@
+"""Players: registration and onboarding (the bot and the Mini App), and the staff's player
+directory (search, profile, notes, block / unblock)."""
+
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.personal_data import PersonalDataCipher
+from adapters.postgres.admin_queries import SqlPlayerDirectory
+from application.onboarding import AcceptTerms, SetLanguage, StartPlayer
+from application.player_admin import (
+    AddPlayerNote,
+    BlockPlayer,
+    GetPlayerProfile,
+    ListPlayerNotes,
+    PlayerDirectory,
+    SearchPlayers,
+    UnblockPlayer,
+)
+from application.registration import OpenWallet, RegisterPlayer
+
+
+class PlayersProvider(Provider):
+    """The player directory's read model (one per process, on the shared engine) and the
+    players' use cases (one per request)."""
+
+    scope = Scope.REQUEST
+
+    @provide(scope=Scope.APP)
+    def player_directory(
+        self, engine: AsyncEngine, personal: PersonalDataCipher
+    ) -> PlayerDirectory:
+        return SqlPlayerDirectory(engine, personal)
+
+    register_player = provide(RegisterPlayer)
+    open_wallet = provide(OpenWallet)
+    start_player = provide(StartPlayer)
+    accept_terms = provide(AcceptTerms)
+    set_language = provide(SetLanguage)
+    search_players = provide(SearchPlayers)
+    get_player_profile = provide(GetPlayerProfile)
+    list_player_notes = provide(ListPlayerNotes)
+    block_player = provide(BlockPlayer)
+    unblock_player = provide(UnblockPlayer)
+    add_player_note = provide(AddPlayerNote)

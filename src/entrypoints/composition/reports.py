@@ -1,0 +1,25 @@
+"""The admin reports: their read model on the reports' engine (a replica's when
+CROUPIER_REPORTS_DATABASE_URL is set) and their use cases."""
+
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide
+
+from adapters.postgres.reports import SqlReports
+from application.reports import CashflowReport, GgrReport, OutcomeReport, ReportReadModel, RtpReport
+from entrypoints.composition.endpoints import ReportsEngine
+
+
+class ReportsProvider(Provider):
+    """The reports' read model (one per process) and their use cases (one per request)."""
+
+    scope = Scope.REQUEST
+
+    @provide(scope=Scope.APP)
+    def report_read_model(self, engine: ReportsEngine) -> ReportReadModel:
+        return SqlReports(engine)
+
+    ggr_report = provide(GgrReport)
+    rtp_report = provide(RtpReport)
+    cashflow_report = provide(CashflowReport)
+    outcome_report = provide(OutcomeReport)
