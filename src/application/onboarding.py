@@ -15,6 +15,7 @@ from domain.money import XTR
 from domain.onboarding import PlayerPreferences, valid_referral_code
 from domain.players import Player, validate_telegram_user_id
 from domain.staff import AuditAction, AuditEntry
+from domain.standing import PlayerStanding
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,12 @@ class Onboarded:
     player: Player
     preferences: PlayerPreferences
     created: bool
+
+    @property
+    def standing(self) -> PlayerStanding:
+        """What the player may do, as the standing policy reads it (no exclusion: the
+        responsible-gambling guard adds that where money moves)."""
+        return PlayerStanding(self.player.id, self.player.status, self.preferences.terms_accepted)
 
 
 class StartPlayer:

@@ -453,6 +453,24 @@ async def test_a_blocked_player_taps_a_bet_and_is_told_politely(
     assert await _balance(balances, engine, player) == balance
 
 
+async def test_start_for_a_blocked_player_says_so_and_shows_no_menu(
+    send, telegram, ready_player, engine, uow_factory
+):
+    from domain.players import PlayerStatus
+
+    player = await ready_player()
+    async with uow_factory() as uow:
+        await uow.players.set_status(
+            await _player_id(engine, player), PlayerStatus.BLOCKED, "t", at=datetime.now(UTC)
+        )
+        await uow.commit()
+    telegram.calls.clear()
+    await send(player.message("/start"))
+    (only,) = telegram.of(SendMessage)
+    assert only.text.startswith("Your account is blocked.")
+    assert only.reply_markup is None
+
+
 async def test_a_due_reality_check_waits_for_the_players_acknowledgement(
     send, telegram, ready_player, balances, engine
 ):

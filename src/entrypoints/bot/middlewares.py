@@ -123,6 +123,7 @@ class PlayerContext(BaseMiddleware):
         )
         data["player"] = onboarded.player
         data["preferences"] = onboarded.preferences
+        data["standing"] = onboarded.standing
         data["t"] = Translator(onboarded.preferences.language)
         return await handler(event, data)
 

@@ -9,8 +9,9 @@ from dishka.integrations.aiogram import FromDishka, inject
 
 from application.balances import GetBalances
 from application.onboarding import AcceptTerms, SetLanguage
-from domain.onboarding import PlayerPreferences
+from application.ports import Clock
 from domain.players import Player
+from domain.standing import Operation, PlayerBlocked, PlayerStanding, TermsNotAccepted
 from entrypoints.bot import keyboards
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Gate, Language, Menu
@@ -29,16 +30,20 @@ def format_balances(balances: tuple[object, ...], t: Translator) -> str:
 async def start(
     message: Message,
     player: Player,
-    preferences: PlayerPreferences,
+    standing: PlayerStanding,
     t: Translator,
     balances: FromDishka[GetBalances],
+    clock: FromDishka[Clock],
 ) -> None:
-    if not player.is_active:
+    # Which screen to show is the standing policy's answer to "may this player bet?", not a
+    # rule of this door's own: blocked, the 18+ and terms gate, or the menu.
+    refusal = standing.refusal(Operation.BET, clock.now())
+    if isinstance(refusal, PlayerBlocked):
         await message.answer(t("start.blocked"))
         return
     name = message.from_user.first_name if message.from_user else ""
     await message.answer(t("start.welcome", name=name))
-    if not preferences.terms_accepted:
+    if isinstance(refusal, TermsNotAccepted):
         await message.answer(t("start.gate"), reply_markup=keyboards.gate(t))
         return
     await show_menu(message, t, await balances(player.id))
