@@ -22,6 +22,7 @@ from application.ports import RtpData as RtpData
 from domain.errors import InvalidField, UnknownCurrency
 from domain.games.catalog import GAMES
 from domain.money import CurrencyRegistry
+from domain.outcome_tests import OutcomeTest, check_outcomes, theoretical_bins
 from domain.reports import (
     DEFAULT_REPORT_DAYS,
     MAX_REPORT_DAYS,
@@ -32,7 +33,7 @@ from domain.reports import (
     RtpRow,
     rtp_rows,
 )
-from domain.risk import OutcomeTest, RiskPolicy, check_outcomes, theoretical_bins
+from domain.risk import RiskPolicy
 
 Row = TypeVar("Row")
 
@@ -141,7 +142,7 @@ async def outcome_tests(
     reports: ReportReadModel, period: ReportPeriod, scope: ReportScope, alpha: float
 ) -> list[OutcomeTest]:
     """Every game in scope, even one without bets: its stored outcomes counted in the
-    game's bins and tested against theory (see `domain.risk.check_outcomes`)."""
+    game's bins and tested against theory (see `domain.outcome_tests.check_outcomes`)."""
     games = [scope.game] if scope.game else sorted(GAMES)
     edges = {game: [b.low for b in theoretical_bins(game)] for game in games}
     counts = await reports.outcome_counts(period, scope, edges)

@@ -26,9 +26,9 @@ from application.staff import Actor
 from domain.bets import Bet, BetState
 from domain.errors import InvalidRequest, NotFound
 from domain.money import Money
+from domain.outcome_tests import OutcomeTest
 from domain.reports import ReportPeriod, ReportScope, RtpRow, rtp_rows
 from domain.risk import (
-    OutcomeTest,
     PaymentIdentityKind,
     RiskFlag,
     RiskFlagKind,

@@ -14,26 +14,28 @@ from domain.errors import IllegalTransition, InvalidRequest
 from domain.fairness import bucket_of
 from domain.games.base import Selection
 from domain.games.limbo import limbo_result
+from domain.outcome_tests import (
+    BinCount,
+    check_outcomes,
+    chi_square,
+    chi_square_sf,
+    merge_bins,
+    regularized_gamma_q,
+    theoretical_bins,
+)
 from domain.risk import (
     BetCell,
-    BinCount,
     Funding,
     RiskFlag,
     RiskFlagKind,
     RiskFlagStatus,
     RiskPolicy,
-    check_outcomes,
-    chi_square,
-    chi_square_sf,
     improbable,
     large_bet_evidence,
-    merge_bins,
     multiplier_distribution,
     normalize_identity,
     rapid_withdrawal,
-    regularized_gamma_q,
     score_results,
-    theoretical_bins,
 )
 
 NOW = datetime(2030, 1, 1, 12, tzinfo=UTC)

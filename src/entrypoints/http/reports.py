@@ -33,8 +33,8 @@ from application.reports import (
     RtpReport,
 )
 from domain.errors import InvalidField
+from domain.outcome_tests import OutcomeTest
 from domain.reports import CashflowRow, GgrRow, RtpRow
-from domain.risk import OutcomeTest
 from entrypoints.http.auth import ANY_STAFF, SECURITY
 
 RATIO_DECIMALS = 8

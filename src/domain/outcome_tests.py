@@ -1,0 +1,230 @@
+"""Outcome monitoring: each game's observed outcomes against its theoretical distribution,
+with Pearson's chi-square test. Its p-value comes from the regularized upper incomplete gamma
+function implemented here (no numerical library in the domain). A broken RNG or a skewed
+Telegram dice shows as a p-value below the operator's alpha; the reports and `croupier risk
+monitor` read it. Floats appear only in these statistics."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+
+from domain.errors import InvalidRequest
+from domain.fairness import word_probability
+from domain.games.base import EnumeratedGame, format_hundredths
+from domain.games.catalog import GAMES
+from domain.games.dice import ROLLS, Dice
+from domain.games.limbo import RESULT_CAP, Limbo, winning_words
+
+# A chi-square test is only trusted when every bin expects at least this many outcomes.
+MIN_EXPECTED_PER_BIN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeBin:
+    """Outcomes from `low` (inclusive) up to the next bin's `low` (the last bin is open), and
+    the exact probability of landing in it."""
+
+    label: str
+    low: int
+    probability: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class BinCount:
+    label: str
+    observed: int
+    expected: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChiSquare:
+    statistic: float
+    dof: int
+    p_value: float
+
+
+# Limbo's results are bucketed at these multipliers (hundredths): dense near 1x where most
+# results fall, sparse in the long tail.
+LIMBO_EDGES = (100, 101, 105, 110, 125, 150, 200, 300, 500, 1000, 2000, 10000, 100000, 1000000)
+DICE_BIN_WIDTH = 100  # rolls 0.00-0.99, 1.00-1.99, …; the last bin also holds 100.00
+
+
+@lru_cache(maxsize=32)
+def theoretical_bins(code: str) -> tuple[OutcomeBin, ...]:
+    """The bins a game's stored outcomes are counted in, with their exact probabilities."""
+    game = GAMES[code]
+    if isinstance(game, Dice):
+        starts = list(range(0, ROLLS - 1, DICE_BIN_WIDTH))
+        probabilities = dict(game.outcomes())
+        bins = []
+        for i, low in enumerate(starts):
+            high = starts[i + 1] if i + 1 < len(starts) else ROLLS
+            p = sum((probabilities[r] for r in range(low, high)), Fraction(0))
+            label = f"{format_hundredths(low)}-{format_hundredths(high - 1)}"
+            bins.append(OutcomeBin(label, low, p))
+        return tuple(bins)
+    if isinstance(game, Limbo):
+        at_least = [word_probability(winning_words(edge)) for edge in LIMBO_EDGES]
+        bins = []
+        for i, low in enumerate(LIMBO_EDGES):
+            upper = at_least[i + 1] if i + 1 < len(LIMBO_EDGES) else Fraction(0)
+            label = (
+                f"{format_hundredths(low)}x-{format_hundredths(LIMBO_EDGES[i + 1])}x"
+                if i + 1 < len(LIMBO_EDGES)
+                else f"{format_hundredths(low)}x-{format_hundredths(RESULT_CAP)}x"
+            )
+            bins.append(OutcomeBin(label, low, at_least[i] - upper))
+        return tuple(bins)
+    if isinstance(game, EnumeratedGame):
+        return tuple(OutcomeBin(game.describe(o), o, p) for o, p in sorted(game.outcomes()))
+    raise InvalidRequest(f"{code} has no outcome distribution to monitor")
+
+
+def expected_bins(bins: Sequence[OutcomeBin], observed: Sequence[int]) -> list[BinCount]:
+    """Observed against expected counts (n × p) per bin; `observed` follows `bins`."""
+    if len(bins) != len(observed):
+        raise ValueError("one observed count per bin")
+    total = sum(observed)
+    return [
+        BinCount(b.label, count, float(b.probability * total))
+        for b, count in zip(bins, observed, strict=True)
+    ]
+
+
+def merge_bins(counts: Sequence[BinCount], minimum: float = MIN_EXPECTED_PER_BIN) -> list[BinCount]:
+    """Neighbouring bins merged, in order, until each expects at least `minimum` outcomes (a
+    short remainder joins the last full bin), so the chi-square approximation holds. Bins that
+    can never occur are dropped when nothing landed in them."""
+    merged: list[BinCount] = []
+    pending: list[BinCount] = []
+    for count in counts:
+        if count.expected == 0 and count.observed == 0:
+            continue
+        pending.append(count)
+        if sum(c.expected for c in pending) >= minimum:
+            merged.append(_join(pending))
+            pending = []
+    if pending:
+        if merged:
+            merged[-1] = _join([merged[-1], *pending])
+        else:
+            merged.append(_join(pending))
+    return merged
+
+
+def _join(counts: Sequence[BinCount]) -> BinCount:
+    if len(counts) == 1:
+        return counts[0]
+    first, last = counts[0].label, counts[-1].label
+    return BinCount(
+        f"{first} … {last}",
+        sum(c.observed for c in counts),
+        sum(c.expected for c in counts),
+    )
+
+
+def chi_square(counts: Sequence[BinCount]) -> ChiSquare | None:
+    """Pearson's test of observed against expected counts (already merged); None when there
+    are fewer than two bins, so nothing to test. An outcome seen where theory expects none
+    makes the statistic infinite and the p-value 0."""
+    if len(counts) < 2:
+        return None
+    statistic = 0.0
+    for c in counts:
+        if c.expected == 0:
+            if c.observed:
+                return ChiSquare(math.inf, len(counts) - 1, 0.0)
+            continue
+        statistic += (c.observed - c.expected) ** 2 / c.expected
+    dof = len(counts) - 1
+    return ChiSquare(statistic, dof, chi_square_sf(statistic, dof))
+
+
+def chi_square_sf(statistic: float, dof: int) -> float:
+    """P(X ≥ statistic) for X chi-square distributed with `dof` degrees of freedom: the
+    regularized upper incomplete gamma function Q(dof / 2, statistic / 2)."""
+    if dof < 1:
+        raise ValueError("a chi-square distribution has at least one degree of freedom")
+    if statistic <= 0:
+        return 1.0
+    if math.isinf(statistic):
+        return 0.0
+    return regularized_gamma_q(dof / 2, statistic / 2)
+
+
+_EPSILON = 1e-15
+_TINY = 1e-300
+_MAX_ITERATIONS = 10_000
+
+
+def regularized_gamma_q(a: float, x: float) -> float:
+    """Q(a, x) = Γ(a, x) / Γ(a): a power series below x = a + 1, Lentz's continued fraction
+    above (each converges fast on its side; Numerical Recipes §6.2)."""
+    if a <= 0 or x < 0:
+        raise ValueError("Q(a, x) needs a > 0 and x >= 0")
+    if x == 0:
+        return 1.0
+    if x < a + 1:
+        return max(0.0, 1.0 - _lower_series(a, x))
+    return _upper_fraction(a, x)
+
+
+def _prefactor(a: float, x: float) -> float:
+    return math.exp(-x + a * math.log(x) - math.lgamma(a))
+
+
+def _lower_series(a: float, x: float) -> float:
+    """P(a, x) = e^-x x^a / Γ(a) · Σ x^n / (a (a+1) … (a+n))."""
+    term = total = 1.0 / a
+    denominator = a
+    for _ in range(_MAX_ITERATIONS):
+        denominator += 1
+        term *= x / denominator
+        total += term
+        if abs(term) < abs(total) * _EPSILON:
+            break
+    return total * _prefactor(a, x)
+
+
+def _upper_fraction(a: float, x: float) -> float:
+    b = x + 1 - a
+    c = 1 / _TINY
+    d = 1 / b
+    h = d
+    for i in range(1, _MAX_ITERATIONS):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = d if abs(d) >= _TINY else _TINY
+        c = b + an / c
+        c = c if abs(c) >= _TINY else _TINY
+        d = 1 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1) < _EPSILON:
+            break
+    return _prefactor(a, x) * h
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeTest:
+    """A game's outcomes over a window against theory."""
+
+    game: str
+    bets: int
+    bins: tuple[BinCount, ...]  # after merging
+    test: ChiSquare | None
+    alert: bool
+
+
+def check_outcomes(code: str, observed: Sequence[int], alpha: float) -> OutcomeTest:
+    """Count `observed` (one number per `theoretical_bins(code)` bin), merge, test; alert when
+    the p-value is below `alpha`."""
+    counts = merge_bins(expected_bins(theoretical_bins(code), observed))
+    result = chi_square(counts)
+    alert = result is not None and result.p_value < alpha
+    return OutcomeTest(code, sum(observed), tuple(counts), result, alert)
