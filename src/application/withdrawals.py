@@ -35,12 +35,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from application.house import HouseBook
-from application.ledger_queries import (
-    DEFAULT_PAGE_SIZE,
-    check_page_size,
-    decode_time_cursor,
-    encode_cursor,
-)
 from application.ports import (
     Clock,
     IdGenerator,
@@ -53,7 +47,6 @@ from application.staff import Actor
 from domain.accounts import AccountKind
 from domain.errors import IdempotencyConflict, IllegalTransition, InsufficientFunds
 from domain.money import Money
-from domain.players import KycStatus
 from domain.postings import withdrawal_step
 from domain.responsible import LimitKind
 from domain.staff import AuditAction, AuditEntry
@@ -500,78 +493,3 @@ class MarkWithdrawalFailed(_Steps):
 
     async def __call__(self, withdrawal_id: uuid.UUID, reason: str, actor: Actor) -> Withdrawal:
         return await self._mark_failed(withdrawal_id, reason, actor)
-
-
-@dataclass(frozen=True, slots=True)
-class WithdrawalPage:
-    withdrawals: tuple[Withdrawal, ...]
-    next_cursor: str | None
-
-
-class ListWithdrawals:
-    """The staff queue: withdrawals oldest first, optionally in one state, a page at a time."""
-
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
-
-    async def __call__(
-        self,
-        state: WithdrawalState | None = None,
-        cursor: str | None = None,
-        limit: int = DEFAULT_PAGE_SIZE,
-    ) -> WithdrawalPage:
-        limit = check_page_size(limit)
-        after = decode_time_cursor(cursor, "wd") if cursor else None
-        async with self._uow() as uow:
-            rows = await uow.withdrawals.list(state, after=after, limit=limit + 1)
-        page = tuple(rows[:limit])
-        next_cursor = None
-        if len(rows) > limit and page:
-            next_cursor = encode_cursor("wd", page[-1].requested_at.isoformat(), page[-1].id)
-        return WithdrawalPage(page, next_cursor)
-
-
-class GetWithdrawal:
-    """One withdrawal by id, or `NotFound`."""
-
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
-
-    async def __call__(self, withdrawal_id: uuid.UUID) -> Withdrawal:
-        async with self._uow() as uow:
-            return await uow.withdrawals.get(withdrawal_id)
-
-
-@dataclass(frozen=True, slots=True)
-class KycChange:
-    player_id: int
-    status: KycStatus
-    previous: KycStatus
-
-
-class SetKycStatus:
-    """Staff record how far a player's identity is verified; audited with before and after.
-    Setting the status the player already has changes (and records) nothing."""
-
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
-        self._clock = clock
-
-    async def __call__(self, player_id: int, status: KycStatus, actor: Actor) -> KycChange:
-        async with self._uow() as uow:
-            previous = await uow.players.set_kyc_status(player_id, status)
-            if previous is status:
-                return KycChange(player_id, status, previous)
-            await uow.audit.record(
-                AuditEntry(
-                    AuditAction.KYC_STATUS_SET,
-                    self._clock.now(),
-                    actor.label,
-                    f"player:{player_id}",
-                    actor.source,
-                    before={"kyc_status": previous.value},
-                    after={"kyc_status": status.value},
-                )
-            )
-            await uow.commit()
-        return KycChange(player_id, status, previous)

@@ -10,20 +10,19 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from application.betting import PlaceBetCommand
+from application.kyc import SetKycStatus
 from application.player_admin import BlockPlayer, UnblockPlayer
 from application.ports import AuditQuery
 from application.postings import AdjustBalanceCommand, CreditDepositCommand
 from application.responsible import SelfExclude
 from application.staff import Actor
+from application.withdrawal_queries import GetWithdrawal, ListWithdrawals
 from application.withdrawals import (
     ApproveWithdrawal,
-    GetWithdrawal,
-    ListWithdrawals,
     MarkWithdrawalFailed,
     MarkWithdrawalPaid,
     RejectWithdrawal,
     RequestWithdrawal,
-    SetKycStatus,
 )
 from domain.accounts import AccountKind
 from domain.errors import (

@@ -6,6 +6,7 @@ from dishka import Provider, Scope, provide
 
 from adapters.payouts import ManualPayouts
 from adapters.telegram_stars import TelegramStarsRefunds
+from application.kyc import SetKycStatus
 from application.payments import (
     CheckPreCheckout,
     CreateStarsInvoice,
@@ -16,15 +17,13 @@ from application.payments import (
 )
 from application.ports import PayoutGateway, StarsRefunds, WithdrawalHolds
 from application.risk import RiskReview
+from application.withdrawal_queries import GetWithdrawal, ListWithdrawals
 from application.withdrawals import (
     ApproveWithdrawal,
-    GetWithdrawal,
-    ListWithdrawals,
     MarkWithdrawalFailed,
     MarkWithdrawalPaid,
     RejectWithdrawal,
     RequestWithdrawal,
-    SetKycStatus,
 )
 from domain.withdrawals import WithdrawalPolicy
 from entrypoints.bot.runtime import TelegramRuntime

@@ -17,17 +17,15 @@ from litestar import Controller, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from application.kyc import KycChange, SetKycStatus
 from application.ledger_queries import DEFAULT_PAGE_SIZE
 from application.staff import Actor
+from application.withdrawal_queries import GetWithdrawal, ListWithdrawals
 from application.withdrawals import (
     ApproveWithdrawal,
-    GetWithdrawal,
-    KycChange,
-    ListWithdrawals,
     MarkWithdrawalFailed,
     MarkWithdrawalPaid,
     RejectWithdrawal,
-    SetKycStatus,
 )
 from domain.players import KycStatus
 from domain.staff import Role
