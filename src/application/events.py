@@ -8,7 +8,11 @@ live pub/sub channels. Its `data` is one of the payload structs below, chosen by
 (`aggregate_type`, `aggregate_id`).
 
 A new field with a default is a compatible change within a version; anything else is a new
-version of the type, and both are documented in the event tables of docs/events.md."""
+version of the type, and both are documented in the event tables of docs/events.md.
+
+Longer than most modules, for now: the payload structs are this module's wire format and the
+builders the adapters call sit beside them. Issue 17 (point 1) makes events plain values the
+use cases raise, and moves the encoding to the edge that publishes; this module splits then."""
 
 from __future__ import annotations
 

@@ -8,7 +8,11 @@ time, and the database refuses to shorten one.
 
 The repository port (`ResponsibleGamblingRepository`, with the usage read model) is declared
 in `application.ports`, beside the other ports, because this module imports `UnitOfWork` from
-there; it is re-exported here."""
+there; it is re-exported here.
+
+Longer than most modules: the player's changes and the guard read and write one record under
+one lock, in one order, and share the usage helpers (`_usage_by_period`); kept together so
+that order is visible in one place."""
 
 from __future__ import annotations
 

@@ -24,7 +24,11 @@ All of them are `withdrawal` transactions, the returns too: a returned withdrawa
 withdrawal undone, and the cash-flow report's net withdrawals stay right. Each transaction's
 idempotency key is the withdrawal's id and the step, so a step can move money only once.
 
-The gateway is called after the approval commits, never inside a database transaction."""
+The gateway is called after the approval commits, never inside a database transaction.
+
+Longer than most modules: one state machine's steps (request, approve and pay out, reject,
+mark paid or failed) share its locking, posting and audit (`_Steps`); the reads and KYC are
+in `withdrawal_queries` and `kyc`."""
 
 from __future__ import annotations
 

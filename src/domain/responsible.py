@@ -15,7 +15,10 @@ these functions what to do.
 - **Reality check**: at an interval the player chooses, the next bet is refused with the
   session's length and net result until the player acknowledges it.
 
-Windows are half-open on the old side: activity at exactly `now - period` still counts."""
+Windows are half-open on the old side: activity at exactly `now - period` still counts.
+
+Longer than most modules: limits, exclusions and reality checks are one player's profile
+(`ResponsibleProfile`) and are decided together by the guard; each part has its own section."""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
 """Settings from environment variables prefixed CROUPIER_. A bad or missing required value
-fails at start with a message naming the variable, never later at first use."""
+fails at start with a message naming the variable, never later at first use.
+
+Longer than most modules, for now: every setting is parsed, validated and documented here
+(55 of them). Issue 17 (point 5) replaces this with one declaration per setting,
+the documentation table generated from it."""
 
 from __future__ import annotations
 

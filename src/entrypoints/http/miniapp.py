@@ -1,5 +1,9 @@
 """The player API behind the Telegram Mini App: the same use cases the bot calls, reached with
-a session opened from Telegram-signed `initData`."""
+a session opened from Telegram-signed `initData`.
+
+Longer than most modules: one controller is the player's whole API (session, wallet, play,
+history, fairness, limits and breaks) with its wire structs, so the routes a Mini App screen
+calls read side by side; its doors are in the door x rule matrix like every other."""
 
 from __future__ import annotations
 
