@@ -19,6 +19,7 @@ from domain.accounts import Account, AccountKind
 from domain.adjustments import AdjustmentRequest
 from domain.bets import Bet
 from domain.errors import IdempotencyConflict, NotFound
+from domain.events import DomainEvent
 from domain.games.catalog import GameConfig
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.money import Currency
@@ -98,6 +99,8 @@ class _State:
     staff: dict[int, tuple[StaffMember, str, str | None]] = field(default_factory=dict)
     staff_keys: dict[str, StaffKey] = field(default_factory=dict)
     payments: dict[str, StarsPayment] = field(default_factory=dict)
+    # What use cases raised, in order, as their units of work committed them.
+    events: list[DomainEvent] = field(default_factory=list)
 
     def copy(self) -> _State:
         # Accounts hold balances and are copied deeply; every other value kept here is
@@ -164,9 +167,18 @@ class FakeUnitOfWork:
     async def limit_lock_waits(self, seconds: float | None) -> None:
         pass  # one task, no lock to wait for
 
+    def raise_events(self, *events: DomainEvent) -> None:
+        self.state.events.extend(events)
+
     @contextlib.asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        yield
+        # Only the events are undone here (the fakes' writes inside a savepoint are not).
+        mark = len(self.state.events)
+        try:
+            yield
+        except BaseException:
+            del self.state.events[mark:]
+            raise
 
 
 class _Players:
@@ -192,7 +204,7 @@ class _Players:
         )
 
     async def set_status(
-        self, player_id: int, status: PlayerStatus, reason: str, *, at: datetime
+        self, player_id: int, status: PlayerStatus, reason: str
     ) -> tuple[PlayerStatus, str | None]:
         # A new Player, not the shared one changed in place: a unit of work left without
         # commit must leave the committed state as it was.
@@ -291,7 +303,9 @@ class _Ledger:
             if account is None or account.currency != leg.currency:
                 raise NotFound(f"no {leg.currency.code} account with id {leg.account_id}")
             balance = account.apply(leg.amount.amount)
-            legs.append(PostedLeg(leg.account_id, leg.amount, balance))
+            legs.append(
+                PostedLeg(leg.account_id, leg.amount, balance, account.kind, account.player_id)
+            )
             self.s.legs.append(
                 (
                     leg.account_id,

@@ -2,7 +2,7 @@
 
 Each event is XADDed to the stream `croupier:events` with the fields `event_id`, `type`,
 `version`, `aggregate` ("{aggregate_type}:{aggregate_id}"), `sequence` and `payload` (the
-whole JSON envelope, `application.events.EventEnvelope`). The stream is capped with
+whole JSON envelope, `application.ports.EventEnvelope`). The stream is capped with
 `MAXLEN ~ max_stream_length` (approximate trimming, cheap for Redis): a consumer that falls
 further behind than that loses the oldest entries and must catch up from the outbox table.
 
@@ -21,7 +21,8 @@ from typing import Final
 
 from redis.asyncio import Redis
 
-from application.events import STREAM, EventEnvelope, channels, encode_envelope
+from adapters.event_wire.envelope import STREAM, channels, encode_envelope
+from application.ports import EventEnvelope
 
 DEFAULT_MAX_STREAM_LENGTH: Final = 1_000_000
 

@@ -25,8 +25,8 @@ from application.ports import LiveSink
 
 log = logging.getLogger(__name__)
 
-# The channels `application.events.channels` names for each envelope, all under one prefix:
-# the rest of the name is the hub's topic ("player:42", "staff").
+# The channels `adapters.event_wire.envelope.channels` names for each envelope, all under one
+# prefix: the rest of the name is the hub's topic ("player:42", "staff").
 CHANNEL_PREFIX = "croupier:live:"
 PATTERN = CHANNEL_PREFIX + "*"
 

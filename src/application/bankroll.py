@@ -8,6 +8,7 @@ from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from domain.accounts import AccountKind
 from domain.errors import InvalidRequest
+from domain.events import transactions_posted
 from domain.ledger import PostedTransaction
 from domain.money import Money
 from domain.postings import bankroll_funding
@@ -54,5 +55,6 @@ class FundBankroll:
                     at=self._clock.now(),
                 )
             )
+            uow.raise_events(*transactions_posted(posted))
             await uow.commit()
         return posted

@@ -47,6 +47,7 @@ from domain.errors import (
     NotFound,
     StorageUnavailable,
 )
+from domain.events import BetSettled, BetVoided, bet_stored, transactions_posted
 from domain.games.base import ProvablyFairGame, TelegramDiceGame
 from domain.games.catalog import game_by_code
 from domain.ledger import PostedTransaction, Transaction
@@ -154,6 +155,7 @@ class _BetPoster:
         self, uow: UnitOfWork, settled: Bet, wallet_id: int | None = None
     ) -> PostedTransaction:
         posted = await uow.ledger.post(await self._settlement(uow, settled, wallet_id))
+        uow.raise_events(*transactions_posted(posted))
         # Large wins and wagers are flagged and audited in the settlement's own transaction.
         await self._risk.on_bet_settled(uow, settled)
         return posted
@@ -277,8 +279,10 @@ class _Placement(_BetPoster):
         decided = decide_bet(command, facts, now=self._clock.now(), ids=self._ids)
         if not await uow.bets.add(decided.final):
             raise _LostRace  # a twin with this bet id committed first: replay it
+        uow.raise_events(*bet_stored(decided.final))
         self._log(decided)
         posted = await uow.ledger.post_all(await self._postings(uow, decided))
+        uow.raise_events(*transactions_posted(*posted))
         return await self._receipt(uow, decided, iter(posted))
 
     async def _take_nonce(self, uow: UnitOfWork, player_id: int) -> tuple[SeedPair, int]:
@@ -583,11 +587,15 @@ class PlaceBets(_Placement):
         added = await uow.bets.add_many([step.final for step in decided])
         if len(added) != len(decided):
             raise _LostRace
+        for step in decided:
+            uow.raise_events(*bet_stored(step.final))
         await uow.seeds.advance(tally.taken)
         transactions: list[Transaction] = []
         for step in decided:
             transactions.extend(await self._postings(uow, step))
-        posted = iter(await uow.ledger.post_all(transactions))
+        all_posted = await uow.ledger.post_all(transactions)
+        uow.raise_events(*transactions_posted(*all_posted))
+        posted = iter(all_posted)
         receipts = []
         for step in decided:
             receipts.append(await self._receipt(uow, step, posted))
@@ -657,6 +665,7 @@ class SettleDiceBet(_BetPoster):
             settled = replace(settled, dice=throw)
             await self._post_settlement(uow, settled)
             await uow.bets.save(settled)
+            uow.raise_events(BetSettled(settled))
             balance = await self._balance(uow, settled)
             await uow.commit()
         self._metrics.settled(settled)
@@ -685,6 +694,7 @@ class VoidBet(_BetPoster):
             )
             await self._post_settlement(uow, voided)
             await uow.bets.save(voided)
+            uow.raise_events(BetVoided(voided))
             balance = await self._balance(uow, voided)
             await uow.commit()
         self._metrics.settled(voided)

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Self
 
-from application.events import PLAYER_BLOCKED
 from application.ports import LiveFeed
+from domain.events import PlayerBlocked
 
 log = logging.getLogger(__name__)
 
@@ -212,10 +212,10 @@ class LiveHub:
 def _ends_sessions(message: str) -> Ended | None:
     """Whether this message ends its topic's subscriptions: a player's block does. Only a
     message that names the event is parsed, so the usual message costs a substring search."""
-    if PLAYER_BLOCKED not in message:
+    if PlayerBlocked.name not in message:
         return None
     with contextlib.suppress(ValueError):
         parsed = json.loads(message)
-        if isinstance(parsed, dict) and parsed.get("type") == PLAYER_BLOCKED:
+        if isinstance(parsed, dict) and parsed.get("type") == PlayerBlocked.name:
             return Ended.BLOCKED
     return None

@@ -25,6 +25,7 @@ from application.ports import PlayerSummary as PlayerSummary
 from application.ports import WalletBalance as WalletBalance
 from application.staff import Actor
 from domain.errors import IllegalTransition, InvalidField, InvalidRequest, NotFound
+from domain.events import PlayerBlocked, PlayerUnblocked
 from domain.players import PlayerStatus, validate_telegram_user_id
 from domain.staff import AuditAction, AuditEntry
 
@@ -159,6 +160,7 @@ def _reason(reason: str) -> str:
 class _ChangeStatus:
     target: PlayerStatus
     action: AuditAction
+    event: type[PlayerBlocked | PlayerUnblocked]
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -168,12 +170,11 @@ class _ChangeStatus:
         player_id, reason = _known(player_id), _reason(reason)
         now = self._clock.now()
         async with self._uow() as uow:
-            before, before_reason = await uow.players.set_status(
-                player_id, self.target, reason, at=now
-            )
+            before, before_reason = await uow.players.set_status(player_id, self.target, reason)
             if before is self.target:
                 # Leaving without commit rolls the write back: nothing changed, nothing audited.
                 raise IllegalTransition(f"player {player_id} is already {self.target}")
+            uow.raise_events(self.event(player_id, now))
             await uow.audit.record(
                 AuditEntry(
                     self.action,
@@ -210,6 +211,7 @@ class BlockPlayer(_ChangeStatus):
 
     target = PlayerStatus.BLOCKED
     action = AuditAction.PLAYER_BLOCKED
+    event = PlayerBlocked
 
 
 class UnblockPlayer(_ChangeStatus):
@@ -218,6 +220,7 @@ class UnblockPlayer(_ChangeStatus):
 
     target = PlayerStatus.ACTIVE
     action = AuditAction.PLAYER_UNBLOCKED
+    event = PlayerUnblocked
 
 
 class AddPlayerNote:

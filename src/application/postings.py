@@ -14,6 +14,7 @@ from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.errors import InvalidRequest, NotFound
+from domain.events import transactions_posted
 from domain.ledger import MetadataValue, PostedTransaction
 from domain.money import Money
 from domain.posting_keys import processor_deposit_key
@@ -66,6 +67,7 @@ class WalletPoster:
         house = await self._house.account_for(uow.accounts, movement.house, currency, player_id)
         transaction = movement.transaction(self._ids.new_id(), wallet, house, at=self._clock.now())
         posted = await uow.ledger.post(transaction)
+        uow.raise_events(*transactions_posted(posted))
         leg = posted.leg_for(wallet)
         return WalletPosting(posted, wallet, Money(leg.balance_after, currency))
 
@@ -263,5 +265,6 @@ class Transfer:
                 at=self._clock.now(),
             )
             posted = await uow.ledger.post(transaction)
+            uow.raise_events(*transactions_posted(posted))
             await uow.commit()
         return posted

@@ -25,6 +25,7 @@ from application.reports import ReportReadModel, outcome_tests
 from application.staff import Actor
 from domain.bets import Bet, BetState
 from domain.errors import InvalidRequest, NotFound
+from domain.events import RiskFlagRaised
 from domain.money import Money
 from domain.outcome_tests import OutcomeTest
 from domain.reports import ReportPeriod, ReportScope, RtpRow, rtp_rows
@@ -186,6 +187,7 @@ class RiskReview:
         added = await uow.risk.add_flag(flag)
         if added is None:
             return None
+        uow.raise_events(RiskFlagRaised(added))  # the staff feed shows it
         log.warning("risk flag %s raised: %s for player %s", added.id, added.kind, added.player_id)
         await uow.audit.record(
             AuditEntry(

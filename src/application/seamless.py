@@ -25,6 +25,7 @@ from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.accounts import AccountKind
 from domain.errors import IdempotencyConflict, NotFound
+from domain.events import TransactionPosted
 from domain.ledger import PostedTransaction, Transaction
 from domain.money import Currency, Money
 from domain.responsible import ResponsibleGamblingRefusal
@@ -129,6 +130,7 @@ class _SeamlessUseCase:
             raise IdempotencyConflict(
                 f"ledger key {transaction.idempotency_key} was already used by another operation"
             )
+        uow.raise_events(TransactionPosted(posted))
         return posted
 
     @staticmethod

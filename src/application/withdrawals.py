@@ -50,6 +50,15 @@ from application.ports import (
 from application.staff import Actor
 from domain.accounts import AccountKind
 from domain.errors import IdempotencyConflict, IllegalTransition, InsufficientFunds
+from domain.events import (
+    WithdrawalApproved,
+    WithdrawalEvent,
+    WithdrawalFailed,
+    WithdrawalPaid,
+    WithdrawalRejected,
+    WithdrawalRequested,
+    transactions_posted,
+)
 from domain.money import Money
 from domain.postings import withdrawal_step
 from domain.responsible import LimitKind
@@ -108,13 +117,14 @@ def _facts(withdrawal: Withdrawal) -> dict[str, object]:
 @dataclass(frozen=True, slots=True)
 class _Step:
     """One decision on a withdrawal: the ledger key's step name, where its money moves from
-    and to, and how the audit log names it."""
+    and to, how the audit log names it, and the event it raises."""
 
     name: str
     source: AccountKind
     target: AccountKind
     action: AuditAction
     reached: WithdrawalState  # a withdrawal already there is a repeat of this step
+    event: type[WithdrawalEvent]
 
 
 _PAID = _Step(
@@ -123,6 +133,7 @@ _PAID = _Step(
     AccountKind.DEPOSITS_CLEARING,
     AuditAction.WITHDRAWAL_PAID,
     WithdrawalState.PAID,
+    WithdrawalPaid,
 )
 _FAILED = _Step(
     "failed",
@@ -130,6 +141,7 @@ _FAILED = _Step(
     AccountKind.PLAYER_WALLET,
     AuditAction.WITHDRAWAL_FAILED,
     WithdrawalState.FAILED,
+    WithdrawalFailed,
 )
 _APPROVE = _Step(
     "approve",
@@ -137,6 +149,7 @@ _APPROVE = _Step(
     AccountKind.PAYOUT_CLEARING,
     AuditAction.WITHDRAWAL_APPROVED,
     WithdrawalState.APPROVED,
+    WithdrawalApproved,
 )
 _REJECT = _Step(
     "reject",
@@ -144,6 +157,7 @@ _REJECT = _Step(
     AccountKind.PLAYER_WALLET,
     AuditAction.WITHDRAWAL_REJECTED,
     WithdrawalState.REJECTED,
+    WithdrawalRejected,
 )
 
 
@@ -181,7 +195,7 @@ class _Steps:
         transaction_id: uuid.UUID,
         now: datetime,
     ) -> None:
-        await uow.ledger.post(
+        posted = await uow.ledger.post(
             withdrawal_step(
                 withdrawal,
                 step,
@@ -191,6 +205,7 @@ class _Steps:
                 at=now,
             )
         )
+        uow.raise_events(*transactions_posted(posted))
 
     async def _audit(
         self,
@@ -226,6 +241,7 @@ class _Steps:
         """Move the money for `step`, save the new state and audit it; the caller commits."""
         await self._move(uow, before, step.name, step.source, step.target, transaction_id, now)
         await uow.withdrawals.save(after, before.state)
+        uow.raise_events(step.event(after))
         await self._audit(uow, step.action, actor, after, before, now)
 
     async def _decide(
@@ -371,6 +387,7 @@ class RequestWithdrawal(_Steps):
                     f"the wallet holds less than the {amount} to withdraw"
                 ) from error
             await uow.withdrawals.add(withdrawal)
+            uow.raise_events(WithdrawalRequested(withdrawal))
             await self._audit(
                 uow,
                 AuditAction.WITHDRAWAL_REQUESTED,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
+from domain.accounts import AccountKind
 from domain.errors import InvalidRequest, InvalidTransaction, UnbalancedTransaction
 from domain.money import Currency, Money, check_int64
 
@@ -138,9 +139,14 @@ def transfer_legs(source_account_id: int, target_account_id: int, amount: Money)
 
 @dataclass(frozen=True, slots=True)
 class PostedLeg:
+    """One leg as recorded, with whose account it moved (`account_kind`, and `player_id` for a
+    player's wallet): what its `TransactionPosted` event tells each player."""
+
     account_id: int
     amount: Money
     balance_after: int
+    account_kind: AccountKind
+    player_id: int | None
 
 
 @dataclass(frozen=True, slots=True)

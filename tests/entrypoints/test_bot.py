@@ -4,7 +4,6 @@ the real database and Redis."""
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 
 import pytest
 from aiogram.methods import (
@@ -441,9 +440,7 @@ async def test_a_blocked_player_taps_a_bet_and_is_told_politely(
     await send(player.tap(PlaceBet(game="coin", stake=10, option="h", press="b1").pack()))
     balance = await _balance(balances, engine, player)
     async with uow_factory() as uow:
-        await uow.players.set_status(
-            await _player_id(engine, player), PlayerStatus.BLOCKED, "t", at=datetime.now(UTC)
-        )
+        await uow.players.set_status(await _player_id(engine, player), PlayerStatus.BLOCKED, "t")
         await uow.commit()
     telegram.calls.clear()
     await send(player.tap(PlaceBet(game="coin", stake=10, option="h", press="b2").pack()))
@@ -460,9 +457,7 @@ async def test_start_for_a_blocked_player_says_so_and_shows_no_menu(
 
     player = await ready_player()
     async with uow_factory() as uow:
-        await uow.players.set_status(
-            await _player_id(engine, player), PlayerStatus.BLOCKED, "t", at=datetime.now(UTC)
-        )
+        await uow.players.set_status(await _player_id(engine, player), PlayerStatus.BLOCKED, "t")
         await uow.commit()
     telegram.calls.clear()
     await send(player.message("/start"))

@@ -6,7 +6,6 @@ import asyncio
 import json
 import secrets
 import uuid
-from datetime import UTC, datetime
 
 import grpc
 import pytest
@@ -303,9 +302,7 @@ async def test_bets_of_a_blocked_player_or_one_without_the_terms_are_refused_at_
     first = _limbo(blocked)
     before = await betting.PlaceBet(first, metadata=md)
     async with uow_factory() as uow:
-        await uow.players.set_status(
-            int(blocked), PlayerStatus.BLOCKED, "tests", at=datetime.now(UTC)
-        )
+        await uow.players.set_status(int(blocked), PlayerStatus.BLOCKED, "tests")
         await uow.commit()
     # An internal service's player who never accepted the terms (here with money a staff
     # adjustment put in): no bet goes through until the acceptance is recorded.

@@ -8,7 +8,6 @@ import json
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
@@ -221,7 +220,7 @@ async def test_a_blocked_player_cannot_play_from_a_session_opened_before(
     played = await app_api.post("/api/v1/app/play", json=first, headers=headers)
     assert played.status_code == 200, played.text
     async with uow_factory() as uow:
-        await uow.players.set_status(player_id, PlayerStatus.BLOCKED, "tests", at=datetime.now(UTC))
+        await uow.players.set_status(player_id, PlayerStatus.BLOCKED, "tests")
         await uow.commit()
     async with engine.connect() as conn:
         bets = (

@@ -325,22 +325,12 @@ async def _publish_ledger_event(
     import msgspec
     from redis.asyncio import Redis
 
-    from application.events import (
-        EventEnvelope,
-        encode_envelope,
-        ledger_events,
-        player_channel,
-    )
+    from adapters.event_wire.envelope import encode_envelope, player_channel
+    from adapters.event_wire.rows import outbox_rows
+    from application.ports import EventEnvelope
+    from domain.events import TransactionPosted
 
-    accounts = {
-        leg.account_id: (
-            ("player_wallet", player_id)
-            if leg.account_id == posting.wallet_id
-            else ("deposits_clearing", None)
-        )
-        for leg in posting.transaction.legs
-    }
-    (event,) = ledger_events(posting.transaction, accounts)
+    (event,) = outbox_rows(TransactionPosted(posting.transaction))
     envelope = EventEnvelope(
         event_id=event.event_id,
         type=event.type,

@@ -7,7 +7,6 @@ are placed, and a bet placed before the block is still answered with its first r
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -73,7 +72,7 @@ def player_without_terms(new_player, adjust, fund_bankroll, unique_key):
 
 async def _block(uow_factory, player_id: int) -> None:
     async with uow_factory() as uow:
-        await uow.players.set_status(player_id, PlayerStatus.BLOCKED, "tests", at=datetime.now(UTC))
+        await uow.players.set_status(player_id, PlayerStatus.BLOCKED, "tests")
         await uow.commit()
 
 

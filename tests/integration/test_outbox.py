@@ -17,24 +17,22 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
 
-from adapters.postgres.outbox import SqlOutboxFeed, missing_events
-from adapters.redis_client import create_redis
-from adapters.redis_events import RedisEventPublisher
-from application.betting import PlaceBetCommand, SettleDiceBetCommand, VoidBetCommand
-from application.events import (
-    STREAM,
+from adapters.event_wire.envelope import STREAM, decode_envelope, player_channel
+from adapters.event_wire.payloads import (
     BetPlacedV1,
     BetSettledV1,
     BetVoidedV1,
-    EventEnvelope,
     LedgerTransactionPostedV1,
     PlayerStatusChangedV1,
     RiskFlagRaisedV1,
     WithdrawalEventV1,
-    decode_envelope,
     decode_payload,
-    player_channel,
 )
+from adapters.postgres.outbox import SqlOutboxFeed, missing_events
+from adapters.redis_client import create_redis
+from adapters.redis_events import RedisEventPublisher
+from application.betting import PlaceBetCommand, SettleDiceBetCommand, VoidBetCommand
+from application.ports import EventEnvelope
 from application.postings import AdjustBalanceCommand, CreditDepositCommand, TransferCommand
 from application.relay import OutboxRelay, RelaySettings
 from application.risk import RiskReview
@@ -46,7 +44,8 @@ from application.withdrawals import (
     RequestWithdrawal,
 )
 from domain.accounts import AccountKind
-from domain.ledger import Leg, Transaction, TransactionKind
+from domain.events import transactions_posted
+from domain.ledger import Leg, PostedTransaction, Transaction, TransactionKind
 from domain.money import XTR, Money
 from domain.risk import RiskPolicy
 from domain.withdrawals import CurrencyWithdrawalLimits, PayoutSent, WithdrawalPolicy
@@ -244,13 +243,19 @@ async def test_a_rolled_back_unit_of_work_leaves_no_event(
             clock.now(),
         )
 
+    async def post(uow) -> PostedTransaction:
+        posted = await uow.ledger.post(await transaction(uow, f"rb-{uuid.uuid4()}"))
+        uow.raise_events(*transactions_posted(posted))  # as a use case does
+        return posted
+
     async with uow_factory() as uow:  # left without commit
-        await uow.ledger.post(await transaction(uow, f"rb-{uuid.uuid4()}"))
+        await post(uow)
         assert uow.outbox.pending
     async with uow_factory() as uow:  # rolled back, then something else committed
-        gone = await uow.ledger.post(await transaction(uow, f"rb-{uuid.uuid4()}"))
+        gone = await post(uow)
         await uow.rollback()
-        kept = await uow.ledger.post(await transaction(uow, f"rb-{uuid.uuid4()}"))
+        assert not uow.outbox.pending
+        kept = await post(uow)
         await uow.commit()
     after = await _for_aggregate(engine, "player", player.id)
     [new] = after[len(before) :]

@@ -33,6 +33,7 @@ from sqlalchemy import text
 
 from adapters.clock import SystemClock
 from adapters.embedded_servers import ensure_database
+from adapters.event_wire.envelope import STREAM
 from adapters.ids import UuidV7Generator
 from adapters.postgres import migrate
 from adapters.postgres.api_keys import SqlApiKeyStore
@@ -41,7 +42,6 @@ from adapters.postgres.uow import start_unit_of_work_factory
 from adapters.seed_cipher import SeedCipher
 from application.access import IssueApiKey
 from application.bankroll import FundBankroll, FundBankrollCommand
-from application.events import STREAM
 from application.house import HouseBook
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from croupier.v1 import betting_pb2, betting_pb2_grpc, common_pb2, wallet_pb2, wallet_pb2_grpc

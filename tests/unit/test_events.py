@@ -14,31 +14,36 @@ from fractions import Fraction
 import msgspec
 import pytest
 
-from application.events import (
+from adapters.event_wire.envelope import (
     STAFF_CHANNEL,
-    BetPlacedV1,
-    BetSettledV1,
-    EventEnvelope,
-    LedgerTransactionPostedV1,
-    WithdrawalEventV1,
-    bet_event,
     channels,
     decode_envelope,
-    decode_payload,
     encode_envelope,
-    encode_payload,
-    ledger_events,
-    new_bet_events,
-    player_status_changed,
-    withdrawal_event,
 )
-from application.ports import PendingEvent
+from adapters.event_wire.payloads import (
+    BetPlacedV1,
+    BetSettledV1,
+    LedgerTransactionPostedV1,
+    WithdrawalEventV1,
+    decode_payload,
+    encode_payload,
+)
+from adapters.event_wire.rows import outbox_rows
+from application.ports import EventEnvelope, PendingEvent
 from application.relay import OutboxRelay, PublishFailed, RelaySettings
+from domain.accounts import AccountKind
 from domain.bets import Bet
+from domain.events import (
+    BetPlaced,
+    PlayerBlocked,
+    PlayerUnblocked,
+    TransactionPosted,
+    WithdrawalRequested,
+    bet_stored,
+)
 from domain.games.catalog import GAMES, GameConfig, StakeLimits
 from domain.ledger import PostedLeg, PostedTransaction, TransactionKind
 from domain.money import XTR, Money
-from domain.players import PlayerStatus
 from domain.withdrawals import Withdrawal
 
 NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
@@ -98,7 +103,7 @@ def test_the_envelope_round_trips_and_refuses_garbage() -> None:
 
 
 def test_a_payload_decodes_by_type_and_version() -> None:
-    event = bet_event(_bet())
+    [event] = outbox_rows(BetPlaced(_bet()))
     envelope = _envelope(data=json.loads(encode_payload(event.payload)))
     payload = decode_payload(envelope)
     assert isinstance(payload, BetPlacedV1)
@@ -126,14 +131,14 @@ def test_a_transaction_is_one_event_per_player_with_that_players_balances() -> N
         kind=TransactionKind.TRANSFER,
         idempotency_key="k",
         legs=(
-            PostedLeg(1, Money(-30, XTR), 70),
-            PostedLeg(2, Money(30, XTR), 30),
+            PostedLeg(1, Money(-30, XTR), 70, AccountKind.PLAYER_WALLET, 11),
+            PostedLeg(2, Money(30, XTR), 30, AccountKind.PLAYER_WALLET, 12),
         ),
         created_at=NOW,
         reference="",
         metadata={},
     )
-    events = ledger_events(posted, {1: ("player_wallet", 11), 2: ("player_wallet", 12)})
+    events = outbox_rows(TransactionPosted(posted))
     assert [(e.aggregate_type, e.aggregate_id, e.sequence) for e in events] == [
         ("player", "11", None),
         ("player", "12", None),
@@ -148,12 +153,15 @@ def test_a_house_only_transaction_is_one_event_numbered_one() -> None:
         id=uuid.uuid4(),
         kind=TransactionKind.ADJUSTMENT,
         idempotency_key="k",
-        legs=(PostedLeg(1, Money(-5, XTR), -5), PostedLeg(2, Money(5, XTR), 5)),
+        legs=(
+            PostedLeg(1, Money(-5, XTR), -5, AccountKind.ADJUSTMENTS, None),
+            PostedLeg(2, Money(5, XTR), 5, AccountKind.HOUSE_BANKROLL, None),
+        ),
         created_at=NOW,
         reference="",
         metadata={},
     )
-    [event] = ledger_events(posted, {1: ("adjustments", None), 2: ("house_bankroll", None)})
+    [event] = outbox_rows(TransactionPosted(posted))
     assert (event.aggregate_type, event.aggregate_id, event.sequence, event.player_ids) == (
         "ledger_transaction",
         str(posted.id),
@@ -165,8 +173,11 @@ def test_a_house_only_transaction_is_one_event_numbered_one() -> None:
 def test_a_bet_stored_settled_yields_placed_then_settled() -> None:
     bet = _bet()
     settled = bet.settle(GAMES["tg_dice"], 4, at=NOW, transaction_id=uuid.uuid4())
-    placed_event, settled_event = new_bet_events(settled)
+    placed_event, settled_event = [row for e in bet_stored(settled) for row in outbox_rows(e)]
     assert (placed_event.type, placed_event.sequence) == ("bet.placed", 1)
+    placed = placed_event.payload
+    assert isinstance(placed, BetPlacedV1)
+    assert placed.state == "placed"  # its placing, though the bet was stored settled
     assert (settled_event.type, settled_event.sequence) == ("bet.settled", 2)
     payload = settled_event.payload
     assert isinstance(payload, BetSettledV1)
@@ -176,7 +187,7 @@ def test_a_bet_stored_settled_yields_placed_then_settled() -> None:
         194,
         "1.94",
     )
-    assert [e.type for e in new_bet_events(bet)] == ["bet.placed"]
+    assert [type(e) for e in bet_stored(bet)] == [BetPlaced]
 
 
 def test_a_withdrawals_state_fixes_its_events_sequence() -> None:
@@ -189,7 +200,7 @@ def test_a_withdrawals_state_fixes_its_events_sequence() -> None:
         requested_at=NOW,
         request_transaction_id=uuid.uuid4(),
     )
-    event = withdrawal_event(requested)
+    [event] = outbox_rows(WithdrawalRequested(requested))
     assert (event.type, event.sequence) == ("withdrawal.requested", 1)
     assert b"UQ-secret" not in encode_payload(event.payload)
     assert isinstance(event.payload, WithdrawalEventV1)
@@ -274,8 +285,8 @@ def test_relay_settings_are_checked() -> None:
 
 
 def test_a_block_and_its_lifting_are_events_of_the_players_aggregate() -> None:
-    blocked = player_status_changed(42, PlayerStatus.BLOCKED, NOW)
-    lifted = player_status_changed(42, PlayerStatus.ACTIVE, NOW)
+    [blocked] = outbox_rows(PlayerBlocked(42, NOW))
+    [lifted] = outbox_rows(PlayerUnblocked(42, NOW))
     assert [(e.type, e.aggregate_type, e.aggregate_id, e.sequence) for e in (blocked, lifted)] == [
         ("player.blocked", "player", "42", None),  # numbered with the player's ledger events
         ("player.unblocked", "player", "42", None),

@@ -1,5 +1,4 @@
-"""Bets in PostgreSQL: one row per bet, inserted once and updated once; each of the two
-hands its event (`bet.placed`, then `bet.settled` or `bet.voided`) to the outbox."""
+"""Bets in PostgreSQL: one row per bet, inserted once and updated once (when it ends)."""
 
 from __future__ import annotations
 
@@ -15,8 +14,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.postgres.errors import sqlstate, to_domain_error
-from adapters.postgres.outbox import SqlOutbox
-from application.events import bet_event, new_bet_events
 from domain.bets import Bet, BetState, DiceThrow, FairnessProof
 from domain.errors import IdempotencyConflict, NotFound
 from domain.games.catalog import game_by_code
@@ -67,22 +64,16 @@ _SETTLE = text(
 
 
 class SqlBets:
-    def __init__(
-        self, conn: AsyncConnection, currencies: CurrencyRegistry, outbox: SqlOutbox
-    ) -> None:
+    def __init__(self, conn: AsyncConnection, currencies: CurrencyRegistry) -> None:
         self._conn = conn
         self._currencies = currencies
-        self._outbox = outbox
 
     async def add(self, bet: Bet) -> bool:
         try:
             row = (await self._conn.execute(_INSERT, _row(bet))).first()
         except DBAPIError as error:
             raise _translate(error, bet) from None
-        if row is None:
-            return False
-        self._outbox.add(*new_bet_events(bet))
-        return True
+        return row is not None
 
     async def add_many(self, bets: Sequence[Bet]) -> set[uuid.UUID]:
         rows = []
@@ -94,11 +85,7 @@ class SqlBets:
             result = await self._conn.execute(_INSERT_MANY, {"rows": json.dumps(rows, default=str)})
         except DBAPIError as error:
             raise to_domain_error(error) or error from None
-        added = {r.id for r in result}
-        for bet in bets:
-            if bet.id in added:
-                self._outbox.add(*new_bet_events(bet))
-        return added
+        return {r.id for r in result}
 
     async def find(self, bet_id: uuid.UUID, *, for_update: bool = False) -> Bet | None:
         query = _SELECT_FOR_UPDATE if for_update else _SELECT
@@ -113,7 +100,6 @@ class SqlBets:
             raise _translate(error, bet) from None
         if row is None:
             raise NotFound(f"no placed bet {bet.id} to settle")
-        self._outbox.add(bet_event(bet))
 
     async def recent(self, player_id: int, *, limit: int) -> Sequence[Bet]:
         rows = await self._conn.execute(_RECENT, {"player": player_id, "limit": limit})

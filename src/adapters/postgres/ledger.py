@@ -1,8 +1,7 @@
 """The journal in PostgreSQL: posting is one call of the `ledger_post` function.
 
-A transaction that moved money (not a replay) also hands its `ledger.transaction_posted`
-events to the unit of work's outbox: the owners of its accounts come back with the same
-statement."""
+Each posted leg comes back with its account's kind and owner in the same statement, so the
+use case's `TransactionPosted` event can tell each player their new balance."""
 
 from __future__ import annotations
 
@@ -16,9 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.postgres.errors import to_domain_error
-from adapters.postgres.outbox import SqlOutbox
-from application.events import ledger_events
 from application.ports import HistoryEntry
+from domain.accounts import AccountKind
 from domain.errors import NotFound
 from domain.ledger import PostedLeg, PostedTransaction, Transaction, TransactionKind
 from domain.money import CurrencyRegistry, Money
@@ -58,8 +56,10 @@ _POST_ALL = text(
 _TRANSACTION = text(
     """
     SELECT t.id, t.kind, t.idempotency_key, t.reference, t.metadata, t.created_at,
-           l.account_id, l.currency, l.amount, l.balance_after
+           l.account_id, l.currency, l.amount, l.balance_after, a.kind AS account_kind,
+           a.player_id
     FROM ledger_transactions t JOIN ledger_legs l ON l.transaction_id = t.id
+    JOIN accounts a ON a.id = l.account_id
     WHERE t.id = :id ORDER BY l.account_id
     """
 )
@@ -84,12 +84,9 @@ def _metadata(transaction: Transaction) -> str:
 
 
 class SqlLedger:
-    def __init__(
-        self, conn: AsyncConnection, currencies: CurrencyRegistry, outbox: SqlOutbox
-    ) -> None:
+    def __init__(self, conn: AsyncConnection, currencies: CurrencyRegistry) -> None:
         self._conn = conn
         self._currencies = currencies
-        self._outbox = outbox
 
     async def post(self, transaction: Transaction) -> PostedTransaction:
         legs = transaction.legs
@@ -146,8 +143,7 @@ class SqlLedger:
 
     def _posted(self, transaction: Transaction, rows: Sequence[Any]) -> PostedTransaction:
         first = rows[0]
-        replayed = bool(first.replayed)
-        posted = PostedTransaction(
+        return PostedTransaction(
             id=first.transaction_id,
             kind=transaction.kind,
             idempotency_key=transaction.idempotency_key,
@@ -155,18 +151,16 @@ class SqlLedger:
             created_at=first.created_at,
             reference=transaction.reference,
             metadata=transaction.metadata,
-            replayed=replayed,
+            replayed=bool(first.replayed),
         )
-        if not replayed:
-            owners = {r.account_id: (r.account_kind, r.player_id) for r in rows}
-            self._outbox.add(*ledger_events(posted, owners))
-        return posted
 
     def _leg(self, row: Any) -> PostedLeg:
         return PostedLeg(
             account_id=row.account_id,
             amount=Money(row.amount, self._currencies.get(row.currency)),
             balance_after=row.balance_after,
+            account_kind=AccountKind(row.account_kind),
+            player_id=row.player_id,
         )
 
     async def get(self, transaction_id: uuid.UUID) -> PostedTransaction:

@@ -1,9 +1,9 @@
 """The transactional outbox in PostgreSQL: writing events with the change, reading them for the
 relay.
 
-Writing: the repositories that change an aggregate (the ledger, bets, withdrawals, risk flags)
-hand their events to the unit of work's `SqlOutbox` as they go; the unit of work writes them all
-with one INSERT just before it commits, so an event exists exactly when its change does.
+Writing: use cases raise their events (`domain.events`) on the unit of work, which keeps them in
+its `SqlOutbox` and writes them all, as rows (`adapters.event_wire.rows`), with one INSERT just
+before it commits, so an event exists exactly when its change does.
 Events without a sequence (a player's wallet) are numbered in that same statement from
 `outbox_sequences`, whose row stays locked until the commit: two transactions on one aggregate
 number, insert and commit their events one after the other, so per aggregate the outbox id
@@ -23,8 +23,10 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from application.events import EventEnvelope, NewEvent, encode_payload
-from application.ports import PendingEvent
+from adapters.event_wire.payloads import encode_payload
+from adapters.event_wire.rows import outbox_rows
+from application.ports import EventEnvelope, PendingEvent
+from domain.events import DomainEvent
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +77,13 @@ class SqlOutbox:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
-        self._pending: list[NewEvent] = []
+        self._pending: list[DomainEvent] = []
 
-    def add(self, *events: NewEvent) -> None:
+    def add(self, *events: DomainEvent) -> None:
         self._pending.extend(events)
 
     @property
-    def pending(self) -> Sequence[NewEvent]:
+    def pending(self) -> Sequence[DomainEvent]:
         return tuple(self._pending)
 
     def mark(self) -> int:
@@ -100,7 +102,8 @@ class SqlOutbox:
         """Write what was added, in one statement, inside the current transaction."""
         if not self._pending:
             return
-        events, self._pending = self._pending, []
+        raised, self._pending = self._pending, []
+        events = [row for event in raised for row in outbox_rows(event)]
         await self._conn.execute(
             _INSERT,
             {

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.postgres.bets import COLUMNS as BET_COLUMNS
 from adapters.postgres.bets import SqlBets
-from adapters.postgres.outbox import SqlOutbox, missing_events
+from adapters.postgres.outbox import missing_events
 from adapters.postgres.seeds import SqlSeedPairs
 from adapters.seed_cipher import SeedCipher
 from application import ports
@@ -202,7 +202,7 @@ class SqlBooksAudit:
     ) -> Sequence[tuple[Bet, str | None]]:
         async with self._engine.connect() as conn:
             rows = await conn.execute(_SETTLED, {"after": after or _FIRST_ID, "limit": limit})
-            decode = SqlBets(conn, self._currencies, SqlOutbox(conn))
+            decode = SqlBets(conn, self._currencies)
             bets = [decode.from_row(r) for r in rows]
             pairs = await SqlSeedPairs(conn, self._cipher).readable(
                 [b.fairness.seed_pair_id for b in bets if b.fairness is not None]

@@ -10,9 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.personal_data import PersonalDataCipher
-from adapters.postgres.outbox import SqlOutbox
 from adapters.postgres.personal import open_username, username_index, username_place
-from application.events import player_status_changed
 from domain.accounts import Account, AccountKind
 from domain.errors import InvalidRequest, NotFound
 from domain.money import Currency, CurrencyRegistry
@@ -99,12 +97,9 @@ _STANDING = text(
 
 
 class SqlPlayers:
-    def __init__(
-        self, conn: AsyncConnection, personal: PersonalDataCipher, outbox: SqlOutbox
-    ) -> None:
+    def __init__(self, conn: AsyncConnection, personal: PersonalDataCipher) -> None:
         self._conn = conn
         self._personal = personal
-        self._outbox = outbox
 
     async def register(
         self,
@@ -140,7 +135,7 @@ class SqlPlayers:
         return None if row is None else _player(row, self._personal)
 
     async def set_status(
-        self, player_id: int, status: PlayerStatus, reason: str, *, at: datetime
+        self, player_id: int, status: PlayerStatus, reason: str
     ) -> tuple[PlayerStatus, str | None]:
         _require_storable(player_id)
         # The CTE locks the row first, so what it returns is the state this change replaced.
@@ -161,10 +156,7 @@ class SqlPlayers:
         ).first()
         if row is None:
             raise NotFound(f"no player with id {player_id}")
-        before = PlayerStatus(row.status)
-        if before is not status:
-            self._outbox.add(player_status_changed(player_id, status, at))
-        return before, row.status_reason
+        return PlayerStatus(row.status), row.status_reason
 
     async def add_note(self, player_id: int, *, author: str, body: str, now: datetime) -> int:
         _require_storable(player_id)

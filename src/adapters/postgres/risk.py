@@ -18,9 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.personal_data import PersonalDataCipher
-from adapters.postgres.outbox import SqlOutbox
 from adapters.postgres.personal import identity_digest
-from application.events import risk_flag_raised
 from application.ports import RiskFlagQuery
 from domain.errors import IllegalTransition, NotFound
 from domain.money import Currency
@@ -127,11 +125,8 @@ def _params(value: Any) -> dict[str, str]:
 
 
 class SqlRisk:
-    def __init__(
-        self, conn: AsyncConnection, outbox: SqlOutbox, personal: PersonalDataCipher
-    ) -> None:
+    def __init__(self, conn: AsyncConnection, personal: PersonalDataCipher) -> None:
         self._conn = conn
-        self._outbox = outbox
         self._personal = personal
 
     async def add_flag(self, flag: RiskFlag) -> RiskFlag | None:
@@ -148,9 +143,7 @@ class SqlRisk:
         ).first()
         if row is None:
             return None
-        raised = _flag(row)
-        self._outbox.add(risk_flag_raised(raised))  # `risk.flag_raised`, for the staff feed
-        return raised
+        return _flag(row)
 
     async def get(self, flag_id: int, *, for_update: bool = False) -> RiskFlag:
         if not 0 < flag_id < 2**63:  # no such row; the driver would fail on the bigint

@@ -35,6 +35,7 @@ from adapters.postgres.stars import SqlStarsPayments
 from adapters.postgres.withdrawals import SqlWithdrawals
 from adapters.seed_cipher import SeedCipher
 from application.ports import LockContended
+from domain.events import DomainEvent
 from domain.money import CurrencyRegistry
 
 _LOCK_TIMEOUT = text("SELECT set_config('lock_timeout', :value, true)")
@@ -57,7 +58,7 @@ class SqlUnitOfWork:
     stars: SqlStarsPayments
     risk: SqlRisk
     withdrawals: SqlWithdrawals
-    # The events of this transaction, written just before it commits (see adapters.outbox).
+    # The events raised in this transaction, written just before it commits.
     outbox: SqlOutbox
 
     def __init__(
@@ -87,10 +88,10 @@ class SqlUnitOfWork:
             raise
         self._conn = conn
         self.outbox = SqlOutbox(conn)
-        self.players = SqlPlayers(conn, self._personal, self.outbox)
+        self.players = SqlPlayers(conn, self._personal)
         self.accounts = SqlAccounts(conn, self._currencies, self._house_ids)
-        self.ledger = SqlLedger(conn, self._currencies, self.outbox)
-        self.bets = SqlBets(conn, self._currencies, self.outbox)
+        self.ledger = SqlLedger(conn, self._currencies)
+        self.bets = SqlBets(conn, self._currencies)
         self.seeds = SqlSeedPairs(conn, self._cipher)
         self.games = SqlGameConfigs(conn)
         self.placements = SqlPlacements(conn, self.bets, self.seeds, self.games)
@@ -101,8 +102,8 @@ class SqlUnitOfWork:
         self.provider_transactions = SqlProviderTransactions(conn, self._currencies)
         self.responsible = SqlResponsibleGambling(conn, self._currencies)
         self.stars = SqlStarsPayments(conn)
-        self.risk = SqlRisk(conn, self.outbox, self._personal)
-        self.withdrawals = SqlWithdrawals(conn, self._currencies, self.outbox, self._personal)
+        self.risk = SqlRisk(conn, self._personal)
+        self.withdrawals = SqlWithdrawals(conn, self._currencies, self._personal)
         return self
 
     async def __aexit__(
@@ -119,6 +120,10 @@ class SqlUnitOfWork:
                 await conn.rollback()
         finally:
             await conn.close()
+
+    def raise_events(self, *events: DomainEvent) -> None:
+        assert self._conn is not None, "events raised outside the unit of work"
+        self.outbox.add(*events)
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside the unit of work"

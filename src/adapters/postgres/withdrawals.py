@@ -1,4 +1,5 @@
-"""Withdrawal requests in PostgreSQL; each step hands its event to the outbox."""
+"""Withdrawal requests in PostgreSQL: one row per request, moved along its state machine (a
+trigger refuses an illegal step)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.errors import server_message, sqlstate
-from adapters.postgres.outbox import SqlOutbox
 from adapters.postgres.personal import destination_place
-from application.events import withdrawal_event
 from domain.errors import IllegalTransition, NotFound
 from domain.money import Currency, CurrencyRegistry, Money
 from domain.withdrawals import Withdrawal, WithdrawalState
@@ -74,12 +73,10 @@ class SqlWithdrawals:
         self,
         conn: AsyncConnection,
         currencies: CurrencyRegistry,
-        outbox: SqlOutbox,
         personal: PersonalDataCipher,
     ) -> None:
         self._conn = conn
         self._currencies = currencies
-        self._outbox = outbox
         self._personal = personal
 
     async def lock_player(self, player_id: int) -> None:
@@ -109,7 +106,6 @@ class SqlWithdrawals:
                 "tx": withdrawal.request_transaction_id,
             },
         )
-        self._outbox.add(withdrawal_event(withdrawal))
 
     async def get(self, withdrawal_id: uuid.UUID, *, for_update: bool = False) -> Withdrawal:
         statement = _GET_FOR_UPDATE if for_update else _GET
@@ -144,8 +140,6 @@ class SqlWithdrawals:
             raise
         if result.rowcount != 1:
             raise IllegalTransition(f"withdrawal {withdrawal.id} is no longer {previous}")
-        if withdrawal.state is not previous:  # noting a payout reference is no step
-            self._outbox.add(withdrawal_event(withdrawal))
 
     async def requested_since(self, player_id: int, currency: Currency, since: datetime) -> int:
         params = {"player": player_id, "currency": currency.code, "since": since}

@@ -18,7 +18,13 @@ from application.ports.games import GameConfigRepository
 from application.ports.ledger import HistoryEntry, Ledger
 from application.ports.ledger_reads import LedgerFilter, LedgerReadModel, LegView, TransactionView
 from application.ports.live import LiveFeed, LiveSink
-from application.ports.outbox import EventPublisher, OutboxFeed, PendingEvent, RelaySession
+from application.ports.outbox import (
+    EventEnvelope,
+    EventPublisher,
+    OutboxFeed,
+    PendingEvent,
+    RelaySession,
+)
 from application.ports.payments import StarsPaymentRepository, StarsRefunds
 from application.ports.placements import BatchPlacementContext, PlacementContext, PlacementReads
 from application.ports.player_directory import (
@@ -59,6 +65,7 @@ __all__ = [
     "Clock",
     "CurrencyCatalog",
     "Discrepancy",
+    "EventEnvelope",
     "EventPublisher",
     "GameConfigRepository",
     "HistoryEntry",

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
-from application.events import EventEnvelope
+
+@dataclass(frozen=True, slots=True)
+class EventEnvelope:
+    """One event as published: the Redis stream entry's `envelope` and the pub/sub message
+    (`adapters.event_wire` encodes it; docs/events.md is the contract).
+
+    `player_ids` are the players the event concerns (each gets it on
+    `croupier:live:player:{id}`); `data` is the type's versioned payload as a JSON object."""
+
+    event_id: uuid.UUID
+    type: str
+    version: int
+    aggregate_type: str
+    aggregate_id: str
+    sequence: int
+    occurred_at: datetime
+    player_ids: list[int]
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

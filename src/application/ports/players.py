@@ -31,12 +31,11 @@ class PlayerRepository(Protocol):
     async def find_by_telegram_id(self, telegram_user_id: int) -> Player | None: ...
 
     async def set_status(
-        self, player_id: int, status: PlayerStatus, reason: str, *, at: datetime
+        self, player_id: int, status: PlayerStatus, reason: str
     ) -> tuple[PlayerStatus, str | None]:
         """Give the player `status` with its `reason`, locking the row until the unit of work
         ends (concurrent changes of one player queue); returns the status and reason it had
-        before. A change of status adds its event (`player.blocked`, `player.unblocked`,
-        happening `at`) to the unit of work's outbox. `NotFound` for an unknown player."""
+        before. `NotFound` for an unknown player."""
         ...
 
     async def add_note(self, player_id: int, *, author: str, body: str, now: datetime) -> int:

@@ -22,6 +22,7 @@ from application.ports.seamless import ProviderTransactionRepository
 from application.ports.seeds import SeedPairRepository
 from application.ports.staff import StaffRepository
 from application.ports.withdrawals import WithdrawalRepository
+from domain.events import DomainEvent
 
 
 class LockContended(Exception):
@@ -98,6 +99,12 @@ class UnitOfWork(Protocol):
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A block that is undone on its own when it raises (a SAVEPOINT): its writes, its
         pending events and the row locks it took go; the rest of the transaction stays."""
+        ...
+
+    def raise_events(self, *events: DomainEvent) -> None:
+        """What this transaction's changes caused. They are written to the outbox with the
+        commit (and only then published), dropped with a rollback, and dropped with a
+        `savepoint()` block that raises."""
         ...
 
     async def commit(self) -> None: ...

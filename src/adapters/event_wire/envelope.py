@@ -1,0 +1,47 @@
+"""The envelope every event travels in, on the Redis stream and on the live pub/sub channels,
+and the channels each goes to.
+
+The envelope itself is `application.ports.outbox.EventEnvelope` (the relay moves it without
+looking inside); this module encodes it as JSON and routes it. A consumer dedupes by `event_id`
+(delivery is at least once) and orders by `sequence` within one aggregate (`aggregate_type`,
+`aggregate_id`)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import msgspec
+
+from application.ports.outbox import EventEnvelope
+from domain.events import RiskFlagRaised, WithdrawalRequested
+
+STREAM: Final = "croupier:events"
+STAFF_CHANNEL: Final = "croupier:live:staff"
+PLAYER_CHANNEL_PREFIX: Final = "croupier:live:player:"
+
+# What the staff feed (`croupier:live:staff`) carries besides each player's own channel.
+STAFF_EVENT_TYPES: Final = frozenset({WithdrawalRequested.name, RiskFlagRaised.name})
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(EventEnvelope)
+
+
+def player_channel(player_id: int) -> str:
+    """The pub/sub channel of one player's live events."""
+    return f"{PLAYER_CHANNEL_PREFIX}{player_id}"
+
+
+def channels(envelope: EventEnvelope) -> list[str]:
+    """The live pub/sub channels an event goes to: each player's, and the staff feed."""
+    names = [player_channel(p) for p in envelope.player_ids]
+    if envelope.type in STAFF_EVENT_TYPES:
+        names.append(STAFF_CHANNEL)
+    return names
+
+
+def encode_envelope(envelope: EventEnvelope) -> bytes:
+    return _encoder.encode(envelope)
+
+
+def decode_envelope(raw: bytes | str) -> EventEnvelope:
+    return _decoder.decode(raw)

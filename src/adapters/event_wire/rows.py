@@ -1,0 +1,269 @@
+"""What a domain event becomes in the outbox: one row (two or more for a transaction that
+touched several players), with its aggregate, its place in that aggregate's order, the players
+it concerns and its payload."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Final, TypedDict
+
+import msgspec
+
+from adapters.event_wire.payloads import (
+    BalanceChange,
+    BetPlacedV1,
+    BetSettledV1,
+    BetVoidedV1,
+    EventPayload,
+    LedgerTransactionPostedV1,
+    PlayerStatusChangedV1,
+    RiskFlagRaisedV1,
+    WithdrawalEventV1,
+)
+from domain.bets import Bet, BetState
+from domain.events import (
+    BetPlaced,
+    BetSettled,
+    BetVoided,
+    DomainEvent,
+    PlayerBlocked,
+    PlayerUnblocked,
+    RiskFlagRaised,
+    TransactionPosted,
+    WithdrawalEvent,
+)
+from domain.games.base import format_multiplier
+from domain.ledger import PostedTransaction
+from domain.players import PlayerStatus
+from domain.risk import RiskFlag
+from domain.withdrawals import WithdrawalState
+
+
+class OutboxRow(msgspec.Struct, frozen=True, kw_only=True):
+    """An event about to be written to the outbox. `sequence` None: the outbox numbers it
+    (the next of its aggregate, under a lock on the aggregate's counter); a number: the
+    aggregate's own row lock already orders it (a bet is placed once, settled once)."""
+
+    event_id: uuid.UUID
+    type: str
+    aggregate_type: str
+    aggregate_id: str
+    sequence: int | None
+    occurred_at: datetime
+    player_ids: tuple[int, ...]
+    payload: EventPayload
+
+    @property
+    def version(self) -> int:
+        return self.payload.version
+
+
+def outbox_rows(event: DomainEvent) -> list[OutboxRow]:
+    """The outbox rows of one event."""
+    match event:
+        case TransactionPosted(transaction=posted):
+            return _ledger_rows(posted)
+        case BetPlaced(bet=bet):
+            return [_bet_placed(bet)]
+        case BetSettled(bet=bet) | BetVoided(bet=bet):
+            return [_bet_ended(event.name, bet)]
+        case RiskFlagRaised(flag=flag):
+            return [_risk_row(flag)]
+        case PlayerBlocked() | PlayerUnblocked():
+            return [_player_status_row(event)]
+        case _:
+            return [_withdrawal_row(event)]
+
+
+def _row(
+    kind: str,
+    aggregate_type: str,
+    aggregate_id: object,
+    sequence: int | None,
+    at: datetime,
+    player_id: int | None,
+    payload: EventPayload,
+) -> OutboxRow:
+    return OutboxRow(
+        event_id=uuid.uuid4(),
+        type=kind,
+        aggregate_type=aggregate_type,
+        aggregate_id=str(aggregate_id),
+        sequence=sequence,
+        occurred_at=at,
+        player_ids=() if player_id is None else (player_id,),
+        payload=payload,
+    )
+
+
+def _risk_row(flag: RiskFlag) -> OutboxRow:
+    assert flag.id is not None, "a raised flag has its id"
+    payload = RiskFlagRaisedV1(
+        flag_id=flag.id,
+        player_id=flag.player_id,
+        kind=flag.kind.value,
+        evidence=dict(flag.evidence),
+        raised_at=flag.raised_at,
+    )
+    kind = RiskFlagRaised.name
+    return _row(kind, "risk_flag", flag.id, 1, flag.raised_at, flag.player_id, payload)
+
+
+def _player_status_row(event: PlayerBlocked | PlayerUnblocked) -> OutboxRow:
+    """Numbered by the outbox with the player's ledger events, so a consumer sees it after
+    the last balance change before it."""
+    blocked = isinstance(event, PlayerBlocked)
+    status = PlayerStatus.BLOCKED if blocked else PlayerStatus.ACTIVE
+    payload = PlayerStatusChangedV1(
+        player_id=event.player_id, status=status.value, changed_at=event.at
+    )
+    return _row(event.name, "player", event.player_id, None, event.at, event.player_id, payload)
+
+
+def _ledger_rows(posted: PostedTransaction) -> list[OutboxRow]:
+    """One row per player the transaction moved money for (aggregate ("player", id), numbered
+    by the outbox), or one for the house when it touched no player (aggregate
+    ("ledger_transaction", id), sequence 1)."""
+    by_player: dict[int | None, list[BalanceChange]] = {}
+    for leg in posted.legs:
+        change = BalanceChange(
+            account_id=leg.account_id,
+            account_kind=leg.account_kind.value,
+            currency=leg.amount.currency.code,
+            amount=leg.amount.amount,
+            balance=leg.balance_after,
+        )
+        by_player.setdefault(leg.player_id, []).append(change)
+    owners = sorted(p for p in by_player if p is not None)
+    players: list[int | None] = [*owners] or [None]
+    return [
+        _row(
+            TransactionPosted.name,
+            "ledger_transaction" if player_id is None else "player",
+            posted.id if player_id is None else player_id,
+            1 if player_id is None else None,
+            posted.created_at,
+            player_id,
+            LedgerTransactionPostedV1(
+                transaction_id=posted.id,
+                kind=posted.kind.value,
+                reference=posted.reference,
+                metadata=dict(posted.metadata),
+                created_at=posted.created_at,
+                player_id=player_id,
+                balances=by_player[player_id],
+            ),
+        )
+        for player_id in players
+    ]
+
+
+class _BetFields(TypedDict):
+    """What every bet event says of its bet, first in each payload (a TypedDict so that mypy
+    checks the `**` construction)."""
+
+    bet_id: uuid.UUID
+    player_id: int
+    game: str
+    params: dict[str, str]
+    currency: str
+    stake: int
+
+
+def _bet_fields(bet: Bet) -> _BetFields:
+    return _BetFields(
+        bet_id=bet.id,
+        player_id=bet.player_id,
+        game=bet.game,
+        params=dict(bet.params),
+        currency=bet.stake.currency.code,
+        stake=bet.stake.amount,
+    )
+
+
+def _bet_placed(bet: Bet) -> OutboxRow:
+    """Sequence 1: the bet's row is inserted once. A bet stored already final says "placed"
+    here all the same: this event is its placing."""
+    fairness = bet.fairness
+    payload = BetPlacedV1(
+        **_bet_fields(bet),
+        max_payout=bet.max_payout,
+        state=BetState.PLACED.value,
+        placed_at=bet.placed_at,
+        transaction_id=bet.placed_transaction_id,
+        server_seed_hash=fairness.server_seed_hash if fairness else None,
+        client_seed=fairness.client_seed if fairness else None,
+        nonce=fairness.nonce if fairness else None,
+    )
+    return _row(BetPlaced.name, "bet", bet.id, 1, bet.placed_at, bet.player_id, payload)
+
+
+def _bet_ended(kind: str, bet: Bet) -> OutboxRow:
+    """Sequence 2: the bet's row leaves `placed` once."""
+    at = bet.settled_at or bet.placed_at
+    transaction_id = bet.settlement_transaction_id
+    assert transaction_id is not None, "a final bet has its settlement transaction"
+    payload: EventPayload
+    if bet.state is BetState.VOIDED:
+        payload = BetVoidedV1(
+            **_bet_fields(bet),
+            state=bet.state.value,
+            payout=bet.stake.amount,
+            reason=bet.void_reason or "",
+            voided_at=at,
+            transaction_id=transaction_id,
+        )
+    else:
+        assert bet.outcome is not None
+        assert bet.payout is not None
+        assert bet.multiplier is not None
+        payload = BetSettledV1(
+            **_bet_fields(bet),
+            state=bet.state.value,
+            outcome=bet.outcome,
+            multiplier=format_multiplier(bet.multiplier),
+            payout=bet.payout,
+            settled_at=at,
+            transaction_id=transaction_id,
+        )
+    return _row(kind, "bet", bet.id, 2, at, bet.player_id, payload)
+
+
+# A withdrawal's state says which step it took, and how many steps came before: its state
+# machine has no cycles (requested 1, approved or rejected 2, paid or failed 3).
+_WITHDRAWAL_SEQUENCE: Final = {
+    WithdrawalState.REQUESTED: 1,
+    WithdrawalState.APPROVED: 2,
+    WithdrawalState.REJECTED: 2,
+    WithdrawalState.PAID: 3,
+    WithdrawalState.FAILED: 3,
+}
+
+
+def _withdrawal_row(event: WithdrawalEvent) -> OutboxRow:
+    w = event.withdrawal
+    at, by, tx = w.requested_at, None, w.request_transaction_id
+    if w.state is WithdrawalState.APPROVED:
+        at, by, tx = w.approved_at or at, w.decided_by, w.decision_transaction_id or tx
+    elif w.state is WithdrawalState.REJECTED:
+        at, by, tx = w.rejected_at or at, w.decided_by, w.decision_transaction_id or tx
+    elif w.state is WithdrawalState.PAID:
+        at, by, tx = w.paid_at or at, w.settled_by, w.settlement_transaction_id or tx
+    elif w.state is WithdrawalState.FAILED:
+        at, by, tx = w.failed_at or at, w.settled_by, w.settlement_transaction_id or tx
+    payload = WithdrawalEventV1(
+        withdrawal_id=w.id,
+        player_id=w.player_id,
+        currency=w.amount.currency.code,
+        amount=w.amount.amount,
+        state=w.state.value,
+        at=at,
+        by=by,
+        transaction_id=tx,
+        holds=list(w.holds),
+        reason=w.reason,
+        payout_reference=w.payout_reference,
+    )
+    sequence = _WITHDRAWAL_SEQUENCE[w.state]
+    return _row(event.name, "withdrawal", w.id, sequence, at, w.player_id, payload)

@@ -1,0 +1,155 @@
+"""What happened: the events a use case raises with the change that caused them.
+
+A use case hands these to its unit of work (`uow.raise_events(...)`); the unit of work writes
+them to the outbox in the same transaction as the change, so an event exists exactly when its
+change does, and the relay publishes them afterwards. Each event holds the aggregate as it is
+after the step (immutable values), and `name` is the type consumers see. How an event looks on
+the wire (its versioned payload, its envelope) is the publishing edge's business:
+`adapters.events`, documented in docs/events.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from domain.bets import Bet, BetState
+from domain.ledger import PostedTransaction
+from domain.risk import RiskFlag
+from domain.withdrawals import Withdrawal, WithdrawalState
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionPosted:
+    """A journal entry moved money (a replay moves none and raises nothing). Its legs say whose
+    accounts it touched and their balances after it."""
+
+    name: ClassVar[str] = "ledger.transaction_posted"
+    transaction: PostedTransaction
+
+
+@dataclass(frozen=True, slots=True)
+class BetPlaced:
+    """A bet was accepted and its stake taken. A bet decided at once (provably fair, dice) is
+    stored already final: its use case raises this and then `BetSettled`."""
+
+    name: ClassVar[str] = "bet.placed"
+    bet: Bet
+
+
+@dataclass(frozen=True, slots=True)
+class BetSettled:
+    """A bet was won or lost; `bet` holds the outcome and the payout."""
+
+    name: ClassVar[str] = "bet.settled"
+    bet: Bet
+
+
+@dataclass(frozen=True, slots=True)
+class BetVoided:
+    """A bet was called off and its stake returned."""
+
+    name: ClassVar[str] = "bet.voided"
+    bet: Bet
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalRequested:
+    name: ClassVar[str] = "withdrawal.requested"
+    withdrawal: Withdrawal
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalApproved:
+    name: ClassVar[str] = "withdrawal.approved"
+    withdrawal: Withdrawal
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalRejected:
+    name: ClassVar[str] = "withdrawal.rejected"
+    withdrawal: Withdrawal
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalPaid:
+    name: ClassVar[str] = "withdrawal.paid"
+    withdrawal: Withdrawal
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalFailed:
+    name: ClassVar[str] = "withdrawal.failed"
+    withdrawal: Withdrawal
+
+
+WithdrawalEvent = (
+    WithdrawalRequested
+    | WithdrawalApproved
+    | WithdrawalRejected
+    | WithdrawalPaid
+    | WithdrawalFailed
+)
+
+# The event of the step that brought a withdrawal to each state.
+WITHDRAWAL_EVENTS: dict[WithdrawalState, type[WithdrawalEvent]] = {
+    WithdrawalState.REQUESTED: WithdrawalRequested,
+    WithdrawalState.APPROVED: WithdrawalApproved,
+    WithdrawalState.REJECTED: WithdrawalRejected,
+    WithdrawalState.PAID: WithdrawalPaid,
+    WithdrawalState.FAILED: WithdrawalFailed,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RiskFlagRaised:
+    """A risk rule fired; `flag` carries its stored id."""
+
+    name: ClassVar[str] = "risk.flag_raised"
+    flag: RiskFlag
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerBlocked:
+    """Staff blocked a player. Their open live sockets close on it."""
+
+    name: ClassVar[str] = "player.blocked"
+    player_id: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerUnblocked:
+    name: ClassVar[str] = "player.unblocked"
+    player_id: int
+    at: datetime
+
+
+DomainEvent = (
+    TransactionPosted
+    | BetPlaced
+    | BetSettled
+    | BetVoided
+    | WithdrawalEvent
+    | RiskFlagRaised
+    | PlayerBlocked
+    | PlayerUnblocked
+)
+
+
+def transactions_posted(*transactions: PostedTransaction) -> list[TransactionPosted]:
+    """The events of what the ledger just recorded: none for a replay (nothing moved)."""
+    return [TransactionPosted(t) for t in transactions if not t.replayed]
+
+
+def bet_stored(bet: Bet) -> list[DomainEvent]:
+    """The events of a newly stored bet: placed, and its end too when it was decided at once."""
+    events: list[DomainEvent] = [BetPlaced(bet)]
+    if bet.state.is_final:
+        events.append(bet_ended(bet))
+    return events
+
+
+def bet_ended(bet: Bet) -> BetSettled | BetVoided:
+    """The event of a bet's end: voided, or settled (won or lost)."""
+    return BetVoided(bet) if bet.state is BetState.VOIDED else BetSettled(bet)
