@@ -39,6 +39,7 @@ from application.house import HouseBook
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from domain.accounts import AccountKind
+from domain.events import transactions_posted
 from domain.games.base import Selection
 from domain.games.catalog import GAMES
 from domain.ledger import Leg, Transaction, TransactionKind
@@ -353,7 +354,7 @@ async def test_cashflow_sums_deposits_withdrawals_and_active_players(
         pending = await house.account_for(
             uow.accounts, AccountKind.WITHDRAWALS_PENDING, XTR, busy.id
         )
-        await uow.ledger.post(
+        posted = await uow.ledger.post(
             Transaction(
                 id=ids.new_id(),
                 kind=TransactionKind.WITHDRAWAL,
@@ -362,6 +363,7 @@ async def test_cashflow_sums_deposits_withdrawals_and_active_players(
                 created_at=noon(day) + timedelta(hours=2),
             )
         )
+        uow.raise_events(*transactions_posted(posted))  # as a use case does
         await uow.commit()
     viewer = await staff("viewer")
 

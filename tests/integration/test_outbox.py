@@ -436,8 +436,15 @@ async def _until(check: Callable[[], object], within: float = 20.0) -> None:
 
 
 async def _stream(redis: Redis, name: str) -> list[EventEnvelope]:
-    entries = await redis.xrange(name)
-    return [decode_envelope(fields[b"payload"]) for _, fields in entries]
+    # In pages: the relay publishes every event the session owed, thousands of them, and one
+    # XRANGE of all of them was seen to outlast the client's 2 s socket timeout on a busy
+    # machine.
+    envelopes: list[EventEnvelope] = []
+    start = "-"
+    while entries := await redis.xrange(name, min=start, count=500):
+        envelopes.extend(decode_envelope(fields[b"payload"]) for _, fields in entries)
+        start = "(" + entries[-1][0].decode()
+    return envelopes
 
 
 async def _published(engine, event_ids: set[uuid.UUID]) -> bool:

@@ -40,6 +40,7 @@ from domain import postings
 from domain.accounts import AccountKind
 from domain.bets import Bet
 from domain.errors import IllegalTransition, InvalidAmount, InvalidRequest, NotFound
+from domain.events import bet_stored, transactions_posted
 from domain.money import TON, XTR, Money
 from domain.responsible import (
     Exclusion,
@@ -113,12 +114,14 @@ def bet(uow_factory, guard, house, ids, fake_clock):
                 transaction_id=ids.new_id(),
             )
             assert await uow.bets.add(placed)
+            uow.raise_events(*bet_stored(placed))  # as PlaceBet does
             in_play = await house.account_for(
                 uow.accounts, AccountKind.BETS_IN_PLAY, stake.currency, player_id
             )
-            await uow.ledger.post(
+            posted = await uow.ledger.post(
                 postings.bet_placement(placed, placed.placement_legs(wallet.id, in_play), at=now)
             )
+            uow.raise_events(*transactions_posted(posted))
             await uow.commit()
         return placed
 
@@ -138,7 +141,10 @@ def deposit(uow_factory, guard, house, ids, fake_clock):
                 uow.accounts, AccountKind.DEPOSITS_CLEARING, amount.currency, player_id
             )
             movement = postings.deposit(amount, f"test-deposit:{uuid.uuid4()}")
-            await uow.ledger.post(movement.transaction(ids.new_id(), wallet.id, clearing, at=now))
+            posted = await uow.ledger.post(
+                movement.transaction(ids.new_id(), wallet.id, clearing, at=now)
+            )
+            uow.raise_events(*transactions_posted(posted))
             await uow.commit()
 
     return make
