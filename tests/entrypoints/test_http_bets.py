@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from application.bet_queue import BetQueue
 from application.betting import PlaceBetCommand, SettleDiceBetCommand
+from application.betting.queue import BetQueue
 from application.seeds import RotateSeedPair
 from domain.money import XTR, Money
 

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from application.bet_queue import BetQueue
 from application.betting import BetReceipt, PlaceBet, PlaceBetCommand
+from application.betting.queue import BetQueue
 from domain.errors import InsufficientFunds, LimitExceeded
 from domain.money import XTR, Money
 from tests.conftest import bet_writers

@@ -9,8 +9,8 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from application.bet_queue import BetQueue
 from application.betting import PlaceBet, PlaceBetCommand, SettleDiceBetCommand
+from application.betting.queue import BetQueue
 from domain.bets import BetState
 from domain.errors import IllegalTransition, InsufficientFunds
 from domain.money import XTR, Money

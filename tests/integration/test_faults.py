@@ -29,8 +29,8 @@ from adapters.postgres.uow import start_unit_of_work_factory
 from adapters.redis_client import create_redis
 from adapters.velocity import RedisVelocityLimiter
 from application.bankroll import FundBankroll, FundBankrollCommand
-from application.bet_queue import BetQueue
 from application.betting import BetReceipt, PlaceBet, PlaceBetCommand
+from application.betting.queue import BetQueue
 from application.house import HouseBook
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand

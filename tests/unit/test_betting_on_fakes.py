@@ -10,7 +10,6 @@ import uuid
 import pytest
 
 from application.bankroll import FundBankroll, FundBankrollCommand
-from application.bet_queue import BetQueue
 from application.betting import (
     PlaceBet,
     PlaceBetCommand,
@@ -20,6 +19,7 @@ from application.betting import (
     VoidBet,
     VoidBetCommand,
 )
+from application.betting.queue import BetQueue
 from application.house import HouseBook
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand

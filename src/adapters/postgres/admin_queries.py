@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.personal import open_username, username_index
-from application.bet_queries import BetFilter, BetSummary
+from application.betting.queries import BetFilter, BetSummary
 from application.ledger_queries import LedgerFilter, LegView, TransactionView
 from application.player_admin import PlayerFilter, PlayerNote, PlayerSummary, WalletBalance
 from domain.accounts import AccountKind

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres.admin_queries import SqlBetQueries
 from adapters.velocity import RedisVelocityLimiter
-from application.bet_queries import BetReadModel, InspectBet, SearchBets
-from application.bet_queue import BetQueue
 from application.betting import GetBet, PlaceBet, SettleDiceBet, VoidBet
+from application.betting.queries import BetReadModel, InspectBet, SearchBets
+from application.betting.queue import BetQueue
 from application.game_admin import ListGames, UpdateGame
 from application.history import RecentBets
 from application.house import HouseBook

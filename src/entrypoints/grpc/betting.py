@@ -11,13 +11,13 @@ from dishka import AsyncContainer
 from dishka.integrations.grpcio import FromDishka, inject
 
 from application import betting as bets
-from application.bet_queue import BetQueue
 from application.betting import (
     BetReceipt,
     PlaceBetCommand,
     SettleDiceBetCommand,
     VoidBetCommand,
 )
+from application.betting.queue import BetQueue
 from croupier.v1 import betting_pb2, betting_pb2_grpc, common_pb2
 from domain.errors import DomainError
 from domain.money import CurrencyRegistry

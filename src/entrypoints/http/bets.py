@@ -14,7 +14,7 @@ from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from application.bet_queries import BetInspection, BetQuery, BetSummary, InspectBet, SearchBets
+from application.betting.queries import BetInspection, BetQuery, BetSummary, InspectBet, SearchBets
 from application.ledger_queries import DEFAULT_PAGE_SIZE
 from domain.bets import Bet
 from domain.games.catalog import game_by_code

@@ -21,8 +21,8 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from application.balances import GetBalances
-from application.bet_queue import BetQueue
 from application.betting import BetReceipt, PlaceBetCommand
+from application.betting.queue import BetQueue
 from application.history import ListHistory, RecentBets
 from application.miniapp import GetMe, OpenMiniAppSession, ReadPlayerSession
 from application.onboarding import AcceptTerms

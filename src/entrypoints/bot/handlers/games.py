@@ -12,7 +12,6 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
-from application.bet_queue import BetQueue
 from application.betting import (
     BetReceipt,
     PlaceBetCommand,
@@ -21,6 +20,7 @@ from application.betting import (
     VoidBet,
     VoidBetCommand,
 )
+from application.betting.queue import BetQueue
 from domain.bets import Bet, BetState
 from domain.games.base import TelegramDiceGame
 from domain.games.catalog import GAMES

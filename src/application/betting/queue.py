@@ -22,7 +22,7 @@ import asyncio
 import contextvars
 from collections import deque
 
-from application.betting import BetReceipt, PlaceBet, PlaceBetCommand, PlaceBets
+from application.betting import BetOutcome, BetReceipt, PlaceBet, PlaceBetCommand, PlaceBets
 from domain.errors import DomainError
 
 # A bet waiting for a batch: its command, its caller's answer, its caller's context.
@@ -37,6 +37,7 @@ class BetQueue:
     def __init__(self, place: PlaceBet, *, batch_size: int = 64, batches: int = 1) -> None:
         if batch_size < 1 or batches < 1:
             raise ValueError("a bet queue needs batch_size >= 1 and batches >= 1")
+        self._place = place
         self._place_many = PlaceBets(place)
         self._batch_size = batch_size
         self._batches = batches
@@ -86,7 +87,7 @@ class BetQueue:
         players: set[int],
     ) -> None:
         try:
-            outcomes = await self._place_many([command for command, _ in batch])
+            outcomes = await self._outcomes([command for command, _ in batch])
         except BaseException as error:
             for _, answer in batch:
                 if not answer.done():
@@ -105,6 +106,15 @@ class BetQueue:
             self._running -= 1
             self._busy -= players
             self._start()
+
+    async def _outcomes(self, commands: list[PlaceBetCommand]) -> list[BetOutcome]:
+        if len(commands) > 1:
+            return await self._place_many(commands)
+        # A bet alone takes `PlaceBet`'s road, the same one `PlaceBets` would send it down.
+        try:
+            return [await self._place(commands[0])]
+        except DomainError as error:
+            return [error]
 
 
 def _seen(answer: asyncio.Future[BetReceipt]) -> None:

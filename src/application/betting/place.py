@@ -1,0 +1,246 @@
+"""Place a bet: `PlaceBet`, the road of a bet placed alone, and `Placement`, what it shares with
+`PlaceBets` (placing together, `application.betting.place_many`).
+
+A provably fair bet is placed and settled in one unit of work: its outcome is fixed the moment
+it takes a nonce. A Telegram dice bet is placed here and settled when the dice the bot sent
+for it lands (`application.betting.settle`). How a bet is decided is
+`application.betting.decision`'s, the same for both roads."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+
+from application.betting.decision import DecidedBet, PlaceBetCommand, PlacementFacts, decide_bet
+from application.betting.poster import BetPoster
+from application.betting.receipts import NO_BET_METRICS, BetOutcome, BetReceipt
+from application.house import HouseBook
+from application.ports import (
+    BetMetrics,
+    Clock,
+    IdGenerator,
+    SeedSource,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
+from application.risk import DEFAULT_RISK_REVIEW, RiskReview
+from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
+from domain.accounts import AccountKind
+from domain.errors import DomainError, IdempotencyConflict, NotFound
+from domain.events import bet_stored, transactions_posted
+from domain.games.base import ProvablyFairGame
+from domain.games.catalog import game_by_code
+from domain.ledger import PostedTransaction, Transaction
+from domain.money import Money
+from domain.postings import bet_placement
+from domain.responsible import ResponsibleGamblingRefusal
+from domain.seeds import SeedPair
+from domain.standing import StandingRefusal
+from domain.velocity import VelocityAction
+
+log = logging.getLogger(__name__)
+
+
+# How often a placement is retried after losing a race (a twin request with the same bet id,
+# a seed pair rotated under it). Each retry sees the winner's committed state.
+_PLACE_ATTEMPTS = 3
+
+
+class LostRace(Exception):
+    """A concurrent transaction committed first; start over and see its result."""
+
+
+class Placement(BetPoster):
+    """What both roads of a bet share (`PlaceBet` alone, `PlaceBets` together): their
+    dependencies, the admission, the road of a bet placed alone (which a batch takes for the
+    bets it cannot decide itself), and the writing of decided bets. Both decide a bet with
+    `application.betting.decision.decide_bet`."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        seeds: SeedSource,
+        *,
+        guard: ResponsibleGamblingGuard = ALWAYS_GUARDED,
+        velocity: VelocityPolicy = NO_VELOCITY_LIMITS,
+        risk: RiskReview = DEFAULT_RISK_REVIEW,
+        metrics: BetMetrics = NO_BET_METRICS,
+    ) -> None:
+        super().__init__(uow, clock, ids, house, risk=risk, metrics=metrics)
+        self._seeds = seeds
+        self._guard = guard
+        self._velocity = velocity
+
+    def _count(self, command: PlaceBetCommand, outcome: BetOutcome) -> None:
+        """Count a placement as it finally stood (a replay was counted the first time)."""
+        if isinstance(outcome, DomainError):
+            self._metrics.refused(command.game, command.stake.currency, outcome.code)
+        elif not outcome.replayed:
+            self._metrics.placed(outcome.bet)
+
+    async def _admit(self, command: PlaceBetCommand) -> None:
+        """The checks before any unit of work: the game exists and the door offers it, the
+        stake is positive, and the velocity limit lets the bet through (or it is a replay)."""
+        command.admissible_game()
+        await self._velocity.admit(
+            VelocityAction.BET, command.player_id, lambda: self._exists(command.bet_id)
+        )
+
+    async def _exists(self, bet_id: uuid.UUID) -> bool:
+        async with self._uow() as uow:
+            return await uow.bets.find(bet_id) is not None
+
+    async def _place_alone(self, command: PlaceBetCommand) -> BetReceipt:
+        """Place an admitted bet in a unit of work of its own."""
+        for _ in range(_PLACE_ATTEMPTS):
+            try:
+                return await self._attempt(command)
+            except LostRace:
+                continue
+        raise IdempotencyConflict(  # pragma: no cover - needs three lost races in a row
+            f"bet {command.bet_id} is being placed concurrently; retry ({command.game})"
+        )
+
+    async def _attempt(self, command: PlaceBetCommand) -> BetReceipt:
+        async with self._uow() as uow:
+            receipt = await self._place_in(uow, command)
+            if not receipt.replayed:
+                await uow.commit()
+        return receipt
+
+    async def _place_in(self, uow: UnitOfWork, command: PlaceBetCommand) -> BetReceipt:
+        """The placement itself, inside the caller's unit of work, which commits it. Raises
+        `LostRace` when a twin with this bet id committed first (start over).
+
+        Round trips are what a bet costs, so there are few: one read (which also takes the
+        guard's per-player lock, before any other lock or write, while the usage the guard
+        reads cannot include this bet yet, and reads the player's standing), the nonce, the
+        bet row, both postings at once."""
+        currency = command.stake.currency
+        context = await uow.placements.open(
+            command.bet_id, command.player_id, currency, command.game
+        )
+        existing = context.existing
+        if existing is not None:
+            game = game_by_code(command.game)
+            existing.require_same_request(game, command.params, command.stake, command.player_id)
+            return BetReceipt(existing, await self._balance(uow, existing), replayed=True)
+        if context.standing is None:
+            raise NotFound(f"no player with id {command.player_id}")
+        try:
+            await self._guard.check_bet(
+                uow,
+                context.standing,
+                command.stake,
+                self._clock.now(),
+                locked=context.guard_locked,
+            )
+        except (ResponsibleGamblingRefusal, StandingRefusal):
+            # A twin with this bet id may have committed (before a block, or while we waited
+            # for the lock, using the room it needed): that is a replay, not a refusal.
+            if await uow.bets.find(command.bet_id) is not None:
+                raise LostRace from None
+            raise
+        wallet_id = context.wallet_id
+        if wallet_id is None:
+            raise NotFound(
+                f"player {command.player_id} has no {currency.code} wallet; deposit first"
+            )
+        seeds = None
+        if isinstance(context.config.game, ProvablyFairGame):
+            seeds = await self._take_nonce(uow, command.player_id)
+        facts = PlacementFacts(wallet_id, context.config, context.bankroll, seeds)
+        decided = decide_bet(command, facts, now=self._clock.now(), ids=self._ids)
+        if not await uow.bets.add(decided.final):
+            raise LostRace  # a twin with this bet id committed first: replay it
+        uow.raise_events(*bet_stored(decided.final))
+        self._log(decided)
+        posted = await uow.ledger.post_all(await self._postings(uow, decided))
+        uow.raise_events(*transactions_posted(*posted))
+        return await self._receipt(uow, decided, iter(posted))
+
+    async def _take_nonce(self, uow: UnitOfWork, player_id: int) -> tuple[SeedPair, int]:
+        """The player's seed pair and the nonce this bet takes (the pair is made for a first
+        provably fair bet)."""
+        taken = await uow.seeds.take_nonce(player_id)
+        if taken is None:  # first provably fair bet, or the pair was just rotated
+            await uow.seeds.create(
+                player_id,
+                server_seed=self._seeds.server_seed(),
+                client_seed=self._seeds.client_seed(),
+                now=self._clock.now(),
+            )
+            taken = await uow.seeds.take_nonce(player_id)
+        if taken is None:  # pragma: no cover - rotated twice during this placement
+            raise LostRace
+        return taken
+
+    async def _postings(self, uow: UnitOfWork, decided: DecidedBet) -> list[Transaction]:
+        """A decided bet's postings: its placement and, settled at once, its settlement."""
+        bet = decided.placed
+        in_play = await self._house.account_for(
+            uow.accounts, AccountKind.BETS_IN_PLAY, bet.stake.currency, bet.player_id
+        )
+        legs = bet.placement_legs(decided.wallet_id, in_play)
+        postings = [bet_placement(bet, legs, at=self._clock.now())]
+        if decided.settled_at_once:
+            postings.append(await self._settlement(uow, decided.final, decided.wallet_id))
+        return postings
+
+    async def _receipt(
+        self, uow: UnitOfWork, decided: DecidedBet, posted: Iterator[PostedTransaction]
+    ) -> BetReceipt:
+        """The receipt of a decided bet whose postings are next in `posted`."""
+        last = next(posted)
+        if decided.settled_at_once:
+            settled = next(posted)
+            # Large wins and wagers are flagged and audited in the settlement's transaction.
+            await self._risk.on_bet_settled(uow, decided.final)
+            if decided.final.payout:  # a loss leaves the wallet alone
+                last = settled
+        balance = last.leg_for(decided.wallet_id).balance_after
+        return BetReceipt(decided.final, Money(balance, decided.final.stake.currency))
+
+    @staticmethod
+    def _log(decided: DecidedBet, batch: int = 1) -> None:
+        bet = decided.final
+        log.debug(
+            "bet %s of player %s: %s, stake %s %s, %s%s",
+            bet.id,
+            bet.player_id,
+            bet.game,
+            bet.stake.amount,
+            bet.stake.currency.code,
+            bet.state,
+            f" (in a batch of {batch})" if batch > 1 else "",
+        )
+
+
+class PlaceBet(Placement):
+    """Place a bet: check the game, the player's standing (blocked, terms not accepted), their
+    responsible-gambling state and limits, the game's limits and the bankroll, and move the
+    stake from the wallet to bets in play, all in one database transaction. A provably fair bet
+    also takes the next nonce of the player's seed pair and settles at once. The bets-per-second
+    velocity limit is counted first, outside the transaction (see `application.velocity`).
+
+    Idempotent on the bet id: a repeat returns the first bet (`replayed`), even once the
+    player is blocked, excluded or over a limit; the same id with a different game, selection,
+    stake or player is an `IdempotencyConflict`.
+
+    Every door places through `BetQueue`, which places a bet this way when it arrives alone
+    and with `PlaceBets` when bets arrive together."""
+
+    async def __call__(self, command: PlaceBetCommand) -> BetReceipt:
+        try:
+            await self._admit(command)
+            receipt = await self._place_alone(command)
+        except DomainError as error:
+            self._count(command, error)
+            raise
+        self._count(command, receipt)
+        return receipt
