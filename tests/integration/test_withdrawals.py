@@ -16,7 +16,7 @@ from application.ports import AuditQuery
 from application.postings import AdjustBalanceCommand, CreditDepositCommand
 from application.responsible import SelfExclude
 from application.staff import Actor
-from application.withdrawal_queries import GetWithdrawal, ListWithdrawals
+from application.withdrawals.queries import GetWithdrawal, ListWithdrawals
 from application.withdrawals import (
     ApproveWithdrawal,
     MarkWithdrawalFailed,

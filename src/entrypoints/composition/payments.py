@@ -17,7 +17,6 @@ from application.payments import (
 )
 from application.ports import PayoutGateway, StarsRefunds, WithdrawalHolds
 from application.risk import RiskReview
-from application.withdrawal_queries import GetWithdrawal, ListWithdrawals
 from application.withdrawals import (
     ApproveWithdrawal,
     MarkWithdrawalFailed,
@@ -25,6 +24,7 @@ from application.withdrawals import (
     RejectWithdrawal,
     RequestWithdrawal,
 )
+from application.withdrawals.queries import GetWithdrawal, ListWithdrawals
 from domain.withdrawals import WithdrawalPolicy
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.settings import Settings

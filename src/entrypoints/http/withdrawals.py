@@ -20,13 +20,13 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from application.kyc import KycChange, SetKycStatus
 from application.ledger_queries import DEFAULT_PAGE_SIZE
 from application.staff import Actor
-from application.withdrawal_queries import GetWithdrawal, ListWithdrawals
 from application.withdrawals import (
     ApproveWithdrawal,
     MarkWithdrawalFailed,
     MarkWithdrawalPaid,
     RejectWithdrawal,
 )
+from application.withdrawals.queries import GetWithdrawal, ListWithdrawals
 from domain.players import KycStatus
 from domain.staff import Role
 from domain.withdrawals import Withdrawal, WithdrawalState

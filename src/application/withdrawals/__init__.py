@@ -1,0 +1,46 @@
+"""Withdrawals: a player asks, staff approve or reject, the payout gateway pays (or fails).
+
+Every step is one unit of work: the withdrawal's new state, the ledger transaction that moves
+its money and the audit entry commit together, with the withdrawal's row locked so that
+concurrent clicks decide it once. The money moves
+
+- on request: wallet → withdrawals pending (so it cannot be bet or withdrawn twice),
+- on approval: withdrawals pending → payout clearing, then the gateway is called,
+- on rejection: withdrawals pending → wallet,
+- when paid: payout clearing → deposits clearing, the house's account for money crossing the
+  boundary of the system in either direction (a deposit arrives through it, a payout leaves
+  through it, as a Stars refund does), so its balance stays the net owed to or by the outside,
+- when the payout failed: payout clearing → wallet.
+
+The player's standing (`domain.standing`) is read in the unit of work of each step that
+would move money towards the player's destination: a blocked player, or one who never
+accepted the terms, cannot request (`PlayerBlocked`, `TermsNotAccepted`), and a blocked
+player's withdrawals are frozen (`WithdrawalFrozen`, 409): staff cannot approve them, mark
+them paid or have the gateway pay them until the block is lifted. Rejecting one (the money
+returns to the wallet) and recording a failed payout stay possible, as does every repeat of a
+step already taken.
+
+All of them are `withdrawal` transactions, the returns too: a returned withdrawal is a
+withdrawal undone, and the cash-flow report's net withdrawals stay right. Each transaction's
+idempotency key is the withdrawal's id and the step, so a step can move money only once.
+
+The gateway is called after the approval commits, never inside a database transaction.
+
+One use case a module: `request`, `approve` (and the payout call), `reject`, `settle` (paid
+or failed), on the shared `steps`; the staff's reads are in `queries`."""
+
+from application.withdrawals.approve import ApproveWithdrawal
+from application.withdrawals.reject import RejectWithdrawal
+from application.withdrawals.request import RequestWithdrawal
+from application.withdrawals.settle import MarkWithdrawalFailed, MarkWithdrawalPaid
+from application.withdrawals.steps import SYSTEM, NoWithdrawalHolds
+
+__all__ = [
+    "SYSTEM",
+    "ApproveWithdrawal",
+    "MarkWithdrawalFailed",
+    "MarkWithdrawalPaid",
+    "NoWithdrawalHolds",
+    "RejectWithdrawal",
+    "RequestWithdrawal",
+]

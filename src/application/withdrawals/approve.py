@@ -1,0 +1,105 @@
+"""Staff approve a withdrawal, and the payout gateway is called after the approval commits."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from application.house import HouseBook
+from application.ports import Clock, IdGenerator, PayoutGateway, UnitOfWorkFactory
+from application.staff import Actor
+from application.withdrawals.steps import APPROVE, SYSTEM, Steps, require_standing
+from domain.errors import IllegalTransition
+from domain.standing import Operation
+from domain.withdrawals import (
+    MAX_REASON_LENGTH,
+    PayoutDeclined,
+    Withdrawal,
+    WithdrawalRefused,
+    WithdrawalState,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ApproveWithdrawal(Steps):
+    """Approve a requested withdrawal: its money moves on to payout clearing, and once that
+    has committed the payout gateway is asked to pay. A declined payout fails the withdrawal
+    (the money returns to the wallet); a payout the gateway completes marks it paid; an
+    unknown outcome (the gateway raised) leaves it approved for staff to settle. Approving an
+    approved withdrawal returns it unchanged (and calls nothing); one already decided
+    otherwise is an `IllegalTransition`. A blocked player's withdrawal is frozen
+    (`WithdrawalFrozen`): it waits for the block to be lifted, or to be rejected; a block that
+    lands between the approval and the gateway's call stops the call, and the withdrawal
+    waits, approved, for staff."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        payouts: PayoutGateway,
+    ) -> None:
+        super().__init__(uow, clock, ids, house)
+        self._payouts = payouts
+
+    async def __call__(self, withdrawal_id: uuid.UUID, actor: Actor) -> Withdrawal:
+        async with self._uow() as uow:
+            current = await uow.withdrawals.get(withdrawal_id, for_update=True)
+            if current.state is APPROVE.reached:
+                return current
+            now, transaction_id = self._clock.now(), self._ids.new_id()
+            if current.state is WithdrawalState.REQUESTED:
+                await require_standing(uow, current.player_id, Operation.PAY_OUT, now)
+                if await uow.risk.has_open(current.player_id):
+                    # A flagged player's money waits until someone has looked at the flags.
+                    raise WithdrawalRefused(
+                        "risk_review",
+                        "the player has risk flags waiting for review; resolve or dismiss "
+                        "them before approving (rejecting is always possible)",
+                    )
+            approved = current.approve(actor.label, now, transaction_id)
+            await self._record(uow, current, approved, APPROVE, actor, transaction_id, now)
+            await uow.commit()
+        return await self._pay_out(approved)
+
+    async def _pay_out(self, approved: Withdrawal) -> Withdrawal:
+        async with self._uow() as uow:
+            refusal = (await uow.players.standing(approved.player_id)).refusal(
+                Operation.PAY_OUT, self._clock.now()
+            )
+        if refusal is not None:
+            # Blocked since the approval committed: nothing is sent. The withdrawal waits,
+            # approved, for staff (paid once the block is lifted, or failed to return it).
+            log.warning("payout of withdrawal %s not sent: %s", approved.id, refusal.message)
+            return approved
+        try:
+            result = await self._payouts.send(approved)
+        except Exception:
+            log.warning("payout of withdrawal %s: outcome unknown", approved.id, exc_info=True)
+            return approved
+        try:
+            if isinstance(result, PayoutDeclined):
+                why = f"payout declined: {result.reason}"[:MAX_REASON_LENGTH]
+                return await self._mark_failed(approved.id, why, SYSTEM)
+            if result.completed and result.reference is not None:
+                # The gateway has paid: the money has left, whatever happened since, and the
+                # books must say so. Not a decision to pay, so the standing is not asked.
+                return await self._mark_paid(approved.id, result.reference, SYSTEM, operation=None)
+            if result.reference is not None:
+                return await self._note_reference(approved.id, result.reference)
+        except IllegalTransition:
+            # Staff settled it between the approval and the gateway's answer; theirs stands.
+            log.warning("payout of withdrawal %s: settled meanwhile", approved.id)
+            async with self._uow() as uow:
+                return await uow.withdrawals.get(approved.id)
+        return approved
+
+    async def _note_reference(self, withdrawal_id: uuid.UUID, reference: str) -> Withdrawal:
+        async with self._uow() as uow:
+            current = await uow.withdrawals.get(withdrawal_id, for_update=True)
+            noted = current.with_payout_reference(reference)
+            await uow.withdrawals.save(noted, current.state)
+            await uow.commit()
+        return noted
