@@ -1,0 +1,146 @@
+"""A game provider's three calls: their commands and answer, and what they share (the
+round's lock, the replay of a repeated call, the posting)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from application.house import HouseBook
+from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from domain.accounts import AccountKind
+from domain.errors import IdempotencyConflict
+from domain.events import TransactionPosted
+from domain.ledger import PostedTransaction, Transaction
+from domain.money import Currency, Money
+from domain.seamless import (
+    ProviderTransaction,
+    ProviderTransactionKind,
+    validate_external_id,
+    validate_player_id,
+    validate_provider,
+)
+
+# How often a call is retried after losing a race for its transaction id to a concurrent
+# call that committed first; each retry sees the winner's committed record.
+_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SeamlessDebitCommand:
+    provider: str  # the calling service's name (from its API key)
+    player_id: int
+    amount: Money  # positive
+    transaction_id: str  # the provider's id, unique per provider
+    round_id: str
+    game_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SeamlessCreditCommand:
+    """A win; the amount may be zero (a losing round). A credit closes its round."""
+
+    provider: str
+    player_id: int
+    amount: Money
+    transaction_id: str
+    round_id: str
+    game_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SeamlessRollbackCommand:
+    provider: str
+    player_id: int
+    transaction_id: str  # the id of the DEBIT being undone
+    round_id: str
+    currency: Currency  # the wallet currency (to answer with a balance, and for tombstones)
+
+
+@dataclass(frozen=True, slots=True)
+class SeamlessResult:
+    transaction_id: str
+    balance: Money  # the player's wallet balance after the call (or at replay time)
+    replayed: bool = False
+    # None when nothing moved: a zero credit, a rollback of an unknown debit.
+    ledger_transaction_id: uuid.UUID | None = None
+
+
+class LostRace(Exception):
+    """A concurrent call committed this transaction id first; start over and see it."""
+
+
+class ProviderCall:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, house: HouseBook
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+        self._house = house
+
+    async def _retrying(
+        self, attempt: Callable[[], Awaitable[SeamlessResult]], transaction_id: str
+    ) -> SeamlessResult:
+        for _ in range(_ATTEMPTS):
+            try:
+                return await attempt()
+            except LostRace:
+                continue
+        raise IdempotencyConflict(  # pragma: no cover - needs three lost races in a row
+            f"transaction {transaction_id} is being processed concurrently; retry"
+        )
+
+    async def _bankroll(self, uow: UnitOfWork, player_id: int, currency: Currency) -> int:
+        return await self._house.account_for(
+            uow.accounts, AccountKind.HOUSE_BANKROLL, currency, player_id
+        )
+
+    @staticmethod
+    async def _balance(uow: UnitOfWork, player_id: int, currency: Currency) -> Money:
+        wallet = await uow.accounts.wallet(player_id, currency)
+        return Money(wallet.balance if wallet is not None else 0, currency)
+
+    @staticmethod
+    async def _post(uow: UnitOfWork, transaction: Transaction) -> PostedTransaction:
+        posted = await uow.ledger.post(transaction)
+        if posted.replayed or posted.id != transaction.id:
+            # The key is written only together with its provider record, which did not exist.
+            raise IdempotencyConflict(
+                f"ledger key {transaction.idempotency_key} was already used by another operation"
+            )
+        uow.raise_events(TransactionPosted(posted))
+        return posted
+
+    @staticmethod
+    def _replay(
+        record: ProviderTransaction, balance: Money, ledger_id: uuid.UUID | None
+    ) -> SeamlessResult:
+        return SeamlessResult(record.transaction_id, balance, True, ledger_id)
+
+    async def _replayed_movement(
+        self,
+        uow: UnitOfWork,
+        kind: ProviderTransactionKind,
+        command: SeamlessDebitCommand | SeamlessCreditCommand,
+    ) -> SeamlessResult | None:
+        """The first answer to a debit or credit whose transaction id was seen before (the same
+        movement, or `IdempotencyConflict`); None for a new one. Asked before anything else,
+        so a repeat is answered whatever changed since (the player's standing among it)."""
+        existing = await uow.provider_transactions.find(command.provider, command.transaction_id)
+        if existing is None:
+            return None
+        existing.require_same_movement(kind, command.player_id, command.amount, command.round_id)
+        balance = await self._balance(uow, command.player_id, command.amount.currency)
+        return self._replay(existing, balance, existing.ledger_transaction_id)
+
+
+def check_movement(
+    provider: str, player_id: int, transaction_id: str, round_id: str, game_id: str
+) -> None:
+    validate_provider(provider)
+    validate_player_id(player_id)
+    validate_external_id(transaction_id, "transaction id")
+    validate_external_id(round_id, "round id")
+    validate_external_id(game_id, "game id", required=False)

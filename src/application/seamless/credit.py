@@ -1,0 +1,76 @@
+"""Credit: a win paid from the house bankroll to the player's wallet."""
+
+from __future__ import annotations
+
+from application.seamless.calls import (
+    LostRace,
+    ProviderCall,
+    SeamlessCreditCommand,
+    SeamlessResult,
+    check_movement,
+)
+from domain.money import Money
+from domain.seamless import ProviderTransaction, ProviderTransactionKind, require_credit_amount
+from domain.standing import Operation
+
+
+class SeamlessCredit(ProviderCall):
+    """Pay a win from the house bankroll to the player's wallet (opening the wallet if it is
+    the player's first money in that currency) and close the round. A zero credit moves
+    nothing but is recorded, and closes the round all the same. A credit on a round that
+    another credit already closed is an `IllegalTransition`."""
+
+    async def __call__(self, command: SeamlessCreditCommand) -> SeamlessResult:
+        check_movement(
+            command.provider,
+            command.player_id,
+            command.transaction_id,
+            command.round_id,
+            command.game_id,
+        )
+        require_credit_amount(command.amount)
+        return await self._retrying(lambda: self._attempt(command), command.transaction_id)
+
+    async def _attempt(self, command: SeamlessCreditCommand) -> SeamlessResult:
+        currency = command.amount.currency
+        async with self._uow() as uow:
+            repo = uow.provider_transactions
+            replayed = await self._replayed_movement(uow, ProviderTransactionKind.CREDIT, command)
+            if replayed is not None:
+                return replayed
+            now = self._clock.now()
+            # Never refused (a win on a round already played), but asked all the same: the
+            # standing's table, not this use case, says what a standing allows.
+            (await uow.players.standing(command.player_id)).require(Operation.SETTLE, now)
+            wallet = await uow.accounts.open_wallet(command.player_id, currency)
+            round_ = await repo.lock_round(
+                command.provider,
+                command.round_id,
+                player_id=command.player_id,
+                currency=currency,
+                now=now,
+            )
+            round_.require_owner(command.player_id, currency)
+            closed = round_.close(command.transaction_id, at=now)
+            record = ProviderTransaction.credit(
+                provider=command.provider,
+                transaction_id=command.transaction_id,
+                player_id=command.player_id,
+                round_id=command.round_id,
+                amount=command.amount,
+                at=now,
+                ledger_transaction_id=self._ids.new_id(),
+                game_id=command.game_id,
+            )
+            if not await repo.add(record):
+                raise LostRace
+            await repo.close_round(closed)
+            bankroll = await self._bankroll(uow, command.player_id, currency)
+            movement = record.movement(wallet.id, bankroll)
+            if movement is None:  # a zero credit: recorded, nothing moves
+                balance = await self._balance(uow, command.player_id, currency)
+            else:
+                posted = await self._post(uow, movement)
+                balance = Money(posted.leg_for(wallet.id).balance_after, currency)
+            await uow.commit()
+        return SeamlessResult(record.transaction_id, balance, False, record.ledger_transaction_id)
