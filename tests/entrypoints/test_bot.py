@@ -599,7 +599,7 @@ async def test_log_lines_of_an_update_carry_its_id_and_the_bets(
     (inside,) = [
         line
         for line in json_logs()
-        if line["logger"] == "application.betting" and str(bet_id) in line["message"]
+        if line["logger"].startswith("application.betting.") and str(bet_id) in line["message"]
     ]
     assert inside["request_id"] == f"tg-{update.update_id}"
     assert inside["bet_id"] == str(bet_id)

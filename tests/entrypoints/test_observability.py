@@ -162,7 +162,7 @@ async def test_a_bets_log_lines_from_inside_the_placement_carry_its_id(
     (inside,) = [
         line
         for line in lines
-        if line["logger"] == "application.betting" and bet_id in line["message"]
+        if line["logger"].startswith("application.betting.") and bet_id in line["message"]
     ]
     assert inside["level"] == "DEBUG"
     assert inside["bet_id"] == bet_id
@@ -193,7 +193,7 @@ async def test_bets_of_a_stream_each_carry_their_own_id(betting, md, player, jso
         (inside,) = [
             line
             for line in lines
-            if line["logger"] == "application.betting" and bet_id in line["message"]
+            if line["logger"].startswith("application.betting.") and bet_id in line["message"]
         ]
         # A bet alone carries its ids; bets that went in one batch carry none rather than
         # a neighbour's.
@@ -373,7 +373,7 @@ async def test_a_grpc_call_continues_the_callers_trace(
     (inside,) = [
         line
         for line in lines
-        if line["logger"] == "application.betting" and bet_id in line["message"]
+        if line["logger"].startswith("application.betting.") and bet_id in line["message"]
     ]
     assert inside["trace_id"] == trace
 
