@@ -3,7 +3,11 @@
 Production never uses this module: it is reached only when no database or Redis URL is set.
 Each server lives in its own folder; data, the chosen port and the log survive restarts, so a
 developer's balances are still there tomorrow. A second caller finds the running server and
-reuses it (a file lock keeps two processes from starting one at the same time)."""
+reuses it (a file lock keeps two processes from starting one at the same time).
+
+Longer than most modules: two servers' start and stop, and the process plumbing both need
+(running as an unprivileged account when started as root, the file lock, the remembered port,
+waiting for the port to answer). Only development and tests reach it."""
 
 from __future__ import annotations
 

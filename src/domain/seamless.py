@@ -11,7 +11,11 @@ A provider names every call by its own transaction id (unique per provider) and 
 
 Each provider transaction id is one record whose life is `debited -> rolled_back`,
 `cancelled` (the tombstone) or `credited`; every call is idempotent on it. The ledger side of
-each step is built here, so who pays whom lives in one place."""
+each step is built here, so who pays whom lives in one place.
+
+Longer than most modules: `ProviderTransaction` is one record's whole state machine, each step
+with its checks and its ledger transaction side by side; split, the rule of a step and the
+money it moves would sit in two files."""
 
 from __future__ import annotations
 
