@@ -7,7 +7,9 @@ tests/integration/test_faults.py)."""
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 
 from application.events import EventEnvelope
 from application.ports import PendingEvent
@@ -57,3 +59,19 @@ class FakePublisher:
             self.failures -= 1
             raise ConnectionError("redis is down")
         self.published.extend(events)
+
+
+def envelope(sequence: int, player_id: int = 7) -> EventEnvelope:
+    """An event of one bet's aggregate, numbered `sequence`; what it says does not matter to
+    the relay, which publishes envelopes as they are."""
+    return EventEnvelope(
+        event_id=uuid.uuid4(),
+        type="bet.placed",
+        version=1,
+        aggregate_type="bet",
+        aggregate_id="b-1",
+        sequence=sequence,
+        occurred_at=datetime(2026, 12, 2, 12, tzinfo=UTC),
+        player_ids=[player_id],
+        data={"version": 1, "stake": 100},
+    )
