@@ -14,6 +14,7 @@ from application.live import (
     STAFF_TOPIC,
     Ended,
     LiveHub,
+    Subscription,
     SubscriptionEnded,
     player_topic,
 )
@@ -28,7 +29,7 @@ async def started(queue_size: int = 8) -> tuple[LiveHub, FakeLiveFeed]:
     return hub, feed
 
 
-async def next_of(subscription) -> str:
+async def next_of(subscription: Subscription) -> str:
     return await asyncio.wait_for(subscription.next(), 1)
 
 
