@@ -29,7 +29,7 @@ from domain.responsible import (
 from domain.risk import BetCell, Funding, PaymentIdentityKind, RiskFlag, RiskFlagStatus
 from domain.seamless import ProviderTransactionKind, ProviderTransactionState
 from domain.staff import AuditEntry
-from domain.withdrawals import Withdrawal, WithdrawalState
+from domain.withdrawals import PayoutResult, Withdrawal, WithdrawalState
 
 if TYPE_CHECKING:
     from tests.fakes import _State
@@ -205,7 +205,8 @@ class FakeAuditLog:
         self.s = state
 
     async def record(self, entry: AuditEntry) -> None:
-        self.s.audit.append(entry)
+        # Ids in order of recording, as the table's sequence gives them.
+        self.s.audit.append(replace(entry, id=len(self.s.audit) + 1))
 
     async def search(self, query: AuditQuery) -> Sequence[AuditEntry]:
         found = [
@@ -214,6 +215,9 @@ class FakeAuditLog:
             if (query.actor is None or e.actor == query.actor)
             and (query.action is None or e.action == query.action)
             and (query.subject is None or e.subject == query.subject)
+            and (query.since is None or e.at >= query.since)
+            and (query.until is None or e.at < query.until)
+            and (query.before_id is None or (e.id or 0) < query.before_id)
         ]
         return found[: query.limit]
 
@@ -328,3 +332,16 @@ class FakeRiskFlags:
             f.player_id == player_id and f.status is RiskFlagStatus.OPEN
             for f in self.s.flags.values()
         )
+
+
+class FakePayoutGateway:
+    """A payment provider that answers every payout with `result` and remembers what it was
+    asked to send."""
+
+    def __init__(self, result: PayoutResult) -> None:
+        self.result = result
+        self.sent: list[uuid.UUID] = []
+
+    async def send(self, withdrawal: Withdrawal) -> PayoutResult:
+        self.sent.append(withdrawal.id)
+        return self.result

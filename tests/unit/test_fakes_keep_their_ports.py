@@ -27,10 +27,8 @@ from tests import (
     fake_staff,
     fakes,
 )
+from tests.casino_on_fakes import FixedSeeds
 from tests.port_shape import mismatches
-from tests.unit.test_betting_on_fakes import Seeds
-from tests.unit.test_stars_on_fakes import Telegram
-from tests.unit.test_withdrawals_on_fakes import Gateway
 
 P = application.ports
 
@@ -57,7 +55,7 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.OneTimeCodes: (fake_staff.FakeCodes,),
     P.OutboxFeed: (fake_outbox.FakeOutbox,),
     P.PasswordHasher: (fake_staff.FakeHasher,),
-    P.PayoutGateway: (Gateway,),
+    P.PayoutGateway: (fake_money.FakePayoutGateway,),
     P.PlacementReads: (fake_betting.FakePlacements,),
     P.PlayerDirectory: (fake_reads.FakePlayerDirectory,),
     P.PlayerRepository: (fakes._Players,),
@@ -69,10 +67,10 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.ResponsibleGamblingRepository: (fake_money.FakeResponsibleGambling,),
     P.RiskRepository: (fake_money.FakeRiskFlags,),
     P.SeedPairRepository: (fake_betting.FakeSeedPairs,),
-    P.SeedSource: (Seeds,),
+    P.SeedSource: (FixedSeeds,),
     P.StaffRepository: (fake_staff.FakeStaff,),
     P.StarsPaymentRepository: (fake_players.FakeStars,),
-    P.StarsRefunds: (Telegram,),
+    P.StarsRefunds: (fake_players.FakeStarsRefunds,),
     P.TokenCodec: (fake_staff.FakeTokens,),
     P.UnitOfWork: (),  # an entered unit of work sets its repositories: checked below
     P.UnitOfWorkFactory: (fakes.FakeDatabase,),

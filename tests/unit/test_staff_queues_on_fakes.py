@@ -123,7 +123,18 @@ async def test_kyc_changes_are_audited_once_and_the_audit_log_is_searched(casino
         ("staff:alice", {"kyc_status": "unverified"}, {"kyc_status": "verified"})
     ]  # the repeat changed nothing and recorded nothing
     assert await search(AuditQuery(actor="staff:bob")) == []
-    about_ann = await search(AuditQuery(subject=f"player:{ann}"))
+    casino.clock.advance(minutes=5)
+    await kyc(ann, KycStatus.PENDING, BOB)
+    newest, older = await search(AuditQuery(subject=f"player:{ann}", limit=2))
+    assert (newest.actor, older.actor) == ("staff:bob", "staff:alice")
+    assert newest.id is not None
+    paged = await search(AuditQuery(subject=f"player:{ann}", before_id=newest.id))
+    assert [e.actor for e in paged] == ["staff:alice"]
+    recent = await search(AuditQuery(since=casino.clock.now(), subject=f"player:{ann}"))
+    assert [e.actor for e in recent] == ["staff:bob"]
+    before = await search(AuditQuery(until=casino.clock.now(), subject=f"player:{ann}"))
+    assert [e.actor for e in before] == ["staff:alice"]
+    about_ann = await search(AuditQuery(subject=f"player:{ann}", until=casino.clock.now()))
     assert [e.action for e in about_ann] == [AuditAction.KYC_STATUS_SET]
 
 
