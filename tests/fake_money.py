@@ -5,14 +5,15 @@ it leaves). The races and the tables' own refusals are tested on PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from application.ports import AuditQuery
-from domain.bets import BetState
+from application.ports import AuditQuery, RiskFlagQuery
+from domain.bets import Bet, BetState
 from domain.errors import IllegalTransition, NotFound
 from domain.ledger import TransactionKind
 from domain.money import Currency
@@ -25,10 +26,10 @@ from domain.responsible import (
     ResponsibleProfile,
     Usage,
 )
-from domain.risk import RiskFlag, RiskFlagStatus
+from domain.risk import BetCell, Funding, PaymentIdentityKind, RiskFlag, RiskFlagStatus
 from domain.seamless import ProviderTransactionKind, ProviderTransactionState
 from domain.staff import AuditEntry
-from domain.withdrawals import Withdrawal, WithdrawalState
+from domain.withdrawals import PayoutResult, Withdrawal, WithdrawalState
 
 if TYPE_CHECKING:
     from tests.fakes import _State
@@ -204,7 +205,8 @@ class FakeAuditLog:
         self.s = state
 
     async def record(self, entry: AuditEntry) -> None:
-        self.s.audit.append(entry)
+        # Ids in order of recording, as the table's sequence gives them.
+        self.s.audit.append(replace(entry, id=len(self.s.audit) + 1))
 
     async def search(self, query: AuditQuery) -> Sequence[AuditEntry]:
         found = [
@@ -213,15 +215,19 @@ class FakeAuditLog:
             if (query.actor is None or e.actor == query.actor)
             and (query.action is None or e.action == query.action)
             and (query.subject is None or e.subject == query.subject)
+            and (query.since is None or e.at >= query.since)
+            and (query.until is None or e.at < query.until)
+            and (query.before_id is None or (e.id or 0) < query.before_id)
         ]
         return found[: query.limit]
 
 
 class FakeRiskFlags:
-    """The flags part of the risk port: one open flag per player and kind, as the table's
-    partial unique index keeps it. The figures the rules are computed from (payment
-    identities, bet cells, funding) are SQL over the books and are tested on PostgreSQL only:
-    a use case that needs them is not one these fakes serve."""
+    """The risk port: one open flag per player and kind, as the table's partial unique index
+    keeps it; payment identities by a digest that is not a keyed one (the prefix shows it);
+    and the figures the rules read, computed from the fakes' bets and journal as the port
+    describes them. The SQL behind them is tested on PostgreSQL (tests/integration/
+    test_risk.py)."""
 
     def __init__(self, state: _State) -> None:
         self.s = state
@@ -245,10 +251,97 @@ class FakeRiskFlags:
 
     async def save(self, flag: RiskFlag) -> None:
         assert flag.id is not None
+        if (await self.get(flag.id)).status is not RiskFlagStatus.OPEN:
+            raise IllegalTransition(f"risk flag {flag.id} is reviewed already")
         self.s.flags[flag.id] = flag
+
+    async def list(self, query: RiskFlagQuery) -> Sequence[RiskFlag]:
+        found = [
+            f
+            for f in self.s.flags.values()
+            if (query.status is None or f.status is query.status)
+            and (query.player_id is None or f.player_id == query.player_id)
+            and (query.kind is None or f.kind is query.kind)
+            and (query.before_id is None or (f.id or 0) < query.before_id)
+        ]
+        return sorted(found, key=lambda f: f.id or 0, reverse=True)[: query.limit]
+
+    async def add_identity(
+        self, kind: PaymentIdentityKind, identity: str, player_id: int, now: datetime
+    ) -> tuple[str, Sequence[int]]:
+        digest = "fake-digest:" + hashlib.sha256(f"{kind.value}:{identity}".encode()).hexdigest()
+        holders = self.s.identities.get((kind.value, digest), ())
+        if player_id not in holders:
+            # A new tuple, not the shared one changed: the unit of work's copy is shallow.
+            self.s.identities[(kind.value, digest)] = tuple(sorted((*holders, player_id)))
+        return digest, self.s.identities[(kind.value, digest)]
+
+    async def bet_cells(
+        self, since: datetime, until: datetime, player_id: int | None = None
+    ) -> Sequence[BetCell]:
+        cells: dict[tuple[object, ...], list[Bet]] = {}
+        for bet in self.s.bets.values():
+            if (
+                bet.state in (BetState.WON, BetState.LOST)
+                and bet.settled_at is not None
+                and since <= bet.settled_at < until
+                and (player_id is None or bet.player_id == player_id)
+            ):
+                params = tuple(sorted(bet.params.items()))
+                key = (bet.player_id, bet.stake.currency.code, bet.game, params, bet.house_edge)
+                cells.setdefault((*key, bet.stake.amount), []).append(bet)
+        return [
+            BetCell(player, currency, game, dict(params), edge, stake, len(bets), payouts)
+            for (player, currency, game, params, edge, stake), bets in cells.items()
+            for payouts in [sum(b.payout or 0 for b in bets)]
+        ]
+
+    async def funding(self, player_id: int, currency: Currency, since: datetime) -> Funding:
+        wallets = {a.id for a in self.s.accounts.values() if a.player_id == player_id}
+        deposits = [
+            (posted.created_at, leg.amount.amount)
+            for _, posted in self.s.transactions.values()
+            if posted.kind is TransactionKind.DEPOSIT and posted.created_at >= since
+            for leg in posted.legs
+            if leg.account_id in wallets and leg.amount.currency == currency
+        ]
+        if not deposits:
+            return Funding(currency.code, 0, 0, None, None)
+        first, last = min(at for at, _ in deposits), max(at for at, _ in deposits)
+        stakes = sum(
+            b.stake.amount
+            for b in self.s.bets.values()
+            if b.player_id == player_id
+            and b.stake.currency == currency
+            and b.placed_at >= first
+            and b.state is not BetState.VOIDED
+        )
+        debits = sum(
+            t.amount or 0
+            for t in self.s.provider_transactions.values()
+            if t.player_id == player_id
+            and t.currency == currency
+            and t.created_at >= first
+            and t.kind is ProviderTransactionKind.DEBIT
+            and t.state is ProviderTransactionState.DEBITED
+        )
+        return Funding(currency.code, sum(a for _, a in deposits), stakes + debits, first, last)
 
     async def has_open(self, player_id: int) -> bool:
         return any(
             f.player_id == player_id and f.status is RiskFlagStatus.OPEN
             for f in self.s.flags.values()
         )
+
+
+class FakePayoutGateway:
+    """A payment provider that answers every payout with `result` and remembers what it was
+    asked to send."""
+
+    def __init__(self, result: PayoutResult) -> None:
+        self.result = result
+        self.sent: list[uuid.UUID] = []
+
+    async def send(self, withdrawal: Withdrawal) -> PayoutResult:
+        self.sent.append(withdrawal.id)
+        return self.result

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from domain.adjustments import AdjustmentRequest, AdjustmentState
 from domain.errors import IllegalTransition, NotFound
 from domain.onboarding import PlayerPreferences
-from domain.payments import StarsInvoice, StarsPayment
+from domain.payments import RefundRefused, StarsInvoice, StarsPayment
 
 if TYPE_CHECKING:
     from tests.fakes import _State
@@ -107,3 +107,17 @@ class FakeStars:
             p for p in self.s.payments.values() if player_id is None or p.player_id == player_id
         ]
         return sorted(found, key=lambda p: p.paid_at, reverse=True)[:limit]
+
+
+class FakeStarsRefunds:
+    """Telegram's `refundStarPayment`: refunds (and remembers the charge), or refuses when
+    told to, as Telegram does for a charge it will not refund."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        self.refuse = refuse
+        self.refunded: list[str] = []
+
+    async def refund(self, telegram_user_id: int, charge_id: str) -> None:
+        if self.refuse:
+            raise RefundRefused("CHARGE_ALREADY_REFUNDED")
+        self.refunded.append(charge_id)

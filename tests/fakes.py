@@ -87,6 +87,7 @@ class _State:
     withdrawals: dict[uuid.UUID, Withdrawal] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     flags: dict[int, RiskFlag] = field(default_factory=dict)
+    identities: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
     profiles: dict[int, ResponsibleProfile] = field(default_factory=dict)
     # The players' side (tests.fake_players): preferences and four-eyes requests.
     preferences: dict[int, PlayerPreferences] = field(default_factory=dict)
@@ -271,6 +272,11 @@ class _Accounts:
         if account_id not in self.s.accounts:
             raise NotFound(f"no account with id {account_id}")
         return self.s.accounts[account_id]
+
+    async def house_balance(self, kind: AccountKind, currency: Currency) -> int:
+        return sum(
+            a.balance for a in self.s.accounts.values() if a.kind is kind and a.currency == currency
+        )
 
     async def house_account_id(self, kind: AccountKind, currency: Currency, shard: int) -> int:
         for a in self.s.accounts.values():

@@ -34,23 +34,14 @@ from domain.errors import (
 from domain.money import XTR, Money
 from domain.players import PlayerStatus
 from domain.standing import PlayerBlocked
+from tests.casino_on_fakes import FixedSeeds
 from tests.fakes import FakeClock, FakeDatabase, SequentialIds
-
-
-class Seeds:
-    """Fixed seeds: the outcomes are the scheme's, the test needs no particular one."""
-
-    def server_seed(self) -> str:
-        return "ab" * 32
-
-    def client_seed(self) -> str:
-        return "fakes"
 
 
 @pytest.fixture
 def world():
     db, clock, ids, house = FakeDatabase(), FakeClock(), SequentialIds(), HouseBook(4)
-    return db, clock, ids, house, PlaceBet(db, clock, ids, house, Seeds())
+    return db, clock, ids, house, PlaceBet(db, clock, ids, house, FixedSeeds())
 
 
 async def _funded(world, tg: int, amount: int = 1000) -> int:

@@ -23,23 +23,11 @@ from domain.money import XTR, Money
 from domain.payments import PaymentMismatch, PaymentStatus, RefundRefused
 from domain.players import PlayerStatus
 from domain.standing import PlayerBlocked, TermsNotAccepted
+from tests.fake_players import FakeStarsRefunds
 from tests.fakes import FakeClock, FakeDatabase, SequentialIds
 
 TG = 5005
 STAFF = Actor("staff:support")
-
-
-class Telegram:
-    """`refundStarPayment`: refunds, or refuses when told to."""
-
-    def __init__(self, refuse: bool = False) -> None:
-        self.refuse = refuse
-        self.refunded: list[str] = []
-
-    async def refund(self, telegram_user_id: int, charge_id: str) -> None:
-        if self.refuse:
-            raise RefundRefused("CHARGE_ALREADY_REFUNDED")
-        self.refunded.append(charge_id)
 
 
 @pytest.fixture
@@ -90,13 +78,13 @@ async def test_a_refund_returns_the_stars_and_a_refused_one_puts_them_back(stars
     await credit("charge-1", invoice.payload, TG, 50)
     await credit("charge-2", invoice.payload, TG, 30)
 
-    telegram = Telegram()
+    telegram = FakeStarsRefunds()
     refunded = await RefundStarsPayment(db, clock, ids, house, telegram)("charge-1", "asked", STAFF)
     assert refunded.status is PaymentStatus.REFUNDED
     assert telegram.refunded == ["charge-1"]
     assert _wallet(db, player) == 30
 
-    refusing = RefundStarsPayment(db, clock, ids, house, Telegram(refuse=True))
+    refusing = RefundStarsPayment(db, clock, ids, house, FakeStarsRefunds(refuse=True))
     with pytest.raises(RefundRefused):
         await refusing("charge-2", "asked", STAFF)
     assert db.state.payments["charge-2"].status is PaymentStatus.PAID
@@ -105,4 +93,6 @@ async def test_a_refund_returns_the_stars_and_a_refused_one_puts_them_back(stars
     await credit("charge-3", invoice.payload, TG, 10)
     await DebitWallet(db, clock, ids, house)(DebitWalletCommand(player, Money(40, XTR), "spent"))
     with pytest.raises(InsufficientFunds, match="spent"):
-        await RefundStarsPayment(db, clock, ids, house, Telegram())("charge-2", "late", STAFF)
+        await RefundStarsPayment(db, clock, ids, house, FakeStarsRefunds())(
+            "charge-2", "late", STAFF
+        )

@@ -33,6 +33,7 @@ from domain.withdrawals import (
     WithdrawalRefused,
     WithdrawalState,
 )
+from tests.fake_money import FakePayoutGateway
 from tests.fakes import FakeClock, FakeDatabase, SequentialIds
 
 STAFF = Actor("staff:finance")
@@ -40,16 +41,6 @@ STAFF = Actor("staff:finance")
 POLICY = WithdrawalPolicy(
     {"XTR": CurrencyWithdrawalLimits(10, 5_000, kyc_threshold=10_000)}, wagering_multiple=0
 )
-
-
-class Gateway:
-    def __init__(self, result: PayoutSent | PayoutDeclined) -> None:
-        self.result = result
-        self.sent: list[uuid.UUID] = []
-
-    async def send(self, withdrawal):
-        self.sent.append(withdrawal.id)
-        return self.result
 
 
 @pytest.fixture
@@ -93,7 +84,7 @@ async def test_a_request_holds_the_money_and_a_repeat_returns_it(bank):
 async def test_an_approval_the_gateway_completes_pays_it(bank):
     db, (clock, ids, house), player, request = bank
     asked = await request(player, Money(300, XTR), "dest-1", uuid.uuid4())
-    gateway = Gateway(PayoutSent("ref-1", completed=True))
+    gateway = FakePayoutGateway(PayoutSent("ref-1", completed=True))
     paid = await ApproveWithdrawal(db, clock, ids, house, gateway)(asked.id, STAFF)
     assert paid.state is WithdrawalState.PAID
     assert gateway.sent == [asked.id]
@@ -103,9 +94,9 @@ async def test_an_approval_the_gateway_completes_pays_it(bank):
 async def test_a_declined_payout_and_a_rejection_return_the_money(bank):
     db, (clock, ids, house), player, request = bank
     asked = await request(player, Money(300, XTR), "dest-1", uuid.uuid4())
-    declined = await ApproveWithdrawal(db, clock, ids, house, Gateway(PayoutDeclined("no")))(
-        asked.id, STAFF
-    )
+    declined = await ApproveWithdrawal(
+        db, clock, ids, house, FakePayoutGateway(PayoutDeclined("no"))
+    )(asked.id, STAFF)
     assert declined.state is WithdrawalState.FAILED
     other = await request(player, Money(200, XTR), "dest-1", uuid.uuid4())
     rejected = await RejectWithdrawal(db, clock, ids, house)(other.id, "looks wrong", STAFF)
@@ -116,7 +107,7 @@ async def test_a_declined_payout_and_a_rejection_return_the_money(bank):
 async def test_a_blocked_players_withdrawals_are_frozen_until_the_block_is_lifted(bank):
     db, (clock, ids, house), player, request = bank
     asked = await request(player, Money(300, XTR), "dest-1", uuid.uuid4())
-    gateway = Gateway(PayoutSent("ref-1", completed=False))
+    gateway = FakePayoutGateway(PayoutSent("ref-1", completed=False))
     approve = ApproveWithdrawal(db, clock, ids, house, gateway)
     db.state.players[player].status = PlayerStatus.BLOCKED
     with pytest.raises(PlayerBlocked):

@@ -1,4 +1,6 @@
-"""The in-process fan-out of live messages: topics, slow clients, feed interruptions."""
+"""The in-process fan-out of live messages on a fake feed (tests/fake_live.py): topics, slow
+clients, feed interruptions. The Redis feed and the sockets are tested through the app
+(tests/entrypoints/test_http_live.py)."""
 
 from __future__ import annotations
 
@@ -12,37 +14,22 @@ from application.live import (
     STAFF_TOPIC,
     Ended,
     LiveHub,
+    Subscription,
     SubscriptionEnded,
     player_topic,
 )
-from application.ports import LiveSink
+from tests.fake_live import FakeLiveFeed
 
 
-class FakeFeed:
-    def __init__(self) -> None:
-        self.sink: LiveSink | None = None
-        self.listening = asyncio.Event()
-        self.cancelled = False
-
-    async def listen(self, sink: LiveSink) -> None:
-        self.sink = sink
-        self.listening.set()
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            self.cancelled = True
-            raise
-
-
-async def started(queue_size: int = 8) -> tuple[LiveHub, FakeFeed]:
-    feed = FakeFeed()
+async def started(queue_size: int = 8) -> tuple[LiveHub, FakeLiveFeed]:
+    feed = FakeLiveFeed()
     hub = LiveHub(feed, queue_size=queue_size)
     hub.start()
     await asyncio.wait_for(feed.listening.wait(), 1)
     return hub, feed
 
 
-async def next_of(subscription) -> str:
+async def next_of(subscription: Subscription) -> str:
     return await asyncio.wait_for(subscription.next(), 1)
 
 

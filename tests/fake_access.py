@@ -1,0 +1,56 @@
+"""In-memory fakes of the service API keys' store and of the accepted currencies' catalog.
+The tables, their unique indexes and the doors that use them are tested on PostgreSQL
+(tests/entrypoints/test_grpc.py, test_cli.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from application.ports import Clock
+from domain.access import ApiKey
+from domain.errors import InvalidRequest
+from domain.money import Currency
+
+
+class FakeApiKeys:
+    """Keys by key id; one active key per name, as the partial unique index keeps it."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, ApiKey] = {}
+
+    async def add(self, key: ApiKey) -> None:
+        if any(k.name == key.name and k.revoked_at is None for k in self.keys.values()):
+            raise InvalidRequest(f"an active API key named {key.name!r} exists")
+        self.keys[key.key_id] = key
+
+    async def find(self, key_id: str) -> ApiKey | None:
+        return self.keys.get(key_id)
+
+    async def revoke(self, name: str, clock: Clock) -> bool:
+        for key in self.keys.values():
+            if key.name == name and key.revoked_at is None:
+                self.keys[key.key_id] = ApiKey(
+                    key.key_id, key.name, key.secret_hash, key.services, key.created_at, clock.now()
+                )
+                return True
+        return False
+
+    async def all(self) -> Sequence[ApiKey]:
+        return sorted(self.keys.values(), key=lambda k: k.created_at)
+
+
+class FakeCurrencies:
+    def __init__(self, *currencies: Currency) -> None:
+        self.currencies = {c.code: c for c in currencies}
+
+    async def all(self) -> Sequence[Currency]:
+        return sorted(self.currencies.values(), key=lambda c: c.code)
+
+    async def add(self, currency: Currency) -> bool:
+        known = self.currencies.get(currency.code)
+        if known is not None:
+            if known.exponent != currency.exponent:
+                raise InvalidRequest(f"{currency.code} exists with another exponent")
+            return False
+        self.currencies[currency.code] = currency
+        return True
