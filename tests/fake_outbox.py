@@ -11,8 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
-from application.events import EventEnvelope
-from application.ports import PendingEvent
+from application.ports import EventEnvelope, PendingEvent
 
 
 class FakeOutbox:

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from application.bet_queries import BetQuery, InspectBet, SearchBets
+from application.betting.queries import BetQuery, InspectBet, SearchBets
 from application.ledger_queries import (
     ExportTransactions,
     GetTransaction,

@@ -1,13 +1,11 @@
-"""Domain events without a database: the envelope's encoding, the payloads each change yields,
-where they are routed, and the relay's rules on fakes."""
+"""Events without a database: the envelope's encoding, the outbox rows and payloads each
+domain event becomes, and where they are routed. The relay's rules are tested on fakes in
+test_relay_on_fakes.py."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from fractions import Fraction
 
@@ -29,8 +27,7 @@ from adapters.event_wire.payloads import (
     encode_payload,
 )
 from adapters.event_wire.rows import outbox_rows
-from application.ports import EventEnvelope, PendingEvent
-from application.relay import OutboxRelay, PublishFailed, RelaySettings
+from application.ports import EventEnvelope
 from domain.accounts import AccountKind
 from domain.bets import Bet
 from domain.events import (
@@ -204,84 +201,6 @@ def test_a_withdrawals_state_fixes_its_events_sequence() -> None:
     assert (event.type, event.sequence) == ("withdrawal.requested", 1)
     assert b"UQ-secret" not in encode_payload(event.payload)
     assert isinstance(event.payload, WithdrawalEventV1)
-
-
-# -- the relay on fakes ------------------------------------------------------------------------
-
-
-class FakeSession:
-    def __init__(self, events: list[EventEnvelope]) -> None:
-        self.rows = [PendingEvent(i + 1, e) for i, e in enumerate(events)]
-        self.marked: set[int] = set()
-
-    async def pending(self, limit: int) -> Sequence[PendingEvent]:
-        return [r for r in self.rows if r.position not in self.marked][:limit]
-
-    async def mark_published(self, positions: Sequence[int]) -> None:
-        self.marked.update(positions)
-
-
-class FakeFeed:
-    def __init__(self, session: FakeSession, *, locked: bool = False) -> None:
-        self.session = session
-        self.locked = locked
-
-    @contextlib.asynccontextmanager
-    async def claim(self) -> AsyncIterator[FakeSession | None]:
-        yield None if self.locked else self.session
-
-
-class FlakyPublisher:
-    def __init__(self, failures: int) -> None:
-        self.failures = failures
-        self.published: list[EventEnvelope] = []
-
-    async def publish(self, events: Sequence[EventEnvelope]) -> None:
-        if self.failures:
-            self.failures -= 1
-            raise ConnectionError("redis is down")
-        self.published.extend(events)
-
-
-FAST = RelaySettings(poll_interval=0.001, batch_size=2, min_backoff=0.001, max_backoff=0.01)
-
-
-async def test_the_relay_retries_a_failed_publish_and_marks_only_after_it() -> None:
-    events = [_envelope(sequence=i, event_id=uuid.uuid4()) for i in range(1, 6)]
-    session = FakeSession(events)
-    publisher = FlakyPublisher(failures=3)
-    relay = OutboxRelay(FakeFeed(session), publisher, FAST)
-    with pytest.raises(PublishFailed):
-        await relay.relay_batch(session)
-    assert session.marked == set()
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-    for _ in range(500):
-        if len(session.marked) == 5:
-            break
-        await asyncio.sleep(0.002)
-    stop.set()
-    await asyncio.wait_for(task, 1)
-    assert [e.sequence for e in publisher.published] == [1, 2, 3, 4, 5]
-
-
-async def test_a_waiting_relay_stops_when_asked() -> None:
-    feed = FakeFeed(FakeSession([_envelope()]), locked=True)
-    publisher = FlakyPublisher(failures=0)
-    relay = OutboxRelay(feed, publisher, RelaySettings(lock_poll=10))
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-    await asyncio.sleep(0.01)
-    stop.set()
-    await asyncio.wait_for(task, 1)
-    assert publisher.published == []
-
-
-def test_relay_settings_are_checked() -> None:
-    with pytest.raises(ValueError, match="positive"):
-        RelaySettings(batch_size=0)
-    with pytest.raises(ValueError, match="min_backoff"):
-        RelaySettings(min_backoff=2, max_backoff=1)
 
 
 def test_a_block_and_its_lifting_are_events_of_the_players_aggregate() -> None:

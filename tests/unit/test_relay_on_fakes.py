@@ -79,3 +79,10 @@ async def test_a_relay_waits_while_another_runs_and_takes_over_after_it():
     outbox.held = False
     await _run_until(relay, lambda: outbox.published == {1})
     assert [e.sequence for e in publisher.published] == [1]
+
+
+def test_relay_settings_are_checked():
+    with pytest.raises(ValueError, match="positive"):
+        RelaySettings(batch_size=0)
+    with pytest.raises(ValueError, match="min_backoff"):
+        RelaySettings(min_backoff=2, max_backoff=1)

@@ -22,8 +22,8 @@ from application.payments import (
 from application.ports import AuditQuery
 from application.responsible import ALWAYS_GUARDED
 from application.staff import Actor
-from application.withdrawal_queries import GetWithdrawal, ListWithdrawals
 from application.withdrawals import NoWithdrawalHolds, RequestWithdrawal
+from application.withdrawals.queries import GetWithdrawal, ListWithdrawals
 from domain.adjustments import AdjustmentState, FourEyesPolicy
 from domain.errors import InvalidField, InvalidRequest, NotFound
 from domain.games.catalog import GAMES

@@ -87,7 +87,7 @@ def test_the_walk_finds_use_cases_own_and_inherited_and_nothing_else() -> None:
     # Own __call__, __call__ inherited from a private base, public coroutines without one.
     for name in ("PlaceBet", "BlockPlayer", "GgrReport", "LiveHub", "OutboxRelay", "RiskReview"):
         assert name in cases, name
-    assert cases["BlockPlayer"] == "application.player_admin"
+    assert cases["BlockPlayer"] == "application.player_admin.status"
     # Commands, results and private bases are not use cases; nor are the ports.
     for name in ("PlaceBetCommand", "BetReceipt", "_ChangeStatus", "UnitOfWork", "Clock"):
         assert name not in cases, name
