@@ -20,6 +20,7 @@ from application.ports.ledger_reads import LedgerFilter, LedgerReadModel, LegVie
 from application.ports.live import LiveFeed, LiveSink
 from application.ports.outbox import EventPublisher, OutboxFeed, PendingEvent, RelaySession
 from application.ports.payments import StarsPaymentRepository, StarsRefunds
+from application.ports.personal_data import PersonalDataRotation
 from application.ports.placements import BatchPlacementContext, PlacementContext, PlacementReads
 from application.ports.player_directory import (
     PlayerDirectory,
@@ -76,6 +77,7 @@ __all__ = [
     "PasswordHasher",
     "PayoutGateway",
     "PendingEvent",
+    "PersonalDataRotation",
     "PlacementContext",
     "PlacementReads",
     "PlayerDirectory",
