@@ -16,9 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from adapters.postgres.errors import sqlstate
 from application.betting import SettleDiceBet, SettleDiceBetCommand, VoidBet, VoidBetCommand
 from application.ports import AuditQuery
-from application.responsible import (
-    ResponsibleGamblingGuard,
-)
+from application.responsible import ResponsibleGamblingGuard
 from application.seamless import (
     SeamlessCredit,
     SeamlessCreditCommand,
