@@ -4,7 +4,7 @@ The tables, their unique indexes and the doors that use them are tested on Postg
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from application.ports import Clock
 from domain.access import ApiKey
@@ -36,7 +36,7 @@ class FakeApiKeys:
         return False
 
     async def all(self) -> Sequence[ApiKey]:
-        return sorted(self.keys.values(), key=lambda k: k.created_at)
+        return sorted(self.keys.values(), key=lambda k: (k.name, k.created_at))  # as the SQL
 
 
 class FakeCurrencies:
@@ -54,3 +54,17 @@ class FakeCurrencies:
             return False
         self.currencies[currency.code] = currency
         return True
+
+
+class FakePersonalDataRotation:
+    """Columns holding values under older keys; a rotation re-seals them all."""
+
+    def __init__(self, stale: Mapping[str, int]) -> None:
+        self.stale = dict(stale)
+
+    async def stale_counts(self) -> Mapping[str, int]:
+        return dict(self.stale)
+
+    async def rotate(self) -> Mapping[str, int]:
+        done, self.stale = self.stale, dict.fromkeys(self.stale, 0)
+        return done

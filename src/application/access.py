@@ -1,8 +1,9 @@
-"""Use cases of service API keys: issue, revoke, authenticate."""
+"""Use cases of service API keys: issue, revoke, list, authenticate."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Moved to application.ports (a port and its values); named here too, for the modules that
@@ -55,6 +56,17 @@ class RevokeApiKey:
     async def __call__(self, name: str) -> None:
         if not await self._store.revoke(name, self._clock):
             raise NotFound(f"no active API key named {name!r}")
+
+
+class ListApiKeys:
+    """Every key, active or revoked, in the store's order (by name): names, services and
+    state; there are no secrets to show, only their hashes are kept."""
+
+    def __init__(self, store: ApiKeyStore) -> None:
+        self._store = store
+
+    async def __call__(self) -> Sequence[ApiKey]:
+        return await self._store.all()
 
 
 class Authenticate:

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Self
 
 from application.ports import LiveFeed
+from application.session_refusals import ACCOUNT_BLOCKED
 from domain.events import PlayerBlocked
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class Ended(enum.Enum):
 
     TOO_SLOW = "too slow: messages were dropped; reconnect and refetch"
     HUB_STOPPED = "the server is shutting down"
-    BLOCKED = "this account is blocked; contact support"
+    BLOCKED = ACCOUNT_BLOCKED
 
 
 class SubscriptionEnded(Exception):

@@ -17,14 +17,13 @@ from datetime import datetime, timedelta
 
 from application.onboarding import Onboarded, StartPlayer
 from application.ports import Clock, PlayerSessions, UnitOfWorkFactory
+from application.session_refusals import ACCOUNT_BLOCKED
 from domain.errors import NotFound, Unauthenticated
 from domain.money import Money
 from domain.onboarding import PlayerPreferences
 from domain.players import Player, PlayerStatus
 from domain.standing import PlayerBlocked
 from domain.webapp import DEFAULT_MAX_AGE, validate_init_data
-
-BLOCKED = "this account is blocked; contact support"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +65,7 @@ class OpenMiniAppSession:
             user.telegram_user_id, username=user.username, language=language
         )
         if not onboarded.player.is_active:
-            raise PlayerBlocked(BLOCKED)
+            raise PlayerBlocked(ACCOUNT_BLOCKED)
         token, expires = self._sessions.issue(onboarded.player.id, now)
         return MiniAppSession(token, expires, onboarded)
 
@@ -93,7 +92,7 @@ class ReadPlayerSession:
         # Only a block ends a session: a player who has not accepted the terms needs the
         # session to accept them, and an excluded one to see their limits and history.
         if standing.status is PlayerStatus.BLOCKED:
-            raise PlayerBlocked(BLOCKED)
+            raise PlayerBlocked(ACCOUNT_BLOCKED)
         return player_id
 
 

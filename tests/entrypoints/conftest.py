@@ -61,6 +61,12 @@ async def issue_key(engine):
 
 
 @pytest.fixture
+async def md(issue_key):
+    """Call metadata with a key for the wallet, betting and seamless services."""
+    return (("x-api-key", await issue_key("wallet", "betting", "seamless")),)
+
+
+@pytest.fixture
 def wallet(channel):
     return wallet_pb2_grpc.WalletServiceStub(channel)
 

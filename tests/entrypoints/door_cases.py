@@ -21,7 +21,6 @@ from application.withdrawals import ApproveWithdrawal, RequestWithdrawal
 from croupier.v1 import (
     betting_pb2,
     betting_pb2_grpc,
-    common_pb2,
     seamless_pb2,
     seamless_pb2_grpc,
     wallet_pb2,
@@ -40,12 +39,9 @@ from tests.entrypoints.door_world import (
     http_answer,
     stream_answer,
 )
+from tests.entrypoints.grpc_calls import xtr
 
 # -- gRPC --------------------------------------------------------------------------------------
-
-
-def xtr(amount: int) -> common_pb2.Money:
-    return common_pb2.Money(amount=amount, currency="XTR")
 
 
 def _coin(cell: Cell) -> betting_pb2.PlaceBetRequest:

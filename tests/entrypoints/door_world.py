@@ -23,8 +23,6 @@ import grpc
 from aiogram.methods import AnswerCallbackQuery, AnswerPreCheckoutQuery, SendMessage
 from aiogram.types import Update
 from dishka import AsyncContainer
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -46,6 +44,7 @@ from domain.responsible import (
 from domain.standing import Operation, PlayerBlocked, PlayerStanding, Rule, StandingRefusal
 from entrypoints.bot.handlers.responsible import refusal_text
 from entrypoints.bot.i18n import Translator
+from tests.entrypoints.grpc_calls import rpc_info
 from tests.entrypoints.telegram_fakes import FakeTelegram
 from tests.entrypoints.telegram_fakes import Player as TelegramUser
 
@@ -212,12 +211,8 @@ async def grpc_answer(call: Any) -> Answer:
     try:
         reply = await call
     except grpc.aio.AioRpcError as error:
-        reason, rule = "", ""
-        for detail in rpc_status.from_call(error).details:
-            if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-                info = error_details_pb2.ErrorInfo()
-                detail.Unpack(info)
-                reason, rule = info.reason, info.metadata.get("rule", "")
+        reason, metadata = rpc_info(error)
+        rule = metadata.get("rule", "")
         name = error.code().name
         return Answer("grpc", False, name, reason.lower(), rule, raw=f"{name}: {error.details()}")
     return Answer("grpc", True, "OK", raw=str(reply)[:300])

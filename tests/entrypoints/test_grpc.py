@@ -9,10 +9,8 @@ import uuid
 
 import grpc
 import pytest
-from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from grpc_status import rpc_status
 from sqlalchemy import text
 
 from application.player_admin import BlockPlayer
@@ -26,44 +24,10 @@ from croupier.v1 import (
     wallet_pb2,
 )
 from domain.money import XTR
+from tests.entrypoints.grpc_calls import bad_fields, rpc_error, rpc_info, rpc_reason, xtr
 from tests.written import row_counts
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
-
-
-def xtr(amount: int) -> common_pb2.Money:
-    return common_pb2.Money(amount=amount, currency="XTR")
-
-
-@pytest.fixture
-async def key(issue_key):
-    return await issue_key("wallet", "betting", "seamless")
-
-
-@pytest.fixture
-def md(key):
-    return (("x-api-key", key),)
-
-
-async def _error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await call
-    return caught.value
-
-
-def _details(error: grpc.aio.AioRpcError) -> tuple[str, list[str]]:
-    status = rpc_status.from_call(error)
-    reason, fields = "", []
-    for detail in status.details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            reason = info.reason
-        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            fields = [v.field for v in bad.field_violations]
-    return reason, fields
 
 
 # --- health, reflection, authentication ------------------------------------------------------
@@ -91,9 +55,9 @@ async def test_health_and_reflection_answer_without_a_key(channel):
 
 async def test_calls_without_a_valid_key_are_unauthenticated(wallet, issue_key, engine):
     request = wallet_pb2.GetBalanceRequest(player_id="1")
-    assert (await _error(wallet.GetBalance(request))).code() == grpc.StatusCode.UNAUTHENTICATED
+    assert (await rpc_error(wallet.GetBalance(request))).code() == grpc.StatusCode.UNAUTHENTICATED
     bad = (("x-api-key", "crp_000000000000_" + "x" * 43),)
-    error = await _error(wallet.GetBalance(request, metadata=bad))
+    error = await rpc_error(wallet.GetBalance(request, metadata=bad))
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
     from adapters.clock import SystemClock
     from adapters.postgres.api_keys import SqlApiKeyStore
@@ -101,7 +65,7 @@ async def test_calls_without_a_valid_key_are_unauthenticated(wallet, issue_key, 
 
     revoked = await issue_key("wallet", name="revoked-svc")
     await RevokeApiKey(SqlApiKeyStore(engine), SystemClock())("revoked-svc")
-    error = await _error(wallet.GetBalance(request, metadata=(("x-api-key", revoked),)))
+    error = await rpc_error(wallet.GetBalance(request, metadata=(("x-api-key", revoked),)))
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
@@ -110,9 +74,9 @@ async def test_a_key_only_calls_its_services(seamless, betting, issue_key, playe
     request = seamless_pb2.SeamlessRequest(
         player_id=await player(), amount=xtr(1), transaction_id="t", round_id="r"
     )
-    error = await _error(seamless.Debit(request, metadata=wallet_only))
+    error = await rpc_error(seamless.Debit(request, metadata=wallet_only))
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
-    error = await _error(
+    error = await rpc_error(
         betting.GetBet(betting_pb2.GetBetRequest(bet_id=str(uuid.uuid4())), metadata=wallet_only)
     )
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -130,7 +94,7 @@ async def test_deposit_balance_and_history(wallet, md, player):
     again = await wallet.Deposit(request, metadata=md)
     assert again.replayed
     assert again.transaction_id == first.transaction_id
-    conflict = await _error(
+    conflict = await rpc_error(
         wallet.Deposit(
             wallet_pb2.DepositRequest(player_id=pid, amount=xtr(501), external_id="pay-1"),
             metadata=md,
@@ -189,16 +153,16 @@ async def test_a_deposit_is_keyed_by_the_processor_and_its_payment_id(
 
 
 async def test_wallet_errors_map_to_status_codes(wallet, md):
-    bad = await _error(
+    bad = await rpc_error(
         wallet.GetBalance(wallet_pb2.GetBalanceRequest(player_id="abc"), metadata=md)
     )
     assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert _details(bad) == ("INVALID_REQUEST", ["player_id"])
-    missing = await _error(
+    assert (rpc_reason(bad), bad_fields(bad)) == ("INVALID_REQUEST", ["player_id"])
+    missing = await rpc_error(
         wallet.GetBalance(wallet_pb2.GetBalanceRequest(player_id=str(10**15)), metadata=md)
     )
     assert missing.code() == grpc.StatusCode.NOT_FOUND
-    currency = await _error(
+    currency = await rpc_error(
         wallet.Deposit(
             wallet_pb2.DepositRequest(
                 player_id="1", amount=common_pb2.Money(amount=1, currency="EURO!"), external_id="x"
@@ -207,8 +171,8 @@ async def test_wallet_errors_map_to_status_codes(wallet, md):
         )
     )
     assert currency.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert _details(currency)[1] == ["amount.currency"]
-    token = await _error(
+    assert bad_fields(currency) == ["amount.currency"]
+    token = await rpc_error(
         wallet.ListTransactions(
             wallet_pb2.ListTransactionsRequest(player_id="1", page_token="!!"), metadata=md
         )
@@ -241,11 +205,11 @@ async def test_bet_lifecycle(betting, md, player):
     assert settled.bet.outcome == "🎲 5"
     fetched = await betting.GetBet(betting_pb2.GetBetRequest(bet_id=bet_id), metadata=md)
     assert fetched.bet == settled.bet
-    void = await _error(
+    void = await rpc_error(
         betting.VoidBet(betting_pb2.VoidBetRequest(bet_id=bet_id, reason="x"), metadata=md)
     )
     assert void.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert _details(void)[0] == "ILLEGAL_TRANSITION"
+    assert rpc_reason(void) == "ILLEGAL_TRANSITION"
 
     other = str(uuid.uuid4())
     await betting.PlaceBet(
@@ -274,7 +238,7 @@ async def test_play_instant_is_for_provably_fair_games(betting, md, player):
     assert played.bet.state in (betting_pb2.BET_STATE_WON, betting_pb2.BET_STATE_LOST)
     assert played.bet.fairness.nonce == 0
     assert len(played.bet.fairness.server_seed_hash) == 64
-    wrong = await _error(
+    wrong = await rpc_error(
         betting.PlayInstant(
             betting_pb2.PlaceBetRequest(
                 player_id=pid,
@@ -287,7 +251,7 @@ async def test_play_instant_is_for_provably_fair_games(betting, md, player):
         )
     )
     assert wrong.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert _details(wrong)[1] == ["game"]
+    assert bad_fields(wrong) == ["game"]
 
 
 async def test_bets_of_a_blocked_player_or_one_without_the_terms_are_refused_at_every_rpc(
@@ -311,9 +275,9 @@ async def test_bets_of_a_blocked_player_or_one_without_the_terms_are_refused_at_
 
     for pid, reason in ((blocked, "PLAYER_BLOCKED"), (str(gated), "TERMS_NOT_ACCEPTED")):
         for call in (betting.PlaceBet, betting.PlayInstant):
-            error = await _error(call(_limbo(pid), metadata=md))
+            error = await rpc_error(call(_limbo(pid), metadata=md))
             assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
-            assert _details(error)[0] == reason
+            assert rpc_reason(error) == reason
         streamed = [
             result
             async for result in betting.StreamBets(
@@ -366,13 +330,13 @@ async def test_betting_errors_map_to_status_codes(betting, md, player):
         ({"player_id": str(10**15)}, grpc.StatusCode.NOT_FOUND, "NOT_FOUND"),
     ]
     for overrides, code, reason in cases:
-        error = await _error(place(**overrides))
-        assert (error.code(), _details(error)[0]) == (code, reason), overrides
+        error = await rpc_error(place(**overrides))
+        assert (error.code(), rpc_reason(error)) == (code, reason), overrides
     bet_id = str(uuid.uuid4())
     await place(bet_id=bet_id)
-    conflict = await _error(place(bet_id=bet_id, stake=xtr(11)))
+    conflict = await rpc_error(place(bet_id=bet_id, stake=xtr(11)))
     assert conflict.code() == grpc.StatusCode.ALREADY_EXISTS
-    missing = await _error(
+    missing = await rpc_error(
         betting.GetBet(betting_pb2.GetBetRequest(bet_id=str(uuid.uuid4())), metadata=md)
     )
     assert missing.code() == grpc.StatusCode.NOT_FOUND
@@ -387,7 +351,7 @@ async def test_a_passed_deadline_is_deadline_exceeded(betting, md, player):
         stake=xtr(10),
         params={"side": "tails"},
     )
-    error = await _error(betting.PlaceBet(request, metadata=md, timeout=0.000001))
+    error = await rpc_error(betting.PlaceBet(request, metadata=md, timeout=0.000001))
     assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     # Whatever happened server-side happened whole: a retry settles it once.
     retried = await betting.PlaceBet(request, metadata=md)
@@ -540,16 +504,6 @@ async def test_stream_batches_keep_each_bets_own_result(betting, md, player):
     assert results["void"].ok.bet.state == betting_pb2.BET_STATE_VOIDED
 
 
-def _info(error: grpc.aio.AioRpcError) -> tuple[str, dict[str, str]]:
-    """The ErrorInfo's reason and metadata."""
-    for detail in rpc_status.from_call(error).details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            return info.reason, dict(info.metadata)
-    return "", {}
-
-
 async def test_a_blocked_player_cannot_deposit_but_a_credited_deposit_replays(
     wallet, issue_key, player, uow_factory, clock, engine
 ):
@@ -570,14 +524,14 @@ async def test_a_blocked_player_cannot_deposit_but_a_credited_deposit_replays(
 
     await BlockPlayer(uow_factory, clock)(int(pid), "chargebacks", Actor("staff:ops"))
     before = await row_counts(engine)
-    refused = await _error(
+    refused = await rpc_error(
         wallet.Deposit(
             wallet_pb2.DepositRequest(player_id=pid, amount=xtr(50), external_id="pay-10"),
             metadata=md,
         )
     )
     assert refused.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert _info(refused) == ("PLAYER_BLOCKED", {"rule": "blocked"})
+    assert rpc_info(refused) == ("PLAYER_BLOCKED", {"rule": "blocked"})
     assert await row_counts(engine) == before
     # The processor retrying the deposit credited before the block gets its first answer.
     again = await wallet.Deposit(request, metadata=md)
@@ -591,7 +545,7 @@ async def test_a_player_without_the_terms_cannot_deposit(
         RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,), accept_terms=False)
     )
     before = await row_counts(engine)
-    refused = await _error(
+    refused = await rpc_error(
         wallet.Deposit(
             wallet_pb2.DepositRequest(
                 player_id=str(registered.player.id), amount=xtr(50), external_id="no-terms"
@@ -600,7 +554,7 @@ async def test_a_player_without_the_terms_cannot_deposit(
         )
     )
     assert refused.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert _info(refused) == ("TERMS_NOT_ACCEPTED", {"rule": "terms_not_accepted"})
+    assert rpc_info(refused) == ("TERMS_NOT_ACCEPTED", {"rule": "terms_not_accepted"})
     assert await row_counts(engine) == before
 
 
@@ -618,11 +572,11 @@ async def test_seamless_debit_credit_rollback(seamless, md, player):
     debit = await seamless.Debit(req("d1", 100), metadata=md)
     assert debit.balance == xtr(900)
     assert (await seamless.Debit(req("d1", 100), metadata=md)).replayed
-    conflict = await _error(seamless.Debit(req("d1", 101), metadata=md))
+    conflict = await rpc_error(seamless.Debit(req("d1", 101), metadata=md))
     assert conflict.code() == grpc.StatusCode.ALREADY_EXISTS
     credit = await seamless.Credit(req("c1", 250), metadata=md)
     assert credit.balance == xtr(1150)
-    closed = await _error(seamless.Debit(req("d2", 10), metadata=md))
+    closed = await rpc_error(seamless.Debit(req("d2", 10), metadata=md))
     assert closed.code() == grpc.StatusCode.FAILED_PRECONDITION
 
     await seamless.Debit(req("d3", 40, "r2"), metadata=md)
@@ -640,13 +594,13 @@ async def test_seamless_debit_credit_rollback(seamless, md, player):
         metadata=md,
     )
     assert tombstone.balance == xtr(1150)
-    late = await _error(seamless.Debit(req("late", 5, "r3"), metadata=md))
+    late = await rpc_error(seamless.Debit(req("late", 5, "r3"), metadata=md))
     assert late.code() == grpc.StatusCode.FAILED_PRECONDITION
-    poor = await _error(seamless.Debit(req("big", 10**5, "r4"), metadata=md))
+    poor = await rpc_error(seamless.Debit(req("big", 10**5, "r4"), metadata=md))
     assert poor.code() == grpc.StatusCode.FAILED_PRECONDITION
-    blank = await _error(seamless.Debit(req("", 5, "r5"), metadata=md))
+    blank = await rpc_error(seamless.Debit(req("", 5, "r5"), metadata=md))
     assert blank.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert _details(blank)[1] == ["transaction_id"]
+    assert bad_fields(blank) == ["transaction_id"]
 
 
 async def test_a_blocked_players_debit_is_refused_and_open_rounds_settle(
@@ -663,9 +617,9 @@ async def test_a_blocked_players_debit_is_refused_and_open_rounds_settle(
     await seamless.Debit(req("b2", 40, "rb2"), metadata=md)
     await BlockPlayer(uow_factory, clock)(int(pid), "fraud review", Actor("staff:ops"))
     before = await row_counts(engine)
-    refused = await _error(seamless.Debit(req("b3", 10, "rb3"), metadata=md))
+    refused = await rpc_error(seamless.Debit(req("b3", 10, "rb3"), metadata=md))
     assert refused.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert _info(refused) == ("PLAYER_BLOCKED", {"rule": "blocked"})
+    assert rpc_info(refused) == ("PLAYER_BLOCKED", {"rule": "blocked"})
     assert await row_counts(engine) == before
     assert (await seamless.Debit(req("b1", 100, "rb1"), metadata=md)).replayed
     assert (await seamless.Credit(req("b1-win", 250, "rb1"), metadata=md)).balance == xtr(1110)
@@ -715,7 +669,7 @@ async def test_graceful_stop_drains_in_flight_calls(servers, grpc_settings, issu
         stopping = asyncio.create_task(server.stop())
         await asyncio.sleep(0.2)
         # A new call is refused while the old one drains.
-        late = await _error(
+        late = await rpc_error(
             betting_pb2_grpc.BettingServiceStub(channel).GetBet(
                 betting_pb2.GetBetRequest(bet_id=str(uuid.uuid4())), metadata=md, timeout=5
             )
@@ -809,7 +763,7 @@ async def test_mutual_tls(servers, grpc_settings, tmp_path):
             assert reply.status == health_pb2.HealthCheckResponse.SERVING
         anonymous = grpc.ssl_channel_credentials(root_certificates=ca_path.read_bytes())
         async with grpc.aio.secure_channel(server.address, anonymous) as channel:
-            error = await _error(
+            error = await rpc_error(
                 health_pb2_grpc.HealthStub(channel).Check(
                     health_pb2.HealthCheckRequest(), timeout=10
                 )
@@ -830,7 +784,7 @@ async def test_an_unexpected_failure_is_internal_without_its_text(
         raise RuntimeError("SELECT secret_column FROM internals")
 
     monkeypatch.setattr(GetBalances, "__call__", broken)
-    error = await _error(
+    error = await rpc_error(
         wallet.GetBalance(wallet_pb2.GetBalanceRequest(player_id=await player()), metadata=md)
     )
     assert error.code() == grpc.StatusCode.INTERNAL

@@ -9,8 +9,6 @@ from datetime import datetime
 import grpc
 import pytest
 from google.protobuf import descriptor_pool
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from sqlalchemy import text
 
 from application.registration import RegisterPlayerCommand
@@ -18,6 +16,7 @@ from croupier.v1 import players_pb2, players_pb2_grpc
 from domain.access import SERVICES as SCOPES
 from domain.money import XTR
 from entrypoints.grpc.server import SERVICES
+from tests.entrypoints.grpc_calls import bad_fields, rpc_error
 
 pytestmark = [pytest.mark.integration]
 
@@ -43,22 +42,6 @@ def unaccepted(register, new_telegram_id):
         return (await register(command)).player.id
 
     return make
-
-
-async def _error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await call
-    return caught.value
-
-
-def _bad_fields(error: grpc.aio.AioRpcError) -> list[str]:
-    fields = []
-    for detail in rpc_status.from_call(error).details:
-        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            fields += [v.field for v in bad.field_violations]
-    return fields
 
 
 async def _audit(engine, player_id: int) -> list:
@@ -126,7 +109,7 @@ async def test_a_player_who_accepted_at_registration_gets_that_time(
 async def test_an_unknown_player_is_not_found(players, service):
     _, md = service
     for unknown in ("999999999999", str(2**63 - 1)):
-        error = await _error(
+        error = await rpc_error(
             players.AcceptTerms(players_pb2.AcceptTermsRequest(player_id=unknown), metadata=md)
         )
         assert error.code() == grpc.StatusCode.NOT_FOUND, unknown
@@ -135,11 +118,11 @@ async def test_an_unknown_player_is_not_found(players, service):
 @pytest.mark.parametrize("bad", ["", "abc", "1.5", "-3", "0", str(2**63), " 12x"])
 async def test_a_bad_player_id_is_invalid_argument_naming_the_field(players, service, bad):
     _, md = service
-    error = await _error(
+    error = await rpc_error(
         players.AcceptTerms(players_pb2.AcceptTermsRequest(player_id=bad), metadata=md)
     )
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert _bad_fields(error) == ["player_id"]
+    assert bad_fields(error) == ["player_id"]
 
 
 async def test_a_key_without_the_players_service_is_refused(
@@ -147,13 +130,13 @@ async def test_a_key_without_the_players_service_is_refused(
 ):
     player_id = await unaccepted()
     others = (("x-api-key", await issue_key(*(SCOPES - {"players"}))),)
-    error = await _error(
+    error = await rpc_error(
         players.AcceptTerms(
             players_pb2.AcceptTermsRequest(player_id=str(player_id)), metadata=others
         )
     )
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
-    error = await _error(
+    error = await rpc_error(
         players.AcceptTerms(players_pb2.AcceptTermsRequest(player_id=str(player_id)))
     )
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED

@@ -13,19 +13,16 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from application.postings import CreditDepositCommand
-from croupier.v1 import betting_pb2, common_pb2, wallet_pb2
+from croupier.v1 import betting_pb2, wallet_pb2
 from domain.money import XTR, Money
 from entrypoints.observability import tracing
 from entrypoints.observability.ledger_totals import refresh_ledger_totals
 from entrypoints.settings import Settings
+from tests.entrypoints.grpc_calls import xtr
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
 HEX32 = set("0123456789abcdef")
-
-
-def xtr(amount: int) -> common_pb2.Money:
-    return common_pb2.Money(amount=amount, currency="XTR")
 
 
 def traceparent() -> tuple[str, str, str]:

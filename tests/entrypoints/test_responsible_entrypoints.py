@@ -11,16 +11,12 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 from application.access import Authenticate
-from application.postings import CreditDepositCommand
-from application.registration import RegisterPlayerCommand
 from application.responsible import SelfExclude, SetLimit, SetRealityCheck, StartTimeout
 from croupier.v1 import (
     betting_pb2,
     betting_pb2_grpc,
-    common_pb2,
     seamless_pb2,
     seamless_pb2_grpc,
     wallet_pb2,
@@ -41,30 +37,17 @@ from entrypoints.grpc.server import GrpcServer
 from entrypoints.http.problems import domain_error_handler
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
+from tests.entrypoints.grpc_calls import rpc_detail, rpc_error, xtr
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
 
-def xtr(amount: int) -> common_pb2.Money:
-    return common_pb2.Money(amount=amount, currency="XTR")
-
-
 @pytest.fixture
-async def md(issue_key):
-    return (("x-api-key", await issue_key("wallet", "betting", "seamless")),)
+def player(player):
+    """The shared `player`, with the id as an int: the use cases here take it so."""
 
-
-@pytest.fixture
-def player(register, credit, new_telegram_id, fund_bankroll, unique_key):
     async def make(balance: int = 1000) -> int:
-        await fund_bankroll()
-        registration = await register(
-            RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,), accept_terms=True)
-        )
-        await credit(
-            CreditDepositCommand(registration.player.id, Money(balance, XTR), unique_key("dep"))
-        )
-        return registration.player.id
+        return int(await player(balance))
 
     return make
 
@@ -86,21 +69,6 @@ def _movement(player_id: int, amount: int, tx: str | None = None, round_id: str 
         transaction_id=tx or uuid.uuid4().hex,
         round_id=round_id or uuid.uuid4().hex,
     )
-
-
-async def _error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await call
-    return caught.value
-
-
-def _detail(error: grpc.aio.AioRpcError, kind):
-    for detail in rpc_status.from_call(error).details:
-        if detail.Is(kind.DESCRIPTOR):
-            found = kind()
-            detail.Unpack(found)
-            return found
-    raise AssertionError(f"no {kind.__name__} in {error}")
 
 
 async def _balance(wallet, md, player_id: int) -> int:
@@ -128,10 +96,10 @@ async def test_grpc_refuses_an_excluded_players_bets_debits_and_deposits(
     balance = await _balance(wallet, md, pid)
 
     refusals = [
-        await _error(betting.PlaceBet(_bet(pid), metadata=md)),
-        await _error(betting.PlayInstant(_bet(pid), metadata=md)),
-        await _error(seamless.Debit(_movement(pid, 5), metadata=md)),
-        await _error(
+        await rpc_error(betting.PlaceBet(_bet(pid), metadata=md)),
+        await rpc_error(betting.PlayInstant(_bet(pid), metadata=md)),
+        await rpc_error(seamless.Debit(_movement(pid, 5), metadata=md)),
+        await rpc_error(
             wallet.Deposit(
                 wallet_pb2.DepositRequest(
                     player_id=str(pid), amount=xtr(100), external_id=uuid.uuid4().hex
@@ -143,7 +111,7 @@ async def test_grpc_refuses_an_excluded_players_bets_debits_and_deposits(
     for error in refusals:
         assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
         assert "excluded yourself" in error.details()
-        info = _detail(error, error_details_pb2.ErrorInfo)
+        info = rpc_detail(error, error_details_pb2.ErrorInfo)
         assert info.reason == "RESPONSIBLE_GAMBLING"
         assert info.metadata["rule"] == "self_excluded"
         assert info.metadata["until"] == exclusion.until.isoformat()
@@ -162,9 +130,9 @@ async def test_grpc_names_the_limit_that_refused(channel, md, player, uow_factor
     pid = await player(1000)
     await SetLimit(uow_factory, clock)(pid, LimitKind.WAGER, LimitPeriod.DAY, Money(15, XTR))
     await betting.PlaceBet(_bet(pid, 10), metadata=md)
-    error = await _error(betting.PlaceBet(_bet(pid, 6), metadata=md))
+    error = await rpc_error(betting.PlaceBet(_bet(pid, 6), metadata=md))
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
-    info = _detail(error, error_details_pb2.ErrorInfo)
+    info = rpc_detail(error, error_details_pb2.ErrorInfo)
     assert dict(info.metadata) == {
         "rule": "wager_limit_24h",
         "limit": "15 XTR",
@@ -205,10 +173,10 @@ async def test_grpc_velocity_refusals_are_resource_exhausted_with_retry_info(
     await betting.PlaceBet(_bet(pid), metadata=md)
     await betting.PlaceBet(_bet(pid), metadata=md)
     # Two bets in well under a second on one machine; the third in the same second is refused.
-    error = await _error(betting.PlaceBet(_bet(pid), metadata=md))
+    error = await rpc_error(betting.PlaceBet(_bet(pid), metadata=md))
     assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert _detail(error, error_details_pb2.ErrorInfo).reason == "VELOCITY_LIMITED"
-    assert _detail(error, error_details_pb2.RetryInfo).retry_delay.seconds == 1
+    assert rpc_detail(error, error_details_pb2.ErrorInfo).reason == "VELOCITY_LIMITED"
+    assert rpc_detail(error, error_details_pb2.RetryInfo).retry_delay.seconds == 1
 
     def deposit(external_id: str):
         return wallet.Deposit(
@@ -217,9 +185,9 @@ async def test_grpc_velocity_refusals_are_resource_exhausted_with_retry_info(
         )
 
     first = await deposit("v-1")
-    error = await _error(deposit("v-2"))
+    error = await rpc_error(deposit("v-2"))
     assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert 3500 <= _detail(error, error_details_pb2.RetryInfo).retry_delay.seconds <= 3600
+    assert 3500 <= rpc_detail(error, error_details_pb2.RetryInfo).retry_delay.seconds <= 3600
     replay = await deposit("v-1")  # the processor's retry of the first: answered
     assert replay.replayed
     assert replay.transaction_id == first.transaction_id

@@ -16,18 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from adapters.postgres.errors import sqlstate
 from application.betting import SettleDiceBet, SettleDiceBetCommand, VoidBet, VoidBetCommand
 from application.ports import AuditQuery
-from application.responsible import (
-    AcknowledgeRealityCheck,
-    ConfirmLimitIncrease,
-    GetResponsibleStatus,
-    HasDepositLimit,
-    RemoveLimit,
-    ResponsibleGamblingGuard,
-    SelfExclude,
-    SetLimit,
-    SetRealityCheck,
-    StartTimeout,
-)
+from application.responsible import ResponsibleGamblingGuard
 from application.seamless import (
     SeamlessCredit,
     SeamlessCreditCommand,
@@ -53,16 +42,13 @@ from domain.responsible import (
     Usage,
 )
 from domain.staff import AuditAction
+from tests.amounts import xtr
 from tests.conftest import race
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.usefixtures("books")
 
 START = datetime(2027, 3, 1, 12, tzinfo=UTC)
-
-
-def xtr(amount: int) -> Money:
-    return Money(amount, XTR)
 
 
 @pytest.fixture
@@ -73,24 +59,6 @@ def fake_clock():
 @pytest.fixture
 def guard():
     return ResponsibleGamblingGuard()
-
-
-@pytest.fixture
-def rg(uow_factory, fake_clock):
-    """The responsible-gambling use cases on the controllable clock."""
-
-    class UseCases:
-        set_limit = SetLimit(uow_factory, fake_clock)
-        remove_limit = RemoveLimit(uow_factory, fake_clock)
-        confirm = ConfirmLimitIncrease(uow_factory, fake_clock)
-        timeout = StartTimeout(uow_factory, fake_clock)
-        self_exclude = SelfExclude(uow_factory, fake_clock)
-        reality_check = SetRealityCheck(uow_factory, fake_clock)
-        acknowledge = AcknowledgeRealityCheck(uow_factory, fake_clock)
-        status = GetResponsibleStatus(uow_factory, fake_clock)
-        has_deposit_limit = HasDepositLimit(uow_factory)
-
-    return UseCases
 
 
 @pytest.fixture

@@ -29,13 +29,6 @@ from application.betting import (
     VoidBetCommand,
 )
 from application.postings import CreditDeposit, CreditDepositCommand
-from application.responsible import (
-    AcknowledgeRealityCheck,
-    SelfExclude,
-    SetLimit,
-    SetRealityCheck,
-    StartTimeout,
-)
 from application.seamless import (
     SeamlessCredit,
     SeamlessCreditCommand,
@@ -46,7 +39,7 @@ from application.seamless import (
 )
 from application.velocity import VelocityPolicy
 from domain.bets import BetState
-from domain.money import XTR, Money
+from domain.money import XTR
 from domain.responsible import (
     LimitKind,
     LimitPeriod,
@@ -55,6 +48,7 @@ from domain.responsible import (
     TimeoutPeriod,
 )
 from domain.velocity import VelocityAction, VelocityLimit, VelocityLimited, VelocityUnavailable
+from tests.amounts import xtr
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.usefixtures("books")
@@ -63,25 +57,9 @@ START = datetime(2028, 5, 1, 9, tzinfo=UTC)
 PROVIDER = "slots-rg"
 
 
-def xtr(amount: int) -> Money:
-    return Money(amount, XTR)
-
-
 @pytest.fixture
 def fake_clock():
     return FakeClock(START)
-
-
-@pytest.fixture
-def rg(uow_factory, fake_clock):
-    class UseCases:
-        set_limit = SetLimit(uow_factory, fake_clock)
-        timeout = StartTimeout(uow_factory, fake_clock)
-        self_exclude = SelfExclude(uow_factory, fake_clock)
-        reality_check = SetRealityCheck(uow_factory, fake_clock)
-        acknowledge = AcknowledgeRealityCheck(uow_factory, fake_clock)
-
-    return UseCases
 
 
 @pytest.fixture

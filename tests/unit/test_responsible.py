@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.errors import DomainError, InvalidAmount, InvalidRequest
-from domain.money import TON, XTR, Money
+from domain.money import TON, Money
 from domain.responsible import (
     COOLING_OFF,
     SESSION_BREAK,
@@ -34,13 +34,10 @@ from domain.responsible import (
     parse_self_exclusion_period,
     parse_timeout_period,
 )
+from tests.amounts import xtr
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 PLAYER = 7
-
-
-def xtr(amount: int) -> Money:
-    return Money(amount, XTR)
 
 
 def limit(kind: LimitKind, period: LimitPeriod, amount: int, **kw) -> PlayerLimit:

@@ -80,3 +80,17 @@ async def rotate(
                 await conn.execute(update, params)
             done[key] += len(rows)
     return done
+
+
+class SqlPersonalDataRotation:
+    """`PersonalDataRotation` on the engine and the key ring of this process."""
+
+    def __init__(self, engine: AsyncEngine, cipher: PersonalDataCipher) -> None:
+        self._engine = engine
+        self._cipher = cipher
+
+    async def stale_counts(self) -> dict[str, int]:
+        return await stale_counts(self._engine, self._cipher)
+
+    async def rotate(self) -> dict[str, int]:
+        return await rotate(self._engine, self._cipher)

@@ -26,6 +26,7 @@ from application.ports.outbox import (
     RelaySession,
 )
 from application.ports.payments import StarsPaymentRepository, StarsRefunds
+from application.ports.personal_data import PersonalDataRotation
 from application.ports.placements import BatchPlacementContext, PlacementContext, PlacementReads
 from application.ports.player_directory import (
     PlayerDirectory,
@@ -83,6 +84,7 @@ __all__ = [
     "PasswordHasher",
     "PayoutGateway",
     "PendingEvent",
+    "PersonalDataRotation",
     "PlacementContext",
     "PlacementReads",
     "PlayerDirectory",

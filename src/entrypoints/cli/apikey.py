@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from dishka import AsyncContainer
 
-from application.access import ApiKeyStore, IssueApiKey, RevokeApiKey
+from application.access import IssueApiKey, ListApiKeys, RevokeApiKey
 from domain.access import SERVICES as SERVICE_NAMES
 from entrypoints.cli.environment import with_container
 
@@ -57,7 +57,8 @@ def apikey_list() -> None:
     """List keys (names, services, state; never secrets)."""
 
     async def listing(container: AsyncContainer) -> list[str]:
-        keys = await (await container.get(ApiKeyStore)).all()
+        async with container() as scope:
+            keys = await (await scope.get(ListApiKeys))()
         return [
             f"{k.name:<24} {','.join(sorted(k.services)):<24} "
             f"{'revoked ' + k.revoked_at.isoformat() if k.revoked_at else 'active'}"

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 import click
-from sqlalchemy.ext.asyncio import AsyncEngine
+from dishka import AsyncContainer
 
-from adapters.postgres.repositories import SqlCurrencies
+from application.currencies import AddCurrency, CurrencyAdded, ListCurrencies
 from domain.money import Currency
-from entrypoints.cli.environment import prepared
-from entrypoints.cli.failures import guarded
-from entrypoints.composition.containers import make_cli_container
-
-T = TypeVar("T")
+from entrypoints.cli.environment import with_container
 
 
 @click.group()
@@ -26,7 +18,12 @@ def currency() -> None:
 @currency.command("list")
 def currency_list() -> None:
     """List the accepted currencies."""
-    for c in _with_catalog(lambda catalog: catalog.all()):
+
+    async def listing(container: AsyncContainer) -> list[Currency]:
+        async with container() as scope:
+            return list(await (await scope.get(ListCurrencies))())
+
+    for c in with_container(listing):
         click.echo(f"{c.code:<8} exponent {c.exponent:<2} {c.name}")
 
 
@@ -36,23 +33,11 @@ def currency_list() -> None:
 @click.option("--name", default="", help="Human name, e.g. 'Toncoin'.")
 def currency_add(code: str, exponent: int, name: str) -> None:
     """Accept a new currency: CODE with EXPONENT decimal places. Restart running services."""
-    new = guarded(lambda: Currency(code.upper(), exponent, name))
-    added = _with_catalog(lambda catalog: catalog.add(new))
-    click.echo(f"{new.code} added" if added else f"{new.code} already exists")
 
+    async def add(container: AsyncContainer) -> CurrencyAdded:
+        async with container() as scope:
+            return await (await scope.get(AddCurrency))(code, exponent, name)
 
-def _with_catalog(action: Callable[[SqlCurrencies], Awaitable[T]]) -> T:
-    # No use case stands between the operator and the catalog yet: the command opens the
-    # adapter on a transaction of its own (CurrencyCatalog is the port it implements).
-    settings, endpoints = prepared()
-
-    async def go() -> T:
-        container = make_cli_container(settings, endpoints)
-        try:
-            engine = await container.get(AsyncEngine)
-            async with engine.begin() as conn:
-                return await action(SqlCurrencies(conn))
-        finally:
-            await container.close()
-
-    return guarded(lambda: asyncio.run(go()))
+    result = with_container(add)
+    code = result.currency.code
+    click.echo(f"{code} added" if result.added else f"{code} already exists")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import click
 from dishka import AsyncContainer
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.personal_data import PersonalDataCipher
-from adapters.postgres import personal_rotation
+from application.personal_data_rotation import CountStaleSeals, ResealPersonalData
 from entrypoints.cli.environment import with_container
 from entrypoints.cli.failures import fail
 
@@ -17,17 +17,14 @@ def pii() -> None:
     """Personal data sealed at rest (usernames, withdrawal destinations, TOTP secrets)."""
 
 
-async def _sealing(container: AsyncContainer) -> tuple[AsyncEngine, PersonalDataCipher]:
-    return await container.get(AsyncEngine), await container.get(PersonalDataCipher)
-
-
 @pii.command("status")
 def pii_status() -> None:
     """Count the values still sealed under a key other than the first of CROUPIER_PII_KEYS.
     Exits 1 while there are any (a rotation is not finished)."""
 
-    async def count(container: AsyncContainer) -> dict[str, int]:
-        return await personal_rotation.stale_counts(*await _sealing(container))
+    async def count(container: AsyncContainer) -> Mapping[str, int]:
+        async with container() as scope:
+            return await (await scope.get(CountStaleSeals))()
 
     stale = with_container(count)
     for column, left in stale.items():
@@ -43,8 +40,9 @@ def pii_rotate() -> None:
     (put the new key first and keep the old ones until this is done). Safe beside live
     traffic and safe to run again."""
 
-    async def go(container: AsyncContainer) -> dict[str, int]:
-        return await personal_rotation.rotate(*await _sealing(container))
+    async def go(container: AsyncContainer) -> Mapping[str, int]:
+        async with container() as scope:
+            return await (await scope.get(ResealPersonalData))()
 
     for column, count in with_container(go).items():
         click.echo(f"  {column}: {count} re-sealed")

@@ -13,7 +13,13 @@ from adapters.postgres.api_keys import SqlApiKeyStore
 from adapters.seed_cipher import development_seed_key
 from adapters.tokens import JwtPlayerSessions, JwtTokens
 from adapters.totp import TotpCodes
-from application.access import ApiKeyStore, Authenticate, IssueApiKey, RevokeApiKey
+from application.access import (
+    ApiKeyStore,
+    Authenticate,
+    IssueApiKey,
+    ListApiKeys,
+    RevokeApiKey,
+)
 from application.audit import SearchAudit
 from application.ports import (
     LoginThrottle,
@@ -67,6 +73,7 @@ class AccessProvider(Provider):
 
     issue_api_key = provide(IssueApiKey, scope=Scope.REQUEST)
     revoke_api_key = provide(RevokeApiKey, scope=Scope.REQUEST)
+    list_api_keys = provide(ListApiKeys, scope=Scope.REQUEST)
     create_staff = provide(CreateStaff, scope=Scope.REQUEST)
     login = provide(Login, scope=Scope.REQUEST)
     enable_totp = provide(EnableTotp, scope=Scope.REQUEST)

@@ -1,5 +1,6 @@
 """The ledger: the house book, balances and postings, staff adjustments under four eyes, the
-bankroll, seamless wallet calls, the books' reconciliation and the staff's ledger search."""
+bankroll, seamless wallet calls, the books' reconciliation, the staff's ledger search and the
+currency catalogue."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres.admin_queries import SqlLedgerQueries
+from adapters.postgres.currency_catalog import SqlCurrencyCatalog
 from adapters.postgres.reconcile import SqlBooksAudit
 from adapters.postgres.uow import SqlUnitOfWorkFactory
 from adapters.seed_cipher import SeedCipher
 from application.adjustments import DecideAdjustment, ListAdjustments, RequestAdjustment
 from application.balances import GetBalances
 from application.bankroll import FundBankroll
+from application.bankroll_balance import GetBankrollBalance
+from application.currencies import AddCurrency, ListCurrencies
 from application.history import ListHistory
 from application.house import HouseBook
 from application.ledger_queries import (
@@ -21,7 +25,7 @@ from application.ledger_queries import (
     LedgerReadModel,
     SearchTransactions,
 )
-from application.ports import BooksAudit
+from application.ports import BooksAudit, CurrencyCatalog
 from application.postings import AdjustBalance, CreditDeposit, DebitWallet, Transfer
 from application.reconciliation import Reconcile
 from application.seamless import SeamlessCredit, SeamlessDebit, SeamlessRollback
@@ -53,6 +57,10 @@ class LedgerProvider(Provider):
     def ledger_read_model(self, engine: AsyncEngine) -> LedgerReadModel:
         return SqlLedgerQueries(engine)
 
+    @provide(scope=Scope.APP)
+    def currency_catalog(self, engine: AsyncEngine) -> CurrencyCatalog:
+        return SqlCurrencyCatalog(engine)
+
     get_balances = provide(GetBalances)
     credit_deposit = provide(CreditDeposit)
     debit_wallet = provide(DebitWallet)
@@ -60,6 +68,7 @@ class LedgerProvider(Provider):
     transfer = provide(Transfer)
     list_history = provide(ListHistory)
     fund_bankroll = provide(FundBankroll)
+    get_bankroll_balance = provide(GetBankrollBalance)
 
     @provide
     def reconcile(self, audit: BooksAudit) -> Reconcile:
@@ -74,3 +83,5 @@ class LedgerProvider(Provider):
     search_transactions = provide(SearchTransactions)
     export_transactions = provide(ExportTransactions)
     get_transaction = provide(GetTransaction)
+    list_currencies = provide(ListCurrencies)
+    add_currency = provide(AddCurrency)

@@ -1,5 +1,6 @@
-"""Players: registration and onboarding (the bot and the Mini App), and the staff's player
-directory (search, profile, notes, block / unblock)."""
+"""Players: registration and onboarding (the bot and the Mini App), the staff's player
+directory (search, profile, notes, block / unblock), and the rotation of the keys personal
+data is sealed with."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.admin_queries import SqlPlayerDirectory
+from adapters.postgres.personal_rotation import SqlPersonalDataRotation
 from application.onboarding import AcceptTerms, SetLanguage, StartPlayer
+from application.personal_data_rotation import CountStaleSeals, ResealPersonalData
 from application.player_admin import (
     AddPlayerNote,
     BlockPlayer,
@@ -18,6 +21,7 @@ from application.player_admin import (
     SearchPlayers,
     UnblockPlayer,
 )
+from application.ports import PersonalDataRotation
 from application.registration import OpenWallet, RegisterPlayer
 
 
@@ -33,6 +37,12 @@ class PlayersProvider(Provider):
     ) -> PlayerDirectory:
         return SqlPlayerDirectory(engine, personal)
 
+    @provide(scope=Scope.APP)
+    def personal_data_rotation(
+        self, engine: AsyncEngine, personal: PersonalDataCipher
+    ) -> PersonalDataRotation:
+        return SqlPersonalDataRotation(engine, personal)
+
     register_player = provide(RegisterPlayer)
     open_wallet = provide(OpenWallet)
     start_player = provide(StartPlayer)
@@ -44,3 +54,5 @@ class PlayersProvider(Provider):
     block_player = provide(BlockPlayer)
     unblock_player = provide(UnblockPlayer)
     add_player_note = provide(AddPlayerNote)
+    count_stale_seals = provide(CountStaleSeals)
+    reseal_personal_data = provide(ResealPersonalData)

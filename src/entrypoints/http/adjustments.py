@@ -10,7 +10,7 @@ import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from application.adjustments import (
     AdjustmentOutcome,
@@ -24,6 +24,9 @@ from domain.errors import InvalidField
 from domain.money import CurrencyRegistry, Money
 from domain.staff import Role
 from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
+from entrypoints.http.decisions import Decision
+
+FINANCE = requires(Role.FINANCE)
 
 
 class AdjustmentBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -84,7 +87,7 @@ class AdjustmentsController(Controller):
 
     @post(
         "/",
-        guards=[requires(Role.FINANCE)],
+        guards=[FINANCE],
         status_code=201,
         summary="Credit or debit a player; above the four-eyes limit it waits for approval",
     )
@@ -120,32 +123,19 @@ class AdjustmentsController(Controller):
     ) -> AdjustmentList:
         return AdjustmentList([view(r) for r in await listing(wanted, limit)])
 
-    @post(
+    approve = Decision(
         "/{request_id:uuid}/approve",
-        guards=[requires(Role.FINANCE)],
-        status_code=200,
-        summary="Approve and post a pending adjustment (not your own)",
-    )
-    @inject
-    async def approve(
-        self,
-        request_id: FromPath[uuid.UUID],
-        actor: NamedDependency[Actor],
-        decide: FromDishka[DecideAdjustment],
-    ) -> AdjustmentView:
-        return _outcome(await decide(request_id, True, actor))
-
-    @post(
+        FINANCE,
+        "Approve and post a pending adjustment (not your own)",
+        DecideAdjustment,
+        lambda decide, request_id, _, actor: decide(request_id, True, actor),
+        _outcome,
+    ).handler()
+    reject = Decision(
         "/{request_id:uuid}/reject",
-        guards=[requires(Role.FINANCE)],
-        status_code=200,
-        summary="Reject a pending adjustment (not your own)",
-    )
-    @inject
-    async def reject(
-        self,
-        request_id: FromPath[uuid.UUID],
-        actor: NamedDependency[Actor],
-        decide: FromDishka[DecideAdjustment],
-    ) -> AdjustmentView:
-        return _outcome(await decide(request_id, False, actor))
+        FINANCE,
+        "Reject a pending adjustment (not your own)",
+        DecideAdjustment,
+        lambda decide, request_id, _, actor: decide(request_id, False, actor),
+        _outcome,
+    ).handler()

@@ -8,19 +8,19 @@ from typing import Annotated
 
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, get, post
-from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar import Controller, get
+from litestar.di import Provide
+from litestar.params import FromPath, QueryParameter
 
 from application.payments import (
     GetStarsPayment,
     ListStarsPayments,
     RefundStarsPayment,
 )
-from application.staff import Actor
 from domain.payments import StarsPayment
 from domain.staff import Role
 from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
+from entrypoints.http.decisions import Decision
 
 
 class RefundBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -90,18 +90,12 @@ class StarsPaymentsController(Controller):
     ) -> StarsPaymentView:
         return view(await get_one(charge_id))
 
-    @post(
+    refund = Decision(
         "/{charge_id:str}/refund",
-        guards=[requires(Role.FINANCE)],
-        status_code=200,
-        summary="Refund a Stars payment in full through Telegram (idempotent; retry if pending)",
-    )
-    @inject
-    async def refund(
-        self,
-        charge_id: FromPath[str],
-        data: JSONBody[RefundBody],
-        actor: NamedDependency[Actor],
-        refund: FromDishka[RefundStarsPayment],
-    ) -> StarsPaymentView:
-        return view(await refund(charge_id, data.reason, actor))
+        requires(Role.FINANCE),
+        "Refund a Stars payment in full through Telegram (idempotent; retry if pending)",
+        RefundStarsPayment,
+        lambda refund, charge_id, body, actor: refund(charge_id, body.reason, actor),
+        view,
+        RefundBody,
+    ).handler()

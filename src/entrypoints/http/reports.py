@@ -11,15 +11,19 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
-from dishka.integrations.litestar import FromDishka, inject
+from dishka import FromComponent
+from dishka.integrations.litestar import inject
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency, Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIFormat
 from litestar.params import QueryParameter
@@ -39,6 +43,9 @@ from entrypoints.http.auth import ANY_STAFF, SECURITY
 
 RATIO_DECIMALS = 8
 GENERATED_AT_HEADER = "X-Generated-At"
+
+Row = TypeVar("Row")
+RowWire = TypeVar("RowWire", bound=msgspec.Struct)
 
 
 # -- wire types ------------------------------------------------------------------------------
@@ -73,29 +80,26 @@ class CashflowRowWire(msgspec.Struct):
     active_players: int
 
 
-class GgrReportWire(msgspec.Struct):
+class ReportHeadWire(msgspec.Struct):
+    """The fields every report's envelope opens with (each adds its filters and rows)."""
+
     generated_at: datetime
     since: date = msgspec.field(name="from")
     until: date = msgspec.field(name="to")
     currency: str | None
+
+
+class GgrReportWire(ReportHeadWire):
     game: str | None
     rows: list[GgrRowWire]
 
 
-class RtpReportWire(msgspec.Struct):
-    generated_at: datetime
-    since: date = msgspec.field(name="from")
-    until: date = msgspec.field(name="to")
-    currency: str | None
+class RtpReportWire(ReportHeadWire):
     game: str | None
     rows: list[RtpRowWire]
 
 
-class CashflowReportWire(msgspec.Struct):
-    generated_at: datetime
-    since: date = msgspec.field(name="from")
-    until: date = msgspec.field(name="to")
-    currency: str | None
+class CashflowReportWire(ReportHeadWire):
     rows: list[CashflowRowWire]
 
 
@@ -115,11 +119,7 @@ class OutcomeRowWire(msgspec.Struct):
     alert: bool  # p_value below alpha
 
 
-class OutcomeReportWire(msgspec.Struct):
-    generated_at: datetime
-    since: date = msgspec.field(name="from")
-    until: date = msgspec.field(name="to")
-    currency: str | None
+class OutcomeReportWire(ReportHeadWire):
     game: str | None
     alpha: float
     rows: list[OutcomeRowWire]
@@ -211,28 +211,6 @@ def to_csv(columns: Sequence[str], rows: Iterable[msgspec.Struct]) -> str:
     return out.getvalue()
 
 
-def _respond(
-    name: str,
-    report: Report[Any],
-    envelope: msgspec.Struct,
-    columns: Sequence[str],
-    rows: Iterable[msgspec.Struct],
-    fmt: str | None,
-) -> Response[Any]:
-    wanted = (fmt or "json").strip().lower()
-    if wanted == "json":
-        return Response(envelope)
-    if wanted != "csv":
-        raise InvalidField("format", "format is json or csv")
-    generated = report.generated_at.strftime("%Y%m%dT%H%M%SZ")
-    period = f"{report.period.since.isoformat()}_{report.period.until.isoformat()}"
-    headers = {
-        "Content-Disposition": f'attachment; filename="{name}_{period}_{generated}.csv"',
-        GENERATED_AT_HEADER: report.generated_at.isoformat(),
-    }
-    return Response(to_csv(columns, rows), media_type="text/csv; charset=utf-8", headers=headers)
-
-
 Since = Annotated[
     str | None,
     QueryParameter(
@@ -254,120 +232,160 @@ Game = Annotated[str | None, QueryParameter(description="only this game (code)")
 Format = Annotated[str | None, QueryParameter(name="format", description="json (default) or csv")]
 
 
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A report request's query parameters: what the use case is asked, and in which format
+    the answer goes out."""
+
+    query: ReportQuery
+    fmt: str | None
+
+
+Asking = NamedDependency[Asked]  # a handler's `Asked`, from the route's `ask` dependency
+
+
+def ask(
+    since: Since = None,
+    until: Until = None,
+    currency: Currency = None,
+    game: Game = None,
+    fmt: Format = None,
+) -> Asked:
+    return Asked(ReportQuery(since, until, currency, game), fmt)
+
+
+def ask_without_game(
+    since: Since = None, until: Until = None, currency: Currency = None, fmt: Format = None
+) -> Asked:
+    """For the cash flow, which a game does not narrow: no `game` parameter to document."""
+    return Asked(ReportQuery(since, until, currency), fmt)
+
+
+def _head(made: Report[Any]) -> tuple[datetime, date, date, str | None]:
+    """The fields every report's envelope opens with: when, the period, the currency."""
+    return made.generated_at, made.period.since, made.period.until, made.scope.currency
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRoute(Generic[Row, RowWire]):
+    """One report's route, so that the four share one handler: GET /<name> asks the use
+    case with the query parameters `ask` declares (and the OpenAPI document shows), and
+    answers JSON (`envelope` around the rows in their `row` form, documented as `wire`) or,
+    with `format=csv`, a file named after the report, one line per `csv_rows` item with
+    `csv_row`'s fields as columns (by default the JSON rows)."""
+
+    name: str
+    summary: str
+    description: str
+    use_case: type[Any]
+    wire: type[msgspec.Struct]
+    row: Callable[[Row], RowWire]
+    # The use case is passed for what only it knows (the outcomes' alpha).
+    envelope: Callable[[Any, Report[Row], list[RowWire]], msgspec.Struct]
+    csv_row: type[msgspec.Struct]
+    csv_rows: Callable[[list[RowWire]], Iterable[msgspec.Struct]] = list
+    ask: Callable[..., Asked] = ask
+
+    def answer(self, report: Any, made: Report[Row], fmt: str | None) -> Response[Any]:
+        rows = [self.row(r) for r in made.rows]
+        wanted = (fmt or "json").strip().lower()
+        if wanted == "json":
+            return Response(self.envelope(report, made, rows))
+        if wanted != "csv":
+            raise InvalidField("format", "format is json or csv")
+        generated = made.generated_at.strftime("%Y%m%dT%H%M%SZ")
+        period = f"{made.period.since.isoformat()}_{made.period.until.isoformat()}"
+        headers = {
+            "Content-Disposition": f'attachment; filename="{self.name}_{period}_{generated}.csv"',
+            GENERATED_AT_HEADER: made.generated_at.isoformat(),
+        }
+        text = to_csv(self.csv_row.__struct_fields__, self.csv_rows(rows))
+        return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+
+    def handler(self) -> HTTPRouteHandler:
+        route = self
+
+        async def handler(controller: Controller, report: Any, asked: Asking) -> Response[Any]:
+            return route.answer(report, await report(asked.query), asked.fmt)
+
+        # The name makes the OpenAPI operation id. The annotation is FromDishka[use case]
+        # spelled out: it tells dishka what to inject, a class per report, so it cannot be
+        # written in the signature above.
+        handler.__name__ = handler.__qualname__ = self.name
+        handler.__annotations__["report"] = Annotated[self.use_case, FromComponent()]
+        return get(
+            f"/{self.name}",
+            summary=self.summary,
+            description=self.description,
+            responses={200: ResponseSpec(data_container=self.wire, description="The report")},
+            dependencies={"asked": Provide(self.ask, sync_to_thread=False)},
+        )(inject(handler))
+
+
+GGR = ReportRoute(
+    "ggr",
+    "Gross gaming revenue (stakes - wins) per UTC day, game and currency",
+    "Bets won or lost in the period, by settlement time (voided bets are left out); a row for "
+    "every day, game and currency, zeros included. `format=csv` answers text/csv with a "
+    "header row.",
+    GgrReport,
+    GgrReportWire,
+    ggr_wire,
+    lambda _, made, rows: GgrReportWire(*_head(made), made.scope.game, rows),
+    GgrRowWire,
+)
+RTP = ReportRoute(
+    "rtp",
+    "Actual against theoretical RTP per game and currency, with a drift flag",
+    "actual_rtp = wins / stakes of the bets settled in the period; theoretical_rtp = the "
+    "stake-weighted exact RTP of those bets (their selection and house edge); drift = at "
+    "least 1000 bets and the actual RTP more than 3 standard deviations from theory. A row "
+    "for every game and currency, zeros (and nulls) included.",
+    RtpReport,
+    RtpReportWire,
+    rtp_wire,
+    lambda _, made, rows: RtpReportWire(*_head(made), made.scope.game, rows),
+    RtpRowWire,
+)
+CASHFLOW = ReportRoute(
+    "cashflow",
+    "Deposits, withdrawals and active players per UTC day and currency",
+    "Deposits and withdrawals on players' wallets (withdrawals as a positive amount taken "
+    "out), and the distinct players who placed a bet that day; a row for every day and "
+    "currency, zeros included.",
+    CashflowReport,
+    CashflowReportWire,
+    cashflow_wire,
+    lambda _, made, rows: CashflowReportWire(*_head(made), rows),
+    CashflowRowWire,
+    ask=ask_without_game,
+)
+OUTCOMES = ReportRoute(
+    "outcomes",
+    "Observed against theoretical outcomes per game, with a chi-square test",
+    "For each game, the outcomes of the bets won or lost in the period, counted in the "
+    "game's bins (each value of a Telegram dice, each roulette pocket, the coin's sides, "
+    "dice rolls by whole numbers, limbo results by ranges), merged with their neighbours "
+    "until each expects at least 5; Pearson's chi-square, its degrees of freedom and "
+    "p-value; alert = p-value below the configured alpha (a broken RNG or a skewed Telegram "
+    "dice). A row for every game, even without bets. `format=csv` answers one line per game "
+    "and bin.",
+    OutcomeReport,
+    OutcomeReportWire,
+    outcome_wire,
+    lambda report, made, rows: OutcomeReportWire(*_head(made), made.scope.game, report.alpha, rows),
+    OutcomeCsvRow,
+    outcome_csv_rows,
+)
+
+
 class ReportsController(Controller):
     path = "/api/v1/reports"
     tags = ["reports"]  # noqa: RUF012 - Litestar reads it as a class attribute
     guards = [ANY_STAFF]  # noqa: RUF012
     security = SECURITY
 
-    @get(
-        "/ggr",
-        summary="Gross gaming revenue (stakes - wins) per UTC day, game and currency",
-        description=(
-            "Bets won or lost in the period, by settlement time (voided bets are left out); "
-            "a row for every day, game and currency, zeros included. `format=csv` answers "
-            "text/csv with a header row."
-        ),
-        responses={200: ResponseSpec(data_container=GgrReportWire, description="The report")},
-    )
-    @inject
-    async def ggr(
-        self,
-        report: FromDishka[GgrReport],
-        since: Since = None,
-        until: Until = None,
-        currency: Currency = None,
-        game: Game = None,
-        fmt: Format = None,
-    ) -> Response[Any]:
-        made = await report(ReportQuery(since, until, currency, game))
-        rows = [ggr_wire(r) for r in made.rows]
-        since_, until_, scope = made.period.since, made.period.until, made.scope
-        wire = GgrReportWire(made.generated_at, since_, until_, scope.currency, scope.game, rows)
-        return _respond("ggr", made, wire, GgrRowWire.__struct_fields__, rows, fmt)
-
-    @get(
-        "/rtp",
-        summary="Actual against theoretical RTP per game and currency, with a drift flag",
-        description=(
-            "actual_rtp = wins / stakes of the bets settled in the period; theoretical_rtp = "
-            "the stake-weighted exact RTP of those bets (their selection and house edge); "
-            "drift = at least 1000 bets and the actual RTP more than 3 standard deviations "
-            "from theory. A row for every game and currency, zeros (and nulls) included."
-        ),
-        responses={200: ResponseSpec(data_container=RtpReportWire, description="The report")},
-    )
-    @inject
-    async def rtp(
-        self,
-        report: FromDishka[RtpReport],
-        since: Since = None,
-        until: Until = None,
-        currency: Currency = None,
-        game: Game = None,
-        fmt: Format = None,
-    ) -> Response[Any]:
-        made = await report(ReportQuery(since, until, currency, game))
-        rows = [rtp_wire(r) for r in made.rows]
-        since_, until_, scope = made.period.since, made.period.until, made.scope
-        wire = RtpReportWire(made.generated_at, since_, until_, scope.currency, scope.game, rows)
-        return _respond("rtp", made, wire, RtpRowWire.__struct_fields__, rows, fmt)
-
-    @get(
-        "/cashflow",
-        summary="Deposits, withdrawals and active players per UTC day and currency",
-        description=(
-            "Deposits and withdrawals on players' wallets (withdrawals as a positive amount "
-            "taken out), and the distinct players who placed a bet that day; a row for every "
-            "day and currency, zeros included."
-        ),
-        responses={200: ResponseSpec(data_container=CashflowReportWire, description="The report")},
-    )
-    @inject
-    async def cashflow(
-        self,
-        report: FromDishka[CashflowReport],
-        since: Since = None,
-        until: Until = None,
-        currency: Currency = None,
-        fmt: Format = None,
-    ) -> Response[Any]:
-        made = await report(ReportQuery(since, until, currency))
-        rows = [cashflow_wire(r) for r in made.rows]
-        wire = CashflowReportWire(
-            made.generated_at, made.period.since, made.period.until, made.scope.currency, rows
-        )
-        return _respond("cashflow", made, wire, CashflowRowWire.__struct_fields__, rows, fmt)
-
-    @get(
-        "/outcomes",
-        summary="Observed against theoretical outcomes per game, with a chi-square test",
-        description=(
-            "For each game, the outcomes of the bets won or lost in the period, counted in "
-            "the game's bins (each value of a Telegram dice, each roulette pocket, the coin's "
-            "sides, dice rolls by whole numbers, limbo results by ranges), merged with their "
-            "neighbours until each expects at least 5; Pearson's chi-square, its degrees of "
-            "freedom and p-value; alert = p-value below the configured alpha (a broken RNG or "
-            "a skewed Telegram dice). A row for every game, even without bets. `format=csv` "
-            "answers one line per game and bin."
-        ),
-        responses={200: ResponseSpec(data_container=OutcomeReportWire, description="The report")},
-    )
-    @inject
-    async def outcomes(
-        self,
-        report: FromDishka[OutcomeReport],
-        since: Since = None,
-        until: Until = None,
-        currency: Currency = None,
-        game: Game = None,
-        fmt: Format = None,
-    ) -> Response[Any]:
-        made = await report(ReportQuery(since, until, currency, game))
-        rows = [outcome_wire(r) for r in made.rows]
-        since_, until_, scope = made.period.since, made.period.until, made.scope
-        wire = OutcomeReportWire(
-            made.generated_at, since_, until_, scope.currency, scope.game, report.alpha, rows
-        )
-        columns = OutcomeCsvRow.__struct_fields__
-        return _respond("outcomes", made, wire, columns, outcome_csv_rows(rows), fmt)
+    ggr = GGR.handler()
+    rtp = RTP.handler()
+    cashflow = CASHFLOW.handler()
+    outcomes = OUTCOMES.handler()

@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, get, post
-from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar import Controller, get
+from litestar.di import Provide
+from litestar.params import FromPath, QueryParameter
 
 from application.ports import RiskFlagQuery
 from application.risk import (
@@ -22,10 +22,13 @@ from application.risk import (
     ListRiskFlags,
     ReviewRiskFlag,
 )
-from application.staff import Actor
 from domain.risk import RiskFlag, RiskFlagKind, RiskFlagStatus
 from domain.staff import Role
 from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
+from entrypoints.http.decisions import Decision
+
+REVIEWERS = requires(Role.SUPPORT, Role.FINANCE)
+RESOLVED, DISMISSED = RiskFlagStatus.RESOLVED, RiskFlagStatus.DISMISSED
 
 
 class ReviewBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -96,34 +99,21 @@ class RiskController(Controller):
     ) -> RiskFlagView:
         return view(await fetch(flag_id))
 
-    @post(
+    resolve = Decision(
         "/{flag_id:int}/resolve",
-        guards=[requires(Role.SUPPORT, Role.FINANCE)],
-        status_code=200,
-        summary="Close an open flag as resolved (looked into, with a finding), with a note",
-    )
-    @inject
-    async def resolve(
-        self,
-        flag_id: FromPath[int],
-        data: JSONBody[ReviewBody],
-        actor: NamedDependency[Actor],
-        review: FromDishka[ReviewRiskFlag],
-    ) -> RiskFlagView:
-        return view(await review(flag_id, RiskFlagStatus.RESOLVED, data.note, actor))
-
-    @post(
+        REVIEWERS,
+        "Close an open flag as resolved (looked into, with a finding), with a note",
+        ReviewRiskFlag,
+        lambda review, flag_id, body, actor: review(flag_id, RESOLVED, body.note, actor),
+        view,
+        ReviewBody,
+    ).handler()
+    dismiss = Decision(
         "/{flag_id:int}/dismiss",
-        guards=[requires(Role.SUPPORT, Role.FINANCE)],
-        status_code=200,
-        summary="Close an open flag as dismissed (a false alarm), with a note",
-    )
-    @inject
-    async def dismiss(
-        self,
-        flag_id: FromPath[int],
-        data: JSONBody[ReviewBody],
-        actor: NamedDependency[Actor],
-        review: FromDishka[ReviewRiskFlag],
-    ) -> RiskFlagView:
-        return view(await review(flag_id, RiskFlagStatus.DISMISSED, data.note, actor))
+        REVIEWERS,
+        "Close an open flag as dismissed (a false alarm), with a note",
+        ReviewRiskFlag,
+        lambda review, flag_id, body, actor: review(flag_id, DISMISSED, body.note, actor),
+        view,
+        ReviewBody,
+    ).handler()

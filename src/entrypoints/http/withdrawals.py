@@ -13,7 +13,7 @@ from typing import Annotated
 
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, get, post, put
+from litestar import Controller, get, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -31,6 +31,7 @@ from domain.players import KycStatus
 from domain.staff import Role
 from domain.withdrawals import Withdrawal, WithdrawalState
 from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
+from entrypoints.http.decisions import Decision
 
 FINANCE = requires(Role.FINANCE)
 
@@ -139,68 +140,41 @@ class WithdrawalsController(Controller):
     ) -> WithdrawalView:
         return view(await get_one(withdrawal_id))
 
-    @post(
+    approve = Decision(
         "/{withdrawal_id:uuid}/approve",
-        guards=[FINANCE],
-        status_code=200,
-        summary="Approve a requested withdrawal and hand it to the payout gateway",
-    )
-    @inject
-    async def approve(
-        self,
-        withdrawal_id: FromPath[uuid.UUID],
-        actor: NamedDependency[Actor],
-        approve: FromDishka[ApproveWithdrawal],
-    ) -> WithdrawalView:
-        return view(await approve(withdrawal_id, actor))
-
-    @post(
+        FINANCE,
+        "Approve a requested withdrawal and hand it to the payout gateway",
+        ApproveWithdrawal,
+        lambda approve, withdrawal_id, _, actor: approve(withdrawal_id, actor),
+        view,
+    ).handler()
+    reject = Decision(
         "/{withdrawal_id:uuid}/reject",
-        guards=[FINANCE],
-        status_code=200,
-        summary="Reject a requested withdrawal (a reason is required); the money returns",
-    )
-    @inject
-    async def reject(
-        self,
-        withdrawal_id: FromPath[uuid.UUID],
-        data: JSONBody[ReasonBody],
-        actor: NamedDependency[Actor],
-        reject: FromDishka[RejectWithdrawal],
-    ) -> WithdrawalView:
-        return view(await reject(withdrawal_id, data.reason, actor))
-
-    @post(
+        FINANCE,
+        "Reject a requested withdrawal (a reason is required); the money returns",
+        RejectWithdrawal,
+        lambda reject, withdrawal_id, body, actor: reject(withdrawal_id, body.reason, actor),
+        view,
+        ReasonBody,
+    ).handler()
+    paid = Decision(
         "/{withdrawal_id:uuid}/paid",
-        guards=[FINANCE],
-        status_code=200,
-        summary="Confirm an approved withdrawal was paid out, with the payout's reference",
-    )
-    @inject
-    async def paid(
-        self,
-        withdrawal_id: FromPath[uuid.UUID],
-        data: JSONBody[PaidBody],
-        actor: NamedDependency[Actor],
-        mark_paid: FromDishka[MarkWithdrawalPaid],
-    ) -> WithdrawalView:
-        return view(await mark_paid(withdrawal_id, data.reference, actor))
-
-    @post(
+        FINANCE,
+        "Confirm an approved withdrawal was paid out, with the payout's reference",
+        MarkWithdrawalPaid,
+        lambda paid, withdrawal_id, body, actor: paid(withdrawal_id, body.reference, actor),
+        view,
+        PaidBody,
+    ).handler()
+    failed = Decision(
         "/{withdrawal_id:uuid}/failed",
-        guards=[FINANCE],
-        status_code=200,
-        summary="Record that an approved withdrawal's payout failed; the money returns",
-    )
-    @inject
-    async def failed(
-        self,
-        withdrawal_id: FromPath[uuid.UUID],
-        data: JSONBody[ReasonBody],
-        actor: NamedDependency[Actor],
-        mark_failed: FromDishka[MarkWithdrawalFailed],
-    ) -> WithdrawalView:
-        return view(await mark_failed(withdrawal_id, data.reason, actor))
+        FINANCE,
+        "Record that an approved withdrawal's payout failed; the money returns",
+        MarkWithdrawalFailed,
+        lambda failed, withdrawal_id, body, actor: failed(withdrawal_id, body.reason, actor),
+        view,
+        ReasonBody,
+    ).handler()
 
 
 class KycController(Controller):
