@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.house import HouseBook
-from application.ports import Clock, IdGenerator, UnitOfWorkFactory
+from application.ledger_use_case import LedgerUseCase
 from domain.accounts import AccountKind
 from domain.errors import InvalidRequest
 from domain.events import transactions_posted
@@ -21,19 +20,11 @@ class FundBankrollCommand:
     idempotency_key: str
 
 
-class FundBankroll:
+class FundBankroll(LedgerUseCase):
     """Put operator capital into the bankroll (against the adjustments account). Bets are
     refused when the bankroll could not cover their largest win, so a new installation funds
     it before taking bets. The capital lands on the shards the house book keeps for the
     house's own postings; bets weigh the bankroll summed over all its shards."""
-
-    def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, house: HouseBook
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
-        self._house = house
 
     async def __call__(self, command: FundBankrollCommand) -> PostedTransaction:
         if not command.staff_id.strip():

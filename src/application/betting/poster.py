@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from application.betting.receipts import NO_BET_METRICS
 from application.house import HouseBook
+from application.ledger_use_case import LedgerUseCase
 from application.ports import BetMetrics, Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from application.risk import DEFAULT_RISK_REVIEW, RiskReview
 from domain.accounts import AccountKind
@@ -15,7 +16,7 @@ from domain.money import Money
 from domain.postings import bet_settlement
 
 
-class BetPoster:
+class BetPoster(LedgerUseCase):
     """What every use case that posts a bet's ledger transactions shares: its dependencies, the
     accounts of a settlement, the settlement's posting (which raises its `TransactionPosted`
     and lets the risk review see the result) and the wallet balance a receipt shows."""
@@ -30,10 +31,7 @@ class BetPoster:
         risk: RiskReview = DEFAULT_RISK_REVIEW,
         metrics: BetMetrics = NO_BET_METRICS,
     ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
-        self._house = house
+        super().__init__(uow, clock, ids, house)
         self._risk = risk
         self._metrics = metrics
 

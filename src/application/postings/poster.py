@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.house import HouseBook
-from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from application.ledger_use_case import LedgerUseCase
+from application.ports import UnitOfWork
 from domain.errors import NotFound
 from domain.events import transactions_posted
 from domain.ledger import PostedTransaction
@@ -29,16 +29,8 @@ class WalletPosting:
         return self.transaction.replayed
 
 
-class WalletPoster:
+class WalletPoster(LedgerUseCase):
     """Posts one movement between a player's wallet and a house account."""
-
-    def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, house: HouseBook
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
-        self._house = house
 
     async def _post(self, player_id: int, movement: WalletMovement) -> WalletPosting:
         async with self._uow() as uow:

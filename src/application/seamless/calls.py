@@ -7,8 +7,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from application.house import HouseBook
-from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from application.ledger_use_case import LedgerUseCase
+from application.ports import UnitOfWork
 from domain.accounts import AccountKind
 from domain.errors import IdempotencyConflict
 from domain.events import TransactionPosted
@@ -71,15 +71,7 @@ class LostRace(Exception):
     """A concurrent call committed this transaction id first; start over and see it."""
 
 
-class ProviderCall:
-    def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, house: HouseBook
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
-        self._house = house
-
+class ProviderCall(LedgerUseCase):
     async def _retrying(
         self, attempt: Callable[[], Awaitable[SeamlessResult]], transaction_id: str
     ) -> SeamlessResult:

@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.house import HouseBook
-from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from application.ledger_use_case import LedgerUseCase
+from application.ports import UnitOfWork
 from application.staff import Actor
 from domain.accounts import AccountKind
 from domain.errors import IdempotencyConflict, InsufficientFunds
@@ -111,16 +111,8 @@ REJECT = Step(
 )
 
 
-class Steps:
+class Steps(LedgerUseCase):
     """What every step shares: moving the withdrawal's money and recording who did it."""
-
-    def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, house: HouseBook
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
-        self._house = house
 
     async def _account(self, uow: UnitOfWork, kind: AccountKind, withdrawal: Withdrawal) -> int:
         if kind is AccountKind.PLAYER_WALLET:
