@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
@@ -69,7 +70,7 @@ def _seed_key(value: Any) -> Any:
     return parse_key(value, "the seed key") if isinstance(value, str) else value
 
 
-def _checked(parse: Any) -> AfterValidator:
+def _checked(parse: Callable[[str], object]) -> AfterValidator:
     """Kept as text (the composition root parses it, with the generated development keys),
     but parsed once at load so a bad key fails at start."""
 

@@ -85,8 +85,8 @@ def _allowed(info: FieldInfo) -> str:
     choices = list(_choices(info.annotation))
     if choices:
         return ", ".join(f"`{choice}`" for choice in choices)
-    if info.annotation is not None and "Mapping" in str(info.annotation):
-        return "`CODE=AMOUNT,…`"
+    if typing.get_origin(info.annotation) is Mapping:
+        return "`CODE=AMOUNT,…`"  # the only mappings are amounts per currency
     return ""
 
 
