@@ -29,8 +29,8 @@ from application.house import HouseBook
 from application.postings import AdjustBalance, AdjustBalanceCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from application.risk import RecordPaymentIdentity, RiskReview
-from application.withdrawals.queries import GetWithdrawal
 from application.withdrawals import RequestWithdrawal
+from application.withdrawals.queries import GetWithdrawal
 from domain.money import XTR, Money
 from domain.risk import PaymentIdentityKind, RiskPolicy
 from domain.staff import Role

@@ -16,7 +16,6 @@ from application.ports import AuditQuery
 from application.postings import AdjustBalanceCommand, CreditDepositCommand
 from application.responsible import SelfExclude
 from application.staff import Actor
-from application.withdrawals.queries import GetWithdrawal, ListWithdrawals
 from application.withdrawals import (
     ApproveWithdrawal,
     MarkWithdrawalFailed,
@@ -24,6 +23,7 @@ from application.withdrawals import (
     RejectWithdrawal,
     RequestWithdrawal,
 )
+from application.withdrawals.queries import GetWithdrawal, ListWithdrawals
 from domain.accounts import AccountKind
 from domain.errors import (
     IdempotencyConflict,
