@@ -49,6 +49,7 @@ from application.house import HouseBook
 from application.postings import AdjustBalance, CreditDeposit, DebitWallet, Transfer
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from domain.money import XTR
+from entrypoints.settings.keys import parse_index_key, parse_key_ring
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = ROOT / ".croupier" / "test"
@@ -57,7 +58,9 @@ TEST_HOUSE_SHARDS = 4
 # settings) and the tests' own units of work read each other's players.
 TEST_PII_KEYS = f"1:{secrets.token_hex(32)}"
 TEST_PII_INDEX_KEY = secrets.token_hex(32)
-TEST_PERSONAL_DATA = PersonalDataCipher.from_text(TEST_PII_KEYS, TEST_PII_INDEX_KEY)
+TEST_PERSONAL_DATA = PersonalDataCipher(
+    *parse_key_ring(TEST_PII_KEYS), parse_index_key(TEST_PII_INDEX_KEY)
+)
 
 
 @dataclass(frozen=True)

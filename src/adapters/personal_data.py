@@ -17,8 +17,6 @@ equal digests, nobody without the key can test a guess against them."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import os
@@ -33,7 +31,6 @@ KEY_BYTES = 32
 _FORMAT = 1
 _NONCE_BYTES = 12
 _HEADER = 2 + _NONCE_BYTES
-MAX_KEY_ID = 255
 
 
 class PersonalDataKeyError(ValueError):
@@ -41,51 +38,10 @@ class PersonalDataKeyError(ValueError):
     configured keys (wrong keys, a retired key still in use, or tampered data)."""
 
 
-def _parse_key(text: str, what: str) -> bytes:
-    text = text.strip()
-    try:
-        key = (
-            bytes.fromhex(text)
-            if len(text) == 2 * KEY_BYTES
-            else base64.b64decode(text, validate=True)
-        )
-    except (ValueError, binascii.Error):
-        raise PersonalDataKeyError(f"{what} is not hex or base64") from None
-    if len(key) != KEY_BYTES:
-        raise PersonalDataKeyError(f"{what} must be {KEY_BYTES} bytes, got {len(key)}")
-    return key
-
-
-def parse_key_ring(text: str) -> tuple[int, dict[int, bytes]]:
-    """``"2:<key>,1:<key>"``: key ids 1-255 with 32-byte keys (hex or base64); the first one
-    seals, all of them open. Returns the sealing id and the ring."""
-    ring: dict[int, bytes] = {}
-    current: int | None = None
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        key_id_text, sep, key_text = part.partition(":")
-        if not sep or not key_id_text.strip().isdigit():
-            raise PersonalDataKeyError("each key is written <id>:<key>, e.g. 1:<64 hex digits>")
-        key_id = int(key_id_text)
-        if not 1 <= key_id <= MAX_KEY_ID:
-            raise PersonalDataKeyError(f"key ids are 1 to {MAX_KEY_ID}, got {key_id}")
-        if key_id in ring:
-            raise PersonalDataKeyError(f"key id {key_id} appears twice")
-        ring[key_id] = _parse_key(key_text, f"key {key_id}")
-        current = key_id if current is None else current
-    if current is None:
-        raise PersonalDataKeyError("the key ring is empty")
-    return current, ring
-
-
-def parse_index_key(text: str) -> bytes:
-    return _parse_key(text, "the index key")
-
-
 def development_keys(folder: Path) -> tuple[str, str]:
     """The key ring and index key a development install keeps in its data folder, created on
-    first use with owner-only permissions. Production configures its own."""
+    first use with owner-only permissions, as text (entrypoints.settings.keys parses it, as it
+    does the configured keys). Production configures its own."""
     ring = _owner_only(folder / "personal.keys", lambda: f"1:{secrets.token_hex(KEY_BYTES)}")
     index = _owner_only(folder / "personal-index.key", lambda: secrets.token_hex(KEY_BYTES))
     return ring, index
@@ -109,11 +65,6 @@ class PersonalDataCipher:
         self.current = current
         self._aeads = {key_id: AESGCM(key) for key_id, key in ring.items()}
         self._index_key = index_key
-
-    @classmethod
-    def from_text(cls, ring: str, index_key: str) -> PersonalDataCipher:
-        current, keys = parse_key_ring(ring)
-        return cls(current, keys, parse_index_key(index_key))
 
     @classmethod
     def generated(cls) -> PersonalDataCipher:

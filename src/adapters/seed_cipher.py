@@ -5,8 +5,6 @@ row does not decrypt. A version byte leads each ciphertext so the key can be rot
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import secrets
 from pathlib import Path
@@ -23,21 +21,6 @@ class SeedKeyError(ValueError):
     """The seed encryption key is missing, malformed, or not the one the data was sealed with."""
 
 
-def parse_seed_key(text: str) -> bytes:
-    """A key is 32 bytes written as 64 hex characters or as base64."""
-    text = text.strip()
-    try:
-        if len(text) == 2 * KEY_BYTES:
-            key = bytes.fromhex(text)
-        else:
-            key = base64.b64decode(text, validate=True)
-    except (ValueError, binascii.Error):
-        raise SeedKeyError("the seed key is not hex or base64") from None
-    if len(key) != KEY_BYTES:
-        raise SeedKeyError(f"the seed key must be {KEY_BYTES} bytes, got {len(key)}")
-    return key
-
-
 def development_seed_key(path: Path) -> bytes:
     """The key a development install keeps in its data folder, created on first use with
     owner-only permissions. Production configures its key instead."""
@@ -46,7 +29,15 @@ def development_seed_key(path: Path) -> bytes:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(KEY_BYTES) + "\n")
-    return parse_seed_key(path.read_text())
+    # Written by the line above as hex; a configured key's text forms are parsed by
+    # entrypoints.settings.keys.
+    try:
+        key = bytes.fromhex(path.read_text().strip())
+    except ValueError:
+        raise SeedKeyError(f"{path} does not hold a hex key") from None
+    if len(key) != KEY_BYTES:
+        raise SeedKeyError(f"{path}: the key must be {KEY_BYTES} bytes, got {len(key)}")
+    return key
 
 
 class SeedCipher:

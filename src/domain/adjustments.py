@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from types import MappingProxyType
 
 from domain.errors import Forbidden, IllegalTransition, InvalidRequest
 from domain.money import Money
@@ -39,6 +40,13 @@ class FourEyesPolicy:
     def needs_approval(self, amount: Money) -> bool:
         threshold = self.thresholds.get(amount.currency.code)
         return threshold is None or abs(amount.amount) > threshold
+
+
+# The casino's thresholds unless the operator sets others (CROUPIER_FOUR_EYES_THRESHOLDS):
+# 1,000 Stars, 100 TON, 1,000 USDT, 100,000 FUN.
+FOUR_EYES_THRESHOLDS: Mapping[str, int] = MappingProxyType(
+    {"XTR": 1_000, "TON": 100 * 10**9, "USDT": 1_000 * 10**6, "FUN": 10**7}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,17 @@ class RiskFlag:
         )
 
 
+# The casino's large-win and large-wager thresholds unless the operator sets others
+# (minor units): a win of 50,000 Stars, 500 TON or 2,500 USDT; a stake of 5,000 Stars, 100 TON
+# or 500 USDT. Play money has none.
+LARGE_WIN_THRESHOLDS: Mapping[str, int] = MappingProxyType(
+    {"XTR": 50_000, "TON": 500 * 10**9, "USDT": 2_500 * 10**6}
+)
+LARGE_WAGER_THRESHOLDS: Mapping[str, int] = MappingProxyType(
+    {"XTR": 5_000, "TON": 100 * 10**9, "USDT": 500 * 10**6}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class RiskPolicy:
     """The thresholds of every rule; configuration, validated here so a typo cannot switch a

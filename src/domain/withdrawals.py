@@ -230,6 +230,41 @@ class WithdrawalPolicy:
                 remaining=left,
             )
 
+    @classmethod
+    def per_currency(
+        cls,
+        *,
+        minimum: Mapping[str, int],
+        maximum: Mapping[str, int],
+        daily: Mapping[str, int],
+        kyc_threshold: Mapping[str, int],
+        wagering_multiple: int = 1,
+    ) -> WithdrawalPolicy:
+        """The policy for the currencies in `maximum` (the operator's lists of amounts); one
+        missing from the other lists has a minimum of 1, no daily limit beyond the maximum, and
+        needs KYC for any amount."""
+        return cls(
+            {
+                code: CurrencyWithdrawalLimits(
+                    minimum.get(code, 1), most, daily.get(code), kyc_threshold.get(code, 0)
+                )
+                for code, most in maximum.items()
+            },
+            wagering_multiple,
+        )
+
+
+# The casino's limits unless the operator sets others (CROUPIER_WITHDRAWAL_*), in minor units:
+# Stars, TON and USDT can be withdrawn (FUN is play money), a verified identity above 50,000
+# Stars, 200 TON or 1,000 USDT in 24 hours.
+WITHDRAWAL_POLICY: Final = WithdrawalPolicy(
+    {  # minimum, maximum, daily limit, KYC threshold
+        "XTR": CurrencyWithdrawalLimits(100, 100_000, 200_000, 50_000),
+        "TON": CurrencyWithdrawalLimits(10**9, 1_000 * 10**9, 2_000 * 10**9, 200 * 10**9),
+        "USDT": CurrencyWithdrawalLimits(10**7, 10_000 * 10**6, 20_000 * 10**6, 1_000 * 10**6),
+    }
+)
+
 
 # -- the withdrawal ----------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from domain.risk import PaymentIdentityKind, RiskPolicy
 from domain.staff import Role
 from domain.withdrawals import CurrencyWithdrawalLimits, WithdrawalPolicy
 from entrypoints.cli import main
+from entrypoints.settings.keys import parse_index_key, parse_key_ring
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +59,7 @@ NEW_RING = f"2:{KEY_2},1:{KEY_1}"  # the new key first: it seals, the old one st
 
 
 def cipher(ring: str) -> PersonalDataCipher:
-    return PersonalDataCipher.from_text(ring, INDEX_KEY)
+    return PersonalDataCipher(*parse_key_ring(ring), parse_index_key(INDEX_KEY))
 
 
 class Books:

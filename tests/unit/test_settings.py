@@ -1,10 +1,16 @@
-from pathlib import Path
+import base64
+import dataclasses
+import secrets
 
 import pytest
 
-from entrypoints.settings import DOCUMENTED, PREFIX, Environment, SettingsError, load_settings
-
-CONFIGURATION = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+from domain.adjustments import FOUR_EYES_THRESHOLDS
+from domain.risk import LARGE_WAGER_THRESHOLDS, LARGE_WIN_THRESHOLDS, RiskPolicy
+from domain.withdrawals import WITHDRAWAL_POLICY
+from entrypoints.settings import PREFIX, Environment, Settings, SettingsError, load_settings
+from entrypoints.settings.keys import KeyFormatError, parse_index_key, parse_key_ring
+from entrypoints.settings.model import AREAS
+from entrypoints.settings.table import CONFIGURATION, stale
 
 
 def test_defaults_need_nothing():
@@ -82,8 +88,92 @@ def test_secrets_are_not_in_the_repr():
     assert "k" * 40 not in repr(settings)
 
 
-def test_the_docs_document_every_setting():
-    text = CONFIGURATION.read_text()
-    table = text.split("<!-- settings-table:start -->")[1].split("<!-- settings-table:end -->")[0]
-    for name, default, meaning in DOCUMENTED:
-        assert f"| `{PREFIX}{name}` | {default} | {meaning} |" in table
+def test_the_configuration_table_is_the_one_the_declarations_write():
+    diff = stale(CONFIGURATION.read_text())
+    assert not diff, "docs/configuration.md is stale; run ./dev settings:\n" + diff
+
+
+def test_every_setting_is_declared_in_one_area_with_a_doc():
+    declared = [field.name for area in AREAS for field in dataclasses.fields(area)]
+    assert sorted(declared) == sorted(field.name for field in dataclasses.fields(Settings))
+    for name, field in Settings.__pydantic_fields__.items():
+        assert field.description, name
+        assert field.description.endswith((".", ")")), name
+
+
+def test_every_variable_is_read_with_the_prefix_and_only_once():
+    from entrypoints.settings.declaring import variable
+
+    names = [variable(n, f) for n, f in Settings.__pydantic_fields__.items()]
+    assert len(set(names)) == len(names)
+    assert all(name.startswith(PREFIX) for name in names)
+
+
+def test_policy_defaults_are_the_domains_and_settings_override_them():
+    settings = load_settings({})
+    assert settings.four_eyes_thresholds == FOUR_EYES_THRESHOLDS
+    assert settings.risk_large_win == LARGE_WIN_THRESHOLDS
+    assert settings.risk_large_wager == LARGE_WAGER_THRESHOLDS
+    assert settings.withdrawal_policy == WITHDRAWAL_POLICY
+    policy = RiskPolicy()
+    assert settings.risk_z_threshold == policy.z_threshold
+    assert settings.risk_min_bets == policy.min_bets
+    assert settings.risk_min_play_ratio == policy.min_play_ratio
+    overridden = load_settings({"CROUPIER_FOUR_EYES_THRESHOLDS": "xtr=5,FUN=0"})
+    assert overridden.four_eyes_thresholds == {"XTR": 5, "FUN": 0}
+    with pytest.raises(SettingsError, match="CROUPIER_RISK_LARGE_WIN_THRESHOLDS"):
+        load_settings({"CROUPIER_RISK_LARGE_WIN_THRESHOLDS": "XTR=0"})
+
+
+def test_every_bad_value_is_named_at_once_and_a_secret_is_never_quoted():
+    with pytest.raises(SettingsError) as caught:
+        load_settings(
+            {
+                "CROUPIER_HTTP_PORT": "eighty",
+                "CROUPIER_BOT_WEBHOOK_SECRET": "not secret!",
+                "CROUPIER_FOUR_EYES_THRESHOLDS": "XTR",
+            }
+        )
+    message = str(caught.value)
+    assert "CROUPIER_HTTP_PORT='eighty'" in message
+    assert "CROUPIER_BOT_WEBHOOK_SECRET:" in message
+    assert "not secret!" not in message
+    assert "CROUPIER_FOUR_EYES_THRESHOLDS='XTR': takes CODE=AMOUNT" in message
+
+
+def test_an_empty_variable_counts_as_unset():
+    assert load_settings({"CROUPIER_HTTP_PORT": " ", "CROUPIER_ENV": ""}).http_port == 8080
+
+
+def test_settings_built_in_code_are_checked_too():
+    with pytest.raises(ValueError, match="house_shards"):
+        Settings(house_shards=0)
+    with pytest.raises(ValueError, match="GRPC_TLS_CERT and"):
+        Settings(grpc_tls_key=CONFIGURATION)
+
+
+def test_the_seed_key_is_read_as_hex_or_base64():
+    key = secrets.token_bytes(32)
+    assert load_settings({"CROUPIER_SEED_KEY": key.hex()}).seed_key == key
+    assert load_settings({"CROUPIER_SEED_KEY": base64.b64encode(key).decode()}).seed_key == key
+    with pytest.raises(SettingsError, match="CROUPIER_SEED_KEY: the seed key must be 32 bytes"):
+        load_settings({"CROUPIER_SEED_KEY": base64.b64encode(key[:31]).decode()})
+
+
+def test_key_rings_parse_in_hex_or_base64_and_refuse_what_is_malformed():
+    k1, k2, index = (secrets.token_bytes(32) for _ in range(3))
+    b64 = base64.b64encode(k2).decode()
+    current, ring = parse_key_ring(f" 3:{k1.hex()} , 1:{b64} ")
+    assert (current, ring) == (3, {3: k1, 1: k2})
+    assert parse_index_key(index.hex()) == index
+    for bad, message in (
+        ("", "empty"),
+        (k1.hex(), "<id>:<key>"),
+        (f"0:{k1.hex()}", "1 to 255"),
+        (f"256:{k1.hex()}", "1 to 255"),
+        (f"1:{k1.hex()},1:{k2.hex()}", "appears twice"),
+        ("1:zz", "not hex or base64"),
+        (f"1:{base64.b64encode(k1[:31]).decode()}", "must be 32 bytes"),
+    ):
+        with pytest.raises(KeyFormatError, match=message):
+            parse_key_ring(bad)

@@ -27,6 +27,7 @@ from domain.money import CurrencyRegistry
 from entrypoints.composition.endpoints import Endpoints, ReportsEngine
 from entrypoints.http.health import RedisProbe
 from entrypoints.settings import Settings
+from entrypoints.settings.keys import parse_index_key, parse_key_ring
 
 
 def personal_data_cipher(settings: Settings) -> PersonalDataCipher:
@@ -36,7 +37,8 @@ def personal_data_cipher(settings: Settings) -> PersonalDataCipher:
     if ring is None or index is None:
         generated_ring, generated_index = development_keys(settings.data_dir.resolve())
         ring, index = ring or generated_ring, index or generated_index
-    return PersonalDataCipher.from_text(ring, index)
+    current, keys = parse_key_ring(ring)
+    return PersonalDataCipher(current, keys, parse_index_key(index))
 
 
 class InfrastructureProvider(Provider):

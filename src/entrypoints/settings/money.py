@@ -1,0 +1,74 @@
+"""Money leaving the casino or changed by hand: the four-eyes thresholds of staff adjustments
+and the withdrawal limits. The defaults are the domain's (domain.adjustments,
+domain.withdrawals); these settings only override them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from pydantic.dataclasses import dataclass
+
+from domain.adjustments import FOUR_EYES_THRESHOLDS
+from domain.errors import InvalidRequest
+from domain.withdrawals import WITHDRAWAL_POLICY, WithdrawalPolicy
+from entrypoints.settings.declaring import CONFIG, PREFIX, setting
+from entrypoints.settings.values import Amounts
+
+_LIMITS = WITHDRAWAL_POLICY.limits
+
+
+def _defaults(amounts: Mapping[str, int | None]) -> dict[str, int]:
+    return {code: amount for code, amount in amounts.items() if amount is not None}
+
+
+@dataclass(frozen=True, config=CONFIG)
+class Money:
+    """Adjustments and withdrawals"""
+
+    four_eyes_thresholds: Amounts = setting(
+        factory=lambda: dict(FOUR_EYES_THRESHOLDS),
+        doc="Per currency, in minor units: a staff adjustment larger than this needs a second "
+        "finance user's approval. A currency not listed always needs one.",
+    )
+    withdrawal_max: Amounts = setting(
+        factory=lambda: _defaults({code: limits.maximum for code, limits in _LIMITS.items()}),
+        doc="Per currency, in minor units: the largest withdrawal request. Only the currencies "
+        "listed here can be withdrawn.",
+    )
+    withdrawal_min: Amounts = setting(
+        factory=lambda: _defaults({code: limits.minimum for code, limits in _LIMITS.items()}),
+        doc="Per currency, in minor units: the smallest withdrawal request (1 if not listed).",
+    )
+    withdrawal_daily_max: Amounts = setting(
+        factory=lambda: _defaults({code: limits.daily for code, limits in _LIMITS.items()}),
+        doc="Per currency, in minor units: the most one player may ask to withdraw in any 24 "
+        "hours (rejected and failed withdrawals do not count). Not listed: no daily limit.",
+    )
+    withdrawal_kyc_threshold: Amounts = setting(
+        factory=lambda: _defaults({code: limits.kyc_threshold for code, limits in _LIMITS.items()}),
+        doc="Per currency, in minor units: above this much in 24 hours (the request included) "
+        "the player's KYC status must be `verified`. Not listed: always.",
+    )
+    withdrawal_wagering_multiple: int = setting(
+        WITHDRAWAL_POLICY.wagering_multiple,
+        doc="How many times everything a player deposited must have been staked before a "
+        "withdrawal (0: no wagering requirement).",
+        ge=0,
+        le=100,
+    )
+
+    @property
+    def withdrawal_policy(self) -> WithdrawalPolicy:
+        return WithdrawalPolicy.per_currency(
+            minimum=self.withdrawal_min,
+            maximum=self.withdrawal_max,
+            daily=self.withdrawal_daily_max,
+            kyc_threshold=self.withdrawal_kyc_threshold,
+            wagering_multiple=self.withdrawal_wagering_multiple,
+        )
+
+    def money_problems(self) -> Iterator[str]:
+        try:
+            self.withdrawal_policy  # noqa: B018 - built for the checks it makes
+        except InvalidRequest as error:
+            yield f"{PREFIX}WITHDRAWAL_MIN/MAX/DAILY_MAX: {error.message}"

@@ -1,0 +1,48 @@
+"""The Telegram bot and the Mini App."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from pydantic.dataclasses import dataclass
+
+from entrypoints.settings.declaring import CONFIG, PREFIX, setting
+from entrypoints.settings.values import url
+
+
+@dataclass(frozen=True, config=CONFIG)
+class Telegram:
+    """Telegram bot and Mini App"""
+
+    bot_token: str | None = setting(
+        doc="Telegram bot token; the bot starts only when it is set.", shown="(none)", secret=True
+    )
+    bot_webhook_url: Annotated[str | None, url("https")] = setting(
+        doc="Public HTTPS URL of `/telegram/webhook` on this service; set it for production "
+        "(webhook mode), leave it unset for long polling in development.",
+        shown="(none: polling)",
+    )
+    bot_webhook_secret: str | None = setting(
+        doc="Secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token`; required with the URL "
+        "(1-256 of A-Z, a-z, 0-9, _ and -).",
+        shown="(none)",
+        secret=True,
+        pattern=r"^[A-Za-z0-9_-]{1,256}$",
+    )
+    bot_dice_delay_ms: int = setting(
+        3500,
+        doc="How long the bot waits for Telegram's dice animation before showing the result.",
+        ge=0,
+        le=10_000,
+    )
+    miniapp_max_age_s: int = setting(
+        3600,
+        doc="How old (seconds) a Mini App's Telegram `initData` may be when it opens a session.",
+        ge=60,
+        le=86_400,
+    )
+
+    def telegram_problems(self) -> Iterator[str]:
+        if self.bot_webhook_url is not None and self.bot_webhook_secret is None:
+            yield f"{PREFIX}BOT_WEBHOOK_SECRET is required with {PREFIX}BOT_WEBHOOK_URL"

@@ -1,0 +1,57 @@
+"""How much work a process takes on at once: house shards, bet batches, the outbox relay and
+the events stream."""
+
+from __future__ import annotations
+
+from pydantic.dataclasses import dataclass
+
+from entrypoints.settings.declaring import CONFIG, setting
+
+
+@dataclass(frozen=True, config=CONFIG)
+class Throughput:
+    """Throughput"""
+
+    house_shards: int = setting(
+        16,
+        doc="How many shards each house account has; more shards, less contention between "
+        "concurrent bets.",
+        ge=1,
+        le=1024,
+    )
+    bet_batch_size: int = setting(
+        64,
+        doc="The most bets one transaction places when bets arrive together (from every door); "
+        "see docs/throughput.md.",
+        ge=1,
+        le=1000,
+    )
+    bet_batches: int = setting(
+        1,
+        doc="How many such transactions run at once per process. A bet that finds one free "
+        "starts at once; bets arriving while all are busy go together in the next. Batches of "
+        "different players still meet on the house rows, so more than one mostly waits there "
+        "(measured: 1 beats 2 on two cores).",
+        ge=1,
+        le=64,
+    )
+    relay_poll_interval_ms: int = setting(
+        50,
+        doc="How long (ms) the outbox relay waits before looking again when it found nothing to "
+        "publish: the latency of an event in a quiet moment.",
+        ge=1,
+        le=10_000,
+    )
+    relay_batch_size: int = setting(
+        500,
+        doc="Most outbox events the relay publishes in one Redis round trip.",
+        ge=1,
+        le=10_000,
+    )
+    events_stream_max_length: int = setting(
+        1_000_000,
+        doc="The Redis stream `croupier:events` is trimmed to about this many entries "
+        "(`XADD MAXLEN ~`); older events stay in the outbox table.",
+        ge=1000,
+        le=1_000_000_000,
+    )
