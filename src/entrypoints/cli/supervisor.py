@@ -26,11 +26,11 @@ from entrypoints.composition.containers import RUN_PARTS, make_run_container
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.composition.ledger_totals import refresh_ledger_totals
 from entrypoints.grpc.server import GrpcServer
-from entrypoints.heartbeat import keep_beating
+from entrypoints.health.heartbeat import keep_beating
 from entrypoints.http.app import create_app
 from entrypoints.http.health import database_answers
 from entrypoints.observability.metrics import serve_metrics
-from entrypoints.periodic import every
+from entrypoints.process.periodic import every
 from entrypoints.settings import Settings
 
 log = logging.getLogger("croupier")
