@@ -20,7 +20,7 @@ from typing import Any, get_type_hints
 
 import pytest
 from dishka import AsyncContainer, Provider, Scope, provide
-from dishka.exceptions import ImplicitOverrideDetectedError
+from dishka.exceptions import ImplicitOverrideDetectedError, NoFactoryError
 from dishka.integrations.base import default_parse_dependency
 
 import entrypoints.bot
@@ -108,8 +108,9 @@ def _asked(*modules: Iterable[ModuleType]) -> frozenset[type]:
     return frozenset(asked)
 
 
-# The supervisor asks for each part's objects; it is read as the parts, not as a command.
+# The supervisor asks for each part's objects: it is read as `croupier run`, not as a command.
 _SUPERVISOR = "entrypoints.cli.supervisor"
+SUPERVISOR = _asked([importlib.import_module(_SUPERVISOR)])
 HTTP = _asked(_modules(entrypoints.http))
 GRPC = _asked(_modules(entrypoints.grpc)) | {Authenticate}  # GrpcServer's interceptor
 BOT = _asked(_modules(entrypoints.bot)) | {TelegramRuntime}
@@ -139,19 +140,45 @@ def test_the_doors_are_read_from_their_code():
     assert BetQueue in GRPC
     assert {StartPlayer, Clock} <= BOT
     assert {CreateStaff, Reconcile} <= CLI
+    assert {OutboxRelay, MonitorOutcomes, TelegramRuntime} <= SUPERVISOR
     assert set(PART_NEEDS) == set(PARTS) == set(containers.RUN_PARTS)
 
 
-def test_a_kind_holds_only_its_groups():
-    # The gRPC server serves no staff and no Telegram: it holds neither their groups nor the
-    # bot. The bot needs no staff login.
-    from application.staff import Login
-    from application.withdrawals import ApproveWithdrawal
+_NOWHERE = Endpoints("postgresql+asyncpg://nowhere/none", "redis://nowhere", False, False)
 
-    assert {Login, ApproveWithdrawal, TelegramRuntime}.isdisjoint(GRPC)
-    assert containers.BotProvider not in containers.GRPC_AREAS
-    assert containers.AccessProvider not in containers.BOT_AREAS
-    assert containers.MiniAppProvider not in containers.CLI_AREAS
+
+@pytest.mark.parametrize(
+    ("kind", "absent"),
+    [
+        # The gRPC server serves no staff and no Telegram; the bot has no staff login, reports,
+        # live feed or Mini App; the CLI serves no player and runs no bot.
+        ("grpc", "Login ApproveWithdrawal GgrReport LiveHub GetMe TelegramRuntime"),
+        ("bot", "Login GgrReport LiveHub GetMe"),
+        ("cli", "LiveHub GetMe TelegramRuntime RequestWithdrawal"),
+    ],
+)
+async def test_a_kind_holds_only_its_groups(kind, absent):
+    from application.live import LiveHub
+    from application.miniapp import GetMe
+    from application.reports import GgrReport
+    from application.staff import Login
+    from application.withdrawals import ApproveWithdrawal, RequestWithdrawal
+
+    known = {
+        t.__name__: t
+        for t in (Login, ApproveWithdrawal, RequestWithdrawal, GgrReport, LiveHub, GetMe)
+    }
+    known["TelegramRuntime"] = TelegramRuntime
+    make, needs = KINDS[kind]
+    container = make(Settings(), _NOWHERE)  # nothing is built: each lookup fails first
+    try:
+        async with container() as scope:
+            for name in absent.split():
+                assert known[name] not in needs
+                with pytest.raises(NoFactoryError):
+                    await scope.get(known[name])
+    finally:
+        await container.close()
 
 
 def _settings(data_dir: Path) -> Settings:
@@ -199,7 +226,7 @@ async def test_croupier_run_serves_every_door_from_one_bet_queue(servers, tmp_pa
         await container.close()
     await _resolves_all(
         containers.make_run_container(_settings(tmp_path), endpoints, PARTS),
-        frozenset().union(*PART_NEEDS.values()),
+        frozenset().union(SUPERVISOR, *PART_NEEDS.values()),
     )
 
 
@@ -212,6 +239,5 @@ def test_a_replacement_must_say_it_overrides():
         def clock(self) -> Clock:
             raise AssertionError("never built")
 
-    endpoints = Endpoints("postgresql+asyncpg://nowhere/none", "redis://nowhere", False, False)
     with pytest.raises(ImplicitOverrideDetectedError):
-        containers.make_grpc_container(Settings(), endpoints, Silent())
+        containers.make_grpc_container(Settings(), _NOWHERE, Silent())

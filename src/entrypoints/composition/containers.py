@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 from dishka import STRICT_VALIDATION, AsyncContainer, Provider, make_async_container
 
-from entrypoints.composition.access import AccessProvider
+from entrypoints.composition.access import AccessProvider, ApiKeysProvider
 from entrypoints.composition.betting import BettingProvider
 from entrypoints.composition.bot import BotProvider
 from entrypoints.composition.endpoints import Endpoints
@@ -43,6 +43,7 @@ AreaGroups = tuple[type[Provider], ...]
 
 # The provider of each area, in the order a reader meets them; none takes arguments.
 AREA_PROVIDERS: AreaGroups = (
+    ApiKeysProvider,
     AccessProvider,
     PlayersProvider,
     LedgerProvider,
@@ -69,12 +70,13 @@ _MONEY: AreaGroups = (
 )
 
 HTTP_AREAS: AreaGroups = AREA_PROVIDERS
-GRPC_AREAS: AreaGroups = (AccessProvider, *_MONEY)
+GRPC_AREAS: AreaGroups = (ApiKeysProvider, *_MONEY)
 BOT_AREAS: AreaGroups = (*_MONEY, PaymentsProvider, WithdrawalsProvider, BotProvider)
 # The outcome monitor reads the reports' read model.
 RELAY_AREAS: AreaGroups = (RiskProvider, RiskOversightProvider, ReportsProvider)
 # Funding the bankroll is a posting, which passes the guard and the velocity limits.
 CLI_AREAS: AreaGroups = (
+    ApiKeysProvider,
     AccessProvider,
     LedgerProvider,
     BettingProvider,
