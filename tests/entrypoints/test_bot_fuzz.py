@@ -506,6 +506,7 @@ _EDGES = (
     "/clientseed \x00",
     "/start ref_" + "r" * 5000,
     "/start " + "\x00",
+    "/start \u2003 ",  # nothing but whitespace after the command: was an IndexError
     f"/withdraw@{BOT_USER.username} 10 UQBx-wallet",
     "/limits@other_bot",
 )

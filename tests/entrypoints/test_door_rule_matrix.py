@@ -295,7 +295,7 @@ class _FakeTelegramRefunds(Provider):
     """Stars refunds through the fake Bot API: the app has a bot token (the Mini App checks
     initData with it), and no test may reach Telegram."""
 
-    @provide(scope=Scope.APP)
+    @provide(scope=Scope.APP, override=True)
     def refunds(self) -> StarsRefunds:
         return TelegramStarsRefunds(Bot(BOT_TOKEN, session=FakeTelegram()))
 

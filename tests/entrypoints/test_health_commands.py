@@ -24,8 +24,8 @@ from entrypoints.cli import main
 from entrypoints.composition.containers import make_grpc_container
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.grpc.server import GrpcServer
-from entrypoints.heartbeat import beat
-from entrypoints.probes import grpc_serving, http_ready
+from entrypoints.health.heartbeat import beat
+from entrypoints.health.probes import grpc_serving, http_ready
 from tests.entrypoints.test_grpc import _certificate
 
 pytestmark = pytest.mark.integration
@@ -151,7 +151,7 @@ async def test_grpc_alone_serves_its_metrics_on_a_port_of_its_own(environment, t
 
 
 def _probe(args, env):
-    from entrypoints.probes import ProbeResult
+    from entrypoints.health.probes import ProbeResult
 
     result = CliRunner().invoke(main, ["health", *args], env=env)
     return ProbeResult(result.exit_code == 0, result.output.strip())
@@ -192,7 +192,7 @@ async def test_the_relay_alone_beats_its_heartbeat_and_serves_no_port(environmen
 
 
 def _probe_heartbeat(env):
-    from entrypoints.probes import ProbeResult
+    from entrypoints.health.probes import ProbeResult
 
     result = CliRunner().invoke(main, ["health", "heartbeat"], env=env)
     return ProbeResult(result.exit_code == 0, result.output.strip())
@@ -270,7 +270,7 @@ def test_the_console_script_probes_without_importing_the_whole_cli(tmp_path):
     beat(path)
     code = (
         "import sys\n"
-        "from entrypoints.launcher import main\n"
+        "from entrypoints.process.launcher import main\n"
         "sys.argv = ['croupier', 'health', 'heartbeat', '--file', sys.argv[1]]\n"
         "try:\n"
         "    main()\n"

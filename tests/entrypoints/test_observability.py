@@ -15,8 +15,8 @@ from sqlalchemy import text
 from application.postings import CreditDepositCommand
 from croupier.v1 import betting_pb2, wallet_pb2
 from domain.money import XTR, Money
+from entrypoints.composition.ledger_totals import refresh_ledger_totals
 from entrypoints.observability import tracing
-from entrypoints.observability.ledger_totals import refresh_ledger_totals
 from entrypoints.settings import Settings
 from tests.entrypoints.grpc_calls import xtr
 

@@ -157,5 +157,6 @@ def test_the_image_package_built_from_the_dockerfiles_files_carries_the_grpc_cod
     assert any(n.startswith("entrypoints/http/static/miniapp/") for n in names)
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert (
-        "croupier = entrypoints.launcher:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+        "croupier = entrypoints.process.launcher:main"
+        in zipfile.ZipFile(wheel).read(entry_points).decode()
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from entrypoints.periodic import every
+from entrypoints.process.periodic import every
 
 
 async def test_a_job_repeats_survives_failures_and_stops_on_request(caplog):

@@ -114,7 +114,9 @@ class PlayerContext(BaseMiddleware):
         start = await container.get(StartPlayer)
         referral = None
         if isinstance(event, Message) and event.text and event.text.startswith("/start "):
-            referral = event.text.split(maxsplit=1)[1].removeprefix("ref_").strip()
+            # "/start " followed by nothing but whitespace carries no code.
+            code = event.text.split(maxsplit=1)[1:]
+            referral = code[0].removeprefix("ref_").strip() if code else None
         onboarded = await start(
             user.id,
             username=user.username,

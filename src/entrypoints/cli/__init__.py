@@ -2,8 +2,8 @@
 bankroll, verify provably fair results.
 
 One module per command group; this one only assembles them (and re-exports `main` for the
-console script, entrypoints.launcher, and `PARTS` for the deployment files' tests).
-`croupier health` lives outside this package (entrypoints.health_commands) so that the
+console script, entrypoints.process.launcher, and `PARTS` for the deployment files' tests).
+`croupier health` lives outside this package (entrypoints.health.commands) so that the
 console script can reach it without importing any of this."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from entrypoints.cli.run import run
 from entrypoints.cli.servers import servers
 from entrypoints.cli.supervisor import PARTS
 from entrypoints.cli.verify import verify
-from entrypoints.health_commands import health
+from entrypoints.health.commands import health
 
 __all__ = ["PARTS", "main"]
 

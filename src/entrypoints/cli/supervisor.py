@@ -22,26 +22,27 @@ from entrypoints.bot.app import run_polling
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.cli.environment import safe_url
 from entrypoints.cli.failures import fail
-from entrypoints.composition.containers import make_http_container
+from entrypoints.composition.containers import RUN_PARTS, make_run_container
 from entrypoints.composition.endpoints import Endpoints
+from entrypoints.composition.ledger_totals import refresh_ledger_totals
 from entrypoints.grpc.server import GrpcServer
-from entrypoints.heartbeat import keep_beating
+from entrypoints.health.heartbeat import keep_beating
 from entrypoints.http.app import create_app
 from entrypoints.http.health import database_answers
-from entrypoints.observability.ledger_totals import refresh_ledger_totals
 from entrypoints.observability.metrics import serve_metrics
-from entrypoints.periodic import every
+from entrypoints.process.periodic import every
 from entrypoints.settings import Settings
 
 log = logging.getLogger("croupier")
 
-PARTS = ("http", "grpc", "bot", "relay")
+PARTS = tuple(RUN_PARTS)  # http, grpc, bot, relay
 
 
 async def serve(
     settings: Settings, endpoints: Endpoints, parts: frozenset[str] = frozenset(PARTS)
 ) -> None:
-    container = make_http_container(settings, endpoints)
+    # One container for the parts started, whatever their number: one bet queue per process.
+    container = make_run_container(settings, endpoints, parts)
     # Resolve the ledger now: a database that is not ready fails the start, not the first bet.
     await container.get(UnitOfWorkFactory)
     stop = asyncio.Event()
@@ -81,7 +82,9 @@ async def serve(
             await container.close()
             http_task.result()
             fail(f"the HTTP server could not listen on {settings.http_host}:{settings.http_port}")
-    bot_task = await _start_bot(settings, await container.get(TelegramRuntime), parts)
+    bot_task: asyncio.Task[None] | None = None
+    if "bot" in parts or "http" in parts:  # the others' containers hold no bot
+        bot_task = await _start_bot(settings, await container.get(TelegramRuntime), parts)
     background = _start_background_jobs(settings, container, stop) if "relay" in parts else []
     # Metrics are scraped from the HTTP part's /metrics, or from a bare endpoint of their own
     # in a process without it; the ledger totals are refreshed where they are served.

@@ -1,5 +1,6 @@
-"""Who may call: API keys of services, staff logins (passwords, TOTP, tokens, the login
-throttle), player session tokens, and the staff and audit use cases."""
+"""Who may call: API keys of services (the gRPC door's check), apart from staff logins
+(passwords, TOTP, tokens, the login throttle), player session tokens, and the staff and audit
+use cases."""
 
 from __future__ import annotations
 
@@ -40,8 +41,9 @@ def _token_key(settings: Settings) -> bytes:
     return development_seed_key(settings.data_dir.resolve() / "token.key")
 
 
-class AccessProvider(Provider):
-    """Credentials and their checks (one per process); the staff use cases (one per request)."""
+class ApiKeysProvider(Provider):
+    """The services' API keys: the check every gRPC call passes (one per process), and issuing,
+    revoking and listing them (one per request)."""
 
     scope = Scope.APP
 
@@ -50,6 +52,16 @@ class AccessProvider(Provider):
         return SqlApiKeyStore(engine)
 
     authenticate = provide(Authenticate)
+    issue_api_key = provide(IssueApiKey, scope=Scope.REQUEST)
+    revoke_api_key = provide(RevokeApiKey, scope=Scope.REQUEST)
+    list_api_keys = provide(ListApiKeys, scope=Scope.REQUEST)
+
+
+class AccessProvider(Provider):
+    """Staff credentials and player session tokens and their checks (one per process); the
+    staff and audit use cases (one per request)."""
+
+    scope = Scope.APP
 
     @provide
     def password_hasher(self) -> PasswordHasher:
@@ -71,9 +83,6 @@ class AccessProvider(Provider):
     one_time_codes = provide(TotpCodes, provides=OneTimeCodes)
     authenticate_staff = provide(AuthenticateStaff)
 
-    issue_api_key = provide(IssueApiKey, scope=Scope.REQUEST)
-    revoke_api_key = provide(RevokeApiKey, scope=Scope.REQUEST)
-    list_api_keys = provide(ListApiKeys, scope=Scope.REQUEST)
     create_staff = provide(CreateStaff, scope=Scope.REQUEST)
     login = provide(Login, scope=Scope.REQUEST)
     enable_totp = provide(EnableTotp, scope=Scope.REQUEST)

@@ -1,15 +1,30 @@
-"""The container of each process kind, all built by `make_container` from the same providers.
+"""The container of each process kind: the shared infrastructure plus the provider groups its
+doors use, and nothing else.
 
-Every kind gets the whole graph: `croupier run` serves every door (HTTP, gRPC, the bot, the
-relay) from one container, and the bet queue must be one per process whatever the door. The
-functions per kind say which process a caller builds, and are where a kind would drop a
-provider group it never uses. `extra` providers override or add (tests use it)."""
+- HTTP: the admin API, the Mini App API and the Telegram webhook. The webhook runs the bot's
+  handlers in the HTTP process, and finance staff refund Stars through the bot, so the HTTP
+  kind holds every group.
+- gRPC: the game integrators' wallet, betting, seamless and players services.
+- The bot (long polling): its handlers, Stars deposits and withdrawal requests.
+- The relay (`croupier run --only relay`, `croupier relay`): the outbox relay and the
+  periodic outcome monitor.
+- The CLI: the one-shot commands (staff, API keys, the bankroll, reconciliation, risk scans).
+
+`croupier run` serves the parts it is asked for from one container holding the union of their
+groups: the bet queue must be one per process, whichever door a bet comes through.
+
+Every container is built under dishka's strict validation: a group that needs a provider its
+kind lacks fails the build, and a provider in `extra` (tests use it) that replaces one must
+say so (`override=True`). tests/entrypoints/test_containers.py resolves what each kind's doors
+ask for."""
 
 from __future__ import annotations
 
-from dishka import AsyncContainer, Provider, make_async_container
+from collections.abc import Iterable
 
-from entrypoints.composition.access import AccessProvider
+from dishka import STRICT_VALIDATION, AsyncContainer, Provider, make_async_container
+
+from entrypoints.composition.access import AccessProvider, ApiKeysProvider
 from entrypoints.composition.betting import BettingProvider
 from entrypoints.composition.bot import BotProvider
 from entrypoints.composition.endpoints import Endpoints
@@ -21,17 +36,21 @@ from entrypoints.composition.payments import PaymentsProvider, WithdrawalsProvid
 from entrypoints.composition.players import PlayersProvider
 from entrypoints.composition.reports import ReportsProvider
 from entrypoints.composition.responsible import ResponsibleProvider
-from entrypoints.composition.risk import RiskProvider
+from entrypoints.composition.risk import RiskOversightProvider, RiskProvider
 from entrypoints.settings import Settings
 
+AreaGroups = tuple[type[Provider], ...]
+
 # The provider of each area, in the order a reader meets them; none takes arguments.
-AREA_PROVIDERS: tuple[type[Provider], ...] = (
+AREA_PROVIDERS: AreaGroups = (
+    ApiKeysProvider,
     AccessProvider,
     PlayersProvider,
     LedgerProvider,
     BettingProvider,
     ResponsibleProvider,
     RiskProvider,
+    RiskOversightProvider,
     PaymentsProvider,
     WithdrawalsProvider,
     ReportsProvider,
@@ -40,38 +59,87 @@ AREA_PROVIDERS: tuple[type[Provider], ...] = (
     BotProvider,
 )
 
+# A bet passes the responsible-gambling guard, the velocity limits and the risk rules: every
+# door that places bets or moves money holds these.
+_MONEY: AreaGroups = (
+    PlayersProvider,
+    LedgerProvider,
+    BettingProvider,
+    ResponsibleProvider,
+    RiskProvider,
+)
 
-def make_container(settings: Settings, endpoints: Endpoints, *extra: Provider) -> AsyncContainer:
+HTTP_AREAS: AreaGroups = AREA_PROVIDERS
+GRPC_AREAS: AreaGroups = (ApiKeysProvider, *_MONEY)
+BOT_AREAS: AreaGroups = (*_MONEY, PaymentsProvider, WithdrawalsProvider, BotProvider)
+# The outcome monitor reads the reports' read model.
+RELAY_AREAS: AreaGroups = (RiskProvider, RiskOversightProvider, ReportsProvider)
+# Funding the bankroll is a posting, which passes the guard and the velocity limits.
+CLI_AREAS: AreaGroups = (
+    ApiKeysProvider,
+    AccessProvider,
+    LedgerProvider,
+    BettingProvider,
+    ResponsibleProvider,
+    RiskProvider,
+    RiskOversightProvider,
+    ReportsProvider,
+)
+
+# The parts `croupier run --only` starts, and the groups each needs.
+RUN_PARTS: dict[str, AreaGroups] = {
+    "http": HTTP_AREAS,
+    "grpc": GRPC_AREAS,
+    "bot": BOT_AREAS,
+    "relay": RELAY_AREAS,
+}
+
+
+def make_container(
+    settings: Settings, endpoints: Endpoints, areas: Iterable[type[Provider]], *extra: Provider
+) -> AsyncContainer:
+    """The infrastructure, the given area groups (each once, in AREA_PROVIDERS' order) and
+    `extra`."""
+    chosen = set(areas)
     return make_async_container(
         InfrastructureProvider(settings, endpoints),
-        *(provider() for provider in AREA_PROVIDERS),
+        *(provider() for provider in AREA_PROVIDERS if provider in chosen),
         *extra,
+        validation_settings=STRICT_VALIDATION,
     )
 
 
 def make_http_container(
     settings: Settings, endpoints: Endpoints, *extra: Provider
 ) -> AsyncContainer:
-    """The admin and Mini App API, and `croupier run` (every door in one process)."""
-    return make_container(settings, endpoints, *extra)
+    """The admin and Mini App API, with the Telegram webhook."""
+    return make_container(settings, endpoints, HTTP_AREAS, *extra)
 
 
 def make_grpc_container(
     settings: Settings, endpoints: Endpoints, *extra: Provider
 ) -> AsyncContainer:
     """The gRPC server of the game integrators."""
-    return make_container(settings, endpoints, *extra)
+    return make_container(settings, endpoints, GRPC_AREAS, *extra)
 
 
 def make_bot_container(
     settings: Settings, endpoints: Endpoints, *extra: Provider
 ) -> AsyncContainer:
-    """The Telegram bot."""
-    return make_container(settings, endpoints, *extra)
+    """The Telegram bot, long polling."""
+    return make_container(settings, endpoints, BOT_AREAS, *extra)
 
 
 def make_cli_container(
     settings: Settings, endpoints: Endpoints, *extra: Provider
 ) -> AsyncContainer:
     """The one-shot `croupier` commands and the standalone relay."""
-    return make_container(settings, endpoints, *extra)
+    return make_container(settings, endpoints, (*CLI_AREAS, *RELAY_AREAS), *extra)
+
+
+def make_run_container(
+    settings: Settings, endpoints: Endpoints, parts: Iterable[str], *extra: Provider
+) -> AsyncContainer:
+    """`croupier run`: one container for the parts it starts (keys of RUN_PARTS)."""
+    areas = {area for part in parts for area in RUN_PARTS[part]}
+    return make_container(settings, endpoints, areas, *extra)

@@ -1,5 +1,6 @@
-"""Risk: the policy from the settings, the rules every bet and withdrawal passes, and the
-flags staff review."""
+"""Risk: the policy from the settings and the rules every bet and withdrawal passes (every
+door that moves money needs them), apart from the scans, the outcome monitor and the flags'
+review (staff, the CLI and the relay's monitor only)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from entrypoints.settings import Settings
 
 
 class RiskProvider(Provider):
-    """The risk policy from settings and the rules (one per process), and the risk use cases
-    (one per request)."""
+    """The risk policy from settings and the rules (one per process), and the use cases the
+    money flows call (one per request)."""
 
     scope = Scope.REQUEST
 
@@ -44,6 +45,14 @@ class RiskProvider(Provider):
     risk_review = provide(RiskReview, scope=Scope.APP)
     record_payment_identity = provide(RecordPaymentIdentity)
     has_open_risk_flags = provide(HasOpenRiskFlags)
+
+
+class RiskOversightProvider(Provider):
+    """Scans and outcome monitoring, which raise flags, and the staff's review of them (one
+    per request). The monitor reads the reports' read model (ReportsProvider)."""
+
+    scope = Scope.REQUEST
+
     scan_players_for_risk = provide(ScanPlayersForRisk)
     monitor_outcomes = provide(MonitorOutcomes)
     list_risk_flags = provide(ListRiskFlags)

@@ -1,9 +1,9 @@
 """`croupier health`: probes for container health checks. Exit 0 when healthy, 1 with the
 reason when not, 2 when misused. They read the same settings as the service they probe.
 
-Kept apart from the rest of the CLI, and reached without importing it (entrypoints.launcher):
-a probe runs every few seconds in each container, and the full CLI imports aiogram, Litestar
-and the gRPC services, seconds of CPU each time."""
+Kept apart from the rest of the CLI, and reached without importing it
+(entrypoints.process.launcher): a probe runs every few seconds in each container, and the full
+CLI imports aiogram, Litestar and the gRPC services, seconds of CPU each time."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import NoReturn
 
 import click
 
-from entrypoints.heartbeat import age
-from entrypoints.probes import ProbeResult, grpc_serving, heartbeat_fresh, http_ready
+from entrypoints.health.heartbeat import age
+from entrypoints.health.probes import ProbeResult, grpc_serving, heartbeat_fresh, http_ready
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 

@@ -1,5 +1,5 @@
 """The `croupier` console script. `croupier health …` runs without importing the full CLI
-(see entrypoints.health_commands): container health checks call it every few seconds."""
+(see entrypoints.health.commands): container health checks call it every few seconds."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def main() -> None:
     # before its exec. Nothing of ours uses gRPC in a forked child.
     os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
     if sys.argv[1:2] == ["health"]:
-        from entrypoints.health_commands import health
+        from entrypoints.health.commands import health
 
         health.main(args=sys.argv[2:], prog_name="croupier health")
         return

@@ -1,4 +1,6 @@
-"""The job that refreshes the ledger totals exported at `/metrics`."""
+"""The job that refreshes the ledger totals exported at `/metrics`: it joins two adapters (the
+SQL read and the Prometheus gauges) and nothing else, so it is wiring and lives here, where
+adapters may be imported; `croupier run` repeats it (entrypoints.cli.supervisor)."""
 
 from __future__ import annotations
 
