@@ -50,15 +50,19 @@ def _modules(package: ModuleType, *, leave_out: Iterable[str] = ()) -> Iterator[
 
 
 def _injected(module: ModuleType) -> Iterator[Callable[..., Any]]:
-    """The module's handlers that dishka injects (module functions, controller methods)."""
-    members: list[Any] = list(vars(module).values())
-    for value in list(members):
+    """The module's handlers that dishka injects (module functions, controller methods). A
+    controller's handler counts wherever its function was written: the staff decisions'
+    handlers are made in `entrypoints.http.decisions` and sit in the controllers."""
+    members: list[tuple[Any, bool]] = [(value, False) for value in vars(module).values()]
+    for value, _ in list(members):
         if inspect.isclass(value) and value.__module__ == module.__name__:
-            members.extend(vars(value).values())
-    for value in members:
+            members.extend((member, True) for member in vars(value).values())
+    for value, in_controller in members:
         fn = getattr(value, "fn", value)  # a Litestar route handler wraps its function
         original = getattr(fn, "__dishka_orig_func__", None)
-        if original is not None and getattr(original, "__module__", None) == module.__name__:
+        if original is not None and (
+            in_controller or getattr(original, "__module__", None) == module.__name__
+        ):
             yield original
 
 
@@ -129,7 +133,7 @@ PART_NEEDS = {"http": HTTP | BOT, "grpc": GRPC, "bot": BOT, "relay": RELAY}
 
 def test_the_doors_are_read_from_their_code():
     """A scan that found nothing would prove nothing: each door's known needs are in it."""
-    from application.bet_queue import BetQueue
+    from application.betting.queue import BetQueue
     from application.miniapp import ReadPlayerSession
     from application.onboarding import StartPlayer
     from application.reconciliation import Reconcile
@@ -215,7 +219,7 @@ async def test_croupier_run_with_one_part_resolves_that_parts_needs(servers, tmp
 
 
 async def test_croupier_run_serves_every_door_from_one_bet_queue(servers, tmp_path):
-    from application.bet_queue import BetQueue
+    from application.betting.queue import BetQueue
 
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
     container = containers.make_run_container(_settings(tmp_path), endpoints, PARTS)

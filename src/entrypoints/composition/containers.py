@@ -74,10 +74,12 @@ GRPC_AREAS: AreaGroups = (ApiKeysProvider, *_MONEY)
 BOT_AREAS: AreaGroups = (*_MONEY, PaymentsProvider, WithdrawalsProvider, BotProvider)
 # The outcome monitor reads the reports' read model.
 RELAY_AREAS: AreaGroups = (RiskProvider, RiskOversightProvider, ReportsProvider)
-# Funding the bankroll is a posting, which passes the guard and the velocity limits.
+# Funding the bankroll is a posting, which passes the guard and the velocity limits; the
+# personal data's re-sealing (`croupier pii`) is wired with the players.
 CLI_AREAS: AreaGroups = (
     ApiKeysProvider,
     AccessProvider,
+    PlayersProvider,
     LedgerProvider,
     BettingProvider,
     ResponsibleProvider,
