@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from application.ledger_use_case import LedgerUseCase
 from application.ports import UnitOfWork
@@ -17,6 +18,7 @@ from domain.money import Currency, Money
 from domain.seamless import (
     ProviderTransaction,
     ProviderTransactionKind,
+    SeamlessRound,
     validate_external_id,
     validate_player_id,
     validate_provider,
@@ -110,6 +112,53 @@ class ProviderCall(LedgerUseCase):
         record: ProviderTransaction, balance: Money, ledger_id: uuid.UUID | None
     ) -> SeamlessResult:
         return SeamlessResult(record.transaction_id, balance, True, ledger_id)
+
+    async def _lock_round(
+        self,
+        uow: UnitOfWork,
+        command: SeamlessDebitCommand | SeamlessCreditCommand,
+        now: datetime,
+    ) -> SeamlessRound:
+        """The call's round, locked (made on its first call), and the player's and currency's
+        own."""
+        currency = command.amount.currency
+        round_ = await uow.provider_transactions.lock_round(
+            command.provider,
+            command.round_id,
+            player_id=command.player_id,
+            currency=currency,
+            now=now,
+        )
+        round_.require_owner(command.player_id, currency)
+        return round_
+
+    async def _claim(
+        self,
+        uow: UnitOfWork,
+        kind: ProviderTransactionKind,
+        command: SeamlessDebitCommand | SeamlessCreditCommand,
+        now: datetime,
+    ) -> ProviderTransaction:
+        """The call's record, stored under its transaction id; `LostRace` when a twin
+        committed that id first."""
+        make = (
+            ProviderTransaction.debit
+            if kind is ProviderTransactionKind.DEBIT
+            else ProviderTransaction.credit
+        )
+        record = make(
+            provider=command.provider,
+            transaction_id=command.transaction_id,
+            player_id=command.player_id,
+            round_id=command.round_id,
+            amount=command.amount,
+            at=now,
+            ledger_transaction_id=self._ids.new_id(),
+            game_id=command.game_id,
+        )
+        if not await uow.provider_transactions.add(record):
+            raise LostRace
+        return record
 
     async def _replayed_movement(
         self,

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from application.seamless.calls import (
-    LostRace,
     ProviderCall,
     SeamlessCreditCommand,
     SeamlessResult,
     check_movement,
 )
 from domain.money import Money
-from domain.seamless import ProviderTransaction, ProviderTransactionKind, require_credit_amount
+from domain.seamless import ProviderTransactionKind, require_credit_amount
 from domain.standing import Operation
 
 
@@ -43,27 +42,10 @@ class SeamlessCredit(ProviderCall):
             # standing's table, not this use case, says what a standing allows.
             (await uow.players.standing(command.player_id)).require(Operation.SETTLE, now)
             wallet = await uow.accounts.open_wallet(command.player_id, currency)
-            round_ = await repo.lock_round(
-                command.provider,
-                command.round_id,
-                player_id=command.player_id,
-                currency=currency,
-                now=now,
+            closed = (await self._lock_round(uow, command, now)).close(
+                command.transaction_id, at=now
             )
-            round_.require_owner(command.player_id, currency)
-            closed = round_.close(command.transaction_id, at=now)
-            record = ProviderTransaction.credit(
-                provider=command.provider,
-                transaction_id=command.transaction_id,
-                player_id=command.player_id,
-                round_id=command.round_id,
-                amount=command.amount,
-                at=now,
-                ledger_transaction_id=self._ids.new_id(),
-                game_id=command.game_id,
-            )
-            if not await repo.add(record):
-                raise LostRace
+            record = await self._claim(uow, ProviderTransactionKind.CREDIT, command, now)
             await repo.close_round(closed)
             bankroll = await self._bankroll(uow, command.player_id, currency)
             movement = record.movement(wallet.id, bankroll)

@@ -16,7 +16,7 @@ from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.errors import NotFound
 from domain.money import Money
 from domain.responsible import ResponsibleGamblingRefusal
-from domain.seamless import ProviderTransaction, ProviderTransactionKind, require_debit_amount
+from domain.seamless import ProviderTransactionKind, require_debit_amount
 from domain.standing import StandingRefusal
 from domain.velocity import VelocityAction
 
@@ -89,27 +89,10 @@ class SeamlessDebit(ProviderCall):
                 if await repo.find(command.provider, command.transaction_id) is not None:
                     raise LostRace from None
                 raise
-            round_ = await repo.lock_round(
-                command.provider,
-                command.round_id,
-                player_id=command.player_id,
-                currency=currency,
-                now=now,
+            (await self._lock_round(uow, command, now)).require_open(
+                command.transaction_id, "debit"
             )
-            round_.require_owner(command.player_id, currency)
-            round_.require_open(command.transaction_id, "debit")
-            record = ProviderTransaction.debit(
-                provider=command.provider,
-                transaction_id=command.transaction_id,
-                player_id=command.player_id,
-                round_id=command.round_id,
-                amount=command.amount,
-                at=now,
-                ledger_transaction_id=self._ids.new_id(),
-                game_id=command.game_id,
-            )
-            if not await repo.add(record):
-                raise LostRace
+            record = await self._claim(uow, ProviderTransactionKind.DEBIT, command, now)
             bankroll = await self._bankroll(uow, command.player_id, currency)
             movement = record.movement(wallet.id, bankroll)
             assert movement is not None  # a debit always moves its positive amount
