@@ -8,7 +8,8 @@ doors use, and nothing else.
 - The bot (long polling): its handlers, Stars deposits and withdrawal requests.
 - The relay (`croupier run --only relay`, `croupier relay`): the outbox relay and the
   periodic outcome monitor.
-- The CLI: the one-shot commands (staff, API keys, the bankroll, reconciliation, risk scans).
+- The CLI: the one-shot commands (staff, API keys, currencies, the personal data's re-sealing,
+  the bankroll, reconciliation, risk scans).
 
 `croupier run` serves the parts it is asked for from one container holding the union of their
 groups: the bet queue must be one per process, whichever door a bet comes through.
