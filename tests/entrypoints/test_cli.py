@@ -136,3 +136,50 @@ def test_apikey_create_grants_the_players_service(servers):
     unknown = runner.invoke(main, ["apikey", "create", f"{name}-x", "--service", "nope"], env=env)
     assert unknown.exit_code == 2
     assert "players" in unknown.output  # the choices it offers
+
+
+def test_secrets_generate_writes_fresh_keys_production_accepts_readable_by_the_owner_only(
+    tmp_path,
+):
+    from entrypoints.settings import Environment, load_settings
+
+    runner = CliRunner()
+    first, second = tmp_path / "one.env", tmp_path / "two.env"
+    for out in (first, second):
+        result = runner.invoke(main, ["secrets", "generate", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    assert first.stat().st_mode & 0o777 == 0o600
+
+    def values(path):
+        lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
+        return dict(line.split("=", 1) for line in lines)
+
+    written = values(first)
+    assert set(written) >= {
+        "CROUPIER_SECRET_KEY",
+        "CROUPIER_SEED_KEY",
+        "CROUPIER_PII_KEYS",
+        "CROUPIER_PII_INDEX_KEY",
+        "POSTGRES_PASSWORD",
+        "CROUPIER_OWNER_DB_PASSWORD",
+        "CROUPIER_APP_DB_PASSWORD",
+    }
+    assert all(written[name] != value for name, value in values(second).items())
+    settings = load_settings(
+        {
+            **written,
+            "CROUPIER_ENV": "production",
+            "CROUPIER_DATABASE_URL": "postgresql://u:p@db:5432/c",
+            "CROUPIER_REDIS_URL": "redis://r:6379/0",
+        }
+    )
+    assert settings.environment is Environment.PRODUCTION
+
+
+def test_secrets_generate_never_overwrites_a_file(tmp_path):
+    out = tmp_path / ".env"
+    out.write_text("CROUPIER_SEED_KEY=the-live-one\n")
+    result = CliRunner().invoke(main, ["secrets", "generate", "--out", str(out)])
+    assert result.exit_code == 1
+    assert "not overwriting" in result.output
+    assert out.read_text() == "CROUPIER_SEED_KEY=the-live-one\n"

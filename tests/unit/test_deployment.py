@@ -29,8 +29,37 @@ def compose() -> dict[str, Any]:
 
 
 def _substitute(value: str) -> str:
-    """Compose's `${NAME:-default}` / `${NAME}` with nothing set: the defaults."""
-    return re.sub(r"\$\{[A-Z0-9_]+(?::-([^}]*))?\}", lambda m: m.group(1) or "", value)
+    """Compose's `${NAME:-default}` / `${NAME}` with nothing set: the defaults; a required
+    `${NAME:?message}` as if the operator had set it."""
+    return re.sub(
+        r"\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}",
+        lambda m: m.group(1).lower() if m.group(2) == "?" else (m.group(3) or ""),
+        value,
+    )
+
+
+SECRETS = (
+    "CROUPIER_SECRET_KEY",
+    "CROUPIER_SEED_KEY",
+    "CROUPIER_PII_KEYS",
+    "CROUPIER_PII_INDEX_KEY",
+    "POSTGRES_PASSWORD",
+    "CROUPIER_OWNER_DB_PASSWORD",
+    "CROUPIER_APP_DB_PASSWORD",
+)
+
+
+def test_the_compose_file_ships_no_secret_only_required_variables():
+    text = (ROOT / "docker-compose.yml").read_text()
+    for name in SECRETS:
+        uses = re.findall(r"\$\{" + name + r"(:?[-?]?)([^}]*)\}", text)
+        assert uses, name
+        for operator, message in uses:
+            assert operator == ":?", f"{name} must be required, not defaulted"
+            assert "croupier secrets generate" in message, name
+    # Nothing else defaults to a value that could pass for a key or a password.
+    for default in re.findall(r"\$\{[A-Z0-9_]+:-([^}]*)\}", text):
+        assert default == "", default
 
 
 def _database_user(service: dict[str, Any]) -> str:

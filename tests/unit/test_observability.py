@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import secrets
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -152,10 +153,10 @@ def test_log_format_defaults_to_json_in_production_and_text_otherwise():
         "CROUPIER_ENV": "production",
         "CROUPIER_DATABASE_URL": "postgresql://u:p@db/c",
         "CROUPIER_REDIS_URL": "redis://r:6379/0",
-        "CROUPIER_SECRET_KEY": "k" * 40,
-        "CROUPIER_SEED_KEY": "00" * 32,
-        "CROUPIER_PII_KEYS": "1:" + "11" * 32,
-        "CROUPIER_PII_INDEX_KEY": "22" * 32,
+        "CROUPIER_SECRET_KEY": secrets.token_urlsafe(48),
+        "CROUPIER_SEED_KEY": secrets.token_hex(32),
+        "CROUPIER_PII_KEYS": "1:" + secrets.token_hex(32),
+        "CROUPIER_PII_INDEX_KEY": secrets.token_hex(32),
     }
     assert load_settings(production).log_format is LogFormat.JSON
     assert load_settings({}).log_format is LogFormat.TEXT

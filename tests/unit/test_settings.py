@@ -177,3 +177,61 @@ def test_key_rings_parse_in_hex_or_base64_and_refuse_what_is_malformed():
     ):
         with pytest.raises(KeyFormatError, match=message):
             parse_key_ring(bad)
+
+
+def _production(**keys: str) -> dict[str, str]:
+    """A production environment with fresh random keys, some replaced by `keys`."""
+    return {
+        "CROUPIER_ENV": "production",
+        "CROUPIER_DATABASE_URL": "postgresql://u:p@db:5432/c",
+        "CROUPIER_REDIS_URL": "redis://r:6379/0",
+        "CROUPIER_SECRET_KEY": secrets.token_urlsafe(48),
+        "CROUPIER_SEED_KEY": secrets.token_hex(32),
+        "CROUPIER_PII_KEYS": "1:" + secrets.token_hex(32),
+        "CROUPIER_PII_INDEX_KEY": secrets.token_hex(32),
+        **keys,
+    }
+
+
+def test_production_starts_with_fresh_random_keys():
+    assert load_settings(_production()).environment is Environment.PRODUCTION
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        # The values docker-compose.yml shipped before issue 18.
+        ("CROUPIER_SECRET_KEY", "change-me-change-me-change-me-change-me"),
+        ("CROUPIER_SEED_KEY", "00" * 32),
+        ("CROUPIER_PII_KEYS", "1:" + "11" * 32),
+        ("CROUPIER_PII_INDEX_KEY", "22" * 32),
+        # Other placeholders and low-entropy keys.
+        ("CROUPIER_SECRET_KEY", "ChangeMe_" + secrets.token_hex(16)),
+        ("CROUPIER_SECRET_KEY", "an-example-secret-key-for-the-readme"),
+        ("CROUPIER_SECRET_KEY", "ab" * 20),
+        ("CROUPIER_SEED_KEY", "0123" * 16),
+        ("CROUPIER_SEED_KEY", base64.b64encode(b"\x07" * 32).decode()),
+        ("CROUPIER_PII_KEYS", f"2:{secrets.token_hex(32)},1:{'ab' * 32}"),
+        ("CROUPIER_PII_INDEX_KEY", "1234567890abcdef" * 4),
+    ],
+)
+def test_production_refuses_placeholder_and_low_entropy_keys_naming_only_the_variable(
+    variable, value
+):
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_production(**{variable: value}))
+    message = str(caught.value)
+    assert f"{variable} is a placeholder or a low-entropy key" in message
+    assert "croupier secrets generate" in message
+    for piece in value.replace(",", ":").split(":"):
+        assert len(piece) < 8 or piece not in message
+    # Development keeps its freedom (the tests' fixed keys, a laptop's own).
+    load_settings({variable: value})
+
+
+def test_production_refuses_one_key_serving_two_purposes():
+    key = secrets.token_hex(32)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_production(CROUPIER_SEED_KEY=key, CROUPIER_PII_INDEX_KEY=key))
+    assert "CROUPIER_PII_INDEX_KEY repeats the key of CROUPIER_SEED_KEY" in str(caught.value)
+    assert key not in str(caught.value)

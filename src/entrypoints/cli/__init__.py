@@ -20,6 +20,7 @@ from entrypoints.cli.reconcile import reconcile_books
 from entrypoints.cli.relay import relay
 from entrypoints.cli.risk import risk
 from entrypoints.cli.run import run
+from entrypoints.cli.secrets_env import secrets_group
 from entrypoints.cli.servers import servers
 from entrypoints.cli.supervisor import PARTS
 from entrypoints.cli.verify import verify
@@ -47,5 +48,6 @@ for _command in (
     risk,
     health,
     servers,
+    secrets_group,
 ):
     main.add_command(_command)

@@ -7,16 +7,43 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 from pydantic.dataclasses import dataclass
 
-from entrypoints.settings.declaring import CONFIG, setting
+from entrypoints.settings.declaring import CONFIG, PREFIX, setting
 
 KEY_BYTES = 32  # AES-256 and HMAC-SHA256 keys; the ciphers check the length again
 MAX_KEY_ID = 255  # a sealed value names its key in one byte
+
+
+# A random 32-byte key has about 30 distinct bytes (fewer than 16: odds below 10^-12); an
+# all-zero or repeated-digit placeholder has one or two.
+MIN_DISTINCT_KEY_BYTES = 16
+# A random signing key's text (token_urlsafe, hex, base64) has 16 distinct characters or more;
+# "change-me-change-me-…" has 8.
+MIN_DISTINCT_SECRET_CHARACTERS = 12
+# Words that mark a value written to be replaced (compared without case, dashes or spaces).
+PLACEHOLDER_MARKS = (
+    "changeme",
+    "replaceme",
+    "placeholder",
+    "example",
+    "secret",
+    "password",
+    "default",
+    "dummy",
+    "notsecure",
+    "insecure",
+    "xxxxxxxx",
+    "01234567",
+    "12345678",
+    "abcdefgh",
+)
+GENERATE_HINT = "write fresh keys with `croupier secrets generate`"
 
 
 class KeyFormatError(ValueError):
@@ -64,6 +91,21 @@ def parse_key_ring(text: str) -> tuple[int, dict[int, bytes]]:
 
 def parse_index_key(text: str) -> bytes:
     return parse_key(text, "the index key")
+
+
+def looks_like_a_placeholder(text: str) -> bool:
+    """Text written to be replaced: a marker word in it (`change-me`, `example`, …)."""
+    squeezed = "".join(c for c in text.lower() if c.isalnum())
+    return any(mark in squeezed for mark in PLACEHOLDER_MARKS)
+
+
+def weak_key(key: bytes) -> bool:
+    """Too few distinct bytes to have been drawn at random (all zeros, one digit repeated)."""
+    return len(set(key)) < MIN_DISTINCT_KEY_BYTES
+
+
+def weak_secret(text: str) -> bool:
+    return looks_like_a_placeholder(text) or len(set(text.strip())) < MIN_DISTINCT_SECRET_CHARACTERS
 
 
 def _seed_key(value: Any) -> Any:
@@ -124,3 +166,31 @@ class Keys:
         shown="(development: generated)",
         secret=True,
     )
+
+    def key_problems(self) -> Iterator[str]:
+        """Production's refusals of keys anyone could guess: the placeholders of a compose
+        file or a README, keys with too few distinct bytes, one key serving two purposes.
+        Each names its variable and never its value."""
+        weak = f"is a placeholder or a low-entropy key; {GENERATE_HINT}"
+        keys: dict[str, list[bytes]] = {}
+        if self.secret_key is not None:
+            if weak_secret(self.secret_key):
+                yield f"{PREFIX}SECRET_KEY {weak}"
+            keys["SECRET_KEY"] = [self.secret_key.strip().encode()]
+            with contextlib.suppress(KeyFormatError):  # written as a key: compared as one too
+                keys["SECRET_KEY"].append(parse_key(self.secret_key))
+        if self.seed_key is not None:
+            keys["SEED_KEY"] = [self.seed_key]
+        if self.pii_keys is not None:
+            keys["PII_KEYS"] = list(parse_key_ring(self.pii_keys)[1].values())
+        if self.pii_index_key is not None:
+            keys["PII_INDEX_KEY"] = [parse_index_key(self.pii_index_key)]
+        for name in ("SEED_KEY", "PII_KEYS", "PII_INDEX_KEY"):
+            if any(weak_key(key) for key in keys.get(name, ())):
+                yield f"{PREFIX}{name} {weak}"
+        seen: dict[bytes, str] = {}
+        for name, ring in keys.items():
+            for key in ring:
+                if key in seen and seen[key] != name:
+                    yield f"{PREFIX}{name} repeats the key of {PREFIX}{seen[key]}; {GENERATE_HINT}"
+                seen.setdefault(key, name)

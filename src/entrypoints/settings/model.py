@@ -52,6 +52,7 @@ class Settings(Observability, Risk, Money, Throughput, Telegram, Keys, Servers):
                 for name in _REQUIRED_IN_PRODUCTION
                 if getattr(self, name) is None
             ]
+            problems += self.key_problems()
         if problems:
             raise ValueError("\n  ".join(problems))
         return self
