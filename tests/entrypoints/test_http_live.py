@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
+import logging
 import secrets
 import time
 import uuid
@@ -26,6 +28,7 @@ from websockets.exceptions import ConnectionClosed
 
 from domain.webapp import sign
 from entrypoints.composition.endpoints import Endpoints
+from entrypoints.http.live import NOT_IN_URL
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 
@@ -46,6 +49,11 @@ class Instance:
     def ws(self, path: str, **query: str) -> str:
         url = self.base_url.replace("http://", "ws://") + path
         return f"{url}?{urlencode(query)}" if query else url
+
+
+def bearer(token: str) -> list[str]:
+    """The subprotocol list a browser offers with a token (the Mini App's way)."""
+    return ["croupier.v1", f"bearer.{token}"]
 
 
 async def _start(settings: Settings, endpoints: Endpoints) -> Instance:
@@ -241,7 +249,7 @@ async def test_a_player_on_instance_b_receives_what_is_published_for_them(b, red
 async def test_each_player_gets_only_their_own_messages_on_every_instance(a, b, redis, player):
     ann, bob = await player(), await player()
     async with (
-        connect(b.ws("/api/v1/app/live", token=ann.token)) as ann_ws,
+        connect(b.ws("/api/v1/app/live"), subprotocols=bearer(ann.token)) as ann_ws,
         connect(a.ws("/api/v1/app/live"), additional_headers=bob.headers) as bob_ws,
     ):
         assert (await receive(ann_ws))["player_id"] == ann.id
@@ -272,14 +280,50 @@ async def test_missing_invalid_or_expired_player_tokens_are_refused_with_1008(
     code, reason = await refusal(url)
     assert code == 1008
     assert "token" in (reason or "")
-    assert (await refusal(b.ws("/api/v1/app/live", token="x" * 40)))[0] == 1008
+    assert (await refusal(b.ws("/api/v1/app/live"), subprotocols=bearer("x" * 40)))[0] == 1008
     assert (await refusal(url, subprotocols=["croupier.v1", "bearer.forged"]))[0] == 1008
     expired, _ = JwtPlayerSessions(SECRET_KEY.encode()).issue(
         ann.id, datetime.now(UTC) - timedelta(hours=1)
     )
-    assert (await refusal(b.ws("/api/v1/app/live", token=expired)))[0] == 1008
+    assert (await refusal(b.ws("/api/v1/app/live"), subprotocols=bearer(expired)))[0] == 1008
     # A staff token is no player session.
-    assert (await refusal(b.ws("/api/v1/app/live", token=await staff_token("admin"))))[0] == 1008
+    assert (
+        await refusal(b.ws("/api/v1/app/live"), subprotocols=bearer(await staff_token("admin")))
+    )[0] == 1008
+
+
+async def test_a_token_in_the_url_is_refused_even_when_good_and_is_never_logged(
+    a, b, player, staff_token, caplog
+):
+    from entrypoints.observability.logs import log_handler
+    from entrypoints.settings import LogFormat
+
+    ann = await player()
+    staff = await staff_token("viewer")
+    # The process's own handler, as `croupier run` installs it on the root (these servers keep
+    # uvicorn's logging config, which stops its lines short of the root: the handler goes on
+    # uvicorn's logger instead); uvicorn logs each socket's path and query string at INFO.
+    stream = io.StringIO()
+    handler = log_handler(LogFormat.TEXT, stream)
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    uvicorn_log.addHandler(handler)
+    caplog.set_level(logging.INFO, logger="uvicorn.error")
+    try:
+        for url, token in (
+            (b.ws("/api/v1/app/live", token=ann.token), ann.token),
+            (a.ws("/api/v1/staff/live", token=staff), staff),
+        ):
+            code, reason = await refusal(url)
+            assert (code, reason) == (1008, NOT_IN_URL)
+            # Refused before it was read: even a good token in a URL opens nothing.
+            code, reason = await refusal(url, subprotocols=bearer(token))
+            assert (code, reason) == (1008, NOT_IN_URL)
+    finally:
+        uvicorn_log.removeHandler(handler)
+    logged = stream.getvalue()
+    assert '"WebSocket /api/v1/app/live?token=[redacted]"' in logged  # uvicorn's own line
+    for token in (ann.token, staff):
+        assert token not in logged
 
 
 async def test_a_session_that_expires_while_connected_is_closed_with_1008(b, player, monkeypatch):
@@ -292,7 +336,7 @@ async def test_a_session_that_expires_while_connected_is_closed_with_1008(b, pla
     token, expires = JwtPlayerSessions(SECRET_KEY.encode()).issue(
         ann.id, datetime.now(UTC) - timedelta(minutes=30) + timedelta(seconds=2)
     )
-    async with connect(b.ws("/api/v1/app/live", token=token)) as ws:
+    async with connect(b.ws("/api/v1/app/live"), subprotocols=bearer(token)) as ws:
         assert (await receive(ws))["type"] == "hello"
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), WAIT)
@@ -314,9 +358,9 @@ async def test_blocking_a_player_closes_their_sockets_on_every_instance(
     ann, bob = await player(), await player()
     async with (
         event_relay(),
-        connect(a.ws("/api/v1/app/live", token=ann.token)) as on_a,
-        connect(b.ws("/api/v1/app/live", token=ann.token)) as on_b,
-        connect(b.ws("/api/v1/app/live", token=bob.token)) as bobs,
+        connect(a.ws("/api/v1/app/live"), subprotocols=bearer(ann.token)) as on_a,
+        connect(b.ws("/api/v1/app/live"), subprotocols=bearer(ann.token)) as on_b,
+        connect(b.ws("/api/v1/app/live"), subprotocols=bearer(bob.token)) as bobs,
     ):
         for ws in (on_a, on_b, bobs):
             assert (await receive(ws))["type"] == "hello"
@@ -329,7 +373,10 @@ async def test_blocking_a_player_closes_their_sockets_on_every_instance(
             assert (ws.close_code, ws.close_reason) == (1008, BLOCKED_REASON)
         await bobs.send(json.dumps({"type": "ping"}))
         assert await receive_until(bobs, "pong") == {"type": "pong"}  # Bob plays on
-    assert await refusal(b.ws("/api/v1/app/live", token=ann.token)) == (1008, BLOCKED_REASON)
+    assert await refusal(b.ws("/api/v1/app/live"), subprotocols=bearer(ann.token)) == (
+        1008,
+        BLOCKED_REASON,
+    )
 
 
 async def test_a_blocked_players_socket_closes_at_the_next_check_without_the_event(
@@ -343,7 +390,7 @@ async def test_a_blocked_players_socket_closes_at_the_next_check_without_the_eve
 
     monkeypatch.setattr(live, "RECHECK_SECONDS", 0.2)
     ann = await player()
-    async with connect(b.ws("/api/v1/app/live", token=ann.token)) as ws:
+    async with connect(b.ws("/api/v1/app/live"), subprotocols=bearer(ann.token)) as ws:
         assert (await receive(ws))["type"] == "hello"
         await BlockPlayer(uow_factory, clock)(ann.id, "fraud review", Actor("staff:ops"))
         with pytest.raises(ConnectionClosed):
@@ -374,8 +421,7 @@ async def test_the_staff_feed_needs_a_staff_token_and_carries_staff_events(
     url = b.ws("/api/v1/staff/live")
     assert (await refusal(url))[0] == 1008
     assert (await refusal(url, additional_headers={"Authorization": "Bearer nope"}))[0] == 1008
-    # A player's session token cannot open the staff feed, in any of the three places.
-    assert (await refusal(b.ws("/api/v1/staff/live", token=ann.token)))[0] == 1008
+    # A player's session token cannot open the staff feed, in either place.
     assert (await refusal(url, subprotocols=[f"bearer.{ann.token}"]))[0] == 1008
     assert (await refusal(url, additional_headers=ann.headers))[0] == 1008
 
@@ -388,7 +434,7 @@ async def test_sockets_stay_open_when_the_feed_loses_redis_and_resume_after(b, r
     from application.ports import LiveFeed
 
     ann = await player()
-    async with connect(b.ws("/api/v1/app/live", token=ann.token)) as ws:
+    async with connect(b.ws("/api/v1/app/live"), subprotocols=bearer(ann.token)) as ws:
         assert (await receive(ws))["live"] is True
         feed = await b.container.get(LiveFeed)
         assert isinstance(feed, RedisLiveFeed)
@@ -434,7 +480,7 @@ async def test_a_bet_on_instance_a_pushes_to_a_client_connected_to_instance_b(
     stop = asyncio.Event()
     relaying = asyncio.create_task(relay.run(stop))
     try:
-        async with connect(b.ws("/api/v1/app/live", token=ann.token)) as ws:
+        async with connect(b.ws("/api/v1/app/live"), subprotocols=bearer(ann.token)) as ws:
             assert (await receive(ws))["live"] is True
             body = {
                 "game": "coin",

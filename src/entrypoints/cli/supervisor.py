@@ -31,7 +31,7 @@ from entrypoints.http.app import create_app
 from entrypoints.http.health import database_answers
 from entrypoints.observability.metrics import serve_metrics
 from entrypoints.process.periodic import every
-from entrypoints.settings import Settings
+from entrypoints.settings import Environment, Settings
 
 log = logging.getLogger("croupier")
 
@@ -50,6 +50,7 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
+    production = settings.environment is Environment.PRODUCTION
     grpc_server: GrpcServer | None = None
     if "grpc" in parts:
         grpc_server = GrpcServer(container, settings, await container.get(Authenticate))
@@ -59,7 +60,7 @@ async def serve(
     if "http" in parts:
         http = uvicorn.Server(
             uvicorn.Config(
-                create_app(container),
+                create_app(container, production=production),
                 host=settings.http_host,
                 port=settings.http_port,
                 log_level=settings.log_level.lower(),
@@ -86,10 +87,11 @@ async def serve(
     if "bot" in parts or "http" in parts:  # the others' containers hold no bot
         bot_task = await _start_bot(settings, await container.get(TelegramRuntime), parts)
     background = _start_background_jobs(settings, container, stop) if "relay" in parts else []
-    # Metrics are scraped from the HTTP part's /metrics, or from a bare endpoint of their own
-    # in a process without it; the ledger totals are refreshed where they are served.
+    # Metrics are scraped from the HTTP part's /metrics in development, else from a bare
+    # endpoint on the metrics port (production keeps them off the public HTTP port); the
+    # ledger totals are refreshed where they are served.
     metrics_server = None
-    if "http" not in parts and settings.metrics_port:
+    if ("http" not in parts or production) and settings.metrics_port:
         metrics_server = serve_metrics(settings.http_host, settings.metrics_port)
     if "http" in parts or metrics_server is not None:
         totals = _export_ledger_totals(settings, container, stop)

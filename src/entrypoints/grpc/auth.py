@@ -1,8 +1,9 @@
 """API-key authentication and per-service authorisation for every RPC.
 
-Callers send `x-api-key: crp_…` in metadata. Health checks and reflection are open (probes
-and tooling must work without a key). The authenticated key travels to handlers in a
-context variable, so the seamless wallet knows which provider is calling."""
+Callers send `x-api-key: crp_…` in metadata. Health checks and reflection (served outside
+production only) are open (probes and tooling must work without a key). The authenticated key
+travels to handlers in a context variable, so the seamless wallet knows which provider is
+calling."""
 
 from __future__ import annotations
 

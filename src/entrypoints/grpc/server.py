@@ -1,15 +1,16 @@
 """The grpc.aio server for internal services: wallet, betting, seamless wallet, players, plus
-the standard health and reflection services."""
+the standard health service, and reflection outside production."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import grpc
 from dishka import AsyncContainer
 from dishka.integrations.grpcio import DishkaAioInterceptor
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
 from application.access import Authenticate
 from croupier.v1 import (
@@ -29,7 +30,7 @@ from entrypoints.grpc.players import PlayersServicer
 from entrypoints.grpc.seamless import SeamlessServicer
 from entrypoints.grpc.undecodable import UndecodableRequestInterceptor
 from entrypoints.grpc.wallet import WalletServicer
-from entrypoints.settings import Settings
+from entrypoints.settings import Environment, Settings
 
 GRACE_SECONDS = 10.0
 SERVICES = (
@@ -38,6 +39,15 @@ SERVICES = (
     seamless_pb2.DESCRIPTOR.services_by_name["SeamlessWalletService"].full_name,
     players_pb2.DESCRIPTOR.services_by_name["PlayersService"].full_name,
 )
+
+
+class _NoReflection(reflection_pb2_grpc.ServerReflectionServicer):  # type: ignore[misc]
+    async def ServerReflectionInfo(
+        self, request_iterator: Any, context: grpc.aio.ServicerContext
+    ) -> None:
+        await context.abort(
+            grpc.StatusCode.UNIMPLEMENTED, "reflection is off in production; use the .proto files"
+        )
 
 
 class GrpcServer:
@@ -68,14 +78,20 @@ class GrpcServer:
             SeamlessServicer(), self.server
         )
         players_pb2_grpc.add_PlayersServiceServicer_to_server(PlayersServicer(), self.server)
-        reflection.enable_server_reflection(
-            (
-                *SERVICES,
-                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-                reflection.SERVICE_NAME,
-            ),
-            self.server,
-        )
+        # Reflection hands anyone who connects a map of every method and message: tooling's
+        # convenience in development, off in production (clients there use the .proto files),
+        # where its method answers UNIMPLEMENTED saying so.
+        if settings.environment is Environment.PRODUCTION:
+            reflection_pb2_grpc.add_ServerReflectionServicer_to_server(_NoReflection(), self.server)
+        else:
+            reflection.enable_server_reflection(
+                (
+                    *SERVICES,
+                    health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                    reflection.SERVICE_NAME,
+                ),
+                self.server,
+            )
         address = f"{settings.grpc_host}:{settings.grpc_port}"
         credentials = _credentials(settings)
         if credentials is None:

@@ -13,30 +13,36 @@ from entrypoints.http.auth import SECURITY_COMPONENTS
 from entrypoints.http.observability import RequestContextMiddleware, echo_request_id
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.routes import ROUTE_HANDLERS
+from entrypoints.http.security_headers import secure_headers
+
+OPENAPI = OpenAPIConfig(
+    title="Croupier admin API",
+    version="1.0.0",
+    path="/schema",
+    components=SECURITY_COMPONENTS,
+    # /schema is the interactive page; /schema/openapi.json the document.
+    render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
+)
 
 
-def create_app(container: AsyncContainer) -> Litestar:
+def create_app(container: AsyncContainer, *, production: bool = False) -> Litestar:
+    """In production the app serves neither `/metrics` (the bankroll totals are nobody's
+    business: `croupier run` serves them on the private `CROUPIER_METRICS_PORT`) nor the
+    OpenAPI document and its pages (a map of every door for whoever asks)."""
     app = Litestar(
-        route_handlers=[*ROUTE_HANDLERS, PrometheusController],
+        route_handlers=[*ROUTE_HANDLERS] if production else [*ROUTE_HANDLERS, PrometheusController],
         middleware=[
             # Request ids, traces and access lines around everything below, metrics included.
             RequestContextMiddleware,
-            # Request counts and latencies per route at /metrics, for Prometheus to scrape.
+            # Request counts and latencies per route, for Prometheus to scrape.
             PrometheusConfig(app_name="croupier", group_path=True).middleware,
         ],
-        before_send=[echo_request_id],
+        before_send=[echo_request_id, secure_headers],
         # Logging belongs to the process (`croupier run` configures it); Litestar's default
         # would replace the root handler with its own text format.
         logging_config=None,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        openapi_config=OpenAPIConfig(
-            title="Croupier admin API",
-            version="1.0.0",
-            path="/schema",
-            components=SECURITY_COMPONENTS,
-            # /schema is the interactive page; /schema/openapi.json the document.
-            render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
-        ),
+        openapi_config=None if production else OPENAPI,
         on_shutdown=[container.close],
         debug=False,
     )

@@ -11,11 +11,14 @@ URLs (same host and port as the HTTP API; `wss://` behind TLS):
 
 Authentication. Browsers cannot set headers on a WebSocket, so the token travels in one of:
 
-  1. the subprotocol list (preferred: it stays out of URLs and access logs):
+  1. the subprotocol list (it stays out of URLs, and so out of access logs and proxies' logs):
          new WebSocket(url, ["croupier.v1", "bearer." + token])
      the server picks "croupier.v1" (or echoes the bearer entry when it is the only one offered);
-  2. the query string:  new WebSocket(url + "?token=" + encodeURIComponent(token))
-  3. outside browsers, the usual `Authorization: Bearer <token>` header (staff: also X-API-Key).
+  2. outside browsers, the usual `Authorization: Bearer <token>` header (staff: also X-API-Key).
+
+A token in the query string (`?token=…`, accepted before issue 18) is refused with 1008: a URL
+is written to access logs, proxies' logs and browser histories (the logs redact it anyway,
+entrypoints.observability.redaction).
 
 A missing, invalid or expired token: the connection is accepted and closed at once with code
 1008 (policy violation) and the reason as text. Tokens are checked again every minute; when one
@@ -75,6 +78,7 @@ GOING_AWAY = 1001
 TRY_AGAIN_LATER = 1013
 
 EXPIRED = "the session expired; reconnect with a new token"
+NOT_IN_URL = "never put the token in the URL; send it as subprotocol bearer.<token>"
 
 RECHECK_SECONDS = 60.0  # how often a connected client's token is checked again
 READY_SECONDS = 2.0  # how long a new socket waits for the feed's subscription before hello
@@ -89,13 +93,14 @@ def _offered_protocols(socket: WebSocket[Any, Any, Any]) -> list[str]:
     return [p.strip() for p in offered.split(",") if p.strip()]
 
 
+def _token_in_url(socket: WebSocket[Any, Any, Any]) -> bool:
+    return "token" in socket.query_params
+
+
 def _token(socket: WebSocket[Any, Any, Any]) -> str | None:
     for protocol in _offered_protocols(socket):
         if protocol.lower().startswith(BEARER_PREFIX):
             return protocol[len(BEARER_PREFIX) :] or None
-    query = socket.query_params.get("token")
-    if query:
-        return str(query)
     header = socket.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
@@ -128,9 +133,12 @@ def _container(socket: WebSocket[Any, Any, Any]) -> AsyncContainer:
 @websocket(PLAYER_LIVE_PATH)
 async def player_live(socket: WebSocket[Any, Any, Any]) -> None:
     """A player's own events, live. Token: the Mini App session token."""
+    if _token_in_url(socket):
+        await _refuse(socket, NOT_IN_URL)
+        return
     token = _token(socket)
     if token is None:
-        await _refuse(socket, "send the session token: ?token=… or subprotocol bearer.<token>")
+        await _refuse(socket, "send the session token as subprotocol bearer.<token>")
         return
     container = _container(socket)
     read = await container.get(ReadPlayerSession)
@@ -165,10 +173,13 @@ async def player_live(socket: WebSocket[Any, Any, Any]) -> None:
 @websocket(STAFF_LIVE_PATH)
 async def staff_live(socket: WebSocket[Any, Any, Any]) -> None:
     """The staff feed: withdrawal requests, risk flags, large wins. Any staff role."""
+    if _token_in_url(socket):
+        await _refuse(socket, NOT_IN_URL)
+        return
     token = _token(socket)
     key = socket.headers.get(STAFF_KEY_HEADER)
     if token is None and not key:
-        await _refuse(socket, "send a staff token: ?token=… or subprotocol bearer.<token>")
+        await _refuse(socket, "send a staff token as subprotocol bearer.<token>")
         return
     container = _container(socket)
     auth = await container.get(AuthenticateStaff)

@@ -15,11 +15,15 @@ from litestar.static_files import create_static_files_router
 STATIC_DIR = Path(__file__).parent / "static" / "miniapp"
 
 # Only this origin's scripts, styles and API (WebSocket included: 'self' covers ws/wss of the
-# same host); no inline code, so server data can never become script. No frame-ancestors:
-# Telegram's web and desktop clients show Mini Apps in an iframe.
+# same host); no inline code, so server data can never become script. Framed only by this
+# origin and Telegram's web clients (Web A and Web K, at web.telegram.org, show Mini Apps in
+# an iframe; the mobile and desktop apps use a web view, which is no frame): no other site can
+# frame the page to trick a player into clicks.
+TELEGRAM_WEB = "https://web.telegram.org"
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; base-uri 'none'; form-action 'none'"
+    f"connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    f"frame-ancestors 'self' {TELEGRAM_WEB}"
 )
 
 

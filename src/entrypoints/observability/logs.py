@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import msgspec
 
 from entrypoints.observability import context
+from entrypoints.observability.redaction import RedactingFilter
 from entrypoints.settings import LogFormat, Settings
 
 ACCESS_LOGGER = "croupier.access"
@@ -82,6 +83,7 @@ def log_handler(log_format: LogFormat, stream: TextIO | None = None) -> logging.
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format is LogFormat.JSON else TextFormatter())
     handler.addFilter(ContextFilter())
+    handler.addFilter(RedactingFilter())
     return handler
 
 

@@ -64,10 +64,11 @@ class Observability:
     )
     metrics_port: int = setting(
         0,
-        doc="For a process run without the HTTP part (`croupier run --only grpc`, `relay`, "
-        "`bot`): the port of a bare `/metrics` endpoint on `CROUPIER_HTTP_HOST` with this "
-        "process's metrics (gRPC calls, bets, ledger totals). 0: none. The HTTP part always "
-        "serves `/metrics` on its own port.",
+        doc="The port of a bare `/metrics` endpoint on `CROUPIER_HTTP_HOST` with this "
+        "process's metrics (gRPC calls, bets, ledger totals), for a process run without the "
+        "HTTP part (`croupier run --only grpc`, `relay`, `bot`) and for every process in "
+        "production, whose HTTP port serves no `/metrics`; keep it off public networks. 0: "
+        "none. In development the HTTP part serves `/metrics` on its own port.",
         ge=0,
         le=65535,
     )
