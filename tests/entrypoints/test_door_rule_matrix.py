@@ -270,6 +270,7 @@ CLI: dict[str, Door] = {
     "health grpc": "a probe",
     "health heartbeat": "a probe",
     "servers stop": _OPS,
+    "secrets generate": "writes a file of fresh keys; touches no database",
 }
 
 TABLES = {"grpc": GRPC, "http": HTTP, "bot": BOT, "cli": CLI}
