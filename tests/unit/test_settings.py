@@ -235,3 +235,20 @@ def test_production_refuses_one_key_serving_two_purposes():
         load_settings(_production(CROUPIER_SEED_KEY=key, CROUPIER_PII_INDEX_KEY=key))
     assert "CROUPIER_PII_INDEX_KEY repeats the key of CROUPIER_SEED_KEY" in str(caught.value)
     assert key not in str(caught.value)
+
+
+def test_production_serves_metrics_on_the_private_port_only():
+    from entrypoints.cli.supervisor import metrics_on_own_port
+
+    production = load_settings(_production(CROUPIER_METRICS_PORT="9464"))
+    development = load_settings({"CROUPIER_METRICS_PORT": "9464"})
+    everything = frozenset({"http", "grpc", "relay"})
+    # Production: every process on the metrics port, the HTTP one included (its app serves
+    # no /metrics there: tests/entrypoints/test_http_security_headers.py).
+    assert metrics_on_own_port(production, frozenset({"http"}))
+    assert metrics_on_own_port(production, everything)
+    assert metrics_on_own_port(production, frozenset({"grpc"}))
+    # Development: the HTTP part serves /metrics itself; the others on the port.
+    assert not metrics_on_own_port(development, everything)
+    assert metrics_on_own_port(development, frozenset({"relay"}))
+    assert not metrics_on_own_port(load_settings({}), frozenset({"relay"}))  # port 0: none

@@ -87,11 +87,9 @@ async def serve(
     if "bot" in parts or "http" in parts:  # the others' containers hold no bot
         bot_task = await _start_bot(settings, await container.get(TelegramRuntime), parts)
     background = _start_background_jobs(settings, container, stop) if "relay" in parts else []
-    # Metrics are scraped from the HTTP part's /metrics in development, else from a bare
-    # endpoint on the metrics port (production keeps them off the public HTTP port); the
-    # ledger totals are refreshed where they are served.
+    # The ledger totals are refreshed where the metrics are served.
     metrics_server = None
-    if ("http" not in parts or production) and settings.metrics_port:
+    if metrics_on_own_port(settings, parts):
         metrics_server = serve_metrics(settings.http_host, settings.metrics_port)
     if "http" in parts or metrics_server is not None:
         totals = _export_ledger_totals(settings, container, stop)
@@ -129,6 +127,14 @@ async def serve(
         await http_task  # its lifespan shutdown closes the container
     else:
         await container.close()
+
+
+def metrics_on_own_port(settings: Settings, parts: frozenset[str]) -> bool:
+    """Metrics are scraped from the HTTP part's /metrics in development, else from a bare
+    endpoint on the metrics port: production keeps them (bankroll totals among them) off the
+    public HTTP port."""
+    production = settings.environment is Environment.PRODUCTION
+    return bool(settings.metrics_port) and ("http" not in parts or production)
 
 
 async def relay_events(container: AsyncContainer, stop: asyncio.Event) -> None:
