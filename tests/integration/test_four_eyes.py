@@ -1,0 +1,97 @@
+"""Four eyes per staff member and per player on PostgreSQL (issue 18): concurrent requests
+add up one after the other under the staff member's and the player's locks, so no two of them
+slip under the threshold together, and a request id is reserved for its request."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from application.adjustments import DecideAdjustment, RequestAdjustment
+from application.staff import Actor
+from domain.adjustments import AdjustmentState, FourEyesPolicy
+from domain.errors import IdempotencyConflict
+from domain.money import XTR, Money
+from tests.conftest import race
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+POLICY = FourEyesPolicy({"XTR": 100})
+
+
+def _staff() -> Actor:
+    # The sums are per staff member across players: a name of its own per test.
+    return Actor(f"staff:fe-{secrets.token_hex(4)}")
+
+
+@pytest.fixture
+def request_adjustment(uow_factory, clock, ids, house):
+    return RequestAdjustment(uow_factory, clock, ids, house, POLICY)
+
+
+async def _posted_total(engine, player_id: int) -> int:
+    async with engine.connect() as conn:
+        return (
+            await conn.execute(
+                text(
+                    "SELECT COALESCE(SUM(amount), 0) FROM adjustment_requests"
+                    " WHERE player_id = :p AND state = 'approved'"
+                ),
+                {"p": player_id},
+            )
+        ).scalar_one()
+
+
+async def test_concurrent_small_adjustments_by_one_staff_member_cannot_all_post(
+    request_adjustment, new_player, engine
+):
+    player, alice = await new_player(), _staff()
+    outcomes = await race(
+        10,
+        lambda i: request_adjustment(player.id, Money(25, XTR), "promo", alice, uuid.uuid4()),
+    )
+    states = sorted(o.request.state.value for o in outcomes)  # no exceptions: each answered
+    assert states == ["approved"] * 4 + ["pending"] * 6
+    assert await _posted_total(engine, player.id) == 100
+
+
+async def test_concurrent_adjustments_by_several_staff_to_one_player_add_up(
+    request_adjustment, new_player, engine
+):
+    player = await new_player()
+    outcomes = await race(
+        8,
+        lambda i: request_adjustment(player.id, Money(30, XTR), "promo", _staff(), uuid.uuid4()),
+    )
+    assert sorted(o.request.state.value for o in outcomes) == ["approved"] * 3 + ["pending"] * 5
+    assert await _posted_total(engine, player.id) == 90
+
+
+async def test_a_pending_requests_id_stays_its_own(
+    request_adjustment, uow_factory, clock, ids, house, new_player
+):
+    player, alice, bob = await new_player(), _staff(), _staff()
+    big = await request_adjustment(player.id, Money(500, XTR), "goodwill", alice, uuid.uuid4())
+    assert big.request.state is AdjustmentState.PENDING
+    with pytest.raises(IdempotencyConflict):
+        await request_adjustment(player.id, Money(1, XTR), "tiny", bob, big.request.id)
+    approved = await DecideAdjustment(uow_factory, clock, ids, house, POLICY)(
+        big.request.id, True, bob
+    )
+    assert approved.posting is not None
+    assert approved.posting.balance == Money(500, XTR)
+
+
+async def test_one_id_raced_by_two_staff_members_is_one_request(request_adjustment, new_player):
+    player, key = await new_player(), uuid.uuid4()
+    staff = [_staff(), _staff()]
+    outcomes = await race(
+        2, lambda i: request_adjustment(player.id, Money(5, XTR), "promo", staff[i], key)
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == [
+        "AdjustmentOutcome",
+        "IdempotencyConflict",
+    ]
