@@ -11,10 +11,18 @@ import pytest
 from sqlalchemy import text
 
 from application.adjustments import DecideAdjustment, RequestAdjustment
+from application.postings import CreditDepositCommand
 from application.staff import Actor
+from application.withdrawals import ApproveWithdrawal, NoWithdrawalHolds, RequestWithdrawal
 from domain.adjustments import AdjustmentState, FourEyesPolicy
-from domain.errors import IdempotencyConflict
+from domain.errors import Forbidden, IdempotencyConflict
 from domain.money import XTR, Money
+from domain.withdrawals import (
+    CurrencyWithdrawalLimits,
+    PayoutSent,
+    WithdrawalPolicy,
+    WithdrawalState,
+)
 from tests.conftest import race
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -95,3 +103,42 @@ async def test_one_id_raced_by_two_staff_members_is_one_request(request_adjustme
         "AdjustmentOutcome",
         "IdempotencyConflict",
     ]
+
+
+class _Pending:
+    async def send(self, withdrawal: object) -> PayoutSent:
+        return PayoutSent()
+
+
+async def test_the_chain_refusal_commits_its_flag_and_nothing_else(
+    request_adjustment, uow_factory, clock, ids, house, new_player, credit, unique_key, engine
+):
+    player, alice = await new_player(), _staff()
+    await credit(CreditDepositCommand(player.id, Money(1_000, XTR), unique_key()))
+    await request_adjustment(player.id, Money(20, XTR), "goodwill", alice, uuid.uuid4())
+    policy = WithdrawalPolicy(
+        {"XTR": CurrencyWithdrawalLimits(10, 5_000, kyc_threshold=10**9)}, wagering_multiple=0
+    )
+    asked = await RequestWithdrawal(uow_factory, clock, ids, house, policy, NoWithdrawalHolds())(
+        player.id, Money(300, XTR), "dest-1", uuid.uuid4()
+    )
+    with pytest.raises(Forbidden):
+        await ApproveWithdrawal(uow_factory, clock, ids, house, _Pending())(asked.id, alice)
+    async with engine.connect() as conn:
+        state = (
+            await conn.execute(text("SELECT state FROM withdrawals WHERE id = :i"), {"i": asked.id})
+        ).scalar_one()
+        flags = (
+            (
+                await conn.execute(
+                    text(
+                        "SELECT evidence->>'staff' FROM risk_flags"
+                        " WHERE player_id = :p AND kind = 'staff_chain' AND status = 'open'"
+                    ),
+                    {"p": player.id},
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert (state, flags) == (WithdrawalState.REQUESTED.value, [alice.label])

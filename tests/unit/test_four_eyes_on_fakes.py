@@ -1,6 +1,7 @@
 """Four eyes per staff member and per player (issue 18) on in-memory fakes: adjustments add
-up over the window, a split-up adjustment raises a staff_chain flag, and a pending request's
-id is reserved. The race between two requests is tested on PostgreSQL
+up over the window, a split-up adjustment raises a staff_chain flag, a pending request's id
+is reserved, and whoever adjusted a player's balance does not approve or pay that player's
+withdrawal. The race between two requests is tested on PostgreSQL
 (tests/integration/test_four_eyes.py)."""
 
 from __future__ import annotations
@@ -11,12 +12,29 @@ import pytest
 
 from application.adjustments import DecideAdjustment, RequestAdjustment
 from application.house import HouseBook
+from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand
+from application.risk import RiskReview
 from application.staff import Actor
+from application.withdrawals import (
+    ApproveWithdrawal,
+    MarkWithdrawalPaid,
+    NoWithdrawalHolds,
+    RequestWithdrawal,
+)
+from application.withdrawals.chain import StaffChain
 from domain.adjustments import AdjustmentState, FourEyesPolicy, WindowTotals
-from domain.errors import IdempotencyConflict
+from domain.errors import Forbidden, IdempotencyConflict
 from domain.money import XTR, Money
-from domain.risk import RiskFlagKind
+from domain.risk import RiskFlagKind, RiskPolicy
+from domain.withdrawals import (
+    CurrencyWithdrawalLimits,
+    PayoutSent,
+    WithdrawalPolicy,
+    WithdrawalRefused,
+    WithdrawalState,
+)
+from tests.fake_money import FakePayoutGateway
 from tests.fakes import FakeClock, FakeDatabase, SequentialIds
 
 ALICE, BOB, CAROL = Actor("staff:alice"), Actor("staff:bob"), Actor("staff:carol")
@@ -103,3 +121,72 @@ async def test_a_small_ones_id_cannot_be_taken_and_a_retry_replays(world):
     assert again.posting.balance == Money(10, XTR)
     with pytest.raises(IdempotencyConflict):
         await request(player, Money(500, XTR), "goodwill", ALICE, key)
+
+
+WITHDRAWALS = WithdrawalPolicy(
+    {"XTR": CurrencyWithdrawalLimits(10, 5_000, kyc_threshold=10_000)}, wagering_multiple=0
+)
+
+
+@pytest.fixture
+def payouts():
+    db, clock, ids, house = FakeDatabase(), FakeClock(), SequentialIds(), HouseBook(4)
+    return (
+        db,
+        clock,
+        RequestAdjustment(db, clock, ids, house, POLICY),
+        RequestWithdrawal(db, clock, ids, house, WITHDRAWALS, NoWithdrawalHolds()),
+        ApproveWithdrawal(
+            db, clock, ids, house, FakePayoutGateway(PayoutSent("ref-1", completed=False))
+        ),
+        # As the container wires it: the configured window, the configured risk rules.
+        MarkWithdrawalPaid(db, clock, ids, house, StaffChain(POLICY, RiskReview(RiskPolicy()))),
+        CreditDeposit(db, clock, ids, house),
+    )
+
+
+def _chain_flags(db: FakeDatabase) -> list[dict[str, object]]:
+    return [dict(f.evidence) for f in db.state.flags.values() if f.kind is RiskFlagKind.STAFF_CHAIN]
+
+
+async def test_whoever_credited_a_player_cannot_approve_their_withdrawal(payouts):
+    db, clock, adjust, withdraw, approve, _, deposit = payouts
+    player = await _player(db, clock, 1)
+    await deposit(CreditDepositCommand(player, Money(1000, XTR), "d"))
+    await adjust(player, Money(50, XTR), "goodwill", ALICE, uuid.uuid4())
+    asked = await withdraw(player, Money(300, XTR), "dest-1", uuid.uuid4())
+    with pytest.raises(Forbidden, match="another finance user must approve"):
+        await approve(asked.id, ALICE)
+    assert db.state.withdrawals[asked.id].state is WithdrawalState.REQUESTED
+    (evidence,) = _chain_flags(db)  # committed although the approval was not
+    assert (evidence["staff"], evidence["step"], evidence["withdrawal_id"]) == (
+        ALICE.label,
+        "approve",
+        str(asked.id),
+    )
+    # The flag holds the withdrawal for review, for anyone.
+    with pytest.raises(WithdrawalRefused, match="risk flags"):
+        await approve(asked.id, BOB)
+
+
+async def test_whoever_approved_a_players_credit_cannot_mark_their_withdrawal_paid(payouts):
+    db, clock, adjust, withdraw, approve, mark_paid, deposit = payouts
+    player = await _player(db, clock, 1)
+    await deposit(CreditDepositCommand(player, Money(1000, XTR), "d"))
+    asked = await withdraw(player, Money(300, XTR), "dest-1", uuid.uuid4())
+    approved = await approve(asked.id, BOB)
+    assert approved.state is WithdrawalState.APPROVED
+    big = await adjust(player, Money(500, XTR), "goodwill", ALICE, uuid.uuid4())
+    decide = DecideAdjustment(db, clock, SequentialIds(), HouseBook(4), POLICY)
+    await decide(big.request.id, True, CAROL)
+    with pytest.raises(Forbidden, match="another finance user must mark paid"):
+        await mark_paid(asked.id, "bank-1", CAROL)  # approved the credit
+    assert db.state.withdrawals[asked.id].state is WithdrawalState.APPROVED
+    assert [e["staff"] for e in _chain_flags(db)] == [CAROL.label]
+    paid = await mark_paid(asked.id, "bank-1", BOB)  # not in the chain
+    assert paid.state is WithdrawalState.PAID
+    # Outside the window the chain is over.
+    clock.advance(hours=25)
+    other = await withdraw(player, Money(100, XTR), "dest-1", uuid.uuid4())
+    db.state.flags.clear()
+    assert (await approve(other.id, ALICE)).state is WithdrawalState.APPROVED

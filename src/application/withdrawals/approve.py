@@ -8,6 +8,7 @@ import uuid
 from application.house import HouseBook
 from application.ports import Clock, IdGenerator, PayoutGateway, UnitOfWorkFactory
 from application.staff import Actor
+from application.withdrawals.chain import DEFAULT_STAFF_CHAIN, StaffChain
 from application.withdrawals.steps import APPROVE, SYSTEM, Steps, require_standing
 from domain.errors import IllegalTransition
 from domain.standing import Operation
@@ -31,7 +32,8 @@ class ApproveWithdrawal(Steps):
     otherwise is an `IllegalTransition`. A blocked player's withdrawal is frozen
     (`WithdrawalFrozen`): it waits for the block to be lifted, or to be rejected; a block that
     lands between the approval and the gateway's call stops the call, and the withdrawal
-    waits, approved, for staff."""
+    waits, approved, for staff. Whoever adjusted the player's balance within the four-eyes
+    window may not approve (`StaffChain`: `Forbidden`, and a risk flag)."""
 
     def __init__(
         self,
@@ -40,9 +42,11 @@ class ApproveWithdrawal(Steps):
         ids: IdGenerator,
         house: HouseBook,
         payouts: PayoutGateway,
+        chain: StaffChain = DEFAULT_STAFF_CHAIN,
     ) -> None:
         super().__init__(uow, clock, ids, house)
         self._payouts = payouts
+        self._chain = chain
 
     async def __call__(self, withdrawal_id: uuid.UUID, actor: Actor) -> Withdrawal:
         async with self._uow() as uow:
@@ -51,6 +55,7 @@ class ApproveWithdrawal(Steps):
                 return current
             now, transaction_id = self._clock.now(), self._ids.new_id()
             if current.state is WithdrawalState.REQUESTED:
+                await self._chain.refuse(uow, current, actor, "approve", now)
                 await require_standing(uow, current.player_id, Operation.PAY_OUT, now)
                 if await uow.risk.has_open(current.player_id):
                     # A flagged player's money waits until someone has looked at the flags.

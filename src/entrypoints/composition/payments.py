@@ -24,6 +24,7 @@ from application.withdrawals import (
     RejectWithdrawal,
     RequestWithdrawal,
 )
+from application.withdrawals.chain import StaffChain
 from application.withdrawals.queries import GetWithdrawal, ListWithdrawals
 from domain.withdrawals import WithdrawalPolicy
 from entrypoints.bot.runtime import TelegramRuntime
@@ -65,6 +66,7 @@ class WithdrawalsProvider(Provider):
         # Risk rules run on every request; a request with open flags waits for their review.
         return review
 
+    staff_chain = provide(StaffChain, scope=Scope.APP)
     request_withdrawal = provide(RequestWithdrawal)
     approve_withdrawal = provide(ApproveWithdrawal)
     reject_withdrawal = provide(RejectWithdrawal)
