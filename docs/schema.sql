@@ -238,6 +238,24 @@ $$;
 
 
 --
+-- Name: withdrawals_first_approval_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.withdrawals_first_approval_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF OLD.first_approved_by IS NOT NULL AND (NEW.first_approved_by, NEW.first_approved_at)
+       IS DISTINCT FROM (OLD.first_approved_by, OLD.first_approved_at) THEN
+        RAISE EXCEPTION 'withdrawal % has its first approval already', OLD.id
+            USING ERRCODE = 'CR405';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+
+--
 -- Name: withdrawals_guard(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -973,18 +991,23 @@ CREATE TABLE public.withdrawals (
     reason text,
     payout_reference text,
     destination_sealed bytea NOT NULL,
+    first_approved_by text,
+    first_approved_at timestamp with time zone,
     CONSTRAINT ck_withdrawals_approved_at CHECK (((approved_at IS NOT NULL) = (state = ANY (ARRAY['approved'::text, 'paid'::text, 'failed'::text])))),
     CONSTRAINT ck_withdrawals_decided CHECK (((state = 'requested'::text) = ((decided_by IS NULL) AND (decision_transaction_id IS NULL)))),
     CONSTRAINT ck_withdrawals_decision_made CHECK (((state = 'requested'::text) OR ((decided_by IS NOT NULL) AND (decision_transaction_id IS NOT NULL)))),
     CONSTRAINT ck_withdrawals_failed_at CHECK (((failed_at IS NOT NULL) = (state = 'failed'::text))),
+    CONSTRAINT ck_withdrawals_first_approval CHECK (((first_approved_by IS NULL) = (first_approved_at IS NULL))),
     CONSTRAINT ck_withdrawals_paid_at CHECK (((paid_at IS NOT NULL) = (state = 'paid'::text))),
     CONSTRAINT ck_withdrawals_paid_reference CHECK (((state <> 'paid'::text) OR (payout_reference IS NOT NULL))),
     CONSTRAINT ck_withdrawals_reason CHECK (((reason IS NOT NULL) = (state = ANY (ARRAY['rejected'::text, 'failed'::text])))),
     CONSTRAINT ck_withdrawals_rejected_at CHECK (((rejected_at IS NOT NULL) = (state = 'rejected'::text))),
+    CONSTRAINT ck_withdrawals_second_approver CHECK (((state <> ALL (ARRAY['approved'::text, 'paid'::text, 'failed'::text])) OR (first_approved_by IS DISTINCT FROM decided_by))),
     CONSTRAINT ck_withdrawals_settled CHECK (((state = ANY (ARRAY['paid'::text, 'failed'::text])) = ((settled_by IS NOT NULL) AND (settlement_transaction_id IS NOT NULL)))),
     CONSTRAINT ck_withdrawals_unsettled CHECK (((state = ANY (ARRAY['paid'::text, 'failed'::text])) OR ((settled_by IS NULL) AND (settlement_transaction_id IS NULL)))),
     CONSTRAINT withdrawals_amount_check CHECK ((amount > 0)),
     CONSTRAINT withdrawals_decided_by_check CHECK (((length(decided_by) >= 1) AND (length(decided_by) <= 200))),
+    CONSTRAINT withdrawals_first_approved_by_check CHECK (((length(first_approved_by) >= 1) AND (length(first_approved_by) <= 200))),
     CONSTRAINT withdrawals_payout_reference_check CHECK (((length(payout_reference) >= 1) AND (length(payout_reference) <= 200))),
     CONSTRAINT withdrawals_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500))),
     CONSTRAINT withdrawals_settled_by_check CHECK (((length(settled_by) >= 1) AND (length(settled_by) <= 200))),
@@ -1685,6 +1708,13 @@ CREATE TRIGGER seamless_rounds_guard BEFORE UPDATE ON public.seamless_rounds FOR
 --
 
 CREATE TRIGGER seamless_rounds_no_delete BEFORE DELETE ON public.seamless_rounds FOR EACH ROW EXECUTE FUNCTION public.ledger_refuse_change();
+
+
+--
+-- Name: withdrawals withdrawals_first_approval_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER withdrawals_first_approval_guard BEFORE UPDATE ON public.withdrawals FOR EACH ROW EXECUTE FUNCTION public.withdrawals_first_approval_guard();
 
 
 --

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from application.adjustments import DecideAdjustment, RequestAdjustment
 from application.postings import CreditDepositCommand
@@ -20,6 +21,7 @@ from domain.money import XTR, Money
 from domain.withdrawals import (
     CurrencyWithdrawalLimits,
     PayoutSent,
+    SecondApprovalPolicy,
     WithdrawalPolicy,
     WithdrawalState,
 )
@@ -142,3 +144,41 @@ async def test_the_chain_refusal_commits_its_flag_and_nothing_else(
             .all()
         )
     assert (state, flags) == (WithdrawalState.REQUESTED.value, [alice.label])
+
+
+async def test_two_approvers_on_postgresql_and_the_first_approval_stays(
+    uow_factory, clock, ids, house, new_player, credit, unique_key, engine
+):
+    player, alice, bob = await new_player(), _staff(), _staff()
+    await credit(CreditDepositCommand(player.id, Money(1_000, XTR), unique_key()))
+    policy = WithdrawalPolicy(
+        {"XTR": CurrencyWithdrawalLimits(10, 5_000, kyc_threshold=10**9)}, wagering_multiple=0
+    )
+    asked = await RequestWithdrawal(uow_factory, clock, ids, house, policy, NoWithdrawalHolds())(
+        player.id, Money(300, XTR), "dest-1", uuid.uuid4()
+    )
+    approve = ApproveWithdrawal(
+        uow_factory, clock, ids, house, _Pending(), second=SecondApprovalPolicy({"XTR": 200})
+    )
+    half = await approve(asked.id, alice)
+    assert (half.state, half.first_approved_by) == (WithdrawalState.REQUESTED, alice.label)
+    # The table keeps the first approval as given (no one rewrites it to approve alone)...
+    with pytest.raises(DBAPIError, match="has its first approval already"):
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE withdrawals SET first_approved_by = :b WHERE id = :i"),
+                {"b": bob.label, "i": asked.id},
+            )
+    done = await approve(asked.id, bob)
+    assert (done.state, done.first_approved_by, done.decided_by) == (
+        WithdrawalState.APPROVED,
+        alice.label,
+        bob.label,
+    )
+    # ... and refuses an approval by the first approver.
+    with pytest.raises(DBAPIError, match="ck_withdrawals_second_approver"):
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE withdrawals SET decided_by = first_approved_by WHERE id = :i"),
+                {"i": asked.id},
+            )

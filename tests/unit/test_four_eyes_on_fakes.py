@@ -30,6 +30,7 @@ from domain.risk import RiskFlagKind, RiskPolicy
 from domain.withdrawals import (
     CurrencyWithdrawalLimits,
     PayoutSent,
+    SecondApprovalPolicy,
     WithdrawalPolicy,
     WithdrawalRefused,
     WithdrawalState,
@@ -190,3 +191,38 @@ async def test_whoever_approved_a_players_credit_cannot_mark_their_withdrawal_pa
     other = await withdraw(player, Money(100, XTR), "dest-1", uuid.uuid4())
     db.state.flags.clear()
     assert (await approve(other.id, ALICE)).state is WithdrawalState.APPROVED
+
+
+async def test_a_withdrawal_above_the_threshold_needs_a_second_approver(payouts):
+    db, clock, _, withdraw, _, _, deposit = payouts
+    player = await _player(db, clock, 1)
+    await deposit(CreditDepositCommand(player, Money(1000, XTR), "d"))
+    gateway = FakePayoutGateway(PayoutSent("ref-1", completed=False))
+    approve = ApproveWithdrawal(
+        db,
+        clock,
+        SequentialIds(),
+        HouseBook(4),
+        gateway,
+        second=SecondApprovalPolicy({"XTR": 200}),
+    )
+    large = await withdraw(player, Money(300, XTR), "dest-1", uuid.uuid4())
+    half = await approve(large.id, ALICE)
+    assert (half.state, half.first_approved_by, gateway.sent) == (
+        WithdrawalState.REQUESTED,
+        ALICE.label,
+        [],
+    )
+    assert await approve(large.id, ALICE) == half  # a repeat: still waiting for someone else
+    done = await approve(large.id, BOB)
+    assert (done.state, done.first_approved_by, done.decided_by) == (
+        WithdrawalState.APPROVED,
+        ALICE.label,
+        BOB.label,
+    )
+    assert gateway.sent == [large.id]
+    with pytest.raises(Forbidden):  # the domain's own refusal, whatever the caller does
+        half.approve(ALICE.label, clock.now(), uuid.uuid4())
+    # At the threshold, one approval is enough.
+    small = await withdraw(player, Money(200, XTR), "dest-1", uuid.uuid4())
+    assert (await approve(small.id, ALICE)).state is WithdrawalState.APPROVED

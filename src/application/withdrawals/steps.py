@@ -64,6 +64,7 @@ def facts(withdrawal: Withdrawal) -> dict[str, object]:
         "holds": list(withdrawal.holds),
         "reason": withdrawal.reason,
         "payout_reference": withdrawal.payout_reference,
+        "first_approved_by": withdrawal.first_approved_by,
     }
 
 

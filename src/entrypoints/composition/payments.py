@@ -26,7 +26,7 @@ from application.withdrawals import (
 )
 from application.withdrawals.chain import StaffChain
 from application.withdrawals.queries import GetWithdrawal, ListWithdrawals
-from domain.withdrawals import WithdrawalPolicy
+from domain.withdrawals import SecondApprovalPolicy, WithdrawalPolicy
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.settings import Settings
 
@@ -58,6 +58,10 @@ class WithdrawalsProvider(Provider):
     @provide(scope=Scope.APP)
     def withdrawal_policy(self, settings: Settings) -> WithdrawalPolicy:
         return settings.withdrawal_policy
+
+    @provide(scope=Scope.APP)
+    def second_approval(self, settings: Settings) -> SecondApprovalPolicy:
+        return settings.second_approval_policy
 
     payouts = provide(ManualPayouts, provides=PayoutGateway, scope=Scope.APP)
 

@@ -11,7 +11,12 @@ from pydantic.dataclasses import dataclass
 
 from domain.adjustments import FOUR_EYES_THRESHOLDS, FOUR_EYES_WINDOW, FourEyesPolicy
 from domain.errors import InvalidRequest
-from domain.withdrawals import WITHDRAWAL_POLICY, WithdrawalPolicy
+from domain.withdrawals import (
+    SECOND_APPROVAL_THRESHOLDS,
+    WITHDRAWAL_POLICY,
+    SecondApprovalPolicy,
+    WithdrawalPolicy,
+)
 from entrypoints.settings.declaring import CONFIG, PREFIX, setting
 from entrypoints.settings.values import Amounts
 
@@ -41,6 +46,12 @@ class Money:
         "player's balance may not approve or mark paid that player's withdrawals.",
         ge=1,
         le=24 * 366,
+    )
+    withdrawal_second_approval: Amounts = setting(
+        factory=lambda: dict(SECOND_APPROVAL_THRESHOLDS),
+        doc="Per currency, in minor units: a withdrawal larger than this needs two finance "
+        "users' approvals (the first is recorded, a different user's completes it). A "
+        "currency not listed always needs two.",
     )
     withdrawal_max: Amounts = setting(
         factory=lambda: _defaults({code: limits.maximum for code, limits in _LIMITS.items()}),
@@ -74,6 +85,10 @@ class Money:
         return FourEyesPolicy(
             self.four_eyes_thresholds, timedelta(hours=self.four_eyes_window_hours)
         )
+
+    @property
+    def second_approval_policy(self) -> SecondApprovalPolicy:
+        return SecondApprovalPolicy(self.withdrawal_second_approval)
 
     @property
     def withdrawal_policy(self) -> WithdrawalPolicy:
