@@ -281,10 +281,10 @@ WITHDRAWAL_POLICY: Final = WithdrawalPolicy(
 
 
 # Withdrawals larger than these (minor units) need two finance users' approvals unless the
-# operator sets others (CROUPIER_WITHDRAWAL_SECOND_APPROVAL): 10,000 Stars, 1,000 TON,
-# 10,000 USDT, 1,000,000 FUN.
+# operator sets others (CROUPIER_WITHDRAWAL_SECOND_APPROVAL): 10,000 Stars, 100 TON, 1,000
+# USDT, a tenth of the largest request each (FUN is play money and cannot be withdrawn).
 SECOND_APPROVAL_THRESHOLDS: Mapping[str, int] = MappingProxyType(
-    {"XTR": 10_000, "TON": 1_000 * 10**9, "USDT": 10_000 * 10**6, "FUN": 10**8}
+    {"XTR": 10_000, "TON": 100 * 10**9, "USDT": 1_000 * 10**6}
 )
 
 
