@@ -84,8 +84,11 @@ class FakeAdjustments:
     ) -> Sequence[AdjustmentRequest]:
         return [
             r
-            for r in self._counted(since)
-            if r.player_id == player_id and staff in (r.requested_by, r.decided_by)
+            for r in self.s.adjustments.values()
+            if r.state is not AdjustmentState.REJECTED
+            and (r.requested_at >= since or (r.decided_at is not None and r.decided_at >= since))
+            and r.player_id == player_id
+            and staff in (r.requested_by, r.decided_by)
         ]
 
     async def get(self, request_id: uuid.UUID, *, for_update: bool = False) -> AdjustmentRequest:

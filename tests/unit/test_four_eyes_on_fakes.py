@@ -226,3 +226,17 @@ async def test_a_withdrawal_above_the_threshold_needs_a_second_approver(payouts)
     # At the threshold, one approval is enough.
     small = await withdraw(player, Money(200, XTR), "dest-1", uuid.uuid4())
     assert (await approve(small.id, ALICE)).state is WithdrawalState.APPROVED
+
+
+async def test_an_approval_counts_from_when_it_was_given(payouts):
+    db, clock, adjust, withdraw, approve, _, deposit = payouts
+    player = await _player(db, clock, 1)
+    await deposit(CreditDepositCommand(player, Money(1000, XTR), "d"))
+    big = await adjust(player, Money(500, XTR), "goodwill", ALICE, uuid.uuid4())
+    clock.advance(hours=30)  # asked for long ago, approved now: the chain starts now
+    await DecideAdjustment(db, clock, SequentialIds(), HouseBook(4), POLICY)(
+        big.request.id, True, CAROL
+    )
+    asked = await withdraw(player, Money(300, XTR), "dest-1", uuid.uuid4())
+    with pytest.raises(Forbidden):
+        await approve(asked.id, CAROL)

@@ -44,7 +44,8 @@ _TOTALS = text(
 )
 _INVOLVING = text(
     f"SELECT {_COLUMNS} FROM adjustment_requests"  # noqa: S608 - a constant column list  # nosec B608
-    " WHERE player_id = :player AND state <> 'rejected' AND requested_at >= :since"
+    " WHERE player_id = :player AND state <> 'rejected'"
+    " AND (requested_at >= :since OR decided_at >= :since)"
     " AND (requested_by = :staff OR decided_by = :staff)"
     " ORDER BY requested_at, id"
 )

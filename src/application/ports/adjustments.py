@@ -31,8 +31,8 @@ class AdjustmentRequestRepository(Protocol):
     async def involving(
         self, player_id: int, staff: str, since: datetime
     ) -> Sequence[AdjustmentRequest]:
-        """The player's adjustments since `since` (pending or approved) that `staff` asked
-        for or approved."""
+        """The player's adjustments (pending or approved) that `staff` asked for or approved,
+        requested or decided since `since`."""
         ...
 
     async def get(self, request_id: uuid.UUID, *, for_update: bool = False) -> AdjustmentRequest:
