@@ -10,8 +10,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from domain.adjustments import AdjustmentRequest, AdjustmentState
-from domain.errors import IllegalTransition, NotFound
+from domain.adjustments import AdjustmentRequest, AdjustmentState, WindowTotals
+from domain.errors import IdempotencyConflict, IllegalTransition, NotFound
 from domain.onboarding import PlayerPreferences
 from domain.payments import RefundRefused, StarsInvoice, StarsPayment
 
@@ -58,7 +58,38 @@ class FakeAdjustments:
         self.s = state
 
     async def add(self, request: AdjustmentRequest) -> None:
+        if request.id in self.s.adjustments:
+            raise IdempotencyConflict(f"adjustment request {request.id} exists already")
         self.s.adjustments[request.id] = request
+
+    def _counted(self, since: datetime) -> list[AdjustmentRequest]:
+        return [
+            r
+            for r in self.s.adjustments.values()
+            if r.state is not AdjustmentState.REJECTED and r.requested_at >= since
+        ]
+
+    async def window_totals(
+        self, staff: str, player_id: int, currency: str, since: datetime
+    ) -> WindowTotals:
+        # One fake unit of work runs at a time: nothing to lock.
+        mine = [r for r in self._counted(since) if r.amount.currency.code == currency]
+        return WindowTotals(
+            staff=sum(abs(r.amount.amount) for r in mine if r.requested_by == staff),
+            player=sum(abs(r.amount.amount) for r in mine if r.player_id == player_id),
+        )
+
+    async def involving(
+        self, player_id: int, staff: str, since: datetime
+    ) -> Sequence[AdjustmentRequest]:
+        return [
+            r
+            for r in self.s.adjustments.values()
+            if r.state is not AdjustmentState.REJECTED
+            and (r.requested_at >= since or (r.decided_at is not None and r.decided_at >= since))
+            and r.player_id == player_id
+            and staff in (r.requested_by, r.decided_by)
+        ]
 
     async def get(self, request_id: uuid.UUID, *, for_update: bool = False) -> AdjustmentRequest:
         if request_id not in self.s.adjustments:

@@ -8,7 +8,9 @@ application reads for them:
   bets the player actually made, computed exactly from each game's pay table;
 - rapid deposit → withdrawal with little play in between;
 - one payment identity (only its hash is kept) on several accounts;
-- single wins and wagers above a threshold per currency.
+- single wins and wagers above a threshold per currency;
+- staff chains: adjustments split to stay under the four-eyes threshold, or a staff member
+  paying out a player whose balance they adjusted.
 
 Outcome monitoring (each game's outcomes against theory, by chi-square) is in
 `domain.outcome_tests`.
@@ -45,6 +47,9 @@ class RiskFlagKind(enum.StrEnum):
     SHARED_PAYMENT_IDENTITY = "shared_payment_identity"
     LARGE_WIN = "large_win"
     LARGE_WAGER = "large_wager"
+    # A staff member's adjustments add up past the four-eyes threshold, or whoever adjusted a
+    # player's balance tried to approve or pay that player's withdrawal.
+    STAFF_CHAIN = "staff_chain"
 
 
 class RiskFlagStatus(enum.StrEnum):

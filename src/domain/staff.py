@@ -95,6 +95,7 @@ class AuditAction(enum.StrEnum):
     STARS_REFUNDED = "stars_refunded"
     STARS_REFUND_FAILED = "stars_refund_failed"
     WITHDRAWAL_REQUESTED = "withdrawal_requested"
+    WITHDRAWAL_FIRST_APPROVAL = "withdrawal_first_approval"
     WITHDRAWAL_APPROVED = "withdrawal_approved"
     WITHDRAWAL_REJECTED = "withdrawal_rejected"
     WITHDRAWAL_PAID = "withdrawal_paid"

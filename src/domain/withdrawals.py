@@ -11,6 +11,10 @@ be bet or withdrawn again while it waits. Approval moves it on to payout clearin
 to the payout gateway; a rejection or a failed payout gives it back to the wallet. Every other
 move is an `IllegalWithdrawalTransition` naming where it was and where it was asked to go.
 
+A withdrawal above its currency's second-approval threshold (`SecondApprovalPolicy`) needs
+two finance users: the first approval is recorded on the request (`first_approved_by`; it
+stays requested and nothing moves), and a different finance user's approval completes it.
+
 Rules checked when a request is made, each named in `WithdrawalRefused.rule`: the currency must
 be withdrawable ("currency"), the amount within the minimum and maximum per request
 ("min_amount", "max_amount") and the rolling 24-hour total ("daily_limit"); a verified
@@ -26,9 +30,16 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Final
 
-from domain.errors import DomainError, IdempotencyConflict, IllegalTransition, InvalidRequest
+from domain.errors import (
+    DomainError,
+    Forbidden,
+    IdempotencyConflict,
+    IllegalTransition,
+    InvalidRequest,
+)
 from domain.money import Money
 from domain.players import KycStatus
 
@@ -269,6 +280,26 @@ WITHDRAWAL_POLICY: Final = WithdrawalPolicy(
 # -- the withdrawal ----------------------------------------------------------------------------
 
 
+# Withdrawals larger than these (minor units) need two finance users' approvals unless the
+# operator sets others (CROUPIER_WITHDRAWAL_SECOND_APPROVAL): 10,000 Stars, 100 TON, 1,000
+# USDT, a tenth of the largest request each (FUN is play money and cannot be withdrawn).
+SECOND_APPROVAL_THRESHOLDS: Mapping[str, int] = MappingProxyType(
+    {"XTR": 10_000, "TON": 100 * 10**9, "USDT": 1_000 * 10**6}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SecondApprovalPolicy:
+    """A withdrawal larger than its currency's threshold (minor units) needs a second finance
+    user's approval. A currency without a threshold always needs one."""
+
+    thresholds: Mapping[str, int]
+
+    def needs_second(self, amount: Money) -> bool:
+        threshold = self.thresholds.get(amount.currency.code)
+        return threshold is None or amount.amount > threshold
+
+
 @dataclass(frozen=True, slots=True)
 class Withdrawal:
     """One request and how far it got. `request_id` is the client's idempotency key, unique
@@ -294,6 +325,9 @@ class Withdrawal:
     settlement_transaction_id: uuid.UUID | None = None
     reason: str | None = None  # why it was rejected or failed
     payout_reference: str | None = None  # the payout's id at the provider or bank
+    # The first of two approvals, for a withdrawal above the second-approval threshold.
+    first_approved_by: str | None = None
+    first_approved_at: datetime | None = None
 
     def __post_init__(self) -> None:
         self.amount.require_positive()
@@ -315,8 +349,21 @@ class Withdrawal:
         if not can_move(self.state, target):
             raise IllegalWithdrawalTransition(self.id, self.state, target)
 
+    def approve_first(self, by: str, at: datetime) -> Withdrawal:
+        """The first of two approvals: recorded, nothing moves, it stays requested until a
+        different finance user `approve`s it."""
+        if self.state is not WithdrawalState.REQUESTED:
+            raise IllegalWithdrawalTransition(self.id, self.state, WithdrawalState.APPROVED)
+        if self.first_approved_by is not None:
+            raise IllegalTransition(
+                f"withdrawal {self.id} has its first approval already ({self.first_approved_by})"
+            )
+        return replace(self, first_approved_by=by, first_approved_at=at)
+
     def approve(self, by: str, at: datetime, transaction_id: uuid.UUID) -> Withdrawal:
         self._move(WithdrawalState.APPROVED)
+        if by == self.first_approved_by:
+            raise Forbidden("the second approval must come from another finance user")
         return replace(
             self,
             state=WithdrawalState.APPROVED,

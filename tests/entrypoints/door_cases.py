@@ -32,6 +32,7 @@ from entrypoints.bot.keyboards import Deposit
 from entrypoints.bot.keyboards import PlaceBet as PlaceBetButton
 from tests.entrypoints.door_world import (
     LANGUAGE,
+    MATRIX_FOUR_EYES_XTR,
     Answer,
     Cell,
     bot_answer,
@@ -256,7 +257,7 @@ async def pending_adjustment(cell: Cell) -> uuid.UUID:
     outcome = await cell.world.use(
         RequestAdjustment,
         cell.subject.player_id,
-        Money(2_000, XTR),
+        Money(2 * MATRIX_FOUR_EYES_XTR, XTR),
         "a large goodwill credit",
         Actor("staff:matrix-requester"),
         uuid.uuid4(),

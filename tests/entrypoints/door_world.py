@@ -48,7 +48,11 @@ from tests.entrypoints.grpc_calls import rpc_info
 from tests.entrypoints.telegram_fakes import FakeTelegram
 from tests.entrypoints.telegram_fakes import Player as TelegramUser
 
-FUNDS = 1_000  # XTR, a staff credit: at the four-eyes limit, so it posts at once
+FUNDS = 1_000  # XTR, a staff credit: under the matrix's four-eyes limit, so it posts at once
+# The matrix's four-eyes threshold for XTR: the four-eyes rule adds up what one staff member
+# adjusts over a day, and the matrix funds hundreds of players (and its finance user credits
+# many) with the same names; the rule itself is tested in tests/integration/test_four_eyes.py.
+MATRIX_FOUR_EYES_XTR = 10**7
 LANGUAGE = "ru"  # not English: a bot refusal must be in the player's language, not the code's
 
 

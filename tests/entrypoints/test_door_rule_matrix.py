@@ -46,7 +46,15 @@ from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.entrypoints import door_cases as c
-from tests.entrypoints.door_world import Case, Cell, Standing, Subject, World, assert_refused
+from tests.entrypoints.door_world import (
+    MATRIX_FOUR_EYES_XTR,
+    Case,
+    Cell,
+    Standing,
+    Subject,
+    World,
+    assert_refused,
+)
 from tests.entrypoints.doors import (
     STANDING_DOC,
     STANDING_SECTION,
@@ -311,6 +319,7 @@ async def world(servers, engine, grpc_server, issue_key, tmp_path_factory):
         pii_index_key=TEST_PII_INDEX_KEY,
         house_shards=4,
         data_dir=tmp_path_factory.mktemp("matrix"),
+        four_eyes_thresholds={"XTR": MATRIX_FOUR_EYES_XTR},
     )
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
     # The use cases the cells call directly run on this loop; the app (on the test client's

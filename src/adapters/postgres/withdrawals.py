@@ -22,7 +22,8 @@ from domain.withdrawals import Withdrawal, WithdrawalState
 _COLUMNS = (
     "id, player_id, request_id, currency, amount, destination_sealed, state, holds, requested_at,"
     " request_transaction_id, decided_by, approved_at, rejected_at, decision_transaction_id,"
-    " settled_by, paid_at, failed_at, settlement_transaction_id, reason, payout_reference"
+    " settled_by, paid_at, failed_at, settlement_transaction_id, reason, payout_reference,"
+    " first_approved_by, first_approved_at"
 )
 _GET = text(f"SELECT {_COLUMNS} FROM withdrawals WHERE id = :id")  # noqa: S608 - a constant column list  # nosec B608
 _GET_FOR_UPDATE = text(f"SELECT {_COLUMNS} FROM withdrawals WHERE id = :id FOR UPDATE")  # noqa: S608 - a constant column list  # nosec B608
@@ -48,7 +49,8 @@ _SAVE = text(
         rejected_at = :rejected_at, decision_transaction_id = :decision_tx,
         settled_by = :settled_by, paid_at = :paid_at, failed_at = :failed_at,
         settlement_transaction_id = :settlement_tx, reason = :reason,
-        payout_reference = :payout_reference
+        payout_reference = :payout_reference, first_approved_by = :first_approved_by,
+        first_approved_at = :first_approved_at
     WHERE id = :id AND state = :previous
     """
 )
@@ -132,6 +134,8 @@ class SqlWithdrawals:
                     "settlement_tx": withdrawal.settlement_transaction_id,
                     "reason": withdrawal.reason,
                     "payout_reference": withdrawal.payout_reference,
+                    "first_approved_by": withdrawal.first_approved_by,
+                    "first_approved_at": withdrawal.first_approved_at,
                 },
             )
         except DBAPIError as error:
@@ -181,4 +185,6 @@ class SqlWithdrawals:
             settlement_transaction_id=row.settlement_transaction_id,
             reason=row.reason,
             payout_reference=row.payout_reference,
+            first_approved_by=row.first_approved_by,
+            first_approved_at=row.first_approved_at,
         )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from application.postings import WalletPoster, WalletPosting
+from application.risk import DEFAULT_RISK_REVIEW, RiskReview
 from application.staff import Actor
 from domain.adjustments import AdjustmentRequest, FourEyesPolicy
 from domain.postings import requested_adjustment
@@ -28,9 +29,11 @@ class Adjuster(WalletPoster):
         ids: IdGenerator,
         house: HouseBook,
         policy: FourEyesPolicy,
+        review: RiskReview = DEFAULT_RISK_REVIEW,
     ) -> None:
         super().__init__(uow, clock, ids, house)
         self._policy = policy
+        self._review = review
 
     async def _post_request(
         self, uow: UnitOfWork, request: AdjustmentRequest, approver: str

@@ -11,7 +11,7 @@ already open. A player with an open flag has withdrawals held for review (see
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from application.ports import RiskFlagQuery, UnitOfWork
@@ -168,6 +168,14 @@ class RiskReview:
             if flag is not None:
                 raised.append(flag)
         return raised
+
+    async def on_staff_chain(
+        self, uow: UnitOfWork, player_id: int, evidence: Mapping[str, object], now: datetime
+    ) -> RiskFlag | None:
+        """A staff chain (`RiskFlagKind.STAFF_CHAIN`): adjustments adding up past the four-eyes
+        threshold, or a staff member approving or paying the withdrawal of a player whose
+        balance they adjusted. Returns the flag, or None while one is open already."""
+        return await self._raise(uow, RiskFlag(player_id, RiskFlagKind.STAFF_CHAIN, evidence, now))
 
     async def has_open_flags(self, uow: UnitOfWork, player_id: int) -> bool:
         """Whether the player has a flag waiting for review (their withdrawals wait too)."""

@@ -6,20 +6,28 @@ import logging
 import uuid
 
 from application.house import HouseBook
-from application.ports import Clock, IdGenerator, PayoutGateway, UnitOfWorkFactory
+from application.ports import Clock, IdGenerator, PayoutGateway, UnitOfWork, UnitOfWorkFactory
 from application.staff import Actor
+from application.withdrawals.chain import DEFAULT_STAFF_CHAIN, StaffChain
 from application.withdrawals.steps import APPROVE, SYSTEM, Steps, require_standing
 from domain.errors import IllegalTransition
+from domain.staff import AuditAction
 from domain.standing import Operation
 from domain.withdrawals import (
     MAX_REASON_LENGTH,
+    SECOND_APPROVAL_THRESHOLDS,
     PayoutDeclined,
+    SecondApprovalPolicy,
     Withdrawal,
     WithdrawalRefused,
     WithdrawalState,
 )
 
 log = logging.getLogger(__name__)
+
+# Hand-built use cases (tests, tools) use the casino's thresholds; the application's
+# container passes the configured ones.
+SECOND_APPROVAL = SecondApprovalPolicy(SECOND_APPROVAL_THRESHOLDS)
 
 
 class ApproveWithdrawal(Steps):
@@ -31,7 +39,11 @@ class ApproveWithdrawal(Steps):
     otherwise is an `IllegalTransition`. A blocked player's withdrawal is frozen
     (`WithdrawalFrozen`): it waits for the block to be lifted, or to be rejected; a block that
     lands between the approval and the gateway's call stops the call, and the withdrawal
-    waits, approved, for staff."""
+    waits, approved, for staff. Whoever adjusted the player's balance within the four-eyes
+    window may not approve (`StaffChain`: `Forbidden`, and a risk flag). A withdrawal above
+    its currency's second-approval threshold needs two finance users: the first approval is
+    recorded and returns it still requested (a repeat by the same user returns it
+    unchanged), a different user's approval completes it."""
 
     def __init__(
         self,
@@ -40,9 +52,13 @@ class ApproveWithdrawal(Steps):
         ids: IdGenerator,
         house: HouseBook,
         payouts: PayoutGateway,
+        chain: StaffChain = DEFAULT_STAFF_CHAIN,
+        second: SecondApprovalPolicy = SECOND_APPROVAL,
     ) -> None:
         super().__init__(uow, clock, ids, house)
         self._payouts = payouts
+        self._chain = chain
+        self._second = second
 
     async def __call__(self, withdrawal_id: uuid.UUID, actor: Actor) -> Withdrawal:
         async with self._uow() as uow:
@@ -51,6 +67,7 @@ class ApproveWithdrawal(Steps):
                 return current
             now, transaction_id = self._clock.now(), self._ids.new_id()
             if current.state is WithdrawalState.REQUESTED:
+                await self._chain.refuse(uow, current, actor, "approve", now)
                 await require_standing(uow, current.player_id, Operation.PAY_OUT, now)
                 if await uow.risk.has_open(current.player_id):
                     # A flagged player's money waits until someone has looked at the flags.
@@ -59,10 +76,26 @@ class ApproveWithdrawal(Steps):
                         "the player has risk flags waiting for review; resolve or dismiss "
                         "them before approving (rejecting is always possible)",
                     )
+                if self._second.needs_second(current.amount):
+                    if current.first_approved_by is None:
+                        return await self._approve_first(uow, current, actor)
+                    if current.first_approved_by == actor.label:
+                        return current  # a repeat of the first: it waits for someone else
             approved = current.approve(actor.label, now, transaction_id)
             await self._record(uow, current, approved, APPROVE, actor, transaction_id, now)
             await uow.commit()
         return await self._pay_out(approved)
+
+    async def _approve_first(
+        self, uow: UnitOfWork, current: Withdrawal, actor: Actor
+    ) -> Withdrawal:
+        """The first of two approvals: recorded and audited; nothing moves, nothing is sent."""
+        now = self._clock.now()
+        half = current.approve_first(actor.label, now)
+        await uow.withdrawals.save(half, current.state)
+        await self._audit(uow, AuditAction.WITHDRAWAL_FIRST_APPROVAL, actor, half, current, now)
+        await uow.commit()
+        return half
 
     async def _pay_out(self, approved: Withdrawal) -> Withdrawal:
         async with self._uow() as uow:

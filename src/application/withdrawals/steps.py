@@ -5,7 +5,7 @@ steps' ledger movements, audit and events (`Step`), and the locking, posting and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +35,9 @@ from domain.withdrawals import (
 
 SYSTEM = Actor("system")
 
+# A check a step makes on the locked withdrawal before moving it (it raises to refuse).
+Guard = Callable[[UnitOfWork, Withdrawal, datetime], Awaitable[None]]
+
 
 class NoWithdrawalHolds:
     """Nothing holds withdrawals: the wiring until risk flags provide the holds."""
@@ -61,6 +64,7 @@ def facts(withdrawal: Withdrawal) -> dict[str, object]:
         "holds": list(withdrawal.holds),
         "reason": withdrawal.reason,
         "payout_reference": withdrawal.payout_reference,
+        "first_approved_by": withdrawal.first_approved_by,
     }
 
 
@@ -195,11 +199,12 @@ class Steps(LedgerUseCase):
         repeat: Callable[[Withdrawal], None] | None = None,
         *,
         operation: Operation | None = None,
+        guard: Guard | None = None,
     ) -> Withdrawal:
         """One staff decision in one unit of work: lock the withdrawal, answer a repeat (one
         already in the state `step` reaches) with it as it is, or make the transition (the
-        domain refuses an illegal one), check that the player's standing allows `operation`
-        (None: nothing to check) and record it."""
+        domain refuses an illegal one), run `guard`, check that the player's standing allows
+        `operation` (None: nothing to check) and record it."""
         async with self._uow() as uow:
             current = await uow.withdrawals.get(withdrawal_id, for_update=True)
             if current.state is step.reached:
@@ -208,6 +213,8 @@ class Steps(LedgerUseCase):
                 return current
             now, transaction_id = self._clock.now(), self._ids.new_id()
             after = transition(current, now, transaction_id)
+            if guard is not None:
+                await guard(uow, current, now)
             if operation is not None:
                 await require_standing(uow, current.player_id, operation, now)
             await self._record(uow, current, after, step, actor, transaction_id, now)
@@ -221,6 +228,7 @@ class Steps(LedgerUseCase):
         actor: Actor,
         *,
         operation: Operation | None = Operation.PAY_OUT,
+        guard: Guard | None = None,
     ) -> Withdrawal:
         reference = validate_payout_reference(reference)
 
@@ -238,6 +246,7 @@ class Steps(LedgerUseCase):
             lambda w, now, tx: w.mark_paid(actor.label, now, reference, tx),
             same_reference,
             operation=operation,
+            guard=guard,
         )
 
     async def _mark_failed(self, withdrawal_id: uuid.UUID, reason: str, actor: Actor) -> Withdrawal:

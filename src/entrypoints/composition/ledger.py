@@ -45,7 +45,7 @@ class LedgerProvider(Provider):
 
     @provide(scope=Scope.APP)
     def four_eyes(self, settings: Settings) -> FourEyesPolicy:
-        return FourEyesPolicy(settings.four_eyes_thresholds)
+        return settings.four_eyes_policy
 
     @provide(scope=Scope.APP)
     def books_audit(

@@ -24,8 +24,9 @@ from application.withdrawals import (
     RejectWithdrawal,
     RequestWithdrawal,
 )
+from application.withdrawals.chain import StaffChain
 from application.withdrawals.queries import GetWithdrawal, ListWithdrawals
-from domain.withdrawals import WithdrawalPolicy
+from domain.withdrawals import SecondApprovalPolicy, WithdrawalPolicy
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.settings import Settings
 
@@ -58,6 +59,10 @@ class WithdrawalsProvider(Provider):
     def withdrawal_policy(self, settings: Settings) -> WithdrawalPolicy:
         return settings.withdrawal_policy
 
+    @provide(scope=Scope.APP)
+    def second_approval(self, settings: Settings) -> SecondApprovalPolicy:
+        return settings.second_approval_policy
+
     payouts = provide(ManualPayouts, provides=PayoutGateway, scope=Scope.APP)
 
     @provide(scope=Scope.APP)
@@ -65,6 +70,7 @@ class WithdrawalsProvider(Provider):
         # Risk rules run on every request; a request with open flags waits for their review.
         return review
 
+    staff_chain = provide(StaffChain, scope=Scope.APP)
     request_withdrawal = provide(RequestWithdrawal)
     approve_withdrawal = provide(ApproveWithdrawal)
     reject_withdrawal = provide(RejectWithdrawal)

@@ -72,6 +72,10 @@ class WithdrawalView(msgspec.Struct):
     settlement_transaction_id: uuid.UUID | None
     reason: str | None
     payout_reference: str | None
+    # Above the second-approval threshold: who gave the first of two approvals (it stays
+    # `requested` until a different finance user approves).
+    first_approved_by: str | None
+    first_approved_at: datetime | None
 
 
 class WithdrawalPageView(msgspec.Struct):
@@ -107,6 +111,8 @@ def view(withdrawal: Withdrawal) -> WithdrawalView:
         settlement_transaction_id=withdrawal.settlement_transaction_id,
         reason=withdrawal.reason,
         payout_reference=withdrawal.payout_reference,
+        first_approved_by=withdrawal.first_approved_by,
+        first_approved_at=withdrawal.first_approved_at,
     )
 
 
@@ -143,7 +149,9 @@ class WithdrawalsController(Controller):
     approve = Decision(
         "/{withdrawal_id:uuid}/approve",
         FINANCE,
-        "Approve a requested withdrawal and hand it to the payout gateway",
+        "Approve a requested withdrawal and hand it to the payout gateway (above the "
+        "second-approval threshold, the first approval is recorded and a different finance "
+        "user's completes it)",
         ApproveWithdrawal,
         lambda approve, withdrawal_id, _, actor: approve(withdrawal_id, actor),
         view,

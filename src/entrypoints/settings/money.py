@@ -5,12 +5,18 @@ domain.withdrawals); these settings only override them."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 
 from pydantic.dataclasses import dataclass
 
-from domain.adjustments import FOUR_EYES_THRESHOLDS
+from domain.adjustments import FOUR_EYES_THRESHOLDS, FOUR_EYES_WINDOW, FourEyesPolicy
 from domain.errors import InvalidRequest
-from domain.withdrawals import WITHDRAWAL_POLICY, WithdrawalPolicy
+from domain.withdrawals import (
+    SECOND_APPROVAL_THRESHOLDS,
+    WITHDRAWAL_POLICY,
+    SecondApprovalPolicy,
+    WithdrawalPolicy,
+)
 from entrypoints.settings.declaring import CONFIG, PREFIX, setting
 from entrypoints.settings.values import Amounts
 
@@ -28,7 +34,24 @@ class Money:
     four_eyes_thresholds: Amounts = setting(
         factory=lambda: dict(FOUR_EYES_THRESHOLDS),
         doc="Per currency, in minor units: a staff adjustment larger than this needs a second "
-        "finance user's approval. A currency not listed always needs one.",
+        "finance user's approval, and so does one that, added to what the staff member "
+        "adjusted or to what the player was adjusted by (in that currency, pending or "
+        "posted) over the four-eyes window, would exceed it. A currency not listed always "
+        "needs one.",
+    )
+    four_eyes_window_hours: int = setting(
+        FOUR_EYES_WINDOW // timedelta(hours=1),
+        doc="The four-eyes window, in hours: how far back adjustments are added up against "
+        "the thresholds, and how long whoever asked for or approved an adjustment of a "
+        "player's balance may not approve or mark paid that player's withdrawals.",
+        ge=1,
+        le=24 * 366,
+    )
+    withdrawal_second_approval: Amounts = setting(
+        factory=lambda: dict(SECOND_APPROVAL_THRESHOLDS),
+        doc="Per currency, in minor units: a withdrawal larger than this needs two finance "
+        "users' approvals (the first is recorded, a different user's completes it). A "
+        "currency not listed always needs two.",
     )
     withdrawal_max: Amounts = setting(
         factory=lambda: _defaults({code: limits.maximum for code, limits in _LIMITS.items()}),
@@ -56,6 +79,16 @@ class Money:
         ge=0,
         le=100,
     )
+
+    @property
+    def four_eyes_policy(self) -> FourEyesPolicy:
+        return FourEyesPolicy(
+            self.four_eyes_thresholds, timedelta(hours=self.four_eyes_window_hours)
+        )
+
+    @property
+    def second_approval_policy(self) -> SecondApprovalPolicy:
+        return SecondApprovalPolicy(self.withdrawal_second_approval)
 
     @property
     def withdrawal_policy(self) -> WithdrawalPolicy:
