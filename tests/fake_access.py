@@ -5,6 +5,7 @@ The tables, their unique indexes and the doors that use them are tested on Postg
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from application.ports import Clock
 from domain.access import ApiKey
@@ -29,9 +30,7 @@ class FakeApiKeys:
     async def revoke(self, name: str, clock: Clock) -> bool:
         for key in self.keys.values():
             if key.name == name and key.revoked_at is None:
-                self.keys[key.key_id] = ApiKey(
-                    key.key_id, key.name, key.secret_hash, key.services, key.created_at, clock.now()
-                )
+                self.keys[key.key_id] = replace(key, revoked_at=clock.now())
                 return True
         return False
 

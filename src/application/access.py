@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 # Moved to application.ports (a port and its values); named here too, for the modules that
 # still import them from here.
@@ -15,10 +16,11 @@ from domain.access import (
     ApiKey,
     hash_secret,
     split_key,
+    validate_caps,
     validate_service_name,
     validate_services,
 )
-from domain.errors import NotFound
+from domain.errors import InvalidRequest, NotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,21 +30,34 @@ class IssuedKey:
 
 
 class IssueApiKey:
-    """A new key for a calling service, limited to the services it may call."""
+    """A new key for a calling service, limited to the services it may call, to the amount
+    one call may bring into a wallet (`caps`, per currency), and optionally to a lifetime."""
 
     def __init__(self, store: ApiKeyStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
 
-    async def __call__(self, name: str, services: frozenset[str]) -> IssuedKey:
+    async def __call__(
+        self,
+        name: str,
+        services: frozenset[str],
+        *,
+        caps: Mapping[str, int] | None = None,
+        expires_at: datetime | None = None,
+    ) -> IssuedKey:
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
+        now = self._clock.now()
+        if expires_at is not None and expires_at <= now:
+            raise InvalidRequest("a key's expiry must be in the future")
         key = ApiKey(
             key_id=key_id,
             name=validate_service_name(name),
             secret_hash=hash_secret(secret),
             services=validate_services(services),
-            created_at=self._clock.now(),
+            created_at=now,
+            expires_at=expires_at,
+            caps=validate_caps(caps or {}),
         )
         await self._store.add(key)
         return IssuedKey(key, f"{KEY_PREFIX}_{key_id}_{secret}")
@@ -70,11 +85,12 @@ class ListApiKeys:
 
 
 class Authenticate:
-    """The key a presented secret belongs to, or None (unknown, malformed, revoked). The
-    hashes are compared in constant time, so timing does not reveal how much matched."""
+    """The key a presented secret belongs to, or None (unknown, malformed, revoked, expired).
+    The hashes are compared in constant time, so timing does not reveal how much matched."""
 
-    def __init__(self, store: ApiKeyStore) -> None:
+    def __init__(self, store: ApiKeyStore, clock: Clock) -> None:
         self._store = store
+        self._clock = clock
 
     async def __call__(self, presented: str) -> ApiKey | None:
         parts = split_key(presented)
@@ -82,6 +98,6 @@ class Authenticate:
             return None
         key_id, secret = parts
         key = await self._store.find(key_id)
-        if key is None or not key.accepts(secret):
+        if key is None or not key.accepts(secret, self._clock.now()):
             return None
         return key

@@ -4,6 +4,8 @@ own refusals and reconciliation are tested on PostgreSQL (tests/integration/test
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from application.bankroll import FundBankroll, FundBankrollCommand
@@ -18,10 +20,17 @@ from application.seamless import (
     SeamlessRollback,
     SeamlessRollbackCommand,
 )
-from domain.errors import IdempotencyConflict, IllegalTransition, InsufficientFunds
+from domain.access import ApiKey
+from domain.errors import (
+    Forbidden,
+    IdempotencyConflict,
+    IllegalTransition,
+    InsufficientFunds,
+    LimitExceeded,
+)
 from domain.money import XTR, Money
 from domain.players import PlayerStatus
-from domain.seamless import ProviderTransactionState
+from domain.seamless import MAX_CREDIT_MULTIPLE, ProviderTransactionState
 from domain.standing import PlayerBlocked
 from tests.fakes import FakeClock, FakeDatabase, SequentialIds
 
@@ -94,6 +103,7 @@ async def test_a_rollback_refunds_the_debit_once(wallet):
 
 async def test_refused_debits_write_nothing(wallet):
     db, player, debit, credit, _ = wallet
+    await debit(_debit(player, 10, "played", "r0"))  # a round played before the block
     before = (dict(db.state.provider_transactions), dict(db.state.transactions))
     with pytest.raises(InsufficientFunds):
         await debit(_debit(player, 5000, "big"))
@@ -102,4 +112,51 @@ async def test_refused_debits_write_nothing(wallet):
         await debit(_debit(player, 10, "blocked"))
     assert (db.state.provider_transactions, db.state.transactions) == before
     # What is owed for a round already played is still paid to a blocked player.
-    assert (await credit(_credit(player, 5, "c-after-block"))).balance == Money(1005, XTR)
+    paid = await credit(_credit(player, 5, "c-after-block", "r0"))
+    assert paid.balance == Money(995, XTR)
+
+
+async def test_a_credit_needs_a_debit_still_standing_on_its_round(wallet):
+    """Issue 18: a seamless key credited a round that was never debited, and a round whose
+    debit was rolled back. Both are refused and write nothing; a zero credit (a lost round)
+    still closes any round."""
+    db, player, debit, credit, rollback = wallet
+    before = (dict(db.state.provider_transactions), dict(db.state.transactions))
+    with pytest.raises(IllegalTransition, match="has no debit"):
+        await credit(_credit(player, 100, "c-undebited", "never-debited"))
+    assert (db.state.provider_transactions, db.state.transactions) == before
+
+    await debit(_debit(player, 10, "d1", "r2"))
+    await rollback(SeamlessRollbackCommand(PROVIDER, player, "d1", "r2", XTR))
+    with pytest.raises(IllegalTransition, match="rolled back"):
+        await credit(_credit(player, 5, "c-after-rollback", "r2"))
+    assert (PROVIDER, "c-after-rollback") not in db.state.provider_transactions
+
+    lost = await credit(_credit(player, 0, "c-zero", "r3"))
+    assert lost.balance == Money(1000, XTR)
+    assert db.state.rounds[(PROVIDER, "r3")].is_closed
+
+
+async def test_a_credit_pays_at_most_the_multiple_of_its_rounds_debits(wallet):
+    """Issue 18: a million credited against a debit of one."""
+    db, player, debit, credit, _ = wallet
+    await debit(_debit(player, 1, "d1", "r4"))
+    with pytest.raises(LimitExceeded, match=f"at most {MAX_CREDIT_MULTIPLE} times"):
+        await credit(_credit(player, 1_000_000, "c-million", "r4"))
+    assert not db.state.rounds[(PROVIDER, "r4")].is_closed
+    paid = await credit(_credit(player, MAX_CREDIT_MULTIPLE, "c-top", "r4"))
+    assert paid.balance == Money(999 + MAX_CREDIT_MULTIPLE, XTR)
+
+
+async def test_a_credit_above_its_keys_cap_is_forbidden(wallet):
+    db, player, debit, credit, _ = wallet
+    key = ApiKey(
+        "0" * 12, PROVIDER, b"", frozenset({"seamless"}), FakeClock().now(), caps={"XTR": 50}
+    )
+    await debit(_debit(player, 10, "d1", "r5"))
+    with pytest.raises(Forbidden, match="at most 50"):
+        await credit(replace(_credit(player, 51, "c-big", "r5"), caller=key))
+    assert (PROVIDER, "c-big") not in db.state.provider_transactions
+    assert (await credit(replace(_credit(player, 50, "c-ok", "r5"), caller=key))).balance == Money(
+        1040, XTR
+    )

@@ -9,7 +9,11 @@ from application.seamless.calls import (
     check_movement,
 )
 from domain.money import Money
-from domain.seamless import ProviderTransactionKind, require_credit_amount
+from domain.seamless import (
+    ProviderTransactionKind,
+    require_credit_amount,
+    require_credit_covered,
+)
 from domain.standing import Operation
 
 
@@ -17,7 +21,11 @@ class SeamlessCredit(ProviderCall):
     """Pay a win from the house bankroll to the player's wallet (opening the wallet if it is
     the player's first money in that currency) and close the round. A zero credit moves
     nothing but is recorded, and closes the round all the same. A credit on a round that
-    another credit already closed is an `IllegalTransition`."""
+    another credit already closed is an `IllegalTransition`; so is a credit (above zero) on a
+    round without a debit still standing (never debited, or rolled back), and one paying more
+    than `MAX_CREDIT_MULTIPLE` times the round's debits is `LimitExceeded`
+    (`domain.seamless.require_credit_covered`). A credit above its key's cap is `Forbidden`.
+    A repeat of a credit answers as the first did, before any of these checks."""
 
     async def __call__(self, command: SeamlessCreditCommand) -> SeamlessResult:
         check_movement(
@@ -37,14 +45,21 @@ class SeamlessCredit(ProviderCall):
             replayed = await self._replayed_movement(uow, ProviderTransactionKind.CREDIT, command)
             if replayed is not None:
                 return replayed
+            if command.caller is not None:
+                command.caller.require_within_cap(command.amount)
             now = self._clock.now()
             # Never refused (a win on a round already played), but asked all the same: the
             # standing's table, not this use case, says what a standing allows.
             (await uow.players.standing(command.player_id)).require(Operation.SETTLE, now)
             wallet = await uow.accounts.open_wallet(command.player_id, currency)
-            closed = (await self._lock_round(uow, command, now)).close(
-                command.transaction_id, at=now
+            round_ = await self._lock_round(uow, command, now)
+            round_.require_open(command.transaction_id, "credit")
+            require_credit_covered(
+                command.round_id,
+                await repo.round_debits(command.provider, command.round_id),
+                command.amount,
             )
+            closed = round_.close(command.transaction_id, at=now)
             record = await self._claim(uow, ProviderTransactionKind.CREDIT, command, now)
             await repo.close_round(closed)
             bankroll = await self._bankroll(uow, command.player_id, currency)
