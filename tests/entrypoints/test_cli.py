@@ -136,3 +136,28 @@ def test_apikey_create_grants_the_players_service(servers):
     unknown = runner.invoke(main, ["apikey", "create", f"{name}-x", "--service", "nope"], env=env)
     assert unknown.exit_code == 2
     assert "players" in unknown.output  # the choices it offers
+
+
+def test_apikey_create_takes_caps_and_an_expiry_and_list_shows_them(servers):
+    """Issue 18: keys carry caps per currency and may expire; the list says so."""
+    env = {"CROUPIER_DATABASE_URL": servers.database_url, "CROUPIER_REDIS_URL": servers.redis_url}
+    runner = CliRunner()
+    name = f"psp-{secrets.token_hex(4)}"
+    created = runner.invoke(
+        main,
+        [
+            *("apikey", "create", name, "--service", "wallet", "--service", "dice"),
+            *("--cap", "XTR=5000", "--cap", "ton=10", "--expires-in-days", "30"),
+        ],
+        env=env,
+    )
+    assert created.exit_code == 0, created.output
+    listed = runner.invoke(main, ["apikey", "list"], env=env)
+    (line,) = [line for line in listed.output.splitlines() if line.startswith(f"{name} ")]
+    assert line.split()[1:4] == ["dice,wallet", "TON=10,XTR=5000", "expires"]
+    for bad in ("XTR", "XTR=-1", "XTR=1e9", "XTR=0"):
+        refused = runner.invoke(
+            main, ["apikey", "create", f"{name}-b", "--service", "wallet", "--cap", bad], env=env
+        )
+        assert refused.exit_code != 0
+        assert "Traceback" not in refused.output
