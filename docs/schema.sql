@@ -346,6 +346,19 @@ CREATE TABLE public.alembic_version (
 
 
 --
+-- Name: api_key_usage; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_key_usage (
+    key_name text NOT NULL,
+    currency text NOT NULL,
+    day date NOT NULL,
+    total bigint NOT NULL,
+    CONSTRAINT api_key_usage_total_check CHECK ((total > 0))
+);
+
+
+--
 -- Name: api_keys; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -358,7 +371,9 @@ CREATE TABLE public.api_keys (
     revoked_at timestamp with time zone,
     expires_at timestamp with time zone,
     caps jsonb DEFAULT '{}'::jsonb NOT NULL,
+    daily_caps jsonb DEFAULT '{}'::jsonb NOT NULL,
     CONSTRAINT api_keys_caps_check CHECK ((jsonb_typeof(caps) = 'object'::text)),
+    CONSTRAINT api_keys_daily_caps_check CHECK ((jsonb_typeof(daily_caps) = 'object'::text)),
     CONSTRAINT api_keys_key_id_check CHECK ((key_id ~ '^[0-9a-f]{12}$'::text)),
     CONSTRAINT api_keys_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9._-]{1,62}$'::text)),
     CONSTRAINT api_keys_secret_hash_check CHECK ((length(secret_hash) = 32)),
@@ -1017,6 +1032,14 @@ ALTER TABLE ONLY public.adjustment_requests
 
 ALTER TABLE ONLY public.alembic_version
     ADD CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num);
+
+
+--
+-- Name: api_key_usage api_key_usage_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_key_usage
+    ADD CONSTRAINT api_key_usage_pkey PRIMARY KEY (key_name, currency, day);
 
 
 --
@@ -2091,6 +2114,13 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.adjustment_requests TO croupier_app;
 --
 
 GRANT SELECT ON TABLE public.alembic_version TO croupier_app;
+
+
+--
+-- Name: TABLE api_key_usage; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.api_key_usage TO croupier_app;
 
 
 --

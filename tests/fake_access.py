@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 
 from application.ports import Clock
 from domain.access import ApiKey
@@ -36,6 +37,18 @@ class FakeApiKeys:
 
     async def all(self) -> Sequence[ApiKey]:
         return sorted(self.keys.values(), key=lambda k: (k.name, k.created_at))  # as the SQL
+
+
+class FakeKeyUsage:
+    """Day totals per (key name, currency, day), in the fake unit of work's state."""
+
+    def __init__(self, totals: dict[tuple[str, str, date], int]) -> None:
+        self.totals = totals
+
+    async def add(self, key_name: str, currency: str, day: date, amount: int) -> int:
+        slot = (key_name, currency, day)
+        self.totals[slot] = self.totals.get(slot, 0) + amount
+        return self.totals[slot]
 
 
 class FakeCurrencies:

@@ -5,22 +5,24 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 # Moved to application.ports (a port and its values); named here too, for the modules that
 # still import them from here.
 from application.ports import ApiKeyStore as ApiKeyStore
-from application.ports import Clock
+from application.ports import Clock, UnitOfWork
 from domain.access import (
     KEY_PREFIX,
     ApiKey,
     hash_secret,
+    require_within_daily_cap,
     split_key,
     validate_caps,
     validate_service_name,
     validate_services,
 )
 from domain.errors import InvalidRequest, NotFound
+from domain.money import Money
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class IssueApiKey:
         services: frozenset[str],
         *,
         caps: Mapping[str, int] | None = None,
+        daily_caps: Mapping[str, int] | None = None,
         expires_at: datetime | None = None,
     ) -> IssuedKey:
         key_id = secrets.token_hex(6)
@@ -58,6 +61,7 @@ class IssueApiKey:
             created_at=now,
             expires_at=expires_at,
             caps=validate_caps(caps or {}),
+            daily_caps=validate_caps(daily_caps or {}),
         )
         await self._store.add(key)
         return IssuedKey(key, f"{KEY_PREFIX}_{key_id}_{secret}")
@@ -101,3 +105,16 @@ class Authenticate:
         if key is None or not key.accepts(secret, self._clock.now()):
             return None
         return key
+
+
+async def count_against_daily_cap(
+    uow: UnitOfWork, key: ApiKey, amount: Money, now: datetime
+) -> None:
+    """Count money a key brings into a wallet against its daily cap, in the unit of work that
+    moves it: over the cap is `KeyNotAllowed`, and the caller's rollback undoes the count with
+    the money. Counted only where a daily cap is set (nothing to bound elsewhere)."""
+    if amount.amount == 0 or amount.currency.code not in key.daily_caps:
+        return
+    day = now.astimezone(UTC).date()
+    total = await uow.key_usage.add(key.name, amount.currency.code, day, amount.amount)
+    require_within_daily_cap(key, amount.currency, total)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.errors import Forbidden, InvalidRequest
-from domain.money import Money
+from domain.money import Currency, Money
 
 KEY_PREFIX = "crp"
 # What a key may be granted: one name per gRPC service (entrypoints.grpc.auth maps them), and
@@ -72,6 +72,9 @@ class ApiKey:
     # per currency code: a deposit (wallet) or a seamless credit. A currency without a cap
     # is refused, so a stolen key's worth is bounded by what its operator wrote down.
     caps: Mapping[str, int] = field(default_factory=dict)
+    # The most such calls of this key may bring in per currency and UTC day, in minor units; a
+    # currency without one has no daily bound beyond its per-call cap.
+    daily_caps: Mapping[str, int] = field(default_factory=dict)
 
     def accepts(self, secret: str, now: datetime) -> bool:
         return (
@@ -92,6 +95,16 @@ class ApiKey:
 
     def may_call(self, service: str) -> bool:
         return service in self.services
+
+
+def require_within_daily_cap(key: ApiKey, currency: Currency, day_total: int) -> None:
+    """`KeyNotAllowed` when the key's day total in `currency` (this call included) passes its
+    daily cap."""
+    cap = key.daily_caps.get(currency.code)
+    if cap is not None and day_total > cap:
+        raise KeyNotAllowed(
+            f"key {key.name!r} may bring in at most {Money(cap, currency)} a day (UTC)"
+        )
 
 
 def validate_caps(caps: Mapping[str, int]) -> Mapping[str, int]:

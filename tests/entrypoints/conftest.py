@@ -57,13 +57,17 @@ async def issue_key(engine):
     issue = IssueApiKey(SqlApiKeyStore(engine), SystemClock())
 
     async def make(
-        *services: str, name: str | None = None, caps: dict[str, int] | None = None
+        *services: str,
+        name: str | None = None,
+        caps: dict[str, int] | None = None,
+        daily_caps: dict[str, int] | None = None,
     ) -> str:
         # Caps far above what a test moves, unless a test is about the caps.
         issued = await issue(
             name or f"svc-{secrets.token_hex(4)}",
             frozenset(services),
             caps=GENEROUS_CAPS if caps is None else caps,
+            daily_caps=daily_caps,
         )
         return issued.plaintext
 

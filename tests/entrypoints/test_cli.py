@@ -147,14 +147,15 @@ def test_apikey_create_takes_caps_and_an_expiry_and_list_shows_them(servers):
         main,
         [
             *("apikey", "create", name, "--service", "wallet", "--service", "dice"),
-            *("--cap", "XTR=5000", "--cap", "ton=10", "--expires-in-days", "30"),
+            *("--cap", "XTR=5000", "--cap", "ton=10", "--daily-cap", "XTR=20000"),
+            *("--expires-in-days", "30"),
         ],
         env=env,
     )
     assert created.exit_code == 0, created.output
     listed = runner.invoke(main, ["apikey", "list"], env=env)
     (line,) = [line for line in listed.output.splitlines() if line.startswith(f"{name} ")]
-    assert line.split()[1:4] == ["dice,wallet", "TON=10,XTR=5000", "expires"]
+    assert line.split()[1:5] == ["dice,wallet", "TON=10,XTR=5000", "XTR=20000/day", "expires"]
     for bad in ("XTR", "XTR=-1", "XTR=1e9", "XTR=0"):
         refused = runner.invoke(
             main, ["apikey", "create", f"{name}-b", "--service", "wallet", "--cap", bad], env=env

@@ -5,6 +5,7 @@ audited with the key's name and the value."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -174,3 +175,25 @@ async def test_submitting_a_dice_value_needs_the_dice_scope_and_is_audited(
             )
         ).all()
     assert [(r.actor, r.after["value"]) for r in rows] == [(f"service:{dice_name}", 6)]
+
+
+async def test_a_keys_deposits_are_bounded_per_day_even_when_concurrent(
+    wallet, issue_key, player, engine
+):
+    """The day's total per key and currency is counted in the deposit's own transaction, on a
+    row lock: ten concurrent deposits of 300 against a daily cap of 1000 credit three."""
+    md = _md(await issue_key("wallet", caps={"XTR": 300}, daily_caps={"XTR": 1000}))
+    pid = await player(0)
+
+    async def deposit(i: int) -> grpc.StatusCode:
+        request = wallet_pb2.DepositRequest(player_id=pid, amount=xtr(300), external_id=f"d{i}")
+        try:
+            await wallet.Deposit(request, metadata=md)
+        except grpc.aio.AioRpcError as error:
+            return error.code()
+        return grpc.StatusCode.OK
+
+    codes = await asyncio.gather(*(deposit(i) for i in range(10)))
+    assert sorted(c.name for c in codes) == ["OK"] * 3 + ["PERMISSION_DENIED"] * 7
+    balance = await wallet.GetBalance(wallet_pb2.GetBalanceRequest(player_id=pid), metadata=md)
+    assert list(balance.balances) == [xtr(900)]

@@ -117,3 +117,35 @@ async def test_a_deposit_over_its_keys_cap_is_forbidden_and_writes_nothing(keys)
         CreditDepositCommand.from_provider(player.id, Money(5000, XTR), key, "e3")
     )
     assert posted.balance == Money(5000, XTR)
+
+
+async def test_a_keys_deposits_are_bounded_per_utc_day_and_a_refusal_counts_nothing(keys):
+    """Issue 18: caps per key on the largest deposit and on the day's total, per currency. A
+    deposit past the day's total is refused whole (its count with it); replays are not
+    counted again; the next UTC day starts afresh."""
+    store, clock = keys
+    db, ids, house = FakeDatabase(), SequentialIds(), HouseBook(4)
+    player = (
+        await RegisterPlayer(db, clock)(
+            RegisterPlayerCommand(42, currencies=(XTR,), accept_terms=True)
+        )
+    ).player
+    key = (
+        await IssueApiKey(store, clock)(
+            "shop", frozenset({"wallet"}), caps={"XTR": 600}, daily_caps={"XTR": 1000}
+        )
+    ).key
+    deposit = CreditDeposit(db, clock, ids, house)
+
+    def paid(amount: int, reference: str) -> CreditDepositCommand:
+        return CreditDepositCommand.from_provider(player.id, Money(amount, XTR), key, reference)
+
+    await deposit(paid(600, "a"))
+    await deposit(paid(600, "a"))  # a replay: answered, not counted again
+    before = dict(db.state.transactions)
+    with pytest.raises(Forbidden, match="a day"):
+        await deposit(paid(401, "b"))
+    assert db.state.transactions == before
+    assert (await deposit(paid(400, "c"))).balance == Money(1000, XTR)
+    clock.advance(days=1)
+    assert (await deposit(paid(600, "d"))).balance == Money(1600, XTR)

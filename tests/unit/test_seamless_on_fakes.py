@@ -160,3 +160,24 @@ async def test_a_credit_above_its_keys_cap_is_forbidden(wallet):
     assert (await credit(replace(_credit(player, 50, "c-ok", "r5"), caller=key))).balance == Money(
         1040, XTR
     )
+
+
+async def test_a_keys_credits_are_bounded_per_utc_day(wallet):
+    db, player, debit, credit, _ = wallet
+    key = ApiKey(
+        "0" * 12,
+        PROVIDER,
+        b"",
+        frozenset({"seamless"}),
+        FakeClock().now(),
+        caps={"XTR": 500},
+        daily_caps={"XTR": 600},
+    )
+    await debit(_debit(player, 100, "d1", "r6"))
+    await credit(replace(_credit(player, 500, "c1", "r6"), caller=key))
+    await debit(_debit(player, 100, "d2", "r7"))
+    with pytest.raises(Forbidden, match="a day"):
+        await credit(replace(_credit(player, 101, "c2", "r7"), caller=key))
+    assert not db.state.rounds[(PROVIDER, "r7")].is_closed
+    assert (PROVIDER, "c2") not in db.state.provider_transactions
+    await credit(replace(_credit(player, 100, "c3", "r7"), caller=key))

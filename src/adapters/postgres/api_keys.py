@@ -16,7 +16,9 @@ from application.ports import Clock
 from domain.access import ApiKey
 from domain.errors import InvalidRequest
 
-_COLUMNS = "key_id, name, secret_hash, services, created_at, revoked_at, expires_at, caps"
+_COLUMNS = (
+    "key_id, name, secret_hash, services, created_at, revoked_at, expires_at, caps, daily_caps"
+)
 # A revoked key stops working within this many seconds in every process.
 CACHE_SECONDS = 5.0
 
@@ -33,8 +35,9 @@ class SqlApiKeyStore:
                 await conn.execute(
                     text(
                         "INSERT INTO api_keys (key_id, name, secret_hash, services, created_at,"
-                        " expires_at, caps) VALUES (:key_id, :name, :hash, :services,"
-                        " :created_at, :expires_at, CAST(:caps AS jsonb))"
+                        " expires_at, caps, daily_caps) VALUES (:key_id, :name, :hash,"
+                        " :services, :created_at, :expires_at, CAST(:caps AS jsonb),"
+                        " CAST(:daily_caps AS jsonb))"
                     ),
                     {
                         "key_id": key.key_id,
@@ -44,6 +47,7 @@ class SqlApiKeyStore:
                         "created_at": key.created_at,
                         "expires_at": key.expires_at,
                         "caps": json.dumps(dict(key.caps)),
+                        "daily_caps": json.dumps(dict(key.daily_caps)),
                     },
                 )
         except IntegrityError:
@@ -100,4 +104,5 @@ def _key(row: Any) -> ApiKey:
         revoked_at=row.revoked_at,
         expires_at=row.expires_at,
         caps={code: int(cap) for code, cap in row.caps.items()},
+        daily_caps={code: int(cap) for code, cap in row.daily_caps.items()},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from application.access import count_against_daily_cap
 from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from application.postings.poster import WalletPoster, WalletPosting
@@ -63,10 +64,11 @@ class CreditDeposit(WalletPoster):
     A repeat of a deposit that was credited is never refused, whatever changed since: it
     answers with the first posting, so a processor retrying after a lost answer cannot
     believe that credited money was refused.
-    A deposit over its key's cap in that currency (`ApiKey.caps`) is `Forbidden` before
-    anything is read or written. Telegram Stars take another path
-    (`application.payments`): Telegram asks at pre-checkout, and a charge it reports is
-    always credited."""
+    A deposit over its key's cap in that currency (`ApiKey.caps`) is `KeyNotAllowed` before
+    anything is read or written; one that would take the key past its daily cap
+    (`ApiKey.daily_caps`) is `KeyNotAllowed` too, and its unit of work writes nothing.
+    Telegram Stars take another path (`application.payments`): Telegram asks at
+    pre-checkout, and a charge it reports is always credited."""
 
     def __init__(
         self,
@@ -107,6 +109,8 @@ class CreditDeposit(WalletPoster):
                     amount, command.idempotency_key, command.external_reference, command.metadata
                 ),
             )
+            if command.caller is not None and not posting.replayed:
+                await count_against_daily_cap(uow, command.caller, amount, self._clock.now())
             await uow.commit()
         return posting
 

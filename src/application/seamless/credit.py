@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from application.access import count_against_daily_cap
 from application.seamless.calls import (
     ProviderCall,
     SeamlessCreditCommand,
@@ -24,7 +25,8 @@ class SeamlessCredit(ProviderCall):
     another credit already closed is an `IllegalTransition`; so is a credit (above zero) on a
     round without a debit still standing (never debited, or rolled back), and one paying more
     than `MAX_CREDIT_MULTIPLE` times the round's debits is `LimitExceeded`
-    (`domain.seamless.require_credit_covered`). A credit above its key's cap is `Forbidden`.
+    (`domain.seamless.require_credit_covered`). A credit above its key's cap, or past its
+    daily cap, is `KeyNotAllowed`.
     A repeat of a credit answers as the first did, before any of these checks."""
 
     async def __call__(self, command: SeamlessCreditCommand) -> SeamlessResult:
@@ -68,6 +70,8 @@ class SeamlessCredit(ProviderCall):
                 balance = await self._balance(uow, command.player_id, currency)
             else:
                 posted = await self._post(uow, movement)
+                if command.caller is not None:
+                    await count_against_daily_cap(uow, command.caller, command.amount, now)
                 balance = Money(posted.leg_for(wallet.id).balance_after, currency)
             await uow.commit()
         return SeamlessResult(record.transaction_id, balance, False, record.ledger_transaction_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -36,17 +37,30 @@ def apikey() -> None:
     "units (XTR=5000); repeat per currency. A currency without a cap is refused.",
 )
 @click.option(
+    "--daily-cap",
+    "daily_caps",
+    multiple=True,
+    metavar="CURRENCY=MINOR_UNITS",
+    help="The most all its deposits or seamless credits may bring in per UTC day in CURRENCY, "
+    "in minor units; repeat per currency.",
+)
+@click.option(
     "--expires-in-days",
     type=click.IntRange(1, 3650),
     default=None,
     help="The key stops working after this many days (default: until revoked).",
 )
 def apikey_create(
-    name: str, services: tuple[str, ...], caps: tuple[str, ...], expires_in_days: int | None
+    name: str,
+    services: tuple[str, ...],
+    caps: tuple[str, ...],
+    daily_caps: tuple[str, ...],
+    expires_in_days: int | None,
 ) -> None:
     """Issue a key for the calling service NAME. The key is shown once; only its hash is kept.
     NAME is also the provider id of its seamless-wallet transactions."""
-    limits = _caps(caps)
+    limits = _caps(caps, "--cap")
+    daily = _caps(daily_caps, "--daily-cap")
     expires_at = (
         None if expires_in_days is None else datetime.now(UTC) + timedelta(days=expires_in_days)
     )
@@ -54,7 +68,7 @@ def apikey_create(
     async def issue(container: AsyncContainer) -> str:
         async with container() as scope:
             issued = await (await scope.get(IssueApiKey))(
-                name, frozenset(services), caps=limits, expires_at=expires_at
+                name, frozenset(services), caps=limits, daily_caps=daily, expires_at=expires_at
             )
         return issued.plaintext
 
@@ -63,13 +77,13 @@ def apikey_create(
     click.echo(key)
 
 
-def _caps(given: tuple[str, ...]) -> dict[str, int]:
+def _caps(given: tuple[str, ...], option: str) -> dict[str, int]:
     caps: dict[str, int] = {}
     for item in given:
         code, _, amount = item.partition("=")
         if not amount.isdigit() or len(amount) > 18 or code.upper() in caps:
             raise click.BadParameter(
-                f"{item[:40]!r}: write CURRENCY=MINOR_UNITS once per currency", param_hint="--cap"
+                f"{item[:40]!r}: write CURRENCY=MINOR_UNITS once per currency", param_hint=option
             )
         caps[code.upper()] = int(amount)
     return caps
@@ -98,7 +112,8 @@ def apikey_list() -> None:
         now = datetime.now(UTC)
         return [
             f"{k.name:<24} {','.join(sorted(k.services)):<24} "
-            f"{','.join(f'{c}={v}' for c, v in sorted(k.caps.items())) or 'no-caps':<24} "
+            f"{_listed(k.caps) or 'no-caps':<24} "
+            f"{_listed(k.daily_caps, '/day') or 'no-daily-caps':<24} "
             + _state(k.revoked_at, k.expires_at, now)
             for k in keys
         ]
@@ -113,3 +128,7 @@ def _state(revoked_at: datetime | None, expires_at: datetime | None, now: dateti
     if expires_at is not None:
         return f"{'expired' if expires_at <= now else 'expires'} {expires_at.isoformat()}"
     return "active"
+
+
+def _listed(caps: Mapping[str, int], suffix: str = "") -> str:
+    return ",".join(f"{code}={cap}{suffix}" for code, cap in sorted(caps.items()))

@@ -7,7 +7,8 @@ Create Date: 2026-12-02
 `caps` maps a currency code to the largest amount (minor units) one call of the key may bring
 into a player's wallet (a deposit, a seamless credit); a currency it does not name is refused,
 so keys issued before this revision move no money until re-issued with caps (see
-docs/security.md, "Service API keys"). "dice" is the scope of settling a Telegram dice bet on a
+docs/security.md, "Service API keys"). `daily_caps` bounds the same per currency and UTC day,
+counted in `api_key_usage` by the unit of work that moves the money. "dice" is the scope of settling a Telegram dice bet on a
 submitted value. Downgrading refuses while a key names the dice scope.
 """
 
@@ -23,15 +24,22 @@ UPGRADE = (
     "ALTER TABLE api_keys ADD COLUMN expires_at timestamptz",
     "ALTER TABLE api_keys ADD COLUMN caps jsonb NOT NULL DEFAULT '{}'::jsonb"
     " CONSTRAINT api_keys_caps_check CHECK (jsonb_typeof(caps) = 'object')",
+    "ALTER TABLE api_keys ADD COLUMN daily_caps jsonb NOT NULL DEFAULT '{}'::jsonb"
+    " CONSTRAINT api_keys_daily_caps_check CHECK (jsonb_typeof(daily_caps) = 'object')",
     "ALTER TABLE api_keys DROP CONSTRAINT api_keys_services_check",
     "ALTER TABLE api_keys ADD CONSTRAINT api_keys_services_check CHECK (cardinality(services) > 0"
     " AND services <@ ARRAY['wallet', 'betting', 'seamless', 'players', 'dice'])",
+    "CREATE TABLE api_key_usage (key_name text NOT NULL, currency text NOT NULL,"
+    " day date NOT NULL, total bigint NOT NULL CHECK (total > 0),"
+    " PRIMARY KEY (key_name, currency, day))",
 )
 
 DOWNGRADE = (
+    "DROP TABLE api_key_usage",
     "ALTER TABLE api_keys DROP CONSTRAINT api_keys_services_check",
     "ALTER TABLE api_keys ADD CONSTRAINT api_keys_services_check CHECK (cardinality(services) > 0"
     " AND services <@ ARRAY['wallet', 'betting', 'seamless', 'players'])",
+    "ALTER TABLE api_keys DROP COLUMN daily_caps",
     "ALTER TABLE api_keys DROP COLUMN caps",
     "ALTER TABLE api_keys DROP COLUMN expires_at",
 )
