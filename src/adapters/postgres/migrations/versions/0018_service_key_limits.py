@@ -8,8 +8,9 @@ Create Date: 2026-12-02
 into a player's wallet (a deposit, a seamless credit); a currency it does not name is refused,
 so keys issued before this revision move no money until re-issued with caps (see
 docs/security.md, "Service API keys"). `daily_caps` bounds the same per currency and UTC day,
-counted in `api_key_usage` by the unit of work that moves the money. "dice" is the scope of settling a Telegram dice bet on a
-submitted value. Downgrading refuses while a key names the dice scope.
+counted in `api_key_usage` by the unit of work that moves the money. "dice" is the scope of
+settling a Telegram dice bet on a submitted value. Downgrading refuses while a key names the
+dice scope (the old check fails): revoke and delete such keys first.
 """
 
 from alembic import op
