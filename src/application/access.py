@@ -14,8 +14,10 @@ from application.ports import Clock, UnitOfWork
 from domain.access import (
     KEY_PREFIX,
     ApiKey,
+    KeyNotAllowed,
     hash_secret,
     require_within_daily_cap,
+    require_within_free_round_budget,
     split_key,
     validate_caps,
     validate_service_name,
@@ -46,6 +48,7 @@ class IssueApiKey:
         *,
         caps: Mapping[str, int] | None = None,
         daily_caps: Mapping[str, int] | None = None,
+        free_round_budget: Mapping[str, int] | None = None,
         expires_at: datetime | None = None,
     ) -> IssuedKey:
         key_id = secrets.token_hex(6)
@@ -62,6 +65,7 @@ class IssueApiKey:
             expires_at=expires_at,
             caps=validate_caps(caps or {}),
             daily_caps=validate_caps(daily_caps or {}),
+            free_round_budget=validate_caps(free_round_budget or {}),
         )
         await self._store.add(key)
         return IssuedKey(key, f"{KEY_PREFIX}_{key_id}_{secret}")
@@ -118,3 +122,15 @@ async def count_against_daily_cap(
     day = now.astimezone(UTC).date()
     total = await uow.key_usage.add(key.name, amount.currency.code, day, amount.amount)
     require_within_daily_cap(key, amount.currency, total)
+
+
+async def count_against_free_round_budget(
+    uow: UnitOfWork, key: ApiKey | None, amount: Money, now: datetime
+) -> None:
+    """Count a free round's pay against its key's budget for the currency and UTC day, in the
+    unit of work that pays it (`KeyNotAllowed` past it, or without a key or a budget)."""
+    if key is None:
+        raise KeyNotAllowed("a free round is paid only to a provider's key with a budget")
+    day = now.astimezone(UTC).date()
+    total = await uow.key_usage.add(key.name, f"free:{amount.currency.code}", day, amount.amount)
+    require_within_free_round_budget(key, amount.currency, total)

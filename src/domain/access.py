@@ -75,6 +75,9 @@ class ApiKey:
     # The most such calls of this key may bring in per currency and UTC day, in minor units; a
     # currency without one has no daily bound beyond its per-call cap.
     daily_caps: Mapping[str, int] = field(default_factory=dict)
+    # What free rounds (credits without a stake) of this key may pay per currency and UTC day;
+    # a currency without a budget pays no free round.
+    free_round_budget: Mapping[str, int] = field(default_factory=dict)
 
     def accepts(self, secret: str, now: datetime) -> bool:
         return (
@@ -104,6 +107,16 @@ def require_within_daily_cap(key: ApiKey, currency: Currency, day_total: int) ->
     if cap is not None and day_total > cap:
         raise KeyNotAllowed(
             f"key {key.name!r} may bring in at most {Money(cap, currency)} a day (UTC)"
+        )
+
+
+def require_within_free_round_budget(key: ApiKey, currency: Currency, day_total: int) -> None:
+    budget = key.free_round_budget.get(currency.code)
+    if budget is None:
+        raise KeyNotAllowed(f"key {key.name!r} has no free-round budget in {currency.code}")
+    if day_total > budget:
+        raise KeyNotAllowed(
+            f"key {key.name!r} may pay at most {Money(budget, currency)} of free rounds a day (UTC)"
         )
 
 

@@ -426,14 +426,20 @@ def require_credit_amount(amount: Money) -> Money:
 
 
 def require_credit_covered(
-    round_id: str, debits: Iterable[ProviderTransaction], amount: Money
+    round_id: str, debits: Iterable[ProviderTransaction], amount: Money, *, free_round: bool = False
 ) -> None:
     """A credit pays a round that was played: its round must hold stakes still debited (none
     rolled back to nothing), and it pays at most `MAX_CREDIT_MULTIPLE` times their sum. A zero
-    credit (a lost round) moves nothing and may close any round."""
+    credit (a lost round) moves nothing and may close any round. A declared free round needs
+    no debit (its budget is the key's, checked by the caller), but never follows a debit: a
+    round with stakes, or with stakes rolled back, is not free."""
     if amount.amount == 0:
         return
     debits = list(debits)
+    if free_round:
+        if debits:
+            raise IllegalTransition(f"round {round_id} had a debit; it is not a free round")
+        return
     staked = sum(d.amount or 0 for d in debits if d.state is ProviderTransactionState.DEBITED)
     if staked == 0:
         raise IllegalTransition(

@@ -61,6 +61,7 @@ async def issue_key(engine):
         name: str | None = None,
         caps: dict[str, int] | None = None,
         daily_caps: dict[str, int] | None = None,
+        free_round_budget: dict[str, int] | None = None,
     ) -> str:
         # Caps far above what a test moves, unless a test is about the caps.
         issued = await issue(
@@ -68,6 +69,7 @@ async def issue_key(engine):
             frozenset(services),
             caps=GENEROUS_CAPS if caps is None else caps,
             daily_caps=daily_caps,
+            free_round_budget=free_round_budget,
         )
         return issued.plaintext
 

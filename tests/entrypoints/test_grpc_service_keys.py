@@ -197,3 +197,21 @@ async def test_a_keys_deposits_are_bounded_per_day_even_when_concurrent(
     assert sorted(c.name for c in codes) == ["OK"] * 3 + ["PERMISSION_DENIED"] * 7
     balance = await wallet.GetBalance(wallet_pb2.GetBalanceRequest(player_id=pid), metadata=md)
     assert list(balance.balances) == [xtr(900)]
+
+
+async def test_a_declared_free_round_is_paid_within_the_keys_budget(seamless, issue_key, player):
+    md = _md(await issue_key("seamless", free_round_budget={"XTR": 100}))
+    pid = await player(0)
+
+    def free(tx: str, amount: int, round_id: str) -> seamless_pb2.SeamlessRequest:
+        return seamless_pb2.SeamlessRequest(
+            player_id=pid, amount=xtr(amount), transaction_id=tx, round_id=round_id, free_round=True
+        )
+
+    assert (await seamless.Credit(free("f1", 70, "fr1"), metadata=md)).balance == xtr(70)
+    over = await rpc_error(seamless.Credit(free("f2", 31, "fr2"), metadata=md))
+    assert over.code() == grpc.StatusCode.PERMISSION_DENIED
+    no_budget = _md(await issue_key("seamless"))
+    refused = await rpc_error(seamless.Credit(free("f3", 1, "fr3"), metadata=no_budget))
+    assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert (await seamless.Credit(free("f4", 30, "fr4"), metadata=md)).balance == xtr(100)

@@ -181,3 +181,33 @@ async def test_a_keys_credits_are_bounded_per_utc_day(wallet):
     assert not db.state.rounds[(PROVIDER, "r7")].is_closed
     assert (PROVIDER, "c2") not in db.state.provider_transactions
     await credit(replace(_credit(player, 100, "c3", "r7"), caller=key))
+
+
+async def test_a_free_round_needs_no_debit_and_pays_within_its_keys_budget(wallet):
+    """Issue 18: no credit without a debited round unless the round is declared a free round
+    within a budget; a round that had a stake (even one rolled back) is not free."""
+    db, player, debit, credit, rollback = wallet
+    key = ApiKey(
+        "0" * 12,
+        PROVIDER,
+        b"",
+        frozenset({"seamless"}),
+        FakeClock().now(),
+        caps={"XTR": 500},
+        free_round_budget={"XTR": 100},
+    )
+
+    def free(amount: int, tx: str, round_id: str, caller: ApiKey | None = key):
+        return replace(_credit(player, amount, tx, round_id), caller=caller, free_round=True)
+
+    assert (await credit(free(60, "f1", "free-1"))).balance == Money(1060, XTR)
+    with pytest.raises(Forbidden, match="free rounds a day"):
+        await credit(free(41, "f2", "free-2"))
+    assert (PROVIDER, "f2") not in db.state.provider_transactions
+    with pytest.raises(Forbidden, match="free-round budget"):
+        await credit(free(1, "f3", "free-3", replace(key, free_round_budget={})))
+    await debit(_debit(player, 10, "d1", "staked"))
+    await rollback(SeamlessRollbackCommand(PROVIDER, player, "d1", "staked", XTR))
+    with pytest.raises(IllegalTransition, match="not a free round"):
+        await credit(free(5, "f4", "staked"))
+    assert (await credit(free(40, "f5", "free-5"))).balance == Money(1100, XTR)

@@ -17,7 +17,8 @@ from domain.access import ApiKey
 from domain.errors import InvalidRequest
 
 _COLUMNS = (
-    "key_id, name, secret_hash, services, created_at, revoked_at, expires_at, caps, daily_caps"
+    "key_id, name, secret_hash, services, created_at, revoked_at, expires_at, caps, daily_caps,"
+    " free_round_budget"
 )
 # A revoked key stops working within this many seconds in every process.
 CACHE_SECONDS = 5.0
@@ -35,9 +36,10 @@ class SqlApiKeyStore:
                 await conn.execute(
                     text(
                         "INSERT INTO api_keys (key_id, name, secret_hash, services, created_at,"
-                        " expires_at, caps, daily_caps) VALUES (:key_id, :name, :hash,"
-                        " :services, :created_at, :expires_at, CAST(:caps AS jsonb),"
-                        " CAST(:daily_caps AS jsonb))"
+                        " expires_at, caps, daily_caps, free_round_budget) VALUES (:key_id,"
+                        " :name, :hash, :services, :created_at, :expires_at,"
+                        " CAST(:caps AS jsonb), CAST(:daily_caps AS jsonb),"
+                        " CAST(:free AS jsonb))"
                     ),
                     {
                         "key_id": key.key_id,
@@ -48,6 +50,7 @@ class SqlApiKeyStore:
                         "expires_at": key.expires_at,
                         "caps": json.dumps(dict(key.caps)),
                         "daily_caps": json.dumps(dict(key.daily_caps)),
+                        "free": json.dumps(dict(key.free_round_budget)),
                     },
                 )
         except IntegrityError:
@@ -105,4 +108,5 @@ def _key(row: Any) -> ApiKey:
         expires_at=row.expires_at,
         caps={code: int(cap) for code, cap in row.caps.items()},
         daily_caps={code: int(cap) for code, cap in row.daily_caps.items()},
+        free_round_budget={code: int(cap) for code, cap in row.free_round_budget.items()},
     )

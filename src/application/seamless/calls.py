@@ -52,6 +52,8 @@ class SeamlessCreditCommand:
     game_id: str = ""
     # The provider's key (the gRPC door), whose caps bound one credit; None in-process.
     caller: ApiKey | None = None
+    # Declared by the provider: a round without a stake, paid within the key's budget.
+    free_round: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from application.access import count_against_daily_cap
+from application.access import count_against_daily_cap, count_against_free_round_budget
 from application.seamless.calls import (
     ProviderCall,
     SeamlessCreditCommand,
@@ -26,7 +26,9 @@ class SeamlessCredit(ProviderCall):
     round without a debit still standing (never debited, or rolled back), and one paying more
     than `MAX_CREDIT_MULTIPLE` times the round's debits is `LimitExceeded`
     (`domain.seamless.require_credit_covered`). A credit above its key's cap, or past its
-    daily cap, is `KeyNotAllowed`.
+    daily cap, is `KeyNotAllowed`. A credit declared a free round needs no debit (and is
+    refused on a round that had one), and pays within its key's free-round budget per
+    currency and UTC day (`KeyNotAllowed` past it, or without one).
     A repeat of a credit answers as the first did, before any of these checks."""
 
     async def __call__(self, command: SeamlessCreditCommand) -> SeamlessResult:
@@ -60,6 +62,7 @@ class SeamlessCredit(ProviderCall):
                 command.round_id,
                 await repo.round_debits(command.provider, command.round_id),
                 command.amount,
+                free_round=command.free_round,
             )
             closed = round_.close(command.transaction_id, at=now)
             record = await self._claim(uow, ProviderTransactionKind.CREDIT, command, now)
@@ -72,6 +75,8 @@ class SeamlessCredit(ProviderCall):
                 posted = await self._post(uow, movement)
                 if command.caller is not None:
                     await count_against_daily_cap(uow, command.caller, command.amount, now)
+                if command.free_round:
+                    await count_against_free_round_budget(uow, command.caller, command.amount, now)
                 balance = Money(posted.leg_for(wallet.id).balance_after, currency)
             await uow.commit()
         return SeamlessResult(record.transaction_id, balance, False, record.ledger_transaction_id)

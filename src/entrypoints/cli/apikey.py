@@ -45,6 +45,14 @@ def apikey() -> None:
     "in minor units; repeat per currency.",
 )
 @click.option(
+    "--free-round-budget",
+    "free_round_budget",
+    multiple=True,
+    metavar="CURRENCY=MINOR_UNITS",
+    help="What declared free rounds (seamless credits without a stake) may pay per UTC day in "
+    "CURRENCY, in minor units; repeat per currency. Default: no free rounds.",
+)
+@click.option(
     "--expires-in-days",
     type=click.IntRange(1, 3650),
     default=None,
@@ -55,12 +63,14 @@ def apikey_create(
     services: tuple[str, ...],
     caps: tuple[str, ...],
     daily_caps: tuple[str, ...],
+    free_round_budget: tuple[str, ...],
     expires_in_days: int | None,
 ) -> None:
     """Issue a key for the calling service NAME. The key is shown once; only its hash is kept.
     NAME is also the provider id of its seamless-wallet transactions."""
     limits = _caps(caps, "--cap")
     daily = _caps(daily_caps, "--daily-cap")
+    free = _caps(free_round_budget, "--free-round-budget")
     expires_at = (
         None if expires_in_days is None else datetime.now(UTC) + timedelta(days=expires_in_days)
     )
@@ -68,7 +78,12 @@ def apikey_create(
     async def issue(container: AsyncContainer) -> str:
         async with container() as scope:
             issued = await (await scope.get(IssueApiKey))(
-                name, frozenset(services), caps=limits, daily_caps=daily, expires_at=expires_at
+                name,
+                frozenset(services),
+                caps=limits,
+                daily_caps=daily,
+                free_round_budget=free,
+                expires_at=expires_at,
             )
         return issued.plaintext
 

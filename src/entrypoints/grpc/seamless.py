@@ -71,7 +71,9 @@ class SeamlessServicer(seamless_pb2_grpc.SeamlessWalletServiceServicer):
         currencies: FromDishka[CurrencyRegistry],
     ) -> seamless_pb2.SeamlessResponse:
         command = replace(
-            _movement(SeamlessCreditCommand, request, currencies), caller=current_key.get()
+            _movement(SeamlessCreditCommand, request, currencies),
+            caller=current_key.get(),
+            free_round=request.free_round,
         )
         return _response(await credit(command))
 

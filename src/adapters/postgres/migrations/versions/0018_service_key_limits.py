@@ -8,7 +8,8 @@ Create Date: 2026-12-02
 into a player's wallet (a deposit, a seamless credit); a currency it does not name is refused,
 so keys issued before this revision move no money until re-issued with caps (see
 docs/security.md, "Service API keys"). `daily_caps` bounds the same per currency and UTC day,
-counted in `api_key_usage` by the unit of work that moves the money. "dice" is the scope of
+counted in `api_key_usage` by the unit of work that moves the money; `free_round_budget` what
+declared free rounds may pay per currency and UTC day (counted there as `free:<currency>`). "dice" is the scope of
 settling a Telegram dice bet on a submitted value. Downgrading refuses while a key names the
 dice scope (the old check fails): revoke and delete such keys first.
 """
@@ -27,6 +28,9 @@ UPGRADE = (
     " CONSTRAINT api_keys_caps_check CHECK (jsonb_typeof(caps) = 'object')",
     "ALTER TABLE api_keys ADD COLUMN daily_caps jsonb NOT NULL DEFAULT '{}'::jsonb"
     " CONSTRAINT api_keys_daily_caps_check CHECK (jsonb_typeof(daily_caps) = 'object')",
+    "ALTER TABLE api_keys ADD COLUMN free_round_budget jsonb NOT NULL DEFAULT '{}'::jsonb"
+    " CONSTRAINT api_keys_free_round_budget_check"
+    " CHECK (jsonb_typeof(free_round_budget) = 'object')",
     "ALTER TABLE api_keys DROP CONSTRAINT api_keys_services_check",
     "ALTER TABLE api_keys ADD CONSTRAINT api_keys_services_check CHECK (cardinality(services) > 0"
     " AND services <@ ARRAY['wallet', 'betting', 'seamless', 'players', 'dice'])",
@@ -40,6 +44,7 @@ DOWNGRADE = (
     "ALTER TABLE api_keys DROP CONSTRAINT api_keys_services_check",
     "ALTER TABLE api_keys ADD CONSTRAINT api_keys_services_check CHECK (cardinality(services) > 0"
     " AND services <@ ARRAY['wallet', 'betting', 'seamless', 'players'])",
+    "ALTER TABLE api_keys DROP COLUMN free_round_budget",
     "ALTER TABLE api_keys DROP COLUMN daily_caps",
     "ALTER TABLE api_keys DROP COLUMN caps",
     "ALTER TABLE api_keys DROP COLUMN expires_at",
