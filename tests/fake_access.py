@@ -5,6 +5,8 @@ The tables, their unique indexes and the doors that use them are tested on Postg
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date
 
 from application.ports import Clock
 from domain.access import ApiKey
@@ -29,14 +31,24 @@ class FakeApiKeys:
     async def revoke(self, name: str, clock: Clock) -> bool:
         for key in self.keys.values():
             if key.name == name and key.revoked_at is None:
-                self.keys[key.key_id] = ApiKey(
-                    key.key_id, key.name, key.secret_hash, key.services, key.created_at, clock.now()
-                )
+                self.keys[key.key_id] = replace(key, revoked_at=clock.now())
                 return True
         return False
 
     async def all(self) -> Sequence[ApiKey]:
         return sorted(self.keys.values(), key=lambda k: (k.name, k.created_at))  # as the SQL
+
+
+class FakeKeyUsage:
+    """Day totals per (key name, currency, day), in the fake unit of work's state."""
+
+    def __init__(self, totals: dict[tuple[str, str, date], int]) -> None:
+        self.totals = totals
+
+    async def add(self, key_name: str, currency: str, day: date, amount: int) -> int:
+        slot = (key_name, currency, day)
+        self.totals[slot] = self.totals.get(slot, 0) + amount
+        return self.totals[slot]
 
 
 class FakeCurrencies:

@@ -21,7 +21,12 @@ from domain.errors import GameUnavailable, IllegalTransition, NotFound
 from domain.fairness import commitment
 from domain.games.catalog import GameConfig, StakeLimits, game_by_code
 from domain.money import Currency
-from domain.seamless import ProviderTransaction, ProviderTransactionState, SeamlessRound
+from domain.seamless import (
+    ProviderTransaction,
+    ProviderTransactionKind,
+    ProviderTransactionState,
+    SeamlessRound,
+)
 from domain.seeds import SeedPair
 from domain.standing import PlayerStanding
 
@@ -227,6 +232,13 @@ class FakeProviderTransactions:
         self, provider: str, transaction_id: str, *, for_update: bool = False
     ) -> ProviderTransaction | None:
         return self.s.provider_transactions.get((provider, transaction_id))
+
+    async def round_debits(self, provider: str, round_id: str) -> Sequence[ProviderTransaction]:
+        return [
+            t
+            for (p, _), t in self.s.provider_transactions.items()
+            if p == provider and t.round_id == round_id and t.kind is ProviderTransactionKind.DEBIT
+        ]
 
     async def add(self, transaction: ProviderTransaction) -> bool:
         key = (transaction.provider, transaction.transaction_id)

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from application.ports import HistoryEntry, VelocityStoreDown
 from domain.accounts import Account, AccountKind
@@ -34,6 +34,7 @@ from domain.staff import AuditEntry, StaffKey, StaffMember
 from domain.standing import PlayerStanding
 from domain.velocity import VelocityAction, VelocityLimit
 from domain.withdrawals import Withdrawal
+from tests.fake_access import FakeKeyUsage
 from tests.fake_betting import (
     FakeBets,
     FakeGameConfigs,
@@ -83,6 +84,7 @@ class _State:
     games: dict[str, GameConfig] = field(default_factory=dict)
     provider_transactions: dict[tuple[str, str], ProviderTransaction] = field(default_factory=dict)
     rounds: dict[tuple[str, str], SeamlessRound] = field(default_factory=dict)
+    key_usage: dict[tuple[str, str, date], int] = field(default_factory=dict)
     # The money ports' (tests.fake_money): withdrawals by id, the audit log in order.
     withdrawals: dict[uuid.UUID, Withdrawal] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
@@ -146,6 +148,7 @@ class FakeUnitOfWork:
         self.games = FakeGameConfigs(self.state)
         self.placements = FakePlacements(self.state)
         self.provider_transactions = FakeProviderTransactions(self.state)
+        self.key_usage = FakeKeyUsage(self.state.key_usage)
         self.withdrawals = FakeWithdrawals(self.state)
         self.audit = FakeAuditLog(self.state)
         self.risk = FakeRiskFlags(self.state)

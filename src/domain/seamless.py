@@ -22,16 +22,20 @@ from __future__ import annotations
 import enum
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
 
-from domain.errors import IdempotencyConflict, IllegalTransition, InvalidRequest
+from domain.errors import IdempotencyConflict, IllegalTransition, InvalidRequest, LimitExceeded
 from domain.ledger import Leg, Transaction
 from domain.money import INT64_MAX, Currency, Money, check_int64
 from domain.postings import ProviderCall, seamless_credit, seamless_debit, seamless_rollback
 
 MAX_EXTERNAL_ID_LENGTH: Final = 100
+# The most a credit may pay for each unit its round still holds in debits: above the top
+# multiplier of the slots and crash games providers offer, far below "a million for one".
+MAX_CREDIT_MULTIPLE: Final = 10_000
 MAX_PROVIDER_LENGTH: Final = 64
 # A provider is a calling service's name. No colon, so the ledger keys built from it
 # (`domain.posting_keys.seamless_key`) can never collide between providers.
@@ -419,3 +423,32 @@ def require_credit_amount(amount: Money) -> Money:
     if amount.amount < 0:
         raise InvalidRequest(f"a credit cannot be negative, got {amount}")
     return amount
+
+
+def require_credit_covered(
+    round_id: str, debits: Iterable[ProviderTransaction], amount: Money, *, free_round: bool = False
+) -> None:
+    """A credit pays a round that was played: its round must hold stakes still debited (none
+    rolled back to nothing), and it pays at most `MAX_CREDIT_MULTIPLE` times their sum. A zero
+    credit (a lost round) moves nothing and may close any round. A declared free round needs
+    no debit (its budget is the key's, checked by the caller), but never follows a debit: a
+    round with stakes, or with stakes rolled back, is not free."""
+    if amount.amount == 0:
+        return
+    debits = list(debits)
+    if free_round:
+        if debits:
+            raise IllegalTransition(f"round {round_id} had a debit; it is not a free round")
+        return
+    staked = sum(d.amount or 0 for d in debits if d.state is ProviderTransactionState.DEBITED)
+    if staked == 0:
+        raise IllegalTransition(
+            f"round {round_id}: its debits were rolled back, a credit is refused"
+            if debits
+            else f"round {round_id} has no debit, a credit is refused"
+        )
+    if amount.amount > staked * MAX_CREDIT_MULTIPLE:
+        raise LimitExceeded(
+            f"round {round_id}: a credit pays at most {MAX_CREDIT_MULTIPLE} times the round's "
+            f"debits ({Money(staked, amount.currency)})"
+        )

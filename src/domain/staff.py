@@ -81,6 +81,7 @@ class AuditAction(enum.StrEnum):
     ADJUSTMENT_POSTED = "adjustment_posted"
     GAME_CHANGED = "game_changed"
     BET_VOIDED = "bet_voided"
+    DICE_SUBMITTED = "dice_submitted"  # a service key told us what a Telegram dice showed
     EXPORT = "export"
     LIMIT_SET = "limit_set"
     LIMIT_INCREASE_REQUESTED = "limit_increase_requested"

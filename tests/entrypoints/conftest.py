@@ -49,12 +49,28 @@ async def grpc_server(servers, grpc_settings):
     await container.close()
 
 
+GENEROUS_CAPS = dict.fromkeys(("XTR", "TON", "USDT", "USD", "EUR", "BTC"), 10**15)
+
+
 @pytest.fixture(scope="session")
 async def issue_key(engine):
     issue = IssueApiKey(SqlApiKeyStore(engine), SystemClock())
 
-    async def make(*services: str, name: str | None = None) -> str:
-        issued = await issue(name or f"svc-{secrets.token_hex(4)}", frozenset(services))
+    async def make(
+        *services: str,
+        name: str | None = None,
+        caps: dict[str, int] | None = None,
+        daily_caps: dict[str, int] | None = None,
+        free_round_budget: dict[str, int] | None = None,
+    ) -> str:
+        # Caps far above what a test moves, unless a test is about the caps.
+        issued = await issue(
+            name or f"svc-{secrets.token_hex(4)}",
+            frozenset(services),
+            caps=GENEROUS_CAPS if caps is None else caps,
+            daily_caps=daily_caps,
+            free_round_budget=free_round_budget,
+        )
         return issued.plaintext
 
     return make
@@ -62,8 +78,8 @@ async def issue_key(engine):
 
 @pytest.fixture
 async def md(issue_key):
-    """Call metadata with a key for the wallet, betting and seamless services."""
-    return (("x-api-key", await issue_key("wallet", "betting", "seamless")),)
+    """Call metadata with a key for the wallet, betting, dice and seamless services."""
+    return (("x-api-key", await issue_key("wallet", "betting", "dice", "seamless")),)
 
 
 @pytest.fixture

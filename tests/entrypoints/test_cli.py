@@ -183,3 +183,29 @@ def test_secrets_generate_never_overwrites_a_file(tmp_path):
     assert result.exit_code == 1
     assert "not overwriting" in result.output
     assert out.read_text() == "CROUPIER_SEED_KEY=the-live-one\n"
+
+
+def test_apikey_create_takes_caps_and_an_expiry_and_list_shows_them(servers):
+    """Issue 18: keys carry caps per currency and may expire; the list says so."""
+    env = {"CROUPIER_DATABASE_URL": servers.database_url, "CROUPIER_REDIS_URL": servers.redis_url}
+    runner = CliRunner()
+    name = f"psp-{secrets.token_hex(4)}"
+    created = runner.invoke(
+        main,
+        [
+            *("apikey", "create", name, "--service", "wallet", "--service", "dice"),
+            *("--cap", "XTR=5000", "--cap", "ton=10", "--daily-cap", "XTR=20000"),
+            *("--expires-in-days", "30"),
+        ],
+        env=env,
+    )
+    assert created.exit_code == 0, created.output
+    listed = runner.invoke(main, ["apikey", "list"], env=env)
+    (line,) = [line for line in listed.output.splitlines() if line.startswith(f"{name} ")]
+    assert line.split()[1:5] == ["dice,wallet", "TON=10,XTR=5000", "XTR=20000/day", "expires"]
+    for bad in ("XTR", "XTR=-1", "XTR=1e9", "XTR=0"):
+        refused = runner.invoke(
+            main, ["apikey", "create", f"{name}-b", "--service", "wallet", "--cap", bad], env=env
+        )
+        assert refused.exit_code != 0
+        assert "Traceback" not in refused.output

@@ -326,7 +326,9 @@ async def world(servers, engine, grpc_server, issue_key, tmp_path_factory):
     # loop) gets a container of its own.
     container = make_http_container(settings, endpoints)
     app = create_app(make_http_container(settings, endpoints, _FakeTelegramRefunds()))
-    key = await issue_key("wallet", "betting", "seamless", name=f"matrix-{secrets.token_hex(4)}")
+    key = await issue_key(
+        "wallet", "betting", "dice", "seamless", name=f"matrix-{secrets.token_hex(4)}"
+    )
     async with (
         AsyncTestClient(app=app) as client,
         grpc.aio.insecure_channel(grpc_server.address) as channel,

@@ -365,6 +365,8 @@ async def test_seamless_debit_credit_and_rollback(
         {**meta, "rollback": True},
         {WALLET: (None, 100), "house_bankroll": (shard, -100)},
     )
+    # A credit needs a debit still standing on its round (issue 18): a second stake.
+    await debit(SeamlessDebitCommand("acme", player.id, xtr(10), unique_key("tx"), round_id, "g1"))
     win = unique_key("tx")
     await SeamlessCredit(uow_factory, clock, ids, house)(
         SeamlessCreditCommand("acme", player.id, xtr(30), win, round_id)

@@ -203,14 +203,20 @@ async def test_a_rollback_refunds_the_debit_once(
     assert refund_kind == "refund"
 
 
-async def test_a_credit_may_open_the_wallet_of_a_round_with_no_debit(
-    new_player, seamless_credit, balances, ids_for
+async def test_a_zero_credit_may_open_the_wallet_of_a_round_with_no_debit(
+    new_player, seamless_credit, balances, ids_for, engine
 ):
+    """A lost round closes with a zero credit, whatever it held; a credit that pays needs a
+    debit still standing on its round (issue 18) and is refused, writing nothing."""
     player = await new_player((XTR,))
     tx, round_id = ids_for()
-    paid = await seamless_credit(_credit(player.id, 5, tx, round_id, currency=TON))
-    assert paid.balance == Money(5, TON)
-    assert set(await balances(player.id)) == {Money(0, XTR), Money(5, TON)}
+    with pytest.raises(IllegalTransition, match="has no debit"):
+        await seamless_credit(_credit(player.id, 5, tx, round_id, currency=TON))
+    assert await _record(engine, tx) is None
+    assert await balances(player.id) == (Money(0, XTR),)
+    paid = await seamless_credit(_credit(player.id, 0, tx, round_id, currency=TON))
+    assert paid.balance == Money(0, TON)
+    assert set(await balances(player.id)) == {Money(0, XTR), Money(0, TON)}
 
 
 # -- idempotency ---------------------------------------------------------------------------
@@ -361,7 +367,7 @@ async def test_only_a_debit_is_rolled_back(
 ):
     player = await funded_player(1000)
     tx, round_id = ids_for()
-    await seamless_credit(_credit(player.id, 10, tx, round_id))
+    await seamless_credit(_credit(player.id, 0, tx, round_id))
     with pytest.raises(IllegalTransition, match="only a debit is rolled back"):
         await seamless_rollback(_rollback(player.id, tx, round_id))
 

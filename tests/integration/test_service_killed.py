@@ -320,7 +320,10 @@ async def database(servers):
         )
         players.append(str(registered.player.id))
     issued = await IssueApiKey(SqlApiKeyStore(engine), clock)(
-        "load-generator", frozenset({"wallet", "betting"})
+        # Caps far above what the load moves: this test is about a killed service.
+        "load-generator",
+        frozenset({"wallet", "betting"}),
+        caps={"XTR": 10**12},
     )
     yield url, engine, key, players, issued.plaintext
     await engine.dispose()

@@ -37,6 +37,7 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.AccountRepository: (fakes._Accounts,),
     P.AdjustmentRequestRepository: (fake_players.FakeAdjustments,),
     P.ApiKeyStore: (fake_access.FakeApiKeys,),
+    P.KeyUsage: (fake_access.FakeKeyUsage,),
     P.AuditLog: (fake_money.FakeAuditLog,),
     P.BetMetrics: (fakes.RecordingBetMetrics,),
     P.BetReadModel: (fake_reads.FakeBetReads,),

@@ -4,6 +4,8 @@ own refusals and reconciliation are tested on PostgreSQL (tests/integration/test
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from application.bankroll import FundBankroll, FundBankrollCommand
@@ -18,10 +20,17 @@ from application.seamless import (
     SeamlessRollback,
     SeamlessRollbackCommand,
 )
-from domain.errors import IdempotencyConflict, IllegalTransition, InsufficientFunds
+from domain.access import ApiKey
+from domain.errors import (
+    Forbidden,
+    IdempotencyConflict,
+    IllegalTransition,
+    InsufficientFunds,
+    LimitExceeded,
+)
 from domain.money import XTR, Money
 from domain.players import PlayerStatus
-from domain.seamless import ProviderTransactionState
+from domain.seamless import MAX_CREDIT_MULTIPLE, ProviderTransactionState
 from domain.standing import PlayerBlocked
 from tests.fakes import FakeClock, FakeDatabase, SequentialIds
 
@@ -94,6 +103,7 @@ async def test_a_rollback_refunds_the_debit_once(wallet):
 
 async def test_refused_debits_write_nothing(wallet):
     db, player, debit, credit, _ = wallet
+    await debit(_debit(player, 10, "played", "r0"))  # a round played before the block
     before = (dict(db.state.provider_transactions), dict(db.state.transactions))
     with pytest.raises(InsufficientFunds):
         await debit(_debit(player, 5000, "big"))
@@ -102,4 +112,102 @@ async def test_refused_debits_write_nothing(wallet):
         await debit(_debit(player, 10, "blocked"))
     assert (db.state.provider_transactions, db.state.transactions) == before
     # What is owed for a round already played is still paid to a blocked player.
-    assert (await credit(_credit(player, 5, "c-after-block"))).balance == Money(1005, XTR)
+    paid = await credit(_credit(player, 5, "c-after-block", "r0"))
+    assert paid.balance == Money(995, XTR)
+
+
+async def test_a_credit_needs_a_debit_still_standing_on_its_round(wallet):
+    """Issue 18: a seamless key credited a round that was never debited, and a round whose
+    debit was rolled back. Both are refused and write nothing; a zero credit (a lost round)
+    still closes any round."""
+    db, player, debit, credit, rollback = wallet
+    before = (dict(db.state.provider_transactions), dict(db.state.transactions))
+    with pytest.raises(IllegalTransition, match="has no debit"):
+        await credit(_credit(player, 100, "c-undebited", "never-debited"))
+    assert (db.state.provider_transactions, db.state.transactions) == before
+
+    await debit(_debit(player, 10, "d1", "r2"))
+    await rollback(SeamlessRollbackCommand(PROVIDER, player, "d1", "r2", XTR))
+    with pytest.raises(IllegalTransition, match="rolled back"):
+        await credit(_credit(player, 5, "c-after-rollback", "r2"))
+    assert (PROVIDER, "c-after-rollback") not in db.state.provider_transactions
+
+    lost = await credit(_credit(player, 0, "c-zero", "r3"))
+    assert lost.balance == Money(1000, XTR)
+    assert db.state.rounds[(PROVIDER, "r3")].is_closed
+
+
+async def test_a_credit_pays_at_most_the_multiple_of_its_rounds_debits(wallet):
+    """Issue 18: a million credited against a debit of one."""
+    db, player, debit, credit, _ = wallet
+    await debit(_debit(player, 1, "d1", "r4"))
+    with pytest.raises(LimitExceeded, match=f"at most {MAX_CREDIT_MULTIPLE} times"):
+        await credit(_credit(player, 1_000_000, "c-million", "r4"))
+    assert not db.state.rounds[(PROVIDER, "r4")].is_closed
+    paid = await credit(_credit(player, MAX_CREDIT_MULTIPLE, "c-top", "r4"))
+    assert paid.balance == Money(999 + MAX_CREDIT_MULTIPLE, XTR)
+
+
+async def test_a_credit_above_its_keys_cap_is_forbidden(wallet):
+    db, player, debit, credit, _ = wallet
+    key = ApiKey(
+        "0" * 12, PROVIDER, b"", frozenset({"seamless"}), FakeClock().now(), caps={"XTR": 50}
+    )
+    await debit(_debit(player, 10, "d1", "r5"))
+    with pytest.raises(Forbidden, match="at most 50"):
+        await credit(replace(_credit(player, 51, "c-big", "r5"), caller=key))
+    assert (PROVIDER, "c-big") not in db.state.provider_transactions
+    assert (await credit(replace(_credit(player, 50, "c-ok", "r5"), caller=key))).balance == Money(
+        1040, XTR
+    )
+
+
+async def test_a_keys_credits_are_bounded_per_utc_day(wallet):
+    db, player, debit, credit, _ = wallet
+    key = ApiKey(
+        "0" * 12,
+        PROVIDER,
+        b"",
+        frozenset({"seamless"}),
+        FakeClock().now(),
+        caps={"XTR": 500},
+        daily_caps={"XTR": 600},
+    )
+    await debit(_debit(player, 100, "d1", "r6"))
+    await credit(replace(_credit(player, 500, "c1", "r6"), caller=key))
+    await debit(_debit(player, 100, "d2", "r7"))
+    with pytest.raises(Forbidden, match="a day"):
+        await credit(replace(_credit(player, 101, "c2", "r7"), caller=key))
+    assert not db.state.rounds[(PROVIDER, "r7")].is_closed
+    assert (PROVIDER, "c2") not in db.state.provider_transactions
+    await credit(replace(_credit(player, 100, "c3", "r7"), caller=key))
+
+
+async def test_a_free_round_needs_no_debit_and_pays_within_its_keys_budget(wallet):
+    """Issue 18: no credit without a debited round unless the round is declared a free round
+    within a budget; a round that had a stake (even one rolled back) is not free."""
+    db, player, debit, credit, rollback = wallet
+    key = ApiKey(
+        "0" * 12,
+        PROVIDER,
+        b"",
+        frozenset({"seamless"}),
+        FakeClock().now(),
+        caps={"XTR": 500},
+        free_round_budget={"XTR": 100},
+    )
+
+    def free(amount: int, tx: str, round_id: str, caller: ApiKey | None = key):
+        return replace(_credit(player, amount, tx, round_id), caller=caller, free_round=True)
+
+    assert (await credit(free(60, "f1", "free-1"))).balance == Money(1060, XTR)
+    with pytest.raises(Forbidden, match="free rounds a day"):
+        await credit(free(41, "f2", "free-2"))
+    assert (PROVIDER, "f2") not in db.state.provider_transactions
+    with pytest.raises(Forbidden, match="free-round budget"):
+        await credit(free(1, "f3", "free-3", replace(key, free_round_budget={})))
+    await debit(_debit(player, 10, "d1", "staked"))
+    await rollback(SeamlessRollbackCommand(PROVIDER, player, "d1", "staked", XTR))
+    with pytest.raises(IllegalTransition, match="not a free round"):
+        await credit(free(5, "f4", "staked"))
+    assert (await credit(free(40, "f5", "free-5"))).balance == Money(1100, XTR)

@@ -3,6 +3,7 @@ a database round trip on every call."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +16,10 @@ from application.ports import Clock
 from domain.access import ApiKey
 from domain.errors import InvalidRequest
 
-_COLUMNS = "key_id, name, secret_hash, services, created_at, revoked_at"
+_COLUMNS = (
+    "key_id, name, secret_hash, services, created_at, revoked_at, expires_at, caps, daily_caps,"
+    " free_round_budget"
+)
 # A revoked key stops working within this many seconds in every process.
 CACHE_SECONDS = 5.0
 
@@ -31,8 +35,11 @@ class SqlApiKeyStore:
             async with self._engine.begin() as conn:
                 await conn.execute(
                     text(
-                        "INSERT INTO api_keys (key_id, name, secret_hash, services, created_at)"
-                        " VALUES (:key_id, :name, :hash, :services, :created_at)"
+                        "INSERT INTO api_keys (key_id, name, secret_hash, services, created_at,"
+                        " expires_at, caps, daily_caps, free_round_budget) VALUES (:key_id,"
+                        " :name, :hash, :services, :created_at, :expires_at,"
+                        " CAST(:caps AS jsonb), CAST(:daily_caps AS jsonb),"
+                        " CAST(:free AS jsonb))"
                     ),
                     {
                         "key_id": key.key_id,
@@ -40,6 +47,10 @@ class SqlApiKeyStore:
                         "hash": key.secret_hash,
                         "services": sorted(key.services),
                         "created_at": key.created_at,
+                        "expires_at": key.expires_at,
+                        "caps": json.dumps(dict(key.caps)),
+                        "daily_caps": json.dumps(dict(key.daily_caps)),
+                        "free": json.dumps(dict(key.free_round_budget)),
                     },
                 )
         except IntegrityError:
@@ -94,4 +105,8 @@ def _key(row: Any) -> ApiKey:
         services=frozenset(row.services),
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        expires_at=row.expires_at,
+        caps={code: int(cap) for code, cap in row.caps.items()},
+        daily_caps={code: int(cap) for code, cap in row.daily_caps.items()},
+        free_round_budget={code: int(cap) for code, cap in row.free_round_budget.items()},
     )

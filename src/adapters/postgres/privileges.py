@@ -46,6 +46,7 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     # Rows with a life cycle (state columns guarded by triggers where it matters).
     "adjustment_requests": _UPDATE,
     "api_keys": _UPDATE,
+    "api_key_usage": _UPDATE,  # day totals, added to by upsert
     "bets": _UPDATE,
     "game_limits": _UPDATE,
     "games": _UPDATE,

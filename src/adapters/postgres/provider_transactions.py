@@ -6,6 +6,7 @@ concurrent twin waits for the first writer and then sees its row; a round is loc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +44,10 @@ _SELECT = text(
 _SELECT_FOR_UPDATE = text(
     f"SELECT {_COLUMNS} FROM provider_transactions"  # noqa: S608 - a constant column list  # nosec B608
     " WHERE provider = :provider AND transaction_id = :transaction_id FOR UPDATE"
+)
+_ROUND_DEBITS = text(
+    f"SELECT {_COLUMNS} FROM provider_transactions"  # noqa: S608 - a constant column list  # nosec B608
+    " WHERE provider = :provider AND round_id = :round_id AND kind = 'debit'"
 )
 _ROLL_BACK = text(
     """
@@ -91,6 +96,10 @@ class SqlProviderTransactions:
         params = {"provider": provider, "transaction_id": transaction_id}
         row = (await self._conn.execute(query, params)).first()
         return None if row is None else self._transaction(row)
+
+    async def round_debits(self, provider: str, round_id: str) -> Sequence[ProviderTransaction]:
+        rows = await self._conn.execute(_ROUND_DEBITS, {"provider": provider, "round_id": round_id})
+        return [self._transaction(row) for row in rows]
 
     async def add(self, transaction: ProviderTransaction) -> bool:
         row = await self._execute(_INSERT, _row(transaction))

@@ -16,6 +16,7 @@ from adapters.postgres.adjustments import SqlAdjustmentRequests
 from adapters.postgres.bets import SqlBets
 from adapters.postgres.errors import CONTENDED, server_message, sqlstate
 from adapters.postgres.games import SqlGameConfigs
+from adapters.postgres.key_usage import SqlKeyUsage
 from adapters.postgres.ledger import SqlLedger
 from adapters.postgres.outbox import SqlOutbox
 from adapters.postgres.placements import SqlPlacements
@@ -54,6 +55,7 @@ class SqlUnitOfWork:
     adjustments: SqlAdjustmentRequests
     preferences: SqlPlayerPreferences
     provider_transactions: SqlProviderTransactions
+    key_usage: SqlKeyUsage
     responsible: SqlResponsibleGambling
     stars: SqlStarsPayments
     risk: SqlRisk
@@ -100,6 +102,7 @@ class SqlUnitOfWork:
         self.adjustments = SqlAdjustmentRequests(conn, self._currencies)
         self.preferences = SqlPlayerPreferences(conn)
         self.provider_transactions = SqlProviderTransactions(conn, self._currencies)
+        self.key_usage = SqlKeyUsage(conn)
         self.responsible = SqlResponsibleGambling(conn, self._currencies)
         self.stars = SqlStarsPayments(conn)
         self.risk = SqlRisk(conn, self._personal)

@@ -12,6 +12,7 @@ from domain.errors import IllegalTransition, InvalidRequest, NotFound
 from domain.events import BetSettled
 from domain.games.base import TelegramDiceGame
 from domain.games.catalog import game_by_code
+from domain.staff import AuditAction, AuditEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,10 @@ class SettleDiceBetCommand:
     chat_id: int
     message_id: int  # the dice message the bot itself sent for this bet
     value: int
+    # "service:<key name>" when a service submitted the value over gRPC (the "dice" scope):
+    # such a settlement is audited with the key and the value. Empty for the bot's own dice,
+    # which Telegram itself threw.
+    submitted_by: str = ""
 
 
 class SettleDiceBet(BetPoster):
@@ -48,6 +53,21 @@ class SettleDiceBet(BetPoster):
             await self._post_settlement(uow, settled)
             await uow.bets.save(settled)
             uow.raise_events(BetSettled(settled))
+            if command.submitted_by:
+                await uow.audit.record(
+                    AuditEntry(
+                        AuditAction.DICE_SUBMITTED,
+                        settled.settled_at or self._clock.now(),
+                        command.submitted_by,
+                        f"bet:{bet.id}",
+                        after={
+                            "value": command.value,
+                            "chat_id": command.chat_id,
+                            "message_id": command.message_id,
+                            "outcome": str(outcome),
+                        },
+                    )
+                )
             balance = await self._balance(uow, settled)
             await uow.commit()
         self._metrics.settled(settled)

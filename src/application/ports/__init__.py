@@ -8,7 +8,7 @@ a port (tests/unit/test_ports_package.py checks that none is forgotten)."""
 
 from application.ports.accounts import AccountRepository
 from application.ports.adjustments import AdjustmentRequestRepository
-from application.ports.api_keys import ApiKeyStore
+from application.ports.api_keys import ApiKeyStore, KeyUsage
 from application.ports.audit import AuditLog, AuditQuery
 from application.ports.bet_reads import BetFilter, BetReadModel, BetSummary
 from application.ports.bets import BetMetrics, BetRepository
@@ -71,6 +71,7 @@ __all__ = [
     "GameConfigRepository",
     "HistoryEntry",
     "IdGenerator",
+    "KeyUsage",
     "Ledger",
     "LedgerFilter",
     "LedgerReadModel",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Protocol
 
 from application.ports.clock_ids import Clock
@@ -23,3 +24,13 @@ class ApiKeyStore(Protocol):
         ...
 
     async def all(self) -> Sequence[ApiKey]: ...
+
+
+class KeyUsage(Protocol):
+    """What each service key brought into wallets per currency and UTC day, counted inside the
+    unit of work that moves the money, so a refusal undoes the count with the money."""
+
+    async def add(self, key_name: str, currency: str, day: date, amount: int) -> int:
+        """Count `amount` for the key's day and return the day's total so far. Concurrent
+        units of work counting the same key, currency and day are serialised."""
+        ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -30,6 +31,11 @@ class ProviderTransactionRepository(Protocol):
     async def save(self, transaction: ProviderTransaction) -> None:
         """Persist a debit's one transition, from debited to rolled back; `IllegalTransition`
         if it is no longer debited."""
+        ...
+
+    async def round_debits(self, provider: str, round_id: str) -> Sequence[ProviderTransaction]:
+        """The round's debits in every state (debited, rolled back, cancelled tombstones);
+        read under the round's lock, so no call on the round changes them meanwhile."""
         ...
 
     async def lock_round(

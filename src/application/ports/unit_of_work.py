@@ -8,6 +8,7 @@ from typing import Protocol, Self
 
 from application.ports.accounts import AccountRepository
 from application.ports.adjustments import AdjustmentRequestRepository
+from application.ports.api_keys import KeyUsage
 from application.ports.audit import AuditLog
 from application.ports.bets import BetRepository
 from application.ports.games import GameConfigRepository
@@ -68,6 +69,9 @@ class UnitOfWork(Protocol):
 
     @property
     def provider_transactions(self) -> ProviderTransactionRepository: ...
+
+    @property
+    def key_usage(self) -> KeyUsage: ...
 
     @property
     def responsible(self) -> ResponsibleGamblingRepository: ...

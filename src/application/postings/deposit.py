@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from application.access import count_against_daily_cap
 from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from application.postings.poster import WalletPoster, WalletPosting
 from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
+from domain.access import ApiKey
 from domain.ledger import MetadataValue
 from domain.money import Money
 from domain.posting_keys import processor_deposit_key
@@ -26,19 +28,23 @@ class CreditDepositCommand:
     idempotency_key: str
     external_reference: str = ""
     metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+    # The service key that reported it (the gRPC door), whose caps bound the amount; None for
+    # the doors that are not a service key's (Telegram payments, operators' tools).
+    caller: ApiKey | None = None
 
     @classmethod
     def from_provider(
-        cls, player_id: int, amount: Money, provider: str, external_reference: str
+        cls, player_id: int, amount: Money, caller: ApiKey, external_reference: str
     ) -> CreditDepositCommand:
         """A deposit a payment provider reports (the gRPC `WalletService.Deposit`): keyed by
-        the provider and its own reference, so its retries credit once."""
+        the provider (its key's name) and its own reference, so its retries credit once."""
         return cls(
             player_id=player_id,
             amount=amount,
-            idempotency_key=processor_deposit_key(provider, external_reference),
+            idempotency_key=processor_deposit_key(caller.name, external_reference),
             external_reference=external_reference,
-            metadata={"provider": provider},
+            metadata={"provider": caller.name},
+            caller=caller,
         )
 
 
@@ -57,9 +63,12 @@ class CreditDeposit(WalletPoster):
 
     A repeat of a deposit that was credited is never refused, whatever changed since: it
     answers with the first posting, so a processor retrying after a lost answer cannot
-    believe that credited money was refused. Telegram Stars take another path
-    (`application.payments`): Telegram asks at pre-checkout, and a charge it reports is
-    always credited."""
+    believe that credited money was refused.
+    A deposit over its key's cap in that currency (`ApiKey.caps`) is `KeyNotAllowed` before
+    anything is read or written; one that would take the key past its daily cap
+    (`ApiKey.daily_caps`) is `KeyNotAllowed` too, and its unit of work writes nothing.
+    Telegram Stars take another path (`application.payments`): Telegram asks at
+    pre-checkout, and a charge it reports is always credited."""
 
     def __init__(
         self,
@@ -77,6 +86,8 @@ class CreditDeposit(WalletPoster):
 
     async def __call__(self, command: CreditDepositCommand) -> WalletPosting:
         amount = command.amount.require_positive()
+        if command.caller is not None:
+            command.caller.require_within_cap(amount)
         await self._velocity.admit(
             VelocityAction.DEPOSIT,
             command.player_id,
@@ -98,6 +109,8 @@ class CreditDeposit(WalletPoster):
                     amount, command.idempotency_key, command.external_reference, command.metadata
                 ),
             )
+            if command.caller is not None and not posting.replayed:
+                await count_against_daily_cap(uow, command.caller, amount, self._clock.now())
             await uow.commit()
         return posting
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from application.ledger_use_case import LedgerUseCase
 from application.ports import UnitOfWork
+from domain.access import ApiKey
 from domain.accounts import AccountKind
 from domain.errors import IdempotencyConflict
 from domain.events import TransactionPosted
@@ -49,6 +50,10 @@ class SeamlessCreditCommand:
     transaction_id: str
     round_id: str
     game_id: str = ""
+    # The provider's key (the gRPC door), whose caps bound one credit; None in-process.
+    caller: ApiKey | None = None
+    # Declared by the provider: a round without a stake, paid within the key's budget.
+    free_round: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,9 @@ _SERVICES = {
     "croupier.v1.SeamlessWalletService": "seamless",
     "croupier.v1.PlayersService": "players",
 }
+# Methods whose scope is not their service's: settling a Telegram dice bet takes the dice
+# value from the caller, so it is granted apart from placing bets.
+_METHOD_SCOPES = {"/croupier.v1.BettingService/SettleBet": "dice"}
 _OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
 current_key: ContextVar[ApiKey] = ContextVar("current_key")
@@ -42,13 +45,15 @@ class ApiKeyInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         handler = await continuation(details)
         if handler is None or method.startswith(_OPEN_PREFIXES):
             return handler
-        service = _SERVICES.get(method.lstrip("/").split("/", 1)[0])
+        service = _METHOD_SCOPES.get(method) or _SERVICES.get(method.lstrip("/").split("/", 1)[0])
         presented = dict(details.invocation_metadata or ()).get(METADATA_KEY)
         if not isinstance(presented, str):
             return _refusal(handler, grpc.StatusCode.UNAUTHENTICATED, "send an API key")
         key = await self._authenticate(presented)
         if key is None:
-            return _refusal(handler, grpc.StatusCode.UNAUTHENTICATED, "unknown or revoked API key")
+            return _refusal(
+                handler, grpc.StatusCode.UNAUTHENTICATED, "unknown, revoked or expired API key"
+            )
         if service is None or not key.may_call(service):
             return _refusal(
                 handler,

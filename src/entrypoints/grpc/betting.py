@@ -19,9 +19,11 @@ from application.betting import (
 )
 from application.betting.queue import BetQueue
 from croupier.v1 import betting_pb2, betting_pb2_grpc, common_pb2
+from domain.access import KeyNotAllowed
 from domain.errors import DomainError
 from domain.money import CurrencyRegistry
 from entrypoints.grpc import translate
+from entrypoints.grpc.auth import current_key
 from entrypoints.grpc.errors import (
     INTERNAL_MESSAGE,
     FieldError,
@@ -72,6 +74,7 @@ def _settle_command(request: betting_pb2.SettleBetRequest) -> SettleDiceBetComma
         chat_id=request.dice.chat_id,
         message_id=request.dice.message_id,
         value=request.dice.value,
+        submitted_by=f"service:{current_key.get().name}",
     )
 
 
@@ -215,6 +218,8 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
             elif kind in ("settle", "void"):
                 async with self._container() as scope:
                     if kind == "settle":
+                        if not current_key.get().may_call("dice"):
+                            raise KeyNotAllowed("submitting a dice value needs the dice scope")
                         settle_command = _settle_command(command.settle)
                         bind_bet(settle_command.bet_id)
                         settle = await scope.get(bets.SettleDiceBet)

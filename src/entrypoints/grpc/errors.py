@@ -20,6 +20,7 @@ from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from domain.access import KeyNotAllowed
 from domain.errors import (
     CurrencyMismatch,
     DomainError,
@@ -58,6 +59,8 @@ T = TypeVar("T")
 
 _STATUS: tuple[tuple[type[DomainError], grpc.StatusCode], ...] = (
     (NotFound, grpc.StatusCode.NOT_FOUND),
+    # A key that may not do this (a cap, a scope checked inside a call).
+    (KeyNotAllowed, grpc.StatusCode.PERMISSION_DENIED),
     (ResponsibleGamblingRefusal, grpc.StatusCode.FAILED_PRECONDITION),
     (RateLimited, grpc.StatusCode.RESOURCE_EXHAUSTED),
     # A fail-closed velocity check could not be counted: a retry later may pass.

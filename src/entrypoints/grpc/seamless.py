@@ -3,6 +3,7 @@ is the calling service's API key, so one provider can never touch another's tran
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TypeVar
 
 import grpc
@@ -69,7 +70,12 @@ class SeamlessServicer(seamless_pb2_grpc.SeamlessWalletServiceServicer):
         credit: FromDishka[SeamlessCredit],
         currencies: FromDishka[CurrencyRegistry],
     ) -> seamless_pb2.SeamlessResponse:
-        return _response(await credit(_movement(SeamlessCreditCommand, request, currencies)))
+        command = replace(
+            _movement(SeamlessCreditCommand, request, currencies),
+            caller=current_key.get(),
+            free_round=request.free_round,
+        )
+        return _response(await credit(command))
 
     @guarded
     @inject

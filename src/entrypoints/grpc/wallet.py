@@ -75,7 +75,7 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
             CreditDepositCommand.from_provider(
                 player_id=translate.player_id(request.player_id),
                 amount=translate.money(currencies, request.amount, "amount"),
-                provider=current_key.get().name,
+                caller=current_key.get(),
                 external_reference=translate.external_id(request.external_id, "external_id"),
             )
         )
