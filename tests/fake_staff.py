@@ -5,6 +5,7 @@ tests; these fakes keep each port's contract, not its cryptography."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -62,13 +63,21 @@ class FakeStaff:
 
 
 class FakeHasher:
-    """A hash that is not one (the prefix shows it); the use case only needs the contract."""
+    """A hash that is not one (the prefix shows it); the use case only needs the contract.
+    It counts its calls: equal work for every failure is checked by counting, not timing."""
 
-    def hash(self, password: str) -> str:
+    def __init__(self) -> None:
+        self.hashes = 0
+        self.verifications = 0
+
+    async def hash(self, password: str) -> str:
+        self.hashes += 1
         return f"fake-hash:{password}"
 
-    def verify(self, password_hash: str, password: str) -> bool:
-        return password_hash == self.hash(password)
+    async def verify(self, password_hash: str, password: str) -> bool:
+        self.verifications += 1
+        await asyncio.sleep(0)  # a real verification yields to the loop while it works
+        return password_hash == f"fake-hash:{password}"
 
 
 class FakeTokens:
@@ -86,20 +95,31 @@ class FakeTokens:
 
 
 class FakeThrottle:
-    """Blocks an account after `limit` failures in a row, as the Redis throttle does."""
+    """The Redis throttle's rules without its windows: `limit` attempts per (account,
+    address), and `account_budget` per account that addresses it succeeded from before do not
+    spend. Checked and counted in one step, as the Lua script does."""
 
-    def __init__(self, limit: int = 3) -> None:
+    def __init__(self, limit: int = 3, account_budget: int = 10) -> None:
         self.limit = limit
-        self.failures: dict[str, int] = {}
+        self.account_budget = account_budget
+        self.pairs: dict[tuple[str, str], int] = {}
+        self.accounts: dict[str, int] = {}
+        self.known: set[tuple[str, str]] = set()
 
-    async def blocked(self, account: str, address: str) -> bool:
-        return self.failures.get(account, 0) >= self.limit
+    async def admit(self, account: str, address: str) -> bool:
+        pair = (account, address)
+        if self.pairs.get(pair, 0) >= self.limit or (
+            pair not in self.known and self.accounts.get(account, 0) >= self.account_budget
+        ):
+            return False
+        self.pairs[pair] = self.pairs.get(pair, 0) + 1
+        self.accounts[account] = self.accounts.get(account, 0) + 1
+        return True
 
-    async def failed(self, account: str, address: str) -> None:
-        self.failures[account] = self.failures.get(account, 0) + 1
-
-    async def succeeded(self, account: str) -> None:
-        self.failures.pop(account, None)
+    async def succeeded(self, account: str, address: str) -> None:
+        self.pairs.pop((account, address), None)
+        self.accounts[account] = max(0, self.accounts.get(account, 0) - 1)
+        self.known.add((account, address))
 
 
 class FakeCodes:
