@@ -6,6 +6,7 @@ tests; these fakes keep each port's contract, not its cryptography."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -43,12 +44,49 @@ class FakeStaff:
         bumped = replace(member, token_version=member.token_version + 1)
         self.s.staff[staff_id] = (bumped, password_hash, secret)
 
-    async def set_totp_secret(self, staff_id: int, secret: str) -> None:
+    async def set_disabled(self, staff_id: int, disabled: bool) -> StaffMember:
+        if staff_id not in self.s.staff:
+            raise NotFound(f"no staff member {staff_id}")
+        member, password_hash, secret = self.s.staff[staff_id]
+        member = replace(member, disabled=disabled, token_version=member.token_version + 1)
+        self.s.staff[staff_id] = (member, password_hash, secret)
+        return member
+
+    async def set_pending_totp_secret(self, staff_id: int, secret: str) -> None:
+        self.s.staff_totp_pending[staff_id] = secret
+
+    async def pending_totp_secret(self, staff_id: int) -> str | None:
+        return self.s.staff_totp_pending.get(staff_id)
+
+    async def confirm_totp(self, staff_id: int, step: int) -> bool:
+        secret = self.s.staff_totp_pending.pop(staff_id, None)
+        if secret is None:
+            return False
         member, password_hash, _ = self.s.staff[staff_id]
         self.s.staff[staff_id] = (replace(member, totp_enabled=True), password_hash, secret)
+        self.s.staff_totp_steps[staff_id] = step
+        return True
+
+    async def use_totp_step(self, staff_id: int, step: int) -> bool:
+        if self.s.staff_totp_steps.get(staff_id, -1) >= step:
+            return False
+        self.s.staff_totp_steps[staff_id] = step
+        return True
 
     async def add_key(self, key: StaffKey) -> None:
         self.s.staff_keys[key.key_id] = key
+
+    async def keys_of(self, staff_id: int) -> Sequence[StaffKey]:
+        keys = [k for k in self.s.staff_keys.values() if k.staff_id == staff_id]
+        return sorted(keys, key=lambda k: (k.created_at, k.key_id), reverse=True)
+
+    async def revoke_keys_of(self, staff_id: int, now: datetime) -> int:
+        live = [
+            k for k in self.s.staff_keys.values() if k.staff_id == staff_id and not k.revoked_at
+        ]
+        for key in live:
+            self.s.staff_keys[key.key_id] = replace(key, revoked_at=now)
+        return len(live)
 
     async def key(self, key_id: str) -> tuple[StaffKey, StaffMember] | None:
         key = self.s.staff_keys.get(key_id)
@@ -123,13 +161,23 @@ class FakeThrottle:
 
 
 class FakeCodes:
-    """The one valid code of a secret is its last six characters."""
+    """A secret's code in a 30-second step is its last six characters and the step's number:
+    `step` answers the step of a code of now or one step either side, as TOTP does."""
+
+    def __init__(self) -> None:
+        self.made = 0
 
     def new_secret(self) -> str:
-        return "SECRET123456"
+        self.made += 1
+        return f"SECRET{self.made:06d}"
 
-    def verify(self, secret: str, code: str, now: datetime) -> bool:
-        return code == secret[-6:]
+    @staticmethod
+    def code(secret: str, now: datetime, drift: int = 0) -> str:
+        return f"{secret[-6:]}-{int(now.timestamp()) // 30 + drift}"
+
+    def step(self, secret: str, code: str, now: datetime) -> int | None:
+        current = int(now.timestamp()) // 30
+        return next((current + d for d in (-1, 0, 1) if code == self.code(secret, now, d)), None)
 
     def provisioning_uri(self, secret: str, username: str) -> str:
         return f"otpauth://totp/Croupier:{username}?secret={secret}"

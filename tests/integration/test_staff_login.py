@@ -1,7 +1,7 @@
-"""The staff login's adapters under attack: the Redis throttle checked and counted atomically
-(a hundred concurrent guesses, five checked), throttling per (account, address) with a
-per-account budget that the owner's known address does not spend, and Argon2 run off the event
-loop."""
+"""The staff login's adapters under attack: a TOTP code replayed concurrently on PostgreSQL,
+the Redis throttle checked and counted atomically (a hundred concurrent guesses, five
+checked), throttling per (account, address) with a per-account budget that the owner's known
+address does not spend, and Argon2 run off the event loop."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ import secrets
 import threading
 import time
 
+import pyotp
 import pytest
 from redis.asyncio import Redis
 
 from adapters.login_throttle import RedisLoginThrottle
 from adapters.passwords import Argon2Hasher
-from application.staff import Actor, CreateStaff, Login
+from adapters.totp import TotpCodes
+from application.staff import Actor, ConfirmTotp, CreateStaff, EnableTotp, Login
 from domain.errors import RateLimited, Unauthenticated
 from domain.staff import Role
-from tests.fake_staff import FakeCodes, FakeHasher, FakeTokens
+from tests.fake_staff import FakeCodes, FakeHasher, FakeThrottle, FakeTokens
 from tests.fakes import FakeClock, FakeDatabase
 
 pytestmark = pytest.mark.integration
@@ -118,5 +120,38 @@ async def test_the_loop_keeps_answering_while_logins_hash():
         # On the loop the ticker would not run at all while hashing: one gap as long as it all.
         assert max(gaps) < max(0.5, hashing / 2)
         assert len(gaps) >= 3
+    finally:
+        hasher.close()
+
+
+async def test_one_code_sent_ten_times_at_once_logs_in_once(uow_factory, clock):
+    """The used step is recorded by one conditional UPDATE: concurrent replays of a code
+    cannot all see it unused."""
+    hasher, codes = Argon2Hasher(fast=True), TotpCodes()
+    try:
+        name = f"replay-{secrets.token_hex(3)}"
+        member = await CreateStaff(uow_factory, clock, hasher)(
+            name, PASSWORD, Role.FINANCE, Actor("tests")
+        )
+        secret = (
+            await EnableTotp(uow_factory, clock, codes, hasher)(
+                member, PASSWORD, None, Actor("tests")
+            )
+        ).secret
+        totp = pyotp.TOTP(secret)
+        await ConfirmTotp(uow_factory, clock, codes)(member, totp.now(), Actor("tests"))
+        login = Login(uow_factory, clock, hasher, FakeTokens(), FakeThrottle(100, 100), codes)
+        code = totp.at(time.time() + 30)
+
+        async def attempt() -> bool:
+            try:
+                await login(name, PASSWORD, code, "198.51.100.20")
+            except Unauthenticated:
+                return False
+            return True
+
+        assert sorted(await asyncio.gather(*(attempt() for _ in range(10)))) == [False] * 9 + [True]
+        async with uow_factory() as uow:
+            assert await uow.staff.pending_totp_secret(member.id) is None
     finally:
         hasher.close()

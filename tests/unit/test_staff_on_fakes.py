@@ -13,6 +13,7 @@ import pytest
 from application.staff import (
     Actor,
     AuthenticateStaff,
+    ConfirmTotp,
     CreateStaff,
     EnableTotp,
     IssueStaffKey,
@@ -66,18 +67,21 @@ async def test_every_failure_gives_one_answer_and_the_throttle_stops_guessing(of
     assert all(e.actor == "anonymous" for e in failures)
 
 
-async def test_a_second_factor_once_enabled_is_required(office):
+async def test_a_second_factor_once_confirmed_is_required(office):
     db, clock, member, login, _ = office
-    enrolment = await EnableTotp(db, clock, FakeCodes())(member, ADMIN)
+    codes = FakeCodes()
+    enrolment = await EnableTotp(db, clock, codes, FakeHasher())(member, PASSWORD, None, ADMIN)
+    await ConfirmTotp(db, clock, codes)(member, codes.code(enrolment.secret, clock.now()), ADMIN)
     with pytest.raises(Unauthenticated):
         await login("alice", PASSWORD, None, "10.0.0.9")
-    session = await login("alice", PASSWORD, enrolment.secret[-6:], "10.0.0.9")
+    clock.advance(seconds=30)  # the confirming code's step is used; the next one is fresh
+    session = await login("alice", PASSWORD, codes.code(enrolment.secret, clock.now()), "10.0.0.9")
     assert session.member.totp_enabled
 
 
 async def test_a_staff_key_authenticates_as_its_member_until_revoked(office):
     db, clock, member, _, authenticate = office
-    issued = await IssueStaffKey(db, clock)(member, "reports bot", ADMIN)
+    issued = await IssueStaffKey(db, clock, FakeCodes())(member, "reports bot", ADMIN)
     assert await authenticate.by_key(issued.plaintext) == member
     with pytest.raises(Unauthenticated):
         await authenticate.by_key(issued.plaintext[:-1] + "x")

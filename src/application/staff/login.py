@@ -14,6 +14,7 @@ from application.ports import (
     TokenCodec,
     UnitOfWorkFactory,
 )
+from application.staff.totp import code_is_fresh
 from domain.errors import RateLimited, Unauthenticated
 from domain.staff import AuditAction, AuditEntry, StaffMember
 
@@ -71,11 +72,16 @@ class Login:
         member, password_hash, totp_secret = found
         if not await self._hasher.verify(password_hash, password) or member.disabled:
             return await self._fail(account, source, "wrong password or disabled")
-        now = self._clock.now()
-        if totp_secret is not None and not self._codes.verify(totp_secret, totp_code or "", now):
-            return await self._fail(account, source, "wrong or missing one-time code")
+        if totp_secret is not None:
+            async with self._uow() as uow:
+                fresh = await code_is_fresh(
+                    uow, self._codes, member.id, totp_secret, totp_code, self._clock
+                )
+                await uow.commit()
+            if not fresh:
+                return await self._fail(account, source, "wrong, used or missing one-time code")
         await self._throttle.succeeded(account, source)
-        token, expires = self._tokens.issue(member, now)
+        token, expires = self._tokens.issue(member, self._clock.now())
         await self._record(AuditAction.LOGIN, account, source, "")
         return Session(member, token, expires)
 

@@ -29,7 +29,18 @@ from application.ports import (
     PlayerSessions,
     TokenCodec,
 )
-from application.staff import AuthenticateStaff, CreateStaff, EnableTotp, IssueStaffKey, Login
+from application.staff import (
+    AuthenticateStaff,
+    ChangePassword,
+    ConfirmTotp,
+    CreateStaff,
+    EnableTotp,
+    IssueStaffKey,
+    ListStaffKeys,
+    Login,
+    RevokeStaffKey,
+    SetStaffDisabled,
+)
 from entrypoints.settings import Settings
 
 
@@ -86,5 +97,10 @@ class AccessProvider(Provider):
     create_staff = provide(CreateStaff, scope=Scope.REQUEST)
     login = provide(Login, scope=Scope.REQUEST)
     enable_totp = provide(EnableTotp, scope=Scope.REQUEST)
+    confirm_totp = provide(ConfirmTotp, scope=Scope.REQUEST)
     issue_staff_key = provide(IssueStaffKey, scope=Scope.REQUEST)
+    list_staff_keys = provide(ListStaffKeys, scope=Scope.REQUEST)
+    revoke_staff_key = provide(RevokeStaffKey, scope=Scope.REQUEST)
+    change_password = provide(ChangePassword, scope=Scope.REQUEST)
+    set_staff_disabled = provide(SetStaffDisabled, scope=Scope.REQUEST)
     search_audit = provide(SearchAudit, scope=Scope.REQUEST)
