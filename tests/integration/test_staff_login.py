@@ -134,7 +134,7 @@ async def test_one_code_sent_ten_times_at_once_logs_in_once(uow_factory, clock):
             name, PASSWORD, Role.FINANCE, Actor("tests")
         )
         secret = (
-            await EnableTotp(uow_factory, clock, codes, hasher)(
+            await EnableTotp(uow_factory, clock, codes, hasher, FakeThrottle(100, 100))(
                 member, PASSWORD, None, Actor("tests")
             )
         ).secret

@@ -22,7 +22,7 @@ from application.staff import (
     RevokeStaffKey,
     SetStaffDisabled,
 )
-from domain.errors import InvalidRequest, NotFound, Unauthenticated
+from domain.errors import InvalidRequest, NotFound, RateLimited, Unauthenticated
 from domain.staff import AuditAction, Role
 from tests.fake_staff import FakeCodes, FakeHasher, FakeThrottle, FakeTokens
 from tests.fakes import FakeClock, FakeDatabase
@@ -36,13 +36,12 @@ class Office:
     def __init__(self) -> None:
         self.db, self.clock, self.codes = FakeDatabase(), FakeClock(), FakeCodes()
         self.hasher, self.tokens = FakeHasher(), FakeTokens()
-        self.login = Login(
-            self.db, self.clock, self.hasher, self.tokens, FakeThrottle(100, 100), self.codes
-        )
+        self.throttle = FakeThrottle(100, 100)
+        self.login = Login(self.db, self.clock, self.hasher, self.tokens, self.throttle, self.codes)
         self.authenticate = AuthenticateStaff(self.db, self.clock, self.tokens)
-        self.enable = EnableTotp(self.db, self.clock, self.codes, self.hasher)
+        self.enable = EnableTotp(self.db, self.clock, self.codes, self.hasher, self.throttle)
         self.confirm = ConfirmTotp(self.db, self.clock, self.codes)
-        self.issue = IssueStaffKey(self.db, self.clock, self.codes)
+        self.issue = IssueStaffKey(self.db, self.clock, self.codes, self.throttle)
 
     def code(self, secret: str) -> str:
         return self.codes.code(secret, self.clock.now())
@@ -167,7 +166,7 @@ async def test_a_new_password_ends_every_session_and_key(office):
     o, member = office
     token = (await o.login("alice", PASSWORD, None, HERE)).token
     key = await o.issue(member, "bot", ADMIN)
-    change = ChangePassword(o.db, o.clock, o.hasher)
+    change = ChangePassword(o.db, o.clock, o.hasher, o.throttle)
     new = "a much better passphrase"
     with pytest.raises(Unauthenticated, match="current password"):
         await change(member, "not the password", new, ADMIN)
@@ -201,3 +200,27 @@ async def test_disabling_and_re_enabling_never_revives_old_tokens_or_keys(office
     assert await o.authenticate.by_token(fresh.token) == enabled
     with pytest.raises(NotFound):
         await set_disabled("nobody", True, ADMIN)
+
+
+async def test_asking_for_the_password_or_a_code_again_is_throttled_like_a_login(office):
+    """A stolen session cannot guess the password through the password and enrolment routes,
+    nor a code through issuing keys, without limit."""
+    o, member = office
+    o.throttle.limit = 3
+    change = ChangePassword(o.db, o.clock, o.hasher, o.throttle)
+    thief = Actor.staff(member, "10.6.6.6")
+    for guess in ("guess one", "guess two"):
+        with pytest.raises(Unauthenticated):
+            await change(member, guess, "a much better passphrase", thief)
+    with pytest.raises(Unauthenticated):
+        await o.enable(member, "guess three", None, thief)
+    with pytest.raises(RateLimited):
+        await o.enable(member, PASSWORD, None, thief)  # right or wrong: this address waits
+    owner = Actor.staff(member, HERE)
+    secret = (await o.enable(member, PASSWORD, None, owner)).secret
+    member = await o.confirm(member, o.code(secret), owner)
+    for n in range(3):
+        with pytest.raises(Unauthenticated):
+            await o.issue(member, "bot", Actor.staff(member, "10.7.7.7"), f"00000{n}")
+    with pytest.raises(RateLimited):
+        await o.issue(member, "bot", Actor.staff(member, "10.7.7.7"), "000009")

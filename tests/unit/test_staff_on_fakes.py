@@ -70,7 +70,9 @@ async def test_every_failure_gives_one_answer_and_the_throttle_stops_guessing(of
 async def test_a_second_factor_once_confirmed_is_required(office):
     db, clock, member, login, _ = office
     codes = FakeCodes()
-    enrolment = await EnableTotp(db, clock, codes, FakeHasher())(member, PASSWORD, None, ADMIN)
+    enrolment = await EnableTotp(db, clock, codes, FakeHasher(), FakeThrottle())(
+        member, PASSWORD, None, ADMIN
+    )
     await ConfirmTotp(db, clock, codes)(member, codes.code(enrolment.secret, clock.now()), ADMIN)
     with pytest.raises(Unauthenticated):
         await login("alice", PASSWORD, None, "10.0.0.9")
@@ -81,7 +83,9 @@ async def test_a_second_factor_once_confirmed_is_required(office):
 
 async def test_a_staff_key_authenticates_as_its_member_until_revoked(office):
     db, clock, member, _, authenticate = office
-    issued = await IssueStaffKey(db, clock, FakeCodes())(member, "reports bot", ADMIN)
+    issued = await IssueStaffKey(db, clock, FakeCodes(), FakeThrottle())(
+        member, "reports bot", ADMIN
+    )
     assert await authenticate.by_key(issued.plaintext) == member
     with pytest.raises(Unauthenticated):
         await authenticate.by_key(issued.plaintext[:-1] + "x")

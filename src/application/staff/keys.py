@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.ports import Clock, OneTimeCodes, UnitOfWorkFactory
+from application.ports import Clock, LoginThrottle, OneTimeCodes, UnitOfWorkFactory
 from application.staff.actor import Actor
+from application.staff.reauth import admit
 from application.staff.totp import code_is_fresh
 from domain.access import hash_secret
 from domain.errors import InvalidRequest, NotFound, Unauthenticated
@@ -41,10 +42,13 @@ class IssuedStaffKey:
 class IssueStaffKey:
     """An API key for automation acting as `member` (shown once; only its hash is kept)."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, codes: OneTimeCodes) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, codes: OneTimeCodes, throttle: LoginThrottle
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._codes = codes
+        self._throttle = throttle
 
     async def __call__(
         self,
@@ -62,6 +66,8 @@ class IssueStaffKey:
             raise InvalidRequest("a key's expiry must be in the future")
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         key = StaffKey(key_id, member.id, label, hash_secret(secret), now, expires_at=expires_at)
+        if member.totp_enabled:  # a code is a credential: guessing it is throttled
+            await admit(self._throttle, member, actor.source)
         async with self._uow() as uow:
             if member.totp_enabled:
                 found = await uow.staff.credentials(member.username)
@@ -82,6 +88,8 @@ class IssueStaffKey:
                 )
             )
             await uow.commit()
+        if member.totp_enabled:
+            await self._throttle.succeeded(member.username, actor.source)
         return IssuedStaffKey(key, f"{STAFF_KEY_PREFIX}_{key_id}_{secret}")
 
 

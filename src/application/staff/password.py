@@ -3,9 +3,10 @@ token and staff API key of the account."""
 
 from __future__ import annotations
 
-from application.ports import Clock, PasswordHasher, UnitOfWorkFactory
+from application.ports import Clock, LoginThrottle, PasswordHasher, UnitOfWorkFactory
 from application.staff.actor import Actor
-from domain.errors import InvalidRequest, NotFound, Unauthenticated
+from application.staff.reauth import confirm_password
+from domain.errors import InvalidRequest, NotFound
 from domain.staff import AuditAction, AuditEntry, StaffMember, validate_password
 
 
@@ -14,10 +15,17 @@ class ChangePassword:
     session ends) and the account's keys are revoked: whoever stole the old password or a
     key made with it keeps nothing."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, hasher: PasswordHasher) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        hasher: PasswordHasher,
+        throttle: LoginThrottle,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._hasher = hasher
+        self._throttle = throttle
 
     async def __call__(
         self, member: StaffMember, current: str, new: str, actor: Actor
@@ -25,12 +33,9 @@ class ChangePassword:
         new = validate_password(new)
         if new == current:
             raise InvalidRequest("the new password is the current one")
-        async with self._uow() as uow:
-            found = await uow.staff.credentials(member.username)
-        if found is None:
-            raise NotFound(f"no staff member {member.username}")
-        if not await self._hasher.verify(found[1], current):
-            raise Unauthenticated("the current password is wrong")
+        await confirm_password(
+            self._uow, self._hasher, self._throttle, member, current, actor.source
+        )
         new_hash = await self._hasher.hash(new)
         now = self._clock.now()
         async with self._uow() as uow:
@@ -48,6 +53,7 @@ class ChangePassword:
             )
             changed = await uow.staff.get(member.id)
             await uow.commit()
+        await self._throttle.succeeded(member.username, actor.source)  # the attempt back
         return changed
 
 

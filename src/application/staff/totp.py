@@ -11,9 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.ports import Clock, OneTimeCodes, PasswordHasher, UnitOfWork, UnitOfWorkFactory
+from application.ports import (
+    Clock,
+    LoginThrottle,
+    OneTimeCodes,
+    PasswordHasher,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from application.staff.actor import Actor
-from domain.errors import InvalidRequest, NotFound, Unauthenticated
+from application.staff.reauth import confirm_password
+from domain.errors import InvalidRequest, Unauthenticated
 from domain.staff import AuditAction, AuditEntry, StaffMember
 
 
@@ -36,23 +44,25 @@ class EnableTotp:
     """Start (re-)enrolment: a new secret for `member`, pending until `ConfirmTotp`."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, codes: OneTimeCodes, hasher: PasswordHasher
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        codes: OneTimeCodes,
+        hasher: PasswordHasher,
+        throttle: LoginThrottle,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._codes = codes
         self._hasher = hasher
+        self._throttle = throttle
 
     async def __call__(
         self, member: StaffMember, password: str, code: str | None, actor: Actor
     ) -> TotpEnrolment:
-        async with self._uow() as uow:
-            found = await uow.staff.credentials(member.username)
-        if found is None:
-            raise NotFound(f"no staff member {member.username}")
-        _, password_hash, current = found
-        if not await self._hasher.verify(password_hash, password):
-            raise Unauthenticated("the current password is wrong")
+        current = await confirm_password(
+            self._uow, self._hasher, self._throttle, member, password, actor.source
+        )
         secret = self._codes.new_secret()
         async with self._uow() as uow:
             if current is not None and not await code_is_fresh(
@@ -70,6 +80,7 @@ class EnableTotp:
                 )
             )
             await uow.commit()
+        await self._throttle.succeeded(member.username, actor.source)  # the attempt back
         return TotpEnrolment(secret, self._codes.provisioning_uri(secret, member.username))
 
 

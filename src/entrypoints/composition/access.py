@@ -4,6 +4,8 @@ use cases."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from dishka import Provider, Scope, provide
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -75,8 +77,11 @@ class AccessProvider(Provider):
     scope = Scope.APP
 
     @provide
-    def password_hasher(self) -> PasswordHasher:
-        return Argon2Hasher()
+    def password_hasher(self) -> Iterator[PasswordHasher]:
+        # Two workers: hashes run beside the loop, never more than two at once per process.
+        hasher = Argon2Hasher(workers=2)
+        yield hasher
+        hasher.close()
 
     @provide
     def tokens(self, settings: Settings) -> TokenCodec:
