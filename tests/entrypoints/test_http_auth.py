@@ -184,3 +184,12 @@ async def _forget_failures(redis_url: str) -> None:
     async for key in client.scan_iter("croupier:login-fail:*"):
         await client.delete(key)
     await client.aclose()
+
+
+async def test_the_login_hashes_its_dummy_once_per_process(http_container):
+    """Login keeps the hash an unknown name is verified against; made per request, every
+    login would hash it again and cost twice a verification."""
+    from application.staff import Login
+
+    async with http_container() as first, http_container() as second:
+        assert await first.get(Login) is await second.get(Login)

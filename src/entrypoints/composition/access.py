@@ -100,7 +100,8 @@ class AccessProvider(Provider):
     authenticate_staff = provide(AuthenticateStaff)
 
     create_staff = provide(CreateStaff, scope=Scope.REQUEST)
-    login = provide(Login, scope=Scope.REQUEST)
+    # One per process: it keeps the dummy hash an unknown name is verified against.
+    login = provide(Login)
     enable_totp = provide(EnableTotp, scope=Scope.REQUEST)
     confirm_totp = provide(ConfirmTotp, scope=Scope.REQUEST)
     issue_staff_key = provide(IssueStaffKey, scope=Scope.REQUEST)
