@@ -101,6 +101,8 @@ class _State:
     # Staff (tests.fake_staff): id -> (member, password hash, TOTP secret); keys by key id.
     staff: dict[int, tuple[StaffMember, str, str | None]] = field(default_factory=dict)
     staff_keys: dict[str, StaffKey] = field(default_factory=dict)
+    staff_totp_pending: dict[int, str] = field(default_factory=dict)  # secrets awaiting a code
+    staff_totp_steps: dict[int, int] = field(default_factory=dict)  # the last code used
     payments: dict[str, StarsPayment] = field(default_factory=dict)
     # What use cases raised, in order, as their units of work committed them.
     events: list[DomainEvent] = field(default_factory=list)

@@ -70,7 +70,11 @@ class AuditAction(enum.StrEnum):
     STAFF_CREATED = "staff_created"
     STAFF_KEY_ISSUED = "staff_key_issued"
     STAFF_KEY_REVOKED = "staff_key_revoked"
-    TOTP_ENABLED = "totp_enabled"
+    TOTP_ENABLED = "totp_enabled"  # confirmed by a first code
+    TOTP_ENROLMENT_STARTED = "totp_enrolment_started"  # a new secret waits for its code
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action's name, not a password
+    STAFF_DISABLED = "staff_disabled"
+    STAFF_ENABLED = "staff_enabled"
     PLAYER_BLOCKED = "player_blocked"
     PLAYER_UNBLOCKED = "player_unblocked"
     PLAYER_NOTE_ADDED = "player_note_added"
@@ -134,3 +138,7 @@ class StaffKey:
     secret_hash: bytes
     created_at: datetime
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None
+
+    def live(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)

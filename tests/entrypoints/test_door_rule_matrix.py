@@ -182,6 +182,12 @@ HTTP: dict[str, Door] = {
     "POST /api/v1/auth/login": "staff sign-in",
     "POST /api/v1/auth/totp": "staff sign-in: a second factor",
     "POST /api/v1/auth/keys": "staff admin: an API key",
+    "POST /api/v1/auth/totp/confirm": "staff sign-in: confirming a second factor",
+    "POST /api/v1/auth/password": "staff sign-in: a new password",
+    "GET /api/v1/auth/keys": _READ,
+    "DELETE /api/v1/auth/keys/{key_id:str}": "staff admin: revoking an API key",
+    "POST /api/v1/staff/{username:str}/disable": "staff admin: disabling an account",
+    "POST /api/v1/staff/{username:str}/enable": "staff admin: re-enabling an account",
     "GET /api/v1/auth/me": _READ,
     "WS /api/v1/staff/live": "the staff's live feed (reads)",
     # Telegram's updates go to the bot's Dispatcher: its handlers are the bot doors below.

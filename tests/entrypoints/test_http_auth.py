@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import time
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
@@ -71,18 +73,94 @@ async def test_failed_logins_are_rate_limited_and_audited(api, staff, servers):
 async def test_totp_second_factor(api, staff, servers):
     name = f"otp-{secrets.token_hex(3)}"
     headers = await staff("finance", username=name)
-    enrolled = await api.post("/api/v1/auth/totp", headers=headers)
+    password = "correct horse battery staple"
+    refused = await api.post("/api/v1/auth/totp", json={"password": "wrong"}, headers=headers)
+    assert refused.status_code == 401
+    enrolled = await api.post("/api/v1/auth/totp", json={"password": password}, headers=headers)
     assert enrolled.status_code == 201
     secret = enrolled.json()["secret"]
-    password = "correct horse battery staple"
+    totp = pyotp.TOTP(secret)
+    pending = await api.post("/api/v1/auth/login", json={"username": name, "password": password})
+    assert pending.status_code == 200  # not confirmed yet: no code asked
+    confirmed = await api.post(
+        "/api/v1/auth/totp/confirm", json={"totp_code": totp.now()}, headers=headers
+    )
+    assert confirmed.status_code == 200
+    assert confirmed.json()["totp_enabled"]
     without = await api.post("/api/v1/auth/login", json={"username": name, "password": password})
     assert without.status_code == 401
-    with_code = await api.post(
-        "/api/v1/auth/login",
-        json={"username": name, "password": password, "totp_code": pyotp.TOTP(secret).now()},
-    )
-    assert with_code.status_code == 200
+    next_code = totp.at(time.time() + 30)  # the confirming step is used; the next is fresh
+    login = {"username": name, "password": password, "totp_code": next_code}
+    assert (await api.post("/api/v1/auth/login", json=login)).status_code == 200
+    replayed = await api.post("/api/v1/auth/login", json=login)
+    assert replayed.status_code == 401  # the same code twice inside its window
+    swapped = await api.post("/api/v1/auth/totp", json={"password": password}, headers=headers)
+    assert swapped.status_code == 401  # re-enrolment needs the current code
     await _forget_failures(servers.redis_url)
+
+
+async def test_staff_keys_are_listed_expire_and_are_revoked(api, staff):
+    headers = await staff("operator")
+    expires = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    issued = await api.post(
+        "/api/v1/auth/keys", json={"label": "ci", "expires_at": expires}, headers=headers
+    )
+    assert issued.status_code == 201
+    key = issued.json()
+    listed = (await api.get("/api/v1/auth/keys", headers=headers)).json()
+    assert [k["key_id"] for k in listed] == [key["key_id"]]
+    assert listed[0]["expires_at"] is not None
+    assert "api_key" not in listed[0]
+    past = await api.post(
+        "/api/v1/auth/keys",
+        json={"label": "ci", "expires_at": "2020-01-01T00:00:00Z"},
+        headers=headers,
+    )
+    assert past.status_code == 400
+    gone = await api.delete(f"/api/v1/auth/keys/{key['key_id']}", headers=headers)
+    assert gone.status_code == 204
+    me = await api.get("/api/v1/auth/me", headers={"x-api-key": key["api_key"]})
+    assert me.status_code == 401
+    unknown = await api.delete("/api/v1/auth/keys/000000000000", headers=headers)
+    assert unknown.status_code == 404
+
+
+async def test_a_password_change_ends_sessions_and_keys(api, staff, servers):
+    name = f"pw-{secrets.token_hex(3)}"
+    headers = await staff("viewer", username=name)
+    key = (await api.post("/api/v1/auth/keys", json={"label": "k"}, headers=headers)).json()
+    changed = await api.post(
+        "/api/v1/auth/password",
+        json={
+            "current_password": "correct horse battery staple",
+            "new_password": "an even better passphrase",
+        },
+        headers=headers,
+    )
+    assert changed.status_code == 200
+    assert (await api.get("/api/v1/auth/me", headers=headers)).status_code == 401
+    keyed = await api.get("/api/v1/auth/me", headers={"x-api-key": key["api_key"]})
+    assert keyed.status_code == 401
+    login = {"username": name, "password": "an even better passphrase"}
+    assert (await api.post("/api/v1/auth/login", json=login)).status_code == 200
+    await _forget_failures(servers.redis_url)
+
+
+async def test_disabling_and_re_enabling_never_revives_old_tokens(api, staff):
+    name = f"dis-{secrets.token_hex(3)}"
+    headers = await staff("support", username=name)
+    key = (await api.post("/api/v1/auth/keys", json={"label": "k"}, headers=headers)).json()
+    admin = await staff("admin")
+    assert (await api.post(f"/api/v1/staff/{name}/disable", headers=headers)).status_code == 403
+    disabled = await api.post(f"/api/v1/staff/{name}/disable", headers=admin)
+    assert disabled.status_code == 200
+    assert (await api.get("/api/v1/auth/me", headers=headers)).status_code == 401
+    assert (await api.post(f"/api/v1/staff/{name}/enable", headers=admin)).status_code == 200
+    assert (await api.get("/api/v1/auth/me", headers=headers)).status_code == 401
+    keyed = await api.get("/api/v1/auth/me", headers={"x-api-key": key["api_key"]})
+    assert keyed.status_code == 401
+    unknown = await api.post("/api/v1/staff/nobody-at-all/disable", headers=admin)
+    assert unknown.status_code == 404
 
 
 async def test_staff_api_keys_act_as_their_owner(api, staff):
@@ -106,3 +184,12 @@ async def _forget_failures(redis_url: str) -> None:
     async for key in client.scan_iter("croupier:login-fail:*"):
         await client.delete(key)
     await client.aclose()
+
+
+async def test_the_login_hashes_its_dummy_once_per_process(http_container):
+    """Login keeps the hash an unknown name is verified against; made per request, every
+    login would hash it again and cost twice a verification."""
+    from application.staff import Login
+
+    async with http_container() as first, http_container() as second:
+        assert await first.get(Login) is await second.get(Login)

@@ -112,7 +112,8 @@ async def books(servers):
     )
     async with uow() as tx:
         member = await tx.staff.add("ops.alice", "$argon2id$x", Role.ADMIN, datetime.now(UTC))
-        await tx.staff.set_totp_secret(member.id, TOTP)
+        await tx.staff.set_pending_totp_secret(member.id, TOTP)
+        assert await tx.staff.confirm_totp(member.id, 0)
         await tx.commit()
     books.alice, books.withdrawal = alice, withdrawal
     yield books

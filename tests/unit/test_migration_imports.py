@@ -51,6 +51,7 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
     "versions/0013_personal_data.py": _SPLITTER | _SEALING,
     "versions/0014_ledger_post_definer.py": _SPLITTER,
     "versions/0015_players_service_keys.py": _SPLITTER,
+    "versions/0017_staff_second_factor.py": _SPLITTER,
 }
 
 

@@ -4,11 +4,16 @@ tokens and API keys checked, without a database, Redis or real cryptography."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from dataclasses import replace
+
 import pytest
 
 from application.staff import (
     Actor,
     AuthenticateStaff,
+    ConfirmTotp,
     CreateStaff,
     EnableTotp,
     IssueStaffKey,
@@ -62,18 +67,25 @@ async def test_every_failure_gives_one_answer_and_the_throttle_stops_guessing(of
     assert all(e.actor == "anonymous" for e in failures)
 
 
-async def test_a_second_factor_once_enabled_is_required(office):
+async def test_a_second_factor_once_confirmed_is_required(office):
     db, clock, member, login, _ = office
-    enrolment = await EnableTotp(db, clock, FakeCodes())(member, ADMIN)
+    codes = FakeCodes()
+    enrolment = await EnableTotp(db, clock, codes, FakeHasher(), FakeThrottle())(
+        member, PASSWORD, None, ADMIN
+    )
+    await ConfirmTotp(db, clock, codes)(member, codes.code(enrolment.secret, clock.now()), ADMIN)
     with pytest.raises(Unauthenticated):
         await login("alice", PASSWORD, None, "10.0.0.9")
-    session = await login("alice", PASSWORD, enrolment.secret[-6:], "10.0.0.9")
+    clock.advance(seconds=30)  # the confirming code's step is used; the next one is fresh
+    session = await login("alice", PASSWORD, codes.code(enrolment.secret, clock.now()), "10.0.0.9")
     assert session.member.totp_enabled
 
 
 async def test_a_staff_key_authenticates_as_its_member_until_revoked(office):
     db, clock, member, _, authenticate = office
-    issued = await IssueStaffKey(db, clock)(member, "reports bot", ADMIN)
+    issued = await IssueStaffKey(db, clock, FakeCodes(), FakeThrottle())(
+        member, "reports bot", ADMIN
+    )
     assert await authenticate.by_key(issued.plaintext) == member
     with pytest.raises(Unauthenticated):
         await authenticate.by_key(issued.plaintext[:-1] + "x")
@@ -82,3 +94,74 @@ async def test_a_staff_key_authenticates_as_its_member_until_revoked(office):
         await uow.commit()
     with pytest.raises(Unauthenticated, match="revoked"):
         await authenticate.by_key(issued.plaintext)
+
+
+async def test_an_unknown_name_costs_one_verification_like_a_wrong_password(office):
+    """Equal work, counted rather than timed: an unknown name used to hash a dummy password and
+    then verify it (twice a wrong password's time, which told names that exist)."""
+    db, clock, _, _, _ = office
+    hasher = FakeHasher()
+    login = Login(db, clock, hasher, FakeTokens(), FakeThrottle(10), FakeCodes())
+    work = []
+    for username in ("alice", "nobody", "alice", "nobody"):
+        hashes, verifications = hasher.hashes, hasher.verifications
+        with pytest.raises(Unauthenticated):
+            await login(username, "wrong password", None, "10.0.0.9")
+        work.append((hasher.hashes - hashes, hasher.verifications - verifications))
+    # The first attempt of a process hashes the dummy once, whichever name it names.
+    assert work[1:] == [(0, 1)] * 3
+
+
+async def test_a_disabled_account_costs_the_same_verification(office):
+    db, clock, member, _, _ = office
+    stored, password_hash, secret = db.state.staff[member.id]
+    db.state.staff[member.id] = (replace(stored, disabled=True), password_hash, secret)
+    hasher = FakeHasher()
+    login = Login(db, clock, hasher, FakeTokens(), FakeThrottle(10), FakeCodes())
+    with pytest.raises(Unauthenticated):
+        await login("nobody", PASSWORD, None, "10.0.0.9")
+    before = hasher.verifications
+    with pytest.raises(Unauthenticated):
+        await login("alice", PASSWORD, None, "10.0.0.9")
+    assert hasher.verifications - before == 1
+
+
+async def test_concurrent_guesses_are_counted_before_any_password_is_checked(office):
+    db, clock, _, _, _ = office
+    hasher = FakeHasher()
+    login = Login(db, clock, hasher, FakeTokens(), FakeThrottle(5), FakeCodes())
+    hashed_dummy = 1  # the first attempt of a process hashes the dummy once
+
+    async def guess(n: int) -> type[Exception]:
+        try:
+            await login("alice", f"guess {n}", None, "10.0.0.66")
+        except (Unauthenticated, RateLimited) as refused:
+            return type(refused)
+        raise AssertionError("a guess got in")
+
+    answers = await asyncio.gather(*(guess(n) for n in range(100)))
+    assert hasher.verifications == 5
+    assert hasher.hashes == hashed_dummy
+    assert answers.count(RateLimited) == 95
+
+
+async def test_a_guesser_elsewhere_does_not_lock_the_owner_out(office):
+    """Throttled per (account, address): an attacker's failures close their own address only;
+    many addresses together spend the account's budget, which closes it to new addresses but
+    not to one the owner logged in from before."""
+    db, clock, _, _, _ = office
+    login = Login(db, clock, FakeHasher(), FakeTokens(), FakeThrottle(3, 10), FakeCodes())
+    await login("alice", PASSWORD, None, "10.0.0.9")  # the owner's usual address
+    for _ in range(3):
+        with pytest.raises(Unauthenticated):
+            await login("alice", "guess", None, "10.6.6.6")
+    with pytest.raises(RateLimited):
+        await login("alice", PASSWORD, None, "10.6.6.6")  # right or wrong: this address waits
+    assert (await login("alice", PASSWORD, None, "10.0.0.9")).member.username == "alice"
+    for n in range(20):  # a botnet: three guesses each from many addresses
+        for _ in range(3):
+            with contextlib.suppress(Unauthenticated, RateLimited):
+                await login("alice", "guess", None, f"10.7.0.{n}")
+    with pytest.raises(RateLimited):
+        await login("alice", PASSWORD, None, "10.8.0.1")  # the budget is spent for new ones
+    assert (await login("alice", PASSWORD, None, "10.0.0.9")).member.username == "alice"

@@ -31,6 +31,7 @@ _COLUMNS = (
     _Column("players", "username_sealed", "telegram_user_id", username_place),
     _Column("withdrawals", "destination_sealed", "id", destination_place),
     _Column("staff", "totp_sealed", "id", totp_place),
+    _Column("staff", "totp_pending_sealed", "id", totp_place),
 )
 
 

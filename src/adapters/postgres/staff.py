@@ -22,6 +22,9 @@ _MEMBER = "id, username, role, created_at, token_version, totp_sealed, disabled"
 _INSERT_STAFF = text(
     f"INSERT INTO staff (username, password_hash, role, created_at) VALUES (:u, :h, :r, :now) RETURNING {_MEMBER}"  # noqa: S608, E501 - a constant column list  # nosec B608
 )
+_SET_DISABLED = text(
+    f"UPDATE staff SET disabled = :d, token_version = token_version + 1 WHERE id = :id RETURNING {_MEMBER}"  # noqa: S608, E501 - a constant column list  # nosec B608
+)
 _STAFF_BY_ID = text(f"SELECT {_MEMBER} FROM staff WHERE id = :id")  # noqa: S608 - a constant column list  # nosec B608
 
 
@@ -34,6 +37,18 @@ def _member(row: Any) -> StaffMember:
         token_version=row.token_version,
         totp_enabled=row.totp_sealed is not None,
         disabled=row.disabled,
+    )
+
+
+def _key(row: Any) -> StaffKey:
+    return StaffKey(
+        row.key_id,
+        row.staff_id,
+        row.label,
+        bytes(row.secret_hash),
+        row.key_created_at,
+        row.revoked_at,
+        row.expires_at,
     )
 
 
@@ -90,17 +105,63 @@ class SqlStaff:
             {"h": password_hash, "id": staff_id},
         )
 
-    async def set_totp_secret(self, staff_id: int, secret: str) -> None:
+    async def set_disabled(self, staff_id: int, disabled: bool) -> StaffMember:
+        row = (
+            await self._conn.execute(
+                _SET_DISABLED,
+                {"d": disabled, "id": staff_id},
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"no staff member {staff_id}")
+        return _member(row)
+
+    async def set_pending_totp_secret(self, staff_id: int, secret: str) -> None:
         await self._conn.execute(
-            text("UPDATE staff SET totp_sealed = :s WHERE id = :id"),
+            text("UPDATE staff SET totp_pending_sealed = :s WHERE id = :id"),
             {"s": self._personal.seal(secret, totp_place(staff_id)), "id": staff_id},
         )
+
+    async def pending_totp_secret(self, staff_id: int) -> str | None:
+        sealed = (
+            await self._conn.execute(
+                text("SELECT totp_pending_sealed FROM staff WHERE id = :id"), {"id": staff_id}
+            )
+        ).scalar()
+        return None if sealed is None else self._personal.open(sealed, totp_place(staff_id))
+
+    async def confirm_totp(self, staff_id: int, step: int) -> bool:
+        row = (
+            await self._conn.execute(
+                text(
+                    "UPDATE staff SET totp_sealed = totp_pending_sealed,"
+                    " totp_pending_sealed = NULL, totp_last_step = :step"
+                    " WHERE id = :id AND totp_pending_sealed IS NOT NULL RETURNING id"
+                ),
+                {"id": staff_id, "step": step},
+            )
+        ).first()
+        return row is not None
+
+    async def use_totp_step(self, staff_id: int, step: int) -> bool:
+        # One statement: two requests with the same code cannot both see it unused.
+        row = (
+            await self._conn.execute(
+                text(
+                    "UPDATE staff SET totp_last_step = :step WHERE id = :id"
+                    " AND (totp_last_step IS NULL OR totp_last_step < :step) RETURNING id"
+                ),
+                {"id": staff_id, "step": step},
+            )
+        ).first()
+        return row is not None
 
     async def add_key(self, key: StaffKey) -> None:
         await self._conn.execute(
             text(
-                "INSERT INTO staff_api_keys (key_id, staff_id, label, secret_hash, created_at)"
-                " VALUES (:k, :s, :l, :h, :now)"
+                "INSERT INTO staff_api_keys"
+                " (key_id, staff_id, label, secret_hash, created_at, expires_at)"
+                " VALUES (:k, :s, :l, :h, :now, :expires)"
             ),
             {
                 "k": key.key_id,
@@ -108,15 +169,37 @@ class SqlStaff:
                 "l": key.label,
                 "h": key.secret_hash,
                 "now": key.created_at,
+                "expires": key.expires_at,
             },
         )
+
+    async def keys_of(self, staff_id: int) -> Sequence[StaffKey]:
+        rows = await self._conn.execute(
+            text(
+                "SELECT key_id, staff_id, label, secret_hash, created_at AS key_created_at,"
+                " revoked_at, expires_at FROM staff_api_keys WHERE staff_id = :s"
+                " ORDER BY created_at DESC, key_id"
+            ),
+            {"s": staff_id},
+        )
+        return [_key(r) for r in rows]
+
+    async def revoke_keys_of(self, staff_id: int, now: datetime) -> int:
+        result = await self._conn.execute(
+            text(
+                "UPDATE staff_api_keys SET revoked_at = :now"
+                " WHERE staff_id = :s AND revoked_at IS NULL"
+            ),
+            {"s": staff_id, "now": now},
+        )
+        return int(result.rowcount)
 
     async def key(self, key_id: str) -> tuple[StaffKey, StaffMember] | None:
         row = (
             await self._conn.execute(
                 text(
                     "SELECT k.key_id, k.staff_id, k.label, k.secret_hash,"
-                    " k.created_at AS key_created_at, k.revoked_at,"
+                    " k.created_at AS key_created_at, k.revoked_at, k.expires_at,"
                     " s.id, s.username, s.role, s.created_at, s.token_version, s.totp_sealed,"
                     " s.disabled"
                     " FROM staff_api_keys k JOIN staff s ON s.id = k.staff_id"
@@ -127,15 +210,7 @@ class SqlStaff:
         ).first()
         if row is None:
             return None
-        key = StaffKey(
-            row.key_id,
-            row.staff_id,
-            row.label,
-            bytes(row.secret_hash),
-            row.key_created_at,
-            row.revoked_at,
-        )
-        return key, _member(row)
+        return _key(row), _member(row)
 
     async def revoke_key(self, key_id: str, now: datetime) -> bool:
         row = (

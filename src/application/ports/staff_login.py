@@ -9,11 +9,12 @@ from domain.staff import StaffMember
 
 
 class PasswordHasher(Protocol):
-    """A slow, salted password hash (Argon2)."""
+    """A slow, salted password hash (Argon2). Coroutines: the work runs off the event loop,
+    with bounded concurrency, so logins never stall other requests."""
 
-    def hash(self, password: str) -> str: ...
+    async def hash(self, password: str) -> str: ...
 
-    def verify(self, password_hash: str, password: str) -> bool:
+    async def verify(self, password_hash: str, password: str) -> bool:
         """True when the password matches; never raises for a mismatch."""
         ...
 
@@ -31,14 +32,19 @@ class TokenCodec(Protocol):
 
 
 class LoginThrottle(Protocol):
-    """Counts failed logins per account and per address (in Redis: losing it loses only the
-    counters)."""
+    """Counts login attempts per (account, address), per address, and in a larger budget per
+    account that addresses the account has logged in from before do not spend (in Redis:
+    losing it loses only the counters).
 
-    async def blocked(self, account: str, address: str) -> bool: ...
+    `admit` checks and counts in one atomic step, before the password is checked, so
+    concurrent attempts cannot all slip under a limit; `succeeded` takes the attempt back and
+    remembers the address for the account."""
 
-    async def failed(self, account: str, address: str) -> None: ...
+    async def admit(self, account: str, address: str) -> bool:
+        """Count this attempt; False (and not counted) when a limit is already reached."""
+        ...
 
-    async def succeeded(self, account: str) -> None: ...
+    async def succeeded(self, account: str, address: str) -> None: ...
 
 
 class OneTimeCodes(Protocol):
@@ -46,6 +52,9 @@ class OneTimeCodes(Protocol):
 
     def new_secret(self) -> str: ...
 
-    def verify(self, secret: str, code: str, now: datetime) -> bool: ...
+    def step(self, secret: str, code: str, now: datetime) -> int | None:
+        """The time step of the window (now, or one step either side) whose code `code` is;
+        None when it is none of them. The caller refuses a step already used."""
+        ...
 
     def provisioning_uri(self, secret: str, username: str) -> str: ...

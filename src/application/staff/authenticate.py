@@ -43,10 +43,10 @@ class AuthenticateStaff:
         if found is None:
             raise Unauthenticated("unknown or revoked API key")
         key, member = found
-        if key.revoked_at is not None or not hmac.compare_digest(
-            hash_secret(secret), key.secret_hash
-        ):
+        if not hmac.compare_digest(hash_secret(secret), key.secret_hash):
             raise Unauthenticated("unknown or revoked API key")
+        if not key.live(self._clock.now()):
+            raise Unauthenticated("the API key was revoked or has expired")
         if member.disabled:
             raise Unauthenticated("the key's account is disabled")
         return member

@@ -24,7 +24,7 @@ class CreateStaff:
 
     async def __call__(self, username: str, password: str, role: Role, actor: Actor) -> StaffMember:
         username = validate_username(username)
-        password_hash = self._hasher.hash(validate_password(password))
+        password_hash = await self._hasher.hash(validate_password(password))
         now = self._clock.now()
         async with self._uow() as uow:
             member = await uow.staff.add(username, password_hash, role, now)

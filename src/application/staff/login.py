@@ -14,11 +14,13 @@ from application.ports import (
     TokenCodec,
     UnitOfWorkFactory,
 )
+from application.staff.totp import code_is_fresh
 from domain.errors import RateLimited, Unauthenticated
 from domain.staff import AuditAction, AuditEntry, StaffMember
 
 # Verified against when the username is unknown, so a wrong name costs as long as a wrong
-# password and timing does not reveal which accounts exist.
+# password and timing does not reveal which accounts exist. Hashed once per process: hashing it
+# on every unknown name made those answers take twice as long as a wrong password's.
 DUMMY_PASSWORD = "not-a-real-password-" + secrets.token_hex(8)
 
 
@@ -32,8 +34,9 @@ class Session:
 class Login:
     """Exchange a username, password (and TOTP code when enabled) for a short-lived token.
 
-    Failures are rate-limited per account and per address and logged as significant events;
-    every failure gives the same answer, whatever was wrong."""
+    Attempts are counted before the password is checked (`LoginThrottle.admit`, atomic) and
+    logged as significant events when they fail; every failure gives the same answer, and
+    costs the same one hash verification, whatever was wrong."""
 
     def __init__(
         self,
@@ -50,32 +53,39 @@ class Login:
         self._tokens = tokens
         self._throttle = throttle
         self._codes = codes
+        self._dummy_hash: str | None = None
 
     async def __call__(
         self, username: str, password: str, totp_code: str | None, source: str
     ) -> Session:
         account = username.strip().lower()[:100]
-        if await self._throttle.blocked(account, source):
+        if self._dummy_hash is None:  # before the throttle: every attempt after costs the same
+            self._dummy_hash = await self._hasher.hash(DUMMY_PASSWORD)
+        if not await self._throttle.admit(account, source):
             await self._record(AuditAction.LOGIN_FAILED, account, source, "rate limited")
             raise RateLimited("too many failed logins; wait a few minutes and try again")
         async with self._uow() as uow:
             found = await uow.staff.credentials(account)
         if found is None:
-            self._hasher.verify(self._hasher.hash(DUMMY_PASSWORD), password)
+            await self._hasher.verify(self._dummy_hash, password)
             return await self._fail(account, source, "unknown account")
         member, password_hash, totp_secret = found
-        if member.disabled or not self._hasher.verify(password_hash, password):
+        if not await self._hasher.verify(password_hash, password) or member.disabled:
             return await self._fail(account, source, "wrong password or disabled")
-        now = self._clock.now()
-        if totp_secret is not None and not self._codes.verify(totp_secret, totp_code or "", now):
-            return await self._fail(account, source, "wrong or missing one-time code")
-        await self._throttle.succeeded(account)
-        token, expires = self._tokens.issue(member, now)
+        if totp_secret is not None:
+            async with self._uow() as uow:
+                fresh = await code_is_fresh(
+                    uow, self._codes, member.id, totp_secret, totp_code, self._clock
+                )
+                await uow.commit()
+            if not fresh:
+                return await self._fail(account, source, "wrong, used or missing one-time code")
+        await self._throttle.succeeded(account, source)
+        token, expires = self._tokens.issue(member, self._clock.now())
         await self._record(AuditAction.LOGIN, account, source, "")
         return Session(member, token, expires)
 
     async def _fail(self, account: str, source: str, why: str) -> Session:
-        await self._throttle.failed(account, source)
         await self._record(AuditAction.LOGIN_FAILED, account, source, why)
         raise Unauthenticated("wrong username, password or one-time code")
 

@@ -22,6 +22,7 @@ from entrypoints.bot.app import run_polling
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.cli.environment import safe_url
 from entrypoints.cli.failures import fail
+from entrypoints.cli.http_server import http_server_config
 from entrypoints.composition.containers import RUN_PARTS, make_run_container
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.composition.ledger_totals import refresh_ledger_totals
@@ -59,16 +60,7 @@ async def serve(
     http_task: asyncio.Task[None] | None = None
     if "http" in parts:
         http = uvicorn.Server(
-            uvicorn.Config(
-                create_app(container, production=production),
-                host=settings.http_host,
-                port=settings.http_port,
-                log_level=settings.log_level.lower(),
-                # Our own access lines carry the request ids (entrypoints/http/observability.py);
-                # without a config of its own, uvicorn's lines go through our handler too.
-                access_log=False,
-                log_config=None,
-            )
+            http_server_config(create_app(container, production=production), settings)
         )
         # uvicorn would take SIGINT/SIGTERM for itself and re-raise them after its own
         # shutdown, cancelling the gRPC drain; this process owns the signals and stops both.

@@ -4,6 +4,8 @@ use cases."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from dishka import Provider, Scope, provide
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -29,7 +31,18 @@ from application.ports import (
     PlayerSessions,
     TokenCodec,
 )
-from application.staff import AuthenticateStaff, CreateStaff, EnableTotp, IssueStaffKey, Login
+from application.staff import (
+    AuthenticateStaff,
+    ChangePassword,
+    ConfirmTotp,
+    CreateStaff,
+    EnableTotp,
+    IssueStaffKey,
+    ListStaffKeys,
+    Login,
+    RevokeStaffKey,
+    SetStaffDisabled,
+)
 from entrypoints.settings import Settings
 
 
@@ -64,8 +77,11 @@ class AccessProvider(Provider):
     scope = Scope.APP
 
     @provide
-    def password_hasher(self) -> PasswordHasher:
-        return Argon2Hasher()
+    def password_hasher(self) -> Iterator[PasswordHasher]:
+        # Two workers: hashes run beside the loop, never more than two at once per process.
+        hasher = Argon2Hasher(workers=2)
+        yield hasher
+        hasher.close()
 
     @provide
     def tokens(self, settings: Settings) -> TokenCodec:
@@ -84,7 +100,13 @@ class AccessProvider(Provider):
     authenticate_staff = provide(AuthenticateStaff)
 
     create_staff = provide(CreateStaff, scope=Scope.REQUEST)
-    login = provide(Login, scope=Scope.REQUEST)
+    # One per process: it keeps the dummy hash an unknown name is verified against.
+    login = provide(Login)
     enable_totp = provide(EnableTotp, scope=Scope.REQUEST)
+    confirm_totp = provide(ConfirmTotp, scope=Scope.REQUEST)
     issue_staff_key = provide(IssueStaffKey, scope=Scope.REQUEST)
+    list_staff_keys = provide(ListStaffKeys, scope=Scope.REQUEST)
+    revoke_staff_key = provide(RevokeStaffKey, scope=Scope.REQUEST)
+    change_password = provide(ChangePassword, scope=Scope.REQUEST)
+    set_staff_disabled = provide(SetStaffDisabled, scope=Scope.REQUEST)
     search_audit = provide(SearchAudit, scope=Scope.REQUEST)

@@ -18,7 +18,7 @@ from entrypoints.http.players import PlayersController
 from entrypoints.http.reports import ReportsController
 from entrypoints.http.responsible import ResponsibleGamblingController
 from entrypoints.http.risk import RiskController
-from entrypoints.http.staff import AuthController, MeController
+from entrypoints.http.staff import AuthController, MeController, StaffAccountsController
 from entrypoints.http.telegram import TelegramWebhookController
 from entrypoints.http.withdrawals import KycController, WithdrawalsController
 
@@ -26,6 +26,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HealthController,
     AuthController,
     MeController,
+    StaffAccountsController,
     AdjustmentsController,
     GamesController,
     AuditController,

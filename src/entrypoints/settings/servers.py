@@ -12,7 +12,7 @@ from pydantic import FilePath
 from pydantic.dataclasses import dataclass
 
 from entrypoints.settings.declaring import CONFIG, PREFIX, setting
-from entrypoints.settings.values import LOWERED, url
+from entrypoints.settings.values import LOWERED, Networks, url
 
 
 class Environment(enum.StrEnum):
@@ -52,6 +52,13 @@ class Servers:
     db_pool_size: int = setting(20, doc="Database connections per process.", ge=1, le=500)
     http_host: str = setting("127.0.0.1", doc="Address of the HTTP API.")
     http_port: int = setting(8080, doc="Port of the HTTP API.", ge=1, le=65535)
+    trusted_proxies: Networks = setting(
+        (),
+        doc="Addresses or CIDRs of the reverse proxies in front of the HTTP API, "
+        "comma-separated. Only from these is `X-Forwarded-For` believed as the client's "
+        "address (login throttling and the audit log use it); unset: never, from anyone.",
+        shown="(none)",
+    )
     grpc_host: str = setting("127.0.0.1", doc="Address of the gRPC server.")
     grpc_port: int = setting(
         50051,

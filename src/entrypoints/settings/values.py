@@ -4,6 +4,7 @@ case. Each is an `Annotated` type a declaration uses."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -61,3 +62,20 @@ PositiveAmounts = Annotated[Mapping[str, Annotated[int, Field(gt=0)]], BeforeVal
 def written(amounts: Mapping[str, int]) -> str:
     """Amounts as the environment writes them (and the docs show a default)."""
     return ",".join(f"{code}={amount}" for code, amount in amounts.items())
+
+
+def _networks(value: Any) -> Any:
+    """`10.0.0.5,10.1.0.0/16` (addresses or CIDRs) as a tuple of networks' text, each
+    checked; an empty text is none."""
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list | tuple):
+        return value
+    try:
+        return tuple(str(ipaddress.ip_network(part, strict=False)) for part in value)
+    except ValueError:
+        raise ValueError(f"takes IP addresses or CIDRs, comma-separated; got {value!r}") from None
+
+
+# IP addresses and networks: `10.0.0.5,10.1.0.0/16`.
+Networks = Annotated[tuple[str, ...], BeforeValidator(_networks)]

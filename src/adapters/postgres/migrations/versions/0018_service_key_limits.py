@@ -17,7 +17,7 @@ dice scope (the old check fails): revoke and delete such keys first.
 from alembic import op
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
