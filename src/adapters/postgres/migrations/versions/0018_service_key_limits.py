@@ -1,7 +1,7 @@
 """Service API keys get an optional expiry, per-currency caps, and the "dice" scope.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-02
 
 `caps` maps a currency code to the largest amount (minor units) one call of the key may bring

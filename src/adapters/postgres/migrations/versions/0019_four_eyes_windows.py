@@ -1,7 +1,7 @@
 """Four eyes per staff member and per player, not per request (issue 18).
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0018
 Create Date: 2026-12-02
 
 Small adjustments are recorded in adjustment_requests too now (approved at once), so that the
