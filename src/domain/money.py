@@ -6,8 +6,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Final
 
+from domain.decimal_text import parse_decimal
 from domain.errors import CurrencyMismatch, InvalidAmount, UnknownCurrency
 
 # Amounts are stored as PostgreSQL BIGINT; anything outside cannot be stored, so it is refused
@@ -105,18 +107,18 @@ class Money:
     def parse(cls, text: str, currency: Currency) -> Money:
         """Parse a human decimal ("12.5") into minor units; more decimals than the currency has
         is an error rather than a silent rounding."""
-        try:
-            value = Decimal(text.strip())
-        except ArithmeticError:
-            raise InvalidAmount(f"{text!r} is not a number") from None
-        if not value.is_finite():
-            raise InvalidAmount(f"{text!r} is not a finite number")
-        minor = value.scaleb(currency.exponent)
-        if minor != minor.to_integral_value():
-            raise InvalidAmount(
-                f"{currency.code} has {currency.exponent} decimal places; {text!r} has more"
-            )
-        return cls(int(minor), currency)
+        # Bounded before any arithmetic: "1e999999999" or a million digits would otherwise
+        # build a huge integer before check_int64 could refuse it.
+        value = parse_decimal(
+            text,
+            f"a {currency.code} amount",
+            places=currency.exponent,
+            example="12.5",
+            error=InvalidAmount,
+            signed=True,
+        )
+        # Exact rational arithmetic: Decimal's would round at the context's 28 digits.
+        return cls(int(Fraction(value) * 10**currency.exponent), currency)
 
     def require_positive(self) -> Money:
         if self.amount <= 0:
