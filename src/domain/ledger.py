@@ -44,6 +44,8 @@ class Leg:
     def __post_init__(self) -> None:
         if self.amount.amount == 0:
             raise InvalidTransaction(f"a leg on account {self.account_id} moves nothing")
+        # Every posting is built of legs, so this one check caps every door's amounts.
+        self.amount.require_single()
 
     @property
     def currency(self) -> Currency:

@@ -17,6 +17,14 @@ from domain.errors import CurrencyMismatch, InvalidAmount, UnknownCurrency
 INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
 
+# The most one operation may move, per currency: a trillion whole units, and never more than
+# 10**15 minor units (a billion USDT, a million TON). Without a cap one deposit of the largest
+# int64 pushed a house clearing shard, which may go negative, to the 64-bit limit, and every
+# later deposit on that shard failed; with it, an account needs over nine thousand of the
+# largest postings to get there, and the ledger refuses that one with a clear error.
+MAX_SINGLE_WHOLE_UNITS: Final = 10**12
+MAX_SINGLE_MINOR_UNITS: Final = 10**15
+
 _CODE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 
 
@@ -38,6 +46,12 @@ class Currency:
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def max_single_amount(self) -> int:
+        """The most one operation may move in this currency, in minor units."""
+        whole: int = MAX_SINGLE_WHOLE_UNITS * 10**self.exponent
+        return min(whole, MAX_SINGLE_MINOR_UNITS)
 
 
 XTR: Final = Currency("XTR", 0, "Telegram Stars")
@@ -123,6 +137,15 @@ class Money:
     def require_positive(self) -> Money:
         if self.amount <= 0:
             raise InvalidAmount(f"amount must be positive, got {self.amount} {self.currency}")
+        return self
+
+    def require_single(self) -> Money:
+        """Refuse an amount larger than one operation may move in its currency."""
+        cap = self.currency.max_single_amount
+        if abs(self.amount) > cap:
+            raise InvalidAmount(
+                f"one operation moves at most {Money(cap, self.currency)}, not {self.format()}"
+            )
         return self
 
     def _same(self, other: Money) -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from domain.errors import InvalidAmount, InvalidRequest
 from domain.games.catalog import GAMES, GameConfig, parse_house_edge
-from domain.money import TON, Money
+from domain.ledger import Leg
+from domain.money import FUN, INT64_MAX, INT64_MIN, TON, USDT, XTR, Currency, Money
 
 HUGE = [
     "1e999999999",
@@ -75,3 +76,14 @@ def test_a_typed_amount_is_bounded_before_it_becomes_minor_units(amount: str) ->
 def test_a_typed_amount_with_every_digit_is_exact() -> None:
     # The largest amount a TON wallet can hold, typed with all nine decimals.
     assert Money.parse("9223372036.854775807", TON).amount == 2**63 - 1
+
+
+@pytest.mark.parametrize("currency", [XTR, TON, USDT, FUN])
+def test_one_leg_moves_at_most_its_currency_cap(currency: Currency) -> None:
+    cap = currency.max_single_amount
+    assert cap <= 10**15
+    assert Leg(1, Money(cap, currency)).amount.amount == cap
+    assert Leg(1, Money(-cap, currency)).amount.amount == -cap
+    for amount in (cap + 1, -cap - 1, INT64_MAX, INT64_MIN):
+        with pytest.raises(InvalidAmount, match="one operation moves at most"):
+            Leg(1, Money(amount, currency))
