@@ -19,6 +19,7 @@ from domain.access import (
     validate_services,
 )
 from domain.errors import NotFound
+from domain.quoting import excerpt
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ class RevokeApiKey:
 
     async def __call__(self, name: str) -> None:
         if not await self._store.revoke(name, self._clock):
-            raise NotFound(f"no active API key named {name!r}")
+            raise NotFound(f"no active API key named {excerpt(name)}")
 
 
 class ListApiKeys:

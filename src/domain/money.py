@@ -11,6 +11,7 @@ from typing import Final
 
 from domain.decimal_text import parse_decimal
 from domain.errors import CurrencyMismatch, InvalidAmount, UnknownCurrency
+from domain.quoting import excerpt
 
 # Amounts are stored as PostgreSQL BIGINT; anything outside cannot be stored, so it is refused
 # at the edge of the domain instead of overflowing deep inside a statement.
@@ -39,7 +40,7 @@ class Currency:
     def __post_init__(self) -> None:
         if not _CODE.match(self.code):
             raise UnknownCurrency(
-                f"currency code {self.code!r} must be 2-10 upper-case letters or digits"
+                f"currency code {excerpt(self.code)} must be 2-10 upper-case letters or digits"
             )
         if not 0 <= self.exponent <= 18:
             raise InvalidAmount(f"currency exponent must be 0..18, got {self.exponent}")
@@ -74,7 +75,7 @@ class CurrencyRegistry:
             return self._by_code[code]
         except KeyError:
             known = ", ".join(sorted(self._by_code))
-            raise UnknownCurrency(f"unknown currency {code!r}; known: {known}") from None
+            raise UnknownCurrency(f"unknown currency {excerpt(code)}; known: {known}") from None
 
     def __contains__(self, code: object) -> bool:
         return code in self._by_code
@@ -88,7 +89,9 @@ class CurrencyRegistry:
 
 def check_int64(value: int, what: str = "amount") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidAmount(f"{what} must be an integer number of minor units, got {value!r}")
+        raise InvalidAmount(
+            f"{what} must be an integer number of minor units, got {excerpt(value)}"
+        )
     if not INT64_MIN <= value <= INT64_MAX:
         raise InvalidAmount(f"{what} {value} is outside the 64-bit range")
     return value

@@ -12,6 +12,8 @@ from typing import Final
 # Long enough to recognise a typo, short enough that a refusal stays a few hundred bytes even
 # when every character is escaped (repr turns one character into at most ten).
 EXCERPT_CHARS: Final = 32
+# The doors' safety net: no refusal's text is longer than this, whatever built it.
+MAX_MESSAGE_CHARS: Final = 500
 
 
 def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
@@ -27,3 +29,11 @@ def _bounded_str(value: object, limit: int) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
         return f"<a {value.bit_length()}-bit integer>"
     return str(value)
+
+
+def bounded_message(message: str) -> str:
+    """A refusal's text cut to MAX_MESSAGE_CHARS: what every door sends, so a message that
+    quotes input without `excerpt` still cannot grow with it."""
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message
+    return message[: MAX_MESSAGE_CHARS - 1] + "…"

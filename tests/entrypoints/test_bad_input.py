@@ -36,3 +36,32 @@ async def test_a_huge_house_edge_is_a_400_not_a_500(api, staff, edge):
     refused = await api.patch("/api/v1/games/dice", headers=operator, json={"house_edge": edge})
     assert refused.status_code == 400, refused.text
     assert len(refused.content) < 2000
+
+
+MEGABYTE = "\x1b[31m" + "g" * 1_000_000
+
+
+async def test_a_megabyte_game_name_comes_back_as_a_short_excerpt(betting, md, player):
+    request = betting_pb2.PlaceBetRequest(
+        player_id=await player(1000),
+        bet_id=str(uuid.uuid4()),
+        game=MEGABYTE,
+        stake=xtr(10),
+        params={"target": "2"},
+    )
+    refused = await rpc_error(betting.PlaceBet(request, metadata=md))
+    assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT
+    trailers = sum(len(value) for _, value in refused.trailing_metadata() or ())
+    assert trailers < 4000
+    assert "\\x1b[31mggg" in (refused.details() or "")  # escaped, not a terminal escape
+
+
+async def test_a_megabyte_currency_comes_back_as_a_short_excerpt(api, staff):
+    finance = await staff("finance")
+    refused = await api.post(
+        "/api/v1/adjustments/",
+        headers=finance,
+        json={"player_id": 1, "amount": 10, "currency": MEGABYTE, "reason": "x"},
+    )
+    assert 400 <= refused.status_code < 500
+    assert len(refused.content) < 4000

@@ -7,10 +7,11 @@ import time
 
 import pytest
 
-from domain.errors import InvalidAmount, InvalidRequest
-from domain.games.catalog import GAMES, GameConfig, parse_house_edge
+from domain.errors import GameUnavailable, InvalidAmount, InvalidRequest
+from domain.games.catalog import GAMES, GameConfig, game_by_code, parse_house_edge
 from domain.ledger import Leg
 from domain.money import FUN, INT64_MAX, INT64_MIN, TON, USDT, XTR, Currency, Money
+from domain.quoting import MAX_MESSAGE_CHARS, bounded_message, excerpt
 
 HUGE = [
     "1e999999999",
@@ -87,3 +88,22 @@ def test_one_leg_moves_at_most_its_currency_cap(currency: Currency) -> None:
     for amount in (cap + 1, -cap - 1, INT64_MAX, INT64_MIN):
         with pytest.raises(InvalidAmount, match="one operation moves at most"):
             Leg(1, Money(amount, currency))
+
+
+def test_an_excerpt_is_short_escaped_and_says_it_was_cut() -> None:
+    assert excerpt("dice") == "'dice'"
+    cut = excerpt("\x00\n" + "x" * 1_000_000)
+    assert cut.startswith("'\\x00\\n")
+    assert "1000002 characters" in cut
+    assert len(cut) < 100
+    assert "bit integer" in excerpt(10**400)
+    assert len(bounded_message("y" * 10_000)) == MAX_MESSAGE_CHARS
+
+
+def test_an_unknown_game_and_unknown_parameters_quote_an_excerpt() -> None:
+    with pytest.raises(GameUnavailable) as unknown:
+        game_by_code("p" * 1_000_000)
+    assert len(unknown.value.message) < 300
+    with pytest.raises(InvalidRequest) as extra:
+        GAMES["coin"].parse({f"k{i}": "v" for i in range(100_000)} | {"side": "heads"})
+    assert len(extra.value.message) < 300

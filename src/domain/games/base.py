@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from domain.decimal_text import parse_decimal
 from domain.errors import InvalidRequest
+from domain.quoting import excerpt
 
 # Multipliers derived from a house edge are cut (never rounded up) to this many decimals, so the
 # player sees an exact decimal and the RTP never exceeds 1 - edge.
@@ -149,6 +150,6 @@ def reject_unknown(params: Mapping[str, str], allowed: set[str], game: str) -> N
     extra = sorted(set(params) - allowed)
     if extra:
         raise InvalidRequest(
-            f"{game} does not take {', '.join(map(repr, extra))}; it takes "
+            f"{game} does not take {excerpt(', '.join(extra))}; it takes "
             f"{', '.join(sorted(allowed)) or 'no parameters'}"
         )

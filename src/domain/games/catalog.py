@@ -17,6 +17,7 @@ from domain.games.limbo import Limbo
 from domain.games.roulette import Roulette
 from domain.games.telegram_dice import BASKETBALL, BOWLING, DARTS, FOOTBALL, DiceRoll, Slot
 from domain.money import Money
+from domain.quoting import excerpt
 
 GAMES: Mapping[str, Game] = MappingProxyType(
     {
@@ -54,7 +55,7 @@ def game_by_code(code: str) -> Game:
         return GAMES[code]
     except KeyError:
         raise GameUnavailable(
-            f"there is no game {code!r}; games are {', '.join(sorted(GAMES))}"
+            f"there is no game {excerpt(code)}; games are {', '.join(sorted(GAMES))}"
         ) from None
 
 

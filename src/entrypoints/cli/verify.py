@@ -6,6 +6,7 @@ import click
 
 from domain.errors import InvalidRequest
 from domain.games.catalog import parse_house_edge
+from domain.quoting import excerpt
 from domain.verification import check_outcome
 from entrypoints.cli.failures import guarded
 
@@ -59,6 +60,6 @@ def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
         for item in pair.split(","):
             key, sep, value = item.partition("=")
             if not sep or not key.strip():
-                raise InvalidRequest(f"--params takes KEY=VALUE, got {item!r}")
+                raise InvalidRequest(f"--params takes KEY=VALUE, got {excerpt(item)}")
             parsed[key.strip()] = value.strip()
     return parsed
