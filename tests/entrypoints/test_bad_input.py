@@ -3,6 +3,7 @@ of megabytes (issue 18, "bad input is a clear refusal")."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 import grpc
@@ -65,3 +66,86 @@ async def test_a_megabyte_currency_comes_back_as_a_short_excerpt(api, staff):
     )
     assert 400 <= refused.status_code < 500
     assert len(refused.content) < 4000
+
+
+# --- item 4: the 500s and the UNKNOWN -----------------------------------------------------------
+
+
+async def test_json_nested_a_thousand_deep_is_a_400(api):
+    body = '{"init_data": ' + "[" * 1000 + "]" * 1000 + "}"
+    refused = await api.post(
+        "/api/v1/app/session", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert refused.status_code == 400, refused.text
+    assert len(refused.content) < 2000
+
+
+@pytest.mark.parametrize("path", ["/app/%00", "/app/a%00b.js", "/app/..%00/x"])
+async def test_a_nul_in_a_static_path_is_a_404_not_a_500(api, path):
+    refused = await api.get(path)
+    assert refused.status_code in (400, 404), refused.text
+
+
+@pytest.fixture
+async def webhook(servers, tmp_path):
+    from litestar.testing import AsyncTestClient
+
+    from entrypoints.bot.runtime import TelegramRuntime
+    from entrypoints.composition.containers import make_http_container
+    from entrypoints.composition.endpoints import Endpoints
+    from entrypoints.http.app import create_app
+    from entrypoints.settings import Settings
+    from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
+    from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram
+
+    settings = Settings(
+        bot_token=BOT_TOKEN,
+        bot_webhook_url="https://casino.example/telegram",
+        bot_webhook_secret="s3cret-token",
+        bot_dice_delay_ms=0,
+        seed_key=secrets.token_bytes(32),
+        pii_keys=TEST_PII_KEYS,
+        pii_index_key=TEST_PII_INDEX_KEY,
+        secret_key=secrets.token_hex(32),
+        house_shards=4,
+        data_dir=tmp_path,
+    )
+    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
+    container = make_http_container(settings, endpoints)
+    runtime = await container.get(TelegramRuntime)
+    runtime.bot.session = FakeTelegram()
+    async with AsyncTestClient(app=create_app(container)) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"update_id": "not a number"}',
+        '{"update_id": 1, "message": {"text": 5}}',
+        "[1, 2, 3]",
+        "not json",
+        '{"update_id": 1, "message": ' + "[" * 1000 + "]" * 1000 + "}",
+    ],
+)
+async def test_a_malformed_webhook_update_is_a_400(webhook, body):
+    refused = await webhook.post(
+        "/telegram/webhook",
+        content=body,
+        headers={
+            "X-Telegram-Bot-Api-Secret-Token": "s3cret-token",
+            "Content-Type": "application/json",
+        },
+    )
+    assert refused.status_code == 400, refused.text
+    assert len(refused.content) < 2000
+
+
+@pytest.mark.parametrize(
+    "method", ["/croupier.v1.WalletService/Nope", "/croupier.v1.Nope/Nope", "/nope"]
+)
+async def test_an_unknown_grpc_method_is_unimplemented(grpc_server, md, method):
+    async with grpc.aio.insecure_channel(grpc_server.address) as channel:
+        call = channel.unary_unary(method)(b"", metadata=md)
+        refused = await rpc_error(call)
+    assert refused.code() == grpc.StatusCode.UNIMPLEMENTED

@@ -181,8 +181,18 @@ def unexpected_error_handler(request: Request[Any, Any, Any], error: Exception) 
     )
 
 
+def too_deep_handler(request: Request[Any, Any, Any], error: RecursionError) -> Response[Any]:
+    # msgspec refuses JSON nested beyond its limit with RecursionError, which Litestar does not
+    # read as a bad body; our own code does not recurse on request data, so it is the client's.
+    log.warning("refused a request nested too deeply on %s %s", request.method, request.url.path)
+    return problem(
+        HTTP_400_BAD_REQUEST, "HTTP error", "the request is nested too deeply", "http_error"
+    )
+
+
 EXCEPTION_HANDLERS = {
     DomainError: domain_error_handler,
+    RecursionError: too_deep_handler,
     HTTPException: http_error_handler,
     Exception: unexpected_error_handler,
 }
