@@ -45,6 +45,8 @@ class RiskFlagKind(enum.StrEnum):
     SHARED_PAYMENT_IDENTITY = "shared_payment_identity"
     LARGE_WIN = "large_win"
     LARGE_WAGER = "large_wager"
+    # A Stars charge that matched no invoice issued (payload, currency or amount): refunded.
+    PAYMENT_MISMATCH = "payment_mismatch"
 
 
 class RiskFlagStatus(enum.StrEnum):
