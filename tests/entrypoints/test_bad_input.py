@@ -3,6 +3,7 @@ of megabytes (issue 18, "bad input is a clear refusal")."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
 
@@ -115,6 +116,7 @@ async def webhook(servers, tmp_path):
     runtime = await container.get(TelegramRuntime)
     runtime.bot.session = FakeTelegram()
     async with AsyncTestClient(app=create_app(container)) as client:
+        client.runtime = runtime
         yield client
 
 
@@ -149,3 +151,51 @@ async def test_an_unknown_grpc_method_is_unimplemented(grpc_server, md, method):
         call = channel.unary_unary(method)(b"", metadata=md)
         refused = await rpc_error(call)
     assert refused.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+# --- webhook registration in the background -----------------------------------------------------
+
+
+async def test_readiness_reports_the_bot_until_the_webhook_is_registered(webhook):
+    before = await webhook.get("/health/ready")
+    assert before.status_code == 200  # HTTP serves while Telegram is unreachable
+    assert before.json()["bot"] is False
+    webhook.runtime.webhook.registered = True
+    assert (await webhook.get("/health/ready")).json()["bot"] is True
+
+
+async def test_the_webhook_is_registered_in_the_background_with_retries(tmp_path):
+    from aiogram import Bot, Dispatcher
+    from aiogram.exceptions import TelegramNetworkError
+    from aiogram.methods import SetWebhook
+
+    from entrypoints.bot.runtime import TelegramRuntime
+    from entrypoints.cli.supervisor import register_webhook
+    from entrypoints.settings import Settings
+    from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
+    from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram
+
+    class Unreachable(FakeTelegram):
+        """Telegram down for the first two attempts."""
+
+        async def make_request(self, bot, method, timeout=None):  # noqa: ASYNC109
+            if isinstance(method, SetWebhook) and len(self.of(SetWebhook)) < 2:
+                self.calls.append(method)
+                raise TelegramNetworkError(method=method, message="unreachable")
+            return await super().make_request(bot, method, timeout)
+
+    settings = Settings(
+        bot_token=BOT_TOKEN,
+        bot_webhook_url="https://casino.example/telegram",
+        bot_webhook_secret="s3cret-token",
+        seed_key=secrets.token_bytes(32),
+        pii_keys=TEST_PII_KEYS,
+        pii_index_key=TEST_PII_INDEX_KEY,
+        secret_key=secrets.token_hex(32),
+        data_dir=tmp_path,
+    )
+    telegram = Unreachable()
+    runtime = TelegramRuntime(Bot(BOT_TOKEN, session=telegram), Dispatcher(), "s3cret-token")
+    await asyncio.wait_for(register_webhook(runtime, settings, first_delay_s=0.01), 5)
+    assert runtime.webhook.registered
+    assert len(telegram.of(SetWebhook)) == 3
