@@ -25,6 +25,7 @@ from domain.access import (
 )
 from domain.errors import InvalidRequest, NotFound
 from domain.money import Money
+from domain.quoting import excerpt
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,7 @@ class RevokeApiKey:
 
     async def __call__(self, name: str) -> None:
         if not await self._store.revoke(name, self._clock):
-            raise NotFound(f"no active API key named {name!r}")
+            raise NotFound(f"no active API key named {excerpt(name)}")
 
 
 class ListApiKeys:

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from domain.accounts import AccountKind
 from domain.errors import InvalidRequest, InvalidTransaction, UnbalancedTransaction
 from domain.money import Currency, Money, check_int64
+from domain.quoting import excerpt
 
 MetadataValue = str | int | bool | None
 
@@ -44,6 +45,8 @@ class Leg:
     def __post_init__(self) -> None:
         if self.amount.amount == 0:
             raise InvalidTransaction(f"a leg on account {self.account_id} moves nothing")
+        # Every posting is built of legs, so this one check caps every door's amounts.
+        self.amount.require_single()
 
     @property
     def currency(self) -> Currency:
@@ -95,9 +98,9 @@ class Transaction:
             raise InvalidTransaction("created_at must be timezone-aware")
         for k, v in self.metadata.items():
             if not isinstance(k, str) or not isinstance(v, str | int | bool | type(None)):
-                raise InvalidTransaction(f"metadata {k!r} must map a string to a scalar")
+                raise InvalidTransaction(f"metadata {excerpt(k)} must map a string to a scalar")
             if isinstance(v, int) and not isinstance(v, bool):
-                check_int64(v, f"metadata {k!r}")
+                check_int64(v, f"metadata {excerpt(k)}")
         object.__setattr__(self, "legs", legs)
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
 

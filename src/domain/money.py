@@ -6,14 +6,25 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Final
 
+from domain.decimal_text import parse_decimal
 from domain.errors import CurrencyMismatch, InvalidAmount, UnknownCurrency
+from domain.quoting import excerpt
 
 # Amounts are stored as PostgreSQL BIGINT; anything outside cannot be stored, so it is refused
 # at the edge of the domain instead of overflowing deep inside a statement.
 INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
+
+# The most one operation may move, per currency: a trillion whole units, and never more than
+# 10**15 minor units (a billion USDT, a million TON). Without a cap one deposit of the largest
+# int64 pushed a house clearing shard, which may go negative, to the 64-bit limit, and every
+# later deposit on that shard failed; with it, an account needs over nine thousand of the
+# largest postings to get there, and the ledger refuses that one with a clear error.
+MAX_SINGLE_WHOLE_UNITS: Final = 10**12
+MAX_SINGLE_MINOR_UNITS: Final = 10**15
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 
@@ -29,13 +40,19 @@ class Currency:
     def __post_init__(self) -> None:
         if not _CODE.match(self.code):
             raise UnknownCurrency(
-                f"currency code {self.code!r} must be 2-10 upper-case letters or digits"
+                f"currency code {excerpt(self.code)} must be 2-10 upper-case letters or digits"
             )
         if not 0 <= self.exponent <= 18:
             raise InvalidAmount(f"currency exponent must be 0..18, got {self.exponent}")
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def max_single_amount(self) -> int:
+        """The most one operation may move in this currency, in minor units."""
+        whole: int = MAX_SINGLE_WHOLE_UNITS * 10**self.exponent
+        return min(whole, MAX_SINGLE_MINOR_UNITS)
 
 
 XTR: Final = Currency("XTR", 0, "Telegram Stars")
@@ -58,7 +75,7 @@ class CurrencyRegistry:
             return self._by_code[code]
         except KeyError:
             known = ", ".join(sorted(self._by_code))
-            raise UnknownCurrency(f"unknown currency {code!r}; known: {known}") from None
+            raise UnknownCurrency(f"unknown currency {excerpt(code)}; known: {known}") from None
 
     def __contains__(self, code: object) -> bool:
         return code in self._by_code
@@ -72,7 +89,9 @@ class CurrencyRegistry:
 
 def check_int64(value: int, what: str = "amount") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidAmount(f"{what} must be an integer number of minor units, got {value!r}")
+        raise InvalidAmount(
+            f"{what} must be an integer number of minor units, got {excerpt(value)}"
+        )
     if not INT64_MIN <= value <= INT64_MAX:
         raise InvalidAmount(f"{what} {value} is outside the 64-bit range")
     return value
@@ -105,22 +124,31 @@ class Money:
     def parse(cls, text: str, currency: Currency) -> Money:
         """Parse a human decimal ("12.5") into minor units; more decimals than the currency has
         is an error rather than a silent rounding."""
-        try:
-            value = Decimal(text.strip())
-        except ArithmeticError:
-            raise InvalidAmount(f"{text!r} is not a number") from None
-        if not value.is_finite():
-            raise InvalidAmount(f"{text!r} is not a finite number")
-        minor = value.scaleb(currency.exponent)
-        if minor != minor.to_integral_value():
-            raise InvalidAmount(
-                f"{currency.code} has {currency.exponent} decimal places; {text!r} has more"
-            )
-        return cls(int(minor), currency)
+        # Bounded before any arithmetic: "1e999999999" or a million digits would otherwise
+        # build a huge integer before check_int64 could refuse it.
+        value = parse_decimal(
+            text,
+            f"a {currency.code} amount",
+            places=currency.exponent,
+            example="12.5",
+            error=InvalidAmount,
+            signed=True,
+        )
+        # Exact rational arithmetic: Decimal's would round at the context's 28 digits.
+        return cls(int(Fraction(value) * 10**currency.exponent), currency)
 
     def require_positive(self) -> Money:
         if self.amount <= 0:
             raise InvalidAmount(f"amount must be positive, got {self.amount} {self.currency}")
+        return self
+
+    def require_single(self) -> Money:
+        """Refuse an amount larger than one operation may move in its currency."""
+        cap = self.currency.max_single_amount
+        if abs(self.amount) > cap:
+            raise InvalidAmount(
+                f"one operation moves at most {Money(cap, self.currency)}, not {self.format()}"
+            )
         return self
 
     def _same(self, other: Money) -> None:

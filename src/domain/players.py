@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.errors import InvalidRequest
+from domain.quoting import excerpt
 
 # Telegram user ids are positive and fit in 52 bits (Bot API docs); anything else is not a user.
 MAX_TELEGRAM_USER_ID = 2**52
@@ -37,7 +38,7 @@ def parse_kyc_status(text: str) -> KycStatus:
 
 def validate_telegram_user_id(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidRequest(f"telegram user id must be an integer, got {value!r}")
+        raise InvalidRequest(f"telegram user id must be an integer, got {excerpt(value)}")
     if not 0 < value < MAX_TELEGRAM_USER_ID:
         raise InvalidRequest(f"telegram user id {value} is out of range")
     return value

@@ -39,6 +39,7 @@ from domain.posting_keys import (
     withdrawal_key,
     withdrawal_reference,
 )
+from domain.quoting import excerpt
 from domain.withdrawals import Withdrawal
 
 # -- bets --------------------------------------------------------------------------------------
@@ -278,7 +279,7 @@ def withdrawal_step(
     try:
         step = WithdrawalStep(step)
     except ValueError:
-        raise IllegalTransition(f"a withdrawal has no step {step!r}") from None
+        raise IllegalTransition(f"a withdrawal has no step {excerpt(step)}") from None
     return Transaction(
         id=transaction_id,
         kind=TransactionKind.WITHDRAWAL,

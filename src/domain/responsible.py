@@ -31,6 +31,7 @@ from typing import Final
 
 from domain.errors import DomainError, InvalidRequest
 from domain.money import Currency, Money
+from domain.quoting import excerpt
 
 COOLING_OFF: Final = timedelta(hours=24)
 MIN_REALITY_CHECK_MINUTES: Final = 15
@@ -486,7 +487,7 @@ def validate_reality_check_minutes(minutes: int) -> int:
     ):
         raise InvalidRequest(
             f"a reality check comes every {MIN_REALITY_CHECK_MINUTES}-"
-            f"{MAX_REALITY_CHECK_MINUTES} minutes, got {minutes!r}"
+            f"{MAX_REALITY_CHECK_MINUTES} minutes, got {excerpt(minutes)}"
         )
     return minutes
 

@@ -50,6 +50,8 @@ class RiskFlagKind(enum.StrEnum):
     # A staff member's adjustments add up past the four-eyes threshold, or whoever adjusted a
     # player's balance tried to approve or pay that player's withdrawal.
     STAFF_CHAIN = "staff_chain"
+    # A Stars charge that matched no invoice issued (payload, currency or amount): refunded.
+    PAYMENT_MISMATCH = "payment_mismatch"
 
 
 class RiskFlagStatus(enum.StrEnum):

@@ -31,6 +31,7 @@ from domain.errors import IdempotencyConflict, IllegalTransition, InvalidRequest
 from domain.ledger import Leg, Transaction
 from domain.money import INT64_MAX, Currency, Money, check_int64
 from domain.postings import ProviderCall, seamless_credit, seamless_debit, seamless_rollback
+from domain.quoting import excerpt
 
 MAX_EXTERNAL_ID_LENGTH: Final = 100
 # The most a credit may pay for each unit its round still holds in debits: above the top
@@ -45,8 +46,8 @@ _PROVIDER: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 def validate_provider(provider: str) -> str:
     if not isinstance(provider, str) or not _PROVIDER.match(provider):
         raise InvalidRequest(
-            f"provider {provider!r} must be 1-{MAX_PROVIDER_LENGTH} letters, digits, '.', '_' "
-            "or '-', starting with a letter or digit"
+            f"provider {excerpt(provider)} must be 1-{MAX_PROVIDER_LENGTH} letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit"
         )
     return provider
 
@@ -56,7 +57,7 @@ def validate_external_id(value: str, what: str, *, required: bool = True) -> str
     characters. Whitespace around it is refused rather than silently trimmed, so that one id
     can never be stored under two spellings."""
     if not isinstance(value, str):
-        raise InvalidRequest(f"{what} must be text, got {value!r}")
+        raise InvalidRequest(f"{what} must be text, got {excerpt(value)}")
     if not value:
         if required:
             raise InvalidRequest(f"{what} is required")
@@ -68,9 +69,9 @@ def validate_external_id(value: str, what: str, *, required: bool = True) -> str
             f"{what} is {len(value)} characters long; at most {MAX_EXTERNAL_ID_LENGTH}"
         )
     if value != value.strip():
-        raise InvalidRequest(f"{what} {value!r} has whitespace around it")
+        raise InvalidRequest(f"{what} {excerpt(value)} has whitespace around it")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise InvalidRequest(f"{what} {value!r} contains control characters")
+        raise InvalidRequest(f"{what} {excerpt(value)} contains control characters")
     return value
 
 
@@ -80,7 +81,9 @@ def validate_player_id(player_id: int) -> int:
         or not isinstance(player_id, int)
         or not 0 < player_id <= INT64_MAX
     ):
-        raise InvalidRequest(f"player id must be a positive 64-bit integer, got {player_id!r}")
+        raise InvalidRequest(
+            f"player id must be a positive 64-bit integer, got {excerpt(player_id)}"
+        )
     return player_id
 
 

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 from domain.errors import InvalidRequest, Unauthenticated
 from domain.players import validate_telegram_user_id
+from domain.quoting import excerpt
 
 WEB_APP_DATA_KEY = b"WebAppData"
 MAX_INIT_DATA_LENGTH = 4096  # Telegram's own init data is far smaller; refuse before hashing
@@ -57,7 +58,7 @@ def validate_init_data(
     fields: dict[str, str] = {}
     for key, value in pairs:
         if key in fields:  # a repeated key could make two readers see different data
-            raise Unauthenticated(f"Mini App init data repeats {key!r}")
+            raise Unauthenticated(f"Mini App init data repeats {excerpt(key)}")
         fields[key] = value
     given = fields.pop("hash", "")
     if not given:

@@ -42,6 +42,7 @@ from domain.errors import (
 )
 from domain.money import Money
 from domain.players import KycStatus
+from domain.quoting import excerpt
 
 # The daily limit and the KYC threshold count what the player asked for in the last 24 hours
 # (rolling, like the responsible-gambling limits), not since midnight: no reset to wait for.
@@ -342,7 +343,7 @@ class Withdrawal:
         if amount != self.amount or destination != self.destination:
             raise IdempotencyConflict(
                 f"request {self.request_id} was already used for a withdrawal of "
-                f"{self.amount} to {self.destination!r}"
+                f"{self.amount} to {excerpt(self.destination)}"
             )
 
     def _move(self, target: WithdrawalState) -> None:

@@ -275,7 +275,10 @@ async def adjustment_approve(cell: Cell) -> Answer:
 async def stars_payment(cell: Cell) -> str:
     """A Stars payment Telegram has charged and we have credited."""
     charge = f"ch-{secrets.token_hex(8)}"
-    await cell.world.use(CreditStarsPayment, charge, "dep:matrix", cell.subject.user.user.id, 70)
+    invoice = await cell.world.use(CreateStarsInvoice, cell.subject.player_id, 70)
+    await cell.world.use(
+        CreditStarsPayment, charge, invoice.payload, cell.subject.user.user.id, 70, "XTR"
+    )
     return charge
 
 

@@ -122,11 +122,11 @@ class Player:
             ),
         )
 
-    def paid(self, charge_id: str, payload: str, amount: int) -> Update:
+    def paid(self, charge_id: str, payload: str, amount: int, currency: str = "XTR") -> Update:
         """Telegram's `successful_payment` service message for a charge."""
         return self.message(
             successful_payment=SuccessfulPayment(
-                currency="XTR",
+                currency=currency,
                 total_amount=amount,
                 invoice_payload=payload,
                 telegram_payment_charge_id=charge_id,

@@ -9,6 +9,7 @@ import pytest
 from aiogram.methods import (
     AnswerCallbackQuery,
     AnswerPreCheckoutQuery,
+    RefundStarPayment,
     SendDice,
     SendInvoice,
     SendMessage,
@@ -294,6 +295,32 @@ async def test_a_stars_payment_paid_twice_is_credited_once(
     second = f"charge-{secrets.token_hex(6)}"
     await send(player.paid(second, invoice.payload, 100))
     assert await _balance(balances, engine, player) == Money(1200, XTR)
+
+
+@pytest.mark.parametrize(
+    ("payload", "amount", "currency"),
+    [("dep:never-issued", 100, "XTR"), ("junk\x00" * 50, 100, "XTR"), (None, 100, "USD")],
+)
+async def test_a_payment_that_is_not_the_invoice_is_refunded_flagged_not_credited(
+    send, telegram, ready_player, balances, engine, payload, amount, currency
+):
+    player = await ready_player()
+    invoice = await _invoice(send, telegram, player, 100)
+    charge = f"charge-{secrets.token_hex(6)}"
+    await send(player.paid(charge, payload or invoice.payload, amount, currency))
+    assert await _balance(balances, engine, player) == Money(1000, XTR)
+    assert await _stars_payments(engine, player) == []
+    [refund] = telegram.of(RefundStarPayment)
+    assert (refund.user_id, refund.telegram_payment_charge_id) == (player.user.id, charge)
+    async with engine.connect() as conn:
+        kinds = (
+            await conn.execute(
+                text("SELECT kind FROM risk_flags WHERE player_id = :p"),
+                {"p": await _player_id(engine, player)},
+            )
+        ).scalars()
+        assert list(kinds) == ["payment_mismatch"]
+    assert not [t for t in telegram.texts() if t.startswith("✅")]
 
 
 async def test_a_checkout_that_does_not_match_the_invoice_is_refused(send, telegram, ready_player):

@@ -7,10 +7,19 @@ import secrets
 import pytest
 
 from application.onboarding import AcceptTerms, StartPlayer
-from application.payments import CreditStarsPayment
+from application.payments import CreateStarsInvoice, CreditStarsPayment
+from application.responsible import ResponsibleGamblingGuard
+from application.risk import DEFAULT_RISK_REVIEW
 from domain.money import XTR
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+
+class _NoRefunds:
+    """Every charge here matches its invoice, so nothing is refunded on crediting it."""
+
+    async def refund(self, telegram_user_id: int, charge_id: str) -> None:
+        raise AssertionError(f"refunded {charge_id} of {telegram_user_id}")
 
 
 @pytest.fixture
@@ -20,8 +29,11 @@ def stars_payment(uow_factory, clock, ids, house, new_telegram_id):
         onboarded = await StartPlayer(uow_factory, clock)(telegram_id, username=None, language="en")
         await AcceptTerms(uow_factory, clock)(onboarded.player.id)
         charge = f"ch-{secrets.token_hex(8)}"
-        await CreditStarsPayment(uow_factory, clock, ids, house)(
-            charge, "dep:test", telegram_id, amount
+        invoice = await CreateStarsInvoice(uow_factory, clock, ids, ResponsibleGamblingGuard())(
+            onboarded.player.id, amount
+        )
+        await CreditStarsPayment(uow_factory, clock, ids, house, _NoRefunds(), DEFAULT_RISK_REVIEW)(
+            charge, invoice.payload, telegram_id, amount, "XTR"
         )
         return onboarded.player.id, charge
 

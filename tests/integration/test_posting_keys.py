@@ -40,6 +40,7 @@ from application.postings import (
     TransferCommand,
 )
 from application.responsible import ResponsibleGamblingGuard
+from application.risk import DEFAULT_RISK_REVIEW
 from application.seamless import (
     SeamlessCredit,
     SeamlessCreditCommand,
@@ -397,13 +398,13 @@ async def test_stars_credit_refund_and_undone_refund(uow_factory, clock, ids, ho
     await AcceptTerms(uow_factory, clock)(player_id)
     shard = _shard(player_id)
     refunds = _Refunds()
-    credit = CreditStarsPayment(uow_factory, clock, ids, house)
+    credit = CreditStarsPayment(uow_factory, clock, ids, house, refunds, DEFAULT_RISK_REVIEW)
     refund = RefundStarsPayment(uow_factory, clock, ids, house, refunds)
 
     invoice = await CreateStarsInvoice(uow_factory, clock, ids, guard)(player_id, 100)
     await CheckPreCheckout(uow_factory, clock, guard)(invoice.payload, telegram_id, 100, "XTR")
     charge = f"ch-{secrets.token_hex(8)}"
-    await credit(charge, invoice.payload, telegram_id, 100)
+    await credit(charge, invoice.payload, telegram_id, 100, "XTR")
     assert await _stored(engine, f"stars:{charge}") == Stored(
         "deposit",
         f"telegram-stars:{charge}",

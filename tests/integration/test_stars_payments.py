@@ -21,6 +21,7 @@ from application.player_admin import BlockPlayer
 from application.ports import AuditQuery
 from application.postings import DebitWalletCommand
 from application.responsible import ResponsibleGamblingGuard
+from application.risk import DEFAULT_RISK_REVIEW
 from application.staff import Actor
 from domain.errors import Forbidden, InsufficientFunds, InvalidRequest, NotFound
 from domain.money import XTR, Money
@@ -65,7 +66,7 @@ def stars(uow_factory, clock, ids, house, refunds):
     class Stars:
         invoice = CreateStarsInvoice(uow_factory, clock, ids, guard)
         check = CheckPreCheckout(uow_factory, clock, guard)
-        credit = CreditStarsPayment(uow_factory, clock, ids, house)
+        credit = CreditStarsPayment(uow_factory, clock, ids, house, refunds, DEFAULT_RISK_REVIEW)
         refund = RefundStarsPayment(uow_factory, clock, ids, house, refunds)
         listing = ListStarsPayments(uow_factory)
 
@@ -91,7 +92,7 @@ async def _paid(stars, payer_ids, amount: int = 100) -> str:
     invoice = await stars.invoice(player_id, amount)
     await stars.check(invoice.payload, telegram_id, amount, "XTR")
     charge = f"ch-{secrets.token_hex(8)}"
-    await stars.credit(charge, invoice.payload, telegram_id, amount)
+    await stars.credit(charge, invoice.payload, telegram_id, amount, "XTR")
     return charge
 
 
@@ -129,7 +130,7 @@ async def test_concurrent_deliveries_of_one_charge_credit_once(stars, payer, bal
     invoice = await stars.invoice(ids[0], 300)
     charge = f"ch-{secrets.token_hex(8)}"
     results = await asyncio.gather(
-        *(stars.credit(charge, invoice.payload, ids[1], 300) for _ in range(8))
+        *(stars.credit(charge, invoice.payload, ids[1], 300, "XTR") for _ in range(8))
     )
     assert sum(not r.replayed for r in results) == 1
     assert {r.payment.deposit_transaction_id for r in results} == {
@@ -265,10 +266,10 @@ async def test_a_blocked_player_gets_no_invoice_and_no_checkout(
     # Telegram reported a charge all the same (it was taken before the block): the Stars are
     # the player's, credited once; staff refund them if they must go back.
     charge = f"ch-{secrets.token_hex(8)}"
-    credited = await stars.credit(charge, offered.payload, telegram_id, 100)
+    credited = await stars.credit(charge, offered.payload, telegram_id, 100, "XTR")
     assert not credited.replayed
     assert await _xtr(balances, player_id) == 100
-    assert (await stars.credit(charge, offered.payload, telegram_id, 100)).replayed
+    assert (await stars.credit(charge, offered.payload, telegram_id, 100, "XTR")).replayed
 
 
 async def test_a_player_without_the_terms_gets_no_invoice_and_no_checkout(

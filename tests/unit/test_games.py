@@ -117,7 +117,7 @@ def test_limbo_rtp_by_exact_counting(target: int) -> None:
     [
         ("dice", {"direction": "under", "target": "0.50"}, "from 1.00 to 98.00"),
         ("dice", {"direction": "sideways", "target": "50"}, "'under' or 'over'"),
-        ("dice", {"direction": "under", "target": "50.001"}, "two decimals"),
+        ("dice", {"direction": "under", "target": "50.001"}, "at most 2 decimals"),
         ("dice", {"direction": "under"}, "needs the parameter 'target'"),
         ("dice", {"direction": "under", "target": "50", "x": "1"}, "does not take 'x'"),
         ("coin", {"side": "edge"}, "heads"),
@@ -125,7 +125,7 @@ def test_limbo_rtp_by_exact_counting(target: int) -> None:
         ("roulette", {"bet": "red", "number": "3"}, "takes no number"),
         ("roulette", {"bet": "split"}, "roulette bets are"),
         ("limbo", {"target": "1.00"}, "from 1.01"),
-        ("limbo", {"target": "NaN"}, "two decimals"),
+        ("limbo", {"target": "NaN"}, "a number like 50.00"),
         ("tg_dice", {"bet": "face", "face": "7"}, "1-6"),
         ("tg_darts", {"bet": "bullseye"}, "'hit' and 'miss'"),
         ("tg_slot", {"bet": "spin"}, "does not take"),

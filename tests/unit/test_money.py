@@ -80,7 +80,7 @@ def test_parse_and_format_round_trip_respects_exponent():
     assert Money.parse("12.5", USDT).format() == "12.500000 USDT"
     assert Money.parse("3", XTR).format() == "3 XTR"
     assert Money(-5, FUN).format() == "-0.05 FUN"
-    with pytest.raises(InvalidAmount, match="decimal places"):
+    with pytest.raises(InvalidAmount, match="at most 2 decimals"):
         Money.parse("0.001", FUN)
     with pytest.raises(InvalidAmount):
         Money.parse("abc", FUN)

@@ -21,6 +21,7 @@ from application.payments import (
 )
 from application.ports import AuditQuery
 from application.responsible import ALWAYS_GUARDED
+from application.risk import DEFAULT_RISK_REVIEW
 from application.staff import Actor
 from application.withdrawals import NoWithdrawalHolds, RequestWithdrawal
 from application.withdrawals.queries import GetWithdrawal, ListWithdrawals
@@ -32,6 +33,7 @@ from domain.players import KycStatus
 from domain.staff import AuditAction
 from domain.withdrawals import CurrencyWithdrawalLimits, WithdrawalPolicy, WithdrawalState
 from tests.casino_on_fakes import Casino
+from tests.fake_players import FakeStarsRefunds
 
 ALICE, BOB = Actor("staff:alice", "10.0.0.1"), Actor("staff:bob")
 WITHDRAWALS = WithdrawalPolicy(
@@ -91,11 +93,13 @@ async def test_four_eyes_requests_are_listed_newest_first_by_state(casino):
 async def test_stars_payments_are_listed_per_player_and_found_by_charge(casino):
     ann, bob = await casino.player(1001), await casino.player(1002)
     invoice = CreateStarsInvoice(casino.db, casino.clock, casino.ids, ALWAYS_GUARDED)
-    credit = CreditStarsPayment(casino.db, casino.clock, casino.ids, casino.house)
+    credit = CreditStarsPayment(
+        casino.db, casino.clock, casino.ids, casino.house, FakeStarsRefunds(), DEFAULT_RISK_REVIEW
+    )
     for n, (player, tg) in enumerate([(ann, 1001), (bob, 1002), (ann, 1001)]):
         casino.clock.advance(minutes=1)
         issued = await invoice(player, 10 + n)
-        await credit(f"charge-{n}", issued.payload, tg, 10 + n)
+        await credit(f"charge-{n}", issued.payload, tg, 10 + n, "XTR")
     listed = ListStarsPayments(casino.db)
     assert [p.charge_id for p in await listed(ann)] == ["charge-2", "charge-0"]
     assert [p.charge_id for p in await listed(None, limit=2)] == ["charge-2", "charge-1"]

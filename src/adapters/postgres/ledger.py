@@ -17,9 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.postgres.errors import to_domain_error
 from application.ports import HistoryEntry
 from domain.accounts import AccountKind
-from domain.errors import NotFound
+from domain.errors import InvalidRequest, LimitExceeded, NotFound
 from domain.ledger import PostedLeg, PostedTransaction, Transaction, TransactionKind
 from domain.money import CurrencyRegistry, Money
+
+# numeric_value_out_of_range
+_OUT_OF_RANGE = "22003"
 
 _POST = text(
     """
@@ -140,6 +143,15 @@ class SqlLedger:
             if domain_error is None:
                 raise
             raise domain_error from None
+        except InvalidRequest as refused:
+            # The engine reads numeric_value_out_of_range as bad input; in ledger_post every
+            # amount is already a capped int64, so it can only be a balance (BIGINT) that would
+            # leave the 64-bit range: say so, rather than "a number is out of range".
+            if _OUT_OF_RANGE in _sqlstates(refused):
+                raise LimitExceeded(
+                    "the ledger cannot hold this: an account's balance would leave the 64-bit range"
+                ) from None
+            raise
 
     def _posted(self, transaction: Transaction, rows: Sequence[Any]) -> PostedTransaction:
         first = rows[0]
@@ -205,3 +217,18 @@ class SqlLedger:
             )
             for r in rows
         ]
+
+
+def _sqlstates(error: BaseException) -> set[str]:
+    """The SQLSTATEs along an exception's chain of causes (SQLAlchemy re-raises the driver's
+    error as the cause of whatever the engine's error hook raised)."""
+    found: set[str] = set()
+    seen: BaseException | None = error
+    for _ in range(10):  # a chain is a few links; never follow a cycle forever
+        if seen is None:
+            break
+        code = getattr(seen, "sqlstate", None)
+        if isinstance(code, str):
+            found.add(code)
+        seen = seen.__cause__
+    return found

@@ -181,6 +181,14 @@ class RiskReview:
         """Whether the player has a flag waiting for review (their withdrawals wait too)."""
         return await uow.risk.has_open(player_id)
 
+    async def on_payment_mismatch(
+        self, uow: UnitOfWork, player_id: int, evidence: dict[str, object], now: datetime
+    ) -> RiskFlag | None:
+        """A Stars charge that matches no invoice issued (it is refunded, not credited)."""
+        return await self._raise(
+            uow, RiskFlag(player_id, RiskFlagKind.PAYMENT_MISMATCH, evidence, now)
+        )
+
     async def _raise(self, uow: UnitOfWork, flag: RiskFlag) -> RiskFlag | None:
         added = await uow.risk.add_flag(flag)
         if added is None:

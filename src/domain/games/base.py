@@ -10,10 +10,12 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
+from domain.decimal_text import parse_decimal
 from domain.errors import InvalidRequest
+from domain.quoting import excerpt
 
 # Multipliers derived from a house edge are cut (never rounded up) to this many decimals, so the
 # player sees an exact decimal and the RTP never exceeds 1 - edge.
@@ -124,14 +126,9 @@ def format_multiplier(multiplier: Fraction) -> str:
 
 
 def parse_hundredths(text: str, what: str) -> int:
-    """ "50.5" -> 5050; at most two decimals, no exponent, no sign tricks."""
-    try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        raise InvalidRequest(f"{what} must be a number like 50.00, got {text!r}") from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-        raise InvalidRequest(f"{what} takes at most two decimals, got {text!r}")
-    return int(value * 100)
+    """ "50.5" -> 5050; a plain decimal of bounded length with at most two decimals: no
+    exponent, no sign, no infinity (parse_decimal holds it before any arithmetic)."""
+    return int(parse_decimal(text, what, places=2, example="50.00") * 100)
 
 
 def format_hundredths(value: int) -> str:
@@ -139,10 +136,7 @@ def format_hundredths(value: int) -> str:
 
 
 def parse_int(text: str, what: str) -> int:
-    try:
-        return int(text.strip())
-    except (ValueError, AttributeError):
-        raise InvalidRequest(f"{what} must be a whole number, got {text!r}") from None
+    return int(parse_decimal(text, what, places=0, example="7", signed=True))
 
 
 def require(params: Mapping[str, str], key: str, game: str) -> str:
@@ -156,6 +150,6 @@ def reject_unknown(params: Mapping[str, str], allowed: set[str], game: str) -> N
     extra = sorted(set(params) - allowed)
     if extra:
         raise InvalidRequest(
-            f"{game} does not take {', '.join(map(repr, extra))}; it takes "
+            f"{game} does not take {excerpt(', '.join(extra))}; it takes "
             f"{', '.join(sorted(allowed)) or 'no parameters'}"
         )

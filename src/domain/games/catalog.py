@@ -8,6 +8,7 @@ from fractions import Fraction
 from functools import lru_cache
 from types import MappingProxyType
 
+from domain.decimal_text import parse_decimal
 from domain.errors import GameUnavailable, InvalidRequest, LimitExceeded
 from domain.games.base import MAX_RTP, MIN_RTP, Game, Selection, format_multiplier
 from domain.games.coin import CoinFlip
@@ -16,6 +17,7 @@ from domain.games.limbo import Limbo
 from domain.games.roulette import Roulette
 from domain.games.telegram_dice import BASKETBALL, BOWLING, DARTS, FOOTBALL, DiceRoll, Slot
 from domain.money import Money
+from domain.quoting import excerpt
 
 GAMES: Mapping[str, Game] = MappingProxyType(
     {
@@ -36,6 +38,16 @@ GAMES: Mapping[str, Game] = MappingProxyType(
 )
 
 DEFAULT_HOUSE_EDGE = Fraction(1, 100)
+# A house edge is a plain decimal of at most six places ("0.0125"): finer steps change no
+# multiplier (they are cut to MULTIPLIER_DECIMALS), and a bounded denominator keeps the exact
+# RTP check cheap whatever a client sends.
+HOUSE_EDGE_PLACES = 6
+
+
+def parse_house_edge(text: str) -> Fraction:
+    """A house edge as staff type it ("0.02"); `InvalidRequest` for anything else, including
+    "Infinity", "1e999999" and a thousand digits, before any arithmetic."""
+    return Fraction(parse_decimal(text, "a house edge", places=HOUSE_EDGE_PLACES, example="0.02"))
 
 
 def game_by_code(code: str) -> Game:
@@ -43,7 +55,7 @@ def game_by_code(code: str) -> Game:
         return GAMES[code]
     except KeyError:
         raise GameUnavailable(
-            f"there is no game {code!r}; games are {', '.join(sorted(GAMES))}"
+            f"there is no game {excerpt(code)}; games are {', '.join(sorted(GAMES))}"
         ) from None
 
 
@@ -99,8 +111,10 @@ class GameConfig:
 
     def __post_init__(self) -> None:
         game = game_by_code(self.code)
-        if not 0 <= self.house_edge < 1:
-            raise InvalidRequest("a house edge is a fraction from 0 up to 1")
+        if not 0 <= self.house_edge < 1 or self.house_edge.denominator > 10**HOUSE_EDGE_PLACES:
+            raise InvalidRequest(
+                f"a house edge is from 0 up to 1 with at most {HOUSE_EDGE_PLACES} decimals"
+            )
         if game.uses_house_edge:
             worst = _rtp_violation(self.code, self.house_edge)
             if worst is not None:

@@ -15,6 +15,7 @@ from domain.games.base import (
     reject_unknown,
     require,
 )
+from domain.quoting import excerpt
 
 POCKETS = 37
 RED = frozenset({1, 3, 5, 7, 9, 12, 14, 16, 18, 19, 21, 23, 25, 27, 30, 32, 34, 36})
@@ -71,7 +72,7 @@ class Roulette(ProvablyFairGame, EnumeratedGame):
         reject_unknown(params, {"bet", "number"}, "roulette")
         kind = require(params, "bet", "roulette").strip().lower()
         if kind not in PAYS:
-            raise InvalidRequest(f"roulette bets are {', '.join(PAYS)}; got {kind!r}")
+            raise InvalidRequest(f"roulette bets are {', '.join(PAYS)}; got {excerpt(kind)}")
         if kind not in _NUMBERED:
             if "number" in params:
                 raise InvalidRequest(f"a roulette {kind} bet takes no number")

@@ -4,6 +4,7 @@ handler met it (the error handler, the pre-checkout answer)."""
 from __future__ import annotations
 
 from domain.errors import DomainError
+from domain.quoting import bounded_message
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.standing import Rule, StandingRefusal
 from domain.withdrawals import WithdrawalRefused
@@ -19,4 +20,4 @@ def refusal_text(t: Translator, error: DomainError) -> str:
         return t("start.blocked") if error.rule is Rule.BLOCKED else t("start.need_gate")
     if isinstance(error, WithdrawalRefused):
         return withdrawals.refusal_text(t, error)
-    return t("games.error", reason=error.message)
+    return t("games.error", reason=bounded_message(error.message))

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
+
+
+@dataclass(slots=True)
+class WebhookState:
+    """Whether Telegram has our webhook (webhook mode): registered in the background, with
+    retries, so that Telegram being unreachable at start-up does not hold up HTTP and gRPC;
+    readiness reports it."""
+
+    registered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,6 +21,7 @@ class TelegramRuntime:
     bot: Bot | None  # None: no CROUPIER_BOT_TOKEN, the bot is off
     dispatcher: Dispatcher | None
     webhook_secret: str | None = None
+    webhook: WebhookState = field(default_factory=WebhookState)
 
     @property
     def enabled(self) -> bool:

@@ -103,6 +103,8 @@ async def serve(
 
     await stop.wait()
     await asyncio.gather(*background)
+    for registering in tuple(_REGISTERING):
+        registering.cancel()
     click.echo("shutting down: draining in-flight requests…")
     if bot_task is not None:
         runtime = await container.get(TelegramRuntime)
@@ -186,6 +188,39 @@ def _export_ledger_totals(
     )
 
 
+# Held so the registration task is not garbage-collected while it retries.
+_REGISTERING: set[asyncio.Task[None]] = set()
+WEBHOOK_RETRY_MAX_S = 60.0
+
+
+async def register_webhook(
+    runtime: TelegramRuntime, settings: Settings, *, first_delay_s: float = 1.0
+) -> None:
+    """Register the webhook, retrying with a doubling delay (at most a minute) until Telegram
+    answers; then mark it registered for readiness."""
+    assert runtime.bot is not None
+    assert runtime.dispatcher is not None
+    assert settings.bot_webhook_url is not None
+    delay = first_delay_s
+    while True:
+        try:
+            await runtime.bot.set_webhook(
+                settings.bot_webhook_url,
+                secret_token=settings.bot_webhook_secret,
+                allowed_updates=runtime.dispatcher.resolve_used_update_types(),
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # any failure: Telegram unreachable, refused, timed out
+            log.warning("registering the webhook failed (%s); retrying in %.0f s", error, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, WEBHOOK_RETRY_MAX_S)
+            continue
+        runtime.webhook.registered = True
+        log.info("webhook registered with Telegram")
+        return
+
+
 async def _start_bot(
     settings: Settings, runtime: TelegramRuntime, parts: frozenset[str]
 ) -> asyncio.Task[None] | None:
@@ -198,11 +233,11 @@ async def _start_bot(
     if settings.bot_webhook_url:
         if "http" not in parts:
             return None
-        await runtime.bot.set_webhook(
-            settings.bot_webhook_url,
-            secret_token=settings.bot_webhook_secret,
-            allowed_updates=runtime.dispatcher.resolve_used_update_types(),
-        )
+        # In the background: Telegram unreachable at start-up must not take HTTP and gRPC
+        # down with it. Not a watched task (it ends when registered); readiness reports it.
+        task = asyncio.create_task(register_webhook(runtime, settings))
+        _REGISTERING.add(task)
+        task.add_done_callback(_REGISTERING.discard)
         return None
     if "bot" not in parts:
         return None

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from fractions import Fraction
-
 import click
 
 from domain.errors import InvalidRequest
+from domain.games.catalog import parse_house_edge
+from domain.quoting import excerpt
 from domain.verification import check_outcome
 from entrypoints.cli.failures import guarded
 
@@ -40,7 +39,7 @@ def verify(
 ) -> None:
     """Recompute a provably fair result from its seeds, without touching the database."""
     bet = guarded(lambda: _key_values(params)) if params else None
-    edge = guarded(lambda: _fraction(house_edge, "--house-edge"))
+    edge = guarded(lambda: parse_house_edge(house_edge))
     check = guarded(
         lambda: check_outcome(
             game.strip().lower(),
@@ -61,13 +60,6 @@ def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
         for item in pair.split(","):
             key, sep, value = item.partition("=")
             if not sep or not key.strip():
-                raise InvalidRequest(f"--params takes KEY=VALUE, got {item!r}")
+                raise InvalidRequest(f"--params takes KEY=VALUE, got {excerpt(item)}")
             parsed[key.strip()] = value.strip()
     return parsed
-
-
-def _fraction(text: str, option: str) -> Fraction:
-    try:
-        return Fraction(Decimal(text))
-    except (InvalidOperation, ValueError):
-        raise InvalidRequest(f"{option} must be a decimal like 0.01, got {text!r}") from None

@@ -41,6 +41,7 @@ from domain.errors import (
     UnknownCurrency,
 )
 from domain.money import Money
+from domain.quoting import MAX_MESSAGE_CHARS, bounded_message
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.standing import StandingRefusal, WithdrawalFrozen
 from domain.velocity import VelocityUnavailable
@@ -146,7 +147,7 @@ def rich_status(error: DomainError) -> tuple[grpc.StatusCode, status_pb2.Status]
         )
     if isinstance(error, FieldError):
         violation = error_details_pb2.BadRequest.FieldViolation(
-            field=error.field, description=error.message
+            field=error.field[:MAX_MESSAGE_CHARS], description=bounded_message(error.message)
         )
         details.append(error_details_pb2.BadRequest(field_violations=[violation]))
     packed = []
@@ -155,7 +156,7 @@ def rich_status(error: DomainError) -> tuple[grpc.StatusCode, status_pb2.Status]
         holder.Pack(detail)
         packed.append(holder)
     status = status_pb2.Status(
-        code=getattr(code_pb2, code.name), message=error.message, details=packed
+        code=getattr(code_pb2, code.name), message=bounded_message(error.message), details=packed
     )
     return code, status
 

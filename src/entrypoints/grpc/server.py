@@ -3,6 +3,7 @@ the standard health service, and reflection outside production."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,26 @@ class _NoReflection(reflection_pb2_grpc.ServerReflectionServicer):  # type: igno
         )
 
 
+class _DishkaForKnownMethods(DishkaAioInterceptor):
+    """dishka's interceptor wraps whatever the lookup returns, and for an unknown method that
+    is None: the call then failed UNKNOWN with an AttributeError traceback in the log. An
+    unknown method is passed on as None, so grpc answers UNIMPLEMENTED itself."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = await continuation(details)
+        if handler is None:
+            return None
+
+        async def known(_: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+            return handler
+
+        return await super().intercept_service(known, details)
+
+
 class GrpcServer:
     """Owns the server and its health status; `stop` drains in-flight calls first."""
 
@@ -66,7 +87,7 @@ class GrpcServer:
                 ObservabilityInterceptor(),
                 ApiKeyInterceptor(authenticate),
                 UndecodableRequestInterceptor(),
-                DishkaAioInterceptor(container),
+                _DishkaForKnownMethods(container),
             ],
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

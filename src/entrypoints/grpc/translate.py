@@ -12,6 +12,7 @@ from domain.games.base import format_multiplier
 from domain.games.catalog import GAMES
 from domain.ledger import TransactionKind
 from domain.money import Currency, CurrencyRegistry, Money
+from domain.quoting import excerpt
 from entrypoints.grpc.errors import FieldError
 
 MAX_ID_LENGTH = 100
@@ -60,7 +61,7 @@ def money(registry: CurrencyRegistry, message: common_pb2.Money, field: str) -> 
 def game(code: str) -> str:
     value = code.strip().lower()
     if value not in GAMES:
-        raise FieldError("game", f"there is no game {code!r}; games are {', '.join(GAMES)}")
+        raise FieldError("game", f"there is no game {excerpt(code)}; games are {', '.join(GAMES)}")
     return value
 
 

@@ -22,6 +22,7 @@ from application.staff import Actor
 from domain.adjustments import AdjustmentRequest, AdjustmentState
 from domain.errors import InvalidField
 from domain.money import CurrencyRegistry, Money
+from domain.quoting import excerpt
 from domain.staff import Role
 from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
 from entrypoints.http.decisions import Decision
@@ -102,7 +103,7 @@ class AdjustmentsController(Controller):
         try:
             currency = currencies.get(data.currency.upper())
         except Exception as error:
-            raise InvalidField("currency", f"unknown currency {data.currency!r}") from error
+            raise InvalidField("currency", f"unknown currency {excerpt(data.currency)}") from error
         try:
             amount = Money(data.amount, currency)
         except Exception as error:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from fractions import Fraction
+from decimal import Decimal
 
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
@@ -15,7 +14,7 @@ from application.game_admin import GameChange, ListGames, UpdateGame
 from application.staff import Actor
 from domain.errors import DomainError, InvalidField
 from domain.games.base import MAX_RTP, MIN_RTP
-from domain.games.catalog import GameConfig, StakeLimits
+from domain.games.catalog import GameConfig, StakeLimits, parse_house_edge
 from domain.money import CurrencyRegistry
 from domain.staff import Role
 from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
@@ -94,9 +93,9 @@ class GamesController(Controller):
         edge = None
         if data.house_edge is not None:
             try:
-                edge = Fraction(Decimal(data.house_edge))
-            except (InvalidOperation, ValueError):
-                raise InvalidField("house_edge", "house_edge is a decimal like 0.02") from None
+                edge = parse_house_edge(data.house_edge)
+            except DomainError as error:
+                raise InvalidField("house_edge", error.message) from None
         limits = None
         if data.limits is not None:
             limits = {}

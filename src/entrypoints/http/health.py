@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.errors import StorageUnavailable
+from entrypoints.bot.runtime import TelegramRuntime
 
 
 class RedisProbe(Protocol):
@@ -20,10 +21,13 @@ class RedisProbe(Protocol):
     async def __call__(self) -> bool: ...
 
 
-class Readiness(msgspec.Struct):
+class Readiness(msgspec.Struct, omit_defaults=True):
     status: str
     database: bool
     redis: bool
+    # Webhook mode: whether Telegram has our webhook yet (registered in the background, with
+    # retries); None when this process receives no webhook (no bot, or polling).
+    bot: bool | None = None
 
 
 class HealthController(Controller):
@@ -37,13 +41,19 @@ class HealthController(Controller):
     @get("/ready", summary="The database and Redis answer")
     @inject
     async def ready(
-        self, engine: FromDishka[AsyncEngine], redis_answers: FromDishka[RedisProbe]
+        self,
+        engine: FromDishka[AsyncEngine],
+        redis_answers: FromDishka[RedisProbe],
+        runtime: FromDishka[TelegramRuntime],
     ) -> Response[Any]:
         database = await database_answers(engine)
         redis_ok = await redis_answers()
         # Money needs only the database; Redis down degrades features, so it is reported
         # but the service stays ready.
-        body = Readiness("ok" if database else "unavailable", database, redis_ok)
+        # The bot not registered yet degrades the bot only: reported, the service stays ready.
+        webhook = runtime.enabled and runtime.webhook_secret is not None
+        bot = runtime.webhook.registered if webhook else None
+        body = Readiness("ok" if database else "unavailable", database, redis_ok, bot)
         return Response(body, status_code=200 if database else 503)
 
 

@@ -7,9 +7,13 @@ script."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from litestar import Response
+from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import NotFoundException
+from litestar.handlers import BaseRouteHandler
 from litestar.static_files import create_static_files_router
 
 STATIC_DIR = Path(__file__).parent / "static" / "miniapp"
@@ -34,6 +38,12 @@ def _security_headers(response: Response[bytes]) -> Response[bytes]:
     return response
 
 
+def _plain_path(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """A NUL in the path makes the file lookup raise ValueError (a 500); no file has one."""
+    if "\x00" in connection.url.path:
+        raise NotFoundException("no such file")
+
+
 MINIAPP_PAGE = create_static_files_router(
     path="/app",
     directories=[STATIC_DIR],
@@ -42,5 +52,6 @@ MINIAPP_PAGE = create_static_files_router(
     # Revalidate on every open (ETag): a new release reaches players at once.
     cache_control=CacheControlHeader(no_cache=True),
     after_request=_security_headers,
+    guards=[_plain_path],
     include_in_schema=False,
 )

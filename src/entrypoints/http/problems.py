@@ -39,6 +39,7 @@ from domain.errors import (
 )
 from domain.money import Money
 from domain.payments import RefundPending, RefundRefused
+from domain.quoting import bounded_message
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.standing import StandingRefusal, WithdrawalFrozen
 from domain.velocity import VelocityUnavailable
@@ -140,7 +141,7 @@ def domain_error_handler(_: Request[Any, Any, Any], error: DomainError) -> Respo
     extra: dict[str, Any] = {}
     field = getattr(error, "field", None)
     if isinstance(field, str):
-        extra["errors"] = [{"field": field, "message": error.message}]
+        extra["errors"] = [{"field": field, "message": bounded_message(error.message)}]
     if isinstance(error, WithdrawalRefused):
         extra.update(withdrawal_refusal_facts(error))
     if isinstance(error, ResponsibleGamblingRefusal):
@@ -152,7 +153,9 @@ def domain_error_handler(_: Request[Any, Any, Any], error: DomainError) -> Respo
         retry_after = VELOCITY_UNAVAILABLE_RETRY_AFTER
     if isinstance(retry_after, int):
         extra["retry_after"] = retry_after
-    response = problem(status, type(error).__name__, error.message, error.code, **extra)
+    response = problem(
+        status, type(error).__name__, bounded_message(error.message), error.code, **extra
+    )
     if status == HTTP_401_UNAUTHORIZED:
         response.headers["WWW-Authenticate"] = 'Bearer realm="croupier"'
     if isinstance(retry_after, int):
@@ -164,7 +167,8 @@ def http_error_handler(_: Request[Any, Any, Any], error: HTTPException) -> Respo
     extra: dict[str, Any] = {}
     if isinstance(error, ValidationException) and error.extra:
         extra["errors"] = error.extra
-    return problem(error.status_code, "HTTP error", error.detail, "http_error", **extra)
+    detail = bounded_message(error.detail)
+    return problem(error.status_code, "HTTP error", detail, "http_error", **extra)
 
 
 def unexpected_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -177,8 +181,18 @@ def unexpected_error_handler(request: Request[Any, Any, Any], error: Exception) 
     )
 
 
+def too_deep_handler(request: Request[Any, Any, Any], error: RecursionError) -> Response[Any]:
+    # msgspec refuses JSON nested beyond its limit with RecursionError, which Litestar does not
+    # read as a bad body; our own code does not recurse on request data, so it is the client's.
+    log.warning("refused a request nested too deeply on %s %s", request.method, request.url.path)
+    return problem(
+        HTTP_400_BAD_REQUEST, "HTTP error", "the request is nested too deeply", "http_error"
+    )
+
+
 EXCEPTION_HANDLERS = {
     DomainError: domain_error_handler,
+    RecursionError: too_deep_handler,
     HTTPException: http_error_handler,
     Exception: unexpected_error_handler,
 }

@@ -8,7 +8,12 @@ from typing import Any
 from aiogram.types import Update
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Request, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import (
+    ClientException,
+    NotFoundException,
+    PermissionDeniedException,
+    SerializationException,
+)
 
 from entrypoints.bot.runtime import TelegramRuntime
 
@@ -32,6 +37,11 @@ class TelegramWebhookController(Controller):
             raise PermissionDeniedException("wrong webhook secret")
         assert runtime.bot is not None
         assert runtime.dispatcher is not None
-        update = Update.model_validate(await request.json(), context={"bot": runtime.bot})
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": runtime.bot})
+        except (ValueError, RecursionError, SerializationException):
+            # Not JSON, or not an Update (pydantic's ValidationError is a ValueError): only
+            # Telegram knows the secret, so this is a broken sender, told so in a few words.
+            raise ClientException("the body is not a Telegram update") from None
         await runtime.dispatcher.feed_update(runtime.bot, update)
         return {"ok": True}

@@ -109,6 +109,7 @@ async def successful_payment(
         payment.invoice_payload,
         message.from_user.id,
         payment.total_amount,
+        payment.currency,
     )
     if credited.replayed:
         return  # Telegram delivered the same charge again: credited and confirmed already
