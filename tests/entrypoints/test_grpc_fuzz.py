@@ -1,7 +1,8 @@
 """Property-based fuzzing of every gRPC method (Hypothesis): messages built from each request
 type's own descriptor, with every field free — wrong-looking ids, huge numbers, huge and
 unicode strings, unknown enum values, nested messages. No call may end UNKNOWN or INTERNAL or
-show a traceback, and a refused call moves no money."""
+show a traceback, a refusal stays small (its message and details quote at most a short excerpt
+of the request, however large), and a refused call moves no money."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ from entrypoints.grpc.server import SERVICES
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
 _BROKEN = {grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL}
+# The most a refusal may weigh: its message plus its trailing metadata (google.rpc details).
+REFUSAL_LIMIT = 4096
+
+
+def _weight(error: grpc.aio.AioRpcError) -> int:
+    trailers = error.trailing_metadata() or ()
+    size = sum(len(key) + len(value) for key, value in trailers)
+    return size + len((error.details() or "").encode())
+
 
 _INTEGERS = {
     FieldDescriptor.TYPE_INT64: (-(2**63), 2**63 - 1),
@@ -161,6 +171,7 @@ async def test_no_message_breaks_a_method_or_moves_money_when_refused(
         details = refused.details() or ""
         assert refused.code() not in _BROKEN, f"{name}: {refused.code()} {details[:200]}"
         assert "Traceback" not in details
+        assert _weight(refused) <= REFUSAL_LIMIT, f"{name}: {_weight(refused)} bytes"
         assert await _ledger_size(engine) == before  # refused: nothing moved
 
 
@@ -182,3 +193,4 @@ async def test_no_stream_command_breaks_the_stream(data, channel, md):
     for result in results:
         if result.HasField("error"):
             assert result.error.code not in {c.value[0] for c in _BROKEN}, result.error.message
+            assert result.error.ByteSize() <= REFUSAL_LIMIT, result.error.message[:200]

@@ -163,10 +163,33 @@ def domain_error_handler(_: Request[Any, Any, Any], error: DomainError) -> Respo
     return response
 
 
+# How many of Litestar's validation errors a refusal lists, and how long each of their texts
+# may be: Litestar's messages quote the rejected value whole (a 100 kB query parameter came
+# back in a 105 kB answer).
+MAX_LISTED_ERRORS = 10
+MAX_ERROR_TEXT = 200
+
+
+def _bounded_errors(errors: Any) -> Any:
+    if not isinstance(errors, list):
+        return bounded_message(str(errors))[:MAX_ERROR_TEXT]
+    return [
+        {
+            key: value[:MAX_ERROR_TEXT] + "…"
+            if isinstance(value, str) and len(value) > MAX_ERROR_TEXT
+            else value
+            for key, value in item.items()
+        }
+        if isinstance(item, dict)
+        else bounded_message(str(item))[:MAX_ERROR_TEXT]
+        for item in errors[:MAX_LISTED_ERRORS]
+    ]
+
+
 def http_error_handler(_: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
     extra: dict[str, Any] = {}
     if isinstance(error, ValidationException) and error.extra:
-        extra["errors"] = error.extra
+        extra["errors"] = _bounded_errors(error.extra)
     detail = bounded_message(error.detail)
     return problem(error.status_code, "HTTP error", detail, "http_error", **extra)
 
