@@ -72,7 +72,7 @@ class AuditAction(enum.StrEnum):
     STAFF_KEY_REVOKED = "staff_key_revoked"
     TOTP_ENABLED = "totp_enabled"  # confirmed by a first code
     TOTP_ENROLMENT_STARTED = "totp_enrolment_started"  # a new secret waits for its code
-    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action's name, not a password
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105  # nosec B105 - an action's name, not a password
     STAFF_DISABLED = "staff_disabled"
     STAFF_ENABLED = "staff_enabled"
     PLAYER_BLOCKED = "player_blocked"
