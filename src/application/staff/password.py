@@ -6,6 +6,7 @@ from __future__ import annotations
 from application.ports import Clock, LoginThrottle, PasswordHasher, UnitOfWorkFactory
 from application.staff.actor import Actor
 from application.staff.reauth import confirm_password
+from application.staff.revocation import revoke_keys_audited
 from domain.errors import InvalidRequest, NotFound
 from domain.staff import AuditAction, AuditEntry, StaffMember, validate_password
 
@@ -40,17 +41,7 @@ class ChangePassword:
         now = self._clock.now()
         async with self._uow() as uow:
             await uow.staff.set_password_hash(member.id, new_hash)
-            revoked = await uow.staff.revoke_keys_of(member.id, now)
-            await uow.audit.record(
-                AuditEntry(
-                    AuditAction.PASSWORD_CHANGED,
-                    now,
-                    actor.label,
-                    f"staff:{member.username}",
-                    actor.source,
-                    after={"keys_revoked": revoked},
-                )
-            )
+            await revoke_keys_audited(uow, member, AuditAction.PASSWORD_CHANGED, actor, now)
             changed = await uow.staff.get(member.id)
             await uow.commit()
         await self._throttle.succeeded(member.username, actor.source)  # the attempt back
@@ -72,16 +63,12 @@ class SetStaffDisabled:
             if found is None:
                 raise NotFound(f"no staff member {username[:100]!r}")
             member = await uow.staff.set_disabled(found[0].id, disabled)
-            revoked = await uow.staff.revoke_keys_of(member.id, now) if disabled else 0
-            await uow.audit.record(
-                AuditEntry(
-                    AuditAction.STAFF_DISABLED if disabled else AuditAction.STAFF_ENABLED,
-                    now,
-                    actor.label,
-                    f"staff:{member.username}",
-                    actor.source,
-                    after={"keys_revoked": revoked} if disabled else None,
+            if disabled:
+                await revoke_keys_audited(uow, member, AuditAction.STAFF_DISABLED, actor, now)
+            else:
+                subject = f"staff:{member.username}"
+                await uow.audit.record(
+                    AuditEntry(AuditAction.STAFF_ENABLED, now, actor.label, subject, actor.source)
                 )
-            )
             await uow.commit()
         return member

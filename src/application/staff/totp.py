@@ -21,6 +21,7 @@ from application.ports import (
 )
 from application.staff.actor import Actor
 from application.staff.reauth import confirm_password
+from application.staff.revocation import revoke_keys_audited
 from domain.errors import InvalidRequest, Unauthenticated
 from domain.staff import AuditAction, AuditEntry, StaffMember
 
@@ -102,17 +103,7 @@ class ConfirmTotp:
             step = self._codes.step(pending, code, now)
             if step is None or not await uow.staff.confirm_totp(member.id, step):
                 raise InvalidRequest("that is not a current code of the new secret")
-            revoked = await uow.staff.revoke_keys_of(member.id, now)
-            await uow.audit.record(
-                AuditEntry(
-                    AuditAction.TOTP_ENABLED,
-                    now,
-                    actor.label,
-                    f"staff:{member.username}",
-                    actor.source,
-                    after={"keys_revoked": revoked},
-                )
-            )
+            await revoke_keys_audited(uow, member, AuditAction.TOTP_ENABLED, actor, now)
             confirmed = await uow.staff.get(member.id)
             await uow.commit()
         return confirmed
