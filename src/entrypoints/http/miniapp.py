@@ -1,17 +1,14 @@
 """The player API behind the Telegram Mini App: the same use cases the bot calls, reached with
 a session opened from Telegram-signed `initData`.
 
-Longer than most modules: one controller is the player's whole API (session, wallet, play,
-history, fairness, limits and breaks) with its wire structs, so the routes a Mini App screen
-calls read side by side; its doors are in the door x rule matrix like every other."""
+One controller is the player's whole API (session, wallet, play, history, fairness, limits and
+breaks), so the routes a Mini App screen calls read side by side; its wire structs are in
+`miniapp_wire`. Its doors are in the door x rule matrix like every other."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-import msgspec
 from dishka import AsyncContainer
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Request, delete, get, post, put
@@ -30,21 +27,45 @@ from application.responsible import (
     AcknowledgeRealityCheck,
     ConfirmLimitIncrease,
     GetResponsibleStatus,
-    LimitChange,
     RemoveLimit,
-    ResponsibleStatus,
     SelfExclude,
     SetLimit,
     SetRealityCheck,
     StartTimeout,
 )
 from application.seeds import GetSeedPair, RotateSeedPair
-from domain.bets import Bet
-from domain.errors import DomainError, InvalidField, Unauthenticated
-from domain.games.base import format_multiplier
-from domain.money import Currency, CurrencyRegistry, Money
+from domain.errors import Unauthenticated
+from domain.money import CurrencyRegistry
 from domain.responsible import LimitKind, LimitPeriod, SelfExclusionPeriod, TimeoutPeriod
-from domain.seeds import SeedCommitment
+from entrypoints.http.miniapp_wire import (
+    BalancesView,
+    BetsView,
+    CareView,
+    ExclusionView,
+    HistoryView,
+    LimitBody,
+    LimitChangeView,
+    MeView,
+    MovementView,
+    PeriodBody,
+    PlayBody,
+    PlayView,
+    RealityCheckBody,
+    RealityCheckView,
+    RotationBody,
+    RotationView,
+    SeedView,
+    SessionBody,
+    SessionView,
+    amount_view,
+    bet_view,
+    care_view,
+    change_view,
+    parse_choice,
+    parse_currency,
+    parse_money,
+    seed_view,
+)
 from entrypoints.observability.bets import placing
 
 PLAYER_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -76,240 +97,6 @@ async def provide_player_id(request: Request[Any, Any, Any]) -> int:
 
 
 # -- wire formats ----------------------------------------------------------------------------
-
-
-class SessionBody(msgspec.Struct, forbid_unknown_fields=True):
-    init_data: str
-
-
-class Amount(msgspec.Struct):
-    amount: int
-    currency: str
-
-
-class SessionView(msgspec.Struct):
-    token: str
-    expires_at: datetime
-    player_id: int
-    language: str
-    terms_accepted: bool
-    new_player: bool
-
-
-class MeView(msgspec.Struct):
-    player_id: int
-    telegram_user_id: int
-    username: str | None
-    language: str
-    terms_accepted: bool
-    balances: list[Amount]
-
-
-class BalancesView(msgspec.Struct):
-    balances: list[Amount]
-
-
-class PlayBody(msgspec.Struct, forbid_unknown_fields=True):
-    game: str
-    stake: int  # minor units
-    request_id: uuid.UUID  # one per press: a retried request places nothing new
-    currency: str = "XTR"
-    params: dict[str, str] = msgspec.field(default_factory=dict)
-
-
-class BetView(msgspec.Struct):
-    id: uuid.UUID
-    game: str
-    params: dict[str, str]
-    stake: Amount
-    state: str
-    outcome: int | None
-    multiplier: str | None
-    payout: int | None
-    placed_at: datetime
-    settled_at: datetime | None
-    seed_pair_id: int | None
-    nonce: int | None
-    server_seed_hash: str | None
-    client_seed: str | None
-
-
-class PlayView(msgspec.Struct):
-    bet: BetView
-    balance: Amount
-    replayed: bool
-
-
-class BetsView(msgspec.Struct):
-    bets: list[BetView]
-    has_more: bool
-
-
-class MovementView(msgspec.Struct):
-    transaction_id: uuid.UUID
-    kind: str
-    amount: Amount
-    balance_after: int
-    created_at: datetime
-
-
-class HistoryView(msgspec.Struct):
-    movements: list[MovementView]
-    next_cursor: str | None
-
-
-class SeedView(msgspec.Struct):
-    seed_pair_id: int
-    server_seed_hash: str
-    client_seed: str
-    next_nonce: int
-
-
-class RotationBody(msgspec.Struct, forbid_unknown_fields=True):
-    client_seed: str | None = None
-
-
-class RotationView(msgspec.Struct):
-    revealed_server_seed: str | None
-    revealed_seed_pair_id: int | None
-    active: SeedView
-
-
-class LimitBody(msgspec.Struct, forbid_unknown_fields=True):
-    amount: int
-    currency: str = "XTR"
-
-
-class LimitView(msgspec.Struct):
-    kind: str
-    period: str
-    limit: Amount
-    used: int
-    remaining: int
-    pending_amount: int | None
-    pending_removal: bool
-    confirmable_at: datetime | None
-
-
-class ExclusionView(msgspec.Struct):
-    kind: str
-    until: datetime | None
-
-
-class RealityCheckView(msgspec.Struct):
-    minutes: int
-    next_due: datetime
-
-
-class CareView(msgspec.Struct):
-    limits: list[LimitView]
-    exclusion: ExclusionView | None
-    reality_check: RealityCheckView | None
-    reality_check_due: bool
-
-
-class LimitChangeView(msgspec.Struct):
-    applied: bool
-    confirmable_at: datetime | None
-
-
-class PeriodBody(msgspec.Struct, forbid_unknown_fields=True):
-    period: str
-
-
-class RealityCheckBody(msgspec.Struct, forbid_unknown_fields=True):
-    minutes: int | None
-
-
-def _amount(money: Money) -> Amount:
-    return Amount(money.amount, money.currency.code)
-
-
-def bet_view(bet: Bet) -> BetView:
-    proof = bet.fairness
-    return BetView(
-        id=bet.id,
-        game=bet.game,
-        params=dict(bet.params),
-        stake=_amount(bet.stake),
-        state=bet.state.value,
-        outcome=bet.outcome,
-        multiplier=None if bet.multiplier is None else format_multiplier(bet.multiplier),
-        payout=bet.payout,
-        placed_at=bet.placed_at,
-        settled_at=bet.settled_at,
-        seed_pair_id=proof.seed_pair_id if proof else None,
-        nonce=proof.nonce if proof else None,
-        server_seed_hash=proof.server_seed_hash if proof else None,
-        client_seed=proof.client_seed if proof else None,
-    )
-
-
-def _seed(commitment: SeedCommitment) -> SeedView:
-    return SeedView(
-        commitment.seed_pair_id,
-        commitment.server_seed_hash,
-        commitment.client_seed,
-        commitment.next_nonce,
-    )
-
-
-def care_view(status: ResponsibleStatus) -> CareView:
-    limits = [
-        LimitView(
-            kind=s.limit.kind.value,
-            period=s.limit.period.value,
-            limit=_amount(s.limit.amount),
-            used=s.used.amount,
-            remaining=s.remaining.amount,
-            pending_amount=s.pending_amount.amount if s.pending_amount else None,
-            pending_removal=s.pending_removal,
-            confirmable_at=s.confirmable_at,
-        )
-        for s in status.limits
-    ]
-    exclusion = (
-        ExclusionView(status.exclusion.kind.value, status.exclusion.until)
-        if status.exclusion
-        else None
-    )
-    check = status.reality_check
-    return CareView(
-        limits,
-        exclusion,
-        RealityCheckView(check.minutes, check.next_due) if check else None,
-        status.reality_check_due,
-    )
-
-
-Choice = TypeVar("Choice", LimitKind, LimitPeriod, TimeoutPeriod, SelfExclusionPeriod)
-
-
-def _choice(kind: type[Choice], value: str, field: str) -> Choice:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise InvalidField(field, f"{field} is one of {allowed}") from None
-
-
-def _currency(currencies: CurrencyRegistry, code: str, field: str) -> Currency:
-    try:
-        return currencies.get(code.upper())
-    except DomainError as error:
-        raise InvalidField(field, error.message) from None
-
-
-def _money(currencies: CurrencyRegistry, amount: int, currency: str, field: str) -> Money:
-    unit = _currency(currencies, currency, field)
-    try:
-        return Money(amount, unit)
-    except DomainError as error:
-        raise InvalidField(field, error.message) from None
-
-
-def _change(change: LimitChange) -> LimitChangeView:
-    return LimitChangeView(change.applied, change.confirmable_at)
 
 
 # -- routes ----------------------------------------------------------------------------------
@@ -353,7 +140,7 @@ class MiniAppController(Controller):
             username=me.player.username,
             language=me.preferences.language,
             terms_accepted=me.preferences.terms_accepted,
-            balances=[_amount(b) for b in me.balances],
+            balances=[amount_view(b) for b in me.balances],
         )
 
     @get("/balances", summary="The player's balances")
@@ -361,7 +148,7 @@ class MiniAppController(Controller):
     async def balances(
         self, player_id: NamedDependency[int], balances: FromDishka[GetBalances]
     ) -> BalancesView:
-        return BalancesView([_amount(b) for b in await balances(player_id)])
+        return BalancesView([amount_view(b) for b in await balances(player_id)])
 
     @post("/terms", status_code=200, summary="Confirm 18+ and accept the terms")
     @inject
@@ -379,7 +166,7 @@ class MiniAppController(Controller):
         place: FromDishka[BetQueue],
         currencies: FromDishka[CurrencyRegistry],
     ) -> PlayView:
-        stake = _money(currencies, data.stake, data.currency, "stake")
+        stake = parse_money(currencies, data.stake, data.currency, "stake")
         # This page plays provably fair games only: Telegram's dice are thrown by the bot in
         # the player's chat. The use case refuses the others, and whatever the player's
         # standing refuses (blocked, the 18+ and terms not confirmed, an exclusion, a limit).
@@ -393,7 +180,7 @@ class MiniAppController(Controller):
         )
         with placing(data.request_id, "http", "play"):
             receipt: BetReceipt = await place(command)
-        return PlayView(bet_view(receipt.bet), _amount(receipt.balance), receipt.replayed)
+        return PlayView(bet_view(receipt.bet), amount_view(receipt.balance), receipt.replayed)
 
     @get("/bets", summary="The player's latest bets, newest first")
     @inject
@@ -419,7 +206,7 @@ class MiniAppController(Controller):
         found = await history(player_id, cursor=cursor, limit=limit)
         movements = [
             MovementView(
-                e.transaction_id, e.kind.value, _amount(e.amount), e.balance_after, e.created_at
+                e.transaction_id, e.kind.value, amount_view(e.amount), e.balance_after, e.created_at
             )
             for e in found.entries
         ]
@@ -430,7 +217,7 @@ class MiniAppController(Controller):
     async def fairness(
         self, player_id: NamedDependency[int], seeds: FromDishka[GetSeedPair]
     ) -> SeedView:
-        return _seed(await seeds(player_id))
+        return seed_view(await seeds(player_id))
 
     @post(
         "/fairness/rotate",
@@ -449,7 +236,7 @@ class MiniAppController(Controller):
         return RotationView(
             revealed.revealed_seed() if revealed else None,
             revealed.id if revealed else None,
-            _seed(rotation.active),
+            seed_view(rotation.active),
         )
 
     @get("/limits", summary="Limits, exclusion and reality check")
@@ -470,12 +257,12 @@ class MiniAppController(Controller):
         set_limit: FromDishka[SetLimit],
         currencies: FromDishka[CurrencyRegistry],
     ) -> LimitChangeView:
-        amount = _money(currencies, data.amount, data.currency, "amount")
-        return _change(
+        amount = parse_money(currencies, data.amount, data.currency, "amount")
+        return change_view(
             await set_limit(
                 player_id,
-                _choice(LimitKind, kind, "kind"),
-                _choice(LimitPeriod, period, "period"),
+                parse_choice(LimitKind, kind, "kind"),
+                parse_choice(LimitPeriod, period, "period"),
                 amount,
             )
         )
@@ -495,12 +282,12 @@ class MiniAppController(Controller):
         currencies: FromDishka[CurrencyRegistry],
         currency: Annotated[str, QueryParameter(max_length=10)] = "XTR",
     ) -> LimitChangeView:
-        return _change(
+        return change_view(
             await remove(
                 player_id,
-                _choice(LimitKind, kind, "kind"),
-                _choice(LimitPeriod, period, "period"),
-                _currency(currencies, currency, "currency"),
+                parse_choice(LimitKind, kind, "kind"),
+                parse_choice(LimitPeriod, period, "period"),
+                parse_currency(currencies, currency, "currency"),
             )
         )
 
@@ -521,9 +308,9 @@ class MiniAppController(Controller):
     ) -> LimitChangeView:
         await confirm(
             player_id,
-            _choice(LimitKind, kind, "kind"),
-            _choice(LimitPeriod, period, "period"),
-            _currency(currencies, currency, "currency"),
+            parse_choice(LimitKind, kind, "kind"),
+            parse_choice(LimitPeriod, period, "period"),
+            parse_currency(currencies, currency, "currency"),
         )
         return LimitChangeView(applied=True, confirmable_at=None)
 
@@ -535,7 +322,7 @@ class MiniAppController(Controller):
         data: JSONBody[PeriodBody],
         start: FromDishka[StartTimeout],
     ) -> ExclusionView:
-        exclusion = await start(player_id, _choice(TimeoutPeriod, data.period, "period"))
+        exclusion = await start(player_id, parse_choice(TimeoutPeriod, data.period, "period"))
         return ExclusionView(exclusion.kind.value, exclusion.until)
 
     @post("/self-exclusion", status_code=200, summary="Exclude yourself at once (cannot be undone)")
@@ -546,7 +333,9 @@ class MiniAppController(Controller):
         data: JSONBody[PeriodBody],
         exclude: FromDishka[SelfExclude],
     ) -> ExclusionView:
-        exclusion = await exclude(player_id, _choice(SelfExclusionPeriod, data.period, "period"))
+        exclusion = await exclude(
+            player_id, parse_choice(SelfExclusionPeriod, data.period, "period")
+        )
         return ExclusionView(exclusion.kind.value, exclusion.until)
 
     @put("/reality-check", summary="Set the reality check interval (minutes) or null for off")
