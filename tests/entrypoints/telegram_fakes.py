@@ -23,6 +23,29 @@ from aiogram.types import (
 )
 
 BOT_TOKEN = "424242:TEST-TOKEN-NOT-REAL"
+WEBHOOK_SECRET = "s3cret-token"
+
+
+def webhook_settings(data_dir: Any) -> Any:
+    """The settings of an HTTP process that takes the test bot's updates by webhook (at
+    casino.example, with `WEBHOOK_SECRET`), dice shown at once, its data under `data_dir`."""
+    from entrypoints.settings import Settings
+    from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
+
+    return Settings(
+        bot_token=BOT_TOKEN,
+        bot_webhook_url="https://casino.example/telegram",
+        bot_webhook_secret=WEBHOOK_SECRET,
+        bot_dice_delay_ms=0,
+        seed_key=secrets.token_bytes(32),
+        pii_keys=TEST_PII_KEYS,
+        pii_index_key=TEST_PII_INDEX_KEY,
+        secret_key=secrets.token_hex(32),
+        house_shards=4,
+        data_dir=data_dir,
+    )
+
+
 BOT_USER = User(id=424242, is_bot=True, first_name="Croupier", username="croupier_test_bot")
 
 

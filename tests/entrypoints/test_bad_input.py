@@ -4,7 +4,6 @@ of megabytes (issue 18, "bad input is a clear refusal")."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import uuid
 
 import grpc
@@ -95,22 +94,9 @@ async def webhook(servers, tmp_path):
     from entrypoints.composition.containers import make_http_container
     from entrypoints.composition.endpoints import Endpoints
     from entrypoints.http.app import create_app
-    from entrypoints.settings import Settings
-    from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
-    from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram
+    from tests.entrypoints.telegram_fakes import FakeTelegram, webhook_settings
 
-    settings = Settings(
-        bot_token=BOT_TOKEN,
-        bot_webhook_url="https://casino.example/telegram",
-        bot_webhook_secret="s3cret-token",
-        bot_dice_delay_ms=0,
-        seed_key=secrets.token_bytes(32),
-        pii_keys=TEST_PII_KEYS,
-        pii_index_key=TEST_PII_INDEX_KEY,
-        secret_key=secrets.token_hex(32),
-        house_shards=4,
-        data_dir=tmp_path,
-    )
+    settings = webhook_settings(tmp_path)
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
     container = make_http_container(settings, endpoints)
     runtime = await container.get(TelegramRuntime)
@@ -171,9 +157,7 @@ async def test_the_webhook_is_registered_in_the_background_with_retries(tmp_path
 
     from entrypoints.bot.runtime import TelegramRuntime
     from entrypoints.cli.supervisor import register_webhook
-    from entrypoints.settings import Settings
-    from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
-    from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram
+    from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram, webhook_settings
 
     class Unreachable(FakeTelegram):
         """Telegram down for the first two attempts."""
@@ -184,16 +168,7 @@ async def test_the_webhook_is_registered_in_the_background_with_retries(tmp_path
                 raise TelegramNetworkError(method=method, message="unreachable")
             return await super().make_request(bot, method, timeout)
 
-    settings = Settings(
-        bot_token=BOT_TOKEN,
-        bot_webhook_url="https://casino.example/telegram",
-        bot_webhook_secret="s3cret-token",
-        seed_key=secrets.token_bytes(32),
-        pii_keys=TEST_PII_KEYS,
-        pii_index_key=TEST_PII_INDEX_KEY,
-        secret_key=secrets.token_hex(32),
-        data_dir=tmp_path,
-    )
+    settings = webhook_settings(tmp_path)
     telegram = Unreachable()
     runtime = TelegramRuntime(Bot(BOT_TOKEN, session=telegram), Dispatcher(), "s3cret-token")
     await asyncio.wait_for(register_webhook(runtime, settings, first_delay_s=0.01), 5)

@@ -32,9 +32,8 @@ from entrypoints.bot.keyboards import (
 )
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.composition.endpoints import Endpoints
-from entrypoints.settings import Settings
-from tests.conftest import TEST_PERSONAL_DATA, TEST_PII_INDEX_KEY, TEST_PII_KEYS
-from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram, Player
+from tests.conftest import TEST_PERSONAL_DATA
+from tests.entrypoints.telegram_fakes import FakeTelegram, Player, webhook_settings
 from tests.written import row_counts
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -204,18 +203,7 @@ async def test_webhook_mode_checks_the_secret_and_feeds_the_dispatcher(servers, 
 
     from entrypoints.http.app import create_app
 
-    settings = Settings(
-        bot_token=BOT_TOKEN,
-        bot_webhook_url="https://casino.example/telegram",
-        bot_webhook_secret="s3cret-token",
-        bot_dice_delay_ms=0,
-        seed_key=secrets.token_bytes(32),
-        pii_keys=TEST_PII_KEYS,
-        pii_index_key=TEST_PII_INDEX_KEY,
-        secret_key=secrets.token_hex(32),
-        house_shards=4,
-        data_dir=tmp_path,
-    )
+    settings = webhook_settings(tmp_path)
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
     from entrypoints.composition.containers import make_http_container
 
