@@ -7,10 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-# Moved to application.ports (a port and its values); named here too, for the modules that
-# still import them from here.
-from application.ports import ApiKeyStore as ApiKeyStore
-from application.ports import Clock, UnitOfWork
+from application.ports import ApiKeyStore, Clock, UnitOfWork
 from domain.access import (
     KEY_PREFIX,
     ApiKey,

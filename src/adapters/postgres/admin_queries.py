@@ -21,7 +21,7 @@ from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.personal import open_username, username_index
 from application.betting.queries import BetFilter, BetSummary
 from application.ledger_queries import LedgerFilter, LegView, TransactionView
-from application.player_admin import PlayerFilter, PlayerNote, PlayerSummary, WalletBalance
+from application.ports import PlayerFilter, PlayerNote, PlayerSummary, WalletBalance
 from domain.accounts import AccountKind
 from domain.bets import BetState
 from domain.ledger import TransactionKind

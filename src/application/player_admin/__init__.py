@@ -15,15 +15,6 @@ from application.player_admin.search import (
 )
 from application.player_admin.status import MAX_REASON_LENGTH, BlockPlayer, UnblockPlayer
 
-# Ports' values, named here too for the modules that import them from here.
-from application.ports import (
-    PlayerDirectory,
-    PlayerFilter,
-    PlayerNote,
-    PlayerSummary,
-    WalletBalance,
-)
-
 __all__ = [
     "MAX_NOTE_LENGTH",
     "MAX_REASON_LENGTH",
@@ -34,15 +25,10 @@ __all__ = [
     "GetPlayerProfile",
     "ListPlayerNotes",
     "NotePage",
-    "PlayerDirectory",
-    "PlayerFilter",
-    "PlayerNote",
     "PlayerPage",
     "PlayerProfile",
     "PlayerQuery",
-    "PlayerSummary",
     "SearchPlayers",
     "UnblockPlayer",
-    "WalletBalance",
     "parse_status",
 ]

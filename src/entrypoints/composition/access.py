@@ -17,7 +17,6 @@ from adapters.seed_cipher import development_seed_key
 from adapters.tokens import JwtPlayerSessions, JwtTokens
 from adapters.totp import TotpCodes
 from application.access import (
-    ApiKeyStore,
     Authenticate,
     IssueApiKey,
     ListApiKeys,
@@ -25,6 +24,7 @@ from application.access import (
 )
 from application.audit import SearchAudit
 from application.ports import (
+    ApiKeyStore,
     LoginThrottle,
     OneTimeCodes,
     PasswordHasher,

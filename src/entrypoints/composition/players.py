@@ -17,11 +17,10 @@ from application.player_admin import (
     BlockPlayer,
     GetPlayerProfile,
     ListPlayerNotes,
-    PlayerDirectory,
     SearchPlayers,
     UnblockPlayer,
 )
-from application.ports import PersonalDataRotation
+from application.ports import PersonalDataRotation, PlayerDirectory
 from application.registration import OpenWallet, RegisterPlayer
 
 

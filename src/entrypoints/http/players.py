@@ -21,12 +21,11 @@ from application.player_admin import (
     BlockPlayer,
     GetPlayerProfile,
     ListPlayerNotes,
-    PlayerNote,
     PlayerQuery,
-    PlayerSummary,
     SearchPlayers,
     UnblockPlayer,
 )
+from application.ports import PlayerNote, PlayerSummary
 from application.staff import Actor
 from domain.staff import Role
 from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
