@@ -185,6 +185,24 @@ async def test_a_kind_holds_only_its_groups(kind, absent):
         await container.close()
 
 
+@pytest.mark.parametrize("kind", sorted(KINDS))
+async def test_no_container_offers_a_posting_that_skips_four_eyes(kind):
+    # A staff adjustment must be counted in the four-eyes window: only RequestAdjustment
+    # does that, so the bare postings are reachable from no door of any process.
+    from application.postings import AdjustBalance, DebitWallet, Transfer
+
+    make, needs = KINDS[kind]
+    container = make(Settings(), _NOWHERE)
+    try:
+        async with container() as scope:
+            for bare in (AdjustBalance, DebitWallet, Transfer):
+                assert bare not in needs
+                with pytest.raises(NoFactoryError):
+                    await scope.get(bare)
+    finally:
+        await container.close()
+
+
 def _settings(data_dir: Path) -> Settings:
     return Settings(
         seed_key=secrets.token_bytes(32),
