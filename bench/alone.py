@@ -7,6 +7,7 @@ service's database, read before and after the load generator places bets one at 
 function's inner statements are not (track = top): what is counted is what the service sent,
 i.e. its round trips when it sends one statement per round trip. Whatever the database does
 with nobody betting (the outbox relay's polls) is measured for a second before and subtracted.
+The statements themselves, with their calls a bet, go to bench/.data/statements.txt.
 
 `pg_stat_statements` must be preloaded: run.py asks for it (ALTER SYSTEM and a restart) on
 its embedded server; on a configured server without it the count is reported unknown."""
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 from reference import Connection
@@ -68,44 +70,66 @@ async def install(where: Connection) -> bool:
         await conn.close()
 
 
+_BREAKDOWN = """
+SELECT s.calls, regexp_replace(s.query, '\\s+', ' ', 'g')
+FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+WHERE d.datname = $1 AND s.query NOT LIKE '%pg_stat_statements%'
+ORDER BY s.calls DESC, s.query
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Counted:
-    statements: int  # in the database, while the body ran, idle activity subtracted
-    seconds: float
+    per_bet: float | None  # statements a bet, idle activity subtracted
+    breakdown: list[tuple[int, str]]  # (calls, statement) while the bets ran, idle included
 
 
 class StatementCounter:
-    """Counts statements run in database `database`, read through `stats` (the reference
-    database, where the extension is installed)."""
+    """Counts the statements run in database `database` while bets go one at a time, read
+    through `stats` (the reference database, where the extension is installed). It resets
+    pg_stat_statements (the bench's own server: nothing else reads it meanwhile)."""
 
     def __init__(self, stats: Connection, database: str) -> None:
         self._stats = stats
         self._database = database
+        self._idle_rate = 0.0
+        self._started = 0.0
 
-    async def _read(self, conn: asyncpg.Connection) -> int:
+    async def _total(self, conn: asyncpg.Connection) -> int:
         return int(await conn.fetchval(_COUNT, self._database))
 
-    async def idle_rate(self) -> float:
+    async def start(self) -> None:
+        """Reset, then measure what the database does with nobody betting for a second."""
         conn = await _connect(self._stats)
         try:
-            before = await self._read(conn)
+            await conn.execute("SELECT pg_stat_statements_reset()")
             await asyncio.sleep(IDLE_SECONDS)
-            return (await self._read(conn) - before) / IDLE_SECONDS
+            self._idle_rate = await self._total(conn) / IDLE_SECONDS
+            await conn.execute("SELECT pg_stat_statements_reset()")
+            self._started = time.perf_counter()
         finally:
             await conn.close()
 
-    async def read(self) -> tuple[int, float]:
+    async def stop(self, bets: int) -> Counted:
         conn = await _connect(self._stats)
         try:
-            return await self._read(conn), time.perf_counter()
+            total = await self._total(conn)
+            elapsed = time.perf_counter() - self._started
+            rows = await conn.fetch(_BREAKDOWN, self._database)
         finally:
             await conn.close()
+        per_bet = None
+        if bets > 0:
+            per_bet = max(0.0, total - self._idle_rate * elapsed) / bets
+        return Counted(per_bet, [(int(calls), str(query)) for calls, query in rows])
 
 
-def statements_per_bet(
-    before: tuple[int, float], after: tuple[int, float], idle_rate: float, bets: int
-) -> float | None:
-    if bets <= 0:
-        return None
-    elapsed = after[1] - before[1]
-    return max(0.0, after[0] - before[0] - idle_rate * elapsed) / bets
+def write_breakdown(path: Path, title: str, counted: Counted, bets: int) -> None:
+    """The statements behind the count, most frequent first, appended to `path`."""
+    lines = [f"== {title}: {bets} bets one at a time, {counted.per_bet} statements a bet"]
+    lines += [
+        f"{calls:>8}  {calls / max(1, bets):6.2f}  {query[:160]}"
+        for calls, query in counted.breakdown[:40]
+    ]
+    with path.open("a") as out:
+        out.write("\n".join(lines) + "\n\n")

@@ -110,14 +110,14 @@ def drive(
             raise RuntimeError(f"a load generator failed (exit {child.returncode})")
         results.append(LoadResult.from_json(output))
     window.join()
-    if meter is not None and (window.start is None or window.end is None):
-        print("  (no CPU reading: the load generator did not mark its window)", file=sys.stderr)
     spec = make(concurrency, 0)
     latencies = sorted(x for r in results for x in r.latencies_ms)
     errors: Counter[str] = Counter()
     for r in results:
         errors.update(r.errors)
     ok = sum(r.ok for r in results)
+    if meter is not None and ok and (window.start is None or window.end is None):
+        print("  (no CPU reading: the load generator did not mark its window)", file=sys.stderr)
     p50, p99 = percentiles(latencies)
     service_ms, postgres_ms = per_bet_ms(window.start, window.end, ok)
     return Measured(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from alone import StatementCounter, statements_per_bet
+from alone import StatementCounter, write_breakdown
 from cpu import CpuMeter
 from driving import BENCH, ROOT, Measured, drive
 from loadgen import LoadSpec
@@ -139,15 +139,17 @@ def bet_alone(
     make: Callable[[int, int], LoadSpec],
     counter: StatementCounter | None,
     meter: CpuMeter,
+    breakdown: Path,
 ) -> Row:
     """Bets placed one at a time: the server's statements a bet, the latency, the CPU."""
-    idle = asyncio.run(counter.idle_rate()) if counter else 0.0
-    before = asyncio.run(counter.read()) if counter else None
+    if counter is not None:
+        asyncio.run(counter.start())
     measured = drive(1, make, 1, meter)
-    after = asyncio.run(counter.read()) if counter else None
     result = measured_row(name, 1, measured)
-    if before is not None and after is not None:
-        result.statements = statements_per_bet(before, after, idle, measured.total)
+    if counter is not None:
+        counted = asyncio.run(counter.stop(measured.total))
+        result.statements = counted.per_bet
+        write_breakdown(breakdown, name, counted, measured.total)
     print(
         f"  {name}: {result.statements or float('nan'):.1f} statements a bet, "
         f"p99 {result.p99_ms:.1f} ms",
@@ -167,8 +169,9 @@ def run_lean(
     counter: StatementCounter | None,
     log_file: Path,
 ) -> list[Row]:
-    """The lean cases: unary one statement a call (uniform, hot, alone), then batched unary at
-    the target level, batched streams at every level and the batch RPC."""
+    """The lean cases: unary one statement a call (uniform at every level, hot at the target
+    level, alone), then batched unary at the target level, batched streams at every level and
+    the batch RPC."""
     uniform = tuple(range(1, players + 1))
     rows: list[Row] = []
 
@@ -182,12 +185,15 @@ def run_lean(
     with lean_service(database, "single", log_file) as service:
         for n in levels:
             case("lean unary uniform", service, "unary", uniform, n)
-        for n in levels:
-            case("lean unary hot", service, "unary", (HOT_PLAYER,), n)
+        case("lean unary hot", service, "unary", (HOT_PLAYER,), level)
         meter = CpuMeter(service.process.pid, postgres_pid)
         alone = Load(min(load.seconds, 5.0), 0.5, 1, load.batch_size)
         make = spec_maker(service.address, "-", "unary", uniform, alone)
-        rows.append(bet_alone("lean unary alone", make, counter, meter))
+        rows.append(
+            bet_alone(
+                "lean unary alone", make, counter, meter, log_file.with_name("statements.txt")
+            )
+        )
     with lean_service(database, "batched", log_file) as service:
         case("lean unary batched", service, "unary", uniform, level)
         for n in levels:

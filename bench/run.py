@@ -270,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         _reexec_on(args.ref, data_dir)
     under_test = os.environ.get(SOURCE_ENV) or "the working tree"
     load = Load(seconds, args.warmup, args.processes, args.batch_size)
+    (data_dir / "statements.txt").unlink(missing_ok=True)  # bet_alone appends to it
 
     # Only now the application: from the working tree, or from the exported commit.
     from seeding import (
@@ -452,7 +453,7 @@ def run_service(
             # One at a time, on the hot player: its seed pair exists by now (steady state).
             alone_load = Load(min(args.seconds, 5.0), 0.5, 1, args.batch_size)
             make = spec_maker(service.address, seeded.api_key, "unary", (seeded.hot,), alone_load)
-            rows.append(bet_alone("unary alone", make, counter, meter))
+            rows.append(bet_alone("unary alone", make, counter, meter, data_dir / "statements.txt"))
 
             peak = max((r.rate for r in rows if r.name == "unary uniform"), default=100.0)
             half_rate = peak / 2
