@@ -2,12 +2,15 @@
 else in flight, and its latency then.
 
 The count is the server's, not the client's: the sum of `calls` in `pg_stat_statements` for the
-service's database, read before and after the load generator places bets one at a time
-(`unary`, 1 in flight). BEGIN and COMMIT are statements there (track_utility is on), and a
-function's inner statements are not (track = top): what is counted is what the service sent,
-i.e. its round trips when it sends one statement per round trip. Whatever the database does
-with nobody betting (the outbox relay's polls) is measured for a second before and subtracted.
-The statements themselves, with their calls a bet, go to bench/.data/statements.txt.
+service's database while the load generator places bets one at a time (`unary`, 1 in flight).
+BEGIN and COMMIT are statements there (track_utility is on); a function's inner statements are
+not (track = top). Two kinds of statement are left out of the count because they are no round
+trip of the bet's: foreign-key checks (`SELECT 1 FROM ONLY … FOR KEY SHARE`, run by the
+server's own triggers, e.g. deferred ones at COMMIT) and the outbox relay's reads and updates
+of `outbox` (any statement naming outbox but not inserting into it). What is left is what the
+betting path sent: its round trips, when it sends one statement a round trip. Whatever else
+the database does with nobody betting is measured for a second first and subtracted. Every
+statement, with its kind and calls a bet, goes to bench/.data/statements.txt.
 
 `pg_stat_statements` must be preloaded: run.py asks for it (ALTER SYSTEM and a restart) on
 its embedded server; on a configured server without it the count is reported unknown."""
@@ -24,11 +27,23 @@ from reference import Connection
 
 IDLE_SECONDS = 1.0
 
-_COUNT = """
-SELECT coalesce(sum(s.calls), 0)::bigint
+# What each statement is: the bet's own, a foreign-key check, or the relay's.
+_KIND = """
+CASE
+    WHEN s.query LIKE 'SELECT 1 FROM ONLY %' AND s.query LIKE '%FOR KEY SHARE%' THEN 'fk check'
+    WHEN s.query ILIKE '%outbox%' AND s.query NOT ILIKE '%insert into outbox%' THEN 'relay'
+    ELSE 'bet'
+END
+"""
+
+_STATEMENTS = f"""
+SELECT s.calls, {_KIND} AS kind, regexp_replace(s.query, '\\s+', ' ', 'g') AS query
 FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
 WHERE d.datname = $1 AND s.query NOT LIKE '%pg_stat_statements%'
 """
+
+_COUNT = f"SELECT coalesce(sum(calls), 0)::bigint FROM ({_STATEMENTS}) x WHERE kind = 'bet'"
+_BREAKDOWN = f"SELECT * FROM ({_STATEMENTS}) x ORDER BY calls DESC, query"
 
 
 async def _connect(where: Connection) -> asyncpg.Connection:
@@ -70,18 +85,10 @@ async def install(where: Connection) -> bool:
         await conn.close()
 
 
-_BREAKDOWN = """
-SELECT s.calls, regexp_replace(s.query, '\\s+', ' ', 'g')
-FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-WHERE d.datname = $1 AND s.query NOT LIKE '%pg_stat_statements%'
-ORDER BY s.calls DESC, s.query
-"""
-
-
 @dataclass(frozen=True, slots=True)
 class Counted:
     per_bet: float | None  # statements a bet, idle activity subtracted
-    breakdown: list[tuple[int, str]]  # (calls, statement) while the bets ran, idle included
+    breakdown: list[tuple[int, str, str]]  # (calls, kind, statement) while the bets ran
 
 
 class StatementCounter:
@@ -121,7 +128,7 @@ class StatementCounter:
         per_bet = None
         if bets > 0:
             per_bet = max(0.0, total - self._idle_rate * elapsed) / bets
-        return Counted(per_bet, [(int(calls), str(query)) for calls, query in rows])
+        return Counted(per_bet, [(int(c), str(kind), str(query)) for c, kind, query in rows])
 
 
 def write_breakdown(path: Path, title: str, counted: Counted, bets: int) -> None:
