@@ -60,9 +60,12 @@ def format_table(header: list[str], rows: list[Row], targets: list[tuple[str, st
     lines += [title, "-" * len(title)]
     for row in rows:
         flight = str(row.concurrency) if row.concurrency else "open"
+        missing = row.unimplemented or not row.rate
         rate = "-" if row.unimplemented else f"{row.rate:.0f}"
+        p50 = "-" if missing else f"{row.p50_ms:.1f}"
+        p99 = "-" if missing else f"{row.p99_ms:.1f}"
         lines.append(
-            f"{row.name:<28}{flight:>10}{rate:>9}{row.p50_ms:>8.1f}{row.p99_ms:>8.1f}"
+            f"{row.name:<28}{flight:>10}{rate:>9}{p50:>8}{p99:>8}"
             f"{_num(row.service_cpu_ms, 2):>8}{_num(row.postgres_cpu_ms, 2):>7}"
             f"{_num(row.statements, 1):>6}{_num(row.rss_mb, 0):>8}{_num(row.ratio, 2):>7}"
             f"  {_fmt_errors(row.errors)}"
