@@ -133,10 +133,15 @@ class StatementCounter:
 
 def write_breakdown(path: Path, title: str, counted: Counted, bets: int) -> None:
     """The statements behind the count, most frequent first, appended to `path`."""
-    lines = [f"== {title}: {bets} bets one at a time, {counted.per_bet} statements a bet"]
+    per_bet = "?" if counted.per_bet is None else f"{counted.per_bet:.2f}"
+    lines = [
+        f"== {title}: {bets} bets one at a time, {per_bet} statements a bet "
+        "(kind 'bet' only, idle activity subtracted)",
+        f"{'calls':>8}  {'a bet':>6}  {'kind':<8}  statement",
+    ]
     lines += [
-        f"{calls:>8}  {calls / max(1, bets):6.2f}  {query[:160]}"
-        for calls, query in counted.breakdown[:40]
+        f"{calls:>8}  {calls / max(1, bets):6.2f}  {kind:<8}  {query[:160]}"
+        for calls, kind, query in counted.breakdown[:40]
     ]
     with path.open("a") as out:
         out.write("\n".join(lines) + "\n\n")
