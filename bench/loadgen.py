@@ -1,13 +1,19 @@
 """The load generator: runs in its own process (see run.py) and drives settled bets over gRPC.
 
-Three shapes of load, all on the provably fair `coin` game with a unique bet id per bet:
+Four shapes of load, all on the provably fair `coin` game with a unique bet id per bet:
 
 - `unary`: `concurrency` coroutines, each calling `PlayInstant` back to back (closed loop);
 - `stream`: `StreamBets` streams, each keeping its share of `concurrency` commands in flight;
 - `rate`: `PlayInstant` started at a fixed rate (open loop), latency measured from the moment
-  a bet was due, so a stalled server shows up in the tail instead of slowing the clock.
+  a bet was due, so a stalled server shows up in the tail instead of slowing the clock;
+- `batch`: `concurrency` coroutines, each calling `PlaceBatch` with `batch_size` bets back to
+  back (each bet's latency is its message's); a service without the RPC answers UNIMPLEMENTED
+  once, and the case reports it.
 
-Only calls that finish inside the measured window count; a warm-up before it is discarded."""
+Only calls that finish inside the measured window count; a warm-up before it is discarded.
+`total` counts every bet that succeeded, warm-up and drain included (for counters read around
+the whole run). The process writes `window-start` and `window-end` lines on stderr when the
+measured window opens and closes, so the harness can read CPU counters over the same window."""
 
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+import batch_wire
 import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
@@ -36,12 +43,13 @@ STREAM_WINDOW = 32  # commands in flight per stream; more concurrency opens more
 class LoadSpec:
     address: str
     api_key: str
-    mode: str  # unary | stream | rate
+    mode: str  # unary | stream | rate | batch
     players: tuple[int, ...]
     concurrency: int  # in flight in this process (unary, stream); the cap for rate
     seconds: float
     warmup: float
     rate: float = 0.0  # bets per second in this process (rate)
+    batch_size: int = 100  # bets a PlaceBatch message (batch)
 
 
 @dataclass(slots=True)
@@ -49,16 +57,27 @@ class LoadResult:
     ok: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+    total: int = 0  # every success, inside the window or not
 
     def to_json(self) -> str:
         return json.dumps(
-            {"ok": self.ok, "latencies_ms": self.latencies_ms, "errors": dict(self.errors)}
+            {
+                "ok": self.ok,
+                "latencies_ms": self.latencies_ms,
+                "errors": dict(self.errors),
+                "total": self.total,
+            }
         )
 
     @classmethod
     def from_json(cls, text: str) -> LoadResult:
         data = json.loads(text)
-        return cls(int(data["ok"]), list(data["latencies_ms"]), Counter(data["errors"]))
+        return cls(
+            int(data["ok"]),
+            list(data["latencies_ms"]),
+            Counter(data["errors"]),
+            int(data.get("total", data["ok"])),
+        )
 
 
 def main() -> None:
@@ -102,8 +121,16 @@ class _Window:
     def running(self) -> bool:
         return time.perf_counter() < self.end
 
+    def mark(self) -> None:
+        """Tell the harness (stderr) when the window opens and closes."""
+        loop = asyncio.get_running_loop()
+        now = time.perf_counter()
+        for name, at in (("window-start", self.start), ("window-end", self.end)):
+            loop.call_later(max(0.0, at - now), _say, name)
+
     def ok(self, started: float) -> None:
         now = time.perf_counter()
+        self.result.total += 1
         if self.start <= now < self.end:
             self.result.ok += 1
             self.result.latencies_ms.append((now - started) * 1000)
@@ -120,15 +147,27 @@ async def _run(spec: LoadSpec) -> LoadResult:
         metadata = (("x-api-key", spec.api_key),)
         await channel.channel_ready()
         window = _Window(spec)
+        window.mark()
         if spec.mode == "unary":
             await _unary(stub, metadata, spec, window)
         elif spec.mode == "stream":
             await _streams(stub, metadata, spec, window)
         elif spec.mode == "rate":
             await _rate(stub, metadata, spec, window)
+        elif spec.mode == "batch":
+            await _batches(channel, metadata, spec, window)
         else:
             raise ValueError(f"unknown mode {spec.mode!r}")
+        remaining = window.end - time.perf_counter()
+        if remaining > 0 and "UNIMPLEMENTED" not in window.result.errors:
+            # The open loop's last bet can finish before the window closes: stay until it
+            # does, so `window-end` is said and CPU is read over the same window.
+            await asyncio.sleep(remaining + 0.01)
         return window.result
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 async def _one(
@@ -191,6 +230,50 @@ async def _rate(
         await asyncio.gather(*pending)
 
 
+async def _batches(
+    channel: grpc.aio.Channel,
+    metadata: tuple[tuple[str, str], ...],
+    spec: LoadSpec,
+    window: _Window,
+) -> None:
+    place_batch = channel.unary_unary(
+        batch_wire.METHOD, request_serializer=batch_wire.raw, response_deserializer=batch_wire.raw
+    )
+
+    async def worker() -> None:
+        while window.running():
+            commands = [
+                betting_pb2.BetCommand(correlation_id=str(i), place=_request(spec.players))
+                for i in range(spec.batch_size)
+            ]
+            started = time.perf_counter()
+            try:
+                answer = await place_batch(
+                    batch_wire.encode(commands), metadata=metadata, timeout=CALL_TIMEOUT_S
+                )
+            except grpc.aio.AioRpcError as error:
+                if error.code() == grpc.StatusCode.UNIMPLEMENTED:
+                    window.result.errors["UNIMPLEMENTED"] += 1
+                    return  # the service has no PlaceBatch: nothing to measure
+                window.error(_reason(error))
+                continue
+            for result in batch_wire.results(answer):
+                if result.HasField("ok"):
+                    window.ok(started)
+                else:
+                    window.error(_bet_error(result.error))
+
+    await asyncio.gather(*(worker() for _ in range(spec.concurrency)))
+
+
+def _bet_error(error: betting_pb2.BetError) -> str:
+    code = grpc.StatusCode.UNKNOWN
+    for candidate in grpc.StatusCode:
+        if candidate.value[0] == error.code:
+            code = candidate
+    return f"{code.name}/{error.detail.reason}"
+
+
 async def _streams(
     stub: betting_pb2_grpc.BettingServiceStub,
     metadata: tuple[tuple[str, str], ...],
@@ -232,11 +315,7 @@ async def _stream(
             if result.HasField("ok"):
                 window.ok(started)
             else:
-                code = grpc.StatusCode.UNKNOWN
-                for candidate in grpc.StatusCode:
-                    if candidate.value[0] == result.error.code:
-                        code = candidate
-                window.error(f"{code.name}/{result.error.detail.reason}")
+                window.error(_bet_error(result.error))
             slots.release()
     except grpc.aio.AioRpcError as error:
         window.error(f"stream {_reason(error)}")

@@ -42,6 +42,7 @@ class PgbenchResult:
     p50_ms: float
     p99_ms: float
     failed: int
+    transactions: int  # processed in all (for CPU a transaction)
 
 
 def pgbench_binary() -> str:
@@ -133,6 +134,7 @@ def run_pgbench(
         )
     tps = re.search(r"tps = ([0-9.]+)", done.stdout)
     failed = re.search(r"number of failed transactions: (\d+)", done.stdout)
+    processed = re.search(r"number of transactions actually processed: (\d+)", done.stdout)
     if tps is None:
         raise RuntimeError(f"no tps in pgbench's output:\n{done.stdout}")
     return PgbenchResult(
@@ -140,4 +142,5 @@ def run_pgbench(
         p50_ms=statistics.median(latencies) if latencies else 0.0,
         p99_ms=latencies[int(len(latencies) * 0.99)] if latencies else 0.0,
         failed=int(failed.group(1)) if failed else 0,
+        transactions=int(processed.group(1)) if processed else len(latencies),
     )

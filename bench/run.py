@@ -1,4 +1,4 @@
-"""Throughput benchmark of the betting path against PostgreSQL's own limit (issue 9).
+"""Throughput benchmark of the betting path against PostgreSQL's and its stack's own limits.
 
     ./dev bench                      # the full run, a few minutes
     ./dev bench --quick              # one concurrency level, 3-second cases
@@ -11,53 +11,54 @@ What it does, in one run on one PostgreSQL server (see bench/README.md):
    bankroll, an API key for the load generator;
 2. runs pgbench with the reference bet transaction (bench/reference-bet.sql) in a separate
    database of the same server: bets spread over 10,000 wallets, and all on one;
+2b. runs the lean reference (bench/lean.py: grpc.aio + asyncpg, the reference bet as one
+   statement, alone or batched) in that database under the same load generator (leanrun.py);
 3. starts `croupier run` as a separate process (velocity limit and outcome monitor off) and
    drives settled bets at it from separate load-generator processes: unary PlayInstant and
    StreamBets, spread and hot, at each concurrency level, then a rate-limited run at half of
-   the best unary rate; it samples the service's RSS all along;
-4. prints a table and the issue's targets, met or not."""
+   the best unary rate, a PlaceBatch case and bets one at a time (their statements counted by
+   pg_stat_statements, alone.py); it samples the service's RSS all along;
+4. reads CPU counters of the service's and PostgreSQL's processes over every case's window
+   (cpu.py) and prints a table with CPU a bet and the issue's targets, met or not (table.py)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import alone
 import grpc
 import psutil
+from cpu import CpuMeter, per_bet_ms, postmaster_pid
+from driving import drive, percentiles
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from loadgen import LoadResult, LoadSpec
-from reference import PgbenchResult, create_reference_database, run_pgbench
+from lean import loop_name as lean_loop
+from leanrun import Load, bet_alone, measured_row, run_lean, spec_maker
+from reference import Connection, PgbenchResult, create_reference_database, run_pgbench
+from sqlalchemy.engine import make_url
+from table import Row, format_table, nearest_level, set_ratios, targets
 
 if TYPE_CHECKING:
-    from seeding import Seeded, Servers
+    from seeding import Seeded
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 CROUPIER = Path(sys.executable).with_name("croupier")
 REFERENCE_DATABASE = "croupier_bench_reference"
-
-TARGET_UNARY = 0.5
-TARGET_STREAM = 1.5
-TARGET_HOT = 2.0
-TARGET_P99_MS = 25.0
-TARGET_RSS_MB = 300.0
 
 
 # ----------------------------------------------------------------------------- the service
@@ -161,72 +162,6 @@ class RssSampler:
 # ---------------------------------------------------------------------------------- cases
 
 
-@dataclass(slots=True)
-class Row:
-    name: str
-    concurrency: int
-    rate: float
-    p50_ms: float
-    p99_ms: float
-    rss_mb: float | None = None
-    errors: Counter[str] = field(default_factory=Counter)
-    ratio: float | None = None
-
-
-def _split(total: int, parts: int) -> list[int]:
-    return [
-        total // parts + (i < total % parts)
-        for i in range(parts)
-        if total // parts + (i < total % parts)
-    ]
-
-
-def drive(
-    processes: int, make: Callable[[int, int], LoadSpec], concurrency: int
-) -> tuple[float, float, float, Counter[str]]:
-    """Run the load in `processes` load-generator processes (bench/loadgen.py, which never
-    imports the application); returns bets/s, p50, p99 and the errors."""
-    shares = _split(concurrency, processes)
-    children = [
-        subprocess.Popen(
-            [sys.executable, str(BENCH / "loadgen.py")],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
-        for _ in shares
-    ]
-    for child, (i, share) in zip(children, enumerate(shares), strict=True):
-        assert child.stdin is not None
-        child.stdin.write(json.dumps(asdict(make(share, i))))
-        child.stdin.close()
-    results: list[LoadResult] = []
-    for child in children:
-        assert child.stdout is not None
-        output = child.stdout.read()
-        if child.wait() != 0:
-            raise RuntimeError(f"a load generator failed (exit {child.returncode})")
-        results.append(LoadResult.from_json(output))
-    spec = make(concurrency, 0)
-    latencies = sorted(x for r in results for x in r.latencies_ms)
-    errors: Counter[str] = Counter()
-    for r in results:
-        errors.update(r.errors)
-    ok = sum(r.ok for r in results)
-    p50, p99 = _percentiles(latencies)
-    return ok / spec.seconds, p50, p99, errors
-
-
-def _percentiles(latencies_ms: list[float]) -> tuple[float, float]:
-    latencies = sorted(latencies_ms)
-    if not latencies:
-        return float("nan"), 0.0
-    return statistics.median(latencies), latencies[
-        min(len(latencies) - 1, int(len(latencies) * 0.99))
-    ]
-
-
 @contextlib.contextmanager
 def profiled(pid: int, out: Path | None, seconds: float) -> Iterator[None]:
     """py-spy record of the service while the body runs, as collapsed stacks (--format raw)
@@ -259,36 +194,6 @@ def profiled(pid: int, out: Path | None, seconds: float) -> Iterator[None]:
         yield
     finally:
         recorder.wait()
-
-
-# ------------------------------------------------------------------------------ the table
-
-
-def _fmt_errors(errors: Counter[str]) -> str:
-    return ", ".join(f"{k}×{v}" for k, v in errors.most_common(3)) or "-"
-
-
-def print_table(
-    header: list[str], rows: list[Row], reference: list[Row], targets: list[tuple[str, str, bool]]
-) -> str:
-    lines = [*header, ""]
-    title = f"{'case':<26}{'in flight':>10}{'bets/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
-    title += f"{'RSS MB':>9}{'× ref':>8}  errors"
-    lines += [title, "-" * len(title)]
-    for row in [*reference, *rows]:
-        rss = f"{row.rss_mb:.0f}" if row.rss_mb is not None else "-"
-        flight = str(row.concurrency) if row.concurrency else "open"
-        ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
-        lines.append(
-            f"{row.name:<26}{flight:>10}{row.rate:>10.0f}{row.p50_ms:>9.1f}"
-            f"{row.p99_ms:>9.1f}{rss:>9}{ratio:>8}  {_fmt_errors(row.errors)}"
-        )
-    lines += ["", "targets (issue 9):"]
-    for name, value, met in targets:
-        lines.append(f"  {'met    ' if met else 'NOT met'}  {name:<46} {value}")
-    text = "\n".join(lines)
-    print(text)
-    return text
 
 
 # ------------------------------------------------------------------------------- the run
@@ -325,7 +230,7 @@ def _reexec_on(ref: str, data_dir: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per case")
+    parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per case")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds first")
     parser.add_argument(
         "--concurrency", default="8,32,64", help="bets in flight, comma-separated levels"
@@ -333,12 +238,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--players", type=int, default=10_000)
     parser.add_argument("--processes", type=int, default=1, help="load-generator processes")
     parser.add_argument("--quick", action="store_true", help="3-second cases at 32 in flight")
+    parser.add_argument("--batch-size", type=int, default=100, help="bets a PlaceBatch message")
+    parser.add_argument(
+        "--batch-messages", type=int, default=8, help="PlaceBatch messages in flight"
+    )
     parser.add_argument("--data-dir", type=Path, default=ROOT / "bench" / ".data")
     parser.add_argument("--fresh", action="store_true", help="recreate and reseed the database")
     parser.add_argument(
         "--profile", type=Path, default=None, help="py-spy the service into this folder"
     )
-    parser.add_argument("--skip-reference", action="store_true", help="no pgbench")
+    parser.add_argument("--skip-reference", action="store_true", help="no pgbench, no floor")
+    parser.add_argument("--skip-lean", action="store_true", help="no lean reference")
     parser.add_argument(
         "--ref",
         default=None,
@@ -352,12 +262,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.seconds, args.concurrency = 3.0, "32"
     levels = [int(c) for c in args.concurrency.split(",")]
+    level = nearest_level(levels)
     data_dir: Path = args.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     seconds: float = args.seconds
     if args.ref is not None and SOURCE_ENV not in os.environ:
         _reexec_on(args.ref, data_dir)
     under_test = os.environ.get(SOURCE_ENV) or "the working tree"
+    load = Load(seconds, args.warmup, args.processes, args.batch_size)
+    (data_dir / "statements.txt").unlink(missing_ok=True)  # bet_alone appends to it
 
     # Only now the application: from the working tree, or from the exported commit.
     from seeding import (
@@ -370,55 +283,48 @@ def main(argv: list[str] | None = None) -> int:
     )
     from seeding import upgrade as migrate_to_head
 
+    started = time.perf_counter()
     servers = start_servers(data_dir, args.fresh)
+    if servers.embedded and not asyncio.run(alone.preload(servers.admin)):
+        # pg_stat_statements counts a bet's statements (alone.py): loaded at start only.
+        stop_servers(data_dir)
+        servers = start_servers(data_dir, False)
     env = service_environment(data_dir, servers)
+    rows: list[Row] = []
     try:
         migrate_to_head(servers.database_url)
         settings = asyncio.run(server_settings(servers.database_url))
         seeded = asyncio.run(seed(env, args.players, data_dir / "seeded.json"))
-        reference = [] if args.skip_reference else run_reference(servers, levels, seconds, args)
+        target = asyncio.run(
+            create_reference_database(servers.admin, REFERENCE_DATABASE, args.players)
+        )
+        counted = asyncio.run(alone.install(target))
+        postgres_pid = asyncio.run(postmaster_pid(servers.admin))
         if not args.skip_reference:
-            reference += run_floor(max(levels), seconds, args.warmup)
-        rows, half = run_service(env, data_dir, seeded, levels, args)
+            rows += run_reference(target, levels, seconds, args, postgres_pid)
+            rows += run_floor(max(levels), seconds, args.warmup)
+        if not args.skip_lean:
+            rows += run_lean(
+                target,
+                args.players,
+                levels,
+                level,
+                args.batch_messages,
+                load,
+                postgres_pid,
+                alone.StatementCounter(target, REFERENCE_DATABASE) if counted else None,
+                data_dir / "lean.log",
+            )
+        service_database = make_url(servers.database_url).database or ""
+        counter = alone.StatementCounter(target, service_database) if counted else None
+        rows += run_service(env, data_dir, seeded, levels, args, load, postgres_pid, counter)
         problems = asyncio.run(check_books(servers.database_url))
     finally:
         if servers.embedded and not args.keep_servers:
             stop_servers(data_dir)
 
-    best_ref = max((r.rate for r in reference if "uniform" in r.name), default=0.0)
-    best_ref_hot = max((r.rate for r in reference if "one player" in r.name), default=0.0)
-    for row in rows:
-        base = best_ref_hot if "hot" in row.name else best_ref
-        row.ratio = row.rate / base if base else None
-
-    def best(prefix: str) -> float:
-        return max((r.rate for r in rows if r.name.startswith(prefix)), default=0.0)
-
-    hot = max(best("unary hot"), best("stream hot"))
-    peak_rss = max((r.rss_mb or 0.0 for r in [*rows, half]), default=0.0)
-    targets = [
-        (
-            "unary, 10,000 players ≥ 0.5 × reference",
-            f"{best('unary uniform') / best_ref if best_ref else 0:.2f} ×",
-            best("unary uniform") >= TARGET_UNARY * best_ref > 0,
-        ),
-        (
-            "stream, 10,000 players ≥ 1.5 × reference",
-            f"{best('stream uniform') / best_ref if best_ref else 0:.2f} ×",
-            best("stream uniform") >= TARGET_STREAM * best_ref > 0,
-        ),
-        (
-            "one hot player ≥ 2 × one-player reference",
-            f"{hot / best_ref_hot if best_ref_hot else 0:.2f} ×",
-            hot >= TARGET_HOT * best_ref_hot > 0,
-        ),
-        (
-            f"p99 at half of peak ({half.rate:.0f}/s) ≤ 25 ms",
-            f"{half.p99_ms:.1f} ms",
-            half.p99_ms <= TARGET_P99_MS and not half.errors,
-        ),
-        ("service RSS under load ≤ 300 MB", f"{peak_rss:.0f} MB", peak_rss <= TARGET_RSS_MB),
-    ]
+    set_ratios(rows)
+    found = targets(rows, level)
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
@@ -430,16 +336,24 @@ def main(argv: list[str] | None = None) -> int:
         under_test += " (with uncommitted changes in src/)"
     header = [
         f"croupier bench  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  commit {commit or '?'}  "
-        f"{os.cpu_count()} CPUs  {seconds:g} s a case, {args.processes} load process(es)",
+        f"{os.cpu_count()} CPUs  {seconds:g} s a case, {args.processes} load process(es), "
+        f"{time.perf_counter() - started:.0f} s in all",
         "PostgreSQL " + ", ".join(f"{k}={v}" for k, v in settings.items()),
         f"service: croupier run from {under_test}, on {where}; "
         "velocity limit off, outcome monitor off; game coin, stake 10 XTR",
+        f"lean reference: bench/lean.py on {lean_loop()}, reference database, "
+        "one statement a bet (alone) or a batch",
         "ledger after the run: "
         + ("reconciles (reconcile: no problem)" if not problems else "; ".join(problems[:5])),
+        "svc ms / PG ms: CPU a bet of the service's process tree / of PostgreSQL's processes "
+        "over the case's window (pgbench rows: PostgreSQL only)",
+        "stmts: statements a bet counted by pg_stat_statements (bet-alone rows, 1 in flight)",
+        f"batch rows: in flight = PlaceBatch messages of {args.batch_size} bets",
         "× ref: uniform cases against the best uniform pgbench tps, hot against the best "
         "one-player tps",
     ]
-    text = print_table(header, [*rows, half], reference, targets)
+    text = format_table(header, rows, found)
+    print(text)
     (data_dir / "last-run.txt").write_text(text + "\n")
     return 0
 
@@ -451,22 +365,28 @@ def run_floor(level: int, seconds: float, warmup: float) -> list[Row]:
     rows = []
     for mode in ("unary", "stream"):
         result = measure(mode, level, seconds, warmup)
-        p50, p99 = _percentiles(result.latencies_ms)
+        p50, p99 = percentiles(result.latencies_ms)
         rows.append(Row(f"grpc floor {mode} (no work)", level, result.ok / seconds, p50, p99))
         print(f"  {rows[-1].name} c={level}: {rows[-1].rate:.0f} calls/s", flush=True)
     return rows
 
 
 def run_reference(
-    servers: Servers, levels: list[int], seconds: float, args: argparse.Namespace
+    target: Connection,
+    levels: list[int],
+    seconds: float,
+    args: argparse.Namespace,
+    postgres_pid: int | None,
 ) -> list[Row]:
-    target = asyncio.run(create_reference_database(servers.admin, REFERENCE_DATABASE, args.players))
+    meter = CpuMeter(None, postgres_pid)
     rows = []
     for label, players in (("uniform", args.players), ("one player", 1)):
         for clients in levels:
+            before = meter.read()
             result: PgbenchResult = run_pgbench(
                 target, clients=clients, players=players, seconds=max(1, round(seconds))
             )
+            _, postgres_ms = per_bet_ms(before, meter.read(), result.transactions)
             errors: Counter[str] = Counter({"failed": result.failed} if result.failed else {})
             rows.append(
                 Row(
@@ -476,6 +396,7 @@ def run_reference(
                     result.p50_ms,
                     result.p99_ms,
                     errors=errors,
+                    postgres_cpu_ms=postgres_ms,
                 )
             )
             print(f"  {rows[-1].name} c={clients}: {result.tps:.0f} tps", flush=True)
@@ -488,11 +409,15 @@ def run_service(
     seeded: Seeded,
     levels: list[int],
     args: argparse.Namespace,
-) -> tuple[list[Row], Row]:
+    load: Load,
+    postgres_pid: int | None,
+    counter: alone.StatementCounter | None,
+) -> list[Row]:
     service = Service(env, data_dir / "service.log")
     rows: list[Row] = []
     try:
         service.wait_ready()
+        meter = CpuMeter(service.process.pid, postgres_pid)
         sampler = RssSampler(service.process.pid)
         try:
             cases = (
@@ -503,56 +428,58 @@ def run_service(
             )
             for name, mode, players in cases:
                 for level in levels:
-
-                    def make(
-                        share: int, _: int, mode: str = mode, players: tuple[int, ...] = players
-                    ) -> LoadSpec:
-                        return LoadSpec(
-                            address=service.address,
-                            api_key=seeded.api_key,
-                            mode=mode,
-                            players=players,
-                            concurrency=share,
-                            seconds=args.seconds,
-                            warmup=args.warmup,
-                        )
-
+                    make = spec_maker(service.address, seeded.api_key, mode, players, load)
                     profile = None
                     if args.profile is not None and level == max(levels):
                         profile = args.profile / f"{name.replace(' ', '-')}-{level}"
                     sampler.take_peak_mb()
                     with profiled(service.process.pid, profile, args.seconds + args.warmup):
-                        rate, p50, p99, errors = drive(args.processes, make, level)
-                    row = Row(name, level, rate, p50, p99, sampler.take_peak_mb(), errors)
-                    rows.append(row)
-                    print(f"  {name} x{level}: {rate:.0f} bets/s p99 {p99:.1f} ms", flush=True)
+                        measured = drive(args.processes, make, level, meter)
+                    rows.append(measured_row(name, level, measured, sampler.take_peak_mb()))
+                    print(
+                        f"  {name} x{level}: {measured.rate:.0f} bets/s "
+                        f"p99 {measured.p99_ms:.1f} ms",
+                        flush=True,
+                    )
+
+            make = spec_maker(service.address, seeded.api_key, "batch", seeded.players, load)
+            sampler.take_peak_mb()
+            measured = drive(args.processes, make, args.batch_messages, meter)
+            rows.append(
+                measured_row("batch uniform", args.batch_messages, measured, sampler.take_peak_mb())
+            )
+            print(f"  batch uniform: {measured.rate:.0f} bets/s {dict(measured.errors)}")
+
+            # One at a time, on the hot player: its seed pair exists by now (steady state).
+            alone_load = Load(min(args.seconds, 5.0), 0.5, 1, args.batch_size)
+            make = spec_maker(service.address, seeded.api_key, "unary", (seeded.hot,), alone_load)
+            rows.append(bet_alone("unary alone", make, counter, meter, data_dir / "statements.txt"))
 
             peak = max((r.rate for r in rows if r.name == "unary uniform"), default=100.0)
             half_rate = peak / 2
-
-            def rated(share: int, index: int) -> LoadSpec:
-                return LoadSpec(
-                    address=service.address,
-                    api_key=seeded.api_key,
-                    mode="rate",
-                    players=seeded.players,
-                    concurrency=max(1, share),
-                    seconds=args.seconds,
-                    warmup=args.warmup,
-                    rate=half_rate / args.processes,
-                )
-
-            sampler.take_peak_mb()
-            rate, p50, p99, errors = drive(args.processes, rated, 512)
-            half = Row(
-                "unary at half peak (rate)", 0, rate, p50, p99, sampler.take_peak_mb(), errors
+            make = spec_maker(
+                service.address,
+                seeded.api_key,
+                "rate",
+                seeded.players,
+                load,
+                rate=half_rate / args.processes,
             )
-            print(f"  half peak {half_rate:.0f}/s: {rate:.0f} bets/s p99 {p99:.1f} ms", flush=True)
+            sampler.take_peak_mb()
+            measured = drive(args.processes, make, 512, meter)
+            rows.append(
+                measured_row("unary at half peak (rate)", 0, measured, sampler.take_peak_mb())
+            )
+            print(
+                f"  half peak {half_rate:.0f}/s: {measured.rate:.0f} bets/s "
+                f"p99 {measured.p99_ms:.1f} ms",
+                flush=True,
+            )
         finally:
             sampler.close()
     finally:
         service.stop()
-    return rows, half
+    return rows
 
 
 if __name__ == "__main__":

@@ -38,8 +38,8 @@ from entrypoints.settings import load_settings
 
 SERVICE_DATABASE = "croupier_bench"
 PLAYER_BALANCE = 10**7  # XTR each: 10 XTR a bet never runs a wallet dry here
-HOT_BALANCE = 10**13
-BANKROLL = 10**15
+HOT_BALANCE = 10**12  # the most one operation may move (domain.money)
+BANKROLL = 10**12
 SEED_CONCURRENCY = 16
 
 

@@ -1,0 +1,174 @@
+"""The benchmark's table and the issue's targets (issue 19), met or not, each with its ratio."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+TARGET_UNARY = 0.7  # × lean unary, at the target level (32 in flight)
+TARGET_STREAM = 0.7  # × lean batched stream
+TARGET_BATCH = 1.5  # × best uniform pgbench tps
+TARGET_HOT = 2.0  # × best one-player pgbench tps
+TARGET_CPU = 2.0  # service + PostgreSQL CPU a bet, unary, at most × lean batched unary's
+TARGET_ALONE_STATEMENTS = 2.0
+TARGET_ALONE_P99_MS = 10.0
+TARGET_P99_MS = 25.0  # at half of peak
+TARGET_RSS_MB = 300.0
+
+
+@dataclass(slots=True)
+class Row:
+    name: str
+    concurrency: int  # 0: open loop
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    rss_mb: float | None = None
+    errors: Counter[str] = field(default_factory=Counter)
+    ratio: float | None = None
+    service_cpu_ms: float | None = None
+    postgres_cpu_ms: float | None = None
+    statements: float | None = None  # a bet, counted by the server (bet-alone rows)
+
+    @property
+    def unimplemented(self) -> bool:
+        """The service has no such RPC (the batch case before PlaceBatch exists)."""
+        return self.rate == 0 and "UNIMPLEMENTED" in self.errors
+
+    @property
+    def cpu_ms(self) -> float | None:
+        """Service + PostgreSQL CPU a bet, when both were measured."""
+        if self.service_cpu_ms is None or self.postgres_cpu_ms is None:
+            return None
+        return self.service_cpu_ms + self.postgres_cpu_ms
+
+
+def _fmt_errors(errors: Counter[str]) -> str:
+    return ", ".join(f"{k}×{v}" for k, v in errors.most_common(3)) or "-"
+
+
+def _num(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def format_table(header: list[str], rows: list[Row], targets: list[tuple[str, str, bool]]) -> str:
+    lines = [*header, ""]
+    title = (
+        f"{'case':<28}{'in flight':>10}{'bets/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
+        f"{'svc ms':>8}{'PG ms':>7}{'stmts':>6}{'RSS MB':>8}{'× ref':>7}  errors"
+    )
+    lines += [title, "-" * len(title)]
+    for row in rows:
+        flight = str(row.concurrency) if row.concurrency else "open"
+        missing = row.unimplemented or not row.rate
+        rate = "-" if row.unimplemented else f"{row.rate:.0f}"
+        p50 = "-" if missing else f"{row.p50_ms:.1f}"
+        p99 = "-" if missing else f"{row.p99_ms:.1f}"
+        lines.append(
+            f"{row.name:<28}{flight:>10}{rate:>9}{p50:>8}{p99:>8}"
+            f"{_num(row.service_cpu_ms, 2):>8}{_num(row.postgres_cpu_ms, 2):>7}"
+            f"{_num(row.statements, 1):>6}{_num(row.rss_mb, 0):>8}{_num(row.ratio, 2):>7}"
+            f"  {_fmt_errors(row.errors)}"
+        )
+    lines += ["", "targets (issue 19):"]
+    for name, value, met in targets:
+        lines.append(f"  {'met    ' if met else 'NOT met'}  {name:<52} {value}")
+    return "\n".join(lines)
+
+
+def nearest_level(levels: list[int], wanted: int = 32) -> int:
+    return min(levels, key=lambda level: (abs(level - wanted), level))
+
+
+def set_ratios(rows: list[Row]) -> None:
+    """× ref: uniform cases against the best uniform pgbench tps, hot cases against the best
+    one-player tps (pgbench rows themselves have none)."""
+    best_uniform = _best(rows, "pgbench uniform")
+    best_one = _best(rows, "pgbench one player")
+    for row in rows:
+        if row.name.startswith(("pgbench", "grpc")) or row.concurrency <= 1:
+            continue  # the yardsticks themselves, the open-loop and the one-at-a-time rows
+        base = best_one if "hot" in row.name else best_uniform
+        if base and not row.unimplemented:
+            row.ratio = row.rate / base
+
+
+def _best(rows: list[Row], name: str) -> float:
+    return max((r.rate for r in rows if r.name == name), default=0.0)
+
+
+def _at(rows: list[Row], name: str, level: int) -> Row | None:
+    return next((r for r in rows if r.name == name and r.concurrency == level), None)
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f} ×" if b else "- (no reference)"
+
+
+def targets(rows: list[Row], level: int) -> list[tuple[str, str, bool]]:
+    """The issue's targets, each (what, measured, met)."""
+    found: list[tuple[str, str, bool]] = []
+    unary, lean_unary = _at(rows, "unary uniform", level), _at(rows, "lean unary uniform", level)
+    u, lu = (unary.rate if unary else 0.0), (lean_unary.rate if lean_unary else 0.0)
+    found.append(
+        (f"unary {level} in flight ≥ 0.7 × lean unary", _ratio(u, lu), u >= TARGET_UNARY * lu > 0)
+    )
+    s, ls = _best(rows, "stream uniform"), _best(rows, "lean stream batched")
+    found.append(("stream ≥ 0.7 × lean batched stream", _ratio(s, ls), s >= TARGET_STREAM * ls > 0))
+    batch = [r for r in rows if r.name == "batch uniform"]
+    ref = _best(rows, "pgbench uniform")
+    if batch and all(r.unimplemented for r in batch):
+        found.append(("batch RPC ≥ 1.5 × best uniform pgbench", "- (UNIMPLEMENTED)", False))
+    else:
+        b = _best(rows, "batch uniform")
+        found.append(("batch RPC ≥ 1.5 × best uniform pgbench", _ratio(b, ref), b >= 1.5 * ref > 0))
+    hot = max(_best(rows, "unary hot"), _best(rows, "stream hot"))
+    one = _best(rows, "pgbench one player")
+    found.append(("one hot player ≥ 2 × one-player pgbench", _ratio(hot, one), hot >= 2 * one > 0))
+    lean_batched = _at(rows, "lean unary batched", level)
+    cpu, lean_cpu = (
+        (unary.cpu_ms if unary else None),
+        (lean_batched.cpu_ms if lean_batched else None),
+    )
+    if cpu is None or not lean_cpu:
+        found.append(("CPU a bet (svc + PG, unary) ≤ 2 × lean batched", "- (not measured)", False))
+    else:
+        found.append(
+            (
+                "CPU a bet (svc + PG, unary) ≤ 2 × lean batched",
+                f"{cpu:.2f} ms, lean {lean_cpu:.2f} ms: {cpu / lean_cpu:.2f} ×",
+                cpu <= TARGET_CPU * lean_cpu,
+            )
+        )
+    alone = next((r for r in rows if r.name == "unary alone"), None)
+    if alone is None:
+        found.append(("a bet alone: ≤ 2 statements, p99 ≤ 10 ms", "- (not measured)", False))
+    else:
+        statements = "?" if alone.statements is None else f"{alone.statements:.1f}"
+        found.append(
+            (
+                "a bet alone: ≤ 2 statements, p99 ≤ 10 ms",
+                f"{statements} statements, p99 {alone.p99_ms:.1f} ms",
+                alone.statements is not None
+                and alone.statements <= TARGET_ALONE_STATEMENTS
+                and alone.p99_ms <= TARGET_ALONE_P99_MS
+                and not alone.errors,
+            )
+        )
+    half = next((r for r in rows if r.name.startswith("unary at half peak")), None)
+    if half is not None:
+        found.append(
+            (
+                f"p99 at half of peak ({half.rate:.0f}/s) ≤ 25 ms",
+                f"{half.p99_ms:.1f} ms",
+                half.p99_ms <= TARGET_P99_MS and not half.errors,
+            )
+        )
+    peak_rss = max(
+        (r.rss_mb or 0.0 for r in rows if not r.name.startswith(("lean", "pgbench", "grpc"))),
+        default=0.0,
+    )
+    found.append(
+        ("service RSS under load ≤ 300 MB", f"{peak_rss:.0f} MB", peak_rss <= TARGET_RSS_MB)
+    )
+    return found
