@@ -110,8 +110,6 @@ DECLARE
     v_pending_message text;
     v_inserted text[];
     v_new boolean[];           -- v_new[n]: transaction n is posted now (not a replay)
-    v_moved bigint[];
-    v_expected integer;
     v_conflict integer;
     v_error record;
 BEGIN
@@ -196,64 +194,49 @@ BEGIN
     ORDER BY a.id
     FOR UPDATE OF a;
 
-    -- Each account moves once, by the sum of its legs; each leg's balance_after is the
-    -- account's opening balance plus the running sum of its legs in transaction order. An
-    -- account moves only if no running balance would be negative where it may not be, nor
-    -- leave the 64-bit range: when one is left out, the error is found below.
+    -- Each leg's balance_after is its account's balance (as locked above: this statement's
+    -- snapshot is taken after the locks) plus the running sum of the account's legs in
+    -- transaction order. The first leg ledger_post would have refused (no such account, a
+    -- balance out of the 64-bit range, a negative one where it may not be), in posting order,
+    -- is the error; with one, nothing is written. Otherwise each account moves once, by the
+    -- sum of its legs, and every leg goes into the journal in one INSERT, in posting order
+    -- (so leg ids keep that order).
     WITH legs AS (
-        SELECT x.t, x.acc, x.cur, x.amt,
-               sum(x.amt) OVER (PARTITION BY x.acc, x.cur ORDER BY x.t
-                                ROWS UNBOUNDED PRECEDING) AS run
+        SELECT x.t, x.acc, x.cur, x.amt, a.id IS NULL AS missing, a.allow_negative,
+               a.balance + sum(x.amt) OVER (PARTITION BY x.acc, x.cur ORDER BY x.t
+                                            ROWS UNBOUNDED PRECEDING) AS after
         FROM unnest(p_leg_of, p_accounts, p_currencies, p_amounts) AS x(t, acc, cur, amt)
+        LEFT JOIN accounts AS a ON a.id = x.acc AND a.currency = x.cur
         WHERE x.t < v_limit AND v_new[x.t]
-    ), totals AS (
-        SELECT l.acc, l.cur, sum(l.amt) AS total, min(l.run) AS low, max(l.run) AS high
-        FROM legs AS l GROUP BY l.acc, l.cur
+    ), refused AS (
+        SELECT l.t, l.acc, l.cur,
+               CASE WHEN l.missing THEN 'CR404'
+                    WHEN l.after NOT BETWEEN -9223372036854775808 AND 9223372036854775807
+                        THEN '22003'
+                    ELSE 'CR402' END AS state
+        FROM legs AS l
+        WHERE l.missing
+           OR l.after NOT BETWEEN -9223372036854775808 AND 9223372036854775807
+           OR (NOT l.allow_negative AND l.after < 0)
+        ORDER BY l.t, l.acc LIMIT 1
     ), moved AS (
         UPDATE accounts AS a SET balance = a.balance + s.total
-        FROM totals AS s
-        WHERE a.id = s.acc AND a.currency = s.cur
-          AND (a.allow_negative OR a.balance + s.low >= 0)
-          AND a.balance + s.low >= -9223372036854775808
-          AND a.balance + s.high <= 9223372036854775807
-        RETURNING a.id, a.currency, a.balance - s.total AS opening
+        FROM (SELECT l.acc, sum(l.amt) AS total FROM legs AS l GROUP BY l.acc) AS s
+        WHERE a.id = s.acc AND NOT EXISTS (SELECT FROM refused)
     ), posted AS (
         INSERT INTO ledger_legs (transaction_id, account_id, currency, amount, balance_after)
-        SELECT p_ids[l.t], l.acc, l.cur, l.amt, m.opening + l.run
-        FROM legs AS l JOIN moved AS m ON m.id = l.acc AND m.currency = l.cur
+        SELECT p_ids[l.t], l.acc, l.cur, l.amt, l.after
+        FROM legs AS l
+        WHERE NOT EXISTS (SELECT FROM refused)
         ORDER BY l.t, l.acc
     )
-    SELECT (SELECT coalesce(array_agg(m.id), '{}') FROM moved AS m), (SELECT count(*) FROM totals)
-    INTO v_moved, v_expected;
+    SELECT r.t, r.acc, r.cur, r.state INTO v_error FROM refused AS r;
 
-    IF cardinality(v_moved) < v_expected THEN
-        -- The first leg, in posting order, that ledger_post would have refused.
-        SELECT l.t, l.acc, l.cur,
-               CASE WHEN a.id IS NULL THEN 'CR404'
-                    WHEN a.balance + l.run NOT BETWEEN -9223372036854775808
-                                                   AND 9223372036854775807 THEN '22003'
-                    ELSE 'CR402' END AS state
-        INTO v_error
-        FROM (SELECT x.t, x.acc, x.cur,
-                     sum(x.amt) OVER (PARTITION BY x.acc, x.cur ORDER BY x.t
-                                      ROWS UNBOUNDED PRECEDING) AS run
-              FROM unnest(p_leg_of, p_accounts, p_currencies, p_amounts) AS x(t, acc, cur, amt)
-              WHERE x.t < v_limit AND v_new[x.t]) AS l
-        LEFT JOIN accounts AS a ON a.id = l.acc AND a.currency = l.cur
-        WHERE a.id IS NULL
-           OR (NOT (a.id = ANY(v_moved))
-               AND (a.balance + l.run NOT BETWEEN -9223372036854775808 AND 9223372036854775807
-                    OR (NOT a.allow_negative AND a.balance + l.run < 0)))
-        ORDER BY l.t, l.acc LIMIT 1;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'ledger_post_many: an account did not move, for no known reason';
-        END IF;
-        IF v_error.state = 'CR404' THEN
-            RAISE EXCEPTION 'no % account with id %', v_error.cur, v_error.acc
-                USING ERRCODE = 'CR404';
-        ELSIF v_error.state = '22003' THEN
-            RAISE EXCEPTION 'bigint out of range' USING ERRCODE = '22003';
-        END IF;
+    IF v_error.state = 'CR404' THEN
+        RAISE EXCEPTION 'no % account with id %', v_error.cur, v_error.acc USING ERRCODE = 'CR404';
+    ELSIF v_error.state = '22003' THEN
+        RAISE EXCEPTION 'bigint out of range' USING ERRCODE = '22003';
+    ELSIF v_error.state = 'CR402' THEN
         RAISE EXCEPTION 'insufficient funds on account %', v_error.acc USING ERRCODE = 'CR402';
     END IF;
     IF v_pending_state IS NOT NULL THEN
