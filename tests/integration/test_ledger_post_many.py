@@ -14,6 +14,7 @@ from adapters.postgres.errors import server_message, sqlstate
 from application.postings import CreditDepositCommand
 from domain.accounts import AccountKind
 from domain.errors import IdempotencyConflict, InsufficientFunds, NotFound
+from domain.events import transactions_posted
 from domain.ledger import Leg, PostedTransaction, Transaction, TransactionKind
 from domain.money import XTR, Money
 from tests.conftest import race
@@ -66,6 +67,7 @@ async def _balance(engine, account: int) -> int:
 async def _post_all(uow_factory, transactions: list[Transaction]) -> list[PostedTransaction]:
     async with uow_factory() as uow:
         posted = await uow.ledger.post_all(transactions)
+        uow.raise_events(*transactions_posted(*posted))  # as a use case does: the outbox owes none
         await uow.commit()
     return posted
 
