@@ -200,19 +200,23 @@ async def test_the_grant_is_exactly_the_map_and_repeating_it_restores_it(laid_ou
         # The init script took CONNECT from PUBLIC; the grant gave it to the app role.
         assert (public_may_connect, app_may_connect) == (False, True)
         async with owner.connect() as conn:
-            definer, public_may_post, app_may_post = (
+            posting_functions = (
                 await conn.execute(
                     text(
-                        "SELECT p.prosecdef,"
+                        "SELECT p.proname, p.prosecdef,"
                         " EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0),"
                         " has_function_privilege(:r, p.oid, 'EXECUTE')"
-                        " FROM pg_proc p WHERE p.proname = 'ledger_post'"
+                        " FROM pg_proc p WHERE p.proname LIKE 'ledger\\_post%' ORDER BY 1"
                     ),
                     {"r": APP},
                 )
-            ).one()
-        # Postings run with the owner's rights, and only the roles granted may post.
-        assert (definer, public_may_post, app_may_post) == (True, False, True)
+            ).all()
+        # Postings run with the owner's rights, and only the roles granted may post: one
+        # transaction (ledger_post) or several (ledger_post_many).
+        assert [tuple(f) for f in posting_functions] == [
+            ("ledger_post", True, False, True),
+            ("ledger_post_many", True, False, True),
+        ]
     finally:
         await owner.dispose()
 

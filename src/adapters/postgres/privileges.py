@@ -71,7 +71,7 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
 }
 
 # Functions the application calls (trigger functions run whoever fires them).
-FUNCTIONS = ("ledger_post",)
+FUNCTIONS = ("ledger_post", "ledger_post_many")
 
 # Names as `CREATE ROLE` accepts them unquoted: what an operator types in a compose file.
 _ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
