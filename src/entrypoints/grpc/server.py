@@ -54,7 +54,13 @@ class _NoReflection(reflection_pb2_grpc.ServerReflectionServicer):  # type: igno
 class _DishkaForKnownMethods(DishkaAioInterceptor):
     """dishka's interceptor wraps whatever the lookup returns, and for an unknown method that
     is None: the call then failed UNKNOWN with an AttributeError traceback in the log. An
-    unknown method is passed on as None, so grpc answers UNIMPLEMENTED itself."""
+    unknown method is passed on as None, so grpc answers UNIMPLEMENTED itself. The `unscoped`
+    methods inject nothing (they use what the process holds once): no scope is opened for
+    them, which on the betting road was a container per call."""
+
+    def __init__(self, container: AsyncContainer, unscoped: frozenset[str]) -> None:
+        super().__init__(container)
+        self._unscoped = unscoped
 
     async def intercept_service(
         self,
@@ -62,8 +68,8 @@ class _DishkaForKnownMethods(DishkaAioInterceptor):
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler | None:
         handler = await continuation(details)
-        if handler is None:
-            return None
+        if handler is None or details.method in self._unscoped:
+            return handler
 
         async def known(_: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
             return handler
@@ -87,7 +93,7 @@ class GrpcServer:
                 ObservabilityInterceptor(),
                 ApiKeyInterceptor(authenticate),
                 UndecodableRequestInterceptor(),
-                _DishkaForKnownMethods(container),
+                _DishkaForKnownMethods(container, BettingServicer.UNSCOPED),
             ],
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
