@@ -3,11 +3,10 @@ buffered traces taken care of on the way out (the serving itself: entrypoints.cl
 
 from __future__ import annotations
 
-import asyncio
-
 import click
 
 from adapters.embedded_servers import stop_postgres, stop_valkey
+from entrypoints.cli import event_loop
 from entrypoints.cli.environment import setup, upgrade
 from entrypoints.cli.failures import fail, guarded
 from entrypoints.cli.supervisor import PARTS, serve
@@ -48,7 +47,7 @@ def run(keep_servers: bool, parts: frozenset[str]) -> None:
     endpoints = guarded(lambda: setup(settings))
     try:
         guarded(lambda: upgrade(settings, endpoints))
-        asyncio.run(serve(settings, endpoints, parts))
+        event_loop.run(serve(settings, endpoints, parts), settings)
     finally:
         if not keep_servers:
             _stop_embedded(settings, endpoints)
