@@ -89,6 +89,10 @@ class GrpcServer:
             # Observability first, so a refused call has its request id, metrics and access
             # line too; then authentication: an unauthenticated call never opens a dishka scope,
             # nor learns whether its bytes parsed. Undecodable bytes are refused before a scope.
+            # Several processes share the port only when asked to (`CROUPIER_GRPC_PROCESSES`);
+            # otherwise a second server started on a taken port fails instead of silently
+            # taking half of its connections (grpc turns SO_REUSEPORT on by default).
+            options=[("grpc.so_reuseport", 1 if settings.grpc_processes > 1 else 0)],
             interceptors=[
                 ObservabilityInterceptor(),
                 ApiKeyInterceptor(authenticate),
@@ -121,10 +125,13 @@ class GrpcServer:
             )
         address = f"{settings.grpc_host}:{settings.grpc_port}"
         credentials = _credentials(settings)
-        if credentials is None:
-            self.port = self.server.add_insecure_port(address)
-        else:
-            self.port = self.server.add_secure_port(address, credentials)
+        try:
+            if credentials is None:
+                self.port = self.server.add_insecure_port(address)
+            else:
+                self.port = self.server.add_secure_port(address, credentials)
+        except RuntimeError as error:  # grpc's "Failed to bind": in use, or not an address
+            raise OSError(f"cannot listen on {address}") from error
         if self.port == 0:
             raise OSError(f"cannot listen on {address}")
 
