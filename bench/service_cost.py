@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -78,7 +79,7 @@ def _source_of(ref: str) -> Path:
     return target / "src"
 
 
-def measure(service: Service, spec: LoadSpec) -> str:
+def measure(service: Service, spec: LoadSpec, load_processes: int = 1) -> str:
     """Drive one load and read the CPU counters as its measured window opens and closes."""
     marks: list[tuple[dict[int, float], dict[int, float]]] = []
 
@@ -90,7 +91,11 @@ def measure(service: Service, spec: LoadSpec) -> str:
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    rate, p50, p99, errors = drive(1, lambda share, _: spec, spec.concurrency)
+    # Each load process has a connection of its own (several are needed to reach several
+    # service processes: SO_REUSEPORT spreads connections, not calls).
+    rate, p50, p99, errors = drive(
+        load_processes, lambda share, _: replace(spec, concurrency=share), spec.concurrency
+    )
     sampler.join()
     bets = max(rate * spec.seconds, 1)
     (service_0, pg_0), (service_1, pg_1) = marks
@@ -109,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--players", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--load-processes", type=int, default=1)
     parser.add_argument("--ref", default=None, help="run the service from this commit's code")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the service")
     args = parser.parse_args(argv)
@@ -144,7 +150,12 @@ def main(argv: list[str] | None = None) -> int:
                 warmup=args.warmup,
             )
             label = f"{args.mode} x{args.in_flight} {' '.join(args.env) or '(defaults)'}"
-            print(label + (f" ref {args.ref}" if args.ref else "") + ": " + measure(service, spec))
+            print(
+                label
+                + (f" ref {args.ref}" if args.ref else "")
+                + ": "
+                + measure(service, spec, args.load_processes)
+            )
     finally:
         service.stop()
     return 0
