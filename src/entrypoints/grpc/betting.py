@@ -173,11 +173,11 @@ class _Commands:
                 return await answer
         if kind not in ("settle", "void"):
             raise FieldError("command", "a command is one of place, settle or void")
+        if kind == "settle" and not current_key.get().may_call("dice"):
+            raise KeyNotAllowed("submitting a dice value needs the dice scope")
         async with self._posting:
             settle, void = await self._resolved()
             if kind == "settle":
-                if not current_key.get().may_call("dice"):
-                    raise KeyNotAllowed("submitting a dice value needs the dice scope")
                 settle_command = _settle_command(command.settle)
                 bind_bet(settle_command.bet_id)
                 return await settle(settle_command)
