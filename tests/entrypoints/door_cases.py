@@ -72,6 +72,13 @@ async def _stream(cell: Cell, command: betting_pb2.BetCommand) -> Answer:
     return stream_answer(results[0])
 
 
+async def _batch(cell: Cell, command: betting_pb2.BetCommand) -> Answer:
+    batch = betting_pb2.BetBatch(commands=[command])
+    results = (await _betting(cell).PlaceBatch(batch, metadata=cell.world.md)).results
+    assert len(results) == 1, results
+    return stream_answer(results[0])
+
+
 async def grpc_place_bet(cell: Cell) -> Answer:
     return await grpc_answer(_betting(cell).PlaceBet(_coin(cell), metadata=cell.world.md))
 
@@ -115,6 +122,19 @@ async def stream_settle(cell: Cell) -> Answer:
 async def stream_void(cell: Cell) -> Answer:
     void = betting_pb2.VoidBetRequest(bet_id=cell.prepared, reason="the dice were lost")
     return await _stream(cell, betting_pb2.BetCommand(correlation_id="v", void=void))
+
+
+async def batch_place(cell: Cell) -> Answer:
+    return await _batch(cell, betting_pb2.BetCommand(correlation_id="p", place=_coin(cell)))
+
+
+async def batch_settle(cell: Cell) -> Answer:
+    return await _batch(cell, betting_pb2.BetCommand(correlation_id="s", settle=_settle(cell)))
+
+
+async def batch_void(cell: Cell) -> Answer:
+    void = betting_pb2.VoidBetRequest(bet_id=cell.prepared, reason="the dice were lost")
+    return await _batch(cell, betting_pb2.BetCommand(correlation_id="v", void=void))
 
 
 def _movement(cell: Cell, amount: int, round_id: str | None = None) -> seamless_pb2.SeamlessRequest:

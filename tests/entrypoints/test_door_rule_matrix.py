@@ -91,6 +91,11 @@ GRPC: dict[str, Door] = {
         Case(SETTLE, c.stream_settle, c.placed_dice_bet, "settle"),
         Case(SETTLE, c.stream_void, c.placed_dice_bet, "void"),
     ),
+    "croupier.v1.BettingService/PlaceBatch": (
+        Case(BET, c.batch_place, label="place"),
+        Case(SETTLE, c.batch_settle, c.placed_dice_bet, "settle"),
+        Case(SETTLE, c.batch_void, c.placed_dice_bet, "void"),
+    ),
     "croupier.v1.BettingService/SettleBet": (Case(SETTLE, c.grpc_settle, c.placed_dice_bet),),
     "croupier.v1.BettingService/VoidBet": (Case(SETTLE, c.grpc_void, c.placed_dice_bet),),
     "croupier.v1.BettingService/GetBet": "reads one bet",

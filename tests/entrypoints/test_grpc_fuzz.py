@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from croupier.v1 import betting_pb2
 from domain.access import SERVICES as SCOPES
+from entrypoints.grpc.betting import BATCH_LIMIT
 from entrypoints.grpc.server import SERVICES
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -194,3 +195,35 @@ async def test_no_stream_command_breaks_the_stream(data, channel, md):
         if result.HasField("error"):
             assert result.error.code not in {c.value[0] for c in _BROKEN}, result.error.message
             assert result.error.ByteSize() <= REFUSAL_LIMIT, result.error.message[:200]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+async def test_no_batch_command_breaks_the_batch(data, betting, md):
+    """A batch answers each command, in order, as a stream would: whatever the commands, the
+    call itself succeeds and no result is broken or heavy."""
+    commands = data.draw(st.lists(message(betting_pb2.BetCommand.DESCRIPTOR), max_size=6))
+    batch = betting_pb2.BetBatch(commands=commands)
+    results = (await betting.PlaceBatch(batch, metadata=md, timeout=30)).results
+    assert [r.correlation_id for r in results] == [c.correlation_id for c in commands]
+    for result in results:
+        if result.HasField("error"):
+            assert result.error.code not in {c.value[0] for c in _BROKEN}, result.error.message
+            assert result.error.ByteSize() <= REFUSAL_LIMIT, result.error.message[:200]
+
+
+async def test_a_batch_over_its_bound_is_refused_small(betting, md):
+    """More commands than a batch may hold: INVALID_ARGUMENT naming `commands`, small,
+    however large the batch."""
+    command = betting_pb2.BetCommand(
+        correlation_id="x" * 1000, place=betting_pb2.PlaceBetRequest(bet_id="y" * 1000)
+    )
+    batch = betting_pb2.BetBatch(commands=[command] * (BATCH_LIMIT + 1))
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await betting.PlaceBatch(batch, metadata=md, timeout=30)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert _weight(refused.value) <= REFUSAL_LIMIT

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections import deque
+from collections.abc import Awaitable, Iterable
 
 from application.betting import BetOutcome, BetReceipt, PlaceBet, PlaceBetCommand, PlaceBets
 from domain.errors import DomainError
@@ -47,16 +48,27 @@ class BetQueue:
         self._tasks: set[asyncio.Task[None]] = set()  # the event loop keeps weak references
 
     async def __call__(self, command: PlaceBetCommand) -> BetReceipt:
-        answer: asyncio.Future[BetReceipt] = asyncio.get_running_loop().create_future()
-        # Looked at even when the caller is gone, so a refusal nobody awaits is not logged as
-        # an exception "never retrieved".
-        answer.add_done_callback(_seen)
-        self._waiting.append((command, answer, contextvars.copy_context()))
+        (answer,) = self.submit([command])
+        return await answer
+
+    def submit(self, commands: Iterable[PlaceBetCommand]) -> list[Awaitable[BetReceipt]]:
+        """Queue bets all at once and answer each with its own awaitable (its receipt, or its
+        refusal raised): bets submitted together go to the same batches (up to `batch_size`
+        each) instead of the first going alone, as a caller with many bets in hand (the batch
+        RPC) wants. Each answer is shielded: a caller that goes away (a cancelled RPC) must not
+        cancel its neighbours' batch; its own bet is placed or refused all the same, and a
+        retry with the same bet id answers from what was stored."""
+        loop = asyncio.get_running_loop()
+        answers: list[Awaitable[BetReceipt]] = []
+        for command in commands:
+            answer: asyncio.Future[BetReceipt] = loop.create_future()
+            # Looked at even when the caller is gone, so a refusal nobody awaits is not logged
+            # as an exception "never retrieved".
+            answer.add_done_callback(_seen)
+            self._waiting.append((command, answer, contextvars.copy_context()))
+            answers.append(asyncio.shield(answer))
         self._start()
-        # Shielded: a caller that goes away (a cancelled RPC) must not cancel its neighbours'
-        # batch; its own bet is placed or refused all the same, and a retry with the same bet
-        # id answers from what was stored.
-        return await asyncio.shield(answer)
+        return answers
 
     def _start(self) -> None:
         while self._waiting and self._running < self._batches:

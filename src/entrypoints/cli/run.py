@@ -3,13 +3,13 @@ buffered traces taken care of on the way out (the serving itself: entrypoints.cl
 
 from __future__ import annotations
 
-import asyncio
-
 import click
 
 from adapters.embedded_servers import stop_postgres, stop_valkey
+from entrypoints.cli import event_loop
 from entrypoints.cli.environment import setup, upgrade
 from entrypoints.cli.failures import fail, guarded
+from entrypoints.cli.grpc_workers import WORKER_OPTION
 from entrypoints.cli.supervisor import PARTS, serve
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.observability.tracing import configure_tracing, shutdown_tracing
@@ -39,7 +39,8 @@ def _parts(ctx: click.Context, param: click.Parameter, value: str | None) -> fro
     + ", ".join(PARTS)
     + "). `relay` is the outbox relay and the periodic risk monitor.",
 )
-def run(keep_servers: bool, parts: frozenset[str]) -> None:
+@click.option(WORKER_OPTION, "grpc_worker", is_flag=True, hidden=True)
+def run(keep_servers: bool, parts: frozenset[str], grpc_worker: bool) -> None:
     """Start everything that is configured: migrations, HTTP API, gRPC, bot, outbox relay."""
     settings = guarded(load_settings)
     _check_bot_part(settings, parts)
@@ -47,10 +48,13 @@ def run(keep_servers: bool, parts: frozenset[str]) -> None:
     guarded(lambda: configure_tracing(settings))
     endpoints = guarded(lambda: setup(settings))
     try:
-        guarded(lambda: upgrade(settings, endpoints))
-        asyncio.run(serve(settings, endpoints, parts))
+        if not grpc_worker:  # an extra gRPC process: its first process migrated
+            guarded(lambda: upgrade(settings, endpoints))
+        serving = serve(settings, endpoints, parts, grpc_worker=grpc_worker)
+        event_loop.run(serving, settings)
     finally:
-        if not keep_servers:
+        # An extra gRPC process uses its first process's servers, never its own.
+        if not keep_servers and not grpc_worker:
             _stop_embedded(settings, endpoints)
         # Last: exporting the buffered spans waits for the collector (at most
         # OTEL_EXPORTER_OTLP_TIMEOUT, 10 s, when it is unreachable).

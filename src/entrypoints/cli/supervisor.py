@@ -22,6 +22,7 @@ from entrypoints.bot.app import run_polling
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.cli.environment import safe_url
 from entrypoints.cli.failures import fail
+from entrypoints.cli.grpc_workers import GrpcWorkers
 from entrypoints.cli.http_server import http_server_config
 from entrypoints.composition.containers import RUN_PARTS, make_run_container
 from entrypoints.composition.endpoints import Endpoints
@@ -40,8 +41,14 @@ PARTS = tuple(RUN_PARTS)  # http, grpc, bot, relay
 
 
 async def serve(
-    settings: Settings, endpoints: Endpoints, parts: frozenset[str] = frozenset(PARTS)
+    settings: Settings,
+    endpoints: Endpoints,
+    parts: frozenset[str] = frozenset(PARTS),
+    *,
+    grpc_worker: bool = False,
 ) -> None:
+    """`grpc_worker`: one of the extra gRPC processes (entrypoints.cli.grpc_workers), which
+    serves gRPC only and leaves metrics, the heartbeat and the banner to the first."""
     # One container for the parts started, whatever their number: one bet queue per process.
     container = make_run_container(settings, endpoints, parts)
     # Resolve the ledger now: a database that is not ready fails the start, not the first bet.
@@ -53,9 +60,17 @@ async def serve(
 
     production = settings.environment is Environment.PRODUCTION
     grpc_server: GrpcServer | None = None
+    workers: GrpcWorkers | None = None
     if "grpc" in parts:
-        grpc_server = GrpcServer(container, settings, await container.get(Authenticate))
+        try:
+            grpc_server = GrpcServer(container, settings, await container.get(Authenticate))
+        except OSError as error:  # the port is taken (by another process, without sharing)
+            await container.close()
+            fail(f"the gRPC server {error}")
         await grpc_server.start()
+        log.info("gRPC serving on %s", grpc_server.address)
+        if settings.grpc_processes > 1 and not grpc_worker:
+            workers = await GrpcWorkers.start(settings, endpoints, grpc_server.port)
     http: uvicorn.Server | None = None
     http_task: asyncio.Task[None] | None = None
     if "http" in parts:
@@ -81,14 +96,16 @@ async def serve(
     background = _start_background_jobs(settings, container, stop) if "relay" in parts else []
     # The ledger totals are refreshed where the metrics are served.
     metrics_server = None
-    if metrics_on_own_port(settings, parts):
+    if metrics_on_own_port(settings, parts) and not grpc_worker:
         metrics_server = serve_metrics(settings.http_host, settings.metrics_port)
     if "http" in parts or metrics_server is not None:
         totals = _export_ledger_totals(settings, container, stop)
         if totals is not None:
             background.append(totals)
     watched = [t for t in (http_task, bot_task, *background) if t is not None]
-    if settings.heartbeat_file is not None:
+    if workers is not None:
+        watched += workers.watches
+    if settings.heartbeat_file is not None and not grpc_worker:
         background.append(
             asyncio.create_task(
                 keep_beating(
@@ -99,7 +116,8 @@ async def serve(
                 )
             )
         )
-    _print_listening(settings, endpoints, grpc_server, parts)
+    if not grpc_worker:
+        _print_listening(settings, endpoints, grpc_server, parts)
 
     await stop.wait()
     await asyncio.gather(*background)
@@ -114,7 +132,7 @@ async def serve(
     if http is not None:
         http.should_exit = True
     if grpc_server is not None:
-        await grpc_server.stop()
+        await asyncio.gather(grpc_server.stop(), *([workers.stop()] if workers else []))
     if metrics_server is not None:
         metrics_server.shutdown()
     if http_task is not None:
@@ -264,7 +282,13 @@ def _print_listening(
             if "http" in parts
             else None,
         ),
-        ("gRPC", grpc_server.address if grpc_server is not None else None),
+        (
+            "gRPC",
+            None
+            if grpc_server is None
+            else grpc_server.address
+            + (f"  ({settings.grpc_processes} processes)" if settings.grpc_processes > 1 else ""),
+        ),
         (
             "Telegram bot",
             bot if "bot" in parts or ("http" in parts and settings.bot_webhook_url) else None,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Sequence
 
 import grpc
 from dishka import AsyncContainer
@@ -82,35 +83,163 @@ def _void_command(request: betting_pb2.VoidBetRequest) -> VoidBetCommand:
     return VoidBetCommand(translate.bet_id(request.bet_id), request.reason)
 
 
+# The most commands one PlaceBatch call may carry.
+BATCH_LIMIT = 1000
+
+# A place command of a stream or a batch once translated and queued: its command and its
+# answer to come, or the reason its request could not be read.
+_Placed = tuple[PlaceBetCommand, Awaitable[BetReceipt]] | DomainError
+
+
+class _Commands:
+    """What a stream or a batch needs to run its commands, resolved once for it, never per
+    command: the bet queue and the currencies (one per process), and the settle and void use
+    cases from a dishka scope of its own, opened at its first settle or void command (a
+    stream of bets only never opens one). `close` closes that scope."""
+
+    def __init__(
+        self,
+        container: AsyncContainer,
+        queue: BetQueue,
+        currencies: CurrencyRegistry,
+        method: str,
+    ) -> None:
+        self._container = container
+        self._queue = queue
+        self._currencies = currencies
+        self._method = method
+        self._scope: contextlib.AsyncExitStack | None = None
+        self._posters: tuple[bets.SettleDiceBet, bets.VoidBet] | None = None
+        self._resolving = asyncio.Lock()
+        # Settle and void commands each hold a connection while they run: at most this many
+        # at once; more wait.
+        self._posting = asyncio.Semaphore(STREAM_CONCURRENCY)
+
+    async def close(self) -> None:
+        if self._scope is not None:
+            await self._scope.aclose()
+
+    def submit_places(self, commands: Sequence[betting_pb2.BetCommand]) -> list[_Placed | None]:
+        """The place commands among `commands`, translated and handed to the bet queue all at
+        once, so they go to the same batches; None for the other commands."""
+        prepared: list[PlaceBetCommand | DomainError | None] = []
+        for command in commands:
+            if command.WhichOneof("command") != "place":
+                prepared.append(None)
+                continue
+            try:
+                prepared.append(_place_command(command.place, self._currencies, instant_only=False))
+            except DomainError as error:
+                prepared.append(error)
+        answers = iter(self._queue.submit(p for p in prepared if isinstance(p, PlaceBetCommand)))
+        return [(p, next(answers)) if isinstance(p, PlaceBetCommand) else p for p in prepared]
+
+    async def result(
+        self, command: betting_pb2.BetCommand, placed: _Placed | None = None
+    ) -> betting_pb2.BetResult:
+        """One command's result: the bet and balance, or the status it would have failed with
+        as a unary call. A place command is `placed` already (`submit_places`) or placed
+        here."""
+        result = betting_pb2.BetResult(correlation_id=command.correlation_id)
+        try:
+            result.ok.CopyFrom(_response(await self._run(command, placed)))
+        except DomainError as error:
+            result.error.CopyFrom(_bet_error(error))
+        except Exception:
+            # One command's failure ends neither the call nor its neighbours, and its text
+            # stays in our log.
+            log.exception("a %s command failed", self._method)
+            result.error.CopyFrom(
+                betting_pb2.BetError(
+                    code=grpc.StatusCode.INTERNAL.value[0],
+                    message=INTERNAL_MESSAGE,
+                    detail=common_pb2.ErrorDetail(reason="internal"),
+                )
+            )
+        return result
+
+    async def _run(self, command: betting_pb2.BetCommand, placed: _Placed | None) -> BetReceipt:
+        # Each command runs in a task of its own: the bet id it binds is its alone.
+        kind = command.WhichOneof("command")
+        if kind == "place":
+            if placed is None:  # a stream's command, placed as it arrives
+                place = _place_command(command.place, self._currencies, instant_only=False)
+                with placing(place.bet_id, "grpc", self._method):
+                    return await self._queue(place)
+            if isinstance(placed, DomainError):
+                raise placed
+            place, answer = placed
+            with placing(place.bet_id, "grpc", self._method):
+                return await answer
+        if kind not in ("settle", "void"):
+            raise FieldError("command", "a command is one of place, settle or void")
+        if kind == "settle" and not current_key.get().may_call("dice"):
+            raise KeyNotAllowed("submitting a dice value needs the dice scope")
+        async with self._posting:
+            settle, void = await self._resolved()
+            if kind == "settle":
+                settle_command = _settle_command(command.settle)
+                bind_bet(settle_command.bet_id)
+                return await settle(settle_command)
+            void_command = _void_command(command.void)
+            bind_bet(void_command.bet_id)
+            return await void(void_command)
+
+    async def _resolved(self) -> tuple[bets.SettleDiceBet, bets.VoidBet]:
+        async with self._resolving:
+            if self._posters is None:
+                self._scope = contextlib.AsyncExitStack()
+                scope = await self._scope.enter_async_context(self._container())
+                self._posters = (
+                    await scope.get(bets.SettleDiceBet),
+                    await scope.get(bets.VoidBet),
+                )
+            return self._posters
+
+
 class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
+    """Placing bets needs only what the process holds once (the bet queue, the currencies):
+    those methods open no dishka scope per call (`UNSCOPED`, which the server's dishka
+    interceptor leaves alone); a stream or a batch opens one scope for its settle and void
+    commands, if it has any."""
+
+    UNSCOPED = frozenset(
+        f"/croupier.v1.BettingService/{name}"
+        for name in ("PlaceBet", "PlayInstant", "StreamBets", "PlaceBatch")
+    )
+
     def __init__(self, container: AsyncContainer) -> None:
         self._container = container
+        self._held: tuple[BetQueue, CurrencyRegistry] | None = None
+
+    async def _process(self) -> tuple[BetQueue, CurrencyRegistry]:
+        """The bet queue and the currencies, one per process: resolved at the first call."""
+        if self._held is None:
+            container = self._container
+            self._held = (await container.get(BetQueue), await container.get(CurrencyRegistry))
+        return self._held
+
+    async def _commands(self, method: str) -> _Commands:
+        queue, currencies = await self._process()
+        return _Commands(self._container, queue, currencies, method)
+
+    async def _place(self, request: betting_pb2.PlaceBetRequest, method: str) -> BetReceipt:
+        queue, currencies = await self._process()
+        command = _place_command(request, currencies, instant_only=method == "PlayInstant")
+        with placing(command.bet_id, "grpc", method):
+            return await queue(command)
 
     @guarded
-    @inject
     async def PlaceBet(
-        self,
-        request: betting_pb2.PlaceBetRequest,
-        context: grpc.aio.ServicerContext,
-        place: FromDishka[BetQueue],
-        currencies: FromDishka[CurrencyRegistry],
+        self, request: betting_pb2.PlaceBetRequest, context: grpc.aio.ServicerContext
     ) -> betting_pb2.BetResponse:
-        command = _place_command(request, currencies, instant_only=False)
-        with placing(command.bet_id, "grpc", "PlaceBet"):
-            return _response(await place(command))
+        return _response(await self._place(request, "PlaceBet"))
 
     @guarded
-    @inject
     async def PlayInstant(
-        self,
-        request: betting_pb2.PlaceBetRequest,
-        context: grpc.aio.ServicerContext,
-        place: FromDishka[BetQueue],
-        currencies: FromDishka[CurrencyRegistry],
+        self, request: betting_pb2.PlaceBetRequest, context: grpc.aio.ServicerContext
     ) -> betting_pb2.BetResponse:
-        command = _place_command(request, currencies, instant_only=True)
-        with placing(command.bet_id, "grpc", "PlayInstant"):
-            return _response(await place(command))
+        return _response(await self._place(request, "PlayInstant"))
 
     @guarded
     @inject
@@ -148,6 +277,32 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         bind_bet(bet_id)
         return _response(await get_bet(bet_id))
 
+    @guarded
+    async def PlaceBatch(
+        self, request: betting_pb2.BetBatch, context: grpc.aio.ServicerContext
+    ) -> betting_pb2.BetBatchResult:
+        """Every command answered as `StreamBets` answers it, in the commands' order. The place
+        commands are queued together before any runs, so they share batches (transactions of
+        up to `CROUPIER_BET_BATCH_SIZE` bets) rather than the first going alone."""
+        if len(request.commands) > BATCH_LIMIT:
+            raise FieldError(
+                "commands",
+                f"a batch holds at most {BATCH_LIMIT} commands, this one {len(request.commands)};"
+                " split it",
+            )
+        commands = await self._commands("PlaceBatch")
+        try:
+            placed = commands.submit_places(request.commands)
+            results = await asyncio.gather(
+                *(
+                    commands.result(command, prepared)
+                    for command, prepared in zip(request.commands, placed, strict=True)
+                )
+            )
+        finally:
+            await commands.close()
+        return betting_pb2.BetBatchResult(results=results)
+
     async def StreamBets(
         self,
         request_iterator: AsyncIterator[betting_pb2.BetCommand],
@@ -158,9 +313,7 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         that arrive together (from this stream and any other call) share transactions; up to
         STREAM_PLACES of them are in flight per stream. Settle and void commands each run as
         their own unit of work, up to STREAM_CONCURRENCY at a time."""
-        async with self._container() as scope:
-            currencies = await scope.get(CurrencyRegistry)
-            queue = await scope.get(BetQueue)
+        commands = await self._commands("StreamBets")
         slots = asyncio.Semaphore(STREAM_CONCURRENCY)
         place_slots = asyncio.Semaphore(STREAM_PLACES)
         results: asyncio.Queue[betting_pb2.BetResult | None] = asyncio.Queue()
@@ -173,7 +326,7 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
 
         async def run(command: betting_pb2.BetCommand, slot: asyncio.Semaphore) -> None:
             try:
-                await results.put(await self._execute(command, queue, currencies))
+                await results.put(await commands.result(command))
             finally:
                 slot.release()
 
@@ -200,52 +353,7 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
             feeder.cancel()
             for task in list(running):
                 task.cancel()
-
-    async def _execute(
-        self,
-        command: betting_pb2.BetCommand,
-        queue: BetQueue,
-        currencies: CurrencyRegistry,
-    ) -> betting_pb2.BetResult:
-        result = betting_pb2.BetResult(correlation_id=command.correlation_id)
-        try:
-            # Each command runs in a task of its own: the bet id it binds is its alone.
-            kind = command.WhichOneof("command")
-            if kind == "place":
-                place = _place_command(command.place, currencies, instant_only=False)
-                with placing(place.bet_id, "grpc", "StreamBets"):
-                    receipt = await queue(place)
-            elif kind in ("settle", "void"):
-                async with self._container() as scope:
-                    if kind == "settle":
-                        if not current_key.get().may_call("dice"):
-                            raise KeyNotAllowed("submitting a dice value needs the dice scope")
-                        settle_command = _settle_command(command.settle)
-                        bind_bet(settle_command.bet_id)
-                        settle = await scope.get(bets.SettleDiceBet)
-                        receipt = await settle(settle_command)
-                    else:
-                        void_command = _void_command(command.void)
-                        bind_bet(void_command.bet_id)
-                        void = await scope.get(bets.VoidBet)
-                        receipt = await void(void_command)
-            else:
-                raise FieldError("command", "a command is one of place, settle or void")
-            result.ok.CopyFrom(_response(receipt))
-        except DomainError as error:
-            result.error.CopyFrom(_bet_error(error))
-        except Exception:
-            # One command's failure ends neither the stream nor its neighbours, and its text
-            # stays in our log.
-            log.exception("a StreamBets command failed")
-            result.error.CopyFrom(
-                betting_pb2.BetError(
-                    code=grpc.StatusCode.INTERNAL.value[0],
-                    message=INTERNAL_MESSAGE,
-                    detail=common_pb2.ErrorDetail(reason="internal"),
-                )
-            )
-        return result
+            await commands.close()
 
 
 def _bet_error(error: DomainError) -> betting_pb2.BetError:

@@ -54,7 +54,13 @@ class _NoReflection(reflection_pb2_grpc.ServerReflectionServicer):  # type: igno
 class _DishkaForKnownMethods(DishkaAioInterceptor):
     """dishka's interceptor wraps whatever the lookup returns, and for an unknown method that
     is None: the call then failed UNKNOWN with an AttributeError traceback in the log. An
-    unknown method is passed on as None, so grpc answers UNIMPLEMENTED itself."""
+    unknown method is passed on as None, so grpc answers UNIMPLEMENTED itself. The `unscoped`
+    methods inject nothing (they use what the process holds once): no scope is opened for
+    them, which on the betting road was a container per call."""
+
+    def __init__(self, container: AsyncContainer, unscoped: frozenset[str]) -> None:
+        super().__init__(container)
+        self._unscoped = unscoped
 
     async def intercept_service(
         self,
@@ -62,8 +68,8 @@ class _DishkaForKnownMethods(DishkaAioInterceptor):
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler | None:
         handler = await continuation(details)
-        if handler is None:
-            return None
+        if handler is None or details.method in self._unscoped:
+            return handler
 
         async def known(_: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
             return handler
@@ -83,11 +89,15 @@ class GrpcServer:
             # Observability first, so a refused call has its request id, metrics and access
             # line too; then authentication: an unauthenticated call never opens a dishka scope,
             # nor learns whether its bytes parsed. Undecodable bytes are refused before a scope.
+            # Several processes share the port only when asked to (`CROUPIER_GRPC_PROCESSES`);
+            # otherwise a second server started on a taken port fails instead of silently
+            # taking half of its connections (grpc turns SO_REUSEPORT on by default).
+            options=[("grpc.so_reuseport", 1 if settings.grpc_processes > 1 else 0)],
             interceptors=[
                 ObservabilityInterceptor(),
                 ApiKeyInterceptor(authenticate),
                 UndecodableRequestInterceptor(),
-                _DishkaForKnownMethods(container),
+                _DishkaForKnownMethods(container, BettingServicer.UNSCOPED),
             ],
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
@@ -115,10 +125,13 @@ class GrpcServer:
             )
         address = f"{settings.grpc_host}:{settings.grpc_port}"
         credentials = _credentials(settings)
-        if credentials is None:
-            self.port = self.server.add_insecure_port(address)
-        else:
-            self.port = self.server.add_secure_port(address, credentials)
+        try:
+            if credentials is None:
+                self.port = self.server.add_insecure_port(address)
+            else:
+                self.port = self.server.add_secure_port(address, credentials)
+        except RuntimeError as error:  # grpc's "Failed to bind": in use, or not an address
+            raise OSError(f"cannot listen on {address}") from error
         if self.port == 0:
             raise OSError(f"cannot listen on {address}")
 

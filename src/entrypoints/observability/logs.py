@@ -20,6 +20,8 @@ from entrypoints.settings import LogFormat, Settings
 ACCESS_LOGGER = "croupier.access"
 CONTEXT_FIELDS = ("request_id", "trace_id", "bet_id")
 _TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# With several server processes writing to one output, each line says which process wrote it.
+_TEXT_WITH_PID = "%(asctime)s %(levelname)s %(name)s [pid %(process)d]: %(message)s"
 
 
 class ContextFilter(logging.Filter):
@@ -33,8 +35,13 @@ class ContextFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    """`timestamp` (ISO-8601, UTC), `level`, `logger`, `message`, then `exception` (the
-    traceback) and the context ids when there are any."""
+    """`timestamp` (ISO-8601, UTC), `level`, `logger`, `message`, with `pid` the process's id
+    when asked (several server processes), then `exception` (the traceback) and the context ids
+    when there are any."""
+
+    def __init__(self, *, pid: bool = False) -> None:
+        super().__init__()
+        self._pid = pid
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -45,6 +52,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        if self._pid:
+            entry["pid"] = record.process
         for name in CONTEXT_FIELDS:
             value = getattr(record, name, None)
             if value is not None:
@@ -62,8 +71,8 @@ class JsonFormatter(logging.Formatter):
 class TextFormatter(logging.Formatter):
     """The classic line, with the context ids at the end when there are any."""
 
-    def __init__(self) -> None:
-        super().__init__(_TEXT)
+    def __init__(self, *, pid: bool = False) -> None:
+        super().__init__(_TEXT_WITH_PID if pid else _TEXT)
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
@@ -78,10 +87,14 @@ class TextFormatter(logging.Formatter):
         return f"{head} [{' '.join(ids)}]{newline}{rest}"
 
 
-def log_handler(log_format: LogFormat, stream: TextIO | None = None) -> logging.Handler:
-    """A handler writing `log_format` lines with the context ids to `stream` (stderr)."""
+def log_handler(
+    log_format: LogFormat, stream: TextIO | None = None, *, pid: bool = False
+) -> logging.Handler:
+    """A handler writing `log_format` lines with the context ids (and the process id, with
+    `pid`) to `stream` (stderr)."""
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
-    handler.setFormatter(JsonFormatter() if log_format is LogFormat.JSON else TextFormatter())
+    formatter = JsonFormatter if log_format is LogFormat.JSON else TextFormatter
+    handler.setFormatter(formatter(pid=pid))
     handler.addFilter(ContextFilter())
     handler.addFilter(RedactingFilter())
     return handler
@@ -90,9 +103,9 @@ def log_handler(log_format: LogFormat, stream: TextIO | None = None) -> logging.
 def configure_logging(settings: Settings) -> None:
     """The process's logging: one handler on the root logger, replacing any other, at the
     configured level; the access lines on or off."""
-    logging.basicConfig(
-        level=settings.log_level, handlers=[log_handler(settings.log_format)], force=True
-    )
+    # Several gRPC processes write to one output: each line names its process.
+    handler = log_handler(settings.log_format, pid=settings.grpc_processes > 1)
+    logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
     # Access lines are INFO: above INFO they are off, whatever the process's level.
     logging.getLogger(ACCESS_LOGGER).setLevel(
         logging.NOTSET if settings.access_log else logging.WARNING

@@ -66,6 +66,15 @@ class Servers:
         ge=0,
         le=65535,
     )
+    grpc_processes: int = setting(
+        1,
+        doc="gRPC server processes `croupier run` starts on `CROUPIER_GRPC_PORT`, all bound to "
+        "it with `SO_REUSEPORT` (Linux spreads connections among them): Python uses one core "
+        "per process. The first process runs the other parts; metrics and the heartbeat are its "
+        "own. See docs/operations.md.",
+        ge=1,
+        le=64,
+    )
     grpc_tls_cert: FilePath | None = setting(
         doc="PEM certificate chain for the gRPC server; with `CROUPIER_GRPC_TLS_KEY` it serves "
         "TLS.",

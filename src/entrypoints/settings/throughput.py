@@ -35,6 +35,11 @@ class Throughput:
         ge=1,
         le=64,
     )
+    uvloop: bool = setting(
+        True,
+        doc="Run `croupier run`'s event loop on uvloop (libuv) instead of asyncio's own: less "
+        "CPU per call on the gRPC and HTTP parts (see bench/README.md). Off: the standard loop.",
+    )
     relay_poll_interval_ms: int = setting(
         50,
         doc="How long (ms) the outbox relay waits before looking again when it found nothing to "
