@@ -104,6 +104,8 @@ GRPC: dict[str, Door] = {
     "croupier.v1.WalletService/ListTransactions": "reads a wallet's history",
     # Issue 16: internal services record the acceptance made in their own front end.
     "croupier.v1.PlayersService/AcceptTerms": "records that the player accepted the terms",
+    # Issue 20: internal services make their players (an empty wallet, no money moves).
+    "croupier.v1.PlayersService/EnsurePlayer": "registers a player with an empty wallet",
 }
 
 _READ = "reads (staff)"
