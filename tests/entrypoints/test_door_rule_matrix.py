@@ -287,6 +287,9 @@ CLI: dict[str, Door] = {
     "health heartbeat": "a probe",
     "servers stop": _OPS,
     "secrets generate": "writes a file of fresh keys; touches no database",
+    # Issue 20: development only (refused in production); it deposits only into the demo
+    # players it registers itself, with the terms accepted, through CreditDeposit and its guard.
+    "dev seed": "funds its own demo players, development only",
 }
 
 TABLES = {"grpc": GRPC, "http": HTTP, "bot": BOT, "cli": CLI}
