@@ -33,7 +33,9 @@ from croupier.v1 import (
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--address", default="127.0.0.1:50051", help="the gRPC server")
+    # The port the server listens on, as `croupier run` reads it.
+    port = os.environ.get("CROUPIER_GRPC_PORT", "50051")
+    parser.add_argument("--address", default=f"127.0.0.1:{port}", help="the gRPC server")
     parser.add_argument("--telegram-id", type=int, help="make this Telegram user a player first")
     args = parser.parse_args()
     metadata = (("x-api-key", os.environ["DEMO_API_KEY"]),)
