@@ -205,6 +205,9 @@ HTTP: dict[str, Door] = {
     "GET /schema/openapi.json": "the OpenAPI document",
     "GET /schema/oauth2-redirect.html": "the OpenAPI document",
     "GET /schema/{path:str}": "the OpenAPI document",
+    # Issue 20: the docs page's scripts and styles, from the package (it works offline).
+    "GET /schema/assets/{file_path:path}": "the OpenAPI page's static files",
+    "HEAD /schema/assets/{file_path:path}": "the OpenAPI page's static files",
 }
 
 _MENU = "shows a menu"
