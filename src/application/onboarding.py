@@ -198,8 +198,10 @@ async def record_terms_acceptance(
 
 
 def _language(code: str | None) -> str:
-    # "pt-BR" from Telegram is "pt" to the bot's texts; nothing known is English.
-    return (code or "").split("-")[0].lower()[:8] or "en"
+    # "pt-BR" from Telegram is "pt" to the bot's texts; nothing known is English, and so is a
+    # three-letter code ("fil"): the bot's languages are two letters (the preferences' check).
+    base = (code or "").split("-")[0].lower()
+    return base if len(base) == 2 and base.isascii() and base.isalpha() else "en"
 
 
 class SetLanguage:

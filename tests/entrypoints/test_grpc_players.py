@@ -280,3 +280,23 @@ async def test_ensure_player_needs_the_register_scope(
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
     async with uow_factory() as uow:
         assert await uow.players.find_by_telegram_id(telegram_id) is None
+
+
+async def test_ensure_player_with_a_three_letter_language_speaks_english(
+    players, registrar, new_telegram_id, uow_factory
+):
+    """Found by test_grpc_undecodable: "PRV" is a well-formed code, but the preferences hold
+    one of two letters; it was INTERNAL."""
+    _, md = registrar
+    reply = await players.EnsurePlayer(
+        players_pb2.EnsurePlayerRequest(
+            telegram_user_id=new_telegram_id(), name="\x1c\x1c!", language="PRV"
+        ),
+        metadata=md,
+    )
+    assert reply.created
+    async with uow_factory() as uow:
+        player = await uow.players.get(int(reply.player_id))
+        preferences = await uow.preferences.get(player.id)
+    assert preferences is not None
+    assert (player.username, player.language_code, preferences.language) == ("!", "PRV", "en")

@@ -70,6 +70,15 @@ async def test_ensure_player_is_the_bots_registration_made_once_and_audited_once
     )
 
 
+@pytest.mark.parametrize(("tag", "speaks"), [("fil", "en"), ("PRV", "en"), ("RU-ru", "ru")])
+async def test_ensure_player_speaks_english_for_a_language_the_bot_cannot_name(deps, tag, speaks):
+    # The preferences hold a two-letter language (their check in PostgreSQL); the player's own
+    # code is kept as given.
+    db, clock, _, _ = deps
+    onboarded = await EnsurePlayer(db, clock)(EnsurePlayerCommand(9, "ann", tag), Actor("svc"))
+    assert (onboarded.player.language_code, onboarded.preferences.language) == (tag, speaks)
+
+
 @pytest.mark.parametrize(
     "command",
     [
