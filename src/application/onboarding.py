@@ -1,5 +1,5 @@
-"""A player's first steps: register in the bot, the 18+/terms gate (whichever door records
-it), language, referrals."""
+"""A player's first steps: register in the bot (or through an internal service), the 18+/terms
+gate (whichever door records it), language, referrals."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from application.staff import Actor
 from domain.errors import InvalidRequest
 from domain.money import XTR
 from domain.onboarding import PlayerPreferences, valid_referral_code
-from domain.players import Player, validate_telegram_user_id
+from domain.players import (
+    Player,
+    validate_language_tag,
+    validate_player_name,
+    validate_telegram_user_id,
+)
 from domain.staff import AuditAction, AuditEntry
 from domain.standing import PlayerStanding
 
@@ -49,26 +54,89 @@ class StartPlayer:
     ) -> Onboarded:
         validate_telegram_user_id(telegram_user_id)
         async with self._uow() as uow:
-            player, created = await uow.players.register(
+            onboarded = await start_player(
+                uow,
                 telegram_user_id,
                 username=(username or "")[:64] or None,
                 language_code=language,
                 now=self._clock.now(),
+                referral_code=referral_code,
             )
-            await uow.accounts.open_wallet(player.id, XTR)
-            preferences = await uow.preferences.get(player.id)
-            if preferences is None:
-                referrer = None
-                if referral_code and valid_referral_code(referral_code):
-                    referrer = await uow.preferences.player_by_referral(referral_code)
-                preferences = await uow.preferences.create(
-                    player.id,
-                    language=language,
-                    referral_code=secrets.token_hex(5),
-                    referred_by=referrer if referrer != player.id else None,
+            await uow.commit()
+        return onboarded
+
+
+@dataclass(frozen=True, slots=True)
+class EnsurePlayerCommand:
+    telegram_user_id: int
+    name: str  # stored as the player's username, as the bot stores the Telegram one
+    language: str | None = None  # "en", "pt-BR"; None is English
+
+
+class EnsurePlayer:
+    """An internal service that fronts its own bot or site makes sure a Telegram user is a
+    player, on the bot's road (`start_player`: the player, an XTR wallet, preferences in the
+    player's language). Idempotent on the Telegram user id: a repeat answers the same player
+    with `created` false and changes nothing, even with another name or language (the first
+    registration's stand, as in the bot; staff see the player as registered). The creation is
+    audited with the service as the actor. Terms are not accepted by it (`AcceptTerms`)."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, command: EnsurePlayerCommand, actor: Actor) -> Onboarded:
+        telegram_user_id = validate_telegram_user_id(command.telegram_user_id)
+        name = validate_player_name(command.name)
+        tag = validate_language_tag(command.language or "en")
+        now = self._clock.now()
+        async with self._uow() as uow:
+            onboarded = await start_player(
+                uow, telegram_user_id, username=name, language_code=tag, now=now
+            )
+            if onboarded.created:
+                await uow.audit.record(
+                    AuditEntry(
+                        AuditAction.PLAYER_REGISTERED,
+                        now,
+                        actor.label,
+                        f"player:{onboarded.player.id}",
+                        actor.source,
+                        after={"language": tag},
+                    )
                 )
             await uow.commit()
-        return Onboarded(player, preferences, created)
+        return onboarded
+
+
+async def start_player(
+    uow: UnitOfWork,
+    telegram_user_id: int,
+    *,
+    username: str | None,
+    language_code: str,
+    now: datetime,
+    referral_code: str | None = None,
+) -> Onboarded:
+    """The one way a Telegram user becomes a player, in the caller's unit of work: the player
+    (idempotent), an XTR wallet, and the preferences (in `language_code`'s language, with the
+    referral) the first time."""
+    player, created = await uow.players.register(
+        telegram_user_id, username=username, language_code=language_code, now=now
+    )
+    await uow.accounts.open_wallet(player.id, XTR)
+    preferences = await uow.preferences.get(player.id)
+    if preferences is None:
+        referrer = None
+        if referral_code and valid_referral_code(referral_code):
+            referrer = await uow.preferences.player_by_referral(referral_code)
+        preferences = await uow.preferences.create(
+            player.id,
+            language=_language(language_code),
+            referral_code=secrets.token_hex(5),
+            referred_by=referrer if referrer != player.id else None,
+        )
+    return Onboarded(player, preferences, created)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +198,10 @@ async def record_terms_acceptance(
 
 
 def _language(code: str | None) -> str:
-    # "pt-BR" from Telegram is "pt" to the bot's texts; nothing known is English.
-    return (code or "").split("-")[0].lower()[:8] or "en"
+    # "pt-BR" from Telegram is "pt" to the bot's texts; nothing known is English, and so is a
+    # three-letter code ("fil"): the bot's languages are two letters (the preferences' check).
+    base = (code or "").split("-")[0].lower()
+    return base if len(base) == 2 and base.isascii() and base.isalpha() else "en"
 
 
 class SetLanguage:

@@ -19,10 +19,11 @@ KEY_PREFIX = "crp"
 # What a key may be granted: one name per gRPC service (entrypoints.grpc.auth maps them), and
 # the same list in the api_keys table's check (migration 0018). "dice" is a scope of its own
 # (settling a Telegram dice bet on a value the caller submits): a betting key alone may place
-# bets but not tell us what the dice showed.
-SERVICES = frozenset({"wallet", "betting", "seamless", "players", "dice"})
+# bets but not tell us what the dice showed. "register" (migration 0024) is making players
+# (PlayersService.EnsurePlayer): a key that records terms for players need not create them.
+SERVICES = frozenset({"wallet", "betting", "seamless", "players", "dice", "register"})
 # The scopes that open one method rather than a whole service.
-METHOD_SCOPES = frozenset({"dice"})
+METHOD_SCOPES = frozenset({"dice", "register"})
 _KEY = re.compile(r"^crp_([0-9a-f]{12})_([A-Za-z0-9_-]{32,128})$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +12,10 @@ from domain.quoting import excerpt
 
 # Telegram user ids are positive and fit in 52 bits (Bot API docs); anything else is not a user.
 MAX_TELEGRAM_USER_ID = 2**52
+MAX_PLAYER_NAME_LENGTH = 64
+MAX_LANGUAGE_TAG_LENGTH = 16
+# A language as Telegram and browsers send it: "en", "pt-BR", "zh-Hant-TW" (BCP 47's shape).
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3}")
 
 
 class PlayerStatus(enum.StrEnum):
@@ -42,6 +47,26 @@ def validate_telegram_user_id(value: int) -> int:
     if not 0 < value < MAX_TELEGRAM_USER_ID:
         raise InvalidRequest(f"telegram user id {value} is out of range")
     return value
+
+
+def validate_player_name(value: str) -> str:
+    """The name an internal service gives a player (stored as the player's username, sealed
+    like the bot's): 1-64 printable characters once trimmed."""
+    name = value.strip()
+    if not name or len(name) > MAX_PLAYER_NAME_LENGTH or not name.isprintable():
+        raise InvalidRequest(
+            f"a player's name is 1-{MAX_PLAYER_NAME_LENGTH} printable characters,"
+            f" got {excerpt(value)}"
+        )
+    return name
+
+
+def validate_language_tag(value: str) -> str:
+    """A language code such as "en" or "pt-BR"."""
+    tag = value.strip()
+    if len(tag) > MAX_LANGUAGE_TAG_LENGTH or not _LANGUAGE_TAG.fullmatch(tag):
+        raise InvalidRequest(f"a language is a code such as en or pt-BR, got {excerpt(value)}")
+    return tag
 
 
 @dataclass(slots=True)

@@ -79,6 +79,7 @@ class AuditAction(enum.StrEnum):
     PLAYER_UNBLOCKED = "player_unblocked"
     PLAYER_NOTE_ADDED = "player_note_added"
     TERMS_ACCEPTED = "terms_accepted"  # 18+ and the terms, first time only
+    PLAYER_REGISTERED = "player_registered"  # by an internal service (the bot's are not)
     ADJUSTMENT_REQUESTED = "adjustment_requested"
     ADJUSTMENT_APPROVED = "adjustment_approved"
     ADJUSTMENT_REJECTED = "adjustment_rejected"

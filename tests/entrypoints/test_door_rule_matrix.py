@@ -109,6 +109,8 @@ GRPC: dict[str, Door] = {
     "croupier.v1.WalletService/ListTransactions": "reads a wallet's history",
     # Issue 16: internal services record the acceptance made in their own front end.
     "croupier.v1.PlayersService/AcceptTerms": "records that the player accepted the terms",
+    # Issue 20: internal services make their players (an empty wallet, no money moves).
+    "croupier.v1.PlayersService/EnsurePlayer": "registers a player with an empty wallet",
 }
 
 _READ = "reads (staff)"
@@ -208,6 +210,9 @@ HTTP: dict[str, Door] = {
     "GET /schema/openapi.json": "the OpenAPI document",
     "GET /schema/oauth2-redirect.html": "the OpenAPI document",
     "GET /schema/{path:str}": "the OpenAPI document",
+    # Issue 20: the docs page's scripts and styles, from the package (it works offline).
+    "GET /schema/assets/{file_path:path}": "the OpenAPI page's static files",
+    "HEAD /schema/assets/{file_path:path}": "the OpenAPI page's static files",
 }
 
 _MENU = "shows a menu"
@@ -290,6 +295,9 @@ CLI: dict[str, Door] = {
     "health heartbeat": "a probe",
     "servers stop": _OPS,
     "secrets generate": "writes a file of fresh keys; touches no database",
+    # Issue 20: development only (refused in production); it deposits only into the demo
+    # players it registers itself, with the terms accepted, through CreditDeposit and its guard.
+    "dev seed": "funds its own demo players, development only",
 }
 
 TABLES = {"grpc": GRPC, "http": HTTP, "bot": BOT, "cli": CLI}

@@ -169,3 +169,134 @@ async def test_every_served_service_has_exactly_one_grantable_scope(channel, iss
         SERVICES, 1
     )
     assert set().union(*opened.values()) == service_scopes
+
+
+@pytest.fixture
+async def registrar(issue_key):
+    """A key name and its key, granted the register scope only."""
+    name = f"front-{secrets.token_hex(4)}"
+    return name, (("x-api-key", await issue_key("register", name=name)),)
+
+
+async def _registered(engine, player_id: int) -> list:
+    async with engine.connect() as conn:
+        return list(
+            await conn.execute(
+                text(
+                    "SELECT actor, after FROM audit_log"
+                    " WHERE action = 'player_registered' AND subject = :s"
+                ),
+                {"s": f"player:{player_id}"},
+            )
+        )
+
+
+async def test_ensure_player_makes_the_player_once_and_a_repeat_keeps_the_first(
+    players, registrar, issue_key, new_telegram_id, uow_factory, engine
+):
+    name, md = registrar
+    telegram_id = new_telegram_id()
+    first = await players.EnsurePlayer(
+        players_pb2.EnsurePlayerRequest(telegram_user_id=telegram_id, name="Ann", language="pt-BR"),
+        metadata=md,
+    )
+    # Another name and language: the same player, nothing changed (the first registration
+    # stands, as in the bot).
+    again = await players.EnsurePlayer(
+        players_pb2.EnsurePlayerRequest(telegram_user_id=telegram_id, name="Bea", language="ru"),
+        metadata=md,
+    )
+    assert (first.created, again.created) == (True, False)
+    assert again.player_id == first.player_id
+    assert not first.terms_accepted
+    player_id = int(first.player_id)
+    async with uow_factory() as uow:
+        player = await uow.players.get(player_id)
+        preferences = await uow.preferences.get(player_id)
+        wallets = await uow.accounts.wallets(player_id)
+    assert (player.telegram_user_id, player.username, player.language_code) == (
+        telegram_id,
+        "Ann",
+        "pt-BR",
+    )
+    assert preferences is not None
+    assert preferences.language == "pt"
+    assert [w.currency.code for w in wallets] == ["XTR"]
+    [entry] = await _registered(engine, player_id)
+    assert entry.actor == f"service:{name}"
+    # Once the terms are accepted (AcceptTerms, a key of the players scope), the answer says so.
+    await players.AcceptTerms(
+        players_pb2.AcceptTermsRequest(player_id=first.player_id),
+        metadata=(("x-api-key", await issue_key("players")),),
+    )
+    accepted = await players.EnsurePlayer(
+        players_pb2.EnsurePlayerRequest(telegram_user_id=telegram_id, name="Ann"), metadata=md
+    )
+    assert accepted.terms_accepted
+
+
+@pytest.mark.parametrize(
+    ("request_fields", "field"),
+    [
+        ({"telegram_user_id": 0, "name": "ann"}, "telegram_user_id"),
+        ({"telegram_user_id": -5, "name": "ann"}, "telegram_user_id"),
+        ({"telegram_user_id": 2**52, "name": "ann"}, "telegram_user_id"),
+        ({"name": ""}, "name"),
+        ({"name": "  "}, "name"),
+        ({"name": "x" * 65}, "name"),
+        ({"name": "x" * 100_000}, "name"),
+        ({"name": "tab\there"}, "name"),
+        ({"name": "ann", "language": "english"}, "language"),
+        ({"name": "ann", "language": "en_US"}, "language"),
+        ({"name": "ann", "language": "e" * 40}, "language"),
+    ],
+)
+async def test_ensure_player_refuses_bad_input_naming_the_field(
+    players, registrar, new_telegram_id, uow_factory, request_fields, field
+):
+    _, md = registrar
+    fields = {"telegram_user_id": new_telegram_id(), **request_fields}
+    error = await rpc_error(
+        players.EnsurePlayer(players_pb2.EnsurePlayerRequest(**fields), metadata=md)
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(error) == [field]
+    if fields["telegram_user_id"] > 0:
+        async with uow_factory() as uow:
+            assert await uow.players.find_by_telegram_id(fields["telegram_user_id"]) is None
+
+
+async def test_ensure_player_needs_the_register_scope(
+    players, issue_key, new_telegram_id, uow_factory
+):
+    telegram_id = new_telegram_id()
+    request = players_pb2.EnsurePlayerRequest(telegram_user_id=telegram_id, name="ann")
+    # Every other scope, the players service's included, is refused.
+    others = (("x-api-key", await issue_key(*(SCOPES - {"register"}))),)
+    error = await rpc_error(players.EnsurePlayer(request, metadata=others))
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "register" in (error.details() or "")
+    error = await rpc_error(players.EnsurePlayer(request))
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+    async with uow_factory() as uow:
+        assert await uow.players.find_by_telegram_id(telegram_id) is None
+
+
+async def test_ensure_player_with_a_three_letter_language_speaks_english(
+    players, registrar, new_telegram_id, uow_factory
+):
+    """Found by test_grpc_undecodable: "PRV" is a well-formed code, but the preferences hold
+    one of two letters; it was INTERNAL."""
+    _, md = registrar
+    reply = await players.EnsurePlayer(
+        players_pb2.EnsurePlayerRequest(
+            telegram_user_id=new_telegram_id(), name="\x1c\x1c!", language="PRV"
+        ),
+        metadata=md,
+    )
+    assert reply.created
+    async with uow_factory() as uow:
+        player = await uow.players.get(int(reply.player_id))
+        preferences = await uow.preferences.get(player.id)
+    assert preferences is not None
+    assert (player.username, player.language_code, preferences.language) == ("!", "PRV", "en")

@@ -200,6 +200,11 @@ async def test_metrics_and_interactive_docs(api):
     schema = (await api.get("/schema/openapi.json")).json()
     assert "/api/v1/adjustments/{request_id}/approve" in schema["paths"]
     assert "bearer" in schema["components"]["securitySchemes"]
+    # Issue 20: the adjustment's body said nothing of its fields, player_id above all.
+    body = schema["components"]["schemas"]["AdjustmentBody"]["properties"]
+    assert set(body) == {"player_id", "amount", "currency", "reason", "request_id"}
+    assert all(field.get("description") for field in body.values()), body
+    assert "player" in body["player_id"]["description"]
 
 
 def test_admin_create_bootstraps_the_first_account(servers):

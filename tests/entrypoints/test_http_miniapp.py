@@ -8,6 +8,7 @@ import json
 import secrets
 import time
 import uuid
+from datetime import datetime
 from urllib.parse import urlencode
 
 import pytest
@@ -104,6 +105,20 @@ async def test_a_session_opens_only_for_genuine_fresh_init_data(app_api, new_tel
         assert "Traceback" not in refused.text
     wrong_shape = await app_api.post("/api/v1/app/session", json={"init": "x"})
     assert wrong_shape.status_code == 400
+
+
+async def test_accepting_the_terms_answers_when_and_a_repeat_keeps_that_time(app_api, session):
+    """Issue 20: it answered `null`; now the acceptance and its time, as gRPC's AcceptTerms."""
+    headers = await session(accept=False)
+    first = await app_api.post("/api/v1/app/terms", headers=headers)
+    again = await app_api.post("/api/v1/app/terms", headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert first.json()["terms_accepted"] is True
+    assert first.json()["replayed"] is False
+    accepted_at = datetime.fromisoformat(first.json()["terms_accepted_at"])
+    assert accepted_at.utcoffset() is not None
+    assert again.json() == {**first.json(), "replayed": True}
+    assert (await app_api.get("/api/v1/app/me", headers=headers)).json()["terms_accepted"]
 
 
 async def test_player_routes_need_a_player_session(app_api, session):

@@ -116,8 +116,15 @@ async def test_production_serves_no_metrics_nor_openapi_on_the_public_port(serve
     async with _client(servers, settings) as development:
         assert (await development.get("/metrics")).status_code == 200
         assert (await development.get("/schema/openapi.json")).status_code == 200
+        assert (await development.get("/schema/assets/swagger-ui.css")).status_code == 200
     async with _client(servers, settings, production=True) as production:
-        for path in ("/metrics", "/schema", "/schema/openapi.json", "/schema/swagger"):
+        for path in (
+            "/metrics",
+            "/schema",
+            "/schema/openapi.json",
+            "/schema/swagger",
+            "/schema/assets/swagger-ui-bundle.js",
+        ):
             response = await production.get(path)
             assert response.status_code == 404, path
             assert response.headers["content-type"].startswith("application/problem+json")

@@ -10,12 +10,12 @@ import pytest
 
 from application.adjustments import DecideAdjustment, RequestAdjustment
 from application.house import HouseBook
-from application.onboarding import AcceptTerms, StartPlayer
+from application.onboarding import AcceptTerms, EnsurePlayer, EnsurePlayerCommand, StartPlayer
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from application.staff import Actor
 from domain.adjustments import AdjustmentState, FourEyesPolicy
-from domain.errors import Forbidden, IllegalTransition
+from domain.errors import Forbidden, IllegalTransition, InvalidRequest
 from domain.money import XTR, Money
 from domain.staff import AuditAction
 from domain.standing import TermsNotAccepted
@@ -43,6 +43,62 @@ async def test_start_registers_once_with_a_wallet_and_credits_the_referral(deps)
     # A code nobody owns refers nobody.
     unknown = await start(300, username="cy", language="en", referral_code="zzzzzzzzzz")
     assert unknown.preferences.referred_by is None
+
+
+async def test_ensure_player_is_the_bots_registration_made_once_and_audited_once(deps):
+    db, clock, _, _ = deps
+    ensure = EnsurePlayer(db, clock)
+    shop = Actor.service("shop")
+    first = await ensure(EnsurePlayerCommand(500, " Ann ", "pt-BR"), shop)
+    again = await ensure(EnsurePlayerCommand(500, "Someone else", "ru"), shop)
+    assert (first.created, again.created) == (True, False)
+    assert again.player.id == first.player.id
+    # The first registration stands: a repeat changes neither the name nor the language.
+    assert (again.player.username, again.player.language_code) == ("Ann", "pt-BR")
+    assert again.preferences.language == "pt"
+    assert not again.preferences.terms_accepted
+    wallets = [a for a in db.state.accounts.values() if a.player_id == first.player.id]
+    assert [w.currency.code for w in wallets] == ["XTR"]
+    # The bot sees the same player.
+    started = await StartPlayer(db, clock)(500, username="ann_tg", language="en")
+    assert (started.player.id, started.created) == (first.player.id, False)
+    [entry] = db.state.audit
+    assert (entry.action, entry.actor, entry.subject) == (
+        AuditAction.PLAYER_REGISTERED,
+        "service:shop",
+        f"player:{first.player.id}",
+    )
+
+
+@pytest.mark.parametrize(("tag", "speaks"), [("fil", "en"), ("PRV", "en"), ("RU-ru", "ru")])
+async def test_ensure_player_speaks_english_for_a_language_the_bot_cannot_name(deps, tag, speaks):
+    # The preferences hold a two-letter language (their check in PostgreSQL); the player's own
+    # code is kept as given.
+    db, clock, _, _ = deps
+    onboarded = await EnsurePlayer(db, clock)(EnsurePlayerCommand(9, "ann", tag), Actor("svc"))
+    assert (onboarded.player.language_code, onboarded.preferences.language) == (tag, speaks)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        EnsurePlayerCommand(0, "ann"),
+        EnsurePlayerCommand(2**52, "ann"),
+        EnsurePlayerCommand(7, ""),
+        EnsurePlayerCommand(7, "   "),
+        EnsurePlayerCommand(7, "x" * 65),
+        EnsurePlayerCommand(7, "line\nbreak"),
+        EnsurePlayerCommand(7, "ann", "english"),
+        EnsurePlayerCommand(7, "ann", "e"),
+        EnsurePlayerCommand(7, "ann", "en_US"),
+    ],
+)
+async def test_ensure_player_refuses_bad_input_and_writes_nothing(deps, command):
+    db, clock, _, _ = deps
+    with pytest.raises(InvalidRequest):
+        await EnsurePlayer(db, clock)(command, Actor.service("shop"))
+    assert db.state.players == {}
+    assert db.state.audit == []
 
 
 async def test_no_money_moves_before_the_terms_and_the_first_acceptance_counts(deps):

@@ -15,6 +15,7 @@ from entrypoints.cli.apikey import apikey
 from entrypoints.cli.bankroll import bankroll
 from entrypoints.cli.currency import currency
 from entrypoints.cli.db import db
+from entrypoints.cli.dev import dev
 from entrypoints.cli.pii import pii
 from entrypoints.cli.reconcile import reconcile_books
 from entrypoints.cli.relay import relay
@@ -49,5 +50,6 @@ for _command in (
     health,
     servers,
     secrets_group,
+    dev,
 ):
     main.add_command(_command)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.admin_queries import SqlPlayerDirectory
 from adapters.postgres.personal_rotation import SqlPersonalDataRotation
-from application.onboarding import AcceptTerms, SetLanguage, StartPlayer
+from application.onboarding import AcceptTerms, EnsurePlayer, SetLanguage, StartPlayer
 from application.personal_data_rotation import CountStaleSeals, ResealPersonalData
 from application.player_admin import (
     AddPlayerNote,
@@ -45,6 +45,7 @@ class PlayersProvider(Provider):
     register_player = provide(RegisterPlayer)
     open_wallet = provide(OpenWallet)
     start_player = provide(StartPlayer)
+    ensure_player = provide(EnsurePlayer)
     accept_terms = provide(AcceptTerms)
     set_language = provide(SetLanguage)
     search_players = provide(SearchPlayers)

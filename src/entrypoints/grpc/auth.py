@@ -25,8 +25,12 @@ _SERVICES = {
     "croupier.v1.PlayersService": "players",
 }
 # Methods whose scope is not their service's: settling a Telegram dice bet takes the dice
-# value from the caller, so it is granted apart from placing bets.
-_METHOD_SCOPES = {"/croupier.v1.BettingService/SettleBet": "dice"}
+# value from the caller, so it is granted apart from placing bets; making players is granted
+# apart from recording what they accepted.
+_METHOD_SCOPES = {
+    "/croupier.v1.BettingService/SettleBet": "dice",
+    "/croupier.v1.PlayersService/EnsurePlayer": "register",
+}
 _OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
 current_key: ContextVar[ApiKey] = ContextVar("current_key")

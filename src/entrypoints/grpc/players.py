@@ -5,9 +5,10 @@ from __future__ import annotations
 import grpc
 from dishka.integrations.grpcio import FromDishka, inject
 
-from application.onboarding import AcceptTerms
+from application.onboarding import AcceptTerms, EnsurePlayer, EnsurePlayerCommand
 from application.staff import Actor
 from croupier.v1 import players_pb2, players_pb2_grpc
+from domain.players import validate_language_tag, validate_player_name, validate_telegram_user_id
 from entrypoints.grpc import translate
 from entrypoints.grpc.auth import current_key
 from entrypoints.grpc.errors import guarded
@@ -27,4 +28,26 @@ class PlayersServicer(players_pb2_grpc.PlayersServiceServicer):
         )
         return players_pb2.AcceptTermsResponse(
             terms_accepted_at=translate.timestamp(accepted.at), replayed=accepted.replayed
+        )
+
+    @guarded
+    @inject
+    async def EnsurePlayer(
+        self,
+        request: players_pb2.EnsurePlayerRequest,
+        context: grpc.aio.ServicerContext,
+        ensure: FromDishka[EnsurePlayer],
+    ) -> players_pb2.EnsurePlayerResponse:
+        command = EnsurePlayerCommand(
+            translate.checked(
+                "telegram_user_id", validate_telegram_user_id, request.telegram_user_id
+            ),
+            translate.checked("name", validate_player_name, request.name),
+            translate.checked("language", validate_language_tag, request.language or "en"),
+        )
+        onboarded = await ensure(command, Actor.service(current_key.get().name))
+        return players_pb2.EnsurePlayerResponse(
+            player_id=str(onboarded.player.id),
+            created=onboarded.created,
+            terms_accepted=onboarded.preferences.terms_accepted,
         )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from croupier.v1 import betting_pb2, common_pb2, wallet_pb2
 from domain.bets import Bet, BetState
@@ -16,6 +18,7 @@ from domain.quoting import excerpt
 from entrypoints.grpc.errors import FieldError
 
 MAX_ID_LENGTH = 100
+_T = TypeVar("_T")
 
 
 def player_id(text: str, field: str = "player_id") -> int:
@@ -26,6 +29,14 @@ def player_id(text: str, field: str = "player_id") -> int:
     if not 0 < value < 2**63:
         raise FieldError(field, f"{field} must be a positive player id")
     return value
+
+
+def checked(field: str, check: Callable[[_T], _T], value: _T) -> _T:
+    """`check(value)`, its refusal naming `field`."""
+    try:
+        return check(value)
+    except DomainError as error:
+        raise FieldError(field, error.message) from None
 
 
 def bet_id(text: str, field: str = "bet_id") -> uuid.UUID:

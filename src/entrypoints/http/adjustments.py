@@ -31,12 +31,28 @@ FINANCE = requires(Role.FINANCE)
 
 
 class AdjustmentBody(msgspec.Struct, forbid_unknown_fields=True):
-    player_id: int
-    amount: int  # minor units, signed: positive credits the player
-    currency: str
-    reason: str
-    # Optional idempotency key: a retried request with the same id posts nothing new.
-    request_id: uuid.UUID | None = None
+    # Each field says what it is in the OpenAPI document (issue 20: player_id said nothing).
+    player_id: Annotated[
+        int,
+        msgspec.Meta(
+            description="The player whose wallet is adjusted (their id, not the Telegram id)"
+        ),
+    ]
+    amount: Annotated[
+        int,
+        msgspec.Meta(
+            description="Minor units, signed: positive credits the player, negative debits them"
+        ),
+    ]
+    currency: Annotated[str, msgspec.Meta(description="A currency code, e.g. XTR")]
+    reason: Annotated[str, msgspec.Meta(description="Why, for the audit log and the ledger")]
+    request_id: Annotated[
+        uuid.UUID | None,
+        msgspec.Meta(
+            description="Optional idempotency key: a retried request with the same id posts "
+            "nothing new"
+        ),
+    ] = None
 
 
 class AdjustmentView(msgspec.Struct):

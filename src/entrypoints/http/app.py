@@ -5,24 +5,13 @@ from __future__ import annotations
 from dishka import AsyncContainer
 from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
-from entrypoints.http.auth import SECURITY_COMPONENTS
+from entrypoints.http.api_docs import OPENAPI, assets_router
 from entrypoints.http.observability import RequestContextMiddleware, echo_request_id
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.routes import ROUTE_HANDLERS
 from entrypoints.http.security_headers import secure_headers
-
-OPENAPI = OpenAPIConfig(
-    title="Croupier admin API",
-    version="1.0.0",
-    path="/schema",
-    components=SECURITY_COMPONENTS,
-    # /schema is the interactive page; /schema/openapi.json the document.
-    render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
-)
 
 
 def create_app(container: AsyncContainer, *, production: bool = False) -> Litestar:
@@ -30,7 +19,9 @@ def create_app(container: AsyncContainer, *, production: bool = False) -> Litest
     business: `croupier run` serves them on the private `CROUPIER_METRICS_PORT`) nor the
     OpenAPI document and its pages (a map of every door for whoever asks)."""
     app = Litestar(
-        route_handlers=[*ROUTE_HANDLERS] if production else [*ROUTE_HANDLERS, PrometheusController],
+        route_handlers=[*ROUTE_HANDLERS]
+        if production
+        else [*ROUTE_HANDLERS, PrometheusController, assets_router()],
         middleware=[
             # Request ids, traces and access lines around everything below, metrics included.
             RequestContextMiddleware,

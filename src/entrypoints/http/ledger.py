@@ -191,7 +191,7 @@ class LedgerController(Controller):
         headers = {"Content-Disposition": 'attachment; filename="ledger-transactions.csv"'}
         if page.next_cursor:
             headers[NEXT_CURSOR_HEADER] = page.next_cursor
-        return Response(to_csv(page), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(to_csv(page), media_type="text/csv", headers=headers)
 
     @get("/{transaction_id:uuid}", summary="One transaction with its legs")
     @inject

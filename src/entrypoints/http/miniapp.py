@@ -57,6 +57,7 @@ from entrypoints.http.miniapp_wire import (
     SeedView,
     SessionBody,
     SessionView,
+    TermsView,
     amount_view,
     bet_view,
     care_view,
@@ -150,12 +151,19 @@ class MiniAppController(Controller):
     ) -> BalancesView:
         return BalancesView([amount_view(b) for b in await balances(player_id)])
 
-    @post("/terms", status_code=200, summary="Confirm 18+ and accept the terms")
+    @post(
+        "/terms",
+        status_code=200,
+        summary="Confirm 18+ and accept the terms",
+        description="Idempotent: a repeat keeps the first acceptance's time and answers "
+        "`replayed: true`.",
+    )
     @inject
     async def accept_terms(
         self, player_id: NamedDependency[int], accept: FromDishka[AcceptTerms]
-    ) -> None:
-        await accept(player_id)
+    ) -> TermsView:
+        accepted = await accept(player_id)
+        return TermsView(True, accepted.at, accepted.replayed)
 
     @post("/play", status_code=200, summary="Play a provably fair game; settled at once")
     @inject

@@ -52,6 +52,15 @@ class BalancesView(msgspec.Struct):
     balances: list[Amount]
 
 
+class TermsView(msgspec.Struct):
+    """The answer to accepting the 18+ gate and the terms: when they were first accepted (by
+    any road; RFC 3339, UTC) and whether this call changed nothing."""
+
+    terms_accepted: bool
+    terms_accepted_at: datetime
+    replayed: bool
+
+
 class PlayBody(msgspec.Struct, forbid_unknown_fields=True):
     game: str
     stake: int  # minor units

@@ -300,7 +300,7 @@ class ReportRoute(Generic[Row, RowWire]):
             GENERATED_AT_HEADER: made.generated_at.isoformat(),
         }
         text = to_csv(self.csv_row.__struct_fields__, self.csv_rows(rows))
-        return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(text, media_type="text/csv", headers=headers)
 
     def handler(self) -> HTTPRouteHandler:
         route = self
