@@ -1,6 +1,7 @@
-"""What a domain event becomes in the outbox: one row (two or more for a transaction that
-touched several players), with its aggregate, its place in that aggregate's order, the players
-it concerns and its payload."""
+"""What a domain event becomes in the outbox: one envelope (two or more for a transaction
+that touched several players), with its aggregate, its place in that aggregate's order, the
+players it concerns and its payload; and the envelopes of a unit of work as the one outbox row
+`outbox_append` writes (`appended_events`)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ from domain.withdrawals import WithdrawalState
 
 
 class OutboxRow(msgspec.Struct, frozen=True, kw_only=True):
-    """An event about to be written to the outbox. `sequence` None: the outbox numbers it
+    """An event about to be written to the outbox (one envelope of its unit of work's row).
+    `sequence` None: the outbox numbers it
     (the next of its aggregate, under a lock on the aggregate's counter); a number: the
     aggregate's own row lock already orders it (a bet is placed once, settled once)."""
 

@@ -1,9 +1,11 @@
-"""`croupier relay`: the outbox relay alone, for a process of its own."""
+"""`croupier relay`: the outbox relay alone, for a process of its own (`croupier run` starts
+one as its child: entrypoints.cli.relay_process)."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 
 import click
 
@@ -14,7 +16,14 @@ from entrypoints.composition.containers import make_cli_container
 
 
 @click.command()
-def relay() -> None:
+@click.option(
+    "--stop-with-parent",
+    is_flag=True,
+    hidden=True,
+    help="Stop when stdin reaches its end (a pipe from the parent process, closed when the "
+    "parent exits, even killed): how `croupier run` starts it.",
+)
+def relay(stop_with_parent: bool) -> None:
     """Publish the outbox's domain events to Redis until stopped (Ctrl+C / SIGTERM).
 
     One relay runs at a time per database; a second one waits until the first stops, so
@@ -27,6 +36,8 @@ def relay() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        if stop_with_parent:
+            await _stop_at_end_of_stdin(stop)
         try:
             click.echo("relaying outbox events to Redis; press Ctrl+C to stop")
             await relay_events(container, stop)
@@ -35,3 +46,16 @@ def relay() -> None:
 
     guarded(lambda: asyncio.run(go()))
     click.echo("relay stopped")
+
+
+class _EndOfInput(asyncio.Protocol):
+    def __init__(self, stop: asyncio.Event) -> None:
+        self._stop = stop
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop.set()
+
+
+async def _stop_at_end_of_stdin(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    await loop.connect_read_pipe(lambda: _EndOfInput(stop), sys.stdin)
