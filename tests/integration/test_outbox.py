@@ -778,6 +778,9 @@ async def test_a_row_committed_after_a_newer_one_is_published_not_skipped(
         await _relay_once(make_relay, seen, lock_key, engine)
         assert [e.aggregate_id for e in seen.events] == [fast] * 3
         await transaction.commit()
+    async with SqlOutboxFeed(engine, lock_key=lock_key).claim() as session:
+        assert session is not None
+        assert await session.backlog() == 1  # the relay's backlog counts it too
     seen.events.clear()
     await _relay_once(make_relay, seen, lock_key, engine)
     assert [e.aggregate_id for e in seen.events] == [slow], "the older row was not skipped"

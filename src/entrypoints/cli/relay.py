@@ -9,10 +9,11 @@ import sys
 
 import click
 
-from entrypoints.cli.environment import prepared
+from entrypoints.cli.environment import prepared, setup
 from entrypoints.cli.failures import guarded
 from entrypoints.cli.supervisor import relay_events
 from entrypoints.composition.containers import make_cli_container
+from entrypoints.settings import load_settings
 
 
 @click.command()
@@ -28,7 +29,11 @@ def relay(stop_with_parent: bool) -> None:
 
     One relay runs at a time per database; a second one waits until the first stops, so
     running one next to every `croupier run` (which relays too) is safe."""
-    settings, endpoints = prepared()
+    if stop_with_parent:  # the parent migrated already and found the servers: start sooner
+        settings = guarded(load_settings)
+        endpoints = guarded(lambda: setup(settings))
+    else:
+        settings, endpoints = prepared()
 
     async def go() -> None:
         container = make_cli_container(settings, endpoints)

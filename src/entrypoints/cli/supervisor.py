@@ -52,6 +52,11 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
+    relay_child: asyncio.Task[None] | None = None
+    if "relay" in parts and not relay_in_process(settings, parts):
+        # First: the child starts (imports, connects) while this process starts its servers.
+        relay_child = asyncio.create_task(RelayChild().supervise(endpoints, stop))
+
     production = settings.environment is Environment.PRODUCTION
     grpc_server: GrpcServer | None = None
     if "grpc" in parts:
@@ -80,10 +85,10 @@ async def serve(
     if "bot" in parts or "http" in parts:  # the others' containers hold no bot
         bot_task = await _start_bot(settings, await container.get(TelegramRuntime), parts)
     background = (
-        _start_background_jobs(settings, endpoints, container, stop, parts)
-        if "relay" in parts
-        else []
+        _start_background_jobs(settings, container, stop, parts) if "relay" in parts else []
     )
+    if relay_child is not None:
+        background.append(relay_child)
     # The ledger totals are refreshed where the metrics are served.
     metrics_server = None
     if metrics_on_own_port(settings, parts):
@@ -161,19 +166,14 @@ def relay_in_process(settings: Settings, parts: frozenset[str]) -> bool:
 
 
 def _start_background_jobs(
-    settings: Settings,
-    endpoints: Endpoints,
-    container: AsyncContainer,
-    stop: asyncio.Event,
-    parts: frozenset[str],
+    settings: Settings, container: AsyncContainer, stop: asyncio.Event, parts: frozenset[str]
 ) -> list[asyncio.Task[None]]:
     jobs: list[asyncio.Task[None]] = []
     # The outbox relay publishes domain events to Redis (one relay runs per database; in a
-    # second `croupier run` or next to `croupier relay` it waits for the lock).
+    # second `croupier run` or next to `croupier relay` it waits for the lock). Unless it
+    # runs here, it is the child process started at the top of `serve`.
     if relay_in_process(settings, parts):
         jobs.append(asyncio.create_task(relay_events(container, stop)))
-    else:
-        jobs.append(asyncio.create_task(RelayChild().supervise(endpoints, stop)))
     if settings.risk_monitor_interval_s:
 
         async def monitor() -> None:
