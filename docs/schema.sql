@@ -116,8 +116,6 @@ $$;
 CREATE FUNCTION public.outbox_append(events jsonb) RETURNS bigint
     LANGUAGE sql
     AS $$
-    -- The transaction's id first, then the row's (the relay's watermark relies on it).
-    SELECT pg_current_xact_id();
     WITH input AS (
         SELECT e.value, e.n,
                e.value ->> 'aggregate_type' AS aggregate_type,
@@ -615,13 +613,10 @@ CREATE TABLE public.outbox (
 CREATE TABLE public.outbox_relay (
     singleton boolean DEFAULT true NOT NULL,
     published_through pg_snapshot NOT NULL,
-    published_high bigint NOT NULL,
     window_snapshot pg_snapshot,
-    window_high bigint,
     window_position bigint DEFAULT 0 NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT ck_outbox_relay_singleton CHECK (singleton),
-    CONSTRAINT ck_outbox_relay_window CHECK (((window_snapshot IS NULL) = (window_high IS NULL)))
+    CONSTRAINT ck_outbox_relay_singleton CHECK (singleton)
 );
 
 

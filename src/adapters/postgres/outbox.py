@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Final
 
 import msgspec
@@ -77,59 +76,51 @@ class SqlOutbox:
 
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
 _UNLOCK = text("SELECT pg_advisory_unlock(:key)")
-_STATE = text(
-    """
-    SELECT CAST(published_through AS text) AS through, published_high,
-           CAST(window_snapshot AS text) AS window, window_high, window_position,
-           coalesce(pg_sequence_last_value('outbox_id_seq'), 0) AS high_now
-    FROM outbox_relay
-    """
-)
-# The next rows of the window (`:window`, or a new one: this statement's snapshot) that the
-# watermark (`:through`) does not see, in id order after `:position`. They have an id above
-# the watermark's `high` (read by the primary key) or belong to a transaction the watermark
-# lists as running (`:xip`, read by the index on tx): no scan of the published rows, however
-# many there are. `high_now`, read after this statement's snapshot, is the `high` of the next
-# window's snapshot, which a later statement takes.
+# The rows the relay has not published: those whose transaction the watermark snapshot
+# `published_through` does not see (in its list of running transactions, or at or past its
+# xmax: both found by the index on tx, however old the oldest running transaction). A window
+# being worked through (`window_snapshot`, by id after `window_position`) is resumed; else a
+# new one starts: this statement's snapshot.
 _PENDING = text(
     """
-    SELECT CAST(w.snapshot AS text) AS snapshot,
-           coalesce(pg_sequence_last_value('outbox_id_seq'), 0) AS high_now,
-           b.id, CAST(e.value AS text) AS envelope
-    FROM (SELECT coalesce(CAST(CAST(:window AS text) AS pg_snapshot), pg_current_snapshot())
-                 AS snapshot) AS w
-    LEFT JOIN LATERAL (
-        SELECT c.id, c.events FROM (
-            (SELECT o.id, o.events FROM outbox o
-             WHERE o.id > :from_id
-               AND pg_visible_in_snapshot(o.tx, w.snapshot)
-               AND NOT pg_visible_in_snapshot(o.tx, CAST(CAST(:through AS text) AS pg_snapshot))
-             ORDER BY o.id LIMIT :limit)
-            UNION ALL
-            (SELECT o.id, o.events FROM outbox o
-             WHERE o.tx = ANY(CAST(CAST(:xip AS text) AS xid8[]))
-               AND o.id > :position AND o.id <= :through_high
-               AND pg_visible_in_snapshot(o.tx, w.snapshot))
-        ) AS c
-        ORDER BY c.id LIMIT :limit
-    ) AS b ON true
-    LEFT JOIN LATERAL jsonb_array_elements(b.events) WITH ORDINALITY AS e(value, n) ON true
+    WITH state AS (
+        SELECT r.published_through, r.window_position AS position,
+               coalesce(r.window_snapshot, pg_current_snapshot()) AS snapshot,
+               r.window_snapshot IS NOT NULL AS resumed
+        FROM outbox_relay r
+    ),
+    batch AS (
+        SELECT o.id, o.events
+        FROM outbox o, state s, outbox_relay r
+        WHERE (o.tx >= pg_snapshot_xmax(r.published_through)
+               OR o.tx IN (SELECT pg_snapshot_xip(r.published_through)))
+          AND pg_visible_in_snapshot(o.tx, s.snapshot)
+          AND o.id > s.position
+        ORDER BY o.id
+        LIMIT :limit
+    )
+    SELECT CAST(s.snapshot AS text) AS snapshot, s.resumed, b.id,
+           CAST(e.value AS text) AS envelope
+    FROM state s
+    LEFT JOIN (batch b CROSS JOIN LATERAL jsonb_array_elements(b.events) WITH ORDINALITY
+               AS e(value, n)) ON true
     ORDER BY b.id, e.n
     """
 )
-_SAVE = text(
-    "UPDATE outbox_relay SET published_through = CAST(CAST(:through AS text) AS pg_snapshot),"
-    " published_high = :through_high,"
-    " window_snapshot = CAST(CAST(:window AS text) AS pg_snapshot), window_high = :window_high,"
+# A window published to its end becomes the watermark.
+_CLOSE_WINDOW = text(
+    "UPDATE outbox_relay SET published_through = CAST(CAST(:snapshot AS text) AS pg_snapshot),"
+    " window_snapshot = NULL, window_position = 0, updated_at = now()"
+)
+_ADVANCE_IN_WINDOW = text(
+    "UPDATE outbox_relay SET window_snapshot = CAST(CAST(:snapshot AS text) AS pg_snapshot),"
     " window_position = :position, updated_at = now()"
 )
-# What is not published: what the watermark does not see, less what the window published.
 _BACKLOG = text(
     """
     SELECT coalesce(sum(jsonb_array_length(o.events)), 0)
     FROM outbox o, outbox_relay r
-    WHERE NOT pg_visible_in_snapshot(o.tx, r.published_through)
-      AND (o.id > r.published_high
+    WHERE (o.tx >= pg_snapshot_xmax(r.published_through)
            OR o.tx IN (SELECT pg_snapshot_xip(r.published_through)))
       AND NOT coalesce(pg_visible_in_snapshot(o.tx, r.window_snapshot)
                        AND o.id <= r.window_position, false)
@@ -139,100 +130,41 @@ _BACKLOG = text(
 _envelope_decoder = msgspec.json.Decoder(EventEnvelope)
 
 
-@dataclass(slots=True)
-class _Watermark:
-    """outbox_relay's row, as this session (the only writer, holding the lock) keeps it."""
-
-    through: str
-    through_high: int
-    window: str | None
-    window_high: int | None
-    position: int
-
-    @property
-    def running(self) -> str:
-        """The transactions `through` lists as running, as a PostgreSQL array literal."""
-        return "{" + self.through.rsplit(":", 1)[1] + "}"
-
-
 class SqlRelaySession:
     """The relay's connection, holding the relay lock. Each statement commits on its own.
 
     `pending` reads the next rows of the current window (a snapshot: the rows committed before
-    it and not seen by the watermark), in id order; `mark_published` moves the watermark: to
-    the last row published within the window, or, when the window had no more rows than
-    those, to the window's snapshot itself. One SELECT and one UPDATE a batch, nothing per
-    row (docs/events.md, "The watermark")."""
+    it and not before the watermark), in id order; `mark_published` moves the watermark: to
+    the last row published within the window, or, when the window had no more rows than those,
+    to the window's snapshot itself. One SELECT and one UPDATE a batch, nothing per row."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
-        self._state: _Watermark | None = None
-        self._high_now = 0  # the outbox's last id, read before any later snapshot
-        self._next: _Watermark | None = None  # where the last batch leads, once published
-
-    async def _watermark(self) -> _Watermark:
-        if self._state is None:
-            row = (await self._conn.execute(_STATE)).one()
-            self._state = _Watermark(
-                row.through, row.published_high, row.window, row.window_high, row.window_position
-            )
-            self._high_now = row.high_now
-        return self._state
+        self._snapshot = ""
+        self._window_done = False
 
     async def pending(self, limit: int) -> Sequence[PendingEvent]:
         """The events of up to `limit` outbox rows, oldest first."""
-        state = await self._watermark()
-        high_before = self._high_now
-        rows = (
-            await self._conn.execute(
-                _PENDING,
-                {
-                    "window": state.window,
-                    "through": state.through,
-                    "xip": state.running,
-                    "through_high": state.through_high,
-                    "from_id": max(state.through_high, state.position),
-                    "position": state.position,
-                    "limit": limit,
-                },
-            )
-        ).all()
+        rows = (await self._conn.execute(_PENDING, {"limit": limit})).all()
         first = rows[0]
-        self._high_now = first.high_now
-        window_high = state.window_high if state.window is not None else high_before
-        assert window_high is not None
-        ids = {r.id for r in rows if r.id is not None}
-        closed = _Watermark(first.snapshot, window_high, None, None, 0)
-        if not ids:
-            self._next = None
-            if state.window is not None:  # a window published to its last row earlier
-                await self._save(closed)
+        self._snapshot = first.snapshot
+        if first.id is None:  # nothing (left) in the window
+            self._window_done = True
+            if first.resumed:  # a window published to its last row before a restart
+                await self._conn.execute(_CLOSE_WINDOW, {"snapshot": self._snapshot})
             return []
-        if len(ids) < limit:
-            self._next = closed
-        else:
-            self._next = _Watermark(
-                state.through, state.through_high, first.snapshot, window_high, max(ids)
-            )
+        self._window_done = len({r.id for r in rows}) < limit
         return [PendingEvent(r.id, _envelope_decoder.decode(r.envelope)) for r in rows]
 
     async def mark_published(self, positions: Sequence[int]) -> None:
-        if positions and self._next is not None:
-            await self._save(self._next)
-            self._next = None
-
-    async def _save(self, state: _Watermark) -> None:
-        await self._conn.execute(
-            _SAVE,
-            {
-                "through": state.through,
-                "through_high": state.through_high,
-                "window": state.window,
-                "window_high": state.window_high,
-                "position": state.position,
-            },
-        )
-        self._state = state
+        if not positions:
+            return
+        if self._window_done:
+            await self._conn.execute(_CLOSE_WINDOW, {"snapshot": self._snapshot})
+        else:
+            await self._conn.execute(
+                _ADVANCE_IN_WINDOW, {"snapshot": self._snapshot, "position": max(positions)}
+            )
 
     async def backlog(self) -> int:
         """How many events are not published yet."""

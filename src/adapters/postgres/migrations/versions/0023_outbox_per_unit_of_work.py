@@ -59,41 +59,30 @@ DROP TABLE outbox;
 DROP FUNCTION outbox_guard();
 ALTER TABLE outbox_next RENAME TO outbox;
 ALTER SEQUENCE outbox_next_id_seq RENAME TO outbox_id_seq;
--- Where the relay finds the rows of transactions still running at its watermark.
+-- What the relay scans: rows of transactions at or after its watermark's horizon.
 CREATE INDEX ix_outbox_tx ON outbox (tx);
 
 -- The relay's watermark, one row, written by the relay holding its lock. Every outbox row
--- whose transaction `published_through` sees is published. `published_high` is the outbox's
--- last id read just before that snapshot was taken: a row not yet published has a larger id,
--- or belongs to a transaction the snapshot lists as running (outbox_append takes its
--- transaction id before its row id), so the relay reads by the primary key from there and
--- by `tx` for those few. While a backlog is published in batches, `window_snapshot` (with its
--- `window_high`) is the snapshot being worked through and `window_position` the last id
--- published of it.
+-- whose transaction `published_through` sees is published. While a backlog is published in
+-- batches, `window_snapshot` is the snapshot being worked through and `window_position` the
+-- last id published of it.
 CREATE TABLE outbox_relay (
     singleton         boolean NOT NULL DEFAULT true,
     published_through pg_snapshot NOT NULL,
-    published_high    bigint NOT NULL,
     window_snapshot   pg_snapshot,
-    window_high       bigint,
     window_position   bigint NOT NULL DEFAULT 0,
     updated_at        timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT pk_outbox_relay PRIMARY KEY (singleton),
-    CONSTRAINT ck_outbox_relay_singleton CHECK (singleton),
-    CONSTRAINT ck_outbox_relay_window CHECK ((window_snapshot IS NULL) = (window_high IS NULL))
+    CONSTRAINT ck_outbox_relay_singleton CHECK (singleton)
 );
-INSERT INTO outbox_relay (published_through, published_high)
-VALUES (CAST(pg_current_xact_id() || ':' || pg_current_xact_id() || ':' AS pg_snapshot),
-        coalesce((SELECT min(id) FROM outbox WHERE tx = pg_current_xact_id()),
-                 (SELECT max(id) + 1 FROM outbox), 1) - 1);
+INSERT INTO outbox_relay (published_through)
+VALUES (CAST(pg_current_xact_id() || ':' || pg_current_xact_id() || ':' AS pg_snapshot));
 
 -- The one way events are written: one row holding `events` (a JSON array of envelopes).
 -- An envelope without a numeric "sequence" is numbered here, the next of its aggregate, from
 -- outbox_sequences, whose row stays locked until commit; so per aggregate the sequence order,
 -- the outbox id order and the commit order agree. Returns the row's id (NULL: no events).
 CREATE FUNCTION outbox_append(events jsonb) RETURNS bigint LANGUAGE sql AS $$
-    -- The transaction's id first, then the row's (the relay's watermark relies on it).
-    SELECT pg_current_xact_id();
     WITH input AS (
         SELECT e.value, e.n,
                e.value ->> 'aggregate_type' AS aggregate_type,
