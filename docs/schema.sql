@@ -286,23 +286,49 @@ $$;
 
 
 --
--- Name: outbox_guard(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: outbox_append(jsonb); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.outbox_guard() RETURNS trigger
-    LANGUAGE plpgsql
+CREATE FUNCTION public.outbox_append(events jsonb) RETURNS bigint
+    LANGUAGE sql
     AS $$
-BEGIN
-    IF OLD.published_at IS NOT NULL AND NEW.published_at IS DISTINCT FROM OLD.published_at
-       OR (NEW.id, NEW.event_id, NEW.type, NEW.version, NEW.aggregate_type, NEW.aggregate_id,
-           NEW.sequence, NEW.player_ids, NEW.payload, NEW.occurred_at, NEW.created_at)
-          IS DISTINCT FROM
-          (OLD.id, OLD.event_id, OLD.type, OLD.version, OLD.aggregate_type, OLD.aggregate_id,
-           OLD.sequence, OLD.player_ids, OLD.payload, OLD.occurred_at, OLD.created_at) THEN
-        RAISE EXCEPTION 'outbox event % cannot change', OLD.event_id USING ERRCODE = 'CR405';
-    END IF;
-    RETURN NEW;
-END;
+    WITH input AS (
+        SELECT e.value, e.n,
+               e.value ->> 'aggregate_type' AS aggregate_type,
+               e.value ->> 'aggregate_id' AS aggregate_id,
+               jsonb_typeof(e.value -> 'sequence') IS DISTINCT FROM 'number' AS numbered
+        FROM jsonb_array_elements(events) WITH ORDINALITY AS e(value, n)
+    ),
+    ranked AS (
+        SELECT i.*, row_number() OVER (
+                   PARTITION BY i.aggregate_type, i.aggregate_id, i.numbered ORDER BY i.n) AS rank
+        FROM input i
+    ),
+    counts AS (
+        SELECT aggregate_type, aggregate_id, count(*) AS n
+        FROM ranked WHERE numbered
+        GROUP BY aggregate_type, aggregate_id
+    ),
+    bumped AS (
+        INSERT INTO outbox_sequences AS s (aggregate_type, aggregate_id, last_sequence)
+        SELECT aggregate_type, aggregate_id, n FROM counts ORDER BY aggregate_type, aggregate_id
+        ON CONFLICT (aggregate_type, aggregate_id)
+            DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
+        RETURNING aggregate_type, aggregate_id, last_sequence
+    )
+    INSERT INTO outbox (events)
+    SELECT jsonb_agg(
+               CASE WHEN r.numbered
+                    THEN r.value || jsonb_build_object('sequence', b.last_sequence - c.n + r.rank)
+                    ELSE r.value END
+               ORDER BY r.n)
+    FROM ranked r
+    LEFT JOIN counts c ON r.numbered AND c.aggregate_type = r.aggregate_type
+                      AND c.aggregate_id = r.aggregate_id
+    LEFT JOIN bumped b ON r.numbered AND b.aggregate_type = r.aggregate_type
+                      AND b.aggregate_id = r.aggregate_id
+    HAVING count(*) > 0
+    RETURNING id
 $$;
 
 
@@ -748,25 +774,50 @@ CREATE TABLE public.ledger_transactions (
 --
 
 CREATE TABLE public.outbox (
-    id bigint NOT NULL,
-    event_id uuid NOT NULL,
-    type text NOT NULL,
-    version integer NOT NULL,
-    aggregate_type text NOT NULL,
-    aggregate_id text NOT NULL,
-    sequence bigint NOT NULL,
-    player_ids bigint[] DEFAULT '{}'::bigint[] NOT NULL,
-    payload jsonb NOT NULL,
-    occurred_at timestamp with time zone NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    published_at timestamp with time zone,
-    CONSTRAINT outbox_aggregate_id_check CHECK (((length(aggregate_id) >= 1) AND (length(aggregate_id) <= 100))),
-    CONSTRAINT outbox_aggregate_type_check CHECK (((length(aggregate_type) >= 1) AND (length(aggregate_type) <= 50))),
-    CONSTRAINT outbox_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
-    CONSTRAINT outbox_sequence_check CHECK ((sequence > 0)),
-    CONSTRAINT outbox_type_check CHECK (((length(type) >= 1) AND (length(type) <= 100))),
-    CONSTRAINT outbox_version_check CHECK ((version > 0))
+    id bigint CONSTRAINT outbox_next_id_not_null NOT NULL,
+    tx xid8 DEFAULT pg_current_xact_id() CONSTRAINT outbox_next_tx_not_null NOT NULL,
+    events jsonb CONSTRAINT outbox_next_events_not_null NOT NULL,
+    created_at timestamp with time zone DEFAULT now() CONSTRAINT outbox_next_created_at_not_null NOT NULL,
+    CONSTRAINT ck_outbox_events CHECK (((jsonb_typeof(events) = 'array'::text) AND (jsonb_array_length(events) > 0)))
 );
+
+
+--
+-- Name: outbox_relay; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.outbox_relay (
+    singleton boolean DEFAULT true NOT NULL,
+    published_through pg_snapshot NOT NULL,
+    window_snapshot pg_snapshot,
+    window_position bigint DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_outbox_relay_singleton CHECK (singleton)
+);
+
+
+--
+-- Name: outbox_events; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.outbox_events AS
+ SELECT o.id AS "position",
+    e.n AS place,
+    ((e.value ->> 'event_id'::text))::uuid AS event_id,
+    (e.value ->> 'type'::text) AS type,
+    ((e.value ->> 'version'::text))::integer AS version,
+    (e.value ->> 'aggregate_type'::text) AS aggregate_type,
+    (e.value ->> 'aggregate_id'::text) AS aggregate_id,
+    ((e.value ->> 'sequence'::text))::bigint AS sequence,
+    ARRAY( SELECT (p.value)::bigint AS p
+           FROM jsonb_array_elements_text((e.value -> 'player_ids'::text)) p(value)) AS player_ids,
+    (e.value -> 'data'::text) AS payload,
+    ((e.value ->> 'occurred_at'::text))::timestamp with time zone AS occurred_at,
+    o.created_at,
+    (pg_visible_in_snapshot(o.tx, r.published_through) OR COALESCE((pg_visible_in_snapshot(o.tx, r.window_snapshot) AND (o.id <= r.window_position)), false)) AS published
+   FROM ((public.outbox o
+     CROSS JOIN public.outbox_relay r)
+     CROSS JOIN LATERAL jsonb_array_elements(o.events) WITH ORDINALITY e(value, n));
 
 
 --
@@ -1313,11 +1364,19 @@ ALTER TABLE ONLY public.ledger_transactions
 
 
 --
--- Name: outbox outbox_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: outbox pk_outbox; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.outbox
-    ADD CONSTRAINT outbox_pkey PRIMARY KEY (id);
+    ADD CONSTRAINT pk_outbox PRIMARY KEY (id);
+
+
+--
+-- Name: outbox_relay pk_outbox_relay; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.outbox_relay
+    ADD CONSTRAINT pk_outbox_relay PRIMARY KEY (singleton);
 
 
 --
@@ -1537,22 +1596,6 @@ ALTER TABLE ONLY public.ledger_transactions
 
 
 --
--- Name: outbox uq_outbox_aggregate_sequence; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.outbox
-    ADD CONSTRAINT uq_outbox_aggregate_sequence UNIQUE (aggregate_type, aggregate_id, sequence);
-
-
---
--- Name: outbox uq_outbox_event_id; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.outbox
-    ADD CONSTRAINT uq_outbox_event_id UNIQUE (event_id);
-
-
---
 -- Name: payment_identities uq_payment_identities; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1703,10 +1746,10 @@ CREATE INDEX ix_ledger_transactions_created_at ON public.ledger_transactions USI
 
 
 --
--- Name: ix_outbox_unpublished; Type: INDEX; Schema: public; Owner: -
+-- Name: ix_outbox_tx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX ix_outbox_unpublished ON public.outbox USING btree (id) WHERE (published_at IS NULL);
+CREATE INDEX ix_outbox_tx ON public.outbox USING btree (tx);
 
 
 --
@@ -1861,13 +1904,6 @@ CREATE TRIGGER ledger_legs_append_only BEFORE DELETE OR UPDATE ON public.ledger_
 --
 
 CREATE TRIGGER ledger_transactions_append_only BEFORE DELETE OR UPDATE ON public.ledger_transactions FOR EACH ROW EXECUTE FUNCTION public.ledger_refuse_change();
-
-
---
--- Name: outbox outbox_guard; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER outbox_guard BEFORE UPDATE ON public.outbox FOR EACH ROW EXECUTE FUNCTION public.outbox_guard();
 
 
 --
@@ -2331,6 +2367,13 @@ GRANT ALL ON FUNCTION public.ledger_post_many(p_ids uuid[], p_kinds text[], p_ke
 
 
 --
+-- Name: FUNCTION outbox_append(events jsonb); Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON FUNCTION public.outbox_append(events jsonb) TO croupier_app;
+
+
+--
 -- Name: TABLE accounts; Type: ACL; Schema: public; Owner: -
 --
 
@@ -2439,7 +2482,21 @@ GRANT SELECT ON TABLE public.ledger_transactions TO croupier_app;
 -- Name: TABLE outbox; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT SELECT,INSERT,UPDATE ON TABLE public.outbox TO croupier_app;
+GRANT SELECT,INSERT ON TABLE public.outbox TO croupier_app;
+
+
+--
+-- Name: TABLE outbox_relay; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,UPDATE ON TABLE public.outbox_relay TO croupier_app;
+
+
+--
+-- Name: TABLE outbox_events; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.outbox_events TO croupier_app;
 
 
 --

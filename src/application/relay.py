@@ -54,13 +54,16 @@ class OutboxRelay:
         self._publisher = publisher
         self._settings = settings or RelaySettings()
         self.published = 0  # events published by this relay (with repeats), for tests/metrics
+        # True while this relay holds the outbox lock: it is the one publishing.
+        self.holding = False
+        self._backoff = self._settings.min_backoff
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Relay until `stop` is set (or the task is cancelled), surviving outages of the
         database and of the publisher."""
         stop = stop or asyncio.Event()
         settings = self._settings
-        backoff = settings.min_backoff
+        self._backoff = settings.min_backoff
         waiting = False
         while not stop.is_set():
             try:
@@ -73,22 +76,34 @@ class OutboxRelay:
                         continue
                     log.info("outbox relay running")
                     waiting = False
-                    while not stop.is_set():
-                        try:
-                            relayed = await self.relay_batch(session)
-                        except PublishFailed:
-                            await _wait(stop, backoff)
-                            backoff = min(backoff * 2, settings.max_backoff)
-                            continue
-                        backoff = settings.min_backoff
-                        if relayed < settings.batch_size:
-                            await _wait(stop, settings.poll_interval)
+                    self.holding = True
+                    try:
+                        await self._relay_while_holding(session, stop)
+                    finally:
+                        self.holding = False
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("outbox relay lost its database session; retrying", exc_info=True)
-                await _wait(stop, backoff)
-                backoff = min(backoff * 2, settings.max_backoff)
+                await self._back_off(stop)
+
+    async def _relay_while_holding(self, session: RelaySession, stop: asyncio.Event) -> None:
+        settings = self._settings
+        while not stop.is_set():
+            try:
+                relayed = await self.relay_batch(session)
+            except PublishFailed:
+                await self._back_off(stop)
+                continue
+            self._backoff = settings.min_backoff
+            if relayed < settings.batch_size:
+                await _wait(stop, settings.poll_interval)
+
+    async def _back_off(self, stop: asyncio.Event) -> None:
+        """Wait after a failure, each wait twice the last (up to max_backoff) until a batch
+        goes out."""
+        await _wait(stop, self._backoff)
+        self._backoff = min(self._backoff * 2, self._settings.max_backoff)
 
     async def relay_batch(self, session: RelaySession) -> int:
         """Publish and mark one batch; how many events it held (0: the outbox is caught up).

@@ -148,8 +148,10 @@ async def _privileges(engine: AsyncEngine) -> dict[str, set[str]]:
     async with engine.connect() as conn:
         rows = await conn.execute(
             text(
-                "SELECT tablename, k FROM pg_tables, unnest(CAST(:kinds AS text[])) k"
-                " WHERE schemaname = 'public' AND has_table_privilege(:role, tablename, k)"
+                "SELECT t.name, k FROM (SELECT tablename FROM pg_tables"
+                " WHERE schemaname = 'public' UNION ALL SELECT viewname FROM pg_views"
+                " WHERE schemaname = 'public') AS t(name), unnest(CAST(:kinds AS text[])) k"
+                " WHERE has_table_privilege(:role, 'public.' || t.name, k)"
             ),
             {"kinds": list(kinds), "role": APP},
         )
@@ -302,7 +304,7 @@ async def test_the_application_does_its_work_as_the_app_role(laid_out, servers):
                     async with engine.connect() as conn:
                         waiting = (
                             await conn.execute(
-                                text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                                text("SELECT count(*) FROM outbox_events WHERE NOT published")
                             )
                         ).scalar_one()
                     if waiting == 0:

@@ -22,7 +22,7 @@ _SNAPSHOT = text(
                AS balances,
            (SELECT count(*) FROM ledger_legs) AS legs,
            (SELECT count(*) FROM bets) AS bets,
-           (SELECT count(*) FROM outbox) AS events,
+           (SELECT count(*) FROM outbox_events) AS events,
            (SELECT max(next_nonce) FROM seed_pairs) AS nonce
     """
 )

@@ -45,7 +45,7 @@ async def _bet_events(engine, bet_ids) -> dict[str, list[str]]:
     async with engine.connect() as conn:
         rows = await conn.execute(
             text(
-                "SELECT aggregate_id, type FROM outbox WHERE aggregate_type = 'bet'"
+                "SELECT aggregate_id, type FROM outbox_events WHERE aggregate_type = 'bet'"
                 " AND aggregate_id = ANY(CAST(:ids AS text[])) ORDER BY aggregate_id, sequence"
             ),
             {"ids": [str(i) for i in bet_ids]},

@@ -88,7 +88,8 @@ async def _footprint(engine, player_id: int) -> dict[str, int]:
                            (SELECT count(*) FROM seed_pairs WHERE player_id = :p) AS seeds,
                            (SELECT count(*) FROM ledger_legs l JOIN accounts a
                               ON a.id = l.account_id WHERE a.player_id = :p) AS legs,
-                           (SELECT count(*) FROM outbox WHERE :p = ANY(player_ids)) AS events,
+                           (SELECT count(*) FROM outbox_events
+                              WHERE :p = ANY(player_ids)) AS events,
                            (SELECT sum(balance) FROM accounts WHERE player_id = :p) AS balance
                     """
                 ),
@@ -105,7 +106,7 @@ async def _bets_written(engine, bet_ids) -> int:
                 text(
                     "SELECT (SELECT count(*) FROM bets WHERE id = ANY(CAST(:ids AS uuid[])))"
                     " + (SELECT count(*) FROM ledger_transactions WHERE reference = ANY(:refs))"
-                    " + (SELECT count(*) FROM outbox WHERE aggregate_type = 'bet'"
+                    " + (SELECT count(*) FROM outbox_events WHERE aggregate_type = 'bet'"
                     "    AND aggregate_id = ANY(:names))"
                 ),
                 {

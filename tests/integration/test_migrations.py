@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -35,3 +36,43 @@ async def test_stairway(scratch_database):
         assert await migrate.current_revision(scratch_database) == revision
         previous = revision
     assert await migrate.is_up_to_date(scratch_database)
+
+
+async def test_0023_keeps_every_event_and_what_was_published(scratch_database):
+    """Revision 0023 (one outbox row per unit of work, a watermark instead of published_at)
+    turns the old rows into new ones: each event kept with its fields, a published one still
+    published, an owed one still owed; downgrading gives the old rows back."""
+    from adapters.postgres.engine import create_engine
+
+    migrate.upgrade(scratch_database, "0020")
+    engine = create_engine(scratch_database, pool_size=1, max_overflow=0)
+    insert = text(
+        "INSERT INTO outbox (event_id, type, version, aggregate_type, aggregate_id, sequence,"
+        " player_ids, payload, occurred_at, published_at)"
+        " VALUES (gen_random_uuid(), 'bet.placed', 1, 'bet', :bet, 1, '{7}',"
+        " '{\"version\": 1}', '2026-12-02T12:00:00.5Z', :published)"
+    )
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(insert, {"bet": "sent", "published": datetime.now(UTC)})
+            await conn.execute(insert, {"bet": "owed", "published": None})
+        migrate.upgrade(scratch_database, "0023")
+        query = text(
+            "SELECT aggregate_id, published, player_ids, sequence, occurred_at, payload"
+            " FROM outbox_events ORDER BY position"
+        )
+        async with engine.connect() as conn:
+            rows = [tuple(r) for r in await conn.execute(query)]
+        occurred = datetime(2026, 12, 2, 12, 0, 0, 500_000, tzinfo=UTC)
+        assert rows == [
+            ("sent", True, [7], 1, occurred, {"version": 1}),
+            ("owed", False, [7], 1, occurred, {"version": 1}),
+        ]
+        migrate.downgrade(scratch_database, "0020")
+        async with engine.connect() as conn:
+            back = await conn.execute(
+                text("SELECT aggregate_id, published_at IS NOT NULL FROM outbox ORDER BY id")
+            )
+            assert [tuple(r) for r in back] == [("sent", True), ("owed", False)]
+    finally:
+        await engine.dispose()

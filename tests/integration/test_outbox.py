@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import random
 import secrets
 import time
 import uuid
@@ -63,9 +65,9 @@ async def _outbox(engine, where: str, **params) -> list:
     async with engine.connect() as conn:
         rows = await conn.execute(
             text(
-                "SELECT id, event_id, type, version, aggregate_type, aggregate_id, sequence,"
-                " player_ids, payload, occurred_at, published_at FROM outbox"
-                f" WHERE {where} ORDER BY id"
+                "SELECT position AS id, event_id, type, version, aggregate_type, aggregate_id,"
+                " sequence, player_ids, payload, occurred_at, published FROM outbox_events"
+                f" WHERE {where} ORDER BY position, place"
             ),
             params,
         )
@@ -451,8 +453,8 @@ async def _published(engine, event_ids: set[uuid.UUID]) -> bool:
     async with engine.connect() as conn:
         unpublished = await conn.scalar(
             text(
-                "SELECT count(*) FROM outbox WHERE event_id = ANY(CAST(:ids AS uuid[]))"
-                " AND published_at IS NULL"
+                "SELECT count(*) FROM outbox_events WHERE event_id = ANY(CAST(:ids AS uuid[]))"
+                " AND NOT published"
             ),
             {"ids": list(event_ids)},
         )
@@ -545,7 +547,7 @@ async def test_a_bet_reaches_the_players_channel_live(
 
 async def _published_all(engine) -> bool:
     async with engine.connect() as conn:
-        return not await conn.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+        return not await conn.scalar(text("SELECT count(*) FROM outbox_events WHERE NOT published"))
 
 
 class CrashAfterPublishing:
@@ -651,7 +653,7 @@ async def test_a_redis_outage_loses_and_reorders_nothing(
             owed_during = await _owed(engine, during)
             await asyncio.sleep(1.0)  # the relay keeps failing and backing off meanwhile
             assert not task.done()
-            assert all(r.published_at is None for r in await _owed(engine, during)), (
+            assert not any(r.published for r in await _owed(engine, during)), (
                 "nothing is marked while Redis is down"
             )
             await proxy.up()
@@ -676,7 +678,9 @@ async def test_only_one_relay_publishes_at_a_time(funded_player, place, settle, 
     first, second = Recording(), Recording()
     relay_a, relay_b = make_relay(first), make_relay(second)
     async with running(relay_a) as task_a:
-        await _until(lambda: relay_a.published > 0 or _published_all(engine))
+        # Until the first one holds the lock: an outbox already published by others proves
+        # nothing, and on a busy machine its claim could come after the second relay's.
+        await _until(lambda: relay_a.holding)
         async with running(relay_b):
             players = await _make_traffic(funded_player, place, settle, players=2)
             owed = await _owed(engine, players)
@@ -720,3 +724,100 @@ async def test_the_shared_relay_fixture_publishes_to_the_real_stream(
     # The stream is capped, and other tests publish too: look at its newest entries.
     newest = [decode_envelope(f[b"payload"]) for _, f in await redis.xrevrange(STREAM, count=5000)]
     assert placed.event_id in {e.event_id for e in newest}
+
+
+# -- the watermark: commit order against id order ----------------------------------------------
+
+
+def _envelopes(aggregate: str, count: int = 1) -> str:
+    """`count` events of a test aggregate, numbered by the outbox, as outbox_append takes
+    them."""
+    return json.dumps(
+        [
+            {
+                "event_id": str(uuid.uuid4()),
+                "type": "test.happened",
+                "version": 1,
+                "aggregate_type": "test",
+                "aggregate_id": aggregate,
+                "sequence": None,
+                "occurred_at": "2026-12-02T12:00:00Z",
+                "player_ids": [],
+                "data": {"version": 1},
+            }
+            for _ in range(count)
+        ]
+    )
+
+
+_APPEND = text("SELECT outbox_append(CAST(:events AS jsonb))")
+
+
+async def _relay_once(make_relay, publisher: Recording, feed_key: int, engine) -> None:
+    """One claim, batches until caught up (each batch sees the outbox as it is then)."""
+    relay = make_relay(publisher, batch_size=2)
+    async with SqlOutboxFeed(engine, lock_key=feed_key).claim() as session:
+        assert session is not None
+        while await relay.relay_batch(session):
+            pass
+
+
+async def test_a_row_committed_after_a_newer_one_is_published_not_skipped(
+    engine, make_relay, lock_key
+):
+    seen = Recording()
+    await _relay_once(make_relay, seen, lock_key, engine)  # caught up with earlier tests
+    slow, fast = f"slow-{uuid.uuid4()}", f"fast-{uuid.uuid4()}"
+    async with engine.connect() as writer:
+        transaction = await writer.begin()
+        slow_id = await writer.scalar(_APPEND, {"events": _envelopes(slow)})  # not committed
+        async with engine.begin() as other:
+            fast_id = await other.scalar(_APPEND, {"events": _envelopes(fast, 3)})
+        assert slow_id < fast_id  # the smaller id commits last
+        seen.events.clear()
+        await _relay_once(make_relay, seen, lock_key, engine)
+        assert [e.aggregate_id for e in seen.events] == [fast] * 3
+        await transaction.commit()
+    async with SqlOutboxFeed(engine, lock_key=lock_key).claim() as session:
+        assert session is not None
+        assert await session.backlog() == 1  # the relay's backlog counts it too
+    seen.events.clear()
+    await _relay_once(make_relay, seen, lock_key, engine)
+    assert [e.aggregate_id for e in seen.events] == [slow], "the older row was not skipped"
+    assert [e.sequence for e in seen.events] == [1]
+
+
+async def test_concurrent_writers_and_a_running_relay_deliver_everything_in_order(
+    engine, make_relay
+):
+    """Writers hold their transactions open for random moments before and after appending
+    (so ids, transaction ids and commit order all disagree) while a relay publishes in
+    batches of three: every event arrives, each aggregate's in sequence order."""
+    aggregates = [f"agg-{uuid.uuid4()}" for _ in range(6)]
+    rng = random.Random(19)
+
+    async def writer(aggregate: str, pause: float, hold: float) -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text("SELECT pg_current_xact_id()"))  # its id, taken early
+            await asyncio.sleep(pause)
+            await conn.execute(_APPEND, {"events": _envelopes(aggregate, rng.randint(1, 3))})
+            await asyncio.sleep(hold)
+
+    seen = Recording()
+    async with running(make_relay(seen, batch_size=3)):
+        await asyncio.gather(
+            *(
+                writer(rng.choice(aggregates), rng.random() * 0.05, rng.random() * 0.05)
+                for _ in range(60)
+            )
+        )
+        wanted = {
+            r.event_id
+            for r in await _outbox(engine, "aggregate_id = ANY(CAST(:a AS text[]))", a=aggregates)
+        }
+        await _until(lambda: wanted <= {e.event_id for e in seen.events})
+    owed = await _outbox(engine, "aggregate_id = ANY(CAST(:a AS text[]))", a=aggregates)
+    _assert_delivered_in_order(seen.events, owed)
+    for aggregate in aggregates:
+        sequences = [r.sequence for r in owed if r.aggregate_id == aggregate]
+        assert sorted(sequences) == list(range(1, len(sequences) + 1))

@@ -92,7 +92,11 @@ async def test_a_bet_that_no_longer_recomputes_and_a_lost_event_are_reported(
             text("UPDATE bets SET outcome = outcome + 1 WHERE id = :id"), {"id": tampered.id}
         )
         await conn.execute(
-            text("DELETE FROM outbox WHERE aggregate_type = 'bet' AND aggregate_id = :id"),
+            # The bet's outbox rows go (with the other events of their units of work).
+            text(
+                "DELETE FROM outbox WHERE id IN (SELECT position FROM outbox_events"
+                " WHERE aggregate_type = 'bet' AND aggregate_id = :id)"
+            ),
             {"id": str(other.id)},
         )
     result = await _reconcile(env)

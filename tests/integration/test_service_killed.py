@@ -430,7 +430,7 @@ async def test_sigkill_under_load_loses_nothing_acknowledged_and_applies_nothing
             load.killed.set()
             await service.kill()
             owed.append(
-                await _scalar(engine, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                await _scalar(engine, "SELECT count(*) FROM outbox_events WHERE NOT published")
             )
             await service.start({**env, "CROUPIER_RELAY_POLL_INTERVAL_MS": "10"})
 
@@ -515,13 +515,14 @@ async def test_sigkill_under_load_loses_nothing_acknowledged_and_applies_nothing
 
         # The restarted relay delivers what the killed process owed, each event at least once.
         async def outbox_drained() -> bool:
-            unpublished = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+            unpublished = "SELECT count(*) FROM outbox_events WHERE NOT published"
             return await _scalar(engine, unpublished) == 0
 
         await _until(outbox_drained, "publishing the whole outbox")
         async with engine.connect() as conn:
             written = {
-                str(e) for e in (await conn.execute(text("SELECT event_id FROM outbox"))).scalars()
+                str(e)
+                for e in (await conn.execute(text("SELECT event_id FROM outbox_events"))).scalars()
             }
         seen = await _stream_event_ids(redis)
         assert written <= seen, f"{len(written - seen)} events never reached Redis"

@@ -86,3 +86,22 @@ def test_relay_settings_are_checked():
         RelaySettings(batch_size=0)
     with pytest.raises(ValueError, match="min_backoff"):
         RelaySettings(min_backoff=2, max_backoff=1)
+
+
+async def test_a_relay_says_whether_it_holds_the_lock():
+    outbox = FakeOutbox()
+    outbox.held = True
+    relay = OutboxRelay(outbox, FakePublisher(), FAST)
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    await asyncio.sleep(0.01)
+    assert not relay.holding  # another relay runs: this one waits
+    outbox.held = False
+    for _ in range(1000):
+        if relay.holding:
+            break
+        await asyncio.sleep(0.001)
+    assert relay.holding
+    stop.set()
+    await asyncio.wait_for(task, 1)
+    assert not relay.holding

@@ -1,10 +1,12 @@
-"""What a domain event becomes in the outbox: one row (two or more for a transaction that
-touched several players), with its aggregate, its place in that aggregate's order, the players
-it concerns and its payload."""
+"""What a domain event becomes in the outbox: one envelope (two or more for a transaction
+that touched several players), with its aggregate, its place in that aggregate's order, the
+players it concerns and its payload; and the envelopes of a unit of work as the one outbox row
+`outbox_append` writes (`appended_events`)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Final, TypedDict
 
@@ -41,7 +43,8 @@ from domain.withdrawals import WithdrawalState
 
 
 class OutboxRow(msgspec.Struct, frozen=True, kw_only=True):
-    """An event about to be written to the outbox. `sequence` None: the outbox numbers it
+    """An event about to be written to the outbox (one envelope of its unit of work's row).
+    `sequence` None: the outbox numbers it
     (the next of its aggregate, under a lock on the aggregate's counter); a number: the
     aggregate's own row lock already orders it (a bet is placed once, settled once)."""
 
@@ -57,6 +60,45 @@ class OutboxRow(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def version(self) -> int:
         return self.payload.version
+
+
+class _NewEnvelope(msgspec.Struct, frozen=True, kw_only=True):
+    """An envelope as `outbox_append` takes it: `sequence` None is numbered there."""
+
+    event_id: uuid.UUID
+    type: str
+    version: int
+    aggregate_type: str
+    aggregate_id: str
+    sequence: int | None
+    occurred_at: datetime
+    player_ids: tuple[int, ...]
+    data: EventPayload
+
+
+_envelopes_encoder = msgspec.json.Encoder()
+
+
+def appended_events(events: Sequence[DomainEvent]) -> bytes:
+    """The argument of the SQL function `outbox_append` for these events (all a unit of work
+    raised): the JSON array of their envelopes, in order, one outbox row's worth."""
+    return _envelopes_encoder.encode(
+        [
+            _NewEnvelope(
+                event_id=row.event_id,
+                type=row.type,
+                version=row.version,
+                aggregate_type=row.aggregate_type,
+                aggregate_id=row.aggregate_id,
+                sequence=row.sequence,
+                occurred_at=row.occurred_at,
+                player_ids=row.player_ids,
+                data=row.payload,
+            )
+            for event in events
+            for row in outbox_rows(event)
+        ]
+    )
 
 
 def outbox_rows(event: DomainEvent) -> list[OutboxRow]:

@@ -2,15 +2,18 @@
 relay.
 
 Writing: use cases raise their events (`domain.events`) on the unit of work, which keeps them in
-its `SqlOutbox` and writes them all, as rows (`adapters.event_wire.rows`), with one INSERT just
-before it commits, so an event exists exactly when its change does.
+its `SqlOutbox` and writes them all, as one outbox row holding their envelopes
+(`adapters.event_wire.rows.appended_events`), with one call of the SQL function
+`outbox_append` just before it commits, so an event exists exactly when its change does.
 Events without a sequence (a player's wallet) are numbered in that same statement from
 `outbox_sequences`, whose row stays locked until the commit: two transactions on one aggregate
 number, insert and commit their events one after the other, so per aggregate the outbox id
 order, the sequence order and the commit order agree.
 
 Reading: `SqlOutboxFeed.claim()` holds a session-level advisory lock on one dedicated
-connection for as long as a relay runs; a second relay gets None and waits for it."""
+connection for as long as a relay runs; a second relay gets None and waits for it. The relay
+never updates an outbox row: it keeps a watermark (a transaction snapshot) in `outbox_relay`
+(revision 0023; docs/events.md, "The relay")."""
 
 from __future__ import annotations
 
@@ -23,8 +26,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.event_wire.payloads import encode_payload
-from adapters.event_wire.rows import outbox_rows
+from adapters.event_wire.rows import appended_events
 from application.ports import EventEnvelope, PendingEvent
 from domain.events import DomainEvent
 
@@ -33,43 +35,7 @@ log = logging.getLogger(__name__)
 # The advisory lock only one relay holds ("croupier" "outbox", as a number).
 RELAY_LOCK_KEY: Final = 0x6372_6F75_6F75_7462
 
-_INSERT = text(
-    """
-    WITH input AS (
-        SELECT e.*, row_number() OVER (
-                   PARTITION BY e.aggregate_type, e.aggregate_id, e.sequence IS NULL
-                   ORDER BY e.n) AS rank
-        FROM unnest(CAST(:event_ids AS uuid[]), CAST(:types AS text[]),
-                    CAST(:versions AS integer[]), CAST(:aggregate_types AS text[]),
-                    CAST(:aggregate_ids AS text[]), CAST(:sequences AS bigint[]),
-                    CAST(:player_ids AS text[]), CAST(:payloads AS jsonb[]),
-                    CAST(:occurred_at AS timestamptz[]))
-             WITH ORDINALITY AS e(event_id, type, version, aggregate_type, aggregate_id,
-                                  sequence, player_ids, payload, occurred_at, n)
-    ),
-    counts AS (
-        SELECT aggregate_type, aggregate_id, count(*) AS n
-        FROM input WHERE sequence IS NULL
-        GROUP BY aggregate_type, aggregate_id
-    ),
-    bumped AS (
-        INSERT INTO outbox_sequences AS s (aggregate_type, aggregate_id, last_sequence)
-        SELECT aggregate_type, aggregate_id, n FROM counts ORDER BY aggregate_type, aggregate_id
-        ON CONFLICT (aggregate_type, aggregate_id)
-            DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
-        RETURNING aggregate_type, aggregate_id, last_sequence
-    )
-    INSERT INTO outbox (event_id, type, version, aggregate_type, aggregate_id, sequence,
-                        player_ids, payload, occurred_at)
-    SELECT i.event_id, i.type, i.version, i.aggregate_type, i.aggregate_id,
-           coalesce(i.sequence, b.last_sequence - c.n + i.rank),
-           CAST(string_to_array(i.player_ids, ',') AS bigint[]), i.payload, i.occurred_at
-    FROM input i
-    LEFT JOIN counts c USING (aggregate_type, aggregate_id)
-    LEFT JOIN bumped b USING (aggregate_type, aggregate_id)
-    ORDER BY i.n
-    """
-)
+_APPEND = text("SELECT outbox_append(CAST(:events AS jsonb))")
 
 
 class SqlOutbox:
@@ -103,75 +69,105 @@ class SqlOutbox:
         if not self._pending:
             return
         raised, self._pending = self._pending, []
-        events = [row for event in raised for row in outbox_rows(event)]
-        await self._conn.execute(
-            _INSERT,
-            {
-                "event_ids": [e.event_id for e in events],
-                "types": [e.type for e in events],
-                "versions": [e.version for e in events],
-                "aggregate_types": [e.aggregate_type for e in events],
-                "aggregate_ids": [e.aggregate_id for e in events],
-                "sequences": [e.sequence for e in events],
-                "player_ids": [",".join(map(str, e.player_ids)) for e in events],
-                "payloads": [encode_payload(e.payload).decode() for e in events],
-                "occurred_at": [e.occurred_at for e in events],
-            },
-        )
+        await self._conn.execute(_APPEND, {"events": appended_events(raised).decode()})
 
 
 # -- the relay's side -------------------------------------------------------------------------
 
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
 _UNLOCK = text("SELECT pg_advisory_unlock(:key)")
+# The rows the relay has not published: those whose transaction the watermark snapshot
+# `published_through` does not see (in its list of running transactions, or at or past its
+# xmax: both found by the index on tx, however old the oldest running transaction). A window
+# being worked through (`window_snapshot`, by id after `window_position`) is resumed; else a
+# new one starts: this statement's snapshot.
 _PENDING = text(
     """
-    SELECT id, event_id, type, version, aggregate_type, aggregate_id, sequence, player_ids,
-           CAST(payload AS text) AS payload, occurred_at
-    FROM outbox WHERE published_at IS NULL
-    ORDER BY id LIMIT :limit
+    WITH state AS (
+        SELECT r.published_through, r.window_position AS position,
+               coalesce(r.window_snapshot, pg_current_snapshot()) AS snapshot,
+               r.window_snapshot IS NOT NULL AS resumed
+        FROM outbox_relay r
+    ),
+    batch AS (
+        SELECT o.id, o.events
+        FROM outbox o, state s, outbox_relay r
+        WHERE (o.tx >= pg_snapshot_xmax(r.published_through)
+               OR o.tx IN (SELECT pg_snapshot_xip(r.published_through)))
+          AND pg_visible_in_snapshot(o.tx, s.snapshot)
+          AND o.id > s.position
+        ORDER BY o.id
+        LIMIT :limit
+    )
+    SELECT CAST(s.snapshot AS text) AS snapshot, s.resumed, b.id,
+           CAST(e.value AS text) AS envelope
+    FROM state s
+    LEFT JOIN (batch b CROSS JOIN LATERAL jsonb_array_elements(b.events) WITH ORDINALITY
+               AS e(value, n)) ON true
+    ORDER BY b.id, e.n
     """
 )
-_MARK = text(
-    "UPDATE outbox SET published_at = now()"
-    " WHERE id = ANY(CAST(:ids AS bigint[])) AND published_at IS NULL"
+# A window published to its end becomes the watermark.
+_CLOSE_WINDOW = text(
+    "UPDATE outbox_relay SET published_through = CAST(CAST(:snapshot AS text) AS pg_snapshot),"
+    " window_snapshot = NULL, window_position = 0, updated_at = now()"
 )
-_BACKLOG = text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+_ADVANCE_IN_WINDOW = text(
+    "UPDATE outbox_relay SET window_snapshot = CAST(CAST(:snapshot AS text) AS pg_snapshot),"
+    " window_position = :position, updated_at = now()"
+)
+_BACKLOG = text(
+    """
+    SELECT coalesce(sum(jsonb_array_length(o.events)), 0)
+    FROM outbox o, outbox_relay r
+    WHERE (o.tx >= pg_snapshot_xmax(r.published_through)
+           OR o.tx IN (SELECT pg_snapshot_xip(r.published_through)))
+      AND NOT coalesce(pg_visible_in_snapshot(o.tx, r.window_snapshot)
+                       AND o.id <= r.window_position, false)
+    """
+)
 
-_data_decoder = msgspec.json.Decoder(dict[str, object])
+_envelope_decoder = msgspec.json.Decoder(EventEnvelope)
 
 
 class SqlRelaySession:
-    """The relay's connection, holding the relay lock. Each statement commits on its own."""
+    """The relay's connection, holding the relay lock. Each statement commits on its own.
+
+    `pending` reads the next rows of the current window (a snapshot: the rows committed before
+    it and not before the watermark), in id order; `mark_published` moves the watermark: to
+    the last row published within the window, or, when the window had no more rows than those,
+    to the window's snapshot itself. One SELECT and one UPDATE a batch, nothing per row."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._snapshot = ""
+        self._window_done = False
 
     async def pending(self, limit: int) -> Sequence[PendingEvent]:
-        rows = await self._conn.execute(_PENDING, {"limit": limit})
-        return [
-            PendingEvent(
-                position=r.id,
-                envelope=EventEnvelope(
-                    event_id=r.event_id,
-                    type=r.type,
-                    version=r.version,
-                    aggregate_type=r.aggregate_type,
-                    aggregate_id=r.aggregate_id,
-                    sequence=r.sequence,
-                    occurred_at=r.occurred_at,
-                    player_ids=list(r.player_ids),
-                    data=_data_decoder.decode(r.payload),
-                ),
-            )
-            for r in rows
-        ]
+        """The events of up to `limit` outbox rows, oldest first."""
+        rows = (await self._conn.execute(_PENDING, {"limit": limit})).all()
+        first = rows[0]
+        self._snapshot = first.snapshot
+        if first.id is None:  # nothing (left) in the window
+            self._window_done = True
+            if first.resumed:  # a window published to its last row before a restart
+                await self._conn.execute(_CLOSE_WINDOW, {"snapshot": self._snapshot})
+            return []
+        self._window_done = len({r.id for r in rows}) < limit
+        return [PendingEvent(r.id, _envelope_decoder.decode(r.envelope)) for r in rows]
 
     async def mark_published(self, positions: Sequence[int]) -> None:
-        if positions:
-            await self._conn.execute(_MARK, {"ids": list(positions)})
+        if not positions:
+            return
+        if self._window_done:
+            await self._conn.execute(_CLOSE_WINDOW, {"snapshot": self._snapshot})
+        else:
+            await self._conn.execute(
+                _ADVANCE_IN_WINDOW, {"snapshot": self._snapshot, "position": max(positions)}
+            )
 
     async def backlog(self) -> int:
+        """How many events are not published yet."""
         return int((await self._conn.execute(_BACKLOG)).scalar_one())
 
 
@@ -217,28 +213,33 @@ async def _unlock(conn: AsyncConnection, key: int) -> None:
 
 _MISSING = text(
     """
+    WITH events AS MATERIALIZED (
+        SELECT type, aggregate_type, aggregate_id, sequence,
+               payload ->> 'transaction_id' AS transaction_id
+        FROM outbox_events
+    )
     SELECT 'ledger transaction ' || t.id || ' has no ledger.transaction_posted event'
     FROM ledger_transactions t
-    WHERE NOT EXISTS (SELECT 1 FROM outbox o
+    WHERE NOT EXISTS (SELECT 1 FROM events o
                       WHERE o.type = 'ledger.transaction_posted'
-                        AND o.payload ->> 'transaction_id' = CAST(t.id AS text))
+                        AND o.transaction_id = CAST(t.id AS text))
     UNION ALL
     SELECT 'bet ' || b.id || ' has no bet.placed event'
     FROM bets b
-    WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.aggregate_type = 'bet'
+    WHERE NOT EXISTS (SELECT 1 FROM events o WHERE o.aggregate_type = 'bet'
                         AND o.aggregate_id = CAST(b.id AS text) AND o.sequence = 1
                         AND o.type = 'bet.placed')
     UNION ALL
     SELECT 'bet ' || b.id || ' is ' || b.state || ' without its event'
     FROM bets b
     WHERE b.state <> 'placed'
-      AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.aggregate_type = 'bet'
+      AND NOT EXISTS (SELECT 1 FROM events o WHERE o.aggregate_type = 'bet'
                         AND o.aggregate_id = CAST(b.id AS text) AND o.sequence = 2
                         AND o.type = CASE b.state WHEN 'voided' THEN 'bet.voided'
                                                   ELSE 'bet.settled' END)
     UNION ALL
     SELECT 'aggregate ' || aggregate_type || ':' || aggregate_id || ' has a gap in its sequence'
-    FROM outbox
+    FROM events
     GROUP BY aggregate_type, aggregate_id
     HAVING max(sequence) <> count(*)
     LIMIT :limit
@@ -248,6 +249,7 @@ _MISSING = text(
 
 async def missing_events(conn: AsyncConnection, *, limit: int = 100) -> list[str]:
     """What the outbox owes: a ledger transaction or a bet step without its event, or an
-    aggregate whose sequence has a gap. Empty when the outbox is complete. (A full scan: for
-    reconciliation, not for the request path.)"""
+    aggregate whose sequence has a gap (or a repeat: the outbox holds events as JSON, with no
+    unique index on an aggregate's sequence; this check stands in for it). Empty when the
+    outbox is complete. (A full scan: for reconciliation, not for the request path.)"""
     return [str(r[0]) for r in await conn.execute(_MISSING, {"limit": limit})]

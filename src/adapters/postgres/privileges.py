@@ -50,7 +50,10 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     "bets": _UPDATE,
     "game_limits": _UPDATE,
     "games": _UPDATE,
-    "outbox": _UPDATE,
+    # Events are never updated (the relay keeps a watermark in outbox_relay instead).
+    "outbox": _READ_INSERT,
+    "outbox_events": frozenset({"SELECT"}),  # a view
+    "outbox_relay": frozenset({"SELECT", "UPDATE"}),
     "outbox_sequences": _UPDATE,
     "player_preferences": _UPDATE,
     "players": _UPDATE,
@@ -71,7 +74,7 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
 }
 
 # Functions the application calls (trigger functions run whoever fires them).
-FUNCTIONS = ("ledger_post", "ledger_post_many")
+FUNCTIONS = ("ledger_post", "ledger_post_many", "outbox_append")
 
 # Names as `CREATE ROLE` accepts them unquoted: what an operator types in a compose file.
 _ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -107,7 +110,10 @@ _ROLE_FACTS = text(
     FROM pg_roles r WHERE r.rolname = :role
     """
 )
-_TABLES = text("SELECT tablename FROM pg_tables WHERE schemaname = :schema")
+_TABLES = text(
+    "SELECT tablename FROM pg_tables WHERE schemaname = :schema"
+    " UNION ALL SELECT viewname FROM pg_views WHERE schemaname = :schema"
+)
 _FUNCTIONS = text(
     "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
     " WHERE n.nspname = :schema AND p.proname = ANY(CAST(:names AS text[]))"

@@ -31,7 +31,7 @@ class EventEnvelope:
 
 @dataclass(frozen=True, slots=True)
 class PendingEvent:
-    """An unpublished outbox row: its place in the global order and the event."""
+    """An unpublished event: its outbox row's place in the global order, and the event."""
 
     position: int
     envelope: EventEnvelope
@@ -41,10 +41,13 @@ class RelaySession(Protocol):
     """The outbox as the one running relay sees it (it holds the relay lock)."""
 
     async def pending(self, limit: int) -> Sequence[PendingEvent]:
-        """Up to `limit` unpublished events, oldest first (global order)."""
+        """The unpublished events of up to `limit` outbox rows (units of work), oldest first
+        (global order); the events of one row share its position."""
         ...
 
-    async def mark_published(self, positions: Sequence[int]) -> None: ...
+    async def mark_published(self, positions: Sequence[int]) -> None:
+        """Everything the last `pending` returned up to these positions went out."""
+        ...
 
 
 class OutboxFeed(Protocol):

@@ -24,6 +24,7 @@ from entrypoints.cli.environment import safe_url
 from entrypoints.cli.failures import fail
 from entrypoints.cli.grpc_workers import GrpcWorkers
 from entrypoints.cli.http_server import http_server_config
+from entrypoints.cli.relay_process import RelayChild
 from entrypoints.composition.containers import RUN_PARTS, make_run_container
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.composition.ledger_totals import refresh_ledger_totals
@@ -57,6 +58,11 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+
+    relay_child: asyncio.Task[None] | None = None
+    if "relay" in parts and not relay_in_process(settings, parts):
+        # First: the child starts (imports, connects) while this process starts its servers.
+        relay_child = asyncio.create_task(RelayChild().supervise(endpoints, stop))
 
     production = settings.environment is Environment.PRODUCTION
     grpc_server: GrpcServer | None = None
@@ -93,7 +99,11 @@ async def serve(
     bot_task: asyncio.Task[None] | None = None
     if "bot" in parts or "http" in parts:  # the others' containers hold no bot
         bot_task = await _start_bot(settings, await container.get(TelegramRuntime), parts)
-    background = _start_background_jobs(settings, container, stop) if "relay" in parts else []
+    background = (
+        _start_background_jobs(settings, container, stop, parts) if "relay" in parts else []
+    )
+    if relay_child is not None:
+        background.append(relay_child)
     # The ledger totals are refreshed where the metrics are served.
     metrics_server = None
     if metrics_on_own_port(settings, parts) and not grpc_worker:
@@ -167,13 +177,21 @@ def _alive(
     return check
 
 
+def relay_in_process(settings: Settings, parts: frozenset[str]) -> bool:
+    """Whether the outbox relay runs in this process: when asked to, or when it is the only
+    part (then this process is the relay's own); else it is a child process."""
+    return settings.relay_in_process or parts == frozenset({"relay"})
+
+
 def _start_background_jobs(
-    settings: Settings, container: AsyncContainer, stop: asyncio.Event
+    settings: Settings, container: AsyncContainer, stop: asyncio.Event, parts: frozenset[str]
 ) -> list[asyncio.Task[None]]:
     jobs: list[asyncio.Task[None]] = []
     # The outbox relay publishes domain events to Redis (one relay runs per database; in a
-    # second `croupier run` or next to `croupier relay` it waits for the lock).
-    jobs.append(asyncio.create_task(relay_events(container, stop)))
+    # second `croupier run` or next to `croupier relay` it waits for the lock). Unless it
+    # runs here, it is the child process started at the top of `serve`.
+    if relay_in_process(settings, parts):
+        jobs.append(asyncio.create_task(relay_events(container, stop)))
     if settings.risk_monitor_interval_s:
 
         async def monitor() -> None:
@@ -293,7 +311,15 @@ def _print_listening(
             "Telegram bot",
             bot if "bot" in parts or ("http" in parts and settings.bot_webhook_url) else None,
         ),
-        ("Outbox relay", "publishing to Redis" if "relay" in parts else None),
+        (
+            "Outbox relay",
+            (
+                "publishing to Redis"
+                + (" (in this process)" if relay_in_process(settings, parts) else " (a child)")
+            )
+            if "relay" in parts
+            else None,
+        ),
         (
             "PostgreSQL",
             safe_url(endpoints.database_url)

@@ -47,9 +47,16 @@ class Throughput:
         ge=1,
         le=10_000,
     )
+    relay_in_process: bool = setting(
+        False,
+        doc="Run the outbox relay inside the `croupier run` process rather than as a child "
+        "process of its own (`croupier relay`, started and stopped with it): one process less "
+        "for a small deployment, at the cost of the relay's CPU in the serving process.",
+    )
     relay_batch_size: int = setting(
         500,
-        doc="Most outbox events the relay publishes in one Redis round trip.",
+        doc="Most outbox rows (each the events of one unit of work) the relay publishes in one "
+        "Redis round trip.",
         ge=1,
         le=10_000,
     )

@@ -1,7 +1,7 @@
 """Service API keys may be granted the "register" scope: PlayersService.EnsurePlayer.
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 Create Date: 2026-12-02
 
 An internal service that fronts its own bot or site makes its players with EnsurePlayer; the
@@ -13,7 +13,7 @@ keys first.
 from alembic import op
 
 revision = "0024"
-down_revision = "0021"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
