@@ -9,13 +9,6 @@ from typing import NoReturn, TypeVar
 
 import click
 
-from adapters.embedded_servers import EmbeddedServerError
-from adapters.personal_data import PersonalDataKeyError
-from adapters.postgres import migrate
-from adapters.postgres.privileges import PrivilegeError
-from domain.errors import DomainError
-from entrypoints.settings import SettingsError
-
 T = TypeVar("T")
 
 
@@ -29,13 +22,31 @@ def guarded(fn: Callable[[], T]) -> T:
     migration, a domain rule) print their message and exit."""
     try:
         return fn()
-    except SettingsError as error:
-        fail(str(error), 2)
-    except EmbeddedServerError as error:
-        fail(f"could not start an embedded server: {error}")
-    except DomainError as error:
-        fail(error.message)
-    except PersonalDataKeyError as error:
-        fail(f"personal data: {error}", 2)
-    except (migrate.SchemaChangeRefused, PrivilegeError) as error:
-        fail(str(error))
+    except Exception as error:
+        explained = _explained(error)
+        if explained is None:
+            raise
+        fail(*explained)
+
+
+def _explained(error: Exception) -> tuple[str, int] | None:
+    # The error types are imported here, on the way out: `croupier --help` and `verify` import
+    # this module and must not pay for the settings, the migrations and the drivers.
+    from adapters.embedded_servers import EmbeddedServerError
+    from adapters.personal_data import PersonalDataKeyError
+    from adapters.postgres import migrate
+    from adapters.postgres.privileges import PrivilegeError
+    from domain.errors import DomainError
+    from entrypoints.settings import SettingsError
+
+    if isinstance(error, SettingsError):
+        return str(error), 2
+    if isinstance(error, EmbeddedServerError):
+        return f"could not start an embedded server: {error}", 1
+    if isinstance(error, DomainError):
+        return error.message, 1
+    if isinstance(error, PersonalDataKeyError):
+        return f"personal data: {error}", 2
+    if isinstance(error, (migrate.SchemaChangeRefused, PrivilegeError)):
+        return str(error), 1
+    return None

@@ -9,8 +9,6 @@ import click
 
 from entrypoints.cli.environment import prepared
 from entrypoints.cli.failures import guarded
-from entrypoints.cli.supervisor import relay_events
-from entrypoints.composition.containers import make_cli_container
 
 
 @click.command()
@@ -19,6 +17,9 @@ def relay() -> None:
 
     One relay runs at a time per database; a second one waits until the first stops, so
     running one next to every `croupier run` (which relays too) is safe."""
+    from application.relay import OutboxRelay
+    from entrypoints.composition.containers import make_cli_container
+
     settings, endpoints = prepared()
 
     async def go() -> None:
@@ -29,7 +30,7 @@ def relay() -> None:
             loop.add_signal_handler(sig, stop.set)
         try:
             click.echo("relaying outbox events to Redis; press Ctrl+C to stop")
-            await relay_events(container, stop)
+            await (await container.get(OutboxRelay)).run(stop)
         finally:
             await container.close()
 

@@ -3,17 +3,21 @@ buffered traces taken care of on the way out (the serving itself: entrypoints.cl
 
 from __future__ import annotations
 
-import asyncio
+from typing import TYPE_CHECKING
 
 import click
 
-from adapters.embedded_servers import stop_postgres, stop_valkey
 from entrypoints.cli.environment import setup, upgrade
 from entrypoints.cli.failures import fail, guarded
-from entrypoints.cli.supervisor import PARTS, serve
-from entrypoints.composition.endpoints import Endpoints
-from entrypoints.observability.tracing import configure_tracing, shutdown_tracing
-from entrypoints.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from entrypoints.composition.endpoints import Endpoints
+    from entrypoints.settings import Settings
+
+# The parts `croupier run` can start: the keys of entrypoints.composition.containers.RUN_PARTS
+# (tests/entrypoints/test_containers.py checks), written out so that `--help` need not import
+# the composition root.
+PARTS = ("http", "grpc", "bot", "relay")
 
 
 def _parts(ctx: click.Context, param: click.Parameter, value: str | None) -> frozenset[str]:
@@ -41,6 +45,12 @@ def _parts(ctx: click.Context, param: click.Parameter, value: str | None) -> fro
 )
 def run(keep_servers: bool, parts: frozenset[str]) -> None:
     """Start everything that is configured: migrations, HTTP API, gRPC, bot, outbox relay."""
+    import asyncio
+
+    from entrypoints.cli.supervisor import serve
+    from entrypoints.observability.tracing import configure_tracing, shutdown_tracing
+    from entrypoints.settings import load_settings
+
     settings = guarded(load_settings)
     _check_bot_part(settings, parts)
     # Before anything starts: an endpoint without the packages fails here, clearly.
@@ -58,6 +68,8 @@ def run(keep_servers: bool, parts: frozenset[str]) -> None:
 
 
 def _stop_embedded(settings: Settings, endpoints: Endpoints) -> None:
+    from adapters.embedded_servers import stop_postgres, stop_valkey
+
     data_dir = settings.data_dir.resolve()
     if endpoints.embedded_postgres:
         stop_postgres(data_dir / "postgres")

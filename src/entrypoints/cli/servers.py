@@ -6,9 +6,7 @@ import contextlib
 
 import click
 
-from adapters.embedded_servers import EmbeddedServerError, stop_postgres, stop_valkey
 from entrypoints.cli.failures import guarded
-from entrypoints.settings import load_settings
 
 
 @click.group()
@@ -19,6 +17,9 @@ def servers() -> None:
 @servers.command("stop")
 def servers_stop() -> None:
     """Stop the embedded servers (their data stays)."""
+    from adapters.embedded_servers import EmbeddedServerError, stop_postgres, stop_valkey
+    from entrypoints.settings import load_settings
+
     settings = guarded(load_settings)
     data_dir = settings.data_dir.resolve()
     with contextlib.suppress(EmbeddedServerError):
