@@ -21,7 +21,7 @@ def db_upgrade(revision: str) -> None:
 
     settings = guarded(load_settings)
     endpoints = guarded(lambda: setup(settings))
-    guarded(lambda: upgrade(settings, endpoints, revision))
+    guarded(lambda: upgrade(settings, endpoints, revision), endpoints=endpoints)
     click.echo(f"database at {safe_url(endpoints.database_url)} is at {revision}")
 
 
@@ -38,7 +38,8 @@ def downgrade(revision: str) -> None:
     guarded(
         lambda: migrate.downgrade(
             endpoints.database_url, revision, personal=personal_data_cipher(settings)
-        )
+        ),
+        endpoints=endpoints,
     )
     click.echo(f"database at {safe_url(endpoints.database_url)} is at {revision}")
 
@@ -66,7 +67,7 @@ def grant(role: str) -> None:
         finally:
             await engine.dispose()
 
-    tables = guarded(lambda: asyncio.run(go()))
+    tables = guarded(lambda: asyncio.run(go()), endpoints=endpoints)
     click.echo(f"role {role} granted the services' privileges on {len(tables)} tables")
 
 
@@ -80,4 +81,7 @@ def current() -> None:
 
     settings = guarded(load_settings)
     endpoints = guarded(lambda: setup(settings))
-    click.echo(asyncio.run(migrate.current_revision(endpoints.database_url)) or "(empty)")
+    revision = guarded(
+        lambda: asyncio.run(migrate.current_revision(endpoints.database_url)), endpoints=endpoints
+    )
+    click.echo(revision or "(empty)")

@@ -36,7 +36,7 @@ def prepared() -> tuple[Settings, Endpoints]:
 
     settings = guarded(load_settings)
     endpoints = guarded(lambda: setup(settings))
-    guarded(lambda: upgrade(settings, endpoints))
+    guarded(lambda: upgrade(settings, endpoints), endpoints=endpoints)
     return settings, endpoints
 
 
@@ -74,4 +74,4 @@ def with_container(action: Callable[[AsyncContainer], Awaitable[T]]) -> T:
         finally:
             await container.close()
 
-    return guarded(lambda: asyncio.run(go()))
+    return guarded(lambda: asyncio.run(go()), endpoints=endpoints)

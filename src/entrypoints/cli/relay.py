@@ -34,5 +34,5 @@ def relay() -> None:
         finally:
             await container.close()
 
-    guarded(lambda: asyncio.run(go()))
+    guarded(lambda: asyncio.run(go()), endpoints=endpoints)
     click.echo("relay stopped")

@@ -57,7 +57,7 @@ def run(keep_servers: bool, parts: frozenset[str]) -> None:
     guarded(lambda: configure_tracing(settings))
     endpoints = guarded(lambda: setup(settings))
     try:
-        guarded(lambda: upgrade(settings, endpoints))
+        guarded(lambda: upgrade(settings, endpoints), endpoints=endpoints)
         asyncio.run(serve(settings, endpoints, parts))
     finally:
         if not keep_servers:
