@@ -50,6 +50,11 @@ def ensure_postgres(data_dir: Path, *, port: int | None = None) -> str:
 
     Returns the server's maintenance URL (``.../postgres``). Authentication is ``trust`` on
     127.0.0.1 only, which is fine for a developer machine and nowhere else."""
+    return start_postgres(data_dir, port=port)[0]
+
+
+def start_postgres(data_dir: Path, *, port: int | None = None) -> tuple[str, bool]:
+    """`ensure_postgres`, and whether this call started the server (False: it was running)."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     with locked(data_dir):
@@ -58,7 +63,7 @@ def ensure_postgres(data_dir: Path, *, port: int | None = None) -> str:
         if _postgres_running(cluster, runner):
             chosen = read_port(data_dir)
             if chosen is not None and port_answers(chosen):
-                return _postgres_url(chosen)
+                return _postgres_url(chosen), False
             _pg_ctl(runner, cluster, "stop", "-m", "fast", "-w")
         if not (cluster / "PG_VERSION").exists():
             if cluster.exists():
@@ -97,7 +102,7 @@ def ensure_postgres(data_dir: Path, *, port: int | None = None) -> str:
             options,
         )
         wait_for_port(chosen, "PostgreSQL", log_file)
-        return _postgres_url(chosen)
+        return _postgres_url(chosen), True
 
 
 def stop_postgres(data_dir: Path) -> bool:

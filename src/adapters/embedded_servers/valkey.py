@@ -40,13 +40,18 @@ def ensure_valkey(data_dir: Path, *, port: int | None = None) -> str:
     """Start (or find running) a Valkey server with its append-only file in ``data_dir``;
     returns its URL. Valkey holds only what may be lost, but keeping it across restarts
     keeps sessions and rate limits honest during development."""
+    return start_valkey(data_dir, port=port)[0]
+
+
+def start_valkey(data_dir: Path, *, port: int | None = None) -> tuple[str, bool]:
+    """`ensure_valkey`, and whether this call started the server (False: it was running)."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     with locked(data_dir):
         pid = _valkey_pid(data_dir)
         chosen = read_port(data_dir)
         if pid is not None and chosen is not None and port_answers(chosen):
-            return _valkey_url(chosen)
+            return _valkey_url(chosen), False
         if pid is not None:
             terminate(pid)
         chosen = port or remembered_or_free_port(data_dir)
@@ -73,7 +78,7 @@ def ensure_valkey(data_dir: Path, *, port: int | None = None) -> str:
         if result.returncode != 0:
             raise EmbeddedServerError(f"valkey-server failed: {result.stderr or result.stdout}")
         wait_for_port(chosen, "Valkey", log_file, ping=True)
-        return _valkey_url(chosen)
+        return _valkey_url(chosen), True
 
 
 def stop_valkey(data_dir: Path) -> bool:

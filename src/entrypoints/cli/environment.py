@@ -8,8 +8,11 @@ pay for the drivers, the migrations and the container's providers."""
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
+
+import click
 
 from entrypoints.cli.failures import guarded
 
@@ -22,12 +25,61 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def setup(settings: Settings) -> Endpoints:
+_NAMES = {"postgres": "PostgreSQL", "valkey": "Valkey"}
+
+
+def setup(settings: Settings, *, serving: bool = False, keep_servers: bool = False) -> Endpoints:
+    """Logging, and where the database and Redis are (embedded servers started if need be).
+
+    A one-shot command that had to start the embedded servers says so, and gives them up when
+    it ends (atexit: after its output, on an error exit too): they stop then unless another
+    croupier process uses them. `serving` (`croupier run`, `croupier relay`) prints its own
+    banner and gives them up itself, first thing on the way out."""
     from entrypoints.composition.endpoints import resolve_endpoints
     from entrypoints.observability.logs import configure_logging
 
     configure_logging(settings)
-    return resolve_endpoints(settings)
+    endpoints = resolve_endpoints(settings, keep_servers=keep_servers)
+    lease = endpoints.lease
+    if lease is not None:
+        if lease.started and not serving:
+            started = " and ".join(_NAMES[s] for s in sorted(lease.started))
+            click.echo(
+                f"started the embedded {started} (data in {settings.data_dir}); "
+                "stopping when this command ends unless a croupier process is using them",
+                err=True,
+            )
+        atexit.register(release_servers, settings, endpoints, keep=keep_servers)
+    return endpoints
+
+
+def release_servers(settings: Settings, endpoints: Endpoints, *, keep: bool = False) -> None:
+    """Give up this process's use of the embedded servers: stop those a croupier process
+    started when no other uses them, and say what happened to the ones this one started.
+    Safe to call twice (the second call finds nothing to give up)."""
+    from adapters.embedded_servers import stop_postgres, stop_valkey
+
+    lease = endpoints.lease
+    if lease is None or not lease.using:
+        return
+    data_dir = settings.data_dir.resolve()
+    started = set(lease.started)
+    stopped, holders = lease.give_up(
+        {
+            "postgres": lambda: stop_postgres(data_dir / "postgres"),
+            "valkey": lambda: stop_valkey(data_dir / "valkey"),
+        },
+        keep=keep,
+    )
+    if stopped:
+        click.echo(f"stopped the embedded {' and '.join(_NAMES[s] for s in stopped)}", err=True)
+    left = sorted(started - set(stopped))
+    if left:
+        users = ", ".join(str(h.pid) for h in holders) if holders and not keep else None
+        why = f"croupier process {users} is using them" if users else "--keep-servers"
+        click.echo(
+            f"left the embedded {' and '.join(_NAMES[s] for s in left)} running ({why})", err=True
+        )
 
 
 def prepared() -> tuple[Settings, Endpoints]:

@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from entrypoints.cli.environment import setup, upgrade
+from entrypoints.cli.environment import release_servers, setup, upgrade
 from entrypoints.cli.failures import fail, guarded
 
 if TYPE_CHECKING:
-    from entrypoints.composition.endpoints import Endpoints
     from entrypoints.settings import Settings
 
 # The parts `croupier run` can start: the keys of entrypoints.composition.containers.RUN_PARTS
@@ -33,7 +32,12 @@ def _parts(ctx: click.Context, param: click.Parameter, value: str | None) -> fro
 
 
 @click.command()
-@click.option("--keep-servers", is_flag=True, help="Leave embedded servers running on exit.")
+@click.option(
+    "--keep-servers",
+    is_flag=True,
+    help="Leave the embedded servers running on exit (by default the last croupier process "
+    "using them stops those a croupier process started).",
+)
 @click.option(
     "--only",
     "parts",
@@ -55,26 +59,16 @@ def run(keep_servers: bool, parts: frozenset[str]) -> None:
     _check_bot_part(settings, parts)
     # Before anything starts: an endpoint without the packages fails here, clearly.
     guarded(lambda: configure_tracing(settings))
-    endpoints = guarded(lambda: setup(settings))
+    endpoints = guarded(lambda: setup(settings, serving=True, keep_servers=keep_servers))
     try:
         guarded(lambda: upgrade(settings, endpoints), endpoints=endpoints)
         asyncio.run(serve(settings, endpoints, parts))
     finally:
-        if not keep_servers:
-            _stop_embedded(settings, endpoints)
+        # Stops the embedded servers a croupier process started, unless another uses them.
+        release_servers(settings, endpoints, keep=keep_servers)
         # Last: exporting the buffered spans waits for the collector (at most
         # OTEL_EXPORTER_OTLP_TIMEOUT, 10 s, when it is unreachable).
         shutdown_tracing()
-
-
-def _stop_embedded(settings: Settings, endpoints: Endpoints) -> None:
-    from adapters.embedded_servers import stop_postgres, stop_valkey
-
-    data_dir = settings.data_dir.resolve()
-    if endpoints.embedded_postgres:
-        stop_postgres(data_dir / "postgres")
-    if endpoints.embedded_redis:
-        stop_valkey(data_dir / "valkey")
 
 
 def _check_bot_part(settings: Settings, parts: frozenset[str]) -> None:
