@@ -32,6 +32,9 @@ def _env(data: Path) -> dict[str, str]:
     }
 
 
+_STARTED: list[subprocess.Popen[bytes]] = []
+
+
 class Run:
     """A `croupier run --only relay` process (no ports of its own), its output in a file."""
 
@@ -44,6 +47,7 @@ class Run:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
+        _STARTED.append(self.process)
         deadline = time.monotonic() + START_TIMEOUT_S
         while "Croupier is running" not in self.output():
             assert self.process.poll() is None, f"{name} exited:\n{self.output()}"
@@ -91,7 +95,12 @@ DOWN = {"postgres": False, "valkey": False}
 def data(server_folder: Path) -> Iterator[Path]:
     folder = server_folder / "data"
     yield folder
-    # Whatever a failed test left running: stop it, as an operator would.
+    # Whatever a failed test left running: its processes, then the servers.
+    while _STARTED:
+        process = _STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
     command(folder, "servers", "stop")
 
 
