@@ -19,6 +19,8 @@ import asyncio
 import contextlib
 import itertools
 import secrets
+import shutil
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +106,20 @@ def servers() -> Iterator[TestServers]:
             stop_postgres(TEST_DATA / "postgres")
         if started_valkey:
             stop_valkey(TEST_DATA / "valkey")
+
+
+@pytest.fixture
+def server_folder() -> Iterator[Path]:
+    """A fresh folder for an embedded PostgreSQL of the test's own, removed afterwards.
+
+    Not under pytest's `tmp_path`: run as root, the server runs as an unprivileged account
+    that needs search permission (o+x) on every parent folder, and every pytest session that
+    starts (another worker's, another checkout's) resets /tmp/pytest-of-root to 0700. A server
+    there then fails mid-test with "Permission denied" (initdb, pg_ctl start or stop)."""
+    folder = TEST_DATA / "scratch" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -77,18 +77,33 @@ def _asked_by_parameters(module: ModuleType) -> set[type]:
     return asked
 
 
+def _imported_inside(tree: ast.Module) -> dict[str, Any]:
+    """The names a module's functions import for themselves (`from X import T` in a command's
+    body: the CLI imports what a command needs when it runs)."""
+    names: dict[str, Any] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            source = importlib.import_module(node.module)
+            for alias in node.names:
+                if hasattr(source, alias.name):
+                    names[alias.asname or alias.name] = getattr(source, alias.name)
+    return names
+
+
 def _asked_by_calls(module: ModuleType) -> set[type]:
-    """`container.get(T)` and `scope.get(T)` where T names a class in the module."""
+    """`container.get(T)` and `scope.get(T)` where T names a class in the module, or one a
+    function of the module imports."""
+    tree = ast.parse(Path(inspect.getfile(module)).read_text())
+    names = {**_imported_inside(tree), **vars(module)}
 
     def resolve(node: ast.expr) -> Any:
         if isinstance(node, ast.Name):
-            return vars(module).get(node.id)
+            return names.get(node.id)
         if isinstance(node, ast.Attribute):
             return getattr(resolve(node.value), node.attr, None)
         return None
 
     asked: set[type] = set()
-    tree = ast.parse(Path(inspect.getfile(module)).read_text())
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)

@@ -29,8 +29,8 @@ async def _fetch(url: str, query: str) -> object:
         await conn.close()
 
 
-def test_postgres_data_survives_a_restart_on_the_same_port(tmp_path: Path) -> None:
-    data = tmp_path / "pg"
+def test_postgres_data_survives_a_restart_on_the_same_port(server_folder: Path) -> None:
+    data = server_folder / "pg"
     server = ensure_postgres(data)
     try:
         assert ensure_postgres(data) == server  # a second caller reuses the running server

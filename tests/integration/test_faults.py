@@ -207,9 +207,9 @@ async def test_redis_stopped_and_restarted_under_load_degrades_limits_not_money(
 
 
 async def test_a_postgres_restart_under_load_leaves_every_bet_applied_exactly_once(
-    tmp_path, cipher, clock, ids, seed_source
+    server_folder, cipher, clock, ids, seed_source
 ):
-    folder = tmp_path / "postgres"
+    folder = server_folder / "postgres"
     server = await asyncio.to_thread(ensure_postgres, folder)
     url = await asyncio.to_thread(ensure_database, server, "faults")
     await asyncio.to_thread(migrate.upgrade, url)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters import embedded_servers
+from adapters.embedded_servers import postgres as embedded_servers
 
 
 def test_a_file_gone_during_the_ownership_walk_is_skipped(

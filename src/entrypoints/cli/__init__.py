@@ -20,10 +20,9 @@ from entrypoints.cli.pii import pii
 from entrypoints.cli.reconcile import reconcile_books
 from entrypoints.cli.relay import relay
 from entrypoints.cli.risk import risk
-from entrypoints.cli.run import run
+from entrypoints.cli.run import PARTS, run
 from entrypoints.cli.secrets_env import secrets_group
 from entrypoints.cli.servers import servers
-from entrypoints.cli.supervisor import PARTS
 from entrypoints.cli.verify import verify
 from entrypoints.health.commands import health
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import click
-from dishka import AsyncContainer
+from typing import TYPE_CHECKING
 
-from application.staff import Actor, CreateStaff
+import click
+
 from domain.staff import Role
 from entrypoints.cli.environment import with_container
+
+if TYPE_CHECKING:
+    from dishka import AsyncContainer
 
 
 @click.group()
@@ -33,6 +36,7 @@ def admin() -> None:
 )
 def admin_create(username: str, role: str, password: str) -> None:
     """Create a staff account, e.g. the first admin: `croupier admin create alice --role admin`."""
+    from application.staff import Actor, CreateStaff
 
     async def create(container: AsyncContainer) -> str:
         async with container() as scope:

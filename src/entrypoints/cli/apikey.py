@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
-from dishka import AsyncContainer
 
-from application.access import IssueApiKey, ListApiKeys, RevokeApiKey
 from domain.access import SERVICES as SERVICE_NAMES
 from entrypoints.cli.environment import with_container
+
+if TYPE_CHECKING:
+    from dishka import AsyncContainer
 
 
 @click.group()
@@ -68,6 +70,8 @@ def apikey_create(
 ) -> None:
     """Issue a key for the calling service NAME. The key is shown once; only its hash is kept.
     NAME is also the provider id of its seamless-wallet transactions."""
+    from application.access import IssueApiKey
+
     limits = _caps(caps, "--cap")
     daily = _caps(daily_caps, "--daily-cap")
     free = _caps(free_round_budget, "--free-round-budget")
@@ -108,6 +112,7 @@ def _caps(given: tuple[str, ...], option: str) -> dict[str, int]:
 @click.argument("name")
 def apikey_revoke(name: str) -> None:
     """Revoke the active key of NAME (takes effect within seconds everywhere)."""
+    from application.access import RevokeApiKey
 
     async def revoke(container: AsyncContainer) -> None:
         async with container() as scope:
@@ -120,6 +125,7 @@ def apikey_revoke(name: str) -> None:
 @apikey.command("list")
 def apikey_list() -> None:
     """List keys (names, services, caps, state; never secrets)."""
+    from application.access import ListApiKeys
 
     async def listing(container: AsyncContainer) -> list[str]:
         async with container() as scope:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 import click
-from dishka import AsyncContainer
 
-from application.bankroll import FundBankroll, FundBankrollCommand
-from application.bankroll_balance import GetBankrollBalance
-from domain.money import CurrencyRegistry, Money
 from entrypoints.cli.environment import with_container
+
+if TYPE_CHECKING:
+    from dishka import AsyncContainer
 
 
 @click.group()
@@ -25,6 +25,9 @@ def bankroll() -> None:
 @click.option("--key", default=None, help="Idempotency key (default: a new one).")
 def bankroll_fund(currency_code: str, amount: str, staff: str, key: str | None) -> None:
     """Add AMOUNT (in major units, e.g. 10.5) of CURRENCY to the bankroll."""
+    from application.bankroll import FundBankroll, FundBankrollCommand
+    from application.bankroll_balance import GetBankrollBalance
+    from domain.money import CurrencyRegistry, Money
 
     async def fund(container: AsyncContainer) -> str:
         # The catalogue the unit of work loaded when it started, as every door reads it.

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import click
-from dishka import AsyncContainer
+from typing import TYPE_CHECKING
 
-from application.currencies import AddCurrency, CurrencyAdded, ListCurrencies
-from domain.money import Currency
+import click
+
 from entrypoints.cli.environment import with_container
+
+if TYPE_CHECKING:
+    from dishka import AsyncContainer
+
+    from application.currencies import CurrencyAdded
+    from domain.money import Currency
 
 
 @click.group()
@@ -18,6 +23,7 @@ def currency() -> None:
 @currency.command("list")
 def currency_list() -> None:
     """List the accepted currencies."""
+    from application.currencies import ListCurrencies
 
     async def listing(container: AsyncContainer) -> list[Currency]:
         async with container() as scope:
@@ -33,6 +39,7 @@ def currency_list() -> None:
 @click.option("--name", default="", help="Human name, e.g. 'Toncoin'.")
 def currency_add(code: str, exponent: int, name: str) -> None:
     """Accept a new currency: CODE with EXPONENT decimal places. Restart running services."""
+    from application.currencies import AddCurrency
 
     async def add(container: AsyncContainer) -> CurrencyAdded:
         async with container() as scope:

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import click
 
-from adapters.postgres import migrate
-from adapters.postgres.engine import create_engine
-from adapters.postgres.privileges import grant_app_role
 from entrypoints.cli.environment import safe_url, setup, upgrade
 from entrypoints.cli.failures import guarded
-from entrypoints.composition.infrastructure import personal_data_cipher
-from entrypoints.settings import load_settings
 
 
 @click.group()
@@ -24,9 +17,11 @@ def db() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Bring the schema up to REVISION (default: the newest)."""
+    from entrypoints.settings import load_settings
+
     settings = guarded(load_settings)
     endpoints = guarded(lambda: setup(settings))
-    guarded(lambda: upgrade(settings, endpoints, revision))
+    guarded(lambda: upgrade(settings, endpoints, revision), endpoints=endpoints)
     click.echo(f"database at {safe_url(endpoints.database_url)} is at {revision}")
 
 
@@ -34,12 +29,17 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def downgrade(revision: str) -> None:
     """Take the schema down to REVISION (`base` empties it)."""
+    from adapters.postgres import migrate
+    from entrypoints.composition.personal_data import personal_data_cipher
+    from entrypoints.settings import load_settings
+
     settings = guarded(load_settings)
     endpoints = guarded(lambda: setup(settings))
     guarded(
         lambda: migrate.downgrade(
             endpoints.database_url, revision, personal=personal_data_cipher(settings)
-        )
+        ),
+        endpoints=endpoints,
     )
     click.echo(f"database at {safe_url(endpoints.database_url)} is at {revision}")
 
@@ -50,6 +50,12 @@ def grant(role: str) -> None:
     """Give ROLE exactly what the services need (read and insert everywhere, update and delete
     only where they do, no schema changes). Connect as the schema's owner; run after every
     `db upgrade`, as often as you like: the role ends up with these privileges and no others."""
+    import asyncio
+
+    from adapters.postgres.engine import create_engine
+    from adapters.postgres.privileges import grant_app_role
+    from entrypoints.settings import load_settings
+
     settings = guarded(load_settings)
     endpoints = guarded(lambda: setup(settings))
 
@@ -61,13 +67,21 @@ def grant(role: str) -> None:
         finally:
             await engine.dispose()
 
-    tables = guarded(lambda: asyncio.run(go()))
+    tables = guarded(lambda: asyncio.run(go()), endpoints=endpoints)
     click.echo(f"role {role} granted the services' privileges on {len(tables)} tables")
 
 
 @db.command()
 def current() -> None:
     """Print the schema revision of the database."""
+    import asyncio
+
+    from adapters.postgres import migrate
+    from entrypoints.settings import load_settings
+
     settings = guarded(load_settings)
     endpoints = guarded(lambda: setup(settings))
-    click.echo(asyncio.run(migrate.current_revision(endpoints.database_url)) or "(empty)")
+    revision = guarded(
+        lambda: asyncio.run(migrate.current_revision(endpoints.database_url)), endpoints=endpoints
+    )
+    click.echo(revision or "(empty)")

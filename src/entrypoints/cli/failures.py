@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
-from adapters.embedded_servers import EmbeddedServerError
-from adapters.personal_data import PersonalDataKeyError
-from adapters.postgres import migrate
-from adapters.postgres.privileges import PrivilegeError
-from domain.errors import DomainError
-from entrypoints.settings import SettingsError
+if TYPE_CHECKING:
+    from entrypoints.composition.endpoints import Endpoints
 
 T = TypeVar("T")
 
@@ -24,18 +20,43 @@ def fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
-def guarded(fn: Callable[[], T]) -> T:
+def guarded(fn: Callable[[], T], *, endpoints: Endpoints | None = None) -> T:
     """Runs `fn`; the failures an operator can cause or fix (a bad setting, a refused
-    migration, a domain rule) print their message and exit."""
+    migration, a domain rule, and with `endpoints` a database or Redis that does not answer)
+    print their message and exit."""
     try:
         return fn()
-    except SettingsError as error:
-        fail(str(error), 2)
-    except EmbeddedServerError as error:
-        fail(f"could not start an embedded server: {error}")
-    except DomainError as error:
-        fail(error.message)
-    except PersonalDataKeyError as error:
-        fail(f"personal data: {error}", 2)
-    except (migrate.SchemaChangeRefused, PrivilegeError) as error:
-        fail(str(error))
+    except Exception as error:
+        explained = _explained(error, endpoints)
+        if explained is None:
+            raise
+        fail(*explained)
+
+
+def _explained(error: Exception, endpoints: Endpoints | None) -> tuple[str, int] | None:
+    # The error types are imported here, on the way out: `croupier --help` and `verify` import
+    # this module and must not pay for the settings, the migrations and the drivers.
+    from adapters.embedded_servers import EmbeddedServerError
+    from adapters.personal_data import PersonalDataKeyError
+    from adapters.postgres import migrate
+    from adapters.postgres.privileges import PrivilegeError
+    from domain.errors import DomainError
+    from entrypoints.settings import SettingsError
+
+    if isinstance(error, SettingsError):
+        return str(error), 2
+    if isinstance(error, EmbeddedServerError):
+        return f"could not start an embedded server: {error}", 1
+    if isinstance(error, DomainError):
+        return error.message, 1
+    if isinstance(error, PersonalDataKeyError):
+        return f"personal data: {error}", 2
+    if isinstance(error, (migrate.SchemaChangeRefused, PrivilegeError)):
+        return str(error), 1
+    if endpoints is not None:
+        from entrypoints.cli.unreachable import explain_unreachable
+
+        line = explain_unreachable(error, endpoints)
+        if line is not None:
+            return line, 1
+    return None

@@ -20,13 +20,12 @@ import os
 import signal
 import sys
 
+from entrypoints.cli.run import WORKER_OPTION
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.settings import Settings
 
 log = logging.getLogger("croupier")
 
-# `croupier run`'s hidden option that makes a process one of these.
-WORKER_OPTION = "--grpc-worker"
 # Longer than a gRPC drain (GrpcServer's grace): a process still there after it is killed.
 STOP_SECONDS = 15.0
 

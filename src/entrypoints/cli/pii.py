@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import click
-from dishka import AsyncContainer
 
-from application.personal_data_rotation import CountStaleSeals, ResealPersonalData
 from entrypoints.cli.environment import with_container
 from entrypoints.cli.failures import fail
+
+if TYPE_CHECKING:
+    from dishka import AsyncContainer
 
 
 @click.group()
@@ -21,6 +23,7 @@ def pii() -> None:
 def pii_status() -> None:
     """Count the values still sealed under a key other than the first of CROUPIER_PII_KEYS.
     Exits 1 while there are any (a rotation is not finished)."""
+    from application.personal_data_rotation import CountStaleSeals
 
     async def count(container: AsyncContainer) -> Mapping[str, int]:
         async with container() as scope:
@@ -39,6 +42,7 @@ def pii_rotate() -> None:
     """Re-seal every value sealed under an older key with the first key of CROUPIER_PII_KEYS
     (put the new key first and keep the old ones until this is done). Safe beside live
     traffic and safe to run again."""
+    from application.personal_data_rotation import ResealPersonalData
 
     async def go(container: AsyncContainer) -> Mapping[str, int]:
         async with container() as scope:

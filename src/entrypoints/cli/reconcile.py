@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import click
-from dishka import AsyncContainer
+from typing import TYPE_CHECKING
 
-from application.reconciliation import Reconcile, ReconcileReport
+import click
+
 from entrypoints.cli.environment import with_container
 from entrypoints.cli.failures import fail
+
+if TYPE_CHECKING:
+    from dishka import AsyncContainer
+
+    from application.reconciliation import ReconcileReport
 
 
 @click.command("reconcile")
@@ -15,6 +20,7 @@ def reconcile_books() -> None:
     """Check every invariant of the books: per-currency and per-transaction zero sums, each
     balance equal to its legs, no forbidden negative, every won or lost bet recomputed from its
     seeds or dice, the outbox complete. Prints each discrepancy; exits 1 when there is one."""
+    from application.reconciliation import Reconcile
 
     async def check(container: AsyncContainer) -> ReconcileReport:
         async with container() as scope:

@@ -11,9 +11,6 @@ import click
 
 from entrypoints.cli.environment import prepared, setup
 from entrypoints.cli.failures import guarded
-from entrypoints.cli.supervisor import relay_events
-from entrypoints.composition.containers import make_cli_container
-from entrypoints.settings import load_settings
 
 
 @click.command()
@@ -29,6 +26,10 @@ def relay(stop_with_parent: bool) -> None:
 
     One relay runs at a time per database; a second one waits until the first stops, so
     running one next to every `croupier run` (which relays too) is safe."""
+    from entrypoints.cli.supervisor import relay_events
+    from entrypoints.composition.containers import make_cli_container
+    from entrypoints.settings import load_settings
+
     if stop_with_parent:  # the parent migrated already and found the servers: start sooner
         settings = guarded(load_settings)
         endpoints = guarded(lambda: setup(settings))
@@ -49,7 +50,7 @@ def relay(stop_with_parent: bool) -> None:
         finally:
             await container.close()
 
-    guarded(lambda: asyncio.run(go()))
+    guarded(lambda: asyncio.run(go()), endpoints=endpoints)
     click.echo("relay stopped")
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
-from dishka import AsyncContainer
 
-from application.risk import MonitorOutcomes, MonitorResult, ScanPlayersForRisk, ScanResult
 from entrypoints.cli.environment import with_container
+
+if TYPE_CHECKING:
+    from dishka import AsyncContainer
+
+    from application.risk import MonitorResult, ScanResult
 
 
 @click.group()
@@ -26,6 +30,7 @@ def risk() -> None:
 def risk_scan(days: int | None) -> None:
     """Flag players whose results are improbable for the bets they made (z-score). Safe to
     run again: a player with an open flag of that kind gets no second one."""
+    from application.risk import ScanPlayersForRisk
 
     async def scan(container: AsyncContainer) -> ScanResult:
         async with container() as scope:
@@ -55,6 +60,7 @@ def risk_scan(days: int | None) -> None:
 def risk_monitor(days: int) -> None:
     """Test every game's outcomes against theory (chi-square) and its actual RTP against
     theory; alerts are logged and written to the audit log. Exits 3 when there is one."""
+    from application.risk import MonitorOutcomes
 
     async def monitor(container: AsyncContainer) -> MonitorResult:
         async with container() as scope:

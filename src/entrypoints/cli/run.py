@@ -3,17 +3,23 @@ buffered traces taken care of on the way out (the serving itself: entrypoints.cl
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from adapters.embedded_servers import stop_postgres, stop_valkey
-from entrypoints.cli import event_loop
-from entrypoints.cli.environment import setup, upgrade
+from entrypoints.cli.environment import release_servers, setup, upgrade
 from entrypoints.cli.failures import fail, guarded
-from entrypoints.cli.grpc_workers import WORKER_OPTION
-from entrypoints.cli.supervisor import PARTS, serve
-from entrypoints.composition.endpoints import Endpoints
-from entrypoints.observability.tracing import configure_tracing, shutdown_tracing
-from entrypoints.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from entrypoints.settings import Settings
+
+# The parts `croupier run` can start: the keys of entrypoints.composition.containers.RUN_PARTS
+# (tests/entrypoints/test_containers.py checks), written out so that `--help` need not import
+# the composition root.
+PARTS = ("http", "grpc", "bot", "relay")
+# The hidden option that makes a process one of `croupier run`'s extra gRPC processes
+# (entrypoints.cli.grpc_workers, which starts them).
+WORKER_OPTION = "--grpc-worker"
 
 
 def _parts(ctx: click.Context, param: click.Parameter, value: str | None) -> frozenset[str]:
@@ -29,7 +35,12 @@ def _parts(ctx: click.Context, param: click.Parameter, value: str | None) -> fro
 
 
 @click.command()
-@click.option("--keep-servers", is_flag=True, help="Leave embedded servers running on exit.")
+@click.option(
+    "--keep-servers",
+    is_flag=True,
+    help="Leave the embedded servers running on exit (by default the last croupier process "
+    "using them stops those a croupier process started).",
+)
 @click.option(
     "--only",
     "parts",
@@ -42,31 +53,28 @@ def _parts(ctx: click.Context, param: click.Parameter, value: str | None) -> fro
 @click.option(WORKER_OPTION, "grpc_worker", is_flag=True, hidden=True)
 def run(keep_servers: bool, parts: frozenset[str], grpc_worker: bool) -> None:
     """Start everything that is configured: migrations, HTTP API, gRPC, bot, outbox relay."""
+    from entrypoints.cli import event_loop
+    from entrypoints.cli.supervisor import serve
+    from entrypoints.observability.tracing import configure_tracing, shutdown_tracing
+    from entrypoints.settings import load_settings
+
     settings = guarded(load_settings)
     _check_bot_part(settings, parts)
     # Before anything starts: an endpoint without the packages fails here, clearly.
     guarded(lambda: configure_tracing(settings))
-    endpoints = guarded(lambda: setup(settings))
+    endpoints = guarded(lambda: setup(settings, serving=True, keep_servers=keep_servers))
     try:
         if not grpc_worker:  # an extra gRPC process: its first process migrated
-            guarded(lambda: upgrade(settings, endpoints))
+            guarded(lambda: upgrade(settings, endpoints), endpoints=endpoints)
         serving = serve(settings, endpoints, parts, grpc_worker=grpc_worker)
         event_loop.run(serving, settings)
     finally:
-        # An extra gRPC process uses its first process's servers, never its own.
-        if not keep_servers and not grpc_worker:
-            _stop_embedded(settings, endpoints)
+        # Stops the embedded servers a croupier process started, unless another uses them;
+        # an extra gRPC process uses its first process's servers and never stops them.
+        release_servers(settings, endpoints, keep=keep_servers or grpc_worker)
         # Last: exporting the buffered spans waits for the collector (at most
         # OTEL_EXPORTER_OTLP_TIMEOUT, 10 s, when it is unreachable).
         shutdown_tracing()
-
-
-def _stop_embedded(settings: Settings, endpoints: Endpoints) -> None:
-    data_dir = settings.data_dir.resolve()
-    if endpoints.embedded_postgres:
-        stop_postgres(data_dir / "postgres")
-    if endpoints.embedded_redis:
-        stop_valkey(data_dir / "valkey")
 
 
 def _check_bot_part(settings: Settings, parts: frozenset[str]) -> None:

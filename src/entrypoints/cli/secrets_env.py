@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from entrypoints.cli.failures import fail
-from entrypoints.settings.keys import KEY_BYTES
 
 # The database passwords go into URLs: token_urlsafe keeps to letters, digits, - and _.
 _PASSWORDS = ("POSTGRES_PASSWORD", "CROUPIER_OWNER_DB_PASSWORD", "CROUPIER_APP_DB_PASSWORD")
@@ -18,6 +17,8 @@ _PASSWORDS = ("POSTGRES_PASSWORD", "CROUPIER_OWNER_DB_PASSWORD", "CROUPIER_APP_D
 
 def fresh_secrets() -> dict[str, str]:
     """Every secret docker-compose.yml requires, drawn from the system's CSPRNG."""
+    from entrypoints.settings.keys import KEY_BYTES
+
     return {
         "CROUPIER_SECRET_KEY": secrets.token_urlsafe(48),
         "CROUPIER_SEED_KEY": secrets.token_hex(KEY_BYTES),

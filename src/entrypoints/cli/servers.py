@@ -6,9 +6,7 @@ import contextlib
 
 import click
 
-from adapters.embedded_servers import EmbeddedServerError, stop_postgres, stop_valkey
 from entrypoints.cli.failures import guarded
-from entrypoints.settings import load_settings
 
 
 @click.group()
@@ -18,10 +16,23 @@ def servers() -> None:
 
 @servers.command("stop")
 def servers_stop() -> None:
-    """Stop the embedded servers (their data stays)."""
+    """Stop the embedded servers (their data stays), even while a croupier process uses them."""
+    from adapters.embedded_servers import (
+        EmbeddedServerError,
+        Lease,
+        forget_autostop,
+        stop_postgres,
+        stop_valkey,
+    )
+    from entrypoints.settings import load_settings
+
     settings = guarded(load_settings)
     data_dir = settings.data_dir.resolve()
+    users = [str(holder.pid) for holder in Lease(data_dir).holders()]
     with contextlib.suppress(EmbeddedServerError):
         stop_postgres(data_dir / "postgres")
         stop_valkey(data_dir / "valkey")
+    forget_autostop(data_dir)
     click.echo("embedded servers stopped")
+    if users:
+        click.echo(f"croupier process {', '.join(users)} was using them", err=True)

@@ -1,5 +1,9 @@
 """The process `croupier run` supervises: the parts it starts (HTTP, gRPC, bot, relay), the
-background jobs beside them, the heartbeat, and the orderly drain on SIGINT/SIGTERM."""
+background jobs beside them, the heartbeat, and the orderly drain on SIGINT/SIGTERM.
+
+Each part's door is imported when the part starts: `croupier run --only grpc` does not import
+aiogram or Litestar (seconds of import each), as its container holds no bot (see
+entrypoints.composition.containers)."""
 
 from __future__ import annotations
 
@@ -8,37 +12,36 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import click
-import uvicorn
 from dishka import AsyncContainer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from application.access import Authenticate
 from application.ports import UnitOfWorkFactory
 from application.relay import OutboxRelay
 from application.risk import MonitorOutcomes
-from entrypoints.bot.app import run_polling
-from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.cli.environment import safe_url
 from entrypoints.cli.failures import fail
 from entrypoints.cli.grpc_workers import GrpcWorkers
-from entrypoints.cli.http_server import http_server_config
 from entrypoints.cli.relay_process import RelayChild
-from entrypoints.composition.containers import RUN_PARTS, make_run_container
+from entrypoints.cli.run import PARTS
+from entrypoints.composition.containers import make_run_container
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.composition.ledger_totals import refresh_ledger_totals
-from entrypoints.grpc.server import GrpcServer
 from entrypoints.health.heartbeat import keep_beating
-from entrypoints.http.app import create_app
-from entrypoints.http.health import database_answers
+from entrypoints.health.readiness import database_answers
 from entrypoints.observability.metrics import serve_metrics
 from entrypoints.process.periodic import every
 from entrypoints.settings import Environment, Settings
 
-log = logging.getLogger("croupier")
+if TYPE_CHECKING:
+    import uvicorn
 
-PARTS = tuple(RUN_PARTS)  # http, grpc, bot, relay
+    from entrypoints.bot.runtime import TelegramRuntime
+    from entrypoints.grpc.server import GrpcServer
+
+log = logging.getLogger("croupier")
 
 
 async def serve(
@@ -68,6 +71,9 @@ async def serve(
     grpc_server: GrpcServer | None = None
     workers: GrpcWorkers | None = None
     if "grpc" in parts:
+        from application.access import Authenticate
+        from entrypoints.grpc.server import GrpcServer
+
         try:
             grpc_server = GrpcServer(container, settings, await container.get(Authenticate))
         except OSError as error:  # the port is taken (by another process, without sharing)
@@ -80,6 +86,11 @@ async def serve(
     http: uvicorn.Server | None = None
     http_task: asyncio.Task[None] | None = None
     if "http" in parts:
+        import uvicorn
+
+        from entrypoints.cli.http_server import http_server_config
+        from entrypoints.http.app import create_app
+
         http = uvicorn.Server(
             http_server_config(create_app(container, production=production), settings)
         )
@@ -98,6 +109,8 @@ async def serve(
             fail(f"the HTTP server could not listen on {settings.http_host}:{settings.http_port}")
     bot_task: asyncio.Task[None] | None = None
     if "bot" in parts or "http" in parts:  # the others' containers hold no bot
+        from entrypoints.bot.runtime import TelegramRuntime
+
         bot_task = await _start_bot(settings, await container.get(TelegramRuntime), parts)
     background = (
         _start_background_jobs(settings, container, stop, parts) if "relay" in parts else []
@@ -135,6 +148,8 @@ async def serve(
         registering.cancel()
     click.echo("shutting down: draining in-flight requests…")
     if bot_task is not None:
+        from entrypoints.bot.runtime import TelegramRuntime
+
         runtime = await container.get(TelegramRuntime)
         assert runtime.dispatcher is not None
         await runtime.dispatcher.stop_polling()
@@ -277,6 +292,8 @@ async def _start_bot(
         return None
     if "bot" not in parts:
         return None
+    from entrypoints.bot.app import run_polling
+
     return asyncio.create_task(run_polling(runtime.dispatcher, runtime.bot))
 
 

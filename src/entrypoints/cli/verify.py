@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import click
 
-from domain.errors import InvalidRequest
-from domain.games.catalog import parse_house_edge
-from domain.quoting import excerpt
-from domain.verification import check_outcome
 from entrypoints.cli.failures import guarded
 
 
@@ -38,6 +34,9 @@ def verify(
     house_edge: str,
 ) -> None:
     """Recompute a provably fair result from its seeds, without touching the database."""
+    from domain.games.catalog import parse_house_edge
+    from domain.verification import check_outcome
+
     bet = guarded(lambda: _key_values(params)) if params else None
     edge = guarded(lambda: parse_house_edge(house_edge))
     check = guarded(
@@ -55,6 +54,9 @@ def verify(
 
 
 def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
+    from domain.errors import InvalidRequest
+    from domain.quoting import excerpt
+
     parsed: dict[str, str] = {}
     for pair in pairs:
         for item in pair.split(","):

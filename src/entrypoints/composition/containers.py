@@ -17,23 +17,25 @@ groups: the bet queue must be one per process, whichever door a bet comes throug
 Every container is built under dishka's strict validation: a group that needs a provider its
 kind lacks fails the build, and a provider in `extra` (tests use it) that replaces one must
 say so (`override=True`). tests/entrypoints/test_containers.py resolves what each kind's doors
-ask for."""
+ask for.
+
+The groups that serve Telegram (the bot, Stars payments and refunds, withdrawals) import
+aiogram, seconds of import: only the kinds that hold them import them, when their container is
+built (`telegram_groups`), so the one-shot commands and the gRPC server never do."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from dishka import STRICT_VALIDATION, AsyncContainer, Provider, make_async_container
 
 from entrypoints.composition.access import AccessProvider, ApiKeysProvider
 from entrypoints.composition.betting import BettingProvider
-from entrypoints.composition.bot import BotProvider
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.composition.infrastructure import InfrastructureProvider
 from entrypoints.composition.ledger import LedgerProvider
 from entrypoints.composition.live import LiveProvider
 from entrypoints.composition.miniapp import MiniAppProvider
-from entrypoints.composition.payments import PaymentsProvider, WithdrawalsProvider
 from entrypoints.composition.players import PlayersProvider
 from entrypoints.composition.reports import ReportsProvider
 from entrypoints.composition.responsible import ResponsibleProvider
@@ -41,24 +43,6 @@ from entrypoints.composition.risk import RiskOversightProvider, RiskProvider
 from entrypoints.settings import Settings
 
 AreaGroups = tuple[type[Provider], ...]
-
-# The provider of each area, in the order a reader meets them; none takes arguments.
-AREA_PROVIDERS: AreaGroups = (
-    ApiKeysProvider,
-    AccessProvider,
-    PlayersProvider,
-    LedgerProvider,
-    BettingProvider,
-    ResponsibleProvider,
-    RiskProvider,
-    RiskOversightProvider,
-    PaymentsProvider,
-    WithdrawalsProvider,
-    ReportsProvider,
-    LiveProvider,
-    MiniAppProvider,
-    BotProvider,
-)
 
 # A bet passes the responsible-gambling guard, the velocity limits and the risk rules: every
 # door that places bets or moves money holds these.
@@ -70,43 +54,67 @@ _MONEY: AreaGroups = (
     RiskProvider,
 )
 
-HTTP_AREAS: AreaGroups = AREA_PROVIDERS
-GRPC_AREAS: AreaGroups = (ApiKeysProvider, *_MONEY)
-BOT_AREAS: AreaGroups = (*_MONEY, PaymentsProvider, WithdrawalsProvider, BotProvider)
-# The outcome monitor reads the reports' read model.
-RELAY_AREAS: AreaGroups = (RiskProvider, RiskOversightProvider, ReportsProvider)
-# Funding the bankroll is a posting, which passes the guard and the velocity limits; the
-# personal data's re-sealing (`croupier pii`) is wired with the players.
-CLI_AREAS: AreaGroups = (
-    ApiKeysProvider,
-    AccessProvider,
-    PlayersProvider,
-    LedgerProvider,
-    BettingProvider,
-    ResponsibleProvider,
-    RiskProvider,
-    RiskOversightProvider,
-    ReportsProvider,
-)
+
+def telegram_groups() -> AreaGroups:
+    """Stars payments, withdrawals and the bot: imported only by the kinds that serve them."""
+    from entrypoints.composition.bot import BotProvider
+    from entrypoints.composition.payments import PaymentsProvider, WithdrawalsProvider
+
+    return PaymentsProvider, WithdrawalsProvider, BotProvider
+
+
+def http_areas() -> AreaGroups:
+    """Every group: the webhook runs the bot's handlers in the HTTP process, and finance staff
+    refund Stars through the bot."""
+    return (
+        ApiKeysProvider,
+        AccessProvider,
+        *_MONEY,
+        RiskOversightProvider,
+        ReportsProvider,
+        LiveProvider,
+        MiniAppProvider,
+        *telegram_groups(),
+    )
+
+
+def grpc_areas() -> AreaGroups:
+    return (ApiKeysProvider, *_MONEY)
+
+
+def bot_areas() -> AreaGroups:
+    return (*_MONEY, *telegram_groups())
+
+
+def relay_areas() -> AreaGroups:
+    # The outcome monitor reads the reports' read model.
+    return (RiskProvider, RiskOversightProvider, ReportsProvider)
+
+
+def cli_areas() -> AreaGroups:
+    # Funding the bankroll is a posting, which passes the guard and the velocity limits; the
+    # personal data's re-sealing (`croupier pii`) is wired with the players.
+    return (ApiKeysProvider, AccessProvider, *_MONEY, RiskOversightProvider, ReportsProvider)
+
 
 # The parts `croupier run --only` starts, and the groups each needs.
-RUN_PARTS: dict[str, AreaGroups] = {
-    "http": HTTP_AREAS,
-    "grpc": GRPC_AREAS,
-    "bot": BOT_AREAS,
-    "relay": RELAY_AREAS,
+RUN_PARTS: dict[str, Callable[[], AreaGroups]] = {
+    "http": http_areas,
+    "grpc": grpc_areas,
+    "bot": bot_areas,
+    "relay": relay_areas,
 }
 
 
 def make_container(
     settings: Settings, endpoints: Endpoints, areas: Iterable[type[Provider]], *extra: Provider
 ) -> AsyncContainer:
-    """The infrastructure, the given area groups (each once, in AREA_PROVIDERS' order) and
-    `extra`."""
-    chosen = set(areas)
+    """The infrastructure, the given area groups (each once, in the order given) and `extra`.
+    The order does not change what resolves: strict validation refuses two groups providing
+    one type."""
     return make_async_container(
         InfrastructureProvider(settings, endpoints),
-        *(provider() for provider in AREA_PROVIDERS if provider in chosen),
+        *(provider() for provider in dict.fromkeys(areas)),
         *extra,
         validation_settings=STRICT_VALIDATION,
     )
@@ -116,33 +124,33 @@ def make_http_container(
     settings: Settings, endpoints: Endpoints, *extra: Provider
 ) -> AsyncContainer:
     """The admin and Mini App API, with the Telegram webhook."""
-    return make_container(settings, endpoints, HTTP_AREAS, *extra)
+    return make_container(settings, endpoints, http_areas(), *extra)
 
 
 def make_grpc_container(
     settings: Settings, endpoints: Endpoints, *extra: Provider
 ) -> AsyncContainer:
     """The gRPC server of the game integrators."""
-    return make_container(settings, endpoints, GRPC_AREAS, *extra)
+    return make_container(settings, endpoints, grpc_areas(), *extra)
 
 
 def make_bot_container(
     settings: Settings, endpoints: Endpoints, *extra: Provider
 ) -> AsyncContainer:
     """The Telegram bot, long polling."""
-    return make_container(settings, endpoints, BOT_AREAS, *extra)
+    return make_container(settings, endpoints, bot_areas(), *extra)
 
 
 def make_cli_container(
     settings: Settings, endpoints: Endpoints, *extra: Provider
 ) -> AsyncContainer:
     """The one-shot `croupier` commands and the standalone relay."""
-    return make_container(settings, endpoints, (*CLI_AREAS, *RELAY_AREAS), *extra)
+    return make_container(settings, endpoints, (*cli_areas(), *relay_areas()), *extra)
 
 
 def make_run_container(
     settings: Settings, endpoints: Endpoints, parts: Iterable[str], *extra: Provider
 ) -> AsyncContainer:
     """`croupier run`: one container for the parts it starts (keys of RUN_PARTS)."""
-    areas = {area for part in parts for area in RUN_PARTS[part]}
+    areas = [area for part in parts for area in RUN_PARTS[part]()]
     return make_container(settings, endpoints, areas, *extra)

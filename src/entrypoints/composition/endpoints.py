@@ -8,7 +8,7 @@ from typing import NewType
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.embedded_servers import ensure_database, ensure_postgres, ensure_valkey
+from adapters.embedded_servers import Lease, ensure_database, start_postgres, start_valkey
 from entrypoints.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
@@ -26,11 +26,18 @@ class Endpoints:
     redis_url: str
     embedded_postgres: bool
     embedded_redis: bool
+    # This process's use of the embedded servers (None: it uses none), given up on the way out
+    # (entrypoints.cli.environment.release_servers): the last user stops what a croupier
+    # process started.
+    lease: Lease | None = None
 
 
-def resolve_endpoints(settings: Settings, *, database_name: str = EMBEDDED_DATABASE) -> Endpoints:
+def resolve_endpoints(
+    settings: Settings, *, database_name: str = EMBEDDED_DATABASE, keep_servers: bool = False
+) -> Endpoints:
     """Configured URLs win. Without them (development only) real servers are started from pip
-    packages under the data folder; their data survives restarts."""
+    packages under the data folder; their data survives restarts. `keep_servers`: a server
+    this call starts is not stopped when its last user leaves."""
     database_url = settings.database_url
     redis_url = settings.redis_url
     if (database_url is None or redis_url is None) and (
@@ -38,18 +45,24 @@ def resolve_endpoints(settings: Settings, *, database_name: str = EMBEDDED_DATAB
     ):
         raise RuntimeError("production never starts embedded servers; configure the URLs")
     data_dir = settings.data_dir.resolve()
+    lease = Lease(data_dir) if database_url is None or redis_url is None else None
     if database_url is None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        server = ensure_postgres(data_dir / "postgres")
+        assert lease is not None
+        server = lease.take(
+            "postgres", lambda: start_postgres(data_dir / "postgres"), keep=keep_servers
+        )
         database_url = ensure_database(server, database_name)
         log.info("embedded PostgreSQL at %s", database_url)
     if redis_url is None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        redis_url = ensure_valkey(data_dir / "valkey")
+        assert lease is not None
+        redis_url = lease.take(
+            "valkey", lambda: start_valkey(data_dir / "valkey"), keep=keep_servers
+        )
         log.info("embedded Valkey at %s", redis_url)
     return Endpoints(
         database_url=database_url,
         redis_url=redis_url,
         embedded_postgres=settings.database_url is None,
         embedded_redis=settings.redis_url is None,
+        lease=lease,
     )

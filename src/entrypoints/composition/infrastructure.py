@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import SystemClock
 from adapters.ids import UuidV7Generator
-from adapters.personal_data import PersonalDataCipher, development_keys
+from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.engine import create_engine
 from adapters.postgres.outbox import SqlOutboxFeed
 from adapters.postgres.uow import SqlUnitOfWorkFactory, start_unit_of_work_factory
@@ -25,20 +25,9 @@ from application.ports import BetMetrics, Clock, IdGenerator, SeedSource, UnitOf
 from application.relay import OutboxRelay, RelaySettings
 from domain.money import CurrencyRegistry
 from entrypoints.composition.endpoints import Endpoints, ReportsEngine
-from entrypoints.http.health import RedisProbe
+from entrypoints.composition.personal_data import personal_data_cipher
+from entrypoints.health.readiness import RedisProbe
 from entrypoints.settings import Settings
-from entrypoints.settings.keys import parse_index_key, parse_key_ring
-
-
-def personal_data_cipher(settings: Settings) -> PersonalDataCipher:
-    """The configured personal-data keys; a development install keeps generated ones in its
-    data folder (production refuses to start without them)."""
-    ring, index = settings.pii_keys, settings.pii_index_key
-    if ring is None or index is None:
-        generated_ring, generated_index = development_keys(settings.data_dir.resolve())
-        ring, index = ring or generated_ring, index or generated_index
-    current, keys = parse_key_ring(ring)
-    return PersonalDataCipher(current, keys, parse_index_key(index))
 
 
 class InfrastructureProvider(Provider):

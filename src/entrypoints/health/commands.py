@@ -2,20 +2,22 @@
 reason when not, 2 when misused. They read the same settings as the service they probe.
 
 Kept apart from the rest of the CLI, and reached without importing it
-(entrypoints.process.launcher): a probe runs every few seconds in each container, and the full
-CLI imports aiogram, Litestar and the gRPC services, seconds of CPU each time."""
+(entrypoints.process.launcher): a probe runs every few seconds in each container, and pays
+for nothing but its own probe (the gRPC client only for `health grpc`)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from entrypoints.health.heartbeat import age
 from entrypoints.health.probes import ProbeResult, grpc_serving, heartbeat_fresh, http_ready
-from entrypoints.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from entrypoints.settings import Settings
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -24,6 +26,9 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _settings() -> Settings:
+    # Imported here: `croupier --help` lists this group and need not read the settings.
+    from entrypoints.settings import SettingsError, load_settings
+
     try:
         return load_settings()
     except SettingsError as error:

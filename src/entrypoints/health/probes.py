@@ -8,9 +8,6 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 
 @dataclass(frozen=True, slots=True)
 class ProbeResult:
@@ -39,6 +36,10 @@ def grpc_serving(
 ) -> ProbeResult:
     """The standard grpc.health.v1 Check. With `tls_root` the channel is TLS, trusting that
     certificate (the server's own, or its CA)."""
+    # Imported here: the other probes, and the rest of the CLI, need no gRPC.
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
     if tls_root is None:
         channel = grpc.insecure_channel(target)
     else:

