@@ -2,8 +2,9 @@
 relay.
 
 Writing: use cases raise their events (`domain.events`) on the unit of work, which keeps them in
-its `SqlOutbox` and writes them all, as rows (`adapters.event_wire.rows`), with one INSERT just
-before it commits, so an event exists exactly when its change does.
+its `SqlOutbox` and writes them all, as rows (`adapters.event_wire.rows`), with one call of the
+database function `outbox_append` just before it commits (or inside `place_bets`, the statement
+that writes a bet decided on a snapshot), so an event exists exactly when its change does.
 Events without a sequence (a player's wallet) are numbered in that same statement from
 `outbox_sequences`, whose row stays locked until the commit: two transactions on one aggregate
 number, insert and commit their events one after the other, so per aggregate the outbox id
@@ -15,8 +16,10 @@ connection for as long as a relay runs; a second relay gets None and waits for i
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Final
 
 import msgspec
@@ -33,43 +36,45 @@ log = logging.getLogger(__name__)
 # The advisory lock only one relay holds ("croupier" "outbox", as a number).
 RELAY_LOCK_KEY: Final = 0x6372_6F75_6F75_7462
 
-_INSERT = text(
-    """
-    WITH input AS (
-        SELECT e.*, row_number() OVER (
-                   PARTITION BY e.aggregate_type, e.aggregate_id, e.sequence IS NULL
-                   ORDER BY e.n) AS rank
-        FROM unnest(CAST(:event_ids AS uuid[]), CAST(:types AS text[]),
-                    CAST(:versions AS integer[]), CAST(:aggregate_types AS text[]),
-                    CAST(:aggregate_ids AS text[]), CAST(:sequences AS bigint[]),
-                    CAST(:player_ids AS text[]), CAST(:payloads AS jsonb[]),
-                    CAST(:occurred_at AS timestamptz[]))
-             WITH ORDINALITY AS e(event_id, type, version, aggregate_type, aggregate_id,
-                                  sequence, player_ids, payload, occurred_at, n)
-    ),
-    counts AS (
-        SELECT aggregate_type, aggregate_id, count(*) AS n
-        FROM input WHERE sequence IS NULL
-        GROUP BY aggregate_type, aggregate_id
-    ),
-    bumped AS (
-        INSERT INTO outbox_sequences AS s (aggregate_type, aggregate_id, last_sequence)
-        SELECT aggregate_type, aggregate_id, n FROM counts ORDER BY aggregate_type, aggregate_id
-        ON CONFLICT (aggregate_type, aggregate_id)
-            DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
-        RETURNING aggregate_type, aggregate_id, last_sequence
-    )
-    INSERT INTO outbox (event_id, type, version, aggregate_type, aggregate_id, sequence,
-                        player_ids, payload, occurred_at)
-    SELECT i.event_id, i.type, i.version, i.aggregate_type, i.aggregate_id,
-           coalesce(i.sequence, b.last_sequence - c.n + i.rank),
-           CAST(string_to_array(i.player_ids, ',') AS bigint[]), i.payload, i.occurred_at
-    FROM input i
-    LEFT JOIN counts c USING (aggregate_type, aggregate_id)
-    LEFT JOIN bumped b USING (aggregate_type, aggregate_id)
-    ORDER BY i.n
-    """
-)
+# The append itself is the database function outbox_append (revision 0022), shared with
+# place_bets, which appends a bet's events in the statement that writes the bet.
+_APPEND = text("SELECT outbox_append(CAST(:events AS jsonb))")
+
+
+def outbox_json(events: Sequence[DomainEvent]) -> str:
+    """The outbox rows of these events, as outbox_append takes them (a JSON array)."""
+    rows = [row for event in events for row in outbox_rows(event)]
+    return _rows_encoder.encode(
+        [
+            _WireRow(
+                event_id=e.event_id,
+                type=e.type,
+                version=e.version,
+                aggregate_type=e.aggregate_type,
+                aggregate_id=e.aggregate_id,
+                sequence=e.sequence,
+                player_ids=e.player_ids,
+                payload=msgspec.Raw(encode_payload(e.payload)),
+                occurred_at=e.occurred_at,
+            )
+            for e in rows
+        ]
+    ).decode()
+
+
+class _WireRow(msgspec.Struct, frozen=True):
+    event_id: uuid.UUID
+    type: str
+    version: int
+    aggregate_type: str
+    aggregate_id: str
+    sequence: int | None
+    player_ids: tuple[int, ...]
+    payload: msgspec.Raw
+    occurred_at: datetime
+
+
+_rows_encoder = msgspec.json.Encoder()
 
 
 class SqlOutbox:
@@ -103,21 +108,7 @@ class SqlOutbox:
         if not self._pending:
             return
         raised, self._pending = self._pending, []
-        events = [row for event in raised for row in outbox_rows(event)]
-        await self._conn.execute(
-            _INSERT,
-            {
-                "event_ids": [e.event_id for e in events],
-                "types": [e.type for e in events],
-                "versions": [e.version for e in events],
-                "aggregate_types": [e.aggregate_type for e in events],
-                "aggregate_ids": [e.aggregate_id for e in events],
-                "sequences": [e.sequence for e in events],
-                "player_ids": [",".join(map(str, e.player_ids)) for e in events],
-                "payloads": [encode_payload(e.payload).decode() for e in events],
-                "occurred_at": [e.occurred_at for e in events],
-            },
-        )
+        await self._conn.execute(_APPEND, {"events": outbox_json(raised)})
 
 
 # -- the relay's side -------------------------------------------------------------------------

@@ -1,0 +1,196 @@
+"""A bet in two round trips (issue 19): `place_bets`, the write of bets decided on a snapshot,
+and `outbox_append`, the one place rows are appended to the outbox.
+
+Revision ID: 0022
+Revises: 0020
+Create Date: 2026-12-02
+
+A provably fair bet is read without locks (one statement), decided in Python, and written by one
+call of `place_bets` in autocommit (the statement is the transaction). The function locks what
+the decision rested on — the players (shared: a block waits for it, it waits for a block), the
+seed pairs in player order, the accounts in id order — and checks that it still holds: each
+player's status and terms as read and no responsible-gambling record, each seed pair's nonce and
+each wallet's balance as read. A mismatch raises SQLSTATE CR412 before anything is written (the
+caller reads again and decides again); otherwise it inserts the bets (a bet id that exists is a
+CR412 too: the caller's next read sees a replay), advances the nonces, posts each transaction
+with `ledger_post` and appends the events with `outbox_append`.
+
+`place_bets` runs with its owner's rights (like `ledger_post`, revision 0014) so that it may lock
+accounts, which the services' role may only read; balances and the journal still change only
+inside `ledger_post`. Neither function is callable by PUBLIC: `croupier db grant` grants them.
+"""
+
+from alembic import op
+
+revision = "0022"
+down_revision = "0020"
+branch_labels = None
+depends_on = None
+
+# The outbox's INSERT, moved here from adapters/postgres/outbox.py unchanged: events without a
+# sequence (a player's wallet) are numbered from `outbox_sequences`, whose row stays locked
+# until the commit, so per aggregate the id order, the sequence order and the commit order agree.
+OUTBOX_APPEND = r"""
+CREATE FUNCTION outbox_append(p_events jsonb) RETURNS void LANGUAGE sql AS $$
+    WITH input AS (
+        SELECT e.*, row_number() OVER (
+                   PARTITION BY e.aggregate_type, e.aggregate_id, e.sequence IS NULL
+                   ORDER BY e.n) AS rank
+        FROM ROWS FROM (jsonb_to_recordset(p_events) AS (
+                 event_id uuid, type text, version integer, aggregate_type text,
+                 aggregate_id text, sequence bigint, player_ids bigint[], payload jsonb,
+                 occurred_at timestamptz))
+             WITH ORDINALITY AS e(event_id, type, version, aggregate_type, aggregate_id,
+                                  sequence, player_ids, payload, occurred_at, n)
+    ),
+    counts AS (
+        SELECT aggregate_type, aggregate_id, count(*) AS n
+        FROM input WHERE sequence IS NULL
+        GROUP BY aggregate_type, aggregate_id
+    ),
+    bumped AS (
+        INSERT INTO outbox_sequences AS s (aggregate_type, aggregate_id, last_sequence)
+        SELECT aggregate_type, aggregate_id, n FROM counts ORDER BY aggregate_type, aggregate_id
+        ON CONFLICT (aggregate_type, aggregate_id)
+            DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
+        RETURNING aggregate_type, aggregate_id, last_sequence
+    )
+    INSERT INTO outbox (event_id, type, version, aggregate_type, aggregate_id, sequence,
+                        player_ids, payload, occurred_at)
+    SELECT i.event_id, i.type, i.version, i.aggregate_type, i.aggregate_id,
+           coalesce(i.sequence, b.last_sequence - c.n + i.rank),
+           coalesce(i.player_ids, '{}'), i.payload, i.occurred_at
+    FROM input i
+    LEFT JOIN counts c USING (aggregate_type, aggregate_id)
+    LEFT JOIN bumped b USING (aggregate_type, aggregate_id)
+    ORDER BY i.n
+$$
+"""
+
+# p_players [{id, status, terms}], p_pairs [{id, next_nonce, taken}], p_wallets [{id, balance}]:
+# what the decision read. p_new_pairs: seed pairs to create (ids taken from the sequence by the
+# read), p_bets: rows of `bets`, p_postings: `ledger_post`'s arguments, p_events: outbox rows.
+PLACE_BETS = r"""
+CREATE FUNCTION place_bets(
+    p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb,
+    p_postings jsonb, p_events jsonb, p_lock_timeout text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_stale text;
+    v_count bigint;
+    v_post record;
+BEGIN
+    PERFORM set_config('lock_timeout', p_lock_timeout, true);
+
+    -- Players first, shared: a block (an UPDATE of the row) and this write wait for each other.
+    PERFORM 1 FROM players p
+    WHERE p.id IN (SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_players) x)
+    ORDER BY p.id FOR SHARE;
+    SELECT string_agg(x.id::text, ', ') INTO v_stale
+    FROM jsonb_to_recordset(p_players) AS x(id bigint, status text, terms boolean)
+    WHERE NOT EXISTS (
+              SELECT 1 FROM players p LEFT JOIN player_preferences pp ON pp.player_id = p.id
+              WHERE p.id = x.id AND p.status = x.status
+                AND (pp.terms_accepted_at IS NOT NULL) = x.terms)
+       OR EXISTS (SELECT 1 FROM responsible_profiles r WHERE r.player_id = x.id);
+    IF v_stale IS NOT NULL THEN
+        RAISE EXCEPTION 'the standing of player(s) % changed since it was read', v_stale
+            USING ERRCODE = 'CR412';
+    END IF;
+
+    -- Seed pairs in player order, as every placement takes them.
+    PERFORM 1 FROM seed_pairs s
+    WHERE s.id IN (SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_pairs) x)
+    ORDER BY s.player_id FOR UPDATE;
+    SELECT string_agg(x.id::text, ', ') INTO v_stale
+    FROM jsonb_to_recordset(p_pairs) AS x(id bigint, next_nonce bigint, taken bigint)
+    WHERE NOT EXISTS (SELECT 1 FROM seed_pairs s
+                      WHERE s.id = x.id AND s.next_nonce = x.next_nonce
+                        AND s.revealed_at IS NULL);
+    IF v_stale IS NOT NULL THEN
+        RAISE EXCEPTION 'seed pair(s) % moved on since they were read', v_stale
+            USING ERRCODE = 'CR412';
+    END IF;
+
+    -- Every account the postings move, in id order (as ledger_post takes each posting's).
+    PERFORM 1 FROM accounts a
+    WHERE a.id IN (SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_wallets) x
+                   UNION
+                   SELECT jsonb_array_elements_text(t -> 'accounts')::bigint
+                   FROM jsonb_array_elements(p_postings) t)
+    ORDER BY a.id FOR UPDATE;
+    SELECT string_agg(x.id::text, ', ') INTO v_stale
+    FROM jsonb_to_recordset(p_wallets) AS x(id bigint, balance bigint)
+    WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = x.id AND a.balance = x.balance);
+    IF v_stale IS NOT NULL THEN
+        RAISE EXCEPTION 'the balance of account(s) % changed since it was read', v_stale
+            USING ERRCODE = 'CR412';
+    END IF;
+
+    INSERT INTO seed_pairs (id, player_id, server_seed_encrypted, server_seed_hash,
+                            client_seed, created_at)
+    OVERRIDING SYSTEM VALUE
+    SELECT x.id, x.player_id, decode(x.sealed, 'base64'), x.hash, x.client_seed, x.created_at
+    FROM jsonb_to_recordset(p_new_pairs) AS x(id bigint, player_id bigint, sealed text,
+                                              hash text, client_seed text,
+                                              created_at timestamptz)
+    ORDER BY x.player_id
+    ON CONFLICT (player_id) WHERE revealed_at IS NULL DO NOTHING;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    IF v_count <> jsonb_array_length(p_new_pairs) THEN
+        RAISE EXCEPTION 'a player got a seed pair since it was read' USING ERRCODE = 'CR412';
+    END IF;
+
+    INSERT INTO bets (id, player_id, game, currency, stake, params, house_edge, max_payout, state,
+        placed_at, placed_transaction_id, seed_pair_id, nonce, server_seed_hash, client_seed,
+        dice_chat_id, dice_message_id, outcome, multiplier_num, multiplier_den, payout,
+        settled_at, settlement_transaction_id, void_reason)
+    SELECT id, player_id, game, currency, stake, params, house_edge, max_payout, state,
+        placed_at, placed_transaction_id, seed_pair_id, nonce, server_seed_hash, client_seed,
+        dice_chat_id, dice_message_id, outcome, multiplier_num, multiplier_den, payout,
+        settled_at, settlement_transaction_id, void_reason
+    FROM jsonb_populate_recordset(NULL::bets, p_bets)
+    ON CONFLICT (id) DO NOTHING;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    IF v_count <> jsonb_array_length(p_bets) THEN
+        RAISE EXCEPTION 'a bet id was placed since it was read' USING ERRCODE = 'CR412';
+    END IF;
+
+    UPDATE seed_pairs s SET next_nonce = s.next_nonce + x.taken
+    FROM jsonb_to_recordset(p_pairs) AS x(id bigint, next_nonce bigint, taken bigint)
+    WHERE s.id = x.id;
+
+    FOR v_post IN
+        SELECT * FROM jsonb_to_recordset(p_postings) AS x(
+            id uuid, kind text, key text, fingerprint text, reference text, metadata jsonb,
+            created_at timestamptz, accounts bigint[], currencies text[], amounts bigint[])
+    LOOP
+        IF EXISTS (SELECT 1 FROM ledger_post(
+                       v_post.id, v_post.kind, v_post.key, decode(v_post.fingerprint, 'hex'),
+                       v_post.reference, v_post.metadata, v_post.created_at,
+                       v_post.accounts, v_post.currencies, v_post.amounts) AS p
+                   WHERE p.replayed) THEN
+            RAISE EXCEPTION 'transaction % was posted since it was read', v_post.key
+                USING ERRCODE = 'CR412';
+        END IF;
+    END LOOP;
+
+    PERFORM outbox_append(p_events);
+END;
+$$
+"""
+
+_OUTBOX_SIGNATURE = "outbox_append(jsonb)"
+_PLACE_SIGNATURE = "place_bets(jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, text)"
+
+
+def upgrade() -> None:
+    op.execute(OUTBOX_APPEND)
+    op.execute(f"REVOKE EXECUTE ON FUNCTION {_OUTBOX_SIGNATURE} FROM PUBLIC")
+    op.execute(PLACE_BETS)
+    op.execute(f"REVOKE EXECUTE ON FUNCTION {_PLACE_SIGNATURE} FROM PUBLIC")
+
+
+def downgrade() -> None:
+    op.execute(f"DROP FUNCTION {_PLACE_SIGNATURE}")
+    op.execute(f"DROP FUNCTION {_OUTBOX_SIGNATURE}")
