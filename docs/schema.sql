@@ -173,10 +173,10 @@ $$;
 
 
 --
--- Name: place_bets(jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: place_bets(jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.place_bets(p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_postings jsonb, p_events jsonb, p_lock_timeout text) RETURNS void
+CREATE FUNCTION public.place_bets(p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_absent jsonb, p_postings jsonb, p_events jsonb, p_house_wait text, p_lock_wait text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
@@ -184,9 +184,15 @@ DECLARE
     v_stale text;
     v_count bigint;
     v_post record;
+    v_replayed boolean;
+    v_house_only boolean;
+    v_legs jsonb;
+    v_house jsonb := '{}';
 BEGIN
-    PERFORM set_config('lock_timeout', p_lock_timeout, true);
-
+    -- Lock waits are bounded (p_lock_wait; the house rows p_house_wait), so that a
+    -- transaction of the locked road, which may hold a seed pair or a wallet and queue on the
+    -- house rows, is never the one to fail: this write gives up (55P03) and is tried again.
+    PERFORM set_config('lock_timeout', p_lock_wait, true);
     -- Players first, shared: a block (an UPDATE of the row) and this write wait for each other.
     PERFORM 1 FROM players p
     WHERE p.id IN (SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_players) x)
@@ -203,7 +209,16 @@ BEGIN
             USING ERRCODE = 'CR412';
     END IF;
 
-    -- Seed pairs in player order, as every placement takes them.
+    -- The house rows the postings move, in id order, then the seed pairs in player order,
+    -- then the wallets in id order: the order a batch has always taken them in.
+    PERFORM set_config('lock_timeout', p_house_wait, true);
+    PERFORM 1 FROM accounts a
+    WHERE a.id IN (SELECT jsonb_array_elements_text(t -> 'accounts')::bigint
+                   FROM jsonb_array_elements(p_postings) t)
+      AND a.player_id IS NULL
+    ORDER BY a.id FOR UPDATE;
+    PERFORM set_config('lock_timeout', p_lock_wait, true);
+
     PERFORM 1 FROM seed_pairs s
     WHERE s.id IN (SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_pairs) x)
     ORDER BY s.player_id FOR UPDATE;
@@ -217,12 +232,8 @@ BEGIN
             USING ERRCODE = 'CR412';
     END IF;
 
-    -- Every account the postings move, in id order (as ledger_post takes each posting's).
     PERFORM 1 FROM accounts a
-    WHERE a.id IN (SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_wallets) x
-                   UNION
-                   SELECT jsonb_array_elements_text(t -> 'accounts')::bigint
-                   FROM jsonb_array_elements(p_postings) t)
+    WHERE a.id IN (SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_wallets) x)
     ORDER BY a.id FOR UPDATE;
     SELECT string_agg(x.id::text, ', ') INTO v_stale
     FROM jsonb_to_recordset(p_wallets) AS x(id bigint, balance bigint)
@@ -233,17 +244,24 @@ BEGIN
     END IF;
 
     INSERT INTO seed_pairs (id, player_id, server_seed_encrypted, server_seed_hash,
-                            client_seed, created_at)
+                            client_seed, next_nonce, created_at)
     OVERRIDING SYSTEM VALUE
-    SELECT x.id, x.player_id, decode(x.sealed, 'base64'), x.hash, x.client_seed, x.created_at
+    SELECT x.id, x.player_id, decode(x.sealed, 'base64'), x.hash, x.client_seed, x.next_nonce,
+           x.created_at
     FROM jsonb_to_recordset(p_new_pairs) AS x(id bigint, player_id bigint, sealed text,
-                                              hash text, client_seed text,
+                                              hash text, client_seed text, next_nonce bigint,
                                               created_at timestamptz)
     ORDER BY x.player_id
     ON CONFLICT (player_id) WHERE revealed_at IS NULL DO NOTHING;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     IF v_count <> jsonb_array_length(p_new_pairs) THEN
         RAISE EXCEPTION 'a player got a seed pair since it was read' USING ERRCODE = 'CR412';
+    END IF;
+
+    -- A bet refused on what was read is refused only while no twin of it was placed.
+    IF EXISTS (SELECT 1 FROM bets b
+               WHERE b.id IN (SELECT x::uuid FROM jsonb_array_elements_text(p_absent) x)) THEN
+        RAISE EXCEPTION 'a refused bet id was placed since it was read' USING ERRCODE = 'CR412';
     END IF;
 
     INSERT INTO bets (id, player_id, game, currency, stake, params, house_edge, max_payout, state,
@@ -270,16 +288,35 @@ BEGIN
             id uuid, kind text, key text, fingerprint text, reference text, metadata jsonb,
             created_at timestamptz, accounts bigint[], currencies text[], amounts bigint[])
     LOOP
-        IF EXISTS (SELECT 1 FROM ledger_post(
-                       v_post.id, v_post.kind, v_post.key, decode(v_post.fingerprint, 'hex'),
-                       v_post.reference, v_post.metadata, v_post.created_at,
-                       v_post.accounts, v_post.currencies, v_post.amounts) AS p
-                   WHERE p.replayed) THEN
+        SELECT bool_or(p.replayed), bool_and(a.player_id IS NULL),
+               jsonb_agg(jsonb_build_object(
+                   'account_id', p.account_id, 'account_kind', a.kind, 'currency', p.currency,
+                   'amount', p.amount, 'balance', p.balance_after) ORDER BY p.account_id)
+        INTO v_replayed, v_house_only, v_legs
+        FROM ledger_post(v_post.id, v_post.kind, v_post.key, decode(v_post.fingerprint, 'hex'),
+                         v_post.reference, v_post.metadata, v_post.created_at,
+                         v_post.accounts, v_post.currencies, v_post.amounts) AS p
+        JOIN accounts a ON a.id = p.account_id;
+        IF v_replayed THEN
             RAISE EXCEPTION 'transaction % was posted since it was read', v_post.key
                 USING ERRCODE = 'CR412';
         END IF;
+        IF v_house_only THEN
+            v_house := v_house || jsonb_build_object(v_post.id::text, v_legs);
+        END IF;
     END LOOP;
 
+    -- The event of a transaction that moved no player's money (a lost bet's settlement)
+    -- tells the house accounts' new balances, which only the posting knows: filled in here.
+    IF v_house <> '{}' THEN
+        SELECT jsonb_agg(CASE WHEN v_house ? (e -> 'payload' ->> 'transaction_id')
+                                   AND e ->> 'aggregate_type' = 'ledger_transaction'
+                              THEN jsonb_set(e, '{payload,balances}',
+                                             v_house -> (e -> 'payload' ->> 'transaction_id'))
+                              ELSE e END ORDER BY n)
+        INTO p_events
+        FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(e, n);
+    END IF;
     PERFORM outbox_append(p_events);
 END;
 $$;
@@ -2310,11 +2347,11 @@ GRANT ALL ON FUNCTION public.outbox_append(p_events jsonb) TO croupier_app;
 
 
 --
--- Name: FUNCTION place_bets(p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_postings jsonb, p_events jsonb, p_lock_timeout text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION place_bets(p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_absent jsonb, p_postings jsonb, p_events jsonb, p_house_wait text, p_lock_wait text); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.place_bets(p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_postings jsonb, p_events jsonb, p_lock_timeout text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.place_bets(p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_postings jsonb, p_events jsonb, p_lock_timeout text) TO croupier_app;
+REVOKE ALL ON FUNCTION public.place_bets(p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_absent jsonb, p_postings jsonb, p_events jsonb, p_house_wait text, p_lock_wait text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.place_bets(p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_absent jsonb, p_postings jsonb, p_events jsonb, p_house_wait text, p_lock_wait text) TO croupier_app;
 
 
 --

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from application.ports import BatchPlacementContext, PlacementContext
+from application.ports import BatchPlacementContext, PlacementContext, PlacementWrite, SnapshotStale
 from domain.accounts import AccountKind
 from domain.bets import Bet, BetState
 from domain.errors import GameUnavailable, IllegalTransition, NotFound
@@ -218,6 +218,52 @@ class FakePlacements:
             configs=configs,
             bankrolls={c: self._bankroll(c) for c in set(currencies)},
         )
+
+    async def snapshot(
+        self,
+        bet_ids: Sequence[uuid.UUID],
+        player_ids: Sequence[int],
+        currencies: Sequence[str],
+        games: Sequence[str],
+    ) -> BatchPlacementContext:
+        # The same reads (no locks in the fakes anyway) and, as the adapter's nextval, an id
+        # set aside for each player with no active pair.
+        known = await self.open_many(bet_ids, player_ids, currencies, games)
+        reserved = {p: self.s.take_id() for p in sorted(set(player_ids)) if p not in known.seeds}
+        return replace(known, reserved_pair_ids=reserved)
+
+    def defer(self, write: PlacementWrite) -> None:
+        if getattr(self, "deferred", None) is not None:
+            raise RuntimeError("a unit of work writes one deferred placement")
+        self.deferred: PlacementWrite | None = write
+
+    async def write_deferred(self) -> None:
+        """The fake commit's part: check the deferred write against the unit of work's copy
+        of the state and apply it there, as `place_bets` checks and writes in one statement."""
+        from tests.fakes import _Ledger  # a cycle at import time: tests.fakes imports this
+
+        write, self.deferred = getattr(self, "deferred", None), None
+        if write is None:
+            return
+        active = {p.player_id for p in self.s.seeds.values() if not p.revealed}
+        stale = (
+            any(self._standing(p) != standing for p, standing in write.standings.items())
+            or any(p in self.s.profiles for p in write.standings)
+            or any(self.s.seeds[i].next_nonce != read for i, (read, _) in write.nonces.items())
+            or any(self.s.accounts[i].balance != b for i, b in write.balances.items())
+            or any(b.id in self.s.bets for b in write.bets)
+            or any(b in self.s.bets for b in write.absent)
+            or any(pair.player_id in active for pair in write.new_pairs)
+        )
+        if stale:
+            raise SnapshotStale("what the placement was decided on changed")
+        for pair in write.new_pairs:
+            self.s.seeds[pair.id] = pair
+        for bet in write.bets:
+            self.s.bets[bet.id] = bet
+        for pair_id, (read, taken) in write.nonces.items():
+            self.s.seeds[pair_id] = replace(self.s.seeds[pair_id], next_nonce=read + taken)
+        await _Ledger(self.s).post_all(write.transactions)
 
 
 class FakeProviderTransactions:

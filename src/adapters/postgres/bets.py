@@ -70,7 +70,7 @@ class SqlBets:
 
     async def add(self, bet: Bet) -> bool:
         try:
-            row = (await self._conn.execute(_INSERT, _row(bet))).first()
+            row = (await self._conn.execute(_INSERT, bet_row(bet))).first()
         except DBAPIError as error:
             raise _translate(error, bet) from None
         return row is not None
@@ -78,7 +78,7 @@ class SqlBets:
     async def add_many(self, bets: Sequence[Bet]) -> set[uuid.UUID]:
         rows = []
         for bet in bets:
-            row = _row(bet)
+            row = bet_row(bet)
             row["params"] = dict(bet.params)
             rows.append(row)
         try:
@@ -93,7 +93,7 @@ class SqlBets:
         return None if row is None else self.from_row(row)
 
     async def save(self, bet: Bet) -> None:
-        values = _row(bet)
+        values = bet_row(bet)
         try:
             row = (await self._conn.execute(_SETTLE, values)).first()
         except DBAPIError as error:
@@ -144,7 +144,7 @@ class SqlBets:
         )
 
 
-def _row(bet: Bet) -> dict[str, Any]:
+def bet_row(bet: Bet) -> dict[str, Any]:
     fairness, dice, multiplier = bet.fairness, bet.dice, bet.multiplier
     return {
         "id": bet.id,

@@ -1,4 +1,5 @@
-"""The reads of a bet placement, in one statement (see `application.ports.PlacementReads`)."""
+"""The reads of a bet placement, in one statement (see `application.ports.PlacementReads`); the
+snapshot road (read without locks, write in one statement) is `snapshot_placements`'."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ from adapters.postgres.bets import SqlBets
 from adapters.postgres.errors import CONTENDED, server_message, sqlstate
 from adapters.postgres.games import GAME_COLUMNS, SqlGameConfigs, game_config
 from adapters.postgres.seeds import SqlSeedPairs
-from application.ports import BatchPlacementContext, LockContended, PlacementContext
+from adapters.postgres.snapshot_placements import SnapshotPlacements
+from application.ports import (
+    BatchPlacementContext,
+    LockContended,
+    PlacementContext,
+    PlacementWrite,
+)
 from domain.accounts import AccountKind
 from domain.errors import GameUnavailable
 from domain.money import Currency
@@ -86,11 +93,25 @@ class SqlPlacements:
         bets: SqlBets,
         seeds: SqlSeedPairs,
         games: SqlGameConfigs,
+        road: SnapshotPlacements,
     ) -> None:
         self._conn = conn
         self._bets = bets
         self._seeds = seeds
         self._games = games
+        self.road = road
+
+    async def snapshot(
+        self,
+        bet_ids: Sequence[uuid.UUID],
+        player_ids: Sequence[int],
+        currencies: Sequence[str],
+        games: Sequence[str],
+    ) -> BatchPlacementContext:
+        return await self.road.snapshot(bet_ids, player_ids, currencies, games)
+
+    def defer(self, write: PlacementWrite) -> None:
+        self.road.defer(write)
 
     async def open_many(
         self,
