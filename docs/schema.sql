@@ -185,18 +185,17 @@ DECLARE
     v_count bigint;
     v_post record;
     v_replayed boolean;
-    v_house_only boolean;
     v_legs jsonb;
+    v_ids bigint[];
     v_house jsonb := '{}';
 BEGIN
     -- Lock waits are bounded (p_lock_wait; the house rows p_house_wait), so that a
     -- transaction of the locked road, which may hold a seed pair or a wallet and queue on the
     -- house rows, is never the one to fail: this write gives up (55P03) and is tried again.
     PERFORM set_config('lock_timeout', p_lock_wait, true);
-    -- Players first, shared: a block (an UPDATE of the row) and this write wait for each other.
-    PERFORM 1 FROM players p
-    WHERE p.id IN (SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_players) x)
-    ORDER BY p.id FOR SHARE;
+    -- The players' standings as read, and no responsible-gambling record since. Read, not
+    -- locked: the locked road reads a player without a record the same way (a block that
+    -- commits while this statement runs is ordered after the bet, as it would be there).
     SELECT string_agg(x.id::text, ', ') INTO v_stale
     FROM jsonb_to_recordset(p_players) AS x(id bigint, status text, terms boolean)
     WHERE NOT EXISTS (
@@ -211,17 +210,18 @@ BEGIN
 
     -- The house rows the postings move, in id order, then the seed pairs in player order,
     -- then the wallets in id order: the order a batch has always taken them in.
+    -- (Ids gathered into arrays first: `= ANY(array)` is an index scan whatever the planner
+    -- guesses of a set-returning function's rows.)
+    v_ids := ARRAY(SELECT DISTINCT jsonb_array_elements_text(t -> 'accounts')::bigint
+                   FROM jsonb_array_elements(p_postings) t);
     PERFORM set_config('lock_timeout', p_house_wait, true);
     PERFORM 1 FROM accounts a
-    WHERE a.id IN (SELECT jsonb_array_elements_text(t -> 'accounts')::bigint
-                   FROM jsonb_array_elements(p_postings) t)
-      AND a.player_id IS NULL
+    WHERE a.id = ANY(v_ids) AND a.player_id IS NULL
     ORDER BY a.id FOR UPDATE;
     PERFORM set_config('lock_timeout', p_lock_wait, true);
 
-    PERFORM 1 FROM seed_pairs s
-    WHERE s.id IN (SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_pairs) x)
-    ORDER BY s.player_id FOR UPDATE;
+    v_ids := ARRAY(SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_pairs) x);
+    PERFORM 1 FROM seed_pairs s WHERE s.id = ANY(v_ids) ORDER BY s.player_id FOR UPDATE;
     SELECT string_agg(x.id::text, ', ') INTO v_stale
     FROM jsonb_to_recordset(p_pairs) AS x(id bigint, next_nonce bigint, taken bigint)
     WHERE NOT EXISTS (SELECT 1 FROM seed_pairs s
@@ -232,9 +232,8 @@ BEGIN
             USING ERRCODE = 'CR412';
     END IF;
 
-    PERFORM 1 FROM accounts a
-    WHERE a.id IN (SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_wallets) x)
-    ORDER BY a.id FOR UPDATE;
+    v_ids := ARRAY(SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_wallets) x);
+    PERFORM 1 FROM accounts a WHERE a.id = ANY(v_ids) ORDER BY a.id FOR UPDATE;
     SELECT string_agg(x.id::text, ', ') INTO v_stale
     FROM jsonb_to_recordset(p_wallets) AS x(id bigint, balance bigint)
     WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = x.id AND a.balance = x.balance);
@@ -259,8 +258,10 @@ BEGIN
     END IF;
 
     -- A bet refused on what was read is refused only while no twin of it was placed.
-    IF EXISTS (SELECT 1 FROM bets b
-               WHERE b.id IN (SELECT x::uuid FROM jsonb_array_elements_text(p_absent) x)) THEN
+    IF p_absent <> '[]' AND EXISTS (
+           SELECT 1 FROM bets b
+           WHERE b.id = ANY(ARRAY(SELECT x::uuid FROM jsonb_array_elements_text(p_absent) x)))
+    THEN
         RAISE EXCEPTION 'a refused bet id was placed since it was read' USING ERRCODE = 'CR412';
     END IF;
 
@@ -286,23 +287,32 @@ BEGIN
     FOR v_post IN
         SELECT * FROM jsonb_to_recordset(p_postings) AS x(
             id uuid, kind text, key text, fingerprint text, reference text, metadata jsonb,
-            created_at timestamptz, accounts bigint[], currencies text[], amounts bigint[])
+            created_at timestamptz, accounts bigint[], currencies text[], amounts bigint[],
+            house_only boolean)
     LOOP
-        SELECT bool_or(p.replayed), bool_and(a.player_id IS NULL),
-               jsonb_agg(jsonb_build_object(
-                   'account_id', p.account_id, 'account_kind', a.kind, 'currency', p.currency,
-                   'amount', p.amount, 'balance', p.balance_after) ORDER BY p.account_id)
-        INTO v_replayed, v_house_only, v_legs
-        FROM ledger_post(v_post.id, v_post.kind, v_post.key, decode(v_post.fingerprint, 'hex'),
-                         v_post.reference, v_post.metadata, v_post.created_at,
-                         v_post.accounts, v_post.currencies, v_post.amounts) AS p
-        JOIN accounts a ON a.id = p.account_id;
+        IF v_post.house_only THEN
+            SELECT bool_or(p.replayed),
+                   jsonb_agg(jsonb_build_object(
+                       'account_id', p.account_id, 'account_kind', a.kind,
+                       'currency', p.currency, 'amount', p.amount,
+                       'balance', p.balance_after) ORDER BY p.account_id)
+            INTO v_replayed, v_legs
+            FROM ledger_post(v_post.id, v_post.kind, v_post.key,
+                             decode(v_post.fingerprint, 'hex'), v_post.reference,
+                             v_post.metadata, v_post.created_at, v_post.accounts,
+                             v_post.currencies, v_post.amounts) AS p
+            JOIN accounts a ON a.id = p.account_id;
+            v_house := v_house || jsonb_build_object(v_post.id::text, v_legs);
+        ELSE
+            SELECT bool_or(p.replayed) INTO v_replayed
+            FROM ledger_post(v_post.id, v_post.kind, v_post.key,
+                             decode(v_post.fingerprint, 'hex'), v_post.reference,
+                             v_post.metadata, v_post.created_at, v_post.accounts,
+                             v_post.currencies, v_post.amounts) AS p;
+        END IF;
         IF v_replayed THEN
             RAISE EXCEPTION 'transaction % was posted since it was read', v_post.key
                 USING ERRCODE = 'CR412';
-        END IF;
-        IF v_house_only THEN
-            v_house := v_house || jsonb_build_object(v_post.id::text, v_legs);
         END IF;
     END LOOP;
 

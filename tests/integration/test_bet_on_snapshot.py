@@ -207,3 +207,46 @@ async def test_a_bet_alone_is_two_statements_including_its_commit(
             first = [line[:200] for line in statements]
     assert counts == [2, 2, 2], first
     assert "place_bets" in statements[-1]
+
+
+async def test_a_lost_bets_settlement_event_tells_the_house_balances_the_ledger_recorded(
+    funded_player, place, engine
+):
+    # A loss moves no player's money: its event is the house's, with the balances only the
+    # posting knows, which place_bets fills in.
+    player = await funded_player(1000)
+    for _ in range(40):
+        receipt = await place(coin(player.id))
+        if receipt.bet.payout == 0:
+            break
+    assert receipt.bet.payout == 0
+    settlement = receipt.bet.settlement_transaction_id
+    async with engine.connect() as conn:
+        payload = await conn.scalar(
+            text(
+                "SELECT payload FROM outbox WHERE type = 'ledger.transaction_posted'"
+                " AND payload ->> 'transaction_id' = :t"
+            ),
+            {"t": str(settlement)},
+        )
+        legs = await conn.execute(
+            text(
+                "SELECT l.account_id, a.kind, l.currency, l.amount, l.balance_after"
+                " FROM ledger_legs l JOIN accounts a ON a.id = l.account_id"
+                " WHERE l.transaction_id = :t ORDER BY l.account_id"
+            ),
+            {"t": settlement},
+        )
+        recorded = [
+            {
+                "account_id": r.account_id,
+                "account_kind": r.kind,
+                "currency": r.currency,
+                "amount": r.amount,
+                "balance": r.balance_after,
+            }
+            for r in legs
+        ]
+    assert payload["player_id"] is None
+    assert payload["balances"] == recorded
+    assert len(recorded) == 2

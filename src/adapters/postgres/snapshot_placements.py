@@ -43,8 +43,8 @@ from domain.players import PlayerStatus
 from domain.seeds import SeedPair
 from domain.standing import PlayerStanding
 
-# One row, one JSON document: what `open_many` reads, plain reads only, plus a seed pair id
-# reserved (nextval) for each player with no active pair.
+# One row, one JSON document, plain reads only (see `PlacementReads.snapshot`); a seed pair id
+# is reserved (nextval) for each player with no active pair.
 _SNAPSHOT = """
 SELECT jsonb_build_object(
     'existing', (SELECT coalesce(jsonb_agg(id), '[]') FROM bets WHERE id = ANY($1::uuid[])),
@@ -245,6 +245,8 @@ def _config(
 
 
 def _write_args(write: PlacementWrite, cipher: SeedCipher) -> list[str]:
+    owners = set(write.balances)  # the wallets: every other account of a bet is the house's
+
     def dumps(value: Any) -> str:
         return json.dumps(value, default=str)
 
@@ -285,11 +287,11 @@ def _write_args(write: PlacementWrite, cipher: SeedCipher) -> list[str]:
         ),
         dumps(bets),
         dumps([str(b) for b in write.absent]),
-        dumps([_posting(t) for t in write.transactions]),
+        dumps([_posting(t, owners) for t in write.transactions]),
     ]
 
 
-def _posting(transaction: Transaction) -> dict[str, Any]:
+def _posting(transaction: Transaction, wallets: set[int]) -> dict[str, Any]:
     legs = transaction.legs
     return {
         "id": str(transaction.id),
@@ -302,4 +304,5 @@ def _posting(transaction: Transaction) -> dict[str, Any]:
         "accounts": [leg.account_id for leg in legs],
         "currencies": [leg.currency.code for leg in legs],
         "amounts": [leg.amount.amount for leg in legs],
+        "house_only": not any(leg.account_id in wallets for leg in legs),
     }

@@ -30,7 +30,7 @@ class PlacementContext:
 
 @dataclass(frozen=True, slots=True)
 class BatchPlacementContext:
-    """What placing a batch of bets reads before it decides (see `PlacementReads.open_many`)."""
+    """What placing bets on a snapshot reads before it decides (`PlacementReads.snapshot`)."""
 
     existing: frozenset[uuid.UUID]  # bet ids committed before the read began
     guarded: frozenset[int]  # players with a responsible-gambling record (not locked)
@@ -76,20 +76,6 @@ class PlacementReads(Protocol):
         `GameUnavailable` when there is no such game."""
         ...
 
-    async def open_many(
-        self,
-        bet_ids: Sequence[uuid.UUID],
-        player_ids: Sequence[int],
-        currencies: Sequence[str],
-        games: Sequence[str],
-    ) -> BatchPlacementContext:
-        """For a batch: which bet ids exist, which players have a responsible-gambling
-        record, and the players' standings (plain reads), then the players' active seed pairs
-        and their wallets in these currencies, locked until the unit of work ends (pairs in
-        player order, then wallets in id order), the configurations of these games and the
-        bankrolls."""
-        ...
-
     async def snapshot(
         self,
         bet_ids: Sequence[uuid.UUID],
@@ -97,9 +83,12 @@ class PlacementReads(Protocol):
         currencies: Sequence[str],
         games: Sequence[str],
     ) -> BatchPlacementContext:
-        """What `open_many` reads, in one statement outside any transaction and without
-        locks (the unit of work must not have started one), plus a reserved seed pair id
-        for each player with no active pair. What is decided on it is written by `defer`."""
+        """In one statement outside any transaction and without locks (the unit of work must
+        not have started one): which bet ids exist, which players have a responsible-gambling
+        record, the players' standings, their wallets (with balances) in these currencies and
+        their active seed pairs, the configurations of these games, the bankrolls, and a seed
+        pair id set aside for each player with no active pair. What is decided on it is
+        written by `defer`."""
         ...
 
     def defer(self, write: PlacementWrite) -> None:
