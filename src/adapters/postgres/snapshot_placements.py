@@ -9,15 +9,16 @@ cost more than the statements themselves. Driver errors are translated here as t
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import json
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -84,6 +85,8 @@ _WRITE = (
     " $7::jsonb, $8::jsonb, $9::text, $10::text)"
 )
 _STALE = "CR412"
+_LOST = "the database connection was lost; repeat the request with the same idempotency key"
+T = TypeVar("T")
 
 # Game configurations built from the columns read, by those columns: building one checks the
 # game's exact RTP (dice: ~0.3 s), so it is done once per configuration and process. A change
@@ -123,8 +126,8 @@ class SnapshotPlacements:
         games: Sequence[str],
     ) -> BatchPlacementContext:
         driver = await self._driver()
-        with self._translated():
-            text = await driver.fetchval(
+        text = await self._run(
+            lambda: driver.fetchval(
                 _SNAPSHOT,
                 list(bet_ids),
                 sorted(set(player_ids)),
@@ -132,6 +135,7 @@ class SnapshotPlacements:
                 sorted(set(games)),
                 AccountKind.HOUSE_BANKROLL.value,
             )
+        )
         read = json.loads(text)
         return BatchPlacementContext(
             existing=frozenset(uuid.UUID(b) for b in read["existing"]),
@@ -158,20 +162,22 @@ class SnapshotPlacements:
         assert write is not None
         driver = await self._driver()
         args = _write_args(write, self._cipher)
-        with self._translated():
-            await driver.execute(
-                _WRITE, *args, outbox_json(events), self._house_wait, self._lock_wait
-            )
+        events_json = outbox_json(events)
+        await self._run(
+            lambda: driver.execute(_WRITE, *args, events_json, self._house_wait, self._lock_wait)
+        )
 
     async def _driver(self) -> Any:
         fairy = await self._conn.get_raw_connection()
         self._fairy = fairy
         return fairy.driver_connection
 
-    @contextmanager
-    def _translated(self) -> Iterator[None]:
+    async def _run(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run a statement through the driver, its errors translated as the engine's hook
+        translates SQLAlchemy's; a connection that failed mid-statement is thrown away (and
+        every pooled one older than now), as SQLAlchemy does on a disconnect."""
         try:
-            yield
+            return await call()
         except asyncpg.PostgresError as error:
             code = getattr(error, "sqlstate", None) or ""
             if code == _STALE:
@@ -184,27 +190,24 @@ class SnapshotPlacements:
                     " request with the same idempotency key"
                 ) from error
             if connection_lost(code, error):
-                self._lost(error)
-                raise StorageUnavailable(
-                    "the database connection was lost; repeat the request with the same"
-                    " idempotency key"
-                ) from error
+                await self._lost(error)
+                raise StorageUnavailable(_LOST) from error
             if code.startswith("22"):
                 raise InvalidRequest(f"the database refused a value: {error}") from error
             raise
-        except (OSError, asyncpg.InterfaceError) as error:
-            self._lost(error)
-            raise StorageUnavailable(
-                "the database connection was lost; repeat the request with the same idempotency key"
-            ) from error
+        except (OSError, asyncpg.InterfaceError, asyncpg.InternalClientError) as error:
+            await self._lost(error)
+            raise StorageUnavailable(_LOST) from error
+        except asyncio.CancelledError as error:
+            # The driver may be left mid-statement: the connection cannot be used again.
+            await self._lost(error)
+            raise
 
-    def _lost(self, error: BaseException) -> None:
-        # What SQLAlchemy does on a disconnect: this connection goes, and every pooled one
-        # older than now is replaced before it is handed out again.
-        sync = self._conn.sync_connection
-        if sync is not None:
-            sync.engine.pool._invalidate(self._fairy, error, _checkin=False)
-            sync.invalidate(error)
+    async def _lost(self, error: BaseException) -> None:
+        pool = self._conn.sync_engine.pool
+        pool._invalidate(self._fairy, error, _checkin=False)  # only marks the time
+        with contextlib.suppress(Exception):  # already closed: nothing more to throw away
+            await self._conn.invalidate(error)
 
     def _pair(self, row: Sequence[Any]) -> SeedPair:
         pair_id, player_id, sealed, seed_hash, client_seed, next_nonce, created_at = row

@@ -92,7 +92,11 @@ class PlaceBets(Placement):
             except StorageUnavailable as error:
                 log.warning("a batch of %d bets lost the database (%s)", len(order), error)
             except LostRace:
-                log.info("a twin committed a bet id of a batch of %d first; one by one", len(order))
+                log.info(
+                    "a batch of %d bets kept meeting a changed state (a twin's bet id, a nonce,"
+                    " a balance, a standing); one by one",
+                    len(order),
+                )
             except Exception:  # each bet's own errors were decided inside: this is the batch's
                 log.warning(
                     "a batch of %d bets failed as a whole; placing them one by one",
