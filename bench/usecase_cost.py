@@ -8,6 +8,8 @@ bets/s and CPU milliseconds per bet of this process and of all PostgreSQL proces
     .venv/bin/python bench/usecase_cost.py batch --batch 32 --batches 20
     .venv/bin/python bench/usecase_cost.py batch --batch 32 --batches 20 --hot
 
+`--function-time` also prints the calls of the ledger's posting functions and the time spent in
+them per bet (PostgreSQL's `track_functions`: wall time, so a loaded machine inflates it).
 `single` is `PlaceBet` (the path of a bet placed alone), `batch` is `PlaceBets` (one batch at
 a time). The figures are the ones quoted in bench/README.md."""
 
@@ -21,6 +23,8 @@ import uuid
 from pathlib import Path
 
 import psutil
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import SystemClock
 from adapters.embedded_servers import ensure_database, ensure_postgres, stop_postgres
@@ -41,17 +45,33 @@ DATA = Path(__file__).resolve().parent / ".data" / "usecase"
 
 
 def _postgres_cpu() -> float:
-    """CPU seconds of this bench's PostgreSQL server (its postmaster and backends) only: on a
-    machine shared with other servers, counting every `postgres` process counts theirs too."""
+    """CPU seconds of this bench's own server: its postmaster and every child (backends,
+    writers), not the other PostgreSQL servers a shared machine may be running."""
     postmaster = psutil.Process(int((DATA / "pgdata" / "postmaster.pid").read_text().split()[0]))
     total = 0.0
-    for process in [postmaster, *postmaster.children(recursive=True)]:
+    for process in (postmaster, *postmaster.children(recursive=True)):
         try:
             times = process.cpu_times()
         except psutil.Error:
             continue
         total += times.user + times.system
     return total
+
+
+_FUNCTION_STATS = text(
+    "SELECT coalesce(sum(calls), 0), coalesce(sum(total_time), 0) FROM pg_stat_user_functions"
+    " WHERE funcname LIKE 'ledger\\_post%'"
+)
+
+
+async def _function_stats(engine: AsyncEngine) -> tuple[int, float]:
+    """Calls of the posting functions and milliseconds in them, as the server's cumulative
+    statistics hold them once every connection that called them has ended (and flushed)."""
+    await engine.dispose()
+    await asyncio.sleep(0.5)
+    async with engine.connect() as conn:
+        calls, total = (await conn.execute(_FUNCTION_STATS)).one()
+    return int(calls), float(total)
 
 
 def _coin(player_id: int) -> PlaceBetCommand:
@@ -62,6 +82,10 @@ async def main(args: argparse.Namespace) -> None:
     url = ensure_database(ensure_postgres(DATA), "usecase", recreate=True)
     migrate.upgrade(url)
     engine = create_engine(url)
+    if args.function_time:
+        async with engine.begin() as conn:
+            await conn.execute(text("ALTER DATABASE usecase SET track_functions = 'pl'"))
+        await engine.dispose()  # the setting holds for sessions that start after it
     clock, ids, house = SystemClock(), UuidV7Generator(), HouseBook()
     uow = await start_unit_of_work_factory(
         engine, house.shards, SeedCipher(secrets.token_bytes(32)), PersonalDataCipher.generated()
@@ -91,12 +115,16 @@ async def main(args: argparse.Namespace) -> None:
 
     async def batch() -> int:
         many = PlaceBets(place)
+        placed = 0
         for _ in range(args.batches):
+            # A batch has one bet a player: more than --players bets need --players raised.
             chosen = [players[0]] * args.batch if args.hot else players[: args.batch]
             outcomes = await many([_coin(p) for p in chosen])
             assert all(isinstance(o, BetReceipt) for o in outcomes), outcomes[:3]
-        return args.batch * args.batches
+            placed += len(outcomes)
+        return placed
 
+    functions = await _function_stats(engine) if args.function_time else (0, 0.0)
     me = psutil.Process()
     own, postgres, started = me.cpu_times(), _postgres_cpu(), time.perf_counter()
     placed = await (single() if args.mode == "single" else batch())
@@ -108,6 +136,12 @@ async def main(args: argparse.Namespace) -> None:
         f"{args.mode}: {placed} bets, {placed / elapsed:.0f} bets/s; "
         f"this process {own_ms:.2f} ms CPU a bet, PostgreSQL {pg_ms:.2f} ms CPU a bet"
     )
+    if args.function_time:
+        calls, total = await _function_stats(engine)
+        print(
+            f"posting functions: {(calls - functions[0]) / placed:.3f} calls a bet,"
+            f" {(total - functions[1]) / placed:.3f} ms a bet inside them"
+        )
     await engine.dispose()
 
 
@@ -121,6 +155,9 @@ if __name__ == "__main__":
     parser.add_argument("--batches", type=int, default=20, help="batch: batches, one at a time")
     parser.add_argument("--hot", action="store_true", help="batch: every bet on one player")
     parser.add_argument("--keep-server", action="store_true")
+    parser.add_argument(
+        "--function-time", action="store_true", help="time inside the posting functions"
+    )
     arguments = parser.parse_args()
     try:
         asyncio.run(main(arguments))

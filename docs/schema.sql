@@ -96,6 +96,182 @@ $$;
 
 
 --
+-- Name: ledger_post_many(uuid[], text[], text[], bytea[], text[], jsonb[], timestamp with time zone[], integer[], bigint[], text[], bigint[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.ledger_post_many(p_ids uuid[], p_kinds text[], p_keys text[], p_fingerprints bytea[], p_references text[], p_metadata jsonb[], p_created_at timestamp with time zone[], p_leg_of integer[], p_accounts bigint[], p_currencies text[], p_amounts bigint[]) RETURNS TABLE(n integer, transaction_id uuid, replayed boolean, created_at timestamp with time zone, account_id bigint, currency text, amount bigint, balance_after bigint)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_count integer := coalesce(cardinality(p_ids), 0);
+    v_limit integer;           -- only transactions before this one are posted (1-based)
+    v_pending_state text;      -- the error of transaction v_limit, raised if none comes first
+    v_pending_message text;
+    v_inserted text[];
+    v_new boolean[];           -- v_new[n]: transaction n is posted now (not a replay)
+    v_conflict integer;
+    v_error record;
+BEGIN
+    IF v_count = 0 THEN
+        RETURN;
+    END IF;
+    IF coalesce(cardinality(p_kinds), -1) <> v_count
+       OR coalesce(cardinality(p_keys), -1) <> v_count
+       OR coalesce(cardinality(p_fingerprints), -1) <> v_count
+       OR coalesce(cardinality(p_references), -1) <> v_count
+       OR coalesce(cardinality(p_metadata), -1) <> v_count
+       OR coalesce(cardinality(p_created_at), -1) <> v_count
+       OR coalesce(cardinality(p_accounts), -1) <> coalesce(cardinality(p_leg_of), -2)
+       OR coalesce(cardinality(p_currencies), -1) <> cardinality(p_accounts)
+       OR coalesce(cardinality(p_amounts), -1) <> cardinality(p_accounts)
+       OR EXISTS (SELECT 1 FROM unnest(p_leg_of) AS x(t)
+                  WHERE x.t IS NULL OR x.t < 1 OR x.t > v_count) THEN
+        RAISE EXCEPTION 'ledger_post_many: the transaction arrays must have one length, and'
+            ' every leg the number of its transaction (1 to %)', v_count USING ERRCODE = 'CR422';
+    END IF;
+
+    -- ledger_post's checks, transaction by transaction: the first that fails is raised, after
+    -- the ones before it (which may fail first, as they would have when posted one by one).
+    SELECT g.t, CASE WHEN g.legs < 2 THEN 'a transaction needs two or more legs'
+                     ELSE 'legs do not sum to zero per currency' END
+    INTO v_limit, v_pending_message
+    FROM (SELECT s.t, coalesce(sum(c.legs), 0) AS legs, coalesce(bool_or(c.total <> 0), false) AS unbalanced
+          FROM generate_series(1, v_count) AS s(t)
+          LEFT JOIN (SELECT x.t, x.cur, count(*) AS legs, sum(x.amt) AS total
+                     FROM unnest(p_leg_of, p_currencies, p_amounts) AS x(t, cur, amt)
+                     GROUP BY x.t, x.cur) AS c ON c.t = s.t
+          GROUP BY s.t) AS g
+    WHERE g.legs < 2 OR g.unbalanced
+    ORDER BY g.t LIMIT 1;
+    IF v_limit IS NULL THEN
+        v_limit := v_count + 1;
+    ELSE
+        v_pending_state := 'CR422';
+    END IF;
+
+    -- The journal entries, sorted by key so that two calls never wait on each other's keys in
+    -- a cycle. A key already taken (earlier, or by a transaction before in this call) is left.
+    WITH inserted AS (
+        INSERT INTO ledger_transactions AS j
+            (id, kind, idempotency_key, fingerprint, reference, metadata, created_at)
+        SELECT x.id, x.kind, x.key, x.fp, x.ref, x.meta, x.at
+        FROM unnest(p_ids, p_kinds, p_keys, p_fingerprints, p_references, p_metadata, p_created_at)
+             WITH ORDINALITY AS x(id, kind, key, fp, ref, meta, at, t)
+        WHERE x.t < v_limit
+        ORDER BY x.key, x.t
+        ON CONFLICT ON CONSTRAINT uq_ledger_transactions_idempotency_key DO NOTHING
+        RETURNING j.idempotency_key
+    )
+    SELECT coalesce(array_agg(i.idempotency_key), '{}') INTO v_inserted FROM inserted AS i;
+
+    IF cardinality(v_inserted) = v_limit - 1 THEN
+        v_new := array_fill(true, ARRAY[v_limit - 1]);
+    ELSE
+        -- Some keys were there: those transactions are replays of the first entry with the
+        -- key, or conflict with it when their content differs.
+        SELECT array_agg(r.fresh ORDER BY r.t),
+               min(r.t) FILTER (WHERE NOT r.fresh AND e.fingerprint <> r.fp)
+        INTO v_new, v_conflict
+        FROM (SELECT x.t, x.key, x.fp,
+                     x.key = ANY(v_inserted) AND x.t = min(x.t) OVER (PARTITION BY x.key) AS fresh
+              FROM unnest(p_keys, p_fingerprints) WITH ORDINALITY AS x(key, fp, t)
+              WHERE x.t < v_limit) AS r
+        LEFT JOIN ledger_transactions AS e ON NOT r.fresh AND e.idempotency_key = r.key;
+        IF v_conflict IS NOT NULL THEN
+            v_limit := v_conflict;
+            v_pending_state := 'CR409';
+            v_pending_message := format(
+                'idempotency key %s was already used for a different operation', p_keys[v_limit]);
+        END IF;
+    END IF;
+
+    -- Every account the postings touch, locked once, in id order: calls over the same
+    -- accounts queue in one order, so they cannot deadlock with each other.
+    PERFORM 1 FROM accounts AS a
+    WHERE a.id IN (SELECT x.acc FROM unnest(p_leg_of, p_accounts) AS x(t, acc)
+                   WHERE x.t < v_limit AND v_new[x.t])
+    ORDER BY a.id
+    FOR UPDATE OF a;
+
+    -- Each leg's balance_after is its account's balance (as locked above: this statement's
+    -- snapshot is taken after the locks) plus the running sum of the account's legs in
+    -- transaction order. The first leg ledger_post would have refused (no such account, a
+    -- balance out of the 64-bit range, a negative one where it may not be), in posting order,
+    -- is the error; with one, nothing is written. Otherwise each account moves once, by the
+    -- sum of its legs, and every leg goes into the journal in one INSERT, in posting order
+    -- (so leg ids keep that order).
+    WITH legs AS (
+        SELECT x.t, x.acc, x.cur, x.amt, a.id IS NULL AS missing, a.allow_negative,
+               a.balance + sum(x.amt) OVER (PARTITION BY x.acc, x.cur ORDER BY x.t
+                                            ROWS UNBOUNDED PRECEDING) AS after
+        FROM unnest(p_leg_of, p_accounts, p_currencies, p_amounts) AS x(t, acc, cur, amt)
+        LEFT JOIN accounts AS a ON a.id = x.acc AND a.currency = x.cur
+        WHERE x.t < v_limit AND v_new[x.t]
+    ), refused AS (
+        SELECT l.t, l.acc, l.cur,
+               CASE WHEN l.missing THEN 'CR404'
+                    WHEN l.after NOT BETWEEN -9223372036854775808 AND 9223372036854775807
+                        THEN '22003'
+                    ELSE 'CR402' END AS state
+        FROM legs AS l
+        WHERE l.missing
+           OR l.after NOT BETWEEN -9223372036854775808 AND 9223372036854775807
+           OR (NOT l.allow_negative AND l.after < 0)
+        ORDER BY l.t, l.acc LIMIT 1
+    ), moved AS (
+        UPDATE accounts AS a SET balance = a.balance + s.total
+        FROM (SELECT l.acc, sum(l.amt) AS total FROM legs AS l GROUP BY l.acc) AS s
+        WHERE a.id = s.acc AND NOT EXISTS (SELECT FROM refused)
+    ), posted AS (
+        INSERT INTO ledger_legs (transaction_id, account_id, currency, amount, balance_after)
+        SELECT p_ids[l.t], l.acc, l.cur, l.amt, l.after
+        FROM legs AS l
+        WHERE NOT EXISTS (SELECT FROM refused)
+        ORDER BY l.t, l.acc
+    )
+    SELECT r.t, r.acc, r.cur, r.state INTO v_error FROM refused AS r;
+
+    IF v_error.state = 'CR404' THEN
+        RAISE EXCEPTION 'no % account with id %', v_error.cur, v_error.acc USING ERRCODE = 'CR404';
+    ELSIF v_error.state = '22003' THEN
+        RAISE EXCEPTION 'bigint out of range' USING ERRCODE = '22003';
+    ELSIF v_error.state = 'CR402' THEN
+        RAISE EXCEPTION 'insufficient funds on account %', v_error.acc USING ERRCODE = 'CR402';
+    END IF;
+    IF v_pending_state IS NOT NULL THEN
+        RAISE EXCEPTION '%', v_pending_message USING ERRCODE = v_pending_state;
+    END IF;
+
+    -- What is in the journal now, for every transaction of the call: a replay returns the
+    -- first entry with its key, as ledger_post does.
+    RETURN QUERY
+        SELECT x.t::integer, l.transaction_id, NOT v_new[x.t::integer], e.created_at, l.account_id,
+               l.currency, l.amount, l.balance_after
+        FROM unnest(p_keys) WITH ORDINALITY AS x(key, t)
+        JOIN ledger_transactions AS e ON e.idempotency_key = x.key
+        JOIN ledger_legs AS l ON l.transaction_id = e.id
+        ORDER BY x.t, l.account_id;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION ledger_post_many(p_ids uuid[], p_kinds text[], p_keys text[], p_fingerprints bytea[], p_references text[], p_metadata jsonb[], p_created_at timestamp with time zone[], p_leg_of integer[], p_accounts bigint[], p_currencies text[], p_amounts bigint[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.ledger_post_many(p_ids uuid[], p_kinds text[], p_keys text[], p_fingerprints bytea[], p_references text[], p_metadata jsonb[], p_created_at timestamp with time zone[], p_leg_of integer[], p_accounts bigint[], p_currencies text[], p_amounts bigint[]) IS 'Posts N transactions in one call, exactly as N calls of ledger_post in that order would, and
+returns the same rows, each with n (the transaction''s 1-based position in the call), ordered by
+n, account_id. Transaction n is p_ids[n], p_kinds[n], p_keys[n], p_fingerprints[n],
+p_references[n], p_metadata[n], p_created_at[n]; its legs are the positions i where
+p_leg_of[i] = n, with p_accounts[i], p_currencies[i], p_amounts[i]. A key already in the
+journal (or used earlier in the call) is a replay (replayed, the first entry''s legs, nothing
+moves) or, with another fingerprint, CR409. Every touched account is locked once, in id order.
+The first failure in posting order refuses the whole call with ledger_post''s error: CR422,
+CR409, CR404, CR402, 22003.';
+
+
+--
 -- Name: ledger_refuse_change(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -183,9 +359,19 @@ CREATE FUNCTION public.place_bets(p_players jsonb, p_pairs jsonb, p_wallets json
 DECLARE
     v_stale text;
     v_count bigint;
-    v_post record;
     v_replayed boolean;
-    v_legs jsonb;
+    v_tx_ids uuid[];
+    v_kinds text[];
+    v_keys text[];
+    v_fingerprints bytea[];
+    v_references text[];
+    v_metadata jsonb[];
+    v_created_at timestamptz[];
+    v_house_only boolean[];
+    v_leg_of integer[];
+    v_accounts bigint[];
+    v_currencies text[];
+    v_amounts bigint[];
     v_ids bigint[];
     v_house jsonb := '{}';
 BEGIN
@@ -284,37 +470,58 @@ BEGIN
     FROM jsonb_to_recordset(p_pairs) AS x(id bigint, next_nonce bigint, taken bigint)
     WHERE s.id = x.id;
 
-    FOR v_post IN
-        SELECT * FROM jsonb_to_recordset(p_postings) AS x(
-            id uuid, kind text, key text, fingerprint text, reference text, metadata jsonb,
-            created_at timestamptz, accounts bigint[], currencies text[], amounts bigint[],
-            house_only boolean)
-    LOOP
-        IF v_post.house_only THEN
-            SELECT bool_or(p.replayed),
+    -- All the postings in one call of ledger_post_many (revision 0021), in order; the legs
+    -- of the transactions that move only house accounts come back for their events.
+    WITH t AS (
+        SELECT * FROM ROWS FROM (jsonb_to_recordset(p_postings) AS (
+                 id uuid, kind text, key text, fingerprint text, reference text,
+                 metadata jsonb, created_at timestamptz, accounts bigint[], currencies text[],
+                 amounts bigint[], house_only boolean))
+             WITH ORDINALITY AS x(id, kind, key, fingerprint, reference, metadata, created_at,
+                                  accounts, currencies, amounts, house_only, n)
+    ),
+    legs AS (
+        SELECT t.n, l.account, l.currency, l.amount, l.i
+        FROM t, unnest(t.accounts, t.currencies, t.amounts) WITH ORDINALITY
+                AS l(account, currency, amount, i)
+    )
+    SELECT (SELECT array_agg(id ORDER BY n) FROM t), (SELECT array_agg(kind ORDER BY n) FROM t),
+           (SELECT array_agg(key ORDER BY n) FROM t),
+           (SELECT array_agg(decode(fingerprint, 'hex') ORDER BY n) FROM t),
+           (SELECT array_agg(reference ORDER BY n) FROM t),
+           (SELECT array_agg(metadata ORDER BY n) FROM t),
+           (SELECT array_agg(created_at ORDER BY n) FROM t),
+           (SELECT array_agg(house_only ORDER BY n) FROM t),
+           (SELECT array_agg(n::integer ORDER BY n, i) FROM legs),
+           (SELECT array_agg(account ORDER BY n, i) FROM legs),
+           (SELECT array_agg(currency ORDER BY n, i) FROM legs),
+           (SELECT array_agg(amount ORDER BY n, i) FROM legs)
+    INTO v_tx_ids, v_kinds, v_keys, v_fingerprints, v_references, v_metadata, v_created_at,
+         v_house_only, v_leg_of, v_accounts, v_currencies, v_amounts;
+    IF v_tx_ids IS NOT NULL THEN
+        WITH posted AS (
+            SELECT * FROM ledger_post_many(v_tx_ids, v_kinds, v_keys, v_fingerprints,
+                                           v_references, v_metadata, v_created_at, v_leg_of,
+                                           v_accounts, v_currencies, v_amounts)
+        ),
+        house AS (
+            SELECT p.transaction_id,
                    jsonb_agg(jsonb_build_object(
                        'account_id', p.account_id, 'account_kind', a.kind,
                        'currency', p.currency, 'amount', p.amount,
-                       'balance', p.balance_after) ORDER BY p.account_id)
-            INTO v_replayed, v_legs
-            FROM ledger_post(v_post.id, v_post.kind, v_post.key,
-                             decode(v_post.fingerprint, 'hex'), v_post.reference,
-                             v_post.metadata, v_post.created_at, v_post.accounts,
-                             v_post.currencies, v_post.amounts) AS p
-            JOIN accounts a ON a.id = p.account_id;
-            v_house := v_house || jsonb_build_object(v_post.id::text, v_legs);
-        ELSE
-            SELECT bool_or(p.replayed) INTO v_replayed
-            FROM ledger_post(v_post.id, v_post.kind, v_post.key,
-                             decode(v_post.fingerprint, 'hex'), v_post.reference,
-                             v_post.metadata, v_post.created_at, v_post.accounts,
-                             v_post.currencies, v_post.amounts) AS p;
-        END IF;
+                       'balance', p.balance_after) ORDER BY p.account_id) AS legs
+            FROM posted p JOIN accounts a ON a.id = p.account_id
+            WHERE v_house_only[p.n]
+            GROUP BY p.transaction_id
+        )
+        SELECT (SELECT coalesce(bool_or(replayed), false) FROM posted),
+               (SELECT coalesce(jsonb_object_agg(transaction_id::text, legs), '{}') FROM house)
+        INTO v_replayed, v_house;
         IF v_replayed THEN
-            RAISE EXCEPTION 'transaction % was posted since it was read', v_post.key
+            RAISE EXCEPTION 'a transaction of these bets was posted since it was read'
                 USING ERRCODE = 'CR412';
         END IF;
-    END LOOP;
+    END IF;
 
     -- The event of a transaction that moved no player's money (a lost bet's settlement)
     -- tells the house accounts' new balances, which only the posting knows: filled in here.
@@ -2346,6 +2553,14 @@ GRANT USAGE ON SCHEMA public TO croupier_app;
 
 REVOKE ALL ON FUNCTION public.ledger_post(p_id uuid, p_kind text, p_key text, p_fingerprint bytea, p_reference text, p_metadata jsonb, p_created_at timestamp with time zone, p_accounts bigint[], p_currencies text[], p_amounts bigint[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.ledger_post(p_id uuid, p_kind text, p_key text, p_fingerprint bytea, p_reference text, p_metadata jsonb, p_created_at timestamp with time zone, p_accounts bigint[], p_currencies text[], p_amounts bigint[]) TO croupier_app;
+
+
+--
+-- Name: FUNCTION ledger_post_many(p_ids uuid[], p_kinds text[], p_keys text[], p_fingerprints bytea[], p_references text[], p_metadata jsonb[], p_created_at timestamp with time zone[], p_leg_of integer[], p_accounts bigint[], p_currencies text[], p_amounts bigint[]); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.ledger_post_many(p_ids uuid[], p_kinds text[], p_keys text[], p_fingerprints bytea[], p_references text[], p_metadata jsonb[], p_created_at timestamp with time zone[], p_leg_of integer[], p_accounts bigint[], p_currencies text[], p_amounts bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.ledger_post_many(p_ids uuid[], p_kinds text[], p_keys text[], p_fingerprints bytea[], p_references text[], p_metadata jsonb[], p_created_at timestamp with time zone[], p_leg_of integer[], p_accounts bigint[], p_currencies text[], p_amounts bigint[]) TO croupier_app;
 
 
 --

@@ -209,15 +209,18 @@ async def test_the_grant_is_exactly_the_map_and_repeating_it_restores_it(laid_ou
                         " AS public_may,"
                         " has_function_privilege(:r, p.oid, 'EXECUTE') AS app_may"
                         " FROM pg_proc p"
-                        " WHERE p.proname IN ('ledger_post', 'place_bets', 'outbox_append')"
+                        " WHERE p.proname IN ('ledger_post', 'ledger_post_many', 'place_bets',"
+                        " 'outbox_append')"
                     ),
                     {"r": APP},
                 )
             }
-        # Postings run with the owner's rights (place_bets too: it locks accounts, and moves
-        # them only through ledger_post), and only the roles granted may call them.
+        # Postings run with the owner's rights, one transaction (ledger_post) or several
+        # (ledger_post_many); place_bets too: it locks accounts, and moves them only through
+        # ledger_post_many. Only the roles granted may call them.
         assert functions == {
             "ledger_post": (True, False, True),
+            "ledger_post_many": (True, False, True),
             "place_bets": (True, False, True),
             "outbox_append": (False, False, True),
         }

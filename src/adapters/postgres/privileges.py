@@ -71,8 +71,9 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
 }
 
 # Functions the application calls (trigger functions run whoever fires them). place_bets runs
-# with its owner's rights too (revision 0022), and moves balances only through ledger_post.
-FUNCTIONS = ("ledger_post", "outbox_append", "place_bets")
+# with its owner's rights too (revision 0022), and moves balances only through the posting
+# functions.
+FUNCTIONS = ("ledger_post", "ledger_post_many", "outbox_append", "place_bets")
 
 # Names as `CREATE ROLE` accepts them unquoted: what an operator types in a compose file.
 _ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")

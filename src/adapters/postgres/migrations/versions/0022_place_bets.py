@@ -2,7 +2,7 @@
 and `outbox_append`, the one place rows are appended to the outbox.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-02
 
 A provably fair bet is read without locks (one statement), decided in Python, and written by one
@@ -12,18 +12,19 @@ seed pairs in player order, the accounts in id order — and checks that it stil
 player's status and terms as read and no responsible-gambling record, each seed pair's nonce and
 each wallet's balance as read. A mismatch raises SQLSTATE CR412 before anything is written (the
 caller reads again and decides again); otherwise it inserts the bets (a bet id that exists is a
-CR412 too: the caller's next read sees a replay), advances the nonces, posts each transaction
-with `ledger_post` and appends the events with `outbox_append`.
+CR412 too: the caller's next read sees a replay), advances the nonces, posts every transaction
+with one call of `ledger_post_many` (revision 0021) and appends the events with
+`outbox_append`.
 
 `place_bets` runs with its owner's rights (like `ledger_post`, revision 0014) so that it may lock
 accounts, which the services' role may only read; balances and the journal still change only
-inside `ledger_post`. Neither function is callable by PUBLIC: `croupier db grant` grants them.
+inside the posting functions. Neither function is callable by PUBLIC: `croupier db grant` grants them.
 """
 
 from alembic import op
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
@@ -81,9 +82,19 @@ RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
 DECLARE
     v_stale text;
     v_count bigint;
-    v_post record;
     v_replayed boolean;
-    v_legs jsonb;
+    v_tx_ids uuid[];
+    v_kinds text[];
+    v_keys text[];
+    v_fingerprints bytea[];
+    v_references text[];
+    v_metadata jsonb[];
+    v_created_at timestamptz[];
+    v_house_only boolean[];
+    v_leg_of integer[];
+    v_accounts bigint[];
+    v_currencies text[];
+    v_amounts bigint[];
     v_ids bigint[];
     v_house jsonb := '{}';
 BEGIN
@@ -182,37 +193,58 @@ BEGIN
     FROM jsonb_to_recordset(p_pairs) AS x(id bigint, next_nonce bigint, taken bigint)
     WHERE s.id = x.id;
 
-    FOR v_post IN
-        SELECT * FROM jsonb_to_recordset(p_postings) AS x(
-            id uuid, kind text, key text, fingerprint text, reference text, metadata jsonb,
-            created_at timestamptz, accounts bigint[], currencies text[], amounts bigint[],
-            house_only boolean)
-    LOOP
-        IF v_post.house_only THEN
-            SELECT bool_or(p.replayed),
+    -- All the postings in one call of ledger_post_many (revision 0021), in order; the legs
+    -- of the transactions that move only house accounts come back for their events.
+    WITH t AS (
+        SELECT * FROM ROWS FROM (jsonb_to_recordset(p_postings) AS (
+                 id uuid, kind text, key text, fingerprint text, reference text,
+                 metadata jsonb, created_at timestamptz, accounts bigint[], currencies text[],
+                 amounts bigint[], house_only boolean))
+             WITH ORDINALITY AS x(id, kind, key, fingerprint, reference, metadata, created_at,
+                                  accounts, currencies, amounts, house_only, n)
+    ),
+    legs AS (
+        SELECT t.n, l.account, l.currency, l.amount, l.i
+        FROM t, unnest(t.accounts, t.currencies, t.amounts) WITH ORDINALITY
+                AS l(account, currency, amount, i)
+    )
+    SELECT (SELECT array_agg(id ORDER BY n) FROM t), (SELECT array_agg(kind ORDER BY n) FROM t),
+           (SELECT array_agg(key ORDER BY n) FROM t),
+           (SELECT array_agg(decode(fingerprint, 'hex') ORDER BY n) FROM t),
+           (SELECT array_agg(reference ORDER BY n) FROM t),
+           (SELECT array_agg(metadata ORDER BY n) FROM t),
+           (SELECT array_agg(created_at ORDER BY n) FROM t),
+           (SELECT array_agg(house_only ORDER BY n) FROM t),
+           (SELECT array_agg(n::integer ORDER BY n, i) FROM legs),
+           (SELECT array_agg(account ORDER BY n, i) FROM legs),
+           (SELECT array_agg(currency ORDER BY n, i) FROM legs),
+           (SELECT array_agg(amount ORDER BY n, i) FROM legs)
+    INTO v_tx_ids, v_kinds, v_keys, v_fingerprints, v_references, v_metadata, v_created_at,
+         v_house_only, v_leg_of, v_accounts, v_currencies, v_amounts;
+    IF v_tx_ids IS NOT NULL THEN
+        WITH posted AS (
+            SELECT * FROM ledger_post_many(v_tx_ids, v_kinds, v_keys, v_fingerprints,
+                                           v_references, v_metadata, v_created_at, v_leg_of,
+                                           v_accounts, v_currencies, v_amounts)
+        ),
+        house AS (
+            SELECT p.transaction_id,
                    jsonb_agg(jsonb_build_object(
                        'account_id', p.account_id, 'account_kind', a.kind,
                        'currency', p.currency, 'amount', p.amount,
-                       'balance', p.balance_after) ORDER BY p.account_id)
-            INTO v_replayed, v_legs
-            FROM ledger_post(v_post.id, v_post.kind, v_post.key,
-                             decode(v_post.fingerprint, 'hex'), v_post.reference,
-                             v_post.metadata, v_post.created_at, v_post.accounts,
-                             v_post.currencies, v_post.amounts) AS p
-            JOIN accounts a ON a.id = p.account_id;
-            v_house := v_house || jsonb_build_object(v_post.id::text, v_legs);
-        ELSE
-            SELECT bool_or(p.replayed) INTO v_replayed
-            FROM ledger_post(v_post.id, v_post.kind, v_post.key,
-                             decode(v_post.fingerprint, 'hex'), v_post.reference,
-                             v_post.metadata, v_post.created_at, v_post.accounts,
-                             v_post.currencies, v_post.amounts) AS p;
-        END IF;
+                       'balance', p.balance_after) ORDER BY p.account_id) AS legs
+            FROM posted p JOIN accounts a ON a.id = p.account_id
+            WHERE v_house_only[p.n]
+            GROUP BY p.transaction_id
+        )
+        SELECT (SELECT coalesce(bool_or(replayed), false) FROM posted),
+               (SELECT coalesce(jsonb_object_agg(transaction_id::text, legs), '{}') FROM house)
+        INTO v_replayed, v_house;
         IF v_replayed THEN
-            RAISE EXCEPTION 'transaction % was posted since it was read', v_post.key
+            RAISE EXCEPTION 'a transaction of these bets was posted since it was read'
                 USING ERRCODE = 'CR412';
         END IF;
-    END LOOP;
+    END IF;
 
     -- The event of a transaction that moved no player's money (a lost bet's settlement)
     -- tells the house accounts' new balances, which only the posting knows: filled in here.
