@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from application.ports import BatchPlacementContext, PlacementContext
+from application.ports import BatchPlacementContext, PlacementContext, PlacementWrite, SnapshotStale
 from domain.accounts import AccountKind
 from domain.bets import Bet, BetState
 from domain.errors import GameUnavailable, IllegalTransition, NotFound
@@ -46,9 +46,6 @@ class FakeBets:
 
     async def find(self, bet_id: uuid.UUID, *, for_update: bool = False) -> Bet | None:
         return self.s.bets.get(bet_id)
-
-    async def add_many(self, bets: Sequence[Bet]) -> set[uuid.UUID]:
-        return {bet.id for bet in bets if await self.add(bet)}
 
     async def save(self, bet: Bet) -> None:
         stored = self.s.bets.get(bet.id)
@@ -82,32 +79,11 @@ class FakeSeedPairs:
         self.s.seeds[pair.id] = pair
         return pair
 
-    async def create_many(
-        self, seeds: Mapping[int, tuple[str, str]], *, now: datetime
-    ) -> dict[int, SeedPair]:
-        created = {}
-        for player_id, (server_seed, client_seed) in seeds.items():
-            pair = await self.create(
-                player_id, server_seed=server_seed, client_seed=client_seed, now=now
-            )
-            if pair is not None:
-                created[player_id] = pair
-        return created
-
-    async def lock_active(self, player_ids: Sequence[int]) -> dict[int, SeedPair]:
-        pairs = {p: await self.active(p) for p in sorted(set(player_ids))}
-        return {p: pair for p, pair in pairs.items() if pair is not None}
-
-    async def advance(self, taken: Mapping[int, int]) -> None:
-        for pair_id, count in taken.items():
-            pair = self.s.seeds[pair_id]
-            self.s.seeds[pair_id] = replace(pair, next_nonce=pair.next_nonce + count)
-
     async def take_nonce(self, player_id: int) -> tuple[SeedPair, int] | None:
         pair = await self.active(player_id)
         if pair is None:
             return None
-        await self.advance({pair.id: 1})
+        self.s.seeds[pair.id] = replace(pair, next_nonce=pair.next_nonce + 1)
         return pair, pair.next_nonce
 
     async def retire(self, player_id: int, *, now: datetime) -> SeedPair | None:
@@ -190,7 +166,7 @@ class FakePlacements:
             guard_locked=player_id in self.s.profiles,
         )
 
-    async def open_many(
+    async def snapshot(
         self,
         bet_ids: Sequence[uuid.UUID],
         player_ids: Sequence[int],
@@ -204,7 +180,8 @@ class FakePlacements:
             for c in set(currencies)
             if (w := self._wallet(p, c)) is not None
         }
-        seeds = await FakeSeedPairs(self.s).lock_active(player_ids)
+        active = FakeSeedPairs(self.s).active
+        seeds = {p: pair for p in sorted(set(player_ids)) if (pair := await active(p)) is not None}
         configs = {}
         for code in set(games):
             with contextlib.suppress(GameUnavailable):  # the adapter leaves unknown games out
@@ -217,7 +194,44 @@ class FakePlacements:
             seeds=seeds,
             configs=configs,
             bankrolls={c: self._bankroll(c) for c in set(currencies)},
+            # As the adapter's nextval: an id set aside for each player with no active pair.
+            reserved_pair_ids={
+                p: self.s.take_id() for p in sorted(set(player_ids)) if p not in seeds
+            },
         )
+
+    def defer(self, write: PlacementWrite) -> None:
+        if getattr(self, "deferred", None) is not None:
+            raise RuntimeError("a unit of work writes one deferred placement")
+        self.deferred: PlacementWrite | None = write
+
+    async def write_deferred(self) -> None:
+        """The fake commit's part: check the deferred write against the unit of work's copy
+        of the state and apply it there, as `place_bets` checks and writes in one statement."""
+        from tests.fakes import _Ledger  # a cycle at import time: tests.fakes imports this
+
+        write, self.deferred = getattr(self, "deferred", None), None
+        if write is None:
+            return
+        active = {p.player_id for p in self.s.seeds.values() if not p.revealed}
+        stale = (
+            any(self._standing(p) != standing for p, standing in write.standings.items())
+            or any(p in self.s.profiles for p in write.standings)
+            or any(self.s.seeds[i].next_nonce != read for i, (read, _) in write.nonces.items())
+            or any(self.s.accounts[i].balance != b for i, b in write.balances.items())
+            or any(b.id in self.s.bets for b in write.bets)
+            or any(b in self.s.bets for b in write.absent)
+            or any(pair.player_id in active for pair in write.new_pairs)
+        )
+        if stale:
+            raise SnapshotStale("what the placement was decided on changed")
+        for pair in write.new_pairs:
+            self.s.seeds[pair.id] = pair
+        for bet in write.bets:
+            self.s.bets[bet.id] = bet
+        for pair_id, (read, taken) in write.nonces.items():
+            self.s.seeds[pair_id] = replace(self.s.seeds[pair_id], next_nonce=read + taken)
+        await _Ledger(self.s).post_all(write.transactions)
 
 
 class FakeProviderTransactions:

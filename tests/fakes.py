@@ -164,6 +164,7 @@ class FakeUnitOfWork:
         return None
 
     async def commit(self) -> None:
+        await self.placements.write_deferred()
         self._db.state = self.state
         self.committed = True
 

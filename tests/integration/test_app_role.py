@@ -202,23 +202,30 @@ async def test_the_grant_is_exactly_the_map_and_repeating_it_restores_it(laid_ou
         # The init script took CONNECT from PUBLIC; the grant gave it to the app role.
         assert (public_may_connect, app_may_connect) == (False, True)
         async with owner.connect() as conn:
-            posting_functions = (
-                await conn.execute(
+            functions = {
+                r.proname: (r.prosecdef, r.public_may, r.app_may)
+                for r in await conn.execute(
                     text(
                         "SELECT p.proname, p.prosecdef,"
-                        " EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0),"
-                        " has_function_privilege(:r, p.oid, 'EXECUTE')"
-                        " FROM pg_proc p WHERE p.proname LIKE 'ledger\\_post%' ORDER BY 1"
+                        " EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0)"
+                        " AS public_may,"
+                        " has_function_privilege(:r, p.oid, 'EXECUTE') AS app_may"
+                        " FROM pg_proc p"
+                        " WHERE p.proname IN ('ledger_post', 'ledger_post_many', 'place_bets',"
+                        " 'outbox_append')"
                     ),
                     {"r": APP},
                 )
-            ).all()
-        # Postings run with the owner's rights, and only the roles granted may post: one
-        # transaction (ledger_post) or several (ledger_post_many).
-        assert [tuple(f) for f in posting_functions] == [
-            ("ledger_post", True, False, True),
-            ("ledger_post_many", True, False, True),
-        ]
+            }
+        # Postings run with the owner's rights, one transaction (ledger_post) or several
+        # (ledger_post_many); place_bets too: it locks accounts, and moves them only through
+        # ledger_post_many. Only the roles granted may call them.
+        assert functions == {
+            "ledger_post": (True, False, True),
+            "ledger_post_many": (True, False, True),
+            "place_bets": (True, False, True),
+            "outbox_append": (False, False, True),
+        }
     finally:
         await owner.dispose()
 

@@ -36,14 +36,6 @@ _INSERT = text(
     RETURNING id
     """  # noqa: S608 - a constant column list  # nosec B608
 )
-_INSERT_MANY = text(
-    f"""
-    INSERT INTO bets ({COLUMNS})
-    SELECT {COLUMNS} FROM jsonb_populate_recordset(NULL::bets, CAST(:rows AS jsonb))
-    ON CONFLICT (id) DO NOTHING
-    RETURNING id
-    """  # noqa: S608 - a constant column list  # nosec B608
-)
 _SELECT = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id")  # noqa: S608 - a constant column list  # nosec B608
 _SELECT_FOR_UPDATE = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id FOR UPDATE")  # noqa: S608 - a constant column list  # nosec B608
 _RECENT = text(
@@ -70,22 +62,10 @@ class SqlBets:
 
     async def add(self, bet: Bet) -> bool:
         try:
-            row = (await self._conn.execute(_INSERT, _row(bet))).first()
+            row = (await self._conn.execute(_INSERT, bet_row(bet))).first()
         except DBAPIError as error:
             raise _translate(error, bet) from None
         return row is not None
-
-    async def add_many(self, bets: Sequence[Bet]) -> set[uuid.UUID]:
-        rows = []
-        for bet in bets:
-            row = _row(bet)
-            row["params"] = dict(bet.params)
-            rows.append(row)
-        try:
-            result = await self._conn.execute(_INSERT_MANY, {"rows": json.dumps(rows, default=str)})
-        except DBAPIError as error:
-            raise to_domain_error(error) or error from None
-        return {r.id for r in result}
 
     async def find(self, bet_id: uuid.UUID, *, for_update: bool = False) -> Bet | None:
         query = _SELECT_FOR_UPDATE if for_update else _SELECT
@@ -93,7 +73,7 @@ class SqlBets:
         return None if row is None else self.from_row(row)
 
     async def save(self, bet: Bet) -> None:
-        values = _row(bet)
+        values = bet_row(bet)
         try:
             row = (await self._conn.execute(_SETTLE, values)).first()
         except DBAPIError as error:
@@ -144,7 +124,7 @@ class SqlBets:
         )
 
 
-def _row(bet: Bet) -> dict[str, Any]:
+def bet_row(bet: Bet) -> dict[str, Any]:
     fairness, dice, multiplier = bet.fairness, bet.dice, bet.multiplier
     return {
         "id": bet.id,

@@ -44,6 +44,18 @@ _BAD_INPUT = {
 _GONE = ("08", "57P01", "57P02", "57P03")
 
 
+def connection_lost(code: str, error: BaseException) -> bool:
+    """A driver error (SQLSTATE `code`, or none) that means the server or the connection went
+    away; for statements sent through the driver itself (`snapshot_placements`)."""
+    return (
+        code.startswith(_GONE) or isinstance(error, OSError) or isinstance(error.__cause__, OSError)
+    )
+
+
+def out_of_resources(code: str) -> bool:
+    return code.startswith(_EXHAUSTED)
+
+
 def _server_gone(context: ExceptionContext) -> bool:
     if context.is_disconnect:
         return True

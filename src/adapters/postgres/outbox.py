@@ -4,7 +4,8 @@ relay.
 Writing: use cases raise their events (`domain.events`) on the unit of work, which keeps them in
 its `SqlOutbox` and writes them all, as one outbox row holding their envelopes
 (`adapters.event_wire.rows.appended_events`), with one call of the SQL function
-`outbox_append` just before it commits, so an event exists exactly when its change does.
+`outbox_append` just before it commits (or inside `place_bets`, the statement that writes a
+bet decided on a snapshot), so an event exists exactly when its change does.
 Events without a sequence (a player's wallet) are numbered in that same statement from
 `outbox_sequences`, whose row stays locked until the commit: two transactions on one aggregate
 number, insert and commit their events one after the other, so per aggregate the outbox id
@@ -13,7 +14,7 @@ order, the sequence order and the commit order agree.
 Reading: `SqlOutboxFeed.claim()` holds a session-level advisory lock on one dedicated
 connection for as long as a relay runs; a second relay gets None and waits for it. The relay
 never updates an outbox row: it keeps a watermark (a transaction snapshot) in `outbox_relay`
-(revision 0023; docs/events.md, "The relay")."""
+(revision 0022; docs/events.md, "The relay")."""
 
 from __future__ import annotations
 

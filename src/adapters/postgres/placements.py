@@ -1,4 +1,5 @@
-"""The reads of a bet placement, in one statement (see `application.ports.PlacementReads`)."""
+"""The reads of a bet placement, in one statement (see `application.ports.PlacementReads`); the
+snapshot road (read without locks, write in one statement) is `snapshot_placements`'."""
 
 from __future__ import annotations
 
@@ -6,15 +7,18 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.postgres.bets import COLUMNS as BET_COLUMNS
 from adapters.postgres.bets import SqlBets
-from adapters.postgres.errors import CONTENDED, server_message, sqlstate
 from adapters.postgres.games import GAME_COLUMNS, SqlGameConfigs, game_config
 from adapters.postgres.seeds import SqlSeedPairs
-from application.ports import BatchPlacementContext, LockContended, PlacementContext
+from adapters.postgres.snapshot_placements import SnapshotPlacements
+from application.ports import (
+    BatchPlacementContext,
+    PlacementContext,
+    PlacementWrite,
+)
 from domain.accounts import AccountKind
 from domain.errors import GameUnavailable
 from domain.money import Currency
@@ -46,39 +50,6 @@ _OPEN = text(
 )
 
 
-# What a batch reads without locking, in one statement. The players' standings (status and
-# terms, as `SqlPlayers.standing` reads them) let the batch refuse, as the single path would,
-# the bets of players who may not bet; a player missing from them does not exist.
-_BATCH_READS = text(
-    """
-    SELECT ARRAY(SELECT id FROM bets WHERE id = ANY(CAST(:bets AS uuid[]))) AS existing,
-           ARRAY(SELECT player_id FROM responsible_profiles
-                 WHERE player_id = ANY(CAST(:players AS bigint[]))) AS guarded,
-           (SELECT COALESCE(
-                       jsonb_object_agg(
-                           p.id, jsonb_build_array(p.status, pp.terms_accepted_at IS NOT NULL)
-                       ),
-                       '{}'::jsonb)
-            FROM players p LEFT JOIN player_preferences pp ON pp.player_id = p.id
-            WHERE p.id = ANY(CAST(:players AS bigint[]))) AS standings,
-           (SELECT COALESCE(jsonb_object_agg(currency, total), '{}'::jsonb)
-            FROM (SELECT currency, sum(balance) AS total FROM accounts
-                  WHERE kind = :bankroll AND player_id IS NULL
-                    AND currency = ANY(CAST(:currencies AS text[]))
-                  GROUP BY currency) AS house) AS bankrolls
-    """
-)
-# FOR UPDATE above the sort: the wallets are locked in id order, as postings lock them.
-_LOCK_WALLETS = text(
-    """
-    SELECT id, player_id, currency, balance FROM accounts
-    WHERE player_id = ANY(CAST(:players AS bigint[]))
-      AND currency = ANY(CAST(:currencies AS text[]))
-    ORDER BY id FOR UPDATE
-    """
-)
-
-
 class SqlPlacements:
     def __init__(
         self,
@@ -86,57 +57,25 @@ class SqlPlacements:
         bets: SqlBets,
         seeds: SqlSeedPairs,
         games: SqlGameConfigs,
+        road: SnapshotPlacements,
     ) -> None:
         self._conn = conn
         self._bets = bets
         self._seeds = seeds
         self._games = games
+        self.road = road
 
-    async def open_many(
+    async def snapshot(
         self,
         bet_ids: Sequence[uuid.UUID],
         player_ids: Sequence[int],
         currencies: Sequence[str],
         games: Sequence[str],
     ) -> BatchPlacementContext:
-        players = sorted(set(player_ids))
-        codes = sorted(set(currencies))
-        reads = (
-            await self._conn.execute(
-                _BATCH_READS,
-                {
-                    "bets": list(bet_ids),
-                    "players": players,
-                    "currencies": codes,
-                    "bankroll": AccountKind.HOUSE_BANKROLL.value,
-                },
-            )
-        ).one()
-        try:
-            # Seed pairs before wallets: the order a single placement takes them in.
-            seeds = await self._seeds.lock_active(players)
-            wallets = {
-                (r.player_id, r.currency): (r.id, r.balance)
-                for r in await self._conn.execute(
-                    _LOCK_WALLETS, {"players": players, "currencies": codes}
-                )
-            }
-        except DBAPIError as error:
-            if sqlstate(error) in CONTENDED:
-                raise LockContended(server_message(error)) from error
-            raise
-        return BatchPlacementContext(
-            existing=frozenset(reads.existing),
-            guarded=frozenset(reads.guarded),
-            standings={
-                int(player): PlayerStanding(int(player), PlayerStatus(status), terms)
-                for player, (status, terms) in reads.standings.items()
-            },
-            wallets=wallets,
-            seeds=seeds,
-            configs=await self._games.of(games),
-            bankrolls={code: int(total) for code, total in reads.bankrolls.items()},
-        )
+        return await self.road.snapshot(bet_ids, player_ids, currencies, games)
+
+    def defer(self, write: PlacementWrite) -> None:
+        self.road.defer(write)
 
     async def open(
         self, bet_id: uuid.UUID, player_id: int, currency: Currency, game: str

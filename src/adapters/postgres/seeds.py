@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -43,33 +43,6 @@ _TAKE_NONCE = text(
     RETURNING {_COLUMNS}
     """  # noqa: S608 - a constant column list  # nosec B608
 )
-_CREATE_MANY = text(
-    f"""
-    INSERT INTO seed_pairs (player_id, server_seed_encrypted, server_seed_hash, client_seed,
-                            created_at)
-    SELECT t.player, t.sealed, t.hash, t.client_seed, :now
-    FROM unnest(CAST(:players AS bigint[]), CAST(:sealed AS bytea[]), CAST(:hashes AS text[]),
-                CAST(:client_seeds AS text[])) AS t(player, sealed, hash, client_seed)
-    ORDER BY t.player
-    ON CONFLICT (player_id) WHERE revealed_at IS NULL DO NOTHING
-    RETURNING {_COLUMNS}
-    """  # noqa: S608 - a constant column list  # nosec B608
-)
-# FOR UPDATE above the sort: the pairs are locked in player order.
-_LOCK_ACTIVE = text(
-    f"""
-    SELECT {_COLUMNS} FROM seed_pairs
-    WHERE player_id = ANY(CAST(:players AS bigint[])) AND revealed_at IS NULL
-    ORDER BY player_id FOR UPDATE
-    """  # noqa: S608 - a constant column list  # nosec B608
-)
-_ADVANCE = text(
-    """
-    UPDATE seed_pairs s SET next_nonce = s.next_nonce + t.taken
-    FROM unnest(CAST(:ids AS bigint[]), CAST(:taken AS bigint[])) AS t(id, taken)
-    WHERE s.id = t.id AND s.revealed_at IS NULL
-    """
-)
 _RETIRE = text(
     f"""
     UPDATE seed_pairs SET revealed_at = :now
@@ -107,32 +80,6 @@ class SqlSeedPairs:
             return None
         pair = self._pair(row)
         return pair, pair.next_nonce - 1
-
-    async def create_many(
-        self, seeds: Mapping[int, tuple[str, str]], *, now: Any
-    ) -> dict[int, SeedPair]:
-        if not seeds:
-            return {}
-        players = sorted(seeds)
-        params = {
-            "players": players,
-            "sealed": [self._cipher.seal(seeds[p][0], p) for p in players],
-            "hashes": [commitment(seeds[p][0]) for p in players],
-            "client_seeds": [seeds[p][1] for p in players],
-            "now": now,
-        }
-        rows = await self._conn.execute(_CREATE_MANY, params)
-        return {r.player_id: self._pair(r) for r in rows}
-
-    async def lock_active(self, player_ids: Sequence[int]) -> dict[int, SeedPair]:
-        rows = await self._conn.execute(_LOCK_ACTIVE, {"players": sorted(set(player_ids))})
-        return {r.player_id: self._pair(r) for r in rows}
-
-    async def advance(self, taken: Mapping[int, int]) -> None:
-        if taken:
-            ids = sorted(taken)
-            params = {"ids": ids, "taken": [taken[i] for i in ids]}
-            await self._conn.execute(_ADVANCE, params)
 
     async def retire(self, player_id: int, *, now: Any) -> SeedPair | None:
         row = (await self._conn.execute(_RETIRE, {"player": player_id, "now": now})).first()

@@ -31,6 +31,7 @@ from adapters.postgres.repositories import (
 from adapters.postgres.responsible import SqlResponsibleGambling
 from adapters.postgres.risk import SqlRisk
 from adapters.postgres.seeds import SqlSeedPairs
+from adapters.postgres.snapshot_placements import SnapshotPlacements
 from adapters.postgres.staff import SqlAuditLog, SqlStaff
 from adapters.postgres.stars import SqlStarsPayments
 from adapters.postgres.withdrawals import SqlWithdrawals
@@ -96,7 +97,9 @@ class SqlUnitOfWork:
         self.bets = SqlBets(conn, self._currencies)
         self.seeds = SqlSeedPairs(conn, self._cipher)
         self.games = SqlGameConfigs(conn)
-        self.placements = SqlPlacements(conn, self.bets, self.seeds, self.games)
+        self.placements = SqlPlacements(
+            conn, self.bets, self.seeds, self.games, SnapshotPlacements(conn, self._cipher)
+        )
         self.staff = SqlStaff(conn, self._personal)
         self.audit = SqlAuditLog(conn)
         self.adjustments = SqlAdjustmentRequests(conn, self._currencies)
@@ -130,7 +133,16 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside the unit of work"
-        await self.outbox.flush()
+        road = self.placements.road
+        if road.deferred is not None:
+            # A placement decided on a snapshot: its write carries the events and, when
+            # nothing else ran in this unit of work, is the whole transaction (COMMIT below
+            # is then a no-op: no BEGIN was sent).
+            events = self.outbox.pending
+            self.outbox.discard()
+            await road.send(events)
+        else:
+            await self.outbox.flush()
         await self._conn.commit()
 
     @asynccontextmanager

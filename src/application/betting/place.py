@@ -10,17 +10,30 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
 
-from application.betting.decision import DecidedBet, PlaceBetCommand, PlacementFacts, decide_bet
+from application.betting.decision import (
+    BatchTally,
+    DecidedBet,
+    PlaceBetCommand,
+    PlacementFacts,
+    decide_bet,
+)
 from application.betting.poster import BetPoster
 from application.betting.receipts import NO_BET_METRICS, BetOutcome, BetReceipt
+from application.betting.snapshot import first_pairs, pair_by_id, posted_on
 from application.house import HouseBook
 from application.ports import (
+    BatchPlacementContext,
     BetMetrics,
     Clock,
     IdGenerator,
+    LockContended,
+    PlacementWrite,
     SeedSource,
+    SnapshotStale,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -96,7 +109,13 @@ class Placement(BetPoster):
             return await uow.bets.find(bet_id) is not None
 
     async def _place_alone(self, command: PlaceBetCommand) -> BetReceipt:
-        """Place an admitted bet in a unit of work of its own."""
+        """Place an admitted bet in a unit of work of its own: decided on a snapshot (two
+        round trips) when that road can decide it, else on the locked road."""
+        outcome = await self._on_snapshot_alone(command)
+        if isinstance(outcome, DomainError):
+            raise outcome
+        if outcome is not None:
+            return outcome
         for _ in range(_PLACE_ATTEMPTS):
             try:
                 return await self._attempt(command)
@@ -105,6 +124,133 @@ class Placement(BetPoster):
         raise IdempotencyConflict(  # pragma: no cover - needs three lost races in a row
             f"bet {command.bet_id} is being placed concurrently; retry ({command.game})"
         )
+
+    async def _on_snapshot_alone(self, command: PlaceBetCommand) -> BetOutcome | None:
+        """A bet alone on the snapshot road; None: the locked road decides it (a replay, a
+        player with a responsible-gambling record, ...), or its write met a changed state or a
+        busy lock `_PLACE_ATTEMPTS` times."""
+        for _ in range(_PLACE_ATTEMPTS):
+            try:
+                async with self._uow() as uow:
+                    outcomes, alone = await self._decide_on_snapshot(uow, [command], [0])
+                    if alone:
+                        return None
+                    await uow.commit()
+            except (SnapshotStale, LockContended) as error:
+                log.debug("bet %s: read again (%s)", command.bet_id, error)
+                continue
+            return outcomes[0]
+        return None
+
+    async def _decide_on_snapshot(
+        self, uow: UnitOfWork, commands: Sequence[PlaceBetCommand], order: Sequence[int]
+    ) -> tuple[dict[int, BetOutcome], list[int]]:
+        """Decide the bets `order` picks out of `commands` (in that order) on one snapshot
+        read without locks, and defer their write to `uow`'s commit, which raises
+        `SnapshotStale` if what they were decided on changed meanwhile. Returns the outcomes
+        decided and the bets left to the locked road (see `application.betting.snapshot`)."""
+        known = await uow.placements.snapshot(
+            [commands[i].bet_id for i in order],
+            [commands[i].player_id for i in order],
+            [commands[i].stake.currency.code for i in order],
+            [commands[i].game for i in order],
+        )
+        now = self._clock.now()
+        refused = await self._refused(uow, known, {i: commands[i] for i in order}, now)
+        known, new_pairs = first_pairs([commands[i] for i in order], known, self._seeds, now)
+        tally = BatchTally.of(known)
+        decided: dict[int, BetOutcome] = {}
+        alone: list[int] = []
+        stored: list[tuple[int, DecidedBet]] = []
+        checked: set[int] = set()  # the players whose standing a decision rested on
+        wallets: set[tuple[int, str]] = set()  # the wallets whose balance one rested on
+        for i in order:
+            command = commands[i]
+            if i in refused:
+                decided[i] = refused[i]
+                checked.add(command.player_id)
+                continue
+            facts = None if command.player_id in known.guarded else tally.facts(command)
+            if facts is None:
+                alone.append(i)
+                continue
+            checked.add(command.player_id)
+            wallets.add((command.player_id, command.stake.currency.code))
+            try:
+                step = decide_bet(command, facts, now=self._clock.now(), ids=self._ids)
+            except DomainError as error:
+                decided[i] = error
+                continue
+            tally.take(step)
+            stored.append((i, step))
+        if not decided and not stored:
+            return decided, alone
+        transactions: list[Transaction] = []
+        house: dict[int, AccountKind] = {}
+        for _, step in stored:
+            uow.raise_events(*bet_stored(step.final))
+            transactions.extend(await self._postings(uow, step))
+            _, in_play, bankroll = await self._settlement_accounts(uow, step.final, step.wallet_id)
+            house[in_play] = AccountKind.BETS_IN_PLAY
+            house[bankroll] = AccountKind.HOUSE_BANKROLL
+        balances = {known.wallets[key][0]: known.wallets[key][1] for key in wallets}
+        owners = {known.wallets[key][0]: key[0] for key in wallets}
+        posted = posted_on(transactions, balances, owners, house)
+        uow.raise_events(*transactions_posted(*posted))
+        created = {pair.id for pair in new_pairs}
+        uow.placements.defer(
+            PlacementWrite(
+                standings={p: known.standings[p] for p in checked},
+                nonces={
+                    pair: (known_pair.next_nonce, taken)
+                    for pair, taken in tally.taken.items()
+                    if pair not in created
+                    for known_pair in (pair_by_id(known, pair),)
+                },
+                balances=balances,
+                new_pairs=[
+                    replace(pair, next_nonce=tally.taken.get(pair.id, 0))
+                    for pair in new_pairs
+                    if pair.id in tally.taken
+                ],
+                bets=[step.final for _, step in stored],
+                absent=[
+                    commands[i].bet_id for i, o in decided.items() if isinstance(o, DomainError)
+                ],
+                transactions=transactions,
+            )
+        )
+        steps = iter(posted)
+        for i, step in stored:
+            decided[i] = await self._receipt(uow, step, steps)
+            self._log(step, len(stored))
+        return decided, alone
+
+    async def _refused(
+        self,
+        uow: UnitOfWork,
+        known: BatchPlacementContext,
+        commands: Mapping[int, PlaceBetCommand],
+        now: datetime,
+    ) -> dict[int, DomainError]:
+        """The bets the guard refuses for their player's standing, decided as the locked
+        road decides them for a player with no responsible-gambling record (no reads: the
+        standing alone decides). Replays, players with a record and unknown players are left
+        to the locked road."""
+        refused: dict[int, DomainError] = {}
+        for i, command in commands.items():
+            standing = known.standings.get(command.player_id)
+            if (
+                standing is None
+                or command.player_id in known.guarded
+                or command.bet_id in known.existing
+            ):
+                continue
+            try:
+                await self._guard.check_bet(uow, standing, command.stake, now, locked=False)
+            except DomainError as error:
+                refused[i] = error
+        return refused
 
     async def _attempt(self, command: PlaceBetCommand) -> BetReceipt:
         async with self._uow() as uow:

@@ -27,7 +27,13 @@ from application.ports.outbox import (
 )
 from application.ports.payments import StarsPaymentRepository, StarsRefunds
 from application.ports.personal_data import PersonalDataRotation
-from application.ports.placements import BatchPlacementContext, PlacementContext, PlacementReads
+from application.ports.placements import (
+    BatchPlacementContext,
+    PlacementContext,
+    PlacementReads,
+    PlacementWrite,
+    SnapshotStale,
+)
 from application.ports.player_directory import (
     PlayerDirectory,
     PlayerFilter,
@@ -88,6 +94,7 @@ __all__ = [
     "PersonalDataRotation",
     "PlacementContext",
     "PlacementReads",
+    "PlacementWrite",
     "PlayerDirectory",
     "PlayerFilter",
     "PlayerNote",
@@ -104,6 +111,7 @@ __all__ = [
     "RtpData",
     "SeedPairRepository",
     "SeedSource",
+    "SnapshotStale",
     "StaffRepository",
     "StarsPaymentRepository",
     "StarsRefunds",

@@ -23,11 +23,6 @@ class BetRepository(Protocol):
         concurrent settlements of one bet are serialised."""
         ...
 
-    async def add_many(self, bets: Sequence[Bet]) -> set[uuid.UUID]:
-        """Insert the bets in one go; the ids inserted (an id that exists already is left
-        alone, as `add` does)."""
-        ...
-
     async def save(self, bet: Bet) -> None:
         """Persist a placed bet's transition to won, lost or voided."""
         ...

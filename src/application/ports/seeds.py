@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -18,21 +17,6 @@ class SeedPairRepository(Protocol):
         self, player_id: int, *, server_seed: str, client_seed: str, now: datetime
     ) -> SeedPair | None:
         """Commit a new active pair with nonce 0; None if the player already has one."""
-        ...
-
-    async def create_many(
-        self, seeds: Mapping[int, tuple[str, str]], *, now: datetime
-    ) -> dict[int, SeedPair]:
-        """`create` for several players at once (player -> (server seed, client seed)); the
-        pairs created, by player (one that already has a pair is left out)."""
-        ...
-
-    async def lock_active(self, player_ids: Sequence[int]) -> dict[int, SeedPair]:
-        """The players' active pairs, locked until the unit of work ends, in player order."""
-        ...
-
-    async def advance(self, taken: Mapping[int, int]) -> None:
-        """Move each locked pair's next nonce on by the nonces taken (pair id -> count)."""
         ...
 
     async def take_nonce(self, player_id: int) -> tuple[SeedPair, int] | None:

@@ -91,7 +91,7 @@ def _is_redis_connection_error(error: BaseException) -> bool:
 
 
 def _is_postgres_refusal(error: BaseException) -> bool:
-    from asyncpg import exceptions as pg  # type: ignore[import-untyped]
+    from asyncpg import exceptions as pg
 
     return isinstance(
         error,

@@ -1,6 +1,6 @@
 """The outbox: one row per unit of work holding its events, published by watermark (issue 19).
 
-Revision ID: 0023
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-02
 
@@ -20,7 +20,7 @@ Downgrading turns them back into one row per event, `published_at` set for publi
 
 from adapters.postgres.sqlscript import execute_script
 
-revision = "0023"
+revision = "0022"
 down_revision = "0021"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,311 @@
+"""A bet in two round trips: the snapshot a placement decides on, read without locks in one
+statement, and the write of what it decided, one call of `place_bets` (revision 0023) that is
+its own transaction. See `application.ports.PlacementReads.snapshot` / `defer`.
+
+Both statements go through the pooled connection's asyncpg connection, as prepared statements
+(asyncpg's per-connection cache): on the betting path SQLAlchemy's compile and execution layer
+cost more than the statements themselves. Driver errors are translated here as the engine's
+`handle_error` hook translates them for SQLAlchemy statements (`adapters.postgres.engine`)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, TypeVar
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.event_wire.rows import appended_events
+from adapters.postgres.bets import bet_row
+from adapters.postgres.engine import connection_lost, out_of_resources
+from adapters.postgres.errors import CONTENDED
+from adapters.seed_cipher import SeedCipher
+from application.ports import (
+    BatchPlacementContext,
+    LockContended,
+    PlacementWrite,
+    SnapshotStale,
+)
+from domain.accounts import AccountKind
+from domain.errors import InvalidRequest, StorageUnavailable
+from domain.events import DomainEvent
+from domain.fairness import commitment
+from domain.games.catalog import GAMES, GameConfig, StakeLimits
+from domain.ledger import Transaction
+from domain.players import PlayerStatus
+from domain.seeds import SeedPair
+from domain.standing import PlayerStanding
+
+# One row, one JSON document, plain reads only (see `PlacementReads.snapshot`); a seed pair id
+# is reserved (nextval) for each player with no active pair.
+_SNAPSHOT = """
+SELECT jsonb_build_object(
+    'existing', (SELECT coalesce(jsonb_agg(id), '[]') FROM bets WHERE id = ANY($1::uuid[])),
+    'guarded', (SELECT coalesce(jsonb_agg(player_id), '[]') FROM responsible_profiles
+                WHERE player_id = ANY($2::bigint[])),
+    'standings', (SELECT coalesce(jsonb_agg(jsonb_build_array(
+                             p.id, p.status, pp.terms_accepted_at IS NOT NULL)), '[]')
+                  FROM players p LEFT JOIN player_preferences pp ON pp.player_id = p.id
+                  WHERE p.id = ANY($2::bigint[])),
+    'wallets', (SELECT coalesce(jsonb_agg(jsonb_build_array(player_id, currency, id, balance)),
+                                '[]')
+                FROM accounts
+                WHERE player_id = ANY($2::bigint[]) AND currency = ANY($3::text[])),
+    'pairs', (SELECT coalesce(jsonb_agg(jsonb_build_array(
+                         id, player_id, encode(server_seed_encrypted, 'base64'),
+                         server_seed_hash, client_seed, next_nonce, created_at)), '[]')
+              FROM seed_pairs WHERE player_id = ANY($2::bigint[]) AND revealed_at IS NULL),
+    'reserved', (SELECT coalesce(jsonb_agg(jsonb_build_array(
+                            p, nextval('seed_pairs_id_seq'))), '[]')
+                 FROM unnest($2::bigint[]) AS p
+                 WHERE NOT EXISTS (SELECT 1 FROM seed_pairs s
+                                   WHERE s.player_id = p AND s.revealed_at IS NULL)),
+    'bankrolls', (SELECT coalesce(jsonb_object_agg(currency, total), '{}')
+                  FROM (SELECT currency, sum(balance) AS total FROM accounts
+                        WHERE kind = $5 AND player_id IS NULL AND currency = ANY($3::text[])
+                        GROUP BY currency) AS house),
+    'games', (SELECT coalesce(jsonb_agg(jsonb_build_array(
+                         g.code, g.enabled, CAST(g.house_edge AS text),
+                         (SELECT coalesce(jsonb_object_agg(l.currency, jsonb_build_array(
+                                              l.min_stake, l.max_stake, l.max_payout)), '{}')
+                          FROM game_limits l WHERE l.game = g.code))), '[]')
+              FROM games g WHERE g.code = ANY($4::text[]))
+)::text
+"""
+_WRITE = (
+    "SELECT place_bets($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb,"
+    " $7::jsonb, $8::jsonb, $9::text, $10::text)"
+)
+_STALE = "CR412"
+_LOST = "the database connection was lost; repeat the request with the same idempotency key"
+T = TypeVar("T")
+
+# Game configurations built from the columns read, by those columns: building one checks the
+# game's exact RTP (dice: ~0.3 s), so it is done once per configuration and process. A change
+# of the columns is a new key, so nothing needs invalidating.
+_configs: dict[str, tuple[tuple[bool, str, str], GameConfig]] = {}
+# Server seeds opened, by their sealed form (unique: a fresh AES-GCM nonce each): a pair's
+# sealed seed never changes, and opening it is the dearest Python step of a read. Bounded:
+# cleared when full.
+_opened: dict[tuple[int, str], str] = {}
+_OPENED_MAX = 100_000
+
+
+class SnapshotPlacements:
+    """The snapshot road of one unit of work (see the module)."""
+
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        cipher: SeedCipher,
+        *,
+        lock_wait: float = 0.05,
+        house_wait: float = 0.5,
+    ) -> None:
+        # How long the write waits for a player's row (a seed pair, a wallet, the player) and
+        # for a house row before it gives up (`LockContended`) and the caller tries again.
+        self._conn = conn
+        self._cipher = cipher
+        self._lock_wait = f"{round(lock_wait * 1000)}ms"
+        self._house_wait = f"{round(house_wait * 1000)}ms"
+        self.deferred: PlacementWrite | None = None
+
+    async def snapshot(
+        self,
+        bet_ids: Sequence[uuid.UUID],
+        player_ids: Sequence[int],
+        currencies: Sequence[str],
+        games: Sequence[str],
+    ) -> BatchPlacementContext:
+        driver = await self._driver()
+        text = await self._run(
+            lambda: driver.fetchval(
+                _SNAPSHOT,
+                list(bet_ids),
+                sorted(set(player_ids)),
+                sorted(set(currencies)),
+                sorted(set(games)),
+                AccountKind.HOUSE_BANKROLL.value,
+            )
+        )
+        read = json.loads(text)
+        return BatchPlacementContext(
+            existing=frozenset(uuid.UUID(b) for b in read["existing"]),
+            guarded=frozenset(read["guarded"]),
+            standings={
+                p: PlayerStanding(p, PlayerStatus(status), terms)
+                for p, status, terms in read["standings"]
+            },
+            wallets={(p, c): (i, b) for p, c, i, b in read["wallets"]},
+            seeds={row[1]: self._pair(row) for row in read["pairs"]},
+            configs=dict(_config(*row) for row in read["games"] if row[0] in GAMES),
+            bankrolls={c: int(total) for c, total in read["bankrolls"].items()},
+            reserved_pair_ids=dict(read["reserved"]),
+        )
+
+    def defer(self, write: PlacementWrite) -> None:
+        if self.deferred is not None:
+            raise RuntimeError("a unit of work writes one deferred placement")
+        self.deferred = write
+
+    async def send(self, events: Sequence[DomainEvent]) -> None:
+        """Write the deferred placement with these events (the unit of work's commit)."""
+        write, self.deferred = self.deferred, None
+        assert write is not None
+        driver = await self._driver()
+        args = _write_args(write, self._cipher)
+        events_json = appended_events(events).decode()
+        await self._run(
+            lambda: driver.execute(_WRITE, *args, events_json, self._house_wait, self._lock_wait)
+        )
+
+    async def _driver(self) -> Any:
+        fairy = await self._conn.get_raw_connection()
+        self._fairy = fairy
+        return fairy.driver_connection
+
+    async def _run(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run a statement through the driver, its errors translated as the engine's hook
+        translates SQLAlchemy's; a connection that failed mid-statement is thrown away (and
+        every pooled one older than now), as SQLAlchemy does on a disconnect."""
+        try:
+            return await call()
+        except asyncpg.PostgresError as error:
+            code = getattr(error, "sqlstate", None) or ""
+            if code == _STALE:
+                raise SnapshotStale(str(error)) from error
+            if code in CONTENDED:
+                raise LockContended(str(error)) from error
+            if out_of_resources(code):
+                raise StorageUnavailable(
+                    "the database cannot take this right now; nothing was changed, repeat the"
+                    " request with the same idempotency key"
+                ) from error
+            if connection_lost(code, error):
+                await self._lost(error)
+                raise StorageUnavailable(_LOST) from error
+            if code.startswith("22"):
+                raise InvalidRequest(f"the database refused a value: {error}") from error
+            raise
+        except (OSError, asyncpg.InterfaceError, asyncpg.InternalClientError) as error:
+            await self._lost(error)
+            raise StorageUnavailable(_LOST) from error
+        except asyncio.CancelledError as error:
+            # The driver may be left mid-statement: the connection cannot be used again.
+            await self._lost(error)
+            raise
+
+    async def _lost(self, error: BaseException) -> None:
+        pool = self._conn.sync_engine.pool
+        pool._invalidate(self._fairy, error, _checkin=False)  # only marks the time
+        with contextlib.suppress(Exception):  # already closed: nothing more to throw away
+            await self._conn.invalidate(error)
+
+    def _pair(self, row: Sequence[Any]) -> SeedPair:
+        pair_id, player_id, sealed, seed_hash, client_seed, next_nonce, created_at = row
+        # The player is part of the key: the seal binds it (a row copied onto another player
+        # must not open), and this cache must not undo that.
+        seed = _opened.get((player_id, sealed))
+        if seed is None:
+            seed = self._cipher.open(base64.b64decode(sealed), player_id)
+            if len(_opened) >= _OPENED_MAX:
+                _opened.clear()
+            _opened[(player_id, sealed)] = seed
+        return SeedPair(
+            id=pair_id,
+            player_id=player_id,
+            server_seed=seed,
+            server_seed_hash=seed_hash,
+            client_seed=client_seed,
+            next_nonce=next_nonce,
+            created_at=datetime.fromisoformat(created_at),
+        )
+
+
+def _config(
+    code: str, enabled: bool, house_edge: str, limits: Mapping[str, list[int]]
+) -> tuple[str, GameConfig]:
+    key = (enabled, house_edge, json.dumps(limits, sort_keys=True))
+    cached = _configs.get(code)
+    if cached is not None and cached[0] == key:
+        return code, cached[1]
+    config = GameConfig(
+        code=code,
+        enabled=enabled,
+        house_edge=Fraction(Decimal(house_edge)),
+        limits={c: StakeLimits(*values) for c, values in limits.items()},
+    )
+    _configs[code] = (key, config)
+    return code, config
+
+
+def _write_args(write: PlacementWrite, cipher: SeedCipher) -> list[str]:
+    owners = set(write.balances)  # the wallets: every other account of a bet is the house's
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, default=str)
+
+    bets = []
+    for bet in write.bets:
+        row = bet_row(bet)
+        row["params"] = dict(bet.params)
+        bets.append(row)
+    return [
+        dumps(
+            [
+                {"id": p, "status": s.status.value, "terms": s.terms_accepted}
+                for p, s in sorted(write.standings.items())
+            ]
+        ),
+        dumps(
+            [
+                {"id": i, "next_nonce": read, "taken": taken}
+                for i, (read, taken) in sorted(write.nonces.items())
+            ]
+        ),
+        dumps([{"id": i, "balance": b} for i, b in sorted(write.balances.items())]),
+        dumps(
+            [
+                {
+                    "id": pair.id,
+                    "player_id": pair.player_id,
+                    "sealed": base64.b64encode(
+                        cipher.seal(pair.server_seed, pair.player_id)
+                    ).decode(),
+                    "hash": commitment(pair.server_seed),
+                    "client_seed": pair.client_seed,
+                    "next_nonce": pair.next_nonce,
+                    "created_at": pair.created_at.isoformat(),
+                }
+                for pair in write.new_pairs
+            ]
+        ),
+        dumps(bets),
+        dumps([str(b) for b in write.absent]),
+        dumps([_posting(t, owners) for t in write.transactions]),
+    ]
+
+
+def _posting(transaction: Transaction, wallets: set[int]) -> dict[str, Any]:
+    legs = transaction.legs
+    return {
+        "id": str(transaction.id),
+        "kind": transaction.kind.value,
+        "key": transaction.idempotency_key,
+        "fingerprint": transaction.fingerprint().hex(),
+        "reference": transaction.reference,
+        "metadata": dict(transaction.metadata),
+        "created_at": transaction.created_at.isoformat(),
+        "accounts": [leg.account_id for leg in legs],
+        "currencies": [leg.currency.code for leg in legs],
+        "amounts": [leg.amount.amount for leg in legs],
+        "house_only": not any(leg.account_id in wallets for leg in legs),
+    }

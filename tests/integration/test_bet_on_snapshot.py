@@ -1,0 +1,252 @@
+"""A bet decided on a snapshot (issue 19): read without locks, written in one statement that
+checks what the decision read still holds. What changes between the read and the write, on
+other connections, makes the write read again, and the bet comes out as if it had been placed
+after the change: a moved nonce or balance (placed on the new state), a twin with the same bet
+id (a replay), a block (refused). And a bet alone is two statements, counted by the server."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from adapters.postgres.engine import create_engine
+from adapters.postgres.snapshot_placements import SnapshotPlacements
+from adapters.postgres.uow import start_unit_of_work_factory
+from application.betting import PlaceBet, PlaceBetCommand, PlaceBets
+from application.postings import CreditDepositCommand
+from domain.money import XTR, Money
+from domain.players import PlayerStatus
+from domain.standing import PlayerBlocked
+from tests.conftest import TEST_HOUSE_SHARDS, TEST_PERSONAL_DATA
+
+pytestmark = pytest.mark.usefixtures("books")
+
+
+def coin(player_id: int, bet_id: uuid.UUID | None = None) -> PlaceBetCommand:
+    return PlaceBetCommand(
+        player_id, bet_id or uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"}
+    )
+
+
+@pytest.fixture
+def between(monkeypatch):
+    """`between(action)`: run `action` once, on its own connections, right after the next
+    snapshot is read (before its write); returns a list that counts the snapshots read."""
+    reads: list[int] = []
+
+    def install(action: Callable[[], Awaitable[None]]) -> list[int]:
+        original = SnapshotPlacements.snapshot
+
+        async def snapshot(self, *args, **kwargs):
+            known = await original(self, *args, **kwargs)
+            reads.append(1)
+            if len(reads) == 1:
+                await action()
+            return known
+
+        monkeypatch.setattr(SnapshotPlacements, "snapshot", snapshot)
+        return reads
+
+    return install
+
+
+async def _nonces(engine, player_id: int) -> list[int]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT nonce FROM bets WHERE player_id = :p ORDER BY nonce"), {"p": player_id}
+        )
+        return [r.nonce for r in rows]
+
+
+async def test_a_balance_changed_between_read_and_write_is_read_again(
+    funded_player, place, credit, balances, between, unique_key
+):
+    player = await funded_player(100)
+    await place(coin(player.id))  # the pair exists: the steady state
+
+    async def deposit() -> None:
+        await credit(CreditDepositCommand(player.id, Money(50, XTR), unique_key("dep")))
+
+    before = (await balances(player.id))[0].amount
+    reads = between(deposit)
+    receipt = await place(coin(player.id))
+    assert len(reads) == 2  # the write met the deposit's balance and read again
+    payout = receipt.bet.payout or 0
+    assert receipt.balance == Money(before + 50 - 10 + payout, XTR)
+    assert await balances(player.id) == (receipt.balance,)
+
+
+async def test_a_nonce_taken_between_read_and_write_is_read_again(
+    funded_player, place, uow_factory, engine, between
+):
+    player = await funded_player(100)
+    await place(coin(player.id))  # nonce 0
+
+    async def take_nonce() -> None:  # another placement of the player takes nonce 1
+        async with uow_factory() as uow:
+            await uow.seeds.take_nonce(player.id)
+            await uow.commit()
+
+    reads = between(take_nonce)
+    receipt = await place(coin(player.id))
+    assert len(reads) == 2
+    assert receipt.bet.fairness is not None
+    assert receipt.bet.fairness.nonce == 2
+    assert await _nonces(engine, player.id) == [0, 2]
+
+
+async def test_a_twin_written_between_read_and_write_makes_the_bet_a_replay(
+    funded_player, place, uow_factory, clock, ids, house, seed_source, balances, between, engine
+):
+    player = await funded_player(100)
+    await place(coin(player.id))
+    twin_place = PlaceBet(uow_factory, clock, ids, house, seed_source)
+    command = coin(player.id)
+    first: list = []
+
+    async def twin() -> None:
+        first.append(await twin_place(command))  # its own read and write, in full
+
+    reads = between(twin)
+    receipt = await place(command)
+    assert receipt.replayed
+    assert receipt.bet == first[0].bet
+    async with engine.connect() as conn:
+        count = await conn.scalar(
+            text("SELECT count(*) FROM bets WHERE id = :id"), {"id": command.bet_id}
+        )
+    assert count == 1
+    assert len(reads) == 3  # ours, the twin's, ours again (which finds the twin's bet)
+
+
+async def test_a_block_between_read_and_write_refuses_the_bet(
+    funded_player, place, uow_factory, balances, between, engine
+):
+    player = await funded_player(100)
+    await place(coin(player.id))
+    before = await balances(player.id)
+
+    async def block() -> None:
+        async with uow_factory() as uow:
+            await uow.players.set_status(player.id, PlayerStatus.BLOCKED, "tests")
+            await uow.commit()
+
+    between(block)
+    with pytest.raises(PlayerBlocked):
+        await place(coin(player.id))
+    assert await balances(player.id) == before
+    assert await _nonces(engine, player.id) == [0]
+
+
+async def test_a_batch_whose_state_changed_is_decided_again(
+    funded_player, place, credit, balances, between, unique_key
+):
+    one, two = await funded_player(100), await funded_player(100)
+
+    async def deposit() -> None:
+        await credit(CreditDepositCommand(one.id, Money(50, XTR), unique_key("dep")))
+
+    reads = between(deposit)
+    outcomes = await PlaceBets(place)([coin(one.id), coin(two.id)])
+    assert len(reads) == 2
+    assert [o.balance.amount for o in outcomes] == [
+        150 - 10 + (outcomes[0].bet.payout or 0),
+        100 - 10 + (outcomes[1].bet.payout or 0),
+    ]
+
+
+# -- statements per bet, counted by the server ------------------------------------------------
+
+
+@pytest.fixture
+async def logged_engine(servers):
+    """One pooled connection whose statements the server logs (log_statement = all)."""
+    pool = create_engine(servers.database_url, pool_size=1, max_overflow=0)
+    async with pool.connect() as conn:
+        await conn.execute(text("SELECT set_config('log_statement', 'all', false)"))
+        await conn.commit()
+        pid = await conn.scalar(text("SELECT pg_backend_pid()"))
+        data = Path(await conn.scalar(text("SELECT current_setting('data_directory')")))
+    # Where the embedded server writes its log (adapters.embedded_servers; stderr, no collector).
+    log = data.parent / "postgres.log"
+    assert log.exists(), f"no server log at {log}"
+    yield pool, pid, log
+    await pool.dispose()
+
+
+def _statements(log: Path, offset: int, pid: int) -> list[str]:
+    """The statements the backend `pid` ran since `offset` in the server's log: simple queries
+    ("statement:") and executions of prepared ones ("execute …:")."""
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        lines = handle.read().decode(errors="replace").splitlines()
+    mine = [line for line in lines if f"[{pid}]" in line]
+    return [line for line in mine if "LOG:  statement:" in line or "LOG:  execute " in line]
+
+
+async def test_a_bet_alone_is_two_statements_including_its_commit(
+    logged_engine, funded_player, cipher, clock, ids, house, seed_source
+):
+    pool, pid, log = logged_engine
+    factory = await start_unit_of_work_factory(pool, TEST_HOUSE_SHARDS, cipher, TEST_PERSONAL_DATA)
+    place = PlaceBet(factory, clock, ids, house, seed_source)
+    # asyncpg looks up the array types a connection meets first (once per connection).
+    await place(coin((await funded_player(1000)).id))
+    player = await funded_player(1000)
+    counts = []
+    for _ in range(3):  # the first bet makes the player's seed pair: two statements too
+        offset = log.stat().st_size
+        await place(coin(player.id))
+        statements = _statements(log, offset, pid)
+        counts.append(len(statements))
+        if len(counts) == 1:
+            first = [line[:200] for line in statements]
+    assert counts == [2, 2, 2], first
+    assert "place_bets" in statements[-1]
+
+
+async def test_a_lost_bets_settlement_event_tells_the_house_balances_the_ledger_recorded(
+    funded_player, place, engine
+):
+    # A loss moves no player's money: its event is the house's, with the balances only the
+    # posting knows, which place_bets fills in.
+    player = await funded_player(1000)
+    for _ in range(40):
+        receipt = await place(coin(player.id))
+        if receipt.bet.payout == 0:
+            break
+    assert receipt.bet.payout == 0
+    settlement = receipt.bet.settlement_transaction_id
+    async with engine.connect() as conn:
+        payload = await conn.scalar(
+            text(
+                "SELECT payload FROM outbox_events WHERE type = 'ledger.transaction_posted'"
+                " AND payload ->> 'transaction_id' = :t"
+            ),
+            {"t": str(settlement)},
+        )
+        legs = await conn.execute(
+            text(
+                "SELECT l.account_id, a.kind, l.currency, l.amount, l.balance_after"
+                " FROM ledger_legs l JOIN accounts a ON a.id = l.account_id"
+                " WHERE l.transaction_id = :t ORDER BY l.account_id"
+            ),
+            {"t": settlement},
+        )
+        recorded = [
+            {
+                "account_id": r.account_id,
+                "account_kind": r.kind,
+                "currency": r.currency,
+                "amount": r.amount,
+                "balance": r.balance_after,
+            }
+            for r in legs
+        ]
+    assert payload["player_id"] is None
+    assert payload["balances"] == recorded
+    assert len(recorded) == 2
