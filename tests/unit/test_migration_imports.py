@@ -52,7 +52,7 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
     "versions/0014_ledger_post_definer.py": _SPLITTER,
     "versions/0015_players_service_keys.py": _SPLITTER,
     "versions/0017_staff_second_factor.py": _SPLITTER,
-    "versions/0023_outbox_per_unit_of_work.py": _SPLITTER,
+    "versions/0022_outbox_per_unit_of_work.py": _SPLITTER,
 }
 
 
