@@ -5,11 +5,10 @@ fingerprint, all-or-nothing units of work) with plain dictionaries."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import itertools
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
@@ -171,21 +170,8 @@ class FakeUnitOfWork:
     async def rollback(self) -> None:
         self.state = self._db.state.copy()
 
-    async def limit_lock_waits(self, seconds: float | None) -> None:
-        pass  # one task, no lock to wait for
-
     def raise_events(self, *events: DomainEvent) -> None:
         self.state.events.extend(events)
-
-    @contextlib.asynccontextmanager
-    async def savepoint(self) -> AsyncIterator[None]:
-        # Only the events are undone here (the fakes' writes inside a savepoint are not).
-        mark = len(self.state.events)
-        try:
-            yield
-        except BaseException:
-            del self.state.events[mark:]
-            raise
 
 
 class _Players:
@@ -244,9 +230,6 @@ class _Players:
 class _Accounts:
     def __init__(self, state: _State) -> None:
         self.s = state
-
-    async def lock(self, account_ids: Sequence[int]) -> None:
-        pass  # one task, no lock to wait for
 
     async def open_wallet(self, player_id: int, currency: Currency) -> Account:
         existing = await self.wallet(player_id, currency)

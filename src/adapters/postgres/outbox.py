@@ -53,14 +53,6 @@ class SqlOutbox:
     def pending(self) -> Sequence[DomainEvent]:
         return tuple(self._pending)
 
-    def mark(self) -> int:
-        """Where the pending events end now (see `rewind`)."""
-        return len(self._pending)
-
-    def rewind(self, mark: int) -> None:
-        """Forget what was added since `mark` (a savepoint rolled back)."""
-        del self._pending[mark:]
-
     def discard(self) -> None:
         """Forget what was added (the transaction rolled back)."""
         self._pending.clear()

@@ -268,10 +268,6 @@ class SqlAccounts:
         # `provision_house_accounts`, which commits before it remembers anything.
         return int(account_id)
 
-    async def lock(self, account_ids: Sequence[int]) -> None:
-        if account_ids:
-            await self._conn.execute(_LOCK_ACCOUNTS, {"ids": list(account_ids)})
-
     async def house_balance(self, kind: AccountKind, currency: Currency) -> int:
         total = (
             await self._conn.execute(
@@ -281,14 +277,6 @@ class SqlAccounts:
         return int(total)
 
 
-# FOR UPDATE above the sort: the rows are locked in the order the caller gave.
-_LOCK_ACCOUNTS = text(
-    """
-    SELECT id FROM accounts WHERE id = ANY(CAST(:ids AS bigint[]))
-    ORDER BY array_position(CAST(:ids AS bigint[]), id)
-    FOR UPDATE
-    """
-)
 _HOUSE_BALANCE = text(
     "SELECT COALESCE(sum(balance), 0) FROM accounts"
     " WHERE kind = :kind AND currency = :currency AND player_id IS NULL"

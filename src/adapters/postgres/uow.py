@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.adjustments import SqlAdjustmentRequests
 from adapters.postgres.bets import SqlBets
-from adapters.postgres.errors import CONTENDED, server_message, sqlstate
 from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.key_usage import SqlKeyUsage
 from adapters.postgres.ledger import SqlLedger
@@ -36,11 +31,8 @@ from adapters.postgres.staff import SqlAuditLog, SqlStaff
 from adapters.postgres.stars import SqlStarsPayments
 from adapters.postgres.withdrawals import SqlWithdrawals
 from adapters.seed_cipher import SeedCipher
-from application.ports import LockContended
 from domain.events import DomainEvent
 from domain.money import CurrencyRegistry
-
-_LOCK_TIMEOUT = text("SELECT set_config('lock_timeout', :value, true)")
 
 
 class SqlUnitOfWork:
@@ -144,29 +136,6 @@ class SqlUnitOfWork:
         else:
             await self.outbox.flush()
         await self._conn.commit()
-
-    @asynccontextmanager
-    async def savepoint(self) -> AsyncIterator[None]:
-        """SAVEPOINT … RELEASE; on an exception ROLLBACK TO SAVEPOINT, which also releases the
-        row locks taken inside, and the events added inside are forgotten."""
-        assert self._conn is not None, "savepoint outside the unit of work"
-        mark = self.outbox.mark()
-        try:
-            async with self._conn.begin_nested():
-                yield
-        except DBAPIError as error:
-            self.outbox.rewind(mark)
-            if sqlstate(error) in CONTENDED:
-                raise LockContended(server_message(error)) from error
-            raise
-        except BaseException:
-            self.outbox.rewind(mark)
-            raise
-
-    async def limit_lock_waits(self, seconds: float | None) -> None:
-        assert self._conn is not None, "limit_lock_waits outside the unit of work"
-        value = "0" if seconds is None else f"{max(1, round(seconds * 1000))}ms"
-        await self._conn.execute(_LOCK_TIMEOUT, {"value": value})
 
     async def rollback(self) -> None:
         assert self._conn is not None, "rollback outside the unit of work"

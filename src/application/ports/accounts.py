@@ -34,7 +34,3 @@ class AccountRepository(Protocol):
     async def house_balance(self, kind: AccountKind, currency: Currency) -> int:
         """The balance of a house account summed over all its shards."""
         ...
-
-    async def lock(self, account_ids: Sequence[int]) -> None:
-        """Lock these accounts' rows until the transaction ends, in the order given."""
-        ...

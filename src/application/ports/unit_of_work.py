@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -27,8 +26,8 @@ from domain.events import DomainEvent
 
 
 class LockContended(Exception):
-    """A savepoint's block waited for a lock longer than `UnitOfWork.limit_lock_waits` allows
-    (or was chosen as a deadlock's victim); the block was undone, the transaction goes on."""
+    """A write waited for a lock longer than it allows (or was chosen as a deadlock's victim);
+    nothing it meant to write was written."""
 
 
 class UnitOfWork(Protocol):
@@ -94,21 +93,9 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
 
-    async def limit_lock_waits(self, seconds: float | None) -> None:
-        """From now until the transaction ends (or the next call), a statement that waits
-        longer than this for a lock fails; inside a `savepoint()` as `LockContended`. None
-        waits as long as it takes."""
-        ...
-
-    def savepoint(self) -> AbstractAsyncContextManager[None]:
-        """A block that is undone on its own when it raises (a SAVEPOINT): its writes, its
-        pending events and the row locks it took go; the rest of the transaction stays."""
-        ...
-
     def raise_events(self, *events: DomainEvent) -> None:
         """What this transaction's changes caused. They are written to the outbox with the
-        commit (and only then published), dropped with a rollback, and dropped with a
-        `savepoint()` block that raises."""
+        commit (and only then published), dropped with a rollback,."""
         ...
 
     async def commit(self) -> None: ...
