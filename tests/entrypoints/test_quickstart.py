@@ -54,6 +54,10 @@ def _checkout_view(into: Path) -> Path:
     for entry in ROOT.iterdir():
         if entry.name not in (".croupier", ".git"):
             (into / entry.name).symlink_to(entry)
+    # The blocks say `.venv/bin/python`, as a newcomer's `./dev` makes it; CI installs into
+    # another folder (CROUPIER_VENV), so the view's `.venv` is the environment running us.
+    if not (into / ".venv").exists():
+        (into / ".venv").symlink_to(Path(sys.prefix))
     return into
 
 
