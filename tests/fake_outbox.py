@@ -1,7 +1,7 @@
 """In-memory fakes of the outbox as the relay sees it (a claim that one relay at a time
 gets, the pending rows, the marks) and of the publisher, so the relay runs in unit tests. The
 real outbox's lock, order and connection loss are tested on PostgreSQL and Redis
-(tests/integration/test_outbox.py,
+(tests/integration/test_outbox_relay.py,
 tests/integration/test_faults.py)."""
 
 from __future__ import annotations

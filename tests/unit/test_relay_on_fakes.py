@@ -2,7 +2,7 @@
 batches, marks a batch only after publishing it, retries the same events after a publisher
 outage, claims again after losing its database session, and waits while another relay runs.
 The real outbox's lock and order are tested on PostgreSQL and Redis
-(tests/integration/test_outbox.py, test_faults.py)."""
+(tests/integration/test_outbox_relay.py, test_faults.py)."""
 
 from __future__ import annotations
 
