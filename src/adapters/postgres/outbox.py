@@ -70,13 +70,25 @@ class SqlOutbox:
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
 _UNLOCK = text("SELECT pg_advisory_unlock(:key)")
 # The rows the relay has not published: those whose transaction the watermark snapshot
-# `published_through` does not see (in its list of running transactions, or at or past its
-# xmax: both found by the index on tx, however old the oldest running transaction). A window
-# being worked through (`window_snapshot`, by id after `window_position`) is resumed; else a
-# new one starts: this statement's snapshot.
+# `published_through` does not see: in its list of running transactions, or at or past its
+# xmax (two disjoint sets, as running transactions are below xmax). Each is found by the index
+# on tx and only then sorted by id: as one OR the planner walked the whole outbox in id order
+# instead, a scan that grew with the table and, polled 20 times a second by a caught-up
+# relay, took most of a core of PostgreSQL's CPU (bench/README.md, issue 19). A window being
+# worked through (`window_snapshot`, by id after `window_position`) is resumed; else a new one
+# starts: this statement's snapshot.
+_UNPUBLISHED = """
+    unpublished AS MATERIALIZED (
+        SELECT id, tx, events FROM outbox
+        WHERE tx >= (SELECT pg_snapshot_xmax(published_through) FROM outbox_relay)
+        UNION ALL
+        SELECT id, tx, events FROM outbox
+        WHERE tx = ANY(ARRAY(SELECT pg_snapshot_xip(published_through) FROM outbox_relay))
+    )"""
 _PENDING = text(
-    """
-    WITH state AS (
+    f"""
+    WITH {_UNPUBLISHED},
+    state AS (
         SELECT r.published_through, r.window_position AS position,
                coalesce(r.window_snapshot, pg_current_snapshot()) AS snapshot,
                r.window_snapshot IS NOT NULL AS resumed
@@ -84,10 +96,8 @@ _PENDING = text(
     ),
     batch AS (
         SELECT o.id, o.events
-        FROM outbox o, state s, outbox_relay r
-        WHERE (o.tx >= pg_snapshot_xmax(r.published_through)
-               OR o.tx IN (SELECT pg_snapshot_xip(r.published_through)))
-          AND pg_visible_in_snapshot(o.tx, s.snapshot)
+        FROM unpublished o, state s
+        WHERE pg_visible_in_snapshot(o.tx, s.snapshot)
           AND o.id > s.position
         ORDER BY o.id
         LIMIT :limit
@@ -98,7 +108,7 @@ _PENDING = text(
     LEFT JOIN (batch b CROSS JOIN LATERAL jsonb_array_elements(b.events) WITH ORDINALITY
                AS e(value, n)) ON true
     ORDER BY b.id, e.n
-    """
+    """  # noqa: S608 - a constant CTE  # nosec B608
 )
 # A window published to its end becomes the watermark.
 _CLOSE_WINDOW = text(
@@ -110,14 +120,13 @@ _ADVANCE_IN_WINDOW = text(
     " window_position = :position, updated_at = now()"
 )
 _BACKLOG = text(
-    """
+    f"""
+    WITH {_UNPUBLISHED}
     SELECT coalesce(sum(jsonb_array_length(o.events)), 0)
-    FROM outbox o, outbox_relay r
-    WHERE (o.tx >= pg_snapshot_xmax(r.published_through)
-           OR o.tx IN (SELECT pg_snapshot_xip(r.published_through)))
-      AND NOT coalesce(pg_visible_in_snapshot(o.tx, r.window_snapshot)
+    FROM unpublished o, outbox_relay r
+    WHERE NOT coalesce(pg_visible_in_snapshot(o.tx, r.window_snapshot)
                        AND o.id <= r.window_position, false)
-    """
+    """  # noqa: S608 - a constant CTE  # nosec B608
 )
 
 _envelope_decoder = msgspec.json.Decoder(EventEnvelope)
