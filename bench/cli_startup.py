@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -22,9 +21,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from exported import SOURCE_ENV, reexec_on
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data" / "cli"
-SOURCE_ENV = "CROUPIER_BENCH_SOURCE"
 SEED = "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b"
 
 # The console script's entry point, as `croupier ARGS` runs it.
@@ -98,30 +98,6 @@ def _servers() -> tuple[dict[str, str], list[Path]]:
     return env, [DATA / "postgres", DATA / "valkey"]
 
 
-def _reexec_on(ref: str) -> None:
-    """Export `ref`'s src/ (git archive; the working tree stays as it is) and run this script
-    again with it first on PYTHONPATH."""
-    sha = subprocess.run(
-        ["git", "rev-parse", "--short", ref], capture_output=True, text=True, cwd=ROOT, check=True
-    ).stdout.strip()
-    export = DATA / f"src-{sha}"
-    if not (export / "src").is_dir():
-        export.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", "archive", sha, "src"], capture_output=True, cwd=ROOT, check=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(export)], input=archive, check=True)
-        # The generated gRPC code is not in git; the working tree's serves.
-        for stub in (ROOT / "src" / "croupier" / "v1").glob("*_pb2*.py*"):
-            shutil.copy(stub, export / "src" / "croupier" / "v1" / stub.name)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(export / "src"), *filter(None, [env.get("PYTHONPATH")])]
-    )
-    env[SOURCE_ENV] = f"commit {sha} (git archive)"
-    os.execve(sys.executable, [sys.executable, *sys.argv], env)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per command (median shown)")
@@ -129,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ref", default=None, help="measure this commit's code instead")
     args = parser.parse_args(argv)
     if args.ref is not None and SOURCE_ENV not in os.environ:
-        _reexec_on(args.ref)
+        reexec_on(args.ref, DATA)
     commands = OFFLINE if args.offline else [*OFFLINE, *ONLINE]
     extra, started = ({}, []) if args.offline else _servers()
     env = {**os.environ, **extra, "CROUPIER_LOG_LEVEL": "WARNING"}

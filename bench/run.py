@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -45,6 +44,7 @@ import grpc
 import psutil
 from cpu import CpuMeter, per_bet_ms, postmaster_pid
 from driving import drive, percentiles
+from exported import SOURCE_ENV, reexec_on
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from lean import loop_name as lean_loop
 from leanrun import Load, bet_alone, measured_row, run_lean, spec_maker
@@ -199,35 +199,6 @@ def profiled(pid: int, out: Path | None, seconds: float) -> Iterator[None]:
 # ------------------------------------------------------------------------------- the run
 
 
-SOURCE_ENV = "CROUPIER_BENCH_SOURCE"
-
-
-def _reexec_on(ref: str, data_dir: Path) -> None:
-    """Export `ref`'s src/ (git archive: no checkout, the index and the tree stay as they are)
-    and start this script again with it first on PYTHONPATH, for the harness and the service."""
-    sha = subprocess.run(
-        ["git", "rev-parse", "--short", ref], capture_output=True, text=True, cwd=ROOT, check=True
-    ).stdout.strip()
-    export = data_dir / f"src-{sha}"
-    if not (export / "src").is_dir():
-        export.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", "archive", sha, "src"], capture_output=True, cwd=ROOT, check=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(export)], input=archive, check=True)
-        # The generated gRPC code is not in git; the protos' stubs of the working tree serve.
-        for stub in (ROOT / "src" / "croupier" / "v1").glob("*_pb2*.py*"):
-            target = export / "src" / "croupier" / "v1" / stub.name
-            if not target.exists():
-                shutil.copy(stub, target)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(export / "src"), *filter(None, [env.get("PYTHONPATH")])]
-    )
-    env[SOURCE_ENV] = f"commit {sha} (git archive)"
-    os.execve(sys.executable, [sys.executable, *sys.argv], env)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per case")
@@ -267,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     seconds: float = args.seconds
     if args.ref is not None and SOURCE_ENV not in os.environ:
-        _reexec_on(args.ref, data_dir)
+        reexec_on(args.ref, data_dir)
     under_test = os.environ.get(SOURCE_ENV) or "the working tree"
     load = Load(seconds, args.warmup, args.processes, args.batch_size)
     (data_dir / "statements.txt").unlink(missing_ok=True)  # bet_alone appends to it

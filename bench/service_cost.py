@@ -17,16 +17,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import psutil
+from exported import export_source
 from loadgen import LoadSpec
 from run import ROOT, Service, drive
 
@@ -64,19 +61,6 @@ def _postgres_processes() -> list[psutil.Process]:
         if home in " ".join(process.info["cmdline"] or []):
             return [process, *process.children(recursive=True)]
     return []
-
-
-def _source_of(ref: str) -> Path:
-    """The src/ of a commit (git archive), with this tree's generated protobuf modules."""
-    target = Path(tempfile.mkdtemp(prefix="croupier-cost-"))
-    archive = subprocess.run(
-        ["git", "archive", ref, "src"], cwd=ROOT, check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    generated = ROOT / "src" / "croupier" / "v1"
-    for path in generated.glob("*_pb2*.py*"):
-        shutil.copy(path, target / "src" / "croupier" / "v1" / path.name)
-    return target / "src"
 
 
 def measure(service: Service, spec: LoadSpec, load_processes: int = 1) -> str:
@@ -135,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         name, _, value = pair.partition("=")
         env[name] = value
     if args.ref is not None:
-        env["PYTHONPATH"] = str(_source_of(args.ref))
+        env["PYTHONPATH"] = str(export_source(args.ref, DATA)[1])
     service = Service(env, DATA / "service-cost.log")
     try:
         service.wait_ready()

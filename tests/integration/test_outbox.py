@@ -8,7 +8,6 @@ import asyncio
 import uuid
 
 import pytest
-from sqlalchemy import text
 
 from adapters.event_wire.payloads import (
     BetPlacedV1,
@@ -38,33 +37,13 @@ from domain.ledger import Leg, PostedTransaction, Transaction, TransactionKind
 from domain.money import XTR, Money
 from domain.risk import RiskPolicy
 from domain.withdrawals import CurrencyWithdrawalLimits, PayoutSent, WithdrawalPolicy
+from tests.integration.outbox_rows import dice_bet, outbox_rows, rows_of_aggregate
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
 
-def _dice(player_id: int, stake: int = 100, bet: str = "even") -> PlaceBetCommand:
-    return PlaceBetCommand(player_id, uuid.uuid4(), "tg_dice", Money(stake, XTR), {"bet": bet})
-
-
-async def _outbox(engine, where: str, **params) -> list:
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            text(
-                "SELECT position AS id, event_id, type, version, aggregate_type, aggregate_id,"
-                " sequence, player_ids, payload, occurred_at, published FROM outbox_events"
-                f" WHERE {where} ORDER BY position, place"
-            ),
-            params,
-        )
-        return list(rows)
-
-
-async def _for_aggregate(engine, kind: str, ident: object) -> list:
-    return await _outbox(engine, "aggregate_type = :t AND aggregate_id = :i", t=kind, i=str(ident))
-
-
 async def _for_transaction(engine, transaction_id: uuid.UUID) -> list:
-    return await _outbox(
+    return await outbox_rows(
         engine,
         "type = 'ledger.transaction_posted' AND payload ->> 'transaction_id' = :tx",
         tx=str(transaction_id),
@@ -93,7 +72,7 @@ def _payload(row, kind):
 
 async def test_a_deposit_writes_the_players_new_balance(funded_player, engine):
     player = await funded_player(700)
-    rows = await _for_aggregate(engine, "player", player.id)
+    rows = await rows_of_aggregate(engine, "player", player.id)
     [deposit] = [r for r in rows if r.payload["kind"] == "deposit"]
     assert (deposit.type, deposit.version, list(deposit.player_ids)) == (
         "ledger.transaction_posted",
@@ -113,9 +92,9 @@ async def test_a_deposit_writes_the_players_new_balance(funded_player, engine):
 
 
 async def test_a_house_only_transaction_is_its_own_aggregate(fund_bankroll, engine):
-    before = await _outbox(engine, "aggregate_type = 'ledger_transaction'")
+    before = await outbox_rows(engine, "aggregate_type = 'ledger_transaction'")
     await fund_bankroll(12_345)
-    after = await _outbox(engine, "aggregate_type = 'ledger_transaction'")
+    after = await outbox_rows(engine, "aggregate_type = 'ledger_transaction'")
     [new] = after[len(before) :]
     event = _payload(new, LedgerTransactionPostedV1)
     assert (new.sequence, event.player_id, list(new.player_ids)) == (1, None, [])
@@ -144,9 +123,9 @@ async def test_a_bet_writes_placed_then_settled_with_its_ledger_events(
     funded_player, place, settle, engine
 ):
     player = await funded_player(1000)
-    placed = await place(_dice(player.id, 100))
+    placed = await place(dice_bet(player.id, 100))
     won = await settle(SettleDiceBetCommand(placed.bet.id, chat_id=5, message_id=1, value=4))
-    rows = await _for_aggregate(engine, "bet", placed.bet.id)
+    rows = await rows_of_aggregate(engine, "bet", placed.bet.id)
     assert [(r.type, r.sequence) for r in rows] == [("bet.placed", 1), ("bet.settled", 2)]
     assert all(list(r.player_ids) == [player.id] for r in rows)
     first = _payload(rows[0], BetPlacedV1)
@@ -180,7 +159,7 @@ async def test_a_provably_fair_bet_is_placed_and_settled_in_one_transaction(
     receipt = await place(
         PlaceBetCommand(player.id, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
     )
-    rows = await _for_aggregate(engine, "bet", receipt.bet.id)
+    rows = await rows_of_aggregate(engine, "bet", receipt.bet.id)
     assert [(r.type, r.sequence) for r in rows] == [("bet.placed", 1), ("bet.settled", 2)]
     placed = _payload(rows[0], BetPlacedV1)
     assert placed.server_seed_hash == receipt.bet.fairness.server_seed_hash
@@ -188,16 +167,16 @@ async def test_a_provably_fair_bet_is_placed_and_settled_in_one_transaction(
     assert settled.payout == receipt.bet.payout
     assert settled.state == receipt.bet.state.value
     # Both wallet movements were numbered in that one statement, consecutively.
-    wallet = await _for_aggregate(engine, "player", player.id)
+    wallet = await rows_of_aggregate(engine, "player", player.id)
     assert [r.sequence for r in wallet] == list(range(1, len(wallet) + 1))
 
 
 async def test_a_void_writes_bet_voided(funded_player, place, void, engine):
     player = await funded_player(1000)
-    placed = await place(_dice(player.id, 50))
+    placed = await place(dice_bet(player.id, 50))
     await void(VoidBetCommand(placed.bet.id, "the dice never came"))
     await void(VoidBetCommand(placed.bet.id, "the dice never came"))  # a replay: no event
-    rows = await _for_aggregate(engine, "bet", placed.bet.id)
+    rows = await rows_of_aggregate(engine, "bet", placed.bet.id)
     assert [r.type for r in rows] == ["bet.placed", "bet.voided"]
     voided = _payload(rows[1], BetVoidedV1)
     assert (voided.state, voided.payout, voided.reason) == ("voided", 50, "the dice never came")
@@ -205,17 +184,17 @@ async def test_a_void_writes_bet_voided(funded_player, place, void, engine):
 
 async def test_a_replayed_request_writes_no_second_event(funded_player, place, engine):
     player = await funded_player(1000)
-    command = _dice(player.id, 10)
+    command = dice_bet(player.id, 10)
     await place(command)
     await place(command)
-    assert len(await _for_aggregate(engine, "bet", command.bet_id)) == 1
+    assert len(await rows_of_aggregate(engine, "bet", command.bet_id)) == 1
 
 
 async def test_a_rolled_back_unit_of_work_leaves_no_event(
     funded_player, uow_factory, engine, house, ids, clock
 ):
     player = await funded_player(1000)
-    before = await _for_aggregate(engine, "player", player.id)
+    before = await rows_of_aggregate(engine, "player", player.id)
 
     async def transaction(uow, key: str) -> Transaction:
         wallet = await uow.accounts.wallet(player.id, XTR)
@@ -244,7 +223,7 @@ async def test_a_rolled_back_unit_of_work_leaves_no_event(
         assert not uow.outbox.pending
         kept = await post(uow)
         await uow.commit()
-    after = await _for_aggregate(engine, "player", player.id)
+    after = await rows_of_aggregate(engine, "player", player.id)
     [new] = after[len(before) :]
     assert new.payload["transaction_id"] == str(kept.id)
     assert not await _for_transaction(engine, gone.id)
@@ -255,13 +234,13 @@ async def test_sequences_stay_gap_free_and_in_commit_order_under_concurrent_bets
     funded_player, place, credit, engine
 ):
     player = await funded_player(10_000)
-    commands = [_dice(player.id, 10) for _ in range(30)]
+    commands = [dice_bet(player.id, 10) for _ in range(30)]
     deposits = [
         credit(CreditDepositCommand(player.id, Money(1, XTR), f"dep-{uuid.uuid4()}"))
         for _ in range(10)
     ]
     await asyncio.gather(*(place(c) for c in commands), *deposits)
-    rows = await _for_aggregate(engine, "player", player.id)
+    rows = await rows_of_aggregate(engine, "player", player.id)
     assert [r.sequence for r in rows] == list(range(1, len(rows) + 1))  # id order = sequence
     balances = [_payload(r, LedgerTransactionPostedV1).balances[0].balance for r in rows]
     amounts = [_payload(r, LedgerTransactionPostedV1).balances[0].amount for r in rows]
@@ -299,7 +278,7 @@ async def test_withdrawal_steps_write_their_events(
     second = await request(player.id, Money(50, XTR), "UQ-destination", uuid.uuid4())
     await RejectWithdrawal(uow_factory, clock, ids, house)(second.id, "not today", staff)
 
-    rows = await _for_aggregate(engine, "withdrawal", first.id)
+    rows = await rows_of_aggregate(engine, "withdrawal", first.id)
     assert [(r.type, r.sequence) for r in rows] == [
         ("withdrawal.requested", 1),
         ("withdrawal.approved", 2),
@@ -308,19 +287,19 @@ async def test_withdrawal_steps_write_their_events(
     paid = _payload(rows[2], WithdrawalEventV1)
     assert (paid.state, paid.amount, paid.payout_reference) == ("paid", 100, "bank-1")
     assert "UQ-destination" not in str(rows[0].payload)  # personal data stays out
-    rows = await _for_aggregate(engine, "withdrawal", second.id)
+    rows = await rows_of_aggregate(engine, "withdrawal", second.id)
     assert [r.type for r in rows] == ["withdrawal.requested", "withdrawal.rejected"]
     assert _payload(rows[1], WithdrawalEventV1).reason == "not today"
 
 
 async def test_a_large_win_raises_a_flag_event(funded_player, place, settle, uow_factory, engine):
     player = await funded_player(1000)
-    placed = await place(_dice(player.id, 100))
+    placed = await place(dice_bet(player.id, 100))
     won = await settle(SettleDiceBetCommand(placed.bet.id, chat_id=5, message_id=2, value=6))
     async with uow_factory() as uow:
         [flag] = await RiskReview(RiskPolicy(large_win={"XTR": 150})).on_bet_settled(uow, won.bet)
         await uow.commit()
-    [row] = await _for_aggregate(engine, "risk_flag", flag.id)
+    [row] = await rows_of_aggregate(engine, "risk_flag", flag.id)
     event = _payload(row, RiskFlagRaisedV1)
     assert (row.type, event.kind, event.player_id) == ("risk.flag_raised", "large_win", player.id)
     assert event.evidence["bet_id"] == str(won.bet.id)
@@ -337,7 +316,7 @@ async def test_a_block_and_its_lifting_are_the_players_events(
     with pytest.raises(IllegalTransition):  # already blocked: nothing changes, no event
         await BlockPlayer(uow_factory, clock)(player.id, "again", Actor("staff:ops"))
     await UnblockPlayer(uow_factory, clock)(player.id, "cleared", Actor("staff:ops"))
-    rows = await _for_aggregate(engine, "player", player.id)
+    rows = await rows_of_aggregate(engine, "player", player.id)
     assert [(r.type, r.sequence, list(r.player_ids)) for r in rows] == [
         ("ledger.transaction_posted", 1, [player.id]),
         ("player.blocked", 2, [player.id]),
@@ -350,7 +329,7 @@ async def test_a_block_and_its_lifting_are_the_players_events(
 
 async def test_the_outbox_owes_nothing(engine, funded_player, place):
     player = await funded_player(1000)
-    await place(_dice(player.id, 10))
+    await place(dice_bet(player.id, 10))
     async with engine.connect() as conn:
         assert await missing_events(conn) == []
 

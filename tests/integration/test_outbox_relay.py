@@ -25,38 +25,14 @@ from adapters.event_wire.envelope import STREAM, decode_envelope, player_channel
 from adapters.postgres.outbox import SqlOutboxFeed
 from adapters.redis_client import create_redis
 from adapters.redis_events import RedisEventPublisher
-from application.betting import PlaceBetCommand, SettleDiceBetCommand
+from application.betting import SettleDiceBetCommand
 from application.ports import EventEnvelope
 from application.relay import OutboxRelay, RelaySettings
-from domain.money import XTR, Money
+from tests.integration.outbox_rows import dice_bet, outbox_rows, rows_of_aggregate
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
 FAST = RelaySettings(poll_interval=0.01, batch_size=50, min_backoff=0.02, max_backoff=0.2)
-
-
-def _dice(player_id: int, stake: int = 100, bet: str = "even") -> PlaceBetCommand:
-    return PlaceBetCommand(player_id, uuid.uuid4(), "tg_dice", Money(stake, XTR), {"bet": bet})
-
-
-async def _outbox(engine, where: str, **params) -> list:
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            text(
-                "SELECT position AS id, event_id, type, version, aggregate_type, aggregate_id,"
-                " sequence, player_ids, payload, occurred_at, published FROM outbox_events"
-                f" WHERE {where} ORDER BY position, place"
-            ),
-            params,
-        )
-        return list(rows)
-
-
-async def _for_aggregate(engine, kind: str, ident: object) -> list:
-    return await _outbox(engine, "aggregate_type = :t AND aggregate_id = :i", t=kind, i=str(ident))
-
-
-# -- what is written -------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -153,7 +129,7 @@ async def _make_traffic(funded_player, place, settle, players: int = 3, bets: in
     for _ in range(players):
         player = await funded_player(1000)
         made.append(player)
-        receipts = await asyncio.gather(*(place(_dice(player.id, 10)) for _ in range(bets)))
+        receipts = await asyncio.gather(*(place(dice_bet(player.id, 10)) for _ in range(bets)))
         for i, receipt in enumerate(receipts[: bets // 2]):
             value = 2 + (i % 5)
             await settle(SettleDiceBetCommand(receipt.bet.id, player.id, 9000 + i, value))
@@ -162,7 +138,7 @@ async def _make_traffic(funded_player, place, settle, players: int = 3, bets: in
 
 async def _owed(engine, players) -> list:
     ids = [p.id for p in players]
-    return await _outbox(engine, "player_ids && CAST(:ids AS bigint[])", ids=ids)
+    return await outbox_rows(engine, "player_ids && CAST(:ids AS bigint[])", ids=ids)
 
 
 def _assert_delivered_in_order(delivered: Sequence[EventEnvelope], owed: Sequence) -> None:
@@ -213,7 +189,7 @@ async def test_a_bet_reaches_the_players_channel_live(
             # Caught up with whatever other tests left behind first.
             await _until(lambda: _published_all(engine))
             started = time.monotonic()
-            receipt = await place(_dice(player.id, 10))
+            receipt = await place(dice_bet(player.id, 10))
             seen = []
             while len(seen) < 2 and time.monotonic() - started < 5:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
@@ -387,7 +363,7 @@ async def test_stream_entries_carry_the_envelope_and_player_channels_route(
     funded_player, place, engine, redis, stream, make_relay
 ):
     player = await funded_player(100)
-    await place(_dice(player.id, 10))
+    await place(dice_bet(player.id, 10))
     owed = await _owed(engine, [player])
     async with running(make_relay()):
         await _until(lambda: _published(engine, {r.event_id for r in owed}))
@@ -403,8 +379,8 @@ async def test_the_shared_relay_fixture_publishes_to_the_real_stream(
     funded_player, place, engine, redis, event_relay
 ):
     player = await funded_player(100)
-    receipt = await place(_dice(player.id, 10))
-    [placed] = await _for_aggregate(engine, "bet", receipt.bet.id)
+    receipt = await place(dice_bet(player.id, 10))
+    [placed] = await rows_of_aggregate(engine, "bet", receipt.bet.id)
     async with event_relay():
         await _until(lambda: _published(engine, {placed.event_id}))
     # The stream is capped, and other tests publish too: look at its newest entries.
@@ -499,10 +475,12 @@ async def test_concurrent_writers_and_a_running_relay_deliver_everything_in_orde
         )
         wanted = {
             r.event_id
-            for r in await _outbox(engine, "aggregate_id = ANY(CAST(:a AS text[]))", a=aggregates)
+            for r in await outbox_rows(
+                engine, "aggregate_id = ANY(CAST(:a AS text[]))", a=aggregates
+            )
         }
         await _until(lambda: wanted <= {e.event_id for e in seen.events})
-    owed = await _outbox(engine, "aggregate_id = ANY(CAST(:a AS text[]))", a=aggregates)
+    owed = await outbox_rows(engine, "aggregate_id = ANY(CAST(:a AS text[]))", a=aggregates)
     _assert_delivered_in_order(seen.events, owed)
     for aggregate in aggregates:
         sequences = [r.sequence for r in owed if r.aggregate_id == aggregate]
