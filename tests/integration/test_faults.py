@@ -68,14 +68,27 @@ async def _killer(engine, stop: asyncio.Event) -> int:
     return killed
 
 
+# Long enough for a restart on a loaded machine, short enough to fail rather than hang.
+ANSWER_PATIENCE_S = 60.0
+
+
 async def _until_answered(place, command: PlaceBetCommand) -> tuple[BetReceipt, int]:
-    """What a client does: repeat the same bet (same id) until it gets an answer."""
-    for attempt in range(500):
+    """What a client does: repeat the same bet (same id) until it gets an answer.
+
+    The patience is a time, not a count of tries: a restarted PostgreSQL takes from under a
+    second to several on a loaded machine, and 500 tries 10 ms apart (the earlier bound) ran
+    out before a slow restart finished, failing the test with no bet at fault."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ANSWER_PATIENCE_S
+    attempt = 0
+    while True:
         try:
             return await place(command), attempt
         except StorageUnavailable:
+            if loop.time() > deadline:
+                raise AssertionError(f"bet {command.bet_id} never got an answer") from None
+            attempt += 1
             await asyncio.sleep(0.01)
-    raise AssertionError(f"bet {command.bet_id} never got an answer")
 
 
 async def test_backends_killed_mid_bets_leave_every_bet_applied_exactly_once(
