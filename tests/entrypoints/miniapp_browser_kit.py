@@ -225,5 +225,7 @@ async def open_app(browser, server: LiveServer, player: Player, theme: str | Non
 async def shoot(page, shots: Path, name: str) -> Path:
     """A full-page screenshot, once the page has settled (fonts, the ball's fall)."""
     path = shots / f"{name}.png"
+    # From the top: a page scrolled to a focused button draws the sticky header mid-page.
+    await page.evaluate("window.scrollTo(0, 0)")
     await page.screenshot(path=str(path), full_page=True, animations="disabled")
     return path

@@ -32,6 +32,7 @@ shots = kit.shots
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
+
 async def _wallet(engine, player_id: int) -> dict[str, int]:
     """The player's XTR wallet as PostgreSQL has it: the balance, the sum of its legs and the
     last leg's balance_after."""
@@ -266,3 +267,140 @@ async def _publish_ledger_event(
         assert await client.publish(player_channel(player_id), encode_envelope(envelope)) >= 1
     finally:
         await client.aclose()
+
+
+# What each instant game's form is set to, and what the bet stored must then say.
+PLAYS = {
+    "coin": ({"side": "tails"}, {"side": "tails"}),
+    "limbo": ({"target": "3.50"}, {"target": "3.50"}),
+    "roulette": ({"bet": "straight", "number": "17"}, {"bet": "straight", "number": "17"}),
+    "dice": ({"direction": "over", "target": "75.25"}, {"direction": "over", "target": "75.25"}),
+}
+
+
+async def _fill(page, form: dict[str, str]) -> None:
+    for name, value in form.items():
+        radio = page.locator(f'#play-form input[type="radio"][name="{name}"][value="{value}"]')
+        if await radio.count():
+            await radio.check()
+        elif await page.locator(f"#play-form select[name={name}]").count():
+            await page.locator(f"#play-form select[name={name}]").select_option(value)
+        else:
+            await page.locator(f"#play-form input[name={name}]").fill(value)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+async def test_every_screen_of_the_lobby_in_telegram_light_and_dark(
+    theme, live_server, browser, engine, fund_bankroll, adjust, new_telegram_id, shots
+):
+    """Issue 21: the lobby lists the games the API offers; each instant game plays from it
+    and shows its outcome; history, limits and breaks, and the fairness page work; every
+    screen keeps the balance in view, in Telegram's light and dark colours."""
+    from playwright.async_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+    await fund_bankroll()
+    player = await funded_player(live_server, new_telegram_id(), adjust)
+    opened = await open_app(browser, live_server, player, theme)
+    page = opened.page
+    await page.goto(launch_url(live_server, player.telegram_id, player.name, theme))
+    await page.get_by_role("button", name="I am 18+ and accept the terms").click()
+    await expect(page.locator("#lobby")).to_be_visible()
+    scheme = await page.evaluate("document.documentElement.dataset.scheme")
+    assert scheme == theme
+    background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == {"light": "rgb(255, 255, 255)", "dark": "rgb(33, 45, 59)"}[theme]
+
+    # The lobby is the API's list, in its order (plinko and mines join when they exist).
+    async with httpx.AsyncClient(base_url=live_server.url, headers=player.headers) as api:
+        offered = [g["code"] for g in (await api.get("/api/v1/app/games")).json()["games"]]
+    tiles = page.locator("#game-list button")
+    await expect(tiles).to_have_count(len(offered))
+    assert await tiles.evaluate_all("b => b.map(x => x.dataset.game)") == offered
+    await shoot(page, shots, f"lobby-{theme}")
+
+    balance = 1000
+    for code, (form, stored) in PLAYS.items():
+        await page.locator(f"#play-{code}").click()
+        await expect(page.locator("#game")).to_be_visible()
+        await expect(page.locator("#balance")).to_be_in_viewport()
+        await page.locator("#stake").fill("5")
+        await _fill(page, form)
+        await page.locator("#roll").click()
+        await expect(page.locator("#result")).to_have_attribute(
+            "data-state", re.compile(r"^(won|lost)$")
+        )
+        bet = (await _bets(engine, player.player_id))[-1]
+        assert (bet["game"], bet["stake"], bet["params"]) == (code, 5, stored)
+        balance += -5 + (bet["payout"] or 0)
+        await expect(page.locator("#balance")).to_have_text(str(balance))
+        await expect(page.locator("#result")).to_have_attribute("data-state", bet["state"])
+        await expect(page.locator("#outcome")).to_contain_text(
+            "You won" if bet["state"] == "won" else "No win this time"
+        )
+        await expect(page.locator("#roll")).to_have_text("Play")
+        await shoot(page, shots, f"{code}-{theme}")
+        await page.locator("#back").click()
+        await expect(page.locator("#lobby")).to_be_visible()
+
+    # Roulette's number is asked for only where a bet takes one.
+    await page.locator("#play-roulette").click()
+    await _fill(page, {"bet": "red"})
+    await expect(page.locator('[data-param="number"]')).to_be_hidden()
+    await _fill(page, {"bet": "dozen"})
+    await expect(page.locator('[data-param="number"]')).to_be_visible()
+    await page.locator("#back").click()
+
+    # History: the four bets, newest first, and the wallet's movements.
+    await page.get_by_role("button", name="History").click()
+    await expect(page.locator("#bet-list li")).to_have_count(4)
+    shown = await page.locator("#bet-list li").evaluate_all("r => r.map(x => x.dataset.game)")
+    assert shown == list(reversed(PLAYS))
+    await expect(page.locator("#movement-list li").first).to_be_visible()
+    await expect(page.locator("#balance")).to_have_text(str(balance))
+    await shoot(page, shots, f"history-{theme}")
+    await page.locator("#back").click()
+
+    # Limits and breaks: a loss limit applies at once and is listed; a reality check is set.
+    await page.get_by_role("button", name="Limits and breaks").click()
+    await expect(page.locator("#limits-empty")).to_be_visible()
+    await page.locator("#limit-kind").select_option("loss")
+    await page.locator("#limit-period").select_option("24h")
+    await page.locator("#limit-amount").fill("500")
+    await page.locator("#limit-save").click()
+    await expect(page.locator("#care-note")).to_have_text("The limit is in force.")
+    await expect(page.locator('#limit-list li[data-kind="loss"]')).to_contain_text("500 XTR")
+    await page.locator("#reality-minutes").fill("30")
+    await page.locator("#reality-save").click()
+    await expect(page.locator("#reality-now")).to_contain_text("Every 30 minutes")
+    async with httpx.AsyncClient(base_url=live_server.url, headers=player.headers) as api:
+        care = (await api.get("/api/v1/app/limits")).json()
+    assert [(lim["kind"], lim["period"], lim["limit"]["amount"]) for lim in care["limits"]] == [
+        ("loss", "24h", 500)
+    ]
+    assert care["reality_check"]["minutes"] == 30
+    await shoot(page, shots, f"care-{theme}")
+
+    # A time-out asks once more on the page, then starts; a bet is then refused, in words.
+    await page.locator("#timeout-start").click()
+    await expect(page.locator("#timeout-confirm")).to_be_visible()
+    await expect(page.locator("#timeout-confirm-text")).to_contain_text("cannot be undone")
+    await shoot(page, shots, f"care-confirm-{theme}")
+    await page.locator("#timeout-confirm-yes").click()
+    await expect(page.locator("#excluded")).to_contain_text("You are on a time-out until")
+    await expect(page.locator("#breaks")).to_be_hidden()
+    await page.locator("#back").click()
+    await page.locator("#play-coin").click()
+    await page.locator("#roll").click()
+    await expect(page.locator("#message")).to_contain_text("You are taking a break until")
+    assert "Traceback" not in await page.locator("#message").text_content()
+    await shoot(page, shots, f"refused-{theme}")
+    assert len(await _bets(engine, player.player_id)) == 4
+    await page.locator("#back").click()
+
+    # The fairness page shows the commitment the next bet is made under.
+    await page.get_by_role("button", name="Provably fair").click()
+    await expect(page.locator("#next-nonce")).to_have_text("4")
+    await shoot(page, shots, f"fairness-{theme}")
+    assert opened.errors == []
+    await opened.context.close()

@@ -19,7 +19,7 @@ function limitRow(limit) {
   const lines = [
     h("span", { class: "row-main" }, h("strong", { text: `${KINDS[limit.kind] || limit.kind} limit` }), ` per ${PERIODS[limit.period] || limit.period}`),
     h("span", { class: "row-side", text: `${limit.limit.amount} ${currency}` }),
-    h("span", { class: "row-hint", text: `Used ${limit.used}, ${limit.remaining} left` }),
+    h("span", { class: "row-hint", text: `Used ${limit.used} ${currency}, ${limit.remaining} ${currency} left` }),
   ];
   const due = limit.confirmable_at && Date.parse(limit.confirmable_at) <= Date.now();
   if (limit.pending_amount !== null || limit.pending_removal) {

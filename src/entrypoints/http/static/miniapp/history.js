@@ -24,12 +24,13 @@ function betRow(bet) {
   const outcome = settled && bet.outcome !== null ? rendererFor(bet.game).outcome(bet) : capitalise(bet.state);
   const result =
     bet.state === "won" ? `+${bet.payout} ${bet.stake.currency}` : bet.state === "lost" ? `−${bet.stake.amount} ${bet.stake.currency}` : "";
+  const paid = bet.state === "won" ? ` · paid ${multiplierText(bet.multiplier)}` : "";
   return h(
     "li",
     { dataset: { state: bet.state, game: bet.game } },
     h("span", { class: "row-main" }, h("strong", { text: title }), ` ${bet.stake.amount} ${bet.stake.currency} · ${outcome}`),
     h("span", { class: "row-side", text: result }),
-    h("span", { class: "row-hint", text: `${when(bet.placed_at)} · ${multiplierText(bet.multiplier)} · nonce ${bet.nonce ?? "–"}` }),
+    h("span", { class: "row-hint", text: `${when(bet.placed_at)}${paid} · nonce ${bet.nonce ?? "–"}` }),
   );
 }
 

@@ -144,6 +144,7 @@ async function play(event) {
   await once(button, "Playing…", async () => {
     const bet = readBet();
     current.busy = true;
+    delete $("result").dataset.state; // the last bet's outcome is not this one's
     try {
       const played = await request("POST", "/play", {
         game: current.offer.code,
@@ -187,6 +188,7 @@ export function openInstant(offer) {
   }
   $("params").replaceChildren(...offer.params.map(paramField));
   $("result").hidden = true;
+  delete $("result").dataset.state;
   showMessage("");
   syncForm();
 }
