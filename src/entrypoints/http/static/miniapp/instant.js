@@ -125,7 +125,13 @@ function readBet() {
 
 function showOutcome(bet) {
   const won = bet.state === "won";
-  const verdict = won ? `You won ${bet.payout} ${bet.stake.currency}` : "No win this time";
+  // A payout below the stake (plinko's middle slots) is money back, not a win.
+  const back = won && bet.payout < bet.stake.amount;
+  const verdict = !won
+    ? "No win this time"
+    : back
+      ? `${bet.payout} ${bet.stake.currency} back`
+      : `You won ${bet.payout} ${bet.stake.currency}`;
   $("outcome").textContent = `${current.renderer.outcome(bet)} — ${verdict}`;
   const on = Object.values(bet.params || {}).join(" ");
   const paid = won ? ` · paid ${multiplierText(bet.multiplier)}` : "";
