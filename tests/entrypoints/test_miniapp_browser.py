@@ -379,7 +379,37 @@ async def test_every_screen_of_the_lobby_in_telegram_light_and_dark(
         ("loss", "24h", 500)
     ]
     assert care["reality_check"]["minutes"] == 30
+
+    # Removing a limit waits 24 hours, then a confirmation; the page says so.
+    await page.locator('#limit-list li[data-kind="loss"] button').click()
+    await expect(page.locator("#care-note")).to_contain_text(
+        "The removal waits 24 hours: confirm it after"
+    )
+    await expect(page.locator('#limit-list li[data-kind="loss"]')).to_contain_text(
+        "Removal waits until"
+    )
     await shoot(page, shots, f"care-{theme}")
+
+    # A reality check that falls due shows on the next screen opened, until acknowledged.
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE responsible_reality_checks SET session_started_at = now() - interval "
+                "'2 hours', acknowledged_at = now() - interval '1 hour' WHERE player_id = :p"
+            ),
+            {"p": player.player_id},
+        )
+    await page.goto("about:blank")  # a new launch: only the URL's fragment would change
+    await page.goto(launch_url(live_server, player.telegram_id, player.name, theme))
+    await expect(page.locator("#lobby")).to_be_visible()
+    await expect(page.locator("#reality")).to_be_visible()
+    await expect(page.locator("#reality-text")).to_contain_text("every 30 minutes")
+    await shoot(page, shots, f"reality-check-{theme}")
+    await page.get_by_role("button", name="I understand, continue").click()
+    await expect(page.locator("#reality")).to_be_hidden()
+    async with httpx.AsyncClient(base_url=live_server.url, headers=player.headers) as api:
+        assert (await api.get("/api/v1/app/limits")).json()["reality_check_due"] is False
+    await page.get_by_role("button", name="Limits and breaks").click()
 
     # A time-out asks once more on the page, then starts; a bet is then refused, in words.
     await page.locator("#timeout-start").click()
