@@ -2,7 +2,7 @@
 // offers with kind "instant"): its form is built from the game's parameters as the API
 // describes them, the bet goes through POST /play, and the game's renderer shows the outcome.
 import { newRequestId, request, ApiError } from "./api.js";
-import { rendererFor } from "./outcomes.js";
+import { betText, rendererFor } from "./outcomes.js";
 import { $, CURRENCY, capitalise, h, multiplierText, once, setBalance, showMessage } from "./ui.js";
 
 const current = { offer: null, renderer: null, afterBet: () => {} };
@@ -133,7 +133,7 @@ function showOutcome(bet) {
       ? `${bet.payout} ${bet.stake.currency} back`
       : `You won ${bet.payout} ${bet.stake.currency}`;
   $("outcome").textContent = `${current.renderer.outcome(bet)} — ${verdict}`;
-  const on = Object.values(bet.params || {}).join(" ");
+  const on = betText(bet.game, bet.params);
   const paid = won ? ` · paid ${multiplierText(bet.multiplier)}` : "";
   $("outcome-detail").textContent =
     `Bet ${bet.stake.amount} ${bet.stake.currency} on ${on}${paid} · ` +

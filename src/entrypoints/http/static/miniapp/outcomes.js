@@ -69,6 +69,7 @@ const limbo = {
   prepare(stage) {
     stage.replaceChildren(h("p", { class: "big-number", text: "×—" }));
   },
+  betText: (params) => `reaching ×${params.target}`,
   outcome: (bet) => `Result ×${hundredths(bet.outcome)}`,
   async play(stage, bet) {
     const number = stage.querySelector(".big-number");
@@ -113,6 +114,12 @@ const plain = {
 };
 
 const RENDERERS = { dice, coin, limbo, roulette, plinko };
+
+// What a bet was on, in words: a game's own wording, or its parameters' values.
+export function betText(code, params) {
+  const renderer = rendererFor(code);
+  return renderer.betText ? renderer.betText(params || {}) : Object.values(params || {}).join(" ");
+}
 
 export function rendererFor(code) {
   return RENDERERS[code] || plain;

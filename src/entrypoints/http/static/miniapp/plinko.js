@@ -108,6 +108,7 @@ export const plinko = {
   hint(values) {
     return `${rowsOf(values.rows)} rows, ${values.risk || "medium"} risk: the edge slots pay most and are rarest.`;
   },
+  betText: (params) => `${rowsOf(params.rows)} rows, ${params.risk} risk`,
   prepare(stage, values) {
     stage.replaceChildren(board(rowsOf(values.rows)));
   },
