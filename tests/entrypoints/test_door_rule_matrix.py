@@ -121,6 +121,7 @@ HTTP: dict[str, Door] = {
     "POST /api/v1/app/terms": "records that the player accepted the terms",
     "GET /api/v1/app/me": "reads the player and balances",
     "GET /api/v1/app/balances": "reads balances",
+    "GET /api/v1/app/games": "reads the games on offer",
     "GET /api/v1/app/bets": "reads the player's bets",
     "GET /api/v1/app/history": "reads the wallet's history",
     "GET /api/v1/app/fairness": "reads the seed commitment",

@@ -132,6 +132,26 @@ async def test_player_routes_need_a_player_session(app_api, session):
     assert me.json()["balances"] == [{"amount": 0, "currency": "XTR"}]
 
 
+async def test_the_lobby_reads_the_games_on_offer_with_limits_and_parameters(app_api, session):
+    """Issue 21: the Mini App's lobby is built from this list, not from games written into
+    the page."""
+    assert (await app_api.get("/api/v1/app/games")).status_code == 401
+    headers = await session(accept=False)  # a read: the lobby shows before the 18+ gate
+    found = await app_api.get("/api/v1/app/games", headers=headers)
+    assert found.status_code == 200, found.text
+    games = {g["code"]: g for g in found.json()["games"]}
+    assert {"dice", "coin", "limbo", "roulette"} <= set(games)
+    assert not any(code.startswith("tg_") for code in games)
+    assert games["dice"]["kind"] == "instant"
+    assert games["dice"]["limits"]["XTR"] == {
+        "min_stake": 1,
+        "max_stake": 10_000,
+        "max_payout": 1_000_000,
+    }
+    assert [p["name"] for p in games["coin"]["params"]] == ["side"]
+    assert games["coin"]["params"][0]["choices"] == ["heads", "tails"]
+
+
 async def test_play_a_provably_fair_game_and_verify_it(app_api, session, credit):
     headers = await session()
     await _credit(app_api, headers, credit)

@@ -1,130 +1,36 @@
 """The Mini App page end to end: the real app under uvicorn on a free port, the real database
-and Redis, and Debian's Chromium driven headless by Playwright, as a player would use it.
-
-Needs Debian's `chromium` package (/usr/bin/chromium); `.ci/run` installs it. Without it this
-test fails, never skips: a browser test that silently did not run is not a pass."""
+and Redis, and Debian's Chromium driven headless by Playwright, as a player would use it
+(fixtures and helpers in miniapp_browser_kit.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
-import json
-import os
 import re
-import secrets
-import socket
-import time
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import httpx
 import pytest
 from sqlalchemy import text
 
-from domain.webapp import sign
-from entrypoints.composition.endpoints import Endpoints
-from entrypoints.settings import Settings
-from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
+from tests.entrypoints import miniapp_browser_kit as kit
+from tests.entrypoints.miniapp_browser_kit import (
+    PHONE,
+    WAIT_MS,
+    funded_player,
+    init_data,
+    launch_url,
+    open_app,
+    shoot,
+)
+
+# The kit's fixtures, used by name below.
+live_server = kit.live_server
+browser = kit.browser
+shots = kit.shots
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
-
-CHROMIUM = Path("/usr/bin/chromium")
-# As the machine notes say: headless, no sandbox (CI runs as root), and none of Chromium's
-# own background traffic, which a closed network refuses.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-BOT_TOKEN = "424242:MINI-APP-BROWSER-TOKEN"
-WAIT_MS = 15_000  # the longest any one page state may take to appear
-
-
-@dataclass(frozen=True)
-class LiveServer:
-    url: str
-    settings: Settings
-
-
-@pytest.fixture
-async def live_server(servers, tmp_path) -> AsyncIterator[LiveServer]:
-    """The real app, served by uvicorn on a free loopback port in this event loop."""
-    import uvicorn
-
-    from entrypoints.composition.containers import make_http_container
-    from entrypoints.http.app import create_app
-
-    settings = Settings(
-        bot_token=BOT_TOKEN,
-        secret_key=secrets.token_hex(32),
-        seed_key=secrets.token_bytes(32),
-        pii_keys=TEST_PII_KEYS,
-        pii_index_key=TEST_PII_INDEX_KEY,
-        house_shards=4,
-        data_dir=tmp_path,
-    )
-    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
-    app = create_app(make_http_container(settings, endpoints))
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    )
-    # pytest keeps SIGINT; uvicorn would otherwise install its own handlers.
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-    serving = asyncio.create_task(server.serve(sockets=[listener]))
-    async with asyncio.timeout(30):
-        while not server.started:  # uvicorn has no 'listening' event; poll its flag
-            if serving.done():
-                serving.result()
-            await asyncio.sleep(0.02)
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", settings)
-    finally:
-        server.should_exit = True
-        await serving  # its lifespan shutdown closes the container
-        listener.close()
-
-
-@pytest.fixture
-async def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(
-            f"{CHROMIUM} is missing: the Mini App browser test needs Debian's chromium package "
-            "(apt-get install chromium); .ci/run installs it",
-            pytrace=False,
-        )
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-def init_data(user_id: int, first_name: str) -> str:
-    """Launch data as Telegram signs it for the bot."""
-    fields = {
-        "query_id": secrets.token_hex(8),
-        "user": json.dumps({"id": user_id, "first_name": first_name, "language_code": "en"}),
-        "auth_date": str(int(time.time()) - 5),
-    }
-    return urlencode({**fields, "hash": sign(fields, BOT_TOKEN)})
 
 
 async def _wallet(engine, player_id: int) -> dict[str, int]:
@@ -163,7 +69,7 @@ async def _bets(engine, player_id: int) -> list[dict]:
 
 
 async def test_a_player_plays_dice_in_the_mini_app_page(
-    live_server, browser, engine, servers, fund_bankroll, credit, adjust, new_telegram_id
+    live_server, browser, engine, servers, fund_bankroll, credit, adjust, new_telegram_id, shots
 ):
     from playwright.async_api import expect
 
@@ -198,7 +104,7 @@ async def test_a_player_plays_dice_in_the_mini_app_page(
         for asset in ("/app/app.js", "/app/app.css"):
             assert (await api.get(asset)).status_code == 200, asset
 
-        context = await browser.new_context(viewport={"width": 390, "height": 844})
+        context = await browser.new_context(viewport=PHONE)
         page = await context.new_page()
         page.set_default_timeout(WAIT_MS)
         console_errors: list[str] = []
@@ -225,21 +131,31 @@ async def test_a_player_plays_dice_in_the_mini_app_page(
         await expect(page.locator("#gate")).to_be_visible()
         await expect(page.locator("#game")).to_be_hidden()
         await expect(page.locator("#live")).to_have_text("Live updates: on")
+        await shoot(page, shots, "gate")
 
+        # Past the gate, the lobby; dice is one of its games.
         await page.get_by_role("button", name="I am 18+ and accept the terms").click()
-        await expect(page.locator("#game")).to_be_visible()
+        await expect(page.locator("#lobby")).to_be_visible()
         await expect(page.locator("#gate")).to_be_hidden()
+        await page.locator("#play-dice").click()
+        await expect(page.locator("#game")).to_be_visible()
+        await expect(page.locator("#game-title")).to_have_text("Dice")
+        await expect(page.locator("#balance")).to_be_visible()  # on every screen
 
         # The commitment shown is the server's, before any bet.
         fairness = (await api.get("/api/v1/app/fairness", headers=headers)).json()
         await expect(page.locator("#seed-hash")).to_have_text(fairness["server_seed_hash"])
         await expect(page.locator("#next-nonce")).to_have_text("0")
+        await expect(page.locator("#commitment")).to_contain_text(
+            f"nonce 0, server seed hash {fairness['server_seed_hash'][:16]}"
+        )
 
         # Stake 10 on under 50.00, double-clicked: one bet.
-        await page.get_by_label("Stake (XTR)").fill("10")
+        await page.locator("#stake").fill("10")
         await page.get_by_label("under", exact=True).check()
         await page.get_by_label("Target", exact=True).fill("50.00")
-        await expect(page.locator("#chance")).to_have_text("Win chance 50.00%")
+        # 0.99 × 10001 / 5000 cut to four decimals, as the server pays it
+        await expect(page.locator("#bet-hint")).to_have_text("Win chance 50.00% · pays ×1.9801")
         await page.locator("#roll").dblclick()
         settled = re.compile(r"^(won|lost)$")
         await expect(page.locator("#result")).to_have_attribute("data-state", settled)
@@ -256,6 +172,7 @@ async def test_a_player_plays_dice_in_the_mini_app_page(
         shown = f"{bet['outcome'] // 100}.{bet['outcome'] % 100:02d}"
         await expect(page.locator("#result")).to_have_attribute("data-state", bet["state"])
         await expect(page.locator("#outcome")).to_contain_text(f"Rolled {shown}")
+        await shoot(page, shots, "dice-system-light")
 
         # The balance on the page is the ledger's.
         expected = 1000 - 10 + (bet["payout"] or 0)
@@ -264,7 +181,7 @@ async def test_a_player_plays_dice_in_the_mini_app_page(
         assert wallet == {"balance": expected, "legs": expected, "last": expected}
 
         # A refusal is shown politely from the problem details, and nothing moves.
-        await page.get_by_label("Stake (XTR)").fill(str(10**6))
+        await page.locator("#stake").fill(str(10**6))
         await page.locator("#roll").click()
         await expect(page.locator("#message")).to_be_visible()
         await expect(page.locator("#message")).not_to_be_empty()
@@ -306,6 +223,9 @@ async def test_a_player_plays_dice_in_the_mini_app_page(
         await expect(page.locator("#balance")).to_have_text(str(expected + 507))
 
         # Rotating reveals the server seed that the hash committed to before the bet.
+        await page.locator("#back").click()
+        await page.get_by_role("button", name="Provably fair").click()
+        await expect(page.locator("#fairness")).to_be_visible()
         await page.get_by_role("button", name="Reveal the server seed").click()
         await expect(page.locator("#revealed")).to_be_visible()
         revealed = await page.locator("#revealed-seed").text_content()
@@ -347,3 +267,170 @@ async def _publish_ledger_event(
         assert await client.publish(player_channel(player_id), encode_envelope(envelope)) >= 1
     finally:
         await client.aclose()
+
+
+# What each instant game's form is set to, and what the bet stored must then say.
+PLAYS = {
+    "coin": ({"side": "tails"}, {"side": "tails"}),
+    "limbo": ({"target": "3.50"}, {"target": "3.50"}),
+    "roulette": ({"bet": "straight", "number": "17"}, {"bet": "straight", "number": "17"}),
+    "dice": ({"direction": "over", "target": "75.25"}, {"direction": "over", "target": "75.25"}),
+}
+
+
+async def _fill(page, form: dict[str, str]) -> None:
+    for name, value in form.items():
+        radio = page.locator(f'#play-form input[type="radio"][name="{name}"][value="{value}"]')
+        if await radio.count():
+            await radio.check()
+        elif await page.locator(f"#play-form select[name={name}]").count():
+            await page.locator(f"#play-form select[name={name}]").select_option(value)
+        else:
+            await page.locator(f"#play-form input[name={name}]").fill(value)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+async def test_every_screen_of_the_lobby_in_telegram_light_and_dark(
+    theme, live_server, browser, engine, fund_bankroll, adjust, new_telegram_id, shots
+):
+    """Issue 21: the lobby lists the games the API offers; each instant game plays from it
+    and shows its outcome; history, limits and breaks, and the fairness page work; every
+    screen keeps the balance in view, in Telegram's light and dark colours."""
+    from playwright.async_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+    await fund_bankroll()
+    player = await funded_player(live_server, new_telegram_id(), adjust)
+    opened = await open_app(browser, live_server, player, theme)
+    page = opened.page
+    await page.goto(launch_url(live_server, player.telegram_id, player.name, theme))
+    await page.get_by_role("button", name="I am 18+ and accept the terms").click()
+    await expect(page.locator("#lobby")).to_be_visible()
+    scheme = await page.evaluate("document.documentElement.dataset.scheme")
+    assert scheme == theme
+    background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == {"light": "rgb(255, 255, 255)", "dark": "rgb(33, 45, 59)"}[theme]
+
+    # The lobby is the API's list, in its order (plinko and mines join when they exist).
+    async with httpx.AsyncClient(base_url=live_server.url, headers=player.headers) as api:
+        offered = [g["code"] for g in (await api.get("/api/v1/app/games")).json()["games"]]
+    tiles = page.locator("#game-list button")
+    await expect(tiles).to_have_count(len(offered))
+    assert await tiles.evaluate_all("b => b.map(x => x.dataset.game)") == offered
+    await shoot(page, shots, f"lobby-{theme}")
+
+    balance = 1000
+    for code, (form, stored) in PLAYS.items():
+        await page.locator(f"#play-{code}").click()
+        await expect(page.locator("#game")).to_be_visible()
+        await expect(page.locator("#balance")).to_be_in_viewport()
+        await page.locator("#stake").fill("5")
+        await _fill(page, form)
+        await page.locator("#roll").click()
+        await expect(page.locator("#result")).to_have_attribute(
+            "data-state", re.compile(r"^(won|lost)$")
+        )
+        bet = (await _bets(engine, player.player_id))[-1]
+        assert (bet["game"], bet["stake"], bet["params"]) == (code, 5, stored)
+        balance += -5 + (bet["payout"] or 0)
+        await expect(page.locator("#balance")).to_have_text(str(balance))
+        await expect(page.locator("#result")).to_have_attribute("data-state", bet["state"])
+        await expect(page.locator("#outcome")).to_contain_text(
+            "You won" if bet["state"] == "won" else "No win this time"
+        )
+        await expect(page.locator("#roll")).to_have_text("Play")
+        await shoot(page, shots, f"{code}-{theme}")
+        await page.locator("#back").click()
+        await expect(page.locator("#lobby")).to_be_visible()
+
+    # Roulette's number is asked for only where a bet takes one.
+    await page.locator("#play-roulette").click()
+    await _fill(page, {"bet": "red"})
+    await expect(page.locator('[data-param="number"]')).to_be_hidden()
+    await _fill(page, {"bet": "dozen"})
+    await expect(page.locator('[data-param="number"]')).to_be_visible()
+    await page.locator("#back").click()
+
+    # History: the four bets, newest first, and the wallet's movements.
+    await page.get_by_role("button", name="History").click()
+    await expect(page.locator("#bet-list li")).to_have_count(4)
+    shown = await page.locator("#bet-list li").evaluate_all("r => r.map(x => x.dataset.game)")
+    assert shown == list(reversed(PLAYS))
+    await expect(page.locator("#movement-list li").first).to_be_visible()
+    await expect(page.locator("#balance")).to_have_text(str(balance))
+    await shoot(page, shots, f"history-{theme}")
+    await page.locator("#back").click()
+
+    # Limits and breaks: a loss limit applies at once and is listed; a reality check is set.
+    await page.get_by_role("button", name="Limits and breaks").click()
+    await expect(page.locator("#limits-empty")).to_be_visible()
+    await page.locator("#limit-kind").select_option("loss")
+    await page.locator("#limit-period").select_option("24h")
+    await page.locator("#limit-amount").fill("500")
+    await page.locator("#limit-save").click()
+    await expect(page.locator("#care-note")).to_have_text("The limit is in force.")
+    await expect(page.locator('#limit-list li[data-kind="loss"]')).to_contain_text("500 XTR")
+    await page.locator("#reality-minutes").fill("30")
+    await page.locator("#reality-save").click()
+    await expect(page.locator("#reality-now")).to_contain_text("Every 30 minutes")
+    async with httpx.AsyncClient(base_url=live_server.url, headers=player.headers) as api:
+        care = (await api.get("/api/v1/app/limits")).json()
+    assert [(lim["kind"], lim["period"], lim["limit"]["amount"]) for lim in care["limits"]] == [
+        ("loss", "24h", 500)
+    ]
+    assert care["reality_check"]["minutes"] == 30
+
+    # Removing a limit waits 24 hours, then a confirmation; the page says so.
+    await page.locator('#limit-list li[data-kind="loss"] button').click()
+    await expect(page.locator("#care-note")).to_contain_text(
+        "The removal waits 24 hours: confirm it after"
+    )
+    await expect(page.locator('#limit-list li[data-kind="loss"]')).to_contain_text(
+        "Removal waits until"
+    )
+    await shoot(page, shots, f"care-{theme}")
+
+    # A reality check that falls due shows on the next screen opened, until acknowledged.
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE responsible_reality_checks SET session_started_at = now() - interval "
+                "'2 hours', acknowledged_at = now() - interval '1 hour' WHERE player_id = :p"
+            ),
+            {"p": player.player_id},
+        )
+    await page.goto("about:blank")  # a new launch: only the URL's fragment would change
+    await page.goto(launch_url(live_server, player.telegram_id, player.name, theme))
+    await expect(page.locator("#lobby")).to_be_visible()
+    await expect(page.locator("#reality")).to_be_visible()
+    await expect(page.locator("#reality-text")).to_contain_text("every 30 minutes")
+    await shoot(page, shots, f"reality-check-{theme}")
+    await page.get_by_role("button", name="I understand, continue").click()
+    await expect(page.locator("#reality")).to_be_hidden()
+    async with httpx.AsyncClient(base_url=live_server.url, headers=player.headers) as api:
+        assert (await api.get("/api/v1/app/limits")).json()["reality_check_due"] is False
+    await page.get_by_role("button", name="Limits and breaks").click()
+
+    # A time-out asks once more on the page, then starts; a bet is then refused, in words.
+    await page.locator("#timeout-start").click()
+    await expect(page.locator("#timeout-confirm")).to_be_visible()
+    await expect(page.locator("#timeout-confirm-text")).to_contain_text("cannot be undone")
+    await shoot(page, shots, f"care-confirm-{theme}")
+    await page.locator("#timeout-confirm-yes").click()
+    await expect(page.locator("#excluded")).to_contain_text("You are on a time-out until")
+    await expect(page.locator("#breaks")).to_be_hidden()
+    await page.locator("#back").click()
+    await page.locator("#play-coin").click()
+    await page.locator("#roll").click()
+    await expect(page.locator("#message")).to_contain_text("You are taking a break until")
+    assert "Traceback" not in await page.locator("#message").text_content()
+    await shoot(page, shots, f"refused-{theme}")
+    assert len(await _bets(engine, player.player_id)) == 4
+    await page.locator("#back").click()
+
+    # The fairness page shows the commitment the next bet is made under.
+    await page.get_by_role("button", name="Provably fair").click()
+    await expect(page.locator("#next-nonce")).to_have_text("4")
+    await shoot(page, shots, f"fairness-{theme}")
+    assert opened.errors == []
+    await opened.context.close()

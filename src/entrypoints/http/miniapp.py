@@ -20,6 +20,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from application.balances import GetBalances
 from application.betting import BetReceipt, PlaceBetCommand
 from application.betting.queue import BetQueue
+from application.game_admin import ListGames
 from application.history import ListHistory, RecentBets
 from application.miniapp import GetMe, OpenMiniAppSession, ReadPlayerSession
 from application.onboarding import AcceptTerms
@@ -37,6 +38,7 @@ from application.seeds import GetSeedPair, RotateSeedPair
 from domain.errors import Unauthenticated
 from domain.money import CurrencyRegistry
 from domain.responsible import LimitKind, LimitPeriod, SelfExclusionPeriod, TimeoutPeriod
+from entrypoints.http.miniapp_games import GamesView, games_view
 from entrypoints.http.miniapp_wire import (
     BalancesView,
     BetsView,
@@ -164,6 +166,16 @@ class MiniAppController(Controller):
     ) -> TermsView:
         accepted = await accept(player_id)
         return TermsView(True, accepted.at, accepted.replayed)
+
+    @get(
+        "/games",
+        summary="The games on offer here, their limits per currency and their parameters",
+        description="Enabled provably fair games only, in the lobby's order; `kind` says how "
+        "each is played (`instant`: `POST /play`; `steps`: its own routes).",
+    )
+    @inject
+    async def games(self, games: FromDishka[ListGames]) -> GamesView:
+        return games_view(await games())
 
     @post("/play", status_code=200, summary="Play a provably fair game; settled at once")
     @inject

@@ -1,0 +1,164 @@
+// Mines: a 5×5 field, a game played in steps. The stake is taken when the game opens; each
+// safe tile raises the multiplier; the player cashes out after any safe tile or loses the
+// stake on a mine. Routes (the Mini App API's mines contract):
+//   POST /mines {stake, currency, mines, request_id}, GET /mines?currency= (404: none open),
+//   POST /mines/{id}/reveal {tile, request_id}, POST /mines/{id}/cashout {request_id}.
+import { ApiError, newRequestId, request } from "./api.js";
+import { $, CURRENCY, h, multiplierText, once, setBalance, showMessage } from "./ui.js";
+
+const TILES = 25;
+
+const mines = { offer: null, view: null, afterMove: () => {} };
+
+// stake × multiplier rounded down, exactly: the multiplier is a decimal ("1.2375") or a
+// fraction ("99/80"); binary floats would misround 100 × 1.15.
+export function payoutFor(stake, multiplier) {
+  const text = String(multiplier || "");
+  let num;
+  let den;
+  if (/^\d+\/\d+$/.test(text)) {
+    [num, den] = text.split("/").map((part) => BigInt(part));
+  } else if (/^\d+(\.\d+)?$/.test(text)) {
+    const [whole, fraction = ""] = text.split(".");
+    num = BigInt(whole + fraction);
+    den = 10n ** BigInt(fraction.length);
+  } else {
+    return null;
+  }
+  if (den === 0n) return null;
+  return Number((BigInt(stake) * num) / den);
+}
+
+function board() {
+  return $("mines-board");
+}
+
+function buildBoard() {
+  const tiles = [];
+  for (let tile = 0; tile < TILES; tile += 1) {
+    tiles.push(
+      h("button", {
+        type: "button",
+        class: "tile",
+        "aria-label": `Tile ${tile + 1}`,
+        dataset: { tile: String(tile), state: "hidden" },
+        disabled: true,
+        onclick: () => reveal(tile),
+      }),
+    );
+  }
+  board().replaceChildren(...tiles);
+}
+
+function render(view) {
+  mines.view = view;
+  const open = view && view.state === "open";
+  const revealed = new Set(view ? view.revealed : []);
+  const mined = new Set((view && view.mine_positions) || []);
+  const last = view && view.revealed.length ? view.revealed[view.revealed.length - 1] : null;
+  for (const button of board().querySelectorAll(".tile")) {
+    const tile = Number(button.dataset.tile);
+    let state = "hidden";
+    if (mined.has(tile)) state = view.state === "busted" && revealed.has(tile) ? "hit" : "mine";
+    else if (revealed.has(tile)) state = "safe";
+    button.dataset.state = state;
+    button.disabled = !open || revealed.has(tile);
+    button.setAttribute("aria-label", `Tile ${tile + 1}${state === "hidden" ? "" : `: ${state === "hit" ? "mine" : state}`}`);
+  }
+  board().dataset.state = view ? view.state : "none";
+  if (view && view.state === "busted" && last !== null && !mined.has(last)) {
+    // the contract lists the fatal tile among `revealed`; mark it even if mine_positions lags
+    const button = board().querySelector(`[data-tile="${last}"]`);
+    if (button) button.dataset.state = "hit";
+  }
+  $("mines-setup").hidden = open;
+  $("mines-play").hidden = !view;
+  $("mines-cashout").hidden = !open;
+  if (!view) {
+    $("mines-info").textContent = "Pick a stake and how many mines, then start.";
+    return;
+  }
+  const stake = view.stake.amount;
+  const now = payoutFor(stake, view.multiplier);
+  const next = view.next_multiplier ? ` · next tile ${multiplierText(view.next_multiplier)}` : "";
+  if (open) {
+    $("mines-info").textContent =
+      `${view.mines} mines · ${view.revealed.length} safe · ${multiplierText(view.multiplier)}${next}`;
+    const cashout = $("mines-cashout");
+    cashout.disabled = view.revealed.length === 0;
+    cashout.textContent = view.revealed.length === 0 ? "Reveal a tile to cash out" : `Cash out ${now} ${view.stake.currency}`;
+  } else if (view.state === "cashed_out") {
+    $("mines-info").textContent =
+      `Cashed out at ${multiplierText(view.multiplier)} — You won ${view.payout} ${view.stake.currency}`;
+  } else {
+    $("mines-info").textContent = `A mine — you lost ${stake} ${view.stake.currency}. Play again?`;
+  }
+  if (view.balance) setBalance(view.balance.amount, view.balance.currency);
+}
+
+async function start(event) {
+  event.preventDefault();
+  await once($("mines-start"), "Starting…", async () => {
+    const stake = Number($("mines-stake").value);
+    if (!Number.isSafeInteger(stake) || stake < 1) {
+      throw new ApiError(0, "The stake is a whole number of Stars, at least 1.");
+    }
+    const count = Number($("mines-count").value);
+    if (!Number.isInteger(count) || count < 1 || count > 24) {
+      throw new ApiError(0, "Mines are from 1 to 24.");
+    }
+    render(await request("POST", "/mines", { stake, currency: CURRENCY, mines: count, request_id: newRequestId() }));
+    await mines.afterMove();
+  });
+}
+
+async function reveal(tile) {
+  const view = mines.view;
+  if (!view || view.state !== "open") return;
+  // The board, not the tile, is busy: render() decides which tiles stay pressable.
+  board().setAttribute("aria-busy", "true");
+  await once(null, null, async () => {
+    render(await request("POST", `/mines/${encodeURIComponent(view.id)}/reveal`, { tile, request_id: newRequestId() }));
+    await mines.afterMove();
+  });
+  board().removeAttribute("aria-busy");
+}
+
+async function cashOut() {
+  const view = mines.view;
+  if (!view || view.state !== "open") return;
+  await once($("mines-cashout"), "Cashing out…", async () => {
+    render(await request("POST", `/mines/${encodeURIComponent(view.id)}/cashout`, { request_id: newRequestId() }));
+    await mines.afterMove();
+  });
+}
+
+export function setUpMines(afterMove) {
+  mines.afterMove = afterMove;
+  buildBoard();
+  $("mines-setup").addEventListener("submit", start);
+  $("mines-cashout").addEventListener("click", cashOut);
+}
+
+export async function openMines(offer) {
+  mines.offer = offer;
+  $("mines-title").textContent = offer.title || "Mines";
+  const bounds = (offer.limits || {})[CURRENCY];
+  $("mines-limits").textContent = bounds
+    ? `Stake ${bounds.min_stake}–${bounds.max_stake} ${CURRENCY}; a game pays at most ${bounds.max_payout} ${CURRENCY}.`
+    : "";
+  const param = (offer.params || []).find((p) => p.name === "mines");
+  if (param) {
+    const count = $("mines-count");
+    count.min = param.min;
+    count.max = param.max;
+    if (!mines.view) count.value = param.default;
+  }
+  showMessage("");
+  try {
+    render(await request("GET", `/mines?currency=${CURRENCY}`));
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) render(null);
+    else throw error;
+  }
+}
