@@ -216,7 +216,7 @@ async def _unlock(conn: AsyncConnection, key: int) -> None:
 _MISSING = text(
     """
     WITH events AS MATERIALIZED (
-        SELECT type, aggregate_type, aggregate_id, sequence,
+        SELECT event_id, type, aggregate_type, aggregate_id, sequence,
                payload ->> 'transaction_id' AS transaction_id
         FROM outbox_events
     )
@@ -240,18 +240,32 @@ _MISSING = text(
                         AND o.type = CASE b.state WHEN 'voided' THEN 'bet.voided'
                                                   ELSE 'bet.settled' END)
     UNION ALL
-    SELECT 'aggregate ' || aggregate_type || ':' || aggregate_id || ' has a gap in its sequence'
+    SELECT 'event ' || event_id || ' is in the outbox ' || count(*) || ' times'
     FROM events
-    GROUP BY aggregate_type, aggregate_id
-    HAVING max(sequence) <> count(*)
+    GROUP BY event_id
+    HAVING count(*) > 1
+    UNION ALL
+    SELECT 'aggregate ' || a.aggregate_type || ':' || a.aggregate_id || ' ' || p.problem
+    FROM (SELECT aggregate_type, aggregate_id, count(*) AS events,
+                 count(DISTINCT sequence) AS numbers, min(sequence) AS first,
+                 max(sequence) AS last
+          FROM events
+          GROUP BY aggregate_type, aggregate_id) AS a
+    CROSS JOIN LATERAL (VALUES
+        (a.numbers <> a.events, 'repeats a sequence number'),
+        (a.first <> 1 OR a.last <> a.numbers OR a.numbers = 0, 'has a gap in its sequence')
+    ) AS p(found, problem)
+    WHERE p.found
     LIMIT :limit
     """
 )
 
 
 async def missing_events(conn: AsyncConnection, *, limit: int = 100) -> list[str]:
-    """What the outbox owes: a ledger transaction or a bet step without its event, or an
-    aggregate whose sequence has a gap (or a repeat: the outbox holds events as JSON, with no
-    unique index on an aggregate's sequence; this check stands in for it). Empty when the
-    outbox is complete. (A full scan: for reconciliation, not for the request path.)"""
+    """What the outbox owes: a ledger transaction or a bet step without its event, an
+    aggregate whose sequence has a gap (not 1, 2, ... n) or a repeat, or an event id in it
+    more than once. The outbox holds a unit of work's events as one JSON array (revision
+    0022), so no unique index guards event ids or `(aggregate, sequence)` any more; these
+    checks stand in for them. Empty when the outbox is complete. (A full scan: for
+    reconciliation, not for the request path.)"""
     return [str(r[0]) for r in await conn.execute(_MISSING, {"limit": limit})]
