@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.postgres import outbox
 from adapters.postgres.outbox import SqlRelaySession
 
 pytestmark = pytest.mark.integration
@@ -133,3 +135,57 @@ async def test_a_window_listed_in_chunks_is_published_whole_and_in_order(engine,
         assert watermark != _WATERMARK
         assert await SqlRelaySession(conn).backlog() == 0
 
+
+# -- the plans: no query walks the outbox -----------------------------------------------------
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from _nodes(child)
+
+
+async def _explained(conn: AsyncConnection, statement, **params: object) -> list[dict[str, Any]]:
+    """The plan nodes of `statement` run (EXPLAIN ANALYZE) with these parameters."""
+    [[document]] = (
+        await conn.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + statement.text), params)
+    ).all()
+    plan = document if isinstance(document, list) else json.loads(document)
+    return list(_nodes(plan[0]["Plan"]))
+
+
+def _outbox_rows_examined(nodes: list[dict[str, Any]]) -> int:
+    """Rows the scans of `outbox` produced or threw away, over all their loops."""
+    return sum(
+        round(
+            (
+                n["Actual Rows"]
+                + n.get("Rows Removed by Filter", 0)
+                + n.get("Rows Removed by Index Recheck", 0)
+            )
+            * n["Actual Loops"]
+        )
+        for n in nodes
+        if n.get("Relation Name") == "outbox"
+    )
+
+
+async def test_the_relays_queries_find_the_owed_rows_by_index_among_many_published(engine):
+    """20,000 published rows and 30 owed: the relay's listing, batch and backlog queries read
+    the owed rows by the index on tx (then by primary key), never the published ones. (The
+    relay's first query, one OR over both sets of transactions, walked the whole outbox in id
+    order: 86 ms a poll on the bench's 53k rows, bench/README.md.)"""
+    async with scratch_outbox(engine, published=20_000, unpublished=30) as conn:
+        listing = await _explained(
+            conn, outbox._WINDOW, snapshot=None, after=None, chunk=100_000, limit=500
+        )
+        batch = await _explained(conn, outbox._BATCH, ids=list(range(20_001, 20_031)))
+        backlog = await _explained(conn, outbox._BACKLOG)
+        for name, nodes in (("listing", listing), ("batch", batch), ("backlog", backlog)):
+            scans = [n for n in nodes if n.get("Relation Name") == "outbox"]
+            assert scans, f"{name}: no scan of outbox in the plan"
+            assert not [n for n in scans if n["Node Type"] == "Seq Scan"], f"{name}: Seq Scan"
+            examined = _outbox_rows_examined(nodes)
+            assert examined <= 2 * 30, f"{name} examined {examined} outbox rows"
+        by_tx = [n for n in listing if "tx" in n.get("Index Cond", "")]
+        assert by_tx, "the owed rows are found by the index on tx"
