@@ -7,7 +7,8 @@ VACUUM ANALYZE. Then one relay (`OutboxRelay.relay_batch`, its real session, a p
 sends nothing) publishes `--batches` batches of `--batch-size` rows, and prints per batch: the
 wall time, this process's CPU and PostgreSQL's (its processes' own counters), the first batch
 apart (it lists the window's row ids since the bounded read). `--drain` publishes the whole
-backlog and prints the mean over all of it. `--ref` measures another commit's code (its src/
+backlog and prints the mean over all of it; `--owed 0` measures `--idle` polls of a relay
+that is caught up instead. `--ref` measures another commit's code (its src/
 by `git archive`), e.g. `--ref 5a7a9ca` for the read before the bounded one:
 
     .venv/bin/python bench/relay_backlog.py --owed 10000
@@ -90,6 +91,20 @@ async def _write(engine: object, rows: int) -> None:
             await conn.execute(_WRITE, {"row": _ROW, "rows": min(1000, rows - start)})
 
 
+async def _idle(engine: object, relay: OutboxRelay, polls: int) -> None:
+    """A caught-up relay's polls (what it does 20 times a second when nothing is owed)."""
+    async with SqlOutboxFeed(engine).claim() as session:  # type: ignore[arg-type]
+        assert session is not None
+        server, started = _postgres_cpu(), time.perf_counter()
+        for _ in range(polls):
+            assert await relay.relay_batch(session) == 0
+        wall = time.perf_counter() - started
+        print(
+            f"  {polls} idle polls: {wall / polls * 1000:.2f} ms wall, PostgreSQL "
+            f"{(_postgres_cpu() - server) / polls * 1000:.3f} ms CPU a poll"
+        )
+
+
 async def main(args: argparse.Namespace) -> None:
     url = ensure_database(ensure_postgres(DATA / "postgres"), "backlog", recreate=True)
     migrate.upgrade(url)
@@ -110,6 +125,10 @@ async def main(args: argparse.Namespace) -> None:
         f"{source}: {args.published} published rows, {args.owed} owed, batches of "
         f"{args.batch_size} rows"
     )
+    if args.owed == 0:
+        await _idle(engine, relay, args.idle)
+        await engine.dispose()
+        return
     async with SqlOutboxFeed(engine).claim() as session:
         assert session is not None
         samples: list[tuple[float, float, float]] = []
@@ -149,6 +168,7 @@ if __name__ == "__main__":
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--drain", action="store_true", help="publish the whole backlog")
+    parser.add_argument("--idle", type=int, default=2000, help="polls measured with --owed 0")
     parser.add_argument("--ref", default=None, help="measure this commit's code instead")
     parser.add_argument("--keep-servers", action="store_true")
     arguments = parser.parse_args()

@@ -111,7 +111,7 @@ _WINDOW = text(
         SELECT o.id, e.n, CAST(e.value AS text) AS envelope
         FROM outbox o CROSS JOIN LATERAL jsonb_array_elements(o.events) WITH ORDINALITY
              AS e(value, n)
-        WHERE o.id IN (SELECT id FROM chunk ORDER BY id LIMIT :limit)
+        WHERE o.id = ANY(ARRAY(SELECT id FROM chunk ORDER BY id LIMIT :limit))
     )
     SELECT CAST(s.snapshot AS text) AS snapshot, s.resumed,
            ARRAY(SELECT id FROM chunk ORDER BY id) AS ids,
