@@ -186,6 +186,8 @@ async def test_the_relays_queries_find_the_owed_rows_by_index_among_many_publish
             assert scans, f"{name}: no scan of outbox in the plan"
             assert not [n for n in scans if n["Node Type"] == "Seq Scan"], f"{name}: Seq Scan"
             examined = _outbox_rows_examined(nodes)
-            assert examined <= 2 * 30, f"{name} examined {examined} outbox rows"
+            # The owed rows, found by tx then read by primary key (the listing does both):
+            # a few times 30, never the 20,000 published.
+            assert examined <= 4 * 30, f"{name} examined {examined} outbox rows"
         by_tx = [n for n in listing if "tx" in n.get("Index Cond", "")]
         assert by_tx, "the owed rows are found by the index on tx"
