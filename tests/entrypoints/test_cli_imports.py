@@ -103,6 +103,7 @@ def test_the_db_commands_import_no_framework(servers: conftest.TestServers, tmp_
     steps = [
         (["db", "current"], "(empty)"),
         (["db", "upgrade"], "is at head"),
+        (["outbox", "prune"], "deleted 0 published outbox row(s)"),
         (["db", "grant", ROLE], f"role {ROLE} granted"),
         (["db", "downgrade", "base"], "is at base"),
     ]

@@ -287,6 +287,7 @@ CLI: dict[str, Door] = {
     "apikey list": _OPS,
     "admin create": _OPS,
     "reconcile": "reads the books",
+    "outbox prune": "deletes published events; no money moves",
     "pii status": _OPS,
     "pii rotate": _OPS,
     "risk scan": "raises risk flags",

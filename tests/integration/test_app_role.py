@@ -212,7 +212,7 @@ async def test_the_grant_is_exactly_the_map_and_repeating_it_restores_it(laid_ou
                         " has_function_privilege(:r, p.oid, 'EXECUTE') AS app_may"
                         " FROM pg_proc p"
                         " WHERE p.proname IN ('ledger_post', 'ledger_post_many', 'place_bets',"
-                        " 'outbox_append')"
+                        " 'outbox_append', 'outbox_prune')"
                     ),
                     {"r": APP},
                 )
@@ -225,6 +225,8 @@ async def test_the_grant_is_exactly_the_map_and_repeating_it_restores_it(laid_ou
             "ledger_post_many": (True, False, True),
             "place_bets": (True, False, True),
             "outbox_append": (False, False, True),
+            # The only way to delete outbox rows (published ones): the role has no DELETE.
+            "outbox_prune": (True, False, True),
         }
     finally:
         await owner.dispose()
@@ -327,6 +329,17 @@ async def test_the_application_does_its_work_as_the_app_role(laid_out, servers):
         assert reconciled.exit_code == 0, reconciled.output
         assert "the books reconcile" in reconciled.output
 
+        # Outbox retention runs as the services' role too: outbox_prune (its owner's rights)
+        # deletes what the relay published, and the books still reconcile past its horizon.
+        async with engine.begin() as conn:
+            pruned = await conn.scalar(text("SELECT deleted FROM outbox_prune(now(), 1, 10000)"))
+        assert pruned > 0
+        kept = await asyncio.to_thread(_cli, ["outbox", "prune"], app_env)
+        assert kept.exit_code == 0, kept.output
+        assert "deleted 0 published outbox row(s)" in kept.output
+        reconciled = await asyncio.to_thread(_cli, ["reconcile"], app_env)
+        assert reconciled.exit_code == 0, reconciled.output
+
         # A personal-data key rotation runs as the services' role too (re-seals in place).
         rotation_env = {
             **app_env,
@@ -360,6 +373,8 @@ async def test_the_application_does_its_work_as_the_app_role(laid_out, servers):
         "DELETE FROM ledger_transactions",
         "UPDATE audit_log SET action = action",
         "DELETE FROM bets",
+        # Events go only through outbox_prune, and only published ones.
+        "DELETE FROM outbox",
         "SELECT setval('accounts_id_seq', 1)",
         "ALTER TABLE ledger_legs DISABLE TRIGGER ALL",
         "SET session_replication_role = replica",

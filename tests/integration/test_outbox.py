@@ -5,9 +5,11 @@ them: test_outbox_relay.py)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 
 import pytest
+from sqlalchemy import text
 
 from adapters.event_wire.payloads import (
     BetPlacedV1,
@@ -335,3 +337,44 @@ async def test_the_outbox_owes_nothing(engine, funded_player, place):
 
 
 # -- the relay -------------------------------------------------------------------------------
+
+
+def _tampered(event_id: str, aggregate: str, sequence: int) -> str:
+    return json.dumps(
+        [
+            {
+                "event_id": event_id,
+                "type": "test.tampered",
+                "version": 1,
+                "aggregate_type": "test",
+                "aggregate_id": aggregate,
+                "sequence": sequence,
+                "occurred_at": "2026-12-03T00:00:00Z",
+                "player_ids": [],
+                "data": {"version": 1},
+            }
+        ]
+    )
+
+
+async def test_reconcile_reports_a_tampered_row(engine, funded_player):
+    """No unique index guards event ids and sequences since a row holds a unit of work's
+    events (revision 0022): reconcile does. Rows written past `outbox_append`, rolled back."""
+    player = await funded_player(100)
+    [deposit] = await rows_of_aggregate(engine, "player", player.id)
+    repeated, gapped = f"repeat-{uuid.uuid4()}", f"gap-{uuid.uuid4()}"
+    insert = text("INSERT INTO outbox (events) VALUES (CAST(:events AS jsonb))")
+    async with engine.connect() as conn, conn.begin() as transaction:
+        # An existing event's id again, on an aggregate of its own (its sequence is fine).
+        await conn.execute(insert, {"events": _tampered(str(deposit.event_id), repeated, 1)})
+        # 1, 3, 3: as many events as its highest number, yet a gap and a repeat.
+        for sequence in (1, 3, 3):
+            await conn.execute(insert, {"events": _tampered(str(uuid.uuid4()), gapped, sequence)})
+        found = await missing_events(conn)
+        await transaction.rollback()
+    assert f"event {deposit.event_id} is in the outbox 2 times" in found
+    assert f"aggregate test:{gapped} repeats a sequence number" in found
+    assert f"aggregate test:{gapped} has a gap in its sequence" in found
+    assert not [f for f in found if repeated in f], "its own sequence is whole"
+    async with engine.connect() as conn:
+        assert not [f for f in await missing_events(conn) if gapped in f], "rolled back"

@@ -18,6 +18,7 @@ never updates an outbox row: it keeps a watermark (a transaction snapshot) in `o
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -74,41 +75,58 @@ _UNLOCK = text("SELECT pg_advisory_unlock(:key)")
 # xmax (two disjoint sets, as running transactions are below xmax). Each is found by the index
 # on tx and only then sorted by id: as one OR the planner walked the whole outbox in id order
 # instead, a scan that grew with the table and, polled 20 times a second by a caught-up
-# relay, took most of a core of PostgreSQL's CPU (bench/README.md, issue 19). A window being
-# worked through (`window_snapshot`, by id after `window_position`) is resumed; else a new one
-# starts: this statement's snapshot.
+# relay, took most of a core of PostgreSQL's CPU (bench/README.md, issue 19).
 _UNPUBLISHED = """
     unpublished AS MATERIALIZED (
-        SELECT id, tx, events FROM outbox
+        SELECT id, tx, {extra} FROM outbox
         WHERE tx >= (SELECT pg_snapshot_xmax(published_through) FROM outbox_relay)
         UNION ALL
-        SELECT id, tx, events FROM outbox
+        SELECT id, tx, {extra} FROM outbox
         WHERE tx = ANY(ARRAY(SELECT pg_snapshot_xip(published_through) FROM outbox_relay))
     )"""
-_PENDING = text(
+# The ids of a window's rows, in order, up to :chunk of them after :after, and the events of
+# the first :limit (the first batch, without a second round trip). The window is :snapshot
+# when the session is working through one; else the one a restart left (`window_snapshot`,
+# after `window_position`); else a new one starts: this statement's snapshot. Only ids are
+# sorted (not the rows' events), once for up to :chunk ids; the batches then read their rows
+# by primary key (`_BATCH`), so a batch of a long backlog no longer reads the whole backlog.
+_WINDOW = text(
     f"""
-    WITH {_UNPUBLISHED},
+    WITH {_UNPUBLISHED.format(extra="NULL AS events")},
     state AS (
-        SELECT r.published_through, r.window_position AS position,
-               coalesce(r.window_snapshot, pg_current_snapshot()) AS snapshot,
-               r.window_snapshot IS NOT NULL AS resumed
+        SELECT coalesce(CAST(CAST(:snapshot AS text) AS pg_snapshot), r.window_snapshot,
+                        pg_current_snapshot()) AS snapshot,
+               coalesce(CAST(:after AS bigint), r.window_position) AS position,
+               :snapshot IS NULL AND r.window_snapshot IS NOT NULL AS resumed
         FROM outbox_relay r
     ),
-    batch AS (
-        SELECT o.id, o.events
+    chunk AS (
+        SELECT o.id
         FROM unpublished o, state s
-        WHERE pg_visible_in_snapshot(o.tx, s.snapshot)
-          AND o.id > s.position
+        WHERE pg_visible_in_snapshot(o.tx, s.snapshot) AND o.id > s.position
         ORDER BY o.id
-        LIMIT :limit
+        LIMIT :chunk
+    ),
+    first AS (
+        SELECT o.id, e.n, CAST(e.value AS text) AS envelope
+        FROM outbox o CROSS JOIN LATERAL jsonb_array_elements(o.events) WITH ORDINALITY
+             AS e(value, n)
+        WHERE o.id = ANY(ARRAY(SELECT id FROM chunk ORDER BY id LIMIT :limit))
     )
-    SELECT CAST(s.snapshot AS text) AS snapshot, s.resumed, b.id,
-           CAST(e.value AS text) AS envelope
+    SELECT CAST(s.snapshot AS text) AS snapshot, s.resumed,
+           ARRAY(SELECT id FROM chunk ORDER BY id) AS ids,
+           ARRAY(SELECT id FROM first ORDER BY id, n) AS positions,
+           ARRAY(SELECT envelope FROM first ORDER BY id, n) AS envelopes
     FROM state s
-    LEFT JOIN (batch b CROSS JOIN LATERAL jsonb_array_elements(b.events) WITH ORDINALITY
-               AS e(value, n)) ON true
-    ORDER BY b.id, e.n
     """  # noqa: S608 - a constant CTE  # nosec B608
+)
+# A batch's events, by primary key.
+_BATCH = text(
+    "SELECT o.id, CAST(e.value AS text) AS envelope"
+    " FROM outbox o CROSS JOIN LATERAL jsonb_array_elements(o.events) WITH ORDINALITY"
+    " AS e(value, n)"
+    " WHERE o.id = ANY(CAST(:ids AS bigint[]))"
+    " ORDER BY o.id, e.n"
 )
 # A window published to its end becomes the watermark.
 _CLOSE_WINDOW = text(
@@ -121,13 +139,17 @@ _ADVANCE_IN_WINDOW = text(
 )
 _BACKLOG = text(
     f"""
-    WITH {_UNPUBLISHED}
-    SELECT coalesce(sum(jsonb_array_length(o.events)), 0)
+    WITH {_UNPUBLISHED.format(extra="jsonb_array_length(events) AS events")}
+    SELECT coalesce(sum(o.events), 0)
     FROM unpublished o, outbox_relay r
     WHERE NOT coalesce(pg_visible_in_snapshot(o.tx, r.window_snapshot)
                        AND o.id <= r.window_position, false)
     """  # noqa: S608 - a constant CTE  # nosec B608
 )
+
+# Ids of a window listed at a time: ~4 MB of Python ints held by the relay, and a backlog of a
+# million rows is listed (and its ids sorted) ten times over its 2,000 batches, not 2,000.
+WINDOW_CHUNK: Final = 100_000
 
 _envelope_decoder = msgspec.json.Decoder(EventEnvelope)
 
@@ -135,38 +157,82 @@ _envelope_decoder = msgspec.json.Decoder(EventEnvelope)
 class SqlRelaySession:
     """The relay's connection, holding the relay lock. Each statement commits on its own.
 
-    `pending` reads the next rows of the current window (a snapshot: the rows committed before
-    it and not before the watermark), in id order; `mark_published` moves the watermark: to
-    the last row published within the window, or, when the window had no more rows than those,
-    to the window's snapshot itself. One SELECT and one UPDATE a batch, nothing per row."""
+    A window is a snapshot: the rows committed before it that the watermark does not see. The
+    session lists a window's row ids once (up to `window_chunk` at a time, `_WINDOW`), then
+    `pending` reads the next batch of them by primary key and `mark_published` moves the
+    watermark: to the last row published within the window, or, when the window has no rows
+    left, to the window's snapshot itself. So a batch reads its own rows, whatever the backlog
+    (tests/integration/test_outbox_reads.py); a publish that failed is retried from the same
+    place. One SELECT and one UPDATE a batch, nothing per row."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, *, window_chunk: int = WINDOW_CHUNK) -> None:
         self._conn = conn
-        self._snapshot = ""
+        self._chunk = window_chunk
+        self._forget_window()
+
+    def _forget_window(self) -> None:
+        self._snapshot: str | None = None  # the window being published
+        self._stored = False  # whether outbox_relay names it (window_snapshot)
+        self._ids: list[int] = []  # its listed ids, in order
+        self._next = 0  # the first of them not published
+        self._more = False  # whether more ids follow the listed ones
+        # The listing's first batch, read with it.
+        self._first_ids: list[int] = []
+        self._first: list[PendingEvent] = []
         self._window_done = False
 
     async def pending(self, limit: int) -> Sequence[PendingEvent]:
         """The events of up to `limit` outbox rows, oldest first."""
-        rows = (await self._conn.execute(_PENDING, {"limit": limit})).all()
-        first = rows[0]
-        self._snapshot = first.snapshot
-        if first.id is None:  # nothing (left) in the window
-            self._window_done = True
-            if first.resumed:  # a window published to its last row before a restart
+        if self._snapshot is None or (self._next >= len(self._ids) and self._more):
+            await self._list_window(limit)
+        if self._next >= len(self._ids):  # nothing (left) in the window
+            if self._stored:  # published to its last row (before a restart, perhaps)
                 await self._conn.execute(_CLOSE_WINDOW, {"snapshot": self._snapshot})
+            self._forget_window()
             return []
-        self._window_done = len({r.id for r in rows}) < limit
+        ids = self._ids[self._next : self._next + limit]
+        self._window_done = not self._more and self._next + len(ids) == len(self._ids)
+        if ids == self._first_ids:
+            return self._first
+        rows = await self._conn.execute(_BATCH, {"ids": ids})
         return [PendingEvent(r.id, _envelope_decoder.decode(r.envelope)) for r in rows]
+
+    async def _list_window(self, limit: int) -> None:
+        after = self._ids[-1] if self._ids else None
+        listed = (
+            await self._conn.execute(
+                _WINDOW,
+                {
+                    "snapshot": self._snapshot,
+                    "after": after,
+                    "chunk": max(self._chunk, limit),
+                    "limit": limit,
+                },
+            )
+        ).one()
+        self._snapshot = listed.snapshot
+        self._stored = self._stored or listed.resumed
+        self._ids = list(listed.ids)
+        self._next = 0
+        self._more = len(self._ids) == max(self._chunk, limit)
+        self._first_ids = self._ids[:limit]
+        self._first = [
+            PendingEvent(position, _envelope_decoder.decode(envelope))
+            for position, envelope in zip(listed.positions, listed.envelopes, strict=True)
+        ]
 
     async def mark_published(self, positions: Sequence[int]) -> None:
         if not positions:
             return
         if self._window_done:
             await self._conn.execute(_CLOSE_WINDOW, {"snapshot": self._snapshot})
-        else:
-            await self._conn.execute(
-                _ADVANCE_IN_WINDOW, {"snapshot": self._snapshot, "position": max(positions)}
-            )
+            self._forget_window()
+            return
+        last = max(positions)
+        await self._conn.execute(_ADVANCE_IN_WINDOW, {"snapshot": self._snapshot, "position": last})
+        self._stored = True
+        self._next = bisect.bisect_right(self._ids, last)
+        self._first_ids, self._first = [], []
 
     async def backlog(self) -> int:
         """How many events are not published yet."""
@@ -213,45 +279,73 @@ async def _unlock(conn: AsyncConnection, key: int) -> None:
 
 # -- completeness (for reconciliation) --------------------------------------------------------
 
+# Since `croupier outbox prune` (revision 0028), rows written before `pruned_before` may be
+# gone: the ledger transactions and bets from before it (and an hour after, for the clocks of
+# the application and the database) are not looked for, and an aggregate's sequence need no
+# longer start at 1 (its oldest events may be gone; those kept are still whole, as the prune
+# deletes the oldest rows by id).
 _MISSING = text(
     """
-    WITH events AS MATERIALIZED (
-        SELECT type, aggregate_type, aggregate_id, sequence,
+    WITH horizon AS MATERIALIZED (
+        SELECT coalesce((SELECT pruned_before FROM outbox_relay) + interval '1 hour',
+                        CAST('-infinity' AS timestamptz)) AS checked_from,
+               (SELECT pruned_before FROM outbox_relay) IS NOT NULL AS pruned
+    ),
+    events AS MATERIALIZED (
+        SELECT event_id, type, aggregate_type, aggregate_id, sequence,
                payload ->> 'transaction_id' AS transaction_id
         FROM outbox_events
     )
     SELECT 'ledger transaction ' || t.id || ' has no ledger.transaction_posted event'
     FROM ledger_transactions t
-    WHERE NOT EXISTS (SELECT 1 FROM events o
+    WHERE t.created_at >= (SELECT checked_from FROM horizon)
+      AND NOT EXISTS (SELECT 1 FROM events o
                       WHERE o.type = 'ledger.transaction_posted'
                         AND o.transaction_id = CAST(t.id AS text))
     UNION ALL
     SELECT 'bet ' || b.id || ' has no bet.placed event'
     FROM bets b
-    WHERE NOT EXISTS (SELECT 1 FROM events o WHERE o.aggregate_type = 'bet'
+    WHERE b.placed_at >= (SELECT checked_from FROM horizon)
+      AND NOT EXISTS (SELECT 1 FROM events o WHERE o.aggregate_type = 'bet'
                         AND o.aggregate_id = CAST(b.id AS text) AND o.sequence = 1
                         AND o.type = 'bet.placed')
     UNION ALL
     SELECT 'bet ' || b.id || ' is ' || b.state || ' without its event'
     FROM bets b
-    WHERE b.state <> 'placed'
+    WHERE b.state <> 'placed' AND b.placed_at >= (SELECT checked_from FROM horizon)
       AND NOT EXISTS (SELECT 1 FROM events o WHERE o.aggregate_type = 'bet'
                         AND o.aggregate_id = CAST(b.id AS text) AND o.sequence = 2
                         AND o.type = CASE b.state WHEN 'voided' THEN 'bet.voided'
                                                   ELSE 'bet.settled' END)
     UNION ALL
-    SELECT 'aggregate ' || aggregate_type || ':' || aggregate_id || ' has a gap in its sequence'
+    SELECT 'event ' || event_id || ' is in the outbox ' || count(*) || ' times'
     FROM events
-    GROUP BY aggregate_type, aggregate_id
-    HAVING max(sequence) <> count(*)
+    GROUP BY event_id
+    HAVING count(*) > 1
+    UNION ALL
+    SELECT 'aggregate ' || a.aggregate_type || ':' || a.aggregate_id || ' ' || p.problem
+    FROM (SELECT aggregate_type, aggregate_id, count(*) AS events,
+                 count(DISTINCT sequence) AS numbers, min(sequence) AS first,
+                 max(sequence) AS last
+          FROM events
+          GROUP BY aggregate_type, aggregate_id) AS a
+    CROSS JOIN LATERAL (VALUES
+        (a.numbers <> a.events, 'repeats a sequence number'),
+        (a.last - a.first + 1 <> a.numbers OR a.numbers = 0
+         OR a.first <> 1 AND NOT (SELECT pruned FROM horizon), 'has a gap in its sequence')
+    ) AS p(found, problem)
+    WHERE p.found
     LIMIT :limit
     """
 )
 
 
 async def missing_events(conn: AsyncConnection, *, limit: int = 100) -> list[str]:
-    """What the outbox owes: a ledger transaction or a bet step without its event, or an
-    aggregate whose sequence has a gap (or a repeat: the outbox holds events as JSON, with no
-    unique index on an aggregate's sequence; this check stands in for it). Empty when the
-    outbox is complete. (A full scan: for reconciliation, not for the request path.)"""
+    """What the outbox owes: a ledger transaction or a bet step without its event, an
+    aggregate whose sequence has a gap (not 1, 2, ... n) or a repeat, or an event id in it
+    more than once. The outbox holds a unit of work's events as one JSON array (revision
+    0022), so no unique index guards event ids or `(aggregate, sequence)` any more; these
+    checks stand in for them. Empty when the outbox is complete. Once pruned, what is older
+    than the horizon is not looked for (`_MISSING`). (A full scan: for reconciliation, not for
+    the request path.)"""
     return [str(r[0]) for r in await conn.execute(_MISSING, {"limit": limit})]

@@ -75,8 +75,9 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
 
 # Functions the application calls (trigger functions run whoever fires them). place_bets runs
 # with its owner's rights too (revision 0023), and moves balances only through the posting
-# functions.
-FUNCTIONS = ("ledger_post", "ledger_post_many", "outbox_append", "place_bets")
+# functions. outbox_prune (revision 0028) is the only way to delete outbox rows: published
+# ones.
+FUNCTIONS = ("ledger_post", "ledger_post_many", "outbox_append", "outbox_prune", "place_bets")
 
 # Names as `CREATE ROLE` accepts them unquoted: what an operator types in a compose file.
 _ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")

@@ -16,6 +16,7 @@ from entrypoints.cli.bankroll import bankroll
 from entrypoints.cli.currency import currency
 from entrypoints.cli.db import db
 from entrypoints.cli.dev import dev
+from entrypoints.cli.outbox import outbox
 from entrypoints.cli.pii import pii
 from entrypoints.cli.reconcile import reconcile_books
 from entrypoints.cli.relay import relay
@@ -44,6 +45,7 @@ for _command in (
     apikey,
     admin,
     reconcile_books,
+    outbox,
     pii,
     risk,
     health,

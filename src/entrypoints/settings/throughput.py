@@ -67,3 +67,11 @@ class Throughput:
         ge=1000,
         le=1_000_000_000,
     )
+    outbox_retention_days: int = setting(
+        30,
+        doc="How many days `croupier outbox prune` keeps published outbox rows: the events' "
+        "history, from which a consumer further behind than the Redis stream catches up; "
+        "reconcile checks events only that far back. Unpublished rows are never deleted.",
+        ge=1,
+        le=36_500,
+    )
