@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from adapters.postgres.outbox import missing_events
-from adapters.postgres.outbox_retention import prune_on
+from adapters.postgres.outbox_retention import Pruned, PruneInterrupted, prune_on
 from tests.integration.outbox_rows import dice_bet
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -98,3 +98,24 @@ async def test_prune_deletes_old_published_rows_keeps_the_rest_and_reconcile_sta
             f"aggregate player:{player.id} has a gap in its sequence"
         ]
         await transaction.rollback()
+
+
+async def test_a_prune_that_waits_too_long_for_a_lock_stops_with_what_it_did(engine):
+    """The relay holds outbox_relay's row while it records its progress; a prune that cannot
+    get it within its lock timeout rolls back that range and says so in words (the CLI prints
+    it, no traceback), keeping the ranges it finished."""
+    async with engine.connect() as holder, holder.begin() as held:
+        await holder.execute(text("SELECT 1 FROM outbox_relay FOR UPDATE"))
+        async with engine.connect() as conn, conn.begin() as transaction:
+            with pytest.raises(PruneInterrupted) as interrupted:
+                await prune_on(
+                    conn,
+                    before=await conn.scalar(text("SELECT now()")),
+                    batch=10**6,
+                    lock_timeout_ms=50,
+                )
+            assert interrupted.value.done == Pruned(0, 0)
+            assert "waited over 50 ms for a lock" in str(interrupted.value)
+            assert "run the prune again" in str(interrupted.value)
+            await transaction.rollback()
+        await held.rollback()

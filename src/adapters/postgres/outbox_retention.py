@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from adapters.postgres.errors import CONTENDED, sqlstate
 
 _BOUNDS = text("SELECT min(id), max(id) FROM outbox")
 _LOCK_TIMEOUT = text("SELECT set_config('lock_timeout', :timeout, true)")
@@ -29,6 +32,20 @@ class Pruned:
 
     rows: int
     transactions: int
+
+
+class PruneInterrupted(Exception):
+    """A range waited longer than the lock timeout (the relay recording its progress, another
+    prune): that range's transaction rolled back, the ranges before it stay deleted, and
+    running the prune again goes on from there."""
+
+    def __init__(self, done: Pruned, lock_timeout_ms: int) -> None:
+        super().__init__(
+            f"stopped after deleting {done.rows} published outbox row(s) in "
+            f"{done.transactions} transaction(s): a range waited over {lock_timeout_ms} ms "
+            "for a lock and was rolled back, nothing half-done; run the prune again"
+        )
+        self.done = done
 
 
 async def prune_outbox(
@@ -50,13 +67,18 @@ async def prune_on(
     async with _transaction(conn):
         first, last = (await conn.execute(_BOUNDS)).one()
     while first is not None and first <= last:
-        async with _transaction(conn):
-            await conn.execute(_LOCK_TIMEOUT, {"timeout": f"{lock_timeout_ms}ms"})
-            deleted, reached = (
-                await conn.execute(
-                    _PRUNE, {"before": before, "first": first, "last": first + batch - 1}
-                )
-            ).one()
+        try:
+            async with _transaction(conn):
+                await conn.execute(_LOCK_TIMEOUT, {"timeout": f"{lock_timeout_ms}ms"})
+                deleted, reached = (
+                    await conn.execute(
+                        _PRUNE, {"before": before, "first": first, "last": first + batch - 1}
+                    )
+                ).one()
+        except DBAPIError as error:
+            if sqlstate(error) not in CONTENDED:
+                raise
+            raise PruneInterrupted(Pruned(rows, transactions), lock_timeout_ms) from error
         rows += deleted
         transactions += 1
         if reached:

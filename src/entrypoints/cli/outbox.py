@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from entrypoints.cli.environment import setup
-from entrypoints.cli.failures import guarded
+from entrypoints.cli.failures import fail, guarded
 
 
 @click.group()
@@ -38,7 +38,7 @@ def prune(older_than_days: int | None, batch: int) -> None:
     from datetime import UTC, datetime, timedelta
 
     from adapters.postgres.engine import create_engine
-    from adapters.postgres.outbox_retention import Pruned, prune_outbox
+    from adapters.postgres.outbox_retention import Pruned, PruneInterrupted, prune_outbox
     from entrypoints.settings import load_settings
 
     settings = guarded(load_settings)
@@ -53,7 +53,10 @@ def prune(older_than_days: int | None, batch: int) -> None:
         finally:
             await engine.dispose()
 
-    pruned = guarded(lambda: asyncio.run(go()), endpoints=endpoints)
+    try:
+        pruned = guarded(lambda: asyncio.run(go()), endpoints=endpoints)
+    except PruneInterrupted as interrupted:
+        fail(str(interrupted))
     click.echo(
         f"deleted {pruned.rows} published outbox row(s) written before "
         f"{before.isoformat(timespec='seconds')} ({days} days kept) in "
