@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from domain.errors import InvalidRequest
 from domain.fairness import word_probability
-from domain.games.base import EnumeratedGame, format_hundredths
+from domain.games.base import EnumeratedGame, SteppedGame, format_hundredths
 from domain.games.catalog import GAMES
 from domain.games.dice import ROLLS, Dice
 from domain.games.limbo import RESULT_CAP, Limbo, winning_words
@@ -55,8 +55,12 @@ DICE_BIN_WIDTH = 100  # rolls 0.00-0.99, 1.00-1.99, …; the last bin also holds
 
 @lru_cache(maxsize=32)
 def theoretical_bins(code: str) -> tuple[OutcomeBin, ...]:
-    """The bins a game's stored outcomes are counted in, with their exact probabilities."""
+    """The bins a game's stored outcomes are counted in, with their exact probabilities.
+    None for a game played in steps (mines): its outcome is where the player chose to stop,
+    which no theory predicts; its fields are recomputed from their seeds by reconcile."""
     game = GAMES[code]
+    if isinstance(game, SteppedGame):
+        return ()
     if isinstance(game, Dice):
         starts = list(range(0, ROLLS - 1, DICE_BIN_WIDTH))
         probabilities = dict(game.outcomes())
