@@ -21,6 +21,8 @@ from application.withdrawals import ApproveWithdrawal, RequestWithdrawal
 from croupier.v1 import (
     betting_pb2,
     betting_pb2_grpc,
+    mines_pb2,
+    mines_pb2_grpc,
     seamless_pb2,
     seamless_pb2_grpc,
     wallet_pb2,
@@ -61,6 +63,49 @@ def _betting(cell: Cell) -> betting_pb2_grpc.BettingServiceStub:
 
 def _seamless(cell: Cell) -> seamless_pb2_grpc.SeamlessWalletServiceStub:
     return seamless_pb2_grpc.SeamlessWalletServiceStub(cell.world.channel)
+
+
+def _mines(cell: Cell) -> mines_pb2_grpc.MinesServiceStub:
+    return mines_pb2_grpc.MinesServiceStub(cell.world.channel)
+
+
+def _open_mines(cell: Cell) -> mines_pb2.OpenMinesRequest:
+    return mines_pb2.OpenMinesRequest(
+        player_id=cell.pid, request_id=str(uuid.uuid4()), stake=xtr(10), mines=1
+    )
+
+
+async def grpc_mines_open(cell: Cell) -> Answer:
+    return await grpc_answer(_mines(cell).Open(_open_mines(cell), metadata=cell.world.md))
+
+
+async def open_mines_game(cell: Cell) -> str:
+    """A mines game, open, no tile revealed."""
+    game = await _mines(cell).Open(_open_mines(cell), metadata=cell.world.md)
+    return str(game.id)
+
+
+async def mines_game_with_a_safe_tile(cell: Cell) -> str:
+    """A mines game with one mine and a safe tile revealed (a game that hit its mine on the
+    first tile, 1 in 25, is left finished and another is opened)."""
+    while True:
+        game_id = await open_mines_game(cell)
+        reveal = mines_pb2.RevealTileRequest(player_id=cell.pid, game_id=game_id, tile=0)
+        game = await _mines(cell).Reveal(reveal, metadata=cell.world.md)
+        if game.state == mines_pb2.MINES_STATE_OPEN:
+            return game_id
+
+
+async def grpc_mines_reveal(cell: Cell) -> Answer:
+    request = mines_pb2.RevealTileRequest(
+        player_id=cell.pid, game_id=cell.prepared, tile=0, request_id=str(uuid.uuid4())
+    )
+    return await grpc_answer(_mines(cell).Reveal(request, metadata=cell.world.md))
+
+
+async def grpc_mines_cash_out(cell: Cell) -> Answer:
+    request = mines_pb2.CashOutMinesRequest(player_id=cell.pid, game_id=cell.prepared)
+    return await grpc_answer(_mines(cell).CashOut(request, metadata=cell.world.md))
 
 
 async def _stream(cell: Cell, command: betting_pb2.BetCommand) -> Answer:

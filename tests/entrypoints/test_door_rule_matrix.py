@@ -99,6 +99,13 @@ GRPC: dict[str, Door] = {
     "croupier.v1.BettingService/SettleBet": (Case(SETTLE, c.grpc_settle, c.placed_dice_bet),),
     "croupier.v1.BettingService/VoidBet": (Case(SETTLE, c.grpc_void, c.placed_dice_bet),),
     "croupier.v1.BettingService/GetBet": "reads one bet",
+    # Issue 21: opening a mines game places its bet; a step plays out a bet already placed.
+    "croupier.v1.MinesService/Open": (Case(BET, c.grpc_mines_open),),
+    "croupier.v1.MinesService/Reveal": (Case(SETTLE, c.grpc_mines_reveal, c.open_mines_game),),
+    "croupier.v1.MinesService/CashOut": (
+        Case(SETTLE, c.grpc_mines_cash_out, c.mines_game_with_a_safe_tile),
+    ),
+    "croupier.v1.MinesService/Get": "reads one mines game",
     "croupier.v1.SeamlessWalletService/Debit": (Case(BET, c.seamless_debit),),
     "croupier.v1.SeamlessWalletService/Credit": (Case(SETTLE, c.seamless_credit, c.open_round),),
     "croupier.v1.SeamlessWalletService/Rollback": (
