@@ -263,6 +263,49 @@ async def mini_app_play(cell: Cell) -> Answer:
     return http_answer(response, 200)
 
 
+async def _mines_open(cell: Cell) -> Any:
+    body = {"stake": 10, "mines": 1, "request_id": str(uuid.uuid4())}
+    return await cell.world.http.post("/api/v1/app/mines", json=body, headers=cell.subject.session)
+
+
+async def _mines_step(cell: Cell, game_id: str, step: str, **body: Any) -> Any:
+    return await cell.world.http.post(
+        f"/api/v1/app/mines/{game_id}/{step}",
+        json={"request_id": str(uuid.uuid4()), **body},
+        headers=cell.subject.session,
+    )
+
+
+async def mini_app_mines_open(cell: Cell) -> Answer:
+    return http_answer(await _mines_open(cell), 200)
+
+
+async def mini_app_mines_game(cell: Cell) -> str:
+    """A Mini App session and an open mines game, no tile revealed."""
+    await mini_app_session(cell)
+    opened = await _mines_open(cell)
+    assert opened.status_code == 200, opened.text
+    return str(opened.json()["id"])
+
+
+async def mini_app_mines_with_a_safe_tile(cell: Cell) -> str:
+    """A Mini App session and a one-mine game with a safe tile revealed."""
+    while True:
+        game_id = await mini_app_mines_game(cell)
+        step = await _mines_step(cell, game_id, "reveal", tile=0)
+        assert step.status_code == 200, step.text
+        if step.json()["state"] == "open":
+            return game_id
+
+
+async def mini_app_mines_reveal(cell: Cell) -> Answer:
+    return http_answer(await _mines_step(cell, cell.prepared, "reveal", tile=0), 200)
+
+
+async def mini_app_mines_cash_out(cell: Cell) -> Answer:
+    return http_answer(await _mines_step(cell, cell.prepared, "cashout"), 200)
+
+
 async def requested_withdrawal(cell: Cell) -> uuid.UUID:
     withdrawal = await cell.world.use(
         RequestWithdrawal,

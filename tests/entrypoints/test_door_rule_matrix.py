@@ -125,6 +125,20 @@ HTTP: dict[str, Door] = {
     # The Mini App, as the player.
     "POST /api/v1/app/play": (Case(BET, c.mini_app_play, c.mini_app_session),),
     "POST /api/v1/app/session": "opens a player session",
+    # Issue 21: a mines game's stake is a bet; its steps play out a bet already placed.
+    "POST /api/v1/app/mines": (Case(BET, c.mini_app_mines_open, c.mini_app_session),),
+    "POST /api/v1/app/mines/{game_id:uuid}/reveal": (
+        Case(SETTLE, c.mini_app_mines_reveal, c.mini_app_mines_game, session_bound=True),
+    ),
+    "POST /api/v1/app/mines/{game_id:uuid}/cashout": (
+        Case(
+            SETTLE,
+            c.mini_app_mines_cash_out,
+            c.mini_app_mines_with_a_safe_tile,
+            session_bound=True,
+        ),
+    ),
+    "GET /api/v1/app/mines": "reads the player's open mines game",
     "POST /api/v1/app/terms": "records that the player accepted the terms",
     "GET /api/v1/app/me": "reads the player and balances",
     "GET /api/v1/app/balances": "reads balances",
@@ -414,7 +428,7 @@ async def test_a_money_door_answers_each_standing_as_the_policy_says(
     if case.prepare is not None:
         cell.prepared = await case.prepare(cell)
     await world.put_in(subject, standing)
-    expected = subject.refusal(case.operation)
+    expected = case.refusal(subject)
     before = await world.snapshot(subject.player_id)
 
     answer = await case.call(cell)
