@@ -198,3 +198,16 @@ async def test_a_blocked_player_still_finishes_a_game_already_open() -> None:
     _, reveal, cash_out, _ = _cases(casino)
     await reveal(RevealTileCommand(player, view.id, SAFE[0]))
     assert (await cash_out(CashOutMinesCommand(player, view.id))).payout == 11
+
+
+async def test_a_mines_bet_is_not_voided() -> None:
+    from application.betting import VoidBet, VoidBetCommand
+
+    casino = Casino()
+    await casino.bankroll()
+    player = await casino.player(1, deposit=100)
+    view = await _open(casino, player)
+    void = VoidBet(casino.db, casino.clock, casino.ids, casino.house)
+    with pytest.raises(IllegalTransition, match="its player ends it"):
+        await void(VoidBetCommand(view.id, "staff tidy-up"))
+    assert casino.db.state.bets[view.id].state is BetState.PLACED
