@@ -12,9 +12,16 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from aiogram.methods import AnswerCallbackQuery, AnswerPreCheckoutQuery, SendInvoice, SendMessage
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    AnswerPreCheckoutQuery,
+    EditMessageText,
+    SendInvoice,
+    SendMessage,
+)
 
 from application.adjustments import RequestAdjustment
+from application.mines import OpenMines, OpenMinesCommand, RevealTile, RevealTileCommand
 from application.payments import CreateStarsInvoice, CreditStarsPayment
 from application.staff import Actor
 from application.withdrawals import ApproveWithdrawal, RequestWithdrawal
@@ -30,6 +37,7 @@ from croupier.v1 import (
 )
 from domain.money import XTR, Money
 from domain.webapp import sign
+from entrypoints.bot.handlers.mines import MinesCash, MinesOpen, MinesTile
 from entrypoints.bot.keyboards import Deposit
 from entrypoints.bot.keyboards import PlaceBet as PlaceBetButton
 from tests.entrypoints.door_world import (
@@ -414,6 +422,52 @@ async def bot_place_bet(cell: Cell) -> Answer:
         return not alerts and any(isinstance(c, SendMessage) and c.reply_markup for c in calls)
 
     return await bot_answer(cell, cell.subject.user.tap(button.pack()), placed)
+
+
+def _no_alert_and(kind: type) -> Any:
+    def answered(calls: list[Any]) -> bool:
+        alerts = [c for c in calls if isinstance(c, AnswerCallbackQuery) and c.show_alert]
+        return not alerts and any(isinstance(c, kind) and c.reply_markup for c in calls)
+
+    return answered
+
+
+async def bot_open_mines(cell: Cell) -> Answer:
+    button = MinesOpen(stake=10, mines=1, press=secrets.token_hex(4))
+    return await bot_answer(cell, cell.subject.user.tap(button.pack()), _no_alert_and(SendMessage))
+
+
+async def bot_mines_game(cell: Cell) -> str:
+    """A one-mine game opened from the bot in good standing: its id's hex."""
+    game = await cell.world.use(
+        OpenMines, OpenMinesCommand(cell.subject.player_id, uuid.uuid4(), Money(10, XTR), 1)
+    )
+    return game.id.hex
+
+
+async def bot_mines_with_a_safe_tile(cell: Cell) -> str:
+    """A one-mine game with a safe tile revealed (tile 0; another game when it was the mine)."""
+    while True:
+        game = await bot_mines_game(cell)
+        step = await cell.world.use(
+            RevealTile, RevealTileCommand(cell.subject.player_id, uuid.UUID(hex=game), 0)
+        )
+        if step.state.value == "open":
+            return game
+
+
+async def bot_reveal_tile(cell: Cell) -> Answer:
+    button = MinesTile(game=cell.prepared, tile=0)
+    return await bot_answer(
+        cell, cell.subject.user.tap(button.pack()), _no_alert_and(EditMessageText)
+    )
+
+
+async def bot_cash_out_mines(cell: Cell) -> Answer:
+    button = MinesCash(game=cell.prepared)
+    return await bot_answer(
+        cell, cell.subject.user.tap(button.pack()), _no_alert_and(EditMessageText)
+    )
 
 
 async def bot_send_invoice(cell: Cell) -> Answer:

@@ -282,7 +282,7 @@ class Case:
     label: str = ""  # which of a door's cases (StreamBets carries three)
     # Behind the Mini App's player session, which a staff block ends (issue 16): a blocked
     # player is refused there, whatever the operation (a step of a mines game already open
-    # is then played out over gRPC, or voided by staff).
+    # is then played out over gRPC or in the bot).
     session_bound: bool = False
 
     def refusal(self, subject: Subject) -> DomainError | None:

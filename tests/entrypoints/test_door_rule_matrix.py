@@ -242,6 +242,12 @@ BOT: dict[str, Door] = {
     "games.list_games": _MENU,
     "games.pick_stake": _MENU,
     "games.pick_option": _MENU,
+    # Issue 21: opening places the game's bet; a tile or a cash-out plays out a bet placed.
+    "mines.open_mines": (Case(BET, c.bot_open_mines),),
+    "mines.reveal_tile": (Case(SETTLE, c.bot_reveal_tile, c.bot_mines_game),),
+    "mines.cash_out_mines": (Case(SETTLE, c.bot_cash_out_mines, c.bot_mines_with_a_safe_tile),),
+    "mines.pick_mines_stake": _MENU,
+    "mines.pick_mine_count": _MENU,
     # The invoice is where a deposit is refused before Telegram shows a payment form; the
     # checkout is the last point it can be (the Stars are not taken yet).
     "payments.send_invoice": (Case(DEPOSIT, c.bot_send_invoice),),
