@@ -172,3 +172,18 @@ async def test_the_database_keeps_the_field_as_it_was_dealt(funded_player, mines
                 ),
                 {"id": view.id},
             )
+
+
+async def test_concurrent_reveals_of_different_tiles_all_land(funded_player, mines, engine):
+    """Steps on one game queue on its bet's row lock: ten players' fingers on ten safe tiles
+    at once all reveal (none is lost, none refused), in some order."""
+    opened, reveal, *_ = mines
+    player = await funded_player(1000)
+    view = await opened(OpenMinesCommand(player.id, uuid.uuid4(), Money(10, XTR), 3))
+    row = await _field(engine, view.id)
+    safe = [t for t in range(25) if t not in row.positions][:10]
+    results = await race(10, lambda i: reveal(RevealTileCommand(player.id, view.id, safe[i])))
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    final = await _field(engine, view.id)
+    assert sorted(final.revealed) == sorted(safe)
+    assert final.state == "open"

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.postgres.errors import to_domain_error
 from domain.errors import DomainError, IllegalTransition
 from domain.mines import MinesField, MinesState
 
@@ -80,7 +82,14 @@ class SqlMines:
         return None if row is None else _field(row)
 
     async def save(self, field: MinesField) -> None:
-        row = (await self._conn.execute(_STEP, _row(field))).first()
+        try:
+            row = (await self._conn.execute(_STEP, _row(field))).first()
+        except DBAPIError as error:
+            # The trigger's refusal (CR405: a field that would lose a tile) as the domain's.
+            translated = to_domain_error(error)
+            if translated is None:
+                raise
+            raise translated from None
         if row is None:
             raise IllegalTransition(f"mines game {field.id} is not open")
 
