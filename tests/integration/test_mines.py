@@ -5,6 +5,7 @@ connections: many opens at once, many steps on one game at once."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -187,3 +188,25 @@ async def test_concurrent_reveals_of_different_tiles_all_land(funded_player, min
     final = await _field(engine, view.id)
     assert sorted(final.revealed) == sorted(safe)
     assert final.state == "open"
+
+
+async def test_the_outcome_counts_read_a_mines_game_by_its_first_mine(
+    funded_player, mines, engine, clock
+):
+    from adapters.postgres.reports import SqlReports
+    from domain.outcome_tests import theoretical_bins
+    from domain.reports import ReportPeriod, ReportScope
+
+    opened, reveal, *_ = mines
+    player = await funded_player(1000)
+    view = await opened(OpenMinesCommand(player.id, uuid.uuid4(), Money(10, XTR), 24))
+    row = await _field(engine, view.id)
+    await reveal(RevealTileCommand(player.id, view.id, row.positions[-1]))  # busted
+    today = clock.now().date()
+    period = ReportPeriod(today, today + timedelta(days=1))
+    before = row.positions[0]
+    counts = await SqlReports(engine).outcome_counts(
+        period, ReportScope(None, "mines"), {"mines": [b.low for b in theoretical_bins("mines")]}
+    )
+    assert len(counts["mines"]) == 25
+    assert counts["mines"][before] >= 1  # this game, and any other of today's run

@@ -4,6 +4,7 @@ RevealTile and CashOutMines step the field and settle the bet once, GetMines rea
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from fractions import Fraction
 
 import pytest
@@ -211,3 +212,34 @@ async def test_a_mines_bet_is_not_voided() -> None:
     with pytest.raises(IllegalTransition, match="its player ends it"):
         await void(VoidBetCommand(view.id, "staff tidy-up"))
     assert casino.db.state.bets[view.id].state is BetState.PLACED
+
+
+async def test_the_outcome_report_counts_mines_by_the_first_mine() -> None:
+    from application.reports import OutcomeReport, ReportQuery
+    from domain.money import CurrencyRegistry
+    from domain.outcome_tests import theoretical_bins
+    from domain.reports import ReportPeriod, ReportScope
+    from domain.risk import RiskPolicy
+    from tests.fake_reports import FakeReportReads
+
+    bins = theoretical_bins("mines")
+    assert [b.low for b in bins] == list(range(25))
+    assert sum(b.probability for b in bins) == 1
+    casino = Casino()
+    await casino.bankroll()
+    player = await casino.player(1, deposit=100)
+    view = await _open(casino, player)
+    _, reveal, *_ = _cases(casino)
+    await reveal(RevealTileCommand(player, view.id, POSITIONS[1]))  # a mine, not the first
+    report = OutcomeReport(
+        FakeReportReads(casino.db), CurrencyRegistry([XTR]), casino.clock, RiskPolicy()
+    )
+    rows = {r.game: r for r in (await report(ReportQuery(game="mines"))).rows}
+    assert rows["mines"].bets == 1
+    today = casino.clock.now().date()
+    counts = await FakeReportReads(casino.db).outcome_counts(
+        ReportPeriod(today, today + timedelta(days=1)),
+        ReportScope(None, "mines"),
+        {"mines": [b.low for b in bins]},
+    )
+    assert counts["mines"] == [int(t == POSITIONS[0]) for t in range(25)]
