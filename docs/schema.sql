@@ -286,6 +286,28 @@ $$;
 
 
 --
+-- Name: mines_games_guard_step(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.mines_games_guard_step() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF OLD.state <> 'open' THEN
+        RAISE EXCEPTION 'mines game % is already %', OLD.id, OLD.state USING ERRCODE = 'CR405';
+    END IF;
+    IF NEW.id <> OLD.id OR NEW.player_id <> OLD.player_id OR NEW.currency <> OLD.currency
+       OR NEW.mines <> OLD.mines OR NEW.positions <> OLD.positions
+       OR NEW.opened_at <> OLD.opened_at
+       OR NEW.revealed[1:cardinality(OLD.revealed)] IS DISTINCT FROM OLD.revealed THEN
+        RAISE EXCEPTION 'the field of mines game % cannot change', OLD.id USING ERRCODE = 'CR405';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+
+--
 -- Name: outbox_append(jsonb); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1004,6 +1026,28 @@ CREATE TABLE public.ledger_transactions (
 
 
 --
+-- Name: mines_games; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.mines_games (
+    id uuid NOT NULL,
+    player_id bigint NOT NULL,
+    currency text NOT NULL,
+    mines smallint NOT NULL,
+    positions smallint[] NOT NULL,
+    revealed smallint[] DEFAULT '{}'::smallint[] NOT NULL,
+    state text NOT NULL,
+    opened_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT ck_mines_games_end CHECK (((state = 'open'::text) = (finished_at IS NULL))),
+    CONSTRAINT ck_mines_games_positions CHECK (((cardinality(positions) = mines) AND (0 <= ALL (positions)) AND (24 >= ALL (positions)))),
+    CONSTRAINT ck_mines_games_revealed CHECK (((cardinality(revealed) <= ((25 - mines) + 1)) AND (0 <= ALL (revealed)) AND (24 >= ALL (revealed)))),
+    CONSTRAINT mines_games_mines_check CHECK (((mines >= 1) AND (mines <= 24))),
+    CONSTRAINT mines_games_state_check CHECK ((state = ANY (ARRAY['open'::text, 'busted'::text, 'cashed_out'::text])))
+);
+
+
+--
 -- Name: outbox; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1599,6 +1643,14 @@ ALTER TABLE ONLY public.ledger_transactions
 
 
 --
+-- Name: mines_games mines_games_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.mines_games
+    ADD CONSTRAINT mines_games_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: outbox pk_outbox; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2093,6 +2145,13 @@ CREATE UNIQUE INDEX uq_api_keys_active_name ON public.api_keys USING btree (name
 
 
 --
+-- Name: uq_mines_games_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX uq_mines_games_open ON public.mines_games USING btree (player_id, currency) WHERE (state = 'open'::text);
+
+
+--
 -- Name: uq_risk_flags_open; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2139,6 +2198,20 @@ CREATE TRIGGER ledger_legs_append_only BEFORE DELETE OR UPDATE ON public.ledger_
 --
 
 CREATE TRIGGER ledger_transactions_append_only BEFORE DELETE OR UPDATE ON public.ledger_transactions FOR EACH ROW EXECUTE FUNCTION public.ledger_refuse_change();
+
+
+--
+-- Name: mines_games mines_games_guard_step; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER mines_games_guard_step BEFORE UPDATE ON public.mines_games FOR EACH ROW EXECUTE FUNCTION public.mines_games_guard_step();
+
+
+--
+-- Name: mines_games mines_games_no_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER mines_games_no_delete BEFORE DELETE ON public.mines_games FOR EACH ROW EXECUTE FUNCTION public.ledger_refuse_change();
 
 
 --
@@ -2360,6 +2433,30 @@ ALTER TABLE ONLY public.ledger_legs
 
 ALTER TABLE ONLY public.ledger_legs
     ADD CONSTRAINT ledger_legs_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.ledger_transactions(id);
+
+
+--
+-- Name: mines_games mines_games_currency_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.mines_games
+    ADD CONSTRAINT mines_games_currency_fkey FOREIGN KEY (currency) REFERENCES public.currencies(code);
+
+
+--
+-- Name: mines_games mines_games_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.mines_games
+    ADD CONSTRAINT mines_games_id_fkey FOREIGN KEY (id) REFERENCES public.bets(id);
+
+
+--
+-- Name: mines_games mines_games_player_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.mines_games
+    ADD CONSTRAINT mines_games_player_id_fkey FOREIGN KEY (player_id) REFERENCES public.players(id);
 
 
 --
@@ -2728,6 +2825,13 @@ GRANT USAGE ON SEQUENCE public.ledger_legs_id_seq TO croupier_app;
 --
 
 GRANT SELECT ON TABLE public.ledger_transactions TO croupier_app;
+
+
+--
+-- Name: TABLE mines_games; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.mines_games TO croupier_app;
 
 
 --

@@ -20,6 +20,7 @@ from domain.bets import Bet, BetState
 from domain.errors import GameUnavailable, IllegalTransition, NotFound
 from domain.fairness import commitment
 from domain.games.catalog import GameConfig, StakeLimits, game_by_code
+from domain.mines import MinesField, MinesState
 from domain.money import Currency
 from domain.seamless import (
     ProviderTransaction,
@@ -56,6 +57,44 @@ class FakeBets:
     async def recent(self, player_id: int, *, limit: int) -> Sequence[Bet]:
         mine = [b for b in self.s.bets.values() if b.player_id == player_id]
         return sorted(mine, key=lambda b: b.placed_at, reverse=True)[:limit]
+
+
+class FakeMines:
+    """Mines fields; the database's partial unique index (one open game per player and
+    currency) is kept by `add`."""
+
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def add(self, field: MinesField) -> bool:
+        if field.id in self.s.mines or await self.open_for(field.player_id, field.currency):
+            return False
+        self.s.mines[field.id] = field
+        return True
+
+    async def find(self, game_id: uuid.UUID) -> MinesField | None:
+        return self.s.mines.get(game_id)
+
+    async def open_for(self, player_id: int, currency: str) -> MinesField | None:
+        return next(
+            (
+                f
+                for f in self.s.mines.values()
+                if f.player_id == player_id
+                and f.currency == currency
+                and f.state is MinesState.OPEN
+            ),
+            None,
+        )
+
+    async def save(self, field: MinesField) -> None:
+        stored = self.s.mines.get(field.id)
+        if stored is None or stored.state is not MinesState.OPEN:
+            raise IllegalTransition(f"mines game {field.id} is not open")
+        self.s.mines[field.id] = field
+
+    async def of_bets(self, game_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, MinesField]:
+        return {i: self.s.mines[i] for i in game_ids if i in self.s.mines}
 
 
 class FakeSeedPairs:

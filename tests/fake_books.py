@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from application.ports import Discrepancy
 from domain.bets import Bet, BetState
+from domain.mines import MinesField
 from tests.fakes import FakeDatabase
 
 
@@ -64,3 +65,6 @@ class FakeBooksAudit:
                 seed = state.seeds[bet.fairness.seed_pair_id].server_seed
             found.append((bet, seed))
         return found[:limit]
+
+    async def mines_fields(self, game_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, MinesField]:
+        return {i: self.db.state.mines[i] for i in game_ids if i in self.db.state.mines}

@@ -129,6 +129,9 @@ class FakeReportReads:
         settled = self._settled(period, ReportScope(scope.currency, None))
         counts = {game: [0] * len(lows) for game, lows in bins.items()}
         for bet in settled:
-            if bet.game in bins and bet.outcome is not None:
-                counts[bet.game][bisect.bisect_right(bins[bet.game], bet.outcome) - 1] += 1
+            observed = bet.outcome
+            if bet.game == "mines":  # counted by its field's first mine, as the adapter does
+                observed = self.db.state.mines[bet.id].positions[0]
+            if bet.game in bins and observed is not None:
+                counts[bet.game][bisect.bisect_right(bins[bet.game], observed) - 1] += 1
         return counts

@@ -21,6 +21,7 @@ from domain.errors import IdempotencyConflict, NotFound
 from domain.events import DomainEvent
 from domain.games.catalog import GameConfig
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
+from domain.mines import MinesField
 from domain.money import Currency
 from domain.onboarding import PlayerPreferences
 from domain.payments import StarsInvoice, StarsPayment
@@ -37,6 +38,7 @@ from tests.fake_access import FakeKeyUsage
 from tests.fake_betting import (
     FakeBets,
     FakeGameConfigs,
+    FakeMines,
     FakePlacements,
     FakeProviderTransactions,
     FakeSeedPairs,
@@ -81,6 +83,7 @@ class _State:
     bets: dict[uuid.UUID, Bet] = field(default_factory=dict)
     seeds: dict[int, SeedPair] = field(default_factory=dict)
     games: dict[str, GameConfig] = field(default_factory=dict)
+    mines: dict[uuid.UUID, MinesField] = field(default_factory=dict)
     provider_transactions: dict[tuple[str, str], ProviderTransaction] = field(default_factory=dict)
     rounds: dict[tuple[str, str], SeamlessRound] = field(default_factory=dict)
     key_usage: dict[tuple[str, str, date], int] = field(default_factory=dict)
@@ -148,6 +151,7 @@ class FakeUnitOfWork:
         self.seeds = FakeSeedPairs(self.state)
         self.games = FakeGameConfigs(self.state)
         self.placements = FakePlacements(self.state)
+        self.mines = FakeMines(self.state)
         self.provider_transactions = FakeProviderTransactions(self.state)
         self.key_usage = FakeKeyUsage(self.state.key_usage)
         self.withdrawals = FakeWithdrawals(self.state)

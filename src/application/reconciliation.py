@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass, field
 
 from application.ports import BooksAudit, Discrepancy
+from domain.games.base import SteppedGame
+from domain.games.catalog import game_by_code
 from domain.verification import settlement_problems
 
 
@@ -22,7 +24,8 @@ class ReconcileReport:
 class Reconcile:
     """Check every invariant of the books and report each discrepancy: the ledger's (zero sums,
     balances equal to their legs, no forbidden negative, ...), every won or lost bet
-    recomputed from its seeds or dice (outcome, multiplier, payout, state), and the outbox
+    recomputed from its seeds or dice (outcome, multiplier, payout, state; a mines game's
+    mines from its seeds and its outcome from the tiles revealed on them), and the outbox
     (every change has its event, no sequence gap). Reads only; safe on a live system."""
 
     def __init__(self, audit: BooksAudit, *, page: int = 1000, report_limit: int = 100) -> None:
@@ -36,9 +39,12 @@ class Reconcile:
         after: uuid.UUID | None = None
         while True:
             bets = await self._audit.settled_bets(after, self._page)
+            fields = await self._audit.mines_fields(
+                [bet.id for bet, _ in bets if isinstance(game_by_code(bet.game), SteppedGame)]
+            )
             for bet, server_seed in bets:
                 recomputed += 1
-                for problem in settlement_problems(bet, server_seed):
+                for problem in settlement_problems(bet, server_seed, fields.get(bet.id)):
                     if len(found) < self._limit:
                         found.append(Discrepancy("bet does not recompute", f"{bet.id}: {problem}"))
             if len(bets) < self._page:

@@ -145,8 +145,10 @@ async def outcome_tests(
     game's bins and tested against theory (see `domain.outcome_tests.check_outcomes`)."""
     games = [scope.game] if scope.game else sorted(GAMES)
     edges = {game: [b.low for b in theoretical_bins(game)] for game in games}
-    counts = await reports.outcome_counts(period, scope, edges)
-    return [check_outcomes(game, counts[game], alpha) for game in games]
+    # A game without bins (mines: the outcome is where the player stopped) is listed
+    # untested rather than counted.
+    counts = await reports.outcome_counts(period, scope, {g: e for g, e in edges.items() if e})
+    return [check_outcomes(game, counts.get(game, []), alpha) for game in games]
 
 
 class OutcomeReport(_Reporter):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from application.ports import UnitOfWorkFactory
+from application.ports import UnitOfWork, UnitOfWorkFactory
 from domain.bets import Bet
 from domain.errors import InvalidRequest, NotFound
+from domain.games.base import SteppedGame
+from domain.games.catalog import game_by_code
 from domain.verification import OutcomeCheck, check_outcome
 
 
@@ -43,6 +46,7 @@ class VerifyBet:
             if bet.fairness is None:
                 raise InvalidRequest(f"bet {bet_id} was settled by Telegram's dice, not by seeds")
             pair = await uow.seeds.get(bet.fairness.seed_pair_id)
+            steps = await played_steps(uow, bet)
         server_seed = pair.revealed_seed()
         check = check_outcome(
             bet.game,
@@ -51,5 +55,15 @@ class VerifyBet:
             nonce=bet.fairness.nonce,
             params=bet.params,
             house_edge=bet.house_edge,
+            steps=steps,
         )
         return BetVerification(bet, server_seed, check)
+
+
+async def played_steps(uow: UnitOfWork, bet: Bet) -> Sequence[int] | None:
+    """The tiles revealed of a game played in steps (mines), which its outcome is replayed
+    from; None for every other game."""
+    if not isinstance(game_by_code(bet.game), SteppedGame):
+        return None
+    field = await uow.mines.find(bet.id)
+    return () if field is None else field.revealed

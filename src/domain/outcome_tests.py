@@ -13,11 +13,12 @@ from fractions import Fraction
 from functools import lru_cache
 
 from domain.errors import InvalidRequest
-from domain.fairness import word_probability
-from domain.games.base import EnumeratedGame, format_hundredths
+from domain.fairness import word_probability, words_mapping_to
+from domain.games.base import EnumeratedGame, SteppedGame, format_hundredths
 from domain.games.catalog import GAMES
 from domain.games.dice import ROLLS, Dice
 from domain.games.limbo import RESULT_CAP, Limbo, winning_words
+from domain.games.mines import TILES, Mines
 
 # A chi-square test is only trusted when every bin expects at least this many outcomes.
 MIN_EXPECTED_PER_BIN = 5
@@ -55,8 +56,19 @@ DICE_BIN_WIDTH = 100  # rolls 0.00-0.99, 1.00-1.99, …; the last bin also holds
 
 @lru_cache(maxsize=32)
 def theoretical_bins(code: str) -> tuple[OutcomeBin, ...]:
-    """The bins a game's stored outcomes are counted in, with their exact probabilities."""
+    """The bins a game's stored outcomes are counted in, with their exact probabilities.
+    Mines is counted by where its field's first mine fell, not by its outcome (where the
+    player chose to stop, which no theory predicts): the shuffle's first pick is
+    floor(f * 25) whatever the mine count, each tile with its exact share of the 2**32 words.
+    Another game played in steps has no bins."""
     game = GAMES[code]
+    if isinstance(game, Mines):
+        return tuple(
+            OutcomeBin(f"first mine on tile {t}", t, word_probability(words_mapping_to(t, TILES)))
+            for t in range(TILES)
+        )
+    if isinstance(game, SteppedGame):
+        return ()
     if isinstance(game, Dice):
         starts = list(range(0, ROLLS - 1, DICE_BIN_WIDTH))
         probabilities = dict(game.outcomes())

@@ -12,15 +12,24 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from aiogram.methods import AnswerCallbackQuery, AnswerPreCheckoutQuery, SendInvoice, SendMessage
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    AnswerPreCheckoutQuery,
+    EditMessageText,
+    SendInvoice,
+    SendMessage,
+)
 
 from application.adjustments import RequestAdjustment
+from application.mines import OpenMines, OpenMinesCommand, RevealTile, RevealTileCommand
 from application.payments import CreateStarsInvoice, CreditStarsPayment
 from application.staff import Actor
 from application.withdrawals import ApproveWithdrawal, RequestWithdrawal
 from croupier.v1 import (
     betting_pb2,
     betting_pb2_grpc,
+    mines_pb2,
+    mines_pb2_grpc,
     seamless_pb2,
     seamless_pb2_grpc,
     wallet_pb2,
@@ -28,6 +37,7 @@ from croupier.v1 import (
 )
 from domain.money import XTR, Money
 from domain.webapp import sign
+from entrypoints.bot.handlers.mines import MinesCash, MinesOpen, MinesTile
 from entrypoints.bot.keyboards import Deposit
 from entrypoints.bot.keyboards import PlaceBet as PlaceBetButton
 from tests.entrypoints.door_world import (
@@ -61,6 +71,49 @@ def _betting(cell: Cell) -> betting_pb2_grpc.BettingServiceStub:
 
 def _seamless(cell: Cell) -> seamless_pb2_grpc.SeamlessWalletServiceStub:
     return seamless_pb2_grpc.SeamlessWalletServiceStub(cell.world.channel)
+
+
+def _mines(cell: Cell) -> mines_pb2_grpc.MinesServiceStub:
+    return mines_pb2_grpc.MinesServiceStub(cell.world.channel)
+
+
+def _open_mines(cell: Cell) -> mines_pb2.OpenMinesRequest:
+    return mines_pb2.OpenMinesRequest(
+        player_id=cell.pid, request_id=str(uuid.uuid4()), stake=xtr(10), mines=1
+    )
+
+
+async def grpc_mines_open(cell: Cell) -> Answer:
+    return await grpc_answer(_mines(cell).Open(_open_mines(cell), metadata=cell.world.md))
+
+
+async def open_mines_game(cell: Cell) -> str:
+    """A mines game, open, no tile revealed."""
+    game = await _mines(cell).Open(_open_mines(cell), metadata=cell.world.md)
+    return str(game.id)
+
+
+async def mines_game_with_a_safe_tile(cell: Cell) -> str:
+    """A mines game with one mine and a safe tile revealed (a game that hit its mine on the
+    first tile, 1 in 25, is left finished and another is opened)."""
+    while True:
+        game_id = await open_mines_game(cell)
+        reveal = mines_pb2.RevealTileRequest(player_id=cell.pid, game_id=game_id, tile=0)
+        game = await _mines(cell).Reveal(reveal, metadata=cell.world.md)
+        if game.state == mines_pb2.MINES_STATE_OPEN:
+            return game_id
+
+
+async def grpc_mines_reveal(cell: Cell) -> Answer:
+    request = mines_pb2.RevealTileRequest(
+        player_id=cell.pid, game_id=cell.prepared, tile=0, request_id=str(uuid.uuid4())
+    )
+    return await grpc_answer(_mines(cell).Reveal(request, metadata=cell.world.md))
+
+
+async def grpc_mines_cash_out(cell: Cell) -> Answer:
+    request = mines_pb2.CashOutMinesRequest(player_id=cell.pid, game_id=cell.prepared)
+    return await grpc_answer(_mines(cell).CashOut(request, metadata=cell.world.md))
 
 
 async def _stream(cell: Cell, command: betting_pb2.BetCommand) -> Answer:
@@ -218,6 +271,49 @@ async def mini_app_play(cell: Cell) -> Answer:
     return http_answer(response, 200)
 
 
+async def _mines_open(cell: Cell) -> Any:
+    body = {"stake": 10, "mines": 1, "request_id": str(uuid.uuid4())}
+    return await cell.world.http.post("/api/v1/app/mines", json=body, headers=cell.subject.session)
+
+
+async def _mines_step(cell: Cell, game_id: str, step: str, **body: Any) -> Any:
+    return await cell.world.http.post(
+        f"/api/v1/app/mines/{game_id}/{step}",
+        json={"request_id": str(uuid.uuid4()), **body},
+        headers=cell.subject.session,
+    )
+
+
+async def mini_app_mines_open(cell: Cell) -> Answer:
+    return http_answer(await _mines_open(cell), 200)
+
+
+async def mini_app_mines_game(cell: Cell) -> str:
+    """A Mini App session and an open mines game, no tile revealed."""
+    await mini_app_session(cell)
+    opened = await _mines_open(cell)
+    assert opened.status_code == 200, opened.text
+    return str(opened.json()["id"])
+
+
+async def mini_app_mines_with_a_safe_tile(cell: Cell) -> str:
+    """A Mini App session and a one-mine game with a safe tile revealed."""
+    while True:
+        game_id = await mini_app_mines_game(cell)
+        step = await _mines_step(cell, game_id, "reveal", tile=0)
+        assert step.status_code == 200, step.text
+        if step.json()["state"] == "open":
+            return game_id
+
+
+async def mini_app_mines_reveal(cell: Cell) -> Answer:
+    return http_answer(await _mines_step(cell, cell.prepared, "reveal", tile=0), 200)
+
+
+async def mini_app_mines_cash_out(cell: Cell) -> Answer:
+    return http_answer(await _mines_step(cell, cell.prepared, "cashout"), 200)
+
+
 async def requested_withdrawal(cell: Cell) -> uuid.UUID:
     withdrawal = await cell.world.use(
         RequestWithdrawal,
@@ -326,6 +422,52 @@ async def bot_place_bet(cell: Cell) -> Answer:
         return not alerts and any(isinstance(c, SendMessage) and c.reply_markup for c in calls)
 
     return await bot_answer(cell, cell.subject.user.tap(button.pack()), placed)
+
+
+def _no_alert_and(kind: type) -> Any:
+    def answered(calls: list[Any]) -> bool:
+        alerts = [c for c in calls if isinstance(c, AnswerCallbackQuery) and c.show_alert]
+        return not alerts and any(isinstance(c, kind) and c.reply_markup for c in calls)
+
+    return answered
+
+
+async def bot_open_mines(cell: Cell) -> Answer:
+    button = MinesOpen(stake=10, mines=1, press=secrets.token_hex(4))
+    return await bot_answer(cell, cell.subject.user.tap(button.pack()), _no_alert_and(SendMessage))
+
+
+async def bot_mines_game(cell: Cell) -> str:
+    """A one-mine game opened from the bot in good standing: its id's hex."""
+    game = await cell.world.use(
+        OpenMines, OpenMinesCommand(cell.subject.player_id, uuid.uuid4(), Money(10, XTR), 1)
+    )
+    return game.id.hex
+
+
+async def bot_mines_with_a_safe_tile(cell: Cell) -> str:
+    """A one-mine game with a safe tile revealed (tile 0; another game when it was the mine)."""
+    while True:
+        game = await bot_mines_game(cell)
+        step = await cell.world.use(
+            RevealTile, RevealTileCommand(cell.subject.player_id, uuid.UUID(hex=game), 0)
+        )
+        if step.state.value == "open":
+            return game
+
+
+async def bot_reveal_tile(cell: Cell) -> Answer:
+    button = MinesTile(game=cell.prepared, tile=0)
+    return await bot_answer(
+        cell, cell.subject.user.tap(button.pack()), _no_alert_and(EditMessageText)
+    )
+
+
+async def bot_cash_out_mines(cell: Cell) -> Answer:
+    button = MinesCash(game=cell.prepared)
+    return await bot_answer(
+        cell, cell.subject.user.tap(button.pack()), _no_alert_and(EditMessageText)
+    )
 
 
 async def bot_send_invoice(cell: Cell) -> Answer:

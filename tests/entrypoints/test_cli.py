@@ -209,3 +209,43 @@ def test_apikey_create_takes_caps_and_an_expiry_and_list_shows_them(servers):
         )
         assert refused.exit_code != 0
         assert "Traceback" not in refused.output
+
+
+def test_verify_shows_a_mines_field_from_the_seeds():
+    result = CliRunner().invoke(
+        main,
+        [
+            "verify",
+            "--game",
+            "mines",
+            "--server-seed",
+            "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b",
+            "--client-seed",
+            "client",
+            "--nonce",
+            "5",
+            "--params",
+            "mines=3",
+        ],
+        env={"CROUPIER_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "mines             1, 7, 21" in result.output
+    assert "field (* = mine)  . * . . ." in result.output
+    assert "                  . . * . .   tiles 5-9" in result.output
+    without = CliRunner().invoke(
+        main,
+        [
+            "verify",
+            "--game",
+            "mines",
+            "--server-seed",
+            "6b" * 32,
+            "--client-seed",
+            "c",
+            "--nonce",
+            "0",
+        ],  # no --params: no mine count
+    )
+    assert without.exit_code != 0
+    assert "mines=3" in without.output

@@ -99,6 +99,13 @@ GRPC: dict[str, Door] = {
     "croupier.v1.BettingService/SettleBet": (Case(SETTLE, c.grpc_settle, c.placed_dice_bet),),
     "croupier.v1.BettingService/VoidBet": (Case(SETTLE, c.grpc_void, c.placed_dice_bet),),
     "croupier.v1.BettingService/GetBet": "reads one bet",
+    # Issue 21: opening a mines game places its bet; a step plays out a bet already placed.
+    "croupier.v1.MinesService/Open": (Case(BET, c.grpc_mines_open),),
+    "croupier.v1.MinesService/Reveal": (Case(SETTLE, c.grpc_mines_reveal, c.open_mines_game),),
+    "croupier.v1.MinesService/CashOut": (
+        Case(SETTLE, c.grpc_mines_cash_out, c.mines_game_with_a_safe_tile),
+    ),
+    "croupier.v1.MinesService/Get": "reads one mines game",
     "croupier.v1.SeamlessWalletService/Debit": (Case(BET, c.seamless_debit),),
     "croupier.v1.SeamlessWalletService/Credit": (Case(SETTLE, c.seamless_credit, c.open_round),),
     "croupier.v1.SeamlessWalletService/Rollback": (
@@ -118,6 +125,20 @@ HTTP: dict[str, Door] = {
     # The Mini App, as the player.
     "POST /api/v1/app/play": (Case(BET, c.mini_app_play, c.mini_app_session),),
     "POST /api/v1/app/session": "opens a player session",
+    # Issue 21: a mines game's stake is a bet; its steps play out a bet already placed.
+    "POST /api/v1/app/mines": (Case(BET, c.mini_app_mines_open, c.mini_app_session),),
+    "POST /api/v1/app/mines/{game_id:uuid}/reveal": (
+        Case(SETTLE, c.mini_app_mines_reveal, c.mini_app_mines_game, session_bound=True),
+    ),
+    "POST /api/v1/app/mines/{game_id:uuid}/cashout": (
+        Case(
+            SETTLE,
+            c.mini_app_mines_cash_out,
+            c.mini_app_mines_with_a_safe_tile,
+            session_bound=True,
+        ),
+    ),
+    "GET /api/v1/app/mines": "reads the player's open mines game",
     "POST /api/v1/app/terms": "records that the player accepted the terms",
     "GET /api/v1/app/me": "reads the player and balances",
     "GET /api/v1/app/balances": "reads balances",
@@ -222,6 +243,12 @@ BOT: dict[str, Door] = {
     "games.list_games": _MENU,
     "games.pick_stake": _MENU,
     "games.pick_option": _MENU,
+    # Issue 21: opening places the game's bet; a tile or a cash-out plays out a bet placed.
+    "mines.open_mines": (Case(BET, c.bot_open_mines),),
+    "mines.reveal_tile": (Case(SETTLE, c.bot_reveal_tile, c.bot_mines_game),),
+    "mines.cash_out_mines": (Case(SETTLE, c.bot_cash_out_mines, c.bot_mines_with_a_safe_tile),),
+    "mines.pick_mines_stake": _MENU,
+    "mines.pick_mine_count": _MENU,
     # The invoice is where a deposit is refused before Telegram shows a payment form; the
     # checkout is the last point it can be (the Stars are not taken yet).
     "payments.send_invoice": (Case(DEPOSIT, c.bot_send_invoice),),
@@ -409,7 +436,7 @@ async def test_a_money_door_answers_each_standing_as_the_policy_says(
     if case.prepare is not None:
         cell.prepared = await case.prepare(cell)
     await world.put_in(subject, standing)
-    expected = subject.refusal(case.operation)
+    expected = case.refusal(subject)
     before = await world.snapshot(subject.player_id)
 
     answer = await case.call(cell)

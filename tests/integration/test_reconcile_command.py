@@ -21,6 +21,14 @@ from adapters.seed_cipher import SecretsSeedSource, SeedCipher
 from application.bankroll import FundBankroll, FundBankrollCommand
 from application.betting import PlaceBet, PlaceBetCommand
 from application.house import HouseBook
+from application.mines import (
+    CashOutMines,
+    CashOutMinesCommand,
+    OpenMines,
+    OpenMinesCommand,
+    RevealTile,
+    RevealTileCommand,
+)
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from domain.money import XTR, Money
@@ -56,6 +64,7 @@ async def books_of_their_own(servers):
             PlaceBetCommand(player.id, uuid.uuid4(), game, Money(10, XTR), params)
         )
         bets.append(receipt.bet)
+    bets.append(await _mines_game(uow, clock, ids, house, place, player.id))
     env = {
         "CROUPIER_DATABASE_URL": url,
         "CROUPIER_REDIS_URL": servers.redis_url,
@@ -66,6 +75,20 @@ async def books_of_their_own(servers):
     }
     yield engine, env, bets
     await engine.dispose()
+
+
+async def _mines_game(uow, clock, ids, house, place, player_id):
+    """A mines game with one mine, cashed out after a safe tile: its settled bet."""
+    view = await OpenMines(place, clock)(
+        OpenMinesCommand(player_id, uuid.uuid4(), Money(10, XTR), 1)
+    )
+    async with uow() as unit:
+        field = await unit.mines.find(view.id)
+    safe = next(t for t in range(25) if t not in field.positions)
+    await RevealTile(uow, clock, ids, house)(RevealTileCommand(player_id, view.id, safe))
+    done = await CashOutMines(uow, clock, ids, house)(CashOutMinesCommand(player_id, view.id))
+    async with uow() as unit:
+        return await unit.bets.find(done.id)
 
 
 async def _reconcile(env):
@@ -106,3 +129,22 @@ async def test_a_bet_that_no_longer_recomputes_and_a_lost_event_are_reported(
     assert "outbox is missing an event" in result.output
     assert "do NOT reconcile" in result.output
     assert "Traceback" not in result.output
+
+
+async def test_a_mines_field_dealt_otherwise_than_its_seeds_is_reported(books_of_their_own):
+    engine, env, bets = books_of_their_own
+    mines = bets[-1]
+    async with engine.begin() as conn:
+        await conn.execute(text("SET LOCAL session_replication_role = replica"))
+        # The mine moved onto a tile nobody pressed; the revealed tile stays safe either way.
+        await conn.execute(
+            text(
+                "UPDATE mines_games SET positions = ARRAY[(SELECT min(t) FROM"
+                " generate_series(0, 24) t WHERE t <> ALL (revealed) AND t <> ALL (positions))]"
+                " WHERE id = :id"
+            ),
+            {"id": mines.id},
+        )
+    result = await _reconcile(env)
+    assert result.exit_code == 1
+    assert f"bet does not recompute: {mines.id}: mines at" in result.output

@@ -42,6 +42,7 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.BetMetrics: (fakes.RecordingBetMetrics,),
     P.BetReadModel: (fake_reads.FakeBetReads,),
     P.BetRepository: (fake_betting.FakeBets,),
+    P.MinesRepository: (fake_betting.FakeMines,),
     P.BooksAudit: (fake_books.FakeBooksAudit,),
     P.Clock: (fakes.FakeClock,),
     P.CurrencyCatalog: (fake_access.FakeCurrencies,),

@@ -10,6 +10,7 @@ from fractions import Fraction
 from domain.bets import Bet, FairnessProof
 from domain.fairness import commitment, uint32_stream
 from domain.games.catalog import GAMES, GameConfig, StakeLimits
+from domain.mines import MinesField, MinesState
 from domain.money import XTR, Money
 from domain.verification import settlement_problems
 
@@ -62,3 +63,42 @@ def test_another_seed_or_none_is_reported() -> None:
     assert settlement_problems(bet, None) == [
         "its server seed is unavailable (missing, or sealed with another key)"
     ]
+
+
+def _mines_bet(revealed: tuple[int, ...]) -> tuple[Bet, MinesField]:
+    """A 3-mine game on SEED/client/5 (mines at 1, 7, 21), finished after `revealed`."""
+    config = GameConfig("mines", house_edge=Fraction(1, 100), limits=LIMITS)
+    placed = Bet.place(
+        bet_id=uuid.uuid4(),
+        player_id=7,
+        config=config,
+        params={"mines": "3"},
+        stake=Money(100, XTR),
+        placed_at=NOW,
+        transaction_id=uuid.uuid4(),
+        fairness=FairnessProof(1, 5, commitment(SEED), "client"),
+    )
+    field = MinesField.open(placed.id, 7, "XTR", (1, 21, 7), NOW)
+    for tile in revealed:
+        field = field.reveal(tile, NOW)
+    if field.state is MinesState.OPEN:
+        field = field.cash_out(NOW)
+    settled = placed.settle(GAMES["mines"], field.outcome, at=NOW, transaction_id=uuid.uuid4())
+    return settled, field
+
+
+def test_a_rightly_settled_mines_game_has_no_problem() -> None:
+    for revealed in ((0, 2), (0, 21)):
+        bet, field = _mines_bet(revealed)
+        assert settlement_problems(bet, SEED, field) == []
+
+
+def test_a_mines_game_is_recomputed_from_its_seeds_and_its_tiles() -> None:
+    bet, field = _mines_bet((0, 2))
+    moved = replace(field, positions=(3, 21, 7))
+    assert any("mines at [3, 7, 21]" in p for p in settlement_problems(bet, SEED, moved))
+    # The stored field hides a mine that was pressed: the tiles replay to a loss.
+    lost, busted = _mines_bet((0, 21))
+    paid = replace(lost, outcome=2)
+    assert any("recomputed from its seeds 0" in p for p in settlement_problems(paid, SEED, busted))
+    assert "its mines field is missing or unreadable" in settlement_problems(bet, SEED, None)

@@ -50,6 +50,9 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     "bets": _UPDATE,
     "game_limits": _UPDATE,
     "games": _UPDATE,
+    # A mines field: inserted when the game opens, updated by its steps (a trigger keeps
+    # the positions and the revealed tiles so far), never deleted.
+    "mines_games": _UPDATE,
     # Events are never updated (the relay keeps a watermark in outbox_relay instead).
     "outbox": _READ_INSERT,
     "outbox_events": frozenset({"SELECT"}),  # a view

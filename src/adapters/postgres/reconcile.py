@@ -7,7 +7,7 @@ and by operators (`croupier reconcile`)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -15,11 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.postgres.bets import COLUMNS as BET_COLUMNS
 from adapters.postgres.bets import SqlBets
+from adapters.postgres.mines import SqlMines
 from adapters.postgres.outbox import missing_events
 from adapters.postgres.seeds import SqlSeedPairs
 from adapters.seed_cipher import SeedCipher
 from application import ports
 from domain.bets import Bet
+from domain.mines import MinesField
 from domain.money import CurrencyRegistry
 
 _CHECKS: tuple[tuple[str, str], ...] = (
@@ -209,3 +211,7 @@ class SqlBooksAudit:
             )
         seeds = {pair_id: pair.server_seed for pair_id, pair in pairs.items()}
         return [(b, seeds.get(b.fairness.seed_pair_id) if b.fairness else None) for b in bets]
+
+    async def mines_fields(self, game_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, MinesField]:
+        async with self._engine.connect() as conn:
+            return await SqlMines(conn).of_bets(game_ids)

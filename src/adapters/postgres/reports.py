@@ -133,9 +133,12 @@ def _cashflow_sql(scope: ReportScope) -> str:
 
 def _outcomes_sql(scope: ReportScope) -> str:
     # width_bucket numbers the bins from 1 by their ascending lower bounds (0 is below the
-    # first, which no stored outcome is).
+    # first, which no stored outcome is). A mines game is counted by its first mine's tile
+    # (domain.outcome_tests.theoretical_bins), kept in its field.
     return f"""
-    SELECT width_bucket(b.outcome, CAST(:edges AS bigint[])) AS bin, count(*) AS bets
+    SELECT width_bucket(CASE WHEN b.game = 'mines'
+            THEN (SELECT m.positions[1] FROM mines_games m WHERE m.id = b.id)
+            ELSE b.outcome END, CAST(:edges AS bigint[])) AS bin, count(*) AS bets
     FROM bets b
     WHERE {_SETTLED} AND b.game = :outcome_game{_filters(scope, currency="b.currency", game=None)}
     GROUP BY 1

@@ -13,6 +13,7 @@ from adapters.postgres.bets import SqlBets
 from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.key_usage import SqlKeyUsage
 from adapters.postgres.ledger import SqlLedger
+from adapters.postgres.mines import SqlMines
 from adapters.postgres.outbox import SqlOutbox
 from adapters.postgres.placements import SqlPlacements
 from adapters.postgres.preferences import SqlPlayerPreferences
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     ledger: SqlLedger
     bets: SqlBets
     placements: SqlPlacements
+    mines: SqlMines
     seeds: SqlSeedPairs
     games: SqlGameConfigs
     staff: SqlStaff
@@ -92,6 +94,7 @@ class SqlUnitOfWork:
         self.placements = SqlPlacements(
             conn, self.bets, self.seeds, self.games, SnapshotPlacements(conn, self._cipher)
         )
+        self.mines = SqlMines(conn)
         self.staff = SqlStaff(conn, self._personal)
         self.audit = SqlAuditLog(conn)
         self.adjustments = SqlAdjustmentRequests(conn, self._currencies)

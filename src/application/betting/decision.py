@@ -23,7 +23,7 @@ from application.ports import BatchPlacementContext, IdGenerator
 from domain.bets import Bet, FairnessProof
 from domain.errors import InsufficientFunds, InvalidField
 from domain.fairness import uint32_stream
-from domain.games.base import Game, OutcomeSource, ProvablyFairGame
+from domain.games.base import Game, OutcomeSource, ProvablyFairGame, SteppedGame
 from domain.games.catalog import GameConfig, game_by_code
 from domain.money import Money
 from domain.seeds import SeedPair
@@ -39,6 +39,9 @@ class PlaceBetCommand:
     # The door offers provably fair games only, settled at once (gRPC PlayInstant, the Mini
     # App): a Telegram dice game is played in the bot's chat, where the bot throws the dice.
     instant_only: bool = False
+    # The game's own use case opens a game played in steps (mines: `application.mines`),
+    # which keeps its field beside the bet; no other door places such a bet.
+    opens_steps: bool = False
 
     def admissible_game(self) -> Game:
         """The game, once the command may be placed at all: the game exists, the door offers
@@ -48,6 +51,13 @@ class PlaceBetCommand:
             raise InvalidField(
                 "game",
                 f"{game.code} is not a provably fair instant game; it is played in the bot's chat",
+            )
+        if isinstance(game, SteppedGame) != self.opens_steps:
+            raise InvalidField(
+                "game",
+                f"{game.code} is played in steps through its own service"
+                if isinstance(game, SteppedGame)
+                else f"{game.code} is not a game played in steps",
             )
         self.stake.require_positive()
         return game
@@ -101,7 +111,12 @@ def decide_bet(
         # What the posting would have refused with, in the same words.
         raise InsufficientFunds(f"insufficient funds on account {facts.wallet_id}")
     game = facts.config.game
-    if facts.seeds is None or not isinstance(game, ProvablyFairGame):
+    if (
+        facts.seeds is None
+        or not isinstance(game, ProvablyFairGame)
+        # The seeds fix its field now; the player's steps settle it later.
+        or isinstance(game, SteppedGame)
+    ):
         return DecidedBet(bet, bet, facts.wallet_id)
     pair, nonce = facts.seeds
     outcome = game.outcome_from_words(uint32_stream(pair.server_seed, pair.client_seed, nonce))

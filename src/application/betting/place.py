@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import TypeVar
 
 from application.betting.decision import (
     BatchTally,
@@ -54,6 +55,8 @@ from domain.standing import StandingRefusal
 from domain.velocity import VelocityAction
 
 log = logging.getLogger(__name__)
+
+_Kept = TypeVar("_Kept")
 
 
 # How often a placement is retried after losing a race (a twin request with the same bet id,
@@ -390,3 +393,36 @@ class PlaceBet(Placement):
             raise
         self._count(command, receipt)
         return receipt
+
+    async def place_with(
+        self,
+        command: PlaceBetCommand,
+        keep: Callable[[UnitOfWork, BetReceipt], Awaitable[_Kept]],
+    ) -> _Kept:
+        """Place a bet exactly as `__call__` does (the same admission, guard, limits, nonce,
+        postings and events, on the locked road), then `keep` what its game needs beside the
+        bet in the same unit of work: a game played in steps keeps its field
+        (`application.mines`). Both commit together or neither does; a refusal raised by
+        `keep` writes nothing. A replay (the bet id was placed before) commits nothing and
+        hands `keep` the stored bet, for it to read what was kept."""
+        try:
+            await self._admit(command)
+            for _ in range(_PLACE_ATTEMPTS):
+                try:
+                    async with self._uow() as uow:
+                        receipt = await self._place_in(uow, command)
+                        kept = await keep(uow, receipt)
+                        if not receipt.replayed:
+                            await uow.commit()
+                except LostRace:
+                    continue
+                break
+            else:  # pragma: no cover - needs three lost races in a row
+                raise IdempotencyConflict(
+                    f"bet {command.bet_id} is being placed concurrently; retry ({command.game})"
+                )
+        except DomainError as error:
+            self._count(command, error)
+            raise
+        self._count(command, receipt)
+        return kept

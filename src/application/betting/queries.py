@@ -25,6 +25,7 @@ from application.ports import BetFilter as BetFilter
 from application.ports import BetReadModel as BetReadModel
 from application.ports import BetSummary as BetSummary
 from application.ports import UnitOfWorkFactory
+from application.verification import played_steps
 from domain.bets import Bet, BetState
 from domain.errors import GameUnavailable, InvalidField, NotFound
 from domain.games.catalog import game_by_code, payout_for
@@ -130,6 +131,7 @@ class InspectBet:
             if bet.fairness is None:
                 return BetInspection(bet, revealed=False, recomputation=None)
             pair = await uow.seeds.get(bet.fairness.seed_pair_id)
+            steps = await played_steps(uow, bet)
         if not pair.revealed:
             return BetInspection(bet, revealed=False, recomputation=None)
         if bet.outcome is None:  # pragma: no cover - seeded bets settle as they are placed
@@ -142,7 +144,9 @@ class InspectBet:
             nonce=bet.fairness.nonce,
             params=bet.params,
             house_edge=bet.house_edge,
+            steps=steps,
         )
+        assert check.outcome is not None  # a mines bet's steps were given
         payout = (
             None if check.multiplier is None else payout_for(bet.stake.amount, check.multiplier)
         )

@@ -47,6 +47,12 @@ class BetQueue:
         self._waiting: deque[_Waiting] = deque()
         self._tasks: set[asyncio.Task[None]] = set()  # the event loop keeps weak references
 
+    @property
+    def placer(self) -> PlaceBet:
+        """The process's one `PlaceBet`, for a use case that places a bet and keeps something
+        beside it in the same transaction (`PlaceBet.place_with`: mines)."""
+        return self._place
+
     async def __call__(self, command: PlaceBetCommand) -> BetReceipt:
         (answer,) = self.submit([command])
         return await answer

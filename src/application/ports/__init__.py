@@ -18,6 +18,7 @@ from application.ports.games import GameConfigRepository
 from application.ports.ledger import HistoryEntry, Ledger
 from application.ports.ledger_reads import LedgerFilter, LedgerReadModel, LegView, TransactionView
 from application.ports.live import LiveFeed, LiveSink
+from application.ports.mines import MinesRepository
 from application.ports.outbox import (
     EventEnvelope,
     EventPublisher,
@@ -86,6 +87,7 @@ __all__ = [
     "LiveSink",
     "LockContended",
     "LoginThrottle",
+    "MinesRepository",
     "OneTimeCodes",
     "OutboxFeed",
     "PasswordHasher",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from domain.bets import Bet
+from domain.mines import MinesField
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,4 +41,8 @@ class BooksAudit(Protocol):
         """Won and lost bets in id order after `after`, each with its seed pair's server seed
         (None for a bet settled by a Telegram dice, or when the seed does not open with the
         configured key)."""
+        ...
+
+    async def mines_fields(self, game_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, MinesField]:
+        """The mines fields of these bets (those that exist)."""
         ...

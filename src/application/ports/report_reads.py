@@ -48,5 +48,6 @@ class ReportReadModel(Protocol):
     ) -> Mapping[str, Sequence[int]]:
         """For each game in `bins`, how many of its bets won or lost in the period (by
         settlement time) had an outcome in each bin; `bins[game]` are the bins' ascending
-        lower bounds (the last bin is open), and the counts follow them."""
+        lower bounds (the last bin is open), and the counts follow them. A mines bet is
+        counted by the tile of its field's first mine (the shuffle's first pick)."""
         ...

@@ -12,6 +12,7 @@ from application.ports.audit import AuditLog
 from application.ports.bets import BetRepository
 from application.ports.games import GameConfigRepository
 from application.ports.ledger import Ledger
+from application.ports.mines import MinesRepository
 from application.ports.payments import StarsPaymentRepository
 from application.ports.placements import PlacementReads
 from application.ports.players import PlayerRepository
@@ -47,6 +48,9 @@ class UnitOfWork(Protocol):
 
     @property
     def placements(self) -> PlacementReads: ...
+
+    @property
+    def mines(self) -> MinesRepository: ...
 
     @property
     def seeds(self) -> SeedPairRepository: ...

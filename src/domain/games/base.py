@@ -98,6 +98,22 @@ class ProvablyFairGame(Game):
         """The outcome from the seed pair's stream of 32-bit words."""
 
 
+class SteppedGame(ProvablyFairGame):
+    """A provably fair game played in steps (mines): the seeds fix its field when the bet is
+    placed (the bet takes its nonce then), the player's steps on that field decide the outcome,
+    and the bet stays placed until the game ends, as a Telegram dice bet waits for its dice.
+    It is opened only by its own use case, which keeps the field beside the bet."""
+
+    def outcome_from_words(self, words: Iterator[int]) -> int:
+        raise InvalidRequest(
+            f"a {self.code} outcome comes from the player's steps on the field the seeds fix"
+        )
+
+    @abstractmethod
+    def replay(self, words: Iterator[int], selection: Selection, steps: Sequence[int]) -> int:
+        """The outcome of these steps on the field the words fix (what reconcile recomputes)."""
+
+
 class TelegramDiceGame(EnumeratedGame):
     source = OutcomeSource.TELEGRAM_DICE
     faces: int

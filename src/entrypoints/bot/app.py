@@ -18,6 +18,7 @@ from entrypoints.bot.handlers import (
     fairness,
     games,
     history,
+    mines,
     payments,
     responsible,
     start,
@@ -99,6 +100,7 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
     dp.include_routers(
         start.handlers.router(),
         games.handlers.router(),
+        mines.handlers.router(),
         fairness.handlers.router(),
         history.handlers.router(),
         payments.handlers.router(),

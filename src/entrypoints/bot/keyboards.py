@@ -59,6 +59,7 @@ GAME_BUTTONS = (
     ("coin", "Coin 🔐"),
     ("roulette", "Roulette 🔐"),
     ("limbo", "Limbo 🔐"),
+    ("mines", "Mines 💣"),  # its own screens: entrypoints/bot/handlers/mines.py
 )
 
 

@@ -18,6 +18,7 @@ from application.betting.queue import BetQueue
 from application.game_admin import ListGames, UpdateGame
 from application.history import RecentBets
 from application.house import HouseBook
+from application.mines import CashOutMines, GetMines, OpenMines, RevealTile
 from application.ports import (
     BetMetrics,
     Clock,
@@ -94,6 +95,14 @@ class BettingProvider(Provider):
     def bet_read_model(self, engine: AsyncEngine) -> BetReadModel:
         return SqlBetQueries(engine)
 
+    @provide
+    def open_mines(self, queue: BetQueue, clock: Clock) -> OpenMines:
+        # The queue's PlaceBet: a mines game's bet is placed by the same use case as every bet.
+        return OpenMines(queue.placer, clock)
+
+    reveal_tile = provide(RevealTile)
+    cash_out_mines = provide(CashOutMines)
+    get_mines = provide(GetMines)
     recent_bets = provide(RecentBets)
     settle_dice_bet = provide(SettleDiceBet)
     void_bet = provide(VoidBet)

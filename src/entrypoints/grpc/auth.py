@@ -23,6 +23,8 @@ _SERVICES = {
     "croupier.v1.BettingService": "betting",
     "croupier.v1.SeamlessWalletService": "seamless",
     "croupier.v1.PlayersService": "players",
+    # Opening a mines game places a bet: the betting scope, as PlaceBet.
+    "croupier.v1.MinesService": "betting",
 }
 # Methods whose scope is not their service's: settling a Telegram dice bet takes the dice
 # value from the caller, so it is granted apart from placing bets; making players is granted

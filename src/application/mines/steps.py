@@ -1,0 +1,62 @@
+"""What a step on an open mines game shares (`RevealTile`, `CashOutMines`): the game found
+under its bet's row lock, the step taken in the domain, and the bet settled when the step
+ends the game."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from application.betting.poster import BetPoster
+from application.mines.view import MinesView
+from application.ports import UnitOfWork
+from domain.bets import Bet
+from domain.errors import NotFound
+from domain.events import BetSettled
+from domain.games.catalog import game_by_code
+from domain.games.mines import Mines
+from domain.mines import MinesField
+
+
+async def find_game(
+    uow: UnitOfWork, game_id: uuid.UUID, player_id: int, *, for_update: bool = False
+) -> tuple[Bet, MinesField]:
+    """The player's mines game and its bet; `NotFound` for anyone else's (or none)."""
+    bet = await uow.bets.find(game_id, for_update=for_update)
+    field = None if bet is None or bet.player_id != player_id else await uow.mines.find(game_id)
+    if bet is None or field is None:
+        raise NotFound(f"there is no mines game {game_id}")
+    return bet, field
+
+
+class MinesStep(BetPoster):
+    """A step: under the bet's row lock, so concurrent steps on one game run one after the
+    other and each sees the last one's result (exactly one settles the bet). A step that
+    changes nothing (a tile already revealed, a second cash-out) commits nothing and
+    answers the game as it stands."""
+
+    async def _step(
+        self, game_id: uuid.UUID, player_id: int, step: Callable[[MinesField], MinesField]
+    ) -> MinesView:
+        settled: Bet | None = None
+        async with self._uow() as uow:
+            bet, field = await find_game(uow, game_id, player_id, for_update=True)
+            after = step(field)
+            if after is field:
+                return MinesView.of(field, bet, await self._balance(uow, bet), replayed=True)
+            await uow.mines.save(after)
+            if after.state.is_final:
+                game = game_by_code(bet.game)
+                assert isinstance(game, Mines)
+                settled = bet.settle(
+                    game, after.outcome, at=self._clock.now(), transaction_id=self._ids.new_id()
+                )
+                await self._post_settlement(uow, settled)
+                await uow.bets.save(settled)
+                uow.raise_events(BetSettled(settled))
+                bet = settled
+            view = MinesView.of(after, bet, await self._balance(uow, bet))
+            await uow.commit()
+        if settled is not None:
+            self._metrics.settled(settled)
+        return view

@@ -1,0 +1,138 @@
+"""Provably fair mines: a 5x5 field, 1-24 mines, played in steps.
+
+The mine positions are Stake's shuffle of the seed pair's floats, fixed when the game opens:
+pick i (i = 0, 1, ...) takes, from the tiles not yet picked kept in ascending order, the one
+at index floor(f_i * (25 - i)); the first M picks are the mines. The player reveals tiles one
+at a time and may cash out after any safe tile. After k safe tiles the multiplier is
+(1 - edge) * C(25, k) / C(25 - M, k), cut (never rounded up) to MULTIPLIER_DECIMALS.
+
+As a `Game` the selection is the mine count and the outcome the number of safe tiles revealed
+when the game ended, 0 when it ended on a mine: so a mines bet settles, pays, checks its
+limits (the largest multiplier is at 25 - M safe tiles) and reports as every other bet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from fractions import Fraction
+from math import comb
+
+from domain.errors import InvalidRequest
+from domain.fairness import UINT32_SPACE, bucket_of
+from domain.games.base import (
+    MULTIPLIER_DECIMALS,
+    Selection,
+    SteppedGame,
+    parse_int,
+    reject_unknown,
+    require,
+)
+
+TILES = 25  # 5 x 5, numbered 0-24 row by row
+SIDE = 5
+MIN_MINES = 1
+MAX_MINES = 24
+
+
+def mine_positions(words: Iterator[int], mines: int) -> tuple[int, ...]:
+    """The mines, in the order the shuffle picked them (Stake's rule, see the module)."""
+    check_mine_count(mines)
+    remaining = list(range(TILES))
+    return tuple(remaining.pop(bucket_of(next(words), TILES - i)) for i in range(mines))
+
+
+def check_mine_count(mines: int) -> int:
+    if not MIN_MINES <= mines <= MAX_MINES:
+        raise InvalidRequest(f"a mines field has {MIN_MINES}-{MAX_MINES} mines, not {mines}")
+    return mines
+
+
+def check_tile(tile: int) -> int:
+    if not 0 <= tile < TILES:
+        raise InvalidRequest(f"a tile is 0-{TILES - 1} (row * {SIDE} + column), not {tile}")
+    return tile
+
+
+def exact_multiplier(mines: int, safe: int, house_edge: Fraction) -> Fraction:
+    """(1 - edge) * C(25, k) / C(25 - M, k), before the cut."""
+    return (1 - house_edge) * Fraction(comb(TILES, safe), comb(TILES - mines, safe))
+
+
+def cash_out_multiplier(mines: int, safe: int, house_edge: Fraction) -> Fraction:
+    """What a cash-out after `safe` safe tiles pays: the exact multiplier cut to
+    MULTIPLIER_DECIMALS decimals (never rounded up)."""
+    if not 1 <= safe <= TILES - mines:
+        raise InvalidRequest(f"with {mines} mines a cash-out follows 1-{TILES - mines} safe tiles")
+    scale = 10**MULTIPLIER_DECIMALS
+    return Fraction((exact_multiplier(mines, safe, house_edge) * scale).__floor__(), scale)
+
+
+def survival(mines: int, safe: int) -> Fraction:
+    """The probability that `safe` chosen tiles are all safe on a uniformly shuffled field:
+    C(25 - M, k) / C(25, k), whichever tiles the player chooses and in whatever order."""
+    return Fraction(comb(TILES - mines, safe), comb(TILES, safe))
+
+
+def stopping_rtp(mines: int, safe: int, house_edge: Fraction) -> Fraction:
+    """The exact return of the strategy "cash out after `safe` safe tiles"."""
+    return survival(mines, safe) * cash_out_multiplier(mines, safe, house_edge)
+
+
+def shuffle_bias_bound(mines: int) -> Fraction:
+    """How much more likely than on a uniform shuffle any one placement of the mines can be
+    with 32-bit words: floor(f * n) gives each index ceil(2**32 / n) words at most, so each
+    pick is at most n * ceil(2**32 / n) / 2**32 times its uniform 1 / n. Every probability
+    (and so every return) of the real shuffle is at most this factor times the uniform one's;
+    the factor is below 1 + 6e-8 for every mine count."""
+    bound = Fraction(1)
+    for i in range(mines):
+        n = TILES - i
+        bound *= Fraction(n * -(-UINT32_SPACE // n), UINT32_SPACE)
+    return bound
+
+
+class Mines(SteppedGame):
+    code = "mines"
+    title = "Mines"
+    emoji = "💣"
+
+    def parse(self, params: Mapping[str, str]) -> Selection:
+        reject_unknown(params, {"mines"}, "mines")
+        return Selection(
+            "mines", check_mine_count(parse_int(require(params, "mines", "mines"), "mines"))
+        )
+
+    def params(self, selection: Selection) -> dict[str, str]:
+        assert selection.value is not None
+        return {"mines": str(selection.value)}
+
+    def selections(self) -> Iterable[Selection]:
+        return [Selection("mines", m) for m in range(MIN_MINES, MAX_MINES + 1)]
+
+    def multiplier(self, selection: Selection, outcome: int, house_edge: Fraction) -> Fraction:
+        assert selection.value is not None
+        if outcome == 0:
+            return Fraction(0)
+        return cash_out_multiplier(selection.value, outcome, house_edge)
+
+    def max_multiplier(self, selection: Selection, house_edge: Fraction) -> Fraction:
+        assert selection.value is not None
+        return cash_out_multiplier(selection.value, TILES - selection.value, house_edge)
+
+    def rtp(self, selection: Selection, house_edge: Fraction) -> Fraction:
+        """The best return any strategy gets: a strategy is when to cash out (which tiles
+        does not matter on a uniform shuffle), so the largest of the stopping returns."""
+        assert selection.value is not None
+        mines = selection.value
+        return max(stopping_rtp(mines, k, house_edge) for k in range(1, TILES - mines + 1))
+
+    def replay(self, words: Iterator[int], selection: Selection, steps: Sequence[int]) -> int:
+        """The safe tiles of `steps` before the first mine; 0 when a step hit a mine."""
+        assert selection.value is not None
+        mines = set(mine_positions(words, selection.value))
+        for tile in steps:
+            if check_tile(tile) in mines:
+                return 0
+        return len(set(steps))
+
+    def describe(self, outcome: int) -> str:
+        return "hit a mine" if outcome == 0 else f"cashed out after {outcome} safe tiles"

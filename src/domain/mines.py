@@ -1,0 +1,117 @@
+"""A mines game in play: the field beside its bet.
+
+The bet (`domain.bets.Bet`, game "mines") holds the stake, the seeds' proof and, once the game
+ends, the outcome and payout; this record holds what the bet cannot: where the mines are
+(fixed from the seeds when the game opened) and the tiles the player revealed, in order. Its
+id is the bet's. A step never moves money itself: the use case settles the bet when a step
+ends the game (a mine, a cash-out, the last safe tile)."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime
+from fractions import Fraction
+
+from domain.errors import IllegalTransition, InvalidRequest
+from domain.games.mines import TILES, cash_out_multiplier, check_mine_count, check_tile
+
+
+class MinesState(enum.StrEnum):
+    OPEN = "open"
+    BUSTED = "busted"  # the last revealed tile was a mine
+    CASHED_OUT = "cashed_out"  # by the player, or by revealing the last safe tile
+
+    @property
+    def is_final(self) -> bool:
+        return self is not MinesState.OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class MinesField:
+    id: uuid.UUID  # the bet's id
+    player_id: int
+    currency: str
+    mines: int
+    positions: tuple[int, ...]  # the mines, in the shuffle's order
+    revealed: tuple[int, ...]  # in the order pressed; when busted, the last is the mine
+    state: MinesState
+    opened_at: datetime
+    finished_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        check_mine_count(self.mines)
+        if len(self.positions) != self.mines or len(set(self.positions)) != self.mines:
+            raise InvalidRequest(f"mines game {self.id}: {self.mines} distinct mines expected")
+        for tile in (*self.positions, *self.revealed):
+            check_tile(tile)
+        if len(set(self.revealed)) != len(self.revealed):
+            raise InvalidRequest(f"mines game {self.id}: a tile is revealed once")
+        hit = [t for t in self.revealed if t in self.positions]
+        busted = self.state is MinesState.BUSTED
+        if hit != ([self.revealed[-1]] if busted else []):
+            raise IllegalTransition(f"mines game {self.id}: only a busted game shows a mine")
+        if self.state.is_final != (self.finished_at is not None):
+            raise IllegalTransition(f"mines game {self.id}: {self.state} with the wrong end")
+
+    @classmethod
+    def open(
+        cls,
+        game_id: uuid.UUID,
+        player_id: int,
+        currency: str,
+        positions: tuple[int, ...],
+        at: datetime,
+    ) -> MinesField:
+        return cls(game_id, player_id, currency, len(positions), positions, (), MinesState.OPEN, at)
+
+    @property
+    def safe_count(self) -> int:
+        return sum(1 for t in self.revealed if t not in self.positions)
+
+    @property
+    def outcome(self) -> int:
+        """The bet's outcome: the safe tiles revealed, 0 when the game ended on a mine."""
+        return 0 if self.state is MinesState.BUSTED else self.safe_count
+
+    def multiplier(self, house_edge: Fraction) -> Fraction:
+        """What a cash-out pays now: 1 before any tile (nothing to cash out yet), 0 busted."""
+        if self.state is MinesState.BUSTED:
+            return Fraction(0)
+        if self.safe_count == 0:
+            return Fraction(1)
+        return cash_out_multiplier(self.mines, self.safe_count, house_edge)
+
+    def next_multiplier(self, house_edge: Fraction) -> Fraction | None:
+        """What a cash-out would pay after one more safe tile; None when the game is over."""
+        if self.state.is_final:
+            return None
+        return cash_out_multiplier(self.mines, self.safe_count + 1, house_edge)
+
+    def reveal(self, tile: int, at: datetime) -> MinesField:
+        """The field after pressing `tile`. Pressing a tile already revealed changes nothing
+        (a repeated press, in any state); the last safe tile cashes out by itself."""
+        check_tile(tile)
+        if tile in self.revealed:
+            return self
+        if self.state.is_final:
+            raise IllegalTransition(f"mines game {self.id} is over ({self.state.value})")
+        revealed = (*self.revealed, tile)
+        if tile in self.positions:
+            return replace(self, revealed=revealed, state=MinesState.BUSTED, finished_at=at)
+        if len(revealed) == TILES - self.mines:
+            return replace(self, revealed=revealed, state=MinesState.CASHED_OUT, finished_at=at)
+        return replace(self, revealed=revealed)
+
+    def cash_out(self, at: datetime) -> MinesField:
+        """The field cashed out. A repeat of a cash-out changes nothing."""
+        if self.state is MinesState.CASHED_OUT:
+            return self
+        if self.state is MinesState.BUSTED:
+            raise IllegalTransition(
+                f"mines game {self.id} hit a mine; there is nothing to cash out"
+            )
+        if self.safe_count == 0:
+            raise IllegalTransition(f"mines game {self.id}: reveal a safe tile before cashing out")
+        return replace(self, state=MinesState.CASHED_OUT, finished_at=at)

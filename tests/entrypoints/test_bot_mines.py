@@ -1,0 +1,113 @@
+"""Mines in the bot, end to end through the Dispatcher: choose the mines, press tiles on the
+inline-keyboard field, cash out; a double tap opens one game and a spam-pressed tile does one
+thing. The conversation is written as a transcript (MINES_TRANSCRIPT) for a person to read."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
+from sqlalchemy import text
+
+from entrypoints.bot.handlers.mines import MinesCash, MinesOpen, MinesTile
+from entrypoints.bot.keyboards import PickGame, PickStake
+from tests.entrypoints.test_bot import ready_player  # noqa: F401
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+THROTTLE_WINDOW = 3.1
+TRANSCRIPT = Path(os.environ.get("MINES_TRANSCRIPT", "/tmp/croupier-bot-mines-transcript.txt"))
+
+
+def _render(call: Any) -> str:
+    """A bot message as a person sees it: its text, then its keyboard row by row."""
+    lines = [f"BOT ({type(call).__name__}): {call.text}"]
+    markup = call.reply_markup
+    for row in markup.inline_keyboard if markup else ():
+        lines.append("    " + " ".join(f"[{b.text}]" for b in row))
+    return "\n".join(lines)
+
+
+async def _field(engine, player_user_id: int):
+    async with engine.connect() as conn:
+        return (
+            await conn.execute(
+                text(
+                    "SELECT m.id, m.positions FROM mines_games m JOIN players p"
+                    " ON p.id = m.player_id WHERE p.telegram_user_id = :t AND m.state = 'open'"
+                ),
+                {"t": player_user_id},
+            )
+        ).one()
+
+
+async def test_a_mines_game_in_the_chat(send, telegram, ready_player, engine):  # noqa: F811
+    player = await ready_player()
+    log: list[str] = []
+
+    async def tap(label: str, data: str) -> list[Any]:
+        assert len(data.encode()) <= 64, data  # Telegram's bound on callback data
+        before = len(telegram.calls)
+        await send(player.tap(data))
+        calls = telegram.calls[before:]
+        log.append(f"PLAYER taps {label}  ({data})")
+        log.extend(_render(c) for c in calls if isinstance(c, SendMessage | EditMessageText))
+        alerts = [c for c in calls if isinstance(c, AnswerCallbackQuery) and c.text]
+        log.extend(f"ALERT: {c.text}" for c in alerts)
+        return calls
+
+    await tap("Mines 💣", PickGame(game="mines").pack())
+    await tap("10 ⭐", PickStake(game="mines", stake=10).pack())
+    counts = telegram.of(SendMessage)[-1].reply_markup.inline_keyboard[0]
+    assert [b.text for b in counts] == ["💣 1", "💣 3", "💣 5", "💣 10", "💣 24"]
+    three = counts[1].callback_data
+    opened = await tap("💣 3", three)
+    again = await tap("💣 3 again (a double tap)", three)
+    fields = [c for c in opened if isinstance(c, SendMessage)]
+    assert len(fields) == 1
+    assert not [c for c in again if isinstance(c, SendMessage)]
+    grid = fields[0].reply_markup.inline_keyboard
+    assert [len(row) for row in grid] == [5, 5, 5, 5, 5]
+    assert "Cash out now: 1x" in fields[0].text
+
+    game = await _field(engine, player.user.id)
+    safe = [t for t in range(25) if t not in game.positions]
+    data = MinesTile(game=game.id.hex, tile=safe[0]).pack()
+    first = await tap(f"tile {safe[0]}", data)
+    spam = [await tap(f"tile {safe[0]} again (spam)", data) for _ in range(3)]
+    edits = [c for c in first if isinstance(c, EditMessageText)]
+    assert len(edits) == 1
+    assert all(not [c for c in calls if isinstance(c, EditMessageText)] for calls in spam)
+    await asyncio.sleep(THROTTLE_WINDOW)  # past the bot's 10 taps in 3 seconds
+    assert "Cash out now: 1.125x" in edits[0].text
+    cash = edits[0].reply_markup.inline_keyboard[-1][0]
+    assert cash.text == "💰 Cash out 11 XTR"
+    assert cash.callback_data == MinesCash(game=game.id.hex).pack()
+    done = await tap("💰 Cash out", cash.callback_data)
+    final = next(c for c in done if isinstance(c, EditMessageText))
+    assert "Cashed out at 1.125x: 11 XTR! Balance: 1001 XTR" in final.text
+    shown = [b.text for row in final.reply_markup.inline_keyboard for b in row]
+    assert shown.count("💣") == 3
+    assert shown.count("💎") == 1
+    late = await tap(
+        f"tile {safe[1]} after the end", MinesTile(game=game.id.hex, tile=safe[1]).pack()
+    )
+    assert [c.text for c in late if isinstance(c, AnswerCallbackQuery)] == [
+        "This game is over. Start a new one from the games menu."
+    ]
+
+    # A second game, lost on a mine: the explosion shows.
+    await asyncio.sleep(THROTTLE_WINDOW)
+    await tap("10 ⭐", PickStake(game="mines", stake=10).pack())
+    await tap("💣 24", MinesOpen(stake=10, mines=24, press="second").pack())
+    lost = await _field(engine, player.user.id)
+    mine = lost.positions[0]
+    boom = await tap(f"tile {mine}", MinesTile(game=lost.id.hex, tile=mine).pack())
+    last = next(c for c in boom if isinstance(c, EditMessageText))
+    assert "A mine — the stake is lost. Balance: 991 XTR" in last.text
+    assert [b.text for row in last.reply_markup.inline_keyboard for b in row].count("💥") == 1
+    await asyncio.to_thread(TRANSCRIPT.write_text, "\n".join(log) + "\n")

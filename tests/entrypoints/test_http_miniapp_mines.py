@@ -1,0 +1,131 @@
+"""The Mini App's mines routes over HTTP, exactly as the contract the screen is built against
+says (src/entrypoints/http/miniapp_mines.py, docs/miniapp.md)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.entrypoints.test_http_miniapp import _credit, app_api, session  # noqa: F401
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+VIEW_KEYS = {
+    "id",
+    "state",
+    "stake",
+    "mines",
+    "revealed",
+    "multiplier",
+    "next_multiplier",
+    "payout",
+    "mine_positions",
+    "balance",
+}
+
+
+async def _open(app_api, headers, **body):  # noqa: F811
+    payload = {"stake": 10, "mines": 1, "request_id": str(uuid.uuid4()), **body}
+    return await app_api.post("/api/v1/app/mines", json=payload, headers=headers)
+
+
+async def test_a_game_through_the_mini_app(app_api, session, credit):  # noqa: F811
+    headers = await session()
+    await _credit(app_api, headers, credit, 100)
+    request_id = str(uuid.uuid4())
+    opened = await _open(app_api, headers, request_id=request_id)
+    assert opened.status_code == 200, opened.text
+    game = opened.json()
+    assert set(game) == VIEW_KEYS
+    assert game["id"] == request_id
+    assert game["state"] == "open"
+    assert game["stake"] == {"amount": 10, "currency": "XTR"}
+    assert game["revealed"] == []
+    assert game["multiplier"] == "1"
+    assert game["next_multiplier"] == "1.0312"
+    assert game["payout"] is None
+    assert game["mine_positions"] is None
+    assert game["balance"] == {"amount": 90, "currency": "XTR"}
+    again = await _open(app_api, headers, request_id=request_id)
+    assert again.json() == game
+    current = await app_api.get("/api/v1/app/mines?currency=XTR", headers=headers)
+    assert current.json() == game
+    step = await app_api.post(
+        f"/api/v1/app/mines/{request_id}/reveal",
+        json={"tile": 12, "request_id": str(uuid.uuid4())},
+        headers=headers,
+    )
+    assert step.status_code == 200, step.text
+    shown = step.json()
+    assert shown["revealed"] == [12]
+    if shown["state"] == "busted":  # 1 in 25: the mine was on tile 12
+        assert shown["mine_positions"] == [12]
+        assert shown["payout"] == 0
+        return
+    assert shown["multiplier"] == "1.0312"
+    pressed_again = await app_api.post(
+        f"/api/v1/app/mines/{request_id}/reveal",
+        json={"tile": 12, "request_id": str(uuid.uuid4())},
+        headers=headers,
+    )
+    assert pressed_again.json() == shown
+    out = await app_api.post(
+        f"/api/v1/app/mines/{request_id}/cashout",
+        json={"request_id": str(uuid.uuid4())},
+        headers=headers,
+    )
+    assert out.status_code == 200, out.text
+    done = out.json()
+    assert done["state"] == "cashed_out"
+    assert done["payout"] == 10
+    assert done["next_multiplier"] is None
+    assert len(done["mine_positions"]) == 1
+    assert done["balance"] == {"amount": 100, "currency": "XTR"}
+    gone = await app_api.get("/api/v1/app/mines", headers=headers)
+    assert gone.status_code == 404
+    assert gone.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_bad_mines_requests_are_problems(app_api, session, credit):  # noqa: F811
+    gated = await session(accept=False)
+    assert (await _open(app_api, gated)).status_code == 403
+    headers = await session()
+    await _credit(app_api, headers, credit, 100)
+    for body, status in (
+        ({"mines": 0}, 400),
+        ({"mines": 25}, 400),
+        ({"stake": -5}, 422),
+        ({"currency": "NOPE"}, 400),
+        ({"stake": 1000}, 409),  # more than the balance
+        ({"color": "red"}, 400),
+    ):
+        refused = await _open(app_api, headers, **body)
+        assert refused.status_code == status, (body, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+    game = (await _open(app_api, headers)).json()
+    second = await _open(app_api, headers)
+    assert second.status_code == 409
+    assert "open mines game" in second.json()["detail"]
+    early = await app_api.post(
+        f"/api/v1/app/mines/{game['id']}/cashout",
+        json={"request_id": str(uuid.uuid4())},
+        headers=headers,
+    )
+    assert early.status_code == 409
+    off = await app_api.post(
+        f"/api/v1/app/mines/{game['id']}/reveal",
+        json={"tile": 25, "request_id": str(uuid.uuid4())},
+        headers=headers,
+    )
+    assert off.status_code == 400
+    assert "0-24" in off.json()["detail"]
+    other = await session()
+    stranger = await app_api.post(
+        f"/api/v1/app/mines/{game['id']}/reveal",
+        json={"tile": 3, "request_id": str(uuid.uuid4())},
+        headers=other,
+    )
+    assert stranger.status_code == 404
+    me = (await app_api.get("/api/v1/app/balances", headers=headers)).json()
+    assert me["balances"] == [{"amount": 90, "currency": "XTR"}]
