@@ -124,11 +124,17 @@ class FakeReportReads:
         return rows
 
     async def outcome_counts(
-        self, period: ReportPeriod, scope: ReportScope, bins: Mapping[str, Sequence[int]]
+        self,
+        period: ReportPeriod,
+        scope: ReportScope,
+        bins: Mapping[str, Sequence[int]],
+        moduli: Mapping[str, int] | None = None,
     ) -> Mapping[str, Sequence[int]]:
         settled = self._settled(period, ReportScope(scope.currency, None))
         counts = {game: [0] * len(lows) for game, lows in bins.items()}
         for bet in settled:
             if bet.game in bins and bet.outcome is not None:
-                counts[bet.game][bisect.bisect_right(bins[bet.game], bet.outcome) - 1] += 1
+                modulus = (moduli or {}).get(bet.game)
+                value = bet.outcome % modulus if modulus else bet.outcome
+                counts[bet.game][bisect.bisect_right(bins[bet.game], value) - 1] += 1
         return counts

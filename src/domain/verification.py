@@ -54,10 +54,15 @@ def check_outcome(
     game = game_by_code(game_code)
     if not isinstance(game, ProvablyFairGame):
         raise InvalidRequest(f"{game.code} is settled by Telegram's dice, not by seeds")
-    outcome = game.outcome_from_words(uint32_stream(server_seed, client_seed, nonce))
+    words = uint32_stream(server_seed, client_seed, nonce)
     multiplier = canonical = None
-    if params is not None:
+    if params is None:
+        outcome = game.outcome_from_words(words)
+        description = game.describe(outcome)
+    else:
         selection = game.parse(params)
+        outcome = game.outcome_for(selection, words)
+        description = game.describe_bet(selection, outcome)
         canonical = game.params(selection)
         multiplier = game.multiplier(selection, outcome, house_edge)
     return OutcomeCheck(
@@ -66,7 +71,7 @@ def check_outcome(
         client_seed=client_seed,
         nonce=nonce,
         outcome=outcome,
-        description=game.describe(outcome),
+        description=description,
         params=canonical,
         multiplier=multiplier,
     )
@@ -87,8 +92,8 @@ def settlement_problems(bet: Bet, server_seed: str | None) -> list[str]:
             return ["its server seed is unavailable (missing, or sealed with another key)"]
         if commitment(server_seed) != bet.fairness.server_seed_hash:
             problems.append("its server seed does not match the hash shown to the player")
-        outcome = game.outcome_from_words(
-            uint32_stream(server_seed, bet.fairness.client_seed, bet.fairness.nonce)
+        outcome = game.outcome_for(
+            bet.selection, uint32_stream(server_seed, bet.fairness.client_seed, bet.fairness.nonce)
         )
         if outcome != bet.outcome:
             problems.append(f"outcome {bet.outcome}, recomputed from its seeds {outcome}")

@@ -14,6 +14,7 @@ from domain.games.base import MAX_RTP, MIN_RTP, Game, Selection, format_multipli
 from domain.games.coin import CoinFlip
 from domain.games.dice import Dice
 from domain.games.limbo import Limbo
+from domain.games.plinko import Plinko
 from domain.games.roulette import Roulette
 from domain.games.telegram_dice import BASKETBALL, BOWLING, DARTS, FOOTBALL, DiceRoll, Slot
 from domain.money import Money
@@ -27,6 +28,7 @@ GAMES: Mapping[str, Game] = MappingProxyType(
             CoinFlip(),
             Roulette(),
             Limbo(),
+            Plinko(),
             DiceRoll(),
             Slot(),
             DARTS,

@@ -130,7 +130,7 @@ async def place_bet(
 async def _show_result(message: Message, receipt: BetReceipt, t: Translator) -> None:
     bet: Bet = receipt.bet
     game = GAMES[bet.game]
-    outcome = game.describe(bet.outcome) if bet.outcome is not None else "?"
+    outcome = game.describe_bet(bet.selection, bet.outcome) if bet.outcome is not None else "?"
     if bet.state is BetState.WON:
         text = t("games.won", outcome=outcome, payout=Money(bet.payout or 0, XTR),
                  balance=receipt.balance)  # fmt: skip
