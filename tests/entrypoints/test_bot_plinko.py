@@ -16,7 +16,7 @@ from application.postings import CreditDepositCommand
 from domain.games.base import format_multiplier
 from domain.games.plinko import Plinko
 from domain.money import XTR, Money
-from entrypoints.bot.keyboards import Gate, Menu, PickGame, PickStake
+from entrypoints.bot.keyboards import BetsPage, Gate, Menu, PickGame, PickStake
 from tests.entrypoints.telegram_fakes import Player
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -104,6 +104,14 @@ async def test_plinko_is_played_with_buttons(send, telegram, ready_player, engin
         assert "🎉" in result
     # The next drop is a tap away: the result carries a fresh grid.
     assert len(telegram.of(SendMessage)[-1].reply_markup.inline_keyboard) == 9
+    # "My bets" reads the drop as the result did, not as the stored integer.
+    await send(player.tap(BetsPage(page=1).pack()))
+    taps.append("My bets")
+    line = telegram.texts()[-1].splitlines()[1]
+    assert f" plinko 10 XTR: slot {slot} of 0-16, path {shown[2]} " in line
+    assert line.endswith(f"+{bet.payout} XTR")  # 16 rows, high risk: every slot pays
+    assert ("🔸" in line) == (bet.payout <= 10)  # paid back, not cheered as a win
+    assert ("✅" in line) == (bet.payout > 10)
     _write(TRANSCRIPTS / f"bot-plinko-{language}.txt", _transcript(telegram, taps))
 
 

@@ -117,3 +117,19 @@ async def test_a_blocked_player_drops_no_ball(betting, md, player, uow_factory):
     refused = await rpc_error(betting.PlayInstant(_drop(pid, rows="8", risk="low"), metadata=md))
     assert refused.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert rpc_reason(refused) == "PLAYER_BLOCKED"
+
+
+async def test_a_batch_of_drops_takes_the_batch_road(betting, md, player):
+    """PlaceBatch decides every bet with the same decide_bet: each drop draws its own rows."""
+    pid = await player(1000)
+    shapes = [(str(rows), risk) for rows in (8, 11, 16) for risk in ("low", "high")]
+    commands = [
+        betting_pb2.BetCommand(correlation_id=f"d{i}", place=_drop(pid, rows=rows, risk=risk))
+        for i, (rows, risk) in enumerate(shapes)
+    ]
+    answer = await betting.PlaceBatch(betting_pb2.BetBatch(commands=commands), metadata=md)
+    assert [r.WhichOneof("result") for r in answer.results] == ["ok"] * len(shapes)
+    nonces = sorted(r.ok.bet.fairness.nonce for r in answer.results)
+    assert nonces == list(range(len(shapes)))
+    for result, (rows, _) in zip(answer.results, shapes, strict=True):
+        assert re.fullmatch(rf"slot \d+ of 0-{rows}, path [LR]{{{rows}}}", result.ok.bet.outcome)
