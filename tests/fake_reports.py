@@ -124,7 +124,11 @@ class FakeReportReads:
         return rows
 
     async def outcome_counts(
-        self, period: ReportPeriod, scope: ReportScope, bins: Mapping[str, Sequence[int]]
+        self,
+        period: ReportPeriod,
+        scope: ReportScope,
+        bins: Mapping[str, Sequence[int]],
+        moduli: Mapping[str, int] | None = None,
     ) -> Mapping[str, Sequence[int]]:
         settled = self._settled(period, ReportScope(scope.currency, None))
         counts = {game: [0] * len(lows) for game, lows in bins.items()}
@@ -133,5 +137,7 @@ class FakeReportReads:
             if bet.game == "mines":  # counted by its field's first mine, as the adapter does
                 observed = self.db.state.mines[bet.id].positions[0]
             if bet.game in bins and observed is not None:
-                counts[bet.game][bisect.bisect_right(bins[bet.game], observed) - 1] += 1
+                modulus = (moduli or {}).get(bet.game)
+                value = observed % modulus if modulus else observed
+                counts[bet.game][bisect.bisect_right(bins[bet.game], value) - 1] += 1
         return counts

@@ -22,7 +22,7 @@ from application.ports import RtpData as RtpData
 from domain.errors import InvalidField, UnknownCurrency
 from domain.games.catalog import GAMES
 from domain.money import CurrencyRegistry
-from domain.outcome_tests import OutcomeTest, check_outcomes, theoretical_bins
+from domain.outcome_tests import OutcomeTest, check_outcomes, outcome_counting
 from domain.reports import (
     DEFAULT_REPORT_DAYS,
     MAX_REPORT_DAYS,
@@ -142,13 +142,19 @@ async def outcome_tests(
     reports: ReportReadModel, period: ReportPeriod, scope: ReportScope, alpha: float
 ) -> list[OutcomeTest]:
     """Every game in scope, even one without bets: its stored outcomes counted in the
-    game's bins and tested against theory (see `domain.outcome_tests.check_outcomes`)."""
+    game's bins and tested against theory (see `domain.outcome_tests.check_outcomes`; how
+    each game is counted is `outcome_counting`)."""
     games = [scope.game] if scope.game else sorted(GAMES)
-    edges = {game: [b.low for b in theoretical_bins(game)] for game in games}
-    # A game without bins (mines: the outcome is where the player stopped) is listed
-    # untested rather than counted.
-    counts = await reports.outcome_counts(period, scope, {g: e for g, e in edges.items() if e})
-    return [check_outcomes(game, counts.get(game, []), alpha) for game in games]
+    counting = {game: outcome_counting(game) for game in games}
+    # A game without bins (one played in steps whose outcome is where the player stopped)
+    # is listed untested rather than counted.
+    edges = {game: list(c.edges) for game, c in counting.items() if c.edges}
+    moduli = {game: c.modulus for game, c in counting.items() if c.modulus is not None}
+    counts = await reports.outcome_counts(period, scope, edges, moduli)
+    return [
+        check_outcomes(game, counting[game].fold(counts[game]) if game in edges else [], alpha)
+        for game in games
+    ]
 
 
 class OutcomeReport(_Reporter):

@@ -19,6 +19,7 @@ from domain.games.catalog import GAMES
 from domain.games.dice import ROLLS, Dice
 from domain.games.limbo import RESULT_CAP, Limbo, winning_words
 from domain.games.mines import TILES, Mines
+from domain.games.plinko import MIN_ROWS, Plinko, slot_probability
 
 # A chi-square test is only trusted when every bin expects at least this many outcomes.
 MIN_EXPECTED_PER_BIN = 5
@@ -52,6 +53,11 @@ class ChiSquare:
 # results fall, sparse in the long tail.
 LIMBO_EDGES = (100, 101, 105, 110, 125, 150, 200, 300, 500, 1000, 2000, 10000, 100000, 1000000)
 DICE_BIN_WIDTH = 100  # rolls 0.00-0.99, 1.00-1.99, …; the last bin also holds 100.00
+# Plinko drops have 8 to 16 rows, so a stored path's distribution depends on its bet. Every
+# drop has the first MIN_ROWS rows, though, and their path (the outcome's low MIN_ROWS bits) is
+# uniform over 2**MIN_ROWS paths whatever the rows: drops are counted by that path and tested
+# by its slot, binomial C(8, s) / 256 (a rightward or leftward bias moves the slots).
+PLINKO_PATHS = 2**MIN_ROWS
 
 
 @lru_cache(maxsize=32)
@@ -91,9 +97,45 @@ def theoretical_bins(code: str) -> tuple[OutcomeBin, ...]:
             )
             bins.append(OutcomeBin(label, low, at_least[i] - upper))
         return tuple(bins)
+    if isinstance(game, Plinko):
+        return tuple(
+            OutcomeBin(f"slot {s} of the first {MIN_ROWS} rows", s, slot_probability(MIN_ROWS, s))
+            for s in range(MIN_ROWS + 1)
+        )
     if isinstance(game, EnumeratedGame):
         return tuple(OutcomeBin(game.describe(o), o, p) for o, p in sorted(game.outcomes()))
     raise InvalidRequest(f"{code} has no outcome distribution to monitor")
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeCounting:
+    """How a game's stored outcomes are counted before they are tested: the value counted is
+    the outcome, or the outcome modulo `modulus`; it is counted in ranges starting at `edges`
+    (ascending, the last open), and range i adds to theoretical bin `bin_of[i]`."""
+
+    edges: tuple[int, ...]
+    bin_of: tuple[int, ...]
+    modulus: int | None = None
+
+    def fold(self, counts: Sequence[int]) -> list[int]:
+        """Counts per range (following `edges`) as counts per theoretical bin."""
+        if len(counts) != len(self.edges):
+            raise ValueError("one count per range")
+        folded = [0] * (max(self.bin_of) + 1)
+        for index, count in zip(self.bin_of, counts, strict=True):
+            folded[index] += count
+        return folded
+
+
+@lru_cache(maxsize=32)
+def outcome_counting(code: str) -> OutcomeCounting:
+    """What the reports count for a game: its theoretical bins' ranges, except for plinko,
+    whose drops are counted by the path of their first rows (PLINKO_PATHS)."""
+    if isinstance(GAMES[code], Plinko):
+        paths = range(PLINKO_PATHS)
+        return OutcomeCounting(tuple(paths), tuple(p.bit_count() for p in paths), PLINKO_PATHS)
+    bins = theoretical_bins(code)
+    return OutcomeCounting(tuple(b.low for b in bins), tuple(range(len(bins))))
 
 
 def expected_bins(bins: Sequence[OutcomeBin], observed: Sequence[int]) -> list[BinCount]:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from domain.errors import DomainError
 from domain.games.base import Selection
 from domain.games.catalog import GAMES
+from domain.games.plinko import Plinko
 
 MAX_REPORT_DAYS = 366
 DEFAULT_REPORT_DAYS = 7
@@ -128,6 +129,9 @@ class _Moments:
 def _moments(code: str, selection: Selection, house_edge: Fraction) -> _Moments:
     game = GAMES[code]
     rtp = game.rtp(selection, house_edge)
+    if isinstance(game, Plinko):  # many multipliers: its rows + 1 slots give Var[m] exactly
+        second = sum((p * m * m for m, p in game.distribution(selection, house_edge)), Fraction(0))
+        return _Moments(rtp, second - rtp * rtp)
     # The multiplier m of one bet lies in [0, M] (M its best multiplier), so E[m²] <= M·E[m]:
     # Var[m] <= M·rtp − rtp². Equality holds for every bet that either loses or pays one
     # multiplier (dice, coin, roulette, limbo, the Telegram games' bets), and the slot's bound

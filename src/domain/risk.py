@@ -33,11 +33,13 @@ from types import MappingProxyType
 from domain.errors import DomainError, IllegalTransition, InvalidRequest
 from domain.games.base import EnumeratedGame, Game, Selection
 from domain.games.catalog import GAMES, payout_for
+from domain.games.plinko import Plinko
 
 MAX_NOTE_LENGTH = 1000
 # Outcome spaces up to this size are enumerated for a bet's payout distribution; larger ones
 # (dice's 10,001 rolls, limbo's results) pay one multiplier or nothing, which two points
-# describe exactly.
+# describe exactly. Plinko pays one multiplier per slot: its rows + 1 slots are its
+# distribution (binomial, `Plinko.distribution`), whatever number of paths lead to them.
 _MAX_ENUMERATED = 100
 
 
@@ -215,6 +217,11 @@ def multiplier_distribution(
 ) -> tuple[tuple[Fraction, Fraction], ...]:
     """(multiplier, probability) pairs of one bet, exact, the probabilities summing to 1."""
     game = GAMES[code]
+    if isinstance(game, Plinko):
+        by_slot: dict[Fraction, Fraction] = {}
+        for m, p in game.distribution(selection, house_edge):
+            by_slot[m] = by_slot.get(m, Fraction(0)) + p
+        return tuple(sorted(by_slot.items()))
     if isinstance(game, EnumeratedGame):
         outcomes = game.outcomes()
         if len(outcomes) <= _MAX_ENUMERATED:

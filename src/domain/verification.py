@@ -69,10 +69,15 @@ def check_outcome(
         raise InvalidRequest(f"{game.code} is settled by Telegram's dice, not by seeds")
     if isinstance(game, SteppedGame):
         return _check_field(game, server_seed, client_seed, nonce, params, house_edge, steps)
-    outcome = game.outcome_from_words(uint32_stream(server_seed, client_seed, nonce))
+    words = uint32_stream(server_seed, client_seed, nonce)
     multiplier = canonical = None
-    if params is not None:
+    if params is None:
+        outcome = game.outcome_from_words(words)
+        description = game.describe(outcome)
+    else:
         selection = game.parse(params)
+        outcome = game.outcome_for(selection, words)
+        description = game.describe_bet(selection, outcome)
         canonical = game.params(selection)
         multiplier = game.multiplier(selection, outcome, house_edge)
     return OutcomeCheck(
@@ -81,7 +86,7 @@ def check_outcome(
         client_seed=client_seed,
         nonce=nonce,
         outcome=outcome,
-        description=game.describe(outcome),
+        description=description,
         params=canonical,
         multiplier=multiplier,
     )
@@ -149,8 +154,9 @@ def settlement_problems(
             outcome, wrong = _replayed(bet, game, server_seed, field)
             problems += wrong
         else:
-            outcome = game.outcome_from_words(
-                uint32_stream(server_seed, bet.fairness.client_seed, bet.fairness.nonce)
+            outcome = game.outcome_for(
+                bet.selection,
+                uint32_stream(server_seed, bet.fairness.client_seed, bet.fairness.nonce),
             )
         if outcome != bet.outcome:
             problems.append(f"outcome {bet.outcome}, recomputed from its seeds {outcome}")

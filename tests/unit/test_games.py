@@ -19,7 +19,7 @@ HOUSE_EDGES = [Fraction(0), Fraction(1, 100), Fraction(3, 100), Fraction(5, 100)
 
 def test_every_game_is_listed() -> None:
     assert set(GAMES) == {
-        "dice", "coin", "roulette", "limbo", "mines", "tg_dice", "tg_slot", "tg_darts",
+        "dice", "coin", "roulette", "limbo", "mines", "plinko", "tg_dice", "tg_slot", "tg_darts",
         "tg_bowling", "tg_basketball", "tg_football",
     }  # fmt: skip
 

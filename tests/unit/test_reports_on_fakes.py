@@ -132,9 +132,13 @@ class SkewedReads(FakeReportReads):
     """Every coin flip of the period came up heads, 1,000 times: far from a fair coin."""
 
     async def outcome_counts(
-        self, period: ReportPeriod, scope: ReportScope, bins: Mapping[str, Sequence[int]]
+        self,
+        period: ReportPeriod,
+        scope: ReportScope,
+        bins: Mapping[str, Sequence[int]],
+        moduli: Mapping[str, int] | None = None,
     ) -> Mapping[str, Sequence[int]]:
-        counts = dict(await super().outcome_counts(period, scope, bins))
+        counts = dict(await super().outcome_counts(period, scope, bins, moduli))
         counts["coin"] = [1000, 0]
         return counts
 

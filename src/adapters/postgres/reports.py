@@ -134,11 +134,16 @@ def _cashflow_sql(scope: ReportScope) -> str:
 def _outcomes_sql(scope: ReportScope) -> str:
     # width_bucket numbers the bins from 1 by their ascending lower bounds (0 is below the
     # first, which no stored outcome is). A mines game is counted by its first mine's tile
-    # (domain.outcome_tests.theoretical_bins), kept in its field.
+    # (domain.outcome_tests.theoretical_bins), kept in its field; a modulus counts the
+    # outcome's remainder instead (plinko: the path of its first rows).
     return f"""
-    SELECT width_bucket(CASE WHEN b.game = 'mines'
-            THEN (SELECT m.positions[1] FROM mines_games m WHERE m.id = b.id)
-            ELSE b.outcome END, CAST(:edges AS bigint[])) AS bin, count(*) AS bets
+    SELECT width_bucket(
+               CASE WHEN b.game = 'mines'
+                    THEN (SELECT m.positions[1] FROM mines_games m WHERE m.id = b.id)
+                    WHEN CAST(:modulus AS bigint) > 0
+                    THEN b.outcome % CAST(:modulus AS bigint) ELSE b.outcome END,
+               CAST(:edges AS bigint[])) AS bin,
+           count(*) AS bets
     FROM bets b
     WHERE {_SETTLED} AND b.game = :outcome_game{_filters(scope, currency="b.currency", game=None)}
     GROUP BY 1
@@ -171,10 +176,14 @@ class SqlReports:
             return await cashflow_rows(conn, period, scope)
 
     async def outcome_counts(
-        self, period: ReportPeriod, scope: ReportScope, bins: Mapping[str, Sequence[int]]
+        self,
+        period: ReportPeriod,
+        scope: ReportScope,
+        bins: Mapping[str, Sequence[int]],
+        moduli: Mapping[str, int] | None = None,
     ) -> Mapping[str, Sequence[int]]:
         async with self._engine.connect() as conn:
-            return await outcome_counts(conn, period, scope, bins)
+            return await outcome_counts(conn, period, scope, bins, moduli)
 
 
 # The queries on a connection the caller owns; each must be the first thing in its transaction
@@ -225,12 +234,17 @@ async def outcome_counts(
     period: ReportPeriod,
     scope: ReportScope,
     bins: Mapping[str, Sequence[int]],
+    moduli: Mapping[str, int] | None = None,
 ) -> dict[str, list[int]]:
     await conn.execute(_SNAPSHOT)
     statement = text(_outcomes_sql(scope))
     counts = {}
     for game, edges in bins.items():
-        params = _scope_params(period, scope) | {"edges": list(edges), "outcome_game": game}
+        params = _scope_params(period, scope) | {
+            "edges": list(edges),
+            "outcome_game": game,
+            "modulus": (moduli or {}).get(game, 0),  # 0: the outcome itself
+        }
         found = [0] * len(edges)
         for row in await conn.execute(statement, params):
             # Below the first bound cannot happen for a valid outcome; count it in the first.

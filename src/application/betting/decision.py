@@ -119,7 +119,8 @@ def decide_bet(
     ):
         return DecidedBet(bet, bet, facts.wallet_id)
     pair, nonce = facts.seeds
-    outcome = game.outcome_from_words(uint32_stream(pair.server_seed, pair.client_seed, nonce))
+    words = uint32_stream(pair.server_seed, pair.client_seed, nonce)
+    outcome = game.outcome_for(bet.selection, words)
     final = bet.settle(game, outcome, at=bet.placed_at, transaction_id=ids.new_id())
     return DecidedBet(bet, final, facts.wallet_id)
 

@@ -44,10 +44,16 @@ class ReportReadModel(Protocol):
         ...
 
     async def outcome_counts(
-        self, period: ReportPeriod, scope: ReportScope, bins: Mapping[str, Sequence[int]]
+        self,
+        period: ReportPeriod,
+        scope: ReportScope,
+        bins: Mapping[str, Sequence[int]],
+        moduli: Mapping[str, int] | None = None,
     ) -> Mapping[str, Sequence[int]]:
         """For each game in `bins`, how many of its bets won or lost in the period (by
         settlement time) had an outcome in each bin; `bins[game]` are the bins' ascending
         lower bounds (the last bin is open), and the counts follow them. A mines bet is
-        counted by the tile of its field's first mine (the shuffle's first pick)."""
+        counted by the tile of its field's first mine (the shuffle's first pick). A game in
+        `moduli` is counted by its outcome modulo `moduli[game]` (plinko: the first rows'
+        path)."""
         ...

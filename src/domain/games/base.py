@@ -70,6 +70,11 @@ class Game(ABC):
     def describe(self, outcome: int) -> str:
         """The outcome as a player reads it."""
 
+    def describe_bet(self, selection: Selection, outcome: int) -> str:
+        """The outcome of a bet on `selection`; a game whose outcome reads differently with
+        the bet (plinko's path needs its row count) overrides this."""
+        return self.describe(outcome)
+
     @abstractmethod
     def rtp(self, selection: Selection, house_edge: Fraction) -> Fraction:
         """Exact return to player of a selection (rational arithmetic, never sampling)."""
@@ -96,6 +101,11 @@ class ProvablyFairGame(Game):
     @abstractmethod
     def outcome_from_words(self, words: Iterator[int]) -> int:
         """The outcome from the seed pair's stream of 32-bit words."""
+
+    def outcome_for(self, selection: Selection, words: Iterator[int]) -> int:
+        """The outcome of a bet on `selection`. Most games draw the same outcome whatever is
+        bet; a game whose draw depends on the bet (plinko: one word per row) overrides this."""
+        return self.outcome_from_words(words)
 
 
 class SteppedGame(ProvablyFairGame):

@@ -15,6 +15,7 @@ from domain.games.coin import CoinFlip
 from domain.games.dice import Dice
 from domain.games.limbo import Limbo
 from domain.games.mines import Mines
+from domain.games.plinko import Plinko
 from domain.games.roulette import Roulette
 from domain.games.telegram_dice import BASKETBALL, BOWLING, DARTS, FOOTBALL, DiceRoll, Slot
 from domain.money import Money
@@ -29,6 +30,7 @@ GAMES: Mapping[str, Game] = MappingProxyType(
             Roulette(),
             Limbo(),
             Mines(),
+            Plinko(),
             DiceRoll(),
             Slot(),
             DARTS,

@@ -10,6 +10,9 @@ import secrets
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from domain.games.plinko import MAX_ROWS as PLINKO_MAX_ROWS
+from domain.games.plinko import MIN_ROWS as PLINKO_MIN_ROWS
+from domain.games.plinko import RISKS as PLINKO_RISKS
 from entrypoints.bot.i18n import Translator, languages
 
 STAKES = (10, 50, 100, 500)  # XTR
@@ -47,6 +50,13 @@ OPTIONS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
         "x5": ("5x", {"target": "5"}),
         "x10": ("10x", {"target": "10"}),
     },
+    # Rows and risk in one tap: a grid of one keyboard row per row count, low / medium / high
+    # across (keys "8l" … "16h").
+    "plinko": {
+        f"{rows}{risk[0]}": (f"{rows} · {risk}", {"rows": str(rows), "risk": risk})
+        for rows in range(PLINKO_MIN_ROWS, PLINKO_MAX_ROWS + 1)
+        for risk in PLINKO_RISKS
+    },
 }
 GAME_BUTTONS = (
     ("tg_dice", "🎲"),
@@ -59,6 +69,7 @@ GAME_BUTTONS = (
     ("coin", "Coin 🔐"),
     ("roulette", "Roulette 🔐"),
     ("limbo", "Limbo 🔐"),
+    ("plinko", "Plinko 🔐"),
     ("mines", "Mines 💣"),  # its own screens: entrypoints/bot/handlers/mines.py
 )
 

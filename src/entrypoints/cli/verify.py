@@ -8,7 +8,7 @@ from entrypoints.cli.failures import guarded
 
 
 @click.command()
-@click.option("--game", required=True, help="dice, coin, roulette or limbo.")
+@click.option("--game", required=True, help="dice, coin, roulette, limbo or plinko.")
 @click.option("--server-seed", required=True, help="The revealed server seed (64 hex).")
 @click.option("--client-seed", required=True)
 @click.option("--nonce", required=True, type=int)
@@ -17,7 +17,8 @@ from entrypoints.cli.failures import guarded
     "params",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Bet parameters, e.g. --params direction=over --params target=50.5",
+    help="Bet parameters, e.g. --params direction=over --params target=50.5 (plinko needs"
+    " rows and risk: its path has one row per float).",
 )
 @click.option(
     "--house-edge",

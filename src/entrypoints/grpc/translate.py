@@ -109,7 +109,7 @@ def bet_message(bet: Bet) -> betting_pb2.Bet:
         void_reason=bet.void_reason or "",
     )
     if bet.outcome is not None:
-        message.outcome = GAMES[bet.game].describe(bet.outcome)
+        message.outcome = GAMES[bet.game].describe_bet(bet.selection, bet.outcome)
     if bet.multiplier is not None:
         message.multiplier = format_multiplier(bet.multiplier)
     if bet.payout is not None:

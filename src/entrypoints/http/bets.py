@@ -155,7 +155,11 @@ def bet_wire(found: BetInspection) -> BetWire:
             check.server_seed if found.revealed and check is not None else None,
         )
     dice = None if bet.dice is None else DiceWire(bet.dice.chat_id, bet.dice.message_id)
-    result = None if bet.outcome is None else game_by_code(bet.game).describe(bet.outcome)
+    result = (
+        None
+        if bet.outcome is None
+        else game_by_code(bet.game).describe_bet(bet.selection, bet.outcome)
+    )
     return BetWire(
         id=bet.id,
         player_id=bet.player_id,

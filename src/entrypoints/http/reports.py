@@ -365,7 +365,8 @@ OUTCOMES = ReportRoute(
     "Observed against theoretical outcomes per game, with a chi-square test",
     "For each game, the outcomes of the bets won or lost in the period, counted in the "
     "game's bins (each value of a Telegram dice, each roulette pocket, the coin's sides, "
-    "dice rolls by whole numbers, limbo results by ranges), merged with their neighbours "
+    "dice rolls by whole numbers, limbo results by ranges, plinko drops by the slot of "
+    "their first 8 rows), merged with their neighbours "
     "until each expects at least 5; Pearson's chi-square, its degrees of freedom and "
     "p-value; alert = p-value below the configured alpha (a broken RNG or a skewed Telegram "
     "dice). A row for every game, even without bets. `format=csv` answers one line per game "

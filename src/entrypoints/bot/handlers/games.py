@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from fractions import Fraction
 
 from aiogram import Bot, F
 from aiogram.exceptions import TelegramAPIError
@@ -22,7 +23,7 @@ from application.betting import (
 )
 from application.betting.queue import BetQueue
 from domain.bets import Bet, BetState
-from domain.games.base import TelegramDiceGame
+from domain.games.base import TelegramDiceGame, format_multiplier
 from domain.games.catalog import GAMES
 from domain.money import XTR, Money
 from domain.players import Player
@@ -62,8 +63,10 @@ async def pick_option(query: CallbackQuery, callback_data: PickStake, t: Transla
     await query.answer()
     if isinstance(query.message, Message):
         title = GAMES[callback_data.game].title
+        # Plinko's buttons are rows and risk: the prompt says which is which.
+        prompt = "games.option_plinko" if callback_data.game == "plinko" else "games.option"
         await query.message.answer(
-            t("games.option", game=title, stake=Money(callback_data.stake, XTR)),
+            t(prompt, game=title, stake=Money(callback_data.stake, XTR)),
             reply_markup=keyboards.options(callback_data.game, callback_data.stake),
         )
 
@@ -130,8 +133,13 @@ async def place_bet(
 async def _show_result(message: Message, receipt: BetReceipt, t: Translator) -> None:
     bet: Bet = receipt.bet
     game = GAMES[bet.game]
-    outcome = game.describe(bet.outcome) if bet.outcome is not None else "?"
-    if bet.state is BetState.WON:
+    outcome = game.describe_bet(bet.selection, bet.outcome) if bet.outcome is not None else "?"
+    if bet.state is BetState.WON and (bet.payout or 0) <= bet.stake.amount:
+        # Paid, but no more than the stake (plinko's middle slots): not a win to cheer.
+        text = t("games.partial", outcome=outcome, payout=Money(bet.payout or 0, XTR),
+                 multiplier=format_multiplier(bet.multiplier or Fraction(0)),
+                 balance=receipt.balance)  # fmt: skip
+    elif bet.state is BetState.WON:
         text = t("games.won", outcome=outcome, payout=Money(bet.payout or 0, XTR),
                  balance=receipt.balance)  # fmt: skip
     else:

@@ -8,6 +8,7 @@ from dishka.integrations.aiogram import FromDishka, inject
 
 from application.history import ListHistory, RecentBets
 from domain.bets import Bet
+from domain.games.catalog import game_by_code
 from domain.money import Money
 from domain.players import Player
 from entrypoints.bot import keyboards
@@ -76,7 +77,10 @@ async def next_page(
 
 
 def _bet_line(t: Translator, bet: Bet) -> str:
-    result = t(f"history.bet_state.{bet.state.value}")
+    state = bet.state.value
+    if bet.payout is not None and 0 < bet.payout <= bet.stake.amount:
+        state = "paid_back"  # won no more than the stake (plinko's middle): not a win to cheer
+    result = t(f"history.bet_state.{state}")
     if bet.payout:
         result += f" +{Money(bet.payout, bet.stake.currency)}"
     return t(
@@ -84,7 +88,11 @@ def _bet_line(t: Translator, bet: Bet) -> str:
         when=bet.placed_at.strftime("%d.%m %H:%M"),
         game=bet.game,
         stake=bet.stake,
-        outcome="" if bet.outcome is None else bet.outcome,
+        # As the game reads it ("52.87", "tails", a plinko drop's slot and path), not the
+        # stored integer.
+        outcome=""
+        if bet.outcome is None
+        else game_by_code(bet.game).describe_bet(bet.selection, bet.outcome),
         result=result,
     )
 
