@@ -25,8 +25,11 @@ def test_the_lobby_lists_enabled_provably_fair_games_with_limits_in_its_order() 
         limbo=GameConfig("limbo", limits={}),  # offered in no currency
     )
     view = msgspec.to_builtins(games_view(configs))
-    assert [g["code"] for g in view["games"]] == ["dice", "roulette"]
-    dice, roulette = view["games"]
+    assert [g["code"] for g in view["games"]] == ["dice", "roulette", "plinko", "mines"]
+    dice, roulette, plinko, mines = view["games"]
+    assert plinko["kind"] == "instant"
+    assert [p["name"] for p in plinko["params"]] == ["rows", "risk"]
+    assert mines["kind"] == "steps"  # played through its own routes, not /play
     assert dice["kind"] == "instant"
     assert dice["title"] == "Dice"
     assert dice["house_edge"] == "0.01"
