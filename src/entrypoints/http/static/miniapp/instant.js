@@ -125,8 +125,8 @@ function readBet() {
 
 function showOutcome(bet) {
   const won = bet.state === "won";
-  // A payout below the stake (plinko's middle slots) is money back, not a win.
-  const back = won && bet.payout < bet.stake.amount;
+  // A payout no larger than the stake (plinko's middle slots) is money back, not a win.
+  const back = won && bet.payout <= bet.stake.amount;
   const verdict = !won
     ? "No win this time"
     : back

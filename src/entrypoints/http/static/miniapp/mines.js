@@ -98,7 +98,7 @@ function render(view) {
 
 async function start(event) {
   event.preventDefault();
-  await once($("mines-start"), "Starting…", async () => {
+  await move($("mines-start"), "Starting…", async () => {
     const stake = Number($("mines-stake").value);
     if (!Number.isSafeInteger(stake) || stake < 1) {
       throw new ApiError(0, "The stake is a whole number of Stars, at least 1.");
@@ -107,9 +107,20 @@ async function start(event) {
     if (!Number.isInteger(count) || count < 1 || count > 24) {
       throw new ApiError(0, "Mines are from 1 to 24.");
     }
-    render(await request("POST", "/mines", { stake, currency: CURRENCY, mines: count, request_id: newRequestId() }));
-    await mines.afterMove();
+    return request("POST", "/mines", { stake, currency: CURRENCY, mines: count, request_id: newRequestId() });
   });
+}
+
+// One move: the button (or the board) is busy only until the game's answer is drawn. The
+// fairness line and the reality check refresh afterwards, outside `once`: while they loaded,
+// a quick tap on the next tile was dropped as "busy" and the tile stayed hidden.
+async function move(button, busyLabel, call) {
+  let moved = false;
+  await once(button, busyLabel, async () => {
+    render(await call());
+    moved = true;
+  });
+  if (moved) mines.afterMove().catch(() => {});
 }
 
 async function reveal(tile) {
@@ -117,20 +128,18 @@ async function reveal(tile) {
   if (!view || view.state !== "open") return;
   // The board, not the tile, is busy: render() decides which tiles stay pressable.
   board().setAttribute("aria-busy", "true");
-  await once(null, null, async () => {
-    render(await request("POST", `/mines/${encodeURIComponent(view.id)}/reveal`, { tile, request_id: newRequestId() }));
-    await mines.afterMove();
-  });
+  await move(null, null, () =>
+    request("POST", `/mines/${encodeURIComponent(view.id)}/reveal`, { tile, request_id: newRequestId() }),
+  );
   board().removeAttribute("aria-busy");
 }
 
 async function cashOut() {
   const view = mines.view;
   if (!view || view.state !== "open") return;
-  await once($("mines-cashout"), "Cashing out…", async () => {
-    render(await request("POST", `/mines/${encodeURIComponent(view.id)}/cashout`, { request_id: newRequestId() }));
-    await mines.afterMove();
-  });
+  await move($("mines-cashout"), "Cashing out…", () =>
+    request("POST", `/mines/${encodeURIComponent(view.id)}/cashout`, { request_id: newRequestId() }),
+  );
 }
 
 export function setUpMines(afterMove) {

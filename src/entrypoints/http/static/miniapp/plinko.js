@@ -89,7 +89,9 @@ function animate(ball, points) {
     }
     const started = performance.now();
     const frame = (now) => {
-      const t = (now - started) / STEP_MS;
+      // A frame's timestamp is when the frame began, which may be a moment before `started`:
+      // a negative t made points[-1] undefined, the callback threw and the ball never landed.
+      const t = Math.max(0, (now - started) / STEP_MS);
       const i = Math.min(points.length - 2, Math.floor(t));
       const f = Math.min(1, t - i);
       const a = points[i];
