@@ -34,6 +34,10 @@ def stars(amount: int) -> Money:
 def validate_payload(payload: str) -> str:
     if not 1 <= len(payload.encode()) <= MAX_PAYLOAD_BYTES:
         raise InvalidRequest(f"an invoice payload is 1 to {MAX_PAYLOAD_BYTES} bytes")
+    if "\x00" in payload:
+        # No payload we issue has one, and PostgreSQL's text cannot hold it: looking it up
+        # failed the statement and aborted the transaction the mismatch flag is written in.
+        raise InvalidRequest("an invoice payload has no NUL character")
     return payload
 
 

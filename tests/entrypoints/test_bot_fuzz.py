@@ -537,3 +537,15 @@ async def test_a_message_from_no_person_reaches_no_handler_and_is_answered(
         assert "people" in alert.text
     async with engine.connect() as conn:  # nobody was registered
         assert (await conn.execute(text("SELECT count(*) FROM players"))).scalar_one() == players
+
+
+@pytest.mark.parametrize(("charge", "payload"), [("c\x00", None), ("c", "\x00"), ("c", "p\x00")])
+@pytest.mark.parametrize("who", ["known", "stranger"])
+async def test_a_payment_with_a_nul_is_refunded_and_flagged_not_failed(
+    who, charge, payload, senders, deliver
+):
+    """Hypothesis found it: a payload with a NUL failed the invoice lookup inside the
+    transaction, the mismatch was caught as bad input, and the risk flag's insert then met an
+    aborted transaction (the update failed, an error logged). `deliver` fails on that log."""
+    sender = senders(who)
+    await deliver(_paid(sender, charge, payload or senders.invoice, 50, "XTR"))
