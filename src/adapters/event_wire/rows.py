@@ -12,6 +12,7 @@ from typing import Final, TypedDict
 
 import msgspec
 
+from adapters.entropy import random_uuid4
 from adapters.event_wire.payloads import (
     BalanceChange,
     BetPlacedV1,
@@ -128,7 +129,7 @@ def _row(
     payload: EventPayload,
 ) -> OutboxRow:
     return OutboxRow(
-        event_id=uuid.uuid4(),
+        event_id=random_uuid4(),
         type=kind,
         aggregate_type=aggregate_type,
         aggregate_id=str(aggregate_id),
