@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 
 import uvloop
 
@@ -53,4 +54,40 @@ def test_what_started_is_kept_out_of_later_collections():
         freeze_what_started()
         assert gc.get_freeze_count() >= len(kept)
     finally:
+        gc.unfreeze()
+
+
+def test_the_relay_command_tunes_its_collector_too(monkeypatch):
+    # The relay decodes and re-encodes every event (bench/outbox_cost.py: 57-60 -> 45-50 us of
+    # CPU an event with the tuned collector): `croupier relay` tunes it as `croupier run` does.
+    from click.testing import CliRunner
+
+    import entrypoints.cli.supervisor as supervisor
+    import entrypoints.composition.containers as containers
+
+    # The module, not the command the `entrypoints.cli` package exports under the same name.
+    relay_command = importlib.import_module("entrypoints.cli.relay")
+
+    seen: list[tuple[int, int]] = []
+
+    class _Container:
+        async def close(self) -> None:
+            pass
+
+    async def relay_events(container: object, stop: asyncio.Event) -> None:
+        seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+
+    settings = load_settings({"CROUPIER_GC_THRESHOLD": "23456"})
+    monkeypatch.setattr(relay_command, "prepared", lambda: (settings, object()))
+    monkeypatch.setattr(containers, "make_cli_container", lambda *_: _Container())
+    monkeypatch.setattr(supervisor, "relay_events", relay_events)
+    before = gc.get_threshold()
+    try:
+        result = CliRunner().invoke(relay_command.relay, [])
+        assert result.exit_code == 0, result.output
+        assert len(seen) == 1
+        assert seen[0][0] == 23456
+        assert seen[0][1] > 0  # what the command loaded is out of the collector's passes
+    finally:
+        gc.set_threshold(*before)
         gc.unfreeze()

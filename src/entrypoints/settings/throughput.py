@@ -43,9 +43,10 @@ class Throughput:
     gc_threshold: int = setting(
         50_000,
         doc="Allocations between two passes of Python's garbage collector over young objects "
-        "in `croupier run`'s processes (Python's default: 700). A bet's objects are freed by "
-        "reference counting; the collector's frequent passes cost a fifth of the CPU under "
-        "load (see bench/README.md). Start-up's objects are also frozen out of its passes.",
+        "in `croupier run`'s processes and `croupier relay` (Python's default: 700). A bet's "
+        "objects are freed by reference counting; the collector's frequent passes cost a fifth "
+        "of the CPU under load (see bench/README.md). Start-up's objects are also frozen out "
+        "of its passes.",
         ge=700,
         le=10_000_000,
     )
