@@ -16,83 +16,77 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import subprocess
 import sys
-import threading
-import time
 from dataclasses import replace
+from pathlib import Path
 
-import psutil
+from cpu import CpuMeter
+from driving import drive
 from exported import export_source
 from loadgen import LoadSpec
-from run import ROOT, Service, drive
+from run import ROOT, Service
 
 DATA = ROOT / "bench" / ".data"
 
 
-def _cpu(processes: list[psutil.Process]) -> dict[int, float]:
-    """CPU seconds of each process, by pid."""
-    seconds = {}
-    for process in processes:
-        try:
-            times = process.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        seconds[process.pid] = times.user + times.system
-    return seconds
+def _postmaster() -> int | None:
+    """The embedded PostgreSQL's postmaster (its data directory is bench/.data/postgres)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int((DATA / "postgres" / "pgdata" / "postmaster.pid").read_text().split()[0])
+    return None
 
 
-def _spent(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds spent between two samples by the processes alive at the second (a backend
-    that exited in between takes its share with it: connections here are pooled, long-lived)."""
-    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+def _py_spy(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes]:
+    """py-spy record of the serving process, native frames included (grpc's Cython and the
+    loop are otherwise one opaque frame), as collapsed stacks for profile_summary.py."""
+    py_spy = Path(sys.executable).with_name("py-spy")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = [str(py_spy), "record", "--pid", str(pid), "--duration", str(max(1, int(seconds)))]
+    # --native cannot be non-blocking: each sample pauses the process briefly, so the CPU
+    # figures of a profiled run read a little high.
+    command += ["--rate", "100", "--native", "--format", "raw"]
+    command += ["--output", str(out)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _service_processes(pid: int) -> list[psutil.Process]:
-    root = psutil.Process(pid)
-    return [root, *root.children(recursive=True)]
-
-
-def _postgres_processes() -> list[psutil.Process]:
-    """The embedded PostgreSQL's processes: its postmaster (started on bench/.data/postgres)
-    and every backend under it; other PostgreSQL servers on the machine are not counted."""
-    home = str(DATA / "postgres")
-    for process in psutil.process_iter(["cmdline"]):
-        if home in " ".join(process.info["cmdline"] or []):
-            return [process, *process.children(recursive=True)]
-    return []
-
-
-def measure(service: Service, spec: LoadSpec, load_processes: int = 1) -> str:
-    """Drive one load and read the CPU counters as its measured window opens and closes."""
-    marks: list[tuple[dict[int, float], dict[int, float]]] = []
-
-    def sample() -> None:
-        for delay in (spec.warmup, spec.seconds):
-            time.sleep(delay)
-            ours = _cpu(_service_processes(service.process.pid))
-            marks.append((ours, _cpu(_postgres_processes())))
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    # Each load process has a connection of its own (several are needed to reach several
-    # service processes: SO_REUSEPORT spreads connections, not calls).
-    rate, p50, p99, errors = drive(
-        load_processes, lambda share, _: replace(spec, concurrency=share), spec.concurrency
+def measure(
+    service: Service, spec: LoadSpec, load_processes: int = 1, profile: Path | None = None
+) -> str:
+    """Drive one load; CPU a bet of the service's tree and of PostgreSQL's over the load
+    generator's measured window (`driving.drive`, as run.py reads them)."""
+    meter = CpuMeter(service.process.pid, _postmaster())
+    recorder = None
+    if profile is not None:
+        # Started with the load: py-spy attaches in well under the warm-up, and stops at
+        # the window's end.
+        recorder = _py_spy(service.process.pid, profile, spec.warmup + spec.seconds)
+    measured = drive(
+        load_processes, lambda share, _: replace(spec, concurrency=share), spec.concurrency, meter
     )
-    sampler.join()
-    bets = max(rate * spec.seconds, 1)
-    (service_0, pg_0), (service_1, pg_1) = marks
+    if recorder is not None:
+        recorder.wait()
     return (
-        f"{rate:.0f} bets/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms; CPU per bet: service"
-        f" {_spent(service_0, service_1) * 1000 / bets:.2f} ms, PostgreSQL"
-        f" {_spent(pg_0, pg_1) * 1000 / bets:.2f} ms; errors {dict(errors) or 0}"
+        f"{measured.rate:.0f} bets/s, p50 {measured.p50_ms:.1f} ms, p99 {measured.p99_ms:.1f}"
+        f" ms; CPU per bet: service {measured.service_cpu_ms or 0:.2f} ms, PostgreSQL"
+        f" {measured.postgres_cpu_ms or 0:.2f} ms; errors {dict(measured.errors) or 0}"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mode", choices=("unary", "stream"), default="unary")
+    parser.add_argument("--mode", choices=("unary", "stream", "batch"), default="unary")
+    parser.add_argument(
+        "--batch-size", type=int, default=100, help="batch: bets a PlaceBatch message"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="py-spy the serving process (--native, collapsed stacks) over the measured window",
+    )
     parser.add_argument("--in-flight", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
@@ -132,13 +126,14 @@ def main(argv: list[str] | None = None) -> int:
                 concurrency=args.in_flight,
                 seconds=args.seconds,
                 warmup=args.warmup,
+                batch_size=args.batch_size,
             )
             label = f"{args.mode} x{args.in_flight} {' '.join(args.env) or '(defaults)'}"
             print(
                 label
                 + (f" ref {args.ref}" if args.ref else "")
                 + ": "
-                + measure(service, spec, args.load_processes)
+                + measure(service, spec, args.load_processes, args.profile)
             )
     finally:
         service.stop()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import secrets
 import time
 import uuid
@@ -62,6 +63,21 @@ _FUNCTION_STATS = text(
     "SELECT coalesce(sum(calls), 0), coalesce(sum(total_time), 0) FROM pg_stat_user_functions"
     " WHERE funcname LIKE 'ledger\\_post%'"
 )
+# Every function of the betting write, one line each (`--function-time`).
+_EACH_FUNCTION = text(
+    "SELECT funcname, calls, total_time, self_time FROM pg_stat_user_functions"
+    " WHERE funcname IN ('place_bets', 'ledger_post_many', 'ledger_post', 'outbox_append')"
+    " ORDER BY funcname"
+)
+
+
+async def _each_function(engine: AsyncEngine) -> dict[str, tuple[int, float, float]]:
+    """Calls, total and self milliseconds of each function of the betting write."""
+    await engine.dispose()
+    await asyncio.sleep(0.5)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(_EACH_FUNCTION)).all()
+    return {name: (int(c), float(t), float(o)) for name, c, t, o in rows}
 
 
 async def _function_stats(engine: AsyncEngine) -> tuple[int, float]:
@@ -84,7 +100,7 @@ async def main(args: argparse.Namespace) -> None:
     engine = create_engine(url)
     if args.function_time:
         async with engine.begin() as conn:
-            await conn.execute(text("ALTER DATABASE usecase SET track_functions = 'pl'"))
+            await conn.execute(text("ALTER DATABASE usecase SET track_functions = 'all'"))
         await engine.dispose()  # the setting holds for sessions that start after it
     clock, ids, house = SystemClock(), UuidV7Generator(), HouseBook()
     uow = await start_unit_of_work_factory(
@@ -125,9 +141,16 @@ async def main(args: argparse.Namespace) -> None:
         return placed
 
     functions = await _function_stats(engine) if args.function_time else (0, 0.0)
+    each = await _each_function(engine) if args.function_time else {}
     me = psutil.Process()
+    profiler = cProfile.Profile() if args.cprofile else None
     own, postgres, started = me.cpu_times(), _postgres_cpu(), time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     placed = await (single() if args.mode == "single" else batch())
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.cprofile)
     elapsed = time.perf_counter() - started
     after = me.cpu_times()
     own_ms = ((after.user + after.system) - (own.user + own.system)) / placed * 1000
@@ -142,6 +165,13 @@ async def main(args: argparse.Namespace) -> None:
             f"posting functions: {(calls - functions[0]) / placed:.3f} calls a bet,"
             f" {(total - functions[1]) / placed:.3f} ms a bet inside them"
         )
+        for name, (calls, total, own_time) in (await _each_function(engine)).items():
+            calls0, total0, own0 = each.get(name, (0, 0.0, 0.0))
+            print(
+                f"  {name}: {(calls - calls0) / placed:.3f} calls a bet,"
+                f" {(total - total0) / placed:.3f} ms a bet in all,"
+                f" {(own_time - own0) / placed:.3f} ms a bet in itself"
+            )
     await engine.dispose()
 
 
@@ -157,6 +187,9 @@ if __name__ == "__main__":
     parser.add_argument("--keep-server", action="store_true")
     parser.add_argument(
         "--function-time", action="store_true", help="time inside the posting functions"
+    )
+    parser.add_argument(
+        "--cprofile", type=Path, default=None, help="cProfile the measured bets into this file"
     )
     arguments = parser.parse_args()
     try:

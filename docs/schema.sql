@@ -422,6 +422,9 @@ DECLARE
     v_currencies text[];
     v_amounts bigint[];
     v_ids bigint[];
+    v_players bigint[];
+    v_pairs bigint[];
+    v_wallets bigint[];
     v_house jsonb := '{}';
 BEGIN
     -- Lock waits are bounded (p_lock_wait; the house rows p_house_wait), so that a
@@ -431,13 +434,22 @@ BEGIN
     -- The players' standings as read, and no responsible-gambling record since. Read, not
     -- locked: the locked road reads a player without a record the same way (a block that
     -- commits while this statement runs is ordered after the bet, as it would be there).
+    -- The rows are found by id (`= ANY(array)`, index scans): written as NOT EXISTS ... OR
+    -- EXISTS over the JSON rows, the planner hashed all of players, player_preferences and
+    -- responsible_profiles on every call (revision 0027).
+    v_players := ARRAY(SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_players) x);
     SELECT string_agg(x.id::text, ', ') INTO v_stale
     FROM jsonb_to_recordset(p_players) AS x(id bigint, status text, terms boolean)
-    WHERE NOT EXISTS (
-              SELECT 1 FROM players p LEFT JOIN player_preferences pp ON pp.player_id = p.id
-              WHERE p.id = x.id AND p.status = x.status
-                AND (pp.terms_accepted_at IS NOT NULL) = x.terms)
-       OR EXISTS (SELECT 1 FROM responsible_profiles r WHERE r.player_id = x.id);
+    LEFT JOIN (SELECT p.id, p.status, pp.terms_accepted_at IS NOT NULL AS terms,
+                      r.player_id IS NOT NULL AS guarded
+               FROM players p
+               LEFT JOIN player_preferences pp
+                      ON pp.player_id = p.id AND pp.player_id = ANY(v_players)
+               LEFT JOIN responsible_profiles r
+                      ON r.player_id = p.id AND r.player_id = ANY(v_players)
+               WHERE p.id = ANY(v_players)) AS cur ON cur.id = x.id
+    WHERE cur.id IS NULL OR cur.status IS DISTINCT FROM x.status
+       OR cur.terms IS DISTINCT FROM x.terms OR cur.guarded;
     IF v_stale IS NOT NULL THEN
         RAISE EXCEPTION 'the standing of player(s) % changed since it was read', v_stale
             USING ERRCODE = 'CR412';
@@ -455,23 +467,25 @@ BEGIN
     ORDER BY a.id FOR UPDATE;
     PERFORM set_config('lock_timeout', p_lock_wait, true);
 
-    v_ids := ARRAY(SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_pairs) x);
-    PERFORM 1 FROM seed_pairs s WHERE s.id = ANY(v_ids) ORDER BY s.player_id FOR UPDATE;
+    v_pairs := ARRAY(SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_pairs) x);
+    PERFORM 1 FROM seed_pairs s WHERE s.id = ANY(v_pairs) ORDER BY s.player_id FOR UPDATE;
     SELECT string_agg(x.id::text, ', ') INTO v_stale
     FROM jsonb_to_recordset(p_pairs) AS x(id bigint, next_nonce bigint, taken bigint)
     WHERE NOT EXISTS (SELECT 1 FROM seed_pairs s
                       WHERE s.id = x.id AND s.next_nonce = x.next_nonce
-                        AND s.revealed_at IS NULL);
+                        AND s.revealed_at IS NULL AND s.id = ANY(v_pairs));
     IF v_stale IS NOT NULL THEN
         RAISE EXCEPTION 'seed pair(s) % moved on since they were read', v_stale
             USING ERRCODE = 'CR412';
     END IF;
 
-    v_ids := ARRAY(SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_wallets) x);
-    PERFORM 1 FROM accounts a WHERE a.id = ANY(v_ids) ORDER BY a.id FOR UPDATE;
+    v_wallets := ARRAY(SELECT (x ->> 'id')::bigint FROM jsonb_array_elements(p_wallets) x);
+    PERFORM 1 FROM accounts a WHERE a.id = ANY(v_wallets) ORDER BY a.id FOR UPDATE;
+    -- (`a.id = ANY`: joined to the JSON rows alone, the planner scanned every account.)
     SELECT string_agg(x.id::text, ', ') INTO v_stale
     FROM jsonb_to_recordset(p_wallets) AS x(id bigint, balance bigint)
-    WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = x.id AND a.balance = x.balance);
+    WHERE NOT EXISTS (SELECT 1 FROM accounts a
+                      WHERE a.id = x.id AND a.balance = x.balance AND a.id = ANY(v_wallets));
     IF v_stale IS NOT NULL THEN
         RAISE EXCEPTION 'the balance of account(s) % changed since it was read', v_stale
             USING ERRCODE = 'CR412';
@@ -515,9 +529,10 @@ BEGIN
         RAISE EXCEPTION 'a bet id was placed since it was read' USING ERRCODE = 'CR412';
     END IF;
 
+    -- (`s.id = ANY`: joined to the JSON rows alone, the planner scanned every seed pair.)
     UPDATE seed_pairs s SET next_nonce = s.next_nonce + x.taken
     FROM jsonb_to_recordset(p_pairs) AS x(id bigint, next_nonce bigint, taken bigint)
-    WHERE s.id = x.id;
+    WHERE s.id = x.id AND s.id = ANY(v_pairs);
 
     -- All the postings in one call of ledger_post_many (revision 0021), in order; the legs
     -- of the transactions that move only house accounts come back for their events.
@@ -559,7 +574,8 @@ BEGIN
                        'account_id', p.account_id, 'account_kind', a.kind,
                        'currency', p.currency, 'amount', p.amount,
                        'balance', p.balance_after) ORDER BY p.account_id) AS legs
-            FROM posted p JOIN accounts a ON a.id = p.account_id
+            -- (`a.id = ANY`: v_ids still holds every account of the postings.)
+            FROM posted p JOIN accounts a ON a.id = p.account_id AND a.id = ANY(v_ids)
             WHERE v_house_only[p.n]
             GROUP BY p.transaction_id
         )

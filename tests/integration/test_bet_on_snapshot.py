@@ -6,9 +6,11 @@ id (a replay), a block (refused). And a bet alone is two statements, counted by 
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -250,3 +252,88 @@ async def test_a_lost_bets_settlement_event_tells_the_house_balances_the_ledger_
     assert payload["player_id"] is None
     assert payload["balances"] == recorded
     assert len(recorded) == 2
+
+
+# -- the write's plans: rows found by id, whatever the size of the casino ----------------------
+
+# The tables the write checks or locks rows of: a batch of bets must read its own rows there,
+# by index, never the whole table (revision 0027: the standings, balances and nonces were
+# checked by hashing every row of players, player_preferences, responsible_profiles, accounts
+# and seed_pairs, on every call).
+_FOUND_BY_ID = {"players", "player_preferences", "responsible_profiles", "accounts", "seed_pairs"}
+
+
+@pytest.fixture
+async def explained_engine(servers):
+    """One pooled connection whose every statement, nested ones (inside functions) included,
+    has its plan logged by auto_explain as JSON, and on which a sequential scan is a last
+    resort: what a plan scans is then decided by its conditions, not by how small the test's
+    tables are."""
+    pool = create_engine(servers.database_url, pool_size=1, max_overflow=0)
+    async with pool.connect() as conn:
+        await conn.execute(text("LOAD 'auto_explain'"))
+        for name, value in (
+            ("auto_explain.log_min_duration", "0"),
+            ("auto_explain.log_nested_statements", "on"),
+            ("auto_explain.log_format", "json"),
+            ("enable_seqscan", "off"),
+        ):
+            await conn.execute(text("SELECT set_config(:n, :v, false)"), {"n": name, "v": value})
+        await conn.commit()
+        pid = await conn.scalar(text("SELECT pg_backend_pid()"))
+        data = Path(await conn.scalar(text("SELECT current_setting('data_directory')")))
+    log = data.parent / "postgres.log"
+    assert log.exists(), f"no server log at {log}"
+    yield pool, pid, log
+    await pool.dispose()
+
+
+def _plans(log: Path, offset: int, pid: int) -> list[dict[str, Any]]:
+    """The plans auto_explain logged for backend `pid` since `offset`: each a log line ending
+    in "plan:" followed by the JSON document on continuation lines."""
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        lines = handle.read().decode(errors="replace").splitlines()
+    plans: list[dict[str, Any]] = []
+    entry: list[str] | None = None
+    for line in [*lines, "end"]:
+        if line[:1].isspace() and entry is not None:
+            entry.append(line)
+            continue
+        if entry:
+            plans.append(json.loads("\n".join(entry)))
+        entry = [] if f"[{pid}]" in line and line.endswith("plan:") else None
+    return plans
+
+
+def _scans(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The nodes of a plan that read a table (not those that write one: ModifyTable)."""
+    if "Relation Name" in node and node["Node Type"].endswith("Scan"):
+        yield node
+    for child in node.get("Plans", []):
+        yield from _scans(child)
+
+
+async def test_a_batchs_write_reads_its_own_rows_by_index(
+    explained_engine, funded_player, cipher, clock, ids, house, seed_source
+):
+    pool, pid, log = explained_engine
+    factory = await start_unit_of_work_factory(pool, TEST_HOUSE_SHARDS, cipher, TEST_PERSONAL_DATA)
+    place = PlaceBet(factory, clock, ids, house, seed_source)
+    one, two = await funded_player(1000), await funded_player(1000)
+    for player in (one, two):  # their seed pairs: the batch below takes nonces
+        await place(coin(player.id))
+    offset = log.stat().st_size
+    outcomes = await PlaceBets(place)([coin(one.id), coin(two.id), coin(one.id)])
+    assert all(not isinstance(outcome, Exception) for outcome in outcomes)
+    plans = _plans(log, offset, pid)
+    statements = [plan["Query Text"] for plan in plans]
+    assert any("place_bets" in statement for statement in statements), statements
+    whole = [
+        (scan["Node Type"], scan["Relation Name"], plan["Query Text"].split("\n")[0][:120])
+        for plan in plans
+        for scan in _scans(plan["Plan"])
+        if scan["Relation Name"] in _FOUND_BY_ID
+        and not ({"Index Cond", "Recheck Cond"} & scan.keys())
+    ]
+    assert whole == []

@@ -12,6 +12,7 @@ from typing import Final, TypedDict
 
 import msgspec
 
+from adapters.entropy import random_uuid4
 from adapters.event_wire.payloads import (
     BalanceChange,
     BetPlacedV1,
@@ -43,27 +44,11 @@ from domain.withdrawals import WithdrawalState
 
 
 class OutboxRow(msgspec.Struct, frozen=True, kw_only=True):
-    """An event about to be written to the outbox (one envelope of its unit of work's row).
-    `sequence` None: the outbox numbers it
-    (the next of its aggregate, under a lock on the aggregate's counter); a number: the
-    aggregate's own row lock already orders it (a bet is placed once, settled once)."""
-
-    event_id: uuid.UUID
-    type: str
-    aggregate_type: str
-    aggregate_id: str
-    sequence: int | None
-    occurred_at: datetime
-    player_ids: tuple[int, ...]
-    payload: EventPayload
-
-    @property
-    def version(self) -> int:
-        return self.payload.version
-
-
-class _NewEnvelope(msgspec.Struct, frozen=True, kw_only=True):
-    """An envelope as `outbox_append` takes it: `sequence` None is numbered there."""
+    """An event about to be written to the outbox: one envelope of its unit of work's row, as
+    `outbox_append` takes it (encoded as it is: built once, not copied into another shape).
+    `sequence` None: the outbox numbers it (the next of its aggregate, under a lock on the
+    aggregate's counter); a number: the aggregate's own row lock already orders it (a bet is
+    placed once, settled once)."""
 
     event_id: uuid.UUID
     type: str
@@ -75,6 +60,10 @@ class _NewEnvelope(msgspec.Struct, frozen=True, kw_only=True):
     player_ids: tuple[int, ...]
     data: EventPayload
 
+    @property
+    def payload(self) -> EventPayload:
+        return self.data
+
 
 _envelopes_encoder = msgspec.json.Encoder()
 
@@ -82,23 +71,7 @@ _envelopes_encoder = msgspec.json.Encoder()
 def appended_events(events: Sequence[DomainEvent]) -> bytes:
     """The argument of the SQL function `outbox_append` for these events (all a unit of work
     raised): the JSON array of their envelopes, in order, one outbox row's worth."""
-    return _envelopes_encoder.encode(
-        [
-            _NewEnvelope(
-                event_id=row.event_id,
-                type=row.type,
-                version=row.version,
-                aggregate_type=row.aggregate_type,
-                aggregate_id=row.aggregate_id,
-                sequence=row.sequence,
-                occurred_at=row.occurred_at,
-                player_ids=row.player_ids,
-                data=row.payload,
-            )
-            for event in events
-            for row in outbox_rows(event)
-        ]
-    )
+    return _envelopes_encoder.encode([row for event in events for row in outbox_rows(event)])
 
 
 def outbox_rows(event: DomainEvent) -> list[OutboxRow]:
@@ -128,14 +101,15 @@ def _row(
     payload: EventPayload,
 ) -> OutboxRow:
     return OutboxRow(
-        event_id=uuid.uuid4(),
+        event_id=random_uuid4(),
         type=kind,
+        version=payload.version,
         aggregate_type=aggregate_type,
         aggregate_id=str(aggregate_id),
         sequence=sequence,
         occurred_at=at,
         player_ids=() if player_id is None else (player_id,),
-        payload=payload,
+        data=payload,
     )
 
 

@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import Any, TypeVar
 
 import asyncpg
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.event_wire.rows import appended_events
@@ -136,7 +137,7 @@ class SnapshotPlacements:
                 AccountKind.HOUSE_BANKROLL.value,
             )
         )
-        read = json.loads(text)
+        read = msgspec.json.decode(text)
         return BatchPlacementContext(
             existing=frozenset(uuid.UUID(b) for b in read["existing"]),
             guarded=frozenset(read["guarded"]),
@@ -247,11 +248,20 @@ def _config(
     return code, config
 
 
+# The write's JSON arguments, encoded by msgspec (uuids, datetimes and decimal strings as
+# PostgreSQL reads them; anything else as its str(), as `json.dumps(default=str)` did): the
+# standard library's encoder with a `default` hook was ~7% of the serving process's CPU under
+# PlaceBatch load (py-spy, bench/README.md).
+_args_encoder = msgspec.json.Encoder(enc_hook=str)
+
+
+def _dumps(value: Any) -> str:
+    return _args_encoder.encode(value).decode()
+
+
 def _write_args(write: PlacementWrite, cipher: SeedCipher) -> list[str]:
     owners = set(write.balances)  # the wallets: every other account of a bet is the house's
-
-    def dumps(value: Any) -> str:
-        return json.dumps(value, default=str)
+    dumps = _dumps
 
     bets = []
     for bet in write.bets:

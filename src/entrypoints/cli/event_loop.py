@@ -8,6 +8,7 @@ import importlib.util
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from entrypoints.process.collector import tune_collector
 from entrypoints.settings import Settings
 
 T = TypeVar("T")
@@ -24,6 +25,8 @@ def loop_factory(settings: Settings) -> Callable[[], asyncio.AbstractEventLoop] 
 
 
 def run(main: Coroutine[Any, Any, T], settings: Settings) -> T:
-    """`asyncio.run(main)` on the configured loop."""
+    """`asyncio.run(main)` on the configured loop, with the garbage collector tuned for
+    serving (`entrypoints.process.collector`)."""
+    tune_collector(settings.gc_threshold)
     with asyncio.Runner(loop_factory=loop_factory(settings)) as runner:
         return runner.run(main)

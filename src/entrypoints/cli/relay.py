@@ -28,6 +28,7 @@ def relay(stop_with_parent: bool) -> None:
     running one next to every `croupier run` (which relays too) is safe."""
     from entrypoints.cli.supervisor import relay_events
     from entrypoints.composition.containers import make_cli_container
+    from entrypoints.process.collector import freeze_what_started, tune_collector
     from entrypoints.settings import load_settings
 
     if stop_with_parent:  # the parent migrated already and found the servers: start sooner
@@ -46,10 +47,14 @@ def relay(stop_with_parent: bool) -> None:
             await _stop_at_end_of_stdin(stop)
         try:
             click.echo("relaying outbox events to Redis; press Ctrl+C to stop")
+            freeze_what_started()
             await relay_events(container, stop)
         finally:
             await container.close()
 
+    # The relay decodes and re-encodes every event: its garbage collector is tuned as the
+    # serving processes' are (entrypoints.process.collector; bench/README.md measured it).
+    tune_collector(settings.gc_threshold)
     guarded(lambda: asyncio.run(go()), endpoints=endpoints)
     click.echo("relay stopped")
 

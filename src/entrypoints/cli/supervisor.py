@@ -32,6 +32,7 @@ from entrypoints.composition.ledger_totals import refresh_ledger_totals
 from entrypoints.health.heartbeat import keep_beating
 from entrypoints.health.readiness import database_answers
 from entrypoints.observability.metrics import serve_metrics
+from entrypoints.process.collector import freeze_what_started
 from entrypoints.process.periodic import every
 from entrypoints.settings import Environment, Settings
 
@@ -141,6 +142,8 @@ async def serve(
         )
     if not grpc_worker:
         _print_listening(settings, endpoints, grpc_server, parts)
+    # Serving from here on: what start-up built stays, out of the collector's passes.
+    freeze_what_started()
 
     await stop.wait()
     await asyncio.gather(*background)

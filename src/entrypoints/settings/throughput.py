@@ -40,6 +40,16 @@ class Throughput:
         doc="Run `croupier run`'s event loop on uvloop (libuv) instead of asyncio's own: less "
         "CPU per call on the gRPC and HTTP parts (see bench/README.md). Off: the standard loop.",
     )
+    gc_threshold: int = setting(
+        50_000,
+        doc="Allocations between two passes of Python's garbage collector over young objects "
+        "in `croupier run`'s processes and `croupier relay` (Python's default: 700). A bet's "
+        "objects are freed by reference counting; the collector's frequent passes cost a fifth "
+        "of the CPU under load (see bench/README.md). Start-up's objects are also frozen out "
+        "of its passes.",
+        ge=700,
+        le=10_000_000,
+    )
     relay_poll_interval_ms: int = setting(
         50,
         doc="How long (ms) the outbox relay waits before looking again when it found nothing to "

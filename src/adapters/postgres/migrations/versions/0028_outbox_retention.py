@@ -18,7 +18,7 @@ events of what is older (docs/operations.md, "Outbox retention").
 from alembic import op
 
 revision = "0028"
-down_revision = "0025"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
