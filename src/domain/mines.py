@@ -51,8 +51,8 @@ class PayoutCap:
         most = Money(self.max_payout, currency)
         pays = Money(payout_for(self.stake.amount, multiplier), currency)
         return OverPayoutLimit(
-            f"the next tile would pay {pays}, "
-            f"over the limit of this game, which pays at most {most}: cash out",
+            f"the next tile would pay {pays}, over the payout limit, so this game pays at most "
+            f"{most}: cash out",
             most,
         )
 

@@ -282,7 +282,7 @@ def test_a_reveal_over_the_cap_is_refused_and_the_game_stays_open_to_cash_out() 
     assert field.safe_count == 14
     assert field.next_multiplier(cap) is None  # the game is open: cash out is the move
     for tile in (14, 20):  # a safe tile and a mine are refused alike: the refusal tells nothing
-        with pytest.raises(OverPayoutLimit, match="over the limit of this game") as refused:
+        with pytest.raises(OverPayoutLimit, match="over the payout limit") as refused:
             field.reveal(tile, NOW, cap)
         assert refused.value.max_payout == Money(294_188, XTR)
     assert field.reveal(3, NOW, cap) is field  # a tile already revealed is still a repeat

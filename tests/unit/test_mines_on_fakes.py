@@ -276,7 +276,7 @@ async def test_twelve_mines_open_at_one_star_and_stop_at_the_payout_limit() -> N
         list(casino.db.state.events),
     )
     for tile in (SAFE_12[cap], POSITIONS_12[0]):
-        with pytest.raises(OverPayoutLimit, match="over the limit of this game"):
+        with pytest.raises(OverPayoutLimit, match="over the payout limit"):
             await reveal(RevealTileCommand(player, view.id, tile))
     assert (casino.db.state.bets, casino.db.state.mines) == (bets, fields)
     assert casino.db.state.events == events  # the refusals wrote nothing
