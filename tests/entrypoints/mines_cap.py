@@ -44,3 +44,16 @@ async def footprint(engine: AsyncEngine, game_id: uuid.UUID | str) -> tuple[Any,
             {"id": str(game_id)},
         )
         return tuple(row.one())
+
+
+async def open_game_of(engine: AsyncEngine, telegram_user_id: int) -> uuid.UUID:
+    """The id of the open game of the player Telegram knows by this id."""
+    async with engine.connect() as conn:
+        row = await conn.execute(
+            text(
+                "SELECT m.id FROM mines_games m JOIN players p ON p.id = m.player_id"
+                " WHERE p.telegram_user_id = :t AND m.state = 'open'"
+            ),
+            {"t": telegram_user_id},
+        )
+        return uuid.UUID(str(row.scalar_one()))
