@@ -105,7 +105,7 @@ class Bet:
         if isinstance(game, SteppedGame):
             # Capped, not refused: the steps beyond the limit are refused while it plays.
             steps = game.step_multipliers(selection, config.house_edge)
-            max_payout = limits.check_steps(stake, steps)
+            max_payout = limits.check_steps(stake, steps, game.step_name)
         else:
             max_payout = limits.check(stake, game.max_multiplier(selection, config.house_edge))
         if (game.source is OutcomeSource.PROVABLY_FAIR) != (fairness is not None):

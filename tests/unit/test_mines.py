@@ -255,7 +255,7 @@ def test_a_game_whose_first_tile_pays_over_the_limit_is_refused() -> None:
         "mines", house_edge=EDGE, limits={"XTR": StakeLimits(1, 100_000, 1_000_000)}
     )
     # 24 mines: the first (and only) safe tile pays 24.75x, 2,475,000 Stars for 100,000.
-    with pytest.raises(LimitExceeded, match=r"first step would pay 2475000 XTR at 24\.75x"):
+    with pytest.raises(LimitExceeded, match=r"first safe tile would pay 2475000 XTR at 24\.75x"):
         _placed(24, 100_000, config)
     assert _placed(24, 40_000, config).max_payout == 990_000
 

@@ -293,7 +293,7 @@ async def test_a_game_whose_first_tile_pays_over_the_limit_does_not_open() -> No
         "mines", limits={"XTR": StakeLimits(1, 100_000, 1_000_000)}
     )
     player = await casino.player(1, deposit=200_000)
-    with pytest.raises(LimitExceeded, match="first step would pay 2475000 XTR"):
+    with pytest.raises(LimitExceeded, match="first safe tile would pay 2475000 XTR"):
         await _open(casino, player, stake=100_000, mines=24)
     assert casino.db.state.bets == {}
     assert casino.db.state.mines == {}

@@ -104,6 +104,8 @@ class SteppedGame(ProvablyFairGame):
     and the bet stays placed until the game ends, as a Telegram dice bet waits for its dice.
     It is opened only by its own use case, which keeps the field beside the bet."""
 
+    step_name = "step"  # what a player calls one step, in refusals ("safe tile")
+
     def outcome_from_words(self, words: Iterator[int]) -> int:
         raise InvalidRequest(
             f"a {self.code} outcome comes from the player's steps on the field the seeds fix"

@@ -97,7 +97,7 @@ class StakeLimits:
             )
         return payout
 
-    def check_steps(self, stake: Money, multipliers: Sequence[Fraction]) -> int:
+    def check_steps(self, stake: Money, multipliers: Sequence[Fraction], step: str = "step") -> int:
         """The largest payout a bet played in steps can reach within `max_payout`, its steps
         paying `multipliers` (never decreasing): the steps beyond are refused while it plays,
         so this is all it can win. `LimitExceeded` when the stake is out of bounds or even the
@@ -110,7 +110,7 @@ class StakeLimits:
             first = multipliers[0]
             pays = Money(payout_for(stake.amount, first), stake.currency)
             raise LimitExceeded(
-                f"the first step would pay {pays} "
+                f"the first {step} would pay {pays} "
                 f"at {format_multiplier(first)}x; a game pays at most "
                 f"{Money(self.max_payout, stake.currency)}: try a smaller stake"
             )

@@ -115,6 +115,7 @@ class Mines(SteppedGame):
     code = "mines"
     title = "Mines"
     emoji = "💣"
+    step_name = "safe tile"
 
     def parse(self, params: Mapping[str, str]) -> Selection:
         reject_unknown(params, {"mines"}, "mines")
