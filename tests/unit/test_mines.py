@@ -125,7 +125,7 @@ def test_the_word_level_bias_is_bounded() -> None:
         assert 1 < shuffle_bias_bound(mines) < 1 + Fraction(6, 10**8)
 
 
-def test_mines_limits_use_the_largest_multiplier() -> None:
+def test_the_largest_multiplier_is_after_the_last_safe_tile() -> None:
     game = Mines()
     assert game.max_multiplier(Selection("mines", 24), EDGE) == Fraction(2475, 100)
     assert game.max_multiplier(Selection("mines", 1), EDGE) == Fraction(2475, 100)
