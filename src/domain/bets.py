@@ -15,7 +15,7 @@ from fractions import Fraction
 from types import MappingProxyType
 
 from domain.errors import IdempotencyConflict, IllegalTransition, InvalidRequest, LimitExceeded
-from domain.games.base import Game, OutcomeSource, Selection, format_multiplier
+from domain.games.base import Game, OutcomeSource, Selection, SteppedGame, format_multiplier
 from domain.games.catalog import GameConfig, payout_for
 from domain.ledger import Leg
 from domain.money import Money
@@ -102,7 +102,12 @@ class Bet:
         game = config.game
         selection = game.parse(params)
         limits = config.limits_for(stake.currency.code)
-        max_payout = limits.check(stake, game.max_multiplier(selection, config.house_edge))
+        if isinstance(game, SteppedGame):
+            # Capped, not refused: the steps beyond the limit are refused while it plays.
+            steps = game.step_multipliers(selection, config.house_edge)
+            max_payout = limits.check_steps(stake, steps, game.step_name)
+        else:
+            max_payout = limits.check(stake, game.max_multiplier(selection, config.house_edge))
         if (game.source is OutcomeSource.PROVABLY_FAIR) != (fairness is not None):
             raise InvalidRequest(f"{game.code} outcomes come from {game.source}")
         return cls(
@@ -119,6 +124,11 @@ class Bet:
             placed_transaction_id=transaction_id,
             fairness=fairness,
         )
+
+    def pays_within_limit(self, multiplier: Fraction) -> bool:
+        """Whether stopping at `multiplier` pays no more than this bet's largest payout (the
+        game's payout limit when it was placed, for a bet played in steps)."""
+        return payout_for(self.stake.amount, multiplier) <= self.max_payout
 
     @property
     def max_net_loss_to_house(self) -> int:
@@ -160,6 +170,11 @@ class Bet:
             raise InvalidRequest(f"bet {self.id} is a {self.game} bet, not {game.code}")
         multiplier = game.multiplier(self.selection, outcome, self.house_edge)
         payout = payout_for(self.stake.amount, multiplier)
+        if payout > self.max_payout:  # its limits were checked when it was placed
+            raise LimitExceeded(
+                f"bet {self.id} would pay {Money(payout, self.stake.currency)}, over its "
+                f"largest payout {Money(self.max_payout, self.stake.currency)}"
+            )
         return replace(
             self,
             state=BetState.WON if payout > 0 else BetState.LOST,

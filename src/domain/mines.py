@@ -14,8 +14,47 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 
-from domain.errors import IllegalTransition, InvalidRequest
+from domain.bets import Bet
+from domain.errors import IllegalTransition, InvalidRequest, LimitExceeded
+from domain.games.base import payout_for
 from domain.games.mines import TILES, cash_out_multiplier, check_mine_count, check_tile
+from domain.money import Money
+
+
+class OverPayoutLimit(LimitExceeded):
+    """A safe tile would pay over the game's limit: the game stays open, to be cashed out."""
+
+    def __init__(self, message: str, max_payout: Money) -> None:
+        super().__init__(message)
+        self.max_payout = max_payout
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutCap:
+    """What a game may pay, as its bet fixed it when placed: `max_payout` is the largest
+    payout within the game's limit (`StakeLimits.check_steps`). A safe tile that would pay
+    more is refused, so the player's only move there is to cash out."""
+
+    stake: Money
+    house_edge: Fraction
+    max_payout: int
+
+    @classmethod
+    def of(cls, bet: Bet) -> PayoutCap:
+        return cls(bet.stake, bet.house_edge, bet.max_payout)
+
+    def allows(self, multiplier: Fraction) -> bool:
+        return payout_for(self.stake.amount, multiplier) <= self.max_payout
+
+    def refusal(self, multiplier: Fraction) -> OverPayoutLimit:
+        currency = self.stake.currency
+        most = Money(self.max_payout, currency)
+        pays = Money(payout_for(self.stake.amount, multiplier), currency)
+        return OverPayoutLimit(
+            f"the next tile would pay {pays}, over the payout limit, so this game pays at most "
+            f"{most}: cash out",
+            most,
+        )
 
 
 class MinesState(enum.StrEnum):
@@ -83,20 +122,27 @@ class MinesField:
             return Fraction(1)
         return cash_out_multiplier(self.mines, self.safe_count, house_edge)
 
-    def next_multiplier(self, house_edge: Fraction) -> Fraction | None:
-        """What a cash-out would pay after one more safe tile; None when the game is over."""
+    def next_multiplier(self, cap: PayoutCap) -> Fraction | None:
+        """What a cash-out would pay after one more safe tile; None when the game is over, or
+        when that would pay over the game's limit (the game stays open: cash out)."""
         if self.state.is_final:
             return None
-        return cash_out_multiplier(self.mines, self.safe_count + 1, house_edge)
+        after = cash_out_multiplier(self.mines, self.safe_count + 1, cap.house_edge)
+        return after if cap.allows(after) else None
 
-    def reveal(self, tile: int, at: datetime) -> MinesField:
+    def reveal(self, tile: int, at: datetime, cap: PayoutCap) -> MinesField:
         """The field after pressing `tile`. Pressing a tile already revealed changes nothing
-        (a repeated press, in any state); the last safe tile cashes out by itself."""
+        (a repeated press, in any state); the last safe tile cashes out by itself. A new tile
+        whose safety would pay over the game's limit is refused (`LimitExceeded`) whatever it
+        hides, so the refusal tells nothing about the field."""
         check_tile(tile)
         if tile in self.revealed:
             return self
         if self.state.is_final:
             raise IllegalTransition(f"mines game {self.id} is over ({self.state.value})")
+        after = cash_out_multiplier(self.mines, self.safe_count + 1, cap.house_edge)
+        if not cap.allows(after):
+            raise cap.refusal(after)
         revealed = (*self.revealed, tile)
         if tile in self.positions:
             return replace(self, revealed=revealed, state=MinesState.BUSTED, finished_at=at)

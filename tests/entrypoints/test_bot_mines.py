@@ -111,3 +111,68 @@ async def test_a_mines_game_in_the_chat(send, telegram, ready_player, engine):  
     assert "A mine — the stake is lost. Balance: 991 XTR" in last.text
     assert [b.text for row in last.reply_markup.inline_keyboard for b in row].count("💥") == 1
     await asyncio.to_thread(TRANSCRIPT.write_text, "\n".join(log) + "\n")
+
+
+CAP_TRANSCRIPT = Path(
+    os.environ.get("MINES_CAP_TRANSCRIPT", "/tmp/croupier-bot-mines-cap-transcript.txt")
+)
+
+
+AT_LIMIT = (
+    "The next tile would pay over the payout limit, so this game pays at most 323283 XTR: cash out."
+)
+
+
+async def test_a_ten_mine_game_plays_to_its_payout_limit_in_the_chat(
+    send,
+    telegram,
+    ready_player,  # noqa: F811
+    engine,
+):
+    """The bot's "💣 10" was refused at every stake (10 mines' last tile pays 3,236,072x, over
+    the 1,000,000-Star limit). It opens; at 100 Stars the 12th safe tile would pay over the
+    limit, so after 11 the caption says to cash out and a tile's press is a polite alert that
+    changes nothing."""
+    player = await ready_player()
+    log: list[str] = []
+
+    async def tap(label: str, data: str) -> list[Any]:
+        before = len(telegram.calls)
+        await send(player.tap(data))
+        calls = telegram.calls[before:]
+        log.append(f"PLAYER taps {label}  ({data})")
+        log.extend(_render(c) for c in calls if isinstance(c, SendMessage | EditMessageText))
+        log.extend(
+            f"ALERT: {c.text}" for c in calls if isinstance(c, AnswerCallbackQuery) and c.text
+        )
+        return calls
+
+    await tap("100 ⭐", PickStake(game="mines", stake=100).pack())
+    opened = await tap("💣 10", MinesOpen(stake=100, mines=10, press="cap").pack())
+    assert [c for c in opened if isinstance(c, SendMessage)], log
+    game = await _field(engine, player.user.id)
+    safe = [t for t in range(25) if t not in game.positions]
+    shown: Any = None
+    for n, tile in enumerate(safe[:11]):
+        if n in (6,):
+            await asyncio.sleep(THROTTLE_WINDOW)  # past the bot's 10 taps in 3 seconds
+        calls = await tap(f"tile {tile}", MinesTile(game=game.id.hex, tile=tile).pack())
+        shown = next(c for c in calls if isinstance(c, EditMessageText))
+    assert AT_LIMIT in shown.text
+    assert shown.reply_markup.inline_keyboard[-1][0].text == "💰 Cash out 323283 XTR"
+    await asyncio.sleep(THROTTLE_WINDOW)
+    for tile in (safe[11], game.positions[0]):
+        refused = await tap(f"tile {tile}", MinesTile(game=game.id.hex, tile=tile).pack())
+        assert [c.text for c in refused if isinstance(c, AnswerCallbackQuery)] == [AT_LIMIT]
+        assert not [c for c in refused if isinstance(c, EditMessageText)]
+    async with engine.connect() as conn:
+        revealed = (
+            await conn.execute(
+                text("SELECT revealed, state FROM mines_games WHERE id = :id"), {"id": game.id}
+            )
+        ).one()
+    assert (list(revealed.revealed), revealed.state) == (safe[:11], "open")
+    done = await tap("💰 Cash out", MinesCash(game=game.id.hex).pack())
+    final = next(c for c in done if isinstance(c, EditMessageText))
+    assert "323283 XTR! Balance: 324183 XTR" in final.text
+    await asyncio.to_thread(CAP_TRANSCRIPT.write_text, "\n".join(log) + "\n")

@@ -11,6 +11,15 @@ import pytest
 
 from croupier.v1 import mines_pb2, mines_pb2_grpc
 from tests.entrypoints.grpc_calls import bad_fields, rpc_error, rpc_reason, xtr
+from tests.entrypoints.mines_cap import (
+    CAP_PAYOUT,
+    CAP_TILES,
+    CAPPED_MINES,
+    CAPPED_STAKE,
+    footprint,
+    positions,
+    safe_tiles,
+)
 
 pytestmark = pytest.mark.usefixtures("books")
 
@@ -137,7 +146,7 @@ async def test_refusals_name_the_problem(mines, md, player):
     )
     assert bad_id.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert bad_fields(bad_id) == ["game_id"]
-    too_big = await rpc_error(mines.Open(_open(other, mines=12, stake=1), metadata=md))
+    too_big = await rpc_error(mines.Open(_open(other, mines=3, stake=10_001), metadata=md))
     assert too_big.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert rpc_reason(too_big) == "LIMIT_EXCEEDED"
 
@@ -160,3 +169,40 @@ async def test_a_finished_game_refuses_new_tiles(mines, md, player):
     )
     assert late.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "is over" in late.details()
+
+
+async def test_a_game_plays_to_its_payout_limit_and_the_tile_beyond_is_refused(
+    mines, md, player, engine
+):
+    """12 mines for 1 Star used to be refused at the default limit; it opens, and the tile
+    that would pay over the limit is FAILED_PRECONDITION with nothing written."""
+    pid = await player(1000)
+    game = await mines.Open(_open(pid, mines=CAPPED_MINES, stake=CAPPED_STAKE), metadata=md)
+    assert game.state == mines_pb2.MINES_STATE_OPEN
+    assert game.max_payout.amount == CAP_PAYOUT
+    safe = await safe_tiles(engine, game.id)
+    for tile in safe[:CAP_TILES]:
+        game = await mines.Reveal(
+            mines_pb2.RevealTileRequest(player_id=pid, game_id=game.id, tile=tile), metadata=md
+        )
+    assert game.state == mines_pb2.MINES_STATE_OPEN
+    assert game.next_multiplier == ""  # open, and cashing out is the only move
+    before = await footprint(engine, game.id)
+    mined = (await positions(engine, game.id))[0]
+    for tile in (safe[CAP_TILES], mined):
+        over = await rpc_error(
+            mines.Reveal(
+                mines_pb2.RevealTileRequest(player_id=pid, game_id=game.id, tile=tile),
+                metadata=md,
+            )
+        )
+        assert over.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert rpc_reason(over) == "LIMIT_EXCEEDED"
+        assert "the next tile would pay" in over.details()
+        assert "cash out" in over.details()
+    assert await footprint(engine, game.id) == before
+    done = await mines.CashOut(
+        mines_pb2.CashOutMinesRequest(player_id=pid, game_id=game.id), metadata=md
+    )
+    assert done.payout == CAP_PAYOUT
+    assert done.balance.amount == 1000 - CAPPED_STAKE + CAP_PAYOUT

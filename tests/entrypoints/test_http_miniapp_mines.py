@@ -7,6 +7,15 @@ import uuid
 
 import pytest
 
+from tests.entrypoints.mines_cap import (
+    CAP_PAYOUT,
+    CAP_TILES,
+    CAPPED_MINES,
+    CAPPED_STAKE,
+    footprint,
+    positions,
+    safe_tiles,
+)
 from tests.entrypoints.test_http_miniapp import _credit, app_api, session  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -22,6 +31,7 @@ VIEW_KEYS = {
     "payout",
     "mine_positions",
     "balance",
+    "max_payout",
 }
 
 
@@ -129,3 +139,49 @@ async def test_bad_mines_requests_are_problems(app_api, session, credit):  # noq
     assert stranger.status_code == 404
     me = (await app_api.get("/api/v1/app/balances", headers=headers)).json()
     assert me["balances"] == [{"amount": 90, "currency": "XTR"}]
+
+
+async def test_a_game_plays_to_its_payout_limit_and_the_tile_beyond_is_409(
+    app_api,  # noqa: F811
+    session,  # noqa: F811
+    credit,
+    fund_bankroll,
+    engine,
+):
+    """12 mines for 1 Star opens at the default limit; at the limit the game stays open with
+    next_multiplier null, and the tile beyond is a 409 problem that writes nothing."""
+    await fund_bankroll()
+    headers = await session()
+    await _credit(app_api, headers, credit, 100)
+    opened = await _open(app_api, headers, stake=CAPPED_STAKE, mines=CAPPED_MINES)
+    assert opened.status_code == 200, opened.text
+    game = opened.json()
+    assert game["max_payout"] == {"amount": CAP_PAYOUT, "currency": "XTR"}
+    safe = await safe_tiles(engine, game["id"])
+    for tile in safe[:CAP_TILES]:
+        step = await app_api.post(
+            f"/api/v1/app/mines/{game['id']}/reveal",
+            json={"tile": tile, "request_id": str(uuid.uuid4())},
+            headers=headers,
+        )
+        assert step.status_code == 200, step.text
+        game = step.json()
+    assert game["state"] == "open"
+    assert game["next_multiplier"] is None
+    before = await footprint(engine, game["id"])
+    for tile in (safe[CAP_TILES], (await positions(engine, game["id"]))[0]):
+        over = await app_api.post(
+            f"/api/v1/app/mines/{game['id']}/reveal",
+            json={"tile": tile, "request_id": str(uuid.uuid4())},
+            headers=headers,
+        )
+        assert over.status_code == 409, over.text
+        assert over.headers["content-type"].startswith("application/problem+json")
+        assert "the next tile would pay" in over.json()["detail"]
+    assert await footprint(engine, game["id"]) == before
+    out = await app_api.post(
+        f"/api/v1/app/mines/{game['id']}/cashout",
+        json={"request_id": str(uuid.uuid4())},
+        headers=headers,
+    )
+    assert out.json()["payout"] == CAP_PAYOUT

@@ -23,8 +23,10 @@ from domain.bets import BetState
 from domain.errors import IllegalTransition, InvalidField, InvalidRequest, LimitExceeded, NotFound
 from domain.events import BetPlaced, BetSettled
 from domain.fairness import uint32_stream
-from domain.games.mines import cash_out_multiplier, mine_positions
-from domain.mines import MinesState
+from domain.games.base import payout_for
+from domain.games.catalog import GameConfig, StakeLimits
+from domain.games.mines import cash_out_multiplier, mine_positions, safe_tiles_within
+from domain.mines import MinesState, OverPayoutLimit
 from domain.money import XTR, Money
 from domain.players import PlayerStatus
 from domain.standing import PlayerBlocked
@@ -36,6 +38,7 @@ pytestmark = pytest.mark.asyncio
 # FixedSeeds' pair at nonce 0 (the player's first provably fair bet).
 POSITIONS = tuple(mine_positions(uint32_stream("ab" * 32, "fakes", 0), 3))
 SAFE = [t for t in range(25) if t not in POSITIONS]
+EDGE = Fraction(1, 100)
 
 
 def _cases(casino: Casino) -> tuple[OpenMines, RevealTile, CashOutMines, GetMines]:
@@ -97,9 +100,8 @@ async def test_opening_follows_the_rules_of_every_bet() -> None:
     opened, *_ = _cases(casino)
     with pytest.raises(InvalidRequest, match="1-24 mines"):
         await opened(OpenMinesCommand(player, uuid.uuid4(), Money(10, XTR), 25))
-    # The largest multiplier at 12 mines (5,148,297x) is beyond the XTR payout cap.
-    with pytest.raises(LimitExceeded, match="pays at most"):
-        await opened(OpenMinesCommand(player, uuid.uuid4(), Money(1, XTR), 12))
+    with pytest.raises(LimitExceeded, match="largest stake"):
+        await opened(OpenMinesCommand(player, uuid.uuid4(), Money(10_001, XTR), 3))
     async with casino.db() as uow:
         assert isinstance(uow, FakeUnitOfWork)
         await uow.players.set_status(player, PlayerStatus.BLOCKED, "tests")
@@ -243,3 +245,65 @@ async def test_the_outcome_report_counts_mines_by_the_first_mine() -> None:
         {"mines": [b.low for b in bins]},
     )
     assert counts["mines"] == [int(t == POSITIONS[0]) for t in range(25)]
+
+
+# The 12-mine field FixedSeeds deals at nonce 0.
+POSITIONS_12 = tuple(mine_positions(uint32_stream("ab" * 32, "fakes", 0), 12))
+SAFE_12 = [t for t in range(25) if t not in POSITIONS_12]
+
+
+async def test_twelve_mines_open_at_one_star_and_stop_at_the_payout_limit() -> None:
+    """12 mines' last tile pays 5,148,297x: a 1-Star game opens at the default limit
+    (1,000,000 Stars), reserves what it can reach within it, and refuses the tile beyond."""
+    casino = Casino()
+    await casino.bankroll(10**6)
+    player = await casino.player(1, deposit=100)
+    view = await _open(casino, player, stake=1, mines=12)
+    cap = safe_tiles_within(12, EDGE, 1, 1_000_000)
+    assert cap == 12  # the 13th and last safe tile would pay 5,148,297 Stars
+    best = payout_for(1, cash_out_multiplier(12, cap, EDGE))
+    assert view.max_payout == Money(best, XTR) == Money(396_022, XTR)
+    assert casino.db.state.bets[view.id].max_payout == best
+    _, reveal, cash_out, get = _cases(casino)
+    for tile in SAFE_12[:cap]:
+        view = await reveal(RevealTileCommand(player, view.id, tile))
+    assert view.state is MinesState.OPEN
+    assert view.next_multiplier is None
+    assert view.at_limit
+    bets, fields, events = (
+        dict(casino.db.state.bets),
+        dict(casino.db.state.mines),
+        list(casino.db.state.events),
+    )
+    for tile in (SAFE_12[cap], POSITIONS_12[0]):
+        with pytest.raises(OverPayoutLimit, match="over the payout limit"):
+            await reveal(RevealTileCommand(player, view.id, tile))
+    assert (casino.db.state.bets, casino.db.state.mines) == (bets, fields)
+    assert casino.db.state.events == events  # the refusals wrote nothing
+    assert (await get(player, game_id=view.id)).at_limit
+    done = await cash_out(CashOutMinesCommand(player, view.id))
+    assert done.payout == best
+    assert done.balance == Money(99 + best, XTR)
+
+
+async def test_a_game_whose_first_tile_pays_over_the_limit_does_not_open() -> None:
+    casino = Casino()
+    await casino.bankroll(10**7)
+    casino.db.state.games["mines"] = GameConfig(
+        "mines", limits={"XTR": StakeLimits(1, 100_000, 1_000_000)}
+    )
+    player = await casino.player(1, deposit=200_000)
+    with pytest.raises(LimitExceeded, match="first safe tile would pay 2475000 XTR"):
+        await _open(casino, player, stake=100_000, mines=24)
+    assert casino.db.state.bets == {}
+    assert casino.db.state.mines == {}
+
+
+async def test_the_bankroll_must_cover_what_a_capped_game_can_reach() -> None:
+    casino = Casino()
+    await casino.bankroll(396_022 - 2)  # one short of 12 mines' cap for 1 Star, less the stake
+    player = await casino.player(1, deposit=100)
+    with pytest.raises(LimitExceeded, match="cannot cover a win of 396022 XTR"):
+        await _open(casino, player, stake=1, mines=12)
+    await casino.bankroll(1)
+    assert (await _open(casino, player, stake=1, mines=12)).max_payout == Money(396_022, XTR)

@@ -10,7 +10,7 @@ from fractions import Fraction
 from domain.bets import Bet, FairnessProof
 from domain.fairness import commitment, uint32_stream
 from domain.games.catalog import GAMES, GameConfig, StakeLimits
-from domain.mines import MinesField, MinesState
+from domain.mines import MinesField, MinesState, PayoutCap
 from domain.money import XTR, Money
 from domain.verification import settlement_problems
 
@@ -80,7 +80,7 @@ def _mines_bet(revealed: tuple[int, ...]) -> tuple[Bet, MinesField]:
     )
     field = MinesField.open(placed.id, 7, "XTR", (1, 21, 7), NOW)
     for tile in revealed:
-        field = field.reveal(tile, NOW)
+        field = field.reveal(tile, NOW, PayoutCap.of(placed))
     if field.state is MinesState.OPEN:
         field = field.cash_out(NOW)
     settled = placed.settle(GAMES["mines"], field.outcome, at=NOW, transaction_id=uuid.uuid4())

@@ -27,5 +27,5 @@ class CashOutMines(MinesStep):
     async def __call__(self, command: CashOutMinesCommand) -> MinesView:
         now = self._clock.now()
         return await self._step(
-            command.game_id, command.player_id, lambda field: field.cash_out(now)
+            command.game_id, command.player_id, lambda field, _cap: field.cash_out(now)
         )

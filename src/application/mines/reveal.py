@@ -22,12 +22,16 @@ class RevealTileCommand:
 class RevealTile(MinesStep):
     """Reveal a tile: a mine ends the game and loses the bet; the last safe tile cashes out by
     itself. Pressing a tile already revealed (a repeat, a double press) answers the game as it
-    stands, whatever happened since; a new tile on a finished game is an `IllegalTransition`.
+    stands, whatever happened since; a new tile on a finished game is an `IllegalTransition`,
+    and one whose safety would pay over the game's payout limit a `LimitExceeded` (the game
+    stays open: the player cashes out).
     Allowed whatever the player's standing: the stake was taken when the game opened, and a
     step only plays out a bet already placed (`Operation.SETTLE`)."""
 
     async def __call__(self, command: RevealTileCommand) -> MinesView:
         now = self._clock.now()
         return await self._step(
-            command.game_id, command.player_id, lambda field: field.reveal(command.tile, now)
+            command.game_id,
+            command.player_id,
+            lambda field, cap: field.reveal(command.tile, now, cap),
         )

@@ -15,7 +15,7 @@ from domain.errors import NotFound
 from domain.events import BetSettled
 from domain.games.catalog import game_by_code
 from domain.games.mines import Mines
-from domain.mines import MinesField
+from domain.mines import MinesField, PayoutCap
 
 
 async def find_game(
@@ -33,15 +33,19 @@ class MinesStep(BetPoster):
     """A step: under the bet's row lock, so concurrent steps on one game run one after the
     other and each sees the last one's result (exactly one settles the bet). A step that
     changes nothing (a tile already revealed, a second cash-out) commits nothing and
-    answers the game as it stands."""
+    answers the game as it stands; a refused step writes nothing. The step sees the game's
+    payout cap as its bet fixed it (`PayoutCap`)."""
 
     async def _step(
-        self, game_id: uuid.UUID, player_id: int, step: Callable[[MinesField], MinesField]
+        self,
+        game_id: uuid.UUID,
+        player_id: int,
+        step: Callable[[MinesField, PayoutCap], MinesField],
     ) -> MinesView:
         settled: Bet | None = None
         async with self._uow() as uow:
             bet, field = await find_game(uow, game_id, player_id, for_update=True)
-            after = step(field)
+            after = step(field, PayoutCap.of(bet))
             if after is field:
                 return MinesView.of(field, bet, await self._balance(uow, bet), replayed=True)
             await uow.mines.save(after)

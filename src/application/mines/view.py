@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from domain.bets import Bet
-from domain.mines import MinesField, MinesState
+from domain.mines import MinesField, MinesState, PayoutCap
 from domain.money import Money
 
 
@@ -19,10 +19,13 @@ class MinesView:
     mines: int
     revealed: tuple[int, ...]  # in the order pressed; when busted, the last is the mine
     multiplier: Fraction  # what a cash-out pays now (1 before any tile, 0 busted)
-    next_multiplier: Fraction | None  # after one more safe tile; None once over
+    # After one more safe tile; None once over, or while open when that tile would pay over
+    # the game's limit (then cashing out is the only move).
+    next_multiplier: Fraction | None
     payout: int | None  # once over
     mine_positions: tuple[int, ...] | None  # once over, ascending
     balance: Money
+    max_payout: Money  # the most this game can pay: its stake's payout limit, capped
     replayed: bool = False  # the step had been taken before: nothing changed
 
     @classmethod
@@ -41,7 +44,8 @@ class MinesView:
                 if over and bet.multiplier is not None
                 else field.multiplier(bet.house_edge)
             ),
-            next_multiplier=field.next_multiplier(bet.house_edge),
+            next_multiplier=field.next_multiplier(PayoutCap.of(bet)),
+            max_payout=Money(bet.max_payout, bet.stake.currency),
             payout=bet.payout if over else None,
             mine_positions=tuple(sorted(field.positions)) if over else None,
             balance=balance,
@@ -51,3 +55,8 @@ class MinesView:
     @property
     def open(self) -> bool:
         return self.state is MinesState.OPEN
+
+    @property
+    def at_limit(self) -> bool:
+        """Open, and the next safe tile would pay over the game's limit: cash out."""
+        return self.open and self.next_multiplier is None

@@ -114,6 +114,8 @@ class SteppedGame(ProvablyFairGame):
     and the bet stays placed until the game ends, as a Telegram dice bet waits for its dice.
     It is opened only by its own use case, which keeps the field beside the bet."""
 
+    step_name = "step"  # what a player calls one step, in refusals ("safe tile")
+
     def outcome_from_words(self, words: Iterator[int]) -> int:
         raise InvalidRequest(
             f"a {self.code} outcome comes from the player's steps on the field the seeds fix"
@@ -122,6 +124,12 @@ class SteppedGame(ProvablyFairGame):
     @abstractmethod
     def replay(self, words: Iterator[int], selection: Selection, steps: Sequence[int]) -> int:
         """The outcome of these steps on the field the words fix (what reconcile recomputes)."""
+
+    @abstractmethod
+    def step_multipliers(self, selection: Selection, house_edge: Fraction) -> Sequence[Fraction]:
+        """What stopping pays after 1, 2, ... steps, never decreasing. A stepped bet is capped
+        at its payout limit rather than refused whole: it opens when the first step pays
+        within the limit, and a step that would pay over it is refused (the player stops)."""
 
 
 class TelegramDiceGame(EnumeratedGame):
@@ -143,6 +151,11 @@ def edge_multiplier(win_probability: Fraction, house_edge: Fraction) -> Fraction
     """(1 - edge) / p, cut to MULTIPLIER_DECIMALS decimals."""
     scale = 10**MULTIPLIER_DECIMALS
     return Fraction(((1 - house_edge) / win_probability * scale).__floor__(), scale)
+
+
+def payout_for(stake: int, multiplier: Fraction) -> int:
+    """Stake × multiplier, rounded down to the minor unit: the house never pays a fraction."""
+    return (stake * multiplier).__floor__()
 
 
 def format_multiplier(multiplier: Fraction) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -10,7 +10,16 @@ from types import MappingProxyType
 
 from domain.decimal_text import parse_decimal
 from domain.errors import GameUnavailable, InvalidRequest, LimitExceeded
-from domain.games.base import MAX_RTP, MIN_RTP, Game, Selection, format_multiplier
+from domain.games.base import (
+    MAX_RTP,
+    MIN_RTP,
+    Game,
+    Selection,
+    format_multiplier,
+)
+
+# Defined beside the games (mines caps its steps with it); re-exported where it always was.
+from domain.games.base import payout_for as payout_for
 from domain.games.coin import CoinFlip
 from domain.games.dice import Dice
 from domain.games.limbo import Limbo
@@ -80,14 +89,7 @@ class StakeLimits:
     def check(self, stake: Money, multiplier: Fraction) -> int:
         """The largest payout this bet can win; `LimitExceeded` when stake or payout is out of
         bounds."""
-        if stake.amount < self.min_stake:
-            raise LimitExceeded(
-                f"the smallest stake is {Money(self.min_stake, stake.currency)}, not {stake}"
-            )
-        if stake.amount > self.max_stake:
-            raise LimitExceeded(
-                f"the largest stake is {Money(self.max_stake, stake.currency)}, not {stake}"
-            )
+        self._check_stake(stake)
         payout = payout_for(stake.amount, multiplier)
         if payout > self.max_payout:
             raise LimitExceeded(
@@ -97,10 +99,34 @@ class StakeLimits:
             )
         return payout
 
+    def check_steps(self, stake: Money, multipliers: Sequence[Fraction], step: str = "step") -> int:
+        """The largest payout a bet played in steps can reach within `max_payout`, its steps
+        paying `multipliers` (never decreasing): the steps beyond are refused while it plays,
+        so this is all it can win. `LimitExceeded` when the stake is out of bounds or even the
+        first step would pay over the limit."""
+        self._check_stake(stake)
+        within = [
+            p for p in (payout_for(stake.amount, m) for m in multipliers) if p <= self.max_payout
+        ]
+        if not within:
+            first = multipliers[0]
+            pays = Money(payout_for(stake.amount, first), stake.currency)
+            raise LimitExceeded(
+                f"the first {step} would pay {pays} "
+                f"at {format_multiplier(first)}x; a game pays at most "
+                f"{Money(self.max_payout, stake.currency)}: try a smaller stake"
+            )
+        return max(within)
 
-def payout_for(stake: int, multiplier: Fraction) -> int:
-    """Stake × multiplier, rounded down to the minor unit: the house never pays a fraction."""
-    return (stake * multiplier).__floor__()
+    def _check_stake(self, stake: Money) -> None:
+        if stake.amount < self.min_stake:
+            raise LimitExceeded(
+                f"the smallest stake is {Money(self.min_stake, stake.currency)}, not {stake}"
+            )
+        if stake.amount > self.max_stake:
+            raise LimitExceeded(
+                f"the largest stake is {Money(self.max_stake, stake.currency)}, not {stake}"
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
+from functools import lru_cache
 from math import comb
 
 from domain.errors import InvalidRequest
@@ -23,6 +24,7 @@ from domain.games.base import (
     Selection,
     SteppedGame,
     parse_int,
+    payout_for,
     reject_unknown,
     require,
 )
@@ -66,6 +68,25 @@ def cash_out_multiplier(mines: int, safe: int, house_edge: Fraction) -> Fraction
     return Fraction((exact_multiplier(mines, safe, house_edge) * scale).__floor__(), scale)
 
 
+@lru_cache(maxsize=256)
+def step_multipliers(mines: int, house_edge: Fraction) -> tuple[Fraction, ...]:
+    """The cash-out multipliers after 1, 2, ..., 25 - M safe tiles, increasing: each safe tile
+    multiplies the exact one by (25 - k) / (25 - M - k) > 1, and cutting keeps the order."""
+    return tuple(cash_out_multiplier(mines, k, house_edge) for k in range(1, TILES - mines + 1))
+
+
+def safe_tiles_within(mines: int, house_edge: Fraction, stake: int, max_payout: int) -> int:
+    """How many safe tiles a game may reveal: the most whose cash-out pays `max_payout` or
+    less (0 when not even the first does). Revealing more is refused: a game is capped at
+    its payout limit, so a player stops there at the latest."""
+    allowed = 0
+    for multiplier in step_multipliers(mines, house_edge):
+        if payout_for(stake, multiplier) > max_payout:
+            break
+        allowed += 1
+    return allowed
+
+
 def survival(mines: int, safe: int) -> Fraction:
     """The probability that `safe` chosen tiles are all safe on a uniformly shuffled field:
     C(25 - M, k) / C(25, k), whichever tiles the player chooses and in whatever order."""
@@ -94,6 +115,7 @@ class Mines(SteppedGame):
     code = "mines"
     title = "Mines"
     emoji = "💣"
+    step_name = "safe tile"
 
     def parse(self, params: Mapping[str, str]) -> Selection:
         reject_unknown(params, {"mines"}, "mines")
@@ -115,8 +137,14 @@ class Mines(SteppedGame):
         return cash_out_multiplier(selection.value, outcome, house_edge)
 
     def max_multiplier(self, selection: Selection, house_edge: Fraction) -> Fraction:
+        """After the last safe tile. A bet's payout is capped below it at the game's limit
+        (`step_multipliers`): this is the game's, not a bet's, best."""
         assert selection.value is not None
         return cash_out_multiplier(selection.value, TILES - selection.value, house_edge)
+
+    def step_multipliers(self, selection: Selection, house_edge: Fraction) -> Sequence[Fraction]:
+        assert selection.value is not None
+        return step_multipliers(selection.value, house_edge)
 
     def rtp(self, selection: Selection, house_edge: Fraction) -> Fraction:
         """The best return any strategy gets: a strategy is when to cash out (which tiles

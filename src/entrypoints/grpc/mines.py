@@ -45,6 +45,7 @@ def game_message(view: MinesView) -> mines_pb2.MinesGame:
         mine_positions=list(view.mine_positions or ()),
         balance=translate.money_message(view.balance),
         replayed=view.replayed,
+        max_payout=translate.money_message(view.max_payout),
     )
     if view.payout is not None:
         message.payout = view.payout

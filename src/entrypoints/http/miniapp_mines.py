@@ -59,10 +59,13 @@ class MinesGameView(msgspec.Struct):
     mines: int
     revealed: list[int]  # in the order pressed; when busted, the last is the mine
     multiplier: str  # exact decimal; "1" before any tile, "0" busted, the one paid once out
-    next_multiplier: str | None  # after one more safe tile; null once over
+    # After one more safe tile; null once over, and null in an open game when that tile
+    # would pay over max_payout: a reveal is then refused (409), cashing out is the move.
+    next_multiplier: str | None
     payout: int | None  # once over
     mine_positions: list[int] | None  # once over, ascending
     balance: Amount
+    max_payout: Amount  # the most this game can pay (its stake within the game's limit)
 
 
 def mines_view(view: MinesView) -> MinesGameView:
@@ -79,6 +82,7 @@ def mines_view(view: MinesView) -> MinesGameView:
         payout=view.payout,
         mine_positions=None if view.mine_positions is None else list(view.mine_positions),
         balance=amount_view(view.balance),
+        max_payout=amount_view(view.max_payout),
     )
 
 
@@ -124,7 +128,9 @@ class MiniAppMinesController(Controller):
         "/{game_id:uuid}/reveal",
         status_code=200,
         summary="Reveal a tile; a mine ends the game, the last safe tile cashes out",
-        description="Pressing a tile already revealed answers the game as it stands.",
+        description="Pressing a tile already revealed answers the game as it stands. A new "
+        "tile whose safety would pay over the game's `max_payout` is refused (409, "
+        "`limit_exceeded`): the game stays open, to be cashed out.",
     )
     @inject
     async def reveal(

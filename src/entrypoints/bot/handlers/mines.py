@@ -28,7 +28,7 @@ from application.mines import (
 from domain.errors import IllegalTransition
 from domain.games.base import format_multiplier
 from domain.games.mines import SIDE, TILES
-from domain.mines import MinesState
+from domain.mines import MinesState, OverPayoutLimit
 from domain.money import XTR, Money
 from domain.players import Player
 from entrypoints.bot.i18n import Translator
@@ -69,7 +69,8 @@ def mine_counts(stake: int) -> InlineKeyboardMarkup:
 
 def field(view: MinesView, t: Translator) -> InlineKeyboardMarkup:
     """The 5x5 field: revealed tiles show a gem, and once the game is over every mine shows
-    (the one pressed as an explosion); a tile's button reveals it while the game is open."""
+    (the one pressed as an explosion); a tile's button reveals it while the game is open (at
+    the payout limit a press answers that cashing out is the move)."""
     game = view.id.hex
     mines = set(view.mine_positions or ())
     hit = view.revealed[-1] if view.state is MinesState.BUSTED else None
@@ -100,7 +101,13 @@ def _cash_out_amount(view: MinesView) -> int:
 
 def caption(view: MinesView, t: Translator) -> str:
     head = t("mines.title", mines=view.mines, stake=view.stake)
-    if view.state is MinesState.OPEN:
+    if view.at_limit:
+        line = t(
+            "mines.at_limit",
+            multiplier=format_multiplier(view.multiplier),
+            limit=view.max_payout,
+        )
+    elif view.state is MinesState.OPEN:
         after = view.next_multiplier
         line = t(
             "mines.open",
@@ -198,6 +205,9 @@ async def reveal_tile(
         view = await reveal(RevealTileCommand(player.id, game_id, callback_data.tile))
     except IllegalTransition:  # a tile of a field that is over: the game already ended
         await query.answer(t("mines.over"), show_alert=True)
+        return
+    except OverPayoutLimit as refused:  # the next safe tile would pay over the game's limit
+        await query.answer(t("mines.over_limit", limit=refused.max_payout), show_alert=True)
         return
     await query.answer()
     if not view.replayed:  # a tile pressed again changes nothing: the field stays as shown

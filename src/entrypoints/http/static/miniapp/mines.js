@@ -53,6 +53,9 @@ function buildBoard() {
 function render(view) {
   mines.view = view;
   const open = view && view.state === "open";
+  // Open with no next multiplier: one more safe tile would pay over the game's payout limit,
+  // so the server refuses every new tile and cashing out is the only move.
+  const atLimit = Boolean(open && !view.next_multiplier);
   const revealed = new Set(view ? view.revealed : []);
   const mined = new Set((view && view.mine_positions) || []);
   const last = view && view.revealed.length ? view.revealed[view.revealed.length - 1] : null;
@@ -62,10 +65,11 @@ function render(view) {
     if (mined.has(tile)) state = view.state === "busted" && revealed.has(tile) ? "hit" : "mine";
     else if (revealed.has(tile)) state = "safe";
     button.dataset.state = state;
-    button.disabled = !open || revealed.has(tile);
+    button.disabled = !open || atLimit || revealed.has(tile);
     button.setAttribute("aria-label", `Tile ${tile + 1}${state === "hidden" ? "" : `: ${state === "hit" ? "mine" : state}`}`);
   }
   board().dataset.state = view ? view.state : "none";
+  board().dataset.limit = atLimit ? "reached" : "";
   if (view && view.state === "busted" && last !== null && !mined.has(last)) {
     // the contract lists the fatal tile among `revealed`; mark it even if mine_positions lags
     const button = board().querySelector(`[data-tile="${last}"]`);
@@ -82,8 +86,11 @@ function render(view) {
   const now = payoutFor(stake, view.multiplier);
   const next = view.next_multiplier ? ` · next tile ${multiplierText(view.next_multiplier)}` : "";
   if (open) {
-    $("mines-info").textContent =
-      `${view.mines} mines · ${view.revealed.length} safe · ${multiplierText(view.multiplier)}${next}`;
+    const summary = `${view.mines} mines · ${view.revealed.length} safe · ${multiplierText(view.multiplier)}`;
+    const most = view.max_payout ? ` (this game pays at most ${view.max_payout.amount} ${view.max_payout.currency})` : "";
+    $("mines-info").textContent = atLimit
+      ? `${summary} · The next tile would pay over the payout limit${most}: cash out.`
+      : `${summary}${next}`;
     const cashout = $("mines-cashout");
     cashout.disabled = view.revealed.length === 0;
     cashout.textContent = view.revealed.length === 0 ? "Reveal a tile to cash out" : `Cash out ${now} ${view.stake.currency}`;
@@ -125,7 +132,7 @@ async function move(button, busyLabel, call) {
 
 async function reveal(tile) {
   const view = mines.view;
-  if (!view || view.state !== "open") return;
+  if (!view || view.state !== "open" || !view.next_multiplier) return; // over: or at the limit
   // The board, not the tile, is busy: render() decides which tiles stay pressable.
   board().setAttribute("aria-busy", "true");
   await move(null, null, () =>
