@@ -12,6 +12,7 @@ from domain.decimal_text import parse_decimal
 from domain.errors import GameUnavailable, InvalidRequest, LimitExceeded
 from domain.games.base import MAX_RTP, MIN_RTP, Game, Selection, format_multiplier
 from domain.games.coin import CoinFlip
+from domain.games.crash import Crash
 from domain.games.dice import Dice
 from domain.games.limbo import Limbo
 from domain.games.roulette import Roulette
@@ -27,6 +28,7 @@ GAMES: Mapping[str, Game] = MappingProxyType(
             CoinFlip(),
             Roulette(),
             Limbo(),
+            Crash(),
             DiceRoll(),
             Slot(),
             DARTS,
