@@ -70,10 +70,10 @@ DECLARE
 BEGIN
     SELECT * INTO v_chain FROM crash_chains WHERE id = p_chain FOR UPDATE;
     IF NOT FOUND OR v_chain.salt IS NULL THEN
-        RAISE EXCEPTION 'crash chain % is not ready (no salt)', p_chain USING ERRCODE = 'CR409';
+        RAISE EXCEPTION 'crash chain % is not ready (no salt)', p_chain USING ERRCODE = 'CR405';
     END IF;
     IF v_chain.next_round > v_chain.length THEN
-        RAISE EXCEPTION 'crash chain % is used up', p_chain USING ERRCODE = 'CR409';
+        RAISE EXCEPTION 'crash chain % is used up', p_chain USING ERRCODE = 'CR405';
     END IF;
     INSERT INTO crash_rounds (chain_id, number, phase, betting_ends_at)
     VALUES (p_chain, v_chain.next_round, 'betting', p_betting_ends_at)
@@ -98,7 +98,7 @@ DECLARE
 BEGIN
     SELECT * INTO v_round FROM crash_rounds WHERE id = p_round;
     IF NOT FOUND OR v_round.phase = 'betting' THEN
-        RAISE EXCEPTION 'crash round % has not started', p_round USING ERRCODE = 'CR409';
+        RAISE EXCEPTION 'crash round % has not started', p_round USING ERRCODE = 'CR405';
     END IF;
     SELECT length INTO v_length FROM crash_chains WHERE id = v_round.chain_id;
     RETURN crash_link(v_round.chain_id, v_length - v_round.number);

@@ -17,14 +17,16 @@ What a bet cashes out at (`outcome_of`), whoever settles it and whenever:
 from __future__ import annotations
 
 import enum
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from domain.crash import MAX_MULTIPLIER, ONE_X, ms_to_reach, multiplier_at
+from domain.crash import MAX_MULTIPLIER, ONE_X, crash_point, ms_to_reach, multiplier_at
 from domain.errors import IllegalTransition, LimitExceeded
 from domain.games.base import Selection, format_hundredths
-from domain.games.crash import LOST, Crash
+from domain.games.crash import LOST, MANUAL, Crash
 from domain.money import Money
 
 # A round may owe at most this share of the bankroll in its currency (the sum of what its
@@ -48,6 +50,7 @@ class CrashRound:
     crashed_at: datetime | None = None
     crash_point: int | None = None  # hundredths; known to the public only once crashed
     round_hash: str | None = None  # revealed once crashed
+    id: int = 0  # the database's; `number` is the round's place in its chain
 
     def require_betting(self, now: datetime) -> None:
         if self.phase is not RoundPhase.BETTING or now >= self.betting_ends_at:
@@ -115,3 +118,46 @@ class RoundExposure:
                 "beyond its stakes; try a smaller stake or a lower target, or the next round"
             )
         return RoundExposure(owed, self.bankroll, self.share)
+
+
+@dataclass(frozen=True, slots=True)
+class CrashChain:
+    """A committed chain: its published end, its salt (None until set, and no round before),
+    its length and the next round it will open."""
+
+    id: int
+    end_hash: str
+    salt: str | None
+    length: int
+    next_round: int
+
+    def crash_point(self, round_hash: str) -> int:
+        if self.salt is None:
+            raise IllegalTransition(f"crash chain {self.id} has no salt yet")
+        return crash_point(round_hash, self.salt)
+
+
+@dataclass(frozen=True, slots=True)
+class CrashSeat:
+    """A bet's seat in a round: one per player, round and currency. The bet itself (its stake,
+    state and payout) is the `Bet` of the same id."""
+
+    bet_id: uuid.UUID
+    round_id: int
+    player_id: int
+    currency: str
+    target: int | None
+    exposure: int
+    cash_out: CashOut | None = None
+
+    @property
+    def selection(self) -> Selection:
+        return MANUAL if self.target is None else Selection("target", self.target)
+
+
+def require_free_seat(seats: Iterable[CrashSeat], player_id: int, currency: str) -> None:
+    """One bet per player, round and currency (the database's unique index says it too)."""
+    if any(s.player_id == player_id and s.currency == currency for s in seats):
+        raise IllegalTransition(
+            f"you already have a {currency} bet in this crash round; one bet a round"
+        )

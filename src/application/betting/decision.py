@@ -39,11 +39,22 @@ class PlaceBetCommand:
     # The door offers provably fair games only, settled at once (gRPC PlayInstant, the Mini
     # App): a Telegram dice game is played in the bot's chat, where the bot throws the dice.
     instant_only: bool = False
+    # Placed on a crash round by `application.crash.PlaceRoundBet`, which seats it in the round
+    # in the same transaction; no other door places a crash bet (it would ride no round).
+    round_bet: bool = False
 
     def admissible_game(self) -> Game:
         """The game, once the command may be placed at all: the game exists, the door offers
         it, and the stake is positive. Checked before anything is read."""
         game = game_by_code(self.game)
+        if (game.source is OutcomeSource.CRASH_ROUND) != self.round_bet:
+            raise InvalidField(
+                "game",
+                f"{game.code} bets are placed on a crash round (CrashService.PlaceBet, the Mini "
+                "App's crash screen)"
+                if not self.round_bet
+                else f"{game.code} is not played in crash rounds",
+            )
         if self.instant_only and game.source is not OutcomeSource.PROVABLY_FAIR:
             raise InvalidField(
                 "game",

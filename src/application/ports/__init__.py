@@ -13,6 +13,7 @@ from application.ports.audit import AuditLog, AuditQuery
 from application.ports.bet_reads import BetFilter, BetReadModel, BetSummary
 from application.ports.bets import BetMetrics, BetRepository
 from application.ports.clock_ids import Clock, IdGenerator
+from application.ports.crash import CrashRounds, LeaderLock
 from application.ports.currencies import CurrencyCatalog
 from application.ports.games import GameConfigRepository
 from application.ports.ledger import HistoryEntry, Ledger
@@ -70,6 +71,7 @@ __all__ = [
     "BetSummary",
     "BooksAudit",
     "Clock",
+    "CrashRounds",
     "CurrencyCatalog",
     "Discrepancy",
     "EventEnvelope",
@@ -78,6 +80,7 @@ __all__ = [
     "HistoryEntry",
     "IdGenerator",
     "KeyUsage",
+    "LeaderLock",
     "Ledger",
     "LedgerFilter",
     "LedgerReadModel",

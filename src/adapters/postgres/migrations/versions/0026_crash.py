@@ -21,15 +21,18 @@ Who may read what (docs/games.md, "Crash"):
   `bets` on the one road); one per player, round and currency.
 """
 
-from adapters.postgres.sqlscript import execute_script
+from alembic import op
 
 revision = "0026"
 down_revision = "0024"
 branch_labels = None
 depends_on = None
 
-UPGRADE = r"""
-INSERT INTO games (code, house_edge) VALUES ('crash', 0.01);
+UPGRADE = (
+    r"""
+INSERT INTO games (code, house_edge) VALUES ('crash', 0.01)
+""",
+    r"""
 -- The defaults of revision 0002 per currency. A bet without a target counts as riding to the
 -- 1,000x cap against max_payout.
 INSERT INTO game_limits (game, currency, min_stake, max_stake, max_payout)
@@ -40,8 +43,9 @@ FROM (VALUES
     ('USDT', 100000, 1000000000, 100000000000),
     ('FUN', 100, 100000000, 10000000000)
 ) AS l(currency, min_stake, max_stake, max_payout)
-WHERE EXISTS (SELECT 1 FROM currencies c WHERE c.code = l.currency);
-
+WHERE EXISTS (SELECT 1 FROM currencies c WHERE c.code = l.currency)
+""",
+    r"""
 CREATE TABLE crash_chains (
     id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     end_hash            text NOT NULL UNIQUE CHECK (end_hash ~ '^[0-9a-f]{64}$'),
@@ -53,15 +57,17 @@ CREATE TABLE crash_chains (
     created_at          timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT ck_crash_chains_next CHECK (next_round BETWEEN 1 AND length + 1),
     CONSTRAINT ck_crash_chains_salted CHECK (salt IS NOT NULL OR next_round = 1)
-);
-
+)
+""",
+    r"""
 CREATE TABLE crash_chain_checkpoints (
     chain_id    bigint NOT NULL REFERENCES crash_chains (id),
     link_index  bigint NOT NULL CHECK (link_index >= 0),
     link_hash   text NOT NULL CHECK (link_hash ~ '^[0-9a-f]{64}$'),
     PRIMARY KEY (chain_id, link_index)
-);
-
+)
+""",
+    r"""
 CREATE TABLE crash_rounds (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     chain_id        bigint NOT NULL REFERENCES crash_chains (id),
@@ -83,9 +89,12 @@ CREATE TABLE crash_rounds (
         WHEN 'crashed' THEN started_at IS NOT NULL AND crashed_at IS NOT NULL
             AND crash_point IS NOT NULL AND round_hash IS NOT NULL
         END)
-);
-CREATE INDEX ix_crash_rounds_open ON crash_rounds (id) WHERE phase <> 'crashed';
-
+)
+""",
+    r"""
+CREATE INDEX ix_crash_rounds_open ON crash_rounds (id) WHERE phase <> 'crashed'
+""",
+    r"""
 CREATE TABLE crash_bets (
     bet_id          uuid PRIMARY KEY,
     round_id        bigint NOT NULL REFERENCES crash_rounds (id),
@@ -101,8 +110,9 @@ CREATE TABLE crash_bets (
     CONSTRAINT ck_crash_bets_cash_out CHECK ((cashed_out_at IS NULL) = (cashed_out_ms IS NULL)),
     CONSTRAINT ck_crash_bets_target CHECK (cashed_out_at IS NULL OR target IS NULL
                                            OR cashed_out_at <= target)
-);
-
+)
+""",
+    r"""
 -- The chain's link i, hashed forward from the checkpoint at or below it.
 CREATE FUNCTION crash_link(p_chain bigint, p_index bigint) RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -123,8 +133,9 @@ BEGIN
     END LOOP;
     RETURN v_hash;
 END;
-$$;
-
+$$
+""",
+    r"""
 -- The next round of the chain, taking bets until p_betting_ends_at. Only here does a chain's
 -- next round advance: rounds are taken in order, none skipped.
 CREATE FUNCTION crash_open_round(p_chain bigint, p_betting_ends_at timestamptz) RETURNS bigint
@@ -135,10 +146,10 @@ DECLARE
 BEGIN
     SELECT * INTO v_chain FROM crash_chains WHERE id = p_chain FOR UPDATE;
     IF NOT FOUND OR v_chain.salt IS NULL THEN
-        RAISE EXCEPTION 'crash chain % is not ready (no salt)', p_chain USING ERRCODE = 'CR409';
+        RAISE EXCEPTION 'crash chain % is not ready (no salt)', p_chain USING ERRCODE = 'CR405';
     END IF;
     IF v_chain.next_round > v_chain.length THEN
-        RAISE EXCEPTION 'crash chain % is used up', p_chain USING ERRCODE = 'CR409';
+        RAISE EXCEPTION 'crash chain % is used up', p_chain USING ERRCODE = 'CR405';
     END IF;
     INSERT INTO crash_rounds (chain_id, number, phase, betting_ends_at)
     VALUES (p_chain, v_chain.next_round, 'betting', p_betting_ends_at)
@@ -146,8 +157,9 @@ BEGIN
     UPDATE crash_chains SET next_round = next_round + 1 WHERE id = p_chain;
     RETURN v_id;
 END;
-$$;
-
+$$
+""",
+    r"""
 -- Start a betting round now, by PostgreSQL's clock, and give its hash (its start again, if it
 -- already started). Waits for the bets being placed on it (they hold its row FOR SHARE).
 CREATE FUNCTION crash_start_round(p_round bigint) RETURNS TABLE (started_at timestamptz, round_hash text)
@@ -169,8 +181,9 @@ BEGIN
     round_hash := crash_link(v_round.chain_id, v_length - v_round.number);
     RETURN NEXT;
 END;
-$$;
-
+$$
+""",
+    r"""
 -- The hash of a round that has started (never of one still taking bets).
 CREATE FUNCTION crash_round_hash(p_round bigint) RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -180,13 +193,14 @@ DECLARE
 BEGIN
     SELECT * INTO v_round FROM crash_rounds WHERE id = p_round;
     IF NOT FOUND OR v_round.phase = 'betting' THEN
-        RAISE EXCEPTION 'crash round % has not started', p_round USING ERRCODE = 'CR409';
+        RAISE EXCEPTION 'crash round % has not started', p_round USING ERRCODE = 'CR405';
     END IF;
     SELECT length INTO v_length FROM crash_chains WHERE id = v_round.chain_id;
     RETURN crash_link(v_round.chain_id, v_length - v_round.number);
 END;
-$$;
-
+$$
+""",
+    r"""
 -- A round only moves forward, and reveals its own link, nothing else.
 CREATE FUNCTION crash_rounds_guard() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -209,36 +223,75 @@ BEGIN
     END IF;
     RETURN NEW;
 END;
-$$;
+$$
+""",
+    r"""
 CREATE TRIGGER crash_rounds_guard BEFORE UPDATE ON crash_rounds
-    FOR EACH ROW EXECUTE FUNCTION crash_rounds_guard();
+    FOR EACH ROW EXECUTE FUNCTION crash_rounds_guard()
+""",
+    r"""
+REVOKE EXECUTE ON FUNCTION crash_link(bigint, bigint) FROM PUBLIC
+""",
+    r"""
+REVOKE EXECUTE ON FUNCTION crash_open_round(bigint, timestamptz) FROM PUBLIC
+""",
+    r"""
+REVOKE EXECUTE ON FUNCTION crash_start_round(bigint) FROM PUBLIC
+""",
+    r"""
+REVOKE EXECUTE ON FUNCTION crash_round_hash(bigint) FROM PUBLIC
+""",
+    r"""
+REVOKE EXECUTE ON FUNCTION crash_rounds_guard() FROM PUBLIC
+""",
+)
 
-REVOKE EXECUTE ON FUNCTION crash_link(bigint, bigint) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION crash_open_round(bigint, timestamptz) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION crash_start_round(bigint) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION crash_round_hash(bigint) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION crash_rounds_guard() FROM PUBLIC;
-"""
-
-DOWNGRADE = r"""
-DROP TABLE crash_bets;
-DROP TRIGGER crash_rounds_guard ON crash_rounds;
-DROP FUNCTION crash_rounds_guard();
-DROP FUNCTION crash_round_hash(bigint);
-DROP FUNCTION crash_start_round(bigint);
-DROP FUNCTION crash_open_round(bigint, timestamptz);
-DROP FUNCTION crash_link(bigint, bigint);
-DROP TABLE crash_rounds;
-DROP TABLE crash_chain_checkpoints;
-DROP TABLE crash_chains;
-DELETE FROM game_limits WHERE game = 'crash';
-DELETE FROM games WHERE code = 'crash';
-"""
+DOWNGRADE = (
+    r"""
+DROP TABLE crash_bets
+""",
+    r"""
+DROP TRIGGER crash_rounds_guard ON crash_rounds
+""",
+    r"""
+DROP FUNCTION crash_rounds_guard()
+""",
+    r"""
+DROP FUNCTION crash_round_hash(bigint)
+""",
+    r"""
+DROP FUNCTION crash_start_round(bigint)
+""",
+    r"""
+DROP FUNCTION crash_open_round(bigint, timestamptz)
+""",
+    r"""
+DROP FUNCTION crash_link(bigint, bigint)
+""",
+    r"""
+DROP TABLE crash_rounds
+""",
+    r"""
+DROP TABLE crash_chain_checkpoints
+""",
+    r"""
+DROP TABLE crash_chains
+""",
+    r"""
+DELETE FROM game_limits WHERE game = 'crash'
+""",
+    r"""
+DELETE FROM games WHERE code = 'crash'
+""",
+)
 
 
 def upgrade() -> None:
-    execute_script(UPGRADE)
+    # One statement a call: asyncpg prepares every statement, and a prepared one holds one.
+    for statement in UPGRADE:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    execute_script(DOWNGRADE)
+    for statement in DOWNGRADE:
+        op.execute(statement)
