@@ -145,3 +145,23 @@ def ms_to_reach(multiplier: int) -> int:
     while multiplier_at(guess) < multiplier:
         guess += 1
     return guess
+
+
+def round_check_lines(
+    round_number: int, round_hash: str, salt: str, published_end: str
+) -> list[str]:
+    """What `croupier verify --game crash` prints: the link checked against the published end,
+    then the crash point recomputed; `InvalidRequest` when the link does not lead to the end."""
+    if round_number < 1:
+        raise InvalidRequest("crash rounds are numbered from 1")
+    if not verify_round_hash(round_hash, round_number, published_end):
+        raise InvalidRequest(
+            f"hashing {round_hash} forward {round_number} times does not give the published "
+            f"end {published_end}: not round {round_number} of that chain"
+        )
+    point = crash_point(round_hash, salt)
+    return [
+        f"round {round_number}: hash {round_hash}",
+        f"chain: hashed forward {round_number} times = published end {published_end} (ok)",
+        f"crash point: HMAC-SHA256(key=salt, msg=hash) -> {point // 100}.{point % 100:02d}x",
+    ]

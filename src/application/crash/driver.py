@@ -54,6 +54,7 @@ class CrashDriver:
         self._started_here: set[int] = set()
         self.stats = DriverStats()
         self.leading = False
+        self._told_no_chain = False
 
     async def run(self, stop: asyncio.Event) -> None:
         """Drive rounds while holding the lock, until `stop`; wait for the lock otherwise."""
@@ -107,10 +108,13 @@ class CrashDriver:
         async with self._uow() as uow:
             chain = await uow.crash.active_chain()
             if chain is None or chain.salt is None:
-                log.warning(
-                    "no crash chain ready: `croupier crash chain new`, then `... chain salt`"
-                )
+                if not self._told_no_chain:
+                    log.warning(
+                        "no crash chain ready: `croupier crash chain new`, then `... chain salt`"
+                    )
+                    self._told_no_chain = True
                 return self._policy.lock_poll
+            self._told_no_chain = False
             ends = self._clock.now() + timedelta(seconds=self._policy.betting_seconds)
             await uow.crash.open_round(chain.id, ends)
             await uow.commit()
