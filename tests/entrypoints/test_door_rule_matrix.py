@@ -99,6 +99,11 @@ GRPC: dict[str, Door] = {
     "croupier.v1.BettingService/SettleBet": (Case(SETTLE, c.grpc_settle, c.placed_dice_bet),),
     "croupier.v1.BettingService/VoidBet": (Case(SETTLE, c.grpc_void, c.placed_dice_bet),),
     "croupier.v1.BettingService/GetBet": "reads one bet",
+    "croupier.v1.CrashService/PlaceBet": (Case(BET, c.grpc_crash_bet, c.crash_betting_round),),
+    # Pays a bet already placed, at the round's multiplier: a settlement.
+    "croupier.v1.CrashService/CashOut": (Case(SETTLE, c.grpc_crash_cash_out, c.crash_bet_riding),),
+    "croupier.v1.CrashService/GetRound": "reads a crash round",
+    "croupier.v1.CrashService/StreamRounds": "streams crash rounds' changes",
     "croupier.v1.SeamlessWalletService/Debit": (Case(BET, c.seamless_debit),),
     "croupier.v1.SeamlessWalletService/Credit": (Case(SETTLE, c.seamless_credit, c.open_round),),
     "croupier.v1.SeamlessWalletService/Rollback": (
@@ -278,6 +283,8 @@ CLI: dict[str, Door] = {
     "db downgrade": _OPS,
     "db grant": _OPS,
     "db current": _OPS,
+    "crash chain new": "commits crash's hash chain (no player, no money)",
+    "crash chain salt": "fixes the crash chain's public salt (no player, no money)",
     "currency list": _OPS,
     "currency add": _OPS,
     "verify": "verifies a provably fair result",

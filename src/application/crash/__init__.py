@@ -4,10 +4,12 @@
 - `cash_out`: `CashOutRoundBet`, at the multiplier of PostgreSQL's clock, paid at once;
 - `settle`: `SettleCrashedRound`, the bets still riding when a round crashes;
 - `driver`: `CrashDriver`, the one instance that opens, starts and settles rounds;
+- `feed`: `RoundFeed`, the rounds' changes for live doors;
 - `get`: `GetRound`; `policy`: the settings and the round facts they share."""
 
 from application.crash.cash_out import CashOutCommand, CashOutReceipt, CashOutRoundBet
 from application.crash.driver import CrashDriver, DriverStats
+from application.crash.feed import Disconnected, RoundEvent, RoundEventKind, RoundFeed
 from application.crash.get import GetRound, RoundView
 from application.crash.place import PlaceRoundBet, PlaceRoundBetCommand, RoundBetReceipt
 from application.crash.policy import CrashPoints, CrashPolicy
@@ -20,11 +22,15 @@ __all__ = [
     "CrashDriver",
     "CrashPoints",
     "CrashPolicy",
+    "Disconnected",
     "DriverStats",
     "GetRound",
     "PlaceRoundBet",
     "PlaceRoundBetCommand",
     "RoundBetReceipt",
+    "RoundEvent",
+    "RoundEventKind",
+    "RoundFeed",
     "RoundView",
     "SettleCrashedRound",
 ]

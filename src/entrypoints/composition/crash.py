@@ -16,6 +16,7 @@ from application.crash import (
     CrashPolicy,
     GetRound,
     PlaceRoundBet,
+    RoundFeed,
     SettleCrashedRound,
 )
 from application.house import HouseBook
@@ -111,3 +112,7 @@ class CrashProvider(Provider):
         return CrashDriver(uow, clock, SqlLeaderLock(engine), settle, policy)
 
     get_round = provide(GetRound)
+
+    @provide
+    def feed(self, uow: UnitOfWorkFactory, settings: Settings) -> RoundFeed:
+        return RoundFeed(uow, tick=settings.crash_tick_ms / 1000)

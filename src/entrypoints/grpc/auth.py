@@ -23,6 +23,8 @@ _SERVICES = {
     "croupier.v1.BettingService": "betting",
     "croupier.v1.SeamlessWalletService": "seamless",
     "croupier.v1.PlayersService": "players",
+    # Crash bets are bets: a key that places bets may place them.
+    "croupier.v1.CrashService": "betting",
 }
 # Methods whose scope is not their service's: settling a Telegram dice bet takes the dice
 # value from the caller, so it is granted apart from placing bets; making players is granted

@@ -17,6 +17,8 @@ from application.access import Authenticate
 from croupier.v1 import (
     betting_pb2,
     betting_pb2_grpc,
+    crash_pb2,
+    crash_pb2_grpc,
     players_pb2,
     players_pb2_grpc,
     seamless_pb2,
@@ -26,6 +28,7 @@ from croupier.v1 import (
 )
 from entrypoints.grpc.auth import ApiKeyInterceptor
 from entrypoints.grpc.betting import BettingServicer
+from entrypoints.grpc.crash import CrashServicer
 from entrypoints.grpc.observability import ObservabilityInterceptor
 from entrypoints.grpc.players import PlayersServicer
 from entrypoints.grpc.seamless import SeamlessServicer
@@ -39,6 +42,7 @@ SERVICES = (
     betting_pb2.DESCRIPTOR.services_by_name["BettingService"].full_name,
     seamless_pb2.DESCRIPTOR.services_by_name["SeamlessWalletService"].full_name,
     players_pb2.DESCRIPTOR.services_by_name["PlayersService"].full_name,
+    crash_pb2.DESCRIPTOR.services_by_name["CrashService"].full_name,
 )
 
 
@@ -97,7 +101,9 @@ class GrpcServer:
                 ObservabilityInterceptor(),
                 ApiKeyInterceptor(authenticate),
                 UndecodableRequestInterceptor(),
-                _DishkaForKnownMethods(container, BettingServicer.UNSCOPED),
+                _DishkaForKnownMethods(
+                    container, BettingServicer.UNSCOPED | CrashServicer.UNSCOPED
+                ),
             ],
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
@@ -109,6 +115,7 @@ class GrpcServer:
             SeamlessServicer(), self.server
         )
         players_pb2_grpc.add_PlayersServiceServicer_to_server(PlayersServicer(), self.server)
+        crash_pb2_grpc.add_CrashServiceServicer_to_server(CrashServicer(container), self.server)
         # Reflection hands anyone who connects a map of every method and message: tooling's
         # convenience in development, off in production (clients there use the .proto files),
         # where its method answers UNIMPLEMENTED saying so.
