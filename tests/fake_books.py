@@ -10,9 +10,11 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 
-from application.ports import Discrepancy
+from application.ports import CrashedRoundBook, Discrepancy
 from domain.bets import Bet, BetState
+from domain.crash_rounds import RoundPhase
 from tests.fakes import FakeDatabase
 
 
@@ -64,3 +66,23 @@ class FakeBooksAudit:
                 seed = state.seeds[bet.fairness.seed_pair_id].server_seed
             found.append((bet, seed))
         return found[:limit]
+
+    async def crashed_rounds(self, after: int, limit: int) -> list[CrashedRoundBook]:
+        state = self.db.state
+        rounds = sorted(
+            (r for r in state.crash_rounds.values()
+             if r.phase is RoundPhase.CRASHED and r.id > after),
+            key=lambda r: r.id,
+        )[:limit]  # fmt: skip
+        return [
+            CrashedRoundBook(
+                replace(r, interrupted=r.id in state.crash_interrupted),
+                state.crash_chains[r.chain_id],
+                tuple(
+                    (seat, state.bets.get(seat.bet_id))
+                    for seat in state.crash_seats.values()
+                    if seat.round_id == r.id
+                ),
+            )
+            for r in rounds
+        ]

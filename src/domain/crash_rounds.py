@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from domain.crash import MAX_MULTIPLIER, ONE_X, crash_point, ms_to_reach, multiplier_at
+from domain.crash import (
+    MAX_MULTIPLIER,
+    ONE_X,
+    crash_point,
+    hash_forward,
+    ms_to_reach,
+    multiplier_at,
+)
 from domain.errors import IllegalTransition, LimitExceeded
 from domain.games.base import Selection, format_hundredths
 from domain.games.crash import LOST, MANUAL, Crash
@@ -51,6 +58,7 @@ class CrashRound:
     crash_point: int | None = None  # hundredths; known to the public only once crashed
     round_hash: str | None = None  # revealed once crashed
     id: int = 0  # the database's; `number` is the round's place in its chain
+    interrupted: bool = False  # settled by the recovery rule (module docstring)
 
     def require_betting(self, now: datetime) -> None:
         if self.phase is not RoundPhase.BETTING or now >= self.betting_ends_at:
@@ -161,3 +169,38 @@ def require_free_seat(seats: Iterable[CrashSeat], player_id: int, currency: str)
         raise IllegalTransition(
             f"you already have a {currency} bet in this crash round; one bet a round"
         )
+
+
+def round_problems(round_: CrashRound, chain: CrashChain, link: tuple[int, str]) -> list[str]:
+    """What is wrong with a crashed round: its hash, hashed forward to the last link checked
+    (`link`: (round number, hash); (0, the published end) first), and its crash point."""
+    if round_.round_hash is None or round_.crash_point is None:
+        return ["crashed without its hash or crash point"]
+    number, known = link
+    if hash_forward(round_.round_hash, round_.number - number) != known:
+        return [f"its hash does not lead to round {number}'s link (or the chain's end)"]
+    if chain.salt is None or round_.crash_point != crash_point(round_.round_hash, chain.salt):
+        return [f"crash point {round_.crash_point} does not recompute from its hash and salt"]
+    return []
+
+
+def seat_problems(
+    round_: CrashRound, seat: CrashSeat, state: str, outcome: int | None
+) -> list[str]:
+    """What is wrong with a crashed round's bet, recomputed from the round: its cash-out, its
+    target against the crash point, or its refund (`outcome_of`). The multiplier, payout and
+    state follow from the outcome (`domain.verification.settlement_problems`)."""
+    assert round_.crash_point is not None
+    cashed = None if seat.cash_out is None else seat.cash_out.multiplier
+    expected = outcome_of(
+        seat.selection, round_.crash_point, cashed, interrupted=round_.interrupted
+    )
+    if state == "placed":
+        return ["still open after its round crashed"]
+    if expected is None:
+        return [] if state == "voided" else [f"{state}, but its round's rule refunds it"]
+    if state == "voided":
+        return [f"refunded, but its round's rule settles it at {expected}"]
+    if outcome != expected:
+        return [f"outcome {outcome}, recomputed from its round {expected}"]
+    return []

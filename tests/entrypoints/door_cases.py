@@ -412,21 +412,15 @@ async def _betting_round(engine: Any) -> int:
         return int(opened.scalar_one())
 
 
-async def _finish_at_once(engine: Any, round_id: int) -> None:
-    async with engine.begin() as conn:
-        number = (
-            await conn.execute(
-                text("SELECT number FROM crash_rounds WHERE id = :r"), {"r": round_id}
-            )
-        ).scalar_one()
-        round_hash, point = _crash_round_facts(int(number))
-        await conn.execute(
-            text(
-                "UPDATE crash_rounds SET phase = 'crashed', crashed_at = started_at,"
-                " crash_point = :p, round_hash = :h, interrupted = true WHERE id = :r"
-            ),
-            {"p": point, "h": round_hash, "r": round_id},
-        )
+async def _finish_at_once(cell: Cell, round_id: int) -> None:
+    """Settle a started round now, as a recovery would (its bets refunded or paid their
+    target, its real hash and crash point recorded), so the books stay reconcilable."""
+    from application.crash import GetRound, SettleCrashedRound
+
+    container = cell.world.container
+    round_ = (await (await container.get(GetRound))(round_id)).round
+    round_hash, point = _crash_round_facts(round_.number)
+    await (await container.get(SettleCrashedRound))(round_, round_hash, point, interrupted=True)
 
 
 def _crash(cell: Cell) -> crash_pb2_grpc.CrashServiceStub:
@@ -466,7 +460,7 @@ async def crash_bet_riding(cell: Cell) -> str:
             await conn.execute(text("SELECT crash_start_round(:r)"), {"r": round_id})
         if _crash_round_facts(int(number))[1] >= 500:
             return request.bet_id
-        await _finish_at_once(engine, round_id)  # too soon to crash; its bet stays placed
+        await _finish_at_once(cell, round_id)  # it would crash too soon: use the next
 
 
 async def grpc_crash_cash_out(cell: Cell) -> Answer:

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from adapters.postgres.crash import SqlLeaderLock
 from adapters.postgres.crash_chain import commit_chain, set_salt
+from adapters.postgres.reconcile import SqlBooksAudit
 from application.betting import PlaceBetCommand
 from application.crash import (
     CashOutCommand,
@@ -28,6 +29,7 @@ from application.crash import (
     PlaceRoundBetCommand,
     SettleCrashedRound,
 )
+from application.reconciliation import Reconcile
 from domain.bets import BetState
 from domain.crash import crash_point, first_link, hash_forward, ms_to_reach
 from domain.crash_rounds import RoundPhase
@@ -206,7 +208,9 @@ async def balances_of(uow_factory, player_id: int) -> int:
     return wallet.balance
 
 
-async def test_a_round_whose_driver_died_is_finished_by_the_next(crash, funded_player, balances):
+async def test_a_round_whose_driver_died_is_finished_by_the_next(
+    crash, funded_player, balances, engine, uow_factory, cipher
+):
     point = await crash.chain(118, 124)  # 2.8 to 3.6 seconds
     first = crash.driver()
     await first.step()
@@ -227,6 +231,10 @@ async def test_a_round_whose_driver_died_is_finished_by_the_next(crash, funded_p
     assert await balances(players[1].id) == (Money(900 + cashed.multiplier, XTR),)  # stands
     assert await balances(players[2].id) == (Money(1000, XTR),)  # refunded
     assert (await crash.get(round_id)).round.crash_point == point
+    # reconcile recomputes the round (hash to the chain's end, crash point) and its bets
+    audit = SqlBooksAudit(engine, uow_factory.currencies, cipher)
+    report = await Reconcile(audit)()
+    assert [d for d in report.discrepancies if "crash" in d.check] == []
     del reached, riding
 
 

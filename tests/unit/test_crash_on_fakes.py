@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -26,15 +27,17 @@ from application.crash import (
 )
 from application.house import HouseBook
 from application.postings import CreditDeposit, CreditDepositCommand
+from application.reconciliation import Reconcile
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from domain.bets import BetState
 from domain.crash import crash_point, first_link, hash_forward, ms_to_reach
-from domain.crash_rounds import RoundPhase
+from domain.crash_rounds import CashOut, RoundPhase
 from domain.errors import IllegalTransition, LimitExceeded, NotFound
 from domain.money import XTR, Money
 from domain.players import PlayerStatus
 from domain.standing import PlayerBlocked
 from tests.casino_on_fakes import FixedSeeds
+from tests.fake_books import FakeBooksAudit
 from tests.fake_crash import FakeLeaderLock, add_chain
 from tests.fakes import FakeClock, FakeDatabase, SequentialIds
 
@@ -215,3 +218,28 @@ async def test_crash_points_reads_a_started_rounds_hash_once() -> None:
         started, round_hash = await uow.crash.start_round(round_.id)
         assert await points.of(uow, started) == (round_hash, w.point)
         assert started.id in points.known
+
+
+async def test_reconcile_recomputes_crash_rounds_and_their_bets() -> None:
+    w = World()
+    driver = w.driver()
+    await driver.step()
+    target, lost = await w.player(1), await w.player(2)
+    won = await w.place(_bet(target, target="1.50"))
+    await w.place(_bet(lost, target="900"))
+    w.clock.advance(seconds=5)
+    await driver.step()
+    w.clock.advance(milliseconds=ms_to_reach(w.point))
+    await driver.step()
+    audit = FakeBooksAudit(w.db)
+    assert (await Reconcile(audit)()).discrepancies == []
+    state = w.db.state
+    # a cash-out that never happened, on the bet that reached its target
+    seat = state.crash_seats[won.seat.bet_id]
+    state.crash_seats[seat.bet_id] = replace(seat, cash_out=CashOut(120, ms_to_reach(120)))
+    # and a crash point that is not the hash's
+    crashed = state.crash_rounds[won.round.id]
+    state.crash_rounds[crashed.id] = replace(crashed, crash_point=crashed.crash_point + 1)
+    problems = [str(d) for d in (await Reconcile(audit)()).discrepancies]
+    assert any("does not recompute from its hash and salt" in p for p in problems), problems
+    assert any(f"{seat.bet_id}: outcome 150" in p for p in problems), problems

@@ -28,7 +28,7 @@ CRASH_DRIVER_LOCK_KEY: Final = 0x6372_6F75_6372_6173
 _EXPOSURE_LOCK_SPACE: Final = 0x6372_6173
 
 _ROUND_COLUMNS = """id, chain_id, number, phase, betting_ends_at, started_at, crashed_at,
-    crash_point, round_hash"""
+    crash_point, round_hash, interrupted"""
 _SEAT_COLUMNS = """bet_id, round_id, player_id, currency, target, exposure, cashed_out_at,
     cashed_out_ms"""
 
@@ -78,7 +78,7 @@ _CASH_OUT = text(
 )
 
 
-def _round(row: Any) -> CrashRound:
+def round_from_row(row: Any) -> CrashRound:
     return CrashRound(
         number=int(row.number),
         chain_id=int(row.chain_id),
@@ -89,14 +89,15 @@ def _round(row: Any) -> CrashRound:
         crash_point=None if row.crash_point is None else int(row.crash_point),
         round_hash=row.round_hash,
         id=int(row.id),
+        interrupted=bool(row.interrupted),
     )
 
 
-def _chain(row: Any) -> CrashChain:
+def chain_from_row(row: Any) -> CrashChain:
     return CrashChain(int(row.id), row.end_hash, row.salt, int(row.length), int(row.next_round))
 
 
-def _seat(row: Any) -> CrashSeat:
+def seat_from_row(row: Any) -> CrashSeat:
     cash_out = None
     if row.cashed_out_at is not None:
         cash_out = CashOut(int(row.cashed_out_at), int(row.cashed_out_ms))
@@ -127,11 +128,11 @@ class SqlCrashRounds:
 
     async def active_chain(self) -> CrashChain | None:
         row = (await self._conn.execute(_ACTIVE_CHAIN)).first()
-        return None if row is None else _chain(row)
+        return None if row is None else chain_from_row(row)
 
     async def chain(self, chain_id: int) -> CrashChain | None:
         row = (await self._conn.execute(_CHAIN, {"id": chain_id})).first()
-        return None if row is None else _chain(row)
+        return None if row is None else chain_from_row(row)
 
     async def open_round(self, chain_id: int, betting_ends_at: datetime) -> CrashRound:
         round_id = (
@@ -152,14 +153,14 @@ class SqlCrashRounds:
 
     async def find(self, round_id: int, *, share: bool = False) -> CrashRound | None:
         row = (await self._conn.execute(_FIND_SHARE if share else _FIND, {"id": round_id})).first()
-        return None if row is None else _round(row)
+        return None if row is None else round_from_row(row)
 
     async def latest(self) -> CrashRound | None:
         row = (await self._conn.execute(_LATEST)).first()
-        return None if row is None else _round(row)
+        return None if row is None else round_from_row(row)
 
     async def unfinished(self) -> Sequence[CrashRound]:
-        return [_round(row) for row in await self._conn.execute(_UNFINISHED)]
+        return [round_from_row(row) for row in await self._conn.execute(_UNFINISHED)]
 
     async def finish(self, crashed: CrashRound, *, interrupted: bool) -> None:
         await self._execute(
@@ -201,11 +202,11 @@ class SqlCrashRounds:
         row = (
             await self._conn.execute(_SEAT_FOR_UPDATE if for_update else _SEAT, {"id": bet_id})
         ).first()
-        return None if row is None else _seat(row)
+        return None if row is None else seat_from_row(row)
 
     async def seats(self, round_id: int, *, player_id: int | None = None) -> Sequence[CrashSeat]:
         rows = await self._conn.execute(_SEATS, {"round": round_id, "player": player_id})
-        return [_seat(row) for row in rows]
+        return [seat_from_row(row) for row in rows]
 
     async def exposure(self, round_id: int, currency: str) -> int:
         params = {"round": str(round_id), "currency": currency}

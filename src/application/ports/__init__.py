@@ -44,7 +44,7 @@ from application.ports.player_directory import (
 )
 from application.ports.players import PlayerRepository
 from application.ports.preferences import PreferencesRepository
-from application.ports.reconciliation import BooksAudit, Discrepancy
+from application.ports.reconciliation import BooksAudit, CrashedRoundBook, Discrepancy
 from application.ports.report_reads import ReportReadModel, RtpData
 from application.ports.responsible import ResponsibleGamblingRepository
 from application.ports.risk import RiskFlagQuery, RiskRepository
@@ -72,6 +72,7 @@ __all__ = [
     "BooksAudit",
     "Clock",
     "CrashRounds",
+    "CrashedRoundBook",
     "CurrencyCatalog",
     "Discrepancy",
     "EventEnvelope",

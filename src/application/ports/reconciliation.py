@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from domain.bets import Bet
+from domain.crash_rounds import CrashChain, CrashRound, CrashSeat
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,16 @@ class Discrepancy:
 
     def __str__(self) -> str:
         return f"{self.check}: {self.detail}"
+
+
+@dataclass(frozen=True, slots=True)
+class CrashedRoundBook:
+    """A crashed round, its chain, and its seats with their bets (None: a seat whose bet is
+    not there)."""
+
+    round: CrashRound
+    chain: CrashChain
+    bets: tuple[tuple[CrashSeat, Bet | None], ...]
 
 
 class BooksAudit(Protocol):
@@ -40,4 +51,8 @@ class BooksAudit(Protocol):
         """Won and lost bets in id order after `after`, each with its seed pair's server seed
         (None for a bet settled by a Telegram dice, or when the seed does not open with the
         configured key)."""
+        ...
+
+    async def crashed_rounds(self, after: int, limit: int) -> Sequence[CrashedRoundBook]:
+        """Crashed crash rounds in id order after `after`, with their chains and bets."""
         ...
