@@ -466,3 +466,29 @@ async def crash_bet_riding(cell: Cell) -> str:
 async def grpc_crash_cash_out(cell: Cell) -> Answer:
     request = crash_pb2.CashOutRequest(player_id=cell.pid, bet_id=cell.prepared)
     return await grpc_answer(_crash(cell).CashOut(request, metadata=cell.world.md))
+
+
+async def mini_app_crash_session(cell: Cell) -> None:
+    """A Mini App session and a crash round taking bets."""
+    await mini_app_session(cell)
+    await _betting_round(cell.world.engine)
+
+
+async def mini_app_crash_bet(cell: Cell) -> Answer:
+    body = {"stake": 10, "currency": "XTR", "auto_cash_out": "2", "request_id": str(uuid.uuid4())}
+    response = await cell.world.http.post(
+        "/api/v1/app/crash/bets", json=body, headers=cell.subject.session
+    )
+    return http_answer(response, 200)
+
+
+async def mini_app_crash_riding(cell: Cell) -> str:
+    await mini_app_session(cell)
+    return await crash_bet_riding(cell)
+
+
+async def mini_app_crash_cash_out(cell: Cell) -> Answer:
+    response = await cell.world.http.post(
+        "/api/v1/app/crash/cashout", json={"bet_id": cell.prepared}, headers=cell.subject.session
+    )
+    return http_answer(response, 200)

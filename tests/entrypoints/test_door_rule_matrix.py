@@ -122,6 +122,12 @@ _READ = "reads (staff)"
 HTTP: dict[str, Door] = {
     # The Mini App, as the player.
     "POST /api/v1/app/play": (Case(BET, c.mini_app_play, c.mini_app_session),),
+    "POST /api/v1/app/crash/bets": (Case(BET, c.mini_app_crash_bet, c.mini_app_crash_session),),
+    # Pays a bet already placed, at the round's multiplier: a settlement.
+    "POST /api/v1/app/crash/cashout": (
+        Case(SETTLE, c.mini_app_crash_cash_out, c.mini_app_crash_riding),
+    ),
+    "GET /api/v1/app/crash": "reads the crash round and the player's bets on it",
     "POST /api/v1/app/session": "opens a player session",
     "POST /api/v1/app/terms": "records that the player accepted the terms",
     "GET /api/v1/app/me": "reads the player and balances",

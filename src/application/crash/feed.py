@@ -66,6 +66,11 @@ class RoundFeed:
         current = await self._snapshot()
         self._listeners.add(queue)
         if self._poller is None or self._poller.done():
+            # The poller starts from what this listener was just shown, so nothing is lost or
+            # told twice in between (a listener joining a running poller may see its first
+            # change twice: a state, then the same as a change; clients go by the phase).
+            self._last = None if current is None else current.round
+            self._seen.clear()
             self._poller = asyncio.create_task(self._poll())
         try:
             if current is not None:

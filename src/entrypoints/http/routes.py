@@ -12,6 +12,7 @@ from entrypoints.http.health import HealthController
 from entrypoints.http.ledger import LedgerController
 from entrypoints.http.live import LIVE_HANDLERS
 from entrypoints.http.miniapp import MiniAppController, MiniAppSessionController
+from entrypoints.http.miniapp_crash import MiniAppCrashCashOutController, MiniAppCrashController
 from entrypoints.http.miniapp_page import MINIAPP_PAGE
 from entrypoints.http.payments import StarsPaymentsController
 from entrypoints.http.players import PlayersController
@@ -40,6 +41,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     StarsPaymentsController,
     MiniAppSessionController,
     MiniAppController,
+    MiniAppCrashController,
+    MiniAppCrashCashOutController,
     MINIAPP_PAGE,  # the Mini App page itself, at /app/
     *LIVE_HANDLERS,
     WithdrawalsController,
