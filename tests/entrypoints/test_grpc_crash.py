@@ -34,7 +34,7 @@ def crash(channel):
 async def driver(engine, uow_factory, clock, ids, house):
     """A one-round chain crashing at 1.15x-1.25x (2.3-3.7 s after its start), and its driver."""
     for i in itertools.count(secrets.randbelow(10**12)):
-        secret = f"grpc-crash-{i}".encode()
+        secret = f"grpc-crash-{i:012d}".encode()
         if 115 <= crash_point(first_link(secret), SALT) <= 125:
             break
     async with engine.begin() as conn:

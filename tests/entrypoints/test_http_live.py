@@ -538,7 +538,7 @@ async def test_the_crash_screen_over_http_and_the_live_socket(
     from domain.money import XTR, Money
 
     for i in itertools.count(secrets.randbelow(10**12)):
-        secret = f"live-crash-{i}".encode()
+        secret = f"live-crash-{i:012d}".encode()
         if 115 <= crash_point(first_link(secret), "live") <= 125:
             break
     async with engine.begin() as conn:

@@ -58,7 +58,7 @@ async def test_a_round_killed_mid_flight_is_finished_by_the_rule_on_restart(
     url, engine, seed_key, players, api_key = database
     redis_url, _ = events_redis
     for i in itertools.count(secrets.randbelow(10**12)):
-        secret = f"killed-crash-{i}".encode()
+        secret = f"killed-crash-{i:012d}".encode()
         point = crash_point(first_link(secret), SALT)
         if 140 <= point <= 160:  # crashes 5.6 to 7.9 s after its start
             break
