@@ -34,7 +34,8 @@ from litestar.testing import AsyncTestClient
 
 from adapters.telegram_stars import TelegramStarsRefunds
 from application.bankroll import FundBankroll, FundBankrollCommand
-from application.ports import StarsRefunds
+from application.crash import SettleCrashedRound
+from application.ports import StarsRefunds, UnitOfWorkFactory
 from application.staff import Actor, CreateStaff
 from domain.money import XTR, Money
 from domain.staff import Role
@@ -45,6 +46,7 @@ from entrypoints.composition.endpoints import Endpoints
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
+from tests.crash_cleanup import finish_every_round
 from tests.entrypoints import door_cases as c
 from tests.entrypoints.door_world import (
     MATRIX_FOUR_EYES_XTR,
@@ -372,6 +374,11 @@ async def world(servers, engine, grpc_server, issue_key, tmp_path_factory):
         )
         world.finance = await _finance_user(world)
         yield world
+        # The crash rounds the cells opened (taking bets for an hour, or riding): finished, so
+        # the next test that drives rounds finds none of them (tests/crash_cleanup.py).
+        await finish_every_round(
+            await container.get(UnitOfWorkFactory), await container.get(SettleCrashedRound)
+        )
     await container.close()
 
 

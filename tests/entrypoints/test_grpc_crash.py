@@ -17,6 +17,7 @@ from adapters.postgres.crash_chain import commit_chain, set_salt
 from application.crash import CrashDriver, CrashPolicy, SettleCrashedRound
 from croupier.v1 import crash_pb2, crash_pb2_grpc
 from domain.crash import crash_point, first_link
+from tests.crash_cleanup import finish_every_round
 from tests.entrypoints.grpc_calls import rpc_error, xtr
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -37,10 +38,11 @@ async def driver(engine, uow_factory, clock, ids, house):
         secret = f"grpc-crash-{i:012d}".encode()
         if 115 <= crash_point(first_link(secret), SALT) <= 125:
             break
+    settle = SettleCrashedRound(uow_factory, clock, ids, house)
+    await finish_every_round(uow_factory, settle)  # rounds other tests left
     async with engine.begin() as conn:
         committed = await commit_chain(conn, 1, secret=secret)
         await set_salt(conn, committed.id, SALT)
-    settle = SettleCrashedRound(uow_factory, clock, ids, house)
     return CrashDriver(uow_factory, clock, SqlLeaderLock(engine), settle, FAST)
 
 

@@ -536,16 +536,18 @@ async def test_the_crash_screen_over_http_and_the_live_socket(
     from application.postings import CreditDepositCommand
     from domain.crash import crash_point, first_link
     from domain.money import XTR, Money
+    from tests.crash_cleanup import finish_every_round
 
     for i in itertools.count(secrets.randbelow(10**12)):
         secret = f"live-crash-{i:012d}".encode()
         if 115 <= crash_point(first_link(secret), "live") <= 125:
             break
+    policy = CrashPolicy(betting_seconds=1.5, tick=0.02)
+    settle = SettleCrashedRound(uow_factory, clock, ids, house)
+    await finish_every_round(uow_factory, settle)  # rounds other tests left
     async with engine.begin() as conn:
         committed = await commit_chain(conn, 1, secret=secret)
         await set_salt(conn, committed.id, "live")
-    policy = CrashPolicy(betting_seconds=1.5, tick=0.02)
-    settle = SettleCrashedRound(uow_factory, clock, ids, house)
     driver = CrashDriver(uow_factory, clock, SqlLeaderLock(engine), settle, policy)
     ann = await player()
     await fund_bankroll()

@@ -35,6 +35,7 @@ from domain.crash import crash_point, first_link, hash_forward, ms_to_reach
 from domain.crash_rounds import RoundPhase
 from domain.errors import IllegalTransition, InvalidField, LimitExceeded, NotFound
 from domain.money import XTR, Money
+from tests.crash_cleanup import finish_every_round
 
 pytestmark = pytest.mark.usefixtures("books")
 
@@ -81,15 +82,9 @@ def crash(engine, uow_factory, clock, ids, house, seed_source):
 
         @staticmethod
         async def finish_leftovers() -> None:
-            driver = Crash.driver()
-            async with uow_factory() as uow:
-                left = await uow.crash.unfinished()
-            for _ in range(2000):
-                if not left:
-                    return
-                await asyncio.sleep(await driver.step())
-                async with uow_factory() as uow:
-                    left = await uow.crash.unfinished()
+            await finish_every_round(
+                uow_factory, SettleCrashedRound(uow_factory, clock, ids, house)
+            )
 
     return Crash
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from fractions import Fraction
 
@@ -20,9 +21,12 @@ from application.crash import (
     CrashDriver,
     CrashPoints,
     CrashPolicy,
+    Disconnected,
     GetRound,
     PlaceRoundBet,
     PlaceRoundBetCommand,
+    RoundEventKind,
+    RoundFeed,
     SettleCrashedRound,
 )
 from application.house import HouseBook
@@ -243,3 +247,54 @@ async def test_reconcile_recomputes_crash_rounds_and_their_bets() -> None:
     problems = [str(d) for d in (await Reconcile(audit)()).discrepancies]
     assert any("does not recompute from its hash and salt" in p for p in problems), problems
     assert any(f"{seat.bet_id}: outcome 150" in p for p in problems), problems
+
+
+async def test_the_round_feed_tells_each_change_once_and_cuts_off_the_slow() -> None:
+    w = World()
+    driver = w.driver()
+    feed = RoundFeed(w.db, tick=0.001, queue_size=64)
+    await driver.step()  # betting
+    player = await w.player(1)
+    placed = await w.place(_bet(player))
+    listener = feed.listen()
+    first = await asyncio.wait_for(anext(listener), 1)
+    assert first.kind is RoundEventKind.BETTING_OPEN
+    w.clock.advance(seconds=5)
+    await driver.step()  # started
+    assert (await asyncio.wait_for(anext(listener), 1)).kind is RoundEventKind.STARTED
+    w.clock.advance(milliseconds=ms_to_reach(130))
+    await w.cash_out(CashOutCommand(player, placed.seat.bet_id))
+    cashed = await asyncio.wait_for(anext(listener), 1)
+    assert cashed.kind is RoundEventKind.CASHED_OUT
+    assert cashed.seat is not None
+    assert cashed.seat.cash_out is not None
+    assert cashed.seat.cash_out.multiplier == 130
+    w.clock.advance(milliseconds=ms_to_reach(w.point))
+    await driver.step()  # crashed, and the next round opens
+    crashed = await asyncio.wait_for(anext(listener), 1)
+    assert crashed.kind is RoundEventKind.CRASHED
+    assert crashed.round.round_hash == hash_forward(first_link(w.secret), 2)
+    assert (await asyncio.wait_for(anext(listener), 1)).kind is RoundEventKind.BETTING_OPEN
+    await listener.aclose()
+
+
+async def test_the_round_feed_cuts_off_a_listener_that_falls_behind() -> None:
+    w = World()
+    driver = w.driver()
+    await driver.step()
+    player = await w.player(1)
+    placed = await w.place(_bet(player))
+    slow = RoundFeed(w.db, tick=0.001, queue_size=1).listen()
+    await asyncio.wait_for(anext(slow), 1)  # the state now; then it reads nothing a while
+    w.clock.advance(seconds=5)
+    await driver.step()  # started: one event queued
+    w.clock.advance(milliseconds=ms_to_reach(110))
+    await w.cash_out(CashOutCommand(player, placed.seat.bet_id))  # a second: no room
+    await asyncio.sleep(0.05)
+    with pytest.raises(Disconnected):
+        await asyncio.wait_for(_drain(slow), 1)
+
+
+async def _drain(events: AsyncIterator[object]) -> None:
+    async for _ in events:
+        pass
