@@ -29,6 +29,142 @@ $$;
 
 
 --
+-- Name: crash_link(bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.crash_link(p_chain bigint, p_index bigint) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_every integer;
+    v_from bigint;
+    v_hash text;
+BEGIN
+    SELECT checkpoint_every INTO v_every FROM crash_chains WHERE id = p_chain;
+    v_from := (p_index / v_every) * v_every;
+    SELECT link_hash INTO v_hash FROM crash_chain_checkpoints
+    WHERE chain_id = p_chain AND link_index = v_from;
+    IF v_hash IS NULL THEN
+        RAISE EXCEPTION 'crash chain % has no link %', p_chain, p_index USING ERRCODE = 'CR404';
+    END IF;
+    FOR i IN 1 .. p_index - v_from LOOP
+        v_hash := encode(sha256(convert_to(v_hash, 'UTF8')), 'hex');
+    END LOOP;
+    RETURN v_hash;
+END;
+$$;
+
+
+--
+-- Name: crash_open_round(bigint, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.crash_open_round(p_chain bigint, p_betting_ends_at timestamp with time zone) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_chain crash_chains%ROWTYPE;
+    v_id bigint;
+BEGIN
+    SELECT * INTO v_chain FROM crash_chains WHERE id = p_chain FOR UPDATE;
+    IF NOT FOUND OR v_chain.salt IS NULL THEN
+        RAISE EXCEPTION 'crash chain % is not ready (no salt)', p_chain USING ERRCODE = 'CR405';
+    END IF;
+    IF v_chain.next_round > v_chain.length THEN
+        RAISE EXCEPTION 'crash chain % is used up', p_chain USING ERRCODE = 'CR405';
+    END IF;
+    INSERT INTO crash_rounds (chain_id, number, phase, betting_ends_at)
+    VALUES (p_chain, v_chain.next_round, 'betting', p_betting_ends_at)
+    RETURNING id INTO v_id;
+    UPDATE crash_chains SET next_round = next_round + 1 WHERE id = p_chain;
+    RETURN v_id;
+END;
+$$;
+
+
+--
+-- Name: crash_round_hash(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.crash_round_hash(p_round bigint) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_round crash_rounds%ROWTYPE;
+    v_length bigint;
+BEGIN
+    SELECT * INTO v_round FROM crash_rounds WHERE id = p_round;
+    IF NOT FOUND OR v_round.phase = 'betting' THEN
+        RAISE EXCEPTION 'crash round % has not started', p_round USING ERRCODE = 'CR405';
+    END IF;
+    SELECT length INTO v_length FROM crash_chains WHERE id = v_round.chain_id;
+    RETURN crash_link(v_round.chain_id, v_length - v_round.number);
+END;
+$$;
+
+
+--
+-- Name: crash_rounds_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.crash_rounds_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_length bigint;
+BEGIN
+    IF OLD.phase = 'crashed' THEN
+        RAISE EXCEPTION 'crash round % is over', OLD.id USING ERRCODE = 'CR405';
+    END IF;
+    IF NEW.chain_id <> OLD.chain_id OR NEW.number <> OLD.number OR NEW.id <> OLD.id
+       OR (OLD.started_at IS NOT NULL AND NEW.started_at IS DISTINCT FROM OLD.started_at) THEN
+        RAISE EXCEPTION 'crash round % cannot be rewritten', OLD.id USING ERRCODE = 'CR405';
+    END IF;
+    IF NEW.round_hash IS NOT NULL THEN
+        SELECT length INTO v_length FROM crash_chains WHERE id = NEW.chain_id;
+        IF NEW.round_hash <> crash_link(NEW.chain_id, v_length - NEW.number) THEN
+            RAISE EXCEPTION 'that is not the hash of crash round %', OLD.id
+                USING ERRCODE = 'CR405';
+        END IF;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: crash_start_round(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.crash_start_round(p_round bigint) RETURNS TABLE(started_at timestamp with time zone, round_hash text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_round crash_rounds%ROWTYPE;
+    v_length bigint;
+BEGIN
+    SELECT * INTO v_round FROM crash_rounds r WHERE r.id = p_round FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no crash round %', p_round USING ERRCODE = 'CR404';
+    END IF;
+    IF v_round.phase = 'betting' THEN
+        UPDATE crash_rounds r SET phase = 'running', started_at = clock_timestamp()
+        WHERE r.id = p_round RETURNING * INTO v_round;
+    END IF;
+    SELECT c.length INTO v_length FROM crash_chains c WHERE c.id = v_round.chain_id;
+    started_at := v_round.started_at;
+    round_hash := crash_link(v_round.chain_id, v_length - v_round.number);
+    RETURN NEXT;
+END;
+$$;
+
+
+--
 -- Name: ledger_post(uuid, text, text, bytea, text, jsonb, timestamp with time zone, bigint[], text[], bigint[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -954,6 +1090,120 @@ END)
 
 
 --
+-- Name: crash_bets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.crash_bets (
+    bet_id uuid NOT NULL,
+    round_id bigint NOT NULL,
+    player_id bigint NOT NULL,
+    currency text NOT NULL,
+    target bigint,
+    exposure bigint NOT NULL,
+    cashed_out_at bigint,
+    cashed_out_ms bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_crash_bets_cash_out CHECK (((cashed_out_at IS NULL) = (cashed_out_ms IS NULL))),
+    CONSTRAINT ck_crash_bets_target CHECK (((cashed_out_at IS NULL) OR (target IS NULL) OR (cashed_out_at <= target))),
+    CONSTRAINT crash_bets_cashed_out_at_check CHECK (((cashed_out_at >= 100) AND (cashed_out_at <= 100000))),
+    CONSTRAINT crash_bets_cashed_out_ms_check CHECK ((cashed_out_ms >= 0)),
+    CONSTRAINT crash_bets_exposure_check CHECK ((exposure >= 0)),
+    CONSTRAINT crash_bets_target_check CHECK (((target >= 101) AND (target <= 100000)))
+);
+
+
+--
+-- Name: crash_chain_checkpoints; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.crash_chain_checkpoints (
+    chain_id bigint NOT NULL,
+    link_index bigint NOT NULL,
+    link_hash text NOT NULL,
+    CONSTRAINT crash_chain_checkpoints_link_hash_check CHECK ((link_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT crash_chain_checkpoints_link_index_check CHECK ((link_index >= 0))
+);
+
+
+--
+-- Name: crash_chains; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.crash_chains (
+    id bigint NOT NULL,
+    end_hash text NOT NULL,
+    salt text,
+    length bigint NOT NULL,
+    checkpoint_every integer NOT NULL,
+    next_round bigint DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_crash_chains_next CHECK (((next_round >= 1) AND (next_round <= (length + 1)))),
+    CONSTRAINT ck_crash_chains_salted CHECK (((salt IS NOT NULL) OR (next_round = 1))),
+    CONSTRAINT crash_chains_checkpoint_every_check CHECK (((checkpoint_every >= 1) AND (checkpoint_every <= 100000))),
+    CONSTRAINT crash_chains_end_hash_check CHECK ((end_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT crash_chains_length_check CHECK (((length >= 1) AND (length <= 100000000))),
+    CONSTRAINT crash_chains_salt_check CHECK (((length(salt) >= 1) AND (length(salt) <= 200)))
+);
+
+
+--
+-- Name: crash_chains_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.crash_chains ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.crash_chains_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: crash_rounds; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.crash_rounds (
+    id bigint NOT NULL,
+    chain_id bigint NOT NULL,
+    number bigint NOT NULL,
+    phase text NOT NULL,
+    betting_ends_at timestamp with time zone NOT NULL,
+    started_at timestamp with time zone,
+    crashed_at timestamp with time zone,
+    crash_point bigint,
+    round_hash text,
+    interrupted boolean DEFAULT false NOT NULL,
+    CONSTRAINT ck_crash_rounds_phase CHECK (
+CASE phase
+    WHEN 'betting'::text THEN ((started_at IS NULL) AND (crashed_at IS NULL) AND (crash_point IS NULL) AND (round_hash IS NULL))
+    WHEN 'running'::text THEN ((started_at IS NOT NULL) AND (crashed_at IS NULL) AND (crash_point IS NULL) AND (round_hash IS NULL))
+    WHEN 'crashed'::text THEN ((started_at IS NOT NULL) AND (crashed_at IS NOT NULL) AND (crash_point IS NOT NULL) AND (round_hash IS NOT NULL))
+    ELSE NULL::boolean
+END),
+    CONSTRAINT crash_rounds_crash_point_check CHECK ((crash_point >= 100)),
+    CONSTRAINT crash_rounds_number_check CHECK ((number >= 1)),
+    CONSTRAINT crash_rounds_phase_check CHECK ((phase = ANY (ARRAY['betting'::text, 'running'::text, 'crashed'::text]))),
+    CONSTRAINT crash_rounds_round_hash_check CHECK ((round_hash ~ '^[0-9a-f]{64}$'::text))
+);
+
+
+--
+-- Name: crash_rounds_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.crash_rounds ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.crash_rounds_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: currencies; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1619,6 +1869,46 @@ ALTER TABLE ONLY public.bets
 
 
 --
+-- Name: crash_bets crash_bets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crash_bets
+    ADD CONSTRAINT crash_bets_pkey PRIMARY KEY (bet_id);
+
+
+--
+-- Name: crash_chain_checkpoints crash_chain_checkpoints_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crash_chain_checkpoints
+    ADD CONSTRAINT crash_chain_checkpoints_pkey PRIMARY KEY (chain_id, link_index);
+
+
+--
+-- Name: crash_chains crash_chains_end_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crash_chains
+    ADD CONSTRAINT crash_chains_end_hash_key UNIQUE (end_hash);
+
+
+--
+-- Name: crash_chains crash_chains_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crash_chains
+    ADD CONSTRAINT crash_chains_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: crash_rounds crash_rounds_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crash_rounds
+    ADD CONSTRAINT crash_rounds_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: currencies currencies_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1883,6 +2173,22 @@ ALTER TABLE ONLY public.bets
 
 
 --
+-- Name: crash_bets uq_crash_bets_seat; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crash_bets
+    ADD CONSTRAINT uq_crash_bets_seat UNIQUE (round_id, player_id, currency);
+
+
+--
+-- Name: crash_rounds uq_crash_rounds_number; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crash_rounds
+    ADD CONSTRAINT uq_crash_rounds_number UNIQUE (chain_id, number);
+
+
+--
 -- Name: ledger_legs uq_ledger_legs_transaction_account; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2032,6 +2338,13 @@ CREATE INDEX ix_bets_player ON public.bets USING btree (player_id, placed_at DES
 --
 
 CREATE INDEX ix_bets_settled_at ON public.bets USING btree (settled_at) WHERE (state = ANY (ARRAY['won'::text, 'lost'::text]));
+
+
+--
+-- Name: ix_crash_rounds_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_crash_rounds_open ON public.crash_rounds USING btree (id) WHERE (phase <> 'crashed'::text);
 
 
 --
@@ -2200,6 +2513,13 @@ CREATE TRIGGER bets_guard_transition BEFORE UPDATE ON public.bets FOR EACH ROW E
 --
 
 CREATE TRIGGER bets_no_delete BEFORE DELETE ON public.bets FOR EACH ROW EXECUTE FUNCTION public.ledger_refuse_change();
+
+
+--
+-- Name: crash_rounds crash_rounds_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER crash_rounds_guard BEFORE UPDATE ON public.crash_rounds FOR EACH ROW EXECUTE FUNCTION public.crash_rounds_guard();
 
 
 --
@@ -2393,6 +2713,46 @@ ALTER TABLE ONLY public.bets
 
 ALTER TABLE ONLY public.bets
     ADD CONSTRAINT bets_settlement_transaction_id_fkey FOREIGN KEY (settlement_transaction_id) REFERENCES public.ledger_transactions(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: crash_bets crash_bets_currency_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crash_bets
+    ADD CONSTRAINT crash_bets_currency_fkey FOREIGN KEY (currency) REFERENCES public.currencies(code);
+
+
+--
+-- Name: crash_bets crash_bets_player_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crash_bets
+    ADD CONSTRAINT crash_bets_player_id_fkey FOREIGN KEY (player_id) REFERENCES public.players(id);
+
+
+--
+-- Name: crash_bets crash_bets_round_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crash_bets
+    ADD CONSTRAINT crash_bets_round_id_fkey FOREIGN KEY (round_id) REFERENCES public.crash_rounds(id);
+
+
+--
+-- Name: crash_chain_checkpoints crash_chain_checkpoints_chain_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crash_chain_checkpoints
+    ADD CONSTRAINT crash_chain_checkpoints_chain_id_fkey FOREIGN KEY (chain_id) REFERENCES public.crash_chains(id);
+
+
+--
+-- Name: crash_rounds crash_rounds_chain_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crash_rounds
+    ADD CONSTRAINT crash_rounds_chain_id_fkey FOREIGN KEY (chain_id) REFERENCES public.crash_chains(id);
 
 
 --
@@ -2699,6 +3059,44 @@ GRANT USAGE ON SCHEMA public TO croupier_app;
 
 
 --
+-- Name: FUNCTION crash_link(p_chain bigint, p_index bigint); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.crash_link(p_chain bigint, p_index bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION crash_open_round(p_chain bigint, p_betting_ends_at timestamp with time zone); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.crash_open_round(p_chain bigint, p_betting_ends_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.crash_open_round(p_chain bigint, p_betting_ends_at timestamp with time zone) TO croupier_app;
+
+
+--
+-- Name: FUNCTION crash_round_hash(p_round bigint); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.crash_round_hash(p_round bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.crash_round_hash(p_round bigint) TO croupier_app;
+
+
+--
+-- Name: FUNCTION crash_rounds_guard(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.crash_rounds_guard() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION crash_start_round(p_round bigint); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.crash_start_round(p_round bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.crash_start_round(p_round bigint) TO croupier_app;
+
+
+--
 -- Name: FUNCTION ledger_post(p_id uuid, p_kind text, p_key text, p_fingerprint bytea, p_reference text, p_metadata jsonb, p_created_at timestamp with time zone, p_accounts bigint[], p_currencies text[], p_amounts bigint[]); Type: ACL; Schema: public; Owner: -
 --
 
@@ -2799,6 +3197,41 @@ GRANT USAGE ON SEQUENCE public.audit_log_id_seq TO croupier_app;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.bets TO croupier_app;
+
+
+--
+-- Name: TABLE crash_bets; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.crash_bets TO croupier_app;
+
+
+--
+-- Name: TABLE crash_chains; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.crash_chains TO croupier_app;
+
+
+--
+-- Name: SEQUENCE crash_chains_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.crash_chains_id_seq TO croupier_app;
+
+
+--
+-- Name: TABLE crash_rounds; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,UPDATE ON TABLE public.crash_rounds TO croupier_app;
+
+
+--
+-- Name: SEQUENCE crash_rounds_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.crash_rounds_id_seq TO croupier_app;
 
 
 --

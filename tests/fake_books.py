@@ -10,10 +10,12 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
-from application.ports import Discrepancy
+from application.ports import CrashedRoundBook, Discrepancy
 from domain.bets import Bet, BetState
 from domain.mines import MinesField
+from domain.crash_rounds import RoundPhase
 from tests.fakes import FakeDatabase
 
 
@@ -68,3 +70,23 @@ class FakeBooksAudit:
 
     async def mines_fields(self, game_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, MinesField]:
         return {i: self.db.state.mines[i] for i in game_ids if i in self.db.state.mines}
+
+    async def crashed_rounds(self, after: int, limit: int) -> list[CrashedRoundBook]:
+        state = self.db.state
+        rounds = sorted(
+            (r for r in state.crash_rounds.values()
+             if r.phase is RoundPhase.CRASHED and r.id > after),
+            key=lambda r: r.id,
+        )[:limit]  # fmt: skip
+        return [
+            CrashedRoundBook(
+                replace(r, interrupted=r.id in state.crash_interrupted),
+                state.crash_chains[r.chain_id],
+                tuple(
+                    (seat, state.bets.get(seat.bet_id))
+                    for seat in state.crash_seats.values()
+                    if seat.round_id == r.id
+                ),
+            )
+            for r in rounds
+        ]

@@ -17,6 +17,7 @@ from application.ports import HistoryEntry, VelocityStoreDown
 from domain.accounts import Account, AccountKind
 from domain.adjustments import AdjustmentRequest
 from domain.bets import Bet
+from domain.crash_rounds import CrashChain, CrashRound, CrashSeat
 from domain.errors import IdempotencyConflict, NotFound
 from domain.events import DomainEvent
 from domain.games.catalog import GameConfig
@@ -43,6 +44,7 @@ from tests.fake_betting import (
     FakeProviderTransactions,
     FakeSeedPairs,
 )
+from tests.fake_crash import FakeCrashRounds
 from tests.fake_money import (
     FakeAuditLog,
     FakeResponsibleGambling,
@@ -106,6 +108,14 @@ class _State:
     staff_totp_pending: dict[int, str] = field(default_factory=dict)  # secrets awaiting a code
     staff_totp_steps: dict[int, int] = field(default_factory=dict)  # the last code used
     payments: dict[str, StarsPayment] = field(default_factory=dict)
+    # Crash (tests.fake_crash): chains, their secrets (standing for the checkpoints), rounds
+    # and seats by id; the database's clock (None: the real time).
+    crash_chains: dict[int, CrashChain] = field(default_factory=dict)
+    crash_secrets: dict[int, bytes] = field(default_factory=dict)
+    crash_rounds: dict[int, CrashRound] = field(default_factory=dict)
+    crash_seats: dict[uuid.UUID, CrashSeat] = field(default_factory=dict)
+    crash_interrupted: set[int] = field(default_factory=set)
+    crash_clock: FakeClock | None = None
     # What use cases raised, in order, as their units of work committed them.
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -116,7 +126,7 @@ class _State:
         def snapshot(name: str, value: object) -> object:
             if name == "accounts":
                 return copy.deepcopy(value)
-            if isinstance(value, dict | list):
+            if isinstance(value, dict | list | set):
                 return type(value)(value)
             return value
 
@@ -161,6 +171,7 @@ class FakeUnitOfWork:
         self.adjustments = FakeAdjustments(self.state)
         self.stars = FakeStars(self.state)
         self.staff = FakeStaff(self.state)
+        self.crash = FakeCrashRounds(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

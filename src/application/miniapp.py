@@ -80,7 +80,10 @@ class ReadPlayerSession:
         self._clock = clock
         self._sessions = sessions
 
-    async def __call__(self, token: str) -> int:
+    async def __call__(self, token: str, *, settling: bool = False) -> int:
+        """`settling`: for a door that only pays a bet already placed (a crash cash-out),
+        which a block does not stop (domain.standing): a blocked player's session still
+        reaches it."""
         player_id = self._sessions.read(token, self._clock.now())
         if player_id is None:
             raise Unauthenticated("the session is missing, invalid or expired; reopen the app")
@@ -91,7 +94,7 @@ class ReadPlayerSession:
             raise Unauthenticated("the session's player does not exist; reopen the app") from None
         # Only a block ends a session: a player who has not accepted the terms needs the
         # session to accept them, and an excluded one to see their limits and history.
-        if standing.status is PlayerStatus.BLOCKED:
+        if standing.status is PlayerStatus.BLOCKED and not settling:
             raise PlayerBlocked(ACCOUNT_BLOCKED)
         return player_id
 

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+from domain.crash import MAX_MULTIPLIER as CRASH_CAP
+from domain.crash import probability_at_least
 from domain.errors import InvalidRequest
 from domain.fairness import word_probability, words_mapping_to
 from domain.games.base import EnumeratedGame, SteppedGame, format_hundredths
 from domain.games.catalog import GAMES
+from domain.games.crash import Crash
 from domain.games.dice import ROLLS, Dice
 from domain.games.limbo import RESULT_CAP, Limbo, winning_words
 from domain.games.mines import TILES, Mines
@@ -52,6 +55,9 @@ class ChiSquare:
 # Limbo's results are bucketed at these multipliers (hundredths): dense near 1x where most
 # results fall, sparse in the long tail.
 LIMBO_EDGES = (100, 101, 105, 110, 125, 150, 200, 300, 500, 1000, 2000, 10000, 100000, 1000000)
+# Crash is monitored on its rounds' crash points, not its bets' cash-outs (which the players
+# choose): the bins of a crash point, in hundredths.
+CRASH_EDGES = (100, 101, 105, 110, 125, 150, 200, 300, 500, 1000, 2000, 10000, CRASH_CAP)
 DICE_BIN_WIDTH = 100  # rolls 0.00-0.99, 1.00-1.99, …; the last bin also holds 100.00
 # Plinko drops have 8 to 16 rows, so a stored path's distribution depends on its bet. Every
 # drop has the first MIN_ROWS rows, though, and their path (the outcome's low MIN_ROWS bits) is
@@ -102,6 +108,8 @@ def theoretical_bins(code: str) -> tuple[OutcomeBin, ...]:
             OutcomeBin(f"slot {s} of the first {MIN_ROWS} rows", s, slot_probability(MIN_ROWS, s))
             for s in range(MIN_ROWS + 1)
         )
+    if isinstance(game, Crash):
+        return _crash_point_bins()
     if isinstance(game, EnumeratedGame):
         return tuple(OutcomeBin(game.describe(o), o, p) for o, p in sorted(game.outcomes()))
     raise InvalidRequest(f"{code} has no outcome distribution to monitor")
@@ -136,6 +144,20 @@ def outcome_counting(code: str) -> OutcomeCounting:
         return OutcomeCounting(tuple(paths), tuple(p.bit_count() for p in paths), PLINKO_PATHS)
     bins = theoretical_bins(code)
     return OutcomeCounting(tuple(b.low for b in bins), tuple(range(len(bins))))
+
+
+def _crash_point_bins() -> tuple[OutcomeBin, ...]:
+    bins = []
+    for i, low in enumerate(CRASH_EDGES):
+        last = i + 1 == len(CRASH_EDGES)
+        upper = Fraction(0) if last else probability_at_least(CRASH_EDGES[i + 1])
+        label = (
+            f"{format_hundredths(low)}x"
+            if last
+            else f"{format_hundredths(low)}x-{format_hundredths(CRASH_EDGES[i + 1] - 1)}x"
+        )
+        bins.append(OutcomeBin(label, low, probability_at_least(low) - upper))
+    return tuple(bins)
 
 
 def expected_bins(bins: Sequence[OutcomeBin], observed: Sequence[int]) -> list[BinCount]:

@@ -19,6 +19,7 @@ from aiogram.methods import (
     SendInvoice,
     SendMessage,
 )
+from sqlalchemy import text
 
 from application.adjustments import RequestAdjustment
 from application.mines import OpenMines, OpenMinesCommand, RevealTile, RevealTileCommand
@@ -30,6 +31,8 @@ from croupier.v1 import (
     betting_pb2_grpc,
     mines_pb2,
     mines_pb2_grpc,
+    crash_pb2,
+    crash_pb2_grpc,
     seamless_pb2,
     seamless_pb2_grpc,
     wallet_pb2,
@@ -498,3 +501,136 @@ async def bot_successful_payment(cell: Cell) -> Answer:
 async def bot_withdraw(cell: Cell) -> Answer:
     update = cell.subject.user.message(f"/withdraw 500 UQ-{uuid.uuid4().hex[:16]}")
     return await bot_answer(cell, update, lambda calls: _messages(calls, "🏧"))
+
+
+# -- crash ---------------------------------------------------------------------------------------
+# The matrix's own chain, whose secret it knows: a round whose crash point is too low for a
+# cash-out to find it running is finished at once, as the schema's owner, with its real hash
+# and point (the trigger checks the hash), and the next one is used.
+
+_CRASH_SECRET = secrets.token_bytes(32)
+_CRASH_SALT = "door-matrix"
+_CRASH_LENGTH = 10_000
+_crash_chain: list[int] = []
+
+
+async def _chain_id(engine: Any) -> int:
+    from adapters.postgres.crash_chain import commit_chain, set_salt
+
+    if not _crash_chain:
+        async with engine.begin() as conn:
+            committed = await commit_chain(
+                conn, _CRASH_LENGTH, checkpoint_every=100, secret=_CRASH_SECRET
+            )
+            await set_salt(conn, committed.id, _CRASH_SALT)
+        _crash_chain.append(committed.id)
+    return _crash_chain[0]
+
+
+def _crash_round_facts(number: int) -> tuple[str, int]:
+    from domain.crash import crash_point, first_link, hash_forward
+
+    round_hash = hash_forward(first_link(_CRASH_SECRET), _CRASH_LENGTH - number)
+    return round_hash, crash_point(round_hash, _CRASH_SALT)
+
+
+async def _betting_round(engine: Any) -> int:
+    """The newest round, taking bets for an hour more; a new one of the matrix's chain if not."""
+    chain = await _chain_id(engine)
+    async with engine.begin() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT id FROM crash_rounds WHERE id = (SELECT max(id) FROM crash_rounds)"
+                    " AND phase = 'betting' AND betting_ends_at > now() + interval '10 minutes'"
+                )
+            )
+        ).first()
+        if row is not None:
+            return int(row.id)
+        opened = await conn.execute(
+            text("SELECT crash_open_round(:c, now() + interval '1 hour')"), {"c": chain}
+        )
+        return int(opened.scalar_one())
+
+
+async def _finish_at_once(cell: Cell, round_id: int) -> None:
+    """Settle a started round now, as a recovery would (its bets refunded or paid their
+    target, its real hash and crash point recorded), so the books stay reconcilable."""
+    from application.crash import GetRound, SettleCrashedRound
+
+    container = cell.world.container
+    round_ = (await (await container.get(GetRound))(round_id)).round
+    round_hash, point = _crash_round_facts(round_.number)
+    await (await container.get(SettleCrashedRound))(round_, round_hash, point, interrupted=True)
+
+
+def _crash(cell: Cell) -> crash_pb2_grpc.CrashServiceStub:
+    return crash_pb2_grpc.CrashServiceStub(cell.world.channel)
+
+
+def _crash_bet(cell: Cell) -> crash_pb2.CrashBetRequest:
+    return crash_pb2.CrashBetRequest(
+        player_id=cell.pid, bet_id=str(uuid.uuid4()), stake=xtr(10), auto_cash_out="2"
+    )
+
+
+async def crash_betting_round(cell: Cell) -> int:
+    return await _betting_round(cell.world.engine)
+
+
+async def grpc_crash_bet(cell: Cell) -> Answer:
+    return await grpc_answer(_crash(cell).PlaceBet(_crash_bet(cell), metadata=cell.world.md))
+
+
+async def crash_bet_riding(cell: Cell) -> str:
+    """A crash bet in a round that has started and crashes at 5x or more (a minute away)."""
+    engine = cell.world.engine
+    while True:
+        round_id = await _betting_round(engine)
+        request = crash_pb2.CrashBetRequest(
+            player_id=cell.pid, bet_id=str(uuid.uuid4()), stake=xtr(10)
+        )
+        await _crash(cell).PlaceBet(request, metadata=cell.world.md)
+        async with engine.begin() as conn:
+            number = (
+                await conn.execute(
+                    text("SELECT number FROM crash_rounds WHERE id = :r"),
+                    {"r": round_id},
+                )
+            ).scalar_one()
+            await conn.execute(text("SELECT crash_start_round(:r)"), {"r": round_id})
+        if _crash_round_facts(int(number))[1] >= 500:
+            return request.bet_id
+        await _finish_at_once(cell, round_id)  # it would crash too soon: use the next
+
+
+async def grpc_crash_cash_out(cell: Cell) -> Answer:
+    request = crash_pb2.CashOutRequest(player_id=cell.pid, bet_id=cell.prepared)
+    return await grpc_answer(_crash(cell).CashOut(request, metadata=cell.world.md))
+
+
+async def mini_app_crash_session(cell: Cell) -> None:
+    """A Mini App session and a crash round taking bets."""
+    await mini_app_session(cell)
+    await _betting_round(cell.world.engine)
+
+
+async def mini_app_crash_bet(cell: Cell) -> Answer:
+    body = {"stake": 10, "currency": "XTR", "auto_cash_out": "2", "request_id": str(uuid.uuid4())}
+    response = await cell.world.http.post(
+        "/api/v1/app/crash/bets", json=body, headers=cell.subject.session
+    )
+    return http_answer(response, 200)
+
+
+async def mini_app_crash_riding(cell: Cell) -> str:
+    await mini_app_session(cell)
+    return await crash_bet_riding(cell)
+
+
+async def mini_app_crash_cash_out(cell: Cell) -> Answer:
+    response = await cell.world.http.post(
+        "/api/v1/app/crash/cashout", json={"bet_id": cell.prepared}, headers=cell.subject.session
+    )
+    return http_answer(response, 200)

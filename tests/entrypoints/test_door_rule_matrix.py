@@ -34,7 +34,8 @@ from litestar.testing import AsyncTestClient
 
 from adapters.telegram_stars import TelegramStarsRefunds
 from application.bankroll import FundBankroll, FundBankrollCommand
-from application.ports import StarsRefunds
+from application.crash import SettleCrashedRound
+from application.ports import StarsRefunds, UnitOfWorkFactory
 from application.staff import Actor, CreateStaff
 from domain.money import XTR, Money
 from domain.staff import Role
@@ -45,6 +46,7 @@ from entrypoints.composition.endpoints import Endpoints
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
+from tests.crash_cleanup import finish_every_round
 from tests.entrypoints import door_cases as c
 from tests.entrypoints.door_world import (
     MATRIX_FOUR_EYES_XTR,
@@ -106,6 +108,11 @@ GRPC: dict[str, Door] = {
         Case(SETTLE, c.grpc_mines_cash_out, c.mines_game_with_a_safe_tile),
     ),
     "croupier.v1.MinesService/Get": "reads one mines game",
+    "croupier.v1.CrashService/PlaceBet": (Case(BET, c.grpc_crash_bet, c.crash_betting_round),),
+    # Pays a bet already placed, at the round's multiplier: a settlement.
+    "croupier.v1.CrashService/CashOut": (Case(SETTLE, c.grpc_crash_cash_out, c.crash_bet_riding),),
+    "croupier.v1.CrashService/GetRound": "reads a crash round",
+    "croupier.v1.CrashService/StreamRounds": "streams crash rounds' changes",
     "croupier.v1.SeamlessWalletService/Debit": (Case(BET, c.seamless_debit),),
     "croupier.v1.SeamlessWalletService/Credit": (Case(SETTLE, c.seamless_credit, c.open_round),),
     "croupier.v1.SeamlessWalletService/Rollback": (
@@ -124,6 +131,12 @@ _READ = "reads (staff)"
 HTTP: dict[str, Door] = {
     # The Mini App, as the player.
     "POST /api/v1/app/play": (Case(BET, c.mini_app_play, c.mini_app_session),),
+    "POST /api/v1/app/crash/bets": (Case(BET, c.mini_app_crash_bet, c.mini_app_crash_session),),
+    # Pays a bet already placed, at the round's multiplier: a settlement.
+    "POST /api/v1/app/crash/cashout": (
+        Case(SETTLE, c.mini_app_crash_cash_out, c.mini_app_crash_riding),
+    ),
+    "GET /api/v1/app/crash": "reads the crash round and the player's bets on it",
     "POST /api/v1/app/session": "opens a player session",
     # Issue 21: a mines game's stake is a bet; its steps play out a bet already placed.
     "POST /api/v1/app/mines": (Case(BET, c.mini_app_mines_open, c.mini_app_session),),
@@ -306,6 +319,8 @@ CLI: dict[str, Door] = {
     "db downgrade": _OPS,
     "db grant": _OPS,
     "db current": _OPS,
+    "crash chain new": "commits crash's hash chain (no player, no money)",
+    "crash chain salt": "fixes the crash chain's public salt (no player, no money)",
     "currency list": _OPS,
     "currency add": _OPS,
     "verify": "verifies a provably fair result",
@@ -388,6 +403,11 @@ async def world(servers, engine, grpc_server, issue_key, tmp_path_factory):
         )
         world.finance = await _finance_user(world)
         yield world
+        # The crash rounds the cells opened (taking bets for an hour, or riding): finished, so
+        # the next test that drives rounds finds none of them (tests/crash_cleanup.py).
+        await finish_every_round(
+            await container.get(UnitOfWorkFactory), await container.get(SettleCrashedRound)
+        )
     await container.close()
 
 

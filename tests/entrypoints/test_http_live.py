@@ -518,3 +518,87 @@ async def test_a_bet_on_instance_a_pushes_to_a_client_connected_to_instance_b(
     finally:
         stop.set()
         await asyncio.wait_for(relaying, WAIT)
+
+
+# -- crash rounds ------------------------------------------------------------------------------
+
+
+async def test_the_crash_screen_over_http_and_the_live_socket(
+    a, http_a, player, engine, uow_factory, clock, ids, house, credit, fund_bankroll
+):
+    """The Mini App's crash contract (docs/miniapp.md): GET the round, bet, cash out, and the
+    round's changes on the live socket once the client subscribes to them."""
+    import itertools
+
+    from adapters.postgres.crash import SqlLeaderLock
+    from adapters.postgres.crash_chain import commit_chain, set_salt
+    from application.crash import CrashDriver, CrashPolicy, SettleCrashedRound
+    from application.postings import CreditDepositCommand
+    from domain.crash import crash_point, first_link
+    from domain.money import XTR, Money
+    from tests.crash_cleanup import finish_every_round
+
+    for i in itertools.count(secrets.randbelow(10**12)):
+        secret = f"live-crash-{i:012d}".encode()
+        if 115 <= crash_point(first_link(secret), "live") <= 125:
+            break
+    policy = CrashPolicy(betting_seconds=1.5, tick=0.02)
+    settle = SettleCrashedRound(uow_factory, clock, ids, house)
+    await finish_every_round(uow_factory, settle)  # rounds other tests left
+    async with engine.begin() as conn:
+        committed = await commit_chain(conn, 1, secret=secret)
+        await set_salt(conn, committed.id, "live")
+    driver = CrashDriver(uow_factory, clock, SqlLeaderLock(engine), settle, policy)
+    ann = await player()
+    await fund_bankroll()
+    await credit(CreditDepositCommand(ann.id, Money(1000, XTR), f"live-{uuid.uuid4()}"))
+
+    async with connect(a.ws("/api/v1/app/live"), subprotocols=bearer(ann.token)) as ws:
+        assert (await receive(ws))["type"] == "hello"
+        await driver.step()  # the round opens
+        await ws.send(json.dumps({"type": "subscribe", "to": "crash"}))
+        first = await receive(ws)
+        assert first["type"] == "crash.betting_open"
+        round_id = first["round"]["round_id"]
+        now = (await http_a.get("/api/v1/app/crash", headers=ann.headers)).json()
+        assert now["round"]["round_id"] == round_id
+        assert now["round"]["phase"] == "betting"
+        assert now["round"]["round_hash"] is None
+        assert now["my_bets"] == []
+        bet = {"stake": 100, "currency": "XTR", "request_id": str(uuid.uuid4())}
+        placed = await http_a.post("/api/v1/app/crash/bets", json=bet, headers=ann.headers)
+        assert placed.status_code == 200, placed.text
+        assert placed.json()["balance"]["amount"] == 900
+        bad = {"stake": 5, "currency": "XTR", "request_id": str(uuid.uuid4()), "auto_cash_out": "x"}
+        refused = await http_a.post("/api/v1/app/crash/bets", json=bad, headers=ann.headers)
+        assert refused.status_code in (400, 422), refused.text
+        stop = asyncio.Event()
+
+        async def drive() -> None:
+            while not stop.is_set():
+                wait = await driver.step()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), max(wait, 0.01))
+
+        driving = asyncio.create_task(drive())
+        try:
+            assert (await receive(ws))["type"] == "crash.started"
+            cashed = await http_a.post(
+                "/api/v1/app/crash/cashout",
+                json={"bet_id": bet["request_id"]},
+                headers=ann.headers,
+            )
+            assert cashed.status_code == 200, cashed.text
+            multiplier = cashed.json()["cashed_out_at"]
+            cash_out = await receive(ws)
+            assert cash_out["type"] == "crash.cashed_out"
+            assert cash_out["bet_id"] == bet["request_id"]
+            assert cash_out["multiplier"] == multiplier
+            assert cash_out["mine"] is True
+            assert "player_id" not in cash_out
+            crashed = await receive(ws)
+            assert crashed["type"] == "crash.crashed"
+            assert len(crashed["round"]["round_hash"]) == 64
+        finally:
+            stop.set()
+            await driving

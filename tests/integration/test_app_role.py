@@ -165,7 +165,7 @@ async def test_the_grant_is_exactly_the_map_and_repeating_it_restores_it(laid_ou
     owner_url, _, env, _ = laid_out
     owner = create_engine(owner_url, pool_size=1, max_overflow=0)
     try:
-        expected = {t: set(p) for t, p in TABLE_PRIVILEGES.items()}
+        expected = {t: set(p) for t, p in TABLE_PRIVILEGES.items() if p}
         assert await _privileges(owner) == expected
         # Something granted by hand (or left by an older version) goes at the next grant.
         async with owner.begin() as conn:
@@ -212,7 +212,8 @@ async def test_the_grant_is_exactly_the_map_and_repeating_it_restores_it(laid_ou
                         " has_function_privilege(:r, p.oid, 'EXECUTE') AS app_may"
                         " FROM pg_proc p"
                         " WHERE p.proname IN ('ledger_post', 'ledger_post_many', 'place_bets',"
-                        " 'outbox_append', 'outbox_prune')"
+                        " 'outbox_append', 'outbox_prune', 'crash_link', 'crash_open_round',"
+                        " 'crash_start_round', 'crash_round_hash')"
                     ),
                     {"r": APP},
                 )
@@ -227,6 +228,12 @@ async def test_the_grant_is_exactly_the_map_and_repeating_it_restores_it(laid_ou
             "outbox_append": (False, False, True),
             # The only way to delete outbox rows (published ones): the role has no DELETE.
             "outbox_prune": (True, False, True),
+            # Crash's chain: only its owner's functions read the links, and the app may not
+            # call the one that gives any link (crash_link).
+            "crash_link": (True, False, False),
+            "crash_open_round": (True, False, True),
+            "crash_start_round": (True, False, True),
+            "crash_round_hash": (True, False, True),
         }
     finally:
         await owner.dispose()
@@ -378,6 +385,12 @@ async def test_the_application_does_its_work_as_the_app_role(laid_out, servers):
         "SELECT setval('accounts_id_seq', 1)",
         "ALTER TABLE ledger_legs DISABLE TRIGGER ALL",
         "SET session_replication_role = replica",
+        # Crash: the chain's links are as good as its secret; its commitment is the owner's.
+        "SELECT link_hash FROM crash_chain_checkpoints",
+        "UPDATE crash_chains SET next_round = next_round + 1",
+        "INSERT INTO crash_rounds (chain_id, number, phase, betting_ends_at)"
+        " SELECT id, 99, 'betting', now() FROM crash_chains LIMIT 0",
+        "SELECT crash_link(1, 0)",
     ],
 )
 async def test_the_app_role_may_not(laid_out, statement):

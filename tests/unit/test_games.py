@@ -19,7 +19,8 @@ HOUSE_EDGES = [Fraction(0), Fraction(1, 100), Fraction(3, 100), Fraction(5, 100)
 
 def test_every_game_is_listed() -> None:
     assert set(GAMES) == {
-        "dice", "coin", "roulette", "limbo", "mines", "plinko", "tg_dice", "tg_slot", "tg_darts",
+        "dice", "coin", "roulette", "limbo", "mines", "plinko", "crash", "tg_dice", "tg_slot",
+        "tg_darts",
         "tg_bowling", "tg_basketball", "tg_football",
     }  # fmt: skip
 
@@ -31,7 +32,7 @@ def test_outcome_spaces_are_complete_distributions(code: str) -> None:
     assert sum(p for _, p in game.outcomes()) == 1
 
 
-@pytest.mark.parametrize("code", sorted(c for c in GAMES if c != "limbo"))
+@pytest.mark.parametrize("code", sorted(c for c in GAMES if c not in ("limbo", "crash")))
 def test_rtp_of_every_bet_type_is_in_range_at_the_default_edge(code: str) -> None:
     game = GAMES[code]
     config = GameConfig(code)  # the default edge

@@ -161,7 +161,7 @@ def test_an_observation_where_theory_expects_none_fails_the_test():
 
 
 def test_every_game_has_bins_covering_all_of_its_probability():
-    for code in ("dice", "coin", "roulette", "limbo", "tg_dice", "tg_slot", "tg_football"):
+    for code in ("dice", "coin", "roulette", "limbo", "crash", "tg_dice", "tg_slot", "tg_football"):
         bins = theoretical_bins(code)
         assert sum(b.probability for b in bins) == 1
         assert [b.low for b in bins] == sorted(b.low for b in bins)

@@ -43,6 +43,15 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     "stars_invoices": _READ_INSERT,
     # Alembic's revision marker: the services only check that the schema is current.
     "alembic_version": frozenset({"SELECT"}),
+    # Crash's commitment is public and written only by the owner (`croupier crash chain`);
+    # its checkpoints are as good as the chain's secret: the services may not read them at all,
+    # and get a round's hash from the owner's functions once the round has started (0026).
+    "crash_chains": frozenset({"SELECT"}),
+    "crash_chain_checkpoints": frozenset(),
+    # Rounds are opened and started by the owner's functions; the services finish them (and
+    # lock them FOR SHARE while a bet or a cash-out is written), a trigger guarding the hash.
+    "crash_rounds": frozenset({"SELECT", "UPDATE"}),
+    "crash_bets": _UPDATE,
     # Rows with a life cycle (state columns guarded by triggers where it matters).
     "adjustment_requests": _UPDATE,
     "api_keys": _UPDATE,
@@ -80,7 +89,16 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
 # with its owner's rights too (revision 0023), and moves balances only through the posting
 # functions. outbox_prune (revision 0028) is the only way to delete outbox rows: published
 # ones.
-FUNCTIONS = ("ledger_post", "ledger_post_many", "outbox_append", "outbox_prune", "place_bets")
+FUNCTIONS = (
+    "ledger_post",
+    "ledger_post_many",
+    "outbox_append",
+    "outbox_prune",
+    "place_bets",
+    "crash_open_round",
+    "crash_start_round",
+    "crash_round_hash",
+)
 
 # Names as `CREATE ROLE` accepts them unquoted: what an operator types in a compose file.
 _ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -143,6 +161,8 @@ def grant_statements(role: str, database: str, tables: Mapping[str, frozenset[st
         f"GRANT USAGE ON SCHEMA {schema} TO {who}",
     ]
     for table in sorted(tables):
+        if not tables[table]:  # revoked above, and nothing to give
+            continue
         privileges = ", ".join(sorted(tables[table]))
         statements.append(
             f"GRANT {privileges} ON TABLE {schema}.{quote_identifier(table)} TO {who}"

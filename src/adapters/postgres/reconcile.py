@@ -16,12 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.postgres.bets import COLUMNS as BET_COLUMNS
 from adapters.postgres.bets import SqlBets
 from adapters.postgres.mines import SqlMines
+from adapters.postgres.crash import chain_from_row, round_from_row, seat_from_row
 from adapters.postgres.outbox import missing_events
 from adapters.postgres.seeds import SqlSeedPairs
 from adapters.seed_cipher import SeedCipher
 from application import ports
 from domain.bets import Bet
 from domain.mines import MinesField
+from domain.crash_rounds import CrashSeat
 from domain.money import CurrencyRegistry
 
 _CHECKS: tuple[tuple[str, str], ...] = (
@@ -181,6 +183,23 @@ _SETTLED = text(
     """  # noqa: S608 - a constant column list  # nosec B608
 )
 _FIRST_ID = uuid.UUID(int=0)
+_CRASHED_ROUNDS = text(
+    "SELECT r.id, r.chain_id, r.number, r.phase, r.betting_ends_at, r.started_at, r.crashed_at,"
+    " r.crash_point, r.round_hash, r.interrupted FROM crash_rounds r"
+    " WHERE r.phase = 'crashed' AND r.id > :after ORDER BY r.id LIMIT :limit"
+)
+_CRASH_CHAINS = text(
+    "SELECT id, end_hash, salt, length, next_round FROM crash_chains"
+    " WHERE id = ANY(CAST(:ids AS bigint[]))"
+)
+_CRASH_SEATS = text(
+    "SELECT bet_id, round_id, player_id, currency, target, exposure, cashed_out_at,"
+    " cashed_out_ms FROM crash_bets WHERE round_id = ANY(CAST(:ids AS bigint[]))"
+    " ORDER BY round_id, bet_id"
+)
+_CRASH_BETS = text(
+    f"SELECT {BET_COLUMNS} FROM bets WHERE id = ANY(CAST(:ids AS uuid[]))"  # noqa: S608  # nosec B608
+)
 
 
 class SqlBooksAudit:
@@ -198,6 +217,36 @@ class SqlBooksAudit:
     async def missing_events(self, limit: int) -> list[str]:
         async with self._engine.connect() as conn:
             return await missing_events(conn, limit=limit)
+
+    async def crashed_rounds(self, after: int, limit: int) -> list[ports.CrashedRoundBook]:
+        async with self._engine.connect() as conn:
+            # One snapshot for the rounds, their seats and their bets.
+            await conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+            rounds = [
+                round_from_row(r)
+                for r in await conn.execute(_CRASHED_ROUNDS, {"after": after, "limit": limit})
+            ]
+            if not rounds:
+                return []
+            chain_ids = sorted({r.chain_id for r in rounds})
+            chains = {
+                c.id: c
+                for c in map(chain_from_row, await conn.execute(_CRASH_CHAINS, {"ids": chain_ids}))
+            }
+            seats = [
+                seat_from_row(r)
+                for r in await conn.execute(_CRASH_SEATS, {"ids": [r.id for r in rounds]})
+            ]
+            decode = SqlBets(conn, self._currencies)
+            rows = await conn.execute(_CRASH_BETS, {"ids": [str(s.bet_id) for s in seats]})
+            bets = {b.id: b for b in (decode.from_row(r) for r in rows)}
+        by_round: dict[int, list[tuple[CrashSeat, Bet | None]]] = {}
+        for seat in seats:
+            by_round.setdefault(seat.round_id, []).append((seat, bets.get(seat.bet_id)))
+        return [
+            ports.CrashedRoundBook(r, chains[r.chain_id], tuple(by_round.get(r.id, ())))
+            for r in rounds
+        ]
 
     async def settled_bets(
         self, after: uuid.UUID | None, limit: int

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.adjustments import SqlAdjustmentRequests
 from adapters.postgres.bets import SqlBets
+from adapters.postgres.crash import SqlCrashRounds
 from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.key_usage import SqlKeyUsage
 from adapters.postgres.ledger import SqlLedger
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
     stars: SqlStarsPayments
     risk: SqlRisk
     withdrawals: SqlWithdrawals
+    crash: SqlCrashRounds
     # The events raised in this transaction, written just before it commits.
     outbox: SqlOutbox
 
@@ -105,6 +107,7 @@ class SqlUnitOfWork:
         self.stars = SqlStarsPayments(conn)
         self.risk = SqlRisk(conn, self._personal)
         self.withdrawals = SqlWithdrawals(conn, self._currencies, self._personal)
+        self.crash = SqlCrashRounds(conn)
         return self
 
     async def __aexit__(

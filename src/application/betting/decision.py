@@ -42,11 +42,22 @@ class PlaceBetCommand:
     # The game's own use case opens a game played in steps (mines: `application.mines`),
     # which keeps its field beside the bet; no other door places such a bet.
     opens_steps: bool = False
+    # Placed on a crash round by `application.crash.PlaceRoundBet`, which seats it in the round
+    # in the same transaction; no other door places a crash bet (it would ride no round).
+    round_bet: bool = False
 
     def admissible_game(self) -> Game:
         """The game, once the command may be placed at all: the game exists, the door offers
         it, and the stake is positive. Checked before anything is read."""
         game = game_by_code(self.game)
+        if (game.source is OutcomeSource.CRASH_ROUND) != self.round_bet:
+            raise InvalidField(
+                "game",
+                f"{game.code} bets are placed on a crash round (CrashService.PlaceBet, the Mini "
+                "App's crash screen)"
+                if not self.round_bet
+                else f"{game.code} is not played in crash rounds",
+            )
         if self.instant_only and game.source is not OutcomeSource.PROVABLY_FAIR:
             raise InvalidField(
                 "game",

@@ -13,6 +13,7 @@ from application.ports.audit import AuditLog, AuditQuery
 from application.ports.bet_reads import BetFilter, BetReadModel, BetSummary
 from application.ports.bets import BetMetrics, BetRepository
 from application.ports.clock_ids import Clock, IdGenerator
+from application.ports.crash import CrashRounds, LeaderLock
 from application.ports.currencies import CurrencyCatalog
 from application.ports.games import GameConfigRepository
 from application.ports.ledger import HistoryEntry, Ledger
@@ -44,7 +45,7 @@ from application.ports.player_directory import (
 )
 from application.ports.players import PlayerRepository
 from application.ports.preferences import PreferencesRepository
-from application.ports.reconciliation import BooksAudit, Discrepancy
+from application.ports.reconciliation import BooksAudit, CrashedRoundBook, Discrepancy
 from application.ports.report_reads import ReportReadModel, RtpData
 from application.ports.responsible import ResponsibleGamblingRepository
 from application.ports.risk import RiskFlagQuery, RiskRepository
@@ -71,6 +72,8 @@ __all__ = [
     "BetSummary",
     "BooksAudit",
     "Clock",
+    "CrashRounds",
+    "CrashedRoundBook",
     "CurrencyCatalog",
     "Discrepancy",
     "EventEnvelope",
@@ -79,6 +82,7 @@ __all__ = [
     "HistoryEntry",
     "IdGenerator",
     "KeyUsage",
+    "LeaderLock",
     "Ledger",
     "LedgerFilter",
     "LedgerReadModel",

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from domain.bets import Bet
 from domain.mines import MinesField
+from domain.crash_rounds import CrashChain, CrashRound, CrashSeat
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,16 @@ class Discrepancy:
 
     def __str__(self) -> str:
         return f"{self.check}: {self.detail}"
+
+
+@dataclass(frozen=True, slots=True)
+class CrashedRoundBook:
+    """A crashed round, its chain, and its seats with their bets (None: a seat whose bet is
+    not there)."""
+
+    round: CrashRound
+    chain: CrashChain
+    bets: tuple[tuple[CrashSeat, Bet | None], ...]
 
 
 class BooksAudit(Protocol):
@@ -45,4 +56,7 @@ class BooksAudit(Protocol):
 
     async def mines_fields(self, game_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, MinesField]:
         """The mines fields of these bets (those that exist)."""
+
+    async def crashed_rounds(self, after: int, limit: int) -> Sequence[CrashedRoundBook]:
+        """Crashed crash rounds in id order after `after`, with their chains and bets."""
         ...

@@ -10,6 +10,7 @@ from application.ports.adjustments import AdjustmentRequestRepository
 from application.ports.api_keys import KeyUsage
 from application.ports.audit import AuditLog
 from application.ports.bets import BetRepository
+from application.ports.crash import CrashRounds
 from application.ports.games import GameConfigRepository
 from application.ports.ledger import Ledger
 from application.ports.mines import MinesRepository
@@ -87,6 +88,9 @@ class UnitOfWork(Protocol):
 
     @property
     def risk(self) -> RiskRepository: ...
+
+    @property
+    def crash(self) -> CrashRounds: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -27,6 +27,7 @@ MAX_RTP = Fraction(995, 1000)
 class OutcomeSource(enum.StrEnum):
     PROVABLY_FAIR = "provably_fair"  # from the player's seed pair and nonce
     TELEGRAM_DICE = "telegram_dice"  # the value of a dice the bot itself sent
+    CRASH_ROUND = "crash_round"  # the shared crash round the bet rode (domain/crash.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from domain.games.base import (
 # Defined beside the games (mines caps its steps with it); re-exported where it always was.
 from domain.games.base import payout_for as payout_for
 from domain.games.coin import CoinFlip
+from domain.games.crash import Crash
 from domain.games.dice import Dice
 from domain.games.limbo import Limbo
 from domain.games.mines import Mines
@@ -40,6 +41,7 @@ GAMES: Mapping[str, Game] = MappingProxyType(
             Limbo(),
             Mines(),
             Plinko(),
+            Crash(),
             DiceRoll(),
             Slot(),
             DARTS,

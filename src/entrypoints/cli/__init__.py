@@ -13,6 +13,7 @@ import click
 from entrypoints.cli.admin import admin
 from entrypoints.cli.apikey import apikey
 from entrypoints.cli.bankroll import bankroll
+from entrypoints.cli.crash import crash
 from entrypoints.cli.currency import currency
 from entrypoints.cli.db import db
 from entrypoints.cli.dev import dev
@@ -42,6 +43,7 @@ for _command in (
     currency,
     verify,
     bankroll,
+    crash,
     apikey,
     admin,
     reconcile_books,

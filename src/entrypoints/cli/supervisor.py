@@ -118,6 +118,9 @@ async def serve(
     )
     if relay_child is not None:
         background.append(relay_child)
+    if settings.crash_driver and not grpc_worker and parts & {"http", "grpc"}:
+        # Every instance competes; the one holding the lock drives crash rounds.
+        background.append(asyncio.create_task(drive_crash_rounds(container, stop)))
     # The ledger totals are refreshed where the metrics are served.
     metrics_server = None
     if metrics_on_own_port(settings, parts) and not grpc_worker:
@@ -175,6 +178,13 @@ def metrics_on_own_port(settings: Settings, parts: frozenset[str]) -> bool:
     public HTTP port."""
     production = settings.environment is Environment.PRODUCTION
     return bool(settings.metrics_port) and ("http" not in parts or production)
+
+
+async def drive_crash_rounds(container: AsyncContainer, stop: asyncio.Event) -> None:
+    from application.crash import CrashDriver
+
+    driver = await container.get(CrashDriver)
+    await driver.run(stop)
 
 
 async def relay_events(container: AsyncContainer, stop: asyncio.Event) -> None:

@@ -31,6 +31,7 @@ from dishka import STRICT_VALIDATION, AsyncContainer, Provider, make_async_conta
 
 from entrypoints.composition.access import AccessProvider, ApiKeysProvider
 from entrypoints.composition.betting import BettingProvider
+from entrypoints.composition.crash import CrashProvider
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.composition.infrastructure import InfrastructureProvider
 from entrypoints.composition.ledger import LedgerProvider
@@ -50,6 +51,7 @@ _MONEY: AreaGroups = (
     PlayersProvider,
     LedgerProvider,
     BettingProvider,
+    CrashProvider,
     ResponsibleProvider,
     RiskProvider,
 )

@@ -25,6 +25,8 @@ _SERVICES = {
     "croupier.v1.PlayersService": "players",
     # Opening a mines game places a bet: the betting scope, as PlaceBet.
     "croupier.v1.MinesService": "betting",
+    # Crash bets are bets: a key that places bets may place them.
+    "croupier.v1.CrashService": "betting",
 }
 # Methods whose scope is not their service's: settling a Telegram dice bet takes the dice
 # value from the caller, so it is granted apart from placing bets; making players is granted

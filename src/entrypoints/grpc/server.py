@@ -19,6 +19,8 @@ from croupier.v1 import (
     betting_pb2_grpc,
     mines_pb2,
     mines_pb2_grpc,
+    crash_pb2,
+    crash_pb2_grpc,
     players_pb2,
     players_pb2_grpc,
     seamless_pb2,
@@ -29,6 +31,7 @@ from croupier.v1 import (
 from entrypoints.grpc.auth import ApiKeyInterceptor
 from entrypoints.grpc.betting import BettingServicer
 from entrypoints.grpc.mines import MinesServicer
+from entrypoints.grpc.crash import CrashServicer
 from entrypoints.grpc.observability import ObservabilityInterceptor
 from entrypoints.grpc.players import PlayersServicer
 from entrypoints.grpc.seamless import SeamlessServicer
@@ -43,6 +46,7 @@ SERVICES = (
     seamless_pb2.DESCRIPTOR.services_by_name["SeamlessWalletService"].full_name,
     players_pb2.DESCRIPTOR.services_by_name["PlayersService"].full_name,
     mines_pb2.DESCRIPTOR.services_by_name["MinesService"].full_name,
+    crash_pb2.DESCRIPTOR.services_by_name["CrashService"].full_name,
 )
 
 
@@ -101,7 +105,9 @@ class GrpcServer:
                 ObservabilityInterceptor(),
                 ApiKeyInterceptor(authenticate),
                 UndecodableRequestInterceptor(),
-                _DishkaForKnownMethods(container, BettingServicer.UNSCOPED),
+                _DishkaForKnownMethods(
+                    container, BettingServicer.UNSCOPED | CrashServicer.UNSCOPED
+                ),
             ],
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
@@ -114,6 +120,7 @@ class GrpcServer:
         )
         players_pb2_grpc.add_PlayersServiceServicer_to_server(PlayersServicer(), self.server)
         mines_pb2_grpc.add_MinesServiceServicer_to_server(MinesServicer(), self.server)
+        crash_pb2_grpc.add_CrashServiceServicer_to_server(CrashServicer(container), self.server)
         # Reflection hands anyone who connects a map of every method and message: tooling's
         # convenience in development, off in production (clients there use the .proto files),
         # where its method answers UNIMPLEMENTED saying so.

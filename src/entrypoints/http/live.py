@@ -35,6 +35,9 @@ Messages, server to client, one JSON object per text frame:
     {"type": "resync", "reason": "..."}         the feed lost Redis for a while and is back:
                                                 events in between were missed, refetch state
     {"type": "pong"}                            answer to a client's {"type": "ping"}
+    {"type": "crash.started", "round": {...}}   player sockets, after the client sends
+                                                {"type": "subscribe", "to": "crash"}: crash
+                                                rounds' changes (docs/miniapp.md, "Crash")
 
 "live": false in hello means Redis is unreachable right now: the socket stays open and events
 flow once it is back (after a "resync"). Clients need not send anything; the server pings at the
@@ -52,19 +55,21 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from dishka import AsyncContainer
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
+from application.crash import Disconnected, RoundFeed
 from application.live import STAFF_TOPIC, Ended, LiveHub, SubscriptionEnded, player_topic
 from application.miniapp import ReadPlayerSession
 from application.staff import AuthenticateStaff
 from domain.errors import DomainError, Forbidden, StorageUnavailable, Unauthenticated
 from domain.staff import Role, StaffMember
 from entrypoints.http.auth import STAFF_KEY_HEADER
+from entrypoints.http.miniapp_crash import live_message
 
 log = logging.getLogger(__name__)
 
@@ -161,12 +166,20 @@ async def player_live(socket: WebSocket[Any, Any, Any]) -> None:
             log.warning("could not recheck a player live socket's session: %s", error)
         return None
 
+    feed = await container.get(RoundFeed)
+
+    async def crash_rounds(send: Callable[[str], Awaitable[None]]) -> None:
+        # Only once the client asks ({"type": "subscribe", "to": "crash"}): the crash screen.
+        async for event in feed.listen():
+            await send(live_message(event, viewer=player_id))
+
     await _stream(
         socket,
         await container.get(LiveHub),
         player_topic(player_id),
         {"type": "hello", "channel": "player", "player_id": player_id},
         still_valid,
+        crash_rounds,
     )
 
 
@@ -228,6 +241,7 @@ async def _stream(
     topic: str,
     hello: dict[str, Any],
     still_valid: Callable[[], Awaitable[str | None]],
+    extra: Callable[[Callable[[str], Awaitable[None]]], Coroutine[Any, Any, None]] | None = None,
 ) -> None:
     """Subscribe, say hello, then pass messages on until the client leaves, reads too slowly,
     its token expires (`still_valid` answers why it is no longer good, None while it is),
@@ -244,14 +258,28 @@ async def _stream(
         while True:
             await send(await subscription.next())
 
+    wanted = asyncio.Event()  # the client asked for the extra feed (crash rounds)
+
     async def listen() -> None:
-        # Reading is how a disconnect is noticed; the only request a client may make is ping.
+        # Reading is how a disconnect is noticed; a client may ping, and subscribe to crash.
         while True:
             text = await socket.receive_text()
             with contextlib.suppress(ValueError):
                 request = json.loads(text)
                 if isinstance(request, dict) and request.get("type") == "ping":
                     await send('{"type":"pong"}')
+                elif (
+                    extra is not None
+                    and isinstance(request, dict)
+                    and request.get("type") == "subscribe"
+                    and request.get("to") == "crash"
+                ):
+                    wanted.set()
+
+    async def more() -> None:
+        assert extra is not None
+        await wanted.wait()
+        await extra(send)
 
     async def watch() -> None:
         while True:
@@ -267,6 +295,8 @@ async def _stream(
             asyncio.create_task(listen()): "listen",
             asyncio.create_task(watch()): "watch",
         }
+        if extra is not None:  # the crash rounds' changes, on a player's socket that asks
+            tasks[asyncio.create_task(more())] = "extra"
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -279,6 +309,8 @@ async def _stream(
         await _close(socket, POLICY_VIOLATION, error.why)
     elif isinstance(error, SubscriptionEnded):
         await _close(socket, _CLOSE_CODES[error.why], error.why.value)
+    elif isinstance(error, Disconnected):
+        await _close(socket, TRY_AGAIN_LATER, str(error))
     elif error is not None and not isinstance(error, (WebSocketDisconnect, OSError)):
         log.warning("live socket on %s failed: %r", topic, error)
         await _close(socket, 1011, "internal error")

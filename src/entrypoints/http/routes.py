@@ -13,6 +13,7 @@ from entrypoints.http.ledger import LedgerController
 from entrypoints.http.live import LIVE_HANDLERS
 from entrypoints.http.miniapp import MiniAppController, MiniAppSessionController
 from entrypoints.http.miniapp_mines import MiniAppMinesController
+from entrypoints.http.miniapp_crash import MiniAppCrashCashOutController, MiniAppCrashController
 from entrypoints.http.miniapp_page import MINIAPP_PAGE
 from entrypoints.http.payments import StarsPaymentsController
 from entrypoints.http.players import PlayersController
@@ -42,6 +43,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     MiniAppSessionController,
     MiniAppController,
     MiniAppMinesController,
+    MiniAppCrashController,
+    MiniAppCrashCashOutController,
     MINIAPP_PAGE,  # the Mini App page itself, at /app/
     *LIVE_HANDLERS,
     WithdrawalsController,

@@ -12,6 +12,7 @@ from pydantic import model_validator
 from pydantic.dataclasses import dataclass
 from pydantic.fields import FieldInfo
 
+from entrypoints.settings.crash import Crash
 from entrypoints.settings.declaring import CONFIG, PREFIX
 from entrypoints.settings.keys import Keys
 from entrypoints.settings.money import Money
@@ -22,7 +23,7 @@ from entrypoints.settings.telegram import Telegram
 from entrypoints.settings.throughput import Throughput
 
 # In the order the configuration table shows them.
-AREAS = (Servers, Keys, Telegram, Throughput, Money, Risk, Observability)
+AREAS = (Servers, Keys, Telegram, Throughput, Money, Risk, Crash, Observability)
 
 # Production never generates a key nor starts an embedded server.
 _REQUIRED_IN_PRODUCTION = (
@@ -36,7 +37,7 @@ _REQUIRED_IN_PRODUCTION = (
 
 
 @dataclass(frozen=True, config=CONFIG)
-class Settings(Observability, Risk, Money, Throughput, Telegram, Keys, Servers):
+class Settings(Observability, Crash, Risk, Money, Throughput, Telegram, Keys, Servers):
     """Every setting of a process; `load_settings` reads them from the environment."""
 
     @model_validator(mode="after")

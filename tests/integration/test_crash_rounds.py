@@ -1,0 +1,255 @@
+"""Crash rounds on the real PostgreSQL: a round's bets on the one road, cash-outs by the
+database's clock, the driver's settlement, the bankroll share, recovery after the driver is
+lost, the leader lock, and the chain's secrets kept from the services."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+from fractions import Fraction
+
+import pytest
+from sqlalchemy import text
+
+from adapters.postgres.crash import SqlLeaderLock
+from adapters.postgres.crash_chain import commit_chain, set_salt
+from adapters.postgres.reconcile import SqlBooksAudit
+from application.betting import PlaceBetCommand
+from application.crash import (
+    CashOutCommand,
+    CashOutRoundBet,
+    CrashDriver,
+    CrashPolicy,
+    GetRound,
+    PlaceRoundBet,
+    PlaceRoundBetCommand,
+    SettleCrashedRound,
+)
+from application.reconciliation import Reconcile
+from domain.bets import BetState
+from domain.crash import crash_point, first_link, hash_forward, ms_to_reach
+from domain.crash_rounds import RoundPhase
+from domain.errors import IllegalTransition, InvalidField, LimitExceeded, NotFound
+from domain.money import XTR, Money
+from tests.crash_cleanup import finish_every_round
+
+pytestmark = pytest.mark.usefixtures("books")
+
+SALT = "0000000000000000000301e2801a9a9598bfb114e574a91a887f2132f33047e6"
+LENGTH = 1  # one round a chain: a test's driver opens no round it does not finish
+FAST = CrashPolicy(betting_seconds=0.6, tick=0.02, recovery_grace=5.0, lock_poll=0.05)
+
+
+def _secret(low: int, high: int) -> tuple[bytes, int]:
+    """A secret whose first round crashes between low and high (hundredths), so a test knows
+    its round's crash point and waits seconds, not minutes."""
+    for i in itertools.count(secrets.randbelow(10**12)):
+        secret = f"crash-integration-secret-{i}".encode()
+        point = crash_point(hash_forward(first_link(secret), LENGTH - 1), SALT)
+        if low <= point <= high:
+            return secret, point
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@pytest.fixture
+def crash(engine, uow_factory, clock, ids, house, seed_source):
+    """The use cases on the real database, and a chain committed for the test."""
+
+    class Crash:
+        policy = FAST
+        place = PlaceRoundBet(uow_factory, clock, ids, house, seed_source, policy=FAST)
+        cash_out = CashOutRoundBet(uow_factory, clock, ids, house)
+        get = GetRound(uow_factory)
+
+        @staticmethod
+        def driver() -> CrashDriver:
+            settle = SettleCrashedRound(uow_factory, clock, ids, house)
+            return CrashDriver(uow_factory, clock, SqlLeaderLock(engine), settle, FAST)
+
+        @staticmethod
+        async def chain(low: int = 125, high: int = 135) -> int:
+            await Crash.finish_leftovers()
+            secret, point = _secret(low, high)
+            async with engine.begin() as conn:
+                committed = await commit_chain(conn, LENGTH, checkpoint_every=3, secret=secret)
+                await set_salt(conn, committed.id, SALT)
+            Crash.secret = secret
+            return point
+
+        @staticmethod
+        async def finish_leftovers() -> None:
+            await finish_every_round(
+                uow_factory, SettleCrashedRound(uow_factory, clock, ids, house)
+            )
+
+    return Crash
+
+
+async def _until(
+    driver: CrashDriver, phase: RoundPhase, get: GetRound, round_id: int, limit: float = 30
+):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while loop.time() < deadline:
+        view = await get(round_id)
+        if view.round.phase is phase:
+            return view.round
+        await asyncio.sleep(await driver.step())
+    raise AssertionError(f"no round reached {phase}")
+
+
+def _bet(player_id: int, stake: int, **params: str) -> PlaceRoundBetCommand:
+    return PlaceRoundBetCommand(player_id, uuid.uuid4(), Money(stake, XTR), params)
+
+
+async def test_a_round_from_betting_to_crash(crash, funded_player, balances, place):
+    point = await crash.chain()
+    driver = crash.driver()
+    await driver.step()  # opens the round
+    round_ = (await crash.get()).round
+    assert round_.phase is RoundPhase.BETTING
+    assert round_.round_hash is None
+    players = [await funded_player(1000) for _ in range(4)]
+    reached = await crash.place(_bet(players[0].id, 100, target="1.10"))
+    manual = await crash.place(_bet(players[1].id, 100))
+    too_high = await crash.place(_bet(players[2].id, 100, target="50"))
+    rider = await crash.place(_bet(players[3].id, 100))
+    assert reached.round.id == round_.id
+    assert reached.receipt.balance == Money(900, XTR)
+    # the same press again is the same bet; a second bet in the round is refused
+    again = await crash.place(
+        PlaceRoundBetCommand(
+            players[0].id, reached.seat.bet_id, Money(100, XTR), {"target": "1.10"}
+        )
+    )
+    assert again.receipt.replayed
+    with pytest.raises(IllegalTransition, match="one bet a round"):
+        await crash.place(_bet(players[0].id, 50))
+    # crash bets go through rounds only
+    with pytest.raises(InvalidField, match="crash round"):
+        await place(PlaceBetCommand(players[0].id, uuid.uuid4(), "crash", Money(10, XTR)))
+    with pytest.raises(IllegalTransition, match="not started"):
+        await crash.cash_out(CashOutCommand(players[1].id, manual.seat.bet_id))
+    with pytest.raises(NotFound):  # someone else's bet
+        await crash.cash_out(CashOutCommand(players[0].id, manual.seat.bet_id))
+
+    running = await _until(driver, RoundPhase.RUNNING, crash.get, round_.id)
+    with pytest.raises(IllegalTransition, match="no crash round is taking bets"):
+        await crash.place(_bet(players[0].id, 10))
+    cashed = await crash.cash_out(CashOutCommand(players[1].id, manual.seat.bet_id))
+    assert 100 <= cashed.multiplier < point
+    assert cashed.receipt.bet.state is BetState.WON
+    repeat = await crash.cash_out(CashOutCommand(players[1].id, manual.seat.bet_id))
+    assert repeat.receipt.replayed
+    assert repeat.multiplier == cashed.multiplier
+
+    crashed = await _until(driver, RoundPhase.CRASHED, crash.get, round_.id)
+    assert crashed.crash_point == point
+    assert crashed.round_hash == hash_forward(first_link(crash.secret), LENGTH - 1)
+    assert crashed.crashed_at == running.started_at + timedelta(milliseconds=ms_to_reach(point))
+    late = await crash.cash_out(CashOutCommand(players[1].id, manual.seat.bet_id))
+    assert late.receipt.replayed  # the first cash-out, still
+    with pytest.raises(IllegalTransition, match="already lost"):
+        await crash.cash_out(CashOutCommand(players[3].id, rider.seat.bet_id))
+    assert await balances(players[0].id) == (Money(1010, XTR),)  # 1.10x
+    assert await balances(players[1].id) == (Money(900 + cashed.multiplier, XTR),)
+    assert await balances(players[2].id) == (Money(900, XTR),)
+    assert await balances(players[3].id) == (Money(900, XTR),)
+    assert driver.stats.interrupted == 0
+    assert too_high.receipt.bet.state is BetState.PLACED  # as placed; lost at the crash
+
+
+async def test_a_round_refuses_bets_past_its_bankroll_share(
+    crash, funded_player, engine, uow_factory, clock, ids, house, seed_source
+):
+    await crash.chain()
+    driver = crash.driver()
+    await driver.step()
+    first, second = await funded_player(10_000), await funded_player(10_000)
+    async with engine.connect() as conn:
+        bankroll = (
+            await conn.execute(
+                text(
+                    "SELECT sum(balance) FROM accounts WHERE kind = 'house_bankroll'"
+                    " AND currency = 'XTR' AND player_id IS NULL"
+                )
+            )
+        ).scalar_one()
+    # a share that lets this round owe exactly 1,000 Stars beyond its stakes
+    policy = replace(FAST, bankroll_share=Fraction(1000, int(bankroll)))
+    place = PlaceRoundBet(uow_factory, clock, ids, house, seed_source, policy=policy)
+    fitting = await place(_bet(first.id, 1000, target="2"))
+    assert fitting.seat.exposure == 1000  # the limit, exactly
+    with pytest.raises(LimitExceeded, match="this crash round can pay out at most 1000"):
+        await place(_bet(second.id, 100, target="1.01"))  # one Star more: refused, not capped
+    async with engine.connect() as conn:
+        seats = (
+            await conn.execute(
+                text("SELECT count(*) FROM crash_bets WHERE player_id = :p"), {"p": second.id}
+            )
+        ).scalar_one()
+    assert seats == 0
+    assert await balances_of(uow_factory, second.id) == 10_000
+    await crash.finish_leftovers()
+
+
+async def balances_of(uow_factory, player_id: int) -> int:
+    async with uow_factory() as uow:
+        wallet = await uow.accounts.wallet(player_id, XTR)
+    return wallet.balance
+
+
+async def test_a_round_whose_driver_died_is_finished_by_the_next(
+    crash, funded_player, balances, engine, uow_factory, cipher
+):
+    point = await crash.chain(118, 124)  # 2.8 to 3.6 seconds
+    first = crash.driver()
+    await first.step()
+    players = [await funded_player(1000) for _ in range(3)]
+    reached = await crash.place(_bet(players[0].id, 100, target="1.05"))
+    manual = await crash.place(_bet(players[1].id, 100))
+    riding = await crash.place(_bet(players[2].id, 100, target="100"))
+    round_id = manual.round.id
+    await _until(first, RoundPhase.RUNNING, crash.get, round_id)
+    cashed = await crash.cash_out(CashOutCommand(players[1].id, manual.seat.bet_id))
+    # the first driver is gone; the next one did not see the round through
+    await asyncio.sleep(ms_to_reach(point) / 1000)
+    second = crash.driver()
+    crashed = await _until(second, RoundPhase.CRASHED, crash.get, round_id)
+    assert crashed.crash_point == point
+    assert second.stats.interrupted == 1
+    assert await balances(players[0].id) == (Money(1005, XTR),)  # its target was reached
+    assert await balances(players[1].id) == (Money(900 + cashed.multiplier, XTR),)  # stands
+    assert await balances(players[2].id) == (Money(1000, XTR),)  # refunded
+    assert (await crash.get(round_id)).round.crash_point == point
+    # reconcile recomputes the round (hash to the chain's end, crash point) and its bets
+    audit = SqlBooksAudit(engine, uow_factory.currencies, cipher)
+    report = await Reconcile(audit)()
+    assert [d for d in report.discrepancies if "crash" in d.check] == []
+    del reached, riding
+
+
+async def test_one_driver_holds_the_lock_and_another_takes_over(engine):
+    first, second = SqlLeaderLock(engine), SqlLeaderLock(engine)
+    async with first.claim() as held:
+        assert held
+        assert await first.still_held()
+        async with second.claim() as also:
+            assert not also
+    async with second.claim() as held:
+        assert held
+
+
+async def test_the_services_never_see_a_round_hash_before_it_starts(crash, uow_factory):
+    await crash.chain()
+    driver = crash.driver()
+    await driver.step()
+    betting = (await crash.get()).round
+    async with uow_factory() as uow:
+        with pytest.raises(IllegalTransition, match="has not started"):
+            await uow.crash.round_hash(betting.id)
+    await crash.finish_leftovers()
