@@ -9,7 +9,7 @@ import itertools
 import secrets
 import uuid
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 import pytest
@@ -18,6 +18,7 @@ from sqlalchemy import text
 from adapters.postgres.crash import SqlLeaderLock
 from adapters.postgres.crash_chain import commit_chain, set_salt
 from adapters.postgres.reconcile import SqlBooksAudit
+from adapters.postgres.reports import SqlReports
 from application.betting import PlaceBetCommand
 from application.crash import (
     CashOutCommand,
@@ -35,6 +36,8 @@ from domain.crash import crash_point, first_link, hash_forward, ms_to_reach
 from domain.crash_rounds import RoundPhase
 from domain.errors import IllegalTransition, InvalidField, LimitExceeded, NotFound
 from domain.money import XTR, Money
+from domain.outcome_tests import theoretical_bins
+from domain.reports import ReportPeriod, ReportScope
 from tests.crash_cleanup import finish_every_round
 
 pytestmark = pytest.mark.usefixtures("books")
@@ -226,6 +229,15 @@ async def test_a_round_whose_driver_died_is_finished_by_the_next(
     assert await balances(players[1].id) == (Money(900 + cashed.multiplier, XTR),)  # stands
     assert await balances(players[2].id) == (Money(1000, XTR),)  # refunded
     assert (await crash.get(round_id)).round.crash_point == point
+    # the outcome monitor counts the round's crash point, not its bets' cash-outs
+    today = datetime.now(UTC).date()
+    period = ReportPeriod(today - timedelta(days=1), today + timedelta(days=1))
+    edges = [b.low for b in theoretical_bins("crash")]
+    counts = await SqlReports(engine).outcome_counts(
+        period, ReportScope(None, None), {"crash": edges}
+    )
+    bin_of_point = max(i for i, low in enumerate(edges) if low <= point)
+    assert counts["crash"][bin_of_point] >= 1
     # reconcile recomputes the round (hash to the chain's end, crash point) and its bets
     audit = SqlBooksAudit(engine, uow_factory.currencies, cipher)
     report = await Reconcile(audit)()

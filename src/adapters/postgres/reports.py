@@ -150,6 +150,18 @@ def _outcomes_sql(scope: ReportScope) -> str:
     """  # noqa: S608 - constant fragments  # nosec B608
 
 
+# Crash is monitored on its rounds' crash points (the chain's), not on its bets' cash-outs,
+# which the players choose (domain.outcome_tests.CRASH_EDGES); a round has no currency.
+_CRASH_POINTS = text(
+    """
+    SELECT width_bucket(r.crash_point, CAST(:edges AS bigint[])) AS bin, count(*) AS bets
+    FROM crash_rounds r
+    WHERE r.phase = 'crashed' AND r.crashed_at >= :start AND r.crashed_at < :end
+    GROUP BY 1
+    """
+)
+
+
 def _params(value: Any) -> dict[str, str]:
     loaded = value if isinstance(value, dict) else json.loads(value)
     return {str(k): str(v) for k, v in loaded.items()}
@@ -246,7 +258,8 @@ async def outcome_counts(
             "modulus": (moduli or {}).get(game, 0),  # 0: the outcome itself
         }
         found = [0] * len(edges)
-        for row in await conn.execute(statement, params):
+        counted = _CRASH_POINTS if game == "crash" else statement
+        for row in await conn.execute(counted, params):
             # Below the first bound cannot happen for a valid outcome; count it in the first.
             found[max(int(row.bin), 1) - 1] += int(row.bets)
         counts[game] = found
