@@ -14,8 +14,8 @@ from dataclasses import replace
 
 from application.ports import CrashedRoundBook, Discrepancy
 from domain.bets import Bet, BetState
-from domain.mines import MinesField
 from domain.crash_rounds import RoundPhase
+from domain.mines import MinesField
 from tests.fakes import FakeDatabase
 
 

@@ -6,9 +6,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from application.ports import BooksAudit, Discrepancy
+from domain.crash_rounds import round_problems, seat_problems
 from domain.games.base import SteppedGame
 from domain.games.catalog import game_by_code
-from domain.crash_rounds import round_problems, seat_problems
 from domain.verification import settlement_problems
 
 

@@ -29,10 +29,10 @@ from application.withdrawals import ApproveWithdrawal, RequestWithdrawal
 from croupier.v1 import (
     betting_pb2,
     betting_pb2_grpc,
-    mines_pb2,
-    mines_pb2_grpc,
     crash_pb2,
     crash_pb2_grpc,
+    mines_pb2,
+    mines_pb2_grpc,
     seamless_pb2,
     seamless_pb2_grpc,
     wallet_pb2,

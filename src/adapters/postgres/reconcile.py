@@ -15,15 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.postgres.bets import COLUMNS as BET_COLUMNS
 from adapters.postgres.bets import SqlBets
-from adapters.postgres.mines import SqlMines
 from adapters.postgres.crash import chain_from_row, round_from_row, seat_from_row
+from adapters.postgres.mines import SqlMines
 from adapters.postgres.outbox import missing_events
 from adapters.postgres.seeds import SqlSeedPairs
 from adapters.seed_cipher import SeedCipher
 from application import ports
 from domain.bets import Bet
-from domain.mines import MinesField
 from domain.crash_rounds import CrashSeat
+from domain.mines import MinesField
 from domain.money import CurrencyRegistry
 
 _CHECKS: tuple[tuple[str, str], ...] = (

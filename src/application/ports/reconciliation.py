@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from domain.bets import Bet
-from domain.mines import MinesField
 from domain.crash_rounds import CrashChain, CrashRound, CrashSeat
+from domain.mines import MinesField
 
 
 @dataclass(frozen=True, slots=True)

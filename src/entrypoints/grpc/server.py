@@ -17,10 +17,10 @@ from application.access import Authenticate
 from croupier.v1 import (
     betting_pb2,
     betting_pb2_grpc,
-    mines_pb2,
-    mines_pb2_grpc,
     crash_pb2,
     crash_pb2_grpc,
+    mines_pb2,
+    mines_pb2_grpc,
     players_pb2,
     players_pb2_grpc,
     seamless_pb2,
@@ -30,8 +30,8 @@ from croupier.v1 import (
 )
 from entrypoints.grpc.auth import ApiKeyInterceptor
 from entrypoints.grpc.betting import BettingServicer
-from entrypoints.grpc.mines import MinesServicer
 from entrypoints.grpc.crash import CrashServicer
+from entrypoints.grpc.mines import MinesServicer
 from entrypoints.grpc.observability import ObservabilityInterceptor
 from entrypoints.grpc.players import PlayersServicer
 from entrypoints.grpc.seamless import SeamlessServicer

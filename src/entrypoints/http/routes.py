@@ -12,8 +12,8 @@ from entrypoints.http.health import HealthController
 from entrypoints.http.ledger import LedgerController
 from entrypoints.http.live import LIVE_HANDLERS
 from entrypoints.http.miniapp import MiniAppController, MiniAppSessionController
-from entrypoints.http.miniapp_mines import MiniAppMinesController
 from entrypoints.http.miniapp_crash import MiniAppCrashCashOutController, MiniAppCrashController
+from entrypoints.http.miniapp_mines import MiniAppMinesController
 from entrypoints.http.miniapp_page import MINIAPP_PAGE
 from entrypoints.http.payments import StarsPaymentsController
 from entrypoints.http.players import PlayersController
