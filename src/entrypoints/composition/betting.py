@@ -76,8 +76,10 @@ class BettingProvider(Provider):
         metrics: BetMetrics,
     ) -> BetQueue:
         # One per process, for every door (gRPC calls and streams, the bot, the Mini App): bets
-        # that arrive together share batches. `PlaceBet` is built here and nowhere else: there
-        # is no other way to place a bet.
+        # that arrive together share batches. `PlaceBet` is built here and nowhere else; the
+        # games with a road of their own build on the same `Placement` (mines opens through this
+        # queue's PlaceBet, crash's PlaceRoundBet in composition/crash.py subclasses it), so
+        # every bet passes the same admission and rules.
         place = PlaceBet(
             uow,
             clock,
