@@ -241,7 +241,8 @@ async def _stream(
     topic: str,
     hello: dict[str, Any],
     still_valid: Callable[[], Awaitable[str | None]],
-    extra: Callable[[Callable[[str], Awaitable[None]]], Coroutine[Any, Any, None]] | None = None,
+    on_request: Callable[[Callable[[str], Awaitable[None]]], Coroutine[Any, Any, None]]
+    | None = None,
 ) -> None:
     """Subscribe, say hello, then pass messages on until the client leaves, reads too slowly,
     its token expires (`still_valid` answers why it is no longer good, None while it is),
@@ -269,7 +270,7 @@ async def _stream(
                 if isinstance(request, dict) and request.get("type") == "ping":
                     await send('{"type":"pong"}')
                 elif (
-                    extra is not None
+                    on_request is not None
                     and isinstance(request, dict)
                     and request.get("type") == "subscribe"
                     and request.get("to") == "crash"
@@ -277,9 +278,9 @@ async def _stream(
                     wanted.set()
 
     async def more() -> None:
-        assert extra is not None
+        assert on_request is not None
         await wanted.wait()
-        await extra(send)
+        await on_request(send)
 
     async def watch() -> None:
         while True:
@@ -295,7 +296,7 @@ async def _stream(
             asyncio.create_task(listen()): "listen",
             asyncio.create_task(watch()): "watch",
         }
-        if extra is not None:  # the crash rounds' changes, on a player's socket that asks
+        if on_request is not None:  # the crash rounds' changes, on a player's socket that asks
             tasks[asyncio.create_task(more())] = "extra"
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
