@@ -12,6 +12,7 @@ import { $, CURRENCY, liveBalanceCount, once, setBalance, showBalances, showErro
 
 const TICK_MS = 100; // how often the countdown and the multiplier are redrawn
 const POLL_MS = 2_000; // GET /crash this often while the live socket is not on
+const PHASES = ["betting", "running", "crashed"];
 const TARGET = /^\d{1,4}(\.\d{1,2})?$/;
 
 const crash = {
@@ -94,7 +95,7 @@ function drawBet(phase, current) {
   }
   const open = bet && !bet.cashedAt && phase === "running";
   const reached = open && bet.target !== null && current >= bet.target;
-  cashout.hidden = !open;
+  cashout.hidden = !open || reached;
   if (!bet) {
     const earlier = crash.result && crash.round && crash.resultRound !== crash.round.round_id;
     const words = crash.result.charAt(0).toLowerCase() + crash.result.slice(1);
@@ -125,6 +126,8 @@ function applyRound(round) {
   const known = crash.round;
   if (known && round.round_id < known.round_id) return;
   const newer = !known || round.round_id > known.round_id;
+  // A bet's answer can arrive after the socket said the round started: a phase never goes back.
+  if (!newer && PHASES.indexOf(round.phase) < PHASES.indexOf(known.phase)) return;
   if (newer && crash.bet && known) {
     // The round the bet was on is over, and its crash message was missed: ask for the truth.
     settleBet(known).catch(() => {});
