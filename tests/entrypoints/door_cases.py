@@ -40,6 +40,7 @@ from croupier.v1 import (
 )
 from domain.money import XTR, Money
 from domain.webapp import sign
+from entrypoints.bot.handlers.crash import CrashBet, CrashCash
 from entrypoints.bot.handlers.mines import MinesCash, MinesOpen, MinesTile
 from entrypoints.bot.keyboards import Deposit
 from entrypoints.bot.keyboards import PlaceBet as PlaceBetButton
@@ -634,3 +635,15 @@ async def mini_app_crash_cash_out(cell: Cell) -> Answer:
         "/api/v1/app/crash/cashout", json={"bet_id": cell.prepared}, headers=cell.subject.session
     )
     return http_answer(response, 200)
+
+
+async def bot_crash_bet(cell: Cell) -> Answer:
+    button = CrashBet(stake=10, target=200, press=secrets.token_hex(4))
+    return await bot_answer(cell, cell.subject.user.tap(button.pack()), _no_alert_and(SendMessage))
+
+
+async def bot_crash_cash_out(cell: Cell) -> Answer:
+    button = CrashCash(bet=uuid.UUID(cell.prepared).hex)
+    return await bot_answer(
+        cell, cell.subject.user.tap(button.pack()), _no_alert_and(EditMessageText)
+    )

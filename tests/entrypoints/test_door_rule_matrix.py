@@ -262,6 +262,12 @@ BOT: dict[str, Door] = {
     "mines.cash_out_mines": (Case(SETTLE, c.bot_cash_out_mines, c.bot_mines_with_a_safe_tile),),
     "mines.pick_mines_stake": _MENU,
     "mines.pick_mine_count": _MENU,
+    # A crash bet joins the round taking bets; a cash-out pays a bet placed; the status reads.
+    "crash.place_crash_bet": (Case(BET, c.bot_crash_bet, c.crash_betting_round),),
+    "crash.cash_out_crash": (Case(SETTLE, c.bot_crash_cash_out, c.crash_bet_riding),),
+    "crash.crash_status": "reads a crash round and the player's bet on it",
+    "crash.pick_crash_stake": _MENU,
+    "crash.pick_target": _MENU,
     # The invoice is where a deposit is refused before Telegram shows a payment form; the
     # checkout is the last point it can be (the Stars are not taken yet).
     "payments.send_invoice": (Case(DEPOSIT, c.bot_send_invoice),),

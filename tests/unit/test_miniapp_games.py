@@ -8,6 +8,7 @@ from fractions import Fraction
 import msgspec
 import pytest
 
+from domain.errors import InvalidRequest
 from domain.games.base import OutcomeSource
 from domain.games.catalog import GAMES, GameConfig, StakeLimits
 from entrypoints.http.miniapp_games import OFFERS, ParamView, games_view
@@ -25,8 +26,15 @@ def test_the_lobby_lists_enabled_provably_fair_games_with_limits_in_its_order() 
         limbo=GameConfig("limbo", limits={}),  # offered in no currency
     )
     view = msgspec.to_builtins(games_view(configs))
-    assert [g["code"] for g in view["games"]] == ["dice", "roulette", "plinko", "mines"]
-    dice, roulette, plinko, mines = view["games"]
+    assert [g["code"] for g in view["games"]] == ["dice", "roulette", "plinko", "mines", "crash"]
+    dice, roulette, plinko, mines, crash = view["games"]
+    # Crash plays on shared rounds through its own routes; its one field is the automatic
+    # cash-out, empty (by hand) unless the player types a target.
+    assert crash["kind"] == "rounds"
+    assert crash["house_edge"] is None  # the edge is in the public formula
+    assert [(p["name"], p["default"], p["min"], p["max"]) for p in crash["params"]] == [
+        ("target", "", "1.01", "1000.00")
+    ]
     assert plinko["kind"] == "instant"
     assert [p["name"] for p in plinko["params"]] == ["rows", "risk"]
     assert mines["kind"] == "steps"  # played through its own routes, not /play
@@ -48,7 +56,8 @@ def test_every_provably_fair_game_has_a_form_in_the_lobby() -> None:
     missing = {
         code
         for code, game in GAMES.items()
-        if game.source is OutcomeSource.PROVABLY_FAIR and code not in OFFERS
+        if game.source in (OutcomeSource.PROVABLY_FAIR, OutcomeSource.CRASH_ROUND)
+        and code not in OFFERS
     }
     assert missing == set()
 
@@ -98,3 +107,16 @@ def test_what_the_forms_offer_is_what_the_game_accepts(code: str) -> None:
             game.parse(_sent(params, chosen))
         if param.type == "number":
             assert param.places is not None
+
+
+def test_the_crash_form_offers_what_the_game_accepts() -> None:
+    """Empty (by hand) and each bound of the automatic cash-out parse; one step past them is
+    refused by the game, whose words the page shows."""
+    (param,) = OFFERS["crash"][1]
+    game = GAMES["crash"]
+    for value in (param.default, param.min, param.max):
+        assert value is not None
+        game.parse({"target": value} if value else {})
+    for outside in ("1.00", "1000.01"):
+        with pytest.raises(InvalidRequest, match="cash-out target"):
+            game.parse({"target": outside})

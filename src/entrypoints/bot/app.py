@@ -15,6 +15,7 @@ from domain.errors import DomainError, StorageUnavailable
 from domain.responsible import ResponsibleGamblingRefusal
 from entrypoints.bot import keyboards
 from entrypoints.bot.handlers import (
+    crash,
     fairness,
     games,
     history,
@@ -101,6 +102,7 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         start.handlers.router(),
         games.handlers.router(),
         mines.handlers.router(),
+        crash.handlers.router(),
         fairness.handlers.router(),
         history.handlers.router(),
         payments.handlers.router(),

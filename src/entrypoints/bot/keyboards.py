@@ -71,6 +71,7 @@ GAME_BUTTONS = (
     ("limbo", "Limbo 🔐"),
     ("plinko", "Plinko 🔐"),
     ("mines", "Mines 💣"),  # its own screens: entrypoints/bot/handlers/mines.py
+    ("crash", "Crash 🚀"),  # its own screens: entrypoints/bot/handlers/crash.py
 )
 
 

@@ -14,8 +14,10 @@ from types import MappingProxyType
 
 import msgspec
 
+from domain.crash import MAX_MULTIPLIER as CRASH_MAX
 from domain.games.base import OutcomeSource, format_hundredths
 from domain.games.catalog import GameConfig
+from domain.games.crash import MIN_TARGET as CRASH_MIN
 from domain.games.limbo import MAX_TARGET as LIMBO_MAX
 from domain.games.limbo import MIN_TARGET as LIMBO_MIN
 from domain.games.roulette import PAYS
@@ -45,7 +47,8 @@ class StakeLimitsView(msgspec.Struct):
 
 class GameOfferView(msgspec.Struct):
     """A game on offer. `kind` says how it is played: `instant` through `POST /play`, settled
-    at once; `steps` through its own routes (mines: open, reveal, cash out)."""
+    at once; `steps` through its own routes (mines: open, reveal, cash out); `rounds` on the
+    shared rounds of its own routes (crash: the round, a bet on it, a cash-out)."""
 
     code: str
     title: str
@@ -66,6 +69,10 @@ def _choice(name: str, label: str, choices: Sequence[str], default: str) -> Para
 def _number(name: str, label: str, low: str, high: str, default: str, places: int = 0) -> ParamView:
     return ParamView(name, label, "number", default, min=low, max=high, places=places)
 
+
+# The page's own games: provably fair ones, and crash, whose outcome is its round's (from a
+# public hash chain). Telegram's emoji games are thrown in the bot's chat.
+ON_THE_PAGE = frozenset({OutcomeSource.PROVABLY_FAIR, OutcomeSource.CRASH_ROUND})
 
 # Keyed by game code, in the order the lobby lists them. Entries for games not in this build's
 # catalog are inert: a game is listed only when its configuration exists and is enabled.
@@ -117,13 +124,27 @@ OFFERS: Mapping[str, tuple[str, Sequence[ParamView]]] = MappingProxyType(
             ),
         ),
         "mines": ("steps", (_number("mines", "Mines", "1", "24", "3"),)),
+        # The form sends it as `auto_cash_out`; empty (the default) cashes out by hand.
+        "crash": (
+            "rounds",
+            (
+                _number(
+                    "target",
+                    "Automatic cash-out at",
+                    format_hundredths(CRASH_MIN),
+                    format_hundredths(CRASH_MAX),
+                    "",
+                    places=2,
+                ),
+            ),
+        ),
     }
 )
 
 
 def games_view(configs: Sequence[GameConfig]) -> GamesView:
-    """The enabled provably fair games that take a stake in at least one currency, in the
-    lobby's order. Telegram's emoji games are thrown in the bot's chat, not here."""
+    """The enabled games of the page (`ON_THE_PAGE`) that take a stake in at least one
+    currency, in the lobby's order. Telegram's emoji games are thrown in the bot's chat."""
     by_code = {c.code: c for c in configs}
     offers: list[GameOfferView] = []
     for code, (kind, params) in OFFERS.items():
@@ -131,7 +152,7 @@ def games_view(configs: Sequence[GameConfig]) -> GamesView:
         if config is None or not config.enabled or not config.limits:
             continue
         game = config.game
-        if game.source is not OutcomeSource.PROVABLY_FAIR:
+        if game.source not in ON_THE_PAGE:
             continue
         edge = config.house_edge
         offers.append(

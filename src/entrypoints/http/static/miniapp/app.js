@@ -7,21 +7,28 @@ import { openCare, refreshReality, setUpCare } from "./care.js";
 import { refreshFairness, setUpFairness } from "./fairness.js";
 import { openHistory, setUpHistory } from "./history.js";
 import { openInstant, setUpInstant } from "./instant.js";
+import { openCrash, setUpCrash } from "./crash.js";
 import { connectLive, liveOff } from "./live.js";
 import { openMines, setUpMines } from "./mines.js";
 import { applyTheme, launchParams } from "./theme.js";
 import { $, CURRENCY, h, liveBalanceCount, once, showBalances, showError, showMessage, showStatus } from "./ui.js";
 
-const SCREENS = ["gate", "lobby", "game", "mines", "history", "care", "fairness"];
-const GAME_SCREENS = new Set(["game", "mines"]);
+const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness"];
+const GAME_SCREENS = new Set(["game", "mines", "crash"]);
 // Games played in steps need their own screen; instant games all share the one form.
 const STEP_SCREENS = { mines: { screen: "mines", open: openMines } };
+// Games played on shared rounds (crash) have their own screen too.
+const ROUND_SCREENS = { crash: { screen: "crash", open: openCrash } };
 const REALITY_EVERY_MS = 60_000; // how often a bet also asks whether a reality check is due
 
 const app = { games: [], screen: null, webApp: null, realityAt: 0 };
 
 function playable(offer) {
-  return offer.kind === "instant" || (offer.kind === "steps" && offer.code in STEP_SCREENS);
+  return (
+    offer.kind === "instant" ||
+    (offer.kind === "steps" && offer.code in STEP_SCREENS) ||
+    (offer.kind === "rounds" && offer.code in ROUND_SCREENS)
+  );
 }
 
 function show(name, title = "") {
@@ -30,7 +37,8 @@ function show(name, title = "") {
   const home = name === "lobby" || name === "gate";
   $("back").hidden = home;
   $("greeting").hidden = !home;
-  $("commitment").hidden = !GAME_SCREENS.has(name);
+  // crash's outcome is its round's, from the hash chain, not the player's seeds
+  $("commitment").hidden = !GAME_SCREENS.has(name) || name === "crash";
   document.title = title ? `Croupier · ${title}` : "Croupier";
   const back = app.webApp && app.webApp.BackButton;
   if (back) {
@@ -72,7 +80,7 @@ async function openGame(offer) {
       show("game", offer.title);
       return;
     }
-    const step = STEP_SCREENS[offer.code];
+    const step = (offer.kind === "rounds" ? ROUND_SCREENS : STEP_SCREENS)[offer.code];
     await step.open(offer);
     show(step.screen, offer.title);
   });
@@ -127,6 +135,7 @@ function wire() {
   $("open-fairness").addEventListener("click", () => openPage("fairness", "Provably fair", refreshFairness));
   setUpInstant(afterBet);
   setUpMines(afterBet);
+  setUpCrash(afterBet);
   setUpHistory();
   setUpCare(() => {});
   setUpFairness();

@@ -13,6 +13,7 @@ const live = {
   ledgerSequence: -1, // the newest ledger event applied: an older one never wins
   catchUp: () => {},
   onBet: () => {},
+  onCrash: null, // the crash screen's handler, once it asked for the rounds' changes
 };
 
 function setLive(online, text) {
@@ -58,6 +59,19 @@ function connect() {
   });
 }
 
+// The crash rounds' changes ({"type": "crash.*"}) on this socket, from now on: the server sends
+// them only to a socket that asked. Asked again on every new socket (see "hello").
+export function subscribeCrash(onCrash) {
+  live.onCrash = onCrash;
+  askForCrash(live.socket);
+}
+
+function askForCrash(socket) {
+  if (live.onCrash && socket && socket.readyState === WebSocket.OPEN) {
+    socket.send(JSON.stringify({ type: "subscribe", to: "crash" }));
+  }
+}
+
 function scheduleReconnect(code) {
   const delay = Math.min(30_000, 1000 * 2 ** Math.min(live.retries, 5)) * (0.75 + Math.random() / 2);
   live.retries += 1;
@@ -82,6 +96,7 @@ function onLive(raw) {
       live.retries = 0;
       setLive(message.live !== false, message.live === false ? "Live updates: waiting…" : "Live updates: on");
       live.catchUp(); // whatever happened while the socket was away is fetched once
+      askForCrash(live.socket);
       break;
     case "resync":
       setLive(true, "Live updates: on");
@@ -96,6 +111,7 @@ function onLive(raw) {
       live.onBet(message.type, data);
       break;
     default:
+      if (message.type.startsWith("crash.") && live.onCrash) live.onCrash(message);
       break;
   }
 }

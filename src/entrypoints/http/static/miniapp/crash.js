@@ -1,0 +1,300 @@
+// Crash: shared rounds (docs/miniapp.md, "Crash: the contract for the screen"). A round takes
+// bets with a countdown, then its multiplier climbs from 1.00× (drawn here from `started_at`
+// and the public curve) until the crash; a bet is cashed out by hand or at its automatic
+// target. The round's changes come over the live socket (`subscribe` to "crash"); without
+// it the screen asks GET /crash now and then.
+//   GET /crash, POST /crash/bets {stake, currency, request_id, auto_cash_out?},
+//   POST /crash/cashout {bet_id}.
+import { ApiError, newRequestId, request } from "./api.js";
+import { subscribeCrash } from "./live.js";
+import { payoutFor } from "./mines.js";
+import { $, CURRENCY, liveBalanceCount, once, setBalance, showBalances, showError } from "./ui.js";
+
+const TICK_MS = 100; // how often the countdown and the multiplier are redrawn
+const POLL_MS = 2_000; // GET /crash this often while the live socket is not on
+const PHASES = ["betting", "running", "crashed"];
+const TARGET = /^\d{1,4}(\.\d{1,2})?$/;
+
+const crash = {
+  offer: null,
+  round: null,
+  lastCrashed: null, // the newest crashed round: its point and check stay on the screen
+  bet: null, // the player's bet on `round`: {id, stake, currency, target, cashedAt}
+  result: "", // the last round's result line, kept while the next round takes bets
+  resultState: "",
+  resultRound: null, // the round id it is about
+  timer: null,
+  polledAt: 0,
+  afterBet: () => {},
+};
+
+// floor(100 · e^(growth · ms)) / 100, in hundredths, capped: the same curve as the server's.
+function hundredthsAt(round, now) {
+  const ms = Math.max(0, now - Date.parse(round.started_at));
+  const cap = Math.round(Number(round.max_multiplier) * 100);
+  return Math.min(cap, Math.floor(100 * Math.exp(round.growth_per_ms * ms)));
+}
+
+function hundredthsText(value) {
+  return (value / 100).toFixed(2);
+}
+
+function toHundredths(text) {
+  return Math.round(Number(text) * 100);
+}
+
+function verifyLine(round) {
+  return `croupier verify --game crash --round ${round.number} --round-hash ${round.round_hash} --salt ${round.salt} --chain-end ${round.chain_end}`;
+}
+
+function draw() {
+  const round = crash.round;
+  const stage = $("crash-stage");
+  const phase = round ? round.phase : "none";
+  stage.dataset.phase = phase;
+  const now = Date.now();
+  let multiplier = "…";
+  let line = "No round yet: the next one opens shortly.";
+  let current = 100;
+  if (round && phase === "betting") {
+    const left = Math.max(0, Math.ceil((Date.parse(round.betting_ends_at) - now) / 1000));
+    multiplier = "1.00×";
+    line = left > 0 ? `Bets close in ${left} s` : "Starting…";
+  } else if (round && phase === "running") {
+    current = hundredthsAt(round, now);
+    multiplier = `${hundredthsText(current)}×`;
+    line = "Running: cash out before it crashes";
+  } else if (round && phase === "crashed") {
+    multiplier = `${round.crash_point}×`;
+    line = `Crashed at ×${round.crash_point}`;
+  }
+  const last = crash.lastCrashed;
+  // The next round opens as soon as one crashes: the crash stays in view while it takes bets.
+  const lastWords = last && phase !== "crashed" ? ` · the last crashed at ×${last.crash_point}` : "";
+  $("crash-round").textContent = round ? `Round ${round.number}${lastWords}` : "";
+  $("crash-multiplier").textContent = multiplier;
+  $("crash-phase").textContent = line;
+  $("crash-verify").hidden = !(last && last.round_hash);
+  if (last && last.round_hash) {
+    $("crash-verify-round").textContent = String(last.number);
+    $("crash-verify-line").textContent = verifyLine(last);
+  }
+  drawBet(phase, current);
+}
+
+function drawBet(phase, current) {
+  const bet = crash.bet;
+  const mine = $("crash-mine");
+  const cashout = $("crash-cashout");
+  const betting = phase === "betting";
+  const placeButton = $("crash-bet");
+  $("crash-form").hidden = Boolean(bet) && !betting;
+  placeButton.disabled = !betting || Boolean(bet) || placeButton.getAttribute("aria-busy") === "true";
+  if (!placeButton.hasAttribute("aria-busy")) {
+    placeButton.textContent = bet ? "You have a bet on this round" : betting ? "Bet on this round" : "Bets open with the next round";
+  }
+  const open = bet && !bet.cashedAt && phase === "running";
+  const reached = open && bet.target !== null && current >= bet.target;
+  cashout.hidden = !open || reached;
+  if (!bet) {
+    const earlier = crash.result && crash.round && crash.resultRound !== crash.round.round_id;
+    const words = crash.result.charAt(0).toLowerCase() + crash.result.slice(1);
+    mine.textContent = earlier ? `Last round: ${words}` : crash.result;
+    mine.dataset.state = crash.resultState;
+    return;
+  }
+  const how = bet.target === null ? "cash out by hand" : `auto cash-out at ×${hundredthsText(bet.target)}`;
+  mine.dataset.state = bet.cashedAt ? "won" : "";
+  if (bet.cashedAt) {
+    const paid = payoutFor(bet.stake, hundredthsText(bet.cashedAt));
+    mine.textContent = `Cashed out at ×${hundredthsText(bet.cashedAt)} — you won ${paid} ${bet.currency}`;
+  } else if (reached) {
+    const paid = payoutFor(bet.stake, hundredthsText(bet.target));
+    mine.textContent = `Your target ×${hundredthsText(bet.target)} is reached: ${paid} ${bet.currency} are yours`;
+  } else {
+    mine.textContent = `Your bet: ${bet.stake} ${bet.currency}, ${how}`;
+  }
+  if (open && !reached && !cashout.hasAttribute("aria-busy")) {
+    cashout.textContent = `Cash out ${payoutFor(bet.stake, hundredthsText(current))} ${bet.currency}`;
+  }
+  cashout.disabled = Boolean(reached) || cashout.hasAttribute("aria-busy");
+}
+
+// A round's state, from an answer or the live socket; an older round's never wins.
+function applyRound(round) {
+  if (!round || typeof round.round_id !== "number") return;
+  const known = crash.round;
+  if (known && round.round_id < known.round_id) return;
+  const newer = !known || round.round_id > known.round_id;
+  // A bet's answer can arrive after the socket said the round started: a phase never goes back.
+  if (!newer && PHASES.indexOf(round.phase) < PHASES.indexOf(known.phase)) return;
+  if (newer && crash.bet && known) {
+    // The round the bet was on is over, and its crash message was missed: ask for the truth.
+    settleBet(known).catch(() => {});
+  }
+  crash.round = round;
+  if (round.phase === "crashed" && round.round_hash) crash.lastCrashed = round;
+  if (newer) crash.bet = null;
+  if (round.phase === "crashed" && crash.bet) settleBet(round).catch(() => {});
+  draw();
+}
+
+// The result of the player's bet once its round crashed: told at once from what the screen
+// knows, then from the bet itself (GET /bets: its state and payout, which also cover a refund
+// after an interrupted round) and the balance.
+async function settleBet(round) {
+  const bet = crash.bet && crash.bet.roundId === round.round_id ? crash.bet : null;
+  if (!bet) return;
+  const point = round.crash_point ? toHundredths(round.crash_point) : null;
+  const at = bet.cashedAt || (bet.target !== null && point !== null && bet.target <= point ? bet.target : null);
+  if (at) told(bet, "won", at);
+  else if (point !== null) told(bet, "lost", point);
+  else told(bet, "", null, `Round ${round.number} is over; reading your bet…`);
+  crash.bet = null;
+  draw();
+  const before = liveBalanceCount();
+  const [found, balances] = await Promise.all([request("GET", "/bets?size=10"), request("GET", "/balances")]);
+  if (liveBalanceCount() === before) showBalances(balances.balances);
+  const settled = (found.bets || []).find((b) => b.id === bet.id);
+  if (settled && settled.state === "voided") {
+    told(bet, "", null, `Round ${round.number} was interrupted: your ${bet.stake} ${bet.currency} were refunded`);
+  } else if (settled && settled.state === "won" && /^\d+(\.\d+)?$/.test(settled.multiplier || "")) {
+    told(bet, "won", toHundredths(settled.multiplier));
+  } else if (settled && settled.state === "lost" && point === null) {
+    told(bet, "lost", null);
+  }
+  draw();
+  crash.afterBet().catch(() => {});
+}
+
+// The result line of a bet whose round is over: won at a multiplier, lost at the crash point.
+function told(bet, state, at, words = "") {
+  crash.resultState = state;
+  crash.resultRound = bet.roundId;
+  if (words) crash.result = words;
+  else if (state === "won") {
+    crash.result = `Cashed out at ×${hundredthsText(at)} — you won ${payoutFor(bet.stake, hundredthsText(at))} ${bet.currency}`;
+  } else {
+    const where = at === null ? "The round crashed" : `Crashed at ×${hundredthsText(at)}`;
+    crash.result = `${where} — you lost ${bet.stake} ${bet.currency}`;
+  }
+}
+
+function onLive(message) {
+  if (message.type === "crash.cashed_out" && message.mine && crash.bet && message.bet_id === crash.bet.id) {
+    crash.bet.cashedAt = toHundredths(message.multiplier);
+  }
+  applyRound(message.round);
+}
+
+async function place(event) {
+  event.preventDefault();
+  await once($("crash-bet"), "Betting…", async () => {
+    const stake = Number($("crash-stake").value);
+    if (!Number.isSafeInteger(stake) || stake < 1) {
+      throw new ApiError(0, "The stake is a whole number of Stars, at least 1.");
+    }
+    const target = $("crash-target").value.trim().replace(",", ".");
+    if (target && !TARGET.test(target)) {
+      throw new ApiError(0, "The automatic cash-out is a multiplier such as 2 or 1.50, or empty to cash out by hand.");
+    }
+    const body = { stake, currency: CURRENCY, request_id: newRequestId() };
+    if (target) body.auto_cash_out = target;
+    const placed = await request("POST", "/crash/bets", body);
+    applyRound(placed.round);
+    crash.bet = {
+      id: placed.bet.id,
+      roundId: placed.round.round_id,
+      stake: placed.bet.stake.amount,
+      currency: placed.bet.stake.currency,
+      target: placed.bet.params.target ? toHundredths(placed.bet.params.target) : null,
+      cashedAt: null,
+    };
+    crash.result = "";
+    setBalance(placed.balance.amount, placed.balance.currency);
+  });
+  draw();
+  crash.afterBet().catch(() => {});
+}
+
+async function cashOut() {
+  const bet = crash.bet;
+  if (!bet || bet.cashedAt) return;
+  await once($("crash-cashout"), "Cashing out…", async () => {
+    const done = await request("POST", "/crash/cashout", { bet_id: bet.id });
+    bet.cashedAt = toHundredths(done.cashed_out_at);
+    setBalance(done.balance.amount, done.balance.currency);
+    applyRound(done.round);
+  });
+  draw();
+}
+
+async function poll() {
+  crash.polledAt = Date.now();
+  const view = await request("GET", "/crash");
+  applyRound(view.round);
+}
+
+function tick() {
+  if ($("crash").hidden) {
+    clearInterval(crash.timer);
+    crash.timer = null;
+    return;
+  }
+  draw();
+  if ($("live").dataset.state !== "online" && Date.now() - crash.polledAt > POLL_MS) {
+    poll().catch(() => {});
+  }
+}
+
+// The player's bet on the round now, after the screen was left or the page reloaded: its stake
+// is read from the bet itself.
+async function resume(view) {
+  const seat = (view.my_bets || []).find((s) => s.currency === CURRENCY);
+  if (!seat) return;
+  const found = await request("GET", "/bets?size=10");
+  const bet = (found.bets || []).find((b) => b.id === seat.bet_id);
+  if (!bet) return;
+  crash.bet = {
+    id: seat.bet_id,
+    roundId: view.round.round_id,
+    stake: bet.stake.amount,
+    currency: seat.currency,
+    target: seat.auto_cash_out ? toHundredths(seat.auto_cash_out) : null,
+    cashedAt: seat.cashed_out_at ? toHundredths(seat.cashed_out_at) : null,
+  };
+}
+
+export function setUpCrash(afterBet) {
+  crash.afterBet = afterBet;
+  $("crash-form").addEventListener("submit", place);
+  $("crash-cashout").addEventListener("click", cashOut);
+}
+
+export async function openCrash(offer) {
+  crash.offer = offer;
+  $("crash-title").textContent = offer.title || "Crash";
+  const bounds = (offer.limits || {})[CURRENCY];
+  $("crash-limits").textContent = bounds
+    ? `Stake ${bounds.min_stake}–${bounds.max_stake} ${CURRENCY}; a bet pays at most ${bounds.max_payout} ${CURRENCY}. One bet a round.`
+    : "";
+  const param = (offer.params || []).find((p) => p.name === "target");
+  if (param) {
+    $("crash-target-hint").textContent =
+      `An automatic cash-out from ×${param.min} to ×${param.max}; leave it empty to cash out by hand while the round runs.`;
+  }
+  subscribeCrash(onLive);
+  crash.round = null;
+  crash.bet = null;
+  try {
+    crash.polledAt = Date.now();
+    const view = await request("GET", "/crash");
+    applyRound(view.round);
+    await resume(view);
+  } catch (error) {
+    // 404: no round yet; the driver opens one and the live socket (or the poll) tells
+    if (!(error instanceof ApiError && error.status === 404)) showError(error);
+  }
+  draw();
+  if (!crash.timer) crash.timer = setInterval(tick, TICK_MS);
+}

@@ -1,0 +1,214 @@
+"""The Mini App's crash screen in headless Chromium, in Telegram's light and dark themes, against
+the real app and its real routes (GET /crash, POST /crash/bets, POST /crash/cashout, the live
+socket's crash feed). The test drives the rounds itself with the real `CrashDriver` on a chain it
+committed, whose crash points it knows: the first round is cashed out by hand, the second pays
+its automatic cash-out target."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import re
+import secrets
+from fractions import Fraction
+
+import pytest
+
+from adapters.postgres.crash import SqlLeaderLock
+from adapters.postgres.crash_chain import commit_chain, set_salt
+from application.crash import CrashDriver, CrashPolicy, SettleCrashedRound
+from domain.crash import crash_point, first_link, next_link
+from tests.crash_cleanup import finish_every_round
+from tests.entrypoints import miniapp_browser_kit as kit
+from tests.entrypoints.miniapp_browser_kit import (
+    WAIT_MS,
+    funded_player,
+    launch_url,
+    open_app,
+    shoot,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+live_server = kit.live_server
+browser = kit.browser
+shots = kit.shots
+
+FUNDS = 1000
+SALT = "miniapp-crash"
+# Bets close 4 s after a round opens: time for the page to bet before the driver starts it.
+POLICY = CrashPolicy(betting_seconds=4.0, tick=0.02, lock_poll=0.05)
+
+
+def _chain() -> tuple[bytes, str, str]:
+    """A two-round chain: round 1 crashes at 1.20x-1.35x (3-5 s after its start, time to cash
+    out by hand), round 2 at 1.15x-1.35x (past a 1.10x target)."""
+    for i in itertools.count(secrets.randbelow(10**12)):
+        secret = f"miniapp-crash-{i:012d}".encode()
+        second = first_link(secret)  # round n uses link N - n
+        first = next_link(second)
+        if 120 <= crash_point(first, SALT) <= 135 and 115 <= crash_point(second, SALT) <= 135:
+            return secret, first, second
+    raise AssertionError("unreachable")
+
+
+def _point(round_hash: str) -> str:
+    return f"{crash_point(round_hash, SALT) / 100:.2f}"
+
+
+async def _drive(driver: CrashDriver, rounds: int) -> None:
+    """Until `rounds` more rounds have crashed (the driver opens the next one as one crashes):
+    stepped by hand, as a leader's `run` would, so the test knows when to stop."""
+    until = driver.stats.crashed + rounds
+    for _ in range(10_000):
+        if driver.stats.crashed >= until:
+            return
+        wait = await driver.step()
+        await asyncio.sleep(max(wait, 0.01))
+    raise AssertionError("the rounds did not crash")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+async def test_crash_bets_cashes_out_and_shows_the_crash(
+    theme,
+    live_server,
+    browser,
+    adjust,
+    fund_bankroll,
+    new_telegram_id,
+    shots,
+    engine,
+    uow_factory,
+    clock,
+    ids,
+    house,
+):
+    from playwright.async_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+    settle = SettleCrashedRound(uow_factory, clock, ids, house)
+    await finish_every_round(uow_factory, settle)  # rounds other tests left
+    secret, first_hash, second_hash = _chain()
+    async with engine.begin() as conn:
+        committed = await commit_chain(conn, 2, secret=secret)
+        await set_salt(conn, committed.id, SALT)
+    driver = CrashDriver(uow_factory, clock, SqlLeaderLock(engine), settle, POLICY)
+    await fund_bankroll()
+    player = await funded_player(live_server, new_telegram_id(), adjust, stars=FUNDS)
+    opened = await open_app(browser, live_server, player, theme)
+    page = opened.page
+    sent: list[dict] = []
+    page.on(
+        "request",
+        lambda r: (
+            sent.append(r.post_data_json) if r.method == "POST" and "/crash" in r.url else None
+        ),
+    )
+    driving: asyncio.Task[None] | None = None
+    try:
+        await driver.step()  # round 1 opens and takes bets
+        await page.goto(launch_url(live_server, player.telegram_id, player.name, theme))
+        await page.get_by_role("button", name="I am 18+ and accept the terms").click()
+        await page.locator("#play-crash").click()
+        await expect(page.locator("#crash-title")).to_have_text("Crash")
+        stage = page.locator("#crash-stage")
+        await expect(stage).to_have_attribute("data-phase", "betting")
+        await expect(page.locator("#crash-phase")).to_contain_text("Bets close in")
+        await expect(page.locator("#live")).to_have_text("Live updates: on")
+
+        # A refusal is the problem's detail, in words.
+        await page.locator("#crash-target").fill("0.5")
+        await page.locator("#crash-bet").click()
+        await expect(page.locator("#message")).to_have_text(
+            "A crash cash-out target is from 1.01 to 1000.00."
+        )
+        await expect(page.locator("#balance")).to_have_text(str(FUNDS))
+
+        # Round 1: 100 XTR, cashed out by hand.
+        await page.locator("#crash-target").fill("")
+        await page.locator("#crash-stake").fill("100")
+        await page.locator("#crash-bet").click()
+        await expect(page.locator("#crash-mine")).to_have_text(
+            "Your bet: 100 XTR, cash out by hand"
+        )
+        await expect(page.locator("#balance")).to_have_text(str(FUNDS - 100))
+        await expect(page.locator("#crash-bet")).to_be_disabled()
+        await expect(page.locator("#message")).to_be_hidden()
+        await shoot(page, shots, f"crash-betting-{theme}")
+
+        driving = asyncio.create_task(_drive(driver, 1))
+        await expect(stage).to_have_attribute("data-phase", "running")
+        cash_out = page.locator("#crash-cashout")
+        # the amount follows the curve drawn on the page (100 XTR at 1.00x, then more)
+        await expect(cash_out).to_have_text(re.compile(r"^Cash out 1(0[3-9]|[1-9]\d) XTR$"))
+        await shoot(page, shots, f"crash-running-{theme}")
+        async with page.expect_response(lambda r: r.url.endswith("/crash/cashout")) as answered:
+            await cash_out.click()
+        done = await (await answered.value).json()
+        at = done["cashed_out_at"]
+        won = (100 * Fraction(at)).__floor__()
+        assert done["balance"] == {"amount": FUNDS - 100 + won, "currency": "XTR"}
+        await expect(page.locator("#crash-mine")).to_have_text(
+            f"Cashed out at ×{at} — you won {won} XTR"
+        )
+        await expect(page.locator("#balance")).to_have_text(str(FUNDS - 100 + won))
+        await expect(cash_out).to_be_hidden()
+
+        # The crash: its point and the line that checks it, kept while round 2 takes bets.
+        await asyncio.wait_for(driving, 15)
+        point = _point(first_hash)
+        await expect(page.locator("#crash-round")).to_contain_text(f"the last crashed at ×{point}")
+        await expect(page.locator("#crash-verify-line")).to_have_text(
+            f"croupier verify --game crash --round 1 --round-hash {first_hash} --salt {SALT} "
+            f"--chain-end {committed.end_hash}"
+        )
+        await expect(page.locator("#crash-mine")).to_have_text(
+            f"Last round: cashed out at ×{at} — you won {won} XTR"
+        )
+        await expect(page.locator("#commitment")).to_be_hidden()  # seeds play no part in crash
+        await shoot(page, shots, f"crash-crashed-{theme}")
+
+        # Round 2: an automatic cash-out at 1.10x, paid at the crash without a press.
+        await expect(stage).to_have_attribute("data-phase", "betting")
+        await page.locator("#crash-target").fill("1.10")
+        await page.locator("#crash-bet").click()
+        await expect(page.locator("#crash-mine")).to_have_text(
+            "Your bet: 100 XTR, auto cash-out at ×1.10"
+        )
+        balance = FUNDS - 200 + won
+        await expect(page.locator("#balance")).to_have_text(str(balance))
+        driving = asyncio.create_task(_drive(driver, 1))
+        await expect(page.locator("#crash-mine")).to_have_text(
+            "Your target ×1.10 is reached: 110 XTR are yours"
+        )
+        await asyncio.wait_for(driving, 15)
+        # "Last round: …" when a round of an older chain (another test's) opened meanwhile
+        await expect(page.locator("#crash-mine")).to_have_text(
+            re.compile(r"^(Last round: c|C)ashed out at ×1\.10 — you won 110 XTR$")
+        )
+        await expect(page.locator("#balance")).to_have_text(str(balance + 110))
+        await expect(page.locator("#crash-verify-line")).to_contain_text(
+            f"--round 2 --round-hash {second_hash}"
+        )
+        # crashed still, or the last crash while a round of some older chain takes bets
+        await expect(stage).to_contain_text(f"×{_point(second_hash)}")
+        await shoot(page, shots, f"crash-auto-{theme}")
+    finally:
+        if driving is not None and not driving.done():
+            driving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await driving
+        await finish_every_round(uow_factory, settle)  # a round the driver opened after ours
+
+    # Every call kept to the contract: an int stake, the currency, a fresh request id.
+    bets = [b for b in sent if "stake" in b]
+    assert [(b["stake"], b.get("auto_cash_out")) for b in bets] == [
+        (10, "0.5"),
+        (100, None),
+        (100, "1.10"),
+    ]
+    assert len({b["request_id"] for b in bets}) == 3
+    assert all(b["currency"] == "XTR" for b in bets)
+    assert opened.errors == []
+    await opened.context.close()
