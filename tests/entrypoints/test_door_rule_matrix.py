@@ -48,6 +48,7 @@ from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.crash_cleanup import finish_every_round
 from tests.entrypoints import door_cases as c
+from tests.entrypoints import door_cases_games as games
 from tests.entrypoints.door_world import (
     MATRIX_FOUR_EYES_XTR,
     Case,
@@ -102,15 +103,21 @@ GRPC: dict[str, Door] = {
     "croupier.v1.BettingService/VoidBet": (Case(SETTLE, c.grpc_void, c.placed_dice_bet),),
     "croupier.v1.BettingService/GetBet": "reads one bet",
     # Issue 21: opening a mines game places its bet; a step plays out a bet already placed.
-    "croupier.v1.MinesService/Open": (Case(BET, c.grpc_mines_open),),
-    "croupier.v1.MinesService/Reveal": (Case(SETTLE, c.grpc_mines_reveal, c.open_mines_game),),
+    "croupier.v1.MinesService/Open": (Case(BET, games.grpc_mines_open),),
+    "croupier.v1.MinesService/Reveal": (
+        Case(SETTLE, games.grpc_mines_reveal, games.open_mines_game),
+    ),
     "croupier.v1.MinesService/CashOut": (
-        Case(SETTLE, c.grpc_mines_cash_out, c.mines_game_with_a_safe_tile),
+        Case(SETTLE, games.grpc_mines_cash_out, games.mines_game_with_a_safe_tile),
     ),
     "croupier.v1.MinesService/Get": "reads one mines game",
-    "croupier.v1.CrashService/PlaceBet": (Case(BET, c.grpc_crash_bet, c.crash_betting_round),),
+    "croupier.v1.CrashService/PlaceBet": (
+        Case(BET, games.grpc_crash_bet, games.crash_betting_round),
+    ),
     # Pays a bet already placed, at the round's multiplier: a settlement.
-    "croupier.v1.CrashService/CashOut": (Case(SETTLE, c.grpc_crash_cash_out, c.crash_bet_riding),),
+    "croupier.v1.CrashService/CashOut": (
+        Case(SETTLE, games.grpc_crash_cash_out, games.crash_bet_riding),
+    ),
     "croupier.v1.CrashService/GetRound": "reads a crash round",
     "croupier.v1.CrashService/StreamRounds": "streams crash rounds' changes",
     "croupier.v1.SeamlessWalletService/Debit": (Case(BET, c.seamless_debit),),
@@ -131,23 +138,25 @@ _READ = "reads (staff)"
 HTTP: dict[str, Door] = {
     # The Mini App, as the player.
     "POST /api/v1/app/play": (Case(BET, c.mini_app_play, c.mini_app_session),),
-    "POST /api/v1/app/crash/bets": (Case(BET, c.mini_app_crash_bet, c.mini_app_crash_session),),
+    "POST /api/v1/app/crash/bets": (
+        Case(BET, games.mini_app_crash_bet, games.mini_app_crash_session),
+    ),
     # Pays a bet already placed, at the round's multiplier: a settlement.
     "POST /api/v1/app/crash/cashout": (
-        Case(SETTLE, c.mini_app_crash_cash_out, c.mini_app_crash_riding),
+        Case(SETTLE, games.mini_app_crash_cash_out, games.mini_app_crash_riding),
     ),
     "GET /api/v1/app/crash": "reads the crash round and the player's bets on it",
     "POST /api/v1/app/session": "opens a player session",
     # Issue 21: a mines game's stake is a bet; its steps play out a bet already placed.
-    "POST /api/v1/app/mines": (Case(BET, c.mini_app_mines_open, c.mini_app_session),),
+    "POST /api/v1/app/mines": (Case(BET, games.mini_app_mines_open, c.mini_app_session),),
     "POST /api/v1/app/mines/{game_id:uuid}/reveal": (
-        Case(SETTLE, c.mini_app_mines_reveal, c.mini_app_mines_game, session_bound=True),
+        Case(SETTLE, games.mini_app_mines_reveal, games.mini_app_mines_game, session_bound=True),
     ),
     "POST /api/v1/app/mines/{game_id:uuid}/cashout": (
         Case(
             SETTLE,
-            c.mini_app_mines_cash_out,
-            c.mini_app_mines_with_a_safe_tile,
+            games.mini_app_mines_cash_out,
+            games.mini_app_mines_with_a_safe_tile,
             session_bound=True,
         ),
     ),
@@ -257,14 +266,16 @@ BOT: dict[str, Door] = {
     "games.pick_stake": _MENU,
     "games.pick_option": _MENU,
     # Issue 21: opening places the game's bet; a tile or a cash-out plays out a bet placed.
-    "mines.open_mines": (Case(BET, c.bot_open_mines),),
-    "mines.reveal_tile": (Case(SETTLE, c.bot_reveal_tile, c.bot_mines_game),),
-    "mines.cash_out_mines": (Case(SETTLE, c.bot_cash_out_mines, c.bot_mines_with_a_safe_tile),),
+    "mines.open_mines": (Case(BET, games.bot_open_mines),),
+    "mines.reveal_tile": (Case(SETTLE, games.bot_reveal_tile, games.bot_mines_game),),
+    "mines.cash_out_mines": (
+        Case(SETTLE, games.bot_cash_out_mines, games.bot_mines_with_a_safe_tile),
+    ),
     "mines.pick_mines_stake": _MENU,
     "mines.pick_mine_count": _MENU,
     # A crash bet joins the round taking bets; a cash-out pays a bet placed; the status reads.
-    "crash.place_crash_bet": (Case(BET, c.bot_crash_bet, c.crash_betting_round),),
-    "crash.cash_out_crash": (Case(SETTLE, c.bot_crash_cash_out, c.crash_bet_riding),),
+    "crash.place_crash_bet": (Case(BET, games.bot_crash_bet, games.crash_betting_round),),
+    "crash.cash_out_crash": (Case(SETTLE, games.bot_crash_cash_out, games.crash_bet_riding),),
     "crash.crash_status": "reads a crash round and the player's bet on it",
     "crash.pick_crash_stake": _MENU,
     "crash.pick_target": _MENU,
