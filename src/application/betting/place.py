@@ -57,6 +57,7 @@ from domain.velocity import VelocityAction
 log = logging.getLogger(__name__)
 
 _Kept = TypeVar("_Kept")
+_Done = TypeVar("_Done")
 
 
 # How often a placement is retried after losing a race (a twin request with the same bet id,
@@ -119,14 +120,48 @@ class Placement(BetPoster):
             raise outcome
         if outcome is not None:
             return outcome
+        return await self._locked(
+            command, lambda uow: self._place_in(uow, command), lambda receipt: receipt.replayed
+        )
+
+    async def _locked(
+        self,
+        command: PlaceBetCommand,
+        work: Callable[[UnitOfWork], Awaitable[_Done]],
+        replayed: Callable[[_Done], bool],
+    ) -> _Done:
+        """The locked road in a unit of work of its own: `work` places the bet with
+        `_place_in` (and writes what its game keeps beside it), committed unless it was a
+        replay, and started over after a lost race. Every road a bet takes alone (here, a mines
+        game's opening, a crash round's bet) commits and retries here."""
         for _ in range(_PLACE_ATTEMPTS):
             try:
-                return await self._attempt(command)
+                async with self._uow() as uow:
+                    done = await work(uow)
+                    if not replayed(done):
+                        await uow.commit()
+                    return done
             except LostRace:
                 continue
         raise IdempotencyConflict(  # pragma: no cover - needs three lost races in a row
             f"bet {command.bet_id} is being placed concurrently; retry ({command.game})"
         )
+
+    async def _counted(
+        self,
+        command: PlaceBetCommand,
+        place: Callable[[], Awaitable[_Done]],
+        receipt_of: Callable[[_Done], BetReceipt],
+    ) -> _Done:
+        """Admit the bet, place it with `place`, and count the bet or its refusal."""
+        try:
+            await self._admit(command)
+            done = await place()
+        except DomainError as error:
+            self._count(command, error)
+            raise
+        self._count(command, receipt_of(done))
+        return done
 
     async def _on_snapshot_alone(self, command: PlaceBetCommand) -> BetOutcome | None:
         """A bet alone on the snapshot road; None: the locked road decides it (a replay, a
@@ -255,13 +290,6 @@ class Placement(BetPoster):
                 refused[i] = error
         return refused
 
-    async def _attempt(self, command: PlaceBetCommand) -> BetReceipt:
-        async with self._uow() as uow:
-            receipt = await self._place_in(uow, command)
-            if not receipt.replayed:
-                await uow.commit()
-        return receipt
-
     async def _place_in(self, uow: UnitOfWork, command: PlaceBetCommand) -> BetReceipt:
         """The placement itself, inside the caller's unit of work, which commits it. Raises
         `LostRace` when a twin with this bet id committed first (start over).
@@ -385,14 +413,9 @@ class PlaceBet(Placement):
     and with `PlaceBets` when bets arrive together."""
 
     async def __call__(self, command: PlaceBetCommand) -> BetReceipt:
-        try:
-            await self._admit(command)
-            receipt = await self._place_alone(command)
-        except DomainError as error:
-            self._count(command, error)
-            raise
-        self._count(command, receipt)
-        return receipt
+        return await self._counted(
+            command, lambda: self._place_alone(command), lambda receipt: receipt
+        )
 
     async def place_with(
         self,
@@ -405,24 +428,14 @@ class PlaceBet(Placement):
         (`application.mines`). Both commit together or neither does; a refusal raised by
         `keep` writes nothing. A replay (the bet id was placed before) commits nothing and
         hands `keep` the stored bet, for it to read what was kept."""
-        try:
-            await self._admit(command)
-            for _ in range(_PLACE_ATTEMPTS):
-                try:
-                    async with self._uow() as uow:
-                        receipt = await self._place_in(uow, command)
-                        kept = await keep(uow, receipt)
-                        if not receipt.replayed:
-                            await uow.commit()
-                except LostRace:
-                    continue
-                break
-            else:  # pragma: no cover - needs three lost races in a row
-                raise IdempotencyConflict(
-                    f"bet {command.bet_id} is being placed concurrently; retry ({command.game})"
-                )
-        except DomainError as error:
-            self._count(command, error)
-            raise
-        self._count(command, receipt)
+
+        async def work(uow: UnitOfWork) -> tuple[BetReceipt, _Kept]:
+            receipt = await self._place_in(uow, command)
+            return receipt, await keep(uow, receipt)
+
+        _, kept = await self._counted(
+            command,
+            lambda: self._locked(command, work, lambda done: done[0].replayed),
+            lambda done: done[0],
+        )
         return kept

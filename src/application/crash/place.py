@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from application.betting.decision import PlaceBetCommand
-from application.betting.place import _PLACE_ATTEMPTS, LostRace, Placement
+from application.betting.place import LostRace, Placement
 from application.betting.receipts import NO_BET_METRICS, BetReceipt
 from application.crash.policy import CrashPolicy
 from application.house import HouseBook
@@ -32,7 +32,7 @@ from domain.crash_rounds import (
     RoundPhase,
     require_free_seat,
 )
-from domain.errors import DomainError, IdempotencyConflict, IllegalTransition
+from domain.errors import IdempotencyConflict, IllegalTransition
 from domain.games.crash import Crash
 from domain.money import Money
 
@@ -98,29 +98,14 @@ class PlaceRoundBet(Placement):
 
     async def __call__(self, command: PlaceRoundBetCommand) -> RoundBetReceipt:
         bet_command = command.bet_command()
-        try:
-            await self._admit(bet_command)
-            placed = await self._place_on_round(command, bet_command)
-        except DomainError as error:
-            self._count(bet_command, error)
-            raise
-        self._count(bet_command, placed.receipt)
-        return placed
-
-    async def _place_on_round(
-        self, command: PlaceRoundBetCommand, bet_command: PlaceBetCommand
-    ) -> RoundBetReceipt:
-        for _ in range(_PLACE_ATTEMPTS):
-            try:
-                async with self._uow() as uow:
-                    placed = await self._place_in_round(uow, command, bet_command)
-                    if not placed.receipt.replayed:
-                        await uow.commit()
-                    return placed
-            except LostRace:
-                continue
-        raise IdempotencyConflict(  # pragma: no cover - three lost races in a row
-            f"bet {command.bet_id} is being placed concurrently; retry"
+        return await self._counted(
+            bet_command,
+            lambda: self._locked(
+                bet_command,
+                lambda uow: self._place_in_round(uow, command, bet_command),
+                lambda placed: placed.receipt.replayed,
+            ),
+            lambda placed: placed.receipt,
         )
 
     async def _place_in_round(
