@@ -4,7 +4,12 @@
 A provably fair bet is placed and settled in one unit of work: its outcome is fixed the moment
 it takes a nonce. A Telegram dice bet is placed here and settled when the dice the bot sent
 for it lands (`application.betting.settle`). How a bet is decided is
-`application.betting.decision`'s, the same for both roads."""
+`application.betting.decision`'s, the same for both roads.
+
+Over 400 lines on purpose: `Placement`'s private steps (admission, the snapshot and locked
+roads, the write of decided bets) are what `PlaceBet`, `PlaceBets` and the games with a road of
+their own share; split across modules they would become a public surface to place a bet
+around the rules."""
 
 from __future__ import annotations
 
