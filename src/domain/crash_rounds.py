@@ -167,7 +167,7 @@ def require_free_seat(seats: Iterable[CrashSeat], player_id: int, currency: str)
     """One bet per player, round and currency (the database's unique index says it too)."""
     if any(s.player_id == player_id and s.currency == currency for s in seats):
         raise IllegalTransition(
-            f"you already have a {currency} bet in this crash round; one bet a round"
+            f"you already have a bet in {currency} in this crash round; one bet a round"
         )
 
 

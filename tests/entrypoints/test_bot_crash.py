@@ -124,7 +124,7 @@ async def test_crash_in_the_chat(
         cash, look = (b.callback_data for b in buttons)
         second = await tap("10x (a second bet in the same round)", keyboard[0][3].callback_data)
         assert alerts(second) == [
-            "⚠️ you already have a XTR bet in this crash round; one bet a round"
+            "⚠️ you already have a bet in XTR in this crash round; one bet a round"
         ]
         early = await tap("💰 Cash out (before the round starts)", cash)
         assert len(alerts(early)) == 1

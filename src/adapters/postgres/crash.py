@@ -194,7 +194,7 @@ class SqlCrashRounds:
             if sqlstate(error) != "23505":
                 raise
             raise IllegalTransition(
-                f"you already have a {seat.currency} bet in this crash round; one bet a round"
+                f"you already have a bet in {seat.currency} in this crash round; one bet a round"
             ) from error
         return added.first() is not None
 
