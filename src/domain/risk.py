@@ -138,9 +138,11 @@ class RiskPolicy:
     # A withdrawal after deposits in the window is suspicious when less than this share of
     # them was wagered.
     min_play_ratio: Fraction = Fraction(1, 2)
-    # Per currency code, minor units; a currency not listed has no threshold.
-    large_win: Mapping[str, int] = field(default_factory=dict)
-    large_wager: Mapping[str, int] = field(default_factory=dict)
+    # Per currency code, minor units; a currency not listed has no threshold. The casino's
+    # thresholds by default, so a policy built without settings (tools, tests, a use case's
+    # default review) flags large bets too; an operator's settings replace them.
+    large_win: Mapping[str, int] = field(default_factory=lambda: LARGE_WIN_THRESHOLDS)
+    large_wager: Mapping[str, int] = field(default_factory=lambda: LARGE_WAGER_THRESHOLDS)
     outcome_alpha: float = 0.001
 
     def __post_init__(self) -> None:

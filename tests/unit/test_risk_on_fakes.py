@@ -11,8 +11,10 @@ from datetime import timedelta
 
 import pytest
 
+from application.betting import PlaceBetCommand
 from application.ports import RiskFlagQuery
 from application.risk import (
+    DEFAULT_RISK_REVIEW,
     GetRiskFlag,
     HasOpenRiskFlags,
     ListRiskFlags,
@@ -26,7 +28,14 @@ from application.staff import Actor
 from application.withdrawals import RequestWithdrawal
 from domain.errors import IllegalTransition, InvalidRequest, NotFound
 from domain.money import XTR, Money
-from domain.risk import PaymentIdentityKind, RiskFlagKind, RiskFlagStatus, RiskPolicy
+from domain.risk import (
+    LARGE_WAGER_THRESHOLDS,
+    LARGE_WIN_THRESHOLDS,
+    PaymentIdentityKind,
+    RiskFlagKind,
+    RiskFlagStatus,
+    RiskPolicy,
+)
 from domain.staff import AuditAction
 from domain.withdrawals import CurrencyWithdrawalLimits, WithdrawalPolicy
 from tests.casino_on_fakes import Casino
@@ -148,3 +157,18 @@ async def test_a_rapid_deposit_then_withdrawal_holds_the_request_for_review(casi
     [flag] = casino.db.state.flags.values()
     assert (flag.kind, flag.evidence["deposited"]) == (RiskFlagKind.RAPID_WITHDRAWAL, 1000)
     assert withdrawal.holds == (f"rapid_withdrawal (flag {flag.id})",)
+
+
+async def test_a_large_win_is_flagged_with_the_default_rules_only(casino):
+    # A use case built without settings (tools, tests) runs DEFAULT_RISK_REVIEW: the casino's
+    # thresholds apply out of the box, so 50,000 Stars won is a flag without any configuration.
+    assert casino.risk is DEFAULT_RISK_REVIEW
+    await casino.bankroll(10**8)
+    player = await casino.player(1, deposit=2_000)
+    straight = {"bet": "straight", "number": "13"}  # the fixed seeds' pocket at nonce 0
+    bet = PlaceBetCommand(player, uuid.uuid4(), "roulette", Money(2_000, XTR), straight)
+    won = await casino.place_bet()(bet)
+    assert won.bet.payout >= LARGE_WIN_THRESHOLDS["XTR"]
+    assert _flags(casino, RiskFlagKind.LARGE_WIN) == [(player, RiskFlagStatus.OPEN)]
+    assert RiskPolicy().large_win == LARGE_WIN_THRESHOLDS
+    assert RiskPolicy().large_wager == LARGE_WAGER_THRESHOLDS

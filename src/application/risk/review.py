@@ -207,6 +207,6 @@ class RiskReview:
         return added
 
 
-# Hand-built use cases (tests, tools) get the rules without large-bet thresholds; the
-# application's container passes the configured review.
+# Hand-built use cases (tests, tools) get the rules with the domain's default thresholds; the
+# application's container passes the review configured by the settings.
 DEFAULT_RISK_REVIEW = RiskReview(RiskPolicy())

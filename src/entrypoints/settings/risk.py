@@ -61,7 +61,9 @@ class Risk:
         env="RISK_LARGE_WIN_THRESHOLDS",
         factory=lambda: dict(LARGE_WIN_THRESHOLDS),
         doc="Per currency, in minor units: a single payout at or above this is a significant "
-        "event (audited) and raises a flag. A currency not listed has no threshold.",
+        "event (audited) and raises a flag. A currency not listed has no threshold: play "
+        "money (FUN) has none by default. The defaults are the domain's (`RiskPolicy()`), so "
+        "a use case built without settings flags large wins too.",
     )
     risk_large_wager: PositiveAmounts = setting(
         env="RISK_LARGE_WAGER_THRESHOLDS",
