@@ -22,3 +22,13 @@ async def redis_is_healthy(client: Redis) -> bool:
         return bool(await client.ping())
     except (RedisError, OSError):
         return False
+
+
+class RedisPing:
+    """A `RedisProbe` on the process's client: a PING."""
+
+    def __init__(self, client: Redis) -> None:
+        self._client = client
+
+    async def __call__(self) -> bool:
+        return await redis_is_healthy(self._client)

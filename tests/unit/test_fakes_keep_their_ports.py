@@ -10,6 +10,7 @@ import inspect
 import pytest
 
 import application.ports
+from adapters.redis_client import RedisPing
 from application.live import LiveHub
 from application.risk import RiskReview
 from application.withdrawals import NoWithdrawalHolds
@@ -68,6 +69,8 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.PlayerSessions: (fake_live.FakePlayerSessions,),
     P.PreferencesRepository: (fake_players.FakePreferences,),
     P.ProviderTransactionRepository: (fake_betting.FakeProviderTransactions,),
+    # The real probe: readiness asks it on a real Redis (tests/entrypoints/test_http_health.py).
+    P.RedisProbe: (RedisPing,),
     P.RelaySession: (fake_outbox.FakeOutbox,),
     P.ReportReadModel: (fake_reports.FakeReportReads,),
     P.ResponsibleGamblingRepository: (fake_money.FakeResponsibleGambling,),

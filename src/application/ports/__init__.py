@@ -16,6 +16,7 @@ from application.ports.clock_ids import Clock, IdGenerator
 from application.ports.crash import CrashRounds, LeaderLock
 from application.ports.currencies import CurrencyCatalog
 from application.ports.games import GameConfigRepository
+from application.ports.health import RedisProbe
 from application.ports.ledger import HistoryEntry, Ledger
 from application.ports.ledger_reads import LedgerFilter, LedgerReadModel, LegView, TransactionView
 from application.ports.live import LiveFeed, LiveSink
@@ -109,6 +110,7 @@ __all__ = [
     "PlayerSummary",
     "PreferencesRepository",
     "ProviderTransactionRepository",
+    "RedisProbe",
     "RelaySession",
     "ReportReadModel",
     "ResponsibleGamblingRepository",

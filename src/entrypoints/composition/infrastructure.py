@@ -4,7 +4,6 @@ metrics and the outbox relay."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator
 
 from dishka import Provider, Scope, provide
@@ -18,15 +17,21 @@ from adapters.postgres.engine import create_engine
 from adapters.postgres.outbox import SqlOutboxFeed
 from adapters.postgres.uow import SqlUnitOfWorkFactory, start_unit_of_work_factory
 from adapters.prometheus.bets import PrometheusBetMetrics
-from adapters.redis_client import create_redis, redis_is_healthy
+from adapters.redis_client import RedisPing, create_redis
 from adapters.redis_events import RedisEventPublisher
 from adapters.seed_cipher import SecretsSeedSource, SeedCipher, development_seed_key
-from application.ports import BetMetrics, Clock, IdGenerator, SeedSource, UnitOfWorkFactory
+from application.ports import (
+    BetMetrics,
+    Clock,
+    IdGenerator,
+    RedisProbe,
+    SeedSource,
+    UnitOfWorkFactory,
+)
 from application.relay import OutboxRelay, RelaySettings
 from domain.money import CurrencyRegistry
 from entrypoints.composition.endpoints import Endpoints, ReportsEngine
 from entrypoints.composition.personal_data import personal_data_cipher
-from entrypoints.health.readiness import RedisProbe
 from entrypoints.settings import Settings
 
 
@@ -71,9 +76,7 @@ class InfrastructureProvider(Provider):
         yield client
         await client.aclose()
 
-    @provide
-    def redis_probe(self, redis: Redis) -> RedisProbe:
-        return functools.partial(redis_is_healthy, redis)
+    redis_probe = provide(RedisPing, provides=RedisProbe)
 
     @provide
     def outbox_relay(self, engine: AsyncEngine, redis: Redis) -> OutboxRelay:

@@ -9,8 +9,9 @@ from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Response, get
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from application.ports import RedisProbe
 from entrypoints.bot.runtime import TelegramRuntime
-from entrypoints.health.readiness import RedisProbe, database_answers
+from entrypoints.health.readiness import database_answers
 
 
 class Readiness(msgspec.Struct, omit_defaults=True):
