@@ -218,6 +218,55 @@ async def test_no_container_offers_a_posting_that_skips_four_eyes(kind):
         await container.close()
 
 
+def _staff_withdrawal_decisions() -> tuple[type, ...]:
+    from application.kyc import SetKycStatus
+    from application.withdrawals import (
+        ApproveWithdrawal,
+        MarkWithdrawalFailed,
+        MarkWithdrawalPaid,
+        RejectWithdrawal,
+    )
+    from application.withdrawals.chain import StaffChain
+    from application.withdrawals.queries import GetWithdrawal, ListWithdrawals
+
+    return (
+        ApproveWithdrawal,
+        RejectWithdrawal,
+        MarkWithdrawalPaid,
+        MarkWithdrawalFailed,
+        StaffChain,
+        ListWithdrawals,
+        GetWithdrawal,
+        SetKycStatus,
+    )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        containers.make_bot_container,
+        lambda settings, endpoints: containers.make_run_container(settings, endpoints, ["bot"]),
+    ],
+    ids=["croupier bot", "croupier run --only bot"],
+)
+async def test_the_bot_holds_no_staff_withdrawal_decision(make):
+    # The bot is a player's door: it requests withdrawals. Staff review, approve, reject, pay
+    # and set KYC through the admin HTTP door, whose container alone holds those use cases.
+    from application.withdrawals import RequestWithdrawal
+
+    container = make(Settings(), _NOWHERE)  # nothing is built: each lookup fails first
+    try:
+        async with container() as scope:
+            for decision in _staff_withdrawal_decisions():
+                assert decision not in BOT
+                with pytest.raises(NoFactoryError):
+                    await scope.get(decision)
+    finally:
+        await container.close()
+    assert RequestWithdrawal in BOT
+    assert set(_staff_withdrawal_decisions()) & HTTP
+
+
 def _settings(data_dir: Path) -> Settings:
     return Settings(
         seed_key=secrets.token_bytes(32),

@@ -5,7 +5,9 @@ doors use, and nothing else.
   handlers in the HTTP process, and finance staff refund Stars through the bot, so the HTTP
   kind holds every group.
 - gRPC: the game integrators' wallet, betting, seamless and players services.
-- The bot (long polling): its handlers, Stars deposits and withdrawal requests.
+- The bot (long polling): its handlers, Stars deposits and withdrawal requests; a player's
+  door, so not the staff's withdrawal decisions, which only the HTTP kind (the admin API)
+  holds.
 - The relay (`croupier run --only relay`, `croupier relay`): the outbox relay and the
   periodic outcome monitor.
 - The CLI: the one-shot commands (staff, API keys, currencies, the personal data's re-sealing,
@@ -19,7 +21,7 @@ kind lacks fails the build, and a provider in `extra` (tests use it) that replac
 say so (`override=True`). tests/entrypoints/test_containers.py resolves what each kind's doors
 ask for.
 
-The groups that serve Telegram (the bot, Stars payments and refunds, withdrawals) import
+The groups that serve Telegram (the bot, Stars payments and refunds) import
 aiogram, seconds of import: only the kinds that hold them import them, when their container is
 built (`telegram_groups`), so the one-shot commands and the gRPC server never do."""
 
@@ -41,6 +43,7 @@ from entrypoints.composition.players import PlayersProvider
 from entrypoints.composition.reports import ReportsProvider
 from entrypoints.composition.responsible import ResponsibleProvider
 from entrypoints.composition.risk import RiskOversightProvider, RiskProvider
+from entrypoints.composition.withdrawals import WithdrawalDecisionsProvider, WithdrawalsProvider
 from entrypoints.settings import Settings
 
 AreaGroups = tuple[type[Provider], ...]
@@ -58,11 +61,11 @@ _MONEY: AreaGroups = (
 
 
 def telegram_groups() -> AreaGroups:
-    """Stars payments, withdrawals and the bot: imported only by the kinds that serve them."""
+    """Stars payments and the bot: imported only by the kinds that serve them."""
     from entrypoints.composition.bot import BotProvider
-    from entrypoints.composition.payments import PaymentsProvider, WithdrawalsProvider
+    from entrypoints.composition.payments import PaymentsProvider
 
-    return PaymentsProvider, WithdrawalsProvider, BotProvider
+    return PaymentsProvider, BotProvider
 
 
 def http_areas() -> AreaGroups:
@@ -76,6 +79,8 @@ def http_areas() -> AreaGroups:
         ReportsProvider,
         LiveProvider,
         MiniAppProvider,
+        WithdrawalsProvider,
+        WithdrawalDecisionsProvider,
         *telegram_groups(),
     )
 
@@ -85,7 +90,8 @@ def grpc_areas() -> AreaGroups:
 
 
 def bot_areas() -> AreaGroups:
-    return (*_MONEY, *telegram_groups())
+    # A player's door: withdrawal requests, never the staff's decisions on them.
+    return (*_MONEY, WithdrawalsProvider, *telegram_groups())
 
 
 def relay_areas() -> AreaGroups:
