@@ -3,7 +3,8 @@
 clients connected to every instance behind the load balancer.
 
 Channels: `croupier:live:player:{player_id}` and `croupier:live:staff`; each message a JSON
-object with at least "id" and "type" (the event envelope), passed on unchanged. Pub/sub keeps
+object with at least "id" and "type" (the event envelope), decoded here into a `LiveMessage`
+(its "type", and its text passed on unchanged): the hub reads no JSON. Pub/sub keeps
 nothing: while Redis is away messages are missed (the sink is told, so clients can refetch),
 and the subscription is retried with capped exponential backoff."""
 
@@ -21,7 +22,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from application.ports import LiveSink
+from application.ports import LiveMessage, LiveSink
 
 log = logging.getLogger(__name__)
 
@@ -104,17 +105,24 @@ def _pass_on(sink: LiveSink, message: dict[str, Any]) -> None:
     channel = message["channel"]
     if isinstance(channel, bytes):
         channel = channel.decode("utf-8", "replace")
-    data = message["data"]
+    decoded = live_message(message["data"])
+    if decoded is None:
+        log.warning("live feed: dropped a message on %s that is not a JSON event", channel)
+        return
+    sink.deliver(channel.removeprefix(CHANNEL_PREFIX), decoded)
+
+
+def live_message(data: bytes | str) -> LiveMessage | None:
+    """A published message as the hub takes it: its event's name (the envelope's "type") and
+    its text unchanged; None if it is not a JSON object with a "type"."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
         parsed = json.loads(text)
     except (UnicodeDecodeError, ValueError):
-        log.warning("live feed: dropped a message on %s that is not JSON", channel)
-        return
+        return None
     if not isinstance(parsed, dict) or not isinstance(parsed.get("type"), str):
-        log.warning("live feed: dropped a message on %s without a 'type'", channel)
-        return
-    sink.deliver(channel.removeprefix(CHANNEL_PREFIX), text)
+        return None
+    return LiveMessage(parsed["type"], text)
 
 
 async def _close(pubsub: PubSub, client: Redis) -> None:

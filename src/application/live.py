@@ -8,20 +8,23 @@ than buffered without end; it reconnects and refetches.
 
 A `player.blocked` event ends every subscription of that player's topic once it has been
 delivered: staff blocked the player, so their open sockets close (with the event as the last
-message) instead of waiting for the next check of their session."""
+message) instead of waiting for the next check of their session.
+
+The hub knows no wire format: the feed hands it `LiveMessage`s, decoded by the adapter, and
+the door writes what a subscription yields (a message's text as published, or a `Resync`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import enum
-import json
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
-from application.ports import LiveFeed
+from application.ports import LiveFeed, LiveMessage
 from application.session_refusals import ACCOUNT_BLOCKED
 from domain.events import PlayerBlocked
 
@@ -30,9 +33,16 @@ log = logging.getLogger(__name__)
 STAFF_TOPIC = "staff"
 DEFAULT_QUEUE_SIZE = 256
 
-# Sent to every client when the feed is back after losing its broker: what was published in
-# between is gone (pub/sub keeps nothing), so clients refetch balances and history.
-RESYNC = json.dumps({"type": "resync", "reason": "live feed was interrupted; refetch state"})
+
+@dataclass(frozen=True, slots=True)
+class Resync:
+    """Sent to every client when the feed is back after losing its broker: what was published
+    in between is gone (pub/sub keeps nothing), so clients refetch balances and history."""
+
+    reason: str = "live feed was interrupted; refetch state"
+
+
+RESYNC = Resync()
 
 
 _PLAYER_TOPIC = "player:"
@@ -63,11 +73,12 @@ class Subscription:
     def __init__(self, hub: LiveHub, topic: str, size: int) -> None:
         self.topic = topic
         self._hub = hub
-        self._queue: asyncio.Queue[str | Ended] = asyncio.Queue(size + 1)  # +1: the end mark
+        # +1: the end mark
+        self._queue: asyncio.Queue[LiveMessage | Resync | Ended] = asyncio.Queue(size + 1)
         self._size = size
         self._ended: Ended | None = None
 
-    def offer(self, message: str) -> None:
+    def offer(self, message: LiveMessage | Resync) -> None:
         """Queue a message without waiting; a full queue ends the subscription."""
         if self._ended is not None:
             return
@@ -94,7 +105,7 @@ class Subscription:
         self._queue.put_nowait(why)  # `offer` leaves room for the end mark
         self._hub.unsubscribe(self)
 
-    async def next(self) -> str:
+    async def next(self) -> LiveMessage | Resync:
         """The next message, waiting for one; `SubscriptionEnded` once it has ended."""
         item = await self._queue.get()
         if isinstance(item, Ended):
@@ -188,11 +199,13 @@ class LiveHub:
 
     # -- LiveSink ------------------------------------------------------------------------------
 
-    def deliver(self, topic: str, message: str) -> None:
+    def deliver(self, topic: str, message: LiveMessage) -> None:
         subscribers = self._topics.get(topic)
         if not subscribers:
             return
-        ends = _ends_sessions(message) if topic.startswith(_PLAYER_TOPIC) else None
+        # A player's block ends their sessions; on the staff topic it is news like any other.
+        blocked = message.event == PlayerBlocked.name and topic.startswith(_PLAYER_TOPIC)
+        ends = Ended.BLOCKED if blocked else None
         for subscription in list(subscribers):
             subscription.offer(message)
             if ends is not None:
@@ -208,15 +221,3 @@ class LiveHub:
     def interrupted(self) -> None:
         self._receiving.clear()
         self._interrupted = True
-
-
-def _ends_sessions(message: str) -> Ended | None:
-    """Whether this message ends its topic's subscriptions: a player's block does. Only a
-    message that names the event is parsed, so the usual message costs a substring search."""
-    if PlayerBlocked.name not in message:
-        return None
-    with contextlib.suppress(ValueError):
-        parsed = json.loads(message)
-        if isinstance(parsed, dict) and parsed.get("type") == PlayerBlocked.name:
-            return Ended.BLOCKED
-    return None

@@ -1,6 +1,7 @@
 """The in-process fan-out of live messages on a fake feed (tests/fake_live.py): topics, slow
-clients, feed interruptions. The Redis feed and the sockets are tested through the app
-(tests/entrypoints/test_http_live.py)."""
+clients, feed interruptions. Messages are decoded as the Redis feed decodes them
+(`adapters.redis_live.live_message`); the Redis feed and the sockets are tested through the
+app (tests/entrypoints/test_http_live.py)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ import json
 
 import pytest
 
+from adapters.redis_live import live_message
 from application.live import (
     RESYNC,
     STAFF_TOPIC,
     Ended,
     LiveHub,
+    Resync,
     Subscription,
     SubscriptionEnded,
     player_topic,
 )
+from application.ports import LiveMessage
 from tests.fake_live import FakeLiveFeed
 
 
@@ -29,21 +33,35 @@ async def started(queue_size: int = 8) -> tuple[LiveHub, FakeLiveFeed]:
     return hub, feed
 
 
-async def next_of(subscription: Subscription) -> str:
+def message(text: str) -> LiveMessage:
+    """A published text as the feed hands it to the hub."""
+    decoded = live_message(text.encode())
+    assert decoded is not None, text
+    return decoded
+
+
+async def next_of(subscription: Subscription) -> LiveMessage | Resync:
     return await asyncio.wait_for(subscription.next(), 1)
+
+
+async def text_of(subscription: Subscription) -> str:
+    """The text the socket sends for the next message, which is an event's."""
+    got = await next_of(subscription)
+    assert isinstance(got, LiveMessage), got
+    return got.text
 
 
 async def test_messages_reach_only_their_topic_and_stop_after_unsubscribing():
     hub, _ = await started()
     with hub.subscribe(player_topic(1)) as one, hub.subscribe(STAFF_TOPIC) as staff:
-        hub.deliver(player_topic(2), '{"type":"x","n":2}')
-        hub.deliver(player_topic(1), '{"type":"x","n":1}')
-        hub.deliver(STAFF_TOPIC, '{"type":"s"}')
-        assert await next_of(one) == '{"type":"x","n":1}'
-        assert await next_of(staff) == '{"type":"s"}'
+        hub.deliver(player_topic(2), message('{"type":"x","n":2}'))
+        hub.deliver(player_topic(1), message('{"type":"x","n":1}'))
+        hub.deliver(STAFF_TOPIC, message('{"type":"s"}'))
+        assert await text_of(one) == '{"type":"x","n":1}'
+        assert await text_of(staff) == '{"type":"s"}'
         assert hub.clients == 2
     assert hub.clients == 0
-    hub.deliver(player_topic(1), '{"type":"x"}')  # nobody listens: nothing happens
+    hub.deliver(player_topic(1), message('{"type":"x"}'))  # nobody listens: nothing happens
     await hub.stop()
 
 
@@ -51,8 +69,8 @@ async def test_a_slow_client_is_cut_off_and_the_others_are_not():
     hub, _ = await started(queue_size=2)
     with hub.subscribe(player_topic(1)) as slow, hub.subscribe(player_topic(1)) as quick:
         for n in range(3):
-            hub.deliver(player_topic(1), f'{{"type":"x","n":{n}}}')
-            assert await next_of(quick) == f'{{"type":"x","n":{n}}}'
+            hub.deliver(player_topic(1), message(f'{{"type":"x","n":{n}}}'))
+            assert await text_of(quick) == f'{{"type":"x","n":{n}}}'
         with pytest.raises(SubscriptionEnded) as ended:
             await next_of(slow)  # what it had queued is dropped with it
         assert ended.value.why is Ended.TOO_SLOW
@@ -75,8 +93,8 @@ async def test_clients_are_told_to_resync_when_the_feed_comes_back():
         hub.subscribed()
         assert await next_of(one) == RESYNC
         assert await next_of(staff) == RESYNC
-        hub.deliver(STAFF_TOPIC, '{"type":"s"}')
-        assert await next_of(staff) == '{"type":"s"}'
+        hub.deliver(STAFF_TOPIC, message('{"type":"s"}'))
+        assert await text_of(staff) == '{"type":"s"}'
     await hub.stop()
 
 
@@ -100,19 +118,27 @@ async def test_a_players_block_ends_their_subscriptions_after_delivering_it():
         hub.subscribe(player_topic(2)) as other,
         hub.subscribe(STAFF_TOPIC) as staff,
     ):
-        hub.deliver(player_topic(1), '{"type":"bet.settled"}')
-        hub.deliver(player_topic(1), blocked)
-        hub.deliver(player_topic(1), '{"type":"late"}')  # nobody listens any more
-        hub.deliver(STAFF_TOPIC, blocked)  # only a player's own topic ends with it
+        hub.deliver(player_topic(1), message('{"type":"bet.settled"}'))
+        hub.deliver(player_topic(1), message(blocked))
+        hub.deliver(player_topic(1), message('{"type":"late"}'))  # nobody listens any more
+        hub.deliver(STAFF_TOPIC, message(blocked))  # only a player's own topic ends with it
         for subscription in (phone, laptop):
-            assert await next_of(subscription) == '{"type":"bet.settled"}'
-            assert await next_of(subscription) == blocked  # the last word: why it ends
+            assert await text_of(subscription) == '{"type":"bet.settled"}'
+            assert await text_of(subscription) == blocked  # the last word: why it ends
             with pytest.raises(SubscriptionEnded) as ended:
                 await next_of(subscription)
             assert ended.value.why is Ended.BLOCKED
         # A message merely mentioning the event is no block; other players go on.
-        hub.deliver(player_topic(2), '{"type":"x","note":"player.blocked"}')
-        assert await next_of(other) == '{"type":"x","note":"player.blocked"}'
-        assert await next_of(staff) == blocked
+        hub.deliver(player_topic(2), message('{"type":"x","note":"player.blocked"}'))
+        assert await text_of(other) == '{"type":"x","note":"player.blocked"}'
+        assert await text_of(staff) == blocked
         assert hub.clients == 2
     await hub.stop()
+
+
+def test_the_feed_decodes_the_event_name_and_passes_the_text_on_unchanged():
+    text = '{"type": "bet.settled", "data": {"note": "player.blocked"}}'
+    assert live_message(text.encode()) == LiveMessage("bet.settled", text)
+    assert live_message(text) == LiveMessage("bet.settled", text)
+    for junk in (b"not json", b"\xff\xfe", b"[1, 2]", b'{"type": 7}', b'{"id": "e1"}'):
+        assert live_message(junk) is None, junk

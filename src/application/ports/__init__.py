@@ -19,7 +19,7 @@ from application.ports.games import GameConfigRepository
 from application.ports.health import RedisProbe
 from application.ports.ledger import HistoryEntry, Ledger
 from application.ports.ledger_reads import LedgerFilter, LedgerReadModel, LegView, TransactionView
-from application.ports.live import LiveFeed, LiveSink
+from application.ports.live import LiveFeed, LiveMessage, LiveSink
 from application.ports.mines import MinesRepository
 from application.ports.outbox import (
     EventEnvelope,
@@ -89,6 +89,7 @@ __all__ = [
     "LedgerReadModel",
     "LegView",
     "LiveFeed",
+    "LiveMessage",
     "LiveSink",
     "LockContended",
     "LoginThrottle",

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class LiveMessage:
+    """One message for live clients, as the feed decoded it: `event` is the event's name
+    (`domain.events`, e.g. "player.blocked"), which is all the hub reads; `text` is what the
+    clients are sent, as it was published, which the hub passes on without reading."""
+
+    event: str
+    text: str
 
 
 class LiveSink(Protocol):
     """Where a `LiveFeed` hands what it receives (`application.live.LiveHub`)."""
 
-    def deliver(self, topic: str, message: str) -> None:
-        """One message (a JSON object, as published) for `topic` ("player:42", "staff")."""
+    def deliver(self, topic: str, message: LiveMessage) -> None:
+        """One message for `topic` ("player:42", "staff")."""
         ...
 
     def subscribed(self) -> None:

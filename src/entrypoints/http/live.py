@@ -63,8 +63,16 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
 from application.crash import Disconnected, RoundFeed
-from application.live import STAFF_TOPIC, Ended, LiveHub, SubscriptionEnded, player_topic
+from application.live import (
+    STAFF_TOPIC,
+    Ended,
+    LiveHub,
+    Resync,
+    SubscriptionEnded,
+    player_topic,
+)
 from application.miniapp import ReadPlayerSession
+from application.ports import LiveMessage
 from application.staff import AuthenticateStaff
 from domain.errors import DomainError, Forbidden, StorageUnavailable, Unauthenticated
 from domain.staff import Role, StaffMember
@@ -257,7 +265,7 @@ async def _stream(
 
     async def pump() -> None:
         while True:
-            await send(await subscription.next())
+            await send(_text(await subscription.next()))
 
     wanted = asyncio.Event()  # the client asked for the extra feed (crash rounds)
 
@@ -316,6 +324,13 @@ async def _stream(
         log.warning("live socket on %s failed: %r", topic, error)
         await _close(socket, 1011, "internal error")
     # Otherwise the client is gone: nothing to say.
+
+
+def _text(message: LiveMessage | Resync) -> str:
+    """What the socket sends: an event as it was published, or the resync notice."""
+    if isinstance(message, Resync):
+        return json.dumps({"type": "resync", "reason": message.reason})
+    return message.text
 
 
 class _SessionEnded(Exception):
