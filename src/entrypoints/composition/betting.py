@@ -4,7 +4,10 @@ bet search."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from dishka import Provider, Scope, provide
 from redis.asyncio import Redis
@@ -13,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.postgres.admin_queries import SqlBetQueries
 from adapters.velocity import RedisVelocityLimiter
 from application.betting import GetBet, PlaceBet, SettleDiceBet, VoidBet
+from application.betting.place import Placement
 from application.betting.queries import BetReadModel, InspectBet, SearchBets
 from application.betting.queue import BetQueue
 from application.game_admin import ListGames, UpdateGame
@@ -34,6 +38,40 @@ from application.velocity import VelocityPolicy
 from application.verification import VerifyBet
 from domain.velocity import VelocityAction, VelocityLimit
 from entrypoints.settings import Settings
+
+_Road = TypeVar("_Road", bound=Placement)
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementParts:
+    """What every use case on the one road of a bet (`Placement`) is built from, once per
+    process: the queue's `PlaceBet` here and crash's `PlaceRoundBet` (composition/crash.py)
+    take the same parts, so they pass the same guard, limits and risk rules."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    ids: IdGenerator
+    house: HouseBook
+    seeds: SeedSource
+    guard: ResponsibleGamblingGuard
+    velocity: VelocityPolicy
+    risk: RiskReview
+    metrics: BetMetrics
+
+    def build(self, road: Callable[..., _Road], **own: object) -> _Road:
+        """`road` built on these parts, with its `own` keyword arguments."""
+        return road(
+            self.uow,
+            self.clock,
+            self.ids,
+            self.house,
+            self.seeds,
+            guard=self.guard,
+            velocity=self.velocity,
+            risk=self.risk,
+            metrics=self.metrics,
+            **own,
+        )
 
 
 class BettingProvider(Provider):
@@ -61,37 +99,18 @@ class BettingProvider(Provider):
             )
         return VelocityPolicy(limiter, limits)
 
+    placement_parts = provide(PlacementParts, scope=Scope.APP)
+
     @provide(scope=Scope.APP)
-    def bet_queue(
-        self,
-        settings: Settings,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        ids: IdGenerator,
-        house: HouseBook,
-        seeds: SeedSource,
-        guard: ResponsibleGamblingGuard,
-        velocity: VelocityPolicy,
-        risk: RiskReview,
-        metrics: BetMetrics,
-    ) -> BetQueue:
+    def bet_queue(self, settings: Settings, parts: PlacementParts) -> BetQueue:
         # One per process, for every door (gRPC calls and streams, the bot, the Mini App): bets
         # that arrive together share batches. `PlaceBet` is built here and nowhere else; the
-        # games with a road of their own build on the same `Placement` (mines opens through this
-        # queue's PlaceBet, crash's PlaceRoundBet in composition/crash.py subclasses it), so
-        # every bet passes the same admission and rules.
-        place = PlaceBet(
-            uow,
-            clock,
-            ids,
-            house,
-            seeds,
-            guard=guard,
-            velocity=velocity,
-            risk=risk,
-            metrics=metrics,
+        # games with a road of their own build on the same `Placement` and its parts (mines
+        # opens through this queue's PlaceBet, crash's PlaceRoundBet in composition/crash.py
+        # subclasses it), so every bet passes the same admission and rules.
+        return BetQueue(
+            parts.build(PlaceBet), batch_size=settings.bet_batch_size, batches=settings.bet_batches
         )
-        return BetQueue(place, batch_size=settings.bet_batch_size, batches=settings.bet_batches)
 
     @provide(scope=Scope.APP)
     def bet_read_model(self, engine: AsyncEngine) -> BetReadModel:

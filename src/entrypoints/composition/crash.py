@@ -20,16 +20,9 @@ from application.crash import (
     SettleCrashedRound,
 )
 from application.house import HouseBook
-from application.ports import (
-    BetMetrics,
-    Clock,
-    IdGenerator,
-    SeedSource,
-    UnitOfWorkFactory,
-)
-from application.responsible import ResponsibleGamblingGuard
+from application.ports import BetMetrics, Clock, IdGenerator, UnitOfWorkFactory
 from application.risk import RiskReview
-from application.velocity import VelocityPolicy
+from entrypoints.composition.betting import PlacementParts
 from entrypoints.settings import Settings
 
 
@@ -50,31 +43,9 @@ class CrashProvider(Provider):
         return CrashPoints()
 
     @provide
-    def place(
-        self,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        ids: IdGenerator,
-        house: HouseBook,
-        seeds: SeedSource,
-        guard: ResponsibleGamblingGuard,
-        velocity: VelocityPolicy,
-        risk: RiskReview,
-        metrics: BetMetrics,
-        policy: CrashPolicy,
-    ) -> PlaceRoundBet:
-        return PlaceRoundBet(
-            uow,
-            clock,
-            ids,
-            house,
-            seeds,
-            guard=guard,
-            velocity=velocity,
-            risk=risk,
-            metrics=metrics,
-            policy=policy,
-        )
+    def place(self, parts: PlacementParts, policy: CrashPolicy) -> PlaceRoundBet:
+        # On the one road of a bet, built from the same parts as the bet queue's PlaceBet.
+        return parts.build(PlaceRoundBet, policy=policy)
 
     @provide
     def cash_out(
