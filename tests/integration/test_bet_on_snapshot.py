@@ -6,6 +6,7 @@ id (a replay), a block (refused). And a bet alone is two statements, counted by 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -19,6 +20,7 @@ from adapters.postgres.engine import create_engine
 from adapters.postgres.snapshot_placements import SnapshotPlacements
 from adapters.postgres.uow import start_unit_of_work_factory
 from application.betting import PlaceBet, PlaceBetCommand, PlaceBets
+from application.betting.queue import BetQueue
 from application.postings import CreditDepositCommand
 from domain.money import XTR, Money
 from domain.players import PlayerStatus
@@ -208,6 +210,26 @@ async def test_a_bet_alone_is_two_statements_including_its_commit(
         if len(counts) == 1:
             first = [line[:200] for line in statements]
     assert counts == [2, 2, 2], first
+    assert "place_bets" in statements[-1]
+
+
+async def test_a_message_of_bets_submitted_together_is_two_statements(
+    logged_engine, funded_player, cipher, clock, ids, house, seed_source
+):
+    # A PlaceBatch message (BetQueue.submit(together=True)): one snapshot read and one
+    # `place_bets` call for all its bets, however small the queue's batches.
+    pool, pid, log = logged_engine
+    factory = await start_unit_of_work_factory(pool, TEST_HOUSE_SHARDS, cipher, TEST_PERSONAL_DATA)
+    queue = BetQueue(PlaceBet(factory, clock, ids, house, seed_source), batch_size=8)
+    players = [(await funded_player(1000)).id for _ in range(10)]
+    # asyncpg looks up the array types a connection meets first (once per connection).
+    await queue(coin(players[0]))
+    message = [coin(p) for p in players for _ in range(10)]
+    offset = log.stat().st_size
+    receipts = await asyncio.gather(*queue.submit(message, together=True))
+    statements = _statements(log, offset, pid)
+    assert [r.bet.id for r in receipts] == [c.bet_id for c in message]
+    assert len(statements) == 2, [line[:200] for line in statements]
     assert "place_bets" in statements[-1]
 
 

@@ -84,6 +84,28 @@ async def test_a_caller_that_goes_away_does_not_undo_its_neighbours(funded_playe
     assert again.bet.fairness.nonce != receipt.bet.fairness.nonce
 
 
+async def test_bets_submitted_together_are_one_batch_whatever_the_batch_size(
+    funded_player, place, balances, engine
+):
+    # A PlaceBatch message: one snapshot read and one write for all its bets, even beyond
+    # `batch_size`, and not mixed with the bets queued before it (which go together first).
+    queue = BetQueue(place, batch_size=4, batches=1)
+    players = [await funded_player(1000) for _ in range(6)]
+    before = [limbo(p.id, 10) for p in players[:3]]
+    message = [limbo(p.id, 10) for p in players for _ in range(3)]
+    answers = [*queue.submit(before), *queue.submit(message, together=True)]
+    receipts = await asyncio.gather(*answers)
+    assert [r.bet.id for r in receipts] == [c.bet_id for c in [*before, *message]]
+    assert await bet_writers(engine, [c.bet_id for c in message]) == 1
+    assert await bet_writers(engine, [c.bet_id for c in before]) == 1
+    assert await bet_writers(engine, [c.bet_id for c in [*before, *message]]) == 2
+    for p in players:
+        mine = [r for r in receipts if r.bet.player_id == p.id]
+        assert sorted(r.bet.fairness.nonce for r in mine) == list(range(len(mine)))
+        final = 1000 - 10 * len(mine) + sum(r.bet.payout or 0 for r in mine)
+        assert await balances(p.id) == (Money(final, XTR),)
+
+
 def test_a_queue_needs_room():
     with pytest.raises(ValueError, match="batch_size"):
         BetQueue(object(), batch_size=0)  # type: ignore[arg-type]

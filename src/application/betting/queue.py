@@ -11,6 +11,11 @@ batches at once: they would only wait on each other's row locks, so a player's q
 wait for the batch holding that player and then go together (a hot player's bets become one
 transaction each batch, not a queue of transactions on one wallet).
 
+Bets submitted `together` (a PlaceBatch message) are one batch of their own, whatever
+`batch_size`: one snapshot read and one write for the whole message, never split across
+transactions nor mixed with other callers' bets, which would only make each message wait for
+its neighbours' (issue 19).
+
 A batch runs in a task of its own. A bet placed alone runs in a copy of its caller's context
 (`contextvars`), so what the caller's context holds (the request and bet ids its log lines
 carry, its trace) follows the bet into the placement; a batch of several bets runs in an
@@ -30,6 +35,12 @@ from domain.errors import DomainError
 _Waiting = tuple[PlaceBetCommand, asyncio.Future[BetReceipt], contextvars.Context]
 
 
+class _Together(tuple[_Waiting, ...]):
+    """Bets submitted together: one batch of their own (see the module)."""
+
+    __slots__ = ()
+
+
 class BetQueue:
     """Place a bet; concurrent bets share transactions (see the module). `batches` is how many
     transactions of queued bets run at once in this process, `batch_size` the most bets one
@@ -44,7 +55,7 @@ class BetQueue:
         self._batches = batches
         self._running = 0
         self._busy: set[int] = set()  # players with a bet in a running batch
-        self._waiting: deque[_Waiting] = deque()
+        self._waiting: deque[_Waiting | _Together] = deque()
         self._tasks: set[asyncio.Task[None]] = set()  # the event loop keeps weak references
 
     @property
@@ -57,31 +68,49 @@ class BetQueue:
         (answer,) = self.submit([command])
         return await answer
 
-    def submit(self, commands: Iterable[PlaceBetCommand]) -> list[Awaitable[BetReceipt]]:
+    def submit(
+        self, commands: Iterable[PlaceBetCommand], *, together: bool = False
+    ) -> list[Awaitable[BetReceipt]]:
         """Queue bets all at once and answer each with its own awaitable (its receipt, or its
-        refusal raised): bets submitted together go to the same batches (up to `batch_size`
-        each) instead of the first going alone, as a caller with many bets in hand (the batch
-        RPC) wants. Each answer is shielded: a caller that goes away (a cancelled RPC) must not
-        cancel its neighbours' batch; its own bet is placed or refused all the same, and a
-        retry with the same bet id answers from what was stored."""
+        refusal raised): bets submitted at once go to the same batches (up to `batch_size`
+        each) instead of the first going alone; `together`, they are one batch of their own
+        whatever their number (one snapshot and one write), as a caller with a message of bets
+        in hand (the batch RPC) wants. Each answer is shielded: a caller that goes away (a
+        cancelled RPC) must not cancel its neighbours' batch; its own bet is placed or refused
+        all the same, and a retry with the same bet id answers from what was stored."""
         loop = asyncio.get_running_loop()
         answers: list[Awaitable[BetReceipt]] = []
+        items: list[_Waiting] = []
         for command in commands:
             answer: asyncio.Future[BetReceipt] = loop.create_future()
             # Looked at even when the caller is gone, so a refusal nobody awaits is not logged
             # as an exception "never retrieved".
             answer.add_done_callback(_seen)
-            self._waiting.append((command, answer, contextvars.copy_context()))
+            items.append((command, answer, contextvars.copy_context()))
             answers.append(asyncio.shield(answer))
+        if together and len(items) > 1:
+            self._waiting.append(_Together(items))
+        else:
+            self._waiting.extend(items)
         self._start()
         return answers
 
     def _start(self) -> None:
         while self._waiting and self._running < self._batches:
             batch: list[_Waiting] = []
-            later: list[_Waiting] = []
+            later: list[_Waiting | _Together] = []
             while self._waiting and len(batch) < self._batch_size:
                 item = self._waiting.popleft()
+                if isinstance(item, _Together):
+                    # A batch of its own, once none of its players is in a running batch;
+                    # it heads the next batch rather than joining this one.
+                    if batch or any(waiting[0].player_id in self._busy for waiting in item):
+                        later.append(item)
+                        if batch:
+                            break
+                        continue
+                    batch = list(item)
+                    break
                 # A player's bets wait while a batch with that player runs: two transactions
                 # of one player would only queue on each other's locks.
                 (later if item[0].player_id in self._busy else batch).append(item)

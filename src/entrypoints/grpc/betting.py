@@ -120,8 +120,9 @@ class _Commands:
             await self._scope.aclose()
 
     def submit_places(self, commands: Sequence[betting_pb2.BetCommand]) -> list[_Placed | None]:
-        """The place commands among `commands`, translated and handed to the bet queue all at
-        once, so they go to the same batches; None for the other commands."""
+        """The place commands among `commands`, translated and handed to the bet queue
+        together: one batch of their own (one snapshot read and one write for the message);
+        None for the other commands."""
         prepared: list[PlaceBetCommand | DomainError | None] = []
         for command in commands:
             if command.WhichOneof("command") != "place":
@@ -131,7 +132,11 @@ class _Commands:
                 prepared.append(_place_command(command.place, self._currencies, instant_only=False))
             except DomainError as error:
                 prepared.append(error)
-        answers = iter(self._queue.submit(p for p in prepared if isinstance(p, PlaceBetCommand)))
+        answers = iter(
+            self._queue.submit(
+                (p for p in prepared if isinstance(p, PlaceBetCommand)), together=True
+            )
+        )
         return [(p, next(answers)) if isinstance(p, PlaceBetCommand) else p for p in prepared]
 
     async def result(
@@ -282,8 +287,8 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         self, request: betting_pb2.BetBatch, context: grpc.aio.ServicerContext
     ) -> betting_pb2.BetBatchResult:
         """Every command answered as `StreamBets` answers it, in the commands' order. The place
-        commands are queued together before any runs, so they share batches (transactions of
-        up to `CROUPIER_BET_BATCH_SIZE` bets) rather than the first going alone."""
+        commands are queued together before any runs, as one batch of their own (one
+        transaction, whatever `CROUPIER_BET_BATCH_SIZE`) rather than the first going alone."""
         if len(request.commands) > BATCH_LIMIT:
             raise FieldError(
                 "commands",
