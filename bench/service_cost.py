@@ -9,7 +9,8 @@ It reuses bench/run.py's servers, seeding (bench/.data) and load generator, star
 with the given `--env` overrides (velocity limit and outcome monitor off, as the benchmark),
 drives `--mode` at `--in-flight` for `--seconds` after a warm-up, and prints bets/s and CPU
 milliseconds per bet of the service's processes (with its children) and of all PostgreSQL
-processes, read at the start and the end of the measured window. `--repeat N` measures the
+processes, read at the start and the end of the measured window, then the peak RSS and PSS of
+each of the service's processes (memory.py). `--repeat N` measures the
 same service N times in a row (the spread says how noisy the machine is)."""
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from cpu import CpuMeter
 from driving import drive
 from exported import export_source
 from loadgen import LoadSpec
+from memory import MemorySampler
 from run import ROOT, Service
 
 DATA = ROOT / "bench" / ".data"
@@ -117,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     service = Service(env, DATA / "service-cost.log")
     try:
         service.wait_ready()
+        sampler = MemorySampler(service.process.pid)
         for _ in range(args.repeat):
             spec = LoadSpec(
                 address=service.address,
@@ -135,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
                 + ": "
                 + measure(service, spec, args.load_processes, args.profile)
             )
+        print("memory, peaks (bench/memory.py):")
+        print("\n".join(sampler.overall().lines()))
+        sampler.close()
     finally:
         service.stop()
     return 0
