@@ -743,6 +743,55 @@ $$;
 
 
 --
+-- Name: placement_snapshot(uuid[], bigint[], text[], text[], text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.placement_snapshot(p_bets uuid[], p_players bigint[], p_currencies text[], p_games text[], p_house_kind text) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+BEGIN
+    RETURN (
+    SELECT jsonb_build_object(
+        'existing', (SELECT coalesce(jsonb_agg(id), '[]') FROM bets WHERE id = ANY(p_bets)),
+        'guarded', (SELECT coalesce(jsonb_agg(player_id), '[]') FROM responsible_profiles
+                    WHERE player_id = ANY(p_players)),
+        'standings', (SELECT coalesce(jsonb_agg(jsonb_build_array(
+                                 p.id, p.status, pp.terms_accepted_at IS NOT NULL)), '[]')
+                      FROM players p LEFT JOIN player_preferences pp ON pp.player_id = p.id
+                      WHERE p.id = ANY(p_players)),
+        'wallets', (SELECT coalesce(jsonb_agg(jsonb_build_array(player_id, currency, id, balance)),
+                                    '[]')
+                    FROM accounts
+                    WHERE player_id = ANY(p_players) AND currency = ANY(p_currencies)),
+        'pairs', (SELECT coalesce(jsonb_agg(jsonb_build_array(
+                             id, player_id, encode(server_seed_encrypted, 'base64'),
+                             server_seed_hash, client_seed, next_nonce, created_at)), '[]')
+                  FROM seed_pairs WHERE player_id = ANY(p_players) AND revealed_at IS NULL),
+        'reserved', (SELECT coalesce(jsonb_agg(jsonb_build_array(
+                                p, nextval('seed_pairs_id_seq'))), '[]')
+                     FROM unnest(p_players) AS p
+                     WHERE NOT EXISTS (SELECT 1 FROM seed_pairs s
+                                       WHERE s.player_id = p AND s.revealed_at IS NULL)),
+        'bankrolls', (SELECT coalesce(jsonb_object_agg(currency, total), '{}')
+                      FROM (SELECT currency, sum(balance) AS total FROM accounts
+                            WHERE kind = p_house_kind AND player_id IS NULL
+                              AND currency = ANY(p_currencies)
+                            GROUP BY currency) AS house),
+        'games', (SELECT coalesce(jsonb_agg(jsonb_build_array(
+                             g.code, g.enabled, CAST(g.house_edge AS text),
+                             (SELECT coalesce(jsonb_object_agg(l.currency, jsonb_build_array(
+                                                  l.min_stake, l.max_stake, l.max_payout)), '{}')
+                              FROM game_limits l WHERE l.game = g.code))), '[]')
+                  FROM games g WHERE g.code = ANY(p_games))
+    )::text
+    );
+END;
+$$;
+
+
+--
 -- Name: provider_transactions_guard(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3136,6 +3185,13 @@ GRANT ALL ON FUNCTION public.outbox_prune(before timestamp with time zone, first
 
 REVOKE ALL ON FUNCTION public.place_bets(p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_absent jsonb, p_postings jsonb, p_events jsonb, p_house_wait text, p_lock_wait text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.place_bets(p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_absent jsonb, p_postings jsonb, p_events jsonb, p_house_wait text, p_lock_wait text) TO croupier_app;
+
+
+--
+-- Name: FUNCTION placement_snapshot(p_bets uuid[], p_players bigint[], p_currencies text[], p_games text[], p_house_kind text); Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON FUNCTION public.placement_snapshot(p_bets uuid[], p_players bigint[], p_currencies text[], p_games text[], p_house_kind text) TO croupier_app;
 
 
 --

@@ -342,7 +342,8 @@ async def test_a_batchs_write_reads_its_own_rows_by_index(
 async def test_the_writes_statements_are_planned_once_per_connection(
     explained_engine, funded_player, cipher, clock, ids, house, seed_source
 ):
-    # Revision 0033: `place_bets` and `ledger_post_many` run with force_generic_plan. Under
+    # Revision 0033: the snapshot read (`placement_snapshot`), `place_bets` and
+    # `ledger_post_many` run with force_generic_plan. Under
     # `auto`, PL/pgSQL planned a statement again for each call's values (a custom plan, its
     # values written in: `= ANY ('{7}'::bigint[])`); a generic plan, kept for the connection,
     # names its parameters instead (`= ANY ($3)`). Checked on the connection's second bet,
@@ -354,8 +355,12 @@ async def test_the_writes_statements_are_planned_once_per_connection(
     await place(coin(player.id))
     offset = log.stat().st_size
     await place(coin(player.id))
-    by_id = [plan for plan in _plans(log, offset, pid) if "= ANY(v_" in plan["Query Text"]]
+    plans = _plans(log, offset, pid)
+    by_id = [plan for plan in plans if "= ANY(v_" in plan["Query Text"]]
     assert len(by_id) >= 5, [plan["Query Text"][:80] for plan in by_id]
+    snapshot = [plan for plan in plans if "'standings'" in plan["Query Text"]]
+    assert len(snapshot) == 1, [plan["Query Text"][:80] for plan in plans]
+    by_id += snapshot
     custom = [
         plan["Query Text"].split("\n")[0][:100]
         for plan in by_id
