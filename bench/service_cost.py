@@ -4,6 +4,7 @@ PostgreSQL, from the processes' own CPU counters, for before/after comparisons o
     .venv/bin/python bench/service_cost.py --mode unary --in-flight 32 --seconds 10
     .venv/bin/python bench/service_cost.py --mode stream --env CROUPIER_UVLOOP=0
     .venv/bin/python bench/service_cost.py --ref HEAD~1     # another commit's code, same servers
+    .venv/bin/python bench/service_cost.py --mode rate --rate 300 --in-flight 512  # open loop
 
 It reuses bench/run.py's servers, seeding (bench/.data) and load generator, starts the service
 with the given `--env` overrides (velocity limit and outcome monitor off, as the benchmark),
@@ -79,7 +80,14 @@ def measure(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mode", choices=("unary", "stream", "batch"), default="unary")
+    parser.add_argument("--mode", choices=("unary", "stream", "batch", "rate"), default="unary")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=300.0,
+        help="rate: bets/s started (open loop, as run.py's "
+        "half-peak case; --in-flight caps the bets in flight)",
+    )
     parser.add_argument(
         "--batch-size", type=int, default=100, help="batch: bets a PlaceBatch message"
     )
@@ -130,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                 seconds=args.seconds,
                 warmup=args.warmup,
                 batch_size=args.batch_size,
+                rate=args.rate,
             )
             label = f"{args.mode} x{args.in_flight} {' '.join(args.env) or '(defaults)'}"
             print(
