@@ -759,7 +759,9 @@ BEGIN
                     WHERE player_id = ANY(p_players)),
         'standings', (SELECT coalesce(jsonb_agg(jsonb_build_array(
                                  p.id, p.status, pp.terms_accepted_at IS NOT NULL)), '[]')
-                      FROM players p LEFT JOIN player_preferences pp ON pp.player_id = p.id
+                      FROM players p
+                      LEFT JOIN player_preferences pp
+                             ON pp.player_id = p.id AND pp.player_id = ANY(p_players)
                       WHERE p.id = ANY(p_players)),
         'wallets', (SELECT coalesce(jsonb_agg(jsonb_build_array(player_id, currency, id, balance)),
                                     '[]')
@@ -773,7 +775,8 @@ BEGIN
                                 p, nextval('seed_pairs_id_seq'))), '[]')
                      FROM unnest(p_players) AS p
                      WHERE NOT EXISTS (SELECT 1 FROM seed_pairs s
-                                       WHERE s.player_id = p AND s.revealed_at IS NULL)),
+                                       WHERE s.player_id = p AND s.revealed_at IS NULL
+                                         AND s.player_id = ANY(p_players))),
         'bankrolls', (SELECT coalesce(jsonb_object_agg(currency, total), '{}')
                       FROM (SELECT currency, sum(balance) AS total FROM accounts
                             WHERE kind = p_house_kind AND player_id IS NULL

@@ -21,6 +21,9 @@ prepared statement that PostgreSQL planned again on every call for the same reas
 a call). It is now the body of `placement_snapshot`, a function with the same setting (invoker's
 rights: it reads what the app role may read, and reserves seed pair ids as it did): its generic
 plan reads every table by index (`EXPLAIN (GENERIC_PLAN)` of the statement, 10,000 players).
+As in revision 0027, the joined tables also name the ids wanted (`= ANY(p_players)`): a
+generic plan knows no array's size, and without them it may join `player_preferences` or
+`seed_pairs` whole (the test suite's database, with the plans test, found one).
 """
 
 from alembic import op
@@ -50,7 +53,9 @@ BEGIN
                     WHERE player_id = ANY(p_players)),
         'standings', (SELECT coalesce(jsonb_agg(jsonb_build_array(
                                  p.id, p.status, pp.terms_accepted_at IS NOT NULL)), '[]')
-                      FROM players p LEFT JOIN player_preferences pp ON pp.player_id = p.id
+                      FROM players p
+                      LEFT JOIN player_preferences pp
+                             ON pp.player_id = p.id AND pp.player_id = ANY(p_players)
                       WHERE p.id = ANY(p_players)),
         'wallets', (SELECT coalesce(jsonb_agg(jsonb_build_array(player_id, currency, id, balance)),
                                     '[]')
@@ -64,7 +69,8 @@ BEGIN
                                 p, nextval('seed_pairs_id_seq'))), '[]')
                      FROM unnest(p_players) AS p
                      WHERE NOT EXISTS (SELECT 1 FROM seed_pairs s
-                                       WHERE s.player_id = p AND s.revealed_at IS NULL)),
+                                       WHERE s.player_id = p AND s.revealed_at IS NULL
+                                         AND s.player_id = ANY(p_players))),
         'bankrolls', (SELECT coalesce(jsonb_object_agg(currency, total), '{}')
                       FROM (SELECT currency, sum(balance) AS total FROM accounts
                             WHERE kind = p_house_kind AND player_id IS NULL
