@@ -17,7 +17,8 @@ What it does, in one run on one PostgreSQL server (see bench/README.md):
    drives settled bets at it from separate load-generator processes: unary PlayInstant and
    StreamBets, spread and hot, at each concurrency level, then a rate-limited run at half of
    the best unary rate, a PlaceBatch case and bets one at a time (their statements counted by
-   pg_stat_statements, alone.py); it samples the service's RSS all along;
+   pg_stat_statements, alone.py); it samples the service's RSS and PSS
+   all along, process by process (memory.py);
 4. reads CPU counters of the service's and PostgreSQL's processes over every case's window
    (cpu.py) and prints a table with CPU a bet and the issue's targets, met or not (table.py)."""
 
@@ -31,7 +32,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -41,13 +41,13 @@ from typing import TYPE_CHECKING
 
 import alone
 import grpc
-import psutil
 from cpu import CpuMeter, per_bet_ms, postmaster_pid
 from driving import drive, percentiles
 from exported import SOURCE_ENV, reexec_on
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from lean import loop_name as lean_loop
 from leanrun import Load, bet_alone, measured_row, run_lean, spec_maker
+from memory import MemorySampler
 from reference import Connection, PgbenchResult, create_reference_database, run_pgbench
 from sqlalchemy.engine import make_url
 from table import Row, format_table, nearest_level, set_ratios, targets
@@ -120,43 +120,6 @@ class Service:
                 self.process.kill()
                 self.process.wait()
         self._log.close()
-
-
-class RssSampler:
-    """Peak resident memory of the service: its process and any Python child (the database
-    and Valkey are separate servers and are not counted)."""
-
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
-        self._process = psutil.Process(pid)
-        self._interval = interval
-        self._peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _rss(self) -> int:
-        total: int = self._process.memory_info().rss
-        for child in self._process.children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                if "python" in child.name().lower() or "croupier" in child.name().lower():
-                    total += child.memory_info().rss
-        return total
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            with contextlib.suppress(psutil.Error):
-                self._peak = max(self._peak, self._rss())
-
-    def take_peak_mb(self) -> float:
-        """The peak since the last call."""
-        with contextlib.suppress(psutil.Error):
-            self._peak = max(self._peak, self._rss())
-        peak, self._peak = self._peak, 0
-        return peak / 2**20
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 # ---------------------------------------------------------------------------------- cases
@@ -389,7 +352,7 @@ def run_service(
     try:
         service.wait_ready()
         meter = CpuMeter(service.process.pid, postgres_pid)
-        sampler = RssSampler(service.process.pid)
+        sampler = MemorySampler(service.process.pid)
         try:
             cases = (
                 ("unary uniform", "unary", seeded.players),
@@ -446,6 +409,8 @@ def run_service(
                 f"p99 {measured.p99_ms:.1f} ms",
                 flush=True,
             )
+            print("  memory, peaks over every case (bench/memory.py):")
+            print("\n".join(sampler.overall().lines()), flush=True)
         finally:
             sampler.close()
     finally:

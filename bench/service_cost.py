@@ -4,12 +4,14 @@ PostgreSQL, from the processes' own CPU counters, for before/after comparisons o
     .venv/bin/python bench/service_cost.py --mode unary --in-flight 32 --seconds 10
     .venv/bin/python bench/service_cost.py --mode stream --env CROUPIER_UVLOOP=0
     .venv/bin/python bench/service_cost.py --ref HEAD~1     # another commit's code, same servers
+    .venv/bin/python bench/service_cost.py --mode rate --rate 300 --in-flight 512  # open loop
 
 It reuses bench/run.py's servers, seeding (bench/.data) and load generator, starts the service
 with the given `--env` overrides (velocity limit and outcome monitor off, as the benchmark),
 drives `--mode` at `--in-flight` for `--seconds` after a warm-up, and prints bets/s and CPU
 milliseconds per bet of the service's processes (with its children) and of all PostgreSQL
-processes, read at the start and the end of the measured window. `--repeat N` measures the
+processes, read at the start and the end of the measured window, then the peak RSS and PSS of
+each of the service's processes (memory.py). `--repeat N` measures the
 same service N times in a row (the spread says how noisy the machine is)."""
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from cpu import CpuMeter
 from driving import drive
 from exported import export_source
 from loadgen import LoadSpec
+from memory import MemorySampler
 from run import ROOT, Service
 
 DATA = ROOT / "bench" / ".data"
@@ -77,7 +80,14 @@ def measure(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mode", choices=("unary", "stream", "batch"), default="unary")
+    parser.add_argument("--mode", choices=("unary", "stream", "batch", "rate"), default="unary")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=300.0,
+        help="rate: bets/s started (open loop, as run.py's "
+        "half-peak case; --in-flight caps the bets in flight)",
+    )
     parser.add_argument(
         "--batch-size", type=int, default=100, help="batch: bets a PlaceBatch message"
     )
@@ -117,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     service = Service(env, DATA / "service-cost.log")
     try:
         service.wait_ready()
+        sampler = MemorySampler(service.process.pid)
         for _ in range(args.repeat):
             spec = LoadSpec(
                 address=service.address,
@@ -127,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                 seconds=args.seconds,
                 warmup=args.warmup,
                 batch_size=args.batch_size,
+                rate=args.rate,
             )
             label = f"{args.mode} x{args.in_flight} {' '.join(args.env) or '(defaults)'}"
             print(
@@ -135,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                 + ": "
                 + measure(service, spec, args.load_processes, args.profile)
             )
+        print("memory, peaks (bench/memory.py):")
+        print("\n".join(sampler.overall().lines()))
+        sampler.close()
     finally:
         service.stop()
     return 0

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from typing import TYPE_CHECKING
 
 from domain.payments import RefundRefused
+
+if TYPE_CHECKING:  # a process without a bot never imports aiogram (~130 MB)
+    from aiogram import Bot
 
 # Telegram's answer when the charge was refunded before: our earlier call got through but its
 # answer was lost, so the refund is done.
@@ -19,6 +21,8 @@ class TelegramStarsRefunds:
     async def refund(self, telegram_user_id: int, charge_id: str) -> None:
         if self._bot is None:
             raise RefundRefused("the Telegram bot is not configured (CROUPIER_BOT_TOKEN)")
+        from aiogram.exceptions import TelegramBadRequest
+
         try:
             await self._bot.refund_star_payment(
                 user_id=telegram_user_id, telegram_payment_charge_id=charge_id

@@ -22,6 +22,7 @@ from tests import conftest
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 
 FRAMEWORKS = ("aiogram", "litestar", "grpc")
+RUN_ALL = ("http", "grpc", "bot", "relay")  # what `croupier run` starts by default
 MARK = "imported frameworks:"
 
 # Runs the console script's `main` with the given arguments; on the way out (click exits with
@@ -163,18 +164,46 @@ print(",".join(sorted(name for name in {FRAMEWORKS!r} if name in sys.modules)))
     assert not imported & set(absent), f"{make} imported {imported & set(absent)}"
 
 
-def test_the_http_container_still_holds_the_bot() -> None:
-    # The other side: the kinds that serve Telegram import its groups when built.
-    code = """
-import sys
+def test_no_bot_token_no_aiogram_in_the_serving_process() -> None:
+    # `croupier run` with every part and no bot token: the HTTP part's Telegram groups are
+    # wired (the webhook answers 404, a Stars refund is refused), yet aiogram, ~130 MB of
+    # resident memory, is never imported (bench/README.md, "Memory").
+    code = f"""
+import asyncio, sys
+from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.composition import containers
 from entrypoints.composition.endpoints import Endpoints
+from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
+import entrypoints.cli.supervisor, entrypoints.grpc.server
 nowhere = Endpoints("postgresql+asyncpg://nowhere/none", "redis://nowhere", False, False)
-containers.make_http_container(Settings(), nowhere)
-print("aiogram" in sys.modules)
+container = containers.make_run_container(Settings(), nowhere, {list(RUN_ALL)!r})
+runtime = asyncio.run(container.get(TelegramRuntime))
+print(runtime.enabled, "aiogram" in sys.modules)
 """
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
     )
-    assert done.stdout.strip() == "True", done.stderr
+    assert done.stdout.strip() == "False False", done.stderr
+
+
+def test_a_bot_token_brings_the_bot() -> None:
+    # The other side: with a token, the container's Telegram runtime imports aiogram and holds
+    # a bot and its dispatcher.
+    code = """
+import asyncio, sys
+from entrypoints.bot.runtime import TelegramRuntime
+from entrypoints.composition import containers
+from entrypoints.composition.endpoints import Endpoints
+from entrypoints.settings import Settings
+nowhere = Endpoints("postgresql+asyncpg://nowhere/none", "redis://nowhere", False, False)
+settings = Settings(bot_token="123456:" + "A" * 35)
+container = containers.make_http_container(settings, nowhere)
+print("aiogram" in sys.modules, end=" ")
+runtime = asyncio.run(container.get(TelegramRuntime))
+print(runtime.enabled, "aiogram" in sys.modules)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.stdout.strip() == "False True True", done.stderr

@@ -359,3 +359,33 @@ async def test_a_batchs_write_reads_its_own_rows_by_index(
         and not ({"Index Cond", "Recheck Cond"} & scan.keys())
     ]
     assert whole == []
+
+
+async def test_the_writes_statements_are_planned_once_per_connection(
+    explained_engine, funded_player, cipher, clock, ids, house, seed_source
+):
+    # Revision 0033: the snapshot read (`placement_snapshot`), `place_bets` and
+    # `ledger_post_many` run with force_generic_plan. Under
+    # `auto`, PL/pgSQL planned a statement again for each call's values (a custom plan, its
+    # values written in: `= ANY ('{7}'::bigint[])`); a generic plan, kept for the connection,
+    # names its parameters instead (`= ANY ($3)`). Checked on the connection's second bet,
+    # when `auto` would still be making custom plans (it tries five first).
+    pool, pid, log = explained_engine
+    factory = await start_unit_of_work_factory(pool, TEST_HOUSE_SHARDS, cipher, TEST_PERSONAL_DATA)
+    place = PlaceBet(factory, clock, ids, house, seed_source)
+    player = await funded_player(1000)
+    await place(coin(player.id))
+    offset = log.stat().st_size
+    await place(coin(player.id))
+    plans = _plans(log, offset, pid)
+    by_id = [plan for plan in plans if "= ANY(v_" in plan["Query Text"]]
+    assert len(by_id) >= 5, [plan["Query Text"][:80] for plan in by_id]
+    snapshot = [plan for plan in plans if "'standings'" in plan["Query Text"]]
+    assert len(snapshot) == 1, [plan["Query Text"][:80] for plan in plans]
+    by_id += snapshot
+    custom = [
+        plan["Query Text"].split("\n")[0][:100]
+        for plan in by_id
+        if "ANY ($" not in json.dumps(plan["Plan"])
+    ]
+    assert custom == []

@@ -88,13 +88,14 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
 # Functions the application calls (trigger functions run whoever fires them). place_bets runs
 # with its owner's rights too (revision 0023), and moves balances only through the posting
 # functions. outbox_prune (revision 0028) is the only way to delete outbox rows: published
-# ones.
+# ones. placement_snapshot (revision 0033) is the snapshot read, with the caller's rights.
 FUNCTIONS = (
     "ledger_post",
     "ledger_post_many",
     "outbox_append",
     "outbox_prune",
     "place_bets",
+    "placement_snapshot",
     "crash_open_round",
     "crash_start_round",
     "crash_round_hash",

@@ -46,41 +46,9 @@ from domain.seeds import SeedPair
 from domain.standing import PlayerStanding
 
 # One row, one JSON document, plain reads only (see `PlacementReads.snapshot`); a seed pair id
-# is reserved (nextval) for each player with no active pair.
-_SNAPSHOT = """
-SELECT jsonb_build_object(
-    'existing', (SELECT coalesce(jsonb_agg(id), '[]') FROM bets WHERE id = ANY($1::uuid[])),
-    'guarded', (SELECT coalesce(jsonb_agg(player_id), '[]') FROM responsible_profiles
-                WHERE player_id = ANY($2::bigint[])),
-    'standings', (SELECT coalesce(jsonb_agg(jsonb_build_array(
-                             p.id, p.status, pp.terms_accepted_at IS NOT NULL)), '[]')
-                  FROM players p LEFT JOIN player_preferences pp ON pp.player_id = p.id
-                  WHERE p.id = ANY($2::bigint[])),
-    'wallets', (SELECT coalesce(jsonb_agg(jsonb_build_array(player_id, currency, id, balance)),
-                                '[]')
-                FROM accounts
-                WHERE player_id = ANY($2::bigint[]) AND currency = ANY($3::text[])),
-    'pairs', (SELECT coalesce(jsonb_agg(jsonb_build_array(
-                         id, player_id, encode(server_seed_encrypted, 'base64'),
-                         server_seed_hash, client_seed, next_nonce, created_at)), '[]')
-              FROM seed_pairs WHERE player_id = ANY($2::bigint[]) AND revealed_at IS NULL),
-    'reserved', (SELECT coalesce(jsonb_agg(jsonb_build_array(
-                            p, nextval('seed_pairs_id_seq'))), '[]')
-                 FROM unnest($2::bigint[]) AS p
-                 WHERE NOT EXISTS (SELECT 1 FROM seed_pairs s
-                                   WHERE s.player_id = p AND s.revealed_at IS NULL)),
-    'bankrolls', (SELECT coalesce(jsonb_object_agg(currency, total), '{}')
-                  FROM (SELECT currency, sum(balance) AS total FROM accounts
-                        WHERE kind = $5 AND player_id IS NULL AND currency = ANY($3::text[])
-                        GROUP BY currency) AS house),
-    'games', (SELECT coalesce(jsonb_agg(jsonb_build_array(
-                         g.code, g.enabled, CAST(g.house_edge AS text),
-                         (SELECT coalesce(jsonb_object_agg(l.currency, jsonb_build_array(
-                                              l.min_stake, l.max_stake, l.max_payout)), '{}')
-                          FROM game_limits l WHERE l.game = g.code))), '[]')
-              FROM games g WHERE g.code = ANY($4::text[]))
-)::text
-"""
+# is reserved (nextval) for each player with no active pair. The statement is the function
+# `placement_snapshot` (revision 0033), planned once per connection.
+_SNAPSHOT = "SELECT placement_snapshot($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text)"
 _WRITE = (
     "SELECT place_bets($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb,"
     " $7::jsonb, $8::jsonb, $9::text, $10::text)"

@@ -1,10 +1,16 @@
-"""The bot and its dispatcher for one process, when a token is configured."""
+"""The bot and its dispatcher for one process, when a token is configured.
+
+aiogram is imported for the type checker only: a process without a bot token (the gRPC and
+HTTP parts of `croupier run` in most deployments) never imports it. Its import is ~130 MB of
+resident memory (its pydantic models) and seconds of CPU; bench/README.md, "Memory"."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from aiogram import Bot, Dispatcher
+if TYPE_CHECKING:
+    from aiogram import Bot, Dispatcher
 
 
 @dataclass(slots=True)

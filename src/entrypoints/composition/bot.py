@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
 from dishka import AsyncContainer, Provider, Scope, provide
 from redis.asyncio import Redis
 
-from entrypoints.bot.app import build_dispatcher
 from entrypoints.bot.runtime import TelegramRuntime, bot_id_of
 from entrypoints.bot.settings import BotOptions
 from entrypoints.settings import Settings
@@ -33,6 +30,12 @@ class BotProvider(Provider):
         if token is None:
             yield TelegramRuntime(None, None)
             return
+        # Imported with a token only: aiogram costs ~130 MB of memory (entrypoints.bot.runtime).
+        from aiogram import Bot
+        from aiogram.client.default import DefaultBotProperties
+
+        from entrypoints.bot.app import build_dispatcher
+
         bot = Bot(token, default=DefaultBotProperties(parse_mode=None))
         dispatcher = build_dispatcher(container, redis, bot_id_of(token))
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from aiogram.types import Update
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Request, post
 from litestar.exceptions import (
@@ -37,6 +36,9 @@ class TelegramWebhookController(Controller):
             raise PermissionDeniedException("wrong webhook secret")
         assert runtime.bot is not None
         assert runtime.dispatcher is not None
+        # Here, not at the top: an HTTP process without a bot never imports aiogram (~130 MB).
+        from aiogram.types import Update
+
         try:
             update = Update.model_validate(await request.json(), context={"bot": runtime.bot})
         except (ValueError, RecursionError, SerializationException):
