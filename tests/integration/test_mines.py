@@ -210,3 +210,29 @@ async def test_the_outcome_counts_read_a_mines_game_by_its_first_mine(
     )
     assert len(counts["mines"]) == 25
     assert counts["mines"][before] >= 1  # this game, and any other of today's run
+
+
+async def test_the_risk_scan_reads_the_tiles_a_game_pressed(
+    funded_player, mines, engine, clock, uow_factory
+):
+    """The risk scan's cells hold a mines game's pressed tiles (issue 21), so it is priced by
+    what the player did: two safe tiles then a cash-out is a cell of 2 steps, a bust on the
+    first tile a cell of 1."""
+    opened, reveal, cash_out, _ = mines
+    player = await funded_player(1000)
+    view = await opened(OpenMinesCommand(player.id, uuid.uuid4(), Money(10, XTR), 3))
+    row = await _field(engine, view.id)
+    safe = [t for t in range(25) if t not in row.positions]
+    await reveal(RevealTileCommand(player.id, view.id, safe[0]))
+    await reveal(RevealTileCommand(player.id, view.id, safe[1]))
+    await cash_out(CashOutMinesCommand(player.id, view.id))
+    busted = await opened(OpenMinesCommand(player.id, uuid.uuid4(), Money(10, XTR), 3))
+    await reveal(
+        RevealTileCommand(player.id, busted.id, (await _field(engine, busted.id)).positions[1])
+    )
+    now = clock.now()
+    async with uow_factory() as uow:
+        cells = await uow.risk.bet_cells(
+            now - timedelta(hours=1), now + timedelta(hours=1), player.id
+        )
+    assert sorted((c.game, c.steps, c.bets) for c in cells) == [("mines", 1, 1), ("mines", 2, 1)]
