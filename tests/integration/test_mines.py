@@ -190,26 +190,24 @@ async def test_concurrent_reveals_of_different_tiles_all_land(funded_player, min
     assert final.state == "open"
 
 
-async def test_the_outcome_counts_read_a_mines_game_by_its_first_mine(
-    funded_player, mines, engine, clock
-):
+async def test_the_outcome_counts_read_every_mine_of_a_field(funded_player, mines, engine, clock):
     from adapters.postgres.reports import SqlReports
-    from domain.outcome_tests import theoretical_bins
+    from domain.outcome_tests import outcome_counting
     from domain.reports import ReportPeriod, ReportScope
 
     opened, reveal, *_ = mines
+    today = clock.now().date()
+    period = ReportPeriod(today, today + timedelta(days=1))
+    edges = {"mines": list(outcome_counting("mines").edges)}
+    before = await SqlReports(engine).outcome_counts(period, ReportScope(None, "mines"), edges)
     player = await funded_player(1000)
     view = await opened(OpenMinesCommand(player.id, uuid.uuid4(), Money(10, XTR), 24))
     row = await _field(engine, view.id)
     await reveal(RevealTileCommand(player.id, view.id, row.positions[-1]))  # busted
-    today = clock.now().date()
-    period = ReportPeriod(today, today + timedelta(days=1))
-    before = row.positions[0]
-    counts = await SqlReports(engine).outcome_counts(
-        period, ReportScope(None, "mines"), {"mines": [b.low for b in theoretical_bins("mines")]}
-    )
-    assert len(counts["mines"]) == 25
-    assert counts["mines"][before] >= 1  # this game, and any other of today's run
+    after = await SqlReports(engine).outcome_counts(period, ReportScope(None, "mines"), edges)
+    added = [a - b for a, b in zip(after["mines"], before["mines"], strict=True)]
+    # One per mine, in the 24-mine ranges 23 * 25 + tile.
+    assert added == [int(r >= 23 * 25 and r - 23 * 25 in row.positions) for r in range(600)]
 
 
 async def test_the_risk_scan_reads_the_tiles_a_game_pressed(

@@ -216,10 +216,10 @@ async def test_a_mines_bet_is_not_voided() -> None:
     assert casino.db.state.bets[view.id].state is BetState.PLACED
 
 
-async def test_the_outcome_report_counts_mines_by_the_first_mine() -> None:
+async def test_the_outcome_report_counts_every_mine_of_a_field() -> None:
     from application.reports import OutcomeReport, ReportQuery
     from domain.money import CurrencyRegistry
-    from domain.outcome_tests import theoretical_bins
+    from domain.outcome_tests import outcome_counting, theoretical_bins
     from domain.reports import ReportPeriod, ReportScope
     from domain.risk import RiskPolicy
     from tests.fake_reports import FakeReportReads
@@ -237,14 +237,16 @@ async def test_the_outcome_report_counts_mines_by_the_first_mine() -> None:
         FakeReportReads(casino.db), CurrencyRegistry([XTR]), casino.clock, RiskPolicy()
     )
     rows = {r.game: r for r in (await report(ReportQuery(game="mines"))).rows}
-    assert rows["mines"].bets == 1
+    assert rows["mines"].bets == 1  # one field, however many mines
+    assert sum(b.observed for b in rows["mines"].bins) == len(POSITIONS)
     today = casino.clock.now().date()
     counts = await FakeReportReads(casino.db).outcome_counts(
         ReportPeriod(today, today + timedelta(days=1)),
         ReportScope(None, "mines"),
-        {"mines": [b.low for b in bins]},
+        {"mines": list(outcome_counting("mines").edges)},
     )
-    assert counts["mines"] == [int(t == POSITIONS[0]) for t in range(25)]
+    base = (len(POSITIONS) - 1) * 25
+    assert counts["mines"] == [int(r - base in POSITIONS) for r in range(24 * 25)]
 
 
 # The 12-mine field FixedSeeds deals at nonce 0.
