@@ -189,17 +189,44 @@ async def test_another_players_game_is_not_found() -> None:
     assert (await get(player, currency="XTR")).id == view.id
 
 
-async def test_a_blocked_player_still_finishes_a_game_already_open() -> None:
+async def test_a_blocked_player_may_cash_out_but_not_reveal_more() -> None:
+    """The stake was taken when the game opened: collecting the safe tiles revealed is
+    always allowed; revealing more is gambling, refused by a block (nothing written)."""
     casino = Casino()
     await casino.bankroll()
     player = await casino.player(1, deposit=100)
     view = await _open(casino, player)
+    _, reveal, cash_out, get = _cases(casino)
+    await reveal(RevealTileCommand(player, view.id, SAFE[0]))
     async with casino.db() as uow:
         assert isinstance(uow, FakeUnitOfWork)
         await uow.players.set_status(player, PlayerStatus.BLOCKED, "tests")
         await uow.commit()
+    with pytest.raises(PlayerBlocked, match="cannot reveal more tiles, but you can cash out"):
+        await reveal(RevealTileCommand(player, view.id, SAFE[1]))
+    assert (await get(player, game_id=view.id)).revealed == (SAFE[0],)
+    # A repeat of a tile already revealed answers the game as it stands, as ever.
+    assert (await reveal(RevealTileCommand(player, view.id, SAFE[0]))).replayed
+    assert (await cash_out(CashOutMinesCommand(player, view.id))).payout == 11
+
+
+@pytest.mark.parametrize("exclude", ["timeout", "self_exclusion"])
+async def test_a_timed_out_or_self_excluded_player_may_cash_out_but_not_reveal(exclude) -> None:
+    from application.responsible import SelfExclude, StartTimeout
+    from domain.responsible import ResponsibleGamblingRefusal, SelfExclusionPeriod, TimeoutPeriod
+
+    casino = Casino()
+    await casino.bankroll()
+    player = await casino.player(1, deposit=100)
+    view = await _open(casino, player)
     _, reveal, cash_out, _ = _cases(casino)
     await reveal(RevealTileCommand(player, view.id, SAFE[0]))
+    if exclude == "timeout":
+        await StartTimeout(casino.db, casino.clock)(player, next(iter(TimeoutPeriod)))
+    else:
+        await SelfExclude(casino.db, casino.clock)(player, next(iter(SelfExclusionPeriod)))
+    with pytest.raises(ResponsibleGamblingRefusal):
+        await reveal(RevealTileCommand(player, view.id, SAFE[1]))
     assert (await cash_out(CashOutMinesCommand(player, view.id))).payout == 11
 
 
