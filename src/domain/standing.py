@@ -128,9 +128,7 @@ class WithdrawalFrozen(IllegalTransition):
 
 _MESSAGES: Final = {
     (Rule.BLOCKED, Operation.BET): "this account is blocked; bets are not accepted",
-    (Rule.BLOCKED, Operation.PLAY_ON): (
-        "this account is blocked: you cannot reveal more tiles, but you can cash out"
-    ),
+    (Rule.BLOCKED, Operation.PLAY_ON): ("this account is blocked; no more tiles can be revealed"),
     (Rule.BLOCKED, Operation.DEPOSIT): "this account is blocked; deposits are not accepted",
     (Rule.BLOCKED, Operation.WITHDRAW): (
         "this account is blocked; withdrawals cannot be requested. Contact support"

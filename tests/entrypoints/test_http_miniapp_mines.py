@@ -216,7 +216,7 @@ async def test_a_player_blocked_mid_game_reads_it_cannot_reveal_and_cashes_out(
     assert refused.status_code == 403, refused.text
     problem = refused.json()
     assert (problem["code"], problem["rule"]) == ("player_blocked", "blocked")
-    assert "cannot reveal more tiles, but you can cash out" in problem["detail"]
+    assert "no more tiles can be revealed" in problem["detail"]
     again = await app_api.get("/api/v1/app/mines?currency=XTR", headers=headers)
     assert again.json() == game  # nothing written
     out = await app_api.post(

@@ -202,7 +202,7 @@ async def test_a_blocked_player_may_cash_out_but_not_reveal_more() -> None:
         assert isinstance(uow, FakeUnitOfWork)
         await uow.players.set_status(player, PlayerStatus.BLOCKED, "tests")
         await uow.commit()
-    with pytest.raises(PlayerBlocked, match="cannot reveal more tiles, but you can cash out"):
+    with pytest.raises(PlayerBlocked, match="no more tiles can be revealed"):
         await reveal(RevealTileCommand(player, view.id, SAFE[1]))
     assert (await get(player, game_id=view.id)).revealed == (SAFE[0],)
     # A repeat of a tile already revealed answers the game as it stands, as ever.
