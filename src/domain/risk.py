@@ -16,7 +16,10 @@ Outcome monitoring (each game's outcomes against theory, by chi-square) is in
 `domain.outcome_tests`.
 
 Money stays integer minor units and ratios of money are exact `Fraction`s; floats appear
-only in statistics (z-scores, standard deviations, chi-square, p-values)."""
+only in statistics (z-scores, standard deviations, chi-square, p-values).
+
+Over 400 lines since mines are priced by their steps (issue 21): the improbable-results rule
+(`BetCell` to `improbable`, about 200 lines) is the part to move to a module of its own."""
 
 from __future__ import annotations
 
