@@ -289,10 +289,13 @@ class FakeRiskFlags:
             ):
                 params = tuple(sorted(bet.params.items()))
                 key = (bet.player_id, bet.stake.currency.code, bet.game, params, bet.house_edge)
-                cells.setdefault((*key, bet.stake.amount), []).append(bet)
+                # A mines game's cell also holds the tiles it pressed, as the adapter's does.
+                field = self.s.mines.get(bet.id) if bet.game == "mines" else None
+                steps = None if field is None else len(field.revealed)
+                cells.setdefault((*key, bet.stake.amount, steps), []).append(bet)
         return [
-            BetCell(player, currency, game, dict(params), edge, stake, len(bets), payouts)
-            for (player, currency, game, params, edge, stake), bets in cells.items()
+            BetCell(player, currency, game, dict(params), edge, stake, len(bets), payouts, steps)
+            for (player, currency, game, params, edge, stake, steps), bets in cells.items()
             for payouts in [sum(b.payout or 0 for b in bets)]
         ]
 

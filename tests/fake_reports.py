@@ -15,6 +15,7 @@ from application.ports import RtpData
 from domain.accounts import AccountKind
 from domain.bets import Bet, BetState
 from domain.games.catalog import GAMES
+from domain.games.mines import TILES
 from domain.ledger import TransactionKind
 from domain.reports import BetGroup, CashflowRow, GgrRow, ReportPeriod, ReportScope
 from tests.fakes import FakeDatabase
@@ -133,11 +134,12 @@ class FakeReportReads:
         settled = self._settled(period, ReportScope(scope.currency, None))
         counts = {game: [0] * len(lows) for game, lows in bins.items()}
         for bet in settled:
-            observed = bet.outcome
-            if bet.game == "mines":  # counted by its field's first mine, as the adapter does
-                observed = self.db.state.mines[bet.id].positions[0]
-            if bet.game in bins and observed is not None:
-                modulus = (moduli or {}).get(bet.game)
+            values = [] if bet.outcome is None else [bet.outcome]
+            if bet.game == "mines":  # counted by every mine, (M - 1) * 25 + tile, as the adapter
+                field = self.db.state.mines[bet.id]
+                values = [(field.mines - 1) * TILES + tile for tile in field.positions]
+            modulus = (moduli or {}).get(bet.game)
+            for observed in values if bet.game in bins else []:
                 value = observed % modulus if modulus else observed
                 counts[bet.game][bisect.bisect_right(bins[bet.game], value) - 1] += 1
         return counts

@@ -152,7 +152,9 @@ async def outcome_tests(
     moduli = {game: c.modulus for game, c in counting.items() if c.modulus is not None}
     counts = await reports.outcome_counts(period, scope, edges, moduli)
     return [
-        check_outcomes(game, counting[game].fold(counts[game]) if game in edges else [], alpha)
+        counting[game].check(game, counts[game], alpha)
+        if game in edges
+        else check_outcomes(game, [], alpha)
         for game in games
     ]
 

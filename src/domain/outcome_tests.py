@@ -15,13 +15,13 @@ from functools import lru_cache
 from domain.crash import MAX_MULTIPLIER as CRASH_CAP
 from domain.crash import probability_at_least
 from domain.errors import InvalidRequest
-from domain.fairness import word_probability, words_mapping_to
+from domain.fairness import word_probability
 from domain.games.base import EnumeratedGame, SteppedGame, format_hundredths
 from domain.games.catalog import GAMES
 from domain.games.crash import Crash
 from domain.games.dice import ROLLS, Dice
 from domain.games.limbo import RESULT_CAP, Limbo, winning_words
-from domain.games.mines import TILES, Mines
+from domain.games.mines import MAX_MINES, TILES, Mines
 from domain.games.plinko import MIN_ROWS, Plinko, slot_probability
 
 # A chi-square test is only trusted when every bin expects at least this many outcomes.
@@ -66,19 +66,23 @@ DICE_BIN_WIDTH = 100  # rolls 0.00-0.99, 1.00-1.99, …; the last bin also holds
 PLINKO_PATHS = 2**MIN_ROWS
 
 
+# Mines are counted by every mine of every field: a field of M mines adds one to each of its
+# M tiles, counted in the range (M - 1) * 25 + tile (so a test can weigh each mine count).
+MINES_RANGES = MAX_MINES * TILES
+
+
 @lru_cache(maxsize=32)
 def theoretical_bins(code: str) -> tuple[OutcomeBin, ...]:
     """The bins a game's stored outcomes are counted in, with their exact probabilities.
-    Mines is counted by where its field's first mine fell, not by its outcome (where the
-    player chose to stop, which no theory predicts): the shuffle's first pick is
-    floor(f * 25) whatever the mine count, each tile with its exact share of the 2**32 words.
-    Another game played in steps has no bins."""
+    Mines is counted by where its fields' mines fell, not by its outcome (where the player
+    chose to stop, which no theory predicts): on a uniform shuffle each of the 25 tiles holds
+    1/25 of all mines whatever the mine count (the 32-bit words move any placement's
+    probability by less than 6e-8 of itself, `mines.shuffle_bias_bound`), and the test
+    weighs the fields' mine counts (`OutcomeCounting.draws`). Another game played in steps
+    has no bins."""
     game = GAMES[code]
     if isinstance(game, Mines):
-        return tuple(
-            OutcomeBin(f"first mine on tile {t}", t, word_probability(words_mapping_to(t, TILES)))
-            for t in range(TILES)
-        )
+        return tuple(OutcomeBin(f"mines on tile {t}", t, Fraction(1, TILES)) for t in range(TILES))
     if isinstance(game, SteppedGame):
         return ()
     if isinstance(game, Dice):
@@ -119,11 +123,30 @@ def theoretical_bins(code: str) -> tuple[OutcomeBin, ...]:
 class OutcomeCounting:
     """How a game's stored outcomes are counted before they are tested: the value counted is
     the outcome, or the outcome modulo `modulus`; it is counted in ranges starting at `edges`
-    (ascending, the last open), and range i adds to theoretical bin `bin_of[i]`."""
+    (ascending, the last open), and range i adds to theoretical bin `bin_of[i]`.
+
+    With `draws`, each bet counted in range i drew `draws[i]` distinct bins uniformly without
+    replacement (a mines field: its M mines among the 25 tiles) and added one to each: the
+    bins' counts are then not multinomial. Per field the tile counts have covariance
+    p(1 - p) k/(k - 1) (I - J/k) with p = M/k over k bins, so over fields Pearson's
+    statistic times (k - 1) Σ M / Σ M (k - M) is chi-square with k - 1 degrees of freedom
+    (1 when every field has one mine, as a multinomial; merged bins keep the factor)."""
 
     edges: tuple[int, ...]
     bin_of: tuple[int, ...]
     modulus: int | None = None
+    draws: tuple[int, ...] | None = None
+
+    def check(self, code: str, counts: Sequence[int], alpha: float) -> OutcomeTest:
+        """The counts per range (following `edges`) tested (`check_outcomes`)."""
+        folded = self.fold(counts)
+        if self.draws is None:
+            return check_outcomes(code, folded, alpha)
+        bins = len(folded)
+        weighed = sum(c * (bins - d) for c, d in zip(counts, self.draws, strict=True))
+        fields = sum((Fraction(c, d) for c, d in zip(counts, self.draws, strict=True)), Fraction())
+        scale = (bins - 1) * sum(counts) / weighed if weighed else 1.0
+        return check_outcomes(code, folded, alpha, bets=int(fields), scale=scale)
 
     def fold(self, counts: Sequence[int]) -> list[int]:
         """Counts per range (following `edges`) as counts per theoretical bin."""
@@ -142,6 +165,13 @@ def outcome_counting(code: str) -> OutcomeCounting:
     if isinstance(GAMES[code], Plinko):
         paths = range(PLINKO_PATHS)
         return OutcomeCounting(tuple(paths), tuple(p.bit_count() for p in paths), PLINKO_PATHS)
+    if isinstance(GAMES[code], Mines):
+        ranges = range(MINES_RANGES)
+        return OutcomeCounting(
+            tuple(ranges),
+            tuple(r % TILES for r in ranges),
+            draws=tuple(r // TILES + 1 for r in ranges),
+        )
     bins = theoretical_bins(code)
     return OutcomeCounting(tuple(b.low for b in bins), tuple(range(len(bins))))
 
@@ -203,10 +233,11 @@ def _join(counts: Sequence[BinCount]) -> BinCount:
     )
 
 
-def chi_square(counts: Sequence[BinCount]) -> ChiSquare | None:
+def chi_square(counts: Sequence[BinCount], scale: float = 1.0) -> ChiSquare | None:
     """Pearson's test of observed against expected counts (already merged); None when there
     are fewer than two bins, so nothing to test. An outcome seen where theory expects none
-    makes the statistic infinite and the p-value 0."""
+    makes the statistic infinite and the p-value 0. `scale` multiplies the statistic when
+    the counts are not multinomial (see `OutcomeCounting`)."""
     if len(counts) < 2:
         return None
     statistic = 0.0
@@ -216,6 +247,7 @@ def chi_square(counts: Sequence[BinCount]) -> ChiSquare | None:
                 return ChiSquare(math.inf, len(counts) - 1, 0.0)
             continue
         statistic += (c.observed - c.expected) ** 2 / c.expected
+    statistic *= scale
     dof = len(counts) - 1
     return ChiSquare(statistic, dof, chi_square_sf(statistic, dof))
 
@@ -297,10 +329,18 @@ class OutcomeTest:
     alert: bool
 
 
-def check_outcomes(code: str, observed: Sequence[int], alpha: float) -> OutcomeTest:
+def check_outcomes(
+    code: str,
+    observed: Sequence[int],
+    alpha: float,
+    *,
+    bets: int | None = None,
+    scale: float = 1.0,
+) -> OutcomeTest:
     """Count `observed` (one number per `theoretical_bins(code)` bin), merge, test; alert when
-    the p-value is below `alpha`."""
+    the p-value is below `alpha`. `bets` when a bet adds to several bins (default: one bin
+    each), `scale` for the statistic (see `OutcomeCounting`)."""
     counts = merge_bins(expected_bins(theoretical_bins(code), observed))
-    result = chi_square(counts)
+    result = chi_square(counts, scale)
     alert = result is not None and result.p_value < alpha
-    return OutcomeTest(code, sum(observed), tuple(counts), result, alert)
+    return OutcomeTest(code, sum(observed) if bets is None else bets, tuple(counts), result, alert)

@@ -30,6 +30,10 @@ class Operation(enum.StrEnum):
     """What may be asked of a player's money, whichever door asks."""
 
     BET = "bet"  # a stake on any game, a seamless wallet's debit
+    # Another step of a game whose stake is already taken (reveal a mines tile): no money
+    # moves in, but it is gambling, so it follows a bet's rules of standing. Collecting what
+    # the steps already won (a cash-out) is SETTLE.
+    PLAY_ON = "play_on"
     DEPOSIT = "deposit"  # money in: Telegram Stars, a provider's deposit over gRPC
     WITHDRAW = "withdraw"  # the player asks for money out
     PAY_OUT = "pay_out"  # staff approve or pay a requested withdrawal
@@ -46,6 +50,7 @@ class Operation(enum.StrEnum):
 
 _LABELS: Final = {
     Operation.BET: "place a bet (every game, a seamless debit)",
+    Operation.PLAY_ON: "play on in a game already open (reveal a mines tile)",
     Operation.DEPOSIT: "deposit",
     Operation.WITHDRAW: "request a withdrawal",
     Operation.PAY_OUT: "have a withdrawal approved or paid",
@@ -75,6 +80,7 @@ _RULE_LABELS: Final = {
 # For each operation, the rules that refuse it. What is not listed is allowed.
 REFUSED_BY: Final[dict[Operation, frozenset[Rule]]] = {
     Operation.BET: frozenset({Rule.BLOCKED, Rule.TERMS_NOT_ACCEPTED, Rule.EXCLUDED}),
+    Operation.PLAY_ON: frozenset({Rule.BLOCKED, Rule.TERMS_NOT_ACCEPTED, Rule.EXCLUDED}),
     Operation.DEPOSIT: frozenset({Rule.BLOCKED, Rule.TERMS_NOT_ACCEPTED, Rule.EXCLUDED}),
     # An excluded player may take their money out: that is what a break is for.
     Operation.WITHDRAW: frozenset({Rule.BLOCKED, Rule.TERMS_NOT_ACCEPTED}),
@@ -122,6 +128,7 @@ class WithdrawalFrozen(IllegalTransition):
 
 _MESSAGES: Final = {
     (Rule.BLOCKED, Operation.BET): "this account is blocked; bets are not accepted",
+    (Rule.BLOCKED, Operation.PLAY_ON): ("this account is blocked; no more tiles can be revealed"),
     (Rule.BLOCKED, Operation.DEPOSIT): "this account is blocked; deposits are not accepted",
     (Rule.BLOCKED, Operation.WITHDRAW): (
         "this account is blocked; withdrawals cannot be requested. Contact support"

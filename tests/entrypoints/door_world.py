@@ -280,15 +280,9 @@ class Case:
     call: Call
     prepare: Prepare | None = None
     label: str = ""  # which of a door's cases (StreamBets carries three)
-    # Behind the Mini App's player session, which a staff block ends (issue 16): a blocked
-    # player is refused there, whatever the operation (a step of a mines game already open
-    # is then played out over gRPC or in the bot).
-    session_bound: bool = False
 
     def refusal(self, subject: Subject) -> DomainError | None:
         """What the door must answer the subject's standing."""
-        if self.session_bound and subject.standing is Standing.BLOCKED:
-            return subject.refusal(Operation.BET)
         return subject.refusal(self.operation)
 
 

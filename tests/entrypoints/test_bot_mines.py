@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,24 @@ def _render(call: Any) -> str:
     return "\n".join(lines)
 
 
+def tapper(send, telegram, player, log: list[str]) -> Callable[[str, str], Awaitable[list[Any]]]:
+    """Tap a button as `player`: what the bot did is returned, and written to `log` (the
+    transcript) as a person sees it."""
+
+    async def tap(label: str, data: str) -> list[Any]:
+        assert len(data.encode()) <= 64, data  # Telegram's bound on callback data
+        before = len(telegram.calls)
+        await send(player.tap(data))
+        calls = telegram.calls[before:]
+        log.append(f"PLAYER taps {label}  ({data})")
+        log.extend(_render(c) for c in calls if isinstance(c, SendMessage | EditMessageText))
+        alerts = [c for c in calls if isinstance(c, AnswerCallbackQuery) and c.text]
+        log.extend(f"ALERT: {c.text}" for c in alerts)
+        return calls
+
+    return tap
+
+
 async def _field(engine, player_user_id: int):
     async with engine.connect() as conn:
         return (
@@ -49,16 +68,7 @@ async def test_a_mines_game_in_the_chat(send, telegram, ready_player, engine):  
     player = await ready_player()
     log: list[str] = []
 
-    async def tap(label: str, data: str) -> list[Any]:
-        assert len(data.encode()) <= 64, data  # Telegram's bound on callback data
-        before = len(telegram.calls)
-        await send(player.tap(data))
-        calls = telegram.calls[before:]
-        log.append(f"PLAYER taps {label}  ({data})")
-        log.extend(_render(c) for c in calls if isinstance(c, SendMessage | EditMessageText))
-        alerts = [c for c in calls if isinstance(c, AnswerCallbackQuery) and c.text]
-        log.extend(f"ALERT: {c.text}" for c in alerts)
-        return calls
+    tap = tapper(send, telegram, player, log)
 
     await tap("Mines 💣", PickGame(game="mines").pack())
     await tap("10 ⭐", PickStake(game="mines", stake=10).pack())
@@ -136,16 +146,7 @@ async def test_a_ten_mine_game_plays_to_its_payout_limit_in_the_chat(
     player = await ready_player()
     log: list[str] = []
 
-    async def tap(label: str, data: str) -> list[Any]:
-        before = len(telegram.calls)
-        await send(player.tap(data))
-        calls = telegram.calls[before:]
-        log.append(f"PLAYER taps {label}  ({data})")
-        log.extend(_render(c) for c in calls if isinstance(c, SendMessage | EditMessageText))
-        log.extend(
-            f"ALERT: {c.text}" for c in calls if isinstance(c, AnswerCallbackQuery) and c.text
-        )
-        return calls
+    tap = tapper(send, telegram, player, log)
 
     await tap("100 ⭐", PickStake(game="mines", stake=100).pack())
     opened = await tap("💣 10", MinesOpen(stake=100, mines=10, press="cap").pack())
@@ -176,3 +177,44 @@ async def test_a_ten_mine_game_plays_to_its_payout_limit_in_the_chat(
     final = next(c for c in done if isinstance(c, EditMessageText))
     assert "323283 XTR! Balance: 324183 XTR" in final.text
     await asyncio.to_thread(CAP_TRANSCRIPT.write_text, "\n".join(log) + "\n")
+
+
+REFUSED_TRANSCRIPT = Path(
+    os.environ.get("MINES_REFUSED_TRANSCRIPT", "/tmp/croupier-bot-mines-refused-transcript.txt")
+)
+
+
+async def test_a_player_blocked_mid_game_is_told_why_and_still_cashes_out(
+    send,
+    telegram,
+    ready_player,  # noqa: F811
+    engine,
+    uow_factory,
+):
+    from domain.players import PlayerStatus
+    from tests.entrypoints.test_bot import _player_id
+
+    player = await ready_player()
+    log: list[str] = []
+
+    tap = tapper(send, telegram, player, log)
+
+    await tap("💣 1", MinesOpen(stake=10, mines=1, press="blocked").pack())
+    game = await _field(engine, player.user.id)
+    safe = [t for t in range(25) if t not in game.positions]
+    await tap(f"tile {safe[0]}", MinesTile(game=game.id.hex, tile=safe[0]).pack())
+    async with uow_factory() as uow:
+        await uow.players.set_status(await _player_id(engine, player), PlayerStatus.BLOCKED, "t")
+        await uow.commit()
+    log.append("(staff block the player)")
+    refused = await tap(f"tile {safe[1]}", MinesTile(game=game.id.hex, tile=safe[1]).pack())
+    said = [c.text for c in refused if isinstance(c, SendMessage)]
+    assert said == [
+        "Your account is blocked. Contact /paysupport if you think this is a mistake.\n\n"
+        "You cannot reveal more tiles now, but you can still cash out the tiles already revealed."
+    ]
+    assert not [c for c in refused if isinstance(c, EditMessageText)]  # the field stays
+    done = await tap("💰 Cash out", MinesCash(game=game.id.hex).pack())
+    final = next(c for c in done if isinstance(c, EditMessageText))
+    assert "Cashed out at" in final.text
+    await asyncio.to_thread(REFUSED_TRANSCRIPT.write_text, "\n".join(log) + "\n")

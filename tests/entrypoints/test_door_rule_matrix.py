@@ -75,8 +75,9 @@ from tests.entrypoints.telegram_fakes import Player as TelegramUser
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
 ROOT = Path(__file__).resolve().parents[2]
-BET, DEPOSIT, WITHDRAW, PAY_OUT, SETTLE, ADJUST = (
+BET, PLAY_ON, DEPOSIT, WITHDRAW, PAY_OUT, SETTLE, ADJUST = (
     Operation.BET,
+    Operation.PLAY_ON,
     Operation.DEPOSIT,
     Operation.WITHDRAW,
     Operation.PAY_OUT,
@@ -102,10 +103,11 @@ GRPC: dict[str, Door] = {
     "croupier.v1.BettingService/SettleBet": (Case(SETTLE, c.grpc_settle, c.placed_dice_bet),),
     "croupier.v1.BettingService/VoidBet": (Case(SETTLE, c.grpc_void, c.placed_dice_bet),),
     "croupier.v1.BettingService/GetBet": "reads one bet",
-    # Issue 21: opening a mines game places its bet; a step plays out a bet already placed.
+    # Issue 21: opening a mines game places its bet; a new tile plays on (the standing as a
+    # bet's); a cash-out collects what the tiles revealed won (never refused).
     "croupier.v1.MinesService/Open": (Case(BET, games.grpc_mines_open),),
     "croupier.v1.MinesService/Reveal": (
-        Case(SETTLE, games.grpc_mines_reveal, games.open_mines_game),
+        Case(PLAY_ON, games.grpc_mines_reveal, games.open_mines_game),
     ),
     "croupier.v1.MinesService/CashOut": (
         Case(SETTLE, games.grpc_mines_cash_out, games.mines_game_with_a_safe_tile),
@@ -147,18 +149,14 @@ HTTP: dict[str, Door] = {
     ),
     "GET /api/v1/app/crash": "reads the crash round and the player's bets on it",
     "POST /api/v1/app/session": "opens a player session",
-    # Issue 21: a mines game's stake is a bet; its steps play out a bet already placed.
+    # Issue 21: a mines game's stake is a bet; a new tile plays on; a cash-out collects, even
+    # for a player blocked since (the steps' routes take a blocked player's session).
     "POST /api/v1/app/mines": (Case(BET, games.mini_app_mines_open, c.mini_app_session),),
     "POST /api/v1/app/mines/{game_id:uuid}/reveal": (
-        Case(SETTLE, games.mini_app_mines_reveal, games.mini_app_mines_game, session_bound=True),
+        Case(PLAY_ON, games.mini_app_mines_reveal, games.mini_app_mines_game),
     ),
     "POST /api/v1/app/mines/{game_id:uuid}/cashout": (
-        Case(
-            SETTLE,
-            games.mini_app_mines_cash_out,
-            games.mini_app_mines_with_a_safe_tile,
-            session_bound=True,
-        ),
+        Case(SETTLE, games.mini_app_mines_cash_out, games.mini_app_mines_with_a_safe_tile),
     ),
     "GET /api/v1/app/mines": "reads the player's open mines game",
     "POST /api/v1/app/terms": "records that the player accepted the terms",
@@ -267,7 +265,7 @@ BOT: dict[str, Door] = {
     "games.pick_option": _MENU,
     # Issue 21: opening places the game's bet; a tile or a cash-out plays out a bet placed.
     "mines.open_mines": (Case(BET, games.bot_open_mines),),
-    "mines.reveal_tile": (Case(SETTLE, games.bot_reveal_tile, games.bot_mines_game),),
+    "mines.reveal_tile": (Case(PLAY_ON, games.bot_reveal_tile, games.bot_mines_game),),
     "mines.cash_out_mines": (
         Case(SETTLE, games.bot_cash_out_mines, games.bot_mines_with_a_safe_tile),
     ),

@@ -185,3 +185,60 @@ async def test_a_game_plays_to_its_payout_limit_and_the_tile_beyond_is_409(
         headers=headers,
     )
     assert out.json()["payout"] == CAP_PAYOUT
+
+
+async def test_a_player_blocked_mid_game_reads_it_cannot_reveal_and_cashes_out(
+    app_api,  # noqa: F811
+    session,  # noqa: F811
+    credit,
+    uow_factory,
+):
+    """The stake is taken: a player blocked with a game open still reaches the game from the
+    session they had, is refused a new tile with the reason (nothing written), and cashes out
+    the safe tiles revealed. Opening a new game stays refused."""
+    from domain.players import PlayerStatus
+
+    headers = await session()
+    player_id = await _credit(app_api, headers, credit, 100)
+    game = await _safe_tile_game(app_api, headers)
+    async with uow_factory() as uow:
+        await uow.players.set_status(player_id, PlayerStatus.BLOCKED, "tests")
+        await uow.commit()
+    current = await app_api.get("/api/v1/app/mines?currency=XTR", headers=headers)
+    assert current.status_code == 200, current.text
+    assert current.json() == game
+    tile = next(t for t in range(25) if t not in game["revealed"])
+    refused = await app_api.post(
+        f"/api/v1/app/mines/{game['id']}/reveal",
+        json={"tile": tile, "request_id": str(uuid.uuid4())},
+        headers=headers,
+    )
+    assert refused.status_code == 403, refused.text
+    problem = refused.json()
+    assert (problem["code"], problem["rule"]) == ("player_blocked", "blocked")
+    assert "no more tiles can be revealed" in problem["detail"]
+    again = await app_api.get("/api/v1/app/mines?currency=XTR", headers=headers)
+    assert again.json() == game  # nothing written
+    out = await app_api.post(
+        f"/api/v1/app/mines/{game['id']}/cashout",
+        json={"request_id": str(uuid.uuid4())},
+        headers=headers,
+    )
+    assert out.status_code == 200, out.text
+    assert out.json()["state"] == "cashed_out"
+    assert (await _open(app_api, headers)).json()["code"] == "player_blocked"
+    assert (await app_api.get("/api/v1/app/me", headers=headers)).status_code == 403
+
+
+async def _safe_tile_game(app_api, headers):  # noqa: F811
+    """A one-mine game with one safe tile revealed (another game when tile 0 was the mine)."""
+    while True:
+        opened = await _open(app_api, headers, stake=1)
+        assert opened.status_code == 200, opened.text
+        step = await app_api.post(
+            f"/api/v1/app/mines/{opened.json()['id']}/reveal",
+            json={"tile": 0, "request_id": str(uuid.uuid4())},
+            headers=headers,
+        )
+        if step.json()["state"] == "open":
+            return step.json()

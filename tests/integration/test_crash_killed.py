@@ -19,16 +19,14 @@ from adapters.postgres.crash_chain import commit_chain, set_salt
 from croupier.v1 import crash_pb2, crash_pb2_grpc, wallet_pb2, wallet_pb2_grpc
 from domain.crash import crash_point, first_link, ms_to_reach
 from entrypoints.cli import main
-from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.integration.test_service_killed import (  # the service harness and its database
     CHANNEL_OPTIONS,
-    SHARDS,
-    _free_port,
     _scalar,
     _xtr,
     database,
     events_redis,
     service,
+    service_env,
 )
 
 pytestmark = pytest.mark.integration
@@ -65,18 +63,7 @@ async def test_a_round_killed_mid_flight_is_finished_by_the_rule_on_restart(
     async with engine.begin() as conn:
         committed = await commit_chain(conn, 1, secret=secret)  # one round: no other opens
         await set_salt(conn, committed.id, SALT)
-    env = {
-        "CROUPIER_DATABASE_URL": url,
-        "CROUPIER_REDIS_URL": redis_url,
-        "CROUPIER_SEED_KEY": seed_key.hex(),
-        "CROUPIER_PII_KEYS": TEST_PII_KEYS,
-        "CROUPIER_PII_INDEX_KEY": TEST_PII_INDEX_KEY,
-        "CROUPIER_HOUSE_SHARDS": str(SHARDS),
-        "CROUPIER_GRPC_PORT": str(_free_port()),
-        "CROUPIER_HTTP_PORT": str(_free_port()),
-        "CROUPIER_DATA_DIR": str(tmp_path / "data"),
-        "CROUPIER_LOG_LEVEL": "WARNING",
-        "CROUPIER_RISK_MONITOR_INTERVAL_S": "0",
+    env = service_env(url, seed_key, redis_url, tmp_path) | {
         "CROUPIER_CRASH_BETTING_SECONDS": "3",
         "CROUPIER_CRASH_TICK_MS": "20",
         "CROUPIER_CRASH_BANKROLL_SHARE": "1",

@@ -190,23 +190,47 @@ async def test_concurrent_reveals_of_different_tiles_all_land(funded_player, min
     assert final.state == "open"
 
 
-async def test_the_outcome_counts_read_a_mines_game_by_its_first_mine(
-    funded_player, mines, engine, clock
-):
+async def test_the_outcome_counts_read_every_mine_of_a_field(funded_player, mines, engine, clock):
     from adapters.postgres.reports import SqlReports
-    from domain.outcome_tests import theoretical_bins
+    from domain.outcome_tests import outcome_counting
     from domain.reports import ReportPeriod, ReportScope
 
     opened, reveal, *_ = mines
+    today = clock.now().date()
+    period = ReportPeriod(today, today + timedelta(days=1))
+    edges = {"mines": list(outcome_counting("mines").edges)}
+    before = await SqlReports(engine).outcome_counts(period, ReportScope(None, "mines"), edges)
     player = await funded_player(1000)
     view = await opened(OpenMinesCommand(player.id, uuid.uuid4(), Money(10, XTR), 24))
     row = await _field(engine, view.id)
     await reveal(RevealTileCommand(player.id, view.id, row.positions[-1]))  # busted
-    today = clock.now().date()
-    period = ReportPeriod(today, today + timedelta(days=1))
-    before = row.positions[0]
-    counts = await SqlReports(engine).outcome_counts(
-        period, ReportScope(None, "mines"), {"mines": [b.low for b in theoretical_bins("mines")]}
+    after = await SqlReports(engine).outcome_counts(period, ReportScope(None, "mines"), edges)
+    added = [a - b for a, b in zip(after["mines"], before["mines"], strict=True)]
+    # One per mine, in the 24-mine ranges 23 * 25 + tile.
+    assert added == [int(r >= 23 * 25 and r - 23 * 25 in row.positions) for r in range(600)]
+
+
+async def test_the_risk_scan_reads_the_tiles_a_game_pressed(
+    funded_player, mines, engine, clock, uow_factory
+):
+    """The risk scan's cells hold a mines game's pressed tiles (issue 21), so it is priced by
+    what the player did: two safe tiles then a cash-out is a cell of 2 steps, a bust on the
+    first tile a cell of 1."""
+    opened, reveal, cash_out, _ = mines
+    player = await funded_player(1000)
+    view = await opened(OpenMinesCommand(player.id, uuid.uuid4(), Money(10, XTR), 3))
+    row = await _field(engine, view.id)
+    safe = [t for t in range(25) if t not in row.positions]
+    await reveal(RevealTileCommand(player.id, view.id, safe[0]))
+    await reveal(RevealTileCommand(player.id, view.id, safe[1]))
+    await cash_out(CashOutMinesCommand(player.id, view.id))
+    busted = await opened(OpenMinesCommand(player.id, uuid.uuid4(), Money(10, XTR), 3))
+    await reveal(
+        RevealTileCommand(player.id, busted.id, (await _field(engine, busted.id)).positions[1])
     )
-    assert len(counts["mines"]) == 25
-    assert counts["mines"][before] >= 1  # this game, and any other of today's run
+    now = clock.now()
+    async with uow_factory() as uow:
+        cells = await uow.risk.bet_cells(
+            now - timedelta(hours=1), now + timedelta(hours=1), player.id
+        )
+    assert sorted((c.game, c.steps, c.bets) for c in cells) == [("mines", 1, 1), ("mines", 2, 1)]

@@ -81,6 +81,24 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def service_env(url: str, seed_key: bytes, redis_url: str, tmp_path: Path) -> dict[str, str]:
+    """The settings of a killed-and-restarted `croupier run` on the test's database and Redis,
+    on free ports (its restart keeps them); each test adds its own."""
+    return {
+        "CROUPIER_DATABASE_URL": url,
+        "CROUPIER_REDIS_URL": redis_url,
+        "CROUPIER_SEED_KEY": seed_key.hex(),
+        "CROUPIER_PII_KEYS": TEST_PII_KEYS,
+        "CROUPIER_PII_INDEX_KEY": TEST_PII_INDEX_KEY,
+        "CROUPIER_HOUSE_SHARDS": str(SHARDS),
+        "CROUPIER_GRPC_PORT": str(_free_port()),
+        "CROUPIER_HTTP_PORT": str(_free_port()),
+        "CROUPIER_DATA_DIR": str(tmp_path / "data"),
+        "CROUPIER_LOG_LEVEL": "WARNING",
+        "CROUPIER_RISK_MONITOR_INTERVAL_S": "0",
+    }
+
+
 # `croupier run` in a process that imports everything first and then waits for its settings on
 # stdin: a process to restart with is made ready while the first one serves, so the test does
 # not wait the many seconds importing aiogram and litestar takes on a busy machine. Once it has
@@ -371,22 +389,11 @@ async def test_sigkill_under_load_loses_nothing_acknowledged_and_applies_nothing
 ):
     url, engine, seed_key, players, api_key = database
     redis_url, redis = events_redis
-    env = {
-        "CROUPIER_DATABASE_URL": url,
-        "CROUPIER_REDIS_URL": redis_url,
-        "CROUPIER_SEED_KEY": seed_key.hex(),
-        "CROUPIER_PII_KEYS": TEST_PII_KEYS,
-        "CROUPIER_PII_INDEX_KEY": TEST_PII_INDEX_KEY,
-        "CROUPIER_HOUSE_SHARDS": str(SHARDS),
-        "CROUPIER_GRPC_PORT": str(_free_port()),
-        "CROUPIER_HTTP_PORT": str(_free_port()),
-        "CROUPIER_DATA_DIR": str(tmp_path / "data"),
+    env = service_env(url, seed_key, redis_url, tmp_path) | {
         "CROUPIER_DB_POOL_SIZE": "10",
-        "CROUPIER_LOG_LEVEL": "WARNING",
         # This load is one player's many bets a second, and deposits in a row.
         "CROUPIER_VELOCITY_BETS_PER_SECOND": "0",
         "CROUPIER_VELOCITY_DEPOSITS_PER_HOUR": "0",
-        "CROUPIER_RISK_MONITOR_INTERVAL_S": "0",
     }
     md = (("x-api-key", api_key),)
     rng = random.Random(secrets.randbits(32))

@@ -189,17 +189,44 @@ async def test_another_players_game_is_not_found() -> None:
     assert (await get(player, currency="XTR")).id == view.id
 
 
-async def test_a_blocked_player_still_finishes_a_game_already_open() -> None:
+async def test_a_blocked_player_may_cash_out_but_not_reveal_more() -> None:
+    """The stake was taken when the game opened: collecting the safe tiles revealed is
+    always allowed; revealing more is gambling, refused by a block (nothing written)."""
     casino = Casino()
     await casino.bankroll()
     player = await casino.player(1, deposit=100)
     view = await _open(casino, player)
+    _, reveal, cash_out, get = _cases(casino)
+    await reveal(RevealTileCommand(player, view.id, SAFE[0]))
     async with casino.db() as uow:
         assert isinstance(uow, FakeUnitOfWork)
         await uow.players.set_status(player, PlayerStatus.BLOCKED, "tests")
         await uow.commit()
+    with pytest.raises(PlayerBlocked, match="no more tiles can be revealed"):
+        await reveal(RevealTileCommand(player, view.id, SAFE[1]))
+    assert (await get(player, game_id=view.id)).revealed == (SAFE[0],)
+    # A repeat of a tile already revealed answers the game as it stands, as ever.
+    assert (await reveal(RevealTileCommand(player, view.id, SAFE[0]))).replayed
+    assert (await cash_out(CashOutMinesCommand(player, view.id))).payout == 11
+
+
+@pytest.mark.parametrize("exclude", ["timeout", "self_exclusion"])
+async def test_a_timed_out_or_self_excluded_player_may_cash_out_but_not_reveal(exclude) -> None:
+    from application.responsible import SelfExclude, StartTimeout
+    from domain.responsible import ResponsibleGamblingRefusal, SelfExclusionPeriod, TimeoutPeriod
+
+    casino = Casino()
+    await casino.bankroll()
+    player = await casino.player(1, deposit=100)
+    view = await _open(casino, player)
     _, reveal, cash_out, _ = _cases(casino)
     await reveal(RevealTileCommand(player, view.id, SAFE[0]))
+    if exclude == "timeout":
+        await StartTimeout(casino.db, casino.clock)(player, next(iter(TimeoutPeriod)))
+    else:
+        await SelfExclude(casino.db, casino.clock)(player, next(iter(SelfExclusionPeriod)))
+    with pytest.raises(ResponsibleGamblingRefusal):
+        await reveal(RevealTileCommand(player, view.id, SAFE[1]))
     assert (await cash_out(CashOutMinesCommand(player, view.id))).payout == 11
 
 
@@ -216,10 +243,10 @@ async def test_a_mines_bet_is_not_voided() -> None:
     assert casino.db.state.bets[view.id].state is BetState.PLACED
 
 
-async def test_the_outcome_report_counts_mines_by_the_first_mine() -> None:
+async def test_the_outcome_report_counts_every_mine_of_a_field() -> None:
     from application.reports import OutcomeReport, ReportQuery
     from domain.money import CurrencyRegistry
-    from domain.outcome_tests import theoretical_bins
+    from domain.outcome_tests import outcome_counting, theoretical_bins
     from domain.reports import ReportPeriod, ReportScope
     from domain.risk import RiskPolicy
     from tests.fake_reports import FakeReportReads
@@ -237,14 +264,16 @@ async def test_the_outcome_report_counts_mines_by_the_first_mine() -> None:
         FakeReportReads(casino.db), CurrencyRegistry([XTR]), casino.clock, RiskPolicy()
     )
     rows = {r.game: r for r in (await report(ReportQuery(game="mines"))).rows}
-    assert rows["mines"].bets == 1
+    assert rows["mines"].bets == 1  # one field, however many mines
+    assert sum(b.observed for b in rows["mines"].bins) == len(POSITIONS)
     today = casino.clock.now().date()
     counts = await FakeReportReads(casino.db).outcome_counts(
         ReportPeriod(today, today + timedelta(days=1)),
         ReportScope(None, "mines"),
-        {"mines": [b.low for b in bins]},
+        {"mines": list(outcome_counting("mines").edges)},
     )
-    assert counts["mines"] == [int(t == POSITIONS[0]) for t in range(25)]
+    base = (len(POSITIONS) - 1) * 25
+    assert counts["mines"] == [int(r - base in POSITIONS) for r in range(24 * 25)]
 
 
 # The 12-mine field FixedSeeds deals at nonce 0.

@@ -37,7 +37,8 @@ def test_a_blocked_player_moves_no_money_of_their_own_and_is_paid_what_is_owed(
     operation: Operation,
 ) -> None:
     refusal = BLOCKED.refusal(operation, NOW)
-    if operation in (Operation.BET, Operation.DEPOSIT, Operation.WITHDRAW):
+    gambling = (Operation.BET, Operation.PLAY_ON)
+    if operation in (*gambling, Operation.DEPOSIT, Operation.WITHDRAW):
         assert isinstance(refusal, PlayerBlocked)
         assert isinstance(refusal, Forbidden)
         assert refusal.rule is Rule.BLOCKED
@@ -50,10 +51,11 @@ def test_a_blocked_player_moves_no_money_of_their_own_and_is_paid_what_is_owed(
         assert refusal is None
 
 
-def test_terms_not_accepted_close_bets_deposits_and_withdrawals() -> None:
+def test_terms_not_accepted_close_bets_tiles_deposits_and_withdrawals() -> None:
     for operation in Operation:
         refusal = NO_TERMS.refusal(operation, NOW)
-        if operation in (Operation.BET, Operation.DEPOSIT, Operation.WITHDRAW):
+        closed = (Operation.BET, Operation.PLAY_ON, Operation.DEPOSIT, Operation.WITHDRAW)
+        if operation in closed:
             assert isinstance(refusal, TermsNotAccepted)
             assert refusal.code == "terms_not_accepted"
         else:
@@ -65,6 +67,8 @@ def test_an_exclusion_closes_bets_and_deposits_until_it_ends_but_never_withdrawa
     assert isinstance(refusal, ResponsibleGamblingRefusal)
     assert refusal.rule == "timeout"
     assert isinstance(TIMED_OUT.refusal(Operation.DEPOSIT, NOW), ResponsibleGamblingRefusal)
+    # Another tile of a game already open is gambling too; collecting it (SETTLE) is not.
+    assert isinstance(TIMED_OUT.refusal(Operation.PLAY_ON, NOW), ResponsibleGamblingRefusal)
     for operation in (Operation.WITHDRAW, Operation.PAY_OUT, Operation.SETTLE):
         assert TIMED_OUT.refusal(operation, NOW) is None
     later = NOW + timedelta(hours=24, seconds=1)

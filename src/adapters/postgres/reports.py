@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from application.reports import RtpData
+from domain.games.mines import TILES
 from domain.reports import BetGroup, CashflowRow, GgrRow, ReportPeriod, ReportScope
 
 _SNAPSHOT = text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -133,18 +134,30 @@ def _cashflow_sql(scope: ReportScope) -> str:
 
 def _outcomes_sql(scope: ReportScope) -> str:
     # width_bucket numbers the bins from 1 by their ascending lower bounds (0 is below the
-    # first, which no stored outcome is). A mines game is counted by its first mine's tile
-    # (domain.outcome_tests.theoretical_bins), kept in its field; a modulus counts the
-    # outcome's remainder instead (plinko: the path of its first rows).
+    # first, which no stored outcome is). A modulus counts the outcome's remainder instead
+    # (plinko: the path of its first rows).
     return f"""
     SELECT width_bucket(
-               CASE WHEN b.game = 'mines'
-                    THEN (SELECT m.positions[1] FROM mines_games m WHERE m.id = b.id)
-                    WHEN CAST(:modulus AS bigint) > 0
+               CASE WHEN CAST(:modulus AS bigint) > 0
                     THEN b.outcome % CAST(:modulus AS bigint) ELSE b.outcome END,
                CAST(:edges AS bigint[])) AS bin,
            count(*) AS bets
     FROM bets b
+    WHERE {_SETTLED} AND b.game = :outcome_game{_filters(scope, currency="b.currency", game=None)}
+    GROUP BY 1
+    """  # noqa: S608 - constant fragments  # nosec B608
+
+
+def _mines_sql(scope: ReportScope) -> str:
+    # A mines game is counted by every mine of its field, in the range (M - 1) * 25 + tile
+    # (domain.outcome_tests.outcome_counting), not by its outcome (where the player stopped).
+    return f"""
+    SELECT width_bucket((cardinality(m.positions) - 1) * {TILES} + p.tile,
+                        CAST(:edges AS bigint[])) AS bin,
+           count(*) AS bets
+    FROM bets b
+    JOIN mines_games m ON m.id = b.id
+    CROSS JOIN LATERAL unnest(m.positions) AS p(tile)
     WHERE {_SETTLED} AND b.game = :outcome_game{_filters(scope, currency="b.currency", game=None)}
     GROUP BY 1
     """  # noqa: S608 - constant fragments  # nosec B608
@@ -250,6 +263,7 @@ async def outcome_counts(
 ) -> dict[str, list[int]]:
     await conn.execute(_SNAPSHOT)
     statement = text(_outcomes_sql(scope))
+    mines = text(_mines_sql(scope))
     counts = {}
     for game, edges in bins.items():
         params = _scope_params(period, scope) | {
@@ -258,7 +272,7 @@ async def outcome_counts(
             "modulus": (moduli or {}).get(game, 0),  # 0: the outcome itself
         }
         found = [0] * len(edges)
-        counted = _CRASH_POINTS if game == "crash" else statement
+        counted = {"crash": _CRASH_POINTS, "mines": mines}.get(game, statement)
         for row in await conn.execute(counted, params):
             # Below the first bound cannot happen for a valid outcome; count it in the first.
             found[max(int(row.bin), 1) - 1] += int(row.bets)

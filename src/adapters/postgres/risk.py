@@ -71,11 +71,13 @@ _HOLDERS = text(
 _CELLS = text(
     """
     SELECT b.player_id, b.currency, b.game, b.params, b.house_edge, b.stake,
-           count(*) AS bets, sum(b.payout) AS payouts
+           cardinality(m.revealed) AS steps, count(*) AS bets, sum(b.payout) AS payouts
     FROM bets b
+    LEFT JOIN mines_games m ON b.game = 'mines' AND m.id = b.id
     WHERE b.state IN ('won', 'lost') AND b.settled_at >= :since AND b.settled_at < :until
       AND (CAST(:player AS bigint) IS NULL OR b.player_id = :player)
-    GROUP BY b.player_id, b.currency, b.game, b.params, b.house_edge, b.stake
+    GROUP BY b.player_id, b.currency, b.game, b.params, b.house_edge, b.stake,
+             cardinality(m.revealed)
     ORDER BY b.player_id, b.currency
     """
 )
@@ -210,6 +212,7 @@ class SqlRisk:
                 stake=int(r.stake),
                 bets=int(r.bets),
                 payouts=int(r.payouts),
+                steps=None if r.steps is None else int(r.steps),
             )
             for r in rows
         ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from application.mines.steps import MinesStep
 from application.mines.view import MinesView
+from domain.standing import Operation
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +23,15 @@ class CashOutMines(MinesStep):
     """Cash out after at least one safe tile: the bet settles at the multiplier of the safe
     tiles revealed. A repeat answers the first cash-out; cashing out a game that hit a mine,
     or before any tile, is an `IllegalTransition`. Allowed whatever the player's standing
-    (`Operation.SETTLE`, as for a reveal)."""
+    (`Operation.SETTLE`): the stake was taken when the game opened, and collecting the safe
+    tiles already revealed moves no new money into play, so a blocked, timed-out or
+    self-excluded player can always take it (only revealing more is refused)."""
 
     async def __call__(self, command: CashOutMinesCommand) -> MinesView:
         now = self._clock.now()
         return await self._step(
-            command.game_id, command.player_id, lambda field, _cap: field.cash_out(now)
+            command.game_id,
+            command.player_id,
+            Operation.SETTLE,
+            lambda field, _cap: field.cash_out(now),
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from application.mines.steps import MinesStep
 from application.mines.view import MinesView
+from domain.standing import Operation
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,13 +26,15 @@ class RevealTile(MinesStep):
     stands, whatever happened since; a new tile on a finished game is an `IllegalTransition`,
     and one whose safety would pay over the game's payout limit a `LimitExceeded` (the game
     stays open: the player cashes out).
-    Allowed whatever the player's standing: the stake was taken when the game opened, and a
-    step only plays out a bet already placed (`Operation.SETTLE`)."""
+    A new tile is gambling on, so it follows the player's standing as a bet does
+    (`Operation.PLAY_ON`: refused when blocked, without the terms, timed out or
+    self-excluded; the refusal writes nothing and the game stays open to be cashed out)."""
 
     async def __call__(self, command: RevealTileCommand) -> MinesView:
         now = self._clock.now()
         return await self._step(
             command.game_id,
             command.player_id,
+            Operation.PLAY_ON,
             lambda field, cap: field.reveal(command.tile, now, cap),
         )

@@ -10,12 +10,14 @@ from collections.abc import Callable
 from application.betting.poster import BetPoster
 from application.mines.view import MinesView
 from application.ports import UnitOfWork
+from application.responsible.guard import ALWAYS_GUARDED
 from domain.bets import Bet
 from domain.errors import NotFound
 from domain.events import BetSettled
 from domain.games.catalog import game_by_code
 from domain.games.mines import Mines
 from domain.mines import MinesField, PayoutCap
+from domain.standing import Operation
 
 
 async def find_game(
@@ -33,13 +35,17 @@ class MinesStep(BetPoster):
     """A step: under the bet's row lock, so concurrent steps on one game run one after the
     other and each sees the last one's result (exactly one settles the bet). A step that
     changes nothing (a tile already revealed, a second cash-out) commits nothing and
-    answers the game as it stands; a refused step writes nothing. The step sees the game's
-    payout cap as its bet fixed it (`PayoutCap`)."""
+    answers the game as it stands, whatever the player's standing (a repeat is never
+    refused); a refused step writes nothing. A step that changes the game asks the player's
+    standing for its `operation` (a reveal plays on, `PLAY_ON`; a cash-out collects,
+    `SETTLE`, never refused). The step sees the game's payout cap as its bet fixed it
+    (`PayoutCap`)."""
 
     async def _step(
         self,
         game_id: uuid.UUID,
         player_id: int,
+        operation: Operation,
         step: Callable[[MinesField, PayoutCap], MinesField],
     ) -> MinesView:
         settled: Bet | None = None
@@ -48,6 +54,9 @@ class MinesStep(BetPoster):
             after = step(field, PayoutCap.of(bet))
             if after is field:
                 return MinesView.of(field, bet, await self._balance(uow, bet), replayed=True)
+            if operation is Operation.PLAY_ON:
+                standing = await uow.players.standing(player_id)
+                await ALWAYS_GUARDED.check_play_on(uow, standing, self._clock.now())
             await uow.mines.save(after)
             if after.state.is_final:
                 game = game_by_code(bet.game)

@@ -53,7 +53,8 @@ class ReportReadModel(Protocol):
         """For each game in `bins`, how many of its bets won or lost in the period (by
         settlement time) had an outcome in each bin; `bins[game]` are the bins' ascending
         lower bounds (the last bin is open), and the counts follow them. A mines bet is
-        counted by the tile of its field's first mine (the shuffle's first pick). A game in
+        counted once per mine of its field, in the range (M - 1) * 25 + tile of an M-mine
+        field (`domain.outcome_tests.outcome_counting`). A game in
         `moduli` is counted by its outcome modulo `moduli[game]` (plinko: the first rows'
         path)."""
         ...

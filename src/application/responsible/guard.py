@@ -94,6 +94,17 @@ class ResponsibleGamblingGuard:
             usage = await usage_by_period(repo, player_id, amount.currency, limits, now)
             check_limits(limits, DEPOSIT_LIMIT_KINDS, amount, usage)
 
+    async def check_play_on(self, uow: UnitOfWork, standing: PlayerStanding, now: datetime) -> None:
+        """Another step of a game whose stake is already taken (a mines tile,
+        `Operation.PLAY_ON`): the standing with the player's exclusion. No amount moves in, so
+        no limit or reality check (the stake was weighed when the game opened). Called under
+        the game's bet lock: nothing takes a bet's lock after this one (a placement only
+        inserts new bets), so the order cannot deadlock."""
+        repo = uow.responsible
+        if await repo.lock(standing.player_id):
+            standing = standing.with_exclusion((await repo.profile(standing.player_id)).exclusion)
+        standing.require(Operation.PLAY_ON, now)
+
 
 # The guard holds no state: the bet and deposit use cases default to this one, so none of them
 # can be built without responsible-gambling checks.

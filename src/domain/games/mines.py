@@ -98,6 +98,29 @@ def stopping_rtp(mines: int, safe: int, house_edge: Fraction) -> Fraction:
     return survival(mines, safe) * cash_out_multiplier(mines, safe, house_edge)
 
 
+def played_moments(
+    mines: int, pressed: int, house_edge: Fraction, stake: int
+) -> tuple[Fraction, Fraction]:
+    """E[payout] and Var[payout] of a game as the player played it: `pressed` tiles pressed
+    (the safe ones, and the mine when it ended on one). A game is a chain of steps: with t
+    safe tiles it is worth V_t (the stake at t = 0, then what a cash-out pays, as paid), and
+    pressing a tile makes it V_{t+1} with probability q_t = (25 - M - t) / (25 - t), else 0.
+    Whether to press again is the player's choice from what they saw, so the result minus
+    the steps' drifts (q_t V_{t+1} - V_t) is a martingale whose variance is the sum of the
+    steps' variances V_{t+1}^2 q_t (1 - q_t): the game is priced by the steps taken, not by
+    the riskiest strategy (a player who stops after two tiles is judged on two tiles)."""
+    check_mine_count(mines)
+    steps = min(max(pressed, 1), TILES - mines)
+    values = [Fraction(stake)]
+    values += [Fraction(payout_for(stake, m)) for m in step_multipliers(mines, house_edge)]
+    mean, variance = Fraction(stake), Fraction(0)
+    for t in range(steps):
+        safe = Fraction(TILES - mines - t, TILES - t)
+        mean += safe * values[t + 1] - values[t]
+        variance += values[t + 1] ** 2 * safe * (1 - safe)
+    return mean, variance
+
+
 def shuffle_bias_bound(mines: int) -> Fraction:
     """How much more likely than on a uniform shuffle any one placement of the mines can be
     with 32-bit words: floor(f * n) gives each index ceil(2**32 / n) words at most, so each

@@ -81,8 +81,11 @@ async def player_session(
     await player_of(connection)
 
 
-async def player_of(connection: ASGIConnection[Any, Any, Any, Any]) -> int:
-    cached = connection.state.get("player_id")
+async def player_of(
+    connection: ASGIConnection[Any, Any, Any, Any], *, settling: bool = False
+) -> int:
+    key = "settling_player_id" if settling else "player_id"
+    cached = connection.state.get(key)
     if isinstance(cached, int):
         return cached
     header = connection.headers.get("authorization", "")
@@ -90,13 +93,22 @@ async def player_of(connection: ASGIConnection[Any, Any, Any, Any]) -> int:
         raise Unauthenticated("open a session with POST /api/v1/app/session first")
     container: AsyncContainer = connection.app.state.dishka_container
     read = await container.get(ReadPlayerSession)
-    player_id = await read(header[7:].strip())
-    connection.state["player_id"] = player_id
+    player_id = await read(header[7:].strip(), settling=settling)
+    connection.state[key] = player_id
     return player_id
 
 
 async def provide_player_id(request: Request[Any, Any, Any]) -> int:
     return await player_of(request)
+
+
+async def settling_player_of(request: Request[Any, Any, Any]) -> int:
+    """The session's player, blocked or not, for the routes that finish what a bet already
+    placed started: a crash or mines cash-out (which a block does not stop: domain.standing,
+    SETTLE), and a mines game's reads and reveals, whose use case asks the standing itself (a
+    reveal refuses a blocked player with its own reason, so the screen can still offer the
+    cash-out). Every other Mini App route refuses a blocked player."""
+    return await player_of(request, settling=True)
 
 
 # -- wire formats ----------------------------------------------------------------------------

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import msgspec
-from dishka import AsyncContainer
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
@@ -23,13 +21,16 @@ from application.crash import (
     PlaceRoundBetCommand,
     RoundEvent,
 )
-from application.miniapp import ReadPlayerSession
 from domain.crash import GROWTH_PER_MS, MAX_MULTIPLIER
 from domain.crash_rounds import CrashChain, CrashRound, CrashSeat
-from domain.errors import Unauthenticated
 from domain.games.base import format_hundredths
 from domain.money import CurrencyRegistry
-from entrypoints.http.miniapp import PLAYER_SECURITY, player_session, provide_player_id
+from entrypoints.http.miniapp import (
+    PLAYER_SECURITY,
+    player_session,
+    provide_player_id,
+    settling_player_of,
+)
 from entrypoints.http.miniapp_wire import Amount, BetView, amount_view, bet_view, parse_money
 from entrypoints.observability.bets import placing
 
@@ -165,22 +166,6 @@ class MiniAppCrashController(Controller):
             receipt.replayed,
             round_view(placed.round, chain),
         )
-
-
-async def settling_player_of(request: Request[Any, Any, Any]) -> int:
-    """The session's player, blocked or not: a cash-out pays a bet already placed, which a block
-    does not stop (domain.standing, SETTLE); every other Mini App route refuses a blocked one."""
-    cached = request.state.get("settling_player_id")
-    if isinstance(cached, int):
-        return cached
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("bearer "):
-        raise Unauthenticated("open a session with POST /api/v1/app/session first")
-    container: AsyncContainer = request.app.state.dishka_container
-    read = await container.get(ReadPlayerSession)
-    player_id = await read(header[7:].strip(), settling=True)
-    request.state["settling_player_id"] = player_id
-    return player_id
 
 
 class MiniAppCrashCashOutController(Controller):

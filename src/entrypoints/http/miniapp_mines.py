@@ -7,7 +7,13 @@
 
 Each answers a `MinesView`. Opening places the game's bet through `PlaceBet` (every rule of a
 bet); a repeated request answers the game as it stands (the same `request_id` opens nothing
-new, a revealed tile pressed again changes nothing, a second cash-out answers the first)."""
+new, a revealed tile pressed again changes nothing, a second cash-out answers the first).
+
+A player blocked while a game is open keeps these routes but the opening (whose session
+guard refuses them): reading the game and cashing out are always allowed, and a reveal is
+refused by its use case with the standing's reason (403 `player_blocked`, or 409
+`responsible_gambling` for a timeout or self-exclusion), so the screen shows why and
+offers the cash-out."""
 
 from __future__ import annotations
 
@@ -32,7 +38,12 @@ from application.mines import (
 )
 from domain.games.base import format_multiplier
 from domain.money import CurrencyRegistry
-from entrypoints.http.miniapp import PLAYER_SECURITY, player_session, provide_player_id
+from entrypoints.http.miniapp import (
+    PLAYER_SECURITY,
+    player_session,
+    provide_player_id,
+    settling_player_of,
+)
 from entrypoints.http.miniapp_wire import Amount, amount_view, parse_currency, parse_money
 
 
@@ -90,11 +101,12 @@ class MiniAppMinesController(Controller):
     path = "/api/v1/app/mines"
     tags = ["mini app"]  # noqa: RUF012 - Litestar reads it as a class attribute
     security = PLAYER_SECURITY
-    guards = [player_session]  # noqa: RUF012
-    dependencies = {"player_id": Provide(provide_player_id)}  # noqa: RUF012
+    dependencies = {"player_id": Provide(settling_player_of)}  # noqa: RUF012
 
     @post(
         "/",
+        guards=[player_session],
+        dependencies={"player_id": Provide(provide_player_id)},
         status_code=200,
         summary="Open a mines game: its stake is a bet, held until the game ends",
         description="One open game per player and currency (409 while one is open). "
@@ -130,7 +142,10 @@ class MiniAppMinesController(Controller):
         summary="Reveal a tile; a mine ends the game, the last safe tile cashes out",
         description="Pressing a tile already revealed answers the game as it stands. A new "
         "tile whose safety would pay over the game's `max_payout` is refused (409, "
-        "`limit_exceeded`): the game stays open, to be cashed out.",
+        "`limit_exceeded`): the game stays open, to be cashed out. A new tile follows the "
+        "player's standing as a bet does (403 `player_blocked` or `terms_not_accepted`, 409 "
+        "`responsible_gambling` for a timeout or self-exclusion); the game stays open, to "
+        "be cashed out.",
     )
     @inject
     async def reveal(
@@ -147,7 +162,9 @@ class MiniAppMinesController(Controller):
         "/{game_id:uuid}/cashout",
         status_code=200,
         summary="Cash out after at least one safe tile",
-        description="A repeat answers the first cash-out.",
+        description="A repeat answers the first cash-out. Allowed whatever the player's "
+        "standing (a blocked player's session still reaches it): the stake was taken when "
+        "the game opened.",
     )
     @inject
     async def cash_out(

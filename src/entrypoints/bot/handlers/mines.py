@@ -31,8 +31,11 @@ from domain.games.mines import SIDE, TILES
 from domain.mines import MinesState, OverPayoutLimit
 from domain.money import XTR, Money
 from domain.players import Player
+from domain.responsible import ResponsibleGamblingRefusal
+from domain.standing import StandingRefusal
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import STAKES, PickGame, PickStake
+from entrypoints.bot.refusals import refusal_text
 from entrypoints.bot.routing import Handlers
 
 handlers = Handlers("mines")
@@ -208,6 +211,13 @@ async def reveal_tile(
         return
     except OverPayoutLimit as refused:  # the next safe tile would pay over the game's limit
         await query.answer(t("mines.over_limit", limit=refused.max_payout), show_alert=True)
+        return
+    except (StandingRefusal, ResponsibleGamblingRefusal) as refused:
+        # Blocked, timed out or self-excluded since the game opened: no new tile, but the
+        # field keeps its Cash out button, which is always allowed (domain.standing). A
+        # message, not an alert: the reason can be longer than an alert's 200 characters.
+        await query.answer()
+        await message.answer(t("mines.reveal_refused", reason=refusal_text(t, refused)))
         return
     await query.answer()
     if not view.replayed:  # a tile pressed again changes nothing: the field stays as shown

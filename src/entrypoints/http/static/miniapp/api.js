@@ -4,9 +4,10 @@
 export const API = "/api/v1/app";
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, code = null) {
     super(detail);
     this.status = status;
+    this.code = code; // the problem's `code` ("player_blocked", …), when it has one
   }
 }
 
@@ -65,7 +66,10 @@ export async function request(method, path, body, { retried = false } = {}) {
     return request(method, path, body, { retried: true });
   }
   const data = parseJson(await response.text());
-  if (!response.ok) throw new ApiError(response.status, problemText(response, data));
+  if (!response.ok) {
+    const code = data && typeof data.code === "string" ? data.code : null;
+    throw new ApiError(response.status, problemText(response, data), code);
+  }
   return data;
 }
 

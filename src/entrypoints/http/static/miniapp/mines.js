@@ -8,7 +8,12 @@ import { $, CURRENCY, h, multiplierText, once, setBalance, showMessage } from ".
 
 const TILES = 25;
 
-const mines = { offer: null, view: null, afterMove: () => {} };
+// The player's standing refused a new tile (blocked, terms, a timeout or self-exclusion): the
+// stake is already taken, so the game stays open and cashing out is always allowed; only
+// revealing more is refused (docs/responsible-gambling.md, "What each standing allows").
+const STANDING_CODES = new Set(["player_blocked", "terms_not_accepted", "responsible_gambling"]);
+
+const mines = { offer: null, view: null, refused: null, afterMove: () => {} };
 
 // stake × multiplier rounded down, exactly: the multiplier is a decimal ("1.2375") or a
 // fraction ("99/80"); binary floats would misround 100 × 1.15.
@@ -51,8 +56,10 @@ function buildBoard() {
 }
 
 function render(view) {
+  if (!view || !mines.view || view.id !== mines.view.id || view.state !== "open") mines.refused = null;
   mines.view = view;
   const open = view && view.state === "open";
+  const refused = Boolean(open && mines.refused);
   // Open with no next multiplier: one more safe tile would pay over the game's payout limit,
   // so the server refuses every new tile and cashing out is the only move.
   const atLimit = Boolean(open && !view.next_multiplier);
@@ -65,11 +72,13 @@ function render(view) {
     if (mined.has(tile)) state = view.state === "busted" && revealed.has(tile) ? "hit" : "mine";
     else if (revealed.has(tile)) state = "safe";
     button.dataset.state = state;
-    button.disabled = !open || atLimit || revealed.has(tile);
+    button.disabled = !open || atLimit || refused || revealed.has(tile);
     button.setAttribute("aria-label", `Tile ${tile + 1}${state === "hidden" ? "" : `: ${state === "hit" ? "mine" : state}`}`);
   }
   board().dataset.state = view ? view.state : "none";
-  board().dataset.limit = atLimit ? "reached" : "";
+  board().dataset.limit = atLimit ? "reached" : refused ? "refused" : "";
+  $("mines-refused").hidden = !refused;
+  if (refused) $("mines-refused").textContent = refusedLine(view, mines.refused);
   if (view && view.state === "busted" && last !== null && !mined.has(last)) {
     // the contract lists the fatal tile among `revealed`; mark it even if mine_positions lags
     const button = board().querySelector(`[data-tile="${last}"]`);
@@ -84,7 +93,8 @@ function render(view) {
   }
   const stake = view.stake.amount;
   const now = payoutFor(stake, view.multiplier);
-  const next = view.next_multiplier ? ` · next tile ${multiplierText(view.next_multiplier)}` : "";
+  const next =
+    view.next_multiplier && !refused ? ` · next tile ${multiplierText(view.next_multiplier)}` : "";
   if (open) {
     const summary = `${view.mines} mines · ${view.revealed.length} safe · ${multiplierText(view.multiplier)}`;
     const most = view.max_payout ? ` (this game pays at most ${view.max_payout.amount} ${view.max_payout.currency})` : "";
@@ -101,6 +111,15 @@ function render(view) {
     $("mines-info").textContent = `A mine — you lost ${stake} ${view.stake.currency}. Play again?`;
   }
   if (view.balance) setBalance(view.balance.amount, view.balance.currency);
+}
+
+function refusedLine(view, reason) {
+  // The server's own reason, then what the player can still do with this game.
+  if (!view.revealed.length) {
+    return `${reason} This game's stake stays in it until you may play again.`;
+  }
+  const collect = `${payoutFor(view.stake.amount, view.multiplier)} ${view.stake.currency}`;
+  return `${reason} You can still cash out ${collect} for the tiles already revealed.`;
 }
 
 async function start(event) {
@@ -135,9 +154,18 @@ async function reveal(tile) {
   if (!view || view.state !== "open" || !view.next_multiplier) return; // over: or at the limit
   // The board, not the tile, is busy: render() decides which tiles stay pressable.
   board().setAttribute("aria-busy", "true");
-  await move(null, null, () =>
-    request("POST", `/mines/${encodeURIComponent(view.id)}/reveal`, { tile, request_id: newRequestId() }),
-  );
+  await move(null, null, async () => {
+    try {
+      return await request("POST", `/mines/${encodeURIComponent(view.id)}/reveal`, {
+        tile,
+        request_id: newRequestId(),
+      });
+    } catch (error) {
+      if (!(error instanceof ApiError && STANDING_CODES.has(error.code))) throw error;
+      mines.refused = error.message; // shown on the board, beside the cash-out button
+      return view;
+    }
+  });
   board().removeAttribute("aria-busy");
 }
 
