@@ -30,6 +30,7 @@ from domain.seamless import (
 )
 from domain.seeds import SeedPair
 from domain.standing import PlayerStanding
+from tests.fake_crash import FakeCrashRounds
 
 if TYPE_CHECKING:
     from tests.fakes import _State
@@ -264,6 +265,8 @@ class FakePlacements:
         )
         if stale:
             raise SnapshotStale("what the placement was decided on changed")
+        if write.round is not None and not FakeCrashRounds(self.s).write_seats(write.round):
+            raise SnapshotStale("the crash round, a seat or its exposure changed")
         for pair in write.new_pairs:
             self.s.seeds[pair.id] = pair
         for bet in write.bets:

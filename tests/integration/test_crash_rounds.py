@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import secrets
 import uuid
 from dataclasses import replace
@@ -14,9 +15,11 @@ from fractions import Fraction
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from adapters.postgres.crash import SqlLeaderLock
 from adapters.postgres.crash_chain import commit_chain, set_salt
+from adapters.postgres.errors import sqlstate
 from adapters.postgres.reconcile import SqlBooksAudit
 from adapters.postgres.reports import SqlReports
 from application.betting import PlaceBetCommand
@@ -264,4 +267,92 @@ async def test_the_services_never_see_a_round_hash_before_it_starts(crash, uow_f
     async with uow_factory() as uow:
         with pytest.raises(IllegalTransition, match="has not started"):
             await uow.crash.round_hash(betting.id)
+    await crash.finish_leftovers()
+
+
+_ROUND_WRITE = text(
+    "SELECT place_round_bets(CAST(:round AS jsonb), '[]', '[]', '[]', '[]', '[]', '[]', '[]',"
+    " '[]', '500ms', '50ms')"
+)
+
+
+async def test_place_round_bets_seats_only_while_the_round_takes_them_and_fits(
+    crash, funded_player, engine
+):
+    """The batch road's write (revision 0030) on its own: its seats, no bets."""
+    await crash.chain()
+    await crash.driver().step()
+    round_id = (await crash.get()).round.id
+    a, b, c = [(await funded_player(1000)).id for _ in range(3)]
+
+    async def write(player: int, exposure: int, limit: int) -> str | None:
+        seat = {"bet_id": str(uuid.uuid4()), "player_id": player, "currency": "XTR"}
+        seat |= {"target": None, "exposure": exposure}
+        arg = {"id": round_id, "seats": [seat], "limits": {"XTR": limit}}
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(_ROUND_WRITE, {"round": json.dumps(arg)})
+        except DBAPIError as error:
+            return sqlstate(error)
+        return None
+
+    assert await write(a, 100, limit=100) is None
+    assert await write(a, 1, limit=10**9) == "CR412"  # one seat a player, round and currency
+    assert await write(b, 1, limit=100) == "CR412"  # 101 > 100: the round's exposure
+    assert await write(b, 1, limit=101) is None
+    async with engine.begin() as conn:  # betting ends (the tests are the schema's owner)
+        await conn.execute(
+            text("UPDATE crash_rounds SET betting_ends_at = now() WHERE id = :r"), {"r": round_id}
+        )
+    assert await write(c, 1, limit=10**9) == "CR412"  # by PostgreSQL's clock
+    async with engine.connect() as conn:
+        seated = await conn.execute(
+            text("SELECT player_id, exposure FROM crash_bets WHERE round_id = :r ORDER BY 1"),
+            {"r": round_id},
+        )
+        assert [tuple(row) for row in seated] == [(a, 100), (b, 1)]
+    await crash.finish_leftovers()
+
+
+async def test_two_instances_batching_crash_bets_keep_one_seat_and_the_share(
+    crash, funded_player, engine, uow_factory, clock, ids, house, seed_source
+):
+    """Two instances (two `PlaceRoundBet`s, each batching its callers) take twelve players'
+    bets at once, each player betting on both: one seat a player, and a share that lets ten
+    bets through lets exactly ten, however the batches meet."""
+    await crash.chain()
+    await crash.driver().step()
+    players = [(await funded_player(1000)).id for _ in range(12)]
+    async with engine.connect() as conn:
+        bankroll = (
+            await conn.execute(
+                text(
+                    "SELECT sum(balance) FROM accounts WHERE kind = 'house_bankroll'"
+                    " AND currency = 'XTR' AND player_id IS NULL"
+                )
+            )
+        ).scalar_one()
+    policy = replace(FAST, bankroll_share=Fraction(1000, int(bankroll)))  # ten bets at 2x
+    first, second = (
+        PlaceRoundBet(uow_factory, clock, ids, house, seed_source, policy=policy, batches=2)
+        for _ in range(2)
+    )
+    calls = [place(_bet(p, 100, target="2")) for p in players for place in (first, second)]
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    placed = [o for o in outcomes if not isinstance(o, BaseException)]
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert all(isinstance(o, IllegalTransition | LimitExceeded) for o in refused), refused
+    assert len(placed) == 10
+    assert len({o.seat.player_id for o in placed}) == 10
+    async with engine.connect() as conn:
+        seats = await conn.execute(
+            text("SELECT player_id, exposure FROM crash_bets WHERE round_id = :r"),
+            {"r": placed[0].round.id},
+        )
+        rows = list(seats)
+    assert sorted(player for player, _ in rows) == sorted(o.seat.player_id for o in placed)
+    assert sum(exposure for _, exposure in rows) == 1000
+    seated = {o.seat.player_id for o in placed}
+    for player in players:
+        assert await balances_of(uow_factory, player) == (900 if player in seated else 1000)
     await crash.finish_leftovers()

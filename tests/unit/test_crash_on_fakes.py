@@ -298,3 +298,71 @@ async def test_the_round_feed_cuts_off_a_listener_that_falls_behind() -> None:
 async def _drain(events: AsyncIterator[object]) -> None:
     async for _ in events:
         pass
+
+
+def _bets_written(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of seats of each crash-bet write that commits (the fakes' `place_round_bets`)."""
+    from tests.fake_betting import FakePlacements
+
+    written: list[int] = []
+    write = FakePlacements.write_deferred
+
+    async def counted(self: FakePlacements) -> None:
+        deferred = getattr(self, "deferred", None)
+        await write(self)
+        if deferred is not None and deferred.round is not None:
+            written.append(len(deferred.round.seats))
+
+    monkeypatch.setattr(FakePlacements, "write_deferred", counted)
+    return written
+
+
+async def test_crash_bets_that_arrive_together_share_one_write_each_with_its_outcome(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    w = World()
+    written = _bets_written(monkeypatch)
+    await w.driver().step()
+    p1, p2, p3, p4 = [await w.player(i) for i in (1, 2, 3, 4)]
+    ids = [uuid.UUID(int=n) for n in range(1, 7)]
+    first, second, third, fourth = (
+        PlaceRoundBetCommand(p, ids[n], Money(100, XTR), {}) for n, p in enumerate((p1, p2, p3, p4))
+    )
+    again = PlaceRoundBetCommand(p2, ids[4], Money(50, XTR), {})  # a second bet of p2's, later id
+    outcomes = await asyncio.gather(
+        *(w.place(c) for c in (first, second, third, fourth, again, third)),
+        return_exceptions=True,
+    )
+    # The first call found the slot free and went alone; the other five went together.
+    assert written == [1, 3]
+    seated = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert [o.seat.player_id for o in seated] == [p1, p2, p3, p4, p3]
+    assert isinstance(outcomes[4], IllegalTransition)
+    assert "one bet a round" in str(outcomes[4])
+    assert outcomes[5].receipt.replayed  # the twin of p3's bet is that bet
+    assert outcomes[5].seat == outcomes[2].seat
+    assert [await w.balance(p) for p in (p1, p2, p3, p4)] == [900, 900, 900, 900]
+    async with w.db() as uow:
+        assert len(await uow.crash.seats(1)) == 4
+
+
+async def test_a_batch_of_crash_bets_stops_at_the_bankroll_share() -> None:
+    w = World()
+    players = [await w.player(i) for i in (1, 2, 3)]
+    bankroll = 3 * 10**6  # each World.player funds the bankroll with 10**6
+    # the round may owe 200 Stars beyond its stakes: two bets at 2x, not three
+    share = CrashPolicy(bankroll_share=Fraction(200, bankroll))
+    place = PlaceRoundBet(w.db, w.clock, w.ids, w.house, FixedSeeds(), policy=share)
+    await w.driver().step()
+    ids = [uuid.UUID(int=n) for n in range(1, 4)]
+    commands = [
+        PlaceRoundBetCommand(p, i, Money(100, XTR), {"target": "2"})
+        for p, i in zip(players, ids, strict=True)
+    ]
+    outcomes = await asyncio.gather(*(place(c) for c in commands), return_exceptions=True)
+    assert [type(o).__name__ for o in outcomes] == [
+        "RoundBetReceipt",
+        "RoundBetReceipt",
+        "LimitExceeded",
+    ]
+    assert [await w.balance(p) for p in players] == [900, 900, 1000]

@@ -95,6 +95,7 @@ FUNCTIONS = (
     "outbox_append",
     "outbox_prune",
     "place_bets",
+    "place_round_bets",
     "crash_open_round",
     "crash_start_round",
     "crash_round_hash",

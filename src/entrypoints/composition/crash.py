@@ -62,7 +62,10 @@ class CrashProvider(Provider):
         risk: RiskReview,
         metrics: BetMetrics,
         policy: CrashPolicy,
+        settings: Settings,
     ) -> PlaceRoundBet:
+        # One per process, like the bet queue: crash bets that arrive together are placed
+        # together, in batches as large and as many at once as the queue's.
         return PlaceRoundBet(
             uow,
             clock,
@@ -74,6 +77,8 @@ class CrashProvider(Provider):
             risk=risk,
             metrics=metrics,
             policy=policy,
+            batch_size=settings.bet_batch_size,
+            batches=settings.bet_batches,
         )
 
     @provide
