@@ -49,6 +49,9 @@ class FakeBets:
     async def find(self, bet_id: uuid.UUID, *, for_update: bool = False) -> Bet | None:
         return self.s.bets.get(bet_id)
 
+    async def find_many(self, bet_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Bet]:
+        return {i: self.s.bets[i] for i in bet_ids if i in self.s.bets}
+
     async def save(self, bet: Bet) -> None:
         stored = self.s.bets.get(bet.id)
         if stored is None or stored.state is not BetState.PLACED:

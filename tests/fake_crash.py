@@ -5,7 +5,7 @@ of the state, or the real time) for starts and cash-outs."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -133,6 +133,13 @@ class FakeCrashRounds:
             raise NotFound(f"no crash seat {bet_id}")
         if seat.cash_out is None:
             self.s.crash_seats[bet_id] = replace(seat, cash_out=cash_out)
+
+    async def seats_for_cash_out(self, bet_ids: Sequence[uuid.UUID]) -> Sequence[CrashSeat]:
+        return [self.s.crash_seats[i] for i in sorted(set(bet_ids)) if i in self.s.crash_seats]
+
+    async def record_cash_outs(self, cash_outs: Mapping[uuid.UUID, CashOut]) -> None:
+        for bet_id, cash_out in cash_outs.items():
+            await self.record_cash_out(bet_id, cash_out)
 
     async def seating(self, player_ids: Sequence[int]) -> RoundSeating:
         round_ = await self.latest()

@@ -321,7 +321,6 @@ async def test_two_instances_batching_crash_bets_keep_one_seat_and_the_share(
     bets at once, each player betting on both: one seat a player, and a share that lets ten
     bets through lets exactly ten, however the batches meet."""
     await crash.chain()
-    await crash.driver().step()
     players = [(await funded_player(1000)).id for _ in range(12)]
     async with engine.connect() as conn:
         bankroll = (
@@ -332,7 +331,10 @@ async def test_two_instances_batching_crash_bets_keep_one_seat_and_the_share(
                 )
             )
         ).scalar_one()
-    policy = replace(FAST, bankroll_share=Fraction(1000, int(bankroll)))  # ten bets at 2x
+    # ten bets at 2x; betting long enough for a loaded machine
+    policy = replace(FAST, bankroll_share=Fraction(1000, int(bankroll)), betting_seconds=30)
+    settle = SettleCrashedRound(uow_factory, clock, ids, house)
+    await CrashDriver(uow_factory, clock, SqlLeaderLock(engine), settle, policy).step()
     first, second = (
         PlaceRoundBet(uow_factory, clock, ids, house, seed_source, policy=policy, batches=2)
         for _ in range(2)
@@ -355,4 +357,34 @@ async def test_two_instances_batching_crash_bets_keep_one_seat_and_the_share(
     seated = {o.seat.player_id for o in placed}
     for player in players:
         assert await balances_of(uow_factory, player) == (900 if player in seated else 1000)
+    await crash.finish_leftovers()
+
+
+async def test_cash_outs_racing_on_two_instances_pay_each_bet_exactly_once(
+    crash, funded_player, uow_factory, clock, ids, house
+):
+    """Every bet cashed out four times at once, twice on each of two instances (each batching
+    its callers, so twins meet in one batch and across batches): one pays, the rest replay it."""
+    await crash.chain(300, 400)  # 18 s or more to cash out in
+    players = [(await funded_player(1000)).id for _ in range(8)]
+    driver = crash.driver()
+    await driver.step()
+    bets = await asyncio.gather(*(crash.place(_bet(p, 100)) for p in players))
+    await _until(driver, RoundPhase.RUNNING, crash.get, bets[0].round.id)
+    first, second = (CashOutRoundBet(uow_factory, clock, ids, house, batches=2) for _ in range(2))
+    calls = [
+        cash_out(CashOutCommand(b.seat.player_id, b.seat.bet_id))
+        for b in bets
+        for cash_out in (first, second, first, second)
+    ]
+    outcomes = await asyncio.gather(*calls)
+    for n, placed in enumerate(bets):
+        mine = outcomes[4 * n : 4 * n + 4]
+        assert sum(not o.receipt.replayed for o in mine) == 1
+        assert len({o.multiplier for o in mine}) == 1
+        paid = mine[0].multiplier
+        assert await balances_of(uow_factory, placed.seat.player_id) == 900 + paid
+    async with uow_factory() as uow:
+        seats = await uow.crash.seats(bets[0].round.id)
+    assert all(seat.cash_out is not None for seat in seats)
     await crash.finish_leftovers()

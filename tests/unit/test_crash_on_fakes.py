@@ -29,6 +29,7 @@ from application.crash import (
     RoundFeed,
     SettleCrashedRound,
 )
+from application.crash.batching import GroupCommit
 from application.house import HouseBook
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.reconciliation import Reconcile
@@ -36,7 +37,7 @@ from application.registration import RegisterPlayer, RegisterPlayerCommand
 from domain.bets import BetState
 from domain.crash import crash_point, first_link, hash_forward, ms_to_reach
 from domain.crash_rounds import CashOut, RoundPhase
-from domain.errors import IllegalTransition, LimitExceeded, NotFound
+from domain.errors import DomainError, IllegalTransition, LimitExceeded, NotFound
 from domain.money import XTR, Money
 from domain.players import PlayerStatus
 from domain.standing import PlayerBlocked
@@ -366,3 +367,57 @@ async def test_a_batch_of_crash_bets_stops_at_the_bankroll_share() -> None:
         "LimitExceeded",
     ]
     assert [await w.balance(p) for p in players] == [900, 900, 1000]
+
+
+async def test_cash_outs_that_arrive_together_share_one_write_at_one_multiplier(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.fake_crash import FakeCrashRounds
+
+    recorded: list[int] = []
+    record = FakeCrashRounds.record_cash_outs
+
+    async def counted(self: FakeCrashRounds, cash_outs: dict[uuid.UUID, CashOut]) -> None:
+        recorded.append(len(cash_outs))
+        await record(self, cash_outs)
+
+    monkeypatch.setattr(FakeCrashRounds, "record_cash_outs", counted)
+    w = World()
+    driver = w.driver()
+    await driver.step()
+    players = [await w.player(i) for i in (1, 2, 3, 4)]
+    bets = [await w.place(_bet(p)) for p in players]
+    w.clock.advance(seconds=5)
+    await driver.step()
+    w.clock.advance(milliseconds=ms_to_reach(150))
+    commands = [CashOutCommand(p, b.seat.bet_id) for p, b in zip(players, bets, strict=True)]
+    stranger = CashOutCommand(players[0], bets[1].seat.bet_id)  # someone else's bet
+    outcomes = await asyncio.gather(
+        *(w.cash_out(c) for c in (*commands, commands[2], stranger)), return_exceptions=True
+    )
+    assert recorded == [1, 3]  # the first went alone; the others together, the twin after
+    assert isinstance(outcomes[5], NotFound)
+    assert [o.multiplier for o in outcomes[:5]] == [150] * 5
+    assert [o.receipt.replayed for o in outcomes[:5]] == [False] * 4 + [True]
+    assert [await w.balance(p) for p in players] == [1050] * 4
+
+
+async def test_group_commit_answers_each_caller_and_fails_a_whole_batch_only_to_its_callers() -> (
+    None
+):
+    batches: list[list[int]] = []
+
+    async def run(batch: list[int]) -> list[int | DomainError]:
+        batches.append(batch)
+        if 0 in batch:
+            raise RuntimeError("the batch's own failure")
+        return [n * 10 if n % 2 else IllegalTransition(f"{n} is even") for n in batch]
+
+    group: GroupCommit[int, int] = GroupCommit(run, batch_size=2, batches=1)
+    outcomes = await asyncio.gather(*(group(n) for n in (1, 3, 4, 0, 5)), return_exceptions=True)
+    assert batches == [[1], [3, 4], [0, 5]]  # alone while free, then as many as fit
+    assert outcomes[:2] == [10, 30]
+    assert isinstance(outcomes[2], IllegalTransition)
+    assert [type(o) for o in outcomes[3:]] == [RuntimeError, RuntimeError]
+    with pytest.raises(ValueError, match="batch_size"):
+        GroupCommit(run, batch_size=0, batches=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -37,6 +37,9 @@ _INSERT = text(
     """  # noqa: S608 - a constant column list  # nosec B608
 )
 _SELECT = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id")  # noqa: S608 - a constant column list  # nosec B608
+_SELECT_MANY = text(
+    f"SELECT {COLUMNS} FROM bets WHERE id = ANY(CAST(:ids AS uuid[]))"  # noqa: S608 - a constant column list  # nosec B608
+)
 _SELECT_FOR_UPDATE = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id FOR UPDATE")  # noqa: S608 - a constant column list  # nosec B608
 _RECENT = text(
     f"SELECT {COLUMNS} FROM bets WHERE player_id = :player"  # noqa: S608 - a constant column list  # nosec B608
@@ -71,6 +74,10 @@ class SqlBets:
         query = _SELECT_FOR_UPDATE if for_update else _SELECT
         row = (await self._conn.execute(query, {"id": bet_id})).first()
         return None if row is None else self.from_row(row)
+
+    async def find_many(self, bet_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, Bet]:
+        rows = await self._conn.execute(_SELECT_MANY, {"ids": list(bet_ids)})
+        return {row.id: self.from_row(row) for row in rows}
 
     async def save(self, bet: Bet) -> None:
         values = bet_row(bet)

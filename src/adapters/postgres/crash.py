@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, Final
@@ -87,6 +87,15 @@ _SEATING = text(
     "  (SELECT b.currency, sum(b.exposure) AS total FROM crash_bets b"
     "   WHERE b.round_id = r.id GROUP BY b.currency) e)::text AS exposure"
     " FROM crash_rounds r ORDER BY id DESC LIMIT 1"
+)
+_SEATS_FOR_CASH_OUT = text(
+    f"SELECT {_SEAT_COLUMNS} FROM crash_bets"  # noqa: S608  # nosec B608 - column names, no values
+    " WHERE bet_id = ANY(CAST(:ids AS uuid[])) ORDER BY bet_id FOR UPDATE"
+)
+_CASH_OUTS = text(
+    "UPDATE crash_bets b SET cashed_out_at = x.at, cashed_out_ms = x.ms"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:ats AS bigint[]), CAST(:mss AS bigint[]))"
+    " AS x(id, at, ms) WHERE b.bet_id = x.id AND b.cashed_out_at IS NULL"
 )
 _CASH_OUT = text(
     "UPDATE crash_bets SET cashed_out_at = :at, cashed_out_ms = :ms"
@@ -233,6 +242,21 @@ class SqlCrashRounds:
     async def record_cash_out(self, bet_id: uuid.UUID, cash_out: CashOut) -> None:
         await self._conn.execute(
             _CASH_OUT, {"id": bet_id, "at": cash_out.multiplier, "ms": cash_out.ms}
+        )
+
+    async def seats_for_cash_out(self, bet_ids: Sequence[uuid.UUID]) -> Sequence[CrashSeat]:
+        rows = await self._conn.execute(_SEATS_FOR_CASH_OUT, {"ids": list(bet_ids)})
+        return [seat_from_row(row) for row in rows]
+
+    async def record_cash_outs(self, cash_outs: Mapping[uuid.UUID, CashOut]) -> None:
+        ids = list(cash_outs)
+        await self._conn.execute(
+            _CASH_OUTS,
+            {
+                "ids": ids,
+                "ats": [cash_outs[i].multiplier for i in ids],
+                "mss": [cash_outs[i].ms for i in ids],
+            },
         )
 
     async def seating(self, player_ids: Sequence[int]) -> RoundSeating:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from application.betting.decision import PlaceBetCommand
 from application.betting.place import LostRace, Placement
 from application.betting.receipts import NO_BET_METRICS, BetReceipt
+from application.crash.batching import GroupCommit
 from application.crash.policy import CrashPolicy
 from application.crash.seating import BatchSeats
 from application.house import HouseBook
@@ -89,11 +89,8 @@ class PlaceRoundBet(Placement):
     the round's exposure (every bet at its target or the cap) stays within its share of the
     bankroll, or the bet is refused. Idempotent on the bet id like every bet.
 
-    Calls that arrive while `batches` batches are being written queue, and the next free slot
-    takes up to `batch_size` of them at once (group commit, no timer; see the module). A
-    player holds one seat a round, so unlike `BetQueue` no player's bets need keeping apart:
-    a second bet of a player in one batch is refused its seat (or is a replay) as it would be
-    one after the other."""
+    Calls that arrive together are placed together (`application.crash.batching`: up to
+    `batch_size` bets a batch, `batches` batches at once)."""
 
     def __init__(
         self,
@@ -122,14 +119,8 @@ class PlaceRoundBet(Placement):
             risk=risk,
             metrics=metrics,
         )
-        if batch_size < 1 or batches < 1:
-            raise ValueError("crash bets need batch_size >= 1 and batches >= 1")
         self._policy = policy or CrashPolicy()
-        self._batch_size = batch_size
-        self._batches = batches
-        self._running = 0
-        self._waiting: deque[tuple[PlaceRoundBetCommand, asyncio.Future[RoundBetReceipt]]] = deque()
-        self._tasks: set[asyncio.Task[None]] = set()  # the event loop keeps weak references
+        self._group = GroupCommit(self._place_batch, batch_size=batch_size, batches=batches)
 
     async def __call__(self, command: PlaceRoundBetCommand) -> RoundBetReceipt:
         bet_command = command.bet_command()
@@ -138,48 +129,7 @@ class PlaceRoundBet(Placement):
         except DomainError as error:
             self._count(bet_command, error)
             raise
-        answer: asyncio.Future[RoundBetReceipt] = asyncio.get_running_loop().create_future()
-        answer.add_done_callback(_seen)
-        self._waiting.append((command, answer))
-        self._start()
-        # Shielded: a caller that goes away must not cancel its neighbours' batch; its bet is
-        # placed or refused all the same, and a retry with the same bet id replays it.
-        return await asyncio.shield(answer)
-
-    def _start(self) -> None:
-        while self._waiting and self._running < self._batches:
-            batch = [
-                self._waiting.popleft() for _ in range(min(self._batch_size, len(self._waiting)))
-            ]
-            self._running += 1
-            task = asyncio.get_running_loop().create_task(self._run(batch))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _run(
-        self, batch: list[tuple[PlaceRoundBetCommand, asyncio.Future[RoundBetReceipt]]]
-    ) -> None:
-        try:
-            outcomes = await self._place_batch([command for command, _ in batch])
-        except BaseException as error:
-            for _, answer in batch:
-                if not answer.done():
-                    answer.set_exception(error)
-            if not isinstance(error, Exception):
-                raise
-        else:
-            for (command, answer), outcome in zip(batch, outcomes, strict=True):
-                self._count(
-                    command.bet_command(),
-                    outcome.receipt if isinstance(outcome, RoundBetReceipt) else outcome,
-                )
-                if isinstance(outcome, DomainError):
-                    answer.set_exception(outcome)
-                else:
-                    answer.set_result(outcome)
-        finally:
-            self._running -= 1
-            self._start()
+        return await self._group(command)
 
     async def _place_batch(
         self, commands: list[PlaceRoundBetCommand]
@@ -208,7 +158,14 @@ class PlaceRoundBet(Placement):
                 outcomes[i] = error
 
         await asyncio.gather(*(place(i) for i in alone))
-        return [outcomes[i] for i in range(len(commands))]
+        done = [outcomes[i] for i in range(len(commands))]
+        # Counted once the batch is over, each bet as it finally stood.
+        for command, outcome in zip(commands, done, strict=True):
+            self._count(
+                command.bet_command(),
+                outcome.receipt if isinstance(outcome, RoundBetReceipt) else outcome,
+            )
+        return done
 
     async def _together(
         self, commands: list[PlaceRoundBetCommand]
@@ -309,10 +266,3 @@ class PlaceRoundBet(Placement):
             )
         latest.require_betting(now)
         return latest
-
-
-def _seen(answer: asyncio.Future[RoundBetReceipt]) -> None:
-    """Look at an answer even when its caller is gone, so a refusal nobody awaits is not
-    logged as an exception never retrieved."""
-    if not answer.cancelled():
-        answer.exception()

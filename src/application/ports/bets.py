@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from domain.bets import Bet
@@ -21,6 +21,10 @@ class BetRepository(Protocol):
     async def find(self, bet_id: uuid.UUID, *, for_update: bool = False) -> Bet | None:
         """The bet, or None. `for_update` locks it until the unit of work ends, which is how
         concurrent settlements of one bet are serialised."""
+        ...
+
+    async def find_many(self, bet_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, Bet]:
+        """The bets of these ids that exist, in one read (no locks)."""
         ...
 
     async def save(self, bet: Bet) -> None:

@@ -85,6 +85,15 @@ class CrashRounds(Protocol):
 
     async def record_cash_out(self, bet_id: uuid.UUID, cash_out: CashOut) -> None: ...
 
+    async def seats_for_cash_out(self, bet_ids: Sequence[uuid.UUID]) -> Sequence[CrashSeat]:
+        """The seats of these bet ids that exist, locked until the unit of work ends (in bet
+        id order, so two batches never wait on each other crosswise)."""
+        ...
+
+    async def record_cash_outs(self, cash_outs: Mapping[uuid.UUID, CashOut]) -> None:
+        """`record_cash_out` for many seats in one statement."""
+        ...
+
     async def seating(self, player_ids: Sequence[int]) -> RoundSeating:
         """The newest round, whether it takes bets by the database's clock, these players'
         seats in it and its exposure per currency, in one read without locks."""

@@ -90,8 +90,19 @@ class CrashProvider(Provider):
         house: HouseBook,
         risk: RiskReview,
         points: CrashPoints,
+        settings: Settings,
     ) -> CashOutRoundBet:
-        return CashOutRoundBet(uow, clock, ids, house, risk=risk, points=points)
+        # One per process too: cash-outs that arrive together are written together.
+        return CashOutRoundBet(
+            uow,
+            clock,
+            ids,
+            house,
+            risk=risk,
+            points=points,
+            batch_size=settings.bet_batch_size,
+            batches=settings.bet_batches,
+        )
 
     @provide
     def settle(
