@@ -58,6 +58,15 @@ class FakeBets:
             raise IllegalTransition(f"bet {bet.id} is not placed")
         self.s.bets[bet.id] = bet
 
+    async def save_many(self, bets: Sequence[Bet]) -> None:
+        if any(
+            self.s.bets.get(b.id) is None or self.s.bets[b.id].state is not BetState.PLACED
+            for b in bets
+        ):
+            raise NotFound("a bet is no longer placed")
+        for bet in bets:
+            self.s.bets[bet.id] = bet
+
     async def recent(self, player_id: int, *, limit: int) -> Sequence[Bet]:
         mine = [b for b in self.s.bets.values() if b.player_id == player_id]
         return sorted(mine, key=lambda b: b.placed_at, reverse=True)[:limit]

@@ -56,6 +56,33 @@ _SETTLE = text(
     RETURNING id
     """
 )
+# `_SETTLE` for many bets: one array per column, unnested side by side.
+_SETTLE_COLUMNS = {
+    "id": "uuid",
+    "state": "text",
+    "dice_chat_id": "bigint",
+    "dice_message_id": "bigint",
+    "outcome": "bigint",
+    "multiplier_num": "numeric",
+    "multiplier_den": "numeric",
+    "payout": "bigint",
+    "settled_at": "timestamptz",
+    "settlement_transaction_id": "uuid",
+    "void_reason": "text",
+}
+_SETTLE_MANY = text(
+    "WITH x AS (SELECT * FROM unnest("  # noqa: S608  # nosec B608 - names and types are constants
+    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _SETTLE_COLUMNS.items())
+    + ") AS x("
+    + ", ".join(_SETTLE_COLUMNS)
+    + ")), saved AS (UPDATE bets b SET state = x.state, dice_chat_id = x.dice_chat_id,"
+    " dice_message_id = x.dice_message_id, outcome = x.outcome,"
+    " multiplier_num = x.multiplier_num, multiplier_den = x.multiplier_den,"
+    " payout = x.payout, settled_at = x.settled_at,"
+    " settlement_transaction_id = x.settlement_transaction_id, void_reason = x.void_reason"
+    " FROM x WHERE b.id = x.id AND b.state = 'placed' RETURNING b.id)"
+    " SELECT count(*) FROM saved"
+)
 
 
 class SqlBets:
@@ -87,6 +114,16 @@ class SqlBets:
             raise _translate(error, bet) from None
         if row is None:
             raise NotFound(f"no placed bet {bet.id} to settle")
+
+    async def save_many(self, bets: Sequence[Bet]) -> None:
+        rows = [bet_row(bet) for bet in bets]
+        columns = {name: [row[name] for row in rows] for name in _SETTLE_COLUMNS}
+        try:
+            saved = (await self._conn.execute(_SETTLE_MANY, columns)).scalar_one()
+        except DBAPIError as error:
+            raise _translate(error, bets[0]) from None
+        if saved != len(bets):
+            raise NotFound(f"{len(bets) - saved} of {len(bets)} bets were no longer placed")
 
     async def recent(self, player_id: int, *, limit: int) -> Sequence[Bet]:
         rows = await self._conn.execute(_RECENT, {"player": player_id, "limit": limit})

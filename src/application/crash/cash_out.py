@@ -172,18 +172,25 @@ class CashOutRoundBet(BetPoster):
     ) -> dict[int, _Outcome]:
         """Record the cash-outs, post their settlements in one call, settle the bets."""
         await uow.crash.record_cash_outs({bet.id: cash_out for _, bet, cash_out, _ in settle})
-        wallets = [(await self._settlement_accounts(uow, bet))[0] for _, bet, _, _ in settle]
+        wallet_of: dict[tuple[int, str], int] = {}
+        for currency in {
+            bet.stake.currency.code: bet.stake.currency for _, bet, _, _ in settle
+        }.values():
+            players = [bet.player_id for _, bet, _, _ in settle if bet.stake.currency == currency]
+            ids = await uow.accounts.wallet_ids(players, currency)
+            wallet_of.update({(player, currency.code): i for player, i in ids.items()})
+        wallets = [wallet_of[bet.player_id, bet.stake.currency.code] for _, bet, _, _ in settle]
         transactions = [
             await self._settlement(uow, bet, wallet)
             for (_, bet, _, _), wallet in zip(settle, wallets, strict=True)
         ]
         posted = await uow.ledger.post_all(transactions)
         uow.raise_events(*transactions_posted(*posted))
+        await uow.bets.save_many([bet for _, bet, _, _ in settle])
         outcomes: dict[int, _Outcome] = {}
         for (i, bet, cash_out, round_), wallet, done in zip(settle, wallets, posted, strict=True):
             # Large wins and wagers are flagged and audited in the settlement's transaction.
             await self._risk.on_bet_settled(uow, bet)
-            await uow.bets.save(bet)
             uow.raise_events(BetSettled(bet))
             balance = Money(done.leg_for(wallet).balance_after, bet.stake.currency)
             outcomes[i] = CashOutReceipt(BetReceipt(bet, balance), round_, cash_out.multiplier)

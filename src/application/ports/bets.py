@@ -31,6 +31,11 @@ class BetRepository(Protocol):
         """Persist a placed bet's transition to won, lost or voided."""
         ...
 
+    async def save_many(self, bets: Sequence[Bet]) -> None:
+        """`save` for many placed bets in one statement; `NotFound` (nothing saved) when one
+        of them is no longer placed."""
+        ...
+
     async def recent(self, player_id: int, *, limit: int) -> Sequence[Bet]:
         """The player's latest bets, newest first."""
         ...
