@@ -176,15 +176,7 @@ async def test_a_round_refuses_bets_past_its_bankroll_share(
     driver = crash.driver()
     await driver.step()
     first, second = await funded_player(10_000), await funded_player(10_000)
-    async with engine.connect() as conn:
-        bankroll = (
-            await conn.execute(
-                text(
-                    "SELECT sum(balance) FROM accounts WHERE kind = 'house_bankroll'"
-                    " AND currency = 'XTR' AND player_id IS NULL"
-                )
-            )
-        ).scalar_one()
+    bankroll = await _bankroll(engine)
     # a share that lets this round owe exactly 1,000 Stars beyond its stakes
     policy = replace(FAST, bankroll_share=Fraction(1000, int(bankroll)))
     place = PlaceRoundBet(uow_factory, clock, ids, house, seed_source, policy=policy)
@@ -201,6 +193,17 @@ async def test_a_round_refuses_bets_past_its_bankroll_share(
     assert seats == 0
     assert await balances_of(uow_factory, second.id) == 10_000
     await crash.finish_leftovers()
+
+
+async def _bankroll(engine) -> int:
+    async with engine.connect() as conn:
+        total = await conn.execute(
+            text(
+                "SELECT sum(balance) FROM accounts WHERE kind = 'house_bankroll'"
+                " AND currency = 'XTR' AND player_id IS NULL"
+            )
+        )
+        return int(total.scalar_one())
 
 
 async def balances_of(uow_factory, player_id: int) -> int:
@@ -322,15 +325,7 @@ async def test_two_instances_batching_crash_bets_keep_one_seat_and_the_share(
     bets through lets exactly ten, however the batches meet."""
     await crash.chain()
     players = [(await funded_player(1000)).id for _ in range(12)]
-    async with engine.connect() as conn:
-        bankroll = (
-            await conn.execute(
-                text(
-                    "SELECT sum(balance) FROM accounts WHERE kind = 'house_bankroll'"
-                    " AND currency = 'XTR' AND player_id IS NULL"
-                )
-            )
-        ).scalar_one()
+    bankroll = await _bankroll(engine)
     # ten bets at 2x; betting long enough for a loaded machine
     policy = replace(FAST, bankroll_share=Fraction(1000, int(bankroll)), betting_seconds=30)
     settle = SettleCrashedRound(uow_factory, clock, ids, house)

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+from application.betting.queue import answer_batch
 from domain.errors import DomainError
 
 Command = TypeVar("Command")
@@ -60,19 +61,9 @@ class GroupCommit(Generic[Command, Answer]):
 
     async def _run(self, batch: list[tuple[Command, asyncio.Future[Answer]]]) -> None:
         try:
-            outcomes = await self._run_batch([command for command, _ in batch])
-        except BaseException as error:
-            for _, answer in batch:
-                if not answer.done():
-                    answer.set_exception(error)
-            if not isinstance(error, Exception):
-                raise
-        else:
-            for (_, answer), outcome in zip(batch, outcomes, strict=True):
-                if isinstance(outcome, DomainError):
-                    answer.set_exception(outcome)
-                else:
-                    answer.set_result(outcome)
+            await answer_batch(
+                [answer for _, answer in batch], self._run_batch([c for c, _ in batch])
+            )
         finally:
             self._running -= 1
             self._start()
