@@ -8,7 +8,7 @@ lag (how long after its crash time the round was settled) and the event loop's w
 while the load ran, then reconciles the books (ledger invariants, every crash round and bet
 recomputed):
 
-    .venv/bin/python bench/crash_load.py --players 1000 --in-flight 32
+    .venv/bin/python bench/crash_load.py --players 1000 --in-flight 1000
 
 The figures are the ones quoted in bench/README.md ("Crash: one round under load")."""
 
@@ -106,7 +106,8 @@ async def _until(done: Callable[[], bool]) -> None:
 async def main(args: argparse.Namespace) -> None:
     url = ensure_database(ensure_postgres(DATA), "crash", recreate=True)
     migrate.upgrade(url)
-    engine = create_engine(url, pool_size=max(20, args.in_flight + 4))
+    # Callers beyond the pool wait for a connection, as a service's requests would.
+    engine = create_engine(url, pool_size=args.pool)
     clock, ids, house = SystemClock(), UuidV7Generator(), HouseBook(16)
     cipher = SeedCipher(secrets.token_bytes(32))
     uow = await start_unit_of_work_factory(
@@ -131,7 +132,16 @@ async def main(args: argparse.Namespace) -> None:
         chain = await commit_chain(conn, 1, secret=secret)
         await set_salt(conn, chain.id, SALT)
     policy = CrashPolicy(betting_seconds=3600, bankroll_share=Fraction(1), tick=0.02)
-    place = PlaceRoundBet(uow, clock, ids, house, SecretsSeedSource(), policy=policy)
+    place = PlaceRoundBet(
+        uow,
+        clock,
+        ids,
+        house,
+        SecretsSeedSource(),
+        policy=policy,
+        batch_size=args.batch_size,
+        batches=args.batches,
+    )
     cash_out = CashOutRoundBet(uow, clock, ids, house)
     driver = CrashDriver(
         uow, clock, SqlLeaderLock(engine), SettleCrashedRound(uow, clock, ids, house), policy
@@ -172,7 +182,10 @@ async def main(args: argparse.Namespace) -> None:
         ("bets", bets_s, bet_cpu, bet_pg),
         ("cash-outs", outs_s, out_cpu, out_pg),
     ]
-    print(f"players {n}, in flight {args.in_flight}")
+    print(
+        f"players {n}, in flight {args.in_flight}, pool {args.pool},"
+        f" batches {args.batches} x {args.batch_size}"
+    )
     print("| | count | wall s | per s | CPU ms/op, bench process | CPU ms/op, PostgreSQL |")
     print("|---|---|---|---|---|---|")
     for name, wall, own, postgres in rows:
@@ -194,6 +207,11 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--players", type=int, default=1000)
-    parser.add_argument("--in-flight", type=int, default=32)
+    parser.add_argument(
+        "--in-flight", type=int, default=1000, help="concurrent callers (1,000 players at once)"
+    )
+    parser.add_argument("--pool", type=int, default=40, help="database connections")
+    parser.add_argument("--batch-size", type=int, default=64, help="CROUPIER_BET_BATCH_SIZE")
+    parser.add_argument("--batches", type=int, default=1, help="CROUPIER_BET_BATCHES")
     parser.add_argument("--stop", action="store_true", help="stop the embedded PostgreSQL after")
     asyncio.run(main(parser.parse_args()))

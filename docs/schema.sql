@@ -743,6 +743,65 @@ $$;
 
 
 --
+-- Name: place_round_bets(jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.place_round_bets(p_round jsonb, p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_absent jsonb, p_postings jsonb, p_events jsonb, p_house_wait text, p_lock_wait text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_round bigint := (p_round ->> 'id')::bigint;
+    v_open boolean;
+    v_count bigint;
+    v_currency text;
+    v_over text;
+BEGIN
+    -- First, before any other lock, as the locked road holds it: the driver cannot start the
+    -- round while these bets are written.
+    SELECT r.phase = 'betting' AND r.betting_ends_at > clock_timestamp() INTO v_open
+    FROM crash_rounds r WHERE r.id = v_round FOR SHARE;
+    IF v_open IS NOT TRUE THEN
+        RAISE EXCEPTION 'crash round % stopped taking bets since it was read', v_round
+            USING ERRCODE = 'CR412';
+    END IF;
+
+    PERFORM place_bets(p_players, p_pairs, p_wallets, p_new_pairs, p_bets, p_absent, p_postings,
+                       p_events, p_house_wait, p_lock_wait);
+
+    -- No conflict target: a bet id already seated or a seat already taken both leave a row out.
+    INSERT INTO crash_bets (bet_id, round_id, player_id, currency, target, exposure)
+    SELECT x.bet_id, v_round, x.player_id, x.currency, x.target, x.exposure
+    FROM jsonb_to_recordset(p_round -> 'seats')
+         AS x(bet_id uuid, player_id bigint, currency text, target bigint, exposure bigint)
+    ORDER BY x.player_id, x.currency
+    ON CONFLICT DO NOTHING;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    IF v_count <> jsonb_array_length(p_round -> 'seats') THEN
+        RAISE EXCEPTION 'a seat in crash round % was taken since it was read', v_round
+            USING ERRCODE = 'CR412';
+    END IF;
+
+    -- Last, so the locks are held for one statement and the commit. The key is the locked
+    -- road's (`_EXPOSURE_LOCK` in adapters/postgres/crash.py), in currency order.
+    PERFORM set_config('lock_timeout', p_house_wait, true);
+    FOR v_currency IN SELECT l.key FROM jsonb_each_text(p_round -> 'limits') l ORDER BY l.key
+    LOOP
+        PERFORM pg_advisory_xact_lock(1668440435, hashtext(v_round::text || ':' || v_currency));
+    END LOOP;
+    SELECT string_agg(l.key, ', ') INTO v_over
+    FROM jsonb_each_text(p_round -> 'limits') l
+    WHERE (SELECT coalesce(sum(b.exposure), 0) FROM crash_bets b
+           WHERE b.round_id = v_round AND b.currency = l.key) > l.value::bigint;
+    IF v_over IS NOT NULL THEN
+        RAISE EXCEPTION 'the exposure of crash round % in % grew since it was read', v_round,
+            v_over USING ERRCODE = 'CR412';
+    END IF;
+END;
+$$;
+
+
+--
 -- Name: placement_snapshot(uuid[], bigint[], text[], text[], text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3188,6 +3247,14 @@ GRANT ALL ON FUNCTION public.outbox_prune(before timestamp with time zone, first
 
 REVOKE ALL ON FUNCTION public.place_bets(p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_absent jsonb, p_postings jsonb, p_events jsonb, p_house_wait text, p_lock_wait text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.place_bets(p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_absent jsonb, p_postings jsonb, p_events jsonb, p_house_wait text, p_lock_wait text) TO croupier_app;
+
+
+--
+-- Name: FUNCTION place_round_bets(p_round jsonb, p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_absent jsonb, p_postings jsonb, p_events jsonb, p_house_wait text, p_lock_wait text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.place_round_bets(p_round jsonb, p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_absent jsonb, p_postings jsonb, p_events jsonb, p_house_wait text, p_lock_wait text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.place_round_bets(p_round jsonb, p_players jsonb, p_pairs jsonb, p_wallets jsonb, p_new_pairs jsonb, p_bets jsonb, p_absent jsonb, p_postings jsonb, p_events jsonb, p_house_wait text, p_lock_wait text) TO croupier_app;
 
 
 --

@@ -30,6 +30,7 @@ from domain.seamless import (
 )
 from domain.seeds import SeedPair
 from domain.standing import PlayerStanding
+from tests.fake_crash import FakeCrashRounds
 
 if TYPE_CHECKING:
     from tests.fakes import _State
@@ -48,11 +49,23 @@ class FakeBets:
     async def find(self, bet_id: uuid.UUID, *, for_update: bool = False) -> Bet | None:
         return self.s.bets.get(bet_id)
 
+    async def find_many(self, bet_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Bet]:
+        return {i: self.s.bets[i] for i in bet_ids if i in self.s.bets}
+
     async def save(self, bet: Bet) -> None:
         stored = self.s.bets.get(bet.id)
         if stored is None or stored.state is not BetState.PLACED:
             raise IllegalTransition(f"bet {bet.id} is not placed")
         self.s.bets[bet.id] = bet
+
+    async def save_many(self, bets: Sequence[Bet]) -> None:
+        if any(
+            self.s.bets.get(b.id) is None or self.s.bets[b.id].state is not BetState.PLACED
+            for b in bets
+        ):
+            raise NotFound("a bet is no longer placed")
+        for bet in bets:
+            self.s.bets[bet.id] = bet
 
     async def recent(self, player_id: int, *, limit: int) -> Sequence[Bet]:
         mine = [b for b in self.s.bets.values() if b.player_id == player_id]
@@ -264,6 +277,8 @@ class FakePlacements:
         )
         if stale:
             raise SnapshotStale("what the placement was decided on changed")
+        if write.round is not None and not FakeCrashRounds(self.s).write_seats(write.round):
+            raise SnapshotStale("the crash round, a seat or its exposure changed")
         for pair in write.new_pairs:
             self.s.seeds[pair.id] = pair
         for bet in write.bets:

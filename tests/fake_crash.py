@@ -5,12 +5,13 @@ of the state, or the real time) for starts and cash-outs."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from application.ports import RoundSeating, RoundSeats
 from domain.crash import first_link, hash_forward
 from domain.crash_rounds import CashOut, CrashChain, CrashRound, CrashSeat, RoundPhase
 from domain.errors import IllegalTransition, NotFound
@@ -132,6 +133,56 @@ class FakeCrashRounds:
             raise NotFound(f"no crash seat {bet_id}")
         if seat.cash_out is None:
             self.s.crash_seats[bet_id] = replace(seat, cash_out=cash_out)
+
+    async def seats_for_cash_out(self, bet_ids: Sequence[uuid.UUID]) -> Sequence[CrashSeat]:
+        return [self.s.crash_seats[i] for i in sorted(set(bet_ids)) if i in self.s.crash_seats]
+
+    async def record_cash_outs(self, cash_outs: Mapping[uuid.UUID, CashOut]) -> None:
+        for bet_id, cash_out in cash_outs.items():
+            await self.record_cash_out(bet_id, cash_out)
+
+    async def seating(self, player_ids: Sequence[int]) -> RoundSeating:
+        round_ = await self.latest()
+        if round_ is None:
+            return RoundSeating(None, False, (), {})
+        seats = await self.seats(round_.id)
+        exposure: dict[str, int] = {}
+        for seat in seats:
+            exposure[seat.currency] = exposure.get(seat.currency, 0) + seat.exposure
+        return RoundSeating(
+            round_,
+            round_.phase is RoundPhase.BETTING and self._now() < round_.betting_ends_at,
+            [seat for seat in seats if seat.player_id in set(player_ids)],
+            exposure,
+        )
+
+    def write_seats(self, seats: RoundSeats) -> bool:
+        """`place_round_bets`'s part, after `place_bets`'s checks: False (nothing written)
+        when the round stopped taking bets, a seat was taken or the exposure passed a limit."""
+        round_ = self.s.crash_rounds.get(seats.round_id)
+        if (
+            round_ is None
+            or round_.phase is not RoundPhase.BETTING
+            or self._now() >= round_.betting_ends_at
+        ):
+            return False
+        taken = {(s.round_id, s.player_id, s.currency) for s in self.s.crash_seats.values()}
+        if any(
+            seat.bet_id in self.s.crash_seats
+            or (seat.round_id, seat.player_id, seat.currency) in taken
+            for seat in seats.seats
+        ):
+            return False
+        every = [*self.s.crash_seats.values(), *seats.seats]
+        for currency, limit in seats.limits.items():
+            owed = sum(
+                s.exposure for s in every if s.round_id == seats.round_id and s.currency == currency
+            )
+            if owed > limit:
+                return False
+        for seat in seats.seats:
+            self.s.crash_seats[seat.bet_id] = seat
+        return True
 
 
 class FakeLeaderLock:

@@ -256,6 +256,13 @@ class _Accounts:
         self.s.accounts[account.id] = account
         return account
 
+    async def wallet_ids(self, player_ids: Sequence[int], currency: Currency) -> dict[int, int]:
+        return {
+            a.player_id: a.id
+            for a in self.s.accounts.values()
+            if a.player_id in set(player_ids) and a.currency == currency
+        }
+
     async def wallet(self, player_id: int, currency: Currency) -> Account | None:
         return next(
             (

@@ -212,6 +212,7 @@ async def test_the_grant_is_exactly_the_map_and_repeating_it_restores_it(laid_ou
                         " has_function_privilege(:r, p.oid, 'EXECUTE') AS app_may"
                         " FROM pg_proc p"
                         " WHERE p.proname IN ('ledger_post', 'ledger_post_many', 'place_bets',"
+                        " 'place_round_bets',"
                         " 'outbox_append', 'outbox_prune', 'crash_link', 'crash_open_round',"
                         " 'crash_start_round', 'crash_round_hash')"
                     ),
@@ -225,6 +226,8 @@ async def test_the_grant_is_exactly_the_map_and_repeating_it_restores_it(laid_ou
             "ledger_post": (True, False, True),
             "ledger_post_many": (True, False, True),
             "place_bets": (True, False, True),
+            # Crash bets on the snapshot road: place_bets, the round's checks and the seats.
+            "place_round_bets": (True, False, True),
             "outbox_append": (False, False, True),
             # The only way to delete outbox rows (published ones): the role has no DELETE.
             "outbox_prune": (True, False, True),

@@ -14,6 +14,7 @@ import uuid
 import grpc
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from adapters.postgres.crash_chain import commit_chain, set_salt
 from croupier.v1 import crash_pb2, crash_pb2_grpc, wallet_pb2, wallet_pb2_grpc
@@ -64,7 +65,8 @@ async def test_a_round_killed_mid_flight_is_finished_by_the_rule_on_restart(
         committed = await commit_chain(conn, 1, secret=secret)  # one round: no other opens
         await set_salt(conn, committed.id, SALT)
     env = service_env(url, seed_key, redis_url, tmp_path) | {
-        "CROUPIER_CRASH_BETTING_SECONDS": "3",
+        # a window no loaded machine runs out under the four bets (3 s could): closed by hand
+        "CROUPIER_CRASH_BETTING_SECONDS": "120",
         "CROUPIER_CRASH_TICK_MS": "20",
         "CROUPIER_CRASH_BANKROLL_SHARE": "1",
     }
@@ -91,6 +93,10 @@ async def test_a_round_killed_mid_flight_is_finished_by_the_rule_on_restart(
             placed = await crash.PlaceBet(request, metadata=md)
             assert placed.round.round_id == betting.round_id
             bets[player] = request.bet_id
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE crash_rounds SET betting_ends_at = now() WHERE phase = 'betting'")
+            )
         running = await _round(crash, md, crash_pb2.ROUND_PHASE_RUNNING)
         cashed = await crash.CashOut(
             crash_pb2.CashOutRequest(player_id=players[1], bet_id=bets[players[1]]), metadata=md

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import secrets
 import uuid
 from dataclasses import replace
@@ -14,9 +15,11 @@ from fractions import Fraction
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from adapters.postgres.crash import SqlLeaderLock
 from adapters.postgres.crash_chain import commit_chain, set_salt
+from adapters.postgres.errors import sqlstate
 from adapters.postgres.reconcile import SqlBooksAudit
 from adapters.postgres.reports import SqlReports
 from application.betting import PlaceBetCommand
@@ -44,7 +47,9 @@ pytestmark = pytest.mark.usefixtures("books")
 
 SALT = "0000000000000000000301e2801a9a9598bfb114e574a91a887f2132f33047e6"
 LENGTH = 1  # one round a chain: a test's driver opens no round it does not finish
-FAST = CrashPolicy(betting_seconds=0.6, tick=0.02, recovery_grace=5.0, lock_poll=0.05)
+# A betting window no loaded machine runs out while a test places its bets (a 0.6 s one did, at
+# load average 10): each test closes it by hand (`end_betting`) when its bets are in.
+FAST = CrashPolicy(betting_seconds=120, tick=0.02, recovery_grace=5.0, lock_poll=0.05)
 
 
 def _secret(low: int, high: int) -> tuple[bytes, int]:
@@ -69,9 +74,17 @@ def crash(engine, uow_factory, clock, ids, house, seed_source):
         get = GetRound(uow_factory)
 
         @staticmethod
-        def driver() -> CrashDriver:
+        def driver(policy: CrashPolicy = FAST) -> CrashDriver:
             settle = SettleCrashedRound(uow_factory, clock, ids, house)
-            return CrashDriver(uow_factory, clock, SqlLeaderLock(engine), settle, FAST)
+            return CrashDriver(uow_factory, clock, SqlLeaderLock(engine), settle, policy)
+
+        @staticmethod
+        async def end_betting() -> None:
+            """Ends the betting phase now (PostgreSQL's clock), as bench/crash_load.py does."""
+            async with engine.begin() as conn:
+                await conn.execute(
+                    text("UPDATE crash_rounds SET betting_ends_at = now() WHERE phase = 'betting'")
+                )
 
         @staticmethod
         async def chain(low: int = 125, high: int = 135) -> int:
@@ -140,6 +153,7 @@ async def test_a_round_from_betting_to_crash(crash, funded_player, balances, pla
     with pytest.raises(NotFound):  # someone else's bet
         await crash.cash_out(CashOutCommand(players[0].id, manual.seat.bet_id))
 
+    await crash.end_betting()
     running = await _until(driver, RoundPhase.RUNNING, crash.get, round_.id)
     with pytest.raises(IllegalTransition, match="no crash round is taking bets"):
         await crash.place(_bet(players[0].id, 10))
@@ -173,15 +187,7 @@ async def test_a_round_refuses_bets_past_its_bankroll_share(
     driver = crash.driver()
     await driver.step()
     first, second = await funded_player(10_000), await funded_player(10_000)
-    async with engine.connect() as conn:
-        bankroll = (
-            await conn.execute(
-                text(
-                    "SELECT sum(balance) FROM accounts WHERE kind = 'house_bankroll'"
-                    " AND currency = 'XTR' AND player_id IS NULL"
-                )
-            )
-        ).scalar_one()
+    bankroll = await _bankroll(engine)
     # a share that lets this round owe exactly 1,000 Stars beyond its stakes
     policy = replace(FAST, bankroll_share=Fraction(1000, int(bankroll)))
     place = PlaceRoundBet(uow_factory, clock, ids, house, seed_source, policy=policy)
@@ -198,6 +204,17 @@ async def test_a_round_refuses_bets_past_its_bankroll_share(
     assert seats == 0
     assert await balances_of(uow_factory, second.id) == 10_000
     await crash.finish_leftovers()
+
+
+async def _bankroll(engine) -> int:
+    async with engine.connect() as conn:
+        total = await conn.execute(
+            text(
+                "SELECT sum(balance) FROM accounts WHERE kind = 'house_bankroll'"
+                " AND currency = 'XTR' AND player_id IS NULL"
+            )
+        )
+        return int(total.scalar_one())
 
 
 async def balances_of(uow_factory, player_id: int) -> int:
@@ -217,6 +234,7 @@ async def test_a_round_whose_driver_died_is_finished_by_the_next(
     manual = await crash.place(_bet(players[1].id, 100))
     riding = await crash.place(_bet(players[2].id, 100, target="100"))
     round_id = manual.round.id
+    await crash.end_betting()
     await _until(first, RoundPhase.RUNNING, crash.get, round_id)
     cashed = await crash.cash_out(CashOutCommand(players[1].id, manual.seat.bet_id))
     # the first driver is gone; the next one did not see the round through
@@ -264,4 +282,117 @@ async def test_the_services_never_see_a_round_hash_before_it_starts(crash, uow_f
     async with uow_factory() as uow:
         with pytest.raises(IllegalTransition, match="has not started"):
             await uow.crash.round_hash(betting.id)
+    await crash.finish_leftovers()
+
+
+_ROUND_WRITE = text(
+    "SELECT place_round_bets(CAST(:round AS jsonb), '[]', '[]', '[]', '[]', '[]', '[]', '[]',"
+    " '[]', '500ms', '50ms')"
+)
+
+
+async def test_place_round_bets_seats_only_while_the_round_takes_them_and_fits(
+    crash, funded_player, engine
+):
+    """The batch road's write (revision 0030) on its own: its seats, no bets."""
+    await crash.chain()
+    await crash.driver().step()
+    round_id = (await crash.get()).round.id
+    a, b, c = [(await funded_player(1000)).id for _ in range(3)]
+
+    async def write(player: int, exposure: int, limit: int) -> str | None:
+        seat = {"bet_id": str(uuid.uuid4()), "player_id": player, "currency": "XTR"}
+        seat |= {"target": None, "exposure": exposure}
+        arg = {"id": round_id, "seats": [seat], "limits": {"XTR": limit}}
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(_ROUND_WRITE, {"round": json.dumps(arg)})
+        except DBAPIError as error:
+            return sqlstate(error)
+        return None
+
+    assert await write(a, 100, limit=100) is None
+    assert await write(a, 1, limit=10**9) == "CR412"  # one seat a player, round and currency
+    assert await write(b, 1, limit=100) == "CR412"  # 101 > 100: the round's exposure
+    assert await write(b, 1, limit=101) is None
+    async with engine.begin() as conn:  # betting ends (the tests are the schema's owner)
+        await conn.execute(
+            text("UPDATE crash_rounds SET betting_ends_at = now() WHERE id = :r"), {"r": round_id}
+        )
+    assert await write(c, 1, limit=10**9) == "CR412"  # by PostgreSQL's clock
+    async with engine.connect() as conn:
+        seated = await conn.execute(
+            text("SELECT player_id, exposure FROM crash_bets WHERE round_id = :r ORDER BY 1"),
+            {"r": round_id},
+        )
+        assert [tuple(row) for row in seated] == [(a, 100), (b, 1)]
+    await crash.finish_leftovers()
+
+
+async def test_two_instances_batching_crash_bets_keep_one_seat_and_the_share(
+    crash, funded_player, engine, uow_factory, clock, ids, house, seed_source
+):
+    """Two instances (two `PlaceRoundBet`s, each batching its callers) take twelve players'
+    bets at once, each player betting on both: one seat a player, and a share that lets ten
+    bets through lets exactly ten, however the batches meet."""
+    await crash.chain()
+    players = [(await funded_player(1000)).id for _ in range(12)]
+    bankroll = await _bankroll(engine)
+    # ten bets at 2x; betting long enough for a loaded machine
+    policy = replace(FAST, bankroll_share=Fraction(1000, int(bankroll)), betting_seconds=30)
+    settle = SettleCrashedRound(uow_factory, clock, ids, house)
+    await CrashDriver(uow_factory, clock, SqlLeaderLock(engine), settle, policy).step()
+    first, second = (
+        PlaceRoundBet(uow_factory, clock, ids, house, seed_source, policy=policy, batches=2)
+        for _ in range(2)
+    )
+    calls = [place(_bet(p, 100, target="2")) for p in players for place in (first, second)]
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    placed = [o for o in outcomes if not isinstance(o, BaseException)]
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert all(isinstance(o, IllegalTransition | LimitExceeded) for o in refused), refused
+    assert len(placed) == 10
+    assert len({o.seat.player_id for o in placed}) == 10
+    async with engine.connect() as conn:
+        seats = await conn.execute(
+            text("SELECT player_id, exposure FROM crash_bets WHERE round_id = :r"),
+            {"r": placed[0].round.id},
+        )
+        rows = list(seats)
+    assert sorted(player for player, _ in rows) == sorted(o.seat.player_id for o in placed)
+    assert sum(exposure for _, exposure in rows) == 1000
+    seated = {o.seat.player_id for o in placed}
+    for player in players:
+        assert await balances_of(uow_factory, player) == (900 if player in seated else 1000)
+    await crash.finish_leftovers()
+
+
+async def test_cash_outs_racing_on_two_instances_pay_each_bet_exactly_once(
+    crash, funded_player, uow_factory, clock, ids, house
+):
+    """Every bet cashed out four times at once, twice on each of two instances (each batching
+    its callers, so twins meet in one batch and across batches): one pays, the rest replay it."""
+    await crash.chain(300, 400)  # 18 s or more to cash out in
+    players = [(await funded_player(1000)).id for _ in range(8)]
+    driver = crash.driver()
+    await driver.step()
+    bets = await asyncio.gather(*(crash.place(_bet(p, 100)) for p in players))
+    await crash.end_betting()
+    await _until(driver, RoundPhase.RUNNING, crash.get, bets[0].round.id)
+    first, second = (CashOutRoundBet(uow_factory, clock, ids, house, batches=2) for _ in range(2))
+    calls = [
+        cash_out(CashOutCommand(b.seat.player_id, b.seat.bet_id))
+        for b in bets
+        for cash_out in (first, second, first, second)
+    ]
+    outcomes = await asyncio.gather(*calls)
+    for n, placed in enumerate(bets):
+        mine = outcomes[4 * n : 4 * n + 4]
+        assert sum(not o.receipt.replayed for o in mine) == 1
+        assert len({o.multiplier for o in mine}) == 1
+        paid = mine[0].multiplier
+        assert await balances_of(uow_factory, placed.seat.player_id) == 900 + paid
+    async with uow_factory() as uow:
+        seats = await uow.crash.seats(bets[0].round.id)
+    assert all(seat.cash_out is not None for seat in seats)
     await crash.finish_leftovers()

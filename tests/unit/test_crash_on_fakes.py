@@ -29,6 +29,7 @@ from application.crash import (
     RoundFeed,
     SettleCrashedRound,
 )
+from application.crash.batching import GroupCommit
 from application.house import HouseBook
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.reconciliation import Reconcile
@@ -36,7 +37,7 @@ from application.registration import RegisterPlayer, RegisterPlayerCommand
 from domain.bets import BetState
 from domain.crash import crash_point, first_link, hash_forward, ms_to_reach
 from domain.crash_rounds import CashOut, RoundPhase
-from domain.errors import IllegalTransition, LimitExceeded, NotFound
+from domain.errors import DomainError, IllegalTransition, LimitExceeded, NotFound
 from domain.money import XTR, Money
 from domain.players import PlayerStatus
 from domain.standing import PlayerBlocked
@@ -298,3 +299,125 @@ async def test_the_round_feed_cuts_off_a_listener_that_falls_behind() -> None:
 async def _drain(events: AsyncIterator[object]) -> None:
     async for _ in events:
         pass
+
+
+def _bets_written(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of seats of each crash-bet write that commits (the fakes' `place_round_bets`)."""
+    from tests.fake_betting import FakePlacements
+
+    written: list[int] = []
+    write = FakePlacements.write_deferred
+
+    async def counted(self: FakePlacements) -> None:
+        deferred = getattr(self, "deferred", None)
+        await write(self)
+        if deferred is not None and deferred.round is not None:
+            written.append(len(deferred.round.seats))
+
+    monkeypatch.setattr(FakePlacements, "write_deferred", counted)
+    return written
+
+
+async def test_crash_bets_that_arrive_together_share_one_write_each_with_its_outcome(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    w = World()
+    written = _bets_written(monkeypatch)
+    await w.driver().step()
+    p1, p2, p3, p4 = [await w.player(i) for i in (1, 2, 3, 4)]
+    ids = [uuid.UUID(int=n) for n in range(1, 7)]
+    first, second, third, fourth = (
+        PlaceRoundBetCommand(p, ids[n], Money(100, XTR), {}) for n, p in enumerate((p1, p2, p3, p4))
+    )
+    again = PlaceRoundBetCommand(p2, ids[4], Money(50, XTR), {})  # a second bet of p2's, later id
+    outcomes = await asyncio.gather(
+        *(w.place(c) for c in (first, second, third, fourth, again, third)),
+        return_exceptions=True,
+    )
+    # The first call found the slot free and went alone; the other five went together.
+    assert written == [1, 3]
+    seated = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert [o.seat.player_id for o in seated] == [p1, p2, p3, p4, p3]
+    assert isinstance(outcomes[4], IllegalTransition)
+    assert "one bet a round" in str(outcomes[4])
+    assert outcomes[5].receipt.replayed  # the twin of p3's bet is that bet
+    assert outcomes[5].seat == outcomes[2].seat
+    assert [await w.balance(p) for p in (p1, p2, p3, p4)] == [900, 900, 900, 900]
+    async with w.db() as uow:
+        assert len(await uow.crash.seats(1)) == 4
+
+
+async def test_a_batch_of_crash_bets_stops_at_the_bankroll_share() -> None:
+    w = World()
+    players = [await w.player(i) for i in (1, 2, 3)]
+    bankroll = 3 * 10**6  # each World.player funds the bankroll with 10**6
+    # the round may owe 200 Stars beyond its stakes: two bets at 2x, not three
+    share = CrashPolicy(bankroll_share=Fraction(200, bankroll))
+    place = PlaceRoundBet(w.db, w.clock, w.ids, w.house, FixedSeeds(), policy=share)
+    await w.driver().step()
+    ids = [uuid.UUID(int=n) for n in range(1, 4)]
+    commands = [
+        PlaceRoundBetCommand(p, i, Money(100, XTR), {"target": "2"})
+        for p, i in zip(players, ids, strict=True)
+    ]
+    outcomes = await asyncio.gather(*(place(c) for c in commands), return_exceptions=True)
+    assert [type(o).__name__ for o in outcomes] == [
+        "RoundBetReceipt",
+        "RoundBetReceipt",
+        "LimitExceeded",
+    ]
+    assert [await w.balance(p) for p in players] == [900, 900, 1000]
+
+
+async def test_cash_outs_that_arrive_together_share_one_write_at_one_multiplier(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.fake_crash import FakeCrashRounds
+
+    recorded: list[int] = []
+    record = FakeCrashRounds.record_cash_outs
+
+    async def counted(self: FakeCrashRounds, cash_outs: dict[uuid.UUID, CashOut]) -> None:
+        recorded.append(len(cash_outs))
+        await record(self, cash_outs)
+
+    monkeypatch.setattr(FakeCrashRounds, "record_cash_outs", counted)
+    w = World()
+    driver = w.driver()
+    await driver.step()
+    players = [await w.player(i) for i in (1, 2, 3, 4)]
+    bets = [await w.place(_bet(p)) for p in players]
+    w.clock.advance(seconds=5)
+    await driver.step()
+    w.clock.advance(milliseconds=ms_to_reach(150))
+    commands = [CashOutCommand(p, b.seat.bet_id) for p, b in zip(players, bets, strict=True)]
+    stranger = CashOutCommand(players[0], bets[1].seat.bet_id)  # someone else's bet
+    outcomes = await asyncio.gather(
+        *(w.cash_out(c) for c in (*commands, commands[2], stranger)), return_exceptions=True
+    )
+    assert recorded == [1, 3]  # the first went alone; the others together, the twin after
+    assert isinstance(outcomes[5], NotFound)
+    assert [o.multiplier for o in outcomes[:5]] == [150] * 5
+    assert [o.receipt.replayed for o in outcomes[:5]] == [False] * 4 + [True]
+    assert [await w.balance(p) for p in players] == [1050] * 4
+
+
+async def test_group_commit_answers_each_caller_and_fails_a_whole_batch_only_to_its_callers() -> (
+    None
+):
+    batches: list[list[int]] = []
+
+    async def run(batch: list[int]) -> list[int | DomainError]:
+        batches.append(batch)
+        if 0 in batch:
+            raise RuntimeError("the batch's own failure")
+        return [n * 10 if n % 2 else IllegalTransition(f"{n} is even") for n in batch]
+
+    group: GroupCommit[int, int] = GroupCommit(run, batch_size=2, batches=1)
+    outcomes = await asyncio.gather(*(group(n) for n in (1, 3, 4, 0, 5)), return_exceptions=True)
+    assert batches == [[1], [3, 4], [0, 5]]  # alone while free, then as many as fit
+    assert outcomes[:2] == [10, 30]
+    assert isinstance(outcomes[2], IllegalTransition)
+    assert [type(o) for o in outcomes[3:]] == [RuntimeError, RuntimeError]
+    with pytest.raises(ValueError, match="batch_size"):
+        GroupCommit(run, batch_size=0, batches=1)

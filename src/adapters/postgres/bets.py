@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -37,6 +37,9 @@ _INSERT = text(
     """  # noqa: S608 - a constant column list  # nosec B608
 )
 _SELECT = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id")  # noqa: S608 - a constant column list  # nosec B608
+_SELECT_MANY = text(
+    f"SELECT {COLUMNS} FROM bets WHERE id = ANY(CAST(:ids AS uuid[]))"  # noqa: S608 - a constant column list  # nosec B608
+)
 _SELECT_FOR_UPDATE = text(f"SELECT {COLUMNS} FROM bets WHERE id = :id FOR UPDATE")  # noqa: S608 - a constant column list  # nosec B608
 _RECENT = text(
     f"SELECT {COLUMNS} FROM bets WHERE player_id = :player"  # noqa: S608 - a constant column list  # nosec B608
@@ -52,6 +55,33 @@ _SETTLE = text(
     WHERE id = :id AND state = 'placed'
     RETURNING id
     """
+)
+# `_SETTLE` for many bets: one array per column, unnested side by side.
+_SETTLE_COLUMNS = {
+    "id": "uuid",
+    "state": "text",
+    "dice_chat_id": "bigint",
+    "dice_message_id": "bigint",
+    "outcome": "bigint",
+    "multiplier_num": "numeric",
+    "multiplier_den": "numeric",
+    "payout": "bigint",
+    "settled_at": "timestamptz",
+    "settlement_transaction_id": "uuid",
+    "void_reason": "text",
+}
+_SETTLE_MANY = text(
+    "WITH x AS (SELECT * FROM unnest("  # noqa: S608  # nosec B608 - names and types are constants
+    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _SETTLE_COLUMNS.items())
+    + ") AS x("
+    + ", ".join(_SETTLE_COLUMNS)
+    + ")), saved AS (UPDATE bets b SET state = x.state, dice_chat_id = x.dice_chat_id,"
+    " dice_message_id = x.dice_message_id, outcome = x.outcome,"
+    " multiplier_num = x.multiplier_num, multiplier_den = x.multiplier_den,"
+    " payout = x.payout, settled_at = x.settled_at,"
+    " settlement_transaction_id = x.settlement_transaction_id, void_reason = x.void_reason"
+    " FROM x WHERE b.id = x.id AND b.state = 'placed' RETURNING b.id)"
+    " SELECT count(*) FROM saved"
 )
 
 
@@ -72,6 +102,10 @@ class SqlBets:
         row = (await self._conn.execute(query, {"id": bet_id})).first()
         return None if row is None else self.from_row(row)
 
+    async def find_many(self, bet_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, Bet]:
+        rows = await self._conn.execute(_SELECT_MANY, {"ids": list(bet_ids)})
+        return {row.id: self.from_row(row) for row in rows}
+
     async def save(self, bet: Bet) -> None:
         values = bet_row(bet)
         try:
@@ -80,6 +114,16 @@ class SqlBets:
             raise _translate(error, bet) from None
         if row is None:
             raise NotFound(f"no placed bet {bet.id} to settle")
+
+    async def save_many(self, bets: Sequence[Bet]) -> None:
+        rows = [bet_row(bet) for bet in bets]
+        columns = {name: [row[name] for row in rows] for name in _SETTLE_COLUMNS}
+        try:
+            saved = (await self._conn.execute(_SETTLE_MANY, columns)).scalar_one()
+        except DBAPIError as error:
+            raise _translate(error, bets[0]) from None
+        if saved != len(bets):
+            raise NotFound(f"{len(bets) - saved} of {len(bets)} bets were no longer placed")
 
     async def recent(self, player_id: int, *, limit: int) -> Sequence[Bet]:
         rows = await self._conn.execute(_RECENT, {"player": player_id, "limit": limit})

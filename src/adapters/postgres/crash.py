@@ -5,9 +5,10 @@ The services never read the chain's links: a round's hash comes from `crash_star
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, Final
@@ -17,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.postgres.errors import sqlstate, to_domain_error
+from application.ports import RoundSeating
 from domain.crash_rounds import CashOut, CrashChain, CrashRound, CrashSeat, RoundPhase
 from domain.errors import IllegalTransition
 
@@ -71,6 +73,29 @@ _EXPOSURE_LOCK = text("SELECT pg_advisory_xact_lock(:space, hashtext(:round || '
 _EXPOSURE = text(
     "SELECT coalesce(sum(exposure), 0) FROM crash_bets WHERE round_id = :round"
     " AND currency = :currency"
+)
+# The newest round, whether it takes bets by PostgreSQL's clock, the players' seats in it and its
+# exposure per currency: what a batch of bets is decided on (`PlaceRoundBet`), one plain read.
+_SEATING = text(
+    f"SELECT {_ROUND_COLUMNS},"  # noqa: S608  # nosec B608 - column names, no values
+    " phase = 'betting' AND betting_ends_at > clock_timestamp() AS taking_bets,"
+    " (SELECT coalesce(jsonb_agg(jsonb_build_array(b.bet_id, b.player_id, b.currency,"
+    "   b.target, b.exposure, b.cashed_out_at, b.cashed_out_ms)), '[]')"
+    "  FROM crash_bets b WHERE b.round_id = r.id"
+    "  AND b.player_id = ANY(CAST(:players AS bigint[])))::text AS seats,"
+    " (SELECT coalesce(jsonb_object_agg(e.currency, e.total), '{}') FROM"
+    "  (SELECT b.currency, sum(b.exposure) AS total FROM crash_bets b"
+    "   WHERE b.round_id = r.id GROUP BY b.currency) e)::text AS exposure"
+    " FROM crash_rounds r ORDER BY id DESC LIMIT 1"
+)
+_SEATS_FOR_CASH_OUT = text(
+    f"SELECT {_SEAT_COLUMNS} FROM crash_bets"  # noqa: S608  # nosec B608 - column names, no values
+    " WHERE bet_id = ANY(CAST(:ids AS uuid[])) ORDER BY bet_id FOR UPDATE"
+)
+_CASH_OUTS = text(
+    "UPDATE crash_bets b SET cashed_out_at = x.at, cashed_out_ms = x.ms"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:ats AS bigint[]), CAST(:mss AS bigint[]))"
+    " AS x(id, at, ms) WHERE b.bet_id = x.id AND b.cashed_out_at IS NULL"
 )
 _CASH_OUT = text(
     "UPDATE crash_bets SET cashed_out_at = :at, cashed_out_ms = :ms"
@@ -218,6 +243,40 @@ class SqlCrashRounds:
         await self._conn.execute(
             _CASH_OUT, {"id": bet_id, "at": cash_out.multiplier, "ms": cash_out.ms}
         )
+
+    async def seats_for_cash_out(self, bet_ids: Sequence[uuid.UUID]) -> Sequence[CrashSeat]:
+        rows = await self._conn.execute(_SEATS_FOR_CASH_OUT, {"ids": list(bet_ids)})
+        return [seat_from_row(row) for row in rows]
+
+    async def record_cash_outs(self, cash_outs: Mapping[uuid.UUID, CashOut]) -> None:
+        ids = list(cash_outs)
+        await self._conn.execute(
+            _CASH_OUTS,
+            {
+                "ids": ids,
+                "ats": [cash_outs[i].multiplier for i in ids],
+                "mss": [cash_outs[i].ms for i in ids],
+            },
+        )
+
+    async def seating(self, player_ids: Sequence[int]) -> RoundSeating:
+        row = (await self._conn.execute(_SEATING, {"players": sorted(set(player_ids))})).first()
+        if row is None:
+            return RoundSeating(None, False, (), {})
+        seats = [
+            CrashSeat(
+                bet_id=uuid.UUID(bet_id),
+                round_id=int(row.id),
+                player_id=player_id,
+                currency=currency,
+                target=target,
+                exposure=exposure,
+                cash_out=None if at is None else CashOut(at, ms),
+            )
+            for bet_id, player_id, currency, target, exposure, at, ms in json.loads(row.seats)
+        ]
+        exposure = {c: int(total) for c, total in json.loads(row.exposure).items()}
+        return RoundSeating(round_from_row(row), bool(row.taking_bets), seats, exposure)
 
 
 class SqlLeaderLock:

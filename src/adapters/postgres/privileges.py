@@ -96,6 +96,7 @@ FUNCTIONS = (
     "outbox_prune",
     "place_bets",
     "placement_snapshot",
+    "place_round_bets",
     "crash_open_round",
     "crash_start_round",
     "crash_round_hash",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +46,10 @@ _INSERT_WALLET = text(
 _WALLET = text(
     "SELECT id, kind, currency, balance, player_id, shard"
     " FROM accounts WHERE player_id = :player AND currency = :currency"
+)
+_WALLET_IDS = text(
+    "SELECT player_id, id FROM accounts"
+    " WHERE player_id = ANY(CAST(:players AS bigint[])) AND currency = :currency"
 )
 _WALLETS = text(
     "SELECT id, kind, currency, balance, player_id, shard"
@@ -240,6 +244,10 @@ class SqlAccounts:
         params = {"player": player_id, "currency": currency.code}
         row = (await self._conn.execute(_WALLET, params)).first()
         return None if row is None else self._account(row)
+
+    async def wallet_ids(self, player_ids: Sequence[int], currency: Currency) -> Mapping[int, int]:
+        params = {"players": sorted(set(player_ids)), "currency": currency.code}
+        return {int(r.player_id): int(r.id) for r in await self._conn.execute(_WALLET_IDS, params)}
 
     async def wallets(self, player_id: int) -> Sequence[Account]:
         rows = await self._conn.execute(_WALLETS, {"player": player_id})

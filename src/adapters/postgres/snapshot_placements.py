@@ -33,6 +33,7 @@ from application.ports import (
     BatchPlacementContext,
     LockContended,
     PlacementWrite,
+    RoundSeats,
     SnapshotStale,
 )
 from domain.accounts import AccountKind
@@ -52,6 +53,11 @@ _SNAPSHOT = "SELECT placement_snapshot($1::uuid[], $2::bigint[], $3::text[], $4:
 _WRITE = (
     "SELECT place_bets($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb,"
     " $7::jsonb, $8::jsonb, $9::text, $10::text)"
+)
+# Crash bets (revision 0030): `place_bets` wrapped with the round's checks and the seats.
+_ROUND_WRITE = (
+    "SELECT place_round_bets($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb,"
+    " $7::jsonb, $8::jsonb, $9::jsonb, $10::text, $11::text)"
 )
 _STALE = "CR412"
 _LOST = "the database connection was lost; repeat the request with the same idempotency key"
@@ -132,8 +138,14 @@ class SnapshotPlacements:
         driver = await self._driver()
         args = _write_args(write, self._cipher)
         events_json = appended_events(events).decode()
+        waits = (self._house_wait, self._lock_wait)
+        seating = write.round
+        if seating is None:
+            await self._run(lambda: driver.execute(_WRITE, *args, events_json, *waits))
+            return
+        round_json = _dumps(_round_arg(seating))
         await self._run(
-            lambda: driver.execute(_WRITE, *args, events_json, self._house_wait, self._lock_wait)
+            lambda: driver.execute(_ROUND_WRITE, round_json, *args, events_json, *waits)
         )
 
     async def _driver(self) -> Any:
@@ -270,6 +282,23 @@ def _write_args(write: PlacementWrite, cipher: SeedCipher) -> list[str]:
         dumps([str(b) for b in write.absent]),
         dumps([_posting(t, owners) for t in write.transactions]),
     ]
+
+
+def _round_arg(seating: RoundSeats) -> dict[str, Any]:
+    return {
+        "id": seating.round_id,
+        "seats": [
+            {
+                "bet_id": str(seat.bet_id),
+                "player_id": seat.player_id,
+                "currency": seat.currency,
+                "target": seat.target,
+                "exposure": seat.exposure,
+            }
+            for seat in seating.seats
+        ],
+        "limits": dict(seating.limits),
+    }
 
 
 def _posting(transaction: Transaction, wallets: set[int]) -> dict[str, Any]:

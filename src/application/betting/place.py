@@ -29,7 +29,7 @@ from application.betting.decision import (
 )
 from application.betting.poster import BetPoster
 from application.betting.receipts import NO_BET_METRICS, BetOutcome, BetReceipt
-from application.betting.snapshot import first_pairs, pair_by_id, posted_on
+from application.betting.snapshot import BetSeating, first_pairs, pair_by_id, posted_on
 from application.house import HouseBook
 from application.ports import (
     BatchPlacementContext,
@@ -186,12 +186,18 @@ class Placement(BetPoster):
         return None
 
     async def _decide_on_snapshot(
-        self, uow: UnitOfWork, commands: Sequence[PlaceBetCommand], order: Sequence[int]
+        self,
+        uow: UnitOfWork,
+        commands: Sequence[PlaceBetCommand],
+        order: Sequence[int],
+        seating: BetSeating | None = None,
     ) -> tuple[dict[int, BetOutcome], list[int]]:
         """Decide the bets `order` picks out of `commands` (in that order) on one snapshot
         read without locks, and defer their write to `uow`'s commit, which raises
         `SnapshotStale` if what they were decided on changed meanwhile. Returns the outcomes
-        decided and the bets left to the locked road (see `application.betting.snapshot`)."""
+        decided and the bets left to the locked road (see `application.betting.snapshot`).
+        `seating` (crash) admits each bet decided to a round's seat, and its seats are
+        written with the bets."""
         known = await uow.placements.snapshot(
             [commands[i].bet_id for i in order],
             [commands[i].player_id for i in order],
@@ -221,6 +227,8 @@ class Placement(BetPoster):
             wallets.add((command.player_id, command.stake.currency.code))
             try:
                 step = decide_bet(command, facts, now=self._clock.now(), ids=self._ids)
+                if seating is not None:
+                    seating.admit(command, step.final, facts.bankroll)
             except DomainError as error:
                 decided[i] = error
                 continue
@@ -261,6 +269,7 @@ class Placement(BetPoster):
                     commands[i].bet_id for i, o in decided.items() if isinstance(o, DomainError)
                 ],
                 transactions=transactions,
+                round=None if seating is None else seating.seats(),
             )
         )
         steps = iter(posted)

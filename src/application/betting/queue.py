@@ -26,10 +26,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections import deque
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Sequence
+from typing import TypeVar
 
 from application.betting import BetOutcome, BetReceipt, PlaceBet, PlaceBetCommand, PlaceBets
 from domain.errors import DomainError
+
+_Answer = TypeVar("_Answer")
 
 # A bet waiting for a batch: its command, its caller's answer, its caller's context.
 _Waiting = tuple[PlaceBetCommand, asyncio.Future[BetReceipt], contextvars.Context]
@@ -134,21 +137,10 @@ class BetQueue:
         players: set[int],
     ) -> None:
         try:
-            outcomes = await self._outcomes([command for command, _ in batch])
-        except BaseException as error:
-            for _, answer in batch:
-                if not answer.done():
-                    answer.set_exception(error)
-            if not isinstance(error, Exception):
-                raise
-        else:
-            for (_, answer), outcome in zip(batch, outcomes, strict=True):
-                if answer.done():
-                    continue
-                if isinstance(outcome, DomainError):
-                    answer.set_exception(outcome)
-                else:
-                    answer.set_result(outcome)
+            await answer_batch(
+                [answer for _, answer in batch],
+                self._outcomes([command for command, _ in batch]),
+            )
         finally:
             self._running -= 1
             self._busy -= players
@@ -162,6 +154,30 @@ class BetQueue:
             return [await self._place(commands[0])]
         except DomainError as error:
             return [error]
+
+
+async def answer_batch(
+    answers: Sequence[asyncio.Future[_Answer]],
+    outcomes: Awaitable[Sequence[_Answer | DomainError]],
+) -> None:
+    """Answer each caller of a batch with its own outcome (a refusal raised to it), or every
+    caller with the batch's own failure; a cancellation still propagates."""
+    try:
+        done = await outcomes
+    except BaseException as error:
+        for answer in answers:
+            if not answer.done():
+                answer.set_exception(error)
+        if not isinstance(error, Exception):
+            raise
+    else:
+        for answer, outcome in zip(answers, done, strict=True):
+            if answer.done():
+                continue
+            if isinstance(outcome, DomainError):
+                answer.set_exception(outcome)
+            else:
+                answer.set_result(outcome)
 
 
 def _seen(answer: asyncio.Future[BetReceipt]) -> None:

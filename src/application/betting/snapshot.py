@@ -23,15 +23,32 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Protocol
 
 from application.betting.decision import PlaceBetCommand
-from application.ports import BatchPlacementContext, SeedSource
+from application.ports import BatchPlacementContext, RoundSeats, SeedSource
 from domain.accounts import AccountKind
+from domain.bets import Bet
 from domain.fairness import commitment
 from domain.games.base import ProvablyFairGame
 from domain.games.catalog import game_by_code
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.seeds import SeedPair
+
+
+class BetSeating(Protocol):
+    """What a game that seats its bets in a shared round adds to the snapshot road (crash,
+    `application.crash.place`): a rule checked after the one road's own, bet by bet in the
+    batch's order, and the seats written by the same statement as the bets."""
+
+    def admit(self, command: PlaceBetCommand, bet: Bet, bankroll: int) -> None:
+        """Seat a bet the one road decided to place (`bankroll`: the house's, as its decision
+        read it), or refuse it (a `DomainError`)."""
+        ...
+
+    def seats(self) -> RoundSeats:
+        """The seats admitted, for the write to check and insert."""
+        ...
 
 
 def first_pairs(

@@ -13,7 +13,7 @@ from application.ports.audit import AuditLog, AuditQuery
 from application.ports.bet_reads import BetFilter, BetReadModel, BetSummary
 from application.ports.bets import BetMetrics, BetRepository
 from application.ports.clock_ids import Clock, IdGenerator
-from application.ports.crash import CrashRounds, LeaderLock
+from application.ports.crash import CrashRounds, LeaderLock, RoundSeating
 from application.ports.currencies import CurrencyCatalog
 from application.ports.games import GameConfigRepository
 from application.ports.health import RedisProbe
@@ -35,6 +35,7 @@ from application.ports.placements import (
     PlacementContext,
     PlacementReads,
     PlacementWrite,
+    RoundSeats,
     SnapshotStale,
 )
 from application.ports.player_directory import (
@@ -117,6 +118,8 @@ __all__ = [
     "ResponsibleGamblingRepository",
     "RiskFlagQuery",
     "RiskRepository",
+    "RoundSeating",
+    "RoundSeats",
     "RtpData",
     "SeedPairRepository",
     "SeedSource",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from domain.accounts import Account, AccountKind
@@ -18,6 +18,10 @@ class AccountRepository(Protocol):
         ...
 
     async def wallet(self, player_id: int, currency: Currency) -> Account | None: ...
+
+    async def wallet_ids(self, player_ids: Sequence[int], currency: Currency) -> Mapping[int, int]:
+        """The players' wallet ids in that currency, by player, in one read (those that exist)."""
+        ...
 
     async def wallets(self, player_id: int) -> Sequence[Account]:
         """Every wallet of the player, ordered by currency code."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from domain.bets import Bet
@@ -23,8 +23,17 @@ class BetRepository(Protocol):
         concurrent settlements of one bet are serialised."""
         ...
 
+    async def find_many(self, bet_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, Bet]:
+        """The bets of these ids that exist, in one read (no locks)."""
+        ...
+
     async def save(self, bet: Bet) -> None:
         """Persist a placed bet's transition to won, lost or voided."""
+        ...
+
+    async def save_many(self, bets: Sequence[Bet]) -> None:
+        """`save` for many placed bets in one statement; `NotFound` (nothing saved) when one
+        of them is no longer placed."""
         ...
 
     async def recent(self, player_id: int, *, limit: int) -> Sequence[Bet]:

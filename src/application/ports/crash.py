@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from domain.crash_rounds import CashOut, CrashChain, CrashRound, CrashSeat
+
+
+@dataclass(frozen=True, slots=True)
+class RoundSeating:
+    """What a batch of crash bets is decided on, read at once without locks
+    (`CrashRounds.seating`); the write checks it still holds (`RoundSeats`)."""
+
+    round: CrashRound | None  # the newest round of any chain
+    taking_bets: bool  # it is in its betting phase and its betting ends later, by the DB clock
+    seats: Sequence[CrashSeat]  # the players' seats in it
+    exposure: Mapping[str, int]  # currency code -> the sum of its seats' exposure
 
 
 class CrashRounds(Protocol):
@@ -72,6 +84,20 @@ class CrashRounds(Protocol):
         ...
 
     async def record_cash_out(self, bet_id: uuid.UUID, cash_out: CashOut) -> None: ...
+
+    async def seats_for_cash_out(self, bet_ids: Sequence[uuid.UUID]) -> Sequence[CrashSeat]:
+        """The seats of these bet ids that exist, locked until the unit of work ends (in bet
+        id order, so two batches never wait on each other crosswise)."""
+        ...
+
+    async def record_cash_outs(self, cash_outs: Mapping[uuid.UUID, CashOut]) -> None:
+        """`record_cash_out` for many seats in one statement."""
+        ...
+
+    async def seating(self, player_ids: Sequence[int]) -> RoundSeating:
+        """The newest round, whether it takes bets by the database's clock, these players'
+        seats in it and its exposure per currency, in one read without locks."""
+        ...
 
 
 class LeaderLock(Protocol):

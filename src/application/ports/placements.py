@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from domain.bets import Bet
+from domain.crash_rounds import CrashSeat
 from domain.games.catalog import GameConfig
 from domain.ledger import Transaction
 from domain.money import Currency
@@ -50,6 +51,17 @@ class SnapshotStale(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class RoundSeats:
+    """Crash bets' seats, written with their bets by the same statement, provided the round
+    still takes bets by the database's clock, the seats are still free, and each currency's
+    exposure (the round's seats, these included) is within the limit the decisions used."""
+
+    round_id: int
+    seats: Sequence[CrashSeat]
+    limits: Mapping[str, int]  # currency code -> the round's exposure limit in it
+
+
+@dataclass(frozen=True, slots=True)
 class PlacementWrite:
     """Bets decided on a snapshot (`PlacementReads.snapshot`), and what the decision rested
     on, written at once by the unit of work's commit if that still holds."""
@@ -61,6 +73,7 @@ class PlacementWrite:
     bets: Sequence[Bet]  # to insert (settled at once when provably fair)
     absent: Sequence[uuid.UUID]  # bet ids refused on the snapshot: still absent
     transactions: Sequence[Transaction]  # to post, in order
+    round: RoundSeats | None = None  # crash bets: their seats in the round taking bets
 
 
 class PlacementReads(Protocol):

@@ -43,9 +43,18 @@ class CrashProvider(Provider):
         return CrashPoints()
 
     @provide
-    def place(self, parts: PlacementParts, policy: CrashPolicy) -> PlaceRoundBet:
-        # On the one road of a bet, built from the same parts as the bet queue's PlaceBet.
-        return parts.build(PlaceRoundBet, policy=policy)
+    def place(
+        self, parts: PlacementParts, policy: CrashPolicy, settings: Settings
+    ) -> PlaceRoundBet:
+        # On the one road of a bet, built from the same parts as the bet queue's PlaceBet; one
+        # per process, like the bet queue: crash bets that arrive together are placed together,
+        # in batches as large and as many at once as the queue's.
+        return parts.build(
+            PlaceRoundBet,
+            policy=policy,
+            batch_size=settings.bet_batch_size,
+            batches=settings.bet_batches,
+        )
 
     @provide
     def cash_out(
@@ -56,8 +65,19 @@ class CrashProvider(Provider):
         house: HouseBook,
         risk: RiskReview,
         points: CrashPoints,
+        settings: Settings,
     ) -> CashOutRoundBet:
-        return CashOutRoundBet(uow, clock, ids, house, risk=risk, points=points)
+        # One per process too: cash-outs that arrive together are written together.
+        return CashOutRoundBet(
+            uow,
+            clock,
+            ids,
+            house,
+            risk=risk,
+            points=points,
+            batch_size=settings.bet_batch_size,
+            batches=settings.bet_batches,
+        )
 
     @provide
     def settle(

@@ -22,7 +22,7 @@ class Throughput:
     bet_batch_size: int = setting(
         64,
         doc="The most bets one transaction places when bets arrive together (from every door); "
-        "see docs/throughput.md.",
+        "see docs/throughput.md. Crash bets and cash-outs batch the same way (docs/fairness.md).",
         ge=1,
         le=1000,
     )
