@@ -4,7 +4,7 @@ and paid at once (the bet settles now, on the one road's settlement posting)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from application.betting.poster import BetPoster
 from application.betting.receipts import BetReceipt
@@ -15,7 +15,7 @@ from application.risk import DEFAULT_RISK_REVIEW, RiskReview
 from domain.bets import BetState
 from domain.crash_rounds import CrashRound, RoundPhase, cash_out_at
 from domain.errors import IllegalTransition, NotFound
-from domain.events import BetSettled
+from domain.events import BetSettled, CrashCashedOut
 from domain.games.base import format_hundredths
 from domain.games.crash import Crash
 
@@ -78,15 +78,19 @@ class CashOutRoundBet(BetPoster):
             elapsed = await uow.crash.elapsed_ms(round_.started_at)
             cash_out = cash_out_at(seat.selection, point, elapsed)
             await uow.crash.record_cash_out(seat.bet_id, cash_out)
+            now = self._clock.now()
             settled = bet.settle(
                 Crash(),
                 cash_out.multiplier,
-                at=self._clock.now(),
+                at=now,
                 transaction_id=self._ids.new_id(),
             )
             await self._post_settlement(uow, settled)
             await uow.bets.save(settled)
-            uow.raise_events(BetSettled(settled))
+            uow.raise_events(
+                CrashCashedOut(replace(seat, cash_out=cash_out), at=now),
+                BetSettled(settled),
+            )
             balance = await self._balance(uow, settled)
             await uow.commit()
         self._metrics.settled(settled)
