@@ -35,6 +35,7 @@ from domain.crash_rounds import (
 from domain.errors import IdempotencyConflict, IllegalTransition
 from domain.games.crash import Crash
 from domain.money import Money
+from domain.notices import CRASH_RESULT, NewNotice, crash_result_key, crash_round_subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,8 @@ class PlaceRoundBetCommand:
     stake: Money
     # {"target": "2.00"} for an automatic cash-out at 2x; {} to cash out by hand
     params: dict[str, str] = field(default_factory=dict)
+    # The bot sends the player the result after the round (a notice kept with the bet).
+    notify: bool = False
 
     def bet_command(self) -> PlaceBetCommand:
         return PlaceBetCommand(
@@ -140,6 +143,16 @@ class PlaceRoundBet(Placement):
         )
         if not await uow.crash.add_seat(seat):  # pragma: no cover - the bet id was new
             raise LostRace
+        if command.notify:
+            await uow.notices.add(
+                NewNotice(
+                    crash_result_key(bet.id),
+                    bet.player_id,
+                    CRASH_RESULT,
+                    crash_round_subject(round_.id),
+                    {"bet_id": str(bet.id)},
+                )
+            )
         # Last, so the lock on the round's exposure in this currency is held for one statement
         # and the commit: the sum includes every seat committed before it and this one.
         owed = await uow.crash.exposure(round_.id, currency)

@@ -20,6 +20,14 @@ from application.ports.ledger import HistoryEntry, Ledger
 from application.ports.ledger_reads import LedgerFilter, LedgerReadModel, LegView, TransactionView
 from application.ports.live import LiveFeed, LiveSink
 from application.ports.mines import MinesRepository
+from application.ports.notices import (
+    Delivery,
+    DeliveryKind,
+    EventSource,
+    Messenger,
+    NoticeStore,
+    ReceivedEvent,
+)
 from application.ports.outbox import (
     EventEnvelope,
     EventPublisher,
@@ -75,9 +83,12 @@ __all__ = [
     "CrashRounds",
     "CrashedRoundBook",
     "CurrencyCatalog",
+    "Delivery",
+    "DeliveryKind",
     "Discrepancy",
     "EventEnvelope",
     "EventPublisher",
+    "EventSource",
     "GameConfigRepository",
     "HistoryEntry",
     "IdGenerator",
@@ -91,7 +102,9 @@ __all__ = [
     "LiveSink",
     "LockContended",
     "LoginThrottle",
+    "Messenger",
     "MinesRepository",
+    "NoticeStore",
     "OneTimeCodes",
     "OutboxFeed",
     "PasswordHasher",
@@ -109,6 +122,7 @@ __all__ = [
     "PlayerSummary",
     "PreferencesRepository",
     "ProviderTransactionRepository",
+    "ReceivedEvent",
     "RelaySession",
     "ReportReadModel",
     "ResponsibleGamblingRepository",

@@ -60,9 +60,10 @@ _MONEY: AreaGroups = (
 def telegram_groups() -> AreaGroups:
     """Stars payments, withdrawals and the bot: imported only by the kinds that serve them."""
     from entrypoints.composition.bot import BotProvider
+    from entrypoints.composition.notices import NoticesProvider
     from entrypoints.composition.payments import PaymentsProvider, WithdrawalsProvider
 
-    return PaymentsProvider, WithdrawalsProvider, BotProvider
+    return PaymentsProvider, WithdrawalsProvider, BotProvider, NoticesProvider
 
 
 def http_areas() -> AreaGroups:

@@ -212,7 +212,8 @@ async def place_crash_bet(
     )
     target = callback_data.target
     params = {"target": format_hundredths(target)} if target != BY_HAND else {}
-    command = PlaceRoundBetCommand(player.id, bet_id, Money(callback_data.stake, XTR), params)
+    stake = Money(callback_data.stake, XTR)
+    command = PlaceRoundBetCommand(player.id, bet_id, stake, params, notify=True)
     # A refusal (standing, limits, no round taking bets, a bet already in this round) goes to
     # the error handler, which answers the tap in the player's language.
     with placing(bet_id, "bot", "crash bet"):
