@@ -18,6 +18,7 @@ from application.crash import PlaceRoundBetCommand
 from application.notices import (
     CrashResultListener,
     NoticeSender,
+    PlayerWroteAgain,
     ReadyCrashResults,
     SendNotices,
     SendPace,
@@ -169,10 +170,9 @@ async def test_a_player_who_blocked_the_bot_is_marked_unreachable_not_retried() 
     assert await send() == 1
     assert len(telegram.tried) == before
     assert w.db.state.notices[max(w.db.state.notices)].state is NoticeState.UNREACHABLE
-    async with w.db() as uow:
-        assert await uow.notices.reachable_again(won)
-        await uow.commit()
+    assert await PlayerWroteAgain(w.db)(won)  # they restarted the bot
     assert w.db.state.unreachable == {}
+    assert not await PlayerWroteAgain(w.db)(won)
 
 
 async def test_other_failures_retry_later_then_fail() -> None:

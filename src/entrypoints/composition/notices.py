@@ -13,7 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres.crash import SqlLeaderLock
 from adapters.redis_event_stream import RedisEventStream
-from application.notices import CrashResultListener, NoticeSender, ReadyCrashResults, SendNotices
+from application.notices import (
+    CrashResultListener,
+    NoticeSender,
+    PlayerWroteAgain,
+    ReadyCrashResults,
+    SendNotices,
+)
 from application.ports import Clock, UnitOfWorkFactory
 from entrypoints.bot.notices import TelegramMessenger
 from entrypoints.bot.runtime import TelegramRuntime
@@ -36,6 +42,7 @@ class NoticesProvider(Provider):
     scope = Scope.APP
 
     ready_crash_results = provide(ReadyCrashResults)
+    player_wrote_again = provide(PlayerWroteAgain)
 
     @provide
     def jobs(

@@ -3,8 +3,9 @@ and the bet joins the round taking bets. Its message carries a Cash out button (
 hand) and a Round status button that edits the message with the round now and the bet's
 result once the round has crashed.
 
-The bot is not told when a round crashes (rounds reach live doors over the Mini App's socket
-and gRPC streams, not the bot), so the result is read when the player asks: the status button.
+A bet placed here asks for its result (`notify`): after the round crashes the bot sends it by
+itself, in the player's language, with the round's hash (application/notices, docs/bot.md);
+the status button still reads the round at any time.
 
 Callback data stays under Telegram's 64 bytes: a bet is named by its id's 32 hex digits. Its id
 derives from the tap that placed it, so a double tap places one bet."""
