@@ -12,6 +12,7 @@ import itertools
 import re
 import secrets
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
@@ -53,6 +54,17 @@ def _chain() -> tuple[bytes, str, str]:
     raise AssertionError("unreachable")
 
 
+async def _committed(engine, uow_factory, settle: SettleCrashedRound) -> tuple[str, str, Any]:
+    """Rounds other tests left finished, then a two-round chain committed (`_chain`): its
+    hashes, and the chain."""
+    await finish_every_round(uow_factory, settle)
+    secret, first_hash, second_hash = _chain()
+    async with engine.begin() as conn:
+        committed = await commit_chain(conn, 2, secret=secret)
+        await set_salt(conn, committed.id, SALT)
+    return first_hash, second_hash, committed
+
+
 def _point(round_hash: str) -> str:
     return f"{crash_point(round_hash, SALT) / 100:.2f}"
 
@@ -88,11 +100,7 @@ async def test_crash_bets_cashes_out_and_shows_the_crash(
 
     expect.set_options(timeout=WAIT_MS)
     settle = SettleCrashedRound(uow_factory, clock, ids, house)
-    await finish_every_round(uow_factory, settle)  # rounds other tests left
-    secret, first_hash, second_hash = _chain()
-    async with engine.begin() as conn:
-        committed = await commit_chain(conn, 2, secret=secret)
-        await set_salt(conn, committed.id, SALT)
+    first_hash, second_hash, committed = await _committed(engine, uow_factory, settle)
     driver = CrashDriver(uow_factory, clock, SqlLeaderLock(engine), settle, POLICY)
     await fund_bankroll()
     player = await funded_player(live_server, new_telegram_id(), adjust, stars=FUNDS)
@@ -254,11 +262,7 @@ async def test_a_phone_clock_5_s_ahead_shows_the_servers_countdown_and_multiplie
 
     expect.set_options(timeout=WAIT_MS)
     settle = SettleCrashedRound(uow_factory, clock, ids, house)
-    await finish_every_round(uow_factory, settle)
-    secret, _, _ = _chain()
-    async with engine.begin() as conn:
-        committed = await commit_chain(conn, 2, secret=secret)
-        await set_salt(conn, committed.id, SALT)
+    await _committed(engine, uow_factory, settle)
     driver = CrashDriver(uow_factory, clock, SqlLeaderLock(engine), settle, POLICY)
     await fund_bankroll()
     player = await funded_player(live_server, new_telegram_id(), adjust, stars=FUNDS)
