@@ -1203,6 +1203,57 @@ END)
 
 
 --
+-- Name: bot_notices; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.bot_notices (
+    id bigint NOT NULL,
+    dedup_key text NOT NULL,
+    player_id bigint NOT NULL,
+    kind text NOT NULL,
+    subject text NOT NULL,
+    data jsonb DEFAULT '{}'::jsonb NOT NULL,
+    state text DEFAULT 'waiting'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    not_before timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    CONSTRAINT bot_notices_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT bot_notices_data_check CHECK ((jsonb_typeof(data) = 'object'::text)),
+    CONSTRAINT bot_notices_dedup_key_check CHECK (((length(dedup_key) >= 1) AND (length(dedup_key) <= 200))),
+    CONSTRAINT bot_notices_kind_check CHECK (((length(kind) >= 1) AND (length(kind) <= 64))),
+    CONSTRAINT bot_notices_state_check CHECK ((state = ANY (ARRAY['waiting'::text, 'due'::text, 'sent'::text, 'unreachable'::text, 'failed'::text]))),
+    CONSTRAINT bot_notices_subject_check CHECK (((length(subject) >= 1) AND (length(subject) <= 200)))
+);
+
+
+--
+-- Name: bot_notices_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.bot_notices ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.bot_notices_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: bot_unreachable; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.bot_unreachable (
+    player_id bigint NOT NULL,
+    since timestamp with time zone NOT NULL,
+    reason text NOT NULL,
+    CONSTRAINT bot_unreachable_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500)))
+);
+
+
+--
 -- Name: crash_bets; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1982,6 +2033,30 @@ ALTER TABLE ONLY public.bets
 
 
 --
+-- Name: bot_notices bot_notices_dedup_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bot_notices
+    ADD CONSTRAINT bot_notices_dedup_key_key UNIQUE (dedup_key);
+
+
+--
+-- Name: bot_notices bot_notices_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bot_notices
+    ADD CONSTRAINT bot_notices_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: bot_unreachable bot_unreachable_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bot_unreachable
+    ADD CONSTRAINT bot_unreachable_pkey PRIMARY KEY (player_id);
+
+
+--
 -- Name: crash_bets crash_bets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2454,6 +2529,27 @@ CREATE INDEX ix_bets_settled_at ON public.bets USING btree (settled_at) WHERE (s
 
 
 --
+-- Name: ix_bot_notices_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_bot_notices_due ON public.bot_notices USING btree (not_before, id) WHERE (state = 'due'::text);
+
+
+--
+-- Name: ix_bot_notices_player; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_bot_notices_player ON public.bot_notices USING btree (player_id);
+
+
+--
+-- Name: ix_bot_notices_waiting; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_bot_notices_waiting ON public.bot_notices USING btree (subject) WHERE (state = 'waiting'::text);
+
+
+--
 -- Name: ix_crash_rounds_open; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2826,6 +2922,22 @@ ALTER TABLE ONLY public.bets
 
 ALTER TABLE ONLY public.bets
     ADD CONSTRAINT bets_settlement_transaction_id_fkey FOREIGN KEY (settlement_transaction_id) REFERENCES public.ledger_transactions(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: bot_notices bot_notices_player_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bot_notices
+    ADD CONSTRAINT bot_notices_player_id_fkey FOREIGN KEY (player_id) REFERENCES public.players(id);
+
+
+--
+-- Name: bot_unreachable bot_unreachable_player_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bot_unreachable
+    ADD CONSTRAINT bot_unreachable_player_id_fkey FOREIGN KEY (player_id) REFERENCES public.players(id);
 
 
 --
@@ -3325,6 +3437,27 @@ GRANT USAGE ON SEQUENCE public.audit_log_id_seq TO croupier_app;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.bets TO croupier_app;
+
+
+--
+-- Name: TABLE bot_notices; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.bot_notices TO croupier_app;
+
+
+--
+-- Name: SEQUENCE bot_notices_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.bot_notices_id_seq TO croupier_app;
+
+
+--
+-- Name: TABLE bot_unreachable; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.bot_unreachable TO croupier_app;
 
 
 --

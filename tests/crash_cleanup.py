@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from application.crash import SettleCrashedRound
 from application.ports import UnitOfWorkFactory
+from domain.crash_rounds import RoundPhase
+from domain.events import CrashRoundStarted
 
 
 async def finish_every_round(uow: UnitOfWorkFactory, settle: SettleCrashedRound) -> int:
@@ -16,6 +18,8 @@ async def finish_every_round(uow: UnitOfWorkFactory, settle: SettleCrashedRound)
     for round_ in unfinished:
         async with uow() as work:
             started, round_hash = await work.crash.start_round(round_.id)
+            if round_.phase is RoundPhase.BETTING:  # as the driver's start, with its event
+                work.raise_events(CrashRoundStarted(started))
             chain = await work.crash.chain(round_.chain_id)
             await work.commit()
         assert chain is not None

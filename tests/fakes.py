@@ -24,6 +24,7 @@ from domain.games.catalog import GameConfig
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.mines import MinesField
 from domain.money import Currency
+from domain.notices import Notice
 from domain.onboarding import PlayerPreferences
 from domain.payments import StarsInvoice, StarsPayment
 from domain.players import KycStatus, Player, PlayerStatus
@@ -51,6 +52,7 @@ from tests.fake_money import (
     FakeRiskFlags,
     FakeWithdrawals,
 )
+from tests.fake_notices import FakeNoticeStore
 from tests.fake_players import FakeAdjustments, FakePreferences, FakeStars
 from tests.fake_staff import FakeStaff
 
@@ -116,6 +118,9 @@ class _State:
     crash_seats: dict[uuid.UUID, CrashSeat] = field(default_factory=dict)
     crash_interrupted: set[int] = field(default_factory=set)
     crash_clock: FakeClock | None = None
+    # The bot's notices (tests.fake_notices) by id, and the players who blocked the bot.
+    notices: dict[int, Notice] = field(default_factory=dict)
+    unreachable: dict[int, tuple[datetime, str]] = field(default_factory=dict)
     # What use cases raised, in order, as their units of work committed them.
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -172,6 +177,7 @@ class FakeUnitOfWork:
         self.stars = FakeStars(self.state)
         self.staff = FakeStaff(self.state)
         self.crash = FakeCrashRounds(self.state)
+        self.notices = FakeNoticeStore(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

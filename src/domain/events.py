@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from domain.bets import Bet, BetState
+from domain.crash_rounds import CrashRound, CrashSeat
 from domain.ledger import PostedTransaction
 from domain.risk import RiskFlag
 from domain.withdrawals import Withdrawal, WithdrawalState
@@ -125,6 +126,43 @@ class PlayerUnblocked:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class CrashRoundOpened:
+    """A crash round takes bets until `round.betting_ends_at`."""
+
+    name: ClassVar[str] = "crash.round_opened"
+    round: CrashRound
+
+
+@dataclass(frozen=True, slots=True)
+class CrashRoundStarted:
+    """The round's multiplier climbs from `round.started_at` (PostgreSQL's clock); its hash
+    stays secret until it crashes."""
+
+    name: ClassVar[str] = "crash.round_started"
+    round: CrashRound
+
+
+@dataclass(frozen=True, slots=True)
+class CrashCashedOut:
+    """A bet left the round at `seat.cash_out` (its settlement is the bet's `bet.settled`)."""
+
+    name: ClassVar[str] = "crash.cashed_out"
+    seat: CrashSeat
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CrashRoundCrashed:
+    """The round crashed and its bets are settled: `round` holds the crash point and the
+    revealed hash (and whether it was settled as interrupted)."""
+
+    name: ClassVar[str] = "crash.round_crashed"
+    round: CrashRound
+
+
+CrashEvent = CrashRoundOpened | CrashRoundStarted | CrashCashedOut | CrashRoundCrashed
+
 DomainEvent = (
     TransactionPosted
     | BetPlaced
@@ -134,6 +172,7 @@ DomainEvent = (
     | RiskFlagRaised
     | PlayerBlocked
     | PlayerUnblocked
+    | CrashEvent
 )
 
 

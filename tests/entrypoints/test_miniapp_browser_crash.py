@@ -12,6 +12,7 @@ import itertools
 import re
 import secrets
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
@@ -53,6 +54,17 @@ def _chain() -> tuple[bytes, str, str]:
     raise AssertionError("unreachable")
 
 
+async def _committed(engine, uow_factory, settle: SettleCrashedRound) -> tuple[str, str, Any]:
+    """Rounds other tests left finished, then a two-round chain committed (`_chain`): its
+    hashes, and the chain."""
+    await finish_every_round(uow_factory, settle)
+    secret, first_hash, second_hash = _chain()
+    async with engine.begin() as conn:
+        committed = await commit_chain(conn, 2, secret=secret)
+        await set_salt(conn, committed.id, SALT)
+    return first_hash, second_hash, committed
+
+
 def _point(round_hash: str) -> str:
     return f"{crash_point(round_hash, SALT) / 100:.2f}"
 
@@ -88,11 +100,7 @@ async def test_crash_bets_cashes_out_and_shows_the_crash(
 
     expect.set_options(timeout=WAIT_MS)
     settle = SettleCrashedRound(uow_factory, clock, ids, house)
-    await finish_every_round(uow_factory, settle)  # rounds other tests left
-    secret, first_hash, second_hash = _chain()
-    async with engine.begin() as conn:
-        committed = await commit_chain(conn, 2, secret=secret)
-        await set_salt(conn, committed.id, SALT)
+    first_hash, second_hash, committed = await _committed(engine, uow_factory, settle)
     driver = CrashDriver(uow_factory, clock, SqlLeaderLock(engine), settle, POLICY)
     await fund_bankroll()
     player = await funded_player(live_server, new_telegram_id(), adjust, stars=FUNDS)
@@ -210,5 +218,81 @@ async def test_crash_bets_cashes_out_and_shows_the_crash(
     ]
     assert len({b["request_id"] for b in bets}) == 3
     assert all(b["currency"] == "XTR" for b in bets)
+    assert opened.errors == []
+    await opened.context.close()
+
+
+# The phone's clock 5 s ahead of the world: Date.now() and `new Date()` both.
+FIVE_SECONDS_AHEAD = """
+(() => {
+  const RealDate = Date;
+  const realNow = RealDate.now.bind(RealDate);
+  class Skewed extends RealDate {
+    constructor(...args) {
+      if (args.length === 0) super(realNow() + 5000);
+      else super(...args);
+    }
+    static now() {
+      return realNow() + 5000;
+    }
+  }
+  globalThis.Date = Skewed;
+})();
+"""
+
+
+async def test_a_phone_clock_5_s_ahead_shows_the_servers_countdown_and_multiplier(
+    live_server,
+    browser,
+    adjust,
+    fund_bankroll,
+    new_telegram_id,
+    shots,
+    engine,
+    uow_factory,
+    clock,
+    ids,
+    house,
+):
+    """On the phone's own clock the round would seem to have closed its bets already ("Starting…"
+    for 4 s of betting) and then to be 5 s further up the curve (1.34x at its start); drawn on
+    the server's clock (`server_time` of each round view), it shows the real countdown and a
+    multiplier starting from 1.00x."""
+    from playwright.async_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+    settle = SettleCrashedRound(uow_factory, clock, ids, house)
+    await _committed(engine, uow_factory, settle)
+    driver = CrashDriver(uow_factory, clock, SqlLeaderLock(engine), settle, POLICY)
+    await fund_bankroll()
+    player = await funded_player(live_server, new_telegram_id(), adjust, stars=FUNDS)
+    opened = await open_app(browser, live_server, player, "light")
+    await opened.context.add_init_script(FIVE_SECONDS_AHEAD)
+    page = opened.page
+    driving: asyncio.Task[None] | None = None
+    try:
+        await driver.step()  # a round opens: 4 s of bets
+        await page.goto(launch_url(live_server, player.telegram_id, player.name, "light"))
+        skew = await page.evaluate("Date.now() - performance.timeOrigin - performance.now()")
+        assert skew > 4000  # the page's clock is ahead indeed
+        await page.get_by_role("button", name="I am 18+ and accept the terms").click()
+        await page.locator("#play-crash").click()
+        stage = page.locator("#crash-stage")
+        await expect(stage).to_have_attribute("data-phase", "betting")
+        await expect(page.locator("#crash-phase")).to_have_text(re.compile(r"^Bets close in \d s$"))
+        await shoot(page, shots, "crash-skewed-clock-betting")
+        driving = asyncio.create_task(_drive(driver, 1))
+        await expect(stage).to_have_attribute("data-phase", "running")
+        shown = await page.locator("#crash-multiplier").text_content()
+        assert shown is not None
+        assert 1.0 <= float(shown.rstrip("×")) < 1.10, shown  # the phone's clock: 1.34x or more
+        await shoot(page, shots, "crash-skewed-clock-running")
+        await asyncio.wait_for(driving, 15)
+    finally:
+        if driving is not None and not driving.done():
+            driving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await driving
+        await finish_every_round(uow_factory, settle)
     assert opened.errors == []
     await opened.context.close()

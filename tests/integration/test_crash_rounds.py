@@ -42,6 +42,7 @@ from domain.money import XTR, Money
 from domain.outcome_tests import theoretical_bins
 from domain.reports import ReportPeriod, ReportScope
 from tests.crash_cleanup import finish_every_round
+from tests.integration.outbox_rows import rows_of_aggregate
 
 pytestmark = pytest.mark.usefixtures("books")
 
@@ -122,7 +123,7 @@ def _bet(player_id: int, stake: int, **params: str) -> PlaceRoundBetCommand:
     return PlaceRoundBetCommand(player_id, uuid.uuid4(), Money(stake, XTR), params)
 
 
-async def test_a_round_from_betting_to_crash(crash, funded_player, balances, place):
+async def test_a_round_from_betting_to_crash(crash, funded_player, balances, place, engine):
     point = await crash.chain()
     driver = crash.driver()
     await driver.step()  # opens the round
@@ -178,6 +179,24 @@ async def test_a_round_from_betting_to_crash(crash, funded_player, balances, pla
     assert await balances(players[3].id) == (Money(900, XTR),)
     assert driver.stats.interrupted == 0
     assert too_high.receipt.bet.state is BetState.PLACED  # as placed; lost at the crash
+
+    # The round's steps and the cash-out are in the outbox, like every other event.
+    steps = await rows_of_aggregate(engine, "crash_round", round_.id)
+    assert [(r.type, r.sequence) for r in steps] == [
+        ("crash.round_opened", 1),
+        ("crash.round_started", 2),
+        ("crash.round_crashed", 3),
+    ]
+    assert steps[0].payload["round_hash"] is None
+    assert steps[1].payload["started_at"] is not None
+    assert steps[1].payload["round_hash"] is None  # secret until the crash
+    assert steps[2].payload["round_hash"] == crashed.round_hash
+    assert steps[2].payload["crash_point"] == f"{point // 100}.{point % 100:02d}"
+    assert steps[2].payload["number"] == crashed.number
+    (cash,) = await rows_of_aggregate(engine, "crash_seat", manual.seat.bet_id)
+    assert (cash.type, cash.sequence, cash.player_ids) == ("crash.cashed_out", 1, [players[1].id])
+    assert cash.payload["round_id"] == round_.id
+    assert cash.payload["multiplier"] == f"{cashed.multiplier // 100}.{cashed.multiplier % 100:02d}"
 
 
 async def test_a_round_refuses_bets_past_its_bankroll_share(

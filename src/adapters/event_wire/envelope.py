@@ -13,11 +13,22 @@ from typing import Final
 import msgspec
 
 from application.ports.outbox import EventEnvelope
-from domain.events import RiskFlagRaised, WithdrawalRequested
+from domain.events import (
+    CrashRoundCrashed,
+    CrashRoundOpened,
+    CrashRoundStarted,
+    RiskFlagRaised,
+    WithdrawalRequested,
+)
 
 STREAM: Final = "croupier:events"
 STAFF_CHANNEL: Final = "croupier:live:staff"
 PLAYER_CHANNEL_PREFIX: Final = "croupier:live:player:"
+# Crash rounds' steps (opened, started, crashed), which concern everyone watching the game.
+CRASH_CHANNEL: Final = "croupier:live:crash"
+CRASH_ROUND_EVENT_TYPES: Final = frozenset(
+    {CrashRoundOpened.name, CrashRoundStarted.name, CrashRoundCrashed.name}
+)
 
 # What the staff feed (`croupier:live:staff`) carries besides each player's own channel.
 STAFF_EVENT_TYPES: Final = frozenset({WithdrawalRequested.name, RiskFlagRaised.name})
@@ -36,6 +47,8 @@ def channels(envelope: EventEnvelope) -> list[str]:
     names = [player_channel(p) for p in envelope.player_ids]
     if envelope.type in STAFF_EVENT_TYPES:
         names.append(STAFF_CHANNEL)
+    if envelope.type in CRASH_ROUND_EVENT_TYPES:
+        names.append(CRASH_CHANNEL)
     return names
 
 

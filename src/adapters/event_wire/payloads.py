@@ -17,6 +17,10 @@ from domain.events import (
     BetPlaced,
     BetSettled,
     BetVoided,
+    CrashCashedOut,
+    CrashRoundCrashed,
+    CrashRoundOpened,
+    CrashRoundStarted,
     PlayerBlocked,
     PlayerUnblocked,
     RiskFlagRaised,
@@ -143,6 +147,36 @@ class PlayerStatusChangedV1(msgspec.Struct, frozen=True, kw_only=True):
     changed_at: datetime
 
 
+class CrashRoundV1(msgspec.Struct, frozen=True, kw_only=True):
+    """A crash round as the step left it (`crash.round_opened`, `.round_started`,
+    `.round_crashed`): the crash point (exact decimal, "2.41") and the hash only once crashed;
+    `interrupted` when it was settled by the recovery rule."""
+
+    version: int = 1
+    round_id: int
+    chain_id: int
+    number: int
+    phase: str
+    betting_ends_at: datetime
+    started_at: datetime | None
+    crashed_at: datetime | None
+    crash_point: str | None
+    round_hash: str | None
+    interrupted: bool
+
+
+class CrashCashedOutV1(msgspec.Struct, frozen=True, kw_only=True):
+    """A bet left its round at `multiplier` (exact decimal), `ms` after the round started."""
+
+    version: int = 1
+    round_id: int
+    bet_id: uuid.UUID
+    player_id: int
+    currency: str
+    multiplier: str
+    ms: int
+
+
 EventPayload = (
     LedgerTransactionPostedV1
     | BetPlacedV1
@@ -151,6 +185,8 @@ EventPayload = (
     | WithdrawalEventV1
     | RiskFlagRaisedV1
     | PlayerStatusChangedV1
+    | CrashRoundV1
+    | CrashCashedOutV1
 )
 
 # (type, version) -> the payload struct, for consumers decoding `data`.
@@ -167,6 +203,10 @@ PAYLOADS: Final[dict[tuple[str, int], type[Any]]] = {
     (RiskFlagRaised.name, 1): RiskFlagRaisedV1,
     (PlayerBlocked.name, 1): PlayerStatusChangedV1,
     (PlayerUnblocked.name, 1): PlayerStatusChangedV1,
+    (CrashRoundOpened.name, 1): CrashRoundV1,
+    (CrashRoundStarted.name, 1): CrashRoundV1,
+    (CrashRoundCrashed.name, 1): CrashRoundV1,
+    (CrashCashedOut.name, 1): CrashCashedOutV1,
 }
 
 _encoder = msgspec.json.Encoder()

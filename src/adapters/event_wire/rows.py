@@ -18,6 +18,8 @@ from adapters.event_wire.payloads import (
     BetPlacedV1,
     BetSettledV1,
     BetVoidedV1,
+    CrashCashedOutV1,
+    CrashRoundV1,
     EventPayload,
     LedgerTransactionPostedV1,
     PlayerStatusChangedV1,
@@ -25,10 +27,15 @@ from adapters.event_wire.payloads import (
     WithdrawalEventV1,
 )
 from domain.bets import Bet, BetState
+from domain.crash_rounds import CrashSeat
 from domain.events import (
     BetPlaced,
     BetSettled,
     BetVoided,
+    CrashCashedOut,
+    CrashRoundCrashed,
+    CrashRoundOpened,
+    CrashRoundStarted,
     DomainEvent,
     PlayerBlocked,
     PlayerUnblocked,
@@ -36,7 +43,7 @@ from domain.events import (
     TransactionPosted,
     WithdrawalEvent,
 )
-from domain.games.base import format_multiplier
+from domain.games.base import format_hundredths, format_multiplier
 from domain.ledger import PostedTransaction
 from domain.players import PlayerStatus
 from domain.risk import RiskFlag
@@ -87,6 +94,10 @@ def outbox_rows(event: DomainEvent) -> list[OutboxRow]:
             return [_risk_row(flag)]
         case PlayerBlocked() | PlayerUnblocked():
             return [_player_status_row(event)]
+        case CrashRoundOpened() | CrashRoundStarted() | CrashRoundCrashed():
+            return [_crash_round_row(event)]
+        case CrashCashedOut(seat=seat, at=at):
+            return [_cash_out_row(seat, at)]
         case _:
             return [_withdrawal_row(event)]
 
@@ -135,6 +146,52 @@ def _player_status_row(event: PlayerBlocked | PlayerUnblocked) -> OutboxRow:
         player_id=event.player_id, status=status.value, changed_at=event.at
     )
     return _row(event.name, "player", event.player_id, None, event.at, event.player_id, payload)
+
+
+# A round's steps: opened 1, started 2, crashed 3 (the round row moves through each once).
+_CRASH_ROUND_SEQUENCE: Final = {
+    CrashRoundOpened.name: 1,
+    CrashRoundStarted.name: 2,
+    CrashRoundCrashed.name: 3,
+}
+
+
+def _crash_round_row(event: CrashRoundOpened | CrashRoundStarted | CrashRoundCrashed) -> OutboxRow:
+    """Aggregate ("crash_round", id), concerning no one player (the pub/sub channel
+    `croupier:live:crash` carries it)."""
+    r = event.round
+    point = None if r.crash_point is None else format_hundredths(r.crash_point)
+    payload = CrashRoundV1(
+        round_id=r.id,
+        chain_id=r.chain_id,
+        number=r.number,
+        phase=r.phase.value,
+        betting_ends_at=r.betting_ends_at,
+        started_at=r.started_at,
+        crashed_at=r.crashed_at,
+        crash_point=point,
+        round_hash=r.round_hash,
+        interrupted=r.interrupted,
+    )
+    at = r.crashed_at or r.started_at or r.betting_ends_at
+    sequence = _CRASH_ROUND_SEQUENCE[event.name]
+    return _row(event.name, "crash_round", r.id, sequence, at, None, payload)
+
+
+def _cash_out_row(seat: CrashSeat, at: datetime) -> OutboxRow:
+    """Aggregate ("crash_seat", bet id), sequence 1: a seat cashes out once. Not numbered per
+    round: a counter row per round would make every cash-out of the round wait for the last."""
+    cash_out = seat.cash_out
+    assert cash_out is not None, "a cash-out event has its cash-out"
+    payload = CrashCashedOutV1(
+        round_id=seat.round_id,
+        bet_id=seat.bet_id,
+        player_id=seat.player_id,
+        currency=seat.currency,
+        multiplier=format_hundredths(cash_out.multiplier),
+        ms=cash_out.ms,
+    )
+    return _row(CrashCashedOut.name, "crash_seat", seat.bet_id, 1, at, seat.player_id, payload)
 
 
 def _ledger_rows(posted: PostedTransaction) -> list[OutboxRow]:

@@ -52,6 +52,10 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     # lock them FOR SHARE while a bet or a cash-out is written), a trigger guarding the hash.
     "crash_rounds": frozenset({"SELECT", "UPDATE"}),
     "crash_bets": _UPDATE,
+    # The bot's notices move waiting -> due -> sent (or unreachable, failed); a player who
+    # blocked the bot is deleted from bot_unreachable when they write to it again.
+    "bot_notices": _UPDATE,
+    "bot_unreachable": _UPDATE_DELETE,
     # Rows with a life cycle (state columns guarded by triggers where it matters).
     "adjustment_requests": _UPDATE,
     "api_keys": _UPDATE,

@@ -15,6 +15,7 @@ from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.key_usage import SqlKeyUsage
 from adapters.postgres.ledger import SqlLedger
 from adapters.postgres.mines import SqlMines
+from adapters.postgres.notices import SqlNoticeStore
 from adapters.postgres.outbox import SqlOutbox
 from adapters.postgres.placements import SqlPlacements
 from adapters.postgres.preferences import SqlPlayerPreferences
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
     risk: SqlRisk
     withdrawals: SqlWithdrawals
     crash: SqlCrashRounds
+    notices: SqlNoticeStore
     # The events raised in this transaction, written just before it commits.
     outbox: SqlOutbox
 
@@ -108,6 +110,7 @@ class SqlUnitOfWork:
         self.risk = SqlRisk(conn, self._personal)
         self.withdrawals = SqlWithdrawals(conn, self._currencies, self._personal)
         self.crash = SqlCrashRounds(conn)
+        self.notices = SqlNoticeStore(conn)
         return self
 
     async def __aexit__(

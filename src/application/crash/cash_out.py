@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from application.betting.poster import BetPoster
 from application.betting.receipts import BetReceipt
@@ -23,7 +23,7 @@ from application.risk import DEFAULT_RISK_REVIEW, RiskReview
 from domain.bets import Bet, BetState
 from domain.crash_rounds import CashOut, CrashRound, CrashSeat, RoundPhase, cash_out_at
 from domain.errors import DomainError, IllegalTransition, NotFound
-from domain.events import BetSettled, transactions_posted
+from domain.events import BetSettled, CrashCashedOut, transactions_posted
 from domain.games.base import format_hundredths
 from domain.games.crash import Crash
 from domain.money import Money
@@ -115,7 +115,7 @@ class CashOutRoundBet(BetPoster):
                 rounds[round_id] = round_
             clock = await self._clock_of(uow, rounds.values())
             outcomes: dict[int, _Outcome] = {}
-            settle: list[tuple[int, Bet, CashOut, CrashRound]] = []
+            settle: list[tuple[int, Bet, CashOut, CrashRound, CrashSeat]] = []
             replays: list[tuple[int, Bet, CrashSeat]] = []
             for i in order:
                 command = commands[i]
@@ -137,7 +137,7 @@ class CashOutRoundBet(BetPoster):
                     at=self._clock.now(),
                     transaction_id=self._ids.new_id(),
                 )
-                settle.append((i, settled, cash_out, rounds[seat.round_id]))
+                settle.append((i, settled, cash_out, rounds[seat.round_id], seat))
             if settle:
                 outcomes.update(await self._write(uow, settle))
             for i, bet, seat in replays:
@@ -148,7 +148,7 @@ class CashOutRoundBet(BetPoster):
                 )
             if settle:
                 await uow.commit()
-        for _, settled, _, _ in settle:
+        for _, settled, *_ in settle:
             self._metrics.settled(settled)
         return outcomes
 
@@ -168,30 +168,36 @@ class CashOutRoundBet(BetPoster):
     async def _write(
         self,
         uow: UnitOfWork,
-        settle: Sequence[tuple[int, Bet, CashOut, CrashRound]],
+        settle: Sequence[tuple[int, Bet, CashOut, CrashRound, CrashSeat]],
     ) -> dict[int, _Outcome]:
         """Record the cash-outs, post their settlements in one call, settle the bets."""
-        await uow.crash.record_cash_outs({bet.id: cash_out for _, bet, cash_out, _ in settle})
+        await uow.crash.record_cash_outs({bet.id: cash_out for _, bet, cash_out, *_ in settle})
         wallet_of: dict[tuple[int, str], int] = {}
         for currency in {
-            bet.stake.currency.code: bet.stake.currency for _, bet, _, _ in settle
+            bet.stake.currency.code: bet.stake.currency for _, bet, *_ in settle
         }.values():
-            players = [bet.player_id for _, bet, _, _ in settle if bet.stake.currency == currency]
+            players = [bet.player_id for _, bet, *_ in settle if bet.stake.currency == currency]
             ids = await uow.accounts.wallet_ids(players, currency)
             wallet_of.update({(player, currency.code): i for player, i in ids.items()})
-        wallets = [wallet_of[bet.player_id, bet.stake.currency.code] for _, bet, _, _ in settle]
+        wallets = [wallet_of[bet.player_id, bet.stake.currency.code] for _, bet, *_ in settle]
         transactions = [
             await self._settlement(uow, bet, wallet)
-            for (_, bet, _, _), wallet in zip(settle, wallets, strict=True)
+            for (_, bet, *_), wallet in zip(settle, wallets, strict=True)
         ]
         posted = await uow.ledger.post_all(transactions)
         uow.raise_events(*transactions_posted(*posted))
-        await uow.bets.save_many([bet for _, bet, _, _ in settle])
+        await uow.bets.save_many([bet for _, bet, *_ in settle])
         outcomes: dict[int, _Outcome] = {}
-        for (i, bet, cash_out, round_), wallet, done in zip(settle, wallets, posted, strict=True):
+        for (i, bet, cash_out, round_, seat), wallet, done in zip(
+            settle, wallets, posted, strict=True
+        ):
             # Large wins and wagers are flagged and audited in the settlement's transaction.
             await self._risk.on_bet_settled(uow, bet)
-            uow.raise_events(BetSettled(bet))
+            assert bet.settled_at is not None
+            uow.raise_events(
+                CrashCashedOut(replace(seat, cash_out=cash_out), at=bet.settled_at),
+                BetSettled(bet),
+            )
             balance = Money(done.leg_for(wallet).balance_after, bet.stake.currency)
             outcomes[i] = CashOutReceipt(BetReceipt(bet, balance), round_, cash_out.multiplier)
         return outcomes

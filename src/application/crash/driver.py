@@ -20,6 +20,7 @@ from application.crash.policy import CrashPoints, CrashPolicy
 from application.crash.settle import SettleCrashedRound
 from application.ports import Clock, LeaderLock, UnitOfWorkFactory
 from domain.crash_rounds import CrashRound, RoundPhase, crash_time_ms
+from domain.events import CrashRoundOpened, CrashRoundStarted
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,8 @@ class CrashDriver:
                 return self._policy.lock_poll
             self._told_no_chain = False
             ends = self._clock.now() + timedelta(seconds=self._policy.betting_seconds)
-            await uow.crash.open_round(chain.id, ends)
+            opened = await uow.crash.open_round(chain.id, ends)
+            uow.raise_events(CrashRoundOpened(opened))
             await uow.commit()
         self.stats.opened += 1
         return min(self._policy.betting_seconds, self._policy.tick)
@@ -124,6 +126,7 @@ class CrashDriver:
     async def _start(self, round_: CrashRound) -> None:
         async with self._uow() as uow:
             started, _ = await uow.crash.start_round(round_.id)
+            uow.raise_events(CrashRoundStarted(started))
             await uow.commit()
         self._started_here.add(started.id)
         self.stats.started += 1

@@ -39,6 +39,7 @@ from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
 from application.risk import DEFAULT_RISK_REVIEW, RiskReview
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.accounts import AccountKind
+from domain.bets import Bet
 from domain.crash_rounds import (
     CrashRound,
     CrashSeat,
@@ -49,6 +50,7 @@ from domain.crash_rounds import (
 from domain.errors import DomainError, IdempotencyConflict, IllegalTransition, StorageUnavailable
 from domain.games.crash import Crash
 from domain.money import Money
+from domain.notices import CRASH_RESULT, NewNotice, crash_result_key, crash_round_subject
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,8 @@ class PlaceRoundBetCommand:
     stake: Money
     # {"target": "2.00"} for an automatic cash-out at 2x; {} to cash out by hand
     params: dict[str, str] = field(default_factory=dict)
+    # The bot sends the player the result after the round (a notice kept with the bet).
+    notify: bool = False
 
     def bet_command(self) -> PlaceBetCommand:
         return PlaceBetCommand(
@@ -185,6 +189,10 @@ class PlaceRoundBet(Placement):
                         return {}, order  # the locked road refuses each (or replays it)
                     seats = BatchSeats(read.round, read, self._policy.bankroll_share)
                     decided, alone = await self._decide_on_snapshot(uow, bet_commands, order, seats)
+                    for i, outcome in decided.items():
+                        if commands[i].notify and isinstance(outcome, BetReceipt):
+                            # in this transaction, before the bets' write: both or neither
+                            await self._notice(uow, outcome.bet, seats.round.id)
                     if decided:
                         await uow.commit()
             except SnapshotStale as error:
@@ -244,6 +252,8 @@ class PlaceRoundBet(Placement):
         )
         if not await uow.crash.add_seat(seat):  # pragma: no cover - the bet id was new
             raise LostRace
+        if command.notify:
+            await self._notice(uow, bet, round_.id)
         # Last, so the lock on the round's exposure in this currency is held for one statement
         # and the commit: the sum includes every seat committed before it and this one.
         owed = await uow.crash.exposure(round_.id, currency)
@@ -254,6 +264,19 @@ class PlaceRoundBet(Placement):
             command.stake, bet.max_payout
         )
         return RoundBetReceipt(receipt, round_, seat)
+
+    @staticmethod
+    async def _notice(uow: UnitOfWork, bet: Bet, round_id: int) -> None:
+        """The bot's result message for `bet`, waiting for its round to crash."""
+        await uow.notices.add(
+            NewNotice(
+                crash_result_key(bet.id),
+                bet.player_id,
+                CRASH_RESULT,
+                crash_round_subject(round_id),
+                {"bet_id": str(bet.id)},
+            )
+        )
 
     @staticmethod
     async def _betting_round(uow: UnitOfWork, now: datetime) -> CrashRound:

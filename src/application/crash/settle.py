@@ -10,7 +10,7 @@ from application.betting.poster import BetPoster
 from application.ports import UnitOfWork
 from domain.bets import Bet, BetState
 from domain.crash_rounds import CrashRound, CrashSeat, RoundPhase, crash_time_ms, outcome_of
-from domain.events import BetSettled, BetVoided
+from domain.events import BetSettled, BetVoided, CrashRoundCrashed
 from domain.games.crash import Crash
 
 # Bets settled per transaction: a round of thousands of bets commits in steps.
@@ -40,9 +40,11 @@ class SettleCrashedRound(BetPoster):
             crash_point=point,
             round_hash=round_hash,
             id=round_.id,
+            interrupted=interrupted,
         )
         async with self._uow() as uow:
             await uow.crash.finish(crashed, interrupted=interrupted)
+            uow.raise_events(CrashRoundCrashed(crashed))
             await uow.commit()
         return crashed
 

@@ -21,6 +21,14 @@ from application.ports.ledger import HistoryEntry, Ledger
 from application.ports.ledger_reads import LedgerFilter, LedgerReadModel, LegView, TransactionView
 from application.ports.live import LiveFeed, LiveMessage, LiveSink
 from application.ports.mines import MinesRepository
+from application.ports.notices import (
+    Delivery,
+    DeliveryKind,
+    EventSource,
+    Messenger,
+    NoticeStore,
+    ReceivedEvent,
+)
 from application.ports.outbox import (
     EventEnvelope,
     EventPublisher,
@@ -77,9 +85,12 @@ __all__ = [
     "CrashRounds",
     "CrashedRoundBook",
     "CurrencyCatalog",
+    "Delivery",
+    "DeliveryKind",
     "Discrepancy",
     "EventEnvelope",
     "EventPublisher",
+    "EventSource",
     "GameConfigRepository",
     "HistoryEntry",
     "IdGenerator",
@@ -94,7 +105,9 @@ __all__ = [
     "LiveSink",
     "LockContended",
     "LoginThrottle",
+    "Messenger",
     "MinesRepository",
+    "NoticeStore",
     "OneTimeCodes",
     "OutboxFeed",
     "PasswordHasher",
@@ -112,6 +125,7 @@ __all__ = [
     "PlayerSummary",
     "PreferencesRepository",
     "ProviderTransactionRepository",
+    "ReceivedEvent",
     "RedisProbe",
     "RelaySession",
     "ReportReadModel",

@@ -14,6 +14,7 @@ from application.ports.crash import CrashRounds
 from application.ports.games import GameConfigRepository
 from application.ports.ledger import Ledger
 from application.ports.mines import MinesRepository
+from application.ports.notices import NoticeStore
 from application.ports.payments import StarsPaymentRepository
 from application.ports.placements import PlacementReads
 from application.ports.players import PlayerRepository
@@ -91,6 +92,9 @@ class UnitOfWork(Protocol):
 
     @property
     def crash(self) -> CrashRounds: ...
+
+    @property
+    def notices(self) -> NoticeStore: ...
 
     async def __aenter__(self) -> Self: ...
 

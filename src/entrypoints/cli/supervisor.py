@@ -116,6 +116,8 @@ async def serve(
     background = (
         _start_background_jobs(settings, container, stop, parts) if "relay" in parts else []
     )
+    if not grpc_worker and ("bot" in parts or "http" in parts):
+        background += await send_bot_notices(container, stop)
     if relay_child is not None:
         background.append(relay_child)
     if settings.crash_driver and not grpc_worker and parts & {"http", "grpc"}:
@@ -185,6 +187,22 @@ async def drive_crash_rounds(container: AsyncContainer, stop: asyncio.Event) -> 
 
     driver = await container.get(CrashDriver)
     await driver.run(stop)
+
+
+async def send_bot_notices(
+    container: AsyncContainer, stop: asyncio.Event
+) -> list[asyncio.Task[None]]:
+    """Where the bot runs: crash results readied from the event stream, and sent (by the
+    one instance holding the sender's lock)."""
+    from entrypoints.composition.notices import NoticeJobs
+
+    jobs = await container.get(NoticeJobs)
+    if jobs.listener is None or jobs.sender is None:
+        return []
+    return [
+        asyncio.create_task(jobs.listener.run(stop)),
+        asyncio.create_task(jobs.sender.run(stop)),
+    ]
 
 
 async def relay_events(container: AsyncContainer, stop: asyncio.Event) -> None:

@@ -63,9 +63,10 @@ _MONEY: AreaGroups = (
 def telegram_groups() -> AreaGroups:
     """Stars payments and the bot: imported only by the kinds that serve them."""
     from entrypoints.composition.bot import BotProvider
+    from entrypoints.composition.notices import NoticesProvider
     from entrypoints.composition.payments import PaymentsProvider
 
-    return PaymentsProvider, BotProvider
+    return PaymentsProvider, BotProvider, NoticesProvider
 
 
 def http_areas() -> AreaGroups:

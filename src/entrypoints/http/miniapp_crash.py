@@ -5,7 +5,7 @@ taking bets, a cash-out. Live changes come over the live WebSocket (`entrypoints
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
@@ -49,6 +49,10 @@ class CrashRoundView(msgspec.Struct):
     # The curve, so the screen draws the multiplier itself: floor(100·e^(growth·ms))/100.
     growth_per_ms: float = GROWTH_PER_MS
     max_multiplier: str = format_hundredths(MAX_MULTIPLIER)
+    # The server's time as this view is written: the screen draws the countdown and the
+    # multiplier on the server's clock (its offset from the phone's), not on the phone's,
+    # which may be seconds off. `started_at` is PostgreSQL's clock, which the servers share.
+    server_time: datetime = msgspec.field(default_factory=lambda: datetime.now(UTC))
 
 
 class SeatView(msgspec.Struct):

@@ -3,8 +3,9 @@ and the bet joins the round taking bets. Its message carries a Cash out button (
 hand) and a Round status button that edits the message with the round now and the bet's
 result once the round has crashed.
 
-The bot is not told when a round crashes (rounds reach live doors over the Mini App's socket
-and gRPC streams, not the bot), so the result is read when the player asks: the status button.
+A bet placed here asks for its result (`notify`): after the round crashes the bot sends it by
+itself, in the player's language, with the round's hash (application/notices, docs/bot.md);
+the status button still reads the round at any time.
 
 Callback data stays under Telegram's 64 bytes: a bet is named by its id's 32 hex digits. Its id
 derives from the tap that placed it, so a double tap places one bet."""
@@ -212,7 +213,8 @@ async def place_crash_bet(
     )
     target = callback_data.target
     params = {"target": format_hundredths(target)} if target != BY_HAND else {}
-    command = PlaceRoundBetCommand(player.id, bet_id, Money(callback_data.stake, XTR), params)
+    stake = Money(callback_data.stake, XTR)
+    command = PlaceRoundBetCommand(player.id, bet_id, stake, params, notify=True)
     # A refusal (standing, limits, no round taking bets, a bet already in this round) goes to
     # the error handler, which answers the tap in the player's language.
     with placing(bet_id, "bot", "crash bet"):

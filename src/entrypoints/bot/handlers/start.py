@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.balances import GetBalances
+from application.notices import PlayerWroteAgain
 from application.onboarding import AcceptTerms, SetLanguage
 from application.ports import Clock
 from domain.players import Player
@@ -34,7 +35,10 @@ async def start(
     t: Translator,
     balances: FromDishka[GetBalances],
     clock: FromDishka[Clock],
+    wrote_again: FromDishka[PlayerWroteAgain],
 ) -> None:
+    # A player who had blocked the bot and restarts it gets its messages again.
+    await wrote_again(player.id)
     # Which screen to show is the standing policy's answer to "may this player bet?", not a
     # rule of this door's own: blocked, the 18+ and terms gate, or the menu.
     refusal = standing.refusal(Operation.BET, clock.now())

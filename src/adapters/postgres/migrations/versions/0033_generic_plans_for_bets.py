@@ -1,7 +1,7 @@
 """A bet's two statements are planned once per connection (issue 19).
 
 Revision ID: 0033
-Revises: 0030
+Revises: 0032
 Create Date: 2026-12-03
 
 PL/pgSQL keeps a plan for each statement of a function per connection, but under the default
@@ -29,7 +29,7 @@ generic plan knows no array's size, and without them it may join `player_prefere
 from alembic import op
 
 revision = "0033"
-down_revision = "0030"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 

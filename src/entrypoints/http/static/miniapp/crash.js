@@ -25,6 +25,7 @@ const crash = {
   resultRound: null, // the round id it is about
   timer: null,
   polledAt: 0,
+  offset: 0, // the server's clock minus the phone's (ms), from each round's `server_time`
   afterBet: () => {},
 };
 
@@ -33,6 +34,11 @@ function hundredthsAt(round, now) {
   const ms = Math.max(0, now - Date.parse(round.started_at));
   const cap = Math.round(Number(round.max_multiplier) * 100);
   return Math.min(cap, Math.floor(100 * Math.exp(round.growth_per_ms * ms)));
+}
+
+// Now on the server's clock: the phone's clock may be seconds off, the server's decides.
+function serverNow() {
+  return Date.now() + crash.offset;
 }
 
 function hundredthsText(value) {
@@ -52,7 +58,7 @@ function draw() {
   const stage = $("crash-stage");
   const phase = round ? round.phase : "none";
   stage.dataset.phase = phase;
-  const now = Date.now();
+  const now = serverNow();
   let multiplier = "…";
   let line = "No round yet: the next one opens shortly.";
   let current = 100;
@@ -133,6 +139,8 @@ function applyRound(round) {
     settleBet(known).catch(() => {});
   }
   crash.round = round;
+  const told = Date.parse(round.server_time);
+  if (!Number.isNaN(told)) crash.offset = told - Date.now(); // less the answer's way here
   if (round.phase === "crashed" && round.round_hash) crash.lastCrashed = round;
   if (newer) crash.bet = null;
   if (round.phase === "crashed" && crash.bet) settleBet(round).catch(() => {});

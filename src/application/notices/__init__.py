@@ -1,0 +1,21 @@
+"""Notices: messages the bot sends a player first, one use case a module:
+
+- `crash_results`: `ReadyCrashResults` fills in a crash round's waiting results when the round
+  crashed, and `CrashResultListener` calls it on each `crash.round_crashed` event;
+- `send`: `SendNotices`, one pass over the due notices, and `NoticeSender`, the one instance
+  that runs it; `pace`: `SendPace`, Telegram's limits;
+- `reachable`: `PlayerWroteAgain`, a player who had blocked the bot is reachable again."""
+
+from application.notices.crash_results import CrashResultListener, ReadyCrashResults
+from application.notices.pace import SendPace
+from application.notices.reachable import PlayerWroteAgain
+from application.notices.send import NoticeSender, SendNotices
+
+__all__ = [
+    "CrashResultListener",
+    "NoticeSender",
+    "PlayerWroteAgain",
+    "ReadyCrashResults",
+    "SendNotices",
+    "SendPace",
+]

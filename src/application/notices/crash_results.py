@@ -1,0 +1,105 @@
+"""Crash results for the bot: a bet placed from the bot keeps a waiting notice (written with
+the bet, `PlaceRoundBet`); when its round's `crash.round_crashed` event comes (from the outbox,
+through the event stream), `ReadyCrashResults` fills in each waiting notice of the round with
+its bet's result and makes it due, and the sender delivers it (`application.notices.send`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+
+from application.ports import EventSource, UnitOfWorkFactory
+from domain.bets import BetState
+from domain.events import CrashRoundCrashed
+from domain.notices import NoticeValue, crash_round_subject
+
+log = logging.getLogger(__name__)
+
+
+class ReadyCrashResults:
+    """Idempotent: a notice already made due is no longer waiting, so an event delivered
+    again finds nothing to do."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, round_id: int) -> int:
+        """How many notices were made due."""
+        async with self._uow() as uow:
+            waiting = await uow.notices.waiting(crash_round_subject(round_id))
+            if not waiting:
+                return 0
+            round_ = await uow.crash.find(round_id)
+            if round_ is None or round_.crash_point is None or round_.round_hash is None:
+                return 0  # not crashed: the event of another database, or a forged one
+            chain = await uow.crash.chain(round_.chain_id)
+            assert chain is not None
+            made = 0
+            for notice in waiting:
+                bet = await uow.bets.find(uuid.UUID(str(notice.data["bet_id"])))
+                if bet is None or not bet.state.is_final:
+                    continue  # pragma: no cover - a round crashes once its bets are settled
+                data: dict[str, NoticeValue] = {
+                    **notice.data,
+                    "round": round_.number,
+                    "crash_point": round_.crash_point,
+                    "round_hash": round_.round_hash,
+                    "salt": chain.salt,
+                    "chain_end": chain.end_hash,
+                    "state": bet.state.value,
+                    "currency": bet.stake.currency.code,
+                    "stake": bet.stake.amount,
+                    "payout": bet.payout or 0,
+                    # the cash-out's multiplier (hundredths) when the bet won
+                    "cashed_out": bet.outcome if bet.state is BetState.WON else None,
+                }
+                await uow.notices.make_due(notice.id, data)
+                made += 1
+            await uow.commit()
+        return made
+
+
+class CrashResultListener:
+    """Reads `crash.round_crashed` from the published events (a consumer group: one
+    instance gets each event; unacknowledged ones come again) and readies the round's
+    results. At least once: an event is acknowledged only once its notices are due."""
+
+    def __init__(
+        self,
+        events: EventSource,
+        ready: ReadyCrashResults,
+        *,
+        block_ms: int = 1000,
+        backoff: float = 1.0,
+    ) -> None:
+        self._events = events
+        self._ready = ready
+        self._block_ms = block_ms
+        self._backoff = backoff
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("crash results: reading events failed; retrying", exc_info=True)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self._backoff)
+
+    async def step(self) -> int:
+        """One read: the notices made due."""
+        received = await self._events.read(100, self._block_ms)
+        made = 0
+        for event in received:
+            envelope = event.envelope
+            if envelope.type == CrashRoundCrashed.name:
+                round_id = envelope.data.get("round_id")
+                if isinstance(round_id, int) and not isinstance(round_id, bool):
+                    made += await self._ready(round_id)
+        if received:
+            await self._events.ack([e.receipt for e in received])
+        return made

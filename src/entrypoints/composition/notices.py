@@ -1,0 +1,63 @@
+"""The bot's notices: the listener that readies crash results from the event stream, and the
+one sender (a PostgreSQL advisory lock of its own) that delivers them through the bot."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import Final
+
+from dishka import Provider, Scope, provide
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.postgres.crash import SqlLeaderLock
+from adapters.redis_event_stream import RedisEventStream
+from application.notices import (
+    CrashResultListener,
+    NoticeSender,
+    PlayerWroteAgain,
+    ReadyCrashResults,
+    SendNotices,
+)
+from application.ports import Clock, UnitOfWorkFactory
+from entrypoints.bot.notices import TelegramMessenger
+from entrypoints.bot.runtime import TelegramRuntime
+
+# The Redis consumer group of the bot's notices on `croupier:events`.
+NOTICE_GROUP: Final = "croupier-bot-notices"
+# The advisory lock only one notice sender holds ("notices", as a number).
+NOTICE_SENDER_LOCK_KEY: Final = 0x6E6F_7469_6365_73
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeJobs:
+    """What runs next to the bot; nothing without a bot (no token)."""
+
+    listener: CrashResultListener | None = None
+    sender: NoticeSender | None = None
+
+
+class NoticesProvider(Provider):
+    scope = Scope.APP
+
+    ready_crash_results = provide(ReadyCrashResults)
+    player_wrote_again = provide(PlayerWroteAgain)
+
+    @provide
+    def jobs(
+        self,
+        runtime: TelegramRuntime,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        engine: AsyncEngine,
+        redis: Redis,
+        ready: ReadyCrashResults,
+    ) -> NoticeJobs:
+        if runtime.bot is None:
+            return NoticeJobs()
+        # One consumer name a host: a restarted process reads what it had not acknowledged.
+        events = RedisEventStream(redis, NOTICE_GROUP, socket.gethostname())
+        send = SendNotices(uow, clock, TelegramMessenger(runtime.bot))
+        lock = SqlLeaderLock(engine, key=NOTICE_SENDER_LOCK_KEY)
+        return NoticeJobs(CrashResultListener(events, ready), NoticeSender(send, lock))
