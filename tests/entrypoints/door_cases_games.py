@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiogram.methods import (
@@ -191,8 +192,13 @@ def _crash_round_facts(number: int) -> tuple[str, int]:
     return round_hash, crash_point(round_hash, _CRASH_SALT)
 
 
-async def _betting_round(engine: Any) -> int:
-    """The newest round, taking bets for an hour more; a new one of the matrix's chain if not."""
+async def _betting_round(cell: Cell) -> int:
+    """The newest round, taking bets for an hour more; a new one of the matrix's chain if not
+    (opened as the driver opens one: with its event, so the outbox owes nothing)."""
+    from application.ports import UnitOfWorkFactory
+    from domain.events import CrashRoundOpened
+
+    engine = cell.world.engine
     chain = await _chain_id(engine)
     async with engine.begin() as conn:
         row = (
@@ -205,10 +211,25 @@ async def _betting_round(engine: Any) -> int:
         ).first()
         if row is not None:
             return int(row.id)
-        opened = await conn.execute(
-            text("SELECT crash_open_round(:c, now() + interval '1 hour')"), {"c": chain}
-        )
-        return int(opened.scalar_one())
+    uow = await cell.world.container.get(UnitOfWorkFactory)
+    async with uow() as work:
+        opened = await work.crash.open_round(chain, datetime.now(UTC) + timedelta(hours=1))
+        work.raise_events(CrashRoundOpened(opened))
+        await work.commit()
+    return opened.id
+
+
+async def _start(cell: Cell, round_id: int) -> int:
+    """Start the round now, as the driver starts one (with its event); its number."""
+    from application.ports import UnitOfWorkFactory
+    from domain.events import CrashRoundStarted
+
+    uow = await cell.world.container.get(UnitOfWorkFactory)
+    async with uow() as work:
+        started, _ = await work.crash.start_round(round_id)
+        work.raise_events(CrashRoundStarted(started))
+        await work.commit()
+    return started.number
 
 
 async def _finish_at_once(cell: Cell, round_id: int) -> None:
@@ -233,7 +254,7 @@ def _crash_bet(cell: Cell) -> crash_pb2.CrashBetRequest:
 
 
 async def crash_betting_round(cell: Cell) -> int:
-    return await _betting_round(cell.world.engine)
+    return await _betting_round(cell)
 
 
 async def grpc_crash_bet(cell: Cell) -> Answer:
@@ -242,22 +263,14 @@ async def grpc_crash_bet(cell: Cell) -> Answer:
 
 async def crash_bet_riding(cell: Cell) -> str:
     """A crash bet in a round that has started and crashes at 5x or more (a minute away)."""
-    engine = cell.world.engine
     while True:
-        round_id = await _betting_round(engine)
+        round_id = await _betting_round(cell)
         request = crash_pb2.CrashBetRequest(
             player_id=cell.pid, bet_id=str(uuid.uuid4()), stake=xtr(10)
         )
         await _crash(cell).PlaceBet(request, metadata=cell.world.md)
-        async with engine.begin() as conn:
-            number = (
-                await conn.execute(
-                    text("SELECT number FROM crash_rounds WHERE id = :r"),
-                    {"r": round_id},
-                )
-            ).scalar_one()
-            await conn.execute(text("SELECT crash_start_round(:r)"), {"r": round_id})
-        if _crash_round_facts(int(number))[1] >= 500:
+        number = await _start(cell, round_id)
+        if _crash_round_facts(number)[1] >= 500:
             return request.bet_id
         await _finish_at_once(cell, round_id)  # it would crash too soon: use the next
 
@@ -270,7 +283,7 @@ async def grpc_crash_cash_out(cell: Cell) -> Answer:
 async def mini_app_crash_session(cell: Cell) -> None:
     """A Mini App session and a crash round taking bets."""
     await mini_app_session(cell)
-    await _betting_round(cell.world.engine)
+    await _betting_round(cell)
 
 
 async def mini_app_crash_bet(cell: Cell) -> Answer:

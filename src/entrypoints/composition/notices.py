@@ -21,7 +21,6 @@ from application.notices import (
     SendNotices,
 )
 from application.ports import Clock, UnitOfWorkFactory
-from entrypoints.bot.notices import TelegramMessenger
 from entrypoints.bot.runtime import TelegramRuntime
 
 # The Redis consumer group of the bot's notices on `croupier:events`.
@@ -58,6 +57,10 @@ class NoticesProvider(Provider):
             return NoticeJobs()
         # One consumer name a host: a restarted process reads what it had not acknowledged.
         events = RedisEventStream(redis, NOTICE_GROUP, socket.gethostname())
+        # Imported here: it imports aiogram (~130 MB), which a process without a bot never
+        # loads (entrypoints/bot/runtime.py).
+        from entrypoints.bot.notices import TelegramMessenger
+
         send = SendNotices(uow, clock, TelegramMessenger(runtime.bot))
         lock = SqlLeaderLock(engine, key=NOTICE_SENDER_LOCK_KEY)
         return NoticeJobs(CrashResultListener(events, ready), NoticeSender(send, lock))
