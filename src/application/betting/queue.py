@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections import deque
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 
 from application.betting import BetOutcome, BetReceipt, PlaceBet, PlaceBetCommand, PlaceBets
 from domain.errors import DomainError
@@ -57,22 +57,24 @@ class BetQueue:
         (answer,) = self.submit([command])
         return await answer
 
-    def submit(self, commands: Iterable[PlaceBetCommand]) -> list[Awaitable[BetReceipt]]:
-        """Queue bets all at once and answer each with its own awaitable (its receipt, or its
+    def submit(self, commands: Iterable[PlaceBetCommand]) -> list[asyncio.Future[BetReceipt]]:
+        """Queue bets all at once and answer each with its own future (its receipt, or its
         refusal raised): bets submitted together go to the same batches (up to `batch_size`
         each) instead of the first going alone, as a caller with many bets in hand (the batch
-        RPC) wants. Each answer is shielded: a caller that goes away (a cancelled RPC) must not
-        cancel its neighbours' batch; its own bet is placed or refused all the same, and a
-        retry with the same bet id answers from what was stored."""
+        RPC) wants; a caller may await a future or add a done callback to it (a stream does,
+        rather than a task per bet). A caller that goes away (a cancelled RPC) cancels its own
+        future only, never its neighbours' batch, which holds the command, not the future: its
+        bet is placed or refused all the same (its answer is then dropped), and a retry with
+        the same bet id answers from what was stored."""
         loop = asyncio.get_running_loop()
-        answers: list[Awaitable[BetReceipt]] = []
+        answers: list[asyncio.Future[BetReceipt]] = []
         for command in commands:
             answer: asyncio.Future[BetReceipt] = loop.create_future()
             # Looked at even when the caller is gone, so a refusal nobody awaits is not logged
             # as an exception "never retrieved".
             answer.add_done_callback(_seen)
             self._waiting.append((command, answer, contextvars.copy_context()))
-            answers.append(asyncio.shield(answer))
+            answers.append(answer)
         self._start()
         return answers
 

@@ -56,14 +56,22 @@ class ObservabilityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc
         return _observed(handler, details.method, details.invocation_metadata or ())
 
 
+@functools.cache
+def _method(method: str, kind: str) -> tuple[str, str, bool, Counter, Histogram]:
+    """What a method's calls share, found once (bounded by the server's methods: an unknown
+    one never gets here): its service and name, whether it is quiet, its metrics' children."""
+    service, _, name = method.lstrip("/").partition("/")
+    started_total, seconds = _per_method(kind, service, name)
+    return service, name, method.startswith(_QUIET_PREFIXES), started_total, seconds
+
+
 def _observed(
     handler: grpc.RpcMethodHandler, method: str, metadata: tuple[tuple[str, Any], ...]
 ) -> grpc.RpcMethodHandler:
-    service, _, name = method.lstrip("/").partition("/")
     kind = kind_of(handler)
+    service, name, quiet, started_total, seconds = _method(method, kind)
     # Binary (-bin) values are bytes; neither id is one.
     carrier = {key: value for key, value in metadata if isinstance(value, str)}
-    quiet = method.startswith(_QUIET_PREFIXES)
 
     async def observe(call: Callable[[], Awaitable[Any]], ctx: grpc.aio.ServicerContext) -> Any:
         request_id = context.request_id_from(carrier.get(context.REQUEST_ID_HEADER))
@@ -72,7 +80,6 @@ def _observed(
             (context.trace_id, context.trace_id.set(None)),
             (context.bet_id, context.bet_id.set(None)),
         )
-        started_total, seconds = _per_method(kind, service, name)
         started_total.inc()
         started = time.perf_counter()
         code = grpc.StatusCode.UNKNOWN
