@@ -8,7 +8,8 @@ use case in it.
     .venv/bin/python bench/door_cost.py [--mode unary|stream] [--in-flight 32] [--seconds 5]
     .venv/bin/python bench/door_cost.py --ref HEAD~1   # the door of another commit (git archive)
 
-`--repeat N` alternates bare and door N times (the spread says how noisy the machine is)."""
+`--no-echo` serves the door with `CROUPIER_GRPC_ECHO_REQUEST_ID` off. `--repeat N` alternates
+bare and door N times (the spread says how noisy the machine is)."""
 
 from __future__ import annotations
 
@@ -32,12 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 KEY_ID, SECRET = "d00b0e0c0001", "s" * 43
 
 
-async def _serve(port: int, door: bool) -> None:
+async def _serve(port: int, door: bool, echo: bool) -> None:
     from croupier.v1 import betting_pb2_grpc
 
     interceptors: list[grpc.aio.ServerInterceptor] = []
     if door:
-        interceptors = _door()
+        interceptors = _door(echo)
     server = grpc.aio.server(
         options=[("grpc.max_concurrent_streams", 1000)], interceptors=interceptors
     )
@@ -48,7 +49,7 @@ async def _serve(port: int, door: bool) -> None:
     await server.wait_for_termination()
 
 
-def _door() -> list[grpc.aio.ServerInterceptor]:
+def _door(echo: bool) -> list[grpc.aio.ServerInterceptor]:
     """The interceptors `GrpcServer` installs, in its order, over an in-memory key store."""
     from dishka import make_async_container
 
@@ -77,7 +78,9 @@ def _door() -> list[grpc.aio.ServerInterceptor]:
             return datetime.now(UTC)
 
     return [
-        ObservabilityInterceptor(),
+        # The request id's echo is on by default; only a tree that has the setting can turn it
+        # off (CROUPIER_GRPC_ECHO_REQUEST_ID).
+        ObservabilityInterceptor(**({} if echo else {"echo_request_id": False})),
         ApiKeyInterceptor(Authenticate(Store(), Clock())),  # type: ignore[arg-type]
         UndecodableRequestInterceptor(),
         _DishkaForKnownMethods(make_async_container(), BettingServicer.UNSCOPED),
@@ -88,6 +91,7 @@ def _measure(door: bool, args: argparse.Namespace, pythonpath: str) -> str:
     port = free_port()
     env = dict(os.environ, PYTHONPATH=pythonpath)
     command = [sys.executable, __file__, "--serve", str(port)] + (["--door"] if door else [])
+    command += [] if args.echo else ["--no-echo"]
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
@@ -124,6 +128,9 @@ def main() -> int:
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--door", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--mode", choices=("unary", "stream"), default="unary")
+    parser.add_argument(
+        "--no-echo", dest="echo", action="store_false", help="no request id echo (the setting off)"
+    )
     parser.add_argument("--in-flight", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--repeat", type=int, default=1)
@@ -137,7 +144,7 @@ def main() -> int:
         import uvloop
 
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            runner.run(_serve(args.serve, args.door))
+            runner.run(_serve(args.serve, args.door, args.echo))
         return 0
     src = ROOT / "src"
     if args.ref is not None:

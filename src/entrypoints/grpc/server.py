@@ -110,7 +110,7 @@ class GrpcServer:
             # taking half of its connections (grpc turns SO_REUSEPORT on by default).
             options=[("grpc.so_reuseport", 1 if settings.grpc_processes > 1 else 0)],
             interceptors=[
-                ObservabilityInterceptor(),
+                ObservabilityInterceptor(echo_request_id=settings.grpc_echo_request_id),
                 ApiKeyInterceptor(authenticate),
                 UndecodableRequestInterceptor(),
                 _DishkaForKnownMethods(
