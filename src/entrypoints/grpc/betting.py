@@ -168,9 +168,13 @@ class _Commands:
 
         def answered(answer: asyncio.Future[BetReceipt]) -> None:
             seconds.observe(time.perf_counter() - started)
-            if answer.cancelled():  # only when the stream itself is torn down
-                return
-            error = answer.exception()
+            # Nobody cancels a streamed bet's answer (the queue answers every bet it took);
+            # were one cancelled, its command still gets a result, so the stream can end.
+            error = (
+                RuntimeError("a queued bet's answer was cancelled")
+                if answer.cancelled()
+                else answer.exception()
+            )
             deliver(
                 _ok(command, answer.result()) if error is None else self._failed(command, error)
             )
