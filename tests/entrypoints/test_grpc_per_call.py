@@ -8,6 +8,7 @@ the other gRPC tests' business; these count the work."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import uuid
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
@@ -136,8 +137,13 @@ def test_placing_opens_no_span_when_tracing_is_off(monkeypatch):
         raise AssertionError("a span was opened with tracing off")
 
     monkeypatch.setattr(tracing, "internal_span", no_span)
-    with bets.placing(uuid.uuid4(), "grpc", "PlayInstant"):
-        pass
+
+    def place() -> None:
+        with bets.placing(uuid.uuid4(), "grpc", "PlayInstant"):
+            pass
+
+    # In a context of its own, as a call's task is: the bet id it binds stays there.
+    contextvars.copy_context().run(place)
 
 
 class _Authenticate:
