@@ -73,16 +73,18 @@ class BetQueue:
 
     def submit(
         self, commands: Iterable[PlaceBetCommand], *, together: bool = False
-    ) -> list[Awaitable[BetReceipt]]:
-        """Queue bets all at once and answer each with its own awaitable (its receipt, or its
+    ) -> list[asyncio.Future[BetReceipt]]:
+        """Queue bets all at once and answer each with its own future (its receipt, or its
         refusal raised): bets submitted at once go to the same batches (up to `batch_size`
         each) instead of the first going alone; `together`, they are one batch of their own
         whatever their number (one snapshot and one write), as a caller with a message of bets
-        in hand (the batch RPC) wants. Each answer is shielded: a caller that goes away (a
-        cancelled RPC) must not cancel its neighbours' batch; its own bet is placed or refused
-        all the same, and a retry with the same bet id answers from what was stored."""
+        in hand (the batch RPC) wants. A caller may await a future or add a done callback to
+        it (a stream does, rather than a task per bet). A caller that goes away (a cancelled
+        RPC) cancels its own future only, never its neighbours' batch, which holds the command,
+        not the future: its bet is placed or refused all the same (its answer is then
+        dropped), and a retry with the same bet id answers from what was stored."""
         loop = asyncio.get_running_loop()
-        answers: list[Awaitable[BetReceipt]] = []
+        answers: list[asyncio.Future[BetReceipt]] = []
         items: list[_Waiting] = []
         for command in commands:
             answer: asyncio.Future[BetReceipt] = loop.create_future()
@@ -90,7 +92,7 @@ class BetQueue:
             # as an exception "never retrieved".
             answer.add_done_callback(_seen)
             items.append((command, answer, contextvars.copy_context()))
-            answers.append(asyncio.shield(answer))
+            answers.append(answer)
         if together and len(items) > 1:
             self._waiting.append(_Together(items))
         else:

@@ -1,5 +1,5 @@
 """The first interceptor of every RPC: its request id (echoed in the response's initial
-metadata), its trace, its metrics and its access line.
+metadata unless `CROUPIER_GRPC_ECHO_REQUEST_ID` is off), its trace, its metrics and its access line.
 
 The request id is the caller's `x-request-id` metadata when sane, else a new one; the trace
 continues the caller's `traceparent` metadata. Both, and any bet id a handler binds, are in
@@ -45,6 +45,12 @@ _SERVER_FAULTS = frozenset(
 
 
 class ObservabilityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """`echo_request_id` off (`CROUPIER_GRPC_ECHO_REQUEST_ID`): the request id is not sent
+    back, which saves grpc.aio's separate initial-metadata frame on every call."""
+
+    def __init__(self, *, echo_request_id: bool = True) -> None:
+        self._echo = echo_request_id
+
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
@@ -53,17 +59,28 @@ class ObservabilityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc
         handler = await continuation(details)
         if handler is None:  # an unknown method: grpc answers UNIMPLEMENTED itself
             return handler
-        return _observed(handler, details.method, details.invocation_metadata or ())
+        return _observed(handler, details.method, details.invocation_metadata or (), self._echo)
+
+
+@functools.cache
+def _method(method: str, kind: str) -> tuple[str, str, bool, Counter, Histogram]:
+    """What a method's calls share, found once (bounded by the server's methods: an unknown
+    one never gets here): its service and name, whether it is quiet, its metrics' children."""
+    service, _, name = method.lstrip("/").partition("/")
+    started_total, seconds = _per_method(kind, service, name)
+    return service, name, method.startswith(_QUIET_PREFIXES), started_total, seconds
 
 
 def _observed(
-    handler: grpc.RpcMethodHandler, method: str, metadata: tuple[tuple[str, Any], ...]
+    handler: grpc.RpcMethodHandler,
+    method: str,
+    metadata: tuple[tuple[str, Any], ...],
+    echo: bool,
 ) -> grpc.RpcMethodHandler:
-    service, _, name = method.lstrip("/").partition("/")
     kind = kind_of(handler)
+    service, name, quiet, started_total, seconds = _method(method, kind)
     # Binary (-bin) values are bytes; neither id is one.
     carrier = {key: value for key, value in metadata if isinstance(value, str)}
-    quiet = method.startswith(_QUIET_PREFIXES)
 
     async def observe(call: Callable[[], Awaitable[Any]], ctx: grpc.aio.ServicerContext) -> Any:
         request_id = context.request_id_from(carrier.get(context.REQUEST_ID_HEADER))
@@ -72,7 +89,6 @@ def _observed(
             (context.trace_id, context.trace_id.set(None)),
             (context.bet_id, context.bet_id.set(None)),
         )
-        started_total, seconds = _per_method(kind, service, name)
         started_total.inc()
         started = time.perf_counter()
         code = grpc.StatusCode.UNKNOWN
@@ -83,7 +99,8 @@ def _observed(
                 {"rpc.system": "grpc", "rpc.service": service, "rpc.method": name},
             ) as span:
                 try:
-                    await ctx.send_initial_metadata(((context.REQUEST_ID_HEADER, request_id),))
+                    if echo:
+                        await ctx.send_initial_metadata(((context.REQUEST_ID_HEADER, request_id),))
                     result = await call()
                     code = _code(ctx, grpc.StatusCode.OK)
                     return result

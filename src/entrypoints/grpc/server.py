@@ -64,11 +64,14 @@ class _DishkaForKnownMethods(DishkaAioInterceptor):
     is None: the call then failed UNKNOWN with an AttributeError traceback in the log. An
     unknown method is passed on as None, so grpc answers UNIMPLEMENTED itself. The `unscoped`
     methods inject nothing (they use what the process holds once): no scope is opened for
-    them, which on the betting road was a container per call."""
+    them, which on the betting road was a container per call. dishka's wrapper depends on
+    the method's handler alone (the scope opens when the call runs), so it is built once per
+    method, not per call."""
 
     def __init__(self, container: AsyncContainer, unscoped: frozenset[str]) -> None:
         super().__init__(container)
         self._unscoped = unscoped
+        self._scoped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     async def intercept_service(
         self,
@@ -78,11 +81,16 @@ class _DishkaForKnownMethods(DishkaAioInterceptor):
         handler = await continuation(details)
         if handler is None or details.method in self._unscoped:
             return handler
+        known = self._scoped.get(details.method)
+        if known is not None and known[0] is handler:
+            return known[1]
 
-        async def known(_: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+        async def found(_: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
             return handler
 
-        return await super().intercept_service(known, details)
+        scoped = await super().intercept_service(found, details)
+        self._scoped[details.method] = (handler, scoped)
+        return scoped
 
 
 class GrpcServer:
@@ -102,7 +110,7 @@ class GrpcServer:
             # taking half of its connections (grpc turns SO_REUSEPORT on by default).
             options=[("grpc.so_reuseport", 1 if settings.grpc_processes > 1 else 0)],
             interceptors=[
-                ObservabilityInterceptor(),
+                ObservabilityInterceptor(echo_request_id=settings.grpc_echo_request_id),
                 ApiKeyInterceptor(authenticate),
                 UndecodableRequestInterceptor(),
                 _DishkaForKnownMethods(

@@ -72,6 +72,13 @@ async def _checked(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
 
 
 class UndecodableRequestInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """The guarded handler depends on the method's handler alone, never on the call: it is
+    built once per method and handed out again (the server's methods are a fixed set, so the
+    cache is bounded by them), not rebuilt on every call."""
+
+    def __init__(self) -> None:
+        self._guarded: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
@@ -80,7 +87,15 @@ class UndecodableRequestInterceptor(grpc.aio.ServerInterceptor):  # type: ignore
         handler = await continuation(details)
         if handler is None or handler.request_deserializer is None:
             return handler
-        return _guard(handler, _tolerant(handler.request_deserializer, details.method))
+        method: str = details.method
+        known = self._guarded.get(method)
+        # The inner interceptors may hand out a new handler per call (dishka's wraps the
+        # scoped methods each time): only the same handler reuses its guard.
+        if known is not None and known[0] is handler:
+            return known[1]
+        guarded = _guard(handler, _tolerant(handler.request_deserializer, method))
+        self._guarded[method] = (handler, guarded)
+        return guarded
 
 
 def _guard(
