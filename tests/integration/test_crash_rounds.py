@@ -1,6 +1,10 @@
 """Crash rounds on the real PostgreSQL: a round's bets on the one road, cash-outs by the
 database's clock, the driver's settlement, the bankroll share, recovery after the driver is
-lost, the leader lock, and the chain's secrets kept from the services."""
+lost, the leader lock, and the chain's secrets kept from the services.
+
+Over 400 lines on purpose: every test here shares the `crash` fixture (a chain committed for the
+test, the use cases on the real database) and the round helpers above it; the batch road's races
+(place_round_bets, grouped cash-outs on two instances) belong with the rounds they race on."""
 
 from __future__ import annotations
 

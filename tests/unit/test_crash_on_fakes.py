@@ -1,7 +1,10 @@
 """Crash's use cases on in-memory fakes (tests/fake_crash.py), on a fake clock that is also the
 database's: PlaceRoundBet, CashOutRoundBet, SettleCrashedRound, CrashDriver, GetRound and
 CrashPoints. The locks, the database's clock and the chain's privileges are tested on
-PostgreSQL (tests/integration/test_crash_rounds.py)."""
+PostgreSQL (tests/integration/test_crash_rounds.py).
+
+Over 400 lines on purpose: one fake world (`World` below) serves every crash use case, and the
+batched bets and cash-outs are tested against the same world as the single ones they must match."""
 
 from __future__ import annotations
 
