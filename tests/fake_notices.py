@@ -41,6 +41,13 @@ class FakeNoticeStore:
         found = self.s.notices.values()
         return [n for n in found if n.subject == subject and n.state is NoticeState.WAITING]
 
+    async def waiting_subjects(self, limit: int) -> Sequence[str]:
+        subjects: dict[str, None] = {}  # in the order of their oldest notice
+        for n in sorted(self.s.notices.values(), key=lambda n: n.id):
+            if n.state is NoticeState.WAITING:
+                subjects.setdefault(n.subject)
+        return list(subjects)[:limit]
+
     async def make_due(self, notice_id: int, data: Mapping[str, NoticeValue]) -> None:
         notice = self.s.notices[notice_id]
         if notice.state is NoticeState.WAITING:

@@ -68,3 +68,11 @@ def crash_result_key(bet_id: object) -> str:
 
 def crash_round_subject(round_id: int) -> str:
     return f"crash_round:{round_id}"
+
+
+def crash_round_of(subject: str) -> int | None:
+    """The round a `crash_round_subject` names; None for any other subject."""
+    prefix, _, number = subject.partition(":")
+    if prefix != "crash_round" or not number.isdigit():
+        return None
+    return int(number)

@@ -228,3 +228,39 @@ async def test_one_sender_sends_while_another_waits() -> None:
     stop.set()
     await asyncio.gather(*tasks)
     assert sorted(len(m.sent) for m in (first, second)) == [0, 2]
+
+
+class _QuietStream(FakeEventSource):
+    """A stream that lost the round's event: every read waits and brings nothing."""
+
+    async def read(self, count: int, block_ms: int):  # type: ignore[override]
+        await asyncio.sleep(block_ms / 1000)
+        return []
+
+
+async def test_a_crashed_rounds_results_are_readied_when_the_stream_lost_its_event() -> None:
+    w = World()
+    round_id, won, lost, _ = await _played(w)
+    # a waiting notice of a round that has not crashed (or does not exist) is left waiting
+    async with w.db() as uow:
+        await uow.notices.add(NewNotice("crash_result:x", won, "crash_result", "crash_round:999"))
+        await uow.notices.add(NewNotice("other:1", won, "other", "something-else:1"))
+        await uow.commit()
+    ready = ReadyCrashResults(w.db)
+    listener = CrashResultListener(_QuietStream(), ready, block_ms=10, sweep_every=3600)
+    stop = asyncio.Event()
+    running = asyncio.create_task(listener.run(stop))
+    for _ in range(200):  # the sweep runs at the listener's start
+        if sum(n.state is NoticeState.DUE for n in w.db.state.notices.values()) == 2:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await running
+    states = {(n.player_id, n.subject): n.state for n in w.db.state.notices.values()}
+    assert states == {
+        (won, f"crash_round:{round_id}"): NoticeState.DUE,
+        (lost, f"crash_round:{round_id}"): NoticeState.DUE,
+        (won, "crash_round:999"): NoticeState.WAITING,
+        (won, "something-else:1"): NoticeState.WAITING,
+    }
+    assert await ready.missed() == 0  # nothing readied twice

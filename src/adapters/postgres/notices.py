@@ -25,6 +25,11 @@ _WAITING = text(
     f"SELECT {_COLUMNS} FROM bot_notices n"  # noqa: S608  # nosec B608 - constant columns
     " WHERE n.subject = :subject AND n.state = 'waiting' ORDER BY n.id FOR UPDATE"
 )
+# By the partial index of waiting notices: a handful of subjects at any time.
+_WAITING_SUBJECTS = text(
+    "SELECT subject FROM bot_notices WHERE state = 'waiting'"
+    " GROUP BY subject ORDER BY min(id) LIMIT :limit"
+)
 _MAKE_DUE = text(
     "UPDATE bot_notices SET state = 'due', data = CAST(:data AS jsonb), not_before = now()"
     " WHERE id = :id AND state = 'waiting'"
@@ -71,6 +76,10 @@ class SqlNoticeStore:
     async def waiting(self, subject: str) -> Sequence[Notice]:
         rows = await self._conn.execute(_WAITING, {"subject": subject})
         return [_notice(row) for row in rows]
+
+    async def waiting_subjects(self, limit: int) -> Sequence[str]:
+        rows = await self._conn.execute(_WAITING_SUBJECTS, {"limit": limit})
+        return [row.subject for row in rows]
 
     async def make_due(self, notice_id: int, data: Mapping[str, NoticeValue]) -> None:
         await self._conn.execute(_MAKE_DUE, {"id": notice_id, "data": json.dumps(dict(data))})

@@ -13,7 +13,7 @@ import uuid
 from application.ports import EventSource, UnitOfWorkFactory
 from domain.bets import BetState
 from domain.events import CrashRoundCrashed
-from domain.notices import NoticeValue, crash_round_subject
+from domain.notices import NoticeValue, crash_round_of, crash_round_subject
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +60,27 @@ class ReadyCrashResults:
             await uow.commit()
         return made
 
+    async def missed(self, limit: int = 100) -> int:
+        """Ready the results of every crashed round whose notices still wait: for an event the
+        stream lost (Redis holds what may be lost; the notices and the rounds are in
+        PostgreSQL). A round still running has nothing to ready yet."""
+        async with self._uow() as uow:
+            subjects = await uow.notices.waiting_subjects(limit)
+        made = 0
+        for subject in subjects:
+            round_id = crash_round_of(subject)
+            if round_id is not None:
+                made += await self(round_id)
+        return made
+
 
 class CrashResultListener:
     """Reads `crash.round_crashed` from the published events (a consumer group: one
     instance gets each event; unacknowledged ones come again) and readies the round's
-    results. At least once: an event is acknowledged only once its notices are due."""
+    results. At least once: an event is acknowledged only once its notices are due. Every
+    `sweep_every` seconds it also readies what the stream may have lost
+    (`ReadyCrashResults.missed`), so a result is late, never lost, when Redis loses an
+    event."""
 
     def __init__(
         self,
@@ -73,15 +89,22 @@ class CrashResultListener:
         *,
         block_ms: int = 1000,
         backoff: float = 1.0,
+        sweep_every: float = 30.0,
     ) -> None:
         self._events = events
         self._ready = ready
         self._block_ms = block_ms
         self._backoff = backoff
+        self._sweep_every = sweep_every
 
     async def run(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        next_sweep = loop.time()  # at start: what waited while no listener ran
         while not stop.is_set():
             try:
+                if loop.time() >= next_sweep:
+                    await self._ready.missed()
+                    next_sweep = loop.time() + self._sweep_every
                 await self.step()
             except asyncio.CancelledError:
                 raise

@@ -29,6 +29,10 @@ class NoticeStore(Protocol):
         """A waiting notice, filled in with `data`, is due now."""
         ...
 
+    async def waiting_subjects(self, limit: int) -> Sequence[str]:
+        """The subjects notices still wait on, oldest notice first (up to `limit`)."""
+        ...
+
     async def due(self, now: datetime, limit: int) -> Sequence[DueNotice]:
         """Up to `limit` due notices whose `not_before` has come, oldest first, with their
         player's chat, language and whether the player is unreachable."""
