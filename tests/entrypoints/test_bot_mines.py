@@ -82,7 +82,9 @@ async def test_a_mines_game_in_the_chat(send, telegram, ready_player, engine):  
     assert not [c for c in again if isinstance(c, SendMessage)]
     grid = fields[0].reply_markup.inline_keyboard
     assert [len(row) for row in grid] == [5, 5, 5, 5, 5]
-    assert "Cash out now: 1x" in fields[0].text
+    # no cash-out before the first safe tile, so none is offered: what the first one pays
+    assert "Cash out now" not in fields[0].text
+    assert "The first safe tile pays 1.125x; you can cash out from then on." in fields[0].text
 
     game = await _field(engine, player.user.id)
     safe = [t for t in range(25) if t not in game.positions]

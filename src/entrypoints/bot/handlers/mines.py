@@ -110,6 +110,10 @@ def caption(view: MinesView, t: Translator) -> str:
             multiplier=format_multiplier(view.multiplier),
             limit=view.max_payout,
         )
+    elif view.state is MinesState.OPEN and not view.revealed:
+        # no cash-out before a safe tile (the domain refuses it): say what the first one pays
+        after = view.next_multiplier
+        line = t("mines.first", next=format_multiplier(after) if after is not None else "-")
     elif view.state is MinesState.OPEN:
         after = view.next_multiplier
         line = t(
