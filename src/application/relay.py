@@ -14,11 +14,11 @@ unpublished events in outbox order, publishes them, and only then marks them pub
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 
 from application.ports import EventPublisher, OutboxFeed, RelaySession
+from application.stopping import pause
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class OutboxRelay:
                         if not waiting:
                             log.info("another relay publishes the outbox; waiting for it")
                             waiting = True
-                        await _wait(stop, settings.lock_poll)
+                        await pause(stop, settings.lock_poll)
                         continue
                     log.info("outbox relay running")
                     waiting = False
@@ -97,12 +97,12 @@ class OutboxRelay:
                 continue
             self._backoff = settings.min_backoff
             if relayed < settings.batch_size:
-                await _wait(stop, settings.poll_interval)
+                await pause(stop, settings.poll_interval)
 
     async def _back_off(self, stop: asyncio.Event) -> None:
         """Wait after a failure, each wait twice the last (up to max_backoff) until a batch
         goes out."""
-        await _wait(stop, self._backoff)
+        await pause(stop, self._backoff)
         self._backoff = min(self._backoff * 2, self._settings.max_backoff)
 
     async def relay_batch(self, session: RelaySession) -> int:
@@ -123,9 +123,3 @@ class OutboxRelay:
 
 class PublishFailed(Exception):
     """The publisher failed; the batch stays unpublished and is retried."""
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    """Sleep, but wake at once when asked to stop."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -27,7 +27,7 @@ import asyncio
 import contextvars
 from collections import deque
 from collections.abc import Awaitable, Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from application.betting import BetOutcome, BetReceipt, PlaceBet, PlaceBetCommand, PlaceBets
 from domain.errors import DomainError
@@ -90,7 +90,7 @@ class BetQueue:
             answer: asyncio.Future[BetReceipt] = loop.create_future()
             # Looked at even when the caller is gone, so a refusal nobody awaits is not logged
             # as an exception "never retrieved".
-            answer.add_done_callback(_seen)
+            answer.add_done_callback(seen)
             items.append((command, answer, contextvars.copy_context()))
             answers.append(answer)
         if together and len(items) > 1:
@@ -182,6 +182,8 @@ async def answer_batch(
                 answer.set_result(outcome)
 
 
-def _seen(answer: asyncio.Future[BetReceipt]) -> None:
+def seen(answer: asyncio.Future[Any]) -> None:
+    """Look at an answer even when its caller is gone (a done callback), so a refusal nobody
+    awaits is not logged as an exception never retrieved."""
     if not answer.cancelled():
         answer.exception()

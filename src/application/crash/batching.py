@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
-from application.betting.queue import answer_batch
+from application.betting.queue import answer_batch, seen
 from domain.errors import DomainError
 
 Command = TypeVar("Command")
@@ -43,7 +43,7 @@ class GroupCommit(Generic[Command, Answer]):
 
     async def __call__(self, command: Command) -> Answer:
         answer: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        answer.add_done_callback(_seen)
+        answer.add_done_callback(seen)
         self._waiting.append((command, answer))
         self._start()
         # Shielded: a caller that goes away must not cancel its neighbours' batch; its own
@@ -67,10 +67,3 @@ class GroupCommit(Generic[Command, Answer]):
         finally:
             self._running -= 1
             self._start()
-
-
-def _seen(answer: asyncio.Future[Answer]) -> None:
-    """Look at an answer even when its caller is gone, so a refusal nobody awaits is not
-    logged as an exception never retrieved."""
-    if not answer.cancelled():
-        answer.exception()

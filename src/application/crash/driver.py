@@ -11,7 +11,6 @@ crash time, is settled as interrupted (domain/crash_rounds.py)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +18,7 @@ from datetime import timedelta
 from application.crash.policy import CrashPoints, CrashPolicy
 from application.crash.settle import SettleCrashedRound
 from application.ports import Clock, LeaderLock, UnitOfWorkFactory
+from application.stopping import pause
 from domain.crash_rounds import CrashRound, RoundPhase, crash_time_ms
 from domain.events import CrashRoundOpened, CrashRoundStarted
 
@@ -68,7 +68,7 @@ class CrashDriver:
                         if not waiting:
                             log.info("another instance drives crash rounds; waiting")
                             waiting = True
-                        await _wait(stop, policy.lock_poll)
+                        await pause(stop, policy.lock_poll)
                         continue
                     log.info("driving crash rounds")
                     waiting = False
@@ -76,17 +76,17 @@ class CrashDriver:
                     self._started_here.clear()  # a new leadership sees through only its own
                     try:
                         while not stop.is_set() and await self._lock.still_held():
-                            await _wait(stop, await self.step())
+                            await pause(stop, await self.step())
                     finally:
                         self.leading = False
                 if not stop.is_set():
                     log.warning("crash driver lost its lock; another instance may drive now")
-                    await _wait(stop, policy.lock_poll)
+                    await pause(stop, policy.lock_poll)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("crash driver failed; retrying", exc_info=True)
-                await _wait(stop, policy.lock_poll)
+                await pause(stop, policy.lock_poll)
 
     async def step(self) -> float:
         """Move the rounds on once; the seconds until there is something to do again."""
@@ -149,10 +149,3 @@ class CrashDriver:
         self.stats.interrupted += interrupted
         self.stats.lags_ms.append(late)
         return None
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    if seconds <= 0:
-        return
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)

@@ -6,11 +6,11 @@ its bet's result and makes it due, and the sender delivers it (`application.noti
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 
 from application.ports import EventSource, UnitOfWorkFactory
+from application.stopping import pause
 from domain.bets import BetState
 from domain.events import CrashRoundCrashed
 from domain.notices import NoticeValue, crash_round_of, crash_round_subject
@@ -110,8 +110,7 @@ class CrashResultListener:
                 raise
             except Exception:
                 log.warning("crash results: reading events failed; retrying", exc_info=True)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self._backoff)
+                await pause(stop, self._backoff)
 
     async def step(self) -> int:
         """One read: the notices made due."""

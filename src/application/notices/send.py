@@ -13,7 +13,6 @@ it again on the next start (at least once); with one sender that is the only rep
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 
@@ -25,6 +24,7 @@ from application.ports import (
     Messenger,
     UnitOfWorkFactory,
 )
+from application.stopping import pause
 from domain.notices import MAX_ATTEMPTS, DueNotice, NoticeState
 
 log = logging.getLogger(__name__)
@@ -109,16 +109,11 @@ class NoticeSender:
                 async with self._lock.claim() as held:
                     while held and not stop.is_set() and await self._lock.still_held():
                         if not await self._send():
-                            await _wait(stop, self._poll)
+                            await pause(stop, self._poll)
                 if not stop.is_set():
-                    await _wait(stop, self._lock_poll)
+                    await pause(stop, self._lock_poll)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("the notice sender failed; retrying", exc_info=True)
-                await _wait(stop, self._lock_poll)
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
+                await pause(stop, self._lock_poll)

@@ -13,6 +13,7 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
+from application.betting import BetReceipt
 from application.crash import (
     CashOutCommand,
     CashOutRoundBet,
@@ -101,6 +102,20 @@ def round_view(round_: CrashRound, chain: CrashChain) -> CrashRoundView:
     )
 
 
+async def bet_answer(
+    receipt: BetReceipt, round_: CrashRound, get: GetRound, cashed_out_at: str | None = None
+) -> CrashBetView:
+    """A bet's answer (placed or cashed out) with its round and the round's chain."""
+    chain = (await get(round_.id)).chain
+    return CrashBetView(
+        bet_view(receipt.bet),
+        amount_view(receipt.balance),
+        receipt.replayed,
+        round_view(round_, chain),
+        cashed_out_at,
+    )
+
+
 def seat_view(seat: CrashSeat) -> SeatView:
     return SeatView(
         bet_id=seat.bet_id,
@@ -162,14 +177,7 @@ class MiniAppCrashController(Controller):
         )
         with placing(data.request_id, "http", "crash bet"):
             placed = await place(command)
-        receipt = placed.receipt
-        chain = (await get(placed.round.id)).chain
-        return CrashBetView(
-            bet_view(receipt.bet),
-            amount_view(receipt.balance),
-            receipt.replayed,
-            round_view(placed.round, chain),
-        )
+        return await bet_answer(placed.receipt, placed.round, get)
 
 
 class MiniAppCrashCashOutController(Controller):
@@ -188,12 +196,4 @@ class MiniAppCrashCashOutController(Controller):
         get: FromDishka[GetRound],
     ) -> CrashBetView:
         done = await cash_out(CashOutCommand(player_id, data.bet_id))
-        receipt = done.receipt
-        chain = (await get(done.round.id)).chain
-        return CrashBetView(
-            bet_view(receipt.bet),
-            amount_view(receipt.balance),
-            receipt.replayed,
-            round_view(done.round, chain),
-            format_hundredths(done.multiplier),
-        )
+        return await bet_answer(done.receipt, done.round, get, format_hundredths(done.multiplier))
