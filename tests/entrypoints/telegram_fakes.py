@@ -10,7 +10,14 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import GetMe, SendDice, SendInvoice, SendMessage, TelegramMethod
+from aiogram.methods import (
+    EditMessageText,
+    GetMe,
+    SendDice,
+    SendInvoice,
+    SendMessage,
+    TelegramMethod,
+)
 from aiogram.types import (
     CallbackQuery,
     Chat,
@@ -72,11 +79,14 @@ class FakeTelegram(BaseSession):
             )
         if isinstance(method, SendMessage | SendInvoice):
             return self._message(method.chat_id, text=getattr(method, "text", None))
+        if isinstance(method, EditMessageText) and method.chat_id is not None:
+            # Telegram answers an edit with the edited message.
+            return self._message(method.chat_id, text=method.text, message_id=method.message_id)
         return True
 
-    def _message(self, chat_id: Any, **fields: Any) -> Message:
+    def _message(self, chat_id: Any, message_id: int | None = None, **fields: Any) -> Message:
         return Message(
-            message_id=next(self._ids),
+            message_id=next(self._ids) if message_id is None else message_id,
             date=datetime.now(UTC),
             chat=Chat(id=int(chat_id), type="private"),
             from_user=BOT_USER,
@@ -90,7 +100,8 @@ class FakeTelegram(BaseSession):
         return None
 
     def texts(self) -> list[str]:
-        return [c.text for c in self.calls if isinstance(c, SendMessage)]
+        """What the player was shown, in order: sent messages and screens edited in place."""
+        return [c.text for c in self.calls if isinstance(c, SendMessage | EditMessageText)]
 
     def of(self, kind: type) -> list[Any]:
         return [c for c in self.calls if isinstance(c, kind)]

@@ -41,7 +41,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
 @pytest.fixture
 async def ready_player(send, telegram, credit, fund_bankroll, engine, unique_key):
-    """A player past the 18+ gate with 1000 XTR."""
+    """A player past the 18+ gate with 1000 ⭐."""
 
     async def make(language: str = "en", balance: int = 1000) -> Player:
         await fund_bankroll()
@@ -87,7 +87,7 @@ async def test_start_shows_the_gate_and_money_waits_for_it(send, telegram, balan
     assert alert.text == "Please confirm you are 18+ and accept the terms first: /start"
 
     await send(player.tap(Gate(accept=True).pack()))
-    assert telegram.texts()[-1].startswith("Main menu — balance: 0 XTR")
+    assert telegram.texts()[-1].startswith("Main menu — balance: 0 ⭐")
     assert await _balance(balances, engine, player) == Money(0, XTR)
 
 
@@ -111,7 +111,7 @@ async def test_a_full_dice_bet_settles_on_the_bots_dice(
     dice = telegram.of(SendDice)
     assert len(dice) == 1
     assert dice[0].emoji == "🎲"
-    assert "you win 194 XTR" in telegram.texts()[-1]
+    assert "you win 194 ⭐" in telegram.texts()[-1]
     assert await _balance(balances, engine, player) == Money(1094, XTR)
     async with engine.connect() as conn:
         row = (
@@ -277,7 +277,7 @@ async def test_a_stars_payment_paid_twice_is_credited_once(
     assert await _balance(balances, engine, player) == Money(1100, XTR)
     assert await _stars_payments(engine, player) == [(charge, 100)]
     credited = [t for t in telegram.texts() if t.startswith("✅")]
-    assert credited == ["✅ 100 XTR credited. Balance: 1100 XTR"]
+    assert credited == ["✅ 100 ⭐ credited. Balance: 1100 ⭐"]
 
     # An old invoice paid again is a new charge: Telegram took the Stars twice.
     second = f"charge-{secrets.token_hex(6)}"
@@ -353,7 +353,7 @@ async def test_russian_deposit_texts(send, telegram, ready_player):
     invoice = await _invoice(send, telegram, player, 50)
     assert invoice.title == "Пополнение на 50 ⭐"
     await send(player.paid(f"charge-{secrets.token_hex(6)}", invoice.payload, 50))
-    assert telegram.texts()[-1].startswith("✅ Зачислено 50 XTR")
+    assert telegram.texts()[-1].startswith("✅ Зачислено 50 ⭐")
 
 
 def _buttons(message: SendMessage) -> list[str]:
@@ -382,12 +382,12 @@ async def test_limits_are_set_with_buttons_and_raises_wait(send, telegram, ready
 
     await send(player.tap(Menu(action="limits").pack()))
     status = telegram.texts()[-1]
-    assert "Loss limit, 7 days: 500 XTR" in status
-    assert "raise to 5000 XTR" in status
+    assert "Loss limit, 7 days: 500 ⭐" in status
+    assert "raise to 5000 ⭐" in status
 
     # An amount that was never offered is not acted on.
     await send(player.tap(Care(action="set", kind="loss", period="7d", value=1).pack()))
-    assert "Loss limit, 7 days: 500 XTR" in telegram.texts()[-1]
+    assert "Loss limit, 7 days: 500 ⭐" in telegram.texts()[-1]
 
 
 async def test_a_time_out_is_asked_twice_and_then_closes_deposits(send, telegram, ready_player):
@@ -428,8 +428,8 @@ async def test_the_player_recalls_their_last_bets(send, telegram, ready_player):
     shown = telegram.texts()[-1].splitlines()
     assert shown[0] == "Your latest bets (page 1):"
     assert len(shown) == 3
-    assert all(" coin 10 XTR: " in line for line in shown[1:])
-    assert all(("won +19 XTR" in line) or ("lost" in line) for line in shown[1:])
+    assert all(" coin 10 ⭐: " in line for line in shown[1:])
+    assert all(("won +19 ⭐" in line) or ("lost" in line) for line in shown[1:])
     answers = len(telegram.of(AnswerCallbackQuery))
     await send(player.tap(BetsPage(page=11).pack()))  # beyond the latest 100: refused politely
     (refusal,) = telegram.of(AnswerCallbackQuery)[answers:]
@@ -546,7 +546,7 @@ async def test_a_withdrawal_request_holds_the_amount_once(
     )
     request = player.message("/withdraw 500 UQBx-wallet-1")
     await send(request)
-    assert telegram.texts()[-1].startswith("🏧 Withdrawal of 500 XTR to UQBx-wallet-1 requested")
+    assert telegram.texts()[-1].startswith("🏧 Withdrawal of 500 ⭐ to UQBx-wallet-1 requested")
     again = request.model_copy(update={"update_id": request.update_id + 10**9})
     await send(again)  # the same message delivered as a new update
     assert await _withdrawals(engine, player) == [(500, "UQBx-wallet-1", "requested")]
@@ -557,22 +557,22 @@ async def test_withdrawal_refusals_name_the_rule(send, telegram, ready_player, b
     player = await ready_player(balance=1000)  # a deposit, not yet wagered
     await send(player.message("/withdraw 500 UQBx-wallet"))
     assert "must be played through" in telegram.texts()[-1]
-    assert "1000 XTR is still to be wagered" in telegram.texts()[-1]
+    assert "1000 ⭐ is still to be wagered" in telegram.texts()[-1]
     await send(player.message("/withdraw 50 UQBx-wallet"))
-    assert telegram.texts()[-1] == "The smallest withdrawal is 100 XTR."
+    assert telegram.texts()[-1] == "The smallest withdrawal is 100 ⭐."
     await send(player.message("/withdraw lots UQBx-wallet"))
     assert telegram.texts()[-1].startswith("Usage: /withdraw")
     assert await _withdrawals(engine, player) == []
     assert await _balance(balances, engine, player) == Money(1000, XTR)
 
     await send(player.tap(Menu(action="withdraw").pack()))
-    assert telegram.texts()[-1].startswith("Your balance: 1000 XTR.")
+    assert telegram.texts()[-1].startswith("Your balance: 1000 ⭐.")
 
 
 async def test_withdrawal_refusals_in_russian(send, telegram, ready_player):
     player = await ready_player("ru")
     await send(player.message("/withdraw 50 UQBx-wallet"))
-    assert telegram.texts()[-1] == "Минимальная сумма вывода — 100 XTR."
+    assert telegram.texts()[-1] == "Минимальная сумма вывода — 100 ⭐."
 
 
 async def test_a_checkout_whose_check_breaks_is_refused_at_once_not_left_to_time_out(

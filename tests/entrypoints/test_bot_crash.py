@@ -118,7 +118,7 @@ async def test_crash_in_the_chat(
         assert len(sent) == 1
         assert not [c for c in again if isinstance(c, SendMessage)]
         assert sent[0].text.startswith("🚀 Crash round 1 takes bets")
-        assert "Your bet 100 XTR rides until you press Cash out" in sent[0].text
+        assert "Your bet 100 ⭐ rides until you press Cash out" in sent[0].text
         buttons = [b for row in sent[0].reply_markup.inline_keyboard for b in row]
         assert [b.text for b in buttons] == ["💰 Cash out", "🔄 Round status"]
         cash, look = (b.callback_data for b in buttons)
@@ -141,10 +141,10 @@ async def test_crash_in_the_chat(
         (toast,) = alerts(done)
         multiplier = toast.split(" at ")[1].split("x:")[0]
         payout = (100 * Fraction(multiplier)).__floor__()
-        assert toast == f"Cashed out at {multiplier}x: {payout} XTR"
+        assert toast == f"Cashed out at {multiplier}x: {payout} ⭐"
         assert (
-            f"🎉 Your bet 100 XTR was cashed out at {multiplier}x: {payout} XTR! "
-            f"Balance: {900 + payout} XTR" in edit.text
+            f"🎉 Your bet 100 ⭐ was cashed out at {multiplier}x: {payout} ⭐! "
+            f"Balance: {900 + payout} ⭐" in edit.text
         )
         assert [b.text for row in edit.reply_markup.inline_keyboard for b in row] == [
             "🚀 Play crash again"
@@ -168,7 +168,7 @@ async def test_crash_in_the_chat(
         riding = await tap("10x", ten)
         message = next(c for c in riding if isinstance(c, SendMessage))
         assert message.text.startswith("🚀 Crash round 2 takes bets")
-        assert "Your bet 100 XTR cashes out automatically at 10x" in message.text
+        assert "Your bet 100 ⭐ cashes out automatically at 10x" in message.text
         buttons = [b for row in message.reply_markup.inline_keyboard for b in row]
         assert [b.text for b in buttons] == ["🔄 Round status"]  # no button: it is automatic
         await asyncio.wait_for(_drive_one_round(driver, asyncio.Event()), 15)
@@ -177,9 +177,7 @@ async def test_crash_in_the_chat(
         point = crash_point(second_hash, SALT)
         shown = f"{point // 100}.{point % 100:02d}".rstrip("0").rstrip(".")
         assert final.text.startswith(f"💥 Crash round 2 crashed at {shown}x.")
-        assert f"😕 Your bet 100 XTR rode into the crash. Balance: {800 + payout} XTR" in (
-            final.text
-        )
+        assert f"😕 Your bet 100 ⭐ rode into the crash. Balance: {800 + payout} ⭐" in (final.text)
     finally:
         await finish_every_round(uow_factory, settle)  # a round opened after ours
         await asyncio.to_thread(TRANSCRIPT.write_text, "\n".join(log) + "\n")

@@ -97,11 +97,11 @@ async def test_a_mines_game_in_the_chat(send, telegram, ready_player, engine):  
     await asyncio.sleep(THROTTLE_WINDOW)  # past the bot's 10 taps in 3 seconds
     assert "Cash out now: 1.125x" in edits[0].text
     cash = edits[0].reply_markup.inline_keyboard[-1][0]
-    assert cash.text == "💰 Cash out 11 XTR"
+    assert cash.text == "💰 Cash out 11 ⭐"
     assert cash.callback_data == MinesCash(game=game.id.hex).pack()
     done = await tap("💰 Cash out", cash.callback_data)
     final = next(c for c in done if isinstance(c, EditMessageText))
-    assert "Cashed out at 1.125x: 11 XTR! Balance: 1001 XTR" in final.text
+    assert "Cashed out at 1.125x: 11 ⭐! Balance: 1001 ⭐" in final.text
     shown = [b.text for row in final.reply_markup.inline_keyboard for b in row]
     assert shown.count("💣") == 3
     assert shown.count("💎") == 1
@@ -120,7 +120,7 @@ async def test_a_mines_game_in_the_chat(send, telegram, ready_player, engine):  
     mine = lost.positions[0]
     boom = await tap(f"tile {mine}", MinesTile(game=lost.id.hex, tile=mine).pack())
     last = next(c for c in boom if isinstance(c, EditMessageText))
-    assert "A mine — the stake is lost. Balance: 991 XTR" in last.text
+    assert "A mine — the stake is lost. Balance: 991 ⭐" in last.text
     assert [b.text for row in last.reply_markup.inline_keyboard for b in row].count("💥") == 1
     await asyncio.to_thread(TRANSCRIPT.write_text, "\n".join(log) + "\n")
 
@@ -131,7 +131,7 @@ CAP_TRANSCRIPT = Path(
 
 
 AT_LIMIT = (
-    "The next tile would pay over the payout limit, so this game pays at most 323283 XTR: cash out."
+    "The next tile would pay over the payout limit, so this game pays at most 323283 ⭐: cash out."
 )
 
 
@@ -162,7 +162,7 @@ async def test_a_ten_mine_game_plays_to_its_payout_limit_in_the_chat(
         calls = await tap(f"tile {tile}", MinesTile(game=game.id.hex, tile=tile).pack())
         shown = next(c for c in calls if isinstance(c, EditMessageText))
     assert AT_LIMIT in shown.text
-    assert shown.reply_markup.inline_keyboard[-1][0].text == "💰 Cash out 323283 XTR"
+    assert shown.reply_markup.inline_keyboard[-1][0].text == "💰 Cash out 323283 ⭐"
     await asyncio.sleep(THROTTLE_WINDOW)
     for tile in (safe[11], game.positions[0]):
         refused = await tap(f"tile {tile}", MinesTile(game=game.id.hex, tile=tile).pack())
@@ -177,7 +177,7 @@ async def test_a_ten_mine_game_plays_to_its_payout_limit_in_the_chat(
     assert (list(revealed.revealed), revealed.state) == (safe[:11], "open")
     done = await tap("💰 Cash out", MinesCash(game=game.id.hex).pack())
     final = next(c for c in done if isinstance(c, EditMessageText))
-    assert "323283 XTR! Balance: 324183 XTR" in final.text
+    assert "323283 ⭐! Balance: 324183 ⭐" in final.text
     await asyncio.to_thread(CAP_TRANSCRIPT.write_text, "\n".join(log) + "\n")
 
 

@@ -108,8 +108,8 @@ async def test_plinko_is_played_with_buttons(send, telegram, ready_player, engin
     await send(player.tap(BetsPage(page=1).pack()))
     taps.append("My bets")
     line = telegram.texts()[-1].splitlines()[1]
-    assert f" plinko 10 XTR: slot {slot} of 0-16, path {shown[2]} " in line
-    assert line.endswith(f"+{bet.payout} XTR")  # 16 rows, high risk: every slot pays
+    assert f" plinko 10 ⭐: slot {slot} of 0-16, path {shown[2]} " in line
+    assert line.endswith(f"+{bet.payout} ⭐")  # 16 rows, high risk: every slot pays
     assert ("🔸" in line) == (bet.payout <= 10)  # paid back, not cheered as a win
     assert ("✅" in line) == (bet.payout > 10)
     _write(TRANSCRIPTS / f"bot-plinko-{language}.txt", _transcript(telegram, taps))

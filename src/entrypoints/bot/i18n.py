@@ -1,7 +1,9 @@
-"""Translations: one TOML catalogue per language under locales/, looked up by message id.
+"""Translations: one directory of TOML files per language under locales/ (a file per area of
+the bot, so work on one screen never touches another's texts), looked up by message id.
 
 Texts never live in handlers. A missing key in a language falls back to English; a key
-missing from English is a bug the test suite catches."""
+missing from English is a bug the test suite catches. Money passed to a text is shown the
+player's way (`money_text`): Stars as "127 ⭐", never "127 XTR"."""
 
 from __future__ import annotations
 
@@ -11,15 +13,23 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from domain.money import XTR, Money
+
 LOCALES = Path(__file__).with_name("locales")
 DEFAULT_LANGUAGE = "en"
 
 
 @cache
 def catalogue(language: str) -> Mapping[str, str]:
-    path = LOCALES / f"{language}.toml"
-    with path.open("rb") as handle:
-        return _flatten(tomllib.load(handle))
+    texts: dict[str, str] = {}
+    for path in sorted((LOCALES / language).glob("*.toml")):
+        with path.open("rb") as handle:
+            found = _flatten(tomllib.load(handle))
+        repeated = set(found) & set(texts)
+        if repeated:  # two files of one language must not fight over a text
+            raise ValueError(f"{path} repeats {sorted(repeated)}")
+        texts.update(found)
+    return texts
 
 
 def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
@@ -34,7 +44,7 @@ def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 def languages() -> tuple[str, ...]:
-    return tuple(sorted(p.stem for p in LOCALES.glob("*.toml")))
+    return tuple(sorted(p.name for p in LOCALES.iterdir() if (p / "language.toml").is_file()))
 
 
 def pick_language(code: str | None) -> str:
@@ -51,4 +61,18 @@ class Translator:
 
     def __call__(self, key: str, **values: Any) -> str:
         template = self._texts.get(key) or self._fallback[key]
-        return template.format(**values) if values else template
+        if not values:
+            return template
+        shown = {k: money_text(v) if isinstance(v, Money) else v for k, v in values.items()}
+        return template.format(**shown)
+
+    def money(self, amount: Money) -> str:
+        return money_text(amount)
+
+
+def money_text(amount: Money) -> str:
+    """Money as a player reads it: Stars with the ⭐ sign ("127 ⭐"), other currencies with
+    their decimals and code ("12.50 USDT")."""
+    if amount.currency.code == XTR.code:
+        return f"{amount.amount} ⭐"
+    return amount.format()

@@ -82,7 +82,7 @@ def _bet_line(t: Translator, bet: Bet) -> str:
         state = "paid_back"  # won no more than the stake (plinko's middle): not a win to cheer
     result = t(f"history.bet_state.{state}")
     if bet.payout:
-        result += f" +{Money(bet.payout, bet.stake.currency)}"
+        result += f" +{t.money(Money(bet.payout, bet.stake.currency))}"
     return t(
         "history.bet_line",
         when=bet.placed_at.strftime("%d.%m %H:%M"),

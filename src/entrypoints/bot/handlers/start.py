@@ -11,6 +11,7 @@ from application.balances import GetBalances
 from application.notices import PlayerWroteAgain
 from application.onboarding import AcceptTerms, SetLanguage
 from application.ports import Clock
+from domain.money import XTR, Money
 from domain.players import Player
 from domain.standing import Operation, PlayerBlocked, PlayerStanding, TermsNotAccepted
 from entrypoints.bot import keyboards
@@ -21,9 +22,9 @@ from entrypoints.bot.routing import Handlers
 handlers = Handlers("start")
 
 
-def format_balances(balances: tuple[object, ...], t: Translator) -> str:
-    shown = [str(b) for b in balances if getattr(b, "amount", 0)]
-    return ", ".join(shown) if shown else "0 XTR"
+def format_balances(balances: tuple[Money, ...], t: Translator) -> str:
+    shown = [t.money(b) for b in balances if b.amount]
+    return ", ".join(shown) if shown else t.money(Money(0, XTR))
 
 
 @handlers.message(CommandStart())
@@ -53,7 +54,7 @@ async def start(
     await show_menu(message, t, await balances(player.id))
 
 
-async def show_menu(message: Message, t: Translator, balances: tuple[object, ...]) -> None:
+async def show_menu(message: Message, t: Translator, balances: tuple[Money, ...]) -> None:
     await message.answer(
         t("menu.title", balance=format_balances(balances, t)), reply_markup=keyboards.main_menu(t)
     )
