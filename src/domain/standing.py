@@ -82,8 +82,11 @@ REFUSED_BY: Final[dict[Operation, frozenset[Rule]]] = {
     Operation.BET: frozenset({Rule.BLOCKED, Rule.TERMS_NOT_ACCEPTED, Rule.EXCLUDED}),
     Operation.PLAY_ON: frozenset({Rule.BLOCKED, Rule.TERMS_NOT_ACCEPTED, Rule.EXCLUDED}),
     Operation.DEPOSIT: frozenset({Rule.BLOCKED, Rule.TERMS_NOT_ACCEPTED, Rule.EXCLUDED}),
-    # An excluded player may take their money out: that is what a break is for.
-    Operation.WITHDRAW: frozenset({Rule.BLOCKED, Rule.TERMS_NOT_ACCEPTED}),
+    # An excluded player may take their money out: that is what a break is for. A blocked
+    # player may ask too: the request holds the money and waits for staff, because approving
+    # or paying it (PAY_OUT) is what the block freezes. Money is never stuck behind a rule
+    # that also stops the player from playing it.
+    Operation.WITHDRAW: frozenset({Rule.TERMS_NOT_ACCEPTED}),
     # A blocked player's withdrawals are frozen: they wait for staff (unblock, or reject and
     # return the money), and are never paid while the block stands.
     Operation.PAY_OUT: frozenset({Rule.BLOCKED}),
@@ -130,9 +133,6 @@ _MESSAGES: Final = {
     (Rule.BLOCKED, Operation.BET): "this account is blocked; bets are not accepted",
     (Rule.BLOCKED, Operation.PLAY_ON): ("this account is blocked; no more tiles can be revealed"),
     (Rule.BLOCKED, Operation.DEPOSIT): "this account is blocked; deposits are not accepted",
-    (Rule.BLOCKED, Operation.WITHDRAW): (
-        "this account is blocked; withdrawals cannot be requested. Contact support"
-    ),
     (Rule.BLOCKED, Operation.PAY_OUT): (
         "the player is blocked: this withdrawal is frozen until the block is lifted (or reject"
         " it, or mark it failed once approved, to return the money)"
@@ -186,6 +186,13 @@ class PlayerStanding:
             assert self.exclusion is not None
             return self.exclusion.refusal()
         return None
+
+    def may_play(self, now: datetime) -> bool:
+        """Whether the player may stake money now. One who may not (timed out, self-excluded,
+        blocked) can no longer meet the rules meant for players who play, such as wagering
+        deposits before withdrawing them (`domain.withdrawals`): those rules are waived. The
+        exclusion must have been read (`with_exclusion`) for this answer to count it."""
+        return self.refusal(Operation.BET, now) is None
 
     def require(self, operation: Operation, now: datetime) -> None:
         refusal = self.refusal(operation, now)

@@ -21,7 +21,13 @@ be withdrawable ("currency"), the amount within the minimum and maximum per requ
 identity above a threshold ("kyc_required"); and deposits wagered a configurable number of
 times ("wagering_requirement"), so the casino cannot be used to launder money by depositing
 and withdrawing it untouched. Open risk holds do not refuse a request: it is taken, and waits
-for staff review with the reasons attached."""
+for staff review with the reasons attached.
+
+Money is never stuck. A player who may no longer play (timed out, self-excluded, blocked:
+`PlayerStanding.may_play`) cannot wager, so for them the wagering requirement is waived, and
+so is the minimum when they take out everything that is left; the other rules (maximum, daily
+limit, identity above a threshold) still hold, and only delay a payout, never forbid it. A
+blocked player's request waits for staff: approving or paying it is frozen by the block."""
 
 from __future__ import annotations
 
@@ -193,17 +199,21 @@ class WithdrawalPolicy:
         kyc: KycStatus,
         deposited: int,
         wagered: int,
+        cashing_out: Money | None = None,
     ) -> None:
         """Raise `WithdrawalRefused` naming the first rule the request breaks. The inputs are
         the player's totals in the amount's currency: withdrawals asked for (and not rejected
-        or failed) in the last `DAILY_WINDOW`, and everything ever deposited and staked."""
+        or failed) in the last `DAILY_WINDOW`, and everything ever deposited and staked.
+        `cashing_out`: the player may no longer play and this is their wallet's balance; the
+        rules they could only meet by playing are waived (see the module's docstring)."""
         currency = amount.currency
         limits = self.limits.get(currency.code)
         if limits is None:
             raise WithdrawalRefused("currency", f"{currency.code} cannot be withdrawn")
         minimum = Money(limits.minimum, currency)
         maximum = Money(limits.maximum, currency)
-        if amount < minimum:
+        whole_balance = cashing_out is not None and amount == cashing_out
+        if amount < minimum and not whole_balance:
             raise WithdrawalRefused(
                 "min_amount", f"the smallest withdrawal is {minimum}", limit=minimum
             )
@@ -232,7 +242,7 @@ class WithdrawalPolicy:
                 "kyc_required", f"{message}; the player's is {kyc}", limit=threshold
             )
         outstanding = outstanding_wagering(deposited, wagered, self.wagering_multiple)
-        if outstanding > 0:
+        if outstanding > 0 and cashing_out is None:
             left = Money(outstanding, currency)
             times = "" if self.wagering_multiple == 1 else f" {self.wagering_multiple} times"
             raise WithdrawalRefused(

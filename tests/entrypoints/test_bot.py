@@ -4,6 +4,7 @@ the real database and Redis."""
 from __future__ import annotations
 
 import secrets
+import uuid
 
 import pytest
 from aiogram.methods import (
@@ -575,6 +576,34 @@ async def test_withdrawal_refusals_in_russian(send, telegram, ready_player):
     assert telegram.texts()[-1] == "Минимальная сумма вывода — 100 ⭐."
 
 
+@pytest.mark.parametrize(
+    ("language", "receipt"), [("en", "🏧 Withdrawal of"), ("ru", "🏧 Запрошен")]
+)
+async def test_money_is_never_stuck_after_a_self_exclusion(
+    language, receipt, send, telegram, ready_player, place, engine, balances
+):
+    """The issue's player: deposited 500, staked 200, excluded themselves for six months,
+    then asked for the rest. Before the exclusion the deposit must still be wagered; after
+    it they can never wager it, so the requirement is waived and the money leaves."""
+    from application.betting import PlaceBetCommand
+
+    player = await ready_player(language, balance=500)
+    player_id = await _player_id(engine, player)
+    for _ in range(2):
+        stake = Money(100, XTR)
+        await place(PlaceBetCommand(player_id, uuid.uuid4(), "coin", stake, {"side": "heads"}))
+    left = (await _balance(balances, engine, player)).amount
+    await send(player.message(f"/withdraw {left} UQBx-wallet-1"))
+    refused = telegram.texts()[-1]  # the deposit is still to be wagered
+    assert not refused.startswith(receipt)
+    assert f"{500 - 200} ⭐" in refused
+    await send(player.tap(Care(action="exclude_go", period="6m").pack()))
+    await send(player.message(f"/withdraw {left} UQBx-wallet-1"))
+    assert telegram.texts()[-1].startswith(receipt)
+    assert await _withdrawals(engine, player) == [(left, "UQBx-wallet-1", "requested")]
+    assert await _balance(balances, engine, player) == Money(0, XTR)
+
+
 async def test_a_checkout_whose_check_breaks_is_refused_at_once_not_left_to_time_out(
     send, telegram, ready_player, monkeypatch, caplog
 ):
@@ -622,11 +651,14 @@ async def test_log_lines_of_an_update_carry_its_id_and_the_bets(
 
 # -- the player's standing (issue 16): the use cases refuse, the bot says why -------------------
 
-BLOCKED = "Your account is blocked. Contact /paysupport if you think this is a mistake."
+BLOCKED = (
+    "Your account is blocked. Contact /paysupport if you think this is a mistake."
+    " You can still ask to withdraw your balance: our team reviews it."
+)
 NEED_GATE = "Please confirm you are 18+ and accept the terms first: /start"
 
 
-async def test_a_blocked_player_can_neither_deposit_nor_withdraw(
+async def test_a_blocked_player_cannot_deposit_and_their_withdrawal_waits_for_staff(
     send, telegram, ready_player, adjust, uow_factory, clock, engine, unique_key
 ):
     from application.player_admin import BlockPlayer
@@ -649,10 +681,11 @@ async def test_a_blocked_player_can_neither_deposit_nor_withdraw(
     answer = telegram.of(AnswerPreCheckoutQuery)[-1]
     assert answer.ok is False
     assert "blocked" in answer.error_message
-    await send(player.message("/withdraw 500 UQBx-wallet-1"))
-    assert telegram.texts()[-1] == BLOCKED
     assert await row_counts(engine) == before
-    assert await _withdrawals(engine, player) == []
+    # Money is never stuck: the request is taken, and waits (frozen) for staff.
+    await send(player.message("/withdraw 500 UQBx-wallet-1"))
+    assert telegram.texts()[-1].startswith("🏧 Withdrawal of 500 ⭐ to UQBx-wallet-1 requested")
+    assert await _withdrawals(engine, player) == [(500, "UQBx-wallet-1", "requested")]
 
 
 async def test_money_waits_for_the_gate_in_the_payment_and_withdrawal_flows(send, telegram, engine):

@@ -14,7 +14,7 @@ from application.kyc import SetKycStatus
 from application.player_admin import BlockPlayer, UnblockPlayer
 from application.ports import AuditQuery
 from application.postings import AdjustBalanceCommand, CreditDepositCommand
-from application.responsible import SelfExclude
+from application.responsible import SelfExclude, StartTimeout
 from application.staff import Actor
 from application.withdrawals import (
     ApproveWithdrawal,
@@ -36,9 +36,9 @@ from domain.errors import (
 from domain.ledger import TransactionKind
 from domain.money import FUN, XTR, Money
 from domain.players import KycStatus
-from domain.responsible import SelfExclusionPeriod
+from domain.responsible import SelfExclusionPeriod, TimeoutPeriod
 from domain.staff import AuditAction
-from domain.standing import PlayerBlocked, Rule, TermsNotAccepted, WithdrawalFrozen
+from domain.standing import Rule, TermsNotAccepted, WithdrawalFrozen
 from domain.withdrawals import (
     CurrencyWithdrawalLimits,
     PayoutDeclined,
@@ -631,22 +631,68 @@ def staff(uow_factory, clock):
     return Staff
 
 
-async def test_a_blocked_player_cannot_request_and_nothing_is_written(
-    wd, player, staff, balances, engine
+async def test_a_blocked_players_request_is_taken_and_waits_for_staff(
+    wd, player, staff, balances, payouts
 ):
+    """Money is never stuck: a block stops play and payouts, not the request. The money is
+    held at once and the request waits: approving it is frozen until the block is lifted."""
     p = await player(1_000)
-    request_id = uuid.uuid4()
-    first = await wd.request(p.id, xtr(100), DESTINATION, request_id)
     await staff.block(p.id)
-    before = await row_counts(engine)
-    with pytest.raises(PlayerBlocked) as refused:
-        await wd.request(p.id, xtr(100), DESTINATION, uuid.uuid4())
-    assert refused.value.rule is Rule.BLOCKED
-    assert await row_counts(engine) == before
-    assert await _wallet(balances, p.id) == 900
-    # A repeat of the request made before the block still answers with it.
-    assert await wd.request(p.id, xtr(100), DESTINATION, request_id) == first
-    assert await row_counts(engine) == before
+    w = await wd.request(p.id, xtr(300), DESTINATION, uuid.uuid4())
+    assert w.state is WithdrawalState.REQUESTED
+    assert await _wallet(balances, p.id) == 700
+    with pytest.raises(WithdrawalFrozen):
+        await wd.approve(w.id, FINANCE)
+    assert payouts.sent == []
+    await staff.unblock(p.id)
+    assert (await wd.approve(w.id, FINANCE)).state is WithdrawalState.APPROVED
+
+
+async def _deposit_and_stake(p, credit, place, fund_bankroll, unique_key) -> None:
+    """The issue's player: deposited 500, staked 200 (lost or won, 300 is still to wager)."""
+    await fund_bankroll()
+    await credit(CreditDepositCommand(p.id, xtr(500), unique_key("dep")))
+    for _ in range(2):
+        await place(PlaceBetCommand(p.id, uuid.uuid4(), "coin", xtr(100), {"side": "heads"}))
+
+
+@pytest.mark.parametrize("stop", ["self_exclusion", "timeout", "block"])
+async def test_a_player_who_may_no_longer_play_withdraws_without_wagering(
+    stop, wd, new_player, credit, place, fund_bankroll, balances, uow_factory, clock, staff,
+    unique_key,
+):  # fmt: skip
+    p = await new_player()
+    await _deposit_and_stake(p, credit, place, fund_bankroll, unique_key)
+    balance = await _wallet(balances, p.id)
+    # While they may play, the requirement stands.
+    with pytest.raises(WithdrawalRefused) as refused:
+        await wd.request(p.id, xtr(balance), DESTINATION, uuid.uuid4())
+    assert refused.value.rule == "wagering_requirement"
+    if stop == "self_exclusion":
+        await SelfExclude(uow_factory, clock)(p.id, SelfExclusionPeriod.SIX_MONTHS)
+    elif stop == "timeout":
+        await StartTimeout(uow_factory, clock)(p.id, TimeoutPeriod.DAY)
+    else:
+        await staff.block(p.id)
+    w = await wd.request(p.id, xtr(balance), DESTINATION, uuid.uuid4())
+    assert w.amount == xtr(balance)
+    assert await _wallet(balances, p.id) == 0
+
+
+async def test_the_whole_balance_below_the_minimum_leaves_when_play_has_stopped(
+    wd, player, balances, uow_factory, clock
+):
+    p = await player(6)  # below POLICY's minimum of 10
+    with pytest.raises(WithdrawalRefused) as refused:
+        await wd.request(p.id, xtr(6), DESTINATION, uuid.uuid4())
+    assert refused.value.rule == "min_amount"
+    await SelfExclude(uow_factory, clock)(p.id, SelfExclusionPeriod.PERMANENT)
+    # Only the whole balance: part of it below the minimum is still refused.
+    with pytest.raises(WithdrawalRefused) as refused:
+        await wd.request(p.id, xtr(3), DESTINATION, uuid.uuid4())
+    assert refused.value.rule == "min_amount"
+    await wd.request(p.id, xtr(6), DESTINATION, uuid.uuid4())
+    assert await _wallet(balances, p.id) == 0
 
 
 async def test_a_player_without_the_terms_cannot_request(

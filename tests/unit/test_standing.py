@@ -36,9 +36,11 @@ def test_a_player_in_good_standing_may_do_everything() -> None:
 def test_a_blocked_player_moves_no_money_of_their_own_and_is_paid_what_is_owed(
     operation: Operation,
 ) -> None:
+    """A blocked player may still ask to withdraw (the request waits, frozen, for staff):
+    money is never stuck behind a block."""
     refusal = BLOCKED.refusal(operation, NOW)
     gambling = (Operation.BET, Operation.PLAY_ON)
-    if operation in (*gambling, Operation.DEPOSIT, Operation.WITHDRAW):
+    if operation in (*gambling, Operation.DEPOSIT):
         assert isinstance(refusal, PlayerBlocked)
         assert isinstance(refusal, Forbidden)
         assert refusal.rule is Rule.BLOCKED
@@ -95,3 +97,11 @@ def test_kyc_is_a_fact_of_the_standing_that_refuses_nothing_by_itself() -> None:
     for operation in Operation:
         assert unverified.refusal(operation, NOW) is None  # the withdrawal rules weigh it
     assert unverified.rules(NOW) == frozenset()
+
+
+def test_only_a_player_who_may_bet_may_play() -> None:
+    assert GOOD.may_play(NOW)
+    for stopped in (BLOCKED, NO_TERMS, TIMED_OUT):
+        assert not stopped.may_play(NOW)
+    # A time-out ends: play is allowed again.
+    assert TIMED_OUT.may_play(NOW + timedelta(days=2))

@@ -205,6 +205,7 @@ def check(
     wagered: int = 0,
     policy: WithdrawalPolicy = POLICY,
     money: Money | None = None,
+    cashing_out: int | None = None,
 ) -> None:
     policy.check(
         money or xtr(amount),
@@ -212,6 +213,7 @@ def check(
         kyc=kyc,
         deposited=deposited,
         wagered=wagered,
+        cashing_out=None if cashing_out is None else xtr(cashing_out),
     )
 
 
@@ -286,6 +288,17 @@ def test_wagering_multiple_is_configurable_and_zero_switches_it_off():
     error = refused("wagering_requirement", 100, deposited=1_000, wagered=1_999, policy=twice)
     assert "wagered 2 times" in error.message
     check(100, deposited=1_000, wagered=0, policy=WithdrawalPolicy({"XTR": LIMITS}, 0))
+
+
+def test_a_player_who_may_no_longer_play_is_not_held_by_rules_only_play_could_meet():
+    """Cashing out (timed out, self-excluded, blocked): no wagering, and the whole balance
+    leaves even below the minimum; the limits that only delay a payout still hold."""
+    check(300, deposited=500, wagered=200, cashing_out=1_000)
+    check(60, cashing_out=60)
+    assert refused("min_amount", 30, cashing_out=60).limit == xtr(100)
+    refused("max_amount", 1_001, cashing_out=5_000)
+    refused("daily_limit", 900, today=1_500, cashing_out=900)
+    refused("kyc_required", 900, today=700, kyc=KycStatus.UNVERIFIED, cashing_out=900)
 
 
 def test_outstanding_wagering():

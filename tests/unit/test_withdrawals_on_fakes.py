@@ -24,7 +24,7 @@ from application.withdrawals import (
 from domain.accounts import AccountKind
 from domain.money import XTR, Money
 from domain.players import PlayerStatus
-from domain.standing import PlayerBlocked, WithdrawalFrozen
+from domain.standing import WithdrawalFrozen
 from domain.withdrawals import (
     CurrencyWithdrawalLimits,
     PayoutDeclined,
@@ -110,8 +110,12 @@ async def test_a_blocked_players_withdrawals_are_frozen_until_the_block_is_lifte
     gateway = FakePayoutGateway(PayoutSent("ref-1", completed=False))
     approve = ApproveWithdrawal(db, clock, ids, house, gateway)
     db.state.players[player].status = PlayerStatus.BLOCKED
-    with pytest.raises(PlayerBlocked):
-        await request(player, Money(100, XTR), "dest-1", uuid.uuid4())
+    # The block does not stop a request: it holds the money and waits, frozen, like this one.
+    later = await request(player, Money(100, XTR), "dest-1", uuid.uuid4())
+    assert later.state is WithdrawalState.REQUESTED
+    with pytest.raises(WithdrawalFrozen):
+        await approve(later.id, STAFF)
+    await RejectWithdrawal(db, clock, ids, house)(later.id, "blocked", STAFF)
     with pytest.raises(WithdrawalFrozen):
         await approve(asked.id, STAFF)
     assert gateway.sent == []

@@ -6,7 +6,13 @@ import uuid
 from datetime import UTC, datetime
 
 from application.house import HouseBook
-from application.ports import Clock, IdGenerator, UnitOfWorkFactory, WithdrawalHolds
+from application.ports import (
+    Clock,
+    IdGenerator,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    WithdrawalHolds,
+)
 from application.staff import Actor
 from application.withdrawals.steps import Steps
 from domain.accounts import AccountKind
@@ -35,9 +41,11 @@ class RequestWithdrawal(Steps):
     client's idempotency key: a repeat returns the first withdrawal, the same id with another
     amount or destination is an `IdempotencyConflict`. A refusal (`WithdrawalRefused`, naming
     the rule) writes nothing. Self-exclusion does not stop a withdrawal: it is the player's
-    money, and taking it out is what an excluded player should be able to do. A blocked
-    player, or one who has not accepted the terms, is refused (`PlayerBlocked`,
-    `TermsNotAccepted`); a repeat of a request made before the block still answers with it."""
+    money, and taking it out is what an excluded player should be able to do; nor does a
+    staff block: the request is taken and waits, frozen until staff lift the block or reject
+    it. A player who may no longer play has the wagering requirement waived (and the minimum,
+    for the whole balance): `domain.withdrawals`. One who has not accepted the terms is
+    refused (`TermsNotAccepted`)."""
 
     def __init__(
         self,
@@ -68,6 +76,12 @@ class RequestWithdrawal(Steps):
             now = self._clock.now()
             standing = await uow.players.standing(player_id)
             standing.require(Operation.WITHDRAW, now)
+            # A player who may no longer play is cashing out: see `domain.withdrawals`.
+            profile = await uow.responsible.profile(player_id)
+            standing = standing.with_exclusion(profile.exclusion)
+            cashing_out = (
+                None if standing.may_play(now) else await self._balance(uow, player_id, amount)
+            )
             assert standing.kyc is not None  # read by `standing`
             usage = await uow.responsible.usage(
                 player_id, amount.currency, _BEGINNING, _WAGERING_KINDS
@@ -80,6 +94,7 @@ class RequestWithdrawal(Steps):
                 kyc=standing.kyc,
                 deposited=usage.deposited,
                 wagered=usage.wagered,
+                cashing_out=cashing_out,
             )
             withdrawal = Withdrawal(
                 id=self._ids.new_id(),
@@ -119,3 +134,9 @@ class RequestWithdrawal(Steps):
             )
             await uow.commit()
         return withdrawal
+
+    @staticmethod
+    async def _balance(uow: UnitOfWork, player_id: int, amount: Money) -> Money:
+        wallets = await uow.accounts.wallets(player_id)
+        found = (w.money for w in wallets if w.currency == amount.currency)
+        return next(found, Money(0, amount.currency))
