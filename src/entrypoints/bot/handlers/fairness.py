@@ -13,6 +13,7 @@ from domain.players import Player
 from domain.seeds import SeedCommitment
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Menu
+from entrypoints.bot.refusals import refusal_text
 from entrypoints.bot.routing import Handlers
 
 handlers = Handlers("fairness")
@@ -91,9 +92,11 @@ async def client_seed(
         await message.answer(t("fairness.set_client"))
         return
     try:
+        # The domain's rule (domain.fairness.validate_client_seed): any alphabet or emoji,
+        # bounded, nothing invisible; the same at every door that sets one.
         rotation = await rotate(player.id, command.args.strip())
     except DomainError as error:
-        await message.answer(t("games.error", reason=error.message))
+        await message.answer(refusal_text(t, error))
         return
     await message.answer(
         t(
