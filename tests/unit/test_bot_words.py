@@ -17,6 +17,7 @@ import pytest
 
 import application
 import domain
+from application.history import BeyondRecentBets
 from domain.access import KeyNotAllowed
 from domain.crash_rounds import CrashRefusal
 from domain.errors import (
@@ -62,6 +63,7 @@ PLACEHOLDER = re.compile(r"{\w*}")
 LETTERS = re.compile(r"[^\W\d_]")
 CYRILLIC = re.compile(r"[а-яё]", re.I)
 
+ALERT_LIMIT = 200
 SECRET_ID = 385  # an internal id every representative's message carries: it must not show
 STARS = Money(127, XTR)
 WHEN = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
@@ -104,6 +106,7 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
     InvalidField: [(InvalidField("stake_amount", SECRET), ())],
     InvalidClientSeed: [(InvalidClientSeed(), ("64",))],
     PaymentMismatch: [(PaymentMismatch(SECRET), ())],
+    BeyondRecentBets: [(BeyondRecentBets(100), ("100",))],
     IllegalTransition: [(IllegalTransition(SECRET), ())],
     IllegalWithdrawalTransition: [
         (
@@ -201,6 +204,8 @@ def test_every_refusal_reads_as_the_players_own(
     text = refusal_text(Translator(language), error)
     _readable(text, language, type(error).__name__)
     assert error.message not in text, "the system's own words reached the player"
+    # Telegram shows at most 200 characters in the alert answering a tap.
+    assert len(text) <= ALERT_LIMIT, f"{type(error).__name__} [{language}] is too long: {text!r}"
     assert str(SECRET_ID) not in text
     for number in numbers:
         assert number in text, f"{type(error).__name__} [{language}] does not name {number}"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Final
 
+from application.history import BeyondRecentBets
 from domain.access import KeyNotAllowed
 from domain.crash_rounds import CrashRefusal
 from domain.errors import (
@@ -157,6 +158,7 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     InvalidField: _text("refusals.invalid_request"),
     InvalidClientSeed: _text("refusals.client_seed", max=InvalidClientSeed.max_length),
     PaymentMismatch: _text("refusals.payment_mismatch"),
+    BeyondRecentBets: lambda t, e: t("refusals.recent_bets", count=e.shown),
     NotFound: _text("refusals.not_found"),
     IdempotencyConflict: _text("refusals.already_used"),
     GameUnavailable: _text("refusals.game_unavailable"),
