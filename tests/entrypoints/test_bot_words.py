@@ -26,6 +26,8 @@ from domain.money import XTR, Money
 from domain.verification import check_outcome
 from entrypoints.bot.keyboards import Care, Deposit, Gate, Language, Menu, PlaceBet
 from tests.entrypoints.telegram_fakes import FakeTelegram, Player
+from tests.entrypoints.test_bot import _player_id
+from tests.entrypoints.test_bot_plinko import _write
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -63,15 +65,6 @@ def _shown(call) -> str | None:
     if isinstance(call, SendInvoice):
         return f"[invoice] {call.title}"
     return None
-
-
-async def _player_id(engine, player: Player) -> int:
-    async with engine.connect() as conn:
-        return (
-            await conn.execute(
-                text("SELECT id FROM players WHERE telegram_user_id = :t"), {"t": player.user.id}
-            )
-        ).scalar_one()
 
 
 @pytest.fixture
@@ -211,11 +204,6 @@ async def test_refusals_are_in_the_players_words(conversation, telegram, engine,
             _russian(answer)
     lines = [line for part in (poor, newcomer, careful, payer, fair) for line in [*part.lines, ""]]
     _write(TRANSCRIPTS / f"bot-refusals-{language}.txt", "\n".join(lines))
-
-
-def _write(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content)
 
 
 async def _last_bet(engine, player: Player):

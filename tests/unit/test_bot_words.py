@@ -157,6 +157,10 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
     WithdrawalRefused: [
         (WithdrawalRefused("min_amount", SECRET, limit=Money(100, XTR)), ("100 ⭐",)),
         (WithdrawalRefused("daily_limit", SECRET, limit=STARS, remaining=Money(27, XTR)), ()),
+        (WithdrawalRefused("max_amount", SECRET, limit=Money(5000, XTR)), ("5000 ⭐",)),
+        (WithdrawalRefused("currency", SECRET), ()),
+        (WithdrawalRefused("kyc_required", SECRET, limit=Money(1000, XTR)), ()),
+        (WithdrawalRefused("wagering_requirement", SECRET, remaining=STARS), ("127 ⭐",)),
         (WithdrawalRefused("risk_review", SECRET), ()),
     ],
     RefundRefused: [(RefundRefused(SECRET), ())],
@@ -168,7 +172,11 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
             _care("reality_check", session_time=timedelta(minutes=47), net_result=STARS),
             ("47", "127 ⭐"),
         ),
-        (_care("loss_limit_24h", limit=Money(500, XTR), remaining=STARS), ("500 ⭐", "127 ⭐")),
+        *(
+            (_care(f"{kind}_limit_{period}", limit=Money(500, XTR), remaining=STARS), ("500 ⭐",))
+            for kind in ("deposit", "loss", "wager")
+            for period in ("24h", "7d", "30d")
+        ),
         (_care("cooling_off", until=WHEN, limit=Money(500, XTR)), ("2026-12-04", "500 ⭐")),
         (_care("a_rule_added_later"), ()),
     ],

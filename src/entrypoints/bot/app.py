@@ -3,6 +3,7 @@ served by the HTTP app for production."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -42,6 +43,11 @@ log = logging.getLogger(__name__)
 errors = Handlers("errors")
 
 
+# How long the error handler looks for the player's language before answering in their
+# Telegram's: the answer matters more than its language when the books are slow.
+LANGUAGE_LOOKUP_TIMEOUT = 2.0
+
+
 async def _translator(user: User | None, container: AsyncContainer | None) -> Translator:
     """The player's own language, as the menu set it (their Telegram's when it cannot be
     read): the middleware's translator does not reach the error handler."""
@@ -49,10 +55,11 @@ async def _translator(user: User | None, container: AsyncContainer | None) -> Tr
     if user is None or user.is_bot or container is None:
         return fallback
     try:
-        start = await container.get(StartPlayer)
-        onboarded = await start(
-            user.id, username=user.username, language=pick_language(user.language_code)
-        )
+        async with asyncio.timeout(LANGUAGE_LOOKUP_TIMEOUT):
+            start = await container.get(StartPlayer)
+            onboarded = await start(
+                user.id, username=user.username, language=pick_language(user.language_code)
+            )
     except Exception:  # the books are out of reach (the error may be that): their Telegram's
         log.warning("bot: the player's language could not be read", exc_info=True)
         return fallback
@@ -69,6 +76,7 @@ async def polite_errors(event: ErrorEvent, dishka_container: AsyncContainer | No
     user = target.from_user if target is not None else None
     if update.pre_checkout_query is not None:
         user = update.pre_checkout_query.from_user
+        dishka_container = None  # Telegram's 10 s: answer at once, in their Telegram's language
     t = await _translator(user, dishka_container)
     error = event.exception
     if isinstance(error, DomainError):
