@@ -79,6 +79,14 @@ class BetsPage:
     has_more: bool
 
 
+class BeyondRecentBets(InvalidRequest):
+    """A page past the latest `shown` bets: older ones are not reachable page by page."""
+
+    def __init__(self, shown: int) -> None:
+        super().__init__(f"only the latest {shown} bets are shown here")
+        self.shown = shown
+
+
 class RecentBets:
     """A player's own bets, newest first, a page at a time: game recall for the player (the
     last game and the nine before it on the first page). Pages are numbered rather than
@@ -92,7 +100,7 @@ class RecentBets:
         if not 1 <= size <= MAX_PAGE_SIZE:
             raise InvalidRequest(f"page size must be between 1 and {MAX_PAGE_SIZE}")
         if page < 1 or page * size > MAX_RECENT_BETS:
-            raise InvalidRequest(f"only the latest {MAX_RECENT_BETS} bets are shown here")
+            raise BeyondRecentBets(MAX_RECENT_BETS)
         async with self._uow() as uow:
             await uow.players.get(player_id)
             rows = await uow.bets.recent(player_id, limit=page * size + 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports import Clock, SeedSource, UnitOfWorkFactory
-from domain.fairness import validate_client_seed
+from domain.fairness import chosen_client_seed
 from domain.seeds import SeedCommitment, SeedPair
 
 
@@ -55,7 +55,7 @@ class RotateSeedPair:
 
     async def __call__(self, player_id: int, client_seed: str | None = None) -> SeedRotation:
         if client_seed is not None:
-            validate_client_seed(client_seed)
+            client_seed = chosen_client_seed(client_seed)
         async with self._uow() as uow:
             await uow.players.get(player_id)
             now = self._clock.now()

@@ -83,7 +83,8 @@ class Account:
         if new_balance < 0 and not self.may_go_negative:
             raise InsufficientFunds(
                 f"account {self.id} ({self.kind}) holds {Money(self.balance, self.currency)}, "
-                f"cannot take {Money(-delta, self.currency)}"
+                f"cannot take {Money(-delta, self.currency)}",
+                available=self.money if self.kind is AccountKind.PLAYER_WALLET else None,
             )
         self.balance = new_balance
         return new_balance

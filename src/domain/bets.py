@@ -139,7 +139,9 @@ class Bet:
         if self.max_net_loss_to_house > bankroll:
             raise LimitExceeded(
                 f"the house cannot cover a win of {Money(self.max_payout, self.stake.currency)} "
-                "right now; try a smaller stake"
+                "right now; try a smaller stake",
+                rule="bankroll",
+                limit=Money(self.max_payout, self.stake.currency),
             )
 
     def same_request(self, game: str, params: Mapping[str, str], stake: Money, player: int) -> bool:

@@ -41,6 +41,17 @@ from domain.money import Money
 DEFAULT_BANKROLL_SHARE = Fraction(1, 100)
 
 
+class CrashRefusal(IllegalTransition):
+    """A crash bet or cash-out the round's state refuses. `rule` names why, for a screen to
+    word it: "not_taking_bets", "one_bet_a_round", "not_started", "crashed" (`crash_point`, in
+    hundredths, says at what) or "bet_over" (the bet is already settled)."""
+
+    def __init__(self, rule: str, message: str, *, crash_point: int | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.crash_point = crash_point
+
+
 class RoundPhase(enum.StrEnum):
     BETTING = "betting"
     RUNNING = "running"
@@ -62,8 +73,9 @@ class CrashRound:
 
     def require_betting(self, now: datetime) -> None:
         if self.phase is not RoundPhase.BETTING or now >= self.betting_ends_at:
-            raise IllegalTransition(
-                f"crash round {self.number} takes no more bets; wait for the next round"
+            raise CrashRefusal(
+                "not_taking_bets",
+                f"crash round {self.number} takes no more bets; wait for the next round",
             )
 
 
@@ -81,7 +93,11 @@ def cash_out_at(selection: Selection, crash_point: int, ms: int) -> CashOut:
     had been cashed out at it, automatically."""
     crashed_at_ms = ms_to_reach(crash_point)
     if ms >= crashed_at_ms:
-        raise IllegalTransition(f"the round crashed at {format_hundredths(crash_point)}x")
+        raise CrashRefusal(
+            "crashed",
+            f"the round crashed at {format_hundredths(crash_point)}x",
+            crash_point=crash_point,
+        )
     reached = min(multiplier_at(ms), Crash.ceiling(selection))
     return CashOut(reached, min(ms, ms_to_reach(reached)))
 
@@ -123,7 +139,9 @@ class RoundExposure:
         if owed > self.limit:
             raise LimitExceeded(
                 f"this crash round can pay out at most {Money(self.limit, stake.currency)} "
-                "beyond its stakes; try a smaller stake or a lower target, or the next round"
+                "beyond its stakes; try a smaller stake or a lower target, or the next round",
+                rule="round_exposure",
+                limit=Money(self.limit, stake.currency),
             )
         return RoundExposure(owed, self.bankroll, self.share)
 
@@ -166,8 +184,9 @@ class CrashSeat:
 def require_free_seat(seats: Iterable[CrashSeat], player_id: int, currency: str) -> None:
     """One bet per player, round and currency (the database's unique index says it too)."""
     if any(s.player_id == player_id and s.currency == currency for s in seats):
-        raise IllegalTransition(
-            f"you already have a bet in {currency} in this crash round; one bet a round"
+        raise CrashRefusal(
+            "one_bet_a_round",
+            f"you already have a bet in {currency} in this crash round; one bet a round",
         )
 
 

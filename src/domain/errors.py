@@ -3,6 +3,11 @@ to its own wire format (HTTP problem details, gRPC status, a bot message) withou
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # money's own module raises these errors
+    from domain.money import Money
+
 
 class DomainError(Exception):
     """Base of every rule the domain refuses to break."""
@@ -35,7 +40,14 @@ class InvalidTransaction(DomainError):
 
 
 class InsufficientFunds(DomainError):
+    """`available`: what the player's wallet holds, when the refusal is about a player's
+    wallet (a screen says "you have 127 ⭐" from it; the message stays for the other doors)."""
+
     code = "insufficient_funds"
+
+    def __init__(self, message: str, *, available: Money | None = None) -> None:
+        super().__init__(message)
+        self.available = available
 
 
 class IdempotencyConflict(DomainError):
@@ -62,9 +74,19 @@ class IllegalTransition(DomainError):
 
 
 class LimitExceeded(DomainError):
-    """A stake, payout or exposure limit refuses the operation."""
+    """A stake, payout or exposure limit refuses the operation. `rule` names it, for a screen
+    to word it ("min_stake", "max_stake", "max_payout", "bankroll", "round_exposure"; None
+    when unnamed), and `limit` is the amount it allows (the smallest or largest stake, the
+    largest payout)."""
 
     code = "limit_exceeded"
+
+    def __init__(
+        self, message: str, *, rule: str | None = None, limit: Money | None = None
+    ) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.limit = limit
 
 
 class GameUnavailable(DomainError):

@@ -10,19 +10,44 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from collections.abc import Iterator
 from fractions import Fraction
 from itertools import count, islice
 
-from domain.errors import InvalidRequest
+from domain.errors import InvalidField, InvalidRequest
 
 SERVER_SEED_BYTES = 32
+# In characters (code points), as the database's CHECK counts them; UTF-8 makes that at most
+# 256 bytes in the HMAC message.
 MAX_CLIENT_SEED_LENGTH = 64
 FIRST_NONCE = 0  # a new seed pair's first bet uses nonce 0
 UINT32_SPACE = 2**32
 
 _SERVER_SEED = re.compile(r"^[0-9a-f]{64}$")
-_CLIENT_SEED = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, no spaces
+# Unicode general categories a client seed refuses: control (Cc), format — invisible, like a
+# zero-width space or a direction mark — (Cf), unassigned (Cn), private use (Co), surrogates
+# (Cs) and every separator, spaces included (Zs, Zl, Zp). What is left prints and can be
+# copied: letters of any alphabet, digits, signs, emoji.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Zs", "Zl", "Zp"})
+_ZERO_WIDTH_JOINER = "\u200d"
+# What a joiner may sit between in an emoji sequence (👨‍👩‍👧): a symbol, or a symbol's
+# variation selector (Mn) or skin-tone modifier (Sk), before the next symbol.
+_JOINED_BEFORE = frozenset({"So", "Mn", "Sk"})
+
+
+class InvalidClientSeed(InvalidField):
+    """A client seed outside the rule: 1 to `MAX_CLIENT_SEED_LENGTH` printable characters,
+    no spaces, nothing invisible (`validate_client_seed`)."""
+
+    max_length = MAX_CLIENT_SEED_LENGTH
+
+    def __init__(self) -> None:
+        super().__init__(
+            "client_seed",
+            f"a client seed is 1-{MAX_CLIENT_SEED_LENGTH} printable characters (letters of any "
+            "alphabet, digits, signs, emoji) without spaces or invisible characters",
+        )
 
 
 def validate_server_seed(server_seed_hex: str) -> str:
@@ -32,11 +57,30 @@ def validate_server_seed(server_seed_hex: str) -> str:
 
 
 def validate_client_seed(client_seed: str) -> str:
-    if not 1 <= len(client_seed) <= MAX_CLIENT_SEED_LENGTH or not _CLIENT_SEED.match(client_seed):
-        raise InvalidRequest(
-            f"a client seed is 1-{MAX_CLIENT_SEED_LENGTH} printable characters without spaces"
-        )
+    """The seed as given, if it keeps the rule (`InvalidClientSeed` otherwise). Its UTF-8
+    bytes are what the HMAC takes, so a verifier needs exactly these characters."""
+    if not 1 <= len(client_seed) <= MAX_CLIENT_SEED_LENGTH:
+        raise InvalidClientSeed()
+    for i, char in enumerate(client_seed):
+        if unicodedata.category(char) in _REFUSED_CATEGORIES and not _joins_emoji(client_seed, i):
+            raise InvalidClientSeed()
     return client_seed
+
+
+def chosen_client_seed(text: str) -> str:
+    """A client seed a player typed, as it is kept: composed (NFC), so the "й" a keyboard
+    sends as two code points and the one it sends as one are the same seed, and shown back
+    exactly as it will be hashed."""
+    return validate_client_seed(unicodedata.normalize("NFC", text))
+
+
+def _joins_emoji(text: str, i: int) -> bool:
+    return (
+        text[i] == _ZERO_WIDTH_JOINER
+        and 0 < i < len(text) - 1
+        and unicodedata.category(text[i - 1]) in _JOINED_BEFORE
+        and unicodedata.category(text[i + 1]) == "So"
+    )
 
 
 def validate_nonce(nonce: int) -> int:

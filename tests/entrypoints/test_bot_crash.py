@@ -123,9 +123,7 @@ async def test_crash_in_the_chat(
         assert [b.text for b in buttons] == ["💰 Cash out", "🔄 Round status"]
         cash, look = (b.callback_data for b in buttons)
         second = await tap("10x (a second bet in the same round)", keyboard[0][3].callback_data)
-        assert alerts(second) == [
-            "⚠️ you already have a bet in XTR in this crash round; one bet a round"
-        ]
+        assert alerts(second) == ["You already have a bet in this crash round: one bet a round."]
         early = await tap("💰 Cash out (before the round starts)", cash)
         assert len(alerts(early)) == 1
         assert not [c for c in early if isinstance(c, EditMessageText)]

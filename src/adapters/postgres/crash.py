@@ -19,8 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.postgres.errors import sqlstate, to_domain_error
 from application.ports import RoundSeating
-from domain.crash_rounds import CashOut, CrashChain, CrashRound, CrashSeat, RoundPhase
-from domain.errors import IllegalTransition
+from domain.crash_rounds import CashOut, CrashChain, CrashRefusal, CrashRound, CrashSeat, RoundPhase
 
 log = logging.getLogger(__name__)
 
@@ -218,8 +217,9 @@ class SqlCrashRounds:
         except IntegrityError as error:  # a twin bet of the player won the seat (the rule's race)
             if sqlstate(error) != "23505":
                 raise
-            raise IllegalTransition(
-                f"you already have a bet in {seat.currency} in this crash round; one bet a round"
+            raise CrashRefusal(
+                "one_bet_a_round",
+                f"you already have a bet in {seat.currency} in this crash round; one bet a round",
             ) from error
         return added.first() is not None
 

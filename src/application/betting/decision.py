@@ -120,7 +120,10 @@ def decide_bet(
     bet.check_bankroll(facts.bankroll)
     if facts.balance is not None and facts.balance < command.stake.amount:
         # What the posting would have refused with, in the same words.
-        raise InsufficientFunds(f"insufficient funds on account {facts.wallet_id}")
+        raise InsufficientFunds(
+            f"insufficient funds on account {facts.wallet_id}",
+            available=Money(facts.balance, command.stake.currency),
+        )
     game = facts.config.game
     if (
         facts.seeds is None

@@ -21,8 +21,15 @@ from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from application.risk import DEFAULT_RISK_REVIEW, RiskReview
 from domain.bets import Bet, BetState
-from domain.crash_rounds import CashOut, CrashRound, CrashSeat, RoundPhase, cash_out_at
-from domain.errors import DomainError, IllegalTransition, NotFound
+from domain.crash_rounds import (
+    CashOut,
+    CrashRefusal,
+    CrashRound,
+    CrashSeat,
+    RoundPhase,
+    cash_out_at,
+)
+from domain.errors import DomainError, NotFound
 from domain.events import BetSettled, CrashCashedOut, transactions_posted
 from domain.games.base import format_hundredths
 from domain.games.crash import Crash
@@ -207,11 +214,15 @@ def _cash_out(
     bet: Bet, seat: CrashSeat, round_: CrashRound, clock: Mapping[int, tuple[int, int]]
 ) -> CashOut:
     if bet.state is not BetState.PLACED:
-        raise IllegalTransition(f"this crash bet is already {bet.state}")
+        raise CrashRefusal("bet_over", f"this crash bet is already {bet.state}")
     if round_.phase is RoundPhase.BETTING:
-        raise IllegalTransition("the round has not started; cash out once it runs")
+        raise CrashRefusal("not_started", "the round has not started; cash out once it runs")
     if round_.phase is RoundPhase.CRASHED:
         assert round_.crash_point is not None
-        raise IllegalTransition(f"the round crashed at {format_hundredths(round_.crash_point)}x")
+        raise CrashRefusal(
+            "crashed",
+            f"the round crashed at {format_hundredths(round_.crash_point)}x",
+            crash_point=round_.crash_point,
+        )
     point, elapsed = clock[round_.id]
     return cash_out_at(seat.selection, point, elapsed)

@@ -41,13 +41,14 @@ from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.accounts import AccountKind
 from domain.bets import Bet
 from domain.crash_rounds import (
+    CrashRefusal,
     CrashRound,
     CrashSeat,
     RoundExposure,
     RoundPhase,
     require_free_seat,
 )
-from domain.errors import DomainError, IdempotencyConflict, IllegalTransition, StorageUnavailable
+from domain.errors import DomainError, IdempotencyConflict, StorageUnavailable
 from domain.games.crash import Crash
 from domain.money import Money
 from domain.notices import CRASH_RESULT, NewNotice, crash_result_key, crash_round_subject
@@ -284,8 +285,9 @@ class PlaceRoundBet(Placement):
         if latest is not None and latest.phase is RoundPhase.BETTING:
             latest = await uow.crash.find(latest.id, share=True)  # see the class docstring
         if latest is None or latest.phase is not RoundPhase.BETTING:
-            raise IllegalTransition(
-                "no crash round is taking bets right now; the next one opens in a few seconds"
+            raise CrashRefusal(
+                "not_taking_bets",
+                "no crash round is taking bets right now; the next one opens in a few seconds",
             )
         latest.require_betting(now)
         return latest

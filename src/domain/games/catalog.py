@@ -97,7 +97,9 @@ class StakeLimits:
             raise LimitExceeded(
                 f"this bet could pay {Money(payout, stake.currency)} at "
                 f"{format_multiplier(multiplier)}x; a bet pays at most "
-                f"{Money(self.max_payout, stake.currency)}"
+                f"{Money(self.max_payout, stake.currency)}",
+                rule="max_payout",
+                limit=Money(self.max_payout, stake.currency),
             )
         return payout
 
@@ -116,18 +118,24 @@ class StakeLimits:
             raise LimitExceeded(
                 f"the first {step} would pay {pays} "
                 f"at {format_multiplier(first)}x; a game pays at most "
-                f"{Money(self.max_payout, stake.currency)}: try a smaller stake"
+                f"{Money(self.max_payout, stake.currency)}: try a smaller stake",
+                rule="max_payout",
+                limit=Money(self.max_payout, stake.currency),
             )
         return max(within)
 
     def _check_stake(self, stake: Money) -> None:
         if stake.amount < self.min_stake:
             raise LimitExceeded(
-                f"the smallest stake is {Money(self.min_stake, stake.currency)}, not {stake}"
+                f"the smallest stake is {Money(self.min_stake, stake.currency)}, not {stake}",
+                rule="min_stake",
+                limit=Money(self.min_stake, stake.currency),
             )
         if stake.amount > self.max_stake:
             raise LimitExceeded(
-                f"the largest stake is {Money(self.max_stake, stake.currency)}, not {stake}"
+                f"the largest stake is {Money(self.max_stake, stake.currency)}, not {stake}",
+                rule="max_stake",
+                limit=Money(self.max_stake, stake.currency),
             )
 
 

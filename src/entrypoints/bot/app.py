@@ -3,14 +3,16 @@ served by the HTTP app for production."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiogram import Bot, Dispatcher
-from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message, User
 from dishka import AsyncContainer
 from dishka.integrations.aiogram import setup_dishka
 from redis.asyncio import Redis
 
+from application.onboarding import StartPlayer
 from domain.errors import DomainError, StorageUnavailable
 from domain.responsible import ResponsibleGamblingRefusal
 from entrypoints.bot import keyboards
@@ -41,16 +43,41 @@ log = logging.getLogger(__name__)
 errors = Handlers("errors")
 
 
+# How long the error handler looks for the player's language before answering in their
+# Telegram's: the answer matters more than its language when the books are slow.
+LANGUAGE_LOOKUP_TIMEOUT = 2.0
+
+
+async def _translator(user: User | None, container: AsyncContainer | None) -> Translator:
+    """The player's own language, as the menu set it (their Telegram's when it cannot be
+    read): the middleware's translator does not reach the error handler."""
+    fallback = Translator(pick_language(user.language_code if user else None))
+    if user is None or user.is_bot or container is None:
+        return fallback
+    try:
+        async with asyncio.timeout(LANGUAGE_LOOKUP_TIMEOUT):
+            start = await container.get(StartPlayer)
+            onboarded = await start(
+                user.id, username=user.username, language=pick_language(user.language_code)
+            )
+    except Exception:  # the books are out of reach (the error may be that): their Telegram's
+        log.warning("bot: the player's language could not be read", exc_info=True)
+        return fallback
+    return Translator(onboarded.preferences.language)
+
+
 @errors.errors()
-async def polite_errors(event: ErrorEvent) -> bool:
-    """A player never sees a stack trace: a refused operation says why, anything else gets an
+async def polite_errors(event: ErrorEvent, dishka_container: AsyncContainer | None = None) -> bool:
+    """A player never sees a stack trace: a refused operation says why in their words and
+    language (`refusals.refusal_text`, never the error's own message), anything else gets an
     apology (and the log gets the trace)."""
     update = event.update
     target: Message | CallbackQuery | None = update.message or update.callback_query
     user = target.from_user if target is not None else None
     if update.pre_checkout_query is not None:
         user = update.pre_checkout_query.from_user
-    t = Translator(pick_language(user.language_code if user else None))
+        dishka_container = None  # Telegram's 10 s: answer at once, in their Telegram's language
+    t = await _translator(user, dishka_container)
     error = event.exception
     if isinstance(error, DomainError):
         DOMAIN_ERRORS.labels("bot", error.code).inc()

@@ -1,23 +1,174 @@
 """A refused operation in the player's words: one wording for each kind of refusal, whichever
-handler met it (the error handler, the pre-checkout answer)."""
+handler met it (the error handler, the pre-checkout answer, a handler catching its own).
+
+Each `DomainError` class is decided here: either it has a text of its own (keyed by the class
+and, where it has one, its rule), naming the player's own numbers, or a player cannot meet it
+in the bot (staff and operator errors, the books' own invariants) and it gets the generic
+apology. An error's `message` is the other doors' English and never reaches a player: a
+class nobody decided falls back to the apology too (tests/entrypoints/test_bot_words.py
+fails on it)."""
 
 from __future__ import annotations
 
-from domain.errors import DomainError
-from domain.quoting import bounded_message
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, Final
+
+from application.history import BeyondRecentBets
+from domain.access import KeyNotAllowed
+from domain.crash_rounds import CrashRefusal
+from domain.errors import (
+    CurrencyMismatch,
+    DomainError,
+    Forbidden,
+    GameUnavailable,
+    IdempotencyConflict,
+    IllegalTransition,
+    InsufficientFunds,
+    InvalidAmount,
+    InvalidField,
+    InvalidRequest,
+    InvalidTransaction,
+    LimitExceeded,
+    NotFound,
+    NotRevealed,
+    RateLimited,
+    StorageUnavailable,
+    Unauthenticated,
+    UnbalancedTransaction,
+    UnknownCurrency,
+)
+from domain.fairness import InvalidClientSeed
+from domain.games.base import format_hundredths
+from domain.mines import OverPayoutLimit
+from domain.payments import PaymentMismatch, RefundPending, RefundRefused
 from domain.responsible import ResponsibleGamblingRefusal
-from domain.standing import Rule, StandingRefusal
-from domain.withdrawals import WithdrawalRefused
+from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, WithdrawalFrozen
+from domain.velocity import VelocityLimit, VelocityLimited, VelocityUnavailable
+from domain.withdrawals import IllegalWithdrawalTransition, WithdrawalRefused
 from entrypoints.bot.handlers import responsible, withdrawals
 from entrypoints.bot.i18n import Translator
 
+Wording = Callable[[Translator, Any], str]
+
+# A player cannot meet these in the bot (staff sign-in and roles, refunds staff issue, the
+# books' own invariants, a lost database connection): the apology, never their message.
+NOT_FOR_PLAYERS: Final[frozenset[type[DomainError]]] = frozenset(
+    {
+        DomainError,
+        CurrencyMismatch,
+        UnknownCurrency,
+        UnbalancedTransaction,
+        InvalidTransaction,
+        Unauthenticated,
+        Forbidden,
+        KeyNotAllowed,
+        RefundRefused,
+        RefundPending,
+        WithdrawalFrozen,
+        StorageUnavailable,
+    }
+)
+
+LIMIT_RULES: Final = frozenset(
+    {"min_stake", "max_stake", "max_payout", "bankroll", "round_exposure"}
+)
+CRASH_RULES: Final = frozenset(
+    {"not_taking_bets", "one_bet_a_round", "not_started", "crashed", "bet_over"}
+)
+
 
 def refusal_text(t: Translator, error: DomainError) -> str:
-    if isinstance(error, ResponsibleGamblingRefusal):
-        return responsible.refusal_text(t, error)
-    if isinstance(error, StandingRefusal):
-        # The player's standing (domain.standing): never the system's own text.
-        return t("start.blocked") if error.rule is Rule.BLOCKED else t("start.need_gate")
-    if isinstance(error, WithdrawalRefused):
+    """The player's text for `error`: the wording of its nearest decided class."""
+    for cls in type(error).__mro__:
+        wording = WORDINGS.get(cls)
+        if wording is not None:
+            return wording(t, error)
+        if cls in NOT_FOR_PLAYERS:
+            break
+    return t("errors.generic")
+
+
+def _insufficient(t: Translator, error: InsufficientFunds) -> str:
+    if error.available is None:
+        return t("refusals.insufficient_funds_plain")
+    return t("refusals.insufficient_funds", balance=error.available)
+
+
+def _limit(t: Translator, error: LimitExceeded) -> str:
+    if error.rule in LIMIT_RULES and error.limit is not None:
+        return t(f"refusals.limit.{error.rule}", limit=error.limit)
+    return t("refusals.limit.other")
+
+
+def _crash(t: Translator, error: CrashRefusal) -> str:
+    if error.rule not in CRASH_RULES:
+        return t("refusals.moved_on")
+    point = format_hundredths(error.crash_point) if error.crash_point is not None else "?"
+    return t(f"refusals.crash.{error.rule}", point=point)
+
+
+def _standing(t: Translator, error: StandingRefusal) -> str:
+    # The player's standing (domain.standing): never the system's own text.
+    return t("start.blocked") if isinstance(error, PlayerBlocked) else t("start.need_gate")
+
+
+def _withdrawal(t: Translator, error: WithdrawalRefused) -> str:
+    if error.rule in withdrawals.KNOWN_RULES:
         return withdrawals.refusal_text(t, error)
-    return t("games.error", reason=bounded_message(error.message))
+    return t("refusals.withdrawal_other")  # "risk_review" and any rule added later
+
+
+def window_text(t: Translator, window: timedelta) -> str:
+    seconds = int(window.total_seconds())
+    unit = {1: "second", 60: "minute", 3600: "hour"}.get(seconds)
+    return t(f"refusals.velocity.{unit}") if unit else t("refusals.velocity.seconds", count=seconds)
+
+
+def _velocity(t: Translator, error: VelocityLimited) -> str:
+    limit: VelocityLimit = error.limit
+    return t(
+        "refusals.velocity.limited",
+        what=t(f"refusals.velocity.{limit.action.value}"),
+        count=limit.max_count,
+        window=window_text(t, limit.window),
+        seconds=error.retry_after,
+    )
+
+
+def _velocity_down(t: Translator, error: VelocityUnavailable) -> str:
+    return t(
+        "refusals.velocity.down", what_title=t(f"refusals.velocity.{error.action.value}_title")
+    )
+
+
+def _text(key: str, **values: Any) -> Wording:
+    return lambda t, _error: t(key, **values)
+
+
+WORDINGS: Final[dict[type[DomainError], Wording]] = {
+    InsufficientFunds: _insufficient,
+    LimitExceeded: _limit,
+    OverPayoutLimit: lambda t, e: t("refusals.limit.mines_cap", limit=e.max_payout),
+    CrashRefusal: _crash,
+    IllegalTransition: _text("refusals.moved_on"),
+    IllegalWithdrawalTransition: _text("refusals.moved_on"),
+    InvalidAmount: _text("refusals.invalid_amount"),
+    InvalidRequest: _text("refusals.invalid_request"),
+    InvalidField: _text("refusals.invalid_request"),
+    InvalidClientSeed: _text("refusals.client_seed", max=InvalidClientSeed.max_length),
+    PaymentMismatch: _text("refusals.payment_mismatch"),
+    BeyondRecentBets: lambda t, e: t("refusals.recent_bets", count=e.shown),
+    NotFound: _text("refusals.not_found"),
+    IdempotencyConflict: _text("refusals.already_used"),
+    GameUnavailable: _text("refusals.game_unavailable"),
+    NotRevealed: _text("refusals.not_revealed"),
+    RateLimited: _text("refusals.rate_limited"),
+    VelocityLimited: _velocity,
+    VelocityUnavailable: _velocity_down,
+    StandingRefusal: _standing,
+    PlayerBlocked: _standing,
+    TermsNotAccepted: _standing,
+    WithdrawalRefused: _withdrawal,
+    ResponsibleGamblingRefusal: lambda t, e: responsible.refusal_text(t, e),
+}

@@ -9,10 +9,12 @@ from dishka.integrations.aiogram import FromDishka, inject
 
 from application.seeds import GetSeedPair, RotateSeedPair
 from domain.errors import DomainError
+from domain.fairness import MAX_CLIENT_SEED_LENGTH
 from domain.players import Player
 from domain.seeds import SeedCommitment
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Menu
+from entrypoints.bot.refusals import refusal_text
 from entrypoints.bot.routing import Handlers
 
 handlers = Handlers("fairness")
@@ -45,8 +47,9 @@ async def show(
     await query.answer()
     if isinstance(query.message, Message):
         commitment = await get_pair(player.id)
+        how = t("fairness.set_client", max=MAX_CLIENT_SEED_LENGTH)
         await query.message.answer(
-            _commitment_text(t, commitment) + "\n" + t("fairness.set_client"),
+            _commitment_text(t, commitment) + "\n" + how,
             reply_markup=_keyboard(t),
         )
 
@@ -88,12 +91,14 @@ async def client_seed(
     rotate: FromDishka[RotateSeedPair],
 ) -> None:
     if not command.args:
-        await message.answer(t("fairness.set_client"))
+        await message.answer(t("fairness.set_client", max=MAX_CLIENT_SEED_LENGTH))
         return
     try:
+        # The domain's rule (domain.fairness.validate_client_seed): any alphabet or emoji,
+        # bounded, nothing invisible; the same at every door that sets one.
         rotation = await rotate(player.id, command.args.strip())
     except DomainError as error:
-        await message.answer(t("games.error", reason=error.message))
+        await message.answer(refusal_text(t, error))
         return
     await message.answer(
         t(

@@ -66,6 +66,8 @@ def refusal_text(t: Translator, refusal: ResponsibleGamblingRefusal) -> str:
         return t("care.refused.timeout", until=until)
     if refusal.rule == "self_excluded":
         return t("care.refused.self_excluded", until=until)
+    if refusal.rule == "cooling_off" and refusal.until is not None and refusal.limit is not None:
+        return t("refusals.cooling_off", until=until, limit=refusal.limit)
     if refusal.rule == "reality_check":
         return t(
             "care.refused.reality_check",
@@ -81,7 +83,7 @@ def refusal_text(t: Translator, refusal: ResponsibleGamblingRefusal) -> str:
             amount=refusal.limit or "",
             remaining=refusal.remaining or "",
         )
-    return t("games.error", reason=refusal.message)
+    return t("refusals.care_other")  # a rule added later: never the system's own English
 
 
 def _limit_line(t: Translator, status: LimitStatus) -> str:
