@@ -20,9 +20,7 @@ from typing import Any
 import pytest
 from aiogram.methods import EditMessageText, SendDice, SendMessage
 from redis.asyncio import Redis
-from sqlalchemy import text
 
-from application.postings import CreditDepositCommand
 from domain.bets import Bet, BetState
 from domain.games.base import Game, Selection, format_multiplier, payout_for
 from domain.games.catalog import GAMES
@@ -42,8 +40,11 @@ from entrypoints.bot.game_texts import (
     when,
 )
 from entrypoints.bot.i18n import Translator
-from entrypoints.bot.keyboards import OPTIONS, BetsPage, Gate, Menu, PickGame, PickStake
+from entrypoints.bot.keyboards import OPTIONS, BetsPage, Menu, PickGame, PickStake
 from tests.entrypoints.telegram_fakes import FakeTelegram, Player
+
+# The fixture `ready_player` (a player past the gate with 1000 ⭐), shared with plinko's tests.
+from tests.entrypoints.test_bot_plinko import ready_player  # noqa: F401
 
 TRANSCRIPTS = Path(".croupier/test/transcripts")
 EDGE = Fraction(1, 100)
@@ -221,27 +222,6 @@ def test_times_say_their_zone():
 
 
 @pytest.fixture
-async def ready_player(send, telegram, credit, fund_bankroll, engine, unique_key):
-    async def make(language: str) -> tuple[Player, int]:
-        await fund_bankroll()
-        player = Player(language)
-        await send(player.message("/start"))
-        await send(player.tap(Gate(accept=True).pack()))
-        async with engine.connect() as conn:
-            player_id = (
-                await conn.execute(
-                    text("SELECT id FROM players WHERE telegram_user_id = :t"),
-                    {"t": player.user.id},
-                )
-            ).scalar_one()
-        await credit(CreditDepositCommand(player_id, Money(5000, XTR), unique_key("texts")))
-        telegram.calls.clear()
-        return player, player_id
-
-    return make
-
-
-@pytest.fixture
 async def unthrottle(servers):
     """Forget a player's taps so far: a whole tour in one go is more than a person's pace
     (the bot's tap throttle, entrypoints/bot/middlewares.py)."""
@@ -280,7 +260,11 @@ EVERY_GAME = [
 @pytest.mark.usefixtures("books")
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_every_game_through_the_bot_reads_in_the_players_language(
-    send, telegram, ready_player, unthrottle, language
+    send,
+    telegram,
+    ready_player,  # noqa: F811 - the fixture imported above
+    unthrottle,
+    language,
 ):
     player, _ = await ready_player(language)
     t = Translator(language)
@@ -345,7 +329,11 @@ async def test_every_game_through_the_bot_reads_in_the_players_language(
 
 @pytest.mark.integration
 @pytest.mark.usefixtures("books")
-async def test_two_bets_during_one_animation_are_told_apart(send, telegram, ready_player):
+async def test_two_bets_during_one_animation_are_told_apart(
+    send,
+    telegram,
+    ready_player,  # noqa: F811 - the fixture imported above
+):
     player, _ = await ready_player("en")
     await send(player.tap(PickStake(game="tg_dice", stake=10).pack()))
     even = _button(telegram, 0)
