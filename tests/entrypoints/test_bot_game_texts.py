@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
@@ -186,6 +187,12 @@ def test_a_win_a_loss_and_a_floored_win_say_what_happened():
     assert "выплачено 19 ⭐" in result_text(
         ru, _settled(coin, Selection("heads"), 0), Money(0, XTR)
     )
+
+
+def test_a_payout_capped_by_a_limit_is_not_called_rounding():
+    dice = GAMES["tg_dice"]
+    capped = replace(_settled(dice, dice.parse({"bet": "high"}), 5), payout=15)
+    assert "rounded" not in result_text(Translator("en"), capped, Money(0, XTR))
 
 
 def test_some_of_the_stake_back_is_not_cheered():

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 
 from domain.bets import Bet, BetState
-from domain.games.base import Game, Selection, format_hundredths, format_multiplier, payout_for
+from domain.games.base import Game, Selection, format_hundredths, format_multiplier
 from domain.games.catalog import GAMES
 from domain.games.coin import SIDES
 from domain.games.crash import LOST
@@ -155,14 +155,14 @@ def rounding_note(t: Translator, bet: Bet) -> str | None:
     """The rounding rule, when this bet's payout was floored to whole units."""
     multiplier = bet.multiplier or Fraction(0)
     exact = bet.stake.amount * multiplier
-    if not bet.payout or exact.denominator == 1:
-        return None
+    if not bet.payout or exact.denominator == 1 or bet.payout != exact.__floor__():
+        return None  # nothing paid, nothing cut, or not a cut (a payout capped by a limit)
     return t(
         "game_texts.rounded",
         multiplier=format_multiplier(multiplier),
         stake=bet.stake,
         exact=format_multiplier(exact),
-        payout=Money(payout_for(bet.stake.amount, multiplier), bet.stake.currency),
+        payout=Money(bet.payout, bet.stake.currency),
     )
 
 
