@@ -106,7 +106,7 @@ async def test_a_full_dice_bet_settles_on_the_bots_dice(
     await send(player.tap(PickGame(game="tg_dice").pack()))
     await send(player.tap(PickStake(game="tg_dice", stake=100).pack()))
     options = telegram.of(SendMessage)[-1].reply_markup.inline_keyboard
-    even = next(b for row in options for b in row if b.text == "Even")
+    even = next(b for row in options for b in row if b.text.startswith("Even ×"))
     telegram.dice_values.append(4)
     await send(player.tap(even.callback_data))
     dice = telegram.of(SendDice)
@@ -429,8 +429,8 @@ async def test_the_player_recalls_their_last_bets(send, telegram, ready_player):
     shown = telegram.texts()[-1].splitlines()
     assert shown[0] == "Your latest bets (page 1):"
     assert len(shown) == 3
-    assert all(" coin 10 ⭐: " in line for line in shown[1:])
-    assert all(("won +19 ⭐" in line) or ("lost" in line) for line in shown[1:])
+    assert all(" UTC · Coin flip 🔐: 10 ⭐ on Heads → 🪙 " in line for line in shown[1:])
+    assert all(line.endswith(("you win 19 ⭐, +9", "lost, −10")) for line in shown[1:])
     answers = len(telegram.of(AnswerCallbackQuery))
     await send(player.tap(BetsPage(page=11).pack()))  # beyond the latest 100: refused politely
     (refusal,) = telegram.of(AnswerCallbackQuery)[answers:]

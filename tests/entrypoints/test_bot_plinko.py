@@ -16,6 +16,8 @@ from application.postings import CreditDepositCommand
 from domain.games.base import format_multiplier
 from domain.games.plinko import Plinko
 from domain.money import XTR, Money
+from entrypoints.bot.game_texts import game_name
+from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import BetsPage, Gate, Menu, PickGame, PickStake
 from tests.entrypoints.telegram_fakes import Player
 
@@ -62,25 +64,31 @@ def _transcript(telegram, taps: list[str]) -> str:
 @pytest.mark.parametrize("language", ["en", "ru"])
 async def test_plinko_is_played_with_buttons(send, telegram, ready_player, engine, language):
     player, player_id = await ready_player(language)
-    taps = ["Games", "Plinko 🔐", "10 ⭐", "16 · high"]
+    t = Translator(language)
+    high = t("game_texts.option.plinko_high")
+    sixteen_high = f"16 · {high} ≤×1000"
+    taps = ["Games", game_name(t, "plinko"), "10 ⭐", sixteen_high]
     await send(player.tap(Menu(action="games").pack()))
     games = telegram.of(SendMessage)[-1].reply_markup.inline_keyboard
-    assert any(b.text == "Plinko 🔐" for row in games for b in row)
+    assert any(b.text == game_name(t, "plinko") for row in games for b in row)
     await send(player.tap(PickGame(game="plinko").pack()))
     await send(player.tap(PickStake(game="plinko", stake=10).pack()))
     grid = telegram.of(SendMessage)[-1].reply_markup.inline_keyboard
+    risks = [t(f"game_texts.option.plinko_{risk}") for risk in ("low", "medium", "high")]
     assert [[b.text for b in row] for row in grid][:2] == [
-        ["8 · low", "8 · medium", "8 · high"],
-        ["9 · low", "9 · medium", "9 · high"],
+        [f"8 · {risks[0]} ≤×5.6", f"8 · {risks[1]} ≤×13", f"8 · {risks[2]} ≤×29"],
+        [f"9 · {risks[0]} ≤×5.6", f"9 · {risks[1]} ≤×18", f"9 · {risks[2]} ≤×43"],
     ]
     assert len(grid) == 9  # 8 to 16 rows
-    chosen = next(b for row in grid for b in row if b.text == "16 · high")
+    chosen = next(b for row in grid for b in row if b.text == sixteen_high)
     await send(player.tap(chosen.callback_data))
     result = telegram.texts()[-1]
-    shown = re.search(r"slot (\d+) of 0-16, path ([LR]{16})", result)
+    left, right = t("game_texts.outcome.plinko_left"), t("game_texts.outcome.plinko_right")
+    said = t("game_texts.outcome.plinko", slot="(\\d+)", rows=16, path=f"([{left}{right}]{{16}})")
+    shown = re.search(said, result)
     assert shown is not None, result
     slot = int(shown[1])
-    assert shown[2].count("R") == slot
+    assert shown[2].count(right) == slot
     async with engine.connect() as conn:
         bet = (
             await conn.execute(
@@ -99,7 +107,7 @@ async def test_plinko_is_played_with_buttons(send, telegram, ready_player, engin
     # No more than the stake back is said as such, not cheered as a win.
     if bet.payout <= 10:
         assert "🎉" not in result
-        assert f"{format_multiplier(table[slot])}x" in result
+        assert f"×{format_multiplier(table[slot])}" in result
     else:
         assert "🎉" in result
     # The next drop is a tap away: the result carries a fresh grid.
@@ -108,10 +116,10 @@ async def test_plinko_is_played_with_buttons(send, telegram, ready_player, engin
     await send(player.tap(BetsPage(page=1).pack()))
     taps.append("My bets")
     line = telegram.texts()[-1].splitlines()[1]
-    assert f" plinko 10 ⭐: slot {slot} of 0-16, path {shown[2]} " in line
-    assert line.endswith(f"+{bet.payout} ⭐")  # 16 rows, high risk: every slot pays
-    assert ("🔸" in line) == (bet.payout <= 10)  # paid back, not cheered as a win
-    assert ("✅" in line) == (bet.payout > 10)
+    assert f"{game_name(t, 'plinko')}: 10 ⭐ " in line
+    assert shown[0] in line  # the same slot and path as the result
+    # 16 rows, high risk: every slot pays; paid back or won, as the result said.
+    assert line.endswith(result.splitlines()[1])
     _write(TRANSCRIPTS / f"bot-plinko-{language}.txt", _transcript(telegram, taps))
 
 

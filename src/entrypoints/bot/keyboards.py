@@ -6,72 +6,77 @@ must be one of the offered ones, and options map to parameters kept here on the 
 from __future__ import annotations
 
 import secrets
+from fractions import Fraction
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from domain.games.catalog import GAMES
 from domain.games.plinko import MAX_ROWS as PLINKO_MAX_ROWS
 from domain.games.plinko import MIN_ROWS as PLINKO_MIN_ROWS
 from domain.games.plinko import RISKS as PLINKO_RISKS
+from entrypoints.bot.game_texts import game_name, option_button
 from entrypoints.bot.i18n import Translator, languages
 
 STAKES = (10, 50, 100, 500)  # XTR
 DEPOSITS = (50, 100, 500, 1000)  # XTR
 
-# Per game: option key -> (label, game parameters)
-OPTIONS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
+# Per game: option key -> game parameters. What a button says (the option in the player's
+# language and its multiplier) is rendered from the game's selection: entrypoints/bot/game_texts.py.
+OPTIONS: dict[str, dict[str, dict[str, str]]] = {
     "tg_dice": {
-        "even": ("Even", {"bet": "even"}),
-        "odd": ("Odd", {"bet": "odd"}),
-        "low": ("1-3", {"bet": "low"}),
-        "high": ("4-6", {"bet": "high"}),
-        **{f"f{n}": (f"= {n}", {"bet": "face", "face": str(n)}) for n in range(1, 7)},
+        "even": {"bet": "even"},
+        "odd": {"bet": "odd"},
+        "low": {"bet": "low"},
+        "high": {"bet": "high"},
+        **{f"f{n}": {"bet": "face", "face": str(n)} for n in range(1, 7)},
     },
-    "tg_slot": {"spin": ("🎰 Spin", {})},
-    "tg_darts": {"hit": ("🎯 Bullseye", {"bet": "hit"}), "miss": ("Miss", {"bet": "miss"})},
-    "tg_bowling": {"hit": ("🎳 Strike", {"bet": "hit"}), "miss": ("No strike", {"bet": "miss"})},
-    "tg_basketball": {"hit": ("🏀 Score", {"bet": "hit"}), "miss": ("Miss", {"bet": "miss"})},
-    "tg_football": {"hit": ("⚽ Goal", {"bet": "hit"}), "miss": ("Miss", {"bet": "miss"})},
+    "tg_slot": {"spin": {}},
+    "tg_darts": {"hit": {"bet": "hit"}, "miss": {"bet": "miss"}},
+    "tg_bowling": {"hit": {"bet": "hit"}, "miss": {"bet": "miss"}},
+    "tg_basketball": {"hit": {"bet": "hit"}, "miss": {"bet": "miss"}},
+    "tg_football": {"hit": {"bet": "hit"}, "miss": {"bet": "miss"}},
     "dice": {
-        "u50": ("Under 49.50", {"direction": "under", "target": "49.50"}),
-        "o50": ("Over 50.50", {"direction": "over", "target": "50.50"}),
-        "u25": ("Under 24.75", {"direction": "under", "target": "24.75"}),
+        "u50": {"direction": "under", "target": "49.50"},
+        "o50": {"direction": "over", "target": "50.50"},
+        "u25": {"direction": "under", "target": "24.75"},
     },
-    "coin": {"h": ("Heads", {"side": "heads"}), "t": ("Tails", {"side": "tails"})},
+    "coin": {"h": {"side": "heads"}, "t": {"side": "tails"}},
     "roulette": {
-        "red": ("🔴 Red", {"bet": "red"}),
-        "black": ("⚫ Black", {"bet": "black"}),
-        "even": ("Even", {"bet": "even"}),
-        "odd": ("Odd", {"bet": "odd"}),
-        "zero": ("0", {"bet": "straight", "number": "0"}),
+        "red": {"bet": "red"},
+        "black": {"bet": "black"},
+        "even": {"bet": "even"},
+        "odd": {"bet": "odd"},
+        "zero": {"bet": "straight", "number": "0"},
     },
     "limbo": {
-        "x2": ("2x", {"target": "2"}),
-        "x5": ("5x", {"target": "5"}),
-        "x10": ("10x", {"target": "10"}),
+        "x2": {"target": "2"},
+        "x5": {"target": "5"},
+        "x10": {"target": "10"},
     },
     # Rows and risk in one tap: a grid of one keyboard row per row count, low / medium / high
     # across (keys "8l" … "16h").
     "plinko": {
-        f"{rows}{risk[0]}": (f"{rows} · {risk}", {"rows": str(rows), "risk": risk})
+        f"{rows}{risk[0]}": {"rows": str(rows), "risk": risk}
         for rows in range(PLINKO_MIN_ROWS, PLINKO_MAX_ROWS + 1)
         for risk in PLINKO_RISKS
     },
 }
+# The lobby's order; each button is the game's name in the player's language.
 GAME_BUTTONS = (
-    ("tg_dice", "🎲"),
-    ("tg_slot", "🎰"),
-    ("tg_darts", "🎯"),
-    ("tg_basketball", "🏀"),
-    ("tg_football", "⚽"),
-    ("tg_bowling", "🎳"),
-    ("dice", "Dice 🔐"),
-    ("coin", "Coin 🔐"),
-    ("roulette", "Roulette 🔐"),
-    ("limbo", "Limbo 🔐"),
-    ("plinko", "Plinko 🔐"),
-    ("mines", "Mines 💣"),  # its own screens: entrypoints/bot/handlers/mines.py
-    ("crash", "Crash 🚀"),  # its own screens: entrypoints/bot/handlers/crash.py
+    "tg_dice",
+    "tg_slot",
+    "tg_darts",
+    "tg_basketball",
+    "tg_football",
+    "tg_bowling",
+    "dice",
+    "coin",
+    "roulette",
+    "limbo",
+    "plinko",
+    "mines",  # its own screens: entrypoints/bot/handlers/mines.py
+    "crash",  # its own screens: entrypoints/bot/handlers/crash.py
 )
 
 
@@ -173,8 +178,8 @@ def language_choice() -> InlineKeyboardMarkup:
 
 def games(t: Translator) -> InlineKeyboardMarkup:
     buttons = [
-        InlineKeyboardButton(text=label, callback_data=PickGame(game=code).pack())
-        for code, label in GAME_BUTTONS
+        InlineKeyboardButton(text=game_name(t, code), callback_data=PickGame(game=code).pack())
+        for code in GAME_BUTTONS
     ]
     rows = _rows(buttons, 3)
     rows.append([InlineKeyboardButton(text=t("menu.back"),
@@ -190,14 +195,16 @@ def stakes(game: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 4))
 
 
-def options(game: str, stake: int) -> InlineKeyboardMarkup:
+def options(t: Translator, game: str, stake: int, house_edge: Fraction) -> InlineKeyboardMarkup:
+    """The options of a game, each with its multiplier at this house edge ("Even ×1.98")."""
     press = secrets.token_hex(4)
+    played = GAMES[game]
     buttons = [
         InlineKeyboardButton(
-            text=label,
+            text=option_button(t, played, played.parse(params), house_edge),
             callback_data=PlaceBet(game=game, stake=stake, option=key, press=press).pack(),
         )
-        for key, (label, _) in OPTIONS[game].items()
+        for key, params in OPTIONS[game].items()
     ]
     return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 3))
 

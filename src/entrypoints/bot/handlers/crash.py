@@ -38,6 +38,7 @@ from domain.errors import NotFound
 from domain.games.base import format_hundredths
 from domain.money import XTR, Money
 from domain.players import Player
+from entrypoints.bot.game_texts import game_name
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import STAKES, PickGame, PickStake
 from entrypoints.bot.routing import Handlers
@@ -177,7 +178,7 @@ async def pick_crash_stake(query: CallbackQuery, t: Translator) -> None:
             for s in STAKES
         ]
         await query.message.answer(
-            t("games.stake", game="Crash"),
+            t("games.stake", game=game_name(t, "crash")),
             reply_markup=InlineKeyboardMarkup(inline_keyboard=[buttons]),
         )
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from fractions import Fraction
 
 from aiogram import Bot, F
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, ReplyParameters
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.betting import (
@@ -22,12 +21,14 @@ from application.betting import (
     VoidBetCommand,
 )
 from application.betting.queue import BetQueue
-from domain.bets import Bet, BetState
-from domain.games.base import TelegramDiceGame, format_multiplier
-from domain.games.catalog import GAMES
+from application.game_admin import ListGames
+from domain.bets import Bet
+from domain.games.base import TelegramDiceGame
+from domain.games.catalog import DEFAULT_HOUSE_EDGE, GAMES
 from domain.money import XTR, Money
 from domain.players import Player
 from entrypoints.bot import keyboards
+from entrypoints.bot.game_texts import game_name, placed_text, result_text
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import OPTIONS, STAKES, Menu, PickGame, PickStake
 from entrypoints.bot.keyboards import PlaceBet as PlaceBetButton
@@ -59,15 +60,25 @@ async def pick_stake(query: CallbackQuery, callback_data: PickGame, t: Translato
 
 
 @handlers.callback_query(PickStake.filter(F.game.in_(OPTIONS) & F.stake.in_(STAKES)))
-async def pick_option(query: CallbackQuery, callback_data: PickStake, t: Translator) -> None:
+@inject
+async def pick_option(
+    query: CallbackQuery, callback_data: PickStake, t: Translator, games: FromDishka[ListGames]
+) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        title = GAMES[callback_data.game].title
+        # The buttons show the multipliers this casino pays: at its configured house edge.
+        configs = {config.code: config for config in await games()}
+        config = configs.get(callback_data.game)
+        house_edge = DEFAULT_HOUSE_EDGE if config is None else config.house_edge
         # Plinko's buttons are rows and risk: the prompt says which is which.
         prompt = "games.option_plinko" if callback_data.game == "plinko" else "games.option"
         await query.message.answer(
-            t(prompt, game=title, stake=Money(callback_data.stake, XTR)),
-            reply_markup=keyboards.options(callback_data.game, callback_data.stake),
+            t(
+                prompt,
+                game=game_name(t, callback_data.game),
+                stake=Money(callback_data.stake, XTR),
+            ),
+            reply_markup=keyboards.options(t, callback_data.game, callback_data.stake, house_edge),
         )
 
 
@@ -85,11 +96,10 @@ async def place_bet(
     options: FromDishka[BotOptions],
 ) -> None:
     message = query.message
-    choice = OPTIONS[callback_data.game].get(callback_data.option)
-    if choice is None or not isinstance(message, Message):
+    params = OPTIONS[callback_data.game].get(callback_data.option)
+    if params is None or not isinstance(message, Message):
         await query.answer()
         return
-    label, params = choice
     bet_id = uuid.uuid5(
         BET_NAMESPACE,
         f"{query.from_user.id}:{callback_data.press}:{callback_data.game}:"
@@ -111,13 +121,17 @@ async def place_bet(
     if not isinstance(game, TelegramDiceGame):
         await _show_result(message, receipt, t)
         return
-    await message.answer(t("games.placed", stake=receipt.bet.stake, option=label))
+    # The bet's own line, replied to by its dice and its result: two bets placed while one
+    # animation plays are told apart.
+    placed = await message.answer(placed_text(t, receipt.bet))
     try:
-        thrown = await bot.send_dice(message.chat.id, emoji=game.emoji)
+        thrown = await bot.send_dice(
+            message.chat.id, emoji=game.emoji, reply_parameters=_reply_to(placed)
+        )
     except TelegramAPIError:
         log.exception("could not send the dice for bet %s", bet_id)
         voided = await void(VoidBetCommand(bet_id, "the dice could not be sent"))
-        await message.answer(t("errors.generic") + f" ({voided.balance})")
+        await message.answer(t("errors.generic") + f" ({t.money(voided.balance)})")
         return
     if thrown.dice is None:  # pragma: no cover - Telegram always answers with the dice
         await void(VoidBetCommand(bet_id, "Telegram returned no dice"))
@@ -127,29 +141,29 @@ async def place_bet(
     )
     # The value is known at once; the player sees it when the animation has played.
     await asyncio.sleep(options.dice_delay)
-    await _show_result(message, settled, t)
+    await _show_result(message, settled, t, reply_to=placed)
 
 
-async def _show_result(message: Message, receipt: BetReceipt, t: Translator) -> None:
+def _reply_to(message: Message) -> ReplyParameters:
+    # Sent anyway if the bet's message was deleted meanwhile.
+    return ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True)
+
+
+async def _show_result(
+    message: Message, receipt: BetReceipt, t: Translator, reply_to: Message | None = None
+) -> None:
     bet: Bet = receipt.bet
-    game = GAMES[bet.game]
-    outcome = game.describe_bet(bet.selection, bet.outcome) if bet.outcome is not None else "?"
-    if bet.state is BetState.WON and (bet.payout or 0) <= bet.stake.amount:
-        # Paid, but no more than the stake (plinko's middle slots): not a win to cheer.
-        text = t("games.partial", outcome=outcome, payout=Money(bet.payout or 0, XTR),
-                 multiplier=format_multiplier(bet.multiplier or Fraction(0)),
-                 balance=receipt.balance)  # fmt: skip
-    elif bet.state is BetState.WON:
-        text = t("games.won", outcome=outcome, payout=Money(bet.payout or 0, XTR),
-                 balance=receipt.balance)  # fmt: skip
-    else:
-        text = t("games.lost", outcome=outcome, balance=receipt.balance)
+    text = result_text(t, bet, receipt.balance)
     if bet.fairness is not None:
         text += "\n" + t(
             "games.fair_result",
-            outcome=outcome,
             nonce=bet.fairness.nonce,
             hash=bet.fairness.server_seed_hash[:16],
         )
     # A fresh keyboard (a new press id) for the next bet.
-    await message.answer(text, reply_markup=keyboards.options(bet.game, bet.stake.amount))
+    markup = keyboards.options(t, bet.game, bet.stake.amount, bet.house_edge)
+    await message.answer(
+        text,
+        reply_markup=markup,
+        reply_parameters=None if reply_to is None else _reply_to(reply_to),
+    )

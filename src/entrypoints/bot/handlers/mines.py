@@ -33,6 +33,7 @@ from domain.money import XTR, Money
 from domain.players import Player
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.standing import StandingRefusal
+from entrypoints.bot.game_texts import game_name
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import STAKES, PickGame, PickStake
 from entrypoints.bot.refusals import refusal_text
@@ -151,7 +152,7 @@ async def pick_mines_stake(query: CallbackQuery, t: Translator) -> None:
             for s in STAKES
         ]
         await query.message.answer(
-            t("games.stake", game="Mines"),
+            t("games.stake", game=game_name(t, "mines")),
             reply_markup=InlineKeyboardMarkup(inline_keyboard=[buttons]),
         )
 
