@@ -222,7 +222,9 @@ def test_a_big_win_is_celebrated_more_than_a_small_one():
 def test_times_say_their_zone():
     t = Translator("ru")
     moscow = timezone(timedelta(hours=3))
-    assert when(t, datetime(2026, 12, 3, 10, 45, tzinfo=moscow)) == "03.12 07:45 UTC"
+    moscow_time = datetime(2026, 12, 3, 10, 45, tzinfo=moscow)
+    assert when(t, moscow_time) == "03.12 07:45 по UTC"
+    assert when(Translator("en"), moscow_time) == "03.12 07:45 UTC"
 
 
 # -- through the bot --------------------------------------------------------------------------

@@ -212,7 +212,8 @@ async def test_a_player_blocked_mid_game_is_told_why_and_still_cashes_out(
     refused = await tap(f"tile {safe[1]}", MinesTile(game=game.id.hex, tile=safe[1]).pack())
     said = [c.text for c in refused if isinstance(c, SendMessage)]
     assert said == [
-        "Your account is blocked. Contact /paysupport if you think this is a mistake.\n\n"
+        "Your account is blocked. Contact /paysupport if you think this is a mistake."
+        " You can still ask to withdraw your balance: our team reviews it.\n\n"
         "You cannot reveal more tiles now, but you can still cash out the tiles already revealed."
     ]
     assert not [c for c in refused if isinstance(c, EditMessageText)]  # the field stays
