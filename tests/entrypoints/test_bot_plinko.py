@@ -9,7 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from aiogram.methods import SendMessage
+from aiogram.methods import EditMessageText, SendMessage
 from sqlalchemy import text
 
 from application.postings import CreditDepositCommand
@@ -49,7 +49,7 @@ async def ready_player(send, telegram, credit, fund_bankroll, engine, unique_key
 def _transcript(telegram, taps: list[str]) -> str:
     """Each message the bot sent, with its keyboard as rows of [labels]."""
     lines = []
-    for index, call in enumerate(telegram.of(SendMessage)):
+    for index, call in enumerate(telegram.of(SendMessage | EditMessageText)):
         if index < len(taps):
             lines.append(f"> tap: {taps[index]}")
         lines.append(f"< {call.text}")
@@ -62,9 +62,9 @@ def _transcript(telegram, taps: list[str]) -> str:
 @pytest.mark.parametrize("language", ["en", "ru"])
 async def test_plinko_is_played_with_buttons(send, telegram, ready_player, engine, language):
     player, player_id = await ready_player(language)
-    taps = ["Games", "Plinko 🔐", "10 ⭐", "16 · high"]
+    taps = ["Games", "Plinko 🔐", "Play for 10 ⭐", "16 · high"]
     await send(player.tap(Menu(action="games").pack()))
-    games = telegram.of(SendMessage)[-1].reply_markup.inline_keyboard
+    games = telegram.of(EditMessageText)[-1].reply_markup.inline_keyboard  # the hub, edited
     assert any(b.text == "Plinko 🔐" for row in games for b in row)
     await send(player.tap(PickGame(game="plinko").pack()))
     await send(player.tap(PickStake(game="plinko", stake=10).pack()))
