@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 from redis.asyncio import Redis
 
@@ -66,3 +67,15 @@ class Chat:
     def write(self, name: str) -> None:
         TRANSCRIPTS.mkdir(parents=True, exist_ok=True)
         (TRANSCRIPTS / name).write_text("\n".join(self.lines) + "\n")
+
+
+@pytest.fixture
+async def chat(send, telegram, servers):
+    """Make a `Chat` for a player (import this fixture into a test module to use it)."""
+    redis = Redis.from_url(servers.redis_url)
+
+    def make(player: Player) -> Chat:
+        return Chat(send, telegram, player, redis)
+
+    yield make
+    await redis.aclose()

@@ -8,30 +8,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from redis.asyncio import Redis
 from sqlalchemy import text
 
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Care, Menu, PickStake
-from tests.entrypoints.bot_chat import Chat, buttons
-from tests.entrypoints.telegram_fakes import Player
+from tests.entrypoints.bot_chat import Chat, buttons, chat  # noqa: F401
 from tests.entrypoints.test_bot import ready_player  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
 LANGUAGES = ["en", "ru"]
 LOSS_24H = Care(action="set", kind="loss", period="24h", value=500).pack()
-
-
-@pytest.fixture
-async def chat(send, telegram, servers):
-    redis = Redis.from_url(servers.redis_url)
-
-    def make(player: Player) -> Chat:
-        return Chat(send, telegram, player, redis)
-
-    yield make
-    await redis.aclose()
 
 
 async def _dice_bet(me: Chat, telegram, option: str, value: int) -> None:
@@ -54,7 +41,7 @@ def _line(status: str, t: Translator) -> str:
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_a_loss_limit_reads_right_for_a_winner_and_a_loser(
     ready_player,  # noqa: F811
-    chat,
+    chat,  # noqa: F811
     telegram,
     language,
 ):
@@ -94,7 +81,7 @@ async def test_a_loss_limit_reads_right_for_a_winner_and_a_loser(
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_confirm_is_offered_only_when_the_change_can_take_effect(
     ready_player,  # noqa: F811
-    chat,
+    chat,  # noqa: F811
     engine,
     language,
 ):

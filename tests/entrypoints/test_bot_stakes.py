@@ -12,8 +12,6 @@ import re
 import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import ForceReply
-from redis.asyncio import Redis
-from sqlalchemy import text
 
 from application.player_admin import BlockPlayer
 from application.responsible import SelfExclude
@@ -25,9 +23,9 @@ from domain.stakes import StakeProblem, StakeRange
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Care, Deposit, Menu, PickGame, PickStake, PlaceBet
 from entrypoints.bot.stake_picker import StakeControl, problem_text
-from tests.entrypoints.bot_chat import Chat, buttons
+from tests.entrypoints.bot_chat import Chat, buttons, chat  # noqa: F401
 from tests.entrypoints.telegram_fakes import Player
-from tests.entrypoints.test_bot import ready_player  # noqa: F401
+from tests.entrypoints.test_bot import _balance, _player_id, ready_player  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -36,54 +34,21 @@ LANGUAGES = ["en", "ru"]
 RANGE_120 = StakeRange(StakeLimits(1, 10_000, 1_000_000), Money(120, XTR))
 
 
-@pytest.fixture
-async def chat(send, telegram, servers):
-    redis = Redis.from_url(servers.redis_url)
-
-    def make(player: Player) -> Chat:
-        return Chat(send, telegram, player, redis)
-
-    yield make
-    await redis.aclose()
-
-
-def _stake_on_screen(chat: Chat, t: Translator) -> int:
+def _stake_on_screen(me: Chat, t: Translator) -> int:
     """The stake the picker shows, read from its "play for" button's callback data, which must
     match the button's label."""
-    for label, data in buttons(chat.shown()).items():
+    for label, data in buttons(me.shown()).items():
         if data.startswith(PickStake.__prefix__ + ":"):
             stake = PickStake.unpack(data).stake
             assert label == t("stakes.play", stake=f"{stake} ⭐"), label
             return stake
-    raise AssertionError(f"no stake on {chat.shown().text!r}")
-
-
-async def _player_id(engine, player: Player) -> int:
-    async with engine.connect() as conn:
-        return (
-            await conn.execute(
-                text("SELECT id FROM players WHERE telegram_user_id = :t"), {"t": player.user.id}
-            )
-        ).scalar_one()
-
-
-async def _balance(engine, player: Player) -> int:
-    async with engine.connect() as conn:
-        return (
-            await conn.execute(
-                text(
-                    "SELECT a.balance FROM accounts a JOIN players p ON p.id = a.player_id"
-                    " WHERE p.telegram_user_id = :t AND a.currency = 'XTR'"
-                ),
-                {"t": player.user.id},
-            )
-        ).scalar_one()
+    raise AssertionError(f"no stake on {me.shown().text!r}")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_stake_controls_never_offer_more_than_the_balance(
     ready_player,  # noqa: F811
-    chat,
+    chat,  # noqa: F811
     telegram,
     language,
 ):
@@ -178,9 +143,10 @@ async def test_a_typed_stake_is_read_politely(ready_player, chat, telegram, lang
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_a_forged_stake_is_refused_politely(
     ready_player,  # noqa: F811
-    chat,
+    chat,  # noqa: F811
     telegram,
     engine,
+    balances,
     language,
 ):
     t = Translator(language)
@@ -206,7 +172,7 @@ async def test_a_forged_stake_is_refused_politely(
     # And a forged bet is the placement's to refuse: nothing moves.
     await me.tap("forged bet", PlaceBet(game="coin", stake=999_999, option="h", press="f").pack())
     assert telegram.of(AnswerCallbackQuery)[-1].show_alert
-    assert await _balance(engine, player) == 120
+    assert await _balance(balances, engine, player) == Money(120, XTR)
 
 
 async def test_an_empty_balance_offers_a_deposit_not_a_stake(ready_player, chat):  # noqa: F811
@@ -237,16 +203,16 @@ async def test_mines_and_crash_take_their_stake_on_the_picker(ready_player, chat
     assert any(":1000:" in d for d in buttons(me.shown()).values())
 
 
-def _no_play(chat: Chat) -> None:
+def _no_play(me: Chat) -> None:
     """No game, stake or deposit amount is offered on the screen shown."""
-    offered = buttons(chat.shown()).values()
+    offered = buttons(me.shown()).values()
     assert not [d for d in offered if d.split(":")[0] in ("g", "s", "d", "sc", "sa")], offered
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_a_paused_player_sees_the_state_on_games_and_deposit(
     ready_player,  # noqa: F811
-    chat,
+    chat,  # noqa: F811
     engine,
     uow_factory,
     clock,

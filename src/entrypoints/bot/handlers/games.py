@@ -55,9 +55,14 @@ STAKE_GAMES = frozenset({*OPTIONS, "mines", "crash"})
 @handlers.callback_query(Menu.filter(F.action == "games"))
 @inject
 async def list_games(
-    query: CallbackQuery, player: Player, t: Translator, check: FromDishka[CheckStanding]
+    query: CallbackQuery,
+    player: Player,
+    t: Translator,
+    state: FSMContext,
+    check: FromDishka[CheckStanding],
 ) -> None:
     await query.answer()
+    await state.clear()  # back from the stake picker: a typed number is no stake any more
     # A time-out, an exclusion, a block or the missing 18+ confirmation is shown here, with
     # what still works, rather than at the last tap of a bet.
     refusal = await check(player.id, Operation.BET)
