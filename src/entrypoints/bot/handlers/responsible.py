@@ -217,7 +217,7 @@ async def set_limit(
 ) -> None:
     kind, period = LimitKind(callback_data.kind), LimitPeriod(callback_data.period)
     change = await set_limit(player.id, kind, period, Money(callback_data.value, XTR))
-    await _after_change(query, t, kind, period, change.applied, change.confirmable_at)
+    await _after_change(query, t, change.applied, change.confirmable_at)
 
 
 @handlers.callback_query(
@@ -235,7 +235,7 @@ async def remove_limit(
 ) -> None:
     kind, period = LimitKind(callback_data.kind), LimitPeriod(callback_data.period)
     change = await remove(player.id, kind, period, XTR)
-    await _after_change(query, t, kind, period, change.applied, change.confirmable_at)
+    await _after_change(query, t, change.applied, change.confirmable_at)
 
 
 def _to_limits(t: Translator) -> InlineKeyboardMarkup:
@@ -244,12 +244,7 @@ def _to_limits(t: Translator) -> InlineKeyboardMarkup:
 
 
 async def _after_change(
-    query: CallbackQuery,
-    t: Translator,
-    kind: LimitKind,
-    period: LimitPeriod,
-    applied: bool,
-    confirmable_at: datetime | None,
+    query: CallbackQuery, t: Translator, applied: bool, confirmable_at: datetime | None
 ) -> None:
     if applied or confirmable_at is None:
         await _answer(query, t("care.limit_applied"), keyboards.back(t))
