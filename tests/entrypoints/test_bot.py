@@ -10,6 +10,7 @@ import pytest
 from aiogram.methods import (
     AnswerCallbackQuery,
     AnswerPreCheckoutQuery,
+    EditMessageText,
     RefundStarPayment,
     SendDice,
     SendInvoice,
@@ -253,7 +254,7 @@ async def _stars_payments(engine, player: Player) -> list[tuple[str, int]]:
 async def test_deposit_prompts_for_a_limit_before_the_first_deposit(send, telegram, ready_player):
     player = await ready_player()
     await send(player.tap(Menu(action="deposit").pack()))
-    shown = telegram.of(SendMessage)[-1]
+    shown = telegram.of(SendMessage | EditMessageText)[-1]  # the hub, edited in place
     assert "set a deposit limit" in shown.text
     buttons = [b.callback_data for row in shown.reply_markup.inline_keyboard for b in row]
     assert Menu(action="limits").pack() in buttons
@@ -357,7 +358,7 @@ async def test_russian_deposit_texts(send, telegram, ready_player):
     assert telegram.texts()[-1].startswith("✅ Зачислено 50 ⭐")
 
 
-def _buttons(message: SendMessage) -> list[str]:
+def _buttons(message: SendMessage | EditMessageText) -> list[str]:
     return [b.callback_data for row in message.reply_markup.inline_keyboard for b in row]
 
 
@@ -367,18 +368,19 @@ async def test_limits_are_set_with_buttons_and_raises_wait(send, telegram, ready
     assert "No limits set" in telegram.texts()[-1]
     await send(player.tap(Care(action="kind", kind="loss").pack()))
     assert Care(action="period", kind="loss", period="7d").pack() in _buttons(
-        telegram.of(SendMessage)[-1]
+        telegram.of(SendMessage | EditMessageText)[-1]
     )
     await send(player.tap(Care(action="period", kind="loss", period="7d").pack()))
     await send(player.tap(Care(action="set", kind="loss", period="7d", value=500).pack()))
     assert "in force now" in telegram.texts()[-1]
 
     await send(player.tap(Care(action="set", kind="loss", period="7d", value=5000).pack()))
-    waits = telegram.of(SendMessage)[-1]
+    waits = telegram.of(SendMessage | EditMessageText)[-1]
     assert "24-hour cooling-off" in waits.text
+    # No confirm button while the cooling-off runs: it could only be refused.
+    assert _buttons(waits) == [Menu(action="limits").pack()]
     confirm = Care(action="confirm", kind="loss", period="7d").pack()
-    assert _buttons(waits) == [confirm]
-    await send(player.tap(confirm))  # too early
+    await send(player.tap(confirm))  # an old or forged button: too early, refused
     assert telegram.of(AnswerCallbackQuery)[-1].show_alert
 
     await send(player.tap(Menu(action="limits").pack()))
@@ -395,7 +397,7 @@ async def test_a_time_out_is_asked_twice_and_then_closes_deposits(send, telegram
     player = await ready_player()
     await send(player.tap(Care(action="timeout").pack()))
     await send(player.tap(Care(action="timeout_ask", period="7d").pack()))
-    ask = telegram.of(SendMessage)[-1]
+    ask = telegram.of(SendMessage | EditMessageText)[-1]
     assert "cannot be undone early" in ask.text
     go = Care(action="timeout_go", period="7d").pack()
     assert go in _buttons(ask)

@@ -49,7 +49,6 @@ from entrypoints.bot.keyboards import (
     LIMIT_PERIODS,
     OPTIONS,
     REALITY_CHECK_MINUTES,
-    STAKES,
     TIMEOUT_PERIODS,
     BetsPage,
     Care,
@@ -62,6 +61,7 @@ from entrypoints.bot.keyboards import (
     PickStake,
     PlaceBet,
 )
+from entrypoints.bot.stake_picker import STEPS, StakeAsk, StakeControl
 from tests.entrypoints.telegram_fakes import BOT_USER, Player
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -214,8 +214,10 @@ _FIELDS: dict[str, tuple[list[Any], ...]] = {
         ],
     ),
     PickGame.__prefix__: ([*OPTIONS, *GAMES],),
-    PickStake.__prefix__: ([*OPTIONS], [*STAKES, 1, 999_999]),
-    PlaceBet.__prefix__: ([*OPTIONS, "poker"], [*STAKES, 0, -10], _OPTION_KEYS, ["p1", "p2"]),
+    PickStake.__prefix__: ([*OPTIONS, "mines", "crash"], [10, 50, 1, 0, 999_999]),
+    StakeControl.__prefix__: ([*OPTIONS, "mines"], [10, 1, 0, -5, 999_999], [*STEPS, "x"]),
+    StakeAsk.__prefix__: ([*OPTIONS, "crash"], [10, 0, 999_999]),
+    PlaceBet.__prefix__: ([*OPTIONS, "poker"], [10, 50, 100, 0, -10], _OPTION_KEYS, ["p1", "p2"]),
     Deposit.__prefix__: ([*DEPOSITS, 0, 1, 10_001],),
     HistoryPage.__prefix__: ([1, 2, 0, -1], ["", "abc", "MjAyNA"]),
     BetsPage.__prefix__: ([1, 2, 10, 11, 0, -1],),
@@ -347,7 +349,7 @@ def _may_move(update: Update) -> frozenset[str]:
             bet = PlaceBet.unpack(update.callback_query.data or "")
         except (TypeError, ValueError):
             return frozenset()
-        if bet.game in OPTIONS and bet.stake in STAKES:
+        if bet.game in OPTIONS and bet.stake > 0:
             return frozenset({"bet", "win", "loss"})
         return frozenset()
     message = update.message

@@ -9,7 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from aiogram.methods import SendMessage
+from aiogram.methods import EditMessageText, SendMessage
 from sqlalchemy import text
 
 from application.postings import CreditDepositCommand
@@ -51,7 +51,7 @@ async def ready_player(send, telegram, credit, fund_bankroll, engine, unique_key
 def _transcript(telegram, taps: list[str]) -> str:
     """Each message the bot sent, with its keyboard as rows of [labels]."""
     lines = []
-    for index, call in enumerate(telegram.of(SendMessage)):
+    for index, call in enumerate(telegram.of(SendMessage | EditMessageText)):
         if index < len(taps):
             lines.append(f"> tap: {taps[index]}")
         lines.append(f"< {call.text}")
@@ -69,7 +69,7 @@ async def test_plinko_is_played_with_buttons(send, telegram, ready_player, engin
     sixteen_high = f"16 · {high} ≤×1000"
     taps = ["Games", game_name(t, "plinko"), "10 ⭐", sixteen_high]
     await send(player.tap(Menu(action="games").pack()))
-    games = telegram.of(SendMessage)[-1].reply_markup.inline_keyboard
+    games = telegram.of(EditMessageText)[-1].reply_markup.inline_keyboard  # the hub, edited
     assert any(b.text == game_name(t, "plinko") for row in games for b in row)
     await send(player.tap(PickGame(game="plinko").pack()))
     await send(player.tap(PickStake(game="plinko", stake=10).pack()))

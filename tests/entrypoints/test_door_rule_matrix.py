@@ -260,8 +260,12 @@ HTTP: dict[str, Door] = {
 _MENU = "shows a menu"
 BOT: dict[str, Door] = {
     "games.place_bet": (Case(BET, c.bot_place_bet),),
-    "games.list_games": _MENU,
-    "games.pick_stake": _MENU,
+    "games.list_games": "reads the standing: a paused player sees why, not the games",
+    "games.pick_stake": "reads the stake range (the game's limits, the balance)",
+    "games.step_stake": "reads the stake range (the game's limits, the balance)",
+    "games.ask_stake": "reads the stake range (the game's limits, the balance)",
+    "games.typed_stake": "reads the stake range (the game's limits, the balance)",
+    "games.check_stake": "reads the stake range (the game's limits, the balance)",
     "games.pick_option": _MENU,
     # Issue 21: opening places the game's bet; a tile or a cash-out plays out a bet placed.
     "mines.open_mines": (Case(BET, games.bot_open_mines),),
@@ -269,13 +273,11 @@ BOT: dict[str, Door] = {
     "mines.cash_out_mines": (
         Case(SETTLE, games.bot_cash_out_mines, games.bot_mines_with_a_safe_tile),
     ),
-    "mines.pick_mines_stake": _MENU,
     "mines.pick_mine_count": _MENU,
     # A crash bet joins the round taking bets; a cash-out pays a bet placed; the status reads.
     "crash.place_crash_bet": (Case(BET, games.bot_crash_bet, games.crash_betting_round),),
     "crash.cash_out_crash": (Case(SETTLE, games.bot_crash_cash_out, games.crash_bet_riding),),
     "crash.crash_status": "reads a crash round and the player's bet on it",
-    "crash.pick_crash_stake": _MENU,
     "crash.pick_target": _MENU,
     # The invoice is where a deposit is refused before Telegram shows a payment form; the
     # checkout is the last point it can be (the Stars are not taken yet).
@@ -283,7 +285,7 @@ BOT: dict[str, Door] = {
     "payments.pre_checkout": (Case(DEPOSIT, c.bot_pre_checkout, c.stars_invoice),),
     # Telegram has taken the Stars: crediting them is owed whatever the standing is now.
     "payments.successful_payment": (Case(SETTLE, c.bot_successful_payment, c.stars_invoice),),
-    "payments.choose_amount": _MENU,
+    "payments.choose_amount": "reads the standing: a paused player sees why, not the amounts",
     "withdrawals.withdraw": (Case(WITHDRAW, c.bot_withdraw),),
     "withdrawals.how_to_withdraw": _MENU,
     "start.start": _MENU,

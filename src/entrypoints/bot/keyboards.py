@@ -1,7 +1,8 @@
 """Inline keyboards and the callback data behind them.
 
-Callback data is never trusted for who or how much: the player is the user who tapped, stakes
-must be one of the offered ones, and options map to parameters kept here on the server."""
+Callback data is never trusted for who or how much: the player is the user who tapped, a stake
+is checked against the player's range read when it is tapped (entrypoints/bot/stake_picker.py)
+and again by the bet's placement, and options map to parameters kept here on the server."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from domain.games.plinko import RISKS as PLINKO_RISKS
 from entrypoints.bot.game_texts import game_name, option_button
 from entrypoints.bot.i18n import Translator, languages
 
-STAKES = (10, 50, 100, 500)  # XTR
 DEPOSITS = (50, 100, 500, 1000)  # XTR
 
 # Per game: option key -> game parameters. What a button says (the option in the player's
@@ -187,14 +187,6 @@ def games(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def stakes(game: str) -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(text=f"{s} ⭐", callback_data=PickStake(game=game, stake=s).pack())
-        for s in STAKES
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 4))
-
-
 def options(t: Translator, game: str, stake: int, house_edge: Fraction) -> InlineKeyboardMarkup:
     """The options of a game, each with its multiplier at this house edge ("Even ×1.98")."""
     press = secrets.token_hex(4)
@@ -250,11 +242,6 @@ def limit_amounts(t: Translator, kind: str, period: str) -> InlineKeyboardMarkup
     rows = _rows(buttons, 3)
     rows.append([_care(t("care.remove"), action="remove", kind=kind, period=period)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def confirm_limit(t: Translator, kind: str, period: str) -> InlineKeyboardMarkup:
-    button = _care(t("care.confirm"), action="confirm", kind=kind, period=period)
-    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 def timeouts(t: Translator) -> InlineKeyboardMarkup:

@@ -19,6 +19,7 @@ from application.betting import GetBet, PlaceBet, SettleDiceBet, VoidBet
 from application.betting.place import Placement
 from application.betting.queries import BetReadModel, InspectBet, SearchBets
 from application.betting.queue import BetQueue
+from application.betting.stake_range import GetStakeRange
 from application.game_admin import ListGames, UpdateGame
 from application.history import RecentBets
 from application.house import HouseBook
@@ -132,6 +133,7 @@ class BettingProvider(Provider):
     rotate_seed_pair = provide(RotateSeedPair)
     verify_bet = provide(VerifyBet)
     list_games = provide(ListGames)
+    get_stake_range = provide(GetStakeRange)
     update_game = provide(UpdateGame)
     search_bets = provide(SearchBets)
     inspect_bet = provide(InspectBet)

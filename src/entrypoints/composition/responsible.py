@@ -17,6 +17,7 @@ from application.responsible import (
     SetRealityCheck,
     StartTimeout,
 )
+from application.responsible.standing import CheckStanding
 
 
 class ResponsibleProvider(Provider):
@@ -35,3 +36,4 @@ class ResponsibleProvider(Provider):
     set_reality_check = provide(SetRealityCheck)
     acknowledge_reality_check = provide(AcknowledgeRealityCheck)
     has_deposit_limit = provide(HasDepositLimit)
+    check_standing = provide(CheckStanding)

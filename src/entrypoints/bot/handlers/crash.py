@@ -38,9 +38,8 @@ from domain.errors import NotFound
 from domain.games.base import format_hundredths
 from domain.money import XTR, Money
 from domain.players import Player
-from entrypoints.bot.game_texts import game_name
 from entrypoints.bot.i18n import Translator
-from entrypoints.bot.keyboards import STAKES, PickGame, PickStake
+from entrypoints.bot.keyboards import PickGame, PickStake
 from entrypoints.bot.routing import Handlers
 from entrypoints.observability.bets import placing
 
@@ -167,23 +166,7 @@ async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup) -> No
             raise
 
 
-@handlers.callback_query(PickGame.filter(F.game == "crash"))
-async def pick_crash_stake(query: CallbackQuery, t: Translator) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        buttons = [
-            InlineKeyboardButton(
-                text=f"{s} ⭐", callback_data=PickStake(game="crash", stake=s).pack()
-            )
-            for s in STAKES
-        ]
-        await query.message.answer(
-            t("games.stake", game=game_name(t, "crash")),
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=[buttons]),
-        )
-
-
-@handlers.callback_query(PickStake.filter((F.game == "crash") & F.stake.in_(STAKES)))
+@handlers.callback_query(PickStake.filter((F.game == "crash") & (F.stake > 0)))
 async def pick_target(query: CallbackQuery, callback_data: PickStake, t: Translator) -> None:
     await query.answer()
     if isinstance(query.message, Message):
@@ -193,7 +176,7 @@ async def pick_target(query: CallbackQuery, callback_data: PickStake, t: Transla
         )
 
 
-@handlers.callback_query(CrashBet.filter(F.stake.in_(STAKES) & F.target.in_((BY_HAND, *TARGETS))))
+@handlers.callback_query(CrashBet.filter((F.stake > 0) & F.target.in_((BY_HAND, *TARGETS))))
 @inject
 async def place_crash_bet(
     query: CallbackQuery,

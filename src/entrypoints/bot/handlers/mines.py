@@ -33,9 +33,8 @@ from domain.money import XTR, Money
 from domain.players import Player
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.standing import StandingRefusal
-from entrypoints.bot.game_texts import game_name
 from entrypoints.bot.i18n import Translator
-from entrypoints.bot.keyboards import STAKES, PickGame, PickStake
+from entrypoints.bot.keyboards import PickStake
 from entrypoints.bot.refusals import refusal_text
 from entrypoints.bot.routing import Handlers
 
@@ -141,23 +140,7 @@ def _game_id(text: str) -> uuid.UUID | None:
         return None
 
 
-@handlers.callback_query(PickGame.filter(F.game == "mines"))
-async def pick_mines_stake(query: CallbackQuery, t: Translator) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        buttons = [
-            InlineKeyboardButton(
-                text=f"{s} ⭐", callback_data=PickStake(game="mines", stake=s).pack()
-            )
-            for s in STAKES
-        ]
-        await query.message.answer(
-            t("games.stake", game=game_name(t, "mines")),
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=[buttons]),
-        )
-
-
-@handlers.callback_query(PickStake.filter((F.game == "mines") & F.stake.in_(STAKES)))
+@handlers.callback_query(PickStake.filter((F.game == "mines") & (F.stake > 0)))
 async def pick_mine_count(query: CallbackQuery, callback_data: PickStake, t: Translator) -> None:
     await query.answer()
     if isinstance(query.message, Message):
@@ -167,7 +150,7 @@ async def pick_mine_count(query: CallbackQuery, callback_data: PickStake, t: Tra
         )
 
 
-@handlers.callback_query(MinesOpen.filter(F.stake.in_(STAKES) & F.mines.in_(MINE_COUNTS)))
+@handlers.callback_query(MinesOpen.filter((F.stake > 0) & F.mines.in_(MINE_COUNTS)))
 @inject
 async def open_mines(
     query: CallbackQuery,

@@ -16,14 +16,17 @@ from dishka.integrations.aiogram import FromDishka, inject
 
 from application.payments import CheckPreCheckout, CreateStarsInvoice, CreditStarsPayment
 from application.responsible import HasDepositLimit
+from application.responsible.standing import CheckStanding
 from domain.errors import DomainError
 from domain.money import XTR, Money
 from domain.players import Player
-from entrypoints.bot import keyboards
+from domain.standing import Operation
+from entrypoints.bot import keyboards, screens
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import DEPOSITS, Deposit, Menu
 from entrypoints.bot.refusals import refusal_text
 from entrypoints.bot.routing import Handlers
+from entrypoints.bot.standing_screen import standing_screen
 
 log = logging.getLogger(__name__)
 handlers = Handlers("payments")
@@ -38,14 +41,19 @@ async def choose_amount(
     player: Player,
     t: Translator,
     has_limit: FromDishka[HasDepositLimit],
+    check: FromDishka[CheckStanding],
 ) -> None:
     await query.answer()
-    if not isinstance(query.message, Message):
+    # A time-out, an exclusion, a block or the missing 18+ confirmation is shown before any
+    # amount is offered: an invoice would only be refused.
+    refusal = await check(player.id, Operation.DEPOSIT)
+    if refusal is not None:
+        await screens.show(query, *standing_screen(t, refusal))
         return
     # Regulators ask for a prompt to set a deposit limit before the first deposit.
     prompt = not await has_limit(player.id)
     text = t("deposit.choose") + ("\n\n" + t("deposit.limit_prompt") if prompt else "")
-    await query.message.answer(text, reply_markup=keyboards.deposits(t, limit_prompt=prompt))
+    await screens.show(query, text, keyboards.deposits(t, limit_prompt=prompt))
 
 
 @handlers.callback_query(Deposit.filter(F.amount.in_(DEPOSITS)))

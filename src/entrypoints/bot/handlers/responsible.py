@@ -10,7 +10,7 @@ from datetime import datetime
 
 from aiogram import F
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.responsible import (
@@ -29,6 +29,7 @@ from domain.errors import InvalidRequest
 from domain.money import XTR, Money
 from domain.players import Player
 from domain.responsible import (
+    Exclusion,
     ExclusionKind,
     LimitKind,
     LimitPeriod,
@@ -37,7 +38,7 @@ from domain.responsible import (
     TimeoutPeriod,
     format_moment,
 )
-from entrypoints.bot import keyboards
+from entrypoints.bot import keyboards, screens
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import (
     EXCLUSION_PERIODS,
@@ -88,46 +89,75 @@ def refusal_text(t: Translator, refusal: ResponsibleGamblingRefusal) -> str:
 
 def _limit_line(t: Translator, status: LimitStatus) -> str:
     limit = status.limit
-    line = t(
-        "care.limit_line",
-        kind=t(f"care.kind.{limit.kind.value}"),
-        period=t(f"care.period.{limit.period.value}"),
-        amount=limit.amount,
-        used=status.used,
-        remaining=status.remaining,
-    )
+    facts = {
+        "kind": t(f"care.kind.{limit.kind.value}"),
+        "period": t(f"care.period.{limit.period.value}"),
+        "amount": limit.amount,
+        "remaining": status.remaining,
+    }
+    if status.used.amount < 0:
+        # A loss limit while the player is ahead: nothing of it is used, and the winnings widen
+        # what may still be lost in the window (the guard counts the net loss the same way).
+        line = t("care.limit_line_ahead", ahead=-status.used, **facts)
+    else:
+        line = t("care.limit_line", used=status.used, **facts)
     if status.confirmable_at is not None:
         change = (
             t("care.pending_removal")
             if status.pending_removal
             else t("care.pending_raise", amount=status.pending_amount)
         )
-        line += "\n   " + t("care.pending", change=change, at=format_moment(status.confirmable_at))
+        key = "care.pending_ready" if status.confirmable else "care.pending"
+        line += "\n   " + t(key, change=change, at=format_moment(status.confirmable_at))
     return line
+
+
+def _exclusion_line(t: Translator, exclusion: Exclusion) -> str:
+    if exclusion.until is None:
+        return t("care.self_excluded_forever")
+    self_excluded = exclusion.kind is ExclusionKind.SELF_EXCLUSION
+    key = "care.self_excluded" if self_excluded else "care.timed_out"
+    return t(key, until=format_moment(exclusion.until))
 
 
 def status_text(t: Translator, status: ResponsibleStatus) -> str:
     lines = [t("care.title")]
     lines += [_limit_line(t, s) for s in status.limits] or [t("care.no_limits")]
     if status.exclusion is not None:
-        until = _until(t, status.exclusion.until)
-        key = (
-            "care.self_excluded"
-            if status.exclusion.kind is ExclusionKind.SELF_EXCLUSION
-            else "care.timed_out"
-        )
-        lines.append(t(key, until=until))
+        lines.append(_exclusion_line(t, status.exclusion))
     check = status.reality_check
     lines.append(t("care.reality_on", minutes=check.minutes) if check else t("care.reality_off"))
     return "\n".join(lines)
 
 
+def status_menu(t: Translator, status: ResponsibleStatus) -> InlineKeyboardMarkup:
+    """The care menu, with a confirm button for each pending change whose cooling-off has
+    passed: a change that cannot take effect yet gets none (it says from when it can)."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t(
+                    "care.confirm_change",
+                    kind=t(f"care.kind.{s.limit.kind.value}"),
+                    period=t(f"care.period.{s.limit.period.value}"),
+                ),
+                callback_data=Care(
+                    action="confirm", kind=s.limit.kind.value, period=s.limit.period.value
+                ).pack(),
+            )
+        ]
+        for s in status.limits
+        if s.confirmable and s.limit.currency == XTR
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows + keyboards.care_menu(t).inline_keyboard)
+
+
 async def _answer(
     query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
+    """Care screens replace the tapped one (navigation edits the hub in place)."""
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(text, reply_markup=markup)
+    await screens.show(query, text, markup)
 
 
 @handlers.message(Command("limits"))
@@ -135,9 +165,8 @@ async def _answer(
 async def limits_command(
     message: Message, player: Player, t: Translator, status: FromDishka[GetResponsibleStatus]
 ) -> None:
-    await message.answer(
-        status_text(t, await status(player.id)), reply_markup=keyboards.care_menu(t)
-    )
+    shown = await status(player.id)
+    await message.answer(status_text(t, shown), reply_markup=status_menu(t, shown))
 
 
 @handlers.callback_query(Menu.filter(F.action == "limits"))
@@ -145,7 +174,8 @@ async def limits_command(
 async def limits_button(
     query: CallbackQuery, player: Player, t: Translator, status: FromDishka[GetResponsibleStatus]
 ) -> None:
-    await _answer(query, status_text(t, await status(player.id)), keyboards.care_menu(t))
+    shown = await status(player.id)
+    await _answer(query, status_text(t, shown), status_menu(t, shown))
 
 
 @handlers.callback_query(Care.filter(F.action == "kind"), Care.filter(F.kind.in_(LIMIT_KINDS)))
@@ -189,7 +219,7 @@ async def set_limit(
 ) -> None:
     kind, period = LimitKind(callback_data.kind), LimitPeriod(callback_data.period)
     change = await set_limit(player.id, kind, period, Money(callback_data.value, XTR))
-    await _after_change(query, t, kind, period, change.applied, change.confirmable_at)
+    await _after_change(query, t, change.applied, change.confirmable_at)
 
 
 @handlers.callback_query(
@@ -207,26 +237,23 @@ async def remove_limit(
 ) -> None:
     kind, period = LimitKind(callback_data.kind), LimitPeriod(callback_data.period)
     change = await remove(player.id, kind, period, XTR)
-    await _after_change(query, t, kind, period, change.applied, change.confirmable_at)
+    await _after_change(query, t, change.applied, change.confirmable_at)
+
+
+def _to_limits(t: Translator) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text=t("menu.limits"), callback_data=Menu(action="limits").pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 async def _after_change(
-    query: CallbackQuery,
-    t: Translator,
-    kind: LimitKind,
-    period: LimitPeriod,
-    applied: bool,
-    confirmable_at: datetime | None,
+    query: CallbackQuery, t: Translator, applied: bool, confirmable_at: datetime | None
 ) -> None:
     if applied or confirmable_at is None:
         await _answer(query, t("care.limit_applied"), keyboards.back(t))
         return
-    # A raise or a removal: nothing changes for 24 hours, and then only if confirmed.
-    await _answer(
-        query,
-        t("care.limit_waits", at=format_moment(confirmable_at)),
-        keyboards.confirm_limit(t, kind.value, period.value),
-    )
+    # A raise or a removal: nothing changes for 24 hours, and then only if confirmed. No
+    # confirm button now (it could only be refused): the limits screen shows one from then.
+    await _answer(query, t("care.limit_waits", at=format_moment(confirmable_at)), _to_limits(t))
 
 
 @handlers.callback_query(
@@ -276,8 +303,7 @@ async def start_timeout(
     start: FromDishka[StartTimeout],
 ) -> None:
     exclusion = await start(player.id, TimeoutPeriod(callback_data.period))
-    until = _until(t, exclusion.until)
-    await _answer(query, t("care.timed_out", until=until))
+    await _answer(query, _exclusion_line(t, exclusion), _to_limits(t))
 
 
 @handlers.callback_query(Care.filter(F.action == "exclude"))
@@ -309,8 +335,7 @@ async def self_exclude(
     exclude: FromDishka[SelfExclude],
 ) -> None:
     exclusion = await exclude(player.id, SelfExclusionPeriod(callback_data.period))
-    until = _until(t, exclusion.until)
-    await _answer(query, t("care.self_excluded", until=until))
+    await _answer(query, _exclusion_line(t, exclusion), _to_limits(t))
 
 
 @handlers.callback_query(Care.filter(F.action == "reality"))
