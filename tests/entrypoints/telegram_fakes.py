@@ -103,6 +103,10 @@ class FakeTelegram(BaseSession):
         """What the player was shown, in order: sent messages and screens edited in place."""
         return [c.text for c in self.calls if isinstance(c, SendMessage | EditMessageText)]
 
+    def screen(self) -> SendMessage | EditMessageText:
+        """The last text the player was shown: a message sent, or a screen edited in place."""
+        return [c for c in self.calls if isinstance(c, SendMessage | EditMessageText)][-1]
+
     def of(self, kind: type) -> list[Any]:
         return [c for c in self.calls if isinstance(c, kind)]
 

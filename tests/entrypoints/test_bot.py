@@ -106,7 +106,7 @@ async def test_a_full_dice_bet_settles_on_the_bots_dice(
     player = await ready_player()
     await send(player.tap(PickGame(game="tg_dice").pack()))
     await send(player.tap(PickStake(game="tg_dice", stake=100).pack()))
-    options = telegram.of(SendMessage)[-1].reply_markup.inline_keyboard
+    options = telegram.screen().reply_markup.inline_keyboard
     even = next(b for row in options for b in row if b.text.startswith("Even ×"))
     telegram.dice_values.append(4)
     await send(player.tap(even.callback_data))

@@ -245,7 +245,7 @@ async def unthrottle(servers):
 
 def _button(telegram, index: int = 0):
     """The index-th button of the last keyboard sent."""
-    markup = telegram.of(SendMessage)[-1].reply_markup
+    markup = telegram.screen().reply_markup
     return [b for row in markup.inline_keyboard for b in row][index]
 
 
@@ -279,7 +279,7 @@ async def test_every_game_through_the_bot_reads_in_the_players_language(
     t = Translator(language)
     transcript: list[str] = []
     await send(player.tap(Menu(action="games").pack()))
-    lobby = [b.text for row in telegram.of(SendMessage)[-1].reply_markup.inline_keyboard
+    lobby = [b.text for row in telegram.screen().reply_markup.inline_keyboard
              for b in row]  # fmt: skip
     assert [game_name(t, code) for code in keyboards.GAME_BUTTONS] == lobby[:-1]
     for code, option, dice in EVERY_GAME:
@@ -322,7 +322,7 @@ async def test_every_game_through_the_bot_reads_in_the_players_language(
     start = len(telegram.calls)
     await send(player.tap(Menu(action="history").pack()))
     await send(player.tap(BetsPage(page=1).pack()))
-    screens = telegram.of(EditMessageText)
+    screens = [c for c in telegram.calls[start:] if isinstance(c, EditMessageText)]
     assert len(screens) == 2
     movements, bets = screens[0].text, screens[1].text
     assert "UTC" in movements

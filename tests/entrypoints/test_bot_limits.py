@@ -25,7 +25,9 @@ async def _dice_bet(me: Chat, telegram, option: str, value: int) -> None:
     """A 100 ⭐ bet on the bot's dice, which lands on `value`."""
     await me.tap("Play for 100 ⭐", PickStake(game="tg_dice", stake=100).pack())
     telegram.dice_values.append(value)
-    await me.tap(option, buttons(me.shown())[option])
+    # The button also shows its multiplier ("= 6 ×5.82"): found by the option's own words.
+    label, data = next((k, v) for k, v in buttons(me.shown()).items() if k.startswith(option))
+    await me.tap(label, data)
 
 
 async def _limits(me: Chat, t: Translator) -> str:
@@ -48,8 +50,9 @@ async def test_a_loss_limit_reads_right_for_a_winner_and_a_loser(
     t = Translator(language)
     me = chat(await ready_player(language))
     await me.tap("500 ⭐", LOSS_24H)
-    await _dice_bet(me, telegram, "= 6", 6)  # a win: the player is ahead
-    won = int(re.findall(r"(\d+) ⭐", telegram.texts()[-1])[0]) - 100
+    six = t("game_texts.option.tg_dice_face", face=6)
+    await _dice_bet(me, telegram, six, 6)  # a win: the player is ahead
+    won = int(re.findall(r"\+(\d+)", telegram.texts()[-1])[0])  # the result's net: "+482"
     assert won > 0
     line = _line(await _limits(me, t), t)
     assert line == t(
@@ -63,7 +66,7 @@ async def test_a_loss_limit_reads_right_for_a_winner_and_a_loser(
     assert not re.search(r"[-−]\d", line)  # never a negative figure
 
     for _ in range(8):  # losses wipe the gain out and then some: 800 ⭐ lost
-        await _dice_bet(me, telegram, "= 6", 1)
+        await _dice_bet(me, telegram, six, 1)
     lost = 800 - won
     line = _line(await _limits(me, t), t)
     assert line == t(

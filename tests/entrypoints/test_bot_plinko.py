@@ -73,7 +73,7 @@ async def test_plinko_is_played_with_buttons(send, telegram, ready_player, engin
     assert any(b.text == game_name(t, "plinko") for row in games for b in row)
     await send(player.tap(PickGame(game="plinko").pack()))
     await send(player.tap(PickStake(game="plinko", stake=10).pack()))
-    grid = telegram.of(SendMessage)[-1].reply_markup.inline_keyboard
+    grid = telegram.screen().reply_markup.inline_keyboard
     risks = [t(f"game_texts.option.plinko_{risk}") for risk in ("low", "medium", "high")]
     assert [[b.text for b in row] for row in grid][:2] == [
         [f"8 · {risks[0]} ≤×5.6", f"8 · {risks[1]} ≤×13", f"8 · {risks[2]} ≤×29"],

@@ -20,6 +20,7 @@ from domain.games.catalog import StakeLimits
 from domain.money import XTR, Money
 from domain.responsible import SelfExclusionPeriod
 from domain.stakes import StakeProblem, StakeRange
+from entrypoints.bot.game_texts import game_name
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Care, Deposit, Menu, PickGame, PickStake, PlaceBet
 from entrypoints.bot.stake_picker import StakeControl, problem_text
@@ -115,10 +116,10 @@ async def test_a_typed_stake_is_read_politely(ready_player, chat, telegram, lang
         "1e3": not_a_number,
         "²": not_a_number,
         "2.5": not_a_number,
-        "0": t("stakes.below_min", game="Dice", low="1 ⭐"),
-        "-5": t("stakes.below_min", game="Dice", low="1 ⭐"),
-        "9" * 40: t("stakes.above_max", game="Dice", max="10000 ⭐"),
-        "10001": t("stakes.above_max", game="Dice", max="10000 ⭐"),
+        "0": t("stakes.below_min", game=game_name(t, "dice"), low="1 ⭐"),
+        "-5": t("stakes.below_min", game=game_name(t, "dice"), low="1 ⭐"),
+        "9" * 40: t("stakes.above_max", game=game_name(t, "dice"), max="10000 ⭐"),
+        "10001": t("stakes.above_max", game=game_name(t, "dice"), max="10000 ⭐"),
         "500": t("stakes.above_balance", balance="120 ⭐", high="120 ⭐"),
     }
     for typed, answer in answers.items():
@@ -130,7 +131,7 @@ async def test_a_typed_stake_is_read_politely(ready_player, chat, telegram, lang
 
     await me.say("25 ⭐")
     assert _stake_on_screen(me, t) == 25
-    assert t("stakes.title", game="Dice", stake="25 ⭐") in me.shown().text
+    assert t("stakes.title", game=game_name(t, "dice"), stake="25 ⭐") in me.shown().text
     before = len(telegram.calls)
     await me.say("30")  # the picker no longer waits: a number is not a stake now
     assert not [c for c in telegram.of(SendMessage)[before:] if "30 ⭐" in c.text]
@@ -179,8 +180,9 @@ async def test_an_empty_balance_offers_a_deposit_not_a_stake(ready_player, chat)
     t = Translator("en")
     me = chat(await ready_player(balance=0))
     await me.tap("Coin 🔐", PickGame(game="coin").pack())
-    assert me.shown().text == "Coin flip: the smallest stake is 1 ⭐, and your balance is 0 ⭐." \
-        " Deposit to play."  # fmt: skip
+    assert me.shown().text == (
+        "Coin flip 🔐: the smallest stake is 1 ⭐, and your balance is 0 ⭐. Deposit to play."
+    )
     assert buttons(me.shown())[t("menu.deposit")] == Menu(action="deposit").pack()
     assert not [d for d in buttons(me.shown()).values() if d.startswith("s:")]
 
