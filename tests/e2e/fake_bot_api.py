@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
@@ -56,7 +57,11 @@ class FakeBotApi:
     base_url: str = ""
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _new: asyncio.Condition = field(default_factory=asyncio.Condition)
-    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # Random like Telegram's: the bot drops an update id it saw in the last 24 h (in Redis,
+    # which other tests' bots share).
+    _update_ids: itertools.count[int] = field(
+        default_factory=lambda: itertools.count(secrets.randbelow(2**30) + 1)
+    )
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
     _messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
