@@ -80,14 +80,31 @@ class Player:
         return await self._update({"message": message}, text, within=within)
 
     async def taps(
-        self, *, data: str | None = None, text: str | None = None, until: Until | None = None
+        self,
+        *,
+        data: str | None = None,
+        text: str | None = None,
+        until: Until | None = None,
+        hub: bool = False,
     ) -> Step:
         """Tap the button of the bot's latest keyboard whose callback data starts with `data`
-        (or whose text contains `text`), on the message that carries it."""
-        message, button = self._button(data, text)
+        (or whose text contains `text`), on the message that carries it; `hub`: only on a
+        main menu."""
+        message, button = self._button(data, text, hub)
         query = {"id": secrets.token_hex(8), "from": self.user, "chat_instance": "c1",
                  "message": message, "data": button["callback_data"]}  # fmt: skip
         return await self._update({"callback_query": query}, f"[{button['text']}]", until=until)
+
+    async def opens(self, action: str) -> Step:
+        """Open a screen of the main menu (`m:<action>`) as a person would: from the menu
+        where it shows, else by the way back to it (a back button, or /start) first."""
+        data = f"m:{action}"
+        if not self._has_button(data, hub=True):
+            if self._has_button("m:main"):
+                await self.taps(data="m:main")
+            elif not self._has_button(data):
+                await self.says("/start")
+        return await self.taps(data=data, hub=self._has_button(data, hub=True))
 
     async def checks_out(self, payload: str, amount: int) -> Step:
         """Telegram's question before it takes the Stars: the pre-checkout query."""
@@ -123,15 +140,26 @@ class Player:
 
     # -- the machinery -----------------------------------------------------------------------
 
-    def _button(self, data: str | None, text: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _has_button(self, data: str, *, hub: bool = False) -> bool:
+        try:
+            self._button(data, None, hub)
+        except LookupError:
+            return False
+        return True
+
+    def _button(
+        self, data: str | None, text: str | None, hub: bool = False
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         for message, buttons in self.keyboards():
+            if hub and not _is_hub(buttons):
+                continue
             for button in buttons:
                 by_data = data is not None and button.get("callback_data", "").startswith(data)
                 by_text = text is not None and text in button.get("text", "")
                 if by_data or by_text:
                     return message, button
         seen = [[b.get("callback_data") for b in bs] for _, bs in self.keyboards()[:3]]
-        raise AssertionError(f"no button {data or text!r} on the latest keyboards: {seen}")
+        raise LookupError(f"no button {data or text!r} on the latest keyboards: {seen}")
 
     def _message(self, **fields: Any) -> dict[str, Any]:
         chat = {"id": self.user_id, "type": "private", "first_name": self.name}
@@ -156,6 +184,14 @@ class Player:
         if not step.answered:
             self.transcript.append(Line("bot", "(no answer)"))
         return step
+
+
+def _is_hub(buttons: list[dict[str, Any]]) -> bool:
+    """A main menu: a keyboard of several screens of the menu (`m:` buttons)."""
+    return (
+        len({b.get("callback_data") for b in buttons if b.get("callback_data", "")[:2] == "m:"})
+        >= 4
+    )
 
 
 async def _settled(api: FakeBotApi, before: int, within: float, until: Until | None) -> None:

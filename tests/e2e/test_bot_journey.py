@@ -99,7 +99,7 @@ async def test_a_players_journey(  # type: ignore[no-untyped-def]
 
     # A Stars deposit: the bot offers a limit first, then the invoice; Telegram asks before it
     # takes the Stars (pre-checkout), then says they were taken (successful_payment).
-    answered(await player.taps(data="m:deposit"))
+    answered(await player.opens("deposit"))
     answered(await player.taps(data=f"d:{DEPOSIT}"))
     invoice = player.last_invoice()
     assert int(invoice.params["chat_id"]) == player.user_id
@@ -114,7 +114,7 @@ async def test_a_players_journey(  # type: ignore[no-untyped-def]
 
     # A Telegram dice game: the bot throws the dice; Telegram's answer (a 4: even) settles.
     api.dice.append(4)
-    answered(await player.taps(data="m:games"))
+    answered(await player.opens("games"))
     answered(await player.taps(data="g:tg_dice"))
     answered(await player.taps(data=f"s:tg_dice:{STAKE}"))
     thrown = answered(await player.taps(data=f"b:tg_dice:{STAKE}:even:", until=_after_dice))
@@ -129,19 +129,18 @@ async def test_a_players_journey(  # type: ignore[no-untyped-def]
     after_coin = (await _books(engine, balances, player_id))[0]
     assert _shows(flipped, f"{after_coin.amount} ⭐"), flipped.texts()
 
-    shown = answered(await player.taps(data="m:balance"))
+    shown = answered(await player.opens("balance"))
     assert _shows(shown, f"{after_coin.amount} ⭐"), shown.texts()
-    answered(await player.taps(data="m:history"))
-    answered(await player.taps(data="m:main"))  # back to the main menu
+    answered(await player.opens("history"))
 
     # A loss limit of 1000 ⭐ a week, set with buttons.
-    answered(await player.taps(data="m:limits"))
+    answered(await player.opens("limits"))
     answered(await player.taps(data="r:kind:loss"))
     answered(await player.taps(data="r:period:loss:7d"))
     answered(await player.taps(data="r:set:loss:7d:1000"))
 
     # A withdrawal: the deposit is not played through yet, and the bot says so.
-    answered(await player.taps(data="m:withdraw"))
+    answered(await player.opens("withdraw"))
     answered(await player.says("/withdraw 100 UQBx-e2e-wallet"))
 
     # Nonsense: whether it is answered is in the tour's problems (STRICT makes it a must).
