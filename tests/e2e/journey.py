@@ -1,6 +1,6 @@
 """A Telegram user talking to the bot through the fake Bot API server: sends messages, taps
 buttons of the messages the bot showed, pays invoices, and keeps the conversation as a
-transcript a person can read (the bot's tour, docs/tour/).
+transcript a person can read (the bot's tour, docs/transcripts/bot-tour-*.txt).
 
 A step waits for the bot's answer: the first call that shows the player something (a message,
 an edit, an alert, an invoice, the answer to a checkout), then until the bot has been quiet
@@ -8,6 +8,7 @@ for `QUIET` seconds, as a person waits for the chat to settle."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import secrets
 import time
@@ -91,8 +92,9 @@ class Player:
         (or whose text contains `text`), on the message that carries it; `hub`: only on a
         main menu."""
         message, button = self._button(data, text, hub)
+        # The message as it shows now: later edits must not change the update once sent.
         query = {"id": secrets.token_hex(8), "from": self.user, "chat_instance": "c1",
-                 "message": message, "data": button["callback_data"]}  # fmt: skip
+                 "message": copy.deepcopy(message), "data": button["callback_data"]}  # fmt: skip
         return await self._update({"callback_query": query}, f"[{button['text']}]", until=until)
 
     async def opens(self, action: str) -> Step:
@@ -161,6 +163,10 @@ class Player:
         seen = [[b.get("callback_data") for b in bs] for _, bs in self.keyboards()[:3]]
         raise LookupError(f"no button {data or text!r} on the latest keyboards: {seen}")
 
+    def _in_this_chat(self, call: Call) -> bool:
+        chat = call.params.get("chat_id")  # none: the answer to a query of this player's
+        return chat is None or int(chat) == self.user_id
+
     def _message(self, **fields: Any) -> dict[str, Any]:
         chat = {"id": self.user_id, "type": "private", "first_name": self.name}
         return {"message_id": next(_message_ids), "date": int(time.time()), "chat": chat,
@@ -177,7 +183,9 @@ class Player:
         before = len(self.api.calls)
         await self.api.push(update)
         await _settled(self.api, before, within, until)
-        step = Step(did, self.api.calls[before:])
+        # Only this chat's: the service may be sending other players' notices meanwhile.
+        mine = [c for c in self.api.calls[before:] if self._in_this_chat(c)]
+        step = Step(did, mine)
         self.steps.append(step)
         self.transcript.append(Line("player", did))
         self.transcript += [line for call in step.calls for line in _render(call)]
