@@ -31,12 +31,10 @@ class BotProvider(Provider):
             yield TelegramRuntime(None, None)
             return
         # Imported with a token only: aiogram costs ~130 MB of memory (entrypoints.bot.runtime).
-        from aiogram import Bot
-        from aiogram.client.default import DefaultBotProperties
-
         from entrypoints.bot.app import build_dispatcher
+        from entrypoints.bot.client import make_bot
 
-        bot = Bot(token, default=DefaultBotProperties(parse_mode=None))
+        bot = make_bot(token, settings.bot_api_url)
         dispatcher = build_dispatcher(container, redis, bot_id_of(token))
         try:
             yield TelegramRuntime(bot, dispatcher, settings.bot_webhook_secret)

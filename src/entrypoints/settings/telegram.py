@@ -18,6 +18,12 @@ class Telegram:
     bot_token: str | None = setting(
         doc="Telegram bot token; the bot starts only when it is set.", shown="(none)", secret=True
     )
+    bot_api_url: Annotated[str | None, url("http")] = setting(
+        doc="Base URL of the Bot API server the bot calls, e.g. a local `telegram-bot-api` "
+        "server (`http://127.0.0.1:8081`: larger limits, no public round trip) or a test's "
+        "fake; unset: Telegram's own `https://api.telegram.org`.",
+        shown="(none: api.telegram.org)",
+    )
     bot_webhook_url: Annotated[str | None, url("https")] = setting(
         doc="Public HTTPS URL of `/telegram/webhook` on this service; set it for production "
         "(webhook mode), leave it unset for long polling in development.",
