@@ -68,6 +68,7 @@ class FakeTelegram(BaseSession):
         self.calls: list[TelegramMethod[Any]] = []
         self.dice_values: deque[int] = deque()
         self._ids = itertools.count(10_000)
+        self._given: dict[int, int] = {}  # id() of a call -> the message id it was answered with
 
     async def make_request(
         self,
@@ -77,6 +78,8 @@ class FakeTelegram(BaseSession):
     ) -> Any:
         self.calls.append(method)
         answer = self._answer(method)
+        if isinstance(answer, Message):
+            self._given[id(method)] = answer.message_id
         if isinstance(answer, Message) and not isinstance(method, SendDice):
             markup = getattr(method, "reply_markup", None)
             shown = SHOWN.setdefault(answer.chat.id, {})
@@ -119,6 +122,10 @@ class FakeTelegram(BaseSession):
     def texts(self) -> list[str]:
         """What the player was shown, in order: sent messages and screens edited in place."""
         return [c.text for c in self.calls if isinstance(c, SendMessage | EditMessageText)]
+
+    def message_id(self, call: TelegramMethod[Any]) -> int:
+        """The id of the message a recorded call sent (or edited)."""
+        return self._given[id(call)]
 
     def of(self, kind: type) -> list[Any]:
         return [c for c in self.calls if isinstance(c, kind)]
