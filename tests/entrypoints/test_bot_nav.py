@@ -39,6 +39,7 @@ from entrypoints.bot.freshness import LiveKeyboards
 from entrypoints.bot.handlers.crash import CrashCash
 from entrypoints.bot.keyboards import Care, Deposit, Gate, Language, Menu, PickGame, PickStake
 from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram, Player
+from tests.entrypoints.test_bot import _player_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -70,15 +71,6 @@ async def ready_player(send, telegram, credit, fund_bankroll, engine, unique_key
         return player, player_id
 
     return make
-
-
-async def _player_id(engine, player: Player) -> int:
-    async with engine.connect() as conn:
-        return (
-            await conn.execute(
-                text("SELECT id FROM players WHERE telegram_user_id = :t"), {"t": player.user.id}
-            )
-        ).scalar_one()
 
 
 async def _bets(engine, player_id: int) -> int:

@@ -323,8 +323,8 @@ BOT: dict[str, Door] = {
     "support.players_dice": "answers a dice the player threw themselves",
     "errors.polite_errors": "answers errors",
     # Issue 25: a tap on an old keyboard, data no handler takes, input nobody handles.
-    "fallback.out_of_date": "refuses a tap on an old keyboard: a toast and the menu",
-    "fallback.unknown_button": _MENU,
+    "freshness.menu_instead": "refuses a tap on an old keyboard: a toast and the menu",
+    "fallback.menu_instead": "answers a tap no handler takes: a toast and the menu",
     "fallback.not_understood": _MENU,
 }
 

@@ -149,7 +149,12 @@ class KeepTrack(BaseMiddleware):
 
 
 class OutOfDate(Filter):
-    """A tap on a keyboard older than the chat's current one (and not exempt)."""
+    """A tap on a keyboard older than the chat's current one (and not exempt); the handler is
+    handed the toast to show."""
 
-    async def __call__(self, query: CallbackQuery, live_keyboards: LiveKeyboards) -> bool:
-        return await live_keyboards.out_of_date(query)
+    async def __call__(
+        self, query: CallbackQuery, live_keyboards: LiveKeyboards
+    ) -> bool | dict[str, Any]:
+        if await live_keyboards.out_of_date(query):
+            return {"toast": "nav.out_of_date"}
+        return False

@@ -23,7 +23,7 @@ from entrypoints.bot.handlers.start import home
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.routing import Handlers
 
-first = Handlers("fallback")  # its own router: the first of all
+first = Handlers("freshness")  # its own router: the first of all
 last = Handlers("fallback")
 
 # Service messages (a payment, a pinned message, write access granted) are not the player
@@ -36,45 +36,23 @@ WRITTEN = frozenset(
 )  # fmt: skip
 
 
-async def _toast_and_home(
-    query: CallbackQuery,
-    toast: str,
-    player: Player,
-    standing: PlayerStanding,
-    t: Translator,
-    balances: GetBalances,
-    clock: Clock,
-) -> None:
-    await query.answer(toast)
-    # Sent anew rather than edited over the tapped message: that may be a result to keep.
-    if isinstance(query.message, Message):
-        await home(query.message, standing, t, await balances(player.id), clock.now())
-
-
 @first.callback_query(OutOfDate())
-@inject
-async def out_of_date(
-    query: CallbackQuery,
-    player: Player,
-    standing: PlayerStanding,
-    t: Translator,
-    balances: FromDishka[GetBalances],
-    clock: FromDishka[Clock],
-) -> None:
-    await _toast_and_home(query, t("nav.out_of_date"), player, standing, t, balances, clock)
-
-
 @last.callback_query()
 @inject
-async def unknown_button(
+async def menu_instead(
     query: CallbackQuery,
     player: Player,
     standing: PlayerStanding,
     t: Translator,
     balances: FromDishka[GetBalances],
     clock: FromDishka[Clock],
+    toast: str = "nav.unknown_button",  # OutOfDate says "nav.out_of_date"
 ) -> None:
-    await _toast_and_home(query, t("nav.unknown_button"), player, standing, t, balances, clock)
+    """A toast saying why the tap did nothing, then the menu: sent anew rather than edited
+    over the tapped message, which may be a result to keep."""
+    await query.answer(t(toast))
+    if isinstance(query.message, Message):
+        await home(query.message, standing, t, await balances(player.id), clock.now())
 
 
 @last.message(F.chat.type == ChatType.PRIVATE, F.content_type.in_(WRITTEN))
