@@ -121,6 +121,8 @@ async def test_navigation_edits_the_hub_with_the_balance_in_sight(send, telegram
     ]  # fmt: skip
     assert edits[0].text.startswith("💰 Balance: 1000 ⭐\n\nCroupier is a Telegram casino.")
     assert edits[-1].text == "Main menu — balance: 1000 ⭐"
+    language = next(e for e in edits if "Choose your language" in e.text)
+    assert _labels(language) == ["English 🇬🇧", "Русский 🇷🇺", "⬅️ Back"]
 
 
 async def test_an_old_bet_keyboard_places_nothing(send, telegram, ready_player, engine):

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from aiogram import F
 from aiogram.filters import Command, CommandStart
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.balances import GetBalances
@@ -116,7 +116,9 @@ async def choose_language(
 ) -> None:
     await query.answer()
     text = with_balance(t, await balances(player.id), t("start.choose_language"))
-    await show(query, text, keyboards.language_choice())
+    choice = keyboards.language_choice()
+    back = keyboards.back(t).inline_keyboard
+    await show(query, text, InlineKeyboardMarkup(inline_keyboard=[*choice.inline_keyboard, *back]))
 
 
 @handlers.callback_query(Language.filter())
