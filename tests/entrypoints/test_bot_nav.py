@@ -15,6 +15,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
     AnswerCallbackQuery,
+    EditMessageReplyMarkup,
     EditMessageText,
     SendMessage,
     SetMyCommands,
@@ -23,6 +24,8 @@ from aiogram.methods import (
 from aiogram.types import (
     CallbackQuery,
     Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
     Message,
     PhotoSize,
     Sticker,
@@ -35,8 +38,9 @@ from sqlalchemy import text
 from application.postings import CreditDepositCommand
 from domain.money import XTR, Money
 from entrypoints.bot.commands import COMMANDS, register_commands
-from entrypoints.bot.freshness import LiveKeyboards
+from entrypoints.bot.freshness import LiveKeyboards, only_navigates
 from entrypoints.bot.handlers.crash import CrashCash
+from entrypoints.bot.handlers.mines import MinesCash
 from entrypoints.bot.keyboards import Care, Deposit, Gate, Language, Menu, PickGame, PickStake
 from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram, Player
 from tests.entrypoints.test_bot import _player_id
@@ -141,6 +145,10 @@ async def test_an_old_bet_keyboard_places_nothing(send, telegram, ready_player, 
     assert await _bets(engine, player_id) == 1  # nothing placed
     (answer,) = _answers(telegram)
     assert answer.text == OUT_OF_DATE["en"]
+    # The old keyboard is taken off its message, which keeps its text.
+    (put_away,) = telegram.of(EditMessageReplyMarkup)
+    assert (put_away.message_id, put_away.reply_markup) == (old, None)
+    assert not telegram.of(EditMessageText)
     (menu,) = telegram.of(SendMessage)
     assert menu.text.startswith("Main menu — balance: ")
     assert "🎲 Games" in _labels(menu)
@@ -314,6 +322,14 @@ async def test_buttons_that_work_anywhere_are_never_out_of_date(servers):
     stale = player.tap(PickStake(game="coin", stake=10).pack(), message_id=old).callback_query
     assert stale is not None
     assert await live.out_of_date(stale)
+    # Only a keyboard with nothing that works anywhere is taken off an old message.
+    menu = InlineKeyboardMarkup(inline_keyboard=[[_button(Menu(action="main").pack())]])
+    field = InlineKeyboardMarkup(
+        inline_keyboard=[[_button(Menu(action="main").pack()), _button(MinesCash(game="a").pack())]]
+    )
+    assert only_navigates(menu)
+    assert not only_navigates(field)
+    assert not only_navigates(None)
     await redis.aclose()
 
 
@@ -389,6 +405,9 @@ def _shown(calls: list[TelegramMethod[Any]]) -> list[str]:
             if call.text:
                 lines.append(f"~ {call.text}")
             continue
+        if isinstance(call, EditMessageReplyMarkup) and call.reply_markup is None:
+            lines.append("<~ (the old message loses its keyboard)")
+            continue
         if isinstance(call, SendMessage | EditMessageText):
             mark = "<" if isinstance(call, SendMessage) else "<~"
             lines.append(f"{mark} " + call.text.replace("\n", "\n  "))
@@ -405,3 +424,7 @@ def _shown(calls: list[TelegramMethod[Any]]) -> list[str]:
 def _write(path: Path, content: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content)
+
+
+def _button(data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=data, callback_data=data)

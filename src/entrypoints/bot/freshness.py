@@ -71,6 +71,15 @@ def navigates(markup: InlineKeyboardMarkup) -> bool:
     )
 
 
+def only_navigates(markup: InlineKeyboardMarkup | None) -> bool:
+    """A keyboard with no button that works anywhere: once out of date, nothing on it works,
+    so it can be taken off its message."""
+    if markup is None:
+        return False
+    data = [b.callback_data for row in markup.inline_keyboard for b in row]
+    return all(d is not None and not exempt(d) for d in data)
+
+
 class LiveKeyboards:
     """The per-chat record of the current keyboard's message."""
 
@@ -150,11 +159,11 @@ class KeepTrack(BaseMiddleware):
 
 class OutOfDate(Filter):
     """A tap on a keyboard older than the chat's current one (and not exempt); the handler is
-    handed the toast to show."""
+    told so (`stale`)."""
 
     async def __call__(
         self, query: CallbackQuery, live_keyboards: LiveKeyboards
     ) -> bool | dict[str, Any]:
         if await live_keyboards.out_of_date(query):
-            return {"toast": "nav.out_of_date"}
+            return {"stale": True}
         return False

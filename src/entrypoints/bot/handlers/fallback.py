@@ -2,15 +2,19 @@
 
 `first` runs before every other router: a tap on a keyboard that is no longer the chat's
 current one (entrypoints/bot/freshness.py) gets a toast and the current menu, and reaches no
-other handler. `last` runs after all of them: a tap whose data no handler matches (an old
-format, garbage) gets a toast and the menu; anything a player writes in a private chat that no
-handler takes (text, an unknown command, a sticker, a photo, a voice message...) gets "I didn't
-get that" and the menu. In a group the bot says nothing: the message was likely not for it."""
+other handler; the old keyboard is taken off its message. `last` runs after all of them: a
+tap whose data no handler matches (an old format, garbage) gets a toast and the menu; anything
+a player writes in a private chat that no handler takes (text, an unknown command, a sticker,
+a photo, a voice message...) gets "I didn't get that" and the menu. In a group the bot says
+nothing: the message was likely not for it."""
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import F
 from aiogram.enums import ChatType, ContentType
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
@@ -18,11 +22,12 @@ from application.balances import GetBalances
 from application.ports import Clock
 from domain.players import Player
 from domain.standing import PlayerStanding
-from entrypoints.bot.freshness import OutOfDate
+from entrypoints.bot.freshness import OutOfDate, only_navigates
 from entrypoints.bot.handlers.start import home
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.routing import Handlers
 
+log = logging.getLogger(__name__)
 first = Handlers("freshness")  # its own router: the first of all
 last = Handlers("fallback")
 
@@ -46,13 +51,20 @@ async def menu_instead(
     t: Translator,
     balances: FromDishka[GetBalances],
     clock: FromDishka[Clock],
-    toast: str = "nav.unknown_button",  # OutOfDate says "nav.out_of_date"
+    stale: bool = False,  # OutOfDate: the keyboard is an old one
 ) -> None:
     """A toast saying why the tap did nothing, then the menu: sent anew rather than edited
     over the tapped message, which may be a result to keep."""
-    await query.answer(t(toast))
-    if isinstance(query.message, Message):
-        await home(query.message, standing, t, await balances(player.id), clock.now())
+    await query.answer(t("nav.out_of_date" if stale else "nav.unknown_button"))
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    if stale and only_navigates(message.reply_markup):
+        try:
+            await message.edit_reply_markup(reply_markup=None)
+        except TelegramBadRequest as error:  # too old to edit, or already without it
+            log.info("old keyboard left in place (%s)", error.message)
+    await home(message, standing, t, await balances(player.id), clock.now())
 
 
 @last.message(F.chat.type == ChatType.PRIVATE, F.content_type.in_(WRITTEN))
