@@ -218,3 +218,18 @@ def send(runtime, telegram):
         await runtime.dispatcher.feed_update(bot, update)
 
     return feed
+
+
+@pytest.fixture
+async def unthrottle(servers):
+    """Forget a player's recent taps: a test playing a long session faster than a person
+    would is not what the throttle (tested on its own) is for."""
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(servers.redis_url)
+
+    async def forget(player) -> None:
+        await redis.delete(f"croupier:bot:throttle:{player.user.id}")
+
+    yield forget
+    await redis.aclose()

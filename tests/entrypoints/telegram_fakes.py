@@ -11,6 +11,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import (
+    EditMessageReplyMarkup,
     EditMessageText,
     GetMe,
     SendDice,
@@ -22,6 +23,7 @@ from aiogram.types import (
     CallbackQuery,
     Chat,
     Dice,
+    InlineKeyboardMarkup,
     Message,
     PreCheckoutQuery,
     SuccessfulPayment,
@@ -53,6 +55,10 @@ def webhook_settings(data_dir: Any) -> Any:
     )
 
 
+# What the bot shows in each chat: message id -> its inline keyboard (None: none), in the order
+# shown, edits included. A player's tap comes from one of these messages (`Player.tap`).
+SHOWN: dict[int, dict[int, InlineKeyboardMarkup | None]] = {}
+
 BOT_USER = User(id=424242, is_bot=True, first_name="Croupier", username="croupier_test_bot")
 
 
@@ -62,6 +68,7 @@ class FakeTelegram(BaseSession):
         self.calls: list[TelegramMethod[Any]] = []
         self.dice_values: deque[int] = deque()
         self._ids = itertools.count(10_000)
+        self._given: dict[int, int] = {}  # id() of a call -> the message id it was answered with
 
     async def make_request(
         self,
@@ -70,6 +77,19 @@ class FakeTelegram(BaseSession):
         timeout: int | None = None,  # noqa: ASYNC109 - the signature aiogram calls
     ) -> Any:
         self.calls.append(method)
+        answer = self._answer(method)
+        if isinstance(answer, Message):
+            self._given[id(method)] = answer.message_id
+        if isinstance(answer, Message) and not isinstance(method, SendDice):
+            markup = getattr(method, "reply_markup", None)
+            shown = SHOWN.setdefault(answer.chat.id, {})
+            shown.pop(answer.message_id, None)  # an edit: now the latest shown
+            shown[answer.message_id] = markup if isinstance(markup, InlineKeyboardMarkup) else None
+        if isinstance(method, EditMessageReplyMarkup) and method.chat_id is not None:
+            SHOWN.setdefault(int(method.chat_id), {})[method.message_id or 0] = method.reply_markup
+        return answer
+
+    def _answer(self, method: TelegramMethod[Any]) -> Any:
         if isinstance(method, GetMe):  # a command addressed /cmd@bot is checked against it
             return BOT_USER
         if isinstance(method, SendDice):
@@ -107,6 +127,10 @@ class FakeTelegram(BaseSession):
         """The last text the player was shown: a message sent, or a screen edited in place."""
         return [c for c in self.calls if isinstance(c, SendMessage | EditMessageText)][-1]
 
+    def message_id(self, call: TelegramMethod[Any]) -> int:
+        """The id of the message a recorded call sent (or edited)."""
+        return self._given[id(call)]
+
     def of(self, kind: type) -> list[Any]:
         return [c for c in self.calls if isinstance(c, kind)]
 
@@ -135,15 +159,32 @@ class Player:
             ),
         )
 
-    def tap(self, data: str) -> Update:
-        shown = Message(message_id=1, date=datetime.now(UTC), chat=self.chat, text="menu")
+    def tap(self, data: str, message_id: int | None = None) -> Update:
+        """A tap on a button: by default on the newest message of this chat showing it, or,
+        when the bot never showed it (data made up by the test), on the current keyboard (the
+        newest shown that is not only buttons that work anywhere)."""
+        from entrypoints.bot.freshness import navigates
+
+        shown = SHOWN.get(self.chat.id, {})
+        if message_id is None:
+            newest_first = list(reversed(shown.items()))
+            showing = [i for i, m in newest_first if m is not None and _carries(m, data)]
+            current = [i for i, m in newest_first if m is not None and navigates(m)]
+            message_id = (showing or current or [1])[0]
+        tapped = Message(
+            message_id=message_id,
+            date=datetime.now(UTC),
+            chat=self.chat,
+            text="menu",
+            reply_markup=shown.get(message_id),
+        )
         return Update(
             update_id=next(self._update_ids),
             callback_query=CallbackQuery(
                 id=secrets.token_hex(8),
                 from_user=self.user,
                 chat_instance="ci",
-                message=shown,
+                message=tapped,
                 data=data,
             ),
         )
@@ -171,3 +212,7 @@ class Player:
                 provider_payment_charge_id="",
             )
         )
+
+
+def _carries(markup: InlineKeyboardMarkup, data: str) -> bool:
+    return any(b.callback_data == data for row in markup.inline_keyboard for b in row)

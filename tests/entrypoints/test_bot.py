@@ -362,7 +362,9 @@ def _buttons(message: SendMessage | EditMessageText) -> list[str]:
     return [b.callback_data for row in message.reply_markup.inline_keyboard for b in row]
 
 
-async def test_limits_are_set_with_buttons_and_raises_wait(send, telegram, ready_player):
+async def test_limits_are_set_with_buttons_and_raises_wait(
+    send, telegram, ready_player, unthrottle
+):
     player = await ready_player()
     await send(player.message("/limits"))
     assert "No limits set" in telegram.texts()[-1]
@@ -374,6 +376,11 @@ async def test_limits_are_set_with_buttons_and_raises_wait(send, telegram, ready
     await send(player.tap(Care(action="set", kind="loss", period="7d", value=500).pack()))
     assert "in force now" in telegram.texts()[-1]
 
+    # The amounts above are an old keyboard now: the player goes through the menu again.
+    await unthrottle(player)
+    await send(player.message("/limits"))
+    await send(player.tap(Care(action="kind", kind="loss").pack()))
+    await send(player.tap(Care(action="period", kind="loss", period="7d").pack()))
     await send(player.tap(Care(action="set", kind="loss", period="7d", value=5000).pack()))
     waits = telegram.of(SendMessage | EditMessageText)[-1]
     assert "24-hour cooling-off" in waits.text
@@ -383,13 +390,18 @@ async def test_limits_are_set_with_buttons_and_raises_wait(send, telegram, ready
     await send(player.tap(confirm))  # an old or forged button: too early, refused
     assert telegram.of(AnswerCallbackQuery)[-1].show_alert
 
-    await send(player.tap(Menu(action="limits").pack()))
+    await send(player.message("/limits"))
     status = telegram.texts()[-1]
     assert "Loss limit, 7 days: 500 ⭐" in status
     assert "raise to 5000 ⭐" in status
 
-    # An amount that was never offered is not acted on.
+    # An amount that was never offered is not acted on (the tap gets the main menu).
     await send(player.tap(Care(action="set", kind="loss", period="7d", value=1).pack()))
+    assert (
+        telegram.of(AnswerCallbackQuery)[-1].text
+        == "This button no longer works — here is the menu."
+    )
+    await send(player.message("/limits"))
     assert "Loss limit, 7 days: 500 ⭐" in telegram.texts()[-1]
 
 

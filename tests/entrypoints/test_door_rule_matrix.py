@@ -324,6 +324,10 @@ BOT: dict[str, Door] = {
     "support.terms": "a text",
     "support.players_dice": "answers a dice the player threw themselves",
     "errors.polite_errors": "answers errors",
+    # Issue 25: a tap on an old keyboard, data no handler takes, input nobody handles.
+    "freshness.menu_instead": "refuses a tap on an old keyboard: a toast and the menu",
+    "fallback.menu_instead": "answers a tap no handler takes: a toast and the menu",
+    "fallback.not_understood": _MENU,
 }
 
 _OPS = "operations: no player's money"

@@ -16,9 +16,12 @@ from application.onboarding import StartPlayer
 from domain.errors import DomainError, StorageUnavailable
 from domain.responsible import ResponsibleGamblingRefusal
 from entrypoints.bot import keyboards
+from entrypoints.bot.commands import register_commands
+from entrypoints.bot.freshness import KeepTrack, LiveKeyboards
 from entrypoints.bot.handlers import (
     crash,
     fairness,
+    fallback,
     games,
     history,
     mines,
@@ -121,11 +124,15 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
     for middleware in aiogram_own:
         dp.update.outer_middleware(middleware)
     dp.update.outer_middleware(DropRepeatedUpdates(redis, bot_id))
+    dp.update.outer_middleware(KeepTrack(LiveKeyboards(redis, bot_id)))
     setup_dishka(container, dp)
     for observer in (dp.message, dp.callback_query, dp.pre_checkout_query):
         observer.outer_middleware(Throttle(redis))
         observer.outer_middleware(PlayerContext())
+    # First: a tap on an out-of-date keyboard reaches no other handler. Last: whatever no
+    # handler took is answered with the menu (handlers/fallback.py).
     dp.include_routers(
+        fallback.first.router(),
         start.handlers.router(),
         games.handlers.router(),
         mines.handlers.router(),
@@ -136,8 +143,11 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         withdrawals.handlers.router(),
         responsible.handlers.router(),
         support.handlers.router(),
+        fallback.last.router(),
         errors.router(),
     )
+    # At every start: polling emits it; webhook mode once the webhook is registered.
+    dp.startup.register(register_commands)
     return dp
 
 

@@ -279,7 +279,8 @@ async def register_webhook(
     runtime: TelegramRuntime, settings: Settings, *, first_delay_s: float = 1.0
 ) -> None:
     """Register the webhook, retrying with a doubling delay (at most a minute) until Telegram
-    answers; then mark it registered for readiness."""
+    answers; then mark it registered for readiness and run the dispatcher's start-up (the
+    command menu, entrypoints/bot/commands.py)."""
     assert runtime.bot is not None
     assert runtime.dispatcher is not None
     assert settings.bot_webhook_url is not None
@@ -300,6 +301,8 @@ async def register_webhook(
             continue
         runtime.webhook.registered = True
         log.info("webhook registered with Telegram")
+        # What polling does at its start (the command menu in each language): once per start.
+        await runtime.dispatcher.emit_startup(bot=runtime.bot)
         return
 
 

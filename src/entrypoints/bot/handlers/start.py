@@ -1,10 +1,17 @@
-"""/start, the 18+/terms gate, language choice and the main menu."""
+"""/start, the 18+/terms gate, language choice and the main menu: the hub.
+
+Navigation edits the hub in place (`screens.show`): the main menu, help, language and balance
+screens replace one another in one message, each with the balance in sight. A command (/start,
+/help) sends the hub anew, below the player's message; it becomes the current keyboard
+(entrypoints/bot/freshness.py)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiogram import F
 from aiogram.filters import Command, CommandStart
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.balances import GetBalances
@@ -18,6 +25,7 @@ from entrypoints.bot import keyboards
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Gate, Language, Menu
 from entrypoints.bot.routing import Handlers
+from entrypoints.bot.screens import show
 
 handlers = Handlers("start")
 
@@ -25,6 +33,34 @@ handlers = Handlers("start")
 def format_balances(balances: tuple[Money, ...], t: Translator) -> str:
     shown = [t.money(b) for b in balances if b.amount]
     return ", ".join(shown) if shown else t.money(Money(0, XTR))
+
+
+def menu_text(t: Translator, balances: tuple[Money, ...]) -> str:
+    return t("menu.title", balance=format_balances(balances, t))
+
+
+def with_balance(t: Translator, balances: tuple[Money, ...], text: str) -> str:
+    """A hub screen: the balance line, then the screen."""
+    return t("nav.balance_line", balance=format_balances(balances, t)) + "\n\n" + text
+
+
+async def home(
+    message: Message,
+    standing: PlayerStanding,
+    t: Translator,
+    balances: tuple[Money, ...],
+    now: datetime,
+) -> None:
+    """The screen a player starts from, sent as a message of its own: the main menu, or the
+    18+ and terms gate until they accept, or the notice that the account is blocked. Which one
+    is the standing policy's answer to "may this player bet?", not a rule of this door's own."""
+    refusal = standing.refusal(Operation.BET, now)
+    if isinstance(refusal, PlayerBlocked):
+        await message.answer(t("start.blocked"))
+    elif isinstance(refusal, TermsNotAccepted):
+        await message.answer(t("start.gate"), reply_markup=keyboards.gate(t))
+    else:
+        await message.answer(menu_text(t, balances), reply_markup=keyboards.main_menu(t))
 
 
 @handlers.message(CommandStart())
@@ -40,24 +76,11 @@ async def start(
 ) -> None:
     # A player who had blocked the bot and restarts it gets its messages again.
     await wrote_again(player.id)
-    # Which screen to show is the standing policy's answer to "may this player bet?", not a
-    # rule of this door's own: blocked, the 18+ and terms gate, or the menu.
-    refusal = standing.refusal(Operation.BET, clock.now())
-    if isinstance(refusal, PlayerBlocked):
-        await message.answer(t("start.blocked"))
-        return
-    name = message.from_user.first_name if message.from_user else ""
-    await message.answer(t("start.welcome", name=name))
-    if isinstance(refusal, TermsNotAccepted):
-        await message.answer(t("start.gate"), reply_markup=keyboards.gate(t))
-        return
-    await show_menu(message, t, await balances(player.id))
-
-
-async def show_menu(message: Message, t: Translator, balances: tuple[Money, ...]) -> None:
-    await message.answer(
-        t("menu.title", balance=format_balances(balances, t)), reply_markup=keyboards.main_menu(t)
-    )
+    now = clock.now()
+    if not isinstance(standing.refusal(Operation.BET, now), PlayerBlocked):
+        name = message.from_user.first_name if message.from_user else ""
+        await message.answer(t("start.welcome", name=name))
+    await home(message, standing, t, await balances(player.id), now)
 
 
 @handlers.callback_query(Gate.filter(F.accept))
@@ -71,8 +94,9 @@ async def accept_gate(
 ) -> None:
     await accept(player.id)
     await query.answer(t("start.accepted"))
-    if isinstance(query.message, Message):
-        await show_menu(query.message, t, await balances(player.id))
+    # The gate becomes the hub.
+    found = await balances(player.id)
+    await show(query, menu_text(t, found), keyboards.main_menu(t))
 
 
 @handlers.callback_query(Menu.filter(F.action == "main"))
@@ -81,17 +105,20 @@ async def main_menu(
     query: CallbackQuery, player: Player, t: Translator, balances: FromDishka[GetBalances]
 ) -> None:
     await query.answer()
-    if isinstance(query.message, Message):
-        await show_menu(query.message, t, await balances(player.id))
+    found = await balances(player.id)
+    await show(query, menu_text(t, found), keyboards.main_menu(t))
 
 
 @handlers.callback_query(Menu.filter(F.action == "language"))
-async def choose_language(query: CallbackQuery, t: Translator) -> None:
+@inject
+async def choose_language(
+    query: CallbackQuery, player: Player, t: Translator, balances: FromDishka[GetBalances]
+) -> None:
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(
-            t("start.choose_language"), reply_markup=keyboards.language_choice()
-        )
+    text = with_balance(t, await balances(player.id), t("start.choose_language"))
+    choice = keyboards.language_choice()
+    back = keyboards.back(t).inline_keyboard
+    await show(query, text, InlineKeyboardMarkup(inline_keyboard=[*choice.inline_keyboard, *back]))
 
 
 @handlers.callback_query(Language.filter())
@@ -101,24 +128,32 @@ async def set_language(
     callback_data: Language,
     player: Player,
     set_language: FromDishka[SetLanguage],
+    balances: FromDishka[GetBalances],
 ) -> None:
     await set_language(player.id, callback_data.code)
     t = Translator(callback_data.code)
     await query.answer(t("start.language_set"))
-    if isinstance(query.message, Message):
-        await query.message.answer(t("start.language_set"), reply_markup=keyboards.main_menu(t))
+    text = t("start.language_set") + "\n\n" + menu_text(t, await balances(player.id))
+    await show(query, text, keyboards.main_menu(t))
 
 
 @handlers.message(Command("help"))
-async def help_command(message: Message, t: Translator) -> None:
-    await message.answer(t("help.text"))
+@inject
+async def help_command(
+    message: Message, player: Player, t: Translator, balances: FromDishka[GetBalances]
+) -> None:
+    text = with_balance(t, await balances(player.id), t("help.text"))
+    await message.answer(text, reply_markup=keyboards.back(t))
 
 
 @handlers.callback_query(Menu.filter(F.action == "help"))
-async def help_button(query: CallbackQuery, t: Translator) -> None:
+@inject
+async def help_button(
+    query: CallbackQuery, player: Player, t: Translator, balances: FromDishka[GetBalances]
+) -> None:
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(t("help.text"), reply_markup=keyboards.back(t))
+    text = with_balance(t, await balances(player.id), t("help.text"))
+    await show(query, text, keyboards.back(t))
 
 
 @handlers.callback_query(Menu.filter(F.action == "balance"))
@@ -133,5 +168,4 @@ async def balance_button(
         if any(b.amount for b in found)
         else t("balance.empty")
     )
-    if isinstance(query.message, Message):
-        await query.message.answer(text, reply_markup=keyboards.back(t))
+    await show(query, text, keyboards.back(t))
