@@ -27,6 +27,7 @@ from domain.errors import IllegalTransition
 from domain.mines import MinesState
 from domain.money import XTR, Money
 from tests.conftest import race
+from tests.integration.test_mines import _postings
 
 pytestmark = pytest.mark.usefixtures("books")
 
@@ -40,15 +41,6 @@ def mines(uow_factory, clock, ids, house, place):
 async def _one(engine, sql: str, **params):
     async with engine.connect() as conn:
         return (await conn.execute(text(sql), params)).one()
-
-
-async def _postings(engine, bet_id: uuid.UUID) -> list[str]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            text("SELECT kind FROM ledger_transactions WHERE reference = :ref ORDER BY kind"),
-            {"ref": f"bet:{bet_id}"},
-        )
-        return [r.kind for r in rows]
 
 
 async def test_a_void_returns_the_stake_once_with_its_event(funded_player, mines, balances, engine):

@@ -157,11 +157,18 @@ def caption(view: MinesView, t: Translator) -> str:
     return f"{head}\n{line}"
 
 
-def _game_id(text: str) -> uuid.UUID | None:
+async def _tapped(query: CallbackQuery, game: str) -> tuple[uuid.UUID, Message] | None:
+    """The game a field's button names and the message it sits on; None (the tap answered)
+    for a mangled id or a message Telegram no longer shows."""
+    message = query.message
     try:
-        return uuid.UUID(hex=text)
+        game_id = uuid.UUID(hex=game)
     except ValueError:
+        game_id = None
+    if game_id is None or not isinstance(message, Message):
+        await query.answer()
         return None
+    return game_id, message
 
 
 @handlers.callback_query(PickGame.filter(F.game == "mines"))
@@ -228,11 +235,10 @@ async def reveal_tile(
     reveal: FromDishka[RevealTile],
     get: FromDishka[GetMines],
 ) -> None:
-    game_id = _game_id(callback_data.game)
-    message = query.message
-    if game_id is None or not isinstance(message, Message):
-        await query.answer()
+    tapped = await _tapped(query, callback_data.game)
+    if tapped is None:
         return
+    game_id, message = tapped
     try:
         view = await reveal(RevealTileCommand(player.id, game_id, callback_data.tile))
     except IllegalTransition:  # a tile of a field that is over: the game already ended
@@ -278,11 +284,10 @@ async def cash_out_mines(
     t: Translator,
     cash_out: FromDishka[CashOutMines],
 ) -> None:
-    game_id = _game_id(callback_data.game)
-    message = query.message
-    if game_id is None or not isinstance(message, Message):
-        await query.answer()
+    tapped = await _tapped(query, callback_data.game)
+    if tapped is None:
         return
+    game_id, message = tapped
     try:
         view = await cash_out(CashOutMinesCommand(player.id, game_id))
     except IllegalTransition:  # it hit a mine, or no tile is revealed yet
@@ -305,11 +310,10 @@ async def void_mines(
     """Take the stake back before the first tile, whatever the player's standing. Tapped on
     the field, the field shows the game's end; tapped under a refusal, the end is a message
     of its own (the field stays as it was, its buttons answering that the game is over)."""
-    game_id = _game_id(callback_data.game)
-    message = query.message
-    if game_id is None or not isinstance(message, Message):
-        await query.answer()
+    tapped = await _tapped(query, callback_data.game)
+    if tapped is None:
         return
+    game_id, message = tapped
     try:
         view = await void(VoidMinesCommand(player.id, game_id))
     except IllegalTransition:  # a tile was revealed since, or the game is over
