@@ -89,8 +89,10 @@ function render(view) {
   }
   $("mines-setup").hidden = open;
   $("mines-play").hidden = !view;
-  $("mines-cashout").hidden = !open;
   const voidable = Boolean(open && view.revealed.length === 0);
+  // Refused before any tile, "Reveal a tile to cash out" would point at a move the player
+  // cannot make: the stake back is the one move left.
+  $("mines-cashout").hidden = !open || (refused && voidable);
   $("mines-void").hidden = !voidable;
   if (voidable) $("mines-void").textContent = `Take my stake back (${view.stake.amount} ${view.stake.currency})`;
   if (!view) {
@@ -124,7 +126,7 @@ function render(view) {
 function refusedLine(view, reason) {
   // The server's own reason, then what the player can still do with this game.
   if (!view.revealed.length) {
-    return `${reason} No tile is revealed yet: take your stake of ${view.stake.amount} ${view.stake.currency} back.`;
+    return `${reason} No tile is revealed yet, so you can take your stake of ${view.stake.amount} ${view.stake.currency} back.`;
   }
   const collect = `${payoutFor(view.stake.amount, view.multiplier)} ${view.stake.currency}`;
   return `${reason} You can still cash out ${collect} for the tiles already revealed.`;
