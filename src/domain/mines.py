@@ -4,7 +4,8 @@ The bet (`domain.bets.Bet`, game "mines") holds the stake, the seeds' proof and,
 ends, the outcome and payout; this record holds what the bet cannot: where the mines are
 (fixed from the seeds when the game opened) and the tiles the player revealed, in order. Its
 id is the bet's. A step never moves money itself: the use case settles the bet when a step
-ends the game (a mine, a cash-out, the last safe tile)."""
+ends the game (a mine, a cash-out, the last safe tile), or voids it when the player takes the
+stake back before the first tile (`MinesField.void`)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ class MinesState(enum.StrEnum):
     OPEN = "open"
     BUSTED = "busted"  # the last revealed tile was a mine
     CASHED_OUT = "cashed_out"  # by the player, or by revealing the last safe tile
+    VOIDED = "voided"  # ended before any tile, its stake returned (`MinesField.void`)
 
     @property
     def is_final(self) -> bool:
@@ -91,6 +93,8 @@ class MinesField:
         busted = self.state is MinesState.BUSTED
         if hit != ([self.revealed[-1]] if busted else []):
             raise IllegalTransition(f"mines game {self.id}: only a busted game shows a mine")
+        if self.state is MinesState.VOIDED and self.revealed:
+            raise IllegalTransition(f"mines game {self.id}: only a game without tiles is voided")
         if self.state.is_final != (self.finished_at is not None):
             raise IllegalTransition(f"mines game {self.id}: {self.state} with the wrong end")
 
@@ -115,7 +119,8 @@ class MinesField:
         return 0 if self.state is MinesState.BUSTED else self.safe_count
 
     def multiplier(self, house_edge: Fraction) -> Fraction:
-        """What a cash-out pays now: 1 before any tile (nothing to cash out yet), 0 busted."""
+        """What a cash-out pays now: 1 before any tile (nothing to cash out yet, and what a
+        void returns), 0 busted."""
         if self.state is MinesState.BUSTED:
             return Fraction(0)
         if self.safe_count == 0:
@@ -158,6 +163,26 @@ class MinesField:
             raise IllegalTransition(
                 f"mines game {self.id} hit a mine; there is nothing to cash out"
             )
+        if self.state is MinesState.VOIDED:
+            raise IllegalTransition(f"mines game {self.id}: its stake was already returned")
         if self.safe_count == 0:
             raise IllegalTransition(f"mines game {self.id}: reveal a safe tile before cashing out")
         return replace(self, state=MinesState.CASHED_OUT, finished_at=at)
+
+    def void(self, at: datetime) -> MinesField:
+        """The field ended before its first tile, its stake to be returned: the player's way
+        out of a game they cannot or will not play (a time-out, a self-exclusion or a block
+        that started after the stake was taken refuses every tile, and cashing out needs a
+        safe tile). Allowed only while no tile is revealed, so it is never a way out of a
+        game already under way; and, with no tile revealed, the player knows nothing of the
+        field when choosing it, so taking the stake back is worth exactly the stake: no edge
+        either way (docs/fairness.md, Mines). A repeat changes nothing."""
+        if self.state is MinesState.VOIDED:
+            return self
+        if self.state.is_final:
+            raise IllegalTransition(f"mines game {self.id} is over ({self.state.value})")
+        if self.revealed:
+            raise IllegalTransition(
+                f"mines game {self.id}: a tile is revealed, so the stake is in play (cash out)"
+            )
+        return replace(self, state=MinesState.VOIDED, finished_at=at)

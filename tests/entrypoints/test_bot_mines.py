@@ -81,7 +81,8 @@ async def test_a_mines_game_in_the_chat(send, telegram, ready_player, engine):  
     assert len(fields) == 1
     assert not [c for c in again if isinstance(c, SendMessage)]
     grid = fields[0].reply_markup.inline_keyboard
-    assert [len(row) for row in grid] == [5, 5, 5, 5, 5]
+    # the field, then the stake back, offered until the first tile (issue 25)
+    assert [len(row) for row in grid] == [5, 5, 5, 5, 5, 1]
     # no cash-out before the first safe tile, so none is offered: what the first one pays
     assert "Cash out now" not in fields[0].text
     assert "The first safe tile pays 1.125x; you can cash out from then on." in fields[0].text

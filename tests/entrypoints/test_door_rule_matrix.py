@@ -49,6 +49,7 @@ from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.crash_cleanup import finish_every_round
 from tests.entrypoints import door_cases as c
 from tests.entrypoints import door_cases_games as games
+from tests.entrypoints import door_cases_mines_void as mines_void
 from tests.entrypoints.door_world import (
     MATRIX_FOUR_EYES_XTR,
     Case,
@@ -112,6 +113,10 @@ GRPC: dict[str, Door] = {
     "croupier.v1.MinesService/CashOut": (
         Case(SETTLE, games.grpc_mines_cash_out, games.mines_game_with_a_safe_tile),
     ),
+    # Issue 25: the stake back before the first tile is a settlement, never refused.
+    "croupier.v1.MinesService/Void": (
+        Case(SETTLE, mines_void.grpc_mines_void, mines_void.open_mines_game),
+    ),
     "croupier.v1.MinesService/Get": "reads one mines game",
     "croupier.v1.CrashService/PlaceBet": (
         Case(BET, games.grpc_crash_bet, games.crash_betting_round),
@@ -157,6 +162,9 @@ HTTP: dict[str, Door] = {
     ),
     "POST /api/v1/app/mines/{game_id:uuid}/cashout": (
         Case(SETTLE, games.mini_app_mines_cash_out, games.mini_app_mines_with_a_safe_tile),
+    ),
+    "POST /api/v1/app/mines/{game_id:uuid}/void": (
+        Case(SETTLE, mines_void.mini_app_mines_void, mines_void.mini_app_mines_game),
     ),
     "GET /api/v1/app/mines": "reads the player's open mines game",
     "POST /api/v1/app/terms": "records that the player accepted the terms",
@@ -273,6 +281,7 @@ BOT: dict[str, Door] = {
     "mines.cash_out_mines": (
         Case(SETTLE, games.bot_cash_out_mines, games.bot_mines_with_a_safe_tile),
     ),
+    "mines.void_mines": (Case(SETTLE, mines_void.bot_void_mines, mines_void.bot_mines_game),),
     "mines.pick_mine_count": _MENU,
     # A crash bet joins the round taking bets; a cash-out pays a bet placed; the status reads.
     "crash.place_crash_bet": (Case(BET, games.bot_crash_bet, games.crash_betting_round),),

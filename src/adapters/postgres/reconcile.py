@@ -103,6 +103,17 @@ _CHECKS: tuple[tuple[str, str], ...] = (
         """,
     ),
     (
+        # A game open while its bet is over (or over while its bet is open) holds or frees a
+        # stake behind the other's back; a voided game is the one whose bet was voided.
+        "mines game and its bet disagree",
+        """
+        SELECT m.id, m.state, b.state AS bet_state FROM mines_games m
+        JOIN bets b ON b.id = m.id
+        WHERE (m.state = 'open') <> (b.state = 'placed')
+           OR (m.state = 'voided') <> (b.state = 'voided')
+        """,
+    ),
+    (
         "seamless transaction moved the player's wallet differently than it records",
         """
         WITH wallet_moves AS (

@@ -22,8 +22,10 @@ class VoidBetCommand:
 class VoidBet(BetPoster):
     """Return the stake of a bet that was placed but never settled (the dice never arrived,
     a game was withdrawn). Only a placed bet can be voided; a repeat returns the first void.
-    A mines bet is not voided: its field would stay open (the player's one open game); its
-    player ends it, by a mine or a cash-out, whatever their standing."""
+    A mines bet is not voided here: its field would stay open (the player's one open game);
+    its player ends it, by a mine or a cash-out, or before the first tile takes the stake
+    back (`application.mines.VoidMines`, which voids the bet with its field), whatever their
+    standing."""
 
     async def __call__(self, command: VoidBetCommand) -> BetReceipt:
         async with self._uow() as uow:

@@ -22,7 +22,7 @@ class MinesView:
     # After one more safe tile; None once over, or while open when that tile would pay over
     # the game's limit (then cashing out is the only move).
     next_multiplier: Fraction | None
-    payout: int | None  # once over
+    payout: int | None  # once over (voided: the stake returned)
     mine_positions: tuple[int, ...] | None  # once over, ascending
     balance: Money
     max_payout: Money  # the most this game can pay: its stake's payout limit, capped
@@ -46,11 +46,20 @@ class MinesView:
             ),
             next_multiplier=field.next_multiplier(PayoutCap.of(bet)),
             max_payout=Money(bet.max_payout, bet.stake.currency),
-            payout=bet.payout if over else None,
+            payout=_payout(field, bet) if over else None,
             mine_positions=tuple(sorted(field.positions)) if over else None,
             balance=balance,
             replayed=replayed,
         )
+
+    @property
+    def voided(self) -> bool:
+        return self.state is MinesState.VOIDED
+
+    @property
+    def voidable(self) -> bool:
+        """Open with no tile revealed: the stake can be taken back (`VoidMines`)."""
+        return self.open and not self.revealed
 
     @property
     def open(self) -> bool:
@@ -60,3 +69,8 @@ class MinesView:
     def at_limit(self) -> bool:
         """Open, and the next safe tile would pay over the game's limit: cash out."""
         return self.open and self.next_multiplier is None
+
+
+def _payout(field: MinesField, bet: Bet) -> int | None:
+    """What the game paid: a voided game returned its stake (its bet has no payout)."""
+    return bet.stake.amount if field.state is MinesState.VOIDED else bet.payout

@@ -23,7 +23,7 @@ from application.betting.stake_range import GetStakeRange
 from application.game_admin import ListGames, UpdateGame
 from application.history import RecentBets
 from application.house import HouseBook
-from application.mines import CashOutMines, GetMines, OpenMines, RevealTile
+from application.mines import CashOutMines, GetMines, OpenMines, RevealTile, VoidMines
 from application.ports import (
     BetMetrics,
     Clock,
@@ -124,6 +124,7 @@ class BettingProvider(Provider):
 
     reveal_tile = provide(RevealTile)
     cash_out_mines = provide(CashOutMines)
+    void_mines = provide(VoidMines)
     get_mines = provide(GetMines)
     recent_bets = provide(RecentBets)
     settle_dice_bet = provide(SettleDiceBet)

@@ -16,6 +16,8 @@ from application.mines import (
     OpenMinesCommand,
     RevealTile,
     RevealTileCommand,
+    VoidMines,
+    VoidMinesCommand,
 )
 from croupier.v1 import mines_pb2, mines_pb2_grpc
 from domain.games.base import format_multiplier
@@ -28,6 +30,7 @@ _STATES = {
     MinesState.OPEN: mines_pb2.MINES_STATE_OPEN,
     MinesState.BUSTED: mines_pb2.MINES_STATE_BUSTED,
     MinesState.CASHED_OUT: mines_pb2.MINES_STATE_CASHED_OUT,
+    MinesState.VOIDED: mines_pb2.MINES_STATE_VOIDED,
 }
 
 
@@ -104,6 +107,21 @@ class MinesServicer(mines_pb2_grpc.MinesServiceServicer):
             request_id=_request_id(request.request_id),
         )
         return game_message(await cash_out(command))
+
+    @guarded
+    @inject
+    async def Void(
+        self,
+        request: mines_pb2.VoidMinesRequest,
+        context: grpc.aio.ServicerContext,
+        void: FromDishka[VoidMines],
+    ) -> mines_pb2.MinesGame:
+        command = VoidMinesCommand(
+            player_id=translate.player_id(request.player_id),
+            game_id=translate.bet_id(request.game_id, "game_id"),
+            request_id=_request_id(request.request_id),
+        )
+        return game_message(await void(command))
 
     @guarded
     @inject

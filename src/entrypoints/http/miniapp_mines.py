@@ -4,16 +4,18 @@
     GET  /api/v1/app/mines?currency=XTR         the open game (404 problem when none)
     POST /api/v1/app/mines/{game_id}/reveal     {tile: 0-24, request_id}
     POST /api/v1/app/mines/{game_id}/cashout    {request_id}
+    POST /api/v1/app/mines/{game_id}/void       {request_id}   the stake back, before any tile
 
 Each answers a `MinesView`. Opening places the game's bet through `PlaceBet` (every rule of a
 bet); a repeated request answers the game as it stands (the same `request_id` opens nothing
-new, a revealed tile pressed again changes nothing, a second cash-out answers the first).
+new, a revealed tile pressed again changes nothing, a second cash-out or void answers the
+first).
 
 A player blocked while a game is open keeps these routes but the opening (whose session
-guard refuses them): reading the game and cashing out are always allowed, and a reveal is
-refused by its use case with the standing's reason (403 `player_blocked`, or 409
+guard refuses them): reading the game, cashing out and voiding are always allowed, and a
+reveal is refused by its use case with the standing's reason (403 `player_blocked`, or 409
 `responsible_gambling` for a timeout or self-exclusion), so the screen shows why and
-offers the cash-out."""
+offers the cash-out, or, before the first tile, the stake back."""
 
 from __future__ import annotations
 
@@ -35,6 +37,8 @@ from application.mines import (
     OpenMinesCommand,
     RevealTile,
     RevealTileCommand,
+    VoidMines,
+    VoidMinesCommand,
 )
 from domain.games.base import format_multiplier
 from domain.money import CurrencyRegistry
@@ -60,12 +64,14 @@ class RevealBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CashOutBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A cash-out's or a void's body: each is idempotent by itself, the id is for the logs."""
+
     request_id: uuid.UUID
 
 
 class MinesGameView(msgspec.Struct):
     id: uuid.UUID
-    state: str  # "open" | "busted" | "cashed_out"
+    state: str  # "open" | "busted" | "cashed_out" | "voided" (the stake returned)
     stake: Amount
     mines: int
     revealed: list[int]  # in the order pressed; when busted, the last is the mine
@@ -73,7 +79,7 @@ class MinesGameView(msgspec.Struct):
     # After one more safe tile; null once over, and null in an open game when that tile
     # would pay over max_payout: a reveal is then refused (409), cashing out is the move.
     next_multiplier: str | None
-    payout: int | None  # once over
+    payout: int | None  # once over (voided: the stake returned)
     mine_positions: list[int] | None  # once over, ascending
     balance: Amount
     max_payout: Amount  # the most this game can pay (its stake within the game's limit)
@@ -175,3 +181,23 @@ class MiniAppMinesController(Controller):
         cash_out: FromDishka[CashOutMines],
     ) -> MinesGameView:
         return mines_view(await cash_out(CashOutMinesCommand(player_id, game_id, data.request_id)))
+
+    @post(
+        "/{game_id:uuid}/void",
+        status_code=200,
+        summary="Take the stake back before the first tile: the game ends voided",
+        description="Only while no tile is revealed (409 `illegal_transition` after one, or "
+        "once the game is over); the stake goes back to the wallet and `payout` is the stake. "
+        "A repeat answers the first void. Allowed whatever the player's standing, like the "
+        "cash-out: a player timed out, self-excluded or blocked after opening takes the "
+        "stake back.",
+    )
+    @inject
+    async def void(
+        self,
+        player_id: NamedDependency[int],
+        game_id: FromPath[uuid.UUID],
+        data: JSONBody[CashOutBody],
+        void: FromDishka[VoidMines],
+    ) -> MinesGameView:
+        return mines_view(await void(VoidMinesCommand(player_id, game_id, data.request_id)))

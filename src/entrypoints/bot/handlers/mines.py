@@ -1,5 +1,8 @@
 """Mines in the chat: pick a stake and a mine count, then press tiles on an inline-keyboard
-field and cash out. The field is one message, edited after each step.
+field and cash out. The field is one message, edited after each step. Before the first tile the
+field offers the stake back (`VoidMines`): the way out of a game whose player may no longer
+reveal (a time-out, self-exclusion or block that started after the stake was taken), and a
+change of mind otherwise.
 
 Callback data stays well under Telegram's 64 bytes: a game is named by its id's 32 hex
 digits, a tile by its number. The game's id derives from the tap that opened it, so a double
@@ -19,11 +22,14 @@ from dishka.integrations.aiogram import FromDishka, inject
 from application.mines import (
     CashOutMines,
     CashOutMinesCommand,
+    GetMines,
     MinesView,
     OpenMines,
     OpenMinesCommand,
     RevealTile,
     RevealTileCommand,
+    VoidMines,
+    VoidMinesCommand,
 )
 from domain.errors import IllegalTransition
 from domain.games.base import format_multiplier
@@ -57,6 +63,11 @@ class MinesTile(CallbackData, prefix="mt"):
 
 class MinesCash(CallbackData, prefix="mc"):
     game: str
+
+
+class MinesVoid(CallbackData, prefix="mv"):
+    game: str
+    on_field: bool = True  # the field's own button (its message shows the end), or a refusal's
 
 
 def mine_counts(stake: int) -> InlineKeyboardMarkup:
@@ -95,7 +106,18 @@ def field(view: MinesView, t: Translator) -> InlineKeyboardMarkup:
     if view.state is MinesState.OPEN and view.revealed:
         text = t("mines.cash_out", amount=Money(_cash_out_amount(view), view.stake.currency))
         rows.append([InlineKeyboardButton(text=text, callback_data=MinesCash(game=game).pack())])
+    elif view.voidable:
+        rows.append([take_back_button(view, t)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def take_back_button(
+    view: MinesView, t: Translator, *, on_field: bool = True
+) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t("mines_void.button", stake=view.stake),
+        callback_data=MinesVoid(game=view.id.hex, on_field=on_field).pack(),
+    )
 
 
 def _cash_out_amount(view: MinesView) -> int:
@@ -123,6 +145,8 @@ def caption(view: MinesView, t: Translator) -> str:
         )
     elif view.state is MinesState.BUSTED:
         line = t("mines.busted", balance=view.balance)
+    elif view.voided:
+        line = t("mines_void.voided", stake=view.stake, balance=view.balance)
     else:
         line = t(
             "mines.cashed_out",
@@ -133,11 +157,18 @@ def caption(view: MinesView, t: Translator) -> str:
     return f"{head}\n{line}"
 
 
-def _game_id(text: str) -> uuid.UUID | None:
+async def _tapped(query: CallbackQuery, game: str) -> tuple[uuid.UUID, Message] | None:
+    """The game a field's button names and the message it sits on; None (the tap answered)
+    for a mangled id or a message Telegram no longer shows."""
+    message = query.message
     try:
-        return uuid.UUID(hex=text)
+        game_id = uuid.UUID(hex=game)
     except ValueError:
+        game_id = None
+    if game_id is None or not isinstance(message, Message):
+        await query.answer()
         return None
+    return game_id, message
 
 
 @handlers.callback_query(PickStake.filter((F.game == "mines") & (F.stake > 0)))
@@ -186,12 +217,12 @@ async def reveal_tile(
     player: Player,
     t: Translator,
     reveal: FromDishka[RevealTile],
+    get: FromDishka[GetMines],
 ) -> None:
-    game_id = _game_id(callback_data.game)
-    message = query.message
-    if game_id is None or not isinstance(message, Message):
-        await query.answer()
+    tapped = await _tapped(query, callback_data.game)
+    if tapped is None:
         return
+    game_id, message = tapped
     try:
         view = await reveal(RevealTileCommand(player.id, game_id, callback_data.tile))
     except IllegalTransition:  # a tile of a field that is over: the game already ended
@@ -202,14 +233,30 @@ async def reveal_tile(
         return
     except (StandingRefusal, ResponsibleGamblingRefusal) as refused:
         # Blocked, timed out or self-excluded since the game opened: no new tile, but the
-        # field keeps its Cash out button, which is always allowed (domain.standing). A
-        # message, not an alert: the reason can be longer than an alert's 200 characters.
+        # field keeps its Cash out button, or before any tile its stake-back button, both
+        # always allowed (domain.standing). A message, not an alert: the reason can be
+        # longer than an alert's 200 characters.
         await query.answer()
-        await message.answer(t("mines.reveal_refused", reason=refusal_text(t, refused)))
+        await _say_refused(
+            message, t, refusal_text(t, refused), await get(player.id, game_id=game_id)
+        )
         return
     await query.answer()
     if not view.replayed:  # a tile pressed again changes nothing: the field stays as shown
         await message.edit_text(caption(view, t), reply_markup=field(view, t))
+
+
+async def _say_refused(message: Message, t: Translator, reason: str, view: MinesView) -> None:
+    """Why no tile may be revealed, and what the player can still do with this game: cash out
+    the tiles revealed, or, before any, take the stake back (a button of its own, so the way
+    out is under the player's thumb whichever message they look at)."""
+    if not view.voidable:
+        await message.answer(t("mines.reveal_refused", reason=reason))
+        return
+    markup = InlineKeyboardMarkup(inline_keyboard=[[take_back_button(view, t, on_field=False)]])
+    await message.answer(
+        t("mines_void.reveal_refused", reason=reason, stake=view.stake), reply_markup=markup
+    )
 
 
 @handlers.callback_query(MinesCash.filter())
@@ -221,11 +268,10 @@ async def cash_out_mines(
     t: Translator,
     cash_out: FromDishka[CashOutMines],
 ) -> None:
-    game_id = _game_id(callback_data.game)
-    message = query.message
-    if game_id is None or not isinstance(message, Message):
-        await query.answer()
+    tapped = await _tapped(query, callback_data.game)
+    if tapped is None:
         return
+    game_id, message = tapped
     try:
         view = await cash_out(CashOutMinesCommand(player.id, game_id))
     except IllegalTransition:  # it hit a mine, or no tile is revealed yet
@@ -234,3 +280,36 @@ async def cash_out_mines(
     await query.answer()
     if not view.replayed:
         await message.edit_text(caption(view, t), reply_markup=field(view, t))
+
+
+@handlers.callback_query(MinesVoid.filter())
+@inject
+async def void_mines(
+    query: CallbackQuery,
+    callback_data: MinesVoid,
+    player: Player,
+    t: Translator,
+    void: FromDishka[VoidMines],
+) -> None:
+    """Take the stake back before the first tile, whatever the player's standing. Tapped on
+    the field, the field shows the game's end; tapped under a refusal, the end is a message
+    of its own (the field stays as it was, its buttons answering that the game is over)."""
+    tapped = await _tapped(query, callback_data.game)
+    if tapped is None:
+        return
+    game_id, message = tapped
+    try:
+        view = await void(VoidMinesCommand(player.id, game_id))
+    except IllegalTransition:  # a tile was revealed since, or the game is over
+        await query.answer(t("mines_void.too_late"), show_alert=True)
+        return
+    if view.replayed:  # a second tap, or the other button: the stake came back once
+        await query.answer(t("mines_void.already", stake=view.stake))
+        return
+    await query.answer()
+    text = caption(view, t)
+    markup = field(view, t)
+    if callback_data.on_field:
+        await message.edit_text(text, reply_markup=markup)
+    else:
+        await message.answer(text, reply_markup=markup)

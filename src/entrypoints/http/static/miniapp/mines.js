@@ -1,8 +1,11 @@
 // Mines: a 5×5 field, a game played in steps. The stake is taken when the game opens; each
 // safe tile raises the multiplier; the player cashes out after any safe tile or loses the
-// stake on a mine. Routes (the Mini App API's mines contract):
+// stake on a mine. Before the first tile the player may take the stake back instead (the game
+// ends voided): the way out when a time-out, self-exclusion or block stops play after the
+// stake was taken, and a plain change of mind otherwise. Routes (the Mini App API's contract):
 //   POST /mines {stake, currency, mines, request_id}, GET /mines?currency= (404: none open),
-//   POST /mines/{id}/reveal {tile, request_id}, POST /mines/{id}/cashout {request_id}.
+//   POST /mines/{id}/reveal {tile, request_id}, POST /mines/{id}/cashout {request_id},
+//   POST /mines/{id}/void {request_id}.
 import { ApiError, newRequestId, request } from "./api.js";
 import { $, CURRENCY, h, multiplierText, once, setBalance, showMessage } from "./ui.js";
 
@@ -86,7 +89,12 @@ function render(view) {
   }
   $("mines-setup").hidden = open;
   $("mines-play").hidden = !view;
-  $("mines-cashout").hidden = !open;
+  const voidable = Boolean(open && view.revealed.length === 0);
+  // Refused before any tile, "Reveal a tile to cash out" would point at a move the player
+  // cannot make: the stake back is the one move left.
+  $("mines-cashout").hidden = !open || (refused && voidable);
+  $("mines-void").hidden = !voidable;
+  if (voidable) $("mines-void").textContent = `Take my stake back (${view.stake.amount} ${view.stake.currency})`;
   if (!view) {
     $("mines-info").textContent = "Pick a stake and how many mines, then start.";
     return;
@@ -104,6 +112,8 @@ function render(view) {
     const cashout = $("mines-cashout");
     cashout.disabled = view.revealed.length === 0;
     cashout.textContent = view.revealed.length === 0 ? "Reveal a tile to cash out" : `Cash out ${now} ${view.stake.currency}`;
+  } else if (view.state === "voided") {
+    $("mines-info").textContent = `Stake returned: ${view.payout} ${view.stake.currency} is back in your balance.`;
   } else if (view.state === "cashed_out") {
     $("mines-info").textContent =
       `Cashed out at ${multiplierText(view.multiplier)} — You won ${view.payout} ${view.stake.currency}`;
@@ -116,7 +126,7 @@ function render(view) {
 function refusedLine(view, reason) {
   // The server's own reason, then what the player can still do with this game.
   if (!view.revealed.length) {
-    return `${reason} This game's stake stays in it until you may play again.`;
+    return `${reason} No tile is revealed yet, so you can take your stake of ${view.stake.amount} ${view.stake.currency} back.`;
   }
   const collect = `${payoutFor(view.stake.amount, view.multiplier)} ${view.stake.currency}`;
   return `${reason} You can still cash out ${collect} for the tiles already revealed.`;
@@ -177,11 +187,20 @@ async function cashOut() {
   );
 }
 
+async function takeStakeBack() {
+  const view = mines.view;
+  if (!view || view.state !== "open" || view.revealed.length) return;
+  await move($("mines-void"), "Returning…", () =>
+    request("POST", `/mines/${encodeURIComponent(view.id)}/void`, { request_id: newRequestId() }),
+  );
+}
+
 export function setUpMines(afterMove) {
   mines.afterMove = afterMove;
   buildBoard();
   $("mines-setup").addEventListener("submit", start);
   $("mines-cashout").addEventListener("click", cashOut);
+  $("mines-void").addEventListener("click", takeStakeBack);
 }
 
 export async function openMines(offer) {
