@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from domain.errors import DomainError, StorageUnavailable
 from domain.responsible import ResponsibleGamblingRefusal
 from entrypoints.bot import keyboards
+from entrypoints.bot.flow_storage import FlowStorage
 from entrypoints.bot.handlers import (
     crash,
     fairness,
@@ -84,7 +85,7 @@ async def polite_errors(event: ErrorEvent) -> bool:
 
 
 def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Dispatcher:
-    dp = Dispatcher()
+    dp = Dispatcher(storage=FlowStorage(redis))  # conversations in progress (flow_storage)
     # The update's id goes around everything, aiogram's own error middleware included, so the
     # error handler's lines carry it too.
     aiogram_own = list(dp.update.outer_middleware[:])
