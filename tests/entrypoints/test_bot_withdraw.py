@@ -19,7 +19,7 @@ from adapters.payouts import ManualPayouts
 from application.postings import AdjustBalanceCommand, CreditDepositCommand
 from application.staff import Actor
 from application.withdrawals import ApproveWithdrawal
-from domain.money import XTR, Money
+from domain.money import TON, XTR, Money
 from entrypoints.bot.keyboards import Gate, Menu
 from entrypoints.bot.withdraw_keyboards import (
     CancelWithdrawalButton,
@@ -294,3 +294,31 @@ async def test_an_approved_withdrawal_cannot_be_cancelled(
     await stranger.tap("✖️ Yes, cancel it", yes)
     assert stranger.alerts()[-1].startswith("This withdrawal is no longer waiting")
     assert await _withdrawals(engine, player_id) == [(500, "approved")]
+
+
+async def test_a_toncoin_balance_is_chosen_and_asked_for_a_ton_address(
+    chat, engine, adjust, unique_key, balances
+):
+    talk, player_id = await chat("en", won=300)
+    await adjust(
+        AdjustBalanceCommand(player_id, Money(7 * 10**9, TON), "prize", "ops", unique_key("t"))
+    )
+    await talk.tap("🏧", Menu(action="withdraw").pack())
+    assert talk.shown().text == "🏧 Which balance would you like to withdraw from?"
+    await talk.press("7.000000000 TON")
+    offered = [label for label in talk.buttons() if "TON" in label]
+    assert offered == ["1.000000000 TON", "5.000000000 TON", "All: 7.000000000 TON"]
+    await talk.press("✏️ Type an amount")
+    assert "for example 1.5." in talk.shown().text
+    await talk.say("2,5")  # a decimal comma reads as well
+    prompt = talk.shown().text
+    assert "Withdraw 2.500000000 TON." in prompt
+    assert "TON wallet address" in prompt
+    assert "UQ" in prompt
+    assert "@" not in prompt  # not a Telegram account for Toncoin
+    await talk.say("UQBx3kVZ-test-address")
+    await talk.press("✅ Confirm")
+    assert await _withdrawals(engine, player_id) == [(25 * 10**8, "requested")]
+    ton = next(b for b in await balances(player_id) if b.currency == TON)
+    assert ton == Money(45 * 10**8, TON)
+    talk.write("bot-withdraw-ton-en.txt")
