@@ -322,3 +322,10 @@ async def test_a_toncoin_balance_is_chosen_and_asked_for_a_ton_address(
     ton = next(b for b in await balances(player_id) if b.currency == TON)
     assert ton == Money(45 * 10**8, TON)
     talk.write("bot-withdraw-ton-en.txt")
+
+
+async def test_a_balance_below_the_smallest_withdrawal_is_said_so(chat):
+    talk, _ = await chat("ru", won=50)
+    await talk.tap("🏧", Menu(action="withdraw").pack())
+    assert talk.shown().text == "🏧 Ваш баланс — 50 ⭐; минимальная сумма вывода — 100 ⭐."
+    assert not [d for d in talk.buttons().values() if d.startswith("wa:")]  # nothing to pick

@@ -21,7 +21,7 @@ from aiogram import F
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.balances import GetBalances
@@ -89,7 +89,9 @@ async def _held(
     return next((b for b in await balances(player_id) if b.currency.code == code), None)
 
 
-def _amount_screen(t: Translator, policy: WithdrawalPolicy, balance: Money) -> tuple[str, Any]:
+def _amount_screen(
+    t: Translator, policy: WithdrawalPolicy, balance: Money
+) -> tuple[str, InlineKeyboardMarkup]:
     limits = policy.limits[balance.currency.code]
     smallest, largest = (
         Money(limits.minimum, balance.currency),
