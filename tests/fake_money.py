@@ -34,7 +34,8 @@ from domain.withdrawals import PayoutResult, Withdrawal, WithdrawalState
 if TYPE_CHECKING:
     from tests.fakes import _State
 
-_RETURNED = (WithdrawalState.REJECTED, WithdrawalState.FAILED)
+_RETURNED = (WithdrawalState.REJECTED, WithdrawalState.FAILED, WithdrawalState.CANCELLED)
+_PENDING = (WithdrawalState.REQUESTED, WithdrawalState.APPROVED)
 
 
 class FakeWithdrawals:
@@ -94,6 +95,18 @@ class FakeWithdrawals:
                 and (after is None or (w.requested_at, w.id) > after)
             ),
             key=lambda w: (w.requested_at, w.id),
+        )
+        return found[:limit]
+
+    async def pending_of(self, player_id: int, *, limit: int) -> Sequence[Withdrawal]:
+        found = sorted(
+            (
+                w
+                for w in self.s.withdrawals.values()
+                if w.player_id == player_id and w.state in _PENDING
+            ),
+            key=lambda w: (w.requested_at, w.id),
+            reverse=True,
         )
         return found[:limit]
 

@@ -84,12 +84,21 @@ class WithdrawalFailed:
     withdrawal: Withdrawal
 
 
+@dataclass(frozen=True, slots=True)
+class WithdrawalCancelled:
+    """The player took back a request before it was approved; its money is back."""
+
+    name: ClassVar[str] = "withdrawal.cancelled"
+    withdrawal: Withdrawal
+
+
 WithdrawalEvent = (
     WithdrawalRequested
     | WithdrawalApproved
     | WithdrawalRejected
     | WithdrawalPaid
     | WithdrawalFailed
+    | WithdrawalCancelled
 )
 
 # The event of the step that brought a withdrawal to each state.
@@ -99,6 +108,7 @@ WITHDRAWAL_EVENTS: dict[WithdrawalState, type[WithdrawalEvent]] = {
     WithdrawalState.REJECTED: WithdrawalRejected,
     WithdrawalState.PAID: WithdrawalPaid,
     WithdrawalState.FAILED: WithdrawalFailed,
+    WithdrawalState.CANCELLED: WithdrawalCancelled,
 }
 
 

@@ -85,6 +85,7 @@ class WithdrawalStep(enum.StrEnum):
     REJECT = "reject"
     PAID = "paid"
     FAILED = "failed"
+    CANCEL = "cancel"
 
 
 def withdrawal_key(withdrawal_id: uuid.UUID, step: WithdrawalStep) -> str:

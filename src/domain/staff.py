@@ -106,6 +106,7 @@ class AuditAction(enum.StrEnum):
     WITHDRAWAL_REJECTED = "withdrawal_rejected"
     WITHDRAWAL_PAID = "withdrawal_paid"
     WITHDRAWAL_FAILED = "withdrawal_failed"
+    WITHDRAWAL_CANCELLED = "withdrawal_cancelled"
     KYC_STATUS_SET = "kyc_status_set"
     RISK_FLAG_RAISED = "risk_flag_raised"
     RISK_FLAG_RESOLVED = "risk_flag_resolved"

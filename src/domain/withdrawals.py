@@ -3,12 +3,14 @@
 A withdrawal moves through one state machine:
 
     requested ──approve──▶ approved ──paid──▶ paid
-        │                      │
-        └──reject──▶ rejected  └──failed──▶ failed
+        │  │                   │
+        │  └──reject──▶ rejected  └──failed──▶ failed
+        └──cancel──▶ cancelled (by the player, while nobody has approved it)
 
 The request takes the money out of the wallet at once (into withdrawals pending), so it cannot
 be bet or withdrawn again while it waits. Approval moves it on to payout clearing and hands it
-to the payout gateway; a rejection or a failed payout gives it back to the wallet. Every other
+to the payout gateway; a rejection, the player's cancel or a failed payout gives it back to the
+wallet. Every other
 move is an `IllegalWithdrawalTransition` naming where it was and where it was asked to go.
 
 A withdrawal above its currency's second-approval threshold (`SecondApprovalPolicy`) needs
@@ -65,6 +67,7 @@ class WithdrawalState(enum.StrEnum):
     REJECTED = "rejected"
     PAID = "paid"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # by the player, before any decision
 
     @property
     def final(self) -> bool:
@@ -72,11 +75,14 @@ class WithdrawalState(enum.StrEnum):
 
 
 _NEXT: Final[Mapping[WithdrawalState, frozenset[WithdrawalState]]] = {
-    WithdrawalState.REQUESTED: frozenset({WithdrawalState.APPROVED, WithdrawalState.REJECTED}),
+    WithdrawalState.REQUESTED: frozenset(
+        {WithdrawalState.APPROVED, WithdrawalState.REJECTED, WithdrawalState.CANCELLED}
+    ),
     WithdrawalState.APPROVED: frozenset({WithdrawalState.PAID, WithdrawalState.FAILED}),
     WithdrawalState.REJECTED: frozenset(),
     WithdrawalState.PAID: frozenset(),
     WithdrawalState.FAILED: frozenset(),
+    WithdrawalState.CANCELLED: frozenset(),
 }
 
 
@@ -339,6 +345,7 @@ class Withdrawal:
     # The first of two approvals, for a withdrawal above the second-approval threshold.
     first_approved_by: str | None = None
     first_approved_at: datetime | None = None
+    cancelled_at: datetime | None = None  # the player took it back (`decided_by` names them)
 
     def __post_init__(self) -> None:
         self.amount.require_positive()
@@ -391,6 +398,18 @@ class Withdrawal:
             decided_by=by,
             rejected_at=at,
             reason=validate_reason(reason),
+            decision_transaction_id=transaction_id,
+        )
+
+    def cancel(self, at: datetime, transaction_id: uuid.UUID) -> Withdrawal:
+        """The player takes back a request nobody has approved yet (a first of two approvals
+        does not stop it: nothing has moved). The player is the one who decided."""
+        self._move(WithdrawalState.CANCELLED)
+        return replace(
+            self,
+            state=WithdrawalState.CANCELLED,
+            decided_by=f"player:{self.player_id}",
+            cancelled_at=at,
             decision_transaction_id=transaction_id,
         )
 

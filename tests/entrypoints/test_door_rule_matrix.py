@@ -50,6 +50,7 @@ from tests.crash_cleanup import finish_every_round
 from tests.entrypoints import door_cases as c
 from tests.entrypoints import door_cases_games as games
 from tests.entrypoints import door_cases_mines_void as mines_void
+from tests.entrypoints import door_cases_withdraw as wd
 from tests.entrypoints.door_world import (
     MATRIX_FOUR_EYES_XTR,
     Case,
@@ -297,6 +298,21 @@ BOT: dict[str, Door] = {
     "payments.choose_amount": "reads the standing: a paused player sees why, not the amounts",
     "withdrawals.withdraw": (Case(WITHDRAW, c.bot_withdraw),),
     "withdrawals.how_to_withdraw": _MENU,
+    # Issue 25: withdrawals by buttons. Confirm requests the drafted withdrawal; the cancel
+    # returns held money (what a frozen withdrawal of a blocked player may always get back).
+    "withdrawals.confirm_withdrawal": (
+        Case(WITHDRAW, wd.bot_withdrawal_confirm, wd.bot_withdrawal_draft),
+    ),
+    "withdrawals.cancel_withdrawal": (
+        Case(SETTLE, wd.bot_withdrawal_cancel, c.requested_withdrawal),
+    ),
+    "withdrawals.pick_currency": _MENU,
+    "withdrawals.pick_amount": "a draft in the conversation: nothing requested yet",
+    "withdrawals.typed_amount": "a draft in the conversation: nothing requested yet",
+    "withdrawals.typed_destination": "a draft in the conversation: nothing requested yet",
+    "withdrawals.drop_withdrawal": "forgets a draft: nothing was requested",
+    "withdrawals.pending_withdrawals": "reads the player's pending withdrawals",
+    "withdrawals.ask_cancel": "asks to confirm a cancel",
     "start.start": _MENU,
     "start.help_command": _MENU,
     "start.accept_gate": "records that the player accepted the terms",

@@ -235,7 +235,7 @@ def test_withdrawal_steps() -> None:
         request_transaction_id=TX,
     )
     legs = (Leg(WALLET, xtr(-100)), Leg(HOUSE, xtr(100)))
-    for step in ("request", "approve", "reject", "paid", "failed"):
+    for step in ("request", "approve", "reject", "paid", "failed", "cancel"):
         _same(
             postings.withdrawal_step(withdrawal, step, TX, WALLET, HOUSE, at=NOW),
             Transaction(
@@ -249,7 +249,7 @@ def test_withdrawal_steps() -> None:
             ),
         )
     with pytest.raises(IllegalTransition, match="no step"):
-        postings.withdrawal_step(withdrawal, "cancel", TX, WALLET, HOUSE, at=NOW)
+        postings.withdrawal_step(withdrawal, "refund", TX, WALLET, HOUSE, at=NOW)
 
 
 def test_seamless_debit_credit_and_rollback() -> None:

@@ -54,6 +54,8 @@ def in_state(state: WithdrawalState) -> Withdrawal:
         return w
     if state is S.REJECTED:
         return w.reject("staff:fin", NOW, "no", uuid.uuid4())
+    if state is S.CANCELLED:
+        return w.cancel(NOW, uuid.uuid4())
     w = w.approve("staff:fin", NOW, uuid.uuid4())
     if state is S.PAID:
         return w.mark_paid("staff:fin", NOW, "bank-1", uuid.uuid4())
@@ -72,12 +74,14 @@ def move(w: Withdrawal, target: WithdrawalState) -> Withdrawal:
         return w.mark_paid("staff:fin", NOW, "bank-ref-9", tx)
     if target is S.FAILED:
         return w.mark_failed("staff:fin", NOW, "account closed", tx)
+    if target is S.CANCELLED:
+        return w.cancel(NOW, tx)
     raise AssertionError("nothing moves a withdrawal back to requested")
 
 
-LEGAL = {(S.REQUESTED, S.APPROVED), (S.REQUESTED, S.REJECTED), (S.APPROVED, S.PAID),
-         (S.APPROVED, S.FAILED)}  # fmt: skip
-TARGETS = [S.APPROVED, S.REJECTED, S.PAID, S.FAILED]
+LEGAL = {(S.REQUESTED, S.APPROVED), (S.REQUESTED, S.REJECTED), (S.REQUESTED, S.CANCELLED),
+         (S.APPROVED, S.PAID), (S.APPROVED, S.FAILED)}  # fmt: skip
+TARGETS = [S.APPROVED, S.REJECTED, S.PAID, S.FAILED, S.CANCELLED]
 
 
 # -- the state machine ------------------------------------------------------------------------
@@ -109,7 +113,7 @@ def test_every_illegal_transition_names_from_and_to(source, target):
 
 def test_nothing_leads_back_to_requested_and_final_states_are_final():
     assert not any(can_move(s, S.REQUESTED) for s in S)
-    assert {s for s in S if s.final} == {S.REJECTED, S.PAID, S.FAILED}
+    assert {s for s in S if s.final} == {S.REJECTED, S.PAID, S.FAILED, S.CANCELLED}
 
 
 def test_each_step_records_who_when_and_the_transaction():

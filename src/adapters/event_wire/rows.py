@@ -304,11 +304,12 @@ def _bet_ended(kind: str, bet: Bet) -> OutboxRow:
 
 
 # A withdrawal's state says which step it took, and how many steps came before: its state
-# machine has no cycles (requested 1, approved or rejected 2, paid or failed 3).
+# machine has no cycles (requested 1, approved, rejected or cancelled 2, paid or failed 3).
 _WITHDRAWAL_SEQUENCE: Final = {
     WithdrawalState.REQUESTED: 1,
     WithdrawalState.APPROVED: 2,
     WithdrawalState.REJECTED: 2,
+    WithdrawalState.CANCELLED: 2,
     WithdrawalState.PAID: 3,
     WithdrawalState.FAILED: 3,
 }
@@ -321,6 +322,8 @@ def _withdrawal_row(event: WithdrawalEvent) -> OutboxRow:
         at, by, tx = w.approved_at or at, w.decided_by, w.decision_transaction_id or tx
     elif w.state is WithdrawalState.REJECTED:
         at, by, tx = w.rejected_at or at, w.decided_by, w.decision_transaction_id or tx
+    elif w.state is WithdrawalState.CANCELLED:
+        at, by, tx = w.cancelled_at or at, w.decided_by, w.decision_transaction_id or tx
     elif w.state is WithdrawalState.PAID:
         at, by, tx = w.paid_at or at, w.settled_by, w.settlement_transaction_id or tx
     elif w.state is WithdrawalState.FAILED:

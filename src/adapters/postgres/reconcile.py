@@ -160,7 +160,7 @@ _CHECKS: tuple[tuple[str, str], ...] = (
         LEFT JOIN wallet_moves s ON s.transaction_id = w.settlement_transaction_id
         WHERE coalesce(r.moved, 0) <> -w.amount
            OR coalesce(d.moved, 0) + coalesce(s.moved, 0)
-              <> CASE WHEN w.state IN ('rejected', 'failed') THEN w.amount ELSE 0 END
+              <> CASE WHEN w.state IN ('rejected', 'failed', 'cancelled') THEN w.amount ELSE 0 END
         """,
     ),
 )

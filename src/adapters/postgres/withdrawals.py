@@ -23,7 +23,7 @@ _COLUMNS = (
     "id, player_id, request_id, currency, amount, destination_sealed, state, holds, requested_at,"
     " request_transaction_id, decided_by, approved_at, rejected_at, decision_transaction_id,"
     " settled_by, paid_at, failed_at, settlement_transaction_id, reason, payout_reference,"
-    " first_approved_by, first_approved_at"
+    " first_approved_by, first_approved_at, cancelled_at"
 )
 _GET = text(f"SELECT {_COLUMNS} FROM withdrawals WHERE id = :id")  # noqa: S608 - a constant column list  # nosec B608
 _GET_FOR_UPDATE = text(f"SELECT {_COLUMNS} FROM withdrawals WHERE id = :id FOR UPDATE")  # noqa: S608 - a constant column list  # nosec B608
@@ -50,7 +50,7 @@ _SAVE = text(
         settled_by = :settled_by, paid_at = :paid_at, failed_at = :failed_at,
         settlement_transaction_id = :settlement_tx, reason = :reason,
         payout_reference = :payout_reference, first_approved_by = :first_approved_by,
-        first_approved_at = :first_approved_at
+        first_approved_at = :first_approved_at, cancelled_at = :cancelled_at
     WHERE id = :id AND state = :previous
     """
 )
@@ -58,7 +58,7 @@ _REQUESTED_SINCE = text(
     """
     SELECT coalesce(sum(amount), 0) FROM withdrawals
     WHERE player_id = :player AND currency = :currency AND requested_at >= :since
-      AND state NOT IN ('rejected', 'failed')
+      AND state NOT IN ('rejected', 'failed', 'cancelled')
     """
 )
 _LIST = text(
@@ -67,6 +67,12 @@ _LIST = text(
     "   AND (CAST(:after_at AS timestamptz) IS NULL"
     "        OR (requested_at, id) > (CAST(:after_at AS timestamptz), CAST(:after_id AS uuid)))"
     " ORDER BY requested_at, id LIMIT :limit"
+)
+# ix_withdrawals_player leads with the player: a player's few rows, newest first.
+_PENDING_OF = text(
+    f"SELECT {_COLUMNS} FROM withdrawals"  # noqa: S608 - a constant column list  # nosec B608
+    " WHERE player_id = :player AND state IN ('requested', 'approved')"
+    " ORDER BY requested_at DESC, id DESC LIMIT :limit"
 )
 
 
@@ -136,6 +142,7 @@ class SqlWithdrawals:
                     "payout_reference": withdrawal.payout_reference,
                     "first_approved_by": withdrawal.first_approved_by,
                     "first_approved_at": withdrawal.first_approved_at,
+                    "cancelled_at": withdrawal.cancelled_at,
                 },
             )
         except DBAPIError as error:
@@ -164,6 +171,10 @@ class SqlWithdrawals:
         }
         return [self._withdrawal(r) for r in await self._conn.execute(_LIST, params)]
 
+    async def pending_of(self, player_id: int, *, limit: int) -> Sequence[Withdrawal]:
+        rows = await self._conn.execute(_PENDING_OF, {"player": player_id, "limit": limit})
+        return [self._withdrawal(r) for r in rows]
+
     def _withdrawal(self, row: Any) -> Withdrawal:
         return Withdrawal(
             id=row.id,
@@ -187,4 +198,5 @@ class SqlWithdrawals:
             payout_reference=row.payout_reference,
             first_approved_by=row.first_approved_by,
             first_approved_at=row.first_approved_at,
+            cancelled_at=row.cancelled_at,
         )

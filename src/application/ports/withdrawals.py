@@ -43,7 +43,7 @@ class WithdrawalRepository(Protocol):
 
     async def requested_since(self, player_id: int, currency: Currency, since: datetime) -> int:
         """The total the player asked to withdraw in `currency` from `since` (inclusive) on,
-        less what was rejected or failed (that money came back)."""
+        less what was rejected, cancelled or failed (that money came back)."""
         ...
 
     async def list(
@@ -55,6 +55,11 @@ class WithdrawalRepository(Protocol):
     ) -> Sequence[Withdrawal]:
         """Withdrawals oldest first (the order staff work the queue in), strictly after the
         (requested_at, id) position `after`."""
+        ...
+
+    async def pending_of(self, player_id: int, *, limit: int) -> Sequence[Withdrawal]:
+        """The player's withdrawals still on their way (requested or approved), newest first,
+        at most `limit`."""
         ...
 
 

@@ -6,7 +6,7 @@ concurrent clicks decide it once. The money moves
 
 - on request: wallet → withdrawals pending (so it cannot be bet or withdrawn twice),
 - on approval: withdrawals pending → payout clearing, then the gateway is called,
-- on rejection: withdrawals pending → wallet,
+- on rejection, or the player's cancel before any approval: withdrawals pending → wallet,
 - when paid: payout clearing → deposits clearing, the house's account for money crossing the
   boundary of the system in either direction (a deposit arrives through it, a payout leaves
   through it, as a Stars refund does), so its balance stays the net owed to or by the outside,
@@ -27,9 +27,10 @@ idempotency key is the withdrawal's id and the step, so a step can move money on
 The gateway is called after the approval commits, never inside a database transaction.
 
 One use case a module: `request`, `approve` (and the payout call), `reject`, `settle` (paid
-or failed), on the shared `steps`; the staff's reads are in `queries`."""
+or failed), `cancel` (the player's), on the shared `steps`; the reads are in `queries`."""
 
 from application.withdrawals.approve import ApproveWithdrawal
+from application.withdrawals.cancel import CancelWithdrawal
 from application.withdrawals.reject import RejectWithdrawal
 from application.withdrawals.request import RequestWithdrawal
 from application.withdrawals.settle import MarkWithdrawalFailed, MarkWithdrawalPaid
@@ -38,6 +39,7 @@ from application.withdrawals.steps import SYSTEM, NoWithdrawalHolds
 __all__ = [
     "SYSTEM",
     "ApproveWithdrawal",
+    "CancelWithdrawal",
     "MarkWithdrawalFailed",
     "MarkWithdrawalPaid",
     "NoWithdrawalHolds",

@@ -1,4 +1,5 @@
-"""The staff's reads of withdrawals: the queue a page at a time, and one by id."""
+"""Reads of withdrawals: the staff's queue a page at a time and one by id; a player's own
+withdrawals still on their way."""
 
 from __future__ import annotations
 
@@ -53,3 +54,19 @@ class GetWithdrawal:
     async def __call__(self, withdrawal_id: uuid.UUID) -> Withdrawal:
         async with self._uow() as uow:
             return await uow.withdrawals.get(withdrawal_id)
+
+
+# A player has a handful on their way at most (each holds money); the view shows this many.
+PENDING_SHOWN = 10
+
+
+class PendingWithdrawals:
+    """The player's own withdrawals still on their way (requested or approved), newest
+    first, at most `PENDING_SHOWN`: what they can follow, and cancel while requested."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, player_id: int) -> tuple[Withdrawal, ...]:
+        async with self._uow() as uow:
+            return tuple(await uow.withdrawals.pending_of(player_id, limit=PENDING_SHOWN))

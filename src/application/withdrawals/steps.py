@@ -1,6 +1,6 @@
 """What every step of a withdrawal's state machine shares: who may step (the standing), the
 steps' ledger movements, audit and events (`Step`), and the locking, posting and recording
-(`Steps`). One use case a module beside it: `request`, `approve`, `reject`, `settle`."""
+(`Steps`). One use case a module beside it: `request`, `approve`, `reject`, `settle`, `cancel`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from domain.accounts import AccountKind
 from domain.errors import IdempotencyConflict, InsufficientFunds
 from domain.events import (
     WithdrawalApproved,
+    WithdrawalCancelled,
     WithdrawalEvent,
     WithdrawalFailed,
     WithdrawalPaid,
@@ -112,6 +113,14 @@ REJECT = Step(
     AuditAction.WITHDRAWAL_REJECTED,
     WithdrawalState.REJECTED,
     WithdrawalRejected,
+)
+CANCEL = Step(
+    "cancel",
+    AccountKind.WITHDRAWALS_PENDING,
+    AccountKind.PLAYER_WALLET,
+    AuditAction.WITHDRAWAL_CANCELLED,
+    WithdrawalState.CANCELLED,
+    WithdrawalCancelled,
 )
 
 

@@ -16,6 +16,7 @@ from application.onboarding import StartPlayer
 from domain.errors import DomainError, StorageUnavailable
 from domain.responsible import ResponsibleGamblingRefusal
 from entrypoints.bot import keyboards
+from entrypoints.bot.flow_storage import FlowStorage
 from entrypoints.bot.commands import register_commands
 from entrypoints.bot.freshness import KeepTrack, LiveKeyboards
 from entrypoints.bot.handlers import (
@@ -114,7 +115,7 @@ async def polite_errors(event: ErrorEvent, dishka_container: AsyncContainer | No
 
 
 def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Dispatcher:
-    dp = Dispatcher()
+    dp = Dispatcher(storage=FlowStorage(redis))  # conversations in progress (flow_storage)
     # The update's id goes around everything, aiogram's own error middleware included, so the
     # error handler's lines carry it too.
     aiogram_own = list(dp.update.outer_middleware[:])

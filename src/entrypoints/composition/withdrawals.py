@@ -12,20 +12,22 @@ from application.ports import PayoutGateway, WithdrawalHolds
 from application.risk import RiskReview
 from application.withdrawals import (
     ApproveWithdrawal,
+    CancelWithdrawal,
     MarkWithdrawalFailed,
     MarkWithdrawalPaid,
     RejectWithdrawal,
     RequestWithdrawal,
 )
 from application.withdrawals.chain import StaffChain
-from application.withdrawals.queries import GetWithdrawal, ListWithdrawals
+from application.withdrawals.queries import GetWithdrawal, ListWithdrawals, PendingWithdrawals
 from domain.withdrawals import SecondApprovalPolicy, WithdrawalPolicy
 from entrypoints.settings import Settings
 
 
 class WithdrawalsProvider(Provider):
-    """A player's request: the withdrawal policy from the settings and the risk rules that
-    hold a request (the bot, and the webhook's bot in the HTTP process)."""
+    """A player's side (the bot, and the webhook's bot in the HTTP process): the request
+    (the withdrawal policy from the settings and the risk rules that hold a request), the
+    player's pending withdrawals and the cancel of one nobody has approved yet."""
 
     scope = Scope.REQUEST
 
@@ -39,6 +41,8 @@ class WithdrawalsProvider(Provider):
         return review
 
     request_withdrawal = provide(RequestWithdrawal)
+    cancel_withdrawal = provide(CancelWithdrawal)
+    pending_withdrawals = provide(PendingWithdrawals)
 
 
 class WithdrawalDecisionsProvider(Provider):

@@ -76,6 +76,8 @@ class WithdrawalView(msgspec.Struct):
     # `requested` until a different finance user approves).
     first_approved_by: str | None
     first_approved_at: datetime | None
+    # The player took it back before any approval (`decided_by` is `player:<id>`).
+    cancelled_at: datetime | None
 
 
 class WithdrawalPageView(msgspec.Struct):
@@ -113,6 +115,7 @@ def view(withdrawal: Withdrawal) -> WithdrawalView:
         payout_reference=withdrawal.payout_reference,
         first_approved_by=withdrawal.first_approved_by,
         first_approved_at=withdrawal.first_approved_at,
+        cancelled_at=withdrawal.cancelled_at,
     )
 
 

@@ -1,32 +1,60 @@
-"""Withdrawal requests from the chat: the amount leaves the wallet for the staff queue at once.
+"""Withdrawals from the chat, by buttons: the amount (a few buttons within the balance, or
+typed), the destination (typed: the prompt's example fits the currency), a confirm screen, then
+the receipt as a message of its own; the player's pending withdrawals, each still waiting for
+review with a cancel button. `/withdraw <amount> <destination>` does it in one message.
 
-The request id derives from the chat and message, so Telegram delivering the same message
-twice (or the player's client resending it) requests once."""
+What the player chose while the bot waits for what they type is kept in the conversation's
+storage (`entrypoints.bot.flow_storage`: Redis, which may lose it; the player then starts
+again). The request's id derives from the confirm screen's draft (or, for the command, from
+the chat and message), so a double tap on Confirm, or Telegram delivering a message twice,
+requests once. The money rules are the use case's: a refusal names its rule in the player's
+words (`refusal_text`)."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
+from datetime import UTC
+from typing import Any
 
 from aiogram import F
-from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.balances import GetBalances
-from application.withdrawals import RequestWithdrawal
-from domain.money import XTR, Money
+from application.withdrawals import CancelWithdrawal, RequestWithdrawal
+from application.withdrawals.queries import PendingWithdrawals
+from domain.errors import InsufficientFunds, InvalidAmount, InvalidRequest, NotFound
+from domain.money import XTR, Currency, Money
 from domain.players import Player
-from domain.withdrawals import WithdrawalRefused
-from entrypoints.bot import keyboards
+from domain.withdrawals import (
+    IllegalWithdrawalTransition,
+    Withdrawal,
+    WithdrawalPolicy,
+    WithdrawalRefused,
+    validate_destination,
+)
+from entrypoints.bot import withdraw_keyboards as kb
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Menu
 from entrypoints.bot.routing import Handlers
+from entrypoints.bot.screens import post, show
 
 handlers = Handlers("withdrawals")
 WITHDRAWAL_NAMESPACE = uuid.UUID("0c7d2f1e-8a55-4a8f-b1b6-2f4f8f0d7a31")
 KNOWN_RULES = frozenset(
     {"currency", "min_amount", "max_amount", "daily_limit", "kyc_required", "wagering_requirement"}
 )
+# Currencies whose destination prompt has an example of its own; others get a general one.
+DESTINATION_EXAMPLES = frozenset({"XTR", "TON", "USDT"})
+
+
+class WithdrawFlow(StatesGroup):
+    amount = State()  # waiting for a typed amount
+    destination = State()  # waiting for the destination, the amount chosen
 
 
 def refusal_text(t: Translator, refusal: WithdrawalRefused) -> str:
@@ -39,15 +67,139 @@ def refusal_text(t: Translator, refusal: WithdrawalRefused) -> str:
     )
 
 
+# -- what the screens read ---------------------------------------------------------------------
+
+
+async def _withdrawable(
+    balances: GetBalances, policy: WithdrawalPolicy, player_id: int
+) -> tuple[Money, ...]:
+    """The player's balances in currencies the operator pays out, those holding money."""
+    return tuple(
+        b for b in await balances(player_id) if b.currency.code in policy.limits and b.amount > 0
+    )
+
+
+async def _held(
+    balances: GetBalances, policy: WithdrawalPolicy, player_id: int, code: object
+) -> Money | None:
+    """The player's balance in the currency named `code` (from a button or the conversation),
+    or None when the operator does not pay it out or the player has no wallet in it."""
+    if not isinstance(code, str) or code not in policy.limits:
+        return None
+    return next((b for b in await balances(player_id) if b.currency.code == code), None)
+
+
+def _amount_screen(
+    t: Translator, policy: WithdrawalPolicy, balance: Money
+) -> tuple[str, InlineKeyboardMarkup]:
+    limits = policy.limits[balance.currency.code]
+    smallest, largest = (
+        Money(limits.minimum, balance.currency),
+        Money(limits.maximum, balance.currency),
+    )
+    offered = kb.offered_amounts(balance, limits)
+    if not offered and balance.amount < limits.minimum:
+        return (
+            t("withdraw_flow.too_little", balance=balance, minimum=smallest),
+            kb.after_receipt(t),
+        )
+    text = t("withdraw_flow.how_much", balance=balance, minimum=smallest, maximum=largest)
+    return text, kb.amounts(t, offered, balance)
+
+
+def _destination_prompt(t: Translator, amount: Money, username: str | None) -> str:
+    code = amount.currency.code
+    key = code if code in DESTINATION_EXAMPLES else "other"
+    example = f"@{username}" if username else t("withdraw_flow.username_example")
+    return (
+        t("withdraw_flow.ask_destination", amount=amount)
+        + "\n"
+        + t(f"withdraw_flow.destination.{key}", example=example)
+    )
+
+
+def _when(withdrawal: Withdrawal) -> str:
+    # The player's time zone is unknown to the bot: UTC, said so.
+    return withdrawal.requested_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# -- the flow ----------------------------------------------------------------------------------
+
+
 @handlers.callback_query(Menu.filter(F.action == "withdraw"))
 @inject
 async def how_to_withdraw(
-    query: CallbackQuery, player: Player, t: Translator, balances: FromDishka[GetBalances]
+    query: CallbackQuery,
+    player: Player,
+    t: Translator,
+    state: FSMContext,
+    balances: FromDishka[GetBalances],
+    policy: FromDishka[WithdrawalPolicy],
 ) -> None:
     await query.answer()
-    if isinstance(query.message, Message):
-        stars = next((b for b in await balances(player.id) if b.currency == XTR), Money(0, XTR))
-        await query.message.answer(t("withdraw.how", balance=stars), reply_markup=keyboards.back(t))
+    await state.clear()
+    held = await _withdrawable(balances, policy, player.id)
+    if len(held) > 1:
+        await show(query, t("withdraw_flow.which_currency"), kb.currencies(t, held))
+        return
+    balance = held[0] if held else await _held(balances, policy, player.id, XTR.code)
+    await show(query, *_amount_screen(t, policy, balance or Money(0, XTR)))
+
+
+@handlers.callback_query(kb.WithdrawCurrency.filter())
+@inject
+async def pick_currency(
+    query: CallbackQuery,
+    callback_data: kb.WithdrawCurrency,
+    player: Player,
+    t: Translator,
+    balances: FromDishka[GetBalances],
+    policy: FromDishka[WithdrawalPolicy],
+) -> None:
+    await query.answer()
+    balance = await _held(balances, policy, player.id, callback_data.code)
+    if balance is not None:
+        await show(query, *_amount_screen(t, policy, balance))
+
+
+@handlers.callback_query(kb.WithdrawAmount.filter())
+@inject
+async def pick_amount(
+    query: CallbackQuery,
+    callback_data: kb.WithdrawAmount,
+    player: Player,
+    t: Translator,
+    state: FSMContext,
+    balances: FromDishka[GetBalances],
+    policy: FromDishka[WithdrawalPolicy],
+) -> None:
+    balance = await _held(balances, policy, player.id, callback_data.code)
+    if balance is None:
+        await query.answer()
+        return
+    currency = balance.currency
+    if callback_data.amount == 0:
+        await query.answer()
+        await state.set_state(WithdrawFlow.amount)
+        await state.set_data({"code": currency.code})
+        text = t("withdraw_flow.ask_amount", balance=balance, example=_example(currency))
+        await show(query, text, kb.only_back(t))
+        return
+    amount = Money(callback_data.amount, currency)
+    if amount not in kb.offered_amounts(balance, policy.limits[currency.code]):
+        # An old screen: the balance has changed since. Offer what it allows now.
+        await query.answer(t("withdraw_flow.outdated"))
+        await show(query, *_amount_screen(t, policy, balance))
+        return
+    await query.answer()
+    await state.set_state(WithdrawFlow.destination)
+    await state.set_data({"code": currency.code, "amount": amount.amount})
+    username = query.from_user.username if query.from_user else None
+    await show(query, _destination_prompt(t, amount, username), kb.only_back(t))
+
+
+def _example(currency: Currency) -> str:
+    return "500" if currency.exponent == 0 else "1.5"
 
 
 @handlers.message(Command("withdraw"))
@@ -69,4 +221,239 @@ async def withdraw(
     withdrawal = await request(player.id, amount, parts[1], request_id)
     await message.answer(
         t("withdraw.requested", amount=withdrawal.amount, destination=withdrawal.destination)
+    )
+
+
+async def _draft(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    held: tuple[GetBalances, WithdrawalPolicy, int],
+) -> tuple[dict[str, Any], Money] | None:
+    """What the conversation holds and the balance in its currency; None, once the player is
+    told to start again, when it lost what was chosen (Redis forgot it)."""
+    data = await state.get_data()
+    balance = await _held(*held, data.get("code"))
+    if balance is None:
+        await state.clear()
+        await message.answer(t("withdraw_flow.expired"), reply_markup=kb.start_again(t))
+        return None
+    return data, balance
+
+
+@handlers.message(StateFilter(WithdrawFlow.amount))
+@inject
+async def typed_amount(
+    message: Message,
+    player: Player,
+    t: Translator,
+    state: FSMContext,
+    balances: FromDishka[GetBalances],
+    policy: FromDishka[WithdrawalPolicy],
+) -> None:
+    draft = await _draft(message, state, t, (balances, policy, player.id))
+    if draft is None:
+        return
+    balance = draft[1]
+    currency = balance.currency
+    try:
+        amount = Money.parse((message.text or "").strip().replace(",", "."), currency)
+        amount.require_positive()
+    except (InvalidAmount, InvalidRequest):
+        await message.answer(
+            t("withdraw_flow.bad_amount", example=_example(currency)), reply_markup=kb.only_back(t)
+        )
+        return
+    limits = policy.limits[currency.code]
+    if amount > balance:
+        refusal = t("withdraw_flow.too_much", balance=balance)
+    elif amount.amount < limits.minimum:
+        refusal = t("withdraw.refused.min_amount", limit=Money(limits.minimum, currency))
+    elif amount.amount > limits.maximum:
+        refusal = t("withdraw.refused.max_amount", limit=Money(limits.maximum, currency))
+    else:
+        await state.set_state(WithdrawFlow.destination)
+        await state.set_data({"code": currency.code, "amount": amount.amount})
+        username = message.from_user.username if message.from_user else None
+        await message.answer(_destination_prompt(t, amount, username), reply_markup=kb.only_back(t))
+        return
+    await message.answer(refusal, reply_markup=kb.only_back(t))
+
+
+@handlers.message(StateFilter(WithdrawFlow.destination))
+@inject
+async def typed_destination(
+    message: Message,
+    player: Player,
+    t: Translator,
+    state: FSMContext,
+    balances: FromDishka[GetBalances],
+    policy: FromDishka[WithdrawalPolicy],
+) -> None:
+    draft = await _draft(message, state, t, (balances, policy, player.id))
+    if draft is None:
+        return
+    data, balance = draft
+    if not isinstance(data.get("amount"), int):  # the state and its data part ways
+        await state.clear()
+        await message.answer(t("withdraw_flow.expired"), reply_markup=kb.start_again(t))
+        return
+    try:
+        destination = validate_destination(message.text or "")
+    except InvalidRequest:
+        await message.answer(t("withdraw_flow.bad_destination"), reply_markup=kb.only_back(t))
+        return
+    amount = Money(data["amount"], balance.currency)
+    press = secrets.token_hex(8)
+    # The draft waits for Confirm; nothing is typed any more.
+    await state.set_state(None)
+    await state.set_data({"press": press, "code": amount.currency.code, "amount": amount.amount,
+                          "destination": destination})  # fmt: skip
+    await message.answer(
+        t("withdraw_flow.check", amount=amount, destination=destination),
+        reply_markup=kb.confirm(t, press),
+    )
+
+
+@handlers.callback_query(kb.WithdrawConfirm.filter(F.go))
+@inject
+async def confirm_withdrawal(
+    query: CallbackQuery,
+    callback_data: kb.WithdrawConfirm,
+    player: Player,
+    t: Translator,
+    state: FSMContext,
+    request: FromDishka[RequestWithdrawal],
+    balances: FromDishka[GetBalances],
+    policy: FromDishka[WithdrawalPolicy],
+) -> None:
+    data = await state.get_data()
+    press = callback_data.press
+    if data.get("done") == press:  # a second tap on a confirmed screen
+        await query.answer(t("withdraw_flow.already"))
+        return
+    held = await _held(balances, policy, player.id, data.get("code"))
+    if data.get("press") != press or held is None:
+        await query.answer(t("withdraw_flow.expired"), show_alert=True)
+        return
+    amount = Money(int(data["amount"]), held.currency)
+    request_id = uuid.uuid5(WITHDRAWAL_NAMESPACE, f"{player.id}:{press}")
+    try:
+        withdrawal = await request(player.id, amount, str(data["destination"]), request_id)
+    except WithdrawalRefused as refused:
+        await _drop(query, state, refusal_text(t, refused), t)
+        return
+    except InsufficientFunds:
+        now = await _held(balances, policy, player.id, amount.currency.code)
+        await _drop(query, state, t("withdraw_flow.too_much", balance=now or held), t)
+        return
+    await query.answer()
+    await state.set_data({"done": press})
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)  # the screen is used
+    receipt = t("withdraw.requested", amount=withdrawal.amount, destination=withdrawal.destination)
+    await post(query, receipt + "\n" + t("withdraw_flow.can_cancel"), kb.after_receipt(t))
+
+
+async def _drop(query: CallbackQuery, state: FSMContext, text: str, t: Translator) -> None:
+    """The draft cannot be requested: say why, and offer to start again."""
+    await query.answer()
+    await state.clear()
+    await show(query, text, kb.start_again(t))
+
+
+@handlers.callback_query(kb.WithdrawConfirm.filter(~F.go))
+async def drop_withdrawal(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
+    await _drop(query, state, t("withdraw_flow.dropped"), t)
+
+
+# -- pending withdrawals and the cancel ----------------------------------------------------------
+
+
+@handlers.callback_query(kb.PendingList.filter())
+@inject
+async def pending_withdrawals(
+    query: CallbackQuery,
+    player: Player,
+    t: Translator,
+    pending: FromDishka[PendingWithdrawals],
+) -> None:
+    await query.answer()
+    found = await pending(player.id)
+    if not found:
+        await show(query, t("withdraw_flow.none_pending"), kb.start_again(t))
+        return
+    lines = [t("withdraw_flow.pending_title")]
+    lines += [
+        t(
+            "withdraw_flow.pending_line",
+            amount=w.amount,
+            destination=w.destination,
+            time=_when(w),
+            state=t(f"withdraw_flow.state.{w.state.value}"),
+        )
+        for w in found
+    ]
+    await show(query, "\n".join(lines), kb.pending(t, found))
+
+
+def _withdrawal_id(data: kb.CancelWithdrawalButton) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(hex=data.withdrawal)
+    except ValueError:
+        return None
+
+
+@handlers.callback_query(kb.CancelWithdrawalButton.filter(~F.sure))
+@inject
+async def ask_cancel(
+    query: CallbackQuery,
+    callback_data: kb.CancelWithdrawalButton,
+    player: Player,
+    t: Translator,
+    pending: FromDishka[PendingWithdrawals],
+) -> None:
+    wanted = _withdrawal_id(callback_data)
+    found = next((w for w in await pending(player.id) if w.id == wanted), None)
+    if found is None:
+        await query.answer(t("withdraw_flow.not_pending"), show_alert=True)
+        return
+    await query.answer()
+    text = t("withdraw_flow.cancel_ask", amount=found.amount, destination=found.destination)
+    await show(query, text, kb.cancel_sure(t, found))
+
+
+@handlers.callback_query(kb.CancelWithdrawalButton.filter(F.sure))
+@inject
+async def cancel_withdrawal(
+    query: CallbackQuery,
+    callback_data: kb.CancelWithdrawalButton,
+    player: Player,
+    t: Translator,
+    cancel: FromDishka[CancelWithdrawal],
+    balances: FromDishka[GetBalances],
+    policy: FromDishka[WithdrawalPolicy],
+) -> None:
+    wanted = _withdrawal_id(callback_data)
+    try:
+        if wanted is None:
+            raise NotFound("no such withdrawal")
+        cancelled = await cancel(player.id, wanted)
+    except NotFound:
+        await query.answer(t("withdraw_flow.not_pending"), show_alert=True)
+        return
+    except IllegalWithdrawalTransition as refused:
+        await query.answer()
+        await show(
+            query, t(f"withdraw_flow.cannot_cancel.{refused.source.value}"), kb.after_receipt(t)
+        )
+        return
+    await query.answer()
+    code = cancelled.amount.currency.code
+    balance = await _held(balances, policy, player.id, code) or cancelled.amount
+    # Shown in place of the question: a second tap shows the same, the money moved once.
+    await show(
+        query,
+        t("withdraw_flow.cancelled", amount=cancelled.amount, balance=balance),
+        kb.after_receipt(t),
     )
