@@ -79,7 +79,9 @@ async def test_a_mines_game_in_the_chat(send, telegram, ready_player, engine):  
     again = await tap("💣 3 again (a double tap)", three)
     fields = [c for c in opened if isinstance(c, SendMessage)]
     assert len(fields) == 1
-    assert not [c for c in again if isinstance(c, SendMessage)]
+    # No second game: the count keyboard is out of date once the field is shown (at most the
+    # out-of-date toast and the menu answer the double tap).
+    assert not [c for c in again if isinstance(c, SendMessage) and "💣" in (c.text or "")]
     grid = fields[0].reply_markup.inline_keyboard
     # the field, then the stake back, offered until the first tile (issue 25)
     assert [len(row) for row in grid] == [5, 5, 5, 5, 5, 1]

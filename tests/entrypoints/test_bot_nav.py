@@ -133,7 +133,7 @@ async def test_an_old_bet_keyboard_places_nothing(send, telegram, ready_player, 
     player, player_id = await ready_player()
     await send(player.tap(PickGame(game="coin").pack()))
     await send(player.tap(PickStake(game="coin", stake=10).pack()))
-    first = telegram.of(SendMessage)[-1]
+    first = telegram.screen()  # the options, edited into the hub
     heads, tails = (b.callback_data for row in first.reply_markup.inline_keyboard for b in row)
     await send(player.tap(heads))
     assert await _bets(engine, player_id) == 1
@@ -155,7 +155,7 @@ async def test_an_old_bet_keyboard_places_nothing(send, telegram, ready_player, 
     # The current one works: games, a stake, a bet.
     await send(player.tap(PickGame(game="coin").pack()))
     await send(player.tap(PickStake(game="coin", stake=10).pack()))
-    fresh = telegram.of(SendMessage)[-1].reply_markup.inline_keyboard[0][0].callback_data
+    fresh = telegram.screen().reply_markup.inline_keyboard[0][0].callback_data
     await send(player.tap(fresh))
     assert await _bets(engine, player_id) == 2
 
@@ -167,7 +167,7 @@ async def test_every_tap_is_answered_once(send, telegram, ready_player):
         "zzz",
         "b:poker:10:h:x3",  # a game that does not exist
         "m:nope",  # a menu entry that does not exist
-        "s:coin:7",  # a stake never offered
+        "s:roulette_x:10",  # a stake for a game that does not exist
         "old:format:from:last:year",
         "x" * 64,
         Menu(action="main").pack(),  # and one that works

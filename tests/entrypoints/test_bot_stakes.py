@@ -136,8 +136,11 @@ async def test_a_typed_stake_is_read_politely(ready_player, chat, telegram, lang
     await me.say("30")  # the picker no longer waits: a number is not a stake now
     assert not [c for c in telegram.of(SendMessage)[before:] if "30 ⭐" in c.text]
 
-    await me.tap(t("stakes.cancel"), cancel)  # an old Cancel: back to the picker, as it was
-    assert _stake_on_screen(me, t) == 10
+    # The Cancel under an answered number is an old keyboard now (the picker came after it):
+    # it is refused as out of date, and the menu comes back.
+    calls = await me.tap(t("stakes.cancel"), cancel)
+    toasts = [c.text for c in calls if isinstance(c, AnswerCallbackQuery)]
+    assert toasts == [t("nav.out_of_date")]
     me.write(f"bot-stakes-typed-{language}.txt")
 
 

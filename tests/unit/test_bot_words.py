@@ -60,7 +60,7 @@ INTERNAL_ID = re.compile(
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
 SNAKE_CASE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 PLACEHOLDER = re.compile(r"{\w*}")
-LETTERS = re.compile(r"[^\W\d_]")
+LETTERS = re.compile(r"[^\W\d_½¼¾]")  # letters; vulgar fractions (the ½ button) are not
 CYRILLIC = re.compile(r"[а-яё]", re.I)
 
 ALERT_LIMIT = 200

@@ -7,8 +7,9 @@ The record is one Redis key per chat (`croupier:bot:<bot id>:keyboard:<chat id>`
 a Bot API request middleware that sees every message the bot sends or edits, so no handler has
 to remember to write it. Buttons that must keep working from any message (`EXEMPT`) neither
 become the current keyboard nor are ever refused: a crash bet's cash-out and status, the tiles
-and cash-out of an open mines game, the reality check's acknowledgement, deposits (an invoice
-of its own).
+and cash-out of an open mines game and its stake taken back before the first tile, the reality
+check's acknowledgement, deposits (an invoice of its own), a pending withdrawal's cancel (the
+withdrawal's state decides).
 
 Redis lost, or the record expired: every tap is accepted. Money stays right anyway, because
 every bet is idempotent on the key its button carries (a double tap is one bet); only the
@@ -33,8 +34,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from entrypoints.bot.handlers.crash import CrashCash, CrashLook
-from entrypoints.bot.handlers.mines import MinesCash, MinesTile
+from entrypoints.bot.handlers.mines import MinesCash, MinesTile, MinesVoid
 from entrypoints.bot.keyboards import Care, Deposit
+from entrypoints.bot.withdraw_keyboards import CancelWithdrawalButton
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -50,7 +52,7 @@ KEEP_SECONDS = 30 * 24 * 3600
 # single buttons that do. A new button of that kind (a withdrawal's cancel) is added here.
 EXEMPT_PREFIXES = frozenset(
     {CrashCash.__prefix__, CrashLook.__prefix__, MinesTile.__prefix__, MinesCash.__prefix__,
-     Deposit.__prefix__}
+     MinesVoid.__prefix__, Deposit.__prefix__, CancelWithdrawalButton.__prefix__}
 )  # fmt: skip
 EXEMPT_DATA = frozenset({Care(action="ack").pack()})
 
