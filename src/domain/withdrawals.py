@@ -29,7 +29,10 @@ Money is never stuck. A player who may no longer play (timed out, self-excluded,
 `PlayerStanding.may_play`) cannot wager, so for them the wagering requirement is waived, and
 so is the minimum when they take out everything that is left; the other rules (maximum, daily
 limit, identity above a threshold) still hold, and only delay a payout, never forbid it. A
-blocked player's request waits for staff: approving or paying it is frozen by the block."""
+blocked player's request waits for staff: approving or paying it is frozen by the block.
+
+Over 400 lines on purpose: the state machine, the request's validation and the policy are one
+aggregate's rules, read together by whoever changes any of them."""
 
 from __future__ import annotations
 

@@ -8,7 +8,11 @@ storage (`entrypoints.bot.flow_storage`: Redis, which may lose it; the player th
 again). The request's id derives from the confirm screen's draft (or, for the command, from
 the chat and message), so a double tap on Confirm, or Telegram delivering a message twice,
 requests once. The money rules are the use case's: a refusal names its rule in the player's
-words (`refusal_text`)."""
+words (`refusal_text`).
+
+Over 400 lines on purpose: one conversation, a handler per step, and the pending list and its
+cancel share the flow's state, keyboards and texts; split, each half would import the other's
+privates."""
 
 from __future__ import annotations
 
