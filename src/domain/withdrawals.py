@@ -211,8 +211,8 @@ class WithdrawalPolicy:
         cashing_out: Money | None = None,
     ) -> None:
         """Raise `WithdrawalRefused` naming the first rule the request breaks. The inputs are
-        the player's totals in the amount's currency: withdrawals asked for (and not rejected
-        or failed) in the last `DAILY_WINDOW`, and everything ever deposited and staked.
+        the player's totals in the amount's currency: withdrawals asked for (and not rejected,
+        failed or cancelled) in the last `DAILY_WINDOW`, and everything ever deposited and staked.
         `cashing_out`: the player may no longer play and this is their wallet's balance; the
         rules they could only meet by playing are waived (see the module's docstring)."""
         currency = amount.currency

@@ -16,8 +16,8 @@ from application.onboarding import StartPlayer
 from domain.errors import DomainError, StorageUnavailable
 from domain.responsible import ResponsibleGamblingRefusal
 from entrypoints.bot import keyboards
-from entrypoints.bot.flow_storage import FlowStorage
 from entrypoints.bot.commands import register_commands
+from entrypoints.bot.flow_storage import FlowStorage
 from entrypoints.bot.freshness import KeepTrack, LiveKeyboards
 from entrypoints.bot.handlers import (
     crash,

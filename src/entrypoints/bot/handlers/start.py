@@ -11,6 +11,7 @@ from datetime import datetime
 
 from aiogram import F
 from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
@@ -102,9 +103,16 @@ async def accept_gate(
 @handlers.callback_query(Menu.filter(F.action == "main"))
 @inject
 async def main_menu(
-    query: CallbackQuery, player: Player, t: Translator, balances: FromDishka[GetBalances]
+    query: CallbackQuery,
+    player: Player,
+    t: Translator,
+    state: FSMContext,
+    balances: FromDishka[GetBalances],
 ) -> None:
     await query.answer()
+    # Back to the menu ends whatever was being typed (a stake, a withdrawal's destination): a
+    # number typed later is not read as one.
+    await state.clear()
     found = await balances(player.id)
     await show(query, menu_text(t, found), keyboards.main_menu(t))
 
