@@ -186,6 +186,11 @@ class CurrencyWithdrawalLimits:
         if self.kyc_threshold < 0:
             raise InvalidRequest("the KYC threshold cannot be negative")
 
+    def smallest(self, balance: int, cashing_out: bool) -> int:
+        """The smallest amount a request may ask for: the minimum, or, for a player who may no
+        longer play (`cashing_out`), their whole balance when that is below it."""
+        return balance if cashing_out and 0 < balance < self.minimum else self.minimum
+
 
 @dataclass(frozen=True, slots=True)
 class WithdrawalPolicy:
@@ -221,8 +226,8 @@ class WithdrawalPolicy:
             raise WithdrawalRefused("currency", f"{currency.code} cannot be withdrawn")
         minimum = Money(limits.minimum, currency)
         maximum = Money(limits.maximum, currency)
-        whole_balance = cashing_out is not None and amount == cashing_out
-        if amount < minimum and not whole_balance:
+        balance = cashing_out.amount if cashing_out is not None else 0
+        if amount.amount < limits.smallest(balance, cashing_out is not None):
             raise WithdrawalRefused(
                 "min_amount", f"the smallest withdrawal is {minimum}", limit=minimum
             )

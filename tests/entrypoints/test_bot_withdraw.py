@@ -329,3 +329,23 @@ async def test_a_balance_below_the_smallest_withdrawal_is_said_so(chat):
     await talk.tap("🏧", Menu(action="withdraw").pack())
     assert talk.shown().text == "🏧 Ваш баланс — 50 ⭐; минимальная сумма вывода — 100 ⭐."
     assert not [d for d in talk.buttons().values() if d.startswith("wa:")]  # nothing to pick
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_on_a_break_the_whole_balance_leaves_by_buttons_below_the_minimum(
+    chat, engine, uow_factory, clock, language
+):
+    """Money is never stuck: a player who took a time-out may take all of a balance under the
+    minimum (the rule the request's use case applies, offered by the same buttons)."""
+    from application.responsible import StartTimeout
+    from domain.responsible import TimeoutPeriod
+
+    talk, player_id = await chat(language, won=50)
+    await StartTimeout(uow_factory, clock)(player_id, TimeoutPeriod.DAY)
+    await talk.tap("🏧", Menu(action="withdraw").pack())
+    (all_of_it,) = [label for label, d in talk.buttons().items() if d.startswith("wa:XTR:50")]
+    await talk.press(all_of_it)
+    await talk.say("@ann_k")
+    await talk.press(WORDS[language]["confirm"])
+    assert await _withdrawals(engine, player_id) == [(50, "requested")]
+    talk.write(f"bot-withdraw-on-a-break-{language}.txt")

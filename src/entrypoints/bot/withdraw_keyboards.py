@@ -46,12 +46,15 @@ class CancelWithdrawalButton(CallbackData, prefix="wx"):
     sure: bool
 
 
-def offered_amounts(balance: Money, limits: CurrencyWithdrawalLimits) -> tuple[Money, ...]:
+def offered_amounts(
+    balance: Money, limits: CurrencyWithdrawalLimits, cashing_out: bool = False
+) -> tuple[Money, ...]:
     """The amounts offered as buttons, smallest first: never above the balance or the largest
-    withdrawal, never below the smallest."""
+    withdrawal, never below the smallest (which, for a player who may no longer play, is their
+    whole balance when that is below the minimum: `CurrencyWithdrawalLimits.smallest`)."""
     most = min(balance.amount, limits.maximum)
     amounts = {limits.minimum * m for m in PRESET_MULTIPLES if limits.minimum * m <= most}
-    if limits.minimum <= balance.amount <= limits.maximum:
+    if limits.smallest(balance.amount, cashing_out) <= balance.amount <= limits.maximum:
         amounts.add(balance.amount)
     return tuple(Money(a, balance.currency) for a in sorted(amounts))
 

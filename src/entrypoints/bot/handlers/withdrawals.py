@@ -29,11 +29,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.balances import GetBalances
+from application.responsible.standing import CheckStanding
 from application.withdrawals import CancelWithdrawal, RequestWithdrawal
 from application.withdrawals.queries import PendingWithdrawals
 from domain.errors import InsufficientFunds, InvalidAmount, InvalidRequest, NotFound
 from domain.money import XTR, Currency, Money
 from domain.players import Player
+from domain.standing import Operation
 from domain.withdrawals import (
     IllegalWithdrawalTransition,
     Withdrawal,
@@ -83,6 +85,13 @@ async def _withdrawable(
     )
 
 
+async def _cashing_out(check: CheckStanding, player_id: int) -> bool:
+    """Whether the player may no longer play (a break, an exclusion, a block): the rules only
+    play could meet are waived for them (`domain.withdrawals`), the minimum among them for the
+    whole balance. The use case decides again on Confirm."""
+    return await check(player_id, Operation.BET) is not None
+
+
 async def _held(
     balances: GetBalances, policy: WithdrawalPolicy, player_id: int, code: object
 ) -> Money | None:
@@ -94,14 +103,14 @@ async def _held(
 
 
 def _amount_screen(
-    t: Translator, policy: WithdrawalPolicy, balance: Money
+    t: Translator, policy: WithdrawalPolicy, balance: Money, cashing_out: bool
 ) -> tuple[str, InlineKeyboardMarkup]:
     limits = policy.limits[balance.currency.code]
     smallest, largest = (
-        Money(limits.minimum, balance.currency),
+        Money(limits.smallest(balance.amount, cashing_out), balance.currency),
         Money(limits.maximum, balance.currency),
     )
-    offered = kb.offered_amounts(balance, limits)
+    offered = kb.offered_amounts(balance, limits, cashing_out)
     if not offered and balance.amount < limits.minimum:
         return (
             t("withdraw_flow.too_little", balance=balance, minimum=smallest),
@@ -139,6 +148,7 @@ async def how_to_withdraw(
     state: FSMContext,
     balances: FromDishka[GetBalances],
     policy: FromDishka[WithdrawalPolicy],
+    check: FromDishka[CheckStanding],
 ) -> None:
     await query.answer()
     await state.clear()
@@ -147,7 +157,8 @@ async def how_to_withdraw(
         await show(query, t("withdraw_flow.which_currency"), kb.currencies(t, held))
         return
     balance = held[0] if held else await _held(balances, policy, player.id, XTR.code)
-    await show(query, *_amount_screen(t, policy, balance or Money(0, XTR)))
+    cashing_out = await _cashing_out(check, player.id)
+    await show(query, *_amount_screen(t, policy, balance or Money(0, XTR), cashing_out))
 
 
 @handlers.callback_query(kb.WithdrawCurrency.filter())
@@ -159,11 +170,13 @@ async def pick_currency(
     t: Translator,
     balances: FromDishka[GetBalances],
     policy: FromDishka[WithdrawalPolicy],
+    check: FromDishka[CheckStanding],
 ) -> None:
     await query.answer()
     balance = await _held(balances, policy, player.id, callback_data.code)
     if balance is not None:
-        await show(query, *_amount_screen(t, policy, balance))
+        cashing_out = await _cashing_out(check, player.id)
+        await show(query, *_amount_screen(t, policy, balance, cashing_out))
 
 
 @handlers.callback_query(kb.WithdrawAmount.filter())
@@ -176,11 +189,13 @@ async def pick_amount(
     state: FSMContext,
     balances: FromDishka[GetBalances],
     policy: FromDishka[WithdrawalPolicy],
+    check: FromDishka[CheckStanding],
 ) -> None:
     balance = await _held(balances, policy, player.id, callback_data.code)
     if balance is None:
         await query.answer()
         return
+    cashing_out = await _cashing_out(check, player.id)
     currency = balance.currency
     if callback_data.amount == 0:
         await query.answer()
@@ -190,10 +205,10 @@ async def pick_amount(
         await show(query, text, kb.only_back(t))
         return
     amount = Money(callback_data.amount, currency)
-    if amount not in kb.offered_amounts(balance, policy.limits[currency.code]):
+    if amount not in kb.offered_amounts(balance, policy.limits[currency.code], cashing_out):
         # An old screen: the balance has changed since. Offer what it allows now.
         await query.answer(t("withdraw_flow.outdated"))
-        await show(query, *_amount_screen(t, policy, balance))
+        await show(query, *_amount_screen(t, policy, balance, cashing_out))
         return
     await query.answer()
     await state.set_state(WithdrawFlow.destination)
@@ -254,6 +269,7 @@ async def typed_amount(
     state: FSMContext,
     balances: FromDishka[GetBalances],
     policy: FromDishka[WithdrawalPolicy],
+    check: FromDishka[CheckStanding],
 ) -> None:
     draft = await _draft(message, state, t, (balances, policy, player.id))
     if draft is None:
@@ -271,7 +287,7 @@ async def typed_amount(
     limits = policy.limits[currency.code]
     if amount > balance:
         refusal = t("withdraw_flow.too_much", balance=balance)
-    elif amount.amount < limits.minimum:
+    elif amount.amount < limits.smallest(balance.amount, await _cashing_out(check, player.id)):
         refusal = t("withdraw.refused.min_amount", limit=Money(limits.minimum, currency))
     elif amount.amount > limits.maximum:
         refusal = t("withdraw.refused.max_amount", limit=Money(limits.maximum, currency))
