@@ -238,7 +238,8 @@ async def _invoice(send, telegram, player: Player, amount: int = 100) -> SendInv
     invoice = telegram.of(SendInvoice)[-1]
     assert invoice.currency == "XTR"
     assert invoice.provider_token == ""
-    assert [(p.label, p.amount) for p in invoice.prices] == [("XTR", amount)]
+    label = {"en": "Croupier balance", "ru": "Баланс Croupier"}[player.user.language_code]
+    assert [(p.label, p.amount) for p in invoice.prices] == [(label, amount)]
     return invoice
 
 

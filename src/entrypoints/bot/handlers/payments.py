@@ -76,7 +76,8 @@ async def send_invoice(
             description=t("deposit.invoice_description", amount=stars),
             payload=invoice.payload,
             currency=XTR.code,
-            prices=[LabeledPrice(label=XTR.code, amount=stars)],
+            # The price's label shows in Telegram's payment form: words, not the currency code.
+            prices=[LabeledPrice(label=t("deposit.price_label"), amount=stars)],
             provider_token="",  # Telegram Stars take no payment provider  # nosec B106
         )
 
