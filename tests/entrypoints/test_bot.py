@@ -258,7 +258,8 @@ async def test_deposit_prompts_for_a_limit_before_the_first_deposit(send, telegr
     shown = telegram.of(SendMessage | EditMessageText)[-1]  # the hub, edited in place
     assert "set a deposit limit" in shown.text
     buttons = [b.callback_data for row in shown.reply_markup.inline_keyboard for b in row]
-    assert Menu(action="limits").pack() in buttons
+    # Straight to the deposit limit's screen, not the general limits menu.
+    assert Care(action="kind", kind="deposit").pack() in buttons
     assert Deposit(amount=100).pack() in buttons
 
 

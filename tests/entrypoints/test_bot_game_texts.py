@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -41,6 +42,7 @@ from entrypoints.bot.game_texts import (
     settled_line,
     when,
 )
+from entrypoints.bot.handlers import games as games_handlers
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import OPTIONS, BetsPage, Menu, PickGame, PickStake
 from tests.entrypoints.telegram_fakes import FakeTelegram, Player
@@ -343,15 +345,24 @@ async def test_two_bets_during_one_animation_are_told_apart(
     send,
     telegram,
     ready_player,  # noqa: F811 - the fixture imported above
+    monkeypatch,
 ):
     player, _ = await ready_player("en")
     await send(player.tap(PickStake(game="tg_dice", stake=10).pack()))
     even, face = _button(telegram, 0), _button(telegram, 9)  # "Even", "Exactly 6"
     telegram.dice_values.extend([6, 6])
     start = len(telegram.calls)
-    # Both taps on one keyboard while the first bet's dice still roll: at once, as a quick
-    # player's taps arrive (one after the other, the first result would have replaced the
-    # keyboard, and an out-of-date keyboard places nothing: handlers/fallback.py).
+    # The dice animation lasts until both bets' dice are thrown: the second tap always lands
+    # while the first bet's dice roll (after the first result, its fresh keyboard would make
+    # this one out of date, and an out-of-date keyboard places nothing: freshness.py).
+    both_thrown = asyncio.Event()
+
+    async def animation(delay: float) -> None:
+        if len(telegram.of(SendDice)) >= 2:
+            both_thrown.set()
+        await asyncio.wait_for(both_thrown.wait(), timeout=10)
+
+    monkeypatch.setattr(games_handlers, "asyncio", SimpleNamespace(sleep=animation))
     await asyncio.gather(send(player.tap(even.callback_data)), send(player.tap(face.callback_data)))
     sent = [c for c in telegram.calls[start:] if isinstance(c, SendMessage | SendDice)]
     placed = [c for c in sent if isinstance(c, SendMessage) and c.text.startswith("⏳")]

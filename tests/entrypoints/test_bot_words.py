@@ -95,7 +95,7 @@ EXPECTED = {
         "funds": "Not enough balance: you have 7 ⭐",
         "gate": "Please confirm you are 18+ and accept the terms first: /start",
         "cooling": "can be confirmed from",
-        "checkout": "This payment cannot be accepted: 🛡 Your",
+        "checkout": "This payment cannot be accepted: 🛡 Deposit limit",
         "mismatch": "This payment cannot be accepted: This invoice is no longer valid",
         "seed": "Client seed: удача-7",
         "seed_rule": "A client seed is 1 to 64 characters",

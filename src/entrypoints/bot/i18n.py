@@ -75,4 +75,6 @@ def money_text(amount: Money) -> str:
     their decimals and code ("12.50 USDT")."""
     if amount.currency.code == XTR.code:
         return f"{amount.amount} ⭐"
-    return amount.format()
+    # Exact, without the trailing zeros of the currency's minor units: "7 TON", "12.5 USDT".
+    shown = format(amount.to_decimal().normalize(), "f")
+    return f"{shown} {amount.currency.code}"

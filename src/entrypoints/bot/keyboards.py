@@ -207,9 +207,11 @@ def deposits(t: Translator, *, limit_prompt: bool = False) -> InlineKeyboardMark
         for a in DEPOSITS
     ]
     rows = _rows(buttons, 4)
-    if limit_prompt:
-        rows.append([InlineKeyboardButton(text=t("deposit.set_limit"),
-                                          callback_data=Menu(action="limits").pack())])  # fmt: skip
+    if limit_prompt:  # straight to the deposit limit's screen
+        deposit_limit = Care(action="kind", kind="deposit").pack()
+        rows.append(
+            [InlineKeyboardButton(text=t("deposit.set_limit"), callback_data=deposit_limit)]
+        )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
