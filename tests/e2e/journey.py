@@ -18,7 +18,8 @@ from typing import Any
 
 from tests.e2e.fake_bot_api import ANSWERS, Call, FakeBotApi
 
-QUIET = 0.5  # s without a new call: the bot is done with the update
+QUIET = 0.3  # s without a new call: the bot is done with the update (a step that waits
+# on more, such as the dice's result after a database write, says so with `until`)
 FIRST_ANSWER = 20.0  # s for the first answer (a loaded CI box, the process's first update)
 # Calls -> whether the bot's answer is complete (beyond the quiet time: a dice game's result
 # follows the dice after a database write, which a loaded box may make slower than QUIET).
