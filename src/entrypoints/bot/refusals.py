@@ -114,9 +114,7 @@ def _standing(t: Translator, error: StandingRefusal) -> str:
 
 
 def _withdrawal(t: Translator, error: WithdrawalRefused) -> str:
-    if error.rule in withdrawals.KNOWN_RULES:
-        return withdrawals.refusal_text(t, error)
-    return t("refusals.withdrawal_other")  # "risk_review" and any rule added later
+    return withdrawals.refusal_text(t, error)
 
 
 def window_text(t: Translator, window: timedelta) -> str:

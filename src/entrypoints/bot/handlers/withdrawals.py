@@ -65,7 +65,7 @@ class WithdrawFlow(StatesGroup):
 
 def refusal_text(t: Translator, refusal: WithdrawalRefused) -> str:
     if refusal.rule not in KNOWN_RULES:
-        return t("games.error", reason=refusal.message)
+        return t("refusals.withdrawal_other")  # "risk_review", a rule added later: no English
     return t(
         f"withdraw.refused.{refusal.rule}",
         limit=refusal.limit or "",
