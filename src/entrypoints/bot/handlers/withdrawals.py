@@ -120,6 +120,16 @@ def _amount_screen(
     return text, kb.amounts(t, offered, balance)
 
 
+async def _ask_destination(
+    state: FSMContext, t: Translator, amount: Money, username: str | None
+) -> str:
+    """The amount is chosen (a button or typed): the flow waits for the destination, and this
+    is the prompt asking for it."""
+    await state.set_state(WithdrawFlow.destination)
+    await state.set_data({"code": amount.currency.code, "amount": amount.amount})
+    return _destination_prompt(t, amount, username)
+
+
 def _destination_prompt(t: Translator, amount: Money, username: str | None) -> str:
     code = amount.currency.code
     key = code if code in DESTINATION_EXAMPLES else "other"
@@ -211,10 +221,8 @@ async def pick_amount(
         await show(query, *_amount_screen(t, policy, balance, cashing_out))
         return
     await query.answer()
-    await state.set_state(WithdrawFlow.destination)
-    await state.set_data({"code": currency.code, "amount": amount.amount})
-    username = query.from_user.username if query.from_user else None
-    await show(query, _destination_prompt(t, amount, username), kb.only_back(t))
+    prompt = await _ask_destination(state, t, amount, query.from_user.username)
+    await show(query, prompt, kb.only_back(t))
 
 
 def _example(currency: Currency) -> str:
@@ -292,10 +300,9 @@ async def typed_amount(
     elif amount.amount > limits.maximum:
         refusal = t("withdraw.refused.max_amount", limit=Money(limits.maximum, currency))
     else:
-        await state.set_state(WithdrawFlow.destination)
-        await state.set_data({"code": currency.code, "amount": amount.amount})
         username = message.from_user.username if message.from_user else None
-        await message.answer(_destination_prompt(t, amount, username), reply_markup=kb.only_back(t))
+        prompt = await _ask_destination(state, t, amount, username)
+        await message.answer(prompt, reply_markup=kb.only_back(t))
         return
     await message.answer(refusal, reply_markup=kb.only_back(t))
 
