@@ -4,6 +4,7 @@ traces continued from a caller's `traceparent`."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
 
@@ -76,6 +77,19 @@ def access_lines(lines, needle: str) -> list[dict]:
     ]
 
 
+async def access_lines_once_written(json_logs, needle: str, within: float = 5.0) -> list[dict]:
+    """The access lines matching `needle`, waiting for the first. A call refused by
+    `context.abort` sends its status to the client before the server's interceptor returns
+    and writes the line (its elapsed time includes the abort), so under load the client can
+    see the refusal first: CI once read no line 109 ms before the server wrote it."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not (lines := access_lines(json_logs(), needle)):
+        if asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.01)
+    return lines
+
+
 # --- logs --------------------------------------------------------------------------------------
 
 
@@ -145,7 +159,7 @@ async def test_a_grpc_call_echoes_its_request_id_and_logs_it(wallet, md, player,
     assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
     (echoed,) = [v for k, v in await refused.initial_metadata() if k == "x-request-id"]
     assert len(echoed) == 32
-    lines = access_lines(json_logs(), "GetBalance UNAUTHENTICATED")
+    lines = await access_lines_once_written(json_logs, "GetBalance UNAUTHENTICATED")
     assert [line["request_id"] for line in lines] == [echoed]
 
 
