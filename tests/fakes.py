@@ -28,6 +28,7 @@ from domain.notices import Notice
 from domain.onboarding import PlayerPreferences
 from domain.payments import StarsInvoice, StarsPayment
 from domain.players import KycStatus, Player, PlayerStatus
+from domain.promotions import PromotionBudget
 from domain.responsible import ResponsibleProfile
 from domain.risk import RiskFlag
 from domain.seamless import ProviderTransaction, SeamlessRound
@@ -54,6 +55,7 @@ from tests.fake_money import (
 )
 from tests.fake_notices import FakeNoticeStore
 from tests.fake_players import FakeAdjustments, FakePreferences, FakeStars
+from tests.fake_promotions import FakePromotionBudgets
 from tests.fake_staff import FakeStaff
 
 
@@ -121,6 +123,8 @@ class _State:
     # The bot's notices (tests.fake_notices) by id, and the players who blocked the bot.
     notices: dict[int, Notice] = field(default_factory=dict)
     unreachable: dict[int, tuple[datetime, str]] = field(default_factory=dict)
+    # Promotions (tests.fake_promotions): budgets by code.
+    budgets: dict[str, PromotionBudget] = field(default_factory=dict)
     # What use cases raised, in order, as their units of work committed them.
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -178,6 +182,7 @@ class FakeUnitOfWork:
         self.staff = FakeStaff(self.state)
         self.crash = FakeCrashRounds(self.state)
         self.notices = FakeNoticeStore(self.state)
+        self.budgets = FakePromotionBudgets(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -252,36 +257,52 @@ class _Accounts:
     def __init__(self, state: _State) -> None:
         self.s = state
 
-    async def open_wallet(self, player_id: int, currency: Currency) -> Account:
-        existing = await self.wallet(player_id, currency)
+    def _find(self, kind: AccountKind, player_id: int, currency: Currency) -> Account | None:
+        return next(
+            (
+                a
+                for a in self.s.accounts.values()
+                if a.kind is kind and a.player_id == player_id and a.currency == currency
+            ),
+            None,
+        )
+
+    def _open(self, kind: AccountKind, player_id: int, currency: Currency) -> Account:
+        existing = self._find(kind, player_id, currency)
         if existing:
             return existing
-        account = Account(
-            self.s.take_id(), AccountKind.PLAYER_WALLET, currency, player_id=player_id
-        )
+        account = Account(self.s.take_id(), kind, currency, player_id=player_id)
         self.s.accounts[account.id] = account
         return account
+
+    async def open_wallet(self, player_id: int, currency: Currency) -> Account:
+        return self._open(AccountKind.PLAYER_WALLET, player_id, currency)
+
+    async def open_bonus_account(self, player_id: int, currency: Currency) -> Account:
+        return self._open(AccountKind.PLAYER_BONUS, player_id, currency)
+
+    async def bonus_account(self, player_id: int, currency: Currency) -> Account | None:
+        return self._find(AccountKind.PLAYER_BONUS, player_id, currency)
 
     async def wallet_ids(self, player_ids: Sequence[int], currency: Currency) -> dict[int, int]:
         return {
             a.player_id: a.id
             for a in self.s.accounts.values()
-            if a.player_id in set(player_ids) and a.currency == currency
+            if a.kind is AccountKind.PLAYER_WALLET
+            and a.player_id in set(player_ids)
+            and a.currency == currency
         }
 
     async def wallet(self, player_id: int, currency: Currency) -> Account | None:
-        return next(
-            (
-                a
-                for a in self.s.accounts.values()
-                if a.player_id == player_id and a.currency == currency
-            ),
-            None,
-        )
+        return self._find(AccountKind.PLAYER_WALLET, player_id, currency)
 
     async def wallets(self, player_id: int) -> Sequence[Account]:
         return sorted(
-            (a for a in self.s.accounts.values() if a.player_id == player_id),
+            (
+                a
+                for a in self.s.accounts.values()
+                if a.kind is AccountKind.PLAYER_WALLET and a.player_id == player_id
+            ),
             key=lambda a: a.currency.code,
         )
 

@@ -1,4 +1,6 @@
-"""Accounts of the ledger: one wallet per player per currency, and the house's accounts."""
+"""Accounts of the ledger: one wallet per player per currency, one bonus account per player per
+currency (bonus money, never mixed into the cash balance: docs/bonuses.md), and the house's
+accounts."""
 
 from __future__ import annotations
 
@@ -18,10 +20,23 @@ class AccountKind(enum.StrEnum):
     ADJUSTMENTS = "adjustments"
     # Approved withdrawals handed to the payout gateway and not yet confirmed paid or failed.
     PAYOUT_CLEARING = "payout_clearing"
+    # A player's bonus money in one currency: granted by a promotion, not cash until its
+    # wagering completes (then it converts into the wallet), forfeited back otherwise.
+    PLAYER_BONUS = "player_bonus"
+    # The house's side of every promotion: bonus grants, conversions are paid from it, forfeits
+    # return to it, rakeback and referral commission come out of it. Its balance is the
+    # promotions' cost so far (negative by design, like the adjustments account).
+    PROMOTIONS = "promotions"
+
+    @property
+    def is_player(self) -> bool:
+        """Owned by one player (a wallet, a bonus account); every other account is the
+        house's, sharded."""
+        return self in _PLAYERS
 
     @property
     def is_house(self) -> bool:
-        return self is not AccountKind.PLAYER_WALLET
+        return not self.is_player
 
     @property
     def may_go_negative(self) -> bool:
@@ -29,15 +44,22 @@ class AccountKind(enum.StrEnum):
 
         Players can never owe the house, and money in play, waiting for a withdrawal's
         approval or out with the payout gateway is a real liability that cannot be negative.
-        The bankroll, the clearing account for money arriving from outside, and the
-        adjustments account are the house's side of the books: they go negative by design
-        (a deposit is owed to the player before the provider settles; the house's first win
-        against an empty bankroll is still a win)."""
+        The bankroll, the clearing account for money arriving from outside, the adjustments
+        and the promotions accounts are the house's side of the books: they go negative by
+        design (a deposit is owed to the player before the provider settles; the house's
+        first win against an empty bankroll is still a win; a promotion's cost is the house's
+        spending). A player's bonus account is money held for the player: never negative."""
         return self in _MAY_GO_NEGATIVE
 
 
+_PLAYERS = frozenset({AccountKind.PLAYER_WALLET, AccountKind.PLAYER_BONUS})
 _MAY_GO_NEGATIVE = frozenset(
-    {AccountKind.HOUSE_BANKROLL, AccountKind.DEPOSITS_CLEARING, AccountKind.ADJUSTMENTS}
+    {
+        AccountKind.HOUSE_BANKROLL,
+        AccountKind.DEPOSITS_CLEARING,
+        AccountKind.ADJUSTMENTS,
+        AccountKind.PROMOTIONS,
+    }
 )
 
 # House accounts are split into shards so that no single row is locked by every bet in the
@@ -66,8 +88,10 @@ class Account:
     shard: int | None = None
 
     def __post_init__(self) -> None:
-        if (self.kind is AccountKind.PLAYER_WALLET) != (self.player_id is not None):
-            raise InvalidTransaction("a player wallet needs a player; a house account has none")
+        if self.kind.is_player != (self.player_id is not None):
+            raise InvalidTransaction(
+                "a player's wallet or bonus account needs a player; a house account has none"
+            )
         check_int64(self.balance, "balance")
 
     @property

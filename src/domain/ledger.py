@@ -33,6 +33,12 @@ class TransactionKind(enum.StrEnum):
     ADJUSTMENT = "adjustment"
     TRANSFER = "transfer"
     DEBIT = "debit"
+    # Promotions (docs/bonuses.md): money the house gives (a bonus into a bonus account;
+    # rakeback, referral commission or a daily play-money bonus into a wallet), a bonus turned
+    # into cash once wagered, a bonus taken back (expired, given up, forfeited at a withdrawal).
+    GRANT = "grant"
+    CONVERSION = "conversion"
+    FORFEIT = "forfeit"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,16 @@ the use case gives; `{…}` a value):
                                              | telegram-stars-refund:{charge}
     Stars refund undone    deposit           | stars-refund-undo:{charge}:{attempt}
                                              | telegram-stars-refund-undone:{charge}
+    bonus grant            grant             | bonus:{bonus}:grant | bonus:{bonus}
+    bonus conversion       conversion        | bonus:{bonus}:convert | bonus:{bonus}
+    bonus forfeit          forfeit           | bonus:{bonus}:forfeit | bonus:{bonus}
+    promotion payment      grant             | promotion:{programme}:{caller}
+                                             | promotion:{budget}
 
-The withdrawal steps are request, approve, reject, paid and failed; a Stars refund's attempt
+A promotion payment (rakeback, referral commission, the daily play-money bonus: cash straight
+into a wallet) is keyed by its programme and the caller's key for it (a player's claim, a
+period); the programme names have no ':'. The withdrawal steps are request, approve, reject,
+paid and failed; a Stars refund's attempt
 counts the refunds of that charge Telegram refused before (0 at first).
 
 Every prefix is its own, and none is another's followed by ':', so no two keys formed here
@@ -136,3 +144,27 @@ def stars_refund_reference(charge_id: str) -> str:
 
 def stars_refund_undone_reference(charge_id: str) -> str:
     return f"telegram-stars-refund-undone:{charge_id}"
+
+
+class BonusStep(enum.StrEnum):
+    """The movements of one bonus, each once: granted, then converted or forfeited."""
+
+    GRANT = "grant"
+    CONVERT = "convert"
+    FORFEIT = "forfeit"
+
+
+def bonus_key(bonus_id: uuid.UUID, step: BonusStep) -> str:
+    return f"bonus:{bonus_id}:{step.value}"
+
+
+def bonus_reference(bonus_id: uuid.UUID) -> str:
+    return f"bonus:{bonus_id}"
+
+
+def promotion_key(programme: str, key: str) -> str:
+    return f"promotion:{programme}:{key}"
+
+
+def promotion_reference(budget: str) -> str:
+    return f"promotion:{budget}"

@@ -42,6 +42,10 @@ class Operation(enum.StrEnum):
     # for a bet placed before the block.
     SETTLE = "settle"
     ADJUST = "adjust"  # a staff correction (its own four-eyes rules apply)
+    # Anything a promotion gives or offers (docs/bonuses.md): a bonus grant, a promo code, a
+    # referral commission, rakeback, the daily play-money bonus, and the offer itself. A player
+    # on a break, unconfirmed or blocked gets none of them, and hears nothing about them.
+    PROMOTION = "promotion"
 
     @property
     def label(self) -> str:
@@ -56,6 +60,7 @@ _LABELS: Final = {
     Operation.PAY_OUT: "have a withdrawal approved or paid",
     Operation.SETTLE: "be paid for a bet already placed (settle, void, credit, rollback)",
     Operation.ADJUST: "receive a staff adjustment",
+    Operation.PROMOTION: "receive a promotion (bonus, promo code, rakeback, referral commission)",
 }
 
 
@@ -92,6 +97,7 @@ REFUSED_BY: Final[dict[Operation, frozenset[Rule]]] = {
     Operation.PAY_OUT: frozenset({Rule.BLOCKED}),
     Operation.SETTLE: frozenset(),
     Operation.ADJUST: frozenset(),
+    Operation.PROMOTION: frozenset({Rule.BLOCKED, Rule.TERMS_NOT_ACCEPTED, Rule.EXCLUDED}),
 }
 ALLOWED: Final[dict[Operation, frozenset[Rule]]] = {
     operation: frozenset(Rule) - refused for operation, refused in REFUSED_BY.items()
@@ -133,6 +139,7 @@ _MESSAGES: Final = {
     (Rule.BLOCKED, Operation.BET): "this account is blocked; bets are not accepted",
     (Rule.BLOCKED, Operation.PLAY_ON): ("this account is blocked; no more tiles can be revealed"),
     (Rule.BLOCKED, Operation.DEPOSIT): "this account is blocked; deposits are not accepted",
+    (Rule.BLOCKED, Operation.PROMOTION): "this account is blocked; it receives no promotions",
     (Rule.BLOCKED, Operation.PAY_OUT): (
         "the player is blocked: this withdrawal is frozen until the block is lifted (or reject"
         " it, or mark it failed once approved, to return the money)"

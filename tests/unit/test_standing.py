@@ -40,7 +40,7 @@ def test_a_blocked_player_moves_no_money_of_their_own_and_is_paid_what_is_owed(
     money is never stuck behind a block."""
     refusal = BLOCKED.refusal(operation, NOW)
     gambling = (Operation.BET, Operation.PLAY_ON)
-    if operation in (*gambling, Operation.DEPOSIT):
+    if operation in (*gambling, Operation.DEPOSIT, Operation.PROMOTION):
         assert isinstance(refusal, PlayerBlocked)
         assert isinstance(refusal, Forbidden)
         assert refusal.rule is Rule.BLOCKED
@@ -56,7 +56,13 @@ def test_a_blocked_player_moves_no_money_of_their_own_and_is_paid_what_is_owed(
 def test_terms_not_accepted_close_bets_tiles_deposits_and_withdrawals() -> None:
     for operation in Operation:
         refusal = NO_TERMS.refusal(operation, NOW)
-        closed = (Operation.BET, Operation.PLAY_ON, Operation.DEPOSIT, Operation.WITHDRAW)
+        closed = (
+            Operation.BET,
+            Operation.PLAY_ON,
+            Operation.DEPOSIT,
+            Operation.WITHDRAW,
+            Operation.PROMOTION,
+        )
         if operation in closed:
             assert isinstance(refusal, TermsNotAccepted)
             assert refusal.code == "terms_not_accepted"
@@ -71,6 +77,8 @@ def test_an_exclusion_closes_bets_and_deposits_until_it_ends_but_never_withdrawa
     assert isinstance(TIMED_OUT.refusal(Operation.DEPOSIT, NOW), ResponsibleGamblingRefusal)
     # Another tile of a game already open is gambling too; collecting it (SETTLE) is not.
     assert isinstance(TIMED_OUT.refusal(Operation.PLAY_ON, NOW), ResponsibleGamblingRefusal)
+    # No bonus, rakeback or commission reaches a player on a break (docs/bonuses.md).
+    assert isinstance(TIMED_OUT.refusal(Operation.PROMOTION, NOW), ResponsibleGamblingRefusal)
     for operation in (Operation.WITHDRAW, Operation.PAY_OUT, Operation.SETTLE):
         assert TIMED_OUT.refusal(operation, NOW) is None
     later = NOW + timedelta(hours=24, seconds=1)

@@ -37,8 +37,8 @@ _OPEN = text(
            EXISTS (SELECT 1 FROM player_preferences
                    WHERE player_id = :player AND terms_accepted_at IS NOT NULL)
                AS terms_accepted,
-           (SELECT id FROM accounts WHERE player_id = :player AND currency = :currency)
-               AS wallet_id,
+           (SELECT id FROM accounts WHERE player_id = :player AND currency = :currency
+                   AND kind = 'player_wallet') AS wallet_id,
            (SELECT COALESCE(sum(balance), 0) FROM accounts
             WHERE kind = :bankroll AND currency = :currency AND player_id IS NULL) AS bankroll,
            {GAME_COLUMNS},

@@ -56,6 +56,8 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     # blocked the bot is deleted from bot_unreachable when they write to it again.
     "bot_notices": _UPDATE,
     "bot_unreachable": _UPDATE_DELETE,
+    # A grant raises `spent` (a trigger refuses lowering it) and staff raise `total`.
+    "promotion_budgets": _UPDATE,
     # Rows with a life cycle (state columns guarded by triggers where it matters).
     "adjustment_requests": _UPDATE,
     "api_keys": _UPDATE,

@@ -35,25 +35,26 @@ _PLAYER_BY_ID = text(
     " FROM players WHERE id = :id"
 )
 
-_INSERT_WALLET = text(
+_INSERT_PLAYER_ACCOUNT = text(
     """
     INSERT INTO accounts (kind, currency, player_id, allow_negative)
-    VALUES ('player_wallet', :currency, :player, false)
+    VALUES (:kind, :currency, :player, false)
     ON CONFLICT ON CONSTRAINT uq_accounts_wallet DO NOTHING
     RETURNING id, kind, currency, balance, player_id, shard
     """
 )
-_WALLET = text(
+_PLAYER_ACCOUNT = text(
     "SELECT id, kind, currency, balance, player_id, shard"
-    " FROM accounts WHERE player_id = :player AND currency = :currency"
+    " FROM accounts WHERE player_id = :player AND currency = :currency AND kind = :kind"
 )
 _WALLET_IDS = text(
     "SELECT player_id, id FROM accounts"
     " WHERE player_id = ANY(CAST(:players AS bigint[])) AND currency = :currency"
+    " AND kind = 'player_wallet'"
 )
 _WALLETS = text(
     "SELECT id, kind, currency, balance, player_id, shard"
-    " FROM accounts WHERE player_id = :player ORDER BY currency"
+    " FROM accounts WHERE player_id = :player AND kind = 'player_wallet' ORDER BY currency"
 )
 _ACCOUNT = text("SELECT id, kind, currency, balance, player_id, shard FROM accounts WHERE id = :id")
 _INSERT_HOUSE = text(
@@ -233,17 +234,29 @@ class SqlAccounts:
             shard=row.shard,
         )
 
-    async def open_wallet(self, player_id: int, currency: Currency) -> Account:
-        params = {"player": player_id, "currency": currency.code}
-        row = (await self._conn.execute(_INSERT_WALLET, params)).first()
+    async def _open(self, kind: AccountKind, player_id: int, currency: Currency) -> Account:
+        params = {"player": player_id, "currency": currency.code, "kind": kind.value}
+        row = (await self._conn.execute(_INSERT_PLAYER_ACCOUNT, params)).first()
         if row is None:
-            row = (await self._conn.execute(_WALLET, params)).one()
+            row = (await self._conn.execute(_PLAYER_ACCOUNT, params)).one()
         return self._account(row)
 
-    async def wallet(self, player_id: int, currency: Currency) -> Account | None:
-        params = {"player": player_id, "currency": currency.code}
-        row = (await self._conn.execute(_WALLET, params)).first()
+    async def _find(self, kind: AccountKind, player_id: int, currency: Currency) -> Account | None:
+        params = {"player": player_id, "currency": currency.code, "kind": kind.value}
+        row = (await self._conn.execute(_PLAYER_ACCOUNT, params)).first()
         return None if row is None else self._account(row)
+
+    async def open_wallet(self, player_id: int, currency: Currency) -> Account:
+        return await self._open(AccountKind.PLAYER_WALLET, player_id, currency)
+
+    async def wallet(self, player_id: int, currency: Currency) -> Account | None:
+        return await self._find(AccountKind.PLAYER_WALLET, player_id, currency)
+
+    async def open_bonus_account(self, player_id: int, currency: Currency) -> Account:
+        return await self._open(AccountKind.PLAYER_BONUS, player_id, currency)
+
+    async def bonus_account(self, player_id: int, currency: Currency) -> Account | None:
+        return await self._find(AccountKind.PLAYER_BONUS, player_id, currency)
 
     async def wallet_ids(self, player_ids: Sequence[int], currency: Currency) -> Mapping[int, int]:
         params = {"players": sorted(set(player_ids)), "currency": currency.code}
@@ -300,8 +313,7 @@ async def provision_house_accounts(
         text(
             """
             INSERT INTO accounts (kind, currency, shard, allow_negative)
-            SELECT k.kind, c.code, s.shard, k.kind IN ('house_bankroll', 'deposits_clearing',
-                                                       'adjustments')
+            SELECT k.kind, c.code, s.shard, k.kind = ANY(CAST(:negative AS text[]))
             FROM unnest(CAST(:kinds AS text[])) AS k(kind)
             CROSS JOIN unnest(CAST(:codes AS text[])) AS c(code)
             CROSS JOIN generate_series(0, :shards - 1) AS s(shard)
@@ -310,6 +322,7 @@ async def provision_house_accounts(
         ),
         {
             "kinds": [k.value for k in AccountKind if k.is_house],
+            "negative": [k.value for k in AccountKind if k.is_house and k.may_go_negative],
             "codes": [c.code for c in currencies.all()],
             "shards": shards,
         },

@@ -19,6 +19,7 @@ from adapters.postgres.notices import SqlNoticeStore
 from adapters.postgres.outbox import SqlOutbox
 from adapters.postgres.placements import SqlPlacements
 from adapters.postgres.preferences import SqlPlayerPreferences
+from adapters.postgres.promotion_budgets import SqlPromotionBudgets
 from adapters.postgres.provider_transactions import SqlProviderTransactions
 from adapters.postgres.repositories import (
     SqlAccounts,
@@ -111,6 +112,7 @@ class SqlUnitOfWork:
         self.withdrawals = SqlWithdrawals(conn, self._currencies, self._personal)
         self.crash = SqlCrashRounds(conn)
         self.notices = SqlNoticeStore(conn)
+        self.budgets = SqlPromotionBudgets(conn, self._currencies)
         return self
 
     async def __aexit__(

@@ -55,6 +55,7 @@ from application.ports.player_directory import (
 )
 from application.ports.players import PlayerRepository
 from application.ports.preferences import PreferencesRepository
+from application.ports.promotions import PromotionBudgets
 from application.ports.reconciliation import BooksAudit, CrashedRoundBook, Discrepancy
 from application.ports.report_reads import ReportReadModel, RtpData
 from application.ports.responsible import ResponsibleGamblingRepository
@@ -124,6 +125,7 @@ __all__ = [
     "PlayerSessions",
     "PlayerSummary",
     "PreferencesRepository",
+    "PromotionBudgets",
     "ProviderTransactionRepository",
     "ReceivedEvent",
     "RedisProbe",

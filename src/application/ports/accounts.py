@@ -19,12 +19,19 @@ class AccountRepository(Protocol):
 
     async def wallet(self, player_id: int, currency: Currency) -> Account | None: ...
 
+    async def open_bonus_account(self, player_id: int, currency: Currency) -> Account:
+        """The player's bonus account in that currency (bonus money, never cash: see
+        docs/bonuses.md), created empty if missing."""
+        ...
+
+    async def bonus_account(self, player_id: int, currency: Currency) -> Account | None: ...
+
     async def wallet_ids(self, player_ids: Sequence[int], currency: Currency) -> Mapping[int, int]:
         """The players' wallet ids in that currency, by player, in one read (those that exist)."""
         ...
 
     async def wallets(self, player_id: int) -> Sequence[Account]:
-        """Every wallet of the player, ordered by currency code."""
+        """Every wallet (cash, not bonus) of the player, ordered by currency code."""
         ...
 
     async def get(self, account_id: int) -> Account:

@@ -19,6 +19,7 @@ from application.ports.payments import StarsPaymentRepository
 from application.ports.placements import PlacementReads
 from application.ports.players import PlayerRepository
 from application.ports.preferences import PreferencesRepository
+from application.ports.promotions import PromotionBudgets
 from application.ports.responsible import ResponsibleGamblingRepository
 from application.ports.risk import RiskRepository
 from application.ports.seamless import ProviderTransactionRepository
@@ -95,6 +96,9 @@ class UnitOfWork(Protocol):
 
     @property
     def notices(self) -> NoticeStore: ...
+
+    @property
+    def budgets(self) -> PromotionBudgets: ...
 
     async def __aenter__(self) -> Self: ...
 

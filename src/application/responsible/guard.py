@@ -105,6 +105,17 @@ class ResponsibleGamblingGuard:
             standing = standing.with_exclusion((await repo.profile(standing.player_id)).exclusion)
         standing.require(Operation.PLAY_ON, now)
 
+    async def check_promotion(
+        self, uow: UnitOfWork, standing: PlayerStanding, now: datetime
+    ) -> None:
+        """Anything a promotion gives or offers (`Operation.PROMOTION`): the standing with
+        the player's exclusion, read under the player's lock so a self-exclusion that commits
+        first is seen. No amount is weighed against a limit: a promotion adds money."""
+        repo = uow.responsible
+        if await repo.lock(standing.player_id):
+            standing = standing.with_exclusion((await repo.profile(standing.player_id)).exclusion)
+        standing.require(Operation.PROMOTION, now)
+
 
 # The guard holds no state: the bet and deposit use cases default to this one, so none of them
 # can be built without responsible-gambling checks.

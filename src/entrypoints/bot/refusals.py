@@ -42,6 +42,7 @@ from domain.fairness import InvalidClientSeed
 from domain.games.base import format_hundredths
 from domain.mines import OverPayoutLimit
 from domain.payments import PaymentMismatch, RefundPending, RefundRefused
+from domain.promotions import BudgetExhausted
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, WithdrawalFrozen
 from domain.velocity import VelocityLimit, VelocityLimited, VelocityUnavailable
@@ -160,6 +161,7 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     NotFound: _text("refusals.not_found"),
     IdempotencyConflict: _text("refusals.already_used"),
     GameUnavailable: _text("refusals.game_unavailable"),
+    BudgetExhausted: _text("refusals.budget_exhausted"),
     NotRevealed: _text("refusals.not_revealed"),
     RateLimited: _text("refusals.rate_limited"),
     VelocityLimited: _velocity,

@@ -1,0 +1,1 @@
+"""Promotions: what the house gives players (docs/bonuses.md), always through `paying`."""
