@@ -16,6 +16,9 @@ const MOVEMENTS = {
   adjustment: "Adjustment",
   transfer: "Transfer",
   debit: "Debit",
+  grant: "Bonus / reward",
+  conversion: "Bonus turned into cash",
+  forfeit: "Bonus forfeited",
 };
 
 function betRow(bet) {
