@@ -369,7 +369,7 @@ async def test_every_screen_of_the_lobby_in_telegram_light_and_dark(
     await page.locator("#limit-amount").fill("500")
     await page.locator("#limit-save").click()
     await expect(page.locator("#care-note")).to_have_text("The limit is in force.")
-    await expect(page.locator('#limit-list li[data-kind="loss"]')).to_contain_text("500 XTR")
+    await expect(page.locator('#limit-list li[data-kind="loss"]')).to_contain_text("500 ⭐")
     await page.locator("#reality-minutes").fill("30")
     await page.locator("#reality-save").click()
     await expect(page.locator("#reality-now")).to_contain_text("Every 30 minutes")

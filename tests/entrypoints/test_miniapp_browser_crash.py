@@ -138,7 +138,7 @@ async def test_crash_bets_cashes_out_and_shows_the_crash(
         await page.locator("#crash-stake").fill("100")
         await page.locator("#crash-bet").click()
         await expect(page.locator("#crash-mine")).to_have_text(
-            "Your bet: 100 XTR, cash out by hand"
+            "Your bet: 100 ⭐, cash out by hand"
         )
         await expect(page.locator("#balance")).to_have_text(str(FUNDS - 100))
         await expect(page.locator("#crash-bet")).to_be_disabled()
@@ -149,7 +149,7 @@ async def test_crash_bets_cashes_out_and_shows_the_crash(
         await expect(stage).to_have_attribute("data-phase", "running")
         cash_out = page.locator("#crash-cashout")
         # the amount follows the curve drawn on the page (100 XTR at 1.00x, then more)
-        await expect(cash_out).to_have_text(re.compile(r"^Cash out 1(0[3-9]|[1-9]\d) XTR$"))
+        await expect(cash_out).to_have_text(re.compile(r"^Cash out 1(0[3-9]|[1-9]\d) ⭐$"))
         await shoot(page, shots, f"crash-running-{theme}")
         async with page.expect_response(lambda r: r.url.endswith("/crash/cashout")) as answered:
             await cash_out.click()
@@ -158,7 +158,7 @@ async def test_crash_bets_cashes_out_and_shows_the_crash(
         won = (100 * Fraction(at)).__floor__()
         assert done["balance"] == {"amount": FUNDS - 100 + won, "currency": "XTR"}
         await expect(page.locator("#crash-mine")).to_have_text(
-            f"Cashed out at ×{at} — you won {won} XTR"
+            f"Cashed out at ×{at} — you won {won} ⭐"
         )
         await expect(page.locator("#balance")).to_have_text(str(FUNDS - 100 + won))
         await expect(cash_out).to_be_hidden()
@@ -172,7 +172,7 @@ async def test_crash_bets_cashes_out_and_shows_the_crash(
             f"--chain-end {committed.end_hash}"
         )
         await expect(page.locator("#crash-mine")).to_have_text(
-            f"Last round: cashed out at ×{at} — you won {won} XTR"
+            f"Last round: cashed out at ×{at} — you won {won} ⭐"
         )
         await expect(page.locator("#commitment")).to_be_hidden()  # seeds play no part in crash
         await shoot(page, shots, f"crash-crashed-{theme}")
@@ -182,18 +182,18 @@ async def test_crash_bets_cashes_out_and_shows_the_crash(
         await page.locator("#crash-target").fill("1.10")
         await page.locator("#crash-bet").click()
         await expect(page.locator("#crash-mine")).to_have_text(
-            "Your bet: 100 XTR, auto cash-out at ×1.10"
+            "Your bet: 100 ⭐, auto cash-out at ×1.10"
         )
         balance = FUNDS - 200 + won
         await expect(page.locator("#balance")).to_have_text(str(balance))
         driving = asyncio.create_task(_drive(driver, 1))
         await expect(page.locator("#crash-mine")).to_have_text(
-            "Your target ×1.10 is reached: 110 XTR are yours"
+            "Your target ×1.10 is reached: 110 ⭐ are yours"
         )
         await asyncio.wait_for(driving, 15)
         # "Last round: …" when a round of an older chain (another test's) opened meanwhile
         await expect(page.locator("#crash-mine")).to_have_text(
-            re.compile(r"^(Last round: c|C)ashed out at ×1\.10 — you won 110 XTR$")
+            re.compile(r"^(Last round: c|C)ashed out at ×1\.10 — you won 110 ⭐$")
         )
         await expect(page.locator("#balance")).to_have_text(str(balance + 110))
         await expect(page.locator("#crash-verify-line")).to_contain_text(

@@ -32,7 +32,7 @@ shots = kit.shots
 
 AT_LIMIT = (
     f"{CAPPED_MINES} mines · {CAP_TILES} safe · ×396022.8461 · The next tile would pay over the "
-    f"payout limit (this game pays at most {CAP_PAYOUT} XTR): cash out."
+    f"payout limit (this game pays at most {CAP_PAYOUT} ⭐): cash out."
 )
 
 
@@ -71,12 +71,12 @@ async def test_at_the_payout_limit_the_tiles_stop_and_the_screen_says_cash_out(
         await expect(tiles.nth(tile)).to_be_disabled()
     cash_out = page.locator("#mines-cashout")
     await expect(cash_out).to_be_enabled()
-    await expect(cash_out).to_have_text(f"Cash out {CAP_PAYOUT} XTR")
+    await expect(cash_out).to_have_text(f"Cash out {CAP_PAYOUT} ⭐")
     await shoot(page, shots, f"mines-cap-{theme}")
 
     await cash_out.click()
     await expect(page.locator("#mines-info")).to_have_text(
-        f"Cashed out at ×396022.8461 — You won {CAP_PAYOUT} XTR"
+        f"Cashed out at ×396022.8461 — You won {CAP_PAYOUT} ⭐"
     )
     await expect(board).to_have_attribute("data-limit", "")
     assert opened.errors == []

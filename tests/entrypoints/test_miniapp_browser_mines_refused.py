@@ -26,7 +26,7 @@ shots = kit.shots
 
 BLOCKED = (
     "This account is blocked; no more tiles can be revealed. "
-    "You can still cash out 10 XTR for the tiles already revealed."
+    "You can still cash out 10 ⭐ for the tiles already revealed."
 )
 
 
@@ -87,14 +87,14 @@ async def test_a_refused_tile_says_why_and_the_game_still_cashes_out(
         await expect(refused).to_have_text(BLOCKED)
     else:
         await expect(refused).to_contain_text("You are taking a break until")
-        await expect(refused).to_contain_text("You can still cash out 10 XTR")
+        await expect(refused).to_contain_text("You can still cash out 10 ⭐")
     await expect(board).to_have_attribute("data-limit", "refused")
     await expect(tiles.nth(safe[1])).to_have_attribute("data-state", "hidden")
     for tile in range(25):
         await expect(tiles.nth(tile)).to_be_disabled()
     cash_out = page.locator("#mines-cashout")
     await expect(cash_out).to_be_enabled()
-    await expect(cash_out).to_have_text("Cash out 10 XTR")
+    await expect(cash_out).to_have_text("Cash out 10 ⭐")
     await expect(page.locator("#message")).to_be_hidden()
     await shoot(page, shots, f"mines-refused-{standing}")
 

@@ -55,7 +55,7 @@ async def test_a_timed_out_player_takes_the_stake_back(
     await expect(page.locator("#mines-setup")).to_be_hidden()
     take_back = page.locator("#mines-void")
     await expect(take_back).to_be_visible()
-    await expect(take_back).to_have_text("Take my stake back (10 XTR)")
+    await expect(take_back).to_have_text("Take my stake back (10 ⭐)")
 
     await StartTimeout(uow_factory, clock)(player.player_id, TimeoutPeriod.DAY)
     tiles = page.locator("#mines-board .tile")
@@ -63,7 +63,7 @@ async def test_a_timed_out_player_takes_the_stake_back(
     refused = page.locator("#mines-refused")
     await expect(refused).to_be_visible()
     await expect(refused).to_contain_text(
-        "No tile is revealed yet, so you can take your stake of 10 XTR back."
+        "No tile is revealed yet, so you can take your stake of 10 ⭐ back."
     )
     await expect(take_back).to_be_enabled()
     await expect(page.locator("#mines-cashout")).to_be_hidden()  # no tile to reveal first
@@ -71,7 +71,7 @@ async def test_a_timed_out_player_takes_the_stake_back(
 
     await take_back.click()
     await expect(page.locator("#mines-info")).to_have_text(
-        "Stake returned: 10 XTR is back in your balance."
+        "Stake returned: 10 ⭐ is back in your balance."
     )
     await expect(take_back).to_be_hidden()
     await expect(page.locator("#mines-cashout")).to_be_hidden()

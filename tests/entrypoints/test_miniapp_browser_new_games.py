@@ -89,7 +89,7 @@ async def test_plinko_drops_the_ball_along_the_bets_path(
             "data-slot", str(slot)
         )
         payout = bet["payout"]
-        said = f"You won {payout} XTR" if payout > 10 else f"{payout} XTR back"
+        said = f"You won {payout} ⭐" if payout > 10 else f"{payout} ⭐ back"
         await expect(page.locator("#outcome")).to_have_text(
             f"Slot {slot} of {rows} ×{bet['multiplier']} — {said}"
         )
@@ -159,7 +159,7 @@ async def test_mines_opens_reveals_cashes_out_and_busts(
     await expect(tiles.nth(second)).to_have_attribute("data-state", "safe")
     twice = mines_multiplier(3, 2)
     payout = (10 * Fraction(twice)).__floor__()
-    await expect(page.locator("#mines-cashout")).to_have_text(f"Cash out {payout} XTR")
+    await expect(page.locator("#mines-cashout")).to_have_text(f"Cash out {payout} ⭐")
 
     # The open game survives leaving the screen: GET /mines brings it back.
     await page.locator("#back").click()
@@ -170,7 +170,7 @@ async def test_mines_opens_reveals_cashes_out_and_busts(
 
     await page.locator("#mines-cashout").click()
     await expect(page.locator("#mines-info")).to_have_text(
-        f"Cashed out at ×{twice} — You won {payout} XTR"
+        f"Cashed out at ×{twice} — You won {payout} ⭐"
     )
     await expect(page.locator("#balance")).to_have_text(str(FUNDS - 10 + payout))
     for mine in mines:
@@ -187,7 +187,7 @@ async def test_mines_opens_reveals_cashes_out_and_busts(
     hit, *others = mines
     await page.get_by_role("button", name=f"Tile {hit + 1}", exact=True).click()
     await expect(tiles.nth(hit)).to_have_attribute("data-state", "hit")
-    await expect(page.locator("#mines-info")).to_have_text("A mine — you lost 10 XTR. Play again?")
+    await expect(page.locator("#mines-info")).to_have_text("A mine — you lost 10 ⭐. Play again?")
     await expect(page.locator("#balance")).to_have_text(str(FUNDS - 20 + payout))
     for mine in others:
         await expect(tiles.nth(mine)).to_have_attribute("data-state", "mine")

@@ -11,7 +11,7 @@ import { openCrash, setUpCrash } from "./crash.js";
 import { connectLive, liveOff } from "./live.js";
 import { openMines, setUpMines } from "./mines.js";
 import { applyTheme, launchParams } from "./theme.js";
-import { $, CURRENCY, h, liveBalanceCount, once, showBalances, showError, showMessage, showStatus } from "./ui.js";
+import { $, CURRENCY, h, liveBalanceCount, once, showBalances, showError, showMessage, showStatus, moneyText } from "./ui.js";
 
 const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness"];
 const GAME_SCREENS = new Set(["game", "mines", "crash"]);
@@ -61,7 +61,7 @@ function lobbyTile(offer) {
       "button",
       { type: "button", class: "tile-game", id: `play-${offer.code}`, dataset: { game: offer.code }, onclick: () => openGame(offer) },
       h("span", { class: "tile-title", text: offer.title }),
-      h("span", { class: "tile-hint", text: bounds ? `${bounds.min_stake}–${bounds.max_stake} ${CURRENCY}` : "" }),
+      h("span", { class: "tile-hint", text: bounds ? `${bounds.min_stake}–${moneyText(bounds.max_stake, CURRENCY)}` : "" }),
     ),
   );
 }

@@ -2,7 +2,7 @@
 // removal waits 24 h and then a confirmation), the reality check, a time-out and a
 // self-exclusion (both at once and final, so each asks to be confirmed on the page first).
 import { request } from "./api.js";
-import { $, CURRENCY, h, once, when } from "./ui.js";
+import { $, CURRENCY, h, once, when, moneyText } from "./ui.js";
 
 const KINDS = { deposit: "Deposit", loss: "Loss", wager: "Wagering" };
 const PERIODS = { "24h": "24 hours", "7d": "7 days", "30d": "30 days" };
@@ -18,12 +18,12 @@ function limitRow(limit) {
   const currency = limit.limit.currency;
   const lines = [
     h("span", { class: "row-main" }, h("strong", { text: `${KINDS[limit.kind] || limit.kind} limit` }), ` per ${PERIODS[limit.period] || limit.period}`),
-    h("span", { class: "row-side", text: `${limit.limit.amount} ${currency}` }),
-    h("span", { class: "row-hint", text: `Used ${limit.used} ${currency}, ${limit.remaining} ${currency} left` }),
+    h("span", { class: "row-side", text: `${moneyText(limit.limit.amount, currency)}` }),
+    h("span", { class: "row-hint", text: `Used ${moneyText(limit.used, currency)}, ${moneyText(limit.remaining, currency)} left` }),
   ];
   const due = limit.confirmable_at && Date.parse(limit.confirmable_at) <= Date.now();
   if (limit.pending_amount !== null || limit.pending_removal) {
-    const what = limit.pending_removal ? "Removal" : `Raise to ${limit.pending_amount} ${currency}`;
+    const what = limit.pending_removal ? "Removal" : `Raise to ${moneyText(limit.pending_amount, currency)}`;
     lines.push(
       h("span", { class: "row-hint", text: due ? `${what}: ready to confirm.` : `${what} waits until ${when(limit.confirmable_at)}.` }),
     );

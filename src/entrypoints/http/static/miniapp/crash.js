@@ -8,7 +8,7 @@
 import { ApiError, newRequestId, request } from "./api.js";
 import { subscribeCrash } from "./live.js";
 import { payoutFor } from "./mines.js";
-import { $, CURRENCY, liveBalanceCount, once, setBalance, showBalances, showError } from "./ui.js";
+import { $, CURRENCY, liveBalanceCount, once, setBalance, showBalances, showError, moneyText } from "./ui.js";
 
 const TICK_MS = 100; // how often the countdown and the multiplier are redrawn
 const POLL_MS = 2_000; // GET /crash this often while the live socket is not on
@@ -113,15 +113,15 @@ function drawBet(phase, current) {
   mine.dataset.state = bet.cashedAt ? "won" : "";
   if (bet.cashedAt) {
     const paid = payoutFor(bet.stake, hundredthsText(bet.cashedAt));
-    mine.textContent = `Cashed out at ×${hundredthsText(bet.cashedAt)} — you won ${paid} ${bet.currency}`;
+    mine.textContent = `Cashed out at ×${hundredthsText(bet.cashedAt)} — you won ${moneyText(paid, bet.currency)}`;
   } else if (reached) {
     const paid = payoutFor(bet.stake, hundredthsText(bet.target));
-    mine.textContent = `Your target ×${hundredthsText(bet.target)} is reached: ${paid} ${bet.currency} are yours`;
+    mine.textContent = `Your target ×${hundredthsText(bet.target)} is reached: ${moneyText(paid, bet.currency)} are yours`;
   } else {
-    mine.textContent = `Your bet: ${bet.stake} ${bet.currency}, ${how}`;
+    mine.textContent = `Your bet: ${moneyText(bet.stake, bet.currency)}, ${how}`;
   }
   if (open && !reached && !cashout.hasAttribute("aria-busy")) {
-    cashout.textContent = `Cash out ${payoutFor(bet.stake, hundredthsText(current))} ${bet.currency}`;
+    cashout.textContent = `Cash out ${moneyText(payoutFor(bet.stake, hundredthsText(current)), bet.currency)}`;
   }
   cashout.disabled = Boolean(reached) || cashout.hasAttribute("aria-busy");
 }
@@ -165,7 +165,7 @@ async function settleBet(round) {
   if (liveBalanceCount() === before) showBalances(balances.balances);
   const settled = (found.bets || []).find((b) => b.id === bet.id);
   if (settled && settled.state === "voided") {
-    told(bet, "", null, `Round ${round.number} was interrupted: your ${bet.stake} ${bet.currency} were refunded`);
+    told(bet, "", null, `Round ${round.number} was interrupted: your ${moneyText(bet.stake, bet.currency)} were refunded`);
   } else if (settled && settled.state === "won" && /^\d+(\.\d+)?$/.test(settled.multiplier || "")) {
     told(bet, "won", toHundredths(settled.multiplier));
   } else if (settled && settled.state === "lost" && point === null) {
@@ -181,10 +181,10 @@ function told(bet, state, at, words = "") {
   crash.resultRound = bet.roundId;
   if (words) crash.result = words;
   else if (state === "won") {
-    crash.result = `Cashed out at ×${hundredthsText(at)} — you won ${payoutFor(bet.stake, hundredthsText(at))} ${bet.currency}`;
+    crash.result = `Cashed out at ×${hundredthsText(at)} — you won ${moneyText(payoutFor(bet.stake, hundredthsText(at)), bet.currency)}`;
   } else {
     const where = at === null ? "The round crashed" : `Crashed at ×${hundredthsText(at)}`;
-    crash.result = `${where} — you lost ${bet.stake} ${bet.currency}`;
+    crash.result = `${where} — you lost ${moneyText(bet.stake, bet.currency)}`;
   }
 }
 
@@ -284,7 +284,7 @@ export async function openCrash(offer) {
   $("crash-title").textContent = offer.title || "Crash";
   const bounds = (offer.limits || {})[CURRENCY];
   $("crash-limits").textContent = bounds
-    ? `Stake ${bounds.min_stake}–${bounds.max_stake} ${CURRENCY}; a bet pays at most ${bounds.max_payout} ${CURRENCY}. One bet a round.`
+    ? `Stake ${bounds.min_stake}–${moneyText(bounds.max_stake, CURRENCY)}; a bet pays at most ${moneyText(bounds.max_payout, CURRENCY)}. One bet a round.`
     : "";
   const param = (offer.params || []).find((p) => p.name === "target");
   if (param) {

@@ -2,7 +2,7 @@
 // by cursor), newest first.
 import { request } from "./api.js";
 import { rendererFor } from "./outcomes.js";
-import { $, capitalise, h, multiplierText, once, when } from "./ui.js";
+import { $, capitalise, h, multiplierText, once, when, moneyText } from "./ui.js";
 
 const history = { page: 0, cursor: null, titles: {} };
 
@@ -26,12 +26,12 @@ function betRow(bet) {
   const settled = bet.state === "won" || bet.state === "lost";
   const outcome = settled && bet.outcome !== null ? rendererFor(bet.game).outcome(bet) : capitalise(bet.state);
   const result =
-    bet.state === "won" ? `+${bet.payout} ${bet.stake.currency}` : bet.state === "lost" ? `−${bet.stake.amount} ${bet.stake.currency}` : "";
+    bet.state === "won" ? `+${moneyText(bet.payout, bet.stake.currency)}` : bet.state === "lost" ? `−${moneyText(bet.stake.amount, bet.stake.currency)}` : "";
   const paid = bet.state === "won" ? ` · paid ${multiplierText(bet.multiplier)}` : "";
   return h(
     "li",
     { dataset: { state: bet.state, game: bet.game } },
-    h("span", { class: "row-main" }, h("strong", { text: title }), ` ${bet.stake.amount} ${bet.stake.currency} · ${outcome}`),
+    h("span", { class: "row-main" }, h("strong", { text: title }), ` ${moneyText(bet.stake.amount, bet.stake.currency)} · ${outcome}`),
     h("span", { class: "row-side", text: result }),
     h("span", { class: "row-hint", text: `${when(bet.placed_at)}${paid} · nonce ${bet.nonce ?? "–"}` }),
   );
@@ -44,7 +44,7 @@ function movementRow(movement) {
     "li",
     { dataset: { kind: movement.kind } },
     h("span", { class: "row-main" }, h("strong", { text: MOVEMENTS[movement.kind] || capitalise(movement.kind) })),
-    h("span", { class: "row-side", text: `${signed} ${movement.amount.currency}` }),
+    h("span", { class: "row-side", text: `${moneyText(signed, movement.amount.currency)}` }),
     h("span", { class: "row-hint", text: `${when(movement.created_at)} · balance ${movement.balance_after}` }),
   );
 }

@@ -3,7 +3,7 @@
 // describes them, the bet goes through POST /play, and the game's renderer shows the outcome.
 import { newRequestId, request, ApiError } from "./api.js";
 import { betText, rendererFor } from "./outcomes.js";
-import { $, CURRENCY, capitalise, h, multiplierText, once, setBalance, showMessage } from "./ui.js";
+import { $, CURRENCY, capitalise, h, multiplierText, once, setBalance, showMessage, moneyText } from "./ui.js";
 
 const current = { offer: null, renderer: null, afterBet: () => {} };
 
@@ -130,13 +130,13 @@ function showOutcome(bet) {
   const verdict = !won
     ? "No win this time"
     : back
-      ? `${bet.payout} ${bet.stake.currency} back`
-      : `You won ${bet.payout} ${bet.stake.currency}`;
+      ? `${moneyText(bet.payout, bet.stake.currency)} back`
+      : `You won ${moneyText(bet.payout, bet.stake.currency)}`;
   $("outcome").textContent = `${current.renderer.outcome(bet)} — ${verdict}`;
   const on = betText(bet.game, bet.params);
   const paid = won ? ` · paid ${multiplierText(bet.multiplier)}` : "";
   $("outcome-detail").textContent =
-    `Bet ${bet.stake.amount} ${bet.stake.currency} on ${on}${paid} · ` +
+    `Bet ${moneyText(bet.stake.amount, bet.stake.currency)} on ${on}${paid} · ` +
     `nonce ${bet.nonce} · server seed hash ${bet.server_seed_hash}`;
   const result = $("result");
   result.dataset.state = bet.state;
@@ -185,7 +185,7 @@ export function openInstant(offer) {
   $("game-title").textContent = offer.title;
   const bounds = limits();
   $("game-limits").textContent = bounds
-    ? `Stake ${bounds.min_stake}–${bounds.max_stake} ${CURRENCY}; a bet pays at most ${bounds.max_payout} ${CURRENCY}.`
+    ? `Stake ${bounds.min_stake}–${moneyText(bounds.max_stake, CURRENCY)}; a bet pays at most ${moneyText(bounds.max_payout, CURRENCY)}.`
     : "";
   const stake = $("stake");
   if (bounds) {

@@ -7,7 +7,7 @@
 //   POST /mines/{id}/reveal {tile, request_id}, POST /mines/{id}/cashout {request_id},
 //   POST /mines/{id}/void {request_id}.
 import { ApiError, newRequestId, request } from "./api.js";
-import { $, CURRENCY, h, multiplierText, once, setBalance, showMessage } from "./ui.js";
+import { $, CURRENCY, h, multiplierText, once, setBalance, showMessage, moneyText } from "./ui.js";
 
 const TILES = 25;
 
@@ -94,7 +94,7 @@ function render(view) {
   // cannot make: the stake back is the one move left.
   $("mines-cashout").hidden = !open || (refused && voidable);
   $("mines-void").hidden = !voidable;
-  if (voidable) $("mines-void").textContent = `Take my stake back (${view.stake.amount} ${view.stake.currency})`;
+  if (voidable) $("mines-void").textContent = `Take my stake back (${moneyText(view.stake.amount, view.stake.currency)})`;
   if (!view) {
     $("mines-info").textContent = "Pick a stake and how many mines, then start.";
     return;
@@ -105,20 +105,20 @@ function render(view) {
     view.next_multiplier && !refused ? ` · next tile ${multiplierText(view.next_multiplier)}` : "";
   if (open) {
     const summary = `${view.mines} mines · ${view.revealed.length} safe · ${multiplierText(view.multiplier)}`;
-    const most = view.max_payout ? ` (this game pays at most ${view.max_payout.amount} ${view.max_payout.currency})` : "";
+    const most = view.max_payout ? ` (this game pays at most ${moneyText(view.max_payout.amount, view.max_payout.currency)})` : "";
     $("mines-info").textContent = atLimit
       ? `${summary} · The next tile would pay over the payout limit${most}: cash out.`
       : `${summary}${next}`;
     const cashout = $("mines-cashout");
     cashout.disabled = view.revealed.length === 0;
-    cashout.textContent = view.revealed.length === 0 ? "Reveal a tile to cash out" : `Cash out ${now} ${view.stake.currency}`;
+    cashout.textContent = view.revealed.length === 0 ? "Reveal a tile to cash out" : `Cash out ${moneyText(now, view.stake.currency)}`;
   } else if (view.state === "voided") {
-    $("mines-info").textContent = `Stake returned: ${view.payout} ${view.stake.currency} is back in your balance.`;
+    $("mines-info").textContent = `Stake returned: ${moneyText(view.payout, view.stake.currency)} is back in your balance.`;
   } else if (view.state === "cashed_out") {
     $("mines-info").textContent =
-      `Cashed out at ${multiplierText(view.multiplier)} — You won ${view.payout} ${view.stake.currency}`;
+      `Cashed out at ${multiplierText(view.multiplier)} — You won ${moneyText(view.payout, view.stake.currency)}`;
   } else {
-    $("mines-info").textContent = `A mine — you lost ${stake} ${view.stake.currency}. Play again?`;
+    $("mines-info").textContent = `A mine — you lost ${moneyText(stake, view.stake.currency)}. Play again?`;
   }
   if (view.balance) setBalance(view.balance.amount, view.balance.currency);
 }
@@ -126,9 +126,9 @@ function render(view) {
 function refusedLine(view, reason) {
   // The server's own reason, then what the player can still do with this game.
   if (!view.revealed.length) {
-    return `${reason} No tile is revealed yet, so you can take your stake of ${view.stake.amount} ${view.stake.currency} back.`;
+    return `${reason} No tile is revealed yet, so you can take your stake of ${moneyText(view.stake.amount, view.stake.currency)} back.`;
   }
-  const collect = `${payoutFor(view.stake.amount, view.multiplier)} ${view.stake.currency}`;
+  const collect = `${moneyText(payoutFor(view.stake.amount, view.multiplier), view.stake.currency)}`;
   return `${reason} You can still cash out ${collect} for the tiles already revealed.`;
 }
 
@@ -208,7 +208,7 @@ export async function openMines(offer) {
   $("mines-title").textContent = offer.title || "Mines";
   const bounds = (offer.limits || {})[CURRENCY];
   $("mines-limits").textContent = bounds
-    ? `Stake ${bounds.min_stake}–${bounds.max_stake} ${CURRENCY}; a game pays at most ${bounds.max_payout} ${CURRENCY}.`
+    ? `Stake ${bounds.min_stake}–${moneyText(bounds.max_stake, CURRENCY)}; a game pays at most ${moneyText(bounds.max_payout, CURRENCY)}.`
     : "";
   const param = (offer.params || []).find((p) => p.name === "mines");
   if (param) {

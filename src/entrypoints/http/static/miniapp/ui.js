@@ -45,6 +45,12 @@ export function showStatus(text) {
 
 const balance = { liveApplied: 0 };
 
+// An amount as players read it: Telegram Stars as "127 ⭐" (as the bot writes them), any other
+// currency by its code ("7 TON").
+export function moneyText(amount, currency) {
+  return currency === "XTR" ? `${amount} ⭐` : `${amount} ${currency}`;
+}
+
 export function setBalance(amount, currency) {
   if (currency !== CURRENCY || !Number.isSafeInteger(amount)) return;
   const out = $("balance");
