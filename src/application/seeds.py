@@ -44,9 +44,10 @@ class SeedRotation:
 
 class RotateSeedPair:
     """Retire the active pair, revealing its server seed so every bet on it can be verified,
-    and commit a new server seed with the chosen (or a fresh) client seed and nonce 0. Setting
-    a new client seed is a rotation: the server seed it is paired with was committed after
-    the player chose it."""
+    and commit a new server seed with nonce 0 and the chosen client seed; without one, the
+    client seed the player had stays (a seed they typed is theirs until they change it; only
+    a player with no pair yet gets a fresh one). Setting a new client seed is a rotation: the
+    server seed it is paired with was committed after the player chose it."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, seeds: SeedSource) -> None:
         self._uow = uow
@@ -65,7 +66,8 @@ class RotateSeedPair:
             created = await uow.seeds.create(
                 player_id,
                 server_seed=self._seeds.server_seed(),
-                client_seed=client_seed or self._seeds.client_seed(),
+                client_seed=client_seed
+                or (revealed.client_seed if revealed is not None else self._seeds.client_seed()),
                 now=now,
             )
             active = created or await uow.seeds.active(player_id)

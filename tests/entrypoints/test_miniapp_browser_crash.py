@@ -137,9 +137,7 @@ async def test_crash_bets_cashes_out_and_shows_the_crash(
         await page.locator("#crash-target").fill("")
         await page.locator("#crash-stake").fill("100")
         await page.locator("#crash-bet").click()
-        await expect(page.locator("#crash-mine")).to_have_text(
-            "Your bet: 100 ⭐, cash out by hand"
-        )
+        await expect(page.locator("#crash-mine")).to_have_text("Your bet: 100 ⭐, cash out by hand")
         await expect(page.locator("#balance")).to_have_text(str(FUNDS - 100))
         await expect(page.locator("#crash-bet")).to_be_disabled()
         await expect(page.locator("#message")).to_be_hidden()

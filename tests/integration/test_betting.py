@@ -193,6 +193,10 @@ async def test_provably_fair_bets_settle_at_once_and_verify_after_rotation(
     assert rotation.active.client_seed == "my-own-seed"
     assert rotation.active.next_nonce == 0
     assert rotation.active.server_seed_hash != commitment_before.server_seed_hash
+    # Rotating the server seed alone keeps the client seed the player chose.
+    again = await RotateSeedPair(uow_factory, clock, seed_source)(player.id)
+    assert again.active.client_seed == "my-own-seed"
+    assert again.active.server_seed_hash != rotation.active.server_seed_hash
 
     for receipt in receipts:
         verification = await verify(receipt.bet.id)
