@@ -10,7 +10,7 @@ const MOVEMENTS = {
   deposit: "Deposit",
   withdrawal: "Withdrawal",
   bet: "Stake",
-  win: "Win",
+  win: "Payout",
   loss: "Loss",
   refund: "Refund",
   adjustment: "Adjustment",
