@@ -57,6 +57,9 @@ NOT_UNDERSTOOD = {
     "ru": "Не понял вас. Воспользуйтесь кнопками ниже или /help.",
 }
 MENU = {"en": "Main menu — balance: ", "ru": "Главное меню — баланс: "}
+PRIVATE_ONLY = (
+    "I play only in a private chat, where your balance and bets are yours alone: message me there."
+)
 
 
 @pytest.fixture
@@ -245,6 +248,35 @@ async def test_in_a_group_the_bot_stays_silent(send, telegram, ready_player):
             )
         )  # fmt: skip
     assert not telegram.of(SendMessage)
+    # Its own commands are answered with where to play, and nothing of the player's shows.
+    for command in ("/start", "/withdraw@croupier_bot 100 me"):
+        await send(_in(group, player, command))
+    answers = telegram.of(SendMessage)
+    assert [a.text for a in answers] == [PRIVATE_ONLY] * 2
+    assert all(a.chat_id == group.id for a in answers)
+
+
+async def test_writing_in_a_group_registers_nobody(send, telegram, engine):
+    stranger = Player("ru")
+    group = Chat(id=-100_000_000_000 - stranger.user.id, type="group", title="друзья")
+    await send(_in(group, stranger, "/start"))
+    (answer,) = telegram.of(SendMessage)
+    assert answer.text.startswith("Я играю только в личном чате")
+    async with engine.connect() as conn:
+        found = await conn.scalar(
+            text("SELECT count(*) FROM players WHERE telegram_user_id = :t"),
+            {"t": stranger.user.id},
+        )
+    assert found == 0
+
+
+def _in(group: Chat, player: Player, text: str) -> Update:
+    return Update(
+        update_id=player.tap("x").update_id,
+        message=Message(
+            message_id=6, date=datetime.now(UTC), chat=group, from_user=player.user, text=text
+        ),
+    )
 
 
 async def test_every_command_in_the_menu_has_its_handler(send, telegram, ready_player):

@@ -8,12 +8,22 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Message, PreCheckoutQuery, TelegramObject, Update, User
+from aiogram.enums import ChatType
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    Message,
+    PreCheckoutQuery,
+    TelegramObject,
+    Update,
+    User,
+)
 from dishka import AsyncContainer
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from application.onboarding import StartPlayer
+from entrypoints.bot.commands import COMMANDS
 from entrypoints.bot.i18n import Translator, pick_language
 from entrypoints.observability import context
 
@@ -101,13 +111,22 @@ class PlayerContext(BaseMiddleware):
 
     Only a person has an account: a message with no user, or from a bot (an anonymous group
     admin posts as one, a channel writing in a group as another), reaches no handler — every
-    handler serves a player — and is answered that the bot serves people only."""
+    handler serves a player — and is answered that the bot serves people only.
+
+    Only a private chat is played in: in a group a balance, a bet or a limit would be shown to
+    everyone there, so nothing there reaches a handler and nobody is registered by writing in
+    one. One of the bot's own commands or a tap there is answered with where to play; anything
+    else (another bot's command, chat) was not for the bot and gets nothing."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         container: AsyncContainer | None = data.get("dishka_container")
         if user is None or user.is_bot:
             await _serve_people_only(event, user)
+            return None
+        chat: Chat | None = data.get("event_chat")
+        if chat is not None and chat.type != ChatType.PRIVATE:
+            await _play_in_private(event, user)
             return None
         if container is None:
             return await handler(event, data)
@@ -128,6 +147,22 @@ class PlayerContext(BaseMiddleware):
         data["standing"] = onboarded.standing
         data["t"] = Translator(onboarded.preferences.language)
         return await handler(event, data)
+
+
+async def _play_in_private(event: TelegramObject, user: User) -> None:
+    text = Translator(pick_language(user.language_code))("errors.private_only")
+    if isinstance(event, CallbackQuery):
+        await event.answer(text, show_alert=True)
+    elif isinstance(event, Message) and _own_command(event.text or ""):
+        await event.reply(text)
+
+
+def _own_command(text: str) -> bool:
+    """ "/start", "/help@this_bot": a command of the menu (aiogram routes "@other_bot" ones
+    to nobody, and "/nonsense" may be another bot's)."""
+    if not text.startswith("/"):
+        return False
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0] in COMMANDS
 
 
 async def _serve_people_only(event: TelegramObject, user: User | None) -> None:
