@@ -12,6 +12,7 @@ from application.ports.clock_ids import IdGenerator
 from application.ports.unit_of_work import UnitOfWork
 from application.responsible.guard import ALWAYS_GUARDED
 from domain.accounts import AccountKind, house_shard_for
+from domain.events import transactions_posted
 from domain.ledger import MetadataValue, PostedTransaction
 from domain.money import Money
 from domain.promotions import Programme, promotion_payment
@@ -38,7 +39,7 @@ async def pay_promotion(
     metadata: dict[str, MetadataValue] | None = None,
 ) -> PostedTransaction:
     """Cash from the promotions account into the player's wallet. A repeat of `key` returns
-    the first posting (the ledger's idempotency) and spends nothing again."""
+    the first posting (the ledger's idempotency), spends nothing again and raises no event."""
     await require_promotable(uow, player_id, now)
     wallet = await uow.accounts.open_wallet(player_id, amount.currency)
     promotions = await uow.accounts.house_account_id(
@@ -58,4 +59,6 @@ async def pay_promotion(
     posted = await uow.ledger.post(transaction)
     if not posted.replayed:
         await uow.budgets.spend(budget, amount)
+    # The wallet's new balance reaches the player's open screens like any other posting's.
+    uow.raise_events(*transactions_posted(posted))
     return posted
