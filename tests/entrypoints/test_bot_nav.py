@@ -52,6 +52,10 @@ OUT_OF_DATE = {
     "en": "This menu is out of date — here is the current one.",
     "ru": "Это меню устарело — вот актуальное.",
 }
+JUST_REPLACED = {
+    "en": "Already done — see the message below.",
+    "ru": "Уже сделано — смотрите сообщение ниже.",
+}
 NOT_UNDERSTOOD = {
     "en": "I didn't get that. Use the buttons below, or /help.",
     "ru": "Не понял вас. Воспользуйтесь кнопками ниже или /help.",
@@ -132,7 +136,7 @@ async def test_navigation_edits_the_hub_with_the_balance_in_sight(send, telegram
     assert _labels(language) == ["English 🇬🇧", "Русский 🇷🇺", "⬅️ Back"]
 
 
-async def test_an_old_bet_keyboard_places_nothing(send, telegram, ready_player, engine):
+async def test_an_old_bet_keyboard_places_nothing(send, telegram, ready_player, engine, servers):
     player, player_id = await ready_player()
     await send(player.tap(PickGame(game="coin").pack()))
     await send(player.tap(PickStake(game="coin", stake=10).pack()))
@@ -140,17 +144,27 @@ async def test_an_old_bet_keyboard_places_nothing(send, telegram, ready_player, 
     heads, tails = (b.callback_data for row in first.reply_markup.inline_keyboard for b in row)
     await send(player.tap(heads))
     assert await _bets(engine, player_id) == 1
-    # The result came with a fresh keyboard: the first one is out of date now. Its other
-    # button (another bet, another key) is refused.
+    # The result came with a fresh keyboard: the first one is out of date now. A second tap
+    # on it a moment later (a double tap, or one that crossed the result) places nothing and
+    # only points at the result below: no second menu.
     old = telegram.message_id(first)
+    telegram.calls.clear()
+    await send(player.tap(heads, message_id=old))
+    assert await _bets(engine, player_id) == 1
+    (answer,) = _answers(telegram)
+    assert answer.text == JUST_REPLACED["en"]
+    (put_away,) = telegram.of(EditMessageReplyMarkup)
+    assert (put_away.message_id, put_away.reply_markup) == (old, None)
+    assert not telegram.of(SendMessage)
+    # Later, its other button (another bet, another key) is refused with the current menu.
+    redis = Redis.from_url(servers.redis_url)
+    await redis.delete(*[k async for k in redis.scan_iter("croupier:bot:*:keyboard-replaced:*")])
+    await redis.aclose()
     telegram.calls.clear()
     await send(player.tap(tails, message_id=old))
     assert await _bets(engine, player_id) == 1  # nothing placed
     (answer,) = _answers(telegram)
     assert answer.text == OUT_OF_DATE["en"]
-    # The old keyboard is taken off its message, which keeps its text.
-    (put_away,) = telegram.of(EditMessageReplyMarkup)
-    assert (put_away.message_id, put_away.reply_markup) == (old, None)
     assert not telegram.of(EditMessageText)
     (menu,) = telegram.of(SendMessage)
     assert menu.text.startswith("Main menu — balance: ")
@@ -424,7 +438,8 @@ async def test_a_whole_session_shows_money_one_way(
     transcript = "\n".join(lines) + "\n"
     _write(TRANSCRIPTS / f"bot-nav-{language}.txt", transcript)
     assert "XTR" not in transcript
-    assert OUT_OF_DATE[language] in transcript
+    # The old keyboard is tapped right after the result: a double tap, pointed at the result.
+    assert JUST_REPLACED[language] in transcript
     assert transcript.count(NOT_UNDERSTOOD[language]) == 3
 
 

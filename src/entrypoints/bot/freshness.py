@@ -11,12 +11,17 @@ and cash-out of an open mines game and its stake taken back before the first til
 check's acknowledgement, deposits (an invoice of its own), a pending withdrawal's cancel (the
 withdrawal's state decides).
 
+A tap on the keyboard that was current until a moment ago (`JUST_REPLACED_SECONDS`) is a
+double tap, or a tap that crossed the answer on its way: it is answered with a toast pointing
+at the message below and nothing else (no second menu), the old keyboard still taken off.
+
 Redis lost, or the record expired: every tap is accepted. Money stays right anyway, because
 every bet is idempotent on the key its button carries (a double tap is one bet); only the
 tidiness is lost."""
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -47,6 +52,9 @@ log = logging.getLogger(__name__)
 # Keyboards stay tappable for ever; a record older than this is dropped, and a tap on a
 # keyboard of that age is accepted (as without Redis).
 KEEP_SECONDS = 30 * 24 * 3600
+# How long the keyboard a new one replaced still counts as "just replaced": a double tap's
+# second tap, or a tap sent while the answer to the first was on its way.
+JUST_REPLACED_SECONDS = 5
 
 # Callback data prefixes of buttons that work from any message, and whole callback data of
 # single buttons that do. A new button of that kind (a withdrawal's cancel) is added here.
@@ -82,6 +90,11 @@ def only_navigates(markup: InlineKeyboardMarkup | None) -> bool:
     return all(d is not None and not exempt(d) for d in data)
 
 
+class Staleness(enum.Enum):
+    JUST_REPLACED = "just_replaced"  # current a moment ago: a double tap, or a crossed one
+    OLD = "old"
+
+
 class LiveKeyboards:
     """The per-chat record of the current keyboard's message."""
 
@@ -91,6 +104,9 @@ class LiveKeyboards:
 
     def _key(self, chat_id: int) -> str:
         return f"croupier:bot:{self._bot_id}:keyboard:{chat_id}"
+
+    def _replaced_key(self, chat_id: int) -> str:
+        return f"croupier:bot:{self._bot_id}:keyboard-replaced:{chat_id}"
 
     async def current(self, chat_id: int) -> int | None:
         """The current keyboard's message id; None when unknown (never recorded, expired, or
@@ -104,16 +120,36 @@ class LiveKeyboards:
 
     async def remember(self, chat_id: int, message_id: int) -> None:
         try:
-            await self._redis.set(self._key(chat_id), message_id, ex=KEEP_SECONDS)
+            before = await self._redis.set(
+                self._key(chat_id), message_id, ex=KEEP_SECONDS, get=True
+            )
+            if before is not None and int(before) != message_id:
+                await self._redis.set(
+                    self._replaced_key(chat_id), int(before), ex=JUST_REPLACED_SECONDS
+                )
         except (RedisError, OSError):
             log.warning("current keyboard not recorded (Redis)")
 
     async def out_of_date(self, query: CallbackQuery) -> bool:
+        return await self.staleness(query) is not None
+
+    async def staleness(self, query: CallbackQuery) -> Staleness | None:
+        """None when the tapped keyboard is current (or exempt, or nothing is known); else
+        whether it was replaced a moment ago or long before."""
         message = query.message
         if not isinstance(message, Message) or exempt(query.data):
-            return False
-        current = await self.current(message.chat.id)
-        return current is not None and current != message.message_id
+            return None
+        chat_id = message.chat.id
+        current = await self.current(chat_id)
+        if current is None or current == message.message_id:
+            return None
+        try:
+            replaced = await self._redis.get(self._replaced_key(chat_id))
+        except (RedisError, OSError):
+            replaced = None
+        if replaced is not None and int(replaced) == message.message_id:
+            return Staleness.JUST_REPLACED
+        return Staleness.OLD
 
 
 class TrackKeyboards(BaseRequestMiddleware):
@@ -166,6 +202,7 @@ class OutOfDate(Filter):
     async def __call__(
         self, query: CallbackQuery, live_keyboards: LiveKeyboards
     ) -> bool | dict[str, Any]:
-        if await live_keyboards.out_of_date(query):
-            return {"stale": True}
-        return False
+        staleness = await live_keyboards.staleness(query)
+        if staleness is None:
+            return False
+        return {"stale": True, "just_replaced": staleness is Staleness.JUST_REPLACED}

@@ -52,10 +52,15 @@ async def menu_instead(
     balances: FromDishka[GetBalances],
     clock: FromDishka[Clock],
     stale: bool = False,  # OutOfDate: the keyboard is an old one
+    just_replaced: bool = False,  # OutOfDate: ... replaced a moment ago (a double tap)
 ) -> None:
     """A toast saying why the tap did nothing, then the menu: sent anew rather than edited
     over the tapped message, which may be a result to keep."""
-    await query.answer(t("nav.out_of_date" if stale else "nav.unknown_button"))
+    if just_replaced:
+        text = t("nav.just_replaced")
+    else:
+        text = t("nav.out_of_date" if stale else "nav.unknown_button")
+    await query.answer(text)
     message = query.message
     if not isinstance(message, Message):
         return
@@ -64,7 +69,8 @@ async def menu_instead(
             await message.edit_reply_markup(reply_markup=None)
         except TelegramBadRequest as error:  # too old to edit, or already without it
             log.info("old keyboard left in place (%s)", error.message)
-    await home(message, standing, t, await balances(player.id), clock.now())
+    if not just_replaced:  # the answer to the first tap is right below: no second menu
+        await home(message, standing, t, await balances(player.id), clock.now())
 
 
 @last.message(F.chat.type == ChatType.PRIVATE, F.content_type.in_(WRITTEN))
