@@ -21,8 +21,9 @@ The placement snapshot read every account of the bettors in the bet's currency; 
 their wallets only (the text of revision 0033 with `kind = 'player_wallet'`), or a bonus
 account would be taken for a wallet.
 
-Downgrading refuses while a bonus or promotions account or a promotion posting exists (the old
-checks).
+Downgrading drops the bonus and promotions accounts no posting ever touched (every process
+creates the promotions shards at start), and refuses while one that holds postings, or a
+promotion posting, exists (the old checks).
 """
 
 import importlib.util
@@ -143,6 +144,11 @@ DOWNGRADE = (
     _snapshot(_WALLETS_0033, _WALLETS_0033),
     "DROP TABLE promotion_budgets",
     "DROP FUNCTION promotion_budgets_guard()",
+    """
+DELETE FROM accounts AS a
+WHERE a.kind IN ('player_bonus', 'promotions')
+  AND NOT EXISTS (SELECT 1 FROM ledger_legs AS l WHERE l.account_id = a.id)
+""",
     *_journal_kinds(_OLD_JOURNAL),
     "ALTER TABLE accounts DROP CONSTRAINT uq_accounts_wallet",
     "ALTER TABLE accounts ADD CONSTRAINT uq_accounts_wallet UNIQUE (player_id, currency)",
