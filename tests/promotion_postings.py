@@ -12,6 +12,7 @@ from datetime import datetime
 from application.ports import IdGenerator, UnitOfWorkFactory
 from application.promotions.paying import pay_promotion
 from domain.accounts import AccountKind, house_shard_for
+from domain.events import transactions_posted
 from domain.ledger import PostedTransaction
 from domain.money import Money
 from domain.promotions import (
@@ -58,6 +59,7 @@ class PromotionPostings:
                     metadata={"player_id": player_id},
                 )
             )
+            uow.raise_events(*transactions_posted(posted))
             await uow.commit()
         return bonus_id, posted
 
@@ -77,6 +79,7 @@ class PromotionPostings:
                     at=at,
                 )
             )
+            uow.raise_events(*transactions_posted(posted))
             await uow.commit()
         return posted
 
@@ -96,6 +99,7 @@ class PromotionPostings:
                     at=at,
                 )
             )
+            uow.raise_events(*transactions_posted(posted))
             await uow.commit()
         return posted
 
@@ -108,7 +112,8 @@ class PromotionPostings:
         at: datetime,
         key: str | None = None,
     ) -> PostedTransaction:
-        """Promotion cash into the wallet, on the one road (`pay_promotion`)."""
+        """Promotion cash into the wallet, on the one road (`pay_promotion`, which leaves the
+        posting's event to its caller)."""
         async with self.uow() as uow:
             posted = await pay_promotion(
                 uow,
@@ -121,5 +126,6 @@ class PromotionPostings:
                 now=at,
                 shards=self.shards,
             )
+            uow.raise_events(*transactions_posted(posted))
             await uow.commit()
         return posted
