@@ -82,6 +82,17 @@ def report_period(since: str | None, until: str | None, today: date) -> ReportPe
     return ReportPeriod(start, end)
 
 
+def scope_currency(currencies: CurrencyRegistry, value: str | None) -> str | None:
+    """The code of the currency a report is narrowed to (any case, spaces around), or None
+    for every currency; an unknown one is the `currency` field's error."""
+    if not value or not value.strip():
+        return None
+    try:
+        return currencies.get(value.strip().upper()).code
+    except UnknownCurrency as error:
+        raise InvalidField("currency", error.message) from None
+
+
 class _Reporter:
     def __init__(self, reports: ReportReadModel, currencies: CurrencyRegistry, clock: Clock):
         self._reports = reports
@@ -89,12 +100,7 @@ class _Reporter:
         self._clock = clock
 
     def _scope(self, query: ReportQuery) -> ReportScope:
-        currency = None
-        if query.currency and query.currency.strip():
-            try:
-                currency = self._currencies.get(query.currency.strip().upper()).code
-            except UnknownCurrency as error:
-                raise InvalidField("currency", error.message) from None
+        currency = scope_currency(self._currencies, query.currency)
         game = None
         if query.game and query.game.strip():
             game = query.game.strip().lower()

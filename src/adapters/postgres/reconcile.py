@@ -18,6 +18,7 @@ from adapters.postgres.bets import SqlBets
 from adapters.postgres.crash import chain_from_row, round_from_row, seat_from_row
 from adapters.postgres.mines import SqlMines
 from adapters.postgres.outbox import missing_events
+from adapters.postgres.reconcile_promotions import PROMOTION_CHECKS
 from adapters.postgres.seeds import SqlSeedPairs
 from adapters.seed_cipher import SeedCipher
 from application import ports
@@ -163,6 +164,8 @@ _CHECKS: tuple[tuple[str, str], ...] = (
               <> CASE WHEN w.state IN ('rejected', 'failed', 'cancelled') THEN w.amount ELSE 0 END
         """,
     ),
+    # The promotion books: budgets, bonuses and the promotions account.
+    *PROMOTION_CHECKS,
 )
 
 

@@ -55,6 +55,7 @@ from application.ports.player_directory import (
 )
 from application.ports.players import PlayerRepository
 from application.ports.preferences import PreferencesRepository
+from application.ports.promotion_reports import PromotionData, PromotionReportReads
 from application.ports.promotions import PromotionBudgets
 from application.ports.reconciliation import BooksAudit, CrashedRoundBook, Discrepancy
 from application.ports.report_reads import ReportReadModel, RtpData
@@ -126,6 +127,8 @@ __all__ = [
     "PlayerSummary",
     "PreferencesRepository",
     "PromotionBudgets",
+    "PromotionData",
+    "PromotionReportReads",
     "ProviderTransactionRepository",
     "ReceivedEvent",
     "RedisProbe",

@@ -39,7 +39,9 @@ class BooksAudit(Protocol):
     async def ledger_problems(self) -> list[Discrepancy]:
         """Every broken ledger invariant (zero sums per currency and transaction, balances
         equal to their legs, running balances, no forbidden negative, bets, withdrawals and
-        seamless rounds paid as they record), read in one consistent snapshot."""
+        seamless rounds paid as they record, the promotion books: budgets spent as granted,
+        bonuses converted or forfeited within their grants, the promotions account equal
+        to its grants and forfeits), read in one consistent snapshot."""
         ...
 
     async def missing_events(self, limit: int) -> list[str]:

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 def reconcile_books() -> None:
     """Check every invariant of the books: per-currency and per-transaction zero sums, each
     balance equal to its legs, no forbidden negative, every won or lost bet recomputed from its
-    seeds or dice, the outbox complete. Prints each discrepancy; exits 1 when there is one."""
+    seeds or dice, the promotion books (budgets, bonuses, the promotions account), the outbox
+    complete. Prints each discrepancy; exits 1 when there is one."""
     from application.reconciliation import Reconcile
 
     async def check(container: AsyncContainer) -> ReconcileReport:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from dishka import Provider, Scope, provide
 
+from adapters.postgres.promotion_reports import SqlPromotionReports
 from adapters.postgres.reports import SqlReports
+from application.ports import PromotionReportReads
+from application.promotion_budgets import ListPromotionBudgets
+from application.promotion_reports import PromotionBudgetReport, PromotionCostReport
 from application.reports import CashflowReport, GgrReport, OutcomeReport, ReportReadModel, RtpReport
 from entrypoints.composition.endpoints import ReportsEngine
 
@@ -23,3 +27,11 @@ class ReportsProvider(Provider):
     rtp_report = provide(RtpReport)
     cashflow_report = provide(CashflowReport)
     outcome_report = provide(OutcomeReport)
+
+    @provide(scope=Scope.APP)
+    def promotion_report_reads(self, engine: ReportsEngine) -> PromotionReportReads:
+        return SqlPromotionReports(engine)
+
+    promotion_cost_report = provide(PromotionCostReport)
+    promotion_budget_report = provide(PromotionBudgetReport)
+    list_promotion_budgets = provide(ListPromotionBudgets)

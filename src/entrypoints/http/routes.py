@@ -17,6 +17,10 @@ from entrypoints.http.miniapp_mines import MiniAppMinesController
 from entrypoints.http.miniapp_page import MINIAPP_PAGE
 from entrypoints.http.payments import StarsPaymentsController
 from entrypoints.http.players import PlayersController
+from entrypoints.http.promotion_reports import (
+    PromotionBudgetsController,
+    PromotionReportsController,
+)
 from entrypoints.http.reports import ReportsController
 from entrypoints.http.responsible import ResponsibleGamblingController
 from entrypoints.http.risk import RiskController
@@ -38,6 +42,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     LedgerController,
     BetsController,
     ReportsController,
+    PromotionReportsController,
+    PromotionBudgetsController,
     RiskController,
     StarsPaymentsController,
     MiniAppSessionController,
