@@ -19,6 +19,12 @@ import application
 import domain
 from application.history import BeyondRecentBets
 from domain.access import KeyNotAllowed
+from domain.bonuses import (
+    BonusActive,
+    BonusState,
+    IllegalBonusTransition,
+    WageringIncomplete,
+)
 from domain.crash_rounds import CrashRefusal
 from domain.errors import (
     CurrencyMismatch,
@@ -127,6 +133,16 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
         (CrashRefusal("a_rule_added_later", SECRET), ()),
     ],
     BudgetExhausted: [(BudgetExhausted(SECRET, rule="budget", limit=STARS), ())],
+    BonusActive: [(BonusActive(SECRET), ())],
+    IllegalBonusTransition: [
+        (IllegalBonusTransition(uuid.uuid4(), BonusState.EXPIRED, BonusState.CONVERTED), ())
+    ],
+    WageringIncomplete: [
+        (
+            WageringIncomplete(SECRET, wagered=Money(120, XTR), required=Money(500, XTR)),
+            ("120", "500 ⭐"),
+        )
+    ],
     LimitExceeded: [
         (LimitExceeded(SECRET, rule="min_stake", limit=Money(10, XTR)), ("10 ⭐",)),
         (LimitExceeded(SECRET, rule="max_stake", limit=Money(5000, XTR)), ("5000 ⭐",)),
