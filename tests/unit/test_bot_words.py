@@ -21,6 +21,7 @@ from application.history import BeyondRecentBets
 from domain.access import KeyNotAllowed
 from domain.bonuses import (
     BonusActive,
+    BonusBlocksWithdrawal,
     BonusState,
     IllegalBonusTransition,
     WageringIncomplete,
@@ -134,6 +135,12 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
     ],
     BudgetExhausted: [(BudgetExhausted(SECRET, rule="budget", limit=STARS), ())],
     BonusActive: [(BonusActive(SECRET), ())],
+    BonusBlocksWithdrawal: [
+        (
+            BonusBlocksWithdrawal(Money(50, XTR), Money(30, XTR), Money(500, XTR)),
+            ("50 ⭐", "30", "500 ⭐"),
+        )
+    ],
     IllegalBonusTransition: [
         (IllegalBonusTransition(uuid.uuid4(), BonusState.EXPIRED, BonusState.CONVERTED), ())
     ],
