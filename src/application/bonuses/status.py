@@ -57,3 +57,11 @@ class PlayerBonuses:
             games = await uow.games.all()
         contributions = {g.code: g.contribution_pct for g in games if g.enabled}
         return BonusOverview(statuses, contributions)
+
+    async def any_active(self, player_id: int) -> bool:
+        """Whether the menu shows the bonus entry: an active bonus, and a standing that allows
+        promotions. Reads no bets (the menu is drawn often)."""
+        async with self._uow() as uow:
+            if not await may_receive_promotions(uow, player_id, self._clock.now()):
+                return False
+            return any(b.active for b in await uow.bonuses.of_player(player_id, limit=ACTIVE_SHOWN))
