@@ -17,8 +17,8 @@ from adapters.postgres.bets import COLUMNS as BET_COLUMNS
 from adapters.postgres.bets import SqlBets
 from adapters.postgres.crash import chain_from_row, round_from_row, seat_from_row
 from adapters.postgres.mines import SqlMines
-from adapters.postgres.reconcile_bonuses import BONUS_CHECKS
 from adapters.postgres.outbox import missing_events
+from adapters.postgres.reconcile_bonuses import BONUS_CHECKS
 from adapters.postgres.seeds import SqlSeedPairs
 from adapters.seed_cipher import SeedCipher
 from application import ports
