@@ -176,6 +176,7 @@ HTTP: dict[str, Door] = {
     "GET /api/v1/app/bets": "reads the player's bets",
     "GET /api/v1/app/history": "reads the wallet's history",
     "GET /api/v1/app/fairness": "reads the seed commitment",
+    "GET /api/v1/app/bonus": "reads the player's bonuses (nothing for a player refused promotions)",
     "POST /api/v1/app/fairness/rotate": "rotates provably fair seeds",
     "GET /api/v1/app/limits": "reads responsible-gambling settings",
     "PUT /api/v1/app/limits/{kind:str}/{period:str}": "sets a limit",
