@@ -15,6 +15,7 @@ tests on real connections."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -127,10 +128,8 @@ class BonusMachine(RuleBasedStateMachine):
                 )
                 await uow.commit()
 
-        try:
+        with contextlib.suppress(BonusActive, BudgetExhausted):
             self.run(give())
-        except (BonusActive, BudgetExhausted):
-            pass
 
     @rule(
         who=st.integers(0, 1),
@@ -140,10 +139,8 @@ class BonusMachine(RuleBasedStateMachine):
     def bet(self, who: int, stake: int, game: str):
         params = PARAMS[game]
         command = PlaceBetCommand(self.players[who], uuid.uuid4(), game, Money(stake, XTR), params)
-        try:
+        with contextlib.suppress(InsufficientFunds, LimitExceeded):
             self.run(self.casino.place_bet()(command))
-        except (InsufficientFunds, LimitExceeded):
-            pass
 
     @rule(who=st.integers(0, 1), amount=st.integers(1, 300))
     def deposit(self, who: int, amount: int):
@@ -156,18 +153,14 @@ class BonusMachine(RuleBasedStateMachine):
     @rule(who=st.integers(0, 1))
     def claim(self, who: int):
         for bonus in self._active(who):
-            try:
+            with contextlib.suppress(WageringIncomplete, IllegalBonusTransition):
                 self.run(self._use(ConvertBonus)(bonus.id, player_id=bonus.player_id))
-            except (WageringIncomplete, IllegalBonusTransition):
-                pass
 
     @rule(who=st.integers(0, 1))
     def give_up(self, who: int):
         for bonus in self._active(who):
-            try:
+            with contextlib.suppress(IllegalBonusTransition):
                 self.run(self._use(ForfeitBonus)(bonus.player_id, bonus.id))
-            except IllegalBonusTransition:
-                pass
 
     @rule()
     def sweep(self):
