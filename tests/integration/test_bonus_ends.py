@@ -6,13 +6,19 @@ reconcile after every test."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
 from application.betting import PlaceBetCommand
-from application.bonuses import ConvertBonus, ExpireBonuses, ForfeitBonus, PlayerBonuses
+from application.bonuses import (
+    ConvertBonus,
+    ExpireBonuses,
+    ForfeitBonus,
+    PlayerBonuses,
+    grant_bonus,
+)
 from application.bonuses.ending import wagering_progress
 from application.withdrawals import NoWithdrawalHolds, RequestWithdrawal
 from domain.bonuses import (
@@ -28,17 +34,6 @@ from tests.conftest import race
 from tests.integration.test_bonuses import budget, grant, offer  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
-
-
-class Later:
-    """The real clock, `by` ahead: a bonus's expiry without waiting a week."""
-
-    def __init__(self, clock, by: timedelta) -> None:
-        self._clock = clock
-        self._by = by
-
-    def now(self) -> datetime:
-        return self._clock.now() + self._by
 
 
 def coin(player_id: int, stake: int) -> PlaceBetCommand:
@@ -82,7 +77,34 @@ async def test_progress_is_read_from_settled_bets_after_the_grant(
     assert overview.contributions["roulette"] == 5
 
 
-async def test_a_claim_a_give_up_and_the_expiry_racing_move_the_bonus_once(
+async def _race_ends(bonus, player_id, uow_factory, clock, ids, house, engine) -> None:
+    convert = ConvertBonus(uow_factory, clock, ids, house)
+    give_up = ForfeitBonus(uow_factory, clock, ids, house)
+    expire = ExpireBonuses(uow_factory, clock, ids, house)
+
+    def one(i: int):
+        if i % 3 == 0:
+            return convert(bonus.id, player_id=player_id)
+        if i % 3 == 1:
+            return give_up(player_id, bonus.id)
+        return expire()
+
+    results = await race(9, one)
+    # The losers find it ended: a give-up after a conversion (or the reverse) is refused.
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert all(isinstance(e, IllegalBonusTransition) for e in errors), results
+    async with uow_factory() as uow:
+        ended = await uow.bonuses.get(bonus.id)
+        account = await uow.accounts.bonus_account(player_id, XTR)
+    assert ended.state is not BonusState.ACTIVE
+    assert account is not None
+    assert account.balance == 0
+    postings = await ended_postings(engine, bonus)
+    assert len(postings) == 2, postings  # the grant, and one end
+    assert {r.state for r in results if isinstance(r, Bonus)} <= {ended.state}
+
+
+async def test_a_claim_a_give_up_and_the_expiry_job_racing_move_a_met_bonus_once(
     funded_player,
     place,
     budget,  # noqa: F811 - the fixture imported above
@@ -92,36 +114,41 @@ async def test_a_claim_a_give_up_and_the_expiry_racing_move_the_bonus_once(
     ids,
     house,
     engine,
-    balances,
 ):
     player = await funded_player(5_000)
     bonus = await grant(player.id, offer(await budget(), amount=20), f"promo:r:{player.id}")
     for _ in range(3):
         await place(limbo(player.id, 40))  # 120 counted of 100 required
-    convert = ConvertBonus(uow_factory, clock, ids, house)
-    give_up = ForfeitBonus(uow_factory, clock, ids, house)
-    expire = ExpireBonuses(uow_factory, Later(clock, timedelta(days=8)), ids, house)
+    await _race_ends(bonus, player.id, uow_factory, clock, ids, house, engine)
 
-    def one(i: int):
-        if i % 3 == 0:
-            return convert(bonus.id, player_id=player.id)
-        if i % 3 == 1:
-            return give_up(player.id, bonus.id)
-        return expire()
 
-    results = await race(9, one)
-    # The losers find it ended: a give-up after a conversion (or the reverse) is refused.
-    errors = [r for r in results if isinstance(r, BaseException)]
-    assert all(isinstance(e, IllegalBonusTransition) for e in errors), results
+async def test_the_same_race_on_a_bonus_past_its_expiry_expires_it_once(
+    funded_player,
+    budget,  # noqa: F811
+    uow_factory,
+    clock,
+    ids,
+    house,
+    engine,
+):
+    player = await funded_player(1_000)
+    code = await budget()
+    # Granted eight days ago for seven: every door finds it expired (the real clock, so no
+    # posting is dated in the future).
     async with uow_factory() as uow:
-        ended = await uow.bonuses.get(bonus.id)
-        account = await uow.accounts.bonus_account(player.id, XTR)
-    assert ended.state is not BonusState.ACTIVE
-    assert account is not None
-    assert account.balance == 0
-    postings = await ended_postings(engine, bonus)
-    assert len(postings) == 2, postings  # the grant, and one end
-    assert {r.state for r in results if isinstance(r, Bonus)} <= {ended.state}
+        bonus = await grant_bonus(
+            uow,
+            ids,
+            player_id=player.id,
+            offer=offer(code),
+            key=f"promo:late:{player.id}",
+            now=clock.now() - timedelta(days=8),
+            shards=house.shards,
+        )
+        await uow.commit()
+    await _race_ends(bonus, player.id, uow_factory, clock, ids, house, engine)
+    async with uow_factory() as uow:
+        assert (await uow.bonuses.get(bonus.id)).state is BonusState.EXPIRED
 
 
 async def test_a_confirmed_withdrawal_forfeits_the_bonus_in_its_own_transaction(
