@@ -19,6 +19,13 @@ import application
 import domain
 from application.history import BeyondRecentBets
 from domain.access import KeyNotAllowed
+from domain.bonuses import (
+    BonusActive,
+    BonusBlocksWithdrawal,
+    BonusState,
+    IllegalBonusTransition,
+    WageringIncomplete,
+)
 from domain.crash_rounds import CrashRefusal
 from domain.errors import (
     CurrencyMismatch,
@@ -127,6 +134,22 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
         (CrashRefusal("a_rule_added_later", SECRET), ()),
     ],
     BudgetExhausted: [(BudgetExhausted(SECRET, rule="budget", limit=STARS), ())],
+    BonusActive: [(BonusActive(SECRET), ())],
+    BonusBlocksWithdrawal: [
+        (
+            BonusBlocksWithdrawal(Money(50, XTR), Money(30, XTR), Money(500, XTR)),
+            ("50 ⭐", "30", "500 ⭐"),
+        )
+    ],
+    IllegalBonusTransition: [
+        (IllegalBonusTransition(uuid.uuid4(), BonusState.EXPIRED, BonusState.CONVERTED), ())
+    ],
+    WageringIncomplete: [
+        (
+            WageringIncomplete(SECRET, wagered=Money(120, XTR), required=Money(500, XTR)),
+            ("120", "500 ⭐"),
+        )
+    ],
     LimitExceeded: [
         (LimitExceeded(SECRET, rule="min_stake", limit=Money(10, XTR)), ("10 ⭐",)),
         (LimitExceeded(SECRET, rule="max_stake", limit=Money(5000, XTR)), ("5000 ⭐",)),

@@ -18,6 +18,7 @@ from domain.risk import RiskPolicy
 from tests import (
     fake_access,
     fake_betting,
+    fake_bonuses,
     fake_books,
     fake_crash,
     fake_live,
@@ -47,6 +48,7 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.BetMetrics: (fakes.RecordingBetMetrics,),
     P.BetReadModel: (fake_reads.FakeBetReads,),
     P.BetRepository: (fake_betting.FakeBets,),
+    P.BonusRepository: (fake_bonuses.FakeBonuses,),
     P.MinesRepository: (fake_betting.FakeMines,),
     P.BooksAudit: (fake_books.FakeBooksAudit,),
     P.Clock: (fakes.FakeClock,),

@@ -58,6 +58,9 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     "bot_unreachable": _UPDATE_DELETE,
     # A grant raises `spent` (a trigger refuses lowering it) and staff raise `total`.
     "promotion_budgets": _UPDATE,
+    # A bonus is ended once (converted, forfeited, expired; locked FOR UPDATE first); a
+    # trigger refuses any other change and every delete.
+    "bonuses": _UPDATE,
     # Rows with a life cycle (state columns guarded by triggers where it matters).
     "adjustment_requests": _UPDATE,
     "api_keys": _UPDATE,

@@ -18,6 +18,7 @@ from adapters.postgres.bets import SqlBets
 from adapters.postgres.crash import chain_from_row, round_from_row, seat_from_row
 from adapters.postgres.mines import SqlMines
 from adapters.postgres.outbox import missing_events
+from adapters.postgres.reconcile_bonuses import BONUS_CHECKS
 from adapters.postgres.reconcile_promotions import PROMOTION_CHECKS
 from adapters.postgres.seeds import SqlSeedPairs
 from adapters.seed_cipher import SeedCipher
@@ -166,6 +167,7 @@ _CHECKS: tuple[tuple[str, str], ...] = (
     ),
     # The promotion books: budgets, bonuses and the promotions account.
     *PROMOTION_CHECKS,
+    *BONUS_CHECKS,
 )
 
 

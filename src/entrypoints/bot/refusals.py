@@ -16,6 +16,12 @@ from typing import Any, Final
 
 from application.history import BeyondRecentBets
 from domain.access import KeyNotAllowed
+from domain.bonuses import (
+    BonusActive,
+    BonusBlocksWithdrawal,
+    IllegalBonusTransition,
+    WageringIncomplete,
+)
 from domain.crash_rounds import CrashRefusal
 from domain.errors import (
     CurrencyMismatch,
@@ -162,6 +168,14 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     IdempotencyConflict: _text("refusals.already_used"),
     GameUnavailable: _text("refusals.game_unavailable"),
     BudgetExhausted: _text("refusals.budget_exhausted"),
+    BonusActive: _text("bonus.refused.active"),
+    IllegalBonusTransition: _text("bonus.refused.ended"),
+    BonusBlocksWithdrawal: lambda t, e: t(
+        "bonus.withdraw.blocks", amount=e.amount, wagered=e.wagered.amount, required=e.required
+    ),
+    WageringIncomplete: lambda t, e: t(
+        "bonus.refused.incomplete", wagered=e.wagered.amount, required=e.required
+    ),
     NotRevealed: _text("refusals.not_revealed"),
     RateLimited: _text("refusals.rate_limited"),
     VelocityLimited: _velocity,

@@ -33,6 +33,7 @@ from dishka import STRICT_VALIDATION, AsyncContainer, Provider, make_async_conta
 
 from entrypoints.composition.access import AccessProvider, ApiKeysProvider
 from entrypoints.composition.betting import BettingProvider
+from entrypoints.composition.bonuses import BonusesProvider
 from entrypoints.composition.crash import CrashProvider
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.composition.infrastructure import InfrastructureProvider
@@ -57,6 +58,7 @@ _MONEY: AreaGroups = (
     CrashProvider,
     ResponsibleProvider,
     RiskProvider,
+    BonusesProvider,
 )
 
 

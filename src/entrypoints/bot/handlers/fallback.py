@@ -19,6 +19,7 @@ from aiogram.types import CallbackQuery, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.balances import GetBalances
+from application.bonuses import PlayerBonuses
 from application.ports import Clock
 from domain.players import Player
 from domain.standing import PlayerStanding
@@ -51,6 +52,7 @@ async def menu_instead(
     t: Translator,
     balances: FromDishka[GetBalances],
     clock: FromDishka[Clock],
+    bonuses: FromDishka[PlayerBonuses],
     stale: bool = False,  # OutOfDate: the keyboard is an old one
     just_replaced: bool = False,  # OutOfDate: ... replaced a moment ago (a double tap)
 ) -> None:
@@ -70,7 +72,8 @@ async def menu_instead(
         except TelegramBadRequest as error:  # too old to edit, or already without it
             log.info("old keyboard left in place (%s)", error.message)
     if not just_replaced:  # the answer to the first tap is right below: no second menu
-        await home(message, standing, t, await balances(player.id), clock.now())
+        bonus = await bonuses.any_active(player.id)
+        await home(message, standing, t, await balances(player.id), clock.now(), bonus=bonus)
 
 
 @last.message(F.chat.type == ChatType.PRIVATE, F.content_type.in_(WRITTEN))
@@ -82,6 +85,8 @@ async def not_understood(
     t: Translator,
     balances: FromDishka[GetBalances],
     clock: FromDishka[Clock],
+    bonuses: FromDishka[PlayerBonuses],
 ) -> None:
     await message.answer(t("nav.not_understood"))
-    await home(message, standing, t, await balances(player.id), clock.now())
+    bonus = await bonuses.any_active(player.id)
+    await home(message, standing, t, await balances(player.id), clock.now(), bonus=bonus)

@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.balances import GetBalances
+from application.bonuses import PlayerBonuses
 from application.notices import PlayerWroteAgain
 from application.onboarding import AcceptTerms, SetLanguage
 from application.ports import Clock
@@ -51,6 +52,8 @@ async def home(
     t: Translator,
     balances: tuple[Money, ...],
     now: datetime,
+    *,
+    bonus: bool = False,
 ) -> None:
     """The screen a player starts from, sent as a message of its own: the main menu, or the
     18+ and terms gate until they accept, or the notice that the account is blocked. Which one
@@ -61,7 +64,8 @@ async def home(
     elif isinstance(refusal, TermsNotAccepted):
         await message.answer(t("start.gate"), reply_markup=keyboards.gate(t))
     else:
-        await message.answer(menu_text(t, balances), reply_markup=keyboards.main_menu(t))
+        menu = keyboards.main_menu(t, bonus=bonus)
+        await message.answer(menu_text(t, balances), reply_markup=menu)
 
 
 @handlers.message(CommandStart())
@@ -74,6 +78,7 @@ async def start(
     balances: FromDishka[GetBalances],
     clock: FromDishka[Clock],
     wrote_again: FromDishka[PlayerWroteAgain],
+    bonuses: FromDishka[PlayerBonuses],
 ) -> None:
     # A player who had blocked the bot and restarts it gets its messages again.
     await wrote_again(player.id)
@@ -81,7 +86,8 @@ async def start(
     if not isinstance(standing.refusal(Operation.BET, now), PlayerBlocked):
         name = message.from_user.first_name if message.from_user else ""
         await message.answer(t("start.welcome", name=name))
-    await home(message, standing, t, await balances(player.id), now)
+    bonus = await bonuses.any_active(player.id)
+    await home(message, standing, t, await balances(player.id), now, bonus=bonus)
 
 
 @handlers.callback_query(Gate.filter(F.accept))
@@ -108,13 +114,15 @@ async def main_menu(
     t: Translator,
     state: FSMContext,
     balances: FromDishka[GetBalances],
+    bonuses: FromDishka[PlayerBonuses],
 ) -> None:
     await query.answer()
     # Back to the menu ends whatever was being typed (a stake, a withdrawal's destination): a
     # number typed later is not read as one.
     await state.clear()
     found = await balances(player.id)
-    await show(query, menu_text(t, found), keyboards.main_menu(t))
+    menu = keyboards.main_menu(t, bonus=await bonuses.any_active(player.id))
+    await show(query, menu_text(t, found), menu)
 
 
 @handlers.callback_query(Menu.filter(F.action == "language"))
