@@ -58,6 +58,10 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     "bot_unreachable": _UPDATE_DELETE,
     # A grant raises `spent` (a trigger refuses lowering it) and staff raise `total`.
     "promotion_budgets": _UPDATE,
+    # Campaigns change state and count their uses; a redemption gets its bonus id once
+    # granted, in the same transaction. Neither is ever deleted.
+    "campaigns": _UPDATE,
+    "campaign_redemptions": _UPDATE,
     # Rows with a life cycle (state columns guarded by triggers where it matters).
     "adjustment_requests": _UPDATE,
     "api_keys": _UPDATE,

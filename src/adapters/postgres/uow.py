@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.adjustments import SqlAdjustmentRequests
 from adapters.postgres.bets import SqlBets
+from adapters.postgres.campaigns import SqlCampaigns
 from adapters.postgres.crash import SqlCrashRounds
 from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.key_usage import SqlKeyUsage
@@ -113,6 +114,7 @@ class SqlUnitOfWork:
         self.crash = SqlCrashRounds(conn)
         self.notices = SqlNoticeStore(conn)
         self.budgets = SqlPromotionBudgets(conn, self._currencies)
+        self.campaigns = SqlCampaigns(conn, self._currencies)
         return self
 
     async def __aexit__(

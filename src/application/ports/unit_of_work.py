@@ -10,6 +10,7 @@ from application.ports.adjustments import AdjustmentRequestRepository
 from application.ports.api_keys import KeyUsage
 from application.ports.audit import AuditLog
 from application.ports.bets import BetRepository
+from application.ports.campaigns import CampaignRepository
 from application.ports.crash import CrashRounds
 from application.ports.games import GameConfigRepository
 from application.ports.ledger import Ledger
@@ -99,6 +100,9 @@ class UnitOfWork(Protocol):
 
     @property
     def budgets(self) -> PromotionBudgets: ...
+
+    @property
+    def campaigns(self) -> CampaignRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

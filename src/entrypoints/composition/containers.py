@@ -33,6 +33,7 @@ from dishka import STRICT_VALIDATION, AsyncContainer, Provider, make_async_conta
 
 from entrypoints.composition.access import AccessProvider, ApiKeysProvider
 from entrypoints.composition.betting import BettingProvider
+from entrypoints.composition.campaigns import CampaignStaffProvider, PromoCodesProvider
 from entrypoints.composition.crash import CrashProvider
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.composition.infrastructure import InfrastructureProvider
@@ -82,6 +83,8 @@ def http_areas() -> AreaGroups:
         MiniAppProvider,
         WithdrawalsProvider,
         WithdrawalDecisionsProvider,
+        PromoCodesProvider,
+        CampaignStaffProvider,
         *telegram_groups(),
     )
 
@@ -92,7 +95,7 @@ def grpc_areas() -> AreaGroups:
 
 def bot_areas() -> AreaGroups:
     # A player's door: withdrawal requests, never the staff's decisions on them.
-    return (*_MONEY, WithdrawalsProvider, *telegram_groups())
+    return (*_MONEY, WithdrawalsProvider, PromoCodesProvider, *telegram_groups())
 
 
 def relay_areas() -> AreaGroups:

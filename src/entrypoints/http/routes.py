@@ -7,6 +7,7 @@ from litestar.types import ControllerRouterHandler
 from entrypoints.http.adjustments import AdjustmentsController
 from entrypoints.http.audit import AuditController
 from entrypoints.http.bets import BetsController
+from entrypoints.http.campaigns import CampaignsController
 from entrypoints.http.games import GamesController
 from entrypoints.http.health import HealthController
 from entrypoints.http.ledger import LedgerController
@@ -49,4 +50,5 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     *LIVE_HANDLERS,
     WithdrawalsController,
     KycController,
+    CampaignsController,
 ]
