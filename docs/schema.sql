@@ -29,6 +29,44 @@ $$;
 
 
 --
+-- Name: bonuses_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.bonuses_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        RAISE EXCEPTION 'bonuses are never truncated' USING ERRCODE = 'CR405';
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'bonus % is never deleted', OLD.id USING ERRCODE = 'CR405';
+    END IF;
+    IF NEW.state <> OLD.state AND (OLD.state, NEW.state) NOT IN (
+        ('active', 'converted'), ('active', 'forfeited'), ('active', 'expired')) THEN
+        RAISE EXCEPTION 'bonus % is %; it cannot become %', OLD.id, OLD.state, NEW.state
+            USING ERRCODE = 'CR405';
+    END IF;
+    IF NEW.state = OLD.state AND (NEW.ended_at, NEW.end_transaction_id, NEW.forfeit_reason)
+            IS DISTINCT FROM (OLD.ended_at, OLD.end_transaction_id, OLD.forfeit_reason) THEN
+        RAISE EXCEPTION 'bonus % has ended once already', OLD.id USING ERRCODE = 'CR405';
+    END IF;
+    IF (NEW.id, NEW.player_id, NEW.key, NEW.currency, NEW.amount, NEW.wagering_required,
+        NEW.max_stake, NEW.campaign, NEW.budget, NEW.granted_at, NEW.expires_at,
+        NEW.grant_transaction_id)
+       IS DISTINCT FROM
+       (OLD.id, OLD.player_id, OLD.key, OLD.currency, OLD.amount, OLD.wagering_required,
+        OLD.max_stake, OLD.campaign, OLD.budget, OLD.granted_at, OLD.expires_at,
+        OLD.grant_transaction_id)
+    THEN
+        RAISE EXCEPTION 'bonus % cannot change its terms', OLD.id USING ERRCODE = 'CR405';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+
+--
 -- Name: crash_link(bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1225,6 +1263,45 @@ END)
 
 
 --
+-- Name: bonuses; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.bonuses (
+    id uuid NOT NULL,
+    player_id bigint NOT NULL,
+    key text NOT NULL,
+    currency text NOT NULL,
+    amount bigint NOT NULL,
+    wagering_required bigint NOT NULL,
+    max_stake bigint,
+    campaign text NOT NULL,
+    budget text NOT NULL,
+    state text DEFAULT 'active'::text NOT NULL,
+    granted_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    grant_transaction_id uuid NOT NULL,
+    ended_at timestamp with time zone,
+    end_transaction_id uuid,
+    forfeit_reason text,
+    CONSTRAINT bonuses_amount_check CHECK ((amount > 0)),
+    CONSTRAINT bonuses_campaign_check CHECK (((length(campaign) >= 1) AND (length(campaign) <= 80))),
+    CONSTRAINT bonuses_forfeit_reason_check CHECK ((forfeit_reason = ANY (ARRAY['given_up'::text, 'withdrawal'::text, 'expired'::text]))),
+    CONSTRAINT bonuses_key_check CHECK (((length(key) >= 1) AND (length(key) <= 200))),
+    CONSTRAINT bonuses_max_stake_check CHECK ((max_stake > 0)),
+    CONSTRAINT bonuses_state_check CHECK ((state = ANY (ARRAY['active'::text, 'converted'::text, 'forfeited'::text, 'expired'::text]))),
+    CONSTRAINT bonuses_wagering_required_check CHECK ((wagering_required >= 0)),
+    CONSTRAINT ck_bonuses_ended CHECK ((((state = 'active'::text) = (ended_at IS NULL)) AND ((state = 'active'::text) = (end_transaction_id IS NULL)) AND ((ended_at IS NULL) OR (ended_at >= granted_at)))),
+    CONSTRAINT ck_bonuses_expiry CHECK ((expires_at > granted_at)),
+    CONSTRAINT ck_bonuses_reason CHECK (
+CASE state
+    WHEN 'forfeited'::text THEN (forfeit_reason = ANY (ARRAY['given_up'::text, 'withdrawal'::text]))
+    WHEN 'expired'::text THEN (forfeit_reason = 'expired'::text)
+    ELSE (forfeit_reason IS NULL)
+END)
+);
+
+
+--
 -- Name: bot_notices; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1485,6 +1562,8 @@ CREATE TABLE public.games (
     enabled boolean DEFAULT true NOT NULL,
     house_edge numeric(7,6) NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    bonus_contribution_pct smallint DEFAULT 100 NOT NULL,
+    CONSTRAINT ck_games_bonus_contribution CHECK (((bonus_contribution_pct >= 0) AND (bonus_contribution_pct <= 100))),
     CONSTRAINT games_house_edge_check CHECK (((house_edge >= (0)::numeric) AND (house_edge < (1)::numeric)))
 );
 
@@ -2162,6 +2241,14 @@ ALTER TABLE ONLY public.bets
 
 
 --
+-- Name: bonuses bonuses_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bonuses
+    ADD CONSTRAINT bonuses_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: bot_notices bot_notices_dedup_key_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2530,6 +2617,14 @@ ALTER TABLE ONLY public.bets
 
 
 --
+-- Name: bonuses uq_bonuses_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bonuses
+    ADD CONSTRAINT uq_bonuses_key UNIQUE (key);
+
+
+--
 -- Name: crash_bets uq_crash_bets_seat; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2695,6 +2790,20 @@ CREATE INDEX ix_bets_player ON public.bets USING btree (player_id, placed_at DES
 --
 
 CREATE INDEX ix_bets_settled_at ON public.bets USING btree (settled_at) WHERE (state = ANY (ARRAY['won'::text, 'lost'::text]));
+
+
+--
+-- Name: ix_bonuses_expiry; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_bonuses_expiry ON public.bonuses USING btree (expires_at) WHERE (state = 'active'::text);
+
+
+--
+-- Name: ix_bonuses_player; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_bonuses_player ON public.bonuses USING btree (player_id, granted_at DESC);
 
 
 --
@@ -2873,6 +2982,13 @@ CREATE UNIQUE INDEX uq_api_keys_active_name ON public.api_keys USING btree (name
 
 
 --
+-- Name: uq_bonuses_active; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX uq_bonuses_active ON public.bonuses USING btree (player_id, currency) WHERE (state = 'active'::text);
+
+
+--
 -- Name: uq_mines_games_open; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2912,6 +3028,20 @@ CREATE TRIGGER bets_guard_transition BEFORE UPDATE ON public.bets FOR EACH ROW E
 --
 
 CREATE TRIGGER bets_no_delete BEFORE DELETE ON public.bets FOR EACH ROW EXECUTE FUNCTION public.ledger_refuse_change();
+
+
+--
+-- Name: bonuses bonuses_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bonuses_guard BEFORE DELETE OR UPDATE ON public.bonuses FOR EACH ROW EXECUTE FUNCTION public.bonuses_guard();
+
+
+--
+-- Name: bonuses bonuses_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bonuses_no_truncate BEFORE TRUNCATE ON public.bonuses FOR EACH STATEMENT EXECUTE FUNCTION public.bonuses_guard();
 
 
 --
@@ -3126,6 +3256,46 @@ ALTER TABLE ONLY public.bets
 
 ALTER TABLE ONLY public.bets
     ADD CONSTRAINT bets_settlement_transaction_id_fkey FOREIGN KEY (settlement_transaction_id) REFERENCES public.ledger_transactions(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: bonuses bonuses_budget_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bonuses
+    ADD CONSTRAINT bonuses_budget_fkey FOREIGN KEY (budget) REFERENCES public.promotion_budgets(code);
+
+
+--
+-- Name: bonuses bonuses_currency_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bonuses
+    ADD CONSTRAINT bonuses_currency_fkey FOREIGN KEY (currency) REFERENCES public.currencies(code);
+
+
+--
+-- Name: bonuses bonuses_end_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bonuses
+    ADD CONSTRAINT bonuses_end_transaction_id_fkey FOREIGN KEY (end_transaction_id) REFERENCES public.ledger_transactions(id);
+
+
+--
+-- Name: bonuses bonuses_grant_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bonuses
+    ADD CONSTRAINT bonuses_grant_transaction_id_fkey FOREIGN KEY (grant_transaction_id) REFERENCES public.ledger_transactions(id);
+
+
+--
+-- Name: bonuses bonuses_player_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bonuses
+    ADD CONSTRAINT bonuses_player_id_fkey FOREIGN KEY (player_id) REFERENCES public.players(id);
 
 
 --
@@ -3681,6 +3851,13 @@ GRANT USAGE ON SEQUENCE public.audit_log_id_seq TO croupier_app;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.bets TO croupier_app;
+
+
+--
+-- Name: TABLE bonuses; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.bonuses TO croupier_app;
 
 
 --

@@ -17,6 +17,7 @@ from application.ports import HistoryEntry, VelocityStoreDown
 from domain.accounts import Account, AccountKind
 from domain.adjustments import AdjustmentRequest
 from domain.bets import Bet
+from domain.bonuses import Bonus
 from domain.campaigns import Campaign, Redemption
 from domain.crash_rounds import CrashChain, CrashRound, CrashSeat
 from domain.errors import IdempotencyConflict, NotFound
@@ -47,6 +48,7 @@ from tests.fake_betting import (
     FakeProviderTransactions,
     FakeSeedPairs,
 )
+from tests.fake_bonuses import FakeBonuses
 from tests.fake_campaigns import FakeCampaigns
 from tests.fake_crash import FakeCrashRounds
 from tests.fake_money import (
@@ -130,6 +132,8 @@ class _State:
     # Campaigns (tests.fake_campaigns) by code; redemptions by (campaign, player).
     campaigns: dict[str, Campaign] = field(default_factory=dict)
     redemptions: dict[tuple[str, int], Redemption] = field(default_factory=dict)
+    # Bonuses (tests.fake_bonuses) by id.
+    bonuses: dict[uuid.UUID, Bonus] = field(default_factory=dict)
     # What use cases raised, in order, as their units of work committed them.
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -189,6 +193,7 @@ class FakeUnitOfWork:
         self.notices = FakeNoticeStore(self.state)
         self.budgets = FakePromotionBudgets(self.state)
         self.campaigns = FakeCampaigns(self.state)
+        self.bonuses = FakeBonuses(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from domain.bets import Bet, BetState
+from domain.bonuses import Bonus, BonusState
 from domain.crash_rounds import CrashRound, CrashSeat
 from domain.ledger import PostedTransaction
 from domain.risk import RiskFlag
@@ -173,6 +174,49 @@ class CrashRoundCrashed:
 
 CrashEvent = CrashRoundOpened | CrashRoundStarted | CrashCashedOut | CrashRoundCrashed
 
+
+@dataclass(frozen=True, slots=True)
+class BonusGranted:
+    """A bonus went into the player's bonus account (docs/bonuses.md)."""
+
+    name: ClassVar[str] = "bonus.granted"
+    bonus: Bonus
+
+
+@dataclass(frozen=True, slots=True)
+class BonusConverted:
+    """Its wagering was met: the whole bonus became cash."""
+
+    name: ClassVar[str] = "bonus.converted"
+    bonus: Bonus
+
+
+@dataclass(frozen=True, slots=True)
+class BonusForfeited:
+    """The player gave it up (or withdrew): it went back to the promotions account."""
+
+    name: ClassVar[str] = "bonus.forfeited"
+    bonus: Bonus
+
+
+@dataclass(frozen=True, slots=True)
+class BonusExpired:
+    """Its time ran out before its wagering was met: back to the promotions account."""
+
+    name: ClassVar[str] = "bonus.expired"
+    bonus: Bonus
+
+
+BonusEvent = BonusGranted | BonusConverted | BonusForfeited | BonusExpired
+
+# The event of the step that brought a bonus to each state.
+BONUS_EVENTS: dict[BonusState, type[BonusEvent]] = {
+    BonusState.ACTIVE: BonusGranted,
+    BonusState.CONVERTED: BonusConverted,
+    BonusState.FORFEITED: BonusForfeited,
+    BonusState.EXPIRED: BonusExpired,
+}
+
 DomainEvent = (
     TransactionPosted
     | BetPlaced
@@ -183,6 +227,7 @@ DomainEvent = (
     | PlayerBlocked
     | PlayerUnblocked
     | CrashEvent
+    | BonusEvent
 )
 
 

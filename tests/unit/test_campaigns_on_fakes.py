@@ -297,19 +297,19 @@ async def test_polite_refusals(casino: Casino) -> None:
 async def test_a_code_runs_out_of_uses_and_of_budget(casino: Casino) -> None:
     await casino.create(campaign("two", max_uses=2), ALICE)
     await casino.create(campaign("thirty", amount=10, budget=30), ALICE)
-    players = [await casino.player() for _ in range(4)]
+    players = [await casino.player() for _ in range(7)]  # one active bonus each
     for player in players[:2]:
         await casino.redeem(player, "two")
     with pytest.raises(CampaignRefused) as no_uses:
         await casino.redeem(players[2], "two")
     assert no_uses.value.rule == "run_out"
-    for player in players[:3]:
+    for player in players[3:6]:
         await casino.redeem(player, "thirty")
     with pytest.raises(CampaignRefused) as no_budget:
-        await casino.redeem(players[3], "thirty")
+        await casino.redeem(players[6], "thirty")
     assert no_budget.value.rule == "run_out"
     assert (await casino.show("thirty")).budget.remaining == stars(0)
-    assert casino.bonus_balance(players[3]) == 0
+    assert casino.bonus_balance(players[6]) == 0
 
 
 async def test_new_players_only_means_registered_since_and_no_deposit(casino: Casino) -> None:
@@ -434,3 +434,17 @@ async def test_a_new_player_gets_the_welcome_grant_when_they_accept_the_terms(
     await WelcomeOnAcceptance(casino.db, casino.clock, casino.ids, casino.house)(newcomer)
     await WelcomeOnAcceptance(casino.db, casino.clock, casino.ids, casino.house)(newcomer)  # again
     assert casino.bonus_balance(newcomer) == 15
+
+
+async def test_a_deposit_match_skips_a_player_with_an_active_bonus(casino: Casino) -> None:
+    await casino.create(campaign(amount=10), ALICE)
+    await casino.create(
+        campaign("match", CampaignKind.DEPOSIT_MATCH, amount=100, match_percent=100), ALICE
+    )
+    player = await casino.player()
+    await casino.redeem(player, "welcome10")
+    credited = await casino.deposit(CreditDepositCommand(player, stars(50), "psp:x"))
+    assert credited.balance == stars(50)
+    assert casino.bonus_balance(player) == 10  # the promo code's bonus only: one at a time
+    report = await casino.show("match")
+    assert (report.campaign.uses, report.redemptions) == (0, [])

@@ -17,6 +17,10 @@ from domain.events import (
     BetPlaced,
     BetSettled,
     BetVoided,
+    BonusConverted,
+    BonusExpired,
+    BonusForfeited,
+    BonusGranted,
     CrashCashedOut,
     CrashRoundCrashed,
     CrashRoundOpened,
@@ -178,6 +182,28 @@ class CrashCashedOutV1(msgspec.Struct, frozen=True, kw_only=True):
     ms: int
 
 
+class BonusEventV1(msgspec.Struct, frozen=True, kw_only=True):
+    """Every bonus event shares this payload: the bonus's terms, its new `state`, when it moved
+    (`at`: the grant, or its end), the journal entry that moved its money, and `reason` for a
+    forfeited or expired one ("given_up", "withdrawal", "expired")."""
+
+    version: int = 1
+    bonus_id: uuid.UUID
+    player_id: int
+    currency: str
+    amount: int
+    wagering_required: int
+    max_stake: int | None
+    campaign: str
+    budget: str
+    state: str
+    granted_at: datetime
+    expires_at: datetime
+    at: datetime
+    transaction_id: uuid.UUID
+    reason: str | None
+
+
 EventPayload = (
     LedgerTransactionPostedV1
     | BetPlacedV1
@@ -188,6 +214,7 @@ EventPayload = (
     | PlayerStatusChangedV1
     | CrashRoundV1
     | CrashCashedOutV1
+    | BonusEventV1
 )
 
 # (type, version) -> the payload struct, for consumers decoding `data`.
@@ -209,6 +236,10 @@ PAYLOADS: Final[dict[tuple[str, int], type[Any]]] = {
     (CrashRoundStarted.name, 1): CrashRoundV1,
     (CrashRoundCrashed.name, 1): CrashRoundV1,
     (CrashCashedOut.name, 1): CrashCashedOutV1,
+    (BonusGranted.name, 1): BonusEventV1,
+    (BonusConverted.name, 1): BonusEventV1,
+    (BonusForfeited.name, 1): BonusEventV1,
+    (BonusExpired.name, 1): BonusEventV1,
 }
 
 _encoder = msgspec.json.Encoder()

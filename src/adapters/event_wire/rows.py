@@ -18,6 +18,7 @@ from adapters.event_wire.payloads import (
     BetPlacedV1,
     BetSettledV1,
     BetVoidedV1,
+    BonusEventV1,
     CrashCashedOutV1,
     CrashRoundV1,
     EventPayload,
@@ -27,11 +28,16 @@ from adapters.event_wire.payloads import (
     WithdrawalEventV1,
 )
 from domain.bets import Bet, BetState
+from domain.bonuses import Bonus, BonusState
 from domain.crash_rounds import CrashSeat
 from domain.events import (
     BetPlaced,
     BetSettled,
     BetVoided,
+    BonusConverted,
+    BonusExpired,
+    BonusForfeited,
+    BonusGranted,
     CrashCashedOut,
     CrashRoundCrashed,
     CrashRoundOpened,
@@ -98,6 +104,10 @@ def outbox_rows(event: DomainEvent) -> list[OutboxRow]:
             return [_crash_round_row(event)]
         case CrashCashedOut(seat=seat, at=at):
             return [_cash_out_row(seat, at)]
+        case BonusGranted(bonus=bonus) | BonusConverted(bonus=bonus):
+            return [_bonus_row(event.name, bonus)]
+        case BonusForfeited(bonus=bonus) | BonusExpired(bonus=bonus):
+            return [_bonus_row(event.name, bonus)]
         case _:
             return [_withdrawal_row(event)]
 
@@ -343,3 +353,27 @@ def _withdrawal_row(event: WithdrawalEvent) -> OutboxRow:
     )
     sequence = _WITHDRAWAL_SEQUENCE[w.state]
     return _row(event.name, "withdrawal", w.id, sequence, at, w.player_id, payload)
+
+
+def _bonus_row(kind: str, bonus: Bonus) -> OutboxRow:
+    # A bonus takes two steps at most: granted (1), then converted, forfeited or expired (2).
+    ended = bonus.state is not BonusState.ACTIVE
+    at = bonus.ended_at if ended and bonus.ended_at is not None else bonus.granted_at
+    tx = bonus.end_transaction_id if ended and bonus.end_transaction_id else None
+    payload = BonusEventV1(
+        bonus_id=bonus.id,
+        player_id=bonus.player_id,
+        currency=bonus.currency.code,
+        amount=bonus.amount.amount,
+        wagering_required=bonus.wagering_required.amount,
+        max_stake=None if bonus.max_stake is None else bonus.max_stake.amount,
+        campaign=bonus.campaign,
+        budget=bonus.budget,
+        state=bonus.state.value,
+        granted_at=bonus.granted_at,
+        expires_at=bonus.expires_at,
+        at=at,
+        transaction_id=tx or bonus.grant_transaction_id,
+        reason=None if bonus.forfeit_reason is None else bonus.forfeit_reason.value,
+    )
+    return _row(kind, "bonus", bonus.id, 2 if ended else 1, at, bonus.player_id, payload)

@@ -62,6 +62,9 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     # granted, in the same transaction. Neither is ever deleted.
     "campaigns": _UPDATE,
     "campaign_redemptions": _UPDATE,
+    # A bonus is ended once (converted, forfeited, expired; locked FOR UPDATE first); a
+    # trigger refuses any other change and every delete.
+    "bonuses": _UPDATE,
     # Rows with a life cycle (state columns guarded by triggers where it matters).
     "adjustment_requests": _UPDATE,
     "api_keys": _UPDATE,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.adjustments import SqlAdjustmentRequests
 from adapters.postgres.bets import SqlBets
+from adapters.postgres.bonuses import SqlBonuses
 from adapters.postgres.campaigns import SqlCampaigns
 from adapters.postgres.crash import SqlCrashRounds
 from adapters.postgres.games import SqlGameConfigs
@@ -61,6 +62,7 @@ class SqlUnitOfWork:
     withdrawals: SqlWithdrawals
     crash: SqlCrashRounds
     notices: SqlNoticeStore
+    bonuses: SqlBonuses
     # The events raised in this transaction, written just before it commits.
     outbox: SqlOutbox
 
@@ -115,6 +117,7 @@ class SqlUnitOfWork:
         self.notices = SqlNoticeStore(conn)
         self.budgets = SqlPromotionBudgets(conn, self._currencies)
         self.campaigns = SqlCampaigns(conn, self._currencies)
+        self.bonuses = SqlBonuses(conn, self._currencies)
         return self
 
     async def __aexit__(

@@ -15,7 +15,7 @@ from datetime import datetime
 from application.bonuses.granting import grant_bonus
 from application.ports import IdGenerator, UnitOfWork
 from application.promotions.paying import require_promotable
-from domain.bonuses import BonusOffer
+from domain.bonuses import BonusActive, BonusOffer
 from domain.campaigns import Audience, Campaign, CampaignRefused, Redemption
 from domain.errors import DomainError
 from domain.money import Money
@@ -141,6 +141,11 @@ async def grant_quietly(
             raise CampaignRefused("too small a deposit to match", "not_for_you")
         if (await uow.budgets.get(campaign.code)).remaining < amount:
             raise CampaignRefused(f"campaign {campaign.code!r} has run out", "run_out")
+        # The bonuses' own rule, read here under the player's lock (as `grant_bonus` takes
+        # it): one active bonus per player and currency.
+        await uow.bonuses.lock_player(request.player_id)
+        if await uow.bonuses.active_of(request.player_id, campaign.currency) is not None:
+            raise BonusActive(f"player {request.player_id} has an active bonus")
     except DomainError as refusal:
         log.info(
             "campaign %s grants player %s nothing (%s): %s",

@@ -12,6 +12,7 @@ from application.ports.api_keys import ApiKeyStore, KeyUsage
 from application.ports.audit import AuditLog, AuditQuery
 from application.ports.bet_reads import BetFilter, BetReadModel, BetSummary
 from application.ports.bets import BetMetrics, BetRepository
+from application.ports.bonuses import BonusRepository
 from application.ports.campaigns import CampaignRepository
 from application.ports.clock_ids import Clock, IdGenerator
 from application.ports.crash import CrashRounds, LeaderLock, RoundSeating
@@ -82,6 +83,7 @@ __all__ = [
     "BetReadModel",
     "BetRepository",
     "BetSummary",
+    "BonusRepository",
     "BooksAudit",
     "CampaignRepository",
     "Clock",

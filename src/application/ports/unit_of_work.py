@@ -10,6 +10,7 @@ from application.ports.adjustments import AdjustmentRequestRepository
 from application.ports.api_keys import KeyUsage
 from application.ports.audit import AuditLog
 from application.ports.bets import BetRepository
+from application.ports.bonuses import BonusRepository
 from application.ports.campaigns import CampaignRepository
 from application.ports.crash import CrashRounds
 from application.ports.games import GameConfigRepository
@@ -103,6 +104,9 @@ class UnitOfWork(Protocol):
 
     @property
     def campaigns(self) -> CampaignRepository: ...
+
+    @property
+    def bonuses(self) -> BonusRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

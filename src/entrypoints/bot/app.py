@@ -27,6 +27,7 @@ from entrypoints.bot.handlers import (
     history,
     mines,
     payments,
+    promo,
     responsible,
     start,
     support,
@@ -144,6 +145,7 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         withdrawals.handlers.router(),
         responsible.handlers.router(),
         support.handlers.router(),
+        promo.handlers.router(),
         fallback.last.router(),
         errors.router(),
     )

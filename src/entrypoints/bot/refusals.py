@@ -16,6 +16,8 @@ from typing import Any, Final
 
 from application.history import BeyondRecentBets
 from domain.access import KeyNotAllowed
+from domain.bonuses import BonusActive, IllegalBonusTransition, WageringIncomplete
+from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
 from domain.errors import (
     CurrencyMismatch,
@@ -141,6 +143,15 @@ def _velocity_down(t: Translator, error: VelocityUnavailable) -> str:
     )
 
 
+PROMO_RULES: Final = frozenset(
+    {"not_started", "expired", "paused", "used", "not_for_you", "run_out"}
+)
+
+
+def _promo(t: Translator, error: CampaignRefused) -> str:
+    return t(f"promo.refused.{error.rule if error.rule in PROMO_RULES else 'other'}")
+
+
 def _text(key: str, **values: Any) -> Wording:
     return lambda t, _error: t(key, **values)
 
@@ -162,6 +173,13 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     IdempotencyConflict: _text("refusals.already_used"),
     GameUnavailable: _text("refusals.game_unavailable"),
     BudgetExhausted: _text("refusals.budget_exhausted"),
+    UnknownPromoCode: _text("promo.unknown"),
+    CampaignRefused: _promo,
+    BonusActive: _text("bonus.refused.active"),
+    IllegalBonusTransition: _text("bonus.refused.ended"),
+    WageringIncomplete: lambda t, e: t(
+        "bonus.refused.incomplete", wagered=e.wagered.amount, required=e.required
+    ),
     NotRevealed: _text("refusals.not_revealed"),
     RateLimited: _text("refusals.rate_limited"),
     VelocityLimited: _velocity,

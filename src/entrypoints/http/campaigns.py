@@ -10,6 +10,7 @@ import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import JSONBody, QueryParameter
 
 from application.campaigns import (
@@ -220,7 +221,7 @@ def decode_campaign(data: CampaignBody, currencies: CurrencyRegistry, actor: Act
     )
 
 
-def _step(step: CampaignStep, summary: str) -> Decision:
+def _step(step: CampaignStep, summary: str) -> HTTPRouteHandler:
     return Decision(
         f"/{{code:str}}/{step.value}",
         OPERATOR,
@@ -228,7 +229,7 @@ def _step(step: CampaignStep, summary: str) -> Decision:
         ChangeCampaign,
         lambda change, code, _, actor: change(code, step, actor),
         _view,
-    )
+    ).handler()
 
 
 class CampaignsController(Controller):

@@ -16,6 +16,7 @@ from entrypoints.http.miniapp import MiniAppController, MiniAppSessionController
 from entrypoints.http.miniapp_crash import MiniAppCrashCashOutController, MiniAppCrashController
 from entrypoints.http.miniapp_mines import MiniAppMinesController
 from entrypoints.http.miniapp_page import MINIAPP_PAGE
+from entrypoints.http.miniapp_promo import MiniAppPromoController
 from entrypoints.http.payments import StarsPaymentsController
 from entrypoints.http.players import PlayersController
 from entrypoints.http.reports import ReportsController
@@ -51,4 +52,5 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     WithdrawalsController,
     KycController,
     CampaignsController,
+    MiniAppPromoController,
 ]

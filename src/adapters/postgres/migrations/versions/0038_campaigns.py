@@ -1,7 +1,7 @@
 """Campaigns and their redemptions (issue 22, "Campaigns").
 
 Revision ID: 0038
-Revises: 0036
+Revises: 0037
 Create Date: 2026-12-03
 
 A campaign (deposit match, no-deposit grant, promo code) spends from the promotion budget of
@@ -18,7 +18,7 @@ key (unique: a deposit matched once).
 from alembic import op
 
 revision = "0038"
-down_revision = "0036"
+down_revision = "0037"
 branch_labels = None
 depends_on = None
 
