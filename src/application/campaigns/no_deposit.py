@@ -10,6 +10,7 @@ from datetime import datetime
 
 from application.campaigns.granting import CampaignGrant, GrantRequest, grant_quietly
 from application.house import HouseBook
+from application.ledger_use_case import LedgerUseCase
 from application.onboarding import AcceptTerms
 from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from application.staff import Actor
@@ -63,19 +64,11 @@ class ListGrant:
     skipped: tuple[int, ...]  # players given nothing: had it, not eligible (logged with why)
 
 
-class GrantCampaignToPlayers:
+class GrantCampaignToPlayers(LedgerUseCase):
     """Staff grant a no-deposit campaign's bonus to players they name, each in a transaction
     of their own, each checked as any grant is (open, target, standing, once, budget): a
     player it would refuse is skipped, not an error. Audited per grant, by the staff
     member."""
-
-    def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, house: HouseBook
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
-        self._house = house
 
     async def __call__(self, code: str, players: Sequence[int], actor: Actor) -> ListGrant:
         if not players:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from application.campaigns.granting import CampaignGrant, GrantRequest, grant_from_campaign
-from application.house import HouseBook
-from application.ports import Clock, IdGenerator, UnitOfWorkFactory
+from application.ledger_use_case import LedgerUseCase
 from domain.campaigns import CampaignKind, UnknownPromoCode, normalise_code
 from domain.errors import NotFound
 
 MAX_CODE_LENGTH = 64  # longer than any code: what a player pasted is refused unread
 
 
-class RedeemPromoCode:
+class RedeemPromoCode(LedgerUseCase):
     """Grant a promo code's bonus to the player who typed it: once per code and player,
     however many times and doors they try at once (a repeat answers with the first grant,
     `replayed`), and never past the code's uses or budget, however many players race for the
@@ -19,14 +18,6 @@ class RedeemPromoCode:
     rule (not_started, expired, paused, not_for_you, run_out); the player's standing (a
     blocked, unconfirmed, timed-out or self-excluded player redeems nothing); the bonuses'
     own (one active bonus per currency)."""
-
-    def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, house: HouseBook
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
-        self._house = house
 
     async def __call__(self, player_id: int, code: str) -> CampaignGrant:
         typed = normalise_code(code[:MAX_CODE_LENGTH])

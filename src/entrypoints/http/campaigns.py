@@ -11,7 +11,7 @@ from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from application.campaigns import (
     CampaignReport,
@@ -274,7 +274,7 @@ class CampaignsController(Controller):
     @inject
     async def show_campaign(
         self,
-        code: str,
+        code: FromPath[str],
         show: FromDishka[ShowCampaign],
         limit: Annotated[int, QueryParameter(ge=0, le=1000)] = 100,
     ) -> CampaignView:
@@ -289,7 +289,7 @@ class CampaignsController(Controller):
     @inject
     async def grant(
         self,
-        code: str,
+        code: FromPath[str],
         data: JSONBody[GrantBody],
         actor: NamedDependency[Actor],
         grant: FromDishka[GrantCampaignToPlayers],
