@@ -31,6 +31,7 @@ from domain.money import XTR, Money
 from domain.responsible import TimeoutPeriod
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Gate, Menu
+from tests.campaign_cleanup import end_campaigns
 from tests.entrypoints.telegram_fakes import Player
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -40,8 +41,10 @@ OPERATOR = Actor("staff:promo-bot")
 
 
 @pytest.fixture
-def campaign(uow_factory, clock):
+async def campaign(uow_factory, clock):
+    """A campaign of the test's own, ended after it (tests/campaign_cleanup.py)."""
     create = CreateCampaign(uow_factory, clock, CampaignFourEyes(FourEyesPolicy({"XTR": 10**9})))
+    created: list[str] = []
 
     async def make(name: str, **more: object) -> str:
         now = datetime.now(UTC)
@@ -58,10 +61,12 @@ def campaign(uow_factory, clock):
             "amount": Money(50, XTR),
             **more,
         }
-        created = await create(Campaign(**fields), OPERATOR)  # type: ignore[arg-type]
-        return created.campaign.code.upper()
+        made = await create(Campaign(**fields), OPERATOR)  # type: ignore[arg-type]
+        created.append(made.campaign.code)
+        return made.campaign.code.upper()
 
-    return make
+    yield make
+    await end_campaigns(uow_factory, clock, created)
 
 
 async def _started(send, engine, language: str) -> tuple[Player, int]:

@@ -122,10 +122,12 @@ async def test_undecodable_input_is_problem_details(api, staff):
         answer = await api.post("/api/v1/campaigns/", json=body, headers=alice)
         assert answer.status_code == 400, answer.text
         assert answer.headers["content-type"].startswith("application/problem+json")
-    taken = await api.post("/api/v1/campaigns/", json=_body(code="rakeback"), headers=alice)
+    body = _body()
+    assert (await api.post("/api/v1/campaigns/", json=body, headers=alice)).status_code == 201
+    taken = await api.post("/api/v1/campaigns/", json=body, headers=alice)
+    assert (taken.status_code, taken.json()["code"]) == (409, "idempotency_conflict"), taken.text
     missing = await api.get("/api/v1/campaigns/no-such-campaign", headers=alice)
     assert missing.status_code == 404, missing.text
-    assert taken.status_code in (201, 409), taken.text
 
 
 async def test_staff_grant_a_no_deposit_bonus_to_a_list(api, staff, new_player):

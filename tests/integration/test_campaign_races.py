@@ -27,6 +27,7 @@ from domain.campaigns import (
     Target,
 )
 from domain.money import XTR, Money
+from tests.campaign_cleanup import end_campaigns
 from tests.conftest import race
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -36,8 +37,19 @@ FOUR_EYES = CampaignFourEyes(FourEyesPolicy({"XTR": 10**12}))
 
 
 @pytest.fixture
-def create(uow_factory, clock):
-    return CreateCampaign(uow_factory, clock, FOUR_EYES)
+async def create(uow_factory, clock):
+    """CreateCampaign; each campaign is ended after the test, so no other test's deposits are
+    matched by it."""
+    created: list[str] = []
+    use_case = CreateCampaign(uow_factory, clock, FOUR_EYES)
+
+    async def make(campaign: Campaign, actor: Actor):
+        result = await use_case(campaign, actor)
+        created.append(result.campaign.code)
+        return result
+
+    yield make
+    await end_campaigns(uow_factory, clock, created)
 
 
 @pytest.fixture
