@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
 
 def contribution_of(state: _State, game: str) -> int:
-    """The game's contribution as the fake games table holds it (the migration's default)."""
-    return DEFAULT_CONTRIBUTIONS.get(game, 100)
+    """The game's contribution as the fake games table holds it (its default until saved)."""
+    config = state.games.get(game)
+    return config.contribution_pct if config is not None else DEFAULT_CONTRIBUTIONS[game]
 
 
 class FakeBonuses:
@@ -90,6 +91,10 @@ class FakeBonuses:
         due = [b for b in self.s.bonuses.values() if b.active and b.expires_at <= now]
         return [b.id for b in sorted(due, key=lambda b: (b.expires_at, b.id))[:limit]]
 
+    async def active_ids(self, *, after: uuid.UUID | None, limit: int) -> Sequence[uuid.UUID]:
+        found = sorted(b.id for b in self.s.bonuses.values() if b.active)
+        return [i for i in found if after is None or i > after][:limit]
+
     async def weighted_wagering(self, bonus: Bonus, until: datetime) -> int:
         cap = None if bonus.max_stake is None else bonus.max_stake.amount
         return sum(
@@ -97,6 +102,6 @@ class FakeBonuses:
             for bet in self.s.bets.values()
             if bet.player_id == bonus.player_id
             and bet.stake.currency == bonus.currency
-            and bonus.granted_at <= bet.placed_at < until
+            and bonus.granted_at <= bet.placed_at <= until
             and bet.state in (BetState.WON, BetState.LOST)
         )

@@ -18,6 +18,7 @@ class GameChange:
     enabled: bool | None = None
     house_edge: Fraction | None = None
     limits: Mapping[str, StakeLimits] | None = None  # replaces the limits of these currencies
+    bonus_contribution_pct: int | None = None  # toward bonus wagering (docs/bonuses.md)
 
 
 def describe(config: GameConfig) -> dict[str, object]:
@@ -28,6 +29,7 @@ def describe(config: GameConfig) -> dict[str, object]:
             code: [lim.min_stake, lim.max_stake, lim.max_payout]
             for code, lim in sorted(config.limits.items())
         },
+        "bonus_contribution_pct": config.contribution_pct,
     }
 
 
@@ -61,6 +63,11 @@ class UpdateGame:
                 enabled=current.enabled if change.enabled is None else change.enabled,
                 house_edge=current.house_edge if change.house_edge is None else change.house_edge,
                 limits=limits,
+                bonus_contribution_pct=(
+                    current.contribution_pct
+                    if change.bonus_contribution_pct is None
+                    else change.bonus_contribution_pct
+                ),
             )
             if describe(updated) == describe(current):
                 return current  # nothing changes, nothing to audit

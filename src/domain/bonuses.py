@@ -29,6 +29,7 @@ from typing import Final
 from domain.errors import DomainError, IllegalTransition, InvalidField
 from domain.money import Currency, Money
 from domain.promotions import validate_budget_code
+from domain.withdrawals import WithdrawalRefused
 
 MAX_CAMPAIGN_LENGTH: Final = 80
 MAX_KEY_LENGTH: Final = 200
@@ -94,6 +95,23 @@ class WageringIncomplete(DomainError):
 
     def __init__(self, message: str, *, wagered: Money, required: Money) -> None:
         super().__init__(message)
+        self.wagered = wagered
+        self.required = required
+
+
+class BonusBlocksWithdrawal(WithdrawalRefused):
+    """A withdrawal asked while a bonus is active, without the player's confirmation that
+    it forfeits the bonus (rule `bonus_active`): nothing is written. `amount` is the bonus,
+    `wagered` of `required` its progress."""
+
+    def __init__(self, amount: Money, wagered: Money, required: Money) -> None:
+        super().__init__(
+            "bonus_active",
+            f"an active bonus of {amount} ({wagered} of {required} wagered): withdrawing"
+            " forfeits it; confirm to go ahead",
+            limit=amount,
+        )
+        self.amount = amount
         self.wagered = wagered
         self.required = required
 

@@ -48,6 +48,7 @@ from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.crash_cleanup import finish_every_round
 from tests.entrypoints import door_cases as c
+from tests.entrypoints import door_cases_bonus as bonus
 from tests.entrypoints import door_cases_games as games
 from tests.entrypoints import door_cases_mines_void as mines_void
 from tests.entrypoints import door_cases_promo as promo
@@ -177,6 +178,7 @@ HTTP: dict[str, Door] = {
     "GET /api/v1/app/bets": "reads the player's bets",
     "GET /api/v1/app/history": "reads the wallet's history",
     "GET /api/v1/app/fairness": "reads the seed commitment",
+    "GET /api/v1/app/bonus": "reads the player's bonuses (nothing for a player refused promotions)",
     "POST /api/v1/app/fairness/rotate": "rotates provably fair seeds",
     "GET /api/v1/app/limits": "reads responsible-gambling settings",
     "PUT /api/v1/app/limits/{kind:str}/{period:str}": "sets a limit",
@@ -329,6 +331,17 @@ BOT: dict[str, Door] = {
     "withdrawals.drop_withdrawal": "forgets a draft: nothing was requested",
     "withdrawals.pending_withdrawals": "reads the player's pending withdrawals",
     "withdrawals.ask_cancel": "asks to confirm a cancel",
+    # Issue 22: with a bonus active, the extra step that requests the draft giving it up.
+    "withdrawals.confirm_withdrawal_forfeit": (
+        Case(WITHDRAW, bonus.bot_withdrawal_forfeit, bonus.bonus_and_withdrawal_draft),
+    ),
+    # Issue 22: the player's bonus. A claim turns it into cash (a promotion); giving it up
+    # hands promotion money back, never refused (as a cancel returns held money).
+    "bonus.claim": (Case(Operation.PROMOTION, bonus.bot_bonus_claim, bonus.granted_bonus),),
+    "bonus.give_up_sure": (Case(SETTLE, bonus.bot_bonus_give_up, bonus.granted_bonus),),
+    "bonus.give_up": "asks to confirm a give-up",
+    "bonus.bonus_menu": "reads the player's bonuses (nothing for a player refused promotions)",
+    "bonus.bonus_command": "reads the player's bonuses (nothing for a player refused promotions)",
     "start.start": _MENU,
     "start.help_command": _MENU,
     "start.accept_gate": "records that the player accepted the terms",
@@ -400,6 +413,10 @@ CLI: dict[str, Door] = {
     "pii rotate": _OPS,
     "risk scan": "raises risk flags",
     "risk monitor": "raises risk flags",
+    # Issue 22: the bonus jobs. Expiry gives promotion money back to the house; the sweep
+    # converts through ConvertBonus, which asks each player's standing for PROMOTION.
+    "bonuses expire": "returns expired bonuses to the promotions account (no player's request)",
+    "bonuses sweep": "converts met bonuses through ConvertBonus, which checks each standing",
     "health http": "a probe",
     "health grpc": "a probe",
     "health heartbeat": "a probe",

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from application.bonuses import grant_bonus
-from domain.bonuses import Bonus, BonusActive, BonusOffer, BonusState, ForfeitReason
+from domain.bonuses import Bonus, BonusActive, BonusOffer, BonusState
 from domain.errors import IdempotencyConflict, IllegalTransition
 from domain.money import XTR, Money
 from tests.conftest import TEST_HOUSE_SHARDS, race
@@ -109,35 +109,39 @@ async def test_the_table_refuses_a_second_end_a_changed_term_and_a_delete(
 ):
     player = await new_player()
     bonus = await grant(player.id, offer(await budget()), f"promo:x:{player.id}")
-    async with engine.begin() as conn:
-        grant_tx = bonus.grant_transaction_id  # any posted transaction stands for the end here
+    # The row is ended by hand (no posting) inside a transaction rolled back at the end, so
+    # the books stay whole for reconcile.
+    async with engine.connect() as conn:
+        outer = await conn.begin()
         await conn.execute(
             text(
                 "UPDATE bonuses SET state = 'forfeited', ended_at = now(),"
-                " end_transaction_id = :tx, forfeit_reason = 'given_up' WHERE id = :id"
+                " end_transaction_id = grant_transaction_id, forfeit_reason = 'given_up'"
+                " WHERE id = :id"
             ),
-            {"tx": grant_tx, "id": bonus.id},
+            {"id": bonus.id},
         )
-    refused = [
-        "UPDATE bonuses SET state = 'active', ended_at = NULL, end_transaction_id = NULL,"
-        " forfeit_reason = NULL WHERE id = :id",
-        "UPDATE bonuses SET state = 'converted', forfeit_reason = NULL WHERE id = :id",
-        "UPDATE bonuses SET forfeit_reason = 'withdrawal' WHERE id = :id",
-        "UPDATE bonuses SET amount = 1 WHERE id = :id",
-        "DELETE FROM bonuses WHERE id = :id",
-        "UPDATE bonuses SET state = 'expired', forfeit_reason = 'given_up' WHERE id = :id",
-    ]
-    for statement in refused:
-        with pytest.raises(DBAPIError):
-            async with engine.begin() as conn:
+        refused = [
+            "UPDATE bonuses SET state = 'active', ended_at = NULL, end_transaction_id = NULL,"
+            " forfeit_reason = NULL WHERE id = :id",
+            "UPDATE bonuses SET state = 'converted', forfeit_reason = NULL WHERE id = :id",
+            "UPDATE bonuses SET forfeit_reason = 'withdrawal' WHERE id = :id",
+            "UPDATE bonuses SET amount = 1 WHERE id = :id",
+            "DELETE FROM bonuses WHERE id = :id",
+            "UPDATE bonuses SET state = 'expired', forfeit_reason = 'given_up' WHERE id = :id",
+        ]
+        for statement in refused:
+            savepoint = await conn.begin_nested()
+            with pytest.raises(DBAPIError):
                 await conn.execute(text(statement), {"id": bonus.id})
+            await savepoint.rollback()
+        await outer.rollback()
     # The domain's save refuses an end from a state the row has left.
     async with uow_factory() as uow:
-        stored = await uow.bonuses.get(bonus.id)
-        assert stored.state is BonusState.FORFEITED
-        again = bonus.forfeit(clock.now(), ForfeitReason.GIVEN_UP, ids.new_id())
+        converted = bonus.convert(clock.now(), bonus.progress(10**9), ids.new_id())
         with pytest.raises(IllegalTransition):
-            await uow.bonuses.save(again, BonusState.ACTIVE)
+            await uow.bonuses.save(converted, BonusState.FORFEITED)
+        assert (await uow.bonuses.get(bonus.id)).state is BonusState.ACTIVE
 
 
 async def test_two_active_rows_for_one_player_and_currency_are_refused(

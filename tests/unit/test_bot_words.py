@@ -21,6 +21,7 @@ from application.history import BeyondRecentBets
 from domain.access import KeyNotAllowed
 from domain.bonuses import (
     BonusActive,
+    BonusBlocksWithdrawal,
     BonusState,
     IllegalBonusTransition,
     WageringIncomplete,
@@ -140,6 +141,12 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
         (CampaignRefused(SECRET, "a_rule_added_later"), ()),
     ],
     BonusActive: [(BonusActive(SECRET), ())],
+    BonusBlocksWithdrawal: [
+        (
+            BonusBlocksWithdrawal(Money(50, XTR), Money(30, XTR), Money(500, XTR)),
+            ("50 ⭐", "30", "500 ⭐"),
+        )
+    ],
     IllegalBonusTransition: [
         (IllegalBonusTransition(uuid.uuid4(), BonusState.EXPIRED, BonusState.CONVERTED), ())
     ],

@@ -57,6 +57,10 @@ _DUE = text(
     "SELECT id FROM bonuses WHERE state = 'active' AND expires_at <= :now"
     " ORDER BY expires_at, id LIMIT :limit"
 )
+_ACTIVE_IDS = text(
+    "SELECT id FROM bonuses WHERE state = 'active'"
+    " AND (CAST(:after AS uuid) IS NULL OR id > CAST(:after AS uuid)) ORDER BY id LIMIT :limit"
+)
 # ix_bets_player (player_id, placed_at DESC) finds the player's bets since the grant; the
 # games table is a dozen rows. Stake x per cent, each stake counted up to the largest stake.
 _WAGERING = text(
@@ -65,7 +69,7 @@ _WAGERING = text(
                         * g.bonus_contribution_pct), 0) AS weighted
     FROM bets b JOIN games g ON g.code = b.game
     WHERE b.player_id = :player AND b.currency = :currency
-      AND b.placed_at >= :since AND b.placed_at < :until
+      AND b.placed_at >= :since AND b.placed_at <= :until
       AND b.state IN ('won', 'lost')
     """
 )
@@ -160,6 +164,10 @@ class SqlBonuses:
 
     async def due_to_expire(self, now: datetime, *, limit: int) -> Sequence[uuid.UUID]:
         return [r.id for r in await self._conn.execute(_DUE, {"now": now, "limit": limit})]
+
+    async def active_ids(self, *, after: uuid.UUID | None, limit: int) -> Sequence[uuid.UUID]:
+        rows = await self._conn.execute(_ACTIVE_IDS, {"after": after, "limit": limit})
+        return [r.id for r in rows]
 
     async def weighted_wagering(self, bonus: Bonus, until: datetime) -> int:
         params = {

@@ -16,7 +16,7 @@ from domain.games.catalog import GAMES, GameConfig, StakeLimits
 
 _SELECT = text(
     """
-    SELECT g.code, g.enabled, g.house_edge,
+    SELECT g.code, g.enabled, g.house_edge, g.bonus_contribution_pct,
            COALESCE(jsonb_object_agg(l.currency,
                jsonb_build_array(l.min_stake, l.max_stake, l.max_payout))
                FILTER (WHERE l.currency IS NOT NULL), '{}'::jsonb) AS limits
@@ -51,10 +51,16 @@ class SqlGameConfigs:
             raise InvalidRequest("a house edge has at most six decimals")
         await self._conn.execute(
             text(
-                "UPDATE games SET enabled = :enabled, house_edge = :edge, updated_at = :now"
-                " WHERE code = :code"
+                "UPDATE games SET enabled = :enabled, house_edge = :edge, updated_at = :now,"
+                " bonus_contribution_pct = :contribution WHERE code = :code"
             ),
-            {"enabled": config.enabled, "edge": edge, "now": now, "code": config.code},
+            {
+                "enabled": config.enabled,
+                "edge": edge,
+                "now": now,
+                "code": config.code,
+                "contribution": config.contribution_pct,
+            },
         )
         for currency, limits in config.limits.items():
             await self._conn.execute(
@@ -82,10 +88,18 @@ GAME_COLUMNS = """g.code AS game_code, g.enabled AS game_enabled, g.house_edge A
 
 
 def _config(row: Any) -> GameConfig:
-    return game_config(row.code, row.enabled, row.house_edge, row.limits)
+    return game_config(
+        row.code, row.enabled, row.house_edge, row.limits, row.bonus_contribution_pct
+    )
 
 
-def game_config(code: str, enabled: bool, house_edge: Any, limits: dict[str, Any]) -> GameConfig:
+def game_config(
+    code: str,
+    enabled: bool,
+    house_edge: Any,
+    limits: dict[str, Any],
+    bonus_contribution_pct: int | None = None,
+) -> GameConfig:
     """A game's configuration from its columns (`GAME_COLUMNS`, or the repository's own)."""
     if code not in GAMES:
         raise GameUnavailable(f"there is no game {code!r}")
@@ -94,4 +108,5 @@ def game_config(code: str, enabled: bool, house_edge: Any, limits: dict[str, Any
         enabled=enabled,
         house_edge=Fraction(Decimal(house_edge)),
         limits={c: StakeLimits(*values) for c, values in limits.items()},
+        bonus_contribution_pct=bonus_contribution_pct,
     )

@@ -18,6 +18,7 @@ from adapters.postgres.bets import SqlBets
 from adapters.postgres.crash import chain_from_row, round_from_row, seat_from_row
 from adapters.postgres.mines import SqlMines
 from adapters.postgres.outbox import missing_events
+from adapters.postgres.reconcile_bonuses import BONUS_CHECKS
 from adapters.postgres.seeds import SqlSeedPairs
 from adapters.seed_cipher import SeedCipher
 from application import ports
@@ -180,7 +181,7 @@ async def reconcile(conn: AsyncConnection) -> list[Discrepancy]:
     postings committed while it runs cannot produce false alarms."""
     found: list[Discrepancy] = []
     await conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-    for name, sql in _CHECKS:
+    for name, sql in (*_CHECKS, *BONUS_CHECKS):
         for row in await conn.execute(text(sql)):
             found.append(Discrepancy(name, dict(row._mapping)))
     return found

@@ -55,8 +55,12 @@ class BonusRepository(Protocol):
         """Active bonuses whose expiry is at or before `now`, oldest expiry first."""
         ...
 
+    async def active_ids(self, *, after: uuid.UUID | None, limit: int) -> Sequence[uuid.UUID]:
+        """Active bonuses' ids in id order, strictly after `after`, at most `limit`."""
+        ...
+
     async def weighted_wagering(self, bonus: Bonus, until: datetime) -> int:
         """The bonus's wagering progress in hundredths of a minor unit: over the player's
-        settled (won or lost) bets in its currency placed from its grant until `until`, the
-        sum of `contribution(stake, max_stake, the game's bonus_contribution_pct)`."""
+        settled (won or lost) bets in its currency placed from its grant to `until` (both
+        included), the sum of `contribution(stake, max_stake, the game's contribution)`."""
         ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from application.bonuses.withdrawing import settle_bonus_for_withdrawal
 from application.house import HouseBook
 from application.ports import (
     Clock,
@@ -45,7 +46,10 @@ class RequestWithdrawal(Steps):
     staff block: the request is taken and waits, frozen until staff lift the block or reject
     it. A player who may no longer play has the wagering requirement waived (and the minimum,
     for the whole balance): `domain.withdrawals`. One who has not accepted the terms is
-    refused (`TermsNotAccepted`)."""
+    refused (`TermsNotAccepted`). While a bonus is active in the currency the request is
+    refused (`BonusBlocksWithdrawal`, rule `bonus_active`) unless `forfeit_bonus` says the
+    player confirmed giving it up; then it is forfeited in this transaction
+    (`application.bonuses.withdrawing`, docs/bonuses.md)."""
 
     def __init__(
         self,
@@ -61,7 +65,13 @@ class RequestWithdrawal(Steps):
         self._holds = holds
 
     async def __call__(
-        self, player_id: int, amount: Money, destination: str, request_id: uuid.UUID
+        self,
+        player_id: int,
+        amount: Money,
+        destination: str,
+        request_id: uuid.UUID,
+        *,
+        forfeit_bonus: bool = False,
     ) -> Withdrawal:
         amount.require_positive()
         destination = validate_destination(destination)
@@ -95,6 +105,9 @@ class RequestWithdrawal(Steps):
                 deposited=usage.deposited,
                 wagered=usage.wagered,
                 cashing_out=cashing_out,
+            )
+            await settle_bonus_for_withdrawal(
+                uow, self._ids, player_id, amount.currency, forfeit_bonus, now, self._house.shards
             )
             withdrawal = Withdrawal(
                 id=self._ids.new_id(),

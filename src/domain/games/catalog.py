@@ -8,6 +8,7 @@ from fractions import Fraction
 from functools import lru_cache
 from types import MappingProxyType
 
+from domain.bonuses import DEFAULT_CONTRIBUTIONS, FULL_CONTRIBUTION, validate_contribution
 from domain.decimal_text import parse_decimal
 from domain.errors import GameUnavailable, InvalidRequest, LimitExceeded
 from domain.games.base import (
@@ -148,9 +149,14 @@ class GameConfig:
     enabled: bool = True
     house_edge: Fraction = DEFAULT_HOUSE_EDGE
     limits: Mapping[str, StakeLimits] = field(default_factory=dict)
+    # The share of a stake that counts toward a bonus's wagering (docs/bonuses.md), in per
+    # cent; None: the game's default (`domain.bonuses.DEFAULT_CONTRIBUTIONS`).
+    bonus_contribution_pct: int | None = None
 
     def __post_init__(self) -> None:
         game = game_by_code(self.code)
+        if self.bonus_contribution_pct is not None:
+            validate_contribution(self.bonus_contribution_pct)
         if not 0 <= self.house_edge < 1 or self.house_edge.denominator > 10**HOUSE_EDGE_PLACES:
             raise InvalidRequest(
                 f"a house edge is from 0 up to 1 with at most {HOUSE_EDGE_PLACES} decimals"
@@ -169,6 +175,13 @@ class GameConfig:
     @property
     def game(self) -> Game:
         return game_by_code(self.code)
+
+    @property
+    def contribution_pct(self) -> int:
+        """The per cent of a stake on this game that counts toward a bonus's wagering."""
+        if self.bonus_contribution_pct is not None:
+            return self.bonus_contribution_pct
+        return DEFAULT_CONTRIBUTIONS.get(self.code, FULL_CONTRIBUTION)
 
     def limits_for(self, currency_code: str) -> StakeLimits:
         if not self.enabled:

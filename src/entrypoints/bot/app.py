@@ -20,6 +20,7 @@ from entrypoints.bot.commands import register_commands
 from entrypoints.bot.flow_storage import FlowStorage
 from entrypoints.bot.freshness import KeepTrack, LiveKeyboards
 from entrypoints.bot.handlers import (
+    bonus,
     crash,
     fairness,
     fallback,
@@ -143,6 +144,7 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         history.handlers.router(),
         payments.handlers.router(),
         withdrawals.handlers.router(),
+        bonus.handlers.router(),
         responsible.handlers.router(),
         support.handlers.router(),
         promo.handlers.router(),

@@ -143,14 +143,20 @@ def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKe
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
-def main_menu(t: Translator) -> InlineKeyboardMarkup:
+def main_menu(t: Translator, *, bonus: bool = False) -> InlineKeyboardMarkup:
+    """The hub's buttons; `bonus`: the player has an active bonus and may hear of it (the
+    "🎁 Bonus" entry, docs/bonuses.md)."""
     actions = ("balance", "deposit", "withdraw", "games", "history", "fairness", "limits",
                "help", "language")  # fmt: skip
     buttons = [
         InlineKeyboardButton(text=t(f"menu.{a}"), callback_data=Menu(action=a).pack())
         for a in actions
     ]
-    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 2))
+    rows = _rows(buttons, 2)
+    if bonus:
+        entry = Menu(action="bonus").pack()
+        rows.insert(0, [InlineKeyboardButton(text=t("bonus.title_button"), callback_data=entry)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def back(t: Translator) -> InlineKeyboardMarkup:

@@ -16,7 +16,12 @@ from typing import Any, Final
 
 from application.history import BeyondRecentBets
 from domain.access import KeyNotAllowed
-from domain.bonuses import BonusActive, IllegalBonusTransition, WageringIncomplete
+from domain.bonuses import (
+    BonusActive,
+    BonusBlocksWithdrawal,
+    IllegalBonusTransition,
+    WageringIncomplete,
+)
 from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
 from domain.errors import (
@@ -177,6 +182,9 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     CampaignRefused: _promo,
     BonusActive: _text("bonus.refused.active"),
     IllegalBonusTransition: _text("bonus.refused.ended"),
+    BonusBlocksWithdrawal: lambda t, e: t(
+        "bonus.withdraw.blocks", amount=e.amount, wagered=e.wagered.amount, required=e.required
+    ),
     WageringIncomplete: lambda t, e: t(
         "bonus.refused.incomplete", wagered=e.wagered.amount, required=e.required
     ),

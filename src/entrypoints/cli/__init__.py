@@ -13,6 +13,7 @@ import click
 from entrypoints.cli.admin import admin
 from entrypoints.cli.apikey import apikey
 from entrypoints.cli.bankroll import bankroll
+from entrypoints.cli.bonuses import bonuses
 from entrypoints.cli.crash import crash
 from entrypoints.cli.currency import currency
 from entrypoints.cli.db import db
@@ -50,6 +51,7 @@ for _command in (
     outbox,
     pii,
     risk,
+    bonuses,
     health,
     servers,
     secrets_group,

@@ -251,7 +251,28 @@ def _start_background_jobs(
                 every(settings.risk_monitor_interval_s, monitor, stop, "risk monitor")
             )
         )
+    if settings.bonus_sweep_interval_s and parts != frozenset({"relay"}):
+        jobs.append(
+            asyncio.create_task(
+                every(settings.bonus_sweep_interval_s, _bonus_jobs(container), stop, "bonuses")
+            )
+        )
     return jobs
+
+
+def _bonus_jobs(container: AsyncContainer) -> Callable[[], Awaitable[None]]:
+    """Expire the bonuses whose time ran out, then convert those whose wagering is met
+    (docs/bonuses.md). Every process may run it: each bonus ends once, under its row lock."""
+    from application.bonuses import ConvertBonus, ExpireBonuses
+
+    async def run() -> None:
+        async with container() as scope:
+            expired = await (await scope.get(ExpireBonuses))()
+            converted = await (await scope.get(ConvertBonus)).sweep()
+        if expired or converted:
+            log.info("bonuses: %d expired, %d converted", expired, converted)
+
+    return run
 
 
 def _export_ledger_totals(

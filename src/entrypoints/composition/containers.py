@@ -33,6 +33,7 @@ from dishka import STRICT_VALIDATION, AsyncContainer, Provider, make_async_conta
 
 from entrypoints.composition.access import AccessProvider, ApiKeysProvider
 from entrypoints.composition.betting import BettingProvider
+from entrypoints.composition.bonuses import BonusesProvider
 from entrypoints.composition.campaigns import CampaignStaffProvider, PromoCodesProvider
 from entrypoints.composition.crash import CrashProvider
 from entrypoints.composition.endpoints import Endpoints
@@ -58,6 +59,7 @@ _MONEY: AreaGroups = (
     CrashProvider,
     ResponsibleProvider,
     RiskProvider,
+    BonusesProvider,
 )
 
 

@@ -34,6 +34,7 @@ class GameView(msgspec.Struct):
     house_edge: str
     uses_house_edge: bool
     limits: dict[str, Limits]
+    bonus_contribution_pct: int  # the per cent of a stake that counts toward bonus wagering
 
 
 class GameList(msgspec.Struct):
@@ -45,6 +46,7 @@ class GameUpdate(msgspec.Struct, forbid_unknown_fields=True):
     enabled: bool | None = None
     house_edge: str | None = None  # a decimal fraction, e.g. "0.02"
     limits: dict[str, Limits] | None = None
+    bonus_contribution_pct: int | None = None  # 0-100 (docs/bonuses.md)
 
 
 def view(config: GameConfig) -> GameView:
@@ -60,6 +62,7 @@ def view(config: GameConfig) -> GameView:
             c: Limits(lim.min_stake, lim.max_stake, lim.max_payout)
             for c, lim in sorted(config.limits.items())
         },
+        bonus_contribution_pct=config.contribution_pct,
     )
 
 
@@ -79,7 +82,7 @@ class GamesController(Controller):
     @patch(
         "/{code:str}",
         guards=[requires(Role.OPERATOR)],
-        summary="Switch a game, change its house edge or its limits (audited)",
+        summary="Switch a game, change its house edge, limits or bonus contribution (audited)",
     )
     @inject
     async def update(
@@ -105,5 +108,6 @@ class GamesController(Controller):
                     limits[code_] = StakeLimits(lim.min_stake, lim.max_stake, lim.max_payout)
                 except DomainError as error:
                     raise InvalidField(f"limits.{currency}", error.message) from None
-        changed = await update(code, GameChange(data.enabled, edge, limits), actor)
+        change = GameChange(data.enabled, edge, limits, data.bonus_contribution_pct)
+        changed = await update(code, change, actor)
         return view(changed)

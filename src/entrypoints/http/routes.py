@@ -13,6 +13,7 @@ from entrypoints.http.health import HealthController
 from entrypoints.http.ledger import LedgerController
 from entrypoints.http.live import LIVE_HANDLERS
 from entrypoints.http.miniapp import MiniAppController, MiniAppSessionController
+from entrypoints.http.miniapp_bonus import MiniAppBonusController
 from entrypoints.http.miniapp_crash import MiniAppCrashCashOutController, MiniAppCrashController
 from entrypoints.http.miniapp_mines import MiniAppMinesController
 from entrypoints.http.miniapp_page import MINIAPP_PAGE
@@ -47,6 +48,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     MiniAppMinesController,
     MiniAppCrashController,
     MiniAppCrashCashOutController,
+    MiniAppBonusController,
     MINIAPP_PAGE,  # the Mini App page itself, at /app/
     *LIVE_HANDLERS,
     WithdrawalsController,

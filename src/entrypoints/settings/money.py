@@ -87,6 +87,14 @@ class Money:
         ge=0,
         le=100,
     )
+    bonus_sweep_interval_s: int = setting(
+        300,
+        doc="How often `croupier run` expires bonuses whose time ran out and converts those "
+        "whose wagering is met (seconds, 0: never; `croupier bonuses expire` and `croupier "
+        "bonuses sweep` do the same by hand or from cron). docs/bonuses.md.",
+        ge=0,
+        le=86_400,
+    )
 
     @property
     def four_eyes_policy(self) -> FourEyesPolicy:

@@ -19,6 +19,7 @@ from aiogram.types import CallbackQuery, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.balances import GetBalances
+from application.bonuses import PlayerBonuses
 from application.ports import Clock
 from domain.players import Player
 from domain.standing import PlayerStanding
@@ -51,6 +52,7 @@ async def menu_instead(
     t: Translator,
     balances: FromDishka[GetBalances],
     clock: FromDishka[Clock],
+    bonuses: FromDishka[PlayerBonuses],
     stale: bool = False,  # OutOfDate: the keyboard is an old one
 ) -> None:
     """A toast saying why the tap did nothing, then the menu: sent anew rather than edited
@@ -64,7 +66,8 @@ async def menu_instead(
             await message.edit_reply_markup(reply_markup=None)
         except TelegramBadRequest as error:  # too old to edit, or already without it
             log.info("old keyboard left in place (%s)", error.message)
-    await home(message, standing, t, await balances(player.id), clock.now())
+    bonus = await bonuses.any_active(player.id)
+    await home(message, standing, t, await balances(player.id), clock.now(), bonus=bonus)
 
 
 @last.message(F.chat.type == ChatType.PRIVATE, F.content_type.in_(WRITTEN))
@@ -76,6 +79,8 @@ async def not_understood(
     t: Translator,
     balances: FromDishka[GetBalances],
     clock: FromDishka[Clock],
+    bonuses: FromDishka[PlayerBonuses],
 ) -> None:
     await message.answer(t("nav.not_understood"))
-    await home(message, standing, t, await balances(player.id), clock.now())
+    bonus = await bonuses.any_active(player.id)
+    await home(message, standing, t, await balances(player.id), clock.now(), bonus=bonus)

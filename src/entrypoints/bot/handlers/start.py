@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.balances import GetBalances
+from application.bonuses import PlayerBonuses
 from application.notices import PlayerWroteAgain
 from application.onboarding import AcceptTerms, SetLanguage
 from application.ports import Clock
@@ -53,6 +54,8 @@ async def home(
     t: Translator,
     balances: tuple[Money, ...],
     now: datetime,
+    *,
+    bonus: bool = False,
 ) -> None:
     """The screen a player starts from, sent as a message of its own: the main menu, or the
     18+ and terms gate until they accept, or the notice that the account is blocked. Which one
@@ -63,7 +66,8 @@ async def home(
     elif isinstance(refusal, TermsNotAccepted):
         await message.answer(t("start.gate"), reply_markup=keyboards.gate(t))
     else:
-        await message.answer(menu_text(t, balances), reply_markup=keyboards.main_menu(t))
+        menu = keyboards.main_menu(t, bonus=bonus)
+        await message.answer(menu_text(t, balances), reply_markup=menu)
 
 
 @handlers.message(CommandStart())
@@ -76,6 +80,7 @@ async def start(
     balances: FromDishka[GetBalances],
     clock: FromDishka[Clock],
     wrote_again: FromDishka[PlayerWroteAgain],
+    bonuses: FromDishka[PlayerBonuses],
 ) -> None:
     # A player who had blocked the bot and restarts it gets its messages again.
     await wrote_again(player.id)
@@ -83,7 +88,8 @@ async def start(
     if not isinstance(standing.refusal(Operation.BET, now), PlayerBlocked):
         name = message.from_user.first_name if message.from_user else ""
         await message.answer(t("start.welcome", name=name))
-    await home(message, standing, t, await balances(player.id), now)
+    bonus = await bonuses.any_active(player.id)
+    await home(message, standing, t, await balances(player.id), now, bonus=bonus)
 
 
 @handlers.callback_query(Gate.filter(F.accept))
@@ -110,13 +116,15 @@ async def main_menu(
     t: Translator,
     state: FSMContext,
     balances: FromDishka[GetBalances],
+    bonuses: FromDishka[PlayerBonuses],
 ) -> None:
     await query.answer()
     # Back to the menu ends whatever was being typed (a stake, a withdrawal's destination): a
     # number typed later is not read as one.
     await state.clear()
     found = await balances(player.id)
-    await show(query, menu_text(t, found), keyboards.main_menu(t))
+    menu = keyboards.main_menu(t, bonus=await bonuses.any_active(player.id))
+    await show(query, menu_text(t, found), menu)
 
 
 @handlers.callback_query(Menu.filter(F.action == "language"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -32,6 +33,7 @@ from application.balances import GetBalances
 from application.responsible.standing import CheckStanding
 from application.withdrawals import CancelWithdrawal, RequestWithdrawal
 from application.withdrawals.queries import PendingWithdrawals
+from domain.bonuses import BonusBlocksWithdrawal
 from domain.errors import InsufficientFunds, InvalidAmount, InvalidRequest, NotFound
 from domain.money import XTR, Currency, Money
 from domain.players import Player
@@ -43,6 +45,7 @@ from domain.withdrawals import (
     WithdrawalRefused,
     validate_destination,
 )
+from entrypoints.bot import bonus_keyboards as bonus_kb
 from entrypoints.bot import withdraw_keyboards as kb
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Menu
@@ -354,32 +357,88 @@ async def confirm_withdrawal(
     balances: FromDishka[GetBalances],
     policy: FromDishka[WithdrawalPolicy],
 ) -> None:
-    data = await state.get_data()
-    press = callback_data.press
-    if data.get("done") == press:  # a second tap on a confirmed screen
-        await query.answer(t("withdraw_flow.already"))
-        return
-    held = await _held(balances, policy, player.id, data.get("code"))
-    if data.get("press") != press or held is None:
-        await query.answer(t("withdraw_flow.expired"), show_alert=True)
-        return
-    amount = Money(int(data["amount"]), held.currency)
-    request_id = uuid.uuid5(WITHDRAWAL_NAMESPACE, f"{player.id}:{press}")
-    try:
-        withdrawal = await request(player.id, amount, str(data["destination"]), request_id)
-    except WithdrawalRefused as refused:
-        await _drop(query, state, refusal_text(t, refused), t)
-        return
-    except InsufficientFunds:
-        now = await _held(balances, policy, player.id, amount.currency.code)
-        await _drop(query, state, t("withdraw_flow.too_much", balance=now or held), t)
-        return
-    await query.answer()
-    await state.set_data({"done": press})
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)  # the screen is used
-    receipt = t("withdraw.requested", amount=withdrawal.amount, destination=withdrawal.destination)
-    await post(query, receipt + "\n" + t("withdraw_flow.can_cancel"), kb.after_receipt(t))
+    draft = _Draft(query, callback_data.press, player, t, state)
+    await draft.request(request, (balances, policy, player.id), forfeit_bonus=False)
+
+
+@handlers.callback_query(bonus_kb.WithdrawForfeit.filter())
+@inject
+async def confirm_withdrawal_forfeit(
+    query: CallbackQuery,
+    callback_data: bonus_kb.WithdrawForfeit,
+    player: Player,
+    t: Translator,
+    state: FSMContext,
+    request: FromDishka[RequestWithdrawal],
+    balances: FromDishka[GetBalances],
+    policy: FromDishka[WithdrawalPolicy],
+) -> None:
+    """The one extra step while a bonus is active: the player read that withdrawing forfeits
+    it (docs/bonuses.md) and confirmed; the same draft is requested, giving the bonus up."""
+    draft = _Draft(query, callback_data.press, player, t, state)
+    await draft.request(request, (balances, policy, player.id), forfeit_bonus=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    """The confirmed draft `press` of the conversation, and whom to answer."""
+
+    query: CallbackQuery
+    press: str
+    player: Player
+    t: Translator
+    state: FSMContext
+
+    async def request(
+        self,
+        request: RequestWithdrawal,
+        held_by: tuple[GetBalances, WithdrawalPolicy, int],
+        *,
+        forfeit_bonus: bool,
+    ) -> None:
+        query, press, t, state = self.query, self.press, self.t, self.state
+        data = await state.get_data()
+        if data.get("done") == press:  # a second tap on a confirmed screen
+            await query.answer(t("withdraw_flow.already"))
+            return
+        held = await _held(*held_by, data.get("code"))
+        if data.get("press") != press or held is None:
+            await query.answer(t("withdraw_flow.expired"), show_alert=True)
+            return
+        amount = Money(int(data["amount"]), held.currency)
+        request_id = uuid.uuid5(WITHDRAWAL_NAMESPACE, f"{self.player.id}:{press}")
+        destination = str(data["destination"])
+        try:
+            withdrawal = await request(
+                self.player.id, amount, destination, request_id, forfeit_bonus=forfeit_bonus
+            )
+        except BonusBlocksWithdrawal as bonus:
+            # The draft stays: the player confirms giving the bonus up, or keeps it.
+            await query.answer()
+            text = t(
+                "bonus.withdraw.forfeit_ask",
+                amount=bonus.amount,
+                wagered=bonus.wagered.amount,
+                required=bonus.required,
+                withdraw=amount,
+            )
+            await show(query, text, bonus_kb.withdraw_forfeit(t, press))
+            return
+        except WithdrawalRefused as refused:
+            await _drop(query, state, refusal_text(t, refused), t)
+            return
+        except InsufficientFunds:
+            now = await _held(*held_by, amount.currency.code)
+            await _drop(query, state, t("withdraw_flow.too_much", balance=now or held), t)
+            return
+        await query.answer()
+        await state.set_data({"done": press})
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)  # the screen is used
+        receipt = t(
+            "withdraw.requested", amount=withdrawal.amount, destination=withdrawal.destination
+        )
+        await post(query, receipt + "\n" + t("withdraw_flow.can_cancel"), kb.after_receipt(t))
 
 
 async def _drop(query: CallbackQuery, state: FSMContext, text: str, t: Translator) -> None:

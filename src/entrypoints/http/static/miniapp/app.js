@@ -3,6 +3,7 @@
 // updates. Plain browser JavaScript modules, no build step. Server data is only ever put on
 // the page as text or attributes, never parsed as HTML.
 import { openSession, request, setInitData } from "./api.js";
+import { bonusShown, openBonus } from "./bonus.js";
 import { openCare, refreshReality, setUpCare } from "./care.js";
 import { refreshFairness, setUpFairness } from "./fairness.js";
 import { openHistory, setUpHistory } from "./history.js";
@@ -13,7 +14,7 @@ import { openMines, setUpMines } from "./mines.js";
 import { applyTheme, launchParams } from "./theme.js";
 import { $, CURRENCY, h, liveBalanceCount, once, showBalances, showError, showMessage, showStatus } from "./ui.js";
 
-const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness"];
+const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness", "bonus"];
 const GAME_SCREENS = new Set(["game", "mines", "crash"]);
 // Games played in steps need their own screen; instant games all share the one form.
 const STEP_SCREENS = { mines: { screen: "mines", open: openMines } };
@@ -114,8 +115,12 @@ async function refreshBalances() {
   if (liveBalanceCount() === before) showBalances(found.balances);
 }
 
+async function refreshBonusButton() {
+  $("open-bonus").hidden = !(await bonusShown());
+}
+
 async function enterLobby() {
-  await Promise.all([loadLobby(), refreshFairness(), refreshReality()]);
+  await Promise.all([loadLobby(), refreshFairness(), refreshReality(), refreshBonusButton()]);
   app.realityAt = Date.now();
   openLobby();
 }
@@ -133,6 +138,7 @@ function wire() {
   $("open-history").addEventListener("click", () => openPage("history", "History", () => openHistory(app.games)));
   $("open-care").addEventListener("click", () => openPage("care", "Limits and breaks", openCare));
   $("open-fairness").addEventListener("click", () => openPage("fairness", "Provably fair", refreshFairness));
+  $("open-bonus").addEventListener("click", () => openPage("bonus", "Bonus", () => openBonus(app.games)));
   setUpInstant(afterBet);
   setUpMines(afterBet);
   setUpCrash(afterBet);

@@ -1,0 +1,69 @@
+// The player's bonus (GET /bonus; docs/bonuses.md): each active bonus with its wagering
+// progress ("120 of 500 XTR wagered", amounts with their currency code as everywhere in the app), the largest stake that counts, the expiry in the
+// player's own time zone (named), and how much each game counts. A player who may not hear of
+// promotions gets `shown: false`: the lobby shows no button and this screen stays closed.
+import { request } from "./api.js";
+import { $, h } from "./ui.js";
+
+function expiry(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  // dateStyle cannot be combined with timeZoneName: the fields one by one.
+  const fields = { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
+  return date.toLocaleString(undefined, { ...fields, timeZoneName: "short" });
+}
+
+function money(amount) {
+  return `${amount.amount} ${amount.currency}`;
+}
+
+function bonusCard(bonus) {
+  const required = bonus.required.amount;
+  const share = required > 0 ? Math.min(100, Math.floor((100 * bonus.wagered.amount) / required)) : 100;
+  const lines = [h("p", { class: "bonus-amount", text: `Bonus: ${money(bonus.amount)}` })];
+  if (required > 0) {
+    lines.push(
+      h("progress", { max: "100", value: String(share), "aria-label": "Wagering progress" }),
+      h("p", { text: `${bonus.wagered.amount} of ${money(bonus.required)} wagered` }),
+    );
+  }
+  lines.push(h("p", { class: "hint", text: `Expires ${expiry(bonus.expires_at)}` }));
+  if (bonus.max_stake && required > 0) {
+    lines.push(h("p", { class: "hint", text: `Stakes above ${money(bonus.max_stake)} count as ${money(bonus.max_stake)}.` }));
+  }
+  lines.push(
+    h("p", {
+      class: "hint",
+      text: bonus.claimable
+        ? "Wagering complete: claim it as cash with the Bonus button in the bot."
+        : "Stakes are paid from your cash and count toward wagering; then the bonus becomes cash. Claim it, or give it up, with the Bonus button in the bot.",
+    }),
+  );
+  return h("li", { class: "bonus", dataset: { claimable: String(bonus.claimable) } }, ...lines);
+}
+
+function contributionRows(contributions, titles) {
+  // The games of this app, by their titles (Telegram's dice games are the bot's).
+  const byShare = new Map();
+  for (const c of contributions.filter((c) => c.game in titles)) {
+    if (!byShare.has(c.pct)) byShare.set(c.pct, []);
+    byShare.get(c.pct).push(titles[c.game]);
+  }
+  return [...byShare.entries()].map(([pct, games]) =>
+    h("li", {}, h("span", { class: "row-main" }, h("strong", { text: `${pct}%` }), ` ${games.join(", ")}`)),
+  );
+}
+
+// Whether the lobby offers the screen: an active bonus, and a player who may hear of it.
+export async function bonusShown() {
+  const found = await request("GET", "/bonus");
+  return found.shown && found.bonuses.length > 0;
+}
+
+export async function openBonus(games) {
+  const found = await request("GET", "/bonus");
+  const titles = Object.fromEntries((games || []).map((g) => [g.code, g.title]));
+  $("bonus-list").replaceChildren(...found.bonuses.map(bonusCard));
+  $("bonus-empty").hidden = found.bonuses.length > 0;
+  $("bonus-contributions").replaceChildren(...contributionRows(found.contributions, titles));
+}
