@@ -18,6 +18,7 @@ from domain.accounts import Account, AccountKind
 from domain.adjustments import AdjustmentRequest
 from domain.bets import Bet
 from domain.bonuses import Bonus
+from domain.campaigns import Campaign, Redemption
 from domain.crash_rounds import CrashChain, CrashRound, CrashSeat
 from domain.errors import IdempotencyConflict, NotFound
 from domain.events import DomainEvent
@@ -48,6 +49,7 @@ from tests.fake_betting import (
     FakeSeedPairs,
 )
 from tests.fake_bonuses import FakeBonuses
+from tests.fake_campaigns import FakeCampaigns
 from tests.fake_crash import FakeCrashRounds
 from tests.fake_money import (
     FakeAuditLog,
@@ -127,6 +129,9 @@ class _State:
     unreachable: dict[int, tuple[datetime, str]] = field(default_factory=dict)
     # Promotions (tests.fake_promotions): budgets by code.
     budgets: dict[str, PromotionBudget] = field(default_factory=dict)
+    # Campaigns (tests.fake_campaigns) by code; redemptions by (campaign, player).
+    campaigns: dict[str, Campaign] = field(default_factory=dict)
+    redemptions: dict[tuple[str, int], Redemption] = field(default_factory=dict)
     # Bonuses (tests.fake_bonuses) by id.
     bonuses: dict[uuid.UUID, Bonus] = field(default_factory=dict)
     # What use cases raised, in order, as their units of work committed them.
@@ -187,6 +192,7 @@ class FakeUnitOfWork:
         self.crash = FakeCrashRounds(self.state)
         self.notices = FakeNoticeStore(self.state)
         self.budgets = FakePromotionBudgets(self.state)
+        self.campaigns = FakeCampaigns(self.state)
         self.bonuses = FakeBonuses(self.state)
         return self
 

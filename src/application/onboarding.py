@@ -175,8 +175,14 @@ class AcceptTerms:
                         after={"terms_accepted_at": accepted.at.isoformat()},
                     )
                 )
+                await self._first_accepted(uow, player)
             await uow.commit()
         return accepted
+
+    async def _first_accepted(self, uow: UnitOfWork, player: Player) -> None:
+        """What else happens, in the same transaction, when a player first accepts (they
+        may receive promotions from now on): nothing here; `WelcomeOnAcceptance` grants the
+        welcome campaigns."""
 
 
 async def record_terms_acceptance(

@@ -115,6 +115,13 @@ class AuditAction(enum.StrEnum):
     LARGE_WAGER = "large_wager"
     OUTCOME_ALERT = "outcome_alert"  # a game's outcomes fail the chi-square test
     RTP_DRIFT_ALERT = "rtp_drift_alert"  # a game's actual RTP drifts from theory
+    # Campaigns (docs/bonuses.md): the staff's steps, and every bonus a campaign grants.
+    CAMPAIGN_CREATED = "campaign_created"
+    CAMPAIGN_APPROVED = "campaign_approved"
+    CAMPAIGN_PAUSED = "campaign_paused"
+    CAMPAIGN_RESUMED = "campaign_resumed"
+    CAMPAIGN_ENDED = "campaign_ended"
+    CAMPAIGN_GRANTED = "campaign_granted"
 
 
 @dataclass(frozen=True, slots=True)

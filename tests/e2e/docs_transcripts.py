@@ -43,6 +43,10 @@ ASSEMBLED: dict[str, tuple[str, list[tuple[str, str]]]] = {
         "Refusals in the player's words (tests/entrypoints/test_bot_words.py)",
         [("English", "bot-refusals-en.txt"), ("Russian", "bot-refusals-ru.txt")],
     ),
+    "bot-promo.txt": (
+        "Promo codes: the button, /promo and every refusal (tests/entrypoints/test_bot_promo.py)",
+        [("English", "bot-promo-en.txt"), ("Russian", "bot-promo-ru.txt")],
+    ),
 }  # fmt: skip
 COPIED = ("bot-nav-en.txt", "bot-nav-ru.txt")
 

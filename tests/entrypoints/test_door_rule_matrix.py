@@ -51,6 +51,7 @@ from tests.entrypoints import door_cases as c
 from tests.entrypoints import door_cases_bonus as bonus
 from tests.entrypoints import door_cases_games as games
 from tests.entrypoints import door_cases_mines_void as mines_void
+from tests.entrypoints import door_cases_promo as promo
 from tests.entrypoints import door_cases_withdraw as wd
 from tests.entrypoints.door_world import (
     MATRIX_FOUR_EYES_XTR,
@@ -78,6 +79,7 @@ from tests.entrypoints.telegram_fakes import Player as TelegramUser
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
 ROOT = Path(__file__).resolve().parents[2]
+PROMOTION = Operation.PROMOTION
 BET, PLAY_ON, DEPOSIT, WITHDRAW, PAY_OUT, SETTLE, ADJUST = (
     Operation.BET,
     Operation.PLAY_ON,
@@ -187,6 +189,8 @@ HTTP: dict[str, Door] = {
     "PUT /api/v1/app/reality-check": "sets the reality check",
     "POST /api/v1/app/reality-check/ack": "acknowledges a reality check",
     "WS /api/v1/app/live": "the player's live events (reads)",
+    # Issue 22: a promo code's bonus is a promotion, refused to every protected player.
+    "POST /api/v1/app/promo": (Case(PROMOTION, promo.mini_app_promo, promo.mini_app_promo_ready),),
     # The admin API, as staff.
     "POST /api/v1/withdrawals/{withdrawal_id:uuid}/approve": (
         Case(PAY_OUT, c.withdrawal_approve, c.requested_withdrawal),
@@ -210,6 +214,18 @@ HTTP: dict[str, Door] = {
     ),
     "POST /api/v1/adjustments/{request_id:uuid}/reject": "closes a pending adjustment unposted",
     "GET /api/v1/adjustments": _READ,
+    # Campaigns (issue 22): staff set them up; no player's money moves until a player redeems
+    # or deposits (the promo doors above, the deposit doors) or staff grant to a list, where
+    # each player is checked by the standing and a protected one is skipped, not refused
+    # (tests/unit/test_campaigns_on_fakes.py, test_staff_grant_a_no_deposit_bonus_to_a_list).
+    "POST /api/v1/campaigns": "staff admin: creates a campaign and its budget",
+    "POST /api/v1/campaigns/{code:str}/approve": "staff admin: a campaign's four-eyes approval",
+    "POST /api/v1/campaigns/{code:str}/pause": "staff admin: pauses a campaign",
+    "POST /api/v1/campaigns/{code:str}/resume": "staff admin: resumes a campaign",
+    "POST /api/v1/campaigns/{code:str}/end": "staff admin: ends a campaign",
+    "POST /api/v1/campaigns/{code:str}/grants": "staff grants to a list: protected players skipped",
+    "GET /api/v1/campaigns": _READ,
+    "GET /api/v1/campaigns/{code:str}": _READ,
     # A refund takes back a deposit already made: money owed for what happened (SETTLE).
     "POST /api/v1/payments/stars/{charge_id:str}/refund": (
         Case(SETTLE, c.stars_refund, c.stars_payment),
@@ -360,6 +376,10 @@ BOT: dict[str, Door] = {
     "responsible.choose_reality_check": _MENU,
     "responsible.set_reality_check": "sets the reality check",
     "responsible.acknowledge": "acknowledges a reality check",
+    # Issue 22: a promo code, typed with the command or after it; the button only asks.
+    "promo.promo_command": (Case(PROMOTION, promo.bot_promo, promo.promo_campaign),),
+    "promo.typed_code": (Case(PROMOTION, promo.bot_promo_typed, promo.promo_asked),),
+    "promo.promo_tapped": "asks for the code (the standing's refusal to a protected player)",
     "support.paysupport": "a text",
     "support.privacy": "a text",
     "support.terms": "a text",

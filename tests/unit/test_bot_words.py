@@ -26,6 +26,7 @@ from domain.bonuses import (
     IllegalBonusTransition,
     WageringIncomplete,
 )
+from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
 from domain.errors import (
     CurrencyMismatch,
@@ -58,7 +59,7 @@ from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, Wi
 from domain.velocity import VelocityAction, VelocityLimit, VelocityLimited, VelocityUnavailable
 from domain.withdrawals import IllegalWithdrawalTransition, WithdrawalRefused, WithdrawalState
 from entrypoints.bot.i18n import DEFAULT_LANGUAGE, Translator, catalogue, languages
-from entrypoints.bot.refusals import NOT_FOR_PLAYERS, WORDINGS, refusal_text
+from entrypoints.bot.refusals import NOT_FOR_PLAYERS, PROMO_RULES, WORDINGS, refusal_text
 
 # What a player must never read: an internal id next to what it names ("account 385", "bet
 # 3f2a…"), a UUID, a code in snake_case, a placeholder left unfilled, the ledger's "XTR".
@@ -134,6 +135,11 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
         (CrashRefusal("a_rule_added_later", SECRET), ()),
     ],
     BudgetExhausted: [(BudgetExhausted(SECRET, rule="budget", limit=STARS), ())],
+    UnknownPromoCode: [(UnknownPromoCode(SECRET), ())],
+    CampaignRefused: [
+        *((CampaignRefused(SECRET, rule), ()) for rule in sorted(PROMO_RULES)),
+        (CampaignRefused(SECRET, "a_rule_added_later"), ()),
+    ],
     BonusActive: [(BonusActive(SECRET), ())],
     BonusBlocksWithdrawal: [
         (

@@ -11,6 +11,7 @@ from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.adjustments import SqlAdjustmentRequests
 from adapters.postgres.bets import SqlBets
 from adapters.postgres.bonuses import SqlBonuses
+from adapters.postgres.campaigns import SqlCampaigns
 from adapters.postgres.crash import SqlCrashRounds
 from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.key_usage import SqlKeyUsage
@@ -115,6 +116,7 @@ class SqlUnitOfWork:
         self.crash = SqlCrashRounds(conn)
         self.notices = SqlNoticeStore(conn)
         self.budgets = SqlPromotionBudgets(conn, self._currencies)
+        self.campaigns = SqlCampaigns(conn, self._currencies)
         self.bonuses = SqlBonuses(conn, self._currencies)
         return self
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from application.campaigns.deposit_match import match_deposit
 from application.house import HouseBook
 from application.payments.payer import payer
 from application.ports import Clock, IdGenerator, StarsRefunds, UnitOfWork, UnitOfWorkFactory
@@ -109,6 +110,17 @@ class CreditStarsPayment(WalletPoster):
         )
         if not await uow.stars.add_payment(payment):
             payment = await uow.stars.payment(charge_id)
+        if not posting.replayed:
+            # A deposit match grants in the credit's own transaction, or not at all.
+            await match_deposit(
+                uow,
+                self._ids,
+                player_id=player_id,
+                deposit=amount,
+                deposit_key=posting.transaction.idempotency_key,
+                now=self._clock.now(),
+                shards=self._house.shards,
+            )
         return StarsCredit(payment, posting.balance, posting.replayed)
 
     async def _refund_mismatch(

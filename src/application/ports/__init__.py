@@ -13,6 +13,7 @@ from application.ports.audit import AuditLog, AuditQuery
 from application.ports.bet_reads import BetFilter, BetReadModel, BetSummary
 from application.ports.bets import BetMetrics, BetRepository
 from application.ports.bonuses import BonusRepository
+from application.ports.campaigns import CampaignRepository
 from application.ports.clock_ids import Clock, IdGenerator
 from application.ports.crash import CrashRounds, LeaderLock, RoundSeating
 from application.ports.currencies import CurrencyCatalog
@@ -85,6 +86,7 @@ __all__ = [
     "BetSummary",
     "BonusRepository",
     "BooksAudit",
+    "CampaignRepository",
     "Clock",
     "CrashRounds",
     "CrashedRoundBook",

@@ -11,6 +11,7 @@ from application.ports.api_keys import KeyUsage
 from application.ports.audit import AuditLog
 from application.ports.bets import BetRepository
 from application.ports.bonuses import BonusRepository
+from application.ports.campaigns import CampaignRepository
 from application.ports.crash import CrashRounds
 from application.ports.games import GameConfigRepository
 from application.ports.ledger import Ledger
@@ -100,6 +101,9 @@ class UnitOfWork(Protocol):
 
     @property
     def budgets(self) -> PromotionBudgets: ...
+
+    @property
+    def campaigns(self) -> CampaignRepository: ...
 
     @property
     def bonuses(self) -> BonusRepository: ...

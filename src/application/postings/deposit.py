@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from application.access import count_against_daily_cap
+from application.campaigns.deposit_match import match_deposit
 from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from application.postings.poster import WalletPoster, WalletPosting
@@ -111,6 +112,17 @@ class CreditDeposit(WalletPoster):
             )
             if command.caller is not None and not posting.replayed:
                 await count_against_daily_cap(uow, command.caller, amount, self._clock.now())
+            if not posting.replayed:
+                # A deposit match grants in the deposit's own transaction, or not at all.
+                await match_deposit(
+                    uow,
+                    self._ids,
+                    player_id=command.player_id,
+                    deposit=amount,
+                    deposit_key=command.idempotency_key,
+                    now=self._clock.now(),
+                    shards=self._house.shards,
+                )
             await uow.commit()
         return posting
 

@@ -28,6 +28,7 @@ from entrypoints.bot.handlers import (
     history,
     mines,
     payments,
+    promo,
     responsible,
     start,
     support,
@@ -146,6 +147,7 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         bonus.handlers.router(),
         responsible.handlers.router(),
         support.handlers.router(),
+        promo.handlers.router(),
         fallback.last.router(),
         errors.router(),
     )

@@ -22,6 +22,7 @@ from domain.bonuses import (
     IllegalBonusTransition,
     WageringIncomplete,
 )
+from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
 from domain.errors import (
     CurrencyMismatch,
@@ -147,6 +148,15 @@ def _velocity_down(t: Translator, error: VelocityUnavailable) -> str:
     )
 
 
+PROMO_RULES: Final = frozenset(
+    {"not_started", "expired", "paused", "used", "not_for_you", "run_out"}
+)
+
+
+def _promo(t: Translator, error: CampaignRefused) -> str:
+    return t(f"promo.refused.{error.rule if error.rule in PROMO_RULES else 'other'}")
+
+
 def _text(key: str, **values: Any) -> Wording:
     return lambda t, _error: t(key, **values)
 
@@ -168,6 +178,8 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     IdempotencyConflict: _text("refusals.already_used"),
     GameUnavailable: _text("refusals.game_unavailable"),
     BudgetExhausted: _text("refusals.budget_exhausted"),
+    UnknownPromoCode: _text("promo.unknown"),
+    CampaignRefused: _promo,
     BonusActive: _text("bonus.refused.active"),
     IllegalBonusTransition: _text("bonus.refused.ended"),
     BonusBlocksWithdrawal: lambda t, e: t(

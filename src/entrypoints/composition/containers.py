@@ -34,6 +34,7 @@ from dishka import STRICT_VALIDATION, AsyncContainer, Provider, make_async_conta
 from entrypoints.composition.access import AccessProvider, ApiKeysProvider
 from entrypoints.composition.betting import BettingProvider
 from entrypoints.composition.bonuses import BonusesProvider
+from entrypoints.composition.campaigns import CampaignStaffProvider, PromoCodesProvider
 from entrypoints.composition.crash import CrashProvider
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.composition.infrastructure import InfrastructureProvider
@@ -84,6 +85,8 @@ def http_areas() -> AreaGroups:
         MiniAppProvider,
         WithdrawalsProvider,
         WithdrawalDecisionsProvider,
+        PromoCodesProvider,
+        CampaignStaffProvider,
         *telegram_groups(),
     )
 
@@ -94,7 +97,7 @@ def grpc_areas() -> AreaGroups:
 
 def bot_areas() -> AreaGroups:
     # A player's door: withdrawal requests, never the staff's decisions on them.
-    return (*_MONEY, WithdrawalsProvider, *telegram_groups())
+    return (*_MONEY, WithdrawalsProvider, PromoCodesProvider, *telegram_groups())
 
 
 def relay_areas() -> AreaGroups:

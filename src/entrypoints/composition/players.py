@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.admin_queries import SqlPlayerDirectory
 from adapters.postgres.personal_rotation import SqlPersonalDataRotation
+from application.campaigns import WelcomeOnAcceptance
 from application.onboarding import AcceptTerms, EnsurePlayer, SetLanguage, StartPlayer
 from application.personal_data_rotation import CountStaleSeals, ResealPersonalData
 from application.player_admin import (
@@ -46,7 +47,8 @@ class PlayersProvider(Provider):
     open_wallet = provide(OpenWallet)
     start_player = provide(StartPlayer)
     ensure_player = provide(EnsurePlayer)
-    accept_terms = provide(AcceptTerms)
+    # Accepting the terms grants the welcome campaigns (application/campaigns/no_deposit.py).
+    accept_terms = provide(WelcomeOnAcceptance, provides=AcceptTerms)
     set_language = provide(SetLanguage)
     search_players = provide(SearchPlayers)
     get_player_profile = provide(GetPlayerProfile)

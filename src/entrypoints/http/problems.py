@@ -19,6 +19,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from domain.campaigns import CampaignRefused
 from domain.errors import (
     CurrencyMismatch,
     DomainError,
@@ -146,8 +147,8 @@ def domain_error_handler(_: Request[Any, Any, Any], error: DomainError) -> Respo
         extra.update(withdrawal_refusal_facts(error))
     if isinstance(error, ResponsibleGamblingRefusal):
         extra.update(refusal_facts(error))
-    if isinstance(error, StandingRefusal | WithdrawalFrozen):
-        extra["rule"] = str(error.rule)
+    if isinstance(error, StandingRefusal | WithdrawalFrozen | CampaignRefused):
+        extra["rule"] = str(error.rule)  # a campaign's: why the promo code gives nothing
     retry_after = getattr(error, "retry_after", None)
     if isinstance(error, VelocityUnavailable):
         retry_after = VELOCITY_UNAVAILABLE_RETRY_AFTER

@@ -7,6 +7,7 @@ from litestar.types import ControllerRouterHandler
 from entrypoints.http.adjustments import AdjustmentsController
 from entrypoints.http.audit import AuditController
 from entrypoints.http.bets import BetsController
+from entrypoints.http.campaigns import CampaignsController
 from entrypoints.http.games import GamesController
 from entrypoints.http.health import HealthController
 from entrypoints.http.ledger import LedgerController
@@ -16,6 +17,7 @@ from entrypoints.http.miniapp_bonus import MiniAppBonusController
 from entrypoints.http.miniapp_crash import MiniAppCrashCashOutController, MiniAppCrashController
 from entrypoints.http.miniapp_mines import MiniAppMinesController
 from entrypoints.http.miniapp_page import MINIAPP_PAGE
+from entrypoints.http.miniapp_promo import MiniAppPromoController
 from entrypoints.http.payments import StarsPaymentsController
 from entrypoints.http.players import PlayersController
 from entrypoints.http.promotion_reports import (
@@ -57,4 +59,6 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     *LIVE_HANDLERS,
     WithdrawalsController,
     KycController,
+    CampaignsController,
+    MiniAppPromoController,
 ]

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pydantic.dataclasses import dataclass
 
 from domain.adjustments import FOUR_EYES_THRESHOLDS, FOUR_EYES_WINDOW, FourEyesPolicy
+from domain.campaigns import CAMPAIGN_FOUR_EYES_THRESHOLDS, CampaignFourEyes
 from domain.errors import InvalidRequest
 from domain.withdrawals import (
     SECOND_APPROVAL_THRESHOLDS,
@@ -46,6 +47,13 @@ class Money:
         "player's balance may not approve or mark paid that player's withdrawals.",
         ge=1,
         le=24 * 366,
+    )
+    campaign_four_eyes_thresholds: Amounts = setting(
+        factory=lambda: dict(CAMPAIGN_FOUR_EYES_THRESHOLDS),
+        doc="Per currency, in minor units: a campaign whose promotion budget is larger than "
+        "this, or would be added to the budgets its creator set up in that currency over the "
+        "four-eyes window, waits for another staff member's approval before it grants. A "
+        "currency not listed always waits.",
     )
     withdrawal_second_approval: Amounts = setting(
         factory=lambda: dict(SECOND_APPROVAL_THRESHOLDS),
@@ -92,6 +100,14 @@ class Money:
     def four_eyes_policy(self) -> FourEyesPolicy:
         return FourEyesPolicy(
             self.four_eyes_thresholds, timedelta(hours=self.four_eyes_window_hours)
+        )
+
+    @property
+    def campaign_four_eyes_policy(self) -> CampaignFourEyes:
+        return CampaignFourEyes(
+            FourEyesPolicy(
+                self.campaign_four_eyes_thresholds, timedelta(hours=self.four_eyes_window_hours)
+            )
         )
 
     @property

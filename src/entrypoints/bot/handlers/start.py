@@ -20,10 +20,12 @@ from application.bonuses import PlayerBonuses
 from application.notices import PlayerWroteAgain
 from application.onboarding import AcceptTerms, SetLanguage
 from application.ports import Clock
+from application.responsible.standing import CheckStanding
 from domain.money import XTR, Money
 from domain.players import Player
 from domain.standing import Operation, PlayerBlocked, PlayerStanding, TermsNotAccepted
 from entrypoints.bot import keyboards
+from entrypoints.bot.handlers.promo import with_promo
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Gate, Language, Menu
 from entrypoints.bot.routing import Handlers
@@ -175,7 +177,11 @@ async def help_button(
 @handlers.callback_query(Menu.filter(F.action == "balance"))
 @inject
 async def balance_button(
-    query: CallbackQuery, player: Player, t: Translator, balances: FromDishka[GetBalances]
+    query: CallbackQuery,
+    player: Player,
+    t: Translator,
+    balances: FromDishka[GetBalances],
+    check: FromDishka[CheckStanding],
 ) -> None:
     await query.answer()
     found = await balances(player.id)
@@ -184,4 +190,8 @@ async def balance_button(
         if any(b.amount for b in found)
         else t("balance.empty")
     )
-    await show(query, text, keyboards.back(t))
+    markup = keyboards.back(t)
+    if await check(player.id, Operation.PROMOTION) is None:
+        # The promo code button, only for a player the standing allows promotions.
+        markup = with_promo(t, markup)
+    await show(query, text, markup)
