@@ -29,6 +29,7 @@ from tests import (
     fake_reads,
     fake_reports,
     fake_staff,
+    fake_vip,
     fakes,
 )
 from tests.casino_on_fakes import FixedSeeds
@@ -55,6 +56,7 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.Messenger: (fake_notices.FakeMessenger,),
     P.NoticeStore: (fake_notices.FakeNoticeStore,),
     P.PromotionBudgets: (fake_promotions.FakePromotionBudgets,),
+    P.VipBook: (fake_vip.FakeVipBook,),
     P.EventPublisher: (fake_outbox.FakePublisher,),
     P.GameConfigRepository: (fake_betting.FakeGameConfigs,),
     P.IdGenerator: (fakes.SequentialIds,),

@@ -25,6 +25,7 @@ from application.ports.risk import RiskRepository
 from application.ports.seamless import ProviderTransactionRepository
 from application.ports.seeds import SeedPairRepository
 from application.ports.staff import StaffRepository
+from application.ports.vip import VipBook
 from application.ports.withdrawals import WithdrawalRepository
 from domain.events import DomainEvent
 
@@ -99,6 +100,9 @@ class UnitOfWork(Protocol):
 
     @property
     def budgets(self) -> PromotionBudgets: ...
+
+    @property
+    def vip(self) -> VipBook: ...
 
     async def __aenter__(self) -> Self: ...
 
