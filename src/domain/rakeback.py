@@ -74,13 +74,18 @@ class ClaimPeriod:
         return self.until <= self.since
 
 
-def claim_period(previous: RakebackClaim | None, now: datetime, window: timedelta) -> ClaimPeriod:
+def claim_period(
+    previous: RakebackClaim | None,
+    now: datetime,
+    window: timedelta,
+    grace: timedelta = SETTLE_GRACE,
+) -> ClaimPeriod:
     """From the previous claim's watermark (or the window's start, whichever is later) to now
     less the settlement grace."""
     since = now - window
     if previous is not None:
         since = max(since, previous.until)
-    return ClaimPeriod(since, now - SETTLE_GRACE)
+    return ClaimPeriod(since, now - grace)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +161,14 @@ class RakebackPolicy:
 
     ladder: VipLadder
     budgets: Mapping[str, int]
+    grace: timedelta = SETTLE_GRACE
+
+    def __post_init__(self) -> None:
+        if not timedelta(0) <= self.grace <= timedelta(hours=1):
+            raise InvalidField("rakeback_settle_grace_s", "the grace is 0 to 3600 seconds")
+
+    def period(self, previous: RakebackClaim | None, now: datetime) -> ClaimPeriod:
+        return claim_period(previous, now, self.ladder.window, self.grace)
 
     def pays_in(self, currency: Currency) -> bool:
         return currency.code in self.budgets

@@ -17,7 +17,6 @@ from domain.rakeback import (
     NothingToClaim,
     RakebackClaim,
     RakebackPolicy,
-    claim_period,
     rakeback_budget,
     rakeback_claim_key,
 )
@@ -63,7 +62,7 @@ class ClaimRakeback:
             budget_total = self._policy.budget_total(currency)
             ladder = self._policy.ladder
             previous = await uow.vip.last_claim(player_id, currency)
-            period = claim_period(previous, now, ladder.window)
+            period = self._policy.period(previous, now)
             if period.is_empty:
                 raise NothingToClaim("no rakeback has accrued since your last claim")
             level = (await progress_of(uow, ladder, player_id, now)).level

@@ -16,7 +16,6 @@ from domain.rakeback import (
     DailyBonusPolicy,
     RakebackPolicy,
     Turnover,
-    claim_period,
     daily_bonus_key,
     next_daily_bonus,
 )
@@ -84,7 +83,7 @@ class GetVipStatus:
     ) -> Money:
         # What ClaimRakeback would pay now, read the same way (without its lock).
         previous = await uow.vip.last_claim(player_id, currency)
-        period = claim_period(previous, now, self._rakeback.ladder.window)
+        period = self._rakeback.period(previous, now)
         if period.is_empty:
             return Turnover.none(currency).rakeback(progress.level.share)
         turnover = await uow.vip.turnover(player_id, currency, period.since, period.until)

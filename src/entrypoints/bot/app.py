@@ -30,6 +30,7 @@ from entrypoints.bot.handlers import (
     responsible,
     start,
     support,
+    vip,
     withdrawals,
 )
 from entrypoints.bot.i18n import Translator, pick_language
@@ -144,6 +145,7 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         withdrawals.handlers.router(),
         responsible.handlers.router(),
         support.handlers.router(),
+        vip.handlers.router(),
         fallback.last.router(),
         errors.router(),
     )

@@ -19,7 +19,17 @@ log = logging.getLogger(__name__)
 
 # Each one answered by a handler (tests/entrypoints/test_bot_nav.py checks it); /clientseed
 # takes an argument and is offered on the fairness screen instead.
-COMMANDS = ("start", "help", "withdraw", "fairness", "limits", "paysupport", "terms", "privacy")
+COMMANDS = (
+    "start",
+    "help",
+    "vip",
+    "withdraw",
+    "fairness",
+    "limits",
+    "paysupport",
+    "terms",
+    "privacy",
+)
 
 
 def command_menu(t: Translator) -> list[BotCommand]:

@@ -43,6 +43,7 @@ from domain.games.base import format_hundredths
 from domain.mines import OverPayoutLimit
 from domain.payments import PaymentMismatch, RefundPending, RefundRefused
 from domain.promotions import BudgetExhausted
+from domain.rakeback import NothingToClaim
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, WithdrawalFrozen
 from domain.velocity import VelocityLimit, VelocityLimited, VelocityUnavailable
@@ -162,6 +163,7 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     IdempotencyConflict: _text("refusals.already_used"),
     GameUnavailable: _text("refusals.game_unavailable"),
     BudgetExhausted: _text("refusals.budget_exhausted"),
+    NothingToClaim: _text("vip.nothing_to_claim"),
     NotRevealed: _text("refusals.not_revealed"),
     RateLimited: _text("refusals.rate_limited"),
     VelocityLimited: _velocity,

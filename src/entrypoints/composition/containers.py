@@ -43,6 +43,7 @@ from entrypoints.composition.players import PlayersProvider
 from entrypoints.composition.reports import ReportsProvider
 from entrypoints.composition.responsible import ResponsibleProvider
 from entrypoints.composition.risk import RiskOversightProvider, RiskProvider
+from entrypoints.composition.vip import VipProvider
 from entrypoints.composition.withdrawals import WithdrawalDecisionsProvider, WithdrawalsProvider
 from entrypoints.settings import Settings
 
@@ -80,6 +81,7 @@ def http_areas() -> AreaGroups:
         ReportsProvider,
         LiveProvider,
         MiniAppProvider,
+        VipProvider,
         WithdrawalsProvider,
         WithdrawalDecisionsProvider,
         *telegram_groups(),
@@ -92,7 +94,7 @@ def grpc_areas() -> AreaGroups:
 
 def bot_areas() -> AreaGroups:
     # A player's door: withdrawal requests, never the staff's decisions on them.
-    return (*_MONEY, WithdrawalsProvider, *telegram_groups())
+    return (*_MONEY, WithdrawalsProvider, VipProvider, *telegram_groups())
 
 
 def relay_areas() -> AreaGroups:
