@@ -1,9 +1,10 @@
-"""The door × rule matrix's requests at the bot's VIP screen (test_door_rule_matrix.py): a
-rakeback claim and the daily play-money bonus, both `Operation.PROMOTION`.
+"""The door × rule matrix's requests at the VIP doors (test_door_rule_matrix.py), the bot's
+buttons and the Mini App's routes: a rakeback claim and the daily play-money bonus, both
+`Operation.PROMOTION`.
 
 The claim's case prepares a settled bet; in good standing the door must let the player through
 to the claim: the paid screen, or the claim's own answer that nothing is claimable yet (the
-bet settled within the claim's settlement grace, which the bot's runtime keeps at its
+bet settled within the claim's settlement grace, which the matrix's processes keep at its
 default). That the claim pays is proven by tests/entrypoints/test_bot_vip.py and on
 PostgreSQL by tests/integration/test_vip_claims.py; here what matters is that every refusing
 standing is refused with its own words and writes nothing."""
@@ -17,8 +18,8 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.vip_keyboards import Vip
-from tests.entrypoints.door_cases import grpc_place_bet
-from tests.entrypoints.door_world import LANGUAGE, Answer, Cell, bot_answer
+from tests.entrypoints.door_cases import grpc_place_bet, mini_app_session
+from tests.entrypoints.door_world import LANGUAGE, Answer, Cell, bot_answer, http_answer
 
 _T = Translator(LANGUAGE)
 
@@ -50,3 +51,26 @@ async def bot_claim_rakeback(cell: Cell) -> Answer:
 async def bot_daily_bonus(cell: Cell) -> Answer:
     update = cell.subject.user.tap(Vip(action="daily").pack())
     return await bot_answer(cell, update, lambda calls: _screen(calls, "🎁"))
+
+
+async def session_and_a_bet(cell: Cell) -> None:
+    await mini_app_session(cell)
+    await played_a_bet(cell)
+
+
+async def mini_app_claim_rakeback(cell: Cell) -> Answer:
+    body = {"currency": "XTR", "claim_id": str(uuid.uuid4())}
+    response = await cell.world.http.post(
+        "/api/v1/app/vip/rakeback/claim", json=body, headers=cell.subject.session
+    )
+    answer = http_answer(response, 200)
+    if (answer.status, answer.code) == ("409", "nothing_to_claim"):  # let through, see above
+        return Answer("http", True, answer.status, answer.code, raw=answer.raw)
+    return answer
+
+
+async def mini_app_daily_bonus(cell: Cell) -> Answer:
+    response = await cell.world.http.post(
+        "/api/v1/app/vip/daily", json={}, headers=cell.subject.session
+    )
+    return http_answer(response, 200)

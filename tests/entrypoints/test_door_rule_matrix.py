@@ -170,6 +170,13 @@ HTTP: dict[str, Door] = {
         Case(SETTLE, mines_void.mini_app_mines_void, mines_void.mini_app_mines_game),
     ),
     "GET /api/v1/app/mines": "reads the player's open mines game",
+    # Issue 22: rakeback and the daily play-money bonus (promotions); the status reads, and is
+    # refused, as a promotion, to a player the standing refuses.
+    "POST /api/v1/app/vip/rakeback/claim": (
+        Case(PROMOTION, vip.mini_app_claim_rakeback, vip.session_and_a_bet),
+    ),
+    "POST /api/v1/app/vip/daily": (Case(PROMOTION, vip.mini_app_daily_bonus, c.mini_app_session),),
+    "GET /api/v1/app/vip": "reads the VIP status (refused, as a promotion, to a paused player)",
     "POST /api/v1/app/terms": "records that the player accepted the terms",
     "GET /api/v1/app/me": "reads the player and balances",
     "GET /api/v1/app/balances": "reads balances",

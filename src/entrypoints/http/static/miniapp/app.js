@@ -11,9 +11,10 @@ import { openCrash, setUpCrash } from "./crash.js";
 import { connectLive, liveOff } from "./live.js";
 import { openMines, setUpMines } from "./mines.js";
 import { applyTheme, launchParams } from "./theme.js";
+import { openVip, refreshVip, setUpVip } from "./vip.js";
 import { $, CURRENCY, h, liveBalanceCount, once, showBalances, showError, showMessage, showStatus } from "./ui.js";
 
-const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness"];
+const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness", "vip"];
 const GAME_SCREENS = new Set(["game", "mines", "crash"]);
 // Games played in steps need their own screen; instant games all share the one form.
 const STEP_SCREENS = { mines: { screen: "mines", open: openMines } };
@@ -115,7 +116,7 @@ async function refreshBalances() {
 }
 
 async function enterLobby() {
-  await Promise.all([loadLobby(), refreshFairness(), refreshReality()]);
+  await Promise.all([loadLobby(), refreshFairness(), refreshReality(), refreshVip()]);
   app.realityAt = Date.now();
   openLobby();
 }
@@ -133,12 +134,14 @@ function wire() {
   $("open-history").addEventListener("click", () => openPage("history", "History", () => openHistory(app.games)));
   $("open-care").addEventListener("click", () => openPage("care", "Limits and breaks", openCare));
   $("open-fairness").addEventListener("click", () => openPage("fairness", "Provably fair", refreshFairness));
+  $("open-vip").addEventListener("click", () => openPage("vip", "VIP", openVip));
   setUpInstant(afterBet);
   setUpMines(afterBet);
   setUpCrash(afterBet);
   setUpHistory();
   setUpCare(() => {});
   setUpFairness();
+  setUpVip();
   if (app.webApp && app.webApp.BackButton) {
     try {
       app.webApp.BackButton.onClick(openLobby);
