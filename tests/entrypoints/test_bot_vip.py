@@ -6,7 +6,6 @@ and bot-vip-break-<language>.txt for a person to read."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -22,13 +21,8 @@ from domain.money import XTR, Money
 from domain.responsible import TimeoutPeriod
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Gate
-from entrypoints.bot.runtime import TelegramRuntime
-from entrypoints.composition.containers import make_bot_container
-from entrypoints.composition.endpoints import Endpoints
-from entrypoints.settings import Settings
-from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.entrypoints.bot_chat import buttons, chat  # noqa: F401 - fixture
-from tests.entrypoints.conftest import BOT_TOKEN
+from tests.entrypoints.conftest import bot_runtime
 from tests.entrypoints.telegram_fakes import Player
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -49,18 +43,10 @@ class _AheadClock(Provider):
 
 @pytest.fixture(scope="module")
 async def runtime(servers, tmp_path_factory):
-    settings = Settings(
-        bot_token=BOT_TOKEN,
-        bot_dice_delay_ms=0,
-        seed_key=secrets.token_bytes(32),
-        pii_keys=TEST_PII_KEYS,
-        pii_index_key=TEST_PII_INDEX_KEY,
-        house_shards=4,
-        data_dir=tmp_path_factory.mktemp("bot-vip"),
+    container, runtime = await bot_runtime(
+        servers, tmp_path_factory.mktemp("bot-vip"), _AheadClock()
     )
-    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
-    container = make_bot_container(settings, endpoints, _AheadClock())
-    yield await container.get(TelegramRuntime)
+    yield runtime
     await container.close()
 
 

@@ -36,6 +36,13 @@ def no_settlement_grace(monkeypatch):
     monkeypatch.setattr(kit, "Settings", functools.partial(Settings, rakeback_settle_grace_s=0))
 
 
+async def _read(engine, select: str, player, where: str = "TRUE"):
+    """One value of the player's rows (`select` names the table; `where` narrows it)."""
+    async with engine.connect() as conn:
+        query = text(f"{select} WHERE player_id = :p AND {where}")
+        return (await conn.execute(query, {"p": player.player_id})).scalar_one()
+
+
 async def _accepted(browser, live_server, player, theme):
     opened = await open_app(browser, live_server, player, theme)
     await opened.page.goto(launch_url(live_server, player.telegram_id, player.name, theme))
@@ -65,13 +72,7 @@ async def test_a_silver_player_claims_rakeback_once_and_takes_the_daily_bonus(
                 "request_id": str(uuid.uuid4()),
             }
             assert (await api.post("/api/v1/app/play", json=play)).status_code == 200
-    async with engine.connect() as conn:
-        edge = (
-            await conn.execute(
-                text("SELECT sum(stake * house_edge) FROM bets WHERE player_id = :p"),
-                {"p": player.player_id},
-            )
-        ).scalar_one()
+    edge = await _read(engine, "SELECT sum(stake * house_edge) FROM bets", player)
     owed = int(edge / 10)  # Silver: 10% of the edge, floored
     await page.locator("#open-vip").click()
     await expect(page.locator("#vip-level")).to_have_text("Silver")
@@ -91,16 +92,12 @@ async def test_a_silver_player_claims_rakeback_once_and_takes_the_daily_bonus(
     )
     await expect(claim).to_have_count(0)
     # The header shows the wallet with the rakeback in it.
-    async with engine.connect() as conn:
-        wallet = (
-            await conn.execute(
-                text(
-                    "SELECT balance FROM accounts WHERE player_id = :p AND currency = 'XTR'"
-                    " AND kind = 'player_wallet'"
-                ),
-                {"p": player.player_id},
-            )
-        ).scalar_one()
+    wallet = await _read(
+        engine,
+        "SELECT balance FROM accounts",
+        player,
+        "currency = 'XTR' AND kind = 'player_wallet'",
+    )
     await expect(page.locator("#balance")).to_have_text(str(wallet))
     await expect(page.locator("#vip-nothing")).to_be_visible()
     await page.locator("#vip-daily").click()
@@ -109,13 +106,7 @@ async def test_a_silver_player_claims_rakeback_once_and_takes_the_daily_bonus(
     )
     await expect(page.locator("#vip-daily")).to_be_hidden()
     await expect(page.locator("#vip-daily-text")).to_contain_text("Today's bonus is taken")
-    async with engine.connect() as conn:
-        paid = (
-            await conn.execute(
-                text("SELECT sum(amount) FROM rakeback_claims WHERE player_id = :p"),
-                {"p": player.player_id},
-            )
-        ).scalar_one()
+    paid = await _read(engine, "SELECT sum(amount) FROM rakeback_claims", player)
     assert paid == owed
     await shoot(page, shots, "vip-claimed")
     assert opened.errors == []

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from application.house import HouseBook
-from application.ports.clock_ids import Clock, IdGenerator
-from application.ports.unit_of_work import UnitOfWorkFactory
 from application.promotions.paying import pay_promotion, require_promotable
 from application.vip.level import progress_of
+from application.vip.paying import Paying
 from domain.errors import IdempotencyConflict
 from domain.events import transactions_posted
 from domain.money import Currency
@@ -22,7 +20,7 @@ from domain.rakeback import (
 )
 
 
-class ClaimRakeback:
+class ClaimRakeback(Paying[RakebackPolicy]):
     """Pays, in `currency`, stake x house edge x the level's share summed over the player's
     bets settled since their last claim (domain/rakeback.py has the period and rounding
     rules), through `pay_promotion` (standing, the `rakeback-<currency>` budget, the ledger).
@@ -32,20 +30,6 @@ class ClaimRakeback:
     take a lock and read the watermark under it, so two concurrent claims pay once (the other
     finds `NothingToClaim`), and the database refuses two claims after the same one. A player
     the standing refuses `PROMOTION` claims nothing and is told nothing about rakeback."""
-
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        ids: IdGenerator,
-        policy: RakebackPolicy,
-        house: HouseBook,
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
-        self._policy = policy
-        self._house = house
 
     async def __call__(
         self, player_id: int, currency: Currency, claim_id: uuid.UUID

@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.house import HouseBook
-from application.ports.clock_ids import Clock, IdGenerator
-from application.ports.unit_of_work import UnitOfWorkFactory
 from application.promotions.paying import pay_promotion, require_promotable
+from application.vip.paying import Paying
 from domain.events import transactions_posted
 from domain.money import Money
 from domain.posting_keys import promotion_key
@@ -31,25 +29,11 @@ class DailyBonusResult:
     next_at: datetime
 
 
-class ClaimDailyBonus:
+class ClaimDailyBonus(Paying[DailyBonusPolicy]):
     """Pays the day's bonus through `pay_promotion` (standing, the `daily-fun` budget created
     from the policy on first use, the ledger) under the key player + UTC date: a second claim
     the same day, concurrent or not, is a replay of the ledger's key and pays nothing. A
     player the standing refuses `PROMOTION` gets nothing (the standing's refusal)."""
-
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        ids: IdGenerator,
-        policy: DailyBonusPolicy,
-        house: HouseBook,
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
-        self._policy = policy
-        self._house = house
 
     async def __call__(self, player_id: int) -> DailyBonusResult:
         now = self._clock.now()
