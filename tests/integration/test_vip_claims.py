@@ -130,3 +130,17 @@ async def test_the_daily_bonus_pays_once_however_many_taps_race(
     assert await _wallet(engine, player, "FUN") == 100_00
     async with uow_factory() as uow:
         assert (await uow.budgets.get("daily-fun")).spent.currency == FUN
+
+
+async def test_the_turnover_read_is_a_range_scan_of_the_players_settled_bets(engine):
+    # The level and every claim read through the index of revision 0039; with sequential
+    # scans priced out, a plan that cannot use it would still show a Seq Scan.
+    from adapters.postgres.vip import TURNOVER
+
+    now = datetime.now(UTC)
+    params = {"player": 1, "currency": "XTR", "since": now - timedelta(days=30), "until": now}
+    async with engine.connect() as conn:
+        await conn.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = (await conn.execute(text(f"EXPLAIN {TURNOVER.text}"), params)).scalars().all()
+    assert any("ix_bets_player_settled" in line for line in plan), plan
+    assert not any("Seq Scan" in line for line in plan), plan

@@ -18,7 +18,7 @@ from domain.errors import IdempotencyConflict
 from domain.money import Currency, CurrencyRegistry, Money
 from domain.rakeback import RakebackClaim, Turnover
 
-_TURNOVER = text(
+TURNOVER = text(
     "SELECT coalesce(sum(stake), 0) AS wagered, coalesce(sum(stake * house_edge), 0) AS edge,"
     " count(*) AS bets FROM bets"
     " WHERE player_id = :player AND currency = :currency AND state IN ('won', 'lost')"
@@ -60,7 +60,7 @@ class SqlVipBook:
         self, player_id: int, currency: Currency, since: datetime, until: datetime
     ) -> Turnover:
         params = {"player": player_id, "currency": currency.code, "since": since, "until": until}
-        row = (await self._conn.execute(_TURNOVER, params)).one()
+        row = (await self._conn.execute(TURNOVER, params)).one()
         return Turnover(Money(int(row.wagered), currency), _fraction(row.edge), int(row.bets))
 
     async def lock_claims(self, player_id: int, currency: Currency) -> None:
