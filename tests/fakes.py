@@ -31,6 +31,7 @@ from domain.onboarding import PlayerPreferences
 from domain.payments import StarsInvoice, StarsPayment
 from domain.players import KycStatus, Player, PlayerStatus
 from domain.promotions import PromotionBudget
+from domain.rakeback import RakebackClaim
 from domain.responsible import ResponsibleProfile
 from domain.risk import RiskFlag
 from domain.seamless import ProviderTransaction, SeamlessRound
@@ -61,6 +62,7 @@ from tests.fake_notices import FakeNoticeStore
 from tests.fake_players import FakeAdjustments, FakePreferences, FakeStars
 from tests.fake_promotions import FakePromotionBudgets
 from tests.fake_staff import FakeStaff
+from tests.fake_vip import FakeVipBook
 
 
 class FakeClock:
@@ -134,6 +136,8 @@ class _State:
     redemptions: dict[tuple[str, int], Redemption] = field(default_factory=dict)
     # Bonuses (tests.fake_bonuses) by id.
     bonuses: dict[uuid.UUID, Bonus] = field(default_factory=dict)
+    # VIP (tests.fake_vip): rakeback claims by id.
+    rakeback_claims: dict[uuid.UUID, RakebackClaim] = field(default_factory=dict)
     # What use cases raised, in order, as their units of work committed them.
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -194,6 +198,7 @@ class FakeUnitOfWork:
         self.budgets = FakePromotionBudgets(self.state)
         self.campaigns = FakeCampaigns(self.state)
         self.bonuses = FakeBonuses(self.state)
+        self.vip = FakeVipBook(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

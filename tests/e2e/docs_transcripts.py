@@ -39,6 +39,13 @@ ASSEMBLED: dict[str, tuple[str, list[tuple[str, str]]]] = {
          ("Russian, on a break: the whole balance below the minimum",
           "bot-withdraw-on-a-break-ru.txt")],
     ),
+    "bot-vip.txt": (
+        "VIP: level, rakeback claimed once, the daily bonus; a player on a break"
+        " (tests/entrypoints/test_bot_vip.py)",
+        [("English", "bot-vip-en.txt"), ("Russian", "bot-vip-ru.txt"),
+         ("English, on a break", "bot-vip-break-en.txt"),
+         ("Russian, on a break", "bot-vip-break-ru.txt")],
+    ),
     "bot-refusals.txt": (
         "Refusals in the player's words (tests/entrypoints/test_bot_words.py)",
         [("English", "bot-refusals-en.txt"), ("Russian", "bot-refusals-ru.txt")],

@@ -183,8 +183,8 @@ async def staff(http_container, api):
 # --- the Telegram bot: the real Dispatcher, a fake Bot API session ------------------------------
 
 
-@pytest.fixture(scope="module")
-async def runtime(servers, tmp_path_factory):
+async def bot_runtime(servers, data_dir, *extra):
+    """The bot's runtime on the test servers (`extra`: providers a test overrides)."""
     settings = Settings(
         bot_token=BOT_TOKEN,
         bot_dice_delay_ms=0,
@@ -192,11 +192,16 @@ async def runtime(servers, tmp_path_factory):
         pii_keys=TEST_PII_KEYS,
         pii_index_key=TEST_PII_INDEX_KEY,
         house_shards=4,
-        data_dir=tmp_path_factory.mktemp("bot"),
+        data_dir=data_dir,
     )
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
-    container = make_bot_container(settings, endpoints)
-    runtime = await container.get(TelegramRuntime)
+    container = make_bot_container(settings, endpoints, *extra)
+    return container, await container.get(TelegramRuntime)
+
+
+@pytest.fixture(scope="module")
+async def runtime(servers, tmp_path_factory):
+    container, runtime = await bot_runtime(servers, tmp_path_factory.mktemp("bot"))
     yield runtime
     await container.close()
 

@@ -52,6 +52,7 @@ from tests.entrypoints import door_cases_bonus as bonus
 from tests.entrypoints import door_cases_games as games
 from tests.entrypoints import door_cases_mines_void as mines_void
 from tests.entrypoints import door_cases_promo as promo
+from tests.entrypoints import door_cases_vip as vip
 from tests.entrypoints import door_cases_withdraw as wd
 from tests.entrypoints.door_world import (
     MATRIX_FOUR_EYES_XTR,
@@ -79,8 +80,7 @@ from tests.entrypoints.telegram_fakes import Player as TelegramUser
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
 ROOT = Path(__file__).resolve().parents[2]
-PROMOTION = Operation.PROMOTION
-BET, PLAY_ON, DEPOSIT, WITHDRAW, PAY_OUT, SETTLE, ADJUST = (
+BET, PLAY_ON, DEPOSIT, WITHDRAW, PAY_OUT, SETTLE, ADJUST, PROMOTION = (
     Operation.BET,
     Operation.PLAY_ON,
     Operation.DEPOSIT,
@@ -88,6 +88,7 @@ BET, PLAY_ON, DEPOSIT, WITHDRAW, PAY_OUT, SETTLE, ADJUST = (
     Operation.PAY_OUT,
     Operation.SETTLE,
     Operation.ADJUST,
+    Operation.PROMOTION,
 )
 # A door is a tuple of cases (it moves money) or a string (it moves none: why).
 Door = tuple[Case, ...] | str
@@ -171,6 +172,13 @@ HTTP: dict[str, Door] = {
         Case(SETTLE, mines_void.mini_app_mines_void, mines_void.mini_app_mines_game),
     ),
     "GET /api/v1/app/mines": "reads the player's open mines game",
+    # Issue 22: rakeback and the daily play-money bonus (promotions); the status reads, and is
+    # refused, as a promotion, to a player the standing refuses.
+    "POST /api/v1/app/vip/rakeback/claim": (
+        Case(PROMOTION, vip.mini_app_claim_rakeback, vip.session_and_a_bet),
+    ),
+    "POST /api/v1/app/vip/daily": (Case(PROMOTION, vip.mini_app_daily_bonus, c.mini_app_session),),
+    "GET /api/v1/app/vip": "reads the VIP status (refused, as a promotion, to a paused player)",
     "POST /api/v1/app/terms": "records that the player accepted the terms",
     "GET /api/v1/app/me": "reads the player and balances",
     "GET /api/v1/app/balances": "reads balances",
@@ -360,6 +368,12 @@ BOT: dict[str, Door] = {
     "history.first_page": "reads the history",
     "history.next_page": "reads the history",
     "history.bets_page": "reads the bets",
+    # Issue 22: rakeback and the daily play-money bonus are promotions; the VIP screen itself
+    # is refused to a player the standing refuses PROMOTION (they hear nothing about them).
+    "vip.claim_rakeback": (Case(PROMOTION, vip.bot_claim_rakeback, vip.played_a_bet),),
+    "vip.daily_bonus": (Case(PROMOTION, vip.bot_daily_bonus),),
+    "vip.vip_command": "reads the VIP status (refused, as a promotion, to a paused player)",
+    "vip.vip_button": "reads the VIP status (refused, as a promotion, to a paused player)",
     "responsible.limits_command": "reads responsible-gambling settings",
     "responsible.limits_button": "reads responsible-gambling settings",
     "responsible.choose_period": _MENU,

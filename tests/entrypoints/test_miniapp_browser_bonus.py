@@ -95,9 +95,9 @@ async def test_the_bonus_screen_shows_progress_expiry_and_each_games_share(
     await button.click()
     await expect(page.locator("#bonus")).to_be_visible()
     card = page.locator("#bonus-list li").first
-    await expect(card).to_contain_text("Bonus: 100 XTR")
-    await expect(card).to_contain_text("120 of 500 XTR wagered")
-    await expect(card).to_contain_text("Stakes above 50 XTR count as 50 XTR.")
+    await expect(card).to_contain_text("Bonus: 100 ⭐")
+    await expect(card).to_contain_text("120 of 500 ⭐ wagered")
+    await expect(card).to_contain_text("Stakes above 50 ⭐ count as 50 ⭐.")
     await expect(card).to_contain_text("Expires")
     shares = page.locator("#bonus-contributions")
     await expect(shares).to_contain_text("100%")

@@ -54,6 +54,7 @@ from domain.mines import OverPayoutLimit
 from domain.money import XTR, Money
 from domain.payments import PaymentMismatch, RefundPending, RefundRefused
 from domain.promotions import BudgetExhausted
+from domain.rakeback import NothingToClaim
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, WithdrawalFrozen
 from domain.velocity import VelocityAction, VelocityLimit, VelocityLimited, VelocityUnavailable
@@ -156,6 +157,7 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
             ("120", "500 ⭐"),
         )
     ],
+    NothingToClaim: [(NothingToClaim(SECRET), ())],
     LimitExceeded: [
         (LimitExceeded(SECRET, rule="min_stake", limit=Money(10, XTR)), ("10 ⭐",)),
         (LimitExceeded(SECRET, rule="max_stake", limit=Money(5000, XTR)), ("5000 ⭐",)),

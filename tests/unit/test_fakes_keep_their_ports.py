@@ -32,6 +32,7 @@ from tests import (
     fake_reads,
     fake_reports,
     fake_staff,
+    fake_vip,
     fakes,
 )
 from tests.casino_on_fakes import FixedSeeds
@@ -61,6 +62,7 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.PromotionBudgets: (fake_promotions.FakePromotionBudgets,),
     P.PromotionReportReads: (fake_promotion_reports.FakePromotionReports,),
     P.CampaignRepository: (fake_campaigns.FakeCampaigns,),
+    P.VipBook: (fake_vip.FakeVipBook,),
     P.EventPublisher: (fake_outbox.FakePublisher,),
     P.GameConfigRepository: (fake_betting.FakeGameConfigs,),
     P.IdGenerator: (fakes.SequentialIds,),

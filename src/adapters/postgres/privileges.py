@@ -39,6 +39,7 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     "audit_log": _READ_INSERT,
     "currencies": _READ_INSERT,
     "payment_identities": _READ_INSERT,
+    "rakeback_claims": _READ_INSERT,  # a paid claim is final (a trigger refuses changes)
     "player_notes": _READ_INSERT,
     "stars_invoices": _READ_INSERT,
     # Alembic's revision marker: the services only check that the schema is current.

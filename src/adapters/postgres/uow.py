@@ -35,6 +35,7 @@ from adapters.postgres.seeds import SqlSeedPairs
 from adapters.postgres.snapshot_placements import SnapshotPlacements
 from adapters.postgres.staff import SqlAuditLog, SqlStaff
 from adapters.postgres.stars import SqlStarsPayments
+from adapters.postgres.vip import SqlVipBook
 from adapters.postgres.withdrawals import SqlWithdrawals
 from adapters.seed_cipher import SeedCipher
 from domain.events import DomainEvent
@@ -118,6 +119,7 @@ class SqlUnitOfWork:
         self.budgets = SqlPromotionBudgets(conn, self._currencies)
         self.campaigns = SqlCampaigns(conn, self._currencies)
         self.bonuses = SqlBonuses(conn, self._currencies)
+        self.vip = SqlVipBook(conn, self._currencies)
         return self
 
     async def __aexit__(

@@ -70,6 +70,7 @@ from application.ports.staff import StaffRepository
 from application.ports.staff_login import LoginThrottle, OneTimeCodes, PasswordHasher, TokenCodec
 from application.ports.unit_of_work import LockContended, UnitOfWork, UnitOfWorkFactory
 from application.ports.velocity import VelocityLimiter, VelocityStoreDown
+from application.ports.vip import VipBook
 from application.ports.withdrawals import PayoutGateway, WithdrawalHolds, WithdrawalRepository
 
 __all__ = [
@@ -156,6 +157,7 @@ __all__ = [
     "UnitOfWorkFactory",
     "VelocityLimiter",
     "VelocityStoreDown",
+    "VipBook",
     "WalletBalance",
     "WithdrawalHolds",
     "WithdrawalRepository",

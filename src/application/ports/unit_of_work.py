@@ -27,6 +27,7 @@ from application.ports.risk import RiskRepository
 from application.ports.seamless import ProviderTransactionRepository
 from application.ports.seeds import SeedPairRepository
 from application.ports.staff import StaffRepository
+from application.ports.vip import VipBook
 from application.ports.withdrawals import WithdrawalRepository
 from domain.events import DomainEvent
 
@@ -107,6 +108,9 @@ class UnitOfWork(Protocol):
 
     @property
     def bonuses(self) -> BonusRepository: ...
+
+    @property
+    def vip(self) -> VipBook: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -32,6 +32,7 @@ from entrypoints.bot.handlers import (
     responsible,
     start,
     support,
+    vip,
     withdrawals,
 )
 from entrypoints.bot.i18n import Translator, pick_language
@@ -148,6 +149,7 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         responsible.handlers.router(),
         support.handlers.router(),
         promo.handlers.router(),
+        vip.handlers.router(),
         fallback.last.router(),
         errors.router(),
     )

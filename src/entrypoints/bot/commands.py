@@ -18,8 +18,19 @@ from entrypoints.bot.i18n import DEFAULT_LANGUAGE, Translator, languages
 log = logging.getLogger(__name__)
 
 # Each one answered by a handler (tests/entrypoints/test_bot_nav.py checks it); /clientseed
-# takes an argument and is offered on the fairness screen instead.
-COMMANDS = ("start", "help", "withdraw", "fairness", "limits", "paysupport", "terms", "privacy")
+# takes an argument and is offered on the fairness screen instead. The promotions' commands
+# (/bonus, /promo, /vip, /referral) are not listed: the menu is the same for every player, and
+# a player on a break hears nothing of promotions (docs/bonuses.md).
+COMMANDS = (
+    "start",
+    "help",
+    "withdraw",
+    "fairness",
+    "limits",
+    "paysupport",
+    "terms",
+    "privacy",
+)
 
 
 def command_menu(t: Translator) -> list[BotCommand]:

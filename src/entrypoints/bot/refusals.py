@@ -50,6 +50,7 @@ from domain.games.base import format_hundredths
 from domain.mines import OverPayoutLimit
 from domain.payments import PaymentMismatch, RefundPending, RefundRefused
 from domain.promotions import BudgetExhausted
+from domain.rakeback import NothingToClaim
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, WithdrawalFrozen
 from domain.velocity import VelocityLimit, VelocityLimited, VelocityUnavailable
@@ -188,6 +189,7 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     WageringIncomplete: lambda t, e: t(
         "bonus.refused.incomplete", wagered=e.wagered.amount, required=e.required
     ),
+    NothingToClaim: _text("vip.nothing_to_claim"),
     NotRevealed: _text("refusals.not_revealed"),
     RateLimited: _text("refusals.rate_limited"),
     VelocityLimited: _velocity,

@@ -45,6 +45,7 @@ from entrypoints.composition.players import PlayersProvider
 from entrypoints.composition.reports import ReportsProvider
 from entrypoints.composition.responsible import ResponsibleProvider
 from entrypoints.composition.risk import RiskOversightProvider, RiskProvider
+from entrypoints.composition.vip import VipProvider
 from entrypoints.composition.withdrawals import WithdrawalDecisionsProvider, WithdrawalsProvider
 from entrypoints.settings import Settings
 
@@ -83,6 +84,7 @@ def http_areas() -> AreaGroups:
         ReportsProvider,
         LiveProvider,
         MiniAppProvider,
+        VipProvider,
         WithdrawalsProvider,
         WithdrawalDecisionsProvider,
         PromoCodesProvider,
@@ -97,7 +99,7 @@ def grpc_areas() -> AreaGroups:
 
 def bot_areas() -> AreaGroups:
     # A player's door: withdrawal requests, never the staff's decisions on them.
-    return (*_MONEY, WithdrawalsProvider, PromoCodesProvider, *telegram_groups())
+    return (*_MONEY, WithdrawalsProvider, PromoCodesProvider, VipProvider, *telegram_groups())
 
 
 def relay_areas() -> AreaGroups:

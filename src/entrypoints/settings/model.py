@@ -21,9 +21,10 @@ from entrypoints.settings.risk import Risk
 from entrypoints.settings.servers import Environment, Servers
 from entrypoints.settings.telegram import Telegram
 from entrypoints.settings.throughput import Throughput
+from entrypoints.settings.vip import Vip
 
 # In the order the configuration table shows them.
-AREAS = (Servers, Keys, Telegram, Throughput, Money, Risk, Crash, Observability)
+AREAS = (Servers, Keys, Telegram, Throughput, Money, Risk, Vip, Crash, Observability)
 
 # Production never generates a key nor starts an embedded server.
 _REQUIRED_IN_PRODUCTION = (
@@ -37,7 +38,7 @@ _REQUIRED_IN_PRODUCTION = (
 
 
 @dataclass(frozen=True, config=CONFIG)
-class Settings(Observability, Crash, Risk, Money, Throughput, Telegram, Keys, Servers):
+class Settings(Observability, Crash, Vip, Risk, Money, Throughput, Telegram, Keys, Servers):
     """Every setting of a process; `load_settings` reads them from the environment."""
 
     @model_validator(mode="after")
@@ -46,6 +47,7 @@ class Settings(Observability, Crash, Risk, Money, Throughput, Telegram, Keys, Se
             *self.servers_problems(),
             *self.telegram_problems(),
             *self.money_problems(),
+            *self.vip_problems(),
         ]
         if self.environment is Environment.PRODUCTION:
             problems += [

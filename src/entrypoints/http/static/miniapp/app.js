@@ -12,9 +12,10 @@ import { openCrash, setUpCrash } from "./crash.js";
 import { connectLive, liveOff } from "./live.js";
 import { openMines, setUpMines } from "./mines.js";
 import { applyTheme, launchParams } from "./theme.js";
+import { openVip, refreshVip, setUpVip } from "./vip.js";
 import { $, CURRENCY, h, liveBalanceCount, once, showBalances, showError, showMessage, showStatus, moneyText } from "./ui.js";
 
-const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness", "bonus"];
+const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness", "bonus", "vip"];
 const GAME_SCREENS = new Set(["game", "mines", "crash"]);
 // Games played in steps need their own screen; instant games all share the one form.
 const STEP_SCREENS = { mines: { screen: "mines", open: openMines } };
@@ -120,7 +121,7 @@ async function refreshBonusButton() {
 }
 
 async function enterLobby() {
-  await Promise.all([loadLobby(), refreshFairness(), refreshReality(), refreshBonusButton()]);
+  await Promise.all([loadLobby(), refreshFairness(), refreshReality(), refreshBonusButton(), refreshVip()]);
   app.realityAt = Date.now();
   openLobby();
 }
@@ -139,12 +140,14 @@ function wire() {
   $("open-care").addEventListener("click", () => openPage("care", "Limits and breaks", openCare));
   $("open-fairness").addEventListener("click", () => openPage("fairness", "Provably fair", refreshFairness));
   $("open-bonus").addEventListener("click", () => openPage("bonus", "Bonus", () => openBonus(app.games)));
+  $("open-vip").addEventListener("click", () => openPage("vip", "VIP", openVip));
   setUpInstant(afterBet);
   setUpMines(afterBet);
   setUpCrash(afterBet);
   setUpHistory();
   setUpCare(() => {});
   setUpFairness();
+  setUpVip();
   if (app.webApp && app.webApp.BackButton) {
     try {
       app.webApp.BackButton.onClick(openLobby);

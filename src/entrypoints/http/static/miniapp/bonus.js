@@ -1,9 +1,9 @@
 // The player's bonus (GET /bonus; docs/bonuses.md): each active bonus with its wagering
-// progress ("120 of 500 XTR wagered", amounts with their currency code as everywhere in the app), the largest stake that counts, the expiry in the
+// progress ("120 of 500 ⭐ wagered", amounts written as everywhere in the app: ui.js moneyText), the largest stake that counts, the expiry in the
 // player's own time zone (named), and how much each game counts. A player who may not hear of
 // promotions gets `shown: false`: the lobby shows no button and this screen stays closed.
 import { request } from "./api.js";
-import { $, h } from "./ui.js";
+import { $, h, moneyText } from "./ui.js";
 
 function expiry(iso) {
   const date = new Date(iso);
@@ -14,7 +14,7 @@ function expiry(iso) {
 }
 
 function money(amount) {
-  return `${amount.amount} ${amount.currency}`;
+  return moneyText(amount.amount, amount.currency);
 }
 
 function bonusCard(bonus) {
