@@ -29,6 +29,7 @@ from domain.onboarding import PlayerPreferences
 from domain.payments import StarsInvoice, StarsPayment
 from domain.players import KycStatus, Player, PlayerStatus
 from domain.promotions import PromotionBudget
+from domain.referrals import CommissionSettlement
 from domain.responsible import ResponsibleProfile
 from domain.risk import RiskFlag
 from domain.seamless import ProviderTransaction, SeamlessRound
@@ -56,6 +57,7 @@ from tests.fake_money import (
 from tests.fake_notices import FakeNoticeStore
 from tests.fake_players import FakeAdjustments, FakePreferences, FakeStars
 from tests.fake_promotions import FakePromotionBudgets
+from tests.fake_referrals import FakeReferrals
 from tests.fake_staff import FakeStaff
 
 
@@ -125,6 +127,10 @@ class _State:
     unreachable: dict[int, tuple[datetime, str]] = field(default_factory=dict)
     # Promotions (tests.fake_promotions): budgets by code.
     budgets: dict[str, PromotionBudget] = field(default_factory=dict)
+    # Referrals (tests.fake_referrals): settlements by (referrer, period start, currency).
+    referral_commissions: dict[tuple[int, datetime, str], CommissionSettlement] = field(
+        default_factory=dict
+    )
     # What use cases raised, in order, as their units of work committed them.
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -183,6 +189,7 @@ class FakeUnitOfWork:
         self.crash = FakeCrashRounds(self.state)
         self.notices = FakeNoticeStore(self.state)
         self.budgets = FakePromotionBudgets(self.state)
+        self.referrals = FakeReferrals(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

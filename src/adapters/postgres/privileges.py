@@ -58,6 +58,8 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     "bot_unreachable": _UPDATE_DELETE,
     # A grant raises `spent` (a trigger refuses lowering it) and staff raise `total`.
     "promotion_budgets": _UPDATE,
+    # A referral commission is settled once per referrer, period and currency: append-only.
+    "referral_commissions": _READ_INSERT,
     # Rows with a life cycle (state columns guarded by triggers where it matters).
     "adjustment_requests": _UPDATE,
     "api_keys": _UPDATE,

@@ -21,6 +21,7 @@ from adapters.postgres.placements import SqlPlacements
 from adapters.postgres.preferences import SqlPlayerPreferences
 from adapters.postgres.promotion_budgets import SqlPromotionBudgets
 from adapters.postgres.provider_transactions import SqlProviderTransactions
+from adapters.postgres.referrals import SqlReferrals
 from adapters.postgres.repositories import (
     SqlAccounts,
     SqlCurrencies,
@@ -113,6 +114,7 @@ class SqlUnitOfWork:
         self.crash = SqlCrashRounds(conn)
         self.notices = SqlNoticeStore(conn)
         self.budgets = SqlPromotionBudgets(conn, self._currencies)
+        self.referrals = SqlReferrals(conn)
         return self
 
     async def __aexit__(

@@ -20,6 +20,7 @@ from entrypoints.cli.dev import dev
 from entrypoints.cli.outbox import outbox
 from entrypoints.cli.pii import pii
 from entrypoints.cli.reconcile import reconcile_books
+from entrypoints.cli.referrals import referrals
 from entrypoints.cli.relay import relay
 from entrypoints.cli.risk import risk
 from entrypoints.cli.run import PARTS, run
@@ -50,6 +51,7 @@ for _command in (
     outbox,
     pii,
     risk,
+    referrals,
     health,
     servers,
     secrets_group,

@@ -17,13 +17,14 @@ from entrypoints.settings.declaring import CONFIG, PREFIX
 from entrypoints.settings.keys import Keys
 from entrypoints.settings.money import Money
 from entrypoints.settings.observability import Observability
+from entrypoints.settings.referrals import Referrals
 from entrypoints.settings.risk import Risk
 from entrypoints.settings.servers import Environment, Servers
 from entrypoints.settings.telegram import Telegram
 from entrypoints.settings.throughput import Throughput
 
 # In the order the configuration table shows them.
-AREAS = (Servers, Keys, Telegram, Throughput, Money, Risk, Crash, Observability)
+AREAS = (Servers, Keys, Telegram, Throughput, Money, Risk, Referrals, Crash, Observability)
 
 # Production never generates a key nor starts an embedded server.
 _REQUIRED_IN_PRODUCTION = (
@@ -37,7 +38,7 @@ _REQUIRED_IN_PRODUCTION = (
 
 
 @dataclass(frozen=True, config=CONFIG)
-class Settings(Observability, Crash, Risk, Money, Throughput, Telegram, Keys, Servers):
+class Settings(Observability, Crash, Referrals, Risk, Money, Throughput, Telegram, Keys, Servers):
     """Every setting of a process; `load_settings` reads them from the environment."""
 
     @model_validator(mode="after")
