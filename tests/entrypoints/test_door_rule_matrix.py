@@ -347,6 +347,9 @@ BOT: dict[str, Door] = {
     "responsible.choose_reality_check": _MENU,
     "responsible.set_reality_check": "sets the reality check",
     "responsible.acknowledge": "acknowledges a reality check",
+    # Issue 22: the referral screen reads; a player the standing refuses a promotion is
+    # answered as if the command were unknown (test_bot_referral.py).
+    "referral.referral": "reads referral statistics (none for a player refused promotions)",
     "support.paysupport": "a text",
     "support.privacy": "a text",
     "support.terms": "a text",
@@ -381,6 +384,11 @@ CLI: dict[str, Door] = {
     "outbox prune": "deletes published events; no money moves",
     "pii status": _OPS,
     "pii rotate": _OPS,
+    # Issue 22: the referral job pays referrers, not the caller: each referrer's standing is
+    # checked per commission (PROMOTION: withheld, never an error of the command), in
+    # tests/unit/test_referrals_on_fakes.py (every refused standing) and on PostgreSQL.
+    "referrals pay": "pays referral commissions, each through pay_promotion's standing check",
+    "referrals budget": "sets the referral programme's budget (no player's money)",
     "risk scan": "raises risk flags",
     "risk monitor": "raises risk flags",
     "health http": "a probe",

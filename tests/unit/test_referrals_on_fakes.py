@@ -214,20 +214,25 @@ async def test_a_shared_payment_identity_earns_nothing_and_flags_the_referrer() 
     assert [(f.player_id, f.evidence["referred_player"]) for f in flags] == [(referrer, referred)]
 
 
-@pytest.mark.parametrize("protection", ["timeout", "self_exclusion", "blocked"])
+@pytest.mark.parametrize("protection", ["timeout", "self_exclusion", "blocked", "unconfirmed"])
 async def test_a_protected_referrer_is_paid_nothing_and_the_period_is_forfeited(
     protection: str,
 ) -> None:
     casino = Casino()
     await SetReferralBudget(casino.db)(Money(10_000, XTR))
-    referrer, referred = await referrer_and_referred(casino)
+    if protection == "unconfirmed":  # never confirmed 18+ and the terms
+        onboarded = await StartPlayer(casino.db, casino.clock)(100, username="a", language="en")
+        referrer = onboarded.player.id
+        referred = await started(casino, 200, onboarded.preferences.referral_code)
+    else:
+        referrer, referred = await referrer_and_referred(casino)
     await casino.deposit(referred, 2_000)
     await next_day(casino)
     if protection == "timeout":
         await StartTimeout(casino.db, casino.clock)(referrer, TimeoutPeriod("24h"))
     elif protection == "self_exclusion":
         await SelfExclude(casino.db, casino.clock)(referrer, next(iter(SelfExclusionPeriod)))
-    else:
+    elif protection == "blocked":
         await BlockPlayer(casino.db, casino.clock)(referrer, "fraud", Actor("alice"))
 
     (settled,) = (await job(casino)()).settled
@@ -235,7 +240,7 @@ async def test_a_protected_referrer_is_paid_nothing_and_the_period_is_forfeited(
     assert await wallet(casino, referrer) == 0
     # Its statistics are refused too (the doors hide the screen).
     with pytest.raises(DomainError):
-        await GetReferralStats(casino.db, casino.clock, DAILY)(referrer)
+        await GetReferralStats(casino.db, casino.clock, DAILY, _registry())(referrer)
     casino.clock.advance(days=2)  # the time-out is over: the forfeited period stays unpaid
     assert (await job(casino)()).settled == ()
 
@@ -258,14 +263,14 @@ async def test_the_referrer_sees_their_code_players_and_earnings() -> None:
     await SetReferralBudget(casino.db)(Money(10_000, XTR))
     referrer, referred = await referrer_and_referred(casino)
     await casino.deposit(referred, 2_000)
-    stats = GetReferralStats(casino.db, casino.clock, DAILY)
+    stats = GetReferralStats(casino.db, casino.clock, DAILY, _registry())
     today = await stats(referrer)
     assert (today.code, today.referred) == (await code_of(casino, referrer), 1)
-    assert (dict(today.this_period), dict(today.paid_total)) == ({"XTR": 200}, {})
+    assert (today.this_period, today.paid_total) == ((Money(200, XTR),), ())
     await next_day(casino)
     await job(casino)()
     tomorrow = await stats(referrer)
-    assert (dict(tomorrow.this_period), dict(tomorrow.paid_total)) == ({}, {"XTR": 200})
+    assert (tomorrow.this_period, tomorrow.paid_total) == ((), (Money(200, XTR),))
     # The payment is promotion money: out of the promotions account.
     promotions = [a for a in casino.db.state.accounts.values() if a.kind is AccountKind.PROMOTIONS]
     assert sum(a.balance for a in promotions) == -200
