@@ -169,6 +169,8 @@ HTTP: dict[str, Door] = {
     ),
     "GET /api/v1/app/mines": "reads the player's open mines game",
     "POST /api/v1/app/terms": "records that the player accepted the terms",
+    # Issue 22: reads; the standing's refusal for a player refused promotions.
+    "GET /api/v1/app/referral": "reads referral statistics (none for a player refused them)",
     "GET /api/v1/app/me": "reads the player and balances",
     "GET /api/v1/app/balances": "reads balances",
     "GET /api/v1/app/games": "reads the games on offer",

@@ -15,6 +15,7 @@ from entrypoints.http.miniapp import MiniAppController, MiniAppSessionController
 from entrypoints.http.miniapp_crash import MiniAppCrashCashOutController, MiniAppCrashController
 from entrypoints.http.miniapp_mines import MiniAppMinesController
 from entrypoints.http.miniapp_page import MINIAPP_PAGE
+from entrypoints.http.miniapp_referral import MiniAppReferralController
 from entrypoints.http.payments import StarsPaymentsController
 from entrypoints.http.players import PlayersController
 from entrypoints.http.promotion_reports import (
@@ -51,6 +52,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     MiniAppMinesController,
     MiniAppCrashController,
     MiniAppCrashCashOutController,
+    MiniAppReferralController,
     MINIAPP_PAGE,  # the Mini App page itself, at /app/
     *LIVE_HANDLERS,
     WithdrawalsController,

@@ -10,10 +10,11 @@ import { openInstant, setUpInstant } from "./instant.js";
 import { openCrash, setUpCrash } from "./crash.js";
 import { connectLive, liveOff } from "./live.js";
 import { openMines, setUpMines } from "./mines.js";
+import { openReferral, refreshReferral, setUpReferral } from "./referral.js";
 import { applyTheme, launchParams } from "./theme.js";
 import { $, CURRENCY, h, liveBalanceCount, once, showBalances, showError, showMessage, showStatus, moneyText } from "./ui.js";
 
-const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness"];
+const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness", "referral"];
 const GAME_SCREENS = new Set(["game", "mines", "crash"]);
 // Games played in steps need their own screen; instant games all share the one form.
 const STEP_SCREENS = { mines: { screen: "mines", open: openMines } };
@@ -115,7 +116,7 @@ async function refreshBalances() {
 }
 
 async function enterLobby() {
-  await Promise.all([loadLobby(), refreshFairness(), refreshReality()]);
+  await Promise.all([loadLobby(), refreshFairness(), refreshReality(), refreshReferral()]);
   app.realityAt = Date.now();
   openLobby();
 }
@@ -133,12 +134,14 @@ function wire() {
   $("open-history").addEventListener("click", () => openPage("history", "History", () => openHistory(app.games)));
   $("open-care").addEventListener("click", () => openPage("care", "Limits and breaks", openCare));
   $("open-fairness").addEventListener("click", () => openPage("fairness", "Provably fair", refreshFairness));
+  $("open-referral").addEventListener("click", () => openPage("referral", "Invite friends", openReferral));
   setUpInstant(afterBet);
   setUpMines(afterBet);
   setUpCrash(afterBet);
   setUpHistory();
   setUpCare(() => {});
   setUpFairness();
+  setUpReferral(app.webApp);
   if (app.webApp && app.webApp.BackButton) {
     try {
       app.webApp.BackButton.onClick(openLobby);
