@@ -138,3 +138,16 @@ def test_only_a_ref_payload_carries_a_code() -> None:
     assert referral_link("croupier_bot", "a1b2c3d4e5") == (
         "https://t.me/croupier_bot?start=ref_a1b2c3d4e5"
     )
+
+
+def test_the_example_of_docs_bonuses() -> None:
+    # docs/bonuses.md, "Referrals": Ann's friends Bob, Cleo and Dan (who shares Ann's payer).
+    bob, cleo = played(2, 12_000, 7_500, 2_000), played(3, 3_000, 4_200, 500)
+    dan = played(4, 9_000, 0, 1_000, "cd" * 32)
+    quote = commission(NGR_20, 1, "XTR", [bob, cleo, dan])
+    assert (quote.base, quote.amount, dict(quote.excluded)) == (3_300, 660, {4: Exclusion.ABUSE})
+    big_loser = played(2, 60_000, 0)
+    capped = commission(NGR_20, 1, "XTR", [big_loser, cleo, dan])
+    assert (capped.base, capped.uncapped, capped.amount) == (58_800, 11_760, 10_000)
+    quote = commission(DEPOSITS_5, 1, "XTR", [bob, cleo, dan])
+    assert (quote.base, quote.amount) == (2_500, 125)
