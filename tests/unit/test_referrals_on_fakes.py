@@ -19,6 +19,8 @@ from application.risk import DEFAULT_RISK_REVIEW
 from application.staff import Actor
 from domain.accounts import AccountKind
 from domain.errors import DomainError
+from domain.events import TransactionPosted
+from domain.ledger import TransactionKind
 from domain.money import XTR, Money
 from domain.referrals import (
     CommissionBasis,
@@ -153,6 +155,12 @@ async def test_the_job_pays_a_share_of_deposits_once_per_period_from_the_budget(
     assert await wallet(casino, referrer) == 200
     async with casino.db() as uow:
         assert (await uow.budgets.get("referral-xtr")).spent == Money(200, XTR)
+    (posted,) = [
+        e.transaction
+        for e in casino.db.state.events
+        if isinstance(e, TransactionPosted) and e.transaction.id == run.paid[0].transaction_id
+    ]
+    assert posted.kind is TransactionKind.GRANT
 
     # A rerun (or the next hour's run) pays nothing again.
     assert (await job(casino)()).settled == ()
