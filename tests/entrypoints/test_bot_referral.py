@@ -27,6 +27,7 @@ from entrypoints.composition.endpoints import Endpoints
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.entrypoints.telegram_fakes import BOT_TOKEN, BOT_USER, Player
+from tests.entrypoints.test_bot import _player_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -52,15 +53,6 @@ async def runtime(servers, tmp_path_factory):
     runtime = await container.get(TelegramRuntime)
     yield runtime
     await container.close()
-
-
-async def _player_id(engine, player: Player) -> int:
-    async with engine.connect() as conn:
-        return (
-            await conn.execute(
-                text("SELECT id FROM players WHERE telegram_user_id = :t"), {"t": player.user.id}
-            )
-        ).scalar_one()
 
 
 async def _code(engine, player_id: int) -> str:

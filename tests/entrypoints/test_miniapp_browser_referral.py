@@ -6,11 +6,8 @@ referral-light.png, referral-dark.png (in $CROUPIER_SHOTS_DIR)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import secrets
-import socket
 import time
 from urllib.parse import urlencode
 
@@ -22,10 +19,11 @@ from tests.entrypoints import miniapp_browser_kit as kit
 from tests.entrypoints.miniapp_browser_kit import (
     BOT_TOKEN,
     WAIT_MS,
-    LiveServer,
     funded_player,
     launch_url,
     open_app,
+    page_settings,
+    serving,
     shoot,
 )
 from tests.entrypoints.telegram_fakes import BOT_USER, FakeTelegram
@@ -40,23 +38,13 @@ shots = kit.shots
 async def live_server(servers, tmp_path):
     """The real app with a referral programme (10% of friends' deposits, up to 10,000 XTR a
     week); its bot answers Telegram's getMe from a fake, so the link has the bot's name."""
-    import uvicorn
-
     from entrypoints.bot.runtime import TelegramRuntime
     from entrypoints.composition.containers import make_http_container
     from entrypoints.composition.endpoints import Endpoints
     from entrypoints.http.app import create_app
-    from entrypoints.settings import Settings
-    from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 
-    settings = Settings(
-        bot_token=BOT_TOKEN,
-        secret_key=secrets.token_hex(32),
-        seed_key=secrets.token_bytes(32),
-        pii_keys=TEST_PII_KEYS,
-        pii_index_key=TEST_PII_INDEX_KEY,
-        house_shards=4,
-        data_dir=tmp_path,
+    settings = page_settings(
+        tmp_path,
         referral_basis="deposits",
         referral_share_bps=1_000,
         referral_caps={"XTR": 10_000},
@@ -66,25 +54,8 @@ async def live_server(servers, tmp_path):
     runtime = await container.get(TelegramRuntime)
     assert runtime.bot is not None
     runtime.bot.session = FakeTelegram()
-    app = create_app(container)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    )
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-    serving = asyncio.create_task(server.serve(sockets=[listener]))
-    async with asyncio.timeout(30):
-        while not server.started:  # uvicorn has no 'listening' event; poll its flag
-            if serving.done():
-                serving.result()
-            await asyncio.sleep(0.02)
-    try:
-        yield LiveServer(f"http://127.0.0.1:{listener.getsockname()[1]}", settings)
-    finally:
-        server.should_exit = True
-        await serving
-        listener.close()
+    async with serving(create_app(container), settings) as live:
+        yield live
 
 
 def _launch_with_start_param(user_id: int, start_param: str) -> str:
