@@ -36,7 +36,7 @@ shots = kit.shots
 
 @pytest.fixture
 async def live_server(servers, tmp_path):
-    """The real app with a referral programme (10% of friends' deposits, up to 10,000 XTR a
+    """The real app with a referral programme (10% of friends' deposits, up to 10,000 ⭐ a
     week); its bot answers Telegram's getMe from a fake, so the link has the bot's name."""
     from entrypoints.bot.runtime import TelegramRuntime
     from entrypoints.composition.containers import make_http_container
@@ -110,7 +110,7 @@ async def test_the_referrer_sees_the_link_a_friend_and_the_commission(
     await expect(page.locator("#referral-link")).to_have_text(link)
     stats = page.locator("#referral-stats")
     await expect(stats).to_contain_text("Friends invited1")
-    await expect(stats).to_contain_text("This week so far150 XTR")
+    await expect(stats).to_contain_text("This week so far150 ⭐")
     await expect(page.locator("#referral-rule")).to_contain_text("10% of your friends' deposits")
     await shoot(page, shots, f"referral-{theme}")
 

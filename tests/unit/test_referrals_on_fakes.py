@@ -155,6 +155,7 @@ async def test_the_job_pays_a_share_of_deposits_once_per_period_from_the_budget(
     assert await wallet(casino, referrer) == 200
     async with casino.db() as uow:
         assert (await uow.budgets.get("referral-xtr")).spent == Money(200, XTR)
+    # Told once (the referrer's open screens hear the new balance), as a grant.
     (posted,) = [
         e.transaction
         for e in casino.db.state.events

@@ -19,7 +19,6 @@ from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from application.promotions.paying import pay_promotion, require_promotable
 from application.risk.review import RiskReview
 from domain.errors import DomainError, NotFound
-from domain.events import transactions_posted
 from domain.money import CurrencyRegistry, Money
 from domain.promotions import BudgetExhausted, Programme
 from domain.referrals import (
@@ -130,9 +129,7 @@ class PayReferralCommissions:
                         "basis": quote.basis.value,
                     },
                 )
-                transaction_id = posted.id
-                # The referrer's balance changed: their screens and the staff feed hear it.
-                uow.raise_events(*transactions_posted(posted))
+                transaction_id = posted.id  # its TransactionPosted is pay_promotion's
             settlement = CommissionSettlement(quote, window, outcome, now, transaction_id)
             await uow.referrals.record(settlement)
             await uow.commit()

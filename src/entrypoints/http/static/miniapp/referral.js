@@ -2,12 +2,12 @@
 // The lobby's "Invite friends" button shows only when the route answers: a player the
 // standing refuses promotions gets a refusal and sees nothing about referrals.
 import { request } from "./api.js";
-import { $, CURRENCY, h } from "./ui.js";
+import { $, CURRENCY, h, moneyText } from "./ui.js";
 
 const referral = { found: null };
 
 function amounts(list) {
-  return list.length ? list.map((a) => `${a.amount} ${a.currency}`).join(", ") : `0 ${CURRENCY}`;
+  return list.length ? list.map((a) => moneyText(a.amount, a.currency)).join(", ") : moneyText(0, CURRENCY);
 }
 
 function percent(bps) {
