@@ -32,6 +32,7 @@ from domain.payments import StarsInvoice, StarsPayment
 from domain.players import KycStatus, Player, PlayerStatus
 from domain.promotions import PromotionBudget
 from domain.rakeback import RakebackClaim
+from domain.referrals import CommissionSettlement
 from domain.responsible import ResponsibleProfile
 from domain.risk import RiskFlag
 from domain.seamless import ProviderTransaction, SeamlessRound
@@ -61,6 +62,7 @@ from tests.fake_money import (
 from tests.fake_notices import FakeNoticeStore
 from tests.fake_players import FakeAdjustments, FakePreferences, FakeStars
 from tests.fake_promotions import FakePromotionBudgets
+from tests.fake_referrals import FakeReferrals
 from tests.fake_staff import FakeStaff
 from tests.fake_vip import FakeVipBook
 
@@ -138,6 +140,10 @@ class _State:
     bonuses: dict[uuid.UUID, Bonus] = field(default_factory=dict)
     # VIP (tests.fake_vip): rakeback claims by id.
     rakeback_claims: dict[uuid.UUID, RakebackClaim] = field(default_factory=dict)
+    # Referrals (tests.fake_referrals): settlements by (referrer, period start, currency).
+    referral_commissions: dict[tuple[int, datetime, str], CommissionSettlement] = field(
+        default_factory=dict
+    )
     # What use cases raised, in order, as their units of work committed them.
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -199,6 +205,7 @@ class FakeUnitOfWork:
         self.campaigns = FakeCampaigns(self.state)
         self.bonuses = FakeBonuses(self.state)
         self.vip = FakeVipBook(self.state)
+        self.referrals = FakeReferrals(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -22,6 +22,7 @@ from domain.errors import NotFound, Unauthenticated
 from domain.money import Money
 from domain.onboarding import PlayerPreferences
 from domain.players import Player, PlayerStatus
+from domain.referrals import referral_code_from_start
 from domain.standing import PlayerBlocked
 from domain.webapp import DEFAULT_MAX_AGE, validate_init_data
 
@@ -62,7 +63,10 @@ class OpenMiniAppSession:
         user = validate_init_data(init_data, self._config.bot_token, now, self._config.max_age)
         language = (user.language_code or "en").split("-")[0].lower()[:8] or "en"
         onboarded = await self._start(
-            user.telegram_user_id, username=user.username, language=language
+            user.telegram_user_id,
+            username=user.username,
+            language=language,
+            referral_code=referral_code_from_start(user.start_param),
         )
         if not onboarded.player.is_active:
             raise PlayerBlocked(ACCOUNT_BLOCKED)

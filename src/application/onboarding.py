@@ -120,7 +120,11 @@ async def start_player(
 ) -> Onboarded:
     """The one way a Telegram user becomes a player, in the caller's unit of work: the player
     (idempotent), an XTR wallet, and the preferences (in `language_code`'s language, with the
-    referral) the first time."""
+    referral) the first time.
+
+    Attribution (docs/bonuses.md, "Referrals"): only a player registered by this very call
+    is credited to the owner of `referral_code`, never to themselves, and an unknown code is
+    ignored; the referrer is fixed with the preferences (a trigger refuses any change)."""
     player, created = await uow.players.register(
         telegram_user_id, username=username, language_code=language_code, now=now
     )
@@ -128,7 +132,7 @@ async def start_player(
     preferences = await uow.preferences.get(player.id)
     if preferences is None:
         referrer = None
-        if referral_code and valid_referral_code(referral_code):
+        if created and referral_code and valid_referral_code(referral_code):
             referrer = await uow.preferences.player_by_referral(referral_code)
         preferences = await uow.preferences.create(
             player.id,

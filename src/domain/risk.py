@@ -58,6 +58,9 @@ class RiskFlagKind(enum.StrEnum):
     STAFF_CHAIN = "staff_chain"
     # A Stars charge that matched no invoice issued (payload, currency or amount): refunded.
     PAYMENT_MISMATCH = "payment_mismatch"
+    # A referred player shares a payment identity with their referrer (domain.referrals):
+    # raised on the referrer, who earns nothing for that player.
+    REFERRAL_ABUSE = "referral_abuse"
 
 
 class RiskFlagStatus(enum.StrEnum):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
@@ -32,6 +32,9 @@ class WebAppUser:
     username: str | None
     language_code: str | None
     auth_date: datetime
+    # The `startapp` parameter of the link that opened the app (`ref_<code>` for a referral),
+    # signed with the rest; None when absent.
+    start_param: str | None = None
 
 
 def secret_key(bot_token: str) -> bytes:
@@ -71,7 +74,9 @@ def validate_init_data(
         raise Unauthenticated("Mini App init data has expired; reopen the app")
     if auth_date - now > CLOCK_SKEW:
         raise Unauthenticated("Mini App init data is dated in the future")
-    return _user(fields.get("user", ""), auth_date)
+    user = _user(fields.get("user", ""), auth_date)
+    start_param = fields.get("start_param") or None
+    return replace(user, start_param=start_param[:512] if start_param else None)
 
 
 def _auth_date(raw: str) -> datetime:

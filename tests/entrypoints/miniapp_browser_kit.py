@@ -82,15 +82,9 @@ class LiveServer:
     settings: Settings
 
 
-@pytest.fixture
-async def live_server(servers, tmp_path) -> AsyncIterator[LiveServer]:
-    """The real app, served by uvicorn on a free loopback port in this event loop."""
-    import uvicorn
-
-    from entrypoints.composition.containers import make_http_container
-    from entrypoints.http.app import create_app
-
-    settings = Settings(
+def page_settings(tmp_path: Path, **extra: Any) -> Settings:
+    """The settings of a page test's app (`extra`: a test's own, e.g. a referral programme)."""
+    return Settings(
         bot_token=BOT_TOKEN,
         secret_key=secrets.token_hex(32),
         seed_key=secrets.token_bytes(32),
@@ -100,9 +94,15 @@ async def live_server(servers, tmp_path) -> AsyncIterator[LiveServer]:
         data_dir=tmp_path,
         # a page test plays a few bets a second, as no player would
         velocity_bets_per_second=0,
+        **extra,
     )
-    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
-    app = create_app(make_http_container(settings, endpoints))
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any, settings: Settings) -> AsyncIterator[LiveServer]:
+    """`app` served by uvicorn on a free loopback port in this event loop."""
+    import uvicorn
+
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
@@ -123,6 +123,18 @@ async def live_server(servers, tmp_path) -> AsyncIterator[LiveServer]:
         server.should_exit = True
         await serving  # its lifespan shutdown closes the container
         listener.close()
+
+
+@pytest.fixture
+async def live_server(servers, tmp_path) -> AsyncIterator[LiveServer]:
+    """The real app, served by uvicorn on a free loopback port in this event loop."""
+    from entrypoints.composition.containers import make_http_container
+    from entrypoints.http.app import create_app
+
+    settings = page_settings(tmp_path)
+    endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
+    async with serving(create_app(make_http_container(settings, endpoints)), settings) as live:
+        yield live
 
 
 @pytest.fixture

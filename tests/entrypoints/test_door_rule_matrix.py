@@ -180,6 +180,8 @@ HTTP: dict[str, Door] = {
     "POST /api/v1/app/vip/daily": (Case(PROMOTION, vip.mini_app_daily_bonus, c.mini_app_session),),
     "GET /api/v1/app/vip": "reads the VIP status (refused, as a promotion, to a paused player)",
     "POST /api/v1/app/terms": "records that the player accepted the terms",
+    # Issue 22: reads; the standing's refusal for a player refused promotions.
+    "GET /api/v1/app/referral": "reads referral statistics (none for a player refused them)",
     "GET /api/v1/app/me": "reads the player and balances",
     "GET /api/v1/app/balances": "reads balances",
     "GET /api/v1/app/games": "reads the games on offer",
@@ -394,6 +396,9 @@ BOT: dict[str, Door] = {
     "promo.promo_command": (Case(PROMOTION, promo.bot_promo, promo.promo_campaign),),
     "promo.typed_code": (Case(PROMOTION, promo.bot_promo_typed, promo.promo_asked),),
     "promo.promo_tapped": "asks for the code (the standing's refusal to a protected player)",
+    # Issue 22: the referral screen reads; a player the standing refuses a promotion is
+    # answered as if the command were unknown (test_bot_referral.py).
+    "referral.referral": "reads referral statistics (none for a player refused promotions)",
     "support.paysupport": "a text",
     "support.privacy": "a text",
     "support.terms": "a text",
@@ -428,6 +433,11 @@ CLI: dict[str, Door] = {
     "outbox prune": "deletes published events; no money moves",
     "pii status": _OPS,
     "pii rotate": _OPS,
+    # Issue 22: the referral job pays referrers, not the caller: each referrer's standing is
+    # checked per commission (PROMOTION: withheld, never an error of the command), in
+    # tests/unit/test_referrals_on_fakes.py (every refused standing) and on PostgreSQL.
+    "referrals pay": "pays referral commissions, each through pay_promotion's standing check",
+    "referrals budget": "sets the referral programme's budget (no player's money)",
     "risk scan": "raises risk flags",
     "risk monitor": "raises risk flags",
     # Issue 22: the bonus jobs. Expiry gives promotion money back to the house; the sweep

@@ -23,6 +23,7 @@ from adapters.postgres.placements import SqlPlacements
 from adapters.postgres.preferences import SqlPlayerPreferences
 from adapters.postgres.promotion_budgets import SqlPromotionBudgets
 from adapters.postgres.provider_transactions import SqlProviderTransactions
+from adapters.postgres.referrals import SqlReferrals
 from adapters.postgres.repositories import (
     SqlAccounts,
     SqlCurrencies,
@@ -120,6 +121,7 @@ class SqlUnitOfWork:
         self.campaigns = SqlCampaigns(conn, self._currencies)
         self.bonuses = SqlBonuses(conn, self._currencies)
         self.vip = SqlVipBook(conn, self._currencies)
+        self.referrals = SqlReferrals(conn)
         return self
 
     async def __aexit__(

@@ -60,6 +60,7 @@ from application.ports.preferences import PreferencesRepository
 from application.ports.promotion_reports import PromotionData, PromotionReportReads
 from application.ports.promotions import PromotionBudgets
 from application.ports.reconciliation import BooksAudit, CrashedRoundBook, Discrepancy
+from application.ports.referrals import ReferralBook
 from application.ports.report_reads import ReportReadModel, RtpData
 from application.ports.responsible import ResponsibleGamblingRepository
 from application.ports.risk import RiskFlagQuery, RiskRepository
@@ -137,6 +138,7 @@ __all__ = [
     "ProviderTransactionRepository",
     "ReceivedEvent",
     "RedisProbe",
+    "ReferralBook",
     "RelaySession",
     "ReportReadModel",
     "ResponsibleGamblingRepository",

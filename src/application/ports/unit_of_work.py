@@ -22,6 +22,7 @@ from application.ports.placements import PlacementReads
 from application.ports.players import PlayerRepository
 from application.ports.preferences import PreferencesRepository
 from application.ports.promotions import PromotionBudgets
+from application.ports.referrals import ReferralBook
 from application.ports.responsible import ResponsibleGamblingRepository
 from application.ports.risk import RiskRepository
 from application.ports.seamless import ProviderTransactionRepository
@@ -111,6 +112,9 @@ class UnitOfWork(Protocol):
 
     @property
     def vip(self) -> VipBook: ...
+
+    @property
+    def referrals(self) -> ReferralBook: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -189,6 +189,15 @@ class RiskReview:
             uow, RiskFlag(player_id, RiskFlagKind.PAYMENT_MISMATCH, evidence, now)
         )
 
+    async def on_referral_abuse(
+        self, uow: UnitOfWork, referrer_id: int, evidence: Mapping[str, object], now: datetime
+    ) -> RiskFlag | None:
+        """A referred player shares a payment identity with their referrer (raised on the
+        referrer, who earns nothing for that player: application.referrals)."""
+        return await self._raise(
+            uow, RiskFlag(referrer_id, RiskFlagKind.REFERRAL_ABUSE, evidence, now)
+        )
+
     async def _raise(self, uow: UnitOfWork, flag: RiskFlag) -> RiskFlag | None:
         added = await uow.risk.add_flag(flag)
         if added is None:

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from application.onboarding import StartPlayer
+from domain.referrals import referral_code_from_start
 from entrypoints.bot.commands import COMMANDS
 from entrypoints.bot.i18n import Translator, pick_language
 from entrypoints.observability import context
@@ -133,9 +134,9 @@ class PlayerContext(BaseMiddleware):
         start = await container.get(StartPlayer)
         referral = None
         if isinstance(event, Message) and event.text and event.text.startswith("/start "):
-            # "/start " followed by nothing but whitespace carries no code.
-            code = event.text.split(maxsplit=1)[1:]
-            referral = code[0].removeprefix("ref_").strip() if code else None
+            # A deep link `?start=ref_<code>` arrives as "/start ref_<code>"; any other
+            # payload (or none) carries no referral.
+            referral = referral_code_from_start(event.text.removeprefix("/start "))
         onboarded = await start(
             user.id,
             username=user.username,

@@ -21,6 +21,7 @@ from entrypoints.cli.dev import dev
 from entrypoints.cli.outbox import outbox
 from entrypoints.cli.pii import pii
 from entrypoints.cli.reconcile import reconcile_books
+from entrypoints.cli.referrals import referrals
 from entrypoints.cli.relay import relay
 from entrypoints.cli.risk import risk
 from entrypoints.cli.run import PARTS, run
@@ -52,6 +53,7 @@ for _command in (
     pii,
     risk,
     bonuses,
+    referrals,
     health,
     servers,
     secrets_group,

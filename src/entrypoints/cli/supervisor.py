@@ -19,6 +19,7 @@ from dishka import AsyncContainer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.ports import UnitOfWorkFactory
+from application.referrals import PayReferralCommissions
 from application.relay import OutboxRelay
 from application.risk import MonitorOutcomes
 from entrypoints.cli.environment import safe_url
@@ -255,6 +256,21 @@ def _start_background_jobs(
         jobs.append(
             asyncio.create_task(
                 every(settings.bonus_sweep_interval_s, _bonus_jobs(container), stop, "bonuses")
+            )
+        )
+    if settings.referral_interval_s and parts != frozenset({"relay"}):
+
+        async def referrals() -> None:
+            async with container() as scope:
+                run = await (await scope.get(PayReferralCommissions))()
+            if run.paid or run.postponed:
+                log.info(
+                    "referral commissions: %d paid, %d postponed", len(run.paid), len(run.postponed)
+                )
+
+        jobs.append(
+            asyncio.create_task(
+                every(settings.referral_interval_s, referrals, stop, "referral commissions")
             )
         )
     return jobs

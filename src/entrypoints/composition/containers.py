@@ -42,6 +42,7 @@ from entrypoints.composition.ledger import LedgerProvider
 from entrypoints.composition.live import LiveProvider
 from entrypoints.composition.miniapp import MiniAppProvider
 from entrypoints.composition.players import PlayersProvider
+from entrypoints.composition.referrals import ReferralsProvider
 from entrypoints.composition.reports import ReportsProvider
 from entrypoints.composition.responsible import ResponsibleProvider
 from entrypoints.composition.risk import RiskOversightProvider, RiskProvider
@@ -61,6 +62,7 @@ _MONEY: AreaGroups = (
     ResponsibleProvider,
     RiskProvider,
     BonusesProvider,
+    ReferralsProvider,
 )
 
 
@@ -103,8 +105,8 @@ def bot_areas() -> AreaGroups:
 
 
 def relay_areas() -> AreaGroups:
-    # The outcome monitor reads the reports' read model.
-    return (RiskProvider, RiskOversightProvider, ReportsProvider)
+    # The outcome monitor reads the reports' read model; the referral job pays commissions.
+    return (RiskProvider, RiskOversightProvider, ReportsProvider, ReferralsProvider)
 
 
 def cli_areas() -> AreaGroups:

@@ -18,6 +18,7 @@ from entrypoints.http.miniapp_crash import MiniAppCrashCashOutController, MiniAp
 from entrypoints.http.miniapp_mines import MiniAppMinesController
 from entrypoints.http.miniapp_page import MINIAPP_PAGE
 from entrypoints.http.miniapp_promo import MiniAppPromoController
+from entrypoints.http.miniapp_referral import MiniAppReferralController
 from entrypoints.http.miniapp_vip import MiniAppVipController
 from entrypoints.http.payments import StarsPaymentsController
 from entrypoints.http.players import PlayersController
@@ -57,6 +58,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     MiniAppCrashCashOutController,
     MiniAppBonusController,
     MiniAppVipController,
+    MiniAppReferralController,
     MINIAPP_PAGE,  # the Mini App page itself, at /app/
     *LIVE_HANDLERS,
     WithdrawalsController,

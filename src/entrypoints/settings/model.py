@@ -17,6 +17,7 @@ from entrypoints.settings.declaring import CONFIG, PREFIX
 from entrypoints.settings.keys import Keys
 from entrypoints.settings.money import Money
 from entrypoints.settings.observability import Observability
+from entrypoints.settings.referrals import Referrals
 from entrypoints.settings.risk import Risk
 from entrypoints.settings.servers import Environment, Servers
 from entrypoints.settings.telegram import Telegram
@@ -24,7 +25,7 @@ from entrypoints.settings.throughput import Throughput
 from entrypoints.settings.vip import Vip
 
 # In the order the configuration table shows them.
-AREAS = (Servers, Keys, Telegram, Throughput, Money, Risk, Vip, Crash, Observability)
+AREAS = (Servers, Keys, Telegram, Throughput, Money, Risk, Vip, Referrals, Crash, Observability)
 
 # Production never generates a key nor starts an embedded server.
 _REQUIRED_IN_PRODUCTION = (
@@ -38,7 +39,9 @@ _REQUIRED_IN_PRODUCTION = (
 
 
 @dataclass(frozen=True, config=CONFIG)
-class Settings(Observability, Crash, Vip, Risk, Money, Throughput, Telegram, Keys, Servers):
+class Settings(
+    Observability, Crash, Referrals, Vip, Risk, Money, Throughput, Telegram, Keys, Servers
+):
     """Every setting of a process; `load_settings` reads them from the environment."""
 
     @model_validator(mode="after")

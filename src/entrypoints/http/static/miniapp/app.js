@@ -11,11 +11,12 @@ import { openInstant, setUpInstant } from "./instant.js";
 import { openCrash, setUpCrash } from "./crash.js";
 import { connectLive, liveOff } from "./live.js";
 import { openMines, setUpMines } from "./mines.js";
+import { openReferral, refreshReferral, setUpReferral } from "./referral.js";
 import { applyTheme, launchParams } from "./theme.js";
 import { openVip, refreshVip, setUpVip } from "./vip.js";
 import { $, CURRENCY, h, liveBalanceCount, once, showBalances, showError, showMessage, showStatus, moneyText } from "./ui.js";
 
-const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness", "bonus", "vip"];
+const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness", "bonus", "vip", "referral"];
 const GAME_SCREENS = new Set(["game", "mines", "crash"]);
 // Games played in steps need their own screen; instant games all share the one form.
 const STEP_SCREENS = { mines: { screen: "mines", open: openMines } };
@@ -121,7 +122,7 @@ async function refreshBonusButton() {
 }
 
 async function enterLobby() {
-  await Promise.all([loadLobby(), refreshFairness(), refreshReality(), refreshBonusButton(), refreshVip()]);
+  await Promise.all([loadLobby(), refreshFairness(), refreshReality(), refreshBonusButton(), refreshVip(), refreshReferral()]);
   app.realityAt = Date.now();
   openLobby();
 }
@@ -141,6 +142,7 @@ function wire() {
   $("open-fairness").addEventListener("click", () => openPage("fairness", "Provably fair", refreshFairness));
   $("open-bonus").addEventListener("click", () => openPage("bonus", "Bonus", () => openBonus(app.games)));
   $("open-vip").addEventListener("click", () => openPage("vip", "VIP", openVip));
+  $("open-referral").addEventListener("click", () => openPage("referral", "Invite friends", openReferral));
   setUpInstant(afterBet);
   setUpMines(afterBet);
   setUpCrash(afterBet);
@@ -148,6 +150,7 @@ function wire() {
   setUpCare(() => {});
   setUpFairness();
   setUpVip();
+  setUpReferral(app.webApp);
   if (app.webApp && app.webApp.BackButton) {
     try {
       app.webApp.BackButton.onClick(openLobby);
