@@ -89,7 +89,9 @@ def servers() -> Iterator[TestServers]:
     started_pg = started_valkey = False
     if not database_url:
         TEST_DATA.mkdir(parents=True, exist_ok=True)
-        server = ensure_postgres(TEST_DATA / "postgres")
+        # Throwaway data: no commit waits on the disk (see `ensure_postgres`); what the tests
+        # check (crashes of PostgreSQL or its backends, restarts) loses nothing either way.
+        server = ensure_postgres(TEST_DATA / "postgres", fsync=False)
         database_url = ensure_database(server, "croupier_test", recreate=True)
         started_pg = True
     else:
