@@ -89,7 +89,9 @@ def servers() -> Iterator[TestServers]:
     started_pg = started_valkey = False
     if not database_url:
         TEST_DATA.mkdir(parents=True, exist_ok=True)
-        server = ensure_postgres(TEST_DATA / "postgres")
+        # Throwaway data: no commit waits on the disk (see `ensure_postgres`); what the tests
+        # check (crashes of PostgreSQL or its backends, restarts) loses nothing either way.
+        server = ensure_postgres(TEST_DATA / "postgres", fsync=False)
         database_url = ensure_database(server, "croupier_test", recreate=True)
         started_pg = True
     else:
@@ -106,6 +108,41 @@ def servers() -> Iterator[TestServers]:
             stop_postgres(TEST_DATA / "postgres")
         if started_valkey:
             stop_valkey(TEST_DATA / "valkey")
+
+
+@pytest.fixture(scope="session")
+async def migrated_template(servers: TestServers, engine: AsyncEngine) -> str:
+    """The name of a database migrated to head that nothing connects to again: `fresh_database`
+    copies it (CREATE DATABASE ... TEMPLATE), which takes a fraction of a second and no
+    migrations."""
+    name = "croupier_test_template"
+    await _execute_autocommit(engine, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await _execute_autocommit(engine, f'CREATE DATABASE "{name}"')
+    await asyncio.to_thread(migrate.upgrade, _database_url(servers, name))
+    return name
+
+
+@pytest.fixture
+async def fresh_database(
+    servers: TestServers, engine: AsyncEngine, migrated_template: str
+) -> AsyncIterator[str]:
+    """The URL of a database of the test's own, at head and empty, dropped afterwards. For a
+    test that checks the whole database after every step (a stateful test reconciling the
+    books): it then reads only what the test made, not every row the suite wrote before it."""
+    name = f"croupier_fresh_{secrets.token_hex(4)}"
+    await _execute_autocommit(engine, f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
+    yield _database_url(servers, name)
+    await _execute_autocommit(engine, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def _database_url(servers: TestServers, name: str) -> str:
+    return f"{servers.database_url.rpartition('/')[0]}/{name}"
+
+
+async def _execute_autocommit(engine: AsyncEngine, statement: str) -> None:
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(statement))
 
 
 @pytest.fixture

@@ -137,8 +137,10 @@ async def live_server(servers, tmp_path) -> AsyncIterator[LiveServer]:
         yield live
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 async def browser():
+    """One Chromium for a module's tests (each opens a context of its own: no cookie, storage
+    or page is shared), not one started for every test."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
             f"{CHROMIUM} is missing: the Mini App browser test needs Debian's chromium package "

@@ -1,8 +1,11 @@
-"""The Mini App's crash screen in headless Chromium, in Telegram's light and dark themes, against
-the real app and its real routes (GET /crash, POST /crash/bets, POST /crash/cashout, the live
-socket's crash feed). The test drives the rounds itself with the real `CrashDriver` on a chain it
-committed, whose crash points it knows: the first round is cashed out by hand, the second pays
-its automatic cash-out target."""
+"""The Mini App's crash screen in headless Chromium, against the real app and its real routes
+(GET /crash, POST /crash/bets, POST /crash/cashout, the live socket's crash feed). The test
+drives the rounds itself with the real `CrashDriver` on a chain it committed, whose crash points
+it knows: the first round is cashed out by hand, the second pays its automatic cash-out target.
+
+The rounds are played once, in Telegram's light theme, and every screen is shot in the light
+and the dark theme (`_shoot_both`): nothing the page does depends on the theme, which only sets
+colours, so a second play in the dark theme (17 s of rounds) checked nothing new."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from domain.crash import crash_point, first_link, next_link
 from tests.crash_cleanup import finish_every_round
 from tests.entrypoints import miniapp_browser_kit as kit
 from tests.entrypoints.miniapp_browser_kit import (
+    THEMES,
     WAIT_MS,
     funded_player,
     launch_url,
@@ -43,13 +47,14 @@ POLICY = CrashPolicy(betting_seconds=4.0, tick=0.02, lock_poll=0.05)
 
 
 def _chain() -> tuple[bytes, str, str]:
-    """A two-round chain: round 1 crashes at 1.20x-1.35x (3-5 s after its start, time to cash
-    out by hand), round 2 at 1.15x-1.35x (past a 1.10x target)."""
+    """A two-round chain: round 1 crashes at 1.30x-1.50x (4.4-6.8 s after its start, time to
+    shoot the running screen twice and cash out by hand), round 2 at 1.15x-1.35x (past a 1.10x
+    target)."""
     for i in itertools.count(secrets.randbelow(10**12)):
         secret = f"miniapp-crash-{i:012d}".encode()
         second = first_link(secret)  # round n uses link N - n
         first = next_link(second)
-        if 120 <= crash_point(first, SALT) <= 135 and 115 <= crash_point(second, SALT) <= 135:
+        if 130 <= crash_point(first, SALT) <= 150 and 115 <= crash_point(second, SALT) <= 135:
             return secret, first, second
     raise AssertionError("unreachable")
 
@@ -63,6 +68,22 @@ async def _committed(engine, uow_factory, settle: SettleCrashedRound) -> tuple[s
         committed = await commit_chain(conn, 2, secret=secret)
         await set_salt(conn, committed.id, SALT)
     return first_hash, second_hash, committed
+
+
+async def _shoot_both(page, shots, name: str) -> None:
+    """The screen as it is, in Telegram's light theme (the page's) and its dark one: the theme
+    switched in place, as the page applies one at launch (theme.js's applyTheme and the
+    browser's colour scheme), then back."""
+    for theme in ("light", "dark"):
+        await page.emulate_media(color_scheme=theme)
+        await page.evaluate(
+            "async (theme) => (await import('/app/theme.js')).applyTheme(theme)", THEMES[theme]
+        )
+        await shoot(page, shots, f"{name}-{theme}")
+    await page.emulate_media(color_scheme="light")
+    await page.evaluate(
+        "async (theme) => (await import('/app/theme.js')).applyTheme(theme)", THEMES["light"]
+    )
 
 
 def _point(round_hash: str) -> str:
@@ -81,9 +102,7 @@ async def _drive(driver: CrashDriver, rounds: int) -> None:
     raise AssertionError("the rounds did not crash")
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
 async def test_crash_bets_cashes_out_and_shows_the_crash(
-    theme,
     live_server,
     browser,
     adjust,
@@ -104,7 +123,7 @@ async def test_crash_bets_cashes_out_and_shows_the_crash(
     driver = CrashDriver(uow_factory, clock, SqlLeaderLock(engine), settle, POLICY)
     await fund_bankroll()
     player = await funded_player(live_server, new_telegram_id(), adjust, stars=FUNDS)
-    opened = await open_app(browser, live_server, player, theme)
+    opened = await open_app(browser, live_server, player, "light")
     page = opened.page
     sent: list[dict] = []
     page.on(
@@ -116,7 +135,7 @@ async def test_crash_bets_cashes_out_and_shows_the_crash(
     driving: asyncio.Task[None] | None = None
     try:
         await driver.step()  # round 1 opens and takes bets
-        await page.goto(launch_url(live_server, player.telegram_id, player.name, theme))
+        await page.goto(launch_url(live_server, player.telegram_id, player.name, "light"))
         await page.get_by_role("button", name="I am 18+ and accept the terms").click()
         await page.locator("#play-crash").click()
         await expect(page.locator("#crash-title")).to_have_text("Crash")
@@ -141,14 +160,14 @@ async def test_crash_bets_cashes_out_and_shows_the_crash(
         await expect(page.locator("#balance")).to_have_text(str(FUNDS - 100))
         await expect(page.locator("#crash-bet")).to_be_disabled()
         await expect(page.locator("#message")).to_be_hidden()
-        await shoot(page, shots, f"crash-betting-{theme}")
+        await _shoot_both(page, shots, "crash-betting")
 
         driving = asyncio.create_task(_drive(driver, 1))
         await expect(stage).to_have_attribute("data-phase", "running")
         cash_out = page.locator("#crash-cashout")
         # the amount follows the curve drawn on the page (100 XTR at 1.00x, then more)
         await expect(cash_out).to_have_text(re.compile(r"^Cash out 1(0[3-9]|[1-9]\d) ⭐$"))
-        await shoot(page, shots, f"crash-running-{theme}")
+        await _shoot_both(page, shots, "crash-running")
         async with page.expect_response(lambda r: r.url.endswith("/crash/cashout")) as answered:
             await cash_out.click()
         done = await (await answered.value).json()
@@ -173,7 +192,7 @@ async def test_crash_bets_cashes_out_and_shows_the_crash(
             f"Last round: cashed out at ×{at} — you won {won} ⭐"
         )
         await expect(page.locator("#commitment")).to_be_hidden()  # seeds play no part in crash
-        await shoot(page, shots, f"crash-crashed-{theme}")
+        await _shoot_both(page, shots, "crash-crashed")
 
         # Round 2: an automatic cash-out at 1.10x, paid at the crash without a press.
         await expect(stage).to_have_attribute("data-phase", "betting")
@@ -199,7 +218,7 @@ async def test_crash_bets_cashes_out_and_shows_the_crash(
         )
         # crashed still, or the last crash while a round of some older chain takes bets
         await expect(stage).to_contain_text(f"×{_point(second_hash)}")
-        await shoot(page, shots, f"crash-auto-{theme}")
+        await _shoot_both(page, shots, "crash-auto")
     finally:
         if driving is not None and not driving.done():
             driving.cancel()
