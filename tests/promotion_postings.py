@@ -1,26 +1,21 @@
-"""Promotion postings for the reports' and reconcile's tests, made the one way the books
-allow (the budget spent, then `domain.promotions`' journal entries posted through the ledger
-in one unit of work), on the fakes or on PostgreSQL alike. The programmes' own use cases
-(bonuses, campaigns, rakeback) are other parts' and are not needed to fill the books."""
+"""Promotion postings for the reports' and reconcile's tests, made on the roads the books
+allow (`grant_bonus` and `end_bonus` for bonuses, `pay_promotion` for cash), on the fakes or
+on PostgreSQL alike, so the books they leave reconcile."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from application.bonuses.ending import end_bonus, lock_bonus
+from application.bonuses.granting import grant_bonus
 from application.ports import IdGenerator, UnitOfWorkFactory
 from application.promotions.paying import pay_promotion
-from domain.accounts import AccountKind, house_shard_for
-from domain.events import transactions_posted
+from domain.bonuses import BonusOffer, ForfeitReason
 from domain.ledger import PostedTransaction
 from domain.money import Money
-from domain.promotions import (
-    Programme,
-    bonus_conversion,
-    bonus_forfeit,
-    bonus_grant,
-)
+from domain.promotions import Programme, bonus_conversion
 
 
 @dataclass(frozen=True)
@@ -34,38 +29,63 @@ class PromotionPostings:
             await uow.budgets.open(code, total)
             await uow.commit()
 
-    async def _promotions(self, uow, player_id: int, amount: Money) -> int:
-        return await uow.accounts.house_account_id(
-            AccountKind.PROMOTIONS, amount.currency, house_shard_for(player_id, self.shards)
-        )
-
     async def grant(
         self, player_id: int, amount: Money, budget: str, at: datetime
-    ) -> tuple[uuid.UUID, PostedTransaction]:
-        """A new bonus of `amount` for the player, spent from `budget`: its id and posting."""
-        bonus_id = uuid.uuid4()
+    ) -> tuple[uuid.UUID, uuid.UUID]:
+        """A new bonus of `amount` for the player, spent from `budget`, through the one road
+        (`grant_bonus`; nothing to wager, so it may convert at once): its id and its grant's
+        transaction id. One active bonus per player and currency, as the road requires."""
+        offer = BonusOffer(
+            amount=amount,
+            wagering_multiple=0,
+            wagering_base=amount,
+            expires_after=timedelta(days=30),
+            max_stake=None,
+            campaign="staff",
+            budget=budget,
+        )
         async with self.uow() as uow:
-            await uow.budgets.spend(budget, amount)
-            account = await uow.accounts.open_bonus_account(player_id, amount.currency)
-            posted = await uow.ledger.post(
-                bonus_grant(
-                    self.ids.new_id(),
-                    bonus_id,
-                    promotions=await self._promotions(uow, player_id, amount),
-                    bonus_account=account.id,
-                    amount=amount,
-                    budget=budget,
-                    at=at,
-                    metadata={"player_id": player_id},
-                )
+            bonus = await grant_bonus(
+                uow,
+                self.ids,
+                player_id=player_id,
+                offer=offer,
+                key=f"test:{uuid.uuid4()}",
+                now=at,
+                shards=self.shards,
             )
-            uow.raise_events(*transactions_posted(posted))
             await uow.commit()
-        return bonus_id, posted
+        return bonus.id, bonus.grant_transaction_id
+
+    async def _end(
+        self, player_id: int, bonus_id: uuid.UUID, amount: Money, at: datetime, reason
+    ) -> uuid.UUID:
+        async with self.uow() as uow:
+            locked = await lock_bonus(uow, bonus_id, player_id)
+            if locked.amount != amount:
+                raise AssertionError(f"bonus {bonus_id} holds {locked.amount}, not {amount}")
+            ended = await end_bonus(uow, self.ids, locked, reason, now=at, shards=self.shards)
+            await uow.commit()
+        assert ended.end_transaction_id is not None
+        return ended.end_transaction_id
 
     async def convert(
         self, player_id: int, bonus_id: uuid.UUID, amount: Money, at: datetime
+    ) -> uuid.UUID:
+        """The whole bonus into the wallet (`end_bonus`): the conversion's transaction id."""
+        return await self._end(player_id, bonus_id, amount, at, None)
+
+    async def forfeit(
+        self, player_id: int, bonus_id: uuid.UUID, amount: Money, at: datetime
+    ) -> uuid.UUID:
+        """The whole bonus back to promotions, given up: the forfeit's transaction id."""
+        return await self._end(player_id, bonus_id, amount, at, ForfeitReason.GIVEN_UP)
+
+    async def raw_conversion(
+        self, player_id: int, bonus_id: uuid.UUID, amount: Money, at: datetime
     ) -> PostedTransaction:
+        """A conversion posted straight to the ledger, no bonus row changed: only for tests
+        showing what the ledger itself refuses (more than the bonus account holds)."""
         async with self.uow() as uow:
             account = await uow.accounts.open_bonus_account(player_id, amount.currency)
             wallet = await uow.accounts.open_wallet(player_id, amount.currency)
@@ -79,27 +99,6 @@ class PromotionPostings:
                     at=at,
                 )
             )
-            uow.raise_events(*transactions_posted(posted))
-            await uow.commit()
-        return posted
-
-    async def forfeit(
-        self, player_id: int, bonus_id: uuid.UUID, amount: Money, at: datetime
-    ) -> PostedTransaction:
-        async with self.uow() as uow:
-            account = await uow.accounts.open_bonus_account(player_id, amount.currency)
-            posted = await uow.ledger.post(
-                bonus_forfeit(
-                    self.ids.new_id(),
-                    bonus_id,
-                    bonus_account=account.id,
-                    promotions=await self._promotions(uow, player_id, amount),
-                    amount=amount,
-                    why="expired",
-                    at=at,
-                )
-            )
-            uow.raise_events(*transactions_posted(posted))
             await uow.commit()
         return posted
 
@@ -112,8 +111,8 @@ class PromotionPostings:
         at: datetime,
         key: str | None = None,
     ) -> PostedTransaction:
-        """Promotion cash into the wallet, on the one road (`pay_promotion`, which leaves the
-        posting's event to its caller)."""
+        """Promotion cash into the wallet, on the one road (`pay_promotion`, which raises the
+        posting's event)."""
         async with self.uow() as uow:
             posted = await pay_promotion(
                 uow,
@@ -126,6 +125,5 @@ class PromotionPostings:
                 now=at,
                 shards=self.shards,
             )
-            uow.raise_events(*transactions_posted(posted))
             await uow.commit()
         return posted

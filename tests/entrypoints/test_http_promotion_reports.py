@@ -86,9 +86,11 @@ def promote(postings, new_player, fund_bankroll, credit, uow_factory, ids, house
             await postings.budget(names[name], Money(10_000, XTR))
         await postings.budget(names["daily"], Money(10**6, FUN))
         kept, _ = await postings.grant(player.id, Money(500, XTR), names["welcome"], at(monday))
-        lost, _ = await postings.grant(player.id, Money(200, XTR), names["welcome"], at(monday, 13))
+        # A second player's: one active bonus per player and currency.
+        other = await new_player((XTR,))
+        lost, _ = await postings.grant(other.id, Money(200, XTR), names["welcome"], at(monday, 13))
         await postings.convert(player.id, kept, Money(500, XTR), at(tuesday))
-        await postings.forfeit(player.id, lost, Money(200, XTR), at(tuesday))
+        await postings.forfeit(other.id, lost, Money(200, XTR), at(tuesday))
         await postings.pay(
             player.id, Money(40, XTR), Programme.RAKEBACK, names["rakeback"], at(tuesday)
         )

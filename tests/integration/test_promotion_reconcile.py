@@ -41,11 +41,12 @@ async def bonuses(uow_factory, ids, new_player):
     rakeback = f"rakeback-{secrets.token_hex(4)}"
     await postings.budget(welcome, Money(10_000, XTR))
     await postings.budget(rakeback, Money(1_000, XTR))
+    # One active bonus at a time (grant_bonus's rule): each ends before the next is granted.
     kept, _ = await postings.grant(player.id, Money(500, XTR), welcome, NOW)
-    lost, _ = await postings.grant(player.id, Money(200, XTR), welcome, NOW)
-    pending, pending_grant = await postings.grant(player.id, Money(100, XTR), welcome, NOW)
     conversion = await postings.convert(player.id, kept, Money(500, XTR), NOW)
+    lost, _ = await postings.grant(player.id, Money(200, XTR), welcome, NOW)
     forfeit = await postings.forfeit(player.id, lost, Money(200, XTR), NOW)
+    pending, pending_grant = await postings.grant(player.id, Money(100, XTR), welcome, NOW)
     await postings.pay(player.id, Money(40, XTR), Programme.RAKEBACK, rakeback, NOW)
     return {
         "postings": postings,
@@ -53,9 +54,9 @@ async def bonuses(uow_factory, ids, new_player):
         "welcome": welcome,
         "kept": kept,
         "pending": pending,
-        "pending_grant": pending_grant.id,
-        "conversion": conversion.id,
-        "forfeit": forfeit.id,
+        "pending_grant": pending_grant,
+        "conversion": conversion,
+        "forfeit": forfeit,
     }
 
 
@@ -135,7 +136,7 @@ async def test_no_bonus_account_goes_negative(engine, bonuses):
     postings, player = bonuses["postings"], bonuses["player"]
     # The ledger refuses a conversion larger than the bonus account holds (100).
     with pytest.raises(InsufficientFunds):
-        await postings.convert(player, bonuses["pending"], Money(101, XTR), NOW)
+        await postings.raw_conversion(player, bonuses["pending"], Money(101, XTR), NOW)
     find = "SELECT id FROM accounts WHERE player_id = :p AND kind = 'player_bonus'"
     negative = "UPDATE accounts SET balance = -1 WHERE id = :id"
     async with engine.connect() as conn:

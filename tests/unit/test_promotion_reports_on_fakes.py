@@ -48,11 +48,15 @@ async def books() -> Casino:
     await books.budget("rakeback-xtr", Money(1_000, XTR))
     await books.budget("referral-xtr", Money(1_000, XTR))
     await books.budget("daily-fun", Money(10**6, FUN))
-    await books.grant(ann, Money(100, XTR), "welcome", at(20))
+    # Bob's bonus (one active bonus per player: Ann's two come one after the other's grant
+    # on Monday, so the 200 goes to Cy; the report sums over players).
+    bob = await casino.player(2, deposit=0)
+    cy = await casino.player(3, deposit=0)
+    await books.grant(bob, Money(100, XTR), "welcome", at(20))
     kept, _ = await books.grant(ann, Money(500, XTR), "welcome", at(23))
-    lost, _ = await books.grant(ann, Money(200, XTR), "welcome", at(23, 13))
+    lost, _ = await books.grant(cy, Money(200, XTR), "welcome", at(23, 13))
     await books.convert(ann, kept, Money(500, XTR), at(24))
-    await books.forfeit(ann, lost, Money(200, XTR), at(24))
+    await books.forfeit(cy, lost, Money(200, XTR), at(24))
     await books.pay(ann, Money(40, XTR), Programme.RAKEBACK, "rakeback-xtr", at(24))
     await books.pay(ann, Money(25, XTR), Programme.REFERRAL, "referral-xtr", at(24))
     await books.pay(ann, Money(1000, FUN), Programme.DAILY, "daily-fun", at(24))
