@@ -18,6 +18,10 @@ Outcome monitoring (each game's outcomes against theory, by chi-square) is in
 Money stays integer minor units and ratios of money are exact `Fraction`s; floats appear
 only in statistics (z-scores, standard deviations, chi-square, p-values).
 
+Over 400 lines on purpose: every rule shares the flag vocabulary (kinds, evidence, the review
+states) defined here, and each rule is a few short functions; a rule that grows gets a module
+of its own.
+
 Over 400 lines since mines are priced by their steps (issue 21): the improbable-results rule
 (`BetCell` to `improbable`, about 200 lines) is the part to move to a module of its own."""
 

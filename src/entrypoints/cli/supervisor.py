@@ -19,12 +19,12 @@ from dishka import AsyncContainer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.ports import UnitOfWorkFactory
-from application.referrals import PayReferralCommissions
 from application.relay import OutboxRelay
 from application.risk import MonitorOutcomes
 from entrypoints.cli.environment import safe_url
 from entrypoints.cli.failures import fail
 from entrypoints.cli.grpc_workers import GrpcWorkers
+from entrypoints.cli.promotion_jobs import start_promotion_jobs
 from entrypoints.cli.relay_process import RelayChild
 from entrypoints.cli.run import PARTS
 from entrypoints.composition.containers import make_run_container
@@ -252,43 +252,8 @@ def _start_background_jobs(
                 every(settings.risk_monitor_interval_s, monitor, stop, "risk monitor")
             )
         )
-    if settings.bonus_sweep_interval_s and parts != frozenset({"relay"}):
-        jobs.append(
-            asyncio.create_task(
-                every(settings.bonus_sweep_interval_s, _bonus_jobs(container), stop, "bonuses")
-            )
-        )
-    if settings.referral_interval_s and parts != frozenset({"relay"}):
-
-        async def referrals() -> None:
-            async with container() as scope:
-                run = await (await scope.get(PayReferralCommissions))()
-            if run.paid or run.postponed:
-                log.info(
-                    "referral commissions: %d paid, %d postponed", len(run.paid), len(run.postponed)
-                )
-
-        jobs.append(
-            asyncio.create_task(
-                every(settings.referral_interval_s, referrals, stop, "referral commissions")
-            )
-        )
+    jobs += start_promotion_jobs(settings, container, stop, parts)
     return jobs
-
-
-def _bonus_jobs(container: AsyncContainer) -> Callable[[], Awaitable[None]]:
-    """Expire the bonuses whose time ran out, then convert those whose wagering is met
-    (docs/bonuses.md). Every process may run it: each bonus ends once, under its row lock."""
-    from application.bonuses import ConvertBonus, ExpireBonuses
-
-    async def run() -> None:
-        async with container() as scope:
-            expired = await (await scope.get(ExpireBonuses))()
-            converted = await (await scope.get(ConvertBonus)).sweep()
-        if expired or converted:
-            log.info("bonuses: %d expired, %d converted", expired, converted)
-
-    return run
 
 
 def _export_ledger_totals(
