@@ -334,7 +334,7 @@ BOT: dict[str, Door] = {
     "withdrawals.confirm_withdrawal": (
         Case(WITHDRAW, wd.bot_withdrawal_confirm, wd.bot_withdrawal_draft),
     ),
-    "withdrawals.cancel_withdrawal": (
+    "withdrawals_pending.cancel_withdrawal": (
         Case(SETTLE, wd.bot_withdrawal_cancel, c.requested_withdrawal),
     ),
     "withdrawals.pick_currency": _MENU,
@@ -342,8 +342,8 @@ BOT: dict[str, Door] = {
     "withdrawals.typed_amount": "a draft in the conversation: nothing requested yet",
     "withdrawals.typed_destination": "a draft in the conversation: nothing requested yet",
     "withdrawals.drop_withdrawal": "forgets a draft: nothing was requested",
-    "withdrawals.pending_withdrawals": "reads the player's pending withdrawals",
-    "withdrawals.ask_cancel": "asks to confirm a cancel",
+    "withdrawals_pending.pending_withdrawals": "reads the player's pending withdrawals",
+    "withdrawals_pending.ask_cancel": "asks to confirm a cancel",
     # Issue 22: with a bonus active, the extra step that requests the draft giving it up.
     "withdrawals.confirm_withdrawal_forfeit": (
         Case(WITHDRAW, bonus.bot_withdrawal_forfeit, bonus.bonus_and_withdrawal_draft),

@@ -35,6 +35,7 @@ from entrypoints.bot.handlers import (
     support,
     vip,
     withdrawals,
+    withdrawals_pending,
 )
 from entrypoints.bot.i18n import Translator, pick_language
 from entrypoints.bot.middlewares import (
@@ -146,6 +147,7 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         history.handlers.router(),
         payments.handlers.router(),
         withdrawals.handlers.router(),
+        withdrawals_pending.handlers.router(),
         bonus.handlers.router(),
         responsible.handlers.router(),
         referral.handlers.router(),

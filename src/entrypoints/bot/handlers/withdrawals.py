@@ -10,16 +10,15 @@ the chat and message), so a double tap on Confirm, or Telegram delivering a mess
 requests once. The money rules are the use case's: a refusal names its rule in the player's
 words (`refusal_text`).
 
-Over 400 lines on purpose: one conversation, a handler per step, and the pending list and its
-cancel share the flow's state, keyboards and texts; split, each half would import the other's
-privates."""
+The player's pending withdrawals and their cancel are in `withdrawals_pending`. Over 400
+lines on purpose: one conversation, a handler per step (the bonus forfeit's confirm among
+them), sharing the flow's state and drafts."""
 
 from __future__ import annotations
 
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Any
 
 from aiogram import F
@@ -31,16 +30,13 @@ from dishka.integrations.aiogram import FromDishka, inject
 
 from application.balances import GetBalances
 from application.responsible.standing import CheckStanding
-from application.withdrawals import CancelWithdrawal, RequestWithdrawal
-from application.withdrawals.queries import PendingWithdrawals
+from application.withdrawals import RequestWithdrawal
 from domain.bonuses import BonusBlocksWithdrawal
-from domain.errors import InsufficientFunds, InvalidAmount, InvalidRequest, NotFound
+from domain.errors import InsufficientFunds, InvalidAmount, InvalidRequest
 from domain.money import XTR, Currency, Money
 from domain.players import Player
 from domain.standing import Operation
 from domain.withdrawals import (
-    IllegalWithdrawalTransition,
-    Withdrawal,
     WithdrawalPolicy,
     WithdrawalRefused,
     validate_destination,
@@ -95,7 +91,7 @@ async def _cashing_out(check: CheckStanding, player_id: int) -> bool:
     return await check(player_id, Operation.BET) is not None
 
 
-async def _held(
+async def held_balance(
     balances: GetBalances, policy: WithdrawalPolicy, player_id: int, code: object
 ) -> Money | None:
     """The player's balance in the currency named `code` (from a button or the conversation),
@@ -144,11 +140,6 @@ def _destination_prompt(t: Translator, amount: Money, username: str | None) -> s
     )
 
 
-def _when(withdrawal: Withdrawal) -> str:
-    # The player's time zone is unknown to the bot: UTC, said so.
-    return withdrawal.requested_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 # -- the flow ----------------------------------------------------------------------------------
 
 
@@ -169,7 +160,7 @@ async def how_to_withdraw(
     if len(held) > 1:
         await show(query, t("withdraw_flow.which_currency"), kb.currencies(t, held))
         return
-    balance = held[0] if held else await _held(balances, policy, player.id, XTR.code)
+    balance = held[0] if held else await held_balance(balances, policy, player.id, XTR.code)
     cashing_out = await _cashing_out(check, player.id)
     await show(query, *_amount_screen(t, policy, balance or Money(0, XTR), cashing_out))
 
@@ -186,7 +177,7 @@ async def pick_currency(
     check: FromDishka[CheckStanding],
 ) -> None:
     await query.answer()
-    balance = await _held(balances, policy, player.id, callback_data.code)
+    balance = await held_balance(balances, policy, player.id, callback_data.code)
     if balance is not None:
         cashing_out = await _cashing_out(check, player.id)
         await show(query, *_amount_screen(t, policy, balance, cashing_out))
@@ -204,7 +195,7 @@ async def pick_amount(
     policy: FromDishka[WithdrawalPolicy],
     check: FromDishka[CheckStanding],
 ) -> None:
-    balance = await _held(balances, policy, player.id, callback_data.code)
+    balance = await held_balance(balances, policy, player.id, callback_data.code)
     if balance is None:
         await query.answer()
         return
@@ -263,7 +254,7 @@ async def _draft(
     """What the conversation holds and the balance in its currency; None, once the player is
     told to start again, when it lost what was chosen (Redis forgot it)."""
     data = await state.get_data()
-    balance = await _held(*held, data.get("code"))
+    balance = await held_balance(*held, data.get("code"))
     if balance is None:
         await state.clear()
         await message.answer(t("withdraw_flow.expired"), reply_markup=kb.start_again(t))
@@ -401,7 +392,7 @@ class _Draft:
         if data.get("done") == press:  # a second tap on a confirmed screen
             await query.answer(t("withdraw_flow.already"))
             return
-        held = await _held(*held_by, data.get("code"))
+        held = await held_balance(*held_by, data.get("code"))
         if data.get("press") != press or held is None:
             await query.answer(t("withdraw_flow.expired"), show_alert=True)
             return
@@ -428,7 +419,7 @@ class _Draft:
             await _drop(query, state, refusal_text(t, refused), t)
             return
         except InsufficientFunds:
-            now = await _held(*held_by, amount.currency.code)
+            now = await held_balance(*held_by, amount.currency.code)
             await _drop(query, state, t("withdraw_flow.too_much", balance=now or held), t)
             return
         await query.answer()
@@ -451,95 +442,3 @@ async def _drop(query: CallbackQuery, state: FSMContext, text: str, t: Translato
 @handlers.callback_query(kb.WithdrawConfirm.filter(~F.go))
 async def drop_withdrawal(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
     await _drop(query, state, t("withdraw_flow.dropped"), t)
-
-
-# -- pending withdrawals and the cancel ----------------------------------------------------------
-
-
-@handlers.callback_query(kb.PendingList.filter())
-@inject
-async def pending_withdrawals(
-    query: CallbackQuery,
-    player: Player,
-    t: Translator,
-    pending: FromDishka[PendingWithdrawals],
-) -> None:
-    await query.answer()
-    found = await pending(player.id)
-    if not found:
-        await show(query, t("withdraw_flow.none_pending"), kb.start_again(t))
-        return
-    lines = [t("withdraw_flow.pending_title")]
-    lines += [
-        t(
-            "withdraw_flow.pending_line",
-            amount=w.amount,
-            destination=w.destination,
-            time=_when(w),
-            state=t(f"withdraw_flow.state.{w.state.value}"),
-        )
-        for w in found
-    ]
-    await show(query, "\n".join(lines), kb.pending(t, found))
-
-
-def _withdrawal_id(data: kb.CancelWithdrawalButton) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(hex=data.withdrawal)
-    except ValueError:
-        return None
-
-
-@handlers.callback_query(kb.CancelWithdrawalButton.filter(~F.sure))
-@inject
-async def ask_cancel(
-    query: CallbackQuery,
-    callback_data: kb.CancelWithdrawalButton,
-    player: Player,
-    t: Translator,
-    pending: FromDishka[PendingWithdrawals],
-) -> None:
-    wanted = _withdrawal_id(callback_data)
-    found = next((w for w in await pending(player.id) if w.id == wanted), None)
-    if found is None:
-        await query.answer(t("withdraw_flow.not_pending"), show_alert=True)
-        return
-    await query.answer()
-    text = t("withdraw_flow.cancel_ask", amount=found.amount, destination=found.destination)
-    await show(query, text, kb.cancel_sure(t, found))
-
-
-@handlers.callback_query(kb.CancelWithdrawalButton.filter(F.sure))
-@inject
-async def cancel_withdrawal(
-    query: CallbackQuery,
-    callback_data: kb.CancelWithdrawalButton,
-    player: Player,
-    t: Translator,
-    cancel: FromDishka[CancelWithdrawal],
-    balances: FromDishka[GetBalances],
-    policy: FromDishka[WithdrawalPolicy],
-) -> None:
-    wanted = _withdrawal_id(callback_data)
-    try:
-        if wanted is None:
-            raise NotFound("no such withdrawal")
-        cancelled = await cancel(player.id, wanted)
-    except NotFound:
-        await query.answer(t("withdraw_flow.not_pending"), show_alert=True)
-        return
-    except IllegalWithdrawalTransition as refused:
-        await query.answer()
-        await show(
-            query, t(f"withdraw_flow.cannot_cancel.{refused.source.value}"), kb.after_receipt(t)
-        )
-        return
-    await query.answer()
-    code = cancelled.amount.currency.code
-    balance = await _held(balances, policy, player.id, code) or cancelled.amount
-    # Shown in place of the question: a second tap shows the same, the money moved once.
-    await show(
-        query,
-        t("withdraw_flow.cancelled", amount=cancelled.amount, balance=balance),
-        kb.after_receipt(t),
-    )
