@@ -1665,7 +1665,7 @@ CREATE TABLE public.notice_choices (
     enabled boolean NOT NULL,
     changed_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT notice_choices_required_check CHECK ((enabled OR (topic <> 'withdrawals'::text))),
-    CONSTRAINT notice_choices_topic_check CHECK ((topic = ANY (ARRAY['deposits'::text, 'withdrawals'::text, 'bonuses'::text, 'crash_results'::text])))
+    CONSTRAINT notice_choices_topic_check CHECK ((topic = ANY (ARRAY['deposits'::text, 'withdrawals'::text, 'bonuses'::text, 'crash_results'::text, 'limits'::text])))
 );
 
 

@@ -6,7 +6,9 @@ bonuses, grouped in topics the player turns on or off, and the rules on which th
   player's money out of the casino, or back: the player must learn it without asking (UKGC
   LCCP SR 4.1.1, fair and open terms on withdrawals), so it cannot be turned off;
 - bonuses (a bonus about to expire): promotional, off for anyone the standing refuses
-  `Operation.PROMOTION`, whatever they chose, and checked again when it is sent.
+  `Operation.PROMOTION`, whatever they chose, and checked again when it is sent;
+- limits (a raise or removal asked for may be confirmed, its 24-hour cooling-off over): the
+  player may turn it off; it invites more play, so it is withheld like a promotion.
 
 Every notice of a topic the player turned off is withheld when it is due: a choice made after
 a notice was raised still counts."""
@@ -26,6 +28,8 @@ WITHDRAWAL_PAID = "withdrawal.paid"
 WITHDRAWAL_REJECTED = "withdrawal.rejected"
 WITHDRAWAL_FAILED = "withdrawal.failed"  # the payout failed: the money is back
 BONUS_EXPIRING = "bonus.expiring"
+# A limit's raise or removal may be confirmed: its cooling-off has passed.
+LIMIT_CONFIRMABLE = "limit.confirmable"
 
 # How long before its end a bonus's reminder is sent.
 BONUS_REMINDER_BEFORE = timedelta(hours=24)
@@ -36,6 +40,7 @@ class Topic(enum.StrEnum):
     WITHDRAWALS = "withdrawals"
     BONUSES = "bonuses"
     CRASH_RESULTS = "crash_results"
+    LIMITS = "limits"
 
 
 TOPIC_OF_KIND: dict[str, Topic] = {
@@ -46,15 +51,23 @@ TOPIC_OF_KIND: dict[str, Topic] = {
     WITHDRAWAL_FAILED: Topic.WITHDRAWALS,
     BONUS_EXPIRING: Topic.BONUSES,
     CRASH_RESULT: Topic.CRASH_RESULTS,
+    LIMIT_CONFIRMABLE: Topic.LIMITS,
 }
 # Topics the regulations require the player to get (see the module's docstring).
 REQUIRED_TOPICS: frozenset[Topic] = frozenset({Topic.WITHDRAWALS})
 # Kinds that offer or remind of a promotion: never to a player refused `Operation.PROMOTION`.
 PROMOTIONAL_KINDS: frozenset[str] = frozenset({BONUS_EXPIRING})
+# Kinds that invite more play (a bonus to wager, a higher limit to confirm): withheld, like a
+# promotion, from a player on a break (timed out, self-excluded), blocked or unconfirmed.
+INVITING_KINDS: frozenset[str] = PROMOTIONAL_KINDS | {LIMIT_CONFIRMABLE}
 
 
 def is_promotional(kind: str) -> bool:
     return kind in PROMOTIONAL_KINDS
+
+
+def invites_play(kind: str) -> bool:
+    return kind in INVITING_KINDS
 
 
 def parse_topic(value: object) -> Topic:

@@ -29,6 +29,7 @@ async def test_a_player_turns_a_topic_off_and_on_but_never_withdrawals(
         "withdrawals": True,
         "bonuses": True,
         "crash_results": True,
+        "limits": True,
     }
     required = {t["topic"] for t in first.json()["topics"] if t["required"]}
     assert required == {"withdrawals"}

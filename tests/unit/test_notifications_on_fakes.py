@@ -3,7 +3,8 @@ withdrawal approved, paid, rejected or failed, a bonus granted), encoded as the 
 them, become one notice each in the player's language; the player's choices keep a topic off
 (withdrawals cannot be turned off); a bonus's reminder waits until 24 hours before its end,
 and is withheld when sent to a player the standing refuses promotions by then, or once the
-bonus ended. The Bot API's 429 and 403: tests/entrypoints/test_bot_notifications.py."""
+bonus ended; a limit's raise is reminded of when its cooling-off is over, unless dropped since
+or the player paused. The Bot API's 429 and 403: tests/entrypoints/test_bot_notifications.py."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from application.notices import ChooseNotices, GetNoticeChoices, NotifyOfEvents,
 from application.notices.pace import SendPace
 from application.ports import EventEnvelope
 from application.responsible.exclusion import StartTimeout
+from application.responsible.limits import SetLimit
 from application.staff import Actor
 from application.withdrawals import (
     ApproveWithdrawal,
@@ -32,7 +34,7 @@ from domain.events import DomainEvent
 from domain.money import XTR, Money
 from domain.notices import Notice, NoticeState
 from domain.notifications import Topic
-from domain.responsible import TimeoutPeriod
+from domain.responsible import LimitKind, LimitPeriod, TimeoutPeriod
 from domain.withdrawals import (
     CurrencyWithdrawalLimits,
     PayoutDeclined,
@@ -223,3 +225,42 @@ async def test_a_bonus_reminder_is_withheld_once_the_bonus_ended():
     messenger = FakeMessenger()
     await send_all(casino, messenger)
     assert "bonus.expiring" not in [d.notice.kind for d in messenger.tried]
+
+
+async def test_a_limit_raise_is_reminded_of_once_its_cooling_off_is_over_and_only_then():
+    casino = Casino()
+    player = await casino.player(7)
+    limit = SetLimit(casino.db, casino.clock)
+    await limit(player, LimitKind.DEPOSIT, LimitPeriod.DAY, Money(100, XTR))  # at once
+    await limit(player, LimitKind.DEPOSIT, LimitPeriod.DAY, Money(500, XTR))  # waits 24 h
+    (reminder,) = notices(casino)
+    assert reminder.not_before == casino.clock.now() + timedelta(hours=24)
+    assert texts(reminder) == (
+        "🛡 Your 24-hour wait is over. To raise your limit (Deposit, 24 hours) to 500 ⭐, "
+        "confirm it in /limits; until then your current limit stays.",
+        "🛡 24 часа ожидания прошли. Чтобы поднять лимит (депозиты, 24 часа) до 500 ⭐, "
+        "подтвердите это в /limits; до тех пор действует прежний лимит.",
+    )
+    messenger = FakeMessenger()
+    await send_all(casino, messenger)
+    assert messenger.tried == []  # not before its time
+    casino.clock.advance(hours=24)
+    await send_all(casino, messenger)
+    assert [d.notice.kind for d in messenger.sent] == ["limit.confirmable"]
+
+
+async def test_a_limit_reminder_is_withheld_when_the_raise_was_dropped_or_the_player_paused():
+    casino = Casino()
+    dropped, paused = await casino.player(7), await casino.player(8)
+    limit = SetLimit(casino.db, casino.clock)
+    for player in (dropped, paused):
+        await limit(player, LimitKind.LOSS, LimitPeriod.WEEK, Money(100, XTR))
+        await limit(player, LimitKind.LOSS, LimitPeriod.WEEK, Money(900, XTR))
+    casino.clock.advance(hours=1)
+    await limit(dropped, LimitKind.LOSS, LimitPeriod.WEEK, Money(50, XTR))  # lower: no raise
+    await StartTimeout(casino.db, casino.clock)(paused, TimeoutPeriod.WEEK)
+    casino.clock.advance(hours=24)
+    messenger = FakeMessenger()
+    await send_all(casino, messenger)
+    assert messenger.tried == []
+    assert {n.state for n in notices(casino)} == {NoticeState.WITHHELD}

@@ -12,6 +12,7 @@ from domain.notices import NoticeValue
 from domain.notifications import (
     BONUS_EXPIRING,
     DEPOSIT_CREDITED,
+    LIMIT_CONFIRMABLE,
     WITHDRAWAL_APPROVED,
     WITHDRAWAL_FAILED,
     WITHDRAWAL_PAID,
@@ -50,6 +51,16 @@ def _bonus_expiring(data: Data, t: Translator) -> str:
     return t("notifications.bonus_expiring", amount=_amount(data, t), when=f"{ends:%d.%m %H:%M}")
 
 
+def _limit_confirmable(data: Data, t: Translator) -> str:
+    what = {
+        "kind": t(f"care.kind.{data['kind']}"),
+        "period": t(f"care.period.{data['period']}"),
+    }
+    if data["amount"] is None:
+        return t("notifications.limit_removal_confirmable", **what)
+    return t("notifications.limit_raise_confirmable", amount=_amount(data, t), **what)
+
+
 NOTIFICATION_TEXTS: dict[str, Callable[[Data, Translator], str]] = {
     DEPOSIT_CREDITED: _deposit,
     WITHDRAWAL_APPROVED: _withdrawal(WITHDRAWAL_APPROVED),
@@ -57,4 +68,5 @@ NOTIFICATION_TEXTS: dict[str, Callable[[Data, Translator], str]] = {
     WITHDRAWAL_REJECTED: _withdrawal(WITHDRAWAL_REJECTED),
     WITHDRAWAL_FAILED: _withdrawal(WITHDRAWAL_FAILED),
     BONUS_EXPIRING: _bonus_expiring,
+    LIMIT_CONFIRMABLE: _limit_confirmable,
 }

@@ -22,7 +22,7 @@ from entrypoints.http.miniapp import PLAYER_SECURITY, player_session, provide_pl
 
 
 class TopicView(msgspec.Struct):
-    topic: str  # deposits, withdrawals, bonuses, crash_results
+    topic: str  # deposits, withdrawals, bonuses, crash_results, limits
     on: bool
     required: bool  # cannot be turned off
 

@@ -21,7 +21,7 @@ depends_on = None
 CREATE_CHOICES = """
 CREATE TABLE notice_choices (
     player_id bigint NOT NULL REFERENCES players (id),
-    topic text NOT NULL CHECK (topic IN ('deposits', 'withdrawals', 'bonuses', 'crash_results')),
+    topic text NOT NULL CHECK (topic IN ('deposits', 'withdrawals', 'bonuses', 'crash_results', 'limits')),
     enabled boolean NOT NULL,
     changed_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (player_id, topic),
