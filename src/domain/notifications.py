@@ -3,8 +3,8 @@ bonuses, grouped in topics the player turns on or off, and the rules on which th
 
 - deposits (a deposit credited) and crash results: the player may turn them off;
 - withdrawals (approved, paid, rejected, failed): required. A withdrawal's outcome moves the
-  player's money out of the casino, or back: the player must learn it without asking (UKGC
-  LCCP SR 4.1.1, fair and open terms on withdrawals), so it cannot be turned off;
+  player's money out of the casino, or back: the player must learn it without asking (fair,
+  open terms on the player's own money), so it cannot be turned off;
 - bonuses (a bonus about to expire): promotional, off for anyone the standing refuses
   `Operation.PROMOTION`, whatever they chose, and checked again when it is sent;
 - limits (a raise or removal asked for may be confirmed, its 24-hour cooling-off over): the
