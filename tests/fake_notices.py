@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from application.ports import Delivery, DeliveryKind, EventEnvelope, ReceivedEvent
 from domain.notices import DueNotice, NewNotice, Notice, NoticeState, NoticeValue
+from domain.notifications import NoticeChoices, Topic
 
 if TYPE_CHECKING:
     from tests.fakes import _State
@@ -32,7 +33,7 @@ class FakeNoticeStore:
             data=dict(notice.data),
             state=NoticeState.DUE if due else NoticeState.WAITING,
             attempts=0,
-            not_before=datetime.min.replace(tzinfo=UTC),
+            not_before=notice.not_before or datetime.min.replace(tzinfo=UTC),
         )
         self.s.notices[kept.id] = kept
         return True
@@ -78,6 +79,18 @@ class FakeNoticeStore:
 
     async def reachable_again(self, player_id: int) -> bool:
         return self.s.unreachable.pop(player_id, None) is not None
+
+
+class FakeNoticeChoiceStore:
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def of(self, player_id: int) -> NoticeChoices:
+        return NoticeChoices(player_id, self.s.notices_off.get(player_id, frozenset()))
+
+    async def choose(self, player_id: int, topic: Topic, on: bool, at: datetime) -> None:
+        chosen = (await self.of(player_id)).choose(topic, on)  # the table's CHECK, as here
+        self.s.notices_off[player_id] = chosen.off
 
 
 class FakeMessenger:

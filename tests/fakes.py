@@ -27,6 +27,7 @@ from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.mines import MinesField
 from domain.money import Currency
 from domain.notices import Notice
+from domain.notifications import Topic
 from domain.onboarding import PlayerPreferences
 from domain.payments import StarsInvoice, StarsPayment
 from domain.players import KycStatus, Player, PlayerStatus
@@ -59,7 +60,7 @@ from tests.fake_money import (
     FakeRiskFlags,
     FakeWithdrawals,
 )
-from tests.fake_notices import FakeNoticeStore
+from tests.fake_notices import FakeNoticeChoiceStore, FakeNoticeStore
 from tests.fake_players import FakeAdjustments, FakePreferences, FakeStars
 from tests.fake_promotions import FakePromotionBudgets
 from tests.fake_referrals import FakeReferrals
@@ -130,6 +131,8 @@ class _State:
     crash_clock: FakeClock | None = None
     # The bot's notices (tests.fake_notices) by id, and the players who blocked the bot.
     notices: dict[int, Notice] = field(default_factory=dict)
+    # What each player turned off (tests.fake_notices.FakeNoticeChoiceStore).
+    notices_off: dict[int, frozenset[Topic]] = field(default_factory=dict)
     unreachable: dict[int, tuple[datetime, str]] = field(default_factory=dict)
     # Promotions (tests.fake_promotions): budgets by code.
     budgets: dict[str, PromotionBudget] = field(default_factory=dict)
@@ -201,6 +204,7 @@ class FakeUnitOfWork:
         self.staff = FakeStaff(self.state)
         self.crash = FakeCrashRounds(self.state)
         self.notices = FakeNoticeStore(self.state)
+        self.notice_choices = FakeNoticeChoiceStore(self.state)
         self.budgets = FakePromotionBudgets(self.state)
         self.campaigns = FakeCampaigns(self.state)
         self.bonuses = FakeBonuses(self.state)

@@ -24,6 +24,9 @@ class NoticeState(enum.StrEnum):
     SENT = "sent"
     UNREACHABLE = "unreachable"  # the player blocked the bot
     FAILED = "failed"  # given up after `MAX_ATTEMPTS`
+    # not sent when due: the player turned its topic off, the standing refuses a promotional
+    # one, or what it reminds of is over (domain.notifications, revision 0043)
+    WITHHELD = "withheld"
 
 
 # Tries of a notice that fails other than by a 429 (which only waits) or a block (which ends it).
@@ -37,6 +40,7 @@ class NewNotice:
     kind: str
     subject: str  # what fills it in when known: "crash_round:42"
     data: Mapping[str, NoticeValue] = field(default_factory=dict)
+    not_before: datetime | None = None  # due from then (None: from when it is kept)
 
 
 @dataclass(frozen=True, slots=True)

@@ -201,6 +201,9 @@ HTTP: dict[str, Door] = {
     "WS /api/v1/app/live": "the player's live events (reads)",
     # Issue 22: a promo code's bonus is a promotion, refused to every protected player.
     "POST /api/v1/app/promo": (Case(PROMOTION, promo.mini_app_promo, promo.mini_app_promo_ready),),
+    # Issue 23: the notification choices move no money.
+    "GET /api/v1/app/notifications": "reads the player's notification choices",
+    "PUT /api/v1/app/notifications": "turns a notification topic on or off",
     # The admin API, as staff.
     "POST /api/v1/withdrawals/{withdrawal_id:uuid}/approve": (
         Case(PAY_OUT, c.withdrawal_approve, c.requested_withdrawal),
@@ -376,6 +379,10 @@ BOT: dict[str, Door] = {
     "vip.daily_bonus": (Case(PROMOTION, vip.bot_daily_bonus),),
     "vip.vip_command": "reads the VIP status (refused, as a promotion, to a paused player)",
     "vip.vip_button": "reads the VIP status (refused, as a promotion, to a paused player)",
+    # Issue 23: the notification choices move no money.
+    "notifications.notifications_command": "reads the player's notification choices",
+    "notifications.notifications_button": "reads the player's notification choices",
+    "notifications.turn_topic": "turns a notification topic on or off",
     "responsible.limits_command": "reads responsible-gambling settings",
     "responsible.limits_button": "reads responsible-gambling settings",
     "responsible.choose_period": _MENU,

@@ -60,6 +60,7 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.EventSource: (fake_notices.FakeEventSource,),
     P.Messenger: (fake_notices.FakeMessenger,),
     P.NoticeStore: (fake_notices.FakeNoticeStore,),
+    P.NoticeChoiceStore: (fake_notices.FakeNoticeChoiceStore,),
     P.PromotionBudgets: (fake_promotions.FakePromotionBudgets,),
     P.PromotionReportReads: (fake_promotion_reports.FakePromotionReports,),
     P.CampaignRepository: (fake_campaigns.FakeCampaigns,),

@@ -17,8 +17,9 @@ _COLUMNS = (
     "n.id, n.dedup_key, n.player_id, n.kind, n.subject, n.data, n.state, n.attempts, n.not_before"
 )
 _ADD = text(
-    "INSERT INTO bot_notices (dedup_key, player_id, kind, subject, data, state)"
-    " VALUES (:key, :player, :kind, :subject, CAST(:data AS jsonb), :state)"
+    "INSERT INTO bot_notices (dedup_key, player_id, kind, subject, data, state, not_before)"
+    " VALUES (:key, :player, :kind, :subject, CAST(:data AS jsonb), :state,"
+    " coalesce(CAST(:not_before AS timestamptz), now()))"
     " ON CONFLICT (dedup_key) DO NOTHING RETURNING id"
 )
 _WAITING = text(
@@ -69,6 +70,7 @@ class SqlNoticeStore:
                 "subject": notice.subject,
                 "data": json.dumps(dict(notice.data)),
                 "state": (NoticeState.DUE if due else NoticeState.WAITING).value,
+                "not_before": notice.not_before,
             },
         )
         return row.first() is not None

@@ -57,6 +57,8 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     # blocked the bot is deleted from bot_unreachable when they write to it again.
     "bot_notices": _UPDATE,
     "bot_unreachable": _UPDATE_DELETE,
+    # A player's notification choices: upserted (ON CONFLICT DO UPDATE), never deleted.
+    "notice_choices": _UPDATE,
     # A grant raises `spent` (a trigger refuses lowering it) and staff raise `total`.
     "promotion_budgets": _UPDATE,
     # Campaigns change state and count their uses; a redemption gets its bonus id once

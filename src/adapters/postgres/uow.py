@@ -17,6 +17,7 @@ from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.key_usage import SqlKeyUsage
 from adapters.postgres.ledger import SqlLedger
 from adapters.postgres.mines import SqlMines
+from adapters.postgres.notice_choices import SqlNoticeChoiceStore
 from adapters.postgres.notices import SqlNoticeStore
 from adapters.postgres.outbox import SqlOutbox
 from adapters.postgres.placements import SqlPlacements
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
     withdrawals: SqlWithdrawals
     crash: SqlCrashRounds
     notices: SqlNoticeStore
+    notice_choices: SqlNoticeChoiceStore
     bonuses: SqlBonuses
     # The events raised in this transaction, written just before it commits.
     outbox: SqlOutbox
@@ -117,6 +119,7 @@ class SqlUnitOfWork:
         self.withdrawals = SqlWithdrawals(conn, self._currencies, self._personal)
         self.crash = SqlCrashRounds(conn)
         self.notices = SqlNoticeStore(conn)
+        self.notice_choices = SqlNoticeChoiceStore(conn)
         self.budgets = SqlPromotionBudgets(conn, self._currencies)
         self.campaigns = SqlCampaigns(conn, self._currencies)
         self.bonuses = SqlBonuses(conn, self._currencies)

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import uuid
 
+from application.notices.from_events import NotifyOfEvents
 from application.ports import EventSource, UnitOfWorkFactory
 from application.stopping import pause
 from domain.bets import BetState
@@ -77,7 +78,9 @@ class ReadyCrashResults:
 class CrashResultListener:
     """Reads `crash.round_crashed` from the published events (a consumer group: one
     instance gets each event; unacknowledged ones come again) and readies the round's
-    results. At least once: an event is acknowledged only once its notices are due. Every
+    results; other events go to `notify` (the notifications of `from_events`), read in the
+    same consumer group. At least once: an event is acknowledged only once its notices are
+    kept or due. Every
     `sweep_every` seconds it also readies what the stream may have lost
     (`ReadyCrashResults.missed`), so a result is late, never lost, when Redis loses an
     event."""
@@ -86,6 +89,7 @@ class CrashResultListener:
         self,
         events: EventSource,
         ready: ReadyCrashResults,
+        notify: NotifyOfEvents | None = None,
         *,
         block_ms: int = 1000,
         backoff: float = 1.0,
@@ -93,6 +97,7 @@ class CrashResultListener:
     ) -> None:
         self._events = events
         self._ready = ready
+        self._notify = notify
         self._block_ms = block_ms
         self._backoff = backoff
         self._sweep_every = sweep_every
@@ -122,6 +127,8 @@ class CrashResultListener:
                 round_id = envelope.data.get("round_id")
                 if isinstance(round_id, int) and not isinstance(round_id, bool):
                     made += await self._ready(round_id)
+            elif self._notify is not None:
+                made += await self._notify(envelope)
         if received:
             await self._events.ack([e.receipt for e in received])
         return made

@@ -7,6 +7,9 @@ due notices, oldest first, at Telegram's pace (`SendPace`), each in the player's
   other due one of theirs end `unreachable`, and nothing more is sent until they write again;
 - anything else: tried again after 2, 4, 8 ... s, and `failed` after `MAX_ATTEMPTS`.
 
+Before it is sent, a notice is checked again (`gate.may_send`): one the player no longer wants,
+or a promotional one the player's standing now refuses, ends `withheld`, unsent.
+
 A notice is marked right after its message is sent: a crash of the process in between sends
 it again on the next start (at least once); with one sender that is the only repeat."""
 
@@ -16,6 +19,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from application.notices.gate import may_send
 from application.notices.pace import SendPace
 from application.ports import (
     Clock,
@@ -57,10 +61,21 @@ class SendNotices:
             if notice.unreachable:
                 await self._end(notice, NoticeState.UNREACHABLE)
                 handled += 1
-            elif self._pace.chat_wait(notice.chat_id) <= 0:
+            elif self._pace.chat_wait(notice.chat_id) > 0:
+                continue
+            elif not await self._may_send(notice):
+                await self._end(notice, NoticeState.WITHHELD)
+                handled += 1
+            else:
                 await self._pace.wait(notice.chat_id)
                 handled += await self._send(notice)
         return handled
+
+    async def _may_send(self, due: DueNotice) -> bool:
+        async with self._uow() as uow:
+            allowed = await may_send(uow, due.notice, self._clock.now())
+            await uow.commit()
+        return allowed
 
     async def _send(self, due: DueNotice) -> int:
         delivery = await self._messenger.send(due)

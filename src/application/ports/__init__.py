@@ -23,6 +23,7 @@ from application.ports.ledger import HistoryEntry, Ledger
 from application.ports.ledger_reads import LedgerFilter, LedgerReadModel, LegView, TransactionView
 from application.ports.live import LiveFeed, LiveMessage, LiveSink
 from application.ports.mines import MinesRepository
+from application.ports.notice_choices import NoticeChoiceStore
 from application.ports.notices import (
     Delivery,
     DeliveryKind,
@@ -115,6 +116,7 @@ __all__ = [
     "LoginThrottle",
     "Messenger",
     "MinesRepository",
+    "NoticeChoiceStore",
     "NoticeStore",
     "OneTimeCodes",
     "OutboxFeed",

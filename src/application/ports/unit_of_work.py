@@ -16,6 +16,7 @@ from application.ports.crash import CrashRounds
 from application.ports.games import GameConfigRepository
 from application.ports.ledger import Ledger
 from application.ports.mines import MinesRepository
+from application.ports.notice_choices import NoticeChoiceStore
 from application.ports.notices import NoticeStore
 from application.ports.payments import StarsPaymentRepository
 from application.ports.placements import PlacementReads
@@ -100,6 +101,9 @@ class UnitOfWork(Protocol):
 
     @property
     def notices(self) -> NoticeStore: ...
+
+    @property
+    def notice_choices(self) -> NoticeChoiceStore: ...
 
     @property
     def budgets(self) -> PromotionBudgets: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from application.notices.limit_reminders import remind_when_confirmable
 from application.responsible.changes import PlayerChange, audit_change, limit_facts
 from domain.errors import NotFound
 from domain.money import Currency, Money
@@ -45,6 +46,7 @@ class SetLimit(PlayerChange):
             applied = changed.pending is None
             action = AuditAction.LIMIT_SET if applied else AuditAction.LIMIT_INCREASE_REQUESTED
             await uow.responsible.save_limit(changed)
+            await remind_when_confirmable(uow, changed)  # issue 23: a raise's cooling-off
             await audit_change(
                 uow, action, player_id, now, limit_facts(current), limit_facts(changed)
             )
@@ -67,6 +69,7 @@ class RemoveLimit(PlayerChange):
                 raise NotFound(f"you have no {period.label} {kind.label} limit in {currency.code}")
             changed = current.request_removal(now)
             await uow.responsible.save_limit(changed)
+            await remind_when_confirmable(uow, changed)  # issue 23: its cooling-off
             await audit_change(
                 uow,
                 AuditAction.LIMIT_REMOVAL_REQUESTED,

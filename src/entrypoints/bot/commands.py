@@ -27,6 +27,7 @@ COMMANDS = (
     "withdraw",
     "fairness",
     "limits",
+    "notifications",
     "paysupport",
     "terms",
     "privacy",

@@ -153,6 +153,9 @@ def main_menu(t: Translator, *, bonus: bool = False) -> InlineKeyboardMarkup:
         for a in actions
     ]
     rows = _rows(buttons, 2)
+    # issue 23: the notification choices (handlers/notifications.py)
+    notify = Menu(action="notifications").pack()
+    rows[-1].append(InlineKeyboardButton(text=t("notifications.menu_button"), callback_data=notify))
     if bonus:
         entry = Menu(action="bonus").pack()
         rows.insert(0, [InlineKeyboardButton(text=t("bonus.title_button"), callback_data=entry)])

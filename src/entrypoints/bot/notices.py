@@ -22,6 +22,7 @@ from application.ports import Delivery, DeliveryKind
 from domain.games.base import format_hundredths
 from domain.notices import CRASH_RESULT, DueNotice, NoticeValue
 from entrypoints.bot.i18n import Translator
+from entrypoints.bot.notification_texts import NOTIFICATION_TEXTS
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ class TelegramMessenger:
 
 
 def notice_text(kind: str, data: Mapping[str, NoticeValue], t: Translator) -> str:
+    if kind in NOTIFICATION_TEXTS:
+        return NOTIFICATION_TEXTS[kind](data, t)
     if kind != CRASH_RESULT:
         raise ValueError(f"no text for a notice of kind {kind!r}")
     return crash_result_text(data, t)

@@ -14,8 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.postgres.crash import SqlLeaderLock
 from adapters.redis_event_stream import RedisEventStream
 from application.notices import (
+    ChooseNotices,
     CrashResultListener,
+    GetNoticeChoices,
     NoticeSender,
+    NotifyOfEvents,
     PlayerWroteAgain,
     ReadyCrashResults,
     SendNotices,
@@ -42,6 +45,10 @@ class NoticesProvider(Provider):
 
     ready_crash_results = provide(ReadyCrashResults)
     player_wrote_again = provide(PlayerWroteAgain)
+    # issue 23: the notifications of deposits, withdrawals and bonuses, and the player's choices
+    notify_of_events = provide(NotifyOfEvents)
+    get_notice_choices = provide(GetNoticeChoices)
+    choose_notices = provide(ChooseNotices)
 
     @provide
     def jobs(
@@ -52,6 +59,7 @@ class NoticesProvider(Provider):
         engine: AsyncEngine,
         redis: Redis,
         ready: ReadyCrashResults,
+        notify: NotifyOfEvents,
     ) -> NoticeJobs:
         if runtime.bot is None:
             return NoticeJobs()
@@ -63,4 +71,5 @@ class NoticesProvider(Provider):
 
         send = SendNotices(uow, clock, TelegramMessenger(runtime.bot))
         lock = SqlLeaderLock(engine, key=NOTICE_SENDER_LOCK_KEY)
-        return NoticeJobs(CrashResultListener(events, ready), NoticeSender(send, lock))
+        listener = CrashResultListener(events, ready, notify)
+        return NoticeJobs(listener, NoticeSender(send, lock))

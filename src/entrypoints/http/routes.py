@@ -16,6 +16,7 @@ from entrypoints.http.miniapp import MiniAppController, MiniAppSessionController
 from entrypoints.http.miniapp_bonus import MiniAppBonusController
 from entrypoints.http.miniapp_crash import MiniAppCrashCashOutController, MiniAppCrashController
 from entrypoints.http.miniapp_mines import MiniAppMinesController
+from entrypoints.http.miniapp_notifications import MiniAppNotificationsController
 from entrypoints.http.miniapp_page import MINIAPP_PAGE
 from entrypoints.http.miniapp_promo import MiniAppPromoController
 from entrypoints.http.miniapp_referral import MiniAppReferralController
@@ -65,4 +66,5 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     KycController,
     CampaignsController,
     MiniAppPromoController,
+    MiniAppNotificationsController,
 ]

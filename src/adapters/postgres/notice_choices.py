@@ -1,0 +1,31 @@
+"""A player's notification choices in PostgreSQL (revision 0043, `notice_choices`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.notifications import NoticeChoices, Topic
+
+_OFF = text("SELECT topic FROM notice_choices WHERE player_id = :player AND NOT enabled")
+_CHOOSE = text(
+    "INSERT INTO notice_choices (player_id, topic, enabled, changed_at)"
+    " VALUES (:player, :topic, :on, :at) ON CONFLICT (player_id, topic)"
+    " DO UPDATE SET enabled = excluded.enabled, changed_at = excluded.changed_at"
+)
+
+
+class SqlNoticeChoiceStore:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def of(self, player_id: int) -> NoticeChoices:
+        rows = await self._conn.execute(_OFF, {"player": player_id})
+        return NoticeChoices(player_id, frozenset(Topic(row.topic) for row in rows))
+
+    async def choose(self, player_id: int, topic: Topic, on: bool, at: datetime) -> None:
+        await self._conn.execute(
+            _CHOOSE, {"player": player_id, "topic": topic.value, "on": on, "at": at}
+        )

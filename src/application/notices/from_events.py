@@ -1,0 +1,115 @@
+"""Notifications raised from the published events (issue 23): a deposit credited
+(`ledger.transaction_posted` of kind `deposit`), a withdrawal approved, paid, rejected or failed
+(`withdrawal.*`), and a bonus granted, whose reminder is kept due 24 hours before it expires
+(`bonus.granted`). One notice an event, named by what it tells (`withdrawal.paid:{id}`): an
+event delivered again is the same notice, kept once. A topic the player turned off is not
+kept; whether a kept one is still sent is decided again when it is due (`gate`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from application.ports import EventEnvelope, UnitOfWorkFactory
+from domain.accounts import AccountKind
+from domain.notices import NewNotice, NoticeValue
+from domain.notifications import (
+    BONUS_EXPIRING,
+    BONUS_REMINDER_BEFORE,
+    DEPOSIT_CREDITED,
+    WITHDRAWAL_APPROVED,
+    WITHDRAWAL_FAILED,
+    WITHDRAWAL_PAID,
+    WITHDRAWAL_REJECTED,
+)
+
+log = logging.getLogger(__name__)
+
+_WITHDRAWAL_KINDS = frozenset(
+    {WITHDRAWAL_APPROVED, WITHDRAWAL_PAID, WITHDRAWAL_REJECTED, WITHDRAWAL_FAILED}
+)
+
+
+class NotifyOfEvents:
+    """Keeps the notice an event asks for, due at once (a bonus's reminder: later)."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, envelope: EventEnvelope) -> bool:
+        """True if a notice was kept (False: none asked for, turned off, or kept before)."""
+        try:
+            notice = notice_of(envelope)
+        except (KeyError, TypeError, ValueError):
+            log.warning("event %s %s: cannot read it", envelope.type, envelope.event_id)
+            return False
+        if notice is None:
+            return False
+        async with self._uow() as uow:
+            if not (await uow.notice_choices.of(notice.player_id)).allows(notice.kind):
+                return False
+            kept = await uow.notices.add(notice, due=True)
+            await uow.commit()
+        return kept
+
+
+def notice_of(envelope: EventEnvelope) -> NewNotice | None:
+    """The notice an event asks for, or None (docs/events.md is the payloads' contract)."""
+    data = envelope.data
+    if envelope.type == "ledger.transaction_posted" and data.get("kind") == "deposit":
+        return _deposit(data)
+    if envelope.type in _WITHDRAWAL_KINDS:
+        withdrawal = str(data["withdrawal_id"])
+        return NewNotice(
+            f"{envelope.type}:{withdrawal}",
+            _player(data),
+            envelope.type,
+            f"withdrawal:{withdrawal}",
+            # Not the staff's reason: written for staff, not always for the player.
+            {"amount": int(data["amount"]), "currency": str(data["currency"])},
+        )
+    if envelope.type == "bonus.granted":
+        bonus = str(data["bonus_id"])
+        expires_at = datetime.fromisoformat(str(data["expires_at"]))
+        granted_at = datetime.fromisoformat(str(data["granted_at"]))
+        return NewNotice(
+            f"{BONUS_EXPIRING}:{bonus}",
+            _player(data),
+            BONUS_EXPIRING,
+            f"bonus:{bonus}",
+            {
+                "bonus_id": bonus,
+                "amount": int(data["amount"]),
+                "currency": str(data["currency"]),
+                "expires_at": expires_at.isoformat(),
+            },
+            # A bonus shorter than the reminder's lead is reminded of at once.
+            not_before=max(granted_at, expires_at - BONUS_REMINDER_BEFORE),
+        )
+    return None
+
+
+def _deposit(data: Mapping[str, Any]) -> NewNotice | None:
+    player = data.get("player_id")
+    if not isinstance(player, int) or isinstance(player, bool):
+        return None  # a house-only posting
+    for leg in data["balances"]:
+        if leg["account_kind"] == AccountKind.PLAYER_WALLET and int(leg["amount"]) > 0:
+            payload: dict[str, NoticeValue] = {
+                "amount": int(leg["amount"]),
+                "currency": str(leg["currency"]),
+                "balance": int(leg["balance"]),
+            }
+            transaction = str(data["transaction_id"])
+            key = f"{DEPOSIT_CREDITED}:{transaction}"
+            return NewNotice(key, player, DEPOSIT_CREDITED, f"transaction:{transaction}", payload)
+    return None
+
+
+def _player(data: Mapping[str, Any]) -> int:
+    player = data["player_id"]
+    if not isinstance(player, int) or isinstance(player, bool):
+        raise TypeError("player_id is not a number")
+    return player

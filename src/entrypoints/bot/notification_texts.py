@@ -1,0 +1,72 @@
+"""The texts of the notifications (issue 23, docs/notifications.md): each in the player's
+language from locales/*/notifications.toml, amounts the player's way ("127 ⭐")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+from domain.errors import UnknownCurrency
+from domain.money import CurrencyRegistry, Money
+from domain.notices import NoticeValue
+from domain.notifications import (
+    BONUS_EXPIRING,
+    DEPOSIT_CREDITED,
+    LIMIT_CONFIRMABLE,
+    WITHDRAWAL_APPROVED,
+    WITHDRAWAL_FAILED,
+    WITHDRAWAL_PAID,
+    WITHDRAWAL_REJECTED,
+)
+from entrypoints.bot.i18n import Translator
+
+_CURRENCIES = CurrencyRegistry()
+
+Data = Mapping[str, NoticeValue]
+
+
+def _amount(data: Data, t: Translator, key: str = "amount") -> str:
+    code, amount = str(data["currency"]), int(data[key] or 0)
+    try:
+        return t.money(Money(amount, _CURRENCIES.get(code)))
+    except UnknownCurrency:  # a currency added as a row since: its minor units and code
+        return f"{amount} {code}"
+
+
+def _deposit(data: Data, t: Translator) -> str:
+    return t(
+        "notifications.deposit_credited",
+        amount=_amount(data, t),
+        balance=_amount(data, t, "balance"),
+    )
+
+
+def _withdrawal(kind: str) -> Callable[[Data, Translator], str]:
+    key = f"notifications.{kind.replace('.', '_')}"
+    return lambda data, t: t(key, amount=_amount(data, t))
+
+
+def _bonus_expiring(data: Data, t: Translator) -> str:
+    ends = datetime.fromisoformat(str(data["expires_at"])).astimezone(UTC)
+    return t("notifications.bonus_expiring", amount=_amount(data, t), when=f"{ends:%d.%m %H:%M}")
+
+
+def _limit_confirmable(data: Data, t: Translator) -> str:
+    what = {
+        "kind": t(f"care.kind.{data['kind']}"),
+        "period": t(f"care.period.{data['period']}"),
+    }
+    if data["amount"] is None:
+        return t("notifications.limit_removal_confirmable", **what)
+    return t("notifications.limit_raise_confirmable", amount=_amount(data, t), **what)
+
+
+NOTIFICATION_TEXTS: dict[str, Callable[[Data, Translator], str]] = {
+    DEPOSIT_CREDITED: _deposit,
+    WITHDRAWAL_APPROVED: _withdrawal(WITHDRAWAL_APPROVED),
+    WITHDRAWAL_PAID: _withdrawal(WITHDRAWAL_PAID),
+    WITHDRAWAL_REJECTED: _withdrawal(WITHDRAWAL_REJECTED),
+    WITHDRAWAL_FAILED: _withdrawal(WITHDRAWAL_FAILED),
+    BONUS_EXPIRING: _bonus_expiring,
+    LIMIT_CONFIRMABLE: _limit_confirmable,
+}
