@@ -20,7 +20,6 @@ from tests.entrypoints.test_bot import ready_player  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
-THROTTLE_WINDOW = 3.1
 TRANSCRIPT = Path(os.environ.get("MINES_TRANSCRIPT", "/tmp/croupier-bot-mines-transcript.txt"))
 
 
@@ -64,7 +63,7 @@ async def _field(engine, player_user_id: int):
         ).one()
 
 
-async def test_a_mines_game_in_the_chat(send, telegram, ready_player, engine):  # noqa: F811
+async def test_a_mines_game_in_the_chat(send, telegram, ready_player, engine, unthrottle):  # noqa: F811
     player = await ready_player()
     log: list[str] = []
 
@@ -97,7 +96,7 @@ async def test_a_mines_game_in_the_chat(send, telegram, ready_player, engine):  
     edits = [c for c in first if isinstance(c, EditMessageText)]
     assert len(edits) == 1
     assert all(not [c for c in calls if isinstance(c, EditMessageText)] for calls in spam)
-    await asyncio.sleep(THROTTLE_WINDOW)  # past the bot's 10 taps in 3 seconds
+    await unthrottle(player)  # forget its taps: the bot allows 10 in 3 seconds
     assert "Cash out now: 1.125x" in edits[0].text
     cash = edits[0].reply_markup.inline_keyboard[-1][0]
     assert cash.text == "💰 Cash out 11 ⭐"
@@ -116,7 +115,7 @@ async def test_a_mines_game_in_the_chat(send, telegram, ready_player, engine):  
     ]
 
     # A second game, lost on a mine: the explosion shows.
-    await asyncio.sleep(THROTTLE_WINDOW)
+    await unthrottle(player)
     await tap("10 ⭐", PickStake(game="mines", stake=10).pack())
     await tap("💣 24", MinesOpen(stake=10, mines=24, press="second").pack())
     lost = await _field(engine, player.user.id)
@@ -143,6 +142,7 @@ async def test_a_ten_mine_game_plays_to_its_payout_limit_in_the_chat(
     telegram,
     ready_player,  # noqa: F811
     engine,
+    unthrottle,
 ):
     """The bot's "💣 10" was refused at every stake (10 mines' last tile pays 3,236,072x, over
     the 1,000,000-Star limit). It opens; at 100 Stars the 12th safe tile would pay over the
@@ -161,12 +161,12 @@ async def test_a_ten_mine_game_plays_to_its_payout_limit_in_the_chat(
     shown: Any = None
     for n, tile in enumerate(safe[:11]):
         if n in (6,):
-            await asyncio.sleep(THROTTLE_WINDOW)  # past the bot's 10 taps in 3 seconds
+            await unthrottle(player)  # forget its taps: the bot allows 10 in 3 seconds
         calls = await tap(f"tile {tile}", MinesTile(game=game.id.hex, tile=tile).pack())
         shown = next(c for c in calls if isinstance(c, EditMessageText))
     assert AT_LIMIT in shown.text
     assert shown.reply_markup.inline_keyboard[-1][0].text == "💰 Cash out 323283 ⭐"
-    await asyncio.sleep(THROTTLE_WINDOW)
+    await unthrottle(player)
     for tile in (safe[11], game.positions[0]):
         refused = await tap(f"tile {tile}", MinesTile(game=game.id.hex, tile=tile).pack())
         assert [c.text for c in refused if isinstance(c, AnswerCallbackQuery)] == [AT_LIMIT]

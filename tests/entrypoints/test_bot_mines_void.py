@@ -17,7 +17,7 @@ from domain.money import XTR, Money
 from entrypoints.bot.handlers.mines import MinesOpen, MinesTile, MinesVoid
 from entrypoints.bot.keyboards import Care, Menu
 from tests.entrypoints.test_bot import _balance, ready_player  # noqa: F401
-from tests.entrypoints.test_bot_mines import THROTTLE_WINDOW, _field, tapper
+from tests.entrypoints.test_bot_mines import _field, tapper
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -52,6 +52,7 @@ async def test_a_time_out_after_the_stake_leaves_the_stake_to_take_back(
     ready_player,  # noqa: F811
     engine,
     balances,
+    unthrottle,
 ):
     words = WORDS[language]
     player = await ready_player(language)
@@ -84,7 +85,7 @@ async def test_a_time_out_after_the_stake_leaves_the_stake_to_take_back(
     assert [[b.text for b in row] for row in under] == [[words["button"]]]
     assert under[0][0].callback_data == MinesVoid(game=game.id.hex, on_field=False).pack()
 
-    await asyncio.sleep(THROTTLE_WINDOW)  # past the bot's 10 taps in 3 seconds
+    await unthrottle(player)  # forget its taps: the bot allows 10 in 3 seconds
     back = await tap(words["button"], MinesVoid(game=game.id.hex).pack())
     edited = [c for c in back if isinstance(c, EditMessageText)]
     assert len(edited) == 1  # the field itself shows the end
