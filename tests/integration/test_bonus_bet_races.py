@@ -19,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -30,6 +32,7 @@ from application.bonuses import ConvertBonus, ExpireBonuses, grant_bonus
 from domain.bonuses import Bonus, BonusOffer, BonusState, IllegalBonusTransition, WageringIncomplete
 from domain.money import XTR, Money
 from tests.conftest import assert_books_balance, race
+from tests.integration.test_bonus_ends import ended_postings as bonus_postings
 from tests.integration.test_bonuses import budget  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -43,6 +46,7 @@ BETS: tuple[tuple[str, int, dict[str, str]], ...] = (
     ("limbo", 90, {"target": "2"}),  # capped at 50: 5000
     ("coin", 400, {"side": "heads"}),  # capped at 50, 10%: 500
 )
+Call = Callable[[], Awaitable[object]]
 COUNTED = {("limbo", 30): 3000, ("limbo", 90): 5000, ("coin", 400): 500}
 
 
@@ -63,19 +67,75 @@ def terms(code: str, *, amount: int, multiple: int, days: float = 7) -> BonusOff
     )
 
 
-async def granted(uow_factory, ids, house, player_id: int, offer: BonusOffer, at) -> Bonus:
-    async with uow_factory() as uow:
-        bonus = await grant_bonus(
-            uow,
-            ids,
-            player_id=player_id,
-            offer=offer,
-            key=f"promo:race:{player_id}",
-            now=at,
-            shards=house.shards,
-        )
-        await uow.commit()
-    return bonus
+@dataclass
+class Bench:
+    """What every race here needs: the real use cases on the test database, and one player
+    with DEPOSIT stars and a bonus of `amount` x `multiple` granted at `at`."""
+
+    funded_player: Callable[[int], Awaitable[Any]]
+    place: PlaceBet
+    budget: Callable[[], Awaitable[str]]
+    uow_factory: Any
+    clock: Any
+    ids: Any
+    house: Any
+    engine: Any
+
+    async def bonus(
+        self, *, amount: int, multiple: int, ago: timedelta = timedelta(0), bets_before: int = 0
+    ):
+        """The player and their bonus, granted `ago` before now (after `bets_before` bets,
+        which count nothing)."""
+        player = await self.funded_player(DEPOSIT)
+        for i in range(bets_before):
+            await self.place(bet(player.id, i))
+        offer = terms(await self.budget(), amount=amount, multiple=multiple)
+        async with self.uow_factory() as uow:
+            bonus = await grant_bonus(
+                uow,
+                self.ids,
+                player_id=player.id,
+                offer=offer,
+                key=f"promo:race:{player.id}",
+                now=self.clock.now() - ago,
+                shards=self.house.shards,
+            )
+            await uow.commit()
+        return player, bonus
+
+    def convert(self) -> ConvertBonus:
+        return ConvertBonus(self.uow_factory, self.clock, self.ids, self.house)
+
+    def claim(self, bonus: Bonus) -> Call:
+        convert = self.convert()
+
+        async def claim() -> object:
+            return await convert(bonus.id, player_id=bonus.player_id)
+
+        return claim
+
+    async def ended(self, bonus: Bonus) -> tuple[Bonus, int]:
+        """The bonus as stored, and its progress read by the adapter's query."""
+        async with self.uow_factory() as uow:
+            ended = await uow.bonuses.get(bonus.id)
+            weighted = await uow.bonuses.weighted_wagering(
+                bonus, bonus.wagering_until(self.clock.now())
+            )
+        return ended, weighted
+
+
+@pytest.fixture
+def bench(
+    funded_player,
+    place,
+    budget,  # noqa: F811 - the fixture imported above
+    uow_factory,
+    clock,
+    ids,
+    house,
+    engine,
+) -> Bench:
+    return Bench(funded_player, place, budget, uow_factory, clock, ids, house, engine)
 
 
 async def counted_before(engine, bonus: Bonus, until: datetime) -> int:
@@ -93,18 +153,10 @@ async def counted_before(engine, bonus: Bonus, until: datetime) -> int:
         return sum(COUNTED[(row.game, row.stake)] for row in rows)
 
 
-async def bonus_postings(engine, bonus: Bonus) -> list[str]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            text("SELECT kind FROM ledger_transactions WHERE reference = :r ORDER BY kind"),
-            {"r": f"bonus:{bonus.id}"},
-        )
-        return [r.kind for r in rows]
-
-
-async def assert_no_cash_from_bonus(engine, bonus: Bonus, ended: Bonus) -> None:
-    """The wallet holds the deposit and the bets' results, plus the bonus only if converted;
-    the bonus account holds nothing once the bonus ended."""
+async def assert_whole(engine, bonus: Bonus, ended: Bonus) -> None:
+    """No cash from the bonus: the wallet holds the deposit and the bets' results, plus the
+    bonus only if converted; the bonus account holds nothing once the bonus ended. And the
+    books reconcile (the ledger's and the bonus checks)."""
     async with engine.connect() as conn:
         results = (
             await conn.execute(
@@ -129,9 +181,7 @@ async def assert_no_cash_from_bonus(engine, bonus: Bonus, ended: Bonus) -> None:
     converted = bonus.amount.amount if ended.state is BonusState.CONVERTED else 0
     assert balances["player_wallet"] == DEPOSIT + results + converted
     assert balances["player_bonus"] == (bonus.amount.amount if ended.active else 0)
-
-
-Call = Callable[[], Awaitable[object]]
+    await assert_books_balance(engine)
 
 
 async def _race(bets: Call, doors: list[Call], n_bets: int) -> tuple[list, list]:
@@ -154,206 +204,99 @@ def betting(player_id: int, place: PlaceBet) -> Call:
     return one
 
 
-async def test_bets_racing_claims_and_the_sweep_convert_the_bonus_once(
-    funded_player,
-    place,
-    budget,  # noqa: F811 - the fixture imported above
-    uow_factory,
-    clock,
-    ids,
-    house,
-    engine,
-):
-    player = await funded_player(DEPOSIT)
-    await place(bet(player.id, 1))  # before the grant: counts nothing
+async def test_bets_racing_claims_and_the_sweep_convert_the_bonus_once(bench: Bench):
     # 20 stars x 5 = 100 required; 24 bets count 8 x (30 + 50 + 5) = 680 stars, so the
     # requirement is met somewhere in the middle of the race.
-    bonus = await granted(
-        uow_factory,
-        ids,
-        house,
-        player.id,
-        terms(await budget(), amount=20, multiple=5),
-        clock.now(),
-    )
-    convert = ConvertBonus(uow_factory, clock, ids, house)
-
-    async def claim() -> object:
-        return await convert(bonus.id, player_id=player.id)
-
-    bets, doors = await _race(
-        betting(player.id, place), [claim] * 6 + [convert.sweep] * 4, n_bets=24
-    )
+    player, bonus = await bench.bonus(amount=20, multiple=5, bets_before=1)
+    convert = bench.convert()
+    claims = [bench.claim(bonus)] * 6 + [convert.sweep] * 4
+    bets, doors = await _race(betting(player.id, bench.place), claims, n_bets=24)
     assert all(isinstance(r, BetReceipt) for r in bets), bets
     for r in doors:
         assert isinstance(r, (Bonus, int, WageringIncomplete)), doors
     await convert.sweep()  # every bet is in now: the requirement is met
-    async with uow_factory() as uow:
-        ended = await uow.bonuses.get(bonus.id)
+    ended, weighted = await bench.ended(bonus)
     assert ended.state is BonusState.CONVERTED
     assert ended.ended_at is not None
-    assert sum(r.state is BonusState.CONVERTED for r in doors if isinstance(r, Bonus)) <= 6
-    assert await bonus_postings(engine, bonus) == ["conversion", "grant"]
+    assert await bonus_postings(bench.engine, bonus) == ["conversion", "grant"]
     # Converted only on stakes placed before it that met the requirement.
-    assert await counted_before(engine, bonus, ended.ended_at) >= 100 * 100
-    async with uow_factory() as uow:
-        weighted = await uow.bonuses.weighted_wagering(bonus, clock.now())
-    assert weighted == await counted_before(engine, bonus, clock.now()) == 8 * 8500
-    await assert_no_cash_from_bonus(engine, bonus, ended)
-    await assert_books_balance(engine)
+    assert await counted_before(bench.engine, bonus, ended.ended_at) >= 100 * 100
+    assert weighted == await counted_before(bench.engine, bonus, bench.clock.now()) == 8 * 8500
+    await assert_whole(bench.engine, bonus, ended)
 
 
-async def test_bets_that_never_meet_the_requirement_convert_nothing(
-    funded_player,
-    place,
-    budget,  # noqa: F811
-    uow_factory,
-    clock,
-    ids,
-    house,
-    engine,
-):
+async def test_bets_that_never_meet_the_requirement_convert_nothing(bench: Bench):
     """Stakes the rule caps and weights: 18 bets stake 3,120 stars but count 510; a rule that
     counted whole stakes, uncapped, would convert a 600 star requirement."""
-    player = await funded_player(DEPOSIT)
-    for i in range(6):
-        await place(bet(player.id, i))  # before the grant: count nothing
-    bonus = await granted(
-        uow_factory,
-        ids,
-        house,
-        player.id,
-        terms(await budget(), amount=100, multiple=6),
-        clock.now(),
-    )
-    convert = ConvertBonus(uow_factory, clock, ids, house)
-
-    async def claim() -> object:
-        return await convert(bonus.id, player_id=player.id)
-
-    bets, doors = await _race(
-        betting(player.id, place), [claim] * 5 + [convert.sweep] * 3, n_bets=18
-    )
+    player, bonus = await bench.bonus(amount=100, multiple=6, bets_before=6)
+    convert = bench.convert()
+    claims = [bench.claim(bonus)] * 5 + [convert.sweep] * 3
+    bets, doors = await _race(betting(player.id, bench.place), claims, n_bets=18)
     assert all(isinstance(r, BetReceipt) for r in bets), bets
     assert all(isinstance(r, (WageringIncomplete, int)) for r in doors), doors
     assert await convert.sweep() == 0
-    async with uow_factory() as uow:
-        ended = await uow.bonuses.get(bonus.id)
-        weighted = await uow.bonuses.weighted_wagering(bonus, clock.now())
+    ended, weighted = await bench.ended(bonus)
     assert ended.state is BonusState.ACTIVE
-    assert weighted == await counted_before(engine, bonus, clock.now()) == 6 * 8500
-    assert await bonus_postings(engine, bonus) == ["grant"]
-    await assert_no_cash_from_bonus(engine, bonus, ended)
-    await assert_books_balance(engine)
+    assert weighted == await counted_before(bench.engine, bonus, bench.clock.now()) == 6 * 8500
+    assert await bonus_postings(bench.engine, bonus) == ["grant"]
+    await assert_whole(bench.engine, bonus, ended)
 
 
-async def test_bets_racing_the_expiry_job_and_claims_end_the_bonus_once(
-    funded_player,
-    place,
-    budget,  # noqa: F811
-    uow_factory,
-    clock,
-    ids,
-    house,
-    engine,
-):
+async def test_bets_racing_the_expiry_job_and_claims_end_the_bonus_once(bench: Bench):
     """A bonus whose expiry comes while the player bets, claims and the jobs run: it ends
     exactly once, converted before its expiry on stakes that met the requirement, or expired
     at or after it; bets after the expiry count nothing."""
-    player = await funded_player(DEPOSIT)
     # Granted seven days ago, less a moment: it expires during the race. The requirement
     # (20 x 5 = 100 stars) is met after a couple of bets, so which end wins is the race's.
-    bonus = await granted(
-        uow_factory,
-        ids,
-        house,
-        player.id,
-        terms(await budget(), amount=20, multiple=5),
-        clock.now() - timedelta(days=7) + timedelta(milliseconds=150),
-    )
-    convert = ConvertBonus(uow_factory, clock, ids, house)
-    expire = ExpireBonuses(uow_factory, clock, ids, house)
-
-    async def claim() -> object:
-        return await convert(bonus.id, player_id=player.id)
+    ago = timedelta(days=7) - timedelta(milliseconds=150)
+    player, bonus = await bench.bonus(amount=20, multiple=5, ago=ago)
+    expire = ExpireBonuses(bench.uow_factory, bench.clock, bench.ids, bench.house)
 
     async def expiry_job() -> int:
         # The job's periodic runs, until it finds the bonus ended (by itself or a claim).
         expired = 0
         while True:
             expired += await expire()
-            async with uow_factory() as uow:
-                if not (await uow.bonuses.get(bonus.id)).active:
-                    return expired
+            if not (await bench.ended(bonus))[0].active:
+                return expired
             await asyncio.sleep(0.02)
 
-    bets, doors = await _race(
-        betting(player.id, place), [claim] * 4 + [convert.sweep] * 2 + [expiry_job] * 2, 24
-    )
+    claims = [bench.claim(bonus)] * 4 + [bench.convert().sweep] * 2 + [expiry_job] * 2
+    bets, doors = await _race(betting(player.id, bench.place), claims, 24)
     assert all(isinstance(r, BetReceipt) for r in bets), bets
     for r in doors:
         assert isinstance(r, (Bonus, int, WageringIncomplete, IllegalBonusTransition)), doors
     assert sum(r for r in doors[-2:] if isinstance(r, int)) <= 1
-    async with uow_factory() as uow:
-        ended = await uow.bonuses.get(bonus.id)
-        weighted = await uow.bonuses.weighted_wagering(bonus, bonus.wagering_until(clock.now()))
+    ended, weighted = await bench.ended(bonus)
     assert ended.ended_at is not None
     if ended.state is BonusState.CONVERTED:
         assert ended.ended_at < bonus.expires_at
-        assert await counted_before(engine, bonus, ended.ended_at) >= 100 * 100
-        assert await bonus_postings(engine, bonus) == ["conversion", "grant"]
+        assert await counted_before(bench.engine, bonus, ended.ended_at) >= 100 * 100
+        assert await bonus_postings(bench.engine, bonus) == ["conversion", "grant"]
     else:
         assert ended.state is BonusState.EXPIRED
         assert ended.ended_at >= bonus.expires_at
-        assert await bonus_postings(engine, bonus) == ["forfeit", "grant"]
+        assert await bonus_postings(bench.engine, bonus) == ["forfeit", "grant"]
     # Only bets placed up to the expiry count (the adapter's query reads up to `until`).
-    assert weighted == await counted_before(engine, bonus, bonus.expires_at)
-    await assert_no_cash_from_bonus(engine, bonus, ended)
-    await assert_books_balance(engine)
+    assert weighted == await counted_before(bench.engine, bonus, bonus.expires_at)
+    await assert_whole(bench.engine, bonus, ended)
 
 
-async def test_bets_after_the_expiry_convert_nothing_while_the_job_expires_it(
-    funded_player,
-    place,
-    budget,  # noqa: F811
-    uow_factory,
-    clock,
-    ids,
-    house,
-    engine,
-):
+async def test_bets_after_the_expiry_convert_nothing_while_the_job_expires_it(bench: Bench):
     """A bonus already past its expiry: the player's bets would meet its requirement many
     times over, but they come after the expiry. The claims, the sweep and the job race with
     them: it is expired exactly once and nothing converts."""
-    player = await funded_player(DEPOSIT)
-    bonus = await granted(
-        uow_factory,
-        ids,
-        house,
-        player.id,
-        terms(await budget(), amount=20, multiple=5),
-        clock.now() - timedelta(days=8),
-    )
-    convert = ConvertBonus(uow_factory, clock, ids, house)
-    expire = ExpireBonuses(uow_factory, clock, ids, house)
-
-    async def claim() -> object:
-        return await convert(bonus.id, player_id=player.id)
-
-    bets, doors = await _race(
-        betting(player.id, place), [claim] * 4 + [convert.sweep] * 2 + [expire] * 3, 24
-    )
+    player, bonus = await bench.bonus(amount=20, multiple=5, ago=timedelta(days=8))
+    expire = ExpireBonuses(bench.uow_factory, bench.clock, bench.ids, bench.house)
+    claims = [bench.claim(bonus)] * 4 + [bench.convert().sweep] * 2 + [expire] * 3
+    bets, doors = await _race(betting(player.id, bench.place), claims, 24)
     assert all(isinstance(r, BetReceipt) for r in bets), bets
-    claims = doors[:4]
-    assert all(r.state is BonusState.EXPIRED for r in claims if isinstance(r, Bonus)), doors
-    assert all(isinstance(r, (Bonus, IllegalBonusTransition)) for r in claims), doors
+    assert all(r.state is BonusState.EXPIRED for r in doors[:4] if isinstance(r, Bonus)), doors
+    assert all(isinstance(r, (Bonus, IllegalBonusTransition)) for r in doors[:4]), doors
     assert all(isinstance(r, int) for r in doors[4:]), doors
     assert sum(doors[6:]) <= 1
-    async with uow_factory() as uow:
-        ended = await uow.bonuses.get(bonus.id)
-        weighted = await uow.bonuses.weighted_wagering(bonus, bonus.wagering_until(clock.now()))
+    ended, weighted = await bench.ended(bonus)
     assert ended.state is BonusState.EXPIRED
     assert weighted == 0
-    assert await bonus_postings(engine, bonus) == ["forfeit", "grant"]
-    await assert_no_cash_from_bonus(engine, bonus, ended)
-    await assert_books_balance(engine)
+    assert await bonus_postings(bench.engine, bonus) == ["forfeit", "grant"]
+    await assert_whole(bench.engine, bonus, ended)
