@@ -910,6 +910,27 @@ $$;
 
 
 --
+-- Name: promotion_budget_raises_decide_once(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.promotion_budget_raises_decide_once() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' OR OLD.state <> 'awaiting_approval'
+       OR (NEW.id, NEW.budget, NEW.currency, NEW.increase, NEW.requested_by, NEW.requested_at)
+          IS DISTINCT FROM
+          (OLD.id, OLD.budget, OLD.currency, OLD.increase, OLD.requested_by, OLD.requested_at)
+    THEN
+        RAISE EXCEPTION 'budget raise %: decided once, its request never changed', OLD.id
+            USING ERRCODE = 'CR405';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+
+--
 -- Name: promotion_budgets_guard(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1841,6 +1862,30 @@ ALTER TABLE public.players ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
+-- Name: promotion_budget_raises; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.promotion_budget_raises (
+    id uuid NOT NULL,
+    budget text NOT NULL,
+    currency text NOT NULL,
+    increase bigint NOT NULL,
+    requested_by text NOT NULL,
+    requested_at timestamp with time zone NOT NULL,
+    state text NOT NULL,
+    decided_by text,
+    decided_at timestamp with time zone,
+    total_after bigint,
+    CONSTRAINT ck_promotion_budget_raises_applied CHECK (((state = 'applied'::text) = (total_after IS NOT NULL))),
+    CONSTRAINT ck_promotion_budget_raises_decided CHECK ((((decided_by IS NULL) = (decided_at IS NULL)) AND ((state <> 'awaiting_approval'::text) OR (decided_by IS NULL)) AND ((state <> 'rejected'::text) OR (decided_by IS NOT NULL)))),
+    CONSTRAINT ck_promotion_budget_raises_four_eyes CHECK ((decided_by <> requested_by)),
+    CONSTRAINT promotion_budget_raises_increase_check CHECK ((increase > 0)),
+    CONSTRAINT promotion_budget_raises_state_check CHECK ((state = ANY (ARRAY['applied'::text, 'awaiting_approval'::text, 'rejected'::text]))),
+    CONSTRAINT promotion_budget_raises_total_after_check CHECK ((total_after > 0))
+);
+
+
+--
 -- Name: promotion_budgets; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2564,6 +2609,14 @@ ALTER TABLE ONLY public.players
 
 
 --
+-- Name: promotion_budget_raises promotion_budget_raises_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.promotion_budget_raises
+    ADD CONSTRAINT promotion_budget_raises_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: promotion_budgets promotion_budgets_code_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3043,6 +3096,13 @@ CREATE INDEX ix_players_username_index ON public.players USING btree (username_i
 
 
 --
+-- Name: ix_promotion_budget_raises_requested; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_promotion_budget_raises_requested ON public.promotion_budget_raises USING btree (requested_by, currency, requested_at);
+
+
+--
 -- Name: ix_provider_transactions_player; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3236,6 +3296,13 @@ CREATE TRIGGER mines_games_no_delete BEFORE DELETE ON public.mines_games FOR EAC
 --
 
 CREATE TRIGGER player_preferences_referral_once BEFORE UPDATE OF referred_by ON public.player_preferences FOR EACH ROW EXECUTE FUNCTION public.player_preferences_referral_once();
+
+
+--
+-- Name: promotion_budget_raises promotion_budget_raises_decide_once; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER promotion_budget_raises_decide_once BEFORE DELETE OR UPDATE ON public.promotion_budget_raises FOR EACH ROW EXECUTE FUNCTION public.promotion_budget_raises_decide_once();
 
 
 --
@@ -3677,6 +3744,22 @@ ALTER TABLE ONLY public.player_preferences
 
 ALTER TABLE ONLY public.player_preferences
     ADD CONSTRAINT player_preferences_referred_by_fkey FOREIGN KEY (referred_by) REFERENCES public.players(id);
+
+
+--
+-- Name: promotion_budget_raises promotion_budget_raises_budget_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.promotion_budget_raises
+    ADD CONSTRAINT promotion_budget_raises_budget_fkey FOREIGN KEY (budget) REFERENCES public.promotion_budgets(code);
+
+
+--
+-- Name: promotion_budget_raises promotion_budget_raises_currency_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.promotion_budget_raises
+    ADD CONSTRAINT promotion_budget_raises_currency_fkey FOREIGN KEY (currency) REFERENCES public.currencies(code);
 
 
 --
@@ -4298,6 +4381,13 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.players TO croupier_app;
 --
 
 GRANT USAGE ON SEQUENCE public.players_id_seq TO croupier_app;
+
+
+--
+-- Name: TABLE promotion_budget_raises; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.promotion_budget_raises TO croupier_app;
 
 
 --

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from domain.accounts import AccountKind
+from domain.budget_raises import RaiseState
 from domain.campaigns import Campaign, CampaignKind, CampaignState, Redemption
 from domain.errors import IdempotencyConflict, NotFound
 from domain.ledger import TransactionKind
@@ -91,8 +92,13 @@ class FakeCampaigns:
         return sorted(found, key=lambda r: (r.at, -r.player_id), reverse=True)[:limit]
 
     async def created_since(self, created_by: str, currency: Currency, since: datetime) -> int:
+        # The budgets as created: raises applied since count for whoever asked for them.
+        raised: dict[str, int] = {}
+        for r in self.s.budget_raises.values():
+            if r.state is RaiseState.APPLIED:
+                raised[r.budget] = raised.get(r.budget, 0) + r.increase.amount
         return sum(
-            self.s.budgets[c.code].total.amount
+            self.s.budgets[c.code].total.amount - raised.get(c.code, 0)
             for c in self.s.campaigns.values()
             if c.created_by == created_by and c.currency == currency and c.created_at >= since
         )

@@ -18,6 +18,7 @@ from domain.accounts import Account, AccountKind
 from domain.adjustments import AdjustmentRequest
 from domain.bets import Bet
 from domain.bonuses import Bonus
+from domain.budget_raises import BudgetRaise
 from domain.campaigns import Campaign, Redemption
 from domain.crash_rounds import CrashChain, CrashRound, CrashSeat
 from domain.errors import IdempotencyConflict, NotFound
@@ -136,6 +137,8 @@ class _State:
     unreachable: dict[int, tuple[datetime, str]] = field(default_factory=dict)
     # Promotions (tests.fake_promotions): budgets by code.
     budgets: dict[str, PromotionBudget] = field(default_factory=dict)
+    # Raises of a budget's total by id (tests.fake_promotions).
+    budget_raises: dict[uuid.UUID, BudgetRaise] = field(default_factory=dict)
     # Campaigns (tests.fake_campaigns) by code; redemptions by (campaign, player).
     campaigns: dict[str, Campaign] = field(default_factory=dict)
     redemptions: dict[tuple[str, int], Redemption] = field(default_factory=dict)

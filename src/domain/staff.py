@@ -122,6 +122,11 @@ class AuditAction(enum.StrEnum):
     CAMPAIGN_RESUMED = "campaign_resumed"
     CAMPAIGN_ENDED = "campaign_ended"
     CAMPAIGN_GRANTED = "campaign_granted"
+    # Raises of a promotion budget's total (docs/bonuses.md#raising-a-budget).
+    BUDGET_RAISED = "budget_raised"  # applied at once, under the four-eyes threshold
+    BUDGET_RAISE_REQUESTED = "budget_raise_requested"  # awaiting a second staff member
+    BUDGET_RAISE_APPROVED = "budget_raise_approved"
+    BUDGET_RAISE_REJECTED = "budget_raise_rejected"
 
 
 @dataclass(frozen=True, slots=True)

@@ -264,6 +264,16 @@ HTTP: dict[str, Door] = {
     "GET /api/v1/reports/promotions": _READ,
     "GET /api/v1/reports/budgets": _READ,
     "GET /api/v1/promotion-budgets": _READ,
+    # Budget raises (docs/bonuses.md#raising-a-budget): a budget bounds grants; raising it
+    # moves no player's money (each grant still passes the standing), under four eyes.
+    "POST /api/v1/promotion-budgets/{code:str}/raises": "staff admin: raises a budget's total",
+    "POST /api/v1/promotion-budgets/raises/{raise_id:uuid}/approve": (
+        "staff admin: a budget raise's four-eyes approval"
+    ),
+    "POST /api/v1/promotion-budgets/raises/{raise_id:uuid}/reject": (
+        "staff admin: closes a budget raise unapplied"
+    ),
+    "GET /api/v1/promotion-budgets/raises": _READ,
     "GET /api/v1/risk/flags": _READ,
     "GET /api/v1/risk/flags/{flag_id:int}": _READ,
     "POST /api/v1/risk/flags/{flag_id:int}/resolve": "staff admin: closes a risk flag",

@@ -1,6 +1,8 @@
 """Reconcile's bonus checks (docs/bonuses.md, "Reconcile"): quiet on books that every bonus
 use case wrote (the `books` fixture runs them after every test), loud on a bonus row that no
-posting backs. The tampering happens in a transaction that is rolled back."""
+posting backs, and so is the promotions account's one check (which holds the bonus flows
+beside the journal's grants and forfeits). The tampering happens in a transaction that is
+rolled back."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from adapters.postgres.reconcile_bonuses import BONUS_CHECKS
+from adapters.postgres.reconcile_promotions import PROMOTION_CHECKS
 from tests.integration.test_bonuses import budget, grant, offer  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -17,7 +20,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
 async def _broken(conn) -> dict[str, list[dict[str, object]]]:
     found: dict[str, list[dict[str, object]]] = {}
-    for name, sql in BONUS_CHECKS:
+    for name, sql in (*BONUS_CHECKS, *PROMOTION_CHECKS):
         rows = [dict(r._mapping) for r in await conn.execute(text(sql))]
         if rows:
             found[name] = rows
@@ -53,7 +56,15 @@ async def test_a_bonus_no_posting_backs_is_found_by_every_bonus_check(
     assert set(broken) == {
         "bonus account differs from the player's active bonuses",
         "bonus does not have exactly its grant and, once ended, its one end",
-        "promotions account's bonus flows differ from the bonuses",
+        "promotions account differs from its grants, forfeits and bonuses",
     }, broken
     [row] = broken["bonus account differs from the player's active bonuses"]
     assert (row["player_id"], row["balance"], row["active"]) == (other.id, 0, 100)
+    # The forged bonus claims a grant of 100 the promotions account never paid.
+    [house] = [
+        r
+        for r in broken["promotions account differs from its grants, forfeits and bonuses"]
+        if r["currency"] == "XTR"
+    ]
+    assert house["bonus_expected"] - house["bonus_moved"] == -100
+    assert house["balance"] == house["forfeited"] - house["granted"]

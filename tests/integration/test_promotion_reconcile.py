@@ -27,7 +27,7 @@ CHECKS = dict(_CHECKS)
 SPENT = "promotion budget's spent differs from the grants posted against it"
 UNGRANTED = "bonus conversion or forfeit names no granted bonus"
 OVERDRAWN = "bonus converted or forfeited more than it was granted"
-HOUSE = "promotions account differs from its grants and forfeits"
+HOUSE = "promotions account differs from its grants, forfeits and bonuses"
 NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
 
 
@@ -130,6 +130,15 @@ async def test_a_promotions_account_moved_by_anything_else_is_reported(engine, b
     assert not [r for r in before if r.currency == "XTR"]
     [xtr] = [r for r in after if r.currency == "XTR"]
     assert xtr.balance - (xtr.forfeited - xtr.granted) == 200
+    assert xtr.bonus_moved == xtr.bonus_expected  # the bonus flows still agree
+
+
+async def test_the_promotions_account_is_checked_once():
+    """The bonus checks and the promotion checks once each had their own check of the
+    promotions account; it is one check now, holding both sides."""
+    names = [name for name, _ in _CHECKS]
+    assert len(names) == len(set(names))
+    assert [n for n in names if n.startswith("promotions account")] == [HOUSE]
 
 
 async def test_no_bonus_account_goes_negative(engine, bonuses):

@@ -14,10 +14,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from adapters.clock import SystemClock
 from application.onboarding import AcceptTerms, StartPlayer
 from application.postings import CreditDeposit, CreditDepositCommand
+from application.promotions.raise_budget import RaiseBudget
 from application.referrals import PayReferralCommissions, SetReferralBudget
 from application.risk import DEFAULT_RISK_REVIEW
+from domain.adjustments import FourEyesPolicy
+from domain.campaigns import CampaignFourEyes
 from domain.money import XTR, CurrencyRegistry, Money
 from domain.referrals import CommissionBasis, CommissionOutcome, ReferralPeriod, ReferralPolicy
 from domain.risk import PaymentIdentityKind
@@ -26,6 +30,8 @@ from tests.fakes import FakeClock
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
+# The referral budget is only opened here (never raised): any threshold does.
+FOUR_EYES = CampaignFourEyes(FourEyesPolicy({"XTR": 10**12}))
 POLICY = ReferralPolicy(
     CommissionBasis.DEPOSITS, share_bps=1_000, period=ReferralPeriod.DAY, caps={"XTR": 5_000}
 )
@@ -108,7 +114,9 @@ async def test_a_referrer_is_set_at_first_contact_and_never_changed(engine, pair
 
 
 async def test_the_job_pays_once_when_run_again(uow_factory, day_clock, ids, house, pair):
-    await SetReferralBudget(uow_factory)(Money(10**12, XTR))
+    await SetReferralBudget(uow_factory, RaiseBudget(uow_factory, SystemClock(), FOUR_EYES))(
+        Money(10**12, XTR)
+    )
     referrer, referred, _ = await pair()
     await deposit(uow_factory, day_clock, ids, house, referred, 3_000)
     day_clock.advance(days=1)
@@ -125,7 +133,9 @@ async def test_the_job_pays_once_when_run_again(uow_factory, day_clock, ids, hou
 
 
 async def test_two_jobs_at_once_pay_each_referrer_once(uow_factory, day_clock, ids, house, pair):
-    await SetReferralBudget(uow_factory)(Money(10**12, XTR))
+    await SetReferralBudget(uow_factory, RaiseBudget(uow_factory, SystemClock(), FOUR_EYES))(
+        Money(10**12, XTR)
+    )
     referrers = []
     for amount in (1_000, 2_000, 4_000):
         referrer, referred, _ = await pair()
@@ -151,7 +161,9 @@ async def test_two_jobs_at_once_pay_each_referrer_once(uow_factory, day_clock, i
 async def test_a_shared_payment_identity_is_found_and_earns_nothing(
     uow_factory, day_clock, ids, house, pair, engine
 ):
-    await SetReferralBudget(uow_factory)(Money(10**12, XTR))
+    await SetReferralBudget(uow_factory, RaiseBudget(uow_factory, SystemClock(), FOUR_EYES))(
+        Money(10**12, XTR)
+    )
     referrer, referred, _ = await pair()
     identity = f"EQ{secrets.token_hex(16)}"
     async with uow_factory() as uow:

@@ -12,12 +12,15 @@ import pytest
 from application.miniapp import MiniAppConfig, OpenMiniAppSession
 from application.onboarding import AcceptTerms, StartPlayer
 from application.player_admin import BlockPlayer
+from application.promotions.raise_budget import RaiseBudget
 from application.referrals import GetReferralStats, PayReferralCommissions, SetReferralBudget
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from application.responsible import SelfExclude, StartTimeout
 from application.risk import DEFAULT_RISK_REVIEW
 from application.staff import Actor
 from domain.accounts import AccountKind
+from domain.adjustments import FourEyesPolicy
+from domain.campaigns import CampaignFourEyes
 from domain.errors import DomainError
 from domain.events import TransactionPosted
 from domain.ledger import TransactionKind
@@ -38,6 +41,14 @@ DAILY = ReferralPolicy(
     CommissionBasis.DEPOSITS, share_bps=1_000, period=ReferralPeriod.DAY, caps={"XTR": 500}
 )
 NGR_DAILY = ReferralPolicy(share_bps=5_000, period=ReferralPeriod.DAY, caps={"XTR": 10_000})
+
+
+def set_budget(casino: Casino) -> SetReferralBudget:
+    """The referral budget's command, raising through the one road of a raise."""
+    return SetReferralBudget(
+        casino.db,
+        RaiseBudget(casino.db, casino.clock, CampaignFourEyes(FourEyesPolicy({"XTR": 10**9}))),
+    )
 
 
 async def started(casino: Casino, user: int, code: str | None = None) -> int:
@@ -144,7 +155,7 @@ async def test_the_mini_app_attributes_from_the_signed_start_param() -> None:
 
 async def test_the_job_pays_a_share_of_deposits_once_per_period_from_the_budget() -> None:
     casino = Casino()
-    await SetReferralBudget(casino.db)(Money(10_000, XTR))
+    await set_budget(casino)(Money(10_000, XTR))
     referrer, referred = await referrer_and_referred(casino)
     await casino.deposit(referred, 2_000)  # 10% of 2,000: 200
     assert (await job(casino)()).settled == ()  # the day is not over
@@ -176,9 +187,9 @@ async def test_the_cap_bounds_the_commission_and_an_empty_budget_postpones_it() 
     postponed = await job(casino)()  # no budget opened yet
     assert postponed.settled == ()
     assert len(postponed.postponed) == 1
-    await SetReferralBudget(casino.db)(Money(400, XTR))
+    await set_budget(casino)(Money(400, XTR))
     assert len((await job(casino)()).postponed) == 1  # 400 left is less than 500
-    await SetReferralBudget(casino.db)(Money(1_000, XTR))
+    await set_budget(casino)(Money(1_000, XTR))
     run = await job(casino)()
     assert [(s.commission.uncapped, s.amount) for s in run.settled] == [(900, 500)]
     assert await wallet(casino, referrer) == 500
@@ -187,7 +198,7 @@ async def test_the_cap_bounds_the_commission_and_an_empty_budget_postpones_it() 
 async def test_ngr_counts_settled_bets_stakes_less_payouts() -> None:
     casino = Casino()
     await casino.bankroll()
-    await SetReferralBudget(casino.db)(Money(10_000, XTR))
+    await set_budget(casino)(Money(10_000, XTR))
     referrer, referred = await referrer_and_referred(casino)
     await casino.deposit(referred, 1_000)
     for _ in range(4):
@@ -204,7 +215,7 @@ async def test_ngr_counts_settled_bets_stakes_less_payouts() -> None:
 
 async def test_a_shared_payment_identity_earns_nothing_and_flags_the_referrer() -> None:
     casino = Casino()
-    await SetReferralBudget(casino.db)(Money(10_000, XTR))
+    await set_budget(casino)(Money(10_000, XTR))
     referrer, referred = await referrer_and_referred(casino)
     async with casino.db() as uow:
         now = casino.clock.now()
@@ -228,7 +239,7 @@ async def test_a_protected_referrer_is_paid_nothing_and_the_period_is_forfeited(
     protection: str,
 ) -> None:
     casino = Casino()
-    await SetReferralBudget(casino.db)(Money(10_000, XTR))
+    await set_budget(casino)(Money(10_000, XTR))
     if protection == "unconfirmed":  # never confirmed 18+ and the terms
         onboarded = await StartPlayer(casino.db, casino.clock)(100, username="a", language="en")
         referrer = onboarded.player.id
@@ -256,7 +267,7 @@ async def test_a_protected_referrer_is_paid_nothing_and_the_period_is_forfeited(
 
 async def test_a_self_excluded_referred_players_activity_earns_nothing() -> None:
     casino = Casino()
-    await SetReferralBudget(casino.db)(Money(10_000, XTR))
+    await set_budget(casino)(Money(10_000, XTR))
     _referrer, referred = await referrer_and_referred(casino)
     await casino.deposit(referred, 2_000)
     await SelfExclude(casino.db, casino.clock)(referred, next(iter(SelfExclusionPeriod)))
@@ -269,7 +280,7 @@ async def test_a_self_excluded_referred_players_activity_earns_nothing() -> None
 
 async def test_the_referrer_sees_their_code_players_and_earnings() -> None:
     casino = Casino()
-    await SetReferralBudget(casino.db)(Money(10_000, XTR))
+    await set_budget(casino)(Money(10_000, XTR))
     referrer, referred = await referrer_and_referred(casino)
     await casino.deposit(referred, 2_000)
     stats = GetReferralStats(casino.db, casino.clock, DAILY, _registry())

@@ -87,9 +87,12 @@ _SET_BONUS = text(
     " WHERE campaign = :campaign AND player_id = :player"
 )
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+# A budget's total as created: raises applied since are counted for whoever asked for them
+# (promotion_budget_raises, the budgets' `raised_since`), not again here.
 _CREATED_SINCE = text(
-    "SELECT COALESCE(SUM(b.total), 0) AS total"
-    " FROM campaigns c JOIN promotion_budgets b ON b.code = c.code"
+    "SELECT COALESCE(SUM(b.total - (SELECT COALESCE(SUM(r.increase), 0)"
+    " FROM promotion_budget_raises r WHERE r.budget = c.code AND r.state = 'applied')), 0)"
+    " AS total FROM campaigns c JOIN promotion_budgets b ON b.code = c.code"
     " WHERE c.created_by = :by AND c.currency = :currency AND c.created_at >= :since"
 )
 # Deposits are journal entries of kind 'deposit' whose wallet leg is the player's.

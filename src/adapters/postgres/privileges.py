@@ -61,6 +61,9 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     "notice_choices": _UPDATE,
     # A grant raises `spent` (a trigger refuses lowering it) and staff raise `total`.
     "promotion_budgets": _UPDATE,
+    # A raise of a budget is decided once (approved or rejected; locked FOR UPDATE first); a
+    # trigger refuses any other change and every delete.
+    "promotion_budget_raises": _UPDATE,
     # Campaigns change state and count their uses; a redemption gets its bonus id once
     # granted, in the same transaction. Neither is ever deleted.
     "campaigns": _UPDATE,

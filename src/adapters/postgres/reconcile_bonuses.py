@@ -1,5 +1,8 @@
 """Reconcile's checks of the bonus books (docs/bonuses.md, "Reconcile"): each a set-based
-query returning the offending rows, run by `reconcile` with the ledger's own checks."""
+query returning the offending rows, run by `reconcile` with the ledger's own checks. The
+promotions account's side of the bonuses is checked with the rest of that account, once, in
+`reconcile_promotions` ("promotions account differs from its grants, forfeits and
+bonuses")."""
 
 from __future__ import annotations
 
@@ -49,23 +52,6 @@ BONUS_CHECKS: tuple[tuple[str, str], ...] = (
         JOIN accounts a ON a.id = l.account_id AND a.kind = 'player_bonus'
         WHERE a.player_id <> b.player_id OR a.currency <> b.currency
            OR l.amount <> CASE t.kind WHEN 'grant' THEN b.amount ELSE -b.amount END
-        """,
-    ),
-    (
-        "promotions account's bonus flows differ from the bonuses",
-        """
-        SELECT coalesce(f.currency, b.currency) AS currency,
-               coalesce(f.moved, 0) AS moved, coalesce(b.expected, 0) AS expected
-        FROM (SELECT a.currency, sum(l.amount) AS moved FROM ledger_legs l
-              JOIN accounts a ON a.id = l.account_id AND a.kind = 'promotions'
-              JOIN ledger_transactions t ON t.id = l.transaction_id
-              WHERE t.reference LIKE 'bonus:%'
-              GROUP BY a.currency) f
-        FULL JOIN (SELECT currency,
-                          sum(CASE WHEN state IN ('forfeited', 'expired') THEN 0
-                                   ELSE -amount END) AS expected
-                   FROM bonuses GROUP BY currency) b ON b.currency = f.currency
-        WHERE coalesce(f.moved, 0) <> coalesce(b.expected, 0)
         """,
     ),
 )

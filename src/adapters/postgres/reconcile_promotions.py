@@ -70,9 +70,12 @@ PROMOTION_CHECKS: Final[tuple[tuple[str, str], ...]] = (
         """,
     ),
     (
-        # The promotions account pays every grant and takes back every forfeit, and moves
-        # for nothing else: per currency, its balance is forfeits - grants.
-        "promotions account differs from its grants and forfeits",
+        # The promotions account's one check (the bonus checks and these once had one each).
+        # Per currency: it pays every grant and takes back every forfeit, and moves for
+        # nothing else (its balance is forfeits - grants, from the journal); and its bonus
+        # postings (reference `bonus:<id>`) moved exactly what the `bonuses` rows say:
+        # -(every bonus granted) + (those forfeited or expired).
+        "promotions account differs from its grants, forfeits and bonuses",
         """
         WITH house AS (
             SELECT currency, sum(balance) AS balance FROM accounts
@@ -84,12 +87,31 @@ PROMOTION_CHECKS: Final[tuple[tuple[str, str], ...]] = (
             FROM ledger_transactions t
             JOIN ledger_legs l ON l.transaction_id = t.id AND l.amount > 0
             WHERE t.kind IN ('grant', 'forfeit')
-            GROUP BY 1)
-        SELECT coalesce(h.currency, f.currency) AS currency, coalesce(h.balance, 0) AS balance,
-               coalesce(f.granted, 0) AS granted, coalesce(f.forfeited, 0) AS forfeited
-        FROM house h
-        FULL JOIN flows f ON f.currency = h.currency
+            GROUP BY 1),
+        bonus_moved AS (
+            SELECT a.currency, sum(l.amount) AS moved FROM ledger_legs l
+            JOIN accounts a ON a.id = l.account_id AND a.kind = 'promotions'
+            JOIN ledger_transactions t ON t.id = l.transaction_id
+            WHERE t.reference LIKE 'bonus:%'
+            GROUP BY 1),
+        bonus_expected AS (
+            SELECT currency,
+                   sum(CASE WHEN state IN ('forfeited', 'expired') THEN 0
+                            ELSE -amount END) AS expected
+            FROM bonuses GROUP BY currency),
+        currencies AS (
+            SELECT currency FROM house UNION SELECT currency FROM flows
+            UNION SELECT currency FROM bonus_moved UNION SELECT currency FROM bonus_expected)
+        SELECT c.currency, coalesce(h.balance, 0) AS balance,
+               coalesce(f.granted, 0) AS granted, coalesce(f.forfeited, 0) AS forfeited,
+               coalesce(m.moved, 0) AS bonus_moved, coalesce(e.expected, 0) AS bonus_expected
+        FROM currencies c
+        LEFT JOIN house h ON h.currency = c.currency
+        LEFT JOIN flows f ON f.currency = c.currency
+        LEFT JOIN bonus_moved m ON m.currency = c.currency
+        LEFT JOIN bonus_expected e ON e.currency = c.currency
         WHERE coalesce(h.balance, 0) <> coalesce(f.forfeited, 0) - coalesce(f.granted, 0)
+           OR coalesce(m.moved, 0) <> coalesce(e.expected, 0)
         """,
     ),
 )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from application.campaigns.audit import audit_campaign
 from application.ports import Clock, UnitOfWorkFactory
+from application.promotions.four_eyes import budgeted_since
 from application.staff import Actor
 from domain.adjustments import WindowTotals
 from domain.campaigns import Campaign, CampaignFourEyes, CampaignState
@@ -22,11 +23,11 @@ class CreatedCampaign:
 
 class CreateCampaign:
     """Store the campaign and open its promotion budget (same code, its `budget` as total).
-    The four-eyes rule counts what the staff member budgeted in the currency over the window,
-    not only this one: when this budget, or this budget added to theirs, exceeds the
-    threshold, the campaign waits (`awaiting_approval`, granting nothing) for another staff
-    member's `approve`. A code already taken, by a campaign or any promotion budget, is
-    `IdempotencyConflict`."""
+    The four-eyes rule counts what the staff member budgeted in the currency over the window
+    (campaigns created and budget raises asked for), not only this one: when this budget, or
+    this budget added to theirs, exceeds the threshold, the campaign waits
+    (`awaiting_approval`, granting nothing) for another staff member's `approve`. A code
+    already taken, by a campaign or any promotion budget, is `IdempotencyConflict`."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, four_eyes: CampaignFourEyes) -> None:
         self._uow = uow
@@ -43,8 +44,8 @@ class CreateCampaign:
                 pass
             else:
                 raise IdempotencyConflict(f"the code {campaign.code!r} is taken")
-            already = await uow.campaigns.created_since(
-                actor.label, campaign.currency, now - self._policy.window
+            already = await budgeted_since(
+                uow, actor.label, campaign.currency, now - self._policy.window
             )
             waits = self._policy.needs_approval(campaign.budget, WindowTotals(staff=already))
             if waits:

@@ -12,8 +12,8 @@ from entrypoints.cli.environment import with_container
 if TYPE_CHECKING:
     from dishka import AsyncContainer
 
+    from application.promotions.raise_budget import RaisedBudget
     from application.referrals import ReferralRun
-    from domain.promotions import PromotionBudget
 
 
 @click.group()
@@ -54,13 +54,20 @@ def referrals_budget(currency: str, total: str) -> None:
     """Open the referral budget of CURRENCY with TOTAL (e.g. `XTR 50000`, in the currency's
     units), or raise its total to TOTAL."""
     from application.referrals import SetReferralBudget
+    from domain.budget_raises import RaiseState
     from domain.money import CurrencyRegistry, Money
 
-    async def fund(container: AsyncContainer) -> PromotionBudget:
+    async def fund(container: AsyncContainer) -> RaisedBudget:
         registry = await container.get(CurrencyRegistry)
         amount = Money.parse(total, registry.get(currency.upper()))
         async with container() as scope:
             return await (await scope.get(SetReferralBudget))(amount)
 
-    budget = with_container(fund)
+    result = with_container(fund)
+    budget, raised = result.budget, result.raised
     click.echo(f"budget {budget.code}: {budget.spent} spent of {budget.total}")
+    if raised is not None and raised.state is RaiseState.AWAITING_APPROVAL:
+        click.echo(
+            f"the raise of {raised.increase} waits for a staff member's approval"
+            f" (four eyes): POST /api/v1/promotion-budgets/raises/{raised.id}/approve"
+        )

@@ -34,6 +34,7 @@ from dishka import STRICT_VALIDATION, AsyncContainer, Provider, make_async_conta
 from entrypoints.composition.access import AccessProvider, ApiKeysProvider
 from entrypoints.composition.betting import BettingProvider
 from entrypoints.composition.bonuses import BonusesProvider
+from entrypoints.composition.budget_raises import BudgetRaisesProvider
 from entrypoints.composition.campaigns import CampaignStaffProvider, PromoCodesProvider
 from entrypoints.composition.crash import CrashProvider
 from entrypoints.composition.endpoints import Endpoints
@@ -91,6 +92,7 @@ def http_areas() -> AreaGroups:
         WithdrawalDecisionsProvider,
         PromoCodesProvider,
         CampaignStaffProvider,
+        BudgetRaisesProvider,
         *telegram_groups(),
     )
 
@@ -112,7 +114,14 @@ def relay_areas() -> AreaGroups:
 def cli_areas() -> AreaGroups:
     # Funding the bankroll is a posting, which passes the guard and the velocity limits; the
     # personal data's re-sealing (`croupier pii`) is wired with the players.
-    return (ApiKeysProvider, AccessProvider, *_MONEY, RiskOversightProvider, ReportsProvider)
+    return (
+        ApiKeysProvider,
+        AccessProvider,
+        *_MONEY,
+        RiskOversightProvider,
+        ReportsProvider,
+        BudgetRaisesProvider,
+    )
 
 
 # The parts `croupier run --only` starts, and the groups each needs.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide
 
 from application.ports import Clock, IdGenerator, UnitOfWorkFactory
-from application.referrals import GetReferralStats, PayReferralCommissions, SetReferralBudget
+from application.referrals import GetReferralStats, PayReferralCommissions
 from application.risk import RiskReview
 from domain.money import CurrencyRegistry
 from domain.referrals import ReferralPolicy
@@ -36,4 +36,3 @@ class ReferralsProvider(Provider):
         )
 
     get_referral_stats = provide(GetReferralStats)
-    set_referral_budget = provide(SetReferralBudget)

@@ -7,6 +7,7 @@ from litestar.types import ControllerRouterHandler
 from entrypoints.http.adjustments import AdjustmentsController
 from entrypoints.http.audit import AuditController
 from entrypoints.http.bets import BetsController
+from entrypoints.http.budget_raises import BudgetRaisesController
 from entrypoints.http.campaigns import CampaignsController
 from entrypoints.http.games import GamesController
 from entrypoints.http.health import HealthController
@@ -50,6 +51,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ReportsController,
     PromotionReportsController,
     PromotionBudgetsController,
+    BudgetRaisesController,
     RiskController,
     StarsPaymentsController,
     MiniAppSessionController,

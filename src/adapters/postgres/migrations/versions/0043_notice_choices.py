@@ -14,7 +14,7 @@ instead of `sent` (bot_notices' state CHECK gains the value).
 from alembic import op
 
 revision = "0043"
-down_revision = "0040"
+down_revision = "0042"
 branch_labels = None
 depends_on = None
 
