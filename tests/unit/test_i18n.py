@@ -5,22 +5,43 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from entrypoints.bot.i18n import Translator, catalogue, languages, pick_language
+import pytest
+
+from entrypoints.bot.i18n import LOCALES, Translator, catalogue, languages, pick_language
 
 BOT = Path(__file__).resolve().parents[2] / "src" / "entrypoints" / "bot"
 
+# The languages the bot and the Mini App speak (docs/languages.md): English, Russian, and
+# three more of Telegram's large audiences.
+EXPECTED = {"en", "ru", "es", "pt", "tr"}
+PLACEHOLDER = re.compile(r"{(\w+)}")
 
-def test_english_and_russian_at_least():
-    assert {"en", "ru"} <= set(languages())
+
+def test_the_five_languages():
+    assert set(languages()) == EXPECTED
 
 
-def test_every_language_has_the_same_keys_and_placeholders():
+@pytest.mark.parametrize("language", sorted(EXPECTED))
+def test_every_toml_file_of_english_exists_in_every_language(language: str):
+    english = {p.name for p in (LOCALES / "en").glob("*.toml")}
+    theirs = {p.name for p in (LOCALES / language).glob("*.toml")}
+    assert english - theirs == set(), f"{language}/ lacks {sorted(english - theirs)}"
+    extra = sorted(theirs - english)
+    assert extra == [], f"{language}/ has files English lacks: {extra}"
+
+
+@pytest.mark.parametrize("language", sorted(EXPECTED))
+def test_every_language_has_the_same_keys_and_placeholders(language: str):
     english = catalogue("en")
-    for language in languages():
-        texts = catalogue(language)
-        assert set(texts) == set(english), language
-        for key, value in texts.items():
-            assert set(re.findall(r"{(\w+)}", value)) == set(re.findall(r"{(\w+)}", english[key]))
+    texts = catalogue(language)
+    assert set(english) - set(texts) == set(), f"{language} lacks these texts"
+    assert set(texts) - set(english) == set(), f"{language} has texts English lacks"
+    wrong = {
+        key: value
+        for key, value in texts.items()
+        if set(PLACEHOLDER.findall(value)) != set(PLACEHOLDER.findall(english[key]))
+    }
+    assert wrong == {}, f"{language}: placeholders differ from English"
 
 
 def test_every_key_used_in_the_code_exists():
@@ -36,3 +57,19 @@ def test_language_fallbacks():
     assert pick_language("de") == "en"
     assert pick_language(None) == "en"
     assert Translator("ru")("menu.back") == "⬅️ Назад"
+
+
+@pytest.mark.parametrize(
+    ("telegram", "language"),
+    [
+        ("es", "es"),
+        ("es-419", "es"),
+        ("pt-br", "pt"),
+        ("pt-BR", "pt"),
+        ("tr", "tr"),
+        ("TR-tr", "tr"),
+    ],
+)
+def test_a_telegram_language_code_picks_its_language(telegram: str, language: str):
+    assert pick_language(telegram) == language
+    assert Translator(telegram).language == language
