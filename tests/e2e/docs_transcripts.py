@@ -55,7 +55,7 @@ ASSEMBLED: dict[str, tuple[str, list[tuple[str, str]]]] = {
         [("English", "bot-promo-en.txt"), ("Russian", "bot-promo-ru.txt")],
     ),
 }  # fmt: skip
-COPIED = ("bot-nav-en.txt", "bot-nav-ru.txt")
+COPIED = ("bot-nav-en.txt", "bot-nav-ru.txt", "bot-languages-es.txt")
 
 
 def gather(docs: Path, written: Path = WRITTEN) -> list[Path]:
