@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -73,3 +74,52 @@ def test_language_fallbacks():
 def test_a_telegram_language_code_picks_its_language(telegram: str, language: str):
     assert pick_language(telegram) == language
     assert Translator(telegram).language == language
+
+
+# -- the Mini App's words: static/miniapp/locales/<language>.json, one table per language ------
+
+MINIAPP = (
+    Path(__file__).resolve().parents[2] / "src" / "entrypoints" / "http" / "static" / "miniapp"
+)
+# t("key"), and a key chosen between two: t(cond ? "a.b" : "c.d")
+MINIAPP_USED = re.compile(
+    r"""\bt\(\s*(?:[^()"'`]*\?\s*)?["']([a-z_]+\.[\w.]+)["'](?:\s*:\s*["']([a-z_]+\.[\w.]+)["'])?"""
+)
+MINIAPP_MARKED = re.compile(r"""data-t(?:-placeholder|-aria-label)?="([^"]+)\"""")
+
+
+def miniapp_table(language: str) -> dict[str, str]:
+    return json.loads((MINIAPP / "locales" / f"{language}.json").read_text())
+
+
+def test_the_miniapp_speaks_the_bots_languages():
+    said = re.search(r"LANGUAGES = \[([^\]]*)\]", (MINIAPP / "i18n.js").read_text())
+    assert said, "i18n.js names its languages"
+    assert set(re.findall(r'"(\w+)"', said.group(1))) == set(languages())
+    tables = {p.stem for p in (MINIAPP / "locales").glob("*.json")}
+    assert tables == set(languages())
+
+
+@pytest.mark.parametrize("language", sorted(EXPECTED))
+def test_every_miniapp_text_in_every_language_with_the_same_placeholders(language: str):
+    english = miniapp_table("en")
+    texts = miniapp_table(language)
+    assert set(english) - set(texts) == set(), f"{language}.json lacks these texts"
+    assert set(texts) - set(english) == set(), f"{language}.json has texts English lacks"
+    wrong = {
+        key: value
+        for key, value in texts.items()
+        if set(PLACEHOLDER.findall(value)) != set(PLACEHOLDER.findall(english[key]))
+    }
+    assert wrong == {}, f"{language}.json: placeholders differ from English"
+    assert "XTR" not in " ".join(texts.values())
+
+
+def test_every_miniapp_key_the_page_uses_exists():
+    used: set[str] = set()
+    for path in MINIAPP.glob("*.js"):
+        for pair in MINIAPP_USED.findall(path.read_text()):
+            used |= {key for key in pair if key}
+    used |= set(MINIAPP_MARKED.findall((MINIAPP / "index.html").read_text()))
+    assert len(used) > 100, "the page's texts were not found"
+    assert used - set(miniapp_table("en")) == set()
