@@ -1,7 +1,8 @@
 """The bot in five languages through the real Dispatcher (issue 23): a player's Telegram
 language_code picks the language at first contact (es-*, pt-*, tr-*), the language screen offers
 all five and switches at once, and a Spanish player's session reads Spanish from the welcome to
-a settled bet. Transcript: .croupier/test/transcripts/bot-languages-es.txt (docs/transcripts/)."""
+a settled bet (so does a Portuguese and a Turkish one). Transcripts:
+.croupier/test/transcripts/bot-languages-{es,pt,tr}.txt, gathered into docs/transcripts/."""
 
 from __future__ import annotations
 
@@ -77,17 +78,22 @@ async def test_the_language_screen_offers_five_and_switches(
     assert await _stored_language(engine, player) == "tr"
 
 
-async def test_a_spanish_session_reads_spanish(
+@pytest.mark.parametrize(
+    ("telegram_code", "language"), [("es-ES", "es"), ("pt-BR", "pt"), ("tr", "tr")]
+)
+async def test_a_session_reads_in_the_players_language(
     chat,  # noqa: F811
     credit,
     fund_bankroll,
     engine,
     unique_key,
+    telegram_code,
+    language,
 ):
-    """From the welcome to a settled bet, limits and history: the transcript a Spanish-speaking
-    person reads to judge the translation."""
-    t = Translator("es")
-    player = Player("es-ES")
+    """From the welcome to a settled bet, limits and history: the transcript a person who
+    speaks the language reads to judge the translation."""
+    t = Translator(language)
+    player = Player(telegram_code)
     me = chat(player)
     await me.say("/start")
     await me.tap(t("start.accept"), Gate(accept=True).pack())
@@ -101,7 +107,7 @@ async def test_a_spanish_session_reads_spanish(
 
     await fund_bankroll()
     player_id = await _player_id(engine, player)
-    await credit(CreditDepositCommand(player_id, Money(1000, XTR), unique_key("es")))
+    await credit(CreditDepositCommand(player_id, Money(1000, XTR), unique_key(language)))
     await me.tap(t("menu.games"), Menu(action="games").pack())
     assert t("games.choose") in me.shown().text
     await me.tap(t("game_texts.name.coin"), PickGame(game="coin").pack())
@@ -122,4 +128,4 @@ async def test_a_spanish_session_reads_spanish(
     await me.tap(t("menu.history"), Menu(action="history").pack())
     await me.say("/help")
     assert t("help.text") in me.shown().text
-    me.write("bot-languages-es.txt")
+    me.write(f"bot-languages-{language}.txt")

@@ -1,26 +1,23 @@
 """The Mini App in the player's language (issue 23), in headless Chromium against the real
 routes: a player whose Telegram speaks Turkish reads the lobby and a game in Turkish; a player
 whose Telegram says English but who chose Spanish on the bot's language screen reads Spanish
-(the player's own choice wins). Screenshots: miniapp-tr-dice.png, miniapp-es-care.png (in
-$CROUPIER_SHOTS_DIR)."""
+(the player's own choice wins). Screenshots: miniapp-tr-gate.png, miniapp-tr-dice.png,
+miniapp-es-care.png (in $CROUPIER_SHOTS_DIR)."""
 
 from __future__ import annotations
 
-import json
 import secrets
-import time
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import httpx
 import pytest
 
-from domain.webapp import sign
 from tests.entrypoints import miniapp_browser_kit as kit
 from tests.entrypoints.miniapp_browser_kit import (
-    BOT_TOKEN,
     WAIT_MS,
     Player,
     funded_player,
+    init_data,
     launch_url,
     open_app,
     shoot,
@@ -33,15 +30,6 @@ shots = kit.shots
 live_server = kit.live_server
 
 
-def _init_data(user_id: int, language_code: str) -> str:
-    fields = {
-        "query_id": secrets.token_hex(8),
-        "user": json.dumps({"id": user_id, "first_name": "Ayşe", "language_code": language_code}),
-        "auth_date": str(int(time.time()) - 5),
-    }
-    return urlencode({**fields, "hash": sign(fields, BOT_TOKEN)})
-
-
 async def _player_speaking(server, telegram_id: int, language_code: str, adjust) -> Player:
     """A player registered from a Telegram speaking `language_code`, with 1000 ⭐ from staff."""
     from application.postings import AdjustBalanceCommand
@@ -49,7 +37,7 @@ async def _player_speaking(server, telegram_id: int, language_code: str, adjust)
 
     async with httpx.AsyncClient(base_url=server.url) as api:
         opened = await api.post(
-            "/api/v1/app/session", json={"init_data": _init_data(telegram_id, language_code)}
+            "/api/v1/app/session", json={"init_data": init_data(telegram_id, "Ayşe", language_code)}
         )
         assert opened.status_code == 201, opened.text
     body = opened.json()
@@ -76,11 +64,14 @@ async def test_a_turkish_telegram_reads_the_app_in_turkish(
     player = await _player_speaking(live_server, new_telegram_id(), "tr", adjust)
     opened = await open_app(browser, live_server, player, "light")
     page = opened.page
-    launch = quote(_init_data(player.telegram_id, "tr"))
+    launch = quote(init_data(player.telegram_id, "Ayşe", "tr"))
     await page.goto(f"{live_server.url}/app/#tgWebAppData={launch}")
+    await expect(page.locator("#gate")).to_be_visible()
     await expect(page.locator("#gate-title")).to_have_text("Oynamadan önce")
+    await expect(page.locator("#live")).to_have_text("Canlı güncellemeler: açık")
     await expect(page.locator("#greeting")).to_have_text("Merhaba Ayşe!")
     assert await page.evaluate("document.documentElement.lang") == "tr"
+    await shoot(page, shots, "miniapp-tr-gate")
     await page.get_by_role("button", name="18 yaşından büyüğüm ve şartları kabul ediyorum").click()
     await expect(page.locator("#lobby-title")).to_have_text("Oyunlar")
     await expect(page.locator("#open-care")).to_have_text("Limitler ve molalar")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -31,18 +32,21 @@ def test_every_toml_file_of_english_exists_in_every_language(language: str):
     assert extra == [], f"{language}/ has files English lacks: {extra}"
 
 
-@pytest.mark.parametrize("language", sorted(EXPECTED))
-def test_every_language_has_the_same_keys_and_placeholders(language: str):
-    english = catalogue("en")
-    texts = catalogue(language)
-    assert set(english) - set(texts) == set(), f"{language} lacks these texts"
-    assert set(texts) - set(english) == set(), f"{language} has texts English lacks"
+def _like_english(name: str, texts: Mapping[str, str], english: Mapping[str, str]) -> None:
+    """The same keys as English, each with the same placeholders."""
+    assert set(english) - set(texts) == set(), f"{name} lacks these texts"
+    assert set(texts) - set(english) == set(), f"{name} has texts English lacks"
     wrong = {
         key: value
         for key, value in texts.items()
         if set(PLACEHOLDER.findall(value)) != set(PLACEHOLDER.findall(english[key]))
     }
-    assert wrong == {}, f"{language}: placeholders differ from English"
+    assert wrong == {}, f"{name}: placeholders differ from English"
+
+
+@pytest.mark.parametrize("language", sorted(EXPECTED))
+def test_every_language_has_the_same_keys_and_placeholders(language: str):
+    _like_english(language, catalogue(language), catalogue("en"))
 
 
 def test_every_key_used_in_the_code_exists():
@@ -102,16 +106,8 @@ def test_the_miniapp_speaks_the_bots_languages():
 
 @pytest.mark.parametrize("language", sorted(EXPECTED))
 def test_every_miniapp_text_in_every_language_with_the_same_placeholders(language: str):
-    english = miniapp_table("en")
     texts = miniapp_table(language)
-    assert set(english) - set(texts) == set(), f"{language}.json lacks these texts"
-    assert set(texts) - set(english) == set(), f"{language}.json has texts English lacks"
-    wrong = {
-        key: value
-        for key, value in texts.items()
-        if set(PLACEHOLDER.findall(value)) != set(PLACEHOLDER.findall(english[key]))
-    }
-    assert wrong == {}, f"{language}.json: placeholders differ from English"
+    _like_english(f"{language}.json", texts, miniapp_table("en"))
     assert "XTR" not in " ".join(texts.values())
 
 
