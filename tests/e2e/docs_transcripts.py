@@ -55,7 +55,13 @@ ASSEMBLED: dict[str, tuple[str, list[tuple[str, str]]]] = {
         [("English", "bot-promo-en.txt"), ("Russian", "bot-promo-ru.txt")],
     ),
 }  # fmt: skip
-COPIED = ("bot-nav-en.txt", "bot-nav-ru.txt")
+COPIED = (
+    "bot-nav-en.txt",
+    "bot-nav-ru.txt",
+    "bot-languages-es.txt",
+    "bot-languages-pt.txt",
+    "bot-languages-tr.txt",
+)
 
 
 def gather(docs: Path, written: Path = WRITTEN) -> list[Path]:

@@ -167,11 +167,12 @@ def shots(tmp_path) -> Path:
     return folder
 
 
-def init_data(user_id: int, first_name: str) -> str:
-    """Launch data as Telegram signs it for the bot."""
+def init_data(user_id: int, first_name: str, language_code: str = "en") -> str:
+    """Launch data as Telegram signs it for the bot, from a Telegram in `language_code`."""
+    user = {"id": user_id, "first_name": first_name, "language_code": language_code}
     fields = {
         "query_id": secrets.token_hex(8),
-        "user": json.dumps({"id": user_id, "first_name": first_name, "language_code": "en"}),
+        "user": json.dumps(user),
         "auth_date": str(int(time.time()) - 5),
     }
     return urlencode({**fields, "hash": sign(fields, BOT_TOKEN)})

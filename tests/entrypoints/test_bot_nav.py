@@ -133,7 +133,9 @@ async def test_navigation_edits_the_hub_with_the_balance_in_sight(send, telegram
     assert edits[0].text.startswith("💰 Balance: 1000 ⭐\n\nCroupier is a Telegram casino.")
     assert edits[-1].text == "Main menu — balance: 1000 ⭐"
     language = next(e for e in edits if "Choose your language" in e.text)
-    assert _labels(language) == ["English 🇬🇧", "Русский 🇷🇺", "⬅️ Back"]
+    assert _labels(language) == [
+        "English 🇬🇧", "Español 🇪🇸", "Português 🇧🇷", "Русский 🇷🇺", "Türkçe 🇹🇷", "⬅️ Back",
+    ]  # fmt: skip
 
 
 async def test_an_old_bet_keyboard_places_nothing(send, telegram, ready_player, engine, servers):
@@ -306,8 +308,9 @@ async def test_the_command_menu_is_registered_in_each_language_at_start(runtime)
     telegram = FakeTelegram()
     await runtime.dispatcher.emit_startup(bot=Bot(BOT_TOKEN, session=telegram))
     calls = telegram.of(SetMyCommands)
-    assert [c.language_code for c in calls] == [None, "en", "ru"]
+    assert [c.language_code for c in calls] == [None, "en", "es", "pt", "ru", "tr"]
     menus = {c.language_code: {b.command: b.description for b in c.commands} for c in calls}
+    assert menus["es"]["help"] == "Cómo funciona, soporte y reglas"
     assert list(menus["ru"]) == list(COMMANDS)
     assert menus["ru"]["help"] == "Как всё устроено, поддержка и правила"
     assert menus[None] == menus["en"]
@@ -322,7 +325,7 @@ async def test_webhook_mode_registers_the_command_menu_once_registered(
 
     await register_webhook(runtime, webhook_settings(tmp_path), first_delay_s=0.01)
     assert [type(c).__name__ for c in telegram.calls] == [
-        "SetWebhook", "SetMyCommands", "SetMyCommands", "SetMyCommands",
+        "SetWebhook", *["SetMyCommands"] * 6,  # the default menu, then en, es, pt, ru, tr
     ]  # fmt: skip
 
 
@@ -342,7 +345,9 @@ class RefusingRussian(FakeTelegram):
 async def test_a_refused_command_menu_is_logged_and_the_others_registered(caplog):
     telegram = RefusingRussian()
     await register_commands(Bot(BOT_TOKEN, session=telegram))
-    assert [c.language_code for c in telegram.of(SetMyCommands)] == [None, "en", "ru"]
+    assert [c.language_code for c in telegram.of(SetMyCommands)] == [
+        None, "en", "es", "pt", "ru", "tr",
+    ]  # fmt: skip
     assert "registering the ru command menu failed" in caplog.text
 
 

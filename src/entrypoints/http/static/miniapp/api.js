@@ -1,5 +1,6 @@
 // Talking to the player API: the session opened from Telegram's launch data, bearer calls,
 // and refusals turned into one short sentence from the problem details' `detail`.
+import { t } from "./i18n.js";
 
 export const API = "/api/v1/app";
 
@@ -58,7 +59,7 @@ export async function request(method, path, body, { retried = false } = {}) {
       cache: "no-store",
     });
   } catch {
-    throw new ApiError(0, "The casino cannot be reached. Check your connection and try again.");
+    throw new ApiError(0, t("errors.unreachable"));
   }
   if (response.status === 401 && path !== "/session" && !retried) {
     // The session token expired: open a new one from the launch data, then try once more.
@@ -81,12 +82,12 @@ function problemText(response, problem) {
     if (!/[.!?]$/.test(text)) text += ".";
     const wait = response.headers.get("Retry-After");
     if (response.status === 429 && wait && /^\d+$/.test(wait)) {
-      text += ` Please try again in ${wait} s.`;
+      text += ` ${t("errors.retry_in", { seconds: wait })}`;
     }
     return text;
   }
-  if (response.status >= 500) return "Something went wrong on our side. Please try again shortly.";
-  return `The request was refused (HTTP ${response.status}).`;
+  if (response.status >= 500) return t("errors.server");
+  return t("errors.refused", { status: response.status });
 }
 
 export async function ensureSession() {
@@ -105,10 +106,7 @@ export async function openSession() {
     opened = await request("POST", "/session", { init_data: session.initData });
   } catch (error) {
     if (error.status === 401) {
-      throw new ApiError(
-        401,
-        "Your Telegram sign-in could not be confirmed or has expired. Close the app and open it again from the bot.",
-      );
+      throw new ApiError(401, t("errors.signin"));
     }
     throw error;
   }

@@ -13,8 +13,9 @@ import { connectLive, liveOff } from "./live.js";
 import { openMines, setUpMines } from "./mines.js";
 import { openReferral, refreshReferral, setUpReferral } from "./referral.js";
 import { applyTheme, launchParams } from "./theme.js";
+import { setLanguage, t } from "./i18n.js";
 import { openVip, refreshVip, setUpVip } from "./vip.js";
-import { $, CURRENCY, h, liveBalanceCount, once, showBalances, showError, showMessage, showStatus, moneyText } from "./ui.js";
+import { $, CURRENCY, gameTitle, h, liveBalanceCount, once, showBalances, showError, showMessage, showStatus, moneyText } from "./ui.js";
 
 const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness", "bonus", "vip", "referral"];
 const GAME_SCREENS = new Set(["game", "mines", "crash"]);
@@ -63,7 +64,7 @@ function lobbyTile(offer) {
     h(
       "button",
       { type: "button", class: "tile-game", id: `play-${offer.code}`, dataset: { game: offer.code }, onclick: () => openGame(offer) },
-      h("span", { class: "tile-title", text: offer.title }),
+      h("span", { class: "tile-title", text: gameTitle(offer) }),
       h("span", { class: "tile-hint", text: bounds ? `${bounds.min_stake}–${moneyText(bounds.max_stake, CURRENCY)}` : "" }),
     ),
   );
@@ -80,12 +81,12 @@ async function openGame(offer) {
   await once(null, null, async () => {
     if (offer.kind === "instant") {
       openInstant(offer);
-      show("game", offer.title);
+      show("game", gameTitle(offer));
       return;
     }
     const step = (offer.kind === "rounds" ? ROUND_SCREENS : STEP_SCREENS)[offer.code];
     await step.open(offer);
-    show(step.screen, offer.title);
+    show(step.screen, gameTitle(offer));
   });
 }
 
@@ -137,12 +138,12 @@ async function acceptTerms() {
 function wire() {
   $("accept-terms").addEventListener("click", acceptTerms);
   $("back").addEventListener("click", openLobby);
-  $("open-history").addEventListener("click", () => openPage("history", "History", () => openHistory(app.games)));
-  $("open-care").addEventListener("click", () => openPage("care", "Limits and breaks", openCare));
-  $("open-fairness").addEventListener("click", () => openPage("fairness", "Provably fair", refreshFairness));
-  $("open-bonus").addEventListener("click", () => openPage("bonus", "Bonus", () => openBonus(app.games)));
+  $("open-history").addEventListener("click", () => openPage("history", t("lobby.history"), () => openHistory(app.games)));
+  $("open-care").addEventListener("click", () => openPage("care", t("lobby.care"), openCare));
+  $("open-fairness").addEventListener("click", () => openPage("fairness", t("lobby.fairness"), refreshFairness));
+  $("open-bonus").addEventListener("click", () => openPage("bonus", t("lobby.bonus"), () => openBonus(app.games)));
   $("open-vip").addEventListener("click", () => openPage("vip", "VIP", openVip));
-  $("open-referral").addEventListener("click", () => openPage("referral", "Invite friends", openReferral));
+  $("open-referral").addEventListener("click", () => openPage("referral", t("lobby.referral"), openReferral));
   setUpInstant(afterBet);
   setUpMines(afterBet);
   setUpCrash(afterBet);
@@ -172,25 +173,23 @@ async function start() {
       // an older client: nothing to do
     }
   }
+  const user = launchUser(launch.initData);
+  // Telegram's language first, so even "Opening your session…" reads right; the session then
+  // says the player's own choice from the bot's language screen.
+  await setLanguage(user.language_code).catch((error) => console.error(error));
   wire();
   if (!launch.initData) {
     showStatus("");
-    showMessage("Open this page from the casino bot in Telegram.");
+    showMessage(t("app.outside_telegram"));
     liveOff();
     return;
   }
   setInitData(launch.initData);
-  const user = new URLSearchParams(launch.initData).get("user");
-  let name = "";
-  try {
-    const parsed = JSON.parse(user || "null");
-    if (parsed && typeof parsed.first_name === "string") name = parsed.first_name.slice(0, 64);
-  } catch {
-    // no name to greet
-  }
-  $("greeting").textContent = name ? `Hi, ${name}!` : "";
+  const name = typeof user.first_name === "string" ? user.first_name.slice(0, 64) : "";
   try {
     const session = await openSession();
+    await setLanguage(session.language).catch((error) => console.error(error));
+    $("greeting").textContent = name ? t("app.hi", { name }) : "";
     const me = await request("GET", "/me");
     showBalances(me.balances);
     if (session.terms_accepted) await enterLobby();
@@ -208,6 +207,16 @@ async function start() {
   } catch (error) {
     showStatus("");
     showError(error);
+  }
+}
+
+// The user Telegram signed into the launch data (its name and language), or {}.
+function launchUser(initData) {
+  try {
+    const parsed = JSON.parse(new URLSearchParams(initData).get("user") || "null");
+    return parsed && typeof parsed === "object" ? parsed : {};
+  } catch {
+    return {};
   }
 }
 

@@ -3,14 +3,15 @@
 // player's own time zone (named), and how much each game counts. A player who may not hear of
 // promotions gets `shown: false`: the lobby shows no button and this screen stays closed.
 import { request } from "./api.js";
-import { $, h, moneyText } from "./ui.js";
+import { language, t } from "./i18n.js";
+import { $, gameTitle, h, moneyText } from "./ui.js";
 
 function expiry(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
   // dateStyle cannot be combined with timeZoneName: the fields one by one.
   const fields = { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
-  return date.toLocaleString(undefined, { ...fields, timeZoneName: "short" });
+  return date.toLocaleString(language(), { ...fields, timeZoneName: "short" });
 }
 
 function money(amount) {
@@ -20,23 +21,21 @@ function money(amount) {
 function bonusCard(bonus) {
   const required = bonus.required.amount;
   const share = required > 0 ? Math.min(100, Math.floor((100 * bonus.wagered.amount) / required)) : 100;
-  const lines = [h("p", { class: "bonus-amount", text: `Bonus: ${money(bonus.amount)}` })];
+  const lines = [h("p", { class: "bonus-amount", text: t("bonus.amount", { amount: money(bonus.amount) }) })];
   if (required > 0) {
     lines.push(
-      h("progress", { max: "100", value: String(share), "aria-label": "Wagering progress" }),
-      h("p", { text: `${bonus.wagered.amount} of ${money(bonus.required)} wagered` }),
+      h("progress", { max: "100", value: String(share), "aria-label": t("bonus.progress_label") }),
+      h("p", { text: t("bonus.progress", { wagered: bonus.wagered.amount, required: money(bonus.required) }) }),
     );
   }
-  lines.push(h("p", { class: "hint", text: `Expires ${expiry(bonus.expires_at)}` }));
+  lines.push(h("p", { class: "hint", text: t("bonus.expires", { when: expiry(bonus.expires_at) }) }));
   if (bonus.max_stake && required > 0) {
-    lines.push(h("p", { class: "hint", text: `Stakes above ${money(bonus.max_stake)} count as ${money(bonus.max_stake)}.` }));
+    lines.push(h("p", { class: "hint", text: t("bonus.max_stake", { max_stake: money(bonus.max_stake) }) }));
   }
   lines.push(
     h("p", {
       class: "hint",
-      text: bonus.claimable
-        ? "Wagering complete: claim it as cash with the Bonus button in the bot."
-        : "Stakes are paid from your cash and count toward wagering; then the bonus becomes cash. Claim it, or give it up, with the Bonus button in the bot.",
+      text: t(bonus.claimable ? "bonus.ready" : "bonus.rule"),
     }),
   );
   return h("li", { class: "bonus", dataset: { claimable: String(bonus.claimable) } }, ...lines);
@@ -62,7 +61,7 @@ export async function bonusShown() {
 
 export async function openBonus(games) {
   const found = await request("GET", "/bonus");
-  const titles = Object.fromEntries((games || []).map((g) => [g.code, g.title]));
+  const titles = Object.fromEntries((games || []).map((g) => [g.code, gameTitle(g)]));
   $("bonus-list").replaceChildren(...found.bonuses.map(bonusCard));
   $("bonus-empty").hidden = found.bonuses.length > 0;
   $("bonus-contributions").replaceChildren(...contributionRows(found.contributions, titles));

@@ -2,10 +2,8 @@
 // removal waits 24 h and then a confirmation), the reality check, a time-out and a
 // self-exclusion (both at once and final, so each asks to be confirmed on the page first).
 import { request } from "./api.js";
+import { t, tOr } from "./i18n.js";
 import { $, CURRENCY, h, once, when, moneyText } from "./ui.js";
-
-const KINDS = { deposit: "Deposit", loss: "Loss", wager: "Wagering" };
-const PERIODS = { "24h": "24 hours", "7d": "7 days", "30d": "30 days" };
 
 let onExcluded = () => {};
 
@@ -17,36 +15,40 @@ function note(text) {
 function limitRow(limit) {
   const currency = limit.limit.currency;
   const lines = [
-    h("span", { class: "row-main" }, h("strong", { text: `${KINDS[limit.kind] || limit.kind} limit` }), ` per ${PERIODS[limit.period] || limit.period}`),
+    h(
+      "span",
+      { class: "row-main" },
+      h("strong", { text: tOr(`care.limit_${limit.kind}`, limit.kind) }),
+      ` ${t("care.per_period", { period: tOr(`care.period_${limit.period}`, limit.period) })}`,
+    ),
     h("span", { class: "row-side", text: `${moneyText(limit.limit.amount, currency)}` }),
-    h("span", { class: "row-hint", text: `Used ${moneyText(limit.used, currency)}, ${moneyText(limit.remaining, currency)} left` }),
+    h("span", { class: "row-hint", text: t("care.used", { used: moneyText(limit.used, currency), left: moneyText(limit.remaining, currency) }) }),
   ];
   const due = limit.confirmable_at && Date.parse(limit.confirmable_at) <= Date.now();
   if (limit.pending_amount !== null || limit.pending_removal) {
-    const what = limit.pending_removal ? "Removal" : `Raise to ${moneyText(limit.pending_amount, currency)}`;
-    lines.push(
-      h("span", { class: "row-hint", text: due ? `${what}: ready to confirm.` : `${what} waits until ${when(limit.confirmable_at)}.` }),
-    );
+    const what = limit.pending_removal ? t("care.removal") : t("care.raise", { amount: moneyText(limit.pending_amount, currency) });
+    const text = due ? t("care.ready", { what }) : t("care.waits", { what, until: when(limit.confirmable_at) });
+    lines.push(h("span", { class: "row-hint", text }));
   }
   const path = `/limits/${encodeURIComponent(limit.kind)}/${encodeURIComponent(limit.period)}`;
   const actions = h("span", { class: "row-actions" });
   if (due) {
-    const confirm = h("button", { type: "button", class: "small", text: "Confirm" });
+    const confirm = h("button", { type: "button", class: "small", text: t("care.confirm") });
     confirm.addEventListener("click", () =>
       once(confirm, "…", async () => {
         await request("POST", `${path}/confirm?currency=${currency}`, {});
         await openCare();
-        note("The change is in force.");
+        note(t("care.change_in_force"));
       }),
     );
     actions.append(confirm);
   } else if (!limit.pending_removal) {
-    const remove = h("button", { type: "button", class: "small secondary", text: "Remove" });
+    const remove = h("button", { type: "button", class: "small secondary", text: t("care.remove") });
     remove.addEventListener("click", () =>
       once(remove, "…", async () => {
         const change = await request("DELETE", `${path}?currency=${currency}`);
         await openCare();
-        note(change.applied ? "The limit is removed." : `The removal waits 24 hours: confirm it after ${when(change.confirmable_at)}.`);
+        note(change.applied ? t("care.removed") : t("care.removal_waits", { at: when(change.confirmable_at) }));
       }),
     );
     actions.append(remove);
@@ -60,17 +62,17 @@ function showCare(care) {
   $("limits-empty").hidden = care.limits.length > 0;
   const check = care.reality_check;
   $("reality-now").textContent = check
-    ? `Every ${check.minutes} minutes; the next at ${when(check.next_due)}.`
-    : "Off.";
+    ? t("care.reality_every", { minutes: check.minutes, at: when(check.next_due) })
+    : t("care.reality_off");
   if (check) $("reality-minutes").value = String(check.minutes);
   const exclusion = care.exclusion;
   $("breaks").hidden = Boolean(exclusion);
   $("excluded").hidden = !exclusion;
   if (exclusion) {
-    const kind = exclusion.kind === "timeout" ? "a time-out" : "a self-exclusion";
-    $("excluded").textContent = exclusion.until
-      ? `You are on ${kind} until ${when(exclusion.until)}.`
-      : `You have excluded yourself with no end date.`;
+    const until = when(exclusion.until);
+    $("excluded").textContent = !exclusion.until
+      ? t("care.excluded_forever")
+      : t(exclusion.kind === "timeout" ? "care.on_timeout" : "care.excluded_until", { until });
     onExcluded(exclusion);
   }
   showReality(care);
@@ -86,9 +88,7 @@ function showReality(care) {
   const banner = $("reality");
   banner.hidden = !care.reality_check_due;
   if (care.reality_check_due && care.reality_check) {
-    $("reality-text").textContent =
-      `Reality check: you asked to be reminded every ${care.reality_check.minutes} minutes. ` +
-      `Your history shows what you have staked and won.`;
+    $("reality-text").textContent = t("reality.text", { minutes: care.reality_check.minutes });
   }
 }
 
@@ -118,32 +118,32 @@ export function setUpCare(excluded) {
   onExcluded = excluded;
   $("limit-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    once($("limit-save"), "Saving…", async () => {
+    once($("limit-save"), t("app.saving"), async () => {
       const amount = Number($("limit-amount").value);
       if (!Number.isSafeInteger(amount) || amount < 1) {
-        note("A limit is a whole number of Stars, at least 1.");
+        note(t("care.bad_amount"));
         return;
       }
       const path = `/limits/${$("limit-kind").value}/${$("limit-period").value}`;
       const change = await request("PUT", path, { amount, currency: CURRENCY });
       await openCare();
-      note(change.applied ? "The limit is in force." : `A higher limit waits 24 hours: confirm it after ${when(change.confirmable_at)}.`);
+      note(change.applied ? t("care.in_force") : t("care.raise_waits", { at: when(change.confirmable_at) }));
     });
   });
   $("reality-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    once($("reality-save"), "Saving…", async () => {
+    once($("reality-save"), t("app.saving"), async () => {
       const minutes = Number($("reality-minutes").value);
       await request("PUT", "/reality-check", { minutes: Number.isSafeInteger(minutes) ? minutes : -1 });
       await openCare();
-      note("The reality check is set.");
+      note(t("care.reality_set"));
     });
   });
   $("reality-off").addEventListener("click", () =>
     once($("reality-off"), "…", async () => {
       await request("PUT", "/reality-check", { minutes: null });
       await openCare();
-      note("The reality check is off.");
+      note(t("care.reality_turned_off"));
     }),
   );
   $("reality-ack").addEventListener("click", () =>
@@ -156,13 +156,13 @@ export function setUpCare(excluded) {
   confirmStep(
     $("timeout-start"),
     "timeout-confirm",
-    () => `No play for ${label($("timeout-period"))}, starting now. This cannot be undone.`,
+    () => t("care.timeout_sure", { period: label($("timeout-period")) }),
     () => request("POST", "/timeout", { period: $("timeout-period").value }),
   );
   confirmStep(
     $("exclusion-start"),
     "exclusion-confirm",
-    () => `You exclude yourself for ${label($("exclusion-period"))}, starting now. This cannot be undone.`,
+    () => t("care.exclusion_sure", { period: label($("exclusion-period")) }),
     () => request("POST", "/self-exclusion", { period: $("exclusion-period").value }),
   );
 }

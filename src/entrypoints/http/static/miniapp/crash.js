@@ -8,7 +8,8 @@
 import { ApiError, newRequestId, request } from "./api.js";
 import { subscribeCrash } from "./live.js";
 import { payoutFor } from "./mines.js";
-import { $, CURRENCY, liveBalanceCount, once, setBalance, showBalances, showError, moneyText } from "./ui.js";
+import { language, t } from "./i18n.js";
+import { $, CURRENCY, gameTitle, liveBalanceCount, once, setBalance, showBalances, showError, moneyText } from "./ui.js";
 
 const TICK_MS = 100; // how often the countdown and the multiplier are redrawn
 const POLL_MS = 2_000; // GET /crash this often while the live socket is not on
@@ -60,29 +61,29 @@ function draw() {
   stage.dataset.phase = phase;
   const now = serverNow();
   let multiplier = "…";
-  let line = "No round yet: the next one opens shortly.";
+  let line = t("crash.no_round");
   let current = 100;
   if (round && phase === "betting") {
     const left = Math.max(0, Math.ceil((Date.parse(round.betting_ends_at) - now) / 1000));
     multiplier = "1.00×";
-    line = left > 0 ? `Bets close in ${left} s` : "Starting…";
+    line = left > 0 ? t("crash.closing", { seconds: left }) : t("crash.starting");
   } else if (round && phase === "running") {
     current = hundredthsAt(round, now);
     multiplier = `${hundredthsText(current)}×`;
-    line = "Running: cash out before it crashes";
+    line = t("crash.running");
   } else if (round && phase === "crashed") {
     multiplier = `${round.crash_point}×`;
-    line = `Crashed at ×${round.crash_point}`;
+    line = t("crash.crashed_at", { point: round.crash_point });
   }
   const last = crash.lastCrashed;
   // The next round opens as soon as one crashes: the crash stays in view while it takes bets.
-  const lastWords = last && phase !== "crashed" ? ` · the last crashed at ×${last.crash_point}` : "";
-  $("crash-round").textContent = round ? `Round ${round.number}${lastWords}` : "";
+  const lastWords = last && phase !== "crashed" ? ` · ${t("crash.last_crashed", { point: last.crash_point })}` : "";
+  $("crash-round").textContent = round ? t("crash.round", { round: round.number }) + lastWords : "";
   $("crash-multiplier").textContent = multiplier;
   $("crash-phase").textContent = line;
   $("crash-verify").hidden = !(last && last.round_hash);
   if (last && last.round_hash) {
-    $("crash-verify-round").textContent = String(last.number);
+    $("crash-verify-text").textContent = t("crash.verify", { round: last.number });
     $("crash-verify-line").textContent = verifyLine(last);
   }
   drawBet(phase, current);
@@ -97,31 +98,31 @@ function drawBet(phase, current) {
   $("crash-form").hidden = Boolean(bet) && !betting;
   placeButton.disabled = !betting || Boolean(bet) || placeButton.getAttribute("aria-busy") === "true";
   if (!placeButton.hasAttribute("aria-busy")) {
-    placeButton.textContent = bet ? "You have a bet on this round" : betting ? "Bet on this round" : "Bets open with the next round";
+    placeButton.textContent = t(bet ? "crash.have_bet" : betting ? "crash.bet" : "crash.next_round");
   }
   const open = bet && !bet.cashedAt && phase === "running";
   const reached = open && bet.target !== null && current >= bet.target;
   cashout.hidden = !open || reached;
   if (!bet) {
     const earlier = crash.result && crash.round && crash.resultRound !== crash.round.round_id;
-    const words = crash.result.charAt(0).toLowerCase() + crash.result.slice(1);
-    mine.textContent = earlier ? `Last round: ${words}` : crash.result;
+    const words = crash.result.charAt(0).toLocaleLowerCase(language()) + crash.result.slice(1);
+    mine.textContent = earlier ? t("crash.last_round", { words }) : crash.result;
     mine.dataset.state = crash.resultState;
     return;
   }
-  const how = bet.target === null ? "cash out by hand" : `auto cash-out at ×${hundredthsText(bet.target)}`;
+  const how = bet.target === null ? t("crash.how_by_hand") : t("crash.how_auto", { target: hundredthsText(bet.target) });
   mine.dataset.state = bet.cashedAt ? "won" : "";
   if (bet.cashedAt) {
     const paid = payoutFor(bet.stake, hundredthsText(bet.cashedAt));
-    mine.textContent = `Cashed out at ×${hundredthsText(bet.cashedAt)} — you won ${moneyText(paid, bet.currency)}`;
+    mine.textContent = t("crash.cashed_won", { at: hundredthsText(bet.cashedAt), payout: moneyText(paid, bet.currency) });
   } else if (reached) {
     const paid = payoutFor(bet.stake, hundredthsText(bet.target));
-    mine.textContent = `Your target ×${hundredthsText(bet.target)} is reached: ${moneyText(paid, bet.currency)} are yours`;
+    mine.textContent = t("crash.target_reached", { target: hundredthsText(bet.target), payout: moneyText(paid, bet.currency) });
   } else {
-    mine.textContent = `Your bet: ${moneyText(bet.stake, bet.currency)}, ${how}`;
+    mine.textContent = t("crash.your_bet", { stake: moneyText(bet.stake, bet.currency), how });
   }
   if (open && !reached && !cashout.hasAttribute("aria-busy")) {
-    cashout.textContent = `Cash out ${moneyText(payoutFor(bet.stake, hundredthsText(current)), bet.currency)}`;
+    cashout.textContent = t("crash.cash_out_amount", { amount: moneyText(payoutFor(bet.stake, hundredthsText(current)), bet.currency) });
   }
   cashout.disabled = Boolean(reached) || cashout.hasAttribute("aria-busy");
 }
@@ -157,7 +158,7 @@ async function settleBet(round) {
   const at = bet.cashedAt || (bet.target !== null && point !== null && bet.target <= point ? bet.target : null);
   if (at) told(bet, "won", at);
   else if (point !== null) told(bet, "lost", point);
-  else told(bet, "", null, `Round ${round.number} is over; reading your bet…`);
+  else told(bet, "", null, t("crash.reading", { round: round.number }));
   crash.bet = null;
   draw();
   const before = liveBalanceCount();
@@ -165,7 +166,7 @@ async function settleBet(round) {
   if (liveBalanceCount() === before) showBalances(balances.balances);
   const settled = (found.bets || []).find((b) => b.id === bet.id);
   if (settled && settled.state === "voided") {
-    told(bet, "", null, `Round ${round.number} was interrupted: your ${moneyText(bet.stake, bet.currency)} were refunded`);
+    told(bet, "", null, t("crash.refunded", { round: round.number, stake: moneyText(bet.stake, bet.currency) }));
   } else if (settled && settled.state === "won" && /^\d+(\.\d+)?$/.test(settled.multiplier || "")) {
     told(bet, "won", toHundredths(settled.multiplier));
   } else if (settled && settled.state === "lost" && point === null) {
@@ -181,10 +182,10 @@ function told(bet, state, at, words = "") {
   crash.resultRound = bet.roundId;
   if (words) crash.result = words;
   else if (state === "won") {
-    crash.result = `Cashed out at ×${hundredthsText(at)} — you won ${moneyText(payoutFor(bet.stake, hundredthsText(at)), bet.currency)}`;
+    crash.result = t("crash.cashed_won", { at: hundredthsText(at), payout: moneyText(payoutFor(bet.stake, hundredthsText(at)), bet.currency) });
   } else {
-    const where = at === null ? "The round crashed" : `Crashed at ×${hundredthsText(at)}`;
-    crash.result = `${where} — you lost ${moneyText(bet.stake, bet.currency)}`;
+    const where = at === null ? t("crash.the_round_crashed") : t("crash.crashed_at", { point: hundredthsText(at) });
+    crash.result = t("crash.lost", { where, stake: moneyText(bet.stake, bet.currency) });
   }
 }
 
@@ -197,14 +198,14 @@ function onLive(message) {
 
 async function place(event) {
   event.preventDefault();
-  await once($("crash-bet"), "Betting…", async () => {
+  await once($("crash-bet"), t("crash.betting"), async () => {
     const stake = Number($("crash-stake").value);
     if (!Number.isSafeInteger(stake) || stake < 1) {
-      throw new ApiError(0, "The stake is a whole number of Stars, at least 1.");
+      throw new ApiError(0, t("game.bad_stake"));
     }
     const target = $("crash-target").value.trim().replace(",", ".");
     if (target && !TARGET.test(target)) {
-      throw new ApiError(0, "The automatic cash-out is a multiplier such as 2 or 1.50, or empty to cash out by hand.");
+      throw new ApiError(0, t("crash.bad_target"));
     }
     const body = { stake, currency: CURRENCY, request_id: newRequestId() };
     if (target) body.auto_cash_out = target;
@@ -228,7 +229,7 @@ async function place(event) {
 async function cashOut() {
   const bet = crash.bet;
   if (!bet || bet.cashedAt) return;
-  await once($("crash-cashout"), "Cashing out…", async () => {
+  await once($("crash-cashout"), t("app.cashing_out"), async () => {
     const done = await request("POST", "/crash/cashout", { bet_id: bet.id });
     bet.cashedAt = toHundredths(done.cashed_out_at);
     setBalance(done.balance.amount, done.balance.currency);
@@ -281,15 +282,14 @@ export function setUpCrash(afterBet) {
 
 export async function openCrash(offer) {
   crash.offer = offer;
-  $("crash-title").textContent = offer.title || "Crash";
+  $("crash-title").textContent = gameTitle(offer) || "Crash";
   const bounds = (offer.limits || {})[CURRENCY];
   $("crash-limits").textContent = bounds
-    ? `Stake ${bounds.min_stake}–${moneyText(bounds.max_stake, CURRENCY)}; a bet pays at most ${moneyText(bounds.max_payout, CURRENCY)}. One bet a round.`
+    ? `${t("game.limits", { min: bounds.min_stake, max: moneyText(bounds.max_stake, CURRENCY), most: moneyText(bounds.max_payout, CURRENCY) })} ${t("crash.one_bet")}`
     : "";
   const param = (offer.params || []).find((p) => p.name === "target");
   if (param) {
-    $("crash-target-hint").textContent =
-      `An automatic cash-out from ×${param.min} to ×${param.max}; leave it empty to cash out by hand while the round runs.`;
+    $("crash-target-hint").textContent = t("crash.target_range", { min: param.min, max: param.max });
   }
   subscribeCrash(onLive);
   crash.round = null;

@@ -2,6 +2,7 @@
 // before every bet, and the rotation that reveals the server seed so every bet made with it
 // can be checked.
 import { request } from "./api.js";
+import { t } from "./i18n.js";
 import { $, once } from "./ui.js";
 
 function showFairness(seed) {
@@ -9,7 +10,7 @@ function showFairness(seed) {
   $("client-seed").textContent = String(seed.client_seed);
   $("next-nonce").textContent = String(seed.next_nonce);
   // the short form under each game: what the next bet is committed to
-  $("commitment").textContent = `Next bet: nonce ${seed.next_nonce}, server seed hash ${String(seed.server_seed_hash).slice(0, 16)}…`;
+  $("commitment").textContent = t("fairness.commitment", { nonce: seed.next_nonce, hash: String(seed.server_seed_hash).slice(0, 16) });
 }
 
 export async function refreshFairness() {
@@ -20,7 +21,7 @@ async function rotate() {
   const chosen = $("new-client-seed").value.trim();
   const rotation = await request("POST", "/fairness/rotate", chosen ? { client_seed: chosen } : {});
   showFairness(rotation.active);
-  $("revealed-seed").textContent = rotation.revealed_server_seed || "(no bets were made with it)";
+  $("revealed-seed").textContent = rotation.revealed_server_seed || t("fairness.unused");
   $("revealed").hidden = false;
   $("new-client-seed").value = "";
 }

@@ -2,38 +2,24 @@
 // by cursor), newest first.
 import { request } from "./api.js";
 import { rendererFor } from "./outcomes.js";
-import { $, capitalise, h, multiplierText, once, when, moneyText } from "./ui.js";
+import { t, tOr } from "./i18n.js";
+import { $, capitalise, gameTitle, h, multiplierText, once, when, moneyText } from "./ui.js";
 
 const history = { page: 0, cursor: null, titles: {} };
-
-const MOVEMENTS = {
-  deposit: "Deposit",
-  withdrawal: "Withdrawal",
-  bet: "Stake",
-  win: "Payout",
-  loss: "Loss",
-  refund: "Refund",
-  adjustment: "Adjustment",
-  transfer: "Transfer",
-  debit: "Debit",
-  grant: "Bonus / reward",
-  conversion: "Bonus turned into cash",
-  forfeit: "Bonus forfeited",
-};
 
 function betRow(bet) {
   const title = history.titles[bet.game] || capitalise(bet.game);
   const settled = bet.state === "won" || bet.state === "lost";
-  const outcome = settled && bet.outcome !== null ? rendererFor(bet.game).outcome(bet) : capitalise(bet.state);
+  const outcome = settled && bet.outcome !== null ? rendererFor(bet.game).outcome(bet) : tOr(`history.state.${bet.state}`, capitalise(bet.state));
   const result =
     bet.state === "won" ? `+${moneyText(bet.payout, bet.stake.currency)}` : bet.state === "lost" ? `−${moneyText(bet.stake.amount, bet.stake.currency)}` : "";
-  const paid = bet.state === "won" ? ` · paid ${multiplierText(bet.multiplier)}` : "";
+  const paid = bet.state === "won" ? ` · ${t("game.paid", { multiplier: multiplierText(bet.multiplier) })}` : "";
   return h(
     "li",
     { dataset: { state: bet.state, game: bet.game } },
     h("span", { class: "row-main" }, h("strong", { text: title }), ` ${moneyText(bet.stake.amount, bet.stake.currency)} · ${outcome}`),
     h("span", { class: "row-side", text: result }),
-    h("span", { class: "row-hint", text: `${when(bet.placed_at)}${paid} · nonce ${bet.nonce ?? "–"}` }),
+    h("span", { class: "row-hint", text: `${when(bet.placed_at)}${paid} · ${t("history.nonce", { nonce: bet.nonce ?? "–" })}` }),
   );
 }
 
@@ -43,9 +29,9 @@ function movementRow(movement) {
   return h(
     "li",
     { dataset: { kind: movement.kind } },
-    h("span", { class: "row-main" }, h("strong", { text: MOVEMENTS[movement.kind] || capitalise(movement.kind) })),
+    h("span", { class: "row-main" }, h("strong", { text: tOr(`history.kind.${movement.kind}`, capitalise(movement.kind)) })),
     h("span", { class: "row-side", text: `${moneyText(signed, movement.amount.currency)}` }),
-    h("span", { class: "row-hint", text: `${when(movement.created_at)} · balance ${movement.balance_after}` }),
+    h("span", { class: "row-hint", text: `${when(movement.created_at)} · ${t("history.balance", { balance: movement.balance_after })}` }),
   );
 }
 
@@ -67,13 +53,13 @@ async function moreMovements() {
 }
 
 export function setUpHistory() {
-  $("more-bets").addEventListener("click", () => once($("more-bets"), "Loading…", moreBets));
-  $("more-movements").addEventListener("click", () => once($("more-movements"), "Loading…", moreMovements));
+  $("more-bets").addEventListener("click", () => once($("more-bets"), t("app.loading"), moreBets));
+  $("more-movements").addEventListener("click", () => once($("more-movements"), t("app.loading"), moreMovements));
 }
 
 // games: the lobby's offers, for the games' names
 export async function openHistory(games) {
-  history.titles = Object.fromEntries(games.map((g) => [g.code, g.title]));
+  history.titles = Object.fromEntries(games.map((g) => [g.code, gameTitle(g)]));
   history.page = 0;
   history.cursor = null;
   $("bet-list").replaceChildren();

@@ -3,7 +3,8 @@
 // describes them, the bet goes through POST /play, and the game's renderer shows the outcome.
 import { newRequestId, request, ApiError } from "./api.js";
 import { betText, rendererFor } from "./outcomes.js";
-import { $, CURRENCY, capitalise, h, multiplierText, once, setBalance, showMessage, moneyText } from "./ui.js";
+import { t, tOr } from "./i18n.js";
+import { $, CURRENCY, capitalise, choiceText, gameTitle, h, multiplierText, once, setBalance, showMessage, moneyText } from "./ui.js";
 
 const current = { offer: null, renderer: null, afterBet: () => {} };
 
@@ -11,18 +12,25 @@ function inputId(name) {
   return `param-${name}`;
 }
 
+// A parameter's label and its choices in the player's language (as the server words them when
+// the page's table has no entry).
+function paramLabel(param) {
+  return tOr(`param.${current.offer.code}.${param.name}`, param.label);
+}
+
 function paramField(param) {
+  const code = current.offer.code;
   if (param.type === "choice" && param.choices.length <= 4) {
     return h(
       "fieldset",
       { dataset: { param: param.name } },
-      h("legend", { text: param.label }),
+      h("legend", { text: paramLabel(param) }),
       param.choices.map((choice) =>
         h(
           "label",
           { class: "choice" },
           h("input", { type: "radio", name: param.name, value: choice, checked: choice === param.default }),
-          ` ${choice}`,
+          ` ${choiceText(code, param.name, choice)}`,
         ),
       ),
     );
@@ -31,11 +39,13 @@ function paramField(param) {
     return h(
       "div",
       { dataset: { param: param.name } },
-      h("label", { for: inputId(param.name), text: param.label }),
+      h("label", { for: inputId(param.name), text: paramLabel(param) }),
       h(
         "select",
         { id: inputId(param.name), name: param.name },
-        param.choices.map((choice) => h("option", { value: choice, selected: choice === param.default, text: capitalise(choice) })),
+        param.choices.map((choice) =>
+          h("option", { value: choice, selected: choice === param.default, text: capitalise(choiceText(code, param.name, choice)) }),
+        ),
       ),
     );
   }
@@ -43,7 +53,7 @@ function paramField(param) {
   return h(
     "div",
     { dataset: { param: param.name } },
-    h("label", { for: inputId(param.name), text: param.label }),
+    h("label", { for: inputId(param.name), text: paramLabel(param) }),
     h("input", {
       id: inputId(param.name),
       name: param.name,
@@ -101,7 +111,7 @@ function readBet() {
   // The limits are the server's to judge (its refusal names them); this only catches what
   // could not be a stake at all.
   if (!Number.isSafeInteger(stake) || stake < 1) {
-    throw new ApiError(0, "The stake is a whole number of Stars, at least 1.");
+    throw new ApiError(0, t("game.bad_stake"));
   }
   const params = {};
   const shown = values();
@@ -113,8 +123,8 @@ function readBet() {
       const pattern = places ? new RegExp(`^\\d{1,9}(\\.\\d{1,${places}})?$`) : /^\d{1,9}$/;
       const number = Number(value);
       if (!pattern.test(value) || number < Number(param.min) || number > Number(param.max)) {
-        const decimals = places ? `, with at most ${places} decimals` : ", a whole number";
-        throw new ApiError(0, `${param.label} is from ${param.min} to ${param.max}${decimals}.`);
+        const values = { label: paramLabel(param), min: param.min, max: param.max, places };
+        throw new ApiError(0, t(places ? "game.bad_decimal" : "game.bad_whole", values));
       }
       value = number.toFixed(places);
     }
@@ -127,17 +137,14 @@ function showOutcome(bet) {
   const won = bet.state === "won";
   // A payout no larger than the stake (plinko's middle slots) is money back, not a win.
   const back = won && bet.payout <= bet.stake.amount;
-  const verdict = !won
-    ? "No win this time"
-    : back
-      ? `${moneyText(bet.payout, bet.stake.currency)} back`
-      : `You won ${moneyText(bet.payout, bet.stake.currency)}`;
+  const payout = moneyText(bet.payout, bet.stake.currency);
+  const verdict = !won ? t("game.no_win") : back ? t("game.back", { payout }) : t("game.won", { payout });
   $("outcome").textContent = `${current.renderer.outcome(bet)} — ${verdict}`;
   const on = betText(bet.game, bet.params);
-  const paid = won ? ` · paid ${multiplierText(bet.multiplier)}` : "";
+  const paid = won ? ` · ${t("game.paid", { multiplier: multiplierText(bet.multiplier) })}` : "";
+  const stake = moneyText(bet.stake.amount, bet.stake.currency);
   $("outcome-detail").textContent =
-    `Bet ${moneyText(bet.stake.amount, bet.stake.currency)} on ${on}${paid} · ` +
-    `nonce ${bet.nonce} · server seed hash ${bet.server_seed_hash}`;
+    `${t("game.bet_on", { stake, on })}${paid} · ` + t("game.bet_proof", { nonce: bet.nonce, hash: bet.server_seed_hash });
   const result = $("result");
   result.dataset.state = bet.state;
   result.dataset.outcome = String(bet.outcome);
@@ -147,7 +154,7 @@ function showOutcome(bet) {
 async function play(event) {
   event.preventDefault();
   const button = $("roll");
-  await once(button, "Playing…", async () => {
+  await once(button, t("game.playing"), async () => {
     const bet = readBet();
     current.busy = true;
     delete $("result").dataset.state; // the last bet's outcome is not this one's
@@ -182,10 +189,10 @@ export function openInstant(offer) {
   current.offer = offer;
   current.renderer = rendererFor(offer.code);
   $("game").dataset.game = offer.code;
-  $("game-title").textContent = offer.title;
+  $("game-title").textContent = gameTitle(offer);
   const bounds = limits();
   $("game-limits").textContent = bounds
-    ? `Stake ${bounds.min_stake}–${moneyText(bounds.max_stake, CURRENCY)}; a bet pays at most ${moneyText(bounds.max_payout, CURRENCY)}.`
+    ? t("game.limits", { min: bounds.min_stake, max: moneyText(bounds.max_stake, CURRENCY), most: moneyText(bounds.max_payout, CURRENCY) })
     : "";
   const stake = $("stake");
   if (bounds) {

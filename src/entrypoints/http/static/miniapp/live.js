@@ -1,6 +1,7 @@
 // Live updates over the WebSocket: balances as the ledger moves, bets as they settle. It
 // reconnects with backoff, and with a fresh session when the server closes at token expiry.
 import { API, dropToken, ensureSession, parseJson, playerId, token } from "./api.js";
+import { t } from "./i18n.js";
 import { $, noteLiveBalance, setBalance, showError } from "./ui.js";
 
 const LIVE_PROTOCOL = "croupier.v1";
@@ -23,7 +24,7 @@ function setLive(online, text) {
 }
 
 export function liveOff() {
-  setLive(false, "Live updates: off");
+  setLive(false, t("live.off"));
 }
 
 // catchUp: fetch whatever changed while the socket was away; onBet: a bet of this player
@@ -54,7 +55,7 @@ function connect() {
   socket.addEventListener("close", (event) => {
     if (live.socket !== socket) return; // replaced on purpose
     live.socket = null;
-    setLive(false, "Live updates: reconnecting…");
+    setLive(false, t("live.reconnecting"));
     scheduleReconnect(event.code);
   });
 }
@@ -94,12 +95,12 @@ function onLive(raw) {
   switch (message.type) {
     case "hello":
       live.retries = 0;
-      setLive(message.live !== false, message.live === false ? "Live updates: waiting…" : "Live updates: on");
+      setLive(message.live !== false, t(message.live === false ? "live.waiting" : "live.on"));
       live.catchUp(); // whatever happened while the socket was away is fetched once
       askForCrash(live.socket);
       break;
     case "resync":
-      setLive(true, "Live updates: on");
+      setLive(true, t("live.on"));
       live.catchUp();
       break;
     case "ledger.transaction_posted":

@@ -7,7 +7,8 @@
 //   POST /mines/{id}/reveal {tile, request_id}, POST /mines/{id}/cashout {request_id},
 //   POST /mines/{id}/void {request_id}.
 import { ApiError, newRequestId, request } from "./api.js";
-import { $, CURRENCY, h, multiplierText, once, setBalance, showMessage, moneyText } from "./ui.js";
+import { t } from "./i18n.js";
+import { $, CURRENCY, gameTitle, h, multiplierText, once, setBalance, showMessage, moneyText } from "./ui.js";
 
 const TILES = 25;
 
@@ -48,7 +49,7 @@ function buildBoard() {
       h("button", {
         type: "button",
         class: "tile",
-        "aria-label": `Tile ${tile + 1}`,
+        "aria-label": t("mines.tile", { tile: tile + 1 }),
         dataset: { tile: String(tile), state: "hidden" },
         disabled: true,
         onclick: () => reveal(tile),
@@ -76,7 +77,8 @@ function render(view) {
     else if (revealed.has(tile)) state = "safe";
     button.dataset.state = state;
     button.disabled = !open || atLimit || refused || revealed.has(tile);
-    button.setAttribute("aria-label", `Tile ${tile + 1}${state === "hidden" ? "" : `: ${state === "hit" ? "mine" : state}`}`);
+    const shown = state === "hidden" ? "" : `: ${t(state === "safe" ? "mines.safe_tile" : "mines.mine_tile")}`;
+    button.setAttribute("aria-label", t("mines.tile", { tile: tile + 1 }) + shown);
   }
   board().dataset.state = view ? view.state : "none";
   board().dataset.limit = atLimit ? "reached" : refused ? "refused" : "";
@@ -94,31 +96,32 @@ function render(view) {
   // cannot make: the stake back is the one move left.
   $("mines-cashout").hidden = !open || (refused && voidable);
   $("mines-void").hidden = !voidable;
-  if (voidable) $("mines-void").textContent = `Take my stake back (${moneyText(view.stake.amount, view.stake.currency)})`;
+  if (voidable) $("mines-void").textContent = t("mines.void_amount", { stake: moneyText(view.stake.amount, view.stake.currency) });
   if (!view) {
-    $("mines-info").textContent = "Pick a stake and how many mines, then start.";
+    $("mines-info").textContent = t("mines.pick");
     return;
   }
   const stake = view.stake.amount;
   const now = payoutFor(stake, view.multiplier);
   const next =
-    view.next_multiplier && !refused ? ` · next tile ${multiplierText(view.next_multiplier)}` : "";
+    view.next_multiplier && !refused ? ` · ${t("mines.next", { multiplier: multiplierText(view.next_multiplier) })}` : "";
   if (open) {
-    const summary = `${view.mines} mines · ${view.revealed.length} safe · ${multiplierText(view.multiplier)}`;
-    const most = view.max_payout ? ` (this game pays at most ${moneyText(view.max_payout.amount, view.max_payout.currency)})` : "";
-    $("mines-info").textContent = atLimit
-      ? `${summary} · The next tile would pay over the payout limit${most}: cash out.`
-      : `${summary}${next}`;
+    const summary = t("mines.summary", { mines: view.mines, safe: view.revealed.length, multiplier: multiplierText(view.multiplier) });
+    const most = view.max_payout ? ` ${t("mines.most", { limit: moneyText(view.max_payout.amount, view.max_payout.currency) })}` : "";
+    $("mines-info").textContent = atLimit ? `${summary} · ${t("mines.at_limit", { most })}` : `${summary}${next}`;
     const cashout = $("mines-cashout");
     cashout.disabled = view.revealed.length === 0;
-    cashout.textContent = view.revealed.length === 0 ? "Reveal a tile to cash out" : `Cash out ${moneyText(now, view.stake.currency)}`;
+    cashout.textContent =
+      view.revealed.length === 0 ? t("mines.reveal_first") : t("mines.cash_out_amount", { amount: moneyText(now, view.stake.currency) });
   } else if (view.state === "voided") {
-    $("mines-info").textContent = `Stake returned: ${moneyText(view.payout, view.stake.currency)} is back in your balance.`;
+    $("mines-info").textContent = t("mines.returned", { payout: moneyText(view.payout, view.stake.currency) });
   } else if (view.state === "cashed_out") {
-    $("mines-info").textContent =
-      `Cashed out at ${multiplierText(view.multiplier)} — You won ${moneyText(view.payout, view.stake.currency)}`;
+    $("mines-info").textContent = t("mines.cashed_out", {
+      multiplier: multiplierText(view.multiplier),
+      payout: moneyText(view.payout, view.stake.currency),
+    });
   } else {
-    $("mines-info").textContent = `A mine — you lost ${moneyText(stake, view.stake.currency)}. Play again?`;
+    $("mines-info").textContent = t("mines.busted", { stake: moneyText(stake, view.stake.currency) });
   }
   if (view.balance) setBalance(view.balance.amount, view.balance.currency);
 }
@@ -126,22 +129,22 @@ function render(view) {
 function refusedLine(view, reason) {
   // The server's own reason, then what the player can still do with this game.
   if (!view.revealed.length) {
-    return `${reason} No tile is revealed yet, so you can take your stake of ${moneyText(view.stake.amount, view.stake.currency)} back.`;
+    return `${reason} ${t("mines.refused_void", { stake: moneyText(view.stake.amount, view.stake.currency) })}`;
   }
   const collect = `${moneyText(payoutFor(view.stake.amount, view.multiplier), view.stake.currency)}`;
-  return `${reason} You can still cash out ${collect} for the tiles already revealed.`;
+  return `${reason} ${t("mines.refused_cash_out", { amount: collect })}`;
 }
 
 async function start(event) {
   event.preventDefault();
-  await move($("mines-start"), "Starting…", async () => {
+  await move($("mines-start"), t("mines.starting"), async () => {
     const stake = Number($("mines-stake").value);
     if (!Number.isSafeInteger(stake) || stake < 1) {
-      throw new ApiError(0, "The stake is a whole number of Stars, at least 1.");
+      throw new ApiError(0, t("game.bad_stake"));
     }
     const count = Number($("mines-count").value);
     if (!Number.isInteger(count) || count < 1 || count > 24) {
-      throw new ApiError(0, "Mines are from 1 to 24.");
+      throw new ApiError(0, t("mines.bad_count"));
     }
     return request("POST", "/mines", { stake, currency: CURRENCY, mines: count, request_id: newRequestId() });
   });
@@ -182,7 +185,7 @@ async function reveal(tile) {
 async function cashOut() {
   const view = mines.view;
   if (!view || view.state !== "open") return;
-  await move($("mines-cashout"), "Cashing out…", () =>
+  await move($("mines-cashout"), t("app.cashing_out"), () =>
     request("POST", `/mines/${encodeURIComponent(view.id)}/cashout`, { request_id: newRequestId() }),
   );
 }
@@ -190,7 +193,7 @@ async function cashOut() {
 async function takeStakeBack() {
   const view = mines.view;
   if (!view || view.state !== "open" || view.revealed.length) return;
-  await move($("mines-void"), "Returning…", () =>
+  await move($("mines-void"), t("mines.returning"), () =>
     request("POST", `/mines/${encodeURIComponent(view.id)}/void`, { request_id: newRequestId() }),
   );
 }
@@ -205,10 +208,10 @@ export function setUpMines(afterMove) {
 
 export async function openMines(offer) {
   mines.offer = offer;
-  $("mines-title").textContent = offer.title || "Mines";
+  $("mines-title").textContent = gameTitle(offer) || "Mines";
   const bounds = (offer.limits || {})[CURRENCY];
   $("mines-limits").textContent = bounds
-    ? `Stake ${bounds.min_stake}–${moneyText(bounds.max_stake, CURRENCY)}; a game pays at most ${moneyText(bounds.max_payout, CURRENCY)}.`
+    ? t("mines.limits", { min: bounds.min_stake, max: moneyText(bounds.max_stake, CURRENCY), most: moneyText(bounds.max_payout, CURRENCY) })
     : "";
   const param = (offer.params || []).find((p) => p.name === "mines");
   if (param) {

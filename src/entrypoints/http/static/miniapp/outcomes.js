@@ -1,7 +1,8 @@
 // How each instant game shows itself: a hint under the form, the stage drawn before a bet,
 // and the outcome (words and a picture). A game without an entry here still plays, with the
 // plain outcome number: the lobby lists whatever the API offers.
-import { h, hundredths } from "./ui.js";
+import { t } from "./i18n.js";
+import { choiceText, h, hundredths } from "./ui.js";
 import { plinko } from "./plinko.js";
 
 const ROLLS = 10001; // dice rolls 0.00 .. 100.00
@@ -21,12 +22,12 @@ const dice = {
     const [low, high] = DICE_TARGETS[values.direction] || DICE_TARGETS.under;
     const target = Number(values.target);
     if (!Number.isFinite(target) || target < low || target > high) {
-      return `Pick a target from ${low.toFixed(2)} to ${high.toFixed(2)}.`;
+      return t("dice.pick", { low: low.toFixed(2), high: high.toFixed(2) });
     }
     const cents = Math.round(target * 100);
     const wins = values.direction === "over" ? ROLLS - 1 - cents : cents;
-    const pays = offer.house_edge ? ` · pays ${edgeMultiplier(offer.house_edge, wins, ROLLS)}` : "";
-    return `Win chance ${((wins / ROLLS) * 100).toFixed(2)}%${pays}`;
+    const pays = offer.house_edge ? ` · ${t("dice.pays", { multiplier: edgeMultiplier(offer.house_edge, wins, ROLLS) })}` : "";
+    return t("dice.chance", { chance: ((wins / ROLLS) * 100).toFixed(2) }) + pays;
   },
   prepare(stage, values) {
     const target = Math.min(100, Math.max(0, Number(values.target) || 0));
@@ -35,7 +36,7 @@ const dice = {
     bar.style.setProperty("--target", `${target}%`);
     stage.replaceChildren(bar);
   },
-  outcome: (bet) => `Rolled ${hundredths(bet.outcome)}`,
+  outcome: (bet) => t("dice.rolled", { roll: hundredths(bet.outcome) }),
   async play(stage, bet) {
     const roll = stage.querySelector(".dice-roll");
     if (!roll) return;
@@ -47,15 +48,15 @@ const dice = {
 };
 
 const coin = {
-  hint: (values, offer) => (offer.house_edge ? `A win pays ${edgeMultiplier(offer.house_edge, 1, 2)}` : ""),
+  hint: (values, offer) => (offer.house_edge ? t("coin.pays", { multiplier: edgeMultiplier(offer.house_edge, 1, 2) }) : ""),
   prepare(stage) {
     stage.replaceChildren(h("div", { class: "coin", text: "?" }));
   },
-  outcome: (bet) => (bet.outcome === 0 ? "Heads" : "Tails"),
+  outcome: (bet) => t(bet.outcome === 0 ? "coin.heads" : "coin.tails"),
   async play(stage, bet) {
     const face = stage.querySelector(".coin");
     if (!face) return;
-    face.textContent = bet.outcome === 0 ? "H" : "T";
+    face.textContent = t(bet.outcome === 0 ? "coin.heads_short" : "coin.tails_short");
     face.dataset.state = bet.state;
   },
 };
@@ -63,14 +64,14 @@ const coin = {
 const limbo = {
   hint(values) {
     const target = Number(values.target);
-    if (!Number.isFinite(target) || target < 1.01) return "Pick a target multiplier of at least 1.01.";
-    return `Win chance about ${(99 / target).toFixed(2)}% · pays ×${target.toFixed(2)}`;
+    if (!Number.isFinite(target) || target < 1.01) return t("limbo.pick");
+    return t("limbo.chance", { chance: (99 / target).toFixed(2), target: target.toFixed(2) });
   },
   prepare(stage) {
     stage.replaceChildren(h("p", { class: "big-number", text: "×—" }));
   },
-  betText: (params) => `reaching ×${params.target}`,
-  outcome: (bet) => `Result ×${hundredths(bet.outcome)}`,
+  betText: (params) => t("limbo.bet", { target: params.target }),
+  outcome: (bet) => t("limbo.result", { result: hundredths(bet.outcome) }),
   async play(stage, bet) {
     const number = stage.querySelector(".big-number");
     if (!number) return;
@@ -89,12 +90,12 @@ const ROULETTE_PAYS = { straight: 36, dozen: 3, column: 3 };
 const roulette = {
   hint(values) {
     const pays = ROULETTE_PAYS[values.bet] || 2;
-    return `A win pays ×${pays} (the stake included); zero loses every outside bet.`;
+    return t("roulette.pays", { pays });
   },
   prepare(stage) {
     stage.replaceChildren(h("div", { class: "pocket", text: "–" }));
   },
-  outcome: (bet) => `${bet.outcome} ${pocketColour(bet.outcome)}`,
+  outcome: (bet) => t(`roulette.${pocketColour(bet.outcome)}`, { number: bet.outcome }),
   async play(stage, bet) {
     const pocket = stage.querySelector(".pocket");
     if (!pocket) return;
@@ -109,7 +110,7 @@ const plain = {
   prepare(stage) {
     stage.replaceChildren();
   },
-  outcome: (bet) => `Outcome ${bet.outcome}`,
+  outcome: (bet) => t("game.outcome", { outcome: bet.outcome }),
   async play() {},
 };
 
@@ -118,7 +119,10 @@ const RENDERERS = { dice, coin, limbo, roulette, plinko };
 // What a bet was on, in words: a game's own wording, or its parameters' values.
 export function betText(code, params) {
   const renderer = rendererFor(code);
-  return renderer.betText ? renderer.betText(params || {}) : Object.values(params || {}).join(" ");
+  if (renderer.betText) return renderer.betText(params || {});
+  return Object.entries(params || {})
+    .map(([name, value]) => choiceText(code, name, value))
+    .join(" ");
 }
 
 export function rendererFor(code) {

@@ -1,7 +1,8 @@
 // Plinko: the board for the chosen rows, and the ball's drop replayed from the bet's outcome.
 // The outcome is the ball's path: bit i (least significant first) is 1 when the ball went
 // right at row i; the slot is the number of rights, 0 .. rows.
-import { multiplierText } from "./ui.js";
+import { t } from "./i18n.js";
+import { choiceText, multiplierText } from "./ui.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 320;
@@ -44,7 +45,7 @@ function board(rows) {
     viewBox: `0 0 ${WIDTH} ${g.height.toFixed(1)}`,
     class: "plinko",
     role: "img",
-    "aria-label": `A plinko board of ${rows} rows`,
+    "aria-label": t("plinko.board", { rows }),
   });
   const pegRadius = Math.max(2, g.gap * 0.09);
   for (let r = 0; r < rows; r += 1) {
@@ -108,15 +109,15 @@ function animate(ball, points) {
 
 export const plinko = {
   hint(values) {
-    return `${rowsOf(values.rows)} rows, ${values.risk || "medium"} risk: the edge slots pay most and are rarest.`;
+    return t("plinko.hint", { rows: rowsOf(values.rows), risk: choiceText("plinko", "risk", values.risk || "medium") });
   },
-  betText: (params) => `${rowsOf(params.rows)} rows, ${params.risk} risk`,
+  betText: (params) => t("plinko.bet", { rows: rowsOf(params.rows), risk: choiceText("plinko", "risk", params.risk) }),
   prepare(stage, values) {
     stage.replaceChildren(board(rowsOf(values.rows)));
   },
   outcome(bet) {
     const rows = rowsOf(bet.params && bet.params.rows);
-    return `Slot ${slotOf(Number(bet.outcome), rows)} of ${rows} ${multiplierText(bet.multiplier)}`.trim();
+    return t("plinko.slot", { slot: slotOf(Number(bet.outcome), rows), rows, multiplier: multiplierText(bet.multiplier) }).trim();
   },
   async play(stage, bet) {
     const rows = rowsOf(bet.params && bet.params.rows);

@@ -2,6 +2,7 @@
 // The lobby's "Invite friends" button shows only when the route answers: a player the
 // standing refuses promotions gets a refusal and sees nothing about referrals.
 import { request } from "./api.js";
+import { t } from "./i18n.js";
 import { $, CURRENCY, h, moneyText } from "./ui.js";
 
 const referral = { found: null };
@@ -11,7 +12,7 @@ function amounts(list) {
 }
 
 function percent(bps) {
-  return `${(bps / 100).toFixed(2).replace(/\.?0+$/, "")}%`;
+  return t("referral.percent", { value: (bps / 100).toFixed(2).replace(/\.?0+$/, "") });
 }
 
 function row(label, value) {
@@ -22,14 +23,15 @@ function show(found) {
   const link = found.link || `/start ${found.start_param}`;
   $("referral-link").textContent = link;
   $("referral-share").hidden = !found.link;
-  const basis = found.basis === "ngr" ? "of what the house wins from your friends' bets" : "of your friends' deposits";
+  const period = t(`referral.period_${found.period}`);
+  const rule = t(found.basis === "ngr" ? "referral.rule_ngr" : "referral.rule_deposits", { share: percent(found.share_bps) });
   $("referral-rule").textContent = found.caps.length
-    ? `You earn ${percent(found.share_bps)} ${basis}, paid to your balance after each ${found.period}, up to ${amounts(found.caps)} per ${found.period}.`
-    : "Referral commission is not offered right now.";
+    ? t("referral.how", { rule, period, caps: amounts(found.caps) })
+    : t("referral.none");
   $("referral-stats").replaceChildren(
-    row("Friends invited", String(found.referred)),
-    row(`This ${found.period} so far`, amounts(found.this_period)),
-    row("Paid to you in total", amounts(found.paid_total)),
+    row(t("referral.invited"), String(found.referred)),
+    row(t("referral.this_period", { period }), amounts(found.this_period)),
+    row(t("referral.paid_total"), amounts(found.paid_total)),
   );
 }
 
@@ -45,7 +47,7 @@ export async function refreshReferral() {
 
 export async function openReferral() {
   await refreshReferral();
-  if (referral.found === null) throw new Error("Referrals are not available.");
+  if (referral.found === null) throw new Error(t("referral.unavailable"));
   show(referral.found);
 }
 

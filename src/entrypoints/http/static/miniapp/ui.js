@@ -1,6 +1,7 @@
 // What every screen shares: building elements (text only, never HTML), the message line, the
 // balance in the header (shown on every screen), and number formats.
 import { ApiError } from "./api.js";
+import { language, t, tOr } from "./i18n.js";
 
 export const CURRENCY = "XTR";
 
@@ -31,7 +32,7 @@ export function showMessage(text) {
 }
 
 export function showError(error) {
-  showMessage(error instanceof ApiError ? error.message : "Something went wrong. Please try again.");
+  showMessage(error instanceof ApiError ? error.message : t("errors.generic"));
   if (!(error instanceof ApiError)) console.error(error);
 }
 
@@ -119,7 +120,17 @@ export function multiplierText(text) {
 export function when(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
-  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return date.toLocaleString(language(), { dateStyle: "medium", timeStyle: "short" });
+}
+
+// A game's name in the player's language (the page's table), else the server's title.
+export function gameTitle(offer) {
+  return tOr(`game.${offer.code}`, offer.title);
+}
+
+// One of a game parameter's choices ("heads", roulette's "dozen") in the player's language.
+export function choiceText(game, param, choice) {
+  return tOr(`choice.${game}.${param}.${choice}`, choice);
 }
 
 export function capitalise(text) {

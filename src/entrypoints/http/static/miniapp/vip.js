@@ -3,6 +3,7 @@
 // daily play-money bonus (POST /vip/daily). A player the standing refuses promotions gets a
 // refusal from GET /vip: the lobby then shows no VIP button at all.
 import { newRequestId, request } from "./api.js";
+import { t, tOr } from "./i18n.js";
 import { $, h, moneyText, once, showBalances } from "./ui.js";
 
 const vip = { status: null, claimIds: {} };
@@ -26,38 +27,43 @@ function utcTime(iso) {
 function claimRow(amount) {
   const currency = amount.currency;
   vip.claimIds[currency] = vip.claimIds[currency] || newRequestId();
-  const button = h("button", { type: "button", id: `vip-claim-${currency}`, text: `Claim ${money(amount)}` });
+  const button = h("button", { type: "button", id: `vip-claim-${currency}`, text: t("vip.claim", { amount: money(amount) }) });
   button.addEventListener("click", () =>
-    once(button, "Claiming…", async () => {
+    once(button, t("vip.claiming"), async () => {
       const paid = await request("POST", "/vip/rakeback/claim", { currency, claim_id: vip.claimIds[currency] });
       delete vip.claimIds[currency]; // the next press is a new claim
-      $("vip-note").textContent = `${money(paid.paid)} of rakeback is in your balance. Thank you for playing!`;
+      $("vip-note").textContent = t("vip.claimed", { amount: money(paid.paid) });
       $("vip-note").hidden = false;
       await Promise.all([refreshVip(), refreshBalance()]);
     }),
   );
-  return h("li", {}, h("span", { class: "row-main", text: `Ready to claim: ${money(amount)}` }), button);
+  return h("li", {}, h("span", { class: "row-main", text: t("vip.claimable", { amount: money(amount) }) }), button);
+}
+
+// The default levels in the player's language; an operator's own names as written (as the bot).
+function levelName(name) {
+  return tOr(`vip.level_${name}`, name);
 }
 
 function render(status) {
   const progress = status.next_level
     ? Math.min(100, Math.round((100 * status.wagered.amount) / status.next_level.threshold.amount))
     : 100;
-  $("vip-level").textContent = status.level.name;
-  $("vip-share").textContent = `Rakeback: ${status.level.rakeback_percent}% of the house edge on every bet you play`;
-  $("vip-wagered").textContent = `Wagered in the last ${status.window_days} days: ${money(status.wagered)}`;
+  $("vip-level").textContent = levelName(status.level.name);
+  $("vip-share").textContent = t("vip.share", { percent: status.level.rakeback_percent });
+  $("vip-wagered").textContent = t("vip.wagered", { days: status.window_days, amount: money(status.wagered) });
   $("vip-bar").value = progress;
   $("vip-next").textContent = status.next_level
-    ? `${money(status.to_next)} more to reach ${status.next_level.name} (${status.next_level.rakeback_percent}% rakeback)`
-    : "You are at the top level.";
+    ? t("vip.next", { amount: money(status.to_next), level: levelName(status.next_level.name), percent: status.next_level.rakeback_percent })
+    : t("vip.top");
   const owed = status.claimable.filter((a) => a.amount > 0);
   $("vip-claims").replaceChildren(...owed.map(claimRow));
   $("vip-nothing").hidden = owed.length > 0;
   $("vip-daily-text").textContent = status.daily_taken
-    ? `Today's bonus is taken; the next one from ${utcTime(status.next_daily_at)}.`
-    : `${money(status.daily_bonus)} of play money is waiting for you today.`;
+    ? t("vip.daily_taken", { time: utcTime(status.next_daily_at) })
+    : t("vip.daily_ready", { amount: money(status.daily_bonus) });
   $("vip-daily").hidden = status.daily_taken;
-  $("vip-daily").textContent = `Take ${money(status.daily_bonus)}`;
+  $("vip-daily").textContent = t("vip.daily_take", { amount: money(status.daily_bonus) });
 }
 
 // The lobby's VIP button shows only for a player the standing lets receive promotions.
@@ -81,11 +87,11 @@ export async function openVip() {
 
 export function setUpVip() {
   $("vip-daily").addEventListener("click", () =>
-    once($("vip-daily"), "Taking…", async () => {
+    once($("vip-daily"), t("vip.taking"), async () => {
       const result = await request("POST", "/vip/daily", {});
       $("vip-note").textContent = result.paid
-        ? `${money(result.paid)} of play money is in your balance. Come back tomorrow!`
-        : `You already took today's bonus. The next one is ready from ${utcTime(result.next_at)}.`;
+        ? t("vip.daily_paid", { amount: money(result.paid) })
+        : t("vip.daily_again", { time: utcTime(result.next_at) });
       $("vip-note").hidden = false;
       await refreshVip();
     }),
