@@ -25,7 +25,7 @@ from types import MappingProxyType
 from typing import Final
 
 from domain.bets import FairnessProof
-from domain.errors import DomainError, IllegalTransition, InvalidField, InvalidRequest
+from domain.errors import IllegalTransition, InvalidField, InvalidRequest, LimitExceeded
 from domain.games.base import format_multiplier, payout_for
 from domain.games.catalog import game_by_code
 from domain.money import Currency, Money
@@ -46,15 +46,14 @@ class FreeBetState(enum.StrEnum):
     EXPIRED = "expired"
 
 
-class FreeBetUnavailable(DomainError):
+class FreeBetUnavailable(LimitExceeded):
     """The free bet cannot be played: `rule` is `expired` (its time ran out) or `played` (it
     was played already; a replay answers the play, so this is only a stale view)."""
 
     code = "free_bet_unavailable"
 
     def __init__(self, message: str, rule: str) -> None:
-        super().__init__(message)
-        self.rule = rule
+        super().__init__(message, rule=rule)
 
 
 @dataclass(frozen=True, slots=True)
