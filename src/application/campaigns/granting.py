@@ -109,6 +109,19 @@ async def grant_from_campaign(
     granted = Redemption(
         campaign.code, request.player_id, request.key, request.now, offer.amount, str(bonus.id)
     )
+    await _audit_grant(
+        uow,
+        request,
+        amount=offer.amount.amount,
+        currency=offer.currency.code,
+        bonus_id=str(bonus.id),
+    )
+    return CampaignGrant(campaign, granted, replayed=False)
+
+
+async def _audit_grant(uow: UnitOfWork, request: GrantRequest, **facts: str | int) -> None:
+    """Every grant is audited (`campaign_granted`, subject the player) with what it gave."""
+    campaign = request.campaign
     await uow.audit.record(
         AuditEntry(
             AuditAction.CAMPAIGN_GRANTED,
@@ -118,14 +131,11 @@ async def grant_from_campaign(
             after={
                 "campaign": campaign.code,
                 "kind": campaign.kind.value,
-                "amount": offer.amount.amount,
-                "currency": offer.amount.currency.code,
-                "bonus_id": str(bonus.id),
+                **facts,
                 "key": request.key,
             },
         )
     )
-    return CampaignGrant(campaign, granted, replayed=False)
 
 
 async def _grant_free_bets(
@@ -140,23 +150,14 @@ async def _grant_free_bets(
     free_bets = await grant_free_bets(uow, ids, campaign, request.player_id, request.now)
     terms = campaign.free_bet
     assert terms is not None  # the caller's condition
-    await uow.audit.record(
-        AuditEntry(
-            AuditAction.CAMPAIGN_GRANTED,
-            request.now,
-            request.actor,
-            f"player:{request.player_id}",
-            after={
-                "campaign": campaign.code,
-                "kind": campaign.kind.value,
-                "free_bets": len(free_bets),
-                "game": terms.game,
-                "stake": terms.stake.amount,
-                "max_win": campaign.amount.amount,
-                "currency": campaign.currency.code,
-                "key": request.key,
-            },
-        )
+    await _audit_grant(
+        uow,
+        request,
+        free_bets=len(free_bets),
+        game=terms.game,
+        stake=terms.stake.amount,
+        max_win=campaign.amount.amount,
+        currency=campaign.currency.code,
     )
     return CampaignGrant(campaign, redemption, replayed=False, free_bets=free_bets)
 
