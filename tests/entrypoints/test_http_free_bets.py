@@ -142,3 +142,39 @@ async def test_a_player_redeems_lists_and_plays_free_bets_in_the_mini_app(
         second = playable[1]["free_bet_id"]
         refused = await app_api.post(f"/api/v1/app/bonus/free-bets/{second}/play", headers=headers)
         assert (refused.status_code, refused.json()["code"]) == (422, "bonus_active"), refused.text
+
+
+async def test_winnings_are_grants_of_their_campaign_in_the_budget_report(
+    api,
+    staff,
+    app_api,  # noqa: F811
+    session,  # noqa: F811
+    ended,
+):
+    alice = await staff("operator")
+    coin = {"game": "coin", "params": {"side": "heads"}, "stake": 10, "count": 20,
+            "expires_after_hours": 24}  # fmt: skip
+    created = await api.post("/api/v1/campaigns/", json=_body(free_bet=coin), headers=alice)
+    code = created.json()["code"]
+    ended.append(code)
+    headers = await session()
+    await app_api.post("/api/v1/app/promo", json={"code": code}, headers=headers)
+    listed = (await app_api.get("/api/v1/app/bonus/free-bets", headers=headers)).json()
+    won = 0
+    for free_bet in listed["playable"]:  # a coin wins about every other time: 20 tries
+        played = await app_api.post(
+            f"/api/v1/app/bonus/free-bets/{free_bet['free_bet_id']}/play", headers=headers
+        )
+        won = played.json()["winnings"]["amount"]
+        if won:
+            break
+    assert won == 9  # 1.98 x 10 = 19, less the house's 10
+    today = datetime.now(UTC).date()
+    params = {"from": today.isoformat(), "to": (today + timedelta(days=1)).isoformat()}
+    report = await api.get("/api/v1/reports/budgets", params=params, headers=alice)
+    assert report.status_code == 200, report.text
+    row = next(r for r in report.json()["rows"] if r["budget"] == code)
+    assert row["granted"] == won
+    page = (await api.get(f"/api/v1/campaigns/{code}", headers=alice)).json()
+    assert page["free_bets"]["won"] == 1
+    assert page["budget_spent"] == won
