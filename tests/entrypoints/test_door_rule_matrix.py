@@ -454,7 +454,9 @@ CLI: dict[str, Door] = {
     "risk monitor": "raises risk flags",
     # Issue 22: the bonus jobs. Expiry gives promotion money back to the house; the sweep
     # converts through ConvertBonus, which asks each player's standing for PROMOTION.
-    "bonuses expire": "returns expired bonuses to the promotions account (no player's request)",
+    "bonuses expire": (
+        "returns expired bonuses to the promotions account, marks unplayed free bets expired"
+    ),
     "bonuses sweep": "converts met bonuses through ConvertBonus, which checks each standing",
     "health http": "a probe",
     "health grpc": "a probe",

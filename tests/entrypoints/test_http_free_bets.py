@@ -134,6 +134,10 @@ async def test_a_player_redeems_lists_and_plays_free_bets_in_the_mini_app(
     assert (result["bonus_id"] is None) == (result["winnings"]["amount"] == 0)
     again = await app_api.post(f"/api/v1/app/bonus/free-bets/{free_bet}/play", headers=headers)
     assert again.json() == {**result, "replayed": True}
+    history = (await app_api.get("/api/v1/app/bonus/free-bets", headers=headers)).json()
+    assert len(history["playable"]) == 2
+    assert [p["free_bet_id"] for p in history["played"]] == [free_bet]
+    assert history["played"][0]["played"]["proof"] == result["proof"]  # to verify it later
     unknown = await app_api.post(
         "/api/v1/app/bonus/free-bets/00000000-0000-0000-0000-000000000000/play", headers=headers
     )

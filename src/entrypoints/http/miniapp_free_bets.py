@@ -15,9 +15,29 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 
 from application.free_bets import FreeBetOverview, FreeBetResult, PlayerFreeBets, PlayFreeBet
+from domain.bets import FairnessProof
 from domain.free_bets import FreeBet
 from entrypoints.http.miniapp import PLAYER_SECURITY, player_session, provide_player_id
 from entrypoints.http.miniapp_wire import Amount, amount_view
+
+
+class ProofView(msgspec.Struct):
+    """What the player verifies the play with once they rotate their seed pair."""
+
+    seed_pair_id: int
+    server_seed_hash: str
+    client_seed: str
+    nonce: int
+
+
+class PlayedView(msgspec.Struct):
+    """A played free bet's outcome and proof (the list's history to verify)."""
+
+    outcome: str
+    multiplier: str
+    winnings: Amount
+    played_at: datetime
+    proof: ProofView
 
 
 class FreeBetView(msgspec.Struct):
@@ -28,21 +48,13 @@ class FreeBetView(msgspec.Struct):
     max_win: Amount  # the most its winnings can be
     expires_at: datetime
     state: str  # granted, played, expired
+    played: PlayedView | None = None  # once played
 
 
 class FreeBetsView(msgspec.Struct):
     shown: bool
     playable: list[FreeBetView]
     played: list[FreeBetView]
-
-
-class ProofView(msgspec.Struct):
-    """What the player verifies the play with once they rotate their seed pair."""
-
-    seed_pair_id: int
-    server_seed_hash: str
-    client_seed: str
-    nonce: int
 
 
 class FreeBetPlayView(msgspec.Struct):
@@ -57,7 +69,12 @@ class FreeBetPlayView(msgspec.Struct):
     replayed: bool  # this free bet was played before: this is that play
 
 
+def _proof(proof: FairnessProof) -> ProofView:
+    return ProofView(proof.seed_pair_id, proof.server_seed_hash, proof.client_seed, proof.nonce)
+
+
 def free_bet_view(free_bet: FreeBet) -> FreeBetView:
+    play = free_bet.play
     return FreeBetView(
         free_bet_id=free_bet.id,
         game=free_bet.game,
@@ -66,6 +83,15 @@ def free_bet_view(free_bet: FreeBet) -> FreeBetView:
         max_win=amount_view(free_bet.max_win),
         expires_at=free_bet.expires_at,
         state=free_bet.state.value,
+        played=None
+        if play is None
+        else PlayedView(
+            outcome=play.description,
+            multiplier=play.multiplier_text,
+            winnings=amount_view(play.winnings),
+            played_at=play.played_at,
+            proof=_proof(play.proof),
+        ),
     )
 
 
@@ -82,7 +108,6 @@ def free_bets_view(overview: FreeBetOverview | None) -> FreeBetsView:
 def play_view(result: FreeBetResult) -> FreeBetPlayView:
     play = result.free_bet.play
     assert play is not None  # a result is of a played free bet
-    proof = play.proof
     return FreeBetPlayView(
         free_bet=free_bet_view(result.free_bet),
         outcome=play.description,
@@ -93,7 +118,7 @@ def play_view(result: FreeBetResult) -> FreeBetPlayView:
         bonus_wagering=None
         if result.bonus is None
         else amount_view(result.bonus.wagering_required),
-        proof=ProofView(proof.seed_pair_id, proof.server_seed_hash, proof.client_seed, proof.nonce),
+        proof=_proof(play.proof),
         replayed=result.replayed,
     )
 
