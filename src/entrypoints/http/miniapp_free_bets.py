@@ -17,6 +17,7 @@ from litestar.params import FromPath
 from application.free_bets import FreeBetOverview, FreeBetResult, PlayerFreeBets, PlayFreeBet
 from domain.bets import FairnessProof
 from domain.free_bets import FreeBet
+from domain.games.base import format_multiplier
 from entrypoints.http.miniapp import PLAYER_SECURITY, player_session, provide_player_id
 from entrypoints.http.miniapp_wire import Amount, amount_view
 
@@ -35,6 +36,7 @@ class PlayedView(msgspec.Struct):
 
     outcome: str
     multiplier: str
+    house_edge: str  # the game's edge the multiplier was computed with (a verifier needs it)
     winnings: Amount
     played_at: datetime
     proof: ProofView
@@ -88,6 +90,7 @@ def free_bet_view(free_bet: FreeBet) -> FreeBetView:
         else PlayedView(
             outcome=play.description,
             multiplier=play.multiplier_text,
+            house_edge=format_multiplier(play.house_edge),
             winnings=amount_view(play.winnings),
             played_at=play.played_at,
             proof=_proof(play.proof),
