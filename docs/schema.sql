@@ -203,6 +203,42 @@ $$;
 
 
 --
+-- Name: free_bets_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.free_bets_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        RAISE EXCEPTION 'free bets are never truncated' USING ERRCODE = 'CR405';
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'free bet % is never deleted', OLD.id USING ERRCODE = 'CR405';
+    END IF;
+    IF OLD.state <> 'granted' THEN
+        RAISE EXCEPTION 'free bet % is %; it never changes again', OLD.id, OLD.state
+            USING ERRCODE = 'CR405';
+    END IF;
+    IF NEW.state NOT IN ('played', 'expired') THEN
+        RAISE EXCEPTION 'free bet % is granted; it can only be played or expire', OLD.id
+            USING ERRCODE = 'CR405';
+    END IF;
+    IF (NEW.id, NEW.player_id, NEW.campaign, NEW.game, NEW.params, NEW.currency, NEW.stake,
+        NEW.max_win, NEW.granted_at, NEW.expires_at)
+       IS DISTINCT FROM
+       (OLD.id, OLD.player_id, OLD.campaign, OLD.game, OLD.params, OLD.currency, OLD.stake,
+        OLD.max_win, OLD.granted_at, OLD.expires_at)
+    THEN
+        RAISE EXCEPTION 'free bet % cannot change what was granted', OLD.id
+            USING ERRCODE = 'CR405';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+
+--
 -- Name: ledger_post(uuid, text, text, bytea, text, jsonb, timestamp with time zone, bigint[], text[], bigint[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1430,11 +1466,20 @@ CREATE TABLE public.campaigns (
     created_by text NOT NULL,
     created_at timestamp with time zone NOT NULL,
     approved_by text,
+    free_bet_game text,
+    free_bet_params jsonb,
+    free_bet_stake bigint,
+    free_bet_count integer,
+    free_bet_expires_after interval,
     CONSTRAINT campaigns_amount_check CHECK ((amount > 0)),
     CONSTRAINT campaigns_audience_check CHECK ((audience = ANY (ARRAY['new_players'::text, 'all'::text, 'list'::text]))),
     CONSTRAINT campaigns_code_check CHECK ((code ~ '^[a-z0-9][a-z0-9_-]{2,39}$'::text)),
     CONSTRAINT campaigns_expires_after_check CHECK (((expires_after >= '01:00:00'::interval) AND (expires_after <= '365 days'::interval))),
-    CONSTRAINT campaigns_kind_check CHECK ((kind = ANY (ARRAY['deposit_match'::text, 'no_deposit'::text, 'promo_code'::text]))),
+    CONSTRAINT campaigns_free_bet_count_check CHECK (((free_bet_count >= 1) AND (free_bet_count <= 100))),
+    CONSTRAINT campaigns_free_bet_expires_after_check CHECK (((free_bet_expires_after >= '01:00:00'::interval) AND (free_bet_expires_after <= '365 days'::interval))),
+    CONSTRAINT campaigns_free_bet_game_check CHECK ((free_bet_game = ANY (ARRAY['plinko'::text, 'limbo'::text, 'dice'::text, 'coin'::text, 'roulette'::text]))),
+    CONSTRAINT campaigns_free_bet_stake_check CHECK ((free_bet_stake > 0)),
+    CONSTRAINT campaigns_kind_check CHECK ((kind = ANY (ARRAY['deposit_match'::text, 'no_deposit'::text, 'promo_code'::text, 'free_bet'::text]))),
     CONSTRAINT campaigns_match_percent_check CHECK (((match_percent >= 1) AND (match_percent <= 1000))),
     CONSTRAINT campaigns_max_stake_check CHECK ((max_stake > 0)),
     CONSTRAINT campaigns_max_uses_check CHECK ((max_uses >= 1)),
@@ -1442,6 +1487,7 @@ CREATE TABLE public.campaigns (
     CONSTRAINT campaigns_uses_check CHECK ((uses >= 0)),
     CONSTRAINT campaigns_wagering_base_check CHECK ((wagering_base = ANY (ARRAY['bonus'::text, 'bonus_and_deposit'::text]))),
     CONSTRAINT campaigns_wagering_multiple_check CHECK (((wagering_multiple >= 0) AND (wagering_multiple <= 200))),
+    CONSTRAINT ck_campaigns_free_bet CHECK ((((kind = 'free_bet'::text) = (free_bet_game IS NOT NULL)) AND ((kind = 'free_bet'::text) = (free_bet_params IS NOT NULL)) AND ((kind = 'free_bet'::text) = (free_bet_stake IS NOT NULL)) AND ((kind = 'free_bet'::text) = (free_bet_count IS NOT NULL)) AND ((kind = 'free_bet'::text) = (free_bet_expires_after IS NOT NULL)))),
     CONSTRAINT ck_campaigns_list CHECK (((audience = 'list'::text) = (cardinality(players) > 0))),
     CONSTRAINT ck_campaigns_match CHECK (((kind = 'deposit_match'::text) = (match_percent IS NOT NULL))),
     CONSTRAINT ck_campaigns_uses_within CHECK (((max_uses IS NULL) OR (uses <= max_uses))),
@@ -1573,6 +1619,50 @@ CREATE TABLE public.currencies (
     name text DEFAULT ''::text NOT NULL,
     CONSTRAINT currencies_code_check CHECK ((code ~ '^[A-Z][A-Z0-9]{1,9}$'::text)),
     CONSTRAINT currencies_exponent_check CHECK (((exponent >= 0) AND (exponent <= 18)))
+);
+
+
+--
+-- Name: free_bets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.free_bets (
+    id uuid NOT NULL,
+    player_id bigint NOT NULL,
+    campaign text NOT NULL,
+    game text NOT NULL,
+    params jsonb NOT NULL,
+    currency text NOT NULL,
+    stake bigint NOT NULL,
+    max_win bigint NOT NULL,
+    state text DEFAULT 'granted'::text NOT NULL,
+    granted_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    played_at timestamp with time zone,
+    seed_pair_id bigint,
+    nonce bigint,
+    server_seed_hash text,
+    client_seed text,
+    house_edge numeric(7,6),
+    outcome bigint,
+    multiplier_num numeric,
+    multiplier_den numeric,
+    payout bigint,
+    winnings bigint,
+    bonus_id uuid,
+    expired_at timestamp with time zone,
+    CONSTRAINT ck_free_bets_bonus CHECK (((bonus_id IS NULL) OR (state = 'played'::text))),
+    CONSTRAINT ck_free_bets_expired CHECK ((((state = 'expired'::text) = (expired_at IS NOT NULL)) AND ((expired_at IS NULL) OR (expired_at >= expires_at)))),
+    CONSTRAINT ck_free_bets_expiry CHECK ((expires_at > granted_at)),
+    CONSTRAINT ck_free_bets_played CHECK ((((state = 'played'::text) = (played_at IS NOT NULL)) AND ((state = 'played'::text) = (seed_pair_id IS NOT NULL)) AND ((state = 'played'::text) = (nonce IS NOT NULL)) AND ((state = 'played'::text) = (server_seed_hash IS NOT NULL)) AND ((state = 'played'::text) = (client_seed IS NOT NULL)) AND ((state = 'played'::text) = (house_edge IS NOT NULL)) AND ((state = 'played'::text) = (outcome IS NOT NULL)) AND ((state = 'played'::text) = (multiplier_num IS NOT NULL)) AND ((state = 'played'::text) = (multiplier_den IS NOT NULL)) AND ((state = 'played'::text) = (payout IS NOT NULL)) AND ((state = 'played'::text) = (winnings IS NOT NULL)) AND ((played_at IS NULL) OR (played_at < expires_at)))),
+    CONSTRAINT ck_free_bets_winnings CHECK (((winnings IS NULL) OR (((winnings >= 0) AND (winnings <= max_win)) AND (winnings <= GREATEST((payout - stake), (0)::bigint)) AND ((winnings > 0) = (bonus_id IS NOT NULL))))),
+    CONSTRAINT free_bets_game_check CHECK ((game = ANY (ARRAY['plinko'::text, 'limbo'::text, 'dice'::text, 'coin'::text, 'roulette'::text]))),
+    CONSTRAINT free_bets_max_win_check CHECK ((max_win > 0)),
+    CONSTRAINT free_bets_multiplier_den_check CHECK ((multiplier_den > (0)::numeric)),
+    CONSTRAINT free_bets_nonce_check CHECK ((nonce >= 0)),
+    CONSTRAINT free_bets_payout_check CHECK ((payout >= 0)),
+    CONSTRAINT free_bets_stake_check CHECK ((stake > 0)),
+    CONSTRAINT free_bets_state_check CHECK ((state = ANY (ARRAY['granted'::text, 'played'::text, 'expired'::text])))
 );
 
 
@@ -2481,6 +2571,14 @@ ALTER TABLE ONLY public.currencies
 
 
 --
+-- Name: free_bets free_bets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.free_bets
+    ADD CONSTRAINT free_bets_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: game_limits game_limits_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2817,6 +2915,22 @@ ALTER TABLE ONLY public.crash_rounds
 
 
 --
+-- Name: free_bets uq_free_bets_bonus; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.free_bets
+    ADD CONSTRAINT uq_free_bets_bonus UNIQUE (bonus_id);
+
+
+--
+-- Name: free_bets uq_free_bets_nonce; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.free_bets
+    ADD CONSTRAINT uq_free_bets_nonce UNIQUE (seed_pair_id, nonce);
+
+
+--
 -- Name: ledger_legs uq_ledger_legs_transaction_account; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3047,6 +3161,27 @@ CREATE INDEX ix_crash_rounds_open ON public.crash_rounds USING btree (id) WHERE 
 
 
 --
+-- Name: ix_free_bets_campaign; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_free_bets_campaign ON public.free_bets USING btree (campaign, state);
+
+
+--
+-- Name: ix_free_bets_expiry; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_free_bets_expiry ON public.free_bets USING btree (expires_at) WHERE (state = 'granted'::text);
+
+
+--
+-- Name: ix_free_bets_player; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_free_bets_player ON public.free_bets USING btree (player_id, state, expires_at);
+
+
+--
 -- Name: ix_ledger_legs_account_id_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3261,6 +3396,20 @@ CREATE TRIGGER bonuses_no_truncate BEFORE TRUNCATE ON public.bonuses FOR EACH ST
 --
 
 CREATE TRIGGER crash_rounds_guard BEFORE UPDATE ON public.crash_rounds FOR EACH ROW EXECUTE FUNCTION public.crash_rounds_guard();
+
+
+--
+-- Name: free_bets free_bets_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER free_bets_guard BEFORE DELETE OR UPDATE ON public.free_bets FOR EACH ROW EXECUTE FUNCTION public.free_bets_guard();
+
+
+--
+-- Name: free_bets free_bets_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER free_bets_no_truncate BEFORE TRUNCATE ON public.free_bets FOR EACH STATEMENT EXECUTE FUNCTION public.free_bets_guard();
 
 
 --
@@ -3640,6 +3789,46 @@ ALTER TABLE ONLY public.provider_transactions
 
 ALTER TABLE ONLY public.seamless_rounds
     ADD CONSTRAINT fk_seamless_rounds_closed_by FOREIGN KEY (provider, closed_by) REFERENCES public.provider_transactions(provider, transaction_id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: free_bets free_bets_bonus_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.free_bets
+    ADD CONSTRAINT free_bets_bonus_id_fkey FOREIGN KEY (bonus_id) REFERENCES public.bonuses(id);
+
+
+--
+-- Name: free_bets free_bets_campaign_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.free_bets
+    ADD CONSTRAINT free_bets_campaign_fkey FOREIGN KEY (campaign) REFERENCES public.campaigns(code);
+
+
+--
+-- Name: free_bets free_bets_currency_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.free_bets
+    ADD CONSTRAINT free_bets_currency_fkey FOREIGN KEY (currency) REFERENCES public.currencies(code);
+
+
+--
+-- Name: free_bets free_bets_player_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.free_bets
+    ADD CONSTRAINT free_bets_player_id_fkey FOREIGN KEY (player_id) REFERENCES public.players(id);
+
+
+--
+-- Name: free_bets free_bets_seed_pair_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.free_bets
+    ADD CONSTRAINT free_bets_seed_pair_id_fkey FOREIGN KEY (seed_pair_id) REFERENCES public.seed_pairs(id);
 
 
 --
@@ -4255,6 +4444,13 @@ GRANT USAGE ON SEQUENCE public.crash_rounds_id_seq TO croupier_app;
 --
 
 GRANT SELECT,INSERT ON TABLE public.currencies TO croupier_app;
+
+
+--
+-- Name: TABLE free_bets; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.free_bets TO croupier_app;
 
 
 --

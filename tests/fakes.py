@@ -23,6 +23,7 @@ from domain.campaigns import Campaign, Redemption
 from domain.crash_rounds import CrashChain, CrashRound, CrashSeat
 from domain.errors import IdempotencyConflict, NotFound
 from domain.events import DomainEvent
+from domain.free_bets import FreeBet
 from domain.games.catalog import GameConfig
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.mines import MinesField
@@ -55,6 +56,7 @@ from tests.fake_betting import (
 from tests.fake_bonuses import FakeBonuses
 from tests.fake_campaigns import FakeCampaigns
 from tests.fake_crash import FakeCrashRounds
+from tests.fake_free_bets import FakeFreeBets
 from tests.fake_money import (
     FakeAuditLog,
     FakeResponsibleGambling,
@@ -144,6 +146,8 @@ class _State:
     redemptions: dict[tuple[str, int], Redemption] = field(default_factory=dict)
     # Bonuses (tests.fake_bonuses) by id.
     bonuses: dict[uuid.UUID, Bonus] = field(default_factory=dict)
+    # Free bets (tests.fake_free_bets) by id.
+    free_bets: dict[uuid.UUID, FreeBet] = field(default_factory=dict)
     # VIP (tests.fake_vip): rakeback claims by id.
     rakeback_claims: dict[uuid.UUID, RakebackClaim] = field(default_factory=dict)
     # Referrals (tests.fake_referrals): settlements by (referrer, period start, currency).
@@ -213,6 +217,7 @@ class FakeUnitOfWork:
         self.bonuses = FakeBonuses(self.state)
         self.vip = FakeVipBook(self.state)
         self.referrals = FakeReferrals(self.state)
+        self.free_bets = FakeFreeBets(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

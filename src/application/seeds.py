@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from application.ports import Clock, SeedSource, UnitOfWorkFactory
+from application.ports import Clock, SeedSource, UnitOfWork, UnitOfWorkFactory
 from domain.fairness import chosen_client_seed
 from domain.seeds import SeedCommitment, SeedPair
+
+
+async def take_nonce(
+    uow: UnitOfWork, seeds: SeedSource, player_id: int, now: datetime
+) -> tuple[SeedPair, int] | None:
+    """The player's seed pair and the nonce the caller's outcome takes, in the caller's unit
+    of work (the pair is made for a first provably fair outcome). Every outcome decided on a
+    player's seeds, a bet's or a free bet's, takes its nonce here (or on the bets' snapshot
+    road, whose write checks the nonce it read is still the next): the pair's row lock queues
+    them, so no nonce is used twice. None: the pair was rotated twice meanwhile (retry)."""
+    taken = await uow.seeds.take_nonce(player_id)
+    if taken is None:  # first provably fair outcome, or the pair was just rotated
+        await uow.seeds.create(
+            player_id,
+            server_seed=seeds.server_seed(),
+            client_seed=seeds.client_seed(),
+            now=now,
+        )
+        taken = await uow.seeds.take_nonce(player_id)
+    return taken
 
 
 class GetSeedPair:

@@ -6,7 +6,8 @@ no-deposit grant (a fixed bonus at registration, or given by staff to a list) an
 (a fixed bonus for a code a player types). Each spends from its own promotion budget (the
 budget's code is the campaign's), is open in a time window, targets new players, everyone or a
 list, grants a player at most once, and gives its bonus on the same terms (wagering, expiry,
-largest stake). Free bets are not a campaign kind (yet)."""
+largest stake). A fourth kind, free bets (`domain.free_bets`), gives free bets instead of a
+bonus: its `amount` is the cap of one free bet's winnings (`max_win`), the bonus they become."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import Final
 
 from domain.adjustments import FourEyesPolicy
 from domain.errors import Forbidden, IllegalTransition, InvalidField, LimitExceeded, NotFound
+from domain.free_bets import FreeBetTerms
 from domain.money import Currency, Money
 
 MAX_LIST = 10_000  # players in one campaign's list target
@@ -58,6 +60,7 @@ class CampaignKind(enum.StrEnum):
     DEPOSIT_MATCH = "deposit_match"
     NO_DEPOSIT = "no_deposit"
     PROMO_CODE = "promo_code"
+    FREE_BET = "free_bet"  # free bets (domain.free_bets), by a promo code or a staff grant
 
 
 class CampaignState(enum.StrEnum):
@@ -155,6 +158,8 @@ class Campaign:
     state: CampaignState = CampaignState.ACTIVE
     approved_by: str | None = None
     uses: int = 0  # players who had it (the database's counter, with its check)
+    # A free-bet campaign's free bets (its `amount` is then one free bet's `max_win`).
+    free_bet: FreeBetTerms | None = None
 
     def __post_init__(self) -> None:
         validate_campaign_code(self.code)
@@ -179,6 +184,10 @@ class Campaign:
             raise InvalidField("max_uses", "max_uses is at least 1 (or left out)")
         if self.terms.max_stake is not None and self.terms.max_stake.currency != self.currency:
             raise InvalidField("max_stake", "the largest stake is in the campaign's currency")
+        if (self.kind is CampaignKind.FREE_BET) != (self.free_bet is not None):
+            raise InvalidField("free_bet", "a free-bet campaign, and only one, has free bets")
+        if self.free_bet is not None and self.free_bet.stake.currency != self.currency:
+            raise InvalidField("free_bet.stake", "the free bets are in the campaign's currency")
 
     @property
     def currency(self) -> Currency:

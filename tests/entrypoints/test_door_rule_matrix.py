@@ -49,6 +49,7 @@ from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.crash_cleanup import finish_every_round
 from tests.entrypoints import door_cases as c
 from tests.entrypoints import door_cases_bonus as bonus
+from tests.entrypoints import door_cases_free_bets as free_bets
 from tests.entrypoints import door_cases_games as games
 from tests.entrypoints import door_cases_mines_void as mines_void
 from tests.entrypoints import door_cases_promo as promo
@@ -204,6 +205,15 @@ HTTP: dict[str, Door] = {
     # Issue 23: the notification choices move no money.
     "GET /api/v1/app/notifications": "reads the player's notification choices",
     "PUT /api/v1/app/notifications": "turns a notification topic on or off",
+    # Issue 22: playing a free bet is a bet the house stakes and a promotion (its winnings
+    # become a bonus): the guard's bet check, then the promotion check, refuse the same
+    # standings (docs/bonuses.md, "Free bets"). The list reads.
+    "POST /api/v1/app/bonus/free-bets/{free_bet_id:uuid}/play": (
+        Case(PROMOTION, free_bets.mini_app_free_bet, free_bets.mini_app_free_bet_ready),
+    ),
+    "GET /api/v1/app/bonus/free-bets": (
+        "reads the player's free bets (nothing for a player refused promotions)"
+    ),
     # The admin API, as staff.
     "POST /api/v1/withdrawals/{withdrawal_id:uuid}/approve": (
         Case(PAY_OUT, c.withdrawal_approve, c.requested_withdrawal),
@@ -367,6 +377,8 @@ BOT: dict[str, Door] = {
     "bonus.give_up_sure": (Case(SETTLE, bonus.bot_bonus_give_up, bonus.granted_bonus),),
     "bonus.give_up": "asks to confirm a give-up",
     "bonus.bonus_menu": "reads the player's bonuses (nothing for a player refused promotions)",
+    # Issue 22: a free bet's play (a bet the house stakes, its winnings a bonus).
+    "free_bets.play": (Case(PROMOTION, free_bets.bot_free_bet, free_bets.granted_free_bet),),
     "bonus.bonus_command": "reads the player's bonuses (nothing for a player refused promotions)",
     "start.start": _MENU,
     "start.help_command": _MENU,
@@ -459,7 +471,9 @@ CLI: dict[str, Door] = {
     "risk monitor": "raises risk flags",
     # Issue 22: the bonus jobs. Expiry gives promotion money back to the house; the sweep
     # converts through ConvertBonus, which asks each player's standing for PROMOTION.
-    "bonuses expire": "returns expired bonuses to the promotions account (no player's request)",
+    "bonuses expire": (
+        "returns expired bonuses to the promotions account, marks unplayed free bets expired"
+    ),
     "bonuses sweep": "converts met bonuses through ConvertBonus, which checks each standing",
     "health http": "a probe",
     "health grpc": "a probe",

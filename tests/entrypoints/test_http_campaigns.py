@@ -116,7 +116,7 @@ async def test_undecodable_input_is_problem_details(api, staff):
     alice = await staff("operator")
     for body in (
         _body(starts_at="2026-12-03T10:00:00"),  # no offset
-        _body(kind="free_bet"),  # not in this part (docs/bonuses.md)
+        _body(kind="lottery"),  # no such kind
         {**_body(), "surprise": 1},
     ):
         answer = await api.post("/api/v1/campaigns/", json=body, headers=alice)

@@ -1,10 +1,12 @@
 """A Hypothesis state machine over bonuses on the in-memory fakes (docs/bonuses.md): grants,
 bets, claims, give-ups, the sweep, time passing and the expiry job, deposits and withdrawals
-(refused while a bonus is active, or confirmed and forfeiting it), in any order. After every
+(refused while a bonus is active, or confirmed and forfeiting it), and free bets played (their
+winnings a bonus), in any order. After every
 step the books balance, each bonus account holds exactly its active bonus, every bonus has its
 one grant and at most its one end, and cash is never created from bonus: every movement of a
 wallet is a deposit, a bet's stake or result, a withdrawal, or a conversion of exactly a
-converted bonus's amount.
+converted bonus's amount; a free bet's winnings are exactly its bonus, within its cap, and no
+nonce of a seed pair is used twice by bets and free bets.
 
 On fakes, not PostgreSQL: the rules under test (which end happens when, what a withdrawal does
 to a bonus, what counts toward wagering) are the use cases', and the fakes keep the adapter's
@@ -26,8 +28,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from application.betting import PlaceBetCommand
 from application.bonuses import ConvertBonus, ExpireBonuses, ForfeitBonus, grant_bonus
+from application.campaigns import CreateCampaign, RedeemPromoCode
+from application.free_bets import ExpireFreeBets, PlayFreeBet
+from application.staff import Actor
 from application.withdrawals import NoWithdrawalHolds, RequestWithdrawal
 from domain.accounts import AccountKind
+from domain.adjustments import FourEyesPolicy
 from domain.bonuses import (
     BonusActive,
     BonusBlocksWithdrawal,
@@ -36,7 +42,17 @@ from domain.bonuses import (
     IllegalBonusTransition,
     WageringIncomplete,
 )
+from domain.campaigns import (
+    Audience,
+    BonusTerms,
+    Campaign,
+    CampaignFourEyes,
+    CampaignKind,
+    CampaignRefused,
+    Target,
+)
 from domain.errors import InsufficientFunds, LimitExceeded
+from domain.free_bets import FreeBetState, FreeBetTerms, FreeBetUnavailable, free_bet_key
 from domain.ledger import TransactionKind
 from domain.money import XTR, Money
 from domain.promotions import BudgetExhausted
@@ -88,8 +104,32 @@ class BonusMachine(RuleBasedStateMachine):
             async with self.casino.db() as uow:
                 await uow.budgets.open(BUDGET, Money(2_000, XTR))
                 await uow.commit()
+            await self._free_bets()
 
         self.run(setup())
+
+    async def _free_bets(self) -> None:
+        """Ten free bets of 10 ⭐ on limbo x2 for each player (a campaign's, by its code)."""
+        now = self.casino.clock.now()
+        spins = Campaign(
+            code="stateful-spins",
+            kind=CampaignKind.FREE_BET,
+            budget=Money(300, XTR),
+            starts_at=now,
+            ends_at=now + timedelta(days=30),
+            target=Target(Audience.ALL),
+            terms=BonusTerms(wagering_multiple=1, expires_after=timedelta(days=2)),
+            created_by="staff:stateful",
+            created_at=now,
+            amount=Money(50, XTR),
+            free_bet=FreeBetTerms("limbo", {"target": "2"}, Money(10, XTR), 10, timedelta(days=3)),
+        )
+        four_eyes = CampaignFourEyes(FourEyesPolicy({"XTR": 10**9}))
+        await CreateCampaign(self.casino.db, self.casino.clock, four_eyes)(
+            spins, Actor("staff:stateful")
+        )
+        for player in self.players:
+            await self._use(RedeemPromoCode)(player, spins.code)
 
     def _use(self, kind):
         c = self.casino
@@ -166,6 +206,25 @@ class BonusMachine(RuleBasedStateMachine):
     def sweep(self):
         self.run(self._use(ConvertBonus).sweep())
 
+    @rule(who=st.integers(0, 1))
+    def play_free_bet(self, who: int):
+        player = self.players[who]
+        granted = sorted(
+            fb.id
+            for fb in self.casino.db.state.free_bets.values()
+            if fb.player_id == player and fb.state is FreeBetState.GRANTED
+        )
+        if not granted:
+            return
+        c = self.casino
+        play = PlayFreeBet(c.db, c.clock, c.ids, c.house, c.seeds)
+        with contextlib.suppress(BonusActive, FreeBetUnavailable, CampaignRefused):
+            self.run(play(player, granted[0]))
+
+    @rule()
+    def expire_free_bets(self):
+        self.run(ExpireFreeBets(self.casino.db, self.casino.clock)())
+
     @rule(hours=st.integers(1, 48))
     def time_passes(self, hours: int):
         self.casino.clock.advance(hours=hours)
@@ -234,6 +293,32 @@ class BonusMachine(RuleBasedStateMachine):
                 BonusState.EXPIRED: (0, 1),
             }[bonus.state]
             assert ends == expected
+
+    @invariant()
+    def a_free_bet_s_winnings_are_exactly_its_bonus_and_no_nonce_is_used_twice(self):
+        state = self.casino.db.state
+        used = [
+            (b.fairness.seed_pair_id, b.fairness.nonce)
+            for b in state.bets.values()
+            if b.fairness is not None
+        ]
+        for fb in state.free_bets.values():
+            if fb.play is None:
+                continue
+            play = fb.play
+            used.append((play.proof.seed_pair_id, play.proof.nonce))
+            assert play.winnings.amount == min(
+                max(play.payout.amount - fb.stake.amount, 0), fb.max_win.amount
+            )
+            bonus = next((b for b in state.bonuses.values() if b.key == free_bet_key(fb.id)), None)
+            if play.won:
+                assert bonus is not None
+                assert (bonus.id, bonus.amount) == (play.bonus_id, play.winnings)
+            else:
+                assert bonus is None
+                assert play.bonus_id is None
+        assert len(used) == len(set(used))
+        assert state.budgets["stateful-spins"].spent <= state.budgets["stateful-spins"].total
 
     @invariant()
     def cash_never_comes_from_bonus_but_by_a_conversion(self):

@@ -50,6 +50,7 @@ from domain.errors import (
     UnknownCurrency,
 )
 from domain.fairness import InvalidClientSeed
+from domain.free_bets import FreeBetUnavailable
 from domain.mines import OverPayoutLimit
 from domain.money import XTR, Money
 from domain.payments import PaymentMismatch, RefundPending, RefundRefused
@@ -163,6 +164,10 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
         (CampaignRefused(SECRET, "a_rule_added_later"), ()),
     ],
     BonusActive: [(BonusActive(SECRET), ())],
+    FreeBetUnavailable: [
+        (FreeBetUnavailable(SECRET, "expired"), ()),
+        (FreeBetUnavailable(SECRET, "played"), ()),
+    ],
     BonusBlocksWithdrawal: [
         (
             BonusBlocksWithdrawal(Money(50, XTR), Money(30, XTR), Money(500, XTR)),

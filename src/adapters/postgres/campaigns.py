@@ -5,6 +5,7 @@ check too)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,13 +25,15 @@ from domain.campaigns import (
     WageringBase,
 )
 from domain.errors import IdempotencyConflict, NotFound
+from domain.free_bets import FreeBetTerms
 from domain.money import Currency, CurrencyRegistry, Money
 
 _COLUMNS = (
     "c.code, c.kind, c.currency, c.amount, c.match_percent, c.starts_at, c.ends_at,"
     " c.audience, c.players, c.wagering_multiple, c.wagering_base, c.expires_after,"
     " c.max_stake, c.max_uses, c.uses, c.state, c.created_by, c.created_at, c.approved_by,"
-    " b.total AS budget"
+    " b.total AS budget, c.free_bet_game, c.free_bet_params, c.free_bet_stake,"
+    " c.free_bet_count, c.free_bet_expires_after"
 )
 _FROM = " FROM campaigns c JOIN promotion_budgets b ON b.code = c.code"
 _GET = text(f"SELECT {_COLUMNS}{_FROM} WHERE c.code = :code")
@@ -50,10 +53,13 @@ _OPEN_OF_KIND = text(
 _ADD = text(
     "INSERT INTO campaigns (code, kind, currency, amount, match_percent, starts_at, ends_at,"
     " audience, players, wagering_multiple, wagering_base, expires_after, max_stake, max_uses,"
-    " state, created_by, created_at, approved_by)"
+    " state, created_by, created_at, approved_by, free_bet_game, free_bet_params,"
+    " free_bet_stake, free_bet_count, free_bet_expires_after)"
     " VALUES (:code, :kind, :currency, :amount, :match_percent, :starts_at, :ends_at,"
     " :audience, :players, :wagering_multiple, :wagering_base, :expires_after, :max_stake,"
-    " :max_uses, :state, :created_by, :created_at, :approved_by)"
+    " :max_uses, :state, :created_by, :created_at, :approved_by, :free_bet_game,"
+    " CAST(:free_bet_params AS jsonb), :free_bet_stake, :free_bet_count,"
+    " :free_bet_expires_after)"
     " ON CONFLICT (code) DO NOTHING"
 )
 _SET_STATE = text(
@@ -105,6 +111,30 @@ _HAS_DEPOSIT = text(
 )
 
 
+def free_bet_columns(terms: FreeBetTerms | None) -> dict[str, Any]:
+    """A free-bet campaign's free bets as its columns (all NULL for the other kinds)."""
+    return {
+        "free_bet_game": terms.game if terms else None,
+        "free_bet_params": json.dumps(dict(terms.params), sort_keys=True) if terms else None,
+        "free_bet_stake": terms.stake.amount if terms else None,
+        "free_bet_count": terms.count if terms else None,
+        "free_bet_expires_after": terms.expires_after if terms else None,
+    }
+
+
+def free_bet_terms(row: Any, currency: Currency) -> FreeBetTerms | None:
+    if row.free_bet_game is None:
+        return None
+    params = row.free_bet_params
+    return FreeBetTerms(
+        game=row.free_bet_game,
+        params=params if isinstance(params, dict) else json.loads(params),
+        stake=Money(row.free_bet_stake, currency),
+        count=row.free_bet_count,
+        expires_after=row.free_bet_expires_after,
+    )
+
+
 class SqlCampaigns:
     def __init__(self, conn: AsyncConnection, currencies: CurrencyRegistry) -> None:
         self._conn = conn
@@ -131,6 +161,7 @@ class SqlCampaigns:
             "created_by": campaign.created_by,
             "created_at": campaign.created_at,
             "approved_by": campaign.approved_by,
+            **free_bet_columns(campaign.free_bet),
         }
         if (await self._conn.execute(_ADD, params)).rowcount != 1:
             raise IdempotencyConflict(f"campaign code {campaign.code!r} is taken")
@@ -240,4 +271,5 @@ class SqlCampaigns:
             state=CampaignState(row.state),
             approved_by=row.approved_by,
             uses=row.uses,
+            free_bet=free_bet_terms(row, currency),
         )

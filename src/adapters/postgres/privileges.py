@@ -71,6 +71,9 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     # A bonus is ended once (converted, forfeited, expired; locked FOR UPDATE first); a
     # trigger refuses any other change and every delete.
     "bonuses": _UPDATE,
+    # A free bet is played or expires once (locked FOR UPDATE first); a trigger refuses any
+    # other change and every delete.
+    "free_bets": _UPDATE,
     # A referral commission is settled once per referrer, period and currency: append-only.
     "referral_commissions": _READ_INSERT,
     # Rows with a life cycle (state columns guarded by triggers where it matters).

@@ -13,6 +13,7 @@ from adapters.postgres.bets import SqlBets
 from adapters.postgres.bonuses import SqlBonuses
 from adapters.postgres.campaigns import SqlCampaigns
 from adapters.postgres.crash import SqlCrashRounds
+from adapters.postgres.free_bets import SqlFreeBets
 from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.key_usage import SqlKeyUsage
 from adapters.postgres.ledger import SqlLedger
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
     notices: SqlNoticeStore
     notice_choices: SqlNoticeChoiceStore
     bonuses: SqlBonuses
+    free_bets: SqlFreeBets
     # The events raised in this transaction, written just before it commits.
     outbox: SqlOutbox
 
@@ -125,6 +127,7 @@ class SqlUnitOfWork:
         self.bonuses = SqlBonuses(conn, self._currencies)
         self.vip = SqlVipBook(conn, self._currencies)
         self.referrals = SqlReferrals(conn)
+        self.free_bets = SqlFreeBets(conn, self._currencies)
         return self
 
     async def __aexit__(

@@ -45,6 +45,7 @@ from application.ports import (
 )
 from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
 from application.risk import DEFAULT_RISK_REVIEW, RiskReview
+from application.seeds import take_nonce
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.accounts import AccountKind
 from domain.errors import DomainError, IdempotencyConflict, NotFound
@@ -358,15 +359,7 @@ class Placement(BetPoster):
     async def _take_nonce(self, uow: UnitOfWork, player_id: int) -> tuple[SeedPair, int]:
         """The player's seed pair and the nonce this bet takes (the pair is made for a first
         provably fair bet)."""
-        taken = await uow.seeds.take_nonce(player_id)
-        if taken is None:  # first provably fair bet, or the pair was just rotated
-            await uow.seeds.create(
-                player_id,
-                server_seed=self._seeds.server_seed(),
-                client_seed=self._seeds.client_seed(),
-                now=self._clock.now(),
-            )
-            taken = await uow.seeds.take_nonce(player_id)
+        taken = await take_nonce(uow, self._seeds, player_id, self._clock.now())
         if taken is None:  # pragma: no cover - rotated twice during this placement
             raise LostRace
         return taken

@@ -10,6 +10,7 @@ from datetime import datetime
 from application.bonuses.ending import may_receive_promotions, wagering_progress
 from application.ports import Clock, UnitOfWorkFactory
 from domain.bonuses import Bonus, WageringProgress
+from domain.free_bets import FreeBetState
 
 # A player holds at most one active bonus per currency: a handful of rows.
 ACTIVE_SHOWN = 20
@@ -59,9 +60,16 @@ class PlayerBonuses:
         return BonusOverview(statuses, contributions)
 
     async def any_active(self, player_id: int) -> bool:
-        """Whether the menu shows the bonus entry: an active bonus, and a standing that allows
-        promotions. Reads no bets (the menu is drawn often)."""
+        """Whether the menu shows the bonus entry: an active bonus or a free bet to play
+        (docs/bonuses.md, "Free bets"), and a standing that allows promotions. Reads no bets
+        (the menu is drawn often)."""
+        now = self._clock.now()
         async with self._uow() as uow:
-            if not await may_receive_promotions(uow, player_id, self._clock.now()):
+            if not await may_receive_promotions(uow, player_id, now):
                 return False
-            return any(b.active for b in await uow.bonuses.of_player(player_id, limit=ACTIVE_SHOWN))
+            if any(b.active for b in await uow.bonuses.of_player(player_id, limit=ACTIVE_SHOWN)):
+                return True
+            return any(
+                fb.state is FreeBetState.GRANTED and now < fb.expires_at
+                for fb in await uow.free_bets.of_player(player_id, limit=ACTIVE_SHOWN)
+            )

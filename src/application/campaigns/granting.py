@@ -4,7 +4,8 @@ not had it (a redemption row, claimed first, so a second try waits for the first
 taken (race-proof), then the bonus is granted through the bonuses' own road (`grant_bonus`:
 the budget spent, the bonus account credited) and the grant is audited. Promo codes, deposit
 matches and no-deposit grants differ in how they find the campaign and the player, never in
-these steps."""
+these steps. A free-bet campaign takes the same road and writes its free bets where the others
+grant a bonus (`application.free_bets.granting`)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from application.bonuses.granting import grant_bonus
+from application.free_bets.granting import grant_free_bets
 from application.ports import IdGenerator, UnitOfWork
 from application.promotions.paying import require_promotable
 from domain.bonuses import BonusActive, BonusOffer
 from domain.campaigns import Audience, Campaign, CampaignRefused, Redemption
 from domain.errors import DomainError
+from domain.free_bets import FreeBet
 from domain.money import Money
 from domain.promotions import BudgetExhausted
 from domain.staff import AuditAction, AuditEntry
@@ -33,6 +36,7 @@ class CampaignGrant:
     campaign: Campaign
     redemption: Redemption
     replayed: bool
+    free_bets: tuple[FreeBet, ...] = ()  # a free-bet campaign's, granted by this call
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,8 @@ async def grant_from_campaign(
         return CampaignGrant(campaign, first, replayed=True)
     if not await uow.campaigns.take_use(campaign.code):
         raise CampaignRefused(f"campaign {campaign.code!r} has no uses left", "run_out")
+    if campaign.free_bet is not None:
+        return await _grant_free_bets(uow, ids, request, redemption)
     try:
         bonus = await grant_bonus(
             uow,
@@ -103,6 +109,19 @@ async def grant_from_campaign(
     granted = Redemption(
         campaign.code, request.player_id, request.key, request.now, offer.amount, str(bonus.id)
     )
+    await _audit_grant(
+        uow,
+        request,
+        amount=offer.amount.amount,
+        currency=offer.currency.code,
+        bonus_id=str(bonus.id),
+    )
+    return CampaignGrant(campaign, granted, replayed=False)
+
+
+async def _audit_grant(uow: UnitOfWork, request: GrantRequest, **facts: str | int) -> None:
+    """Every grant is audited (`campaign_granted`, subject the player) with what it gave."""
+    campaign = request.campaign
     await uow.audit.record(
         AuditEntry(
             AuditAction.CAMPAIGN_GRANTED,
@@ -112,14 +131,35 @@ async def grant_from_campaign(
             after={
                 "campaign": campaign.code,
                 "kind": campaign.kind.value,
-                "amount": offer.amount.amount,
-                "currency": offer.amount.currency.code,
-                "bonus_id": str(bonus.id),
+                **facts,
                 "key": request.key,
             },
         )
     )
-    return CampaignGrant(campaign, granted, replayed=False)
+
+
+async def _grant_free_bets(
+    uow: UnitOfWork, ids: IdGenerator, request: GrantRequest, redemption: Redemption
+) -> CampaignGrant:
+    """A free-bet campaign's grant: its free bets (no money moves; the redemption's amount is
+    one free bet's cap), audited as every grant is."""
+    campaign = request.campaign
+    if (await uow.budgets.get(campaign.code)).remaining < campaign.amount:
+        # A budget that cannot pay one free bet's largest win grants no more free bets.
+        raise CampaignRefused(f"campaign {campaign.code!r} has run out", "run_out")
+    free_bets = await grant_free_bets(uow, ids, campaign, request.player_id, request.now)
+    terms = campaign.free_bet
+    assert terms is not None  # the caller's condition
+    await _audit_grant(
+        uow,
+        request,
+        free_bets=len(free_bets),
+        game=terms.game,
+        stake=terms.stake.amount,
+        max_win=campaign.amount.amount,
+        currency=campaign.currency.code,
+    )
+    return CampaignGrant(campaign, redemption, replayed=False, free_bets=free_bets)
 
 
 async def grant_quietly(
@@ -142,9 +182,10 @@ async def grant_quietly(
         if (await uow.budgets.get(campaign.code)).remaining < amount:
             raise CampaignRefused(f"campaign {campaign.code!r} has run out", "run_out")
         # The bonuses' own rule, read here under the player's lock (as `grant_bonus` takes
-        # it): one active bonus per player and currency.
+        # it): one active bonus per player and currency. Free bets are no bonus (yet).
         await uow.bonuses.lock_player(request.player_id)
-        if await uow.bonuses.active_of(request.player_id, campaign.currency) is not None:
+        bonus = await uow.bonuses.active_of(request.player_id, campaign.currency)
+        if bonus is not None and campaign.free_bet is None:
             raise BonusActive(f"player {request.player_id} has an active bonus")
     except DomainError as refusal:
         log.info(

@@ -14,11 +14,18 @@ from application.ledger_use_case import LedgerUseCase
 from application.onboarding import AcceptTerms
 from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from application.staff import Actor
-from domain.campaigns import Audience, CampaignKind, normalise_code
+from domain.campaigns import Audience, Campaign, CampaignKind, normalise_code
 from domain.errors import InvalidField, InvalidRequest
 from domain.players import Player
 
 MAX_PLAYERS_AT_ONCE = 500
+
+
+def list_key(campaign: Campaign, player_id: int) -> str:
+    """The key of a grant not typed by the player (a welcome, a staff list)."""
+    if campaign.kind is CampaignKind.FREE_BET:
+        return f"free-bets:{campaign.code}:{player_id}"
+    return f"no-deposit:{campaign.code}:{player_id}"
 
 
 async def welcome_grants(
@@ -28,12 +35,15 @@ async def welcome_grants(
     campaign for new players that gives this player one (one per currency at most: the
     bonuses' own rule refuses a second active bonus, and the campaign is then skipped)."""
     grants: list[CampaignGrant] = []
-    for campaign in await uow.campaigns.open_of_kind(CampaignKind.NO_DEPOSIT, None, now):
+    campaigns = [
+        *await uow.campaigns.open_of_kind(CampaignKind.NO_DEPOSIT, None, now),
+        # A free-bet campaign for new players welcomes them the same way.
+        *await uow.campaigns.open_of_kind(CampaignKind.FREE_BET, None, now),
+    ]
+    for campaign in campaigns:
         if campaign.target.audience is not Audience.NEW_PLAYERS:
             continue
-        request = GrantRequest(
-            campaign, player_id, f"no-deposit:{campaign.code}:{player_id}", now, "system"
-        )
+        request = GrantRequest(campaign, player_id, list_key(campaign, player_id), now, "system")
         grant = await grant_quietly(uow, ids, request, shards=shards)
         if grant is not None:
             grants.append(grant)
@@ -80,11 +90,13 @@ class GrantCampaignToPlayers(LedgerUseCase):
         for player_id in dict.fromkeys(players):
             async with self._uow() as uow:
                 campaign = await uow.campaigns.get(normalise_code(code))
-                if campaign.kind is not CampaignKind.NO_DEPOSIT:
-                    raise InvalidRequest("only a no-deposit campaign is granted by staff")
+                if campaign.kind not in (CampaignKind.NO_DEPOSIT, CampaignKind.FREE_BET):
+                    raise InvalidRequest(
+                        "only a no-deposit or free-bet campaign is granted by staff"
+                    )
                 now = self._clock.now()
                 request = GrantRequest(
-                    campaign, player_id, f"no-deposit:{campaign.code}:{player_id}", now, actor.label
+                    campaign, player_id, list_key(campaign, player_id), now, actor.label
                 )
                 grant = await grant_quietly(uow, self._ids, request, shards=self._house.shards)
                 await uow.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from application.ports import UnitOfWorkFactory
+from application.ports import FreeBetCounts, UnitOfWorkFactory
 from domain.campaigns import Campaign, CampaignState, Redemption, normalise_code
 from domain.promotions import PromotionBudget
 
@@ -15,6 +15,7 @@ class CampaignReport:
     campaign: Campaign
     budget: PromotionBudget  # its total, spent and left
     redemptions: Sequence[Redemption]  # newest first, at most `limit`
+    free_bets: FreeBetCounts | None = None  # a free-bet campaign's, in its staff view
 
 
 class ListCampaigns:
@@ -38,4 +39,5 @@ class ShowCampaign:
                 campaign,
                 await uow.budgets.get(campaign.code),
                 await uow.campaigns.redemptions(campaign.code, limit),
+                None if campaign.free_bet is None else await uow.free_bets.counts(campaign.code),
             )

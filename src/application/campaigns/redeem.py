@@ -27,8 +27,9 @@ class RedeemPromoCode(LedgerUseCase):
                 campaign = await uow.campaigns.get(typed)
             except NotFound:
                 raise UnknownPromoCode(f"no promo code {typed!r}") from None
-            if campaign.kind is not CampaignKind.PROMO_CODE:
-                # A deposit match's or no-deposit campaign's code is not one to type.
+            if campaign.kind not in (CampaignKind.PROMO_CODE, CampaignKind.FREE_BET):
+                # A deposit match's or no-deposit campaign's code is not one to type; a
+                # free-bet campaign's is (docs/bonuses.md, "Free bets").
                 raise UnknownPromoCode(f"no promo code {typed!r}")
             request = GrantRequest(
                 campaign,

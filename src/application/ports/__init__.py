@@ -17,6 +17,7 @@ from application.ports.campaigns import CampaignRepository
 from application.ports.clock_ids import Clock, IdGenerator
 from application.ports.crash import CrashRounds, LeaderLock, RoundSeating
 from application.ports.currencies import CurrencyCatalog
+from application.ports.free_bets import FreeBetCounts, FreeBetRepository
 from application.ports.games import GameConfigRepository
 from application.ports.health import RedisProbe
 from application.ports.ledger import HistoryEntry, Ledger
@@ -100,6 +101,8 @@ __all__ = [
     "EventEnvelope",
     "EventPublisher",
     "EventSource",
+    "FreeBetCounts",
+    "FreeBetRepository",
     "GameConfigRepository",
     "HistoryEntry",
     "IdGenerator",

@@ -46,6 +46,7 @@ from domain.errors import (
     UnknownCurrency,
 )
 from domain.fairness import InvalidClientSeed
+from domain.free_bets import FreeBetUnavailable
 from domain.games.base import format_hundredths
 from domain.mines import OverPayoutLimit
 from domain.payments import PaymentMismatch, RefundPending, RefundRefused
@@ -182,6 +183,7 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     UnknownPromoCode: _text("promo.unknown"),
     CampaignRefused: _promo,
     BonusActive: _text("bonus.refused.active"),
+    FreeBetUnavailable: _text("free_bets.refused"),
     IllegalBonusTransition: _text("bonus.refused.ended"),
     BonusBlocksWithdrawal: lambda t, e: t(
         "bonus.withdraw.blocks", amount=e.amount, wagered=e.wagered.amount, required=e.required

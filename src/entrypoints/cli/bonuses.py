@@ -20,15 +20,20 @@ def bonuses() -> None:
 
 @bonuses.command("expire")
 def bonuses_expire() -> None:
-    """Forfeit every active bonus whose expiry has come (reason `expired`). Safe to run
-    again, and beside `croupier run`: a bonus ends once."""
+    """Forfeit every active bonus whose expiry has come (reason `expired`), and mark free bets
+    left unplayed past theirs `expired`. Safe to run again, and beside `croupier run`: a
+    bonus ends once, a free bet too."""
     from application.bonuses import ExpireBonuses
+    from application.free_bets import ExpireFreeBets
 
-    async def expire(container: AsyncContainer) -> int:
+    async def expire(container: AsyncContainer) -> tuple[int, int]:
         async with container() as scope:
-            return await (await scope.get(ExpireBonuses))()
+            bonuses = await (await scope.get(ExpireBonuses))()
+            # A step of the same job: free bets left unplayed past their expiry.
+            return bonuses, await (await scope.get(ExpireFreeBets))()
 
-    click.echo(f"{with_container(expire)} bonus(es) expired")
+    bonuses, free_bets = with_container(expire)
+    click.echo(f"{bonuses} bonus(es) expired, {free_bets} free bet(s) expired")
 
 
 @bonuses.command("sweep")

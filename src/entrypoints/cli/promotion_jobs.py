@@ -11,6 +11,7 @@ import logging
 from dishka import AsyncContainer
 
 from application.bonuses import ConvertBonus, ExpireBonuses
+from application.free_bets import ExpireFreeBets
 from application.referrals import PayReferralCommissions
 from entrypoints.process.periodic import every
 from entrypoints.settings import Settings
@@ -30,8 +31,14 @@ def start_promotion_jobs(
             async with container() as scope:
                 expired = await (await scope.get(ExpireBonuses))()
                 converted = await (await scope.get(ConvertBonus)).sweep()
-            if expired or converted:
-                log.info("bonuses: %d expired, %d converted", expired, converted)
+                free_bets = await (await scope.get(ExpireFreeBets))()
+            if expired or converted or free_bets:
+                log.info(
+                    "bonuses: %d expired, %d converted; %d free bet(s) expired",
+                    expired,
+                    converted,
+                    free_bets,
+                )
 
         jobs.append(
             asyncio.create_task(every(settings.bonus_sweep_interval_s, bonuses, stop, "bonuses"))

@@ -38,6 +38,7 @@ from entrypoints.composition.budget_raises import BudgetRaisesProvider
 from entrypoints.composition.campaigns import CampaignStaffProvider, PromoCodesProvider
 from entrypoints.composition.crash import CrashProvider
 from entrypoints.composition.endpoints import Endpoints
+from entrypoints.composition.free_bets import FreeBetsProvider
 from entrypoints.composition.infrastructure import InfrastructureProvider
 from entrypoints.composition.ledger import LedgerProvider
 from entrypoints.composition.live import LiveProvider
@@ -63,6 +64,7 @@ _MONEY: AreaGroups = (
     ResponsibleProvider,
     RiskProvider,
     BonusesProvider,
+    FreeBetsProvider,
     ReferralsProvider,
 )
 

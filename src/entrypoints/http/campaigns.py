@@ -1,5 +1,5 @@
-"""Operators: campaigns (deposit matches, no-deposit grants, promo codes) and their budgets;
-a large budget waits for a second staff member's approval (docs/bonuses.md)."""
+"""Operators: campaigns (deposit matches, no-deposit grants, promo codes, free bets) and their
+budgets; a large budget waits for a second staff member's approval (docs/bonuses.md)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,14 @@ from domain.money import Currency, CurrencyRegistry, Money
 from domain.quoting import excerpt
 from domain.staff import Role
 from entrypoints.http.auth import ANY_STAFF, SECURITY, provide_actor, requires
+from entrypoints.http.campaign_free_bets import (
+    FreeBetBody,
+    FreeBetCountsView,
+    FreeBetTermsView,
+    counts_view,
+    decode_free_bet,
+    terms_view,
+)
 from entrypoints.http.decisions import Decision
 
 OPERATOR = requires(Role.OPERATOR)
@@ -89,6 +97,8 @@ class CampaignBody(msgspec.Struct, forbid_unknown_fields=True):
     max_uses: Annotated[
         int | None, msgspec.Meta(description="How many players may have it (none: the budget)")
     ] = None
+    # A free_bet campaign's free bets (its `amount` is one free bet's largest win).
+    free_bet: FreeBetBody | None = None
 
 
 class GrantBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -128,6 +138,8 @@ class CampaignView(msgspec.Struct):
     budget_spent: int
     budget_left: int
     redemptions: list[RedemptionView] | None = None  # on a campaign's own page
+    free_bet: FreeBetTermsView | None = None  # a free_bet campaign's terms
+    free_bets: FreeBetCountsView | None = None  # and, on its own page, what they did
 
 
 class CampaignList(msgspec.Struct):
@@ -177,6 +189,8 @@ def _view(report: CampaignReport, with_redemptions: bool = False) -> CampaignVie
         budget_spent=budget.spent.amount,
         budget_left=budget.remaining.amount,
         redemptions=[_redemption(r) for r in report.redemptions] if with_redemptions else None,
+        free_bet=terms_view(c.free_bet),
+        free_bets=counts_view(report.free_bets),
     )
 
 
@@ -218,6 +232,7 @@ def decode_campaign(data: CampaignBody, currencies: CurrencyRegistry, actor: Act
         amount=_money("amount", data.amount, currency),
         match_percent=data.match_percent,
         max_uses=data.max_uses,
+        free_bet=decode_free_bet(data.free_bet, currency),
     )
 
 
@@ -284,7 +299,8 @@ class CampaignsController(Controller):
         "/{code:str}/grants",
         guards=[OPERATOR],
         status_code=200,
-        summary="Grant a no-deposit campaign's bonus to players (each checked, once each)",
+        summary="Grant a no-deposit campaign's bonus, or a free-bet campaign's free bets, to"
+        " players (each checked, once each)",
     )
     @inject
     async def grant(

@@ -31,6 +31,9 @@ class PromoView(msgspec.Struct):
     expires_after_hours: float
     redeemed_at: datetime
     replayed: bool  # the player had redeemed it before: this is that first grant
+    # A free-bet campaign's code: how many free bets it gave (`bonus` is then the most one
+    # free bet's winnings can be; GET /api/v1/app/bonus/free-bets lists them).
+    free_bets: int = 0
 
 
 class MiniAppPromoController(Controller):
@@ -62,4 +65,5 @@ class MiniAppPromoController(Controller):
             expires_after_hours=grant.campaign.terms.expires_after / timedelta(hours=1),
             redeemed_at=grant.redemption.at,
             replayed=grant.replayed,
+            free_bets=0 if grant.campaign.free_bet is None else grant.campaign.free_bet.count,
         )

@@ -16,6 +16,7 @@ from entrypoints.http.live import LIVE_HANDLERS
 from entrypoints.http.miniapp import MiniAppController, MiniAppSessionController
 from entrypoints.http.miniapp_bonus import MiniAppBonusController
 from entrypoints.http.miniapp_crash import MiniAppCrashCashOutController, MiniAppCrashController
+from entrypoints.http.miniapp_free_bets import MiniAppFreeBetsController
 from entrypoints.http.miniapp_mines import MiniAppMinesController
 from entrypoints.http.miniapp_notifications import MiniAppNotificationsController
 from entrypoints.http.miniapp_page import MINIAPP_PAGE
@@ -60,6 +61,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     MiniAppCrashController,
     MiniAppCrashCashOutController,
     MiniAppBonusController,
+    MiniAppFreeBetsController,
     MiniAppVipController,
     MiniAppReferralController,
     MINIAPP_PAGE,  # the Mini App page itself, at /app/

@@ -11,14 +11,15 @@ from datetime import UTC
 
 from aiogram import F
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.bonuses import BonusOverview, ConvertBonus, ForfeitBonus, PlayerBonuses
+from application.free_bets import FreeBetOverview, PlayerFreeBets
 from domain.bonuses import Bonus, BonusState
 from domain.players import Player
 from entrypoints.bot import bonus_keyboards as kb
-from entrypoints.bot import keyboards
+from entrypoints.bot import free_bets_screen, keyboards
 from entrypoints.bot.game_texts import game_name
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Menu
@@ -63,35 +64,53 @@ def screen(t: Translator, overview: BonusOverview) -> str:
     return "\n\n".join([*parts, t("bonus.counts_title") + "\n" + _contributions(t, overview)])
 
 
-async def _show(query: CallbackQuery, t: Translator, overview: BonusOverview) -> None:
-    buttons = [(s.bonus.id, s.claimable) for s in overview.bonuses]
-    await show(query, screen(t, overview), kb.bonus_screen(t, buttons))
+def _with_free_bets(
+    t: Translator, overview: BonusOverview, free_bets: FreeBetOverview | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The screen, with the free bets to play (docs/bonuses.md, "Free bets") after the bonus
+    and their "Play" buttons first."""
+    text = screen(t, overview)
+    listed = free_bets_screen.section(t, free_bets)
+    if listed is not None:
+        text = f"{text}\n\n{listed}"
+    markup = kb.bonus_screen(t, [(s.bonus.id, s.claimable) for s in overview.bonuses])
+    rows = [*free_bets_screen.buttons(t, free_bets), *markup.inline_keyboard]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 @handlers.message(Command("bonus"))
 @inject
 async def bonus_command(
-    message: Message, player: Player, t: Translator, bonuses: FromDishka[PlayerBonuses]
+    message: Message,
+    player: Player,
+    t: Translator,
+    bonuses: FromDishka[PlayerBonuses],
+    free_bets: FromDishka[PlayerFreeBets],
 ) -> None:
     overview = await bonuses(player.id)
     if overview is None:  # no word of bonuses to this player: as any unknown message
         await message.answer(t("nav.not_understood"), reply_markup=keyboards.main_menu(t))
         return
-    buttons = [(s.bonus.id, s.claimable) for s in overview.bonuses]
-    await message.answer(screen(t, overview), reply_markup=kb.bonus_screen(t, buttons))
+    text, markup = _with_free_bets(t, overview, await free_bets(player.id))
+    await message.answer(text, reply_markup=markup)
 
 
 @handlers.callback_query(Menu.filter(F.action == "bonus"))
 @inject
 async def bonus_menu(
-    query: CallbackQuery, player: Player, t: Translator, bonuses: FromDishka[PlayerBonuses]
+    query: CallbackQuery,
+    player: Player,
+    t: Translator,
+    bonuses: FromDishka[PlayerBonuses],
+    free_bets: FromDishka[PlayerFreeBets],
 ) -> None:
     await query.answer()
     overview = await bonuses(player.id)
     if overview is None:
         await show(query, t("nav.unknown_button"), keyboards.main_menu(t))
         return
-    await _show(query, t, overview)
+    text, markup = _with_free_bets(t, overview, await free_bets(player.id))
+    await show(query, text, markup)
 
 
 def _bonus_id(data: kb.BonusAction) -> uuid.UUID | None:

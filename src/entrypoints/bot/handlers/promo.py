@@ -21,7 +21,7 @@ from domain.errors import DomainError
 from domain.money import Money
 from domain.players import Player
 from domain.standing import Operation
-from entrypoints.bot import keyboards
+from entrypoints.bot import free_bets_screen, keyboards
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Menu
 from entrypoints.bot.refusals import refusal_text
@@ -48,6 +48,8 @@ def with_promo(t: Translator, markup: InlineKeyboardMarkup) -> InlineKeyboardMar
 def granted_text(t: Translator, grant: CampaignGrant) -> str:
     if grant.replayed:
         return t("promo.already", code=grant.campaign.code.upper())
+    if grant.campaign.free_bet is not None:
+        return free_bets_screen.granted_text(t, grant.campaign, grant.campaign.free_bet)
     terms = grant.campaign.terms
     amount = grant.redemption.amount
     days = max(1, terms.expires_after // timedelta(days=1))

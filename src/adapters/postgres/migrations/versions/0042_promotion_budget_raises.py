@@ -11,7 +11,7 @@ someone else; the row is never deleted, and its request and amount never change 
 from alembic import op
 
 revision = "0042"
-down_revision = "0040"
+down_revision = "0041"
 branch_labels = None
 depends_on = None
 
