@@ -62,7 +62,7 @@ async def free_bet_code(uow_factory, clock):
     await end_campaigns(uow_factory, clock, created)
 
 
-@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("language", ["en", "ru", "es", "pt", "tr"])
 async def test_free_bets_are_listed_played_and_verified(
     chat,  # noqa: F811 - the fixture imported above
     free_bet_code,
