@@ -20,6 +20,7 @@ from domain.bets import Bet
 from domain.bonuses import Bonus
 from domain.campaigns import Campaign, Redemption
 from domain.crash_rounds import CrashChain, CrashRound, CrashSeat
+from domain.duels import Duel
 from domain.errors import IdempotencyConflict, NotFound
 from domain.events import DomainEvent
 from domain.games.catalog import GameConfig
@@ -53,6 +54,7 @@ from tests.fake_betting import (
 from tests.fake_bonuses import FakeBonuses
 from tests.fake_campaigns import FakeCampaigns
 from tests.fake_crash import FakeCrashRounds
+from tests.fake_duels import FakeDuels
 from tests.fake_money import (
     FakeAuditLog,
     FakeResponsibleGambling,
@@ -144,6 +146,8 @@ class _State:
     referral_commissions: dict[tuple[int, datetime, str], CommissionSettlement] = field(
         default_factory=dict
     )
+    # Duels (tests.fake_duels) by id.
+    duels: dict[uuid.UUID, Duel] = field(default_factory=dict)
     # What use cases raised, in order, as their units of work committed them.
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -206,6 +210,7 @@ class FakeUnitOfWork:
         self.bonuses = FakeBonuses(self.state)
         self.vip = FakeVipBook(self.state)
         self.referrals = FakeReferrals(self.state)
+        self.duels = FakeDuels(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -13,6 +13,7 @@ from adapters.postgres.bets import SqlBets
 from adapters.postgres.bonuses import SqlBonuses
 from adapters.postgres.campaigns import SqlCampaigns
 from adapters.postgres.crash import SqlCrashRounds
+from adapters.postgres.duels import SqlDuels
 from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.key_usage import SqlKeyUsage
 from adapters.postgres.ledger import SqlLedger
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
     crash: SqlCrashRounds
     notices: SqlNoticeStore
     bonuses: SqlBonuses
+    duels: SqlDuels
     # The events raised in this transaction, written just before it commits.
     outbox: SqlOutbox
 
@@ -122,6 +124,7 @@ class SqlUnitOfWork:
         self.bonuses = SqlBonuses(conn, self._currencies)
         self.vip = SqlVipBook(conn, self._currencies)
         self.referrals = SqlReferrals(conn)
+        self.duels = SqlDuels(conn, self._currencies, self._personal)
         return self
 
     async def __aexit__(

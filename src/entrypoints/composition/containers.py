@@ -36,6 +36,7 @@ from entrypoints.composition.betting import BettingProvider
 from entrypoints.composition.bonuses import BonusesProvider
 from entrypoints.composition.campaigns import CampaignStaffProvider, PromoCodesProvider
 from entrypoints.composition.crash import CrashProvider
+from entrypoints.composition.duels import DuelsProvider
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.composition.infrastructure import InfrastructureProvider
 from entrypoints.composition.ledger import LedgerProvider
@@ -91,6 +92,7 @@ def http_areas() -> AreaGroups:
         WithdrawalDecisionsProvider,
         PromoCodesProvider,
         CampaignStaffProvider,
+        DuelsProvider,
         *telegram_groups(),
     )
 
@@ -101,7 +103,14 @@ def grpc_areas() -> AreaGroups:
 
 def bot_areas() -> AreaGroups:
     # A player's door: withdrawal requests, never the staff's decisions on them.
-    return (*_MONEY, WithdrawalsProvider, PromoCodesProvider, VipProvider, *telegram_groups())
+    return (
+        *_MONEY,
+        WithdrawalsProvider,
+        PromoCodesProvider,
+        VipProvider,
+        DuelsProvider,
+        *telegram_groups(),
+    )
 
 
 def relay_areas() -> AreaGroups:
@@ -112,7 +121,15 @@ def relay_areas() -> AreaGroups:
 def cli_areas() -> AreaGroups:
     # Funding the bankroll is a posting, which passes the guard and the velocity limits; the
     # personal data's re-sealing (`croupier pii`) is wired with the players.
-    return (ApiKeysProvider, AccessProvider, *_MONEY, RiskOversightProvider, ReportsProvider)
+    # The duels' expiry job runs in `croupier run` (entrypoints/cli/duel_jobs.py).
+    return (
+        ApiKeysProvider,
+        AccessProvider,
+        *_MONEY,
+        RiskOversightProvider,
+        ReportsProvider,
+        DuelsProvider,
+    )
 
 
 # The parts `croupier run --only` starts, and the groups each needs.
