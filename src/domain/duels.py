@@ -14,8 +14,8 @@ cut; a refund (declined, expired, refunded) returns every stake held. Every stat
 `rolling` is final.
 
 The rules in numbers (`DuelRules`): the cut is `cut_bps` basis points of the pot, rounded UP to
-a whole minor unit (in the house's favour: 5% of a 15 ⭐ pot is 0.75 ⭐, the cut is 1 ⭐, the
-winner gets 14 ⭐); a stake whose cut would reach the stake itself is refused (the winner
+a whole minor unit (in the house's favour: 5% of a 30 ⭐ pot is 1.5 ⭐, the cut is 2 ⭐, the
+winner gets 28 ⭐); a stake whose cut would reach the stake itself is refused (the winner
 always ends up with more than they staked). A round where both dice show the same value is a
 tie: the players roll again, at most `max_ties` times; the tie after that refunds both."""
 

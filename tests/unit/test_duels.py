@@ -53,6 +53,9 @@ def test_the_cut_rounds_up_in_the_house_favour() -> None:
     assert house_cut(Money(20, XTR), 500).amount == 1
     assert house_cut(Money(21, XTR), 500).amount == 2
     assert house_cut(Money(1000, XTR), 0).amount == 0
+    # docs/duels.md: stakes of 15 make a pot of 30, whose 5% is 1.5: the cut is 2.
+    assert (duel(15).cut.amount, duel(15).prize.amount) == (2, 28)
+    assert duel(20).cut.amount == 2
 
 
 def test_a_stake_the_cut_would_swallow_is_refused() -> None:

@@ -25,7 +25,7 @@ class Duels:
     duel_cut_bps: int = setting(
         DEFAULT_CUT_BPS,
         doc="The house cut of a duel's pot, in basis points (500 is 5%), rounded up to a whole "
-        "minor unit: 5% of a 15 ⭐ pot is 1 ⭐, the winner gets 14 ⭐.",
+        "minor unit: 5% of a 30 ⭐ pot is 1.5 ⭐, the cut 2 ⭐, the winner gets 28 ⭐.",
         ge=0,
         le=MAX_CUT_BPS,
     )
