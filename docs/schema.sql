@@ -2105,7 +2105,7 @@ CREATE TABLE public.risk_flags (
     review_note text,
     CONSTRAINT ck_risk_flags_review CHECK ((((status = 'open'::text) = (reviewed_at IS NULL)) AND ((reviewed_at IS NULL) = (reviewed_by IS NULL)) AND ((reviewed_at IS NULL) = (review_note IS NULL)))),
     CONSTRAINT risk_flags_evidence_check CHECK ((jsonb_typeof(evidence) = 'object'::text)),
-    CONSTRAINT risk_flags_kind_check CHECK ((kind = ANY (ARRAY['improbable_results'::text, 'rapid_withdrawal'::text, 'shared_payment_identity'::text, 'large_win'::text, 'large_wager'::text, 'staff_chain'::text, 'payment_mismatch'::text, 'referral_abuse'::text]))),
+    CONSTRAINT risk_flags_kind_check CHECK ((kind = ANY (ARRAY['improbable_results'::text, 'rapid_withdrawal'::text, 'shared_payment_identity'::text, 'large_win'::text, 'large_wager'::text, 'staff_chain'::text, 'payment_mismatch'::text, 'referral_abuse'::text, 'duel_collusion'::text]))),
     CONSTRAINT risk_flags_review_note_check CHECK (((length(review_note) >= 1) AND (length(review_note) <= 1000))),
     CONSTRAINT risk_flags_status_check CHECK ((status = ANY (ARRAY['open'::text, 'resolved'::text, 'dismissed'::text])))
 );

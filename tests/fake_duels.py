@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from domain.duels import Duel, DuelState
+from domain.duels_collusion import PairRecord
 from domain.errors import IllegalTransition
 from domain.money import Currency
 
@@ -50,6 +51,25 @@ class FakeDuels:
             if player.username is not None and player.username.casefold() == wanted:
                 return player.id
         return None
+
+    async def pair_record(self, a: int, b: int, since: datetime) -> PairRecord:
+        played = [
+            d
+            for d in self.s.duels.values()
+            if d.created_at >= since
+            and d.state
+            in (DuelState.ACCEPTED, DuelState.ROLLING, DuelState.SETTLED, DuelState.REFUNDED)
+        ]
+        between = [d for d in played if set(d.players) == {a, b}]
+        return PairRecord(
+            a,
+            b,
+            len(between),
+            sum(1 for d in between if d.winner_id == a),
+            sum(1 for d in between if d.winner_id == b),
+            sum(1 for d in played if a in d.players),
+            sum(1 for d in played if b in d.players),
+        )
 
 
 def duel_usage(

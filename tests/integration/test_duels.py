@@ -21,10 +21,12 @@ from application.duels import (
     RecordDuelRoll,
     RecordDuelRollCommand,
 )
+from application.risk.review import RiskReview
 from domain.accounts import AccountKind
 from domain.duels import DuelRules, DuelState, Seat
 from domain.errors import DomainError, IllegalTransition
 from domain.money import XTR, Money
+from domain.risk import RiskPolicy
 from tests.conftest import race
 from tests.fakes import FakeClock
 
@@ -72,7 +74,7 @@ def duels(uow_factory, ids, house, register, credit, new_telegram_id):
                 ChallengeDuel(*parts, RULES),
                 AcceptDuel(*parts, RULES),
                 DeclineDuel(*parts),
-                RecordDuelRoll(*parts),
+                RecordDuelRoll(*parts, RiskReview(RiskPolicy())),
                 ExpireDuels(*parts),
             )
 
@@ -252,3 +254,26 @@ async def test_a_refused_stake_leaves_no_duel(duels, engine) -> None:
     async with engine.connect() as conn:
         found = await conn.execute(text("SELECT 1 FROM duels WHERE id = :id"), {"id": duel_id})
         assert found.first() is None
+
+
+async def test_chip_dumping_between_two_players_raises_a_flag_on_the_receiver(
+    duels, engine
+) -> None:
+    (a, pa), (b, pb) = await duels.player(), await duels.player()
+    _, accept, _, roll, _ = duels.build()
+    for n in range(10):  # Bob wins every one: once in 1024 by chance
+        duel_id = await duels.open_duel(a, b, stake=2)
+        await accept(duel_id, b)
+        await roll(RecordDuelRollCommand(duel_id, 1, Seat.CHALLENGER, 1, 2 * n))
+        await roll(RecordDuelRollCommand(duel_id, 1, Seat.CHALLENGED, 6, 2 * n + 1))
+    async with engine.connect() as conn:
+        flags = (
+            await conn.execute(
+                text(
+                    "SELECT player_id, evidence->>'pattern' AS pattern FROM risk_flags"
+                    " WHERE kind = 'duel_collusion' AND player_id IN (:a, :b)"
+                ),
+                {"a": pa, "b": pb},
+            )
+        ).all()
+    assert [(f.player_id, f.pattern) for f in flags] == [(pb, "one_sided")]

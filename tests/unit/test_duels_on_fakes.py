@@ -26,11 +26,13 @@ from application.house import HouseBook
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from application.responsible import SetLimit, StartTimeout
+from application.risk.review import RiskReview
 from domain.accounts import AccountKind
 from domain.duels import DuelRules, DuelState, Seat
 from domain.errors import IllegalTransition, InsufficientFunds
 from domain.money import XTR, Money
 from domain.responsible import LimitKind, LimitPeriod, ResponsibleGamblingRefusal, TimeoutPeriod
+from domain.risk import RiskFlagKind, RiskPolicy
 from tests.fakes import FakeClock, FakeDatabase, SequentialIds
 
 ALICE, BOB, CAROL = 1001, 1002, 1003  # Telegram ids
@@ -49,7 +51,7 @@ class Table:
         self.challenge = ChallengeDuel(*parts, RULES)
         self.accept = AcceptDuel(*parts, RULES)
         self.decline = DeclineDuel(*parts)
-        self.roll = RecordDuelRoll(*parts)
+        self.roll = RecordDuelRoll(*parts, RiskReview(RiskPolicy()))
         self.expire = ExpireDuels(*parts)
         self.players: dict[int, int] = {}
 
@@ -273,3 +275,32 @@ async def test_the_settlement_road_is_the_only_way_out_of_escrow(table: Table) -
         await uow.commit()
     assert posted.idempotency_key == f"duel:{duel_id}:refund"
     assert table.wallet(ALICE) == 100
+
+
+async def _played(table: Table, winners: str) -> None:
+    """Duels Alice challenges Bob to, won as `winners` says ("a": Alice, "b": Bob)."""
+    for n, who in enumerate(winners):
+        duel_id = await table.duel(2)
+        await table.accept(duel_id, BOB)
+        await table.dice(duel_id, 1, 6 if who == "a" else 1, 1 if who == "a" else 6)
+        table.clock.advance(seconds=n + 1)
+
+
+async def test_one_player_always_losing_to_the_same_opponent_raises_a_flag(table: Table) -> None:
+    await _played(table, "bbbbbbbbb")
+    assert table.db.state.flags == {}
+    await _played(table, "b")  # 10 of 10: a fair game does that once in 1024
+    (flag,) = table.db.state.flags.values()
+    assert (flag.kind, flag.player_id) == (RiskFlagKind.DUEL_COLLUSION, table.players[BOB])
+    assert flag.evidence["pattern"] == "one_sided"
+    assert flag.evidence["opponent_id"] == table.players[ALICE]
+    await _played(table, "b")  # one open flag per player and kind
+    assert len(table.db.state.flags) == 1
+
+
+async def test_two_players_who_duel_only_each_other_are_flagged(table: Table) -> None:
+    await _played(table, "abbabbba")  # 5 of 8 to Bob: chance, and too few duels
+    assert table.db.state.flags == {}
+    await _played(table, "bb")  # 7 of 10 is 17% by chance, but they duel no one else
+    (flag,) = table.db.state.flags.values()
+    assert (flag.evidence["pattern"], flag.player_id) == ("exclusive_pair", table.players[BOB])

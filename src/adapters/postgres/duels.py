@@ -16,6 +16,7 @@ from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.errors import to_domain_error
 from adapters.postgres.personal import username_index
 from domain.duels import Duel, DuelState, Roll, Seat
+from domain.duels_collusion import PairRecord
 from domain.errors import IllegalTransition
 from domain.money import CurrencyRegistry, Money
 
@@ -46,6 +47,22 @@ _ADD_ROLL = text(
 _OVERDUE = text(
     "SELECT id FROM duels WHERE state IN ('challenged', 'accepted', 'rolling')"
     " AND deadline <= :now ORDER BY deadline LIMIT :limit"
+)
+# A duel counts once accepted (a declined or expired challenge was never played).
+_PLAYED = "state IN ('accepted', 'rolling', 'settled', 'refunded')"
+_PAIR = text(
+    f"""
+    SELECT
+        count(*) FILTER (WHERE between_them) AS between,
+        count(*) FILTER (WHERE between_them AND winner_id = :a) AS a_wins,
+        count(*) FILTER (WHERE between_them AND winner_id = :b) AS b_wins,
+        count(*) FILTER (WHERE :a IN (challenger_id, challenged_id)) AS a_total,
+        count(*) FILTER (WHERE :b IN (challenger_id, challenged_id)) AS b_total
+    FROM (SELECT *, (challenger_id IN (:a, :b) AND challenged_id IN (:a, :b)) AS between_them
+          FROM duels
+          WHERE created_at >= :since AND {_PLAYED}
+            AND (challenger_id IN (:a, :b) OR challenged_id IN (:a, :b))) d
+    """  # noqa: S608 - a constant condition  # nosec B608
 )
 _NAMED = text("SELECT id FROM players WHERE username_index = :index ORDER BY id LIMIT 1")
 
@@ -144,3 +161,7 @@ class SqlDuels:
         index = username_index(self._personal, username)
         value = (await self._conn.execute(_NAMED, {"index": index})).scalar()
         return value if isinstance(value, int) else None
+
+    async def pair_record(self, a: int, b: int, since: datetime) -> PairRecord:
+        row = (await self._conn.execute(_PAIR, {"a": a, "b": b, "since": since})).one()
+        return PairRecord(a, b, row.between, row.a_wins, row.b_wins, row.a_total, row.b_total)

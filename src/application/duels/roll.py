@@ -11,8 +11,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from application.duels.collusion import CollusionWatch
 from application.duels.settle import DuelSettlement
-from domain.duels import Duel, Seat
+from application.house import HouseBook
+from application.ports import Clock, IdGenerator, UnitOfWorkFactory
+from application.risk.review import RiskReview
+from domain.duels import Duel, DuelState, Seat
 from domain.errors import IllegalTransition
 
 
@@ -26,6 +30,17 @@ class RecordDuelRollCommand:
 
 
 class RecordDuelRoll(DuelSettlement):
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        review: RiskReview,
+    ) -> None:
+        super().__init__(uow, clock, ids, house)
+        self._collusion = CollusionWatch(review)
+
     async def __call__(self, command: RecordDuelRollCommand) -> Duel:
         now = self._clock.now()
         async with self._uow() as uow:
@@ -43,6 +58,8 @@ class RecordDuelRoll(DuelSettlement):
             duel = current.record_roll(command.seat, command.value, command.message_id, now)
             if duel.state.is_final:
                 await self.close(uow, duel, current.state, now)
+                if duel.state is DuelState.SETTLED:
+                    await self._collusion.after_settled(uow, duel, now)
             else:
                 await uow.duels.save(duel)
             await uow.commit()

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.duels import Duel
+from domain.duels_collusion import PairRecord
 
 
 class DuelRepository(Protocol):
@@ -37,4 +38,9 @@ class DuelRepository(Protocol):
     async def player_named(self, username: str) -> int | None:
         """The player whose Telegram username this is (any case, with or without '@'), if
         they have started the bot."""
+        ...
+
+    async def pair_record(self, a: int, b: int, since: datetime) -> PairRecord:
+        """The two players' duels since then (collusion's counts): against each other, and
+        every duel each played that was accepted or went further."""
         ...

@@ -14,8 +14,11 @@ settled, refunded), never changes what the duel was made with, and refuses a del
 `duel_rolls` keeps every die the bot sent, one per seat and round (the primary key: a repeated
 roll cannot be recorded twice), append-only.
 
+The risk flags get a kind, `duel_collusion` (domain/duels_collusion.py: duels that look like
+chip dumping).
+
 Downgrading drops the tables and the escrow accounts no posting touched; it refuses while an
-escrow account holds postings (the account kind's check).
+escrow account holds postings (the account kind's check) or a `duel_collusion` flag exists.
 """
 
 from alembic import op
@@ -30,6 +33,11 @@ _OLD_KINDS = (
     " 'withdrawals_pending', 'adjustments', 'payout_clearing', 'player_bonus', 'promotions'"
 )
 _NEW_KINDS = _OLD_KINDS + ", 'duel_escrow'"
+_OLD_FLAGS = (
+    "'improbable_results', 'rapid_withdrawal', 'shared_payment_identity', 'large_win',"
+    " 'large_wager', 'staff_chain', 'payment_mismatch', 'referral_abuse'"
+)
+_NEW_FLAGS = _OLD_FLAGS + ", 'duel_collusion'"
 
 
 def _kinds(kinds: str) -> tuple[str, ...]:
@@ -39,9 +47,17 @@ def _kinds(kinds: str) -> tuple[str, ...]:
     )
 
 
+def _flag_kinds(kinds: str) -> tuple[str, ...]:
+    return (
+        "ALTER TABLE risk_flags DROP CONSTRAINT risk_flags_kind_check",
+        f"ALTER TABLE risk_flags ADD CONSTRAINT risk_flags_kind_check CHECK (kind IN ({kinds}))",
+    )
+
+
 # One statement each: asyncpg prepares every statement, and a prepared statement holds one.
 UPGRADE = (
     *_kinds(_NEW_KINDS),
+    *_flag_kinds(_NEW_FLAGS),
     """
 CREATE TABLE duels (
     id             uuid PRIMARY KEY,
@@ -130,6 +146,7 @@ WHERE a.kind = 'duel_escrow'
   AND NOT EXISTS (SELECT 1 FROM ledger_legs AS l WHERE l.account_id = a.id)
 """,
     *_kinds(_OLD_KINDS),
+    *_flag_kinds(_OLD_FLAGS),
 )
 
 
