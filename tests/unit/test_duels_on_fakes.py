@@ -22,6 +22,7 @@ from application.duels import (
     RecordDuelRoll,
     RecordDuelRollCommand,
 )
+from application.duels.collusion import CollusionWatch
 from application.house import HouseBook
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand
@@ -29,6 +30,7 @@ from application.responsible import SetLimit, StartTimeout
 from application.risk.review import RiskReview
 from domain.accounts import AccountKind
 from domain.duels import DuelRules, DuelState, Seat
+from domain.duels_collusion import CollusionPolicy
 from domain.errors import IllegalTransition, InsufficientFunds
 from domain.money import XTR, Money
 from domain.responsible import LimitKind, LimitPeriod, ResponsibleGamblingRefusal, TimeoutPeriod
@@ -304,3 +306,23 @@ async def test_two_players_who_duel_only_each_other_are_flagged(table: Table) ->
     await _played(table, "bb")  # 7 of 10 is 17% by chance, but they duel no one else
     (flag,) = table.db.state.flags.values()
     assert (flag.evidence["pattern"], flag.player_id) == ("exclusive_pair", table.players[BOB])
+
+
+async def test_the_collusion_watch_counts_the_pair_and_flags_once(table: Table) -> None:
+    await _played(table, "bbb")  # too few for the default policy
+    assert table.db.state.flags == {}
+    watch = CollusionWatch(RiskReview(RiskPolicy()), CollusionPolicy(min_duels=3))
+    settled = next(iter(table.db.state.duels.values()))
+    async with table.db() as uow:
+        flag = await watch.after_settled(uow, settled, table.clock.now())
+        assert await watch.after_settled(uow, settled, table.clock.now()) is None  # one open
+        await uow.commit()
+    assert flag is not None
+    assert (flag.player_id, flag.evidence["pattern"]) == (table.players[BOB], "exclusive_pair")
+    assert flag.evidence["duel_id"] == str(settled.id)
+    table.clock.advance(days=31)  # outside the window: nothing counted
+    async with table.db() as uow:
+        record = await uow.duels.pair_record(
+            table.players[ALICE], table.players[BOB], table.clock.now() - timedelta(days=30)
+        )
+    assert record.between == 0
