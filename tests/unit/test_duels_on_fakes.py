@@ -138,6 +138,15 @@ async def test_a_player_who_never_started_the_bot_is_sent_there(table: Table) ->
     assert table.wallet(ALICE) == 100
 
 
+async def test_a_player_without_the_terms_is_sent_to_the_private_chat(table: Table) -> None:
+    await RegisterPlayer(table.db, table.clock)(
+        RegisterPlayerCommand(CAROL, username="carol", currencies=(XTR,))
+    )
+    with pytest.raises(DuelistUnknown):
+        await table.duel(10, challenged_telegram_id=CAROL)
+    assert table.wallet(ALICE) == 100
+
+
 async def test_a_repeated_challenge_makes_one_duel(table: Table) -> None:
     command = ChallengeDuelCommand(uuid.uuid4(), -100, ALICE, Money(10, XTR), "🎲", BOB)
     first = await table.challenge(command)

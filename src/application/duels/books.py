@@ -21,7 +21,7 @@ from domain.errors import DomainError, NotFound
 from domain.events import transactions_posted
 from domain.ledger import PostedTransaction, Transaction
 from domain.money import Money
-from domain.standing import Operation
+from domain.standing import Operation, TermsNotAccepted
 
 
 class DuelBooks(LedgerUseCase):
@@ -51,7 +51,9 @@ class DuelBooks(LedgerUseCase):
         and reality check included: a duel's stake is a bet and counts in the limits); the
         other, whose stake is already held or not yet asked for, the standing with their
         exclusion. The actor's own refusal is theirs to read; the other player's is
-        `OpponentUnavailable`, which says nothing of why."""
+        `DuelistUnknown` when they never confirmed 18+ and the terms (they are sent to the
+        private chat, like a newcomer), else `OpponentUnavailable`, which says nothing of
+        why."""
         for player_id in sorted(players):
             standing = await uow.players.standing(player_id)
             try:
@@ -66,6 +68,14 @@ class DuelBooks(LedgerUseCase):
             except DomainError as refusal:
                 if player_id == actor:
                     raise
+                if isinstance(refusal, TermsNotAccepted):
+                    # Not a secret: they have an account but never confirmed 18+ and the
+                    # terms, so they are sent to the private chat like a newcomer.
+                    raise DuelistUnknown(
+                        "the other player has not confirmed 18+ and the terms",
+                        telegram_user_id=None,
+                        username=None,
+                    ) from refusal
                 raise OpponentUnavailable("the other player cannot duel now") from refusal
 
     async def _locked(self, uow: UnitOfWork, duel_id: uuid.UUID) -> Duel:
