@@ -64,9 +64,10 @@ def duels(uow_factory, ids, house, register, credit, new_telegram_id):
     from application.registration import RegisterPlayerCommand
 
     class Duels:
-        clock = FakeClock(
-            datetime(2031, 1, 1, 12, tzinfo=UTC) + timedelta(days=new_telegram_id() % 9000)
-        )
+        # An hour behind the wall clock, so the expiry clocks below (minutes ahead of it) stay
+        # in the past too: the books' times stay older than anything another test reads as
+        # "after now" (the outbox retention test prunes by the database's now()).
+        clock = FakeClock(datetime.now(UTC) - timedelta(hours=1))
 
         def build(self, factory=uow_factory, clock=None):
             parts = (factory, clock or self.clock, ids, house)
