@@ -30,6 +30,7 @@ from domain.risk import BetCell, Funding, PaymentIdentityKind, RiskFlag, RiskFla
 from domain.seamless import ProviderTransactionKind, ProviderTransactionState
 from domain.staff import AuditEntry
 from domain.withdrawals import PayoutResult, Withdrawal, WithdrawalState
+from tests.fake_duels import duel_usage
 
 if TYPE_CHECKING:
     from tests.fakes import _State
@@ -187,8 +188,10 @@ class FakeResponsibleGambling:
             and t.state is ProviderTransactionState.DEBITED
         )
         credits = sum(t.amount or 0 for t in seamless if t.kind is ProviderTransactionKind.CREDIT)
-        wagered = sum(b.stake.amount for b in bets) + debits
-        payouts = sum(b.payout or 0 for b in bets) + credits  # an open bet counts as lost
+        duel_stakes, duel_prizes = duel_usage(self.s, player_id, currency, since)
+        wagered = sum(b.stake.amount for b in bets) + debits + duel_stakes
+        # An open bet counts as lost.
+        payouts = sum(b.payout or 0 for b in bets) + credits + duel_prizes
         wallets = {a.id for a in self.s.accounts.values() if a.player_id == player_id}
         deposited = sum(
             leg.amount.amount

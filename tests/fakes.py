@@ -21,6 +21,7 @@ from domain.bonuses import Bonus
 from domain.budget_raises import BudgetRaise
 from domain.campaigns import Campaign, Redemption
 from domain.crash_rounds import CrashChain, CrashRound, CrashSeat
+from domain.duels import Duel
 from domain.errors import IdempotencyConflict, NotFound
 from domain.events import DomainEvent
 from domain.free_bets import FreeBet
@@ -56,6 +57,7 @@ from tests.fake_betting import (
 from tests.fake_bonuses import FakeBonuses
 from tests.fake_campaigns import FakeCampaigns
 from tests.fake_crash import FakeCrashRounds
+from tests.fake_duels import FakeDuels
 from tests.fake_free_bets import FakeFreeBets
 from tests.fake_money import (
     FakeAuditLog,
@@ -154,6 +156,8 @@ class _State:
     referral_commissions: dict[tuple[int, datetime, str], CommissionSettlement] = field(
         default_factory=dict
     )
+    # Duels (tests.fake_duels) by id.
+    duels: dict[uuid.UUID, Duel] = field(default_factory=dict)
     # What use cases raised, in order, as their units of work committed them.
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -218,6 +222,7 @@ class FakeUnitOfWork:
         self.vip = FakeVipBook(self.state)
         self.referrals = FakeReferrals(self.state)
         self.free_bets = FakeFreeBets(self.state)
+        self.duels = FakeDuels(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

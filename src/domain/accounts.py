@@ -27,6 +27,9 @@ class AccountKind(enum.StrEnum):
     # return to it, rakeback and referral commission come out of it. Its balance is the
     # promotions' cost so far (negative by design, like the adjustments account).
     PROMOTIONS = "promotions"
+    # The stakes of group-chat duels, from each stake until the duel settles or is refunded
+    # (docs/duels.md). Never negative: it holds exactly the open duels' stakes.
+    DUEL_ESCROW = "duel_escrow"
 
     @property
     def is_player(self) -> bool:

@@ -65,6 +65,9 @@ class RiskFlagKind(enum.StrEnum):
     # A referred player shares a payment identity with their referrer (domain.referrals):
     # raised on the referrer, who earns nothing for that player.
     REFERRAL_ABUSE = "referral_abuse"
+    # Duels that look like chip dumping (domain.duels_collusion): raised on the player who
+    # received.
+    DUEL_COLLUSION = "duel_collusion"
 
 
 class RiskFlagStatus(enum.StrEnum):

@@ -49,6 +49,7 @@ from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.crash_cleanup import finish_every_round
 from tests.entrypoints import door_cases as c
 from tests.entrypoints import door_cases_bonus as bonus
+from tests.entrypoints import door_cases_duels as duels
 from tests.entrypoints import door_cases_free_bets as free_bets
 from tests.entrypoints import door_cases_games as games
 from tests.entrypoints import door_cases_mines_void as mines_void
@@ -322,6 +323,15 @@ HTTP: dict[str, Door] = {
 
 _MENU = "shows a menu"
 BOT: dict[str, Door] = {
+    # Issue 23: a duel's stake is a bet, at the challenge and at the accept; a decline returns
+    # the challenger's stake (owed whatever the standing); the bot's arrival in a group moves
+    # nothing, nor does a group's command for another bot.
+    "duels.challenge": (Case(BET, duels.bot_duel_challenge, duels.other_player),),
+    "duels.accept": (Case(BET, duels.bot_duel_accept, duels.challenged_by_other),),
+    "duels.decline": (Case(SETTLE, duels.bot_duel_decline, duels.challenged_by_other),),
+    "duels.not_for_this_bot": "answers a group's command for another bot with nothing",
+    "duels.old_duel_tap": "answers a tap on a duel button of an old format with nothing",
+    "groups.added_to_group": "stays in a group an admin added it to, or leaves",
     "games.place_bet": (Case(BET, c.bot_place_bet),),
     "games.list_games": "reads the standing: a paused player sees why, not the games",
     "games.pick_stake": "reads the stake range (the game's limits, the balance)",

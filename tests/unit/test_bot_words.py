@@ -17,6 +17,7 @@ import pytest
 
 import application
 import domain
+from application.duels.errors import DuelistUnknown, OpponentUnavailable
 from application.history import BeyondRecentBets
 from domain.access import KeyNotAllowed
 from domain.bonuses import (
@@ -28,6 +29,7 @@ from domain.bonuses import (
 )
 from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
+from domain.duels import NotYourDuel
 from domain.errors import (
     CurrencyMismatch,
     DomainError,
@@ -239,6 +241,9 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
         (_care("cooling_off", until=WHEN, limit=Money(500, XTR)), ("2026-12-04", "500 ⭐")),
         (_care("a_rule_added_later"), ()),
     ],
+    DuelistUnknown: [(DuelistUnknown(SECRET, telegram_user_id=7, username=None), ())],
+    OpponentUnavailable: [(OpponentUnavailable(SECRET), ())],
+    NotYourDuel: [(NotYourDuel(SECRET), ())],
 }
 
 

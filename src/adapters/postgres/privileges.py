@@ -86,6 +86,9 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     # A mines field: inserted when the game opens, updated by its steps (a trigger keeps
     # the positions and the revealed tiles so far), never deleted.
     "mines_games": _UPDATE,
+    # Duels step (and are locked) through their states; their dice are only ever added.
+    "duels": _UPDATE,
+    "duel_rolls": _READ_INSERT,
     # Events are never updated (the relay keeps a watermark in outbox_relay instead).
     "outbox": _READ_INSERT,
     "outbox_events": frozenset({"SELECT"}),  # a view

@@ -112,7 +112,19 @@ _BETTING = text(
            AND t.kind = 'debit' AND t.state = 'debited') AS debits,
         (SELECT coalesce(sum(t.amount), 0) FROM provider_transactions t
          WHERE t.player_id = :p AND t.currency = :currency AND t.created_at >= :since
-           AND t.kind = 'credit') AS credits
+           AND t.kind = 'credit') AS credits,
+        -- A duel's stake is a bet (docs/duels.md): the challenger's from the challenge, the
+        -- challenged player's from the accept, none once refunded; the winner's prize is
+        -- the pot less the cut, rounded up as domain.duels.house_cut rounds it.
+        (SELECT coalesce(sum(d.stake), 0) FROM duels d
+         WHERE d.currency = :currency AND d.created_at >= :since
+           AND ((d.challenger_id = :p AND d.state NOT IN ('declined', 'expired', 'refunded'))
+                OR (d.challenged_id = :p AND d.state IN ('accepted', 'rolling', 'settled'))))
+            AS duel_stakes,
+        (SELECT coalesce(sum(2 * d.stake - (2 * d.stake * d.cut_bps + 9999) / 10000), 0)
+         FROM duels d
+         WHERE d.winner_id = :p AND d.currency = :currency AND d.created_at >= :since)
+            AS duel_prizes
     """
 )
 # Deposits: the deposit legs on the player's wallet in that currency.
@@ -258,8 +270,8 @@ class SqlResponsibleGambling:
         wagered = net_loss = deposited = 0
         if kinds & {LimitKind.WAGER, LimitKind.LOSS}:
             row = (await self._conn.execute(_BETTING, params)).one()
-            wagered = int(row.stakes) + int(row.debits)
-            net_loss = wagered - int(row.payouts) - int(row.credits)
+            wagered = int(row.stakes) + int(row.debits) + int(row.duel_stakes)
+            net_loss = wagered - int(row.payouts) - int(row.credits) - int(row.duel_prizes)
         if LimitKind.DEPOSIT in kinds:
             deposited = int((await self._conn.execute(_DEPOSITS, params)).scalar_one())
         return Usage(wagered=wagered, net_loss=net_loss, deposited=deposited)

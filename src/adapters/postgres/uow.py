@@ -13,6 +13,7 @@ from adapters.postgres.bets import SqlBets
 from adapters.postgres.bonuses import SqlBonuses
 from adapters.postgres.campaigns import SqlCampaigns
 from adapters.postgres.crash import SqlCrashRounds
+from adapters.postgres.duels import SqlDuels
 from adapters.postgres.free_bets import SqlFreeBets
 from adapters.postgres.games import SqlGameConfigs
 from adapters.postgres.key_usage import SqlKeyUsage
@@ -69,6 +70,7 @@ class SqlUnitOfWork:
     notice_choices: SqlNoticeChoiceStore
     bonuses: SqlBonuses
     free_bets: SqlFreeBets
+    duels: SqlDuels
     # The events raised in this transaction, written just before it commits.
     outbox: SqlOutbox
 
@@ -128,6 +130,7 @@ class SqlUnitOfWork:
         self.vip = SqlVipBook(conn, self._currencies)
         self.referrals = SqlReferrals(conn)
         self.free_bets = SqlFreeBets(conn, self._currencies)
+        self.duels = SqlDuels(conn, self._currencies, self._personal)
         return self
 
     async def __aexit__(

@@ -13,6 +13,7 @@ from application.ports.bets import BetRepository
 from application.ports.bonuses import BonusRepository
 from application.ports.campaigns import CampaignRepository
 from application.ports.crash import CrashRounds
+from application.ports.duels import DuelRepository
 from application.ports.free_bets import FreeBetRepository
 from application.ports.games import GameConfigRepository
 from application.ports.ledger import Ledger
@@ -123,6 +124,9 @@ class UnitOfWork(Protocol):
 
     @property
     def free_bets(self) -> FreeBetRepository: ...
+
+    @property
+    def duels(self) -> DuelRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

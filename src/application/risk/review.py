@@ -198,6 +198,15 @@ class RiskReview:
             uow, RiskFlag(referrer_id, RiskFlagKind.REFERRAL_ABUSE, evidence, now)
         )
 
+    async def on_duel_collusion(
+        self, uow: UnitOfWork, player_id: int, evidence: Mapping[str, object], now: datetime
+    ) -> RiskFlag | None:
+        """Duels that look like chip dumping (domain.duels_collusion), on the player who
+        received."""
+        return await self._raise(
+            uow, RiskFlag(player_id, RiskFlagKind.DUEL_COLLUSION, evidence, now)
+        )
+
     async def _raise(self, uow: UnitOfWork, flag: RiskFlag) -> RiskFlag | None:
         added = await uow.risk.add_flag(flag)
         if added is None:

@@ -19,9 +19,11 @@ from entrypoints.bot import keyboards
 from entrypoints.bot.commands import register_commands
 from entrypoints.bot.flow_storage import FlowStorage
 from entrypoints.bot.freshness import KeepTrack, LiveKeyboards
+from entrypoints.bot.groups import handlers as groups
 from entrypoints.bot.handlers import (
     bonus,
     crash,
+    duels,
     fairness,
     fallback,
     free_bets,
@@ -140,6 +142,9 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
     # First: a tap on an out-of-date keyboard reaches no other handler. Last: whatever no
     # handler took is answered with the menu (handlers/fallback.py).
     dp.include_routers(
+        # Groups: the bot's arrival, and the duel commands (the only ones groups get).
+        groups.router(),
+        duels.handlers.router(),
         fallback.first.router(),
         start.handlers.router(),
         games.handlers.router(),

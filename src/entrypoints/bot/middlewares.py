@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from application.onboarding import StartPlayer
 from domain.referrals import referral_code_from_start
 from entrypoints.bot.commands import COMMANDS
+from entrypoints.bot.groups import is_group_duel
 from entrypoints.bot.i18n import Translator, pick_language
 from entrypoints.observability import context
 
@@ -117,7 +118,9 @@ class PlayerContext(BaseMiddleware):
     Only a private chat is played in: in a group a balance, a bet or a limit would be shown to
     everyone there, so nothing there reaches a handler and nobody is registered by writing in
     one. One of the bot's own commands or a tap there is answered with where to play; anything
-    else (another bot's command, chat) was not for the bot and gets nothing."""
+    else (another bot's command, chat) was not for the bot and gets nothing. The one exception
+    is a duel's command or tap (`groups.is_group_duel`), handed on unregistered (no `player`)
+    to the duel handlers, which serve only players who started the bot in private."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
@@ -127,6 +130,9 @@ class PlayerContext(BaseMiddleware):
             return None
         chat: Chat | None = data.get("event_chat")
         if chat is not None and chat.type != ChatType.PRIVATE:
+            if is_group_duel(event):  # the duel commands alone (entrypoints/bot/groups.py)
+                data["t"] = Translator(pick_language(user.language_code))
+                return await handler(event, data)
             await _play_in_private(event, user)
             return None
         if container is None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Final
 
+from application.duels.errors import DuelistUnknown, OpponentUnavailable
 from application.history import BeyondRecentBets
 from domain.access import KeyNotAllowed
 from domain.bonuses import (
@@ -24,6 +25,7 @@ from domain.bonuses import (
 )
 from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
+from domain.duels import NotYourDuel
 from domain.errors import (
     CurrencyMismatch,
     DomainError,
@@ -201,4 +203,7 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     TermsNotAccepted: _standing,
     WithdrawalRefused: _withdrawal,
     ResponsibleGamblingRefusal: lambda t, e: responsible.refusal_text(t, e),
+    DuelistUnknown: _text("duels.start_first_tap"),
+    OpponentUnavailable: _text("duels.opponent_unavailable_tap"),
+    NotYourDuel: _text("duels.not_for_you"),
 }

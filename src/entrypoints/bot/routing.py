@@ -26,6 +26,9 @@ class Handlers:
     def pre_checkout_query(self, *filters: Any) -> Callable[[Decorated], Decorated]:
         return self._add("pre_checkout_query", filters)
 
+    def my_chat_member(self, *filters: Any) -> Callable[[Decorated], Decorated]:
+        return self._add("my_chat_member", filters)
+
     def errors(self, *filters: Any) -> Callable[[Decorated], Decorated]:
         return self._add("errors", filters)
 

@@ -37,6 +37,7 @@ from entrypoints.composition.bonuses import BonusesProvider
 from entrypoints.composition.budget_raises import BudgetRaisesProvider
 from entrypoints.composition.campaigns import CampaignStaffProvider, PromoCodesProvider
 from entrypoints.composition.crash import CrashProvider
+from entrypoints.composition.duels import DuelsProvider
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.composition.free_bets import FreeBetsProvider
 from entrypoints.composition.infrastructure import InfrastructureProvider
@@ -95,6 +96,7 @@ def http_areas() -> AreaGroups:
         PromoCodesProvider,
         CampaignStaffProvider,
         BudgetRaisesProvider,
+        DuelsProvider,
         *telegram_groups(),
     )
 
@@ -105,7 +107,14 @@ def grpc_areas() -> AreaGroups:
 
 def bot_areas() -> AreaGroups:
     # A player's door: withdrawal requests, never the staff's decisions on them.
-    return (*_MONEY, WithdrawalsProvider, PromoCodesProvider, VipProvider, *telegram_groups())
+    return (
+        *_MONEY,
+        WithdrawalsProvider,
+        PromoCodesProvider,
+        VipProvider,
+        DuelsProvider,
+        *telegram_groups(),
+    )
 
 
 def relay_areas() -> AreaGroups:
@@ -116,6 +125,7 @@ def relay_areas() -> AreaGroups:
 def cli_areas() -> AreaGroups:
     # Funding the bankroll is a posting, which passes the guard and the velocity limits; the
     # personal data's re-sealing (`croupier pii`) is wired with the players.
+    # The duels' expiry job runs in `croupier run` (entrypoints/cli/duel_jobs.py).
     return (
         ApiKeysProvider,
         AccessProvider,
@@ -123,6 +133,7 @@ def cli_areas() -> AreaGroups:
         RiskOversightProvider,
         ReportsProvider,
         BudgetRaisesProvider,
+        DuelsProvider,
     )
 
 

@@ -14,6 +14,7 @@ from pydantic.fields import FieldInfo
 
 from entrypoints.settings.crash import Crash
 from entrypoints.settings.declaring import CONFIG, PREFIX
+from entrypoints.settings.duels import Duels
 from entrypoints.settings.keys import Keys
 from entrypoints.settings.money import Money
 from entrypoints.settings.observability import Observability
@@ -25,7 +26,19 @@ from entrypoints.settings.throughput import Throughput
 from entrypoints.settings.vip import Vip
 
 # In the order the configuration table shows them.
-AREAS = (Servers, Keys, Telegram, Throughput, Money, Risk, Vip, Referrals, Crash, Observability)
+AREAS = (
+    Servers,
+    Keys,
+    Telegram,
+    Throughput,
+    Money,
+    Risk,
+    Vip,
+    Referrals,
+    Crash,
+    Duels,
+    Observability,
+)
 
 # Production never generates a key nor starts an embedded server.
 _REQUIRED_IN_PRODUCTION = (
@@ -40,7 +53,7 @@ _REQUIRED_IN_PRODUCTION = (
 
 @dataclass(frozen=True, config=CONFIG)
 class Settings(
-    Observability, Crash, Referrals, Vip, Risk, Money, Throughput, Telegram, Keys, Servers
+    Observability, Duels, Crash, Referrals, Vip, Risk, Money, Throughput, Telegram, Keys, Servers
 ):
     """Every setting of a process; `load_settings` reads them from the environment."""
 

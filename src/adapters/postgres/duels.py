@@ -1,0 +1,167 @@
+"""Duels in PostgreSQL (revision 0045): one row per duel, one row per die the bot sent. A
+trigger allows only the domain's transitions; the dice are append-only."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.personal_data import PersonalDataCipher
+from adapters.postgres.errors import to_domain_error
+from adapters.postgres.personal import username_index
+from domain.duels import Duel, DuelState, Roll, Seat
+from domain.duels_collusion import PairRecord
+from domain.errors import IllegalTransition
+from domain.money import CurrencyRegistry, Money
+
+_COLUMNS = (
+    "id, chat_id, challenger_id, challenged_id, currency, stake, game, cut_bps, max_ties,"
+    " state, winner_id, created_at, deadline, finished_at"
+)
+_INSERT = text(
+    f"INSERT INTO duels ({_COLUMNS})"  # noqa: S608 - a constant column list  # nosec B608
+    " VALUES (:id, :chat_id, :challenger_id, :challenged_id, :currency, :stake, :game,"
+    " :cut_bps, :max_ties, :state, :winner_id, :created_at, :deadline, :finished_at)"
+    " ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+_BY_ID = text(f"SELECT {_COLUMNS} FROM duels WHERE id = :id")  # noqa: S608 - a constant column list  # nosec B608
+_LOCK = text(f"SELECT {_COLUMNS} FROM duels WHERE id = :id FOR UPDATE")  # noqa: S608 - a constant column list  # nosec B608
+_ROLLS = text(
+    "SELECT round, seat, value, message_id, rolled_at FROM duel_rolls WHERE duel_id = :id"
+    " ORDER BY round, seat = 'challenged'"
+)
+_STEP = text(
+    "UPDATE duels SET state = :state, winner_id = :winner_id, deadline = :deadline,"
+    " finished_at = :finished_at WHERE id = :id RETURNING id"
+)
+_ADD_ROLL = text(
+    "INSERT INTO duel_rolls (duel_id, round, seat, value, message_id, rolled_at)"
+    " VALUES (:duel_id, :round, :seat, :value, :message_id, :rolled_at)"
+)
+_OVERDUE = text(
+    "SELECT id FROM duels WHERE state IN ('challenged', 'accepted', 'rolling')"
+    " AND deadline <= :now ORDER BY deadline LIMIT :limit"
+)
+# A duel counts once accepted (a declined or expired challenge was never played).
+_PLAYED = "state IN ('accepted', 'rolling', 'settled', 'refunded')"
+_PAIR = text(
+    f"""
+    SELECT
+        count(*) FILTER (WHERE between_them) AS between,
+        count(*) FILTER (WHERE between_them AND winner_id = :a) AS a_wins,
+        count(*) FILTER (WHERE between_them AND winner_id = :b) AS b_wins,
+        count(*) FILTER (WHERE :a IN (challenger_id, challenged_id)) AS a_total,
+        count(*) FILTER (WHERE :b IN (challenger_id, challenged_id)) AS b_total
+    FROM (SELECT *, (challenger_id IN (:a, :b) AND challenged_id IN (:a, :b)) AS between_them
+          FROM duels
+          WHERE created_at >= :since AND {_PLAYED}
+            AND (challenger_id IN (:a, :b) OR challenged_id IN (:a, :b))) d
+    """  # noqa: S608 - a constant condition  # nosec B608
+)
+_NAMED = text("SELECT id FROM players WHERE username_index = :index ORDER BY id LIMIT 1")
+
+
+def _row(duel: Duel) -> dict[str, Any]:
+    return {
+        "id": duel.id,
+        "chat_id": duel.chat_id,
+        "challenger_id": duel.challenger_id,
+        "challenged_id": duel.challenged_id,
+        "currency": duel.stake.currency.code,
+        "stake": duel.stake.amount,
+        "game": duel.game,
+        "cut_bps": duel.cut_bps,
+        "max_ties": duel.max_ties,
+        "state": duel.state.value,
+        "winner_id": duel.winner_id,
+        "created_at": duel.created_at,
+        "deadline": duel.deadline,
+        "finished_at": duel.finished_at,
+    }
+
+
+class SqlDuels:
+    def __init__(
+        self, conn: AsyncConnection, currencies: CurrencyRegistry, personal: PersonalDataCipher
+    ) -> None:
+        self._conn = conn
+        self._currencies = currencies
+        self._personal = personal
+
+    async def _duel(self, row: Any) -> Duel:
+        return Duel(
+            id=row.id,
+            chat_id=row.chat_id,
+            challenger_id=row.challenger_id,
+            challenged_id=row.challenged_id,
+            stake=Money(row.stake, self._currencies.get(row.currency)),
+            game=row.game,
+            cut_bps=row.cut_bps,
+            max_ties=row.max_ties,
+            state=DuelState(row.state),
+            created_at=row.created_at,
+            deadline=row.deadline,
+            rolls=tuple(await self._stored_rolls(row.id)),
+            winner_id=row.winner_id,
+            finished_at=row.finished_at,
+        )
+
+    async def add(self, duel: Duel) -> bool:
+        return (await self._conn.execute(_INSERT, _row(duel))).first() is not None
+
+    async def find(self, duel_id: uuid.UUID) -> Duel | None:
+        row = (await self._conn.execute(_BY_ID, {"id": duel_id})).first()
+        return None if row is None else await self._duel(row)
+
+    async def lock(self, duel_id: uuid.UUID) -> Duel | None:
+        row = (await self._conn.execute(_LOCK, {"id": duel_id})).first()
+        return None if row is None else await self._duel(row)
+
+    async def save(self, duel: Duel) -> None:
+        recorded = {(r.round, r.seat) for r in await self._stored_rolls(duel.id)}
+        try:
+            row = (await self._conn.execute(_STEP, _row(duel))).first()
+            for roll in duel.rolls:
+                if (roll.round, roll.seat) not in recorded:
+                    await self._conn.execute(
+                        _ADD_ROLL,
+                        {
+                            "duel_id": duel.id,
+                            "round": roll.round,
+                            "seat": roll.seat.value,
+                            "value": roll.value,
+                            "message_id": roll.message_id,
+                            "rolled_at": roll.at,
+                        },
+                    )
+        except DBAPIError as error:
+            # The trigger's refusal (CR405: a transition the domain does not allow).
+            translated = to_domain_error(error)
+            if translated is None:
+                raise
+            raise translated from None
+        if row is None:
+            raise IllegalTransition(f"no duel {duel.id}")
+
+    async def _stored_rolls(self, duel_id: uuid.UUID) -> Sequence[Roll]:
+        rows = await self._conn.execute(_ROLLS, {"id": duel_id})
+        return [Roll(r.round, Seat(r.seat), r.value, r.message_id, r.rolled_at) for r in rows]
+
+    async def overdue(self, now: datetime, limit: int) -> Sequence[uuid.UUID]:
+        rows = await self._conn.execute(_OVERDUE, {"now": now, "limit": limit})
+        return [row.id for row in rows]
+
+    async def player_named(self, username: str) -> int | None:
+        index = username_index(self._personal, username)
+        value = (await self._conn.execute(_NAMED, {"index": index})).scalar()
+        return value if isinstance(value, int) else None
+
+    async def pair_record(self, a: int, b: int, since: datetime) -> PairRecord:
+        row = (await self._conn.execute(_PAIR, {"a": a, "b": b, "since": since})).one()
+        return PairRecord(a, b, row.between, row.a_wins, row.b_wins, row.a_total, row.b_total)

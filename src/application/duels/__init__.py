@@ -1,0 +1,30 @@
+"""Duels in group chats (docs/duels.md), one use case a module:
+
+- `challenge`: `ChallengeDuel`, the duel made and the challenger's stake in escrow;
+- `accept`: `AcceptDuel`, the challenged player's stake in escrow; `decline`: `DeclineDuel`;
+- `roll`: `RecordDuelRoll`, a die the bot sent, settling the duel when it decides it;
+- `expire`: `ExpireDuels`, the job that refunds duels not accepted or not rolled in time;
+- `settle`: `DuelSettlement`, the one road out of the escrow (settlement or refund).
+
+The names below are re-exported so that doors import `application.duels`."""
+
+from application.duels.accept import AcceptDuel
+from application.duels.challenge import ChallengeDuel, ChallengeDuelCommand
+from application.duels.decline import DeclineDuel
+from application.duels.errors import DuelistUnknown, OpponentUnavailable
+from application.duels.expire import ExpireDuels
+from application.duels.roll import RecordDuelRoll, RecordDuelRollCommand
+from application.duels.settle import DuelSettlement
+
+__all__ = [
+    "AcceptDuel",
+    "ChallengeDuel",
+    "ChallengeDuelCommand",
+    "DeclineDuel",
+    "DuelSettlement",
+    "DuelistUnknown",
+    "ExpireDuels",
+    "OpponentUnavailable",
+    "RecordDuelRoll",
+    "RecordDuelRollCommand",
+]

@@ -1,0 +1,66 @@
+"""The die the bot sent for one seat of a duel is recorded; when it decides the round, the
+duel settles (or, past its ties, is refunded) in the same unit of work.
+
+The bot sends the die first (`sendDice`: the value is Telegram's), then records it here with
+the round it was sent for and its message id. A retry of the same record is answered with the
+duel as it stands (nothing moves twice); a die for a round or seat already recorded with
+another message is refused, so a second die can never replace the first."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from application.duels.collusion import CollusionWatch
+from application.duels.settle import DuelSettlement
+from application.house import HouseBook
+from application.ports import Clock, IdGenerator, UnitOfWorkFactory
+from application.risk.review import RiskReview
+from domain.duels import Duel, DuelState, Seat
+from domain.errors import IllegalTransition
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDuelRollCommand:
+    duel_id: uuid.UUID
+    round: int
+    seat: Seat
+    value: int
+    message_id: int
+
+
+class RecordDuelRoll(DuelSettlement):
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        review: RiskReview,
+    ) -> None:
+        super().__init__(uow, clock, ids, house)
+        self._collusion = CollusionWatch(review)
+
+    async def __call__(self, command: RecordDuelRollCommand) -> Duel:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            current = await self._locked(uow, command.duel_id)
+            recorded = current.rolled(command.seat, command.round)
+            if recorded is not None:
+                if recorded.message_id != command.message_id:
+                    raise IllegalTransition(
+                        f"duel {current.id} has the {command.seat}'s die of round"
+                        f" {command.round} already"
+                    )
+                return current  # the same record again
+            if current.round != command.round:
+                raise IllegalTransition(f"duel {current.id} is in round {current.round}")
+            duel = current.record_roll(command.seat, command.value, command.message_id, now)
+            if duel.state.is_final:
+                await self.close(uow, duel, current.state, now)
+                if duel.state is DuelState.SETTLED:
+                    await self._collusion.after_settled(uow, duel, now)
+            else:
+                await uow.duels.save(duel)
+            await uow.commit()
+            return duel

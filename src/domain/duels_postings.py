@@ -1,0 +1,114 @@
+"""A duel's postings, each built one way (the pattern of `domain.postings`), and their keys.
+
+    stake      bet    | duel:{duel}:stake:{seat} | duel:{duel}   wallet → duel escrow
+    settlement win    | duel:{duel}:settle       | duel:{duel}   escrow → winner, house bankroll
+    refund     refund | duel:{duel}:refund       | duel:{duel}   escrow → each stake's wallet
+
+One key per step: a retried accept, a repeated roll or a second expiry job finds the first
+posting (a replay) and moves nothing. The duel's state and its posting are written in one
+unit of work, so the escrow always holds the stakes of the open duels (reconcile checks)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+
+from domain.duels import Duel, DuelState, Seat
+from domain.errors import IllegalTransition
+from domain.ledger import Leg, MetadataValue, Transaction, TransactionKind
+from domain.money import Money
+
+
+def duel_reference(duel_id: uuid.UUID) -> str:
+    return f"duel:{duel_id}"
+
+
+def duel_stake_key(duel_id: uuid.UUID, seat: Seat) -> str:
+    return f"duel:{duel_id}:stake:{seat.value}"
+
+
+def duel_settlement_key(duel_id: uuid.UUID) -> str:
+    return f"duel:{duel_id}:settle"
+
+
+def duel_refund_key(duel_id: uuid.UUID) -> str:
+    return f"duel:{duel_id}:refund"
+
+
+def _metadata(duel: Duel) -> dict[str, MetadataValue]:
+    return {"duel_id": str(duel.id), "game": duel.game, "chat_id": duel.chat_id}
+
+
+def duel_stake(
+    duel: Duel, seat: Seat, transaction_id: uuid.UUID, *, wallet: int, escrow: int, at: datetime
+) -> Transaction:
+    """One player's stake into the duel escrow (the challenger's at the challenge, the
+    challenged player's at the accept)."""
+    return Transaction(
+        id=transaction_id,
+        kind=TransactionKind.BET,
+        idempotency_key=duel_stake_key(duel.id, seat),
+        legs=(Leg(wallet, -duel.stake), Leg(escrow, duel.stake)),
+        created_at=at,
+        reference=duel_reference(duel.id),
+        metadata={**_metadata(duel), "player_id": duel.player_at(seat)},
+    )
+
+
+def duel_settlement(
+    duel: Duel,
+    transaction_id: uuid.UUID,
+    *,
+    escrow: int,
+    winner_wallet: int,
+    bankroll: int,
+    at: datetime,
+) -> Transaction:
+    """The pot out of escrow: the prize to the winner, the cut to the house, one transaction."""
+    if duel.state is not DuelState.SETTLED or duel.winner_id is None:
+        raise IllegalTransition(f"duel {duel.id} is {duel.state}, not settled")
+    legs = [Leg(escrow, -duel.pot), Leg(winner_wallet, duel.prize)]
+    if not duel.cut.is_zero():
+        legs.append(Leg(bankroll, duel.cut))
+    return Transaction(
+        id=transaction_id,
+        kind=TransactionKind.WIN,
+        idempotency_key=duel_settlement_key(duel.id),
+        legs=tuple(legs),
+        created_at=at,
+        reference=duel_reference(duel.id),
+        metadata={**_metadata(duel), "winner_id": duel.winner_id, "cut": duel.cut.amount},
+    )
+
+
+def duel_refund(
+    duel: Duel,
+    held: DuelState,
+    transaction_id: uuid.UUID,
+    *,
+    escrow: int,
+    wallets: Mapping[Seat, int],
+    at: datetime,
+) -> Transaction:
+    """Every stake the escrow held for the duel (`held`: its state before it ended) back to
+    its wallet: the challenger's alone before an accept, both after."""
+    if duel.state not in (DuelState.REFUNDED, DuelState.DECLINED, DuelState.EXPIRED):
+        raise IllegalTransition(f"duel {duel.id} is {duel.state}, not refunded")
+    if held.escrowed_stakes == 0:
+        raise IllegalTransition(f"a {held} duel holds no stake")
+    seats = (Seat.CHALLENGER, Seat.CHALLENGED)[: held.escrowed_stakes]
+    total = duel.stake.amount * len(seats)
+    legs = (
+        Leg(escrow, Money(-total, duel.stake.currency)),
+        *(Leg(wallets[seat], duel.stake) for seat in seats),
+    )
+    return Transaction(
+        id=transaction_id,
+        kind=TransactionKind.REFUND,
+        idempotency_key=duel_refund_key(duel.id),
+        legs=legs,
+        created_at=at,
+        reference=duel_reference(duel.id),
+        metadata={**_metadata(duel), "state": duel.state.value},
+    )

@@ -1,0 +1,23 @@
+"""Duels in group chats (docs/duels.md): the bot's group commands and the expiry job."""
+
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide
+
+from application.duels import AcceptDuel, ChallengeDuel, DeclineDuel, ExpireDuels, RecordDuelRoll
+from domain.duels import DuelRules
+from entrypoints.settings import Settings
+
+
+class DuelsProvider(Provider):
+    scope = Scope.REQUEST
+
+    @provide(scope=Scope.APP)
+    def duel_rules(self, settings: Settings) -> DuelRules:
+        return settings.duel_rules()
+
+    challenge_duel = provide(ChallengeDuel)
+    accept_duel = provide(AcceptDuel)
+    decline_duel = provide(DeclineDuel)
+    record_duel_roll = provide(RecordDuelRoll)
+    expire_duels = provide(ExpireDuels)

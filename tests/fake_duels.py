@@ -1,0 +1,97 @@
+"""In-memory duels (the adapter's rules: an id is inserted once, a final duel never steps
+again), and the usage a duel adds to the responsible-gambling limits as the adapter sums it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from domain.duels import Duel, DuelState
+from domain.duels_collusion import PairRecord
+from domain.errors import IllegalTransition
+from domain.money import Currency
+
+if TYPE_CHECKING:
+    from tests.fakes import _State
+
+
+class FakeDuels:
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def add(self, duel: Duel) -> bool:
+        if duel.id in self.s.duels:
+            return False
+        self.s.duels[duel.id] = duel
+        return True
+
+    async def find(self, duel_id: uuid.UUID) -> Duel | None:
+        return self.s.duels.get(duel_id)
+
+    async def lock(self, duel_id: uuid.UUID) -> Duel | None:
+        return self.s.duels.get(duel_id)
+
+    async def save(self, duel: Duel) -> None:
+        stored = self.s.duels.get(duel.id)
+        if stored is None or stored.state.is_final:
+            raise IllegalTransition(f"duel {duel.id} cannot step")
+        self.s.duels[duel.id] = duel
+
+    async def overdue(self, now: datetime, limit: int) -> Sequence[uuid.UUID]:
+        due = sorted(
+            (d for d in self.s.duels.values() if d.is_overdue(now)), key=lambda d: d.deadline
+        )
+        return [d.id for d in due[:limit]]
+
+    async def player_named(self, username: str) -> int | None:
+        wanted = username.removeprefix("@").casefold()
+        for player in sorted(self.s.players.values(), key=lambda p: p.id):
+            if player.username is not None and player.username.casefold() == wanted:
+                return player.id
+        return None
+
+    async def pair_record(self, a: int, b: int, since: datetime) -> PairRecord:
+        played = [
+            d
+            for d in self.s.duels.values()
+            if d.created_at >= since
+            and d.state
+            in (DuelState.ACCEPTED, DuelState.ROLLING, DuelState.SETTLED, DuelState.REFUNDED)
+        ]
+        between = [d for d in played if set(d.players) == {a, b}]
+        return PairRecord(
+            a,
+            b,
+            len(between),
+            sum(1 for d in between if d.winner_id == a),
+            sum(1 for d in between if d.winner_id == b),
+            sum(1 for d in played if a in d.players),
+            sum(1 for d in played if b in d.players),
+        )
+
+
+def duel_usage(
+    state: _State, player_id: int, currency: Currency, since: datetime
+) -> tuple[int, int]:
+    """(stakes, prizes) of the player's duels since then, as the adapter counts them."""
+    stakes = prizes = 0
+    for d in state.duels.values():
+        if d.stake.currency != currency or d.created_at < since:
+            continue
+        challenger_in = d.challenger_id == player_id and d.state not in (
+            DuelState.DECLINED,
+            DuelState.EXPIRED,
+            DuelState.REFUNDED,
+        )
+        challenged_in = d.challenged_id == player_id and d.state in (
+            DuelState.ACCEPTED,
+            DuelState.ROLLING,
+            DuelState.SETTLED,
+        )
+        if challenger_in or challenged_in:
+            stakes += d.stake.amount
+        if d.winner_id == player_id:
+            prizes += d.prize.amount
+    return stakes, prizes
