@@ -143,7 +143,7 @@ def _challenge_id(telegram: GroupTelegram) -> tuple[str, int]:
     raise AssertionError("no challenge was shown")
 
 
-@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("language", ["en", "ru", "es", "pt", "tr"])
 async def test_a_duel_in_a_group_from_start_to_result(
     send, telegram, member, wallet, language
 ) -> None:
