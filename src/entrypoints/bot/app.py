@@ -31,6 +31,7 @@ from entrypoints.bot.handlers import (
     promo,
     referral,
     responsible,
+    rules,
     start,
     support,
     vip,
@@ -154,6 +155,7 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         support.handlers.router(),
         promo.handlers.router(),
         vip.handlers.router(),
+        rules.handlers.router(),
         fallback.last.router(),
         errors.router(),
     )
