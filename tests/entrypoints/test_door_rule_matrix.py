@@ -392,6 +392,12 @@ BOT: dict[str, Door] = {
     "responsible.choose_reality_check": _MENU,
     "responsible.set_reality_check": "sets the reality check",
     "responsible.acknowledge": "acknowledges a reality check",
+    # Issue 23: a limit typed as free text (the same SetLimit as the buttons), a game's rules.
+    "limit_typing.ask_limit": _MENU,
+    "limit_typing.cancel_typing": _MENU,
+    "limit_typing.typed_limit": "sets a limit",
+    "rules.rules_button": "reads a game's rules",
+    "rules.rules_command": "reads a game's rules",
     # Issue 22: a promo code, typed with the command or after it; the button only asks.
     "promo.promo_command": (Case(PROMOTION, promo.bot_promo, promo.promo_campaign),),
     "promo.typed_code": (Case(PROMOTION, promo.bot_promo_typed, promo.promo_asked),),
