@@ -185,6 +185,7 @@ HTTP: dict[str, Door] = {
     "GET /api/v1/app/me": "reads the player and balances",
     "GET /api/v1/app/balances": "reads balances",
     "GET /api/v1/app/games": "reads the games on offer",
+    "GET /api/v1/app/games/{code:str}/rules": "reads a game's rules",
     "GET /api/v1/app/bets": "reads the player's bets",
     "GET /api/v1/app/history": "reads the wallet's history",
     "GET /api/v1/app/fairness": "reads the seed commitment",

@@ -19,6 +19,7 @@ from entrypoints.http.miniapp_mines import MiniAppMinesController
 from entrypoints.http.miniapp_page import MINIAPP_PAGE
 from entrypoints.http.miniapp_promo import MiniAppPromoController
 from entrypoints.http.miniapp_referral import MiniAppReferralController
+from entrypoints.http.miniapp_rules import MiniAppRulesController
 from entrypoints.http.miniapp_vip import MiniAppVipController
 from entrypoints.http.payments import StarsPaymentsController
 from entrypoints.http.players import PlayersController
@@ -58,6 +59,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     MiniAppCrashCashOutController,
     MiniAppBonusController,
     MiniAppVipController,
+    MiniAppRulesController,
     MiniAppReferralController,
     MINIAPP_PAGE,  # the Mini App page itself, at /app/
     *LIVE_HANDLERS,
