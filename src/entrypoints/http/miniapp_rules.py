@@ -11,10 +11,12 @@ as every door says it."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 
 from application.games_rules import GetGameRules, ShownRules
 from domain.games.base import format_multiplier
@@ -82,9 +84,9 @@ class MiniAppRulesController(Controller):
     @inject
     async def rules(
         self,
-        code: str,
+        code: FromPath[str],
         get_rules: FromDishka[GetGameRules],
         currencies: FromDishka[CurrencyRegistry],
-        currency: str = Parameter(query="currency", default="XTR"),
+        currency: Annotated[str, QueryParameter()] = "XTR",
     ) -> RulesView:
         return rules_view(await get_rules(code, parse_currency(currencies, currency, "currency")))
