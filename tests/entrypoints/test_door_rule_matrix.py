@@ -187,6 +187,7 @@ HTTP: dict[str, Door] = {
     "GET /api/v1/app/me": "reads the player and balances",
     "GET /api/v1/app/balances": "reads balances",
     "GET /api/v1/app/games": "reads the games on offer",
+    "GET /api/v1/app/games/{code:str}/rules": "reads a game's rules",
     "GET /api/v1/app/bets": "reads the player's bets",
     "GET /api/v1/app/history": "reads the wallet's history",
     "GET /api/v1/app/fairness": "reads the seed commitment",
@@ -431,6 +432,12 @@ BOT: dict[str, Door] = {
     "responsible.choose_reality_check": _MENU,
     "responsible.set_reality_check": "sets the reality check",
     "responsible.acknowledge": "acknowledges a reality check",
+    # Issue 23: a limit typed as free text (the same SetLimit as the buttons), a game's rules.
+    "limit_typing.ask_limit": _MENU,
+    "limit_typing.cancel_typing": _MENU,
+    "limit_typing.typed_limit": "sets a limit",
+    "rules.rules_button": "reads a game's rules",
+    "rules.rules_command": "reads a game's rules",
     # Issue 22: a promo code, typed with the command or after it; the button only asks.
     "promo.promo_command": (Case(PROMOTION, promo.bot_promo, promo.promo_campaign),),
     "promo.typed_code": (Case(PROMOTION, promo.bot_promo_typed, promo.promo_asked),),

@@ -22,6 +22,7 @@ from entrypoints.http.miniapp_notifications import MiniAppNotificationsControlle
 from entrypoints.http.miniapp_page import MINIAPP_PAGE
 from entrypoints.http.miniapp_promo import MiniAppPromoController
 from entrypoints.http.miniapp_referral import MiniAppReferralController
+from entrypoints.http.miniapp_rules import MiniAppRulesController
 from entrypoints.http.miniapp_vip import MiniAppVipController
 from entrypoints.http.payments import StarsPaymentsController
 from entrypoints.http.players import PlayersController
@@ -63,6 +64,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     MiniAppBonusController,
     MiniAppFreeBetsController,
     MiniAppVipController,
+    MiniAppRulesController,
     MiniAppReferralController,
     MINIAPP_PAGE,  # the Mini App page itself, at /app/
     *LIVE_HANDLERS,
