@@ -5,17 +5,13 @@ the first press ended it, every refusal as problem details, and the ledger moved
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
-from application.bonuses import grant_bonus
 from application.responsible import StartTimeout
-from domain.bonuses import BonusOffer
-from domain.money import XTR, Money
 from domain.responsible import TimeoutPeriod
-from tests.conftest import TEST_HOUSE_SHARDS
+from tests.entrypoints.bonus_grants import grant_test_bonus
 from tests.entrypoints.test_http_miniapp import app_api, init_data, session  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -23,33 +19,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
 async def _player_id(app_api, headers) -> int:  # noqa: F811
     return (await app_api.get("/api/v1/app/me", headers=headers)).json()["player_id"]
-
-
-async def _grant(uow_factory, ids, clock, player_id: int, *, wagering: int) -> uuid.UUID:
-    """A 30 ⭐ bonus; `wagering` 0 makes it claimable at once."""
-    budget = f"app-{uuid.uuid4().hex[:12]}"
-    offer = BonusOffer(
-        amount=Money(30, XTR),
-        wagering_multiple=wagering,
-        wagering_base=Money(30, XTR),
-        expires_after=timedelta(days=7),
-        max_stake=None,
-        campaign="app-actions",
-        budget=budget,
-    )
-    async with uow_factory() as uow:
-        await uow.budgets.open(budget, Money(10_000, XTR))
-        bonus = await grant_bonus(
-            uow,
-            ids,
-            player_id=player_id,
-            offer=offer,
-            key=f"app:{uuid.uuid4()}",
-            now=clock.now(),
-            shards=TEST_HOUSE_SHARDS,
-        )
-        await uow.commit()
-    return bonus.id
 
 
 async def _ends(engine, bonus_id: uuid.UUID) -> tuple[str, int]:
@@ -75,7 +44,9 @@ async def test_a_met_bonus_is_claimed_once_and_a_repeat_answers_it(
     engine,
 ):
     headers = await session()
-    bonus_id = await _grant(uow_factory, ids, clock, await _player_id(app_api, headers), wagering=0)
+    bonus_id = await grant_test_bonus(
+        uow_factory, ids, clock, await _player_id(app_api, headers), wagering=0
+    )
     before = (await app_api.get("/api/v1/app/balances", headers=headers)).json()
     first = await app_api.post(f"/api/v1/app/bonus/{bonus_id}/claim", headers=headers)
     assert first.status_code == 200, first.text
@@ -99,7 +70,9 @@ async def test_a_bonus_is_given_up_whatever_its_progress_and_refusals_are_proble
     engine,
 ):
     headers, other = await session(), await session()
-    bonus_id = await _grant(uow_factory, ids, clock, await _player_id(app_api, headers), wagering=5)
+    bonus_id = await grant_test_bonus(
+        uow_factory, ids, clock, await _player_id(app_api, headers), wagering=5
+    )
 
     def problem(answer) -> tuple[int, str]:
         assert answer.headers["content-type"].startswith("application/problem+json"), answer.text
@@ -132,7 +105,7 @@ async def test_a_player_on_a_break_cannot_claim_but_may_give_up(
 ):
     headers = await session()
     player_id = await _player_id(app_api, headers)
-    bonus_id = await _grant(uow_factory, ids, clock, player_id, wagering=0)
+    bonus_id = await grant_test_bonus(uow_factory, ids, clock, player_id, wagering=0)
     await StartTimeout(uow_factory, clock)(player_id, TimeoutPeriod.DAY)
     refused = await app_api.post(f"/api/v1/app/bonus/{bonus_id}/claim", headers=headers)
     assert refused.status_code == 409, refused.text

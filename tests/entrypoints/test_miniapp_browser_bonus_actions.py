@@ -7,23 +7,20 @@ bonus-give-up-{before,ask,after}.png, free-bet-{before,after}.png."""
 from __future__ import annotations
 
 import secrets
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from application.bonuses import grant_bonus
 from application.campaigns import CreateCampaign
 from application.staff import Actor
 from domain.adjustments import FourEyesPolicy
-from domain.bonuses import BonusOffer
 from domain.campaigns import Audience, BonusTerms, Campaign, CampaignFourEyes, CampaignKind, Target
 from domain.free_bets import FreeBetTerms
 from domain.money import XTR, Money
 from tests.campaign_cleanup import end_campaigns
-from tests.conftest import TEST_HOUSE_SHARDS
 from tests.entrypoints import miniapp_browser_kit as kit
+from tests.entrypoints.bonus_grants import grant_test_bonus
 from tests.entrypoints.miniapp_browser_kit import (
     WAIT_MS,
     funded_player,
@@ -39,32 +36,6 @@ browser = kit.browser
 shots = kit.shots
 
 OPERATOR = Actor("staff:bonus-buttons")
-
-
-async def _grant(uow_factory, ids, clock, player_id: int, *, wagering: int) -> None:
-    """A 30 ⭐ bonus; `wagering` 0 makes it claimable at once."""
-    budget = f"app-{uuid.uuid4().hex[:12]}"
-    offer = BonusOffer(
-        amount=Money(30, XTR),
-        wagering_multiple=wagering,
-        wagering_base=Money(30, XTR),
-        expires_after=timedelta(days=7),
-        max_stake=None,
-        campaign="buttons",
-        budget=budget,
-    )
-    async with uow_factory() as uow:
-        await uow.budgets.open(budget, Money(10_000, XTR))
-        await grant_bonus(
-            uow,
-            ids,
-            player_id=player_id,
-            offer=offer,
-            key=f"app:{uuid.uuid4()}",
-            now=clock.now(),
-            shards=TEST_HOUSE_SHARDS,
-        )
-        await uow.commit()
 
 
 @pytest.fixture
@@ -116,7 +87,7 @@ async def test_claim_give_up_and_play_a_free_bet_from_the_bonus_screen(
     await expect(balance).to_have_text("1000")
 
     # A claimable bonus: Claim turns it into cash, and the balance shows it.
-    await _grant(uow_factory, ids, clock, player.player_id, wagering=0)
+    await grant_test_bonus(uow_factory, ids, clock, player.player_id, wagering=0)
     await page.reload()
     await page.locator("#open-bonus").click()
     card = page.locator("#bonus-list li").first
@@ -130,7 +101,7 @@ async def test_claim_give_up_and_play_a_free_bet_from_the_bonus_screen(
     await shoot(page, shots, "bonus-claim-after")
 
     # A bonus still to wager: no Claim; Give up asks first, "No" keeps it, "Yes" gives it up.
-    await _grant(uow_factory, ids, clock, player.player_id, wagering=5)
+    await grant_test_bonus(uow_factory, ids, clock, player.player_id, wagering=5)
     await page.reload()
     await page.locator("#open-bonus").click()
     card = page.locator("#bonus-list li").first
