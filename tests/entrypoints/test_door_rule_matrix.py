@@ -49,6 +49,7 @@ from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.crash_cleanup import finish_every_round
 from tests.entrypoints import door_cases as c
 from tests.entrypoints import door_cases_bonus as bonus
+from tests.entrypoints import door_cases_bonus_app as bonus_app
 from tests.entrypoints import door_cases_duels as duels
 from tests.entrypoints import door_cases_free_bets as free_bets
 from tests.entrypoints import door_cases_games as games
@@ -215,6 +216,14 @@ HTTP: dict[str, Door] = {
     ),
     "GET /api/v1/app/bonus/free-bets": (
         "reads the player's free bets (nothing for a player refused promotions)"
+    ),
+    # Issue 22: the bonus screen's buttons, as the bot's: a claim turns the bonus into cash
+    # (a promotion); giving it up hands money back and is never refused.
+    "POST /api/v1/app/bonus/{bonus_id:uuid}/claim": (
+        Case(PROMOTION, bonus_app.mini_app_bonus_claim, bonus_app.mini_app_bonus_ready),
+    ),
+    "POST /api/v1/app/bonus/{bonus_id:uuid}/give-up": (
+        Case(SETTLE, bonus_app.mini_app_bonus_give_up, bonus_app.mini_app_bonus_ready),
     ),
     # The admin API, as staff.
     "POST /api/v1/withdrawals/{withdrawal_id:uuid}/approve": (

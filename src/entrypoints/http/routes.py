@@ -15,6 +15,7 @@ from entrypoints.http.ledger import LedgerController
 from entrypoints.http.live import LIVE_HANDLERS
 from entrypoints.http.miniapp import MiniAppController, MiniAppSessionController
 from entrypoints.http.miniapp_bonus import MiniAppBonusController
+from entrypoints.http.miniapp_bonus_actions import MiniAppBonusActionsController
 from entrypoints.http.miniapp_crash import MiniAppCrashCashOutController, MiniAppCrashController
 from entrypoints.http.miniapp_free_bets import MiniAppFreeBetsController
 from entrypoints.http.miniapp_mines import MiniAppMinesController
@@ -62,6 +63,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     MiniAppCrashController,
     MiniAppCrashCashOutController,
     MiniAppBonusController,
+    MiniAppBonusActionsController,
     MiniAppFreeBetsController,
     MiniAppVipController,
     MiniAppRulesController,
