@@ -248,3 +248,29 @@ async def test_the_bot_leaves_a_group_a_non_admin_added_it_to(send, telegram, me
     await send(group.adds_bot(ann))
     assert telegram.of(SendMessage)[-1].text == t("duels.group.admins_only")
     assert [c.chat_id for c in telegram.of(LeaveChat)] == [group.chat.id]
+
+
+async def test_an_unexpected_error_in_a_group_registers_nobody(
+    send, telegram, member, engine, monkeypatch
+) -> None:
+    """The error handler answers in the player's Telegram language there: reading their own
+    would register whoever wrote in the group (groups never register anybody)."""
+    group = Group()
+    ann, _ = await member("en", "Ann")
+    cat, _ = await member("ru", "Cat", started=False)
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug in the duel command")
+
+    monkeypatch.setattr("entrypoints.bot.handlers.duels._target", broken)
+    telegram.calls.clear()
+    await send(group.says(cat, "/duel 10", reply_to=ann))
+    assert telegram.of(SendMessage)[-1].text == Translator("ru")("errors.generic")
+    async with engine.connect() as conn:
+        registered = (
+            await conn.execute(
+                text("SELECT count(*) FROM players WHERE telegram_user_id = :t"),
+                {"t": cat.user.id},
+            )
+        ).scalar_one()
+    assert registered == 0

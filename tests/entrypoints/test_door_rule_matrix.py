@@ -49,6 +49,7 @@ from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.crash_cleanup import finish_every_round
 from tests.entrypoints import door_cases as c
 from tests.entrypoints import door_cases_bonus as bonus
+from tests.entrypoints import door_cases_bonus_app as bonus_app
 from tests.entrypoints import door_cases_duels as duels
 from tests.entrypoints import door_cases_free_bets as free_bets
 from tests.entrypoints import door_cases_games as games
@@ -187,6 +188,7 @@ HTTP: dict[str, Door] = {
     "GET /api/v1/app/me": "reads the player and balances",
     "GET /api/v1/app/balances": "reads balances",
     "GET /api/v1/app/games": "reads the games on offer",
+    "GET /api/v1/app/games/{code:str}/rules": "reads a game's rules",
     "GET /api/v1/app/bets": "reads the player's bets",
     "GET /api/v1/app/history": "reads the wallet's history",
     "GET /api/v1/app/fairness": "reads the seed commitment",
@@ -214,6 +216,14 @@ HTTP: dict[str, Door] = {
     ),
     "GET /api/v1/app/bonus/free-bets": (
         "reads the player's free bets (nothing for a player refused promotions)"
+    ),
+    # Issue 22: the bonus screen's buttons, as the bot's: a claim turns the bonus into cash
+    # (a promotion); giving it up hands money back and is never refused.
+    "POST /api/v1/app/bonus/{bonus_id:uuid}/claim": (
+        Case(PROMOTION, bonus_app.mini_app_bonus_claim, bonus_app.mini_app_bonus_ready),
+    ),
+    "POST /api/v1/app/bonus/{bonus_id:uuid}/give-up": (
+        Case(SETTLE, bonus_app.mini_app_bonus_give_up, bonus_app.mini_app_bonus_ready),
     ),
     # The admin API, as staff.
     "POST /api/v1/withdrawals/{withdrawal_id:uuid}/approve": (
@@ -431,6 +441,12 @@ BOT: dict[str, Door] = {
     "responsible.choose_reality_check": _MENU,
     "responsible.set_reality_check": "sets the reality check",
     "responsible.acknowledge": "acknowledges a reality check",
+    # Issue 23: a limit typed as free text (the same SetLimit as the buttons), a game's rules.
+    "limit_typing.ask_limit": _MENU,
+    "limit_typing.cancel_typing": _MENU,
+    "limit_typing.typed_limit": "sets a limit",
+    "rules.rules_button": "reads a game's rules",
+    "rules.rules_command": "reads a game's rules",
     # Issue 22: a promo code, typed with the command or after it; the button only asks.
     "promo.promo_command": (Case(PROMOTION, promo.bot_promo, promo.promo_campaign),),
     "promo.typed_code": (Case(PROMOTION, promo.bot_promo_typed, promo.promo_asked),),

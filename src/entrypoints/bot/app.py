@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 from aiogram import Bot, Dispatcher
+from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, ErrorEvent, Message, User
 from dishka import AsyncContainer
 from dishka.integrations.aiogram import setup_dishka
@@ -29,12 +30,14 @@ from entrypoints.bot.handlers import (
     free_bets,
     games,
     history,
+    limit_typing,
     mines,
     notifications,
     payments,
     promo,
     referral,
     responsible,
+    rules,
     start,
     support,
     vip,
@@ -61,11 +64,14 @@ errors = Handlers("errors")
 LANGUAGE_LOOKUP_TIMEOUT = 2.0
 
 
-async def _translator(user: User | None, container: AsyncContainer | None) -> Translator:
+async def _translator(
+    user: User | None, private: bool, container: AsyncContainer | None
+) -> Translator:
     """The player's own language, as the menu set it (their Telegram's when it cannot be
-    read): the middleware's translator does not reach the error handler."""
+    read): the middleware's translator does not reach the error handler. Outside a private
+    chat (a group's duel) nobody is registered, so there it is their Telegram's."""
     fallback = Translator(pick_language(user.language_code if user else None))
-    if user is None or user.is_bot or container is None:
+    if user is None or user.is_bot or container is None or not private:
         return fallback
     try:
         async with asyncio.timeout(LANGUAGE_LOOKUP_TIMEOUT):
@@ -90,7 +96,9 @@ async def polite_errors(event: ErrorEvent, dishka_container: AsyncContainer | No
     if update.pre_checkout_query is not None:
         user = update.pre_checkout_query.from_user
         dishka_container = None  # Telegram's 10 s: answer at once, in their Telegram's language
-    t = await _translator(user, dishka_container)
+    message = target.message if isinstance(target, CallbackQuery) else target
+    private = message is None or message.chat.type == ChatType.PRIVATE
+    t = await _translator(user, private, dishka_container)
     error = event.exception
     if isinstance(error, DomainError):
         DOMAIN_ERRORS.labels("bot", error.code).inc()
@@ -158,11 +166,13 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         bonus.handlers.router(),
         free_bets.handlers.router(),
         responsible.handlers.router(),
+        limit_typing.handlers.router(),
         referral.handlers.router(),
         notifications.handlers.router(),
         support.handlers.router(),
         promo.handlers.router(),
         vip.handlers.router(),
+        rules.handlers.router(),
         fallback.last.router(),
         errors.router(),
     )

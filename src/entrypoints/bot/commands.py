@@ -26,6 +26,7 @@ COMMANDS = (
     "help",
     "withdraw",
     "fairness",
+    "rules",
     "limits",
     "notifications",
     "paysupport",

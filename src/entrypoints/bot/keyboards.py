@@ -251,6 +251,8 @@ def limit_amounts(t: Translator, kind: str, period: str) -> InlineKeyboardMarkup
     buttons = [_care(f"{a} ⭐", action="set", kind=kind, period=period, value=a)
                for a in LIMIT_AMOUNTS]  # fmt: skip
     rows = _rows(buttons, 3)
+    # Free text beside the buttons (UKGC RTS 12): entrypoints/bot/handlers/limit_typing.py.
+    rows.append([_care(t("limit_typing.button"), action="type", kind=kind, period=period)])
     rows.append([_care(t("care.remove"), action="remove", kind=kind, period=period)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

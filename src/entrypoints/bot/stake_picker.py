@@ -50,6 +50,14 @@ class StakeAsk(CallbackData, prefix="sa"):
     stake: int
 
 
+class RulesOf(CallbackData, prefix="gr"):
+    """Show a game's rules (entrypoints/bot/rules_screen.py); `stake` is the picker's stake to
+    come back to, 0 when opened from /rules."""
+
+    game: str
+    stake: int
+
+
 class StakeEntry(StatesGroup):
     """Waiting for a typed stake. Kept in the dispatcher's FSM storage (memory, per process):
     if it is lost (a restart, another process), the player's number is not read as a stake and
@@ -89,8 +97,11 @@ def keyboard(t: Translator, game: str, stake: int) -> InlineKeyboardMarkup:
         text=t("stakes.play", stake=Money(stake, XTR)),
         callback_data=PickStake(game=game, stake=stake).pack(),
     )
+    rules = InlineKeyboardButton(
+        text=t("rules.button"), callback_data=RulesOf(game=game, stake=stake).pack()
+    )
     back = InlineKeyboardButton(text=t("menu.back"), callback_data=Menu(action="games").pack())
-    return InlineKeyboardMarkup(inline_keyboard=[controls, [ask], [play], [back]])
+    return InlineKeyboardMarkup(inline_keyboard=[controls, [ask], [play], [rules], [back]])
 
 
 def broke(t: Translator, game: str, stakes: StakeRange) -> tuple[str, InlineKeyboardMarkup]:

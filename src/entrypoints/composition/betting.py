@@ -21,6 +21,7 @@ from application.betting.queries import BetReadModel, InspectBet, SearchBets
 from application.betting.queue import BetQueue
 from application.betting.stake_range import GetStakeRange
 from application.game_admin import ListGames, UpdateGame
+from application.games_rules import GetGameRules
 from application.history import RecentBets
 from application.house import HouseBook
 from application.mines import CashOutMines, GetMines, OpenMines, RevealTile, VoidMines
@@ -134,6 +135,7 @@ class BettingProvider(Provider):
     rotate_seed_pair = provide(RotateSeedPair)
     verify_bet = provide(VerifyBet)
     list_games = provide(ListGames)
+    get_game_rules = provide(GetGameRules)
     get_stake_range = provide(GetStakeRange)
     update_game = provide(UpdateGame)
     search_bets = provide(SearchBets)

@@ -15,6 +15,7 @@ from entrypoints.http.ledger import LedgerController
 from entrypoints.http.live import LIVE_HANDLERS
 from entrypoints.http.miniapp import MiniAppController, MiniAppSessionController
 from entrypoints.http.miniapp_bonus import MiniAppBonusController
+from entrypoints.http.miniapp_bonus_actions import MiniAppBonusActionsController
 from entrypoints.http.miniapp_crash import MiniAppCrashCashOutController, MiniAppCrashController
 from entrypoints.http.miniapp_free_bets import MiniAppFreeBetsController
 from entrypoints.http.miniapp_mines import MiniAppMinesController
@@ -22,6 +23,7 @@ from entrypoints.http.miniapp_notifications import MiniAppNotificationsControlle
 from entrypoints.http.miniapp_page import MINIAPP_PAGE
 from entrypoints.http.miniapp_promo import MiniAppPromoController
 from entrypoints.http.miniapp_referral import MiniAppReferralController
+from entrypoints.http.miniapp_rules import MiniAppRulesController
 from entrypoints.http.miniapp_vip import MiniAppVipController
 from entrypoints.http.payments import StarsPaymentsController
 from entrypoints.http.players import PlayersController
@@ -61,8 +63,10 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     MiniAppCrashController,
     MiniAppCrashCashOutController,
     MiniAppBonusController,
+    MiniAppBonusActionsController,
     MiniAppFreeBetsController,
     MiniAppVipController,
+    MiniAppRulesController,
     MiniAppReferralController,
     MINIAPP_PAGE,  # the Mini App page itself, at /app/
     *LIVE_HANDLERS,

@@ -12,6 +12,7 @@ import { openCrash, setUpCrash } from "./crash.js";
 import { connectLive, liveOff } from "./live.js";
 import { openMines, setUpMines } from "./mines.js";
 import { openReferral, refreshReferral, setUpReferral } from "./referral.js";
+import { showRules } from "./rules.js";
 import { applyTheme, launchParams } from "./theme.js";
 import { setLanguage, t } from "./i18n.js";
 import { openVip, refreshVip, setUpVip } from "./vip.js";
@@ -82,12 +83,20 @@ async function openGame(offer) {
     if (offer.kind === "instant") {
       openInstant(offer);
       show("game", gameTitle(offer));
+      openRules(offer.code, "game");
       return;
     }
     const step = (offer.kind === "rounds" ? ROUND_SCREENS : STEP_SCREENS)[offer.code];
     await step.open(offer);
     show(step.screen, gameTitle(offer));
+    openRules(offer.code, step.screen);
   });
+}
+
+// The game's rules before a bet (UKGC RTS 3, rules.js), loaded beside the screen rather than
+// before it: a live round (crash) must not wait for them.
+function openRules(code, screen) {
+  showRules(code, screen).catch(showError);
 }
 
 function openLobby() {
