@@ -22,7 +22,7 @@ from tests.entrypoints.test_bot import ready_player  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
-LANGUAGES = ["en", "ru"]
+LANGUAGES = ["en", "ru", "es", "pt", "tr"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
