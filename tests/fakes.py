@@ -1,7 +1,10 @@
 """In-memory implementations of the application's ports, for fast unit tests of use cases.
 
 They keep the same rules as the PostgreSQL adapter (balance checks, idempotency by
-fingerprint, all-or-nothing units of work) with plain dictionaries."""
+fingerprint, all-or-nothing units of work) with plain dictionaries.
+
+Over 400 lines on purpose: the unit of work and the ledger, accounts and bets it hands out
+share one state and its all-or-nothing copy; the other ports' fakes live in tests/fake_*.py."""
 
 from __future__ import annotations
 

@@ -2,7 +2,10 @@
 sight, a tap on an old keyboard is refused with a toast and the current menu (and places
 nothing), every tap is answered once, whatever the bot does not understand gets the menu, and
 the command menu is registered in each language at start. The conversation is written as a
-transcript to .croupier/test/transcripts/bot-nav-<language>.txt for a person to read."""
+transcript to .croupier/test/transcripts/bot-nav-<language>.txt for a person to read.
+
+Over 400 lines on purpose: it is one conversation, told in order, so that its transcript reads
+as a player would see it; split, the transcript would be pieces."""
 
 from __future__ import annotations
 
