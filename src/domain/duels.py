@@ -34,6 +34,16 @@ from domain.money import Money
 # (docs/duels.md, "Who wins"). The value is compared as Telegram gives it: for 🏀 and ⚽ a 5
 # beats a 4 though both score, for 🎯 a 6 is the bullseye and a 1 a miss.
 DUEL_GAMES: Final = {"🎲": 6, "🎯": 6, "🏀": 5, "⚽": 5, "🎳": 6}
+# The Telegram dice game of the same die: a duel's stake keeps within that game's stake limits
+# in its currency, and a game switched off (or not offered in the currency) has no duels
+# either: the operator bounds duels where they bound the die's bets.
+DUEL_GAME_CODES: Final = {
+    "🎲": "tg_dice",
+    "🎯": "tg_darts",
+    "🏀": "tg_basketball",
+    "⚽": "tg_football",
+    "🎳": "tg_bowling",
+}
 DEFAULT_DUEL_GAME: Final = "🎲"
 
 # Policy defaults (the settings override them: entrypoints/settings/duels.py).

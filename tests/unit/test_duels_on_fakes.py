@@ -31,7 +31,8 @@ from application.risk.review import RiskReview
 from domain.accounts import AccountKind
 from domain.duels import DuelRules, DuelState, Seat
 from domain.duels_collusion import CollusionPolicy
-from domain.errors import IllegalTransition, InsufficientFunds
+from domain.errors import GameUnavailable, IllegalTransition, InsufficientFunds, LimitExceeded
+from domain.games.catalog import GameConfig, StakeLimits
 from domain.money import XTR, Money
 from domain.responsible import LimitKind, LimitPeriod, ResponsibleGamblingRefusal, TimeoutPeriod
 from domain.risk import RiskFlagKind, RiskPolicy
@@ -230,6 +231,22 @@ async def test_a_stake_beyond_the_wallet_is_refused_whole(table: Table) -> None:
     with pytest.raises(InsufficientFunds):
         await table.accept(duel_id, BOB)  # Bob's 60 is in escrow for his own challenge
     assert table.db.state.duels[duel_id].state is DuelState.CHALLENGED
+
+
+async def test_a_stake_keeps_within_the_dice_game_limits_and_its_switch(table: Table) -> None:
+    """The operator bounds duels where they bound the die's bets (tg_dice for 🎲): a stake
+    out of its range, or the game switched off, makes no duel and moves nothing."""
+    limits = StakeLimits(5, 50, 5_000)
+    table.db.state.games["tg_dice"] = GameConfig("tg_dice", limits={"XTR": limits})
+    for stake, rule in ((4, "min_stake"), (51, "max_stake")):
+        with pytest.raises(LimitExceeded) as refused:
+            await table.duel(stake)
+        assert refused.value.rule == rule
+    table.db.state.games["tg_dice"] = GameConfig("tg_dice", enabled=False, limits={"XTR": limits})
+    with pytest.raises(GameUnavailable):
+        await table.duel(10)
+    assert table.db.state.duels == {}
+    assert table.wallet(ALICE) == 100
 
 
 async def test_a_player_on_a_break_cannot_duel_and_the_group_is_not_told_why(

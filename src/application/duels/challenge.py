@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from application.duels.books import RuledDuelBooks
 from application.duels.errors import DuelistUnknown
 from application.ports import UnitOfWork
-from domain.duels import Duel, Seat, check_duel_game
+from domain.duels import DUEL_GAME_CODES, Duel, Seat, check_duel_game
 from domain.errors import InvalidRequest
 from domain.money import Money
 
@@ -52,6 +52,8 @@ class ChallengeDuel(RuledDuelBooks):
                 rules=self._rules,
                 now=now,
             )
+            game = await uow.games.get(DUEL_GAME_CODES[duel.game])
+            game.limits_for(duel.stake.currency.code).check_stake(duel.stake)
             await self._check_players(
                 uow, duel.players, actor=challenger, staking=challenger, stake=duel.stake, now=now
             )

@@ -92,7 +92,7 @@ class StakeLimits:
     def check(self, stake: Money, multiplier: Fraction) -> int:
         """The largest payout this bet can win; `LimitExceeded` when stake or payout is out of
         bounds."""
-        self._check_stake(stake)
+        self.check_stake(stake)
         payout = payout_for(stake.amount, multiplier)
         if payout > self.max_payout:
             raise LimitExceeded(
@@ -109,7 +109,7 @@ class StakeLimits:
         paying `multipliers` (never decreasing): the steps beyond are refused while it plays,
         so this is all it can win. `LimitExceeded` when the stake is out of bounds or even the
         first step would pay over the limit."""
-        self._check_stake(stake)
+        self.check_stake(stake)
         within = [
             p for p in (payout_for(stake.amount, m) for m in multipliers) if p <= self.max_payout
         ]
@@ -125,7 +125,8 @@ class StakeLimits:
             )
         return max(within)
 
-    def _check_stake(self, stake: Money) -> None:
+    def check_stake(self, stake: Money) -> None:
+        """`LimitExceeded` unless `min_stake <= stake <= max_stake`."""
         if stake.amount < self.min_stake:
             raise LimitExceeded(
                 f"the smallest stake is {Money(self.min_stake, stake.currency)}, not {stake}",
