@@ -134,6 +134,14 @@ class FakeResponsibleGambling:
     async def has_deposit_limit(self, player_id: int) -> bool:
         return (await self.profile(player_id)).has_deposit_limit
 
+    async def deposit_prompt_due(self, player_id: int) -> bool:
+        answered = player_id in self.s.deposit_prompt_answers
+        return not answered and not await self.has_deposit_limit(player_id)
+
+    async def answer_deposit_prompt(self, player_id: int, now: datetime) -> None:
+        assert player_id in self.s.profiles, "enroll first, as the table's row must exist"
+        self.s.deposit_prompt_answers.setdefault(player_id, now)
+
     def _change(self, player_id: int, **changes: object) -> None:
         self.s.profiles[player_id] = replace(self.s.profiles[player_id], **changes)
 

@@ -116,6 +116,7 @@ class _State:
     flags: dict[int, RiskFlag] = field(default_factory=dict)
     identities: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
     profiles: dict[int, ResponsibleProfile] = field(default_factory=dict)
+    deposit_prompt_answers: dict[int, datetime] = field(default_factory=dict)  # first answer
     # The players' side (tests.fake_players): preferences and four-eyes requests.
     preferences: dict[int, PlayerPreferences] = field(default_factory=dict)
     adjustments: dict[uuid.UUID, AdjustmentRequest] = field(default_factory=dict)

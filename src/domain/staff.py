@@ -93,6 +93,7 @@ class AuditAction(enum.StrEnum):
     LIMIT_INCREASE_CONFIRMED = "limit_increase_confirmed"
     LIMIT_REMOVAL_REQUESTED = "limit_removal_requested"
     LIMIT_REMOVED = "limit_removed"
+    DEPOSIT_PROMPT_DECLINED = "deposit_prompt_declined"  # "No limit for now" at the prompt
     TIMEOUT_STARTED = "timeout_started"
     SELF_EXCLUDED = "self_excluded"
     REALITY_CHECK_SET = "reality_check_set"

@@ -258,9 +258,10 @@ async def test_deposit_prompts_for_a_limit_before_the_first_deposit(send, telegr
     shown = telegram.of(SendMessage | EditMessageText)[-1]  # the hub, edited in place
     assert "set a deposit limit" in shown.text
     buttons = [b.callback_data for row in shown.reply_markup.inline_keyboard for b in row]
-    # Straight to the deposit limit's screen, not the general limits menu.
-    assert Care(action="kind", kind="deposit").pack() in buttons
-    assert Deposit(amount=100).pack() in buttons
+    # Straight to the deposit limit's periods; the amounts only after an answer (issue 23,
+    # tests/entrypoints/test_bot_deposit_prompt.py).
+    assert Care(action="period", kind="deposit", period="24h").pack() in buttons
+    assert Deposit(amount=100).pack() not in buttons
 
 
 async def test_a_stars_payment_paid_twice_is_credited_once(

@@ -445,6 +445,8 @@ BOT: dict[str, Door] = {
     "limit_typing.ask_limit": _MENU,
     "limit_typing.cancel_typing": _MENU,
     "limit_typing.typed_limit": "sets a limit",
+    # Issue 23, the prompt at the first deposit: remembers "No limit for now", moves no money.
+    "deposit_prompt.no_limit_for_now": "answers the deposit-limit prompt",
     "rules.rules_button": "reads a game's rules",
     "rules.rules_command": "reads a game's rules",
     # Issue 22: a promo code, typed with the command or after it; the button only asks.

@@ -58,6 +58,15 @@ _PROFILE = text(
 _HAS_DEPOSIT_LIMIT = text(
     "SELECT EXISTS (SELECT 1 FROM responsible_limits WHERE player_id = :p AND kind = 'deposit')"
 )
+_DEPOSIT_PROMPT_DUE = text(
+    "SELECT NOT EXISTS (SELECT 1 FROM responsible_limits WHERE player_id = :p"
+    " AND kind = 'deposit') AND NOT EXISTS (SELECT 1 FROM responsible_profiles"
+    " WHERE player_id = :p AND deposit_limit_prompt_answered_at IS NOT NULL)"
+)
+_ANSWER_DEPOSIT_PROMPT = text(
+    "UPDATE responsible_profiles SET deposit_limit_prompt_answered_at = :now"
+    " WHERE player_id = :p AND deposit_limit_prompt_answered_at IS NULL"
+)
 _SAVE_LIMIT = text(
     """
     INSERT INTO responsible_limits (player_id, kind, period, currency, amount, set_at,
@@ -206,6 +215,12 @@ class SqlResponsibleGambling:
 
     async def has_deposit_limit(self, player_id: int) -> bool:
         return bool((await self._conn.execute(_HAS_DEPOSIT_LIMIT, {"p": player_id})).scalar())
+
+    async def deposit_prompt_due(self, player_id: int) -> bool:
+        return bool((await self._conn.execute(_DEPOSIT_PROMPT_DUE, {"p": player_id})).scalar())
+
+    async def answer_deposit_prompt(self, player_id: int, now: datetime) -> None:
+        await self._conn.execute(_ANSWER_DEPOSIT_PROMPT, {"p": player_id, "now": now})
 
     async def save_limit(self, limit: PlayerLimit) -> None:
         pending = limit.pending

@@ -44,6 +44,16 @@ class ResponsibleGamblingRepository(Protocol):
 
     async def has_deposit_limit(self, player_id: int) -> bool: ...
 
+    async def deposit_prompt_due(self, player_id: int) -> bool:
+        """Whether the first-deposit prompt is still owed: no deposit limit was ever set (in
+        any currency, pending or not) and "No limit for now" was never chosen."""
+        ...
+
+    async def answer_deposit_prompt(self, player_id: int, now: datetime) -> None:
+        """Remember that the player chose "No limit for now" (the first answer stays). The
+        record must exist (`enroll`)."""
+        ...
+
     async def save_limit(self, limit: PlayerLimit) -> None:
         """Insert or replace the limit of its (player, kind, period, currency)."""
         ...

@@ -7,14 +7,15 @@ use case that lifts a time-out or a self-exclusion, for staff or anyone: they on
 time, and the database refuses to shorten one.
 
 One use case (or a pair of one thing's sides) a module: `limits`, `exclusion`,
-`reality_check`, `status` (the reads), `guard`; `changes` holds what the changes share. The
-guard and the changes take the player's one lock in the same order: the guard's docstring
-says which.
+`reality_check`, `status` (the reads), `deposit_prompt`, `guard`; `changes` holds what the
+changes share. The guard and the changes take the player's one lock in the same order: the
+guard's docstring says which.
 
 The repository port (`ResponsibleGamblingRepository`, with the usage read model) is declared
 in `application.ports`; it is re-exported here."""
 
 from application.ports import ResponsibleGamblingRepository
+from application.responsible.deposit_prompt import AnswerDepositPrompt, DepositPromptDue
 from application.responsible.exclusion import SelfExclude, StartTimeout
 from application.responsible.guard import ALWAYS_GUARDED, ResponsibleGamblingGuard
 from application.responsible.limits import ConfirmLimitIncrease, LimitChange, RemoveLimit, SetLimit
@@ -29,7 +30,9 @@ from application.responsible.status import (
 __all__ = [
     "ALWAYS_GUARDED",
     "AcknowledgeRealityCheck",
+    "AnswerDepositPrompt",
     "ConfirmLimitIncrease",
+    "DepositPromptDue",
     "GetResponsibleStatus",
     "HasDepositLimit",
     "LimitChange",

@@ -24,6 +24,7 @@ from entrypoints.bot.groups import handlers as groups
 from entrypoints.bot.handlers import (
     bonus,
     crash,
+    deposit_prompt,
     duels,
     fairness,
     fallback,
@@ -161,6 +162,7 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         fairness.handlers.router(),
         history.handlers.router(),
         payments.handlers.router(),
+        deposit_prompt.handlers.router(),
         withdrawals.handlers.router(),
         withdrawals_pending.handlers.router(),
         bonus.handlers.router(),

@@ -210,18 +210,13 @@ def options(t: Translator, game: str, stake: int, house_edge: Fraction) -> Inlin
     return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 3))
 
 
-def deposits(t: Translator, *, limit_prompt: bool = False) -> InlineKeyboardMarkup:
+def deposits(t: Translator) -> InlineKeyboardMarkup:
+    # The deposit-limit prompt comes before this screen (entrypoints/bot/deposit_prompt.py).
     buttons = [
         InlineKeyboardButton(text=f"{a} ⭐", callback_data=Deposit(amount=a).pack())
         for a in DEPOSITS
     ]
-    rows = _rows(buttons, 4)
-    if limit_prompt:  # straight to the deposit limit's screen
-        deposit_limit = Care(action="kind", kind="deposit").pack()
-        rows.append(
-            [InlineKeyboardButton(text=t("deposit.set_limit"), callback_data=deposit_limit)]
-        )
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 4))
 
 
 def _care(

@@ -7,7 +7,9 @@ from dishka import Provider, Scope, provide
 
 from application.responsible import (
     AcknowledgeRealityCheck,
+    AnswerDepositPrompt,
     ConfirmLimitIncrease,
+    DepositPromptDue,
     GetResponsibleStatus,
     HasDepositLimit,
     RemoveLimit,
@@ -36,4 +38,6 @@ class ResponsibleProvider(Provider):
     set_reality_check = provide(SetRealityCheck)
     acknowledge_reality_check = provide(AcknowledgeRealityCheck)
     has_deposit_limit = provide(HasDepositLimit)
+    deposit_prompt_due = provide(DepositPromptDue)
+    answer_deposit_prompt = provide(AnswerDepositPrompt)
     check_standing = provide(CheckStanding)

@@ -25,7 +25,7 @@ from application.responsible import SetLimit
 from domain.money import XTR, Money
 from domain.players import Player
 from domain.responsible import LimitKind, LimitPeriod, format_moment
-from entrypoints.bot import keyboards
+from entrypoints.bot.deposit_prompt import after_limit
 from entrypoints.bot.handlers.responsible import choose_amount
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import LIMIT_KINDS, LIMIT_PERIODS, Care, Menu
@@ -122,7 +122,7 @@ async def typed_limit(
     amount = Money(typed, XTR)
     if change.applied or change.confirmable_at is None:
         text = t("limit_typing.applied", amount=amount, **_names(t, kind, period))
-        markup = keyboards.back(t)
+        markup = after_limit(t, kind)  # a deposit limit leads on to the deposit
     else:
         text = t("care.limit_waits", at=format_moment(change.confirmable_at))
         limits = InlineKeyboardButton(

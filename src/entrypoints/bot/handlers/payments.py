@@ -15,13 +15,14 @@ from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.payments import CheckPreCheckout, CreateStarsInvoice, CreditStarsPayment
-from application.responsible import HasDepositLimit
+from application.responsible import DepositPromptDue
 from application.responsible.standing import CheckStanding
 from domain.errors import DomainError
 from domain.money import XTR, Money
 from domain.players import Player
 from domain.standing import Operation
-from entrypoints.bot import keyboards, screens
+from entrypoints.bot import screens
+from entrypoints.bot.deposit_prompt import amounts_screen, prompt_screen
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import DEPOSITS, Deposit, Menu
 from entrypoints.bot.refusals import refusal_text
@@ -40,7 +41,7 @@ async def choose_amount(
     query: CallbackQuery,
     player: Player,
     t: Translator,
-    has_limit: FromDishka[HasDepositLimit],
+    prompt_due: FromDishka[DepositPromptDue],
     check: FromDishka[CheckStanding],
 ) -> None:
     await query.answer()
@@ -50,10 +51,10 @@ async def choose_amount(
     if refusal is not None:
         await screens.show(query, *standing_screen(t, refusal))
         return
-    # Regulators ask for a prompt to set a deposit limit before the first deposit.
-    prompt = not await has_limit(player.id)
-    text = t("deposit.choose") + ("\n\n" + t("deposit.limit_prompt") if prompt else "")
-    await screens.show(query, text, keyboards.deposits(t, limit_prompt=prompt))
+    # UKGC RTS 12: a player who never set a deposit limit nor said "No limit for now" is
+    # asked first (docs/responsible-gambling.md, "The prompt at the first deposit").
+    due = await prompt_due(player.id)
+    await screens.show(query, *(prompt_screen(t) if due else amounts_screen(t)))
 
 
 @handlers.callback_query(Deposit.filter(F.amount.in_(DEPOSITS)))

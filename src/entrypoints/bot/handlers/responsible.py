@@ -39,6 +39,7 @@ from domain.responsible import (
     format_moment,
 )
 from entrypoints.bot import keyboards, screens
+from entrypoints.bot.deposit_prompt import after_limit
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import (
     EXCLUSION_PERIODS,
@@ -219,7 +220,7 @@ async def set_limit(
 ) -> None:
     kind, period = LimitKind(callback_data.kind), LimitPeriod(callback_data.period)
     change = await set_limit(player.id, kind, period, Money(callback_data.value, XTR))
-    await _after_change(query, t, change.applied, change.confirmable_at)
+    await _after_change(query, t, change.applied, change.confirmable_at, kind.value)
 
 
 @handlers.callback_query(
@@ -246,10 +247,15 @@ def _to_limits(t: Translator) -> InlineKeyboardMarkup:
 
 
 async def _after_change(
-    query: CallbackQuery, t: Translator, applied: bool, confirmable_at: datetime | None
+    query: CallbackQuery,
+    t: Translator,
+    applied: bool,
+    confirmable_at: datetime | None,
+    kind: str = "",
 ) -> None:
     if applied or confirmable_at is None:
-        await _answer(query, t("care.limit_applied"), keyboards.back(t))
+        # A deposit limit set from the first-deposit prompt leads on to the deposit.
+        await _answer(query, t("care.limit_applied"), after_limit(t, kind))
         return
     # A raise or a removal: nothing changes for 24 hours, and then only if confirmed. No
     # confirm button now (it could only be refused): the limits screen shows one from then.

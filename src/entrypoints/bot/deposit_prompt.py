@@ -1,0 +1,43 @@
+"""The screens of the prompt at the first deposit (issue 23, UKGC RTS 12): the question, with
+the deposit limit's periods (then the existing amount buttons and "type an amount") and "No
+limit for now"; and, once a deposit limit applies, the way back into the deposit flow.
+The handler is in handlers/deposit_prompt.py; the rule in
+application/responsible/deposit_prompt.py."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from entrypoints.bot import keyboards
+from entrypoints.bot.i18n import Translator
+from entrypoints.bot.keyboards import Menu
+
+
+class DepositPromptAnswer(CallbackData, prefix="dp"):
+    """ "No limit for now" at the prompt (the only answer that is not a limit)."""
+
+
+def prompt_screen(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    periods = keyboards.limit_periods(t, "deposit").inline_keyboard
+    no_limit = InlineKeyboardButton(
+        text=t("deposit_prompt.no_limit"), callback_data=DepositPromptAnswer().pack()
+    )
+    rows = [*periods, [no_limit], *keyboards.back(t).inline_keyboard]
+    return t("deposit_prompt.ask"), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def amounts_screen(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    return t("deposit.choose"), keyboards.deposits(t)
+
+
+def after_limit(t: Translator, kind: str) -> InlineKeyboardMarkup:
+    """Back to the menu; after a deposit limit that applies, first the way on to the deposit
+    (the prompt sends the player here, and they came to deposit)."""
+    rows = keyboards.back(t).inline_keyboard
+    if kind == "deposit":
+        go = InlineKeyboardButton(
+            text=t("deposit_prompt.continue"), callback_data=Menu(action="deposit").pack()
+        )
+        rows = [[go], *rows]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
