@@ -100,6 +100,7 @@ async def test_a_players_journey(  # type: ignore[no-untyped-def]
     # A Stars deposit: the bot offers a limit first, then the invoice; Telegram asks before it
     # takes the Stars (pre-checkout), then says they were taken (successful_payment).
     answered(await player.opens("deposit"))
+    answered(await player.taps(data="dp"))  # "No limit for now" (issue 23): the amounts
     answered(await player.taps(data=f"d:{DEPOSIT}"))
     invoice = player.last_invoice()
     assert int(invoice.params["chat_id"]) == player.user_id
