@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from adapters.postgres.errors import sqlstate
+from application.ports.unit_of_work import LockContended
 from domain.errors import InvalidRequest, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,9 @@ def _server_gone(context: ExceptionContext) -> bool:
 _EXHAUSTED = "53"
 
 
+_DEADLOCK = "40P01"
+
+
 def _translate(context: ExceptionContext) -> None:
     error = context.sqlalchemy_exception
     if isinstance(error, DBAPIError) and (sqlstate(error) or "").startswith(_EXHAUSTED):
@@ -85,6 +89,10 @@ def _translate(context: ExceptionContext) -> None:
         raise StorageUnavailable(
             "the database connection was lost; repeat the request with the same idempotency key"
         ) from error
+    if isinstance(error, DBAPIError) and sqlstate(error) == _DEADLOCK:
+        # Chosen as a deadlock's victim: the transaction is rolled back, nothing was written,
+        # and the caller may start over (the bet's locked road does, as on a lost race).
+        raise LockContended(f"chosen as a deadlock's victim: {error.orig}") from error
     if isinstance(error, DBAPIError):
         message = _BAD_INPUT.get(sqlstate(error) or "")
         if message is not None:

@@ -147,7 +147,10 @@ class Placement(BetPoster):
                     if not replayed(done):
                         await uow.commit()
                     return done
-            except LostRace:
+            except (LostRace, LockContended):
+                # LockContended: chosen as a deadlock's victim (the locked road takes the seed
+                # pair before the accounts, the snapshot write the other way round), rolled
+                # back whole: start over like a lost race.
                 continue
         raise IdempotencyConflict(  # pragma: no cover - needs three lost races in a row
             f"bet {command.bet_id} is being placed concurrently; retry ({command.game})"
