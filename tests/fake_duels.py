@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from domain.duel_lobbies import Lobby
 from domain.duels import Duel, DuelState
 from domain.duels_collusion import PairRecord
 from domain.errors import IllegalTransition
@@ -95,3 +96,36 @@ def duel_usage(
         if d.winner_id == player_id:
             prizes += d.prize.amount
     return stakes, prizes
+
+
+class FakeLobbies:
+    """In-memory duel lobbies, with the adapter's rules (an id inserted once, a final lobby
+    never steps again)."""
+
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def add(self, lobby: Lobby) -> bool:
+        if lobby.id in self.s.lobbies:
+            return False
+        self.s.lobbies[lobby.id] = lobby
+        return True
+
+    async def find(self, lobby_id: uuid.UUID) -> Lobby | None:
+        return self.s.lobbies.get(lobby_id)
+
+    async def lock(self, lobby_id: uuid.UUID) -> Lobby | None:
+        return self.s.lobbies.get(lobby_id)
+
+    async def save(self, lobby: Lobby) -> None:
+        stored = self.s.lobbies.get(lobby.id)
+        if stored is None or stored.state.is_final:
+            raise IllegalTransition(f"lobby {lobby.id} cannot step")
+        self.s.lobbies[lobby.id] = lobby
+
+    async def overdue(self, now: datetime, limit: int) -> Sequence[uuid.UUID]:
+        due = sorted(
+            (lob for lob in self.s.lobbies.values() if lob.is_overdue(now)),
+            key=lambda lob: lob.deadline,
+        )
+        return [lob.id for lob in due[:limit]]
