@@ -57,6 +57,28 @@ class AlreadySeated(IllegalTransition):
     code = "already_seated"
 
 
+class NotTheOpener(NotYourDuel):
+    """Only the opener starts a lobby."""
+
+    code = "not_the_opener"
+
+
+class NotSeated(NotYourDuel):
+    """Only a seated player leaves a lobby."""
+
+    code = "not_seated"
+
+
+class OpenerStays(NotYourDuel):
+    """The opener's seat is held until the lobby starts or expires."""
+
+    code = "opener_stays"
+
+
+class TooFewPlayers(IllegalTransition):
+    code = "too_few_players"
+
+
 @dataclass(frozen=True, slots=True)
 class LobbySeat:
     number: int
@@ -216,19 +238,19 @@ class Lobby:
         self._require_open(now)
         seat = self.seat_of(player_id)
         if seat is None or not seat.seated:
-            raise NotYourDuel("only a seated player may leave this lobby")
+            raise NotSeated("only a seated player may leave this lobby")
         if seat.number == 1:
-            raise NotYourDuel("the opener's seat is held until the lobby starts or expires")
+            raise OpenerStays("the opener's seat is held until the lobby starts or expires")
         left = replace(seat, left_at=now)
         seats = tuple(left if s.number == seat.number else s for s in self.seats)
         return replace(self, seats=seats), left
 
     def start(self, by: int, now: datetime, roll_window: timedelta) -> Lobby:
         if by != self.opener_id:
-            raise NotYourDuel("only the opener may start this lobby")
+            raise NotTheOpener("only the opener may start this lobby")
         self._require_open(now)
         if len(self.seated) < MIN_LOBBY_SEATS:
-            raise IllegalTransition(f"lobby {self.id} needs {MIN_LOBBY_SEATS} players to start")
+            raise TooFewPlayers(f"lobby {self.id} needs {MIN_LOBBY_SEATS} players to start")
         return replace(self, state=LobbyState.ROLLING, deadline=now + roll_window)
 
     def is_overdue(self, now: datetime) -> bool:

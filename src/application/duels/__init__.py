@@ -15,6 +15,7 @@ from application.duels.challenge import ChallengeDuel, ChallengeDuelCommand
 from application.duels.decline import DeclineDuel
 from application.duels.errors import DuelistUnknown, OpponentUnavailable
 from application.duels.expire import ExpireDuels
+from application.duels.lobby_books import LobbyPlayers
 from application.duels.lobby_roll import ExpireLobbies, RecordLobbyRoll, RecordLobbyRollCommand
 from application.duels.lobby_seats import (
     JoinLobby,
@@ -37,6 +38,7 @@ __all__ = [
     "ExpireLobbies",
     "JoinLobby",
     "LeaveLobby",
+    "LobbyPlayers",
     "OpenLobby",
     "OpenLobbyCommand",
     "OpponentUnavailable",

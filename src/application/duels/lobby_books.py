@@ -75,3 +75,12 @@ class LobbyBooks(DuelBooks):
         return await self._post(
             uow, lobby_refund(lobby, self._ids.new_id(), escrow=escrow, wallets=wallets, at=now)
         )
+
+
+class LobbyPlayers(LobbyBooks):
+    """The seated players' Telegram usernames (None when a player has none), for the lobby's
+    messages: a read, no lock, nothing written."""
+
+    async def __call__(self, lobby: Lobby) -> dict[int, str | None]:
+        async with self._uow() as uow:
+            return {s.player_id: (await uow.players.get(s.player_id)).username for s in lobby.seats}

@@ -12,6 +12,7 @@ from application.duels import (
     ExpireLobbies,
     JoinLobby,
     LeaveLobby,
+    LobbyPlayers,
     OpenLobby,
     RecordDuelRoll,
     RecordLobbyRoll,
@@ -40,3 +41,4 @@ class DuelsProvider(Provider):
     start_lobby = provide(StartLobby)
     record_lobby_roll = provide(RecordLobbyRoll)
     expire_lobbies = provide(ExpireLobbies)
+    lobby_players = provide(LobbyPlayers)
