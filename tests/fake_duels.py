@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from domain.duel_lobbies import Lobby
+from domain.duel_lobbies import Lobby, LobbyState
 from domain.duels import Duel, DuelState
 from domain.duels_collusion import PairRecord
 from domain.errors import IllegalTransition
@@ -60,6 +60,15 @@ class FakeDuels:
             if d.created_at >= since
             and d.state
             in (DuelState.ACCEPTED, DuelState.ROLLING, DuelState.SETTLED, DuelState.REFUNDED)
+        ]
+        # A lobby played by exactly two seats counts as a duel between them (the adapter's
+        # rule); `players` is all the collusion counts read.
+        played += [
+            lob
+            for lob in self.s.lobbies.values()
+            if lob.created_at >= since
+            and lob.state in (LobbyState.ROLLING, LobbyState.SETTLED, LobbyState.REFUNDED)
+            and len(lob.players) == 2
         ]
         between = [d for d in played if set(d.players) == {a, b}]
         return PairRecord(

@@ -23,10 +23,12 @@ from application.duels import (
     RecordLobbyRollCommand,
     StartLobby,
 )
+from application.risk.review import RiskReview
 from domain.duel_lobbies import LobbyState
 from domain.duels import DuelRules
 from domain.errors import DomainError, IllegalTransition
 from domain.money import XTR, Money
+from domain.risk import RiskPolicy
 from tests.conftest import race
 from tests.fakes import FakeClock
 from tests.integration.test_duels import CommitFails
@@ -52,7 +54,7 @@ def lobbies(uow_factory, ids, house, register, credit, new_telegram_id):
                 "join": JoinLobby(*parts, RULES),
                 "leave": LeaveLobby(*parts),
                 "start": StartLobby(*parts, RULES),
-                "roll": RecordLobbyRoll(*parts),
+                "roll": RecordLobbyRoll(*parts, RiskReview(RiskPolicy())),
                 "expire": ExpireLobbies(*parts),
             }
 
@@ -353,3 +355,37 @@ async def test_reconcile_sees_a_seat_without_its_stake(lobbies, engine) -> None:
     assert found[escrow], found
     broken = "lobby without a stake per seat, a return per seat left and its one end"
     assert [r["id"] for r in found[broken]] == [lobby_id]
+
+
+async def test_chip_dumping_through_two_seat_lobbies_raises_a_flag(lobbies, engine) -> None:
+    """A lobby played by two seats is a duel in all but name: Bob winning ten of them in a
+    row (once in 1024 by chance) is flagged as ten duels would be; a three-seat lobby is not
+    counted."""
+    (a, pa), (b, pb), (c, _) = [await lobbies.player() for _ in range(3)]
+    uc = lobbies.build()
+    three = await lobbies.open_lobby(a, stake=2)
+    await uc["join"](three, b)
+    await uc["join"](three, c)
+    await uc["start"](three, a)
+    for n, value in enumerate((1, 6, 2)):
+        await uc["roll"](RecordLobbyRollCommand(three, 1, n + 1, value, 900 + n))
+    played = []
+    for n in range(10):
+        lobby_id = await lobbies.open_lobby(a, seats=2, stake=2)
+        played.append(str(lobby_id))
+        await uc["join"](lobby_id, b)  # fills it: under way
+        await uc["roll"](RecordLobbyRollCommand(lobby_id, 1, 1, 1, 2 * n))
+        await uc["roll"](RecordLobbyRollCommand(lobby_id, 1, 2, 6, 2 * n + 1))
+    async with engine.connect() as conn:
+        flags = (
+            await conn.execute(
+                text(
+                    "SELECT player_id, evidence->>'pattern' AS pattern,"
+                    " evidence->>'lobby_id' AS lobby_id FROM risk_flags"
+                    " WHERE kind = 'duel_collusion' AND player_id IN (:a, :b)"
+                ),
+                {"a": pa, "b": pb},
+            )
+        ).all()
+    # Raised by the tenth two-seat lobby: had the three-seat one counted, by the ninth.
+    assert [(f.player_id, f.pattern, f.lobby_id) for f in flags] == [(pb, "one_sided", played[-1])]

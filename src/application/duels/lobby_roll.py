@@ -12,9 +12,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from application.duels.collusion import CollusionWatch
 from application.duels.expire import DEFAULT_EXPIRY_BATCH
 from application.duels.lobby_books import LobbyBooks
-from domain.duel_lobbies import Lobby
+from application.house import HouseBook
+from application.ports import Clock, IdGenerator, UnitOfWorkFactory
+from application.risk.review import RiskReview
+from domain.duel_lobbies import Lobby, LobbyState
 from domain.errors import IllegalTransition
 
 
@@ -28,6 +32,17 @@ class RecordLobbyRollCommand:
 
 
 class RecordLobbyRoll(LobbyBooks):
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        review: RiskReview,
+    ) -> None:
+        super().__init__(uow, clock, ids, house)
+        self._collusion = CollusionWatch(review)
+
     async def __call__(self, command: RecordLobbyRollCommand) -> Lobby:
         now = self._clock.now()
         async with self._uow() as uow:
@@ -45,6 +60,8 @@ class RecordLobbyRoll(LobbyBooks):
             lobby = current.record_roll(command.seat, command.value, command.message_id, now)
             if lobby.state.is_final:
                 await self._close_lobby(uow, lobby, now)
+                if lobby.state is LobbyState.SETTLED:
+                    await self._collusion.after_lobby_settled(uow, lobby, now)
             else:
                 await uow.lobbies.save(lobby)
             await uow.commit()
