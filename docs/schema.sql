@@ -228,17 +228,53 @@ $$;
 
 
 --
+-- Name: duel_lobby_rolls_guard_add(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.duel_lobby_rolls_guard_add() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    -- A die is rolled for a seat still taken, in a lobby under way (the adapter writes the
+    -- dice before the lobby's own step, so the die that decides it finds it rolling).
+    IF (SELECT state FROM duel_lobbies WHERE id = NEW.lobby_id) <> 'rolling'
+       OR NOT EXISTS (SELECT 1 FROM duel_lobby_seats
+                      WHERE lobby_id = NEW.lobby_id AND seat = NEW.seat AND left_at IS NULL) THEN
+        RAISE EXCEPTION 'lobby % takes no die for seat %', NEW.lobby_id, NEW.seat
+            USING ERRCODE = 'CR405';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+
+--
 -- Name: duel_lobby_seats_guard_step(); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.duel_lobby_seats_guard_step() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
+DECLARE
+    lobby duel_lobbies%ROWTYPE;
 BEGIN
-    IF NEW.lobby_id <> OLD.lobby_id OR NEW.seat <> OLD.seat OR NEW.player_id <> OLD.player_id
-       OR NEW.joined_at <> OLD.joined_at OR OLD.left_at IS NOT NULL THEN
+    IF TG_OP = 'UPDATE' AND (
+       NEW.lobby_id <> OLD.lobby_id OR NEW.seat <> OLD.seat OR NEW.player_id <> OLD.player_id
+       OR NEW.joined_at <> OLD.joined_at OR OLD.left_at IS NOT NULL) THEN
         RAISE EXCEPTION 'seat % of lobby % can only be left, once', OLD.seat, OLD.lobby_id
             USING ERRCODE = 'CR405';
+    END IF;
+    -- Seats are taken and left only while the lobby is open, and never beyond its seats
+    -- (the adapter writes the seats before the lobby's own step).
+    SELECT * INTO lobby FROM duel_lobbies WHERE id = NEW.lobby_id;
+    IF lobby.state <> 'open' THEN
+        RAISE EXCEPTION 'lobby % is %: its seats are settled', NEW.lobby_id, lobby.state
+            USING ERRCODE = 'CR405';
+    END IF;
+    IF TG_OP = 'INSERT' AND (SELECT count(*) FROM duel_lobby_seats
+                             WHERE lobby_id = NEW.lobby_id AND left_at IS NULL)
+                            >= lobby.max_seats THEN
+        RAISE EXCEPTION 'lobby % is full', NEW.lobby_id USING ERRCODE = 'CR405';
     END IF;
     RETURN NEW;
 END;
@@ -3683,6 +3719,13 @@ CREATE TRIGGER duel_lobbies_no_delete BEFORE DELETE ON public.duel_lobbies FOR E
 
 
 --
+-- Name: duel_lobby_rolls duel_lobby_rolls_guard_add; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER duel_lobby_rolls_guard_add BEFORE INSERT ON public.duel_lobby_rolls FOR EACH ROW EXECUTE FUNCTION public.duel_lobby_rolls_guard_add();
+
+
+--
 -- Name: duel_lobby_rolls duel_lobby_rolls_no_change; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3693,7 +3736,7 @@ CREATE TRIGGER duel_lobby_rolls_no_change BEFORE DELETE OR UPDATE ON public.duel
 -- Name: duel_lobby_seats duel_lobby_seats_guard_step; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER duel_lobby_seats_guard_step BEFORE UPDATE ON public.duel_lobby_seats FOR EACH ROW EXECUTE FUNCTION public.duel_lobby_seats_guard_step();
+CREATE TRIGGER duel_lobby_seats_guard_step BEFORE INSERT OR UPDATE ON public.duel_lobby_seats FOR EACH ROW EXECUTE FUNCTION public.duel_lobby_seats_guard_step();
 
 
 --

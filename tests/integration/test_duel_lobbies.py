@@ -293,11 +293,24 @@ async def test_the_tables_refuse_what_the_domain_refuses(lobbies, engine) -> Non
         "UPDATE duel_lobby_seats SET left_at = now() WHERE lobby_id = :id AND seat = 1",
         "DELETE FROM duel_lobby_seats WHERE lobby_id = :id",
         "INSERT INTO duel_lobby_rolls VALUES (:id, 1, 7, 3, 1, now())",  # no such seat
+        "INSERT INTO duel_lobby_rolls VALUES (:id, 1, 1, 3, 1, now())",  # not under way
     )
     for statement in refused:
         async with engine.connect() as conn:
             with pytest.raises(DBAPIError):
                 await conn.execute(text(statement), {"id": lobby_id})
+    # Full (two seats of two, so under way): no seat is added or left any more.
+    (c, pc) = await lobbies.player()
+    full = await lobbies.open_lobby(a, seats=2)
+    await lobbies.build()["join"](full, b)
+    for statement in (
+        "INSERT INTO duel_lobby_seats VALUES (:id, 3, :p, now(), NULL)",
+        "UPDATE duel_lobby_seats SET left_at = now() WHERE lobby_id = :id AND seat = 2",
+    ):
+        async with engine.connect() as conn:
+            with pytest.raises(DBAPIError):
+                await conn.execute(text(statement), {"id": full, "p": pc})
+    assert c
 
 
 async def test_a_refused_stake_opens_no_lobby_and_seats_nobody(lobbies, engine) -> None:

@@ -141,7 +141,8 @@ class SqlLobbies:
         stored_seats = {s.number: s for s in await self._seats(lobby.id)}
         stored_rolls = {(r.round, r.seat) for r in await self._rolls(lobby.id)}
         try:
-            row = (await self._conn.execute(_STEP, _row(lobby))).first()
+            # The seats and the dice first, the lobby's own step last: the tables' triggers
+            # check a seat against the lobby still open, a die against it still rolling.
             for seat in lobby.seats:
                 before = stored_seats.get(seat.number)
                 if before is None:
@@ -161,6 +162,7 @@ class SqlLobbies:
                             "rolled_at": roll.at,
                         },
                     )
+            row = (await self._conn.execute(_STEP, _row(lobby))).first()
         except DBAPIError as error:
             # A trigger's refusal (CR405: a transition the domain does not allow).
             translated = to_domain_error(error)

@@ -10,9 +10,10 @@ domain's invariants: 2 to 10 seats, a positive stake, one of the five dice games
 a prize exactly when settled, an end time exactly when final. A trigger allows only the
 domain's transitions (open → open, rolling, expired; rolling → rolling, settled, refunded),
 never changes what the lobby was opened with, and refuses a delete. `duel_lobby_seats`: one
-row per seat, numbered in joining order, one per player and lobby; a seat may only be left
-(its `left_at` set once), never deleted. `duel_lobby_rolls`: every die the bot sent, one per
-round and seat (the primary key), append-only.
+row per seat, numbered in joining order, one per player and lobby; seats are taken and left
+only while the lobby is open and never beyond its `max_seats`; a seat may only be left (its
+`left_at` set once), never deleted. `duel_lobby_rolls`: every die the bot sent, one per round
+and seat (the primary key), only for a seat still taken of a lobby under way, append-only.
 
 Downgrading drops the three tables (the escrow's postings stay in the ledger).
 """
@@ -99,18 +100,33 @@ CREATE TABLE duel_lobby_seats (
     "CREATE INDEX ix_duel_lobby_seats_player ON duel_lobby_seats (player_id, joined_at)",
     """
 CREATE FUNCTION duel_lobby_seats_guard_step() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    lobby duel_lobbies%ROWTYPE;
 BEGIN
-    IF NEW.lobby_id <> OLD.lobby_id OR NEW.seat <> OLD.seat OR NEW.player_id <> OLD.player_id
-       OR NEW.joined_at <> OLD.joined_at OR OLD.left_at IS NOT NULL THEN
+    IF TG_OP = 'UPDATE' AND (
+       NEW.lobby_id <> OLD.lobby_id OR NEW.seat <> OLD.seat OR NEW.player_id <> OLD.player_id
+       OR NEW.joined_at <> OLD.joined_at OR OLD.left_at IS NOT NULL) THEN
         RAISE EXCEPTION 'seat % of lobby % can only be left, once', OLD.seat, OLD.lobby_id
             USING ERRCODE = 'CR405';
+    END IF;
+    -- Seats are taken and left only while the lobby is open, and never beyond its seats
+    -- (the adapter writes the seats before the lobby's own step).
+    SELECT * INTO lobby FROM duel_lobbies WHERE id = NEW.lobby_id;
+    IF lobby.state <> 'open' THEN
+        RAISE EXCEPTION 'lobby % is %: its seats are settled', NEW.lobby_id, lobby.state
+            USING ERRCODE = 'CR405';
+    END IF;
+    IF TG_OP = 'INSERT' AND (SELECT count(*) FROM duel_lobby_seats
+                             WHERE lobby_id = NEW.lobby_id AND left_at IS NULL)
+                            >= lobby.max_seats THEN
+        RAISE EXCEPTION 'lobby % is full', NEW.lobby_id USING ERRCODE = 'CR405';
     END IF;
     RETURN NEW;
 END;
 $$
 """,
     """
-CREATE TRIGGER duel_lobby_seats_guard_step BEFORE UPDATE ON duel_lobby_seats
+CREATE TRIGGER duel_lobby_seats_guard_step BEFORE INSERT OR UPDATE ON duel_lobby_seats
     FOR EACH ROW EXECUTE FUNCTION duel_lobby_seats_guard_step()
 """,
     """
@@ -133,12 +149,32 @@ CREATE TABLE duel_lobby_rolls (
 CREATE TRIGGER duel_lobby_rolls_no_change BEFORE UPDATE OR DELETE ON duel_lobby_rolls
     FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()
 """,
+    """
+CREATE FUNCTION duel_lobby_rolls_guard_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- A die is rolled for a seat still taken, in a lobby under way (the adapter writes the
+    -- dice before the lobby's own step, so the die that decides it finds it rolling).
+    IF (SELECT state FROM duel_lobbies WHERE id = NEW.lobby_id) <> 'rolling'
+       OR NOT EXISTS (SELECT 1 FROM duel_lobby_seats
+                      WHERE lobby_id = NEW.lobby_id AND seat = NEW.seat AND left_at IS NULL) THEN
+        RAISE EXCEPTION 'lobby % takes no die for seat %', NEW.lobby_id, NEW.seat
+            USING ERRCODE = 'CR405';
+    END IF;
+    RETURN NEW;
+END;
+$$
+""",
+    """
+CREATE TRIGGER duel_lobby_rolls_guard_add BEFORE INSERT ON duel_lobby_rolls
+    FOR EACH ROW EXECUTE FUNCTION duel_lobby_rolls_guard_add()
+""",
 )
 
 DOWNGRADE = (
     "DROP TABLE duel_lobby_rolls",
     "DROP TABLE duel_lobby_seats",
     "DROP TABLE duel_lobbies",
+    "DROP FUNCTION duel_lobby_rolls_guard_add()",
     "DROP FUNCTION duel_lobby_seats_guard_step()",
     "DROP FUNCTION duel_lobbies_guard_step()",
 )
