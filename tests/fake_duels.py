@@ -85,7 +85,8 @@ class FakeDuels:
 def duel_usage(
     state: _State, player_id: int, currency: Currency, since: datetime
 ) -> tuple[int, int]:
-    """(stakes, prizes) of the player's duels since then, as the adapter counts them."""
+    """(stakes, prizes) of the player's duels and lobbies since then, as the adapter counts
+    them."""
     stakes = prizes = 0
     for d in state.duels.values():
         if d.stake.currency != currency or d.created_at < since:
@@ -104,6 +105,17 @@ def duel_usage(
             stakes += d.stake.amount
         if d.winner_id == player_id:
             prizes += d.prize.amount
+    # A lobby's seat counts from the join, not once left or the lobby refunded or expired;
+    # the winner's prize against the loss (the adapter's rule, revision 0046).
+    for lob in state.lobbies.values():
+        if lob.stake.currency != currency:
+            continue
+        void = lob.state in (LobbyState.REFUNDED, LobbyState.EXPIRED)
+        for seat in lob.seated:
+            if seat.player_id == player_id and seat.joined_at >= since and not void:
+                stakes += lob.stake.amount
+        if lob.winner_id == player_id and lob.created_at >= since:
+            prizes += lob.prize.amount
     return stakes, prizes
 
 
