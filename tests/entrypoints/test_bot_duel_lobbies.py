@@ -7,9 +7,17 @@ winner; a lobby the last seat fills starts by itself. The conversation is writte
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import pytest
+from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import AnswerCallbackQuery, SendDice, SendMessage
 
+from application.duels import ExpireLobbies
+from domain.duel_lobbies import LobbyState
+from domain.duels import DEFAULT_ROLL_WINDOW as RULES_ROLL_WINDOW
 from entrypoints.bot.handlers.duel_lobbies_texts import LobbyTap
 from entrypoints.bot.i18n import Translator
 from tests.entrypoints.duel_group import Group, GroupTelegram
@@ -17,6 +25,7 @@ from tests.entrypoints.test_bot_duels import TRANSCRIPTS, Transcript, _roll, _wr
 from tests.entrypoints.test_bot_duels import member as member
 from tests.entrypoints.test_bot_duels import telegram as telegram
 from tests.entrypoints.test_bot_duels import wallet as wallet
+from tests.fakes import FakeClock
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -149,3 +158,46 @@ async def test_a_refusal_of_the_opener_is_told_to_them_alone(
     assert await wallet(ann_id) == 3
     await send(group.says(cat, "/lobby 10"))
     assert "https://t.me/croupier_test_bot?start=duel" in telegram.of(SendMessage)[-1].text
+
+
+async def test_a_die_telegram_refuses_leaves_the_lobby_to_the_job_which_refunds(
+    send, telegram, member, wallet, uow_factory, ids, house
+) -> None:
+    """Telegram answers the first die and refuses the second (an outage; a restart between
+    the dice leaves the lobby the same way): the group reads that the dice could not all be
+    thrown, and the expiry job, once the roll window is over, returns every stake."""
+    t = Translator("en")
+    group = Group()
+    ann, ann_id = await member("en", "Ann")
+    bob, bob_id = await member("en", "Bob")
+    answer = telegram._answer
+    thrown: list[int] = []
+
+    def refusing(method: Any) -> Any:
+        if isinstance(method, SendDice):
+            if thrown:
+                raise TelegramNetworkError(method=method, message="the network went away")
+            thrown.append(1)
+        return answer(method)
+
+    telegram._answer = refusing
+    await send(group.says(ann, "/lobby 10 🎳 2"))
+    lobby, message_id = _lobby(telegram)
+    _roll(telegram, 4)
+    await send(group.taps(bob, _tap("join", lobby), message_id, ann))  # fills it: under way
+    assert len(thrown) == 1
+    result = telegram.of(SendMessage)[-1].text
+    assert result.splitlines() == [
+        t("lobbies.round", round=1, rolls=f"@{ann.user.username} 4 · @{bob.user.username} –"),
+        t("lobbies.unfinished"),
+    ]
+    assert (await wallet(ann_id), await wallet(bob_id)) == (90, 90)
+
+    async with uow_factory() as uow:
+        stored = await uow.lobbies.find(uuid.UUID(hex=lobby))
+    assert stored is not None
+    assert stored.seat_to_roll == 2  # where a restarted bot would go on from
+    late = FakeClock(datetime.now(UTC) + RULES_ROLL_WINDOW + timedelta(seconds=1))
+    ended = await ExpireLobbies(uow_factory, late, ids, house)()
+    assert [lob.state for lob in ended if lob.id == stored.id] == [LobbyState.REFUNDED]
+    assert (await wallet(ann_id), await wallet(bob_id)) == (100, 100)
