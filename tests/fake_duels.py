@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from domain.duel_lobbies import Lobby, LobbyState
 from domain.duels import Duel, DuelState
 from domain.duels_collusion import PairRecord
 from domain.errors import IllegalTransition
@@ -60,6 +61,15 @@ class FakeDuels:
             and d.state
             in (DuelState.ACCEPTED, DuelState.ROLLING, DuelState.SETTLED, DuelState.REFUNDED)
         ]
+        # A lobby played by exactly two seats counts as a duel between them (the adapter's
+        # rule); `players` is all the collusion counts read.
+        played += [
+            lob
+            for lob in self.s.lobbies.values()
+            if lob.created_at >= since
+            and lob.state in (LobbyState.ROLLING, LobbyState.SETTLED, LobbyState.REFUNDED)
+            and len(lob.players) == 2
+        ]
         between = [d for d in played if set(d.players) == {a, b}]
         return PairRecord(
             a,
@@ -75,7 +85,8 @@ class FakeDuels:
 def duel_usage(
     state: _State, player_id: int, currency: Currency, since: datetime
 ) -> tuple[int, int]:
-    """(stakes, prizes) of the player's duels since then, as the adapter counts them."""
+    """(stakes, prizes) of the player's duels and lobbies since then, as the adapter counts
+    them."""
     stakes = prizes = 0
     for d in state.duels.values():
         if d.stake.currency != currency or d.created_at < since:
@@ -94,4 +105,48 @@ def duel_usage(
             stakes += d.stake.amount
         if d.winner_id == player_id:
             prizes += d.prize.amount
+    # A lobby's seat counts from the join, not once left or the lobby refunded or expired;
+    # the winner's prize against the loss (the adapter's rule, revision 0046).
+    for lob in state.lobbies.values():
+        if lob.stake.currency != currency:
+            continue
+        void = lob.state in (LobbyState.REFUNDED, LobbyState.EXPIRED)
+        for seat in lob.seated:
+            if seat.player_id == player_id and seat.joined_at >= since and not void:
+                stakes += lob.stake.amount
+        if lob.winner_id == player_id and lob.created_at >= since:
+            prizes += lob.prize.amount
     return stakes, prizes
+
+
+class FakeLobbies:
+    """In-memory duel lobbies, with the adapter's rules (an id inserted once, a final lobby
+    never steps again)."""
+
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def add(self, lobby: Lobby) -> bool:
+        if lobby.id in self.s.lobbies:
+            return False
+        self.s.lobbies[lobby.id] = lobby
+        return True
+
+    async def find(self, lobby_id: uuid.UUID) -> Lobby | None:
+        return self.s.lobbies.get(lobby_id)
+
+    async def lock(self, lobby_id: uuid.UUID) -> Lobby | None:
+        return self.s.lobbies.get(lobby_id)
+
+    async def save(self, lobby: Lobby) -> None:
+        stored = self.s.lobbies.get(lobby.id)
+        if stored is None or stored.state.is_final:
+            raise IllegalTransition(f"lobby {lobby.id} cannot step")
+        self.s.lobbies[lobby.id] = lobby
+
+    async def overdue(self, now: datetime, limit: int) -> Sequence[uuid.UUID]:
+        due = sorted(
+            (lob for lob in self.s.lobbies.values() if lob.is_overdue(now)),
+            key=lambda lob: lob.deadline,
+        )
+        return [lob.id for lob in due[:limit]]

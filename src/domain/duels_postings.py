@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
-from domain.duels import Duel, DuelState, Seat
+from domain.duels import Duel, DuelState, Seat, house_cut
 from domain.errors import IllegalTransition
 from domain.ledger import Leg, MetadataValue, Transaction, TransactionKind
 from domain.money import Money
@@ -56,6 +56,19 @@ def duel_stake(
     )
 
 
+def settlement_legs(
+    pot: Money, cut_bps: int, *, escrow: int, winner_wallet: int, bankroll: int
+) -> tuple[Leg, ...]:
+    """How a decided pot leaves the escrow, for a duel and a lobby alike (the one place the
+    settlement's cut is taken): the prize (the pot less `house_cut`) to the winner, the cut
+    to the house bankroll."""
+    cut = house_cut(pot, cut_bps)
+    legs = [Leg(escrow, -pot), Leg(winner_wallet, pot - cut)]
+    if not cut.is_zero():
+        legs.append(Leg(bankroll, cut))
+    return tuple(legs)
+
+
 def duel_settlement(
     duel: Duel,
     transaction_id: uuid.UUID,
@@ -68,14 +81,14 @@ def duel_settlement(
     """The pot out of escrow: the prize to the winner, the cut to the house, one transaction."""
     if duel.state is not DuelState.SETTLED or duel.winner_id is None:
         raise IllegalTransition(f"duel {duel.id} is {duel.state}, not settled")
-    legs = [Leg(escrow, -duel.pot), Leg(winner_wallet, duel.prize)]
-    if not duel.cut.is_zero():
-        legs.append(Leg(bankroll, duel.cut))
+    legs = settlement_legs(
+        duel.pot, duel.cut_bps, escrow=escrow, winner_wallet=winner_wallet, bankroll=bankroll
+    )
     return Transaction(
         id=transaction_id,
         kind=TransactionKind.WIN,
         idempotency_key=duel_settlement_key(duel.id),
-        legs=tuple(legs),
+        legs=legs,
         created_at=at,
         reference=duel_reference(duel.id),
         metadata={**_metadata(duel), "winner_id": duel.winner_id, "cut": duel.cut.amount},

@@ -341,6 +341,14 @@ BOT: dict[str, Door] = {
     "duels.decline": (Case(SETTLE, duels.bot_duel_decline, duels.challenged_by_other),),
     "duels.not_for_this_bot": "answers a group's command for another bot with nothing",
     "duels.old_duel_tap": "answers a tap on a duel button of an old format with nothing",
+    # A lobby's seat is a bet (opening, Join); the Start plays the stakes held (every seated
+    # player's standing); a Leave returns the leaver's stake (owed whatever the standing).
+    "duel_lobbies.open_lobby": (Case(BET, duels.bot_lobby_open, duels.other_player),),
+    "duel_lobbies.tap": (
+        Case(BET, duels.bot_lobby_join, duels.lobby_by_other, label="join"),
+        Case(SETTLE, duels.bot_lobby_leave, duels.lobby_joined, label="leave"),
+        Case(BET, duels.bot_lobby_start, duels.lobby_of_subject, label="start"),
+    ),
     "groups.added_to_group": "stays in a group an admin added it to, or leaves",
     "games.place_bet": (Case(BET, c.bot_place_bet),),
     "games.list_games": "reads the standing: a paused player sees why, not the games",

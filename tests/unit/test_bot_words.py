@@ -29,6 +29,7 @@ from domain.bonuses import (
 )
 from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
+from domain.duel_lobbies import AlreadySeated, NotSeated, NotTheOpener, OpenerStays, TooFewPlayers
 from domain.duels import NotYourDuel
 from domain.errors import (
     CurrencyMismatch,
@@ -244,6 +245,11 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
     DuelistUnknown: [(DuelistUnknown(SECRET, telegram_user_id=7, username=None), ())],
     OpponentUnavailable: [(OpponentUnavailable(SECRET), ())],
     NotYourDuel: [(NotYourDuel(SECRET), ())],
+    AlreadySeated: [(AlreadySeated(SECRET), ())],
+    NotTheOpener: [(NotTheOpener(SECRET), ())],
+    NotSeated: [(NotSeated(SECRET), ())],
+    OpenerStays: [(OpenerStays(SECRET), ())],
+    TooFewPlayers: [(TooFewPlayers(SECRET), ())],
 }
 
 

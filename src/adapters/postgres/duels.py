@@ -48,20 +48,36 @@ _OVERDUE = text(
     "SELECT id FROM duels WHERE state IN ('challenged', 'accepted', 'rolling')"
     " AND deadline <= :now ORDER BY deadline LIMIT :limit"
 )
-# A duel counts once accepted (a declined or expired challenge was never played).
+# A duel counts once accepted (a declined or expired challenge was never played); a lobby
+# played by exactly two seats (revision 0046) is a duel in all but name and counts as one:
+# chip dumping through two-seat lobbies is seen as through duels. A lobby of more seats is not
+# a coin toss between two players, and is not counted (docs/duels.md, "Collusion").
 _PLAYED = "state IN ('accepted', 'rolling', 'settled', 'refunded')"
 _PAIR = text(
     f"""
+    WITH games AS (
+        SELECT challenger_id AS p1, challenged_id AS p2, winner_id
+        FROM duels
+        WHERE created_at >= :since AND {_PLAYED}
+          AND (challenger_id IN (:a, :b) OR challenged_id IN (:a, :b))
+        UNION ALL
+        SELECT min(s.player_id), max(s.player_id), l.winner_id
+        FROM duel_lobbies l
+        JOIN duel_lobby_seats s ON s.lobby_id = l.id AND s.left_at IS NULL
+        WHERE l.created_at >= :since AND l.state IN ('rolling', 'settled', 'refunded')
+          AND EXISTS (SELECT 1 FROM duel_lobby_seats m
+                      WHERE m.lobby_id = l.id AND m.player_id IN (:a, :b) AND m.left_at IS NULL)
+        GROUP BY l.id, l.winner_id
+        HAVING count(*) = 2
+    )
     SELECT
         count(*) FILTER (WHERE between_them) AS between,
         count(*) FILTER (WHERE between_them AND winner_id = :a) AS a_wins,
         count(*) FILTER (WHERE between_them AND winner_id = :b) AS b_wins,
-        count(*) FILTER (WHERE :a IN (challenger_id, challenged_id)) AS a_total,
-        count(*) FILTER (WHERE :b IN (challenger_id, challenged_id)) AS b_total
-    FROM (SELECT *, (challenger_id IN (:a, :b) AND challenged_id IN (:a, :b)) AS between_them
-          FROM duels
-          WHERE created_at >= :since AND {_PLAYED}
-            AND (challenger_id IN (:a, :b) OR challenged_id IN (:a, :b))) d
+        count(*) FILTER (WHERE :a IN (p1, p2)) AS a_total,
+        count(*) FILTER (WHERE :b IN (p1, p2)) AS b_total
+    FROM (SELECT *, (p1 IN (:a, :b) AND p2 IN (:a, :b)) AS between_them
+          FROM games WHERE p1 IN (:a, :b) OR p2 IN (:a, :b)) d
     """  # noqa: S608 - a constant condition  # nosec B608
 )
 _NAMED = text("SELECT id FROM players WHERE username_index = :index ORDER BY id LIMIT 1")

@@ -89,6 +89,10 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     # Duels step (and are locked) through their states; their dice are only ever added.
     "duels": _UPDATE,
     "duel_rolls": _READ_INSERT,
+    # Lobbies likewise; a seat is updated once, when it is left.
+    "duel_lobbies": _UPDATE,
+    "duel_lobby_seats": _UPDATE,
+    "duel_lobby_rolls": _READ_INSERT,
     # Events are never updated (the relay keeps a watermark in outbox_relay instead).
     "outbox": _READ_INSERT,
     "outbox_events": frozenset({"SELECT"}),  # a view

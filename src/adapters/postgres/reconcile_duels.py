@@ -5,17 +5,24 @@ from __future__ import annotations
 
 DUEL_CHECKS: tuple[tuple[str, str], ...] = (
     (
-        # A challenged duel holds the challenger's stake, an accepted or rolling one both.
-        "duel escrow differs from the stakes of open duels",
+        # A challenged duel holds the challenger's stake, an accepted or rolling one both; an
+        # open or rolling lobby the stake of every seat not left (revision 0046).
+        "duel escrow differs from the stakes of open duels and lobbies",
         """
         SELECT coalesce(a.currency, d.currency) AS currency,
                coalesce(a.held, 0) AS held, coalesce(d.open_stakes, 0) AS open_stakes
         FROM (SELECT currency, sum(balance) AS held FROM accounts
               WHERE kind = 'duel_escrow' GROUP BY currency) a
-        FULL JOIN (SELECT currency,
-                          sum(stake * CASE state WHEN 'challenged' THEN 1 ELSE 2 END)
-                              AS open_stakes
-                   FROM duels WHERE state IN ('challenged', 'accepted', 'rolling')
+        FULL JOIN (SELECT currency, sum(held) AS open_stakes
+                   FROM (SELECT currency,
+                                stake * CASE state WHEN 'challenged' THEN 1 ELSE 2 END
+                                    AS held
+                         FROM duels WHERE state IN ('challenged', 'accepted', 'rolling')
+                         UNION ALL
+                         SELECT l.currency, l.stake AS held
+                         FROM duel_lobbies l
+                         JOIN duel_lobby_seats s ON s.lobby_id = l.id AND s.left_at IS NULL
+                         WHERE l.state IN ('open', 'rolling')) o
                    GROUP BY currency) d ON d.currency = a.currency
         WHERE coalesce(a.held, 0) <> coalesce(d.open_stakes, 0)
         """,
@@ -32,6 +39,33 @@ DUEL_CHECKS: tuple[tuple[str, str], ...] = (
                    <> CASE WHEN d.state = 'settled' THEN 1 ELSE 0 END
             OR count(t.id) FILTER (WHERE t.kind = 'refund')
                    <> CASE WHEN d.state IN ('refunded', 'declined', 'expired') THEN 1 ELSE 0 END
+        """,
+    ),
+    (
+        # A lobby: a stake (bet) per seat, a return per seat left (a refund keyed `…leave`),
+        # and once ended exactly one settlement (settled) or one refund of the seats still
+        # taken (refunded, expired; keyed `…refund`). No colons here: they would be bind marks.
+        "lobby without a stake per seat, a return per seat left and its one end",
+        """
+        SELECT l.id, l.state, s.seats, s.left_seats,
+               count(t.id) FILTER (WHERE t.kind = 'bet') AS stakes,
+               count(t.id) FILTER (WHERE t.kind = 'refund' AND t.idempotency_key LIKE '%leave')
+                   AS returns,
+               count(t.id) FILTER (WHERE t.kind = 'win') AS settlements,
+               count(t.id) FILTER (WHERE t.kind = 'refund' AND t.idempotency_key LIKE '%refund')
+                   AS refunds
+        FROM duel_lobbies l
+        JOIN (SELECT lobby_id, count(*) AS seats, count(left_at) AS left_seats
+              FROM duel_lobby_seats GROUP BY lobby_id) s ON s.lobby_id = l.id
+        LEFT JOIN ledger_transactions t ON t.reference = 'lobby:' || l.id::text
+        GROUP BY l.id, l.state, s.seats, s.left_seats
+        HAVING count(t.id) FILTER (WHERE t.kind = 'bet') <> s.seats
+            OR count(t.id) FILTER (WHERE t.kind = 'refund' AND t.idempotency_key LIKE '%leave')
+                   <> s.left_seats
+            OR count(t.id) FILTER (WHERE t.kind = 'win')
+                   <> CASE WHEN l.state = 'settled' THEN 1 ELSE 0 END
+            OR count(t.id) FILTER (WHERE t.kind = 'refund' AND t.idempotency_key LIKE '%refund')
+                   <> CASE WHEN l.state IN ('refunded', 'expired') THEN 1 ELSE 0 END
         """,
     ),
 )

@@ -133,7 +133,17 @@ _BETTING = text(
         (SELECT coalesce(sum(2 * d.stake - (2 * d.stake * d.cut_bps + 9999) / 10000), 0)
          FROM duels d
          WHERE d.winner_id = :p AND d.currency = :currency AND d.created_at >= :since)
-            AS duel_prizes
+            AS duel_prizes,
+        -- A lobby's seat is a bet from the join (revision 0046), none once left or the lobby
+        -- refunded or expired; the winner's prize is kept on the lobby when it settles.
+        (SELECT coalesce(sum(l.stake), 0) FROM duel_lobby_seats s
+         JOIN duel_lobbies l ON l.id = s.lobby_id
+         WHERE s.player_id = :p AND s.joined_at >= :since AND s.left_at IS NULL
+           AND l.currency = :currency AND l.state NOT IN ('refunded', 'expired'))
+            AS lobby_stakes,
+        (SELECT coalesce(sum(l.prize), 0) FROM duel_lobbies l
+         WHERE l.winner_id = :p AND l.currency = :currency AND l.created_at >= :since)
+            AS lobby_prizes
     """
 )
 # Deposits: the deposit legs on the player's wallet in that currency.
@@ -285,8 +295,10 @@ class SqlResponsibleGambling:
         wagered = net_loss = deposited = 0
         if kinds & {LimitKind.WAGER, LimitKind.LOSS}:
             row = (await self._conn.execute(_BETTING, params)).one()
-            wagered = int(row.stakes) + int(row.debits) + int(row.duel_stakes)
-            net_loss = wagered - int(row.payouts) - int(row.credits) - int(row.duel_prizes)
+            duel_stakes = int(row.duel_stakes) + int(row.lobby_stakes)
+            duel_prizes = int(row.duel_prizes) + int(row.lobby_prizes)
+            wagered = int(row.stakes) + int(row.debits) + duel_stakes
+            net_loss = wagered - int(row.payouts) - int(row.credits) - duel_prizes
         if LimitKind.DEPOSIT in kinds:
             deposited = int((await self._conn.execute(_DEPOSITS, params)).scalar_one())
         return Usage(wagered=wagered, net_loss=net_loss, deposited=deposited)

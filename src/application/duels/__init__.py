@@ -4,7 +4,9 @@
 - `accept`: `AcceptDuel`, the challenged player's stake in escrow; `decline`: `DeclineDuel`;
 - `roll`: `RecordDuelRoll`, a die the bot sent, settling the duel when it decides it;
 - `expire`: `ExpireDuels`, the job that refunds duels not accepted or not rolled in time;
-- `settle`: `DuelSettlement`, the one road out of the escrow (settlement or refund).
+- `settle`: `DuelSettlement`, the one road out of the escrow (settlement or refund);
+- `lobby_seats`: `OpenLobby`, `JoinLobby`, `LeaveLobby`, `StartLobby` (lobbies of 2–10);
+- `lobby_roll`: `RecordLobbyRoll`, `ExpireLobbies`; `lobby_books`: what they share.
 
 The names below are re-exported so that doors import `application.duels`."""
 
@@ -13,6 +15,15 @@ from application.duels.challenge import ChallengeDuel, ChallengeDuelCommand
 from application.duels.decline import DeclineDuel
 from application.duels.errors import DuelistUnknown, OpponentUnavailable
 from application.duels.expire import ExpireDuels
+from application.duels.lobby_books import LobbyPlayers
+from application.duels.lobby_roll import ExpireLobbies, RecordLobbyRoll, RecordLobbyRollCommand
+from application.duels.lobby_seats import (
+    JoinLobby,
+    LeaveLobby,
+    OpenLobby,
+    OpenLobbyCommand,
+    StartLobby,
+)
 from application.duels.roll import RecordDuelRoll, RecordDuelRollCommand
 from application.duels.settle import DuelSettlement
 
@@ -24,7 +35,16 @@ __all__ = [
     "DuelSettlement",
     "DuelistUnknown",
     "ExpireDuels",
+    "ExpireLobbies",
+    "JoinLobby",
+    "LeaveLobby",
+    "LobbyPlayers",
+    "OpenLobby",
+    "OpenLobbyCommand",
     "OpponentUnavailable",
     "RecordDuelRoll",
     "RecordDuelRollCommand",
+    "RecordLobbyRoll",
+    "RecordLobbyRollCommand",
+    "StartLobby",
 ]

@@ -41,19 +41,20 @@ class DuelBooks(LedgerUseCase):
         players: Sequence[int],
         *,
         actor: int,
-        staking: int,
+        staking: int | None,
         stake: Money,
         now: datetime,
     ) -> None:
-        """Both players' standing, lowest id first (their responsible-gambling locks are
-        taken in that order, so two duels between the same players cannot deadlock).
+        """Every player's standing (a duel's two, a lobby's seats), lowest id first (their
+        responsible-gambling locks are taken in that order, so two duels between the same
+        players cannot deadlock).
         `staking`, whose stake goes into escrow now, gets the guard's whole bet check (limits
         and reality check included: a duel's stake is a bet and counts in the limits); the
-        other, whose stake is already held or not yet asked for, the standing with their
-        exclusion. The actor's own refusal is theirs to read; the other player's is
-        `DuelistUnknown` when they never confirmed 18+ and the terms (they are sent to the
-        private chat, like a newcomer), else `OpponentUnavailable`, which says nothing of
-        why."""
+        others, whose stake is already held or not yet asked for, the standing with their
+        exclusion (`staking` None: nobody stakes now, a lobby's start). The actor's own
+        refusal is theirs to read; another player's is `DuelistUnknown` when they never
+        confirmed 18+ and the terms (they are sent to the private chat, like a newcomer),
+        else `OpponentUnavailable`, which says nothing of why."""
         for player_id in sorted(players):
             standing = await uow.players.standing(player_id)
             try:

@@ -42,5 +42,6 @@ class DuelRepository(Protocol):
 
     async def pair_record(self, a: int, b: int, since: datetime) -> PairRecord:
         """The two players' duels since then (collusion's counts): against each other, and
-        every duel each played that was accepted or went further."""
+        every duel each played that was accepted or went further; a lobby played by exactly
+        two seats counts as a duel between them."""
         ...

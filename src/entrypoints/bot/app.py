@@ -25,6 +25,7 @@ from entrypoints.bot.handlers import (
     bonus,
     crash,
     deposit_prompt,
+    duel_lobbies,
     duels,
     fairness,
     fallback,
@@ -151,8 +152,10 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
     # First: a tap on an out-of-date keyboard reaches no other handler. Last: whatever no
     # handler took is answered with the menu (handlers/fallback.py).
     dp.include_routers(
-        # Groups: the bot's arrival, and the duel commands (the only ones groups get).
+        # Groups: the bot's arrival, and the duel and lobby commands (the only ones groups
+        # get); lobbies before duels, whose router ends with the groups' catch-alls.
         groups.router(),
+        duel_lobbies.handlers.router(),
         duels.handlers.router(),
         fallback.first.router(),
         start.handlers.router(),

@@ -1,10 +1,11 @@
 """The bot in group chats: it stays only where an admin added it, and there it answers the
-duel commands alone (docs/duels.md).
+duel and lobby commands alone (docs/duels.md).
 
 Everything else stays private (entrypoints/bot/middlewares.py, `PlayerContext`): a balance, a
 bet or a limit is never shown to a group. `is_group_duel` is the one exception the
-middleware lets through, and only to the duel handlers (entrypoints/bot/handlers/duels.py),
-which register nobody: a player must have started the bot in a private chat to duel.
+middleware lets through, and only to the duel and lobby handlers
+(entrypoints/bot/handlers/duels.py, duel_lobbies.py), which register nobody: a player must
+have started the bot in a private chat to duel.
 
 When the bot is added to a group (a `my_chat_member` update), the member who added it must be
 the group's creator or one of its admins (`getChatMember`); otherwise the bot says so and
@@ -26,20 +27,24 @@ log = logging.getLogger(__name__)
 handlers = Handlers("groups")
 
 DUEL_COMMAND = "duel"
+LOBBY_COMMAND = "lobby"
 DUEL_TAP_PREFIX = "duel:"
+LOBBY_TAP_PREFIX = "lobby:"
+_GROUP_COMMANDS = frozenset({DUEL_COMMAND, LOBBY_COMMAND})
 _GROUPS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 _PRESENT = frozenset({ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR})
 _ADMINS = frozenset({ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR})
 
 
 def is_group_duel(event: TelegramObject) -> bool:
-    """A `/duel` command (or `/duel@bot`) or a tap on a duel's button: what groups may ask."""
+    """A `/duel` or `/lobby` command (or `/duel@bot`), or a tap on a duel's or a lobby's
+    button: what groups may ask."""
     if isinstance(event, CallbackQuery):
-        return (event.data or "").startswith(DUEL_TAP_PREFIX)
+        return (event.data or "").startswith((DUEL_TAP_PREFIX, LOBBY_TAP_PREFIX))
     if isinstance(event, Message):
         text = event.text or ""
         words = text[1:].split(maxsplit=1) if text.startswith("/") else []
-        return bool(words) and words[0].split("@", 1)[0] == DUEL_COMMAND
+        return bool(words) and words[0].split("@", 1)[0] in _GROUP_COMMANDS
     return False
 
 

@@ -25,6 +25,7 @@ from domain.bonuses import (
 )
 from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
+from domain.duel_lobbies import AlreadySeated, NotSeated, NotTheOpener, OpenerStays, TooFewPlayers
 from domain.duels import NotYourDuel
 from domain.errors import (
     CurrencyMismatch,
@@ -206,4 +207,9 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     DuelistUnknown: _text("duels.start_first_tap"),
     OpponentUnavailable: _text("duels.opponent_unavailable_tap"),
     NotYourDuel: _text("duels.not_for_you"),
+    AlreadySeated: _text("lobbies.already_seated"),
+    NotTheOpener: _text("lobbies.opener_only"),
+    NotSeated: _text("lobbies.not_seated"),
+    OpenerStays: _text("lobbies.opener_stays"),
+    TooFewPlayers: _text("lobbies.too_few"),
 }

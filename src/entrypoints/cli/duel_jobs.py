@@ -1,6 +1,7 @@
 """The duels' periodic job that `croupier run` starts beside the parts that serve the bot
-(`bot`, or `http` with its webhook): duels not accepted or not rolled in time are refunded
-(docs/duels.md). Several processes may run it: each duel ends once, under its row lock."""
+(`bot`, or `http` with its webhook): duels and lobbies not accepted (started) or not rolled in
+time are refunded (docs/duels.md). Several processes may run it: each ends once, under its row
+lock."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import logging
 
 from dishka import AsyncContainer
 
-from application.duels import ExpireDuels
+from application.duels import ExpireDuels, ExpireLobbies
 from entrypoints.process.periodic import every
 from entrypoints.settings import Settings
 
@@ -25,8 +26,9 @@ def start_duel_jobs(
     async def expire() -> None:
         async with container() as scope:
             ended = await (await scope.get(ExpireDuels))()
-        if ended:
-            log.info("duels: %d expired or refunded", len(ended))
+            lobbies = await (await scope.get(ExpireLobbies))()
+        if ended or lobbies:
+            log.info("duels: %d duels, %d lobbies expired or refunded", len(ended), len(lobbies))
 
     return [
         asyncio.create_task(every(settings.duel_expiry_interval_s, expire, stop, "duel expiry"))

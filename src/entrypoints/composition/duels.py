@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from dishka import Provider, Scope, provide
 
-from application.duels import AcceptDuel, ChallengeDuel, DeclineDuel, ExpireDuels, RecordDuelRoll
+from application.duels import (
+    AcceptDuel,
+    ChallengeDuel,
+    DeclineDuel,
+    ExpireDuels,
+    ExpireLobbies,
+    JoinLobby,
+    LeaveLobby,
+    LobbyPlayers,
+    OpenLobby,
+    RecordDuelRoll,
+    RecordLobbyRoll,
+    StartLobby,
+)
 from domain.duels import DuelRules
 from entrypoints.settings import Settings
 
@@ -21,3 +34,11 @@ class DuelsProvider(Provider):
     decline_duel = provide(DeclineDuel)
     record_duel_roll = provide(RecordDuelRoll)
     expire_duels = provide(ExpireDuels)
+    # Lobbies of 2–10 players, on the duels' rules.
+    open_lobby = provide(OpenLobby)
+    join_lobby = provide(JoinLobby)
+    leave_lobby = provide(LeaveLobby)
+    start_lobby = provide(StartLobby)
+    record_lobby_roll = provide(RecordLobbyRoll)
+    expire_lobbies = provide(ExpireLobbies)
+    lobby_players = provide(LobbyPlayers)

@@ -31,27 +31,31 @@ class Duels:
     )
     duel_max_ties: int = setting(
         DEFAULT_MAX_TIES,
-        doc="How many times a tied duel rolls again; the tie after that refunds both stakes.",
+        doc="How many times a tied duel rolls again; the tie after that refunds both stakes. "
+        "Lobbies too: a tie at the top rolls again among the tied, and the tie after that "
+        "refunds every seat.",
         ge=0,
         le=MAX_TIES_LIMIT,
     )
     duel_accept_window_s: int = setting(
         int(DEFAULT_ACCEPT_WINDOW.total_seconds()),
         doc="How long a challenged player has to accept (seconds); then the duel expires and "
-        "the challenger's stake comes back.",
+        "the challenger's stake comes back. A lobby has as long to start, else every seat's "
+        "stake comes back.",
         ge=10,
         le=86_400,
     )
     duel_roll_window_s: int = setting(
         int(DEFAULT_ROLL_WINDOW.total_seconds()),
-        doc="How long an accepted duel has for its dice (seconds); then both stakes come back.",
+        doc="How long an accepted duel (a started lobby) has for its dice (seconds); then "
+        "every stake comes back.",
         ge=10,
         le=86_400,
     )
     duel_expiry_interval_s: int = setting(
         30,
-        doc="How often `croupier run` refunds duels not accepted or not rolled in time "
-        "(seconds, 0: never).",
+        doc="How often `croupier run` refunds duels and lobbies not accepted (started) or not "
+        "rolled in time (seconds, 0: never).",
         ge=0,
         le=3_600,
     )
