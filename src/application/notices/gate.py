@@ -12,11 +12,11 @@ from datetime import datetime
 
 from application.notices.limit_reminders import still_pending
 from application.ports.unit_of_work import UnitOfWork
+from application.responsible.guard import ALWAYS_GUARDED
 from domain.bonuses import BonusState
 from domain.errors import NotFound
 from domain.notices import Notice
 from domain.notifications import BONUS_EXPIRING, LIMIT_CONFIRMABLE, invites_play
-from domain.standing import Operation
 
 
 async def may_send(uow: UnitOfWork, notice: Notice, now: datetime) -> bool:
@@ -32,13 +32,11 @@ async def may_send(uow: UnitOfWork, notice: Notice, now: datetime) -> bool:
 
 
 async def _refuses_promotion(uow: UnitOfWork, player_id: int, now: datetime) -> bool:
-    """`require_promotable`'s reading (the standing with the exclusion, under the player's
-    lock), as a yes or no. Not imported from application.promotions: that imports the
-    responsible-gambling use cases, which keep a limit's reminder here (an import cycle)."""
+    """`require_promotable`'s one reading (`ResponsibleGamblingGuard.promotion_refusal`), as
+    a yes or no. The guard's module is imported by itself: nothing it imports comes back
+    here."""
     standing = await uow.players.standing(player_id)
-    if await uow.responsible.lock(player_id):
-        standing = standing.with_exclusion((await uow.responsible.profile(player_id)).exclusion)
-    return standing.refusal(Operation.PROMOTION, now) is not None
+    return await ALWAYS_GUARDED.promotion_refusal(uow, standing, now) is not None
 
 
 async def _bonus_still_runs(uow: UnitOfWork, bonus_id: str, now: datetime) -> bool:
