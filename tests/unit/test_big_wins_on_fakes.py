@@ -124,7 +124,7 @@ async def test_a_big_win_of_a_player_who_opted_in_is_one_post_in_the_channel_nam
     text = notice_text(BIG_WIN, post.data, Translator("en"))
     assert text == (
         "🏆 Big win! A player won 1000 ⭐ on Limbo 🔐 with a stake of 100 ⭐: 10×.\n"
-        f"🔐 Bet {receipt.bet.id}"
+        f"🧾 Bet {receipt.bet.id}"
     )
     messenger = FakeMessenger()
     assert await sender(casino, messenger)() >= 1
