@@ -69,6 +69,8 @@ class FakeNoticeStore:
 
     async def end(self, notice_id: int, state: NoticeState, at: datetime) -> None:
         self.s.notices[notice_id] = replace(self.s.notices[notice_id], state=state)
+        if state is NoticeState.SENT:
+            self.s.notices_sent_at[notice_id] = at
 
     async def postpone(self, notice_id: int, until: datetime, *, attempts: int) -> None:
         notice = self.s.notices[notice_id]
@@ -80,17 +82,28 @@ class FakeNoticeStore:
     async def reachable_again(self, player_id: int) -> bool:
         return self.s.unreachable.pop(player_id, None) is not None
 
+    async def last_sent(self, player_id: int, kind: str) -> datetime | None:
+        sent = [
+            at
+            for n in self.s.notices.values()
+            if n.player_id == player_id and n.kind == kind
+            and (at := self.s.notices_sent_at.get(n.id)) is not None
+        ]  # fmt: skip
+        return max(sent, default=None)
+
 
 class FakeNoticeChoiceStore:
     def __init__(self, state: _State) -> None:
         self.s = state
 
     async def of(self, player_id: int) -> NoticeChoices:
-        return NoticeChoices(player_id, self.s.notices_off.get(player_id, frozenset()))
+        off = self.s.notices_off.get(player_id, frozenset())
+        return NoticeChoices(player_id, off, self.s.notices_on.get(player_id, frozenset()))
 
     async def choose(self, player_id: int, topic: Topic, on: bool, at: datetime) -> None:
         chosen = (await self.of(player_id)).choose(topic, on)  # the table's CHECK, as here
         self.s.notices_off[player_id] = chosen.off
+        self.s.notices_on[player_id] = chosen.opted_in
 
 
 class FakeMessenger:

@@ -141,8 +141,11 @@ class _State:
     crash_clock: FakeClock | None = None
     # The bot's notices (tests.fake_notices) by id, and the players who blocked the bot.
     notices: dict[int, Notice] = field(default_factory=dict)
+    notices_sent_at: dict[int, datetime] = field(default_factory=dict)
     # What each player turned off (tests.fake_notices.FakeNoticeChoiceStore).
     notices_off: dict[int, frozenset[Topic]] = field(default_factory=dict)
+    # The opt-in topics each player turned on (the big-wins feed).
+    notices_on: dict[int, frozenset[Topic]] = field(default_factory=dict)
     unreachable: dict[int, tuple[datetime, str]] = field(default_factory=dict)
     # Promotions (tests.fake_promotions): budgets by code.
     budgets: dict[str, PromotionBudget] = field(default_factory=dict)

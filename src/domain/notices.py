@@ -61,7 +61,9 @@ class DueNotice:
     """A notice to send now, with where and in which language."""
 
     notice: Notice
-    chat_id: int  # the player's Telegram user id: their private chat with the bot
+    # The player's Telegram user id (their private chat with the bot); for a post in the
+    # big-wins channel, the channel's id or @name (`application.notices.big_wins`).
+    chat_id: int | str
     language: str
     unreachable: bool = False  # the player blocked the bot: not sent
 

@@ -8,7 +8,10 @@ bonuses, grouped in topics the player turns on or off, and the rules on which th
 - bonuses (a bonus about to expire): promotional, off for anyone the standing refuses
   `Operation.PROMOTION`, whatever they chose, and checked again when it is sent;
 - limits (a raise or removal asked for may be confirmed, its 24-hour cooling-off over): the
-  player may turn it off; it invites more play, so it is withheld like a promotion.
+  player may turn it off; it invites more play, so it is withheld like a promotion;
+- big wins (`domain.big_wins`): not a message to the player but a post in the operator's
+  public channel about their win. It needs the player's consent, so it is the one topic that
+  is OFF until they turn it on (`OPT_IN_TOPICS`); it advertises play, so it is promotional.
 
 Every notice of a topic the player turned off is withheld when it is due: a choice made after
 a notice was raised still counts."""
@@ -19,6 +22,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from domain.big_wins import BIG_WIN
 from domain.errors import InvalidRequest
 from domain.notices import CRASH_RESULT
 
@@ -41,6 +45,7 @@ class Topic(enum.StrEnum):
     BONUSES = "bonuses"
     CRASH_RESULTS = "crash_results"
     LIMITS = "limits"
+    BIG_WINS = "big_wins"
 
 
 TOPIC_OF_KIND: dict[str, Topic] = {
@@ -52,11 +57,14 @@ TOPIC_OF_KIND: dict[str, Topic] = {
     BONUS_EXPIRING: Topic.BONUSES,
     CRASH_RESULT: Topic.CRASH_RESULTS,
     LIMIT_CONFIRMABLE: Topic.LIMITS,
+    BIG_WIN: Topic.BIG_WINS,
 }
 # Topics the regulations require the player to get (see the module's docstring).
 REQUIRED_TOPICS: frozenset[Topic] = frozenset({Topic.WITHDRAWALS})
+# Topics off until the player turns them on: consent, not a default (see the docstring).
+OPT_IN_TOPICS: frozenset[Topic] = frozenset({Topic.BIG_WINS})
 # Kinds that offer or remind of a promotion: never to a player refused `Operation.PROMOTION`.
-PROMOTIONAL_KINDS: frozenset[str] = frozenset({BONUS_EXPIRING})
+PROMOTIONAL_KINDS: frozenset[str] = frozenset({BONUS_EXPIRING, BIG_WIN})
 # Kinds that invite more play (a bonus to wager, a higher limit to confirm): withheld, like a
 # promotion, from a player on a break (timed out, self-excluded), blocked or unconfirmed.
 INVITING_KINDS: frozenset[str] = PROMOTIONAL_KINDS | {LIMIT_CONFIRMABLE}
@@ -80,16 +88,22 @@ def parse_topic(value: object) -> Topic:
 
 @dataclass(frozen=True, slots=True)
 class NoticeChoices:
-    """What a player turned off; everything else is on (the default for a new player)."""
+    """What a player turned off, and which opt-in topics they turned on; everything else is
+    as a new player has it (on, but an opt-in topic off)."""
 
     player_id: int
     off: frozenset[Topic] = field(default_factory=frozenset)
+    opted_in: frozenset[Topic] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if self.off & REQUIRED_TOPICS:
             raise InvalidRequest("withdrawal notifications cannot be turned off")
+        if self.opted_in - OPT_IN_TOPICS:
+            raise InvalidRequest("only an opt-in topic is turned on by choice")
 
     def is_on(self, topic: Topic) -> bool:
+        if topic in OPT_IN_TOPICS:
+            return topic in self.opted_in
         return topic not in self.off
 
     def allows(self, kind: str) -> bool:
@@ -102,5 +116,8 @@ class NoticeChoices:
             raise InvalidRequest(
                 f"{topic.value} notifications are required and cannot be turned off"
             )
+        if topic in OPT_IN_TOPICS:
+            opted_in = self.opted_in | {topic} if on else self.opted_in - {topic}
+            return NoticeChoices(self.player_id, self.off, frozenset(opted_in))
         off = self.off - {topic} if on else self.off | {topic}
-        return NoticeChoices(self.player_id, frozenset(off))
+        return NoticeChoices(self.player_id, frozenset(off), self.opted_in)

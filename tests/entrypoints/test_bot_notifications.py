@@ -90,7 +90,7 @@ async def test_notifications_are_chosen_in_the_bot_and_sent_at_telegrams_pace(
     redis = create_redis(servers.redis_url)
     events = RedisEventStream(redis, f"test-notify-{secrets.token_hex(4)}", "test")
     ready = ReadyCrashResults(uow_factory)
-    listener = CrashResultListener(events, ready, NotifyOfEvents(uow_factory), block_ms=50)
+    listener = CrashResultListener(events, ready, NotifyOfEvents(uow_factory, clock), block_ms=50)
     session = ScriptedTelegram(busy={en.chat.id}, blocked={gone.chat.id})
     sender = SendNotices(uow_factory, clock, TelegramMessenger(Bot(BOT_TOKEN, session=session)))
     chats = [en.chat.id, ru.chat.id, gone.chat.id]

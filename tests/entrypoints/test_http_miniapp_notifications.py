@@ -1,6 +1,8 @@
 """The Mini App's notification choices (GET/PUT /api/v1/app/notifications, issue 23): every
 topic on for a new player, one turned off and on again, withdrawals refused as problem
-details with nothing written, an unknown topic refused the same way."""
+details with nothing written, an unknown topic refused the same way; without a big-wins
+channel (the default) its consent is neither listed nor taken. With a channel:
+test_http_miniapp_big_wins.py."""
 
 from __future__ import annotations
 
@@ -39,7 +41,11 @@ async def test_a_player_turns_a_topic_off_and_on_but_never_withdrawals(
     assert _on(off)["bonuses"] is False
     assert _on(await app_api.get(PATH, headers=headers))["bonuses"] is False
 
-    for body in ({"topic": "withdrawals", "on": False}, {"topic": "weather", "on": False}):
+    for body in (
+        {"topic": "withdrawals", "on": False},
+        {"topic": "weather", "on": False},
+        {"topic": "big_wins", "on": True},  # no channel to show wins in
+    ):
         refused = await app_api.put(PATH, json=body, headers=headers)
         assert refused.status_code == 400, refused.text
         assert refused.headers["content-type"].startswith("application/problem+json")

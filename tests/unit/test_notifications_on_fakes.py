@@ -76,7 +76,7 @@ def published(events: Sequence[DomainEvent]) -> list[EventEnvelope]:
 async def notify_all(casino: Casino) -> int:
     """Every event raised since the last call, delivered twice (at least once): how many
     notices were kept."""
-    notify = NotifyOfEvents(casino.db)
+    notify = NotifyOfEvents(casino.db, casino.clock)
     envelopes = published(casino.db.state.events)
     casino.db.state.events.clear()  # consumed
     return sum([await notify(e) for e in envelopes + envelopes])

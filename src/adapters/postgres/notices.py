@@ -53,6 +53,10 @@ _UNREACHABLE = text(
     "INSERT INTO bot_unreachable (player_id, since, reason) VALUES (:player, :at, :reason)"
     " ON CONFLICT (player_id) DO UPDATE SET since = excluded.since, reason = excluded.reason"
 )
+_LAST_SENT = text(
+    "SELECT max(sent_at) AS at FROM bot_notices"
+    " WHERE player_id = :player AND kind = :kind AND state = 'sent'"
+)
 _REACHABLE = text("DELETE FROM bot_unreachable WHERE player_id = :player RETURNING player_id")
 
 
@@ -105,6 +109,11 @@ class SqlNoticeStore:
 
     async def reachable_again(self, player_id: int) -> bool:
         return (await self._conn.execute(_REACHABLE, {"player": player_id})).first() is not None
+
+    async def last_sent(self, player_id: int, kind: str) -> datetime | None:
+        row = (await self._conn.execute(_LAST_SENT, {"player": player_id, "kind": kind})).one()
+        at: datetime | None = row.at
+        return at
 
 
 def _notice(row: Any) -> Notice:

@@ -7,7 +7,8 @@
 - `reachable`: `PlayerWroteAgain`, a player who had blocked the bot is reachable again;
 - `from_events`: `NotifyOfEvents`, the notifications of deposits, withdrawals and bonuses
   (issue 23); `gate`: whether a due notice may still go; `choices`: `GetNoticeChoices`,
-  `ChooseNotices`, the topics a player turned off."""
+  `ChooseNotices`, the topics a player turned off; `big_wins`: the public big-wins feed's
+  posts, raised by `NotifyOfEvents` and sent to the operator's channel by `SendNotices`."""
 
 from application.notices.choices import ChooseNotices, GetNoticeChoices
 from application.notices.crash_results import CrashResultListener, ReadyCrashResults

@@ -1,9 +1,11 @@
 """Notifications raised from the published events (issue 23): a deposit credited
 (`ledger.transaction_posted` of kind `deposit`), a withdrawal approved, paid, rejected or failed
 (`withdrawal.*`), and a bonus granted, whose reminder is kept due 24 hours before it expires
-(`bonus.granted`). One notice an event, named by what it tells (`withdrawal.paid:{id}`): an
-event delivered again is the same notice, kept once. A topic the player turned off is not
-kept; whether a kept one is still sent is decided again when it is due (`gate`)."""
+(`bonus.granted`), and a bet won big, posted in the operator's channel with the player's
+consent (`big_wins`, `bet.settled`). One notice an event, named by what it tells
+(`withdrawal.paid:{id}`): an event delivered again is the same notice, kept once. A topic the
+player turned off is not kept; whether a kept one is still sent is decided again when it is
+due (`gate`)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from application.ports import EventEnvelope, UnitOfWorkFactory
+from application.notices.big_wins import BET_SETTLED, BigWinFeed, big_win_of, in_cooldown
+from application.ports import Clock, EventEnvelope, UnitOfWorkFactory
 from domain.accounts import AccountKind
+from domain.big_wins import BIG_WIN
 from domain.notices import NewNotice, NoticeValue
 from domain.notifications import (
     BONUS_EXPIRING,
@@ -33,15 +37,20 @@ _WITHDRAWAL_KINDS = frozenset(
 
 
 class NotifyOfEvents:
-    """Keeps the notice an event asks for, due at once (a bonus's reminder: later)."""
+    """Keeps the notice an event asks for, due at once (a bonus's reminder: later). `feed`:
+    the big-wins feed, off without one (or without its channel)."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, feed: BigWinFeed | None = None
+    ) -> None:
         self._uow = uow
+        self._clock = clock
+        self._feed = feed or BigWinFeed()
 
     async def __call__(self, envelope: EventEnvelope) -> bool:
         """True if a notice was kept (False: none asked for, turned off, or kept before)."""
         try:
-            notice = notice_of(envelope)
+            notice = self._notice_of(envelope)
         except (KeyError, TypeError, ValueError):
             log.warning("event %s %s: cannot read it", envelope.type, envelope.event_id)
             return False
@@ -50,9 +59,20 @@ class NotifyOfEvents:
         async with self._uow() as uow:
             if not (await uow.notice_choices.of(notice.player_id)).allows(notice.kind):
                 return False
+            rules = self._feed.rules
+            if notice.kind == BIG_WIN and await in_cooldown(
+                uow, notice.player_id, rules, self._clock.now()
+            ):
+                return False
             kept = await uow.notices.add(notice, due=True)
             await uow.commit()
         return kept
+
+    def _notice_of(self, envelope: EventEnvelope) -> NewNotice | None:
+        # Every bet's settlement passes here: no database unless the feed is on and it is big.
+        if envelope.type == BET_SETTLED:
+            return big_win_of(envelope, self._feed.rules) if self._feed.on else None
+        return notice_of(envelope)
 
 
 def notice_of(envelope: EventEnvelope) -> NewNotice | None:

@@ -7,6 +7,12 @@ due notices, oldest first, at Telegram's pace (`SendPace`), each in the player's
   other due one of theirs end `unreachable`, and nothing more is sent until they write again;
 - anything else: tried again after 2, 4, 8 ... s, and `failed` after `MAX_ATTEMPTS`.
 
+A post of the big-wins feed (`big_wins`) goes to the feed's channel, in the channel's
+language, at the channel's pace (20 a minute); the player's own reachability does not count.
+A 403 or 400 from the channel (the bot is not its administrator, the channel is gone, the
+post refused) ends it `failed` at once with a warning naming the channel: the next post will
+meet the same refusal until the operator mends the channel, and must not retry forever.
+
 Before it is sent, a notice is checked again (`gate.may_send`): one the player no longer wants,
 or a promotional one the player's standing now refuses, ends `withheld`, unsent.
 
@@ -17,8 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
+from application.notices.big_wins import BigWinFeed
 from application.notices.gate import may_send
 from application.notices.pace import SendPace
 from application.ports import (
@@ -29,6 +37,7 @@ from application.ports import (
     UnitOfWorkFactory,
 )
 from application.stopping import pause
+from domain.big_wins import BIG_WIN
 from domain.notices import MAX_ATTEMPTS, DueNotice, NoticeState
 
 log = logging.getLogger(__name__)
@@ -42,12 +51,14 @@ class SendNotices:
         messenger: Messenger,
         pace: SendPace | None = None,
         *,
+        feed: BigWinFeed | None = None,
         batch: int = 100,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._messenger = messenger
         self._pace = pace or SendPace()
+        self._feed = feed or BigWinFeed()
         self._batch = batch
         self.sent = 0  # for tests and metrics
 
@@ -58,6 +69,11 @@ class SendNotices:
             due = await uow.notices.due(self._clock.now(), self._batch)
         handled = 0
         for notice in due:
+            if notice.notice.kind == BIG_WIN:  # to the channel, whoever won
+                notice = replace(
+                    notice, chat_id=self._feed.chat, language=self._feed.language,
+                    unreachable=False,
+                )  # fmt: skip
             if notice.unreachable:
                 await self._end(notice, NoticeState.UNREACHABLE)
                 handled += 1
@@ -73,7 +89,7 @@ class SendNotices:
 
     async def _may_send(self, due: DueNotice) -> bool:
         async with self._uow() as uow:
-            allowed = await may_send(uow, due.notice, self._clock.now())
+            allowed = await may_send(uow, due.notice, self._clock.now(), self._feed)
             await uow.commit()
         return allowed
 
@@ -88,6 +104,13 @@ class SendNotices:
                 self._pace.hold(delivery.retry_after)
                 until = now + timedelta(seconds=delivery.retry_after)
                 await uow.notices.postpone(notice.id, until, attempts=notice.attempts)
+            elif notice.kind == BIG_WIN and delivery.kind in _CHANNEL_REFUSALS:
+                log.warning(
+                    "big-wins feed: channel %s refused post %s (%s); is the bot an"
+                    " administrator of the channel allowed to post? The post is dropped",
+                    due.chat_id, notice.dedup_key, delivery.reason or delivery.kind.value,
+                )  # fmt: skip
+                await uow.notices.end(notice.id, NoticeState.FAILED, now)
             elif delivery.kind is DeliveryKind.BLOCKED:
                 log.info("player %d blocked the bot: marked unreachable", notice.player_id)
                 await uow.notices.mark_unreachable(notice.player_id, now, delivery.reason)
@@ -105,6 +128,11 @@ class SendNotices:
         async with self._uow() as uow:
             await uow.notices.end(due.notice.id, state, self._clock.now())
             await uow.commit()
+
+
+# What a channel answers when the bot may not post there (403: not an administrator, removed;
+# 400: no such chat, or the post refused): terminal for the post.
+_CHANNEL_REFUSALS = frozenset({DeliveryKind.BLOCKED, DeliveryKind.REJECTED})
 
 
 class NoticeSender:

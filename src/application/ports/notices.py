@@ -52,12 +52,19 @@ class NoticeStore(Protocol):
         """The player wrote to the bot; True if they had been unreachable."""
         ...
 
+    async def last_sent(self, player_id: int, kind: str) -> datetime | None:
+        """When the last notice of `kind` about this player was sent (None: never)."""
+        ...
+
 
 class DeliveryKind(enum.StrEnum):
     SENT = "sent"
     RETRY_AFTER = "retry_after"  # Telegram's 429: wait `retry_after` seconds, then again
     BLOCKED = "blocked"  # 403: the player blocked the bot (or deleted their account)
     FAILED = "failed"  # anything else: tried again later, up to MAX_ATTEMPTS
+    # a 400 other than a missing chat: Telegram refused this message (the same request would
+    # be refused again); a player's notice is still tried again, a channel's post ends
+    REJECTED = "rejected"
 
 
 @dataclass(frozen=True, slots=True)

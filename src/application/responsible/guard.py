@@ -7,6 +7,7 @@ from datetime import datetime
 
 from application.ports import UnitOfWork
 from application.responsible.status import usage_by_period
+from domain.errors import DomainError
 from domain.money import Money
 from domain.responsible import (
     BET_LIMIT_KINDS,
@@ -111,10 +112,19 @@ class ResponsibleGamblingGuard:
         """Anything a promotion gives or offers (`Operation.PROMOTION`): the standing with
         the player's exclusion, read under the player's lock so a self-exclusion that commits
         first is seen. No amount is weighed against a limit: a promotion adds money."""
+        refusal = await self.promotion_refusal(uow, standing, now)
+        if refusal is not None:
+            raise refusal
+
+    async def promotion_refusal(
+        self, uow: UnitOfWork, standing: PlayerStanding, now: datetime
+    ) -> DomainError | None:
+        """`check_promotion`'s reading as an answer rather than a raise: for what is withheld
+        rather than refused (a promotional notice due to a player on a break)."""
         repo = uow.responsible
         if await repo.lock(standing.player_id):
             standing = standing.with_exclusion((await repo.profile(standing.player_id)).exclusion)
-        standing.require(Operation.PROMOTION, now)
+        return standing.refusal(Operation.PROMOTION, now)
 
 
 # The guard holds no state: the bet and deposit use cases default to this one, so none of them

@@ -1,8 +1,9 @@
 """The bot's side of notices: each written in the player's language (the bot's message
 catalogue) and sent through the Bot API, Telegram's answer told back to the sender
 (`application.notices.send`) as a `Delivery`: a 429 with its retry_after, a 403 (the player
-blocked the bot, or deleted their account) or a missing chat as blocked, anything else as a
-failure to try again."""
+blocked the bot, or deleted their account) or a missing chat as blocked, another 400 as
+rejected, anything else as a failure to try again. A big-wins post comes here with the
+channel as its chat and the channel's language (`application.notices.send`)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class TelegramMessenger:
         except TelegramBadRequest as error:
             if "chat not found" in error.message.lower():
                 return Delivery(DeliveryKind.BLOCKED, reason=error.message)
-            return Delivery(DeliveryKind.FAILED, reason=error.message)
+            return Delivery(DeliveryKind.REJECTED, reason=error.message)
         except (TelegramAPIError, TelegramNetworkError) as error:
             return Delivery(DeliveryKind.FAILED, reason=str(error))
         return Delivery(DeliveryKind.SENT)

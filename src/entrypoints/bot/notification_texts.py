@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
+from domain.big_wins import BIG_WIN
 from domain.errors import UnknownCurrency
 from domain.money import CurrencyRegistry, Money
 from domain.notices import NoticeValue
@@ -18,6 +19,7 @@ from domain.notifications import (
     WITHDRAWAL_PAID,
     WITHDRAWAL_REJECTED,
 )
+from entrypoints.bot.game_texts import game_name
 from entrypoints.bot.i18n import Translator
 
 _CURRENCIES = CurrencyRegistry()
@@ -61,6 +63,18 @@ def _limit_confirmable(data: Data, t: Translator) -> str:
     return t("notifications.limit_raise_confirmable", amount=_amount(data, t), **what)
 
 
+def _big_win(data: Data, t: Translator) -> str:
+    """The channel's post: no name (domain.big_wins), the bet's id as its proof reference."""
+    return t(
+        "notifications.big_win_post",
+        payout=_amount(data, t, "payout"),
+        stake=_amount(data, t, "stake"),
+        game=game_name(t, str(data["game"])),
+        multiplier=str(data["multiplier"]),
+        bet=str(data["bet_id"]),
+    )
+
+
 NOTIFICATION_TEXTS: dict[str, Callable[[Data, Translator], str]] = {
     DEPOSIT_CREDITED: _deposit,
     WITHDRAWAL_APPROVED: _withdrawal(WITHDRAWAL_APPROVED),
@@ -69,4 +83,5 @@ NOTIFICATION_TEXTS: dict[str, Callable[[Data, Translator], str]] = {
     WITHDRAWAL_FAILED: _withdrawal(WITHDRAWAL_FAILED),
     BONUS_EXPIRING: _bonus_expiring,
     LIMIT_CONFIRMABLE: _limit_confirmable,
+    BIG_WIN: _big_win,
 }

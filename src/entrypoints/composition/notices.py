@@ -23,8 +23,10 @@ from application.notices import (
     ReadyCrashResults,
     SendNotices,
 )
+from application.notices.big_wins import BigWinFeed
 from application.ports import Clock, UnitOfWorkFactory
 from entrypoints.bot.runtime import TelegramRuntime
+from entrypoints.settings import Settings
 
 # The Redis consumer group of the bot's notices on `croupier:events`.
 NOTICE_GROUP: Final = "croupier-bot-notices"
@@ -46,9 +48,25 @@ class NoticesProvider(Provider):
     ready_crash_results = provide(ReadyCrashResults)
     player_wrote_again = provide(PlayerWroteAgain)
     # issue 23: the notifications of deposits, withdrawals and bonuses, and the player's choices
-    notify_of_events = provide(NotifyOfEvents)
     get_notice_choices = provide(GetNoticeChoices)
-    choose_notices = provide(ChooseNotices)
+
+    @provide
+    def big_win_feed(self, settings: Settings) -> BigWinFeed:
+        return BigWinFeed(
+            settings.big_wins_channel, settings.big_wins_language, settings.big_win_rules()
+        )
+
+    @provide
+    def notify_of_events(
+        self, uow: UnitOfWorkFactory, clock: Clock, feed: BigWinFeed
+    ) -> NotifyOfEvents:
+        return NotifyOfEvents(uow, clock, feed)
+
+    @provide
+    def choose_notices(
+        self, uow: UnitOfWorkFactory, clock: Clock, feed: BigWinFeed
+    ) -> ChooseNotices:
+        return ChooseNotices(uow, clock, feed)
 
     @provide
     def jobs(
@@ -60,6 +78,7 @@ class NoticesProvider(Provider):
         redis: Redis,
         ready: ReadyCrashResults,
         notify: NotifyOfEvents,
+        feed: BigWinFeed,
     ) -> NoticeJobs:
         if runtime.bot is None:
             return NoticeJobs()
@@ -69,7 +88,7 @@ class NoticesProvider(Provider):
         # loads (entrypoints/bot/runtime.py).
         from entrypoints.bot.notices import TelegramMessenger
 
-        send = SendNotices(uow, clock, TelegramMessenger(runtime.bot))
+        send = SendNotices(uow, clock, TelegramMessenger(runtime.bot), feed=feed)
         lock = SqlLeaderLock(engine, key=NOTICE_SENDER_LOCK_KEY)
         listener = CrashResultListener(events, ready, notify)
         return NoticeJobs(listener, NoticeSender(send, lock))

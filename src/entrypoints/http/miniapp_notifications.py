@@ -4,7 +4,9 @@ bot sends the player by itself.
     GET /api/v1/app/notifications      every topic, on or off, and whether it is required
     PUT /api/v1/app/notifications      {topic, on}  turns one over; answers as GET
 
-A required topic (withdrawals) cannot be turned off: 400 problem details, nothing written."""
+A required topic (withdrawals) cannot be turned off: 400 problem details, nothing written.
+`big_wins` (consent to have one's big wins posted in the operator's public channel, off until
+turned on) is listed only while the operator runs that feed; turning it on without one: 400."""
 
 from __future__ import annotations
 
@@ -17,12 +19,14 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
 from application.notices import ChooseNotices, GetNoticeChoices
-from domain.notifications import REQUIRED_TOPICS, NoticeChoices, Topic, parse_topic
+from application.notices.big_wins import BigWinFeed
+from application.notices.choices import offered_topics
+from domain.notifications import REQUIRED_TOPICS, NoticeChoices, parse_topic
 from entrypoints.http.miniapp import PLAYER_SECURITY, player_session, provide_player_id
 
 
 class TopicView(msgspec.Struct):
-    topic: str  # deposits, withdrawals, bonuses, crash_results, limits
+    topic: str  # deposits, withdrawals, bonuses, crash_results, limits, big_wins
     on: bool
     required: bool  # cannot be turned off
 
@@ -36,9 +40,9 @@ class ChoiceBody(msgspec.Struct, forbid_unknown_fields=True):
     on: bool
 
 
-def notifications_view(choices: NoticeChoices) -> NotificationsView:
+def notifications_view(choices: NoticeChoices, feed: BigWinFeed) -> NotificationsView:
     return NotificationsView(
-        [TopicView(t.value, choices.is_on(t), t in REQUIRED_TOPICS) for t in Topic]
+        [TopicView(t.value, choices.is_on(t), t in REQUIRED_TOPICS) for t in offered_topics(feed)]
     )
 
 
@@ -52,15 +56,19 @@ class MiniAppNotificationsController(Controller):
     @get("/", summary="The messages the bot sends by itself, each on or off")
     @inject
     async def show(
-        self, player_id: NamedDependency[int], choices: FromDishka[GetNoticeChoices]
+        self,
+        player_id: NamedDependency[int],
+        choices: FromDishka[GetNoticeChoices],
+        feed: FromDishka[BigWinFeed],
     ) -> NotificationsView:
-        return notifications_view(await choices(player_id))
+        return notifications_view(await choices(player_id), feed)
 
     @put(
         "/",
         status_code=200,
         summary="Turn one topic on or off",
-        description="A required topic (withdrawals) cannot be turned off: 400.",
+        description="A required topic (withdrawals) cannot be turned off, nor `big_wins` "
+        "turned on while there is no big-wins channel: 400.",
     )
     @inject
     async def choose(
@@ -68,5 +76,7 @@ class MiniAppNotificationsController(Controller):
         player_id: NamedDependency[int],
         data: JSONBody[ChoiceBody],
         choose: FromDishka[ChooseNotices],
+        feed: FromDishka[BigWinFeed],
     ) -> NotificationsView:
-        return notifications_view(await choose(player_id, parse_topic(data.topic), data.on))
+        chosen = await choose(player_id, parse_topic(data.topic), data.on)
+        return notifications_view(chosen, feed)

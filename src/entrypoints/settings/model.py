@@ -12,6 +12,7 @@ from pydantic import model_validator
 from pydantic.dataclasses import dataclass
 from pydantic.fields import FieldInfo
 
+from entrypoints.settings.big_wins import BigWins
 from entrypoints.settings.crash import Crash
 from entrypoints.settings.declaring import CONFIG, PREFIX
 from entrypoints.settings.duels import Duels
@@ -37,6 +38,7 @@ AREAS = (
     Referrals,
     Crash,
     Duels,
+    BigWins,
     Observability,
 )
 
@@ -53,7 +55,18 @@ _REQUIRED_IN_PRODUCTION = (
 
 @dataclass(frozen=True, config=CONFIG)
 class Settings(
-    Observability, Duels, Crash, Referrals, Vip, Risk, Money, Throughput, Telegram, Keys, Servers
+    Observability,
+    BigWins,
+    Duels,
+    Crash,
+    Referrals,
+    Vip,
+    Risk,
+    Money,
+    Throughput,
+    Telegram,
+    Keys,
+    Servers,
 ):
     """Every setting of a process; `load_settings` reads them from the environment."""
 

@@ -1,6 +1,8 @@
 """🔔 Notifications (issue 23, docs/notifications.md): `/notifications` or the main menu's
 button shows each topic of the messages the bot sends first, on or off; a tap turns one over.
-A required topic (withdrawal results) shows a 🔒 and a tap on it only says why it stays on."""
+A required topic (withdrawal results) shows a 🔒 and a tap on it only says why it stays on.
+The big-wins feed's consent is offered only while the operator runs a feed, off until the
+player turns it on, with a line saying what a post shows."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.notices import ChooseNotices, GetNoticeChoices
+from application.notices.big_wins import BigWinFeed
+from application.notices.choices import offered_topics
 from domain.errors import InvalidRequest
 from domain.notifications import REQUIRED_TOPICS, NoticeChoices, Topic, parse_topic
 from domain.players import Player
@@ -32,13 +36,18 @@ def topic_name(t: Translator, topic: Topic) -> str:
     return t(f"notifications.topics.{topic.value}")
 
 
-def choices_text(t: Translator) -> str:
-    return t("notifications.screen_title") + "\n\n" + t("notifications.required_note")
+def choices_text(t: Translator, feed: BigWinFeed) -> str:
+    lines = [t("notifications.screen_title"), t("notifications.required_note")]
+    if feed.on:
+        lines.append(t("notifications.big_wins_note"))
+    return "\n\n".join(lines)
 
 
-def choices_keyboard(t: Translator, choices: NoticeChoices) -> InlineKeyboardMarkup:
+def choices_keyboard(
+    t: Translator, choices: NoticeChoices, feed: BigWinFeed
+) -> InlineKeyboardMarkup:
     rows = []
-    for topic in Topic:
+    for topic in offered_topics(feed):
         on = choices.is_on(topic)
         if topic in REQUIRED_TOPICS:
             label = t("notifications.topic_required", topic=topic_name(t, topic))
@@ -52,19 +61,27 @@ def choices_keyboard(t: Translator, choices: NoticeChoices) -> InlineKeyboardMar
 @handlers.message(Command("notifications"))
 @inject
 async def notifications_command(
-    message: Message, player: Player, t: Translator, choices: FromDishka[GetNoticeChoices]
+    message: Message,
+    player: Player,
+    t: Translator,
+    choices: FromDishka[GetNoticeChoices],
+    feed: FromDishka[BigWinFeed],
 ) -> None:
     found = await choices(player.id)
-    await message.answer(choices_text(t), reply_markup=choices_keyboard(t, found))
+    await message.answer(choices_text(t, feed), reply_markup=choices_keyboard(t, found, feed))
 
 
 @handlers.callback_query(Menu.filter(F.action == "notifications"))
 @inject
 async def notifications_button(
-    query: CallbackQuery, player: Player, t: Translator, choices: FromDishka[GetNoticeChoices]
+    query: CallbackQuery,
+    player: Player,
+    t: Translator,
+    choices: FromDishka[GetNoticeChoices],
+    feed: FromDishka[BigWinFeed],
 ) -> None:
     await query.answer()
-    await show(query, choices_text(t), choices_keyboard(t, await choices(player.id)))
+    await show(query, choices_text(t, feed), choices_keyboard(t, await choices(player.id), feed))
 
 
 @handlers.callback_query(NoticeTopic.filter())
@@ -75,13 +92,17 @@ async def turn_topic(
     player: Player,
     t: Translator,
     choose: FromDishka[ChooseNotices],
+    feed: FromDishka[BigWinFeed],
 ) -> None:
     try:
         topic = parse_topic(callback_data.topic)
         chosen = await choose(player.id, topic, callback_data.on)
-    except InvalidRequest:  # a required topic, or a button of an older bot
-        await query.answer(t("notifications.required_refused"), show_alert=True)
+    except InvalidRequest:  # a required topic, no feed any more, or an older bot's button
+        said = (
+            "big_wins_unavailable" if callback_data.topic == Topic.BIG_WINS else "required_refused"
+        )
+        await query.answer(t(f"notifications.{said}"), show_alert=True)
         return
     said = "turned_on" if chosen.is_on(topic) else "turned_off"
     await query.answer(t(f"notifications.{said}", topic=topic_name(t, topic)))
-    await show(query, choices_text(t), choices_keyboard(t, chosen))
+    await show(query, choices_text(t, feed), choices_keyboard(t, chosen, feed))
