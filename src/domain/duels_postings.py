@@ -1,7 +1,8 @@
 """A duel's postings, each built one way (the pattern of `domain.postings`), and their keys.
 
     stake      bet    | duel:{duel}:stake:{seat} | duel:{duel}   wallet → duel escrow
-    settlement win    | duel:{duel}:settle       | duel:{duel}   escrow → winner, house bankroll
+    settlement win    | duel:{duel}:settle       | duel:{duel}   escrow → winner, house bankroll,
+                                                                 group owner's wallet
     refund     refund | duel:{duel}:refund       | duel:{duel}   escrow → each stake's wallet
 
 One key per step: a retried accept, a repeated roll or a second expiry job finds the first
@@ -64,13 +65,36 @@ def duel_settlement(
     winner_wallet: int,
     bankroll: int,
     at: datetime,
+    owner_wallet: int | None = None,
+    owner_id: int | None = None,
 ) -> Transaction:
-    """The pot out of escrow: the prize to the winner, the cut to the house, one transaction."""
+    """The pot out of escrow: the prize to the winner, the cut to the house, one transaction.
+    With `owner_wallet` (the group's owner may receive their share), the cut is split
+    (`Duel.cut_split`): the house's part to the bankroll, the owner's to their wallet, in the
+    same transaction; without it the house keeps the whole cut. An owner who won the duel
+    gets one leg, prize and share together (an account appears once in a transaction)."""
     if duel.state is not DuelState.SETTLED or duel.winner_id is None:
         raise IllegalTransition(f"duel {duel.id} is {duel.state}, not settled")
-    legs = [Leg(escrow, -duel.pot), Leg(winner_wallet, duel.prize)]
-    if not duel.cut.is_zero():
-        legs.append(Leg(bankroll, duel.cut))
+    split = duel.cut_split
+    owner_part = split.owner if owner_wallet is not None else Money(0, duel.cut.currency)
+    house_part = duel.cut - owner_part
+    credits: dict[int, Money] = {winner_wallet: duel.prize}
+    if owner_wallet is not None and not owner_part.is_zero():
+        credits[owner_wallet] = credits.get(owner_wallet, Money(0, owner_part.currency)) + (
+            owner_part
+        )
+    legs = [Leg(escrow, -duel.pot), *(Leg(account, amount) for account, amount in credits.items())]
+    if not house_part.is_zero():
+        legs.append(Leg(bankroll, house_part))
+    metadata: dict[str, MetadataValue] = {
+        **_metadata(duel),
+        "winner_id": duel.winner_id,
+        "cut": duel.cut.amount,
+    }
+    if not owner_part.is_zero():
+        # Reconcile checks the split from these and the legs (adapters/postgres/reconcile_duels).
+        metadata["owner_share"] = owner_part.amount
+        metadata["owner_id"] = owner_id
     return Transaction(
         id=transaction_id,
         kind=TransactionKind.WIN,
@@ -78,7 +102,7 @@ def duel_settlement(
         legs=tuple(legs),
         created_at=at,
         reference=duel_reference(duel.id),
-        metadata={**_metadata(duel), "winner_id": duel.winner_id, "cut": duel.cut.amount},
+        metadata=metadata,
     )
 
 

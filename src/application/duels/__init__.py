@@ -4,7 +4,10 @@
 - `accept`: `AcceptDuel`, the challenged player's stake in escrow; `decline`: `DeclineDuel`;
 - `roll`: `RecordDuelRoll`, a die the bot sent, settling the duel when it decides it;
 - `expire`: `ExpireDuels`, the job that refunds duels not accepted or not rolled in time;
-- `settle`: `DuelSettlement`, the one road out of the escrow (settlement or refund).
+- `settle`: `DuelSettlement`, the one road out of the escrow (settlement or refund), which
+  splits the cut with the group's owner;
+- `groups`: `RecordDuelGroup`, `FindDuelGroup`, `ReportGroupDuels` (the groups duels are
+  played in, and `/groupstats`).
 
 The names below are re-exported so that doors import `application.duels`."""
 
@@ -13,6 +16,12 @@ from application.duels.challenge import ChallengeDuel, ChallengeDuelCommand
 from application.duels.decline import DeclineDuel
 from application.duels.errors import DuelistUnknown, OpponentUnavailable
 from application.duels.expire import ExpireDuels
+from application.duels.groups import (
+    FindDuelGroup,
+    GroupDuelReport,
+    RecordDuelGroup,
+    ReportGroupDuels,
+)
 from application.duels.roll import RecordDuelRoll, RecordDuelRollCommand
 from application.duels.settle import DuelSettlement
 
@@ -24,7 +33,11 @@ __all__ = [
     "DuelSettlement",
     "DuelistUnknown",
     "ExpireDuels",
+    "FindDuelGroup",
+    "GroupDuelReport",
     "OpponentUnavailable",
+    "RecordDuelGroup",
     "RecordDuelRoll",
     "RecordDuelRollCommand",
+    "ReportGroupDuels",
 ]

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from dishka import Provider, Scope, provide
 
-from application.duels import AcceptDuel, ChallengeDuel, DeclineDuel, ExpireDuels, RecordDuelRoll
+from application.duels import (
+    AcceptDuel,
+    ChallengeDuel,
+    DeclineDuel,
+    ExpireDuels,
+    FindDuelGroup,
+    RecordDuelGroup,
+    RecordDuelRoll,
+    ReportGroupDuels,
+)
 from domain.duels import DuelRules
+from domain.duels_collusion import CollusionPolicy
 from entrypoints.settings import Settings
 
 
@@ -16,8 +26,15 @@ class DuelsProvider(Provider):
     def duel_rules(self, settings: Settings) -> DuelRules:
         return settings.duel_rules()
 
+    @provide(scope=Scope.APP)
+    def collusion_policy(self, settings: Settings) -> CollusionPolicy:
+        return settings.duel_collusion_policy()
+
     challenge_duel = provide(ChallengeDuel)
     accept_duel = provide(AcceptDuel)
     decline_duel = provide(DeclineDuel)
     record_duel_roll = provide(RecordDuelRoll)
     expire_duels = provide(ExpireDuels)
+    record_duel_group = provide(RecordDuelGroup)
+    find_duel_group = provide(FindDuelGroup)
+    report_group_duels = provide(ReportGroupDuels)
