@@ -88,6 +88,7 @@ def _bot_admin() -> ChatMemberAdministrator:
         can_post_stories=False,
         can_edit_stories=False,
         can_delete_stories=False,
+        can_send_welcome_messages=False,
     )
 
 
