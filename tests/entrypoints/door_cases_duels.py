@@ -11,7 +11,7 @@ from typing import Any
 
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 
-from application.duels import ChallengeDuel, ChallengeDuelCommand
+from application.duels import ChallengeDuel, ChallengeDuelCommand, RecordDuelGroup
 from domain.duels import Duel
 from domain.money import XTR, Money
 from entrypoints.bot.handlers.duels_keyboards import DuelTap
@@ -28,9 +28,18 @@ async def other_player(cell: Cell) -> Subject:
     return await cell.world.new_subject(accept_terms=True)
 
 
+async def opponent_in_a_group(cell: Cell) -> tuple[Subject, Group]:
+    """The subject's opponent, and a group the bot has checked (an admin added it; its owner
+    is the opponent), so the challenge needs no question to Telegram about the group."""
+    opponent = await other_player(cell)
+    group = Group()
+    await cell.world.use(RecordDuelGroup, group.chat.id, "Duels", opponent.user.user.id, True)
+    return opponent, group
+
+
 async def bot_duel_challenge(cell: Cell) -> Answer:
-    opponent: Subject = cell.prepared
-    update = Group().says(cell.subject.user, "/duel 10", reply_to=opponent.user)
+    opponent, group = cell.prepared
+    update = group.says(cell.subject.user, "/duel 10", reply_to=opponent.user)
 
     def challenged(calls: list[Any]) -> bool:  # the challenge, with its buttons
         return any(isinstance(c, SendMessage) and c.reply_markup for c in calls)
