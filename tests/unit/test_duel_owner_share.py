@@ -1,8 +1,7 @@
 """The group owner's share of a duel's cut (docs/duels.md, "The group owner's share"): the
 split in numbers (rounded down for the owner, so in the house's favour; 0 and 10000 basis
-points), the settlement's legs, the share fixed on the duel, the settings' bounds, and on
-fakes: a registered owner is paid in the settlement, an unregistered or self-excluded one is
-not (the house keeps the whole cut), and /groupstats' figures."""
+points), the settlement's legs, the share fixed on the duel, the settings' bounds, and which
+group serves duels. The use cases on fakes: tests/unit/test_duel_groups_on_fakes.py."""
 
 from __future__ import annotations
 
@@ -12,31 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from application.duels import (
-    AcceptDuel,
-    ChallengeDuel,
-    ChallengeDuelCommand,
-    RecordDuelGroup,
-    RecordDuelRoll,
-    RecordDuelRollCommand,
-    ReportGroupDuels,
-)
-from application.house import HouseBook
-from application.postings import CreditDeposit, CreditDepositCommand
-from application.registration import RegisterPlayer, RegisterPlayerCommand
-from application.responsible import StartTimeout
-from application.risk.review import RiskReview
-from domain.accounts import AccountKind
 from domain.duel_groups import DuelGroup
-from domain.duels import Duel, DuelRules, DuelState, Seat, split_cut
+from domain.duels import Duel, DuelRules, Seat, split_cut
 from domain.duels_collusion import CollusionPolicy
 from domain.duels_postings import duel_settlement
 from domain.errors import InvalidRequest
 from domain.money import XTR, Money
-from domain.responsible import TimeoutPeriod
-from domain.risk import RiskPolicy
 from entrypoints.settings.duels import Duels
-from tests.fakes import FakeClock, FakeDatabase, SequentialIds
 
 NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
 
@@ -151,128 +132,6 @@ def test_the_settings_bound_the_share_and_set_the_collusion_policy() -> None:
     assert (policy.min_duels, policy.window) == (6, timedelta(days=7))
     assert (float(policy.p_value), float(policy.pair_share)) == (0.01, 0.75)
     assert Duels().duel_collusion_policy() == CollusionPolicy()
-
-
-# -- on fakes ---------------------------------------------------------------------------
-
-ALICE, BOB, OWNER = 2001, 2002, 2003  # Telegram ids
-CHAT = -300
-RULES = DuelRules(cut_bps=500, max_ties=1, owner_share_bps=5000)
-
-
-class Group:
-    def __init__(self) -> None:
-        self.db, self.clock, self.ids, self.house = (
-            FakeDatabase(),
-            FakeClock(),
-            SequentialIds(),
-            HouseBook(4),
-        )
-        parts = (self.db, self.clock, self.ids, self.house)
-        self.challenge = ChallengeDuel(*parts, RULES)
-        self.accept = AcceptDuel(*parts, RULES)
-        self.roll = RecordDuelRoll(*parts, RiskReview(RiskPolicy()), CollusionPolicy())
-        self.players: dict[int, int] = {}
-
-    async def seat(self, telegram_id: int, cash: int = 100) -> int:
-        registered = await RegisterPlayer(self.db, self.clock)(
-            RegisterPlayerCommand(telegram_id, currencies=(XTR,), accept_terms=True)
-        )
-        player = registered.player.id
-        if cash:
-            await CreditDeposit(self.db, self.clock, self.ids, self.house)(
-                CreditDepositCommand(player, stars(cash), f"cash-{telegram_id}")
-            )
-        self.players[telegram_id] = player
-        return player
-
-    def wallet(self, telegram_id: int) -> int:
-        player = self.players[telegram_id]
-        return next(
-            a.balance
-            for a in self.db.state.accounts.values()
-            if a.player_id == player and a.kind is AccountKind.PLAYER_WALLET
-        )
-
-    def bankroll(self) -> int:
-        return sum(
-            a.balance
-            for a in self.db.state.accounts.values()
-            if a.kind is AccountKind.HOUSE_BANKROLL
-        )
-
-    async def play(self, stake: int, winner: int = ALICE) -> None:
-        duel_id = uuid.uuid4()
-        await self.challenge(ChallengeDuelCommand(duel_id, CHAT, ALICE, stars(stake), "🎲", BOB))
-        await self.accept(duel_id, BOB)
-        a, b = (6, 1) if winner == ALICE else (1, 6)
-        await self.roll(RecordDuelRollCommand(duel_id, 1, Seat.CHALLENGER, a, 1))
-        duel = await self.roll(RecordDuelRollCommand(duel_id, 1, Seat.CHALLENGED, b, 2))
-        assert duel.state is DuelState.SETTLED
-
-
-@pytest.fixture
-async def group() -> Group:
-    g = Group()
-    await g.seat(ALICE)
-    await g.seat(BOB)
-    await RecordDuelGroup(g.db, g.clock)(CHAT, "Dice night", OWNER, True)
-    return g
-
-
-async def test_a_registered_owner_is_paid_their_share_in_the_settlement(group: Group) -> None:
-    await group.seat(OWNER, cash=0)
-    before = group.bankroll()
-    await group.play(30)  # pot 60, cut 3: owner 1, house 2
-    assert (group.wallet(ALICE), group.wallet(BOB), group.wallet(OWNER)) == (127, 70, 1)
-    assert group.bankroll() - before == 2
-
-
-async def test_an_owner_who_never_started_the_bot_gets_nothing_the_house_keeps_it(
-    group: Group,
-) -> None:
-    before = group.bankroll()
-    await group.play(30)
-    assert group.bankroll() - before == 3
-
-
-async def test_an_owner_on_a_break_gets_nothing_the_house_keeps_it(group: Group) -> None:
-    await group.seat(OWNER, cash=0)
-    await StartTimeout(group.db, group.clock)(group.players[OWNER], TimeoutPeriod.DAY)
-    before = group.bankroll()
-    await group.play(30)
-    assert group.wallet(OWNER) == 0
-    assert group.bankroll() - before == 3
-
-
-async def test_an_owner_who_plays_in_their_group_gets_the_share_of_their_own_duel(
-    group: Group,
-) -> None:
-    await RecordDuelGroup(group.db, group.clock)(CHAT, "Dice night", ALICE, True)
-    await group.play(30, winner=ALICE)
-    assert group.wallet(ALICE) == 70 + 57 + 1
-
-
-async def test_groupstats_counts_the_settled_duels_and_the_share_for_the_owner_alone(
-    group: Group,
-) -> None:
-    await group.seat(OWNER, cash=0)
-    await group.play(30)
-    await group.play(10, winner=BOB)  # pot 20, cut 1: the owner's half rounds to 0
-    report = ReportGroupDuels(group.db, RULES)
-    seen = await report(CHAT, OWNER)
-    assert seen.for_owner
-    assert seen.owner_share_bps == 5000
-    (stats,) = seen.stats
-    assert (stats.settled, stats.staked, stats.cut, stats.owner_share) == (
-        2,
-        stars(80),
-        stars(4),
-        stars(1),
-    )
-    assert stats.house_part == stars(3)
-    assert not (await report(CHAT, ALICE)).for_owner
-    assert (await report(-999, OWNER)).stats == ()
 
 
 def test_a_group_serves_duels_only_with_a_known_owner_and_no_non_admin_choice() -> None:
