@@ -34,16 +34,17 @@ SOMEONE = 777_000_001
 
 
 class GroupTelegram(FakeTelegram):
-    """Answers `getChatMember` with the status given to each user (a plain member unless
-    told), `getChatAdministrators` with the group's creator (`owner`, else the first of
-    `admins`, else SOMEONE) and the bot when `bot_is_admin`, or an error when
-    `admins_unreadable` (the bot is no longer a member); a private message to a user in
-    `unreachable` fails (they never started the bot). Every other call as the private chats'
-    fake does."""
+    """Answers `getChatMember` with the status given to each user (the creator for `admins`,
+    an admin for `moderators`, else a plain member), `getChatAdministrators` with the group's
+    creator (`owner`, else the first of `admins`, else SOMEONE) and the bot when
+    `bot_is_admin`, or an error when `admins_unreadable` (the bot is no longer a member); a
+    private message to a user in `unreachable` fails (they never started the bot). Every
+    other call as the private chats' fake does."""
 
     def __init__(self) -> None:
         super().__init__()
         self.admins: set[int] = set()
+        self.moderators: set[int] = set()  # admins who did not create the group
         self.owner: int | None = None
         self.bot_is_admin = False
         self.admins_unreadable = False
@@ -55,6 +56,8 @@ class GroupTelegram(FakeTelegram):
             user = User(id=method.user_id, is_bot=False, first_name="Member")
             if method.user_id in self.admins:  # the group's creator: an admin of it
                 return ChatMemberOwner(user=user, is_anonymous=False)
+            if method.user_id in self.moderators:
+                return _admin(user)
             return ChatMemberMember(user=user)
         if isinstance(method, GetChatAdministrators):
             if self.admins_unreadable:
@@ -66,16 +69,16 @@ class GroupTelegram(FakeTelegram):
                 )
             ]
             if self.bot_is_admin:
-                found.append(_bot_admin())
+                found.append(_admin(BOT_USER))
             return found
         if isinstance(method, SendMessage) and method.chat_id in self.unreachable:
             raise TelegramForbiddenError(method, "Forbidden: bot can't initiate conversation")
         return super()._answer(method)
 
 
-def _bot_admin() -> ChatMemberAdministrator:
+def _admin(user: User) -> ChatMemberAdministrator:
     return ChatMemberAdministrator(
-        user=BOT_USER,
+        user=user,
         can_be_edited=False,
         is_anonymous=False,
         can_manage_chat=True,

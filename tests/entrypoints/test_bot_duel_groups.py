@@ -255,3 +255,17 @@ async def test_a_group_a_non_admin_added_the_bot_to_is_recorded_so(
     await send(group.adds_bot(ann))
     recorded = await _record(engine, group.chat.id)
     assert (recorded.owner_telegram_id, recorded.added_by_admin) == (None, False)
+
+
+async def test_an_admin_who_is_not_the_creator_adds_the_bot_and_the_creator_is_the_owner(
+    send, telegram, member, engine
+) -> None:
+    group = Group()
+    mia, _ = await member("en", "Mia")
+    olga, _ = await member("en", "Olga", started=False)
+    telegram.moderators.add(mia.user.id)
+    telegram.owner = olga.user.id
+    await send(group.adds_bot(mia))
+    assert telegram.of(SendMessage)[-1].text == Translator("en")("duels.group.welcome")
+    recorded = await _record(engine, group.chat.id)
+    assert (recorded.owner_telegram_id, recorded.added_by_admin) == (olga.user.id, True)

@@ -30,7 +30,7 @@ _STATS = text(
            sum(coalesce((t.metadata ->> 'owner_share')::bigint, 0)) AS owner_share
     FROM duels d
     JOIN ledger_transactions t
-      ON t.reference = 'duel:' || d.id::text AND t.kind = 'win'
+      ON t.idempotency_key = 'duel:' || d.id::text || ':' || 'settle'
     WHERE d.chat_id = :chat_id AND d.state = 'settled'
     GROUP BY d.currency
     ORDER BY d.currency

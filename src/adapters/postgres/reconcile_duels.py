@@ -50,7 +50,7 @@ DUEL_CHECKS: tuple[tuple[str, str], ...] = (
                    t.id AS transaction_id
             FROM duels d
             JOIN ledger_transactions t
-              ON t.reference = 'duel:' || d.id::text AND t.kind = 'win'
+              ON t.idempotency_key = 'duel:' || d.id::text || ':' || 'settle'
             WHERE d.state = 'settled'
         ), l AS (
             SELECT s.id,
