@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from domain.duel_groups import DuelGroup, GroupDuelStats
 from domain.duel_lobbies import Lobby, LobbyState
 from domain.duels import Duel, DuelState
 from domain.duels_collusion import PairRecord
+from domain.duels_postings import duel_settlement_key
 from domain.errors import IllegalTransition
-from domain.money import Currency
+from domain.money import Currency, Money
 
 if TYPE_CHECKING:
     from tests.fakes import _State
@@ -80,6 +82,43 @@ class FakeDuels:
             sum(1 for d in played if a in d.players),
             sum(1 for d in played if b in d.players),
         )
+
+
+class FakeDuelGroups:
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def record(self, group: DuelGroup) -> None:
+        self.s.duel_groups[group.chat_id] = group
+
+    async def find(self, chat_id: int) -> DuelGroup | None:
+        return self.s.duel_groups.get(chat_id)
+
+    async def stats(self, chat_id: int) -> Sequence[GroupDuelStats]:
+        """As the adapter sums them: the cut and the owner's part from the settlements."""
+        sums: dict[str, list[int]] = {}
+        currencies: dict[str, Currency] = {}
+        for duel in self.s.duels.values():
+            if duel.chat_id != chat_id or duel.state is not DuelState.SETTLED:
+                continue
+            _, posted = self.s.transactions[duel_settlement_key(duel.id)]
+            metadata = posted.metadata
+            code = duel.stake.currency.code
+            currencies[code] = duel.stake.currency
+            row = sums.setdefault(code, [0, 0, 0, 0])
+            row[0] += 1
+            row[1] += duel.pot.amount
+            row[2] += int(metadata["cut"] or 0)
+            row[3] += int(metadata.get("owner_share") or 0)
+        return [
+            GroupDuelStats(
+                settled=n,
+                staked=Money(staked, currencies[code]),
+                cut=Money(cut, currencies[code]),
+                owner_share=Money(owner, currencies[code]),
+            )
+            for code, (n, staked, cut, owner) in sorted(sums.items())
+        ]
 
 
 def duel_usage(

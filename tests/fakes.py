@@ -24,6 +24,7 @@ from domain.bonuses import Bonus
 from domain.budget_raises import BudgetRaise
 from domain.campaigns import Campaign, Redemption
 from domain.crash_rounds import CrashChain, CrashRound, CrashSeat
+from domain.duel_groups import DuelGroup
 from domain.duel_lobbies import Lobby
 from domain.duels import Duel
 from domain.errors import IdempotencyConflict, NotFound
@@ -61,7 +62,7 @@ from tests.fake_betting import (
 from tests.fake_bonuses import FakeBonuses
 from tests.fake_campaigns import FakeCampaigns
 from tests.fake_crash import FakeCrashRounds
-from tests.fake_duels import FakeDuels, FakeLobbies
+from tests.fake_duels import FakeDuelGroups, FakeDuels, FakeLobbies
 from tests.fake_free_bets import FakeFreeBets
 from tests.fake_money import (
     FakeAuditLog,
@@ -167,6 +168,8 @@ class _State:
     # Duels (tests.fake_duels) by id.
     duels: dict[uuid.UUID, Duel] = field(default_factory=dict)
     lobbies: dict[uuid.UUID, Lobby] = field(default_factory=dict)
+    # The groups duels are played in (tests.fake_duels.FakeDuelGroups) by chat id.
+    duel_groups: dict[int, DuelGroup] = field(default_factory=dict)
     # What use cases raised, in order, as their units of work committed them.
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -233,6 +236,7 @@ class FakeUnitOfWork:
         self.free_bets = FakeFreeBets(self.state)
         self.duels = FakeDuels(self.state)
         self.lobbies = FakeLobbies(self.state)
+        self.duel_groups = FakeDuelGroups(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

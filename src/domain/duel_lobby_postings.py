@@ -103,9 +103,10 @@ def lobby_settlement(
         id=transaction_id,
         kind=TransactionKind.WIN,
         idempotency_key=lobby_settlement_key(lobby.id),
+        # No owner's share on lobbies yet (docs/duels.md): the house keeps the whole cut.
         legs=settlement_legs(
             lobby.pot, lobby.cut_bps, escrow=escrow, winner_wallet=winner_wallet, bankroll=bankroll
-        ),
+        )[0],
         created_at=at,
         reference=lobby_reference(lobby.id),
         metadata={**_metadata(lobby), "winner_id": lobby.winner_id, "cut": lobby.cut.amount},

@@ -53,6 +53,10 @@ DEFAULT_ACCEPT_WINDOW: Final = timedelta(minutes=5)
 DEFAULT_ROLL_WINDOW: Final = timedelta(minutes=5)
 MAX_CUT_BPS: Final = 5_000
 MAX_TIES_LIMIT: Final = 10
+# The group owner's share is basis points OF THE CUT (not of the pot): 10000 gives the owner
+# the whole cut, 0 (the default) none (docs/duels.md, "The group owner's share").
+DEFAULT_OWNER_SHARE_BPS: Final = 0
+MAX_OWNER_SHARE_BPS: Final = 10_000
 _BPS: Final = 10_000
 
 
@@ -109,10 +113,12 @@ class DuelRules:
     max_ties: int = DEFAULT_MAX_TIES
     accept_window: timedelta = DEFAULT_ACCEPT_WINDOW
     roll_window: timedelta = DEFAULT_ROLL_WINDOW
+    owner_share_bps: int = DEFAULT_OWNER_SHARE_BPS
 
     def __post_init__(self) -> None:
         if not 0 <= self.cut_bps <= MAX_CUT_BPS:
             raise InvalidRequest(f"the house cut is 0 to {MAX_CUT_BPS} basis points")
+        check_owner_share_bps(self.owner_share_bps)
         if not 0 <= self.max_ties <= MAX_TIES_LIMIT:
             raise InvalidRequest(f"a duel rolls again after a tie 0 to {MAX_TIES_LIMIT} times")
         if self.accept_window <= timedelta(0) or self.roll_window <= timedelta(0):
@@ -122,6 +128,32 @@ class DuelRules:
 def house_cut(pot: Money, cut_bps: int) -> Money:
     """`cut_bps` of the pot, rounded up to a whole minor unit (in the house's favour)."""
     return Money(-(-pot.amount * cut_bps // _BPS), pot.currency)
+
+
+def check_owner_share_bps(owner_share_bps: int) -> int:
+    if not 0 <= owner_share_bps <= MAX_OWNER_SHARE_BPS:
+        raise InvalidRequest(
+            f"the group owner's share is 0 to {MAX_OWNER_SHARE_BPS} basis points of the cut"
+        )
+    return owner_share_bps
+
+
+@dataclass(frozen=True, slots=True)
+class CutSplit:
+    """The cut of one duel, split between the house and the group's owner. The two parts
+    always add up to the cut."""
+
+    house: Money
+    owner: Money
+
+
+def split_cut(cut: Money, owner_share_bps: int) -> CutSplit:
+    """The owner's part is `owner_share_bps` of the cut rounded DOWN to a whole minor unit,
+    the house keeps the rest (rounding in the house's favour: 25% of a 1 ⭐ cut is 0 ⭐ to the
+    owner, 1 ⭐ to the house; 50% of a 3 ⭐ cut is 1 ⭐ and 2 ⭐)."""
+    check_owner_share_bps(owner_share_bps)
+    owner = Money(cut.amount * owner_share_bps // _BPS, cut.currency)
+    return CutSplit(house=cut - owner, owner=owner)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,10 +188,14 @@ class Duel:
     rolls: tuple[Roll, ...] = ()
     winner_id: int | None = None
     finished_at: datetime | None = None
+    # Basis points of the cut the group's owner gets (fixed when the duel is made, like the
+    # cut; docs/duels.md, "The group owner's share").
+    owner_share_bps: int = DEFAULT_OWNER_SHARE_BPS
 
     def __post_init__(self) -> None:
         self.stake.require_positive()
         check_duel_game(self.game)
+        check_owner_share_bps(self.owner_share_bps)
         if self.challenger_id == self.challenged_id:
             raise InvalidRequest("a player cannot duel themselves")
         if self.cut.amount >= self.stake.amount and self.cut_bps > 0:
@@ -198,6 +234,7 @@ class Duel:
             state=DuelState.CHALLENGED,
             created_at=now,
             deadline=now + rules.accept_window,
+            owner_share_bps=rules.owner_share_bps,
         )
 
     # -- money ----------------------------------------------------------------------------
@@ -213,6 +250,12 @@ class Duel:
     @property
     def cut(self) -> Money:
         return house_cut(self.pot, self.cut_bps)
+
+    @property
+    def cut_split(self) -> CutSplit:
+        """The cut between the house and the group's owner, at most: the owner's part is paid
+        only to an owner who may receive it at the settlement (application/duels/settle.py)."""
+        return split_cut(self.cut, self.owner_share_bps)
 
     @property
     def prize(self) -> Money:

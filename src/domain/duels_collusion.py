@@ -23,19 +23,25 @@ from typing import Final
 
 from domain.errors import InvalidRequest
 
+# Policy defaults (the settings override them: entrypoints/settings/duels.py).
 DEFAULT_WINDOW: Final = timedelta(days=30)
+DEFAULT_MIN_DUELS: Final = 10
+DEFAULT_P_VALUE: Final = Fraction(1, 500)
+DEFAULT_PAIR_SHARE: Final = Fraction(9, 10)
 
 
 @dataclass(frozen=True, slots=True)
 class CollusionPolicy:
-    min_duels: int = 10
-    p_value: Fraction = Fraction(1, 500)
-    pair_share: Fraction = Fraction(9, 10)
+    min_duels: int = DEFAULT_MIN_DUELS
+    p_value: Fraction = DEFAULT_P_VALUE
+    pair_share: Fraction = DEFAULT_PAIR_SHARE
     window: timedelta = DEFAULT_WINDOW
 
     def __post_init__(self) -> None:
         if self.min_duels < 2 or not 0 < self.p_value < 1 or not 0 < self.pair_share <= 1:
             raise InvalidRequest("a collusion policy needs 2+ duels and shares within (0, 1]")
+        if self.window <= timedelta(0):
+            raise InvalidRequest("a collusion policy looks back over a positive window")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """A duel's postings, each built one way (the pattern of `domain.postings`), and their keys.
 
     stake      bet    | duel:{duel}:stake:{seat} | duel:{duel}   wallet → duel escrow
-    settlement win    | duel:{duel}:settle       | duel:{duel}   escrow → winner, house bankroll
+    settlement win    | duel:{duel}:settle       | duel:{duel}   escrow → winner, house bankroll,
+                                                                 group owner's wallet
     refund     refund | duel:{duel}:refund       | duel:{duel}   escrow → each stake's wallet
 
 One key per step: a retried accept, a repeated roll or a second expiry job finds the first
@@ -14,7 +15,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
-from domain.duels import Duel, DuelState, Seat, house_cut
+from domain.duels import Duel, DuelState, Seat, house_cut, split_cut
 from domain.errors import IllegalTransition
 from domain.ledger import Leg, MetadataValue, Transaction, TransactionKind
 from domain.money import Money
@@ -57,16 +58,35 @@ def duel_stake(
 
 
 def settlement_legs(
-    pot: Money, cut_bps: int, *, escrow: int, winner_wallet: int, bankroll: int
-) -> tuple[Leg, ...]:
+    pot: Money,
+    cut_bps: int,
+    *,
+    escrow: int,
+    winner_wallet: int,
+    bankroll: int,
+    owner_wallet: int | None = None,
+    owner_share_bps: int = 0,
+) -> tuple[tuple[Leg, ...], Money]:
     """How a decided pot leaves the escrow, for a duel and a lobby alike (the one place the
     settlement's cut is taken): the prize (the pot less `house_cut`) to the winner, the cut
-    to the house bankroll."""
+    to the house bankroll. With `owner_wallet` (the group's owner may receive their share) the
+    cut is split (`split_cut`): the house's part to the bankroll, the owner's to their wallet.
+    An owner who won gets one leg, prize and share together (an account appears once in a
+    transaction). Returns the legs and the owner's part (zero when none is paid)."""
     cut = house_cut(pot, cut_bps)
-    legs = [Leg(escrow, -pot), Leg(winner_wallet, pot - cut)]
-    if not cut.is_zero():
-        legs.append(Leg(bankroll, cut))
-    return tuple(legs)
+    owner_part = (
+        split_cut(cut, owner_share_bps).owner
+        if owner_wallet is not None
+        else Money(0, cut.currency)
+    )
+    credits: dict[int, Money] = {winner_wallet: pot - cut}
+    if owner_wallet is not None and not owner_part.is_zero():
+        credits[owner_wallet] = credits.get(owner_wallet, Money(0, cut.currency)) + owner_part
+    legs = [Leg(escrow, -pot), *(Leg(account, amount) for account, amount in credits.items())]
+    house_part = cut - owner_part
+    if not house_part.is_zero():
+        legs.append(Leg(bankroll, house_part))
+    return tuple(legs), owner_part
 
 
 def duel_settlement(
@@ -77,13 +97,34 @@ def duel_settlement(
     winner_wallet: int,
     bankroll: int,
     at: datetime,
+    owner_wallet: int | None = None,
+    owner_id: int | None = None,
 ) -> Transaction:
-    """The pot out of escrow: the prize to the winner, the cut to the house, one transaction."""
+    """The pot out of escrow: the prize to the winner, the cut to the house, one transaction.
+    With `owner_wallet` (the group's owner may receive their share), the cut is split
+    (`Duel.cut_split`): the house's part to the bankroll, the owner's to their wallet, in the
+    same transaction; without it the house keeps the whole cut. An owner who won the duel
+    gets one leg, prize and share together (an account appears once in a transaction)."""
     if duel.state is not DuelState.SETTLED or duel.winner_id is None:
         raise IllegalTransition(f"duel {duel.id} is {duel.state}, not settled")
-    legs = settlement_legs(
-        duel.pot, duel.cut_bps, escrow=escrow, winner_wallet=winner_wallet, bankroll=bankroll
+    legs, owner_part = settlement_legs(
+        duel.pot,
+        duel.cut_bps,
+        escrow=escrow,
+        winner_wallet=winner_wallet,
+        bankroll=bankroll,
+        owner_wallet=owner_wallet,
+        owner_share_bps=duel.owner_share_bps,
     )
+    metadata: dict[str, MetadataValue] = {
+        **_metadata(duel),
+        "winner_id": duel.winner_id,
+        "cut": duel.cut.amount,
+    }
+    if not owner_part.is_zero():
+        # Reconcile checks the split from these and the legs (adapters/postgres/reconcile_duels).
+        metadata["owner_share"] = owner_part.amount
+        metadata["owner_id"] = owner_id
     return Transaction(
         id=transaction_id,
         kind=TransactionKind.WIN,
@@ -91,7 +132,7 @@ def duel_settlement(
         legs=legs,
         created_at=at,
         reference=duel_reference(duel.id),
-        metadata={**_metadata(duel), "winner_id": duel.winner_id, "cut": duel.cut.amount},
+        metadata=metadata,
     )
 
 

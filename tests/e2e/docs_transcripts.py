@@ -61,6 +61,8 @@ COPIED = (
     "bot-languages-es.txt",
     "bot-languages-pt.txt",
     "bot-languages-tr.txt",
+    "bot-duel-groups-en.txt",
+    "bot-duel-groups-ru.txt",
 )
 
 

@@ -18,6 +18,7 @@ from application.duels import (
     JoinLobby,
     OpenLobby,
     OpenLobbyCommand,
+    RecordDuelGroup,
 )
 from domain.duel_lobbies import Lobby
 from domain.duels import Duel
@@ -37,9 +38,18 @@ async def other_player(cell: Cell) -> Subject:
     return await cell.world.new_subject(accept_terms=True)
 
 
+async def opponent_in_a_group(cell: Cell) -> tuple[Subject, Group]:
+    """The subject's opponent, and a group the bot has checked (an admin added it; its owner
+    is the opponent), so the challenge needs no question to Telegram about the group."""
+    opponent = await other_player(cell)
+    group = Group()
+    await cell.world.use(RecordDuelGroup, group.chat.id, "Duels", opponent.user.user.id, True)
+    return opponent, group
+
+
 async def bot_duel_challenge(cell: Cell) -> Answer:
-    opponent: Subject = cell.prepared
-    update = Group().says(cell.subject.user, "/duel 10", reply_to=opponent.user)
+    opponent, group = cell.prepared
+    update = group.says(cell.subject.user, "/duel 10", reply_to=opponent.user)
 
     def challenged(calls: list[Any]) -> bool:  # the challenge, with its buttons
         return any(isinstance(c, SendMessage) and c.reply_markup for c in calls)

@@ -336,7 +336,7 @@ BOT: dict[str, Door] = {
     # Issue 23: a duel's stake is a bet, at the challenge and at the accept; a decline returns
     # the challenger's stake (owed whatever the standing); the bot's arrival in a group moves
     # nothing, nor does a group's command for another bot.
-    "duels.challenge": (Case(BET, duels.bot_duel_challenge, duels.other_player),),
+    "duels.challenge": (Case(BET, duels.bot_duel_challenge, duels.opponent_in_a_group),),
     "duels.accept": (Case(BET, duels.bot_duel_accept, duels.challenged_by_other),),
     "duels.decline": (Case(SETTLE, duels.bot_duel_decline, duels.challenged_by_other),),
     "duels.not_for_this_bot": "answers a group's command for another bot with nothing",
@@ -349,7 +349,9 @@ BOT: dict[str, Door] = {
         Case(SETTLE, duels.bot_lobby_leave, duels.lobby_joined, label="leave"),
         Case(BET, duels.bot_lobby_start, duels.lobby_of_subject, label="start"),
     ),
-    "groups.added_to_group": "stays in a group an admin added it to, or leaves",
+    "groups.added_to_group": "stays in a group an admin added it to, or leaves; records the group",
+    "groups.group_stats": "reads a group's settled duels (ReportGroupDuels); the owner's share "
+    "it shows was paid by the settlement, on the duels.accept road",
     "games.place_bet": (Case(BET, c.bot_place_bet),),
     "games.list_games": "reads the standing: a paused player sees why, not the games",
     "games.pick_stake": "reads the stake range (the game's limits, the balance)",

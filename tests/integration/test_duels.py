@@ -24,6 +24,7 @@ from application.duels import (
 from application.risk.review import RiskReview
 from domain.accounts import AccountKind
 from domain.duels import DuelRules, DuelState, Seat
+from domain.duels_collusion import CollusionPolicy
 from domain.errors import DomainError, IllegalTransition
 from domain.money import XTR, Money
 from domain.risk import RiskPolicy
@@ -75,7 +76,7 @@ def duels(uow_factory, ids, house, register, credit, new_telegram_id):
                 ChallengeDuel(*parts, RULES),
                 AcceptDuel(*parts, RULES),
                 DeclineDuel(*parts),
-                RecordDuelRoll(*parts, RiskReview(RiskPolicy())),
+                RecordDuelRoll(*parts, RiskReview(RiskPolicy()), CollusionPolicy()),
                 ExpireDuels(*parts),
             )
 

@@ -54,7 +54,7 @@ class Table:
         self.challenge = ChallengeDuel(*parts, RULES)
         self.accept = AcceptDuel(*parts, RULES)
         self.decline = DeclineDuel(*parts)
-        self.roll = RecordDuelRoll(*parts, RiskReview(RiskPolicy()))
+        self.roll = RecordDuelRoll(*parts, RiskReview(RiskPolicy()), CollusionPolicy())
         self.expire = ExpireDuels(*parts)
         self.players: dict[int, int] = {}
 

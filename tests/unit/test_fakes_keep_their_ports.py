@@ -66,6 +66,7 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.PromotionBudgets: (fake_promotions.FakePromotionBudgets,),
     P.DuelRepository: (fake_duels.FakeDuels,),
     P.LobbyRepository: (fake_duels.FakeLobbies,),
+    P.DuelGroupRepository: (fake_duels.FakeDuelGroups,),
     P.PromotionReportReads: (fake_promotion_reports.FakePromotionReports,),
     P.CampaignRepository: (fake_campaigns.FakeCampaigns,),
     P.FreeBetRepository: (fake_free_bets.FakeFreeBets,),

@@ -22,12 +22,13 @@ from domain.money import CurrencyRegistry, Money
 
 _COLUMNS = (
     "id, chat_id, challenger_id, challenged_id, currency, stake, game, cut_bps, max_ties,"
-    " state, winner_id, created_at, deadline, finished_at"
+    " state, winner_id, created_at, deadline, finished_at, owner_share_bps"
 )
 _INSERT = text(
     f"INSERT INTO duels ({_COLUMNS})"  # noqa: S608 - a constant column list  # nosec B608
     " VALUES (:id, :chat_id, :challenger_id, :challenged_id, :currency, :stake, :game,"
-    " :cut_bps, :max_ties, :state, :winner_id, :created_at, :deadline, :finished_at)"
+    " :cut_bps, :max_ties, :state, :winner_id, :created_at, :deadline, :finished_at,"
+    " :owner_share_bps)"
     " ON CONFLICT (id) DO NOTHING RETURNING id"
 )
 _BY_ID = text(f"SELECT {_COLUMNS} FROM duels WHERE id = :id")  # noqa: S608 - a constant column list  # nosec B608
@@ -99,6 +100,7 @@ def _row(duel: Duel) -> dict[str, Any]:
         "created_at": duel.created_at,
         "deadline": duel.deadline,
         "finished_at": duel.finished_at,
+        "owner_share_bps": duel.owner_share_bps,
     }
 
 
@@ -126,6 +128,7 @@ class SqlDuels:
             rolls=tuple(await self._stored_rolls(row.id)),
             winner_id=row.winner_id,
             finished_at=row.finished_at,
+            owner_share_bps=row.owner_share_bps,
         )
 
     async def add(self, duel: Duel) -> bool:

@@ -93,6 +93,8 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     "duel_lobbies": _UPDATE,
     "duel_lobby_seats": _UPDATE,
     "duel_lobby_rolls": _READ_INSERT,
+    # The groups duels are played in: upserted at each check (ON CONFLICT DO UPDATE).
+    "duel_groups": _UPDATE,
     # Events are never updated (the relay keeps a watermark in outbox_relay instead).
     "outbox": _READ_INSERT,
     "outbox_events": frozenset({"SELECT"}),  # a view

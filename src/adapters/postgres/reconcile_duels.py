@@ -68,4 +68,49 @@ DUEL_CHECKS: tuple[tuple[str, str], ...] = (
                    <> CASE WHEN l.state IN ('refunded', 'expired') THEN 1 ELSE 0 END
         """,
     ),
+    (
+        # The settlement of a settled duel moves exactly its pot out of escrow; the house's
+        # bankroll gets the cut less the owner's part; the owner's part, when paid, is the
+        # duel's fixed share of the cut rounded down (domain.duels.split_cut) and lands in the
+        # owner's wallet; the players' wallets get the prize plus that part, nothing more.
+        "duel settlement's pot, cut or group owner's share does not add up",
+        """
+        WITH s AS (
+            SELECT d.id, d.stake * 2 AS pot,
+                   (d.stake * 2 * d.cut_bps + 9999) / 10000 AS cut,
+                   d.owner_share_bps,
+                   coalesce((t.metadata ->> 'owner_share')::bigint, 0) AS owner_part,
+                   (t.metadata ->> 'owner_id')::bigint AS owner_id,
+                   t.id AS transaction_id
+            FROM duels d
+            JOIN ledger_transactions t
+              ON t.idempotency_key = 'duel:' || d.id::text || ':' || 'settle'
+            WHERE d.state = 'settled'
+        ), l AS (
+            SELECT s.id,
+                   -sum(g.amount) FILTER (WHERE a.kind = 'duel_escrow') AS escrow_out,
+                   coalesce(sum(g.amount) FILTER (WHERE a.kind = 'house_bankroll'), 0)
+                       AS house_in,
+                   coalesce(sum(g.amount) FILTER (WHERE a.kind = 'player_wallet'), 0)
+                       AS wallets_in,
+                   count(*) FILTER (WHERE a.kind = 'player_wallet'
+                                    AND a.player_id = s.owner_id) AS owner_legs,
+                   count(*) FILTER (WHERE a.kind NOT IN
+                                    ('duel_escrow', 'house_bankroll', 'player_wallet'))
+                       AS other_legs
+            FROM s
+            JOIN ledger_legs g ON g.transaction_id = s.transaction_id
+            JOIN accounts a ON a.id = g.account_id
+            GROUP BY s.id
+        )
+        SELECT s.id, s.pot, s.cut, s.owner_part, l.escrow_out, l.house_in, l.wallets_in
+        FROM s JOIN l ON l.id = s.id
+        WHERE l.escrow_out <> s.pot
+           OR l.house_in + s.owner_part <> s.cut
+           OR l.wallets_in <> s.pot - s.cut + s.owner_part
+           OR l.other_legs <> 0
+           OR (s.owner_part <> 0
+               AND (s.owner_part <> (s.cut * s.owner_share_bps) / 10000 OR l.owner_legs <> 1))
+        """,
+    ),
 )

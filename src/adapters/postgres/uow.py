@@ -13,6 +13,7 @@ from adapters.postgres.bets import SqlBets
 from adapters.postgres.bonuses import SqlBonuses
 from adapters.postgres.campaigns import SqlCampaigns
 from adapters.postgres.crash import SqlCrashRounds
+from adapters.postgres.duel_groups import SqlDuelGroups
 from adapters.postgres.duel_lobbies import SqlLobbies
 from adapters.postgres.duels import SqlDuels
 from adapters.postgres.free_bets import SqlFreeBets
@@ -73,6 +74,7 @@ class SqlUnitOfWork:
     free_bets: SqlFreeBets
     duels: SqlDuels
     lobbies: SqlLobbies
+    duel_groups: SqlDuelGroups
     # The events raised in this transaction, written just before it commits.
     outbox: SqlOutbox
 
@@ -134,6 +136,7 @@ class SqlUnitOfWork:
         self.free_bets = SqlFreeBets(conn, self._currencies)
         self.duels = SqlDuels(conn, self._currencies, self._personal)
         self.lobbies = SqlLobbies(conn, self._currencies)
+        self.duel_groups = SqlDuelGroups(conn, self._currencies)
         return self
 
     async def __aexit__(

@@ -17,6 +17,7 @@ from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from application.risk.review import RiskReview
 from domain.duels import Duel, DuelState, Seat
+from domain.duels_collusion import CollusionPolicy
 from domain.errors import IllegalTransition
 
 
@@ -37,9 +38,10 @@ class RecordDuelRoll(DuelSettlement):
         ids: IdGenerator,
         house: HouseBook,
         review: RiskReview,
+        collusion: CollusionPolicy,
     ) -> None:
         super().__init__(uow, clock, ids, house)
-        self._collusion = CollusionWatch(review)
+        self._collusion = CollusionWatch(review, collusion)
 
     async def __call__(self, command: RecordDuelRollCommand) -> Duel:
         now = self._clock.now()

@@ -17,6 +17,7 @@ from application.ports.campaigns import CampaignRepository
 from application.ports.clock_ids import Clock, IdGenerator
 from application.ports.crash import CrashRounds, LeaderLock, RoundSeating
 from application.ports.currencies import CurrencyCatalog
+from application.ports.duel_groups import DuelGroupRepository
 from application.ports.duel_lobbies import LobbyRepository
 from application.ports.duels import DuelRepository
 from application.ports.free_bets import FreeBetCounts, FreeBetRepository
@@ -100,6 +101,7 @@ __all__ = [
     "Delivery",
     "DeliveryKind",
     "Discrepancy",
+    "DuelGroupRepository",
     "DuelRepository",
     "EventEnvelope",
     "EventPublisher",

@@ -13,6 +13,7 @@ from application.ports.bets import BetRepository
 from application.ports.bonuses import BonusRepository
 from application.ports.campaigns import CampaignRepository
 from application.ports.crash import CrashRounds
+from application.ports.duel_groups import DuelGroupRepository
 from application.ports.duel_lobbies import LobbyRepository
 from application.ports.duels import DuelRepository
 from application.ports.free_bets import FreeBetRepository
@@ -131,6 +132,9 @@ class UnitOfWork(Protocol):
 
     @property
     def lobbies(self) -> LobbyRepository: ...
+
+    @property
+    def duel_groups(self) -> DuelGroupRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -10,15 +10,19 @@ from application.duels import (
     DeclineDuel,
     ExpireDuels,
     ExpireLobbies,
+    FindDuelGroup,
     JoinLobby,
     LeaveLobby,
     LobbyPlayers,
     OpenLobby,
+    RecordDuelGroup,
     RecordDuelRoll,
     RecordLobbyRoll,
+    ReportGroupDuels,
     StartLobby,
 )
 from domain.duels import DuelRules
+from domain.duels_collusion import CollusionPolicy
 from entrypoints.settings import Settings
 
 
@@ -28,6 +32,10 @@ class DuelsProvider(Provider):
     @provide(scope=Scope.APP)
     def duel_rules(self, settings: Settings) -> DuelRules:
         return settings.duel_rules()
+
+    @provide(scope=Scope.APP)
+    def collusion_policy(self, settings: Settings) -> CollusionPolicy:
+        return settings.duel_collusion_policy()
 
     challenge_duel = provide(ChallengeDuel)
     accept_duel = provide(AcceptDuel)
@@ -42,3 +50,6 @@ class DuelsProvider(Provider):
     record_lobby_roll = provide(RecordLobbyRoll)
     expire_lobbies = provide(ExpireLobbies)
     lobby_players = provide(LobbyPlayers)
+    record_duel_group = provide(RecordDuelGroup)
+    find_duel_group = provide(FindDuelGroup)
+    report_group_duels = provide(ReportGroupDuels)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from fractions import Fraction
 
 from pydantic.dataclasses import dataclass
 
@@ -10,10 +11,19 @@ from domain.duels import (
     DEFAULT_ACCEPT_WINDOW,
     DEFAULT_CUT_BPS,
     DEFAULT_MAX_TIES,
+    DEFAULT_OWNER_SHARE_BPS,
     DEFAULT_ROLL_WINDOW,
     MAX_CUT_BPS,
+    MAX_OWNER_SHARE_BPS,
     MAX_TIES_LIMIT,
     DuelRules,
+)
+from domain.duels_collusion import (
+    DEFAULT_MIN_DUELS,
+    DEFAULT_P_VALUE,
+    DEFAULT_PAIR_SHARE,
+    DEFAULT_WINDOW,
+    CollusionPolicy,
 )
 from entrypoints.settings.declaring import CONFIG, setting
 
@@ -52,6 +62,42 @@ class Duels:
         ge=10,
         le=86_400,
     )
+    duel_owner_share_bps: int = setting(
+        DEFAULT_OWNER_SHARE_BPS,
+        doc="The group owner's share OF THE HOUSE CUT, in basis points (0: off; 2000 is 20% of "
+        "the cut), rounded down (the house keeps the rest), fixed on each duel when it is made; "
+        "paid into the owner's wallet when they may receive a promotion, else the house keeps "
+        "it (docs/duels.md).",
+        ge=0,
+        le=MAX_OWNER_SHARE_BPS,
+    )
+    duel_collusion_min_duels: int = setting(
+        DEFAULT_MIN_DUELS,
+        doc="Collusion watch: how many duels between two players (settled ones for the "
+        "one-sided pattern) before either pattern can flag them.",
+        ge=2,
+        le=10_000,
+    )
+    duel_collusion_p_value_ppm: int = setting(
+        DEFAULT_P_VALUE.numerator * 1_000_000 // DEFAULT_P_VALUE.denominator,
+        doc="Collusion watch, one-sided pattern: flag when fair duels would give such a record "
+        "with a probability under this, in parts per million (2000 is 1/500).",
+        ge=1,
+        le=999_999,
+    )
+    duel_collusion_pair_share_bps: int = setting(
+        int(DEFAULT_PAIR_SHARE * 10_000),
+        doc="Collusion watch, exclusive-pair pattern: the share of each player's duels that "
+        "were against the other, in basis points (9000 is 90%).",
+        ge=1,
+        le=10_000,
+    )
+    duel_collusion_window_days: int = setting(
+        DEFAULT_WINDOW.days,
+        doc="Collusion watch: how many days of duels are counted.",
+        ge=1,
+        le=366,
+    )
     duel_expiry_interval_s: int = setting(
         30,
         doc="How often `croupier run` refunds duels and lobbies not accepted (started) or not "
@@ -66,4 +112,13 @@ class Duels:
             max_ties=self.duel_max_ties,
             accept_window=timedelta(seconds=self.duel_accept_window_s),
             roll_window=timedelta(seconds=self.duel_roll_window_s),
+            owner_share_bps=self.duel_owner_share_bps,
+        )
+
+    def duel_collusion_policy(self) -> CollusionPolicy:
+        return CollusionPolicy(
+            min_duels=self.duel_collusion_min_duels,
+            p_value=Fraction(self.duel_collusion_p_value_ppm, 1_000_000),
+            pair_share=Fraction(self.duel_collusion_pair_share_bps, 10_000),
+            window=timedelta(days=self.duel_collusion_window_days),
         )

@@ -27,13 +27,16 @@ from application.duels import (
     ChallengeDuelCommand,
     DeclineDuel,
     DuelistUnknown,
+    FindDuelGroup,
     OpponentUnavailable,
+    RecordDuelGroup,
     RecordDuelRoll,
     RecordDuelRollCommand,
 )
 from domain.duels import DEFAULT_DUEL_GAME, DUEL_GAMES, Duel, DuelRules, NotYourDuel, Seat
 from domain.errors import DomainError, IllegalTransition, InvalidAmount, InvalidRequest
 from domain.money import XTR, Money
+from entrypoints.bot.group_check import duel_group
 from entrypoints.bot.handlers.duels_keyboards import DuelTap, answer_buttons
 from entrypoints.bot.handlers.duels_texts import DuelNames, challenge_text, result_text
 from entrypoints.bot.i18n import Translator, pick_language
@@ -83,11 +86,17 @@ async def challenge(
     bot: Bot,
     challenge_duel: FromDishka[ChallengeDuel],
     rules: FromDishka[DuelRules],
+    find_group: FromDishka[FindDuelGroup],
+    record_group: FromDishka[RecordDuelGroup],
 ) -> None:
     challenger = message.from_user
     if challenger is None:
         return
     t = _translator(challenger)
+    group = await duel_group(bot, message.chat, find_group, record_group)
+    if group is None or not group.serves_duels:
+        await message.reply(t("groups.unverified"))
+        return
     user, username, rest = _target(message, (command.args or "").split())
     if (user is None and username is None) or not rest or len(rest) > 2:
         await message.reply(t("duels.usage"))
