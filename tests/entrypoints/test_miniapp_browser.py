@@ -196,8 +196,13 @@ async def test_a_player_plays_dice_in_the_mini_app_page(
             },
         )
         assert refused.status_code in (400, 409), refused.text
-        detail = refused.json()["detail"]
-        await expect(page.locator("#message")).to_contain_text(detail[1:])
+        # The page words the refusal from its reason and numbers, not the server's English.
+        problem = refused.json()
+        assert problem["reason"] == "limit_exceeded.max_stake", problem
+        largest = problem["limit"]["amount"]
+        await expect(page.locator("#message")).to_have_text(
+            f"The largest stake in this game is {largest} ⭐."
+        )
         assert len(await _bets(engine, player_id)) == 1
         await expect(page.locator("#balance")).to_have_text(str(expected))
 
@@ -422,7 +427,7 @@ async def test_every_screen_of_the_lobby_in_telegram_light_and_dark(
     await page.locator("#back").click()
     await page.locator("#play-coin").click()
     await page.locator("#roll").click()
-    await expect(page.locator("#message")).to_contain_text("You are taking a break until")
+    await expect(page.locator("#message")).to_contain_text("You are on a time-out until")
     assert "Traceback" not in await page.locator("#message").text_content()
     await shoot(page, shots, f"refused-{theme}")
     assert len(await _bets(engine, player.player_id)) == 4

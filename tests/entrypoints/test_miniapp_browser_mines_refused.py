@@ -25,7 +25,8 @@ browser = kit.browser
 shots = kit.shots
 
 BLOCKED = (
-    "This account is blocked; no more tiles can be revealed. "
+    "Your account is blocked. Write /paysupport in the bot if you think this is a mistake. "
+    "You can still ask to withdraw your balance: our team reviews it. "
     "You can still cash out 10 ⭐ for the tiles already revealed."
 )
 
@@ -86,7 +87,7 @@ async def test_a_refused_tile_says_why_and_the_game_still_cashes_out(
     if standing == "blocked":
         await expect(refused).to_have_text(BLOCKED)
     else:
-        await expect(refused).to_contain_text("You are taking a break until")
+        await expect(refused).to_contain_text("You are on a time-out until")
         await expect(refused).to_contain_text("You can still cash out 10 ⭐")
     await expect(board).to_have_attribute("data-limit", "refused")
     await expect(tiles.nth(safe[1])).to_have_attribute("data-state", "hidden")

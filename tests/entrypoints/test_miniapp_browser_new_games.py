@@ -132,11 +132,12 @@ async def test_mines_opens_reveals_cashes_out_and_busts(
     await expect(tiles).to_have_count(25)
     await expect(tiles.first).to_be_disabled()
 
-    # A refusal is the problem's detail, in words (XTR's largest mines stake is 10,000).
+    # A refusal in the player's words, from its reason and numbers (the largest mines stake
+    # in Stars is 10,000).
     await page.locator("#mines-stake").fill("99999")
     await page.locator("#mines-start").click()
     await expect(page.locator("#message")).to_have_text(
-        "The largest stake is 10000 XTR, not 99999 XTR."
+        "The largest stake in this game is 10000 ⭐."
     )
 
     await page.locator("#mines-stake").fill("10")

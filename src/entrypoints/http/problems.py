@@ -45,6 +45,7 @@ from domain.responsible import ResponsibleGamblingRefusal
 from domain.standing import StandingRefusal, WithdrawalFrozen
 from domain.velocity import VelocityUnavailable
 from domain.withdrawals import WithdrawalRefused
+from entrypoints.http.player_problems import PLAYER_API_PREFIX, player_reason, stars_for_players
 from entrypoints.observability.metrics import DOMAIN_ERRORS
 
 log = logging.getLogger(__name__)
@@ -136,9 +137,17 @@ def status_for(error: DomainError) -> int:
     return HTTP_422_UNPROCESSABLE_ENTITY
 
 
-def domain_error_handler(_: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
+def for_a_player(request: Request[Any, Any, Any] | None) -> bool:
+    """Whether the problem answers the Mini App (the player's routes): it then names its
+    `reason` and the numbers of the player's text (player_problems.py). Tests call the
+    handlers without a request."""
+    return request is not None and request.url.path.startswith(PLAYER_API_PREFIX)
+
+
+def domain_error_handler(request: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
     DOMAIN_ERRORS.labels("http", error.code).inc()
     status = status_for(error)
+    player = for_a_player(request)
     extra: dict[str, Any] = {}
     field = getattr(error, "field", None)
     if isinstance(field, str):
@@ -147,16 +156,19 @@ def domain_error_handler(_: Request[Any, Any, Any], error: DomainError) -> Respo
         extra.update(withdrawal_refusal_facts(error))
     if isinstance(error, ResponsibleGamblingRefusal):
         extra.update(refusal_facts(error))
-    if isinstance(error, StandingRefusal | WithdrawalFrozen | CampaignRefused):
-        extra["rule"] = str(error.rule)  # a campaign's: why the promo code gives nothing
+    rule = getattr(error, "rule", None)  # StandingRefusal's base class declares none
+    if isinstance(error, StandingRefusal | WithdrawalFrozen | CampaignRefused) and rule:
+        extra["rule"] = str(rule)  # a campaign's: why the promo code gives nothing
     retry_after = getattr(error, "retry_after", None)
     if isinstance(error, VelocityUnavailable):
         retry_after = VELOCITY_UNAVAILABLE_RETRY_AFTER
     if isinstance(retry_after, int):
         extra["retry_after"] = retry_after
-    response = problem(
-        status, type(error).__name__, bounded_message(error.message), error.code, **extra
-    )
+    detail = bounded_message(error.message)
+    if player:
+        extra.update(player_reason(error))
+        detail = stars_for_players(detail)
+    response = problem(status, type(error).__name__, detail, error.code, **extra)
     if status == HTTP_401_UNAUTHORIZED:
         response.headers["WWW-Authenticate"] = 'Bearer realm="croupier"'
     if isinstance(retry_after, int):
@@ -187,10 +199,12 @@ def _bounded_errors(errors: Any) -> Any:
     ]
 
 
-def http_error_handler(_: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+def http_error_handler(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
     extra: dict[str, Any] = {}
     if isinstance(error, ValidationException) and error.extra:
         extra["errors"] = _bounded_errors(error.extra)
+    if for_a_player(request):
+        extra["reason"] = "request_refused" if error.status_code < 500 else "internal_error"
     detail = bounded_message(error.detail)
     return problem(error.status_code, "HTTP error", detail, "http_error", **extra)
 
@@ -202,6 +216,7 @@ def unexpected_error_handler(request: Request[Any, Any, Any], error: Exception) 
         "Internal error",
         "The server could not complete the request; nothing was changed by it.",
         "internal_error",
+        **({"reason": "internal_error"} if for_a_player(request) else {}),
     )
 
 
@@ -210,7 +225,11 @@ def too_deep_handler(request: Request[Any, Any, Any], error: RecursionError) -> 
     # read as a bad body; our own code does not recurse on request data, so it is the client's.
     log.warning("refused a request nested too deeply on %s %s", request.method, request.url.path)
     return problem(
-        HTTP_400_BAD_REQUEST, "HTTP error", "the request is nested too deeply", "http_error"
+        HTTP_400_BAD_REQUEST,
+        "HTTP error",
+        "the request is nested too deeply",
+        "http_error",
+        **({"reason": "request_refused"} if for_a_player(request) else {}),
     )
 
 

@@ -1,6 +1,8 @@
 // Talking to the player API: the session opened from Telegram's launch data, bearer calls,
-// and refusals turned into one short sentence from the problem details' `detail`.
+// and refusals turned into one short sentence in the player's language (problems.js), or
+// from the problem details' `detail` when the page has no words for it.
 import { t } from "./i18n.js";
+import { reasonText } from "./problems.js";
 
 export const API = "/api/v1/app";
 
@@ -75,7 +77,9 @@ export async function request(method, path, body, { retried = false } = {}) {
 }
 
 function problemText(response, problem) {
-  // Problem details (RFC 9457): `detail` says what went wrong in words a player can use.
+  const worded = reasonText(problem);
+  if (worded) return worded;
+  // Problem details (RFC 9457): `detail` says what went wrong, in English.
   if (problem && typeof problem.detail === "string" && problem.detail.trim()) {
     let text = problem.detail.trim();
     text = text.charAt(0).toUpperCase() + text.slice(1);

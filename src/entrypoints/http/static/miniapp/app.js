@@ -11,6 +11,7 @@ import { openInstant, setUpInstant } from "./instant.js";
 import { openCrash, setUpCrash } from "./crash.js";
 import { connectLive, liveOff } from "./live.js";
 import { openMines, setUpMines } from "./mines.js";
+import { openNotifications } from "./notifications.js";
 import { openReferral, refreshReferral, setUpReferral } from "./referral.js";
 import { showRules } from "./rules.js";
 import { applyTheme, launchParams } from "./theme.js";
@@ -18,7 +19,7 @@ import { setLanguage, t } from "./i18n.js";
 import { openVip, refreshVip, setUpVip } from "./vip.js";
 import { $, CURRENCY, gameTitle, h, liveBalanceCount, once, showBalances, showError, showMessage, showStatus, moneyText } from "./ui.js";
 
-const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness", "bonus", "vip", "referral"];
+const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness", "bonus", "vip", "referral", "notifications"];
 const GAME_SCREENS = new Set(["game", "mines", "crash"]);
 // Games played in steps need their own screen; instant games all share the one form.
 const STEP_SCREENS = { mines: { screen: "mines", open: openMines } };
@@ -153,6 +154,7 @@ function wire() {
   $("open-bonus").addEventListener("click", () => openPage("bonus", t("lobby.bonus"), () => openBonus(app.games)));
   $("open-vip").addEventListener("click", () => openPage("vip", "VIP", openVip));
   $("open-referral").addEventListener("click", () => openPage("referral", t("lobby.referral"), openReferral));
+  $("open-notifications").addEventListener("click", () => openPage("notifications", t("lobby.notifications"), openNotifications));
   setUpInstant(afterBet);
   setUpMines(afterBet);
   setUpCrash(afterBet);

@@ -207,6 +207,11 @@ async function place(event) {
     if (target && !TARGET.test(target)) {
       throw new ApiError(0, t("crash.bad_target"));
     }
+    // The range the game offers, said here in the player's language before the server would.
+    const param = ((crash.offer && crash.offer.params) || []).find((p) => p.name === "target");
+    if (target && param && (Number(target) < Number(param.min) || Number(target) > Number(param.max))) {
+      throw new ApiError(0, t("crash.target_range", { min: param.min, max: param.max }));
+    }
     const body = { stake, currency: CURRENCY, request_id: newRequestId() };
     if (target) body.auto_cash_out = target;
     const placed = await request("POST", "/crash/bets", body);
