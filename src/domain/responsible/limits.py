@@ -94,7 +94,8 @@ def parse_limit_period(text: str) -> LimitPeriod:
 class Usage:
     """What a player did in one currency since some moment, in minor units."""
 
-    wagered: int = 0  # stakes of bets (not voided) and seamless debits (not rolled back)
+    # stakes of bets (not voided), seamless debits (not rolled back) and duels (not refunded)
+    wagered: int = 0
     net_loss: int = 0  # wagered minus payouts; negative when the player is ahead
     deposited: int = 0
 
