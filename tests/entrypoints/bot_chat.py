@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendInvoice, SendMessage
 from redis.asyncio import Redis
 
 from tests.entrypoints.telegram_fakes import FakeTelegram, Player
@@ -55,6 +55,8 @@ class Chat:
                 placeholder = getattr(call.reply_markup, "input_field_placeholder", None)
                 if placeholder:
                     self.lines.append(f"    (reply field: {placeholder})")
+            elif isinstance(call, SendInvoice):
+                self.lines.append(f"< bot sends an invoice: {call.title} — {call.description}")
             elif isinstance(call, AnswerCallbackQuery) and call.text:
                 kind = "alert" if call.show_alert else "toast"
                 self.lines.append(f"< {kind}: {call.text}")

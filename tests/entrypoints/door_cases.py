@@ -21,6 +21,7 @@ from aiogram.methods import (
 
 from application.adjustments import RequestAdjustment
 from application.payments import CreateStarsInvoice, CreditStarsPayment
+from application.responsible import AnswerDepositPrompt
 from application.staff import Actor
 from application.withdrawals import ApproveWithdrawal, RequestWithdrawal
 from croupier.v1 import (
@@ -339,6 +340,12 @@ def _no_alert_and(kind: type) -> Any:
         return not alerts and any(isinstance(c, kind) and c.reply_markup for c in calls)
 
     return answered
+
+
+async def deposit_prompt_answered(cell: Cell) -> None:
+    """The player answered the prompt at the first deposit ("No limit for now"): without it
+    an amount button shows the prompt instead of an invoice (issue 23)."""
+    await cell.world.use(AnswerDepositPrompt, cell.subject.player_id)
 
 
 async def bot_send_invoice(cell: Cell) -> Answer:

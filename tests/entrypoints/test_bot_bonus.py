@@ -80,6 +80,7 @@ async def test_the_bonus_screen_its_claim_and_a_withdrawal_that_gives_it_up(
     assert "UTC" in shown  # the expiry says its zone
     assert "100%" in shown
     assert "5%" in shown  # roulette
+    assert t("bonus.counts_duels") in shown  # duels count too: said with the terms
     assert t("bonus.claim") not in talk.buttons()  # not met yet
     await talk.press(t("bonus.give_up"))
     await talk.press(t("bonus.give_up_no"))  # kept: back to the screen

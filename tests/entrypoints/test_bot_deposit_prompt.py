@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from entrypoints.bot.deposit_prompt import DepositPromptAnswer
 from entrypoints.bot.i18n import Translator
-from entrypoints.bot.keyboards import Care, Deposit, Menu
+from entrypoints.bot.keyboards import FROM_DEPOSIT, Care, Deposit, Menu
 from tests.entrypoints.bot_chat import Chat, buttons, chat  # noqa: F401
 from tests.entrypoints.test_bot import ready_player  # noqa: F401
 
@@ -19,8 +19,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 LANGUAGES = ["en", "ru"]
 DEPOSIT = Menu(action="deposit").pack()
 NO_LIMIT = DepositPromptAnswer().pack()
-DAY = Care(action="period", kind="deposit", period="24h").pack()
-TYPE = Care(action="type", kind="deposit", period="24h").pack()
+# The deposit's road: the limit screens carry where the player came from (Care.origin).
+DAY = Care(action="period", kind="deposit", period="24h", origin=FROM_DEPOSIT).pack()
+TYPE = Care(action="type", kind="deposit", period="24h", origin=FROM_DEPOSIT).pack()
 
 
 async def _answered(engine, me: Chat) -> bool:
@@ -108,7 +109,8 @@ async def test_a_limit_set_by_button_from_the_prompt_offers_the_deposit_too(
     me = chat(await ready_player("en"))
     await me.tap(t("menu.deposit"), DEPOSIT)
     await me.tap(t("care.period.24h"), DAY)
-    await me.tap("500 ⭐", Care(action="set", kind="deposit", period="24h", value=500).pack())
+    button = Care(action="set", kind="deposit", period="24h", value=500, origin=FROM_DEPOSIT)
+    await me.tap("500 ⭐", button.pack())
     assert me.shown().text == t("care.limit_applied")
     assert buttons(me.shown())[t("deposit_prompt.continue")] == DEPOSIT
     await me.tap(t("deposit_prompt.continue"), DEPOSIT)

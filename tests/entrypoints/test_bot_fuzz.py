@@ -40,6 +40,7 @@ from sqlalchemy import text
 from application.postings import CreditDepositCommand
 from domain.games.catalog import GAMES
 from domain.money import XTR, Money
+from entrypoints.bot.deposit_prompt import DepositPromptAnswer
 from entrypoints.bot.i18n import languages
 from entrypoints.bot.keyboards import (
     DEPOSITS,
@@ -420,6 +421,7 @@ async def senders(send, telegram, credit, fund_bankroll, engine, unique_key):
         ).scalar_one()
     await credit(CreditDepositCommand(rich, Money(1000, XTR), unique_key("fuzz")))
     telegram.calls.clear()
+    await send(known["known"].tap(DepositPromptAnswer().pack()))  # the first deposit's prompt
     await send(known["known"].tap(Deposit(amount=50).pack()))
     (invoice,) = telegram.of(SendInvoice)
     telegram.calls.clear()

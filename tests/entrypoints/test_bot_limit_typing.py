@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from entrypoints.bot.handlers.limit_typing import MAX_TYPED_LIMIT
+from domain.money import XTR
+from domain.responsible import max_limit
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Care, Menu
 from tests.entrypoints.bot_chat import Chat, buttons, chat  # noqa: F401
@@ -65,7 +66,7 @@ async def test_a_typed_limit_is_decoded_and_the_use_case_decides(
         await me.say(nothing)
         assert me.shown().text == t("limit_typing.not_positive")
     await me.say("99999999999999999999")
-    assert me.shown().text == t("limit_typing.too_big", max=f"{MAX_TYPED_LIMIT} ⭐")
+    assert me.shown().text == t("limit_typing.too_big", max=max_limit(XTR))
     assert await _limit(engine, me) is None  # nothing written by any of these
 
     await me.say("250 ⭐")

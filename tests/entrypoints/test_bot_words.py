@@ -22,6 +22,7 @@ from aiogram.types import Update
 from sqlalchemy import text
 
 from application.postings import CreditDepositCommand
+from application.responsible import AnswerDepositPrompt
 from domain.money import XTR, Money
 from domain.verification import check_outcome
 from entrypoints.bot.keyboards import Care, Deposit, Gate, Language, Menu, PlaceBet
@@ -113,7 +114,9 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
-async def test_refusals_are_in_the_players_words(conversation, telegram, engine, language):
+async def test_refusals_are_in_the_players_words(
+    conversation, telegram, engine, uow_factory, clock, language
+):
     expected = EXPECTED[language]
     checks: list[str] = []
 
@@ -157,6 +160,9 @@ async def test_refusals_are_in_the_players_words(conversation, telegram, engine,
     # A checkout refused: an invoice asked for before a deposit limit was set below it, and
     # one never issued.
     payer = await conversation(language, 0)
+    # The prompt at the first deposit answered beforehand (issue 23): an amount button shows
+    # the prompt, not an invoice, until then (tests/entrypoints/test_bot_deposit_prompt*.py).
+    await AnswerDepositPrompt(uow_factory, clock)(await _player_id(engine, payer.player))
     await payer.say("tap: deposit 500 ⭐", payer.player.tap(Deposit(amount=500).pack()))
     invoice = telegram.of(SendInvoice)[-1]
     await payer.say(

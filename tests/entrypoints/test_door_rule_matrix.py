@@ -375,7 +375,7 @@ BOT: dict[str, Door] = {
     "crash.pick_target": _MENU,
     # The invoice is where a deposit is refused before Telegram shows a payment form; the
     # checkout is the last point it can be (the Stars are not taken yet).
-    "payments.send_invoice": (Case(DEPOSIT, c.bot_send_invoice),),
+    "payments.send_invoice": (Case(DEPOSIT, c.bot_send_invoice, c.deposit_prompt_answered),),
     "payments.pre_checkout": (Case(DEPOSIT, c.bot_pre_checkout, c.stars_invoice),),
     # Telegram has taken the Stars: crediting them is owed whatever the standing is now.
     "payments.successful_payment": (Case(SETTLE, c.bot_successful_payment, c.stars_invoice),),

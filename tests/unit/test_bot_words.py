@@ -59,7 +59,7 @@ from domain.money import XTR, Money
 from domain.payments import PaymentMismatch, RefundPending, RefundRefused
 from domain.promotions import BudgetExhausted
 from domain.rakeback import NothingToClaim
-from domain.responsible import ResponsibleGamblingRefusal
+from domain.responsible import LimitTooLarge, ResponsibleGamblingRefusal
 from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, WithdrawalFrozen
 from domain.velocity import VelocityAction, VelocityLimit, VelocityLimited, VelocityUnavailable
 from domain.withdrawals import IllegalWithdrawalTransition, WithdrawalRefused, WithdrawalState
@@ -139,6 +139,7 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
     NotFound: [(NotFound(SECRET), ())],
     InvalidRequest: [(InvalidRequest(SECRET), ())],
     InvalidField: [(InvalidField("stake_amount", SECRET), ())],
+    LimitTooLarge: [(LimitTooLarge(Money(1_000_000_000, XTR)), ("1000000000 ⭐",))],
     InvalidClientSeed: [(InvalidClientSeed(), ("64",))],
     PaymentMismatch: [(PaymentMismatch(SECRET), ())],
     BeyondRecentBets: [(BeyondRecentBets(100), ("100",))],

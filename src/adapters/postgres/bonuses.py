@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.postgres.errors import sqlstate, to_domain_error
 from domain.bonuses import Bonus, BonusActive, BonusState, ForfeitReason
+from domain.duels import DUEL_GAME_CODES
 from domain.errors import IdempotencyConflict, IllegalTransition, NotFound
 from domain.money import Currency, CurrencyRegistry, Money
 
@@ -63,16 +64,30 @@ _ACTIVE_IDS = text(
 )
 # ix_bets_player (player_id, placed_at DESC) finds the player's bets since the grant; the
 # games table is a dozen rows. Stake x per cent, each stake counted up to the largest stake.
+# A settled duel's stake counts as a bet on its die's Telegram dice game (docs/duels.md: a
+# duel's stake is a bet; `DUEL_GAME_CODES`: 🎲 tg_dice, ...), at that game's contribution,
+# from the duel's creation; a declined, expired or refunded duel staked nothing.
 _WAGERING = text(
     """
-    SELECT coalesce(sum(LEAST(b.stake, coalesce(CAST(:max_stake AS bigint), b.stake))
-                        * g.bonus_contribution_pct), 0) AS weighted
-    FROM bets b JOIN games g ON g.code = b.game
-    WHERE b.player_id = :player AND b.currency = :currency
-      AND b.placed_at >= :since AND b.placed_at <= :until
-      AND b.state IN ('won', 'lost')
+    SELECT
+        (SELECT coalesce(sum(LEAST(b.stake, coalesce(CAST(:max_stake AS bigint), b.stake))
+                             * g.bonus_contribution_pct), 0)
+         FROM bets b JOIN games g ON g.code = b.game
+         WHERE b.player_id = :player AND b.currency = :currency
+           AND b.placed_at >= :since AND b.placed_at <= :until
+           AND b.state IN ('won', 'lost'))
+      + (SELECT coalesce(sum(LEAST(d.stake, coalesce(CAST(:max_stake AS bigint), d.stake))
+                             * g.bonus_contribution_pct), 0)
+         FROM duels d
+         JOIN unnest(CAST(:dice AS text[]), CAST(:codes AS text[])) AS m (die, code)
+           ON m.die = d.game
+         JOIN games g ON g.code = m.code
+         WHERE (d.challenger_id = :player OR d.challenged_id = :player)
+           AND d.currency = :currency AND d.state = 'settled'
+           AND d.created_at >= :since AND d.created_at <= :until) AS weighted
     """
 )
+_DICE, _DICE_CODES = list(DUEL_GAME_CODES), list(DUEL_GAME_CODES.values())
 
 
 class SqlBonuses:
@@ -176,6 +191,8 @@ class SqlBonuses:
             "max_stake": None if bonus.max_stake is None else bonus.max_stake.amount,
             "since": bonus.granted_at,
             "until": until,
+            "dice": _DICE,
+            "codes": _DICE_CODES,
         }
         return int((await self._conn.execute(_WAGERING, params)).scalar_one())
 

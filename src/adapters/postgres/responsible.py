@@ -157,12 +157,21 @@ _DEPOSITS = text(
       AND t.kind = 'deposit' AND t.created_at >= :since
     """
 )
+# When the player last staked: a bet, a seamless debit, or a duel's stake (docs/duels.md: a
+# duel's stake is a bet), the challenger's at the challenge and the challenged player's at the
+# accept, when its stake posting was written (the duel keeps no accept time of its own).
 _LAST_PLAYED = text(
     """
     SELECT greatest(
         (SELECT max(placed_at) FROM bets WHERE player_id = :p),
         (SELECT max(created_at) FROM provider_transactions
-         WHERE player_id = :p AND kind = 'debit'))
+         WHERE player_id = :p AND kind = 'debit'),
+        (SELECT max(d.created_at) FROM duels d WHERE d.challenger_id = :p),
+        (SELECT max(t.created_at) FROM duels d
+         JOIN ledger_transactions t
+           ON t.idempotency_key = 'duel:' || CAST(d.id AS text) || ':stake:challenged'
+         WHERE d.challenged_id = :p
+           AND d.state IN ('accepted', 'rolling', 'settled', 'refunded')))
     """
 )
 

@@ -100,6 +100,14 @@ _FUNDING = text(
         + (SELECT coalesce(sum(p.amount), 0) FROM provider_transactions p
            WHERE p.player_id = :player AND p.currency = :currency
              AND p.created_at >= d.first_at AND p.kind = 'debit' AND p.state = 'debited')
+        -- A duel's stake is a bet (docs/duels.md), counted as the limits count it
+        -- (adapters/postgres/responsible.py): none once refunded.
+        + (SELECT coalesce(sum(u.stake), 0) FROM duels u
+           WHERE u.currency = :currency AND u.created_at >= d.first_at
+             AND ((u.challenger_id = :player
+                   AND u.state NOT IN ('declined', 'expired', 'refunded'))
+                  OR (u.challenged_id = :player
+                      AND u.state IN ('accepted', 'rolling', 'settled'))))
         AS wagered
     FROM deposits d
     """

@@ -18,11 +18,26 @@ from domain.errors import IdempotencyConflict
 from domain.money import Currency, CurrencyRegistry, Money
 from domain.rakeback import RakebackClaim, Turnover
 
+# Settled bets, and settled duels (docs/duels.md: a duel's stake is a bet): a duel's stake is
+# wagered, and its edge is the player's half of the house cut (the pot's cut rounded up, as
+# `domain.duels.house_cut` rounds it), from when it was settled; a refunded duel wagered
+# nothing.
 TURNOVER = text(
-    "SELECT coalesce(sum(stake), 0) AS wagered, coalesce(sum(stake * house_edge), 0) AS edge,"
-    " count(*) AS bets FROM bets"
-    " WHERE player_id = :player AND currency = :currency AND state IN ('won', 'lost')"
-    " AND settled_at > :since AND settled_at <= :until"
+    """
+    SELECT coalesce(sum(w.stake), 0) AS wagered, coalesce(sum(w.edge), 0) AS edge,
+           count(*) AS bets
+    FROM (
+        SELECT stake, stake * house_edge AS edge FROM bets
+        WHERE player_id = :player AND currency = :currency AND state IN ('won', 'lost')
+          AND settled_at > :since AND settled_at <= :until
+        UNION ALL
+        SELECT d.stake, CAST((2 * d.stake * d.cut_bps + 9999) / 10000 AS numeric) / 2
+        FROM duels d
+        WHERE (d.challenger_id = :player OR d.challenged_id = :player)
+          AND d.currency = :currency AND d.state = 'settled'
+          AND d.finished_at > :since AND d.finished_at <= :until
+    ) AS w
+    """
 )
 # A transaction-scoped advisory lock per player and currency: claims queue on it, nothing else.
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")

@@ -24,6 +24,30 @@ class LimitKind(enum.StrEnum):
 
 
 BET_LIMIT_KINDS: Final = frozenset({LimitKind.WAGER, LimitKind.LOSS})
+
+# The largest limit (and pending raise) anyone can set, in whole units of its currency: a
+# billion stars is more than any deposit, loss or wager a limit could mean, and keeps a page of
+# digits from becoming a limit in the books. In minor units never over 10**18 (a currency of
+# 18 decimals would otherwise need more than a bigint); the table checks the same
+# (responsible_limits, revision 0049).
+MAX_LIMIT_WHOLE_UNITS: Final = 10**9
+MAX_LIMIT_MINOR_UNITS: Final = 10**18
+
+
+def max_limit(currency: Currency) -> Money:
+    """The largest limit in `currency`: 1 000 000 000 ⭐, 1 000 000 000 TON."""
+    whole: int = MAX_LIMIT_WHOLE_UNITS * 10**currency.exponent
+    return Money(min(whole, MAX_LIMIT_MINOR_UNITS), currency)
+
+
+class LimitTooLarge(InvalidRequest):
+    """A limit above `max_limit`: no limit anyone means (no limit at all is a removal)."""
+
+    def __init__(self, maximum: Money) -> None:
+        super().__init__(f"a limit can be at most {maximum}")
+        self.maximum = maximum
+
+
 DEPOSIT_LIMIT_KINDS: Final = frozenset({LimitKind.DEPOSIT})
 
 
@@ -70,7 +94,8 @@ def parse_limit_period(text: str) -> LimitPeriod:
 class Usage:
     """What a player did in one currency since some moment, in minor units."""
 
-    wagered: int = 0  # stakes of bets (not voided) and seamless debits (not rolled back)
+    # stakes of bets (not voided), seamless debits (not rolled back) and duels (not refunded)
+    wagered: int = 0
     net_loss: int = 0  # wagered minus payouts; negative when the player is ahead
     deposited: int = 0
 
@@ -117,6 +142,10 @@ class PlayerLimit:
     def __post_init__(self) -> None:
         if self.amount.amount <= 0:
             raise InvalidRequest(f"a limit must be positive, got {self.amount}")
+        top = max_limit(self.currency)
+        pending = self.pending.amount if self.pending is not None else None
+        if max(self.amount.amount, pending or 0) > top.amount:
+            raise LimitTooLarge(top)
         if (
             self.pending is not None
             and self.pending.amount is not None

@@ -49,6 +49,7 @@ from entrypoints.bot.handlers import (
 from entrypoints.bot.i18n import Translator, pick_language
 from entrypoints.bot.middlewares import (
     DropRepeatedUpdates,
+    EndTypedPrompts,
     PlayerContext,
     Throttle,
     UpdateContext,
@@ -149,6 +150,8 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
     for observer in (dp.message, dp.callback_query, dp.pre_checkout_query):
         observer.outer_middleware(Throttle(redis))
         observer.outer_middleware(PlayerContext())
+    for observer in (dp.message, dp.callback_query):
+        observer.outer_middleware(EndTypedPrompts())
     # First: a tap on an out-of-date keyboard reaches no other handler. Last: whatever no
     # handler took is answered with the menu (handlers/fallback.py).
     dp.include_routers(

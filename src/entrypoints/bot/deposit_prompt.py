@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from entrypoints.bot import keyboards
 from entrypoints.bot.i18n import Translator
-from entrypoints.bot.keyboards import Menu
+from entrypoints.bot.keyboards import FROM_DEPOSIT, Menu
 
 
 class DepositPromptAnswer(CallbackData, prefix="dp"):
@@ -19,7 +19,8 @@ class DepositPromptAnswer(CallbackData, prefix="dp"):
 
 
 def prompt_screen(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    periods = keyboards.limit_periods(t, "deposit").inline_keyboard
+    # The periods carry where the player came from: only this road leads on to the deposit.
+    periods = keyboards.limit_periods(t, "deposit", FROM_DEPOSIT).inline_keyboard
     no_limit = InlineKeyboardButton(
         text=t("deposit_prompt.no_limit"), callback_data=DepositPromptAnswer().pack()
     )
@@ -31,11 +32,12 @@ def amounts_screen(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
     return t("deposit.choose"), keyboards.deposits(t)
 
 
-def after_limit(t: Translator, kind: str) -> InlineKeyboardMarkup:
-    """Back to the menu; after a deposit limit that applies, first the way on to the deposit
-    (the prompt sends the player here, and they came to deposit)."""
+def after_limit(t: Translator, kind: str, origin: str) -> InlineKeyboardMarkup:
+    """Back to the menu; after a deposit limit that applies and was set on the deposit's road
+    (the prompt sent the player here, and they came to deposit), first the way on to it. From
+    🛡 Limits a protection screen never nudges towards a deposit."""
     rows = keyboards.back(t).inline_keyboard
-    if kind == "deposit":
+    if kind == "deposit" and origin == FROM_DEPOSIT:
         go = InlineKeyboardButton(
             text=t("deposit_prompt.continue"), callback_data=Menu(action="deposit").pack()
         )

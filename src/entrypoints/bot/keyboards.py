@@ -123,12 +123,25 @@ class Gate(CallbackData, prefix="a"):
 
 class Care(CallbackData, prefix="r"):
     """Responsible-gambling screens. `value` is checked against the offered choices, never
-    used as given."""
+    used as given. `origin` is the road the player came by: `FROM_DEPOSIT` when the limit
+    screens were opened by the prompt at the first deposit (entrypoints/bot/deposit_prompt.py),
+    so only that road offers the way on to the deposit; empty from 🛡 Limits."""
 
     action: str
     kind: str = ""
     period: str = ""
     value: int = 0
+    origin: str = ""
+
+    @classmethod
+    def unpack(cls, value: str) -> Care:
+        # A button sent before `origin` existed has one part fewer: read it as from 🛡 Limits.
+        if value.count(cls.__separator__) == len(cls.model_fields) - 1:
+            value += cls.__separator__
+        return super().unpack(value)
+
+
+FROM_DEPOSIT = "dep"  # Care.origin: the limit screens opened by the first-deposit prompt
 
 
 LIMIT_KINDS = ("deposit", "loss", "wager")
@@ -220,9 +233,9 @@ def deposits(t: Translator) -> InlineKeyboardMarkup:
 
 
 def _care(
-    text: str, *, action: str, kind: str = "", period: str = "", value: int = 0
+    text: str, *, action: str, kind: str = "", period: str = "", value: int = 0, origin: str = ""
 ) -> InlineKeyboardButton:
-    data = Care(action=action, kind=kind, period=period, value=value)
+    data = Care(action=action, kind=kind, period=period, value=value, origin=origin)
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
@@ -236,18 +249,19 @@ def care_menu(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def limit_periods(t: Translator, kind: str) -> InlineKeyboardMarkup:
-    buttons = [_care(t(f"care.period.{p}"), action="period", kind=kind, period=p)
+def limit_periods(t: Translator, kind: str, origin: str = "") -> InlineKeyboardMarkup:
+    buttons = [_care(t(f"care.period.{p}"), action="period", kind=kind, period=p, origin=origin)
                for p in LIMIT_PERIODS]  # fmt: skip
     return InlineKeyboardMarkup(inline_keyboard=[buttons])
 
 
-def limit_amounts(t: Translator, kind: str, period: str) -> InlineKeyboardMarkup:
-    buttons = [_care(f"{a} ⭐", action="set", kind=kind, period=period, value=a)
+def limit_amounts(t: Translator, kind: str, period: str, origin: str = "") -> InlineKeyboardMarkup:
+    buttons = [_care(f"{a} ⭐", action="set", kind=kind, period=period, value=a, origin=origin)
                for a in LIMIT_AMOUNTS]  # fmt: skip
     rows = _rows(buttons, 3)
     # Free text beside the buttons (UKGC RTS 12): entrypoints/bot/handlers/limit_typing.py.
-    rows.append([_care(t("limit_typing.button"), action="type", kind=kind, period=period)])
+    typed = _care(t("limit_typing.button"), action="type", kind=kind, period=period, origin=origin)
+    rows.append([typed])
     rows.append([_care(t("care.remove"), action="remove", kind=kind, period=period)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

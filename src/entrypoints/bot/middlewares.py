@@ -1,5 +1,6 @@
 """Cross-cutting bot concerns: name each update in the logs, drop repeated updates, throttle
-taps, and load the player with their language before any handler runs."""
+taps, load the player with their language before any handler runs, and end a typed prompt
+when the player does something else."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.enums import ChatType
+from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
     Chat,
@@ -180,3 +182,27 @@ async def _serve_people_only(event: TelegramObject, user: User | None) -> None:
         await event.answer(text)
     elif isinstance(event, PreCheckoutQuery):  # only a person pays; never leave it unanswered
         await event.answer(ok=False, error_message=text)
+
+
+class EndTypedPrompts(BaseMiddleware):
+    """A prompt waiting for typed text (a limit, a stake, a withdrawal's amount or
+    destination, a promo code: the FSM states of `flow_storage`) lasts only until the player
+    does something else. Any tap, a command, or anything but plain text ends it before a
+    handler runs, so a bare number typed later is never read as a limit or a stake. One place
+    for every such prompt, not a `state.clear()` each screen must remember (issue 23).
+
+    Only a state that waits for text is ended: a withdrawal's confirm screen keeps its draft in
+    the conversation's data with no state (its Confirm tap must still find it). aiogram has
+    read the state already (`raw_state`): no second read from Redis."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        state: FSMContext | None = data.get("state")
+        if state is not None and data.get("raw_state") is not None and not _typed(event):
+            await state.clear()
+            data["raw_state"] = None  # what the handlers' state filters read
+        return await handler(event, data)
+
+
+def _typed(event: TelegramObject) -> bool:
+    """Plain text, the answer a typed prompt waits for (a command is not one)."""
+    return isinstance(event, Message) and event.text is not None and not event.text.startswith("/")

@@ -55,7 +55,7 @@ from domain.mines import OverPayoutLimit
 from domain.payments import PaymentMismatch, RefundPending, RefundRefused
 from domain.promotions import BudgetExhausted
 from domain.rakeback import NothingToClaim
-from domain.responsible import ResponsibleGamblingRefusal
+from domain.responsible import LimitTooLarge, ResponsibleGamblingRefusal
 from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, WithdrawalFrozen
 from domain.velocity import VelocityLimit, VelocityLimited, VelocityUnavailable
 from domain.withdrawals import IllegalWithdrawalTransition, WithdrawalRefused
@@ -204,6 +204,7 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     TermsNotAccepted: _standing,
     WithdrawalRefused: _withdrawal,
     ResponsibleGamblingRefusal: lambda t, e: responsible.refusal_text(t, e),
+    LimitTooLarge: lambda t, e: t("refusals.limit_too_large", max=e.maximum),
     DuelistUnknown: _text("duels.start_first_tap"),
     OpponentUnavailable: _text("duels.opponent_unavailable_tap"),
     NotYourDuel: _text("duels.not_for_you"),

@@ -62,6 +62,7 @@ from domain.payments import PaymentMismatch, RefundPending, RefundRefused
 from domain.promotions import BudgetExhausted
 from domain.rakeback import NothingToClaim
 from domain.responsible import ResponsibleGamblingRefusal
+from domain.responsible.limits import LimitTooLarge
 from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, WithdrawalFrozen
 from domain.velocity import VelocityLimited, VelocityUnavailable
 from domain.withdrawals import IllegalWithdrawalTransition, WithdrawalRefused
@@ -80,6 +81,7 @@ TEXTS: Final[dict[str, frozenset[str]]] = {
         "invalid_request": (),
         "invalid_request.client_seed": ("max_length",),
         "invalid_request.recent_bets": ("count",),
+        "invalid_request.limit_too_large": ("maximum",),
         "not_found": (),
         "unknown_promo_code": (),
         "idempotency_conflict": (),
@@ -263,6 +265,10 @@ def _client_seed(error: InvalidClientSeed) -> tuple[str, Facts]:
     return "invalid_request.client_seed", {"max_length": InvalidClientSeed.max_length}
 
 
+def _limit_too_large(error: LimitTooLarge) -> tuple[str, Facts]:
+    return "invalid_request.limit_too_large", {"maximum": _money(error.maximum)}
+
+
 def _recent_bets(error: BeyondRecentBets) -> tuple[str, Facts]:
     return "invalid_request.recent_bets", {"count": error.shown}
 
@@ -274,6 +280,7 @@ REASONS: Final[dict[type[DomainError], Reason]] = {
     InvalidField: _plain("invalid_request"),
     InvalidClientSeed: _client_seed,
     BeyondRecentBets: _recent_bets,
+    LimitTooLarge: _limit_too_large,
     NotFound: _plain("not_found"),
     UnknownPromoCode: _plain("unknown_promo_code"),
     IdempotencyConflict: _plain("idempotency_conflict"),

@@ -61,7 +61,9 @@ def screen(t: Translator, overview: BonusOverview) -> str:
             lines.append(t("bonus.max_stake", max_stake=bonus.max_stake))
         lines.append(t("bonus.ready") if status.claimable else t("bonus.rule"))
         parts.append("\n".join(lines))
-    return "\n\n".join([*parts, t("bonus.counts_title") + "\n" + _contributions(t, overview)])
+    # Duels count too (adapters/postgres/bonuses.py): said with the terms, not left to guess.
+    counts = t("bonus.counts_title") + "\n" + _contributions(t, overview)
+    return "\n\n".join([*parts, counts + "\n" + t("bonus.counts_duels")])
 
 
 def _with_free_bets(

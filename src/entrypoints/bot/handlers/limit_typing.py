@@ -2,12 +2,11 @@
 "250" or "250 ⭐". This module only decodes: `SetLimit` decides, as for a button (a new or
 lower limit applies at once, a higher one waits for the cooling-off and a confirmation).
 
-Junk, zero, a negative number or more than any limit anyone means is answered politely with
-what would do, and the prompt waits for another amount; Cancel goes back to the buttons."""
+Junk, zero, a negative number or more than any limit can be (the domain's bound,
+`domain.responsible.max_limit`) is answered politely with what would do, and the prompt waits
+for another amount; Cancel goes back to the buttons."""
 
 from __future__ import annotations
-
-from typing import Final
 
 from aiogram import F
 from aiogram.fsm.context import FSMContext
@@ -24,7 +23,7 @@ from dishka.integrations.aiogram import FromDishka, inject
 from application.responsible import SetLimit
 from domain.money import XTR, Money
 from domain.players import Player
-from domain.responsible import LimitKind, LimitPeriod, format_moment
+from domain.responsible import LimitKind, LimitPeriod, LimitTooLarge, format_moment
 from entrypoints.bot.deposit_prompt import after_limit
 from entrypoints.bot.handlers.responsible import choose_amount
 from entrypoints.bot.i18n import Translator
@@ -33,9 +32,6 @@ from entrypoints.bot.routing import Handlers
 from entrypoints.bot.stake_picker import parse_typed
 
 handlers = Handlers("limit_typing")
-# The most a typed limit may be: a billion stars is more than any deposit, loss or wager a
-# limit could mean, and keeps a page of digits from becoming a number in the books.
-MAX_TYPED_LIMIT: Final = 1_000_000_000  # XTR
 
 
 class LimitEntry(StatesGroup):
@@ -45,8 +41,8 @@ class LimitEntry(StatesGroup):
     amount = State()
 
 
-def _cancel(t: Translator, kind: str, period: str) -> InlineKeyboardMarkup:
-    back = Care(action="type_cancel", kind=kind, period=period).pack()
+def _cancel(t: Translator, kind: str, period: str, origin: str) -> InlineKeyboardMarkup:
+    back = Care(action="type_cancel", kind=kind, period=period, origin=origin).pack()
     return InlineKeyboardMarkup(
         inline_keyboard=[[InlineKeyboardButton(text=t("limit_typing.cancel"), callback_data=back)]]
     )
@@ -67,7 +63,9 @@ async def ask_limit(
     await query.answer()
     kind, period = callback_data.kind, callback_data.period
     await state.set_state(LimitEntry.amount)
-    await state.set_data({"kind": kind, "period": period})
+    # The road the player came by (Care.origin) goes with the prompt: it decides whether the
+    # confirmation offers the way on to the deposit.
+    await state.set_data({"kind": kind, "period": period, "origin": callback_data.origin})
     if isinstance(query.message, Message):
         # A prompt of its own: a reply field cannot be put on an edited message.
         await query.message.answer(
@@ -101,11 +99,11 @@ async def typed_limit(
     set_limit: FromDishka[SetLimit],
 ) -> None:
     data = await state.get_data()
-    kind, period = data.get("kind"), data.get("period")
-    if kind not in LIMIT_KINDS or period not in LIMIT_PERIODS:
+    kind, period, origin = data.get("kind"), data.get("period"), data.get("origin", "")
+    if kind not in LIMIT_KINDS or period not in LIMIT_PERIODS or not isinstance(origin, str):
         await state.clear()  # state from an older build: nothing to go back to
         return
-    cancel = _cancel(t, kind, period)
+    cancel = _cancel(t, kind, period, origin)
     typed = parse_typed(message.text or "")
     if typed is None:
         await message.answer(t("limit_typing.not_a_number"), reply_markup=cancel)
@@ -113,16 +111,18 @@ async def typed_limit(
     if typed <= 0:
         await message.answer(t("limit_typing.not_positive"), reply_markup=cancel)
         return
-    if typed > MAX_TYPED_LIMIT:
-        top = Money(MAX_TYPED_LIMIT, XTR)
-        await message.answer(t("limit_typing.too_big", max=top), reply_markup=cancel)
+    amount = Money(typed, XTR)
+    try:
+        change = await set_limit(player.id, LimitKind(kind), LimitPeriod(period), amount)
+    except LimitTooLarge as too_large:
+        # The domain's bound, for every door; here in words, and the prompt waits on.
+        text = t("limit_typing.too_big", max=too_large.maximum)
+        await message.answer(text, reply_markup=cancel)
         return
     await state.clear()
-    change = await set_limit(player.id, LimitKind(kind), LimitPeriod(period), Money(typed, XTR))
-    amount = Money(typed, XTR)
     if change.applied or change.confirmable_at is None:
         text = t("limit_typing.applied", amount=amount, **_names(t, kind, period))
-        markup = after_limit(t, kind)  # a deposit limit leads on to the deposit
+        markup = after_limit(t, kind, origin)  # on the deposit's road, on to the deposit
     else:
         text = t("care.limit_waits", at=format_moment(change.confirmable_at))
         limits = InlineKeyboardButton(

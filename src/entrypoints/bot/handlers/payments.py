@@ -64,8 +64,19 @@ async def send_invoice(
     callback_data: Deposit,
     player: Player,
     t: Translator,
+    prompt_due: FromDishka[DepositPromptDue],
+    check: FromDishka[CheckStanding],
     create: FromDishka[CreateStarsInvoice],
 ) -> None:
+    # The prompt's rule holds on this road too, not only when the flow opens: an amount button
+    # on an old screen (from before the prompt, or from a chat scrolled back) shows the prompt,
+    # never an invoice. This handler is the only door to `CreateStarsInvoice` (the Mini App
+    # has no deposit of its own; tests/entrypoints/test_deposit_prompt_roads.py fails if
+    # another door reaches it, and the rule then belongs in the use case).
+    if await prompt_due(player.id) and await check(player.id, Operation.DEPOSIT) is None:
+        await query.answer()
+        await screens.show(query, *prompt_screen(t))
+        return
     # The use case refuses a player who may not deposit (blocked, no terms, excluded, over a
     # limit); the error handler says why in the player's language.
     invoice = await create(player.id, callback_data.amount)

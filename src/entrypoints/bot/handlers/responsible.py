@@ -182,9 +182,8 @@ async def limits_button(
 @handlers.callback_query(Care.filter(F.action == "kind"), Care.filter(F.kind.in_(LIMIT_KINDS)))
 async def choose_period(query: CallbackQuery, callback_data: Care, t: Translator) -> None:
     kind = t(f"care.kind.{callback_data.kind}")
-    await _answer(
-        query, t("care.choose_period", kind=kind), keyboards.limit_periods(t, callback_data.kind)
-    )
+    periods = keyboards.limit_periods(t, callback_data.kind, callback_data.origin)
+    await _answer(query, t("care.choose_period", kind=kind), periods)
 
 
 @handlers.callback_query(
@@ -200,7 +199,7 @@ async def choose_amount(query: CallbackQuery, callback_data: Care, t: Translator
             kind=t(f"care.kind.{callback_data.kind}"),
             period=t(f"care.period.{callback_data.period}"),
         ),
-        keyboards.limit_amounts(t, callback_data.kind, callback_data.period),
+        keyboards.limit_amounts(t, callback_data.kind, callback_data.period, callback_data.origin),
     )
 
 
@@ -220,7 +219,8 @@ async def set_limit(
 ) -> None:
     kind, period = LimitKind(callback_data.kind), LimitPeriod(callback_data.period)
     change = await set_limit(player.id, kind, period, Money(callback_data.value, XTR))
-    await _after_change(query, t, change.applied, change.confirmable_at, kind.value)
+    after = after_limit(t, kind.value, callback_data.origin)
+    await _after_change(query, t, change.applied, change.confirmable_at, after)
 
 
 @handlers.callback_query(
@@ -238,7 +238,7 @@ async def remove_limit(
 ) -> None:
     kind, period = LimitKind(callback_data.kind), LimitPeriod(callback_data.period)
     change = await remove(player.id, kind, period, XTR)
-    await _after_change(query, t, change.applied, change.confirmable_at)
+    await _after_change(query, t, change.applied, change.confirmable_at, keyboards.back(t))
 
 
 def _to_limits(t: Translator) -> InlineKeyboardMarkup:
@@ -251,11 +251,11 @@ async def _after_change(
     t: Translator,
     applied: bool,
     confirmable_at: datetime | None,
-    kind: str = "",
+    applied_markup: InlineKeyboardMarkup,
 ) -> None:
     if applied or confirmable_at is None:
-        # A deposit limit set from the first-deposit prompt leads on to the deposit.
-        await _answer(query, t("care.limit_applied"), after_limit(t, kind))
+        # A deposit limit set on the first deposit's road leads on to the deposit (after_limit).
+        await _answer(query, t("care.limit_applied"), applied_markup)
         return
     # A raise or a removal: nothing changes for 24 hours, and then only if confirmed. No
     # confirm button now (it could only be refused): the limits screen shows one from then.

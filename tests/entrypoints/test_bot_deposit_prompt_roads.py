@@ -1,0 +1,142 @@
+"""The prompt at the first deposit (issue 23, UKGC RTS 12) on every road, through the Dispatcher:
+an amount button on an old screen shows the prompt, never an invoice, until the player answers;
+"💳 Continue to deposit" follows a deposit limit only on the deposit's road (the prompt), never
+from 🛡 Limits, by button or typed; a Care button sent before `origin` still works.
+Transcript: .croupier/test/transcripts/bot-deposit-prompt-roads-en.txt."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from aiogram.methods import AnswerCallbackQuery, SendInvoice
+
+from entrypoints.bot.deposit_prompt import DepositPromptAnswer
+from entrypoints.bot.i18n import Translator
+from entrypoints.bot.keyboards import FROM_DEPOSIT, Care, Deposit, Menu
+from tests.entrypoints.bot_chat import buttons, chat  # noqa: F401
+from tests.entrypoints.test_bot import ready_player  # noqa: F401
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+DEPOSIT = Menu(action="deposit").pack()
+OLD_AMOUNT = Deposit(amount=100).pack()
+
+
+async def test_an_amount_button_on_an_old_screen_shows_the_prompt_not_an_invoice(
+    ready_player,  # noqa: F811
+    chat,  # noqa: F811
+    telegram,
+):
+    t = Translator("en")
+    me = chat(await ready_player("en"))
+    # An amount screen from before the prompt existed, scrolled back to: no invoice.
+    await me.tap("100 ⭐ (an old screen)", OLD_AMOUNT)
+    assert not telegram.of(SendInvoice)
+    assert me.shown().text == t("deposit_prompt.ask")
+    assert buttons(me.shown())[t("deposit_prompt.no_limit")] == DepositPromptAnswer().pack()
+
+    await me.tap(t("deposit_prompt.no_limit"), DepositPromptAnswer().pack())
+    await me.tap("100 ⭐ (the same old screen)", OLD_AMOUNT)  # answered: the invoice comes
+    (invoice,) = telegram.of(SendInvoice)
+    assert invoice.prices[0].amount == 100
+    me.write("bot-deposit-prompt-roads-en.txt")
+
+
+async def test_a_player_who_may_not_deposit_hears_why_not_the_prompt(
+    ready_player,  # noqa: F811
+    chat,  # noqa: F811
+    telegram,
+):
+    t = Translator("en")
+    me = chat(await ready_player("en"))
+    await me.tap(t("menu.limits"), Menu(action="limits").pack())
+    await me.tap(t("care.timeout"), Care(action="timeout").pack())
+    await me.tap(t("care.period.24h"), Care(action="timeout_ask", period="24h").pack())
+    await me.tap(t("care.yes_sure"), Care(action="timeout_go", period="24h").pack())
+    await me.tap("100 ⭐ (an old screen)", OLD_AMOUNT)
+    alert = telegram.of(AnswerCallbackQuery)[-1]
+    assert alert.show_alert  # the time-out, as before the prompt existed
+    assert alert.text
+    assert t("deposit_prompt.ask") not in [c.text for c in telegram.calls if hasattr(c, "text")]
+    assert not telegram.of(SendInvoice)
+
+
+@pytest.mark.parametrize("typed", [False, True])
+async def test_a_deposit_limit_from_the_limits_screen_never_offers_the_deposit(
+    ready_player,  # noqa: F811
+    chat,  # noqa: F811
+    typed,
+):
+    t = Translator("en")
+    me = chat(await ready_player("en"))
+    await me.tap(t("menu.limits"), Menu(action="limits").pack())
+    await me.tap(t("care.kind.deposit"), Care(action="kind", kind="deposit").pack())
+    period = Care(action="period", kind="deposit", period="24h").pack()
+    assert buttons(me.shown())[t("care.period.24h")] == period  # no origin on this road
+    await me.tap(t("care.period.24h"), period)
+    if typed:
+        await me.tap(
+            t("limit_typing.button"), Care(action="type", kind="deposit", period="24h").pack()
+        )
+        await me.say("250")
+    else:
+        await me.tap("500 ⭐", Care(action="set", kind="deposit", period="24h", value=500).pack())
+    shown = buttons(me.shown())
+    assert t("deposit_prompt.continue") not in shown
+    assert DEPOSIT not in shown.values()
+    assert shown[t("menu.back")] == Menu(action="main").pack()
+
+
+@pytest.mark.parametrize("typed", [False, True])
+async def test_a_deposit_limit_from_the_prompt_offers_the_deposit(
+    ready_player,  # noqa: F811
+    chat,  # noqa: F811
+    typed,
+):
+    t = Translator("en")
+    me = chat(await ready_player("en"))
+    await me.tap(t("menu.deposit"), DEPOSIT)
+    period = Care(action="period", kind="deposit", period="24h", origin=FROM_DEPOSIT).pack()
+    assert buttons(me.shown())[t("care.period.24h")] == period
+    await me.tap(t("care.period.24h"), period)
+    if typed:
+        ask = Care(action="type", kind="deposit", period="24h", origin=FROM_DEPOSIT).pack()
+        await me.tap(t("limit_typing.button"), ask)
+        await me.say("250")
+    else:
+        button = Care(action="set", kind="deposit", period="24h", value=500, origin=FROM_DEPOSIT)
+        await me.tap("500 ⭐", button.pack())
+    assert buttons(me.shown())[t("deposit_prompt.continue")] == DEPOSIT
+
+
+async def test_a_limits_button_sent_before_the_origin_still_works(
+    ready_player,  # noqa: F811
+    chat,  # noqa: F811
+):
+    t = Translator("en")
+    me = chat(await ready_player("en"))
+    await me.tap(t("menu.limits"), Menu(action="limits").pack())
+    # "r:period:deposit:24h:0", as the keyboards packed it before `origin`.
+    old = "r:period:deposit:24h:0"
+    assert Care.unpack(old) == Care(action="period", kind="deposit", period="24h")
+    await me.tap(t("care.period.24h"), old)
+    assert t("limit_typing.button") in buttons(me.shown())  # the amounts, not "unknown button"
+
+
+def test_the_bot_amount_buttons_are_the_only_door_to_a_stars_invoice():
+    """The prompt's rule is checked in the bot's `send_invoice` because it is the only door
+    that creates a Stars invoice (the Mini App has no deposit of its own). A second door would
+    need the rule in `CreateStarsInvoice` itself: this fails first."""
+    doors = Path("src/entrypoints")
+    users = sorted(
+        str(path)
+        for path in doors.rglob("*.py")
+        if "composition" not in path.parts
+        and any(
+            isinstance(node, ast.Name) and node.id == "CreateStarsInvoice"
+            for node in ast.walk(ast.parse(path.read_text()))
+        )
+    )
+    assert users == ["src/entrypoints/bot/handlers/payments.py"]
