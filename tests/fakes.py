@@ -24,6 +24,7 @@ from domain.bonuses import Bonus
 from domain.budget_raises import BudgetRaise
 from domain.campaigns import Campaign, Redemption
 from domain.crash_rounds import CrashChain, CrashRound, CrashSeat
+from domain.crypto_pay import CryptoInvoice
 from domain.duels import Duel
 from domain.errors import IdempotencyConflict, NotFound
 from domain.events import DomainEvent
@@ -60,6 +61,7 @@ from tests.fake_betting import (
 from tests.fake_bonuses import FakeBonuses
 from tests.fake_campaigns import FakeCampaigns
 from tests.fake_crash import FakeCrashRounds
+from tests.fake_crypto_pay import FakeCryptoInvoices
 from tests.fake_duels import FakeDuels
 from tests.fake_free_bets import FakeFreeBets
 from tests.fake_money import (
@@ -162,6 +164,8 @@ class _State:
     )
     # Duels (tests.fake_duels) by id.
     duels: dict[uuid.UUID, Duel] = field(default_factory=dict)
+    # Crypto Pay invoices (tests.fake_crypto_pay) by our reference.
+    crypto_invoices: dict[str, CryptoInvoice] = field(default_factory=dict)
     # What use cases raised, in order, as their units of work committed them.
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -227,6 +231,7 @@ class FakeUnitOfWork:
         self.referrals = FakeReferrals(self.state)
         self.free_bets = FakeFreeBets(self.state)
         self.duels = FakeDuels(self.state)
+        self.crypto_invoices = FakeCryptoInvoices(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

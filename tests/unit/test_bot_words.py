@@ -29,6 +29,7 @@ from domain.bonuses import (
 )
 from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
+from domain.crypto_pay import CryptoDepositUnavailable, CryptoProviderDown
 from domain.duels import NotYourDuel
 from domain.errors import (
     CurrencyMismatch,
@@ -140,6 +141,8 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
     InvalidField: [(InvalidField("stake_amount", SECRET), ())],
     InvalidClientSeed: [(InvalidClientSeed(), ("64",))],
     PaymentMismatch: [(PaymentMismatch(SECRET), ())],
+    CryptoDepositUnavailable: [(CryptoDepositUnavailable(SECRET), ())],
+    CryptoProviderDown: [(CryptoProviderDown(SECRET), ())],
     BeyondRecentBets: [(BeyondRecentBets(100), ("100",))],
     IllegalTransition: [(IllegalTransition(SECRET), ())],
     IllegalWithdrawalTransition: [

@@ -89,6 +89,9 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     # Duels step (and are locked) through their states; their dice are only ever added.
     "duels": _UPDATE,
     "duel_rolls": _READ_INSERT,
+    # Crypto Pay invoices step pending -> active -> paid (a trigger guards the steps), locked
+    # FOR UPDATE by the webhook and the poller; never deleted.
+    "crypto_invoices": _UPDATE,
     # Events are never updated (the relay keeps a watermark in outbox_relay instead).
     "outbox": _READ_INSERT,
     "outbox_events": frozenset({"SELECT"}),  # a view

@@ -13,6 +13,7 @@ from adapters.postgres.bets import SqlBets
 from adapters.postgres.bonuses import SqlBonuses
 from adapters.postgres.campaigns import SqlCampaigns
 from adapters.postgres.crash import SqlCrashRounds
+from adapters.postgres.crypto_invoices import SqlCryptoInvoices
 from adapters.postgres.duels import SqlDuels
 from adapters.postgres.free_bets import SqlFreeBets
 from adapters.postgres.games import SqlGameConfigs
@@ -71,6 +72,7 @@ class SqlUnitOfWork:
     bonuses: SqlBonuses
     free_bets: SqlFreeBets
     duels: SqlDuels
+    crypto_invoices: SqlCryptoInvoices
     # The events raised in this transaction, written just before it commits.
     outbox: SqlOutbox
 
@@ -131,6 +133,7 @@ class SqlUnitOfWork:
         self.referrals = SqlReferrals(conn)
         self.free_bets = SqlFreeBets(conn, self._currencies)
         self.duels = SqlDuels(conn, self._currencies, self._personal)
+        self.crypto_invoices = SqlCryptoInvoices(conn, self._currencies)
         return self
 
     async def __aexit__(

@@ -13,6 +13,7 @@ from application.ports.bets import BetRepository
 from application.ports.bonuses import BonusRepository
 from application.ports.campaigns import CampaignRepository
 from application.ports.crash import CrashRounds
+from application.ports.crypto_pay import CryptoInvoiceRepository
 from application.ports.duels import DuelRepository
 from application.ports.free_bets import FreeBetRepository
 from application.ports.games import GameConfigRepository
@@ -127,6 +128,9 @@ class UnitOfWork(Protocol):
 
     @property
     def duels(self) -> DuelRepository: ...
+
+    @property
+    def crypto_invoices(self) -> CryptoInvoiceRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

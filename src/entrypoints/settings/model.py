@@ -13,6 +13,7 @@ from pydantic.dataclasses import dataclass
 from pydantic.fields import FieldInfo
 
 from entrypoints.settings.crash import Crash
+from entrypoints.settings.crypto_pay import CryptoPay
 from entrypoints.settings.declaring import CONFIG, PREFIX
 from entrypoints.settings.duels import Duels
 from entrypoints.settings.keys import Keys
@@ -32,6 +33,7 @@ AREAS = (
     Telegram,
     Throughput,
     Money,
+    CryptoPay,
     Risk,
     Vip,
     Referrals,
@@ -53,7 +55,18 @@ _REQUIRED_IN_PRODUCTION = (
 
 @dataclass(frozen=True, config=CONFIG)
 class Settings(
-    Observability, Duels, Crash, Referrals, Vip, Risk, Money, Throughput, Telegram, Keys, Servers
+    Observability,
+    Duels,
+    Crash,
+    Referrals,
+    Vip,
+    Risk,
+    CryptoPay,
+    Money,
+    Throughput,
+    Telegram,
+    Keys,
+    Servers,
 ):
     """Every setting of a process; `load_settings` reads them from the environment."""
 
@@ -64,6 +77,7 @@ class Settings(
             *self.telegram_problems(),
             *self.money_problems(),
             *self.vip_problems(),
+            *self.crypto_pay_problems(),
         ]
         if self.environment is Environment.PRODUCTION:
             problems += [
