@@ -77,4 +77,4 @@ def invoice_screen(
 def whole_units(asset: str, amount: int) -> int:
     """An offered amount in the asset's minor units."""
     exponent: int = CRYPTO_ASSETS[asset].exponent
-    return amount * 10**exponent
+    return int(amount * 10**exponent)
