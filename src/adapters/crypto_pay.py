@@ -41,6 +41,9 @@ TESTNET = "https://testnet-pay.crypt.bot"
 _MAX_EXPIRES_IN = 2_678_400
 
 
+_NULL = msgspec.Raw(b"null")
+
+
 class WireInvoice(msgspec.Struct, kw_only=True):
     invoice_id: int
     status: str
@@ -76,7 +79,8 @@ class WireError(msgspec.Struct, kw_only=True):
 
 class WireAnswer(msgspec.Struct, kw_only=True):
     ok: bool
-    result: msgspec.Raw | None = None
+    # msgspec.Raw takes no union with None: an absent result reads as JSON null.
+    result: msgspec.Raw = _NULL
     error: WireError | None = None
 
 
@@ -91,7 +95,7 @@ class WireBalance(msgspec.Struct, kw_only=True):
 
 class WireUpdate(msgspec.Struct, kw_only=True):
     update_type: str
-    payload: msgspec.Raw | None = None
+    payload: msgspec.Raw = _NULL
 
 
 class CryptoPayClient:
@@ -153,7 +157,7 @@ class CryptoPayClient:
             answer = msgspec.json.decode(body, type=WireAnswer)
         except msgspec.DecodeError:
             raise CryptoPayUnavailable(f"{method}: HTTP {status}, not an answer") from None
-        if answer.ok and answer.result is not None:
+        if answer.ok and bytes(answer.result) != b"null":
             return answer.result
         if status >= 500 or answer.error is None:
             raise CryptoPayUnavailable(f"{method}: HTTP {status}")
@@ -178,7 +182,7 @@ class CryptoPayWebhookReader:
             raise BadWebhookSignature("the webhook's signature is not Crypto Pay's")
         try:
             update = msgspec.json.decode(body, type=WireUpdate)
-            if update.update_type != "invoice_paid" or update.payload is None:
+            if update.update_type != "invoice_paid" or bytes(update.payload) == b"null":
                 return None
             return msgspec.json.decode(update.payload, type=WireInvoice).provider_invoice()
         except (msgspec.DecodeError, msgspec.ValidationError):
