@@ -15,6 +15,8 @@ MONEY_TABLES = (
     "withdrawals",
     "stars_invoices",
     "stars_payments",
+    "crypto_invoices",
+    "risk_flags",
     "provider_transactions",
     "seamless_rounds",
 )
