@@ -16,7 +16,6 @@ MONEY_TABLES = (
     "stars_invoices",
     "stars_payments",
     "crypto_invoices",
-    "risk_flags",
     "provider_transactions",
     "seamless_rounds",
 )
