@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from application.ports import (
     Clock,
@@ -13,6 +14,7 @@ from application.ports import (
     CryptoPayUnavailable,
     IdGenerator,
     InvoiceRequest,
+    UnitOfWork,
     UnitOfWorkFactory,
 )
 from application.responsible import ResponsibleGamblingGuard
@@ -104,18 +106,16 @@ class DepositInCrypto:
         if known is not None:
             if not known.same_request(player_id, money):
                 raise IdempotencyConflict("this deposit key was used for another amount")
+            if known.state is InvoiceState.PENDING:
+                # Its link was never shown: offering it now is a new offer, so the standing and
+                # limits are weighed again (a break taken since refuses it).
+                await self._weigh(player_id, money, now, counted=known.amount.amount)
             return known, True
         # The deposits-per-hour cap counts new invoices: the last point where a crypto deposit
         # can be refused (it fails closed when Redis is down, like any deposit).
         await self._velocity.check(VelocityAction.DEPOSIT, player_id)
         async with self._uow() as uow:
-            standing = await uow.players.standing(player_id)
-            # The guard's lock first (check_deposit takes it again, in the same transaction),
-            # so two invoices asked at once are weighed one after the other, each seeing the
-            # other's amount among the open ones.
-            await uow.responsible.lock(player_id)
-            pending = await uow.crypto_invoices.open_total(player_id, money.currency, now)
-            await self._guard.check_deposit(uow, standing, money, now, pending=pending)
+            await self._weigh_in(uow, player_id, money, now)
             invoice = CryptoInvoice(
                 reference=new_reference(self._ids.new_id()),
                 player_id=player_id,
@@ -130,6 +130,23 @@ class DepositInCrypto:
                 raise IdempotencyConflict("this deposit is being created; try again")
             await uow.commit()
         return invoice, False
+
+    async def _weigh(self, player_id: int, money: Money, now: datetime, counted: int) -> None:
+        async with self._uow() as uow:
+            await self._weigh_in(uow, player_id, money, now, counted=counted)
+
+    async def _weigh_in(
+        self, uow: UnitOfWork, player_id: int, money: Money, now: datetime, counted: int = 0
+    ) -> None:
+        """The standing and deposit limits (the Stars guard), with the player's other open
+        invoices in this asset counted as deposited (`counted`: this one, if among them)."""
+        standing = await uow.players.standing(player_id)
+        # The guard's lock first (check_deposit takes it again, in the same transaction), so
+        # two invoices asked at once are weighed one after the other, each seeing the other's
+        # amount among the open ones.
+        await uow.responsible.lock(player_id)
+        pending = await uow.crypto_invoices.open_total(player_id, money.currency, now) - counted
+        await self._guard.check_deposit(uow, standing, money, now, pending=max(0, pending))
 
     async def _create_at_provider(self, invoice: CryptoInvoice) -> CryptoInvoice:
         remaining = invoice.expires_at - self._clock.now()
