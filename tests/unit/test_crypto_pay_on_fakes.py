@@ -332,3 +332,17 @@ async def test_a_report_with_a_reference_not_ours_changes_nothing(rail) -> None:
         assert not result.credited
     assert r.wallet(player) == 0
     assert r.flags() == []
+
+
+async def test_a_pending_invoice_offered_again_is_weighed_again(rail) -> None:
+    r, player = rail
+    r.provider.mode = "down"
+    with pytest.raises(CryptoProviderDown):
+        await r.deposit(player, "USDT", FIVE_USDT, "k")
+    r.provider.mode = "ok"
+    await StartTimeout(r.db, r.clock)(player, TimeoutPeriod.DAY)
+    with pytest.raises((StandingRefusal, ResponsibleGamblingRefusal)):
+        await r.deposit(player, "USDT", FIVE_USDT, "k")  # its link was never shown
+    assert r.provider.created == []
+    (invoice,) = r.db.state.crypto_invoices.values()
+    assert invoice.state is InvoiceState.PENDING
