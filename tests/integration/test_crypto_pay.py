@@ -280,3 +280,31 @@ async def test_the_database_guards_the_invoice(rail, provider, player, engine):
                 text("UPDATE crypto_invoices SET provider_invoice_id = :p WHERE reference = :r"),
                 {"p": made.invoice.provider_invoice_id, "r": other.invoice.reference},
             )
+
+
+async def test_reconcile_sees_money_held_at_crypto_pay_that_no_invoice_explains(
+    rail, provider, player, engine
+):
+    from adapters.postgres.reconcile_crypto import CRYPTO_CHECKS
+
+    player_id = await player()
+    made = await rail.deposit(player_id, "USDT", FIVE, "a")
+    provider.pay(made.invoice.provider_invoice_id)
+    body, headers = provider.webhook(made.invoice.provider_invoice_id)
+    await rail.credit(rail.webhooks.read(body, headers["crypto-pay-api-signature"]))
+    async with engine.connect() as conn:
+        for name, query in CRYPTO_CHECKS:
+            assert (await conn.execute(text(query))).all() == [], name
+        # Tampered with (the trigger off, as only the schema's owner can): the invoice now
+        # says 1 USDT more than its deposit. Rolled back below.
+        await conn.execute(text("ALTER TABLE crypto_invoices DISABLE TRIGGER USER"))
+        await conn.execute(
+            text("UPDATE crypto_invoices SET amount = amount + 1000000 WHERE reference = :r"),
+            {"r": made.invoice.reference},
+        )
+        found = {name for name, query in CRYPTO_CHECKS if (await conn.execute(text(query))).all()}
+        await conn.rollback()
+    assert found == {
+        "money held at Crypto Pay differs from the invoices credited",
+        "paid crypto invoice without its one deposit",
+    }

@@ -15,6 +15,7 @@ from typing import Any
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Request, Response, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_401_UNAUTHORIZED
 
 from application.crypto_pay import CreditCryptoInvoice
@@ -35,7 +36,7 @@ class CryptoPayWebhookController(Controller):
     @inject
     async def webhook(
         self,
-        secret: str,
+        secret: FromPath[str],
         request: Request[Any, Any, Any],
         config: FromDishka[CryptoPayConfig],
         webhooks: FromDishka[CryptoPayWebhooks],
