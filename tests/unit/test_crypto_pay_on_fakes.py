@@ -346,3 +346,21 @@ async def test_a_pending_invoice_offered_again_is_weighed_again(rail) -> None:
     assert r.provider.created == []
     (invoice,) = r.db.state.crypto_invoices.values()
     assert invoice.state is InvoiceState.PENDING
+
+
+async def test_a_webhook_before_the_invoice_is_recorded_active_credits_it_once(rail) -> None:
+    r, player = rail
+    real = r.provider.create_invoice
+
+    async def paid_at_once(request):  # the webhook lands before our answer is recorded
+        made = await real(request)
+        credited = await r.credit(r.provider.pay(made.invoice_id))
+        assert credited.credited
+        return made
+
+    r.provider.create_invoice = paid_at_once
+    deposit = await r.deposit(player, "USDT", FIVE_USDT, "k")
+    assert deposit.invoice.state is InvoiceState.PAID
+    assert deposit.pay_url.startswith("https://t.me/CryptoBot")  # still a link to show
+    assert r.wallet(player) == FIVE_USDT
+    assert (await r.poll()).checked == 0

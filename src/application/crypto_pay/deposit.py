@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from application.ports import (
@@ -170,7 +170,10 @@ class DepositInCrypto:
             if locked is None:
                 raise CryptoProviderDown(f"invoice {reference} is gone")
             if locked.state is not InvoiceState.PENDING:
-                # A webhook (paid already) or the poller got there first: theirs stands.
+                # A webhook (paid already) or the poller got there first: theirs stands. The
+                # link, which only activation records, is still the provider's to show.
+                if reported is not None and not locked.pay_url:
+                    return replace(locked, pay_url=reported.pay_url)
                 return locked
             changed = locked.fail() if reported is None else locked.activate(reported)
             await uow.crypto_invoices.save(changed)
