@@ -16,7 +16,7 @@ from dishka import Provider, Scope, provide
 
 from application.crypto_pay import CryptoDeposit, DepositInCrypto
 from application.ports import CryptoPayGateway
-from entrypoints.bot.crypto_deposit import CryptoAmount
+from entrypoints.bot.crypto_deposit import CryptoAmount, CryptoType
 from tests.entrypoints.door_world import Answer, Cell, bot_answer, http_answer
 from tests.fake_crypto_pay import FakeCryptoPayGateway
 from tests.fake_crypto_pay_server import sign
@@ -88,3 +88,20 @@ async def http_crypto_webhook(cell: Cell) -> Answer:
         headers={"crypto-pay-api-signature": sign(TOKEN, body)},
     )
     return http_answer(response, 200, ("ok", True))
+
+
+async def crypto_amount_asked(cell: Cell) -> None:
+    """The player tapped "Type an amount" under the USDT amounts, in good standing."""
+    await cell.send(cell.subject.user.tap(CryptoType(asset="USDT").pack()))
+
+
+async def bot_crypto_typed(cell: Cell) -> Answer:
+    def offered(calls: list[Any]) -> bool:  # the invoice's message with its pay link
+        return any(
+            isinstance(c, SendMessage)
+            and c.reply_markup is not None
+            and any(b.url for row in c.reply_markup.inline_keyboard for b in row)  # type: ignore[union-attr]
+            for c in calls
+        )
+
+    return await bot_answer(cell, cell.subject.user.message("5 USDT"), offered)

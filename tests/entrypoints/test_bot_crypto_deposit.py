@@ -14,7 +14,7 @@ from application.crypto_pay import CreditCryptoInvoice
 from application.ports import CryptoPayWebhooks
 from application.responsible import AnswerDepositPrompt, StartTimeout
 from domain.responsible import TimeoutPeriod
-from entrypoints.bot.crypto_deposit import CryptoAmount, CryptoAsset
+from entrypoints.bot.crypto_deposit import CryptoAmount, CryptoAsset, CryptoType
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Menu
 from tests.entrypoints.bot_chat import Chat, buttons, chat  # noqa: F401
@@ -165,3 +165,34 @@ async def test_a_paused_player_is_told_why_before_any_amount_and_a_down_provider
     # the poller expires it); tapping its button again on a break is refused, not offered.
     assert list(states) == ["pending"]
     me.write("bot-crypto-deposit-refusals-en.txt")
+
+
+async def test_an_amount_typed_is_read_exactly_and_junk_politely(
+    ready_player,  # noqa: F811
+    chat,  # noqa: F811
+    crypto_bot,
+    provider,
+    engine,
+):
+    container, _ = crypto_bot
+    t = Translator("en")
+    me = chat(await ready_player("en"))
+    await _amounts_of_usdt(me, t, container, engine)
+    await me.tap(t("deposit.crypto.type_button"), CryptoType(asset="USDT").pack())
+    bounds = {"min": "1 USDT", "max": "10000 USDT"}
+    assert me.shown().text == t("deposit.crypto.type_ask", asset="USDT", **bounds)
+    await me.say("lots")
+    assert me.shown().text == t("deposit.crypto.type_not_a_number", asset="USDT")
+    await me.say("0.5")
+    assert me.shown().text == t("deposit.crypto.type_out_of_bounds", **bounds)
+    await me.say("12.1234567")  # finer than a USDT's millionth: never rounded
+    assert me.shown().text == t("deposit.crypto.type_not_a_number", asset="USDT")
+    await me.say("12.5 usdt")
+    assert me.shown().text == t("deposit.crypto.invoice", amount="12.5 USDT", minutes=60)
+    (call,) = [c for c in provider.calls if c[0] == "createInvoice" and c[1]["amount"] == "12.5"]
+    assert call[1]["asset"] == "USDT"
+    await me.say("20")  # the prompt is over: a number now is no deposit
+    assert (
+        len([c for c in provider.calls if c[0] == "createInvoice" and c[1]["amount"] == "20"]) == 0
+    )
+    me.write("bot-crypto-deposit-typed-en.txt")

@@ -381,6 +381,10 @@ BOT: dict[str, Door] = {
     # refused (the same guard as Stars); the asset tap only reads the standing.
     "crypto_deposit.create_invoice": (Case(DEPOSIT, crypto.bot_crypto_invoice),),
     "crypto_deposit.choose_asset": "reads the standing: a paused player sees why, not amounts",
+    "crypto_deposit.ask_amount": "asks for a typed amount; the typed amount is the money door",
+    "crypto_deposit.typed_amount": (
+        Case(DEPOSIT, crypto.bot_crypto_typed, crypto.crypto_amount_asked),
+    ),
     "withdrawals.withdraw": (Case(WITHDRAW, c.bot_withdraw),),
     "withdrawals.how_to_withdraw": _MENU,
     # Issue 25: withdrawals by buttons. Confirm requests the drafted withdrawal; the cancel

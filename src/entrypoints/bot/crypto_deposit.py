@@ -12,7 +12,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from application.crypto_pay import CryptoDeposit
-from domain.crypto_pay import CRYPTO_ASSETS
+from domain.crypto_pay import CRYPTO_ASSETS, DEPOSIT_BOUNDS
+from domain.money import Money
 from entrypoints.bot import keyboards
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Menu
@@ -26,6 +27,12 @@ ICONS: Final = {"USDT": "💵", "TON": "💎"}
 
 
 class CryptoAsset(CallbackData, prefix="ca"):
+    asset: str
+
+
+class CryptoType(CallbackData, prefix="ct"):
+    """ "Type an amount" under an asset's amount buttons."""
+
     asset: str
 
 
@@ -57,8 +64,11 @@ def amounts_screen(t: Translator, asset: str) -> tuple[str, InlineKeyboardMarkup
         )
         for amount in AMOUNTS[asset]
     ]
+    typed = InlineKeyboardButton(
+        text=t("deposit.crypto.type_button"), callback_data=CryptoType(asset=asset).pack()
+    )
     back = InlineKeyboardButton(text=t("menu.back"), callback_data=Menu(action="deposit").pack())
-    rows = [buttons[:3], buttons[3:], [back]]
+    rows = [buttons[:3], buttons[3:], [typed], [back]]
     return t("deposit.crypto.choose", asset=asset), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -72,6 +82,13 @@ def invoice_screen(
     rows = [[pay], *keyboards.back(t).inline_keyboard]
     text = t("deposit.crypto.invoice", amount=amount, minutes=minutes)
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def bounds(asset: str) -> tuple[Money, Money]:
+    """The least and the most one invoice in `asset` may ask."""
+    currency = CRYPTO_ASSETS[asset]
+    low, high = DEPOSIT_BOUNDS[asset]
+    return Money(low, currency), Money(high, currency)
 
 
 def whole_units(asset: str, amount: int) -> int:

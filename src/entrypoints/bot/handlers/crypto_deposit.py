@@ -1,17 +1,21 @@
 """Deposits in USDT and TON through Crypto Pay (docs/payments-crypto.md): the asset, the
-amount, then the invoice's pay link. The money arrives later, by Crypto Pay's webhook (the
-HTTP door) or the poller; the player hears of it from the deposit notification."""
+amount (a button, or typed: "12.5" or "12.5 USDT"), then the invoice's pay link. The money
+arrives later, by Crypto Pay's webhook (the HTTP door) or the poller; the player hears of it
+from the deposit notification."""
 
 from __future__ import annotations
 
 from aiogram import F
-from aiogram.types import CallbackQuery
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, ForceReply, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.crypto_pay import DepositInCrypto
 from application.ports import CryptoPayConfig
 from application.responsible.standing import CheckStanding
-from domain.crypto_pay import CRYPTO_ASSETS
+from domain.crypto_pay import CRYPTO_ASSETS, parse_amount
+from domain.errors import InvalidRequest
 from domain.players import Player
 from domain.standing import Operation
 from entrypoints.bot import keyboards, screens
@@ -19,7 +23,9 @@ from entrypoints.bot.crypto_deposit import (
     AMOUNTS,
     CryptoAmount,
     CryptoAsset,
+    CryptoType,
     amounts_screen,
+    bounds,
     invoice_screen,
     whole_units,
 )
@@ -73,3 +79,63 @@ async def create_invoice(
     await query.answer()
     minutes = int(config.invoice_expiry.total_seconds()) // 60
     await screens.show(query, *invoice_screen(t, made, minutes))
+
+
+class CryptoEntry(StatesGroup):
+    """Waiting for a typed amount (the asset is in the state's data). Kept in the dispatcher's
+    FSM storage: if it is lost, the number is not read as a deposit."""
+
+    amount = State()
+
+
+@handlers.callback_query(CryptoType.filter(F.asset.in_(AMOUNTS)))
+async def ask_amount(
+    query: CallbackQuery, callback_data: CryptoType, t: Translator, state: FSMContext
+) -> None:
+    await query.answer()
+    asset = callback_data.asset
+    await state.set_state(CryptoEntry.amount)
+    await state.set_data({"asset": asset})
+    low, high = bounds(asset)
+    if isinstance(query.message, Message):
+        # A prompt of its own: a reply field cannot be put on an edited message.
+        await query.message.answer(
+            t("deposit.crypto.type_ask", asset=asset, min=low, max=high),
+            reply_markup=ForceReply(
+                force_reply=True, input_field_placeholder=t("deposit.crypto.type_placeholder")
+            ),
+        )
+
+
+@handlers.message(CryptoEntry.amount, F.text, ~F.text.startswith("/"))
+@inject
+async def typed_amount(
+    message: Message,
+    player: Player,
+    t: Translator,
+    state: FSMContext,
+    config: FromDishka[CryptoPayConfig],
+    deposit: FromDishka[DepositInCrypto],
+) -> None:
+    asset = (await state.get_data()).get("asset")
+    if asset not in AMOUNTS:
+        await state.clear()  # state from an older build: nothing to go back to
+        return
+    low, high = bounds(asset)
+    text = (message.text or "").strip()
+    if text.upper().endswith(asset):
+        text = text[: -len(asset)].strip()
+    try:
+        amount = parse_amount(text.replace(",", "."), low.currency)
+    except InvalidRequest:
+        await message.answer(t("deposit.crypto.type_not_a_number", asset=asset))
+        return
+    if not low.amount <= amount.amount <= high.amount:
+        await message.answer(t("deposit.crypto.type_out_of_bounds", min=low, max=high))
+        return
+    await state.clear()
+    # Telegram redelivering this message asks for the same invoice (its id is the key).
+    made = await deposit(player.id, asset, amount.amount, f"typed:{message.message_id}")
+    minutes = int(config.invoice_expiry.total_seconds()) // 60
+    shown, markup = invoice_screen(t, made, minutes)
+    await message.answer(shown, reply_markup=markup)
