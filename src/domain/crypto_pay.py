@@ -245,7 +245,7 @@ class CryptoInvoice:
             return f"paid in {asset[:16]}, the invoice asked {self.amount.currency.code}"
         try:
             paid = parse_amount(amount, self.amount.currency)
-        except InvalidRequest:
+        except DomainError:  # unreadable, or beyond any amount (InvalidAmount)
             return f"paid an unreadable amount {amount[:40]!r}"
         if paid != self.amount:
             return (

@@ -187,6 +187,8 @@ async def test_an_amount_typed_is_read_exactly_and_junk_politely(
     assert me.shown().text == t("deposit.crypto.type_out_of_bounds", **bounds)
     await me.say("12.1234567")  # finer than a USDT's millionth: never rounded
     assert me.shown().text == t("deposit.crypto.type_not_a_number", asset="USDT")
+    await me.say("9" * 19)  # beyond any amount the books hold: the same polite answer
+    assert me.shown().text == t("deposit.crypto.type_not_a_number", asset="USDT")
     await me.say("12.5 usdt")
     assert me.shown().text == t("deposit.crypto.invoice", amount="12.5 USDT", minutes=60)
     (call,) = [c for c in provider.calls if c[0] == "createInvoice" and c[1]["amount"] == "12.5"]

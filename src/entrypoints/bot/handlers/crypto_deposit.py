@@ -15,7 +15,7 @@ from application.crypto_pay import DepositInCrypto
 from application.ports import CryptoPayConfig
 from application.responsible.standing import CheckStanding
 from domain.crypto_pay import CRYPTO_ASSETS, parse_amount
-from domain.errors import InvalidRequest
+from domain.errors import DomainError
 from domain.players import Player
 from domain.standing import Operation
 from entrypoints.bot import keyboards, screens
@@ -127,7 +127,7 @@ async def typed_amount(
         text = text[: -len(asset)].strip()
     try:
         amount = parse_amount(text.replace(",", "."), low.currency)
-    except InvalidRequest:
+    except DomainError:  # not a number, too fine, or beyond any amount
         await message.answer(t("deposit.crypto.type_not_a_number", asset=asset))
         return
     if not low.amount <= amount.amount <= high.amount:
