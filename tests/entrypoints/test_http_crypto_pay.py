@@ -178,3 +178,11 @@ async def test_without_a_token_the_door_is_not_there(api):
         headers={"crypto-pay-api-signature": sign("x", body)},
     )
     assert response.status_code == 404
+
+
+async def test_a_body_larger_than_any_webhook_is_refused_unread(door, provider, engine):
+    body = b'{"update_type": "invoice_paid", "pad": "' + b"x" * 70_000 + b'"}'
+    before = await row_counts(engine)
+    response = await _deliver(door, body, {"crypto-pay-api-signature": sign(provider.token, body)})
+    assert response.status_code == 413
+    assert await row_counts(engine) == before
