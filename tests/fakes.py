@@ -24,6 +24,7 @@ from domain.bonuses import Bonus
 from domain.budget_raises import BudgetRaise
 from domain.campaigns import Campaign, Redemption
 from domain.crash_rounds import CrashChain, CrashRound, CrashSeat
+from domain.crypto_pay import CryptoInvoice
 from domain.duel_groups import DuelGroup
 from domain.duel_lobbies import Lobby
 from domain.duels import Duel
@@ -62,6 +63,7 @@ from tests.fake_betting import (
 from tests.fake_bonuses import FakeBonuses
 from tests.fake_campaigns import FakeCampaigns
 from tests.fake_crash import FakeCrashRounds
+from tests.fake_crypto_pay import FakeCryptoInvoices
 from tests.fake_duels import FakeDuelGroups, FakeDuels, FakeLobbies
 from tests.fake_free_bets import FakeFreeBets
 from tests.fake_money import (
@@ -170,6 +172,8 @@ class _State:
     lobbies: dict[uuid.UUID, Lobby] = field(default_factory=dict)
     # The groups duels are played in (tests.fake_duels.FakeDuelGroups) by chat id.
     duel_groups: dict[int, DuelGroup] = field(default_factory=dict)
+    # Crypto Pay invoices (tests.fake_crypto_pay) by our reference.
+    crypto_invoices: dict[str, CryptoInvoice] = field(default_factory=dict)
     # What use cases raised, in order, as their units of work committed them.
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -237,6 +241,7 @@ class FakeUnitOfWork:
         self.duels = FakeDuels(self.state)
         self.lobbies = FakeLobbies(self.state)
         self.duel_groups = FakeDuelGroups(self.state)
+        self.crypto_invoices = FakeCryptoInvoices(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -15,6 +15,7 @@ MONEY_TABLES = (
     "withdrawals",
     "stars_invoices",
     "stars_payments",
+    "crypto_invoices",
     "provider_transactions",
     "seamless_rounds",
 )

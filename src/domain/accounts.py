@@ -30,6 +30,11 @@ class AccountKind(enum.StrEnum):
     # The stakes of group-chat duels, from each stake until the duel settles or is refunded
     # (docs/duels.md). Never negative: it holds exactly the open duels' stakes.
     DUEL_ESCROW = "duel_escrow"
+    # Money players paid in through Crypto Pay and the app holds there, per asset
+    # (docs/payments-crypto.md). Negative by design like the deposits clearing account (a
+    # deposit credits the player against it): its negated sum is what Crypto Pay holds for us
+    # from deposits, which reconcile compares with the invoices credited.
+    CRYPTO_PAY_HELD = "crypto_pay_held"
 
     @property
     def is_player(self) -> bool:
@@ -62,6 +67,7 @@ _MAY_GO_NEGATIVE = frozenset(
         AccountKind.DEPOSITS_CLEARING,
         AccountKind.ADJUSTMENTS,
         AccountKind.PROMOTIONS,
+        AccountKind.CRYPTO_PAY_HELD,
     }
 )
 

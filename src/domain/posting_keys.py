@@ -134,6 +134,15 @@ def stars_refund_undone_key(charge_id: str, attempt: int) -> str:
     return f"stars-refund-undo:{charge_id}:{attempt}"
 
 
+def crypto_pay_credit_key(provider_invoice_id: int) -> str:
+    """One credit per Crypto Pay invoice, whichever of the webhook and the poll sees it paid."""
+    return f"cryptopay:{provider_invoice_id}"
+
+
+def crypto_pay_credit_reference(reference: str) -> str:
+    return f"crypto-pay:{reference}"
+
+
 def stars_credit_reference(charge_id: str) -> str:
     return f"telegram-stars:{charge_id}"
 

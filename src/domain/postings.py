@@ -26,6 +26,8 @@ from domain.posting_keys import (
     bet_placement_key,
     bet_reference,
     bet_settlement_key,
+    crypto_pay_credit_key,
+    crypto_pay_credit_reference,
     seamless_key,
     seamless_reference,
     seamless_rollback_key,
@@ -189,6 +191,18 @@ def stars_credit(
         stars_credit_key(charge_id),
         stars_credit_reference(charge_id),
         {"payload": payload, "telegram_user_id": telegram_user_id},
+    )
+
+
+def crypto_pay_credit(provider_invoice_id: int, reference: str, amount: Money) -> WalletMovement:
+    """A Crypto Pay invoice paid, credited against the money held at Crypto Pay."""
+    return WalletMovement(
+        TransactionKind.DEPOSIT,
+        amount,
+        AccountKind.CRYPTO_PAY_HELD,
+        crypto_pay_credit_key(provider_invoice_id),
+        crypto_pay_credit_reference(reference),
+        {"provider": "crypto_pay", "invoice_id": provider_invoice_id},
     )
 
 

@@ -193,8 +193,9 @@ async def staff(http_container, api):
 # --- the Telegram bot: the real Dispatcher, a fake Bot API session ------------------------------
 
 
-async def bot_runtime(servers, data_dir, *extra):
-    """The bot's runtime on the test servers (`extra`: providers a test overrides)."""
+async def bot_runtime(servers, data_dir, *extra, **overrides):
+    """The bot's runtime on the test servers (`extra`: providers a test overrides;
+    `overrides`: settings, e.g. Crypto Pay's)."""
     settings = Settings(
         bot_token=BOT_TOKEN,
         bot_dice_delay_ms=0,
@@ -203,6 +204,7 @@ async def bot_runtime(servers, data_dir, *extra):
         pii_index_key=TEST_PII_INDEX_KEY,
         house_shards=4,
         data_dir=data_dir,
+        **overrides,
     )
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
     container = make_bot_container(settings, endpoints, *extra)

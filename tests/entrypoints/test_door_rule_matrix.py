@@ -50,6 +50,7 @@ from tests.crash_cleanup import finish_every_round
 from tests.entrypoints import door_cases as c
 from tests.entrypoints import door_cases_bonus as bonus
 from tests.entrypoints import door_cases_bonus_app as bonus_app
+from tests.entrypoints import door_cases_crypto as crypto
 from tests.entrypoints import door_cases_duels as duels
 from tests.entrypoints import door_cases_free_bets as free_bets
 from tests.entrypoints import door_cases_games as games
@@ -57,6 +58,7 @@ from tests.entrypoints import door_cases_mines_void as mines_void
 from tests.entrypoints import door_cases_promo as promo
 from tests.entrypoints import door_cases_vip as vip
 from tests.entrypoints import door_cases_withdraw as wd
+from tests.entrypoints.conftest import bot_runtime
 from tests.entrypoints.door_world import (
     MATRIX_FOUR_EYES_XTR,
     Case,
@@ -264,6 +266,11 @@ HTTP: dict[str, Door] = {
     "POST /api/v1/payments/stars/{charge_id:str}/refund": (
         Case(SETTLE, c.stars_refund, c.stars_payment),
     ),
+    # Issue 24: Crypto Pay reports an invoice paid: the money was taken from the player at an
+    # invoice made in good standing, so it is credited whatever the standing since (SETTLE).
+    "POST /crypto-pay/webhook/{secret:str}": (
+        Case(SETTLE, crypto.http_crypto_webhook, crypto.crypto_invoice),
+    ),
     "GET /api/v1/payments/stars": _READ,
     "GET /api/v1/payments/stars/{charge_id:str}": _READ,
     "GET /api/v1/players": _READ,
@@ -380,6 +387,14 @@ BOT: dict[str, Door] = {
     # Telegram has taken the Stars: crediting them is owed whatever the standing is now.
     "payments.successful_payment": (Case(SETTLE, c.bot_successful_payment, c.stars_invoice),),
     "payments.choose_amount": "reads the standing: a paused player sees why, not the amounts",
+    # Issue 24: the amount tap creates the Crypto Pay invoice, where a crypto deposit is
+    # refused (the same guard as Stars); the asset tap only reads the standing.
+    "crypto_deposit.create_invoice": (Case(DEPOSIT, crypto.bot_crypto_invoice),),
+    "crypto_deposit.choose_asset": "reads the standing: a paused player sees why, not amounts",
+    "crypto_deposit.ask_amount": "asks for a typed amount; the typed amount is the money door",
+    "crypto_deposit.typed_amount": (
+        Case(DEPOSIT, crypto.bot_crypto_typed, crypto.crypto_amount_asked),
+    ),
     "withdrawals.withdraw": (Case(WITHDRAW, c.bot_withdraw),),
     "withdrawals.how_to_withdraw": _MENU,
     # Issue 25: withdrawals by buttons. Confirm requests the drafted withdrawal; the cancel
@@ -505,6 +520,9 @@ CLI: dict[str, Door] = {
     # tests/unit/test_referrals_on_fakes.py (every refused standing) and on PostgreSQL.
     "referrals pay": "pays referral commissions, each through pay_promotion's standing check",
     "referrals budget": "sets the referral programme's budget (no player's money)",
+    # Issue 24: credits invoices Crypto Pay reports paid on the webhook's own road (SETTLE,
+    # never refused: the money was paid), and marks expired ones; no player asks it.
+    "crypto-pay poll": "credits paid Crypto Pay invoices on the webhook's road (SETTLE)",
     "risk scan": "raises risk flags",
     "risk monitor": "raises risk flags",
     # Issue 22: the bonus jobs. Expiry gives promotion money back to the house; the sweep
@@ -552,6 +570,19 @@ class _FakeTelegramRefunds(Provider):
 
 
 @pytest.fixture(scope="module")
+async def runtime(servers, tmp_path_factory):
+    """The bot with Crypto Pay on (its deposit door is in the matrix), the provider a fake."""
+    container, runtime = await bot_runtime(
+        servers,
+        tmp_path_factory.mktemp("matrix-bot"),
+        crypto.FakeCryptoPay(),
+        **crypto.CRYPTO_SETTINGS,
+    )
+    yield runtime
+    await container.close()
+
+
+@pytest.fixture(scope="module")
 async def world(servers, engine, grpc_server, issue_key, tmp_path_factory):
     settings = Settings(
         bot_token=BOT_TOKEN,
@@ -562,12 +593,15 @@ async def world(servers, engine, grpc_server, issue_key, tmp_path_factory):
         house_shards=4,
         data_dir=tmp_path_factory.mktemp("matrix"),
         four_eyes_thresholds={"XTR": MATRIX_FOUR_EYES_XTR},
+        **crypto.CRYPTO_SETTINGS,
     )
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
     # The use cases the cells call directly run on this loop; the app (on the test client's
     # loop) gets a container of its own.
-    container = make_http_container(settings, endpoints)
-    app = create_app(make_http_container(settings, endpoints, _FakeTelegramRefunds()))
+    container = make_http_container(settings, endpoints, crypto.FakeCryptoPay())
+    app = create_app(
+        make_http_container(settings, endpoints, _FakeTelegramRefunds(), crypto.FakeCryptoPay())
+    )
     key = await issue_key(
         "wallet", "betting", "dice", "seamless", name=f"matrix-{secrets.token_hex(4)}"
     )

@@ -29,6 +29,7 @@ from domain.bonuses import (
 )
 from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
+from domain.crypto_pay import CryptoDepositUnavailable, CryptoProviderDown
 from domain.duel_lobbies import AlreadySeated, NotSeated, NotTheOpener, OpenerStays, TooFewPlayers
 from domain.duels import NotYourDuel
 from domain.errors import (
@@ -142,6 +143,8 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
     LimitTooLarge: [(LimitTooLarge(Money(1_000_000_000, XTR)), ("1000000000 ⭐",))],
     InvalidClientSeed: [(InvalidClientSeed(), ("64",))],
     PaymentMismatch: [(PaymentMismatch(SECRET), ())],
+    CryptoDepositUnavailable: [(CryptoDepositUnavailable(SECRET), ())],
+    CryptoProviderDown: [(CryptoProviderDown(SECRET), ())],
     BeyondRecentBets: [(BeyondRecentBets(100), ("100",))],
     IllegalTransition: [(IllegalTransition(SECRET), ())],
     IllegalWithdrawalTransition: [

@@ -95,6 +95,9 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     "duel_lobby_rolls": _READ_INSERT,
     # The groups duels are played in: upserted at each check (ON CONFLICT DO UPDATE).
     "duel_groups": _UPDATE,
+    # Crypto Pay invoices step pending -> active -> paid (a trigger guards the steps), locked
+    # FOR UPDATE by the webhook and the poller; never deleted.
+    "crypto_invoices": _UPDATE,
     # Events are never updated (the relay keeps a watermark in outbox_relay instead).
     "outbox": _READ_INSERT,
     "outbox_events": frozenset({"SELECT"}),  # a view

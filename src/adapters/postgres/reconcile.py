@@ -19,6 +19,7 @@ from adapters.postgres.crash import chain_from_row, round_from_row, seat_from_ro
 from adapters.postgres.mines import SqlMines
 from adapters.postgres.outbox import missing_events
 from adapters.postgres.reconcile_bonuses import BONUS_CHECKS
+from adapters.postgres.reconcile_crypto import CRYPTO_CHECKS
 from adapters.postgres.reconcile_duels import DUEL_CHECKS
 from adapters.postgres.reconcile_promotions import PROMOTION_CHECKS
 from adapters.postgres.seeds import SqlSeedPairs
@@ -170,6 +171,7 @@ _CHECKS: tuple[tuple[str, str], ...] = (
     *PROMOTION_CHECKS,
     *BONUS_CHECKS,
     *DUEL_CHECKS,
+    *CRYPTO_CHECKS,
 )
 
 

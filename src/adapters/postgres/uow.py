@@ -13,6 +13,7 @@ from adapters.postgres.bets import SqlBets
 from adapters.postgres.bonuses import SqlBonuses
 from adapters.postgres.campaigns import SqlCampaigns
 from adapters.postgres.crash import SqlCrashRounds
+from adapters.postgres.crypto_invoices import SqlCryptoInvoices
 from adapters.postgres.duel_groups import SqlDuelGroups
 from adapters.postgres.duel_lobbies import SqlLobbies
 from adapters.postgres.duels import SqlDuels
@@ -75,6 +76,7 @@ class SqlUnitOfWork:
     duels: SqlDuels
     lobbies: SqlLobbies
     duel_groups: SqlDuelGroups
+    crypto_invoices: SqlCryptoInvoices
     # The events raised in this transaction, written just before it commits.
     outbox: SqlOutbox
 
@@ -137,6 +139,7 @@ class SqlUnitOfWork:
         self.duels = SqlDuels(conn, self._currencies, self._personal)
         self.lobbies = SqlLobbies(conn, self._currencies)
         self.duel_groups = SqlDuelGroups(conn, self._currencies)
+        self.crypto_invoices = SqlCryptoInvoices(conn, self._currencies)
         return self
 
     async def __aexit__(

@@ -16,6 +16,16 @@ from application.ports.bonuses import BonusRepository
 from application.ports.campaigns import CampaignRepository
 from application.ports.clock_ids import Clock, IdGenerator
 from application.ports.crash import CrashRounds, LeaderLock, RoundSeating
+from application.ports.crypto_pay import (
+    BadWebhookSignature,
+    CryptoInvoiceRepository,
+    CryptoPayConfig,
+    CryptoPayGateway,
+    CryptoPayRefused,
+    CryptoPayUnavailable,
+    CryptoPayWebhooks,
+    InvoiceRequest,
+)
 from application.ports.currencies import CurrencyCatalog
 from application.ports.duel_groups import DuelGroupRepository
 from application.ports.duel_lobbies import LobbyRepository
@@ -85,6 +95,7 @@ __all__ = [
     "ApiKeyStore",
     "AuditLog",
     "AuditQuery",
+    "BadWebhookSignature",
     "BatchPlacementContext",
     "BetFilter",
     "BetMetrics",
@@ -97,6 +108,12 @@ __all__ = [
     "Clock",
     "CrashRounds",
     "CrashedRoundBook",
+    "CryptoInvoiceRepository",
+    "CryptoPayConfig",
+    "CryptoPayGateway",
+    "CryptoPayRefused",
+    "CryptoPayUnavailable",
+    "CryptoPayWebhooks",
     "CurrencyCatalog",
     "Delivery",
     "DeliveryKind",
@@ -111,6 +128,7 @@ __all__ = [
     "GameConfigRepository",
     "HistoryEntry",
     "IdGenerator",
+    "InvoiceRequest",
     "KeyUsage",
     "LeaderLock",
     "Ledger",

@@ -13,6 +13,7 @@ from application.ports.bets import BetRepository
 from application.ports.bonuses import BonusRepository
 from application.ports.campaigns import CampaignRepository
 from application.ports.crash import CrashRounds
+from application.ports.crypto_pay import CryptoInvoiceRepository
 from application.ports.duel_groups import DuelGroupRepository
 from application.ports.duel_lobbies import LobbyRepository
 from application.ports.duels import DuelRepository
@@ -135,6 +136,9 @@ class UnitOfWork(Protocol):
 
     @property
     def duel_groups(self) -> DuelGroupRepository: ...
+
+    @property
+    def crypto_invoices(self) -> CryptoInvoiceRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -3,6 +3,7 @@ moves."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from application.ports import UnitOfWork
@@ -80,8 +81,16 @@ class ResponsibleGamblingGuard:
                 raise seen.refusal(now, Money(-session.net_loss, stake.currency))
 
     async def check_deposit(
-        self, uow: UnitOfWork, standing: PlayerStanding, amount: Money, now: datetime
+        self,
+        uow: UnitOfWork,
+        standing: PlayerStanding,
+        amount: Money,
+        now: datetime,
+        *,
+        pending: int = 0,
     ) -> None:
+        """`pending`: deposits already offered and not yet paid in this currency (open
+        crypto invoices), counted as deposited so offers together keep to the limit."""
         amount.require_positive()
         repo = uow.responsible
         player_id = standing.player_id
@@ -93,6 +102,11 @@ class ResponsibleGamblingGuard:
         limits = applicable_limits(profile.limits, DEPOSIT_LIMIT_KINDS, amount.currency)
         if limits:
             usage = await usage_by_period(repo, player_id, amount.currency, limits, now)
+            if pending:
+                usage = {
+                    period: replace(used, deposited=used.deposited + pending)
+                    for period, used in usage.items()
+                }
             check_limits(limits, DEPOSIT_LIMIT_KINDS, amount, usage)
 
     async def check_play_on(self, uow: UnitOfWork, standing: PlayerStanding, now: datetime) -> None:

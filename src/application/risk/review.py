@@ -184,7 +184,8 @@ class RiskReview:
     async def on_payment_mismatch(
         self, uow: UnitOfWork, player_id: int, evidence: dict[str, object], now: datetime
     ) -> RiskFlag | None:
-        """A Stars charge that matches no invoice issued (it is refunded, not credited)."""
+        """A payment that is not the invoice issued: a Stars charge (refunded, not credited) or a
+        Crypto Pay invoice paid otherwise than asked (held for staff, not credited)."""
         return await self._raise(
             uow, RiskFlag(player_id, RiskFlagKind.PAYMENT_MISMATCH, evidence, now)
         )

@@ -24,6 +24,7 @@ from entrypoints.bot.groups import handlers as groups
 from entrypoints.bot.handlers import (
     bonus,
     crash,
+    crypto_deposit,
     deposit_prompt,
     duel_lobbies,
     duels,
@@ -169,6 +170,7 @@ def build_dispatcher(container: AsyncContainer, redis: Redis, bot_id: int) -> Di
         history.handlers.router(),
         payments.handlers.router(),
         deposit_prompt.handlers.router(),
+        crypto_deposit.handlers.router(),
         withdrawals.handlers.router(),
         withdrawals_pending.handlers.router(),
         bonus.handlers.router(),

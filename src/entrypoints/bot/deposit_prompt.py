@@ -9,7 +9,9 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from application.ports import CryptoPayConfig
 from entrypoints.bot import keyboards
+from entrypoints.bot.crypto_deposit import asset_row
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import FROM_DEPOSIT, Menu
 
@@ -28,8 +30,15 @@ def prompt_screen(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
     return t("deposit_prompt.ask"), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def amounts_screen(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    return t("deposit.choose"), keyboards.deposits(t)
+def amounts_screen(
+    t: Translator, crypto: CryptoPayConfig | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The Stars amounts; with Crypto Pay on, its assets below them (docs/payments-crypto.md)."""
+    markup = keyboards.deposits(t)
+    if crypto is None or not crypto.enabled or not crypto.assets:
+        return t("deposit.choose"), markup
+    rows = [*markup.inline_keyboard, asset_row(t, crypto.assets)]
+    return t("deposit.choose_with_crypto"), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def after_limit(t: Translator, kind: str, origin: str) -> InlineKeyboardMarkup:

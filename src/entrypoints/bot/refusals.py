@@ -25,6 +25,7 @@ from domain.bonuses import (
 )
 from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
+from domain.crypto_pay import CryptoDepositUnavailable, CryptoProviderDown
 from domain.duel_lobbies import AlreadySeated, NotSeated, NotTheOpener, OpenerStays, TooFewPlayers
 from domain.duels import NotYourDuel
 from domain.errors import (
@@ -178,6 +179,8 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     InvalidField: _text("refusals.invalid_request"),
     InvalidClientSeed: _text("refusals.client_seed", max=InvalidClientSeed.max_length),
     PaymentMismatch: _text("refusals.payment_mismatch"),
+    CryptoDepositUnavailable: _text("deposit.crypto.unavailable"),
+    CryptoProviderDown: _text("deposit.crypto.provider_down"),
     BeyondRecentBets: lambda t, e: t("refusals.recent_bets", count=e.shown),
     NotFound: _text("refusals.not_found"),
     IdempotencyConflict: _text("refusals.already_used"),

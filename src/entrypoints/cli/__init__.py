@@ -15,6 +15,7 @@ from entrypoints.cli.apikey import apikey
 from entrypoints.cli.bankroll import bankroll
 from entrypoints.cli.bonuses import bonuses
 from entrypoints.cli.crash import crash
+from entrypoints.cli.crypto_pay import crypto_pay
 from entrypoints.cli.currency import currency
 from entrypoints.cli.db import db
 from entrypoints.cli.dev import dev
@@ -54,6 +55,7 @@ for _command in (
     risk,
     bonuses,
     referrals,
+    crypto_pay,
     health,
     servers,
     secrets_group,

@@ -37,6 +37,7 @@ from entrypoints.composition.bonuses import BonusesProvider
 from entrypoints.composition.budget_raises import BudgetRaisesProvider
 from entrypoints.composition.campaigns import CampaignStaffProvider, PromoCodesProvider
 from entrypoints.composition.crash import CrashProvider
+from entrypoints.composition.crypto_pay import CryptoPayProvider
 from entrypoints.composition.duels import DuelsProvider
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.composition.free_bets import FreeBetsProvider
@@ -97,6 +98,7 @@ def http_areas() -> AreaGroups:
         CampaignStaffProvider,
         BudgetRaisesProvider,
         DuelsProvider,
+        CryptoPayProvider,
         *telegram_groups(),
     )
 
@@ -113,6 +115,7 @@ def bot_areas() -> AreaGroups:
         PromoCodesProvider,
         VipProvider,
         DuelsProvider,
+        CryptoPayProvider,
         *telegram_groups(),
     )
 
@@ -134,6 +137,7 @@ def cli_areas() -> AreaGroups:
         ReportsProvider,
         BudgetRaisesProvider,
         DuelsProvider,
+        CryptoPayProvider,
     )
 
 

@@ -30,6 +30,7 @@ from domain.bonuses import (
 )
 from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
+from domain.crypto_pay import CryptoDepositUnavailable, CryptoProviderDown
 from domain.duel_lobbies import AlreadySeated, NotSeated, NotTheOpener, OpenerStays, TooFewPlayers
 from domain.duels import NotYourDuel
 from domain.errors import (
@@ -137,9 +138,9 @@ TEXTS: Final[dict[str, frozenset[str]]] = {
     }.items()
 }
 
-# Classes the Mini App's routes never raise (duels and Telegram payments are the bot's; the
-# page has no withdrawal or refund route; keys are the game servers'): their problems carry no
-# `reason`, and a page meeting one would show `detail`.
+# Classes the Mini App's routes never raise (duels, Telegram payments and crypto deposits are
+# the bot's; the page has no withdrawal or refund route; keys are the game servers'): their
+# problems carry no `reason`, and a page meeting one would show `detail`.
 NOT_ON_THE_PAGE: Final[frozenset[type[DomainError]]] = frozenset(
     {
         DuelistUnknown,
@@ -151,6 +152,8 @@ NOT_ON_THE_PAGE: Final[frozenset[type[DomainError]]] = frozenset(
         OpenerStays,
         TooFewPlayers,
         PaymentMismatch,
+        CryptoDepositUnavailable,
+        CryptoProviderDown,
         RefundRefused,
         RefundPending,
         WithdrawalRefused,

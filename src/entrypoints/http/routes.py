@@ -9,6 +9,7 @@ from entrypoints.http.audit import AuditController
 from entrypoints.http.bets import BetsController
 from entrypoints.http.budget_raises import BudgetRaisesController
 from entrypoints.http.campaigns import CampaignsController
+from entrypoints.http.crypto_pay import CryptoPayWebhookController
 from entrypoints.http.games import GamesController
 from entrypoints.http.health import HealthController
 from entrypoints.http.ledger import LedgerController
@@ -47,6 +48,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     GamesController,
     AuditController,
     TelegramWebhookController,
+    CryptoPayWebhookController,
     PlayersController,
     ResponsibleGamblingController,
     LedgerController,

@@ -14,6 +14,7 @@ from pydantic.fields import FieldInfo
 
 from entrypoints.settings.big_wins import BigWins
 from entrypoints.settings.crash import Crash
+from entrypoints.settings.crypto_pay import CryptoPay
 from entrypoints.settings.declaring import CONFIG, PREFIX
 from entrypoints.settings.duels import Duels
 from entrypoints.settings.keys import Keys
@@ -33,6 +34,7 @@ AREAS = (
     Telegram,
     Throughput,
     Money,
+    CryptoPay,
     Risk,
     Vip,
     Referrals,
@@ -62,6 +64,7 @@ class Settings(
     Referrals,
     Vip,
     Risk,
+    CryptoPay,
     Money,
     Throughput,
     Telegram,
@@ -77,6 +80,7 @@ class Settings(
             *self.telegram_problems(),
             *self.money_problems(),
             *self.vip_problems(),
+            *self.crypto_pay_problems(),
         ]
         if self.environment is Environment.PRODUCTION:
             problems += [

@@ -8,6 +8,7 @@ from __future__ import annotations
 from aiogram.types import CallbackQuery
 from dishka.integrations.aiogram import FromDishka, inject
 
+from application.ports import CryptoPayConfig
 from application.responsible import AnswerDepositPrompt
 from domain.players import Player
 from entrypoints.bot import screens
@@ -21,8 +22,12 @@ handlers = Handlers("deposit_prompt")
 @handlers.callback_query(DepositPromptAnswer.filter())
 @inject
 async def no_limit_for_now(
-    query: CallbackQuery, player: Player, t: Translator, answer: FromDishka[AnswerDepositPrompt]
+    query: CallbackQuery,
+    player: Player,
+    t: Translator,
+    answer: FromDishka[AnswerDepositPrompt],
+    crypto: FromDishka[CryptoPayConfig],
 ) -> None:
     await answer(player.id)
     await query.answer()
-    await screens.show(query, *amounts_screen(t))
+    await screens.show(query, *amounts_screen(t, crypto))

@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.payments import CheckPreCheckout, CreateStarsInvoice, CreditStarsPayment
+from application.ports import CryptoPayConfig
 from application.responsible import DepositPromptDue
 from application.responsible.standing import CheckStanding
 from domain.errors import DomainError
@@ -43,6 +44,7 @@ async def choose_amount(
     t: Translator,
     prompt_due: FromDishka[DepositPromptDue],
     check: FromDishka[CheckStanding],
+    crypto: FromDishka[CryptoPayConfig],
 ) -> None:
     await query.answer()
     # A time-out, an exclusion, a block or the missing 18+ confirmation is shown before any
@@ -54,7 +56,7 @@ async def choose_amount(
     # UKGC RTS 12: a player who never set a deposit limit nor said "No limit for now" is
     # asked first (docs/responsible-gambling.md, "The prompt at the first deposit").
     due = await prompt_due(player.id)
-    await screens.show(query, *(prompt_screen(t) if due else amounts_screen(t)))
+    await screens.show(query, *(prompt_screen(t) if due else amounts_screen(t, crypto)))
 
 
 @handlers.callback_query(Deposit.filter(F.amount.in_(DEPOSITS)))

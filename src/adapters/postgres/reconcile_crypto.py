@@ -1,0 +1,52 @@
+"""Reconcile's checks of the money held at Crypto Pay (docs/payments-crypto.md, "Reconcile"):
+each a set-based query returning the offending rows, run by `reconcile` with the ledger's own
+checks. Deposits are the only postings on `crypto_pay_held` so far; payouts will add theirs
+to the first check when they come."""
+
+from __future__ import annotations
+
+CRYPTO_CHECKS: tuple[tuple[str, str], ...] = (
+    (
+        # What the books say Crypto Pay holds for us = what the paid invoices brought in.
+        "money held at Crypto Pay differs from the invoices credited",
+        """
+        SELECT coalesce(a.currency, i.currency) AS currency,
+               coalesce(a.held, 0) AS held, coalesce(i.credited, 0) AS credited
+        FROM (SELECT currency, -sum(balance) AS held FROM accounts
+              WHERE kind = 'crypto_pay_held' GROUP BY currency) a
+        FULL JOIN (SELECT currency, sum(amount) AS credited FROM crypto_invoices
+                   WHERE state = 'paid' GROUP BY currency) i ON i.currency = a.currency
+        WHERE coalesce(a.held, 0) <> coalesce(i.credited, 0)
+        """,
+    ),
+    (
+        # A paid invoice's one deposit: into its player's wallet, of its amount, against the
+        # money held at Crypto Pay.
+        "paid crypto invoice without its one deposit",
+        """
+        SELECT i.reference, i.provider_invoice_id, i.amount
+        FROM crypto_invoices i
+        WHERE i.state = 'paid' AND NOT EXISTS (
+            SELECT 1 FROM ledger_transactions t
+            JOIN ledger_legs w ON w.transaction_id = t.id
+            JOIN accounts wa ON wa.id = w.account_id
+            JOIN ledger_legs h ON h.transaction_id = t.id
+            JOIN accounts ha ON ha.id = h.account_id
+            WHERE t.id = i.deposit_transaction_id AND t.kind = 'deposit'
+              AND t.idempotency_key = 'cryptopay:' || i.provider_invoice_id::text
+              AND wa.kind = 'player_wallet' AND wa.player_id = i.player_id
+              AND wa.currency = i.currency AND w.amount = i.amount
+              AND ha.kind = 'crypto_pay_held' AND h.amount = -i.amount)
+        """,
+    ),
+    (
+        "crypto deposit posting without a paid invoice",
+        """
+        SELECT t.id, t.idempotency_key
+        FROM ledger_transactions t
+        WHERE t.idempotency_key LIKE 'cryptopay:%'
+          AND NOT EXISTS (SELECT 1 FROM crypto_invoices i
+                          WHERE i.deposit_transaction_id = t.id AND i.state = 'paid')
+        """,
+    ),
+)

@@ -1,0 +1,200 @@
+"""A USDT deposit through the bot's real Dispatcher (a mocked Bot API) against a local fake of
+Crypto Pay (tests/fake_crypto_pay_server.py): the assets beside the Stars amounts, an asset's
+amounts, the invoice with its pay link (a URL button), a double tap making one invoice, the
+signed webhook crediting it, the balance showing it; a timed-out player is told why before any
+amount; the provider down is a polite message. Transcripts:
+.croupier/test/transcripts/bot-crypto-deposit-<language>.txt (copied to docs/transcripts)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from application.crypto_pay import CreditCryptoInvoice
+from application.ports import CryptoPayWebhooks
+from application.responsible import AnswerDepositPrompt, StartTimeout
+from domain.responsible import TimeoutPeriod
+from entrypoints.bot.crypto_deposit import CryptoAmount, CryptoAsset, CryptoType
+from entrypoints.bot.i18n import Translator
+from entrypoints.bot.keyboards import Menu
+from tests.entrypoints.bot_chat import Chat, buttons, chat  # noqa: F401
+from tests.entrypoints.conftest import bot_runtime
+from tests.entrypoints.test_bot import ready_player  # noqa: F401
+from tests.fake_crypto_pay_server import FakeCryptoPayServer
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+DEPOSIT = Menu(action="deposit").pack()
+BALANCE = Menu(action="balance").pack()
+USDT = CryptoAsset(asset="USDT").pack()
+
+
+@pytest.fixture(scope="module")
+async def provider():
+    server = await FakeCryptoPayServer().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(scope="module")
+async def crypto_bot(servers, tmp_path_factory, provider):
+    container, runtime = await bot_runtime(
+        servers,
+        tmp_path_factory.mktemp("bot-crypto"),
+        crypto_pay_token=provider.token,
+        crypto_pay_host=provider.url,
+        crypto_pay_timeout_s=0.5,
+    )
+    yield container, runtime
+    await container.close()
+
+
+@pytest.fixture(scope="module")
+def runtime(crypto_bot):
+    """The bot of this module: Crypto Pay on, against the fake provider."""
+    return crypto_bot[1]
+
+
+async def _player_id(engine, me: Chat) -> int:
+    async with engine.connect() as conn:
+        return (
+            await conn.execute(
+                text("SELECT id FROM players WHERE telegram_user_id = :t"),
+                {"t": me.player.user.id},
+            )
+        ).scalar_one()
+
+
+async def _amounts_of_usdt(me: Chat, t: Translator, container, engine) -> None:
+    async with container() as scope:  # "No limit for now", answered before (its own test)
+        await (await scope.get(AnswerDepositPrompt))(await _player_id(engine, me))
+    await me.tap(t("menu.deposit"), DEPOSIT)
+    shown = buttons(me.shown())
+    assert me.shown().text == t("deposit.choose_with_crypto")
+    assert shown[t("deposit.crypto.asset_button", icon="💵", asset="USDT")] == USDT
+    assert shown["100 ⭐"]  # the Stars amounts stay
+    await me.tap(t("deposit.crypto.asset_button", icon="💵", asset="USDT"), USDT)
+    assert me.shown().text == t("deposit.crypto.choose", asset="USDT")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_a_usdt_deposit_through_the_bot_is_paid_and_credited_once(
+    ready_player,  # noqa: F811
+    chat,  # noqa: F811
+    crypto_bot,
+    provider,
+    engine,
+    language,
+):
+    container, _ = crypto_bot
+    t = Translator(language)
+    me = chat(await ready_player(language))
+    await _amounts_of_usdt(me, t, container, engine)
+    ten = next(data for label, data in buttons(me.shown()).items() if label == "10 USDT")
+    assert CryptoAmount.unpack(ten).amount == 10
+    await me.tap("10 USDT", ten)
+    await me.tap("10 USDT", ten)  # a double tap: the same invoice, asked once
+    creates = [c for c in provider.calls if c[0] == "createInvoice"]
+    mine = [c for c in creates if c[1]["amount"] == "10"]
+    assert len({c[1]["payload"] for c in mine}) == len(mine)  # one per tap-screen
+    invoice = next(i for i in provider.invoices.values() if i["payload"] == mine[-1][1]["payload"])
+    screen = me.shown()
+    assert screen.text == t("deposit.crypto.invoice", amount="10 USDT", minutes=60)
+    (pay,) = [b for row in screen.reply_markup.inline_keyboard for b in row if b.url]
+    assert pay.url == invoice["bot_invoice_url"]
+    assert pay.text == t("deposit.crypto.pay_button", amount="10 USDT")
+    async with engine.connect() as conn:
+        invoices = await conn.scalar(
+            text("SELECT count(*) FROM crypto_invoices WHERE player_id = :p"),
+            {"p": await _player_id(engine, me)},
+        )
+    assert invoices == 1
+
+    # The player pays in @CryptoBot; Crypto Pay's signed webhook arrives (twice).
+    provider.pay(invoice["invoice_id"])
+    body, headers = provider.webhook(invoice["invoice_id"])
+    reader = await container.get(CryptoPayWebhooks)
+    for _ in range(2):
+        async with container() as scope:
+            credit = await scope.get(CreditCryptoInvoice)
+            await credit(reader.read(body, headers["crypto-pay-api-signature"]))
+    me.lines.append("(the player pays 10 USDT in @CryptoBot; Crypto Pay's webhook arrives twice)")
+    await me.tap(t("menu.balance"), BALANCE)
+    assert "10 USDT" in me.shown().text
+    me.write(f"bot-crypto-deposit-{language}.txt")
+
+
+async def test_a_paused_player_is_told_why_before_any_amount_and_a_down_provider_politely(
+    ready_player,  # noqa: F811
+    chat,  # noqa: F811
+    crypto_bot,
+    provider,
+    engine,
+):
+    container, _ = crypto_bot
+    t = Translator("en")
+    me = chat(await ready_player("en"))
+    await _amounts_of_usdt(me, t, container, engine)
+    five = buttons(me.shown())["5 USDT"]
+    provider.mode = "error500"
+    try:
+        await me.tap("5 USDT", five)
+    finally:
+        provider.mode = "ok"
+    assert t("deposit.crypto.provider_down") in "\n".join(me.lines)
+    async with container() as scope:
+        await (await scope.get(StartTimeout))(await _player_id(engine, me), TimeoutPeriod.DAY)
+    await me.tap(t("menu.deposit"), DEPOSIT)
+    await me.tap(t("deposit.crypto.asset_button", icon="💵", asset="USDT"), USDT)
+    assert "5 USDT" not in buttons(me.shown())  # the break is shown, not the amounts
+    asked = len(provider.calls)
+    await me.tap("5 USDT", five)  # an old screen's button: refused by the use case
+    assert len(provider.calls) == asked  # the provider is not asked on a break
+    async with engine.connect() as conn:
+        states = (
+            (
+                await conn.execute(
+                    text("SELECT state FROM crypto_invoices WHERE player_id = :p"),
+                    {"p": await _player_id(engine, me)},
+                )
+            )
+            .scalars()
+            .all()
+        )
+    # The 500's invoice never reached the player (its outcome unknown, it stays pending until
+    # the poller expires it); tapping its button again on a break is refused, not offered.
+    assert list(states) == ["pending"]
+    me.write("bot-crypto-deposit-refusals-en.txt")
+
+
+async def test_an_amount_typed_is_read_exactly_and_junk_politely(
+    ready_player,  # noqa: F811
+    chat,  # noqa: F811
+    crypto_bot,
+    provider,
+    engine,
+):
+    container, _ = crypto_bot
+    t = Translator("en")
+    me = chat(await ready_player("en"))
+    await _amounts_of_usdt(me, t, container, engine)
+    await me.tap(t("deposit.crypto.type_button"), CryptoType(asset="USDT").pack())
+    bounds = {"min": "1 USDT", "max": "10000 USDT"}
+    assert me.shown().text == t("deposit.crypto.type_ask", asset="USDT", **bounds)
+    await me.say("lots")
+    assert me.shown().text == t("deposit.crypto.type_not_a_number", asset="USDT")
+    await me.say("0.5")
+    assert me.shown().text == t("deposit.crypto.type_out_of_bounds", **bounds)
+    await me.say("12.1234567")  # finer than a USDT's millionth: never rounded
+    assert me.shown().text == t("deposit.crypto.type_not_a_number", asset="USDT")
+    await me.say("9" * 19)  # beyond any amount the books hold: the same polite answer
+    assert me.shown().text == t("deposit.crypto.type_not_a_number", asset="USDT")
+    await me.say("12.5 usdt")
+    assert me.shown().text == t("deposit.crypto.invoice", amount="12.5 USDT", minutes=60)
+    (call,) = [c for c in provider.calls if c[0] == "createInvoice" and c[1]["amount"] == "12.5"]
+    assert call[1]["asset"] == "USDT"
+    await me.say("20")  # the prompt is over: a number now is no deposit
+    assert (
+        len([c for c in provider.calls if c[0] == "createInvoice" and c[1]["amount"] == "20"]) == 0
+    )
+    me.write("bot-crypto-deposit-typed-en.txt")
