@@ -124,16 +124,26 @@ _BETTING = text(
            AND t.kind = 'credit') AS credits,
         -- A duel's stake is a bet (docs/duels.md): the challenger's from the challenge, the
         -- challenged player's from the accept, none once refunded; the winner's prize is
-        -- the pot less the cut, rounded up as domain.duels.house_cut rounds it.
-        (SELECT coalesce(sum(d.stake), 0) FROM duels d
-         WHERE d.currency = :currency AND d.created_at >= :since
-           AND ((d.challenger_id = :p AND d.state NOT IN ('declined', 'expired', 'refunded'))
-                OR (d.challenged_id = :p AND d.state IN ('accepted', 'rolling', 'settled'))))
-            AS duel_stakes,
-        (SELECT coalesce(sum(2 * d.stake - (2 * d.stake * d.cut_bps + 9999) / 10000), 0)
-         FROM duels d
-         WHERE d.winner_id = :p AND d.currency = :currency AND d.created_at >= :since)
-            AS duel_prizes
+        -- the pot less the cut, rounded up as domain.duels.house_cut rounds it. One pass over
+        -- the player's duels, found through the two indexes (player, time): a winner is one
+        -- of the two, so each duel is met once. Written as an OR over both columns and a
+        -- separate `winner_id` sum (no index), every guarded bet scanned the whole table,
+        -- also for a player who never duelled (bench/README.md, "A bet that writes less").
+        d.duel_stakes, d.duel_prizes
+    FROM (
+        SELECT coalesce(sum(x.stake) FILTER (WHERE x.staked), 0) AS duel_stakes,
+               coalesce(sum(2 * x.stake - (2 * x.stake * x.cut_bps + 9999) / 10000)
+                        FILTER (WHERE x.winner_id = :p), 0) AS duel_prizes
+        FROM (SELECT stake, cut_bps, winner_id,
+                     state NOT IN ('declined', 'expired', 'refunded') AS staked
+              FROM duels
+              WHERE challenger_id = :p AND created_at >= :since AND currency = :currency
+              UNION ALL
+              SELECT stake, cut_bps, winner_id,
+                     state IN ('accepted', 'rolling', 'settled') AS staked
+              FROM duels
+              WHERE challenged_id = :p AND created_at >= :since AND currency = :currency) x
+    ) d
     """
 )
 # Deposits: the deposit legs on the player's wallet in that currency.
