@@ -148,9 +148,10 @@ class Placement(BetPoster):
                         await uow.commit()
                     return done
             except (LostRace, LockContended):
-                # LockContended: chosen as a deadlock's victim (the locked road takes the seed
-                # pair before the accounts, the snapshot write the other way round), rolled
-                # back whole: start over like a lost race.
+                # LockContended: chosen as a deadlock's victim, rolled back whole: start over
+                # like a lost race. Both roads of a bet lock in one order since revision 0050
+                # (seed pairs, house accounts, players' accounts), so a bet of each road no
+                # longer waits on the other; kept for any other cycle.
                 continue
         raise IdempotencyConflict(  # pragma: no cover - needs three lost races in a row
             f"bet {command.bet_id} is being placed concurrently; retry ({command.game})"
