@@ -54,7 +54,7 @@ from domain.games.base import ProvablyFairGame
 from domain.games.catalog import game_by_code
 from domain.ledger import PostedTransaction, Transaction
 from domain.money import Money
-from domain.postings import bet_placement
+from domain.postings import bet_placement, bet_played_at_once
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.seeds import SeedPair
 from domain.standing import StandingRefusal
@@ -369,7 +369,16 @@ class Placement(BetPoster):
         return taken
 
     async def _postings(self, uow: UnitOfWork, decided: DecidedBet) -> list[Transaction]:
-        """A decided bet's postings: its placement and, settled at once, its settlement."""
+        """A decided bet's postings: its placement and, settled at once, its settlement; or,
+        when its funds were checked before the write (the snapshot road), both in one
+        transaction (`Bet.instant_legs`: the wallet and the bankroll, net)."""
+        if decided.posted_at_once:
+            final = decided.final
+            bankroll = await self._house.account_for(
+                uow.accounts, AccountKind.HOUSE_BANKROLL, final.stake.currency, final.player_id
+            )
+            legs = final.instant_legs(decided.wallet_id, bankroll)
+            return [bet_played_at_once(final, legs, at=self._clock.now())]
         bet = decided.placed
         in_play = await self._house.account_for(
             uow.accounts, AccountKind.BETS_IN_PLAY, bet.stake.currency, bet.player_id
@@ -385,7 +394,9 @@ class Placement(BetPoster):
     ) -> BetReceipt:
         """The receipt of a decided bet whose postings are next in `posted`."""
         last = next(posted)
-        if decided.settled_at_once:
+        if decided.posted_at_once:
+            await self._risk.on_bet_settled(uow, decided.final)
+        elif decided.settled_at_once:
             settled = next(posted)
             # Large wins and wagers are flagged and audited in the settlement's transaction.
             await self._risk.on_bet_settled(uow, decided.final)
