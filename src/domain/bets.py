@@ -224,6 +224,26 @@ class Bet:
             legs.append(Leg(bankroll, Money(house_delta, currency)))
         return tuple(legs)
 
+    @property
+    def posted_at_once(self) -> bool:
+        """Whether the bet's placement and settlement are one ledger transaction (a bet settled
+        in the unit of work that placed it, on a road that checked its funds first): its
+        `instant_legs`, net, with the gross stake and payout kept on the bet."""
+        return self.settlement_transaction_id == self.placed_transaction_id
+
+    def instant_legs(self, wallet: int, bankroll: int) -> tuple[Leg, ...]:
+        """A bet placed and settled at once, as one transaction: the wallet gives the stake
+        and takes the payout, the bankroll the difference, each as its net (a transaction
+        has one leg an account). The stake never rests in bets in play. Empty when the
+        payout is the stake: nothing moves, and such a bet keeps its two transactions."""
+        if self.payout is None or self.state not in (BetState.WON, BetState.LOST):
+            raise IllegalTransition(f"bet {self.id} is not settled")
+        net = self.payout - self.stake.amount
+        if not net:
+            return ()
+        currency = self.stake.currency
+        return (Leg(wallet, Money(net, currency)), Leg(bankroll, Money(-net, currency)))
+
     def summary(self) -> str:
         if self.multiplier is None:
             return f"{self.game} {dict(self.params)} {self.stake}: {self.state}"

@@ -86,6 +86,23 @@ def bet_settlement(bet: Bet, legs: tuple[Leg, ...], *, at: datetime) -> Transact
     )
 
 
+def bet_played_at_once(bet: Bet, legs: tuple[Leg, ...], *, at: datetime) -> Transaction:
+    """A bet placed and settled in one unit of work, as one transaction (`Bet.instant_legs`,
+    net): the settlement's kind, key and id, which is also the bet's placement transaction."""
+    kind = _SETTLEMENT_KIND.get(bet.state)
+    if kind is None or kind is TransactionKind.REFUND or not bet.posted_at_once:
+        raise IllegalTransition(f"bet {bet.id} is {bet.state}, not played at once")
+    return Transaction(
+        id=bet.placed_transaction_id,
+        kind=kind,
+        idempotency_key=bet_settlement_key(bet.id),
+        legs=legs,
+        created_at=at,
+        reference=bet_reference(bet.id),
+        metadata=_bet_metadata(bet),
+    )
+
+
 # -- between a player's wallet and a house account ----------------------------------------------
 
 

@@ -237,11 +237,15 @@ async def test_a_message_of_bets_submitted_together_is_two_statements(
     assert "place_bets" in statements[-1]
 
 
-async def test_a_lost_bets_settlement_event_tells_the_house_balances_the_ledger_recorded(
+async def test_a_lost_bet_is_one_transaction_whose_event_tells_the_player(
     funded_player, place, engine
 ):
-    # A loss moves no player's money: its event is the house's, with the balances only the
-    # posting knows, which place_bets fills in.
+    # Placed and settled at once on the snapshot road, a lost bet is one transaction (its
+    # placement's and settlement's id): the stake from the wallet to the bankroll. It moves the
+    # player's money, so its event is the player's, with the wallet's balance the ledger
+    # recorded. (Until issue 19's one-transaction shape, a loss's settlement moved house
+    # accounts only, and place_bets filled in their balances in its event: that path now
+    # serves no bet of this road, since every posting here moves a wallet.)
     player = await funded_player(1000)
     for _ in range(40):
         receipt = await place(coin(player.id))
@@ -249,35 +253,37 @@ async def test_a_lost_bets_settlement_event_tells_the_house_balances_the_ledger_
             break
     assert receipt.bet.payout == 0
     settlement = receipt.bet.settlement_transaction_id
+    assert settlement == receipt.bet.placed_transaction_id
     async with engine.connect() as conn:
-        payload = await conn.scalar(
-            text(
-                "SELECT payload FROM outbox_events WHERE type = 'ledger.transaction_posted'"
-                " AND payload ->> 'transaction_id' = :t"
-            ),
-            {"t": str(settlement)},
+        payloads = (
+            await conn.scalars(
+                text(
+                    "SELECT payload FROM outbox_events WHERE type = 'ledger.transaction_posted'"
+                    " AND payload ->> 'transaction_id' = :t"
+                ),
+                {"t": str(settlement)},
+            )
+        ).all()
+        legs = (
+            await conn.execute(
+                text(
+                    "SELECT a.kind, l.amount, l.balance_after"
+                    " FROM ledger_legs l JOIN accounts a ON a.id = l.account_id"
+                    " WHERE l.transaction_id = :t ORDER BY a.kind"
+                ),
+                {"t": settlement},
+            )
+        ).all()
+        kind = await conn.scalar(
+            text("SELECT kind FROM ledger_transactions WHERE id = :t"), {"t": settlement}
         )
-        legs = await conn.execute(
-            text(
-                "SELECT l.account_id, a.kind, l.currency, l.amount, l.balance_after"
-                " FROM ledger_legs l JOIN accounts a ON a.id = l.account_id"
-                " WHERE l.transaction_id = :t ORDER BY l.account_id"
-            ),
-            {"t": settlement},
-        )
-        recorded = [
-            {
-                "account_id": r.account_id,
-                "account_kind": r.kind,
-                "currency": r.currency,
-                "amount": r.amount,
-                "balance": r.balance_after,
-            }
-            for r in legs
-        ]
-    assert payload["player_id"] is None
-    assert payload["balances"] == recorded
-    assert len(recorded) == 2
+    assert kind == "loss"
+    assert [(r.kind, r.amount) for r in legs] == [("house_bankroll", 10), ("player_wallet", -10)]
+    wallet_after = legs[1].balance_after
+    assert receipt.balance.amount == wallet_after
+    assert len(payloads) == 1
+    assert payloads[0]["player_id"] == player.id
+    assert [(b["amount"], b["balance"]) for b in payloads[0]["balances"]] == [(-10, wallet_after)]
 
 
 # -- the write's plans: rows found by id, however big the casino ------------------------------

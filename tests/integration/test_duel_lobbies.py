@@ -340,8 +340,11 @@ async def test_the_limits_count_a_lobby_seat_as_a_bet(lobbies, uow_factory) -> N
     async with uow_factory() as uow:
         winner = await uow.responsible.usage(pa, XTR, since)
         loser = await uow.responsible.usage(pb, XTR, since)
+        # A seat is a stake: the reality check's "last played" sees the join.
+        joined = await uow.responsible.last_played_at(pb)
     assert (winner.wagered, winner.net_loss) == (10, 10 - 19)
     assert (loser.wagered, loser.net_loss) == (10, 10)
+    assert joined == lobbies.clock.now()
 
 
 async def test_reconcile_sees_a_seat_without_its_stake(lobbies, engine) -> None:

@@ -39,7 +39,7 @@ from application.postings import (
     DebitWalletCommand,
     TransferCommand,
 )
-from application.responsible import ResponsibleGamblingGuard
+from application.responsible import ResponsibleGamblingGuard, SetLimit
 from application.risk import DEFAULT_RISK_REVIEW
 from application.seamless import (
     SeamlessCredit,
@@ -60,6 +60,7 @@ from application.withdrawals import (
 from domain.adjustments import FourEyesPolicy
 from domain.money import XTR, Money
 from domain.payments import RefundRefused
+from domain.responsible import LimitKind, LimitPeriod
 from domain.withdrawals import CurrencyWithdrawalLimits, PayoutSent, WithdrawalPolicy
 from tests.conftest import TEST_HOUSE_SHARDS
 
@@ -106,6 +107,15 @@ async def _stored(engine, key: str) -> Stored:
     by_kind = {leg.kind: (leg.shard, leg.amount) for leg in legs}
     assert len(by_kind) == len(legs), "one leg per kind of account in every posting"
     return Stored(row.kind, row.reference, metadata, by_kind)
+
+
+async def _exists(engine, key: str) -> bool:
+    async with engine.connect() as conn:
+        found = await conn.scalar(
+            text("SELECT count(*) FROM ledger_transactions WHERE idempotency_key = :k"),
+            {"k": key},
+        )
+    return bool(found)
 
 
 def _chat() -> int:
@@ -160,6 +170,10 @@ async def test_bet_placement_and_settlement(funded_player, place, settle, void, 
 
 
 async def test_provably_fair_bets_alone_and_in_a_batch(funded_player, place, engine):
+    # Decided on the snapshot road (alone or in a batch), a coin bet is placed and settled in
+    # one transaction: the settlement's kind, key and reference, net legs, and the id of both
+    # its placement and its settlement (issue 19; before, two transactions: `bet:{id}:place`
+    # with the stake into bets in play, then `bet:{id}:settle` out of it). No `:place` key.
     player = await funded_player(1000)
     shard = _shard(player.id)
     first = await place(
@@ -175,17 +189,41 @@ async def test_provably_fair_bets_alone_and_in_a_batch(funded_player, place, eng
         assert not isinstance(receipt, Exception)
         bet = receipt.bet
         meta = {"bet_id": str(bet.id), "game": "coin"}
-        assert await _stored(engine, f"bet:{bet.id}:place") == Stored(
-            "bet", f"bet:{bet.id}", meta, {WALLET: (None, -10), "bets_in_play": (shard, 10)}
-        )
-        settled = await _stored(engine, f"bet:{bet.id}:settle")
-        assert (settled.kind, settled.reference, settled.metadata) == (
+        assert bet.placed_transaction_id == bet.settlement_transaction_id
+        assert not await _exists(engine, f"bet:{bet.id}:place")
+        assert await _stored(engine, f"bet:{bet.id}:settle") == Stored(
             "win" if bet.payout else "loss",
             f"bet:{bet.id}",
             meta,
+            {WALLET: (None, bet.payout - 10), "house_bankroll": (shard, 10 - bet.payout)},
         )
-        assert settled.legs["bets_in_play"] == (shard, -10)
-        assert settled.legs["house_bankroll"] == (shard, 10 - bet.payout)
+
+
+async def test_a_provably_fair_bet_on_the_locked_road_keeps_two_transactions(
+    funded_player, place, uow_factory, clock, engine
+):
+    # A player with a responsible-gambling record bets on the locked road, which reads no
+    # balance before its postings: the placement posting refuses an overdraft, so the stake
+    # and the settlement stay two transactions.
+    player = await funded_player(1000)
+    await SetLimit(uow_factory, clock)(player.id, LimitKind.WAGER, LimitPeriod.DAY, xtr(500))
+    shard = _shard(player.id)
+    bet = (
+        await place(PlaceBetCommand(player.id, uuid.uuid4(), "coin", xtr(10), {"side": "heads"}))
+    ).bet
+    meta = {"bet_id": str(bet.id), "game": "coin"}
+    assert bet.placed_transaction_id != bet.settlement_transaction_id
+    assert await _stored(engine, f"bet:{bet.id}:place") == Stored(
+        "bet", f"bet:{bet.id}", meta, {WALLET: (None, -10), "bets_in_play": (shard, 10)}
+    )
+    settled = await _stored(engine, f"bet:{bet.id}:settle")
+    assert (settled.kind, settled.reference, settled.metadata) == (
+        "win" if bet.payout else "loss",
+        f"bet:{bet.id}",
+        meta,
+    )
+    assert settled.legs["bets_in_play"] == (shard, -10)
+    assert settled.legs["house_bankroll"] == (shard, 10 - bet.payout)
 
 
 async def test_deposit_debit_transfer_and_staff_adjustment(

@@ -607,3 +607,60 @@ async def test_concurrent_deposits_cannot_pass_the_same_deposit_limit(new_player
     results = await race(25, lambda i: deposit(player.id, xtr(10)))
     assert sum(1 for r in results if r is None) == 10
     assert sum(1 for r in results if isinstance(r, ResponsibleGamblingRefusal)) == 15
+
+
+async def test_usage_counts_a_players_duel_stakes_and_prizes_once_each(engine, new_player):
+    """Duel stakes are bets in the wager and loss limits (docs/duels.md), read in one pass over
+    the player's duels by the two (player, time) indexes: the challenger's stake unless the
+    duel was declined, expired or refunded, the challenged player's once accepted, and the
+    prize (the pot less the cut, rounded up) of a duel the player won. Rows written and rolled
+    back in one transaction, so the books' duel checks never see them."""
+    from adapters.postgres.responsible import SqlResponsibleGambling
+    from domain.money import CurrencyRegistry
+
+    me, rival, other = await new_player(), await new_player(), await new_player()
+    rows = [
+        # (challenger, challenged, currency, stake, state, winner, created)
+        (me.id, rival.id, "XTR", 100, "settled", me.id, START),  # staked 100, prize 190
+        (rival.id, me.id, "XTR", 40, "settled", rival.id, START),  # staked 40, lost
+        (rival.id, me.id, "XTR", 30, "settled", me.id, START),  # staked 30, prize 57
+        (me.id, rival.id, "XTR", 20, "challenged", None, START),  # staked 20 (in escrow)
+        (rival.id, me.id, "XTR", 500, "challenged", None, START),  # not accepted: nothing
+        (me.id, rival.id, "XTR", 70, "refunded", None, START),  # given back: nothing
+        (rival.id, me.id, "XTR", 60, "declined", None, START),  # nothing
+        (me.id, rival.id, "TON", 9, "settled", me.id, START),  # another currency
+        (me.id, rival.id, "XTR", 11, "settled", me.id, START - timedelta(seconds=1)),  # before
+        (rival.id, other.id, "XTR", 1000, "settled", rival.id, START),  # not mine
+    ]
+    async with engine.connect() as conn:
+        await conn.begin()
+        for challenger, challenged, currency, stake, state, winner, created in rows:
+            ended = state in ("settled", "refunded", "declined", "expired")
+            await conn.execute(
+                text(
+                    "INSERT INTO duels (id, chat_id, challenger_id, challenged_id, currency, "
+                    "stake, game, cut_bps, max_ties, state, winner_id, created_at, deadline, "
+                    "finished_at) VALUES (:id, -1, :a, :b, :c, :s, '🎲', 500, 1, :state, :w, "
+                    ":t, :t, :f)"
+                ),
+                {
+                    "id": uuid.uuid4(),
+                    "a": challenger,
+                    "b": challenged,
+                    "c": currency,
+                    "s": stake,
+                    "state": state,
+                    "w": winner,
+                    "t": created,
+                    "f": created if ended else None,
+                },
+            )
+        responsible = SqlResponsibleGambling(conn, CurrencyRegistry())
+        usage = await responsible.usage(me.id, XTR, START)
+        rivals = await responsible.usage(rival.id, XTR, START)
+        await conn.rollback()
+    # Mine: staked 100 + 40 + 30 + 20; prizes 190 (200 less 5%) and 57 (60 less 3).
+    assert usage == Usage(wagered=190, net_loss=190 - 190 - 57, deposited=0)
+    # The rival's: their accept of my 100, their challenges of 40, 30, 500 and 1000 (not the
+    # declined 60; my open 20 and refunded 70 they never accepted); prizes 76 and 1900.
+    assert rivals == Usage(wagered=1670, net_loss=1670 - 76 - 1900, deposited=0)

@@ -147,9 +147,14 @@ async def test_a_provably_fair_bet_raises_placed_and_settled_together(casino):
     await PlaceBet(db, clock, ids, house, Seeds())(
         PlaceBetCommand(player, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
     )
-    kinds = _kinds(_since(db, mark))
-    assert kinds[:2] == [BetPlaced, BetSettled]
-    assert kinds[2:] == [TransactionPosted, TransactionPosted]  # the stake, the settlement
+    events = _since(db, mark)
+    assert _kinds(events)[:2] == [BetPlaced, BetSettled]
+    # Decided on the snapshot road, whose funds check comes before the write: the stake and
+    # the payout are one transaction (`Bet.instant_legs`), so one TransactionPosted, whose id
+    # is the bet's placement and settlement transaction.
+    assert _kinds(events)[2:] == [TransactionPosted]
+    bet = events[1].bet
+    assert events[2].transaction.id == bet.placed_transaction_id == bet.settlement_transaction_id
 
 
 async def test_a_refused_bet_raises_nothing(casino):

@@ -96,6 +96,8 @@ _CHECKS: tuple[tuple[str, str], ...] = (
         """,
     ),
     (
+        # A bet placed and settled as one transaction (its placement's, docs/ledger.md) moved
+        # the wallet by the payout less the stake: the stake is added back to compare.
         "bet was paid differently than it settled",
         """
         SELECT b.id, b.state, b.payout, coalesce(w.paid, 0) AS paid FROM bets b
@@ -103,7 +105,10 @@ _CHECKS: tuple[tuple[str, str], ...] = (
                    JOIN accounts a ON a.id = l.account_id AND a.kind = 'player_wallet'
                    GROUP BY l.transaction_id) w ON w.transaction_id = b.settlement_transaction_id
         WHERE b.state <> 'placed'
-          AND coalesce(w.paid, 0) <> CASE b.state WHEN 'voided' THEN b.stake ELSE b.payout END
+          AND coalesce(w.paid, 0)
+              + CASE WHEN b.settlement_transaction_id = b.placed_transaction_id
+                     THEN b.stake ELSE 0 END
+              <> CASE b.state WHEN 'voided' THEN b.stake ELSE b.payout END
         """,
     ),
     (

@@ -124,16 +124,12 @@ _BETTING = text(
            AND t.kind = 'credit') AS credits,
         -- A duel's stake is a bet (docs/duels.md): the challenger's from the challenge, the
         -- challenged player's from the accept, none once refunded; the winner's prize is
-        -- the pot less the cut, rounded up as domain.duels.house_cut rounds it.
-        (SELECT coalesce(sum(d.stake), 0) FROM duels d
-         WHERE d.currency = :currency AND d.created_at >= :since
-           AND ((d.challenger_id = :p AND d.state NOT IN ('declined', 'expired', 'refunded'))
-                OR (d.challenged_id = :p AND d.state IN ('accepted', 'rolling', 'settled'))))
-            AS duel_stakes,
-        (SELECT coalesce(sum(2 * d.stake - (2 * d.stake * d.cut_bps + 9999) / 10000), 0)
-         FROM duels d
-         WHERE d.winner_id = :p AND d.currency = :currency AND d.created_at >= :since)
-            AS duel_prizes,
+        -- the pot less the cut, rounded up as domain.duels.house_cut rounds it. One pass over
+        -- the player's duels, found through the two indexes (player, time): a winner is one
+        -- of the two, so each duel is met once. Written as an OR over both columns and a
+        -- separate `winner_id` sum (no index), every guarded bet scanned the whole table,
+        -- also for a player who never duelled (bench/README.md, "A bet that writes less").
+        d.duel_stakes, d.duel_prizes,
         -- A lobby's seat is a bet from the join (revision 0046), none once left or the lobby
         -- refunded or expired; the winner's prize is kept on the lobby when it settles.
         (SELECT coalesce(sum(l.stake), 0) FROM duel_lobby_seats s
@@ -144,6 +140,20 @@ _BETTING = text(
         (SELECT coalesce(sum(l.prize), 0) FROM duel_lobbies l
          WHERE l.winner_id = :p AND l.currency = :currency AND l.created_at >= :since)
             AS lobby_prizes
+    FROM (
+        SELECT coalesce(sum(x.stake) FILTER (WHERE x.staked), 0) AS duel_stakes,
+               coalesce(sum(2 * x.stake - (2 * x.stake * x.cut_bps + 9999) / 10000)
+                        FILTER (WHERE x.winner_id = :p), 0) AS duel_prizes
+        FROM (SELECT stake, cut_bps, winner_id,
+                     state NOT IN ('declined', 'expired', 'refunded') AS staked
+              FROM duels
+              WHERE challenger_id = :p AND created_at >= :since AND currency = :currency
+              UNION ALL
+              SELECT stake, cut_bps, winner_id,
+                     state IN ('accepted', 'rolling', 'settled') AS staked
+              FROM duels
+              WHERE challenged_id = :p AND created_at >= :since AND currency = :currency) x
+    ) d
     """
 )
 # Deposits: the deposit legs on the player's wallet in that currency.
@@ -171,7 +181,9 @@ _LAST_PLAYED = text(
          JOIN ledger_transactions t
            ON t.idempotency_key = 'duel:' || CAST(d.id AS text) || ':stake:challenged'
          WHERE d.challenged_id = :p
-           AND d.state IN ('accepted', 'rolling', 'settled', 'refunded')))
+           AND d.state IN ('accepted', 'rolling', 'settled', 'refunded')),
+        -- A lobby's seat is staked when it is taken (revision 0046).
+        (SELECT max(s.joined_at) FROM duel_lobby_seats s WHERE s.player_id = :p))
     """
 )
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from application.ports import BatchPlacementContext, IdGenerator
@@ -97,6 +97,11 @@ class DecidedBet:
     def settled_at_once(self) -> bool:
         return self.final is not self.placed
 
+    @property
+    def posted_at_once(self) -> bool:
+        """Settled at once and posted as one transaction (`Bet.instant_legs`)."""
+        return self.settled_at_once and self.final.posted_at_once
+
 
 def decide_bet(
     command: PlaceBetCommand, facts: PlacementFacts, *, now: datetime, ids: IdGenerator
@@ -135,7 +140,13 @@ def decide_bet(
     pair, nonce = facts.seeds
     words = uint32_stream(pair.server_seed, pair.client_seed, nonce)
     outcome = game.outcome_for(bet.selection, words)
-    final = bet.settle(game, outcome, at=bet.placed_at, transaction_id=ids.new_id())
+    # One transaction for the stake and the payout (`Bet.instant_legs`, net) only where the
+    # funds were checked here: the net leg of a winning bet would not refuse an overdraft,
+    # which the locked road (no balance read) leaves to its placement posting. A bet that
+    # pays its stake back moves nothing net: two transactions as well.
+    final = bet.settle(game, outcome, at=bet.placed_at, transaction_id=bet.placed_transaction_id)
+    if facts.balance is None or final.payout == bet.stake.amount:
+        final = replace(final, settlement_transaction_id=ids.new_id())
     return DecidedBet(bet, final, facts.wallet_id)
 
 

@@ -54,7 +54,7 @@ from domain.games.base import ProvablyFairGame
 from domain.games.catalog import game_by_code
 from domain.ledger import PostedTransaction, Transaction
 from domain.money import Money
-from domain.postings import bet_placement
+from domain.postings import bet_placement, bet_played_at_once
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.seeds import SeedPair
 from domain.standing import StandingRefusal
@@ -148,9 +148,10 @@ class Placement(BetPoster):
                         await uow.commit()
                     return done
             except (LostRace, LockContended):
-                # LockContended: chosen as a deadlock's victim (the locked road takes the seed
-                # pair before the accounts, the snapshot write the other way round), rolled
-                # back whole: start over like a lost race.
+                # LockContended: chosen as a deadlock's victim, rolled back whole: start over
+                # like a lost race. Both roads of a bet lock in one order since revision 0050
+                # (seed pairs, house accounts, players' accounts), so a bet of each road no
+                # longer waits on the other; kept for any other cycle.
                 continue
         raise IdempotencyConflict(  # pragma: no cover - needs three lost races in a row
             f"bet {command.bet_id} is being placed concurrently; retry ({command.game})"
@@ -368,7 +369,16 @@ class Placement(BetPoster):
         return taken
 
     async def _postings(self, uow: UnitOfWork, decided: DecidedBet) -> list[Transaction]:
-        """A decided bet's postings: its placement and, settled at once, its settlement."""
+        """A decided bet's postings: its placement and, settled at once, its settlement; or,
+        when its funds were checked before the write (the snapshot road), both in one
+        transaction (`Bet.instant_legs`: the wallet and the bankroll, net)."""
+        if decided.posted_at_once:
+            final = decided.final
+            bankroll = await self._house.account_for(
+                uow.accounts, AccountKind.HOUSE_BANKROLL, final.stake.currency, final.player_id
+            )
+            legs = final.instant_legs(decided.wallet_id, bankroll)
+            return [bet_played_at_once(final, legs, at=self._clock.now())]
         bet = decided.placed
         in_play = await self._house.account_for(
             uow.accounts, AccountKind.BETS_IN_PLAY, bet.stake.currency, bet.player_id
@@ -384,7 +394,9 @@ class Placement(BetPoster):
     ) -> BetReceipt:
         """The receipt of a decided bet whose postings are next in `posted`."""
         last = next(posted)
-        if decided.settled_at_once:
+        if decided.posted_at_once:
+            await self._risk.on_bet_settled(uow, decided.final)
+        elif decided.settled_at_once:
             settled = next(posted)
             # Large wins and wagers are flagged and audited in the settlement's transaction.
             await self._risk.on_bet_settled(uow, decided.final)
