@@ -1,9 +1,10 @@
 """What Telegram says about a group the bot serves (docs/duels.md, "The groups"): its owner
 (the chat's `creator` among `getChatAdministrators`) and whether the bot is one of its admins.
 
-A group the bot joined before groups were recorded was never checked: on its first `/duel`
-(`duel_group`) the bot asks now, records what it found, and refuses duels politely when
-Telegram cannot tell (the bot is no longer a member, the call fails, no creator is listed)."""
+A group the bot joined before groups were recorded was never checked: on its first `/duel` or
+`/lobby` (`duel_group`, called by both handlers) the bot asks now, records what it found, and
+refuses duels and lobbies politely when Telegram cannot tell (the bot is no longer a member,
+the call fails, no creator is listed)."""
 
 from __future__ import annotations
 
