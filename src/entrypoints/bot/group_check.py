@@ -61,3 +61,10 @@ async def duel_group(
         # Who added the bot is not known any more; an admin must have made it an admin.
         added_by_admin = True if found.bot_is_admin else None
     return await record(chat.id, title_of(chat), found.owner_telegram_id, added_by_admin)
+
+
+async def serves_duels(bot: Bot, chat: Chat, find: FindDuelGroup, record: RecordDuelGroup) -> bool:
+    """Whether `/duel` and `/lobby` may play in this group (both handlers ask this first):
+    verified (`duel_group`, checking it now when needed) and `DuelGroup.serves_duels`."""
+    group = await duel_group(bot, chat, find, record)
+    return group is not None and group.serves_duels

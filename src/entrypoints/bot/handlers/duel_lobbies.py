@@ -5,9 +5,9 @@ the value is Telegram's), the tied seats again after a tie at the top, and annou
 result.
 
 As for duels (entrypoints/bot/handlers/duels.py): lobbies are opened only in a verified group
-(the same group check); nobody is registered here; a player who never
-started the bot in a private chat is sent there; what a refusal of a player's own says is told
-to them alone (a private message or a tap's alert); another player's is neutral."""
+(the same group check); nobody is registered here; a player who never started the bot in a
+private chat is sent there; what a refusal of a player's own says is told to them alone (a
+private message or a tap's alert); another player's is neutral."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ from domain.duel_lobbies import (
 from domain.duels import DEFAULT_DUEL_GAME, DUEL_GAMES, DuelRules
 from domain.errors import DomainError, IllegalTransition, InvalidAmount, InvalidRequest
 from domain.money import XTR, Money
-from entrypoints.bot.group_check import duel_group
+from entrypoints.bot.group_check import serves_duels
 from entrypoints.bot.handlers.duel_lobbies_texts import (
     LobbyTap,
     SeatNames,
@@ -116,8 +116,7 @@ async def open_lobby(
     t = _translator(opener)
     # The same check as a duel's (entrypoints/bot/group_check.py): an old group is verified
     # on its first /duel or /lobby, and one that cannot be is refused with nothing recorded.
-    group = await duel_group(bot, message.chat, find_group, record_group)
-    if group is None or not group.serves_duels:
+    if not await serves_duels(bot, message.chat, find_group, record_group):
         await message.reply(t("groups.unverified"))
         return
     parsed = _parse(command.args or "")
