@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from domain.duel_groups import DuelGroup, GroupDuelStats
 from domain.duel_lobbies import Lobby, LobbyState
+from domain.duel_lobby_postings import lobby_settlement_key
 from domain.duels import Duel, DuelState
 from domain.duels_collusion import PairRecord
 from domain.duels_postings import duel_settlement_key
@@ -95,7 +96,8 @@ class FakeDuelGroups:
         return self.s.duel_groups.get(chat_id)
 
     async def stats(self, chat_id: int) -> Sequence[GroupDuelStats]:
-        """As the adapter sums them: the cut and the owner's part from the settlements."""
+        """As the adapter sums them: duels and lobbies, the cut and the owner's part from the
+        settlements."""
         sums: dict[str, list[int]] = {}
         currencies: dict[str, Currency] = {}
         for duel in self.s.duels.values():
@@ -105,19 +107,31 @@ class FakeDuelGroups:
             metadata = posted.metadata
             code = duel.stake.currency.code
             currencies[code] = duel.stake.currency
-            row = sums.setdefault(code, [0, 0, 0, 0])
+            row = sums.setdefault(code, [0, 0, 0, 0, 0])
             row[0] += 1
             row[1] += duel.pot.amount
             row[2] += int(metadata["cut"] or 0)
             row[3] += int(metadata.get("owner_share") or 0)
+        for lobby in self.s.lobbies.values():
+            if lobby.chat_id != chat_id or lobby.state is not LobbyState.SETTLED:
+                continue
+            _, posted = self.s.transactions[lobby_settlement_key(lobby.id)]
+            code = lobby.stake.currency.code
+            currencies[code] = lobby.stake.currency
+            row = sums.setdefault(code, [0, 0, 0, 0, 0])
+            row[4] += 1
+            row[1] += lobby.pot.amount
+            row[2] += int(posted.metadata["cut"] or 0)
+            row[3] += int(posted.metadata.get("owner_share") or 0)
         return [
             GroupDuelStats(
                 settled=n,
                 staked=Money(staked, currencies[code]),
                 cut=Money(cut, currencies[code]),
                 owner_share=Money(owner, currencies[code]),
+                lobbies=lobbies,
             )
-            for code, (n, staked, cut, owner) in sorted(sums.items())
+            for code, (n, staked, cut, owner, lobbies) in sorted(sums.items())
         ]
 
 

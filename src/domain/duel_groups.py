@@ -36,13 +36,16 @@ class DuelGroup:
 
 @dataclass(frozen=True, slots=True)
 class GroupDuelStats:
-    """The settled duels of one group in one currency: how many, what was staked (both
-    stakes), the whole cut, and the part of it paid to the group's owner."""
+    """The settled duels and lobbies of one group in one currency: how many of each, what was
+    staked (both stakes of a duel, every seat's of a lobby), the whole cut, and the part of it
+    paid to the group's owner (duels and lobbies together)."""
 
     settled: int
     staked: Money
     cut: Money
     owner_share: Money
+    # The settled lobbies (`settled` counts the duels).
+    lobbies: int = 0
 
     @property
     def house_part(self) -> Money:

@@ -10,8 +10,9 @@ same escrow account): what differs is how players come in and how ties are broke
 
 Money follows the seats: each seat's stake goes into escrow when it is taken (one ledger
 transaction each); a seat left before the start gets its stake back at once; the settlement
-pays the winner the pot (every seated stake) less the cut, the cut to the house; a refund
-returns every seated stake.
+pays the winner the pot (every seated stake) less the cut, the cut to the house (less the group
+owner's share, fixed on the lobby when it is opened, as on a duel); a refund returns every
+seated stake.
 
 The dice: round 1 rolls one die per seat, in seat order. The highest value wins. When two or
 more seats share the highest value it is a tie, and the next round rolls only those seats
@@ -30,7 +31,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
-from domain.duels import DUEL_GAMES, DuelRules, NotYourDuel, check_duel_game, house_cut
+from domain.duels import (
+    DEFAULT_OWNER_SHARE_BPS,
+    DUEL_GAMES,
+    CutSplit,
+    DuelRules,
+    NotYourDuel,
+    check_duel_game,
+    check_owner_share_bps,
+    house_cut,
+    split_cut,
+)
 from domain.errors import IllegalTransition, InvalidRequest
 from domain.money import Money
 
@@ -118,10 +129,13 @@ class Lobby:
     rolls: tuple[LobbyRoll, ...] = ()
     winner_id: int | None = None
     finished_at: datetime | None = None
+    # The group owner's share of the cut, fixed when the lobby is opened like the cut.
+    owner_share_bps: int = DEFAULT_OWNER_SHARE_BPS
 
     def __post_init__(self) -> None:
         self.stake.require_positive()
         check_duel_game(self.game)
+        check_owner_share_bps(self.owner_share_bps)
         if not MIN_LOBBY_SEATS <= self.max_seats <= MAX_LOBBY_SEATS:
             raise InvalidRequest(f"a lobby has {MIN_LOBBY_SEATS} to {MAX_LOBBY_SEATS} seats")
         # As for a duel: the smallest pot (two seats) must leave the winner more than their
@@ -168,6 +182,7 @@ class Lobby:
             cut_bps=rules.cut_bps,
             max_ties=rules.max_ties,
             max_seats=max_seats,
+            owner_share_bps=rules.owner_share_bps,
             state=LobbyState.OPEN,
             created_at=now,
             deadline=now + rules.accept_window,
@@ -201,6 +216,12 @@ class Lobby:
     @property
     def cut(self) -> Money:
         return house_cut(self.pot, self.cut_bps)
+
+    @property
+    def cut_split(self) -> CutSplit:
+        """The cut between the house and the group's owner, as a duel's (`Duel.cut_split`): the
+        owner's part is paid only to an owner who may receive it at the settlement."""
+        return split_cut(self.cut, self.owner_share_bps)
 
     @property
     def prize(self) -> Money:

@@ -2,7 +2,8 @@
 
     stake      bet    | lobby:{id}:seat:{n}:stake | lobby:{id}   wallet → duel escrow
     leave      refund | lobby:{id}:seat:{n}:leave | lobby:{id}   duel escrow → wallet
-    settlement win    | lobby:{id}:settle         | lobby:{id}   escrow → winner, house bankroll
+    settlement win    | lobby:{id}:settle         | lobby:{id}   escrow → winner, house bankroll,
+                                                                  group owner's wallet
     refund     refund | lobby:{id}:refund         | lobby:{id}   escrow → each seated wallet
 
 A seat is taken once (a player who left does not come back), so its number keys its stake and
@@ -16,7 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from domain.duel_lobbies import Lobby, LobbySeat, LobbyState
-from domain.duels_postings import settlement_legs
+from domain.duels_postings import owner_share_metadata, settlement_legs
 from domain.errors import IllegalTransition
 from domain.ledger import Leg, MetadataValue, Transaction, TransactionKind
 from domain.money import Money
@@ -96,20 +97,37 @@ def lobby_settlement(
     winner_wallet: int,
     bankroll: int,
     at: datetime,
+    owner_wallet: int | None = None,
+    owner_id: int | None = None,
 ) -> Transaction:
+    """The pot (every seated stake) out of escrow, as a duel's settlement
+    (`domain.duels_postings.duel_settlement`): the prize to the winner, the cut to the house,
+    split with the group's owner when `owner_wallet` is given (`settlement_legs`, the lobby's
+    fixed `owner_share_bps`), with the same metadata (`owner_share`, `owner_id`)."""
     if lobby.state is not LobbyState.SETTLED or lobby.winner_id is None:
         raise IllegalTransition(f"lobby {lobby.id} is {lobby.state}, not settled")
+    legs, owner_part = settlement_legs(
+        lobby.pot,
+        lobby.cut_bps,
+        escrow=escrow,
+        winner_wallet=winner_wallet,
+        bankroll=bankroll,
+        owner_wallet=owner_wallet,
+        owner_share_bps=lobby.owner_share_bps,
+    )
     return Transaction(
         id=transaction_id,
         kind=TransactionKind.WIN,
         idempotency_key=lobby_settlement_key(lobby.id),
-        # No owner's share on lobbies yet (docs/duels.md): the house keeps the whole cut.
-        legs=settlement_legs(
-            lobby.pot, lobby.cut_bps, escrow=escrow, winner_wallet=winner_wallet, bankroll=bankroll
-        )[0],
+        legs=legs,
         created_at=at,
         reference=lobby_reference(lobby.id),
-        metadata={**_metadata(lobby), "winner_id": lobby.winner_id, "cut": lobby.cut.amount},
+        metadata={
+            **_metadata(lobby),
+            "winner_id": lobby.winner_id,
+            "cut": lobby.cut.amount,
+            **owner_share_metadata(owner_part, owner_id),
+        },
     )
 
 

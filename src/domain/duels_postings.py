@@ -89,6 +89,15 @@ def settlement_legs(
     return tuple(legs), owner_part
 
 
+def owner_share_metadata(owner_part: Money, owner_id: int | None) -> dict[str, MetadataValue]:
+    """What a settlement (a duel's or a lobby's) says of the owner's part when it paid one:
+    reconcile checks the split from these and the legs (adapters/postgres/reconcile_duels.py),
+    `/groupstats` sums `owner_share`. Nothing when no part was paid."""
+    if owner_part.is_zero():
+        return {}
+    return {"owner_share": owner_part.amount, "owner_id": owner_id}
+
+
 def duel_settlement(
     duel: Duel,
     transaction_id: uuid.UUID,
@@ -120,11 +129,8 @@ def duel_settlement(
         **_metadata(duel),
         "winner_id": duel.winner_id,
         "cut": duel.cut.amount,
+        **owner_share_metadata(owner_part, owner_id),
     }
-    if not owner_part.is_zero():
-        # Reconcile checks the split from these and the legs (adapters/postgres/reconcile_duels).
-        metadata["owner_share"] = owner_part.amount
-        metadata["owner_id"] = owner_id
     return Transaction(
         id=transaction_id,
         kind=TransactionKind.WIN,

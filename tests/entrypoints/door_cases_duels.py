@@ -95,7 +95,8 @@ def _edited(calls: list[Any]) -> bool:
 
 
 async def bot_lobby_open(cell: Cell) -> Answer:
-    update = Group().says(cell.subject.user, "/lobby 10")
+    _, group = cell.prepared  # a group the bot has checked, as for a challenge
+    update = group.says(cell.subject.user, "/lobby 10")
 
     def opened(calls: list[Any]) -> bool:  # the lobby, with its buttons
         return any(isinstance(c, SendMessage) and c.reply_markup for c in calls)

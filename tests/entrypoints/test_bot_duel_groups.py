@@ -1,8 +1,9 @@
 """The groups duels are played in, through the real dispatcher with a mocked Bot API: a group
 an admin adds the bot to is recorded with its owner (the creator); a group the bot was in
-before groups were recorded is verified on its first /duel (getChatAdministrators), and one
-that cannot be verified gets a polite refusal and no duel; /groupstats shows the group's
-settled duels to everyone and the owner's share to the owner alone, privately. The share
+before groups were recorded is verified on its first /duel or /lobby (getChatAdministrators),
+and one that cannot be verified gets a polite refusal and no duel or lobby; /groupstats shows
+the group's settled duels and lobbies to everyone and the owner's share (of both) to the
+owner alone, privately. The share
 here is CROUPIER_DUEL_OWNER_SHARE_BPS=5000 (half the cut). The conversation is written to
 .croupier/test/transcripts/bot-duel-groups-<language>.txt."""
 
@@ -26,7 +27,9 @@ from entrypoints.bot.keyboards import Gate
 from tests.entrypoints.conftest import bot_runtime
 from tests.entrypoints.duel_group import Group, GroupTelegram
 from tests.entrypoints.telegram_fakes import Player
-from tests.entrypoints.test_bot_duels import Transcript
+from tests.entrypoints.test_bot_duel_lobbies import _lobby
+from tests.entrypoints.test_bot_duel_lobbies import _tap as _lobby_tap
+from tests.entrypoints.test_bot_duels import Transcript, _roll
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -143,9 +146,10 @@ async def test_groupstats_shows_the_duels_and_the_owner_sees_their_share_private
     olga, olga_id = await member(language, "Olga", cash=0)
     ann, ann_id = await member(language, "Ann")
     bob, _ = await member(language, "Bob")
+    cat, cat_id = await member(language, "Cat")
     telegram.calls.clear()
     telegram.admins.add(olga.user.id)
-    names = {olga.user.id: "Olga", ann.user.id: "Ann", bob.user.id: "Bob"}
+    names = {olga.user.id: "Olga", ann.user.id: "Ann", bob.user.id: "Bob", cat.user.id: "Cat"}
     log = GroupTranscript(telegram, group, names)
 
     log.person(olga, "(adds the bot to the group; Olga created it)")
@@ -170,22 +174,40 @@ async def test_groupstats_shows_the_duels_and_the_owner_sees_their_share_private
 
     log.person(bob, "/groupstats")
     await send(group.says(bob, "/groupstats"))
-    public = t("groups.stats.line", settled=1, staked=Money(60, XTR), cut=Money(3, XTR))
+    public = t("groups.stats.line", settled=1, lobbies=0, staked=Money(60, XTR), cut=Money(3, XTR))
     assert telegram.of(SendMessage)[-1].text == public
     assert all(c.chat_id == group.chat.id for c in telegram.of(SendMessage)[-1:])
+
+    # A lobby pays the owner the same share: 3 seats of 40 ⭐, pot 120 ⭐, cut 6 ⭐, half of it
+    # (3 ⭐) to Olga, the house keeps 3 ⭐, Cat wins 114 ⭐.
+    log.person(ann, "/lobby 40 🎲 3")
+    await send(group.says(ann, "/lobby 40 🎲 3"))
+    lobby, lobby_message = _lobby(telegram)
+    log.person(bob, f"(taps {t('lobbies.join')})")
+    await send(group.taps(bob, _lobby_tap("join", lobby), lobby_message, ann))
+    _roll(telegram, 2, 3, 6)
+    log.person(cat, f"(taps {t('lobbies.join')}: the last seat, so the lobby starts)")
+    await send(group.taps(cat, _lobby_tap("join", lobby), lobby_message, ann))
+    assert await _wallet(engine, cat_id) == 60 + 114
+    assert await _wallet(engine, olga_id) == 1 + 3
+
+    log.person(bob, "/groupstats")
+    await send(group.says(bob, "/groupstats"))
+    public = t("groups.stats.line", settled=1, lobbies=1, staked=Money(180, XTR), cut=Money(9, XTR))
+    assert telegram.of(SendMessage)[-1].text == public
 
     log.person(olga, "/groupstats")
     await send(group.says(olga, "/groupstats"))
     private, shown = telegram.of(SendMessage)[-2:]
     assert private.chat_id == olga.user.id
     assert private.text == t(
-        "groups.stats.owner_private", title="Dice night", share=Money(1, XTR), percent="50%"
+        "groups.stats.owner_private", title="Dice night", share=Money(4, XTR), percent="50%"
     )
     assert shown.chat_id == group.chat.id
     assert shown.text == "\n".join(
         [public, t("groups.stats.owner_sent", name=f"@{olga.user.username}")]
     )
-    assert "1 ⭐" not in shown.text.replace(public, "")  # the share is never told to the group
+    assert "4 ⭐" not in shown.text.replace(public, "")  # the share is never told to the group
 
     log.person(olga, "/groupstats  (she has blocked the bot in private)")
     telegram.unreachable.add(olga.user.id)
@@ -269,3 +291,54 @@ async def test_an_admin_who_is_not_the_creator_adds_the_bot_and_the_creator_is_t
     assert telegram.of(SendMessage)[-1].text == Translator("en")("duels.group.welcome")
     recorded = await _record(engine, group.chat.id)
     assert (recorded.owner_telegram_id, recorded.added_by_admin) == (olga.user.id, True)
+
+
+async def test_an_old_group_is_verified_on_its_first_lobby(send, telegram, member, engine) -> None:
+    group = Group("Old friends")
+    ann, ann_id = await member("en", "Ann")
+    owner, _ = await member("en", "Olga", started=False)
+    telegram.owner = owner.user.id
+    telegram.bot_is_admin = True
+    telegram.calls.clear()
+    assert await _record(engine, group.chat.id) is None  # the bot was there before records
+    await send(group.says(ann, "/lobby 10 🎲 3"))
+    assert len(telegram.of(GetChatAdministrators)) == 1
+    assert tuple(await _record(engine, group.chat.id)) == ("Old friends", owner.user.id, True)
+    assert telegram.of(SendMessage)[-1].reply_markup is not None  # the lobby was opened
+    assert await _wallet(engine, ann_id) == 90
+    await send(group.says(ann, "/lobby 10"))
+    assert len(telegram.of(GetChatAdministrators)) == 1  # checked once
+
+
+async def test_a_group_that_cannot_be_verified_gets_no_lobby(
+    send, telegram, member, engine
+) -> None:
+    t = Translator("es")
+    group = Group()
+    ann, ann_id = await member("es", "Ann")
+    telegram.admins_unreadable = True
+    telegram.calls.clear()
+    await send(group.says(ann, "/lobby 10 🎲 3"))
+    assert telegram.of(SendMessage)[-1].text == t("groups.unverified")
+    assert telegram.of(SendMessage)[-1].reply_markup is None
+    assert await _record(engine, group.chat.id) is None  # asked again next time
+    assert await _wallet(engine, ann_id) == 100
+    async with engine.connect() as conn:
+        lobbies = (
+            await conn.execute(
+                text("SELECT count(*) FROM duel_lobbies WHERE chat_id = :c"),
+                {"c": group.chat.id},
+            )
+        ).scalar_one()
+    assert lobbies == 0
+
+
+async def test_a_group_a_non_admin_chose_gets_no_lobby(send, telegram, member, engine) -> None:
+    """Recorded when a non-admin added the bot (it left): were it still there, no lobby."""
+    group = Group()
+    ann, ann_id = await member("en", "Ann")
+    await send(group.adds_bot(ann))
+    telegram.calls.clear()
+    await send(group.says(ann, "/lobby 10"))
+    assert telegram.of(SendMessage)[-1].text == Translator("en")("groups.unverified")
+    assert await _wallet(engine, ann_id) == 100

@@ -350,7 +350,7 @@ BOT: dict[str, Door] = {
     "duels.old_duel_tap": "answers a tap on a duel button of an old format with nothing",
     # A lobby's seat is a bet (opening, Join); the Start plays the stakes held (every seated
     # player's standing); a Leave returns the leaver's stake (owed whatever the standing).
-    "duel_lobbies.open_lobby": (Case(BET, duels.bot_lobby_open, duels.other_player),),
+    "duel_lobbies.open_lobby": (Case(BET, duels.bot_lobby_open, duels.opponent_in_a_group),),
     "duel_lobbies.tap": (
         Case(BET, duels.bot_lobby_join, duels.lobby_by_other, label="join"),
         Case(SETTLE, duels.bot_lobby_leave, duels.lobby_joined, label="leave"),

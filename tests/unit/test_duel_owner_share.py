@@ -1,17 +1,21 @@
 """The group owner's share of a duel's cut (docs/duels.md, "The group owner's share"): the
 split in numbers (rounded down for the owner, so in the house's favour; 0 and 10000 basis
-points), the settlement's legs, the share fixed on the duel, the settings' bounds, and which
-group serves duels. The use cases on fakes: tests/unit/test_duel_groups_on_fakes.py."""
+points), the settlement's legs, the share fixed on the duel, the settings' bounds, which
+group serves duels, and the same split on a lobby's pot (every seated stake). The use cases
+on fakes: tests/unit/test_duel_groups_on_fakes.py."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 
 from domain.duel_groups import DuelGroup
+from domain.duel_lobbies import Lobby, LobbyState
+from domain.duel_lobby_postings import lobby_settlement
 from domain.duels import Duel, DuelRules, Seat, split_cut
 from domain.duels_collusion import CollusionPolicy
 from domain.duels_postings import duel_settlement
@@ -142,3 +146,86 @@ def test_a_group_serves_duels_only_with_a_known_owner_and_no_non_admin_choice() 
     assert group(5, None).serves_duels  # an old group, verified on its first duel
     assert not group(5, False).serves_duels
     assert not group(None, True).serves_duels
+
+
+# -- lobbies: the same split, on a pot of every seated stake ---------------------------------
+
+
+def _settled_lobby(seats: int, stake: int, cut_bps: int, owner_bps: int) -> Lobby:
+    """A lobby of `seats` players (ids 1, 2, …), seat 1 rolls the highest and wins."""
+    rules = DuelRules(cut_bps=cut_bps, owner_share_bps=owner_bps)
+    lobby = Lobby.open(
+        uuid.uuid4(),
+        chat_id=-5,
+        opener_id=1,
+        stake=stars(stake),
+        game="🎲",
+        max_seats=seats,
+        rules=rules,
+        now=NOW,
+    )
+    for player in range(2, seats + 1):  # the last seat fills the lobby and starts it
+        lobby = lobby.join(player, NOW, rules.roll_window)
+    for number in range(1, seats + 1):
+        lobby = lobby.record_roll(number, 6 if number == 1 else 2, number, NOW)
+    assert lobby.state is LobbyState.SETTLED
+    return lobby
+
+
+@pytest.mark.parametrize(
+    ("seats", "stake", "owner_bps", "cut", "owner", "house", "prize"),
+    [
+        (3, 10, 5000, 2, 1, 1, 28),  # pot 30: cut 1.5 rounded up to 2, half of it is 1
+        (4, 10, 2500, 2, 0, 2, 38),  # pot 40: cut 2, a quarter is 0.5: rounded down to 0
+        (10, 10, 3333, 5, 1, 4, 95),  # pot 100: cut 5, 1.6665 rounded down to 1
+        (5, 30, 10_000, 8, 8, 0, 142),  # pot 150: cut 7.5 up to 8, all of it to the owner
+        (2, 30, 0, 3, 0, 3, 57),  # off: a two-seat lobby is a duel's numbers
+    ],
+)
+def test_a_lobby_fixes_the_share_when_opened_and_splits_its_cut_rounded_down(
+    seats: int, stake: int, owner_bps: int, cut: int, owner: int, house: int, prize: int
+) -> None:
+    lobby = _settled_lobby(seats, stake, 500, owner_bps)
+    assert lobby.owner_share_bps == owner_bps
+    assert (lobby.cut, lobby.cut_split.owner, lobby.cut_split.house, lobby.prize) == (
+        stars(cut),
+        stars(owner),
+        stars(house),
+        stars(prize),
+    )
+    posted = lobby_settlement(
+        lobby,
+        uuid.uuid4(),
+        escrow=10,
+        winner_wallet=11,
+        bankroll=12,
+        at=NOW,
+        owner_wallet=13,
+        owner_id=77,
+    )
+    expected = {10: -stake * seats, 11: prize, 12: house, 13: owner}
+    assert _legs(posted) == {k: v for k, v in expected.items() if v}  # no leg of 0
+    assert sum(_legs(posted).values()) == 0
+    if owner:
+        assert (posted.metadata["owner_share"], posted.metadata["owner_id"]) == (owner, 77)
+    else:
+        assert "owner_share" not in posted.metadata
+    # Without an owner who may receive it, the house keeps the whole cut.
+    kept = lobby_settlement(lobby, uuid.uuid4(), escrow=10, winner_wallet=11, bankroll=12, at=NOW)
+    assert _legs(kept) == {10: -stake * seats, 11: prize, 12: cut}
+    assert "owner_share" not in kept.metadata
+
+
+def test_a_lobbys_owner_who_won_gets_one_leg_prize_and_share_together() -> None:
+    lobby = _settled_lobby(3, 10, 500, 5000)
+    posted = lobby_settlement(
+        lobby, uuid.uuid4(), escrow=10, winner_wallet=11, bankroll=12, at=NOW, owner_wallet=11
+    )
+    assert _legs(posted) == {10: -30, 11: 29, 12: 1}
+
+
+def test_a_lobby_refuses_a_share_outside_0_to_10000() -> None:
+    lobby = _settled_lobby(2, 10, 500, 0)
+    for bad in (-1, 10_001):
+        with pytest.raises(InvalidRequest):
+            replace(lobby, owner_share_bps=bad)

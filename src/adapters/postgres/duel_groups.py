@@ -1,6 +1,7 @@
-"""The groups the bot runs duels in (revision 0047), and what their duels brought: the
-settled duels' stakes from `duels`, the cut and the owner's part from their settlements'
-postings (the figures the ledger holds, not recomputed)."""
+"""The groups the bot runs duels in (revision 0047), and what their duels and lobbies brought:
+the settled duels' and lobbies' stakes from `duels` and `duel_lobbies` (a lobby's every seat
+not left), the cut and the owner's part from their settlements' postings (the figures the
+ledger holds, not recomputed)."""
 
 from __future__ import annotations
 
@@ -25,15 +26,29 @@ _FIND = text(
 )
 _STATS = text(
     """
-    SELECT d.currency, count(*) AS settled, sum(d.stake * 2) AS staked,
-           sum((t.metadata ->> 'cut')::bigint) AS cut,
-           sum(coalesce((t.metadata ->> 'owner_share')::bigint, 0)) AS owner_share
-    FROM duels d
-    JOIN ledger_transactions t
-      ON t.idempotency_key = 'duel:' || d.id::text || ':' || 'settle'
-    WHERE d.chat_id = :chat_id AND d.state = 'settled'
-    GROUP BY d.currency
-    ORDER BY d.currency
+    SELECT x.currency, sum(x.duel) AS settled, sum(x.lobby) AS lobbies,
+           sum(x.staked) AS staked, sum(x.cut) AS cut, sum(x.owner_share) AS owner_share
+    FROM (
+        SELECT d.currency, 1 AS duel, 0 AS lobby, d.stake * 2 AS staked,
+               (t.metadata ->> 'cut')::bigint AS cut,
+               coalesce((t.metadata ->> 'owner_share')::bigint, 0) AS owner_share
+        FROM duels d
+        JOIN ledger_transactions t
+          ON t.idempotency_key = 'duel:' || d.id::text || ':' || 'settle'
+        WHERE d.chat_id = :chat_id AND d.state = 'settled'
+        UNION ALL
+        SELECT l.currency, 0 AS duel, 1 AS lobby,
+               l.stake * (SELECT count(*) FROM duel_lobby_seats s
+                          WHERE s.lobby_id = l.id AND s.left_at IS NULL) AS staked,
+               (t.metadata ->> 'cut')::bigint AS cut,
+               coalesce((t.metadata ->> 'owner_share')::bigint, 0) AS owner_share
+        FROM duel_lobbies l
+        JOIN ledger_transactions t
+          ON t.idempotency_key = 'lobby:' || l.id::text || ':' || 'settle'
+        WHERE l.chat_id = :chat_id AND l.state = 'settled'
+    ) x
+    GROUP BY x.currency
+    ORDER BY x.currency
     """
 )
 
@@ -70,7 +85,8 @@ class SqlDuelGroups:
             currency = self._currencies.get(row.currency)
             found.append(
                 GroupDuelStats(
-                    settled=row.settled,
+                    settled=int(row.settled),
+                    lobbies=int(row.lobbies),
                     staked=Money(int(row.staked), currency),
                     cut=Money(int(row.cut), currency),
                     owner_share=Money(int(row.owner_share), currency),

@@ -1,6 +1,7 @@
-"""Duel lobbies in PostgreSQL (revision 0046): one row per lobby, one per seat, one per die
-the bot sent. Triggers allow only the domain's transitions; a seat is only ever left, the
-dice only ever added."""
+"""Duel lobbies in PostgreSQL (revision 0046; the group owner's share, revision 0052): one row
+per lobby, one per seat, one per die the bot sent. Triggers allow only the domain's
+transitions and keep the terms the lobby was opened with; a seat is only ever left, the dice
+only ever added."""
 
 from __future__ import annotations
 
@@ -20,12 +21,13 @@ from domain.money import CurrencyRegistry, Money
 
 _COLUMNS = (
     "id, chat_id, opener_id, currency, stake, game, cut_bps, max_ties, max_seats, state,"
-    " winner_id, prize, created_at, deadline, finished_at"
+    " winner_id, prize, created_at, deadline, finished_at, owner_share_bps"
 )
 _INSERT = text(
     f"INSERT INTO duel_lobbies ({_COLUMNS})"  # noqa: S608 - a constant column list  # nosec B608
     " VALUES (:id, :chat_id, :opener_id, :currency, :stake, :game, :cut_bps, :max_ties,"
-    " :max_seats, :state, :winner_id, :prize, :created_at, :deadline, :finished_at)"
+    " :max_seats, :state, :winner_id, :prize, :created_at, :deadline, :finished_at,"
+    " :owner_share_bps)"
     " ON CONFLICT (id) DO NOTHING RETURNING id"
 )
 _BY_ID = text(f"SELECT {_COLUMNS} FROM duel_lobbies WHERE id = :id")  # noqa: S608 - a constant column list  # nosec B608
@@ -77,6 +79,7 @@ def _row(lobby: Lobby) -> dict[str, Any]:
         "created_at": lobby.created_at,
         "deadline": lobby.deadline,
         "finished_at": lobby.finished_at,
+        "owner_share_bps": lobby.owner_share_bps,
     }
 
 
@@ -102,6 +105,7 @@ class SqlLobbies:
             rolls=tuple(await self._rolls(row.id)),
             winner_id=row.winner_id,
             finished_at=row.finished_at,
+            owner_share_bps=row.owner_share_bps,
         )
 
     async def _seats(self, lobby_id: uuid.UUID) -> Sequence[LobbySeat]:

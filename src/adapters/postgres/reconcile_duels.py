@@ -69,23 +69,33 @@ DUEL_CHECKS: tuple[tuple[str, str], ...] = (
         """,
     ),
     (
-        # The settlement of a settled duel moves exactly its pot out of escrow; the house's
-        # bankroll gets the cut less the owner's part; the owner's part, when paid, is the
-        # duel's fixed share of the cut rounded down (domain.duels.split_cut) and lands in the
-        # owner's wallet; the players' wallets get the prize plus that part, nothing more.
-        "duel settlement's pot, cut or group owner's share does not add up",
+        # The settlement of a settled duel or lobby moves exactly its pot out of escrow (a
+        # duel's two stakes, a lobby's every seat not left); the house's bankroll gets the cut
+        # less the owner's part; the owner's part, when paid, is the fixed share of the cut
+        # rounded down (domain.duels.split_cut) and lands in the owner's wallet; the players'
+        # wallets get the prize plus that part, nothing more. One query for both: the same
+        # rule, read off either table (`kind` says which).
+        "duel or lobby settlement's pot, cut or group owner's share does not add up",
         """
-        WITH s AS (
-            SELECT d.id, d.stake * 2 AS pot,
-                   (d.stake * 2 * d.cut_bps + 9999) / 10000 AS cut,
-                   d.owner_share_bps,
+        WITH terms AS (
+            SELECT 'duel' AS kind, d.id, d.stake * 2 AS pot, d.cut_bps, d.owner_share_bps
+            FROM duels d WHERE d.state = 'settled'
+            UNION ALL
+            SELECT 'lobby' AS kind, lb.id, lb.stake * count(ls.seat) AS pot, lb.cut_bps,
+                   lb.owner_share_bps
+            FROM duel_lobbies lb
+            JOIN duel_lobby_seats ls ON ls.lobby_id = lb.id AND ls.left_at IS NULL
+            WHERE lb.state = 'settled'
+            GROUP BY lb.id, lb.stake, lb.cut_bps, lb.owner_share_bps
+        ), s AS (
+            SELECT p.kind, p.id, p.pot, (p.pot * p.cut_bps + 9999) / 10000 AS cut,
+                   p.owner_share_bps,
                    coalesce((t.metadata ->> 'owner_share')::bigint, 0) AS owner_part,
                    (t.metadata ->> 'owner_id')::bigint AS owner_id,
                    t.id AS transaction_id
-            FROM duels d
+            FROM terms p
             JOIN ledger_transactions t
-              ON t.idempotency_key = 'duel:' || d.id::text || ':' || 'settle'
-            WHERE d.state = 'settled'
+              ON t.idempotency_key = p.kind || ':' || p.id::text || ':' || 'settle'
         ), l AS (
             SELECT s.id,
                    -sum(g.amount) FILTER (WHERE a.kind = 'duel_escrow') AS escrow_out,
@@ -103,7 +113,8 @@ DUEL_CHECKS: tuple[tuple[str, str], ...] = (
             JOIN accounts a ON a.id = g.account_id
             GROUP BY s.id
         )
-        SELECT s.id, s.pot, s.cut, s.owner_part, l.escrow_out, l.house_in, l.wallets_in
+        SELECT s.kind, s.id, s.pot, s.cut, s.owner_part, l.escrow_out, l.house_in,
+               l.wallets_in
         FROM s JOIN l ON l.id = s.id
         WHERE l.escrow_out <> s.pot
            OR l.house_in + s.owner_part <> s.cut

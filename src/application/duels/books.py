@@ -1,7 +1,8 @@
 """What every step of a duel shares: finding its players, the standing and limits of a stake
 (a duel's stake is a bet: the responsible-gambling guard's bet check, in player-id order so
 two duels between the same players cannot deadlock on their locks), the escrow's shard, and
-posting with its event."""
+posting with its event, and the wallet the group owner's share of a settlement goes to (a
+duel's and a lobby's alike)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from application.duels.errors import DuelistUnknown, OpponentUnavailable
 from application.house import HouseBook
 from application.ledger_use_case import LedgerUseCase
 from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from application.promotions.paying import require_promotable
 from application.responsible.guard import ALWAYS_GUARDED
 from domain.accounts import AccountKind
 from domain.duels import Duel, DuelRules, Seat
@@ -101,6 +103,31 @@ class DuelBooks(LedgerUseCase):
         posted = await uow.ledger.post(transaction)
         uow.raise_events(*transactions_posted(posted))
         return posted
+
+    async def _owner_wallet(
+        self, uow: UnitOfWork, chat_id: int, owner_part: Money, now: datetime
+    ) -> tuple[int, int] | None:
+        """(wallet, player id) of the group's owner when their part of a settlement's cut
+        (`owner_part`, the duel's or lobby's `cut_split.owner`) is due, else None (the house
+        keeps the whole cut). Due when the group has a known owner who is a player who may
+        receive a promotion now (the standing check every commission makes, registered, 18+
+        and the terms confirmed, not blocked, not on a break or self-excluded). Checked before
+        any ledger lock is taken: the owner's responsible-gambling lock comes after the duel's
+        or lobby's row lock, and no step holding an owner's lock waits for that row."""
+        if owner_part.is_zero():
+            return None
+        group = await uow.duel_groups.find(chat_id)
+        if group is None or group.owner_telegram_id is None:
+            return None
+        owner = await uow.players.find_by_telegram_id(group.owner_telegram_id)
+        if owner is None:
+            return None
+        try:
+            await require_promotable(uow, owner.id, now)
+        except DomainError:
+            return None
+        wallet = await uow.accounts.open_wallet(owner.id, owner_part.currency)
+        return wallet.id, owner.id
 
     async def _stake(self, uow: UnitOfWork, duel: Duel, seat: Seat, now: datetime) -> None:
         """The seat's stake from its player's wallet into the duel's escrow."""

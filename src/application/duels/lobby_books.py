@@ -1,7 +1,8 @@
 """What every step of a duel lobby shares with a duel's (`DuelBooks`: the players, their
 standing and limits in player-id order, posting with its event) and adds: the lobby under its
 lock, the escrow and bankroll of the opener's shard, a seat's stake, and the one road a
-lobby's money leaves the escrow by (settlement or refund, in the step that ended it)."""
+lobby's money leaves the escrow by (settlement or refund, in the step that ended it; the
+settlement pays the group owner's share as a duel's does)."""
 
 from __future__ import annotations
 
@@ -47,12 +48,14 @@ class LobbyBooks(DuelBooks):
         )
 
     async def _close_lobby(self, uow: UnitOfWork, lobby: Lobby, now: datetime) -> PostedTransaction:
-        """`lobby` has just ended: saves it, then pays the winner and the house, or returns
-        every seated stake."""
+        """`lobby` has just ended: saves it, then pays the winner, the house and the group
+        owner's share when due (`_owner_wallet`, as a duel's settlement), or returns every
+        seated stake."""
         await uow.lobbies.save(lobby)
         escrow = await self._lobby_escrow(uow, lobby)
         currency = lobby.stake.currency
         if lobby.state is LobbyState.SETTLED and lobby.winner_id is not None:
+            owner = await self._owner_wallet(uow, lobby.chat_id, lobby.cut_split.owner, now)
             winner = await uow.accounts.open_wallet(lobby.winner_id, currency)
             bankroll = await self._house.account_for(
                 uow.accounts, AccountKind.HOUSE_BANKROLL, currency, lobby.opener_id
@@ -66,6 +69,8 @@ class LobbyBooks(DuelBooks):
                     winner_wallet=winner.id,
                     bankroll=bankroll,
                     at=now,
+                    owner_wallet=None if owner is None else owner[0],
+                    owner_id=None if owner is None else owner[1],
                 ),
             )
         wallets = {

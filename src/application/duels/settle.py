@@ -4,11 +4,9 @@ returns every stake it held (one transaction). Called by the step that ended the
 its unit of work, under the duel's lock: the duel's end and its posting commit together, and
 the posting's key (`duel:<id>:settle` or `:refund`) makes a second one a replay.
 
-The group owner's share of the cut (`_owner_wallet`) goes in the same transaction to the
-wallet of the group's owner when they are a player who may receive a promotion now (the
-standing check every commission makes: registered, 18+ and the terms confirmed, not blocked,
-not on a break or self-excluded); otherwise the house keeps the whole cut (docs/duels.md,
-"The group owner's share")."""
+The group owner's share of the cut goes in the same transaction to the wallet of the group's
+owner when they may receive it now (`DuelBooks._owner_wallet`, which a lobby's settlement
+shares); otherwise the house keeps the whole cut (docs/duels.md, "The group owner's share")."""
 
 from __future__ import annotations
 
@@ -16,10 +14,8 @@ from datetime import datetime
 
 from application.duels.books import DuelBooks
 from application.ports import UnitOfWork
-from application.promotions.paying import require_promotable
 from domain.duels import Duel, DuelState, Seat
 from domain.duels_postings import duel_refund, duel_settlement
-from domain.errors import DomainError
 from domain.ledger import PostedTransaction
 
 
@@ -33,7 +29,7 @@ class DuelSettlement(DuelBooks):
         escrow = await self._escrow(uow, duel)
         currency = duel.stake.currency
         if duel.state is DuelState.SETTLED and duel.winner_id is not None:
-            owner = await self._owner_wallet(uow, duel, now)
+            owner = await self._owner_wallet(uow, duel.chat_id, duel.cut_split.owner, now)
             winner = await uow.accounts.open_wallet(duel.winner_id, currency)
             return await self._post(
                 uow,
@@ -56,25 +52,3 @@ class DuelSettlement(DuelBooks):
             uow,
             duel_refund(duel, held, self._ids.new_id(), escrow=escrow, wallets=wallets, at=now),
         )
-
-    async def _owner_wallet(
-        self, uow: UnitOfWork, duel: Duel, now: datetime
-    ) -> tuple[int, int] | None:
-        """(wallet, player id) of the group's owner when their share is due, else None (the
-        house keeps the whole cut). Checked before any ledger lock is taken: the owner's
-        responsible-gambling lock comes after the duel's, and no step holding an owner's lock
-        waits for this duel."""
-        if duel.cut_split.owner.is_zero():
-            return None
-        group = await uow.duel_groups.find(duel.chat_id)
-        if group is None or group.owner_telegram_id is None:
-            return None
-        owner = await uow.players.find_by_telegram_id(group.owner_telegram_id)
-        if owner is None:
-            return None
-        try:
-            await require_promotable(uow, owner.id, now)
-        except DomainError:
-            return None
-        wallet = await uow.accounts.open_wallet(owner.id, duel.stake.currency)
-        return wallet.id, owner.id

@@ -1,4 +1,5 @@
-"""The groups the bot runs duels in (domain/duel_groups.py), and what their duels brought."""
+"""The groups the bot runs duels in (domain/duel_groups.py), and what their duels and lobbies
+brought."""
 
 from __future__ import annotations
 
@@ -16,6 +17,6 @@ class DuelGroupRepository(Protocol):
     async def find(self, chat_id: int) -> DuelGroup | None: ...
 
     async def stats(self, chat_id: int) -> Sequence[GroupDuelStats]:
-        """The group's settled duels, one entry per currency (none when nothing settled):
-        the cut and the owner's part as the settlements posted them."""
+        """The group's settled duels and lobbies, one entry per currency (none when nothing
+        settled): the cut and the owner's part as the settlements posted them."""
         ...

@@ -1,9 +1,10 @@
 """What Telegram says about a group the bot serves (docs/duels.md, "The groups"): its owner
 (the chat's `creator` among `getChatAdministrators`) and whether the bot is one of its admins.
 
-A group the bot joined before groups were recorded was never checked: on its first `/duel`
-(`duel_group`) the bot asks now, records what it found, and refuses duels politely when
-Telegram cannot tell (the bot is no longer a member, the call fails, no creator is listed)."""
+A group the bot joined before groups were recorded was never checked: on its first `/duel` or
+`/lobby` (`duel_group`, called by both handlers) the bot asks now, records what it found, and
+refuses duels and lobbies politely when Telegram cannot tell (the bot is no longer a member,
+the call fails, no creator is listed)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,10 @@ async def duel_group(
         # Who added the bot is not known any more; an admin must have made it an admin.
         added_by_admin = True if found.bot_is_admin else None
     return await record(chat.id, title_of(chat), found.owner_telegram_id, added_by_admin)
+
+
+async def serves_duels(bot: Bot, chat: Chat, find: FindDuelGroup, record: RecordDuelGroup) -> bool:
+    """Whether `/duel` and `/lobby` may play in this group (both handlers ask this first):
+    verified (`duel_group`, checking it now when needed) and `DuelGroup.serves_duels`."""
+    group = await duel_group(bot, chat, find, record)
+    return group is not None and group.serves_duels

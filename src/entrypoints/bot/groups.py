@@ -12,9 +12,9 @@ the group's creator or one of its admins (`getChatMember`); otherwise the bot sa
 leaves. So a group the bot is in is one an admin chose. Either way the group is recorded
 (`RecordDuelGroup`) with its owner, the chat's creator (entrypoints/bot/group_check.py).
 
-`/groupstats` in a group shows its settled duels (how many, what was staked, the house cut:
-every duel's result said them in the group already); the owner's share goes to the group's
-owner alone, in a private message (docs/duels.md, "The group owner's share")."""
+`/groupstats` in a group shows its settled duels and lobbies (how many, what was staked, the
+house cut: every result said them in the group already); the owner's share goes to the
+group's owner alone, in a private message (docs/duels.md, "The group owner's share")."""
 
 from __future__ import annotations
 
@@ -102,7 +102,8 @@ async def group_stats(message: Message, bot: Bot, report: FromDishka[ReportGroup
     t = Translator(pick_language(asker.language_code))
     found = await report(message.chat.id, asker.id)
     lines = [
-        t("groups.stats.line", settled=s.settled, staked=s.staked, cut=s.cut) for s in found.stats
+        t("groups.stats.line", settled=s.settled, lobbies=s.lobbies, staked=s.staked, cut=s.cut)
+        for s in found.stats
     ] or [t("groups.stats.none")]
     if found.for_owner:
         lines.append(await _tell_owner(bot, t, message, found))

@@ -4,9 +4,10 @@ opens one with the opener's seat; ➕ Join, ➖ Leave and ▶️ Start on its me
 the value is Telegram's), the tied seats again after a tie at the top, and announces the
 result.
 
-As for duels (entrypoints/bot/handlers/duels.py): nobody is registered here; a player who never
-started the bot in a private chat is sent there; what a refusal of a player's own says is told
-to them alone (a private message or a tap's alert); another player's is neutral."""
+As for duels (entrypoints/bot/handlers/duels.py): lobbies are opened only in a verified group
+(the same group check); nobody is registered here; a player who never started the bot in a
+private chat is sent there; what a refusal of a player's own says is told to them alone (a
+private message or a tap's alert); another player's is neutral."""
 
 from __future__ import annotations
 
@@ -23,12 +24,14 @@ from dishka.integrations.aiogram import FromDishka, inject
 
 from application.duels import (
     DuelistUnknown,
+    FindDuelGroup,
     JoinLobby,
     LeaveLobby,
     LobbyPlayers,
     OpenLobby,
     OpenLobbyCommand,
     OpponentUnavailable,
+    RecordDuelGroup,
     RecordLobbyRoll,
     RecordLobbyRollCommand,
     StartLobby,
@@ -43,6 +46,7 @@ from domain.duel_lobbies import (
 from domain.duels import DEFAULT_DUEL_GAME, DUEL_GAMES, DuelRules
 from domain.errors import DomainError, IllegalTransition, InvalidAmount, InvalidRequest
 from domain.money import XTR, Money
+from entrypoints.bot.group_check import serves_duels
 from entrypoints.bot.handlers.duel_lobbies_texts import (
     LobbyTap,
     SeatNames,
@@ -103,11 +107,18 @@ async def open_lobby(
     open_: FromDishka[OpenLobby],
     players: FromDishka[LobbyPlayers],
     rules: FromDishka[DuelRules],
+    find_group: FromDishka[FindDuelGroup],
+    record_group: FromDishka[RecordDuelGroup],
 ) -> None:
     opener = message.from_user
     if opener is None:
         return
     t = _translator(opener)
+    # The same check as a duel's (entrypoints/bot/group_check.py): an old group is verified
+    # on its first /duel or /lobby, and one that cannot be is refused with nothing recorded.
+    if not await serves_duels(bot, message.chat, find_group, record_group):
+        await message.reply(t("groups.unverified"))
+        return
     parsed = _parse(command.args or "")
     if parsed is None:
         await message.reply(t("lobbies.usage"))

@@ -36,7 +36,7 @@ from application.duels import (
 from domain.duels import DEFAULT_DUEL_GAME, DUEL_GAMES, Duel, DuelRules, NotYourDuel, Seat
 from domain.errors import DomainError, IllegalTransition, InvalidAmount, InvalidRequest
 from domain.money import XTR, Money
-from entrypoints.bot.group_check import duel_group
+from entrypoints.bot.group_check import serves_duels
 from entrypoints.bot.handlers.duels_keyboards import DuelTap, answer_buttons
 from entrypoints.bot.handlers.duels_texts import DuelNames, challenge_text, result_text
 from entrypoints.bot.i18n import Translator, pick_language
@@ -93,8 +93,7 @@ async def challenge(
     if challenger is None:
         return
     t = _translator(challenger)
-    group = await duel_group(bot, message.chat, find_group, record_group)
-    if group is None or not group.serves_duels:
+    if not await serves_duels(bot, message.chat, find_group, record_group):
         await message.reply(t("groups.unverified"))
         return
     user, username, rest = _target(message, (command.args or "").split())
