@@ -16,6 +16,7 @@ from dishka import Provider, Scope, provide
 
 from application.crypto_pay import CryptoDeposit, DepositInCrypto
 from application.ports import CryptoPayGateway
+from application.responsible import AnswerDepositPrompt
 from entrypoints.bot.crypto_deposit import CryptoAmount, CryptoType
 from tests.entrypoints.door_world import Answer, Cell, bot_answer, http_answer
 from tests.fake_crypto_pay import FakeCryptoPayGateway
@@ -90,8 +91,16 @@ async def http_crypto_webhook(cell: Cell) -> Answer:
     return http_answer(response, 200, ("ok", True))
 
 
+async def crypto_prompt_answered(cell: Cell) -> None:
+    """The player answered the prompt at the first deposit ("No limit for now"): without it
+    an amount button shows the prompt instead of an invoice (issue 23, on this rail too)."""
+    await cell.world.use(AnswerDepositPrompt, cell.subject.player_id)
+
+
 async def crypto_amount_asked(cell: Cell) -> None:
-    """The player tapped "Type an amount" under the USDT amounts, in good standing."""
+    """The player, the prompt answered, tapped "Type an amount" under the USDT amounts, in
+    good standing."""
+    await crypto_prompt_answered(cell)
     await cell.send(cell.subject.user.tap(CryptoType(asset="USDT").pack()))
 
 

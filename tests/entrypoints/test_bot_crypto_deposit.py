@@ -2,7 +2,8 @@
 Crypto Pay (tests/fake_crypto_pay_server.py): the assets beside the Stars amounts, an asset's
 amounts, the invoice with its pay link (a URL button), a double tap making one invoice, the
 signed webhook crediting it, the balance showing it; a timed-out player is told why before any
-amount; the provider down is a polite message. Transcripts:
+amount; the provider down is a polite message; the prompt at the first deposit (UKGC RTS 12)
+comes before any crypto invoice, whatever old button or typed amount asks for one. Transcripts:
 .croupier/test/transcripts/bot-crypto-deposit-<language>.txt (copied to docs/transcripts)."""
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from application.ports import CryptoPayWebhooks
 from application.responsible import AnswerDepositPrompt, StartTimeout
 from domain.responsible import TimeoutPeriod
 from entrypoints.bot.crypto_deposit import CryptoAmount, CryptoAsset, CryptoType
+from entrypoints.bot.deposit_prompt import DepositPromptAnswer
 from entrypoints.bot.i18n import Translator
-from entrypoints.bot.keyboards import Menu
+from entrypoints.bot.keyboards import Care, Menu
 from tests.entrypoints.bot_chat import Chat, buttons, chat  # noqa: F401
 from tests.entrypoints.conftest import bot_runtime
 from tests.entrypoints.test_bot import ready_player  # noqa: F401
@@ -198,3 +200,95 @@ async def test_an_amount_typed_is_read_exactly_and_junk_politely(
         len([c for c in provider.calls if c[0] == "createInvoice" and c[1]["amount"] == "20"]) == 0
     )
     me.write("bot-crypto-deposit-typed-en.txt")
+
+
+def _creates(provider, amount: str) -> int:
+    """How many invoices of `amount` USDT Crypto Pay was asked for (the module shares it)."""
+    return len(
+        [
+            c
+            for c in provider.calls
+            if c[0] == "createInvoice" and c[1]["asset"] == "USDT" and c[1]["amount"] == amount
+        ]
+    )
+
+
+async def _invoices(engine, me: Chat) -> int:
+    async with engine.connect() as conn:
+        return await conn.scalar(
+            text("SELECT count(*) FROM crypto_invoices WHERE player_id = :p"),
+            {"p": await _player_id(engine, me)},
+        )
+
+
+async def test_old_usdt_buttons_show_the_prompt_not_an_invoice_until_answered(
+    ready_player,  # noqa: F811
+    chat,  # noqa: F811
+    provider,
+    engine,
+):
+    """A player who never answered the prompt taps buttons of a USDT screen kept from before
+    (the asset, an amount, "Type an amount"): the prompt each time, Crypto Pay never asked;
+    after "No limit for now" the same old amount button makes its invoice."""
+    t = Translator("en")
+    me = chat(await ready_player("en"))
+    old_amount = CryptoAmount(asset="USDT", amount=25, press="01d5c4ee").pack()
+    asked = _creates(provider, "25")
+    await me.tap("25 USDT (an old screen)", old_amount)
+    assert me.shown().text == t("deposit_prompt.ask")
+    assert buttons(me.shown())[t("deposit_prompt.no_limit")] == DepositPromptAnswer().pack()
+    await me.tap("💵 Deposit USDT (an old screen)", USDT)
+    assert me.shown().text == t("deposit_prompt.ask")
+    await me.tap(t("deposit.crypto.type_button"), CryptoType(asset="USDT").pack())
+    assert me.shown().text == t("deposit_prompt.ask")  # no amount is asked for
+    await me.say("25")  # and a number sent now is no deposit
+    assert _creates(provider, "25") == asked
+    assert await _invoices(engine, me) == 0
+
+    await me.tap(t("menu.deposit"), DEPOSIT)
+    assert me.shown().text == t("deposit_prompt.ask")
+    await me.tap(t("deposit_prompt.no_limit"), DepositPromptAnswer().pack())
+    assert me.shown().text == t("deposit.choose_with_crypto")
+    await me.tap("25 USDT (the same old screen)", old_amount)
+    assert me.shown().text == t("deposit.crypto.invoice", amount="25 USDT", minutes=60)
+    assert _creates(provider, "25") == asked + 1
+    assert await _invoices(engine, me) == 1
+    me.write("bot-crypto-deposit-prompt-en.txt")
+
+
+async def test_an_amount_typed_when_the_prompt_is_owed_shows_the_prompt(
+    ready_player,  # noqa: F811
+    chat,  # noqa: F811
+    provider,
+    engine,
+):
+    """Asked for a typed amount while a deposit limit answered the prompt; the limit is gone
+    when the amount arrives: the prompt, not an invoice; answered, a typed amount makes one."""
+    t = Translator("en")
+    me = chat(await ready_player("en"))
+    await me.tap(t("menu.limits"), Menu(action="limits").pack())
+    await me.tap(t("care.kind.deposit"), Care(action="kind", kind="deposit").pack())
+    await me.tap(t("care.period.24h"), Care(action="period", kind="deposit", period="24h").pack())
+    await me.tap("500 ⭐", Care(action="set", kind="deposit", period="24h", value=500).pack())
+    await me.tap(t("deposit.crypto.type_button"), CryptoType(asset="USDT").pack())
+    assert me.shown().text == t(
+        "deposit.crypto.type_ask", asset="USDT", min="1 USDT", max="10000 USDT"
+    )
+    async with engine.begin() as conn:  # the limit's removal takes effect meanwhile
+        await conn.execute(
+            text("DELETE FROM responsible_limits WHERE player_id = :p AND kind = 'deposit'"),
+            {"p": await _player_id(engine, me)},
+        )
+    me.lines.append("(meanwhile the player's deposit limit is removed: the prompt is owed again)")
+    asked = _creates(provider, "13.5")
+    await me.say("13.5")
+    assert me.shown().text == t("deposit_prompt.ask")
+    assert _creates(provider, "13.5") == asked
+    assert await _invoices(engine, me) == 0
+
+    await me.tap(t("deposit_prompt.no_limit"), DepositPromptAnswer().pack())
+    await me.tap(t("deposit.crypto.type_button"), CryptoType(asset="USDT").pack())
+    await me.say("13.5")
+    assert me.shown().text == t("deposit.crypto.invoice", amount="13.5 USDT", minutes=60)
+    assert _creates(provider, "13.5") == asked + 1
+    me.write("bot-crypto-deposit-prompt-typed-en.txt")

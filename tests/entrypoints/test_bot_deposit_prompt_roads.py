@@ -1,7 +1,9 @@
 """The prompt at the first deposit (issue 23, UKGC RTS 12) on every road, through the Dispatcher:
 an amount button on an old screen shows the prompt, never an invoice, until the player answers;
 "💳 Continue to deposit" follows a deposit limit only on the deposit's road (the prompt), never
-from 🛡 Limits, by button or typed; a Care button sent before `origin` still works.
+from 🛡 Limits, by button or typed; a Care button sent before `origin` still works; the bot's
+handlers are the only doors to a Stars or crypto invoice, each asking `prompt_instead` (the
+crypto road's own tests: test_bot_crypto_deposit.py).
 Transcript: .croupier/test/transcripts/bot-deposit-prompt-roads-en.txt."""
 
 from __future__ import annotations
@@ -125,18 +127,30 @@ async def test_a_limits_button_sent_before_the_origin_still_works(
     assert t("limit_typing.button") in buttons(me.shown())  # the amounts, not "unknown button"
 
 
-def test_the_bot_amount_buttons_are_the_only_door_to_a_stars_invoice():
-    """The prompt's rule is checked in the bot's `send_invoice` because it is the only door
-    that creates a Stars invoice (the Mini App has no deposit of its own). A second door would
-    need the rule in `CreateStarsInvoice` itself: this fails first."""
-    doors = Path("src/entrypoints")
-    users = sorted(
+def _naming(name: str) -> list[str]:
+    """The modules under src/entrypoints (the composition root aside) that name `name`."""
+    return sorted(
         str(path)
-        for path in doors.rglob("*.py")
+        for path in Path("src/entrypoints").rglob("*.py")
         if "composition" not in path.parts
         and any(
-            isinstance(node, ast.Name) and node.id == "CreateStarsInvoice"
+            isinstance(node, ast.Name) and node.id == name
             for node in ast.walk(ast.parse(path.read_text()))
         )
     )
-    assert users == ["src/entrypoints/bot/handlers/payments.py"]
+
+
+@pytest.mark.parametrize(
+    ("use_case", "door"),
+    [
+        ("CreateStarsInvoice", "src/entrypoints/bot/handlers/payments.py"),
+        ("DepositInCrypto", "src/entrypoints/bot/handlers/crypto_deposit.py"),
+    ],
+)
+def test_the_bot_handlers_are_the_only_doors_to_a_deposit_invoice(use_case, door):
+    """The prompt's rule is read in the bot's handlers (`prompt_instead`) because they are the
+    only doors that create a deposit invoice, Stars or crypto (the Mini App has no deposit of
+    its own; the HTTP door of Crypto Pay only receives its webhooks). A second door would need
+    the rule in the use case itself: this fails first. Each door asks `prompt_instead`."""
+    assert _naming(use_case) == [door]
+    assert door in _naming("prompt_instead")

@@ -388,10 +388,14 @@ BOT: dict[str, Door] = {
     "payments.successful_payment": (Case(SETTLE, c.bot_successful_payment, c.stars_invoice),),
     "payments.choose_amount": "reads the standing: a paused player sees why, not the amounts",
     # Issue 24: the amount tap creates the Crypto Pay invoice, where a crypto deposit is
-    # refused (the same guard as Stars); the asset tap only reads the standing.
-    "crypto_deposit.create_invoice": (Case(DEPOSIT, crypto.bot_crypto_invoice),),
-    "crypto_deposit.choose_asset": "reads the standing: a paused player sees why, not amounts",
-    "crypto_deposit.ask_amount": "asks for a typed amount; the typed amount is the money door",
+    # refused (the same guard as Stars); the asset tap only reads the standing. The prompt at
+    # the first deposit is answered first, as for Stars (issue 23).
+    "crypto_deposit.create_invoice": (
+        Case(DEPOSIT, crypto.bot_crypto_invoice, crypto.crypto_prompt_answered),
+    ),
+    "crypto_deposit.choose_asset": "reads the standing (and the prompt): a paused player sees why",
+    "crypto_deposit.ask_amount": "asks for a typed amount (or shows the prompt); the typed amount"
+    " is the money door",
     "crypto_deposit.typed_amount": (
         Case(DEPOSIT, crypto.bot_crypto_typed, crypto.crypto_amount_asked),
     ),

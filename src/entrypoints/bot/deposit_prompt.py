@@ -7,10 +7,13 @@ application/responsible/deposit_prompt.py."""
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from application.ports import CryptoPayConfig
-from entrypoints.bot import keyboards
+from application.responsible import DepositPromptDue
+from application.responsible.standing import CheckStanding
+from domain.standing import Operation
+from entrypoints.bot import keyboards, screens
 from entrypoints.bot.crypto_deposit import asset_row
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import FROM_DEPOSIT, Menu
@@ -28,6 +31,30 @@ def prompt_screen(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
     )
     rows = [*periods, [no_limit], *keyboards.back(t).inline_keyboard]
     return t("deposit_prompt.ask"), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def prompt_instead(
+    event: CallbackQuery | Message,
+    t: Translator,
+    player_id: int,
+    due: DepositPromptDue,
+    check: CheckStanding,
+) -> bool:
+    """Show the prompt instead of what was asked, if it is owed; True when shown (the caller
+    stops there). Every road towards a deposit invoice asks this, Stars or crypto: the
+    deposit screen, an asset, an amount button (one on an old screen too), "Type an amount"
+    and the typed amount, so no button or message kept from before reaches an invoice
+    unasked. A player who may not deposit (blocked, excluded, on a break) is not asked: the
+    road's own refusal tells them why (the standing screen, or the use case's error).
+    A tap is not answered here: each handler answers its own (`query.answer`) once."""
+    if not await due(player_id) or await check(player_id, Operation.DEPOSIT) is not None:
+        return False
+    text, markup = prompt_screen(t)
+    if isinstance(event, CallbackQuery):
+        await screens.show(event, text, markup)
+    else:
+        await event.answer(text, reply_markup=markup)
+    return True
 
 
 def amounts_screen(

@@ -1,7 +1,12 @@
 """Deposits in USDT and TON through Crypto Pay (docs/payments-crypto.md): the asset, the
 amount (a button, or typed: "12.5" or "12.5 USDT"), then the invoice's pay link. The money
 arrives later, by Crypto Pay's webhook (the HTTP door) or the poller; the player hears of it
-from the deposit notification."""
+from the deposit notification.
+
+The prompt at the first deposit (UKGC RTS 12, docs/responsible-gambling.md) holds here as on
+the Stars road: each handler asks `prompt_instead` first, so an asset, an amount button or a
+"Type an amount" kept from an old screen, or an amount typed, shows the prompt to a player who
+owes it, never an invoice."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from dishka.integrations.aiogram import FromDishka, inject
 
 from application.crypto_pay import DepositInCrypto
 from application.ports import CryptoPayConfig
+from application.responsible import DepositPromptDue
 from application.responsible.standing import CheckStanding
 from domain.crypto_pay import CRYPTO_ASSETS, parse_amount
 from domain.errors import DomainError
@@ -29,6 +35,7 @@ from entrypoints.bot.crypto_deposit import (
     invoice_screen,
     whole_units,
 )
+from entrypoints.bot.deposit_prompt import prompt_instead
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.routing import Handlers
 from entrypoints.bot.standing_screen import standing_screen
@@ -45,6 +52,7 @@ async def choose_asset(
     t: Translator,
     config: FromDishka[CryptoPayConfig],
     check: FromDishka[CheckStanding],
+    prompt_due: FromDishka[DepositPromptDue],
 ) -> None:
     await query.answer()
     if not config.enabled or callback_data.asset not in config.assets:
@@ -53,6 +61,8 @@ async def choose_asset(
     refusal = await check(player.id, Operation.DEPOSIT)
     if refusal is not None:
         await screens.show(query, *standing_screen(t, refusal))
+        return
+    if await prompt_instead(query, t, player.id, prompt_due, check):
         return
     await screens.show(query, *amounts_screen(t, callback_data.asset))
 
@@ -66,7 +76,14 @@ async def create_invoice(
     t: Translator,
     config: FromDishka[CryptoPayConfig],
     deposit: FromDishka[DepositInCrypto],
+    check: FromDishka[CheckStanding],
+    prompt_due: FromDishka[DepositPromptDue],
 ) -> None:
+    # An amount button on an old screen, from before the player owed the prompt's answer:
+    # the prompt, and Crypto Pay is not asked.
+    if await prompt_instead(query, t, player.id, prompt_due, check):
+        await query.answer()
+        return
     # The use case refuses a player who may not deposit (blocked, no terms, excluded, over a
     # limit) and a provider that does not answer; the error handler says why.
     asset = callback_data.asset
@@ -89,10 +106,19 @@ class CryptoEntry(StatesGroup):
 
 
 @handlers.callback_query(CryptoType.filter(F.asset.in_(AMOUNTS)))
+@inject
 async def ask_amount(
-    query: CallbackQuery, callback_data: CryptoType, t: Translator, state: FSMContext
+    query: CallbackQuery,
+    callback_data: CryptoType,
+    player: Player,
+    t: Translator,
+    state: FSMContext,
+    check: FromDishka[CheckStanding],
+    prompt_due: FromDishka[DepositPromptDue],
 ) -> None:
     await query.answer()
+    if await prompt_instead(query, t, player.id, prompt_due, check):
+        return  # no amount is waited for: the prompt comes first
     asset = callback_data.asset
     await state.set_state(CryptoEntry.amount)
     await state.set_data({"asset": asset})
@@ -116,10 +142,17 @@ async def typed_amount(
     state: FSMContext,
     config: FromDishka[CryptoPayConfig],
     deposit: FromDishka[DepositInCrypto],
+    check: FromDishka[CheckStanding],
+    prompt_due: FromDishka[DepositPromptDue],
 ) -> None:
     asset = (await state.get_data()).get("asset")
     if asset not in AMOUNTS:
         await state.clear()  # state from an older build: nothing to go back to
+        return
+    # Asked before the prompt was owed (a deposit limit removed since, or a prompt from an
+    # older build): the amount is not read; the prompt comes instead.
+    if await prompt_instead(message, t, player.id, prompt_due, check):
+        await state.clear()
         return
     low, high = bounds(asset)
     text = (message.text or "").strip()

@@ -1,5 +1,6 @@
 """The prompt at the first deposit: "No limit for now". The prompt itself is shown by the
-deposit flow (handlers/payments.py); setting a limit from it goes through the care screens
+deposit flow, Stars and crypto (handlers/payments.py, handlers/crypto_deposit.py, through
+`prompt_instead`); setting a limit from it goes through the care screens
 (handlers/responsible.py, handlers/limit_typing.py), which then offer the way on to the
 deposit. This handler moves no money: it remembers the answer and shows the amounts."""
 

@@ -23,7 +23,7 @@ from domain.money import XTR, Money
 from domain.players import Player
 from domain.standing import Operation
 from entrypoints.bot import screens
-from entrypoints.bot.deposit_prompt import amounts_screen, prompt_screen
+from entrypoints.bot.deposit_prompt import amounts_screen, prompt_instead
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import DEPOSITS, Deposit, Menu
 from entrypoints.bot.refusals import refusal_text
@@ -55,8 +55,9 @@ async def choose_amount(
         return
     # UKGC RTS 12: a player who never set a deposit limit nor said "No limit for now" is
     # asked first (docs/responsible-gambling.md, "The prompt at the first deposit").
-    due = await prompt_due(player.id)
-    await screens.show(query, *(prompt_screen(t) if due else amounts_screen(t, crypto)))
+    if await prompt_instead(query, t, player.id, prompt_due, check):
+        return
+    await screens.show(query, *amounts_screen(t, crypto))
 
 
 @handlers.callback_query(Deposit.filter(F.amount.in_(DEPOSITS)))
@@ -72,12 +73,13 @@ async def send_invoice(
 ) -> None:
     # The prompt's rule holds on this road too, not only when the flow opens: an amount button
     # on an old screen (from before the prompt, or from a chat scrolled back) shows the prompt,
-    # never an invoice. This handler is the only door to `CreateStarsInvoice` (the Mini App
-    # has no deposit of its own; tests/entrypoints/test_deposit_prompt_roads.py fails if
-    # another door reaches it, and the rule then belongs in the use case).
-    if await prompt_due(player.id) and await check(player.id, Operation.DEPOSIT) is None:
+    # never an invoice. The bot's handlers are the only doors to a deposit invoice, Stars here
+    # and crypto in crypto_deposit.py, each asking `prompt_instead` (the Mini App has no
+    # deposit of its own; tests/entrypoints/test_bot_deposit_prompt_roads.py fails if another
+    # door reaches `CreateStarsInvoice` or `DepositInCrypto`: the rule would then belong in
+    # the use cases).
+    if await prompt_instead(query, t, player.id, prompt_due, check):
         await query.answer()
-        await screens.show(query, *prompt_screen(t))
         return
     # The use case refuses a player who may not deposit (blocked, no terms, excluded, over a
     # limit); the error handler says why in the player's language.
