@@ -129,10 +129,22 @@ async def fresh_database(
     """The URL of a database of the test's own, at head and empty, dropped afterwards. For a
     test that checks the whole database after every step (a stateful test reconciling the
     books): it then reads only what the test made, not every row the suite wrote before it."""
+    async with template_copy(servers, engine, migrated_template) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def template_copy(
+    servers: TestServers, engine: AsyncEngine, migrated_template: str
+) -> AsyncIterator[str]:
+    """A new database copied from `migrated_template` (its URL), dropped when the block ends:
+    `fresh_database` for a test, a module's own for a module (tests/entrypoints/own_grpc.py)."""
     name = f"croupier_fresh_{secrets.token_hex(4)}"
     await _execute_autocommit(engine, f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
-    yield _database_url(servers, name)
-    await _execute_autocommit(engine, f'DROP DATABASE "{name}" WITH (FORCE)')
+    try:
+        yield _database_url(servers, name)
+    finally:
+        await _execute_autocommit(engine, f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def _database_url(servers: TestServers, name: str) -> str:
