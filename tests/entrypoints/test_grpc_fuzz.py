@@ -176,7 +176,13 @@ async def md(own_grpc):
     return await own_key(own_grpc)
 
 
-@pytest.mark.parametrize(("service", "name", "request_type"), _METHODS, ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    ("service", "name", "request_type"),
+    _METHODS,
+    # The method's name: a descriptor's str() is its address, which differs between processes
+    # (pytest-xdist's workers must collect the same names).
+    ids=[f"{service}.{name}" for service, name, _ in _METHODS],
+)
 @settings(
     max_examples=40,
     deadline=None,
