@@ -3,7 +3,13 @@
 With CROUPIER_DATABASE_URL / CROUPIER_REDIS_URL set, the suite uses those servers and RESETS
 the schema of that database (point it at a throwaway one). Without them, servers are started
 from pip packages under .croupier/test and stopped at the end (CROUPIER_TEST_KEEP_SERVERS=1
-keeps them running for a faster next run)."""
+keeps them running for a faster next run).
+
+A parallel run (pytest-xdist, which `./dev test` uses for the whole suite) gives every worker
+servers of its own, under .croupier/test/<worker>/ (gw0, gw1, ...): a PostgreSQL and a Valkey
+that no other worker reaches. Nothing a test does to its servers (a database of a fixed name,
+200 connections racing, backends terminated, Redis's database 7 flushed, the whole ledger
+counted or reconciled) can then meet another worker's tests; docs/testing.md says more."""
 
 from __future__ import annotations
 
@@ -55,6 +61,10 @@ from entrypoints.settings.keys import parse_index_key, parse_key_ring
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = ROOT / ".croupier" / "test"
+# "gw0", "gw1", ... in a pytest-xdist worker; "" in a run without workers.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+# Where this process's embedded servers live: the worker's own folder in a parallel run.
+SERVER_DATA = TEST_DATA / WORKER if WORKER else TEST_DATA
 TEST_HOUSE_SHARDS = 4
 # One set of personal-data keys for the session: the application's containers (built from
 # settings) and the tests' own units of work read each other's players.
@@ -86,28 +96,37 @@ async def _forget_redis_state(redis_url: str) -> None:
 def servers() -> Iterator[TestServers]:
     database_url = os.environ.get("CROUPIER_DATABASE_URL")
     redis_url = os.environ.get("CROUPIER_REDIS_URL")
+    if WORKER and (database_url or redis_url):
+        # Tests create databases of fixed names, race 200 connections, terminate backends and
+        # flush Redis's database 7 on the server they are given: workers sharing one would
+        # meet each other there.
+        pytest.exit(
+            "CROUPIER_DATABASE_URL / CROUPIER_REDIS_URL name one server for every worker: run"
+            " the suite on them without workers (-n 0), or unset them for servers per worker",
+            returncode=4,
+        )
     started_pg = started_valkey = False
     if not database_url:
-        TEST_DATA.mkdir(parents=True, exist_ok=True)
+        SERVER_DATA.mkdir(parents=True, exist_ok=True)
         # Throwaway data: no commit waits on the disk (see `ensure_postgres`); what the tests
         # check (crashes of PostgreSQL or its backends, restarts) loses nothing either way.
-        server = ensure_postgres(TEST_DATA / "postgres", fsync=False)
+        server = ensure_postgres(SERVER_DATA / "postgres", fsync=False)
         database_url = ensure_database(server, "croupier_test", recreate=True)
         started_pg = True
     else:
         migrate.downgrade(database_url, "base")
     if not redis_url:
-        TEST_DATA.mkdir(parents=True, exist_ok=True)
-        redis_url = ensure_valkey(TEST_DATA / "valkey")
+        SERVER_DATA.mkdir(parents=True, exist_ok=True)
+        redis_url = ensure_valkey(SERVER_DATA / "valkey")
         started_valkey = True
     migrate.upgrade(database_url)
     asyncio.run(_forget_redis_state(redis_url))
     yield TestServers(database_url, redis_url)
     if os.environ.get("CROUPIER_TEST_KEEP_SERVERS") != "1":
         if started_pg:
-            stop_postgres(TEST_DATA / "postgres")
+            stop_postgres(SERVER_DATA / "postgres")
         if started_valkey:
-            stop_valkey(TEST_DATA / "valkey")
+            stop_valkey(SERVER_DATA / "valkey")
 
 
 @pytest.fixture(scope="session")
@@ -129,10 +148,22 @@ async def fresh_database(
     """The URL of a database of the test's own, at head and empty, dropped afterwards. For a
     test that checks the whole database after every step (a stateful test reconciling the
     books): it then reads only what the test made, not every row the suite wrote before it."""
+    async with template_copy(servers, engine, migrated_template) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def template_copy(
+    servers: TestServers, engine: AsyncEngine, migrated_template: str
+) -> AsyncIterator[str]:
+    """A new database copied from `migrated_template` (its URL), dropped when the block ends:
+    `fresh_database` for a test, a module's own for a module (tests/entrypoints/own_grpc.py)."""
     name = f"croupier_fresh_{secrets.token_hex(4)}"
     await _execute_autocommit(engine, f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
-    yield _database_url(servers, name)
-    await _execute_autocommit(engine, f'DROP DATABASE "{name}" WITH (FORCE)')
+    try:
+        yield _database_url(servers, name)
+    finally:
+        await _execute_autocommit(engine, f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def _database_url(servers: TestServers, name: str) -> str:

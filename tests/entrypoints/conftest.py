@@ -13,14 +13,16 @@ from application.postings import CreditDepositCommand
 from application.registration import RegisterPlayerCommand
 from croupier.v1 import betting_pb2_grpc, seamless_pb2_grpc, wallet_pb2_grpc
 from domain.money import XTR, Money
+from entrypoints.bot.keyboards import Gate
 from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.composition.containers import make_bot_container, make_grpc_container
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.grpc.server import GrpcServer
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
+from tests.entrypoints.bot_player import _player_id
 from tests.entrypoints.fast_hashing import FastPasswordHashing
-from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram
+from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram, Player
 
 
 @pytest.fixture(scope="session")
@@ -235,6 +237,24 @@ def send(runtime, telegram):
         await runtime.dispatcher.feed_update(bot, update)
 
     return feed
+
+
+@pytest.fixture
+async def ready_player(send, telegram, credit, fund_bankroll, engine, unique_key):
+    """A player past the 18+ gate with 1000 ⭐ (`balance`), in `language`."""
+
+    async def make(language: str = "en", balance: int = 1000) -> Player:
+        await fund_bankroll()
+        player = Player(language)
+        await send(player.message("/start"))
+        await send(player.tap(Gate(accept=True).pack()))
+        player_id = await _player_id(engine, player)
+        if balance:
+            await credit(CreditDepositCommand(player_id, Money(balance, XTR), unique_key("bot")))
+        telegram.calls.clear()
+        return player
+
+    return make
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from domain.crash import crash_point, first_link, next_link
 from entrypoints.bot.handlers.crash import CrashBet
 from entrypoints.bot.keyboards import PickGame, PickStake
 from tests.crash_cleanup import finish_every_round
-from tests.entrypoints.test_bot import ready_player  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -77,7 +76,7 @@ async def _drive_one_round(driver: CrashDriver, started: asyncio.Event) -> None:
 async def test_crash_in_the_chat(
     send,
     telegram,
-    ready_player,  # noqa: F811
+    ready_player,
     engine,
     uow_factory,
     clock,

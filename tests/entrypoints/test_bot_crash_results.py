@@ -30,7 +30,6 @@ from entrypoints.bot.keyboards import PickStake
 from entrypoints.bot.notices import TelegramMessenger
 from tests.crash_cleanup import finish_every_round
 from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram
-from tests.entrypoints.test_bot import ready_player  # noqa: F401
 from tests.entrypoints.test_bot_crash import POLICY, SALT, _chain, _drive_one_round, _render
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -61,7 +60,7 @@ class ScriptedTelegram(FakeTelegram):
 async def test_crash_results_reach_the_chat_once_at_telegrams_pace(
     send,
     telegram,
-    ready_player,  # noqa: F811
+    ready_player,
     engine,
     uow_factory,
     clock,

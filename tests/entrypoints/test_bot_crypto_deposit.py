@@ -21,7 +21,6 @@ from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Care, Menu
 from tests.entrypoints.bot_chat import Chat, buttons, chat  # noqa: F401
 from tests.entrypoints.conftest import bot_runtime
-from tests.entrypoints.test_bot import ready_player  # noqa: F401
 from tests.fake_crypto_pay_server import FakeCryptoPayServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -81,7 +80,7 @@ async def _amounts_of_usdt(me: Chat, t: Translator, container, engine) -> None:
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 async def test_a_usdt_deposit_through_the_bot_is_paid_and_credited_once(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     crypto_bot,
     provider,
@@ -127,7 +126,7 @@ async def test_a_usdt_deposit_through_the_bot_is_paid_and_credited_once(
 
 
 async def test_a_paused_player_is_told_why_before_any_amount_and_a_down_provider_politely(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     crypto_bot,
     provider,
@@ -170,7 +169,7 @@ async def test_a_paused_player_is_told_why_before_any_amount_and_a_down_provider
 
 
 async def test_an_amount_typed_is_read_exactly_and_junk_politely(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     crypto_bot,
     provider,
@@ -222,7 +221,7 @@ async def _invoices(engine, me: Chat) -> int:
 
 
 async def test_old_usdt_buttons_show_the_prompt_not_an_invoice_until_answered(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     provider,
     engine,
@@ -257,7 +256,7 @@ async def test_old_usdt_buttons_show_the_prompt_not_an_invoice_until_answered(
 
 
 async def test_an_amount_typed_when_the_prompt_is_owed_shows_the_prompt(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     provider,
     engine,

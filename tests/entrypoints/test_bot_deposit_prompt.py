@@ -12,7 +12,6 @@ from entrypoints.bot.deposit_prompt import DepositPromptAnswer
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import FROM_DEPOSIT, Care, Deposit, Menu
 from tests.entrypoints.bot_chat import Chat, buttons, chat  # noqa: F401
-from tests.entrypoints.test_bot import ready_player  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -55,7 +54,7 @@ def _is_amounts(me: Chat, t: Translator) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_no_limit_for_now_is_remembered_and_not_asked_again(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     engine,
     language,
@@ -78,7 +77,7 @@ async def test_no_limit_for_now_is_remembered_and_not_asked_again(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_a_limit_set_from_the_prompt_leads_back_to_the_deposit(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     engine,
     language,
@@ -102,7 +101,7 @@ async def test_a_limit_set_from_the_prompt_leads_back_to_the_deposit(
 
 
 async def test_a_limit_set_by_button_from_the_prompt_offers_the_deposit_too(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
 ):
     t = Translator("en")

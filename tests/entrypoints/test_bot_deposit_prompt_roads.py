@@ -18,7 +18,6 @@ from entrypoints.bot.deposit_prompt import DepositPromptAnswer
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import FROM_DEPOSIT, Care, Deposit, Menu
 from tests.entrypoints.bot_chat import buttons, chat  # noqa: F401
-from tests.entrypoints.test_bot import ready_player  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -27,7 +26,7 @@ OLD_AMOUNT = Deposit(amount=100).pack()
 
 
 async def test_an_amount_button_on_an_old_screen_shows_the_prompt_not_an_invoice(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     telegram,
 ):
@@ -47,7 +46,7 @@ async def test_an_amount_button_on_an_old_screen_shows_the_prompt_not_an_invoice
 
 
 async def test_a_player_who_may_not_deposit_hears_why_not_the_prompt(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     telegram,
 ):
@@ -67,7 +66,7 @@ async def test_a_player_who_may_not_deposit_hears_why_not_the_prompt(
 
 @pytest.mark.parametrize("typed", [False, True])
 async def test_a_deposit_limit_from_the_limits_screen_never_offers_the_deposit(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     typed,
 ):
@@ -93,7 +92,7 @@ async def test_a_deposit_limit_from_the_limits_screen_never_offers_the_deposit(
 
 @pytest.mark.parametrize("typed", [False, True])
 async def test_a_deposit_limit_from_the_prompt_offers_the_deposit(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     typed,
 ):
@@ -114,7 +113,7 @@ async def test_a_deposit_limit_from_the_prompt_offers_the_deposit(
 
 
 async def test_a_limits_button_sent_before_the_origin_still_works(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
 ):
     t = Translator("en")

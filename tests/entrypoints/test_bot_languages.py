@@ -15,8 +15,8 @@ from domain.money import XTR, Money
 from entrypoints.bot.i18n import Translator, languages
 from entrypoints.bot.keyboards import Gate, Language, Menu, PickGame, PlaceBet
 from tests.entrypoints.bot_chat import buttons, chat  # noqa: F401
+from tests.entrypoints.bot_player import _player_id
 from tests.entrypoints.telegram_fakes import Player
-from tests.entrypoints.test_bot import _player_id, ready_player  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -54,7 +54,7 @@ async def test_the_telegram_language_picks_the_first_words(
 
 
 async def test_the_language_screen_offers_five_and_switches(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     engine,
 ):

@@ -14,7 +14,6 @@ from domain.responsible import max_limit
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Care, Menu
 from tests.entrypoints.bot_chat import Chat, buttons, chat  # noqa: F401
-from tests.entrypoints.test_bot import ready_player  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -50,7 +49,7 @@ async def _to_typing(me: Chat, t: Translator) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_a_typed_limit_is_decoded_and_the_use_case_decides(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     engine,
     language,

@@ -13,7 +13,6 @@ from sqlalchemy import text
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Care, Menu, PickStake
 from tests.entrypoints.bot_chat import Chat, buttons, chat  # noqa: F401
-from tests.entrypoints.test_bot import ready_player  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -42,7 +41,7 @@ def _line(status: str, t: Translator) -> str:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_a_loss_limit_reads_right_for_a_winner_and_a_loser(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     telegram,
     language,
@@ -83,7 +82,7 @@ async def test_a_loss_limit_reads_right_for_a_winner_and_a_loser(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_confirm_is_offered_only_when_the_change_can_take_effect(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     engine,
     language,

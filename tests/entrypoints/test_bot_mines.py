@@ -16,7 +16,6 @@ from sqlalchemy import text
 
 from entrypoints.bot.handlers.mines import MinesCash, MinesOpen, MinesTile
 from entrypoints.bot.keyboards import PickGame, PickStake
-from tests.entrypoints.test_bot import ready_player  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -63,7 +62,7 @@ async def _field(engine, player_user_id: int):
         ).one()
 
 
-async def test_a_mines_game_in_the_chat(send, telegram, ready_player, engine, unthrottle):  # noqa: F811
+async def test_a_mines_game_in_the_chat(send, telegram, ready_player, engine, unthrottle):
     player = await ready_player()
     log: list[str] = []
 
@@ -140,7 +139,7 @@ AT_LIMIT = (
 async def test_a_ten_mine_game_plays_to_its_payout_limit_in_the_chat(
     send,
     telegram,
-    ready_player,  # noqa: F811
+    ready_player,
     engine,
     unthrottle,
 ):
@@ -192,12 +191,12 @@ REFUSED_TRANSCRIPT = Path(
 async def test_a_player_blocked_mid_game_is_told_why_and_still_cashes_out(
     send,
     telegram,
-    ready_player,  # noqa: F811
+    ready_player,
     engine,
     uow_factory,
 ):
     from domain.players import PlayerStatus
-    from tests.entrypoints.test_bot import _player_id
+    from tests.entrypoints.bot_player import _player_id
 
     player = await ready_player()
     log: list[str] = []

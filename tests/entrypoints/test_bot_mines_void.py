@@ -16,7 +16,7 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 from domain.money import XTR, Money
 from entrypoints.bot.handlers.mines import MinesOpen, MinesTile, MinesVoid
 from entrypoints.bot.keyboards import Care, Menu
-from tests.entrypoints.test_bot import _balance, ready_player  # noqa: F401
+from tests.entrypoints.bot_player import _balance
 from tests.entrypoints.test_bot_mines import _field, tapper
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -49,7 +49,7 @@ async def test_a_time_out_after_the_stake_leaves_the_stake_to_take_back(
     language,
     send,
     telegram,
-    ready_player,  # noqa: F811
+    ready_player,
     engine,
     balances,
     unthrottle,
@@ -107,7 +107,7 @@ async def test_a_time_out_after_the_stake_leaves_the_stake_to_take_back(
     await asyncio.to_thread(path.write_text, "\n".join(log) + "\n")
 
 
-async def test_after_a_tile_the_stake_is_in_play(send, telegram, ready_player, engine):  # noqa: F811
+async def test_after_a_tile_the_stake_is_in_play(send, telegram, ready_player, engine):
     """The way out is only before the first tile: a stale take-back button answers why."""
     player = await ready_player()
     tap = tapper(send, telegram, player, [])

@@ -45,8 +45,8 @@ from entrypoints.bot.freshness import LiveKeyboards, only_navigates
 from entrypoints.bot.handlers.crash import CrashCash
 from entrypoints.bot.handlers.mines import MinesCash
 from entrypoints.bot.keyboards import Care, Deposit, Gate, Language, Menu, PickGame, PickStake
+from tests.entrypoints.bot_player import _player_id
 from tests.entrypoints.telegram_fakes import BOT_TOKEN, FakeTelegram, Player
-from tests.entrypoints.test_bot import _player_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 

@@ -28,8 +28,8 @@ from application.postings import CreditDepositCommand
 from domain.money import XTR, Money
 from entrypoints.bot.keyboards import Menu
 from entrypoints.bot.notices import TelegramMessenger
+from tests.entrypoints.bot_player import _player_id
 from tests.entrypoints.telegram_fakes import BOT_TOKEN
-from tests.entrypoints.test_bot import _player_id, ready_player  # noqa: F401
 from tests.entrypoints.test_bot_crash import _render
 from tests.entrypoints.test_bot_crash_results import ScriptedTelegram
 
@@ -41,7 +41,7 @@ SHOTS = Path(os.environ.get("CROUPIER_SHOTS", "/work/shots")) / "bot"
 async def test_notifications_are_chosen_in_the_bot_and_sent_at_telegrams_pace(
     send,
     telegram,
-    ready_player,  # noqa: F811
+    ready_player,
     engine,
     uow_factory,
     clock,

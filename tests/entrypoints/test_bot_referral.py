@@ -26,8 +26,8 @@ from entrypoints.composition.containers import make_bot_container
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
+from tests.entrypoints.bot_player import _player_id
 from tests.entrypoints.telegram_fakes import BOT_TOKEN, BOT_USER, Player
-from tests.entrypoints.test_bot import _player_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 

@@ -18,7 +18,6 @@ from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Menu, PickGame
 from entrypoints.bot.stake_picker import RulesOf, StakeControl
 from tests.entrypoints.bot_chat import buttons, chat  # noqa: F401
-from tests.entrypoints.test_bot import ready_player  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -27,7 +26,7 @@ LANGUAGES = ["en", "ru", "es", "pt", "tr"]
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_rules_are_one_tap_from_every_stake_and_say_the_games_numbers(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     engine,
     language,

@@ -25,8 +25,8 @@ from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Care, Deposit, Menu, PickGame, PickStake, PlaceBet
 from entrypoints.bot.stake_picker import StakeControl, problem_text
 from tests.entrypoints.bot_chat import Chat, buttons, chat  # noqa: F401
+from tests.entrypoints.bot_player import _balance, _player_id
 from tests.entrypoints.telegram_fakes import Player
-from tests.entrypoints.test_bot import _balance, _player_id, ready_player  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -48,7 +48,7 @@ def _stake_on_screen(me: Chat, t: Translator) -> int:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_stake_controls_never_offer_more_than_the_balance(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     telegram,
     language,
@@ -146,7 +146,7 @@ async def test_a_typed_stake_is_read_politely(ready_player, chat, telegram, lang
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_a_forged_stake_is_refused_politely(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     telegram,
     engine,
@@ -216,7 +216,7 @@ def _no_play(me: Chat) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_a_paused_player_sees_the_state_on_games_and_deposit(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     engine,
     uow_factory,

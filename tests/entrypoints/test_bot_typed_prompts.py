@@ -14,7 +14,6 @@ from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Care, Menu, PickGame
 from entrypoints.bot.stake_picker import StakeAsk
 from tests.entrypoints.bot_chat import Chat, buttons, chat  # noqa: F401
-from tests.entrypoints.test_bot import ready_player  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -53,7 +52,7 @@ async def _ask_limit(me: Chat, t: Translator) -> None:
     ids=["balance", "games", "command"],
 )
 async def test_a_limit_prompt_left_by_another_road_reads_no_number(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     engine,
     elsewhere,
@@ -74,7 +73,7 @@ async def test_a_limit_prompt_left_by_another_road_reads_no_number(
 
 
 async def test_a_limit_prompt_still_reads_the_number_typed_next(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
     engine,
 ):
@@ -88,7 +87,7 @@ async def test_a_limit_prompt_still_reads_the_number_typed_next(
 
 
 async def test_a_stake_prompt_left_by_another_road_reads_no_number(
-    ready_player,  # noqa: F811
+    ready_player,
     chat,  # noqa: F811
 ):
     t = Translator("en")

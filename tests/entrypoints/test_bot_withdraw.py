@@ -27,8 +27,8 @@ from entrypoints.bot.withdraw_keyboards import (
     WithdrawAmount,
     WithdrawConfirm,
 )
+from tests.entrypoints.bot_player import _player_id
 from tests.entrypoints.telegram_fakes import FakeTelegram, Player
-from tests.entrypoints.test_bot import _player_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 

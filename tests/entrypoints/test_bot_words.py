@@ -26,8 +26,8 @@ from application.responsible import AnswerDepositPrompt
 from domain.money import XTR, Money
 from domain.verification import check_outcome
 from entrypoints.bot.keyboards import Care, Deposit, Gate, Language, Menu, PlaceBet
+from tests.entrypoints.bot_player import _player_id
 from tests.entrypoints.telegram_fakes import FakeTelegram, Player
-from tests.entrypoints.test_bot import _player_id
 from tests.entrypoints.test_bot_plinko import _write
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]

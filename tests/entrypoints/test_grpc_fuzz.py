@@ -2,7 +2,11 @@
 type's own descriptor, with every field free — wrong-looking ids, huge numbers, huge and
 unicode strings, unknown enum values, nested messages. No call may end UNKNOWN or INTERNAL or
 show a traceback, a refusal stays small (its message and details quote at most a short excerpt
-of the request, however large), and a refused call moves no money."""
+of the request, however large), and a refused call moves no money.
+
+The server runs on a database of the module's own (`own_grpc`): the ledger counted around each
+of about 3,600 calls, and the books reconciled after each test, are only what these calls
+wrote."""
 
 from __future__ import annotations
 
@@ -16,9 +20,12 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from croupier.v1 import betting_pb2
-from domain.access import SERVICES as SCOPES
 from entrypoints.grpc.betting import BATCH_LIMIT
 from entrypoints.grpc.server import SERVICES
+from tests.conftest import assert_books_balance
+from tests.entrypoints.own_grpc import own_grpc, own_key
+
+__all__ = ["own_grpc"]  # a fixture, used by name
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -133,6 +140,16 @@ def _unary_methods() -> list[tuple[str, str, Descriptor]]:
 
 
 _METHODS = _unary_methods()
+# Requests are large on purpose (strings of up to 20,000 characters, nested messages, lists of
+# them): with a batch of up to six such commands, most draws exceed Hypothesis's entropy budget
+# (seed 210930127804320261997853267094413242770: 20 of 28), which it discards and draws again,
+# but its data_too_large health check then failed the test before a call was made, on some
+# seeds only. The examples that fit are the same; only that check is off.
+_LARGE_ON_PURPOSE = [
+    HealthCheck.function_scoped_fixture,
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+]
 _LEDGER_SIZE = text("SELECT count(*) FROM ledger_transactions")
 
 
@@ -142,20 +159,40 @@ async def _ledger_size(engine) -> int:
 
 
 @pytest.fixture
-async def md(issue_key):
-    return (("x-api-key", await issue_key(*SCOPES)),)
+async def books(own_grpc):
+    """Reconcile the module's database after the test."""
+    yield
+    await assert_books_balance(own_grpc.engine)
 
 
-@pytest.mark.parametrize(("service", "name", "request_type"), _METHODS, ids=lambda v: str(v))
+@pytest.fixture
+async def channel(own_grpc):
+    async with grpc.aio.insecure_channel(own_grpc.server.address) as channel:
+        yield channel
+
+
+@pytest.fixture
+async def md(own_grpc):
+    return await own_key(own_grpc)
+
+
+@pytest.mark.parametrize(
+    ("service", "name", "request_type"),
+    _METHODS,
+    # The method's name: a descriptor's str() is its address, which differs between processes
+    # (pytest-xdist's workers must collect the same names).
+    ids=[f"{service}.{name}" for service, name, _ in _METHODS],
+)
 @settings(
     max_examples=40,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    suppress_health_check=_LARGE_ON_PURPOSE,
 )
 @given(data=st.data())
 async def test_no_message_breaks_a_method_or_moves_money_when_refused(
-    service, name, request_type, data, channel, md, engine
+    service, name, request_type, data, channel, md, own_grpc
 ):
+    engine = own_grpc.engine
     request = data.draw(message(request_type))
     call = channel.unary_unary(
         f"/{service}/{name}",
@@ -179,7 +216,7 @@ async def test_no_message_breaks_a_method_or_moves_money_when_refused(
 @settings(
     max_examples=40,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    suppress_health_check=_LARGE_ON_PURPOSE,
 )
 @given(data=st.data())
 async def test_no_stream_command_breaks_the_stream(data, channel, md):
@@ -200,7 +237,7 @@ async def test_no_stream_command_breaks_the_stream(data, channel, md):
 @settings(
     max_examples=40,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    suppress_health_check=_LARGE_ON_PURPOSE,
 )
 @given(data=st.data())
 async def test_no_batch_command_breaks_the_batch(data, betting, md):

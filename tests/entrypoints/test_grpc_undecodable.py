@@ -2,7 +2,10 @@
 serializer): every method answers INVALID_ARGUMENT naming the type, a garbage frame in the
 middle of StreamBets ends the stream there after the commands before it got their results,
 and with Hypothesis over arbitrary and near-valid bytes no call ends UNKNOWN or INTERNAL and
-none moves money unless it was accepted."""
+none moves money unless it was accepted.
+
+The server runs on a database of the module's own (`own_grpc`): the ledger counted around each
+call, and the books reconciled after each test, are only what these calls wrote."""
 
 from __future__ import annotations
 
@@ -20,12 +23,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from application.postings import CreditDepositCommand
-from application.registration import RegisterPlayerCommand
+from adapters.clock import SystemClock
+from adapters.ids import UuidV7Generator
+from application.house import HouseBook
+from application.postings import CreditDeposit, CreditDepositCommand
+from application.registration import RegisterPlayer, RegisterPlayerCommand
 from croupier.v1 import betting_pb2, common_pb2
-from domain.access import SERVICES as SCOPES
 from domain.money import XTR, Money
 from entrypoints.grpc.server import SERVICES
+from tests.conftest import TEST_HOUSE_SHARDS, assert_books_balance
+from tests.entrypoints.own_grpc import own_grpc, own_key
+
+__all__ = ["own_grpc"]  # a fixture, used by name
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
@@ -85,15 +94,34 @@ async def _ledger_size(engine) -> int:
 
 
 @pytest.fixture
-async def md(issue_key):
-    return (("x-api-key", await issue_key(*SCOPES)),)
+async def books(own_grpc):
+    """Reconcile the module's database after the test."""
+    yield
+    await assert_books_balance(own_grpc.engine)
+
+
+@pytest.fixture
+def grpc_server(own_grpc):
+    return own_grpc.server
+
+
+@pytest.fixture
+async def channel(own_grpc):
+    async with grpc.aio.insecure_channel(own_grpc.server.address) as channel:
+        yield channel
+
+
+@pytest.fixture
+async def md(own_grpc):
+    return await own_key(own_grpc)
 
 
 @pytest.mark.parametrize("garbage", _GARBAGE, ids=lambda g: g.hex())
 @pytest.mark.parametrize("method", _METHODS + _HEALTH, ids=lambda m: m.full_name)
 async def test_undecodable_bytes_are_invalid_argument_naming_the_type(
-    method, garbage, grpc_server, md, engine
+    method, garbage, grpc_server, md, own_grpc
 ):
+    engine = own_grpc.engine
     before = await _ledger_size(engine)
     responses, error = await _call(grpc_server, method, [garbage], md)
     assert error is not None, f"{method.full_name} accepted {garbage!r}: {responses}"
@@ -113,12 +141,15 @@ async def test_undecodable_bytes_without_a_key_are_still_unauthenticated(channel
 
 
 @pytest.fixture
-async def player_id(register, credit, new_telegram_id, fund_bankroll, unique_key):
-    await fund_bankroll()
-    registered = await register(
+async def player_id(own_grpc, new_telegram_id, unique_key):
+    """A player with 1,000 Stars in the module's database (whose bankroll is funded)."""
+    clock = SystemClock()
+    registered = await RegisterPlayer(own_grpc.uow, clock)(
         RegisterPlayerCommand(new_telegram_id(), currencies=(XTR,), accept_terms=True)
     )
-    await credit(CreditDepositCommand(registered.player.id, Money(1000, XTR), unique_key("dep")))
+    await CreditDeposit(own_grpc.uow, clock, UuidV7Generator(), HouseBook(TEST_HOUSE_SHARDS))(
+        CreditDepositCommand(registered.player.id, Money(1000, XTR), unique_key("dep"))
+    )
     return str(registered.player.id)
 
 
@@ -146,8 +177,9 @@ async def _stored(engine, bet_ids: list[str]) -> int:
 
 
 async def test_a_garbage_frame_mid_stream_ends_the_stream_after_the_commands_before_it(
-    grpc_server, md, engine, player_id
+    grpc_server, md, own_grpc, player_id
 ):
+    engine = own_grpc.engine
     first, second = _place(player_id, "first"), _place(player_id, "second")
     after = _place(player_id, "after")
     frames = [
@@ -225,8 +257,9 @@ def _frames(method: MethodDescriptor) -> st.SearchStrategy[bytes]:
 )
 @given(data=st.data())
 async def test_no_bytes_break_a_method_or_move_money_when_refused(
-    method, data, grpc_server, md, engine
+    method, data, grpc_server, md, own_grpc
 ):
+    engine = own_grpc.engine
     frames = data.draw(st.lists(_frames(method), min_size=1, max_size=3))
     before = await _ledger_size(engine)
     _, error = await _call(grpc_server, method, frames, md)

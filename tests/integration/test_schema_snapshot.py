@@ -27,7 +27,8 @@ def embedded_server(servers: conftest.TestServers) -> Iterator[str]:
     """The embedded PostgreSQL's maintenance URL: the snapshot is what its pinned version
     prints, so a suite run against servers of its own still dumps on an embedded one."""
     if not os.environ.get("CROUPIER_DATABASE_URL"):
-        yield ensure_postgres(conftest.TEST_DATA / "postgres")  # the suite's own, already running
+        # The suite's own (in a parallel run, this worker's), already running.
+        yield ensure_postgres(conftest.SERVER_DATA / "postgres")
         return
     data_dir = conftest.TEST_DATA / "schema"
     yield ensure_postgres(data_dir)

@@ -1,7 +1,7 @@
 """A player's own reads of bets on in-memory fakes: one bet with the balance it left, the
 recent bets a page at a time (the game recall), and the verification of a settled bet once
 its seed is revealed. The doors that show them are tested on PostgreSQL
-(tests/entrypoints/test_grpc.py, test_bot.py, test_http_miniapp.py)."""
+(tests/entrypoints/test_grpc.py, test_bot_bets.py, test_http_miniapp.py)."""
 
 from __future__ import annotations
 

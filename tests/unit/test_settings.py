@@ -206,12 +206,21 @@ def test_production_starts_with_fresh_random_keys():
         ("CROUPIER_PII_KEYS", "1:" + "11" * 32),
         ("CROUPIER_PII_INDEX_KEY", "22" * 32),
         # Other placeholders and low-entropy keys.
-        ("CROUPIER_SECRET_KEY", "ChangeMe_" + secrets.token_hex(16)),
+        # Random parts kept out of the test's name: every pytest-xdist worker collects the same.
+        pytest.param(
+            "CROUPIER_SECRET_KEY",
+            "ChangeMe_" + secrets.token_hex(16),
+            id="CROUPIER_SECRET_KEY-ChangeMe_<random>",
+        ),
         ("CROUPIER_SECRET_KEY", "an-example-secret-key-for-the-readme"),
         ("CROUPIER_SECRET_KEY", "ab" * 20),
         ("CROUPIER_SEED_KEY", "0123" * 16),
         ("CROUPIER_SEED_KEY", base64.b64encode(b"\x07" * 32).decode()),
-        ("CROUPIER_PII_KEYS", f"2:{secrets.token_hex(32)},1:{'ab' * 32}"),
+        pytest.param(
+            "CROUPIER_PII_KEYS",
+            f"2:{secrets.token_hex(32)},1:{'ab' * 32}",
+            id="CROUPIER_PII_KEYS-2:<random>,1:abab...",
+        ),
         ("CROUPIER_PII_INDEX_KEY", "1234567890abcdef" * 4),
     ],
 )
