@@ -311,12 +311,15 @@ async def test_a_phone_clock_5_s_ahead_shows_the_servers_countdown_and_multiplie
     page = opened.page
     driving: asyncio.Task[None] | None = None
     try:
-        await driver.step()  # a round opens: 4 s of bets
         await page.goto(launch_url(live_server, player.telegram_id, player.name, "light"))
         skew = await page.evaluate("Date.now() - performance.timeOrigin - performance.now()")
         assert skew > 4000  # the page's clock is ahead indeed
         await page.get_by_role("button", name="I am 18+ and accept the terms").click()
         await page.locator("#play-crash").click()
+        await expect(page.locator("#live")).to_have_text("Live updates: on")
+        # A round opens (4 s of bets) once the page shows the screen: opened before, a loaded
+        # machine once spent the 4 s loading the page, and it never saw the countdown.
+        await driver.step()
         stage = page.locator("#crash-stage")
         await expect(stage).to_have_attribute("data-phase", "betting")
         await expect(page.locator("#crash-phase")).to_have_text(re.compile(r"^Bets close in \d s$"))

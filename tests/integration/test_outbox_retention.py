@@ -49,10 +49,16 @@ async def _sequences(conn, where: str, **params: object) -> list[int]:
 
 
 async def test_prune_deletes_old_published_rows_keeps_the_rest_and_reconcile_stays_clean(
-    engine, funded_player, place
+    fresh_books,
 ):
-    player = await funded_player(1000)
-    await place(dice_bet(player.id, 10))  # the player's events 1 (deposit) and 2 (stake)
+    # A database of its own: reconcile's look for the events of every ledger transaction newer
+    # than the horizon also finds other tests' transactions dated by a clock of their own far
+    # ahead (the responsible-gambling tests'), whose outbox rows, written at PostgreSQL's now(),
+    # this prune deletes. In one process this file ran before those; on two workers it may not.
+    books = await fresh_books("outbox_retention_prune")
+    engine = books.engine
+    player = type("Player", (), {"id": books.player_id})
+    await books.place(dice_bet(player.id, 10))  # the player's events 1 (deposit) and 2 (stake)
     async with engine.connect() as conn, conn.begin() as transaction:
         # Everything committed so far is published, and older than `before` (this
         # transaction's start).
@@ -100,10 +106,14 @@ async def test_prune_deletes_old_published_rows_keeps_the_rest_and_reconcile_sta
         await transaction.rollback()
 
 
-async def test_a_prune_that_waits_too_long_for_a_lock_stops_with_what_it_did(engine):
+async def test_a_prune_that_waits_too_long_for_a_lock_stops_with_what_it_did(
+    engine, funded_player, place
+):
     """The relay holds outbox_relay's row while it records its progress; a prune that cannot
     get it within its lock timeout rolls back that range and says so in words (the CLI prints
     it, no traceback), keeping the ranges it finished."""
+    # Rows to prune, whatever ran before this test on this worker's database.
+    await place(dice_bet((await funded_player(1000)).id, 10))
     async with engine.connect() as holder, holder.begin() as held:
         await holder.execute(text("SELECT 1 FROM outbox_relay FOR UPDATE"))
         async with engine.connect() as conn, conn.begin() as transaction:
