@@ -354,6 +354,9 @@ class Withdrawal:
     first_approved_by: str | None = None
     first_approved_at: datetime | None = None
     cancelled_at: datetime | None = None  # the player took it back (`decided_by` names them)
+    # What the payout gateway last said of an approved withdrawal it did not pay (not sent:
+    # the provider refused, or holds too little; or its answer was lost), for staff.
+    payout_note: str | None = None
 
     def __post_init__(self) -> None:
         self.amount.require_positive()
@@ -447,6 +450,12 @@ class Withdrawal:
             settlement_transaction_id=transaction_id,
         )
 
+    def with_payout_note(self, note: str) -> Withdrawal:
+        """Why the gateway has not paid this approved withdrawal (yet): for staff to read."""
+        if self.state is not WithdrawalState.APPROVED:
+            raise IllegalWithdrawalTransition(self.id, self.state, WithdrawalState.APPROVED)
+        return replace(self, payout_note=validate_reason(note[:MAX_REASON_LENGTH]))
+
     def with_payout_reference(self, reference: str) -> Withdrawal:
         """The gateway's reference for a payout it accepted and has not finished yet."""
         if self.state is not WithdrawalState.APPROVED:
@@ -462,6 +471,9 @@ class PayoutSent:
 
     reference: str | None = None
     completed: bool = False
+    # Paid out of money held at a payment provider (Crypto Pay): the paid step moves the
+    # money out of that provider's account (`crypto_pay_held`), not deposits clearing.
+    from_provider_account: bool = False
 
     def __post_init__(self) -> None:
         if self.reference is not None:
@@ -481,4 +493,17 @@ class PayoutDeclined:
         validate_reason(self.reason)
 
 
-PayoutResult = PayoutSent | PayoutDeclined
+@dataclass(frozen=True, slots=True)
+class PayoutNotSent:
+    """The gateway certainly sent nothing this time (the provider refused the transfer, holds
+    too little, or did not answer before anything was sent): the withdrawal stays approved,
+    its money in payout clearing, with `note` for staff, who mark it failed (the money goes
+    back to the wallet) or leave it for the next payout run."""
+
+    note: str
+
+    def __post_init__(self) -> None:
+        validate_reason(self.note)
+
+
+PayoutResult = PayoutSent | PayoutDeclined | PayoutNotSent

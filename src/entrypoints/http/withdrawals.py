@@ -78,6 +78,10 @@ class WithdrawalView(msgspec.Struct):
     first_approved_at: datetime | None
     # The player took it back before any approval (`decided_by` is `player:<id>`).
     cancelled_at: datetime | None
+    # Approved but not paid by its gateway: why (Crypto Pay refused, holds too little, or
+    # its answer was lost). Staff mark it failed to give the money back, or wait for the
+    # next payout run (docs/payments-crypto.md, "Payouts").
+    payout_note: str | None = None
 
 
 class WithdrawalPageView(msgspec.Struct):
@@ -116,6 +120,7 @@ def view(withdrawal: Withdrawal) -> WithdrawalView:
         first_approved_by=withdrawal.first_approved_by,
         first_approved_at=withdrawal.first_approved_at,
         cancelled_at=withdrawal.cancelled_at,
+        payout_note=withdrawal.payout_note,
     )
 
 
