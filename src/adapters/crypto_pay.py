@@ -181,7 +181,9 @@ class CryptoPayClient:
     async def transfer_by_spend_id(self, spend_id: str) -> ProviderTransfer | None:
         raw = await self._call("getTransfers", {"spend_id": spend_id, "count": 1})
         items = self._decode(raw, WireTransfers).items
-        found = [t for t in items if t.spend_id in {"", spend_id}]
+        # Only a transfer that names this spend id is ours: an answer that ignored the filter
+        # must not make another transfer pass for this payout.
+        found = [t for t in items if t.spend_id == spend_id]
         return found[0].provider_transfer(spend_id) if found else None
 
     async def close(self) -> None:

@@ -100,6 +100,9 @@ async def test_croupier_run_polls_only_with_a_token_and_a_part_that_serves_it() 
     assert start_crypto_pay_jobs(on, None, stop, frozenset({"grpc", "relay"})) == []  # type: ignore[arg-type]
     tasks = start_crypto_pay_jobs(on, None, stop, frozenset({"bot"}))  # type: ignore[arg-type]
     assert len(tasks) == 1
+    # Beside the http part (the staff's decisions), the payout run too.
+    tasks += start_crypto_pay_jobs(on, None, stop, frozenset({"http"}))  # type: ignore[arg-type]
+    assert len(tasks) == 3
     stop.set()
     await asyncio.wait_for(asyncio.gather(*tasks), 5)
 
