@@ -1,6 +1,8 @@
-"""The Crypto Pay payout gateway on the in-memory fake: the spend id is the withdrawal's own,
-other currencies go to the wrapped gateway, and a transfer that is not this payout's is never
-taken for it (the integration tests run the rest against the fake HTTP server)."""
+"""Crypto Pay payouts on in-memory fakes: the gateway (the spend id is the withdrawal's own,
+other currencies go to the wrapped gateway, a transfer that is not this payout's is never taken
+for it), the approval paying out of `crypto_pay_held`, the payout run (`SendPayouts`) and the
+balances against the provider (`CryptoPayBalances`). The lost answers, crashes and refusals run
+on PostgreSQL against the fake HTTP server (tests/integration/test_crypto_payouts.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,34 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.crypto_pay_payouts import CryptoPayPayouts, TransferMismatch
+from application.crypto_pay import CreditCryptoInvoice, CryptoPayBalances, DepositInCrypto
+from application.house import HouseBook
+from application.onboarding import AcceptTerms, StartPlayer
+from application.ports import CryptoPayConfig
+from application.responsible import ALWAYS_GUARDED
+from application.risk import DEFAULT_RISK_REVIEW
+from application.staff import Actor
+from application.withdrawals import (
+    ApproveWithdrawal,
+    NoWithdrawalHolds,
+    PayoutRun,
+    RequestWithdrawal,
+    SendPayouts,
+)
+from domain.accounts import AccountKind
 from domain.crypto_pay import ProviderTransfer, payout_spend_id
 from domain.money import USDT, XTR, Money
-from domain.withdrawals import PayoutNotSent, PayoutSent, Withdrawal
+from domain.withdrawals import (
+    CurrencyWithdrawalLimits,
+    PayoutNotSent,
+    PayoutSent,
+    SecondApprovalPolicy,
+    Withdrawal,
+    WithdrawalPolicy,
+    WithdrawalState,
+)
 from tests.fake_crypto_pay import FakeCryptoPayGateway
+from tests.fakes import FakeClock, FakeDatabase, SequentialIds
 
 TELEGRAM_ID = 777
 
@@ -88,3 +114,89 @@ async def test_the_provider_down_before_anything_is_sent_is_a_note_for_staff() -
     )
     assert isinstance(answer, PayoutNotSent)
     assert "did not answer" in answer.note
+
+
+# -- the use cases on fakes: the approval's payout, the payout run, the balances ----------------
+
+
+class Books:
+    """A player who deposited 20 USDT through Crypto Pay and asked to withdraw 12.5 of it."""
+
+    def __init__(self) -> None:
+        self.db, self.clock, self.ids = FakeDatabase(), FakeClock(), SequentialIds()
+        self.house = HouseBook(4)
+        self.provider = FakeCryptoPayGateway()
+        self.gateway = CryptoPayPayouts(self.provider, Recipients(), Manual(), {"USDT"})
+        uses = (self.db, self.clock, self.ids, self.house)
+        self.approve = ApproveWithdrawal(*uses, self.gateway, second=ONE_APPROVAL)
+        self.run = SendPayouts(*uses, self.gateway, {"USDT"})
+        self.balances = CryptoPayBalances(self.db, self.provider, {"USDT"})
+
+    async def withdrawal(self) -> Withdrawal:
+        uses = (self.db, self.clock, self.ids, self.house)
+        started = await StartPlayer(self.db, self.clock)(TELEGRAM_ID, username="p", language="en")
+        await AcceptTerms(self.db, self.clock)(started.player.id)
+        deposit = DepositInCrypto(
+            self.db, self.clock, self.ids, ALWAYS_GUARDED, self.provider, CryptoPayConfig(True)
+        )
+        made = await deposit(started.player.id, "USDT", 20_000_000, "press")
+        credit = CreditCryptoInvoice(*uses, DEFAULT_RISK_REVIEW)
+        await credit(self.provider.pay(made.invoice.provider_invoice_id))
+        self.provider.balance["USDT"] = "20"
+        request = RequestWithdrawal(*uses, POLICY, NoWithdrawalHolds())
+        return await request(started.player.id, Money(12_500_000, USDT), "@CryptoBot", uuid.uuid4())
+
+    def held_at_provider(self) -> int:
+        return -sum(
+            a.balance
+            for a in self.db.state.accounts.values()
+            if a.kind is AccountKind.CRYPTO_PAY_HELD and a.currency == USDT
+        )
+
+
+STAFF = Actor("staff:fin")
+POLICY = WithdrawalPolicy(
+    {"USDT": CurrencyWithdrawalLimits(1_000_000, 10**9, kyc_threshold=10**12)},
+    wagering_multiple=0,
+)
+ONE_APPROVAL = SecondApprovalPolicy({"USDT": 10**12})
+
+
+async def test_the_approval_pays_out_of_the_money_held_at_crypto_pay() -> None:
+    books = Books()
+    asked = await books.withdrawal()
+    assert books.held_at_provider() == 20_000_000
+    paid = await books.approve(asked.id, STAFF)
+    assert paid.state is WithdrawalState.PAID
+    assert paid.payout_reference == books.provider.transfers[payout_spend_id(asked.id)].reference
+    assert books.held_at_provider() == 7_500_000
+
+
+async def test_the_payout_run_pays_what_the_provider_down_left_approved() -> None:
+    books = Books()
+    asked = await books.withdrawal()
+    books.provider.mode = "down"
+    noted = await books.approve(asked.id, STAFF)
+    assert noted.state is WithdrawalState.APPROVED
+    assert "did not answer" in (noted.payout_note or "")
+    assert await books.run() == PayoutRun(0, 0, 1)  # still down: it waits
+    books.provider.mode = "ok"
+    assert await books.run() == PayoutRun(1, 0, 0)
+    assert await books.run() == PayoutRun(0, 0, 0)  # paid: nothing left to send
+    assert len(books.provider.transfers) == 1
+
+
+async def test_the_balances_agree_and_a_difference_is_reported() -> None:
+    books = Books()
+    await books.withdrawal()
+    (agreed,) = await books.balances()
+    assert agreed.books == Money(20_000_000, USDT)
+    assert agreed.difference == Money(0, USDT)
+    books.provider.balance["USDT"] = "19.5"
+    (short,) = await books.balances()
+    assert short.difference == Money(-500_000, USDT)
+    assert short.line() == "USDT: books 20 USDT, Crypto Pay 19.5 USDT: DIFFERENCE -0.5 USDT"
+    books.provider.mode = "down"
+    (unknown,) = await books.balances()
+    assert unknown.difference is None
+    assert "did not answer" in unknown.line()
