@@ -98,6 +98,18 @@ class CryptoPayPayouts:
             return self._paid(made, amount, user_id)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def made(self, withdrawal: Withdrawal) -> str | None:
+        """`PayoutLookup`: the transfer made under this withdrawal's spend id (its reference),
+        None when none was (or the currency is paid by hand). Raises when Crypto Pay does not
+        answer, or answers with a transfer that is not this payout's."""
+        if withdrawal.amount.currency.code not in self._assets:
+            return None
+        found = await self._client.transfer_by_spend_id(payout_spend_id(withdrawal.id))
+        if found is None:
+            return None
+        user_id = await self._recipients.telegram_user_id(withdrawal.player_id)
+        return self._paid(found, withdrawal.amount, user_id).reference
+
     async def _available(self, amount: Money) -> Money:
         text = (await self._client.balances()).get(amount.currency.code, "0")
         try:

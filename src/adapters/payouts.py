@@ -28,3 +28,7 @@ class ManualPayouts:
             withdrawal.player_id,
         )
         return PayoutSent()
+
+    async def made(self, withdrawal: Withdrawal) -> str | None:
+        """`PayoutLookup`: staff pay by hand and know; nothing to ask."""
+        return None

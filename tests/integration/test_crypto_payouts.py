@@ -36,6 +36,7 @@ from application.withdrawals import (
 )
 from application.withdrawals.queries import GetWithdrawal
 from domain.crypto_pay import payout_spend_id
+from domain.errors import IllegalTransition
 from domain.money import USDT, Money
 from domain.withdrawals import (
     CurrencyWithdrawalLimits,
@@ -86,6 +87,8 @@ async def rail(uow_factory, clock, ids, house, provider, engine):
         approve = ApproveWithdrawal(uow_factory, clock, ids, house, gateway, second=ONE_APPROVAL)
         run = SendPayouts(uow_factory, clock, ids, house, gateway, {"USDT"})
         failed = MarkWithdrawalFailed(uow_factory, clock, ids, house)
+        # As wired: the provider is asked whether it paid before staff fail a payout.
+        failed_checked = MarkWithdrawalFailed(uow_factory, clock, ids, house, gateway)
         balances = CryptoPayBalances(uow_factory, client, {"USDT"})
         get = GetWithdrawal(uow_factory)
 
@@ -217,6 +220,13 @@ async def test_answers_lost_every_time_leave_it_sending_for_the_next_run(rail, p
     assert approved.state is WithdrawalState.APPROVED  # not failed blindly
     assert "outcome unknown" in (approved.payout_note or "")
     assert payout_spend_id(withdrawal.id) in provider.transfers  # it was made, in fact
+    # Staff cannot give the money back meanwhile: Crypto Pay has paid it.
+    with pytest.raises(IllegalTransition, match="has paid"):
+        await rail.failed_checked(withdrawal.id, "player asked again", FINANCE)
+    provider.mode = "error500"
+    with pytest.raises(IllegalTransition, match="cannot tell now"):
+        await rail.failed_checked(withdrawal.id, "player asked again", FINANCE)
+    provider.mode = "ok"
     run = await rail.run()
     assert run.paid >= 1
     assert len(_transfer_calls(provider, withdrawal)) == 2  # no third transfer call
@@ -233,8 +243,11 @@ async def test_a_refused_transfer_goes_back_to_staff_with_the_reason(
     assert approved.payout_note == "Crypto Pay refused the transfer: USER_NOT_FOUND"
     assert payout_spend_id(withdrawal.id) not in provider.transfers
     assert await _wallet(engine, withdrawal.player_id) == 7_500_000  # in payout clearing
-    # Staff give it back: the money returns to the wallet, the note stays as history.
-    await _settle_leftover(rail, withdrawal)
+    # Staff give it back (Crypto Pay confirms it made no transfer): the money returns to the
+    # wallet, the note stays as history.
+    failed = await rail.failed_checked(withdrawal.id, "player has no @CryptoBot", FINANCE)
+    assert failed.state is WithdrawalState.FAILED
+    assert failed.payout_note == "Crypto Pay refused the transfer: USER_NOT_FOUND"
     assert await _wallet(engine, withdrawal.player_id) == 20 * USDT_1
 
 

@@ -87,7 +87,12 @@ from application.ports.staff_login import LoginThrottle, OneTimeCodes, PasswordH
 from application.ports.unit_of_work import LockContended, UnitOfWork, UnitOfWorkFactory
 from application.ports.velocity import VelocityLimiter, VelocityStoreDown
 from application.ports.vip import VipBook
-from application.ports.withdrawals import PayoutGateway, WithdrawalHolds, WithdrawalRepository
+from application.ports.withdrawals import (
+    PayoutGateway,
+    PayoutLookup,
+    WithdrawalHolds,
+    WithdrawalRepository,
+)
 
 __all__ = [
     "AccountRepository",
@@ -149,6 +154,7 @@ __all__ = [
     "OutboxFeed",
     "PasswordHasher",
     "PayoutGateway",
+    "PayoutLookup",
     "PendingEvent",
     "PersonalDataRotation",
     "PlacementContext",

@@ -6,11 +6,12 @@ import uuid
 from datetime import datetime
 
 from application.house import HouseBook
-from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from application.ports import Clock, IdGenerator, PayoutLookup, UnitOfWork, UnitOfWorkFactory
 from application.staff import Actor
 from application.withdrawals.chain import DEFAULT_STAFF_CHAIN, StaffChain
 from application.withdrawals.steps import Steps
-from domain.withdrawals import Withdrawal
+from domain.errors import IllegalTransition
+from domain.withdrawals import Withdrawal, WithdrawalState
 
 
 class MarkWithdrawalPaid(Steps):
@@ -41,7 +42,42 @@ class MarkWithdrawalPaid(Steps):
 
 class MarkWithdrawalFailed(Steps):
     """Record that an approved withdrawal's payout failed; its money returns to the wallet.
-    A repeat returns it unchanged."""
+    A repeat returns it unchanged. With a `lookup` (a provider's payouts, Crypto Pay), the
+    provider is asked first whether it made the payout: if it did, failing it would pay the
+    player twice, so it is refused (`IllegalTransition`: the payout run records it paid); if
+    the provider cannot tell now (down), it is refused too, until it can."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        lookup: PayoutLookup | None = None,
+    ) -> None:
+        super().__init__(uow, clock, ids, house)
+        self._lookup = lookup
 
     async def __call__(self, withdrawal_id: uuid.UUID, reason: str, actor: Actor) -> Withdrawal:
+        if self._lookup is not None:
+            async with self._uow() as uow:
+                current = await uow.withdrawals.get(withdrawal_id)
+            if current.state is WithdrawalState.APPROVED:
+                await self._not_made(current)
         return await self._mark_failed(withdrawal_id, reason, actor)
+
+    async def _not_made(self, withdrawal: Withdrawal) -> None:
+        assert self._lookup is not None
+        try:
+            made = await self._lookup.made(withdrawal)
+        except Exception as error:
+            raise IllegalTransition(
+                f"the payment provider cannot tell now whether it paid withdrawal "
+                f"{withdrawal.id} ({type(error).__name__}); it cannot be marked failed "
+                "until it can"
+            ) from None
+        if made is not None:
+            raise IllegalTransition(
+                f"the payment provider has paid withdrawal {withdrawal.id} ({made}); it "
+                "cannot be marked failed (the next payout run records it paid)"
+            )

@@ -17,6 +17,7 @@ from application.ports import (
     CryptoPayGateway,
     IdGenerator,
     PayoutGateway,
+    PayoutLookup,
     UnitOfWorkFactory,
     WithdrawalHolds,
 )
@@ -73,7 +74,18 @@ class WithdrawalDecisionsProvider(Provider):
     approve_withdrawal = provide(ApproveWithdrawal)
     reject_withdrawal = provide(RejectWithdrawal)
     mark_withdrawal_paid = provide(MarkWithdrawalPaid)
-    mark_withdrawal_failed = provide(MarkWithdrawalFailed)
+
+    @provide
+    def mark_withdrawal_failed(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        lookup: PayoutLookup,
+    ) -> MarkWithdrawalFailed:
+        return MarkWithdrawalFailed(uow, clock, ids, house, lookup)
+
     list_withdrawals = provide(ListWithdrawals)
     get_withdrawal = provide(GetWithdrawal)
     set_kyc_status = provide(SetKycStatus)
@@ -97,6 +109,11 @@ class PayoutsProvider(Provider):
             return manual
         recipients = PlayerTelegramIds(engine)
         return CryptoPayPayouts(crypto, recipients, manual, settings.crypto_pay_asset_codes())
+
+    @provide(scope=Scope.APP)
+    def payout_lookup(self, payouts: PayoutGateway) -> PayoutLookup:
+        # Crypto Pay's payouts are looked up by spend id; manual ones have nothing to ask.
+        return payouts if isinstance(payouts, CryptoPayPayouts) else ManualPayouts()
 
     @provide
     def send_payouts(
