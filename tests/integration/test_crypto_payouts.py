@@ -7,6 +7,7 @@ Reconcile (`books`) runs after each test, with its Crypto Pay checks (deposits l
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -309,3 +310,16 @@ async def test_the_books_and_the_provider_balance_agree_and_a_difference_is_repo
 def _text(minor: int) -> str:
     whole, fraction = divmod(minor, USDT_1)
     return f"{whole}.{fraction:06d}"
+
+
+async def test_concurrent_payout_runs_and_an_approval_repeat_pay_once(rail, provider, funded):
+    _, withdrawal = await funded()
+    provider.mode = "error500"
+    await rail.approve(withdrawal.id, FINANCE)  # approved, not sent
+    provider.mode = "ok"
+    results = await asyncio.gather(
+        rail.run(), rail.run(), rail.run(), rail.approve(withdrawal.id, FINANCE)
+    )
+    assert (await rail.get(withdrawal.id)).state is WithdrawalState.PAID
+    assert len([t for t in provider.transfers if t == payout_spend_id(withdrawal.id)]) == 1
+    assert sum(r.paid for r in results[:3]) >= 1
