@@ -39,6 +39,8 @@ class FakeCryptoPayServer:
     refuse_transfer: str | None = None
     # How many transfers to make and then answer too late (the answer lost on its way).
     lose_transfer_answers: int = 0
+    # Seconds a transfer takes before it is made (a send in flight at the provider).
+    transfer_delay: float = 0.0
     balance: dict[str, str] = field(default_factory=lambda: {"USDT": "0", "TON": "0"})
     # The provider's ids are unique for good; the tests' database outlives one server.
     _ids: Any = field(default_factory=lambda: itertools.count(secrets.randbelow(2**40) + 1))
@@ -125,6 +127,8 @@ class FakeCryptoPayServer:
         spend_id = str(params.get("spend_id", ""))
         if not 1 <= len(spend_id) <= 64:
             return _error(400, "SPEND_ID_INVALID")
+        if self.transfer_delay:
+            await asyncio.sleep(self.transfer_delay)
         made = self.transfers.get(spend_id)
         if made is None:
             # Refusals come after the spend id is known to be new: a repeat of a transfer

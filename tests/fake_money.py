@@ -373,6 +373,10 @@ class FakePayoutGateway:
         self.sent.append(withdrawal.id)
         return self.result
 
+    def pays(self, withdrawal: Withdrawal) -> bool:
+        """`PayoutLookup`: a run sends every withdrawal through it."""
+        return True
+
     async def made(self, withdrawal: Withdrawal) -> str | None:
         """`PayoutLookup`: the reference of a completed payout it sent, else None."""
         if withdrawal.id in self.sent and isinstance(self.result, PayoutSent):

@@ -98,6 +98,10 @@ class CryptoPayPayouts:
             return self._paid(made, amount, user_id)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def pays(self, withdrawal: Withdrawal) -> bool:
+        """`PayoutLookup`: the payout run sends withdrawals in the rail's assets."""
+        return withdrawal.amount.currency.code in self._assets
+
     async def made(self, withdrawal: Withdrawal) -> str | None:
         """`PayoutLookup`: the transfer made under this withdrawal's spend id (its reference),
         None when none was (or the currency is paid by hand). Raises when Crypto Pay does not

@@ -29,6 +29,10 @@ class ManualPayouts:
         )
         return PayoutSent()
 
+    def pays(self, withdrawal: Withdrawal) -> bool:
+        """`PayoutLookup`: no run sends what staff pay by hand."""
+        return False
+
     async def made(self, withdrawal: Withdrawal) -> str | None:
         """`PayoutLookup`: staff pay by hand and know; nothing to ask."""
         return None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
@@ -110,7 +112,7 @@ def funded(rail, provider, uow_factory, clock, new_telegram_id):
         made = await rail.deposit(player_id, "USDT", amount, f"tap-{uuid.uuid4().hex}")
         provider.pay(made.invoice.provider_invoice_id)
         assert (await rail.poll()).credited >= 1
-        provider.balance["USDT"] = str(int(provider.balance["USDT"]) + amount // USDT_1)
+        provider.balance["USDT"] = str(Decimal(provider.balance["USDT"]) + amount // USDT_1)
         withdrawal = await rail.request(
             player_id, Money(withdraw, USDT), "@CryptoBot", uuid.uuid4()
         )
@@ -323,3 +325,198 @@ async def test_concurrent_payout_runs_and_an_approval_repeat_pay_once(rail, prov
     assert (await rail.get(withdrawal.id)).state is WithdrawalState.PAID
     assert len([t for t in provider.transfers if t == payout_spend_id(withdrawal.id)]) == 1
     assert sum(r.paid for r in results[:3]) >= 1
+
+
+# -- The "sending" mark: a payout run against staff marking the same withdrawal failed --------
+
+
+async def _approved_not_sent(rail, provider, funded) -> Withdrawal:
+    """A withdrawal approved while Crypto Pay was down: approved, nothing sent, no mark."""
+    _, withdrawal = await funded()
+    provider.mode = "error500"
+    approved = await rail.approve(withdrawal.id, FINANCE)
+    provider.mode = "ok"
+    assert approved.state is WithdrawalState.APPROVED
+    assert approved.payout_sending_until is None  # nothing was sent: the mark was cleared
+    return approved
+
+
+async def _balance_agrees_from(rail, provider) -> None:
+    # The provider holds exactly what the books say from here on (other tests' deposits
+    # live in the same books, not at this test's fake).
+    (before,) = await rail.balances()
+    provider.balance["USDT"] = _text(before.books.amount)
+
+
+async def _exactly_one_outcome(rail, provider, engine, withdrawal: Withdrawal, outcomes) -> str:
+    """Paid once (one transfer, the money gone from the wallet, staff refused), or failed
+    with the money back and no transfer at the provider (the run sent nothing)."""
+    after = await rail.get(withdrawal.id)
+    made = [t for t in provider.transfers if t == payout_spend_id(withdrawal.id)]
+    wallet = await _wallet(engine, withdrawal.player_id)
+    run, staff = outcomes
+    assert not isinstance(run, BaseException), run
+    assert after.payout_sending_until is None  # settled: no mark left
+    if after.state is WithdrawalState.PAID:
+        assert len(made) == 1
+        assert wallet == 7_500_000
+        assert isinstance(staff, IllegalTransition), staff
+        assert run.paid == 1
+        return "paid"
+    assert after.state is WithdrawalState.FAILED, after.state
+    assert made == [], "failed and transferred: paid twice"
+    assert wallet == 20 * USDT_1
+    assert isinstance(staff, Withdrawal)
+    assert staff.state is WithdrawalState.FAILED
+    assert run.paid == 0
+    return "failed"
+
+
+@pytest.mark.parametrize("transfer_delay", [0.0, 0.3])
+async def test_a_payout_run_and_staff_failing_it_at_once_pay_once_or_give_back_once(
+    rail, provider, funded, engine, transfer_delay
+):
+    # Started together, each side now and then a little ahead of the other; looped.
+    staggers = [(0.0, 0.0), (0.0, 0.02), (0.02, 0.0), (0.0, 0.0), (0.0, 0.1), (0.1, 0.0)]
+    seen = []
+    for run_after, staff_after in staggers:
+        withdrawal = await _approved_not_sent(rail, provider, funded)
+        await _balance_agrees_from(rail, provider)
+        provider.transfer_delay = transfer_delay
+
+        async def later(delay, call):
+            await asyncio.sleep(delay)
+            return await call
+
+        outcomes = await asyncio.gather(
+            later(run_after, rail.run()),
+            later(
+                staff_after,
+                rail.failed_checked(withdrawal.id, "player asked for it back", FINANCE),
+            ),
+            return_exceptions=True,
+        )
+        provider.transfer_delay = 0.0
+        seen.append(await _exactly_one_outcome(rail, provider, engine, withdrawal, outcomes))
+        (agreed,) = await rail.balances()
+        assert agreed.difference == Money(0, USDT), agreed.line()
+    assert set(seen) <= {"paid", "failed"}
+
+
+class _RunInsideTheWindow:
+    """Staff's lookup, then (before staff lock the withdrawal) a payout run starts: the exact
+    window the mark closes. `finish` lets the run complete inside it; otherwise the window
+    closes while the transfer is still in flight at the provider (its mark committed)."""
+
+    def __init__(self, lookup, rail, engine, withdrawal_id, *, finish: bool) -> None:
+        self._lookup, self._rail, self._engine = lookup, rail, engine
+        self._id, self._finish = withdrawal_id, finish
+        self.run: asyncio.Task | None = None
+
+    def pays(self, withdrawal):
+        return self._lookup.pays(withdrawal)
+
+    async def made(self, withdrawal):
+        found = await self._lookup.made(withdrawal)
+        assert found is None  # nothing sent yet: staff would go on to fail it
+        self.run = asyncio.create_task(self._rail.run())
+        if self._finish:
+            await self.run
+            return found
+        for _ in range(200):  # until the run's mark is committed (2 s at most)
+            if await self._mark() is not None:
+                return found
+            await asyncio.sleep(0.01)
+        raise AssertionError("the payout run took no sending mark")
+
+    async def _mark(self):
+        async with self._engine.connect() as conn:
+            return await conn.scalar(
+                text("SELECT payout_sending_until FROM withdrawals WHERE id = :i"),
+                {"i": self._id},
+            )
+
+
+@pytest.mark.parametrize("finish", [False, True], ids=["in-flight", "finished"])
+async def test_a_transfer_between_staffs_lookup_and_their_commit_is_not_given_back(
+    rail, provider, funded, engine, uow_factory, clock, ids, house, finish
+):
+    withdrawal = await _approved_not_sent(rail, provider, funded)
+    await _balance_agrees_from(rail, provider)
+    provider.transfer_delay = 0.3
+    window = _RunInsideTheWindow(rail.payouts, rail, engine, withdrawal.id, finish=finish)
+    staff = MarkWithdrawalFailed(uow_factory, clock, ids, house, window)
+    expected = "is sending withdrawal" if not finish else "is paid"
+    with pytest.raises(IllegalTransition, match=expected) as refused:
+        await staff(withdrawal.id, "player asked for it back", FINANCE)
+    assert "Traceback" not in str(refused.value)
+    assert window.run is not None
+    run = await window.run
+    assert run.paid == 1
+    assert (await rail.get(withdrawal.id)).state is WithdrawalState.PAID
+    assert len(_transfer_calls(provider, withdrawal)) == 1
+    assert await _wallet(engine, withdrawal.player_id) == 7_500_000
+    (agreed,) = await rail.balances()
+    assert agreed.difference == Money(0, USDT)
+
+
+class _DiesWhileSending:
+    """A payout gateway whose process dies (the task is cancelled) during the send: after the
+    transfer was made (`after_transfer`) or before it."""
+
+    def __init__(self, gateway, *, after_transfer: bool) -> None:
+        self._gateway, self._after = gateway, after_transfer
+
+    async def send(self, withdrawal):
+        if self._after:
+            await self._gateway.send(withdrawal)
+        raise asyncio.CancelledError  # not an Exception: nothing is recorded, the mark stays
+
+
+@pytest.mark.parametrize("after_transfer", [True, False], ids=["transferred", "not-sent"])
+async def test_a_run_that_died_leaves_its_mark_and_the_next_run_resolves_it(
+    rail, provider, funded, engine, uow_factory, clock, ids, house, after_transfer
+):
+    withdrawal = await _approved_not_sent(rail, provider, funded)
+    await _balance_agrees_from(rail, provider)
+    dying = SendPayouts(
+        uow_factory,
+        clock,
+        ids,
+        house,
+        _DiesWhileSending(rail.payouts, after_transfer=after_transfer),
+        {"USDT"},
+        lease=timedelta(seconds=1),
+    )
+    with pytest.raises(asyncio.CancelledError):
+        await dying()
+    marked = await rail.get(withdrawal.id)
+    assert marked.state is WithdrawalState.APPROVED
+    assert marked.payout_sending_until is not None
+    # While its lease runs, another run leaves it alone and staff are refused.
+    assert (await rail.run()).waiting >= 1
+    expected = "has paid" if after_transfer else "is sending withdrawal"
+    with pytest.raises(IllegalTransition, match=expected):
+        await rail.failed_checked(withdrawal.id, "player asked for it back", FINANCE)
+    await asyncio.sleep(1.1)  # its lease ends: the run is taken for dead
+    if not after_transfer:
+        # Unresolved: staff still wait for a run to ask Crypto Pay.
+        with pytest.raises(IllegalTransition, match="not resolved yet"):
+            await rail.failed_checked(withdrawal.id, "player asked for it back", FINANCE)
+        provider.refuse_transfer = "USER_NOT_FOUND"  # the next run: absent, then refused
+    await rail.run()
+    after = await rail.get(withdrawal.id)
+    assert after.payout_sending_until is None
+    if after_transfer:
+        # getTransfers found the transfer: recorded paid, never sent again.
+        assert after.state is WithdrawalState.PAID
+        assert len(_transfer_calls(provider, withdrawal)) == 1
+    else:
+        # Nothing at Crypto Pay and nothing sent: the mark is cleared, staff may give it back.
+        assert after.state is WithdrawalState.APPROVED
+        assert payout_spend_id(withdrawal.id) not in provider.transfers
+        failed = await rail.failed_checked(withdrawal.id, "player has no @CryptoBot", FINANCE)
+        assert failed.state is WithdrawalState.FAILED
+        assert await _wallet(engine, withdrawal.player_id) == 20 * USDT_1
+    (agreed,) = await rail.balances()
+    assert agreed.difference == Money(0, USDT)

@@ -86,6 +86,11 @@ class PayoutLookup(Protocol):
         tell now (down)."""
         ...
 
+    def pays(self, withdrawal: Withdrawal) -> bool:
+        """Whether a payout run sends this withdrawal to the provider (so a "sending" mark
+        left on it unresolved is resolved by the next run); False when staff pay it by hand."""
+        ...
+
 
 class WithdrawalHolds(Protocol):
     """Why a player's withdrawal must wait for review (open risk flags). Asked in the unit of

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import timedelta
 
 from application.house import HouseBook
 from application.ports import Clock, IdGenerator, PayoutGateway, UnitOfWorkFactory
-from application.withdrawals.payout import PaysOut
+from application.withdrawals.payout import SEND_LEASE, PaysOut
 from domain.withdrawals import Withdrawal, WithdrawalState
 
 _PAGE = 100
@@ -28,7 +29,9 @@ class SendPayouts(PaysOut):
     answer was lost is asked again under the same id (paid once, whatever the retries), one the
     provider refused or could not fund is tried again (the provider's balance may have been
     topped up). Staff who would rather give the money back mark it failed; a failed or paid
-    withdrawal is no longer approved and the run leaves it alone."""
+    withdrawal is no longer approved and the run leaves it alone, as it leaves one another run
+    is sending now (its "sending" mark's `lease` running); a mark whose lease ended is
+    resolved (the gateway asks `getTransfers` first)."""
 
     def __init__(
         self,
@@ -38,8 +41,10 @@ class SendPayouts(PaysOut):
         house: HouseBook,
         payouts: PayoutGateway,
         currencies: Collection[str] = frozenset({"USDT", "TON"}),
+        *,
+        lease: timedelta = SEND_LEASE,
     ) -> None:
-        super().__init__(uow, clock, ids, house, payouts)
+        super().__init__(uow, clock, ids, house, payouts, lease=lease)
         self._currencies = frozenset(currencies)
 
     async def __call__(self, limit: int = 1000) -> PayoutRun:

@@ -36,6 +36,7 @@ class MarkWithdrawalPaid(Steps):
     async def __call__(self, withdrawal_id: uuid.UUID, reference: str, actor: Actor) -> Withdrawal:
         async def not_in_a_chain(uow: UnitOfWork, current: Withdrawal, now: datetime) -> None:
             await self._chain.refuse(uow, current, actor, "mark paid", now)
+            _not_being_sent(current, now, unresolved_waits=False)
 
         return await self._mark_paid(withdrawal_id, reference, actor, guard=not_in_a_chain)
 
@@ -45,7 +46,11 @@ class MarkWithdrawalFailed(Steps):
     A repeat returns it unchanged. With a `lookup` (a provider's payouts, Crypto Pay), the
     provider is asked first whether it made the payout: if it did, failing it would pay the
     player twice, so it is refused (`IllegalTransition`: the payout run records it paid); if
-    the provider cannot tell now (down), it is refused too, until it can."""
+    the provider cannot tell now (down), it is refused too, until it can. Then, under the
+    withdrawal's row lock, it is refused while a payout run holds the "sending" mark (a send
+    in flight, or one whose outcome is not resolved yet): a transfer is only ever made under
+    that committed mark, so a lookup that found none and a lock that finds no mark prove no
+    transfer was or will be made."""
 
     def __init__(
         self,
@@ -64,7 +69,15 @@ class MarkWithdrawalFailed(Steps):
                 current = await uow.withdrawals.get(withdrawal_id)
             if current.state is WithdrawalState.APPROVED:
                 await self._not_made(current)
-        return await self._mark_failed(withdrawal_id, reason, actor)
+
+        lookup = self._lookup
+
+        async def not_being_sent(uow: UnitOfWork, current: Withdrawal, now: datetime) -> None:
+            # An unresolved mark waits for the run only where a run sends (not by hand).
+            unresolved_waits = lookup is not None and lookup.pays(current)
+            _not_being_sent(current, now, unresolved_waits=unresolved_waits)
+
+        return await self._mark_failed(withdrawal_id, reason, actor, guard=not_being_sent)
 
     async def _not_made(self, withdrawal: Withdrawal) -> None:
         assert self._lookup is not None
@@ -81,3 +94,20 @@ class MarkWithdrawalFailed(Steps):
                 f"the payment provider has paid withdrawal {withdrawal.id} ({made}); it "
                 "cannot be marked failed (the next payout run records it paid)"
             )
+
+
+def _not_being_sent(withdrawal: Withdrawal, now: datetime, *, unresolved_waits: bool) -> None:
+    """Refuse to settle by hand a withdrawal a payout run is sending now, or (where a run
+    sends it: `unresolved_waits`) one whose send is not resolved yet."""
+    if withdrawal.being_sent(now):
+        raise IllegalTransition(
+            f"a payout run is sending withdrawal {withdrawal.id} to the payment provider "
+            "now; it cannot be settled by hand until the run has recorded the answer "
+            "(try again in a minute)"
+        )
+    if unresolved_waits and withdrawal.payout_sending_until is not None:
+        raise IllegalTransition(
+            f"the payout of withdrawal {withdrawal.id} was sent and its outcome is not "
+            "resolved yet; it cannot be settled by hand until the next payout run has asked "
+            "the payment provider (it records it paid, or clears the mark)"
+        )

@@ -269,11 +269,14 @@ class Steps(LedgerUseCase):
             guard=guard,
         )
 
-    async def _mark_failed(self, withdrawal_id: uuid.UUID, reason: str, actor: Actor) -> Withdrawal:
+    async def _mark_failed(
+        self, withdrawal_id: uuid.UUID, reason: str, actor: Actor, *, guard: Guard | None = None
+    ) -> Withdrawal:
         reason = validate_reason(reason)
         return await self._decide(
             withdrawal_id,
             FAILED,
             actor,
             lambda w, now, tx: w.mark_failed(actor.label, now, reason, tx),
+            guard=guard,
         )
