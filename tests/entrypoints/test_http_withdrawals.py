@@ -306,6 +306,7 @@ async def test_a_withdrawal_a_payout_run_is_sending_cannot_be_settled_by_hand(
     assert paid.status_code == 409, paid.text
     one = await api.get(f"/api/v1/withdrawals/{withdrawal_id}", headers=finance)
     assert one.json()["state"] == "approved"
+    assert one.json()["payout_sending_until"] is not None  # staff see why
     assert await _wallet(api, finance, player_id) == 4_400
     # Its lease over (the run died) and staff pay this currency by hand (no run resolves it):
     # it can be failed, the money back in the wallet and the mark gone with it.
