@@ -169,7 +169,12 @@ class World:
                 )
                 seen[table] = dict(rows.all())
             rows = await conn.execute(
-                text("SELECT currency, balance FROM accounts WHERE player_id = :p"),
+                # Keyed by kind too: a player's XTR wallet and bonus account share a currency,
+                # and keyed by currency alone whichever row came last won (flaky by plan).
+                text(
+                    "SELECT kind || ':' || currency, balance FROM accounts"
+                    " WHERE player_id = :p ORDER BY id"
+                ),
                 {"p": player_id},
             )
             seen["balances"] = dict(rows.all())
