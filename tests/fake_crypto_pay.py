@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from adapters.crypto_pay import CryptoPayWebhookReader
 from application.ports import CryptoPayRefused, CryptoPayUnavailable, InvoiceRequest
-from domain.crypto_pay import CryptoInvoice, ProviderInvoice, decimal_text
+from domain.crypto_pay import CryptoInvoice, ProviderInvoice, ProviderTransfer, decimal_text
 from domain.errors import IllegalTransition
-from domain.money import Currency
+from domain.money import Currency, Money
 
 if TYPE_CHECKING:
     from tests.fakes import _State
@@ -80,6 +80,7 @@ class FakeCryptoPayGateway:
         self.created: list[InvoiceRequest] = []
         self._ids = itertools.count(1001)
         self.balance: dict[str, str] = {"USDT": "0", "TON": "0"}
+        self.transfers: dict[str, ProviderTransfer] = {}
 
     def _answer(self) -> None:
         if self.mode == "refuse":
@@ -109,6 +110,27 @@ class FakeCryptoPayGateway:
     async def balances(self) -> Mapping[str, str]:
         self._answer()
         return dict(self.balance)
+
+    async def transfer(
+        self, user_id: int, amount: Money, spend_id: str, comment: str = ""
+    ) -> ProviderTransfer:
+        self._answer()
+        made = self.transfers.get(spend_id)
+        if made is None:
+            made = ProviderTransfer(
+                next(self._ids),
+                spend_id,
+                user_id,
+                amount.currency.code,
+                decimal_text(amount),
+                "completed",
+            )
+            self.transfers[spend_id] = made
+        return made
+
+    async def transfer_by_spend_id(self, spend_id: str) -> ProviderTransfer | None:
+        self._answer()
+        return self.transfers.get(spend_id)
 
     def pay(self, invoice_id: int, **changes: object) -> ProviderInvoice:
         """The player pays (in the provider's books): the invoice as its webhook will carry it."""

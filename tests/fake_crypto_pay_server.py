@@ -1,7 +1,9 @@
 """A local Crypto Pay for tests: an HTTP server (aiohttp) speaking the API's JSON shapes
-(`{"ok": true, "result": ...}`) for createInvoice, getInvoices and getBalance, checking the
-`Crypto-Pay-API-Token` header, and able to refuse (`{"ok": false, "error": ...}`), answer 500,
-answer too late, or be down (`stop`). It keeps its invoices, lets a test pay or expire one,
+(`{"ok": true, "result": ...}`) for createInvoice, getInvoices, getBalance, transfer (one
+transfer per spend id, a repeat answering the first; refused beyond the balance) and
+getTransfers, checking the `Crypto-Pay-API-Token` header, and able to refuse (`{"ok": false,
+"error": ...}`), answer 500, answer too late, lose a transfer's answer, or be down (`stop`).
+It keeps its invoices, lets a test pay or expire one,
 and builds the webhook Crypto Pay would send for it, signed as Crypto Pay signs (HMAC-SHA256
 of the raw body, keyed with the SHA-256 of the token), for a test to deliver."""
 
@@ -15,6 +17,7 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -30,6 +33,14 @@ class FakeCryptoPayServer:
     delay: float = 5.0
     invoices: dict[int, dict[str, Any]] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # Transfers made, by spend id: Crypto Pay makes one transfer per spend id.
+    transfers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A transfer refused as the API refuses it (e.g. "USER_NOT_FOUND"), or None.
+    refuse_transfer: str | None = None
+    # How many transfers to make and then answer too late (the answer lost on its way).
+    lose_transfer_answers: int = 0
+    # Seconds a transfer takes before it is made (a send in flight at the provider).
+    transfer_delay: float = 0.0
     balance: dict[str, str] = field(default_factory=lambda: {"USDT": "0", "TON": "0"})
     # The provider's ids are unique for good; the tests' database outlives one server.
     _ids: Any = field(default_factory=lambda: itertools.count(secrets.randbelow(2**40) + 1))
@@ -97,6 +108,12 @@ class FakeCryptoPayServer:
             wanted = {int(i) for i in str(params.get("invoice_ids", "")).split(",") if i}
             items = [i for k, i in self.invoices.items() if not wanted or k in wanted]
             return _ok({"items": items})
+        if method == "transfer":
+            return await self._transfer(params)
+        if method == "getTransfers":
+            spend_id = params.get("spend_id")
+            items = [t for k, t in self.transfers.items() if spend_id in {None, k}]
+            return _ok({"items": items})
         if method == "getBalance":
             return _ok(
                 [
@@ -105,6 +122,38 @@ class FakeCryptoPayServer:
                 ]
             )
         return _error(405, "METHOD_NOT_FOUND")
+
+    async def _transfer(self, params: dict[str, Any]) -> web.Response:
+        spend_id = str(params.get("spend_id", ""))
+        if not 1 <= len(spend_id) <= 64:
+            return _error(400, "SPEND_ID_INVALID")
+        if self.transfer_delay:
+            await asyncio.sleep(self.transfer_delay)
+        made = self.transfers.get(spend_id)
+        if made is None:
+            # Refusals come after the spend id is known to be new: a repeat of a transfer
+            # made answers that transfer, whatever the balance says since.
+            if self.refuse_transfer:
+                return _error(400, self.refuse_transfer)
+            asset, amount = params["asset"], Decimal(str(params["amount"]))
+            if Decimal(self.balance.get(asset, "0")) < amount:
+                return _error(400, "INSUFFICIENT_FUNDS")
+            self.balance[asset] = str(Decimal(self.balance[asset]) - amount)
+            made = {
+                "transfer_id": next(self._ids),
+                "spend_id": spend_id,
+                "user_id": int(params["user_id"]),
+                "asset": asset,
+                "amount": params["amount"],
+                "status": "completed",
+                "completed_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                "comment": params.get("comment", ""),
+            }
+            self.transfers[spend_id] = made
+        if self.lose_transfer_answers:
+            self.lose_transfer_answers -= 1
+            await asyncio.sleep(self.delay)  # made, but the answer comes after the caller gave up
+        return _ok(made)
 
     def _create(self, params: dict[str, Any]) -> dict[str, Any]:
         invoice_id = next(self._ids)

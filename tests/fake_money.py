@@ -29,7 +29,7 @@ from domain.responsible import (
 from domain.risk import BetCell, Funding, PaymentIdentityKind, RiskFlag, RiskFlagStatus
 from domain.seamless import ProviderTransactionKind, ProviderTransactionState
 from domain.staff import AuditEntry
-from domain.withdrawals import PayoutResult, Withdrawal, WithdrawalState
+from domain.withdrawals import PayoutResult, PayoutSent, Withdrawal, WithdrawalState
 from tests.fake_duels import duel_usage
 
 if TYPE_CHECKING:
@@ -372,3 +372,13 @@ class FakePayoutGateway:
     async def send(self, withdrawal: Withdrawal) -> PayoutResult:
         self.sent.append(withdrawal.id)
         return self.result
+
+    def pays(self, withdrawal: Withdrawal) -> bool:
+        """`PayoutLookup`: a run sends every withdrawal through it."""
+        return True
+
+    async def made(self, withdrawal: Withdrawal) -> str | None:
+        """`PayoutLookup`: the reference of a completed payout it sent, else None."""
+        if withdrawal.id in self.sent and isinstance(self.result, PayoutSent):
+            return self.result.reference if self.result.completed else None
+        return None

@@ -1,9 +1,9 @@
 """Crypto Pay (the CryptoBot app API, https://help.crypt.bot/crypto-pay-api): a thin client of
-the calls the deposits need, and the reader of its signed webhooks.
+the calls the deposits and payouts need, and the reader of its signed webhooks.
 
 Our own over aiohttp (already in the lock through aiogram) rather than `aiocryptopay`: that
 library reads amounts into floats (`amount: Union[int, float]`), which money here never is,
-and pins `certifi<2024`; three calls and one signature do not need it. Amounts travel as the
+and pins `certifi<2024`; five calls and one signature do not need it. Amounts travel as the
 decimal strings the API uses and are parsed exactly against the asset's minor unit.
 
 Every call is one POST of JSON to `{host}/api/{method}` with the token in
@@ -26,7 +26,13 @@ from application.ports import (
     CryptoPayUnavailable,
     InvoiceRequest,
 )
-from domain.crypto_pay import ProviderInvoice, decimal_text, webhook_signature_valid
+from domain.crypto_pay import (
+    ProviderInvoice,
+    ProviderTransfer,
+    decimal_text,
+    webhook_signature_valid,
+)
+from domain.money import Money
 
 if TYPE_CHECKING:
     import aiohttp
@@ -93,6 +99,29 @@ class WireBalance(msgspec.Struct, kw_only=True):
     available: str
 
 
+class WireTransfer(msgspec.Struct, kw_only=True):
+    transfer_id: int
+    user_id: int
+    asset: str
+    amount: str
+    status: str
+    spend_id: str = ""
+
+    def provider_transfer(self, spend_id: str) -> ProviderTransfer:
+        return ProviderTransfer(
+            transfer_id=self.transfer_id,
+            spend_id=self.spend_id or spend_id,
+            user_id=self.user_id,
+            asset=self.asset,
+            amount=self.amount,
+            status=self.status,
+        )
+
+
+class WireTransfers(msgspec.Struct, kw_only=True):
+    items: list[WireTransfer] = msgspec.field(default_factory=list)
+
+
 class WireUpdate(msgspec.Struct, kw_only=True):
     update_type: str
     payload: msgspec.Raw = _NULL
@@ -133,6 +162,29 @@ class CryptoPayClient:
     async def balances(self) -> Mapping[str, str]:
         raw = await self._call("getBalance", {})
         return {b.currency_code: b.available for b in self._decode(raw, list[WireBalance])}
+
+    async def transfer(
+        self, user_id: int, amount: Money, spend_id: str, comment: str = ""
+    ) -> ProviderTransfer:
+        params: dict[str, Any] = {
+            "user_id": user_id,
+            "asset": amount.currency.code,
+            "amount": decimal_text(amount),
+            "spend_id": spend_id,
+            "disable_send_notification": False,
+        }
+        if comment:
+            params["comment"] = comment[:1024]
+        raw = await self._call("transfer", params)
+        return self._decode(raw, WireTransfer).provider_transfer(spend_id)
+
+    async def transfer_by_spend_id(self, spend_id: str) -> ProviderTransfer | None:
+        raw = await self._call("getTransfers", {"spend_id": spend_id, "count": 1})
+        items = self._decode(raw, WireTransfers).items
+        # Only a transfer that names this spend id is ours: an answer that ignored the filter
+        # must not make another transfer pass for this payout.
+        found = [t for t in items if t.spend_id == spend_id]
+        return found[0].provider_transfer(spend_id) if found else None
 
     async def close(self) -> None:
         if self._session is not None:

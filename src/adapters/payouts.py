@@ -28,3 +28,11 @@ class ManualPayouts:
             withdrawal.player_id,
         )
         return PayoutSent()
+
+    def pays(self, withdrawal: Withdrawal) -> bool:
+        """`PayoutLookup`: no run sends what staff pay by hand."""
+        return False
+
+    async def made(self, withdrawal: Withdrawal) -> str | None:
+        """`PayoutLookup`: staff pay by hand and know; nothing to ask."""
+        return None

@@ -124,6 +124,36 @@ def webhook_signature_valid(token: str, body: bytes, signature: str) -> bool:
     )
 
 
+# -- payouts (Crypto Pay's `transfer`) ------------------------------------------------------
+
+MAX_SPEND_ID_LENGTH: Final = 64
+_SPEND_ID_PREFIX: Final = "wd:"
+
+
+def payout_spend_id(withdrawal_id: uuid.UUID) -> str:
+    """The transfer's `spend_id`, made from the withdrawal alone: every attempt to pay one
+    withdrawal (a retry after a lost answer, the next payout run, a restart after a crash)
+    sends the same one, and Crypto Pay makes one transfer per spend id. 35 characters."""
+    return f"{_SPEND_ID_PREFIX}{withdrawal_id.hex}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderTransfer:
+    """A transfer as Crypto Pay reports it (`transfer`)."""
+
+    transfer_id: int
+    spend_id: str
+    user_id: int
+    asset: str
+    amount: str  # the decimal text the provider sent
+    status: str  # "completed"
+
+    @property
+    def reference(self) -> str:
+        """The withdrawal's payout reference: the provider's id of the transfer."""
+        return f"cryptopay-transfer:{self.transfer_id}"
+
+
 class InvoiceState(enum.StrEnum):
     PENDING = "pending"  # ours, not (known to be) at the provider yet
     ACTIVE = "active"  # at the provider, its link shown to the player

@@ -354,6 +354,13 @@ class Withdrawal:
     first_approved_by: str | None = None
     first_approved_at: datetime | None = None
     cancelled_at: datetime | None = None  # the player took it back (`decided_by` names them)
+    # What the payout gateway last said of an approved withdrawal it did not pay (not sent:
+    # the provider refused, or holds too little; or its answer was lost), for staff.
+    payout_note: str | None = None
+    # The "sending" mark: a payout run is sending it to the provider until this time (its
+    # lease), or, once past, sent it with an outcome not resolved yet. Staff cannot mark it
+    # failed while it is set (docs/payments-crypto.md, "The sending mark").
+    payout_sending_until: datetime | None = None
 
     def __post_init__(self) -> None:
         self.amount.require_positive()
@@ -432,6 +439,7 @@ class Withdrawal:
             paid_at=at,
             payout_reference=validate_payout_reference(reference),
             settlement_transaction_id=transaction_id,
+            payout_sending_until=None,
         )
 
     def mark_failed(
@@ -445,7 +453,35 @@ class Withdrawal:
             failed_at=at,
             reason=validate_reason(reason),
             settlement_transaction_id=transaction_id,
+            payout_sending_until=None,
         )
+
+    def with_payout_note(self, note: str) -> Withdrawal:
+        """Why the gateway has not paid this approved withdrawal (yet): for staff to read."""
+        if self.state is not WithdrawalState.APPROVED:
+            raise IllegalWithdrawalTransition(self.id, self.state, WithdrawalState.APPROVED)
+        return replace(self, payout_note=validate_reason(note[:MAX_REASON_LENGTH]))
+
+    def sending(self, until: datetime) -> Withdrawal:
+        """Marked as being sent to the provider by a payout run until `until` (its lease)."""
+        if self.state is not WithdrawalState.APPROVED:
+            raise IllegalWithdrawalTransition(self.id, self.state, WithdrawalState.APPROVED)
+        return replace(self, payout_sending_until=until)
+
+    def sending_unresolved(self, now: datetime) -> Withdrawal:
+        """The send's outcome is unknown (the answer was lost): the mark stays, its lease
+        ended, so the next payout run resolves it at once."""
+        if self.payout_sending_until is None or self.payout_sending_until <= now:
+            return self
+        return replace(self, payout_sending_until=now)
+
+    def sending_resolved(self) -> Withdrawal:
+        """The provider certainly made no transfer this time: the mark is cleared."""
+        return replace(self, payout_sending_until=None)
+
+    def being_sent(self, now: datetime) -> bool:
+        """A payout run holds the mark now (its lease has not ended)."""
+        return self.payout_sending_until is not None and self.payout_sending_until > now
 
     def with_payout_reference(self, reference: str) -> Withdrawal:
         """The gateway's reference for a payout it accepted and has not finished yet."""
@@ -462,6 +498,9 @@ class PayoutSent:
 
     reference: str | None = None
     completed: bool = False
+    # Paid out of money held at a payment provider (Crypto Pay): the paid step moves the
+    # money out of that provider's account (`crypto_pay_held`), not deposits clearing.
+    from_provider_account: bool = False
 
     def __post_init__(self) -> None:
         if self.reference is not None:
@@ -481,4 +520,17 @@ class PayoutDeclined:
         validate_reason(self.reason)
 
 
-PayoutResult = PayoutSent | PayoutDeclined
+@dataclass(frozen=True, slots=True)
+class PayoutNotSent:
+    """The gateway certainly sent nothing this time (the provider refused the transfer, holds
+    too little, or did not answer before anything was sent): the withdrawal stays approved,
+    its money in payout clearing, with `note` for staff, who mark it failed (the money goes
+    back to the wallet) or leave it for the next payout run."""
+
+    note: str
+
+    def __post_init__(self) -> None:
+        validate_reason(self.note)
+
+
+PayoutResult = PayoutSent | PayoutDeclined | PayoutNotSent

@@ -1,7 +1,8 @@
 """`croupier crypto-pay poll` against a local fake Crypto Pay (in a thread of its own: the
 command runs its own event loop), and the poller `croupier run` starts: a paid invoice whose
 webhook was missed is credited, a provider that is down changes nothing and says so, no token
-is a clear refusal."""
+is a clear refusal; `croupier crypto-pay balance` agreeing with the provider, and failing on a
+forged difference."""
 
 from __future__ import annotations
 
@@ -99,5 +100,48 @@ async def test_croupier_run_polls_only_with_a_token_and_a_part_that_serves_it() 
     assert start_crypto_pay_jobs(on, None, stop, frozenset({"grpc", "relay"})) == []  # type: ignore[arg-type]
     tasks = start_crypto_pay_jobs(on, None, stop, frozenset({"bot"}))  # type: ignore[arg-type]
     assert len(tasks) == 1
+    # Beside the http part (the staff's decisions), the payout run too.
+    tasks += start_crypto_pay_jobs(on, None, stop, frozenset({"http"}))  # type: ignore[arg-type]
+    assert len(tasks) == 3
     stop.set()
     await asyncio.wait_for(asyncio.gather(*tasks), 5)
+
+
+async def test_balance_compares_the_books_with_the_provider_and_fails_on_a_difference(
+    servers, threaded_provider, engine
+):
+    provider = threaded_provider
+    async with engine.connect() as conn:
+        held = dict(
+            (
+                await conn.execute(
+                    text(
+                        "SELECT currency, -sum(balance) FROM accounts"
+                        " WHERE kind = 'crypto_pay_held' GROUP BY currency"
+                    )
+                )
+            ).all()
+        )
+    usdt, ton = int(held.get("USDT", 0)), int(held.get("TON", 0))
+    provider.balance = {"USDT": _decimal(usdt, 6), "TON": _decimal(ton, 9)}
+    env = {
+        "CROUPIER_DATABASE_URL": servers.database_url,
+        "CROUPIER_REDIS_URL": servers.redis_url,
+        "CROUPIER_CRYPTO_PAY_TOKEN": provider.token,
+        "CROUPIER_CRYPTO_PAY_HOST": provider.url,
+    }
+    runner = CliRunner()
+    agreed = await asyncio.to_thread(runner.invoke, main, ["crypto-pay", "balance"], env=env)
+    assert agreed.exit_code == 0, agreed.output
+    assert agreed.output.count("they agree") == 2
+    # A forged difference: one nanoton more at the provider than the books explain.
+    provider.balance["TON"] = _decimal(ton + 1, 9)
+    differ = await asyncio.to_thread(runner.invoke, main, ["crypto-pay", "balance"], env=env)
+    assert differ.exit_code == 1
+    assert "DIFFERENCE +0.000000001 TON" in differ.output
+    assert "does not match the books" in differ.output
+
+
+def _decimal(minor: int, places: int) -> str:
+    whole, fraction = divmod(minor, 10**places)
+    return f"{whole}.{fraction:0{places}d}"

@@ -527,6 +527,7 @@ CLI: dict[str, Door] = {
     # Issue 24: credits invoices Crypto Pay reports paid on the webhook's own road (SETTLE,
     # never refused: the money was paid), and marks expired ones; no player asks it.
     "crypto-pay poll": "credits paid Crypto Pay invoices on the webhook's road (SETTLE)",
+    "crypto-pay balance": "reads balances (the books' crypto_pay_held and Crypto Pay's getBalance)",
     "risk scan": "raises risk flags",
     "risk monitor": "raises risk flags",
     # Issue 22: the bonus jobs. Expiry gives promotion money back to the house; the sweep

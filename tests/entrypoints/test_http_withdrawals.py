@@ -272,3 +272,58 @@ async def test_a_blocked_players_withdrawal_can_be_rejected(api, staff, requeste
     )
     assert (rejected.status_code, rejected.json()["state"]) == (200, "rejected")
     assert await _wallet(api, finance, player_id) == 5_000
+
+
+async def _set_sending_mark(engine, withdrawal_id: str, until_sql: str) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(f"UPDATE withdrawals SET payout_sending_until = {until_sql} WHERE id = :i"),
+            {"i": withdrawal_id},
+        )
+
+
+async def test_a_withdrawal_a_payout_run_is_sending_cannot_be_settled_by_hand(
+    api, staff, requested, engine
+):
+    # The "sending" mark a payout run commits before it calls the provider (here set by hand
+    # on a withdrawal staff pay themselves): both settling doors answer 409, nothing written.
+    finance = await staff("finance")
+    player_id, withdrawal_id = await requested(600)
+    await api.post(f"/api/v1/withdrawals/{withdrawal_id}/approve", headers=finance)
+    await _set_sending_mark(engine, withdrawal_id, "now() + interval '5 minutes'")
+    failed = await api.post(
+        f"/api/v1/withdrawals/{withdrawal_id}/failed",
+        headers=finance,
+        json={"reason": "the player asked for it back"},
+    )
+    assert failed.status_code == 409, failed.text
+    assert failed.json()["code"] == "illegal_transition"
+    assert "a payout run is sending withdrawal" in failed.json()["detail"]
+    assert "try again in a minute" in failed.json()["detail"]
+    paid = await api.post(
+        f"/api/v1/withdrawals/{withdrawal_id}/paid", json={"reference": "x-1"}, headers=finance
+    )
+    assert paid.status_code == 409, paid.text
+    one = await api.get(f"/api/v1/withdrawals/{withdrawal_id}", headers=finance)
+    assert one.json()["state"] == "approved"
+    assert one.json()["payout_sending_until"] is not None  # staff see why
+    assert await _wallet(api, finance, player_id) == 4_400
+    # Its lease over (the run died) and staff pay this currency by hand (no run resolves it):
+    # it can be failed, the money back in the wallet and the mark gone with it.
+    await _set_sending_mark(engine, withdrawal_id, "now() - interval '1 second'")
+    failed = await api.post(
+        f"/api/v1/withdrawals/{withdrawal_id}/failed",
+        headers=finance,
+        json={"reason": "the player asked for it back"},
+    )
+    assert (failed.status_code, failed.json()["state"]) == (200, "failed"), failed.text
+    assert await _wallet(api, finance, player_id) == 5_000
+    async with engine.connect() as conn:
+        mark = await conn.scalar(
+            text("SELECT payout_sending_until FROM withdrawals WHERE id = :i"),
+            {"i": withdrawal_id},
+        )
+    assert mark is None
+    # The database refuses a mark on a withdrawal that is no longer approved.
+    with pytest.raises(Exception, match="ck_withdrawals_sending_only_approved"):
+        await _set_sending_mark(engine, withdrawal_id, "now()")

@@ -89,6 +89,7 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.OutboxFeed: (fake_outbox.FakeOutbox,),
     P.PasswordHasher: (fake_staff.FakeHasher,),
     P.PayoutGateway: (fake_money.FakePayoutGateway,),
+    P.PayoutLookup: (fake_money.FakePayoutGateway,),
     P.PersonalDataRotation: (fake_access.FakePersonalDataRotation,),
     P.PlacementReads: (fake_betting.FakePlacements,),
     P.PlayerDirectory: (fake_reads.FakePlayerDirectory,),

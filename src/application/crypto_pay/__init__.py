@@ -8,8 +8,10 @@ invoices (a missed webhook, an expiry). An invoice is credited exactly once, und
 lock, in the transaction that marks it paid; a payment that is not what the invoice asked is
 held for staff with a risk flag.
 
-One step a module: `deposit`, `credit`, `poll`."""
+One step a module: `deposit`, `credit`, `poll`; `balances` compares the books with the
+provider (the payouts are withdrawals: `application.withdrawals`, `adapters.crypto_pay_payouts`)."""
 
+from application.crypto_pay.balances import CryptoPayBalances, ProviderBalance
 from application.crypto_pay.credit import CreditCryptoInvoice, CryptoCredit
 from application.crypto_pay.deposit import CryptoDeposit, DepositInCrypto
 from application.crypto_pay.poll import PollCryptoInvoices, PollReport
@@ -18,7 +20,9 @@ __all__ = [
     "CreditCryptoInvoice",
     "CryptoCredit",
     "CryptoDeposit",
+    "CryptoPayBalances",
     "DepositInCrypto",
     "PollCryptoInvoices",
     "PollReport",
+    "ProviderBalance",
 ]

@@ -1,10 +1,8 @@
-"""The ports the use cases own. Adapters implement them; nothing here knows about SQL, Redis or
-Telegram.
+"""The ports the use cases own. Adapters implement them; none here knows SQL, Redis or Telegram.
 
-One module per area (`players`, `ledger`, `withdrawals`, ...), each holding its ports and the
-values they pass; the unit of work, which holds the repositories, is in `unit_of_work`. Every
-public name is re-exported here, so `from application.ports import X` is the one way to import
-a port (tests/unit/test_ports_package.py checks that none is forgotten)."""
+One module per area (`players`, `ledger`, ...) with its ports and values; the unit of work, which
+holds the repositories, is in `unit_of_work`. Every public name is re-exported here: import a
+port as `from application.ports import X` (tests/unit/test_ports_package.py checks it)."""
 
 from application.ports.accounts import AccountRepository
 from application.ports.adjustments import AdjustmentRequestRepository
@@ -87,7 +85,12 @@ from application.ports.staff_login import LoginThrottle, OneTimeCodes, PasswordH
 from application.ports.unit_of_work import LockContended, UnitOfWork, UnitOfWorkFactory
 from application.ports.velocity import VelocityLimiter, VelocityStoreDown
 from application.ports.vip import VipBook
-from application.ports.withdrawals import PayoutGateway, WithdrawalHolds, WithdrawalRepository
+from application.ports.withdrawals import (
+    PayoutGateway,
+    PayoutLookup,
+    WithdrawalHolds,
+    WithdrawalRepository,
+)
 
 __all__ = [
     "AccountRepository",
@@ -149,6 +152,7 @@ __all__ = [
     "OutboxFeed",
     "PasswordHasher",
     "PayoutGateway",
+    "PayoutLookup",
     "PendingEvent",
     "PersonalDataRotation",
     "PlacementContext",

@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from domain.crypto_pay import DEFAULT_INVOICE_EXPIRY, CryptoInvoice, ProviderInvoice
+from domain.crypto_pay import (
+    DEFAULT_INVOICE_EXPIRY,
+    CryptoInvoice,
+    ProviderInvoice,
+    ProviderTransfer,
+)
 from domain.money import Currency, Money
 
 
@@ -39,7 +44,7 @@ class InvoiceRequest:
 
 
 class CryptoPayGateway(Protocol):
-    """The provider's API calls the deposits need (payouts' `transfer` comes later)."""
+    """The provider's API calls the deposits and the payouts need."""
 
     async def create_invoice(self, request: InvoiceRequest) -> ProviderInvoice:
         """Raise `CryptoPayRefused` or `CryptoPayUnavailable` (see above)."""
@@ -51,6 +56,18 @@ class CryptoPayGateway(Protocol):
 
     async def balances(self) -> Mapping[str, str]:
         """The app's available balance per asset (`getBalance`), as the provider writes it."""
+        ...
+
+    async def transfer(
+        self, user_id: int, amount: Money, spend_id: str, comment: str = ""
+    ) -> ProviderTransfer:
+        """Send `amount` from the app's balance to the Telegram user `user_id` (`transfer`).
+        The provider makes one transfer per `spend_id`: a repeat answers the first one.
+        `CryptoPayRefused`: nothing was sent; `CryptoPayUnavailable`: unknown."""
+        ...
+
+    async def transfer_by_spend_id(self, spend_id: str) -> ProviderTransfer | None:
+        """The transfer made under `spend_id` (`getTransfers`), or None: none was made."""
         ...
 
 

@@ -76,6 +76,22 @@ class PayoutGateway(Protocol):
         ...
 
 
+class PayoutLookup(Protocol):
+    """Whether the gateway made an approved withdrawal's payout: asked before staff mark it
+    failed, so money a provider has sent is not also given back to the wallet."""
+
+    async def made(self, withdrawal: Withdrawal) -> str | None:
+        """The payout's reference when the provider made it; None when it certainly did not
+        (or payouts are made by hand, where staff know). Raises when the provider cannot
+        tell now (down)."""
+        ...
+
+    def pays(self, withdrawal: Withdrawal) -> bool:
+        """Whether a payout run sends this withdrawal to the provider (so a "sending" mark
+        left on it unresolved is resolved by the next run); False when staff pay it by hand."""
+        ...
+
+
 class WithdrawalHolds(Protocol):
     """Why a player's withdrawal must wait for review (open risk flags). Asked in the unit of
     work that records a request the rules allowed, so a check that raises flags of its own (a

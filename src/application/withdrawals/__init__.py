@@ -9,7 +9,9 @@ concurrent clicks decide it once. The money moves
 - on rejection, or the player's cancel before any approval: withdrawals pending → wallet,
 - when paid: payout clearing → deposits clearing, the house's account for money crossing the
   boundary of the system in either direction (a deposit arrives through it, a payout leaves
-  through it, as a Stars refund does), so its balance stays the net owed to or by the outside,
+  through it, as a Stars refund does), so its balance stays the net owed to or by the outside;
+  paid by Crypto Pay's transfer: payout clearing → crypto pay held (the money leaves the
+  provider it came in through),
 - when the payout failed: payout clearing → wallet.
 
 The player's standing (`domain.standing`) is read in the unit of work of each step that
@@ -26,13 +28,15 @@ idempotency key is the withdrawal's id and the step, so a step can move money on
 
 The gateway is called after the approval commits, never inside a database transaction.
 
-One use case a module: `request`, `approve` (and the payout call), `reject`, `settle` (paid
-or failed), `cancel` (the player's), on the shared `steps`; the reads are in `queries`."""
+One use case a module: `request`, `approve` (and the payout call, `payout`), `reject`, `settle`
+(paid or failed), `cancel` (the player's), `send` (the payout run), on the shared `steps`; the
+reads are in `queries`."""
 
 from application.withdrawals.approve import ApproveWithdrawal
 from application.withdrawals.cancel import CancelWithdrawal
 from application.withdrawals.reject import RejectWithdrawal
 from application.withdrawals.request import RequestWithdrawal
+from application.withdrawals.send import PayoutRun, SendPayouts
 from application.withdrawals.settle import MarkWithdrawalFailed, MarkWithdrawalPaid
 from application.withdrawals.steps import SYSTEM, NoWithdrawalHolds
 
@@ -43,6 +47,8 @@ __all__ = [
     "MarkWithdrawalFailed",
     "MarkWithdrawalPaid",
     "NoWithdrawalHolds",
+    "PayoutRun",
     "RejectWithdrawal",
     "RequestWithdrawal",
+    "SendPayouts",
 ]

@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from application.house import HouseBook
 from application.ports import Clock, IdGenerator, PayoutGateway, UnitOfWork, UnitOfWorkFactory
 from application.staff import Actor
 from application.withdrawals.chain import DEFAULT_STAFF_CHAIN, StaffChain
-from application.withdrawals.steps import APPROVE, SYSTEM, Steps, require_standing
-from domain.errors import IllegalTransition
+from application.withdrawals.payout import PaysOut
+from application.withdrawals.steps import APPROVE, require_standing
 from domain.staff import AuditAction
 from domain.standing import Operation
 from domain.withdrawals import (
-    MAX_REASON_LENGTH,
     SECOND_APPROVAL_THRESHOLDS,
-    PayoutDeclined,
     SecondApprovalPolicy,
     Withdrawal,
     WithdrawalRefused,
     WithdrawalState,
 )
 
-log = logging.getLogger(__name__)
-
 # Hand-built use cases (tests, tools) use the casino's thresholds; the application's
 # container passes the configured ones.
 SECOND_APPROVAL = SecondApprovalPolicy(SECOND_APPROVAL_THRESHOLDS)
 
 
-class ApproveWithdrawal(Steps):
+class ApproveWithdrawal(PaysOut):
     """Approve a requested withdrawal: its money moves on to payout clearing, and once that
     has committed the payout gateway is asked to pay. A declined payout fails the withdrawal
     (the money returns to the wallet); a payout the gateway completes marks it paid; an
@@ -55,8 +50,7 @@ class ApproveWithdrawal(Steps):
         chain: StaffChain = DEFAULT_STAFF_CHAIN,
         second: SecondApprovalPolicy = SECOND_APPROVAL,
     ) -> None:
-        super().__init__(uow, clock, ids, house)
-        self._payouts = payouts
+        super().__init__(uow, clock, ids, house, payouts)
         self._chain = chain
         self._second = second
 
@@ -96,43 +90,3 @@ class ApproveWithdrawal(Steps):
         await self._audit(uow, AuditAction.WITHDRAWAL_FIRST_APPROVAL, actor, half, current, now)
         await uow.commit()
         return half
-
-    async def _pay_out(self, approved: Withdrawal) -> Withdrawal:
-        async with self._uow() as uow:
-            refusal = (await uow.players.standing(approved.player_id)).refusal(
-                Operation.PAY_OUT, self._clock.now()
-            )
-        if refusal is not None:
-            # Blocked since the approval committed: nothing is sent. The withdrawal waits,
-            # approved, for staff (paid once the block is lifted, or failed to return it).
-            log.warning("payout of withdrawal %s not sent: %s", approved.id, refusal.message)
-            return approved
-        try:
-            result = await self._payouts.send(approved)
-        except Exception:
-            log.warning("payout of withdrawal %s: outcome unknown", approved.id, exc_info=True)
-            return approved
-        try:
-            if isinstance(result, PayoutDeclined):
-                why = f"payout declined: {result.reason}"[:MAX_REASON_LENGTH]
-                return await self._mark_failed(approved.id, why, SYSTEM)
-            if result.completed and result.reference is not None:
-                # The gateway has paid: the money has left, whatever happened since, and the
-                # books must say so. Not a decision to pay, so the standing is not asked.
-                return await self._mark_paid(approved.id, result.reference, SYSTEM, operation=None)
-            if result.reference is not None:
-                return await self._note_reference(approved.id, result.reference)
-        except IllegalTransition:
-            # Staff settled it between the approval and the gateway's answer; theirs stands.
-            log.warning("payout of withdrawal %s: settled meanwhile", approved.id)
-            async with self._uow() as uow:
-                return await uow.withdrawals.get(approved.id)
-        return approved
-
-    async def _note_reference(self, withdrawal_id: uuid.UUID, reference: str) -> Withdrawal:
-        async with self._uow() as uow:
-            current = await uow.withdrawals.get(withdrawal_id, for_update=True)
-            noted = current.with_payout_reference(reference)
-            await uow.withdrawals.save(noted, current.state)
-            await uow.commit()
-        return noted

@@ -90,6 +90,16 @@ PAID = Step(
     WithdrawalState.PAID,
     WithdrawalPaid,
 )
+# Paid by a provider out of the money it holds for us (Crypto Pay's `transfer`): the money
+# leaves through that provider's account, the one its deposits came in through.
+PAID_AT_PROVIDER = Step(
+    "paid",
+    AccountKind.PAYOUT_CLEARING,
+    AccountKind.CRYPTO_PAY_HELD,
+    AuditAction.WITHDRAWAL_PAID,
+    WithdrawalState.PAID,
+    WithdrawalPaid,
+)
 FAILED = Step(
     "failed",
     AccountKind.PAYOUT_CLEARING,
@@ -238,6 +248,7 @@ class Steps(LedgerUseCase):
         *,
         operation: Operation | None = Operation.PAY_OUT,
         guard: Guard | None = None,
+        step: Step = PAID,
     ) -> Withdrawal:
         reference = validate_payout_reference(reference)
 
@@ -250,7 +261,7 @@ class Steps(LedgerUseCase):
 
         return await self._decide(
             withdrawal_id,
-            PAID,
+            step,
             actor,
             lambda w, now, tx: w.mark_paid(actor.label, now, reference, tx),
             same_reference,
@@ -258,11 +269,14 @@ class Steps(LedgerUseCase):
             guard=guard,
         )
 
-    async def _mark_failed(self, withdrawal_id: uuid.UUID, reason: str, actor: Actor) -> Withdrawal:
+    async def _mark_failed(
+        self, withdrawal_id: uuid.UUID, reason: str, actor: Actor, *, guard: Guard | None = None
+    ) -> Withdrawal:
         reason = validate_reason(reason)
         return await self._decide(
             withdrawal_id,
             FAILED,
             actor,
             lambda w, now, tx: w.mark_failed(actor.label, now, reason, tx),
+            guard=guard,
         )

@@ -51,7 +51,11 @@ from entrypoints.composition.reports import ReportsProvider
 from entrypoints.composition.responsible import ResponsibleProvider
 from entrypoints.composition.risk import RiskOversightProvider, RiskProvider
 from entrypoints.composition.vip import VipProvider
-from entrypoints.composition.withdrawals import WithdrawalDecisionsProvider, WithdrawalsProvider
+from entrypoints.composition.withdrawals import (
+    PayoutsProvider,
+    WithdrawalDecisionsProvider,
+    WithdrawalsProvider,
+)
 from entrypoints.settings import Settings
 
 AreaGroups = tuple[type[Provider], ...]
@@ -94,6 +98,7 @@ def http_areas() -> AreaGroups:
         VipProvider,
         WithdrawalsProvider,
         WithdrawalDecisionsProvider,
+        PayoutsProvider,
         PromoCodesProvider,
         CampaignStaffProvider,
         BudgetRaisesProvider,
@@ -138,6 +143,7 @@ def cli_areas() -> AreaGroups:
         BudgetRaisesProvider,
         DuelsProvider,
         CryptoPayProvider,
+        PayoutsProvider,
     )
 
 

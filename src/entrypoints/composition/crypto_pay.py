@@ -10,8 +10,18 @@ from collections.abc import AsyncIterator
 from dishka import Provider, Scope, provide
 
 from adapters.crypto_pay import CryptoPayClient, CryptoPayWebhookReader
-from application.crypto_pay import CreditCryptoInvoice, DepositInCrypto, PollCryptoInvoices
-from application.ports import CryptoPayConfig, CryptoPayGateway, CryptoPayWebhooks
+from application.crypto_pay import (
+    CreditCryptoInvoice,
+    CryptoPayBalances,
+    DepositInCrypto,
+    PollCryptoInvoices,
+)
+from application.ports import (
+    CryptoPayConfig,
+    CryptoPayGateway,
+    CryptoPayWebhooks,
+    UnitOfWorkFactory,
+)
 from entrypoints.settings import Settings
 
 
@@ -44,3 +54,9 @@ class CryptoPayProvider(Provider):
     deposit_in_crypto = provide(DepositInCrypto)
     credit_crypto_invoice = provide(CreditCryptoInvoice)
     poll_crypto_invoices = provide(PollCryptoInvoices)
+
+    @provide
+    def crypto_pay_balances(
+        self, settings: Settings, uow: UnitOfWorkFactory, client: CryptoPayGateway
+    ) -> CryptoPayBalances:
+        return CryptoPayBalances(uow, client, settings.crypto_pay_asset_codes())

@@ -5,10 +5,22 @@ can approve, reject or pay a withdrawal (tests/entrypoints/test_containers.py)."
 from __future__ import annotations
 
 from dishka import Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.crypto_pay_payouts import CryptoPayPayouts
 from adapters.payouts import ManualPayouts
+from adapters.postgres.payout_recipients import PlayerTelegramIds
+from application.house import HouseBook
 from application.kyc import SetKycStatus
-from application.ports import PayoutGateway, WithdrawalHolds
+from application.ports import (
+    Clock,
+    CryptoPayGateway,
+    IdGenerator,
+    PayoutGateway,
+    PayoutLookup,
+    UnitOfWorkFactory,
+    WithdrawalHolds,
+)
 from application.risk import RiskReview
 from application.withdrawals import (
     ApproveWithdrawal,
@@ -17,6 +29,7 @@ from application.withdrawals import (
     MarkWithdrawalPaid,
     RejectWithdrawal,
     RequestWithdrawal,
+    SendPayouts,
 )
 from application.withdrawals.chain import StaffChain
 from application.withdrawals.queries import GetWithdrawal, ListWithdrawals, PendingWithdrawals
@@ -46,9 +59,10 @@ class WithdrawalsProvider(Provider):
 
 
 class WithdrawalDecisionsProvider(Provider):
-    """The staff's side (the admin HTTP door): the second-approval policy, the payout gateway
-    (manual by default: staff pay out of band and mark the withdrawal paid), the four-eyes
-    chain, the decisions, the queue's reads and KYC."""
+    """The staff's side (the admin HTTP door): the second-approval policy, the four-eyes
+    chain, the decisions, the queue's reads and KYC. The payout gateway they call is
+    `PayoutsProvider`'s: manual by default (staff pay out of band and mark the withdrawal
+    paid), Crypto Pay's transfer for USDT and TON when its token is set."""
 
     scope = Scope.REQUEST
 
@@ -56,12 +70,59 @@ class WithdrawalDecisionsProvider(Provider):
     def second_approval(self, settings: Settings) -> SecondApprovalPolicy:
         return settings.second_approval_policy
 
-    payouts = provide(ManualPayouts, provides=PayoutGateway, scope=Scope.APP)
     staff_chain = provide(StaffChain, scope=Scope.APP)
     approve_withdrawal = provide(ApproveWithdrawal)
     reject_withdrawal = provide(RejectWithdrawal)
     mark_withdrawal_paid = provide(MarkWithdrawalPaid)
-    mark_withdrawal_failed = provide(MarkWithdrawalFailed)
+
+    @provide
+    def mark_withdrawal_failed(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        lookup: PayoutLookup,
+    ) -> MarkWithdrawalFailed:
+        return MarkWithdrawalFailed(uow, clock, ids, house, lookup)
+
     list_withdrawals = provide(ListWithdrawals)
     get_withdrawal = provide(GetWithdrawal)
     set_kyc_status = provide(SetKycStatus)
+
+
+class PayoutsProvider(Provider):
+    """The payout gateway and the payout run: held by the HTTP kind (the staff's approval
+    calls the gateway; `croupier run`'s payout job beside the http part) and the CLI's, never
+    by a player's door."""
+
+    scope = Scope.REQUEST
+
+    @provide(scope=Scope.APP)
+    def payouts(
+        self, settings: Settings, crypto: CryptoPayGateway, engine: AsyncEngine
+    ) -> PayoutGateway:
+        # With a Crypto Pay token, USDT and TON withdrawals are paid by its `transfer`;
+        # every other currency (and every one without a token) is paid by hand.
+        manual = ManualPayouts()
+        if settings.crypto_pay_token is None:
+            return manual
+        recipients = PlayerTelegramIds(engine)
+        return CryptoPayPayouts(crypto, recipients, manual, settings.crypto_pay_asset_codes())
+
+    @provide(scope=Scope.APP)
+    def payout_lookup(self, payouts: PayoutGateway) -> PayoutLookup:
+        # Crypto Pay's payouts are looked up by spend id; manual ones have nothing to ask.
+        return payouts if isinstance(payouts, CryptoPayPayouts) else ManualPayouts()
+
+    @provide
+    def send_payouts(
+        self,
+        settings: Settings,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        payouts: PayoutGateway,
+    ) -> SendPayouts:
+        return SendPayouts(uow, clock, ids, house, payouts, settings.crypto_pay_asset_codes())

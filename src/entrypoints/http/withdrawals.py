@@ -78,6 +78,14 @@ class WithdrawalView(msgspec.Struct):
     first_approved_at: datetime | None
     # The player took it back before any approval (`decided_by` is `player:<id>`).
     cancelled_at: datetime | None
+    # Approved but not paid by its gateway: why (Crypto Pay refused, holds too little, or
+    # its answer was lost). Staff mark it failed to give the money back, or wait for the
+    # next payout run (docs/payments-crypto.md, "Payouts").
+    payout_note: str | None = None
+    # A payout run's "sending" mark: sending now until this time, or (past) sent with an
+    # outcome not resolved yet; `…/failed` is refused while it is set
+    # (docs/payments-crypto.md, "The sending mark").
+    payout_sending_until: datetime | None = None
 
 
 class WithdrawalPageView(msgspec.Struct):
@@ -116,6 +124,8 @@ def view(withdrawal: Withdrawal) -> WithdrawalView:
         first_approved_by=withdrawal.first_approved_by,
         first_approved_at=withdrawal.first_approved_at,
         cancelled_at=withdrawal.cancelled_at,
+        payout_note=withdrawal.payout_note,
+        payout_sending_until=withdrawal.payout_sending_until,
     )
 
 

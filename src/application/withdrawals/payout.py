@@ -1,0 +1,148 @@
+"""Calling the payout gateway for an approved withdrawal and recording what it said: shared by
+the approval (right after it commits) and the payout run (`SendPayouts`), which asks again for
+the approved withdrawals whose payout is not settled. Asking again is safe because a gateway
+pays under the withdrawal's id (Crypto Pay: a spend id made from it), so a payout taken once
+is answered, not made, the second time.
+
+The "sending" mark (`Withdrawal.payout_sending_until`) closes the race with staff marking the
+same withdrawal failed: the step takes it under the withdrawal's row lock and commits it before
+the gateway is called, and clears it only when the outcome is settled (paid, failed) or certain
+to be nothing sent (a refusal, too little, the provider down before sending). A lost answer
+leaves it set with its lease ended, a crash leaves it set with its lease running: either way
+`MarkWithdrawalFailed` refuses while it is set, and the next run that finds it (its lease
+ended) asks the gateway again under the same id, which asks `getTransfers` first."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from application.house import HouseBook
+from application.ports import Clock, IdGenerator, PayoutGateway, UnitOfWorkFactory
+from application.withdrawals.steps import PAID, PAID_AT_PROVIDER, SYSTEM, Steps
+from domain.errors import IllegalTransition
+from domain.standing import Operation
+from domain.withdrawals import (
+    MAX_REASON_LENGTH,
+    PayoutDeclined,
+    PayoutNotSent,
+    Withdrawal,
+    WithdrawalState,
+)
+
+log = logging.getLogger(__name__)
+
+# How long a run's "sending" mark keeps other runs away. Far longer than a send takes (the
+# client's timeout, 10 s, for getTransfers, getBalance and a transfer asked twice): it only
+# lets the next run take over from one that died. Staff are refused until a run clears it,
+# whatever its age.
+SEND_LEASE = timedelta(minutes=5)
+
+
+class PaysOut(Steps):
+    """A step that hands an approved withdrawal to the payout gateway."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        payouts: PayoutGateway,
+        *,
+        lease: timedelta = SEND_LEASE,
+    ) -> None:
+        super().__init__(uow, clock, ids, house)
+        self._payouts = payouts
+        self._lease = lease
+
+    async def _pay_out(self, approved: Withdrawal) -> Withdrawal:
+        async with self._uow() as uow:
+            refusal = (await uow.players.standing(approved.player_id)).refusal(
+                Operation.PAY_OUT, self._clock.now()
+            )
+        if refusal is not None:
+            # Blocked since the approval committed: nothing is sent. The withdrawal waits,
+            # approved, for staff (paid once the block is lifted, or failed to return it).
+            log.warning("payout of withdrawal %s not sent: %s", approved.id, refusal.message)
+            return approved
+        marked, taken = await self._mark_sending(approved.id)
+        if not taken:
+            return marked  # settled meanwhile, or another run is sending it now
+        try:
+            result = await self._payouts.send(marked)
+        except Exception as error:
+            log.warning("payout of withdrawal %s: outcome unknown", approved.id, exc_info=True)
+            note = (
+                f"payout outcome unknown ({type(error).__name__}: {error}); "
+                "the next payout run asks again under the same id"
+            )
+            return await self._note(approved.id, note, reference=None, resolved=False)
+        try:
+            if isinstance(result, PayoutDeclined):
+                why = f"payout declined: {result.reason}"[:MAX_REASON_LENGTH]
+                return await self._mark_failed(approved.id, why, SYSTEM)
+            if isinstance(result, PayoutNotSent):
+                log.warning("payout of withdrawal %s not sent: %s", approved.id, result.note)
+                return await self._note(approved.id, result.note, reference=None, resolved=True)
+            if result.completed and result.reference is not None:
+                # The gateway has paid: the money has left, whatever happened since, and the
+                # books must say so. Not a decision to pay, so the standing is not asked.
+                step = PAID_AT_PROVIDER if result.from_provider_account else PAID
+                return await self._mark_paid(
+                    approved.id, result.reference, SYSTEM, operation=None, step=step
+                )
+            # Taken, still on its way (or staff pay it by hand): staff settle it, as before.
+            return await self._note(approved.id, None, reference=result.reference, resolved=True)
+        except IllegalTransition:
+            # Staff settled it between the approval and the gateway's answer; theirs stands.
+            log.warning("payout of withdrawal %s: settled meanwhile", approved.id)
+            async with self._uow() as uow:
+                return await uow.withdrawals.get(approved.id)
+
+    async def _mark_sending(self, withdrawal_id: uuid.UUID) -> tuple[Withdrawal, bool]:
+        """Take the "sending" mark under the row lock and commit it, so that it is visible to
+        staff before anything is sent. Not taken (False) when it is no longer approved or
+        another run holds the mark now (its lease running); a mark whose lease ended (a lost
+        answer, a run that died) is taken over."""
+        async with self._uow() as uow:
+            current = await uow.withdrawals.get(withdrawal_id, for_update=True)
+            now = self._clock.now()
+            if current.state is not WithdrawalState.APPROVED:
+                return current, False
+            if current.being_sent(now):
+                log.info("payout of withdrawal %s: another run is sending it", withdrawal_id)
+                return current, False
+            marked = current.sending(now + self._lease)
+            await uow.withdrawals.save(marked, current.state)
+            await uow.commit()
+        return marked, True
+
+    async def _note(
+        self,
+        withdrawal_id: uuid.UUID,
+        note: str | None,
+        *,
+        reference: str | None,
+        resolved: bool,
+    ) -> Withdrawal:
+        """Record what the gateway said of a withdrawal it did not pay; `resolved` clears the
+        sending mark (nothing was sent, or the gateway took it), otherwise it stays, unresolved,
+        for the next run."""
+        async with self._uow() as uow:
+            current = await uow.withdrawals.get(withdrawal_id, for_update=True)
+            if current.state is not WithdrawalState.APPROVED:
+                return current  # settled meanwhile: nothing to note
+            noted = current
+            if note is not None:
+                noted = noted.with_payout_note(note)
+            if reference is not None:
+                noted = noted.with_payout_reference(reference)
+            if resolved:
+                noted = noted.sending_resolved()
+            else:
+                noted = noted.sending_unresolved(self._clock.now())
+            await uow.withdrawals.save(noted, current.state)
+            await uow.commit()
+        return noted
