@@ -8,6 +8,7 @@ a port (tests/unit/test_ports_package.py checks that none is forgotten)."""
 
 from application.ports.accounts import AccountRepository
 from application.ports.adjustments import AdjustmentRequestRepository
+from application.ports.aggregators import AggregatorSignatures, GameSessionConfig
 from application.ports.api_keys import ApiKeyStore, KeyUsage
 from application.ports.audit import AuditLog, AuditQuery
 from application.ports.bet_reads import BetFilter, BetReadModel, BetSummary
@@ -92,6 +93,7 @@ from application.ports.withdrawals import PayoutGateway, WithdrawalHolds, Withdr
 __all__ = [
     "AccountRepository",
     "AdjustmentRequestRepository",
+    "AggregatorSignatures",
     "ApiKeyStore",
     "AuditLog",
     "AuditQuery",
@@ -126,6 +128,7 @@ __all__ = [
     "FreeBetCounts",
     "FreeBetRepository",
     "GameConfigRepository",
+    "GameSessionConfig",
     "HistoryEntry",
     "IdGenerator",
     "InvoiceRequest",

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from dishka import STRICT_VALIDATION, AsyncContainer, Provider, make_async_container
 
 from entrypoints.composition.access import AccessProvider, ApiKeysProvider
+from entrypoints.composition.aggregators import AggregatorsProvider
 from entrypoints.composition.betting import BettingProvider
 from entrypoints.composition.bonuses import BonusesProvider
 from entrypoints.composition.budget_raises import BudgetRaisesProvider
@@ -99,6 +100,7 @@ def http_areas() -> AreaGroups:
         BudgetRaisesProvider,
         DuelsProvider,
         CryptoPayProvider,
+        AggregatorsProvider,
         *telegram_groups(),
     )
 
@@ -138,6 +140,7 @@ def cli_areas() -> AreaGroups:
         BudgetRaisesProvider,
         DuelsProvider,
         CryptoPayProvider,
+        AggregatorsProvider,
     )
 
 
