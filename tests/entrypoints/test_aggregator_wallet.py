@@ -340,3 +340,28 @@ async def test_a_repeated_request_gets_the_same_answer(http_door):
         "currency": "XTR",
         "balance": 975 * WIRE,
     }
+
+
+async def test_an_operator_issues_a_game_session_from_the_cli(servers, http_door):
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from entrypoints.cli import main
+
+    door = await http_door()
+    env = {
+        "CROUPIER_DATABASE_URL": servers.database_url,
+        "CROUPIER_REDIS_URL": servers.redis_url,
+        "CROUPIER_GAME_SESSION_KEY": SESSION_KEY.hex(),
+    }
+    command = ["aggregator", "session", AGGREGATOR, door.player, "xtr", GAME]
+    issued = await asyncio.to_thread(CliRunner().invoke, main, command, env=env)
+    assert issued.exit_code == 0, issued.output
+    token = issued.output.strip().splitlines()[-1]  # after the migrations' log lines
+    assert await door.balance(token) == Said("RS_OK", 1000)
+    assert await door.bet("cli1", "rcli1", 10, token=token) == Said("RS_OK", 990)
+    unknown = [*command[:3], "999999999999", *command[4:]]
+    refused = await asyncio.to_thread(CliRunner().invoke, main, unknown, env=env)
+    assert refused.exit_code != 0
+    assert "Traceback" not in refused.output

@@ -9,6 +9,7 @@ from pydantic.dataclasses import dataclass
 
 from domain.game_sessions import DEFAULT_SESSION_TTL, MAX_SESSION_TTL
 from entrypoints.settings.declaring import CONFIG, PREFIX, setting
+from entrypoints.settings.keys import KeyFormatError, parse_key
 
 _NAME = r"[a-z0-9][a-z0-9._-]{1,62}"
 
@@ -20,7 +21,7 @@ class Aggregators:
     aggregator_keys: str | None = setting(
         doc="Each aggregator's RSA public key, `name=/path/to/public.pem`, comma-separated; the "
         "name is the aggregator's in `/aggregators/<name>/...` and its service key's "
-        "(`croupier apikey create <name> --service seamless --cap ...`). Unset: no aggregator.",
+        "(`croupier apikey create <name> --service seamless --cap XTR=...`). Unset: no aggregator.",
         shown="(none)",
         pattern=rf"^{_NAME}=[^,=]+(,{_NAME}=[^,=]+)*$",
     )
@@ -50,6 +51,11 @@ class Aggregators:
         return {name.strip(): Path(path.strip()) for name, path in pairs}
 
     def aggregators_problems(self) -> Iterator[str]:
+        if self.game_session_key is not None:
+            try:
+                parse_key(self.game_session_key, "the game session key")
+            except KeyFormatError as error:
+                yield f"{PREFIX}GAME_SESSION_KEY: {error}"
         if self.aggregator_keys is None:
             return
         for name in (
