@@ -34,8 +34,9 @@ from application.seamless import (
     SeamlessRollbackCommand,
 )
 from domain.access import ApiKey
-from domain.errors import DomainError, InsufficientFunds
+from domain.errors import DomainError, InsufficientFunds, StorageUnavailable
 from domain.money import CurrencyRegistry
+from domain.velocity import VelocityUnavailable
 from entrypoints.http.aggregator_wire import (
     SIGNATURE_HEADER,
     Answer,
@@ -104,6 +105,10 @@ class AggregatorWalletController(Controller):
             result: Answer = await handle(call, key)
         except _Refused as refused:
             result = answer(call.user, call.request_uuid, refused.status)
+        except (StorageUnavailable, VelocityUnavailable):
+            # Not an answer: the books could not be reached. The problem handler's 503 tells
+            # the aggregator to retry (a win) or to roll back (a bet), as after a timeout.
+            raise
         except InsufficientFunds as error:
             result = answer(call.user, call.request_uuid, Status.NOT_ENOUGH_MONEY, error.available)
         except DomainError as error:
