@@ -365,3 +365,47 @@ async def test_an_operator_issues_a_game_session_from_the_cli(servers, http_door
     refused = await asyncio.to_thread(CliRunner().invoke, main, unknown, env=env)
     assert refused.exit_code != 0
     assert "Traceback" not in refused.output
+
+
+async def test_racing_retries_move_money_once(http_door, engine):
+    """An aggregator whose bet and win time out fires the retries together: each id moves the
+    money once, on real connections, and every retry answers as the first."""
+    import asyncio
+
+    door = await http_door()
+    bets = await asyncio.gather(*(door.bet("race-b", "race-r", 100) for _ in range(8)))
+    assert set(bets) == {Said("RS_OK", 900)}
+    wins = await asyncio.gather(*(door.win("race-w", "race-b", "race-r", 300) for _ in range(8)))
+    assert set(wins) == {Said("RS_OK", 1200)}
+    left = await books(engine, door.provider, door.player)
+    assert [amount for _, amount, _ in left.legs] == [1000, -100, 300]
+
+
+async def test_books_out_of_reach_are_a_503_not_a_status(http_door, monkeypatch):
+    """The aggregator must not read "refused" when nothing was decided: it retries, or rolls
+    the bet back, as after a timeout."""
+    from application.seamless import SeamlessDebit
+    from domain.errors import StorageUnavailable
+
+    async def unreachable(self, command):
+        raise StorageUnavailable("the database connection broke")
+
+    door = await http_door()
+    monkeypatch.setattr(SeamlessDebit, "__call__", unreachable)
+    fields = {
+        "transaction_uuid": "down-1",
+        "round": "down-r",
+        "currency": "XTR",
+        "amount": 5 * WIRE,
+        "token": door.token,
+        "game_code": GAME,
+    }
+    body = json.dumps({"user": door.player, "request_uuid": "down", **fields}).encode()
+    response = await door._client.post(
+        f"/aggregators/{door.provider}/transaction/bet",
+        content=body,
+        headers={SIGNATURE_HEADER: door._key.sign(body)},
+    )
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "Traceback" not in response.text
