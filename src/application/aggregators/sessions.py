@@ -102,7 +102,8 @@ class ReadGameSession:
 class AggregatorKey:
     """The service key an aggregator calls under: the active key named after it, granted the
     seamless wallet. Its caps bound every win it pays, as a gRPC provider's do; revoking it
-    stops the aggregator at once, whatever its signatures."""
+    stops the aggregator, whatever its signatures, within the store's cache of a few seconds
+    (as a gRPC key)."""
 
     def __init__(self, store: ApiKeyStore, clock: Clock) -> None:
         self._store = store
@@ -111,8 +112,8 @@ class AggregatorKey:
     async def __call__(self, aggregator: str) -> ApiKey:
         validate_provider(aggregator)
         now = self._clock.now()
-        for key in await self._store.all():
-            live = key.revoked_at is None and (key.expires_at is None or now < key.expires_at)
-            if key.name == aggregator and live and key.may_call("seamless"):
-                return key
+        key = await self._store.find_active(aggregator)
+        live = key is not None and (key.expires_at is None or now < key.expires_at)
+        if key is not None and live and key.may_call("seamless"):
+            return key
         raise NoServiceKey(f"aggregator {aggregator!r} has no active seamless service key")
