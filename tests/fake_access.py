@@ -28,6 +28,11 @@ class FakeApiKeys:
     async def find(self, key_id: str) -> ApiKey | None:
         return self.keys.get(key_id)
 
+    async def find_active(self, name: str) -> ApiKey | None:
+        return next(
+            (k for k in self.keys.values() if k.name == name and k.revoked_at is None), None
+        )
+
     async def revoke(self, name: str, clock: Clock) -> bool:
         for key in self.keys.values():
             if key.name == name and key.revoked_at is None:

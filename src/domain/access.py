@@ -34,6 +34,10 @@ class KeyNotAllowed(Forbidden):
     code = "key_not_allowed"
 
 
+class NoServiceKey(KeyNotAllowed):
+    """The caller has no active key granted the service (an aggregator whose key was revoked)."""
+
+
 def split_key(presented: str) -> tuple[str, str] | None:
     """(key id, secret) of a well-formed key, else None."""
     match = _KEY.match(presented.strip())

@@ -43,6 +43,18 @@ MAX_PROVIDER_LENGTH: Final = 64
 _PROVIDER: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
+class DebitCalledOff(IllegalTransition):
+    """A debit whose id a rollback named before it arrived: it can never be made."""
+
+
+class UncoveredCredit(IllegalTransition):
+    """A credit (above zero) on a round holding no debit still standing."""
+
+
+class RoundClosed(IllegalTransition):
+    """A call on a round a credit already closed."""
+
+
 def validate_provider(provider: str) -> str:
     if not isinstance(provider, str) or not _PROVIDER.match(provider):
         raise InvalidRequest(
@@ -151,7 +163,7 @@ class SeamlessRound:
 
     def require_open(self, transaction_id: str, what: str) -> None:
         if self.closed_by is not None:
-            raise IllegalTransition(
+            raise RoundClosed(
                 f"round {self.round_id} was already closed by credit {self.closed_by}; "
                 f"{what} {transaction_id} is refused"
             )
@@ -320,7 +332,7 @@ class ProviderTransaction:
         """A repeated debit or credit under this id must ask for exactly what the first one
         did; a debit whose id was rolled back before it arrived can never be made."""
         if self.state is ProviderTransactionState.CANCELLED and kind is self.kind:
-            raise IllegalTransition(
+            raise DebitCalledOff(
                 f"debit {self.transaction_id} was rolled back before it arrived; it is refused"
             )
         same = (
@@ -445,7 +457,7 @@ def require_credit_covered(
         return
     staked = sum(d.amount or 0 for d in debits if d.state is ProviderTransactionState.DEBITED)
     if staked == 0:
-        raise IllegalTransition(
+        raise UncoveredCredit(
             f"round {round_id}: its debits were rolled back, a credit is refused"
             if debits
             else f"round {round_id} has no debit, a credit is refused"

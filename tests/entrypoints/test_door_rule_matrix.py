@@ -48,6 +48,7 @@ from entrypoints.settings import Settings
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 from tests.crash_cleanup import finish_every_round
 from tests.entrypoints import door_cases as c
+from tests.entrypoints import door_cases_aggregators as hub88
 from tests.entrypoints import door_cases_bonus as bonus
 from tests.entrypoints import door_cases_bonus_app as bonus_app
 from tests.entrypoints import door_cases_crypto as crypto
@@ -268,6 +269,16 @@ HTTP: dict[str, Door] = {
     ),
     # Issue 24: Crypto Pay reports an invoice paid: the money was taken from the player at an
     # invoice made in good standing, so it is credited whatever the standing since (SETTLE).
+    # Issue 24: a game aggregator's Hub88-style wallet, the seamless wallet's use cases.
+    "POST /aggregators/{aggregator:str}/transaction/bet": (Case(BET, hub88.hub88_bet),),
+    "POST /aggregators/{aggregator:str}/transaction/win": (
+        Case(SETTLE, hub88.hub88_win, hub88.hub88_open_round),
+    ),
+    "POST /aggregators/{aggregator:str}/transaction/rollback": (
+        Case(SETTLE, hub88.hub88_rollback, hub88.hub88_open_round),
+    ),
+    "POST /aggregators/{aggregator:str}/user/info": "reads the player for an aggregator's game",
+    "POST /aggregators/{aggregator:str}/user/balance": "reads a balance for an aggregator's game",
     "POST /crypto-pay/webhook/{secret:str}": (
         Case(SETTLE, crypto.http_crypto_webhook, crypto.crypto_invoice),
     ),
@@ -526,6 +537,7 @@ CLI: dict[str, Door] = {
     "referrals budget": "sets the referral programme's budget (no player's money)",
     # Issue 24: credits invoices Crypto Pay reports paid on the webhook's own road (SETTLE,
     # never refused: the money was paid), and marks expired ones; no player asks it.
+    "aggregator session": "issues a game session token; moves no money",
     "crypto-pay poll": "credits paid Crypto Pay invoices on the webhook's road (SETTLE)",
     "crypto-pay balance": "reads balances (the books' crypto_pay_held and Crypto Pay's getBalance)",
     "risk scan": "raises risk flags",
@@ -589,6 +601,7 @@ async def runtime(servers, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 async def world(servers, engine, grpc_server, issue_key, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("matrix")
     settings = Settings(
         bot_token=BOT_TOKEN,
         secret_key=secrets.token_hex(32),
@@ -596,9 +609,10 @@ async def world(servers, engine, grpc_server, issue_key, tmp_path_factory):
         pii_keys=TEST_PII_KEYS,
         pii_index_key=TEST_PII_INDEX_KEY,
         house_shards=4,
-        data_dir=tmp_path_factory.mktemp("matrix"),
+        data_dir=folder,
         four_eyes_thresholds={"XTR": MATRIX_FOUR_EYES_XTR},
         **crypto.CRYPTO_SETTINGS,
+        **hub88.aggregator_settings(folder),
     )
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
     # The use cases the cells call directly run on this loop; the app (on the test client's
@@ -610,6 +624,7 @@ async def world(servers, engine, grpc_server, issue_key, tmp_path_factory):
     key = await issue_key(
         "wallet", "betting", "dice", "seamless", name=f"matrix-{secrets.token_hex(4)}"
     )
+    await issue_key("seamless", name=hub88.NAME)  # the aggregator's service key
     async with (
         AsyncTestClient(app=app) as client,
         grpc.aio.insecure_channel(grpc_server.address) as channel,

@@ -19,7 +19,7 @@ import application
 import domain
 from application.duels.errors import DuelistUnknown, OpponentUnavailable
 from application.history import BeyondRecentBets
-from domain.access import KeyNotAllowed
+from domain.access import KeyNotAllowed, NoServiceKey
 from domain.bonuses import (
     BonusActive,
     BonusBlocksWithdrawal,
@@ -55,12 +55,14 @@ from domain.errors import (
 )
 from domain.fairness import InvalidClientSeed
 from domain.free_bets import FreeBetUnavailable
+from domain.game_sessions import InvalidSessionToken, SessionTokenExpired
 from domain.mines import OverPayoutLimit
 from domain.money import XTR, Money
 from domain.payments import PaymentMismatch, RefundPending, RefundRefused
 from domain.promotions import BudgetExhausted
 from domain.rakeback import NothingToClaim
 from domain.responsible import LimitTooLarge, ResponsibleGamblingRefusal
+from domain.seamless import DebitCalledOff, RoundClosed, UncoveredCredit
 from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, WithdrawalFrozen
 from domain.velocity import VelocityAction, VelocityLimit, VelocityLimited, VelocityUnavailable
 from domain.withdrawals import IllegalWithdrawalTransition, WithdrawalRefused, WithdrawalState
@@ -205,6 +207,12 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
     Unauthenticated: [(Unauthenticated(SECRET), ())],
     Forbidden: [(Forbidden(SECRET), ())],
     KeyNotAllowed: [(KeyNotAllowed(SECRET), ())],
+    NoServiceKey: [(NoServiceKey(SECRET), ())],
+    DebitCalledOff: [(DebitCalledOff(SECRET), ())],
+    UncoveredCredit: [(UncoveredCredit(SECRET), ())],
+    RoundClosed: [(RoundClosed(SECRET), ())],
+    InvalidSessionToken: [(InvalidSessionToken(SECRET), ())],
+    SessionTokenExpired: [(SessionTokenExpired(SECRET), ())],
     StandingRefusal: [(StandingRefusal(SECRET), ())],
     PlayerBlocked: [(PlayerBlocked(SECRET), ())],
     TermsNotAccepted: [(TermsNotAccepted(SECRET), ())],

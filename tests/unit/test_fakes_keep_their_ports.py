@@ -10,6 +10,7 @@ import inspect
 import pytest
 
 import application.ports
+from adapters.aggregator_signatures import RsaAggregatorSignatures
 from adapters.redis_client import RedisPing
 from application.live import LiveHub
 from application.risk import RiskReview
@@ -46,6 +47,8 @@ P = application.ports
 
 # Port -> the fakes (or, where a test uses the real thing, the implementation) standing for it.
 FAKES: dict[type, tuple[object, ...]] = {
+    # The real one: pure RSA (tests/entrypoints/test_aggregator_wallet.py drives it).
+    P.AggregatorSignatures: (RsaAggregatorSignatures,),
     P.AccountRepository: (fakes._Accounts,),
     P.AdjustmentRequestRepository: (fake_players.FakeAdjustments,),
     P.ApiKeyStore: (fake_access.FakeApiKeys,),

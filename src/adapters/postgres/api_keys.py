@@ -23,12 +23,15 @@ _COLUMNS = (
 # A revoked key is seen within this many seconds in every process; the gRPC door remembers an
 # authenticated key for one more second (entrypoints/grpc/auth.py): 5 s in all.
 CACHE_SECONDS = 4.0
+# The one key of a name not revoked (a partial unique index keeps it one).
+_ACTIVE_NAMED = "name = :name AND revoked_at IS NULL"
 
 
 class SqlApiKeyStore:
     def __init__(self, engine: AsyncEngine, *, cache_seconds: float = CACHE_SECONDS) -> None:
         self._engine = engine
         self._cache: dict[str, tuple[float, ApiKey | None]] = {}
+        self._by_name: dict[str, tuple[float, ApiKey | None]] = {}
         self._ttl = cache_seconds
 
     async def add(self, key: ApiKey) -> None:
@@ -75,6 +78,22 @@ class SqlApiKeyStore:
         self._cache[key_id] = (now, key)
         return key
 
+    async def find_active(self, name: str) -> ApiKey | None:
+        now = time.monotonic()
+        cached = self._by_name.get(name)
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    text(f"SELECT {_COLUMNS} FROM api_keys WHERE {_ACTIVE_NAMED}"),  # noqa: S608 - constants  # nosec B608
+                    {"name": name},
+                )
+            ).first()
+        key = None if row is None else _key(row)
+        self._by_name[name] = (now, key)
+        return key
+
     async def revoke(self, name: str, clock: Clock) -> bool:
         async with self._engine.begin() as conn:
             row = (
@@ -88,6 +107,7 @@ class SqlApiKeyStore:
             ).first()
         if row is not None:
             self._cache.pop(row.key_id, None)
+            self._by_name.pop(name, None)
         return row is not None
 
     async def all(self) -> Sequence[ApiKey]:

@@ -6,6 +6,7 @@ port as `from application.ports import X` (tests/unit/test_ports_package.py chec
 
 from application.ports.accounts import AccountRepository
 from application.ports.adjustments import AdjustmentRequestRepository
+from application.ports.aggregators import AggregatorSignatures, GameSessionConfig
 from application.ports.api_keys import ApiKeyStore, KeyUsage
 from application.ports.audit import AuditLog, AuditQuery
 from application.ports.bet_reads import BetFilter, BetReadModel, BetSummary
@@ -95,6 +96,7 @@ from application.ports.withdrawals import (
 __all__ = [
     "AccountRepository",
     "AdjustmentRequestRepository",
+    "AggregatorSignatures",
     "ApiKeyStore",
     "AuditLog",
     "AuditQuery",
@@ -129,6 +131,7 @@ __all__ = [
     "FreeBetCounts",
     "FreeBetRepository",
     "GameConfigRepository",
+    "GameSessionConfig",
     "HistoryEntry",
     "IdGenerator",
     "InvoiceRequest",

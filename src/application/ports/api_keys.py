@@ -19,6 +19,11 @@ class ApiKeyStore(Protocol):
 
     async def find(self, key_id: str) -> ApiKey | None: ...
 
+    async def find_active(self, name: str) -> ApiKey | None:
+        """The key of that name not revoked (it may have expired: the caller checks), or
+        None. As `find`, it may answer from a cache a few seconds old."""
+        ...
+
     async def revoke(self, name: str, clock: Clock) -> bool:
         """Revoke the active key of that name; False if there is none."""
         ...

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from application.duels.errors import DuelistUnknown, OpponentUnavailable
 from application.history import BeyondRecentBets
-from domain.access import KeyNotAllowed
+from domain.access import KeyNotAllowed, NoServiceKey
 from domain.bonuses import (
     BonusActive,
     BonusBlocksWithdrawal,
@@ -51,12 +51,14 @@ from domain.errors import (
 )
 from domain.fairness import InvalidClientSeed
 from domain.free_bets import FreeBetUnavailable
+from domain.game_sessions import InvalidSessionToken, SessionTokenExpired
 from domain.games.base import format_hundredths
 from domain.mines import OverPayoutLimit
 from domain.payments import PaymentMismatch, RefundPending, RefundRefused
 from domain.promotions import BudgetExhausted
 from domain.rakeback import NothingToClaim
 from domain.responsible import LimitTooLarge, ResponsibleGamblingRefusal
+from domain.seamless import DebitCalledOff, RoundClosed, UncoveredCredit
 from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, WithdrawalFrozen
 from domain.velocity import VelocityLimit, VelocityLimited, VelocityUnavailable
 from domain.withdrawals import IllegalWithdrawalTransition, WithdrawalRefused
@@ -77,6 +79,13 @@ NOT_FOR_PLAYERS: Final[frozenset[type[DomainError]]] = frozenset(
         Unauthenticated,
         Forbidden,
         KeyNotAllowed,
+        NoServiceKey,
+        # The seamless wallet's and the aggregators' (game providers call them, not players).
+        DebitCalledOff,
+        UncoveredCredit,
+        RoundClosed,
+        InvalidSessionToken,
+        SessionTokenExpired,
         RefundRefused,
         RefundPending,
         WithdrawalFrozen,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from entrypoints.cli.admin import admin
+from entrypoints.cli.aggregators import aggregator
 from entrypoints.cli.apikey import apikey
 from entrypoints.cli.bankroll import bankroll
 from entrypoints.cli.bonuses import bonuses
@@ -56,6 +57,7 @@ for _command in (
     bonuses,
     referrals,
     crypto_pay,
+    aggregator,
     health,
     servers,
     secrets_group,

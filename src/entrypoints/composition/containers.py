@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from dishka import STRICT_VALIDATION, AsyncContainer, Provider, make_async_container
 
 from entrypoints.composition.access import AccessProvider, ApiKeysProvider
+from entrypoints.composition.aggregators import AggregatorsProvider
 from entrypoints.composition.betting import BettingProvider
 from entrypoints.composition.bonuses import BonusesProvider
 from entrypoints.composition.budget_raises import BudgetRaisesProvider
@@ -104,6 +105,7 @@ def http_areas() -> AreaGroups:
         BudgetRaisesProvider,
         DuelsProvider,
         CryptoPayProvider,
+        AggregatorsProvider,
         *telegram_groups(),
     )
 
@@ -144,6 +146,7 @@ def cli_areas() -> AreaGroups:
         DuelsProvider,
         CryptoPayProvider,
         PayoutsProvider,
+        AggregatorsProvider,
     )
 
 

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from application.duels.errors import DuelistUnknown, OpponentUnavailable
 from application.history import BeyondRecentBets
-from domain.access import KeyNotAllowed
+from domain.access import KeyNotAllowed, NoServiceKey
 from domain.bonuses import (
     BonusActive,
     BonusBlocksWithdrawal,
@@ -56,6 +56,7 @@ from domain.errors import (
 )
 from domain.fairness import InvalidClientSeed
 from domain.free_bets import FreeBetUnavailable
+from domain.game_sessions import InvalidSessionToken, SessionTokenExpired
 from domain.games.base import format_hundredths
 from domain.mines import OverPayoutLimit
 from domain.money import Money
@@ -64,6 +65,7 @@ from domain.promotions import BudgetExhausted
 from domain.rakeback import NothingToClaim
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.responsible.limits import LimitTooLarge
+from domain.seamless import DebitCalledOff, RoundClosed, UncoveredCredit
 from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, WithdrawalFrozen
 from domain.velocity import VelocityLimited, VelocityUnavailable
 from domain.withdrawals import IllegalWithdrawalTransition, WithdrawalRefused
@@ -161,6 +163,13 @@ NOT_ON_THE_PAGE: Final[frozenset[type[DomainError]]] = frozenset(
         IllegalWithdrawalTransition,
         WithdrawalFrozen,
         KeyNotAllowed,
+        # The seamless wallet's and the aggregators' (game providers call them, not the page).
+        NoServiceKey,
+        DebitCalledOff,
+        UncoveredCredit,
+        RoundClosed,
+        InvalidSessionToken,
+        SessionTokenExpired,
     }
 )
 

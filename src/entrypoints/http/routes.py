@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from entrypoints.http.adjustments import AdjustmentsController
+from entrypoints.http.aggregators import AggregatorWalletController
 from entrypoints.http.audit import AuditController
 from entrypoints.http.bets import BetsController
 from entrypoints.http.budget_raises import BudgetRaisesController
@@ -49,6 +50,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     AuditController,
     TelegramWebhookController,
     CryptoPayWebhookController,
+    AggregatorWalletController,
     PlayersController,
     ResponsibleGamblingController,
     LedgerController,

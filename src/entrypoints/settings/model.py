@@ -12,6 +12,7 @@ from pydantic import model_validator
 from pydantic.dataclasses import dataclass
 from pydantic.fields import FieldInfo
 
+from entrypoints.settings.aggregators import Aggregators
 from entrypoints.settings.big_wins import BigWins
 from entrypoints.settings.crash import Crash
 from entrypoints.settings.crypto_pay import CryptoPay
@@ -35,6 +36,7 @@ AREAS = (
     Throughput,
     Money,
     CryptoPay,
+    Aggregators,
     Risk,
     Vip,
     Referrals,
@@ -64,6 +66,7 @@ class Settings(
     Referrals,
     Vip,
     Risk,
+    Aggregators,
     CryptoPay,
     Money,
     Throughput,
@@ -81,6 +84,7 @@ class Settings(
             *self.money_problems(),
             *self.vip_problems(),
             *self.crypto_pay_problems(),
+            *self.aggregators_problems(),
         ]
         if self.environment is Environment.PRODUCTION:
             problems += [
