@@ -1,8 +1,5 @@
-"""The ports the use cases own. Adapters implement them; none here knows SQL, Redis or Telegram.
-
-One module per area (`players`, `ledger`, ...) with its ports and values; the unit of work, which
-holds the repositories, is in `unit_of_work`. Every public name is re-exported here: import a
-port as `from application.ports import X` (tests/unit/test_ports_package.py checks it)."""
+"""The ports the use cases own, one module an area (the unit of work in `unit_of_work`), each
+re-exported here; none knows SQL, Redis or Telegram (tests/unit/test_ports_package.py)."""
 
 from application.ports.accounts import AccountRepository
 from application.ports.adjustments import AdjustmentRequestRepository
