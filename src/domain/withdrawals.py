@@ -1,5 +1,9 @@
 """Withdrawals: a player's request to take money out, the staff decision, and the payout.
 
+Over 400 lines on purpose: the state machine, its postings and the payout's sending mark
+(issue 24) are one aggregate whose transitions check each other; split, each half would
+re-read the other's rules. The next piece that grows it should move the postings out.
+
 A withdrawal moves through one state machine:
 
     requested ──approve──▶ approved ──paid──▶ paid
