@@ -17,10 +17,9 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from domain.duel_lobbies import Lobby, LobbySeat, LobbyState
-from domain.duels_postings import owner_share_metadata, settlement_legs
+from domain.duels_postings import owner_share_metadata, refund_legs, settlement_legs
 from domain.errors import IllegalTransition
-from domain.ledger import Leg, MetadataValue, Transaction, TransactionKind
-from domain.money import Money
+from domain.ledger import MetadataValue, Transaction, TransactionKind, transfer_legs
 
 
 def lobby_reference(lobby_id: uuid.UUID) -> str:
@@ -60,7 +59,7 @@ def lobby_stake(
         id=transaction_id,
         kind=TransactionKind.BET,
         idempotency_key=lobby_stake_key(lobby.id, seat.number),
-        legs=(Leg(wallet, -lobby.stake), Leg(escrow, lobby.stake)),
+        legs=transfer_legs(wallet, escrow, lobby.stake),
         created_at=at,
         reference=lobby_reference(lobby.id),
         metadata={**_metadata(lobby), "player_id": seat.player_id, "seat": seat.number},
@@ -82,7 +81,7 @@ def lobby_leave(
         id=transaction_id,
         kind=TransactionKind.REFUND,
         idempotency_key=lobby_leave_key(lobby.id, seat.number),
-        legs=(Leg(escrow, -lobby.stake), Leg(wallet, lobby.stake)),
+        legs=transfer_legs(escrow, wallet, lobby.stake),
         created_at=at,
         reference=lobby_reference(lobby.id),
         metadata={**_metadata(lobby), "player_id": seat.player_id, "seat": seat.number},
@@ -142,13 +141,11 @@ def lobby_refund(
     """Every seated stake back to its wallet (`wallets`: seat number → wallet account)."""
     if lobby.state not in (LobbyState.REFUNDED, LobbyState.EXPIRED):
         raise IllegalTransition(f"lobby {lobby.id} is {lobby.state}, not refunded")
-    seated = lobby.seated
-    total = Money(lobby.stake.amount * len(seated), lobby.stake.currency)
     return Transaction(
         id=transaction_id,
         kind=TransactionKind.REFUND,
         idempotency_key=lobby_refund_key(lobby.id),
-        legs=(Leg(escrow, -total), *(Leg(wallets[s.number], lobby.stake) for s in seated)),
+        legs=refund_legs(escrow, lobby.stake, [wallets[s.number] for s in lobby.seated]),
         created_at=at,
         reference=lobby_reference(lobby.id),
         metadata={**_metadata(lobby), "state": lobby.state.value},

@@ -12,12 +12,12 @@ unit of work, so the escrow always holds the stakes of the open duels (reconcile
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from domain.duels import Duel, DuelState, Seat, house_cut, split_cut
 from domain.errors import IllegalTransition
-from domain.ledger import Leg, MetadataValue, Transaction, TransactionKind
+from domain.ledger import Leg, MetadataValue, Transaction, TransactionKind, transfer_legs
 from domain.money import Money
 
 
@@ -50,7 +50,7 @@ def duel_stake(
         id=transaction_id,
         kind=TransactionKind.BET,
         idempotency_key=duel_stake_key(duel.id, seat),
-        legs=(Leg(wallet, -duel.stake), Leg(escrow, duel.stake)),
+        legs=transfer_legs(wallet, escrow, duel.stake),
         created_at=at,
         reference=duel_reference(duel.id),
         metadata={**_metadata(duel), "player_id": duel.player_at(seat)},
@@ -87,6 +87,13 @@ def settlement_legs(
     if not house_part.is_zero():
         legs.append(Leg(bankroll, house_part))
     return tuple(legs), owner_part
+
+
+def refund_legs(escrow: int, stake: Money, wallets: Sequence[int]) -> tuple[Leg, ...]:
+    """Each of these wallets' stake back out of the escrow, a duel's and a lobby's alike: one
+    leg takes them all out of the escrow, one a wallet puts each back."""
+    total = Money(stake.amount * len(wallets), stake.currency)
+    return (Leg(escrow, -total), *(Leg(wallet, stake) for wallet in wallets))
 
 
 def owner_share_metadata(owner_part: Money, owner_id: int | None) -> dict[str, MetadataValue]:
@@ -158,16 +165,11 @@ def duel_refund(
     if held.escrowed_stakes == 0:
         raise IllegalTransition(f"a {held} duel holds no stake")
     seats = (Seat.CHALLENGER, Seat.CHALLENGED)[: held.escrowed_stakes]
-    total = duel.stake.amount * len(seats)
-    legs = (
-        Leg(escrow, Money(-total, duel.stake.currency)),
-        *(Leg(wallets[seat], duel.stake) for seat in seats),
-    )
     return Transaction(
         id=transaction_id,
         kind=TransactionKind.REFUND,
         idempotency_key=duel_refund_key(duel.id),
-        legs=legs,
+        legs=refund_legs(escrow, duel.stake, [wallets[seat] for seat in seats]),
         created_at=at,
         reference=duel_reference(duel.id),
         metadata={**_metadata(duel), "state": duel.state.value},

@@ -159,8 +159,8 @@ class PlayerStanding:
     terms_accepted: bool
     exclusion: Exclusion | None = None
     # How far the player's identity is verified. It refuses nothing by itself: the withdrawal
-    # rules ask for `verified` above an amount over 24 hours (`domain.withdrawals`), reading it
-    # here. None: not read by this road (a bet placement never needs it).
+    # rules ask for `verified` above an amount over 24 hours (`domain.withdrawal_policy`),
+    # reading it here. None: not read by this road (a bet placement never needs it).
     kyc: KycStatus | None = None
 
     def with_exclusion(self, exclusion: Exclusion | None) -> PlayerStanding:
@@ -197,7 +197,7 @@ class PlayerStanding:
     def may_play(self, now: datetime) -> bool:
         """Whether the player may stake money now. One who may not (timed out, self-excluded,
         blocked) can no longer meet the rules meant for players who play, such as wagering
-        deposits before withdrawing them (`domain.withdrawals`): those rules are waived. The
+        deposits before withdrawing them (`domain.withdrawal_policy`): those rules are waived. The
         exclusion must have been read (`with_exclusion`) for this answer to count it."""
         return self.refusal(Operation.BET, now) is None
 

@@ -49,12 +49,8 @@ from application.withdrawals import ApproveWithdrawal, MarkWithdrawalPaid, Reque
 from domain.bets import BetState
 from domain.money import XTR, Money
 from domain.responsible import LimitKind, LimitPeriod
-from domain.withdrawals import (
-    CurrencyWithdrawalLimits,
-    PayoutSent,
-    WithdrawalPolicy,
-    WithdrawalState,
-)
+from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
+from domain.withdrawals import PayoutSent, WithdrawalState
 from entrypoints.cli import main
 from tests.conftest import TEST_PERSONAL_DATA, TEST_PII_INDEX_KEY, TEST_PII_KEYS
 

@@ -29,7 +29,7 @@ from domain.bonuses import (
     IllegalBonusTransition,
 )
 from domain.money import XTR, Money
-from domain.withdrawals import CurrencyWithdrawalLimits, WithdrawalPolicy
+from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
 from tests.conftest import race
 from tests.integration.test_bonuses import budget, grant, offer  # noqa: F401 - fixtures
 

@@ -41,13 +41,12 @@ from application.withdrawals.queries import GetWithdrawal
 from domain.crypto_pay import payout_spend_id
 from domain.errors import IllegalTransition
 from domain.money import USDT, Money
-from domain.withdrawals import (
+from domain.withdrawal_policy import (
     CurrencyWithdrawalLimits,
     SecondApprovalPolicy,
-    Withdrawal,
     WithdrawalPolicy,
-    WithdrawalState,
 )
+from domain.withdrawals import Withdrawal, WithdrawalState
 from tests.fake_crypto_pay_server import FakeCryptoPayServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]

@@ -7,6 +7,7 @@ two dice; the tables refuse what the domain refuses; the limits count a lobby's 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -405,3 +406,24 @@ async def test_chip_dumping_through_two_seat_lobbies_raises_a_flag(lobbies, engi
         ).all()
     # Raised by the tenth two-seat lobby: had the three-seat one counted, by the ninth.
     assert [(f.player_id, f.pattern, f.lobby_id) for f in flags] == [(pb, "one_sided", played[-1])]
+
+
+async def test_a_step_the_table_refuses_is_the_domains_illegal_transition(
+    lobbies, uow_factory
+) -> None:
+    """A step the domain would never take (an open lobby settled without its dice), saved as
+    if it had: the trigger refuses it (CR405) and the adapter raises the domain's
+    IllegalTransition, not the driver's error."""
+    (a, pa), (b, _) = await lobbies.player(), await lobbies.player()
+    lobby_id = await lobbies.open_lobby(a, seats=3)
+    await lobbies.build()["join"](lobby_id, b)
+    async with uow_factory() as uow:
+        lobby = await uow.lobbies.lock(lobby_id)
+        forced = replace(
+            lobby, state=LobbyState.SETTLED, winner_id=pa, finished_at=lobbies.clock.now()
+        )
+        with pytest.raises(IllegalTransition) as refused:
+            await uow.lobbies.save(forced)
+    assert refused.value.__cause__ is None
+    async with uow_factory() as uow:
+        assert (await uow.lobbies.find(lobby_id)).state is LobbyState.OPEN

@@ -8,98 +8,53 @@ from the postings."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from adapters.postgres.reconcile_duels import DUEL_CHECKS
 from application.duels import (
     AcceptDuel,
     ChallengeDuel,
     ChallengeDuelCommand,
-    RecordDuelGroup,
     RecordDuelRoll,
     RecordDuelRollCommand,
     ReportGroupDuels,
 )
 from application.risk.review import RiskReview
-from domain.accounts import AccountKind
 from domain.duels import DuelRules, DuelState, Seat
 from domain.duels_collusion import CollusionPolicy
 from domain.duels_postings import duel_settlement
 from domain.money import XTR, Money
 from domain.risk import RiskPolicy
 from tests.conftest import race
-from tests.fakes import FakeClock
+from tests.integration.group_table import HALF, GroupTable
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
-HALF = DuelRules(cut_bps=500, max_ties=1, owner_share_bps=5000)
-_SPLIT_CHECK = next(sql for name, sql in DUEL_CHECKS if "group owner" in name)
+
+class DuelTable(GroupTable):
+    def build(self, rules: DuelRules = HALF):
+        return (
+            ChallengeDuel(*self.parts, rules),
+            AcceptDuel(*self.parts, rules),
+            RecordDuelRoll(*self.parts, RiskReview(RiskPolicy()), CollusionPolicy()),
+        )
+
+    async def legs(self, engine, duel_id: uuid.UUID) -> dict[str, int]:
+        return await self.settlement_legs(engine, f"duel:{duel_id}:settle")
+
+    async def challenge_accepted(self, a: int, b: int, stake: int, rules=HALF) -> uuid.UUID:
+        challenge, accept, _ = self.build(rules)
+        duel_id = uuid.uuid4()
+        await challenge(ChallengeDuelCommand(duel_id, self.chat, a, Money(stake, XTR), "🎲", b))
+        await accept(duel_id, b)
+        return duel_id
 
 
 @pytest.fixture
 def table(uow_factory, ids, house, register, credit, new_telegram_id):
-    from application.postings import CreditDepositCommand
-    from application.registration import RegisterPlayerCommand
-
-    class Table:
-        clock = FakeClock(datetime.now(UTC) - timedelta(hours=1))
-        chat = -(10**12) - uuid.uuid4().int % 10**9
-
-        def build(self, rules: DuelRules = HALF):
-            parts = (uow_factory, self.clock, ids, house)
-            return (
-                ChallengeDuel(*parts, rules),
-                AcceptDuel(*parts, rules),
-                RecordDuelRoll(*parts, RiskReview(RiskPolicy()), CollusionPolicy()),
-            )
-
-        async def player(self, cash: int = 100) -> tuple[int, int]:
-            telegram_id = new_telegram_id()
-            registered = await register(
-                RegisterPlayerCommand(telegram_id, currencies=(XTR,), accept_terms=True)
-            )
-            if cash:
-                await credit(
-                    CreditDepositCommand(registered.player.id, Money(cash, XTR), f"d-{telegram_id}")
-                )
-            return telegram_id, registered.player.id
-
-        async def owned_by(self, telegram_id: int) -> None:
-            await RecordDuelGroup(uow_factory, self.clock)(
-                self.chat, "Dice night", telegram_id, True
-            )
-
-        async def wallet(self, player_id: int) -> int:
-            async with uow_factory() as uow:
-                account = await uow.accounts.wallet(player_id, XTR)
-                assert account is not None
-                return account.balance
-
-        async def legs(self, engine, duel_id: uuid.UUID) -> dict[str, int]:
-            async with engine.connect() as conn:
-                rows = await conn.execute(
-                    text(
-                        "SELECT coalesce(a.player_id::text, a.kind) AS who, g.amount"
-                        " FROM ledger_transactions t JOIN ledger_legs g ON g.transaction_id = t.id"
-                        " JOIN accounts a ON a.id = g.account_id WHERE t.idempotency_key = :k"
-                    ),
-                    {"k": f"duel:{duel_id}:settle"},
-                )
-                return {r.who: r.amount for r in rows}
-
-        async def challenge_accepted(self, a: int, b: int, stake: int, rules=HALF) -> uuid.UUID:
-            challenge, accept, _ = self.build(rules)
-            duel_id = uuid.uuid4()
-            await challenge(ChallengeDuelCommand(duel_id, self.chat, a, Money(stake, XTR), "🎲", b))
-            await accept(duel_id, b)
-            return duel_id
-
-    return Table()
+    return DuelTable(uow_factory, ids, house, register, credit, new_telegram_id)
 
 
 async def test_the_split_is_posted_in_the_settlement_and_reconciled(
@@ -139,22 +94,9 @@ async def test_the_reconcile_check_catches_a_split_the_duel_did_not_allow(
         duel = duel.record_roll(Seat.CHALLENGER, 6, 1, now)
         duel = duel.record_roll(Seat.CHALLENGED, 2, 2, now)
         await uow.duels.save(duel)
-        escrow = await uow.accounts.house_account_id(AccountKind.DUEL_ESCROW, XTR, pa % 4)
-        bankroll = await uow.accounts.house_account_id(AccountKind.HOUSE_BANKROLL, XTR, pa % 4)
-        winner = await uow.accounts.open_wallet(pa, XTR)
-        owner = await uow.accounts.open_wallet(po, XTR)
-        forged = duel_settlement(
-            replace(duel, owner_share_bps=10_000),
-            uuid.uuid4(),
-            escrow=escrow,
-            winner_wallet=winner.id,
-            bankroll=bankroll,
-            at=now,
-            owner_wallet=owner.id,
-            owner_id=po,
+        found = await table.forge_whole_cut_to_owner(
+            uow, duel_settlement, duel, opener=pa, winner=pa, owner=po, at=now
         )
-        await uow.ledger.post(forged)
-        found = (await uow._conn.execute(text(_SPLIT_CHECK))).all()
         assert [row.id for row in found] == [duel_id]
         # Left without a commit: the forgery rolls back.
 
@@ -196,13 +138,4 @@ async def test_two_settlements_of_one_duel_at_once_settle_it_once(table, engine,
     )
     assert {r.state for r in results} == {DuelState.SETTLED}, results
     assert (await table.wallet(pa), await table.wallet(pb), await table.wallet(po)) == (127, 70, 1)
-    async with engine.connect() as conn:
-        settlements = (
-            await conn.execute(
-                text(
-                    "SELECT count(*) FROM ledger_transactions WHERE reference = :r AND kind = 'win'"
-                ),
-                {"r": f"duel:{duel_id}"},
-            )
-        ).scalar_one()
-    assert settlements == 1
+    assert await table.settlements(engine, f"duel:{duel_id}") == 1

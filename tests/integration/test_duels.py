@@ -6,6 +6,7 @@ commit and a restart between two dice; the table refuses what the domain refuses
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -279,3 +280,21 @@ async def test_chip_dumping_between_two_players_raises_a_flag_on_the_receiver(
             )
         ).all()
     assert [(f.player_id, f.pattern) for f in flags] == [(pb, "one_sided")]
+
+
+async def test_a_step_the_table_refuses_is_the_domains_illegal_transition(
+    duels, uow_factory
+) -> None:
+    """A step the domain would never take (a challenge settled without an accept), saved as
+    if it had: the trigger refuses it (CR405) and the adapter raises the domain's
+    IllegalTransition, not the driver's error."""
+    (a, pa), (b, _) = await duels.player(), await duels.player()
+    duel_id = await duels.open_duel(a, b)
+    async with uow_factory() as uow:
+        duel = await uow.duels.lock(duel_id)
+        forced = replace(duel, state=DuelState.SETTLED, winner_id=pa, finished_at=duels.clock.now())
+        with pytest.raises(IllegalTransition) as refused:
+            await uow.duels.save(forced)
+    assert refused.value.__cause__ is None
+    async with uow_factory() as uow:
+        assert (await uow.duels.find(duel_id)).state is DuelState.CHALLENGED

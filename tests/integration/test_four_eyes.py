@@ -18,13 +18,12 @@ from application.withdrawals import ApproveWithdrawal, NoWithdrawalHolds, Reques
 from domain.adjustments import AdjustmentState, FourEyesPolicy
 from domain.errors import Forbidden, IdempotencyConflict
 from domain.money import XTR, Money
-from domain.withdrawals import (
+from domain.withdrawal_policy import (
     CurrencyWithdrawalLimits,
-    PayoutSent,
     SecondApprovalPolicy,
     WithdrawalPolicy,
-    WithdrawalState,
 )
+from domain.withdrawals import PayoutSent, WithdrawalState
 from tests.conftest import race
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]

@@ -8,105 +8,60 @@ lobby at once settle it once, and /groupstats counts the lobby with the duels.""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from adapters.postgres.reconcile_duels import DUEL_CHECKS
 from application.duels import (
     JoinLobby,
     LeaveLobby,
     OpenLobby,
     OpenLobbyCommand,
-    RecordDuelGroup,
     RecordLobbyRoll,
     RecordLobbyRollCommand,
     ReportGroupDuels,
 )
 from application.risk.review import RiskReview
-from domain.accounts import AccountKind
 from domain.duel_lobbies import LobbyState
 from domain.duel_lobby_postings import lobby_settlement
 from domain.duels import DuelRules
 from domain.money import XTR, Money
 from domain.risk import RiskPolicy
 from tests.conftest import race
-from tests.fakes import FakeClock
+from tests.integration.group_table import HALF, SPLIT_CHECK, GroupTable
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
-HALF = DuelRules(cut_bps=500, max_ties=1, owner_share_bps=5000)
-_SPLIT_CHECK = next(sql for name, sql in DUEL_CHECKS if "group owner" in name)
+
+class LobbyTable(GroupTable):
+    def build(self, rules: DuelRules = HALF):
+        return (
+            OpenLobby(*self.parts, rules),
+            JoinLobby(*self.parts, rules),
+            RecordLobbyRoll(*self.parts, RiskReview(RiskPolicy())),
+            LeaveLobby(*self.parts),
+        )
+
+    async def legs(self, engine, lobby_id: uuid.UUID) -> dict[str, int]:
+        return await self.settlement_legs(engine, f"lobby:{lobby_id}:settle")
+
+    async def full(self, seats: list[int], stake: int, rules=HALF) -> uuid.UUID:
+        """A lobby of these players' seats, opened by the first; the last join fills it and
+        starts it (rolling)."""
+        open_, join, _, _ = self.build(rules)
+        lobby_id = uuid.uuid4()
+        await open_(
+            OpenLobbyCommand(lobby_id, self.chat, seats[0], Money(stake, XTR), "🎲", len(seats))
+        )
+        for telegram_id in seats[1:]:
+            await join(lobby_id, telegram_id)
+        return lobby_id
 
 
 @pytest.fixture
 def table(uow_factory, ids, house, register, credit, new_telegram_id):
-    from application.postings import CreditDepositCommand
-    from application.registration import RegisterPlayerCommand
-
-    class Table:
-        clock = FakeClock(datetime.now(UTC) - timedelta(hours=1))
-        chat = -(10**12) - uuid.uuid4().int % 10**9
-
-        def build(self, rules: DuelRules = HALF):
-            parts = (uow_factory, self.clock, ids, house)
-            return (
-                OpenLobby(*parts, rules),
-                JoinLobby(*parts, rules),
-                RecordLobbyRoll(*parts, RiskReview(RiskPolicy())),
-                LeaveLobby(*parts),
-            )
-
-        async def player(self, cash: int = 100) -> tuple[int, int]:
-            telegram_id = new_telegram_id()
-            registered = await register(
-                RegisterPlayerCommand(telegram_id, currencies=(XTR,), accept_terms=True)
-            )
-            if cash:
-                await credit(
-                    CreditDepositCommand(registered.player.id, Money(cash, XTR), f"d-{telegram_id}")
-                )
-            return telegram_id, registered.player.id
-
-        async def owned_by(self, telegram_id: int) -> None:
-            await RecordDuelGroup(uow_factory, self.clock)(
-                self.chat, "Dice night", telegram_id, True
-            )
-
-        async def wallet(self, player_id: int) -> int:
-            async with uow_factory() as uow:
-                account = await uow.accounts.wallet(player_id, XTR)
-                assert account is not None
-                return account.balance
-
-        async def legs(self, engine, lobby_id: uuid.UUID) -> dict[str, int]:
-            async with engine.connect() as conn:
-                rows = await conn.execute(
-                    text(
-                        "SELECT coalesce(a.player_id::text, a.kind) AS who, g.amount"
-                        " FROM ledger_transactions t JOIN ledger_legs g ON g.transaction_id = t.id"
-                        " JOIN accounts a ON a.id = g.account_id WHERE t.idempotency_key = :k"
-                    ),
-                    {"k": f"lobby:{lobby_id}:settle"},
-                )
-                return {r.who: r.amount for r in rows}
-
-        async def full(self, seats: list[int], stake: int, rules=HALF) -> uuid.UUID:
-            """A lobby of these players' seats, opened by the first; the last join fills it
-            and starts it (rolling)."""
-            open_, join, _, _ = self.build(rules)
-            lobby_id = uuid.uuid4()
-            await open_(
-                OpenLobbyCommand(lobby_id, self.chat, seats[0], Money(stake, XTR), "🎲", len(seats))
-            )
-            for telegram_id in seats[1:]:
-                await join(lobby_id, telegram_id)
-            return lobby_id
-
-    return Table()
+    return LobbyTable(uow_factory, ids, house, register, credit, new_telegram_id)
 
 
 async def test_a_lobbys_split_is_posted_in_its_settlement_and_reconciled(
@@ -130,7 +85,7 @@ async def test_a_lobbys_split_is_posted_in_its_settlement_and_reconciled(
     wallets = [await table.wallet(p) for p in (pa, pb, pc, po)]
     assert wallets == [80, 80 + 57, 80, 1]
     async with engine.connect() as conn:
-        assert (await conn.execute(text(_SPLIT_CHECK))).all() == []
+        assert (await conn.execute(text(SPLIT_CHECK))).all() == []
     report = await ReportGroupDuels(uow_factory, HALF)(table.chat, o)
     (stats,) = report.stats
     assert (stats.settled, stats.lobbies, stats.staked, stats.cut, stats.owner_share) == (
@@ -166,7 +121,7 @@ async def test_a_lobby_split_with_a_seat_left_counts_only_the_seats_that_played(
         "house_bankroll": 3,
     }
     async with engine.connect() as conn:
-        assert (await conn.execute(text(_SPLIT_CHECK))).all() == []
+        assert (await conn.execute(text(SPLIT_CHECK))).all() == []
 
 
 async def test_the_reconcile_check_names_a_forged_lobby_split(table, uow_factory) -> None:
@@ -181,22 +136,9 @@ async def test_the_reconcile_check_names_a_forged_lobby_split(table, uow_factory
         lobby = lobby.record_roll(1, 6, 1, now)
         lobby = lobby.record_roll(2, 2, 2, now)
         await uow.lobbies.save(lobby)
-        escrow = await uow.accounts.house_account_id(AccountKind.DUEL_ESCROW, XTR, pa % 4)
-        bankroll = await uow.accounts.house_account_id(AccountKind.HOUSE_BANKROLL, XTR, pa % 4)
-        winner = await uow.accounts.open_wallet(pa, XTR)
-        owner = await uow.accounts.open_wallet(po, XTR)
-        forged = lobby_settlement(
-            replace(lobby, owner_share_bps=10_000),
-            uuid.uuid4(),
-            escrow=escrow,
-            winner_wallet=winner.id,
-            bankroll=bankroll,
-            at=now,
-            owner_wallet=owner.id,
-            owner_id=po,
+        found = await table.forge_whole_cut_to_owner(
+            uow, lobby_settlement, lobby, opener=pa, winner=pa, owner=po, at=now
         )
-        await uow.ledger.post(forged)
-        found = (await uow._conn.execute(text(_SPLIT_CHECK))).all()
         assert [(row.kind, row.id) for row in found] == [("lobby", lobby_id)]
         # Left without a commit: the forgery rolls back.
 
@@ -242,13 +184,4 @@ async def test_two_settlements_of_one_lobby_at_once_settle_it_once(table, engine
     assert {r.state for r in results} == {LobbyState.SETTLED}, results
     wallets = [await table.wallet(p) for p in (pa, pb, pc, po)]
     assert wallets == [80 + 57, 80, 80, 1]
-    async with engine.connect() as conn:
-        settlements = (
-            await conn.execute(
-                text(
-                    "SELECT count(*) FROM ledger_transactions WHERE reference = :r AND kind = 'win'"
-                ),
-                {"r": f"lobby:{lobby_id}"},
-            )
-        ).scalar_one()
-    assert settlements == 1
+    assert await table.settlements(engine, f"lobby:{lobby_id}") == 1

@@ -38,7 +38,8 @@ from domain.events import transactions_posted
 from domain.ledger import Leg, PostedTransaction, Transaction, TransactionKind
 from domain.money import XTR, Money
 from domain.risk import RiskPolicy
-from domain.withdrawals import CurrencyWithdrawalLimits, PayoutSent, WithdrawalPolicy
+from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
+from domain.withdrawals import PayoutSent
 from tests.integration.outbox_rows import dice_bet, outbox_rows, rows_of_aggregate
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]

@@ -34,7 +34,7 @@ from application.withdrawals.queries import GetWithdrawal
 from domain.money import XTR, Money
 from domain.risk import PaymentIdentityKind, RiskPolicy
 from domain.staff import Role
-from domain.withdrawals import CurrencyWithdrawalLimits, WithdrawalPolicy
+from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
 from entrypoints.cli import main
 from entrypoints.settings.keys import parse_index_key, parse_key_ring
 

@@ -61,7 +61,8 @@ from domain.adjustments import FourEyesPolicy
 from domain.money import XTR, Money
 from domain.payments import RefundRefused
 from domain.responsible import LimitKind, LimitPeriod
-from domain.withdrawals import CurrencyWithdrawalLimits, PayoutSent, WithdrawalPolicy
+from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
+from domain.withdrawals import PayoutSent
 from tests.conftest import TEST_HOUSE_SHARDS
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]

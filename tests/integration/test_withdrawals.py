@@ -39,12 +39,11 @@ from domain.players import KycStatus
 from domain.responsible import SelfExclusionPeriod, TimeoutPeriod
 from domain.staff import AuditAction
 from domain.standing import Rule, TermsNotAccepted, WithdrawalFrozen
+from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
 from domain.withdrawals import (
-    CurrencyWithdrawalLimits,
     PayoutDeclined,
     PayoutSent,
     Withdrawal,
-    WithdrawalPolicy,
     WithdrawalRefused,
     WithdrawalState,
 )

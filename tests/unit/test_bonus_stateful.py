@@ -56,7 +56,8 @@ from domain.free_bets import FreeBetState, FreeBetTerms, FreeBetUnavailable, fre
 from domain.ledger import TransactionKind
 from domain.money import XTR, Money
 from domain.promotions import BudgetExhausted
-from domain.withdrawals import CurrencyWithdrawalLimits, WithdrawalPolicy, WithdrawalRefused
+from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
+from domain.withdrawals import WithdrawalRefused
 from tests.casino_on_fakes import Casino
 
 POLICY = WithdrawalPolicy(

@@ -13,7 +13,8 @@ from application.withdrawals import NoWithdrawalHolds, RequestWithdrawal
 from domain.bonuses import BonusBlocksWithdrawal, BonusState, ForfeitReason
 from domain.money import XTR, Money
 from domain.responsible import Exclusion, ExclusionKind
-from domain.withdrawals import CurrencyWithdrawalLimits, WithdrawalPolicy, WithdrawalState
+from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
+from domain.withdrawals import WithdrawalState
 from tests.casino_on_fakes import Casino
 from tests.unit.test_bonuses_on_fakes import bonus_balance, cash, granted_player
 

@@ -29,15 +29,12 @@ from application.withdrawals import (
 from domain.accounts import AccountKind
 from domain.crypto_pay import ProviderTransfer, payout_spend_id
 from domain.money import USDT, XTR, Money
-from domain.withdrawals import (
+from domain.withdrawal_policy import (
     CurrencyWithdrawalLimits,
-    PayoutNotSent,
-    PayoutSent,
     SecondApprovalPolicy,
-    Withdrawal,
     WithdrawalPolicy,
-    WithdrawalState,
 )
+from domain.withdrawals import PayoutNotSent, PayoutSent, Withdrawal, WithdrawalState
 from tests.fake_crypto_pay import FakeCryptoPayGateway
 from tests.fakes import FakeClock, FakeDatabase, SequentialIds
 

@@ -204,7 +204,7 @@ async def test_a_die_for_the_wrong_round_or_again_with_another_message_is_refuse
     await room.roll(RecordLobbyRollCommand(lobby_id, 1, 1, 4, 1))
     again = await room.roll(RecordLobbyRollCommand(lobby_id, 1, 1, 4, 1))  # a retry
     assert again.seat_to_roll == 2
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalTransition, match="seat 1's die of round 1 already"):
         await room.roll(RecordLobbyRollCommand(lobby_id, 1, 1, 6, 2))
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalTransition, match="is in round 1"):
         await room.roll(RecordLobbyRollCommand(lobby_id, 2, 2, 6, 3))

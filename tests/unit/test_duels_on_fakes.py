@@ -190,6 +190,8 @@ async def test_a_repeated_roll_is_a_replay_and_another_die_is_refused(table: Tab
     assert await table.roll(RecordDuelRollCommand(duel_id, 1, Seat.CHALLENGER, 4, 77)) == first
     with pytest.raises(IllegalTransition, match="already"):
         await table.roll(RecordDuelRollCommand(duel_id, 1, Seat.CHALLENGER, 6, 78))
+    with pytest.raises(IllegalTransition, match="is in round 1"):
+        await table.roll(RecordDuelRollCommand(duel_id, 2, Seat.CHALLENGED, 6, 80))
     settled = await table.roll(RecordDuelRollCommand(duel_id, 1, Seat.CHALLENGED, 1, 79))
     assert settled.state is DuelState.SETTLED
     again = await table.roll(RecordDuelRollCommand(duel_id, 1, Seat.CHALLENGED, 1, 79))

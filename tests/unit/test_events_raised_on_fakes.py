@@ -45,7 +45,8 @@ from domain.events import (
     WithdrawalRequested,
 )
 from domain.money import XTR, Money
-from domain.withdrawals import CurrencyWithdrawalLimits, PayoutSent, WithdrawalPolicy
+from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
+from domain.withdrawals import PayoutSent
 from tests.fakes import FakeClock, FakeDatabase, SequentialIds
 
 STAFF = Actor("staff:finance")

@@ -27,14 +27,12 @@ from domain.adjustments import AdjustmentState, FourEyesPolicy, WindowTotals
 from domain.errors import Forbidden, IdempotencyConflict
 from domain.money import XTR, Money
 from domain.risk import RiskFlagKind, RiskPolicy
-from domain.withdrawals import (
+from domain.withdrawal_policy import (
     CurrencyWithdrawalLimits,
-    PayoutSent,
     SecondApprovalPolicy,
     WithdrawalPolicy,
-    WithdrawalRefused,
-    WithdrawalState,
 )
+from domain.withdrawals import PayoutSent, WithdrawalRefused, WithdrawalState
 from tests.fake_money import FakePayoutGateway
 from tests.fakes import FakeClock, FakeDatabase, SequentialIds
 

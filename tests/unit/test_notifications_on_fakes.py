@@ -35,12 +35,8 @@ from domain.money import XTR, Money
 from domain.notices import Notice, NoticeState
 from domain.notifications import Topic
 from domain.responsible import LimitKind, LimitPeriod, TimeoutPeriod
-from domain.withdrawals import (
-    CurrencyWithdrawalLimits,
-    PayoutDeclined,
-    PayoutSent,
-    WithdrawalPolicy,
-)
+from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
+from domain.withdrawals import PayoutDeclined, PayoutSent
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.notices import notice_text
 from tests.casino_on_fakes import Casino

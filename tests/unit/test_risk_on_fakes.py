@@ -37,7 +37,7 @@ from domain.risk import (
     RiskPolicy,
 )
 from domain.staff import AuditAction
-from domain.withdrawals import CurrencyWithdrawalLimits, WithdrawalPolicy
+from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
 from tests.casino_on_fakes import Casino
 
 ALICE = Actor("staff:alice", "10.0.0.1")

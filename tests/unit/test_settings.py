@@ -6,7 +6,7 @@ import pytest
 
 from domain.adjustments import FOUR_EYES_THRESHOLDS
 from domain.risk import LARGE_WAGER_THRESHOLDS, LARGE_WIN_THRESHOLDS, RiskPolicy
-from domain.withdrawals import WITHDRAWAL_POLICY
+from domain.withdrawal_policy import WITHDRAWAL_POLICY
 from entrypoints.settings import PREFIX, Environment, Settings, SettingsError, load_settings
 from entrypoints.settings.keys import KeyFormatError, parse_index_key, parse_key_ring
 from entrypoints.settings.model import AREAS

@@ -31,7 +31,8 @@ from domain.games.catalog import GAMES
 from domain.money import XTR, Money
 from domain.players import KycStatus
 from domain.staff import AuditAction
-from domain.withdrawals import CurrencyWithdrawalLimits, WithdrawalPolicy, WithdrawalState
+from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
+from domain.withdrawals import WithdrawalState
 from tests.casino_on_fakes import Casino
 from tests.fake_players import FakeStarsRefunds
 

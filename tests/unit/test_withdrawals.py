@@ -12,17 +12,19 @@ import pytest
 from domain.errors import IdempotencyConflict, IllegalTransition, InvalidAmount, InvalidRequest
 from domain.money import FUN, TON, XTR, Money
 from domain.players import KycStatus, parse_kyc_status
-from domain.withdrawals import (
+from domain.withdrawal_policy import (
     CurrencyWithdrawalLimits,
+    WithdrawalPolicy,
+    outstanding_wagering,
+)
+from domain.withdrawals import (
     IllegalWithdrawalTransition,
     PayoutDeclined,
     PayoutSent,
     Withdrawal,
-    WithdrawalPolicy,
     WithdrawalRefused,
     WithdrawalState,
     can_move,
-    outstanding_wagering,
     review_holds,
     validate_destination,
 )

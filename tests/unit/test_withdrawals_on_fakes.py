@@ -25,14 +25,8 @@ from domain.accounts import AccountKind
 from domain.money import XTR, Money
 from domain.players import PlayerStatus
 from domain.standing import WithdrawalFrozen
-from domain.withdrawals import (
-    CurrencyWithdrawalLimits,
-    PayoutDeclined,
-    PayoutSent,
-    WithdrawalPolicy,
-    WithdrawalRefused,
-    WithdrawalState,
-)
+from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
+from domain.withdrawals import PayoutDeclined, PayoutSent, WithdrawalRefused, WithdrawalState
 from tests.fake_money import FakePayoutGateway
 from tests.fakes import FakeClock, FakeDatabase, SequentialIds
 

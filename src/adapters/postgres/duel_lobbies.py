@@ -11,10 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.postgres.errors import to_domain_error
+from adapters.postgres.errors import refusals_as_domain_errors
 from domain.duel_lobbies import Lobby, LobbyRoll, LobbySeat, LobbyState
 from domain.errors import IllegalTransition
 from domain.money import CurrencyRegistry, Money
@@ -144,7 +143,7 @@ class SqlLobbies:
     async def save(self, lobby: Lobby) -> None:
         stored_seats = {s.number: s for s in await self._seats(lobby.id)}
         stored_rolls = {(r.round, r.seat) for r in await self._rolls(lobby.id)}
-        try:
+        with refusals_as_domain_errors():  # the triggers': a step the domain refuses
             # The seats and the dice first, the lobby's own step last: the tables' triggers
             # check a seat against the lobby still open, a die against it still rolling.
             for seat in lobby.seats:
@@ -167,12 +166,6 @@ class SqlLobbies:
                         },
                     )
             row = (await self._conn.execute(_STEP, _row(lobby))).first()
-        except DBAPIError as error:
-            # A trigger's refusal (CR405: a transition the domain does not allow).
-            translated = to_domain_error(error)
-            if translated is None:
-                raise
-            raise translated from None
         if row is None:
             raise IllegalTransition(f"no lobby {lobby.id}")
 

@@ -9,11 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.personal_data import PersonalDataCipher
-from adapters.postgres.errors import to_domain_error
+from adapters.postgres.errors import refusals_as_domain_errors
 from adapters.postgres.personal import username_index
 from domain.duels import Duel, DuelState, Roll, Seat
 from domain.duels_collusion import PairRecord
@@ -144,7 +143,7 @@ class SqlDuels:
 
     async def save(self, duel: Duel) -> None:
         recorded = {(r.round, r.seat) for r in await self._stored_rolls(duel.id)}
-        try:
+        with refusals_as_domain_errors():  # the trigger's: a transition the domain refuses
             row = (await self._conn.execute(_STEP, _row(duel))).first()
             for roll in duel.rolls:
                 if (roll.round, roll.seat) not in recorded:
@@ -159,12 +158,6 @@ class SqlDuels:
                             "rolled_at": roll.at,
                         },
                     )
-        except DBAPIError as error:
-            # The trigger's refusal (CR405: a transition the domain does not allow).
-            translated = to_domain_error(error)
-            if translated is None:
-                raise
-            raise translated from None
         if row is None:
             raise IllegalTransition(f"no duel {duel.id}")
 

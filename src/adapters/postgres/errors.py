@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from sqlalchemy.exc import DBAPIError
 
 from domain.errors import (
@@ -51,3 +54,17 @@ def to_domain_error(error: DBAPIError) -> DomainError | None:
     if kind is None:
         return None
     return kind(server_message(error))
+
+
+@contextlib.contextmanager
+def refusals_as_domain_errors() -> Iterator[None]:
+    """The statements in the block refused by our functions or triggers (a code above: CR405,
+    a step the domain does not allow) raise the domain's error, without the driver's chain;
+    any other database error is raised as it is."""
+    try:
+        yield
+    except DBAPIError as error:
+        translated = to_domain_error(error)
+        if translated is None:
+            raise
+        raise translated from None

@@ -9,10 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.postgres.errors import to_domain_error
+from adapters.postgres.errors import refusals_as_domain_errors
 from domain.errors import DomainError, IllegalTransition
 from domain.mines import MinesField, MinesState
 
@@ -82,14 +81,8 @@ class SqlMines:
         return None if row is None else _field(row)
 
     async def save(self, field: MinesField) -> None:
-        try:
+        with refusals_as_domain_errors():  # the trigger's: a field that would lose a tile
             row = (await self._conn.execute(_STEP, _row(field))).first()
-        except DBAPIError as error:
-            # The trigger's refusal (CR405: a field that would lose a tile) as the domain's.
-            translated = to_domain_error(error)
-            if translated is None:
-                raise
-            raise translated from None
         if row is None:
             raise IllegalTransition(f"mines game {field.id} is not open")
 

@@ -2,10 +2,10 @@
 (settling or refunding the lobby in the same unit of work when it decides it), and
 `ExpireLobbies`, the job that refunds a lobby not started or not rolled out in time.
 
-As for a duel (application/duels/roll.py): a retry of the same record is answered with the
-lobby as it stands; a die for a round and seat already recorded with another message is
-refused, so a second die never replaces the first; after a restart the next die goes on from
-the table (the round and seat it asks for)."""
+As for a duel (one rule, application/duels/dice_records.py): a retry of the same record is
+answered with the lobby as it stands; a die for a round and seat already recorded with another
+message is refused, so a second die never replaces the first; after a restart the next die
+goes on from the table (the round and seat it asks for)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ import uuid
 from dataclasses import dataclass
 
 from application.duels.collusion import CollusionWatch
+from application.duels.dice_records import is_repeat
 from application.duels.expire import DEFAULT_EXPIRY_BATCH
 from application.duels.lobby_books import LobbyBooks
 from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from application.risk.review import RiskReview
 from domain.duel_lobbies import Lobby, LobbyState
-from domain.errors import IllegalTransition
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,16 +47,15 @@ class RecordLobbyRoll(LobbyBooks):
         now = self._clock.now()
         async with self._uow() as uow:
             current = await self._locked_lobby(uow, command.lobby_id)
-            recorded = current.rolled(command.seat, command.round)
-            if recorded is not None:
-                if recorded.message_id != command.message_id:
-                    raise IllegalTransition(
-                        f"lobby {current.id} has seat {command.seat}'s die of round"
-                        f" {command.round} already"
-                    )
+            if is_repeat(
+                current.rolled(command.seat, command.round),
+                message_id=command.message_id,
+                round_=command.round,
+                current_round=current.round,
+                game=f"lobby {current.id}",
+                die=f"seat {command.seat}'s die",
+            ):
                 return current  # the same record again
-            if current.round != command.round:
-                raise IllegalTransition(f"lobby {current.id} is in round {current.round}")
             lobby = current.record_roll(command.seat, command.value, command.message_id, now)
             if lobby.state.is_final:
                 await self._close_lobby(uow, lobby, now)

@@ -4,7 +4,8 @@ duel settles (or, past its ties, is refunded) in the same unit of work.
 The bot sends the die first (`sendDice`: the value is Telegram's), then records it here with
 the round it was sent for and its message id. A retry of the same record is answered with the
 duel as it stands (nothing moves twice); a die for a round or seat already recorded with
-another message is refused, so a second die can never replace the first."""
+another message is refused, so a second die can never replace the first (the rule of
+application/duels/dice_records.py, a lobby's too)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ import uuid
 from dataclasses import dataclass
 
 from application.duels.collusion import CollusionWatch
+from application.duels.dice_records import is_repeat
 from application.duels.settle import DuelSettlement
 from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from application.risk.review import RiskReview
 from domain.duels import Duel, DuelState, Seat
 from domain.duels_collusion import CollusionPolicy
-from domain.errors import IllegalTransition
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,16 +48,15 @@ class RecordDuelRoll(DuelSettlement):
         now = self._clock.now()
         async with self._uow() as uow:
             current = await self._locked(uow, command.duel_id)
-            recorded = current.rolled(command.seat, command.round)
-            if recorded is not None:
-                if recorded.message_id != command.message_id:
-                    raise IllegalTransition(
-                        f"duel {current.id} has the {command.seat}'s die of round"
-                        f" {command.round} already"
-                    )
+            if is_repeat(
+                current.rolled(command.seat, command.round),
+                message_id=command.message_id,
+                round_=command.round,
+                current_round=current.round,
+                game=f"duel {current.id}",
+                die=f"the {command.seat}'s die",
+            ):
                 return current  # the same record again
-            if current.round != command.round:
-                raise IllegalTransition(f"duel {current.id} is in round {current.round}")
             duel = current.record_roll(command.seat, command.value, command.message_id, now)
             if duel.state.is_final:
                 await self.close(uow, duel, current.state, now)

@@ -30,7 +30,7 @@ class VoidMines(MinesStep):
     cash-out needs a safe tile, so without this the stake of a game with no tile would be held
     forever. It is also the player's own choice before the first tile: nothing of the field
     is known then, so the stake back is worth what was staked (no edge either way); the
-    bet's nonce stays used, and a voided bet counts as no wager (`domain.withdrawals`)."""
+    bet's nonce stays used, and a voided bet counts as no wager (`domain.withdrawal_policy`)."""
 
     async def __call__(self, command: VoidMinesCommand) -> MinesView:
         now = self._clock.now()

@@ -12,13 +12,8 @@ from application.withdrawals.payout import PaysOut
 from application.withdrawals.steps import APPROVE, require_standing
 from domain.staff import AuditAction
 from domain.standing import Operation
-from domain.withdrawals import (
-    SECOND_APPROVAL_THRESHOLDS,
-    SecondApprovalPolicy,
-    Withdrawal,
-    WithdrawalRefused,
-    WithdrawalState,
-)
+from domain.withdrawal_policy import SECOND_APPROVAL_THRESHOLDS, SecondApprovalPolicy
+from domain.withdrawals import Withdrawal, WithdrawalRefused, WithdrawalState
 
 # Hand-built use cases (tests, tools) use the casino's thresholds; the application's
 # container passes the configured ones.

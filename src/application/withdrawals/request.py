@@ -23,13 +23,8 @@ from domain.money import Money
 from domain.responsible import LimitKind
 from domain.staff import AuditAction
 from domain.standing import Operation
-from domain.withdrawals import (
-    DAILY_WINDOW,
-    Withdrawal,
-    WithdrawalPolicy,
-    review_holds,
-    validate_destination,
-)
+from domain.withdrawal_policy import DAILY_WINDOW, WithdrawalPolicy
+from domain.withdrawals import Withdrawal, review_holds, validate_destination
 
 # The wagering requirement weighs everything ever deposited against everything ever staked.
 _BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
@@ -45,7 +40,7 @@ class RequestWithdrawal(Steps):
     money, and taking it out is what an excluded player should be able to do; nor does a
     staff block: the request is taken and waits, frozen until staff lift the block or reject
     it. A player who may no longer play has the wagering requirement waived (and the minimum,
-    for the whole balance): `domain.withdrawals`. One who has not accepted the terms is
+    for the whole balance): `domain.withdrawal_policy`. One who has not accepted the terms is
     refused (`TermsNotAccepted`). While a bonus is active in the currency the request is
     refused (`BonusBlocksWithdrawal`, rule `bonus_active`) unless `forfeit_bonus` says the
     player confirmed giving it up; then it is forfeited in this transaction
@@ -86,7 +81,7 @@ class RequestWithdrawal(Steps):
             now = self._clock.now()
             standing = await uow.players.standing(player_id)
             standing.require(Operation.WITHDRAW, now)
-            # A player who may no longer play is cashing out: see `domain.withdrawals`.
+            # A player who may no longer play is cashing out: see `domain.withdrawal_policy`.
             profile = await uow.responsible.profile(player_id)
             standing = standing.with_exclusion(profile.exclusion)
             cashing_out = (

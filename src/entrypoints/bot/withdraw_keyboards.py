@@ -13,7 +13,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.money import Money
-from domain.withdrawals import CurrencyWithdrawalLimits, Withdrawal, WithdrawalState
+from domain.withdrawal_policy import CurrencyWithdrawalLimits
+from domain.withdrawals import Withdrawal, WithdrawalState
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Menu
 

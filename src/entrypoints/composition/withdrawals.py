@@ -33,7 +33,7 @@ from application.withdrawals import (
 )
 from application.withdrawals.chain import StaffChain
 from application.withdrawals.queries import GetWithdrawal, ListWithdrawals, PendingWithdrawals
-from domain.withdrawals import SecondApprovalPolicy, WithdrawalPolicy
+from domain.withdrawal_policy import SecondApprovalPolicy, WithdrawalPolicy
 from entrypoints.settings import Settings
 
 

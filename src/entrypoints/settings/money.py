@@ -1,6 +1,6 @@
 """Money leaving the casino or changed by hand: the four-eyes thresholds of staff adjustments
 and the withdrawal limits. The defaults are the domain's (domain.adjustments,
-domain.withdrawals); these settings only override them."""
+domain.withdrawal_policy); these settings only override them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pydantic.dataclasses import dataclass
 from domain.adjustments import FOUR_EYES_THRESHOLDS, FOUR_EYES_WINDOW, FourEyesPolicy
 from domain.campaigns import CAMPAIGN_FOUR_EYES_THRESHOLDS, CampaignFourEyes
 from domain.errors import InvalidRequest
-from domain.withdrawals import (
+from domain.withdrawal_policy import (
     SECOND_APPROVAL_THRESHOLDS,
     WITHDRAWAL_POLICY,
     SecondApprovalPolicy,

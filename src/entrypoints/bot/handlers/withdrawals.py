@@ -36,11 +36,8 @@ from domain.errors import InsufficientFunds, InvalidAmount, InvalidRequest
 from domain.money import XTR, Currency, Money
 from domain.players import Player
 from domain.standing import Operation
-from domain.withdrawals import (
-    WithdrawalPolicy,
-    WithdrawalRefused,
-    validate_destination,
-)
+from domain.withdrawal_policy import WithdrawalPolicy
+from domain.withdrawals import WithdrawalRefused, validate_destination
 from entrypoints.bot import bonus_keyboards as bonus_kb
 from entrypoints.bot import withdraw_keyboards as kb
 from entrypoints.bot.i18n import Translator
@@ -86,7 +83,7 @@ async def _withdrawable(
 
 async def _cashing_out(check: CheckStanding, player_id: int) -> bool:
     """Whether the player may no longer play (a break, an exclusion, a block): the rules only
-    play could meet are waived for them (`domain.withdrawals`), the minimum among them for the
+    play could meet are waived for them (`domain.withdrawal_policy`), the minimum among them for the
     whole balance. The use case decides again on Confirm."""
     return await check(player_id, Operation.BET) is not None
 

@@ -16,7 +16,8 @@ from application.withdrawals import CancelWithdrawal
 from application.withdrawals.queries import PendingWithdrawals
 from domain.errors import NotFound
 from domain.players import Player
-from domain.withdrawals import IllegalWithdrawalTransition, Withdrawal, WithdrawalPolicy
+from domain.withdrawal_policy import WithdrawalPolicy
+from domain.withdrawals import IllegalWithdrawalTransition, Withdrawal
 from entrypoints.bot import withdraw_keyboards as kb
 from entrypoints.bot.handlers.withdrawals import held_balance
 from entrypoints.bot.i18n import Translator
