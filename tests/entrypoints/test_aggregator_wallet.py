@@ -173,11 +173,20 @@ SCENARIO = (
 
 async def play(door: GrpcDoor | HttpDoor, http: bool, run: str) -> None:
     """The scenario, its ids prefixed with `run`: transaction ids are unique per provider, and
-    the HTTP tests share one aggregator."""
+    the HTTP tests share one aggregator. Through HTTP, every request is then sent again as it
+    was (its request_uuid and bytes): each gets its first answer byte for byte (the balance
+    as it was then, a refusal as it was), and nothing moves (the books compared after)."""
     for number, (call, args, statuses, grpc_balance, http_balance) in enumerate(SCENARIO):
         said = await getattr(door, call)(*(f"{run}{a}" if isinstance(a, str) else a for a in args))
         expected = Said(statuses[http], http_balance if http else grpc_balance)
         assert said == expected, f"step {number}: {call}{args}"
+    if isinstance(door, HttpDoor):
+        replays = await door.replay_all()
+        assert len(replays) == len(SCENARIO)
+        for number, (first, again) in enumerate(replays):
+            assert again == first, f"step {number} replayed"
+        # The first bet's answer still says 900 ⭐, as when it was first given.
+        assert json.loads(replays[0][1])["balance"] == 900 * WIRE
 
 
 @pytest.mark.parametrize("door", ["grpc", "http"])
@@ -387,7 +396,7 @@ async def test_books_out_of_reach_are_a_503_not_a_status(http_door, monkeypatch)
     from application.seamless import SeamlessDebit
     from domain.errors import StorageUnavailable
 
-    async def unreachable(self, command):
+    async def unreachable(self, command, request=None):
         raise StorageUnavailable("the database connection broke")
 
     door = await http_door()

@@ -1,5 +1,4 @@
-"""The ports the use cases own, one module an area (the unit of work in `unit_of_work`), each
-re-exported here; none knows SQL, Redis or Telegram (tests/unit/test_ports_package.py)."""
+"""The use cases' ports, one module an area, re-exported here (tests/unit/test_ports_package.py)."""
 
 from application.ports.accounts import AccountRepository
 from application.ports.adjustments import AdjustmentRequestRepository
@@ -75,7 +74,7 @@ from application.ports.referrals import ReferralBook
 from application.ports.report_reads import ReportReadModel, RtpData
 from application.ports.responsible import ResponsibleGamblingRepository
 from application.ports.risk import RiskFlagQuery, RiskRepository
-from application.ports.seamless import ProviderTransactionRepository
+from application.ports.seamless import KeptAnswerRepository, ProviderTransactionRepository
 from application.ports.seeds import SeedPairRepository, SeedSource
 from application.ports.sessions import PlayerSessions
 from application.ports.staff import StaffRepository
@@ -132,6 +131,7 @@ __all__ = [
     "HistoryEntry",
     "IdGenerator",
     "InvoiceRequest",
+    "KeptAnswerRepository",
     "KeyUsage",
     "LeaderLock",
     "Ledger",
