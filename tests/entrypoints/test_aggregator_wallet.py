@@ -317,6 +317,8 @@ async def test_bad_input_is_a_signed_unknown_error(http_door, engine):
     answer = await door.post("/transaction/bet", {**half, "token": door.token, "game_code": GAME})
     assert answer["status"] == "RS_ERROR_UNKNOWN"
     assert (await door.bet("h1", "rh1", 1, user="nobody")).status == "RS_ERROR_UNKNOWN"
+    # A user of kilobytes: echoed, too large to keep, answered all the same.
+    assert (await door.bet("h1", "rh1", 1, user="9" * 5000)).status == "RS_ERROR_UNKNOWN"
     assert (await books(engine, door.provider, door.player)).records == ()
 
 

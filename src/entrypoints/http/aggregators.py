@@ -199,12 +199,11 @@ class AggregatorWalletController(Controller):
         except DomainError as error:
             # A refusal wrote nothing: it is kept on its own (a twin's answer, if one was
             # kept first, is the one sent).
-            return await keep(
-                aggregator, call.request_uuid, digest, msgspec.json.encode(_refusal(call, error))
-            )
+            refusal = msgspec.json.encode(_refusal(call, error))
+            return await _kept_or_as_is(keep, aggregator, call.request_uuid, digest, refusal)
         content = rendered(result)
         if result.replayed:  # nothing was written, so nothing was kept with it
-            return await keep(aggregator, call.request_uuid, digest, content)
+            return await _kept_or_as_is(keep, aggregator, call.request_uuid, digest, content)
         return content  # kept in the unit of work that moved the money
 
     @staticmethod
@@ -359,6 +358,20 @@ class AggregatorWalletController(Controller):
             move,
             _rolled_back,
         )
+
+
+async def _kept_or_as_is(
+    keep: KeepAnswer, aggregator: str, request_id: str, digest: bytes, content: bytes
+) -> bytes:
+    """The answer kept for this request (ours, or a twin's), or ours as it is when it cannot
+    be kept: a refusal echoing a `user` of kilobytes is larger than a kept answer may be, and
+    moved nothing, so a repeat answered anew is answered the same."""
+    try:
+        return await keep(aggregator, request_id, digest, content)
+    except RequestReused:
+        raise
+    except InvalidRequest:
+        return content
 
 
 def _refusal(
