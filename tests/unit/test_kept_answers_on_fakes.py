@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from application.aggregators import ForgetOldAnswers, KeepAnswer, RecallAnswer
 from application.seamless import (
     AnswerKeptElsewhere,
     DoorRequest,
@@ -21,6 +22,7 @@ from domain.errors import IdempotencyConflict, IllegalTransition, InvalidRequest
 from domain.kept_answers import KeptAnswer, RequestReused
 from domain.money import XTR, Money
 from domain.seamless import ProviderTransaction
+from tests.fakes import FakeClock, FakeDatabase
 from tests.unit.test_seamless_on_fakes import PROVIDER, wallet  # noqa: F401 - a fixture
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
@@ -90,3 +92,24 @@ async def test_a_call_whose_answer_is_kept_elsewhere_leaves_nothing(wallet):  # 
     await rollback(undo, _door("req-3"))
     assert db.state.kept_answers[("slots", "req-3")].answer == b"1000"
     assert db.state.provider_transactions[(PROVIDER, "d1")].rollback_transaction_id == "x1"
+
+
+async def test_keep_recall_and_forget_answers():
+    db, clock = FakeDatabase(), FakeClock(NOW)
+    keep, recall = KeepAnswer(db, clock), RecallAnswer(db)
+    assert await recall("hub88", "req-1") is None
+    assert await keep("hub88", "req-1", HASH, b"first") == b"first"
+    assert await keep("hub88", "req-1", HASH, b"second") == b"first"  # a twin's comes first
+    with pytest.raises(RequestReused):
+        await keep("hub88", "req-1", hashlib.sha256(b"other").digest(), b"third")
+    clock.advance(days=10)
+    assert await keep("hub88", "req-2", HASH, b"later") == b"later"
+    clock.advance(days=25)  # req-1 is 35 days old, req-2 25
+    forget = ForgetOldAnswers(db, clock)
+    with pytest.raises(ValueError, match="at least one day"):
+        await forget(0)
+    assert await forget(30, batch=1) == 1
+    assert await recall("hub88", "req-1") is None
+    kept = await recall("hub88", "req-2")
+    assert kept is not None
+    assert kept.answer == b"later"
