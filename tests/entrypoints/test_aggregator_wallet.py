@@ -317,6 +317,21 @@ async def test_bad_input_is_a_signed_unknown_error(http_door, engine):
     answer = await door.post("/transaction/bet", {**half, "token": door.token, "game_code": GAME})
     assert answer["status"] == "RS_ERROR_UNKNOWN"
     assert (await door.bet("h1", "rh1", 1, user="nobody")).status == "RS_ERROR_UNKNOWN"
+    # A request_uuid no key can be: refused, echoed, nothing kept.
+    for bad_id in ("", "x" * 101, " padded "):
+        fields = {**half, "amount": WIRE, "token": door.token, "game_code": GAME}
+        body = json.dumps({"user": door.player, "request_uuid": bad_id, **fields}).encode()
+        refused = json.loads(await door.send("/transaction/bet", body))
+        assert (refused["status"], refused["request_uuid"]) == ("RS_ERROR_UNKNOWN", bad_id)
+    async with engine.connect() as conn:
+        kept = await conn.scalar(
+            text(
+                "SELECT count(*) FROM aggregator_answers"
+                " WHERE door = :d AND request_id IN ('', :long, ' padded ')"
+            ),
+            {"d": door.provider, "long": "x" * 101},
+        )
+    assert kept == 0
     # A user of kilobytes: echoed, too large to keep, answered all the same.
     assert (await door.bet("h1", "rh1", 1, user="9" * 5000)).status == "RS_ERROR_UNKNOWN"
     assert (await books(engine, door.provider, door.player)).records == ()

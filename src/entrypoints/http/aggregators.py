@@ -149,9 +149,9 @@ class AggregatorWalletController(Controller):
         try:
             validate_request_id(call.request_uuid)
         except InvalidRequest:
-            return self._signed(
-                signatures, msgspec.json.encode(answer(call.user, "", Status.UNKNOWN))
-            )
+            # Echoed, as every answer echoes it, but never kept: it cannot be a key.
+            refused = answer(call.user, call.request_uuid, Status.UNKNOWN)
+            return self._signed(signatures, msgspec.json.encode(refused))
         try:
             content = await self._answer_once(
                 aggregator, call, body_hash(body), key_of, answers, move, render
