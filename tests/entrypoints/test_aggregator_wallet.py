@@ -1,5 +1,10 @@
 """The Hub88-style HTTP wallet (docs/aggregators.md), and the seamless wallet's scenario run
-through both doors: the same calls through gRPC and through HTTP leave the same books."""
+through both doors: the same calls through gRPC and through HTTP leave the same books; then
+the answers kept by request_uuid (replays, another body, twins raced on a real server).
+
+Longer than most modules: every test here shares one configured app, its keys and its
+aggregators (module-scoped fixtures); split, each half would build its own (RSA keys, a
+container) or move them to a conftest that only these tests read."""
 
 from __future__ import annotations
 
