@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 from application.ports import BatchPlacementContext, PlacementContext, PlacementWrite, SnapshotStale
 from domain.accounts import AccountKind
 from domain.bets import Bet, BetState
-from domain.errors import GameUnavailable, IllegalTransition, NotFound
+from domain.errors import GameUnavailable, IdempotencyConflict, IllegalTransition, NotFound
 from domain.fairness import commitment
 from domain.games.catalog import GameConfig, StakeLimits, game_by_code
+from domain.kept_answers import KeptAnswer
 from domain.mines import MinesField, MinesState
 from domain.money import Currency
 from domain.seamless import (
@@ -301,6 +302,30 @@ class FakeProviderTransactions:
     ) -> ProviderTransaction | None:
         return self.s.provider_transactions.get((provider, transaction_id))
 
+    async def find_rollback(
+        self, provider: str, rollback_transaction_id: str
+    ) -> ProviderTransaction | None:
+        return next(
+            (
+                t
+                for (p, _), t in self.s.provider_transactions.items()
+                if p == provider and t.rollback_transaction_id == rollback_transaction_id
+            ),
+            None,
+        )
+
+    def _require_rollback_id_free(self, transaction: ProviderTransaction) -> None:
+        # As the table's unique index on (provider, rollback_transaction_id) does.
+        rollback_id = transaction.rollback_transaction_id
+        for (p, tx), t in self.s.provider_transactions.items():
+            if (
+                rollback_id is not None
+                and p == transaction.provider
+                and tx != transaction.transaction_id
+                and t.rollback_transaction_id == rollback_id
+            ):
+                raise IdempotencyConflict(f"rollback id {rollback_id} is taken")
+
     async def round_debits(self, provider: str, round_id: str) -> Sequence[ProviderTransaction]:
         return [
             t
@@ -314,6 +339,7 @@ class FakeProviderTransactions:
             return False
         if (transaction.provider, transaction.round_id) not in self.s.rounds:
             raise NotFound(f"round {transaction.round_id} was never opened")
+        self._require_rollback_id_free(transaction)
         self.s.provider_transactions[key] = transaction
         return True
 
@@ -326,6 +352,7 @@ class FakeProviderTransactions:
             or stored.state is not ProviderTransactionState.DEBITED
         ):
             raise IllegalTransition(f"{transaction.transaction_id} is not a debit to roll back")
+        self._require_rollback_id_free(transaction)
         self.s.provider_transactions[key] = transaction
 
     async def lock_round(
@@ -343,3 +370,29 @@ class FakeProviderTransactions:
         if round_.closed_at is None or stored is None or stored.is_closed:
             raise IllegalTransition(f"round {round_.round_id} is closed or not being closed")
         self.s.rounds[(round_.provider, round_.round_id)] = round_
+
+
+class FakeKeptAnswers:
+    """The answers kept by request id: inserted once per (door, request id)."""
+
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    async def find(self, door: str, request_id: str) -> KeptAnswer | None:
+        return self.s.kept_answers.get((door, request_id))
+
+    async def add(self, answer: KeptAnswer) -> bool:
+        key = (answer.door, answer.request_id)
+        if key in self.s.kept_answers:
+            return False
+        self.s.kept_answers[key] = answer
+        return True
+
+    async def delete_before(self, before: datetime, *, limit: int) -> int:
+        old = sorted(
+            (a for a in self.s.kept_answers.values() if a.created_at < before),
+            key=lambda a: a.created_at,
+        )[:limit]
+        for a in old:
+            del self.s.kept_answers[(a.door, a.request_id)]
+        return len(old)

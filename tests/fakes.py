@@ -32,6 +32,7 @@ from domain.errors import IdempotencyConflict, NotFound
 from domain.events import DomainEvent
 from domain.free_bets import FreeBet
 from domain.games.catalog import GameConfig
+from domain.kept_answers import KeptAnswer
 from domain.ledger import PostedLeg, PostedTransaction, Transaction
 from domain.mines import MinesField
 from domain.money import Currency
@@ -55,6 +56,7 @@ from tests.fake_access import FakeKeyUsage
 from tests.fake_betting import (
     FakeBets,
     FakeGameConfigs,
+    FakeKeptAnswers,
     FakeMines,
     FakePlacements,
     FakeProviderTransactions,
@@ -113,6 +115,7 @@ class _State:
     mines: dict[uuid.UUID, MinesField] = field(default_factory=dict)
     provider_transactions: dict[tuple[str, str], ProviderTransaction] = field(default_factory=dict)
     rounds: dict[tuple[str, str], SeamlessRound] = field(default_factory=dict)
+    kept_answers: dict[tuple[str, str], KeptAnswer] = field(default_factory=dict)
     key_usage: dict[tuple[str, str, date], int] = field(default_factory=dict)
     # The money ports' (tests.fake_money): withdrawals by id, the audit log in order.
     withdrawals: dict[uuid.UUID, Withdrawal] = field(default_factory=dict)
@@ -242,6 +245,7 @@ class FakeUnitOfWork:
         self.lobbies = FakeLobbies(self.state)
         self.duel_groups = FakeDuelGroups(self.state)
         self.crypto_invoices = FakeCryptoInvoices(self.state)
+        self.kept_answers = FakeKeptAnswers(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

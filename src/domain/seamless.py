@@ -191,10 +191,20 @@ class ProviderTransaction:
     ledger_transaction_id: uuid.UUID | None = None  # the debit's or the credit's journal entry
     rolled_back_at: datetime | None = None
     rollback_ledger_transaction_id: uuid.UUID | None = None
+    # The rollback's own id, when its door names one (Hub88's `transaction_uuid` of the
+    # rollback); the gRPC wallet's rollback has none. Unique per provider among rollbacks.
+    rollback_transaction_id: str | None = None
 
     def __post_init__(self) -> None:
         validate_provider(self.provider)
         validate_external_id(self.transaction_id, "transaction id")
+        if self.rollback_transaction_id is not None:
+            validate_external_id(self.rollback_transaction_id, "rollback transaction id")
+            if not self.is_rolled_back:
+                raise IllegalTransition(
+                    f"provider transaction {self.transaction_id} has a rollback id but was "
+                    "not rolled back"
+                )
         validate_external_id(self.round_id, "round id")
         validate_external_id(self.game_id, "game id", required=False)
         validate_player_id(self.player_id)
@@ -297,6 +307,7 @@ class ProviderTransaction:
         round_id: str,
         currency: Currency,
         at: datetime,
+        rollback_transaction_id: str | None = None,
     ) -> ProviderTransaction:
         """The record a rollback of an unknown debit leaves: that debit can never be made."""
         return cls(
@@ -310,6 +321,7 @@ class ProviderTransaction:
             amount=None,
             created_at=at,
             rolled_back_at=at,
+            rollback_transaction_id=rollback_transaction_id,
         )
 
     # -- idempotency -----------------------------------------------------------------------
@@ -361,6 +373,15 @@ class ProviderTransaction:
                 f"operation than this rollback names ({self._describe()})"
             )
 
+    def require_rollback_id_for(self, transaction_id: str) -> None:
+        """This record's rollback id was given to the rollback of `transaction_id`: it must
+        be this record's own; a rollback id names one rollback of one debit."""
+        if self.transaction_id != transaction_id:
+            raise IdempotencyConflict(
+                f"rollback {self.rollback_transaction_id} of {self.provider} already rolled "
+                f"back debit {self.transaction_id}, not {transaction_id}"
+            )
+
     def _describe(self) -> str:
         what = "a tombstone" if self.amount is None else f"{self.kind} of {self.money}"
         return f"{what} for player {self.player_id} in round {self.round_id}"
@@ -368,7 +389,12 @@ class ProviderTransaction:
     # -- transitions -------------------------------------------------------------------------
 
     def roll_back(
-        self, round_: SeamlessRound, *, at: datetime, ledger_transaction_id: uuid.UUID
+        self,
+        round_: SeamlessRound,
+        *,
+        at: datetime,
+        ledger_transaction_id: uuid.UUID,
+        rollback_transaction_id: str | None = None,
     ) -> ProviderTransaction:
         """Undo a debit whose round is still open: the whole stake goes back."""
         if self.kind is not ProviderTransactionKind.DEBIT:
@@ -387,6 +413,7 @@ class ProviderTransaction:
             state=ProviderTransactionState.ROLLED_BACK,
             rolled_back_at=at,
             rollback_ledger_transaction_id=ledger_transaction_id,
+            rollback_transaction_id=rollback_transaction_id,
         )
 
     # -- the ledger side ---------------------------------------------------------------------

@@ -120,10 +120,18 @@ class HttpDoor:
         self._ours = ours
         self.player = player
         self.token = token
+        # Every money call sent and what it was answered: (route, body, answer's bytes).
+        self.sent: list[tuple[str, bytes, bytes]] = []
 
     async def post(self, route: str, fields: dict[str, Any], *, signature: str | None = None):
         body = json.dumps({"user": self.player, "request_uuid": secrets.token_hex(8), **fields})
-        raw = body.encode()
+        content = await self.send(route, body.encode(), signature=signature)
+        if route.startswith("/transaction/"):
+            self.sent.append((route, body.encode(), content))
+        return json.loads(content)
+
+    async def send(self, route: str, raw: bytes, *, signature: str | None = None) -> bytes:
+        """POST these exact bytes, signed; the answer's bytes, its signature checked."""
         headers = {
             SIGNATURE_HEADER: self._key.sign(raw) if signature is None else signature,
             "content-type": "application/json",
@@ -133,7 +141,7 @@ class HttpDoor:
         )
         assert response.status_code == 200, response.text
         self._ours.verify(response.content, response.headers[SIGNATURE_HEADER])  # raises if not
-        return response.json()
+        return response.content
 
     @staticmethod
     def _said(answer: dict[str, Any]) -> Said:
@@ -176,6 +184,11 @@ class HttpDoor:
             "game_code": "slots-1",
         }
         return self._said(await self.post("/transaction/win", fields))
+
+    async def replay_all(self) -> list[tuple[bytes, bytes]]:
+        """Every money call sent so far, sent again as it was (the same request_uuid and
+        bytes): (the first answer, this one) each."""
+        return [(first, await self.send(route, body)) for route, body, first in list(self.sent)]
 
     async def rollback(self, tx: str, bet: str, round_id: str, *, token: str | None = None) -> Said:
         fields = {

@@ -1,5 +1,10 @@
 """The Hub88-style HTTP wallet (docs/aggregators.md), and the seamless wallet's scenario run
-through both doors: the same calls through gRPC and through HTTP leave the same books."""
+through both doors: the same calls through gRPC and through HTTP leave the same books; then
+the answers kept by request_uuid (replays, another body, twins raced on a real server).
+
+Longer than most modules: every test here shares one configured app, its keys and its
+aggregators (module-scoped fixtures); split, each half would build its own (RSA keys, a
+container) or move them to a conftest that only these tests read."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from application.access import RevokeApiKey
 from application.aggregators import IssueGameSession
@@ -173,11 +179,20 @@ SCENARIO = (
 
 async def play(door: GrpcDoor | HttpDoor, http: bool, run: str) -> None:
     """The scenario, its ids prefixed with `run`: transaction ids are unique per provider, and
-    the HTTP tests share one aggregator."""
+    the HTTP tests share one aggregator. Through HTTP, every request is then sent again as it
+    was (its request_uuid and bytes): each gets its first answer byte for byte (the balance
+    as it was then, a refusal as it was), and nothing moves (the books compared after)."""
     for number, (call, args, statuses, grpc_balance, http_balance) in enumerate(SCENARIO):
         said = await getattr(door, call)(*(f"{run}{a}" if isinstance(a, str) else a for a in args))
         expected = Said(statuses[http], http_balance if http else grpc_balance)
         assert said == expected, f"step {number}: {call}{args}"
+    if isinstance(door, HttpDoor):
+        replays = await door.replay_all()
+        assert len(replays) == len(SCENARIO)
+        for number, (first, again) in enumerate(replays):
+            assert again == first, f"step {number} replayed"
+        # The first bet's answer still says 900 ⭐, as when it was first given.
+        assert json.loads(replays[0][1])["balance"] == 900 * WIRE
 
 
 @pytest.mark.parametrize("door", ["grpc", "http"])
@@ -307,39 +322,201 @@ async def test_bad_input_is_a_signed_unknown_error(http_door, engine):
     answer = await door.post("/transaction/bet", {**half, "token": door.token, "game_code": GAME})
     assert answer["status"] == "RS_ERROR_UNKNOWN"
     assert (await door.bet("h1", "rh1", 1, user="nobody")).status == "RS_ERROR_UNKNOWN"
+    # A request_uuid no key can be: refused, echoed, nothing kept.
+    for bad_id in ("", "x" * 101, " padded "):
+        fields = {**half, "amount": WIRE, "token": door.token, "game_code": GAME}
+        body = json.dumps({"user": door.player, "request_uuid": bad_id, **fields}).encode()
+        refused = json.loads(await door.send("/transaction/bet", body))
+        assert (refused["status"], refused["request_uuid"]) == ("RS_ERROR_UNKNOWN", bad_id)
+    async with engine.connect() as conn:
+        kept = await conn.scalar(
+            text(
+                "SELECT count(*) FROM aggregator_answers"
+                " WHERE door = :d AND request_id IN ('', :long, ' padded ')"
+            ),
+            {"d": door.provider, "long": "x" * 101},
+        )
+    assert kept == 0
+    # A user of kilobytes: echoed, too large to keep, answered all the same.
+    assert (await door.bet("h1", "rh1", 1, user="9" * 5000)).status == "RS_ERROR_UNKNOWN"
     assert (await books(engine, door.provider, door.player)).records == ()
 
 
-async def test_a_repeated_request_gets_the_same_answer(http_door):
+def _bet_body(door: HttpDoor, request_uuid: str, tx: str, amount: int, **extra) -> dict:
+    return {
+        "user": door.player,
+        "request_uuid": request_uuid,
+        "transaction_uuid": tx,
+        "round": f"r-{tx}",
+        "currency": "XTR",
+        "amount": amount * WIRE,
+        "token": door.token,
+        "game_code": GAME,
+        **extra,
+    }
+
+
+async def test_a_repeated_request_gets_the_first_answer_byte_for_byte(http_door, engine):
     door = await http_door()
-    body = json.dumps(
-        {
-            "user": door.player,
-            "request_uuid": "req-1",
-            "transaction_uuid": "q1",
-            "round": "rq1",
-            "currency": "XTR",
-            "amount": 25 * WIRE,
-            "token": door.token,
-            "game_code": GAME,
-        }
-    ).encode()
-    answers = [
-        await door._client.post(
-            f"/aggregators/{door.provider}/transaction/bet",
-            content=body,
-            headers={SIGNATURE_HEADER: door._key.sign(body)},
-        )
-        for _ in range(2)
-    ]
-    assert answers[0].content == answers[1].content
-    assert answers[0].json() == {
+    fields = _bet_body(door, "req-1", "q1", 25)
+    first = await door.send("/transaction/bet", json.dumps(fields).encode())
+    assert json.loads(first) == {
         "user": door.player,
         "request_uuid": "req-1",
         "status": "RS_OK",
         "currency": "XTR",
         "balance": 975 * WIRE,
     }
+    assert await door.bet("q2", "rq2", 75) == Said("RS_OK", 900)
+    # The same request, even spelled otherwise (keys in another order, spaces): the answer
+    # kept, with the balance as it was (975 ⭐, not 900), and nothing moves again.
+    respelled = json.dumps(dict(reversed(fields.items())), indent=2).encode()
+    for body in (json.dumps(fields).encode(), respelled):
+        assert await door.send("/transaction/bet", body) == first
+    left = await books(engine, door.provider, door.player)
+    assert [amount for _, amount, _ in left.legs] == [1000, -25, -75]
+
+
+async def test_a_request_uuid_reused_for_another_body_is_refused_and_moves_nothing(
+    http_door, engine
+):
+    door = await http_door()
+    first = await door.send(
+        "/transaction/bet", json.dumps(_bet_body(door, "req-d", "d1", 25)).encode()
+    )
+    assert json.loads(first)["status"] == "RS_OK"
+    others = (
+        ("/transaction/bet", _bet_body(door, "req-d", "d1", 30)),  # another amount
+        ("/transaction/bet", _bet_body(door, "req-d", "d2", 25)),  # another bet
+        (
+            "/transaction/win",
+            {
+                "user": door.player,
+                "request_uuid": "req-d",
+                "transaction_uuid": "d1w",
+                "reference_transaction_uuid": "d1",
+                "round": "r-d1",
+                "currency": "XTR",
+                "amount": 50 * WIRE,
+            },
+        ),
+    )
+    for route, fields in others:
+        refused = json.loads(await door.send(route, json.dumps(fields).encode()))
+        assert refused == {
+            "user": door.player,
+            "request_uuid": "req-d",
+            "status": "RS_ERROR_DUPLICATE_TRANSACTION",
+        }, route
+    # The refusal was not kept in the first answer's place.
+    again = await door.send(
+        "/transaction/bet", json.dumps(_bet_body(door, "req-d", "d1", 25)).encode()
+    )
+    assert again == first
+    left = await books(engine, door.provider, door.player)
+    assert [amount for _, amount, _ in left.legs] == [1000, -25]
+    assert [r[0] for r in left.records] == ["d1"]
+
+
+async def test_a_forged_request_does_not_take_its_request_uuid(http_door, ours):
+    """An answer is kept only for a signed body: a forgery naming a request_uuid cannot
+    decide what the real request with that id is answered."""
+    door = await http_door()
+    forged = json.dumps(_bet_body(door, "req-f", "f1", 1000)).encode()
+    answer = json.loads(await door.send("/transaction/bet", forged, signature=ours.sign(forged)))
+    assert answer["status"] == "RS_ERROR_INVALID_SIGNATURE"
+    real = json.loads(
+        await door.send("/transaction/bet", json.dumps(_bet_body(door, "req-f", "f1", 10)).encode())
+    )
+    assert (real["status"], real["balance"]) == ("RS_OK", 990 * WIRE)
+
+
+async def test_a_rollbacks_own_transaction_uuid(http_door, engine):
+    """A second rollback of a bet, under another transaction_uuid, is a repeat of the undo
+    (RS_OK, nothing moves); a rollback's transaction_uuid given to another bet's rollback is
+    RS_ERROR_DUPLICATE_TRANSACTION, and that bet stands."""
+    door = await http_door()
+    assert await door.bet("rb1", "rrb1", 100) == Said("RS_OK", 900)
+    assert await door.bet("rb2", "rrb2", 50) == Said("RS_OK", 850)
+    assert await door.rollback("rb1-x", "rb1", "rrb1") == Said("RS_OK", 950)
+    assert await door.rollback("rb1-y", "rb1", "rrb1") == Said("RS_OK", 950)
+    assert await door.rollback("rb1-x", "rb2", "rrb2") == Said("RS_ERROR_DUPLICATE_TRANSACTION")
+    left = await books(engine, door.provider, door.player)
+    assert [amount for _, amount, _ in left.legs] == [1000, -100, -50, 100]
+    assert {tx: state for tx, _, state, _, _ in left.records} == {
+        "rb1": "rolled_back",
+        "rb2": "debited",
+    }
+    async with engine.connect() as conn:
+        stored = await conn.scalar(
+            text(
+                "SELECT rollback_transaction_id FROM provider_transactions"
+                " WHERE provider = :p AND transaction_id = 'rb1' AND player_id = :pl"
+            ),
+            {"p": door.provider, "pl": int(door.player)},
+        )
+    assert stored == "rb1-x"  # the first rollback's
+
+
+@pytest.fixture
+async def served_door(
+    aggregator_app, aggregator_settings, theirs, ours, player, use, aggregator_keys
+):
+    """An aggregator calling the app served by uvicorn on a loopback port: the test client
+    runs one request at a time, a real server runs twins at once."""
+    import httpx
+
+    from tests.entrypoints.miniapp_browser_kit import serving
+
+    async with (
+        serving(aggregator_app, aggregator_settings) as live,
+        httpx.AsyncClient(base_url=live.url, timeout=30) as client,
+    ):
+        pid = await player(1000)
+        token = await use(IssueGameSession, int(pid), XTR, GAME, AGGREGATOR)
+        yield HttpDoor(client, AGGREGATOR, theirs, ours, pid, token)
+
+
+@pytest.mark.parametrize("attempt", range(3))
+async def test_twin_requests_at_once_move_money_once_and_get_one_answer(
+    served_door, engine, attempt
+):
+    """Two identical requests (one request_uuid, one body) started at the same instant on
+    real connections, for a bet, its win, and a bet and its rollback: each moves the money
+    once, and both twins get the same bytes."""
+    from tests.conftest import race
+
+    door = served_door
+    run = f"{secrets.token_hex(4)}-"  # ids are the aggregator's: unique across attempts
+    win = {
+        "user": door.player,
+        "transaction_uuid": f"{run}tw-w",
+        "reference_transaction_uuid": f"{run}tw-b",
+        "round": f"r-{run}tw-b",
+        "currency": "XTR",
+        "amount": 300 * WIRE,
+    }
+    rollback = {
+        "user": door.player,
+        "transaction_uuid": f"{run}tw2-x",
+        "reference_transaction_uuid": f"{run}tw2-b",
+        "round": f"r-{run}tw2-b",
+        "currency": "XTR",
+    }
+    calls = (
+        ("/transaction/bet", _bet_body(door, f"{run}tw-1", f"{run}tw-b", 100), 900),
+        ("/transaction/win", {**win, "request_uuid": f"{run}tw-2"}, 1200),
+        ("/transaction/bet", _bet_body(door, f"{run}tw-3", f"{run}tw2-b", 40), 1160),
+        ("/transaction/rollback", {**rollback, "request_uuid": f"{run}tw-4"}, 1200),
+    )
+    for route, fields, balance in calls:
+        body = json.dumps(fields).encode()
+        twins = await race(2, lambda _: door.send(route, body))  # noqa: B023 - awaited here
+        assert twins[0] == twins[1], route
+        answer = json.loads(twins[0])
+        assert (answer["status"], answer["balance"]) == ("RS_OK", balance * WIRE), route
+    left = await books(engine, door.provider, door.player)
+    assert [amount for _, amount, _ in left.legs] == [1000, -100, 300, -40, 40]
 
 
 async def test_an_operator_issues_a_game_session_from_the_cli(servers, http_door):
@@ -367,6 +544,32 @@ async def test_an_operator_issues_a_game_session_from_the_cli(servers, http_door
     assert "Traceback" not in refused.output
 
 
+async def test_an_operator_forgets_old_answers_from_the_cli(servers, http_door):
+    """`croupier aggregator forget-answers` keeps the retention's days: an answer given now
+    stays, and is still what a repeat gets."""
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from entrypoints.cli import main
+
+    door = await http_door()
+    body = json.dumps(_bet_body(door, f"cli-{secrets.token_hex(4)}", f"cli-{SUFFIX}", 10)).encode()
+    first = await door.send("/transaction/bet", body)
+    env = {
+        "CROUPIER_DATABASE_URL": servers.database_url,
+        "CROUPIER_REDIS_URL": servers.redis_url,
+        "CROUPIER_AGGREGATOR_ANSWER_RETENTION_DAYS": "7",
+    }
+    for extra in ([], ["--older-than-days", "1"]):
+        command = ["aggregator", "forget-answers", *extra]
+        forgot = await asyncio.to_thread(CliRunner().invoke, main, command, env=env)
+        assert forgot.exit_code == 0, forgot.output
+        days = extra[-1] if extra else "7"
+        assert f"kept answer(s) older than {days} days" in forgot.output
+    assert await door.send("/transaction/bet", body) == first
+
+
 async def test_racing_retries_move_money_once(http_door, engine):
     """An aggregator whose bet and win time out fires the retries together: each id moves the
     money once, on real connections, and every retry answers as the first."""
@@ -387,7 +590,7 @@ async def test_books_out_of_reach_are_a_503_not_a_status(http_door, monkeypatch)
     from application.seamless import SeamlessDebit
     from domain.errors import StorageUnavailable
 
-    async def unreachable(self, command):
+    async def unreachable(self, command, request=None):
         raise StorageUnavailable("the database connection broke")
 
     door = await http_door()

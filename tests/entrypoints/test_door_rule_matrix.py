@@ -538,6 +538,7 @@ CLI: dict[str, Door] = {
     # Issue 24: credits invoices Crypto Pay reports paid on the webhook's own road (SETTLE,
     # never refused: the money was paid), and marks expired ones; no player asks it.
     "aggregator session": "issues a game session token; moves no money",
+    "aggregator forget-answers": "deletes answers kept by request_uuid; no money moves",
     "crypto-pay poll": "credits paid Crypto Pay invoices on the webhook's road (SETTLE)",
     "crypto-pay balance": "reads balances (the books' crypto_pay_held and Crypto Pay's getBalance)",
     "risk scan": "raises risk flags",

@@ -56,6 +56,7 @@ from domain.errors import (
 from domain.fairness import InvalidClientSeed
 from domain.free_bets import FreeBetUnavailable
 from domain.game_sessions import InvalidSessionToken, SessionTokenExpired
+from domain.kept_answers import RequestReused
 from domain.mines import OverPayoutLimit
 from domain.money import XTR, Money
 from domain.payments import PaymentMismatch, RefundPending, RefundRefused
@@ -211,6 +212,7 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
     DebitCalledOff: [(DebitCalledOff(SECRET), ())],
     UncoveredCredit: [(UncoveredCredit(SECRET), ())],
     RoundClosed: [(RoundClosed(SECRET), ())],
+    RequestReused: [(RequestReused(SECRET), ())],
     InvalidSessionToken: [(InvalidSessionToken(SECRET), ())],
     SessionTokenExpired: [(SessionTokenExpired(SECRET), ())],
     StandingRefusal: [(StandingRefusal(SECRET), ())],

@@ -100,6 +100,7 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.PlayerSessions: (fake_live.FakePlayerSessions,),
     P.PreferencesRepository: (fake_players.FakePreferences,),
     P.ProviderTransactionRepository: (fake_betting.FakeProviderTransactions,),
+    P.KeptAnswerRepository: (fake_betting.FakeKeptAnswers,),
     # The real probe: readiness asks it on a real Redis (tests/entrypoints/test_http_health.py).
     P.RedisProbe: (RedisPing,),
     P.RelaySession: (fake_outbox.FakeOutbox,),

@@ -98,6 +98,9 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     # Crypto Pay invoices step pending -> active -> paid (a trigger guards the steps), locked
     # FOR UPDATE by the webhook and the poller; never deleted.
     "crypto_invoices": _UPDATE,
+    # Answers kept by an aggregator's request id: inserted once, never changed, deleted by the
+    # retention (`croupier aggregator forget-answers`).
+    "aggregator_answers": _READ_INSERT | {"DELETE"},
     # Events are never updated (the relay keeps a watermark in outbox_relay instead).
     "outbox": _READ_INSERT,
     "outbox_events": frozenset({"SELECT"}),  # a view

@@ -25,14 +25,15 @@ from domain.seamless import (
 )
 
 _COLUMNS = """provider, transaction_id, kind, state, player_id, round_id, currency, amount,
-    game_id, created_at, ledger_transaction_id, rolled_back_at, rollback_ledger_transaction_id"""
+    game_id, created_at, ledger_transaction_id, rolled_back_at, rollback_ledger_transaction_id,
+    rollback_transaction_id"""
 
 _INSERT = text(
     f"""
     INSERT INTO provider_transactions ({_COLUMNS})
     VALUES (:provider, :transaction_id, :kind, :state, :player_id, :round_id, :currency,
         :amount, :game_id, :created_at, :ledger_transaction_id, :rolled_back_at,
-        :rollback_ledger_transaction_id)
+        :rollback_ledger_transaction_id, :rollback_transaction_id)
     ON CONFLICT ON CONSTRAINT pk_provider_transactions DO NOTHING
     RETURNING transaction_id
     """  # noqa: S608 - a constant column list  # nosec B608
@@ -45,6 +46,10 @@ _SELECT_FOR_UPDATE = text(
     f"SELECT {_COLUMNS} FROM provider_transactions"  # noqa: S608 - a constant column list  # nosec B608
     " WHERE provider = :provider AND transaction_id = :transaction_id FOR UPDATE"
 )
+_SELECT_ROLLBACK = text(
+    f"SELECT {_COLUMNS} FROM provider_transactions"  # noqa: S608 - a constant column list  # nosec B608
+    " WHERE provider = :provider AND rollback_transaction_id = :rollback_transaction_id"
+)
 _ROUND_DEBITS = text(
     f"SELECT {_COLUMNS} FROM provider_transactions"  # noqa: S608 - a constant column list  # nosec B608
     " WHERE provider = :provider AND round_id = :round_id AND kind = 'debit'"
@@ -52,7 +57,8 @@ _ROUND_DEBITS = text(
 _ROLL_BACK = text(
     """
     UPDATE provider_transactions SET state = :state, rolled_back_at = :rolled_back_at,
-        rollback_ledger_transaction_id = :rollback_ledger_transaction_id
+        rollback_ledger_transaction_id = :rollback_ledger_transaction_id,
+        rollback_transaction_id = :rollback_transaction_id
     WHERE provider = :provider AND transaction_id = :transaction_id AND state = 'debited'
     RETURNING transaction_id
     """
@@ -95,6 +101,13 @@ class SqlProviderTransactions:
         query = _SELECT_FOR_UPDATE if for_update else _SELECT
         params = {"provider": provider, "transaction_id": transaction_id}
         row = (await self._conn.execute(query, params)).first()
+        return None if row is None else self._transaction(row)
+
+    async def find_rollback(
+        self, provider: str, rollback_transaction_id: str
+    ) -> ProviderTransaction | None:
+        params = {"provider": provider, "rollback_transaction_id": rollback_transaction_id}
+        row = (await self._conn.execute(_SELECT_ROLLBACK, params)).first()
         return None if row is None else self._transaction(row)
 
     async def round_debits(self, provider: str, round_id: str) -> Sequence[ProviderTransaction]:
@@ -170,6 +183,7 @@ class SqlProviderTransactions:
             ledger_transaction_id=row.ledger_transaction_id,
             rolled_back_at=row.rolled_back_at,
             rollback_ledger_transaction_id=row.rollback_ledger_transaction_id,
+            rollback_transaction_id=row.rollback_transaction_id,
         )
 
     def _round(self, row: Any) -> SeamlessRound:
@@ -199,6 +213,7 @@ def _row(transaction: ProviderTransaction) -> dict[str, Any]:
         "ledger_transaction_id": transaction.ledger_transaction_id,
         "rolled_back_at": transaction.rolled_back_at,
         "rollback_ledger_transaction_id": transaction.rollback_ledger_transaction_id,
+        "rollback_transaction_id": transaction.rollback_transaction_id,
     }
 
 

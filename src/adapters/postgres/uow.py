@@ -19,6 +19,7 @@ from adapters.postgres.duel_lobbies import SqlLobbies
 from adapters.postgres.duels import SqlDuels
 from adapters.postgres.free_bets import SqlFreeBets
 from adapters.postgres.games import SqlGameConfigs
+from adapters.postgres.kept_answers import SqlKeptAnswers
 from adapters.postgres.key_usage import SqlKeyUsage
 from adapters.postgres.ledger import SqlLedger
 from adapters.postgres.mines import SqlMines
@@ -77,6 +78,7 @@ class SqlUnitOfWork:
     lobbies: SqlLobbies
     duel_groups: SqlDuelGroups
     crypto_invoices: SqlCryptoInvoices
+    kept_answers: SqlKeptAnswers
     # The events raised in this transaction, written just before it commits.
     outbox: SqlOutbox
 
@@ -140,6 +142,7 @@ class SqlUnitOfWork:
         self.lobbies = SqlLobbies(conn, self._currencies)
         self.duel_groups = SqlDuelGroups(conn, self._currencies)
         self.crypto_invoices = SqlCryptoInvoices(conn, self._currencies)
+        self.kept_answers = SqlKeptAnswers(conn)
         return self
 
     async def __aexit__(

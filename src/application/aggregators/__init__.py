@@ -2,6 +2,7 @@
 tokens and their service key. The money moves through `application.seamless`, the one road
 the gRPC seamless wallet takes too (docs/aggregators.md)."""
 
+from application.aggregators.answers import ForgetOldAnswers, KeepAnswer, RecallAnswer
 from application.aggregators.sessions import (
     AggregatorKey,
     IssueGameSession,
@@ -9,4 +10,12 @@ from application.aggregators.sessions import (
     SessionView,
 )
 
-__all__ = ["AggregatorKey", "IssueGameSession", "ReadGameSession", "SessionView"]
+__all__ = [
+    "AggregatorKey",
+    "ForgetOldAnswers",
+    "IssueGameSession",
+    "KeepAnswer",
+    "ReadGameSession",
+    "RecallAnswer",
+    "SessionView",
+]

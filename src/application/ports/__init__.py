@@ -79,7 +79,7 @@ from application.ports.referrals import ReferralBook
 from application.ports.report_reads import ReportReadModel, RtpData
 from application.ports.responsible import ResponsibleGamblingRepository
 from application.ports.risk import RiskFlagQuery, RiskRepository
-from application.ports.seamless import ProviderTransactionRepository
+from application.ports.seamless import KeptAnswerRepository, ProviderTransactionRepository
 from application.ports.seeds import SeedPairRepository, SeedSource
 from application.ports.sessions import PlayerSessions
 from application.ports.staff import StaffRepository

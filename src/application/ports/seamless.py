@@ -1,4 +1,5 @@
-"""The seamless wallet's records of game providers' transactions and rounds."""
+"""The seamless wallet's records of game providers' transactions and rounds, and the answers
+an HTTP dialect keeps by its request ids (`domain.kept_answers`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from domain.kept_answers import KeptAnswer
 from domain.money import Currency
 from domain.seamless import ProviderTransaction, SeamlessRound
 
@@ -20,6 +22,12 @@ class ProviderTransactionRepository(Protocol):
     ) -> ProviderTransaction | None:
         """The provider's transaction, or None. `for_update` locks it until the unit of work
         ends, so that concurrent rollbacks of one debit are serialised."""
+        ...
+
+    async def find_rollback(
+        self, provider: str, rollback_transaction_id: str
+    ) -> ProviderTransaction | None:
+        """The debit (or tombstone) that the rollback with this id of its own rolled back."""
         ...
 
     async def add(self, transaction: ProviderTransaction) -> bool:
@@ -56,4 +64,19 @@ class ProviderTransactionRepository(Protocol):
     async def close_round(self, round_: SeamlessRound) -> None:
         """Persist a locked round's one transition, from open to closed by a credit;
         `IllegalTransition` if it is closed already."""
+        ...
+
+
+class KeptAnswerRepository(Protocol):
+    """Answers keyed by (door, request id), inserted once, deleted only when old."""
+
+    async def find(self, door: str, request_id: str) -> KeptAnswer | None: ...
+
+    async def add(self, answer: KeptAnswer) -> bool:
+        """Insert the answer; False (nothing written) when that request id has one already,
+        even one a concurrent unit of work is still writing: the call waits for it."""
+        ...
+
+    async def delete_before(self, before: datetime, *, limit: int) -> int:
+        """Delete at most `limit` answers kept before `before`; how many were deleted."""
         ...

@@ -31,7 +31,7 @@ from application.ports.promotions import PromotionBudgets
 from application.ports.referrals import ReferralBook
 from application.ports.responsible import ResponsibleGamblingRepository
 from application.ports.risk import RiskRepository
-from application.ports.seamless import ProviderTransactionRepository
+from application.ports.seamless import KeptAnswerRepository, ProviderTransactionRepository
 from application.ports.seeds import SeedPairRepository
 from application.ports.staff import StaffRepository
 from application.ports.vip import VipBook
@@ -139,6 +139,9 @@ class UnitOfWork(Protocol):
 
     @property
     def crypto_invoices(self) -> CryptoInvoiceRepository: ...
+
+    @property
+    def kept_answers(self) -> KeptAnswerRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

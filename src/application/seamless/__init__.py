@@ -13,10 +13,16 @@ timed out or self-excluded); a credit or a rollback settles a round already play
 (`Operation.SETTLE`: never refused, so a blocked player's open rounds end as they stand). A
 repeat of a call answers with its first result whatever the standing is now.
 
+A door whose dialect promises byte-identical answers to a repeated request (Hub88's
+`request_uuid`) passes a `DoorRequest`: the first answer is kept in the same unit of work as
+the money it moved (docs/aggregators.md); the gRPC door passes none.
+
 One call a module: `debit`, `credit`, `rollback`, on `calls` (their commands, answer
 and shared steps)."""
 
 from application.seamless.calls import (
+    AnswerKeptElsewhere,
+    DoorRequest,
     SeamlessCreditCommand,
     SeamlessDebitCommand,
     SeamlessResult,
@@ -27,6 +33,8 @@ from application.seamless.debit import SeamlessDebit
 from application.seamless.rollback import SeamlessRollback
 
 __all__ = [
+    "AnswerKeptElsewhere",
+    "DoorRequest",
     "SeamlessCredit",
     "SeamlessCreditCommand",
     "SeamlessDebit",

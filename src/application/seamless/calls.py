@@ -1,5 +1,5 @@
 """A game provider's three calls: their commands and answer, and what they share (the
-round's lock, the replay of a repeated call, the posting)."""
+round's lock, the replay of a repeated call, the posting, the door's kept answer)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from domain.access import ApiKey
 from domain.accounts import AccountKind
 from domain.errors import IdempotencyConflict
 from domain.events import TransactionPosted
+from domain.kept_answers import KeptAnswer
 from domain.ledger import PostedTransaction, Transaction
 from domain.money import Currency, Money
 from domain.seamless import (
@@ -63,6 +64,9 @@ class SeamlessRollbackCommand:
     transaction_id: str  # the id of the DEBIT being undone
     round_id: str
     currency: Currency  # the wallet currency (to answer with a balance, and for tombstones)
+    # The rollback's own id, when the door names one (Hub88's `transaction_uuid`): stored on
+    # the debit's record; reused for another debit's rollback it is an IdempotencyConflict.
+    rollback_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,26 @@ class SeamlessResult:
     replayed: bool = False
     # None when nothing moved: a zero credit, a rollback of an unknown debit.
     ledger_transaction_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DoorRequest:
+    """A door's own id for this call (Hub88's `request_uuid`), when its dialect promises that a
+    repeat gets the first answer byte for byte: the use case keeps `render(result)` under it
+    in the unit of work that writes the call's money (or its tombstone), so the answer and
+    the money commit together or not at all. Replays write nothing and keep nothing here: the
+    door keeps their answer itself (`application.aggregators.KeepAnswer`). None (the gRPC
+    wallet's case): nothing is kept."""
+
+    door: str
+    request_id: str
+    body_hash: bytes
+    render: Callable[[SeamlessResult], bytes]
+
+
+class AnswerKeptElsewhere(Exception):
+    """A concurrent call kept an answer under this request id first: this call's work is
+    rolled back, and the door answers with the kept one."""
 
 
 class LostRace(Exception):
@@ -90,6 +114,22 @@ class ProviderCall(LedgerUseCase):
         raise IdempotencyConflict(  # pragma: no cover - needs three lost races in a row
             f"transaction {transaction_id} is being processed concurrently; retry"
         )
+
+    async def _keep(
+        self, uow: UnitOfWork, request: DoorRequest | None, result: SeamlessResult
+    ) -> SeamlessResult:
+        """Keep the door's answer to `result` in this unit of work, before its commit."""
+        if request is not None:
+            kept = KeptAnswer(
+                request.door,
+                request.request_id,
+                request.body_hash,
+                request.render(result),
+                self._clock.now(),
+            )
+            if not await uow.kept_answers.add(kept):
+                raise AnswerKeptElsewhere(request.request_id)
+        return result
 
     async def _bankroll(self, uow: UnitOfWork, player_id: int, currency: Currency) -> int:
         return await self._house.account_for(

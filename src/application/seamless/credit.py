@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from application.access import count_against_daily_cap, count_against_free_round_budget
 from application.seamless.calls import (
+    DoorRequest,
     ProviderCall,
     SeamlessCreditCommand,
     SeamlessResult,
@@ -31,7 +32,9 @@ class SeamlessCredit(ProviderCall):
     currency and UTC day (`KeyNotAllowed` past it, or without one).
     A repeat of a credit answers as the first did, before any of these checks."""
 
-    async def __call__(self, command: SeamlessCreditCommand) -> SeamlessResult:
+    async def __call__(
+        self, command: SeamlessCreditCommand, request: DoorRequest | None = None
+    ) -> SeamlessResult:
         check_movement(
             command.provider,
             command.player_id,
@@ -40,9 +43,11 @@ class SeamlessCredit(ProviderCall):
             command.game_id,
         )
         require_credit_amount(command.amount)
-        return await self._retrying(lambda: self._attempt(command), command.transaction_id)
+        return await self._retrying(lambda: self._attempt(command, request), command.transaction_id)
 
-    async def _attempt(self, command: SeamlessCreditCommand) -> SeamlessResult:
+    async def _attempt(
+        self, command: SeamlessCreditCommand, request: DoorRequest | None
+    ) -> SeamlessResult:
         currency = command.amount.currency
         async with self._uow() as uow:
             repo = uow.provider_transactions
@@ -78,5 +83,9 @@ class SeamlessCredit(ProviderCall):
                 if command.free_round:
                     await count_against_free_round_budget(uow, command.caller, command.amount, now)
                 balance = Money(posted.leg_for(wallet.id).balance_after, currency)
+            result = SeamlessResult(
+                record.transaction_id, balance, False, record.ledger_transaction_id
+            )
+            await self._keep(uow, request, result)
             await uow.commit()
-        return SeamlessResult(record.transaction_id, balance, False, record.ledger_transaction_id)
+        return result

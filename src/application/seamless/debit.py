@@ -6,6 +6,7 @@ from application.house import HouseBook
 from application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
 from application.seamless.calls import (
+    DoorRequest,
     LostRace,
     ProviderCall,
     SeamlessDebitCommand,
@@ -48,7 +49,9 @@ class SeamlessDebit(ProviderCall):
         self._guard = guard
         self._velocity = velocity
 
-    async def __call__(self, command: SeamlessDebitCommand) -> SeamlessResult:
+    async def __call__(
+        self, command: SeamlessDebitCommand, request: DoorRequest | None = None
+    ) -> SeamlessResult:
         check_movement(
             command.provider,
             command.player_id,
@@ -62,13 +65,15 @@ class SeamlessDebit(ProviderCall):
             command.player_id,
             lambda: self._exists(command.provider, command.transaction_id),
         )
-        return await self._retrying(lambda: self._attempt(command), command.transaction_id)
+        return await self._retrying(lambda: self._attempt(command, request), command.transaction_id)
 
     async def _exists(self, provider: str, transaction_id: str) -> bool:
         async with self._uow() as uow:
             return await uow.provider_transactions.find(provider, transaction_id) is not None
 
-    async def _attempt(self, command: SeamlessDebitCommand) -> SeamlessResult:
+    async def _attempt(
+        self, command: SeamlessDebitCommand, request: DoorRequest | None
+    ) -> SeamlessResult:
         currency = command.amount.currency
         async with self._uow() as uow:
             repo = uow.provider_transactions
@@ -97,6 +102,8 @@ class SeamlessDebit(ProviderCall):
             movement = record.movement(wallet.id, bankroll)
             assert movement is not None  # a debit always moves its positive amount
             posted = await self._post(uow, movement)
+            balance = Money(posted.leg_for(wallet.id).balance_after, currency)
+            result = SeamlessResult(record.transaction_id, balance, False, posted.id)
+            await self._keep(uow, request, result)
             await uow.commit()
-        balance = Money(posted.leg_for(wallet.id).balance_after, currency)
-        return SeamlessResult(record.transaction_id, balance, False, posted.id)
+        return result

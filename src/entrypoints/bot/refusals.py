@@ -53,6 +53,7 @@ from domain.fairness import InvalidClientSeed
 from domain.free_bets import FreeBetUnavailable
 from domain.game_sessions import InvalidSessionToken, SessionTokenExpired
 from domain.games.base import format_hundredths
+from domain.kept_answers import RequestReused
 from domain.mines import OverPayoutLimit
 from domain.payments import PaymentMismatch, RefundPending, RefundRefused
 from domain.promotions import BudgetExhausted
@@ -84,6 +85,7 @@ NOT_FOR_PLAYERS: Final[frozenset[type[DomainError]]] = frozenset(
         DebitCalledOff,
         UncoveredCredit,
         RoundClosed,
+        RequestReused,
         InvalidSessionToken,
         SessionTokenExpired,
         RefundRefused,

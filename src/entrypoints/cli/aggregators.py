@@ -38,3 +38,27 @@ def aggregator_session(aggregator_name: str, player_id: int, currency: str, game
             )
 
     click.echo(with_container(issue))
+
+
+@aggregator.command("forget-answers")
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep this many days of answers (default: CROUPIER_AGGREGATOR_ANSWER_RETENTION_DAYS).",
+)
+def forget_answers(older_than_days: int | None) -> None:
+    """Delete the answers kept by request_uuid longer than the retention, in short
+    transactions. Run it daily (cron, a systemd timer) beside `croupier outbox prune`; the
+    money is idempotent on the transaction ids, which are never deleted."""
+    from application.aggregators import ForgetOldAnswers
+    from entrypoints.settings import Settings
+
+    async def forget(container: AsyncContainer) -> tuple[int, int]:
+        settings = await container.get(Settings)
+        days = older_than_days or settings.aggregator_answer_retention_days
+        async with container() as scope:
+            return days, await (await scope.get(ForgetOldAnswers))(days)
+
+    days, deleted = with_container(forget)
+    click.echo(f"deleted {deleted} kept answer(s) older than {days} days")

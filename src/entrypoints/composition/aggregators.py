@@ -14,7 +14,14 @@ from adapters.aggregator_signatures import (
     load_private_key,
     load_public_key,
 )
-from application.aggregators import AggregatorKey, IssueGameSession, ReadGameSession
+from application.aggregators import (
+    AggregatorKey,
+    ForgetOldAnswers,
+    IssueGameSession,
+    KeepAnswer,
+    ReadGameSession,
+    RecallAnswer,
+)
 from application.ports import AggregatorSignatures, GameSessionConfig
 from entrypoints.settings import Settings
 from entrypoints.settings.keys import parse_key
@@ -48,3 +55,6 @@ class AggregatorsProvider(Provider):
     issue_game_session = provide(IssueGameSession)
     read_game_session = provide(ReadGameSession)
     aggregator_key = provide(AggregatorKey)
+    recall_answer = provide(RecallAnswer)
+    keep_answer = provide(KeepAnswer)
+    forget_old_answers = provide(ForgetOldAnswers)

@@ -8,6 +8,7 @@ a balance is shown rounded down to what the scale can say."""
 from __future__ import annotations
 
 import enum
+import hashlib
 from typing import Final
 
 import msgspec
@@ -159,3 +160,11 @@ def answer(user: str, request_uuid: str, status: Status, balance: Money | None =
     if balance is None:
         return Answer(user, request_uuid, status.value)
     return Answer(user, request_uuid, status.value, balance.currency.code, to_wire(balance))
+
+
+def body_hash(body: bytes) -> bytes:
+    """SHA-256 of the body's canonical form (the same JSON value, keys sorted, no spaces), so
+    that a repeat is recognised by what it asks, not by how its JSON was spelled. Called on a
+    body already decoded as a call, hence valid JSON."""
+    canonical = msgspec.json.encode(msgspec.json.decode(body), order="sorted")
+    return hashlib.sha256(canonical).digest()

@@ -58,6 +58,7 @@ from domain.fairness import InvalidClientSeed
 from domain.free_bets import FreeBetUnavailable
 from domain.game_sessions import InvalidSessionToken, SessionTokenExpired
 from domain.games.base import format_hundredths
+from domain.kept_answers import RequestReused
 from domain.mines import OverPayoutLimit
 from domain.money import Money
 from domain.payments import PaymentMismatch, RefundPending, RefundRefused
@@ -168,6 +169,7 @@ NOT_ON_THE_PAGE: Final[frozenset[type[DomainError]]] = frozenset(
         DebitCalledOff,
         UncoveredCredit,
         RoundClosed,
+        RequestReused,
         InvalidSessionToken,
         SessionTokenExpired,
     }

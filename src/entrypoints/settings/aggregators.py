@@ -44,6 +44,15 @@ class Aggregators:
         le=int(MAX_SESSION_TTL.total_seconds()),
     )
 
+    aggregator_answer_retention_days: int = setting(
+        30,
+        doc="How many days `croupier aggregator forget-answers` keeps the answers given to "
+        "aggregators by `request_uuid` (a repeat within them gets the very same answer; after "
+        "them it is answered anew, and still moves no money twice).",
+        ge=1,
+        le=36_500,
+    )
+
     def aggregator_key_files(self) -> Mapping[str, Path]:
         if not self.aggregator_keys:
             return {}
