@@ -99,6 +99,13 @@ class RefundRefused(DomainError):
     code = "refund_refused"
 
 
+class InvoiceLinkUnavailable(DomainError):
+    """Telegram gave no payment link for an invoice (no bot configured, an error, no answer):
+    nothing was charged; asking again makes a new invoice and a new link."""
+
+    code = "invoice_link_unavailable"
+
+
 class RefundPending(DomainError):
     """Telegram did not answer the refund: the Stars are held out of the wallet and the refund
     stays under way until a retry gets an answer."""

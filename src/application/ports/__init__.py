@@ -49,7 +49,12 @@ from application.ports.outbox import (
     PendingEvent,
     RelaySession,
 )
-from application.ports.payments import StarsPaymentRepository, StarsRefunds
+from application.ports.payments import (
+    InvoiceWording,
+    StarsInvoiceLinks,
+    StarsPaymentRepository,
+    StarsRefunds,
+)
 from application.ports.personal_data import PersonalDataRotation
 from application.ports.placements import (
     BatchPlacementContext,
@@ -132,6 +137,7 @@ __all__ = [
     "HistoryEntry",
     "IdGenerator",
     "InvoiceRequest",
+    "InvoiceWording",
     "KeyUsage",
     "LeaderLock",
     "Ledger",
@@ -184,6 +190,7 @@ __all__ = [
     "SeedSource",
     "SnapshotStale",
     "StaffRepository",
+    "StarsInvoiceLinks",
     "StarsPaymentRepository",
     "StarsRefunds",
     "TokenCodec",
