@@ -10,11 +10,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from application.ports import InvoiceWording
 from domain.adjustments import AdjustmentRequest, AdjustmentState, WindowTotals
 from domain.errors import IdempotencyConflict, IllegalTransition, NotFound
 from domain.onboarding import PlayerPreferences
-from domain.payments import InvoiceLinkUnavailable, RefundRefused, StarsInvoice, StarsPayment
+from domain.payments import (
+    InvoiceLinkUnavailable,
+    InvoiceWording,
+    RefundRefused,
+    StarsInvoice,
+    StarsPayment,
+)
 
 if TYPE_CHECKING:
     from tests.fakes import _State

@@ -7,9 +7,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from application.ports import InvoiceWording
 from domain.money import XTR
-from domain.payments import InvoiceLinkUnavailable, RefundRefused, StarsInvoice
+from domain.payments import InvoiceLinkUnavailable, InvoiceWording, RefundRefused, StarsInvoice
 
 if TYPE_CHECKING:  # a process without a bot never imports aiogram (~130 MB)
     from aiogram import Bot

@@ -17,14 +17,15 @@ from aiogram.methods import AnswerCallbackQuery, SendInvoice
 from application.crypto_pay import DepositInCrypto
 from application.onboarding import AcceptTerms, StartPlayer
 from application.payments import CreateStarsInvoice, OfferStarsInvoiceLink
-from application.ports import CryptoPayConfig, InvoiceWording
+from application.ports import CryptoPayConfig
 from application.responsible import AnswerDepositPrompt, ResponsibleGamblingGuard
+from domain.payments import InvoiceWording
 from domain.responsible import DepositLimitPromptDue
 from entrypoints.bot.deposit_prompt import DepositPromptAnswer
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import FROM_DEPOSIT, Care, Deposit, Menu
 from tests.entrypoints.bot_chat import buttons, chat  # noqa: F401
-from tests.fake_crypto_pay import FakeCryptoPayGateway
+from tests.entrypoints.door_cases_crypto import GATEWAY
 from tests.fake_players import FakeStarsInvoiceLinks
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
@@ -198,7 +199,8 @@ async def test_the_use_cases_hold_the_prompt_for_every_door(
     await AcceptTerms(uow_factory, clock)(player_id)
     guard = ResponsibleGamblingGuard()
     stars = CreateStarsInvoice(uow_factory, clock, ids, guard)
-    links, provider = FakeStarsInvoiceLinks(), FakeCryptoPayGateway()
+    # The matrix's provider, shared: its invoice ids stay unique in the process's database.
+    links, provider, before = FakeStarsInvoiceLinks(), GATEWAY, len(GATEWAY.created)
     crypto = DepositInCrypto(uow_factory, clock, ids, guard, provider, CryptoPayConfig(True))
     wording = InvoiceWording("100 ⭐", "A top-up", "Top-up")
     calls = {
@@ -210,7 +212,7 @@ async def test_the_use_cases_hold_the_prompt_for_every_door(
     }
     with pytest.raises(DepositLimitPromptDue):
         await calls[use_case]()
-    assert (links.asked, provider.created) == ([], [])
+    assert (links.asked, provider.created[before:]) == ([], [])
     async with uow_factory() as uow:
         assert await uow.responsible.deposit_prompt_due(player_id)
     await AnswerDepositPrompt(uow_factory, clock)(player_id)

@@ -13,10 +13,10 @@ import pytest
 from application.crypto_pay import DepositInCrypto
 from application.onboarding import AcceptTerms, StartPlayer
 from application.payments import CreateStarsInvoice, OfferStarsInvoiceLink
-from application.ports import CryptoPayConfig, InvoiceWording
+from application.ports import CryptoPayConfig
 from application.responsible import ALWAYS_GUARDED, AnswerDepositPrompt, SetLimit, StartTimeout
 from domain.money import USDT, XTR, Money
-from domain.payments import InvoiceLinkUnavailable
+from domain.payments import InvoiceLinkUnavailable, InvoiceWording
 from domain.players import PlayerStatus
 from domain.responsible import (
     DepositLimitPromptDue,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.payments.invoice import CreateStarsInvoice
-from application.ports import InvoiceWording, StarsInvoiceLinks
-from domain.payments import StarsInvoice
+from application.ports import StarsInvoiceLinks
+from domain.payments import InvoiceWording, StarsInvoice
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,4 @@
-"""The ports the use cases own, one module an area (the unit of work in `unit_of_work`), each
-re-exported here; none knows SQL, Redis or Telegram (tests/unit/test_ports_package.py)."""
+"""The ports the use cases own, one module an area, each re-exported here (no SQL, Redis, HTTP)."""
 
 from application.ports.accounts import AccountRepository
 from application.ports.adjustments import AdjustmentRequestRepository
@@ -49,12 +48,7 @@ from application.ports.outbox import (
     PendingEvent,
     RelaySession,
 )
-from application.ports.payments import (
-    InvoiceWording,
-    StarsInvoiceLinks,
-    StarsPaymentRepository,
-    StarsRefunds,
-)
+from application.ports.payments import StarsInvoiceLinks, StarsPaymentRepository, StarsRefunds
 from application.ports.personal_data import PersonalDataRotation
 from application.ports.placements import (
     BatchPlacementContext,
@@ -137,7 +131,6 @@ __all__ = [
     "HistoryEntry",
     "IdGenerator",
     "InvoiceRequest",
-    "InvoiceWording",
     "KeyUsage",
     "LeaderLock",
     "Ledger",

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
-from domain.payments import StarsInvoice, StarsPayment
+from domain.payments import InvoiceWording, StarsInvoice, StarsPayment
 
 
 class StarsPaymentRepository(Protocol):
@@ -40,15 +39,6 @@ class StarsRefunds(Protocol):
         Raise `RefundRefused` when Telegram definitely will not refund it; any other exception
         means the outcome is unknown and the refund may be retried."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class InvoiceWording:
-    """What Telegram's payment form shows, in the player's language (the door words it)."""
-
-    title: str
-    description: str
-    price_label: str
 
 
 class StarsInvoiceLinks(Protocol):

@@ -24,15 +24,17 @@ from litestar.params import JSONBody
 from application.crypto_pay import DepositInCrypto
 from application.miniapp import GetMe
 from application.payments import OfferStarsInvoiceLink
-from application.ports import CryptoPayConfig, InvoiceWording
+from application.ports import CryptoPayConfig
 from application.responsible import AnswerDepositPrompt, DepositPromptDue
 from domain.crypto_pay import CRYPTO_ASSETS, DEPOSIT_BOUNDS, decimal_text, parse_amount
+from domain.crypto_pay import DEPOSIT_CHOICES as CRYPTO_AMOUNTS
 from domain.errors import DomainError, InvalidField
 from domain.money import Money
-from domain.payments import MAX_INVOICE_STARS
-from entrypoints.bot.crypto_deposit import AMOUNTS as CRYPTO_AMOUNTS
+from domain.payments import DEPOSIT_CHOICES as DEPOSITS
+from domain.payments import MAX_INVOICE_STARS, InvoiceWording
+
+# The bot's texts (no aiogram: an HTTP process without a bot never imports it).
 from entrypoints.bot.i18n import Translator
-from entrypoints.bot.keyboards import DEPOSITS
 from entrypoints.http.miniapp import PLAYER_SECURITY, player_session, provide_player_id
 from entrypoints.http.miniapp_wire import Amount, amount_view
 
