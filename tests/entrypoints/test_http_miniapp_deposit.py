@@ -58,8 +58,9 @@ async def telegram():
 
 
 @pytest.fixture
-async def deposit_api(servers, tmp_path, provider, telegram):
-    """The app with Crypto Pay on (the local fake provider) and its bot's Bot API a fake."""
+async def deposit_api(request, servers, tmp_path, provider, telegram):
+    """The app with Crypto Pay on (the local fake provider) and its bot's Bot API a fake;
+    a test's own settings as the fixture's indirect parameter."""
     from litestar.testing import AsyncTestClient
 
     from entrypoints.bot.runtime import TelegramRuntime
@@ -77,6 +78,7 @@ async def deposit_api(servers, tmp_path, provider, telegram):
         crypto_pay_token="4242:mini-app-deposit",
         crypto_pay_host="http://127.0.0.1:9",  # never reached: the fake gateway stands for it
         crypto_pay_webhook_path="app-deposit-" + uuid.uuid4().hex[:8],
+        **getattr(request, "param", {}),
     )
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
     container = make_http_container(settings, endpoints, FakeCryptoPay())
@@ -208,6 +210,24 @@ async def test_a_crypto_invoice_once_per_request_id(deposit_api, player, provide
     )
     assert other.status_code == 409
     assert other.json()["reason"] == "idempotency_conflict"
+    assert len(provider.invoices) == 1
+
+
+@pytest.mark.parametrize("deposit_api", [{"velocity_deposits_per_hour": 1}], indirect=True)
+async def test_the_deposits_per_hour_cap_holds_on_this_door(deposit_api, player, provider):
+    """The cap counts new crypto invoices in the use case, whichever door asks (a repeat of
+    the same request id is not a new one)."""
+    headers, _ = await player()
+    await deposit_api.post("/api/v1/app/deposit/no-limit", headers=headers)
+    tap = {"asset": "TON", "amount": "1", "request_id": uuid.uuid4().hex}
+    first = await deposit_api.post("/api/v1/app/deposit/crypto", json=tap, headers=headers)
+    assert first.status_code == 201, first.text
+    again = await deposit_api.post("/api/v1/app/deposit/crypto", json=tap, headers=headers)
+    assert again.status_code == 201, again.text  # the same invoice, not counted again
+    other = {**tap, "request_id": uuid.uuid4().hex}
+    capped = await deposit_api.post("/api/v1/app/deposit/crypto", json=other, headers=headers)
+    assert capped.status_code == 429, capped.text
+    assert capped.json()["reason"] == "velocity_limited.deposit"
     assert len(provider.invoices) == 1
 
 
