@@ -18,7 +18,11 @@ from application.crypto_pay import DepositInCrypto
 from application.onboarding import AcceptTerms, StartPlayer
 from application.payments import CreateStarsInvoice, OfferStarsInvoiceLink
 from application.ports import CryptoPayConfig
-from application.responsible import AnswerDepositPrompt, ResponsibleGamblingGuard
+from application.responsible import (
+    AnswerDepositPrompt,
+    DepositPromptDue,
+    ResponsibleGamblingGuard,
+)
 from domain.payments import InvoiceWording
 from domain.responsible import DepositLimitPromptDue
 from entrypoints.bot.deposit_prompt import DepositPromptAnswer
@@ -52,6 +56,30 @@ async def test_an_amount_button_on_an_old_screen_shows_the_prompt_not_an_invoice
     (invoice,) = telegram.of(SendInvoice)
     assert invoice.prices[0].amount == 100
     me.write("bot-deposit-prompt-roads-en.txt")
+
+
+async def test_the_use_cases_refusal_shows_the_prompt_screen_in_the_bot(
+    ready_player,
+    chat,  # noqa: F811
+    telegram,
+    monkeypatch,
+):
+    """Should the handler's own look miss it (a deposit limit removed between the look and the
+    invoice; here the look is made to miss), the use case refuses with DepositLimitPromptDue
+    and the bot shows the prompt's screen, never an invoice nor an apology."""
+    t = Translator("en")
+    me = chat(await ready_player("en"))
+
+    async def never_due(self, player_id: int) -> bool:
+        return False
+
+    monkeypatch.setattr(DepositPromptDue, "__call__", never_due)
+    await me.tap("100 ⭐", OLD_AMOUNT)
+    assert not telegram.of(SendInvoice)
+    assert me.shown().text == t("deposit_prompt.ask")
+    assert buttons(me.shown())[t("deposit_prompt.no_limit")] == DepositPromptAnswer().pack()
+    alerts = [c for c in telegram.of(AnswerCallbackQuery) if c.show_alert]
+    assert alerts == []
 
 
 async def test_a_player_who_may_not_deposit_hears_why_not_the_prompt(
