@@ -162,3 +162,30 @@ async def test_a_refusal_in_the_players_language(live_server, browser, new_teleg
     await shoot(page, shots, "deposit-refused-ru")
     assert page_open.errors == []
     await page_open.context.close()
+
+
+async def test_without_telegrams_script_the_page_opens_the_link_itself(
+    live_server, browser, adjust, new_telegram_id
+):
+    """The page as it is served (launch data in the URL fragment, no Telegram.WebApp): the
+    Stars link is opened by the page, for the client to show its payment form."""
+    from playwright.async_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+    player = await funded_player(live_server, new_telegram_id(), adjust, stars=10)
+    opened = await open_app(browser, live_server, player, "light")
+    page = opened.page
+    await opened.context.add_init_script(
+        "window.__links = []; window.open = (url) => { window.__links.push(url); return null; };"
+    )
+    await page.goto(launch_url(live_server, player.telegram_id, player.name, "light"))
+    await page.get_by_role("button", name="I am 18+ and accept the terms").click()
+    await page.get_by_role("button", name="Deposit").click()
+    await page.get_by_role("button", name="No limit for now").click()
+    await page.get_by_role("button", name="500 ⭐", exact=True).click()
+    await expect(page.locator("#deposit-note")).to_contain_text("Telegram opens the payment form")
+    links = await page.evaluate("window.__links")
+    assert len(links) == 1
+    assert links[0].startswith("https://t.me/$fake-invoice-")
+    assert opened.errors == []
+    await opened.context.close()

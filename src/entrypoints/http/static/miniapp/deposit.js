@@ -98,12 +98,15 @@ function payStars() {
         note(t("deposit.bad_amount", { min, max }));
         return;
       }
+      const made = await request("POST", "/deposit/stars", { amount });
       const webApp = deposit.webApp;
       if (!webApp || typeof webApp.openInvoice !== "function") {
-        note(t("deposit.outside_telegram"));
+        // Without Telegram's script (docs/miniapp.md, "Mini App page") the link itself: the
+        // client opens its payment form from it; the live updates bring the balance.
+        window.open(made.link, "_blank", "noopener");
+        note(t("deposit.opened"));
         return;
       }
-      const made = await request("POST", "/deposit/stars", { amount });
       // Telegram shows its payment form over the page and says how it ended; the Stars are
       // credited when Telegram reports the payment, never from here.
       webApp.openInvoice(made.link, (status) => {
