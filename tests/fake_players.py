@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING
 from domain.adjustments import AdjustmentRequest, AdjustmentState, WindowTotals
 from domain.errors import IdempotencyConflict, IllegalTransition, NotFound
 from domain.onboarding import PlayerPreferences
-from domain.payments import RefundRefused, StarsInvoice, StarsPayment
+from domain.payments import (
+    InvoiceLinkUnavailable,
+    InvoiceWording,
+    RefundRefused,
+    StarsInvoice,
+    StarsPayment,
+)
 
 if TYPE_CHECKING:
     from tests.fakes import _State
@@ -152,3 +158,18 @@ class FakeStarsRefunds:
         if self.refuse:
             raise RefundRefused("CHARGE_ALREADY_REFUNDED")
         self.refunded.append(charge_id)
+
+
+class FakeStarsInvoiceLinks:
+    """Telegram's `createInvoiceLink`: a link per invoice (remembering the payload and the
+    wording it was asked with), or no link when told to be down."""
+
+    def __init__(self, down: bool = False) -> None:
+        self.down = down
+        self.asked: list[tuple[str, int, InvoiceWording]] = []
+
+    async def invoice_link(self, invoice: StarsInvoice, wording: InvoiceWording) -> str:
+        if self.down:
+            raise InvoiceLinkUnavailable("Telegram is away")
+        self.asked.append((invoice.payload, invoice.amount.amount, wording))
+        return f"https://t.me/${invoice.payload}"

@@ -37,6 +37,12 @@ DEPOSIT_BOUNDS: Final[dict[str, tuple[int, int]]] = {
     USDT.code: (1_000_000, 10_000 * 10**6),
     TON.code: (100_000_000, 2_000 * 10**9),
 }
+# The amounts a deposit screen offers as buttons, in whole units of each asset (within the
+# bounds above): the bot's and the Mini App's alike.
+DEPOSIT_CHOICES: Final[dict[str, tuple[int, ...]]] = {
+    USDT.code: (5, 10, 25, 50, 100),
+    TON.code: (1, 2, 5, 10, 25),
+}
 DEFAULT_INVOICE_EXPIRY: Final = timedelta(hours=1)
 MAX_REFERENCE_LENGTH: Final = 64
 MAX_IDEMPOTENCY_KEY_LENGTH: Final = 128

@@ -22,6 +22,8 @@ MAX_CHARGE_ID_LENGTH = 200
 # Telegram accepts whole Stars only; this ceiling keeps one top-up within what Telegram allows
 # for a single invoice.
 MAX_INVOICE_STARS = 10_000
+# The amounts a deposit screen offers as buttons, the bot's and the Mini App's alike.
+DEPOSIT_CHOICES = (50, 100, 500, 1000)
 
 
 def stars(amount: int) -> Money:
@@ -97,6 +99,23 @@ class RefundRefused(DomainError):
     """Telegram answered that it will not refund this charge; the refund is undone."""
 
     code = "refund_refused"
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceWording:
+    """What Telegram's payment form shows for an invoice, in the player's language (the door
+    words it: the bot's texts)."""
+
+    title: str
+    description: str
+    price_label: str
+
+
+class InvoiceLinkUnavailable(DomainError):
+    """Telegram gave no payment link for an invoice (no bot configured, an error, no answer):
+    nothing was charged; asking again makes a new invoice and a new link."""
+
+    code = "invoice_link_unavailable"
 
 
 class RefundPending(DomainError):

@@ -301,6 +301,7 @@ async def adjustment_approve(cell: Cell) -> Answer:
 async def stars_payment(cell: Cell) -> str:
     """A Stars payment Telegram has charged and we have credited."""
     charge = f"ch-{secrets.token_hex(8)}"
+    await deposit_prompt_answered(cell)
     invoice = await cell.world.use(CreateStarsInvoice, cell.subject.player_id, 70)
     await cell.world.use(
         CreditStarsPayment, charge, invoice.payload, cell.subject.user.user.id, 70, "XTR"
@@ -356,7 +357,8 @@ async def bot_send_invoice(cell: Cell) -> Answer:
 
 
 async def stars_invoice(cell: Cell) -> str:
-    """An invoice the player was sent while in good standing."""
+    """An invoice the player was sent while in good standing (the prompt answered)."""
+    await deposit_prompt_answered(cell)
     invoice = await cell.world.use(CreateStarsInvoice, cell.subject.player_id, 50)
     return invoice.payload
 

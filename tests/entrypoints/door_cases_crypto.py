@@ -59,6 +59,7 @@ async def bot_crypto_invoice(cell: Cell) -> Answer:
 
 async def crypto_invoice(cell: Cell) -> CryptoDeposit:
     """A 5 USDT invoice the player asked for in good standing, then paid at the provider."""
+    await crypto_prompt_answered(cell)
     made: CryptoDeposit = await cell.world.use(
         DepositInCrypto, cell.subject.player_id, "USDT", 5_000_000, secrets.token_hex(6)
     )

@@ -11,6 +11,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import (
+    CreateInvoiceLink,
     EditMessageReplyMarkup,
     EditMessageText,
     GetMe,
@@ -92,6 +93,8 @@ class FakeTelegram(BaseSession):
     def _answer(self, method: TelegramMethod[Any]) -> Any:
         if isinstance(method, GetMe):  # a command addressed /cmd@bot is checked against it
             return BOT_USER
+        if isinstance(method, CreateInvoiceLink):  # Telegram's link to the payment form
+            return f"https://t.me/$fake-invoice-{next(self._ids)}"
         if isinstance(method, SendDice):
             return self._message(
                 method.chat_id,

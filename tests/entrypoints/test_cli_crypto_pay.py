@@ -18,7 +18,7 @@ from adapters.crypto_pay import CryptoPayClient
 from application.crypto_pay import DepositInCrypto
 from application.onboarding import AcceptTerms, StartPlayer
 from application.ports import CryptoPayConfig
-from application.responsible import ResponsibleGamblingGuard
+from application.responsible import AnswerDepositPrompt, ResponsibleGamblingGuard
 from entrypoints.cli import main
 from entrypoints.cli.crypto_pay_jobs import start_crypto_pay_jobs
 from entrypoints.settings import Settings
@@ -54,6 +54,7 @@ async def test_poll_credits_a_missed_webhook_and_says_when_the_provider_is_down(
     )
     started = await StartPlayer(uow_factory, clock)(new_telegram_id(), username=None, language="en")
     await AcceptTerms(uow_factory, clock)(started.player.id)
+    await AnswerDepositPrompt(uow_factory, clock)(started.player.id)  # "No limit for now"
     made = await deposit(started.player.id, "TON", 10**9, secrets.token_hex(4))
     provider.pay(made.invoice.provider_invoice_id)
     env = {

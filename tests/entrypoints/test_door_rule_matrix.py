@@ -40,6 +40,7 @@ from application.staff import Actor, CreateStaff
 from domain.money import XTR, Money
 from domain.staff import Role
 from domain.standing import Operation
+from entrypoints.bot.runtime import TelegramRuntime
 from entrypoints.cli import main as cli
 from entrypoints.composition.containers import make_http_container
 from entrypoints.composition.endpoints import Endpoints
@@ -52,6 +53,7 @@ from tests.entrypoints import door_cases_aggregators as hub88
 from tests.entrypoints import door_cases_bonus as bonus
 from tests.entrypoints import door_cases_bonus_app as bonus_app
 from tests.entrypoints import door_cases_crypto as crypto
+from tests.entrypoints import door_cases_deposit_app as deposit_app
 from tests.entrypoints import door_cases_duels as duels
 from tests.entrypoints import door_cases_free_bets as free_bets
 from tests.entrypoints import door_cases_games as games
@@ -206,6 +208,17 @@ HTTP: dict[str, Door] = {
     "PUT /api/v1/app/reality-check": "sets the reality check",
     "POST /api/v1/app/reality-check/ack": "acknowledges a reality check",
     "WS /api/v1/app/live": "the player's live events (reads)",
+    # Issue 24: the Mini App's deposit screen, on the bot's use cases (CreateStarsInvoice,
+    # DepositInCrypto): refused where the invoice is made. Its options and the prompt's
+    # "No limit for now" move no money.
+    "POST /api/v1/app/deposit/stars": (
+        Case(DEPOSIT, deposit_app.mini_app_stars, deposit_app.mini_app_deposit_ready),
+    ),
+    "POST /api/v1/app/deposit/crypto": (
+        Case(DEPOSIT, deposit_app.mini_app_crypto, deposit_app.mini_app_deposit_ready),
+    ),
+    "GET /api/v1/app/deposit": "reads what the deposit screen offers and whether the prompt is due",
+    "POST /api/v1/app/deposit/no-limit": "answers the deposit-limit prompt",
     # Issue 22: a promo code's bonus is a promotion, refused to every protected player.
     "POST /api/v1/app/promo": (Case(PROMOTION, promo.mini_app_promo, promo.mini_app_promo_ready),),
     # Issue 23: the notification choices move no money.
@@ -619,9 +632,15 @@ async def world(servers, engine, grpc_server, issue_key, tmp_path_factory):
     # The use cases the cells call directly run on this loop; the app (on the test client's
     # loop) gets a container of its own.
     container = make_http_container(settings, endpoints, crypto.FakeCryptoPay())
-    app = create_app(
-        make_http_container(settings, endpoints, _FakeTelegramRefunds(), crypto.FakeCryptoPay())
+    app_container = make_http_container(
+        settings, endpoints, _FakeTelegramRefunds(), crypto.FakeCryptoPay()
     )
+    # The Mini App's Stars deposit asks the bot for a payment link: a Bot API that never
+    # touches the network.
+    app_runtime = await app_container.get(TelegramRuntime)
+    assert app_runtime.bot is not None
+    app_runtime.bot.session = FakeTelegram()
+    app = create_app(app_container)
     key = await issue_key(
         "wallet", "betting", "dice", "seamless", name=f"matrix-{secrets.token_hex(4)}"
     )

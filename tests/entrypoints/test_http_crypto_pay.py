@@ -18,7 +18,7 @@ from adapters.crypto_pay import CryptoPayClient
 from application.crypto_pay import DepositInCrypto
 from application.onboarding import AcceptTerms, StartPlayer
 from application.ports import CryptoPayConfig
-from application.responsible import ResponsibleGamblingGuard
+from application.responsible import AnswerDepositPrompt, ResponsibleGamblingGuard
 from entrypoints.composition.containers import make_http_container
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.http.app import create_app
@@ -66,6 +66,7 @@ async def invoice(uow_factory, clock, ids, provider, new_telegram_id):
             new_telegram_id(), username=None, language="en"
         )
         await AcceptTerms(uow_factory, clock)(started.player.id)
+        await AnswerDepositPrompt(uow_factory, clock)(started.player.id)  # "No limit for now"
         made = await deposit(started.player.id, "USDT", FIVE, secrets.token_hex(4))
         assert made.invoice.provider_invoice_id is not None
         return started.player.id, made.invoice.provider_invoice_id

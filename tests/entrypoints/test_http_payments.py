@@ -8,7 +8,7 @@ import pytest
 
 from application.onboarding import AcceptTerms, StartPlayer
 from application.payments import CreateStarsInvoice, CreditStarsPayment
-from application.responsible import ResponsibleGamblingGuard
+from application.responsible import AnswerDepositPrompt, ResponsibleGamblingGuard
 from application.risk import DEFAULT_RISK_REVIEW
 from domain.money import XTR
 
@@ -28,6 +28,7 @@ def stars_payment(uow_factory, clock, ids, house, new_telegram_id):
         telegram_id = new_telegram_id()
         onboarded = await StartPlayer(uow_factory, clock)(telegram_id, username=None, language="en")
         await AcceptTerms(uow_factory, clock)(onboarded.player.id)
+        await AnswerDepositPrompt(uow_factory, clock)(onboarded.player.id)  # "No limit for now"
         charge = f"ch-{secrets.token_hex(8)}"
         invoice = await CreateStarsInvoice(uow_factory, clock, ids, ResponsibleGamblingGuard())(
             onboarded.player.id, amount

@@ -24,7 +24,7 @@ from application.ports import (
     CryptoPayUnavailable,
     InvoiceRequest,
 )
-from application.responsible import ResponsibleGamblingGuard, SetLimit
+from application.responsible import AnswerDepositPrompt, ResponsibleGamblingGuard, SetLimit
 from application.risk import DEFAULT_RISK_REVIEW
 from domain.crypto_pay import CryptoProviderDown, InvoiceState
 from domain.money import USDT, Money
@@ -73,6 +73,9 @@ def player(uow_factory, clock, new_telegram_id):
             new_telegram_id(), username=None, language="en"
         )
         await AcceptTerms(uow_factory, clock)(started.player.id)
+        # The prompt at the first deposit, answered "No limit for now" (its rule: the
+        # use cases, tests/unit/test_deposit_prompt_rule_on_fakes.py).
+        await AnswerDepositPrompt(uow_factory, clock)(started.player.id)
         return started.player.id
 
     return make

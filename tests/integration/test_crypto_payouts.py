@@ -27,7 +27,7 @@ from application.crypto_pay import (
 )
 from application.onboarding import AcceptTerms, StartPlayer
 from application.ports import CryptoPayConfig
-from application.responsible import ResponsibleGamblingGuard
+from application.responsible import AnswerDepositPrompt, ResponsibleGamblingGuard
 from application.risk import DEFAULT_RISK_REVIEW
 from application.staff import Actor
 from application.withdrawals import (
@@ -107,6 +107,7 @@ def funded(rail, provider, uow_factory, clock, new_telegram_id):
         telegram_id = new_telegram_id()
         started = await StartPlayer(uow_factory, clock)(telegram_id, username=None, language="en")
         await AcceptTerms(uow_factory, clock)(started.player.id)
+        await AnswerDepositPrompt(uow_factory, clock)(started.player.id)  # "No limit for now"
         player_id = started.player.id
         made = await rail.deposit(player_id, "USDT", amount, f"tap-{uuid.uuid4().hex}")
         provider.pay(made.invoice.provider_invoice_id)

@@ -39,7 +39,7 @@ from application.postings import (
     DebitWalletCommand,
     TransferCommand,
 )
-from application.responsible import ResponsibleGamblingGuard, SetLimit
+from application.responsible import AnswerDepositPrompt, ResponsibleGamblingGuard, SetLimit
 from application.risk import DEFAULT_RISK_REVIEW
 from application.seamless import (
     SeamlessCredit,
@@ -435,6 +435,7 @@ async def test_stars_credit_refund_and_undone_refund(uow_factory, clock, ids, ho
     onboarded = await StartPlayer(uow_factory, clock)(telegram_id, username=None, language="en")
     player_id = onboarded.player.id
     await AcceptTerms(uow_factory, clock)(player_id)
+    await AnswerDepositPrompt(uow_factory, clock)(player_id)  # "No limit for now"
     shard = _shard(player_id)
     refunds = _Refunds()
     credit = CreditStarsPayment(uow_factory, clock, ids, house, refunds, DEFAULT_RISK_REVIEW)

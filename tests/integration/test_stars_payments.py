@@ -20,7 +20,7 @@ from application.payments import (
 from application.player_admin import BlockPlayer
 from application.ports import AuditQuery
 from application.postings import DebitWalletCommand
-from application.responsible import ResponsibleGamblingGuard
+from application.responsible import AnswerDepositPrompt, ResponsibleGamblingGuard
 from application.risk import DEFAULT_RISK_REVIEW
 from application.staff import Actor
 from domain.errors import Forbidden, InsufficientFunds, InvalidRequest, NotFound
@@ -82,6 +82,9 @@ def payer(uow_factory, clock, new_telegram_id):
         onboarded = await StartPlayer(uow_factory, clock)(telegram_id, username=None, language="en")
         if accept:
             await AcceptTerms(uow_factory, clock)(onboarded.player.id)
+        # The prompt at the first deposit, answered "No limit for now" (its rule: the
+        # use cases, tests/unit/test_deposit_prompt_rule_on_fakes.py).
+        await AnswerDepositPrompt(uow_factory, clock)(onboarded.player.id)
         return onboarded.player.id, telegram_id
 
     return make

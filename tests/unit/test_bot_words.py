@@ -59,10 +59,10 @@ from domain.game_sessions import InvalidSessionToken, SessionTokenExpired
 from domain.kept_answers import RequestReused
 from domain.mines import OverPayoutLimit
 from domain.money import XTR, Money
-from domain.payments import PaymentMismatch, RefundPending, RefundRefused
+from domain.payments import InvoiceLinkUnavailable, PaymentMismatch, RefundPending, RefundRefused
 from domain.promotions import BudgetExhausted
 from domain.rakeback import NothingToClaim
-from domain.responsible import LimitTooLarge, ResponsibleGamblingRefusal
+from domain.responsible import DepositLimitPromptDue, LimitTooLarge, ResponsibleGamblingRefusal
 from domain.seamless import DebitCalledOff, RoundClosed, UncoveredCredit
 from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, WithdrawalFrozen
 from domain.velocity import VelocityAction, VelocityLimit, VelocityLimited, VelocityUnavailable
@@ -148,6 +148,8 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
     PaymentMismatch: [(PaymentMismatch(SECRET), ())],
     CryptoDepositUnavailable: [(CryptoDepositUnavailable(SECRET), ())],
     CryptoProviderDown: [(CryptoProviderDown(SECRET), ())],
+    DepositLimitPromptDue: [(DepositLimitPromptDue(SECRET), ())],
+    InvoiceLinkUnavailable: [(InvoiceLinkUnavailable(SECRET), ())],
     BeyondRecentBets: [(BeyondRecentBets(100), ("100",))],
     IllegalTransition: [(IllegalTransition(SECRET), ())],
     IllegalWithdrawalTransition: [

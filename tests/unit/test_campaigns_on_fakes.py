@@ -26,7 +26,7 @@ from application.house import HouseBook
 from application.payments import CreateStarsInvoice, CreditStarsPayment
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand
-from application.responsible import ALWAYS_GUARDED, SelfExclude, StartTimeout
+from application.responsible import ALWAYS_GUARDED, AnswerDepositPrompt, SelfExclude, StartTimeout
 from application.risk import DEFAULT_RISK_REVIEW
 from application.staff import Actor
 from domain.accounts import AccountKind
@@ -386,6 +386,8 @@ async def test_a_stars_credit_is_matched_but_never_for_a_player_on_a_break(casin
     )
     invoices = CreateStarsInvoice(casino.db, casino.clock, casino.ids, ALWAYS_GUARDED)
     player, resting = await casino.player(), await casino.player()
+    for someone in (player, resting):  # the prompt at the first deposit: "No limit for now"
+        await AnswerDepositPrompt(casino.db, casino.clock)(someone)
     paid = await invoices(player, 40)
     await credit("charge-1", paid.payload, casino._telegram - 1, 40, "XTR")
     assert casino.bonus_balance(player) == 40  # 100% of 40

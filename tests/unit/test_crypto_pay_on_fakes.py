@@ -17,7 +17,7 @@ from application.crypto_pay import CreditCryptoInvoice, DepositInCrypto, PollCry
 from application.house import HouseBook
 from application.onboarding import AcceptTerms, StartPlayer
 from application.ports import BadWebhookSignature, CryptoPayConfig, CryptoPayUnavailable
-from application.responsible import ALWAYS_GUARDED, SetLimit, StartTimeout
+from application.responsible import ALWAYS_GUARDED, AnswerDepositPrompt, SetLimit, StartTimeout
 from application.risk import DEFAULT_RISK_REVIEW
 from domain.accounts import AccountKind
 from domain.crypto_pay import (
@@ -81,6 +81,9 @@ async def rail() -> tuple[Rail, int]:
     r = Rail()
     started = await StartPlayer(r.db, r.clock)(TG, username="cy", language="en")
     await AcceptTerms(r.db, r.clock)(started.player.id)
+    # The prompt at the first deposit answered ("No limit for now"): its own tests are in
+    # test_deposit_prompt_rule_on_fakes.py.
+    await AnswerDepositPrompt(r.db, r.clock)(started.player.id)
     return r, started.player.id
 
 

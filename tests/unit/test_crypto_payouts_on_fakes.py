@@ -16,7 +16,7 @@ from application.crypto_pay import CreditCryptoInvoice, CryptoPayBalances, Depos
 from application.house import HouseBook
 from application.onboarding import AcceptTerms, StartPlayer
 from application.ports import CryptoPayConfig
-from application.responsible import ALWAYS_GUARDED
+from application.responsible import ALWAYS_GUARDED, AnswerDepositPrompt
 from application.risk import DEFAULT_RISK_REVIEW
 from application.staff import Actor
 from application.withdrawals import (
@@ -133,6 +133,7 @@ class Books:
         uses = (self.db, self.clock, self.ids, self.house)
         started = await StartPlayer(self.db, self.clock)(TELEGRAM_ID, username="p", language="en")
         await AcceptTerms(self.db, self.clock)(started.player.id)
+        await AnswerDepositPrompt(self.db, self.clock)(started.player.id)  # "No limit for now"
         deposit = DepositInCrypto(
             self.db, self.clock, self.ids, ALWAYS_GUARDED, self.provider, CryptoPayConfig(True)
         )

@@ -112,6 +112,7 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.StaffRepository: (fake_staff.FakeStaff,),
     P.StarsPaymentRepository: (fake_players.FakeStars,),
     P.StarsRefunds: (fake_players.FakeStarsRefunds,),
+    P.StarsInvoiceLinks: (fake_players.FakeStarsInvoiceLinks,),
     P.TokenCodec: (fake_staff.FakeTokens,),
     P.UnitOfWork: (),  # an entered unit of work sets its repositories: checked below
     P.UnitOfWorkFactory: (fakes.FakeDatabase,),

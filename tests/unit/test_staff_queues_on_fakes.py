@@ -20,7 +20,7 @@ from application.payments import (
     ListStarsPayments,
 )
 from application.ports import AuditQuery
-from application.responsible import ALWAYS_GUARDED
+from application.responsible import ALWAYS_GUARDED, AnswerDepositPrompt
 from application.risk import DEFAULT_RISK_REVIEW
 from application.staff import Actor
 from application.withdrawals import NoWithdrawalHolds, RequestWithdrawal
@@ -93,6 +93,8 @@ async def test_four_eyes_requests_are_listed_newest_first_by_state(casino):
 
 async def test_stars_payments_are_listed_per_player_and_found_by_charge(casino):
     ann, bob = await casino.player(1001), await casino.player(1002)
+    for player in (ann, bob):  # the prompt at the first deposit: "No limit for now"
+        await AnswerDepositPrompt(casino.db, casino.clock)(player)
     invoice = CreateStarsInvoice(casino.db, casino.clock, casino.ids, ALWAYS_GUARDED)
     credit = CreditStarsPayment(
         casino.db, casino.clock, casino.ids, casino.house, FakeStarsRefunds(), DEFAULT_RISK_REVIEW

@@ -16,7 +16,7 @@ from application.payments import (
     RefundStarsPayment,
 )
 from application.postings import DebitWallet, DebitWalletCommand
-from application.responsible import ALWAYS_GUARDED
+from application.responsible import ALWAYS_GUARDED, AnswerDepositPrompt
 from application.risk import DEFAULT_RISK_REVIEW
 from application.staff import Actor
 from domain.errors import InsufficientFunds
@@ -36,6 +36,9 @@ STAFF = Actor("staff:support")
 async def stars():
     db, clock, ids, house = FakeDatabase(), FakeClock(), SequentialIds(), HouseBook(4)
     started = await StartPlayer(db, clock)(TG, username="ann", language="en")
+    # The prompt at the first deposit answered ("No limit for now"): its own tests are in
+    # test_deposit_prompt_rule_on_fakes.py.
+    await AnswerDepositPrompt(db, clock)(started.player.id)
     return db, (clock, ids, house), started.player.id
 
 

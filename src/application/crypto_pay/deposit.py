@@ -52,7 +52,8 @@ class DepositInCrypto:
 
     Refused, before anything is written or the provider asked, for a player who may not
     deposit (blocked, no terms, timed out, excluded) or beyond a deposit limit: the same
-    guard and rules as a Stars invoice (`ResponsibleGamblingGuard.check_deposit`). The amount
+    guard and rules as a Stars invoice (`ResponsibleGamblingGuard.check_deposit_offer`, the
+    prompt at the first deposit included: `DepositLimitPromptDue`). The amount
     weighed against the limits includes the player's invoices still open in that asset, so
     several open invoices cannot together pass a limit each one keeps to.
 
@@ -138,15 +139,16 @@ class DepositInCrypto:
     async def _weigh_in(
         self, uow: UnitOfWork, player_id: int, money: Money, now: datetime, counted: int = 0
     ) -> None:
-        """The standing and deposit limits (the Stars guard), with the player's other open
-        invoices in this asset counted as deposited (`counted`: this one, if among them)."""
+        """The standing, deposit limits and the prompt (the Stars guard), with the player's
+        other open invoices in this asset counted as deposited (`counted`: this one, if among
+        them)."""
         standing = await uow.players.standing(player_id)
         # The guard's lock first (check_deposit takes it again, in the same transaction), so
         # two invoices asked at once are weighed one after the other, each seeing the other's
         # amount among the open ones.
         await uow.responsible.lock(player_id)
         pending = await uow.crypto_invoices.open_total(player_id, money.currency, now) - counted
-        await self._guard.check_deposit(uow, standing, money, now, pending=max(0, pending))
+        await self._guard.check_deposit_offer(uow, standing, money, now, pending=max(0, pending))
 
     async def _create_at_provider(self, invoice: CryptoInvoice) -> CryptoInvoice:
         remaining = invoice.expires_at - self._clock.now()

@@ -11,11 +11,12 @@ them. If Telegram refuses, a compensating transaction puts them back; if Telegra
 lost, the payment stays `refunding` and a retry asks Telegram again without a second reversal
 (Telegram answers an already refunded charge with an error we treat as success).
 
-One step a module: `invoice`, `pre_checkout`, `credit`, `refund`, and the staff's
-`queries`."""
+One step a module: `invoice` (and `invoice_link`, the Mini App's road to it), `pre_checkout`,
+`credit`, `refund`, and the staff's `queries`."""
 
 from application.payments.credit import CreditStarsPayment, StarsCredit
 from application.payments.invoice import CreateStarsInvoice
+from application.payments.invoice_link import OfferStarsInvoiceLink, StarsInvoiceLink
 from application.payments.pre_checkout import CheckPreCheckout
 from application.payments.queries import GetStarsPayment, ListStarsPayments
 from application.payments.refund import RefundStarsPayment
@@ -26,6 +27,8 @@ __all__ = [
     "CreditStarsPayment",
     "GetStarsPayment",
     "ListStarsPayments",
+    "OfferStarsInvoiceLink",
     "RefundStarsPayment",
     "StarsCredit",
+    "StarsInvoiceLink",
 ]

@@ -53,7 +53,7 @@ from application.ports.outbox import (
     PendingEvent,
     RelaySession,
 )
-from application.ports.payments import StarsPaymentRepository, StarsRefunds
+from application.ports.payments import StarsInvoiceLinks, StarsPaymentRepository, StarsRefunds
 from application.ports.personal_data import PersonalDataRotation
 from application.ports.placements import (
     BatchPlacementContext,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from domain.payments import StarsInvoice, StarsPayment
+from domain.payments import InvoiceWording, StarsInvoice, StarsPayment
 
 
 class StarsPaymentRepository(Protocol):
@@ -38,4 +38,16 @@ class StarsRefunds(Protocol):
         """Return when Telegram has refunded the charge (or reports it refunded already).
         Raise `RefundRefused` when Telegram definitely will not refund it; any other exception
         means the outcome is unknown and the refund may be retried."""
+        ...
+
+
+class StarsInvoiceLinks(Protocol):
+    """Telegram's `createInvoiceLink`: a link that opens the payment form of a recorded
+    invoice (the Mini App opens it with `Telegram.WebApp.openInvoice`). The link carries the
+    invoice's own payload and price in Stars, so the pre-checkout and the credit read it as
+    they read an invoice sent in the chat."""
+
+    async def invoice_link(self, invoice: StarsInvoice, wording: InvoiceWording) -> str:
+        """The link; `InvoiceLinkUnavailable` when Telegram does not give one (no bot, an
+        error, no answer): nothing was charged, the player may try again."""
         ...

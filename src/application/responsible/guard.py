@@ -13,6 +13,7 @@ from domain.money import Money
 from domain.responsible import (
     BET_LIMIT_KINDS,
     DEPOSIT_LIMIT_KINDS,
+    DepositLimitPromptDue,
     LimitKind,
     applicable_limits,
     check_limits,
@@ -108,6 +109,28 @@ class ResponsibleGamblingGuard:
                     for period, used in usage.items()
                 }
             check_limits(limits, DEPOSIT_LIMIT_KINDS, amount, usage)
+
+    async def check_deposit_offer(
+        self,
+        uow: UnitOfWork,
+        standing: PlayerStanding,
+        amount: Money,
+        now: datetime,
+        *,
+        pending: int = 0,
+    ) -> None:
+        """`check_deposit` for a new deposit offer (a Stars invoice, a crypto invoice), and
+        then the prompt at the first deposit (UKGC RTS 12, docs/responsible-gambling.md): a
+        player who never set a deposit limit nor answered "No limit for now" is refused with
+        `DepositLimitPromptDue`, whichever door asked. The standing and limits come first, so
+        a player who may not deposit at all hears why, not the prompt. Payment itself (the
+        pre-checkout, a paid invoice) is not asked again: the offer was made after the
+        answer."""
+        await self.check_deposit(uow, standing, amount, now, pending=pending)
+        if await uow.responsible.deposit_prompt_due(standing.player_id):
+            raise DepositLimitPromptDue(
+                "set a deposit limit or choose no limit for now before the first deposit"
+            )
 
     async def check_play_on(self, uow: UnitOfWork, standing: PlayerStanding, now: datetime) -> None:
         """Another step of a game whose stake is already taken (a mines tile,

@@ -64,3 +64,12 @@ def add_months(moment: datetime, months: int) -> datetime:
     year, month = moment.year + index // 12, index % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
+
+
+class DepositLimitPromptDue(DomainError):
+    """UKGC RTS 12, the prompt at the first deposit: the player has neither set a deposit
+    limit nor answered "No limit for now", so no deposit is offered yet. Every door that
+    creates a deposit invoice (the bot, the Mini App) meets this from the use case and shows
+    the player the choice; after it, the same request goes through."""
+
+    code = "deposit_limit_prompt_due"

@@ -15,9 +15,10 @@ from redis.asyncio import Redis
 
 from application.onboarding import StartPlayer
 from domain.errors import DomainError, StorageUnavailable
-from domain.responsible import ResponsibleGamblingRefusal
-from entrypoints.bot import keyboards
+from domain.responsible import DepositLimitPromptDue, ResponsibleGamblingRefusal
+from entrypoints.bot import keyboards, screens
 from entrypoints.bot.commands import register_commands
+from entrypoints.bot.deposit_prompt import prompt_screen
 from entrypoints.bot.flow_storage import FlowStorage
 from entrypoints.bot.freshness import KeepTrack, LiveKeyboards
 from entrypoints.bot.groups import handlers as groups
@@ -119,6 +120,16 @@ async def polite_errors(event: ErrorEvent, dishka_container: AsyncContainer | No
             await target.answer()
         if isinstance(message, Message):
             await message.answer(refusal_text(t, error), reply_markup=keyboards.acknowledge(t))
+        return True
+    if isinstance(error, DepositLimitPromptDue):
+        # The deposit use case's rule (UKGC RTS 12) met past the handler's own look (a deposit
+        # limit removed in between): the prompt's screen, as the handler would have shown it.
+        text, markup = prompt_screen(t)
+        if isinstance(target, CallbackQuery):
+            await target.answer()
+            await screens.show(target, text, markup)
+        elif isinstance(target, Message):
+            await target.answer(text, reply_markup=markup)
         return True
     if isinstance(error, StorageUnavailable):
         log.warning("bot update %s met a lost database connection", update.update_id)

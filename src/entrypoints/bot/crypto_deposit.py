@@ -12,17 +12,14 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from application.crypto_pay import CryptoDeposit
-from domain.crypto_pay import CRYPTO_ASSETS, DEPOSIT_BOUNDS
+from domain.crypto_pay import CRYPTO_ASSETS, DEPOSIT_BOUNDS, DEPOSIT_CHOICES
 from domain.money import Money
 from entrypoints.bot import keyboards
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Menu
 
-# The amounts offered, in whole units of each asset (within domain.crypto_pay's bounds).
-AMOUNTS: Final[dict[str, tuple[int, ...]]] = {
-    "USDT": (5, 10, 25, 50, 100),
-    "TON": (1, 2, 5, 10, 25),
-}
+# The amounts offered, in whole units of each asset (domain.crypto_pay: the Mini App's too).
+AMOUNTS: Final[dict[str, tuple[int, ...]]] = DEPOSIT_CHOICES
 ICONS: Final = {"USDT": "💵", "TON": "💎"}
 
 

@@ -16,10 +16,11 @@ from domain.games.catalog import GAMES
 from domain.games.plinko import MAX_ROWS as PLINKO_MAX_ROWS
 from domain.games.plinko import MIN_ROWS as PLINKO_MIN_ROWS
 from domain.games.plinko import RISKS as PLINKO_RISKS
+from domain.payments import DEPOSIT_CHOICES
 from entrypoints.bot.game_texts import game_name, option_button
 from entrypoints.bot.i18n import Translator, languages
 
-DEPOSITS = (50, 100, 500, 1000)  # XTR
+DEPOSITS = DEPOSIT_CHOICES  # XTR; the Mini App offers the same (domain/payments.py)
 
 # Per game: option key -> game parameters. What a button says (the option in the player's
 # language and its multiplier) is rendered from the game's selection: entrypoints/bot/game_texts.py.

@@ -55,10 +55,10 @@ from domain.game_sessions import InvalidSessionToken, SessionTokenExpired
 from domain.games.base import format_hundredths
 from domain.kept_answers import RequestReused
 from domain.mines import OverPayoutLimit
-from domain.payments import PaymentMismatch, RefundPending, RefundRefused
+from domain.payments import InvoiceLinkUnavailable, PaymentMismatch, RefundPending, RefundRefused
 from domain.promotions import BudgetExhausted
 from domain.rakeback import NothingToClaim
-from domain.responsible import LimitTooLarge, ResponsibleGamblingRefusal
+from domain.responsible import DepositLimitPromptDue, LimitTooLarge, ResponsibleGamblingRefusal
 from domain.seamless import DebitCalledOff, RoundClosed, UncoveredCredit
 from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, WithdrawalFrozen
 from domain.velocity import VelocityLimit, VelocityLimited, VelocityUnavailable
@@ -192,6 +192,8 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     PaymentMismatch: _text("refusals.payment_mismatch"),
     CryptoDepositUnavailable: _text("deposit.crypto.unavailable"),
     CryptoProviderDown: _text("deposit.crypto.provider_down"),
+    DepositLimitPromptDue: _text("refusals.deposit_prompt_due"),
+    InvoiceLinkUnavailable: _text("deposit.try_again"),
     BeyondRecentBets: lambda t, e: t("refusals.recent_bets", count=e.shown),
     NotFound: _text("refusals.not_found"),
     IdempotencyConflict: _text("refusals.already_used"),

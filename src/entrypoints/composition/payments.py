@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from dishka import Provider, Scope, provide
 
-from adapters.telegram_stars import TelegramStarsRefunds
+from adapters.telegram_stars import TelegramStarsInvoiceLinks, TelegramStarsRefunds
 from application.payments import (
     CheckPreCheckout,
     CreateStarsInvoice,
     CreditStarsPayment,
     GetStarsPayment,
     ListStarsPayments,
+    OfferStarsInvoiceLink,
     RefundStarsPayment,
 )
-from application.ports import StarsRefunds
+from application.ports import StarsInvoiceLinks, StarsRefunds
 from entrypoints.bot.runtime import TelegramRuntime
 
 
 class PaymentsProvider(Provider):
-    """Stars deposits (used by the bot) and refunds (used by finance staff)."""
+    """Stars deposits (used by the bot and the Mini App) and refunds (used by finance staff)."""
 
     scope = Scope.REQUEST
 
@@ -26,7 +27,12 @@ class PaymentsProvider(Provider):
     def stars_refunds(self, telegram: TelegramRuntime) -> StarsRefunds:
         return TelegramStarsRefunds(telegram.bot)
 
+    @provide(scope=Scope.APP)
+    def stars_invoice_links(self, telegram: TelegramRuntime) -> StarsInvoiceLinks:
+        return TelegramStarsInvoiceLinks(telegram.bot)
+
     create_stars_invoice = provide(CreateStarsInvoice)
+    offer_stars_invoice_link = provide(OfferStarsInvoiceLink)  # the Mini App's deposit
     check_pre_checkout = provide(CheckPreCheckout)
     credit_stars_payment = provide(CreditStarsPayment)
     refund_stars_payment = provide(RefundStarsPayment)

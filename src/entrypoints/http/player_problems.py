@@ -61,10 +61,10 @@ from domain.games.base import format_hundredths
 from domain.kept_answers import RequestReused
 from domain.mines import OverPayoutLimit
 from domain.money import Money
-from domain.payments import PaymentMismatch, RefundPending, RefundRefused
+from domain.payments import InvoiceLinkUnavailable, PaymentMismatch, RefundPending, RefundRefused
 from domain.promotions import BudgetExhausted
 from domain.rakeback import NothingToClaim
-from domain.responsible import ResponsibleGamblingRefusal
+from domain.responsible import DepositLimitPromptDue, ResponsibleGamblingRefusal
 from domain.responsible.limits import LimitTooLarge
 from domain.seamless import DebitCalledOff, RoundClosed, UncoveredCredit
 from domain.standing import PlayerBlocked, StandingRefusal, TermsNotAccepted, WithdrawalFrozen
@@ -131,6 +131,10 @@ TEXTS: Final[dict[str, frozenset[str]]] = {
         "responsible_gambling.limit": ("limit_kind", "period", "limit", "remaining"),
         "responsible_gambling.cooling_off": ("until", "limit"),
         "responsible_gambling.other": (),
+        "deposit_limit_prompt_due": (),
+        "crypto_deposit_unavailable": (),
+        "crypto_provider_down": (),
+        "invoice_link_unavailable": (),
         "unauthenticated": (),
         "storage_unavailable": (),
         # Not a domain error: the door's own refusals (problems.py).
@@ -141,8 +145,8 @@ TEXTS: Final[dict[str, frozenset[str]]] = {
     }.items()
 }
 
-# Classes the Mini App's routes never raise (duels, Telegram payments and crypto deposits are
-# the bot's; the page has no withdrawal or refund route; keys are the game servers'): their
+# Classes the Mini App's routes never raise (duels and a Telegram payment's checks are the
+# bot's; the page has no withdrawal or refund route; keys are the game servers'): their
 # problems carry no `reason`, and a page meeting one would show `detail`.
 NOT_ON_THE_PAGE: Final[frozenset[type[DomainError]]] = frozenset(
     {
@@ -155,8 +159,6 @@ NOT_ON_THE_PAGE: Final[frozenset[type[DomainError]]] = frozenset(
         OpenerStays,
         TooFewPlayers,
         PaymentMismatch,
-        CryptoDepositUnavailable,
-        CryptoProviderDown,
         RefundRefused,
         RefundPending,
         WithdrawalRefused,
@@ -318,6 +320,12 @@ REASONS: Final[dict[type[DomainError], Reason]] = {
     PlayerBlocked: _plain("player_blocked"),
     TermsNotAccepted: _plain("terms_not_accepted"),
     ResponsibleGamblingRefusal: _care,
+    # The deposit screen's (miniapp_deposit.py): the prompt at the first deposit is owed, or
+    # the crypto rail is off or its provider did not answer.
+    DepositLimitPromptDue: _plain("deposit_limit_prompt_due"),
+    CryptoDepositUnavailable: _plain("crypto_deposit_unavailable"),
+    CryptoProviderDown: _plain("crypto_provider_down"),
+    InvoiceLinkUnavailable: _plain("invoice_link_unavailable"),
     Unauthenticated: _plain("unauthenticated"),
     StorageUnavailable: _plain("storage_unavailable"),
     # The books' own invariants and staff errors: nothing a player can act on.

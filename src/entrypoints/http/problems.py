@@ -20,7 +20,7 @@ from litestar.status_codes import (
 )
 
 from domain.campaigns import CampaignRefused
-from domain.crypto_pay import CryptoProviderDown
+from domain.crypto_pay import CryptoDepositUnavailable, CryptoProviderDown
 from domain.errors import (
     CurrencyMismatch,
     DomainError,
@@ -40,9 +40,9 @@ from domain.errors import (
     UnknownCurrency,
 )
 from domain.money import Money
-from domain.payments import RefundPending, RefundRefused
+from domain.payments import InvoiceLinkUnavailable, RefundPending, RefundRefused
 from domain.quoting import bounded_message
-from domain.responsible import ResponsibleGamblingRefusal
+from domain.responsible import DepositLimitPromptDue, ResponsibleGamblingRefusal
 from domain.standing import StandingRefusal, WithdrawalFrozen
 from domain.velocity import VelocityUnavailable
 from domain.withdrawals import WithdrawalRefused
@@ -75,11 +75,16 @@ _STATUS: dict[type[DomainError], int] = {
     # Telegram did not answer: retrying is the remedy, as for any unavailable upstream.
     RefundPending: HTTP_503_SERVICE_UNAVAILABLE,
     CryptoProviderDown: HTTP_503_SERVICE_UNAVAILABLE,
+    # The rail is off, or the invoice expired: not a malformed request, the state refuses it.
+    CryptoDepositUnavailable: HTTP_409_CONFLICT,
+    InvoiceLinkUnavailable: HTTP_503_SERVICE_UNAVAILABLE,  # Telegram gave no link: try again
     # 409, not 403: nothing is wrong with who is asking; the player's own state (a limit
     # reached, a time-out, a reality check waiting) conflicts with the request, like
     # LimitExceeded, and the same request may pass later. A 403 would read as an access
     # problem that logging in again could fix. `rule` says which one refused.
     ResponsibleGamblingRefusal: HTTP_409_CONFLICT,
+    # The player owes the prompt at the first deposit: their own state again, as above.
+    DepositLimitPromptDue: HTTP_409_CONFLICT,
     # A fail-closed velocity check could not be counted: retry later (with Retry-After).
     VelocityUnavailable: HTTP_503_SERVICE_UNAVAILABLE,
     # The database connection broke mid-request: retry with the same idempotency key.

@@ -19,6 +19,7 @@ from entrypoints.http.miniapp import MiniAppController, MiniAppSessionController
 from entrypoints.http.miniapp_bonus import MiniAppBonusController
 from entrypoints.http.miniapp_bonus_actions import MiniAppBonusActionsController
 from entrypoints.http.miniapp_crash import MiniAppCrashCashOutController, MiniAppCrashController
+from entrypoints.http.miniapp_deposit import MiniAppDepositController
 from entrypoints.http.miniapp_free_bets import MiniAppFreeBetsController
 from entrypoints.http.miniapp_mines import MiniAppMinesController
 from entrypoints.http.miniapp_notifications import MiniAppNotificationsController
@@ -72,6 +73,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     MiniAppVipController,
     MiniAppRulesController,
     MiniAppReferralController,
+    MiniAppDepositController,
     MINIAPP_PAGE,  # the Mini App page itself, at /app/
     *LIVE_HANDLERS,
     WithdrawalsController,

@@ -73,11 +73,9 @@ async def send_invoice(
 ) -> None:
     # The prompt's rule holds on this road too, not only when the flow opens: an amount button
     # on an old screen (from before the prompt, or from a chat scrolled back) shows the prompt,
-    # never an invoice. The bot's handlers are the only doors to a deposit invoice, Stars here
-    # and crypto in crypto_deposit.py, each asking `prompt_instead` (the Mini App has no
-    # deposit of its own; tests/entrypoints/test_bot_deposit_prompt_roads.py fails if another
-    # door reaches `CreateStarsInvoice` or `DepositInCrypto`: the rule would then belong in
-    # the use cases).
+    # never an invoice. The rule itself is the use case's (`DepositLimitPromptDue`, on every
+    # door, the Mini App's too); asking first here shows the prompt screen rather than a
+    # refusal (tests/entrypoints/test_bot_deposit_prompt_roads.py lists every door).
     if await prompt_instead(query, t, player.id, prompt_due, check):
         await query.answer()
         return

@@ -5,6 +5,7 @@
 import { openSession, request, setInitData } from "./api.js";
 import { bonusShown, openBonus } from "./bonus.js";
 import { openCare, refreshReality, setUpCare } from "./care.js";
+import { openDeposit, setUpDeposit } from "./deposit.js";
 import { refreshFairness, setUpFairness } from "./fairness.js";
 import { openHistory, setUpHistory } from "./history.js";
 import { openInstant, setUpInstant } from "./instant.js";
@@ -19,7 +20,7 @@ import { setLanguage, t } from "./i18n.js";
 import { openVip, refreshVip, setUpVip } from "./vip.js";
 import { $, CURRENCY, gameTitle, h, liveBalanceCount, once, showBalances, showError, showMessage, showStatus, moneyText } from "./ui.js";
 
-const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness", "bonus", "vip", "referral", "notifications"];
+const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness", "bonus", "vip", "referral", "notifications", "deposit"];
 const GAME_SCREENS = new Set(["game", "mines", "crash"]);
 // Games played in steps need their own screen; instant games all share the one form.
 const STEP_SCREENS = { mines: { screen: "mines", open: openMines } };
@@ -150,6 +151,7 @@ function wire() {
   $("back").addEventListener("click", openLobby);
   $("open-history").addEventListener("click", () => openPage("history", t("lobby.history"), () => openHistory(app.games)));
   $("open-care").addEventListener("click", () => openPage("care", t("lobby.care"), openCare));
+  $("open-deposit").addEventListener("click", () => openPage("deposit", t("deposit.title"), openDeposit));
   $("open-fairness").addEventListener("click", () => openPage("fairness", t("lobby.fairness"), refreshFairness));
   $("open-bonus").addEventListener("click", () => openPage("bonus", t("lobby.bonus"), () => openBonus(app.games)));
   $("open-vip").addEventListener("click", () => openPage("vip", "VIP", openVip));
@@ -163,6 +165,7 @@ function wire() {
   setUpFairness();
   setUpVip();
   setUpReferral(app.webApp);
+  setUpDeposit(app.webApp, () => refreshBalances().catch(() => {}));
   if (app.webApp && app.webApp.BackButton) {
     try {
       app.webApp.BackButton.onClick(openLobby);
