@@ -98,6 +98,9 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     # Crypto Pay invoices step pending -> active -> paid (a trigger guards the steps), locked
     # FOR UPDATE by the webhook and the poller; never deleted.
     "crypto_invoices": _UPDATE,
+    # The aggregators' game catalogue: upserted by the refresh, switched by the operator
+    # (locked FOR UPDATE first); never deleted (a game gone from the list is unlisted).
+    "aggregator_games": _UPDATE,
     # Events are never updated (the relay keeps a watermark in outbox_relay instead).
     "outbox": _READ_INSERT,
     "outbox_events": frozenset({"SELECT"}),  # a view

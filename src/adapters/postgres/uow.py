@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.adjustments import SqlAdjustmentRequests
+from adapters.postgres.aggregator_games import SqlAggregatorGames
 from adapters.postgres.bets import SqlBets
 from adapters.postgres.bonuses import SqlBonuses
 from adapters.postgres.campaigns import SqlCampaigns
@@ -77,6 +78,7 @@ class SqlUnitOfWork:
     lobbies: SqlLobbies
     duel_groups: SqlDuelGroups
     crypto_invoices: SqlCryptoInvoices
+    aggregator_games: SqlAggregatorGames
     # The events raised in this transaction, written just before it commits.
     outbox: SqlOutbox
 
@@ -140,6 +142,7 @@ class SqlUnitOfWork:
         self.lobbies = SqlLobbies(conn, self._currencies)
         self.duel_groups = SqlDuelGroups(conn, self._currencies)
         self.crypto_invoices = SqlCryptoInvoices(conn, self._currencies)
+        self.aggregator_games = SqlAggregatorGames(conn)
         return self
 
     async def __aexit__(
