@@ -73,8 +73,12 @@ class LaunchGame:
         in_currency = self._currencies.get(currency.upper())
         now = self._clock.now()
         async with self._uow() as uow:
+            # The standing with the player's own break (a time-out, a self-exclusion), read
+            # without the lock a bet takes: a launch moves no money, and every bet the game
+            # then makes is weighed again, under that lock, by the wallet (SeamlessDebit).
+            profile = await uow.responsible.profile(player_id)
             standing = await uow.players.standing(player_id)
-            standing.require(Operation.BET, now)
+            standing.with_exclusion(profile.exclusion).require(Operation.BET, now)
             game = await uow.aggregator_games.get(aggregator, game_code)
             preferences = await uow.preferences.get(player_id)
         if game is None or not self._api.knows(aggregator):
