@@ -6,10 +6,11 @@
 // (navigating this page away would end them, and a third-party game page inside the Mini App
 // would run with the Mini App's Telegram bridge). Outside Telegram, a new tab.
 // Refusals (a break, the game switched off, the provider not answering) are the server's
-// problem in the player's language (problems.js), on the message line.
+// problem in the player's language (problems.js), on the message line; a game opened is a
+// quiet note under the tiles.
 import { request } from "./api.js";
 import { t } from "./i18n.js";
-import { $, CURRENCY, h, once, showMessage } from "./ui.js";
+import { $, CURRENCY, h, once } from "./ui.js";
 
 const state = { webApp: null };
 
@@ -30,23 +31,35 @@ function open(url) {
   window.open(url, "_blank", "noopener");
 }
 
-async function launch(game, button) {
-  await once(button, t("more.opening"), async () => {
-    const path = `/aggregator-games/${encodeURIComponent(game.aggregator)}/${encodeURIComponent(game.game_code)}/launch`;
-    const launched = await request("POST", path, { currency: CURRENCY, platform: platform() });
-    open(launched.url);
-    showMessage(t("more.opened", { game: game.name }));
+// The tile's second line says "Opening…" meanwhile (`once` would relabel the whole button,
+// and a tile is two lines).
+async function launch(game, button, hint) {
+  const said = hint.textContent;
+  const note = $("more-games-note");
+  note.hidden = true;
+  await once(button, null, async () => {
+    hint.textContent = t("more.opening");
+    try {
+      const path = `/aggregator-games/${encodeURIComponent(game.aggregator)}/${encodeURIComponent(game.game_code)}/launch`;
+      const launched = await request("POST", path, { currency: CURRENCY, platform: platform() });
+      open(launched.url);
+      note.textContent = t("more.opened", { game: game.name });
+      note.hidden = false;
+    } finally {
+      hint.textContent = said;
+    }
   });
 }
 
 function tile(game) {
+  const hint = h("span", { class: "tile-hint", text: [game.product, game.category].filter(Boolean).join(" · ") });
   const button = h(
     "button",
     { type: "button", class: "tile-game tile-more", dataset: { aggregator: game.aggregator, code: game.game_code } },
     h("span", { class: "tile-title", text: game.name }),
-    h("span", { class: "tile-hint", text: [game.product, game.category].filter(Boolean).join(" · ") }),
+    hint,
   );
-  button.addEventListener("click", () => launch(game, button));
+  button.addEventListener("click", () => launch(game, button, hint));
   return h("li", {}, button);
 }
 
