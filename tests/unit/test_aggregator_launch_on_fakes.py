@@ -17,6 +17,7 @@ from application.aggregators import (
     LaunchableGamesCache,
     LaunchConfig,
     LaunchGame,
+    ListAggregatorGames,
     PlayerAggregatorGames,
     ReadGameSession,
     RefreshAggregatorGames,
@@ -73,8 +74,8 @@ async def test_a_refresh_adds_games_off_and_unlists_a_game_gone(world):
     clock.advance(minutes=5)
     second = await refresh(HUB)
     assert (second.listed, second.added, second.delisted) == (2, 0, 1)
-    async with db() as uow:
-        games = {g.game_code: g for g in await uow.aggregator_games.list(HUB)}
+    games = {g.game_code: g for g in await ListAggregatorGames(db)(HUB)}
+    assert [g.game_code for g in await ListAggregatorGames(db)()] == list(games)
     assert games["slot-a"].operator_enabled
     assert games["slot-a"].launchable
     assert games["slot-a"].name == "Alpha Slot 2"  # the aggregator's facts replaced
