@@ -8,10 +8,12 @@ Every call is one JSON `POST` to `{base}/operator/generic/v2/{game/list | game/u
 through aiogram), with a total timeout per call. Any failure — not configured, a timeout, a
 refused connection, a status other than 200, a body that is not the expected JSON, a URL that
 is not http(s) — is `AggregatorUnavailable`: the launch is refused politely and nothing was
-written."""
+written. One entry of a games list Croupier cannot keep (a code over 100 characters, a name
+over 200) is skipped and logged; the rest of the list is kept."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,6 +31,8 @@ from domain.errors import DomainError
 
 if TYPE_CHECKING:
     import aiohttp
+
+log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Hub88-Signature"
 GAME_LIST = "/operator/generic/v2/game/list"
@@ -85,14 +89,19 @@ class Hub88OperatorApi:
         raw = await self._call(endpoint, GAME_LIST, {"operator_id": endpoint.operator_id})
         try:
             wire = msgspec.json.decode(raw, type=list[WireGame])
-            return [
-                ListedGame(g.game_code, g.name or g.game_code, g.category, g.product, g.enabled)
-                for g in wire
-            ]
-        except (msgspec.DecodeError, msgspec.ValidationError, DomainError):
+        except (msgspec.DecodeError, msgspec.ValidationError):
             raise AggregatorUnavailable(
                 f"{aggregator}: the games list is of an unexpected shape"
             ) from None
+        listed = []
+        for g in wire:
+            try:
+                listed.append(
+                    ListedGame(g.game_code, g.name or g.game_code, g.category, g.product, g.enabled)
+                )
+            except DomainError as error:  # one entry Croupier cannot keep: the others still are
+                log.warning("%s: a games list entry is skipped: %s", aggregator, error)
+        return listed
 
     async def game_url(self, aggregator: str, request: GameUrlRequest) -> str:
         endpoint = self._endpoint(aggregator)
