@@ -49,9 +49,12 @@ class RefreshAggregatorGames:
             raise NotFound(f"no operator API is configured for aggregator {aggregator!r}")
         listed = await self._api.games(aggregator)  # before the transaction: a slow call
         unique = {game.game_code: game for game in listed}  # a code listed twice: the last
+        # In code order: two refreshes at once (two processes' periodic jobs) lock the rows in
+        # the same order, and the second waits for the first rather than deadlocking.
+        ordered = [unique[code] for code in sorted(unique)]
         async with self._uow() as uow:
             added, delisted = await uow.aggregator_games.refresh(
-                aggregator, list(unique.values()), self._clock.now()
+                aggregator, ordered, self._clock.now()
             )
             await uow.commit()
         self._cache.forget()
