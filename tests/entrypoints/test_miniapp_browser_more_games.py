@@ -3,13 +3,15 @@ aggregators' games the operator turned on show in the lobby; tapping one launche
 hands its URL to Telegram.WebApp.openLink (a stand-in records it); the aggregator down is the
 player's own sentence (problems.js), not a stack trace. The operator API is the in-memory
 fake (the signed HTTP one: tests/entrypoints/test_aggregator_launch.py). Screenshots:
-more-games-light.png, more-games-dark.png, more-games-refused-light.png (in
-$CROUPIER_SHOTS_DIR)."""
+more-games-{light,dark,light-ru}.png, more-games-opened-*.png, more-games-refused-light*.png
+(in $CROUPIER_SHOTS_DIR)."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from dishka import Provider, Scope, provide
@@ -35,6 +37,8 @@ from tests.entrypoints.miniapp_browser_kit import (
 from tests.fake_aggregator_games import FakeAggregatorApi
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
+
+LOCALES = Path(__file__).resolve().parents[2] / "src/entrypoints/http/static/miniapp/locales"
 
 browser = kit.browser
 shots = kit.shots
@@ -89,34 +93,43 @@ async def live_server(servers, tmp_path, operator_api, uow_factory, clock):
         yield live
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
+def _texts(language: str) -> dict[str, str]:
+    return json.loads((LOCALES / f"{language}.json").read_text())
+
+
+@pytest.mark.parametrize(("theme", "language"), [("light", "en"), ("dark", "en"), ("light", "ru")])
 async def test_the_lobby_offers_more_games_and_a_tap_opens_one(
-    theme, live_server, browser, adjust, new_telegram_id, shots, operator_api
+    theme, language, live_server, browser, adjust, new_telegram_id, shots, operator_api, uow_factory
 ):
     from playwright.async_api import expect
 
     expect.set_options(timeout=WAIT_MS)
+    texts = _texts(language)
     player = await funded_player(live_server, new_telegram_id(), adjust, stars=250)
+    async with uow_factory() as uow:  # the language the player chose in the bot
+        await uow.preferences.set_language(player.player_id, language)
+        await uow.commit()
     opened = await open_app(browser, live_server, player, theme)
     page = opened.page
     await page.add_init_script(TELEGRAM)
     await page.goto(launch_url(live_server, player.telegram_id, player.name, theme))
-    await page.get_by_role("button", name="I am 18+ and accept the terms").click()
+    await page.locator("#accept-terms").click()
     more = page.locator("#more-games")
     await expect(more).to_be_visible()
-    await expect(more.locator("h2")).to_have_text("More games")
+    await expect(more.locator("h2")).to_have_text(texts["more.title"])
     tiles = more.locator(".tile-more")
     await expect(tiles).to_have_count(2)
     await expect(tiles.nth(0)).to_contain_text("Book of Stars")
     await expect(tiles.nth(0)).to_contain_text("Fake Studio · Video Slots")
     await expect(tiles.nth(1)).to_contain_text("Live Roulette")
-    await shoot(page, shots, f"more-games-{theme}")
+    suffix = theme if language == "en" else f"{theme}-{language}"
+    await shoot(page, shots, f"more-games-{suffix}")
 
     await tiles.nth(1).click()
     await expect(page.locator("#more-games-note")).to_have_text(
-        "Live Roulette opened in a new window. Your balance here follows your play."
+        texts["more.opened"].replace("{game}", "Live Roulette")
     )
-    await shoot(page, shots, f"more-games-opened-{theme}")
+    await shoot(page, shots, f"more-games-opened-{suffix}")
     links = await page.evaluate("window.__opened")
     ((aggregator, asked),) = operator_api.asked
     assert links == [f"https://games.example/{aggregator}/live-roulette?token={asked.token}"]
@@ -129,11 +142,9 @@ async def test_the_lobby_offers_more_games_and_a_tap_opens_one(
     if theme == "light":  # the provider down: the player's sentence, nothing opened
         operator_api.down = True
         await tiles.nth(0).click()
-        await expect(page.locator("#message")).to_have_text(
-            "The game provider is not answering right now. Try again in a minute."
-        )
+        await expect(page.locator("#message")).to_have_text(texts["problem.aggregator_unavailable"])
         assert await page.evaluate("window.__opened.length") == 1
         await expect(tiles.nth(0)).to_contain_text("Fake Studio · Video Slots")  # as it was
-        await shoot(page, shots, "more-games-refused-light")
+        await shoot(page, shots, f"more-games-refused-{suffix}")
     assert opened.errors == []
     await opened.context.close()
