@@ -63,17 +63,22 @@ async def _player(db, clock, telegram_id=7, accept_terms=True) -> int:
 
 
 async def test_a_refresh_adds_games_off_and_unlists_a_game_gone(world):
-    db, clock, api, _, refresh, switch, _, _ = world
+    db, clock, api, _, refresh, switch, launch, _ = world
+    player = await _player(db, clock)
     first = await refresh(HUB)
     assert (first.listed, first.added, first.delisted) == (3, 3, 0)
     async with db() as uow:
         games = {g.game_code: g for g in await uow.aggregator_games.list(HUB)}
     assert not any(g.operator_enabled or g.launchable for g in games.values())
     await switch(HUB, "slot-a", True, Actor("staff:op"))
-    api.lists[HUB] = [LIST[1], ListedGame("slot-a", "Alpha Slot 2", "slots", "studio-1")]
+    await switch(HUB, "live-b", True, Actor("staff:op"))
+    await launch(player, HUB, "live-b", "XTR")  # launchable while listed
+    api.lists[HUB] = [ListedGame("slot-a", "Alpha Slot 2", "slots", "studio-1")]
     clock.advance(minutes=5)
     second = await refresh(HUB)
-    assert (second.listed, second.added, second.delisted) == (2, 0, 1)
+    assert (second.listed, second.added, second.delisted) == (1, 0, 2)
+    with pytest.raises(GameUnavailable):  # gone from the list: no longer launched
+        await launch(player, HUB, "live-b", "XTR")
     games = {g.game_code: g for g in await ListAggregatorGames(db)(HUB)}
     assert [g.game_code for g in await ListAggregatorGames(db)()] == list(games)
     assert games["slot-a"].operator_enabled
@@ -81,6 +86,10 @@ async def test_a_refresh_adds_games_off_and_unlists_a_game_gone(world):
     assert games["slot-a"].name == "Alpha Slot 2"  # the aggregator's facts replaced
     assert not games["slot-c"].listed
     assert not games["slot-c"].launchable
+    assert games["live-b"].operator_enabled  # kept for when it comes back
+    api.lists[HUB] = [LIST[1]]
+    await refresh(HUB)
+    assert (await launch(player, HUB, "live-b", "XTR")).game_code == "live-b"
 
 
 async def test_the_operators_switch_is_audited_once(world):
