@@ -4,7 +4,8 @@ Hub88-style operator API that checks Croupier's signature on every request
 off; a game gone from the list, or switched off by the aggregator, is not launchable) and
 switch games on and off (operator role, audited); a player launches an enabled game from the
 Mini App and gets the aggregator's URL, whose session token the wallet reads back as this
-player's, currency's and game's; a launch is refused for a blocked, timed-out or
+player's, currency's and game's (and takes the game's signed user info and bet with, for that
+game only); a launch is refused for a blocked, timed-out or
 self-excluded player, a game switched off or unknown, asking the aggregator nothing; the
 aggregator slow, failing,
 answering garbage, refusing our signature or down is a polite 503 problem, never a 500."""
@@ -22,12 +23,13 @@ from sqlalchemy import text
 from application.aggregators import ReadGameSession
 from application.player_admin import BlockPlayer
 from application.ports import GameSessionConfig
+from application.postings import CreditDepositCommand
 from application.staff import Actor
-from domain.money import CurrencyRegistry
+from domain.money import XTR, CurrencyRegistry, Money
 from entrypoints.composition.containers import make_http_container
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.http.app import create_app
-from tests.entrypoints.aggregator_doors import KeyPair
+from tests.entrypoints.aggregator_doors import HttpDoor, KeyPair, Said
 from tests.entrypoints.door_cases import init_data
 from tests.entrypoints.fast_hashing import FastPasswordHashing
 from tests.fake_aggregator_operator_server import FakeAggregatorOperatorServer
@@ -37,6 +39,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 BOT_TOKEN = "424243:AGGREGATOR-LAUNCH-TOKEN"
 SESSION_KEY = secrets.token_bytes(32)
 OURS = KeyPair.new()  # Croupier's signing key (the wallet's answers and these requests)
+THEIRS = KeyPair.new()  # the aggregator's, for its calls to the wallet
 PROBLEM = "application/problem+json"
 
 
@@ -61,6 +64,7 @@ async def door(servers, http_settings, aggregator, name, tmp_path):
         http_settings,
         bot_token=BOT_TOKEN,
         aggregator_signing_key=str(OURS.write_private(tmp_path / "croupier.pem")),
+        aggregator_keys=f"{name}={THEIRS.write_public(tmp_path / 'aggregator.pem')}",
         game_session_key=SESSION_KEY.hex(),
         aggregator_api_urls=f"{name}={aggregator.url}",
         aggregator_operator_ids=f"{name}={aggregator.operator_id}",
@@ -195,7 +199,7 @@ async def test_staff_switch_games_with_the_operator_role_and_it_is_audited(
 
 
 async def test_a_player_launches_an_enabled_game_with_a_session_the_wallet_reads(
-    door, staff, aggregator, name, player, uow_factory, clock
+    door, staff, aggregator, name, player, uow_factory, clock, issue_key, credit
 ):
     await _refresh(door, staff, name)
     await _switch(door, staff, name, "live-b")
@@ -235,6 +239,15 @@ async def test_a_player_launches_an_enabled_game_with_a_session_the_wallet_reads
     view = await read(asked["token"], name, player_id, "XTR", "live-b", with_standing=True)
     assert view.session.game_id == "live-b"
     assert aggregator.refused == 0
+    # And the aggregator's game, carrying it, plays through the wallet: user info, a bet.
+    await issue_key("seamless", name=name)
+    await credit(CreditDepositCommand(player_id, Money(100, XTR), f"launch-{secrets.token_hex(6)}"))
+    game = HttpDoor(door, name, THEIRS, OURS, str(player_id), asked["token"])
+    assert (await game.info()).status == "RS_OK"
+    bet = await game.bet(secrets.token_hex(8), secrets.token_hex(8), 5, game_code="live-b")
+    assert bet == Said("RS_OK", 95)
+    other_game = await game.bet(secrets.token_hex(8), secrets.token_hex(8), 5, game_code="slot-a")
+    assert other_game.status == "RS_ERROR_INVALID_TOKEN"  # the session is for live-b only
 
 
 async def test_a_launch_is_refused_as_a_bet_is_and_for_a_game_off_or_unknown(
