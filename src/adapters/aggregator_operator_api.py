@@ -155,10 +155,14 @@ class Hub88OperatorApi:
             async with self._session.post(
                 endpoint.base_url + path, data=payload, headers=headers
             ) as response:
-                answer = await response.content.read(_MAX_ANSWER_BYTES + 1)
-                status = response.status
+                if response.status != 200:
+                    raise AggregatorUnavailable(f"{path}: HTTP {response.status}")
+                chunks, size = [], 0
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    size += len(chunk)
+                    if size > _MAX_ANSWER_BYTES:
+                        raise AggregatorUnavailable(f"{path}: an answer over {size} bytes")
+                    chunks.append(chunk)
         except (aiohttp.ClientError, TimeoutError) as error:
             raise AggregatorUnavailable(f"{path}: {type(error).__name__}") from None
-        if status != 200 or len(answer) > _MAX_ANSWER_BYTES:
-            raise AggregatorUnavailable(f"{path}: HTTP {status}")
-        return answer
+        return b"".join(chunks)

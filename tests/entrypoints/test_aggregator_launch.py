@@ -295,6 +295,14 @@ async def test_a_launch_is_refused_as_a_bet_is_and_for_a_game_off_or_unknown(
     assert aggregator.asked == []  # the aggregator was asked nothing
 
 
+async def test_a_list_of_thousands_of_games_is_read_whole(door, staff, aggregator, name):
+    """A real list is megabytes long: it arrives in many chunks, all of them read."""
+    for i in range(3000):
+        aggregator.game(f"bulk-{i:04d}", f"Bulk Game {i} " + "x" * 150)
+    refreshed = await _refresh(door, staff, name)
+    assert (refreshed["listed"], refreshed["added"]) == (3003, 3003)
+
+
 @pytest.mark.parametrize("mode", ["slow", "error500", "garbage", "unsigned", "down"])
 async def test_the_aggregator_failing_is_a_polite_503(door, staff, aggregator, name, player, mode):
     await _refresh(door, staff, name)
