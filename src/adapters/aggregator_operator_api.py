@@ -105,21 +105,19 @@ class Hub88OperatorApi:
 
     async def game_url(self, aggregator: str, request: GameUrlRequest) -> str:
         endpoint = self._endpoint(aggregator)
+        # Only what Croupier knows: the optional fields it has no value for (sub_partner_id,
+        # ip, country, deposit_url, meta) are left out rather than sent as null.
         body: dict[str, Any] = {
             "user": request.user,
             "token": request.token,
-            "sub_partner_id": None,
             "platform": request.platform,
             "operator_id": endpoint.operator_id,
-            "meta": {},
-            "lobby_url": request.lobby_url or None,
             "lang": request.lang,
-            "ip": None,
             "game_code": request.game_code,
-            "deposit_url": None,
             "currency": request.currency,
-            "country": None,
         }
+        if request.lobby_url:
+            body["lobby_url"] = request.lobby_url
         raw = await self._call(endpoint, GAME_URL, body)
         try:
             url = msgspec.json.decode(raw, type=WireUrl).url
