@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from application.ports import HistoryEntry, VelocityStoreDown
 from domain.accounts import Account, AccountKind
 from domain.adjustments import AdjustmentRequest
+from domain.aggregator_games import AggregatorGame
 from domain.bets import Bet
 from domain.bonuses import Bonus
 from domain.budget_raises import BudgetRaise
@@ -53,6 +54,7 @@ from domain.standing import PlayerStanding
 from domain.velocity import VelocityAction, VelocityLimit
 from domain.withdrawals import Withdrawal
 from tests.fake_access import FakeKeyUsage
+from tests.fake_aggregator_games import FakeAggregatorGames
 from tests.fake_betting import (
     FakeBets,
     FakeGameConfigs,
@@ -177,6 +179,8 @@ class _State:
     duel_groups: dict[int, DuelGroup] = field(default_factory=dict)
     # Crypto Pay invoices (tests.fake_crypto_pay) by our reference.
     crypto_invoices: dict[str, CryptoInvoice] = field(default_factory=dict)
+    # The aggregators' game catalogue (tests.fake_aggregator_games) by (aggregator, code).
+    aggregator_games: dict[tuple[str, str], AggregatorGame] = field(default_factory=dict)
     # What use cases raised, in order, as their units of work committed them.
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -246,6 +250,7 @@ class FakeUnitOfWork:
         self.duel_groups = FakeDuelGroups(self.state)
         self.crypto_invoices = FakeCryptoInvoices(self.state)
         self.kept_answers = FakeKeptAnswers(self.state)
+        self.aggregator_games = FakeAggregatorGames(self.state)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -85,6 +85,7 @@ class AuditAction(enum.StrEnum):
     ADJUSTMENT_REJECTED = "adjustment_rejected"
     ADJUSTMENT_POSTED = "adjustment_posted"
     GAME_CHANGED = "game_changed"
+    AGGREGATOR_GAME_CHANGED = "aggregator_game_changed"  # the operator's switch of one
     BET_VOIDED = "bet_voided"
     DICE_SUBMITTED = "dice_submitted"  # a service key told us what a Telegram dice showed
     EXPORT = "export"

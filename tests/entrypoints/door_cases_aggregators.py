@@ -5,7 +5,12 @@ signs every body with its key; the matrix's world is configured with its public 
 service key is issued by `aggregator_settings`' caller (test_door_rule_matrix.py's world).
 
 Its refusals are the dialect's: HTTP 200 with `RS_ERROR_USER_DISABLED` for a standing or a
-responsible-gambling refusal (`door_world.assert_refused`, kind "hub88")."""
+responsible-gambling refusal (`door_world.assert_refused`, kind "hub88").
+
+And the Mini App's launch of an aggregator's game (`Operation.BET`: a launch is refused to
+whoever may not bet), against an in-memory operator API (`FakeAggregatorApi`, the world's
+override: the signed HTTP one is tests/entrypoints/test_aggregator_launch.py's); its
+refusals are problem details, as every Mini App door's."""
 
 from __future__ import annotations
 
@@ -14,10 +19,21 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from application.aggregators import IssueGameSession
+from dishka import Provider, Scope, provide
+
+from application.aggregators import (
+    IssueGameSession,
+    RefreshAggregatorGames,
+    SetAggregatorGameEnabled,
+)
+from application.ports import AggregatorApi
+from application.staff import Actor
+from domain.aggregator_games import ListedGame
 from domain.money import XTR
 from tests.entrypoints.aggregator_doors import WIRE, HttpDoor, KeyPair
-from tests.entrypoints.door_world import Answer, Cell
+from tests.entrypoints.door_cases import mini_app_session
+from tests.entrypoints.door_world import Answer, Cell, http_answer
+from tests.fake_aggregator_games import FakeAggregatorApi
 
 NAME = f"matrix-hub-{secrets.token_hex(4)}"
 SESSION_KEY = secrets.token_bytes(32)
@@ -89,3 +105,28 @@ async def hub88_rollback(cell: Cell) -> Answer:
         "game_code": GAME,
     }
     return _answer(await door.post("/transaction/rollback", fields))
+
+
+OPERATOR_API = FakeAggregatorApi({NAME: [ListedGame(GAME, "Matrix Slot", "slots", "studio")]})
+
+
+class FakeOperatorApi(Provider):
+    @provide(scope=Scope.APP, override=True)
+    def api(self) -> AggregatorApi:
+        return OPERATOR_API
+
+
+async def mini_app_launch_ready(cell: Cell) -> None:
+    """The game in the catalogue, switched on; a Mini App session opened in good standing."""
+    await cell.world.use(RefreshAggregatorGames, NAME)
+    await cell.world.use(SetAggregatorGameEnabled, NAME, GAME, True, Actor("staff:matrix"))
+    await mini_app_session(cell)
+
+
+async def mini_app_launch(cell: Cell) -> Answer:
+    response = await cell.world.http.post(
+        f"/api/v1/app/aggregator-games/{NAME}/{GAME}/launch",
+        json={"currency": "XTR"},
+        headers=cell.subject.session,
+    )
+    return http_answer(response, 200)

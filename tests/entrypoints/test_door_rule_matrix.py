@@ -230,6 +230,12 @@ HTTP: dict[str, Door] = {
     "POST /api/v1/app/bonus/free-bets/{free_bet_id:uuid}/play": (
         Case(PROMOTION, free_bets.mini_app_free_bet, free_bets.mini_app_free_bet_ready),
     ),
+    # Issue 24: launching an aggregator's game moves no money itself, but it opens a game
+    # session whose every bet the wallet takes: refused, as a bet is, to whoever may not bet.
+    "POST /api/v1/app/aggregator-games/{aggregator:str}/{game_code:str}/launch": (
+        Case(BET, hub88.mini_app_launch, hub88.mini_app_launch_ready),
+    ),
+    "GET /api/v1/app/aggregator-games": "reads the aggregators' games on offer",
     "GET /api/v1/app/bonus/free-bets": (
         "reads the player's free bets (nothing for a player refused promotions)"
     ),
@@ -331,6 +337,13 @@ HTTP: dict[str, Door] = {
     "POST /api/v1/risk/flags/{flag_id:int}/resolve": "staff admin: closes a risk flag",
     "POST /api/v1/risk/flags/{flag_id:int}/dismiss": "staff admin: closes a risk flag",
     "GET /api/v1/games": _READ,
+    "GET /api/v1/aggregator-games": _READ,
+    "POST /api/v1/aggregator-games/{aggregator:str}/refresh": (
+        "settings: refreshes the aggregators' game catalogue"
+    ),
+    "PATCH /api/v1/aggregator-games/{aggregator:str}/{game_code:str}": (
+        "settings: switches an aggregator's game on or off"
+    ),
     "PATCH /api/v1/games/{code:str}": "settings: a game's configuration",
     "GET /api/v1/audit": _READ,
     "POST /api/v1/auth/login": "staff sign-in",
@@ -552,6 +565,10 @@ CLI: dict[str, Door] = {
     # never refused: the money was paid), and marks expired ones; no player asks it.
     "aggregator session": "issues a game session token; moves no money",
     "aggregator forget-answers": "deletes answers kept by request_uuid; no money moves",
+    "aggregator games refresh": "settings: refreshes the aggregators' game catalogue",
+    "aggregator games list": "reads the aggregators' game catalogue",
+    "aggregator games enable": "settings: switches an aggregator's game on",
+    "aggregator games disable": "settings: switches an aggregator's game off",
     "crypto-pay poll": "credits paid Crypto Pay invoices on the webhook's road (SETTLE)",
     "crypto-pay balance": "reads balances (the books' crypto_pay_held and Crypto Pay's getBalance)",
     "risk scan": "raises risk flags",
@@ -631,9 +648,15 @@ async def world(servers, engine, grpc_server, issue_key, tmp_path_factory):
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
     # The use cases the cells call directly run on this loop; the app (on the test client's
     # loop) gets a container of its own.
-    container = make_http_container(settings, endpoints, crypto.FakeCryptoPay())
+    container = make_http_container(
+        settings, endpoints, crypto.FakeCryptoPay(), hub88.FakeOperatorApi()
+    )
     app_container = make_http_container(
-        settings, endpoints, _FakeTelegramRefunds(), crypto.FakeCryptoPay()
+        settings,
+        endpoints,
+        _FakeTelegramRefunds(),
+        crypto.FakeCryptoPay(),
+        hub88.FakeOperatorApi(),
     )
     # The Mini App's Stars deposit asks the bot for a payment link: a Bot API that never
     # touches the network.

@@ -20,6 +20,7 @@ import domain
 from application.duels.errors import DuelistUnknown, OpponentUnavailable
 from application.history import BeyondRecentBets
 from domain.access import KeyNotAllowed, NoServiceKey
+from domain.aggregator_games import AggregatorUnavailable
 from domain.bonuses import (
     BonusActive,
     BonusBlocksWithdrawal,
@@ -211,6 +212,7 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
     Forbidden: [(Forbidden(SECRET), ())],
     KeyNotAllowed: [(KeyNotAllowed(SECRET), ())],
     NoServiceKey: [(NoServiceKey(SECRET), ())],
+    AggregatorUnavailable: [(AggregatorUnavailable(SECRET), ())],
     DebitCalledOff: [(DebitCalledOff(SECRET), ())],
     UncoveredCredit: [(UncoveredCredit(SECRET), ())],
     RoundClosed: [(RoundClosed(SECRET), ())],

@@ -18,6 +18,7 @@ from application.withdrawals import NoWithdrawalHolds
 from domain.risk import RiskPolicy
 from tests import (
     fake_access,
+    fake_aggregator_games,
     fake_betting,
     fake_bonuses,
     fake_books,
@@ -78,6 +79,8 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.CampaignRepository: (fake_campaigns.FakeCampaigns,),
     P.FreeBetRepository: (fake_free_bets.FakeFreeBets,),
     P.VipBook: (fake_vip.FakeVipBook,),
+    P.AggregatorApi: (fake_aggregator_games.FakeAggregatorApi,),
+    P.AggregatorGames: (fake_aggregator_games.FakeAggregatorGames,),
     P.ReferralBook: (fake_referrals.FakeReferrals,),
     P.EventPublisher: (fake_outbox.FakePublisher,),
     P.GameConfigRepository: (fake_betting.FakeGameConfigs,),

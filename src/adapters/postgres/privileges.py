@@ -101,6 +101,9 @@ TABLE_PRIVILEGES: Mapping[str, frozenset[str]] = {
     # Answers kept by an aggregator's request id: inserted once, never changed, deleted by the
     # retention (`croupier aggregator forget-answers`).
     "aggregator_answers": _READ_INSERT | {"DELETE"},
+    # The aggregators' game catalogue: upserted by the refresh, switched by the operator
+    # (locked FOR UPDATE first); never deleted (a game gone from the list is unlisted).
+    "aggregator_games": _UPDATE,
     # Events are never updated (the relay keeps a watermark in outbox_relay instead).
     "outbox": _READ_INSERT,
     "outbox_events": frozenset({"SELECT"}),  # a view

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.adjustments import SqlAdjustmentRequests
+from adapters.postgres.aggregator_games import SqlAggregatorGames
 from adapters.postgres.bets import SqlBets
 from adapters.postgres.bonuses import SqlBonuses
 from adapters.postgres.campaigns import SqlCampaigns
@@ -79,6 +80,7 @@ class SqlUnitOfWork:
     duel_groups: SqlDuelGroups
     crypto_invoices: SqlCryptoInvoices
     kept_answers: SqlKeptAnswers
+    aggregator_games: SqlAggregatorGames
     # The events raised in this transaction, written just before it commits.
     outbox: SqlOutbox
 
@@ -143,6 +145,7 @@ class SqlUnitOfWork:
         self.duel_groups = SqlDuelGroups(conn, self._currencies)
         self.crypto_invoices = SqlCryptoInvoices(conn, self._currencies)
         self.kept_answers = SqlKeptAnswers(conn)
+        self.aggregator_games = SqlAggregatorGames(conn)
         return self
 
     async def __aexit__(

@@ -23,8 +23,8 @@ def _key(config: GameSessionConfig) -> bytes:
 class IssueGameSession:
     """A token for one player, currency and game at one aggregator, expiring after the
     configured lifetime. The player must exist; nothing is written (the token is signed, not
-    stored: see `domain.game_sessions`). The game launch flow (Croupier asking the aggregator
-    for a game URL with this token) calls it; until then staff and tests do."""
+    stored: see `domain.game_sessions`). `LaunchGame` calls it before asking the aggregator
+    for a game URL with the token; staff may too (`croupier aggregator session`)."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, config: GameSessionConfig) -> None:
         self._uow = uow

@@ -7,7 +7,7 @@ names; the test checks the imports name every port, and nothing else."""
 
 from application.ports.accounts import AccountRepository
 from application.ports.adjustments import AdjustmentRequestRepository
-from application.ports.aggregators import AggregatorSignatures, GameSessionConfig
+from application.ports.aggregators import AggregatorApi, AggregatorSignatures, GameSessionConfig
 from application.ports.api_keys import ApiKeyStore, KeyUsage
 from application.ports.audit import AuditLog, AuditQuery
 from application.ports.bet_reads import BetFilter, BetReadModel, BetSummary
@@ -31,7 +31,7 @@ from application.ports.duel_groups import DuelGroupRepository
 from application.ports.duel_lobbies import LobbyRepository
 from application.ports.duels import DuelRepository
 from application.ports.free_bets import FreeBetCounts, FreeBetRepository
-from application.ports.games import GameConfigRepository
+from application.ports.games import AggregatorGames, GameConfigRepository
 from application.ports.health import RedisProbe
 from application.ports.ledger import HistoryEntry, Ledger
 from application.ports.ledger_reads import LedgerFilter, LedgerReadModel, LegView, TransactionView

@@ -1,12 +1,15 @@
-"""Game aggregators calling the wallet over HTTP: their request signatures and ours, and the
-game session tokens' configuration."""
+"""Game aggregators: their request signatures and ours, the game session tokens'
+configuration (the wallet they call), and the other way round, their operator API Croupier
+calls (the games list, a game URL) and the catalogue Croupier keeps of their games."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from domain.aggregator_games import GameUrlRequest, ListedGame
 from domain.game_sessions import DEFAULT_SESSION_TTL
 
 
@@ -31,3 +34,25 @@ class AggregatorSignatures(Protocol):
 class GameSessionConfig:
     key: bytes | None  # None: no game session can be issued or read
     ttl: timedelta = DEFAULT_SESSION_TTL
+
+
+class AggregatorApi(Protocol):
+    """The aggregators' operator APIs (Hub88's `operator/generic/v2/...`), each request signed
+    with Croupier's key. Every failure (not configured, a timeout, a refusal, a 5xx, an answer
+    of the wrong shape) is `domain.aggregator_games.AggregatorUnavailable`."""
+
+    def knows(self, aggregator: str) -> bool:
+        """Whether an operator API (its URL and our operator id there) is configured."""
+        ...
+
+    def configured(self) -> Sequence[str]:
+        """The aggregators with an operator API configured, by name."""
+        ...
+
+    async def games(self, aggregator: str) -> Sequence[ListedGame]:
+        """The aggregator's games list, as it says it (`game/list`)."""
+        ...
+
+    async def game_url(self, aggregator: str, request: GameUrlRequest) -> str:
+        """The URL of a real-money game session (`game/url`), checked to be an http(s) URL."""
+        ...

@@ -18,7 +18,7 @@ from application.ports.duel_groups import DuelGroupRepository
 from application.ports.duel_lobbies import LobbyRepository
 from application.ports.duels import DuelRepository
 from application.ports.free_bets import FreeBetRepository
-from application.ports.games import GameConfigRepository
+from application.ports.games import AggregatorGames, GameConfigRepository
 from application.ports.ledger import Ledger
 from application.ports.mines import MinesRepository
 from application.ports.notice_choices import NoticeChoiceStore
@@ -142,6 +142,9 @@ class UnitOfWork(Protocol):
 
     @property
     def kept_answers(self) -> KeptAnswerRepository: ...
+
+    @property
+    def aggregator_games(self) -> AggregatorGames: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -17,6 +17,7 @@ from typing import Any, Final
 from application.duels.errors import DuelistUnknown, OpponentUnavailable
 from application.history import BeyondRecentBets
 from domain.access import KeyNotAllowed, NoServiceKey
+from domain.aggregator_games import AggregatorUnavailable
 from domain.bonuses import (
     BonusActive,
     BonusBlocksWithdrawal,
@@ -88,6 +89,8 @@ NOT_FOR_PLAYERS: Final[frozenset[type[DomainError]]] = frozenset(
         RequestReused,
         InvalidSessionToken,
         SessionTokenExpired,
+        # The game launch is the Mini App's only (the bot offers no aggregator games).
+        AggregatorUnavailable,
         RefundRefused,
         RefundPending,
         WithdrawalFrozen,

@@ -22,6 +22,7 @@ from typing import Any, Final
 from application.duels.errors import DuelistUnknown, OpponentUnavailable
 from application.history import BeyondRecentBets
 from domain.access import KeyNotAllowed, NoServiceKey
+from domain.aggregator_games import AggregatorUnavailable
 from domain.bonuses import (
     BonusActive,
     BonusBlocksWithdrawal,
@@ -90,6 +91,7 @@ TEXTS: Final[dict[str, frozenset[str]]] = {
         "unknown_promo_code": (),
         "idempotency_conflict": (),
         "game_unavailable": (),
+        "aggregator_unavailable": (),
         "illegal_transition": (),
         "illegal_transition.bonus_ended": (),
         "crash.not_taking_bets": (),
@@ -301,6 +303,7 @@ REASONS: Final[dict[type[DomainError], Reason]] = {
     UnknownPromoCode: _plain("unknown_promo_code"),
     IdempotencyConflict: _plain("idempotency_conflict"),
     GameUnavailable: _plain("game_unavailable"),
+    AggregatorUnavailable: _plain("aggregator_unavailable"),
     IllegalTransition: _plain("illegal_transition"),
     IllegalBonusTransition: _plain("illegal_transition.bonus_ended"),
     CrashRefusal: _crash,

@@ -19,6 +19,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from domain.aggregator_games import AggregatorUnavailable
 from domain.campaigns import CampaignRefused
 from domain.crypto_pay import CryptoDepositUnavailable, CryptoProviderDown
 from domain.errors import (
@@ -78,6 +79,7 @@ _STATUS: dict[type[DomainError], int] = {
     # The rail is off, or the invoice expired: not a malformed request, the state refuses it.
     CryptoDepositUnavailable: HTTP_409_CONFLICT,
     InvoiceLinkUnavailable: HTTP_503_SERVICE_UNAVAILABLE,  # Telegram gave no link: try again
+    AggregatorUnavailable: HTTP_503_SERVICE_UNAVAILABLE,
     # 409, not 403: nothing is wrong with who is asking; the player's own state (a limit
     # reached, a time-out, a reality check waiting) conflicts with the request, like
     # LimitExceeded, and the same request may pass later. A 403 would read as an access

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from entrypoints.http.adjustments import AdjustmentsController
+from entrypoints.http.aggregator_games import AggregatorGamesController
 from entrypoints.http.aggregators import AggregatorWalletController
 from entrypoints.http.audit import AuditController
 from entrypoints.http.bets import BetsController
@@ -16,6 +17,7 @@ from entrypoints.http.health import HealthController
 from entrypoints.http.ledger import LedgerController
 from entrypoints.http.live import LIVE_HANDLERS
 from entrypoints.http.miniapp import MiniAppController, MiniAppSessionController
+from entrypoints.http.miniapp_aggregator_games import MiniAppAggregatorGamesController
 from entrypoints.http.miniapp_bonus import MiniAppBonusController
 from entrypoints.http.miniapp_bonus_actions import MiniAppBonusActionsController
 from entrypoints.http.miniapp_crash import MiniAppCrashCashOutController, MiniAppCrashController
@@ -52,6 +54,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     TelegramWebhookController,
     CryptoPayWebhookController,
     AggregatorWalletController,
+    AggregatorGamesController,
     PlayersController,
     ResponsibleGamblingController,
     LedgerController,
@@ -70,6 +73,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     MiniAppBonusController,
     MiniAppBonusActionsController,
     MiniAppFreeBetsController,
+    MiniAppAggregatorGamesController,
     MiniAppVipController,
     MiniAppRulesController,
     MiniAppReferralController,

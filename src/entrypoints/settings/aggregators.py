@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Annotated
 
 from pydantic.dataclasses import dataclass
 
 from domain.game_sessions import DEFAULT_SESSION_TTL, MAX_SESSION_TTL
 from entrypoints.settings.declaring import CONFIG, PREFIX, setting
 from entrypoints.settings.keys import KeyFormatError, parse_key
+from entrypoints.settings.values import url
 
 _NAME = r"[a-z0-9][a-z0-9._-]{1,62}"
+_URL = r"https?://[^\s,=]+"
 
 
 @dataclass(frozen=True, config=CONFIG)
@@ -53,6 +56,60 @@ class Aggregators:
         le=36_500,
     )
 
+    aggregator_api_urls: str | None = setting(
+        doc="Each aggregator's operator API base URL, `name=https://...`, comma-separated "
+        "(Hub88: the URL they give you, without `/operator/...`); Croupier asks it for the "
+        "games list and for game URLs. Unset: no catalogue and no game launch.",
+        shown="(none)",
+        pattern=rf"^{_NAME}={_URL}(,{_NAME}={_URL})*$",
+    )
+    aggregator_operator_ids: str | None = setting(
+        doc="Croupier's operator id at each aggregator, `name=id`, comma-separated (Hub88's "
+        "`operator_id`); every aggregator in CROUPIER_AGGREGATOR_API_URLS needs one.",
+        shown="(none)",
+        pattern=rf"^{_NAME}=[0-9]{{1,18}}(,{_NAME}=[0-9]{{1,18}})*$",
+    )
+    aggregator_api_timeout_s: float = setting(
+        5.0,
+        doc="How long a call to an aggregator's operator API may take (seconds); then the "
+        "launch is refused as the aggregator unavailable.",
+        gt=0,
+        le=60,
+    )
+    aggregator_games_refresh_s: int = setting(
+        3600,
+        doc="How often `croupier run` (its `http` part) refreshes every aggregator's games "
+        "list (seconds, 0: never; `croupier aggregator games refresh NAME` does it by hand).",
+        ge=0,
+        le=86_400,
+    )
+    aggregator_games_cache_s: int = setting(
+        30,
+        doc="How long each process keeps the list of launchable games it shows players "
+        "(seconds); a launch always checks the catalogue in PostgreSQL itself.",
+        ge=0,
+        le=3_600,
+    )
+    aggregator_lobby_url: Annotated[str | None, url("https", "http")] = setting(
+        doc="Where a game's home button leads (Hub88's `lobby_url`): the Mini App's URL, "
+        "e.g. `https://t.me/<bot>/<app>`. Unset: none is sent.",
+        shown="(none)",
+    )
+
+    def aggregator_operator_apis(self) -> Mapping[str, tuple[str, int]]:
+        """Each aggregator's operator API: (base URL, operator id)."""
+        if not self.aggregator_api_urls:
+            return {}
+        ids = dict(
+            item.split("=", 1) for item in (self.aggregator_operator_ids or "").split(",") if item
+        )
+        found = {}
+        for item in self.aggregator_api_urls.split(","):
+            name, base = item.split("=", 1)
+            if name in ids:
+                found[name] = (base.rstrip("/"), int(ids[name]))
+        return found
+
     def aggregator_key_files(self) -> Mapping[str, Path]:
         if not self.aggregator_keys:
             return {}
@@ -65,6 +122,21 @@ class Aggregators:
                 parse_key(self.game_session_key, "the game session key")
             except KeyFormatError as error:
                 yield f"{PREFIX}GAME_SESSION_KEY: {error}"
+        if self.aggregator_api_urls is not None:
+            ids = {
+                item.split("=", 1)[0] for item in (self.aggregator_operator_ids or "").split(",")
+            }
+            for item in self.aggregator_api_urls.split(","):
+                name = item.split("=", 1)[0]
+                if name not in ids:
+                    yield f"{PREFIX}AGGREGATOR_OPERATOR_IDS needs an id for {name!r}"
+            if self.aggregator_signing_key is None:
+                yield (
+                    f"{PREFIX}AGGREGATOR_SIGNING_KEY is required with {PREFIX}AGGREGATOR_API_URLS"
+                    " (it signs the requests)"
+                )
+            if self.game_session_key is None:
+                yield f"{PREFIX}GAME_SESSION_KEY is required with {PREFIX}AGGREGATOR_API_URLS"
         if self.aggregator_keys is None:
             return
         for name in (

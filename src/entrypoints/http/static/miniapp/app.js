@@ -2,6 +2,7 @@
 // limits and breaks, and provably fair seeds, with the balance on every screen and live
 // updates. Plain browser JavaScript modules, no build step. Server data is only ever put on
 // the page as text or attributes, never parsed as HTML.
+import { showMoreGames } from "./aggregator_games.js";
 import { openSession, request, setInitData } from "./api.js";
 import { bonusShown, openBonus } from "./bonus.js";
 import { openCare, refreshReality, setUpCare } from "./care.js";
@@ -134,7 +135,7 @@ async function refreshBonusButton() {
 }
 
 async function enterLobby() {
-  await Promise.all([loadLobby(), refreshFairness(), refreshReality(), refreshBonusButton(), refreshVip(), refreshReferral()]);
+  await Promise.all([loadLobby(), showMoreGames(app.webApp), refreshFairness(), refreshReality(), refreshBonusButton(), refreshVip(), refreshReferral()]);
   app.realityAt = Date.now();
   openLobby();
 }
