@@ -365,6 +365,8 @@ class Withdrawal:
     # lease), or, once past, sent it with an outcome not resolved yet. Staff cannot mark it
     # failed while it is set (docs/payments-crypto.md, "The sending mark").
     payout_sending_until: datetime | None = None
+    # When the player was told that the provider could not pay it yet (once a withdrawal).
+    payout_delayed_at: datetime | None = None
 
     def __post_init__(self) -> None:
         self.amount.require_positive()
@@ -465,6 +467,14 @@ class Withdrawal:
         if self.state is not WithdrawalState.APPROVED:
             raise IllegalWithdrawalTransition(self.id, self.state, WithdrawalState.APPROVED)
         return replace(self, payout_note=validate_reason(note[:MAX_REASON_LENGTH]))
+
+    def payout_delayed(self, note: str, at: datetime) -> tuple[Withdrawal, bool]:
+        """The provider could not pay it (certainly nothing sent): noted for staff, and True
+        the first time, when the player is to be told it is delayed (once a withdrawal)."""
+        noted = self.with_payout_note(note)
+        if self.payout_delayed_at is not None:
+            return noted, False
+        return replace(noted, payout_delayed_at=at), True
 
     def sending(self, until: datetime) -> Withdrawal:
         """Marked as being sent to the provider by a payout run until `until` (its lease)."""

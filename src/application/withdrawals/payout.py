@@ -22,6 +22,7 @@ from application.house import HouseBook
 from application.ports import Clock, IdGenerator, PayoutGateway, UnitOfWorkFactory
 from application.withdrawals.steps import PAID, PAID_AT_PROVIDER, SYSTEM, Steps
 from domain.errors import IllegalTransition
+from domain.events import WithdrawalPayoutDelayed
 from domain.standing import Operation
 from domain.withdrawals import (
     MAX_REASON_LENGTH,
@@ -85,7 +86,9 @@ class PaysOut(Steps):
                 return await self._mark_failed(approved.id, why, SYSTEM)
             if isinstance(result, PayoutNotSent):
                 log.warning("payout of withdrawal %s not sent: %s", approved.id, result.note)
-                return await self._note(approved.id, result.note, reference=None, resolved=True)
+                return await self._note(
+                    approved.id, result.note, reference=None, resolved=True, delayed=True
+                )
             if result.completed and result.reference is not None:
                 # The gateway has paid: the money has left, whatever happened since, and the
                 # books must say so. Not a decision to pay, so the standing is not asked.
@@ -126,16 +129,21 @@ class PaysOut(Steps):
         *,
         reference: str | None,
         resolved: bool,
+        delayed: bool = False,
     ) -> Withdrawal:
         """Record what the gateway said of a withdrawal it did not pay; `resolved` clears the
         sending mark (nothing was sent, or the gateway took it), otherwise it stays, unresolved,
-        for the next run."""
+        for the next run. `delayed`: the gateway could not pay it (certainly nothing sent);
+        the first time, the player is told (`WithdrawalPayoutDelayed`, once a withdrawal). A
+        lost answer is not told: the next run finds it paid, or not sent and then tells."""
         async with self._uow() as uow:
             current = await uow.withdrawals.get(withdrawal_id, for_update=True)
             if current.state is not WithdrawalState.APPROVED:
                 return current  # settled meanwhile: nothing to note
-            noted = current
-            if note is not None:
+            noted, tell = current, False
+            if note is not None and delayed:
+                noted, tell = noted.payout_delayed(note, self._clock.now())
+            elif note is not None:
                 noted = noted.with_payout_note(note)
             if reference is not None:
                 noted = noted.with_payout_reference(reference)
@@ -144,5 +152,7 @@ class PaysOut(Steps):
             else:
                 noted = noted.sending_unresolved(self._clock.now())
             await uow.withdrawals.save(noted, current.state)
+            if tell:
+                uow.raise_events(WithdrawalPayoutDelayed(noted))
             await uow.commit()
         return noted
