@@ -7,6 +7,7 @@ from litestar.types import ControllerRouterHandler
 from entrypoints.http.adjustments import AdjustmentsController
 from entrypoints.http.aggregators import AggregatorWalletController
 from entrypoints.http.audit import AuditController
+from entrypoints.http.bankroll_report import BankrollReportController
 from entrypoints.http.bets import BetsController
 from entrypoints.http.budget_raises import BudgetRaisesController
 from entrypoints.http.campaigns import CampaignsController
@@ -56,6 +57,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     LedgerController,
     BetsController,
     ReportsController,
+    BankrollReportController,
     PromotionReportsController,
     PromotionBudgetsController,
     BudgetRaisesController,
