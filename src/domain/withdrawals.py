@@ -482,12 +482,12 @@ class Withdrawal:
             raise IllegalWithdrawalTransition(self.id, self.state, WithdrawalState.APPROVED)
         return replace(self, payout_sending_until=until)
 
-    def sending_unresolved(self, now: datetime) -> Withdrawal:
-        """The send's outcome is unknown (the answer was lost): the mark stays, its lease
-        ended, so the next payout run resolves it at once."""
-        if self.payout_sending_until is None or self.payout_sending_until <= now:
-            return self
-        return replace(self, payout_sending_until=now)
+    def sending_unresolved(self) -> Withdrawal:
+        """The send's outcome is unknown (the answer was lost, or the send outlived its
+        deadline): the mark stays as it is, its lease running to its end, so that no other
+        run takes over and nobody settles it by hand before a request this run sent has
+        reached the provider; the first payout run after the lease resolves it."""
+        return self
 
     def sending_resolved(self) -> Withdrawal:
         """The provider certainly made no transfer this time: the mark is cleared."""
