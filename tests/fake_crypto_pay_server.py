@@ -44,6 +44,8 @@ class FakeCryptoPayServer:
     # Set: every transfer hangs until it is set (`release`), then is made; never set, the
     # hung requests are never made (a request that never reached Crypto Pay).
     hold_transfers: asyncio.Event | None = None
+    # getTransfers ignores `spend_id` and lists every transfer (an API that does not filter).
+    ignore_spend_id_filter: bool = False
     balance: dict[str, str] = field(default_factory=lambda: {"USDT": "0", "TON": "0"})
     # The provider's ids are unique for good; the tests' database outlives one server.
     _ids: Any = field(default_factory=lambda: itertools.count(secrets.randbelow(2**40) + 1))
@@ -116,7 +118,7 @@ class FakeCryptoPayServer:
         if method == "transfer":
             return await self._transfer(params)
         if method == "getTransfers":
-            spend_id = params.get("spend_id")
+            spend_id = None if self.ignore_spend_id_filter else params.get("spend_id")
             items = [t for k, t in self.transfers.items() if spend_id in {None, k}]
             return _ok({"items": items})
         if method == "getBalance":

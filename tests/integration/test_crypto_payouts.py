@@ -550,3 +550,24 @@ async def test_a_run_that_died_leaves_its_mark_and_the_next_run_resolves_it(
         assert await _wallet(engine, withdrawal.player_id) == 20 * USDT_1
     (agreed,) = await rail.balances()
     assert agreed.difference == Money(0, USDT)
+
+
+async def test_a_get_transfers_that_ignores_the_spend_id_can_tell_nothing(rail, provider, funded):
+    """If Crypto Pay listed every transfer whatever the spend id asked (the filter not
+    applied), another payout's transfer must not pass for "this one was not made": staff
+    cannot fail it ("cannot tell now") and the run sends nothing until the answer is right."""
+    _, other = await funded()
+    assert (await rail.approve(other.id, FINANCE)).state is WithdrawalState.PAID  # a transfer
+    withdrawal = await _approved_not_sent(rail, provider, funded)
+    await _balance_agrees_from(rail, provider)
+    provider.ignore_spend_id_filter = True
+    with pytest.raises(IllegalTransition, match="cannot tell now"):
+        await rail.failed_checked(withdrawal.id, "player asked for it back", FINANCE)
+    assert (await rail.run()).waiting >= 1
+    noted = await rail.get(withdrawal.id)
+    assert "did not filter by spend_id" in (noted.payout_note or "")
+    assert noted.payout_sending_until is None  # nothing was sent: no transfer was asked
+    assert _transfer_calls(provider, withdrawal) == []
+    provider.ignore_spend_id_filter = False
+    assert (await rail.run()).paid >= 1
+    assert len(_transfer_calls(provider, withdrawal)) == 1
