@@ -41,6 +41,11 @@ class FakeCryptoPayServer:
     lose_transfer_answers: int = 0
     # Seconds a transfer takes before it is made (a send in flight at the provider).
     transfer_delay: float = 0.0
+    # Set: every transfer hangs until it is set (`release`), then is made; never set, the
+    # hung requests are never made (a request that never reached Crypto Pay).
+    hold_transfers: asyncio.Event | None = None
+    # getTransfers ignores `spend_id` and lists every transfer (an API that does not filter).
+    ignore_spend_id_filter: bool = False
     balance: dict[str, str] = field(default_factory=lambda: {"USDT": "0", "TON": "0"})
     # The provider's ids are unique for good; the tests' database outlives one server.
     _ids: Any = field(default_factory=lambda: itertools.count(secrets.randbelow(2**40) + 1))
@@ -51,7 +56,9 @@ class FakeCryptoPayServer:
     async def start(self) -> FakeCryptoPayServer:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
-        self._runner = web.AppRunner(app)
+        # Down at once: a request still in flight (a hung transfer) is dropped, not awaited
+        # for aiohttp's default minute.
+        self._runner = web.AppRunner(app, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -111,7 +118,7 @@ class FakeCryptoPayServer:
         if method == "transfer":
             return await self._transfer(params)
         if method == "getTransfers":
-            spend_id = params.get("spend_id")
+            spend_id = None if self.ignore_spend_id_filter else params.get("spend_id")
             items = [t for k, t in self.transfers.items() if spend_id in {None, k}]
             return _ok({"items": items})
         if method == "getBalance":
@@ -129,6 +136,8 @@ class FakeCryptoPayServer:
             return _error(400, "SPEND_ID_INVALID")
         if self.transfer_delay:
             await asyncio.sleep(self.transfer_delay)
+        if self.hold_transfers is not None:
+            await self.hold_transfers.wait()
         made = self.transfers.get(spend_id)
         if made is None:
             # Refusals come after the spend id is known to be new: a repeat of a transfer

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from application.ports import RtpData
 from domain.accounts import AccountKind
+from domain.bankroll_report import AccountTotal
 from domain.bets import Bet, BetState
 from domain.games.catalog import GAMES
 from domain.games.mines import TILES
@@ -143,3 +144,10 @@ class FakeReportReads:
                 value = observed % modulus if modulus else observed
                 counts[bet.game][bisect.bisect_right(bins[bet.game], value) - 1] += 1
         return counts
+
+    async def account_totals(self) -> Sequence[AccountTotal]:
+        sums: dict[tuple[str, str], int] = {}
+        for account in self.db.state.accounts.values():
+            key = (account.currency.code, account.kind.value)
+            sums[key] = sums.get(key, 0) + account.balance
+        return [AccountTotal(c, k, b) for (c, k), b in sorted(sums.items())]

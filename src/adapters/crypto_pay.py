@@ -182,8 +182,15 @@ class CryptoPayClient:
         raw = await self._call("getTransfers", {"spend_id": spend_id, "count": 1})
         items = self._decode(raw, WireTransfers).items
         # Only a transfer that names this spend id is ours: an answer that ignored the filter
-        # must not make another transfer pass for this payout.
+        # must not make another transfer pass for this payout. Nor may it pass for "none
+        # made": a filtered answer holds ours or nothing, so other transfers alone mean the
+        # filter was not applied, and whether ours exists cannot be told from them.
         found = [t for t in items if t.spend_id == spend_id]
+        if not found and items:
+            raise CryptoPayUnavailable(
+                "getTransfers answered transfers of other spend ids: it did not filter by "
+                "spend_id, so it cannot tell whether this one was made"
+            )
         return found[0].provider_transfer(spend_id) if found else None
 
     async def close(self) -> None:

@@ -93,6 +93,16 @@ class WithdrawalCancelled:
     withdrawal: Withdrawal
 
 
+@dataclass(frozen=True, slots=True)
+class WithdrawalPayoutDelayed:
+    """The payout gateway could not pay an approved withdrawal yet (certainly nothing sent:
+    too little at the provider, a refusal, the provider down); raised once a withdrawal (its
+    `payout_delayed_at`), so that the player is told once. Not a step: it stays approved."""
+
+    name: ClassVar[str] = "withdrawal.payout_delayed"
+    withdrawal: Withdrawal
+
+
 WithdrawalEvent = (
     WithdrawalRequested
     | WithdrawalApproved
@@ -223,6 +233,7 @@ DomainEvent = (
     | BetSettled
     | BetVoided
     | WithdrawalEvent
+    | WithdrawalPayoutDelayed
     | RiskFlagRaised
     | PlayerBlocked
     | PlayerUnblocked

@@ -2,9 +2,9 @@
 bonuses, grouped in topics the player turns on or off, and the rules on which they may not.
 
 - deposits (a deposit credited) and crash results: the player may turn them off;
-- withdrawals (approved, paid, rejected, failed): required. A withdrawal's outcome moves the
-  player's money out of the casino, or back: the player must learn it without asking (fair,
-  open terms on the player's own money), so it cannot be turned off;
+- withdrawals (approved, payout delayed, paid, rejected, failed): required. A withdrawal's
+  outcome moves the player's money out of the casino, or back: the player must learn it
+  without asking (fair, open terms on the player's own money), so it cannot be turned off;
 - bonuses (a bonus about to expire): promotional, off for anyone the standing refuses
   `Operation.PROMOTION`, whatever they chose, and checked again when it is sent;
 - limits (a raise or removal asked for may be confirmed, its 24-hour cooling-off over): the
@@ -31,6 +31,8 @@ WITHDRAWAL_APPROVED = "withdrawal.approved"
 WITHDRAWAL_PAID = "withdrawal.paid"
 WITHDRAWAL_REJECTED = "withdrawal.rejected"
 WITHDRAWAL_FAILED = "withdrawal.failed"  # the payout failed: the money is back
+# Approved, but its provider could not pay it yet (nothing sent): told once a withdrawal.
+WITHDRAWAL_PAYOUT_DELAYED = "withdrawal.payout_delayed"
 BONUS_EXPIRING = "bonus.expiring"
 # A limit's raise or removal may be confirmed: its cooling-off has passed.
 LIMIT_CONFIRMABLE = "limit.confirmable"
@@ -54,6 +56,7 @@ TOPIC_OF_KIND: dict[str, Topic] = {
     WITHDRAWAL_PAID: Topic.WITHDRAWALS,
     WITHDRAWAL_REJECTED: Topic.WITHDRAWALS,
     WITHDRAWAL_FAILED: Topic.WITHDRAWALS,
+    WITHDRAWAL_PAYOUT_DELAYED: Topic.WITHDRAWALS,
     BONUS_EXPIRING: Topic.BONUSES,
     CRASH_RESULT: Topic.CRASH_RESULTS,
     LIMIT_CONFIRMABLE: Topic.LIMITS,

@@ -181,6 +181,8 @@ class Withdrawal:
     # lease), or, once past, sent it with an outcome not resolved yet. Staff cannot mark it
     # failed while it is set (docs/payments-crypto.md, "The sending mark").
     payout_sending_until: datetime | None = None
+    # When the player was told that the provider could not pay it yet (once a withdrawal).
+    payout_delayed_at: datetime | None = None
 
     def __post_init__(self) -> None:
         self.amount.require_positive()
@@ -282,18 +284,26 @@ class Withdrawal:
             raise IllegalWithdrawalTransition(self.id, self.state, WithdrawalState.APPROVED)
         return replace(self, payout_note=validate_reason(note[:MAX_REASON_LENGTH]))
 
+    def payout_delayed(self, note: str, at: datetime) -> tuple[Withdrawal, bool]:
+        """The provider could not pay it (certainly nothing sent): noted for staff, and True
+        the first time, when the player is to be told it is delayed (once a withdrawal)."""
+        noted = self.with_payout_note(note)
+        if self.payout_delayed_at is not None:
+            return noted, False
+        return replace(noted, payout_delayed_at=at), True
+
     def sending(self, until: datetime) -> Withdrawal:
         """Marked as being sent to the provider by a payout run until `until` (its lease)."""
         if self.state is not WithdrawalState.APPROVED:
             raise IllegalWithdrawalTransition(self.id, self.state, WithdrawalState.APPROVED)
         return replace(self, payout_sending_until=until)
 
-    def sending_unresolved(self, now: datetime) -> Withdrawal:
-        """The send's outcome is unknown (the answer was lost): the mark stays, its lease
-        ended, so the next payout run resolves it at once."""
-        if self.payout_sending_until is None or self.payout_sending_until <= now:
-            return self
-        return replace(self, payout_sending_until=now)
+    def sending_unresolved(self) -> Withdrawal:
+        """The send's outcome is unknown (the answer was lost, or the send outlived its
+        deadline): the mark stays as it is, its lease running to its end, so that no other
+        run takes over and nobody settles it by hand before a request this run sent has
+        reached the provider; the first payout run after the lease resolves it."""
+        return self
 
     def sending_resolved(self) -> Withdrawal:
         """The provider certainly made no transfer this time: the mark is cleared."""

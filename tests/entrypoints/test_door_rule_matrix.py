@@ -316,6 +316,7 @@ HTTP: dict[str, Door] = {
     "GET /api/v1/bets": _READ,
     "GET /api/v1/bets/{bet_id:uuid}": _READ,
     "GET /api/v1/reports/cashflow": _READ,
+    "GET /api/v1/reports/bankroll": "reads the accounts' totals and Crypto Pay's getBalance",
     "GET /api/v1/reports/ggr": _READ,
     "GET /api/v1/reports/outcomes": _READ,
     "GET /api/v1/reports/rtp": _READ,
@@ -537,6 +538,7 @@ _OPS = "operations: no player's money"
 CLI: dict[str, Door] = {
     # The house's own money (the owner's capital into the bankroll): no player, no standing.
     "bankroll fund": "moves house money only",
+    "bankroll show": "reads balances (the accounts' totals and Crypto Pay's getBalance)",
     "run": _OPS,
     "relay": _OPS,
     "db upgrade": _OPS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 
 import grpc
 import pytest
@@ -299,7 +300,7 @@ async def test_a_withdrawal_a_payout_run_is_sending_cannot_be_settled_by_hand(
     assert failed.status_code == 409, failed.text
     assert failed.json()["code"] == "illegal_transition"
     assert "a payout run is sending withdrawal" in failed.json()["detail"]
-    assert "try again in a minute" in failed.json()["detail"]
+    assert "the first payout run after " in failed.json()["detail"]
     paid = await api.post(
         f"/api/v1/withdrawals/{withdrawal_id}/paid", json={"reference": "x-1"}, headers=finance
     )
@@ -327,3 +328,25 @@ async def test_a_withdrawal_a_payout_run_is_sending_cannot_be_settled_by_hand(
     # The database refuses a mark on a withdrawal that is no longer approved.
     with pytest.raises(Exception, match="ck_withdrawals_sending_only_approved"):
         await _set_sending_mark(engine, withdrawal_id, "now()")
+
+
+async def test_the_queue_shows_when_the_player_was_told_the_payout_is_delayed(
+    api, staff, requested, engine
+):
+    finance = await staff("finance")
+    _, withdrawal_id = await requested(600)
+    await api.post(f"/api/v1/withdrawals/{withdrawal_id}/approve", headers=finance)
+    shown = await api.get(f"/api/v1/withdrawals/{withdrawal_id}", headers=finance)
+    assert shown.json()["payout_delayed_at"] is None
+    async with engine.begin() as conn:  # as a payout run sets it when nothing could be sent
+        await conn.execute(
+            text(
+                "UPDATE withdrawals SET payout_delayed_at = now(),"
+                " payout_note = 'not enough USDT at Crypto Pay' WHERE id = :i"
+            ),
+            {"i": withdrawal_id},
+        )
+    shown = await api.get(f"/api/v1/withdrawals/{withdrawal_id}", headers=finance)
+    assert shown.status_code == 200, shown.text
+    assert datetime.fromisoformat(shown.json()["payout_delayed_at"]).tzinfo is not None
+    assert shown.json()["payout_note"] == "not enough USDT at Crypto Pay"

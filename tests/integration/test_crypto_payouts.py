@@ -34,6 +34,8 @@ from application.withdrawals import (
     ApproveWithdrawal,
     MarkWithdrawalFailed,
     NoWithdrawalHolds,
+    PayoutRun,
+    PayoutTiming,
     RequestWithdrawal,
     SendPayouts,
 )
@@ -68,6 +70,15 @@ async def provider():
     await server.stop()
 
 
+# The client gives up a call after 0.5 s: a send (four calls) within 2.2 s, cut off then; its
+# mark's lease three times that. A lost answer is resolved by the first run after the lease.
+TIMING = PayoutTiming(timedelta(seconds=2.2), timedelta(seconds=6.6))
+
+
+async def _lease_ends(timing: PayoutTiming = TIMING) -> None:
+    await asyncio.sleep(timing.lease.total_seconds() + 0.1)
+
+
 @pytest.fixture
 async def rail(uow_factory, clock, ids, house, provider, engine):
     client = CryptoPayClient(provider.token, provider.url, timeout_s=0.5)
@@ -86,8 +97,10 @@ async def rail(uow_factory, clock, ids, house, provider, engine):
         credit = CreditCryptoInvoice(uow_factory, clock, ids, house, DEFAULT_RISK_REVIEW)
         poll = PollCryptoInvoices(uow_factory, clock, client, credit)
         request = RequestWithdrawal(uow_factory, clock, ids, house, POLICY, NoWithdrawalHolds())
-        approve = ApproveWithdrawal(uow_factory, clock, ids, house, gateway, second=ONE_APPROVAL)
-        run = SendPayouts(uow_factory, clock, ids, house, gateway, {"USDT"})
+        approve = ApproveWithdrawal(
+            uow_factory, clock, ids, house, gateway, second=ONE_APPROVAL, timing=TIMING
+        )
+        run = SendPayouts(uow_factory, clock, ids, house, gateway, {"USDT"}, timing=TIMING)
         failed = MarkWithdrawalFailed(uow_factory, clock, ids, house)
         # As wired: the provider is asked whether it paid before staff fail a payout.
         failed_checked = MarkWithdrawalFailed(uow_factory, clock, ids, house, gateway)
@@ -184,6 +197,7 @@ async def test_a_crash_between_the_transfer_and_its_record_pays_once(rail, provi
             await rail.payouts.send(w)  # the transfer is made...
             raise RuntimeError("process killed")  # ...and the process dies before recording
 
+    quick = PayoutTiming(timedelta(seconds=0.3), timedelta(seconds=0.9))
     crashing = ApproveWithdrawal(
         rail.approve._uow,
         rail.approve._clock,
@@ -191,11 +205,14 @@ async def test_a_crash_between_the_transfer_and_its_record_pays_once(rail, provi
         rail.approve._house,
         CrashAfterSending(),
         second=ONE_APPROVAL,
+        timing=quick,
     )
     approved = await crashing(withdrawal.id, FINANCE)
     assert approved.state is WithdrawalState.APPROVED
     assert "outcome unknown" in (approved.payout_note or "")
     assert payout_spend_id(withdrawal.id) in provider.transfers  # made, not recorded
+    assert (await rail.run()).waiting >= 1  # its mark's lease runs: left alone
+    await _lease_ends(quick)
     run = await rail.run()
     assert run.paid >= 1
     after = [p for m, p in provider.calls if m == "getTransfers"]
@@ -230,6 +247,9 @@ async def test_answers_lost_every_time_leave_it_sending_for_the_next_run(rail, p
     with pytest.raises(IllegalTransition, match="cannot tell now"):
         await rail.failed_checked(withdrawal.id, "player asked again", FINANCE)
     provider.mode = "ok"
+    assert (await rail.run()).waiting >= 1  # its mark's lease runs: nobody asks yet
+    assert len(_transfer_calls(provider, withdrawal)) == 2
+    await _lease_ends()
     run = await rail.run()
     assert run.paid >= 1
     assert len(_transfer_calls(provider, withdrawal)) == 2  # no third transfer call
@@ -320,11 +340,21 @@ async def test_concurrent_payout_runs_and_an_approval_repeat_pay_once(rail, prov
     await rail.approve(withdrawal.id, FINANCE)  # approved, not sent
     provider.mode = "ok"
     results = await asyncio.gather(
-        rail.run(), rail.run(), rail.run(), rail.approve(withdrawal.id, FINANCE)
+        rail.run(),
+        rail.run(),
+        rail.run(),
+        rail.approve(withdrawal.id, FINANCE),
+        return_exceptions=True,
     )
+    # The approval's repeat returns it as it is while approved; once a run has paid it, it
+    # is "already decided otherwise" (docs: an IllegalTransition), whichever came first.
+    repeat = results[3]
+    assert isinstance(repeat, Withdrawal | IllegalTransition), repeat
     assert (await rail.get(withdrawal.id)).state is WithdrawalState.PAID
     assert len([t for t in provider.transfers if t == payout_spend_id(withdrawal.id)]) == 1
-    assert sum(r.paid for r in results[:3]) >= 1
+    runs = [r for r in results[:3] if isinstance(r, PayoutRun)]
+    assert len(runs) == 3, results
+    assert sum(r.paid for r in runs) >= 1
 
 
 # -- The "sending" mark: a payout run against staff marking the same withdrawal failed --------
@@ -486,7 +516,7 @@ async def test_a_run_that_died_leaves_its_mark_and_the_next_run_resolves_it(
         house,
         _DiesWhileSending(rail.payouts, after_transfer=after_transfer),
         {"USDT"},
-        lease=timedelta(seconds=1),
+        timing=PayoutTiming(timedelta(seconds=0.3), timedelta(seconds=1)),
     )
     with pytest.raises(asyncio.CancelledError):
         await dying()
@@ -520,3 +550,24 @@ async def test_a_run_that_died_leaves_its_mark_and_the_next_run_resolves_it(
         assert await _wallet(engine, withdrawal.player_id) == 20 * USDT_1
     (agreed,) = await rail.balances()
     assert agreed.difference == Money(0, USDT)
+
+
+async def test_a_get_transfers_that_ignores_the_spend_id_can_tell_nothing(rail, provider, funded):
+    """If Crypto Pay listed every transfer whatever the spend id asked (the filter not
+    applied), another payout's transfer must not pass for "this one was not made": staff
+    cannot fail it ("cannot tell now") and the run sends nothing until the answer is right."""
+    _, other = await funded()
+    assert (await rail.approve(other.id, FINANCE)).state is WithdrawalState.PAID  # a transfer
+    withdrawal = await _approved_not_sent(rail, provider, funded)
+    await _balance_agrees_from(rail, provider)
+    provider.ignore_spend_id_filter = True
+    with pytest.raises(IllegalTransition, match="cannot tell now"):
+        await rail.failed_checked(withdrawal.id, "player asked for it back", FINANCE)
+    assert (await rail.run()).waiting >= 1
+    noted = await rail.get(withdrawal.id)
+    assert "did not filter by spend_id" in (noted.payout_note or "")
+    assert noted.payout_sending_until is None  # nothing was sent: no transfer was asked
+    assert _transfer_calls(provider, withdrawal) == []
+    provider.ignore_spend_id_filter = False
+    assert (await rail.run()).paid >= 1
+    assert len(_transfer_calls(provider, withdrawal)) == 1

@@ -42,10 +42,12 @@ def test_only_an_approved_withdrawal_is_marked_as_being_sent() -> None:
 def test_a_lost_answer_leaves_the_mark_unresolved_and_a_sure_answer_clears_it() -> None:
     marked = _requested().approve("staff:fin", NOW, uuid.uuid4()).sending(NOW + LEASE)
     later = NOW + timedelta(seconds=21)
-    unresolved = marked.sending_unresolved(later)
-    assert unresolved.payout_sending_until == later  # still set: staff wait for a run
-    assert not unresolved.being_sent(later)  # but the next run may resolve it at once
-    assert unresolved.sending_unresolved(later + LEASE) == unresolved  # never pushed on
+    unresolved = marked.sending_unresolved()
+    # Still set, its lease running to its end: no run takes over and staff wait until then,
+    # so that whatever the run sent has reached the provider before anyone asks it again.
+    assert unresolved.payout_sending_until == NOW + LEASE
+    assert unresolved.being_sent(later)
+    assert not unresolved.being_sent(NOW + LEASE)  # then the next run resolves it
     assert marked.sending_resolved().payout_sending_until is None
 
 

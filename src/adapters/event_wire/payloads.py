@@ -33,6 +33,7 @@ from domain.events import (
     WithdrawalCancelled,
     WithdrawalFailed,
     WithdrawalPaid,
+    WithdrawalPayoutDelayed,
     WithdrawalRejected,
     WithdrawalRequested,
 )
@@ -129,6 +130,19 @@ class WithdrawalEventV1(msgspec.Struct, frozen=True, kw_only=True):
     payout_reference: str | None
 
 
+class WithdrawalPayoutDelayedV1(msgspec.Struct, frozen=True, kw_only=True):
+    """An approved withdrawal its payout gateway could not pay yet (once a withdrawal): its
+    amount and when. Not the gateway's note: it is written for staff (it names the
+    provider's balance) and stays out, as the destination does."""
+
+    version: int = 1
+    withdrawal_id: uuid.UUID
+    player_id: int
+    currency: str
+    amount: int
+    at: datetime
+
+
 class RiskFlagRaisedV1(msgspec.Struct, frozen=True, kw_only=True):
     """A risk rule fired (one open flag per player and kind); `kind` "large_win" is the staff
     feed's large win, with the bet in `evidence`."""
@@ -210,6 +224,7 @@ EventPayload = (
     | BetSettledV1
     | BetVoidedV1
     | WithdrawalEventV1
+    | WithdrawalPayoutDelayedV1
     | RiskFlagRaisedV1
     | PlayerStatusChangedV1
     | CrashRoundV1
@@ -229,6 +244,7 @@ PAYLOADS: Final[dict[tuple[str, int], type[Any]]] = {
     (WithdrawalPaid.name, 1): WithdrawalEventV1,
     (WithdrawalFailed.name, 1): WithdrawalEventV1,
     (WithdrawalCancelled.name, 1): WithdrawalEventV1,
+    (WithdrawalPayoutDelayed.name, 1): WithdrawalPayoutDelayedV1,
     (RiskFlagRaised.name, 1): RiskFlagRaisedV1,
     (PlayerBlocked.name, 1): PlayerStatusChangedV1,
     (PlayerUnblocked.name, 1): PlayerStatusChangedV1,

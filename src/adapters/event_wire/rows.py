@@ -26,6 +26,7 @@ from adapters.event_wire.payloads import (
     PlayerStatusChangedV1,
     RiskFlagRaisedV1,
     WithdrawalEventV1,
+    WithdrawalPayoutDelayedV1,
 )
 from domain.bets import Bet, BetState
 from domain.bonuses import Bonus, BonusState
@@ -48,12 +49,13 @@ from domain.events import (
     RiskFlagRaised,
     TransactionPosted,
     WithdrawalEvent,
+    WithdrawalPayoutDelayed,
 )
 from domain.games.base import format_hundredths, format_multiplier
 from domain.ledger import PostedTransaction
 from domain.players import PlayerStatus
 from domain.risk import RiskFlag
-from domain.withdrawals import WithdrawalState
+from domain.withdrawals import Withdrawal, WithdrawalState
 
 
 class OutboxRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -108,6 +110,8 @@ def outbox_rows(event: DomainEvent) -> list[OutboxRow]:
             return [_bonus_row(event.name, bonus)]
         case BonusForfeited(bonus=bonus) | BonusExpired(bonus=bonus):
             return [_bonus_row(event.name, bonus)]
+        case WithdrawalPayoutDelayed(withdrawal=w):
+            return [_payout_delayed_row(event.name, w)]
         case _:
             return [_withdrawal_row(event)]
 
@@ -353,6 +357,20 @@ def _withdrawal_row(event: WithdrawalEvent) -> OutboxRow:
     )
     sequence = _WITHDRAWAL_SEQUENCE[w.state]
     return _row(event.name, "withdrawal", w.id, sequence, at, w.player_id, payload)
+
+
+def _payout_delayed_row(kind: str, w: Withdrawal) -> OutboxRow:
+    # An aggregate of its own (`withdrawal_payout`), not a step of the withdrawal's: raised
+    # once a withdrawal (`payout_delayed_at` is set once), so always 1.
+    assert w.payout_delayed_at is not None, "a delayed payout has its time"
+    payload = WithdrawalPayoutDelayedV1(
+        withdrawal_id=w.id,
+        player_id=w.player_id,
+        currency=w.amount.currency.code,
+        amount=w.amount.amount,
+        at=w.payout_delayed_at,
+    )
+    return _row(kind, "withdrawal_payout", w.id, 1, w.payout_delayed_at, w.player_id, payload)
 
 
 def _bonus_row(kind: str, bonus: Bonus) -> OutboxRow:

@@ -18,10 +18,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from application.reports import RtpData
+from domain.bankroll_report import AccountTotal
 from domain.games.mines import TILES
 from domain.reports import BetGroup, CashflowRow, GgrRow, ReportPeriod, ReportScope
 
 _SNAPSHOT = text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+_ACCOUNT_TOTALS = text(
+    "SELECT currency, kind, COALESCE(sum(balance), 0) AS balance FROM accounts"
+    " GROUP BY currency, kind ORDER BY currency, kind"
+)
 
 # Settled means won or lost: a voided bet returned its stake and is no revenue.
 _SETTLED = "b.state IN ('won', 'lost') AND b.settled_at >= :start AND b.settled_at < :end"
@@ -209,6 +214,14 @@ class SqlReports:
     ) -> Mapping[str, Sequence[int]]:
         async with self._engine.connect() as conn:
             return await outcome_counts(conn, period, scope, bins, moduli)
+
+    async def account_totals(self) -> Sequence[AccountTotal]:
+        # One pass over the accounts (a few rows a currency for the house, one a wallet),
+        # never over the legs: the balance on the row is the sum of its legs (reconcile).
+        async with self._engine.connect() as conn:
+            await conn.execute(_SNAPSHOT)
+            rows = await conn.execute(_ACCOUNT_TOTALS)
+            return [AccountTotal(r.currency, r.kind, int(r.balance)) for r in rows]
 
 
 # The queries on a connection the caller owns; each must be the first thing in its transaction

@@ -23,7 +23,8 @@ _COLUMNS = (
     "id, player_id, request_id, currency, amount, destination_sealed, state, holds, requested_at,"
     " request_transaction_id, decided_by, approved_at, rejected_at, decision_transaction_id,"
     " settled_by, paid_at, failed_at, settlement_transaction_id, reason, payout_reference,"
-    " first_approved_by, first_approved_at, cancelled_at, payout_note, payout_sending_until"
+    " first_approved_by, first_approved_at, cancelled_at, payout_note, payout_sending_until,"
+    " payout_delayed_at"
 )
 _GET = text(f"SELECT {_COLUMNS} FROM withdrawals WHERE id = :id")  # noqa: S608 - a constant column list  # nosec B608
 _GET_FOR_UPDATE = text(f"SELECT {_COLUMNS} FROM withdrawals WHERE id = :id FOR UPDATE")  # noqa: S608 - a constant column list  # nosec B608
@@ -51,7 +52,8 @@ _SAVE = text(
         settlement_transaction_id = :settlement_tx, reason = :reason,
         payout_reference = :payout_reference, first_approved_by = :first_approved_by,
         first_approved_at = :first_approved_at, cancelled_at = :cancelled_at,
-        payout_note = :payout_note, payout_sending_until = :payout_sending_until
+        payout_note = :payout_note, payout_sending_until = :payout_sending_until,
+        payout_delayed_at = :payout_delayed_at
     WHERE id = :id AND state = :previous
     """
 )
@@ -146,6 +148,7 @@ class SqlWithdrawals:
                     "cancelled_at": withdrawal.cancelled_at,
                     "payout_note": withdrawal.payout_note,
                     "payout_sending_until": withdrawal.payout_sending_until,
+                    "payout_delayed_at": withdrawal.payout_delayed_at,
                 },
             )
         except DBAPIError as error:
@@ -204,4 +207,5 @@ class SqlWithdrawals:
             cancelled_at=row.cancelled_at,
             payout_note=row.payout_note,
             payout_sending_until=row.payout_sending_until,
+            payout_delayed_at=row.payout_delayed_at,
         )

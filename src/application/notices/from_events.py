@@ -1,6 +1,7 @@
 """Notifications raised from the published events (issue 23): a deposit credited
 (`ledger.transaction_posted` of kind `deposit`), a withdrawal approved, paid, rejected or failed
-(`withdrawal.*`), and a bonus granted, whose reminder is kept due 24 hours before it expires
+(`withdrawal.*`, and `withdrawal.payout_delayed`: approved, its provider could not pay it
+yet), and a bonus granted, whose reminder is kept due 24 hours before it expires
 (`bonus.granted`), and a bet won big, posted in the operator's channel with the player's
 consent (`big_wins`, `bet.settled`). One notice an event, named by what it tells
 (`withdrawal.paid:{id}`): an event delivered again is the same notice, kept once. A topic the
@@ -18,6 +19,7 @@ from application.notices.big_wins import BET_SETTLED, BigWinFeed, big_win_of, in
 from application.ports import Clock, EventEnvelope, UnitOfWorkFactory
 from domain.accounts import AccountKind
 from domain.big_wins import BIG_WIN
+from domain.crypto_pay import CRYPTO_ASSETS
 from domain.notices import NewNotice, NoticeValue
 from domain.notifications import (
     BONUS_EXPIRING,
@@ -26,14 +28,24 @@ from domain.notifications import (
     WITHDRAWAL_APPROVED,
     WITHDRAWAL_FAILED,
     WITHDRAWAL_PAID,
+    WITHDRAWAL_PAYOUT_DELAYED,
     WITHDRAWAL_REJECTED,
 )
 
 log = logging.getLogger(__name__)
 
 _WITHDRAWAL_KINDS = frozenset(
-    {WITHDRAWAL_APPROVED, WITHDRAWAL_PAID, WITHDRAWAL_REJECTED, WITHDRAWAL_FAILED}
+    {
+        WITHDRAWAL_APPROVED,
+        WITHDRAWAL_PAYOUT_DELAYED,
+        WITHDRAWAL_PAID,
+        WITHDRAWAL_REJECTED,
+        WITHDRAWAL_FAILED,
+    }
 )
+# A payout made by Crypto Pay's `transfer` carries this reference (adapters/crypto_pay.py):
+# its notice says where the money went.
+_CRYPTO_PAY_TRANSFER = "cryptopay-transfer:"
 
 
 class NotifyOfEvents:
@@ -87,8 +99,14 @@ def notice_of(envelope: EventEnvelope) -> NewNotice | None:
             _player(data),
             envelope.type,
             f"withdrawal:{withdrawal}",
-            # Not the staff's reason: written for staff, not always for the player.
-            {"amount": int(data["amount"]), "currency": str(data["currency"])},
+            # Not the staff's reason, nor the gateway's note: written for staff, not always
+            # for the player (a note names the casino's balance at the provider).
+            {
+                "amount": int(data["amount"]),
+                "currency": str(data["currency"]),
+                "withdrawal_id": withdrawal,
+                "rail": _rail(envelope.type, data),
+            },
         )
     if envelope.type == "bonus.granted":
         bonus = str(data["bonus_id"])
@@ -108,6 +126,17 @@ def notice_of(envelope: EventEnvelope) -> NewNotice | None:
             # A bonus shorter than the reminder's lead is reminded of at once.
             not_before=max(granted_at, expires_at - BONUS_REMINDER_BEFORE),
         )
+    return None
+
+
+def _rail(kind: str, data: Mapping[str, Any]) -> str | None:
+    """ "cryptopay" for a payout Crypto Pay made (paid), or one in its assets (failed: the
+    player's coins came in through it); None otherwise, and the texts are Stars'."""
+    reference = data.get("payout_reference")
+    if kind == WITHDRAWAL_PAID:
+        return "cryptopay" if str(reference).startswith(_CRYPTO_PAY_TRANSFER) else None
+    if kind == WITHDRAWAL_FAILED and str(data["currency"]) in CRYPTO_ASSETS:
+        return "cryptopay"
     return None
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from domain.bankroll_report import AccountTotal
 from domain.reports import BetGroup, CashflowRow, GgrRow, ReportPeriod, ReportScope
 
 
@@ -57,4 +58,9 @@ class ReportReadModel(Protocol):
         field (`domain.outcome_tests.outcome_counting`). A game in
         `moduli` is counted by its outcome modulo `moduli[game]` (plinko: the first rows'
         path)."""
+        ...
+
+    async def account_totals(self) -> Sequence[AccountTotal]:
+        """The sum of the balances per currency and account kind (every shard of the
+        house's accounts, every player's wallet): the bankroll report's ledger side."""
         ...

@@ -34,6 +34,7 @@ reads are in `queries`."""
 
 from application.withdrawals.approve import ApproveWithdrawal
 from application.withdrawals.cancel import CancelWithdrawal
+from application.withdrawals.payout import PayoutTiming
 from application.withdrawals.reject import RejectWithdrawal
 from application.withdrawals.request import RequestWithdrawal
 from application.withdrawals.send import PayoutRun, SendPayouts
@@ -48,6 +49,7 @@ __all__ = [
     "MarkWithdrawalPaid",
     "NoWithdrawalHolds",
     "PayoutRun",
+    "PayoutTiming",
     "RejectWithdrawal",
     "RequestWithdrawal",
     "SendPayouts",

@@ -8,7 +8,7 @@ from application.house import HouseBook
 from application.ports import Clock, IdGenerator, PayoutGateway, UnitOfWork, UnitOfWorkFactory
 from application.staff import Actor
 from application.withdrawals.chain import DEFAULT_STAFF_CHAIN, StaffChain
-from application.withdrawals.payout import PaysOut
+from application.withdrawals.payout import DEFAULT_TIMING, PayoutTiming, PaysOut
 from application.withdrawals.steps import APPROVE, require_standing
 from domain.staff import AuditAction
 from domain.standing import Operation
@@ -44,8 +44,10 @@ class ApproveWithdrawal(PaysOut):
         payouts: PayoutGateway,
         chain: StaffChain = DEFAULT_STAFF_CHAIN,
         second: SecondApprovalPolicy = SECOND_APPROVAL,
+        *,
+        timing: PayoutTiming = DEFAULT_TIMING,
     ) -> None:
-        super().__init__(uow, clock, ids, house, payouts)
+        super().__init__(uow, clock, ids, house, payouts, timing=timing)
         self._chain = chain
         self._second = second
 

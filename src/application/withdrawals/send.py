@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
 
 from application.house import HouseBook
 from application.ports import Clock, IdGenerator, PayoutGateway, UnitOfWorkFactory
-from application.withdrawals.payout import SEND_LEASE, PaysOut
+from application.withdrawals.payout import DEFAULT_TIMING, PayoutTiming, PaysOut
 from domain.withdrawals import Withdrawal, WithdrawalState
 
 _PAGE = 100
@@ -42,9 +41,9 @@ class SendPayouts(PaysOut):
         payouts: PayoutGateway,
         currencies: Collection[str] = frozenset({"USDT", "TON"}),
         *,
-        lease: timedelta = SEND_LEASE,
+        timing: PayoutTiming = DEFAULT_TIMING,
     ) -> None:
-        super().__init__(uow, clock, ids, house, payouts, lease=lease)
+        super().__init__(uow, clock, ids, house, payouts, timing=timing)
         self._currencies = frozenset(currencies)
 
     async def __call__(self, limit: int = 1000) -> PayoutRun:

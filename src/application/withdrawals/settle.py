@@ -102,8 +102,9 @@ def _not_being_sent(withdrawal: Withdrawal, now: datetime, *, unresolved_waits: 
     if withdrawal.being_sent(now):
         raise IllegalTransition(
             f"a payout run is sending withdrawal {withdrawal.id} to the payment provider "
-            "now; it cannot be settled by hand until the run has recorded the answer "
-            "(try again in a minute)"
+            "now; it cannot be settled by hand until the run has recorded the answer, or "
+            f"the first payout run after {withdrawal.payout_sending_until:%H:%M:%S} UTC has "
+            "asked the provider"
         )
     if unresolved_waits and withdrawal.payout_sending_until is not None:
         raise IllegalTransition(

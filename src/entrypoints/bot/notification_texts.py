@@ -17,6 +17,7 @@ from domain.notifications import (
     WITHDRAWAL_APPROVED,
     WITHDRAWAL_FAILED,
     WITHDRAWAL_PAID,
+    WITHDRAWAL_PAYOUT_DELAYED,
     WITHDRAWAL_REJECTED,
 )
 from entrypoints.bot.game_texts import game_name
@@ -44,8 +45,19 @@ def _deposit(data: Data, t: Translator) -> str:
 
 
 def _withdrawal(kind: str) -> Callable[[Data, Translator], str]:
+    """A withdrawal's notice; paid or failed through Crypto Pay (`rail`) says where the money
+    went and names the withdrawal (support finds it by its id), as a delayed payout does."""
     key = f"notifications.{kind.replace('.', '_')}"
-    return lambda data, t: t(key, amount=_amount(data, t))
+
+    def text(data: Data, t: Translator) -> str:
+        if kind == WITHDRAWAL_PAYOUT_DELAYED:
+            return t(key, amount=_amount(data, t), withdrawal=str(data["withdrawal_id"]))
+        if data.get("rail") == "cryptopay":
+            withdrawal = str(data["withdrawal_id"])
+            return t(f"{key}_crypto", amount=_amount(data, t), withdrawal=withdrawal)
+        return t(key, amount=_amount(data, t))
+
+    return text
 
 
 def _bonus_expiring(data: Data, t: Translator) -> str:
@@ -81,6 +93,7 @@ NOTIFICATION_TEXTS: dict[str, Callable[[Data, Translator], str]] = {
     WITHDRAWAL_PAID: _withdrawal(WITHDRAWAL_PAID),
     WITHDRAWAL_REJECTED: _withdrawal(WITHDRAWAL_REJECTED),
     WITHDRAWAL_FAILED: _withdrawal(WITHDRAWAL_FAILED),
+    WITHDRAWAL_PAYOUT_DELAYED: _withdrawal(WITHDRAWAL_PAYOUT_DELAYED),
     BONUS_EXPIRING: _bonus_expiring,
     LIMIT_CONFIRMABLE: _limit_confirmable,
     BIG_WIN: _big_win,

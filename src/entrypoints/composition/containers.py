@@ -48,7 +48,7 @@ from entrypoints.composition.live import LiveProvider
 from entrypoints.composition.miniapp import MiniAppProvider
 from entrypoints.composition.players import PlayersProvider
 from entrypoints.composition.referrals import ReferralsProvider
-from entrypoints.composition.reports import ReportsProvider
+from entrypoints.composition.reports import BankrollReportProvider, ReportsProvider
 from entrypoints.composition.responsible import ResponsibleProvider
 from entrypoints.composition.risk import RiskOversightProvider, RiskProvider
 from entrypoints.composition.vip import VipProvider
@@ -105,6 +105,7 @@ def http_areas() -> AreaGroups:
         BudgetRaisesProvider,
         DuelsProvider,
         CryptoPayProvider,
+        BankrollReportProvider,
         AggregatorsProvider,
         *telegram_groups(),
     )
@@ -145,6 +146,7 @@ def cli_areas() -> AreaGroups:
         BudgetRaisesProvider,
         DuelsProvider,
         CryptoPayProvider,
+        BankrollReportProvider,
         PayoutsProvider,
         AggregatorsProvider,
     )

@@ -7,7 +7,9 @@ from dishka import Provider, Scope, provide
 
 from adapters.postgres.promotion_reports import SqlPromotionReports
 from adapters.postgres.reports import SqlReports
-from application.ports import PromotionReportReads
+from application.bankroll_report import BankrollReport
+from application.crypto_pay import CryptoPayBalances
+from application.ports import Clock, CryptoPayConfig, PromotionReportReads
 from application.promotion_budgets import ListPromotionBudgets
 from application.promotion_reports import PromotionBudgetReport, PromotionCostReport
 from application.reports import CashflowReport, GgrReport, OutcomeReport, ReportReadModel, RtpReport
@@ -35,3 +37,20 @@ class ReportsProvider(Provider):
     promotion_cost_report = provide(PromotionCostReport)
     promotion_budget_report = provide(PromotionBudgetReport)
     list_promotion_budgets = provide(ListPromotionBudgets)
+
+
+class BankrollReportProvider(Provider):
+    """The bankroll report: the reports' read model and Crypto Pay's balances, so only the
+    kinds holding both (HTTP for the admin API, the CLI for `croupier bankroll show`)."""
+
+    scope = Scope.REQUEST
+
+    @provide
+    def bankroll_report(
+        self,
+        reads: ReportReadModel,
+        clock: Clock,
+        config: CryptoPayConfig,
+        balances: CryptoPayBalances,
+    ) -> BankrollReport:
+        return BankrollReport(reads, clock, balances if config.enabled else None)

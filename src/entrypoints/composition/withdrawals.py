@@ -4,6 +4,8 @@ can approve, reject or pay a withdrawal (tests/entrypoints/test_containers.py)."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -27,6 +29,7 @@ from application.withdrawals import (
     CancelWithdrawal,
     MarkWithdrawalFailed,
     MarkWithdrawalPaid,
+    PayoutTiming,
     RejectWithdrawal,
     RequestWithdrawal,
     SendPayouts,
@@ -71,7 +74,21 @@ class WithdrawalDecisionsProvider(Provider):
         return settings.second_approval_policy
 
     staff_chain = provide(StaffChain, scope=Scope.APP)
-    approve_withdrawal = provide(ApproveWithdrawal)
+
+    @provide
+    def approve_withdrawal(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        house: HouseBook,
+        payouts: PayoutGateway,
+        chain: StaffChain,
+        second: SecondApprovalPolicy,
+        timing: PayoutTiming,
+    ) -> ApproveWithdrawal:
+        return ApproveWithdrawal(uow, clock, ids, house, payouts, chain, second, timing=timing)
+
     reject_withdrawal = provide(RejectWithdrawal)
     mark_withdrawal_paid = provide(MarkWithdrawalPaid)
 
@@ -111,6 +128,12 @@ class PayoutsProvider(Provider):
         return CryptoPayPayouts(crypto, recipients, manual, settings.crypto_pay_asset_codes())
 
     @provide(scope=Scope.APP)
+    def payout_timing(self, settings: Settings) -> PayoutTiming:
+        # A send cannot outlive its sending mark: its deadline from the client's timeout,
+        # the lease at least three deadlines (checked when built: at the first payout).
+        return PayoutTiming.for_client(timedelta(seconds=settings.crypto_pay_timeout_s))
+
+    @provide(scope=Scope.APP)
     def payout_lookup(self, payouts: PayoutGateway) -> PayoutLookup:
         # Crypto Pay's payouts are looked up by spend id; manual ones have nothing to ask.
         return payouts if isinstance(payouts, CryptoPayPayouts) else ManualPayouts()
@@ -124,5 +147,7 @@ class PayoutsProvider(Provider):
         ids: IdGenerator,
         house: HouseBook,
         payouts: PayoutGateway,
+        timing: PayoutTiming,
     ) -> SendPayouts:
-        return SendPayouts(uow, clock, ids, house, payouts, settings.crypto_pay_asset_codes())
+        codes = settings.crypto_pay_asset_codes()
+        return SendPayouts(uow, clock, ids, house, payouts, codes, timing=timing)

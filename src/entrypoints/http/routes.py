@@ -8,6 +8,7 @@ from entrypoints.http.adjustments import AdjustmentsController
 from entrypoints.http.aggregator_games import AggregatorGamesController
 from entrypoints.http.aggregators import AggregatorWalletController
 from entrypoints.http.audit import AuditController
+from entrypoints.http.bankroll_report import BankrollReportController
 from entrypoints.http.bets import BetsController
 from entrypoints.http.budget_raises import BudgetRaisesController
 from entrypoints.http.campaigns import CampaignsController
@@ -60,6 +61,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     LedgerController,
     BetsController,
     ReportsController,
+    BankrollReportController,
     PromotionReportsController,
     PromotionBudgetsController,
     BudgetRaisesController,

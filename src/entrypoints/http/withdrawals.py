@@ -86,6 +86,9 @@ class WithdrawalView(msgspec.Struct):
     # outcome not resolved yet; `…/failed` is refused while it is set
     # (docs/payments-crypto.md, "The sending mark").
     payout_sending_until: datetime | None = None
+    # When its gateway first could not pay it (nothing sent), and the player was told the
+    # payout is delayed (once; docs/payments-crypto.md, "What the player is told").
+    payout_delayed_at: datetime | None = None
 
 
 class WithdrawalPageView(msgspec.Struct):
@@ -126,6 +129,7 @@ def view(withdrawal: Withdrawal) -> WithdrawalView:
         cancelled_at=withdrawal.cancelled_at,
         payout_note=withdrawal.payout_note,
         payout_sending_until=withdrawal.payout_sending_until,
+        payout_delayed_at=withdrawal.payout_delayed_at,
     )
 
 

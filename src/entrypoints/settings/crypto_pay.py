@@ -51,7 +51,9 @@ class CryptoPay:
     )
     crypto_pay_timeout_s: float = setting(
         10.0,
-        doc="How long a call to Crypto Pay may take (seconds); then it counts as not answered.",
+        doc="How long a call to Crypto Pay may take (seconds); then it counts as not answered. "
+        "A payout's whole send is cut off after 4 calls' worth and 5 s (45 s by default), and "
+        "its sending mark's lease is the longer of 5 minutes and 3 such sends.",
         gt=0,
         le=60,
     )

@@ -1,5 +1,6 @@
 """Withdrawals from the chat, by buttons: the amount (a few buttons within the balance, or
-typed), the destination (typed: the prompt's example fits the currency), a confirm screen, then
+typed), the destination (typed: the prompt's example fits the currency; none for a currency
+Crypto Pay pays, which goes to the player's own @CryptoBot), a confirm screen, then
 the receipt as a message of its own; the player's pending withdrawals, each still waiting for
 review with a cancel button. `/withdraw <amount> <destination>` does it in one message.
 
@@ -9,6 +10,10 @@ again). The request's id derives from the confirm screen's draft (or, for the co
 the chat and message), so a double tap on Confirm, or Telegram delivering a message twice,
 requests once. The money rules are the use case's: a refusal names its rule in the player's
 words (`refusal_text`).
+
+Over 400 lines on purpose: one conversation whose steps (amount, destination, confirm, the
+pending list and its cancel) share the draft kept between them; split, each module would
+import the others' private steps.
 
 The player's pending withdrawals and their cancel are in `withdrawals_pending`. Over 400
 lines on purpose: one conversation, a handler per step (the bonus forfeit's confirm among
@@ -29,6 +34,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka, inject
 
 from application.balances import GetBalances
+from application.ports import CryptoPayConfig
 from application.responsible.standing import CheckStanding
 from application.withdrawals import RequestWithdrawal
 from domain.bonuses import BonusBlocksWithdrawal
@@ -40,6 +46,7 @@ from domain.withdrawal_policy import WithdrawalPolicy
 from domain.withdrawals import WithdrawalRefused, validate_destination
 from entrypoints.bot import bonus_keyboards as bonus_kb
 from entrypoints.bot import withdraw_keyboards as kb
+from entrypoints.bot.crypto_payout import CRYPTOBOT, paid_to_cryptobot
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Menu
 from entrypoints.bot.routing import Handlers
@@ -117,13 +124,32 @@ def _amount_screen(
 
 
 async def _ask_destination(
-    state: FSMContext, t: Translator, amount: Money, username: str | None
-) -> str:
+    state: FSMContext,
+    t: Translator,
+    amount: Money,
+    username: str | None,
+    crypto: CryptoPayConfig,
+) -> tuple[str, InlineKeyboardMarkup]:
     """The amount is chosen (a button or typed): the flow waits for the destination, and this
-    is the prompt asking for it."""
+    is the prompt asking for it; or, paid by Crypto Pay to the player's own @CryptoBot, the
+    confirm screen at once (no address to ask: `entrypoints.bot.crypto_payout`)."""
+    if paid_to_cryptobot(crypto, amount.currency):
+        return await _confirm_screen(state, t, amount, CRYPTOBOT, t("withdraw_flow.to_cryptobot"))
     await state.set_state(WithdrawFlow.destination)
     await state.set_data({"code": amount.currency.code, "amount": amount.amount})
-    return _destination_prompt(t, amount, username)
+    return _destination_prompt(t, amount, username), kb.only_back(t)
+
+
+async def _confirm_screen(
+    state: FSMContext, t: Translator, amount: Money, destination: str, note: str = ""
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The draft waits for Confirm (nothing is typed any more): the screen that asks for it."""
+    press = secrets.token_hex(8)
+    await state.set_state(None)
+    await state.set_data({"press": press, "code": amount.currency.code, "amount": amount.amount,
+                          "destination": destination})  # fmt: skip
+    text = t("withdraw_flow.check", amount=amount, destination=destination)
+    return (f"{text}\n\n{note}" if note else text), kb.confirm(t, press)
 
 
 def _destination_prompt(t: Translator, amount: Money, username: str | None) -> str:
@@ -191,6 +217,7 @@ async def pick_amount(
     balances: FromDishka[GetBalances],
     policy: FromDishka[WithdrawalPolicy],
     check: FromDishka[CheckStanding],
+    crypto: FromDishka[CryptoPayConfig],
 ) -> None:
     balance = await held_balance(balances, policy, player.id, callback_data.code)
     if balance is None:
@@ -212,8 +239,7 @@ async def pick_amount(
         await show(query, *_amount_screen(t, policy, balance, cashing_out))
         return
     await query.answer()
-    prompt = await _ask_destination(state, t, amount, query.from_user.username)
-    await show(query, prompt, kb.only_back(t))
+    await show(query, *await _ask_destination(state, t, amount, query.from_user.username, crypto))
 
 
 def _example(currency: Currency) -> str:
@@ -269,6 +295,7 @@ async def typed_amount(
     balances: FromDishka[GetBalances],
     policy: FromDishka[WithdrawalPolicy],
     check: FromDishka[CheckStanding],
+    crypto: FromDishka[CryptoPayConfig],
 ) -> None:
     draft = await _draft(message, state, t, (balances, policy, player.id))
     if draft is None:
@@ -292,8 +319,8 @@ async def typed_amount(
         refusal = t("withdraw.refused.max_amount", limit=Money(limits.maximum, currency))
     else:
         username = message.from_user.username if message.from_user else None
-        prompt = await _ask_destination(state, t, amount, username)
-        await message.answer(prompt, reply_markup=kb.only_back(t))
+        prompt, markup = await _ask_destination(state, t, amount, username, crypto)
+        await message.answer(prompt, reply_markup=markup)
         return
     await message.answer(refusal, reply_markup=kb.only_back(t))
 
@@ -322,15 +349,8 @@ async def typed_destination(
         await message.answer(t("withdraw_flow.bad_destination"), reply_markup=kb.only_back(t))
         return
     amount = Money(data["amount"], balance.currency)
-    press = secrets.token_hex(8)
-    # The draft waits for Confirm; nothing is typed any more.
-    await state.set_state(None)
-    await state.set_data({"press": press, "code": amount.currency.code, "amount": amount.amount,
-                          "destination": destination})  # fmt: skip
-    await message.answer(
-        t("withdraw_flow.check", amount=amount, destination=destination),
-        reply_markup=kb.confirm(t, press),
-    )
+    text, markup = await _confirm_screen(state, t, amount, destination)
+    await message.answer(text, reply_markup=markup)
 
 
 @handlers.callback_query(kb.WithdrawConfirm.filter(F.go))
