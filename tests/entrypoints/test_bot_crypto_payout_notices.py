@@ -30,7 +30,7 @@ from adapters.redis_event_stream import RedisEventStream
 from application.crypto_pay import CreditCryptoInvoice, DepositInCrypto, PollCryptoInvoices
 from application.notices import CrashResultListener, NotifyOfEvents, ReadyCrashResults, SendNotices
 from application.ports import CryptoPayConfig
-from application.responsible import ResponsibleGamblingGuard
+from application.responsible import AnswerDepositPrompt, ResponsibleGamblingGuard
 from application.risk import DEFAULT_RISK_REVIEW
 from application.staff import Actor
 from application.withdrawals import (
@@ -41,12 +41,12 @@ from application.withdrawals import (
     SendPayouts,
 )
 from domain.money import USDT, Money
-from domain.withdrawals import (
+from domain.withdrawal_policy import (
     CurrencyWithdrawalLimits,
     SecondApprovalPolicy,
     WithdrawalPolicy,
-    WithdrawalState,
 )
+from domain.withdrawals import WithdrawalState
 from entrypoints.bot.notices import TelegramMessenger
 from tests.entrypoints.bot_player import _player_id
 from tests.entrypoints.telegram_fakes import BOT_TOKEN
@@ -149,6 +149,8 @@ async def test_a_player_is_told_of_a_delayed_a_paid_and_a_failed_crypto_payout(
         deposit = DepositInCrypto(
             uow_factory, clock, ids, ResponsibleGamblingGuard(), client, CryptoPayConfig(True)
         )
+        # The first deposit's prompt (UKGC RTS 12), answered "no limit for now".
+        await AnswerDepositPrompt(uow_factory, clock)(player_id)
         made = await deposit(player_id, "USDT", 20 * USDT_1, f"tap-{uuid.uuid4().hex}")
         provider.pay(made.invoice.provider_invoice_id)
         credit = CreditCryptoInvoice(*uses, DEFAULT_RISK_REVIEW)

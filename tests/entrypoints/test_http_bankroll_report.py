@@ -25,7 +25,7 @@ from adapters.crypto_pay import CryptoPayClient
 from application.crypto_pay import CreditCryptoInvoice, DepositInCrypto, PollCryptoInvoices
 from application.onboarding import AcceptTerms, StartPlayer
 from application.ports import CryptoPayConfig
-from application.responsible import ResponsibleGamblingGuard
+from application.responsible import AnswerDepositPrompt, ResponsibleGamblingGuard
 from application.risk import DEFAULT_RISK_REVIEW
 from entrypoints.cli import main
 from entrypoints.composition.containers import make_http_container
@@ -82,6 +82,8 @@ async def _deposit_usdt(provider, uow_factory, clock, ids, house, new_telegram_i
             new_telegram_id(), username=None, language="en"
         )
         await AcceptTerms(uow_factory, clock)(started.player.id)
+        # The first deposit's prompt (UKGC RTS 12), answered "no limit for now".
+        await AnswerDepositPrompt(uow_factory, clock)(started.player.id)
         made = await deposit(started.player.id, "USDT", 20_000_000, secrets.token_hex(4))
         provider.pay(made.invoice.provider_invoice_id)
         credit = CreditCryptoInvoice(uow_factory, clock, ids, house, DEFAULT_RISK_REVIEW)
