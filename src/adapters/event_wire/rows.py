@@ -89,12 +89,9 @@ def appended_events(events: Sequence[DomainEvent]) -> bytes:
 
 
 class Envelopes(msgspec.Struct, frozen=True):
-    """A unit of work's envelopes as `place_bets` takes them (revision 0060): each one's JSON
-    text, and for each envelope the outbox numbers (`sequence` null) its aggregate's type and
-    id, None for one numbered already. The database writes a number over the envelope's own
-    `"sequence":null` (its first: the envelope's fields come before its payload, and a string
-    inside JSON cannot hold an unescaped quote) and parses the row once, instead of taking
-    the array apart and building it again."""
+    """Each envelope's JSON text and, for one the outbox numbers, its aggregate (else None).
+    `outbox_append_envelopes` (revision 0060) writes the number over the first
+    `"sequence":null` (the envelope's own: its fields precede the payload's)."""
 
     texts: list[str]
     aggregate_types: list[str | None]
@@ -103,17 +100,12 @@ class Envelopes(msgspec.Struct, frozen=True):
 
 def appended_envelopes(events: Sequence[DomainEvent]) -> Envelopes:
     """The envelopes of these events, in order, one outbox row's worth (see `Envelopes`)."""
-    encode = _envelopes_encoder.encode
-    texts: list[str] = []
-    types: list[str | None] = []
-    ids: list[str | None] = []
-    for event in events:
-        for row in outbox_rows(event):
-            texts.append(encode(row).decode())
-            numbered = row.sequence is None
-            types.append(row.aggregate_type if numbered else None)
-            ids.append(row.aggregate_id if numbered else None)
-    return Envelopes(texts, types, ids)
+    rows = [row for event in events for row in outbox_rows(event)]
+    return Envelopes(
+        [_envelopes_encoder.encode(row).decode() for row in rows],
+        [row.aggregate_type if row.sequence is None else None for row in rows],
+        [row.aggregate_id if row.sequence is None else None for row in rows],
+    )
 
 
 def outbox_rows(event: DomainEvent) -> list[OutboxRow]:
