@@ -2206,7 +2206,6 @@ CREATE TABLE public.outbox (
     created_at timestamp with time zone DEFAULT now() CONSTRAINT outbox_next_created_at_not_null NOT NULL,
     CONSTRAINT ck_outbox_events CHECK (((jsonb_typeof(events) = 'array'::text) AND (jsonb_array_length(events) > 0)))
 );
-ALTER TABLE ONLY public.outbox ALTER COLUMN events SET STORAGE EXTERNAL;
 
 
 --
