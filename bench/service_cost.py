@@ -112,7 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     from seeding import seed, service_environment, start_servers, upgrade
 
     servers = start_servers(DATA, fresh=False)
-    upgrade(servers.database_url)
+    if args.ref is None:
+        # With --ref the service of that commit migrates to its own head when it starts: a
+        # database migrated past it must be downgraded first (migrate.downgrade), which this
+        # upgrade to the working tree's head would undo before every "before" run.
+        upgrade(servers.database_url)
     env = service_environment(DATA, servers)
     # The largest single operation is 10^12 XTR now (domain.money); seeding.py's defaults are
     # above it.

@@ -18,12 +18,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import os
 import secrets
 import time
 import uuid
 from pathlib import Path
 
 import psutil
+from exported import SOURCE_ENV, reexec_on
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -66,7 +68,8 @@ _FUNCTION_STATS = text(
 # Every function of the betting write, one line each (`--function-time`).
 _EACH_FUNCTION = text(
     "SELECT funcname, calls, total_time, self_time FROM pg_stat_user_functions"
-    " WHERE funcname IN ('place_bets', 'ledger_post_many', 'ledger_post', 'outbox_append')"
+    " WHERE funcname IN ('place_bets', 'ledger_post_many', 'ledger_post', 'outbox_append',"
+    " 'outbox_append_envelopes')"
     " ORDER BY funcname"
 )
 
@@ -78,6 +81,26 @@ async def _each_function(engine: AsyncEngine) -> dict[str, tuple[int, float, flo
     async with engine.connect() as conn:
         rows = (await conn.execute(_EACH_FUNCTION)).all()
     return {name: (int(c), float(t), float(o)) for name, c, t, o in rows}
+
+
+_STATEMENTS = text(
+    "SELECT calls, total_exec_time, query FROM pg_stat_statements s"
+    " JOIN pg_database d ON d.oid = s.dbid AND d.datname = 'usecase'"
+    " ORDER BY total_exec_time DESC LIMIT 40"
+)
+
+
+async def _statements(engine: AsyncEngine, reset: bool) -> list[tuple[int, float, str]]:
+    """pg_stat_statements of the bench database (`--statements`: the server must preload it,
+    with `pg_stat_statements.track = all` to see the statements inside the functions)."""
+    async with engine.connect() as conn:
+        await conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
+        if reset:
+            await conn.execute(text("SELECT pg_stat_statements_reset()"))
+            await conn.commit()
+            return []
+        rows = (await conn.execute(_STATEMENTS)).all()
+    return [(int(c), float(t), str(q)) for c, t, q in rows]
 
 
 async def _function_stats(engine: AsyncEngine) -> tuple[int, float]:
@@ -98,6 +121,9 @@ async def main(args: argparse.Namespace) -> None:
     url = ensure_database(ensure_postgres(DATA), "usecase", recreate=True)
     migrate.upgrade(url)
     engine = create_engine(url)
+    for statement in args.sql:
+        async with engine.begin() as conn:
+            await conn.execute(text(statement))
     if args.function_time:
         async with engine.begin() as conn:
             await conn.execute(text("ALTER DATABASE usecase SET track_functions = 'all'"))
@@ -142,6 +168,8 @@ async def main(args: argparse.Namespace) -> None:
 
     functions = await _function_stats(engine) if args.function_time else (0, 0.0)
     each = await _each_function(engine) if args.function_time else {}
+    if args.statements is not None:
+        await _statements(engine, reset=True)
     me = psutil.Process()
     profiler = cProfile.Profile() if args.cprofile else None
     own, postgres, started = me.cpu_times(), _postgres_cpu(), time.perf_counter()
@@ -172,6 +200,16 @@ async def main(args: argparse.Namespace) -> None:
                 f" {(total - total0) / placed:.3f} ms a bet in all,"
                 f" {(own_time - own0) / placed:.3f} ms a bet in itself"
             )
+    if args.statements is not None:
+        lines = [
+            f"{calls / placed:8.3f} {total / placed * 1000:9.1f}  " + " ".join(query.split())
+            for calls, total, query in await _statements(engine, reset=False)
+        ]
+        args.statements.write_text(
+            "calls a bet, µs a bet (wall, inside the functions too with track = all)\n"
+            + "\n".join(lines)
+            + "\n"
+        )
     await engine.dispose()
 
 
@@ -191,7 +229,27 @@ if __name__ == "__main__":
     parser.add_argument(
         "--cprofile", type=Path, default=None, help="cProfile the measured bets into this file"
     )
+    parser.add_argument(
+        "--statements",
+        type=Path,
+        default=None,
+        help="write pg_stat_statements of the measured bets into this file",
+    )
+    parser.add_argument(
+        "--sql",
+        action="append",
+        default=[],
+        help="a statement run after migrating (an A/B of a setting or a table's storage)",
+    )
+    parser.add_argument(
+        "--ref",
+        default=None,
+        help="place the bets with this commit's code and migrations (git archive; the database"
+        " is recreated every run, so an A/B of a SQL function needs nothing else)",
+    )
     arguments = parser.parse_args()
+    if arguments.ref is not None and SOURCE_ENV not in os.environ:
+        reexec_on(arguments.ref, DATA.parent)
     try:
         asyncio.run(main(arguments))
     finally:

@@ -310,7 +310,7 @@ async def test_the_services_never_see_a_round_hash_before_it_starts(crash, uow_f
 
 _ROUND_WRITE = text(
     "SELECT place_round_bets(CAST(:round AS jsonb), '[]', '[]', '[]', '[]', '[]', '[]', '[]',"
-    " '[]', '500ms', '50ms')"
+    " '{}', '{}', '{}', '500ms', '50ms')"
 )
 
 

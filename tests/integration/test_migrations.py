@@ -76,3 +76,45 @@ async def test_0023_keeps_every_event_and_what_was_published(scratch_database):
             assert [tuple(r) for r in back] == [("sent", True), ("owed", False)]
     finally:
         await engine.dispose()
+
+
+async def test_0060_keeps_who_may_execute_the_bets_write(scratch_database):
+    """Revision 0060 creates place_bets and place_round_bets again with new arguments: whoever
+    could execute them (`croupier db grant`) still can, PUBLIC still cannot, nobody but their
+    owner calls outbox_append_envelopes. Downgrading gives the old functions back with the same
+    grants."""
+    from adapters.postgres.engine import create_engine
+
+    role = f"stairway_app_{secrets.token_hex(4)}"
+    migrate.upgrade(scratch_database, "0055")
+    engine = create_engine(scratch_database, pool_size=1, max_overflow=0)
+    who = text(
+        "SELECT p.proname, cardinality(p.proargtypes::oid[]),"
+        " has_function_privilege(:role, p.oid, 'EXECUTE'),"
+        " EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0)"
+        " FROM pg_proc p WHERE p.proname IN"
+        " ('place_bets', 'place_round_bets', 'outbox_append_envelopes') ORDER BY p.proname"
+    )
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'CREATE ROLE "{role}"'))
+            for function in ("place_bets", "place_round_bets"):
+                await conn.execute(text(f'GRANT EXECUTE ON FUNCTION {function} TO "{role}"'))
+        migrate.upgrade(scratch_database, "0060")
+        async with engine.connect() as conn:
+            assert [tuple(r) for r in await conn.execute(who, {"role": role})] == [
+                ("outbox_append_envelopes", 3, False, False),
+                ("place_bets", 12, True, False),
+                ("place_round_bets", 13, True, False),
+            ]
+        migrate.downgrade(scratch_database, "0055")
+        async with engine.connect() as conn:
+            assert [tuple(r) for r in await conn.execute(who, {"role": role})] == [
+                ("place_bets", 10, True, False),
+                ("place_round_bets", 11, True, False),
+            ]
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP OWNED BY "{role}"'))  # its grants, in this database
+            await conn.execute(text(f'DROP ROLE "{role}"'))
+        await engine.dispose()

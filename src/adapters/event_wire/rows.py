@@ -1,7 +1,8 @@
 """What a domain event becomes in the outbox: one envelope (two or more for a transaction
 that touched several players), with its aggregate, its place in that aggregate's order, the
 players it concerns and its payload; and the envelopes of a unit of work as the one outbox row
-`outbox_append` writes (`appended_events`)."""
+`outbox_append` writes (`appended_events`), or each envelope apart as `place_bets` takes them
+(`appended_envelopes`)."""
 
 from __future__ import annotations
 
@@ -87,6 +88,26 @@ def appended_events(events: Sequence[DomainEvent]) -> bytes:
     """The argument of the SQL function `outbox_append` for these events (all a unit of work
     raised): the JSON array of their envelopes, in order, one outbox row's worth."""
     return _envelopes_encoder.encode([row for event in events for row in outbox_rows(event)])
+
+
+class Envelopes(msgspec.Struct, frozen=True):
+    """Each envelope's JSON text and, for one the outbox numbers, its aggregate (else None).
+    `outbox_append_envelopes` (revision 0060) writes the number over the first
+    `"sequence":null` (the envelope's own: its fields precede the payload's)."""
+
+    texts: list[str]
+    aggregate_types: list[str | None]
+    aggregate_ids: list[str | None]
+
+
+def appended_envelopes(events: Sequence[DomainEvent]) -> Envelopes:
+    """The envelopes of these events, in order, one outbox row's worth (see `Envelopes`)."""
+    rows = [row for event in events for row in outbox_rows(event)]
+    return Envelopes(
+        [_envelopes_encoder.encode(row).decode() for row in rows],
+        [row.aggregate_type if row.sequence is None else None for row in rows],
+        [row.aggregate_id if row.sequence is None else None for row in rows],
+    )
 
 
 def outbox_rows(event: DomainEvent) -> list[OutboxRow]:

@@ -24,7 +24,7 @@ import asyncpg
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.event_wire.rows import appended_events
+from adapters.event_wire.rows import appended_envelopes
 from adapters.postgres.bets import bet_row
 from adapters.postgres.engine import connection_lost, out_of_resources
 from adapters.postgres.errors import CONTENDED
@@ -50,14 +50,16 @@ from domain.standing import PlayerStanding
 # is reserved (nextval) for each player with no active pair. The statement is the function
 # `placement_snapshot` (revision 0033), planned once per connection.
 _SNAPSHOT = "SELECT placement_snapshot($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text)"
+# The events go as envelopes, each apart, with the aggregates the outbox numbers (revision
+# 0060; `adapters.event_wire.rows.Envelopes`).
 _WRITE = (
     "SELECT place_bets($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb,"
-    " $7::jsonb, $8::jsonb, $9::text, $10::text)"
+    " $7::jsonb, $8::text[], $9::text[], $10::text[], $11::text, $12::text)"
 )
 # Crash bets (revision 0030): `place_bets` wrapped with the round's checks and the seats.
 _ROUND_WRITE = (
     "SELECT place_round_bets($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb,"
-    " $7::jsonb, $8::jsonb, $9::jsonb, $10::text, $11::text)"
+    " $7::jsonb, $8::jsonb, $9::text[], $10::text[], $11::text[], $12::text, $13::text)"
 )
 _STALE = "CR412"
 _LOST = "the database connection was lost; repeat the request with the same idempotency key"
@@ -137,16 +139,15 @@ class SnapshotPlacements:
         assert write is not None
         driver = await self._driver()
         args = _write_args(write, self._cipher)
-        events_json = appended_events(events).decode()
+        envelopes = appended_envelopes(events)
+        outbox = (envelopes.texts, envelopes.aggregate_types, envelopes.aggregate_ids)
         waits = (self._house_wait, self._lock_wait)
         seating = write.round
         if seating is None:
-            await self._run(lambda: driver.execute(_WRITE, *args, events_json, *waits))
+            await self._run(lambda: driver.execute(_WRITE, *args, *outbox, *waits))
             return
         round_json = _dumps(_round_arg(seating))
-        await self._run(
-            lambda: driver.execute(_ROUND_WRITE, round_json, *args, events_json, *waits)
-        )
+        await self._run(lambda: driver.execute(_ROUND_WRITE, round_json, *args, *outbox, *waits))
 
     async def _driver(self) -> Any:
         fairy = await self._conn.get_raw_connection()
