@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import secrets
 import sys
 import uuid
@@ -254,3 +255,35 @@ def test_an_endpoint_builds_the_otlp_exporter_of_its_protocol(
     finally:
         tracing.shutdown_tracing()
     assert tracing.active() is None
+
+
+@pytest.mark.parametrize("pid", [False, True], ids=["one process", "several"])
+def test_a_record_leaves_out_what_no_line_shows(monkeypatch, pid):
+    """The caller's frame, thread and process are looked up for every record unless turned
+    off (`lean_records`, per call: its access line): off, except the process id when the
+    lines show it; the lines themselves are unchanged."""
+    from entrypoints.observability.logs import lean_records
+
+    for name in ("_srcfile", "logThreads", "logMultiprocessing", "logProcesses"):
+        monkeypatch.setattr(logging, name, getattr(logging, name))
+    lean_records(pid=pid)
+    stream = io.StringIO()
+    logger = logging.getLogger(f"tests.observability.{uuid.uuid4().hex}")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    handler = log_handler(LogFormat.JSON, stream, pid=pid)
+    records: list[logging.LogRecord] = []
+    handler.addFilter(lambda record: records.append(record) or True)
+    logger.addHandler(handler)
+    logger.info("gRPC %s %s %.1f ms", "/croupier.v1.BettingService/PlayInstant", "OK", 1.25)
+    (record,) = records
+    assert (record.funcName, record.lineno) == ("(unknown function)", 0)  # no frame walk
+    assert record.thread is None
+    assert record.threadName is None
+    line = json.loads(stream.getvalue())
+    assert line["message"] == "gRPC /croupier.v1.BettingService/PlayInstant OK 1.2 ms"
+    if pid:
+        assert line["pid"] == record.process == os.getpid()
+    else:
+        assert record.process is None
+        assert "pid" not in line

@@ -7,6 +7,7 @@ which is configuration."""
 from __future__ import annotations
 
 import enum
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -148,6 +149,10 @@ class TelegramDiceGame(EnumeratedGame):
         return [(v, Fraction(1, self.faces)) for v in range(1, self.faces + 1)]
 
 
+# A pure function of two exact values, twice a bet (its limits, its settlement): each distinct
+# pair is computed once (the Fraction arithmetic costs ~4 times the lookup). Bounded: a game's
+# multipliers depend on its edge and the bet's selection, a small set per game.
+@functools.lru_cache(maxsize=4096)
 def edge_multiplier(win_probability: Fraction, house_edge: Fraction) -> Fraction:
     """(1 - edge) / p, cut to MULTIPLIER_DECIMALS decimals."""
     scale = 10**MULTIPLIER_DECIMALS
