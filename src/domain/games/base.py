@@ -160,8 +160,10 @@ def edge_multiplier(win_probability: Fraction, house_edge: Fraction) -> Fraction
 
 
 def payout_for(stake: int, multiplier: Fraction) -> int:
-    """Stake × multiplier, rounded down to the minor unit: the house never pays a fraction."""
-    return (stake * multiplier).__floor__()
+    """Stake × multiplier, rounded down to the minor unit: the house never pays a fraction.
+    Integer floor division of the exact product (a Fraction's denominator is positive), the
+    same number as flooring the Fraction, without building one for every bet."""
+    return stake * multiplier.numerator // multiplier.denominator
 
 
 def format_multiplier(multiplier: Fraction) -> str:
