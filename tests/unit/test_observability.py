@@ -124,6 +124,26 @@ def test_any_other_request_id_is_replaced_by_a_new_one(presented):
     assert context.request_id_from(presented) != chosen  # a new one each time
 
 
+def test_new_request_ids_are_unique_and_a_forked_child_draws_its_own():
+    """A random prefix a process and a counter: never the same id twice in a process, and a
+    forked child (several gRPC processes) starts from a prefix of its own, not its parent's."""
+    ids = [context.new_request_id() for _ in range(10_000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 32 and set(i) <= set("0123456789abcdef") for i in ids)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe and exits
+        os.write(write, context.new_request_id().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    theirs = os.read(read, 64).decode()
+    os.close(read)
+    ours = context.new_request_id()
+    assert len(theirs) == 32
+    assert theirs[:16] != ours[:16]
+
+
 def test_a_valid_traceparent_gives_its_trace_id():
     assert context.trace_id_from(f"00-{TRACE}-00f067aa0ba902b7-01") == TRACE
     # A later version may add fields; its first four still count.
