@@ -46,6 +46,24 @@ def random_bytes(count: int) -> bytes:
     return _source.take(count)
 
 
+# The version (4) and variant (RFC 4122) bits of a UUIDv4, cleared then set.
+_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_V4_SET = (0x4000 << 64) | (0x8000 << 48)
+_new = object.__new__
+_set = object.__setattr__
+
+
+def uuid_from_int(value: int) -> uuid.UUID:
+    """`uuid.UUID(int=value)` for a value already known to fit in 128 bits, without the
+    constructor's argument checks (its pure-Python `__init__` was most of an id's cost, and
+    a bet takes five or so: its transactions', its events'). The object is what the
+    constructor makes: its two slots, `int` and `is_safe` (unknown)."""
+    made = _new(uuid.UUID)
+    _set(made, "int", value)
+    _set(made, "is_safe", uuid.SafeUUID.unknown)
+    return made
+
+
 def random_uuid4() -> uuid.UUID:
     """What `uuid.uuid4()` returns, from `random_bytes`."""
-    return uuid.UUID(bytes=random_bytes(16), version=4)
+    return uuid_from_int(int.from_bytes(random_bytes(16), "big") & _V4_CLEAR | _V4_SET)

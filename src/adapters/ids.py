@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 
-from adapters.entropy import random_bytes
+from adapters.entropy import random_bytes, uuid_from_int
 
 
 class UuidV7Generator:
@@ -39,4 +39,4 @@ class UuidV7Generator:
         value |= seq << 64
         value |= 0b10 << 62
         value |= rand
-        return uuid.UUID(int=value)
+        return uuid_from_int(value)

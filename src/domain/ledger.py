@@ -69,6 +69,11 @@ def validate_idempotency_key(key: str) -> str:
     return key
 
 
+# What a metadata value may be (a tuple built once: a `str | int | ...` union is a new object
+# each time it is written, and this is checked for every transaction).
+_SCALARS = (str, int, bool, type(None))
+
+
 @dataclass(frozen=True, slots=True)
 class Transaction:
     """An immutable, balanced journal entry. Constructing an unbalanced one raises."""
@@ -103,7 +108,7 @@ class Transaction:
         if self.created_at.tzinfo is None:
             raise InvalidTransaction("created_at must be timezone-aware")
         for k, v in self.metadata.items():
-            if not isinstance(k, str) or not isinstance(v, str | int | bool | type(None)):
+            if not isinstance(k, str) or not isinstance(v, _SCALARS):
                 raise InvalidTransaction(f"metadata {excerpt(k)} must map a string to a scalar")
             if isinstance(v, int) and not isinstance(v, bool):
                 check_int64(v, f"metadata {excerpt(k)}")

@@ -1,9 +1,9 @@
 """What the gRPC door does per call and per message, kept to what must be per call (issue 19):
 the interceptors build a method's wrappers once, an authenticated key is remembered for a
-second (a revoked key still stops within the documented 5 s), a stream's place commands take
-no task each, placing a bet opens no span when tracing is off, and the request id's echo (a
-frame of its own) can be turned off. The answers themselves are
-the other gRPC tests' business; these count the work."""
+second (a revoked key still stops within the documented 5 s), a stream's and a batch's place
+commands take no task each, placing a bet opens no span when tracing is off, and the request
+id's echo (a frame of its own) can be turned off. The answers themselves are the other gRPC
+tests' business; these count the work."""
 
 from __future__ import annotations
 
@@ -128,6 +128,61 @@ async def test_a_streams_place_commands_take_no_task_each(betting, md, player):
     assert {r.ok.bet.stake.currency for r in results} == {XTR.code}
     # The stream's reader is the one task of the door's own: none per place command.
     assert len(ours) <= 2, ours
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("books")
+async def test_a_batchs_place_commands_take_no_task_each(betting, md, player):
+    pid = await player(1000)
+    bet_ids = [str(uuid.uuid4()) for _ in range(40)]
+    commands = [
+        betting_pb2.BetCommand(
+            correlation_id=str(i),
+            place=betting_pb2.PlaceBetRequest(
+                player_id=pid, bet_id=bet_id, game="coin", stake=xtr(1), params={"side": "heads"}
+            ),
+        )
+        for i, bet_id in enumerate(bet_ids)
+    ]
+    # One command the door cannot read: answered in its place, its neighbours placed.
+    commands.insert(
+        7,
+        betting_pb2.BetCommand(
+            correlation_id="bad",
+            place=betting_pb2.PlaceBetRequest(
+                player_id=pid, bet_id="not-a-uuid", game="coin", stake=xtr(1)
+            ),
+        ),
+    )
+    loop = asyncio.get_running_loop()
+    ours: list[str] = []
+    before = loop.get_task_factory()
+
+    def counting(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any], **kw: Any):
+        code = getattr(coro, "cr_code", None)
+        if code is not None and "entrypoints/grpc/" in code.co_filename:
+            ours.append(code.co_qualname)
+        if before is not None:
+            return before(loop, coro, **kw)
+        return asyncio.Task(coro, loop=loop, **kw)
+
+    loop.set_task_factory(counting)
+    try:
+        answer = await betting.PlaceBatch(betting_pb2.BetBatch(commands=commands), metadata=md)
+    finally:
+        loop.set_task_factory(before)
+    results = list(answer.results)
+    # Every command answered, in order, each with its own bet.
+    assert [r.correlation_id for r in results] == [c.correlation_id for c in commands]
+    assert results[7].HasField("error")
+    assert results[7].error.detail.field_violations[0].field == "bet_id"
+    placed = results[:7] + results[8:]
+    assert all(result.HasField("ok") for result in placed), placed
+    assert [r.ok.bet.bet_id for r in placed] == bet_ids
+    assert {r.ok.bet.stake.currency for r in placed} == {XTR.code}
+    # The call's own task (grpc starts the handler in one) and none a place command (the
+    # message's bets are one batch of the queue's, run in a task of the application's).
+    assert len(ours) <= 1, ours
 
 
 def test_placing_opens_no_span_when_tracing_is_off(monkeypatch):

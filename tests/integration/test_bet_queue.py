@@ -159,3 +159,35 @@ async def test_a_bet_alone_runs_in_its_callers_context_and_a_batch_of_several_in
     # A repeat is a replay: counted once, the first time.
     assert (await queue(commands[2])).replayed
     assert len(metrics.placed_bets) == 4
+
+
+async def test_a_refusal_whose_caller_is_gone_is_not_logged_as_never_retrieved(
+    funded_player, place
+):
+    """The queue looks at every refusal it hands out (a caller that left, a cancelled RPC,
+    never awaits its answer): no "exception was never retrieved" from the loop; a caller
+    that does await still has it raised."""
+    import gc
+
+    queue = BetQueue(place)
+    player = await funded_player(100)
+    loop = asyncio.get_running_loop()
+    reported: list[dict] = []
+    before = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, report: reported.append(report))
+    try:
+        dropped = queue.submit([limbo(player.id, 5000), limbo(player.id, 6000)])
+        awaited = queue.submit([limbo(player.id, 7000)])
+        with pytest.raises(InsufficientFunds):
+            await awaited[0]
+        await asyncio.wait(dropped)
+        assert all(isinstance(a.exception(), InsufficientFunds) for a in dropped)
+        # A refusal nobody looked at: made and dropped as a caller that went away would.
+        forgotten = queue.submit([limbo(player.id, 8000)])[0]
+        await asyncio.wait([forgotten])
+        del dropped, awaited, forgotten
+        gc.collect()
+        await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(before)
+    assert reported == []

@@ -92,3 +92,23 @@ def test_a_cyrillic_seed_verifies_offline() -> None:
     check = check_outcome("dice", server_seed=SERVER, client_seed="удача-7", nonce=0)
     assert check.outcome == word * 10001 // 2**32
     assert check.client_seed == "удача-7"
+
+
+def test_the_ascii_fast_path_decides_every_ascii_character_as_the_categories_do() -> None:
+    """`validate_client_seed` takes a printable ASCII seed without reading each character's
+    category (it runs on every provably fair bet); for every ASCII character, alone and
+    between others, it decides as the category rule does."""
+
+    def by_category(seed: str) -> bool:
+        return all(unicodedata.category(c) not in {"Cc", "Zs"} for c in seed)
+
+    for code in range(128):
+        for seed in (chr(code), f"ab{chr(code)}cd", chr(code) * 64):
+            try:
+                validate_client_seed(seed)
+                accepted = True
+            except InvalidField:
+                accepted = False
+            assert accepted == by_category(seed), (code, seed)
+    with pytest.raises(InvalidField):
+        validate_client_seed("a" * 65)  # too long, ASCII or not

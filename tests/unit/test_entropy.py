@@ -59,3 +59,28 @@ def test_a_forked_child_never_hands_out_its_parents_bytes():
     os.waitpid(pid, 0)
     assert len(child) == 16
     assert child != random_bytes(16)
+
+
+def test_a_uuid_made_from_its_int_is_the_constructors_uuid():
+    """`uuid_from_int` skips `UUID.__init__`'s checks, not what it makes: equal, hashed,
+    printed, pickled and versioned like `uuid.UUID(int=...)`, immutable all the same."""
+    import pickle
+
+    from adapters.entropy import uuid_from_int
+
+    for value in (0, 1, 2**128 - 1, int.from_bytes(os.urandom(16), "big")):
+        made, built = uuid_from_int(value), uuid.UUID(int=value)
+        assert made == built
+        assert hash(made) == hash(built)
+        assert str(made) == str(built)
+        assert made.bytes == built.bytes
+        assert made.is_safe is built.is_safe
+        assert pickle.loads(pickle.dumps(made)) == built
+    with pytest.raises(TypeError):
+        uuid_from_int(5).int = 6
+    for _ in range(1000):
+        drawn = random_uuid4()
+        assert drawn.version == 4
+        assert drawn.variant == uuid.RFC_4122
+        assert uuid.UUID(bytes=drawn.bytes, version=4) == drawn  # the bits uuid4 sets
+    assert UuidV7Generator().new_id().version == 7

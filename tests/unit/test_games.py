@@ -5,6 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.errors import GameUnavailable, InvalidRequest, LimitExceeded
 from domain.fairness import UINT32_SPACE
@@ -182,3 +184,13 @@ def test_a_disabled_game_or_missing_currency_is_unavailable() -> None:
         GameConfig("coin", enabled=False, limits=limits).limits_for("XTR")
     with pytest.raises(GameUnavailable, match="not offered in TON"):
         GameConfig("coin", limits=limits).limits_for("TON")
+
+
+@given(
+    stake=st.integers(min_value=-(10**15), max_value=10**15),
+    multiplier=st.fractions(min_value=0, max_value=10**7, max_denominator=10**6),
+)
+def test_a_payout_is_the_exact_product_rounded_down(stake: int, multiplier: Fraction) -> None:
+    # Integer floor division, not a Fraction a bet: the same number whatever the signs.
+    assert payout_for(stake, multiplier) == (stake * multiplier).__floor__()
+    assert payout_for(stake, multiplier) <= stake * multiplier < payout_for(stake, multiplier) + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import secrets
 import sys
 import uuid
@@ -121,6 +122,26 @@ def test_any_other_request_id_is_replaced_by_a_new_one(presented):
     assert len(chosen) == 32
     assert set(chosen) <= set("0123456789abcdef")
     assert context.request_id_from(presented) != chosen  # a new one each time
+
+
+def test_new_request_ids_are_unique_and_a_forked_child_draws_its_own():
+    """A random prefix a process and a counter: never the same id twice in a process, and a
+    forked child (several gRPC processes) starts from a prefix of its own, not its parent's."""
+    ids = [context.new_request_id() for _ in range(10_000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 32 and set(i) <= set("0123456789abcdef") for i in ids)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe and exits
+        os.write(write, context.new_request_id().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    theirs = os.read(read, 64).decode()
+    os.close(read)
+    ours = context.new_request_id()
+    assert len(theirs) == 32
+    assert theirs[:16] != ours[:16]
 
 
 def test_a_valid_traceparent_gives_its_trace_id():
@@ -254,3 +275,35 @@ def test_an_endpoint_builds_the_otlp_exporter_of_its_protocol(
     finally:
         tracing.shutdown_tracing()
     assert tracing.active() is None
+
+
+@pytest.mark.parametrize("pid", [False, True], ids=["one process", "several"])
+def test_a_record_leaves_out_what_no_line_shows(monkeypatch, pid):
+    """The caller's frame, thread and process are looked up for every record unless turned
+    off (`lean_records`, per call: its access line): off, except the process id when the
+    lines show it; the lines themselves are unchanged."""
+    from entrypoints.observability.logs import lean_records
+
+    for name in ("_srcfile", "logThreads", "logMultiprocessing", "logProcesses"):
+        monkeypatch.setattr(logging, name, getattr(logging, name))
+    lean_records(pid=pid)
+    stream = io.StringIO()
+    logger = logging.getLogger(f"tests.observability.{uuid.uuid4().hex}")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    handler = log_handler(LogFormat.JSON, stream, pid=pid)
+    records: list[logging.LogRecord] = []
+    handler.addFilter(lambda record: records.append(record) or True)
+    logger.addHandler(handler)
+    logger.info("gRPC %s %s %.1f ms", "/croupier.v1.BettingService/PlayInstant", "OK", 1.25)
+    (record,) = records
+    assert (record.funcName, record.lineno) == ("(unknown function)", 0)  # no frame walk
+    assert record.thread is None
+    assert record.threadName is None
+    line = json.loads(stream.getvalue())
+    assert line["message"] == "gRPC /croupier.v1.BettingService/PlayInstant OK 1.2 ms"
+    if pid:
+        assert line["pid"] == record.process == os.getpid()
+    else:
+        assert record.process is None
+        assert "pid" not in line

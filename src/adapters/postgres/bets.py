@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -169,6 +170,13 @@ class SqlBets:
 
 
 def bet_row(bet: Bet) -> dict[str, Any]:
+    """The bet's columns, `params` as its JSON text."""
+    return bet_columns(bet, json.dumps(dict(bet.params), sort_keys=True))
+
+
+def bet_columns(bet: Bet, params: Any) -> dict[str, Any]:
+    """The bet's columns with `params` as given (the snapshot write sends the mapping inside
+    its own JSON argument: no JSON text of it a bet to throw away)."""
     fairness, dice, multiplier = bet.fairness, bet.dice, bet.multiplier
     return {
         "id": bet.id,
@@ -176,7 +184,7 @@ def bet_row(bet: Bet) -> dict[str, Any]:
         "game": bet.game,
         "currency": bet.stake.currency.code,
         "stake": bet.stake.amount,
-        "params": json.dumps(dict(bet.params), sort_keys=True),
+        "params": params,
         "house_edge": _decimal(bet.house_edge),
         "max_payout": bet.max_payout,
         "state": bet.state.value,
@@ -198,8 +206,10 @@ def bet_row(bet: Bet) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=256)
 def _decimal(value: Fraction) -> str:
     # House edges are configured with at most six decimals (numeric(7, 6)), so this is exact.
+    # A handful of distinct edges, one a bet: each one's text is made once.
     return str(Decimal(value.numerator) / Decimal(value.denominator))
 
 

@@ -25,7 +25,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.event_wire.rows import appended_envelopes
-from adapters.postgres.bets import bet_row
+from adapters.postgres.bets import bet_columns
 from adapters.postgres.engine import connection_lost, out_of_resources
 from adapters.postgres.errors import CONTENDED
 from adapters.seed_cipher import SeedCipher
@@ -244,11 +244,7 @@ def _write_args(write: PlacementWrite, cipher: SeedCipher) -> list[str]:
     owners = set(write.balances)  # the wallets: every other account of a bet is the house's
     dumps = _dumps
 
-    bets = []
-    for bet in write.bets:
-        row = bet_row(bet)
-        row["params"] = dict(bet.params)
-        bets.append(row)
+    bets = [bet_columns(bet, dict(bet.params)) for bet in write.bets]
     return [
         dumps(
             [

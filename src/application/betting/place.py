@@ -109,10 +109,21 @@ class Placement(BetPoster):
     async def _admit(self, command: PlaceBetCommand) -> None:
         """The checks before any unit of work: the game exists and the door offers it, the
         stake is positive, and the velocity limit lets the bet through (or it is a replay)."""
-        command.admissible_game()
+        self._admissible(command)
         await self._velocity.admit(
             VelocityAction.BET, command.player_id, lambda: self._exists(command.bet_id)
         )
+
+    @staticmethod
+    def _admissible(command: PlaceBetCommand) -> None:
+        """`_admit`'s checks that read nothing (all of them when no velocity limit counts
+        bets: `_counts_bets`)."""
+        command.admissible_game()
+
+    @property
+    def _counts_bets(self) -> bool:
+        """Whether admitting a bet counts it against a velocity limit (an await)."""
+        return self._velocity.limit(VelocityAction.BET) is not None
 
     async def _exists(self, bet_id: uuid.UUID) -> bool:
         async with self._uow() as uow:

@@ -77,7 +77,16 @@ class PlaceBets(Placement):
             except DomainError as error:
                 outcomes[i] = error
 
-        await asyncio.gather(*(admit(i) for i in range(len(commands))))
+        if self._counts_bets:
+            await asyncio.gather(*(admit(i) for i in range(len(commands))))
+        else:
+            # Nothing to count: the admission reads nothing, so it runs here rather than in a
+            # task a bet.
+            for i, command in enumerate(commands):
+                try:
+                    self._admissible(command)
+                except DomainError as error:
+                    outcomes[i] = error
         order = sorted(
             (i for i in range(len(commands)) if outcomes[i] is None),
             key=lambda i: (commands[i].player_id, commands[i].bet_id),

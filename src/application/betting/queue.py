@@ -87,10 +87,9 @@ class BetQueue:
         answers: list[asyncio.Future[BetReceipt]] = []
         items: list[_Waiting] = []
         for command in commands:
+            # A refusal nobody awaits (the caller is gone) is not logged as an exception "never
+            # retrieved": `answer_batch` looks at each one it sets (no callback a bet).
             answer: asyncio.Future[BetReceipt] = loop.create_future()
-            # Looked at even when the caller is gone, so a refusal nobody awaits is not logged
-            # as an exception "never retrieved".
-            answer.add_done_callback(seen)
             items.append((command, answer, contextvars.copy_context()))
             answers.append(answer)
         if together and len(items) > 1:
@@ -170,6 +169,7 @@ async def answer_batch(
         for answer in answers:
             if not answer.done():
                 answer.set_exception(error)
+                seen(answer)
         if not isinstance(error, Exception):
             raise
     else:
@@ -178,6 +178,9 @@ async def answer_batch(
                 continue
             if isinstance(outcome, DomainError):
                 answer.set_exception(outcome)
+                # Looked at now, so a refusal whose caller is gone is not logged as "never
+                # retrieved"; a caller that awaits it still has it raised.
+                seen(answer)
             else:
                 answer.set_result(outcome)
 

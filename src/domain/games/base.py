@@ -7,6 +7,7 @@ which is configuration."""
 from __future__ import annotations
 
 import enum
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -148,6 +149,10 @@ class TelegramDiceGame(EnumeratedGame):
         return [(v, Fraction(1, self.faces)) for v in range(1, self.faces + 1)]
 
 
+# A pure function of two exact values, twice a bet (its limits, its settlement): each distinct
+# pair is computed once (the Fraction arithmetic costs ~4 times the lookup). Bounded: a game's
+# multipliers depend on its edge and the bet's selection, a small set per game.
+@functools.lru_cache(maxsize=4096)
 def edge_multiplier(win_probability: Fraction, house_edge: Fraction) -> Fraction:
     """(1 - edge) / p, cut to MULTIPLIER_DECIMALS decimals."""
     scale = 10**MULTIPLIER_DECIMALS
@@ -155,8 +160,10 @@ def edge_multiplier(win_probability: Fraction, house_edge: Fraction) -> Fraction
 
 
 def payout_for(stake: int, multiplier: Fraction) -> int:
-    """Stake × multiplier, rounded down to the minor unit: the house never pays a fraction."""
-    return (stake * multiplier).__floor__()
+    """Stake × multiplier, rounded down to the minor unit: the house never pays a fraction.
+    Integer floor division of the exact product (a Fraction's denominator is positive), the
+    same number as flooring the Fraction, without building one for every bet."""
+    return stake * multiplier.numerator // multiplier.denominator
 
 
 def format_multiplier(multiplier: Fraction) -> str:

@@ -17,6 +17,8 @@ from domain.games.base import (
 )
 
 SIDES = ("heads", "tails")
+# The chance of either side, built once: `edge_multiplier` is memoised on its arguments.
+_HALF = Fraction(1, 2)
 
 
 class CoinFlip(ProvablyFairGame, EnumeratedGame):
@@ -44,7 +46,7 @@ class CoinFlip(ProvablyFairGame, EnumeratedGame):
         return self.max_multiplier(selection, house_edge) if won else Fraction(0)
 
     def max_multiplier(self, selection: Selection, house_edge: Fraction) -> Fraction:
-        return edge_multiplier(Fraction(1, 2), house_edge)
+        return edge_multiplier(_HALF, house_edge)
 
     def outcomes(self) -> Sequence[tuple[int, Fraction]]:
         return [(side, word_probability(words_mapping_to(side, 2))) for side in (0, 1)]

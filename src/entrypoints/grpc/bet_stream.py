@@ -12,7 +12,7 @@ from croupier.v1 import betting_pb2
 from entrypoints.observability import tracing
 
 if TYPE_CHECKING:
-    from entrypoints.grpc.betting import _Commands
+    from entrypoints.grpc.bet_commands import BetCommands
 
 # Settle and void commands of one stream processed at once (each holds a connection); more
 # wait, which is the stream's back-pressure.
@@ -23,7 +23,7 @@ STREAM_PLACES = 256
 
 
 async def stream_results(
-    commands: _Commands, request_iterator: AsyncIterator[betting_pb2.BetCommand]
+    commands: BetCommands, request_iterator: AsyncIterator[betting_pb2.BetCommand]
 ) -> AsyncIterator[betting_pb2.BetResult]:
     """The results of a stream's commands, each tagged with its correlation id, as they
     finish. Up to STREAM_PLACES place commands are in flight (in the bet queue, so bets that

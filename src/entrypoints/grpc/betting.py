@@ -1,247 +1,34 @@
-"""BettingService: the bet lifecycle for game servers, one call or many over a stream."""
+"""BettingService: the bet lifecycle for game servers, one call or many over a stream (what a
+stream's or a batch's commands share, and the translations: `entrypoints.grpc.bet_commands`)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator
 
 import grpc
 from dishka import AsyncContainer
 from dishka.integrations.grpcio import FromDishka, inject
 
 from application import betting as bets
-from application.betting import (
-    BetReceipt,
-    PlaceBetCommand,
-    SettleDiceBetCommand,
-    VoidBetCommand,
-)
+from application.betting import BetReceipt
 from application.betting.queue import BetQueue
-from croupier.v1 import betting_pb2, betting_pb2_grpc, common_pb2
-from domain.access import KeyNotAllowed
-from domain.errors import DomainError
+from croupier.v1 import betting_pb2, betting_pb2_grpc
 from domain.money import CurrencyRegistry
 from entrypoints.grpc import translate
-from entrypoints.grpc.auth import current_key
-from entrypoints.grpc.bet_stream import STREAM_CONCURRENCY, stream_results
-from entrypoints.grpc.errors import (
-    INTERNAL_MESSAGE,
-    FieldError,
-    guarded,
-    rich_status,
-    status_code_for,
+from entrypoints.grpc.bet_commands import (
+    BetCommands,
+    bet_response,
+    place_command,
+    settle_command,
+    void_command,
 )
-from entrypoints.observability.bets import placement_seconds, placing
-from entrypoints.observability.context import bet_id, bind_bet
-from entrypoints.observability.metrics import DOMAIN_ERRORS
-
-log = logging.getLogger(__name__)
-
-
-def _response(receipt: BetReceipt) -> betting_pb2.BetResponse:
-    return betting_pb2.BetResponse(
-        bet=translate.bet_message(receipt.bet),
-        balance=translate.money_message(receipt.balance),
-        replayed=receipt.replayed,
-    )
-
-
-def _ok(command: betting_pb2.BetCommand, receipt: BetReceipt) -> betting_pb2.BetResult:
-    return betting_pb2.BetResult(correlation_id=command.correlation_id, ok=_response(receipt))
-
-
-def _place_command(
-    request: betting_pb2.PlaceBetRequest, currencies: CurrencyRegistry, *, instant_only: bool
-) -> PlaceBetCommand:
-    return PlaceBetCommand(
-        player_id=translate.player_id(request.player_id),
-        bet_id=translate.bet_id(request.bet_id),
-        game=translate.game(request.game),
-        stake=translate.money(currencies, request.stake, "stake"),
-        params=dict(request.params),
-        instant_only=instant_only,
-    )
-
-
-def _settle_command(request: betting_pb2.SettleBetRequest) -> SettleDiceBetCommand:
-    if not request.HasField("dice"):
-        raise FieldError("dice", "settling needs the dice the bot sent")
-    return SettleDiceBetCommand(
-        bet_id=translate.bet_id(request.bet_id),
-        chat_id=request.dice.chat_id,
-        message_id=request.dice.message_id,
-        value=request.dice.value,
-        submitted_by=f"service:{current_key.get().name}",
-    )
-
-
-def _void_command(request: betting_pb2.VoidBetRequest) -> VoidBetCommand:
-    return VoidBetCommand(translate.bet_id(request.bet_id), request.reason)
-
+from entrypoints.grpc.bet_stream import stream_results
+from entrypoints.grpc.errors import FieldError, guarded
+from entrypoints.observability.bets import placing
+from entrypoints.observability.context import bind_bet
 
 # The most commands one PlaceBatch call may carry.
 BATCH_LIMIT = 1000
-
-# A place command of a stream or a batch once translated and queued: its command and its
-# answer to come, or the reason its request could not be read.
-_Placed = tuple[PlaceBetCommand, Awaitable[BetReceipt]] | DomainError
-
-
-class _Commands:
-    """What a stream or a batch needs to run its commands, resolved once for it, never per
-    command: the bet queue and the currencies (one per process), and the settle and void use
-    cases from a dishka scope of its own, opened at its first settle or void command (a
-    stream of bets only never opens one). `close` closes that scope."""
-
-    def __init__(
-        self,
-        container: AsyncContainer,
-        queue: BetQueue,
-        currencies: CurrencyRegistry,
-        method: str,
-    ) -> None:
-        self._container = container
-        self._queue = queue
-        self._currencies = currencies
-        self._method = method
-        self._scope: contextlib.AsyncExitStack | None = None
-        self._posters: tuple[bets.SettleDiceBet, bets.VoidBet] | None = None
-        self._resolving = asyncio.Lock()
-        # Settle and void commands each hold a connection while they run: at most this many
-        # at once; more wait.
-        self._posting = asyncio.Semaphore(STREAM_CONCURRENCY)
-
-    async def close(self) -> None:
-        if self._scope is not None:
-            await self._scope.aclose()
-
-    def submit_places(self, commands: Sequence[betting_pb2.BetCommand]) -> list[_Placed | None]:
-        """The place commands among `commands`, translated and handed to the bet queue
-        together: one batch of their own (one snapshot read and one write for the message);
-        None for the other commands."""
-        prepared: list[PlaceBetCommand | DomainError | None] = []
-        for command in commands:
-            if command.WhichOneof("command") != "place":
-                prepared.append(None)
-                continue
-            try:
-                prepared.append(_place_command(command.place, self._currencies, instant_only=False))
-            except DomainError as error:
-                prepared.append(error)
-        answers = iter(
-            self._queue.submit(
-                (p for p in prepared if isinstance(p, PlaceBetCommand)), together=True
-            )
-        )
-        return [(p, next(answers)) if isinstance(p, PlaceBetCommand) else p for p in prepared]
-
-    async def result(
-        self, command: betting_pb2.BetCommand, placed: _Placed | None = None
-    ) -> betting_pb2.BetResult:
-        """One command's result: the bet and balance, or the status it would have failed with
-        as a unary call. A place command is `placed` already (`submit_places`) or placed
-        here."""
-        try:
-            return _ok(command, await self._run(command, placed))
-        except Exception as error:
-            return self._failed(command, error)
-
-    def place_streamed(
-        self, command: betting_pb2.BetCommand, deliver: Callable[[betting_pb2.BetResult], None]
-    ) -> None:
-        """A stream's place command handed to the bet queue without a task of its own: its
-        result goes to `deliver` from the answer's done callback (a task a message was the
-        stream's largest per-message cost after grpc's own). Timed as `placing` times a bet;
-        no span is opened here (a traced process takes `result`, which opens one)."""
-        started = time.perf_counter()
-        try:
-            place = _place_command(command.place, self._currencies, instant_only=False)
-            # The queue runs a bet that goes alone in a copy of this context: it carries the
-            # bet's id there, and only there (the stream's next command is another bet).
-            token = bet_id.set(str(place.bet_id))
-            try:
-                (answer,) = self._queue.submit([place])
-            finally:
-                bet_id.reset(token)
-        except Exception as error:
-            deliver(self._failed(command, error))
-            return
-        seconds = placement_seconds("grpc", self._method)
-
-        def answered(answer: asyncio.Future[BetReceipt]) -> None:
-            seconds.observe(time.perf_counter() - started)
-            # Nobody cancels a streamed bet's answer (the queue answers every bet it took);
-            # were one cancelled, its command still gets a result, so the stream can end.
-            error = (
-                RuntimeError("a queued bet's answer was cancelled")
-                if answer.cancelled()
-                else answer.exception()
-            )
-            deliver(
-                _ok(command, answer.result()) if error is None else self._failed(command, error)
-            )
-
-        answer.add_done_callback(answered)
-
-    def _failed(
-        self, command: betting_pb2.BetCommand, error: BaseException
-    ) -> betting_pb2.BetResult:
-        if isinstance(error, DomainError):
-            return betting_pb2.BetResult(
-                correlation_id=command.correlation_id, error=_bet_error(error)
-            )
-        # One command's failure ends neither the call nor its neighbours, and its text stays
-        # in our log.
-        log.error("a %s command failed", self._method, exc_info=error)
-        return betting_pb2.BetResult(
-            correlation_id=command.correlation_id,
-            error=betting_pb2.BetError(
-                code=grpc.StatusCode.INTERNAL.value[0],
-                message=INTERNAL_MESSAGE,
-                detail=common_pb2.ErrorDetail(reason="internal"),
-            ),
-        )
-
-    async def _run(self, command: betting_pb2.BetCommand, placed: _Placed | None) -> BetReceipt:
-        # Each command runs in a task of its own: the bet id it binds is its alone.
-        kind = command.WhichOneof("command")
-        if kind == "place":
-            if placed is None:  # a stream's command, placed as it arrives
-                place = _place_command(command.place, self._currencies, instant_only=False)
-                with placing(place.bet_id, "grpc", self._method):
-                    return await self._queue(place)
-            if isinstance(placed, DomainError):
-                raise placed
-            place, answer = placed
-            with placing(place.bet_id, "grpc", self._method):
-                return await answer
-        if kind not in ("settle", "void"):
-            raise FieldError("command", "a command is one of place, settle or void")
-        if kind == "settle" and not current_key.get().may_call("dice"):
-            raise KeyNotAllowed("submitting a dice value needs the dice scope")
-        async with self._posting:
-            settle, void = await self._resolved()
-            if kind == "settle":
-                settle_command = _settle_command(command.settle)
-                bind_bet(settle_command.bet_id)
-                return await settle(settle_command)
-            void_command = _void_command(command.void)
-            bind_bet(void_command.bet_id)
-            return await void(void_command)
-
-    async def _resolved(self) -> tuple[bets.SettleDiceBet, bets.VoidBet]:
-        async with self._resolving:
-            if self._posters is None:
-                self._scope = contextlib.AsyncExitStack()
-                scope = await self._scope.enter_async_context(self._container())
-                self._posters = (
-                    await scope.get(bets.SettleDiceBet),
-                    await scope.get(bets.VoidBet),
-                )
-            return self._posters
 
 
 class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
@@ -266,13 +53,13 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
             self._held = (await container.get(BetQueue), await container.get(CurrencyRegistry))
         return self._held
 
-    async def _commands(self, method: str) -> _Commands:
+    async def _commands(self, method: str) -> BetCommands:
         queue, currencies = await self._process()
-        return _Commands(self._container, queue, currencies, method)
+        return BetCommands(self._container, queue, currencies, method)
 
     async def _place(self, request: betting_pb2.PlaceBetRequest, method: str) -> BetReceipt:
         queue, currencies = await self._process()
-        command = _place_command(request, currencies, instant_only=method == "PlayInstant")
+        command = place_command(request, currencies, instant_only=method == "PlayInstant")
         with placing(command.bet_id, "grpc", method):
             return await queue(command)
 
@@ -280,13 +67,13 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
     async def PlaceBet(
         self, request: betting_pb2.PlaceBetRequest, context: grpc.aio.ServicerContext
     ) -> betting_pb2.BetResponse:
-        return _response(await self._place(request, "PlaceBet"))
+        return bet_response(await self._place(request, "PlaceBet"))
 
     @guarded
     async def PlayInstant(
         self, request: betting_pb2.PlaceBetRequest, context: grpc.aio.ServicerContext
     ) -> betting_pb2.BetResponse:
-        return _response(await self._place(request, "PlayInstant"))
+        return bet_response(await self._place(request, "PlayInstant"))
 
     @guarded
     @inject
@@ -296,9 +83,9 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         context: grpc.aio.ServicerContext,
         settle: FromDishka[bets.SettleDiceBet],
     ) -> betting_pb2.BetResponse:
-        command = _settle_command(request)
+        command = settle_command(request)
         bind_bet(command.bet_id)
-        return _response(await settle(command))
+        return bet_response(await settle(command))
 
     @guarded
     @inject
@@ -308,9 +95,9 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         context: grpc.aio.ServicerContext,
         void: FromDishka[bets.VoidBet],
     ) -> betting_pb2.BetResponse:
-        command = _void_command(request)
+        command = void_command(request)
         bind_bet(command.bet_id)
-        return _response(await void(command))
+        return bet_response(await void(command))
 
     @guarded
     @inject
@@ -322,7 +109,7 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
     ) -> betting_pb2.BetResponse:
         bet_id = translate.bet_id(request.bet_id)
         bind_bet(bet_id)
-        return _response(await get_bet(bet_id))
+        return bet_response(await get_bet(bet_id))
 
     @guarded
     async def PlaceBatch(
@@ -340,12 +127,7 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         commands = await self._commands("PlaceBatch")
         try:
             placed = commands.submit_places(request.commands)
-            results = await asyncio.gather(
-                *(
-                    commands.result(command, prepared)
-                    for command, prepared in zip(request.commands, placed, strict=True)
-                )
-            )
+            results = await commands.results(request.commands, placed)
         finally:
             await commands.close()
         return betting_pb2.BetBatchResult(results=results)
@@ -363,18 +145,3 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         commands = await self._commands("StreamBets")
         async for result in stream_results(commands, request_iterator):
             yield result
-
-
-def _bet_error(error: DomainError) -> betting_pb2.BetError:
-    DOMAIN_ERRORS.labels("grpc", error.code).inc()
-    _, status = rich_status(error)
-    field_violations = (
-        [common_pb2.FieldViolation(field=error.field, description=error.message)]
-        if isinstance(error, FieldError)
-        else []
-    )
-    return betting_pb2.BetError(
-        code=status_code_for(error).value[0],
-        message=status.message,
-        detail=common_pb2.ErrorDetail(reason=error.code, field_violations=field_violations),
-    )

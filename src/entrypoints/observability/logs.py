@@ -104,9 +104,22 @@ def configure_logging(settings: Settings) -> None:
     """The process's logging: one handler on the root logger, replacing any other, at the
     configured level; the access lines on or off."""
     # Several gRPC processes write to one output: each line names its process.
-    handler = log_handler(settings.log_format, pid=settings.grpc_processes > 1)
+    pid = settings.grpc_processes > 1
+    handler = log_handler(settings.log_format, pid=pid)
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
+    lean_records(pid=pid)
     # Access lines are INFO: above INFO they are off, whatever the process's level.
     logging.getLogger(ACCESS_LOGGER).setLevel(
         logging.NOTSET if settings.access_log else logging.WARNING
     )
+
+
+def lean_records(*, pid: bool) -> None:
+    """Leave out of every log record what no line of ours shows (the logging documentation's
+    "Optimization" section): the caller's file, function and line (a frame walk a record),
+    the thread and the multiprocessing names, and the process id unless the lines show it.
+    A record is made on every call for its access line, so this is paid per call."""
+    logging._srcfile = None  # documented: no findCaller
+    logging.logThreads = False
+    logging.logMultiprocessing = False
+    logging.logProcesses = pid
