@@ -31,6 +31,16 @@ DEFAULT_SESSION_TTL: Final = timedelta(hours=4)
 MAX_SESSION_TTL: Final = timedelta(days=1)
 MIN_KEY_BYTES: Final = 32
 MAX_TOKEN_LENGTH: Final = 1024
+# Hub88 asks for a `user` of at least 3 characters: player 7 is "007" (the wallet reads it back).
+MIN_USER_LENGTH: Final = 3
+
+
+def aggregator_user(player_id: int) -> str:
+    """The player as the aggregator knows them (`user`): the Croupier id in decimal, padded
+    with zeros to three characters so that the first 99 players of a fresh database are not
+    refused by an aggregator that checks the length; the wallet reads any of them back as
+    the id (`entrypoints/http/aggregator_wire.player_id_of`)."""
+    return str(validate_player_id(player_id)).zfill(MIN_USER_LENGTH)
 
 
 class InvalidSessionToken(InvalidRequest):

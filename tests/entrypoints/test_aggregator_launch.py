@@ -25,6 +25,7 @@ from application.player_admin import BlockPlayer
 from application.ports import GameSessionConfig
 from application.postings import CreditDepositCommand
 from application.staff import Actor
+from domain.game_sessions import aggregator_user
 from domain.money import XTR, CurrencyRegistry, Money
 from entrypoints.composition.containers import make_http_container
 from entrypoints.composition.endpoints import Endpoints
@@ -225,7 +226,7 @@ async def test_a_player_launches_an_enabled_game_with_a_session_the_wallet_reads
         "url": f"https://games.example/launch/live-b?t={asked['token']}",
     }
     assert (asked["user"], asked["currency"], asked["game_code"]) == (
-        str(player_id),
+        aggregator_user(player_id),
         "XTR",
         "live-b",
     )

@@ -142,7 +142,7 @@ async def test_a_launch_carries_a_session_for_that_player_currency_and_game(worl
     assert aggregator == HUB
     assert launched.url.endswith(asked.token)
     assert (asked.user, asked.currency, asked.game_code, asked.platform) == (
-        str(player),
+        f"{player:03d}",  # Hub88's `user`: three characters at least
         "XTR",
         "live-b",
         "GPL_DESKTOP",

@@ -12,11 +12,12 @@ from domain.game_sessions import (
     GameSession,
     InvalidSessionToken,
     SessionTokenExpired,
+    aggregator_user,
     issue_token,
     read_token,
 )
 from domain.money import XTR, Currency, Money
-from entrypoints.http.aggregator_wire import to_minor, to_wire
+from entrypoints.http.aggregator_wire import player_id_of, to_minor, to_wire
 
 KEY = secrets.token_bytes(32)
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
@@ -90,3 +91,16 @@ def test_wire_amounts_are_hundred_thousandths_of_a_unit():
     for bad in (150_000 + 1, -100_000):
         with pytest.raises(InvalidRequest):
             to_minor(bad, XTR)
+
+
+def test_the_aggregator_knows_a_player_by_at_least_three_characters_read_back_as_the_id():
+    # Hub88's `user` is 3 characters at least: the first 99 players of a database are padded.
+    assert [aggregator_user(n) for n in (1, 42, 100, 123456)] == ["001", "042", "100", "123456"]
+    for n in (1, 42, 100, 123456, 2**63 - 1):
+        assert player_id_of(aggregator_user(n)) == n
+    for bad in ("", "-1", "4 2", "\u0664\u0662", "1" * 20):  # "\u0664\u0662": Arabic-Indic 42
+        with pytest.raises(InvalidRequest):
+            player_id_of(bad)
+    for bad_id in (0, -1, 2**63):
+        with pytest.raises(InvalidRequest):
+            aggregator_user(bad_id)

@@ -10,6 +10,7 @@ from application.aggregators.sessions import IssueGameSession
 from application.ports import AggregatorApi, Clock, UnitOfWorkFactory
 from domain.aggregator_games import GameUrlRequest, check_game_url, game_unknown
 from domain.errors import InvalidRequest
+from domain.game_sessions import aggregator_user
 from domain.money import CurrencyRegistry
 from domain.seamless import validate_external_id, validate_provider
 from domain.standing import Operation
@@ -87,7 +88,7 @@ class LaunchGame:
         token = await self._sessions(player_id, in_currency, game_code, aggregator)
         language = preferences.language if preferences is not None else "en"
         request = GameUrlRequest(
-            user=str(player_id),
+            user=aggregator_user(player_id),
             token=token,
             game_code=game_code,
             currency=in_currency.code,

@@ -131,7 +131,8 @@ class Answer(msgspec.Struct, frozen=True, omit_defaults=True):
 
 
 def player_id_of(user: str) -> int:
-    if not user.isdecimal() or len(user) > 19:
+    # ASCII digits only ("007" is player 7, as launches send it; no other script's digits).
+    if not (user.isascii() and user.isdecimal()) or len(user) > 19:
         raise InvalidRequest("user must be a Croupier player id")
     return int(user)
 
