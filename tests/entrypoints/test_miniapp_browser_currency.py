@@ -4,8 +4,8 @@ takes USDT stakes); choosing USDT shows the USDT balance, the lobby's stake rang
 game's limits in USDT, a stake typed in USDT with decimals ("1.5") is placed as 1,500,000 minor
 units and the USDT balance moves by exactly stake and payout while the Stars do not; the choice
 survives a reload (localStorage) and a stake finer than a USDT's millionth is refused on the
-page. A player with Stars only sees no switch. Screenshots: currency-lobby-usdt.png,
-currency-coin-usdt.png (light)."""
+page, one above the USDT balance is refused in USDT's terms. A player with Stars only sees
+no switch. Screenshots: currency-lobby-usdt.png, currency-coin-usdt.png (light)."""
 
 from __future__ import annotations
 
@@ -107,6 +107,14 @@ async def test_a_player_holding_usdt_switches_the_page_to_it_and_plays_in_it(
     await page.locator("#roll").click()
     await expect(page.locator("#message")).to_have_text(
         "The stake is an amount of USDT above zero, with at most 6 decimal places."
+    )
+
+    # Above the USDT balance (within the game's limits): the server's refusal, said in USDT.
+    await page.locator("#stake").fill("50")
+    await page.locator("#roll").click()
+    left = f"{usdt // USDT_1}.{usdt % USDT_1:06d}".rstrip("0").rstrip(".")
+    await expect(page.locator("#message")).to_have_text(
+        f"Not enough balance: you have {left} USDT. Pick a smaller stake, or top up in the bot."
     )
 
     # The choice is kept: a reload opens in USDT.
