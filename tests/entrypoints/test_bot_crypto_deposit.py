@@ -11,86 +11,45 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from application.crypto_pay import CreditCryptoInvoice
-from application.ports import CryptoPayWebhooks
-from application.responsible import AnswerDepositPrompt, StartTimeout
+from application.responsible import StartTimeout
 from domain.responsible import TimeoutPeriod
-from entrypoints.bot.crypto_deposit import CryptoAmount, CryptoAsset, CryptoType
+from entrypoints.bot.crypto_deposit import CryptoAmount, CryptoType
 from entrypoints.bot.deposit_prompt import DepositPromptAnswer
 from entrypoints.bot.i18n import Translator
 from entrypoints.bot.keyboards import Care, Menu
 from tests.entrypoints.bot_chat import Chat, buttons, chat  # noqa: F401
-from tests.entrypoints.conftest import bot_runtime
-from tests.fake_crypto_pay_server import FakeCryptoPayServer
+from tests.entrypoints.bot_crypto import (  # noqa: F401 (fixtures)
+    BALANCE,
+    DEPOSIT,
+    USDT,
+    amounts_of_usdt,
+    crypto_bot,
+    pay_invoice,
+    provider,
+    runtime,
+)
+from tests.entrypoints.bot_player import _player_id as _telegram_player_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 
-DEPOSIT = Menu(action="deposit").pack()
-BALANCE = Menu(action="balance").pack()
-USDT = CryptoAsset(asset="USDT").pack()
-
-
-@pytest.fixture(scope="module")
-async def provider():
-    server = await FakeCryptoPayServer().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture(scope="module")
-async def crypto_bot(servers, tmp_path_factory, provider):
-    container, runtime = await bot_runtime(
-        servers,
-        tmp_path_factory.mktemp("bot-crypto"),
-        crypto_pay_token=provider.token,
-        crypto_pay_host=provider.url,
-        crypto_pay_timeout_s=0.5,
-    )
-    yield container, runtime
-    await container.close()
-
-
-@pytest.fixture(scope="module")
-def runtime(crypto_bot):
-    """The bot of this module: Crypto Pay on, against the fake provider."""
-    return crypto_bot[1]
-
 
 async def _player_id(engine, me: Chat) -> int:
-    async with engine.connect() as conn:
-        return (
-            await conn.execute(
-                text("SELECT id FROM players WHERE telegram_user_id = :t"),
-                {"t": me.player.user.id},
-            )
-        ).scalar_one()
-
-
-async def _amounts_of_usdt(me: Chat, t: Translator, container, engine) -> None:
-    async with container() as scope:  # "No limit for now", answered before (its own test)
-        await (await scope.get(AnswerDepositPrompt))(await _player_id(engine, me))
-    await me.tap(t("menu.deposit"), DEPOSIT)
-    shown = buttons(me.shown())
-    assert me.shown().text == t("deposit.choose_with_crypto")
-    assert shown[t("deposit.crypto.asset_button", icon="💵", asset="USDT")] == USDT
-    assert shown["100 ⭐"]  # the Stars amounts stay
-    await me.tap(t("deposit.crypto.asset_button", icon="💵", asset="USDT"), USDT)
-    assert me.shown().text == t("deposit.crypto.choose", asset="USDT")
+    return await _telegram_player_id(engine, me.player)
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 async def test_a_usdt_deposit_through_the_bot_is_paid_and_credited_once(
     ready_player,
     chat,  # noqa: F811
-    crypto_bot,
-    provider,
+    crypto_bot,  # noqa: F811
+    provider,  # noqa: F811
     engine,
     language,
 ):
     container, _ = crypto_bot
     t = Translator(language)
     me = chat(await ready_player(language))
-    await _amounts_of_usdt(me, t, container, engine)
+    await amounts_of_usdt(me, t, container, engine)
     ten = next(data for label, data in buttons(me.shown()).items() if label == "10 USDT")
     assert CryptoAmount.unpack(ten).amount == 10
     await me.tap("10 USDT", ten)
@@ -112,13 +71,7 @@ async def test_a_usdt_deposit_through_the_bot_is_paid_and_credited_once(
     assert invoices == 1
 
     # The player pays in @CryptoBot; Crypto Pay's signed webhook arrives (twice).
-    provider.pay(invoice["invoice_id"])
-    body, headers = provider.webhook(invoice["invoice_id"])
-    reader = await container.get(CryptoPayWebhooks)
-    for _ in range(2):
-        async with container() as scope:
-            credit = await scope.get(CreditCryptoInvoice)
-            await credit(reader.read(body, headers["crypto-pay-api-signature"]))
+    await pay_invoice(container, provider, invoice["invoice_id"], times=2)
     me.lines.append("(the player pays 10 USDT in @CryptoBot; Crypto Pay's webhook arrives twice)")
     await me.tap(t("menu.balance"), BALANCE)
     assert "10 USDT" in me.shown().text
@@ -128,14 +81,14 @@ async def test_a_usdt_deposit_through_the_bot_is_paid_and_credited_once(
 async def test_a_paused_player_is_told_why_before_any_amount_and_a_down_provider_politely(
     ready_player,
     chat,  # noqa: F811
-    crypto_bot,
-    provider,
+    crypto_bot,  # noqa: F811
+    provider,  # noqa: F811
     engine,
 ):
     container, _ = crypto_bot
     t = Translator("en")
     me = chat(await ready_player("en"))
-    await _amounts_of_usdt(me, t, container, engine)
+    await amounts_of_usdt(me, t, container, engine)
     five = buttons(me.shown())["5 USDT"]
     provider.mode = "error500"
     try:
@@ -171,14 +124,14 @@ async def test_a_paused_player_is_told_why_before_any_amount_and_a_down_provider
 async def test_an_amount_typed_is_read_exactly_and_junk_politely(
     ready_player,
     chat,  # noqa: F811
-    crypto_bot,
-    provider,
+    crypto_bot,  # noqa: F811
+    provider,  # noqa: F811
     engine,
 ):
     container, _ = crypto_bot
     t = Translator("en")
     me = chat(await ready_player("en"))
-    await _amounts_of_usdt(me, t, container, engine)
+    await amounts_of_usdt(me, t, container, engine)
     await me.tap(t("deposit.crypto.type_button"), CryptoType(asset="USDT").pack())
     bounds = {"min": "1 USDT", "max": "10000 USDT"}
     assert me.shown().text == t("deposit.crypto.type_ask", asset="USDT", **bounds)
@@ -201,12 +154,12 @@ async def test_an_amount_typed_is_read_exactly_and_junk_politely(
     me.write("bot-crypto-deposit-typed-en.txt")
 
 
-def _creates(provider, amount: str) -> int:
+def _creates(fake, amount: str) -> int:
     """How many invoices of `amount` USDT Crypto Pay was asked for (the module shares it)."""
     return len(
         [
             c
-            for c in provider.calls
+            for c in fake.calls
             if c[0] == "createInvoice" and c[1]["asset"] == "USDT" and c[1]["amount"] == amount
         ]
     )
@@ -223,7 +176,7 @@ async def _invoices(engine, me: Chat) -> int:
 async def test_old_usdt_buttons_show_the_prompt_not_an_invoice_until_answered(
     ready_player,
     chat,  # noqa: F811
-    provider,
+    provider,  # noqa: F811
     engine,
 ):
     """A player who never answered the prompt taps buttons of a USDT screen kept from before
@@ -258,7 +211,7 @@ async def test_old_usdt_buttons_show_the_prompt_not_an_invoice_until_answered(
 async def test_an_amount_typed_when_the_prompt_is_owed_shows_the_prompt(
     ready_player,
     chat,  # noqa: F811
-    provider,
+    provider,  # noqa: F811
     engine,
 ):
     """Asked for a typed amount while a deposit limit answered the prompt; the limit is gone

@@ -10,7 +10,10 @@
 // quiet note under the tiles.
 import { request } from "./api.js";
 import { t } from "./i18n.js";
-import { $, CURRENCY, h, once } from "./ui.js";
+import { $, h, once } from "./ui.js";
+
+// Aggregators' games are launched in Stars: which other currencies each takes is not known here.
+const CURRENCY = "XTR";
 
 const state = { webApp: null };
 

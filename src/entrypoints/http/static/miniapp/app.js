@@ -19,7 +19,7 @@ import { showRules } from "./rules.js";
 import { applyTheme, launchParams } from "./theme.js";
 import { setLanguage, t } from "./i18n.js";
 import { openVip, refreshVip, setUpVip } from "./vip.js";
-import { $, CURRENCY, gameTitle, h, liveBalanceCount, once, showBalances, showError, showMessage, showStatus, moneyText } from "./ui.js";
+import { $, CURRENCY, amountText, chooseCurrency, gameTitle, h, knownCurrency, liveBalanceCount, once, showBalances, showError, showMessage, showStatus, moneyText } from "./ui.js";
 
 const SCREENS = ["gate", "lobby", "game", "mines", "crash", "history", "care", "fairness", "bonus", "vip", "referral", "notifications", "deposit"];
 const GAME_SCREENS = new Set(["game", "mines", "crash"]);
@@ -29,7 +29,7 @@ const STEP_SCREENS = { mines: { screen: "mines", open: openMines } };
 const ROUND_SCREENS = { crash: { screen: "crash", open: openCrash } };
 const REALITY_EVERY_MS = 60_000; // how often a bet also asks whether a reality check is due
 
-const app = { games: [], screen: null, webApp: null, realityAt: 0 };
+const app = { games: [], offers: [], balances: [], screen: null, webApp: null, realityAt: 0 };
 
 function playable(offer) {
   return (
@@ -44,6 +44,7 @@ function show(name, title = "") {
   for (const screen of SCREENS) $(screen).hidden = screen !== name;
   const home = name === "lobby" || name === "gate";
   $("back").hidden = home;
+  showCurrencySwitch();
   $("greeting").hidden = !home;
   // crash's outcome is its round's, from the hash chain, not the player's seeds
   $("commitment").hidden = !GAME_SCREENS.has(name) || name === "crash";
@@ -69,16 +70,58 @@ function lobbyTile(offer) {
       "button",
       { type: "button", class: "tile-game", id: `play-${offer.code}`, dataset: { game: offer.code }, onclick: () => openGame(offer) },
       h("span", { class: "tile-title", text: gameTitle(offer) }),
-      h("span", { class: "tile-hint", text: bounds ? `${bounds.min_stake}–${moneyText(bounds.max_stake, CURRENCY)}` : "" }),
+      h("span", { class: "tile-hint", text: bounds ? `${amountText(bounds.min_stake, CURRENCY)}–${moneyText(bounds.max_stake, CURRENCY)}` : "" }),
     ),
   );
 }
 
 async function loadLobby() {
   const found = await request("GET", "/games");
-  app.games = found.games.filter((g) => playable(g) && (g.limits || {})[CURRENCY]);
+  app.offers = found.games.filter(playable);
+  // A choice kept from an earlier visit that no longer stands (nothing held, no game takes
+  // it) falls back to Stars.
+  if (!currencyChoices().includes(CURRENCY)) chooseCurrency("XTR");
+  listGames();
+}
+
+function listGames() {
+  app.games = app.offers.filter((g) => (g.limits || {})[CURRENCY]);
   $("game-list").replaceChildren(...app.games.map(lobbyTile));
   $("games-empty").hidden = app.games.length > 0;
+  showCurrencySwitch();
+}
+
+// -- the currency played in ------------------------------------------------------------------
+
+// Stars, and every other currency the player holds that some game here takes stakes in.
+function currencyChoices() {
+  const taken = new Set(app.offers.flatMap((g) => Object.keys(g.limits || {})));
+  const held = app.balances
+    .filter((b) => b.currency !== "XTR" && knownCurrency(b.currency) && taken.has(b.currency))
+    .filter((b) => b.amount > 0 || b.currency === CURRENCY)
+    .map((b) => b.currency);
+  return ["XTR", ...held];
+}
+
+// The switch beside the balance, on the lobby only, when there is a choice to make.
+function showCurrencySwitch() {
+  const choices = currencyChoices();
+  const select = $("currency-choice");
+  const offered = app.screen === "lobby" && choices.length > 1;
+  select.hidden = !offered;
+  $("balance-currency").hidden = offered;
+  if (!offered) return;
+  const options = choices.map((code) =>
+    h("option", { value: code, selected: code === CURRENCY, text: code === "XTR" ? t("bar.currency_stars") : code }),
+  );
+  select.replaceChildren(...options);
+  select.value = CURRENCY;
+}
+
+function switchCurrency() {
+  chooseCurrency($("currency-choice").value);
+  showBalances(app.balances);
+  listGames();
 }
 
 async function openGame(offer) {
@@ -127,7 +170,9 @@ async function refreshBalances() {
   const found = await request("GET", "/balances");
   // A live change that arrived while this was in flight may be newer than what it read;
   // if the read was the newer one, its event is still on the way.
+  app.balances = found.balances || [];
   if (liveBalanceCount() === before) showBalances(found.balances);
+  if (app.screen === "lobby") showCurrencySwitch();
 }
 
 async function refreshBonusButton() {
@@ -150,6 +195,7 @@ async function acceptTerms() {
 function wire() {
   $("accept-terms").addEventListener("click", acceptTerms);
   $("back").addEventListener("click", openLobby);
+  $("currency-choice").addEventListener("change", switchCurrency);
   $("open-history").addEventListener("click", () => openPage("history", t("lobby.history"), () => openHistory(app.games)));
   $("open-care").addEventListener("click", () => openPage("care", t("lobby.care"), openCare));
   $("open-deposit").addEventListener("click", () => openPage("deposit", t("deposit.title"), openDeposit));
@@ -206,6 +252,8 @@ async function start() {
     await setLanguage(session.language).catch((error) => console.error(error));
     $("greeting").textContent = name ? t("app.hi", { name }) : "";
     const me = await request("GET", "/me");
+    app.balances = me.balances || [];
+    chooseCurrency(CURRENCY); // the balance's mark says the currency kept from last time
     showBalances(me.balances);
     if (session.terms_accepted) await enterLobby();
     else show("gate");

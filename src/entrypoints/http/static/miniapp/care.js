@@ -3,7 +3,10 @@
 // self-exclusion (both at once and final, so each asks to be confirmed on the page first).
 import { request } from "./api.js";
 import { t, tOr } from "./i18n.js";
-import { $, CURRENCY, h, once, when, moneyText } from "./ui.js";
+import { $, h, once, when, moneyText } from "./ui.js";
+
+// The limits set here are in Stars (the bot's too), whatever currency the games play in.
+const CURRENCY = "XTR";
 
 let onExcluded = () => {};
 

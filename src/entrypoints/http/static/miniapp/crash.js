@@ -9,7 +9,7 @@ import { ApiError, newRequestId, request } from "./api.js";
 import { subscribeCrash } from "./live.js";
 import { payoutFor } from "./mines.js";
 import { language, t } from "./i18n.js";
-import { $, CURRENCY, gameTitle, liveBalanceCount, once, setBalance, showBalances, showError, moneyText } from "./ui.js";
+import { $, CURRENCY, amountText, fitStakeField, gameTitle, liveBalanceCount, once, setBalance, showBalances, showError, moneyText, stakeFromText, badStakeText } from "./ui.js";
 
 const TICK_MS = 100; // how often the countdown and the multiplier are redrawn
 const POLL_MS = 2_000; // GET /crash this often while the live socket is not on
@@ -199,9 +199,9 @@ function onLive(message) {
 async function place(event) {
   event.preventDefault();
   await once($("crash-bet"), t("crash.betting"), async () => {
-    const stake = Number($("crash-stake").value);
-    if (!Number.isSafeInteger(stake) || stake < 1) {
-      throw new ApiError(0, t("game.bad_stake"));
+    const stake = stakeFromText($("crash-stake").value);
+    if (stake === null) {
+      throw new ApiError(0, badStakeText());
     }
     const target = $("crash-target").value.trim().replace(",", ".");
     if (target && !TARGET.test(target)) {
@@ -290,8 +290,9 @@ export async function openCrash(offer) {
   $("crash-title").textContent = gameTitle(offer) || "Crash";
   const bounds = (offer.limits || {})[CURRENCY];
   $("crash-limits").textContent = bounds
-    ? `${t("game.limits", { min: bounds.min_stake, max: moneyText(bounds.max_stake, CURRENCY), most: moneyText(bounds.max_payout, CURRENCY) })} ${t("crash.one_bet")}`
+    ? `${t("game.limits", { min: amountText(bounds.min_stake, CURRENCY), max: moneyText(bounds.max_stake, CURRENCY), most: moneyText(bounds.max_payout, CURRENCY) })} ${t("crash.one_bet")}`
     : "";
+  fitStakeField($("crash-stake"), bounds);
   const param = (offer.params || []).find((p) => p.name === "target");
   if (param) {
     $("crash-target-hint").textContent = t("crash.target_range", { min: param.min, max: param.max });

@@ -6,7 +6,10 @@
 // deposit limit or "No limit for now", then the deposit goes on.
 import { ApiError, newRequestId, request } from "./api.js";
 import { t } from "./i18n.js";
-import { $, CURRENCY, h, moneyText, once } from "./ui.js";
+import { $, h, moneyText, once } from "./ui.js";
+
+// Stars bought here are Stars whatever currency the games play in.
+const CURRENCY = "XTR";
 
 const PROMPT_DUE = "deposit_limit_prompt_due";
 const STATUS_TEXT = { paid: "deposit.paid", cancelled: "deposit.cancelled", failed: "deposit.failed", pending: "deposit.pending" };

@@ -4,7 +4,7 @@
 import { newRequestId, request, ApiError } from "./api.js";
 import { betText, rendererFor } from "./outcomes.js";
 import { t, tOr } from "./i18n.js";
-import { $, CURRENCY, capitalise, choiceText, gameTitle, h, multiplierText, once, setBalance, showMessage, moneyText } from "./ui.js";
+import { $, CURRENCY, amountText, capitalise, choiceText, gameTitle, h, multiplierText, once, setBalance, showMessage, moneyText, fitStakeField, stakeFromText, badStakeText } from "./ui.js";
 
 const current = { offer: null, renderer: null, afterBet: () => {} };
 
@@ -107,11 +107,11 @@ function limits() {
 }
 
 function readBet() {
-  const stake = Number($("stake").value);
+  const stake = stakeFromText($("stake").value);
   // The limits are the server's to judge (its refusal names them); this only catches what
-  // could not be a stake at all.
-  if (!Number.isSafeInteger(stake) || stake < 1) {
-    throw new ApiError(0, t("game.bad_stake"));
+  // could not be a stake at all (in the chosen currency: whole Stars, or USDT to 6 places).
+  if (stake === null) {
+    throw new ApiError(0, badStakeText());
   }
   const params = {};
   const shown = values();
@@ -192,13 +192,9 @@ export function openInstant(offer) {
   $("game-title").textContent = gameTitle(offer);
   const bounds = limits();
   $("game-limits").textContent = bounds
-    ? t("game.limits", { min: bounds.min_stake, max: moneyText(bounds.max_stake, CURRENCY), most: moneyText(bounds.max_payout, CURRENCY) })
+    ? t("game.limits", { min: amountText(bounds.min_stake, CURRENCY), max: moneyText(bounds.max_stake, CURRENCY), most: moneyText(bounds.max_payout, CURRENCY) })
     : "";
-  const stake = $("stake");
-  if (bounds) {
-    stake.min = String(bounds.min_stake);
-    stake.max = String(bounds.max_stake);
-  }
+  fitStakeField($("stake"), bounds);
   $("params").replaceChildren(...offer.params.map(paramField));
   $("result").hidden = true;
   delete $("result").dataset.state;

@@ -8,7 +8,7 @@
 //   POST /mines/{id}/void {request_id}.
 import { ApiError, newRequestId, request } from "./api.js";
 import { t } from "./i18n.js";
-import { $, CURRENCY, gameTitle, h, multiplierText, once, setBalance, showMessage, moneyText } from "./ui.js";
+import { $, CURRENCY, amountText, fitStakeField, gameTitle, h, multiplierText, once, setBalance, showMessage, moneyText, stakeFromText, badStakeText } from "./ui.js";
 
 const TILES = 25;
 
@@ -138,9 +138,9 @@ function refusedLine(view, reason) {
 async function start(event) {
   event.preventDefault();
   await move($("mines-start"), t("mines.starting"), async () => {
-    const stake = Number($("mines-stake").value);
-    if (!Number.isSafeInteger(stake) || stake < 1) {
-      throw new ApiError(0, t("game.bad_stake"));
+    const stake = stakeFromText($("mines-stake").value);
+    if (stake === null) {
+      throw new ApiError(0, badStakeText());
     }
     const count = Number($("mines-count").value);
     if (!Number.isInteger(count) || count < 1 || count > 24) {
@@ -211,8 +211,9 @@ export async function openMines(offer) {
   $("mines-title").textContent = gameTitle(offer) || "Mines";
   const bounds = (offer.limits || {})[CURRENCY];
   $("mines-limits").textContent = bounds
-    ? t("mines.limits", { min: bounds.min_stake, max: moneyText(bounds.max_stake, CURRENCY), most: moneyText(bounds.max_payout, CURRENCY) })
+    ? t("mines.limits", { min: amountText(bounds.min_stake, CURRENCY), max: moneyText(bounds.max_stake, CURRENCY), most: moneyText(bounds.max_payout, CURRENCY) })
     : "";
+  fitStakeField($("mines-stake"), bounds);
   const param = (offer.params || []).find((p) => p.name === "mines");
   if (param) {
     const count = $("mines-count");
