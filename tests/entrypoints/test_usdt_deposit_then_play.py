@@ -191,6 +191,9 @@ async def test_a_player_deposits_usdt_through_the_bot_bets_it_in_the_mini_app_an
     assert below.json()["reason"] == "limit_exceeded.min_stake"
     assert below.json()["limit"] == {"amount": USDT_1, "currency": "USDT"}
     assert above.json()["code"] == "insufficient_funds", above.text
+    # Never the ledger's internal account id (the posting's refusal names one).
+    assert above.json()["detail"].startswith("insufficient funds"), above.text
+    assert "account" not in above.json()["detail"], above.text
     for refused in (below, above):
         assert refused.status_code == 409, refused.text
         assert refused.headers["content-type"].startswith("application/problem+json")

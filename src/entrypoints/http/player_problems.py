@@ -357,6 +357,16 @@ def player_reason(error: DomainError) -> Facts:
 _STARS = re.compile(r"(?<![\w.])(-?\d+) XTR\b")
 
 
+def player_detail(error: DomainError, detail: str) -> str:
+    """The English a player's route answers: the domain's message with Stars as players
+    read them, and no internal account id (a wallet short of the stake says what it holds)."""
+    if isinstance(error, InsufficientFunds):
+        if error.available is None:
+            return "insufficient funds"
+        return stars_for_players(f"insufficient funds: the wallet holds {error.available}")
+    return stars_for_players(detail)
+
+
 def stars_for_players(detail: str) -> str:
     """A problem's English with Stars written as players read them ("19 ⭐", never "19
     XTR"): the domain's messages format Money with its code, which staff and game servers

@@ -47,7 +47,7 @@ from domain.responsible import DepositLimitPromptDue, ResponsibleGamblingRefusal
 from domain.standing import StandingRefusal, WithdrawalFrozen
 from domain.velocity import VelocityUnavailable
 from domain.withdrawals import WithdrawalRefused
-from entrypoints.http.player_problems import PLAYER_API_PREFIX, player_reason, stars_for_players
+from entrypoints.http.player_problems import PLAYER_API_PREFIX, player_detail, player_reason
 from entrypoints.observability.metrics import DOMAIN_ERRORS
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ def domain_error_handler(request: Request[Any, Any, Any], error: DomainError) ->
     detail = bounded_message(error.message)
     if player:
         extra.update(player_reason(error))
-        detail = stars_for_players(detail)
+        detail = player_detail(error, detail)
     response = problem(status, type(error).__name__, detail, error.code, **extra)
     if status == HTTP_401_UNAUTHORIZED:
         response.headers["WWW-Authenticate"] = 'Bearer realm="croupier"'
