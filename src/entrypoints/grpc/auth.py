@@ -3,7 +3,8 @@
 Callers send `x-api-key: crp_…` in metadata. Health checks and reflection (served outside
 production only) are open (probes and tooling must work without a key). The authenticated key
 travels to handlers in a context variable, so the seamless wallet knows which provider is
-calling."""
+calling: it is set for the call when its key is accepted, and the method's handler is
+served as it is (no wrapper built a call)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import grpc
 
 from application.access import Authenticate
 from domain.access import ApiKey
-from entrypoints.grpc.handlers import inner_unary, rebuild, run_streaming
+from entrypoints.grpc.handlers import rebuild
 
 METADATA_KEY = "x-api-key"
 _SERVICES = {
@@ -105,7 +106,12 @@ class ApiKeyInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 grpc.StatusCode.PERMISSION_DENIED,
                 f"key {key.name!r} may not call {service or method}",
             )
-        return _with_key(handler, key)
+        # Accepted: the method's own handler, unwrapped. grpc.aio runs `intercept_service` and
+        # then the handler in one task of this call's own, so the key set here is this call's
+        # alone (proven over a real channel with keys racing on one method); nothing of the
+        # call is captured in a handler that another call could be handed.
+        current_key.set(key)
+        return handler
 
 
 @functools.cache
@@ -124,21 +130,5 @@ def _refusal(
 
     async def streaming(request: Any, context: grpc.aio.ServicerContext) -> Any:
         await context.abort(code, message)
-
-    return rebuild(handler, unary, streaming)
-
-
-def _with_key(handler: grpc.RpcMethodHandler, key: ApiKey) -> grpc.RpcMethodHandler:
-    # The handler runs in its own task; setting the variable inside that task scopes it to
-    # this call.
-    inner = inner_unary(handler)
-
-    async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        current_key.set(key)
-        return await inner(request, context)
-
-    async def streaming(request: Any, context: grpc.aio.ServicerContext) -> None:
-        current_key.set(key)
-        await run_streaming(handler, request, context)
 
     return rebuild(handler, unary, streaming)

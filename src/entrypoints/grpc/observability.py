@@ -46,10 +46,17 @@ _SERVER_FAULTS = frozenset(
 
 class ObservabilityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """`echo_request_id` off (`CROUPIER_GRPC_ECHO_REQUEST_ID`): the request id is not sent
-    back, which saves grpc.aio's separate initial-metadata frame on every call."""
+    back, which saves grpc.aio's separate initial-metadata frame on every call.
+
+    The observed handler depends on the method and its handler alone: everything of the call
+    (its request id, its trace context) is read from the call's own context when it runs, so
+    it is built once per method and handed out again (bounded by the server's methods). A
+    refused call's handler is new each time (the API-key interceptor builds it per call), so it
+    gets a wrapper of its own, as every call did before."""
 
     def __init__(self, *, echo_request_id: bool = True) -> None:
         self._echo = echo_request_id
+        self._observed: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     async def intercept_service(
         self,
@@ -59,7 +66,13 @@ class ObservabilityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc
         handler = await continuation(details)
         if handler is None:  # an unknown method: grpc answers UNIMPLEMENTED itself
             return handler
-        return _observed(handler, details.method, details.invocation_metadata or (), self._echo)
+        method: str = details.method
+        known = self._observed.get(method)
+        if known is not None and known[0] is handler:
+            return known[1]
+        observed = _observed(handler, method, self._echo)
+        self._observed[method] = (handler, observed)
+        return observed
 
 
 @functools.cache
@@ -74,15 +87,17 @@ def _method(method: str, kind: str) -> tuple[str, str, bool, Counter, Histogram]
 def _observed(
     handler: grpc.RpcMethodHandler,
     method: str,
-    metadata: tuple[tuple[str, Any], ...],
     echo: bool,
 ) -> grpc.RpcMethodHandler:
     kind = kind_of(handler)
     service, name, quiet, started_total, seconds = _method(method, kind)
-    # Binary (-bin) values are bytes; neither id is one.
-    carrier = {key: value for key, value in metadata if isinstance(value, str)}
 
     async def observe(call: Callable[[], Awaitable[Any]], ctx: grpc.aio.ServicerContext) -> Any:
+        # This call's metadata, read from its own context: the wrapper is shared by every
+        # call of the method. Binary (-bin) values are bytes; neither id is one.
+        carrier = {
+            key: value for key, value in ctx.invocation_metadata() or () if isinstance(value, str)
+        }
         request_id = context.request_id_from(carrier.get(context.REQUEST_ID_HEADER))
         tokens = (
             (context.request_id, context.request_id.set(request_id)),
