@@ -41,6 +41,8 @@ class FakeCryptoPayServer:
     lose_transfer_answers: int = 0
     # Seconds a transfer takes before it is made (a send in flight at the provider).
     transfer_delay: float = 0.0
+    # Seconds a createInvoice takes before it answers (within the client's patience).
+    create_delay: float = 0.0
     balance: dict[str, str] = field(default_factory=lambda: {"USDT": "0", "TON": "0"})
     # The provider's ids are unique for good; the tests' database outlives one server.
     _ids: Any = field(default_factory=lambda: itertools.count(secrets.randbelow(2**40) + 1))
@@ -103,6 +105,8 @@ class FakeCryptoPayServer:
         if self.mode == "refuse":
             return _error(400, "AMOUNT_TOO_BIG")
         if method == "createInvoice":
+            if self.create_delay:
+                await asyncio.sleep(self.create_delay)
             return _ok(self._create(params))
         if method == "getInvoices":
             wanted = {int(i) for i in str(params.get("invoice_ids", "")).split(",") if i}

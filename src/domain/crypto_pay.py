@@ -13,7 +13,12 @@ pending --(provider created it)--> active --(paid as asked)--> paid
    `--(never reached the provider, past its expiry)--> expired
 A `pending` invoice's link was never shown, but the provider may have created it (a timeout):
 its webhook still finds it by our reference. An `expired` invoice that is reported paid is
-held, never credited."""
+held, never credited.
+
+While one request asks the provider to create a pending invoice it holds the invoice's
+"creating" mark (`creating_until`, a lease): a twin request (the same idempotency key: a
+double tap) finds it and is told `InvoiceBeingCreated` instead of asking the provider for a
+second invoice under the same reference (docs/payments-crypto.md, "A double tap")."""
 
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from decimal import Decimal
 from typing import Final
 
 from domain.decimal_text import parse_decimal
-from domain.errors import DomainError, IllegalTransition, InvalidRequest
+from domain.errors import DomainError, IdempotencyConflict, IllegalTransition, InvalidRequest
 from domain.money import TON, USDT, Currency, Money
 
 # What the rail takes, and how much one invoice may ask, in minor units: from a small but
@@ -59,6 +64,13 @@ class CryptoProviderDown(DomainError):
     """Crypto Pay did not answer (or refused) the invoice; nothing was charged."""
 
     code = "crypto_provider_down"
+
+
+class InvoiceBeingCreated(IdempotencyConflict):
+    """A twin request (the same idempotency key) is creating this invoice at the provider right
+    now: nothing was charged; asking again in a moment gets its link."""
+
+    code = "crypto_invoice_being_created"
 
 
 def crypto_asset(code: str, allowed: frozenset[str] | None = None) -> Currency:
@@ -213,6 +225,9 @@ class CryptoInvoice:
     paid_at: datetime | None = None
     deposit_transaction_id: uuid.UUID | None = None
     hold_reason: str = ""
+    # The "creating" mark: a request is asking the provider to create this pending invoice
+    # until this time (its lease); once past, that call died or its answer was lost.
+    creating_until: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.amount.currency.code not in CRYPTO_ASSETS:
@@ -223,6 +238,27 @@ class CryptoInvoice:
     def same_request(self, player_id: int, amount: Money) -> bool:
         return self.player_id == player_id and self.amount == amount
 
+    def creating(self, until: datetime) -> CryptoInvoice:
+        """Marked as being created at the provider by one request until `until` (its lease)."""
+        if self.state is not InvoiceState.PENDING:
+            raise IllegalTransition(f"a {self.state.value} invoice is not being created")
+        return replace(self, creating_until=until)
+
+    def being_created(self, now: datetime) -> bool:
+        """A request holds the "creating" mark now (its lease has not ended)."""
+        return self.creating_until is not None and self.creating_until > now
+
+    def creation_unresolved(self, now: datetime) -> CryptoInvoice:
+        """The provider's answer was lost: the mark stays with its lease ended, so the next
+        request (a retry of the same key) takes it over at once."""
+        if self.creating_until is None or self.creating_until <= now:
+            return self
+        return replace(self, creating_until=now)
+
+    def creation_abandoned(self) -> CryptoInvoice:
+        """The provider was not asked after all (too late to offer it): the mark is cleared."""
+        return replace(self, creating_until=None)
+
     def activate(self, reported: ProviderInvoice) -> CryptoInvoice:
         if self.state is not InvoiceState.PENDING:
             raise IllegalTransition(f"a {self.state.value} invoice cannot become active")
@@ -231,17 +267,18 @@ class CryptoInvoice:
             state=InvoiceState.ACTIVE,
             provider_invoice_id=reported.invoice_id,
             pay_url=reported.pay_url,
+            creating_until=None,
         )
 
     def fail(self) -> CryptoInvoice:
         if self.state is not InvoiceState.PENDING:
             raise IllegalTransition(f"a {self.state.value} invoice cannot fail")
-        return replace(self, state=InvoiceState.FAILED)
+        return replace(self, state=InvoiceState.FAILED, creating_until=None)
 
     def expire(self) -> CryptoInvoice:
         if not self.state.is_open:
             raise IllegalTransition(f"a {self.state.value} invoice cannot expire")
-        return replace(self, state=InvoiceState.EXPIRED)
+        return replace(self, state=InvoiceState.EXPIRED, creating_until=None)
 
     def report_paid(self, reported: ProviderInvoice, now: datetime) -> Payment | None:
         """The provider says this invoice was paid. None: nothing changes (credited or held
@@ -252,7 +289,12 @@ class CryptoInvoice:
         }:
             return None
         provider_id = self.provider_invoice_id or reported.invoice_id
-        base = replace(self, provider_invoice_id=provider_id, paid_at=reported.paid_at or now)
+        base = replace(
+            self,
+            provider_invoice_id=provider_id,
+            paid_at=reported.paid_at or now,
+            creating_until=None,
+        )
         reason = self._mismatch(reported)
         if reason:
             return Payment(
