@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from application.ports import UnitOfWorkFactory
 from application.relay import OutboxRelay
 from application.risk import MonitorOutcomes
+from entrypoints.cli.aggregator_jobs import start_aggregator_jobs
 from entrypoints.cli.crypto_pay_jobs import start_crypto_pay_jobs
 from entrypoints.cli.duel_jobs import start_duel_jobs
 from entrypoints.cli.environment import safe_url
@@ -257,6 +258,7 @@ def _start_background_jobs(
     jobs += start_promotion_jobs(settings, container, stop, parts)
     jobs += start_duel_jobs(settings, container, stop, parts)
     jobs += start_crypto_pay_jobs(settings, container, stop, parts)
+    jobs += start_aggregator_jobs(settings, container, stop, parts)
     return jobs
 
 

@@ -52,6 +52,13 @@ class Aggregators:
         ge=1,
         le=36_500,
     )
+    aggregator_forget_interval_s: int = setting(
+        3_600,
+        doc="How often `croupier run` (beside its `http` part) forgets the answers kept longer "
+        "than the retention, as `croupier aggregator forget-answers` does (seconds, 0: never).",
+        ge=0,
+        le=86_400,
+    )
 
     def aggregator_key_files(self) -> Mapping[str, Path]:
         if not self.aggregator_keys:
