@@ -52,6 +52,8 @@ DEFAULT_INVOICE_EXPIRY: Final = timedelta(hours=1)
 MAX_REFERENCE_LENGTH: Final = 64
 MAX_IDEMPOTENCY_KEY_LENGTH: Final = 128
 _REFERENCE_PREFIX: Final = "cp:"
+# How a hold caused by another provider invoice carrying our reference begins.
+_ANOTHER_INVOICE: Final = "provider invoice "
 
 
 class CryptoDepositUnavailable(InvalidRequest):
@@ -302,6 +304,30 @@ class CryptoInvoice:
             )
         return Payment(replace(base, state=InvoiceState.PAID), True)
 
+    def stray_payment(self, reported: ProviderInvoice) -> str:
+        """Why a paid report that changes nothing is still money staff must see, or "".
+        A lost createInvoice answer can leave two provider invoices carrying one reference
+        (docs/payments-crypto.md, "A double tap"): once one of them settled this invoice
+        (credited, or held because the orphan was paid), a payment of the other is never
+        credited, but it is a payment all the same."""
+        if reported.status != "paid" or self.provider_invoice_id is None:
+            return ""
+        if self.state is InvoiceState.PAID and reported.invoice_id != self.provider_invoice_id:
+            return (
+                f"provider invoice {reported.invoice_id} carrying this reference was paid after "
+                f"invoice {self.provider_invoice_id} was credited; not credited"
+            )
+        if (
+            self.state is InvoiceState.HELD
+            and self.hold_reason.startswith(_ANOTHER_INVOICE)
+            and reported.invoice_id == self.provider_invoice_id
+        ):
+            return (
+                f"provider invoice {reported.invoice_id} was paid after another carrying its "
+                "reference held it; not credited"
+            )
+        return ""
+
     def credited(self, transaction_id: uuid.UUID) -> CryptoInvoice:
         if self.state is not InvoiceState.PAID:
             raise IllegalTransition("only a paid invoice records its credit")
@@ -310,7 +336,7 @@ class CryptoInvoice:
     def _mismatch(self, reported: ProviderInvoice) -> str:
         if self.provider_invoice_id is not None and reported.invoice_id != self.provider_invoice_id:
             return (
-                f"provider invoice {reported.invoice_id} carries the reference of invoice "
+                f"{_ANOTHER_INVOICE}{reported.invoice_id} carries the reference of invoice "
                 f"{self.provider_invoice_id}"
             )
         if self.state is InvoiceState.EXPIRED:

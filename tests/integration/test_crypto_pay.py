@@ -334,9 +334,13 @@ async def test_a_creating_mark_whose_lease_ended_is_taken_over(
     ]
 
 
-async def test_an_orphan_of_a_lost_answer_is_never_credited_twice(rail, provider, player, engine):
+@pytest.mark.parametrize("orphan_first", [False, True])
+async def test_an_orphan_of_a_lost_answer_is_never_credited_twice(
+    rail, provider, player, engine, orphan_first
+):
     """createInvoice times out but the provider made the invoice (an orphan: its link never
-    shown); the retry makes a second one, shown. Both reported paid: one credit."""
+    shown); the retry makes a second one, shown. Both reported paid, in either order: at most
+    one credit, and the payment not credited is a `payment_mismatch` flag for staff."""
     player_id = await player()
     provider.mode = "slow"
     with pytest.raises(CryptoProviderDown):
@@ -350,13 +354,30 @@ async def test_an_orphan_of_a_lost_answer_is_never_credited_twice(rail, provider
     shown = await rail.deposit(player_id, "USDT", FIVE, "app:lost")
     assert shown.invoice.provider_invoice_id != orphan
     assert provider.invoices[orphan]["payload"] == shown.invoice.reference
-    for invoice_id in (shown.invoice.provider_invoice_id, orphan):
+    order = [shown.invoice.provider_invoice_id, orphan]
+    for invoice_id in reversed(order) if orphan_first else order:
         provider.pay(invoice_id)
         body, headers = provider.webhook(invoice_id)
         await rail.credit(rail.webhooks.read(body, headers["crypto-pay-api-signature"]))
     await rail.poll()
-    assert await _wallet(engine, player_id) == FIVE
-    assert await _state(engine, shown.invoice.reference) == "paid"
+    async with engine.connect() as conn:
+        flags = (
+            await conn.execute(
+                text(
+                    "SELECT evidence FROM risk_flags WHERE player_id = :p"
+                    " AND kind = 'payment_mismatch'"
+                ),
+                {"p": player_id},
+            )
+        ).all()
+    assert [f.evidence["invoice_id"] for f in flags] == [orphan]
+    if orphan_first:  # held for staff, who settle both payments by hand
+        assert await _wallet(engine, player_id) == 0
+        assert await _state(engine, shown.invoice.reference) == "held"
+    else:
+        assert await _wallet(engine, player_id) == FIVE
+        assert await _state(engine, shown.invoice.reference) == "paid"
+        assert "was paid after" in flags[0].evidence["reason"]
 
 
 async def test_the_database_guards_the_invoice(rail, provider, player, engine):
