@@ -46,6 +46,8 @@ class FakeCryptoPayServer:
     hold_transfers: asyncio.Event | None = None
     # getTransfers ignores `spend_id` and lists every transfer (an API that does not filter).
     ignore_spend_id_filter: bool = False
+    # Seconds a createInvoice takes before it answers (within the client's patience).
+    create_delay: float = 0.0
     balance: dict[str, str] = field(default_factory=lambda: {"USDT": "0", "TON": "0"})
     # The provider's ids are unique for good; the tests' database outlives one server.
     _ids: Any = field(default_factory=lambda: itertools.count(secrets.randbelow(2**40) + 1))
@@ -110,6 +112,8 @@ class FakeCryptoPayServer:
         if self.mode == "refuse":
             return _error(400, "AMOUNT_TOO_BIG")
         if method == "createInvoice":
+            if self.create_delay:
+                await asyncio.sleep(self.create_delay)
             return _ok(self._create(params))
         if method == "getInvoices":
             wanted = {int(i) for i in str(params.get("invoice_ids", "")).split(",") if i}

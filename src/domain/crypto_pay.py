@@ -13,7 +13,12 @@ pending --(provider created it)--> active --(paid as asked)--> paid
    `--(never reached the provider, past its expiry)--> expired
 A `pending` invoice's link was never shown, but the provider may have created it (a timeout):
 its webhook still finds it by our reference. An `expired` invoice that is reported paid is
-held, never credited."""
+held, never credited.
+
+While one request asks the provider to create a pending invoice it holds the invoice's
+"creating" mark (`creating_until`, a lease): a twin request (the same idempotency key: a
+double tap) finds it and is told `InvoiceBeingCreated` instead of asking the provider for a
+second invoice under the same reference (docs/payments-crypto.md, "A double tap")."""
 
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from decimal import Decimal
 from typing import Final
 
 from domain.decimal_text import parse_decimal
-from domain.errors import DomainError, IllegalTransition, InvalidRequest
+from domain.errors import DomainError, IdempotencyConflict, IllegalTransition, InvalidRequest
 from domain.money import TON, USDT, Currency, Money
 
 # What the rail takes, and how much one invoice may ask, in minor units: from a small but
@@ -47,6 +52,8 @@ DEFAULT_INVOICE_EXPIRY: Final = timedelta(hours=1)
 MAX_REFERENCE_LENGTH: Final = 64
 MAX_IDEMPOTENCY_KEY_LENGTH: Final = 128
 _REFERENCE_PREFIX: Final = "cp:"
+# How a hold caused by another provider invoice carrying our reference begins.
+_ANOTHER_INVOICE: Final = "provider invoice "
 
 
 class CryptoDepositUnavailable(InvalidRequest):
@@ -59,6 +66,13 @@ class CryptoProviderDown(DomainError):
     """Crypto Pay did not answer (or refused) the invoice; nothing was charged."""
 
     code = "crypto_provider_down"
+
+
+class InvoiceBeingCreated(IdempotencyConflict):
+    """A twin request (the same idempotency key) is creating this invoice at the provider right
+    now: nothing was charged; asking again in a moment gets its link."""
+
+    code = "crypto_invoice_being_created"
 
 
 def crypto_asset(code: str, allowed: frozenset[str] | None = None) -> Currency:
@@ -213,6 +227,9 @@ class CryptoInvoice:
     paid_at: datetime | None = None
     deposit_transaction_id: uuid.UUID | None = None
     hold_reason: str = ""
+    # The "creating" mark: a request is asking the provider to create this pending invoice
+    # until this time (its lease); once past, that call died or its answer was lost.
+    creating_until: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.amount.currency.code not in CRYPTO_ASSETS:
@@ -223,6 +240,27 @@ class CryptoInvoice:
     def same_request(self, player_id: int, amount: Money) -> bool:
         return self.player_id == player_id and self.amount == amount
 
+    def creating(self, until: datetime) -> CryptoInvoice:
+        """Marked as being created at the provider by one request until `until` (its lease)."""
+        if self.state is not InvoiceState.PENDING:
+            raise IllegalTransition(f"a {self.state.value} invoice is not being created")
+        return replace(self, creating_until=until)
+
+    def being_created(self, now: datetime) -> bool:
+        """A request holds the "creating" mark now (its lease has not ended)."""
+        return self.creating_until is not None and self.creating_until > now
+
+    def creation_unresolved(self, now: datetime) -> CryptoInvoice:
+        """The provider's answer was lost: the mark stays with its lease ended, so the next
+        request (a retry of the same key) takes it over at once."""
+        if self.creating_until is None or self.creating_until <= now:
+            return self
+        return replace(self, creating_until=now)
+
+    def creation_abandoned(self) -> CryptoInvoice:
+        """The provider was not asked after all (too late to offer it): the mark is cleared."""
+        return replace(self, creating_until=None)
+
     def activate(self, reported: ProviderInvoice) -> CryptoInvoice:
         if self.state is not InvoiceState.PENDING:
             raise IllegalTransition(f"a {self.state.value} invoice cannot become active")
@@ -231,17 +269,18 @@ class CryptoInvoice:
             state=InvoiceState.ACTIVE,
             provider_invoice_id=reported.invoice_id,
             pay_url=reported.pay_url,
+            creating_until=None,
         )
 
     def fail(self) -> CryptoInvoice:
         if self.state is not InvoiceState.PENDING:
             raise IllegalTransition(f"a {self.state.value} invoice cannot fail")
-        return replace(self, state=InvoiceState.FAILED)
+        return replace(self, state=InvoiceState.FAILED, creating_until=None)
 
     def expire(self) -> CryptoInvoice:
         if not self.state.is_open:
             raise IllegalTransition(f"a {self.state.value} invoice cannot expire")
-        return replace(self, state=InvoiceState.EXPIRED)
+        return replace(self, state=InvoiceState.EXPIRED, creating_until=None)
 
     def report_paid(self, reported: ProviderInvoice, now: datetime) -> Payment | None:
         """The provider says this invoice was paid. None: nothing changes (credited or held
@@ -252,13 +291,42 @@ class CryptoInvoice:
         }:
             return None
         provider_id = self.provider_invoice_id or reported.invoice_id
-        base = replace(self, provider_invoice_id=provider_id, paid_at=reported.paid_at or now)
+        base = replace(
+            self,
+            provider_invoice_id=provider_id,
+            paid_at=reported.paid_at or now,
+            creating_until=None,
+        )
         reason = self._mismatch(reported)
         if reason:
             return Payment(
                 replace(base, state=InvoiceState.HELD, hold_reason=reason), False, reason
             )
         return Payment(replace(base, state=InvoiceState.PAID), True)
+
+    def stray_payment(self, reported: ProviderInvoice) -> str:
+        """Why a paid report that changes nothing is still money staff must see, or "".
+        A lost createInvoice answer can leave two provider invoices carrying one reference
+        (docs/payments-crypto.md, "A double tap"): once one of them settled this invoice
+        (credited, or held because the orphan was paid), a payment of the other is never
+        credited, but it is a payment all the same."""
+        if reported.status != "paid" or self.provider_invoice_id is None:
+            return ""
+        if self.state is InvoiceState.PAID and reported.invoice_id != self.provider_invoice_id:
+            return (
+                f"provider invoice {reported.invoice_id} carrying this reference was paid after "
+                f"invoice {self.provider_invoice_id} was credited; not credited"
+            )
+        if (
+            self.state is InvoiceState.HELD
+            and self.hold_reason.startswith(_ANOTHER_INVOICE)
+            and reported.invoice_id == self.provider_invoice_id
+        ):
+            return (
+                f"provider invoice {reported.invoice_id} was paid after another carrying its "
+                "reference held it; not credited"
+            )
+        return ""
 
     def credited(self, transaction_id: uuid.UUID) -> CryptoInvoice:
         if self.state is not InvoiceState.PAID:
@@ -268,7 +336,7 @@ class CryptoInvoice:
     def _mismatch(self, reported: ProviderInvoice) -> str:
         if self.provider_invoice_id is not None and reported.invoice_id != self.provider_invoice_id:
             return (
-                f"provider invoice {reported.invoice_id} carries the reference of invoice "
+                f"{_ANOTHER_INVOICE}{reported.invoice_id} carries the reference of invoice "
                 f"{self.provider_invoice_id}"
             )
         if self.state is InvoiceState.EXPIRED:

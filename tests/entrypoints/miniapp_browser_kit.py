@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -223,6 +223,32 @@ class OpenPage:
     page: Any
     context: Any
     errors: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)  # what the page asked off this machine
+
+
+# The page loads Telegram's script by default (CROUPIER_MINIAPP_TELEGRAM_SCRIPT).
+TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
+OFFLINE_TELEGRAM_SCRIPT = "/* Telegram's script, stood in for offline: no Telegram.WebApp */"
+_LOCAL = frozenset({"127.0.0.1", "localhost"})
+
+
+async def offline(context: Any, outside: list[str] | None = None) -> None:
+    """Keep a browser context off the network: Telegram's script answers as an empty script
+    (a test that wants Telegram.WebApp stands it in with an init script), anything else off
+    this machine is refused; `outside` records what was asked."""
+
+    async def answer(route: Any) -> None:
+        url = route.request.url
+        if outside is not None:
+            outside.append(url)
+        if url == TELEGRAM_SCRIPT:
+            await route.fulfill(
+                status=200, content_type="text/javascript", body=OFFLINE_TELEGRAM_SCRIPT
+            )
+        else:
+            await route.abort()
+
+    await context.route(lambda url: urlsplit(url).hostname not in _LOCAL, answer)
 
 
 async def open_app(browser, server: LiveServer, player: Player, theme: str | None) -> OpenPage:
@@ -233,6 +259,7 @@ async def open_app(browser, server: LiveServer, player: Player, theme: str | Non
     page = await context.new_page()
     page.set_default_timeout(WAIT_MS)
     opened = OpenPage(page, context)
+    await offline(context, opened.outside)
     page.on("pageerror", lambda error: opened.errors.append(str(error)))
     return opened
 

@@ -3,10 +3,13 @@ Crypto Pay (tests/fake_crypto_pay_server.py): the assets beside the Stars amount
 amounts, the invoice with its pay link (a URL button), a double tap making one invoice, the
 signed webhook crediting it, the balance showing it; a timed-out player is told why before any
 amount; the provider down is a polite message; the prompt at the first deposit (UKGC RTS 12)
-comes before any crypto invoice, whatever old button or typed amount asks for one. Transcripts:
+comes before any crypto invoice, whatever old button or typed amount asks for one; a tap while
+its twin is creating the invoice is asked to wait a moment. Transcripts:
 .croupier/test/transcripts/bot-crypto-deposit-<language>.txt (copied to docs/transcripts)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -244,3 +247,40 @@ async def test_an_amount_typed_when_the_prompt_is_owed_shows_the_prompt(
     assert me.shown().text == t("deposit.crypto.invoice", amount="13.5 USDT", minutes=60)
     assert _creates(provider, "13.5") == asked + 1
     me.write("bot-crypto-deposit-prompt-typed-en.txt")
+
+
+async def test_a_tap_while_its_twin_creates_the_invoice_is_told_to_wait_a_moment(
+    ready_player,
+    chat,  # noqa: F811
+    crypto_bot,  # noqa: F811
+    provider,  # noqa: F811
+    engine,
+):
+    """The second of a double tap arriving while the first is asking Crypto Pay (the invoice's
+    "creating" mark held; docs/payments-crypto.md, "A double tap"): a polite "try again in a
+    moment", no provider call; the next tap, once the first is done, shows the invoice."""
+    container, _ = crypto_bot
+    t = Translator("en")
+    me = chat(await ready_player("en"))
+    await amounts_of_usdt(me, t, container, engine)
+    twenty_five = buttons(me.shown())["25 USDT"]
+    provider.mode = "error500"  # the first tap's invoice stays pending (the outcome unknown)
+    try:
+        await me.tap("25 USDT", twenty_five)
+    finally:
+        provider.mode = "ok"
+    player_id = await _player_id(engine, me)
+    mark = "UPDATE crypto_invoices SET creating_until = now() + :shift WHERE player_id = :p"
+    async with engine.begin() as conn:  # as if that tap were still asking Crypto Pay
+        await conn.execute(text(mark), {"shift": timedelta(seconds=30), "p": player_id})
+    me.lines.append("(another tap of this button is asking Crypto Pay right now)")
+    asked = len(provider.calls)
+    await me.tap("25 USDT", twenty_five)
+    assert t("deposit.crypto.being_created") in "\n".join(me.lines)
+    assert len(provider.calls) == asked
+    async with engine.begin() as conn:  # the first tap is done: its answer was lost
+        await conn.execute(text(mark), {"shift": timedelta(seconds=-1), "p": player_id})
+    me.lines.append("(a moment later, that tap is done)")
+    await me.tap("25 USDT", twenty_five)
+    assert me.shown().text == t("deposit.crypto.invoice", amount="25 USDT", minutes=60)
+    me.write("bot-crypto-deposit-being-created-en.txt")

@@ -361,6 +361,7 @@ HTTP: dict[str, Door] = {
     # Telegram's updates go to the bot's Dispatcher: its handlers are the bot doors below.
     "POST /telegram/webhook": "transport for the bot's doors",
     "GET /app": "the Mini App's page",
+    "GET /app/index.html": "the Mini App's page (with Telegram's script tag)",
     "GET /app/{file_path:path}": "the Mini App's static files",
     "HEAD /app/{file_path:path}": "the Mini App's static files",
     "GET /health/live": "a probe",

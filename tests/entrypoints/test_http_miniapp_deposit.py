@@ -213,6 +213,45 @@ async def test_a_crypto_invoice_once_per_request_id(deposit_api, player, provide
     assert len(provider.invoices) == 1
 
 
+async def test_a_twin_of_an_invoice_being_created_is_told_to_ask_again(
+    deposit_api, player, provider, engine
+):
+    """A request id whose invoice a twin request is creating at Crypto Pay right now (its
+    "creating" mark held): 409 `crypto_invoice_being_created`, no provider call; once the
+    mark's lease has ended, the same id gets the invoice (docs/payments-crypto.md)."""
+    headers, telegram_id = await player()
+    assert (await deposit_api.post("/api/v1/app/deposit/no-limit", headers=headers)).is_success
+    tap = {"asset": "USDT", "amount": "5", "request_id": uuid.uuid4().hex}
+    reference = "cp:" + uuid.uuid4().hex
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO crypto_invoices (reference, player_id, idempotency_key, currency,"
+                " amount, state, created_at, expires_at, creating_until)"
+                " SELECT :r, id, :k, 'USDT', 5000000, 'pending', now(), now() + interval '1 hour',"
+                " now() + interval '30 seconds' FROM players WHERE telegram_user_id = :t"
+            ),
+            {"r": reference, "k": "app:" + tap["request_id"], "t": telegram_id},
+        )
+    busy = await deposit_api.post("/api/v1/app/deposit/crypto", json=tap, headers=headers)
+    assert busy.status_code == 409, busy.text
+    assert busy.json()["reason"] == "crypto_invoice_being_created"
+    assert busy.json()["code"] == "crypto_invoice_being_created"
+    assert provider.invoices == []
+    async with engine.begin() as conn:  # the twin died: its lease ends
+        await conn.execute(
+            text(
+                "UPDATE crypto_invoices SET creating_until = now() - interval '1 second'"
+                " WHERE reference = :r"
+            ),
+            {"r": reference},
+        )
+    made = await deposit_api.post("/api/v1/app/deposit/crypto", json=tap, headers=headers)
+    assert made.status_code == 201, made.text
+    assert made.json()["reference"] == reference
+    assert [i.payload for i in provider.invoices] == [reference]
+
+
 @pytest.mark.parametrize("deposit_api", [{"velocity_deposits_per_hour": 1}], indirect=True)
 async def test_the_deposits_per_hour_cap_holds_on_this_door(deposit_api, player, provider):
     """The cap counts new crypto invoices in the use case, whichever door asks (a repeat of

@@ -105,6 +105,57 @@ async def test_the_mini_app_page_may_be_framed_by_telegram_web_only(servers, tmp
     assert page.headers["cache-control"] == "no-cache"  # revalidated, not no-store
 
 
+TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
+APP_SCRIPT = '<script type="module" src="/app/app.js"></script>'
+
+
+@pytest.mark.parametrize(
+    ("script", "tag", "script_src"),
+    [
+        (None, TELEGRAM_SCRIPT, "script-src 'self' https://telegram.org;"),  # the default
+        ("", None, "script-src 'self';"),
+        (
+            "/app/vendor/telegram-web-app.js",
+            "/app/vendor/telegram-web-app.js",
+            "script-src 'self';",
+        ),
+        (
+            "https://cdn.example.com:8443/tg/web-app.js",
+            "https://cdn.example.com:8443/tg/web-app.js",
+            "script-src 'self' https://cdn.example.com:8443;",
+        ),
+    ],
+)
+async def test_the_mini_app_page_loads_telegrams_script_as_set(
+    servers, tmp_path, script, tag, script_src
+):
+    """CROUPIER_MINIAPP_TELEGRAM_SCRIPT: Telegram's by default, a self-hosted copy, or none;
+    the tag comes before the page's module, `async`, and the CSP allows exactly its origin."""
+    changes = {} if script is None else {"miniapp_telegram_script": script}
+    async with _client(servers, _settings(tmp_path, **changes)) as client:
+        pages = [await client.get(path) for path in ("/app/", "/app", "/app/index.html")]
+        module = await client.get("/app/app.js")
+    for page in pages:
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        _assert_common(page)
+        assert "x-frame-options" not in page.headers
+        assert page.headers["cache-control"] == "no-cache"
+        policy = page.headers["content-security-policy"]
+        assert script_src in policy
+        assert "frame-ancestors 'self' https://web.telegram.org" in policy
+        body = page.text
+        assert APP_SCRIPT in body
+        if tag is None:
+            assert "telegram-web-app" not in body
+        else:
+            expected = f'<script id="telegram-web-app" src="{tag}" async></script>'
+            assert body.index(expected) < body.index(APP_SCRIPT)
+            assert body.count("<script") == 2
+    assert module.status_code == 200
+    assert "script-src 'self';" in module.headers["content-security-policy"]
+
+
 async def test_hsts_is_sent_over_tls_only(servers, tmp_path):
     async with _client(servers, _settings(tmp_path), base_url="https://testserver.local") as tls:
         response = await tls.get("/health/live")

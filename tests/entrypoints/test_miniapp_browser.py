@@ -105,6 +105,7 @@ async def test_a_player_plays_dice_in_the_mini_app_page(
             assert (await api.get(asset)).status_code == 200, asset
 
         context = await browser.new_context(viewport=PHONE)
+        await kit.offline(context)
         page = await context.new_page()
         page.set_default_timeout(WAIT_MS)
         console_errors: list[str] = []

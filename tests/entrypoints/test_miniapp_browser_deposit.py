@@ -4,7 +4,8 @@ answers the payment form's status): the prompt at the first deposit comes first;
 for now" opens the screen; an amount chip asks for a Stars invoice, Telegram's form opens with
 the link the Bot API (a fake) gave, and its status is shown while the balance stays as it was
 (the Stars come only with Telegram's payment); a USDT invoice is made once however often
-"Create the invoice" is tapped, and its pay link opens @CryptoBot. Screenshots:
+"Create the invoice" is tapped, and its pay link opens @CryptoBot; an invoice "being created"
+by a twin request is asked again once by the page. Screenshots:
 deposit-prompt-*.png, deposit-stars-*.png, deposit-crypto-*.png (in $CROUPIER_SHOTS_DIR)."""
 
 from __future__ import annotations
@@ -187,5 +188,61 @@ async def test_without_telegrams_script_the_page_opens_the_link_itself(
     links = await page.evaluate("window.__links")
     assert len(links) == 1
     assert links[0].startswith("https://t.me/$fake-invoice-")
+    assert opened.errors == []
+    await opened.context.close()
+
+
+@pytest.mark.parametrize("twin_done", [True, False])
+async def test_a_crypto_invoice_being_created_is_asked_again_once(
+    live_server, browser, adjust, new_telegram_id, twin_done
+):
+    """The route answers 409 `crypto_invoice_being_created` (a twin request of the same id is
+    creating the invoice; docs/payments-crypto.md, "A double tap"): the page asks once more by
+    itself with the same request id and shows the invoice; if that too is "being created",
+    it says so in the player's words, and the next tap still uses the same id."""
+    from playwright.async_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+    player = await funded_player(live_server, new_telegram_id(), adjust, stars=10)
+    opened = await open_app(browser, live_server, player, "light")
+    page = opened.page
+    launch = init_data(player.telegram_id, player.name)
+    await opened.context.add_init_script(_telegram_web_app(launch, "light", "paid"))
+    sent: list[str] = []
+    busy = json.dumps(
+        {
+            "type": "urn:croupier:problem:crypto_invoice_being_created",
+            "title": "InvoiceBeingCreated",
+            "status": 409,
+            "detail": "this deposit is being created; try again in a moment",
+            "code": "crypto_invoice_being_created",
+            "reason": "crypto_invoice_being_created",
+        }
+    )
+
+    async def twin(route) -> None:
+        sent.append(json.loads(route.request.post_data or "{}")["request_id"])
+        if len(sent) < (2 if twin_done else 3):
+            await route.fulfill(status=409, content_type="application/problem+json", body=busy)
+        else:
+            await route.continue_()
+
+    await page.route("**/api/v1/app/deposit/crypto", twin)
+    await page.goto(f"{live_server.url}/app/")
+    await page.get_by_role("button", name="I am 18+ and accept the terms").click()
+    await page.get_by_role("button", name="Deposit").click()
+    await page.get_by_role("button", name="No limit for now").click()
+    await page.locator("#deposit-crypto-amount").fill("7")
+    await page.get_by_role("button", name="Create the invoice").click()
+    invoice = page.locator("#deposit-crypto-invoice")
+    if not twin_done:
+        await expect(page.locator("#message")).to_contain_text(
+            "Your deposit is being created right now"
+        )
+        assert len(sent) == 2
+        await page.get_by_role("button", name="Create the invoice").click()
+    await expect(invoice).to_contain_text("Invoice for 7 USDT")
+    assert len(set(sent)) == 1  # one request id throughout: one invoice
+    assert len(sent) == (2 if twin_done else 3)
     assert opened.errors == []
     await opened.context.close()

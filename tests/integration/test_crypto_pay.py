@@ -8,6 +8,7 @@ test, with its Crypto Pay checks."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from adapters.crypto_pay import CryptoPayClient, CryptoPayWebhookReader
 from application.crypto_pay import CreditCryptoInvoice, DepositInCrypto, PollCryptoInvoices
+from application.crypto_pay.deposit import CREATE_LEASE
 from application.onboarding import AcceptTerms, StartPlayer
 from application.ports import (
     BadWebhookSignature,
@@ -26,7 +28,13 @@ from application.ports import (
 )
 from application.responsible import AnswerDepositPrompt, ResponsibleGamblingGuard, SetLimit
 from application.risk import DEFAULT_RISK_REVIEW
-from domain.crypto_pay import CryptoProviderDown, InvoiceState
+from domain.crypto_pay import (
+    CryptoInvoice,
+    CryptoProviderDown,
+    InvoiceBeingCreated,
+    InvoiceState,
+    new_reference,
+)
 from domain.money import USDT, Money
 from domain.responsible import LimitKind, LimitPeriod, ResponsibleGamblingRefusal
 from tests.fake_crypto_pay_server import FakeCryptoPayServer
@@ -259,6 +267,117 @@ async def test_open_invoices_racing_keep_to_a_deposit_limit(
     made = [r for r in results if not isinstance(r, BaseException)]
     refused = [r for r in results if isinstance(r, ResponsibleGamblingRefusal)]
     assert (len(made), len(refused)) == (1, 3), results
+
+
+@pytest.mark.parametrize("stagger", [0.0, 0.05])
+@pytest.mark.parametrize("run", range(3))  # a race: run three times
+async def test_a_double_tap_racing_itself_makes_one_invoice(rail, provider, player, run, stagger):
+    """The same idempotency key sent four times at once (a page's double tap, retried): one
+    invoice at the provider; every other answer is that invoice or "being created, try
+    again", never a second invoice (the Mini App's road: docs/miniapp.md, "Deposit").
+    Staggered, the later taps find the invoice committed pending while the provider is still
+    creating it (createInvoice takes 0.25 s): they must find its "creating" mark."""
+    provider.create_delay = 0.25
+    player_id = await player()
+    before = len(provider.invoices)
+
+    async def tap(i: int) -> object:
+        await asyncio.sleep(i * stagger)
+        return await rail.deposit(player_id, "USDT", FIVE, f"app:tap-{run}-{stagger}")
+
+    results = await asyncio.gather(*(tap(i) for i in range(4)), return_exceptions=True)
+    made = [r for r in results if not isinstance(r, BaseException)]
+    busy = [r for r in results if isinstance(r, InvoiceBeingCreated)]
+    assert len(made) + len(busy) == 4, results
+    assert made, results
+    assert len({m.invoice.reference for m in made}) == 1
+    assert len(provider.invoices) == before + 1
+    assert sum(1 for c in provider.calls if c[0] == "createInvoice") == 1
+    again = await rail.deposit(player_id, "USDT", FIVE, f"app:tap-{run}-{stagger}")
+    assert again.replayed
+    assert again.invoice.reference == made[0].invoice.reference
+    assert again.pay_url == made[0].pay_url
+
+
+async def test_a_creating_mark_whose_lease_ended_is_taken_over(
+    rail, provider, player, uow_factory, clock
+):
+    """A request that died holding the mark (its lease running) keeps its twins away, without
+    a provider call; once the lease has ended the next request takes it over."""
+    player_id = await player()
+    now = clock.now()
+    stranded = CryptoInvoice(
+        reference=new_reference(uuid.uuid4()),
+        player_id=player_id,
+        idempotency_key="app:died",
+        amount=Money(FIVE, USDT),
+        state=InvoiceState.PENDING,
+        created_at=now,
+        expires_at=now + timedelta(hours=1),
+        creating_until=now + CREATE_LEASE,
+    )
+    async with uow_factory() as uow:
+        assert await uow.crypto_invoices.add(stranded)
+        await uow.commit()
+    with pytest.raises(InvoiceBeingCreated):
+        await rail.deposit(player_id, "USDT", FIVE, "app:died")
+    assert not [c for c in provider.calls if c[0] == "createInvoice"]
+    async with uow_factory() as uow:  # its lease ends (the request died long ago)
+        await uow.crypto_invoices.save(stranded.creating(clock.now() - timedelta(seconds=1)))
+        await uow.commit()
+    taken = await rail.deposit(player_id, "USDT", FIVE, "app:died")
+    assert taken.invoice.reference == stranded.reference
+    assert taken.invoice.state is InvoiceState.ACTIVE
+    assert taken.invoice.creating_until is None
+    assert [c[1]["payload"] for c in provider.calls if c[0] == "createInvoice"] == [
+        stranded.reference
+    ]
+
+
+@pytest.mark.parametrize("orphan_first", [False, True])
+async def test_an_orphan_of_a_lost_answer_is_never_credited_twice(
+    rail, provider, player, engine, orphan_first
+):
+    """createInvoice times out but the provider made the invoice (an orphan: its link never
+    shown); the retry makes a second one, shown. Both reported paid, in either order: at most
+    one credit, and the payment not credited is a `payment_mismatch` flag for staff."""
+    player_id = await player()
+    provider.mode = "slow"
+    with pytest.raises(CryptoProviderDown):
+        await rail.deposit(player_id, "USDT", FIVE, "app:lost")
+    for _ in range(40):  # the provider finishes the call its caller gave up on
+        if provider.invoices:
+            break
+        await asyncio.sleep(0.05)
+    (orphan,) = provider.invoices
+    provider.mode = "ok"
+    shown = await rail.deposit(player_id, "USDT", FIVE, "app:lost")
+    assert shown.invoice.provider_invoice_id != orphan
+    assert provider.invoices[orphan]["payload"] == shown.invoice.reference
+    order = [shown.invoice.provider_invoice_id, orphan]
+    for invoice_id in reversed(order) if orphan_first else order:
+        provider.pay(invoice_id)
+        body, headers = provider.webhook(invoice_id)
+        await rail.credit(rail.webhooks.read(body, headers["crypto-pay-api-signature"]))
+    await rail.poll()
+    async with engine.connect() as conn:
+        flags = (
+            await conn.execute(
+                text(
+                    "SELECT evidence FROM risk_flags WHERE player_id = :p"
+                    " AND kind = 'payment_mismatch'"
+                ),
+                {"p": player_id},
+            )
+        ).all()
+    assert [f.evidence["invoice_id"] for f in flags] == [orphan]
+    if orphan_first:  # held for staff, who settle both payments by hand
+        assert await _wallet(engine, player_id) == 0
+        assert await _state(engine, shown.invoice.reference) == "held"
+    else:
+        assert await _wallet(engine, player_id) == FIVE
+        assert await _state(engine, shown.invoice.reference) == "paid"
+        assert "was paid after" in flags[0].evidence["reason"]
 
 
 async def test_the_database_guards_the_invoice(rail, provider, player, engine):

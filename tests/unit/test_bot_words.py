@@ -30,7 +30,7 @@ from domain.bonuses import (
 )
 from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
-from domain.crypto_pay import CryptoDepositUnavailable, CryptoProviderDown
+from domain.crypto_pay import CryptoDepositUnavailable, CryptoProviderDown, InvoiceBeingCreated
 from domain.duel_lobbies import AlreadySeated, NotSeated, NotTheOpener, OpenerStays, TooFewPlayers
 from domain.duels import NotYourDuel
 from domain.errors import (
@@ -149,6 +149,7 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
     PaymentMismatch: [(PaymentMismatch(SECRET), ())],
     CryptoDepositUnavailable: [(CryptoDepositUnavailable(SECRET), ())],
     CryptoProviderDown: [(CryptoProviderDown(SECRET), ())],
+    InvoiceBeingCreated: [(InvoiceBeingCreated(SECRET), ())],
     DepositLimitPromptDue: [(DepositLimitPromptDue(SECRET), ())],
     InvoiceLinkUnavailable: [(InvoiceLinkUnavailable(SECRET), ())],
     BeyondRecentBets: [(BeyondRecentBets(100), ("100",))],

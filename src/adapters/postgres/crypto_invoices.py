@@ -1,4 +1,4 @@
-"""Crypto Pay invoices in PostgreSQL (migration 0051)."""
+"""Crypto Pay invoices in PostgreSQL (migrations 0051, 0057: the "creating" mark)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from domain.money import Currency, CurrencyRegistry, Money
 
 _COLUMNS = (
     "reference, provider_invoice_id, player_id, idempotency_key, currency, amount, state,"
-    " pay_url, created_at, expires_at, paid_at, deposit_transaction_id, hold_reason"
+    " pay_url, created_at, expires_at, paid_at, deposit_transaction_id, hold_reason,"
+    " creating_until"
 )
 _BY_KEY = text(
     f"SELECT {_COLUMNS} FROM crypto_invoices"  # noqa: S608 - a constant column list  # nosec B608
@@ -30,14 +31,14 @@ _OPEN = text(
 )
 _INSERT = text(
     "INSERT INTO crypto_invoices (reference, provider_invoice_id, player_id, idempotency_key,"
-    " currency, amount, state, pay_url, created_at, expires_at)"
+    " currency, amount, state, pay_url, created_at, expires_at, creating_until)"
     " VALUES (:reference, :provider, :player, :key, :currency, :amount, :state, :url, :at,"
-    " :expires) ON CONFLICT (player_id, idempotency_key) DO NOTHING RETURNING reference"
+    " :expires, :creating) ON CONFLICT (player_id, idempotency_key) DO NOTHING RETURNING reference"
 )
 _SAVE = text(
     "UPDATE crypto_invoices SET provider_invoice_id = :provider, state = :state,"
-    " pay_url = :url, paid_at = :paid_at, deposit_transaction_id = :tx, hold_reason = :hold"
-    " WHERE reference = :reference"
+    " pay_url = :url, paid_at = :paid_at, deposit_transaction_id = :tx, hold_reason = :hold,"
+    " creating_until = :creating WHERE reference = :reference"
 )
 _OPEN_TOTAL = text(
     "SELECT coalesce(sum(amount), 0) FROM crypto_invoices WHERE player_id = :player"
@@ -65,6 +66,7 @@ class SqlCryptoInvoices:
                     "url": invoice.pay_url,
                     "at": invoice.created_at,
                     "expires": invoice.expires_at,
+                    "creating": invoice.creating_until,
                 },
             )
         ).first()
@@ -91,6 +93,7 @@ class SqlCryptoInvoices:
                 "paid_at": invoice.paid_at,
                 "tx": invoice.deposit_transaction_id,
                 "hold": invoice.hold_reason,
+                "creating": invoice.creating_until,
             },
         )
 
@@ -115,4 +118,5 @@ class SqlCryptoInvoices:
             paid_at=row.paid_at,
             deposit_transaction_id=row.deposit_transaction_id,
             hold_reason=row.hold_reason,
+            creating_until=row.creating_until,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from application.campaigns.deposit_match import match_deposit
 from application.house import HouseBook
@@ -77,19 +78,16 @@ class CreditCryptoInvoice(WalletPoster):
         now = self._clock.now()
         payment = invoice.report_paid(reported, now)
         if payment is None:
+            stray = invoice.stray_payment(reported)
+            if stray:
+                # An orphan of a lost createInvoice answer was paid too: never credited, but
+                # staff see it (one open flag per player and kind: a replay adds nothing).
+                await self._flag(uow, invoice, reported, stray, now)
+                log.warning("Crypto Pay invoice %s: %s", invoice.reference, stray)
             return CryptoCredit(invoice)
         if not payment.credit:
             await uow.crypto_invoices.save(payment.invoice)
-            evidence: dict[str, object] = {
-                "provider": "crypto_pay",
-                "reference": invoice.reference,
-                "invoice_id": reported.invoice_id,
-                "asked": f"{decimal_text(invoice.amount)} {invoice.amount.currency.code}",
-                "paid_asset": (reported.paid_asset or reported.asset)[:16],
-                "paid_amount": (reported.paid_amount or reported.amount)[:40],
-                "reason": payment.reason,
-            }
-            await self._risk.on_payment_mismatch(uow, invoice.player_id, evidence, now)
+            await self._flag(uow, invoice, reported, payment.reason, now)
             log.warning(
                 "Crypto Pay invoice %s held for staff: %s", invoice.reference, payment.reason
             )
@@ -114,3 +112,23 @@ class CreditCryptoInvoice(WalletPoster):
                 shards=self._house.shards,
             )
         return CryptoCredit(paid, credited=not posting.replayed, balance=posting.balance)
+
+    async def _flag(
+        self,
+        uow: UnitOfWork,
+        invoice: CryptoInvoice,
+        reported: ProviderInvoice,
+        reason: str,
+        now: datetime,
+    ) -> None:
+        """A `payment_mismatch` risk flag for staff: a payment not credited."""
+        evidence: dict[str, object] = {
+            "provider": "crypto_pay",
+            "reference": invoice.reference,
+            "invoice_id": reported.invoice_id,
+            "asked": f"{decimal_text(invoice.amount)} {invoice.amount.currency.code}",
+            "paid_asset": (reported.paid_asset or reported.asset)[:16],
+            "paid_amount": (reported.paid_amount or reported.amount)[:40],
+            "reason": reason,
+        }
+        await self._risk.on_payment_mismatch(uow, invoice.player_id, evidence, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from application.ports import (
     Clock,
@@ -23,6 +23,7 @@ from domain.crypto_pay import (
     CryptoDepositUnavailable,
     CryptoInvoice,
     CryptoProviderDown,
+    InvoiceBeingCreated,
     InvoiceState,
     ProviderInvoice,
     crypto_asset,
@@ -35,6 +36,11 @@ from domain.money import Money
 from domain.velocity import VelocityAction
 
 log = logging.getLogger(__name__)
+
+# How long a request's "creating" mark keeps its twins from asking the provider. Longer than
+# one createInvoice takes (the client's timeout, 10 s): it only lets a later request take over
+# from one that died; an answer, a refusal or a timeout gives the mark back at once.
+CREATE_LEASE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +69,14 @@ class DepositInCrypto:
     is still pending); the same key for another amount is a conflict. When the provider
     refuses, the invoice is `failed`; when it does not answer, it stays pending (its webhook,
     if the provider did create it, still finds it; the poller expires it otherwise), and the
-    player is told to try again: `CryptoProviderDown`."""
+    player is told to try again: `CryptoProviderDown`.
+
+    Only one request at a time asks the provider for one invoice: the one holding its
+    "creating" mark, taken under the invoice's row lock and committed before the call (with
+    the insert, for the request that makes it). A twin request (a double tap) that finds the
+    mark held is refused `InvoiceBeingCreated` ("being created, try again in a moment") and
+    never calls the provider; a mark whose lease ended (its request died, or the provider's
+    answer was lost) is taken over (docs/payments-crypto.md, "A double tap")."""
 
     def __init__(
         self,
@@ -77,6 +90,7 @@ class DepositInCrypto:
         velocity: VelocityPolicy = NO_VELOCITY_LIMITS,
     ) -> None:
         self._velocity = velocity
+        self._lease = CREATE_LEASE
         self._uow = uow
         self._clock = clock
         self._ids = ids
@@ -92,6 +106,8 @@ class DepositInCrypto:
         money = deposit_amount(crypto_asset(asset, self._config.assets), amount)
         key = validate_idempotency_key(idempotency_key)
         invoice, replayed = await self._record(player_id, money, key)
+        if invoice.state is InvoiceState.PENDING and replayed:
+            invoice = await self._take_mark(invoice.reference)
         if invoice.state is InvoiceState.PENDING:
             invoice = await self._create_at_provider(invoice)
         if invoice.state is InvoiceState.EXPIRED:
@@ -125,12 +141,50 @@ class DepositInCrypto:
                 state=InvoiceState.PENDING,
                 created_at=now,
                 expires_at=now + self._config.invoice_expiry,
+                # Its maker holds the "creating" mark from the start: a twin that reads it
+                # committed finds the mark, not an invoice free to ask the provider for.
+                creating_until=now + self._lease,
             )
             if not await uow.crypto_invoices.add(invoice):
                 # The same key, committed by a twin request since we looked.
-                raise IdempotencyConflict("this deposit is being created; try again")
+                raise InvoiceBeingCreated("this deposit is being created; try again in a moment")
             await uow.commit()
         return invoice, False
+
+    async def _take_mark(self, reference: str) -> CryptoInvoice:
+        """Take the "creating" mark of a pending invoice under its row lock and commit it, so
+        a twin sees it before the provider is asked. The invoice as it stands when it is no
+        longer pending (a twin created it: its link is shown again); `InvoiceBeingCreated`
+        while a twin holds the mark (its lease running)."""
+        async with self._uow() as uow:
+            current = await uow.crypto_invoices.lock(reference)
+            if current is None:
+                raise CryptoProviderDown(f"invoice {reference} is gone")
+            if current.state is not InvoiceState.PENDING:
+                return current
+            now = self._clock.now()
+            if current.being_created(now):
+                raise InvoiceBeingCreated("this deposit is being created; try again in a moment")
+            marked = current.creating(now + self._lease)
+            await uow.crypto_invoices.save(marked)
+            await uow.commit()
+        return marked
+
+    async def _give_back(self, invoice: CryptoInvoice, *, unresolved: bool) -> CryptoInvoice:
+        """The mark is given back on an invoice left pending: its lease ended when the call's
+        outcome is unknown (`unresolved`), cleared when the provider was not asked."""
+        async with self._uow() as uow:
+            current = await uow.crypto_invoices.lock(invoice.reference)
+            if current is None or current.state is not InvoiceState.PENDING:
+                return current or invoice  # a webhook or the poller settled it meanwhile
+            now = self._clock.now()
+            released = (
+                current.creation_unresolved(now) if unresolved else current.creation_abandoned()
+            )
+            if released != current:
+                await uow.crypto_invoices.save(released)
+                await uow.commit()
+        return released
 
     async def _weigh(self, player_id: int, money: Money, now: datetime, counted: int) -> None:
         async with self._uow() as uow:
@@ -153,7 +207,8 @@ class DepositInCrypto:
     async def _create_at_provider(self, invoice: CryptoInvoice) -> CryptoInvoice:
         remaining = invoice.expires_at - self._clock.now()
         if remaining.total_seconds() < 1:
-            return invoice  # too late to offer: the poller expires it
+            # Too late to offer: the poller expires it.
+            return await self._give_back(invoice, unresolved=False)
         request = InvoiceRequest(invoice.amount, invoice.reference, remaining)
         try:
             reported = await self._gateway.create_invoice(request)
@@ -161,8 +216,10 @@ class DepositInCrypto:
             log.warning("Crypto Pay refused invoice %s: %s", invoice.reference, refused.name)
             return await self._step(invoice.reference, None)
         except CryptoPayUnavailable:
+            # It may have been created: a retry of the key asks again (the link of this one
+            # was never shown; if it is paid anyway, its report is held, never credited twice).
             log.warning("Crypto Pay did not answer for invoice %s", invoice.reference)
-            return invoice
+            return await self._give_back(invoice, unresolved=True)
         return await self._step(invoice.reference, reported)
 
     async def _step(self, reference: str, reported: ProviderInvoice | None) -> CryptoInvoice:

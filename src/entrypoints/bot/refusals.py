@@ -26,7 +26,11 @@ from domain.bonuses import (
 )
 from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
-from domain.crypto_pay import CryptoDepositUnavailable, CryptoProviderDown
+from domain.crypto_pay import (
+    CryptoDepositUnavailable,
+    CryptoProviderDown,
+    InvoiceBeingCreated,
+)
 from domain.duel_lobbies import AlreadySeated, NotSeated, NotTheOpener, OpenerStays, TooFewPlayers
 from domain.duels import NotYourDuel
 from domain.errors import (
@@ -195,6 +199,7 @@ WORDINGS: Final[dict[type[DomainError], Wording]] = {
     PaymentMismatch: _text("refusals.payment_mismatch"),
     CryptoDepositUnavailable: _text("deposit.crypto.unavailable"),
     CryptoProviderDown: _text("deposit.crypto.provider_down"),
+    InvoiceBeingCreated: _text("deposit.crypto.being_created"),
     DepositLimitPromptDue: _text("refusals.deposit_prompt_due"),
     InvoiceLinkUnavailable: _text("deposit.try_again"),
     BeyondRecentBets: lambda t, e: t("refusals.recent_bets", count=e.shown),

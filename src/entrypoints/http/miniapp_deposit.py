@@ -193,7 +193,8 @@ class MiniAppDepositController(Controller):
         description="Idempotent per `request_id`: a repeat answers the same invoice with "
         "`replayed: true`; the same id for another amount is 409. Refused as the bot's "
         "crypto deposit is; 409 `crypto_deposit_unavailable` when Crypto Pay is off, 503 "
-        "when it does not answer.",
+        "when it does not answer; 409 `crypto_invoice_being_created` while a twin request "
+        "of the same id is creating it (ask again in a moment for its link).",
     )
     @inject
     async def crypto(

@@ -31,7 +31,11 @@ from domain.bonuses import (
 )
 from domain.campaigns import CampaignRefused, UnknownPromoCode
 from domain.crash_rounds import CrashRefusal
-from domain.crypto_pay import CryptoDepositUnavailable, CryptoProviderDown
+from domain.crypto_pay import (
+    CryptoDepositUnavailable,
+    CryptoProviderDown,
+    InvoiceBeingCreated,
+)
 from domain.duel_lobbies import AlreadySeated, NotSeated, NotTheOpener, OpenerStays, TooFewPlayers
 from domain.duels import NotYourDuel
 from domain.errors import (
@@ -136,6 +140,7 @@ TEXTS: Final[dict[str, frozenset[str]]] = {
         "deposit_limit_prompt_due": (),
         "crypto_deposit_unavailable": (),
         "crypto_provider_down": (),
+        "crypto_invoice_being_created": (),
         "invoice_link_unavailable": (),
         "unauthenticated": (),
         "storage_unavailable": (),
@@ -328,6 +333,9 @@ REASONS: Final[dict[type[DomainError], Reason]] = {
     DepositLimitPromptDue: _plain("deposit_limit_prompt_due"),
     CryptoDepositUnavailable: _plain("crypto_deposit_unavailable"),
     CryptoProviderDown: _plain("crypto_provider_down"),
+    # A twin request of the same key is creating the invoice (a double tap): the page asks
+    # once more itself after a moment (static/miniapp/app.js, the deposit screen).
+    InvoiceBeingCreated: _plain("crypto_invoice_being_created"),
     InvoiceLinkUnavailable: _plain("invoice_link_unavailable"),
     Unauthenticated: _plain("unauthenticated"),
     StorageUnavailable: _plain("storage_unavailable"),

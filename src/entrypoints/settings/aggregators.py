@@ -55,6 +55,13 @@ class Aggregators:
         ge=1,
         le=36_500,
     )
+    aggregator_forget_interval_s: int = setting(
+        3_600,
+        doc="How often `croupier run` (beside its `http` part) forgets the answers kept longer "
+        "than the retention, as `croupier aggregator forget-answers` does (seconds, 0: never).",
+        ge=0,
+        le=86_400,
+    )
 
     aggregator_api_urls: str | None = setting(
         doc="Each aggregator's operator API base URL, `name=https://...`, comma-separated "

@@ -48,6 +48,14 @@ class Telegram:
         ge=60,
         le=86_400,
     )
+    miniapp_telegram_script: str = setting(
+        "https://telegram.org/js/telegram-web-app.js",
+        doc="Telegram's Mini App script, which the page loads (async) before its own: an "
+        "`https://` URL (its origin joins the page's CSP `script-src`), a path of this host "
+        "for a self-hosted copy (`/...`), or empty for none (the page then reads the launch "
+        "data from its URL and opens payment links itself).",
+        pattern=r"^(|https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/[^\s\"'<>;,]*|/[^/\s\"'<>;,][^\s\"'<>;,]*)$",
+    )
 
     def telegram_problems(self) -> Iterator[str]:
         if self.bot_webhook_url is not None and self.bot_webhook_secret is None:

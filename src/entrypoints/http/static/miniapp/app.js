@@ -222,7 +222,25 @@ function wire() {
   }
 }
 
+// Telegram's script (index.html, `async`, when the server adds it) may still be on its way:
+// wait for it to load or fail, at most TELEGRAM_SCRIPT_WAIT_MS, then start without it if need
+// be (launch data from the URL fragment, payment links opened by the page).
+const TELEGRAM_SCRIPT_WAIT_MS = 2500;
+
+function telegramScript() {
+  const tag = document.getElementById("telegram-web-app");
+  if (!tag || (window.Telegram && window.Telegram.WebApp)) return Promise.resolve();
+  // Fetched already (an async script runs as soon as it arrives): it gave no Telegram.WebApp.
+  if (performance.getEntriesByName(tag.src).some((entry) => entry.responseEnd > 0)) return Promise.resolve();
+  return new Promise((resolve) => {
+    tag.addEventListener("load", resolve, { once: true });
+    tag.addEventListener("error", resolve, { once: true });
+    setTimeout(resolve, TELEGRAM_SCRIPT_WAIT_MS);
+  });
+}
+
 async function start() {
+  await telegramScript();
   const launch = launchParams();
   applyTheme(launch.theme);
   app.webApp = launch.webApp;
@@ -230,6 +248,10 @@ async function start() {
     try {
       launch.webApp.ready();
       launch.webApp.expand();
+      // The player switches Telegram's theme while the page is open: follow it.
+      if (typeof launch.webApp.onEvent === "function") {
+        launch.webApp.onEvent("themeChanged", () => applyTheme(launch.webApp.themeParams));
+      }
     } catch {
       // an older client: nothing to do
     }

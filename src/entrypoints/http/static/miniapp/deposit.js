@@ -137,6 +137,23 @@ function openPayLink(url) {
   }
 }
 
+// A twin request of the same key (a double tap, a retry) is creating this invoice at Crypto
+// Pay right now: asked once more after a moment, the answer is its link (docs/miniapp.md,
+// "Deposit"); if it is still being created, the player is told so in their language.
+const BEING_CREATED = "crypto_invoice_being_created";
+const BEING_CREATED_RETRY_MS = 1500;
+
+async function askCryptoInvoice(assetCode, amount) {
+  const body = { asset: assetCode, amount, request_id: cryptoKey(assetCode, amount) };
+  try {
+    return await request("POST", "/deposit/crypto", body);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== BEING_CREATED) throw error;
+  }
+  await new Promise((resolve) => setTimeout(resolve, BEING_CREATED_RETRY_MS));
+  return request("POST", "/deposit/crypto", body);
+}
+
 function createCryptoInvoice() {
   return once($("deposit-crypto-create"), t("app.loading"), () =>
     asking(async () => {
@@ -150,10 +167,11 @@ function createCryptoInvoice() {
       }
       let made;
       try {
-        made = await request("POST", "/deposit/crypto", { asset: offer.asset, amount, request_id: cryptoKey(offer.asset, amount) });
+        made = await askCryptoInvoice(offer.asset, amount);
       } catch (error) {
-        // Refused: the next tap is a new deposit (an expired invoice is not offered again).
-        if (error instanceof ApiError && error.status !== 0) deposit.crypto = null;
+        // Refused: the next tap is a new deposit (an expired invoice is not offered again);
+        // but an invoice still being created keeps its key, so the next tap gets its link.
+        if (error instanceof ApiError && error.status !== 0 && error.code !== BEING_CREATED) deposit.crypto = null;
         throw error;
       }
       const minutes = deposit.options.crypto_expiry_minutes;

@@ -8,7 +8,8 @@ export function launchParams() {
   const webApp = window.Telegram && window.Telegram.WebApp;
   return {
     initData: (webApp && webApp.initData) || fragment.get("tgWebAppData") || "",
-    theme: webApp && webApp.themeParams ? webApp.themeParams : parseJson(fragment.get("tgWebAppThemeParams")),
+    // Telegram's script outside Telegram has empty themeParams: the fragment's, if any.
+    theme: webApp && webApp.themeParams && Object.keys(webApp.themeParams).length ? webApp.themeParams : parseJson(fragment.get("tgWebAppThemeParams")),
     webApp,
   };
 }
