@@ -95,15 +95,21 @@ async def test_croupier_run_refreshes_only_beside_http_with_an_operator_api() ->
         "aggregator_signing_key": "/etc/croupier/wallet.pem",
         "game_session_key": secrets.token_hex(32),
     }
-    off = Settings()
-    on = Settings(**api, aggregator_games_refresh_s=3600)
-    never = Settings(**api, aggregator_games_refresh_s=0)
+    # The forgetting of kept answers, the other aggregator job, is off here: this is the
+    # refresh's rule (tests/entrypoints/test_aggregator_answer_jobs.py has the other's).
+    quiet = {"aggregator_forget_interval_s": 0}
+    off = Settings(**quiet)
+    on = Settings(**api, **quiet, aggregator_games_refresh_s=3600)
+    never = Settings(**api, **quiet, aggregator_games_refresh_s=0)
     assert start_aggregator_jobs(off, None, stop, frozenset({"http"})) == []  # type: ignore[arg-type]
     assert start_aggregator_jobs(never, None, stop, frozenset({"http"})) == []  # type: ignore[arg-type]
     assert start_aggregator_jobs(on, None, stop, frozenset({"bot", "grpc"})) == []  # type: ignore[arg-type]
     stop.set()  # stopped before its first run: the job ends at once
     tasks = start_aggregator_jobs(on, None, stop, frozenset({"http"}))  # type: ignore[arg-type]
     assert len(tasks) == 1
+    both = Settings(**api, aggregator_games_refresh_s=3600, aggregator_forget_interval_s=3600)
+    tasks += start_aggregator_jobs(both, None, stop, frozenset({"http"}))  # type: ignore[arg-type]
+    assert len(tasks) == 3  # beside http, with both on: the refresh and the forgetting
     await asyncio.wait_for(asyncio.gather(*tasks), 5)
 
 

@@ -22,7 +22,8 @@ from adapters.crypto_pay import CryptoPayClient
 from adapters.crypto_pay_payouts import CryptoPayPayouts
 from adapters.payouts import ManualPayouts
 from adapters.postgres.payout_recipients import PlayerTelegramIds
-from application.reconciliation import Reconcile
+from application.ports import Discrepancy
+from application.reconciliation import Reconcile, ReconcileReport
 from application.staff import Actor
 from application.withdrawals import (
     ApproveWithdrawal,
@@ -205,10 +206,12 @@ async def test_a_player_deposits_usdt_through_the_bot_bets_it_in_the_mini_app_an
     assert await _balances(app_api, headers) == {"XTR": 1000, "USDT": usdt}
     history = (await app_api.get("/api/v1/app/bets", headers=headers)).json()["bets"]
     assert len(history) == 6  # the refused ones placed nothing
+    ours = {bet["id"] for bet in history}
 
     async with container() as scope:
         report = await (await scope.get(Reconcile))()
-    assert report.clean, report.discrepancies
+    assert report.bets_recomputed >= len(ours)
+    assert _problems(report, ours) == []
 
     # What is left goes back to the player's @CryptoBot wallet through Crypto Pay's transfer.
     client = CryptoPayClient(provider.token, provider.url, timeout_s=0.5)
@@ -240,5 +243,20 @@ async def test_a_player_deposits_usdt_through_the_bot_bets_it_in_the_mini_app_an
     assert await _balances(app_api, headers) == {"XTR": 1000, "USDT": 0}
     async with container() as scope:
         report = await (await scope.get(Reconcile))()
-    assert report.clean, report.discrepancies
+    assert _problems(report, ours) == []
     me.write("usdt-deposit-then-play-en.txt")
+
+
+def _problems(report: ReconcileReport, ours: set[str]) -> list[Discrepancy]:
+    """Every discrepancy but one kind that is not ours: bets other test files placed in this
+    worker's database were sealed with their own apps' random seed keys, so their server seeds
+    read as unavailable with this app's key (reconcile still recomputes every bet of ours)."""
+    return [
+        d
+        for d in report.discrepancies
+        if not (
+            d.check == "bet does not recompute"
+            and "server seed is unavailable" in d.detail
+            and d.detail.split(":", 1)[0] not in ours
+        )
+    ]
