@@ -82,23 +82,17 @@ class SqlAggregatorGames:
         return added, delisted.rowcount
 
     async def get(self, aggregator: str, game_code: str) -> AggregatorGame | None:
-        row = (
-            await self._conn.execute(
-                text(
-                    f"SELECT {_COLUMNS} FROM aggregator_games"  # noqa: S608  # nosec B608 - constant columns
-                    " WHERE aggregator = :a AND game_code = :c"
-                ),
-                {"a": aggregator, "c": game_code},
-            )
-        ).first()
-        return None if row is None else _game(row)
+        return await self._one(aggregator, game_code, "")
 
     async def lock(self, aggregator: str, game_code: str) -> AggregatorGame | None:
+        return await self._one(aggregator, game_code, " FOR UPDATE")
+
+    async def _one(self, aggregator: str, game_code: str, locking: str) -> AggregatorGame | None:
         row = (
             await self._conn.execute(
                 text(
                     f"SELECT {_COLUMNS} FROM aggregator_games"  # noqa: S608  # nosec B608 - constant columns
-                    " WHERE aggregator = :a AND game_code = :c FOR UPDATE"
+                    f" WHERE aggregator = :a AND game_code = :c{locking}"
                 ),
                 {"a": aggregator, "c": game_code},
             )
