@@ -17,6 +17,12 @@ _NAME = r"[a-z0-9][a-z0-9._-]{1,62}"
 _URL = r"https?://[^\s,=]+"
 
 
+def _named(listed: str | None) -> dict[str, str]:
+    """`name=value,name=value` (the aggregator settings' shape, checked by their patterns)."""
+    pairs = (item.split("=", 1) for item in (listed or "").split(",") if item)
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
 @dataclass(frozen=True, config=CONFIG)
 class Aggregators:
     """Game aggregators (Hub88-style wallet)"""
@@ -105,23 +111,15 @@ class Aggregators:
 
     def aggregator_operator_apis(self) -> Mapping[str, tuple[str, int]]:
         """Each aggregator's operator API: (base URL, operator id)."""
-        if not self.aggregator_api_urls:
-            return {}
-        ids = dict(
-            item.split("=", 1) for item in (self.aggregator_operator_ids or "").split(",") if item
-        )
-        found = {}
-        for item in self.aggregator_api_urls.split(","):
-            name, base = item.split("=", 1)
-            if name in ids:
-                found[name] = (base.rstrip("/"), int(ids[name]))
-        return found
+        ids = _named(self.aggregator_operator_ids)
+        return {
+            name: (base.rstrip("/"), int(ids[name]))
+            for name, base in _named(self.aggregator_api_urls).items()
+            if name in ids
+        }
 
     def aggregator_key_files(self) -> Mapping[str, Path]:
-        if not self.aggregator_keys:
-            return {}
-        pairs = (item.split("=", 1) for item in self.aggregator_keys.split(","))
-        return {name.strip(): Path(path.strip()) for name, path in pairs}
+        return {name: Path(path) for name, path in _named(self.aggregator_keys).items()}
 
     def aggregators_problems(self) -> Iterator[str]:
         if self.game_session_key is not None:
@@ -130,11 +128,8 @@ class Aggregators:
             except KeyFormatError as error:
                 yield f"{PREFIX}GAME_SESSION_KEY: {error}"
         if self.aggregator_api_urls is not None:
-            ids = {
-                item.split("=", 1)[0] for item in (self.aggregator_operator_ids or "").split(",")
-            }
-            for item in self.aggregator_api_urls.split(","):
-                name = item.split("=", 1)[0]
+            ids = _named(self.aggregator_operator_ids)
+            for name in _named(self.aggregator_api_urls):
                 if name not in ids:
                     yield f"{PREFIX}AGGREGATOR_OPERATOR_IDS needs an id for {name!r}"
             if self.aggregator_signing_key is None:
