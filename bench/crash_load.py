@@ -131,7 +131,7 @@ async def main(args: argparse.Namespace) -> None:
     async with engine.begin() as conn:
         chain = await commit_chain(conn, 1, secret=secret)
         await set_salt(conn, chain.id, SALT)
-    policy = CrashPolicy(betting_seconds=3600, bankroll_share=Fraction(1), tick=0.02)
+    policy = CrashPolicy(betting_seconds=3600, bankroll_share=Fraction(1), watch=0.02)
     place = PlaceRoundBet(
         uow,
         clock,

@@ -5,6 +5,7 @@ PostgreSQL, from the processes' own CPU counters, for before/after comparisons o
     .venv/bin/python bench/service_cost.py --mode stream --env CROUPIER_UVLOOP=0
     .venv/bin/python bench/service_cost.py --ref HEAD~1     # another commit's code, same servers
     .venv/bin/python bench/service_cost.py --mode rate --rate 300 --in-flight 512  # open loop
+    .venv/bin/python bench/service_cost.py --mode idle --seconds 30 --crash-chain  # no bets
 
 It reuses bench/run.py's servers, seeding (bench/.data) and load generator, starts the service
 with the given `--env` overrides (velocity limit and outcome monitor off, as the benchmark),
@@ -12,7 +13,11 @@ drives `--mode` at `--in-flight` for `--seconds` after a warm-up, and prints bet
 milliseconds per bet of the service's processes (with its children) and of all PostgreSQL
 processes, read at the start and the end of the measured window, then the peak RSS and PSS of
 each of the service's processes (memory.py). `--repeat N` measures the
-same service N times in a row (the spread says how noisy the machine is)."""
+same service N times in a row (the spread says how noisy the machine is). `--mode idle` places
+no bet: the service's and PostgreSQL's CPU milliseconds a second while nobody bets (what the
+background jobs cost); `--mode alone` is run.py's `unary alone` case by itself (statements a
+bet, alone.py, listed in bench/.data/statements.txt); `--crash-chain` first commits a salted
+crash chain when none is ready, so the crash driver runs rounds as where crash is played."""
 
 from __future__ import annotations
 
@@ -20,17 +25,24 @@ import argparse
 import asyncio
 import contextlib
 import os
+import re
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
+import alone
+import asyncpg
 from cpu import CpuMeter
 from driving import drive
 from exported import export_source
+from leanrun import Load, bet_alone, spec_maker
 from loadgen import LoadSpec
 from memory import MemorySampler
-from run import ROOT, Service
+from reference import create_reference_database
+from run import REFERENCE_DATABASE, ROOT, Service
+from sqlalchemy.engine import make_url
 
 DATA = ROOT / "bench" / ".data"
 
@@ -78,9 +90,57 @@ def measure(
     )
 
 
+def idle(service: Service, warmup: float, seconds: float) -> str:
+    """The service's and PostgreSQL's CPU a second with no bets (after `warmup`)."""
+    meter = CpuMeter(service.process.pid, _postmaster())
+    time.sleep(warmup)
+    before = meter.read()
+    time.sleep(seconds)
+    after = meter.read()
+
+    def per_second(start: float | None, end: float | None) -> str:
+        return "?" if start is None or end is None else f"{(end - start) / seconds * 1000:.2f}"
+
+    return (
+        f"idle {seconds:.0f} s; CPU a second: service {per_second(before.service, after.service)}"
+        f" ms, PostgreSQL {per_second(before.postgres, after.postgres)} ms"
+    )
+
+
+async def _chain_ready(database_url: str) -> bool:
+    conn = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        found = await conn.fetchval(
+            "SELECT count(*) FROM crash_chains WHERE salt IS NOT NULL AND next_round <= length"
+        )
+    finally:
+        await conn.close()
+    return bool(found)
+
+
+def ensure_crash_chain(env: dict[str, str]) -> None:
+    """A salted crash chain, committed with the service's CLI unless one is ready."""
+    if asyncio.run(_chain_ready(env["CROUPIER_DATABASE_URL"])):
+        return
+    croupier = [str(Path(sys.executable).with_name("croupier")), "crash", "chain"]
+    made = subprocess.run(
+        [*croupier, "new", "--length", "100000", "--checkpoint-every", "1000"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    chain_id = re.search(r"crash chain (\d+)", made.stdout)
+    if chain_id is None:
+        raise SystemExit(f"no chain id in: {made.stdout}")
+    subprocess.run([*croupier, "salt", chain_id.group(1), "bench-salt"], env=env, check=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mode", choices=("unary", "stream", "batch", "rate"), default="unary")
+    parser.add_argument(
+        "--mode", choices=("unary", "stream", "batch", "rate", "idle", "alone"), default="unary"
+    )
     parser.add_argument(
         "--rate",
         type=float,
@@ -105,13 +165,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-processes", type=int, default=1)
     parser.add_argument("--ref", default=None, help="run the service from this commit's code")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the service")
+    parser.add_argument(
+        "--crash-chain",
+        action="store_true",
+        help="commit a salted crash chain first if none is ready (the driver then runs rounds)",
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT / "src"))
     import seeding
-    from seeding import seed, service_environment, start_servers, upgrade
+    from seeding import seed, service_environment, start_servers, stop_servers, upgrade
 
     servers = start_servers(DATA, fresh=False)
+    counter = None
+    if args.mode == "alone":
+        # pg_stat_statements counts a bet's statements (alone.py): loaded at start only.
+        if servers.embedded and not asyncio.run(alone.preload(servers.admin)):
+            stop_servers(DATA)
+            servers = start_servers(DATA, fresh=False)
+        target = asyncio.run(
+            create_reference_database(servers.admin, REFERENCE_DATABASE, args.players)
+        )
+        if asyncio.run(alone.install(target)):
+            database = make_url(servers.database_url).database or ""
+            counter = alone.StatementCounter(target, database)
     if args.ref is None:
         # With --ref the service of that commit migrates to its own head when it starts: a
         # database migrated past it must be downgraded first (migrate.downgrade), which this
@@ -126,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     for pair in args.env:
         name, _, value = pair.partition("=")
         env[name] = value
+    if args.crash_chain:
+        ensure_crash_chain(env)
     if args.ref is not None:
         env["PYTHONPATH"] = str(export_source(args.ref, DATA)[1])
     service = Service(env, DATA / "service-cost.log")
@@ -133,6 +212,22 @@ def main(argv: list[str] | None = None) -> int:
         service.wait_ready()
         sampler = MemorySampler(service.process.pid)
         for _ in range(args.repeat):
+            if args.mode == "idle":
+                label = " ".join(args.env) or "(defaults)"
+                ref = f" ref {args.ref}" if args.ref else ""
+                print(f"{label}{ref}: {idle(service, args.warmup, args.seconds)}", flush=True)
+                continue
+            if args.mode == "alone":
+                # As run.py's `unary alone`: one at a time on the hot player; the statements
+                # are appended to bench/.data/statements.txt.
+                load = Load(args.seconds, args.warmup, 1, args.batch_size)
+                make = spec_maker(service.address, seeded.api_key, "unary", (seeded.hot,), load)
+                meter = CpuMeter(service.process.pid, _postmaster())
+                # Uncounted first: the pool's connections open (each runs its set-up
+                # statements), as they are by run.py's earlier cases.
+                bet_alone("unary alone (warming)", make, None, meter, DATA / "statements.txt")
+                bet_alone("unary alone", make, counter, meter, DATA / "statements.txt")
+                continue
             spec = LoadSpec(
                 address=service.address,
                 api_key=seeded.api_key,

@@ -32,7 +32,7 @@ TRANSCRIPT = Path(os.environ.get("CRASH_TRANSCRIPT", "/tmp/croupier-bot-crash-tr
 SALT = "bot-crash"
 # Bets close 2.5 s after a round opens: the taps that bet on a round take ~0.3 s on a loaded
 # box (round 2 opens as round 1 crashes, and its bet is three taps away).
-POLICY = CrashPolicy(betting_seconds=2.5, tick=0.02, lock_poll=0.05)
+POLICY = CrashPolicy(betting_seconds=2.5, watch=0.02, lock_poll=0.05)
 
 
 def _render(call: Any) -> str:

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("books")]
 SALT = "grpc-crash"
 # A betting window no loaded machine runs out under the test's calls (a 1 s one could): the
 # test closes it by hand when its bets are in.
-FAST = CrashPolicy(betting_seconds=120, tick=0.02, lock_poll=0.05)
+FAST = CrashPolicy(betting_seconds=120, watch=0.02, lock_poll=0.05)
 
 
 @pytest.fixture

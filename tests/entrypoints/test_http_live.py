@@ -542,7 +542,7 @@ async def test_the_crash_screen_over_http_and_the_live_socket(
         secret = f"live-crash-{i:012d}".encode()
         if 115 <= crash_point(first_link(secret), "live") <= 125:
             break
-    policy = CrashPolicy(betting_seconds=1.5, tick=0.02)
+    policy = CrashPolicy(betting_seconds=1.5, watch=0.02)
     settle = SettleCrashedRound(uow_factory, clock, ids, house)
     await finish_every_round(uow_factory, settle)  # rounds other tests left
     async with engine.begin() as conn:

@@ -46,7 +46,7 @@ FUNDS = 1000
 SALT = "miniapp-crash"
 # Bets close 4 s after a round opens (the skewed clock's test needs a window shorter than its
 # 5 s of skew).
-POLICY = CrashPolicy(betting_seconds=4.0, tick=0.02, lock_poll=0.05)
+POLICY = CrashPolicy(betting_seconds=4.0, watch=0.02, lock_poll=0.05)
 # The rounds the page bets on take bets until the test has seen the bet and closes them by hand
 # (`_end_betting`): under two test workers on a loaded machine the page once took longer than
 # 4 s from the round's opening to its bet, which the round refused (409, bets closed), and

@@ -67,7 +67,7 @@ async def test_a_round_killed_mid_flight_is_finished_by_the_rule_on_restart(
     env = service_env(url, seed_key, redis_url, tmp_path) | {
         # a window no loaded machine runs out under the four bets (3 s could): closed by hand
         "CROUPIER_CRASH_BETTING_SECONDS": "120",
-        "CROUPIER_CRASH_TICK_MS": "20",
+        "CROUPIER_CRASH_WATCH_MS": "20",  # the betting end is moved by hand below
         "CROUPIER_CRASH_BANKROLL_SHARE": "1",
     }
     md = (("x-api-key", api_key),)

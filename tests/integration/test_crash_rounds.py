@@ -54,7 +54,7 @@ SALT = "0000000000000000000301e2801a9a9598bfb114e574a91a887f2132f33047e6"
 LENGTH = 1  # one round a chain: a test's driver opens no round it does not finish
 # A betting window no loaded machine runs out while a test places its bets (a 0.6 s one did, at
 # load average 10): each test closes it by hand (`end_betting`) when its bets are in.
-FAST = CrashPolicy(betting_seconds=120, tick=0.02, recovery_grace=5.0, lock_poll=0.05)
+FAST = CrashPolicy(betting_seconds=120, watch=0.02, recovery_grace=5.0, lock_poll=0.05)
 
 
 def _secret(low: int, high: int) -> tuple[bytes, int]:
@@ -295,6 +295,28 @@ async def test_one_driver_holds_the_lock_and_another_takes_over(engine):
             assert not also
     async with second.claim() as held:
         assert held
+
+
+async def test_a_driver_sleeping_until_each_deadline_settles_its_round_on_time(crash):
+    """No polling tick on the real database: with a watch far longer than the round, the
+    running driver wakes for the betting end and for the crash time themselves."""
+    await crash.chain(105, 115)
+    driver = crash.driver(replace(FAST, betting_seconds=0.5, watch=60))
+    stop = asyncio.Event()
+    task = asyncio.create_task(driver.run(stop))
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30  # half the watch: a driver waiting out its watch fails
+        while driver.stats.crashed == 0:
+            assert loop.time() < deadline, "the round was not settled within half the watch"
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await task
+    assert (driver.stats.opened, driver.stats.started, driver.stats.crashed) == (1, 1, 1)
+    assert driver.stats.interrupted == 0
+    (lag,) = driver.stats.lags_ms
+    assert 0 <= lag < FAST.recovery_grace * 1000
 
 
 async def test_the_services_never_see_a_round_hash_before_it_starts(crash, uow_factory):

@@ -51,7 +51,7 @@ from tests.fakes import FakeClock, FakeDatabase, SequentialIds
 
 SALT = "fake-salt"
 POLICY = CrashPolicy(
-    betting_seconds=5, bankroll_share=Fraction(1), tick=0.1, recovery_grace=3, lock_poll=0.01
+    betting_seconds=5, bankroll_share=Fraction(1), watch=0.1, recovery_grace=3, lock_poll=0.01
 )
 
 
@@ -212,6 +212,54 @@ async def test_one_driver_runs_and_another_takes_over_when_it_dies() -> None:
     stop.set()
     await asyncio.gather(task_a, task_b)
     assert w.db.state.crash_rounds  # someone opened a round
+
+
+async def test_the_driver_sleeps_until_its_next_move_but_never_past_its_watch() -> None:
+    """No polling tick: the driver waits for the betting end and the crash time themselves, at
+    most `watch` at a time (its bound on noticing a lost lock or a changed round)."""
+    w = World()
+    crash_ms = ms_to_reach(w.point)
+    lock = FakeLeaderLock(w.held, "a")
+    patient = CrashDriver(w.db, w.clock, lock, w.settle, replace(POLICY, watch=60))
+    assert await patient.step() == 5  # opened: the whole betting time
+    w.clock.advance(seconds=2)
+    assert await patient.step() == pytest.approx(3)
+    w.clock.advance(seconds=3)
+    assert await patient.step() == 0  # started: look again at once
+    assert await patient.step() == pytest.approx(crash_ms / 1000)
+    w.clock.advance(milliseconds=crash_ms)
+    assert await patient.step() == 5  # crashed on time, and the next round opened
+    assert (patient.stats.crashed, patient.stats.interrupted) == (1, 0)
+    assert patient.stats.lags_ms == [0]
+    # A watch shorter than the wait caps it; a deadline sooner than the watch does not wait it.
+    assert await w.driver().step() == POLICY.watch
+    w.clock.advance(seconds=4.95)
+    assert await w.driver().step() == pytest.approx(0.05)
+
+
+async def test_a_driver_waiting_for_a_far_deadline_notices_a_lost_lock_within_its_watch() -> None:
+    w = World()
+    policy = replace(POLICY, betting_seconds=3600, watch=0.05)
+    watchful = CrashDriver(w.db, w.clock, FakeLeaderLock(w.held, "a"), w.settle, policy)
+    # Its own lock set: both lead at once, as if each had its own database.
+    sleepy_lock = FakeLeaderLock(set(), "b")
+    sleepy = CrashDriver(w.db, w.clock, sleepy_lock, w.settle, replace(policy, watch=3600))
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(d.run(stop)) for d in (watchful, sleepy)]
+    for _ in range(100):
+        if watchful.leading and sleepy.leading and w.db.state.crash_rounds:
+            break
+        await asyncio.sleep(0.01)
+    assert watchful.leading
+    assert sleepy.leading
+    watchful._lock.alive = False  # type: ignore[attr-defined]  # its connection died
+    sleepy_lock.alive = False
+    await asyncio.sleep(0.3)  # six watches; the betting hour is far off
+    assert not watchful.leading
+    assert sleepy.leading  # asleep until its own watch: the watch is the bound
+    stop.set()
+    await asyncio.gather(*tasks)
+    assert not sleepy.leading
 
 
 async def test_crash_points_reads_a_started_rounds_hash_once() -> None:

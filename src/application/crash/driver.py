@@ -6,7 +6,14 @@ time is over starts (PostgreSQL's clock; the start waits for bets being placed o
 round whose crash time has passed (by PostgreSQL's clock) is settled; with none unfinished the
 next round opens. Everything it needs is in the database, so a new leader picks up from there.
 A running round this driver did not start, or that it settles later than the grace after its
-crash time, is settled as interrupted (domain/crash_rounds.py)."""
+crash time, is settled as interrupted (domain/crash_rounds.py).
+
+Between steps it sleeps until its next move's known time (the betting end, the crash time),
+but never longer than the policy's `watch` (1 s): each step begins by asking the lock's
+connection, and reads the rounds, so a lost lock or a round changed by someone else is noticed
+within `watch` of happening, and a crash is settled as soon as its time comes rather than up to
+a polling tick late. (It polled every 100 ms before: a transaction and two statements a tick,
+paid whatever the bets; bench/README.md, issue 19.)"""
 
 from __future__ import annotations
 
@@ -97,7 +104,7 @@ class CrashDriver:
             if round_.phase is RoundPhase.BETTING:
                 left = (round_.betting_ends_at - self._clock.now()).total_seconds()
                 if left > 0:
-                    return min(left, policy.tick)
+                    return min(left, policy.watch)
                 await self._start(round_)
                 return 0.0
             wait = await self._run_or_crash(round_)
@@ -121,7 +128,7 @@ class CrashDriver:
             uow.raise_events(CrashRoundOpened(opened))
             await uow.commit()
         self.stats.opened += 1
-        return min(self._policy.betting_seconds, self._policy.tick)
+        return min(self._policy.betting_seconds, self._policy.watch)
 
     async def _start(self, round_: CrashRound) -> None:
         async with self._uow() as uow:
@@ -139,7 +146,7 @@ class CrashDriver:
             elapsed = await uow.crash.elapsed_ms(round_.started_at)
         late = elapsed - crash_time_ms(point)
         if late < 0:
-            return min(-late / 1000, self._policy.tick)
+            return min(-late / 1000, self._policy.watch)
         interrupted = (
             round_.id not in self._started_here or late > self._policy.recovery_grace * 1000
         )

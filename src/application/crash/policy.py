@@ -13,19 +13,21 @@ from domain.errors import NotFound
 @dataclass(frozen=True, slots=True)
 class CrashPolicy:
     """`betting_seconds`: how long a round takes bets; `bankroll_share`: what a round may owe
-    beyond its stakes, as a share of the bankroll; `tick`: how often (s) the driver looks;
-    `recovery_grace`: how late (s) after its crash time a round may be settled and still count
+    beyond its stakes, as a share of the bankroll; `watch`: the longest (s) the driver waits
+    without looking again while its next move has a known time (a round's betting end or crash
+    time, which it sleeps until): how soon it notices a lost lock or a round changed by someone
+    else; `recovery_grace`: how late (s) after its crash time a round may be settled and still count
     as seen through; `lock_poll`: how often (s) a waiting driver tries the lock."""
 
     betting_seconds: float = 5.0
     bankroll_share: Fraction = DEFAULT_BANKROLL_SHARE
-    tick: float = 0.1
+    watch: float = 1.0
     recovery_grace: float = 3.0
     lock_poll: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.betting_seconds <= 0 or self.tick <= 0 or self.lock_poll <= 0:
-            raise ValueError("crash's betting time, tick and lock poll must be positive")
+        if self.betting_seconds <= 0 or self.watch <= 0 or self.lock_poll <= 0:
+            raise ValueError("crash's betting time, watch and lock poll must be positive")
         if not 0 < self.bankroll_share <= 1 or self.recovery_grace < 0:
             raise ValueError("crash's bankroll share is in (0, 1], its grace not negative")
 

@@ -34,7 +34,7 @@ class CrashProvider(Provider):
         return CrashPolicy(
             betting_seconds=settings.crash_betting_seconds,
             bankroll_share=Fraction(settings.crash_bankroll_share),
-            tick=settings.crash_tick_ms / 1000,
+            watch=settings.crash_watch_ms / 1000,
             recovery_grace=settings.crash_recovery_grace_ms / 1000,
         )
 

@@ -38,10 +38,18 @@ class Crash:
     )
     crash_tick_ms: int = setting(
         100,
-        doc="How often (ms) the crash driver looks at its round; also how late, at most, a crash "
-        "is settled after its time.",
+        doc="How often (ms) a process with live round listeners (gRPC StreamRounds, the Mini "
+        "App's WebSocket) reads the newest round and its cash-outs.",
         ge=10,
         le=5_000,
+    )
+    crash_watch_ms: int = setting(
+        1_000,
+        doc="The longest (ms) the crash driver sleeps without looking again: it sleeps until a "
+        "round's betting end or crash time, but at most this, so a lost driver lock or a round "
+        "changed by someone else is noticed within it.",
+        ge=10,
+        le=60_000,
     )
     crash_recovery_grace_ms: int = setting(
         3_000,
