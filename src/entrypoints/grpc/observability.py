@@ -53,7 +53,7 @@ class ObservabilityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc
     frame of its own; an abort without trailing metadata of its own keeps it, and one with
     its own (a domain refusal's details) adds them to it (`errors.abort_with`). `INITIAL`
     sends it before the answer: grpc.aio then sends the initial metadata as a frame and a
-    sendmsg of their own (~80 µs a unary call, bench/README.md).
+    sendmsg of their own (~45 µs of CPU a unary bet, bench/README.md).
 
     The observed handler depends on the method and its handler alone: everything of the call
     (its request id, its trace context) is read from the call's own context when it runs, so

@@ -70,7 +70,7 @@ class Observability:
         "the trailing metadata, with the status (every ending: answers, refusals, a stream's "
         "end), costing no frame of its own. `initial`: in the initial metadata, before the "
         "answer, for callers that read headers; grpc.aio sends that as a frame of its own, "
-        "~80 µs of server CPU a unary call (bench/README.md). `off`: not sent (the id is "
+        "~45 µs of server CPU a unary bet (bench/README.md). `off`: not sent (the id is "
         "still logged). `true` and `false`, this setting's old values, still mean `initial` "
         "and `off`.",
     )
