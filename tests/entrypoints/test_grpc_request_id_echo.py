@@ -18,7 +18,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from application.access import Authenticate
-from croupier.v1 import betting_pb2
+from croupier.v1 import betting_pb2, betting_pb2_grpc
 from domain.access import ApiKey, hash_secret
 from domain.errors import InsufficientFunds
 from entrypoints.grpc.auth import ApiKeyInterceptor
@@ -45,7 +45,7 @@ class _Clock:
         return datetime.now(UTC)
 
 
-class _Servicer:
+class _Servicer(betting_pb2_grpc.BettingServiceServicer):  # type: ignore[misc]
     """GetBet answers, refuses (a domain error) or fails (any other error) by its bet id."""
 
     @guarded
@@ -66,19 +66,6 @@ class _Servicer:
 
 
 async def _serve(echo: RequestIdEcho | None) -> tuple[grpc.aio.Server, int]:
-    servicer = _Servicer()
-    handlers = {
-        "GetBet": grpc.unary_unary_rpc_method_handler(
-            servicer.GetBet,
-            request_deserializer=betting_pb2.GetBetRequest.FromString,
-            response_serializer=betting_pb2.BetResponse.SerializeToString,
-        ),
-        "StreamBets": grpc.stream_stream_rpc_method_handler(
-            servicer.StreamBets,
-            request_deserializer=betting_pb2.BetCommand.FromString,
-            response_serializer=betting_pb2.BetResult.SerializeToString,
-        ),
-    }
     observability = (
         ObservabilityInterceptor()
         if echo is None
@@ -91,7 +78,7 @@ async def _serve(echo: RequestIdEcho | None) -> tuple[grpc.aio.Server, int]:
             UndecodableRequestInterceptor(),
         ]
     )
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(_SERVICE, handlers),))
+    betting_pb2_grpc.add_BettingServiceServicer_to_server(_Servicer(), server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     return server, port
