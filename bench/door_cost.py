@@ -8,8 +8,10 @@ use case in it.
     .venv/bin/python bench/door_cost.py [--mode unary|stream] [--in-flight 32] [--seconds 5]
     .venv/bin/python bench/door_cost.py --ref HEAD~1   # the door of another commit (git archive)
 
-`--no-echo` serves the door with `CROUPIER_GRPC_ECHO_REQUEST_ID` off. `--repeat N` alternates
-bare and door N times (the spread says how noisy the machine is)."""
+`--echo trailing|initial|off` serves the door with that `CROUPIER_GRPC_ECHO_REQUEST_ID` (by
+default the tree's own default; `--no-echo` is `--echo off`; a tree from before the three modes
+takes `initial` and `off` as its boolean). `--repeat N` alternates bare and door N times (the
+spread says how noisy the machine is)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import grpc
 from cpu import CpuMeter
@@ -33,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KEY_ID, SECRET = "d00b0e0c0001", "s" * 43
 
 
-async def _serve(port: int, door: bool, echo: bool) -> None:
+async def _serve(port: int, door: bool, echo: str | None) -> None:
     from croupier.v1 import betting_pb2_grpc
 
     interceptors: list[grpc.aio.ServerInterceptor] = []
@@ -49,7 +52,20 @@ async def _serve(port: int, door: bool, echo: bool) -> None:
     await server.wait_for_termination()
 
 
-def _door(echo: bool) -> list[grpc.aio.ServerInterceptor]:
+def _echo_argument(echo: str | None) -> dict[str, Any]:
+    """The observability interceptor's echo argument for this tree's code."""
+    if echo is None:
+        return {}
+    try:
+        from entrypoints.settings import RequestIdEcho
+    except ImportError:  # a tree from before the three modes: the setting was a boolean
+        if echo == "trailing":
+            raise SystemExit("this tree has no trailing echo (a boolean setting)") from None
+        return {"echo_request_id": echo == "initial"}
+    return {"echo_request_id": RequestIdEcho(echo)}
+
+
+def _door(echo: str | None) -> list[grpc.aio.ServerInterceptor]:
     """The interceptors `GrpcServer` installs, in its order, over an in-memory key store."""
     from dishka import make_async_container
 
@@ -78,9 +94,7 @@ def _door(echo: bool) -> list[grpc.aio.ServerInterceptor]:
             return datetime.now(UTC)
 
     return [
-        # The request id's echo is on by default; only a tree that has the setting can turn it
-        # off (CROUPIER_GRPC_ECHO_REQUEST_ID).
-        ObservabilityInterceptor(**({} if echo else {"echo_request_id": False})),
+        ObservabilityInterceptor(**_echo_argument(echo)),
         ApiKeyInterceptor(Authenticate(Store(), Clock())),  # type: ignore[arg-type]
         UndecodableRequestInterceptor(),
         _DishkaForKnownMethods(make_async_container(), BettingServicer.UNSCOPED),
@@ -91,7 +105,7 @@ def _measure(door: bool, args: argparse.Namespace, pythonpath: str) -> str:
     port = free_port()
     env = dict(os.environ, PYTHONPATH=pythonpath)
     command = [sys.executable, __file__, "--serve", str(port)] + (["--door"] if door else [])
-    command += [] if args.echo else ["--no-echo"]
+    command += [] if args.echo is None else ["--echo", args.echo]
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
@@ -129,7 +143,13 @@ def main() -> int:
     parser.add_argument("--door", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--mode", choices=("unary", "stream"), default="unary")
     parser.add_argument(
-        "--no-echo", dest="echo", action="store_false", help="no request id echo (the setting off)"
+        "--echo",
+        choices=("trailing", "initial", "off"),
+        default=None,
+        help="where the door echoes the request id (default: the tree's default)",
+    )
+    parser.add_argument(
+        "--no-echo", dest="echo", action="store_const", const="off", help="--echo off"
     )
     parser.add_argument("--in-flight", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=5.0)
@@ -152,7 +172,9 @@ def main() -> int:
     pythonpath = os.pathsep.join([str(src), str(ROOT / "bench")])
     for _ in range(args.repeat):
         for door in (False, True):
-            print(_measure(door, args, pythonpath) + (f" (ref {args.ref})" if args.ref else ""))
+            ref = f" (ref {args.ref})" if args.ref else ""
+            echo = f" (echo {args.echo})" if args.echo else ""
+            print(_measure(door, args, pythonpath) + ref + echo)
     return 0
 
 

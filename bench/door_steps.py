@@ -71,7 +71,13 @@ async def _noop(request: Any, context: Any) -> None:
 
 async def main() -> None:
     handler = grpc.unary_unary_rpc_method_handler(_noop)
-    observability = ObservabilityInterceptor(echo_request_id=False)
+    try:
+        from entrypoints.settings import RequestIdEcho
+
+        off: Any = RequestIdEcho.OFF
+    except ImportError:  # a tree from before the three modes: the setting was a boolean
+        off = False
+    observability = ObservabilityInterceptor(echo_request_id=off)
     api_keys = ApiKeyInterceptor(Authenticate(_Store(), _Clock()))  # type: ignore[arg-type]
 
     async def found(_: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:

@@ -100,7 +100,7 @@ async def _unary(channel: grpc.aio.Channel, key: ApiKey, request_id: str) -> tup
         answer = (await call).decode()
     except grpc.aio.AioRpcError as error:
         answer = error.code()
-    echoed = [v for k, v in await call.initial_metadata() if k == "x-request-id"]
+    echoed = [v for k, v in await call.trailing_metadata() if k == "x-request-id"]
     return answer, echoed
 
 

@@ -1,8 +1,8 @@
 """What the gRPC door does per call and per message, kept to what must be per call (issue 19):
 the interceptors build a method's wrappers once, an authenticated key is remembered for a
 second (a revoked key still stops within the documented 5 s), a stream's and a batch's place
-commands take no task each, placing a bet opens no span when tracing is off, and the request
-id's echo (a frame of its own) can be turned off. The answers themselves are the other gRPC
+commands take no task each, and placing a bet opens no span when tracing is off (where the
+request id is echoed: test_grpc_request_id_echo.py). The answers themselves are the other gRPC
 tests' business; these count the work."""
 
 from __future__ import annotations
@@ -20,13 +20,11 @@ from dishka import make_async_container
 
 from adapters.postgres.api_keys import CACHE_SECONDS
 from croupier.v1 import betting_pb2
-from croupier.v1.betting_pb2_grpc import BettingServiceStub
 from domain.access import ApiKey
 from domain.money import XTR
 from entrypoints.grpc import auth
 from entrypoints.grpc.auth import ApiKeyInterceptor
 from entrypoints.grpc.betting import BettingServicer
-from entrypoints.grpc.observability import ObservabilityInterceptor
 from entrypoints.grpc.server import _DishkaForKnownMethods
 from entrypoints.grpc.undecodable import Undecodable, UndecodableRequestInterceptor
 from entrypoints.observability import bets, tracing
@@ -273,31 +271,3 @@ async def test_a_key_is_not_remembered_past_its_expiry():
 def test_a_revoked_key_stops_within_the_documented_five_seconds():
     # docs/operations.md and docs/api-grpc.md say 5 s: the store's cache and the door's memo.
     assert CACHE_SECONDS + auth.AUTHENTICATED_SECONDS <= 5.0
-
-
-@pytest.mark.parametrize("echo", [True, False])
-async def test_the_request_id_echo_can_be_turned_off(echo):
-    async def answer(request: Any, context: Any) -> betting_pb2.BetResponse:
-        return betting_pb2.BetResponse()
-
-    handler = grpc.unary_unary_rpc_method_handler(
-        answer,
-        request_deserializer=betting_pb2.GetBetRequest.FromString,
-        response_serializer=betting_pb2.BetResponse.SerializeToString,
-    )
-    server = grpc.aio.server(interceptors=[ObservabilityInterceptor(echo_request_id=echo)])
-    server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler("croupier.v1.BettingService", {"GetBet": handler}),)
-    )
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            call = BettingServiceStub(channel).GetBet(
-                betting_pb2.GetBetRequest(), metadata=(("x-request-id", "req-echo"),)
-            )
-            await call
-            echoed = [v for k, v in await call.initial_metadata() if k == "x-request-id"]
-    finally:
-        await server.stop(None)
-    assert echoed == (["req-echo"] if echo else [])

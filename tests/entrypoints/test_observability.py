@@ -140,7 +140,8 @@ async def test_a_grpc_call_echoes_its_request_id_and_logs_it(wallet, md, player,
         metadata=(*md, ("x-request-id", "req-grpc-1"), ("traceparent", header)),
     )
     await call
-    assert ("x-request-id", "req-grpc-1") in tuple(await call.initial_metadata())
+    # Echoed with the status (CROUPIER_GRPC_ECHO_REQUEST_ID=trailing, the default).
+    assert ("x-request-id", "req-grpc-1") in tuple(await call.trailing_metadata())
     # This call's line, by its id: the capture holds every line the process writes while the
     # test runs, and the shared server may still be finishing another test's GetBalance (a
     # call its client gave up on) - the likely cause of one failure seen under heavy load.
@@ -157,7 +158,7 @@ async def test_a_grpc_call_echoes_its_request_id_and_logs_it(wallet, md, player,
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await refused
     assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
-    (echoed,) = [v for k, v in await refused.initial_metadata() if k == "x-request-id"]
+    (echoed,) = [v for k, v in await refused.trailing_metadata() if k == "x-request-id"]
     assert len(echoed) == 32
     lines = await access_lines_once_written(json_logs, "GetBalance UNAUTHENTICATED")
     assert [line["request_id"] for line in lines] == [echoed]

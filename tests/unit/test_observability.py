@@ -12,9 +12,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from entrypoints.observability import context, tracing
-from entrypoints.observability.logs import log_handler
+from entrypoints.observability.logs import JsonFormatter, log_handler
 from entrypoints.settings import LogFormat, OtelProtocol, Settings, SettingsError, load_settings
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -77,6 +79,21 @@ def test_a_json_line_has_time_level_logger_message_exception_and_the_context_ids
     # Outside the request: no ids, no exception, and nothing else either.
     assert set(second) == {"timestamp", "level", "logger", "message"}
     assert second["message"] == "after the request"
+
+
+_FORMATTER = JsonFormatter()
+
+
+@given(st.floats(min_value=0, max_value=4_102_444_800, allow_nan=False))  # up to 2100
+@example(1_733_270_400.9999996)  # rounds up to the next second's .000
+@example(1_733_270_400.0005)
+@example(1_733_270_400.123)
+@example(1_733_270_459.9995)
+def test_the_json_timestamp_is_datetimes_iso_text_to_the_millisecond(created):
+    # The formatter makes the text up to the second once a second: character for character
+    # what datetime wrote for every line before.
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+    assert _FORMATTER._timestamp(created) == expected
 
 
 def test_a_text_line_ends_with_the_ids_on_the_message_line(lines):

@@ -7,7 +7,14 @@ import pytest
 from domain.adjustments import FOUR_EYES_THRESHOLDS
 from domain.risk import LARGE_WAGER_THRESHOLDS, LARGE_WIN_THRESHOLDS, RiskPolicy
 from domain.withdrawal_policy import WITHDRAWAL_POLICY
-from entrypoints.settings import PREFIX, Environment, Settings, SettingsError, load_settings
+from entrypoints.settings import (
+    PREFIX,
+    Environment,
+    RequestIdEcho,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 from entrypoints.settings.keys import KeyFormatError, parse_index_key, parse_key_ring
 from entrypoints.settings.model import AREAS
 from entrypoints.settings.table import CONFIGURATION, stale
@@ -49,11 +56,31 @@ def test_values_are_read_with_the_prefix():
         ({"CROUPIER_SECRET_KEY": "short"}, "CROUPIER_SECRET_KEY"),
         ({"CROUPIER_HOUSE_SHARDS": "0"}, "CROUPIER_HOUSE_SHARDS"),
         ({"CROUPIER_LOG_LEVEL": "LOUD"}, "CROUPIER_LOG_LEVEL"),
+        ({"CROUPIER_GRPC_ECHO_REQUEST_ID": "headers"}, "CROUPIER_GRPC_ECHO_REQUEST_ID"),
     ],
 )
 def test_a_bad_value_fails_naming_the_variable(env, named):
     with pytest.raises(SettingsError, match=named):
         load_settings(env)
+
+
+@pytest.mark.parametrize(
+    ("written", "echo"),
+    [
+        (None, RequestIdEcho.TRAILING),
+        ("Trailing", RequestIdEcho.TRAILING),
+        ("initial", RequestIdEcho.INITIAL),
+        ("off", RequestIdEcho.OFF),
+        # The setting's values when it was a boolean, as deployments may still write them.
+        ("true", RequestIdEcho.INITIAL),
+        ("False", RequestIdEcho.OFF),
+        ("1", RequestIdEcho.INITIAL),
+        ("0", RequestIdEcho.OFF),
+    ],
+)
+def test_the_request_id_echo_takes_its_modes_and_its_old_booleans(written, echo):
+    env = {} if written is None else {"CROUPIER_GRPC_ECHO_REQUEST_ID": written}
+    assert load_settings(env).grpc_echo_request_id is echo
 
 
 def test_production_requires_urls_and_secret_naming_each():

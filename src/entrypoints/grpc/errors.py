@@ -162,9 +162,18 @@ def rich_status(error: DomainError) -> tuple[grpc.StatusCode, status_pb2.Status]
 
 
 async def abort_with(context: grpc.aio.ServicerContext, error: DomainError) -> None:
+    """Ends the call with the error's rich status. Its details travel in the trailing
+    metadata, and grpc.aio's abort with trailing metadata of its own replaces what the call
+    had set (the request id's echo, see `ObservabilityInterceptor`): the two are sent
+    together."""
     DOMAIN_ERRORS.labels("grpc", error.code).inc()
     _, status = rich_status(error)
-    await context.abort_with_status(rpc_status.to_status(status))
+    found = rpc_status.to_status(status)
+    await context.abort(
+        found.code,
+        found.details,
+        (*(context.trailing_metadata() or ()), *found.trailing_metadata),
+    )
 
 
 def guarded(handler: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:

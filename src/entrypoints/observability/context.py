@@ -17,6 +17,8 @@ from contextvars import ContextVar
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 trace_id: ContextVar[str | None] = ContextVar("trace_id", default=None)
 bet_id: ContextVar[str | None] = ContextVar("bet_id", default=None)
+# In the order log lines show them.
+VARS = (request_id, trace_id, bet_id)
 
 REQUEST_ID_HEADER = "x-request-id"
 TRACEPARENT_HEADER = "traceparent"
@@ -81,7 +83,7 @@ def bind_bet(bet: uuid.UUID) -> None:
 def current() -> dict[str, str]:
     """The ids set in this context, by field name."""
     found = {}
-    for var in (request_id, trace_id, bet_id):
+    for var in VARS:
         value = var.get()
         if value is not None:
             found[var.name] = value

@@ -37,11 +37,10 @@ def redact_query_values(text: str) -> str:
 
 class RedactingFilter(logging.Filter):
     """Rewrites a record's message with its query values redacted (once, for every handler
-    after this one)."""
+    after this one). The message it formatted is kept as the record's, redacted or not, so
+    the formatter does not format it again (the access line's `%` formatting, on every
+    call)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = redact_query_values(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
+        record.msg, record.args = redact_query_values(record.getMessage()), None
         return True

@@ -7,7 +7,7 @@ override live in the domain."""
 from entrypoints.settings.declaring import PREFIX, SettingsError
 from entrypoints.settings.loading import load_settings
 from entrypoints.settings.model import Settings
-from entrypoints.settings.observability import LogFormat, OtelProtocol
+from entrypoints.settings.observability import LogFormat, OtelProtocol, RequestIdEcho
 from entrypoints.settings.servers import Environment
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Environment",
     "LogFormat",
     "OtelProtocol",
+    "RequestIdEcho",
     "Settings",
     "SettingsError",
     "load_settings",
