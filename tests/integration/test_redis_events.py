@@ -32,18 +32,16 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def redis(servers) -> AsyncIterator[Redis]:
+async def redis_and_streams(servers) -> AsyncIterator[tuple[Redis, str, str]]:
+    """A client, and two streams of this test's own (the publisher's and the pipeline's),
+    deleted after it."""
     client = create_redis(servers.redis_url)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def streams(redis) -> AsyncIterator[tuple[str, str]]:
-    """Two streams of this test's own: one for the publisher, one for the pipeline."""
-    names = tuple(f"croupier:test-events:{secrets.token_hex(4)}" for _ in range(2))
-    yield names  # type: ignore[misc]
-    await redis.delete(*names)
+    names = [f"croupier:test-events:{secrets.token_hex(4)}" for _ in range(2)]
+    try:
+        yield client, names[0], names[1]
+    finally:
+        await client.delete(*names)
+        await client.aclose()
 
 
 class PipelinePublisher:
@@ -121,14 +119,14 @@ async def _messages(pubsub, count: int) -> list[tuple[bytes, bytes]]:  # type: i
 
 
 @pytest.mark.parametrize("max_stream_length", [None, 1_000_000])
-async def test_the_publisher_writes_what_the_pipeline_wrote(redis, streams, max_stream_length):
+async def test_the_publisher_writes_what_the_pipeline_wrote(redis_and_streams, max_stream_length):
+    redis, ours, theirs = redis_and_streams
     players = (10**12 + secrets.randbelow(10**9), 10**12 + secrets.randbelow(10**9))
     events = _events(players)
     names = [*(player_channel(p) for p in players), STAFF_CHANNEL, CRASH_CHANNEL]
     pubsub = redis.pubsub()
     await pubsub.subscribe(*names)
     try:
-        ours, theirs = streams
         await RedisEventPublisher(redis, stream=ours, max_stream_length=max_stream_length).publish(
             events
         )
@@ -162,11 +160,11 @@ async def test_the_publisher_writes_what_the_pipeline_wrote(redis, streams, max_
     ]
 
 
-async def test_a_failed_batch_is_sent_again_whole_on_a_clean_connection(redis, streams):
+async def test_a_failed_batch_is_sent_again_whole_on_a_clean_connection(redis_and_streams):
     """A stream key of the wrong type makes Valkey answer the XADDs with errors among the
     PUBLISHes' replies: the publish raises, the relay marks nothing, and once the key is
     fixed the same batch goes out again whole, in order, on the same client."""
-    stream = streams[0]
+    redis, stream, _ = redis_and_streams
     await redis.set(stream, "not a stream")
     events = _events((10**12 + 1, 10**12 + 2))
     outbox = FakeOutbox(events)
