@@ -79,8 +79,7 @@ class RedisEventPublisher:
         connection = await pool.get_connection()  # type: ignore[no-untyped-call]
         try:
             await connection.send_packed_command(commands)
-            async with asyncio.timeout(connection.socket_timeout):
-                await _read_replies(connection, replies)
+            await _read_replies(connection, replies)
         except BaseException:
             # Replies may be left unread: the connection must not serve anyone else.
             await connection.disconnect(nowait=True)
@@ -133,7 +132,10 @@ async def _read_replies(connection: AbstractConnection, count: int) -> None:
         raise ConnectionError("the Redis connection closed")
     buffer = b""
     while count:
-        chunk = await reader.read(_READ_SIZE)
+        # Each read waits at most the client's socket timeout, as redis-py's own reads do
+        # (a long batch's replies may take longer in all).
+        async with asyncio.timeout(connection.socket_timeout):
+            chunk = await reader.read(_READ_SIZE)
         if not chunk:
             raise ConnectionError("Redis closed the connection while replying")
         buffer = buffer + chunk if buffer else chunk
