@@ -9,7 +9,7 @@ so a reading is good to ~10 ms a process: read over seconds, not milliseconds.""
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -53,21 +53,54 @@ async def postmaster_pid(admin: Connection) -> int | None:
     return None
 
 
+def process_name(process: psutil.Process) -> str:
+    """A short name for one process of the service's tree: `croupier relay` for the relay
+    child (`python -c <launcher> relay --stop-with-parent`, entrypoints.cli.relay_process),
+    else the command's executable and its first argument."""
+    words = process.cmdline()
+    if len(words) > 3 and words[1] == "-c" and "croupier" in words[2]:
+        return f"croupier {words[3]}"
+    return " ".join(w.rsplit("/", 1)[-1] for w in words[:2]) or process.name()
+
+
+def tree_breakdown(pid: int) -> dict[str, float]:
+    """CPU seconds used so far by each living process of `pid`'s tree, by `process_name`
+    (the root as `serving`, with what its reaped children used); processes of one name add."""
+    root = psutil.Process(pid)
+    times = root.cpu_times()
+    found = {"serving": times.user + times.system + times.children_user + times.children_system}
+    for child in root.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            own = child.cpu_times()
+            name = process_name(child)
+            found[name] = found.get(name, 0.0) + own.user + own.system
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class CpuReading:
     service: float | None
     postgres: float | None
+    # The service's tree process by process (tree_breakdown), when its CpuMeter asked for it.
+    processes: dict[str, float] = field(default_factory=dict)
 
 
 class CpuMeter:
     """Reads the service's and PostgreSQL's CPU counters (either may be unknown: None)."""
 
-    def __init__(self, service_pid: int | None, postgres_pid: int | None) -> None:
+    def __init__(
+        self, service_pid: int | None, postgres_pid: int | None, *, breakdown: bool = False
+    ) -> None:
         self._service = service_pid
         self._postgres = postgres_pid
+        self._breakdown = breakdown
 
     def read(self) -> CpuReading:
-        return CpuReading(_maybe(self._service), _maybe(self._postgres))
+        processes: dict[str, float] = {}
+        if self._breakdown and self._service is not None:
+            with contextlib.suppress(psutil.Error):
+                processes = tree_breakdown(self._service)
+        return CpuReading(_maybe(self._service), _maybe(self._postgres), processes)
 
 
 def _maybe(pid: int | None) -> float | None:
@@ -90,3 +123,17 @@ def per_bet_ms(
         return None if a is None or b is None else (b - a) / bets * 1000
 
     return one(before.service, after.service), one(before.postgres, after.postgres)
+
+
+def per_process_ms(
+    before: CpuReading | None, after: CpuReading | None, bets: int
+) -> dict[str, float]:
+    """Milliseconds of CPU a bet of each process of the service's tree present at both
+    readings (empty when not measured)."""
+    if before is None or after is None or bets <= 0:
+        return {}
+    return {
+        name: (after.processes[name] - used) / bets * 1000
+        for name, used in before.processes.items()
+        if name in after.processes
+    }

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
 
-from cpu import CpuMeter, CpuReading, per_bet_ms
+from cpu import CpuMeter, CpuReading, per_bet_ms, per_process_ms
 from loadgen import LoadResult, LoadSpec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +31,8 @@ class Measured:
     total: int = 0  # every bet that succeeded, warm-up and drain included
     service_cpu_ms: float | None = None  # a bet, over the window
     postgres_cpu_ms: float | None = None
+    # The service's CPU a bet process by process (a meter with `breakdown`), e.g. the relay's.
+    process_cpu_ms: dict[str, float] = field(default_factory=dict)
 
 
 def split(total: int, parts: int) -> list[int]:
@@ -129,4 +131,5 @@ def drive(
         sum(r.total for r in results),
         service_ms,
         postgres_ms,
+        per_process_ms(window.start, window.end, ok),
     )

@@ -8,8 +8,11 @@ sends nothing) publishes `--batches` batches of `--batch-size` rows, and prints 
 wall time, this process's CPU and PostgreSQL's (its processes' own counters), the first batch
 apart (it lists the window's row ids since the bounded read). `--drain` publishes the whole
 backlog and prints the mean over all of it; `--owed 0` measures `--idle` polls of a relay
-that is caught up instead. `--ref` measures another commit's code (its src/
-by `git archive`), e.g. `--ref 5a7a9ca` for the read before the bounded one:
+that is caught up instead. `--valkey` publishes for real instead (`RedisEventPublisher`, to an
+embedded Valkey of its own in bench/.data/relay-backlog/valkey, the stream trimmed as in
+production), so the relay's CPU is what the relay process spends a batch. `--ref` measures
+another commit's code (its src/ by `git archive`), e.g. `--ref 5a7a9ca` for the read before
+the bounded one:
 
     .venv/bin/python bench/relay_backlog.py --owed 10000
     .venv/bin/python bench/relay_backlog.py --owed 200000 --ref 5a7a9ca
@@ -31,9 +34,12 @@ from exported import SOURCE_ENV, reexec_on
 from sqlalchemy import text
 
 from adapters.embedded_servers import ensure_database, ensure_postgres, stop_postgres
+from adapters.embedded_servers.valkey import ensure_valkey, stop_valkey
 from adapters.postgres import migrate
 from adapters.postgres.engine import create_engine
 from adapters.postgres.outbox import SqlOutboxFeed
+from adapters.redis_client import create_redis
+from adapters.redis_events import RedisEventPublisher
 from application.ports import EventEnvelope
 from application.relay import OutboxRelay, RelaySettings
 
@@ -118,12 +124,16 @@ async def main(args: argparse.Namespace) -> None:
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("VACUUM ANALYZE outbox"))
-    relay = OutboxRelay(SqlOutboxFeed(engine), Nowhere(), RelaySettings(batch_size=args.batch_size))
+    redis = create_redis(ensure_valkey(DATA / "valkey")) if args.valkey else None
+    if redis is not None:
+        await redis.delete("croupier:events")
+    publisher = Nowhere() if redis is None else RedisEventPublisher(redis)
+    relay = OutboxRelay(SqlOutboxFeed(engine), publisher, RelaySettings(batch_size=args.batch_size))
     me = psutil.Process()
     source = os.environ.get(SOURCE_ENV, "the working tree")
     print(
         f"{source}: {args.published} published rows, {args.owed} owed, batches of "
-        f"{args.batch_size} rows"
+        f"{args.batch_size} rows, published {'to Valkey' if redis else 'nowhere'}"
     )
     if args.owed == 0:
         await _idle(engine, relay, args.idle)
@@ -141,6 +151,8 @@ async def main(args: argparse.Namespace) -> None:
             own_cpu = (after.user + after.system) - (own.user + own.system)
             samples.append((wall * 1000, own_cpu * 1000, (_postgres_cpu() - server) * 1000))
             assert relayed == args.batch_size * 4, relayed
+    if redis is not None:
+        await redis.aclose()
     first, rest = samples[0], samples[1:]
 
     def mean(values: list[tuple[float, float, float]], i: int) -> float:
@@ -158,6 +170,10 @@ async def main(args: argparse.Namespace) -> None:
         f"  all {len(samples)}: {mean(samples, 0):.1f} ms wall, relay {mean(samples, 1):.1f} ms"
         f" CPU, PostgreSQL {mean(samples, 2):.1f} ms CPU a batch (mean)"
     )
+    events = args.batch_size * 4
+    print(
+        f"  relay CPU an event (batches 2-{len(samples)}): {mean(rest, 1) / events * 1000:.1f} us"
+    )
     await engine.dispose()
 
 
@@ -169,6 +185,7 @@ if __name__ == "__main__":
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--drain", action="store_true", help="publish the whole backlog")
     parser.add_argument("--idle", type=int, default=2000, help="polls measured with --owed 0")
+    parser.add_argument("--valkey", action="store_true", help="publish to a real Valkey")
     parser.add_argument("--ref", default=None, help="measure this commit's code instead")
     parser.add_argument("--keep-servers", action="store_true")
     arguments = parser.parse_args()
@@ -179,3 +196,4 @@ if __name__ == "__main__":
     finally:
         if not arguments.keep_servers:
             stop_postgres(DATA / "postgres")
+            stop_valkey(DATA / "valkey")

@@ -11,7 +11,9 @@ It reuses bench/run.py's servers, seeding (bench/.data) and load generator, star
 with the given `--env` overrides (velocity limit and outcome monitor off, as the benchmark),
 drives `--mode` at `--in-flight` for `--seconds` after a warm-up, and prints bets/s and CPU
 milliseconds per bet of the service's processes (with its children) and of all PostgreSQL
-processes, read at the start and the end of the measured window, then the peak RSS and PSS of
+processes, read at the start and the end of the measured window, and the service's CPU a bet
+process by process (the serving process, the relay child `croupier relay`, gRPC workers, each
+with its own counters), then the peak RSS and PSS of
 each of the service's processes (memory.py). `--repeat N` measures the
 same service N times in a row (the spread says how noisy the machine is). `--mode idle` places
 no bet: the service's and PostgreSQL's CPU milliseconds a second while nobody bets (what the
@@ -34,7 +36,8 @@ from pathlib import Path
 
 import alone
 import asyncpg
-from cpu import CpuMeter
+import psutil
+from cpu import CpuMeter, process_name
 from driving import drive
 from exported import export_source
 from leanrun import Load, bet_alone, spec_maker
@@ -55,8 +58,9 @@ def _postmaster() -> int | None:
 
 
 def _py_spy(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes]:
-    """py-spy record of the serving process, native frames included (grpc's Cython and the
-    loop are otherwise one opaque frame), as collapsed stacks for profile_summary.py."""
+    """py-spy record of one process (the serving one, or the relay child), native frames
+    included (grpc's Cython and the loop are otherwise one opaque frame), as collapsed stacks
+    for profile_summary.py."""
     py_spy = Path(sys.executable).with_name("py-spy")
     out.parent.mkdir(parents=True, exist_ok=True)
     command = [str(py_spy), "record", "--pid", str(pid), "--duration", str(max(1, int(seconds)))]
@@ -67,26 +71,58 @@ def _py_spy(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def _wait_relay(log: Path, timeout: float = 60.0) -> None:
+    """Wait until the relay child holds the outbox (its log line): `croupier run` answers
+    health checks before the child has imported the application, and its start-up (a second
+    or more of CPU) must not fall inside the measured window, as it did before this wait."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if "outbox relay running" in log.read_text(errors="replace"):
+                return
+        time.sleep(0.2)
+    print("  (the relay did not say it was running; measuring anyway)", file=sys.stderr)
+
+
+def _profiled(pid: int, relay: bool) -> int:
+    """The serving process, or with `relay` its relay child (`croupier relay`)."""
+    if not relay:
+        return pid
+    for child in psutil.Process(pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if process_name(child) == "croupier relay":
+                return child.pid
+    raise SystemExit("--profile-relay: the service has no relay child")
+
+
 def measure(
-    service: Service, spec: LoadSpec, load_processes: int = 1, profile: Path | None = None
+    service: Service,
+    spec: LoadSpec,
+    load_processes: int = 1,
+    profile: Path | None = None,
+    profile_relay: bool = False,
 ) -> str:
     """Drive one load; CPU a bet of the service's tree and of PostgreSQL's over the load
     generator's measured window (`driving.drive`, as run.py reads them)."""
-    meter = CpuMeter(service.process.pid, _postmaster())
+    meter = CpuMeter(service.process.pid, _postmaster(), breakdown=True)
     recorder = None
     if profile is not None:
         # Started with the load: py-spy attaches in well under the warm-up, and stops at
         # the window's end.
-        recorder = _py_spy(service.process.pid, profile, spec.warmup + spec.seconds)
+        recorder = _py_spy(
+            _profiled(service.process.pid, profile_relay), profile, spec.warmup + spec.seconds
+        )
     measured = drive(
         load_processes, lambda share, _: replace(spec, concurrency=share), spec.concurrency, meter
     )
     if recorder is not None:
         recorder.wait()
+    processes = ", ".join(f"{name} {ms:.3f}" for name, ms in measured.process_cpu_ms.items())
     return (
         f"{measured.rate:.0f} bets/s, p50 {measured.p50_ms:.1f} ms, p99 {measured.p99_ms:.1f}"
         f" ms; CPU per bet: service {measured.service_cpu_ms or 0:.2f} ms, PostgreSQL"
         f" {measured.postgres_cpu_ms or 0:.2f} ms; errors {dict(measured.errors) or 0}"
+        f"\n  service CPU a bet by process (ms): {processes}"
     )
 
 
@@ -157,6 +193,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="py-spy the serving process (--native, collapsed stacks) over the measured window",
     )
+    parser.add_argument(
+        "--profile-relay",
+        action="store_true",
+        help="with --profile: py-spy the relay child (`croupier relay`) instead",
+    )
     parser.add_argument("--in-flight", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
@@ -210,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     service = Service(env, DATA / "service-cost.log")
     try:
         service.wait_ready()
+        _wait_relay(DATA / "service-cost.log")
         sampler = MemorySampler(service.process.pid)
         for _ in range(args.repeat):
             if args.mode == "idle":
@@ -244,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
                 label
                 + (f" ref {args.ref}" if args.ref else "")
                 + ": "
-                + measure(service, spec, args.load_processes, args.profile)
+                + measure(service, spec, args.load_processes, args.profile, args.profile_relay)
             )
         print("memory, peaks (bench/memory.py):")
         print("\n".join(sampler.overall().lines()))

@@ -108,25 +108,21 @@ _WINDOW = text(
         LIMIT :chunk
     ),
     first AS (
-        SELECT o.id, e.n, CAST(e.value AS text) AS envelope
-        FROM outbox o CROSS JOIN LATERAL jsonb_array_elements(o.events) WITH ORDINALITY
-             AS e(value, n)
+        SELECT o.id, o.events
+        FROM outbox o
         WHERE o.id = ANY(ARRAY(SELECT id FROM chunk ORDER BY id LIMIT :limit))
     )
     SELECT CAST(s.snapshot AS text) AS snapshot, s.resumed,
            ARRAY(SELECT id FROM chunk ORDER BY id) AS ids,
-           ARRAY(SELECT id FROM first ORDER BY id, n) AS positions,
-           ARRAY(SELECT envelope FROM first ORDER BY id, n) AS envelopes
+           ARRAY(SELECT id FROM first ORDER BY id) AS positions,
+           ARRAY(SELECT CAST(events AS text) FROM first ORDER BY id) AS events
     FROM state s
     """  # noqa: S608 - a constant CTE  # nosec B608
 )
-# A batch's events, by primary key.
+# A batch's events, by primary key: each row's event array as it is (`_rows_events`).
 _BATCH = text(
-    "SELECT o.id, CAST(e.value AS text) AS envelope"
-    " FROM outbox o CROSS JOIN LATERAL jsonb_array_elements(o.events) WITH ORDINALITY"
-    " AS e(value, n)"
-    " WHERE o.id = ANY(CAST(:ids AS bigint[]))"
-    " ORDER BY o.id, e.n"
+    "SELECT id, CAST(events AS text) AS events FROM outbox"
+    " WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY id"
 )
 # A window published to its end becomes the watermark.
 _CLOSE_WINDOW = text(
@@ -151,7 +147,18 @@ _BACKLOG = text(
 # million rows is listed (and its ids sorted) ten times over its 2,000 batches, not 2,000.
 WINDOW_CHUNK: Final = 100_000
 
-_envelope_decoder = msgspec.json.Decoder(EventEnvelope)
+# A row's events, decoded in one call: an outbox row's event array as it is stored, not a
+# row (and a string) an event taken apart by PostgreSQL (bench/README.md, issue 19).
+_row_decoder = msgspec.json.Decoder(list[EventEnvelope])
+
+
+def _rows_events(positions: Sequence[int], events: Sequence[str]) -> list[PendingEvent]:
+    """The events of outbox rows, in order: each row's, at the row's position."""
+    return [
+        PendingEvent(position, envelope)
+        for position, row in zip(positions, events, strict=True)
+        for envelope in _row_decoder.decode(row)
+    ]
 
 
 class SqlRelaySession:
@@ -194,8 +201,8 @@ class SqlRelaySession:
         self._window_done = not self._more and self._next + len(ids) == len(self._ids)
         if ids == self._first_ids:
             return self._first
-        rows = await self._conn.execute(_BATCH, {"ids": ids})
-        return [PendingEvent(r.id, _envelope_decoder.decode(r.envelope)) for r in rows]
+        rows = (await self._conn.execute(_BATCH, {"ids": ids})).all()
+        return _rows_events([r.id for r in rows], [r.events for r in rows])
 
     async def _list_window(self, limit: int) -> None:
         after = self._ids[-1] if self._ids else None
@@ -216,10 +223,7 @@ class SqlRelaySession:
         self._next = 0
         self._more = len(self._ids) == max(self._chunk, limit)
         self._first_ids = self._ids[:limit]
-        self._first = [
-            PendingEvent(position, _envelope_decoder.decode(envelope))
-            for position, envelope in zip(listed.positions, listed.envelopes, strict=True)
-        ]
+        self._first = _rows_events(listed.positions, listed.events)
 
     async def mark_published(self, positions: Sequence[int]) -> None:
         if not positions:
