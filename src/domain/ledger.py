@@ -74,6 +74,12 @@ def validate_idempotency_key(key: str) -> str:
 _SCALARS = (str, int, bool, type(None))
 
 
+# The fingerprint's JSON, built once: `json.dumps` with these arguments builds this very
+# encoder on every call (its own code: `JSONEncoder(...).encode(obj)`), which was most of a
+# fingerprint's cost, one a bet. The text, and so every stored fingerprint, is the same.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 @dataclass(frozen=True, slots=True)
 class Transaction:
     """An immutable, balanced journal entry. Constructing an unbalanced one raises."""
@@ -126,8 +132,7 @@ class Transaction:
             "reference": self.reference,
             "metadata": dict(self.metadata),
         }
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).digest()
+        return hashlib.sha256(_CANONICAL.encode(body).encode()).digest()
 
     def leg_for(self, account_id: int) -> Leg:
         for leg in self.legs:
