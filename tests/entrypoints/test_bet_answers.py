@@ -17,7 +17,7 @@ from domain.games.base import format_multiplier
 from domain.games.catalog import GAMES, GameConfig, StakeLimits
 from domain.money import TON, XTR, Money
 from entrypoints.grpc import translate
-from entrypoints.grpc.bet_commands import _ok, bet_response
+from entrypoints.grpc.bet_commands import BatchResult, _ok, _ok_fields, batch_result, bet_response
 
 NOW = datetime(2026, 12, 4, 5, 30, 12, 345678, tzinfo=UTC)
 LIMITS = {"XTR": StakeLimits(1, 10**6, 10**9), "TON": StakeLimits(1, 10**12, 10**13)}
@@ -105,3 +105,27 @@ def test_a_bets_answer_is_the_message_nested_messages_made(replayed: bool) -> No
         result = _ok(command, receipt)
         assert result == betting_pb2.BetResult(correlation_id=f"c-{bet.id}", ok=expected)
         assert result.WhichOneof("result") == "ok"
+
+
+def test_a_batchs_answer_builds_results_given_as_fields_in_place() -> None:
+    """`batch_result` takes placed bets' results as fields (`_ok_fields`) beside built ones (a
+    refusal's): the answer is the one the built results made, in the commands' order."""
+    given: list[BatchResult] = []
+    built: list[betting_pb2.BetResult] = []
+    for n, bet in enumerate(_bets()):
+        command = betting_pb2.BetCommand(correlation_id=f"c-{n}")
+        receipt = BetReceipt(bet, Money(n, bet.stake.currency), bool(n % 2))
+        given.append(_ok_fields(command, receipt))
+        built.append(betting_pb2.BetResult(correlation_id=f"c-{n}", ok=_built_the_old_way(receipt)))
+        refusal = betting_pb2.BetResult(
+            correlation_id=f"r-{n}", error=betting_pb2.BetError(code=9, message="no")
+        )
+        given.append(refusal)
+        built.append(refusal)
+    answer = batch_result(given)
+    expected = betting_pb2.BetBatchResult(results=built)
+    assert answer == expected
+    assert [r.correlation_id for r in answer.results] == [r.correlation_id for r in built]
+    assert answer.SerializeToString(deterministic=True) == expected.SerializeToString(
+        deterministic=True
+    )
