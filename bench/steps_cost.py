@@ -2,8 +2,9 @@
 event loop. 100 synthetic provably fair coin bets a round, each step timed with the
 process's CPU clock (µs a bet): deciding (`decide_bet`, with its command), the postings
 and events, the snapshot write's JSON arguments (`_write_args`), the outbox envelopes
-(`appended_envelopes`) and the gRPC answer (`bet_response`). On a shared machine these move
-far less than a whole service's CPU a bet; compare trees alternately:
+(`appended_envelopes`) and the gRPC answer (a batch's `BetResult`: `bet_commands._ok`). On
+a shared machine these move far less than a whole service's CPU a bet; compare trees
+alternately:
 
     .venv/bin/python bench/steps_cost.py                  # this tree
     git archive HEAD~3 src | tar -x -C /tmp/old && cp -r src/croupier /tmp/old/src/
@@ -54,9 +55,14 @@ def main() -> None:
     from domain.standing import PlayerStanding
 
     try:
-        from entrypoints.grpc.bet_commands import bet_response
+        from entrypoints.grpc.bet_commands import _ok as answered
     except ImportError:  # the trees before bet_commands.py
         from entrypoints.grpc.betting import _response as bet_response  # type: ignore
+
+        def answered(command: Any, receipt: Any) -> Any:
+            return betting_pb2.BetResult(
+                correlation_id=command.correlation_id, ok=bet_response(receipt)
+            )
 
     class Ids:
         def new_id(self) -> uuid.UUID:
@@ -117,10 +123,9 @@ def main() -> None:
         t3 = time.process_time()
         outbox_encoding(events)
         t4 = time.process_time()
+        command = betting_pb2.BetCommand(correlation_id="x")
         for step in steps:
-            betting_pb2.BetResult(
-                correlation_id="x", ok=bet_response(BetReceipt(step.final, Money(5, XTR)))
-            )
+            answered(command, BetReceipt(step.final, Money(5, XTR)))
         t5 = time.process_time()
         return [deciding, t2 - t1, t3 - t2, t4 - t3, t5 - t4]
 
@@ -138,7 +143,7 @@ def main() -> None:
         "postings, events, posted_on",
         "the write's arguments",
         "the outbox envelopes",
-        "the gRPC answer",
+        "the gRPC answer (BetResult)",
     )
     for name, total in zip(names, totals, strict=True):
         print(f"{name:32s} {total / args.rounds / N * 1e6:6.1f} µs a bet")

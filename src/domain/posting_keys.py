@@ -54,15 +54,17 @@ import enum
 import uuid
 
 
-def bet_placement_key(bet_id: uuid.UUID) -> str:
+# A bet's keys and reference take its id or the id's text (the postings build the text once
+# for the key, the reference and the metadata: the same characters either way).
+def bet_placement_key(bet_id: uuid.UUID | str) -> str:
     return f"bet:{bet_id}:place"
 
 
-def bet_settlement_key(bet_id: uuid.UUID) -> str:
+def bet_settlement_key(bet_id: uuid.UUID | str) -> str:
     return f"bet:{bet_id}:settle"
 
 
-def bet_reference(bet_id: uuid.UUID) -> str:
+def bet_reference(bet_id: uuid.UUID | str) -> str:
     return f"bet:{bet_id}"
 
 

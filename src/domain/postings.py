@@ -53,20 +53,21 @@ _SETTLEMENT_KIND: Final = {
 }
 
 
-def _bet_metadata(bet: Bet) -> dict[str, MetadataValue]:
-    return {"bet_id": str(bet.id), "game": bet.game}
+def _bet_metadata(bet_id: str, bet: Bet) -> dict[str, MetadataValue]:
+    return {"bet_id": bet_id, "game": bet.game}
 
 
 def bet_placement(bet: Bet, legs: tuple[Leg, ...], *, at: datetime) -> Transaction:
     """The stake going into play (`Bet.placement_legs`)."""
+    bet_id = str(bet.id)  # once for its key, reference and metadata
     return Transaction(
         id=bet.placed_transaction_id,
         kind=TransactionKind.BET,
-        idempotency_key=bet_placement_key(bet.id),
+        idempotency_key=bet_placement_key(bet_id),
         legs=legs,
         created_at=at,
-        reference=bet_reference(bet.id),
-        metadata=_bet_metadata(bet),
+        reference=bet_reference(bet_id),
+        metadata=_bet_metadata(bet_id, bet),
     )
 
 
@@ -75,14 +76,15 @@ def bet_settlement(bet: Bet, legs: tuple[Leg, ...], *, at: datetime) -> Transact
     kind = _SETTLEMENT_KIND.get(bet.state)
     if kind is None or bet.settlement_transaction_id is None:
         raise IllegalTransition(f"bet {bet.id} is {bet.state}, not settled")
+    bet_id = str(bet.id)
     return Transaction(
         id=bet.settlement_transaction_id,
         kind=kind,
-        idempotency_key=bet_settlement_key(bet.id),
+        idempotency_key=bet_settlement_key(bet_id),
         legs=legs,
         created_at=at,
-        reference=bet_reference(bet.id),
-        metadata=_bet_metadata(bet),
+        reference=bet_reference(bet_id),
+        metadata=_bet_metadata(bet_id, bet),
     )
 
 
@@ -92,14 +94,15 @@ def bet_played_at_once(bet: Bet, legs: tuple[Leg, ...], *, at: datetime) -> Tran
     kind = _SETTLEMENT_KIND.get(bet.state)
     if kind is None or kind is TransactionKind.REFUND or not bet.posted_at_once:
         raise IllegalTransition(f"bet {bet.id} is {bet.state}, not played at once")
+    bet_id = str(bet.id)
     return Transaction(
         id=bet.placed_transaction_id,
         kind=kind,
-        idempotency_key=bet_settlement_key(bet.id),
+        idempotency_key=bet_settlement_key(bet_id),
         legs=legs,
         created_at=at,
-        reference=bet_reference(bet.id),
-        metadata=_bet_metadata(bet),
+        reference=bet_reference(bet_id),
+        metadata=_bet_metadata(bet_id, bet),
     )
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import enum
 import math
 import unicodedata
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -411,7 +412,7 @@ def shared_identity_evidence(
 
 def large_bet_evidence(
     *,
-    bet_id: str,
+    bet_id: str | uuid.UUID,
     game: str,
     currency: str,
     stake: int,
@@ -419,19 +420,24 @@ def large_bet_evidence(
     policy: RiskPolicy,
 ) -> dict[RiskFlagKind, dict[str, object]]:
     """The large-win and large-wager findings of one settled bet (at or above the threshold
-    of its currency), keyed by kind; empty when neither applies."""
+    of its currency), keyed by kind; empty when neither applies. The evidence (the bet id as
+    text) is built only for a finding: every settled bet is checked, few are large."""
     found: dict[RiskFlagKind, dict[str, object]] = {}
+    win_threshold = policy.large_win.get(currency)
+    wager_threshold = policy.large_wager.get(currency)
+    large_win = win_threshold is not None and payout >= win_threshold
+    large_wager = wager_threshold is not None and stake >= wager_threshold
+    if not (large_win or large_wager):
+        return found
     base: dict[str, object] = {
-        "bet_id": bet_id,
+        "bet_id": str(bet_id),
         "game": game,
         "currency": currency,
         "stake": stake,
         "payout": payout,
     }
-    win_threshold = policy.large_win.get(currency)
-    if win_threshold is not None and payout >= win_threshold:
+    if large_win:
         found[RiskFlagKind.LARGE_WIN] = base | {"threshold": win_threshold}
-    wager_threshold = policy.large_wager.get(currency)
-    if wager_threshold is not None and stake >= wager_threshold:
+    if large_wager:
         found[RiskFlagKind.LARGE_WAGER] = base | {"threshold": wager_threshold}
     return found

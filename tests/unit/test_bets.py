@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from fractions import Fraction
 
 import pytest
 
-from domain.bets import Bet, BetState, FairnessProof
+from domain.bets import Bet, BetState, DiceThrow, FairnessProof
 from domain.errors import IdempotencyConflict, IllegalTransition, InvalidRequest, LimitExceeded
-from domain.games.catalog import GAMES, GameConfig, StakeLimits
+from domain.games.base import OutcomeSource
+from domain.games.catalog import GAMES, GameConfig, StakeLimits, payout_for
 from domain.ledger import Transaction, TransactionKind
 from domain.money import XTR, Money
 
@@ -134,3 +136,54 @@ def test_a_repeated_request_must_match() -> None:
         bet.require_same_request(game, {"bet": "even"}, Money(101, XTR), 7)
     with pytest.raises(IdempotencyConflict):
         bet.require_same_request(game, {"bet": "even"}, Money(100, XTR), 8)
+
+
+def _settled_by_replace(bet: Bet, game_code: str, outcome: int, tx: uuid.UUID) -> Bet:
+    """`Bet.settle` as it was written before it named every field (dataclasses.replace)."""
+    game = GAMES[game_code]
+    multiplier = game.multiplier(bet.selection, outcome, bet.house_edge)
+    payout = payout_for(bet.stake.amount, multiplier)
+    return replace(
+        bet,
+        state=BetState.WON if payout > 0 else BetState.LOST,
+        outcome=outcome,
+        multiplier=multiplier,
+        payout=payout,
+        settled_at=NOW,
+        settlement_transaction_id=tx,
+    )
+
+
+@pytest.mark.parametrize("code", ["coin", "dice", "roulette", "tg_dice"])
+def test_settling_builds_the_very_bet_replace_built(code: str) -> None:
+    """`settle` constructs the settled bet field by field: for every selection and outcome
+    sampled it equals, field for field, what `dataclasses.replace` made of the placed bet,
+    including the fields settling leaves alone (dice, fairness, params)."""
+    game = GAMES[code]
+    config = GameConfig(
+        code, house_edge=Fraction(3, 100), limits={"XTR": StakeLimits(1, 10**6, 10**9)}
+    )
+    selections = list(game.selections())
+    outcomes = [outcome for outcome, _ in game.outcomes()]
+    fair = game.source is OutcomeSource.PROVABLY_FAIR
+    for selection in selections[:: max(1, len(selections) // 12)]:
+        placed = Bet.place(
+            bet_id=uuid.uuid4(),
+            player_id=7,
+            config=config,
+            params=game.params(selection),
+            stake=Money(100, XTR),
+            placed_at=NOW,
+            transaction_id=uuid.uuid4(),
+            fairness=FairnessProof(5, 9, "h" * 64, "client") if fair else None,
+        )
+        if not fair:
+            placed = replace(placed, dice=DiceThrow(chat_id=-100, message_id=42))
+        for outcome in outcomes[:: max(1, len(outcomes) // 12)]:
+            tx = uuid.uuid4()
+            settled = placed.settle(game, outcome, at=NOW, transaction_id=tx)
+            expected = _settled_by_replace(placed, code, outcome, tx)
+            assert settled == expected
+            assert {f.name: getattr(settled, f.name) for f in fields(Bet)} == {
+                f.name: getattr(expected, f.name) for f in fields(Bet)
+            }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -10,7 +11,17 @@ from hypothesis import strategies as st
 
 from domain.errors import GameUnavailable, InvalidRequest, LimitExceeded
 from domain.fairness import UINT32_SPACE
-from domain.games.base import MAX_RTP, MIN_RTP, EnumeratedGame, Selection
+from domain.games import base
+from domain.games.base import (
+    MAX_RTP,
+    MEMO_LIMIT,
+    MIN_RTP,
+    MULTIPLIER_DECIMALS,
+    EnumeratedGame,
+    Selection,
+    edge_multiplier,
+    format_multiplier,
+)
 from domain.games.catalog import GAMES, GameConfig, StakeLimits, game_by_code, payout_for
 from domain.games.limbo import Limbo, winning_words
 from domain.games.telegram_dice import slot_reels
@@ -194,3 +205,35 @@ def test_a_payout_is_the_exact_product_rounded_down(stake: int, multiplier: Frac
     # Integer floor division, not a Fraction a bet: the same number whatever the signs.
     assert payout_for(stake, multiplier) == (stake * multiplier).__floor__()
     assert payout_for(stake, multiplier) <= stake * multiplier < payout_for(stake, multiplier) + 1
+
+
+@given(
+    probability=st.fractions(min_value=Fraction(1, 10**9), max_value=1, max_denominator=10**9),
+    edge=st.fractions(min_value=0, max_value=Fraction(1, 2), max_denominator=10**4),
+)
+def test_a_memoised_edge_multiplier_is_the_formulas(probability: Fraction, edge: Fraction) -> None:
+    """Memoised by numerator and denominator: asked twice, and for an equal Fraction built
+    apart, it is the formula's value, cut to MULTIPLIER_DECIMALS decimals."""
+    scale = 10**MULTIPLIER_DECIMALS
+    expected = Fraction(((1 - edge) / probability * scale).__floor__(), scale)
+    assert edge_multiplier(probability, edge) == expected
+    twin = Fraction(probability.numerator * 3, probability.denominator * 3)
+    assert edge_multiplier(twin, Fraction(edge.numerator, edge.denominator)) == expected
+
+
+@given(multiplier=st.fractions(min_value=0, max_value=10**7, max_denominator=10**6))
+def test_a_memoised_multiplier_text_is_the_exact_decimal(multiplier: Fraction) -> None:
+    multiplier = Fraction((multiplier * 10**8).__floor__(), 10**8)  # a finite decimal
+    expected = format((Decimal(multiplier.numerator) / multiplier.denominator).normalize(), "f")
+    assert format_multiplier(multiplier) == expected == format_multiplier(Fraction(expected))
+
+
+def test_the_multiplier_memos_stay_bounded() -> None:
+    for n in range(MEMO_LIMIT + 10):
+        edge_multiplier(Fraction(1, n + 2), Fraction(1, 100))
+        format_multiplier(Fraction(n, 100))
+    assert 0 < len(base._edge_multipliers) <= MEMO_LIMIT
+    assert 0 < len(base._multiplier_texts) <= MEMO_LIMIT
+    # Past the bound a memo starts again, and still answers right.
+    assert edge_multiplier(Fraction(1, 2), Fraction(3, 100)) == Fraction(194, 100)
+    assert format_multiplier(Fraction(194, 100)) == "1.94"

@@ -1,3 +1,5 @@
+import hashlib
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -161,3 +163,41 @@ def test_any_legs_plus_their_balancing_leg_make_a_transaction(amounts):
         t = tx([*legs, Leg(len(legs) + 1, Money(balance, USDT))])
     if t is not None:
         assert sums_by_currency(t.legs)[USDT] == 0
+
+
+_metadata_values = st.one_of(
+    st.text(max_size=20), st.integers(-(2**63), 2**63 - 1), st.booleans(), st.none()
+)
+
+
+@given(
+    kind=st.sampled_from(TransactionKind),
+    amount=st.integers(1, 10**12),
+    accounts=st.lists(st.integers(1, 10**9), min_size=2, max_size=2, unique=True),
+    reference=st.text(max_size=40),
+    metadata=st.dictionaries(st.text(max_size=10), _metadata_values, max_size=4),
+)
+def test_a_fingerprint_is_the_canonical_json_dumps_text_hashed(
+    kind: TransactionKind, amount: int, accounts: list[int], reference: str, metadata: dict
+) -> None:  # type: ignore[type-arg]
+    """The encoder built once gives the text `json.dumps(..., sort_keys=True, separators=
+    (",", ":"))` gave (non-ASCII, control characters, every scalar kind): every fingerprint
+    stored before still matches its request."""
+    source, target = accounts
+    transaction = Transaction(
+        uuid.uuid4(),
+        kind,
+        "key",
+        transfer_legs(source, target, Money(amount, XTR)),
+        datetime.now(UTC),
+        reference=reference,
+        metadata=metadata,
+    )
+    body = {
+        "kind": kind.value,
+        "legs": sorted([(source, "XTR", -amount), (target, "XTR", amount)]),
+        "reference": reference,
+        "metadata": metadata,
+    }
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    assert transaction.fingerprint() == hashlib.sha256(text.encode()).digest()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
@@ -307,3 +308,22 @@ def test_a_policy_refuses_thresholds_that_would_switch_a_rule_off():
         RiskPolicy(large_win={"XTR": 0})
     with pytest.raises(InvalidRequest):
         RiskPolicy(outcome_alpha=1.5)
+
+
+def test_large_bet_evidence_names_the_bet_as_text_whichever_id_it_is_given():
+    """The review hands the bet's UUID (its text is built only for a finding): the evidence
+    is what the text gave before, threshold and all."""
+    policy = RiskPolicy(large_win={"XTR": 1000}, large_wager={"XTR": 500})
+    bet_id = uuid.uuid4()
+    kwargs = {"game": "coin", "currency": "XTR", "stake": 600, "payout": 1188, "policy": policy}
+    found = large_bet_evidence(bet_id=bet_id, **kwargs)
+    assert found == large_bet_evidence(bet_id=str(bet_id), **kwargs)
+    assert found[RiskFlagKind.LARGE_WIN] == {
+        "bet_id": str(bet_id),
+        "game": "coin",
+        "currency": "XTR",
+        "stake": 600,
+        "payout": 1188,
+        "threshold": 1000,
+    }
+    assert found[RiskFlagKind.LARGE_WAGER]["threshold"] == 500

@@ -59,7 +59,7 @@ class RiskReview:
         if bet.state not in (BetState.WON, BetState.LOST) or bet.payout is None:
             return []
         findings = large_bet_evidence(
-            bet_id=str(bet.id),
+            bet_id=bet.id,
             game=bet.game,
             currency=bet.stake.currency.code,
             stake=bet.stake.amount,

@@ -7,7 +7,6 @@ which is configuration."""
 from __future__ import annotations
 
 import enum
-import functools
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -149,14 +148,34 @@ class TelegramDiceGame(EnumeratedGame):
         return [(v, Fraction(1, self.faces)) for v in range(1, self.faces + 1)]
 
 
-# A pure function of two exact values, twice a bet (its limits, its settlement): each distinct
-# pair is computed once (the Fraction arithmetic costs ~4 times the lookup). Bounded: a game's
-# multipliers depend on its edge and the bet's selection, a small set per game.
-@functools.lru_cache(maxsize=4096)
+# Pure functions of exact values, each twice a bet (edge_multiplier: its limits and its
+# settlement; format_multiplier: its answer and its event), so each distinct value is computed
+# once a process. Keyed by numerators and denominators, not by the Fractions: a Fraction is
+# kept in lowest terms, so the pair is its value, and a Fraction's own hash (a modular inverse
+# on every call) cost more than the lookup saved (`functools.lru_cache`). Bounded: a game's
+# multipliers depend on its edge and the bet's selection, a small set per game; past the bound
+# a memo starts again.
+MEMO_LIMIT = 4096
+_edge_multipliers: dict[tuple[int, int, int, int], Fraction] = {}
+_multiplier_texts: dict[tuple[int, int], str] = {}
+
+
 def edge_multiplier(win_probability: Fraction, house_edge: Fraction) -> Fraction:
     """(1 - edge) / p, cut to MULTIPLIER_DECIMALS decimals."""
-    scale = 10**MULTIPLIER_DECIMALS
-    return Fraction(((1 - house_edge) / win_probability * scale).__floor__(), scale)
+    key = (
+        win_probability.numerator,
+        win_probability.denominator,
+        house_edge.numerator,
+        house_edge.denominator,
+    )
+    found = _edge_multipliers.get(key)
+    if found is None:
+        scale = 10**MULTIPLIER_DECIMALS
+        found = Fraction(((1 - house_edge) / win_probability * scale).__floor__(), scale)
+        if len(_edge_multipliers) >= MEMO_LIMIT:
+            _edge_multipliers.clear()
+        _edge_multipliers[key] = found
+    return found
 
 
 def payout_for(stake: int, multiplier: Fraction) -> int:
@@ -168,8 +187,15 @@ def payout_for(stake: int, multiplier: Fraction) -> int:
 
 def format_multiplier(multiplier: Fraction) -> str:
     """An exact decimal string ("1.98", "36"); multipliers are always finite decimals."""
-    value = Decimal(multiplier.numerator) / Decimal(multiplier.denominator)
-    return format(value.normalize(), "f")
+    key = (multiplier.numerator, multiplier.denominator)
+    text = _multiplier_texts.get(key)
+    if text is None:
+        value = Decimal(multiplier.numerator) / Decimal(multiplier.denominator)
+        text = format(value.normalize(), "f")
+        if len(_multiplier_texts) >= MEMO_LIMIT:
+            _multiplier_texts.clear()
+        _multiplier_texts[key] = text
+    return text
 
 
 def parse_hundredths(text: str, what: str) -> int:

@@ -42,16 +42,42 @@ from entrypoints.observability.metrics import DOMAIN_ERRORS
 log = logging.getLogger(__name__)
 
 
+def response_fields(receipt: BetReceipt) -> dict[str, Any]:
+    """A `betting_pb2.BetResponse`'s fields as nested dicts (`translate.bet_fields`): the
+    answer, or a stream's or batch's result holding it, is then one constructor call that
+    builds every sub-message in place instead of copying built ones in, level by level."""
+    balance = receipt.balance
+    return {
+        "bet": translate.bet_fields(receipt.bet),
+        "balance": {"amount": balance.amount, "currency": balance.currency.code},
+        "replayed": receipt.replayed,
+    }
+
+
 def bet_response(receipt: BetReceipt) -> betting_pb2.BetResponse:
-    return betting_pb2.BetResponse(
-        bet=translate.bet_message(receipt.bet),
-        balance=translate.money_message(receipt.balance),
-        replayed=receipt.replayed,
-    )
+    return betting_pb2.BetResponse(**response_fields(receipt))
+
+
+def _ok_fields(command: betting_pb2.BetCommand, receipt: BetReceipt) -> dict[str, Any]:
+    """A `BetResult`'s fields, as `response_fields` gives a response's."""
+    return {"correlation_id": command.correlation_id, "ok": response_fields(receipt)}
 
 
 def _ok(command: betting_pb2.BetCommand, receipt: BetReceipt) -> betting_pb2.BetResult:
-    return betting_pb2.BetResult(correlation_id=command.correlation_id, ok=bet_response(receipt))
+    # Keyword arguments as a dict: the stubs type `ok` as a built message only.
+    return betting_pb2.BetResult(**_ok_fields(command, receipt))
+
+
+# A batch's result: a built `BetResult`, or one's fields (`_ok_fields`) that the batch's
+# answer builds in place (`batch_result`).
+BatchResult = betting_pb2.BetResult | dict[str, Any]
+
+
+def batch_result(results: Sequence[BatchResult]) -> betting_pb2.BetBatchResult:
+    """The batch's answer in one constructor call: a result given as fields is built in place
+    in the answer's repeated field, where a built one is copied in."""
+    fields: dict[str, Any] = {"results": results}  # the stubs take built messages only
+    return betting_pb2.BetBatchResult(**fields)
 
 
 def place_command(
@@ -149,8 +175,9 @@ class BetCommands:
 
     async def results(
         self, commands: Sequence[betting_pb2.BetCommand], placed: Sequence[_Placed | None]
-    ) -> list[betting_pb2.BetResult]:
-        """Every command's result, in the commands' order, as `result` gives it (a batch's).
+    ) -> list[BatchResult]:
+        """Every command's result, in the commands' order, as `result` gives it (a batch's;
+        a placed bet's as its fields, for `batch_result`).
         A place command queued by `submit_places` is answered from its future, without a task
         of its own (a task a bet was a batch's largest cost after the bets' own work); settle
         and void commands each run in a task. A traced process gives each place command a task
@@ -159,7 +186,7 @@ class BetCommands:
             return await asyncio.gather(
                 *(self.result(c, p) for c, p in zip(commands, placed, strict=True))
             )
-        results: list[betting_pb2.BetResult | None] = [None] * len(commands)
+        results: list[BatchResult | None] = [None] * len(commands)
         waiting: list[asyncio.Future[Any]] = []
         queued: list[tuple[int, PlaceBetCommand, asyncio.Future[BetReceipt]]] = []
         tasks: list[tuple[int, asyncio.Future[betting_pb2.BetResult]]] = []
@@ -191,7 +218,7 @@ class BetCommands:
                 else answer.exception()
             )
             if error is None:
-                results[i] = _ok(commands[i], answer.result())
+                results[i] = _ok_fields(commands[i], answer.result())
                 continue
             token = bet_id.set(str(place.bet_id))  # the log line of a failure names its bet
             try:

@@ -17,6 +17,7 @@ from domain.money import CurrencyRegistry
 from entrypoints.grpc import translate
 from entrypoints.grpc.bet_commands import (
     BetCommands,
+    batch_result,
     bet_response,
     place_command,
     settle_command,
@@ -130,7 +131,7 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
             results = await commands.results(request.commands, placed)
         finally:
             await commands.close()
-        return betting_pb2.BetBatchResult(results=results)
+        return batch_result(results)
 
     async def StreamBets(
         self,

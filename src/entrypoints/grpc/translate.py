@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from croupier.v1 import betting_pb2, common_pb2, wallet_pb2
 from domain.bets import Bet, BetState
@@ -96,39 +96,43 @@ TRANSACTION_KINDS = {
 }
 
 
+def bet_fields(bet: Bet) -> dict[str, Any]:
+    """A `betting_pb2.Bet`'s fields, its sub-messages as dicts: a message built with them
+    initialises each sub-message in place, where a built one is copied in (each level of
+    nesting a copy, ~30% of an answer's encoding). `bet_message` builds the message; an
+    answer that holds a bet (`bet_commands.response_fields`) nests these fields directly."""
+    fairness = bet.fairness
+    currency = bet.stake.currency.code
+    return {
+        "bet_id": str(bet.id),
+        "player_id": str(bet.player_id),
+        "game": bet.game,
+        "params": dict(bet.params),
+        "stake": {"amount": bet.stake.amount, "currency": currency},
+        "state": _BET_STATES[bet.state],
+        "placed_at": timestamp(bet.placed_at),
+        "settled_at": timestamp(bet.settled_at),
+        "void_reason": bet.void_reason or "",
+        # proto3: the empty string is the field unset
+        "outcome": (
+            "" if bet.outcome is None else GAMES[bet.game].describe_bet(bet.selection, bet.outcome)
+        ),
+        "multiplier": "" if bet.multiplier is None else format_multiplier(bet.multiplier),
+        "payout": None if bet.payout is None else {"amount": bet.payout, "currency": currency},
+        "fairness": (
+            None
+            if fairness is None
+            else {
+                "seed_pair_id": str(fairness.seed_pair_id),
+                "nonce": fairness.nonce,
+                "server_seed_hash": fairness.server_seed_hash,
+                "client_seed": fairness.client_seed,
+            }
+        ),
+    }
+
+
 def bet_message(bet: Bet) -> betting_pb2.Bet:
     # One constructor call, every field at once: setting the optional ones afterwards (and
     # copying built sub-messages in) cost ~20% more, on every bet answered.
-    fairness = bet.fairness
-    return betting_pb2.Bet(
-        bet_id=str(bet.id),
-        player_id=str(bet.player_id),
-        game=bet.game,
-        params=dict(bet.params),
-        stake=money_message(bet.stake),
-        state=_BET_STATES[bet.state],
-        placed_at=timestamp(bet.placed_at),
-        settled_at=timestamp(bet.settled_at),
-        void_reason=bet.void_reason or "",
-        outcome=(
-            ""  # proto3: the empty string is the field unset
-            if bet.outcome is None
-            else GAMES[bet.game].describe_bet(bet.selection, bet.outcome)
-        ),
-        multiplier="" if bet.multiplier is None else format_multiplier(bet.multiplier),
-        payout=(
-            None
-            if bet.payout is None
-            else common_pb2.Money(amount=bet.payout, currency=bet.stake.currency.code)
-        ),
-        fairness=(
-            None
-            if fairness is None
-            else betting_pb2.Fairness(
-                seed_pair_id=str(fairness.seed_pair_id),
-                nonce=fairness.nonce,
-                server_seed_hash=fairness.server_seed_hash,
-                client_seed=fairness.client_seed,
-            )
-        ),
-    )
+    return betting_pb2.Bet(**bet_fields(bet))
