@@ -113,6 +113,15 @@ async def _function_stats(engine: AsyncEngine) -> tuple[int, float]:
     return int(calls), float(total)
 
 
+async def _wal_position(engine: AsyncEngine) -> int:
+    """The server's WAL insert position in bytes: the difference over the bets is what they
+    wrote (their rows, index entries, locks; nothing else writes on this bench's own server,
+    but for the checkpointer's and autovacuum's rare records)."""
+    async with engine.connect() as conn:
+        lsn = (await conn.execute(text("SELECT pg_current_wal_lsn() - '0/0'"))).scalar_one()
+    return int(lsn)
+
+
 def _coin(player_id: int) -> PlaceBetCommand:
     return PlaceBetCommand(player_id, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
 
@@ -172,6 +181,7 @@ async def main(args: argparse.Namespace) -> None:
         await _statements(engine, reset=True)
     me = psutil.Process()
     profiler = cProfile.Profile() if args.cprofile else None
+    wal = await _wal_position(engine)
     own, postgres, started = me.cpu_times(), _postgres_cpu(), time.perf_counter()
     if profiler is not None:
         profiler.enable()
@@ -183,9 +193,11 @@ async def main(args: argparse.Namespace) -> None:
     after = me.cpu_times()
     own_ms = ((after.user + after.system) - (own.user + own.system)) / placed * 1000
     pg_ms = (_postgres_cpu() - postgres) / placed * 1000
+    wal_bytes = (await _wal_position(engine) - wal) / placed
     print(
         f"{args.mode}: {placed} bets, {placed / elapsed:.0f} bets/s; "
-        f"this process {own_ms:.2f} ms CPU a bet, PostgreSQL {pg_ms:.2f} ms CPU a bet"
+        f"this process {own_ms:.2f} ms CPU a bet, PostgreSQL {pg_ms:.2f} ms CPU a bet, "
+        f"{wal_bytes:.0f} WAL bytes a bet"
     )
     if args.function_time:
         calls, total = await _function_stats(engine)

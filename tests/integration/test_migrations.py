@@ -118,3 +118,35 @@ async def test_0060_keeps_who_may_execute_the_bets_write(scratch_database):
             await conn.execute(text(f'DROP OWNED BY "{role}"'))  # its grants, in this database
             await conn.execute(text(f'DROP ROLE "{role}"'))
         await engine.dispose()
+
+
+async def test_0061_keeps_one_bet_a_dice_message_both_ways(scratch_database):
+    """Revision 0061 turns the dice messages' UNIQUE constraint into a unique index of the same
+    name over the rows that have both columns (the same rule: NULLs never collide) and leaves
+    room on seed_pairs' pages; downgrading gives the constraint and the full pages back."""
+    from adapters.postgres.engine import create_engine
+
+    shape = text(
+        "SELECT i.indisunique, pg_get_indexdef(i.indexrelid),"
+        " EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = 'uq_bets_dice'),"
+        " (SELECT reloptions FROM pg_class WHERE relname = 'seed_pairs')"
+        " FROM pg_index i WHERE i.indexrelid = 'uq_bets_dice'::regclass"
+    )
+    columns = "(dice_chat_id, dice_message_id)"
+    migrate.upgrade(scratch_database, "0061")
+    engine = create_engine(scratch_database, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as conn:
+            unique, definition, constraint, options = (await conn.execute(shape)).one()
+        assert (unique, constraint, options) == (True, False, ["fillfactor=80"])
+        assert definition.endswith(
+            f"{columns} WHERE ((dice_chat_id IS NOT NULL) AND (dice_message_id IS NOT NULL))"
+        )
+        await engine.dispose()
+        migrate.downgrade(scratch_database, "0057")
+        async with engine.connect() as conn:
+            unique, definition, constraint, options = (await conn.execute(shape)).one()
+        assert (unique, constraint, options) == (True, True, None)
+        assert definition.endswith(columns)
+    finally:
+        await engine.dispose()
