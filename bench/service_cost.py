@@ -44,7 +44,8 @@ from leanrun import Load, bet_alone, spec_maker
 from loadgen import LoadSpec
 from memory import MemorySampler
 from reference import create_reference_database
-from run import REFERENCE_DATABASE, ROOT, Service
+from run import REFERENCE_DATABASE
+from service import ROOT, Service
 from sqlalchemy.engine import make_url
 
 DATA = ROOT / "bench" / ".data"
@@ -69,19 +70,6 @@ def _py_spy(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes]:
     command += ["--rate", "100", "--native", "--format", "raw"]
     command += ["--output", str(out)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _wait_relay(log: Path, timeout: float = 60.0) -> None:
-    """Wait until the relay child holds the outbox (its log line): `croupier run` answers
-    health checks before the child has imported the application, and its start-up (a second
-    or more of CPU) must not fall inside the measured window, as it did before this wait."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            if "outbox relay running" in log.read_text(errors="replace"):
-                return
-        time.sleep(0.2)
-    print("  (the relay did not say it was running; measuring anyway)", file=sys.stderr)
 
 
 def _profiled(pid: int, relay: bool) -> int:
@@ -251,7 +239,6 @@ def main(argv: list[str] | None = None) -> int:
     service = Service(env, DATA / "service-cost.log")
     try:
         service.wait_ready()
-        _wait_relay(DATA / "service-cost.log")
         sampler = MemorySampler(service.process.pid)
         for _ in range(args.repeat):
             if args.mode == "idle":

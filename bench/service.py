@@ -1,0 +1,126 @@
+"""The service under test: `croupier run` in a process of its own on free ports, ready once it
+answers health checks and its relay holds the outbox; and py-spy recording it while a case
+runs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+ROOT = Path(__file__).resolve().parent.parent
+CROUPIER = Path(sys.executable).with_name("croupier")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Service:
+    """`croupier run` in its own process, on free ports."""
+
+    def __init__(self, env: dict[str, str], log_file: Path) -> None:
+        self.grpc_port = _free_port()
+        env = dict(env)
+        env.update(
+            CROUPIER_GRPC_PORT=str(self.grpc_port),
+            CROUPIER_HTTP_PORT=str(_free_port()),
+        )
+        self._log_file = log_file
+        self._log = log_file.open("w")
+        self.process = subprocess.Popen(
+            [str(CROUPIER), "run", "--keep-servers"],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        self.address = f"127.0.0.1:{self.grpc_port}"
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"croupier run exited with {self.process.returncode}")
+            if asyncio.run(self._serving()):
+                self._wait_relay(deadline)
+                return
+            time.sleep(0.2)
+        raise RuntimeError("croupier run did not answer health checks in time")
+
+    def _wait_relay(self, deadline: float) -> None:
+        """Wait until the relay holds the outbox (its log line): `croupier run` answers health
+        checks before its relay child has imported the application, and that start-up (a
+        second or more of CPU) must not fall inside a measured window."""
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                if "outbox relay running" in self._log_file.read_text(errors="replace"):
+                    return
+            time.sleep(0.2)
+        print("  (the relay did not say it was running; measuring anyway)", file=sys.stderr)
+
+    async def _serving(self) -> bool:
+        async with grpc.aio.insecure_channel(self.address) as channel:
+            try:
+                reply = await health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(service=""), timeout=1
+                )
+            except grpc.aio.AioRpcError:
+                return False
+            return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+@contextlib.contextmanager
+def profiled(pid: int, out: Path | None, seconds: float) -> Iterator[None]:
+    """py-spy record of the service while the body runs, as collapsed stacks (--format raw)
+    and as a flame graph (SVG) made from them."""
+    if out is None:
+        yield
+        return
+    py_spy = Path(sys.executable).with_name("py-spy")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    recorder = subprocess.Popen(
+        [
+            str(py_spy),
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(int(seconds) + 1),
+            "--rate",
+            "200",
+            "--nonblocking",
+            "--format",
+            "raw",
+            "--output",
+            str(out.with_suffix(".txt")),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        recorder.wait()
