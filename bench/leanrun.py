@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import select
-import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from cpu import CpuMeter
 from driving import BENCH, ROOT, Measured, drive
 from loadgen import LoadSpec
 from reference import Connection
+from service import terminate
 from table import Row
 
 HOT_PLAYER = 1  # pgbench's one player, too
@@ -71,13 +71,7 @@ class LeanService:
             raise RuntimeError(f"bench/lean.py did not start (see {self._log.name})")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, grace=10)
         self._log.close()
 
 

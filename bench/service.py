@@ -13,11 +13,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
+from driving import ROOT
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-ROOT = Path(__file__).resolve().parent.parent
 CROUPIER = Path(sys.executable).with_name("croupier")
 
 
@@ -82,14 +83,19 @@ class Service:
             return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, grace=30)
         self._log.close()
+
+
+def terminate(process: subprocess.Popen[Any], grace: float) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited after `grace` seconds."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @contextlib.contextmanager
