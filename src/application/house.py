@@ -24,15 +24,13 @@ class HouseBook:
 
     shards: int = DEFAULT_HOUSE_SHARDS
 
-    def shard_of(self, player_id: int) -> int:
-        """The shard of every house account that takes a player's side of a posting."""
-        return house_shard_for(player_id, self.shards)
-
     async def account_for(
         self, accounts: AccountRepository, kind: AccountKind, currency: Currency, player_id: int
     ) -> int:
         """The shard of a house account that takes a player's side of a posting."""
-        return await accounts.house_account_id(kind, currency, self.shard_of(player_id))
+        return await accounts.house_account_id(
+            kind, currency, house_shard_for(player_id, self.shards)
+        )
 
     async def own_account(
         self, accounts: AccountRepository, kind: AccountKind, currency: Currency

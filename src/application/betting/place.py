@@ -99,12 +99,6 @@ class Placement(BetPoster):
         self._guard = guard
         self._velocity = velocity
 
-    @property
-    def house(self) -> HouseBook:
-        """Which house shards a bet posts to: the bet queue keeps batches that run at once on
-        different shards by it."""
-        return self._house
-
     def _count(self, command: PlaceBetCommand, outcome: BetOutcome) -> None:
         """Count a placement as it finally stood (a replay was counted the first time)."""
         if isinstance(outcome, DomainError):

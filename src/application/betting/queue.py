@@ -4,24 +4,17 @@ Each call to `BetQueue` answers for its own bet exactly as `PlaceBet` would (its
 its own refusal raised), but calls that arrive while the database is busy with earlier bets
 are placed together in one transaction by `PlaceBets`: under load, a bet costs a share of a
 batch's few statements and one commit instead of its own. This is group commit done by the
-application: no timer, no added wait. A call that finds its lane free starts at once (alone,
-by the single-bet path); calls that arrive while their lane is busy queue, and when the lane
-is free again its next batch takes all of them (up to `batch_size`) at once.
-
-Lanes (`batches` of them, one batch running in each at a time): a bet's lane is its player's
-house shard modulo the lanes (`HouseBook.shard_of`), so two batches running at once never post
-to one house account row; without lanes a batch of a few dozen players covers nearly every
-shard, and a second concurrent batch only waited on the first one's house rows (measured,
-issue 19). A player is in one lane, so a player's bets never run in two batches at once: they
-would only wait on each other's row locks; a player's queued bets wait for the batch holding
-that player and then go together (a hot player's bets become one transaction each batch, not a
-queue of transactions on one wallet). Within a lane, bets go in the order they came.
+application: no timer, no added wait. A call that finds a free slot starts at once (alone, by
+the single-bet path); calls that arrive while every slot is busy queue, and the next free
+slot takes all of them (up to `batch_size`) at once. A player's bets never run in two
+batches at once: they would only wait on each other's row locks, so a player's queued bets
+wait for the batch holding that player and then go together (a hot player's bets become one
+transaction each batch, not a queue of transactions on one wallet).
 
 Bets submitted `together` (a PlaceBatch message) are one batch of their own, whatever
 `batch_size`: one snapshot read and one write for the whole message, never split across
 transactions nor mixed with other callers' bets, which would only make each message wait for
-its neighbours' (issue 19). It queues in every lane its players are in, behind what those lanes
-held already, and runs once it heads all of them, holding them all until it is done.
+its neighbours' (issue 19).
 
 A batch runs in a task of its own. A bet placed alone runs in a copy of its caller's context
 (`contextvars`), so what the caller's context holds (the request and bet ids its log lines
@@ -45,21 +38,16 @@ _Answer = TypeVar("_Answer")
 _Waiting = tuple[PlaceBetCommand, asyncio.Future[BetReceipt], contextvars.Context]
 
 
-class _Together:
-    """Bets submitted together: one batch of their own (see the module), holding every lane
-    its players' bets belong to while it runs."""
+class _Together(tuple[_Waiting, ...]):
+    """Bets submitted together: one batch of their own (see the module)."""
 
-    __slots__ = ("items", "lanes")
-
-    def __init__(self, items: list[_Waiting], lanes: frozenset[int]) -> None:
-        self.items = items
-        self.lanes = lanes
+    __slots__ = ()
 
 
 class BetQueue:
     """Place a bet; concurrent bets share transactions (see the module). `batches` is how many
-    transactions of queued bets run at once in this process (its lanes), `batch_size` the
-    most bets one of them takes."""
+    transactions of queued bets run at once in this process, `batch_size` the most bets one
+    of them takes."""
 
     def __init__(self, place: PlaceBet, *, batch_size: int = 64, batches: int = 1) -> None:
         if batch_size < 1 or batches < 1:
@@ -67,11 +55,10 @@ class BetQueue:
         self._place = place
         self._place_many = PlaceBets(place)
         self._batch_size = batch_size
-        self._house = place.house
-        # More lanes than house shards would leave the extra ones without a shard, idle.
-        self._lane_count = min(batches, self._house.shards)
-        self._lanes: list[deque[_Waiting | _Together]] = [deque() for _ in range(self._lane_count)]
-        self._running: list[bool] = [False] * self._lane_count  # a batch of the lane runs
+        self._batches = batches
+        self._running = 0
+        self._busy: set[int] = set()  # players with a bet in a running batch
+        self._waiting: deque[_Waiting | _Together] = deque()
         self._tasks: set[asyncio.Task[None]] = set()  # the event loop keeps weak references
 
     @property
@@ -79,10 +66,6 @@ class BetQueue:
         """The process's one `PlaceBet`, for a use case that places a bet and keeps something
         beside it in the same transaction (`PlaceBet.place_with`: mines)."""
         return self._place
-
-    def _lane(self, player_id: int) -> int:
-        """A player's lane: its house shard's, so two lanes never post to one house row."""
-        return self._house.shard_of(player_id) % self._lane_count
 
     async def __call__(self, command: PlaceBetCommand) -> BetReceipt:
         (answer,) = self.submit([command])
@@ -110,59 +93,49 @@ class BetQueue:
             items.append((command, answer, contextvars.copy_context()))
             answers.append(answer)
         if together and len(items) > 1:
-            lanes = frozenset(self._lane(waiting[0].player_id) for waiting in items)
-            message = _Together(items, lanes)
-            # It waits at the tail of each of its lanes: what was queued there before it
-            # goes first, what comes after it waits for it.
-            for lane in lanes:
-                self._lanes[lane].append(message)
+            self._waiting.append(_Together(items))
         else:
-            for item in items:
-                self._lanes[self._lane(item[0].player_id)].append(item)
+            self._waiting.extend(items)
         self._start()
         return answers
 
     def _start(self) -> None:
-        for lane, waiting in enumerate(self._lanes):
-            if not waiting or self._running[lane]:
-                continue
-            head = waiting[0]
-            if isinstance(head, _Together):
-                # A batch of its own, once it heads every one of its lanes and none of them
-                # runs a batch: it holds them all while it runs.
-                if all(
-                    not self._running[other] and self._lanes[other][0] is head
-                    for other in head.lanes
-                ):
-                    for other in head.lanes:
-                        self._lanes[other].popleft()
-                    self._launch(head.items, head.lanes)
-                continue
+        while self._waiting and self._running < self._batches:
             batch: list[_Waiting] = []
-            while waiting and len(batch) < self._batch_size:
-                item = waiting[0]
+            later: list[_Waiting | _Together] = []
+            while self._waiting and len(batch) < self._batch_size:
+                item = self._waiting.popleft()
                 if isinstance(item, _Together):
-                    break  # it heads the lane's next batch rather than joining this one
-                batch.append(item)
-                waiting.popleft()
-            self._launch(batch, (lane,))
-
-    def _launch(self, batch: list[_Waiting], lanes: Iterable[int]) -> None:
-        lanes = tuple(lanes)
-        for lane in lanes:
-            self._running[lane] = True
-        caller = batch[0][2] if len(batch) == 1 else contextvars.Context()
-        task = asyncio.get_running_loop().create_task(
-            self._run([(command, answer) for command, answer, _ in batch], lanes),
-            context=caller,
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+                    # A batch of its own, once none of its players is in a running batch;
+                    # it heads the next batch rather than joining this one.
+                    if batch or any(waiting[0].player_id in self._busy for waiting in item):
+                        later.append(item)
+                        if batch:
+                            break
+                        continue
+                    batch = list(item)
+                    break
+                # A player's bets wait while a batch with that player runs: two transactions
+                # of one player would only queue on each other's locks.
+                (later if item[0].player_id in self._busy else batch).append(item)
+            self._waiting.extendleft(reversed(later))
+            if not batch:
+                return
+            players = {command.player_id for command, _, _ in batch}
+            self._busy |= players
+            self._running += 1
+            caller = batch[0][2] if len(batch) == 1 else contextvars.Context()
+            task = asyncio.get_running_loop().create_task(
+                self._run([(command, answer) for command, answer, _ in batch], players),
+                context=caller,
+            )
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _run(
         self,
         batch: list[tuple[PlaceBetCommand, asyncio.Future[BetReceipt]]],
-        lanes: tuple[int, ...],
+        players: set[int],
     ) -> None:
         try:
             await answer_batch(
@@ -170,8 +143,8 @@ class BetQueue:
                 self._outcomes([command for command, _ in batch]),
             )
         finally:
-            for lane in lanes:
-                self._running[lane] = False
+            self._running -= 1
+            self._busy -= players
             self._start()
 
     async def _outcomes(self, commands: list[PlaceBetCommand]) -> list[BetOutcome]:
