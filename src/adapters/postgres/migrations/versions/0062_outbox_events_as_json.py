@@ -19,7 +19,10 @@ jsonb, 3.1 ms as json; PostgreSQL's CPU a bet of `usecase_cost.py batch` 0.169 -
 - `outbox.events` becomes `json`: the text is kept as it was written (its syntax checked by
   the type's input function, as jsonb's did), compressed the same way (46 KB of 181 KB; left
   uncompressed with STORAGE EXTERNAL it saved another ~1 ms a 100-bet row but wrote four times
-  the WAL and table bytes, as revision 0060 found: not done).
+  the WAL and table bytes, as revision 0060 found: not done). One cost: a row of one bet
+  (~1.8 KB of text) is under PostgreSQL's ~2 KB threshold for compression, so it is stored
+  as it is, where its jsonb (2.3 KB) was compressed to ~1.15 KB: ~800 WAL bytes more a bet
+  placed alone. Rows of two bets and more are compressed either way.
 - `ck_outbox_events` keeps its rule, a non-empty JSON array: `json_typeof` reads only the
   first token; "not empty" is that the first thing after `[` (JSON whitespace aside) is not
   `]`, a regular expression anchored at the start, not a second parse of the whole array.
@@ -29,7 +32,8 @@ jsonb, 3.1 ms as json; PostgreSQL's CPU a bet of `usecase_cost.py batch` 0.169 -
   array stored through the assignment cast to json.
 - `outbox_events` reads each row as jsonb (`CAST(o.events AS jsonb)`), so its columns and
   their types are what they were; reading it costs a row's jsonb parse now (reconciliation,
-  tests and people read it, not the relay). Its grants are kept across the drop.
+  tests and people read it, not the relay). It is created again from its own definition
+  with that edit only, and its grants are kept across the drop.
 
 What json takes and jsonb refused: the escape `\\u0000` and unpaired surrogate escapes. The
 envelopes' texts come from the application's encoder, and every string in a bet's envelopes
@@ -50,28 +54,10 @@ depends_on = None
 
 _APPEND_ENVELOPES = "outbox_append_envelopes(text[], text[], text[])"
 
-# The view as revision 0022 made it, but for where a row's array comes from.
-_VIEW = """
-CREATE VIEW outbox_events AS
-SELECT o.id AS position, e.n AS place,
-       CAST(e.value ->> 'event_id' AS uuid) AS event_id,
-       e.value ->> 'type' AS type,
-       CAST(e.value ->> 'version' AS integer) AS version,
-       e.value ->> 'aggregate_type' AS aggregate_type,
-       e.value ->> 'aggregate_id' AS aggregate_id,
-       CAST(e.value ->> 'sequence' AS bigint) AS sequence,
-       ARRAY(SELECT CAST(p AS bigint)
-             FROM jsonb_array_elements_text(e.value -> 'player_ids') AS p) AS player_ids,
-       e.value -> 'data' AS payload,
-       CAST(e.value ->> 'occurred_at' AS timestamptz) AS occurred_at,
-       o.created_at,
-       pg_visible_in_snapshot(o.tx, r.published_through)
-           OR coalesce(pg_visible_in_snapshot(o.tx, r.window_snapshot)
-                       AND o.id <= r.window_position, false) AS published
-FROM outbox o
-CROSS JOIN outbox_relay r
-CROSS JOIN LATERAL jsonb_array_elements({events}) WITH ORDINALITY AS e(value, n)
-"""
+# Where the view takes a row's array from, as pg_get_viewdef prints it: the view is created
+# again from its own definition with this edit only (checked to be found once).
+_VIEW_FROM_JSONB = "jsonb_array_elements(o.events)"
+_VIEW_FROM_JSON = "jsonb_array_elements((o.events)::jsonb)"
 
 # A non-empty array: json_typeof reads the first token only; after `[` and any JSON whitespace
 # (space, tab, newline, carriage return) an empty array has its `]`.
@@ -90,30 +76,36 @@ _VIEW_READERS = text(
 )
 
 
-def _store_as(kind: str, check: str, events_in_view: str, cast_from: str, cast_to: str) -> None:
+def _edited(definition: str, before: str, after: str, what: str) -> str:
+    if definition.count(before) != 1:
+        raise RuntimeError(f"{what}: the text to edit was not found once")
+    return definition.replace(before, after)
+
+
+def _store_as(kind: str, check: str, view_from: tuple[str, str], cast: tuple[str, str]) -> None:
     conn = op.get_bind()
     readers = conn.execute(_VIEW_READERS).scalars().all()
-    definition = conn.execute(
+    view = conn.execute(text("SELECT pg_get_viewdef('outbox_events')")).scalar_one()
+    view = _edited(view, *view_from, "outbox_events")
+    function = conn.execute(
         text("SELECT pg_get_functiondef(CAST(:f AS regprocedure))"), {"f": _APPEND_ENVELOPES}
     ).scalar_one()
-    before, after = f"AS {cast_from})", f"AS {cast_to})"
-    if definition.count(before) != 1:
-        raise RuntimeError(f"{_APPEND_ENVELOPES}: the cast to edit was not found once")
+    function = _edited(function, f"AS {cast[0]})", f"AS {cast[1]})", _APPEND_ENVELOPES)
     op.execute("DROP VIEW outbox_events")
     op.execute("ALTER TABLE outbox DROP CONSTRAINT ck_outbox_events")
     op.execute(f"ALTER TABLE outbox ALTER COLUMN events TYPE {kind} USING CAST(events AS {kind})")
     op.execute(f"ALTER TABLE outbox ADD CONSTRAINT ck_outbox_events CHECK ({check})")
     # CREATE OR REPLACE keeps the function's grants (its owner's alone: place_bets calls it).
     # Sent as is: `"sequence":null` in its body is no bind marker.
-    conn.exec_driver_sql(definition.replace(before, after))
-    conn.exec_driver_sql(_VIEW.format(events=events_in_view))
+    conn.exec_driver_sql(function)
+    conn.exec_driver_sql(f"CREATE VIEW outbox_events AS {view}")
     for reader in readers:
         conn.exec_driver_sql(f"GRANT SELECT ON outbox_events TO {reader}")
 
 
 def upgrade() -> None:
-    _store_as("json", _CHECK_JSON, "CAST(o.events AS jsonb)", "jsonb", "json")
+    _store_as("json", _CHECK_JSON, (_VIEW_FROM_JSONB, _VIEW_FROM_JSON), ("jsonb", "json"))
 
 
 def downgrade() -> None:
-    _store_as("jsonb", _CHECK_JSONB, "o.events", "json", "jsonb")
+    _store_as("jsonb", _CHECK_JSONB, (_VIEW_FROM_JSON, _VIEW_FROM_JSONB), ("json", "jsonb"))
