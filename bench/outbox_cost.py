@@ -13,6 +13,11 @@ backlog, and prints:
   wrapping the relay's session).
 
     .venv/bin/python bench/outbox_cost.py --bets 2000
+    .venv/bin/python bench/outbox_cost.py --bets 6000 --batch 100 --players 100 --ref main
+
+`--batch N` places the bets through `PlaceBets`, N at a time (one outbox row each, as a
+PlaceBatch message of N makes), after one bet a player (its seed pair); `--ref` runs a
+commit's code and migrations (git archive) on a database made again every run.
 
 The figures are the ones quoted in bench/README.md ("The outbox")."""
 
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import secrets
 import time
 import uuid
@@ -27,6 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import psutil
+from exported import SOURCE_ENV, reexec_on
 from sqlalchemy import text
 
 from adapters.clock import SystemClock
@@ -47,7 +54,7 @@ from adapters.redis_client import create_redis
 from adapters.redis_events import RedisEventPublisher
 from adapters.seed_cipher import SecretsSeedSource, SeedCipher
 from application.bankroll import FundBankroll, FundBankrollCommand
-from application.betting import PlaceBet, PlaceBetCommand
+from application.betting import BetReceipt, PlaceBet, PlaceBetCommand, PlaceBets
 from application.house import HouseBook
 from application.ports import EventEnvelope
 from application.postings import CreditDeposit, CreditDepositCommand
@@ -128,6 +135,8 @@ async def main(args: argparse.Namespace) -> None:
             CreditDepositCommand(registered.player.id, Money(10**9, XTR), f"deposit-{i}")
         )
         players.append(registered.player.id)
+        if args.batch:
+            await place(_coin(registered.player.id))  # the seed pair, before the measured bets
     redis = create_redis(redis_url)
     stream = f"croupier:bench-events:{secrets.token_hex(4)}"
     publisher = CountingPublisher(RedisEventPublisher(redis, stream=stream))
@@ -147,10 +156,17 @@ async def main(args: argparse.Namespace) -> None:
 
     await drain()  # the set-up's own events
     rows_before, bytes_before, total_before = await _outbox_size(engine)
-    for i in range(args.bets):
-        await place(_coin(players[i % len(players)]))
+    if args.batch:
+        many = PlaceBets(place)
+        # A batch has one bet a player: a batch of more than --players needs --players raised.
+        for _ in range(args.bets // args.batch):
+            outcomes = await many([_coin(p) for p in players[: args.batch]])
+            assert all(isinstance(o, BetReceipt) for o in outcomes), outcomes[:3]
+    else:
+        for i in range(args.bets):
+            await place(_coin(players[i % len(players)]))
     rows_after, bytes_after, total_after = await _outbox_size(engine)
-    bets = args.bets
+    bets = args.bets // args.batch * args.batch if args.batch else args.bets
     print(
         f"outbox per bet: {(rows_after - rows_before) / bets:.2f} rows, "
         f"{(bytes_after - bytes_before) / bets:.0f} bytes of rows, "
@@ -169,7 +185,7 @@ async def main(args: argparse.Namespace) -> None:
     print(
         f"relay: {events} events ({events / bets:.2f} a bet) in "
         f"{publisher.batches - batches_before} batches, {elapsed:.1f} s; "
-        f"relay process {own_ms * 1000:.0f} µs CPU an event, PostgreSQL {pg_ms * 1000:.0f} µs "
+        f"relay process {own_ms * 1000:.0f} µs CPU an event, PostgreSQL {pg_ms * 1000:.1f} µs "
         "CPU an event (an idle second of polling included)"
     )
     await redis.delete(stream)
@@ -181,8 +197,14 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--players", type=int, default=50)
     parser.add_argument("--bets", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=0, help="bets a PlaceBets call (0: PlaceBet)")
     parser.add_argument("--keep-servers", action="store_true")
+    parser.add_argument(
+        "--ref", default=None, help="run this commit's code and migrations (git archive)"
+    )
     arguments = parser.parse_args()
+    if arguments.ref is not None and SOURCE_ENV not in os.environ:
+        reexec_on(arguments.ref, DATA.parent)
     try:
         asyncio.run(main(arguments))
     finally:

@@ -108,8 +108,8 @@ def measure(
     processes = ", ".join(f"{name} {ms:.3f}" for name, ms in measured.process_cpu_ms.items())
     return (
         f"{measured.rate:.0f} bets/s, p50 {measured.p50_ms:.1f} ms, p99 {measured.p99_ms:.1f}"
-        f" ms; CPU per bet: service {measured.service_cpu_ms or 0:.2f} ms, PostgreSQL"
-        f" {measured.postgres_cpu_ms or 0:.2f} ms; errors {dict(measured.errors) or 0}"
+        f" ms; CPU per bet: service {measured.service_cpu_ms or 0:.3f} ms, PostgreSQL"
+        f" {measured.postgres_cpu_ms or 0:.3f} ms; errors {dict(measured.errors) or 0}"
         f"\n  service CPU a bet by process (ms): {processes}"
     )
 

@@ -196,7 +196,7 @@ async def main(args: argparse.Namespace) -> None:
     wal_bytes = (await _wal_position(engine) - wal) / placed
     print(
         f"{args.mode}: {placed} bets, {placed / elapsed:.0f} bets/s; "
-        f"this process {own_ms:.2f} ms CPU a bet, PostgreSQL {pg_ms:.2f} ms CPU a bet, "
+        f"this process {own_ms:.3f} ms CPU a bet, PostgreSQL {pg_ms:.3f} ms CPU a bet, "
         f"{wal_bytes:.0f} WAL bytes a bet"
     )
     if args.function_time:

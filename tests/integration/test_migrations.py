@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from adapters.postgres import migrate
 
@@ -149,4 +150,88 @@ async def test_0061_keeps_one_bet_a_dice_message_both_ways(scratch_database):
         assert (unique, constraint, options) == (True, True, None)
         assert definition.endswith(columns)
     finally:
+        await engine.dispose()
+
+
+async def test_0062_stores_the_events_as_json_both_ways(scratch_database):
+    """Revision 0062 stores an outbox row's events as `json`: a row written before keeps its
+    events, `outbox_append_envelopes` stores its text as given (not parsed into jsonb), the
+    check still refuses what is not a non-empty array, and the view reads the same events with
+    its grants kept. Downgrading gives jsonb, its check and the same rows back."""
+    from adapters.postgres.engine import create_engine
+
+    role = f"stairway_app_{secrets.token_hex(4)}"
+    migrate.upgrade(scratch_database, "0061")
+    engine = create_engine(scratch_database, pool_size=1, max_overflow=0)
+    envelope = (
+        '{"event_id":"%s","type":"bet.placed","version":1,"aggregate_type":"bet",'
+        '"aggregate_id":"%s","sequence":null,"occurred_at":"2026-12-04T10:00:00Z",'
+        '"player_ids":[7],"data":{"version":1,"stake":10}}'
+    )
+    append = text(
+        "SELECT outbox_append_envelopes(CAST(:texts AS text[]), CAST(:types AS text[]),"
+        " CAST(:ids AS text[]))"
+    )
+    kind = text(
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+        " WHERE attrelid = CAST('outbox' AS regclass) AND attname = 'events'"
+    )
+    view = text(
+        "SELECT aggregate_id, sequence, player_ids, payload FROM outbox_events"
+        " ORDER BY position, place"
+    )
+    readable = text("SELECT has_table_privilege(:role, 'outbox_events', 'SELECT')")
+
+    async def append_one(conn, bet: str) -> tuple[int, str]:
+        given = envelope % (secrets.token_hex(16), bet)
+        result = await conn.execute(append, {"texts": [given], "types": ["bet"], "ids": [bet]})
+        return result.scalar_one(), given
+
+    async def refused(conn, events: str) -> str | None:
+        """Why a row of these events is refused, or None (the row is never kept)."""
+        savepoint = await conn.begin_nested()
+        try:
+            await conn.execute(text("INSERT INTO outbox (events) VALUES (:e)"), {"e": events})
+        except DBAPIError as error:
+            await savepoint.rollback()
+            return str(error.orig)
+        await savepoint.rollback()
+        return None
+
+    rows = [
+        ("before", 1, [7], {"version": 1, "stake": 10}),
+        ("after", 1, [7], {"version": 1, "stake": 10}),
+    ]
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'CREATE ROLE "{role}"'))
+            await conn.execute(text(f'GRANT SELECT ON outbox_events TO "{role}"'))
+            await append_one(conn, "before")
+        migrate.upgrade(scratch_database, "0062")
+        async with engine.begin() as conn:
+            assert await conn.scalar(kind) == "json"
+            position, given = await append_one(conn, "after")
+            stored = await conn.scalar(
+                text("SELECT CAST(events AS text) FROM outbox WHERE id = :id"), {"id": position}
+            )
+            # The text as given, numbered: not parsed into jsonb (which reorders and spaces).
+            assert stored == "[" + given.replace('"sequence":null', '"sequence":1') + "]"
+            for events in ("[]", " [ \n\t] ", "{}", '"[1]"'):
+                assert "ck_outbox_events" in (await refused(conn, events) or ""), events
+            assert "invalid input syntax for type json" in (await refused(conn, "[1") or "")
+            assert await refused(conn, ' [\n {"a": 1}]') is None
+            assert [tuple(r) for r in await conn.execute(view)] == rows
+            assert await conn.scalar(readable, {"role": role})
+        await engine.dispose()
+        migrate.downgrade(scratch_database, "0061")
+        async with engine.begin() as conn:
+            assert await conn.scalar(kind) == "jsonb"
+            assert [tuple(r) for r in await conn.execute(view)] == rows
+            assert await conn.scalar(readable, {"role": role})
+            assert "ck_outbox_events" in (await refused(conn, "[]") or "")
+            await append_one(conn, "again")
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP OWNED BY "{role}"'))
+            await conn.execute(text(f'DROP ROLE "{role}"'))
         await engine.dispose()

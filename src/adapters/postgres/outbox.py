@@ -135,7 +135,7 @@ _ADVANCE_IN_WINDOW = text(
 )
 _BACKLOG = text(
     f"""
-    WITH {_UNPUBLISHED.format(extra="jsonb_array_length(events) AS events")}
+    WITH {_UNPUBLISHED.format(extra="json_array_length(events) AS events")}
     SELECT coalesce(sum(o.events), 0)
     FROM unpublished o, outbox_relay r
     WHERE NOT coalesce(pg_visible_in_snapshot(o.tx, r.window_snapshot)
