@@ -179,21 +179,27 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside the unit of work"
-        road = self.placements.road
-        if road.deferred is not None:
+        # Only what this unit of work built: a repository never used has nothing to send.
+        built = self.__dict__
+        placements: SqlPlacements | None = built.get("placements")
+        outbox: SqlOutbox | None = built.get("outbox")
+        if placements is not None and placements.road.deferred is not None:
             # A placement decided on a snapshot: its write carries the events and, when
             # nothing else ran in this unit of work, is the whole transaction (COMMIT below
             # is then a no-op: no BEGIN was sent).
-            events = self.outbox.pending
-            self.outbox.discard()
-            await road.send(events)
-        else:
-            await self.outbox.flush()
+            events = () if outbox is None else outbox.pending
+            if outbox is not None:
+                outbox.discard()
+            await placements.road.send(events)
+        elif outbox is not None:
+            await outbox.flush()
         await self._conn.commit()
 
     async def rollback(self) -> None:
         assert self._conn is not None, "rollback outside the unit of work"
-        self.outbox.discard()
+        outbox: SqlOutbox | None = self.__dict__.get("outbox")
+        if outbox is not None:
+            outbox.discard()
         await self._conn.rollback()
 
 
