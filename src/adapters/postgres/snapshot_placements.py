@@ -150,17 +150,11 @@ class SnapshotPlacements:
         await self._run(lambda: driver.execute(_ROUND_WRITE, round_json, *args, *outbox, *waits))
 
     async def _driver(self) -> Any:
-        # Asked once a unit of work (the read and the write share it). A connection that
-        # failed is thrown away (`_lost`) and the unit of work ends with the error, so the one
-        # kept is never stale.
+        # Asked once a unit of work (the read and the write share it): each ask is a hop
+        # through SQLAlchemy's greenlet bridge. A connection that failed is thrown away
+        # (`_lost`) and the unit of work ends with the error, so the one kept is never stale.
         if self._driver_connection is None:
-            sync = self._conn.sync_connection
-            if sync is not None and not sync.closed and not sync.invalidated:
-                # Held: `Connection.connection` is an attribute read, no I/O, so no hop
-                # through SQLAlchemy's greenlet bridge (~7 µs) as `get_raw_connection` makes.
-                fairy = sync.connection
-            else:  # let SQLAlchemy raise (or revalidate) as it would
-                fairy = await self._conn.get_raw_connection()
+            fairy = await self._conn.get_raw_connection()
             self._fairy = fairy
             self._driver_connection = fairy.driver_connection
         return self._driver_connection
