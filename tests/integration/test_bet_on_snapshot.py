@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.postgres.engine import create_engine
 from adapters.postgres.snapshot_placements import SnapshotPlacements
@@ -464,3 +464,24 @@ async def test_the_writes_statements_are_planned_once_per_connection(
         if "ANY ($" not in json.dumps(plan["Plan"])
     ]
     assert custom == []
+
+
+async def test_a_bet_alone_asks_sqlalchemy_for_its_driver_connection_once(
+    funded_player, place, monkeypatch
+):
+    # The read and the write share the driver connection: each ask of SQLAlchemy's is a hop
+    # through its greenlet bridge (issue 19, bench/README.md).
+    player = await funded_player(1000)
+    await place(coin(player.id))  # the pair exists: the steady state
+    asks: list[int] = []
+    original = AsyncConnection.get_raw_connection
+
+    async def counted(self):
+        asks.append(1)
+        return await original(self)
+
+    monkeypatch.setattr(AsyncConnection, "get_raw_connection", counted)
+    receipt = await place(coin(player.id))
+    assert receipt.bet.fairness is not None
+    assert receipt.bet.fairness.nonce == 1
+    assert len(asks) == 1

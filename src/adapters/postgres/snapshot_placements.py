@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
@@ -68,7 +67,7 @@ T = TypeVar("T")
 # Game configurations built from the columns read, by those columns: building one checks the
 # game's exact RTP (dice: ~0.3 s), so it is done once per configuration and process. A change
 # of the columns is a new key, so nothing needs invalidating.
-_configs: dict[str, tuple[tuple[bool, str, str], GameConfig]] = {}
+_configs: dict[str, tuple[tuple[bool, str, Mapping[str, list[int]]], GameConfig]] = {}
 # Server seeds opened, by their sealed form (unique: a fresh AES-GCM nonce each): a pair's
 # sealed seed never changes, and opening it is the dearest Python step of a read. Bounded:
 # cleared when full.
@@ -94,6 +93,7 @@ class SnapshotPlacements:
         self._lock_wait = f"{round(lock_wait * 1000)}ms"
         self._house_wait = f"{round(house_wait * 1000)}ms"
         self.deferred: PlacementWrite | None = None
+        self._driver_connection: Any = None
 
     async def snapshot(
         self,
@@ -150,9 +150,14 @@ class SnapshotPlacements:
         await self._run(lambda: driver.execute(_ROUND_WRITE, round_json, *args, *outbox, *waits))
 
     async def _driver(self) -> Any:
-        fairy = await self._conn.get_raw_connection()
-        self._fairy = fairy
-        return fairy.driver_connection
+        # Asked once a unit of work (the read and the write share it): each ask is a hop
+        # through SQLAlchemy's greenlet bridge. A connection that failed is thrown away
+        # (`_lost`) and the unit of work ends with the error, so the one kept is never stale.
+        if self._driver_connection is None:
+            fairy = await self._conn.get_raw_connection()
+            self._fairy = fairy
+            self._driver_connection = fairy.driver_connection
+        return self._driver_connection
 
     async def _run(self, call: Callable[[], Awaitable[T]]) -> T:
         """Run a statement through the driver, its errors translated as the engine's hook
@@ -215,7 +220,9 @@ class SnapshotPlacements:
 def _config(
     code: str, enabled: bool, house_edge: str, limits: Mapping[str, list[int]]
 ) -> tuple[str, GameConfig]:
-    key = (enabled, house_edge, json.dumps(limits, sort_keys=True))
+    # Compared, never hashed: the limits as decoded (a dict of lists) are the key as they are,
+    # with no encoding a read to make one.
+    key = (enabled, house_edge, limits)
     cached = _configs.get(code)
     if cached is not None and cached[0] == key:
         return code, cached[1]

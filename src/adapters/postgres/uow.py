@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Generic, Self, TypeVar, overload
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -50,39 +51,84 @@ from adapters.seed_cipher import SeedCipher
 from domain.events import DomainEvent
 from domain.money import CurrencyRegistry
 
+R = TypeVar("R")
+
+
+class _Built(Generic[R]):
+    """A repository of a unit of work, built on its first use in it and kept for the rest.
+
+    A unit of work offers some forty repositories and a bet's uses three or four: building
+    them all on entry was ~7 µs of every unit of work (bench/README.md, issue 19)."""
+
+    def __init__(self, build: Callable[[SqlUnitOfWork, AsyncConnection], R]) -> None:
+        self._build = build
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, uow: SqlUnitOfWork, owner: type) -> R: ...
+
+    def __get__(self, uow: SqlUnitOfWork | None, owner: type) -> R | Self:
+        if uow is None:
+            return self
+        conn = uow._conn
+        if conn is None:
+            raise RuntimeError("a unit of work's repositories are used inside its block")
+        built = self._build(uow, conn)
+        # The instance's own attribute from now on: this descriptor has no __set__, so the
+        # next read finds it without calling here.
+        uow.__dict__[self._name] = built
+        return built
+
 
 class SqlUnitOfWork:
-    players: SqlPlayers
-    accounts: SqlAccounts
-    ledger: SqlLedger
-    bets: SqlBets
-    placements: SqlPlacements
-    mines: SqlMines
-    seeds: SqlSeedPairs
-    games: SqlGameConfigs
-    staff: SqlStaff
-    audit: SqlAuditLog
-    adjustments: SqlAdjustmentRequests
-    preferences: SqlPlayerPreferences
-    provider_transactions: SqlProviderTransactions
-    key_usage: SqlKeyUsage
-    responsible: SqlResponsibleGambling
-    stars: SqlStarsPayments
-    risk: SqlRisk
-    withdrawals: SqlWithdrawals
-    crash: SqlCrashRounds
-    notices: SqlNoticeStore
-    notice_choices: SqlNoticeChoiceStore
-    bonuses: SqlBonuses
-    free_bets: SqlFreeBets
-    duels: SqlDuels
-    lobbies: SqlLobbies
-    duel_groups: SqlDuelGroups
-    crypto_invoices: SqlCryptoInvoices
-    kept_answers: SqlKeptAnswers
-    aggregator_games: SqlAggregatorGames
+    # Declared ahead of the repositories that are built from them.
+    _currencies: CurrencyRegistry
+    _house_ids: dict[tuple[str, str, int], int]
+    _cipher: SeedCipher
+    _personal: PersonalDataCipher
+
+    players = _Built(lambda u, c: SqlPlayers(c, u._personal))
+    accounts = _Built(lambda u, c: SqlAccounts(c, u._currencies, u._house_ids))
+    ledger = _Built(lambda u, c: SqlLedger(c, u._currencies))
+    bets = _Built(lambda u, c: SqlBets(c, u._currencies))
+    mines = _Built(lambda u, c: SqlMines(c))
+    seeds = _Built(lambda u, c: SqlSeedPairs(c, u._cipher))
+    games = _Built(lambda u, c: SqlGameConfigs(c))
+    placements = _Built(
+        lambda u, c: SqlPlacements(c, u.bets, u.seeds, u.games, SnapshotPlacements(c, u._cipher))
+    )
+    staff = _Built(lambda u, c: SqlStaff(c, u._personal))
+    audit = _Built(lambda u, c: SqlAuditLog(c))
+    adjustments = _Built(lambda u, c: SqlAdjustmentRequests(c, u._currencies))
+    preferences = _Built(lambda u, c: SqlPlayerPreferences(c))
+    provider_transactions = _Built(lambda u, c: SqlProviderTransactions(c, u._currencies))
+    key_usage = _Built(lambda u, c: SqlKeyUsage(c))
+    responsible = _Built(lambda u, c: SqlResponsibleGambling(c, u._currencies))
+    stars = _Built(lambda u, c: SqlStarsPayments(c))
+    risk = _Built(lambda u, c: SqlRisk(c, u._personal))
+    withdrawals = _Built(lambda u, c: SqlWithdrawals(c, u._currencies, u._personal))
+    crash = _Built(lambda u, c: SqlCrashRounds(c))
+    notices = _Built(lambda u, c: SqlNoticeStore(c))
+    notice_choices = _Built(lambda u, c: SqlNoticeChoiceStore(c))
+    budgets = _Built(lambda u, c: SqlPromotionBudgets(c, u._currencies))
+    campaigns = _Built(lambda u, c: SqlCampaigns(c, u._currencies))
+    bonuses = _Built(lambda u, c: SqlBonuses(c, u._currencies))
+    vip = _Built(lambda u, c: SqlVipBook(c, u._currencies))
+    referrals = _Built(lambda u, c: SqlReferrals(c))
+    free_bets = _Built(lambda u, c: SqlFreeBets(c, u._currencies))
+    duels = _Built(lambda u, c: SqlDuels(c, u._currencies, u._personal))
+    lobbies = _Built(lambda u, c: SqlLobbies(c, u._currencies))
+    duel_groups = _Built(lambda u, c: SqlDuelGroups(c, u._currencies))
+    crypto_invoices = _Built(lambda u, c: SqlCryptoInvoices(c, u._currencies))
+    kept_answers = _Built(lambda u, c: SqlKeptAnswers(c))
+    aggregator_games = _Built(lambda u, c: SqlAggregatorGames(c))
     # The events raised in this transaction, written just before it commits.
-    outbox: SqlOutbox
+    outbox = _Built(lambda u, c: SqlOutbox(c))
 
     def __init__(
         self,
@@ -110,42 +156,6 @@ class SqlUnitOfWork:
             await conn.close()
             raise
         self._conn = conn
-        self.outbox = SqlOutbox(conn)
-        self.players = SqlPlayers(conn, self._personal)
-        self.accounts = SqlAccounts(conn, self._currencies, self._house_ids)
-        self.ledger = SqlLedger(conn, self._currencies)
-        self.bets = SqlBets(conn, self._currencies)
-        self.seeds = SqlSeedPairs(conn, self._cipher)
-        self.games = SqlGameConfigs(conn)
-        self.placements = SqlPlacements(
-            conn, self.bets, self.seeds, self.games, SnapshotPlacements(conn, self._cipher)
-        )
-        self.mines = SqlMines(conn)
-        self.staff = SqlStaff(conn, self._personal)
-        self.audit = SqlAuditLog(conn)
-        self.adjustments = SqlAdjustmentRequests(conn, self._currencies)
-        self.preferences = SqlPlayerPreferences(conn)
-        self.provider_transactions = SqlProviderTransactions(conn, self._currencies)
-        self.key_usage = SqlKeyUsage(conn)
-        self.responsible = SqlResponsibleGambling(conn, self._currencies)
-        self.stars = SqlStarsPayments(conn)
-        self.risk = SqlRisk(conn, self._personal)
-        self.withdrawals = SqlWithdrawals(conn, self._currencies, self._personal)
-        self.crash = SqlCrashRounds(conn)
-        self.notices = SqlNoticeStore(conn)
-        self.notice_choices = SqlNoticeChoiceStore(conn)
-        self.budgets = SqlPromotionBudgets(conn, self._currencies)
-        self.campaigns = SqlCampaigns(conn, self._currencies)
-        self.bonuses = SqlBonuses(conn, self._currencies)
-        self.vip = SqlVipBook(conn, self._currencies)
-        self.referrals = SqlReferrals(conn)
-        self.free_bets = SqlFreeBets(conn, self._currencies)
-        self.duels = SqlDuels(conn, self._currencies, self._personal)
-        self.lobbies = SqlLobbies(conn, self._currencies)
-        self.duel_groups = SqlDuelGroups(conn, self._currencies)
-        self.crypto_invoices = SqlCryptoInvoices(conn, self._currencies)
-        self.kept_answers = SqlKeptAnswers(conn)
-        self.aggregator_games = SqlAggregatorGames(conn)
         return self
 
     async def __aexit__(
@@ -169,21 +179,27 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside the unit of work"
-        road = self.placements.road
-        if road.deferred is not None:
+        # Only what this unit of work built: a repository never used has nothing to send.
+        built = self.__dict__
+        placements: SqlPlacements | None = built.get("placements")
+        outbox: SqlOutbox | None = built.get("outbox")
+        if placements is not None and placements.road.deferred is not None:
             # A placement decided on a snapshot: its write carries the events and, when
             # nothing else ran in this unit of work, is the whole transaction (COMMIT below
             # is then a no-op: no BEGIN was sent).
-            events = self.outbox.pending
-            self.outbox.discard()
-            await road.send(events)
-        else:
-            await self.outbox.flush()
+            events = () if outbox is None else outbox.pending
+            if outbox is not None:
+                outbox.discard()
+            await placements.road.send(events)
+        elif outbox is not None:
+            await outbox.flush()
         await self._conn.commit()
 
     async def rollback(self) -> None:
         assert self._conn is not None, "rollback outside the unit of work"
-        self.outbox.discard()
+        outbox: SqlOutbox | None = self.__dict__.get("outbox")
+        if outbox is not None:
+            outbox.discard()
         await self._conn.rollback()
 
 

@@ -143,6 +143,12 @@ class PlaceBets(Placement):
                 except DomainError as error:
                     outcomes[i] = error
 
+        if len(by_player) == 1:
+            # One player (a bet alone, most often): the same, without a task and the loop's
+            # turn that a gather of one would spend on it.
+            (queue,) = by_player.values()
+            await place(queue)
+            return
         await asyncio.gather(*(place(queue) for queue in by_player.values()))
 
     async def _together(
