@@ -107,17 +107,13 @@ def main(argv: list[str] | None = None) -> int:
         seed,
         server_settings,
         service_environment,
-        start_servers,
+        start_counting_servers,
         stop_servers,
     )
     from seeding import upgrade as migrate_to_head
 
     started = time.perf_counter()
-    servers = start_servers(data_dir, args.fresh)
-    if servers.embedded and not asyncio.run(alone.preload(servers.admin)):
-        # pg_stat_statements counts a bet's statements (alone.py): loaded at start only.
-        stop_servers(data_dir)
-        servers = start_servers(data_dir, False)
+    servers = start_counting_servers(data_dir, args.fresh)
     env = service_environment(data_dir, servers)
     rows: list[Row] = []
     try:

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import alone
 import asyncpg
 from reference import Connection
 from sqlalchemy.engine import make_url
@@ -88,6 +89,17 @@ def start_servers(data_dir: Path, fresh: bool) -> Servers:
 def stop_servers(data_dir: Path) -> None:
     stop_postgres(data_dir / "postgres")
     stop_valkey(data_dir / "valkey")
+
+
+def start_counting_servers(data_dir: Path, fresh: bool) -> Servers:
+    """`start_servers`, with pg_stat_statements preloaded on embedded servers: it counts a
+    bet's statements (alone.py) and is loaded at a server's start only, so a server without
+    it is asked for it and started again."""
+    servers = start_servers(data_dir, fresh)
+    if servers.embedded and not asyncio.run(alone.preload(servers.admin)):
+        stop_servers(data_dir)
+        servers = start_servers(data_dir, False)
+    return servers
 
 
 async def server_settings(database_url: str) -> dict[str, str]:

@@ -45,7 +45,7 @@ from loadgen import LoadSpec
 from memory import MemorySampler
 from reference import create_reference_database
 from run import REFERENCE_DATABASE
-from service import ROOT, Service
+from service import CROUPIER, ROOT, Service
 from sqlalchemy.engine import make_url
 
 DATA = ROOT / "bench" / ".data"
@@ -146,7 +146,7 @@ def ensure_crash_chain(env: dict[str, str]) -> None:
     """A salted crash chain, committed with the service's CLI unless one is ready."""
     if asyncio.run(_chain_ready(env["CROUPIER_DATABASE_URL"])):
         return
-    croupier = [str(Path(sys.executable).with_name("croupier")), "crash", "chain"]
+    croupier = [str(CROUPIER), "crash", "chain"]
     made = subprocess.run(
         [*croupier, "new", "--length", "100000", "--checkpoint-every", "1000"],
         env=env,
@@ -203,15 +203,12 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(ROOT / "src"))
     import seeding
-    from seeding import seed, service_environment, start_servers, stop_servers, upgrade
+    from seeding import seed, service_environment, start_counting_servers, start_servers, upgrade
 
-    servers = start_servers(DATA, fresh=False)
+    counting = args.mode == "alone"
+    servers = (start_counting_servers if counting else start_servers)(DATA, False)
     counter = None
-    if args.mode == "alone":
-        # pg_stat_statements counts a bet's statements (alone.py): loaded at start only.
-        if servers.embedded and not asyncio.run(alone.preload(servers.admin)):
-            stop_servers(DATA)
-            servers = start_servers(DATA, fresh=False)
+    if counting:
         target = asyncio.run(
             create_reference_database(servers.admin, REFERENCE_DATABASE, args.players)
         )
