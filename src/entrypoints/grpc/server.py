@@ -55,9 +55,10 @@ SERVICES = (
 # health, reflection: a person's or a probe's rate) are found through their generic handler
 # instead. grpc.aio's serving loop keeps one pending request per registered method and, for
 # every call it accepts, waits on all of them at once (`asyncio.wait`, a done callback added
-# to and removed from each): ~0.37 µs a registered method a call, ~15 µs a call with every
-# method registered (29 requests) against ~11.5 with these (20); a call of a generic method
-# pays a lookup among the generic handlers instead (bench/README.md, issue 19).
+# to and removed from each): ~0.37 µs a registered method a call; with every method
+# registered, 28 and the generic request, ~14.4 µs a call, with these 19 (and development's
+# reflection) ~11.5. A call of a method that is not registered is found by a lookup among the
+# generic handlers instead (bench/README.md, issue 19).
 REGISTERED_SERVICES = frozenset(
     {
         betting_pb2.DESCRIPTOR.services_by_name["BettingService"].full_name,
