@@ -25,6 +25,7 @@ import logging
 import os
 import pstats
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,14 +36,16 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from door_steps import KEY, SECRET, _Clock, _Store
+from door_steps import _Context as _StepsContext
+
 ROOT = Path(__file__).resolve().parent.parent
 METHOD = "/croupier.v1.BettingService/PlayInstant"
-SECRET = "s" * 43
-KEY_ID = "d00b0e0c0001"
 
 
-class _Context:
-    """The little of grpc.aio's servicer context that the road touches."""
+class _Context(_StepsContext):
+    """door_steps.py's stand-in for grpc.aio's servicer context, with the call's own metadata
+    and its trailing metadata kept."""
 
     def __init__(self, metadata: tuple[tuple[str, str], ...]) -> None:
         self._metadata = metadata
@@ -53,15 +56,6 @@ class _Context:
 
     def set_trailing_metadata(self, metadata: Any) -> None:
         self.trailing = metadata
-
-    async def send_initial_metadata(self, metadata: Any) -> None:
-        return None
-
-    def time_remaining(self) -> None:
-        return None
-
-    def code(self) -> None:
-        return None
 
 
 class _Details:
@@ -113,7 +107,6 @@ async def _road(calls: int, repeat: int, profile: Path | None, in_flight: int) -
     from application.access import Authenticate
     from application.betting.queue import BetQueue
     from croupier.v1 import betting_pb2, betting_pb2_grpc, common_pb2
-    from domain.access import ApiKey, hash_secret
     from domain.money import CurrencyRegistry
     from entrypoints.grpc.auth import ApiKeyInterceptor
     from entrypoints.grpc.betting import BettingServicer
@@ -143,17 +136,8 @@ async def _road(calls: int, repeat: int, profile: Path | None, in_flight: int) -
         async def get(self, kind: Any) -> Any:
             return queue if kind is BetQueue else currencies
 
-    key = ApiKey(KEY_ID, "bench", hash_secret(SECRET), frozenset({"betting"}), datetime.now(UTC))
-
-    class Store:
-        async def find(self, key_id: str) -> ApiKey | None:
-            return key
-
-    class Clock:
-        def now(self) -> datetime:
-            return datetime.now(UTC)
-
-    log = Path(tempfile.mkdtemp(prefix="door-road-")) / "access.log"
+    log_dir = Path(tempfile.mkdtemp(prefix="door-road-"))
+    log = log_dir / "access.log"
     with log.open("w") as out:
         os.dup2(out.fileno(), 2)  # the access lines go to stderr, as `croupier run`'s do
     # What `configure_logging` reads of the settings: `croupier run`'s defaults.
@@ -164,7 +148,7 @@ async def _road(calls: int, repeat: int, profile: Path | None, in_flight: int) -
     )
     interceptors = (
         ObservabilityInterceptor(),
-        ApiKeyInterceptor(Authenticate(Store(), Clock())),  # type: ignore[arg-type]
+        ApiKeyInterceptor(Authenticate(_Store(), _Clock())),  # type: ignore[arg-type]
         UndecodableRequestInterceptor(),
         _DishkaForKnownMethods(make_async_container(), BettingServicer.UNSCOPED),
     )
@@ -196,7 +180,7 @@ async def _road(calls: int, repeat: int, profile: Path | None, in_flight: int) -
         params={"side": "heads"},
     ).SerializeToString()
     metadata = (
-        ("x-api-key", f"crp_{KEY_ID}_{SECRET}"),
+        ("x-api-key", f"crp_{KEY.key_id}_{SECRET}"),
         ("user-agent", "grpc-python-asyncio/1.7"),
     )
 
@@ -238,6 +222,7 @@ async def _road(calls: int, repeat: int, profile: Path | None, in_flight: int) -
         stats = pstats.Stats(str(profile), stream=sys.stdout)
         stats.sort_stats("tottime").print_stats(35)
     logging.shutdown()
+    shutil.rmtree(log_dir)
 
 
 def main() -> int:
