@@ -5,7 +5,7 @@ fields, the same bytes on the wire, for every state a bet answers in."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
 
 import pytest
@@ -129,3 +129,14 @@ def test_a_batchs_answer_builds_results_given_as_fields_in_place() -> None:
     assert answer.SerializeToString(deterministic=True) == expected.SerializeToString(
         deterministic=True
     )
+
+
+def test_a_times_text_is_its_own_whatever_time_was_written_before() -> None:
+    # `timestamp` remembers the last time it wrote (a batch's bets share one): a time equal to
+    # it but in another zone, or another time, is written for itself.
+    elsewhere = NOW.astimezone(timezone(timedelta(hours=3)))
+    later = NOW + timedelta(seconds=1, microseconds=1)
+    assert elsewhere == NOW
+    assert elsewhere.isoformat() != NOW.isoformat()
+    for value in (NOW, NOW, elsewhere, NOW, later, None, later, NOW.replace(), NOW):
+        assert translate.timestamp(value) == ("" if value is None else value.isoformat())

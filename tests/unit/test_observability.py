@@ -8,6 +8,7 @@ import logging
 import os
 import secrets
 import sys
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +17,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from entrypoints.observability import context, tracing
-from entrypoints.observability.logs import JsonFormatter, log_handler
+from entrypoints.observability.logs import JsonFormatter, TextFormatter, log_handler
 from entrypoints.settings import LogFormat, OtelProtocol, Settings, SettingsError, load_settings
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -94,6 +95,37 @@ def test_the_json_timestamp_is_datetimes_iso_text_to_the_millisecond(created):
     # what datetime wrote for every line before.
     expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
     assert _FORMATTER._timestamp(created) == expected
+
+
+_TEXT_FORMATTER = TextFormatter()
+_STANDARD = logging.Formatter()
+
+
+def _record_at(created: float) -> logging.LogRecord:
+    record = logging.LogRecord("t", logging.INFO, "", 0, "m", (), None)
+    record.created = created
+    record.msecs = int((created - int(created)) * 1000) + 0.0
+    return record
+
+
+@given(st.floats(min_value=0, max_value=4_102_444_800, allow_nan=False))  # up to 2100
+@example(1_733_270_400.9999996)
+@example(1_733_270_400.0)
+@example(1_733_270_459.9995)
+def test_the_text_time_is_loggings_own_to_the_millisecond(created):
+    # The formatter makes the text up to the second once a second (one formatter, so the
+    # examples hit and miss its cache): character for character logging's own text.
+    record = _record_at(created)
+    assert _TEXT_FORMATTER.formatTime(record) == _STANDARD.formatTime(record)
+    assert _TEXT_FORMATTER.formatTime(record, "%Y %H") == _STANDARD.formatTime(record, "%Y %H")
+
+
+def test_the_text_time_follows_a_changed_converter_within_the_second():
+    formatter, standard = TextFormatter(), logging.Formatter()
+    record = _record_at(1_733_270_400.5)
+    assert formatter.formatTime(record) == standard.formatTime(record)
+    formatter.converter = standard.converter = time.gmtime
+    assert formatter.formatTime(record) == standard.formatTime(record)
 
 
 def test_a_text_line_ends_with_the_ids_on_the_message_line(lines):

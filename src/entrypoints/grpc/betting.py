@@ -59,7 +59,8 @@ class BettingServicer(betting_pb2_grpc.BettingServiceServicer):
         return BetCommands(self._container, queue, currencies, method)
 
     async def _place(self, request: betting_pb2.PlaceBetRequest, method: str) -> BetReceipt:
-        queue, currencies = await self._process()
+        # Held after the first call: no coroutine a bet to fetch it.
+        queue, currencies = self._held or await self._process()
         command = place_command(request, currencies, instant_only=method == "PlayInstant")
         with placing(command.bet_id, "grpc", method):
             return await queue(command)

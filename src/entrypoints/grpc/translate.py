@@ -80,8 +80,22 @@ def money_message(value: Money) -> common_pb2.Money:
     return common_pb2.Money(amount=value.amount, currency=value.currency.code)
 
 
+# The last time written and its text: a bet's placement and settlement times are one
+# datetime, shared by every bet of its batch, so an answer's two times and its neighbours'
+# are written once (~0.8 µs each). One tuple, read and replaced whole.
+_last_timestamp: tuple[datetime | None, str] = (None, "")
+
+
 def timestamp(value: datetime | None) -> str:
-    return value.isoformat() if value is not None else ""
+    global _last_timestamp
+    if value is None:
+        return ""
+    last = _last_timestamp
+    if last[0] is value:
+        return last[1]
+    text = value.isoformat()
+    _last_timestamp = (value, text)
+    return text
 
 
 _BET_STATES = {

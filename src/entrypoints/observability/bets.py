@@ -8,6 +8,7 @@ import functools
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 
 from prometheus_client import Histogram
 
@@ -16,18 +17,35 @@ from entrypoints.observability import context, tracing
 from entrypoints.observability.metrics import BET_PLACEMENT_SECONDS
 
 
-@contextlib.contextmanager
-def placing(bet_id: uuid.UUID, entrypoint: str, method: str) -> Iterator[None]:
+def placing(bet_id: uuid.UUID, entrypoint: str, method: str) -> AbstractContextManager[None]:
     """Around one bet's placement by `entrypoint` ("grpc", "http", "bot") in `method`."""
     context.bind_bet(bet_id)
+    if tracing.active() is None:  # no span to open: the common case, kept cheap
+        return _Timed(placement_seconds(entrypoint, method))
+    return _traced(bet_id, entrypoint, method)
+
+
+class _Timed:
+    """The placement timed, no span: a plain context manager, not a generator's (whose
+    generator, frames and `contextlib` wrapper cost ~0.6 µs more a bet)."""
+
+    __slots__ = ("_seconds", "_started")
+
+    def __init__(self, seconds: Histogram) -> None:
+        self._seconds = seconds
+        self._started = time.perf_counter()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_: object) -> None:
+        self._seconds.observe(time.perf_counter() - self._started)
+
+
+@contextlib.contextmanager
+def _traced(bet_id: uuid.UUID, entrypoint: str, method: str) -> Iterator[None]:
     started = time.perf_counter()
     seconds = placement_seconds(entrypoint, method)
-    if tracing.active() is None:  # no span to open: the common case, kept cheap
-        try:
-            yield
-        finally:
-            seconds.observe(time.perf_counter() - started)
-        return
     with tracing.internal_span(
         "bet.place",
         {

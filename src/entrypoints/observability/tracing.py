@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,6 +106,8 @@ def shutdown_tracing() -> None:
 class Span:
     """What the middleware and interceptors do with a span; a no-op when tracing is off."""
 
+    __slots__ = ("_span",)
+
     def __init__(self, span: Any = None) -> None:
         self._span = span
 
@@ -119,18 +122,42 @@ class Span:
             self._span.set_status(Status(StatusCode.ERROR, description))
 
 
-@contextlib.contextmanager
 def server_span(
     name: str, carrier: Mapping[str, str], attributes: Mapping[str, str | int | bool]
-) -> Iterator[Span]:
+) -> AbstractContextManager[Span]:
     """The span of one incoming request, continuing the caller's trace when `carrier` (its
     headers or metadata, lower-case names) holds a valid `traceparent`. Sets the context's
     `trace_id`: the span's when tracing, else the caller's (or none)."""
     tracing = _active
     if tracing is None:
+        # Every request comes here when tracing is off: a shared do-nothing context manager,
+        # not a generator's (its frames and `contextlib` wrapper, ~0.6 µs a call).
         context.trace_id.set(context.trace_id_from(carrier.get(context.TRACEPARENT_HEADER)))
-        yield Span()
-        return
+        return _UNTRACED
+    return _server_span(tracing, name, carrier, attributes)
+
+
+class _Untraced:
+    __slots__ = ()
+
+    def __enter__(self) -> Span:
+        return _NO_SPAN
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+_NO_SPAN = Span()  # holds no span: its methods do nothing, so one serves every request
+_UNTRACED = _Untraced()
+
+
+@contextlib.contextmanager
+def _server_span(
+    tracing: Tracing,
+    name: str,
+    carrier: Mapping[str, str],
+    attributes: Mapping[str, str | int | bool],
+) -> Iterator[Span]:
     from opentelemetry.trace import SpanKind
 
     parent = tracing.propagator.extract(carrier)
