@@ -235,3 +235,58 @@ async def test_0062_stores_the_events_as_json_both_ways(scratch_database):
             await conn.execute(text(f'DROP OWNED BY "{role}"'))
             await conn.execute(text(f'DROP ROLE "{role}"'))
         await engine.dispose()
+
+
+async def test_0063_replaces_the_bets_write_in_place_both_ways(scratch_database):
+    """Revision 0063 edits `place_bets`' body in place: the same arguments, settings (SECURITY
+    DEFINER, search_path, the generic plans) and grants; the new body locks the house rows by
+    shard, checks each lock in its statement. Downgrading gives 0062's text back exactly."""
+    from adapters.postgres.engine import create_engine
+
+    role = f"stairway_app_{secrets.token_hex(4)}"
+    migrate.upgrade(scratch_database, "0062")
+    engine = create_engine(scratch_database, pool_size=1, max_overflow=0)
+    shape = text(
+        "SELECT p.prosecdef, p.proconfig, has_function_privilege(:role, p.oid, 'EXECUTE'),"
+        " EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0),"
+        " pg_get_functiondef(p.oid)"
+        " FROM pg_proc p WHERE p.oid = CAST(:f AS regprocedure)"
+    )
+    function = (
+        "place_bets(jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, text[], text[], text[],"
+        " text, text)"
+    )
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'CREATE ROLE "{role}"'))
+            await conn.execute(text(f'GRANT EXECUTE ON FUNCTION place_bets TO "{role}"'))
+            before = tuple((await conn.execute(shape, {"role": role, "f": function})).one())
+        await engine.dispose()
+        migrate.upgrade(scratch_database, "0063")
+        async with engine.connect() as conn:
+            after = tuple((await conn.execute(shape, {"role": role, "f": function})).one())
+        assert (
+            after[:4]
+            == before[:4]
+            == (
+                True,
+                ["search_path=public, pg_temp", "plan_cache_mode=force_generic_plan"],
+                True,
+                False,
+            )
+        )
+        assert "a.player_id IS NULL" in before[4]
+        assert "a.player_id IS NULL" not in after[4]
+        assert "a.shard IS NOT NULL" in after[4]
+        for lock in ("ORDER BY s.player_id FOR UPDATE", "ORDER BY a.id FOR UPDATE"):
+            assert after[4].count(lock) == before[4].count(lock) > 0, lock
+        await engine.dispose()
+        migrate.downgrade(scratch_database, "0062")
+        async with engine.connect() as conn:
+            back = tuple((await conn.execute(shape, {"role": role, "f": function})).one())
+        assert back == before
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP OWNED BY "{role}"'))
+            await conn.execute(text(f'DROP ROLE "{role}"'))
+        await engine.dispose()
