@@ -34,8 +34,7 @@ and settings kept) from its current text with these edits (each checked to be fo
 the downgrade undoes them. `place_round_bets` calls it unchanged.
 """
 
-from alembic import op
-from sqlalchemy import text
+from adapters.postgres.function_edits import edit_function
 
 revision = "0063"
 down_revision = "0062"
@@ -281,25 +280,9 @@ _EDITS = (
 )
 
 
-def _rewrite(forward: bool) -> None:
-    conn = op.get_bind()
-    definition = conn.execute(
-        text("SELECT pg_get_functiondef(CAST(:f AS regprocedure))"), {"f": _PLACE_BETS}
-    ).scalar_one()
-    edits = _EDITS if forward else tuple((new, old) for old, new in reversed(_EDITS))
-    for before, after in edits:
-        if definition.count(before) != 1:
-            raise RuntimeError(f"{_PLACE_BETS}: the text to edit was not found once")
-        definition = definition.replace(before, after)
-    # pg_get_functiondef gives `CREATE OR REPLACE` with the function's settings and rights: the
-    # same signature, so its grants stay. Sent as is (a function body is no place for bind
-    # markers).
-    conn.exec_driver_sql(definition)
-
-
 def upgrade() -> None:
-    _rewrite(forward=True)
+    edit_function(_PLACE_BETS, _EDITS, forward=True)
 
 
 def downgrade() -> None:
-    _rewrite(forward=False)
+    edit_function(_PLACE_BETS, _EDITS, forward=False)
