@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres import migrate
 
@@ -24,6 +27,25 @@ async def scratch_database(engine):
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@contextlib.asynccontextmanager
+async def _with_role(url: str) -> AsyncIterator[tuple[AsyncEngine, str]]:
+    """An engine on the scratch database and a role of the test's own to grant things to,
+    both gone at the end (the role's grants dropped in that database first)."""
+    from adapters.postgres.engine import create_engine
+
+    role = f"stairway_app_{secrets.token_hex(4)}"
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE ROLE "{role}"'))
+    try:
+        yield engine, role
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP OWNED BY "{role}"'))  # its grants, in this database
+            await conn.execute(text(f'DROP ROLE "{role}"'))
+        await engine.dispose()
 
 
 async def test_stairway(scratch_database):
@@ -84,11 +106,7 @@ async def test_0060_keeps_who_may_execute_the_bets_write(scratch_database):
     could execute them (`croupier db grant`) still can, PUBLIC still cannot, nobody but their
     owner calls outbox_append_envelopes. Downgrading gives the old functions back with the same
     grants."""
-    from adapters.postgres.engine import create_engine
-
-    role = f"stairway_app_{secrets.token_hex(4)}"
     migrate.upgrade(scratch_database, "0055")
-    engine = create_engine(scratch_database, pool_size=1, max_overflow=0)
     who = text(
         "SELECT p.proname, cardinality(p.proargtypes::oid[]),"
         " has_function_privilege(:role, p.oid, 'EXECUTE'),"
@@ -96,9 +114,8 @@ async def test_0060_keeps_who_may_execute_the_bets_write(scratch_database):
         " FROM pg_proc p WHERE p.proname IN"
         " ('place_bets', 'place_round_bets', 'outbox_append_envelopes') ORDER BY p.proname"
     )
-    try:
+    async with _with_role(scratch_database) as (engine, role):
         async with engine.begin() as conn:
-            await conn.execute(text(f'CREATE ROLE "{role}"'))
             for function in ("place_bets", "place_round_bets"):
                 await conn.execute(text(f'GRANT EXECUTE ON FUNCTION {function} TO "{role}"'))
         migrate.upgrade(scratch_database, "0060")
@@ -114,11 +131,6 @@ async def test_0060_keeps_who_may_execute_the_bets_write(scratch_database):
                 ("place_bets", 10, True, False),
                 ("place_round_bets", 11, True, False),
             ]
-    finally:
-        async with engine.begin() as conn:
-            await conn.execute(text(f'DROP OWNED BY "{role}"'))  # its grants, in this database
-            await conn.execute(text(f'DROP ROLE "{role}"'))
-        await engine.dispose()
 
 
 async def test_0061_keeps_one_bet_a_dice_message_both_ways(scratch_database):
@@ -158,11 +170,7 @@ async def test_0062_stores_the_events_as_json_both_ways(scratch_database):
     events, `outbox_append_envelopes` stores its text as given (not parsed into jsonb), the
     check still refuses what is not a non-empty array, and the view reads the same events with
     its grants kept. Downgrading gives jsonb, its check and the same rows back."""
-    from adapters.postgres.engine import create_engine
-
-    role = f"stairway_app_{secrets.token_hex(4)}"
     migrate.upgrade(scratch_database, "0061")
-    engine = create_engine(scratch_database, pool_size=1, max_overflow=0)
     envelope = (
         '{"event_id":"%s","type":"bet.placed","version":1,"aggregate_type":"bet",'
         '"aggregate_id":"%s","sequence":null,"occurred_at":"2026-12-04T10:00:00Z",'
@@ -202,9 +210,8 @@ async def test_0062_stores_the_events_as_json_both_ways(scratch_database):
         ("before", 1, [7], {"version": 1, "stake": 10}),
         ("after", 1, [7], {"version": 1, "stake": 10}),
     ]
-    try:
+    async with _with_role(scratch_database) as (engine, role):
         async with engine.begin() as conn:
-            await conn.execute(text(f'CREATE ROLE "{role}"'))
             await conn.execute(text(f'GRANT SELECT ON outbox_events TO "{role}"'))
             await append_one(conn, "before")
         migrate.upgrade(scratch_database, "0062")
@@ -230,8 +237,48 @@ async def test_0062_stores_the_events_as_json_both_ways(scratch_database):
             assert await conn.scalar(readable, {"role": role})
             assert "ck_outbox_events" in (await refused(conn, "[]") or "")
             await append_one(conn, "again")
-    finally:
+
+
+async def test_0063_replaces_the_bets_write_in_place_both_ways(scratch_database):
+    """Revision 0063 edits `place_bets`' body in place: the same arguments, settings (SECURITY
+    DEFINER, search_path, the generic plans) and grants; the new body locks the house rows by
+    shard, checks each lock in its statement. Downgrading gives 0062's text back exactly."""
+    migrate.upgrade(scratch_database, "0062")
+    shape = text(
+        "SELECT p.prosecdef, p.proconfig, has_function_privilege(:role, p.oid, 'EXECUTE'),"
+        " EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0),"
+        " pg_get_functiondef(p.oid)"
+        " FROM pg_proc p WHERE p.oid = CAST(:f AS regprocedure)"
+    )
+    function = (
+        "place_bets(jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, text[], text[], text[],"
+        " text, text)"
+    )
+    async with _with_role(scratch_database) as (engine, role):
         async with engine.begin() as conn:
-            await conn.execute(text(f'DROP OWNED BY "{role}"'))
-            await conn.execute(text(f'DROP ROLE "{role}"'))
+            await conn.execute(text(f'GRANT EXECUTE ON FUNCTION place_bets TO "{role}"'))
+            before = tuple((await conn.execute(shape, {"role": role, "f": function})).one())
         await engine.dispose()
+        migrate.upgrade(scratch_database, "0063")
+        async with engine.connect() as conn:
+            after = tuple((await conn.execute(shape, {"role": role, "f": function})).one())
+        assert (
+            after[:4]
+            == before[:4]
+            == (
+                True,
+                ["search_path=public, pg_temp", "plan_cache_mode=force_generic_plan"],
+                True,
+                False,
+            )
+        )
+        assert "a.player_id IS NULL" in before[4]
+        assert "a.player_id IS NULL" not in after[4]
+        assert "a.shard IS NOT NULL" in after[4]
+        for lock in ("ORDER BY s.player_id FOR UPDATE", "ORDER BY a.id FOR UPDATE"):
+            assert after[4].count(lock) == before[4].count(lock) > 0, lock
+        await engine.dispose()
+        migrate.downgrade(scratch_database, "0062")
+        async with engine.connect() as conn:
+            back = tuple((await conn.execute(shape, {"role": role, "f": function})).one())
+        assert back == before

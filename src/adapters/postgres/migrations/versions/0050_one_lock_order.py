@@ -24,8 +24,7 @@ changes: each text is the previous one with these statements edited, and the mig
 that each edit found its text (docs/schema.sql has the result).
 """
 
-from alembic import op
-from sqlalchemy import text
+from adapters.postgres.function_edits import edit_function
 
 revision = "0050"
 down_revision = "0051"
@@ -105,19 +104,8 @@ _EDITS = {
 
 
 def _rewrite(forward: bool) -> None:
-    conn = op.get_bind()
     for function, edits in _EDITS.items():
-        definition = conn.execute(
-            text("SELECT pg_get_functiondef(CAST(:f AS regprocedure))"), {"f": function}
-        ).scalar_one()
-        for old, new in edits:
-            before, after = (old, new) if forward else (new, old)
-            if definition.count(before) != 1:
-                raise RuntimeError(f"{function}: the text to edit was not found once")
-            definition = definition.replace(before, after)
-        # pg_get_functiondef gives CREATE OR REPLACE with the function's settings and rights;
-        # ownership and grants stay. Sent as is: a function body is no place for bind markers.
-        conn.exec_driver_sql(definition)
+        edit_function(function, edits, forward=forward)
 
 
 def upgrade() -> None:
