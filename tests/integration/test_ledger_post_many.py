@@ -3,6 +3,7 @@ each exactly as if posted alone in that order, the whole call refused with the f
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -322,7 +323,7 @@ async def test_the_rows_a_call_returns_are_what_the_journal_holds(
                 )
                 for r in rows
             ] == [tuple(j) for j in journal]
-        await conn.commit()
+        await conn.rollback()  # written past the adapter, without events: not kept
     assert [r.replayed for r in fresh] == [False] * 6
     assert [r.replayed for r in with_replays] == [False, False, True, True]
     assert [r.balance_after for r in fresh if r.account_id == wallet] == [15, 3]
@@ -345,3 +346,36 @@ async def test_a_balance_out_of_the_64_bit_range_refuses_the_call(
         taken = text("SELECT count(*) FROM ledger_transactions WHERE idempotency_key = ANY(:k)")
         assert (await conn.execute(taken, {"k": keys})).scalar_one() == 0
     assert await _balance(engine, wallet) == 10
+
+
+_WAITING = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+    " AND query ILIKE '%ledger_post_many%' AND pid <> pg_backend_pid()"
+)
+
+
+async def test_a_call_that_waited_for_a_lock_posts_on_the_balance_it_was_left(
+    uow_factory, engine, wallets, adjustments, unique_key
+):
+    """A call queued behind another's lock reads the balances that one committed: its
+    statement began before the commit, so the locked rows, not its snapshot, give them
+    (revision 0064 reads the balance from the row its lock returns)."""
+    (wallet,) = await wallets(1, amount=10)
+    async with uow_factory() as holder:
+        first = await holder.ledger.post_all([_move(unique_key(), adjustments, wallet, 7)])
+        holder.raise_events(*transactions_posted(*first))
+        waiter = asyncio.create_task(
+            _post_all(uow_factory, [_move(unique_key(), wallet, adjustments, 12)])
+        )
+        for _ in range(500):
+            async with engine.connect() as conn:
+                if (await conn.execute(_WAITING)).scalar_one():
+                    break
+            await asyncio.sleep(0.01)
+        else:  # pragma: no cover
+            raise AssertionError("the second call never waited for the first's locks")
+        await holder.commit()
+    (second,) = await waiter
+    assert _after(first[0], wallet) == 17
+    assert _after(second, wallet) == 5  # 17 - 12: without the 7 it would have been refused
+    assert await _balance(engine, wallet) == 5
