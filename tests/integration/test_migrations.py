@@ -235,3 +235,35 @@ async def test_0062_stores_the_events_as_json_both_ways(scratch_database):
             await conn.execute(text(f'DROP OWNED BY "{role}"'))
             await conn.execute(text(f'DROP ROLE "{role}"'))
         await engine.dispose()
+
+
+async def test_0064_edits_ledger_post_many_and_gives_the_same_text_back(scratch_database):
+    """Revision 0064 rewrites `ledger_post_many`'s body only: its settings, comment and
+    rights stay, and the downgrade gives 0062's text back, character for character."""
+    from adapters.postgres.engine import create_engine
+
+    function = "CAST('ledger_post_many(uuid[], text[], text[], bytea[], text[], jsonb[],"
+    function += " timestamptz[], integer[], bigint[], text[], bigint[])' AS regprocedure)"
+    described = text(
+        f"SELECT pg_get_functiondef({function}), obj_description({function}, 'pg_proc'),"
+        f" (SELECT proacl FROM pg_proc WHERE oid = {function})::text"
+    )
+    engine = create_engine(scratch_database, pool_size=1, max_overflow=0)
+    try:
+        migrate.upgrade(scratch_database, "0062")
+        async with engine.connect() as conn:
+            before = (await conn.execute(described)).one()
+        await engine.dispose()
+        migrate.upgrade(scratch_database, "0064")
+        async with engine.connect() as conn:
+            after = (await conn.execute(described)).one()
+        await engine.dispose()
+        assert after[0] != before[0]
+        assert "IF v_new IS NULL AND v_pending_state IS NULL THEN" in after[0]
+        assert "SET plan_cache_mode TO 'force_generic_plan'" in after[0]
+        assert after[1:] == before[1:]
+        migrate.downgrade(scratch_database, "0062")
+        async with engine.connect() as conn:
+            assert tuple((await conn.execute(described)).one()) == tuple(before)
+    finally:
+        await engine.dispose()
