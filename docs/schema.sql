@@ -579,7 +579,8 @@ BEGIN
 
     -- Every key new and nothing pending (the common call): the statement below posts and
     -- returns the rows it writes, the transaction's id and time being the call's own. With
-    -- a refused leg it writes and returns nothing, and the next statement raises its error.
+    -- a refused leg it writes and returns nothing, and the next one finds the leg (nothing
+    -- moved) and raises its error. (Its CTEs are the next one's, copied by revision 0064.)
     IF v_new IS NULL AND v_pending_state IS NULL THEN
         RETURN QUERY
         WITH legs AS (
