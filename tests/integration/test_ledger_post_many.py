@@ -3,6 +3,7 @@ each exactly as if posted alone in that order, the whole call refused with the f
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -13,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from adapters.postgres.errors import server_message, sqlstate
 from application.postings import CreditDepositCommand
 from domain.accounts import AccountKind
-from domain.errors import IdempotencyConflict, InsufficientFunds, NotFound
+from domain.errors import IdempotencyConflict, InsufficientFunds, InvalidRequest, NotFound
 from domain.events import transactions_posted
 from domain.ledger import Leg, PostedTransaction, Transaction, TransactionKind
 from domain.money import XTR, Money
@@ -252,3 +253,129 @@ async def test_the_function_refuses_a_malformed_call_before_writing(
         assert message in server_message(caught.value)
         taken = text("SELECT count(*) FROM ledger_transactions WHERE idempotency_key = ANY(:k)")
         assert (await conn.execute(taken, {"k": keys})).scalar_one() == 0
+
+
+_CALL = text(
+    "SELECT * FROM ledger_post_many(CAST(:ids AS uuid[]), CAST(:kinds AS text[]),"
+    " CAST(:keys AS text[]), CAST(:fingerprints AS bytea[]), CAST(:references AS text[]),"
+    " CAST(:metadata AS jsonb[]), CAST(:created_at AS timestamptz[]), CAST(:leg_of AS int[]),"
+    " CAST(:accounts AS bigint[]), CAST(:currencies AS text[]), CAST(:amounts AS bigint[]))"
+)
+# What the journal holds for the call's keys, in the function's row order (its old read-back).
+_JOURNAL = text(
+    "SELECT x.t::integer AS n, l.transaction_id, e.created_at, l.account_id, l.currency,"
+    " l.amount, l.balance_after"
+    " FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS x(key, t)"
+    " JOIN ledger_transactions AS e ON e.idempotency_key = x.key"
+    " JOIN ledger_legs AS l ON l.transaction_id = e.id ORDER BY x.t, l.account_id"
+)
+
+
+async def _call(conn, moves: list[tuple[str, int, int, int]]) -> list:
+    """`ledger_post_many` called in SQL with transfers (key, source, target, amount)."""
+    at = datetime.now(UTC)
+    arguments = {
+        "ids": [uuid.uuid4() for _ in moves],
+        "kinds": ["transfer"] * len(moves),
+        "keys": [key for key, *_ in moves],
+        "fingerprints": [bytes([amount % 256]) * 32 for *_, amount in moves],
+        "references": [""] * len(moves),
+        "metadata": [f'{{"n": {n}}}' for n in range(len(moves))],
+        "created_at": [at.replace(microsecond=n) for n in range(len(moves))],
+        "leg_of": [n for n in range(1, len(moves) + 1) for _ in range(2)],
+        "accounts": [account for _, s, t, _ in moves for account in (s, t)],
+        "currencies": ["XTR"] * 2 * len(moves),
+        "amounts": [amount for *_, a in moves for amount in (-a, a)],
+    }
+    return (await conn.execute(_CALL, arguments)).all()
+
+
+async def test_the_rows_a_call_returns_are_what_the_journal_holds(
+    engine, wallets, adjustments, unique_key
+):
+    """A call whose keys are all new returns the rows it writes (revision 0064) and a call with
+    a replay reads them back: either way, row for row, what the journal holds for its keys."""
+    wallet, other = await wallets(2, amount=10)
+    keys = [unique_key() for _ in range(4)]
+    async with engine.connect() as conn:
+        fresh = await _call(
+            conn,
+            [
+                (keys[0], adjustments, wallet, 5),
+                (keys[1], wallet, other, 12),
+                (keys[2], other, adjustments, 3),
+            ],
+        )
+        with_replays = await _call(
+            conn, [(keys[3], wallet, other, 1), (keys[1], wallet, other, 12)]
+        )
+        for rows, called in ((fresh, keys[:3]), (with_replays, [keys[3], keys[1]])):
+            journal = (await conn.execute(_JOURNAL, {"keys": called})).all()
+            assert [
+                (
+                    r.n,
+                    r.transaction_id,
+                    r.created_at,
+                    r.account_id,
+                    r.currency,
+                    r.amount,
+                    r.balance_after,
+                )
+                for r in rows
+            ] == [tuple(j) for j in journal]
+        await conn.rollback()  # written past the adapter, without events: not kept
+    assert [r.replayed for r in fresh] == [False] * 6
+    assert [r.replayed for r in with_replays] == [False, False, True, True]
+    assert [r.balance_after for r in fresh if r.account_id == wallet] == [15, 3]
+    assert [r.balance_after for r in with_replays if r.account_id == wallet] == [2, 3]
+
+
+async def test_a_balance_out_of_the_64_bit_range_refuses_the_call(
+    engine, wallets, adjustments, unique_key
+):
+    """22003 ("bigint out of range"), as ledger_post's bigint arithmetic would raise, and
+    nothing written."""
+    (wallet,) = await wallets(1, amount=10)
+    keys = [unique_key(), unique_key()]
+    async with engine.connect() as conn:
+        # The engine turns a 22003 into the domain's InvalidRequest (a client's bad number).
+        with pytest.raises(InvalidRequest) as caught:
+            await _call(conn, [(key, adjustments, wallet, 2**62) for key in keys])
+        await conn.rollback()
+        assert str(caught.value.__cause__) == "bigint out of range"  # 22003's own message
+        taken = text("SELECT count(*) FROM ledger_transactions WHERE idempotency_key = ANY(:k)")
+        assert (await conn.execute(taken, {"k": keys})).scalar_one() == 0
+    assert await _balance(engine, wallet) == 10
+
+
+_WAITING = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+    " AND query ILIKE '%ledger_post_many%' AND pid <> pg_backend_pid()"
+)
+
+
+async def test_a_call_that_waited_for_a_lock_posts_on_the_balance_it_was_left(
+    uow_factory, engine, wallets, adjustments, unique_key
+):
+    """A call queued behind another's lock reads the balances that one committed: its
+    statement began before the commit, so the locked rows, not its snapshot, give them
+    (revision 0064 reads the balance from the row its lock returns)."""
+    (wallet,) = await wallets(1, amount=10)
+    async with uow_factory() as holder:
+        first = await holder.ledger.post_all([_move(unique_key(), adjustments, wallet, 7)])
+        holder.raise_events(*transactions_posted(*first))
+        waiter = asyncio.create_task(
+            _post_all(uow_factory, [_move(unique_key(), wallet, adjustments, 12)])
+        )
+        for _ in range(500):
+            async with engine.connect() as conn:
+                if (await conn.execute(_WAITING)).scalar_one():
+                    break
+            await asyncio.sleep(0.01)
+        else:  # pragma: no cover
+            raise AssertionError("the second call never waited for the first's locks")
+        await holder.commit()
+    (second,) = await waiter
+    assert _after(first[0], wallet) == 17
+    assert _after(second, wallet) == 5  # 17 - 12: without the 7 it would have been refused
+    assert await _balance(engine, wallet) == 5

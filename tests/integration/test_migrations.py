@@ -282,3 +282,35 @@ async def test_0063_replaces_the_bets_write_in_place_both_ways(scratch_database)
         async with engine.connect() as conn:
             back = tuple((await conn.execute(shape, {"role": role, "f": function})).one())
         assert back == before
+
+
+async def test_0064_edits_ledger_post_many_and_gives_the_same_text_back(scratch_database):
+    """Revision 0064 rewrites `ledger_post_many`'s body only: its settings, comment and
+    rights stay, and the downgrade gives 0063's text back (0062's), character for character."""
+    from adapters.postgres.engine import create_engine
+
+    function = "CAST('ledger_post_many(uuid[], text[], text[], bytea[], text[], jsonb[],"
+    function += " timestamptz[], integer[], bigint[], text[], bigint[])' AS regprocedure)"
+    described = text(
+        f"SELECT pg_get_functiondef({function}), obj_description({function}, 'pg_proc'),"
+        f" (SELECT proacl FROM pg_proc WHERE oid = {function})::text"
+    )
+    engine = create_engine(scratch_database, pool_size=1, max_overflow=0)
+    try:
+        migrate.upgrade(scratch_database, "0063")
+        async with engine.connect() as conn:
+            before = (await conn.execute(described)).one()
+        await engine.dispose()
+        migrate.upgrade(scratch_database, "0064")
+        async with engine.connect() as conn:
+            after = (await conn.execute(described)).one()
+        await engine.dispose()
+        assert after[0] != before[0]
+        assert "IF v_new IS NULL AND v_pending_state IS NULL THEN" in after[0]
+        assert "SET plan_cache_mode TO 'force_generic_plan'" in after[0]
+        assert after[1:] == before[1:]
+        migrate.downgrade(scratch_database, "0063")
+        async with engine.connect() as conn:
+            assert tuple((await conn.execute(described)).one()) == tuple(before)
+    finally:
+        await engine.dispose()

@@ -11,17 +11,33 @@ from alembic import op
 from sqlalchemy import text
 
 
+def function_text(signature: str) -> str:
+    """The function's definition as `pg_get_functiondef` gives it (`signature` as
+    regprocedure reads it)."""
+    return str(
+        op.get_bind()
+        .execute(text("SELECT pg_get_functiondef(CAST(:f AS regprocedure))"), {"f": signature})
+        .scalar_one()
+    )
+
+
+def replaced_once(signature: str, definition: str, before: str, after: str) -> str:
+    """`definition` with `before` replaced by `after`, refused unless found exactly once."""
+    if definition.count(before) != 1:
+        raise RuntimeError(f"{signature}: the text to edit was not found once")
+    return definition.replace(before, after)
+
+
+def create_function(definition: str) -> None:
+    # Sent as is: a function body is no place for bind markers.
+    op.get_bind().exec_driver_sql(definition)
+
+
 def edit_function(signature: str, edits: Sequence[tuple[str, str]], *, forward: bool) -> None:
     """Apply `edits` ((old, new) passages) to the function `signature` (as regprocedure reads
     it), or undo them when `forward` is false."""
-    conn = op.get_bind()
-    definition = conn.execute(
-        text("SELECT pg_get_functiondef(CAST(:f AS regprocedure))"), {"f": signature}
-    ).scalar_one()
+    definition = function_text(signature)
     steps = edits if forward else [(new, old) for old, new in reversed(edits)]
     for before, after in steps:
-        if definition.count(before) != 1:
-            raise RuntimeError(f"{signature}: the text to edit was not found once")
-        definition = definition.replace(before, after)
-    # Sent as is: a function body is no place for bind markers.
-    conn.exec_driver_sql(definition)
+        definition = replaced_once(signature, definition, before, after)
+    create_function(definition)
