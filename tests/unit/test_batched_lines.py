@@ -144,6 +144,29 @@ def test_a_process_that_stops_cleanly_loses_no_line_and_keeps_their_order(tmp_pa
     assert messages == [f"line {n}" for n in range(999)] + ["last"]
 
 
+def test_a_forked_child_does_not_write_its_parents_held_lines_again(tmp_path):
+    out = tmp_path / "lines.txt"
+    stream = out.open("a")
+    handler = log_handler(LogFormat.TEXT, stream, batched=True)
+    logger = logging.getLogger(f"tests.batched.{uuid.uuid4().hex}")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+
+    async def main() -> int:
+        logger.info("held at the fork")
+        child = os.fork()
+        if child == 0:  # the child: logs a line of its own and writes it at once
+            logger.warning("the child's")
+            os._exit(0)
+        return child
+
+    os.waitpid(asyncio.run(main()), 0)
+    handler.close()
+    stream.close()
+    assert sorted(_messages(out.read_text())) == ["held at the fork", "the child's"]
+
+
 def test_an_error_writing_is_reported_and_logging_goes_on(batched, capsys):
     logger, stream, _ = batched
 

@@ -10,15 +10,18 @@ and nothing waits at all when it matters:
 - a record logged where no event loop runs (another thread, before or after the loop) is
   written at once, with every line before it;
 - `flush()` and `close()` write what is held: `logging.shutdown` (at exit) calls both, so a
-  clean stop loses no line. A process killed outright can lose the lines of its last turn.
+  clean stop loses no line. A process killed outright can lose the lines of its last turn;
+- a forked child starts with nothing held: the parent writes what it held, once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import traceback
+import weakref
 from typing import TextIO
 
 
@@ -31,6 +34,7 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self._held: list[str] = []
         # The loop a write is scheduled on (None: none is): one write a turn, not one a line.
         self._scheduled_on: asyncio.AbstractEventLoop | None = None
+        _handlers.add(self)
 
     def emit(self, record: logging.LogRecord) -> None:
         # Called by `Handler.handle` with the handler's lock held.
@@ -80,3 +84,16 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
             self.flush()
         finally:
             super().close()
+
+
+_handlers: weakref.WeakSet[BatchedStreamHandler] = weakref.WeakSet()
+
+
+def _forget_held() -> None:
+    for handler in list(_handlers):
+        handler._held = []
+        handler._scheduled_on = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_held)
