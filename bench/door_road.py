@@ -143,7 +143,11 @@ async def _road(calls: int, repeat: int, profile: Path | None, in_flight: int) -
     # What `configure_logging` reads of the settings: `croupier run`'s defaults.
     configure_logging(
         SimpleNamespace(  # type: ignore[arg-type]
-            grpc_processes=1, log_format=LogFormat.JSON, log_level="INFO", access_log=True
+            grpc_processes=1,
+            log_format=LogFormat.JSON,
+            log_level="INFO",
+            access_log=True,
+            log_batch_writes=True,
         )
     )
     interceptors = (

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import msgspec
 
 from entrypoints.observability import context
+from entrypoints.observability.batched_lines import BatchedStreamHandler
 from entrypoints.observability.redaction import RedactingFilter
 from entrypoints.settings import LogFormat, Settings
 
@@ -125,11 +126,17 @@ class TextFormatter(logging.Formatter):
 
 
 def log_handler(
-    log_format: LogFormat, stream: TextIO | None = None, *, pid: bool = False
+    log_format: LogFormat,
+    stream: TextIO | None = None,
+    *,
+    pid: bool = False,
+    batched: bool = False,
 ) -> logging.Handler:
     """A handler writing `log_format` lines with the context ids (and the process id, with
-    `pid`) to `stream` (stderr)."""
-    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    `pid`) to `stream` (stderr); with `batched`, the lines of one turn of the event loop in
+    one write (`batched_lines`)."""
+    kind = BatchedStreamHandler if batched else logging.StreamHandler
+    handler = kind(stream if stream is not None else sys.stderr)
     formatter = JsonFormatter if log_format is LogFormat.JSON else TextFormatter
     handler.setFormatter(formatter(pid=pid))
     handler.addFilter(ContextFilter())
@@ -142,7 +149,7 @@ def configure_logging(settings: Settings) -> None:
     configured level; the access lines on or off."""
     # Several gRPC processes write to one output: each line names its process.
     pid = settings.grpc_processes > 1
-    handler = log_handler(settings.log_format, pid=pid)
+    handler = log_handler(settings.log_format, pid=pid, batched=settings.log_batch_writes)
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
     lean_records(pid=pid)
     # Access lines are INFO: above INFO they are off, whatever the process's level.

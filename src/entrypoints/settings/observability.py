@@ -64,6 +64,14 @@ class Observability:
         doc="One INFO line per HTTP request and gRPC call (logger `croupier.access`; health "
         "probes and `/metrics` are left out).",
     )
+    log_batch_writes: bool = setting(
+        True,
+        doc="Write the INFO and DEBUG lines logged in one turn of the event loop together, "
+        "in one write at the turn's end, rather than one write (a system call) each; a "
+        "WARNING or worse is written at once with all before it, and a clean stop writes "
+        "everything held. `false`: every line written as it is logged. See "
+        'docs/operations.md, "Observability".',
+    )
     grpc_echo_request_id: Annotated[RequestIdEcho, LOWERED] = setting(
         RequestIdEcho.TRAILING,
         doc="Where each gRPC call's request id is sent back (`x-request-id`). `trailing`: in "
