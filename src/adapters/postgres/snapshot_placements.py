@@ -47,7 +47,8 @@ from domain.standing import PlayerStanding
 
 # One row, one JSON document, plain reads only (see `PlacementReads.snapshot`); a seed pair id
 # is reserved (nextval) for each player with no active pair. The statement is the function
-# `placement_snapshot` (revision 0033), planned once per connection.
+# `placement_snapshot` (revision 0033; its JSON built as text, revision 0065), planned once
+# per connection.
 _SNAPSHOT = "SELECT placement_snapshot($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text)"
 # The events go as envelopes, each apart, with the aggregates the outbox numbers (revision
 # 0060; `adapters.event_wire.rows.Envelopes`).
@@ -113,19 +114,21 @@ class SnapshotPlacements:
                 AccountKind.HOUSE_BANKROLL.value,
             )
         )
+        # An empty part is JSON null (revision 0065: no coalesce a part in the statement).
         read = msgspec.json.decode(text)
+        pairs, reserved = read["pairs"]
         return BatchPlacementContext(
-            existing=frozenset(uuid.UUID(b) for b in read["existing"]),
-            guarded=frozenset(read["guarded"]),
+            existing=frozenset(uuid.UUID(b) for b in read["existing"] or ()),
+            guarded=frozenset(read["guarded"] or ()),
             standings={
                 p: PlayerStanding(p, PlayerStatus(status), terms)
-                for p, status, terms in read["standings"]
+                for p, status, terms in read["standings"] or ()
             },
-            wallets={(p, c): (i, b) for p, c, i, b in read["wallets"]},
-            seeds={row[1]: self._pair(row) for row in read["pairs"]},
-            configs=dict(_config(*row) for row in read["games"] if row[0] in GAMES),
-            bankrolls={c: int(total) for c, total in read["bankrolls"].items()},
-            reserved_pair_ids=dict(read["reserved"]),
+            wallets={(p, c): (i, b) for p, c, i, b in read["wallets"] or ()},
+            seeds={row[1]: self._pair(row) for row in pairs or ()},
+            configs=dict(_config(*row) for row in read["games"] or () if row[0] in GAMES),
+            bankrolls={c: int(total) for c, total in (read["bankrolls"] or {}).items()},
+            reserved_pair_ids=dict(reserved or ()),
         )
 
     def defer(self, write: PlacementWrite) -> None:
