@@ -69,10 +69,11 @@ T = TypeVar("T")
 # game's exact RTP (dice: ~0.3 s), so it is done once per configuration and process. A change
 # of the columns is a new key, so nothing needs invalidating.
 _configs: dict[str, tuple[tuple[bool, str, Mapping[str, list[int]]], GameConfig]] = {}
-# Server seeds opened, by their sealed form (unique: a fresh AES-GCM nonce each): a pair's
-# sealed seed never changes, and opening it is the dearest Python step of a read. Bounded:
-# cleared when full.
-_opened: dict[tuple[int, str], str] = {}
+# Seed pairs built, by their sealed seed (unique: a fresh AES-GCM nonce each), with the rest
+# of the row but the nonce: a pair's seed, hash, client seed and creation never change, and
+# opening the seed then checking its hash is the dearest Python step of a read; a read takes
+# the pair at its nonce (`SeedPair.at_nonce`). Bounded: cleared when full.
+_opened: dict[tuple[int, str], tuple[tuple[int, str, str, str], SeedPair]] = {}
 _OPENED_MAX = 100_000
 
 
@@ -202,22 +203,25 @@ class SnapshotPlacements:
     def _pair(self, row: Sequence[Any]) -> SeedPair:
         pair_id, player_id, sealed, seed_hash, client_seed, next_nonce, created_at = row
         # The player is part of the key: the seal binds it (a row copied onto another player
-        # must not open), and this cache must not undo that.
-        seed = _opened.get((player_id, sealed))
-        if seed is None:
-            seed = self._cipher.open(base64.b64decode(sealed), player_id)
-            if len(_opened) >= _OPENED_MAX:
-                _opened.clear()
-            _opened[(player_id, sealed)] = seed
-        return SeedPair(
+        # must not open), and this cache must not undo that. The rest of the row is compared:
+        # a row whose hash or client seed differs from the one built is built (checked) again.
+        rest = (pair_id, seed_hash, client_seed, created_at)
+        cached = _opened.get((player_id, sealed))
+        if cached is not None and cached[0] == rest:
+            return cached[1].at_nonce(next_nonce)
+        pair = SeedPair(
             id=pair_id,
             player_id=player_id,
-            server_seed=seed,
+            server_seed=self._cipher.open(base64.b64decode(sealed), player_id),
             server_seed_hash=seed_hash,
             client_seed=client_seed,
             next_nonce=next_nonce,
             created_at=datetime.fromisoformat(created_at),
         )
+        if len(_opened) >= _OPENED_MAX:
+            _opened.clear()
+        _opened[(player_id, sealed)] = (rest, pair)
+        return pair
 
 
 def _config(
