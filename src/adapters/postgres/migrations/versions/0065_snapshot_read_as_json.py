@@ -24,7 +24,7 @@ settings (the caller's rights, search_path, generic plans) and grants: replaced 
 (`CREATE OR REPLACE` of its current text with the body swapped); the downgrade swaps it back.
 """
 
-from adapters.postgres.function_edits import edit_function
+from adapters.postgres.function_edits import earlier_revision, edit_function
 
 revision = "0065"
 down_revision = "0064"
@@ -33,46 +33,14 @@ depends_on = None
 
 _SNAPSHOT = "placement_snapshot(uuid[], bigint[], text[], text[], text)"
 
-_BODY_OLD = """    RETURN (
-    SELECT jsonb_build_object(
-        'existing', (SELECT coalesce(jsonb_agg(id), '[]') FROM bets WHERE id = ANY(p_bets)),
-        'guarded', (SELECT coalesce(jsonb_agg(player_id), '[]') FROM responsible_profiles
-                    WHERE player_id = ANY(p_players)),
-        'standings', (SELECT coalesce(jsonb_agg(jsonb_build_array(
-                                 p.id, p.status, pp.terms_accepted_at IS NOT NULL)), '[]')
-                      FROM players p
-                      LEFT JOIN player_preferences pp
-                             ON pp.player_id = p.id AND pp.player_id = ANY(p_players)
-                      WHERE p.id = ANY(p_players)),
-        'wallets', (SELECT coalesce(jsonb_agg(jsonb_build_array(player_id, currency, id, balance)),
-                                    '[]')
-                    FROM accounts
-                    WHERE player_id = ANY(p_players) AND currency = ANY(p_currencies)
-                      AND kind = 'player_wallet'),
-        'pairs', (SELECT coalesce(jsonb_agg(jsonb_build_array(
-                             id, player_id, encode(server_seed_encrypted, 'base64'),
-                             server_seed_hash, client_seed, next_nonce, created_at)), '[]')
-                  FROM seed_pairs WHERE player_id = ANY(p_players) AND revealed_at IS NULL),
-        'reserved', (SELECT coalesce(jsonb_agg(jsonb_build_array(
-                                p, nextval('seed_pairs_id_seq'))), '[]')
-                     FROM unnest(p_players) AS p
-                     WHERE NOT EXISTS (SELECT 1 FROM seed_pairs s
-                                       WHERE s.player_id = p AND s.revealed_at IS NULL
-                                         AND s.player_id = ANY(p_players))),
-        'bankrolls', (SELECT coalesce(jsonb_object_agg(currency, total), '{}')
-                      FROM (SELECT currency, sum(balance) AS total FROM accounts
-                            WHERE kind = p_house_kind AND player_id IS NULL
-                              AND currency = ANY(p_currencies)
-                            GROUP BY currency) AS house),
-        'games', (SELECT coalesce(jsonb_agg(jsonb_build_array(
-                             g.code, g.enabled, CAST(g.house_edge AS text),
-                             (SELECT coalesce(jsonb_object_agg(l.currency, jsonb_build_array(
-                                                  l.min_stake, l.max_stake, l.max_payout)), '{}')
-                              FROM game_limits l WHERE l.game = g.code))), '[]')
-                  FROM games g WHERE g.code = ANY(p_games))
-    )::text
-    );
-"""
+
+def _body_0064() -> str:
+    # The body as revisions 0033 and 0036 wrote it (unchanged since), loaded rather than
+    # copied, as 0036 loads 0033's.
+    module = earlier_revision(__file__, "0036_promotion_books.py")
+    text = str(module._snapshot(module._WALLETS_0033, module._WALLETS_0036))
+    return text[text.index("    RETURN (\n") : text.index("END;\n$$")]
+
 
 _BODY_NEW = """    RETURN json_build_object(
         'existing', (SELECT json_agg(id) FROM bets WHERE id = ANY(p_bets)),
@@ -116,8 +84,8 @@ _BODY_NEW = """    RETURN json_build_object(
 
 
 def upgrade() -> None:
-    edit_function(_SNAPSHOT, ((_BODY_OLD, _BODY_NEW),), forward=True)
+    edit_function(_SNAPSHOT, ((_body_0064(), _BODY_NEW),), forward=True)
 
 
 def downgrade() -> None:
-    edit_function(_SNAPSHOT, ((_BODY_OLD, _BODY_NEW),), forward=False)
+    edit_function(_SNAPSHOT, ((_body_0064(), _BODY_NEW),), forward=False)
