@@ -31,6 +31,25 @@ class SeedPair:
         if self.next_nonce < FIRST_NONCE:
             raise ValueError("nonces start at 0")
 
+    def at_nonce(self, next_nonce: int) -> SeedPair:
+        """This pair with another next nonce. Only the nonce is checked: the seed, its hash and
+        the client seed are this pair's, checked when it was built (a read of the active pair
+        builds it once, then takes each read's nonce: the seed's hash is a sha256 and two
+        pattern matches a pair a read otherwise)."""
+        if next_nonce < FIRST_NONCE:
+            raise ValueError("nonces start at 0")
+        pair = object.__new__(SeedPair)
+        put = object.__setattr__  # frozen: set as __init__ sets them
+        put(pair, "id", self.id)
+        put(pair, "player_id", self.player_id)
+        put(pair, "server_seed", self.server_seed)
+        put(pair, "server_seed_hash", self.server_seed_hash)
+        put(pair, "client_seed", self.client_seed)
+        put(pair, "next_nonce", next_nonce)
+        put(pair, "created_at", self.created_at)
+        put(pair, "revealed_at", self.revealed_at)
+        return pair
+
     @property
     def revealed(self) -> bool:
         return self.revealed_at is not None

@@ -237,6 +237,37 @@ async def test_a_message_of_bets_submitted_together_is_two_statements(
     assert "place_bets" in statements[-1]
 
 
+async def test_the_read_reserves_a_pair_id_only_for_players_without_one(
+    engine, funded_player, place, cipher
+):
+    # Revision 0065: the active pairs and the reserved ids come from one scan of the players
+    # and their active pair, nextval in an aggregate's FILTER (checked before its arguments):
+    # a player with a pair takes no id; one without (new, or unknown) takes exactly one.
+    paired = await funded_player(1000)
+    await place(coin(paired.id))  # its seed pair
+    fresh = await funded_player(1000)
+    unknown = 2**62
+    last = text("SELECT last_value FROM seed_pairs_id_seq")
+    async with engine.connect() as conn:
+        before = (await conn.execute(last)).scalar_one()
+        read = await SnapshotPlacements(conn, cipher).snapshot(
+            [uuid.uuid4()], [paired.id, fresh.id, unknown], ["XTR"], ["coin"]
+        )
+        after = (await conn.execute(last)).scalar_one()
+        await conn.rollback()
+    assert set(read.seeds) == {paired.id}
+    assert read.seeds[paired.id].next_nonce == 1
+    assert set(read.reserved_pair_ids) == {fresh.id, unknown}
+    assert sorted(read.reserved_pair_ids.values()) == [after - 1, after]
+    assert after == before + 2
+    assert set(read.standings) == {paired.id, fresh.id}
+    assert set(read.wallets) == {(paired.id, "XTR"), (fresh.id, "XTR")}
+    assert read.existing == frozenset()
+    assert read.guarded == frozenset()
+    assert set(read.configs) == {"coin"}
+    assert read.bankrolls["XTR"] > 0
+
+
 async def test_a_lost_bet_is_one_transaction_whose_event_tells_the_player(
     funded_player, place, engine
 ):

@@ -314,3 +314,65 @@ async def test_0064_edits_ledger_post_many_and_gives_the_same_text_back(scratch_
             assert tuple((await conn.execute(described)).one()) == tuple(before)
     finally:
         await engine.dispose()
+
+
+async def test_0065_builds_the_snapshot_as_json_and_gives_the_same_answers(scratch_database):
+    """Revision 0065 swaps `placement_snapshot`'s body only (its settings, comment and rights
+    stay): the same answers as 0064's, read as the service reads them (an empty part is null
+    now, `[]` or `{}` before), one pair id reserved for each player without an active pair;
+    the downgrade gives 0064's text back, character for character."""
+    import json
+
+    from adapters.postgres.engine import create_engine
+
+    function = "CAST('placement_snapshot(uuid[], bigint[], text[], text[], text)' AS regprocedure)"
+    described = text(
+        f"SELECT pg_get_functiondef({function}), obj_description({function}, 'pg_proc'),"
+        f" (SELECT proacl FROM pg_proc WHERE oid = {function})::text"
+    )
+    # Two players that do not exist: no standing, no wallet, no pair, a pair id each.
+    call = text(
+        "SELECT placement_snapshot(ARRAY[gen_random_uuid()], '{900000001,900000002}',"
+        " '{XTR,TON}', '{coin,dice,nosuch}', 'house_bankroll'),"
+        " (SELECT last_value FROM seed_pairs_id_seq)"
+    )
+
+    def parts(snapshot: str) -> dict[str, object]:
+        read = json.loads(snapshot)
+        if "reserved" not in read:  # 0065: the pairs and the reserved ids in one part
+            read["pairs"], read["reserved"] = read["pairs"]
+        empty = {"bankrolls": {}}
+        return {
+            key: (value if value is not None else empty.get(key, [])) for key, value in read.items()
+        }
+
+    engine = create_engine(scratch_database, pool_size=1, max_overflow=0)
+    try:
+        migrate.upgrade(scratch_database, "0064")
+        async with engine.connect() as conn:
+            before = (await conn.execute(described)).one()
+            old_read, old_last = (await conn.execute(call)).one()
+        await engine.dispose()
+        migrate.upgrade(scratch_database, "0065")
+        async with engine.connect() as conn:
+            after = (await conn.execute(described)).one()
+            new_read, new_last = (await conn.execute(call)).one()
+        await engine.dispose()
+        assert "json_build_object(" in after[0]
+        assert "jsonb" not in after[0]
+        assert "SET plan_cache_mode TO 'force_generic_plan'" in after[0]
+        assert after[1:] == before[1:]
+        old, new = parts(old_read), parts(new_read)
+        assert [p for p, _ in old.pop("reserved")] == [900000001, 900000002]
+        reserved = new.pop("reserved")
+        # (Which player gets which of the two ids follows the join's order: nothing needs it.)
+        assert sorted(p for p, _ in reserved) == [900000001, 900000002]
+        assert sorted(i for _, i in reserved) == [new_last - 1, new_last]
+        assert new_last == old_last + 2
+        assert len(old["games"]) == 2
+        assert new == old
+        migrate.downgrade(scratch_database, "0064")
+        async with engine.connect() as conn:
+            assert tuple((await conn.execute(described)).one()) == tuple(before)
+    finally:
+        await engine.dispose()

@@ -5,10 +5,26 @@ grants stay). Undone by the same edits swapped and in reverse order."""
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
 
 from alembic import op
 from sqlalchemy import text
+
+
+def earlier_revision(here: str, filename: str) -> ModuleType:
+    """The module of an earlier revision (`filename`, beside the migration file `here`), loaded
+    so a revision can take a function's text from the one that wrote it rather than copy it
+    (migration modules' names start with digits: no import statement reaches them)."""
+    path = Path(here).with_name(filename)
+    spec = importlib.util.spec_from_file_location(f"croupier_migration_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def function_text(signature: str) -> str:

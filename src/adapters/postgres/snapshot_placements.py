@@ -47,7 +47,8 @@ from domain.standing import PlayerStanding
 
 # One row, one JSON document, plain reads only (see `PlacementReads.snapshot`); a seed pair id
 # is reserved (nextval) for each player with no active pair. The statement is the function
-# `placement_snapshot` (revision 0033), planned once per connection.
+# `placement_snapshot` (revision 0033; its JSON built as text, revision 0065), planned once
+# per connection.
 _SNAPSHOT = "SELECT placement_snapshot($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text)"
 # The events go as envelopes, each apart, with the aggregates the outbox numbers (revision
 # 0060; `adapters.event_wire.rows.Envelopes`).
@@ -68,10 +69,11 @@ T = TypeVar("T")
 # game's exact RTP (dice: ~0.3 s), so it is done once per configuration and process. A change
 # of the columns is a new key, so nothing needs invalidating.
 _configs: dict[str, tuple[tuple[bool, str, Mapping[str, list[int]]], GameConfig]] = {}
-# Server seeds opened, by their sealed form (unique: a fresh AES-GCM nonce each): a pair's
-# sealed seed never changes, and opening it is the dearest Python step of a read. Bounded:
-# cleared when full.
-_opened: dict[tuple[int, str], str] = {}
+# Seed pairs built, by their sealed seed (unique: a fresh AES-GCM nonce each), with the rest
+# of the row but the nonce: a pair's seed, hash, client seed and creation never change, and
+# opening the seed then checking its hash is the dearest Python step of a read; a read takes
+# the pair at its nonce (`SeedPair.at_nonce`). Bounded: cleared when full.
+_opened: dict[tuple[int, str], tuple[tuple[int, str, str, str], SeedPair]] = {}
 _OPENED_MAX = 100_000
 
 
@@ -113,19 +115,21 @@ class SnapshotPlacements:
                 AccountKind.HOUSE_BANKROLL.value,
             )
         )
+        # An empty part is JSON null (revision 0065: no coalesce a part in the statement).
         read = msgspec.json.decode(text)
+        pairs, reserved = read["pairs"]
         return BatchPlacementContext(
-            existing=frozenset(uuid.UUID(b) for b in read["existing"]),
-            guarded=frozenset(read["guarded"]),
+            existing=frozenset(uuid.UUID(b) for b in read["existing"] or ()),
+            guarded=frozenset(read["guarded"] or ()),
             standings={
                 p: PlayerStanding(p, PlayerStatus(status), terms)
-                for p, status, terms in read["standings"]
+                for p, status, terms in read["standings"] or ()
             },
-            wallets={(p, c): (i, b) for p, c, i, b in read["wallets"]},
-            seeds={row[1]: self._pair(row) for row in read["pairs"]},
-            configs=dict(_config(*row) for row in read["games"] if row[0] in GAMES),
-            bankrolls={c: int(total) for c, total in read["bankrolls"].items()},
-            reserved_pair_ids=dict(read["reserved"]),
+            wallets={(p, c): (i, b) for p, c, i, b in read["wallets"] or ()},
+            seeds={row[1]: self._pair(row) for row in pairs or ()},
+            configs=dict(_config(*row) for row in read["games"] or () if row[0] in GAMES),
+            bankrolls={c: int(total) for c, total in (read["bankrolls"] or {}).items()},
+            reserved_pair_ids=dict(reserved or ()),
         )
 
     def defer(self, write: PlacementWrite) -> None:
@@ -199,22 +203,25 @@ class SnapshotPlacements:
     def _pair(self, row: Sequence[Any]) -> SeedPair:
         pair_id, player_id, sealed, seed_hash, client_seed, next_nonce, created_at = row
         # The player is part of the key: the seal binds it (a row copied onto another player
-        # must not open), and this cache must not undo that.
-        seed = _opened.get((player_id, sealed))
-        if seed is None:
-            seed = self._cipher.open(base64.b64decode(sealed), player_id)
-            if len(_opened) >= _OPENED_MAX:
-                _opened.clear()
-            _opened[(player_id, sealed)] = seed
-        return SeedPair(
+        # must not open), and this cache must not undo that. The rest of the row is compared:
+        # a row whose hash or client seed differs from the one built is built (checked) again.
+        rest = (pair_id, seed_hash, client_seed, created_at)
+        cached = _opened.get((player_id, sealed))
+        if cached is not None and cached[0] == rest:
+            return cached[1].at_nonce(next_nonce)
+        pair = SeedPair(
             id=pair_id,
             player_id=player_id,
-            server_seed=seed,
+            server_seed=self._cipher.open(base64.b64decode(sealed), player_id),
             server_seed_hash=seed_hash,
             client_seed=client_seed,
             next_nonce=next_nonce,
             created_at=datetime.fromisoformat(created_at),
         )
+        if len(_opened) >= _OPENED_MAX:
+            _opened.clear()
+        _opened[(player_id, sealed)] = (rest, pair)
+        return pair
 
 
 def _config(

@@ -26,10 +26,9 @@ creates the promotions shards at start), and refuses while one that holds postin
 promotion posting, exists (the old checks).
 """
 
-import importlib.util
-from pathlib import Path
-
 from alembic import op
+
+from adapters.postgres.function_edits import earlier_revision
 
 revision = "0036"
 down_revision = "0035"
@@ -40,13 +39,7 @@ depends_on = None
 def _snapshot_0033() -> str:
     # Revision 0033's text of the function, loaded rather than copied, so the two revisions
     # cannot drift apart by more than the one line this one changes.
-    path = Path(__file__).with_name("0033_generic_plans_for_bets.py")
-    spec = importlib.util.spec_from_file_location("croupier_migration_0033", path)
-    if spec is None or spec.loader is None:
-        raise RuntimeError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return str(module.PLACEMENT_SNAPSHOT)
+    return str(earlier_revision(__file__, "0033_generic_plans_for_bets.py").PLACEMENT_SNAPSHOT)
 
 
 _WALLETS_0033 = "WHERE player_id = ANY(p_players) AND currency = ANY(p_currencies)),"
