@@ -355,9 +355,11 @@ async def test_the_services_never_see_a_round_hash_before_it_starts(crash, uow_f
     await crash.finish_leftovers()
 
 
+# Every other argument empty (revision 0066: the rows as arrays, the new pairs and bets JSON).
 _ROUND_WRITE = text(
-    "SELECT place_round_bets(CAST(:round AS jsonb), '[]', '[]', '[]', '[]', '[]', '[]', '[]',"
-    " '{}', '{}', '{}', '500ms', '50ms')"
+    "SELECT place_round_bets(CAST(:round AS jsonb), '{}', '{}', '{}', '{}', '{}', '{}', '{}',"
+    " '{}', '[]', '[]', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}',"
+    " '{}', '{}', '{}', '{}', '500ms', '50ms')"
 )
 
 

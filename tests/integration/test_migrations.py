@@ -284,6 +284,66 @@ async def test_0063_replaces_the_bets_write_in_place_both_ways(scratch_database)
         assert back == before
 
 
+async def test_0066_gives_the_bets_write_typed_arrays_and_takes_them_back(scratch_database):
+    """Revision 0066 changes `place_bets`' and `place_round_bets`' arguments (the rows as
+    arrays, one a column): the functions are created again with their settings, and whoever
+    could execute them still can, nobody else; the old signatures are gone. Downgrading gives
+    0065's functions (0064's) back exactly, grants included."""
+    shape = text(
+        "SELECT p.prosecdef, p.proconfig, has_function_privilege(:role, p.oid, 'EXECUTE'),"
+        " EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0),"
+        " pg_get_functiondef(p.oid)"
+        " FROM pg_proc p WHERE p.oid = CAST(:f AS regprocedure)"
+    )
+    exists = text("SELECT to_regprocedure(:f) IS NOT NULL")
+    tail = "text[], text[], text[], text, text)"
+    arrays = (
+        "bigint[], text[], boolean[], bigint[], bigint[], bigint[], bigint[], bigint[], jsonb,"
+        " jsonb, uuid[], uuid[], text[], text[], bytea[], text[], jsonb[], timestamptz[],"
+        " boolean[], integer[], bigint[], text[], bigint[], "
+    )
+    old = (
+        f"place_bets(jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, {tail}",
+        f"place_round_bets(jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, {tail}",
+    )
+    new = (f"place_bets({arrays}{tail}", f"place_round_bets(jsonb, {arrays}{tail}")
+    migrate.upgrade(scratch_database, "0065")
+    async with _with_role(scratch_database) as (engine, role):
+        async with engine.begin() as conn:
+            for name in ("place_bets", "place_round_bets"):
+                await conn.execute(text(f'GRANT EXECUTE ON FUNCTION {name} TO "{role}"'))
+            before = [tuple((await conn.execute(shape, {"role": role, "f": f})).one()) for f in old]
+        await engine.dispose()
+        migrate.upgrade(scratch_database, "0066")
+        async with engine.connect() as conn:
+            after = [tuple((await conn.execute(shape, {"role": role, "f": f})).one()) for f in new]
+            assert [await conn.scalar(exists, {"f": f}) for f in old] == [False, False]
+        settings = ["search_path=public, pg_temp"]
+        assert (
+            before[0][:4]
+            == after[0][:4]
+            == (
+                True,
+                [*settings, "plan_cache_mode=force_generic_plan"],
+                True,
+                False,
+            )
+        )
+        assert before[1][:4] == after[1][:4] == (True, settings, True, False)
+        assert "jsonb_to_recordset(p_postings)" in before[0][4]
+        assert "jsonb_to_recordset" not in after[0][4].split("p_bets")[0]
+        assert "ledger_post_many(p_tx_ids," in after[0][4]
+        assert "PERFORM place_bets(p_player_ids," in after[1][4]
+        for lock in ("ORDER BY s.player_id FOR UPDATE", "ORDER BY a.id FOR UPDATE"):
+            assert after[0][4].count(lock) == before[0][4].count(lock) > 0, lock
+        await engine.dispose()
+        migrate.downgrade(scratch_database, "0065")
+        async with engine.connect() as conn:
+            back = [tuple((await conn.execute(shape, {"role": role, "f": f})).one()) for f in old]
+            assert [await conn.scalar(exists, {"f": f}) for f in new] == [False, False]
+        assert back == before
+
+
 async def test_0064_edits_ledger_post_many_and_gives_the_same_text_back(scratch_database):
     """Revision 0064 rewrites `ledger_post_many`'s body only: its settings, comment and
     rights stay, and the downgrade gives 0063's text back (0062's), character for character."""

@@ -52,8 +52,46 @@ def create_function(definition: str) -> None:
 def edit_function(signature: str, edits: Sequence[tuple[str, str]], *, forward: bool) -> None:
     """Apply `edits` ((old, new) passages) to the function `signature` (as regprocedure reads
     it), or undo them when `forward` is false."""
+    create_function(_edited(signature, edits, forward=forward))
+
+
+def _edited(signature: str, edits: Sequence[tuple[str, str]], *, forward: bool) -> str:
     definition = function_text(signature)
     steps = edits if forward else [(new, old) for old, new in reversed(edits)]
     for before, after in steps:
         definition = replaced_once(signature, definition, before, after)
-    create_function(definition)
+    return definition
+
+
+# Who may execute a function (its ACL's EXECUTE grantees, PUBLIC left out: it has none).
+_GRANTEES = text(
+    "SELECT quote_ident(r.rolname) FROM pg_proc p, aclexplode(p.proacl) a"
+    " JOIN pg_roles r ON r.oid = a.grantee"
+    " WHERE p.oid = CAST(:f AS regprocedure) AND a.privilege_type = 'EXECUTE'"
+    " AND a.grantee <> p.proowner"
+)
+
+
+def resign_functions(
+    changes: Sequence[tuple[str, str, Sequence[tuple[str, str]]]], *, forward: bool
+) -> None:
+    """Change functions' arguments: each (old signature, new signature, edits) is dropped and
+    created again from its current text with `edits` applied (undone when `forward` is
+    false), and only whoever could execute it may (the grants copied, PUBLIC revoked). A
+    function calling another comes after it in `changes`: dropped first, created last."""
+    conn = op.get_bind()
+    definitions = []
+    for old_signature, new_signature, edits in changes:
+        source, target = (
+            (old_signature, new_signature) if forward else (new_signature, old_signature)
+        )
+        definition = _edited(source, edits, forward=forward)
+        grantees = conn.execute(_GRANTEES, {"f": source}).scalars().all()
+        definitions.append((source, target, definition, grantees))
+    for source, _, _, _ in reversed(definitions):
+        conn.exec_driver_sql(f"DROP FUNCTION {source}")
+    for _, target, definition, grantees in definitions:
+        create_function(definition)
+        conn.exec_driver_sql(f"REVOKE EXECUTE ON FUNCTION {target} FROM PUBLIC")
+        for grantee in grantees:
+            conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {target} TO {grantee}")

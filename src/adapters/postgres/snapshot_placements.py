@@ -50,16 +50,22 @@ from domain.standing import PlayerStanding
 # `placement_snapshot` (revision 0033; its JSON built as text, revision 0065), planned once
 # per connection.
 _SNAPSHOT = "SELECT placement_snapshot($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text)"
-# The events go as envelopes, each apart, with the aggregates the outbox numbers (revision
-# 0060; `adapters.event_wire.rows.Envelopes`).
-_WRITE = (
-    "SELECT place_bets($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb,"
-    " $7::jsonb, $8::text[], $9::text[], $10::text[], $11::text, $12::text)"
+# The rows as arrays, one a column, in asyncpg's binary encoding (revision 0066): the players'
+# standings, the seed pairs' nonces, the wallets' balances, the refused bet ids, and the
+# postings as `ledger_post_many` takes them; the new seed pairs and the bets as JSON. The events
+# go as envelopes, each apart, with the aggregates the outbox numbers (revision 0060;
+# `adapters.event_wire.rows.Envelopes`).
+_ARGS = (
+    "$1::bigint[], $2::text[], $3::boolean[], $4::bigint[], $5::bigint[], $6::bigint[],"
+    " $7::bigint[], $8::bigint[], $9::jsonb, $10::jsonb, $11::uuid[], $12::uuid[], $13::text[],"
+    " $14::text[], $15::bytea[], $16::text[], $17::jsonb[], $18::timestamptz[], $19::boolean[],"
+    " $20::integer[], $21::bigint[], $22::text[], $23::bigint[]"
 )
+_WRITE = f"SELECT place_bets({_ARGS}, $24::text[], $25::text[], $26::text[], $27::text, $28::text)"
 # Crash bets (revision 0030): `place_bets` wrapped with the round's checks and the seats.
 _ROUND_WRITE = (
-    "SELECT place_round_bets($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb,"
-    " $7::jsonb, $8::jsonb, $9::text[], $10::text[], $11::text[], $12::text, $13::text)"
+    f"SELECT place_round_bets($29::jsonb, {_ARGS}, $24::text[], $25::text[], $26::text[],"
+    " $27::text, $28::text)"
 )
 _STALE = "CR412"
 _LOST = "the database connection was lost; repeat the request with the same idempotency key"
@@ -151,7 +157,7 @@ class SnapshotPlacements:
             await self._run(lambda: driver.execute(_WRITE, *args, *outbox, *waits))
             return
         round_json = _dumps(_round_arg(seating))
-        await self._run(lambda: driver.execute(_ROUND_WRITE, round_json, *args, *outbox, *waits))
+        await self._run(lambda: driver.execute(_ROUND_WRITE, *args, *outbox, *waits, round_json))
 
     async def _driver(self) -> Any:
         # Asked once a unit of work (the read and the write share it): each ask is a hop
@@ -254,26 +260,23 @@ def _dumps(value: Any) -> str:
     return _args_encoder.encode(value).decode()
 
 
-def _write_args(write: PlacementWrite, cipher: SeedCipher) -> list[str]:
-    owners = set(write.balances)  # the wallets: every other account of a bet is the house's
-    dumps = _dumps
-
+def _write_args(write: PlacementWrite, cipher: SeedCipher) -> list[Any]:
+    """`place_bets`' arguments before the events' (see `_WRITE`): lists asyncpg encodes as
+    arrays, and JSON text for the new pairs and the bets."""
+    standings = sorted(write.standings.items())
+    nonces = sorted(write.nonces.items())
+    balances = sorted(write.balances.items())
     bets = [bet_columns(bet, dict(bet.params)) for bet in write.bets]
     return [
-        dumps(
-            [
-                {"id": p, "status": s.status.value, "terms": s.terms_accepted}
-                for p, s in sorted(write.standings.items())
-            ]
-        ),
-        dumps(
-            [
-                {"id": i, "next_nonce": read, "taken": taken}
-                for i, (read, taken) in sorted(write.nonces.items())
-            ]
-        ),
-        dumps([{"id": i, "balance": b} for i, b in sorted(write.balances.items())]),
-        dumps(
+        [p for p, _ in standings],
+        [s.status.value for _, s in standings],
+        [s.terms_accepted for _, s in standings],
+        [i for i, _ in nonces],
+        [read for _, (read, _) in nonces],
+        [taken for _, (_, taken) in nonces],
+        [i for i, _ in balances],
+        [b for _, b in balances],
+        _dumps(
             [
                 {
                     "id": pair.id,
@@ -289,9 +292,9 @@ def _write_args(write: PlacementWrite, cipher: SeedCipher) -> list[str]:
                 for pair in write.new_pairs
             ]
         ),
-        dumps(bets),
-        dumps([str(b) for b in write.absent]),
-        dumps([_posting(t, owners) for t in write.transactions]),
+        _dumps(bets),
+        list(write.absent),
+        *_postings(write.transactions, set(write.balances)),
     ]
 
 
@@ -312,18 +315,40 @@ def _round_arg(seating: RoundSeats) -> dict[str, Any]:
     }
 
 
-def _posting(transaction: Transaction, wallets: set[int]) -> dict[str, Any]:
-    legs = transaction.legs
-    return {
-        "id": str(transaction.id),
-        "kind": transaction.kind.value,
-        "key": transaction.idempotency_key,
-        "fingerprint": transaction.fingerprint().hex(),
-        "reference": transaction.reference,
-        "metadata": dict(transaction.metadata),
-        "created_at": transaction.created_at.isoformat(),
-        "accounts": [leg.account_id for leg in legs],
-        "currencies": [leg.currency.code for leg in legs],
-        "amounts": [leg.amount.amount for leg in legs],
-        "house_only": not any(leg.account_id in wallets for leg in legs),
-    }
+def _postings(transactions: Sequence[Transaction], wallets: set[int]) -> list[list[Any]]:
+    """The postings as `ledger_post_many`'s arrays (revision 0021), and whether each moves
+    only house accounts (`wallets`: the players' accounts of the write)."""
+    ids, kinds, keys, fingerprints, references, metadata, created = [], [], [], [], [], [], []
+    house_only, leg_of, accounts, currencies, amounts = [], [], [], [], []
+    dumps = _dumps
+    for n, transaction in enumerate(transactions, 1):
+        ids.append(transaction.id)
+        kinds.append(transaction.kind.value)
+        keys.append(transaction.idempotency_key)
+        fingerprints.append(transaction.fingerprint())
+        references.append(transaction.reference)
+        metadata.append(dumps(dict(transaction.metadata)))
+        created.append(transaction.created_at)
+        only_house = True
+        for leg in transaction.legs:
+            leg_of.append(n)
+            accounts.append(leg.account_id)
+            currencies.append(leg.currency.code)
+            amounts.append(leg.amount.amount)
+            if leg.account_id in wallets:
+                only_house = False
+        house_only.append(only_house)
+    return [
+        ids,
+        kinds,
+        keys,
+        fingerprints,
+        references,
+        metadata,
+        created,
+        house_only,
+        leg_of,
+        accounts,
+        currencies,
+        amounts,
+    ]
