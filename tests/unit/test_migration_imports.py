@@ -13,12 +13,22 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 MIGRATIONS = SRC / "adapters" / "postgres" / "migrations"
 PROJECT = ("adapters", "application", "domain", "entrypoints")
 SQLSCRIPT = "adapters.postgres.sqlscript"
+FUNCTION_EDITS = "adapters.postgres.function_edits"
 
 # The migrations' own statement splitter: asyncpg prepares one statement at a time, so a
 # script is split at top-level semicolons. It is migration code that lives beside them (it
 # imports alembic.op), not runtime code: test_sqlscript_is_migration_code checks nothing else
 # imports it.
 _SPLITTER = {(SQLSCRIPT, "execute_script")}
+
+
+# The migrations' own way to edit a SQL function in place (its current text with passages
+# replaced, each found once) or to load an earlier revision's text rather than copy it: like
+# the splitter, migration code beside them (it imports alembic.op), and nothing else imports
+# it (test_migration_helpers_are_migration_code).
+def _edits(*names: str) -> set[tuple[str, str]]:
+    return {(FUNCTION_EDITS, name) for name in names}
+
 
 # Revision 0013 seals existing personal data (and opens it again on downgrade) with the very
 # cipher, places, blind index, identity digest and identity normalisation the services use to
@@ -53,6 +63,14 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
     "versions/0015_players_service_keys.py": _SPLITTER,
     "versions/0017_staff_second_factor.py": _SPLITTER,
     "versions/0022_outbox_per_unit_of_work.py": _SPLITTER,
+    "versions/0036_promotion_books.py": _edits("earlier_revision"),
+    "versions/0050_one_lock_order.py": _edits("edit_function"),
+    "versions/0063_place_bets_fewer_statements.py": _edits("edit_function"),
+    "versions/0064_ledger_rows_from_the_write.py": _edits(
+        "create_function", "function_text", "replaced_once"
+    ),
+    "versions/0065_snapshot_read_as_json.py": _edits("earlier_revision", "edit_function"),
+    "versions/0066_place_bets_typed_arrays.py": _edits("resign_functions"),
 }
 
 
@@ -104,14 +122,15 @@ def test_migrations_import_no_project_code_beyond_the_listed_exceptions() -> Non
     assert not gone, f"listed imports no migration makes any more (drop them): {gone}"
 
 
-def test_sqlscript_is_migration_code() -> None:
+def test_migration_helpers_are_migration_code() -> None:
+    helpers = (SQLSCRIPT, FUNCTION_EDITS)
     importers = sorted(
         path.relative_to(SRC).as_posix()
         for path in SRC.rglob("*.py")
         if MIGRATIONS not in path.parents
-        and any(m == SQLSCRIPT or m.startswith(SQLSCRIPT + ".") for m, _ in _imports(path))
+        and any(m == h or m.startswith(h + ".") for m, _ in _imports(path) for h in helpers)
     )
-    assert importers == [], f"only migrations may use {SQLSCRIPT}; also imported by {importers}"
+    assert importers == [], f"only migrations may use {helpers}; also imported by {importers}"
 
 
 def test_the_import_scan_sees_every_kind_of_import(tmp_path: Path) -> None:

@@ -1,7 +1,12 @@
 """Edit a SQL function in place from a migration: its current text (`pg_get_functiondef`) with
 some passages replaced, each checked to be found exactly once, created again as it was given
 (`CREATE OR REPLACE`, its settings and rights kept; the same signature, so its owner and
-grants stay). Undone by the same edits swapped and in reverse order."""
+grants stay). Undone by the same edits swapped and in reverse order.
+
+Migration code, as `sqlscript` is: only revisions import it, and each that does is listed with
+its reason in tests/unit/test_migration_imports.py. A change here changes every revision that
+uses it, so it is changed only in ways that keep what they do (the stairway test runs them
+all both ways)."""
 
 from __future__ import annotations
 
