@@ -47,13 +47,13 @@ from application.responsible import ALWAYS_GUARDED, ResponsibleGamblingGuard
 from application.risk import DEFAULT_RISK_REVIEW, RiskReview
 from application.seeds import take_nonce
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
-from domain.accounts import AccountKind, house_shard_for
+from domain.accounts import AccountKind
 from domain.errors import DomainError, IdempotencyConflict, NotFound
 from domain.events import bet_stored, transactions_posted
 from domain.games.base import ProvablyFairGame
 from domain.games.catalog import game_by_code
 from domain.ledger import PostedTransaction, Transaction
-from domain.money import Currency, Money
+from domain.money import Money
 from domain.postings import bet_placement, bet_played_at_once
 from domain.responsible import ResponsibleGamblingRefusal
 from domain.seeds import SeedPair
@@ -254,20 +254,12 @@ class Placement(BetPoster):
             return decided, alone
         transactions: list[Transaction] = []
         house: dict[int, AccountKind] = {}
-        # A batch's bets share a few house shards: each shard's two accounts are looked up once
-        # a batch, not three times a bet (two coroutines and a repository call each).
-        shards: dict[tuple[Currency, int], tuple[int, int]] = {}
         for _, step in stored:
-            final = step.final
-            uow.raise_events(*bet_stored(final))
-            shard = (final.stake.currency, house_shard_for(final.player_id, self._house.shards))
-            ids = shards.get(shard)
-            if ids is None:
-                _, in_play, bankroll = await self._settlement_accounts(uow, final, step.wallet_id)
-                ids = shards[shard] = (in_play, bankroll)
-                house[in_play] = AccountKind.BETS_IN_PLAY
-                house[bankroll] = AccountKind.HOUSE_BANKROLL
-            transactions.extend(await self._postings(uow, step, ids))
+            uow.raise_events(*bet_stored(step.final))
+            transactions.extend(await self._postings(uow, step))
+            _, in_play, bankroll = await self._settlement_accounts(uow, step.final, step.wallet_id)
+            house[in_play] = AccountKind.BETS_IN_PLAY
+            house[bankroll] = AccountKind.HOUSE_BANKROLL
         balances = {known.wallets[key][0]: known.wallets[key][1] for key in wallets}
         owners = {known.wallets[key][0]: key[0] for key in wallets}
         posted = posted_on(transactions, balances, owners, house)
@@ -387,21 +379,15 @@ class Placement(BetPoster):
             raise LostRace
         return taken
 
-    async def _postings(
-        self, uow: UnitOfWork, decided: DecidedBet, house: tuple[int, int] | None = None
-    ) -> list[Transaction]:
+    async def _postings(self, uow: UnitOfWork, decided: DecidedBet) -> list[Transaction]:
         """A decided bet's postings: its placement and, settled at once, its settlement; or,
         when its funds were checked before the write (the snapshot road), both in one
-        transaction (`Bet.instant_legs`: the wallet and the bankroll, net). `house` is the
-        bet's house shard's (bets in play, bankroll) ids when the caller has them already."""
+        transaction (`Bet.instant_legs`: the wallet and the bankroll, net)."""
         if decided.posted_at_once:
             final = decided.final
-            if house is not None:
-                bankroll = house[1]
-            else:
-                bankroll = await self._house.account_for(
-                    uow.accounts, AccountKind.HOUSE_BANKROLL, final.stake.currency, final.player_id
-                )
+            bankroll = await self._house.account_for(
+                uow.accounts, AccountKind.HOUSE_BANKROLL, final.stake.currency, final.player_id
+            )
             legs = final.instant_legs(decided.wallet_id, bankroll)
             return [bet_played_at_once(final, legs, at=self._clock.now())]
         bet = decided.placed
