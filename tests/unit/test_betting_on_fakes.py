@@ -23,6 +23,7 @@ from application.betting.queue import BetQueue
 from application.house import HouseBook
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand
+from domain.accounts import AccountKind, house_shard_for
 from domain.bets import BetState
 from domain.errors import (
     IdempotencyConflict,
@@ -33,6 +34,7 @@ from domain.errors import (
 )
 from domain.money import XTR, Money
 from domain.players import PlayerStatus
+from domain.posting_keys import bet_settlement_key
 from domain.standing import PlayerBlocked
 from tests.casino_on_fakes import FixedSeeds
 from tests.fakes import FakeClock, FakeDatabase, SequentialIds
@@ -152,6 +154,28 @@ async def test_a_batch_decides_each_bet_as_alone_and_its_neighbours_go_on(world)
     )
     assert [outcomes[i].bet.fairness.nonce for i in (0, 4)] == [0, 1]
     assert set(db.state.bets) == {ids[0], ids[1], ids[3], ids[4]}
+
+
+async def test_a_batch_posts_each_bet_against_its_own_players_house_shard(world):
+    """A batch looks each house shard's accounts up once and shares them between its bets:
+    every bet's bankroll leg is still the bankroll of its own player's shard, whichever bet
+    of the batch looked it up first."""
+    db, *_, place = world
+    players = [await _funded(world, 20 + n) for n in range(6)]  # HouseBook(4): shards repeat
+    commands = [_coin(p) for p in players for _ in range(2)]
+    outcomes = await PlaceBets(place)(commands)
+    assert all(not isinstance(o, Exception) for o in outcomes)
+    bankrolls = {
+        (a.currency, a.shard): a.id
+        for a in db.state.accounts.values()
+        if a.kind is AccountKind.HOUSE_BANKROLL
+    }
+    for command, outcome in zip(commands, outcomes, strict=True):
+        key = bet_settlement_key(str(outcome.bet.id))
+        _, posted = db.state.transactions[key]
+        expected = bankrolls[(XTR, house_shard_for(command.player_id, 4))]
+        house_legs = [leg.account_id for leg in posted.legs if leg.player_id is None]
+        assert house_legs == [expected], key
 
 
 async def test_the_queue_answers_each_caller_with_its_own_bet(world):

@@ -201,3 +201,45 @@ def test_a_fingerprint_is_the_canonical_json_dumps_text_hashed(
     }
     text = json.dumps(body, sort_keys=True, separators=(",", ":"))
     assert transaction.fingerprint() == hashlib.sha256(text.encode()).digest()
+
+
+_codes = st.sampled_from(["XTR", "TON", "USDT"]) | st.text(max_size=5)
+
+
+@given(
+    kind=st.sampled_from(TransactionKind).map(lambda k: k.value) | st.text(max_size=10),
+    legs=st.lists(
+        st.tuples(st.integers(-(2**63), 2**63 - 1), _codes, st.integers(-(2**63), 2**63 - 1)),
+        max_size=6,
+    ),
+    reference=st.text(max_size=40),
+    metadata=st.dictionaries(st.text(max_size=10), _metadata_values, max_size=6),
+)
+def test_the_hand_written_canonical_text_is_json_dumps_text(
+    kind: str, legs: list[tuple[int, str, int]], reference: str, metadata: dict
+) -> None:  # type: ignore[type-arg]
+    """`Transaction.fingerprint` writes its JSON by hand; for any legs (several currencies,
+    ties on the account id, non-ASCII and control characters in every string) and metadata of
+    every scalar kind, the text is byte for byte what `json.dumps` wrote before."""
+    from domain.ledger import _canonical_text
+
+    legs = sorted(legs)
+    body = {"kind": kind, "legs": legs, "reference": reference, "metadata": metadata}
+    expected = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    assert _canonical_text(kind, legs, reference, metadata) == expected
+
+
+def test_the_canonical_text_leaves_subclasses_to_the_encoder() -> None:
+    """An int or str subclass (an IntEnum, a StrEnum) reads as the encoder reads it."""
+    import enum
+
+    class Number(enum.IntEnum):
+        ONE = 1
+
+    metadata = {"n": Number.ONE, "k": TransactionKind.WIN, "t": True}
+    legs = [(Number.ONE, "XTR", 5)]
+    body = {"kind": "bet", "legs": legs, "reference": "", "metadata": metadata}
+    expected = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    from domain.ledger import _canonical_text
+
+    assert _canonical_text("bet", legs, "", metadata) == expected
