@@ -355,14 +355,11 @@ async def test_the_services_never_see_a_round_hash_before_it_starts(crash, uow_f
     await crash.finish_leftovers()
 
 
-# Every other argument empty (revision 0067: the rows and the bets as arrays, the new pairs
-# JSON): 8 arrays, the new pairs, 24 bet columns, 16 arrays, the two waits.
+# Every other argument empty (revision 0066: the rows as arrays, the new pairs and bets JSON).
 _ROUND_WRITE = text(
-    "SELECT place_round_bets(CAST(:round AS jsonb), "
-    + "'{}', " * 8
-    + "'[]', "
-    + "'{}', " * (24 + 16)
-    + "'500ms', '50ms')"
+    "SELECT place_round_bets(CAST(:round AS jsonb), '{}', '{}', '{}', '{}', '{}', '{}', '{}',"
+    " '{}', '[]', '[]', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}',"
+    " '{}', '{}', '{}', '{}', '500ms', '50ms')"
 )
 
 

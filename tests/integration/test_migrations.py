@@ -284,105 +284,64 @@ async def test_0063_replaces_the_bets_write_in_place_both_ways(scratch_database)
         assert back == before
 
 
-# A function's shape: security definer, settings, whether the role may execute it, whether
-# PUBLIC may, and its text.
-_SHAPE = text(
-    "SELECT p.prosecdef, p.proconfig, has_function_privilege(:role, p.oid, 'EXECUTE'),"
-    " EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0),"
-    " pg_get_functiondef(p.oid)"
-    " FROM pg_proc p WHERE p.oid = CAST(:f AS regprocedure)"
-)
-_EXISTS = text("SELECT to_regprocedure(:f) IS NOT NULL")
-_SETTINGS = ["search_path=public, pg_temp"]
-_BETS_WRITE_TAIL = "text[], text[], text[], text, text)"
-_ARRAYS_0066 = (
-    "bigint[], text[], boolean[], bigint[], bigint[], bigint[], bigint[], bigint[], jsonb,"
-    " jsonb, uuid[], uuid[], text[], text[], bytea[], text[], jsonb[], timestamptz[],"
-    " boolean[], integer[], bigint[], text[], bigint[], "
-)
-
-
-async def _resigned_bets_write(
-    database: str, start: str, revision: str, old: tuple[str, str], new: tuple[str, str]
-) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    """`place_bets`' and `place_round_bets`' shapes at `start` (`old` signatures, executable
-    by a role of the test's) and at `revision` (`new`); the old signatures gone after the
-    upgrade, the new ones after the downgrade, which gives the `start` shapes back exactly."""
-    migrate.upgrade(database, start)
-    async with _with_role(database) as (engine, role):
-        async with engine.begin() as conn:
-            for name in ("place_bets", "place_round_bets"):
-                await conn.execute(text(f'GRANT EXECUTE ON FUNCTION {name} TO "{role}"'))
-            before = [
-                tuple((await conn.execute(_SHAPE, {"role": role, "f": f})).one()) for f in old
-            ]
-        await engine.dispose()
-        migrate.upgrade(database, revision)
-        async with engine.connect() as conn:
-            after = [tuple((await conn.execute(_SHAPE, {"role": role, "f": f})).one()) for f in new]
-            assert [await conn.scalar(_EXISTS, {"f": f}) for f in old] == [False, False]
-        await engine.dispose()
-        migrate.downgrade(database, start)
-        async with engine.connect() as conn:
-            back = [tuple((await conn.execute(_SHAPE, {"role": role, "f": f})).one()) for f in old]
-            assert [await conn.scalar(_EXISTS, {"f": f}) for f in new] == [False, False]
-        await engine.dispose()
-    assert back == before
-    assert (
-        before[0][:4]
-        == after[0][:4]
-        == (True, [*_SETTINGS, "plan_cache_mode=force_generic_plan"], True, False)
-    )
-    assert before[1][:4] == after[1][:4] == (True, _SETTINGS, True, False)
-    for lock in ("ORDER BY s.player_id FOR UPDATE", "ORDER BY a.id FOR UPDATE"):
-        assert str(after[0][4]).count(lock) == str(before[0][4]).count(lock) > 0, lock
-    return before, after
-
-
 async def test_0066_gives_the_bets_write_typed_arrays_and_takes_them_back(scratch_database):
     """Revision 0066 changes `place_bets`' and `place_round_bets`' arguments (the rows as
     arrays, one a column): the functions are created again with their settings, and whoever
     could execute them still can, nobody else; the old signatures are gone. Downgrading gives
     0065's functions (0064's) back exactly, grants included."""
-    tail = _BETS_WRITE_TAIL
+    shape = text(
+        "SELECT p.prosecdef, p.proconfig, has_function_privilege(:role, p.oid, 'EXECUTE'),"
+        " EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0),"
+        " pg_get_functiondef(p.oid)"
+        " FROM pg_proc p WHERE p.oid = CAST(:f AS regprocedure)"
+    )
+    exists = text("SELECT to_regprocedure(:f) IS NOT NULL")
+    tail = "text[], text[], text[], text, text)"
+    arrays = (
+        "bigint[], text[], boolean[], bigint[], bigint[], bigint[], bigint[], bigint[], jsonb,"
+        " jsonb, uuid[], uuid[], text[], text[], bytea[], text[], jsonb[], timestamptz[],"
+        " boolean[], integer[], bigint[], text[], bigint[], "
+    )
     old = (
         f"place_bets(jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, {tail}",
         f"place_round_bets(jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, {tail}",
     )
-    new = (f"place_bets({_ARRAYS_0066}{tail}", f"place_round_bets(jsonb, {_ARRAYS_0066}{tail}")
-    before, after = await _resigned_bets_write(scratch_database, "0065", "0066", old, new)
-    assert "jsonb_to_recordset(p_postings)" in str(before[0][4])
-    assert "jsonb_to_recordset" not in str(after[0][4]).split("p_bets")[0]
-    assert "ledger_post_many(p_tx_ids," in str(after[0][4])
-    assert "PERFORM place_bets(p_player_ids," in str(after[1][4])
-
-
-async def test_0067_gives_the_bets_as_arrays_and_takes_them_back(scratch_database):
-    """Revision 0067 sends the bets as arrays, one a column of `bets`, read with `unnest`
-    instead of `jsonb_populate_recordset`: the functions keep their settings and grants, the
-    old signatures are gone, and downgrading gives 0066's functions back exactly."""
-    head, tail = _ARRAYS_0066.split(" jsonb, uuid[]", 1)
-    bets = (
-        " uuid[], bigint[], text[], text[], bigint[], jsonb[], numeric[], bigint[], text[],"
-        " timestamptz[], uuid[], bigint[], bigint[], text[], text[], bigint[], bigint[],"
-        " bigint[], numeric[], numeric[], bigint[], timestamptz[], uuid[], text[],"
-    )
-    arrays = f"{head}{bets} uuid[]{tail}"
-    new = (
-        f"place_bets({arrays}{_BETS_WRITE_TAIL}",
-        f"place_round_bets(jsonb, {arrays}{_BETS_WRITE_TAIL}",
-    )
-    old = (
-        f"place_bets({_ARRAYS_0066}{_BETS_WRITE_TAIL}",
-        f"place_round_bets(jsonb, {_ARRAYS_0066}{_BETS_WRITE_TAIL}",
-    )
-    before, after = await _resigned_bets_write(scratch_database, "0066", "0067", old, new)
-    assert "jsonb_populate_recordset(NULL::bets, p_bets)" in str(before[0][4])
-    assert "jsonb_populate_recordset" not in str(after[0][4])
-    assert "FROM unnest(p_bet_ids, p_bet_players," in str(after[0][4])
-    assert "cardinality(p_bet_ids)" in str(after[0][4])
-    assert "p_new_pairs, p_bet_ids, p_bet_players," in str(after[1][4])
-    assert "p_bets" not in str(after[1][4])
+    new = (f"place_bets({arrays}{tail}", f"place_round_bets(jsonb, {arrays}{tail}")
+    migrate.upgrade(scratch_database, "0065")
+    async with _with_role(scratch_database) as (engine, role):
+        async with engine.begin() as conn:
+            for name in ("place_bets", "place_round_bets"):
+                await conn.execute(text(f'GRANT EXECUTE ON FUNCTION {name} TO "{role}"'))
+            before = [tuple((await conn.execute(shape, {"role": role, "f": f})).one()) for f in old]
+        await engine.dispose()
+        migrate.upgrade(scratch_database, "0066")
+        async with engine.connect() as conn:
+            after = [tuple((await conn.execute(shape, {"role": role, "f": f})).one()) for f in new]
+            assert [await conn.scalar(exists, {"f": f}) for f in old] == [False, False]
+        settings = ["search_path=public, pg_temp"]
+        assert (
+            before[0][:4]
+            == after[0][:4]
+            == (
+                True,
+                [*settings, "plan_cache_mode=force_generic_plan"],
+                True,
+                False,
+            )
+        )
+        assert before[1][:4] == after[1][:4] == (True, settings, True, False)
+        assert "jsonb_to_recordset(p_postings)" in before[0][4]
+        assert "jsonb_to_recordset" not in after[0][4].split("p_bets")[0]
+        assert "ledger_post_many(p_tx_ids," in after[0][4]
+        assert "PERFORM place_bets(p_player_ids," in after[1][4]
+        for lock in ("ORDER BY s.player_id FOR UPDATE", "ORDER BY a.id FOR UPDATE"):
+            assert after[0][4].count(lock) == before[0][4].count(lock) > 0, lock
+        await engine.dispose()
+        migrate.downgrade(scratch_database, "0065")
+        async with engine.connect() as conn:
+            back = [tuple((await conn.execute(shape, {"role": role, "f": f})).one()) for f in old]
+            assert [await conn.scalar(exists, {"f": f}) for f in new] == [False, False]
+        assert back == before
 
 
 async def test_0064_edits_ledger_post_many_and_gives_the_same_text_back(scratch_database):

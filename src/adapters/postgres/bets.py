@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -204,62 +204,6 @@ def bet_columns(bet: Bet, params: Any) -> dict[str, Any]:
         "settlement_transaction_id": bet.settlement_transaction_id,
         "void_reason": bet.void_reason,
     }
-
-
-# The types of `bet_arrays`' arrays as the write's statement declares them, in the table's
-# column order: the numeric columns go as text, cast by PostgreSQL (asyncpg's numeric encoder
-# builds a Decimal an element).
-BET_ARRAY_TYPES = (
-    "uuid[]", "bigint[]", "text[]", "text[]", "bigint[]", "jsonb[]", "text[]::numeric[]",
-    "bigint[]", "text[]", "timestamptz[]", "uuid[]", "bigint[]", "bigint[]", "text[]", "text[]",
-    "bigint[]", "bigint[]", "bigint[]", "text[]::numeric[]", "text[]::numeric[]", "bigint[]",
-    "timestamptz[]", "uuid[]", "text[]",
-)  # fmt: skip
-
-
-def bet_arrays(bets: Sequence[Bet], params: Callable[[dict[str, Any]], str]) -> list[Any]:
-    """The bets' columns as arrays, one a column in the table's order (`BET_ARRAY_TYPES`),
-    `params` as the JSON text `params` makes of each bet's mapping (revision 0067). One tuple
-    a bet, turned into the columns by `zip` (in C): cheaper than a dict a bet to encode."""
-    rows = [
-        (
-            bet.id,
-            bet.player_id,
-            bet.game,
-            bet.stake.currency.code,
-            bet.stake.amount,
-            params(dict(bet.params)),
-            _decimal(bet.house_edge),
-            bet.max_payout,
-            bet.state.value,
-            bet.placed_at,
-            bet.placed_transaction_id,
-            *(
-                (f.seed_pair_id, f.nonce, f.server_seed_hash, f.client_seed)
-                if (f := bet.fairness) is not None
-                else _NULLS_4
-            ),
-            *((d.chat_id, d.message_id) if (d := bet.dice) is not None else _NULLS_2),
-            bet.outcome,
-            *(
-                (str(m.numerator), str(m.denominator))
-                if (m := bet.multiplier) is not None
-                else _NULLS_2
-            ),
-            bet.payout,
-            bet.settled_at,
-            bet.settlement_transaction_id,
-            bet.void_reason,
-        )
-        for bet in bets
-    ]
-    if not rows:
-        return [[] for _ in BET_ARRAY_TYPES]
-    return list(zip(*rows, strict=True))
-
-
-_NULLS_4 = (None, None, None, None)
-_NULLS_2 = (None, None)
 
 
 @functools.lru_cache(maxsize=256)

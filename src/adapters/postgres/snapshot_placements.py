@@ -24,7 +24,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.event_wire.rows import appended_envelopes
-from adapters.postgres.bets import BET_ARRAY_TYPES, bet_arrays
+from adapters.postgres.bets import bet_columns
 from adapters.postgres.engine import connection_lost, out_of_resources
 from adapters.postgres.errors import CONTENDED
 from adapters.seed_cipher import SeedCipher
@@ -52,20 +52,21 @@ from domain.standing import PlayerStanding
 _SNAPSHOT = "SELECT placement_snapshot($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text)"
 # The rows as arrays, one a column, in asyncpg's binary encoding (revision 0066): the players'
 # standings, the seed pairs' nonces, the wallets' balances, the refused bet ids, and the
-# postings as `ledger_post_many` takes them; the bets too, one array a column of `bets` (revision
-# 0067, `bet_arrays`); the new seed pairs (rare) as JSON. The events
+# postings as `ledger_post_many` takes them; the new seed pairs and the bets as JSON. The events
 # go as envelopes, each apart, with the aggregates the outbox numbers (revision 0060;
 # `adapters.event_wire.rows.Envelopes`).
-_ARG_TYPES = (
-    "bigint[]", "text[]", "boolean[]", "bigint[]", "bigint[]", "bigint[]", "bigint[]",
-    "bigint[]", "jsonb", *BET_ARRAY_TYPES, "uuid[]", "uuid[]", "text[]", "text[]", "bytea[]",
-    "text[]", "jsonb[]", "timestamptz[]", "boolean[]", "integer[]", "bigint[]", "text[]",
-    "bigint[]", "text[]", "text[]", "text[]", "text", "text",
-)  # fmt: skip
-_ARGS = ", ".join(f"${n}::{type_}" for n, type_ in enumerate(_ARG_TYPES, 1))
-_WRITE = f"SELECT place_bets({_ARGS})"
+_ARGS = (
+    "$1::bigint[], $2::text[], $3::boolean[], $4::bigint[], $5::bigint[], $6::bigint[],"
+    " $7::bigint[], $8::bigint[], $9::jsonb, $10::jsonb, $11::uuid[], $12::uuid[], $13::text[],"
+    " $14::text[], $15::bytea[], $16::text[], $17::jsonb[], $18::timestamptz[], $19::boolean[],"
+    " $20::integer[], $21::bigint[], $22::text[], $23::bigint[]"
+)
+_WRITE = f"SELECT place_bets({_ARGS}, $24::text[], $25::text[], $26::text[], $27::text, $28::text)"
 # Crash bets (revision 0030): `place_bets` wrapped with the round's checks and the seats.
-_ROUND_WRITE = f"SELECT place_round_bets(${len(_ARG_TYPES) + 1}::jsonb, {_ARGS})"
+_ROUND_WRITE = (
+    f"SELECT place_round_bets($29::jsonb, {_ARGS}, $24::text[], $25::text[], $26::text[],"
+    " $27::text, $28::text)"
+)
 _STALE = "CR412"
 _LOST = "the database connection was lost; repeat the request with the same idempotency key"
 T = TypeVar("T")
@@ -265,6 +266,7 @@ def _write_args(write: PlacementWrite, cipher: SeedCipher) -> list[Any]:
     standings = sorted(write.standings.items())
     nonces = sorted(write.nonces.items())
     balances = sorted(write.balances.items())
+    bets = [bet_columns(bet, dict(bet.params)) for bet in write.bets]
     return [
         [p for p, _ in standings],
         [s.status.value for _, s in standings],
@@ -290,7 +292,7 @@ def _write_args(write: PlacementWrite, cipher: SeedCipher) -> list[Any]:
                 for pair in write.new_pairs
             ]
         ),
-        *bet_arrays(write.bets, _dumps),
+        _dumps(bets),
         list(write.absent),
         *_postings(write.transactions, set(write.balances)),
     ]
