@@ -70,7 +70,7 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
         "create_function", "function_text", "replaced_once"
     ),
     "versions/0065_snapshot_read_as_json.py": _edits("earlier_revision", "edit_function"),
-    "versions/0066_place_bets_typed_arrays.py": _edits("resign_functions"),
+    "versions/0066_place_bets_typed_arrays.py": _edits("earlier_revision", "resign_functions"),
 }
 
 

@@ -21,7 +21,7 @@ settings kept and whoever could execute them still can (`function_edits.resign_f
 the downgrade restores 0065's (0064's) functions exactly.
 """
 
-from adapters.postgres.function_edits import resign_functions
+from adapters.postgres.function_edits import earlier_revision, resign_functions
 
 revision = "0066"
 down_revision = "0065"
@@ -91,42 +91,11 @@ _NONCES_OLD = """    FROM jsonb_to_recordset(p_pairs) AS x(id bigint, next_nonce
     WHERE s.id = x.id"""
 _NONCES_NEW = """    FROM unnest(p_pair_ids, p_pair_taken) AS x(id, taken)
     WHERE s.id = x.id"""
-_POSTINGS_OLD = """    -- (The arrays are built in the statement that posts them, one pass over the transactions
-    -- and one over their legs, revision 0063.)
-    IF p_postings <> '[]' THEN
-        WITH t AS (
-            SELECT * FROM ROWS FROM (jsonb_to_recordset(p_postings) AS (
-                     id uuid, kind text, key text, fingerprint text, reference text,
-                     metadata jsonb, created_at timestamptz, accounts bigint[],
-                     currencies text[], amounts bigint[], house_only boolean))
-                 WITH ORDINALITY AS x(id, kind, key, fingerprint, reference, metadata,
-                                      created_at, accounts, currencies, amounts, house_only, n)
-        ),
-        txs AS (
-            SELECT array_agg(id ORDER BY n) AS ids, array_agg(kind ORDER BY n) AS kinds,
-                   array_agg(key ORDER BY n) AS keys,
-                   array_agg(decode(fingerprint, 'hex') ORDER BY n) AS fingerprints,
-                   array_agg(reference ORDER BY n) AS refs,
-                   array_agg(metadata ORDER BY n) AS metadata,
-                   array_agg(created_at ORDER BY n) AS created_at,
-                   array_agg(house_only ORDER BY n) AS house_only
-            FROM t
-        ),
-        legs AS (
-            SELECT array_agg(t.n::integer ORDER BY t.n, l.i) AS leg_of,
-                   array_agg(l.account ORDER BY t.n, l.i) AS accounts,
-                   array_agg(l.currency ORDER BY t.n, l.i) AS currencies,
-                   array_agg(l.amount ORDER BY t.n, l.i) AS amounts
-            FROM t, unnest(t.accounts, t.currencies, t.amounts) WITH ORDINALITY
-                    AS l(account, currency, amount, i)
-        ),
-        posted AS (
-            SELECT p.*, txs.house_only[p.n] AS house_only
-            FROM txs, legs,
-                 ledger_post_many(txs.ids, txs.kinds, txs.keys, txs.fingerprints, txs.refs,
-                                  txs.metadata, txs.created_at, legs.leg_of, legs.accounts,
-                                  legs.currencies, legs.amounts) AS p
-        ),"""
+# 0063's text of the postings' statement, loaded rather than copied (as 0036 and 0065 load
+# theirs), so the two revisions cannot drift apart; this edit ends before its line break.
+_POSTINGS_OLD = earlier_revision(
+    __file__, "0063_place_bets_fewer_statements.py"
+)._POSTINGS_NEW.removesuffix("\n")
 _POSTINGS_NEW = """    -- (The arguments are its arrays as they are: a transaction's legs flattened, each with
     -- its transaction's index in `p_leg_of`, revision 0066.)
     IF cardinality(p_tx_ids) > 0 THEN
