@@ -108,18 +108,22 @@ def measure(
         recorder = _py_spy(
             _profiled(service.process.pid, profile_relay), profile, spec.warmup + spec.seconds
         )
-    measured = drive(
-        load_processes, lambda share, _: replace(spec, concurrency=share), spec.concurrency, meter
-    )
+    written = ""
+    try:
+        measured = drive(
+            load_processes,
+            lambda share, _: replace(spec, concurrency=share),
+            spec.concurrency,
+            meter,
+        )
+        if isinstance(meter, WalMeter):
+            written = "\n" + meter.report(measured.ok)
+    finally:
+        if isinstance(meter, WalMeter):
+            meter.close()  # the slot holds WAL on disk for as long as it lives
     if recorder is not None:
         recorder.wait()
     processes = ", ".join(f"{name} {ms:.3f}" for name, ms in measured.process_cpu_ms.items())
-    written = ""
-    if isinstance(meter, WalMeter):
-        try:
-            written = "\n" + meter.report(measured.ok)
-        finally:
-            meter.close()
     return (
         f"{measured.rate:.0f} bets/s, p50 {measured.p50_ms:.1f} ms, p99 {measured.p99_ms:.1f}"
         f" ms; CPU per bet: service {measured.service_cpu_ms or 0:.3f} ms, PostgreSQL"

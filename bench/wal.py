@@ -11,14 +11,15 @@ the window would otherwise recycle them), and is dropped after. The report, a be
   a second, so these lag the LSNs by up to a second of each backend's work);
 - `pg_waldump --stats=record` over the same LSN range: records and bytes by record type (FPI
   bytes apart);
-- the Heap, Heap2 and Btree records again by relation (`pg_filenode_relation`) and, for
-  Heap/LOCK, by lock kind (KEYSHR_LOCK is a foreign-key check's FOR KEY SHARE; IS_MULTI a
-  MultiXact as the row's xmax).
+- the Heap, Heap2 and Btree records again by relation (`pg_filenode_relation`; those under
+  0.01 a bet left out) and, for Heap/LOCK, by lock kind (KEYSHR_LOCK is a foreign-key
+  check's FOR KEY SHARE; IS_MULTI a MultiXact as the row's xmax).
 Everything in the window counts (the relay, the jobs, checkpoints): what a bet costs the server
 under that load."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections import Counter
@@ -102,6 +103,7 @@ class WalMeter(CpuMeter):
             capture_output=True,
             text=True,
             check=True,
+            env={**os.environ, **({"PGPASSWORD": a.password} if a.password else {})},
         ).stdout.strip()
 
     def read(self) -> CpuReading:
