@@ -495,14 +495,11 @@ DECLARE
     v_new boolean[];           -- v_new[n]: transaction n is posted now (not a replay)
     v_conflict integer;
     v_error record;
-    v_refused boolean;
 BEGIN
     IF v_count = 0 THEN
         RETURN;
     END IF;
-    -- The arrays' check and the sums' (below) are one statement, the arrays' error raised
-    -- first (revision 0067). With arrays of unequal lengths the sums read NULLs: no error.
-    SELECT coalesce(cardinality(p_kinds), -1) <> v_count
+    IF coalesce(cardinality(p_kinds), -1) <> v_count
        OR coalesce(cardinality(p_keys), -1) <> v_count
        OR coalesce(cardinality(p_fingerprints), -1) <> v_count
        OR coalesce(cardinality(p_references), -1) <> v_count
@@ -512,14 +509,16 @@ BEGIN
        OR coalesce(cardinality(p_currencies), -1) <> cardinality(p_accounts)
        OR coalesce(cardinality(p_amounts), -1) <> cardinality(p_accounts)
        OR EXISTS (SELECT 1 FROM unnest(p_leg_of) AS x(t)
-                  WHERE x.t IS NULL OR x.t < 1 OR x.t > v_count),
+                  WHERE x.t IS NULL OR x.t < 1 OR x.t > v_count) THEN
+        RAISE EXCEPTION 'ledger_post_many: the transaction arrays must have one length, and'
+            ' every leg the number of its transaction (1 to %)', v_count USING ERRCODE = 'CR422';
+    END IF;
+
     -- ledger_post's checks, transaction by transaction: the first that fails is raised, after
     -- the ones before it (which may fail first, as they would have when posted one by one).
-           f.t, f.message
-    INTO v_refused, v_limit, v_pending_message
-    FROM (SELECT) AS one
-    LEFT JOIN (SELECT g.t, CASE WHEN g.legs < 2 THEN 'a transaction needs two or more legs'
-                     ELSE 'legs do not sum to zero per currency' END AS message
+    SELECT g.t, CASE WHEN g.legs < 2 THEN 'a transaction needs two or more legs'
+                     ELSE 'legs do not sum to zero per currency' END
+    INTO v_limit, v_pending_message
     FROM (SELECT s.t, coalesce(sum(c.legs), 0) AS legs, coalesce(bool_or(c.total <> 0), false) AS unbalanced
           FROM generate_series(1, v_count) AS s(t)
           LEFT JOIN (SELECT x.t, x.cur, count(*) AS legs, sum(x.amt) AS total
@@ -527,11 +526,7 @@ BEGIN
                      GROUP BY x.t, x.cur) AS c ON c.t = s.t
           GROUP BY s.t) AS g
     WHERE g.legs < 2 OR g.unbalanced
-    ORDER BY g.t LIMIT 1) AS f ON true;
-    IF v_refused THEN
-        RAISE EXCEPTION 'ledger_post_many: the transaction arrays must have one length, and'
-            ' every leg the number of its transaction (1 to %)', v_count USING ERRCODE = 'CR422';
-    END IF;
+    ORDER BY g.t LIMIT 1;
     IF v_limit IS NULL THEN
         v_limit := v_count + 1;
     ELSE
