@@ -159,28 +159,16 @@ _HOUSE_LEGS_OLD = """            -- (`a.id = ANY`: v_ids still holds every accou
 _HOUSE_LEGS_NEW = """            -- (`a.id = ANY`: an index condition, every account of the postings.)
             FROM posted p JOIN accounts a ON a.id = p.account_id AND a.id = ANY(p_leg_accounts)"""
 
-_OUTBOX_OLD = """    -- (Such an event is numbered already: aggregate ("ledger_transaction", id), sequence 1.
-    -- Only those envelopes are parsed here, the rest go to the outbox as text, revision 0060.)
-    IF v_house <> '{}' THEN
-        SELECT array_agg(CASE WHEN x.ty IS NULL AND x.j ->> 'aggregate_type' = 'ledger_transaction'
-                                   AND v_house ? (x.j -> 'data' ->> 'transaction_id')
-                              THEN jsonb_set(x.j, '{data,balances}',
-                                             v_house -> (x.j -> 'data' ->> 'transaction_id'))::text
-                              ELSE x.e END ORDER BY x.n)
-        INTO p_envelopes
-        FROM (SELECT u.e, u.ty, u.n, CASE WHEN u.ty IS NULL THEN u.e::jsonb END AS j
-              FROM unnest(p_envelopes, p_event_types) WITH ORDINALITY AS u(e, ty, n)) AS x;
-    END IF;
-    PERFORM outbox_append_envelopes(p_envelopes, p_event_types, p_event_ids);
-"""
+# The house-only events' rewrite and the outbox call, as revision 0060 wrote them (unchanged
+# since): loaded, not copied, as the numbering below is.
+_REVISION_0060 = earlier_revision(__file__, "0060_bet_events_as_envelopes.py")
+_OUTBOX_OLD = str(_REVISION_0060._NEW_TAIL)
 
 
 def _numbering() -> str:
     """`outbox_append_envelopes`' numbering after its `input` CTE, to the outbox row's INSERT
     (its `RETURNING` left out): revision 0060's text with 0062's cast, loaded, not copied."""
-    text = str(
-        earlier_revision(__file__, "0060_bet_events_as_envelopes.py").OUTBOX_APPEND_ENVELOPES
-    )
+    text = str(_REVISION_0060.OUTBOX_APPEND_ENVELOPES)
     start, end = text.index("    ranked AS (\n"), text.index("    RETURNING id INTO v_id;\n")
     return text[start:end].replace("AS jsonb)", "AS json)").removesuffix("\n")
 
