@@ -18,12 +18,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.event_wire.rows import Envelopes
+from adapters.postgres import snapshot_placements
 from adapters.postgres.engine import create_engine
 from adapters.postgres.snapshot_placements import SnapshotPlacements
 from adapters.postgres.uow import start_unit_of_work_factory
 from adapters.seed_cipher import SecretsSeedSource
 from application.betting import PlaceBet, PlaceBetCommand, PlaceBets
 from application.betting.queue import BetQueue
+from application.ports import SnapshotStale
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from domain.money import XTR, Money
@@ -165,6 +168,74 @@ async def test_a_batch_whose_state_changed_is_decided_again(
         150 - 10 + (outcomes[0].bet.payout or 0),
         100 - 10 + (outcomes[1].bet.payout or 0),
     ]
+
+
+async def test_a_stale_standing_is_reported_before_a_stale_seed_pair(
+    funded_player, place, uow_factory, between, monkeypatch
+):
+    # Revision 0067 checks the standings and locks and checks the seed pairs in one statement:
+    # its errors are raised after it in the order they had as two statements, standing first.
+    player = await funded_player(100)
+    await place(coin(player.id))
+    refusals: list[str] = []
+    run = SnapshotPlacements._run
+
+    async def recorded(self, call):
+        try:
+            return await run(self, call)
+        except SnapshotStale as error:
+            refusals.append(str(error))
+            raise
+
+    async def block_and_take_nonce() -> None:
+        async with uow_factory() as uow:
+            await uow.seeds.take_nonce(player.id)
+            await uow.players.set_status(player.id, PlayerStatus.BLOCKED, "tests")
+            await uow.commit()
+
+    monkeypatch.setattr(SnapshotPlacements, "_run", recorded)
+    between(block_and_take_nonce)
+    with pytest.raises(PlayerBlocked):
+        await place(coin(player.id))
+    assert len(refusals) == 1
+    assert refusals[0].startswith(f"the standing of player(s) {player.id} changed"), refusals
+
+
+async def test_envelopes_the_outbox_cannot_number_refuse_the_write_whole(
+    funded_player, place, balances, engine, monkeypatch
+):
+    # Revision 0067 folds `outbox_append_envelopes`' check into `place_bets`' outbox statement:
+    # an envelope to number without `"sequence":null` is refused with its error (CR422), and
+    # nothing of the write stays: no bet, no nonce taken, no balance moved, no outbox row.
+    player = await funded_player(100)
+    await place(coin(player.id))
+    before = await balances(player.id)
+    count = text("SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM bets)")
+    async with engine.connect() as conn:
+        rows_before = tuple((await conn.execute(count)).one())
+    original = snapshot_placements.appended_envelopes
+
+    def unnumberable(events):
+        envelopes = original(events)
+        assert any(t is not None for t in envelopes.aggregate_types)
+        texts = [
+            e if t is None else e.replace('"sequence":null', '"sequence":7')
+            for e, t in zip(envelopes.texts, envelopes.aggregate_types, strict=True)
+        ]
+        return Envelopes(texts, envelopes.aggregate_types, envelopes.aggregate_ids)
+
+    monkeypatch.setattr(snapshot_placements, "appended_envelopes", unnumberable)
+    with pytest.raises(Exception) as raised:
+        await place(coin(player.id))
+    error = raised.value
+    while error is not None and getattr(error, "sqlstate", None) is None:
+        error = error.__cause__
+    assert getattr(error, "sqlstate", None) == "CR422", raised.value
+    assert "outbox_append_envelopes: one type and id per envelope" in str(error)
+    assert await balances(player.id) == before
+    assert await _nonces(engine, player.id) == [0]
+    async with engine.connect() as conn:
+        assert tuple((await conn.execute(count)).one()) == rows_before
 
 
 # -- statements per bet, counted by the server ------------------------------------------------
@@ -554,7 +625,12 @@ async def test_the_writes_statements_are_planned_once_per_connection(
     offset = log.stat().st_size
     await place(coin(player.id))
     plans = _plans(log, offset, pid)
-    by_id = [plan for plan in plans if "= ANY(v_" in plan["Query Text"]]
+    # (The postings' accounts are `p_leg_accounts` as it is since revision 0067.)
+    by_id = [
+        plan
+        for plan in plans
+        if "= ANY(v_" in plan["Query Text"] or "= ANY(p_leg_accounts)" in plan["Query Text"]
+    ]
     assert len(by_id) >= 5, [plan["Query Text"][:80] for plan in by_id]
     snapshot = [plan for plan in plans if "'standings'" in plan["Query Text"]]
     assert len(snapshot) == 1, [plan["Query Text"][:80] for plan in plans]

@@ -6,6 +6,7 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -372,6 +373,55 @@ async def test_0064_edits_ledger_post_many_and_gives_the_same_text_back(scratch_
         migrate.downgrade(scratch_database, "0063")
         async with engine.connect() as conn:
             assert tuple((await conn.execute(described)).one()) == tuple(before)
+    finally:
+        await engine.dispose()
+
+
+async def test_0067_merges_the_bets_writes_statements_in_place_both_ways(scratch_database):
+    """Revision 0067 edits `place_bets`' body in place: its settings, comment and rights
+    stay, its locks and lock timeouts are the same in number; it no longer calls
+    `outbox_append_envelopes`, which stays unchanged, as does `ledger_post_many`. The
+    downgrade gives 0066's text back, character for character."""
+    from adapters.postgres.engine import create_engine
+
+    functions = (
+        "place_bets(bigint[], text[], boolean[], bigint[], bigint[], bigint[], bigint[],"
+        " bigint[], jsonb, jsonb, uuid[], uuid[], text[], text[], bytea[], text[], jsonb[],"
+        " timestamptz[], boolean[], integer[], bigint[], text[], bigint[], text[], text[],"
+        " text[], text, text)",
+        "ledger_post_many(uuid[], text[], text[], bytea[], text[], jsonb[], timestamptz[],"
+        " integer[], bigint[], text[], bigint[])",
+        "outbox_append_envelopes(text[], text[], text[])",
+    )
+    described = text(
+        "SELECT pg_get_functiondef(p.oid), obj_description(p.oid, 'pg_proc'), p.proacl::text"
+        " FROM pg_proc p WHERE p.oid = CAST(:f AS regprocedure)"
+    )
+    engine = create_engine(scratch_database, pool_size=1, max_overflow=0)
+
+    async def read() -> list[tuple[Any, ...]]:
+        async with engine.connect() as conn:
+            found = [tuple((await conn.execute(described, {"f": f})).one()) for f in functions]
+        await engine.dispose()
+        return found
+
+    try:
+        migrate.upgrade(scratch_database, "0066")
+        before = await read()
+        migrate.upgrade(scratch_database, "0067")
+        after = await read()
+        assert after[0][1:] == before[0][1:]
+        assert after[1:] == before[1:]
+        old, new = before[0][0], after[0][0]
+        assert "PERFORM outbox_append_envelopes(" in old
+        assert "outbox_append_envelopes(" not in new.replace("'outbox_append_envelopes: ", "")
+        assert "INSERT INTO outbox (events)" in new
+        assert "SET plan_cache_mode TO 'force_generic_plan'" in new
+        # The locks (seed pairs, house rows, wallets) and their timeouts, as they were.
+        for lock in ("FOR UPDATE", "lock_timeout"):
+            assert new.count(lock) == old.count(lock) > 0, lock
+        migrate.downgrade(scratch_database, "0066")
+        assert await read() == before
     finally:
         await engine.dispose()
 

@@ -71,6 +71,7 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
     ),
     "versions/0065_snapshot_read_as_json.py": _edits("earlier_revision", "edit_function"),
     "versions/0066_place_bets_typed_arrays.py": _edits("earlier_revision", "resign_functions"),
+    "versions/0067_place_bets_statements_merged.py": _edits("earlier_revision", "edit_function"),
 }
 
 
