@@ -150,6 +150,11 @@ def bet_alone(
         f" {result.service_cpu_ms or 0:.3f} ms, PostgreSQL {result.postgres_cpu_ms or 0:.3f} ms",
         flush=True,
     )
+    if measured.process_cpu_ms:
+        # A meter with a breakdown (service_cost.py --mode alone): process by process, and
+        # thread by thread when it asked for threads.
+        for part, ms in measured.process_cpu_ms.items():
+            print(f"    {part}: {ms * 1000:.0f} µs a bet", flush=True)
     return result
 
 

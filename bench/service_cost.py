@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
                 # are appended to bench/.data/statements.txt.
                 load = Load(args.seconds, args.warmup, 1, args.batch_size)
                 make = spec_maker(service.address, seeded.api_key, "unary", (seeded.hot,), load)
-                meter = CpuMeter(service.process.pid, _postmaster())
+                meter = CpuMeter(service.process.pid, _postmaster(), threads=True)
                 # Uncounted first: the pool's connections open (each runs its set-up
                 # statements), as they are by run.py's earlier cases.
                 bet_alone("unary alone (warming)", make, None, meter, DATA / "statements.txt")
