@@ -63,18 +63,36 @@ def process_name(process: psutil.Process) -> str:
     return " ".join(w.rsplit("/", 1)[-1] for w in words[:2]) or process.name()
 
 
-def tree_breakdown(pid: int) -> dict[str, float]:
+def tree_breakdown(pid: int, threads: bool = False) -> dict[str, float]:
     """CPU seconds used so far by each living process of `pid`'s tree, by `process_name`
-    (the root as `serving`, with what its reaped children used); processes of one name add."""
+    (the root as `serving`, with what its reaped children used); processes of one name add.
+    With `threads`, also each process's threads by their name (`/proc/…/task/…/comm`), user
+    and system apart: `serving | MainThread user`, … (threads of one name add)."""
     root = psutil.Process(pid)
     times = root.cpu_times()
     found = {"serving": times.user + times.system + times.children_user + times.children_system}
+    if threads:
+        _add_threads(found, "serving", root)
     for child in root.children(recursive=True):
         with contextlib.suppress(psutil.Error):
             own = child.cpu_times()
             name = process_name(child)
             found[name] = found.get(name, 0.0) + own.user + own.system
+            if threads:
+                _add_threads(found, name, child)
     return found
+
+
+def _add_threads(found: dict[str, float], name: str, process: psutil.Process) -> None:
+    for thread in process.threads():
+        comm = "?"
+        with contextlib.suppress(OSError):
+            comm = Path(f"/proc/{process.pid}/task/{thread.id}/comm").read_text().strip()
+        if thread.id == process.pid:
+            comm = "main"
+        for part, seconds in (("user", thread.user_time), ("sys", thread.system_time)):
+            key = f"{name} | {comm} {part}"
+            found[key] = found.get(key, 0.0) + seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +107,23 @@ class CpuMeter:
     """Reads the service's and PostgreSQL's CPU counters (either may be unknown: None)."""
 
     def __init__(
-        self, service_pid: int | None, postgres_pid: int | None, *, breakdown: bool = False
+        self,
+        service_pid: int | None,
+        postgres_pid: int | None,
+        *,
+        breakdown: bool = False,
+        threads: bool = False,
     ) -> None:
         self._service = service_pid
         self._postgres = postgres_pid
-        self._breakdown = breakdown
+        self._breakdown = breakdown or threads
+        self._threads = threads
 
     def read(self) -> CpuReading:
         processes: dict[str, float] = {}
         if self._breakdown and self._service is not None:
             with contextlib.suppress(psutil.Error):
-                processes = tree_breakdown(self._service)
+                processes = tree_breakdown(self._service, self._threads)
         return CpuReading(_maybe(self._service), _maybe(self._postgres), processes)
 
 

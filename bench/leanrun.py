@@ -145,11 +145,17 @@ def bet_alone(
         result.statements = counted.per_bet
         write_breakdown(breakdown, name, counted, measured.total)
     print(
-        f"  {name}: {result.statements or float('nan'):.1f} statements a bet, "
+        f"  {name}: {result.rate:.0f} bets/s,"
+        f" {result.statements or float('nan'):.1f} statements a bet, "
         f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms; CPU a bet: service"
         f" {result.service_cpu_ms or 0:.3f} ms, PostgreSQL {result.postgres_cpu_ms or 0:.3f} ms",
         flush=True,
     )
+    if measured.process_cpu_ms:
+        # A meter with a breakdown (service_cost.py --mode alone): process by process, and
+        # thread by thread when it asked for threads.
+        for part, ms in measured.process_cpu_ms.items():
+            print(f"    {part}: {ms * 1000:.0f} µs a bet", flush=True)
     return result
 
 

@@ -134,7 +134,7 @@ def measure(
 
 def idle(service: Service, warmup: float, seconds: float) -> str:
     """The service's and PostgreSQL's CPU a second with no bets (after `warmup`)."""
-    meter = CpuMeter(service.process.pid, _postmaster())
+    meter = CpuMeter(service.process.pid, _postmaster(), breakdown=True)
     time.sleep(warmup)
     before = meter.read()
     time.sleep(seconds)
@@ -143,9 +143,14 @@ def idle(service: Service, warmup: float, seconds: float) -> str:
     def per_second(start: float | None, end: float | None) -> str:
         return "?" if start is None or end is None else f"{(end - start) / seconds * 1000:.2f}"
 
+    processes = ", ".join(
+        f"{name} {per_second(used, after.processes.get(name))}"
+        for name, used in before.processes.items()
+    )
     return (
         f"idle {seconds:.0f} s; CPU a second: service {per_second(before.service, after.service)}"
-        f" ms, PostgreSQL {per_second(before.postgres, after.postgres)} ms"
+        f" ms, PostgreSQL {per_second(before.postgres, after.postgres)} ms\n"
+        f"  service CPU a second by process (ms): {processes}"
     )
 
 
@@ -272,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
                 # are appended to bench/.data/statements.txt.
                 load = Load(args.seconds, args.warmup, 1, args.batch_size)
                 make = spec_maker(service.address, seeded.api_key, "unary", (seeded.hot,), load)
-                meter = CpuMeter(service.process.pid, _postmaster())
+                meter = CpuMeter(service.process.pid, _postmaster(), threads=True)
                 # Uncounted first: the pool's connections open (each runs its set-up
                 # statements), as they are by run.py's earlier cases.
                 bet_alone("unary alone (warming)", make, None, meter, DATA / "statements.txt")

@@ -93,6 +93,7 @@ class SnapshotPlacements:
         *,
         lock_wait: float = 0.05,
         house_wait: float = 0.5,
+        fairy: Any = None,
     ) -> None:
         # How long the write waits for a player's row (a seed pair, a wallet, the player) and
         # for a house row before it gives up (`LockContended`) and the caller tries again.
@@ -102,6 +103,9 @@ class SnapshotPlacements:
         self._house_wait = f"{round(house_wait * 1000)}ms"
         self.deferred: PlacementWrite | None = None
         self._driver_connection: Any = None
+        # The pooled connection under `conn` when its unit of work read it already
+        # (`adapters.postgres.uow`): then no hop is taken to ask SQLAlchemy for it.
+        self._fairy: Any = fairy
 
     async def snapshot(
         self,
@@ -164,9 +168,10 @@ class SnapshotPlacements:
         # through SQLAlchemy's greenlet bridge. A connection that failed is thrown away
         # (`_lost`) and the unit of work ends with the error, so the one kept is never stale.
         if self._driver_connection is None:
-            fairy = await self._conn.get_raw_connection()
-            self._fairy = fairy
-            self._driver_connection = fairy.driver_connection
+            if self._fairy is None or self._conn.invalidated:
+                # An invalidated connection: SQLAlchemy's ask says what is wrong with it.
+                self._fairy = await self._conn.get_raw_connection()
+            self._driver_connection = self._fairy.driver_connection
         return self._driver_connection
 
     async def _run(self, call: Callable[[], Awaitable[T]]) -> T:
