@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     from seeding import (
         check_books,
         seed,
+        seeded_template,
         server_settings,
         service_environment,
         start_counting_servers,
@@ -119,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         migrate_to_head(servers.database_url)
         settings = asyncio.run(server_settings(servers.database_url))
-        seeded = asyncio.run(seed(env, args.players, data_dir / "seeded.json"))
+        seeded = asyncio.run(
+            seed(env, args.players, data_dir / "seeded.json", template=seeded_template(servers))
+        )
         target = asyncio.run(
             create_reference_database(servers.admin, REFERENCE_DATABASE, args.players)
         )

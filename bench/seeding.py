@@ -32,12 +32,16 @@ from application.access import IssueApiKey
 from application.bankroll import FundBankroll, FundBankrollCommand
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand
+from application.seeds import GetSeedPair
 from domain.money import XTR, Money
 from entrypoints.composition.containers import make_cli_container
 from entrypoints.composition.endpoints import Endpoints
 from entrypoints.settings import load_settings
 
 SERVICE_DATABASE = "croupier_bench"
+# The seeded state (players, deposits, the hot player, the bankroll, every player's seed pair),
+# kept once seeded; each run's service database is a copy of it (see `start_servers`).
+SEEDED_TEMPLATE = "croupier_bench_seeded"
 PLAYER_BALANCE = 10**7  # XTR each: 10 XTR a bet never runs a wallet dry here
 HOT_BALANCE = 10**12  # the most one operation may move (domain.money)
 BANKROLL = 10**12
@@ -46,6 +50,17 @@ SEED_CONCURRENCY = 16
 
 def upgrade(database_url: str) -> None:
     migrate.upgrade(database_url)
+
+
+def downgrade_to(database_url: str, source: Path) -> None:
+    """Take the database down to the newest migration of another tree's `src` (a `--ref`
+    commit's), when the schema is past it; the working tree's migrations know the way down."""
+    versions = source / "adapters" / "postgres" / "migrations" / "versions"
+    head = max(path.name.partition("_")[0] for path in versions.glob("[0-9][0-9][0-9][0-9]_*.py"))
+    current = asyncio.run(migrate.current_revision(database_url))
+    if current is not None and current > head:
+        print(f"migrating the run's database down from {current} to {head}", flush=True)
+        migrate.downgrade(database_url, head)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +92,67 @@ def start_servers(data_dir: Path, fresh: bool) -> Servers:
     embedded = database_url is None
     if database_url is None:
         server = ensure_postgres(data_dir / "postgres")
-        database_url = ensure_database(server, SERVICE_DATABASE, recreate=fresh)
         admin = _connection(server)
+        database_url = asyncio.run(_service_database(server, admin, fresh))
     else:
         admin = _connection(database_url)
     if redis_url is None:
         redis_url = ensure_valkey(data_dir / "valkey")
     return Servers(database_url, redis_url, admin, embedded)
+
+
+async def _service_database(server: str, admin: Connection, fresh: bool) -> str:
+    """The embedded server's service database for this run, anew: a copy of the seeded
+    template, or (no template yet, or `fresh`) an empty database that `seed` fills and then
+    keeps as the template. Every run thus starts from the same seeded state, as the reference
+    database does (created anew each run): without this the service's tables kept every bet
+    of every earlier run (3.3 GB after a day of runs, its indexes far over `shared_buffers`),
+    and PostgreSQL's CPU a bet rose with them (+15-18% against a fresh copy, bench/README.md,
+    "Every run on the same seeded state")."""
+    conn = await _admin(admin)
+    try:
+        if fresh:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{SEEDED_TEMPLATE}" WITH (FORCE)')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{SERVICE_DATABASE}" WITH (FORCE)')
+        if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", SEEDED_TEMPLATE):
+            await conn.execute(f'CREATE DATABASE "{SERVICE_DATABASE}" TEMPLATE "{SEEDED_TEMPLATE}"')
+    finally:
+        await conn.close()
+    # Creates the empty database when there was no template to copy.
+    return ensure_database(server, SERVICE_DATABASE)
+
+
+def seeded_template(servers: Servers) -> Connection | None:
+    """Where `seed` keeps what it seeded as the template of later runs: the embedded server's
+    admin connection; None on servers of CROUPIER_DATABASE_URL, whose database is left as it
+    is (never dropped or copied)."""
+    return servers.admin if servers.embedded else None
+
+
+async def _keep_as_template(admin: Connection) -> None:
+    """The service database just seeded becomes the template later runs copy (replacing an
+    older one). CREATE DATABASE … TEMPLATE needs nobody else connected to its source."""
+    conn = await _admin(admin)
+    try:
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            SERVICE_DATABASE,
+        )
+        await conn.execute(f'DROP DATABASE IF EXISTS "{SEEDED_TEMPLATE}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{SEEDED_TEMPLATE}" TEMPLATE "{SERVICE_DATABASE}"')
+    finally:
+        await conn.close()
+
+
+async def _admin(admin: Connection) -> asyncpg.Connection:
+    return await asyncpg.connect(
+        host=admin.host,
+        port=admin.port,
+        user=admin.user,
+        password=admin.password,
+        database=admin.database,
+    )
 
 
 def stop_servers(data_dir: Path) -> None:
@@ -127,6 +196,7 @@ class Seeded:
     players: tuple[int, ...]
     hot: int
     api_key: str
+    anew: bool = False  # seeded in this run (not found from an earlier one)
 
 
 def service_environment(data_dir: Path, servers: Servers) -> dict[str, str]:
@@ -141,9 +211,20 @@ def service_environment(data_dir: Path, servers: Servers) -> dict[str, str]:
     return env
 
 
-async def seed(env: dict[str, str], players: int, state_file: Path) -> Seeded:
-    """Players, their deposits, the hot player and the bankroll, through the application's own
-    use cases (the ledger stays balanced); reused by the next run when still in the database."""
+async def seed(
+    env: dict[str, str], players: int, state_file: Path, *, template: Connection | None = None
+) -> Seeded:
+    """Players, their deposits and seed pairs, the hot player and the bankroll, through the
+    application's own use cases (the ledger stays balanced); reused by the next run when still
+    in the database. Seeded anew with `template` (the embedded server's admin connection), the
+    database is then kept as the template the next runs copy (`start_servers`)."""
+    seeded = await _seed(env, players, state_file)
+    if template is not None and seeded.anew:
+        await _keep_as_template(template)
+    return seeded
+
+
+async def _seed(env: dict[str, str], players: int, state_file: Path) -> Seeded:
     settings = load_settings(env)
     assert settings.database_url is not None
     assert settings.redis_url is not None
@@ -157,7 +238,7 @@ async def seed(env: dict[str, str], players: int, state_file: Path) -> Seeded:
         previous = _reusable(state_file, players)
         if previous is not None and await _still_there(settings.database_url, previous):
             print(f"reusing {len(previous[0])} seeded players from {state_file}", flush=True)
-            return Seeded(previous[0], previous[1], issued.plaintext)
+            return Seeded(previous[0], previous[1], issued.plaintext, anew=False)
 
         started = time.perf_counter()
         run = secrets.token_hex(4)
@@ -172,6 +253,7 @@ async def seed(env: dict[str, str], players: int, state_file: Path) -> Seeded:
             async with slots, container() as scope:
                 register = await scope.get(RegisterPlayer)
                 credit = await scope.get(CreditDeposit)
+                commitment = await scope.get(GetSeedPair)
                 registration = await register(
                     RegisterPlayerCommand(
                         first_telegram_id + number, currencies=(XTR,), accept_terms=True
@@ -183,13 +265,16 @@ async def seed(env: dict[str, str], players: int, state_file: Path) -> Seeded:
                         player_id, Money(balance, XTR), f"bench-seed-{run}-{player_id}"
                     )
                 )
+                # Every player has shown their commitment before the first bet (as the Mini
+                # App does), so no case pays for seed pairs the others find made.
+                await commitment(player_id)
                 return player_id
 
         ids = await asyncio.gather(*(player(n, PLAYER_BALANCE) for n in range(players)))
         hot = await player(players, HOT_BALANCE)
         print(f"seeded {players + 1} players in {time.perf_counter() - started:.1f} s", flush=True)
         _remember(state_file, ids, hot)
-        return Seeded(tuple(ids), hot, issued.plaintext)
+        return Seeded(tuple(ids), hot, issued.plaintext, anew=True)
     finally:
         await container.close()
 

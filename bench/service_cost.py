@@ -232,7 +232,14 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(ROOT / "src"))
     import seeding
-    from seeding import seed, service_environment, start_counting_servers, start_servers, upgrade
+    from seeding import (
+        seed,
+        seeded_template,
+        service_environment,
+        start_counting_servers,
+        start_servers,
+        upgrade,
+    )
 
     counting = args.mode == "alone"
     servers = (start_counting_servers if counting else start_servers)(DATA, False)
@@ -244,24 +251,28 @@ def main(argv: list[str] | None = None) -> int:
         if asyncio.run(alone.install(target)):
             database = make_url(servers.database_url).database or ""
             counter = alone.StatementCounter(target, database)
-    if args.ref is None:
-        # With --ref the service of that commit migrates to its own head when it starts: a
-        # database migrated past it must be downgraded first (migrate.downgrade), which this
-        # upgrade to the working tree's head would undo before every "before" run.
-        upgrade(servers.database_url)
+    # Seeding runs the working tree's use cases: its schema first. (With --ref, the copy is
+    # taken down to that commit's head after seeding, below.)
+    upgrade(servers.database_url)
     env = service_environment(DATA, servers)
     # The largest single operation is 10^12 XTR now (domain.money); seeding.py's defaults are
     # above it.
     seeding.BANKROLL = min(seeding.BANKROLL, 10**12)
     seeding.HOT_BALANCE = min(seeding.HOT_BALANCE, 10**12)
-    seeded = asyncio.run(seed(env, args.players, DATA / "seeded.json"))
+    seeded = asyncio.run(
+        seed(env, args.players, DATA / "seeded.json", template=seeded_template(servers))
+    )
     for pair in args.env:
         name, _, value = pair.partition("=")
         env[name] = value
     if args.crash_chain:
         ensure_crash_chain(env)
     if args.ref is not None:
-        env["PYTHONPATH"] = str(export_source(args.ref, DATA)[1])
+        ref_source = export_source(args.ref, DATA)[1]
+        # The service of that commit migrates to its own head when it starts, and cannot from
+        # a schema past it: the run's copy goes down to that head first (the template stays).
+        seeding.downgrade_to(servers.database_url, ref_source)
+        env["PYTHONPATH"] = str(ref_source)
     service = Service(env, DATA / "service-cost.log")
     try:
         service.wait_ready()
