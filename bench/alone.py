@@ -67,20 +67,10 @@ GROUP BY s.queryid
 """
 
 
-async def _connect(where: Connection) -> asyncpg.Connection:
-    return await asyncpg.connect(
-        host=where.host,
-        port=where.port,
-        user=where.user,
-        password=where.password,
-        database=where.database,
-    )
-
-
 async def preload(admin: Connection) -> bool:
     """Whether pg_stat_statements is loaded; if not, ask for it at the next start (the caller
     restarts the server). Returns True when it is loaded already."""
-    conn = await _connect(admin)
+    conn = await admin.connect()
     try:
         loaded = str(await conn.fetchval("SHOW shared_preload_libraries"))
         if "pg_stat_statements" in loaded:
@@ -95,7 +85,7 @@ async def preload(admin: Connection) -> bool:
 async def install(where: Connection) -> bool:
     """CREATE EXTENSION pg_stat_statements in `where` (the bench's own reference database,
     never the service's); False when the server does not preload it."""
-    conn = await _connect(where)
+    conn = await where.connect()
     try:
         loaded = str(await conn.fetchval("SHOW shared_preload_libraries"))
         if "pg_stat_statements" not in loaded:
@@ -159,7 +149,7 @@ class StatementCounter:
         return {int(qid): (int(calls), str(kind), str(query)) for calls, kind, query, qid in rows}
 
     async def start(self) -> None:
-        conn = await _connect(self._stats)
+        conn = await self._stats.connect()
         try:
             await conn.execute("SELECT pg_stat_statements_reset()")
             self._started = time.perf_counter()
@@ -168,7 +158,7 @@ class StatementCounter:
 
     async def stop(self, bets: int) -> Counted:
         """Read the bets' window, then count as long a window with nobody betting."""
-        conn = await _connect(self._stats)
+        conn = await self._stats.connect()
         try:
             during = await self._read(conn)
             seconds = time.perf_counter() - self._started

@@ -35,6 +35,15 @@ class Connection:
     password: str | None
     database: str
 
+    async def connect(self) -> asyncpg.Connection:
+        return await asyncpg.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            database=self.database,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class PgbenchResult:
@@ -60,26 +69,14 @@ def pgbench_binary() -> str:
 
 async def create_reference_database(admin: Connection, name: str, players: int) -> Connection:
     """(Re)create database `name` with the reference schema and `players` wallets."""
-    conn = await asyncpg.connect(
-        host=admin.host,
-        port=admin.port,
-        user=admin.user,
-        password=admin.password,
-        database=admin.database,
-    )
+    conn = await admin.connect()
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
     target = Connection(admin.host, admin.port, admin.user, admin.password, name)
-    conn = await asyncpg.connect(
-        host=target.host,
-        port=target.port,
-        user=target.user,
-        password=target.password,
-        database=target.database,
-    )
+    conn = await target.connect()
     try:
         await conn.execute(SCHEMA)
         await conn.execute(

@@ -109,7 +109,7 @@ async def _service_database(server: str, admin: Connection, fresh: bool) -> str:
     of every earlier run (3.3 GB after a day of runs, its indexes far over `shared_buffers`),
     and PostgreSQL's CPU a bet rose with them (+15-18% against a fresh copy, bench/README.md,
     "Every run on the same seeded state")."""
-    conn = await _admin(admin)
+    conn = await admin.connect()
     try:
         if fresh:
             await conn.execute(f'DROP DATABASE IF EXISTS "{SEEDED_TEMPLATE}" WITH (FORCE)')
@@ -132,7 +132,7 @@ def seeded_template(servers: Servers) -> Connection | None:
 async def _keep_as_template(admin: Connection) -> None:
     """The service database just seeded becomes the template later runs copy (replacing an
     older one). CREATE DATABASE … TEMPLATE needs nobody else connected to its source."""
-    conn = await _admin(admin)
+    conn = await admin.connect()
     try:
         await conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -143,16 +143,6 @@ async def _keep_as_template(admin: Connection) -> None:
         await conn.execute(f'CREATE DATABASE "{SEEDED_TEMPLATE}" TEMPLATE "{SERVICE_DATABASE}"')
     finally:
         await conn.close()
-
-
-async def _admin(admin: Connection) -> asyncpg.Connection:
-    return await asyncpg.connect(
-        host=admin.host,
-        port=admin.port,
-        user=admin.user,
-        password=admin.password,
-        database=admin.database,
-    )
 
 
 def stop_servers(data_dir: Path) -> None:
