@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from domain.errors import NotRevealed
@@ -40,14 +40,9 @@ class SeedPair:
             raise ValueError("nonces start at 0")
         pair = object.__new__(SeedPair)
         put = object.__setattr__  # frozen: set as __init__ sets them
-        put(pair, "id", self.id)
-        put(pair, "player_id", self.player_id)
-        put(pair, "server_seed", self.server_seed)
-        put(pair, "server_seed_hash", self.server_seed_hash)
-        put(pair, "client_seed", self.client_seed)
+        for name in _FIELDS:  # every field, so one added later is copied too
+            put(pair, name, getattr(self, name))
         put(pair, "next_nonce", next_nonce)
-        put(pair, "created_at", self.created_at)
-        put(pair, "revealed_at", self.revealed_at)
         return pair
 
     @property
@@ -60,6 +55,10 @@ class SeedPair:
                 "the server seed of this pair is still secret; rotate the seed pair to reveal it"
             )
         return self.server_seed
+
+
+# `SeedPair.at_nonce` copies these.
+_FIELDS = tuple(field.name for field in fields(SeedPair))
 
 
 @dataclass(frozen=True, slots=True)

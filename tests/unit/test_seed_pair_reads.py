@@ -27,6 +27,8 @@ def test_a_pair_at_another_nonce_is_the_pair_built_with_it():
     assert pair.next_nonce == 3
     with pytest.raises(ValueError, match="nonces start at 0"):
         pair.at_nonce(-1)
+    retired = SeedPair(7, 42, SEED, commitment(SEED), "client", 3, AT, revealed_at=AT)
+    assert retired.at_nonce(9) == SeedPair(7, 42, SEED, commitment(SEED), "client", 9, AT, AT)
 
 
 def _row(cipher: SeedCipher, seed_hash: str, nonce: int) -> list[object]:
