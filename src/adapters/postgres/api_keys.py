@@ -1,10 +1,10 @@
 """API keys in PostgreSQL, with a short in-process cache so that authentication does not cost
-a database round trip on every call."""
+a database round trip on every call (`adapters.refreshed_cache`: read again in the background
+before it expires, one read at a time, so a busy key never makes calls wait)."""
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.refreshed_cache import RefreshedCache
 from application.ports import Clock
 from domain.access import ApiKey
 from domain.errors import InvalidRequest
@@ -23,16 +24,25 @@ _COLUMNS = (
 # A revoked key is seen within this many seconds in every process; the gRPC door remembers an
 # authenticated key for one more second (entrypoints/grpc/auth.py): 5 s in all.
 CACHE_SECONDS = 4.0
+# A key in use is read again in the background once its row is this old, so under load the
+# cached row is replaced before it expires and no call waits for the read.
+REFRESH_AFTER_SECONDS = 3.0
 # The one key of a name not revoked (a partial unique index keeps it one).
 _ACTIVE_NAMED = "name = :name AND revoked_at IS NULL"
+_BY_ID = f"SELECT {_COLUMNS} FROM api_keys WHERE key_id = :id"  # noqa: S608 - constants  # nosec B608
+_ACTIVE = f"SELECT {_COLUMNS} FROM api_keys WHERE {_ACTIVE_NAMED}"  # noqa: S608 - constants  # nosec B608
 
 
 class SqlApiKeyStore:
     def __init__(self, engine: AsyncEngine, *, cache_seconds: float = CACHE_SECONDS) -> None:
         self._engine = engine
-        self._cache: dict[str, tuple[float, ApiKey | None]] = {}
-        self._by_name: dict[str, tuple[float, ApiKey | None]] = {}
-        self._ttl = cache_seconds
+        refresh_after = min(REFRESH_AFTER_SECONDS, cache_seconds)
+        self._by_id = RefreshedCache(
+            self._read_by_id, max_age=cache_seconds, refresh_after=refresh_after
+        )
+        self._by_name = RefreshedCache(
+            self._read_active, max_age=cache_seconds, refresh_after=refresh_after
+        )
 
     async def add(self, key: ApiKey) -> None:
         try:
@@ -63,36 +73,21 @@ class SqlApiKeyStore:
             ) from None
 
     async def find(self, key_id: str) -> ApiKey | None:
-        now = time.monotonic()
-        cached = self._cache.get(key_id)
-        if cached is not None and now - cached[0] < self._ttl:
-            return cached[1]
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    text(f"SELECT {_COLUMNS} FROM api_keys WHERE key_id = :id"),  # noqa: S608 - a constant column list  # nosec B608
-                    {"id": key_id},
-                )
-            ).first()
-        key = None if row is None else _key(row)
-        self._cache[key_id] = (now, key)
-        return key
+        return await self._by_id.get(key_id)
 
     async def find_active(self, name: str) -> ApiKey | None:
-        now = time.monotonic()
-        cached = self._by_name.get(name)
-        if cached is not None and now - cached[0] < self._ttl:
-            return cached[1]
+        return await self._by_name.get(name)
+
+    async def _read_by_id(self, key_id: str) -> ApiKey | None:
+        return await self._one(_BY_ID, id=key_id)
+
+    async def _read_active(self, name: str) -> ApiKey | None:
+        return await self._one(_ACTIVE, name=name)
+
+    async def _one(self, statement: str, **params: str) -> ApiKey | None:
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    text(f"SELECT {_COLUMNS} FROM api_keys WHERE {_ACTIVE_NAMED}"),  # noqa: S608 - constants  # nosec B608
-                    {"name": name},
-                )
-            ).first()
-        key = None if row is None else _key(row)
-        self._by_name[name] = (now, key)
-        return key
+            row = (await conn.execute(text(statement), params)).first()
+        return None if row is None else _key(row)
 
     async def revoke(self, name: str, clock: Clock) -> bool:
         async with self._engine.begin() as conn:
@@ -106,8 +101,8 @@ class SqlApiKeyStore:
                 )
             ).first()
         if row is not None:
-            self._cache.pop(row.key_id, None)
-            self._by_name.pop(name, None)
+            self._by_id.forget(row.key_id)
+            self._by_name.forget(name)
         return row is not None
 
     async def all(self) -> Sequence[ApiKey]:
