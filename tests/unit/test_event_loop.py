@@ -40,7 +40,7 @@ def test_the_serving_process_collects_young_objects_less_often():
     # (bench/README.md): `croupier run` sets the young generation's threshold from its setting.
     before = gc.get_threshold()
     try:
-        assert load_settings({}).gc_threshold == 50_000
+        assert load_settings({}).gc_threshold == 10_000
         settings = load_settings({"CROUPIER_GC_THRESHOLD": "12345"})
         assert event_loop.run(_young_threshold(), settings) == 12345
         assert gc.get_threshold()[1:] == before[1:]  # the older generations keep Python's

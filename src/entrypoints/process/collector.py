@@ -1,15 +1,19 @@
 """Python's cyclic garbage collector in a serving process (issue 19).
 
 A bet allocates a few hundred short-lived objects (commands, decided bets, postings, events,
-protobuf messages), nearly none of them in reference cycles, so reference counting frees them;
-the cyclic collector still runs a young-generation pass every 700 allocations by default and
-now and then a full pass over every object the process holds (its imported modules, the
-container, the caches: a few hundred thousand). py-spy with native frames put
-`gc_collect_main` at a fifth of the serving process's CPU under PlaceBatch load
-(bench/README.md). Two changes, both done once per process:
+protobuf messages), freed by reference counting; the cyclic collector still runs a
+young-generation pass every 700 allocations by default and now and then a full pass over every
+object the process holds (its imported modules, the container, the caches: a few hundred
+thousand). py-spy with native frames put `gc_collect_main` at a fifth of the serving process's
+CPU under PlaceBatch load (bench/README.md). Two changes, both done once per process:
 
 - the young generation is collected every `CROUPIER_GC_THRESHOLD` allocations instead of 700
-  (a pass then frees the same garbage in one go);
+  (a pass then frees the same garbage in one go). Not many more: every gRPC call leaves a
+  reference cycle of six objects behind (grpc.aio's `_find_method_handler` keeps a closure
+  that points back at its own frame's scope), which only a pass frees, so a pass lasts about
+  a millisecond per thousand allocations. At 50,000 a pass took 50-60 ms every ten seconds
+  or so at 400 calls a second, and those pauses set the p99 at half of peak; at 10,000 they
+  are a few ms, for the same CPU a bet (bench/README.md, 2026-12-04 17:47);
 - once the process serves, what it built to get there is moved out of the collector's sight
   (`gc.freeze`): full passes no longer walk the modules and the container each time."""
 
