@@ -37,6 +37,7 @@ from pathlib import Path
 import alone
 import asyncpg
 import psutil
+import stalls
 from cpu import CpuMeter, process_name
 from driving import drive
 from exported import export_source
@@ -215,6 +216,14 @@ def main(argv: list[str] | None = None) -> int:
         help="also the window's WAL a bet: pg_stat_wal, pg_waldump by record type and by"
         " relation, MultiXacts (wal.py; embedded servers)",
     )
+    parser.add_argument(
+        "--trace",
+        type=Path,
+        default=None,
+        help="write each bet's start and latency, and the service's collector passes and loop"
+        " lags (stall_probe/), under this folder, and print where the slow bets were"
+        " (stalls.py); not with --ref",
+    )
     parser.add_argument("--in-flight", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
@@ -273,11 +282,22 @@ def main(argv: list[str] | None = None) -> int:
         # a schema past it: the run's copy goes down to that head first (the template stays).
         seeding.downgrade_to(servers.database_url, ref_source)
         env["PYTHONPATH"] = str(ref_source)
+    if args.trace is not None:
+        if args.ref is not None:
+            parser.error("--trace runs the working tree's service (--ref sets PYTHONPATH)")
+        args.trace.mkdir(parents=True, exist_ok=True)
+        env["CROUPIER_BENCH_TRACE"] = str(args.trace.resolve())
+        env["PYTHONPATH"] = str(ROOT / "bench" / "stall_probe")
     service = Service(env, DATA / "service-cost.log")
     try:
         service.wait_ready()
         sampler = MemorySampler(service.process.pid)
-        for _ in range(args.repeat):
+        for run in range(1, args.repeat + 1):
+            if args.trace is not None:
+                # The load generator (a child of this process) writes its trace here.
+                run_trace = args.trace.resolve() / f"run-{run}"
+                run_trace.mkdir(exist_ok=True)
+                os.environ["CROUPIER_BENCH_TRACE"] = str(run_trace)
             if args.mode == "idle":
                 label = " ".join(args.env) or "(defaults)"
                 ref = f" ref {args.ref}" if args.ref else ""
@@ -321,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
                     else None,
                 )
             )
+            if args.trace is not None:
+                print("\n".join(stalls.summary(run_trace, args.trace.resolve())))
         print("memory, peaks (bench/memory.py):")
         print("\n".join(sampler.overall().lines()))
         sampler.close()
