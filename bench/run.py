@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import alone
+import disk
 from cpu import CpuMeter, per_bet_ms, postmaster_pid
 from driving import drive, percentiles
 from exported import SOURCE_ENV, reexec_on
@@ -145,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         service_database = make_url(servers.database_url).database or ""
         counter = alone.StatementCounter(target, service_database) if counted else None
-        rows += run_service(env, data_dir, seeded, levels, args, load, postgres_pid, counter)
+        rows += run_service(
+            env, data_dir, seeded, levels, args, load, postgres_pid, counter, servers.admin
+        )
         problems = asyncio.run(check_books(servers.database_url))
     finally:
         if servers.embedded and not args.keep_servers:
@@ -240,6 +243,7 @@ def run_service(
     load: Load,
     postgres_pid: int | None,
     counter: alone.StatementCounter | None,
+    admin: Connection,
 ) -> list[Row]:
     service = Service(env, data_dir / "service.log")
     rows: list[Row] = []
@@ -294,13 +298,18 @@ def run_service(
                 rate=half_rate / args.processes,
             )
             sampler.take_peak_mb()
+            asyncio.run(disk.enable_fsync_timing(admin))
+            disk_before = asyncio.run(disk.read(admin))
             measured = drive(args.processes, make, 512, meter)
-            rows.append(
-                measured_row("unary at half peak (rate)", 0, measured, sampler.take_peak_mb())
+            disk_after = asyncio.run(disk.read(admin))
+            row = measured_row("unary at half peak (rate)", 0, measured, sampler.take_peak_mb())
+            row.note = "the disk over the case: " + disk.describe(
+                disk_before, disk_after, measured.total
             )
+            rows.append(row)
             print(
                 f"  half peak {half_rate:.0f}/s: {measured.rate:.0f} bets/s "
-                f"p99 {measured.p99_ms:.1f} ms",
+                f"p99 {measured.p99_ms:.1f} ms; {row.note}",
                 flush=True,
             )
             print("  memory, peaks over every case (bench/memory.py):")

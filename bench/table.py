@@ -29,6 +29,7 @@ class Row:
     service_cpu_ms: float | None = None
     postgres_cpu_ms: float | None = None
     statements: float | None = None  # a bet, counted by the server (bet-alone rows)
+    note: str = ""  # printed under the targets (the half-peak case: what the disk did)
 
     @property
     def unimplemented(self) -> bool:
@@ -73,6 +74,9 @@ def format_table(header: list[str], rows: list[Row], targets: list[tuple[str, st
     lines += ["", "targets (issue 19):"]
     for name, value, met in targets:
         lines.append(f"  {'met    ' if met else 'NOT met'}  {name:<52} {value}")
+    notes = [f"  {row.name}: {row.note}" for row in rows if row.note]
+    if notes:
+        lines += ["", "notes:", *notes]
     return "\n".join(lines)
 
 
