@@ -3,7 +3,7 @@
 Made for rows every call needs and that may change underneath (an API key that may be revoked):
 each entry is used for at most `max_age` seconds after it was read, which bounds how late a
 change is seen. Two things a plain time-to-live cache does badly under load, this one does not
-(issue 19; bench/README.md, "2026-12-04, 17:26–18:17 UTC: the half-of-peak stalls named"):
+(issue 19; bench/README.md, "2026-12-04, 17:26–18:37 UTC: the half-of-peak stalls named"):
 
 - **No herd.** When an entry expires, every caller that finds it expired used to read it
   again at the same moment: at 400 calls a second, a dozen reads of one row, each wanting a
