@@ -44,8 +44,8 @@ class Throughput:
     gc_threshold: int = setting(
         10_000,
         doc="Allocations between two passes of Python's garbage collector over young objects "
-        "in `croupier run`'s processes and `croupier relay` (Python's default: 700). Python's "
-        "frequent passes cost a fifth of the CPU under load; each gRPC call leaves a small "
+        "in `croupier run`'s processes and `croupier relay` (Python's default: 700, whose "
+        "frequent passes cost a fifth of the CPU under load). Each gRPC call leaves a small "
         "reference cycle that only a pass frees, so a pass's length grows with this number "
         "(~1 ms a thousand; at 50,000 a 50-60 ms pause every few seconds set the p99 at half "
         "of peak; see bench/README.md). Start-up's objects are also frozen out of its passes.",
