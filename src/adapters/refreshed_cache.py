@@ -22,10 +22,9 @@ the next caller, until `max_age` makes callers wait and see the error themselves
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -81,23 +80,18 @@ class RefreshedCache(Generic[K, V]):
         self._reads[key] = read
 
         def done(read: asyncio.Future[V]) -> None:
+            # Looked at even when nobody awaits it (a background read), so a failure is not
+            # logged as an exception never retrieved.
+            failed = read.cancelled() or read.exception() is not None
             if self._reads.get(key) is not read:
                 return  # forgotten meanwhile: its value may be from before the change
             del self._reads[key]
-            if read.cancelled():
+            if failed:
                 return
-            if read.exception() is None:
-                if len(self._entries) >= self._most and key not in self._entries:
-                    self._entries.clear()
-                # Aged from when the read started: the row may have changed just after.
-                self._entries[key] = (started, read.result())
+            if len(self._entries) >= self._most and key not in self._entries:
+                self._entries.clear()
+            # Aged from when the read started: the row may have changed just after.
+            self._entries[key] = (started, read.result())
 
         read.add_done_callback(done)
-        # A background read nobody awaits must not be logged as an error never retrieved.
-        read.add_done_callback(_looked_at)
         return read
-
-
-def _looked_at(read: asyncio.Future[Any]) -> None:
-    with contextlib.suppress(asyncio.CancelledError):
-        read.exception()
