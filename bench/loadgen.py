@@ -119,12 +119,11 @@ class _Window:
         self.end = self.start + spec.seconds
         self.result = LoadResult()
         # CROUPIER_BENCH_TRACE=<folder>: every bet of the window (when it was due or started,
-        # from the window's start, and its latency) and this process's own loop lags, written
-        # there as JSON when the load ends, to see where in time the slow bets are.
+        # from the window's start, and its latency), written there as JSON when the load ends,
+        # to see where in time the slow bets are (stall_probe/ notes this process's loop lags).
         self.trace: list[tuple[float, float]] | None = (
             [] if os.environ.get("CROUPIER_BENCH_TRACE") else None
         )
-        self.lags: list[tuple[float, float]] = []
 
     def running(self) -> bool:
         return time.perf_counter() < self.end
@@ -158,7 +157,6 @@ async def _run(spec: LoadSpec) -> LoadResult:
         await channel.channel_ready()
         window = _Window(spec)
         window.mark()
-        probe = asyncio.create_task(_lag_probe(window)) if window.trace is not None else None
         if spec.mode == "unary":
             await _unary(stub, metadata, spec, window)
         elif spec.mode == "stream":
@@ -174,20 +172,9 @@ async def _run(spec: LoadSpec) -> LoadResult:
             # The open loop's last bet can finish before the window closes: stay until it
             # does, so `window-end` is said and CPU is read over the same window.
             await asyncio.sleep(remaining + 0.01)
-        if probe is not None:
-            probe.cancel()
+        if window.trace is not None:
             _write_trace(window)
         return window.result
-
-
-async def _lag_probe(window: _Window) -> None:
-    """Note every time this process's loop woke 3 ms or more after a 2-ms sleep was due."""
-    while True:
-        due = time.perf_counter() + 0.002
-        await asyncio.sleep(0.002)
-        late = time.perf_counter() - due
-        if late >= 0.003:
-            window.lags.append((due - window.start, late * 1000))
 
 
 def _write_trace(window: _Window) -> None:
@@ -197,7 +184,7 @@ def _write_trace(window: _Window) -> None:
     with open(path, "w") as out:
         # The window's start on the wall clock, to line the trace up with other processes'.
         start_wall = time.time() - (time.perf_counter() - window.start)
-        json.dump({"start": start_wall, "bets": window.trace, "loop_lags": window.lags}, out)
+        json.dump({"start": start_wall, "bets": window.trace}, out)
 
 
 def _say(line: str) -> None:

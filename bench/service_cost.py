@@ -287,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--trace runs the working tree's service (--ref sets PYTHONPATH)")
         args.trace.mkdir(parents=True, exist_ok=True)
         env["CROUPIER_BENCH_TRACE"] = str(args.trace.resolve())
-        env["PYTHONPATH"] = str(ROOT / "bench" / "stall_probe")
+        # The probe in the service and in the load generator (a child of this process).
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"] = str(ROOT / "bench" / "stall_probe")
     service = Service(env, DATA / "service-cost.log")
     try:
         service.wait_ready()

@@ -1,9 +1,10 @@
 """Where in time a run's slow bets were, and what the processes were doing then: reads a trace
 folder written by `service_cost.py --trace DIR` (the load generator's `loadgen-<pid>.json`, each
-bet's start in the window and its latency; the service's `proc-<pid>.txt` from
-`stall_probe/sitecustomize.py`) and prints the p99, the quarter-seconds of the window where the
-bets at or over it started, and every collector pass of 3 ms or more and loop lag of 10 ms or
-more inside the window, process by process, in seconds from the window's start:
+bet's start in the window and its latency; each process's `proc-<pid>.txt` from
+`stall_probe/sitecustomize.py`, the load generator's among them) and prints the p99, the
+quarter-seconds of the window where the bets at or over it started, and every collector pass
+of 3 ms or more and loop lag of 10 ms or more inside the window, process by process, in seconds
+from the window's start:
 
     .venv/bin/python bench/stalls.py bench/.data/trace/run-1 [bench/.data/trace]
 
@@ -36,10 +37,8 @@ def summary(run: Path, processes: Path | None = None) -> list[str]:
             "they started (s: bets): "
             + ", ".join(f"{at:.2f}: {count}" for at, count in sorted(slow.items()))
         )
-        lags = [f"{at:.2f}: {ms:.0f}" for at, ms in trace.get("loop_lags", []) if ms >= 10]
-        if lags:
-            lines.append("  the load generator's loop lags >= 10 ms (s: ms): " + ", ".join(lags))
-        for probe in sorted((processes or run).glob("proc-*.txt")):
+        probes = {*run.glob("proc-*.txt"), *(processes or run).glob("proc-*.txt")}
+        for probe in sorted(probes):
             lines.extend(_process(probe, start, end))
     return lines
 

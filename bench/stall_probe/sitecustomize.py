@@ -1,12 +1,13 @@
 """A probe for stalls, loaded by every Python process started with this folder on PYTHONPATH
-(`service_cost.py --trace DIR` puts it there for the service) while CROUPIER_BENCH_TRACE names a
-folder; without that variable it does nothing. Not part of the application.
+(`service_cost.py --trace DIR` puts it there for the service and the load generator) while
+CROUPIER_BENCH_TRACE names a folder; without that variable it does nothing. Not part of the
+application.
 
 Each process appends to `DIR/proc-<pid>.txt`, with wall-clock times (to line up with the load
 generator's trace and with PostgreSQL's log):
 - `gc <time> <ms> gen<N> collected=<n>`: a pass of the garbage collector of 2 ms or more;
-- `lag <time> <ms>`: its event loop woke 3 ms or more late from a 2-ms sleep (processes on
-  uvloop, as `croupier run`'s serving process);
+- `lag <time> <ms>`: its event loop woke 3 ms or more late from a 2-ms sleep (asyncio's
+  loops and uvloop's);
 - with CROUPIER_BENCH_GC_TYPES=1, in `croupier run`: `types <time> gen<N> n=<n> [...]`, what a
   pass found unreachable (its 25 commonest types), for passes that found 200 or more. This keeps
   every such object (gc.DEBUG_SAVEALL) until the process ends: for a short diagnosis only."""
@@ -67,18 +68,24 @@ def _install(folder: str) -> None:
             if late >= 3:
                 out.write(f"lag {time.time():.4f} {late:.1f}\n")
 
+    def probed(make):  # type: ignore[no-untyped-def]
+        def new_event_loop():  # type: ignore[no-untyped-def]
+            loop = make()
+            loop.call_soon(lambda: loop.create_task(lag()))
+            return loop
+
+        return new_event_loop
+
+    # Every loop the process makes: asyncio's own (`asyncio.run`, as the load generator and
+    # `croupier relay`), and uvloop's (`croupier run`'s serving process).
+    import asyncio.events
+
+    asyncio.events.new_event_loop = probed(asyncio.events.new_event_loop)
     try:
         import uvloop
     except ImportError:
         return
-    made = uvloop.new_event_loop
-
-    def new_event_loop():  # type: ignore[no-untyped-def]
-        loop = made()
-        loop.call_soon(lambda: loop.create_task(lag()))
-        return loop
-
-    uvloop.new_event_loop = new_event_loop
+    uvloop.new_event_loop = probed(uvloop.new_event_loop)
 
 
 if _FOLDER:
