@@ -20,7 +20,9 @@ What it does, in one run on one PostgreSQL server (see bench/README.md):
    pg_stat_statements, alone.py); it samples the service's RSS and PSS
    all along, process by process (memory.py);
 4. reads CPU counters of the service's and PostgreSQL's processes over every case's window
-   (cpu.py) and prints a table with CPU a bet and the issue's targets, met or not (table.py)."""
+   (cpu.py) and prints a table with CPU a bet and the issue's targets, met or not (table.py);
+5. brings the server to rest between contenders (settle.py), and reads the unary and CPU
+   targets in rounds alternated between Croupier and the lean references (paired.py)."""
 
 from __future__ import annotations
 
@@ -43,8 +45,10 @@ from exported import SOURCE_ENV, reexec_on
 from lean import loop_name as lean_loop
 from leanrun import Load, bet_alone, measured_row, run_lean, spec_maker
 from memory import MemorySampler
+from paired import Paired, run_paired
 from reference import Connection, PgbenchResult, create_reference_database, run_pgbench
 from service import ROOT, Service, profiled
+from settle import settle
 from sqlalchemy.engine import make_url
 from table import Row, format_table, nearest_level, set_ratios, targets
 
@@ -118,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     servers = start_counting_servers(data_dir, args.fresh)
     env = service_environment(data_dir, servers)
     rows: list[Row] = []
+    paired: Paired | None = None
     try:
         migrate_to_head(servers.database_url)
         settings = asyncio.run(server_settings(servers.database_url))
@@ -129,10 +134,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         counted = asyncio.run(alone.install(target))
         postgres_pid = asyncio.run(postmaster_pid(servers.admin))
+        service_database = make_url(servers.database_url).database or ""
+        # Each contender starts on a server at rest: what the one before left (autovacuum of
+        # its rows, its dirty pages, a checkpoint its WAL brought on) is done outside every
+        # window, not charged to the next (settle.py).
+        # (The service's database only on the embedded server, where it is the run's copy.)
+        both = (REFERENCE_DATABASE, service_database) if servers.embedded else (REFERENCE_DATABASE,)
         if not args.skip_reference:
+            print(f"  {asyncio.run(settle(servers.admin, both)).describe()}", flush=True)
             rows += run_reference(target, levels, seconds, args, postgres_pid)
             rows += run_floor(max(levels), seconds, args.warmup)
         if not args.skip_lean:
+            print(f"  {asyncio.run(settle(servers.admin, both)).describe()}", flush=True)
             rows += run_lean(
                 target,
                 args.players,
@@ -144,18 +157,28 @@ def main(argv: list[str] | None = None) -> int:
                 alone.StatementCounter(target, REFERENCE_DATABASE) if counted else None,
                 data_dir / "lean.log",
             )
-        service_database = make_url(servers.database_url).database or ""
         counter = alone.StatementCounter(target, service_database) if counted else None
-        rows += run_service(
-            env, data_dir, seeded, levels, args, load, postgres_pid, counter, servers.admin
+        print(f"  {asyncio.run(settle(servers.admin, both)).describe()}", flush=True)
+        served, paired = run_service(
+            env,
+            data_dir,
+            seeded,
+            levels,
+            args,
+            load,
+            postgres_pid,
+            counter,
+            servers.admin,
+            None if args.skip_lean else (target, both),
         )
+        rows += served
         problems = asyncio.run(check_books(servers.database_url))
     finally:
         if servers.embedded and not args.keep_servers:
             stop_servers(data_dir)
 
     set_ratios(rows)
-    found = targets(rows, level)
+    found = targets(rows, level, paired)
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
@@ -183,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         "× ref: uniform cases against the best uniform pgbench tps, hot against the best "
         "one-player tps",
     ]
-    text = format_table(header, rows, found)
+    text = format_table(header, rows, found, (paired.describe(),) if paired else ())
     print(text)
     (data_dir / "last-run.txt").write_text(text + "\n")
     return 0
@@ -244,9 +267,13 @@ def run_service(
     postgres_pid: int | None,
     counter: alone.StatementCounter | None,
     admin: Connection,
-) -> list[Row]:
+    pair_with: tuple[Connection, tuple[str, ...]] | None,
+) -> tuple[list[Row], Paired | None]:
+    """Croupier's cases; then, with `pair_with` (the reference database and the databases to
+    settle), the CPU target's alternated rounds against the same service, warm (paired.py)."""
     service = Service(env, data_dir / "service.log")
     rows: list[Row] = []
+    paired: Paired | None = None
     try:
         service.wait_ready()
         meter = CpuMeter(service.process.pid, postgres_pid)
@@ -316,9 +343,23 @@ def run_service(
             print("\n".join(sampler.overall().lines()), flush=True)
         finally:
             sampler.close()
+        if pair_with is not None:
+            reference, databases = pair_with
+            print(f"  {asyncio.run(settle(admin, databases)).describe()}", flush=True)
+            paired = run_paired(
+                service,
+                seeded.api_key,
+                seeded.players,
+                reference,
+                data_dir / "lean.log",
+                nearest_level(levels),
+                args.processes,
+                postgres_pid,
+            )
+            print(f"  paired: {paired.describe()}", flush=True)
     finally:
         service.stop()
-    return rows
+    return rows, paired
 
 
 if __name__ == "__main__":
