@@ -38,16 +38,18 @@ IDLE_SECONDS = 2.0
 @dataclass(frozen=True, slots=True)
 class Round:
     croupier_rate: float
-    croupier_ms: float  # service + PostgreSQL CPU a bet
+    croupier_ms: float | None  # service + PostgreSQL CPU a bet (None: a counter unreadable)
     lean_rate: float  # unary, one statement a call
-    batched_ms: float  # the lean reference's batched unary, CPU a bet
+    batched_ms: float | None  # the lean reference's batched unary, CPU a bet
 
     @property
-    def rate_ratio(self) -> float:
-        return self.croupier_rate / self.lean_rate
+    def rate_ratio(self) -> float | None:
+        return self.croupier_rate / self.lean_rate if self.lean_rate else None
 
     @property
-    def cpu_ratio(self) -> float:
+    def cpu_ratio(self) -> float | None:
+        if self.croupier_ms is None or not self.batched_ms:
+            return None
         return self.croupier_ms / self.batched_ms
 
 
@@ -57,13 +59,16 @@ class Paired:
     rounds: tuple[Round, ...]
     croupier_idle_postgres_ms_s: float | None  # PostgreSQL CPU ms a second, Croupier idle
 
-    def median(self, what: str) -> float:
-        return statistics.median(getattr(r, what) for r in self.rounds)
+    def median(self, what: str) -> float | None:
+        """The median of a round's field or ratio over the rounds that have it (None: none
+        has: on a configured server whose PostgreSQL processes cannot be read, no CPU)."""
+        values = [v for v in (getattr(r, what) for r in self.rounds) if v is not None]
+        return statistics.median(values) if values else None
 
     def describe(self) -> str:
         each = "; ".join(
-            f"{r.croupier_rate:.0f}/{r.lean_rate:.0f} bets/s = {r.rate_ratio:.2f} ×, "
-            f"{r.croupier_ms:.2f}/{r.batched_ms:.2f} ms = {r.cpu_ratio:.2f} ×"
+            f"{r.croupier_rate:.0f}/{r.lean_rate:.0f} bets/s = {_x(r.rate_ratio)}, "
+            f"{_ms(r.croupier_ms)}/{_ms(r.batched_ms)} ms = {_x(r.cpu_ratio)}"
             for r in self.rounds
         )
         idle = (
@@ -123,10 +128,18 @@ def run_paired(
     return Paired(level, tuple(rounds), idle)
 
 
-def _cpu(measured: Measured) -> float:
+def _cpu(measured: Measured) -> float | None:
     if measured.service_cpu_ms is None or measured.postgres_cpu_ms is None:
-        raise RuntimeError("paired rounds need the service's and PostgreSQL's CPU counters")
+        return None
     return measured.service_cpu_ms + measured.postgres_cpu_ms
+
+
+def _x(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.2f} ×"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def _idle_postgres_ms_s(meter: CpuMeter) -> float | None:

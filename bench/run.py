@@ -270,7 +270,8 @@ def run_service(
     pair_with: tuple[Connection, tuple[str, ...]] | None,
 ) -> tuple[list[Row], Paired | None]:
     """Croupier's cases; then, with `pair_with` (the reference database and the databases to
-    settle), the CPU target's alternated rounds against the same service, warm (paired.py)."""
+    settle), the unary and CPU targets' alternated rounds against the same service, warm
+    (paired.py)."""
     service = Service(env, data_dir / "service.log")
     rows: list[Row] = []
     paired: Paired | None = None

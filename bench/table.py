@@ -122,20 +122,20 @@ def _ratio(a: float, b: float) -> str:
 def targets(
     rows: list[Row], level: int, paired: Paired | None = None
 ) -> list[tuple[str, str, bool]]:
-    """The issue's targets, each (what, measured, met). With `paired` (paired.py), the CPU
-    target's verdict is the median ratio of its alternated rounds, the main cases' ratio
-    printed beside it."""
+    """The issue's targets, each (what, measured, met). With `paired` (paired.py), the unary
+    and CPU targets' verdicts are the median ratios of the alternated rounds, the main cases'
+    ratios printed beside them."""
     found: list[tuple[str, str, bool]] = []
     unary, lean_unary = _at(rows, "unary uniform", level), _at(rows, "lean unary uniform", level)
     u, lu = (unary.rate if unary else 0.0), (lean_unary.rate if lean_unary else 0.0)
-    if paired is not None and paired.rounds:
-        ratio = paired.median("rate_ratio")
+    rate_ratio = paired.median("rate_ratio") if paired is not None else None
+    if paired is not None and rate_ratio is not None:
         found.append(
             (
                 f"unary {level} in flight ≥ 0.7 × lean unary",
-                f"{ratio:.2f} × (median of {len(paired.rounds)} alternated rounds; "
+                f"{rate_ratio:.2f} × (median of {len(paired.rounds)} alternated rounds; "
                 f"the main cases: {_ratio(u, lu)})",
-                ratio >= TARGET_UNARY,
+                rate_ratio >= TARGET_UNARY,
             )
         )
     else:
@@ -163,19 +163,20 @@ def targets(
         (unary.cpu_ms if unary else None),
         (lean_batched.cpu_ms if lean_batched else None),
     )
-    if paired is not None and paired.rounds:
+    cpu_ratio = paired.median("cpu_ratio") if paired is not None else None
+    if paired is not None and cpu_ratio is not None:
         single = (
             f"; the main cases: {cpu:.2f} ms / {lean_cpu:.2f} ms = {cpu / lean_cpu:.2f} ×"
             if cpu is not None and lean_cpu
             else ""
         )
-        ratio = paired.median("cpu_ratio")
         found.append(
             (
                 "CPU a bet (svc + PG, unary) ≤ 2 × lean batched",
-                f"{paired.median('croupier_ms'):.2f} ms, lean {paired.median('batched_ms'):.2f}"
-                f" ms: {ratio:.2f} × (median of {len(paired.rounds)} alternated rounds{single})",
-                ratio <= TARGET_CPU,
+                f"{paired.median('croupier_ms') or 0:.2f} ms, lean "
+                f"{paired.median('batched_ms') or 0:.2f} ms: {cpu_ratio:.2f} × "
+                f"(median of {len(paired.rounds)} alternated rounds{single})",
+                cpu_ratio <= TARGET_CPU,
             )
         )
     elif cpu is None or not lean_cpu:
