@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from cpu import CpuMeter
 from driving import Measured, drive
 from leanrun import LeanService, Load, lean_service, spec_maker
+from loadgen import LoadSpec
 from reference import Connection
 from service import Service
 
@@ -104,14 +106,17 @@ def run_paired(
         lean_service(reference, "batched", log_file) as batched,
     ):
 
-        def lean(which: LeanService) -> Measured:
+        def driver(spec: Callable[[int, int], LoadSpec], meter: CpuMeter) -> Callable[[], Measured]:
+            return lambda: drive(processes, spec, level, meter)
+
+        def lean(which: LeanService) -> Callable[[], Measured]:
             spec = spec_maker(which.address, "-", "unary", lean_players, load)
-            return drive(processes, spec, level, CpuMeter(which.process.pid, postgres_pid))
+            return driver(spec, CpuMeter(which.process.pid, postgres_pid))
 
         drivers = {
-            "croupier": lambda: drive(processes, croupier_spec, level, croupier_meter),
-            "single": lambda: lean(single),
-            "batched": lambda: lean(batched),
+            "croupier": driver(croupier_spec, croupier_meter),
+            "single": lean(single),
+            "batched": lean(batched),
         }
         order = list(drivers)
         for n in range(ROUNDS):

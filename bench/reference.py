@@ -4,6 +4,7 @@ same server as the service, in a database of its own."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
 import re
@@ -34,6 +35,10 @@ class Connection:
     user: str
     password: str | None
     database: str
+
+    def on(self, database: str) -> Connection:
+        """The same server and role, another database."""
+        return dataclasses.replace(self, database=database)
 
     async def connect(self) -> asyncpg.Connection:
         return await asyncpg.connect(
@@ -75,7 +80,7 @@ async def create_reference_database(admin: Connection, name: str, players: int) 
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    target = Connection(admin.host, admin.port, admin.user, admin.password, name)
+    target = admin.on(name)
     conn = await target.connect()
     try:
         await conn.execute(SCHEMA)

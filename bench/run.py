@@ -48,7 +48,7 @@ from memory import MemorySampler
 from paired import Paired, run_paired
 from reference import Connection, PgbenchResult, create_reference_database, run_pgbench
 from service import ROOT, Service, profiled
-from settle import settle
+from settle import settle_and_say
 from sqlalchemy.engine import make_url
 from table import Row, format_table, nearest_level, set_ratios, targets
 
@@ -141,11 +141,11 @@ def main(argv: list[str] | None = None) -> int:
         # (The service's database only on the embedded server, where it is the run's copy.)
         both = (REFERENCE_DATABASE, service_database) if servers.embedded else (REFERENCE_DATABASE,)
         if not args.skip_reference:
-            print(f"  {asyncio.run(settle(servers.admin, both)).describe()}", flush=True)
+            settle_and_say(servers.admin, both)
             rows += run_reference(target, levels, seconds, args, postgres_pid)
             rows += run_floor(max(levels), seconds, args.warmup)
         if not args.skip_lean:
-            print(f"  {asyncio.run(settle(servers.admin, both)).describe()}", flush=True)
+            settle_and_say(servers.admin, both)
             rows += run_lean(
                 target,
                 args.players,
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                 data_dir / "lean.log",
             )
         counter = alone.StatementCounter(target, service_database) if counted else None
-        print(f"  {asyncio.run(settle(servers.admin, both)).describe()}", flush=True)
+        settle_and_say(servers.admin, both)
         served, paired = run_service(
             env,
             data_dir,
@@ -346,7 +346,7 @@ def run_service(
             sampler.close()
         if pair_with is not None:
             reference, databases = pair_with
-            print(f"  {asyncio.run(settle(admin, databases)).describe()}", flush=True)
+            settle_and_say(admin, databases)
             paired = run_paired(
                 service,
                 seeded.api_key,

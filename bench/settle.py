@@ -2,11 +2,10 @@
 earlier cases left behind is not charged to the next: the CPU counters of a case count every
 PostgreSQL process, autovacuum workers and the checkpointer included.
 
-Measured on 2026-12-04 (bench/README.md, 19:38): the lean reference's cases write ~600,000 bets
-and 1.2 M entries into the reference database in ~95 s, and autovacuum then vacuumed and
-analysed those tables during Croupier's first cases (PostgreSQL CPU a bet of `unary uniform`
-x8 1.52 ms in the full run, 0.74 ms with `service_cost.py` on a quiet server a minute later,
-and 350 bets/s against 631).
+Seen on 2026-12-04 (bench/README.md, 19:38): with autovacuum logged, it vacuumed the service's
+fresh copy 19 s after Croupier's service started and the lean reference's 1.2 M entries a
+little later, and a checkpoint brought on by pgbench's and the lean reference's WAL began 57 s
+into Croupier's cases and wrote for 88 s, all inside Croupier's windows.
 
 `settle` vacuums and analyses the databases the last contender wrote (what autovacuum would
 have done later, now, outside every window), waits until no autovacuum worker runs, and ends
@@ -45,10 +44,15 @@ class Settled:
         return f"server settled in {self.seconds:.1f} s ({done}{left})"
 
 
+def settle_and_say(admin: Connection, databases: tuple[str, ...]) -> None:
+    """`settle`, from synchronous code, printing what it did (run.py, before each contender)."""
+    print(f"  {asyncio.run(settle(admin, databases)).describe()}", flush=True)
+
+
 async def settle(admin: Connection, databases: tuple[str, ...]) -> Settled:
     started = time.perf_counter()
     for name in databases:
-        conn = await Connection(admin.host, admin.port, admin.user, admin.password, name).connect()
+        conn = await admin.on(name).connect()
         try:
             await conn.execute("VACUUM (ANALYZE)")
         finally:

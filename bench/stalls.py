@@ -23,6 +23,7 @@ QUARTER = 4  # buckets a second
 
 def summary(run: Path, processes: Path | None = None) -> list[str]:
     lines: list[str] = []
+    probes = sorted({*run.glob("proc-*.txt"), *(processes or run).glob("proc-*.txt")})
     for load in sorted(run.glob("loadgen-*.json")):
         trace = json.loads(load.read_text())
         start, bets = trace["start"], trace["bets"]
@@ -37,8 +38,7 @@ def summary(run: Path, processes: Path | None = None) -> list[str]:
             "they started (s: bets): "
             + ", ".join(f"{at:.2f}: {count}" for at, count in sorted(slow.items()))
         )
-        probes = {*run.glob("proc-*.txt"), *(processes or run).glob("proc-*.txt")}
-        for probe in sorted(probes):
+        for probe in probes:
             lines.extend(_process(probe, start, end))
     return lines
 
