@@ -11,7 +11,15 @@ workers. Each is sampled on its own, so a figure says which process holds the me
   the processes sharing it, so the PSS of the processes adds up to what the service really
   occupies.
 
-The database and Valkey are servers of their own and never counted."""
+The database and Valkey are servers of their own and never counted.
+
+What is read how often matters, since the sampler runs beside every case (a bet alone's p99
+among them): RSS comes from `/proc/PID/statm`, a few counters, every 0.1 s; the process tree
+(psutil reads every process's `/proc/PID/stat` to find children) and PSS (`smaps_rollup`
+walks all of a process's page tables, holding its memory map's lock) every 2 s, and once more
+when a case's peaks are taken. Every 0.1 s, those two took ~5 ms of CPU a sample and set
+a lone bet's p99: the bets that overlapped a sample took 8–10 ms instead of 3–4 (perf sched,
+bench/README.md, 2026-12-04 21:57)."""
 
 from __future__ import annotations
 
@@ -96,12 +104,16 @@ def _python_tree(root: psutil.Process) -> list[psutil.Process]:
 
 
 class MemorySampler:
-    """Samples the service's processes every `interval` seconds in a thread, keeping the peak
-    RSS and PSS of each and of their sum since the last `take`."""
+    """Samples the service's processes' RSS every `interval` seconds in a thread, and their
+    tree and PSS every `slow_interval` (and at each `take`), keeping the peak RSS and PSS of
+    each and of their sum since the last `take`."""
 
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
+    def __init__(self, pid: int, interval: float = 0.1, slow_interval: float = 2.0) -> None:
         self._root = psutil.Process(pid)
         self._interval = interval
+        self._slow_every = max(1, round(slow_interval / interval))
+        self._tree: list[tuple[psutil.Process, str]] = []
+        self._pss: dict[int, int | None] = {}
         self._lock = threading.Lock()
         self._sample = Sample()
         self._overall = Sample()
@@ -109,16 +121,22 @@ class MemorySampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def _read(self) -> None:
+    def _read(self, slow: bool = True) -> None:
+        """RSS of the processes known; with `slow`, the tree looked up again and PSS read (the
+        sum of PSS uses each process's last PSS, or its RSS before it has one)."""
+        if slow or not self._tree:
+            self._tree = [(p, role(p, self._root.pid)) for p in _python_tree(self._root)]
         total_rss = total_pss = 0
         seen: list[tuple[int, str, int, int | None]] = []
-        for process in _python_tree(self._root):
+        for process, name in self._tree:
             with contextlib.suppress(psutil.Error):
                 rss = int(process.memory_info().rss)
-                pss = _pss(process.pid)
-                seen.append((process.pid, role(process, self._root.pid), rss, pss))
+                pss = _pss(process.pid) if slow else None
+                if slow:
+                    self._pss[process.pid] = pss
+                seen.append((process.pid, name, rss, pss))
                 total_rss += rss
-                total_pss += pss or rss
+                total_pss += self._pss.get(process.pid) or rss
         with self._lock:
             for sample in (self._sample, self._overall):
                 for pid, name, rss, pss in seen:
@@ -127,9 +145,11 @@ class MemorySampler:
                 sample.total_pss = max(sample.total_pss, total_pss)
 
     def _run(self) -> None:
+        turn = 0
         while not self._stop.wait(self._interval):
+            turn += 1
             with contextlib.suppress(psutil.Error):
-                self._read()
+                self._read(slow=turn % self._slow_every == 0)
 
     def take(self) -> Sample:
         """The peaks since the last call (read once more now)."""
