@@ -23,12 +23,14 @@ runs a statement after the migrations, e.g. another storage for the rows' events
     .venv/bin/python bench/outbox_cost.py --bets 16000 --batch 16 --players 16 \
         --sql "ALTER TABLE outbox ALTER COLUMN events SET STORAGE EXTERNAL"
 
-The figures are the ones quoted in bench/README.md ("The outbox")."""
+`--cprofile FILE` profiles the relay's measured drain (bench/profile_summary.py or pstats reads
+it). The figures are the ones quoted in bench/README.md ("The outbox")."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
 import secrets
 import time
@@ -183,7 +185,13 @@ async def main(args: argparse.Namespace) -> None:
     me = psutil.Process()
     events_before, batches_before = publisher.events, publisher.batches
     own, server, started = me.cpu_times(), _server_cpu(DATA / "postgres"), time.perf_counter()
+    profile = cProfile.Profile() if args.cprofile else None
+    if profile is not None:
+        profile.enable()
     await drain()
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(args.cprofile)
     elapsed = time.perf_counter() - started
     after = me.cpu_times()
     events = publisher.events - events_before
@@ -211,6 +219,12 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--ref", default=None, help="run this commit's code and migrations (git archive)"
+    )
+    parser.add_argument(
+        "--cprofile",
+        default=None,
+        help="cProfile the measured drain into this file (its CPU figures then include the "
+        "profiler's)",
     )
     arguments = parser.parse_args()
     if arguments.ref is not None and SOURCE_ENV not in os.environ:
