@@ -36,6 +36,7 @@ from pathlib import Path
 
 import alone
 import asyncpg
+import cpu_timeline
 import psutil
 import stalls
 from cpu import CpuMeter, process_name
@@ -224,6 +225,12 @@ def main(argv: list[str] | None = None) -> int:
         " lags (stall_probe/), under this folder, and print where the slow bets were"
         " (stalls.py); not with --ref",
     )
+    parser.add_argument(
+        "--sched",
+        action="store_true",
+        help="with --trace: also record the machine's scheduler (perf sched) over each run and"
+        " print which tasks ran inside the slow bets and inside the typical ones (cpu_timeline.py)",
+    )
     parser.add_argument("--in-flight", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
@@ -282,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         # a schema past it: the run's copy goes down to that head first (the template stays).
         seeding.downgrade_to(servers.database_url, ref_source)
         env["PYTHONPATH"] = str(ref_source)
+    if args.sched and args.trace is None:
+        parser.error("--sched goes with --trace (it reads the load generator's trace)")
     if args.trace is not None:
         if args.ref is not None:
             parser.error("--trace runs the working tree's service (--ref sets PYTHONPATH)")
@@ -299,10 +308,13 @@ def main(argv: list[str] | None = None) -> int:
                 run_trace = args.trace.resolve() / f"run-{run}"
                 run_trace.mkdir(exist_ok=True)
                 os.environ["CROUPIER_BENCH_TRACE"] = str(run_trace)
+            recording = cpu_timeline.record(run_trace) if args.sched and args.trace else None
             if args.mode == "idle":
                 label = " ".join(args.env) or "(defaults)"
                 ref = f" ref {args.ref}" if args.ref else ""
                 print(f"{label}{ref}: {idle(service, args.warmup, args.seconds)}", flush=True)
+                if recording is not None:
+                    cpu_timeline.stop(recording)
                 continue
             if args.mode == "alone":
                 # As run.py's `unary alone`: one at a time on the hot player; the statements
@@ -314,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
                 # statements), as they are by run.py's earlier cases.
                 bet_alone("unary alone (warming)", make, None, meter, DATA / "statements.txt")
                 bet_alone("unary alone", make, counter, meter, DATA / "statements.txt")
+                _report_trace(args.trace, run_trace if args.trace else None, recording)
                 continue
             spec = LoadSpec(
                 address=service.address,
@@ -342,14 +355,27 @@ def main(argv: list[str] | None = None) -> int:
                     else None,
                 )
             )
-            if args.trace is not None:
-                print("\n".join(stalls.summary(run_trace, args.trace.resolve())))
+            _report_trace(args.trace, run_trace if args.trace else None, recording)
         print("memory, peaks (bench/memory.py):")
         print("\n".join(sampler.overall().lines()))
         sampler.close()
     finally:
         service.stop()
     return 0
+
+
+def _report_trace(
+    trace: Path | None, run_trace: Path | None, recording: subprocess.Popen[bytes] | None
+) -> None:
+    """Where a run's slow bets were (stalls.py) and, when it was recorded, what ran meanwhile
+    (cpu_timeline.py)."""
+    if trace is None or run_trace is None:
+        return
+    print("\n".join(stalls.summary(run_trace, trace.resolve())), flush=True)
+    if recording is not None:
+        cpu_timeline.stop(recording)
+        known = {str(os.getpid()): "benchmark"}
+        print("\n".join(cpu_timeline.summary(run_trace, trace.resolve(), known)), flush=True)
 
 
 if __name__ == "__main__":
