@@ -6,17 +6,19 @@ For the bets at or over the run's p99 and for those at or under its p50, it prin
 time each task (a process, or the other threads of one) ran inside a bet's span, on average a
 bet, and the machine's idle time: a task that runs far more inside the slow bets than inside
 the others is what they waited for. It found the memory sampler of this very benchmark
-setting a lone bet's p99 (bench/README.md, 2026-12-04 21:57), which the collector and loop-lag
+setting a lone bet's p99 (bench/README.md, 2026-12-04, 21:36), which the collector and loop-lag
 probes (`stall_probe/`, stalls.py) could not see: it ran in another process.
 
     .venv/bin/python bench/cpu_timeline.py bench/.data/trace/run-1 [bench/.data/trace]
 
 Needs `perf` and the right to trace the whole machine (root, or perf_event_paranoid <= -1);
 without them `record` says so and returns None. perf's clock is CLOCK_MONOTONIC, the trace's
-the wall clock: `record` writes their difference beside the recording."""
+the wall clock: `record` writes their difference beside the recording. A recording takes ~2 MB
+of disk a second of a loaded machine (`perf.sched` in the run's folder)."""
 
 from __future__ import annotations
 
+import atexit
 import bisect
 import json
 import re
@@ -56,11 +58,15 @@ def record(folder: Path, seconds: float = 3600) -> subprocess.Popen[bytes] | Non
         error = (process.stderr.read() if process.stderr else b"").decode(errors="replace")
         print(f"  sched: perf could not record: {error.strip()[:200]}", flush=True)
         return None
+    # A run that fails before `stop` must not leave perf recording the machine for an hour.
+    atexit.register(stop, process)
     return process
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """End a recording (perf writes its file on SIGINT)."""
+    """End a recording (perf writes its file on SIGINT); a no-op once it has ended."""
+    if process.poll() is not None:
+        return
     process.send_signal(signal.SIGINT)
     try:
         process.wait(timeout=60)

@@ -19,7 +19,7 @@ among them): RSS comes from `/proc/PID/statm`, a few counters, every 0.1 s; the 
 walks all of a process's page tables, holding its memory map's lock) every 2 s, and once more
 when a case's peaks are taken. Every 0.1 s, those two took ~5 ms of CPU a sample and set
 a lone bet's p99: the bets that overlapped a sample took 8–10 ms instead of 3–4 (perf sched,
-bench/README.md, 2026-12-04 21:57)."""
+bench/README.md, 2026-12-04, 21:36)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """bench/memory.py's sampler reads only RSS between its slow turns: the process tree and PSS
 (`smaps_rollup`, a walk of every page table under the memory map's lock) every few seconds
 and when a case's peaks are taken. Read every 0.1 s, they set a lone bet's p99 (issue 19,
-bench/README.md, 2026-12-04 21:57)."""
+bench/README.md, 2026-12-04, 21:36)."""
 
 from __future__ import annotations
 
