@@ -31,6 +31,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from driving import percentiles
+
 RECORDING = "perf.sched"
 CLOCKS = "clocks.txt"  # wall clock minus CLOCK_MONOTONIC when the recording started
 # A timehist line: time, cpu, task (comm[tid] or comm[tid/pid]), wait, delay, run (ms).
@@ -166,8 +168,7 @@ def summary(
         bets = trace["bets"]
         if not bets:
             continue
-        latencies = sorted(latency for _, latency in bets)
-        p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
+        p50, p99 = percentiles([latency for _, latency in bets])
         start = trace["start"] - offset
         for label, chosen in (
             (f"bets at or over p99 ({p99:.1f} ms)", [b for b in bets if b[1] >= p99]),

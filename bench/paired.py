@@ -31,6 +31,7 @@ from leanrun import LeanService, Load, lean_service, spec_maker
 from loadgen import LoadSpec
 from reference import Connection
 from service import Service
+from table import figure
 
 ROUNDS = 3
 ROUND_SECONDS = 4.0
@@ -70,7 +71,7 @@ class Paired:
     def describe(self) -> str:
         each = "; ".join(
             f"{r.croupier_rate:.0f}/{r.lean_rate:.0f} bets/s = {_x(r.rate_ratio)}, "
-            f"{_ms(r.croupier_ms)}/{_ms(r.batched_ms)} ms = {_x(r.cpu_ratio)}"
+            f"{figure(r.croupier_ms, 2)}/{figure(r.batched_ms, 2)} ms = {_x(r.cpu_ratio)}"
             for r in self.rounds
         )
         idle = (
@@ -141,10 +142,6 @@ def _cpu(measured: Measured) -> float | None:
 
 def _x(ratio: float | None) -> str:
     return "-" if ratio is None else f"{ratio:.2f} ×"
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
 
 
 def _idle_postgres_ms_s(meter: CpuMeter) -> float | None:

@@ -18,6 +18,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from driving import percentiles
+
 QUARTER = 4  # buckets a second
 
 
@@ -29,8 +31,7 @@ def summary(run: Path, processes: Path | None = None) -> list[str]:
         start, bets = trace["start"], trace["bets"]
         if not bets:
             continue
-        latencies = sorted(latency for _, latency in bets)
-        p99 = latencies[int(len(latencies) * 0.99)]
+        _, p99 = percentiles([latency for _, latency in bets])
         slow = Counter(int(at * QUARTER) / QUARTER for at, latency in bets if latency >= p99)
         end = max(at for at, _ in bets)
         lines.append(

@@ -52,7 +52,8 @@ def _fmt_errors(errors: Counter[str]) -> str:
     return ", ".join(f"{k}×{v}" for k, v in errors.most_common(3)) or "-"
 
 
-def _num(value: float | None, digits: int) -> str:
+def figure(value: float | None, digits: int) -> str:
+    """A measured figure to `digits` places, or `-` when it was not measured."""
     return "-" if value is None else f"{value:.{digits}f}"
 
 
@@ -76,8 +77,8 @@ def format_table(
         p99 = "-" if missing else f"{row.p99_ms:.1f}"
         lines.append(
             f"{row.name:<28}{flight:>10}{rate:>9}{p50:>8}{p99:>8}"
-            f"{_num(row.service_cpu_ms, 2):>8}{_num(row.postgres_cpu_ms, 2):>7}"
-            f"{_num(row.statements, 1):>6}{_num(row.rss_mb, 0):>8}{_num(row.ratio, 2):>7}"
+            f"{figure(row.service_cpu_ms, 2):>8}{figure(row.postgres_cpu_ms, 2):>7}"
+            f"{figure(row.statements, 1):>6}{figure(row.rss_mb, 0):>8}{figure(row.ratio, 2):>7}"
             f"  {_fmt_errors(row.errors)}"
         )
     lines += ["", "targets (issue 19):"]
@@ -130,22 +131,14 @@ def targets(
     u, lu = (unary.rate if unary else 0.0), (lean_unary.rate if lean_unary else 0.0)
     rate_ratio = paired.median("rate_ratio") if paired is not None else None
     if paired is not None and rate_ratio is not None:
-        found.append(
-            (
-                f"unary {level} in flight ≥ 0.7 × lean unary",
-                f"{rate_ratio:.2f} × (median of {len(paired.rounds)} alternated rounds; "
-                f"the main cases: {_ratio(u, lu)})",
-                rate_ratio >= TARGET_UNARY,
-            )
+        measured = (
+            f"{rate_ratio:.2f} × (median of {len(paired.rounds)} alternated rounds; "
+            f"the main cases: {_ratio(u, lu)})"
         )
+        met = rate_ratio >= TARGET_UNARY
     else:
-        found.append(
-            (
-                f"unary {level} in flight ≥ 0.7 × lean unary",
-                _ratio(u, lu),
-                u >= TARGET_UNARY * lu > 0,
-            )
-        )
+        measured, met = _ratio(u, lu), u >= TARGET_UNARY * lu > 0
+    found.append((f"unary {level} in flight ≥ 0.7 × lean unary", measured, met))
     s, ls = _best(rows, "stream uniform"), _best(rows, "lean stream batched")
     found.append(("stream ≥ 0.7 × lean batched stream", _ratio(s, ls), s >= TARGET_STREAM * ls > 0))
     batch = [r for r in rows if r.name == "batch uniform"]
@@ -170,25 +163,18 @@ def targets(
             if cpu is not None and lean_cpu
             else ""
         )
-        found.append(
-            (
-                "CPU a bet (svc + PG, unary) ≤ 2 × lean batched",
-                f"{paired.median('croupier_ms') or 0:.2f} ms, lean "
-                f"{paired.median('batched_ms') or 0:.2f} ms: {cpu_ratio:.2f} × "
-                f"(median of {len(paired.rounds)} alternated rounds{single})",
-                cpu_ratio <= TARGET_CPU,
-            )
+        measured = (
+            f"{paired.median('croupier_ms') or 0:.2f} ms, lean "
+            f"{paired.median('batched_ms') or 0:.2f} ms: {cpu_ratio:.2f} × "
+            f"(median of {len(paired.rounds)} alternated rounds{single})"
         )
+        met = cpu_ratio <= TARGET_CPU
     elif cpu is None or not lean_cpu:
-        found.append(("CPU a bet (svc + PG, unary) ≤ 2 × lean batched", "- (not measured)", False))
+        measured, met = "- (not measured)", False
     else:
-        found.append(
-            (
-                "CPU a bet (svc + PG, unary) ≤ 2 × lean batched",
-                f"{cpu:.2f} ms, lean {lean_cpu:.2f} ms: {cpu / lean_cpu:.2f} ×",
-                cpu <= TARGET_CPU * lean_cpu,
-            )
-        )
+        measured = f"{cpu:.2f} ms, lean {lean_cpu:.2f} ms: {cpu / lean_cpu:.2f} ×"
+        met = cpu <= TARGET_CPU * lean_cpu
+    found.append(("CPU a bet (svc + PG, unary) ≤ 2 × lean batched", measured, met))
     alone = next((r for r in rows if r.name == "unary alone"), None)
     if alone is None:
         found.append(("a bet alone: ≤ 2 statements, p99 ≤ 10 ms", "- (not measured)", False))
