@@ -159,6 +159,38 @@ def bet_alone(
     return result
 
 
+def lean_at_rate(
+    database: Connection,
+    players: int,
+    rate: float,
+    load: Load,
+    postgres_pid: int | None,
+    log_file: Path,
+) -> Row:
+    """The lean reference (one statement a bet) driven open loop at `rate` bets/s, as
+    Croupier's half-of-peak case is, right after it: the stack's own p99 at that rate on the
+    same server, disk and machine, beside Croupier's (a bet's latency at a given rate is
+    what the service adds on top of this floor)."""
+    with lean_service(database, "single", log_file) as service:
+        meter = CpuMeter(service.process.pid, postgres_pid)
+        make = spec_maker(
+            service.address,
+            "-",
+            "rate",
+            tuple(range(1, players + 1)),
+            load,
+            rate=rate / load.processes,
+        )
+        row = measured_row(
+            "lean unary at the same rate", 0, drive(load.processes, make, 512, meter)
+        )
+    print(
+        f"  lean at the same rate {rate:.0f}/s: {row.rate:.0f} bets/s p99 {row.p99_ms:.1f} ms",
+        flush=True,
+    )
+    return row
+
+
 def run_lean(
     database: Connection,
     players: int,

@@ -43,7 +43,7 @@ from cpu import CpuMeter, per_bet_ms, postmaster_pid
 from driving import drive, percentiles
 from exported import SOURCE_ENV, reexec_on
 from lean import loop_name as lean_loop
-from leanrun import Load, bet_alone, measured_row, run_lean, spec_maker
+from leanrun import Load, bet_alone, lean_at_rate, measured_row, run_lean, spec_maker
 from memory import MemorySampler
 from paired import Paired, run_paired
 from reference import Connection, PgbenchResult, create_reference_database, run_pgbench
@@ -346,6 +346,18 @@ def run_service(
             sampler.close()
         if pair_with is not None:
             reference, databases = pair_with
+            # Right after Croupier's half-of-peak case, unsettled as that case was (a checkpoint
+            # the cases' WAL brought on still runs here as it ran there).
+            rows.append(
+                lean_at_rate(
+                    reference,
+                    len(seeded.players),
+                    half_rate,
+                    load,
+                    postgres_pid,
+                    data_dir / "lean.log",
+                )
+            )
             settle_and_say(admin, databases)
             paired = run_paired(
                 service,

@@ -30,6 +30,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -94,10 +95,12 @@ def measure(
     profile: Path | None = None,
     profile_relay: bool = False,
     wal: Connection | None = None,
+    checkpoint: Connection | None = None,
 ) -> str:
     """Drive one load; CPU a bet of the service's tree and of PostgreSQL's over the load
     generator's measured window (`driving.drive`, as run.py reads them); with `wal` (the
-    service's database, as a superuser) also the window's WAL a bet (wal.py)."""
+    service's database, as a superuser) also the window's WAL a bet (wal.py); with
+    `checkpoint` (a superuser's connection) a CHECKPOINT at the window's start."""
     meter = (
         CpuMeter(service.process.pid, _postmaster(), breakdown=True)
         if wal is None
@@ -111,6 +114,14 @@ def measure(
             _profiled(service.process.pid, profile_relay), profile, spec.warmup + spec.seconds
         )
     written = ""
+    timer = None
+    if checkpoint is not None:
+        # At the warm-up's end, as the window opens (the load generator starts within
+        # milliseconds of this call). The CHECKPOINT itself writes little (the dirty part of
+        # shared_buffers, well under a second here); what it brings is the full-page image of
+        # every page first written after it, the cost a long case meets mid-run.
+        timer = threading.Timer(spec.warmup, lambda: asyncio.run(_checkpoint(checkpoint)))
+        timer.start()
     try:
         measured = drive(
             load_processes,
@@ -121,6 +132,8 @@ def measure(
         if isinstance(meter, WalMeter):
             written = "\n" + meter.report(measured.ok)
     finally:
+        if timer is not None:
+            timer.cancel()
         if isinstance(meter, WalMeter):
             meter.close()  # the slot holds WAL on disk for as long as it lives
     if recorder is not None:
@@ -132,6 +145,14 @@ def measure(
         f" {measured.postgres_cpu_ms or 0:.3f} ms; errors {dict(measured.errors) or 0}"
         f"\n  service CPU a bet by process (ms): {processes}{written}"
     )
+
+
+async def _checkpoint(admin: Connection) -> None:
+    conn = await admin.connect()
+    try:
+        await conn.execute("CHECKPOINT")
+    finally:
+        await conn.close()
 
 
 def idle(service: Service, warmup: float, seconds: float) -> str:
@@ -216,6 +237,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also the window's WAL a bet: pg_stat_wal, pg_waldump by record type and by"
         " relation, MultiXacts (wal.py; embedded servers)",
+    )
+    parser.add_argument(
+        "--checkpoint",
+        action="store_true",
+        help="issue a CHECKPOINT as the measured window opens (after --warmup): the window then"
+        " pays the full-page images after a checkpoint, as a long case meets one mid-run",
     )
     parser.add_argument(
         "--trace",
@@ -353,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
                     replace(servers.admin, database=make_url(servers.database_url).database)
                     if args.wal
                     else None,
+                    servers.admin if args.checkpoint else None,
                 )
             )
             _report_trace(args.trace, run_trace if args.trace else None, recording)
