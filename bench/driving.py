@@ -12,13 +12,19 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
-from cpu import CpuMeter, CpuReading, per_bet_ms, per_process_ms
+from cpu import CpuReading, per_bet_ms, per_process_ms
 from loadgen import LoadResult, LoadSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
+
+
+class Meter(Protocol):
+    """What `drive` reads at the window's start and end (a `CpuMeter`, or one wrapping it)."""
+
+    def read(self) -> CpuReading: ...
 
 
 @dataclass(slots=True)
@@ -56,7 +62,7 @@ class _WindowReadings:
     """Reads the first load generator's stderr: CPU counters at `window-start` and
     `window-end`, every other line passed on."""
 
-    def __init__(self, stream: IO[str], meter: CpuMeter | None) -> None:
+    def __init__(self, stream: IO[str], meter: Meter | None) -> None:
         self.start: CpuReading | None = None
         self.end: CpuReading | None = None
         self._stream = stream
@@ -82,7 +88,7 @@ def drive(
     processes: int,
     make: Callable[[int, int], LoadSpec],
     concurrency: int,
-    meter: CpuMeter | None = None,
+    meter: Meter | None = None,
 ) -> Measured:
     """Run the load in `processes` load-generator processes; bets/s, p50, p99, errors and,
     with a meter, the CPU a bet of the service and of PostgreSQL over the measured window."""

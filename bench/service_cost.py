@@ -40,7 +40,7 @@ import asyncpg
 import cpu_timeline
 import psutil
 import stalls
-from cpu import CpuMeter, process_name
+from cpu import CpuMeter, CpuReading, process_name
 from driving import drive
 from exported import export_source
 from leanrun import Load, bet_alone, spec_maker
@@ -114,26 +114,19 @@ def measure(
             _profiled(service.process.pid, profile_relay), profile, spec.warmup + spec.seconds
         )
     written = ""
-    timer = None
-    if checkpoint is not None:
-        # At the warm-up's end, as the window opens (the load generator starts within
-        # milliseconds of this call). The CHECKPOINT itself writes little (the dirty part of
-        # shared_buffers, well under a second here); what it brings is the full-page image of
-        # every page first written after it, the cost a long case meets mid-run.
-        timer = threading.Timer(spec.warmup, lambda: asyncio.run(_checkpoint(checkpoint)))
-        timer.start()
+    at_start = None if checkpoint is None else _CheckpointAtStart(meter, checkpoint)
     try:
         measured = drive(
             load_processes,
             lambda share, _: replace(spec, concurrency=share),
             spec.concurrency,
-            meter,
+            meter if at_start is None else at_start,
         )
         if isinstance(meter, WalMeter):
             written = "\n" + meter.report(measured.ok)
     finally:
-        if timer is not None:
-            timer.cancel()
+        if at_start is not None:
+            at_start.join()
         if isinstance(meter, WalMeter):
             meter.close()  # the slot holds WAL on disk for as long as it lives
     if recorder is not None:
@@ -147,12 +140,38 @@ def measure(
     )
 
 
-async def _checkpoint(admin: Connection) -> None:
-    conn = await admin.connect()
-    try:
-        await conn.execute("CHECKPOINT")
-    finally:
-        await conn.close()
+class _CheckpointAtStart:
+    """The meter `drive` reads at the window's start and end, which also issues a CHECKPOINT
+    (in a thread of its own, not holding the reading up) at its first reading: the window
+    opens on a checkpoint. The CHECKPOINT itself writes little (the dirty part of
+    `shared_buffers`, well under a second here); what it brings is the full-page image of
+    every page first written after it, the cost a long case meets mid-run."""
+
+    def __init__(self, meter: CpuMeter, admin: Connection) -> None:
+        self._meter = meter
+        self._admin = admin
+        self._thread: threading.Thread | None = None
+
+    def read(self) -> CpuReading:
+        reading = self._meter.read()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._checkpoint, daemon=True)
+            self._thread.start()
+        return reading
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+    def _checkpoint(self) -> None:
+        async def checkpoint() -> None:
+            conn = await self._admin.connect()
+            try:
+                await conn.execute("CHECKPOINT")
+            finally:
+                await conn.close()
+
+        asyncio.run(checkpoint())
 
 
 def idle(service: Service, warmup: float, seconds: float) -> str:
