@@ -1,7 +1,7 @@
 """bench/table.py reads the half-of-peak target beside its floor: the lean reference driven at
 the same rate right after Croupier's case (bench/leanrun.py `lean_at_rate`), so a miss says
 how much of the p99 is the stack's and the disk's and how much the service's (issue 19,
-bench/README.md, 2026-12-05). The verdict is still Croupier's p99 against 25 ms alone."""
+bench/README.md, 2026-12-04 23:30). The verdict is still Croupier's p99 against 25 ms alone."""
 
 from __future__ import annotations
 
