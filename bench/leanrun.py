@@ -33,6 +33,12 @@ def free_port() -> int:
         return port
 
 
+def wallets(players: int) -> tuple[int, ...]:
+    """The lean reference's players: the reference database's wallet ids, 1 to `players`, as
+    `reference.create_reference_database` numbers them."""
+    return tuple(range(1, players + 1))
+
+
 def dsn(where: Connection) -> str:
     password = f":{where.password}" if where.password else ""
     return f"postgresql://{where.user}{password}@{where.host}:{where.port}/{where.database}"
@@ -177,7 +183,7 @@ def lean_at_rate(
             service.address,
             "-",
             "rate",
-            tuple(range(1, players + 1)),
+            wallets(players),
             load,
             rate=rate / load.processes,
         )
@@ -205,7 +211,7 @@ def run_lean(
     """The lean cases: unary one statement a call (uniform at every level, hot at the target
     level, alone), then batched unary at the target level, batched streams at every level and
     the batch RPC."""
-    uniform = tuple(range(1, players + 1))
+    uniform = wallets(players)
     rows: list[Row] = []
 
     def case(name: str, service: LeanService, mode: str, who: tuple[int, ...], n: int) -> None:

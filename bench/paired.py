@@ -27,7 +27,7 @@ from pathlib import Path
 
 from cpu import CpuMeter
 from driving import Measured, drive
-from leanrun import LeanService, Load, lean_service, spec_maker
+from leanrun import LeanService, Load, lean_service, spec_maker, wallets
 from loadgen import LoadSpec
 from reference import Connection
 from service import Service
@@ -97,7 +97,7 @@ def run_paired(
     postgres_pid: int | None,
 ) -> Paired:
     load = Load(ROUND_SECONDS, 1.0, processes, 1)
-    lean_players = tuple(range(1, len(players) + 1))
+    lean_players = wallets(len(players))
     croupier_meter = CpuMeter(service.process.pid, postgres_pid)
     idle = _idle_postgres_ms_s(croupier_meter)
     croupier_spec = spec_maker(service.address, api_key, "unary", players, load)
