@@ -115,6 +115,8 @@ async def _service_database(server: str, admin: Connection, fresh: bool) -> str:
             await conn.execute(f'DROP DATABASE IF EXISTS "{SEEDED_TEMPLATE}" WITH (FORCE)')
         await conn.execute(f'DROP DATABASE IF EXISTS "{SERVICE_DATABASE}" WITH (FORCE)')
         if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", SEEDED_TEMPLATE):
+            # (A template kept before its statistics were: analysed once, here.)
+            await with_statistics(admin.on(SEEDED_TEMPLATE))
             await conn.execute(f'CREATE DATABASE "{SERVICE_DATABASE}" TEMPLATE "{SEEDED_TEMPLATE}"')
     finally:
         await conn.close()
@@ -129,9 +131,37 @@ def seeded_template(servers: Servers) -> Connection | None:
     return servers.admin if servers.embedded else None
 
 
+async def with_statistics(database: Connection, *, always: bool = False) -> bool:
+    """Vacuum and analyse `database` when one of its tables has never been, or `always`
+    (whether it did).
+
+    A copy (CREATE DATABASE … TEMPLATE) carries its template's statistics, or their absence.
+    Without them every copy started unanalysed, and the service planned its statements for
+    the run on nothing (`placement_snapshot` and `place_bets` are generic plans, kept per
+    connection until an ANALYZE of a table they read): until autovacuum's first visit, up to
+    a minute in, the snapshot read took the wallets of every player to find a batch's (2.8 ms
+    a read at 10,000 players) and `bets` was scanned whole for a batch's ids. `run.py`
+    analysed before Croupier's cases (`settle`), `service_cost.py` did not: its windows were
+    read on those plans (bench/README.md, 2026-12-05)."""
+    conn = await database.connect()
+    try:
+        never = await conn.fetchval(
+            "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+            " AND relkind = 'r' AND reltuples < 0"
+        )
+        if never or always:
+            await conn.execute("VACUUM (ANALYZE)")
+        return bool(never or always)
+    finally:
+        await conn.close()
+
+
 async def _keep_as_template(admin: Connection) -> None:
     """The service database just seeded becomes the template later runs copy (replacing an
-    older one). CREATE DATABASE … TEMPLATE needs nobody else connected to its source."""
+    older one), analysed first so that every copy carries the same statistics. CREATE
+    DATABASE … TEMPLATE needs nobody else connected to its source."""
+    # (Always: autovacuum may have analysed a table while it was still filling.)
+    await with_statistics(admin.on(SERVICE_DATABASE), always=True)
     conn = await admin.connect()
     try:
         await conn.execute(

@@ -1,0 +1,50 @@
+"""bench/seeding.py's `with_statistics`: the seeded template, and so every run's copy of it,
+carries statistics. Without them `service_cost.py` measured the service on plans made on
+nothing (bench/README.md, 2026-12-05)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+from reference import Connection
+from seeding import with_statistics
+
+_NEVER = (
+    "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+    " AND relkind = 'r' AND reltuples < 0"
+)
+
+
+def _connection(url: str) -> Connection:
+    parsed = make_url(url)
+    return Connection(
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password,
+        database=parsed.database or "",
+    )
+
+
+async def test_a_database_never_analysed_is_analysed_once(fresh_database: str) -> None:
+    database = _connection(fresh_database)
+    conn = await database.connect()
+    try:
+        # A database just migrated: its empty tables were never vacuumed nor analysed.
+        assert await conn.fetchval(_NEVER) > 0
+        assert await with_statistics(database) is True
+        assert await conn.fetchval(_NEVER) == 0
+        # The migrations' own rows are described now (a plan's estimates start from these).
+        assert await conn.fetchval(
+            "SELECT count(*) FROM pg_stats WHERE schemaname = 'public' AND tablename = 'currencies'"
+        )
+        # Analysed already: nothing to do, unless asked.
+        assert await with_statistics(database) is False
+        assert await with_statistics(database, always=True) is True
+    finally:
+        await conn.close()
