@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres import migrate
@@ -484,5 +484,50 @@ async def test_0065_builds_the_snapshot_as_json_and_gives_the_same_answers(scrat
         migrate.downgrade(scratch_database, "0064")
         async with engine.connect() as conn:
             assert tuple((await conn.execute(described)).one()) == tuple(before)
+    finally:
+        await engine.dispose()
+
+
+async def test_0068_keeps_the_house_accounts_key_over_the_house_rows_both_ways(scratch_database):
+    """Revision 0068 turns the house accounts' UNIQUE constraint into a unique index of the
+    same name over the rows with a shard (the same rule: a NULL shard never collided): it still
+    refuses a second house account of one kind, currency and shard, still lets any number of
+    wallets be, and `provision_house_accounts`' ON CONFLICT still finds it. Downgrading gives
+    the constraint back."""
+    from adapters.postgres.engine import create_engine
+    from adapters.postgres.repositories import SqlCurrencies, provision_house_accounts
+    from domain.money import CurrencyRegistry
+
+    shape = text(
+        "SELECT i.indisunique, pg_get_indexdef(i.indexrelid),"
+        " EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = 'uq_accounts_house_shard')"
+        " FROM pg_index i WHERE i.indexrelid = 'uq_accounts_house_shard'::regclass"
+    )
+    twin = text(
+        "INSERT INTO accounts (kind, currency, shard, allow_negative)"
+        " SELECT kind, currency, shard, allow_negative FROM accounts"
+        " WHERE kind = 'house_bankroll' AND currency = 'XTR' AND shard = 0"
+    )
+    migrate.upgrade(scratch_database, "0068")
+    engine = create_engine(scratch_database, pool_size=1, max_overflow=0)
+    try:
+        async with engine.begin() as conn:
+            # The house rows as the service makes them on start, twice: nothing new the second.
+            currencies = CurrencyRegistry(await SqlCurrencies(conn).all())
+            first = await provision_house_accounts(conn, currencies, 2)
+        async with engine.begin() as conn:
+            assert await provision_house_accounts(conn, currencies, 2) == first
+            unique, definition, constraint = (await conn.execute(shape)).one()
+        assert (unique, constraint) == (True, False)
+        assert definition.endswith("(kind, currency, shard) WHERE (shard IS NOT NULL)")
+        with pytest.raises(IntegrityError, match="uq_accounts_house_shard"):
+            async with engine.begin() as conn:
+                await conn.execute(twin)
+        await engine.dispose()
+        migrate.downgrade(scratch_database, "0067")
+        async with engine.connect() as conn:
+            unique, definition, constraint = (await conn.execute(shape)).one()
+        assert (unique, constraint) == (True, True)
+        assert definition.endswith("(kind, currency, shard)")
     finally:
         await engine.dispose()

@@ -61,7 +61,7 @@ _INSERT_HOUSE = text(
     """
     INSERT INTO accounts (kind, currency, shard, allow_negative)
     VALUES (:kind, :currency, :shard, :negative)
-    ON CONFLICT ON CONSTRAINT uq_accounts_house_shard DO NOTHING
+    ON CONFLICT (kind, currency, shard) WHERE shard IS NOT NULL DO NOTHING
     RETURNING id
     """
 )
@@ -317,7 +317,7 @@ async def provision_house_accounts(
             FROM unnest(CAST(:kinds AS text[])) AS k(kind)
             CROSS JOIN unnest(CAST(:codes AS text[])) AS c(code)
             CROSS JOIN generate_series(0, :shards - 1) AS s(shard)
-            ON CONFLICT ON CONSTRAINT uq_accounts_house_shard DO NOTHING
+            ON CONFLICT (kind, currency, shard) WHERE shard IS NOT NULL DO NOTHING
             """
         ),
         {
