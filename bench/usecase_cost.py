@@ -11,7 +11,14 @@ bets/s and CPU milliseconds per bet of this process and of all PostgreSQL proces
 `--function-time` also prints the calls of the ledger's posting functions and the time spent in
 them per bet (PostgreSQL's `track_functions`: wall time, so a loaded machine inflates it).
 `single` is `PlaceBet` (the path of a bet placed alone), `batch` is `PlaceBets` (one batch at
-a time). The figures are the ones quoted in bench/README.md."""
+a time). The figures are the ones quoted in bench/README.md.
+
+Its database is new every run and its tables are planned while small: until autovacuum's first
+ANALYZE (after the run, as a rule) `placement_snapshot` looks the batch's bet ids up by
+scanning `bets` whole, so PostgreSQL's CPU a bet at small batches grows with the run's length
+(batches of one: 1.15 ms a bet over 1,000, 1.26 over 4,000). `--sql "ALTER DATABASE usecase
+SET enable_seqscan = off"` reads it on index plans, as a large analysed database is planned:
+1.07 and 1.06 (bench/README.md, 2026-12-05)."""
 
 from __future__ import annotations
 
@@ -165,7 +172,9 @@ async def main(args: argparse.Namespace) -> None:
     if args.function_time:
         async with engine.begin() as conn:
             await conn.execute(text("ALTER DATABASE usecase SET track_functions = 'all'"))
-        await engine.dispose()  # the setting holds for sessions that start after it
+    # An ALTER DATABASE ... SET (of --sql, or the one above) holds for sessions that start
+    # after it: none of the pool's is kept.
+    await engine.dispose()
     clock, ids, house = SystemClock(), UuidV7Generator(), HouseBook()
     uow = await start_unit_of_work_factory(
         engine, house.shards, SeedCipher(secrets.token_bytes(32)), PersonalDataCipher.generated()
