@@ -7,28 +7,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-from reference import Connection
-from seeding import with_statistics
+from seeding import _connection, with_statistics
 
 _NEVER = (
     "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
     " AND relkind = 'r' AND reltuples < 0"
 )
-
-
-def _connection(url: str) -> Connection:
-    parsed = make_url(url)
-    return Connection(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        database=parsed.database or "",
-    )
 
 
 async def test_a_database_never_analysed_is_analysed_once(fresh_database: str) -> None:
