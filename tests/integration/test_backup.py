@@ -82,9 +82,10 @@ async def test_a_dump_restores_into_the_same_books(servers, funded_player, place
     await asyncio.to_thread(
         _run, str(tools / "pg_restore"), "--no-owner", "-d", restored_url, str(dump)
     )
-    # A restore brings no planner statistics: docs/operations.md analyses before the services
-    # start, which plan the betting road's statements once per connection.
-    assert await _unanalysed(restored_url) == ["accounts", "bets", "ledger_legs"]
+    # A restore brings no planner statistics (PostgreSQL 18's pg_restore of this dump: none
+    # for these three; not asserted, autovacuum may reach the new database first):
+    # docs/operations.md analyses before the services start, which plan the betting road's
+    # statements once per connection.
     await asyncio.to_thread(
         _run, str(tools / "vacuumdb"), "--analyze-only", "--dbname", restored_url
     )
