@@ -52,11 +52,7 @@ def settle_and_say(admin: Connection, databases: tuple[str, ...]) -> None:
 async def settle(admin: Connection, databases: tuple[str, ...]) -> Settled:
     started = time.perf_counter()
     for name in databases:
-        conn = await admin.on(name).connect()
-        try:
-            await conn.execute("VACUUM (ANALYZE)")
-        finally:
-            await conn.close()
+        await with_statistics(admin.on(name), always=True)
     conn = await admin.connect()
     try:
         workers = await conn.fetchval(_WORKERS)
@@ -71,3 +67,28 @@ async def settle(admin: Connection, databases: tuple[str, ...]) -> Settled:
     finally:
         await conn.close()
     return Settled(time.perf_counter() - started, int(workers), checkpoint)
+
+
+async def with_statistics(database: Connection, *, always: bool = False) -> bool:
+    """Vacuum and analyse `database` when one of its tables has never been, or `always`
+    (whether it did).
+
+    A copy (CREATE DATABASE … TEMPLATE) carries its template's statistics, or their absence.
+    Without them every copy started unanalysed, and the service planned its statements for
+    the run on nothing (`placement_snapshot` and `place_bets` are generic plans, kept per
+    connection until an ANALYZE of a table they read): until autovacuum's first visit, up to
+    a minute in, the snapshot read took the wallets of every player to find a batch's (2.8 ms
+    a read at 10,000 players) and `bets` was scanned whole for a batch's ids. `run.py`
+    analysed before Croupier's cases (`settle`), `service_cost.py` did not: its windows were
+    read on those plans (bench/README.md, 2026-12-05)."""
+    conn = await database.connect()
+    try:
+        never = await conn.fetchval(
+            "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+            " AND relkind = 'r' AND reltuples < 0"
+        )
+        if never or always:
+            await conn.execute("VACUUM (ANALYZE)")
+        return bool(never or always)
+    finally:
+        await conn.close()

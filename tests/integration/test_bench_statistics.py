@@ -1,6 +1,7 @@
-"""bench/seeding.py's `with_statistics`: the seeded template, and so every run's copy of it,
-carries statistics. Without them `service_cost.py` measured the service on plans made on
-nothing (bench/README.md, 2026-12-05)."""
+"""bench/settle.py's `with_statistics`, which seeding.py's template and `settle`'s databases
+are analysed with: the seeded template, and so every run's copy of it, carries statistics.
+Without them `service_cost.py` measured the service on plans made on nothing
+(bench/README.md, 2026-12-05)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-from seeding import _connection, with_statistics
+from seeding import _connection
+from settle import with_statistics
 
 _NEVER = (
     "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"

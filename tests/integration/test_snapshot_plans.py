@@ -24,8 +24,7 @@ async def _rows_read(conn: asyncpg.Connection) -> int:
 
 
 async def test_a_batchs_wallets_are_read_alone_without_statistics(fresh_database: str) -> None:
-    url = fresh_database.replace("+asyncpg", "")
-    admin = await asyncpg.connect(url)
+    admin = await asyncpg.connect(fresh_database)
     try:
         # Nobody analyses the table while the test runs: its statistics stay absent.
         await admin.execute("ALTER TABLE accounts SET (autovacuum_enabled = false)")
@@ -50,7 +49,7 @@ async def test_a_batchs_wallets_are_read_alone_without_statistics(fresh_database
             "    OR oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'accounts'::regclass)"
         )
         before = await _rows_read(admin)
-        reader = await asyncpg.connect(url)  # a new connection: its plan is made now
+        reader = await asyncpg.connect(fresh_database)  # a new connection: its plan is made now
         try:
             read = await reader.fetchval(
                 "SELECT placement_snapshot(ARRAY[]::uuid[], ARRAY[$1::bigint], ARRAY['XTR'],"
