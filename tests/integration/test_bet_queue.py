@@ -106,6 +106,35 @@ async def test_bets_submitted_together_are_one_batch_whatever_the_batch_size(
         assert await balances(p.id) == (Money(final, XTR),)
 
 
+async def test_messages_side_by_side_each_one_transaction_every_bet_once(
+    funded_player, place, balances, engine
+):
+    # PlaceBatch messages run up to `message_batches` at once (two transactions meeting on the
+    # house rows); a message sharing a player with a running one waits for it. Neighbouring
+    # messages here share players, the others do not.
+    queue = BetQueue(place, batch_size=64, batches=1, message_batches=3)
+    players = [await funded_player(1000) for _ in range(12)]
+    messages = [
+        [limbo(players[(3 * i + k) % 12].id, 10) for k in range(4) for _ in range(2)]
+        for i in range(8)
+    ]
+    answers = [queue.submit(message, together=True) for message in messages]
+    receipts = [await asyncio.gather(*message) for message in answers]
+    for message, placed in zip(messages, receipts, strict=True):
+        assert [r.bet.id for r in placed] == [c.bet_id for c in message]
+        assert await bet_writers(engine, [c.bet_id for c in message]) == 1
+    every = [c.bet_id for message in messages for c in message]
+    assert await bet_writers(engine, every) == len(messages)
+    mine: dict[int, list[BetReceipt]] = {}
+    for placed in receipts:
+        for receipt in placed:
+            mine.setdefault(receipt.bet.player_id, []).append(receipt)
+    for p in players:
+        assert sorted(r.bet.fairness.nonce for r in mine[p.id]) == list(range(len(mine[p.id])))
+        final = 1000 - 10 * len(mine[p.id]) + sum(r.bet.payout or 0 for r in mine[p.id])
+        assert await balances(p.id) == (Money(final, XTR),)
+
+
 def test_a_queue_needs_room():
     with pytest.raises(ValueError, match="batch_size"):
         BetQueue(object(), batch_size=0)  # type: ignore[arg-type]

@@ -14,7 +14,12 @@ transaction each batch, not a queue of transactions on one wallet).
 Bets submitted `together` (a PlaceBatch message) are one batch of their own, whatever
 `batch_size`: one snapshot read and one write for the whole message, never split across
 transactions nor mixed with other callers' bets, which would only make each message wait for
-its neighbours' (issue 19).
+its neighbours' (issue 19). Up to `message_batches` messages run at once, beside the
+`batches` of queued bets: a message's size is its own, so a second one running splits
+nothing, and one message's decisions in Python overlap another's write in the database
+(PlaceBatch's bets/s +16-63% in six of seven pairs at two on two cores; bench/README.md,
+2026-12-05 04:07). Queued bets have no such second lane by default: a second batch of them
+would split the bets in flight into smaller batches, each costing more.
 
 A batch runs in a task of its own. A bet placed alone runs in a copy of its caller's context
 (`contextvars`), so what the caller's context holds (the request and bet ids its log lines
@@ -47,16 +52,24 @@ class _Together(tuple[_Waiting, ...]):
 class BetQueue:
     """Place a bet; concurrent bets share transactions (see the module). `batches` is how many
     transactions of queued bets run at once in this process, `batch_size` the most bets one
-    of them takes."""
+    of them takes, `message_batches` how many bets submitted together (messages) run at once
+    beside them."""
 
-    def __init__(self, place: PlaceBet, *, batch_size: int = 64, batches: int = 1) -> None:
-        if batch_size < 1 or batches < 1:
-            raise ValueError("a bet queue needs batch_size >= 1 and batches >= 1")
+    def __init__(
+        self, place: PlaceBet, *, batch_size: int = 64, batches: int = 1, message_batches: int = 2
+    ) -> None:
+        if batch_size < 1 or batches < 1 or message_batches < 1:
+            raise ValueError(
+                "a bet queue needs batch_size >= 1, batches >= 1 and message_batches >= 1"
+            )
         self._place = place
         self._place_many = PlaceBets(place)
         self._batch_size = batch_size
         self._batches = batches
-        self._running = 0
+        self._message_batches = message_batches
+        self._running = 0  # batches of queued bets running
+        self._running_messages = 0  # messages (bets submitted together) running
+        self._messages_waiting = 0  # of the items in `_waiting`
         self._busy: set[int] = set()  # players with a bet in a running batch
         self._waiting: deque[_Waiting | _Together] = deque()
         self._tasks: set[asyncio.Task[None]] = set()  # the event loop keeps weak references
@@ -94,48 +107,78 @@ class BetQueue:
             answers.append(answer)
         if together and len(items) > 1:
             self._waiting.append(_Together(items))
+            self._messages_waiting += 1
         else:
             self._waiting.extend(items)
         self._start()
         return answers
 
     def _start(self) -> None:
-        while self._waiting and self._running < self._batches:
+        """Start what may start, in the order it came: batches of queued bets while fewer than
+        `batches` run, messages while fewer than `message_batches` do; a bet whose player is in
+        a running batch, or a message with such a player, waits (and keeps its place)."""
+        while self._waiting:
+            bets_room = self._running < self._batches
+            message_room = self._running_messages < self._message_batches
+            if not bets_room and not (message_room and self._messages_waiting):
+                # Nothing can start: no look through the queued bets (every call's submit
+                # comes here while a batch runs).
+                return
             batch: list[_Waiting] = []
+            message: _Together | None = None
             later: list[_Waiting | _Together] = []
             while self._waiting and len(batch) < self._batch_size:
                 item = self._waiting.popleft()
                 if isinstance(item, _Together):
                     # A batch of its own, once none of its players is in a running batch;
                     # it heads the next batch rather than joining this one.
-                    if batch or any(waiting[0].player_id in self._busy for waiting in item):
-                        later.append(item)
-                        if batch:
-                            break
-                        continue
-                    batch = list(item)
-                    break
+                    if not batch and message_room and not self._holds(item):
+                        message = item
+                        break
+                    later.append(item)
+                    if batch:
+                        break
+                    continue
                 # A player's bets wait while a batch with that player runs: two transactions
                 # of one player would only queue on each other's locks.
-                (later if item[0].player_id in self._busy else batch).append(item)
+                if bets_room and item[0].player_id not in self._busy:
+                    batch.append(item)
+                else:
+                    later.append(item)
             self._waiting.extendleft(reversed(later))
-            if not batch:
+            if message is not None:
+                self._messages_waiting -= 1
+                self._launch(list(message), message=True)
+            elif batch:
+                self._launch(batch, message=False)
+            else:
                 return
-            players = {command.player_id for command, _, _ in batch}
-            self._busy |= players
+
+    def _holds(self, message: _Together) -> bool:
+        """Whether a running batch holds one of the message's players."""
+        busy = self._busy
+        return any(waiting[0].player_id in busy for waiting in message)
+
+    def _launch(self, batch: list[_Waiting], *, message: bool) -> None:
+        players = {command.player_id for command, _, _ in batch}
+        self._busy |= players
+        if message:
+            self._running_messages += 1
+        else:
             self._running += 1
-            caller = batch[0][2] if len(batch) == 1 else contextvars.Context()
-            task = asyncio.get_running_loop().create_task(
-                self._run([(command, answer) for command, answer, _ in batch], players),
-                context=caller,
-            )
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        caller = batch[0][2] if len(batch) == 1 else contextvars.Context()
+        task = asyncio.get_running_loop().create_task(
+            self._run([(command, answer) for command, answer, _ in batch], players, message),
+            context=caller,
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _run(
         self,
         batch: list[tuple[PlaceBetCommand, asyncio.Future[BetReceipt]]],
         players: set[int],
+        message: bool,
     ) -> None:
         try:
             await answer_batch(
@@ -143,7 +186,10 @@ class BetQueue:
                 self._outcomes([command for command, _ in batch]),
             )
         finally:
-            self._running -= 1
+            if message:
+                self._running_messages -= 1
+            else:
+                self._running -= 1
             self._busy -= players
             self._start()
 

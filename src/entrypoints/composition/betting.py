@@ -111,7 +111,10 @@ class BettingProvider(Provider):
         # opens through this queue's PlaceBet, crash's PlaceRoundBet in composition/crash.py
         # subclasses it), so every bet passes the same admission and rules.
         return BetQueue(
-            parts.build(PlaceBet), batch_size=settings.bet_batch_size, batches=settings.bet_batches
+            parts.build(PlaceBet),
+            batch_size=settings.bet_batch_size,
+            batches=settings.bet_batches,
+            message_batches=settings.bet_message_batches,
         )
 
     @provide(scope=Scope.APP)

@@ -1,0 +1,172 @@
+"""Which batches `BetQueue` runs at once: bets submitted together (PlaceBatch messages) up to
+`message_batches` beside the `batches` of queued bets, and never two batches holding one
+player. The placement itself is replaced by a gate the test opens, so what runs when is
+visible; what a batch writes is tested on PostgreSQL (tests/integration/test_bet_queue.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import deque
+from collections.abc import Sequence
+
+import pytest
+
+from application.betting import BetOutcome, PlaceBet, PlaceBetCommand
+from application.betting.queue import BetQueue
+from application.house import HouseBook
+from domain.money import XTR, Money
+from tests.casino_on_fakes import FixedSeeds
+from tests.fakes import FakeClock, FakeDatabase, SequentialIds
+
+
+class _Gated(BetQueue):
+    """A queue whose batches wait at a gate: `running` holds the players of each batch in
+    progress, in the order they started; `open(n)` lets the n-th started batch finish."""
+
+    def __init__(self, **sizes: int) -> None:
+        db, clock, ids, house = FakeDatabase(), FakeClock(), SequentialIds(), HouseBook(4)
+        super().__init__(PlaceBet(db, clock, ids, house, FixedSeeds()), **sizes)
+        self.started: list[tuple[int, ...]] = []
+        self.running: list[tuple[int, ...]] = []
+        self._gates: list[asyncio.Event] = []
+
+    async def _outcomes(self, commands: list[PlaceBetCommand]) -> list[BetOutcome]:
+        players = tuple(sorted({command.player_id for command in commands}))
+        gate = asyncio.Event()
+        self._gates.append(gate)
+        self.started.append(players)
+        self.running.append(players)
+        try:
+            await gate.wait()
+        finally:
+            self.running.remove(players)
+        return [f"placed {command.bet_id}" for command in commands]  # type: ignore[misc]
+
+    async def open(self, n: int) -> None:
+        self._gates[n].set()
+        await _settle()
+
+
+async def _settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+def _bets(*players: int) -> list[PlaceBetCommand]:
+    return [
+        PlaceBetCommand(player, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
+        for player in players
+    ]
+
+
+async def _answered(answers: Sequence[asyncio.Future[object]]) -> list[object]:
+    return list(await asyncio.gather(*answers))
+
+
+async def test_messages_of_other_players_run_two_at_once_and_the_third_waits():
+    queue = _Gated(batches=1, message_batches=2)
+    first = queue.submit(_bets(1, 2), together=True)
+    second = queue.submit(_bets(3, 4), together=True)
+    third = queue.submit(_bets(5, 6), together=True)
+    await _settle()
+    assert queue.running == [(1, 2), (3, 4)]
+    await queue.open(0)
+    assert queue.running == [(3, 4), (5, 6)]
+    await queue.open(1)
+    await queue.open(2)
+    assert len(await _answered([*first, *second, *third])) == 6
+
+
+async def test_one_message_batch_places_messages_one_after_another():
+    queue = _Gated(batches=1, message_batches=1)
+    queue.submit(_bets(1, 2), together=True)
+    queue.submit(_bets(3, 4), together=True)
+    await _settle()
+    assert queue.running == [(1, 2)]
+    await queue.open(0)
+    assert queue.running == [(3, 4)]
+    await queue.open(1)
+
+
+async def test_a_message_waits_while_a_batch_holds_one_of_its_players_and_keeps_its_turn():
+    queue = _Gated(batches=1, message_batches=2)
+    queue.submit(_bets(1))  # a bet alone, running
+    await _settle()
+    held = queue.submit(_bets(1, 2), together=True)
+    free = queue.submit(_bets(3, 4), together=True)
+    await _settle()
+    # The message with player 1 waits; the one after it, with other players, goes.
+    assert queue.running == [(1,), (3, 4)]
+    await queue.open(0)
+    assert queue.running == [(3, 4), (1, 2)]
+    await queue.open(1)
+    await queue.open(2)
+    assert len(await _answered([*held, *free])) == 4
+
+
+async def test_queued_bets_keep_their_one_batch_beside_running_messages():
+    queue = _Gated(batches=1, message_batches=2)
+    queue.submit(_bets(1, 2), together=True)
+    queue.submit(_bets(10))
+    await _settle()
+    # A message does not take the queued bets' lane, nor they its.
+    assert queue.running == [(1, 2), (10,)]
+    later = [*queue.submit(_bets(11)), *queue.submit(_bets(12))]
+    await _settle()
+    assert queue.running == [(1, 2), (10,)]  # one batch of queued bets at a time
+    await queue.open(1)
+    # The bets that waited go together, in one batch.
+    assert queue.running == [(1, 2), (11, 12)]
+    await queue.open(0)
+    await queue.open(2)
+    assert len(await _answered(later)) == 2
+    assert queue.started == [(1, 2), (10,), (11, 12)]
+
+
+async def test_a_message_with_a_player_of_a_running_message_waits_for_it():
+    queue = _Gated(batches=1, message_batches=4)
+    queue.submit(_bets(1, 2), together=True)
+    queue.submit(_bets(2, 3), together=True)
+    queue.submit(_bets(4, 5), together=True)
+    await _settle()
+    assert queue.running == [(1, 2), (4, 5)]
+    await queue.open(0)
+    assert queue.running == [(4, 5), (2, 3)]
+    await queue.open(1)
+    await queue.open(2)
+
+
+def test_a_queue_needs_a_message_lane():
+    with pytest.raises(ValueError, match="message_batches"):
+        _Gated(message_batches=0)
+
+
+class _Counting(deque):  # type: ignore[type-arg]
+    """A deque that counts the items taken from its left."""
+
+    taken = 0
+
+    def popleft(self):  # type: ignore[no-untyped-def]
+        self.taken += 1
+        return super().popleft()
+
+
+async def test_a_busy_queue_leaves_its_waiting_bets_unread_until_something_can_start():
+    # Every call's submit looks for work to start; while the one batch of queued bets runs
+    # and no message waits, it must not walk the queued bets (thousands, on a busy stream).
+    queue = _Gated(batch_size=1000, batches=1, message_batches=2)
+    queue.submit(_bets(1))
+    await _settle()
+    queue.submit(_bets(*range(2, 500)))
+    waiting = queue._waiting = _Counting(queue._waiting)
+    queue.submit(_bets(500))
+    assert waiting.taken == 0
+    queue.submit(_bets(501, 502), together=True)  # a message may start: the walk finds it
+    await _settle()
+    assert queue.running == [(1,), (501, 502)]
+    assert waiting.taken == 500  # 499 queued bets looked at and put back, then the message
+    for n in range(3):  # the bet alone, the message, then the 499 queued bets together
+        await queue.open(n)
+    assert queue.running == []
+    assert queue.started[2] == tuple(range(2, 501))
