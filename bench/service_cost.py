@@ -7,7 +7,8 @@ PostgreSQL, from the processes' own CPU counters, for before/after comparisons o
     .venv/bin/python bench/service_cost.py --mode rate --rate 300 --in-flight 512  # open loop
     .venv/bin/python bench/service_cost.py --mode idle --seconds 30 --crash-chain  # no bets
 
-It reuses bench/run.py's servers, seeding (bench/.data) and load generator, starts the service
+It reuses bench/run.py's servers, seeding (bench/.data) and load generator, brings the server
+to rest (settle.py: vacuum, analyse, CHECKPOINT, so runs of a pair start alike), starts the service
 with the given `--env` overrides (velocity limit and outcome monitor off, as the benchmark),
 drives `--mode` at `--in-flight` for `--seconds` after a warm-up, and prints bets/s and CPU
 milliseconds per bet of the service's processes (with its children) and of all PostgreSQL
@@ -49,6 +50,7 @@ from memory import MemorySampler
 from reference import Connection, create_reference_database
 from run import REFERENCE_DATABASE
 from service import CROUPIER, ROOT, Service
+from settle import settle_and_say
 from sqlalchemy.engine import make_url
 from wal import WalMeter
 
@@ -344,6 +346,10 @@ def main(argv: list[str] | None = None) -> int:
         env["CROUPIER_BENCH_TRACE"] = str(args.trace.resolve())
         # The probe in the service and in the load generator (a child of this process).
         env["PYTHONPATH"] = os.environ["PYTHONPATH"] = str(ROOT / "bench" / "stall_probe")
+    # Every run from the same point of the checkpoint cycle, with nothing of the last run's
+    # to write (as run.py does before each contender): without it, the second run of an A/B
+    # pair paid for the first's writes (bench/README.md, 2026-12-05 04:01).
+    settle_and_say(servers.admin, (make_url(servers.database_url).database or "",))
     service = Service(env, DATA / "service-cost.log")
     try:
         service.wait_ready()
