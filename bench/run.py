@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import alone
 import disk
+import valkey_rest
 from cpu import CpuMeter, per_bet_ms, postmaster_pid
 from driving import drive, percentiles
 from exported import SOURCE_ENV, reexec_on
@@ -159,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         counter = alone.StatementCounter(target, service_database) if counted else None
         settle_and_say(servers.admin, both)
+        valkey_rest.settle_and_say(servers.redis_url)
         served, paired = run_service(
             env,
             data_dir,
@@ -170,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             counter,
             servers.admin,
             None if args.skip_lean else (target, both),
+            servers.redis_url,
         )
         rows += served
         problems = asyncio.run(check_books(servers.database_url))
@@ -268,10 +271,11 @@ def run_service(
     counter: alone.StatementCounter | None,
     admin: Connection,
     pair_with: tuple[Connection, tuple[str, ...]] | None,
+    redis_url: str,
 ) -> tuple[list[Row], Paired | None]:
     """Croupier's cases; then, with `pair_with` (the reference database and the databases to
     settle), the unary and CPU targets' alternated rounds against the same service, warm
-    (paired.py)."""
+    (paired.py). A case Valkey rewrote its append-only file in says so (valkey_rest.py)."""
     service = Service(env, data_dir / "service.log")
     rows: list[Row] = []
     paired: Paired | None = None
@@ -293,9 +297,12 @@ def run_service(
                     if args.profile is not None and level == max(levels):
                         profile = args.profile / f"{name.replace(' ', '-')}-{level}"
                     sampler.take_peak_mb()
+                    rewrites = valkey_rest.rewrites(redis_url)
                     with profiled(service.process.pid, profile, args.seconds + args.warmup):
                         measured = drive(args.processes, make, level, meter)
                     rows.append(measured_row(name, level, measured, sampler.take_peak_mb()))
+                    rewrote = valkey_rest.rewrote(redis_url, rewrites)
+                    rows[-1].note = f"{level} in flight: {rewrote}" if rewrote else ""
                     print(
                         f"  {name} x{level}: {measured.rate:.0f} bets/s "
                         f"p99 {measured.p99_ms:.1f} ms",
@@ -304,10 +311,12 @@ def run_service(
 
             make = spec_maker(service.address, seeded.api_key, "batch", seeded.players, load)
             sampler.take_peak_mb()
+            rewrites = valkey_rest.rewrites(redis_url)
             measured = drive(args.processes, make, args.batch_messages, meter)
             rows.append(
                 measured_row("batch uniform", args.batch_messages, measured, sampler.take_peak_mb())
             )
+            rows[-1].note = valkey_rest.rewrote(redis_url, rewrites)
             print(f"  batch uniform: {measured.rate:.0f} bets/s {dict(measured.errors)}")
 
             # One at a time, on the hot player: its seed pair exists by now (steady state).
@@ -328,12 +337,15 @@ def run_service(
             sampler.take_peak_mb()
             asyncio.run(disk.enable_fsync_timing(admin))
             disk_before = asyncio.run(disk.read(admin))
+            rewrites = valkey_rest.rewrites(redis_url)
             measured = drive(args.processes, make, 512, meter)
             disk_after = asyncio.run(disk.read(admin))
             row = measured_row("unary at half peak (rate)", 0, measured, sampler.take_peak_mb())
             row.note = "the disk over the case: " + disk.describe(
                 disk_before, disk_after, measured.total
             )
+            rewrote = valkey_rest.rewrote(redis_url, rewrites)
+            row.note += f"; {rewrote}" if rewrote else ""
             rows.append(row)
             print(
                 f"  half peak {half_rate:.0f}/s: {measured.rate:.0f} bets/s "
@@ -359,6 +371,7 @@ def run_service(
                 )
             )
             settle_and_say(admin, databases)
+            valkey_rest.settle_and_say(redis_url)
             paired = run_paired(
                 service,
                 seeded.api_key,

@@ -8,8 +8,9 @@ PostgreSQL, from the processes' own CPU counters, for before/after comparisons o
     .venv/bin/python bench/service_cost.py --mode idle --seconds 30 --crash-chain  # no bets
 
 It reuses bench/run.py's servers, seeding (bench/.data) and load generator, brings the server
-to rest (settle.py: vacuum, analyse, CHECKPOINT, so runs of a pair start alike), starts the service
-with the given `--env` overrides (velocity limit and outcome monitor off, as the benchmark),
+to rest (settle.py: vacuum, analyse, CHECKPOINT, so runs of a pair start alike; and Valkey's
+append-only file rewritten, valkey_rest.py, a window it is rewritten in saying so), starts the
+service with the given `--env` overrides (velocity limit and outcome monitor off, as the benchmark),
 drives `--mode` at `--in-flight` for `--seconds` after a warm-up, and prints bets/s and CPU
 milliseconds per bet of the service's processes (with its children) and of all PostgreSQL
 processes, read at the start and the end of the measured window, and the service's CPU a bet
@@ -41,6 +42,7 @@ import asyncpg
 import cpu_timeline
 import psutil
 import stalls
+import valkey_rest
 from cpu import CpuMeter, CpuReading, process_name
 from driving import drive
 from exported import export_source
@@ -350,6 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     # to write (as run.py does before each contender): without it, the second run of an A/B
     # pair paid for the first's writes (bench/README.md, 2026-12-05 04:01).
     settle_and_say(servers.admin, (make_url(servers.database_url).database or "",))
+    # And Valkey's append-only file rewritten, so its next rewrite is a file's worth of
+    # appends away (a rewrite inside a window costs it a quarter of its bets: valkey_rest.py).
+    valkey_rest.settle_and_say(servers.redis_url)
     service = Service(env, DATA / "service-cost.log")
     try:
         service.wait_ready()
@@ -392,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
                 rate=args.rate,
             )
             label = f"{args.mode} x{args.in_flight} {' '.join(args.env) or '(defaults)'}"
+            rewrites = valkey_rest.rewrites(servers.redis_url)
             print(
                 label
                 + (f" ref {args.ref}" if args.ref else "")
@@ -407,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
                     else None,
                     servers.admin if args.checkpoint else None,
                 )
+                + _noted(valkey_rest.rewrote(servers.redis_url, rewrites))
             )
             _report_trace(args.trace, run_trace if args.trace else None, recording)
         print("memory, peaks (bench/memory.py):")
@@ -415,6 +422,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         service.stop()
     return 0
+
+
+def _noted(note: str) -> str:
+    return f"; {note}" if note else ""
 
 
 def _report_trace(
