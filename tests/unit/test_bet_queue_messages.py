@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import pytest
 
 from application.betting import BetOutcome, PlaceBet, PlaceBetCommand
-from application.betting.queue import BetQueue
+from application.betting.queue import OVERTAKEN_AT_MOST, BetQueue
 from application.house import HouseBook
 from domain.money import XTR, Money
 from tests.casino_on_fakes import FixedSeeds
@@ -135,6 +135,76 @@ async def test_a_message_with_a_player_of_a_running_message_waits_for_it():
     assert queue.running == [(4, 5), (2, 3)]
     await queue.open(1)
     await queue.open(2)
+
+
+async def test_a_waiting_message_is_passed_twice_at_most_by_later_work_sharing_its_players():
+    assert OVERTAKEN_AT_MOST == 2  # the scenario below passes the waiting message twice
+    queue = _Gated(batches=1, message_batches=2)
+    queue.submit(_bets(1, 9), together=True)
+    queue.submit(_bets(1, 2), together=True)  # waits: player 1's message runs
+    queue.submit(_bets(2, 3), together=True)  # passes it (none of its players is busy)
+    await _settle()
+    assert queue.running == [(1, 9), (2, 3)]
+    queue.submit(_bets(1, 4), together=True)
+    queue.submit(_bets(2, 7), together=True)
+    queue.submit(_bets(5, 6), together=True)
+    await queue.open(0)
+    assert queue.running == [(2, 3), (1, 4)]  # passed a second time
+    await queue.open(1)
+    # The waiting message still waits for (1, 4); (2, 7), with its player 2, now waits
+    # behind it, and (5, 6), which shares nothing with it, goes ahead.
+    assert queue.running == [(1, 4), (5, 6)]
+    await queue.open(2)
+    assert queue.running == [(5, 6), (1, 2)]
+    await queue.open(3)
+    await queue.open(4)
+    assert queue.running == [(2, 7)]
+    await queue.open(5)
+    assert queue.started == [(1, 9), (2, 3), (1, 4), (5, 6), (1, 2), (2, 7)]
+
+
+async def test_bets_of_a_waiting_messages_player_wait_behind_it_once_they_passed_it_twice():
+    queue = _Gated(batches=1, message_batches=1)
+    queue.submit(_bets(1, 9), together=True)
+    held = queue.submit(_bets(1, 2), together=True)  # waits for the message lane
+    bets = queue.submit(_bets(2))  # the bets' lane is free: it goes ahead
+    await _settle()
+    bets += queue.submit(_bets(2))
+    await queue.open(1)
+    assert queue.running == [(1, 9), (2,)]  # the second goes ahead too
+    bets += queue.submit(_bets(2))
+    await queue.open(2)
+    # Player 2's third bet does not pass the message: it waits behind it.
+    assert queue.running == [(1, 9)]
+    await queue.open(0)
+    assert queue.running == [(1, 2)]
+    await queue.open(3)
+    assert queue.running == [(2,)]
+    await queue.open(4)
+    assert len(await _answered([*held, *bets])) == 5
+
+
+async def test_bets_queued_before_a_waiting_message_do_not_count_as_passing_it():
+    queue = _Gated(batches=1, message_batches=2)
+    queue.submit(_bets(7, 8), together=True)
+    queue.submit(_bets(50))  # the bets' lane is busy from here
+    await _settle()
+    queue.submit(_bets(2))  # queued before the message below
+    queue.submit(_bets(2, 7), together=True)  # waits: player 7's message runs
+    queue.submit(_bets(2))  # queued after it: passes it once
+    await queue.open(1)
+    assert queue.running == [(7, 8), (2,)]  # the bet before the message
+    await queue.open(2)
+    assert queue.running == [(7, 8), (2,)]  # the bet after it: passes it once
+    queue.submit(_bets(2))
+    await queue.open(3)
+    # A second pass is still allowed: the bet before the message did not count.
+    assert queue.running == [(7, 8), (2,)]
+    assert len(queue.started) == 5
+    await queue.open(4)
+    await queue.open(0)
+    assert queue.running == [(2, 7)]
+    await queue.open(5)
 
 
 def test_a_queue_needs_a_message_lane():

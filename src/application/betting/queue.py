@@ -18,8 +18,10 @@ its neighbours' (issue 19). Up to `message_batches` messages run at once, beside
 `batches` of queued bets: a message's size is its own, so a second one running splits
 nothing, and one message's decisions in Python overlap another's write in the database
 (PlaceBatch's bets/s +16-63% in six of seven pairs at two on two cores; bench/README.md,
-2026-12-05 04:07). Queued bets have no such second lane by default: a second batch of them
-would split the bets in flight into smaller batches, each costing more.
+2026-12-05 04:07). A message waiting for a running batch that holds one of its players may be
+passed by later work sharing its players twice at most; then that work waits behind it, so
+its wait is bounded (`_start`). Queued bets have no such second lane by default: a second
+batch of them would split the bets in flight into smaller batches, each costing more.
 
 A batch runs in a task of its own. A bet placed alone runs in a copy of its caller's context
 (`contextvars`), so what the caller's context holds (the request and bet ids its log lines
@@ -43,10 +45,21 @@ _Answer = TypeVar("_Answer")
 _Waiting = tuple[PlaceBetCommand, asyncio.Future[BetReceipt], contextvars.Context]
 
 
-class _Together(tuple[_Waiting, ...]):
-    """Bets submitted together: one batch of their own (see the module)."""
+# How many times later work sharing a waiting message's players may start before it: after
+# that, such work waits behind the message (see `BetQueue._start`).
+OVERTAKEN_AT_MOST = 2
 
-    __slots__ = ()
+
+class _Together:
+    """Bets submitted together: one batch of their own (see the module). `overtaken`: how many
+    times, while it waited, later work sharing its players started."""
+
+    __slots__ = ("bets", "overtaken", "players")
+
+    def __init__(self, bets: list[_Waiting]) -> None:
+        self.bets = bets
+        self.players = frozenset(command.player_id for command, _, _ in bets)
+        self.overtaken = 0
 
 
 class BetQueue:
@@ -116,7 +129,15 @@ class BetQueue:
     def _start(self) -> None:
         """Start what may start, in the order it came: batches of queued bets while fewer than
         `batches` run, messages while fewer than `message_batches` do; a bet whose player is in
-        a running batch, or a message with such a player, waits (and keeps its place)."""
+        a running batch, or a message with such a player, waits (and keeps its place).
+
+        Later work may go ahead of a waiting message, but work sharing one of its players
+        does so at most `OVERTAKEN_AT_MOST` times: then it waits behind the message too.
+        Without the bound, a message of 100 players out of 10,000 shares a player with
+        another such message two times in three, and could be passed again each time a lane
+        came free: PlaceBatch's p99 rose 30-60% with the second lane. With it, a message
+        waits for the batches that held its players when it came, and for one more at most
+        (bench/README.md, 2026-12-05 05:16)."""
         while self._waiting:
             bets_room = self._running < self._batches
             message_room = self._running_messages < self._message_batches
@@ -124,40 +145,59 @@ class BetQueue:
                 # Nothing can start: no look through the queued bets (every call's submit
                 # comes here while a batch runs).
                 return
+            busy = self._busy
             batch: list[_Waiting] = []
             message: _Together | None = None
             later: list[_Waiting | _Together] = []
+            passed: list[_Together] = []  # the messages this walk goes past
+            overtaking: set[_Together] = set()  # of them, those the batch's bets go ahead of
+            # Players of passed messages that have been overtaken enough: nothing after them
+            # for these players starts before them.
+            reserved: set[int] = set()
             while self._waiting and len(batch) < self._batch_size:
                 item = self._waiting.popleft()
                 if isinstance(item, _Together):
-                    # A batch of its own, once none of its players is in a running batch;
-                    # it heads the next batch rather than joining this one.
-                    if not batch and message_room and not self._holds(item):
+                    # A batch of its own, once none of its players is in a running batch or
+                    # reserved; it heads the next batch rather than joining this one.
+                    players = item.players
+                    if (
+                        not batch
+                        and message_room
+                        and players.isdisjoint(busy)
+                        and players.isdisjoint(reserved)
+                    ):
                         message = item
                         break
                     later.append(item)
+                    passed.append(item)
+                    if item.overtaken >= OVERTAKEN_AT_MOST:
+                        reserved |= players
                     if batch:
                         break
                     continue
                 # A player's bets wait while a batch with that player runs: two transactions
                 # of one player would only queue on each other's locks.
-                if bets_room and item[0].player_id not in self._busy:
+                player = item[0].player_id
+                if bets_room and player not in busy and player not in reserved:
                     batch.append(item)
+                    for waiting in passed:  # the messages before this bet
+                        if player in waiting.players:
+                            overtaking.add(waiting)
                 else:
                     later.append(item)
             self._waiting.extendleft(reversed(later))
             if message is not None:
                 self._messages_waiting -= 1
-                self._launch(list(message), message=True)
+                for waiting in passed:  # every one of them came before this message
+                    if not waiting.players.isdisjoint(message.players):
+                        waiting.overtaken += 1
+                self._launch(message.bets, message=True)
             elif batch:
+                for waiting in overtaking:
+                    waiting.overtaken += 1
                 self._launch(batch, message=False)
             else:
                 return
-
-    def _holds(self, message: _Together) -> bool:
-        """Whether a running batch holds one of the message's players."""
-        busy = self._busy
-        return any(waiting[0].player_id in busy for waiting in message)
 
     def _launch(self, batch: list[_Waiting], *, message: bool) -> None:
         players = {command.player_id for command, _, _ in batch}

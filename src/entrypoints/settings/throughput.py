@@ -41,9 +41,9 @@ class Throughput:
         doc="How many PlaceBatch messages (each one transaction of its own, whatever its size) "
         "are placed at once per process, beside the batches above: a second one splits "
         "nothing and lets one message be decided while another is written (measured: "
-        "PlaceBatch bets/s +16-63% in six of seven pairs at 2 against 1 on two cores, a "
-        "message's p99 higher; bench/README.md). A message waits while a running batch holds "
-        "one of its players.",
+        "PlaceBatch bets/s +16-63% in six of seven pairs at 2 against 1 on two cores; "
+        "bench/README.md). A message waits while a running batch holds one of its players; "
+        "later work sharing its players passes it twice at most, which bounds its wait.",
         ge=1,
         le=64,
     )
