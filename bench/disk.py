@@ -22,6 +22,12 @@ SELECT (SELECT coalesce(sum(fsyncs), 0) FROM pg_stat_io WHERE object = 'wal') AS
        (SELECT wal_bytes FROM pg_stat_wal) AS wal_bytes,
        current_setting('track_wal_io_timing') = 'on' AS timed
 """
+# Checkpoints begun, by timeout and by request (a WAL volume past max_wal_size, or a
+# CHECKPOINT): pg_stat_checkpointer since PostgreSQL 17, pg_stat_bgwriter before.
+_CHECKPOINTS = (
+    "SELECT num_timed, num_requested FROM pg_stat_checkpointer",
+    "SELECT checkpoints_timed, checkpoints_req FROM pg_stat_bgwriter",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,7 @@ class DiskReading:
     fpi: int
     wal_bytes: int
     timed: bool
+    checkpoints: tuple[int, int] | None = None  # (timed, requested) begun so far
 
 
 async def enable_fsync_timing(where: Connection) -> bool:
@@ -52,6 +59,14 @@ async def read(where: Connection) -> DiskReading:
     conn = await where.connect()
     try:
         row = await conn.fetchrow(_READ)
+        checkpoints = None
+        for query in _CHECKPOINTS:
+            try:
+                timed, requested = await conn.fetchrow(query)
+            except asyncpg.PostgresError:  # the other server version's view
+                continue
+            checkpoints = (int(timed), int(requested))
+            break
     finally:
         await conn.close()
     return DiskReading(
@@ -60,6 +75,7 @@ async def read(where: Connection) -> DiskReading:
         int(row["fpi"]),
         int(row["wal_bytes"]),
         bool(row["timed"]),
+        checkpoints,
     )
 
 
@@ -78,5 +94,17 @@ def describe(before: DiskReading, after: DiskReading, bets: int) -> str:
     # after one began (wt-wal, bench/README.md).
     return (
         f"WAL fsyncs {fsyncs / bets:.2f} a bet{mean}; WAL {wal:,.0f} B a bet,"
-        f" {fpi:.2f} full-page images a bet"
+        f" {fpi:.2f} full-page images a bet{_checkpoints(before, after)}"
     )
+
+
+def _checkpoints(before: DiskReading, after: DiskReading) -> str:
+    """Checkpoints begun over the case, when any did (a checkpoint begun before the case and
+    still running shows only in the full-page images)."""
+    if before.checkpoints is None or after.checkpoints is None:
+        return ""
+    timed = after.checkpoints[0] - before.checkpoints[0]
+    requested = after.checkpoints[1] - before.checkpoints[1]
+    if not timed and not requested:
+        return ""
+    return f"; checkpoints begun in the case: {timed} timed, {requested} requested"
