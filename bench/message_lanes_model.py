@@ -7,7 +7,7 @@ one, 1.25 as measured on two cores). A message starts when a lane is free and no
 players is in a running message; the policies differ in what may pass a waiting one:
 
 - `unbounded`: anything that shares no player with a running message (the queue of 55fb7e3);
-- `once (N)`: later work sharing its players passes it at most N times, then waits behind
+- `at most N`: later work sharing its players passes it N times at most, then waits behind
   it (the queue since 2026-12-05, with N = 2);
 - `strict`: nothing that shares one of its players ever passes it (a player's work starts
   in the order it came).
@@ -68,7 +68,7 @@ def simulate(
                 busy |= message.players
                 continue
             passed.append(message)
-            if policy == "strict" or (policy == "once" and message.passed >= limit):
+            if policy == "strict" or (policy == "bounded" and message.passed >= limit):
                 reserved |= message.players
             i += 1
 
@@ -98,13 +98,13 @@ def main() -> int:
     args = parser.parse_args()
     one, _ = simulate("unbounded", limit=0, lanes=1, args=args)
     print(f"{'policy':<18} {'x one lane':>10} {'p50':>6} {'p99':>6} {'p99.9':>6} {'worst':>6}")
-    cases = [("unbounded", 0), ("once", 1), ("once", 2), ("strict", 0)]
+    cases = [("unbounded", 0), ("bounded", 1), ("bounded", 2), ("bounded", 3), ("strict", 0)]
     for name, limit in [("one lane", 0), *cases]:
         if name == "one lane":
             rate, latencies = simulate("unbounded", limit=0, lanes=1, args=args)
         else:
             rate, latencies = simulate(name, limit=limit, lanes=2, args=args)
-        label = f"{name} ({limit})" if name == "once" else name
+        label = f"at most {limit}" if name == "bounded" else name
         n = len(latencies)
         print(
             f"{label:<18} {rate / one:>10.3f} {latencies[n // 2]:>6.1f}"

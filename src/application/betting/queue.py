@@ -136,8 +136,8 @@ class BetQueue:
         Without the bound, a message of 100 players out of 10,000 shares a player with
         another such message two times in three, and could be passed again each time a lane
         came free: PlaceBatch's p99 rose 30-60% with the second lane. With it, a message
-        waits for the batches that held its players when it came, and for one more at most
-        (bench/README.md, 2026-12-05 05:16)."""
+        waits for the batches that held its players when it came, and for two more at most
+        (bench/README.md, 2026-12-05 05:05)."""
         while self._waiting:
             bets_room = self._running < self._batches
             message_room = self._running_messages < self._message_batches
