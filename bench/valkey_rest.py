@@ -8,7 +8,7 @@ Valkey rewrites the file whenever it has doubled since the last rewrite (its def
 under PlaceBatch load was every second 20-second run: a forked child writing the whole
 stream again, on the same two cores and disk as PostgreSQL. The windows it fell in placed
 25-30% fewer bets at ~60% more PostgreSQL CPU a bet, for every tree alike (bench/README.md,
-2026-12-05 05:45). So before a run the file is rewritten (`settle`), its next rewrite is a
+2026-12-05 05:05). So before a run the file is rewritten (`settle`), its next rewrite is a
 whole file's worth of appends away, and a case it still falls in says so (`rewrites`)."""
 
 from __future__ import annotations
