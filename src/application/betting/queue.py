@@ -191,16 +191,17 @@ class BetQueue:
                 for waiting in passed:  # every one of them came before this message
                     if not waiting.players.isdisjoint(message.players):
                         waiting.overtaken += 1
-                self._launch(message.bets, message=True)
+                self._launch(message.bets, message.players, message=True)
             elif batch:
                 for waiting in overtaking:
                     waiting.overtaken += 1
-                self._launch(batch, message=False)
+                self._launch(
+                    batch, frozenset(command.player_id for command, _, _ in batch), message=False
+                )
             else:
                 return
 
-    def _launch(self, batch: list[_Waiting], *, message: bool) -> None:
-        players = {command.player_id for command, _, _ in batch}
+    def _launch(self, batch: list[_Waiting], players: frozenset[int], *, message: bool) -> None:
         self._busy |= players
         if message:
             self._running_messages += 1
@@ -217,7 +218,7 @@ class BetQueue:
     async def _run(
         self,
         batch: list[tuple[PlaceBetCommand, asyncio.Future[BetReceipt]]],
-        players: set[int],
+        players: frozenset[int],
         message: bool,
     ) -> None:
         try:
