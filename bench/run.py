@@ -159,8 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                 data_dir / "lean.log",
             )
         counter = alone.StatementCounter(target, service_database) if counted else None
-        settle_and_say(servers.admin, both)
-        valkey_rest.settle_and_say(servers.redis_url)
+        settle_and_say(servers.admin, both, servers.redis_url)
         served, paired = run_service(
             env,
             data_dir,
@@ -370,8 +369,7 @@ def run_service(
                     data_dir / "lean.log",
                 )
             )
-            settle_and_say(admin, databases)
-            valkey_rest.settle_and_say(redis_url)
+            settle_and_say(admin, databases, redis_url)
             paired = run_paired(
                 service,
                 seeded.api_key,

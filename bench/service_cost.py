@@ -351,10 +351,11 @@ def main(argv: list[str] | None = None) -> int:
     # Every run from the same point of the checkpoint cycle, with nothing of the last run's
     # to write (as run.py does before each contender): without it, the second run of an A/B
     # pair paid for the first's writes (bench/README.md, 2026-12-05 04:01).
-    settle_and_say(servers.admin, (make_url(servers.database_url).database or "",))
     # And Valkey's append-only file rewritten, so its next rewrite is a file's worth of
     # appends away (a rewrite inside a window costs it a quarter of its bets: valkey_rest.py).
-    valkey_rest.settle_and_say(servers.redis_url)
+    settle_and_say(
+        servers.admin, (make_url(servers.database_url).database or "",), servers.redis_url
+    )
     service = Service(env, DATA / "service-cost.log")
     try:
         service.wait_ready()

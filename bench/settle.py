@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 
 import asyncpg
+import valkey_rest
 from reference import Connection
 
 # Autovacuum of a table someone else is writing can take minutes: past this, go on and say so.
@@ -44,9 +45,14 @@ class Settled:
         return f"server settled in {self.seconds:.1f} s ({done}{left})"
 
 
-def settle_and_say(admin: Connection, databases: tuple[str, ...]) -> None:
-    """`settle`, from synchronous code, printing what it did (run.py, before each contender)."""
+def settle_and_say(
+    admin: Connection, databases: tuple[str, ...], valkey: str | None = None
+) -> None:
+    """`settle`, from synchronous code, printing what it did (run.py, before each contender);
+    with `valkey` (a URL), that server's append-only file rewritten too (valkey_rest.py)."""
     print(f"  {asyncio.run(settle(admin, databases)).describe()}", flush=True)
+    if valkey is not None:
+        print(f"  {asyncio.run(valkey_rest.settle(valkey))}", flush=True)
 
 
 async def settle(admin: Connection, databases: tuple[str, ...]) -> Settled:

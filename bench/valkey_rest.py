@@ -53,10 +53,6 @@ async def settle(url: str) -> str:
         await client.aclose()
 
 
-def settle_and_say(url: str) -> None:
-    print(f"  {asyncio.run(settle(url))}", flush=True)
-
-
 async def _rewrites(url: str) -> int | None:
     client = Redis.from_url(url)
     try:
