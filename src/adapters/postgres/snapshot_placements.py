@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
@@ -27,6 +28,7 @@ from adapters.event_wire.rows import appended_envelopes
 from adapters.postgres.bets import bet_columns
 from adapters.postgres.engine import connection_lost, out_of_resources
 from adapters.postgres.errors import CONTENDED
+from adapters.postgres.placement_timings import PlacementTimings
 from adapters.seed_cipher import SeedCipher
 from application.ports import (
     BatchPlacementContext,
@@ -94,6 +96,7 @@ class SnapshotPlacements:
         lock_wait: float = 0.05,
         house_wait: float = 0.5,
         fairy: Any = None,
+        timings: PlacementTimings | None = None,
     ) -> None:
         # How long the write waits for a player's row (a seed pair, a wallet, the player) and
         # for a house row before it gives up (`LockContended`) and the caller tries again.
@@ -106,6 +109,10 @@ class SnapshotPlacements:
         # The pooled connection under `conn` when its unit of work read it already
         # (`adapters.postgres.uow`): then no hop is taken to ask SQLAlchemy for it.
         self._fairy: Any = fairy
+        # Told the batch's read, decisions and write once the write is in; the read's start
+        # and answer are kept for it (the last read, when a stale one was read again).
+        self._timings = timings
+        self._read: tuple[float, float] | None = None
 
     async def snapshot(
         self,
@@ -115,6 +122,7 @@ class SnapshotPlacements:
         games: Sequence[str],
     ) -> BatchPlacementContext:
         driver = await self._driver()
+        started = time.perf_counter()
         text = await self._run(
             lambda: driver.fetchval(
                 _SNAPSHOT,
@@ -125,6 +133,7 @@ class SnapshotPlacements:
                 AccountKind.HOUSE_BANKROLL.value,
             )
         )
+        self._read = (started, time.perf_counter())
         # An empty part is JSON null (revision 0065: no coalesce a part in the statement).
         read = msgspec.json.decode(text)
         pairs, reserved = read["pairs"]
@@ -157,11 +166,22 @@ class SnapshotPlacements:
         outbox = (envelopes.texts, envelopes.aggregate_types, envelopes.aggregate_ids)
         waits = (self._house_wait, self._lock_wait)
         seating = write.round
+        started = time.perf_counter()
         if seating is None:
             await self._run(lambda: driver.execute(_WRITE, *args, *outbox, *waits))
-            return
-        round_json = _dumps(_round_arg(seating))
-        await self._run(lambda: driver.execute(_ROUND_WRITE, *args, *outbox, *waits, round_json))
+        else:
+            round_json = _dumps(_round_arg(seating))
+            await self._run(
+                lambda: driver.execute(_ROUND_WRITE, *args, *outbox, *waits, round_json)
+            )
+        if self._timings is not None and self._read is not None:
+            read_started, read_done = self._read
+            self._timings.written(
+                len(write.bets),
+                read_done - read_started,
+                started - read_done,
+                time.perf_counter() - started,
+            )
 
     async def _driver(self) -> Any:
         # Asked once a unit of work (the read and the write share it): each ask is a hop

@@ -31,6 +31,7 @@ from adapters.postgres.mines import SqlMines
 from adapters.postgres.notice_choices import SqlNoticeChoiceStore
 from adapters.postgres.notices import SqlNoticeStore
 from adapters.postgres.outbox import SqlOutbox
+from adapters.postgres.placement_timings import PlacementTimings
 from adapters.postgres.placements import SqlPlacements
 from adapters.postgres.preferences import SqlPlayerPreferences
 from adapters.postgres.promotion_budgets import SqlPromotionBudgets
@@ -104,7 +105,11 @@ class SqlUnitOfWork:
     games = _Built(lambda u, c: SqlGameConfigs(c))
     placements = _Built(
         lambda u, c: SqlPlacements(
-            c, u.bets, u.seeds, u.games, SnapshotPlacements(c, u._cipher, fairy=u._fairy)
+            c,
+            u.bets,
+            u.seeds,
+            u.games,
+            SnapshotPlacements(c, u._cipher, fairy=u._fairy, timings=u._timings),
         )
     )
     staff = _Built(lambda u, c: SqlStaff(c, u._personal))
@@ -142,12 +147,14 @@ class SqlUnitOfWork:
         house_ids: dict[tuple[str, str, int], int],
         cipher: SeedCipher,
         personal: PersonalDataCipher,
+        timings: PlacementTimings | None = None,
     ) -> None:
         self._engine = engine
         self._currencies = currencies
         self._house_ids = house_ids
         self._cipher = cipher
         self._personal = personal
+        self._timings: PlacementTimings | None = timings
         self._conn: AsyncConnection | None = None
         # The pooled connection under `_conn` (SQLAlchemy's `_ConnectionFairy`): the snapshot
         # road sends its statements through its driver connection.
@@ -263,12 +270,14 @@ class SqlUnitOfWorkFactory:
         house_ids: dict[tuple[str, str, int], int],
         cipher: SeedCipher,
         personal: PersonalDataCipher,
+        timings: PlacementTimings | None = None,
     ) -> None:
         self._engine = engine
         self._currencies = currencies
         self._house_ids = house_ids
         self._cipher = cipher
         self._personal = personal
+        self._timings = timings
 
     @property
     def currencies(self) -> CurrencyRegistry:
@@ -276,19 +285,29 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(
-            self._engine, self._currencies, self._house_ids, self._cipher, self._personal
+            self._engine,
+            self._currencies,
+            self._house_ids,
+            self._cipher,
+            self._personal,
+            self._timings,
         )
 
 
 async def start_unit_of_work_factory(
-    engine: AsyncEngine, house_shards: int, cipher: SeedCipher, personal: PersonalDataCipher
+    engine: AsyncEngine,
+    house_shards: int,
+    cipher: SeedCipher,
+    personal: PersonalDataCipher,
+    timings: PlacementTimings | None = None,
 ) -> SqlUnitOfWorkFactory:
     """Load the currency catalogue and make sure every house account shard exists, then hand
-    out units of work. Run once per process, after migrations."""
+    out units of work (their snapshot road's batches timed into `timings`). Run once per
+    process, after migrations."""
     async with engine.begin() as conn:
         currencies = CurrencyRegistry(await SqlCurrencies(conn).all())
         house_ids = await provision_house_accounts(conn, currencies, house_shards)
         # Building a configuration checks the game's exact RTP once per process (dice: ~0.3 s);
         # do it now rather than in the first bet of each game.
         await SqlGameConfigs(conn).all()
-    return SqlUnitOfWorkFactory(engine, currencies, house_ids, cipher, personal)
+    return SqlUnitOfWorkFactory(engine, currencies, house_ids, cipher, personal, timings)

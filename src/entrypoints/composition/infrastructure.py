@@ -17,6 +17,7 @@ from adapters.postgres.engine import create_engine
 from adapters.postgres.outbox import SqlOutboxFeed
 from adapters.postgres.uow import SqlUnitOfWorkFactory, start_unit_of_work_factory
 from adapters.prometheus.bets import PrometheusBetMetrics
+from adapters.prometheus.placements import PrometheusPlacementTimings
 from adapters.redis_client import RedisPing, create_redis
 from adapters.redis_events import RedisEventPublisher
 from adapters.seed_cipher import SecretsSeedSource, SeedCipher, development_seed_key
@@ -106,7 +107,7 @@ class InfrastructureProvider(Provider):
         self, engine: AsyncEngine, cipher: SeedCipher, personal: PersonalDataCipher
     ) -> SqlUnitOfWorkFactory:
         return await start_unit_of_work_factory(
-            engine, self._settings.house_shards, cipher, personal
+            engine, self._settings.house_shards, cipher, personal, PrometheusPlacementTimings()
         )
 
     @provide

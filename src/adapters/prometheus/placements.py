@@ -1,0 +1,56 @@
+"""A batch's bets and parts on the snapshot road as Prometheus histograms, for the
+`PlacementTimings` of `adapters.postgres.placement_timings`."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from prometheus_client import Histogram
+
+# From a bet alone to the largest batch a PlaceBatch message makes (its size is capped
+# by the API: docs/api-grpc.md).
+_SIZES: Final = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+# From a statement on an idle database (a tenth of a millisecond) to a write stuck behind a
+# lock or a slow disk.
+_SECONDS: Final = (
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+)
+
+BATCH_BETS = Histogram(
+    "croupier_bet_batch_bets",
+    "Bets a write of the snapshot road placed at once: 1 for a bet alone, more for bets "
+    "that arrived together (the bet queue's batches, a PlaceBatch message).",
+    buckets=_SIZES,
+)
+BATCH_SECONDS = Histogram(
+    "croupier_bet_batch_seconds",
+    "Parts of one snapshot-road batch: `read` (the snapshot's round trip), `decide` (from "
+    "its answer to the write's start: the decisions in Python and the event loop turns they "
+    "waited for), `write` (place_bets' round trip, its commit included).",
+    ["phase"],
+    buckets=_SECONDS,
+)
+# Each phase's child, found once (`labels()` costs more than the observation).
+_READ: Final = BATCH_SECONDS.labels("read")
+_DECIDE: Final = BATCH_SECONDS.labels("decide")
+_WRITE: Final = BATCH_SECONDS.labels("write")
+
+
+class PrometheusPlacementTimings:
+    def written(self, bets: int, read: float, decide: float, write: float) -> None:
+        BATCH_BETS.observe(bets)
+        _READ.observe(read)
+        _DECIDE.observe(decide)
+        _WRITE.observe(write)
