@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 import alone
 import disk
 import valkey_rest
+from batches import BatchesMeter
 from cpu import CpuMeter, per_bet_ms, postmaster_pid
 from driving import drive, percentiles
 from exported import SOURCE_ENV, reexec_on
@@ -280,7 +281,10 @@ def run_service(
     paired: Paired | None = None
     try:
         service.wait_ready()
-        meter = CpuMeter(service.process.pid, postgres_pid)
+        cpu = CpuMeter(service.process.pid, postgres_pid)
+        # The same counters, and the service's batch totals at each reading (batches.py).
+        meter = BatchesMeter(cpu, service.http_port)
+        target = nearest_level(levels)
         sampler = MemorySampler(service.process.pid)
         try:
             cases = (
@@ -301,7 +305,9 @@ def run_service(
                         measured = drive(args.processes, make, level, meter)
                     rows.append(measured_row(name, level, measured, sampler.take_peak_mb()))
                     rewrote = valkey_rest.rewrote(redis_url, rewrites)
-                    rows[-1].note = f"{level} in flight: {rewrote}" if rewrote else ""
+                    said = [meter.window()] if level == target else []
+                    said += [rewrote] if rewrote else []
+                    rows[-1].note = f"{level} in flight: {'; '.join(said)}" if said else ""
                     print(
                         f"  {name} x{level}: {measured.rate:.0f} bets/s "
                         f"p99 {measured.p99_ms:.1f} ms",
@@ -315,13 +321,14 @@ def run_service(
             rows.append(
                 measured_row("batch uniform", args.batch_messages, measured, sampler.take_peak_mb())
             )
-            rows[-1].note = valkey_rest.rewrote(redis_url, rewrites)
+            rewrote = valkey_rest.rewrote(redis_url, rewrites)
+            rows[-1].note = meter.window() + (f"; {rewrote}" if rewrote else "")
             print(f"  batch uniform: {measured.rate:.0f} bets/s {dict(measured.errors)}")
 
             # One at a time, on the hot player: its seed pair exists by now (steady state).
             alone_load = Load(min(args.seconds, 5.0), 0.5, 1, args.batch_size)
             make = spec_maker(service.address, seeded.api_key, "unary", (seeded.hot,), alone_load)
-            rows.append(bet_alone("unary alone", make, counter, meter, data_dir / "statements.txt"))
+            rows.append(bet_alone("unary alone", make, counter, cpu, data_dir / "statements.txt"))
 
             peak = max((r.rate for r in rows if r.name == "unary uniform"), default=100.0)
             half_rate = peak / 2
@@ -340,8 +347,10 @@ def run_service(
             measured = drive(args.processes, make, 512, meter)
             disk_after = asyncio.run(disk.read(admin))
             row = measured_row("unary at half peak (rate)", 0, measured, sampler.take_peak_mb())
-            row.note = "the disk over the case: " + disk.describe(
-                disk_before, disk_after, measured.total
+            row.note = (
+                meter.window()
+                + "; the disk over the case: "
+                + disk.describe(disk_before, disk_after, measured.total)
             )
             rewrote = valkey_rest.rewrote(redis_url, rewrites)
             row.note += f"; {rewrote}" if rewrote else ""

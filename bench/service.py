@@ -34,10 +34,11 @@ class Service:
 
     def __init__(self, env: dict[str, str], log_file: Path) -> None:
         self.grpc_port = _free_port()
+        self.http_port = _free_port()  # its /metrics too (bench/batches.py)
         env = dict(env)
         env.update(
             CROUPIER_GRPC_PORT=str(self.grpc_port),
-            CROUPIER_HTTP_PORT=str(_free_port()),
+            CROUPIER_HTTP_PORT=str(self.http_port),
         )
         self._log_file = log_file
         self._log = log_file.open("w")

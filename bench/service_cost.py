@@ -43,8 +43,9 @@ import cpu_timeline
 import psutil
 import stalls
 import valkey_rest
+from batches import BatchesMeter
 from cpu import CpuMeter, CpuReading, process_name
-from driving import drive
+from driving import Meter, drive
 from exported import export_source
 from leanrun import Load, bet_alone, spec_maker
 from loadgen import LoadSpec
@@ -118,13 +119,14 @@ def measure(
             _profiled(service.process.pid, profile_relay), profile, spec.warmup + spec.seconds
         )
     written = ""
-    at_start = None if checkpoint is None else _CheckpointAtStart(meter, checkpoint)
+    batches = BatchesMeter(meter, service.http_port)
+    at_start = None if checkpoint is None else _CheckpointAtStart(batches, checkpoint)
     try:
         measured = drive(
             load_processes,
             lambda share, _: replace(spec, concurrency=share),
             spec.concurrency,
-            meter if at_start is None else at_start,
+            batches if at_start is None else at_start,
         )
         if isinstance(meter, WalMeter):
             written = "\n" + meter.report(measured.ok)
@@ -140,7 +142,8 @@ def measure(
         f"{measured.rate:.0f} bets/s, p50 {measured.p50_ms:.1f} ms, p99 {measured.p99_ms:.1f}"
         f" ms; CPU per bet: service {measured.service_cpu_ms or 0:.3f} ms, PostgreSQL"
         f" {measured.postgres_cpu_ms or 0:.3f} ms; errors {dict(measured.errors) or 0}"
-        f"\n  service CPU a bet by process (ms): {processes}{written}"
+        f"\n  service CPU a bet by process (ms): {processes}"
+        f"\n  {batches.window()}{written}"
     )
 
 
@@ -151,7 +154,7 @@ class _CheckpointAtStart:
     `shared_buffers`, well under a second here); what it brings is the full-page image of
     every page first written after it, the cost a long case meets mid-run."""
 
-    def __init__(self, meter: CpuMeter, admin: Connection) -> None:
+    def __init__(self, meter: Meter, admin: Connection) -> None:
         self._meter = meter
         self._admin = admin
         self._thread: threading.Thread | None = None
