@@ -277,6 +277,15 @@ async def test_metrics_count_bets_by_outcome_and_refusals_by_reason(api, betting
     assert moved("croupier_bet_placement_seconds_count", **placement) == 4
     assert moved("croupier_bet_placement_seconds_bucket", le="+Inf", **placement) == 4
     assert value(after, "croupier_bet_placement_seconds_sum", **placement) > 0
+    # The writes of the snapshot road, one a bet here (the coin bet's, the refusal's, which
+    # checks no twin was placed, and the dice bet's if it took that road; a replay reads and
+    # writes nothing), each timed in its three parts (adapters.prometheus.placements, wired
+    # by the composition root).
+    batches = moved("croupier_bet_batch_bets_count")
+    assert batches >= 2
+    assert moved("croupier_bet_batch_bets_sum") == batches
+    for phase in ("read", "decide", "write"):
+        assert moved("croupier_bet_batch_seconds_count", phase=phase) == batches
 
 
 async def test_metrics_count_grpc_calls_by_status_with_their_latency(api, wallet, md, player):

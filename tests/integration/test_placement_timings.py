@@ -16,7 +16,7 @@ from adapters.postgres.uow import start_unit_of_work_factory
 from adapters.prometheus.placements import PrometheusPlacementTimings
 from application.betting import PlaceBet, PlaceBetCommand, PlaceBets
 from application.postings import CreditDepositCommand
-from domain.errors import StorageUnavailable
+from domain.errors import InsufficientFunds, StorageUnavailable
 from domain.money import XTR, Money
 from tests.conftest import TEST_HOUSE_SHARDS
 
@@ -49,10 +49,13 @@ def coin(player_id: int, stake: int = 10) -> PlaceBetCommand:
 async def test_a_batch_and_a_bet_alone_are_each_told_once_with_their_bets(timed, funded_player):
     recorded, place = timed
     players = [await funded_player(100) for _ in range(3)]
+    short = await funded_player(5)
     started = time.perf_counter()
-    await PlaceBets(place)([coin(p.id) for p in players])
+    outcomes = await PlaceBets(place)([coin(p.id) for p in [*players, short]])
+    assert isinstance(outcomes[-1], InsufficientFunds)
     await place(coin(players[0].id))
-    assert [bets for bets, *_ in recorded.writes] == [3, 1]
+    # The batch's three bets placed and the one refused on its snapshot; then the one alone.
+    assert [bets for bets, *_ in recorded.writes] == [4, 1]
     for (_, read, decide, write), told in zip(recorded.writes, recorded.told_at, strict=True):
         assert read > 0
         assert decide >= 0

@@ -19,7 +19,8 @@ class PlacementTimings(Protocol):
     implementation must be quick and must neither block nor raise."""
 
     def written(self, bets: int, read: float, decide: float, write: float) -> None:
-        """`bets` placed by one write; `read` seconds from the snapshot read's start to its
-        answer, `decide` from that answer to the write's start, `write` from the write's
-        start to its answer (its commit included)."""
+        """`bets` one write decided: placed, and refused on the snapshot (a refusal's write
+        checks no twin of it was placed meanwhile); `read` seconds from the snapshot read's
+        start to its answer, `decide` from that answer to the write's start, `write` from
+        the write's start to its answer (its commit included)."""
         ...

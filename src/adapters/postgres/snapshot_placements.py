@@ -177,7 +177,7 @@ class SnapshotPlacements:
         if self._timings is not None and self._read is not None:
             read_started, read_done = self._read
             self._timings.written(
-                len(write.bets),
+                len(write.bets) + len(write.absent),  # placed, and refused on the snapshot
                 read_done - read_started,
                 started - read_done,
                 time.perf_counter() - started,

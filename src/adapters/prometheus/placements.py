@@ -30,8 +30,9 @@ _SECONDS: Final = (
 
 BATCH_BETS = Histogram(
     "croupier_bet_batch_bets",
-    "Bets a write of the snapshot road placed at once: 1 for a bet alone, more for bets "
-    "that arrived together (the bet queue's batches, a PlaceBatch message).",
+    "Bets one write of the snapshot road decided at once, placed or refused: 1 for a bet "
+    "alone, more for bets that arrived together (the bet queue's batches, a PlaceBatch "
+    "message).",
     buckets=_SIZES,
 )
 BATCH_SECONDS = Histogram(
