@@ -1,6 +1,7 @@
 """A snapshot-road batch's parts timed for monitoring (`adapters.postgres.placement_timings`):
-told once a write went in, with the bets it placed; a batch read again after a change is told
-once, with its last read; a refused write is not told."""
+told once a write went in, with the bets it decided (placed, and refused on the snapshot: a
+refusal's write checks no twin was placed); a batch read again after a change is told once,
+with its last read; a write that failed is not told."""
 
 from __future__ import annotations
 
