@@ -260,6 +260,11 @@ def run_reference(
     return rows
 
 
+def _joined(*notes: str) -> str:
+    """A case's notes in one line, the empty ones left out."""
+    return "; ".join(note for note in notes if note)
+
+
 def run_service(
     env: dict[str, str],
     data_dir: Path,
@@ -304,10 +309,11 @@ def run_service(
                     with profiled(service.process.pid, profile, args.seconds + args.warmup):
                         measured = drive(args.processes, make, level, meter)
                     rows.append(measured_row(name, level, measured, sampler.take_peak_mb()))
-                    rewrote = valkey_rest.rewrote(redis_url, rewrites)
-                    said = [meter.window()] if level == target else []
-                    said += [rewrote] if rewrote else []
-                    rows[-1].note = f"{level} in flight: {'; '.join(said)}" if said else ""
+                    said = _joined(
+                        meter.window() if level == target else "",
+                        valkey_rest.rewrote(redis_url, rewrites),
+                    )
+                    rows[-1].note = f"{level} in flight: {said}" if said else ""
                     print(
                         f"  {name} x{level}: {measured.rate:.0f} bets/s "
                         f"p99 {measured.p99_ms:.1f} ms",
@@ -321,8 +327,7 @@ def run_service(
             rows.append(
                 measured_row("batch uniform", args.batch_messages, measured, sampler.take_peak_mb())
             )
-            rewrote = valkey_rest.rewrote(redis_url, rewrites)
-            rows[-1].note = meter.window() + (f"; {rewrote}" if rewrote else "")
+            rows[-1].note = _joined(meter.window(), valkey_rest.rewrote(redis_url, rewrites))
             print(f"  batch uniform: {measured.rate:.0f} bets/s {dict(measured.errors)}")
 
             # One at a time, on the hot player: its seed pair exists by now (steady state).
@@ -347,13 +352,11 @@ def run_service(
             measured = drive(args.processes, make, 512, meter)
             disk_after = asyncio.run(disk.read(admin))
             row = measured_row("unary at half peak (rate)", 0, measured, sampler.take_peak_mb())
-            row.note = (
-                meter.window()
-                + "; the disk over the case: "
-                + disk.describe(disk_before, disk_after, measured.total)
+            row.note = _joined(
+                meter.window(),
+                "the disk over the case: " + disk.describe(disk_before, disk_after, measured.total),
+                valkey_rest.rewrote(redis_url, rewrites),
             )
-            rewrote = valkey_rest.rewrote(redis_url, rewrites)
-            row.note += f"; {rewrote}" if rewrote else ""
             rows.append(row)
             print(
                 f"  half peak {half_rate:.0f}/s: {measured.rate:.0f} bets/s "
