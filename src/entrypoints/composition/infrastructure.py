@@ -15,12 +15,14 @@ from adapters.ids import UuidV7Generator
 from adapters.personal_data import PersonalDataCipher
 from adapters.postgres.engine import create_engine
 from adapters.postgres.outbox import SqlOutboxFeed
+from adapters.postgres.placement_timings import PlacementTimings
 from adapters.postgres.uow import SqlUnitOfWorkFactory, start_unit_of_work_factory
 from adapters.prometheus.bets import PrometheusBetMetrics
 from adapters.prometheus.placements import PrometheusPlacementTimings
 from adapters.redis_client import RedisPing, create_redis
 from adapters.redis_events import RedisEventPublisher
 from adapters.seed_cipher import SecretsSeedSource, SeedCipher, development_seed_key
+from adapters.slow_batches import SlowBatchLog
 from application.ports import (
     BetMetrics,
     Clock,
@@ -107,7 +109,11 @@ class InfrastructureProvider(Provider):
         self, engine: AsyncEngine, cipher: SeedCipher, personal: PersonalDataCipher
     ) -> SqlUnitOfWorkFactory:
         return await start_unit_of_work_factory(
-            engine, self._settings.house_shards, cipher, personal, PrometheusPlacementTimings()
+            engine,
+            self._settings.house_shards,
+            cipher,
+            personal,
+            placement_timings(self._settings),
         )
 
     @provide
@@ -122,3 +128,11 @@ class InfrastructureProvider(Provider):
     ids = provide(UuidV7Generator, provides=IdGenerator)
     bet_metrics = provide(PrometheusBetMetrics, provides=BetMetrics)
     seeds = provide(SecretsSeedSource, provides=SeedSource)
+
+
+def placement_timings(settings: Settings) -> PlacementTimings:
+    """The bet batches' metrics, and their slow ones' log lines unless turned off."""
+    timings: PlacementTimings = PrometheusPlacementTimings()
+    if settings.slow_batch_ms:
+        timings = SlowBatchLog(timings, settings.slow_batch_ms / 1000)
+    return timings

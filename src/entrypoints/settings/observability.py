@@ -82,6 +82,16 @@ class Observability:
         "still logged). `true` and `false`, this setting's old values, still mean `initial` "
         "and `off`.",
     )
+    slow_batch_ms: int = setting(
+        1000,
+        doc="A bet batch (the bets one transaction placed, or one bet alone) whose snapshot "
+        "read, decisions and write took this long in all (ms) gets a WARNING line (logger "
+        "`adapters.slow_batches`): its bets, its three parts and the one that held it; at "
+        "most one line every 10 s, counting the slow batches it stands for. 0: no such line "
+        "(the `croupier_bet_batch_seconds` histogram is kept either way).",
+        ge=0,
+        le=3_600_000,
+    )
     # Unset: no tracing, and OpenTelemetry is never imported.
     otel_endpoint: Annotated[str | None, url("http", "https")] = setting(
         doc="OpenTelemetry collector to send traces to, e.g. `http://collector:4318` "
