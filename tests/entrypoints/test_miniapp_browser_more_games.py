@@ -24,6 +24,7 @@ from application.aggregators import (
 from application.ports import AggregatorApi
 from application.staff import Actor
 from domain.aggregator_games import ListedGame
+from domain.game_sessions import aggregator_user
 from tests.entrypoints import miniapp_browser_kit as kit
 from tests.entrypoints.miniapp_browser_kit import (
     WAIT_MS,
@@ -134,7 +135,7 @@ async def test_the_lobby_offers_more_games_and_a_tap_opens_one(
     ((aggregator, asked),) = operator_api.asked
     assert links == [f"https://games.example/{aggregator}/live-roulette?token={asked.token}"]
     assert (asked.user, asked.currency, asked.platform) == (
-        str(player.player_id),
+        aggregator_user(player.player_id),  # "007" for player 7: the first players come padded
         "XTR",
         "GPL_MOBILE",
     )
