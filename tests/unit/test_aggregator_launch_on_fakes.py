@@ -7,7 +7,9 @@ on PostgreSQL with a signed fake aggregator: tests/entrypoints/test_aggregator_l
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -27,12 +29,12 @@ from application.aggregators import (
 from application.ports import GameSessionConfig
 from application.registration import RegisterPlayer, RegisterPlayerCommand
 from application.staff import Actor
-from domain.aggregator_games import AggregatorUnavailable, ListedGame
-from domain.errors import GameUnavailable, NotFound, UnknownCurrency
+from domain.aggregator_games import AggregatorGame, AggregatorUnavailable, ListedGame
+from domain.errors import GameUnavailable, NotFound, StorageUnavailable, UnknownCurrency
 from domain.money import XTR, CurrencyRegistry
 from domain.players import PlayerStatus
 from domain.standing import PlayerBlocked, TermsNotAccepted
-from tests.fake_aggregator_games import FakeAggregatorApi
+from tests.fake_aggregator_games import FakeAggregatorApi, FakeAggregatorGames
 from tests.fakes import FakeClock, FakeDatabase
 
 CONFIG = GameSessionConfig(secrets.token_bytes(32), timedelta(minutes=30))
@@ -130,6 +132,120 @@ async def test_the_players_list_is_cached_and_a_launch_checks_the_truth(world):
         await launch(player, HUB, "slot-a", "XTR")
     clock.advance(seconds=31)
     assert await players() == []
+
+
+class GatedReads:
+    """The fake catalogue's `launchable`, counted: each read takes the rows as they are when
+    it starts and holds its answer until `release(n)` lets read n go (or `release()` every
+    read, then and later); it then answers, or fails with `error`."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.gates: list[asyncio.Event] = []
+        self.error: Exception | None = None
+        self._all = False
+        read = FakeAggregatorGames.launchable
+
+        async def launchable(games: FakeAggregatorGames) -> Sequence[AggregatorGame]:
+            gate = asyncio.Event()
+            if self._all:
+                gate.set()
+            self.gates.append(gate)
+            found = await read(games)
+            await gate.wait()
+            if self.error is not None:
+                raise self.error
+            return found
+
+        monkeypatch.setattr(FakeAggregatorGames, "launchable", launchable)
+
+    @property
+    def count(self) -> int:
+        return len(self.gates)
+
+    def release(self, n: int | None = None) -> None:
+        if n is not None:
+            self.gates[n].set()
+            return
+        self._all = True
+        for gate in self.gates:
+            gate.set()
+
+
+async def _under_way(*tasks: asyncio.Task) -> None:
+    """Let the tasks run until each waits (on the held read)."""
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not any(task.done() for task in tasks)
+
+
+async def test_the_lobbys_visitors_at_an_expiry_share_one_read(world, monkeypatch):
+    _, clock, _, _, refresh, switch, _, players = world
+    await refresh(HUB)
+    await switch(HUB, "slot-a", True, Actor("staff:op"))
+    reads = GatedReads(monkeypatch)
+    visitors = [asyncio.create_task(players()) for _ in range(40)]
+    await _under_way(*visitors)
+    reads.release()
+    answers = await asyncio.gather(*visitors)
+    assert reads.count == 1
+    assert all([g.game_code for g in answer] == ["slot-a"] for answer in answers)
+    assert [g.game_code for g in await players()] == ["slot-a"]  # and it is kept
+    assert reads.count == 1
+    clock.advance(seconds=31)  # expired: the next visitors read once again
+    assert [g.game_code for g in await players()] == ["slot-a"]
+    assert reads.count == 2
+
+
+async def test_a_switch_during_a_read_is_not_undone_by_that_read(world, monkeypatch):
+    _, _, _, _, refresh, switch, _, players = world
+    await refresh(HUB)
+    reads = GatedReads(monkeypatch)
+    early = asyncio.create_task(players())
+    await _under_way(early)
+    # The read under way may have the list from before the switch; the switch's own forget
+    # must win over it: a caller after the switch reads anew, and nothing stale is kept.
+    await switch(HUB, "slot-a", True, Actor("staff:op"))
+    late = asyncio.create_task(players())
+    await _under_way(early, late)
+    assert reads.count == 2  # the late caller did not join the early read
+    reads.release(1)  # the read after the switch answers first,
+    assert [g.game_code for g in await late] == ["slot-a"]
+    reads.release(0)  # then the one from before it
+    assert await early == []
+    assert [g.game_code for g in await players()] == ["slot-a"]  # the early one was not kept
+    assert reads.count == 2
+
+
+async def test_a_failed_read_fails_its_callers_and_the_next_caller_reads_again(world, monkeypatch):
+    _, _, _, _, refresh, switch, _, players = world
+    await refresh(HUB)
+    await switch(HUB, "live-b", True, Actor("staff:op"))
+    reads = GatedReads(monkeypatch)
+    reads.error = StorageUnavailable("the database is away")
+    callers = [asyncio.create_task(players()) for _ in range(3)]
+    await _under_way(*callers)
+    reads.release()
+    failed = await asyncio.gather(*callers, return_exceptions=True)
+    assert [type(f) for f in failed] == [StorageUnavailable] * 3
+    assert reads.count == 1
+    reads.error = None
+    assert [g.game_code for g in await players()] == ["live-b"]
+    assert reads.count == 2
+
+
+async def test_a_visitor_who_leaves_does_not_stop_the_read_of_the_others(world, monkeypatch):
+    _, _, _, _, refresh, switch, _, players = world
+    await refresh(HUB)
+    await switch(HUB, "live-b", True, Actor("staff:op"))
+    reads = GatedReads(monkeypatch)
+    leaving, staying = asyncio.create_task(players()), asyncio.create_task(players())
+    await _under_way(leaving, staying)
+    leaving.cancel()  # the first caller, whose request started the read, goes away
+    await asyncio.sleep(0)
+    reads.release()
+    assert [g.game_code for g in await staying] == ["live-b"]
+    assert leaving.cancelled()
+    assert reads.count == 1
 
 
 async def test_a_launch_carries_a_session_for_that_player_currency_and_game(world):

@@ -11,7 +11,8 @@ up to `ttl` old in each process."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -141,23 +142,57 @@ class ListAggregatorGames:
 class LaunchableGamesCache:
     """The launchable games, kept for `ttl` in this process (see the module's docstring).
     Forgotten at once by this process's own refresh and switch; another process's change
-    shows after at most `ttl`."""
+    shows after at most `ttl`.
+
+    One read at a time: when the list has expired, the lobby's visitors of that moment share
+    one read of PostgreSQL rather than each sending its own (a herd of them on every expiry,
+    at the moment the screen is busiest). A read that began before `forget` is neither kept
+    nor shared with a caller who came after it: its list may predate the change."""
 
     ttl: timedelta = DEFAULT_CACHE_TTL
     _games: Sequence[AggregatorGame] = ()
     _until: datetime | None = None
+    _reading: asyncio.Task[Sequence[AggregatorGame]] | None = None
+    _forgotten: int = 0  # forgets so far: a read that saw another number is not kept
 
-    def get(self, now: datetime) -> Sequence[AggregatorGame] | None:
-        if self._until is None or now >= self._until:
-            return None
-        return self._games
+    async def read(
+        self, now: datetime, load: Callable[[], Awaitable[Sequence[AggregatorGame]]]
+    ) -> Sequence[AggregatorGame]:
+        """The cached list, or `load`'s, shared by every caller while it runs. A caller that
+        gives up (a request cancelled) leaves the read running for the others; a read that
+        fails fails each of its callers, and the next caller reads again."""
+        if self._until is not None and now < self._until:
+            return self._games
+        if self._reading is None:
+            self._reading = asyncio.create_task(self._load(now, load))
+            self._reading.add_done_callback(_retrieved)
+        return await asyncio.shield(self._reading)
 
-    def put(self, games: Sequence[AggregatorGame], now: datetime) -> None:
-        self._games = tuple(games)
-        self._until = now + self.ttl
+    async def _load(
+        self, now: datetime, load: Callable[[], Awaitable[Sequence[AggregatorGame]]]
+    ) -> Sequence[AggregatorGame]:
+        forgotten = self._forgotten
+        try:
+            games = tuple(await load())
+        finally:
+            if self._forgotten == forgotten:
+                self._reading = None
+        if self._forgotten == forgotten:
+            self._games = games
+            self._until = now + self.ttl
+        return games
 
     def forget(self) -> None:
         self._until = None
+        self._forgotten += 1
+        self._reading = None  # still answers its callers; later ones read anew
+
+
+def _retrieved(task: asyncio.Task[Sequence[AggregatorGame]]) -> None:
+    # A read whose every caller gave up still ends; its error is taken here so asyncio does
+    # not report it as never retrieved (the callers that waited had it raised).
+    if not task.cancelled():
+        task.exception()
 
 
 class PlayerAggregatorGames:
@@ -177,10 +212,9 @@ class PlayerAggregatorGames:
         self._cache = cache
 
     async def __call__(self) -> Sequence[AggregatorGame]:
-        now = self._clock.now()
-        games = self._cache.get(now)
-        if games is None:
-            async with self._uow() as uow:
-                games = await uow.aggregator_games.launchable()
-            self._cache.put(games, now)
+        games = await self._cache.read(self._clock.now(), self._launchable)
         return [game for game in games if self._api.knows(game.aggregator)]
+
+    async def _launchable(self) -> Sequence[AggregatorGame]:
+        async with self._uow() as uow:
+            return await uow.aggregator_games.launchable()
