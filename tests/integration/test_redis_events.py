@@ -6,6 +6,7 @@ it: test_outbox_relay.py.)"""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -13,8 +14,9 @@ from datetime import UTC, datetime
 
 import pytest
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
+from redis.exceptions import ConnectionError, ResponseError
 
+from adapters import redis_events
 from adapters.event_wire.envelope import (
     CRASH_CHANNEL,
     STAFF_CHANNEL,
@@ -23,7 +25,7 @@ from adapters.event_wire.envelope import (
     player_channel,
 )
 from adapters.redis_client import create_redis
-from adapters.redis_events import RedisEventPublisher
+from adapters.redis_events import RedisEventPublisher, stream_of
 from application.ports import EventEnvelope
 from application.relay import OutboxRelay, PublishFailed, RelaySettings
 from tests.fake_outbox import FakeOutbox
@@ -31,10 +33,20 @@ from tests.fake_outbox import FakeOutbox
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(params=["stream", "read_response"])
+def reads(request, monkeypatch) -> str:
+    """How the publisher reads its replies: off the connection's stream (redis-py's private
+    `_reader`, as the pinned redis-py keeps it), or with redis-py's public `read_response`
+    one by one, as it would should an upgrade move that stream."""
+    if request.param == "read_response":
+        monkeypatch.setattr(redis_events, "stream_of", lambda connection: None)
+    return request.param
+
+
 @pytest.fixture
-async def redis_and_streams(servers) -> AsyncIterator[tuple[Redis, str, str]]:
+async def redis_and_streams(servers, reads) -> AsyncIterator[tuple[Redis, str, str]]:
     """A client, and two streams of this test's own (the publisher's and the pipeline's),
-    deleted after it."""
+    deleted after it; each test runs with both ways of reading replies."""
     client = create_redis(servers.redis_url)
     names = [f"croupier:test-events:{secrets.token_hex(4)}" for _ in range(2)]
     try:
@@ -184,3 +196,23 @@ async def test_a_failed_batch_is_sent_again_whole_on_a_clean_connection(redis_an
         str(e.event_id).encode() for e in events
     ]
     assert await redis.ping()
+
+
+async def test_the_pinned_redis_py_keeps_the_stream_the_replies_are_read_off(servers):
+    """The fast reads depend on where redis-py keeps a connection's stream (a private
+    attribute). If this fails after an upgrade, the relay still publishes (on redis-py's own
+    reads, the tests above) but spends more CPU doing it: find where the stream went."""
+    client = create_redis(servers.redis_url)
+    try:
+        await client.ping()
+        pool = client.connection_pool
+        connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+        try:
+            assert isinstance(stream_of(connection), asyncio.StreamReader)
+        finally:
+            await pool.release(connection)
+        await connection.disconnect()
+        with pytest.raises(ConnectionError):  # a closed connection is not read from
+            stream_of(connection)
+    finally:
+        await client.aclose()
