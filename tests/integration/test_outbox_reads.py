@@ -145,11 +145,11 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _nodes(child)
 
 
-async def _explained(conn: AsyncConnection, statement, **params: object) -> list[dict[str, Any]]:
-    """The plan nodes of `statement` run (EXPLAIN ANALYZE) with these parameters."""
-    [[document]] = (
-        await conn.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + statement.text), params)
-    ).all()
+async def _explained(conn: AsyncConnection, statement: str, *args: object) -> list[dict[str, Any]]:
+    """The plan nodes of `statement` run (EXPLAIN ANALYZE) with these arguments, on the
+    driver's connection as the relay sends it."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    document = await driver.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, *args)
     plan = document if isinstance(document, list) else json.loads(document)
     return list(_nodes(plan[0]["Plan"]))
 
@@ -176,10 +176,8 @@ async def test_the_relays_queries_find_the_owed_rows_by_index_among_many_publish
     relay's first query, one OR over both sets of transactions, walked the whole outbox in id
     order: 86 ms a poll on the bench's 53k rows, bench/README.md.)"""
     async with scratch_outbox(engine, published=20_000, unpublished=30) as conn:
-        listing = await _explained(
-            conn, outbox._WINDOW, snapshot=None, after=None, chunk=100_000, limit=500
-        )
-        batch = await _explained(conn, outbox._BATCH, ids=list(range(20_001, 20_031)))
+        listing = await _explained(conn, outbox._WINDOW, None, None, 100_000, 500)
+        batch = await _explained(conn, outbox._BATCH, list(range(20_001, 20_031)))
         backlog = await _explained(conn, outbox._BACKLOG)
         for name, nodes in (("listing", listing), ("batch", batch), ("backlog", backlog)):
             scans = [n for n in nodes if n.get("Relation Name") == "outbox"]

@@ -22,7 +22,7 @@ import bisect
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 from sqlalchemy import text
@@ -84,20 +84,20 @@ _UNPUBLISHED = """
         SELECT id, tx, {extra} FROM outbox
         WHERE tx = ANY(ARRAY(SELECT pg_snapshot_xip(published_through) FROM outbox_relay))
     )"""
-# The ids of a window's rows, in order, up to :chunk of them after :after, and the events of
-# the first :limit (the first batch, without a second round trip). The window is :snapshot
-# when the session is working through one; else the one a restart left (`window_snapshot`,
-# after `window_position`); else a new one starts: this statement's snapshot. Only ids are
-# sorted (not the rows' events), once for up to :chunk ids; the batches then read their rows
+# The ids of a window's rows, in order, up to $3 of them after id $2, and the events of the
+# first $4 (the first batch, without a second round trip). The window is $1 (a snapshot's
+# text) when the session is working through one; else the one a restart left
+# (`window_snapshot`, after `window_position`); else a new one starts: this statement's
+# snapshot. Only ids are sorted (not the rows' events), once for up to $3 ids; the batches
+# then read their rows
 # by primary key (`_BATCH`), so a batch of a long backlog no longer reads the whole backlog.
-_WINDOW = text(
-    f"""
+_WINDOW: Final = f"""
     WITH {_UNPUBLISHED.format(extra="NULL AS events")},
     state AS (
-        SELECT coalesce(CAST(CAST(:snapshot AS text) AS pg_snapshot), r.window_snapshot,
+        SELECT coalesce(CAST(CAST($1 AS text) AS pg_snapshot), r.window_snapshot,
                         pg_current_snapshot()) AS snapshot,
-               coalesce(CAST(:after AS bigint), r.window_position) AS position,
-               :snapshot IS NULL AND r.window_snapshot IS NOT NULL AS resumed
+               coalesce(CAST($2 AS bigint), r.window_position) AS position,
+               CAST($1 AS text) IS NULL AND r.window_snapshot IS NOT NULL AS resumed
         FROM outbox_relay r
     ),
     chunk AS (
@@ -105,12 +105,12 @@ _WINDOW = text(
         FROM unpublished o, state s
         WHERE pg_visible_in_snapshot(o.tx, s.snapshot) AND o.id > s.position
         ORDER BY o.id
-        LIMIT :chunk
+        LIMIT $3
     ),
     first AS (
         SELECT o.id, o.events
         FROM outbox o
-        WHERE o.id = ANY(ARRAY(SELECT id FROM chunk ORDER BY id LIMIT :limit))
+        WHERE o.id = ANY(ARRAY(SELECT id FROM chunk ORDER BY id LIMIT $4))
     )
     SELECT CAST(s.snapshot AS text) AS snapshot, s.resumed,
            ARRAY(SELECT id FROM chunk ORDER BY id) AS ids,
@@ -118,30 +118,27 @@ _WINDOW = text(
            ARRAY(SELECT CAST(events AS text) FROM first ORDER BY id) AS events
     FROM state s
     """  # noqa: S608 - a constant CTE  # nosec B608
-)
 # A batch's events, by primary key: each row's event array as it is (`_rows_events`).
-_BATCH = text(
+_BATCH: Final = (
     "SELECT id, CAST(events AS text) AS events FROM outbox"
-    " WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY id"
+    " WHERE id = ANY(CAST($1 AS bigint[])) ORDER BY id"
 )
 # A window published to its end becomes the watermark.
-_CLOSE_WINDOW = text(
-    "UPDATE outbox_relay SET published_through = CAST(CAST(:snapshot AS text) AS pg_snapshot),"
+_CLOSE_WINDOW: Final = (
+    "UPDATE outbox_relay SET published_through = CAST(CAST($1 AS text) AS pg_snapshot),"
     " window_snapshot = NULL, window_position = 0, updated_at = now()"
 )
-_ADVANCE_IN_WINDOW = text(
-    "UPDATE outbox_relay SET window_snapshot = CAST(CAST(:snapshot AS text) AS pg_snapshot),"
-    " window_position = :position, updated_at = now()"
+_ADVANCE_IN_WINDOW: Final = (
+    "UPDATE outbox_relay SET window_snapshot = CAST(CAST($1 AS text) AS pg_snapshot),"
+    " window_position = $2, updated_at = now()"
 )
-_BACKLOG = text(
-    f"""
+_BACKLOG: Final = f"""
     WITH {_UNPUBLISHED.format(extra="json_array_length(events) AS events")}
     SELECT coalesce(sum(o.events), 0)
     FROM unpublished o, outbox_relay r
     WHERE NOT coalesce(pg_visible_in_snapshot(o.tx, r.window_snapshot)
                        AND o.id <= r.window_position, false)
     """  # noqa: S608 - a constant CTE  # nosec B608
-)
 
 # Ids of a window listed at a time: ~4 MB of Python ints held by the relay, and a backlog of a
 # million rows is listed (and its ids sorted) ten times over its 2,000 batches, not 2,000.
@@ -170,12 +167,25 @@ class SqlRelaySession:
     watermark: to the last row published within the window, or, when the window has no rows
     left, to the window's snapshot itself. So a batch reads its own rows, whatever the backlog
     (tests/integration/test_outbox_reads.py); a publish that failed is retried from the same
-    place. One SELECT and one UPDATE a batch, nothing per row."""
+    place. One SELECT and one UPDATE a batch, nothing per row.
+
+    The statements go to the driver's connection under `conn` (asyncpg, its prepared
+    statements cached), not through SQLAlchemy: a caught-up relay polls 20 times a second
+    for ever, and a poll through SQLAlchemy's execute and greenlet bridge cost ~0.3 ms more
+    of the relay's CPU than the same statement on asyncpg (bench/README.md, "the relay's
+    polls"). If the connection fails, SQLAlchemy learns it when the lock is released
+    (`_unlock` then throws the connection away)."""
 
     def __init__(self, conn: AsyncConnection, *, window_chunk: int = WINDOW_CHUNK) -> None:
         self._conn = conn
+        self._driver: Any = None
         self._chunk = window_chunk
         self._forget_window()
+
+    async def _db(self) -> Any:
+        if self._driver is None:
+            self._driver = (await self._conn.get_raw_connection()).driver_connection
+        return self._driver
 
     def _forget_window(self) -> None:
         self._snapshot: str | None = None  # the window being published
@@ -194,53 +204,50 @@ class SqlRelaySession:
             await self._list_window(limit)
         if self._next >= len(self._ids):  # nothing (left) in the window
             if self._stored:  # published to its last row (before a restart, perhaps)
-                await self._conn.execute(_CLOSE_WINDOW, {"snapshot": self._snapshot})
+                db = await self._db()
+                await db.execute(_CLOSE_WINDOW, self._snapshot)
             self._forget_window()
             return []
         ids = self._ids[self._next : self._next + limit]
         self._window_done = not self._more and self._next + len(ids) == len(self._ids)
         if ids == self._first_ids:
             return self._first
-        rows = (await self._conn.execute(_BATCH, {"ids": ids})).all()
-        return _rows_events([r.id for r in rows], [r.events for r in rows])
+        db = await self._db()
+        rows = await db.fetch(_BATCH, ids)
+        return _rows_events([r[0] for r in rows], [r[1] for r in rows])
 
     async def _list_window(self, limit: int) -> None:
         after = self._ids[-1] if self._ids else None
-        listed = (
-            await self._conn.execute(
-                _WINDOW,
-                {
-                    "snapshot": self._snapshot,
-                    "after": after,
-                    "chunk": max(self._chunk, limit),
-                    "limit": limit,
-                },
-            )
-        ).one()
-        self._snapshot = listed.snapshot
-        self._stored = self._stored or listed.resumed
-        self._ids = list(listed.ids)
+        db = await self._db()
+        snapshot, resumed, ids, positions, events = await db.fetchrow(
+            _WINDOW, self._snapshot, after, max(self._chunk, limit), limit
+        )
+        self._snapshot = snapshot
+        self._stored = self._stored or resumed
+        self._ids = list(ids)
         self._next = 0
         self._more = len(self._ids) == max(self._chunk, limit)
         self._first_ids = self._ids[:limit]
-        self._first = _rows_events(listed.positions, listed.events)
+        self._first = _rows_events(positions, events)
 
     async def mark_published(self, positions: Sequence[int]) -> None:
         if not positions:
             return
+        db = await self._db()
         if self._window_done:
-            await self._conn.execute(_CLOSE_WINDOW, {"snapshot": self._snapshot})
+            await db.execute(_CLOSE_WINDOW, self._snapshot)
             self._forget_window()
             return
         last = max(positions)
-        await self._conn.execute(_ADVANCE_IN_WINDOW, {"snapshot": self._snapshot, "position": last})
+        await db.execute(_ADVANCE_IN_WINDOW, self._snapshot, last)
         self._stored = True
         self._next = bisect.bisect_right(self._ids, last)
         self._first_ids, self._first = [], []
 
     async def backlog(self) -> int:
         """How many events are not published yet."""
-        return int((await self._conn.execute(_BACKLOG)).scalar_one())
+        db = await self._db()
+        return int(await db.fetchval(_BACKLOG))
 
 
 class SqlOutboxFeed:
