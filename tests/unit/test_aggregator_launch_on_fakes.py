@@ -11,6 +11,7 @@ import asyncio
 import secrets
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -216,11 +217,16 @@ async def test_a_switch_during_a_read_is_not_undone_by_that_read(world, monkeypa
     assert reads.count == 2
 
 
-async def test_a_failed_read_fails_its_callers_and_the_next_caller_reads_again(world, monkeypatch):
+async def _live_b_on_gated_reads(world, monkeypatch) -> tuple[Any, GatedReads]:
+    """The catalogue with live-b switched on, and the players' list whose reads are gated."""
     _, _, _, _, refresh, switch, _, players = world
     await refresh(HUB)
     await switch(HUB, "live-b", True, Actor("staff:op"))
-    reads = GatedReads(monkeypatch)
+    return players, GatedReads(monkeypatch)
+
+
+async def test_a_failed_read_fails_its_callers_and_the_next_caller_reads_again(world, monkeypatch):
+    players, reads = await _live_b_on_gated_reads(world, monkeypatch)
     reads.error = StorageUnavailable("the database is away")
     callers = [asyncio.create_task(players()) for _ in range(3)]
     await _under_way(*callers)
@@ -234,10 +240,7 @@ async def test_a_failed_read_fails_its_callers_and_the_next_caller_reads_again(w
 
 
 async def test_a_visitor_who_leaves_does_not_stop_the_read_of_the_others(world, monkeypatch):
-    _, _, _, _, refresh, switch, _, players = world
-    await refresh(HUB)
-    await switch(HUB, "live-b", True, Actor("staff:op"))
-    reads = GatedReads(monkeypatch)
+    players, reads = await _live_b_on_gated_reads(world, monkeypatch)
     leaving, staying = asyncio.create_task(players()), asyncio.create_task(players())
     await _under_way(leaving, staying)
     leaving.cancel()  # the first caller, whose request started the read, goes away
