@@ -89,8 +89,8 @@ _UNPUBLISHED = """
 # text) when the session is working through one; else the one a restart left
 # (`window_snapshot`, after `window_position`); else a new one starts: this statement's
 # snapshot. Only ids are sorted (not the rows' events), once for up to $3 ids; the batches
-# then read their rows
-# by primary key (`_BATCH`), so a batch of a long backlog no longer reads the whole backlog.
+# then read their rows by primary key (`_BATCH`), so a batch of a long backlog no longer
+# reads the whole backlog. (The relay's statements are asyncpg's: `SqlRelaySession`.)
 _WINDOW: Final = f"""
     WITH {_UNPUBLISHED.format(extra="NULL AS events")},
     state AS (
