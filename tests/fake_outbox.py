@@ -11,7 +11,8 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
-from application.ports import EventEnvelope, PendingEvent
+from adapters.event_wire.envelope import stored
+from application.ports import EventEnvelope, PendingEvent, StoredEvent
 
 
 class FakeOutbox:
@@ -28,8 +29,9 @@ class FakeOutbox:
         self.add(*envelopes)
 
     def add(self, *envelopes: EventEnvelope) -> None:
+        # As the outbox holds them: each envelope's JSON, with what routes it.
         for envelope in envelopes:
-            self.rows.append(PendingEvent(len(self.rows) + 1, envelope))
+            self.rows.append(PendingEvent(len(self.rows) + 1, stored(envelope)))
 
     @contextlib.asynccontextmanager
     async def claim(self) -> AsyncIterator[FakeOutbox | None]:
@@ -51,9 +53,9 @@ class FakePublisher:
 
     def __init__(self, failures: int = 0) -> None:
         self.failures = failures
-        self.published: list[EventEnvelope] = []
+        self.published: list[StoredEvent] = []
 
-    async def publish(self, events: Sequence[EventEnvelope]) -> None:
+    async def publish(self, events: Sequence[StoredEvent]) -> None:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("redis is down")

@@ -2,7 +2,8 @@
 
 Each event is XADDed to the stream `croupier:events` with the fields `event_id`, `type`,
 `version`, `aggregate` ("{aggregate_type}:{aggregate_id}"), `sequence` and `payload` (the
-whole JSON envelope, `application.ports.EventEnvelope`). The stream is capped with
+whole JSON envelope, `application.ports.EventEnvelope`, as the outbox stored it:
+`application.ports.StoredEvent`). The stream is capped with
 `MAXLEN ~ max_stream_length` (approximate trimming, cheap for Redis): a consumer that falls
 further behind than that loses the oldest entries and must catch up from the outbox table.
 
@@ -33,8 +34,8 @@ from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError, InvalidResponse, ResponseError
 
-from adapters.event_wire.envelope import STREAM, channels, encode_envelope
-from application.ports import EventEnvelope
+from adapters.event_wire.envelope import STREAM, channels
+from application.ports import StoredEvent
 
 DEFAULT_MAX_STREAM_LENGTH: Final = 1_000_000
 
@@ -74,7 +75,7 @@ class RedisEventPublisher:
         # Everything an XADD says before its entry: the same for every event.
         self._xadd = b"*%d\r\n" % (len(head) + _ENTRY_ARGUMENTS) + b"".join(map(_bulk, head))
 
-    async def publish(self, events: Sequence[EventEnvelope]) -> None:
+    async def publish(self, events: Sequence[StoredEvent]) -> None:
         if not events:
             return
         commands, replies = self._commands(events)
@@ -90,13 +91,13 @@ class RedisEventPublisher:
         finally:
             await pool.release(connection)
 
-    def _commands(self, events: Sequence[EventEnvelope]) -> tuple[bytes, int]:
+    def _commands(self, events: Sequence[StoredEvent]) -> tuple[bytes, int]:
         """The batch's commands as one buffer, and how many replies they get."""
         parts: list[bytes] = []
         xadd = self._xadd
         for event in events:
-            envelope = encode_envelope(event)
-            event_id = str(event.event_id).encode()
+            envelope = event.envelope
+            event_id = event.event_id.encode()
             kind = event.type.encode()
             version = b"%d" % event.version
             aggregate = f"{event.aggregate_type}:{event.aggregate_id}".encode()

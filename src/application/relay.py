@@ -112,7 +112,7 @@ class OutboxRelay:
         if not batch:
             return 0
         try:
-            await self._publisher.publish([p.envelope for p in batch])
+            await self._publisher.publish([p.event for p in batch])
         except Exception as error:
             log.warning("publishing %d events failed; will retry: %s", len(batch), error)
             raise PublishFailed from error

@@ -329,11 +329,14 @@ async def test_a_redis_outage_loses_and_reorders_nothing(
 
 
 class Recording:
+    """Keeps what the relay hands a publisher, each event's stored JSON decoded back into its
+    envelope (so it must be a whole one)."""
+
     def __init__(self) -> None:
         self.events: list[EventEnvelope] = []
 
     async def publish(self, events):
-        self.events.extend(events)
+        self.events.extend(decode_envelope(e.envelope) for e in events)
 
 
 async def test_only_one_relay_publishes_at_a_time(funded_player, place, settle, engine, make_relay):

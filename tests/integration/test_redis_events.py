@@ -23,6 +23,7 @@ from adapters.event_wire.envelope import (
     channels,
     encode_envelope,
     player_channel,
+    stored,
 )
 from adapters.redis_client import create_redis
 from adapters.redis_events import RedisEventPublisher, stream_of
@@ -140,7 +141,7 @@ async def test_the_publisher_writes_what_the_pipeline_wrote(redis_and_streams, m
     await pubsub.subscribe(*names)
     try:
         await RedisEventPublisher(redis, stream=ours, max_stream_length=max_stream_length).publish(
-            events
+            [stored(e) for e in events]
         )
         published = await _messages(pubsub, 6)
         await PipelinePublisher(redis, theirs, max_stream_length).publish(events)

@@ -1,8 +1,9 @@
 """The envelope every event travels in, on the Redis stream and on the live pub/sub channels,
 and the channels each goes to.
 
-The envelope itself is `application.ports.outbox.EventEnvelope` (the relay moves it without
-looking inside); this module encodes it as JSON and routes it. A consumer dedupes by `event_id`
+The envelope itself is `application.ports.outbox.EventEnvelope`; this module encodes it as
+JSON and routes it. The relay moves the JSON as the outbox stored it (`StoredEvent`), without
+looking inside. A consumer dedupes by `event_id`
 (delivery is at least once) and orders by `sequence` within one aggregate (`aggregate_type`,
 `aggregate_id`)."""
 
@@ -12,7 +13,7 @@ from typing import Final
 
 import msgspec
 
-from application.ports.outbox import EventEnvelope
+from application.ports.outbox import EventEnvelope, StoredEvent
 from domain.events import (
     CrashRoundCrashed,
     CrashRoundOpened,
@@ -42,7 +43,7 @@ def player_channel(player_id: int) -> str:
     return f"{PLAYER_CHANNEL_PREFIX}{player_id}"
 
 
-def channels(envelope: EventEnvelope) -> list[str]:
+def channels(envelope: EventEnvelope | StoredEvent) -> list[str]:
     """The live pub/sub channels an event goes to: each player's, and the staff feed."""
     names = [player_channel(p) for p in envelope.player_ids]
     if envelope.type in STAFF_EVENT_TYPES:
@@ -58,3 +59,17 @@ def encode_envelope(envelope: EventEnvelope) -> bytes:
 
 def decode_envelope(raw: bytes | str) -> EventEnvelope:
     return _decoder.decode(raw)
+
+
+def stored(envelope: EventEnvelope) -> StoredEvent:
+    """The event as the relay gets it from the outbox: its routing fields and its JSON."""
+    return StoredEvent(
+        event_id=str(envelope.event_id),
+        type=envelope.type,
+        version=envelope.version,
+        aggregate_type=envelope.aggregate_type,
+        aggregate_id=envelope.aggregate_id,
+        sequence=envelope.sequence,
+        player_ids=envelope.player_ids,
+        envelope=encode_envelope(envelope),
+    )

@@ -29,7 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.event_wire.rows import appended_events
-from application.ports import EventEnvelope, PendingEvent
+from application.ports import PendingEvent, StoredEvent
 from domain.events import DomainEvent
 
 log = logging.getLogger(__name__)
@@ -144,18 +144,47 @@ _BACKLOG: Final = f"""
 # million rows is listed (and its ids sorted) ten times over its 2,000 batches, not 2,000.
 WINDOW_CHUNK: Final = 100_000
 
-# A row's events, decoded in one call: an outbox row's event array as it is stored, not a
-# row (and a string) an event taken apart by PostgreSQL (bench/README.md, issue 19).
-_row_decoder = msgspec.json.Decoder(list[EventEnvelope])
+# A row's events: the row's event array as it is stored (not a row, and a string, an event
+# taken apart by PostgreSQL), split into each envelope's JSON as it is, of which only the
+# fields that route it are read. The payloads are published as stored, never decoded and
+# encoded again (bench/README.md, "the relay publishes what is stored").
+_row_decoder = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+class _Routing(msgspec.Struct):
+    """What the relay reads of an envelope (`application.ports.StoredEvent`)."""
+
+    event_id: str
+    type: str
+    version: int
+    aggregate_type: str
+    aggregate_id: str
+    sequence: int
+    player_ids: list[int]
+
+
+_routing_decoder = msgspec.json.Decoder(_Routing)
 
 
 def _rows_events(positions: Sequence[int], events: Sequence[str]) -> list[PendingEvent]:
     """The events of outbox rows, in order: each row's, at the row's position."""
-    return [
-        PendingEvent(position, envelope)
-        for position, row in zip(positions, events, strict=True)
-        for envelope in _row_decoder.decode(row)
-    ]
+    pending = []
+    route = _routing_decoder.decode
+    for position, row in zip(positions, events, strict=True):
+        for raw in _row_decoder.decode(row):
+            r = route(raw)
+            stored = StoredEvent(
+                r.event_id,
+                r.type,
+                r.version,
+                r.aggregate_type,
+                r.aggregate_id,
+                r.sequence,
+                r.player_ids,
+                bytes(raw),
+            )
+            pending.append(PendingEvent(position, stored))
+    return pending
 
 
 class SqlRelaySession:

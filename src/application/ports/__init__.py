@@ -52,6 +52,7 @@ from application.ports.outbox import (
     OutboxFeed,
     PendingEvent,
     RelaySession,
+    StoredEvent,
 )
 from application.ports.payments import StarsInvoiceLinks, StarsPaymentRepository, StarsRefunds
 from application.ports.personal_data import PersonalDataRotation

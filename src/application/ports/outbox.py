@@ -30,11 +30,29 @@ class EventEnvelope:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as the outbox holds it and the relay publishes it: what routes it (the
+    envelope's own fields, repeated) and `envelope`, the envelope's JSON as it was stored,
+    published as it is. The relay never reads a payload: decoding each envelope into an
+    `EventEnvelope` and encoding it again was most of its CPU (bench/README.md, "the relay
+    publishes what is stored")."""
+
+    event_id: str
+    type: str
+    version: int
+    aggregate_type: str
+    aggregate_id: str
+    sequence: int
+    player_ids: Sequence[int]
+    envelope: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class PendingEvent:
     """An unpublished event: its outbox row's place in the global order, and the event."""
 
     position: int
-    envelope: EventEnvelope
+    event: StoredEvent
 
 
 class RelaySession(Protocol):
@@ -61,7 +79,7 @@ class OutboxFeed(Protocol):
 class EventPublisher(Protocol):
     """Where the relay publishes to (the Redis stream and live channels)."""
 
-    async def publish(self, events: Sequence[EventEnvelope]) -> None:
+    async def publish(self, events: Sequence[StoredEvent]) -> None:
         """Publish every event, in order. Raising means some may not have been published:
         the relay publishes them all again (consumers dedupe by event id)."""
         ...
