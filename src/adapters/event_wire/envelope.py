@@ -3,9 +3,8 @@ and the channels each goes to.
 
 The envelope itself is `application.ports.outbox.EventEnvelope`; this module encodes it as
 JSON and routes it. The relay moves the JSON as the outbox stored it (`StoredEvent`), without
-looking inside. A consumer dedupes by `event_id`
-(delivery is at least once) and orders by `sequence` within one aggregate (`aggregate_type`,
-`aggregate_id`)."""
+looking inside. A consumer dedupes by `event_id` (delivery is at least once) and orders by
+`sequence` within one aggregate (`aggregate_type`, `aggregate_id`)."""
 
 from __future__ import annotations
 
