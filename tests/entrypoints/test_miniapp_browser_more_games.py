@@ -81,7 +81,7 @@ async def live_server(servers, tmp_path, operator_api, uow_factory, clock):
             return operator_api
 
     (name,) = operator_api.configured()
-    cache = LaunchableGamesCache(timedelta(0))
+    cache = LaunchableGamesCache(uow_factory, clock, timedelta(0))
     await RefreshAggregatorGames(uow_factory, operator_api, clock, cache)(name)
     for code in ("book-of-stars", "live-roulette"):
         await SetAggregatorGameEnabled(uow_factory, clock, cache)(

@@ -33,7 +33,7 @@ async def test_two_refreshes_and_the_operators_switches_race_without_a_deadlock(
     games = [ListedGame(f"g-{i:04d}", f"Game {i}") for i in range(GAMES)]
     forwards = FakeAggregatorApi({name: games})
     backwards = FakeAggregatorApi({name: list(reversed(games))})
-    cache = LaunchableGamesCache(timedelta(0))
+    cache = LaunchableGamesCache(uow_factory, clock, timedelta(0))
     await RefreshAggregatorGames(uow_factory, forwards, clock, cache)(name)
     switch = SetAggregatorGameEnabled(uow_factory, clock, cache)
     switched = [f"g-{i:04d}" for i in range(0, GAMES, 40)]

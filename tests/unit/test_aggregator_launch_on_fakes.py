@@ -51,12 +51,12 @@ LIST = [
 async def world():
     db, clock = FakeDatabase(), FakeClock()
     api = FakeAggregatorApi({HUB: list(LIST)})
-    cache = LaunchableGamesCache(timedelta(seconds=30))
+    cache = LaunchableGamesCache(db, clock, timedelta(seconds=30))
     refresh = RefreshAggregatorGames(db, api, clock, cache)
     switch = SetAggregatorGameEnabled(db, clock, cache)
     issue = IssueGameSession(db, clock, CONFIG)
     launch = LaunchGame(db, clock, api, issue, CurrencyRegistry(), LaunchConfig("https://t.me/x/y"))
-    players = PlayerAggregatorGames(db, api, clock, cache)
+    players = PlayerAggregatorGames(api, cache)
     return db, clock, api, cache, refresh, switch, launch, players
 
 

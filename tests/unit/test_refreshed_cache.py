@@ -1,4 +1,4 @@
-"""The API keys' cache (`adapters.refreshed_cache`): one read a key however many callers find it
+"""The API keys' cache (`application.refreshed_cache`): one read a key however many callers find it
 missing or expired, a busy key read again in the background before it expires, never a value
 older than `max_age`, and failures not cached."""
 
@@ -9,7 +9,7 @@ import gc
 
 import pytest
 
-from adapters.refreshed_cache import RefreshedCache
+from application.refreshed_cache import RefreshedCache
 
 
 class Clock:

@@ -1,5 +1,5 @@
 """API keys in PostgreSQL, with a short in-process cache so that authentication does not cost
-a database round trip on every call (`adapters.refreshed_cache`: read again in the background
+a database round trip on every call (`application.refreshed_cache`: read again in the background
 before it expires, one read at a time, so a busy key never makes calls wait)."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.refreshed_cache import RefreshedCache
 from application.ports import Clock
+from application.refreshed_cache import RefreshedCache
 from domain.access import ApiKey
 from domain.errors import InvalidRequest
 

@@ -11,12 +11,11 @@ up to `ttl` old in each process."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import timedelta
 
 from application.ports import AggregatorApi, Clock, UnitOfWorkFactory
+from application.refreshed_cache import RefreshedCache
 from application.staff import Actor
 from domain.aggregator_games import AggregatorGame, RefreshResult
 from domain.errors import DomainError, NotFound
@@ -138,83 +137,49 @@ class ListAggregatorGames:
             return await uow.aggregator_games.list(aggregator)
 
 
-@dataclass(slots=True)
 class LaunchableGamesCache:
     """The launchable games, kept for `ttl` in this process (see the module's docstring).
     Forgotten at once by this process's own refresh and switch; another process's change
     shows after at most `ttl`.
 
-    One read at a time: when the list has expired, the lobby's visitors of that moment share
-    one read of PostgreSQL rather than each sending its own (a herd of them on every expiry,
-    at the moment the screen is busiest). A read that began before `forget` is neither kept
-    nor shared with a caller who came after it: its list may predate the change."""
+    A `RefreshedCache` of one entry, never read ahead (`refresh_after` is `ttl`): when the list
+    has expired, the lobby's visitors of that moment share one read of PostgreSQL rather than
+    each sending its own (a herd of them on every expiry, at the moment the screen is busiest);
+    a visitor who leaves does not stop the others' read, and a failed read is not kept. A read
+    under way when `forget` is called is neither kept nor shared with a caller who came after
+    it: its list may predate the change."""
 
-    ttl: timedelta = DEFAULT_CACHE_TTL
-    _games: Sequence[AggregatorGame] = ()
-    _until: datetime | None = None
-    _reading: asyncio.Task[Sequence[AggregatorGame]] | None = None
-    _forgotten: int = 0  # forgets so far: a read that saw another number is not kept
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, ttl: timedelta = DEFAULT_CACHE_TTL
+    ) -> None:
+        self._uow = uow
+        seconds = ttl.total_seconds()
+        self._games: RefreshedCache[None, Sequence[AggregatorGame]] = RefreshedCache(
+            self._launchable,
+            max_age=seconds,
+            refresh_after=seconds,
+            monotonic=lambda: clock.now().timestamp(),
+        )
 
-    async def read(
-        self, now: datetime, load: Callable[[], Awaitable[Sequence[AggregatorGame]]]
-    ) -> Sequence[AggregatorGame]:
-        """The cached list, or `load`'s, shared by every caller while it runs. A caller that
-        gives up (a request cancelled) leaves the read running for the others; a read that
-        fails fails each of its callers, and the next caller reads again."""
-        if self._until is not None and now < self._until:
-            return self._games
-        if self._reading is None:
-            self._reading = asyncio.create_task(self._load(now, load))
-            self._reading.add_done_callback(_retrieved)
-        return await asyncio.shield(self._reading)
-
-    async def _load(
-        self, now: datetime, load: Callable[[], Awaitable[Sequence[AggregatorGame]]]
-    ) -> Sequence[AggregatorGame]:
-        forgotten = self._forgotten
-        try:
-            games = tuple(await load())
-        finally:
-            if self._forgotten == forgotten:
-                self._reading = None
-        if self._forgotten == forgotten:
-            self._games = games
-            self._until = now + self.ttl
-        return games
+    async def games(self) -> Sequence[AggregatorGame]:
+        return await self._games.get(None)
 
     def forget(self) -> None:
-        self._until = None
-        self._forgotten += 1
-        self._reading = None  # still answers its callers; later ones read anew
+        self._games.forget(None)
 
-
-def _retrieved(task: asyncio.Task[Sequence[AggregatorGame]]) -> None:
-    # A read whose every caller gave up still ends; its error is taken here so asyncio does
-    # not report it as never retrieved (the callers that waited had it raised).
-    if not task.cancelled():
-        task.exception()
+    async def _launchable(self, _: None) -> Sequence[AggregatorGame]:
+        async with self._uow() as uow:
+            return tuple(await uow.aggregator_games.launchable())
 
 
 class PlayerAggregatorGames:
     """The games a player may launch (the Mini App's "More games"), of the aggregators with
     an operator API configured, from the cache."""
 
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        api: AggregatorApi,
-        clock: Clock,
-        cache: LaunchableGamesCache,
-    ) -> None:
-        self._uow = uow
+    def __init__(self, api: AggregatorApi, cache: LaunchableGamesCache) -> None:
         self._api = api
-        self._clock = clock
         self._cache = cache
 
     async def __call__(self) -> Sequence[AggregatorGame]:
-        games = await self._cache.read(self._clock.now(), self._launchable)
+        games = await self._cache.games()
         return [game for game in games if self._api.knows(game.aggregator)]
-
-    async def _launchable(self) -> Sequence[AggregatorGame]:
-        async with self._uow() as uow:
-            return await uow.aggregator_games.launchable()

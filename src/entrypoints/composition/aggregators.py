@@ -34,7 +34,13 @@ from application.aggregators import (
     RefreshAllAggregatorGames,
     SetAggregatorGameEnabled,
 )
-from application.ports import AggregatorApi, AggregatorSignatures, GameSessionConfig
+from application.ports import (
+    AggregatorApi,
+    AggregatorSignatures,
+    Clock,
+    GameSessionConfig,
+    UnitOfWorkFactory,
+)
 from entrypoints.settings import Settings
 from entrypoints.settings.keys import parse_key
 
@@ -79,8 +85,12 @@ class AggregatorsProvider(Provider):
         await client.close()
 
     @provide(scope=Scope.APP)
-    def launchable_games_cache(self, settings: Settings) -> LaunchableGamesCache:
-        return LaunchableGamesCache(timedelta(seconds=settings.aggregator_games_cache_s))
+    def launchable_games_cache(
+        self, settings: Settings, uow: UnitOfWorkFactory, clock: Clock
+    ) -> LaunchableGamesCache:
+        return LaunchableGamesCache(
+            uow, clock, timedelta(seconds=settings.aggregator_games_cache_s)
+        )
 
     @provide(scope=Scope.APP)
     def launch_config(self, settings: Settings) -> LaunchConfig:

@@ -1,7 +1,8 @@
 """A small in-process cache whose entries are read again before they expire, once at a time.
 
-Made for rows every call needs and that may change underneath (an API key that may be revoked):
-each entry is used for at most `max_age` seconds after it was read, which bounds how late a
+Made for rows every call needs and that may change underneath (an API key that may be revoked,
+`adapters.postgres.api_keys`; the lobby's launchable games, `application.aggregators`): each
+entry is used for at most `max_age` seconds after it was read, which bounds how late a
 change is seen. Two things a plain time-to-live cache does badly under load, this one does not
 (issue 19; bench/README.md, "2026-12-04, 17:26–18:37 UTC: the half-of-peak stalls named"):
 
