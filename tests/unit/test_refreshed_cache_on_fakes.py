@@ -1,6 +1,7 @@
-"""The API keys' cache (`application.refreshed_cache`): one read a key however many callers find it
-missing or expired, a busy key read again in the background before it expires, never a value
-older than `max_age`, and failures not cached."""
+"""The in-process cache of the API keys and the lobby's games (`application.refreshed_cache`),
+on plain coroutines for its reads: one read a key however many callers find it missing or
+expired, a busy key read again in the background before it expires, never a value older than
+`max_age`, and failures not cached."""
 
 from __future__ import annotations
 
