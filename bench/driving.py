@@ -39,7 +39,7 @@ class Measured:
     postgres_cpu_ms: float | None = None
     # The service's CPU a bet process by process (a meter with `breakdown`), e.g. the relay's.
     process_cpu_ms: dict[str, float] = field(default_factory=dict)
-    # Every bet's latency inside the window, sorted (half_peak.py pools several windows').
+    # Every bet's latency inside the window, sorted (latency_rounds.py pools several windows').
     latencies_ms: list[float] = field(default_factory=list, repr=False)
 
 

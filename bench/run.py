@@ -44,7 +44,7 @@ from batches import BatchesMeter
 from cpu import CpuMeter, per_bet_ms, postmaster_pid
 from driving import drive, percentiles
 from exported import SOURCE_ENV, reexec_on
-from half_peak import run_half_peak
+from latency_rounds import run_latency_targets
 from lean import loop_name as lean_loop
 from leanrun import Load, bet_alone, lean_at_rate, measured_row, run_lean, spec_maker
 from memory import MemorySampler
@@ -394,19 +394,20 @@ def run_service(
                 postgres_pid,
             )
             print(f"  paired: {paired.describe()}", flush=True)
-            # The half-of-peak target's rounds, from a settled server (half_peak.py).
-            settle_and_say(admin, databases, redis_url)
-            rows += run_half_peak(
+            # The latency targets' rounds, each from a settled server (latency_rounds.py).
+            rows += run_latency_targets(
                 service,
                 seeded.api_key,
                 seeded.players,
+                seeded.hot,
                 reference,
                 data_dir / "lean.log",
                 half_rate,
                 load,
                 postgres_pid,
+                lambda: settle_and_say(admin, databases, redis_url),
                 admin,
-            ).rows()
+            )
     finally:
         service.stop()
     return rows, paired
