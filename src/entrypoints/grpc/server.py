@@ -28,6 +28,7 @@ from croupier.v1 import (
     wallet_pb2,
     wallet_pb2_grpc,
 )
+from entrypoints.grpc import method_lookup
 from entrypoints.grpc.auth import ApiKeyInterceptor
 from entrypoints.grpc.betting import BettingServicer
 from entrypoints.grpc.crash import CrashServicer
@@ -136,6 +137,8 @@ class GrpcServer:
     ) -> None:
         self._settings = settings
         self.health = health.aio.HealthServicer()
+        # Each call's method lookup without grpc.aio's reference cycle (method_lookup.py).
+        method_lookup.install()
         self.server = grpc.aio.server(
             # Observability first, so a refused call has its request id, metrics and access
             # line too; then authentication: an unauthenticated call never opens a dishka scope,
