@@ -42,6 +42,12 @@ async def _serve(port: int, door: bool, echo: str | None) -> None:
     interceptors: list[grpc.aio.ServerInterceptor] = []
     if door:
         interceptors = _door(echo)
+        try:  # as `GrpcServer` does since 2026-12-05 (a tree from before has no such module)
+            from entrypoints.grpc import method_lookup
+        except ImportError:
+            pass
+        else:
+            method_lookup.install()
     server = grpc.aio.server(
         options=[("grpc.max_concurrent_streams", 1000)], interceptors=interceptors
     )

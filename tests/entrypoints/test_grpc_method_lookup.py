@@ -135,6 +135,23 @@ def test_the_pinned_grpcio_gets_the_cycle_free_lookup() -> None:
     assert method_lookup.install()  # once is enough; again changes nothing
 
 
+def test_another_grpcio_release_keeps_its_own(monkeypatch) -> None:
+    # A stand-in with the known arguments: only the release tells it apart.
+    async def _find_method_handler(
+        method: str, metadata: tuple[Any, ...], method_resolver: Any, interceptors: tuple[Any, ...]
+    ) -> Any:
+        return None
+
+    monkeypatch.setattr(_grpc, "_find_method_handler", _find_method_handler)
+    monkeypatch.setattr(grpc, "__version__", "1.86.0")
+    assert method_lookup.install() is False
+    assert _grpc._find_method_handler is _find_method_handler
+
+    monkeypatch.setattr(grpc, "__version__", "1.85.9")
+    assert method_lookup.install() is True
+    assert _grpc._find_method_handler is method_lookup.find_method_handler
+
+
 def test_a_lookup_it_does_not_know_is_left_alone(monkeypatch, caplog) -> None:
     async def someone_elses(method: str, metadata: tuple[Any, ...], handlers: list[Any]) -> Any:
         return None
