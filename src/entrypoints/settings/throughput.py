@@ -56,10 +56,12 @@ class Throughput:
         10_000,
         doc="Allocations between two passes of Python's garbage collector over young objects "
         "in `croupier run`'s processes and `croupier relay` (Python's default: 700, whose "
-        "frequent passes cost a fifth of the CPU under load). Each gRPC call leaves a small "
-        "reference cycle that only a pass frees, so a pass's length grows with this number "
-        "(~1 ms a thousand; at 50,000 a 50-60 ms pause every few seconds set the p99 at half "
-        "of peak; see bench/README.md). Start-up's objects are also frozen out of its passes.",
+        "frequent passes cost a fifth of the CPU under load). grpc.aio leaves a small "
+        "reference cycle a call that only a pass frees, so a pass's length grows with this "
+        "number (~1 ms a thousand; at 50,000 a 50-60 ms pause every few seconds set the p99 at "
+        "half of peak; see bench/README.md); the gRPC server avoids that cycle with the grpcio "
+        "release it was checked against (1.85, `entrypoints/grpc/method_lookup.py`), and then "
+        "its passes free next to nothing. Start-up's objects are also frozen out of its passes.",
         ge=700,
         le=10_000_000,
     )
