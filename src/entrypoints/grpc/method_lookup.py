@@ -7,7 +7,7 @@ the closure holds the scope, so each call's handler details, its metadata tuple 
 items stay alive until the cyclic collector finds them, six objects a call (1,000 calls leave
 6,000 for `gc.collect()`). Under load they are what the young-generation passes spend their
 time freeing: 5-8 ms pauses every ~1.6 s at 722 calls a second, two of a traced window's seven
-right under its clusters of slow bets (bench/README.md, 2026-12-05 12:25;
+right under its clusters of slow bets (bench/README.md, 2026-12-05 12:22;
 `CROUPIER_GC_THRESHOLD` only trades the pauses' length against their number).
 
 `install` puts a function in its place that does the same with the resolver's bound
