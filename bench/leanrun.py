@@ -19,6 +19,7 @@ from alone import StatementCounter, write_breakdown
 from cpu import CpuMeter
 from driving import BENCH, ROOT, Measured, drive
 from loadgen import LoadSpec
+from machine import MachineMeter
 from reference import Connection
 from service import terminate
 from table import Row
@@ -207,17 +208,23 @@ def run_lean(
     postgres_pid: int | None,
     counter: StatementCounter | None,
     log_file: Path,
+    redis: tuple[str, int] | None = None,
 ) -> list[Row]:
     """The lean cases: unary one statement a call (uniform at every level, hot at the target
     level, alone), then batched unary at the target level, batched streams at every level and
-    the batch RPC."""
+    the batch RPC. A case at the target level, and the batch RPC's, say what they cost the
+    whole machine (machine.py; `redis`: the Redis server's name and pid, idle for the lean
+    service, its CPU named beside Croupier's)."""
     uniform = wallets(players)
     rows: list[Row] = []
 
     def case(name: str, service: LeanService, mode: str, who: tuple[int, ...], n: int) -> None:
-        meter = CpuMeter(service.process.pid, postgres_pid)
+        meter = MachineMeter(CpuMeter(service.process.pid, postgres_pid), redis)
         make = spec_maker(service.address, "-", mode, who, load)
-        rows.append(measured_row(name, n, drive(load.processes, make, n, meter)))
+        measured = drive(load.processes, make, n, meter)
+        rows.append(measured_row(name, n, measured))
+        if n == level or mode == "batch":
+            rows[-1].note = f"{n} in flight: {meter.note(measured.ok)}"
         print(f"  {name} x{n}: {rows[-1].rate:.0f} bets/s p99 {rows[-1].p99_ms:.1f} ms", flush=True)
 
     started = time.perf_counter()

@@ -47,6 +47,7 @@ from exported import SOURCE_ENV, reexec_on
 from latency_rounds import run_latency_targets
 from lean import loop_name as lean_loop
 from leanrun import Load, bet_alone, lean_at_rate, measured_row, run_lean, spec_maker
+from machine import MachineMeter, redis_process
 from memory import MemorySampler
 from paired import Paired, run_paired
 from reference import Connection, PgbenchResult, create_reference_database, run_pgbench
@@ -159,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
                 postgres_pid,
                 alone.StatementCounter(target, REFERENCE_DATABASE) if counted else None,
                 data_dir / "lean.log",
+                redis_process(servers.redis_url),
             )
         counter = alone.StatementCounter(target, service_database) if counted else None
         settle_and_say(servers.admin, both, servers.redis_url)
@@ -288,8 +290,10 @@ def run_service(
     try:
         service.wait_ready()
         cpu = CpuMeter(service.process.pid, postgres_pid)
-        # The same counters, and the service's batch totals at each reading (batches.py).
-        meter = BatchesMeter(cpu, service.http_port)
+        # The same counters, the whole machine's (machine.py) and the service's batch totals
+        # at each reading (batches.py).
+        machine = MachineMeter(cpu, redis_process(redis_url))
+        meter = BatchesMeter(machine, service.http_port)
         target = nearest_level(levels)
         sampler = MemorySampler(service.process.pid)
         try:
@@ -312,6 +316,7 @@ def run_service(
                     rows.append(measured_row(name, level, measured, sampler.take_peak_mb()))
                     said = _joined(
                         meter.window() if level == target else "",
+                        machine.note(measured.ok) if level == target else "",
                         valkey_rest.rewrote(redis_url, rewrites),
                     )
                     rows[-1].note = f"{level} in flight: {said}" if said else ""
@@ -328,7 +333,9 @@ def run_service(
             rows.append(
                 measured_row("batch uniform", args.batch_messages, measured, sampler.take_peak_mb())
             )
-            rows[-1].note = _joined(meter.window(), valkey_rest.rewrote(redis_url, rewrites))
+            rows[-1].note = _joined(
+                meter.window(), machine.note(measured.ok), valkey_rest.rewrote(redis_url, rewrites)
+            )
             print(f"  batch uniform: {measured.rate:.0f} bets/s {dict(measured.errors)}")
 
             # One at a time, on the hot player: its seed pair exists by now (steady state).
@@ -355,6 +362,7 @@ def run_service(
             row = measured_row("unary at half peak (rate)", 0, measured, sampler.take_peak_mb())
             row.note = _joined(
                 meter.window(),
+                machine.note(measured.ok),
                 "the disk over the case: " + disk.describe(disk_before, disk_after, measured.total),
                 valkey_rest.rewrote(redis_url, rewrites),
             )

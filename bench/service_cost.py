@@ -15,7 +15,8 @@ drives `--mode` at `--in-flight` for `--seconds` after a warm-up, and prints bet
 milliseconds per bet of the service's processes (with its children) and of all PostgreSQL
 processes, read at the start and the end of the measured window, and the service's CPU a bet
 process by process (the serving process, the relay child `croupier relay`, gRPC workers, each
-with its own counters), then the peak RSS and PSS of
+with its own counters), what the window cost the whole machine a bet (machine.py: Valkey's
+and the load generators' CPU named, the idle share), then the peak RSS and PSS of
 each of the service's processes (memory.py). `--repeat N` measures the
 same service N times in a row (the spread says how noisy the machine is). `--mode idle` places
 no bet: the service's and PostgreSQL's CPU milliseconds a second while nobody bets (what the
@@ -49,6 +50,7 @@ from driving import Meter, drive
 from exported import export_source
 from leanrun import Load, bet_alone, spec_maker
 from loadgen import LoadSpec
+from machine import MachineMeter, redis_process
 from memory import MemorySampler
 from reference import Connection, create_reference_database
 from run import REFERENCE_DATABASE
@@ -101,10 +103,12 @@ def measure(
     profile_relay: bool = False,
     wal: Connection | None = None,
     checkpoint: Connection | None = None,
+    redis: tuple[str, int] | None = None,
 ) -> str:
     """Drive one load; CPU a bet of the service's tree and of PostgreSQL's over the load
-    generator's measured window (`driving.drive`, as run.py reads them); with `wal` (the
-    service's database, as a superuser) also the window's WAL a bet (wal.py); with
+    generator's measured window (`driving.drive`, as run.py reads them), and the whole
+    machine's (machine.py; `redis`: the Redis server's name and pid on this machine); with
+    `wal` (the service's database, as a superuser) also the window's WAL a bet (wal.py); with
     `checkpoint` (a superuser's connection) a CHECKPOINT at the window's start."""
     meter = (
         CpuMeter(service.process.pid, _postmaster(), breakdown=True)
@@ -119,7 +123,8 @@ def measure(
             _profiled(service.process.pid, profile_relay), profile, spec.warmup + spec.seconds
         )
     written = ""
-    batches = BatchesMeter(meter, service.http_port)
+    machine = MachineMeter(meter, redis)
+    batches = BatchesMeter(machine, service.http_port)
     at_start = None if checkpoint is None else _CheckpointAtStart(batches, checkpoint)
     try:
         measured = drive(
@@ -138,11 +143,13 @@ def measure(
     if recorder is not None:
         recorder.wait()
     processes = ", ".join(f"{name} {ms:.3f}" for name, ms in measured.process_cpu_ms.items())
+    whole = machine.window(measured.ok)
     return (
         f"{measured.rate:.0f} bets/s, p50 {measured.p50_ms:.1f} ms, p99 {measured.p99_ms:.1f}"
         f" ms; CPU per bet: service {measured.service_cpu_ms or 0:.3f} ms, PostgreSQL"
         f" {measured.postgres_cpu_ms or 0:.3f} ms; errors {dict(measured.errors) or 0}"
         f"\n  service CPU a bet by process (ms): {processes}"
+        f"\n  {whole.describe() if whole else 'the machine: not read'}"
         f"\n  {batches.window()}{written}"
     )
 
@@ -416,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
                     if args.wal
                     else None,
                     servers.admin if args.checkpoint else None,
+                    redis_process(servers.redis_url),
                 )
                 + _noted(valkey_rest.rewrote(servers.redis_url, rewrites))
             )

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 import redis
 
@@ -18,6 +19,7 @@ from adapters.embedded_servers import ensure_valkey, stop_valkey
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
+import machine
 import valkey_rest
 
 
@@ -64,3 +66,16 @@ def test_a_valkey_without_an_append_only_file_is_left_alone(own_valkey: str) -> 
     assert valkey_rest.rewrites(own_valkey) is None
     assert valkey_rest.rewrote(own_valkey, None) == ""
     client.close()
+
+
+def test_the_machine_meter_finds_the_valkey_of_a_url_and_nothing_where_none_answers(
+    own_valkey: str,
+) -> None:
+    # bench/machine.py names the Redis server's CPU beside the service's: found by the pid
+    # the server reports, checked to be a living Valkey.
+    found = machine.redis_process(own_valkey)
+    assert found is not None
+    name, pid = found
+    assert name == "Valkey"
+    assert "valkey" in psutil.Process(pid).name()
+    assert machine.redis_process("redis://127.0.0.1:9/0") is None  # nothing listens there
