@@ -63,7 +63,8 @@ def test_a_window_names_each_part_and_leaves_the_rest_to_other() -> None:
 
 
 def test_other_is_never_negative_when_the_readings_skew() -> None:
-    # The parts' counters read a moment after the machine's: they may add up to a little more.
+    # The parts' counters are read a moment apart from the machine's: they may add up to a
+    # little more.
     start = (_reading(0.0, 0.0), MachineReading(0.0, 0.0, {"load": 0.0}))
     end = (_reading(1.0, 0.5), MachineReading(1.4, 2.0, {"load": 0.0}))
     measured = window(start, end, 1000, cpus=1)
