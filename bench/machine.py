@@ -18,11 +18,11 @@ from pathlib import Path
 
 import psutil
 import redis
-from cpu import CpuReading, tree_cpu
+from cpu import CpuReading, per_bet_ms, tree_cpu
 from driving import Meter
 
 _PROC_STAT = Path("/proc/stat")
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_TICKS = os.sysconf("SC_CLK_TCK")  # /proc/stat's unit (Linux, as /proc/stat is)
 
 
 def machine_seconds(text: str) -> tuple[float, float]:
@@ -93,8 +93,8 @@ def window(
     if bets <= 0 or elapsed <= 0:
         return None
 
-    def ms(before: float | None, after: float | None) -> float:
-        return 0.0 if before is None or after is None else (after - before) / bets * 1000
+    def ms(before: float, after: float) -> float:
+        return (after - before) / bets * 1000
 
     all_ms = ms(machine_0.busy, machine_1.busy)
     parts = {
@@ -102,7 +102,9 @@ def window(
         for name, used in machine_0.parts.items()
         if name in machine_1.parts
     }
-    counted = ms(cpu_0.service, cpu_1.service) + ms(cpu_0.postgres, cpu_1.postgres)
+    # The service's and PostgreSQL's columns, as drive() reads them (an unknown one as 0).
+    service_ms, postgres_ms = per_bet_ms(cpu_0, cpu_1, bets)
+    counted = (service_ms or 0.0) + (postgres_ms or 0.0)
     return MachineWindow(
         all_ms=all_ms,
         parts_ms=parts,
