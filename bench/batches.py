@@ -4,18 +4,26 @@ placements.py): how many batches, how many bets a batch, and how long a batch's 
 decisions and write took on average. Read at the window's start and end, as the CPU counters
 are (`BatchesMeter` wraps the meter `drive` reads), so a case says where its batches' time
 went beside its bets/s: the database's two statements, or the serving process between them
-(bench/README.md, 2026-12-05 07:42)."""
+(bench/README.md, 2026-12-05 07:42). A mean hides a stall, so the window also counts the
+batches whose part took over `STALL` and names the bucket of the slowest: a latency window's
+tail that rode one slow write (the commit's flush waiting on the disk) is told from one that
+rode a slow read or a serving loop that did not run the decisions (2026-12-05 16:00)."""
 
 from __future__ import annotations
 
+import math
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cpu import CpuReading
 from driving import Meter
 from prometheus_client.parser import text_string_to_metric_families
 
 _PHASES = ("read", "decide", "write")
+# A part of a batch over this is a stall: twice the p99 the half-of-peak target allows, and
+# ten times a unary batch's write at 32 in flight (a histogram bucket's bound, so it is counted
+# exactly).
+STALL = 0.05
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,9 @@ class Totals:
     batches: float = 0.0
     bets: float = 0.0
     seconds: tuple[float, float, float] = (0.0, 0.0, 0.0)  # read, decide, write
+    # Each part's cumulative bucket counts, (upper bound, batches at most that long), +Inf
+    # included, as the histogram reports them.
+    buckets: dict[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
 
     def since(self, before: Totals) -> str:
         """What the batches between `before` and these totals were, in one line."""
@@ -38,13 +49,35 @@ class Totals:
         return (
             f"{batches:.0f} {'batch' if batches == 1 else 'batches'},"
             f" {(self.bets - before.bets) / batches:.1f} bets a batch;"
-            f" read / decide / write {parts} ms a batch"
+            f" read / decide / write {parts} ms a batch; {self.stalls_since(before)}"
         )
+
+    def stalls_since(self, before: Totals) -> str:
+        """The parts over `STALL` since `before`: how many batches, and the slowest one's bucket."""
+        said = []
+        for phase in _PHASES:
+            now, then = dict(self.buckets.get(phase, ())), dict(before.buckets.get(phase, ()))
+            grown = {le: count - then.get(le, 0.0) for le, count in now.items()}
+            over = grown.get(math.inf, 0.0) - grown.get(STALL, 0.0)
+            if over <= 0:
+                continue
+            # The smallest bound that holds every batch of the window is the slowest's bucket.
+            slowest = min(le for le, count in grown.items() if count >= grown[math.inf])
+            bound = "over 1 s" if slowest == math.inf else f"at most {_ms(slowest)}"
+            said.append(f"{phase} {over:.0f} (the slowest {bound})")
+        if not said:
+            return f"no part over {_ms(STALL)}"
+        return f"parts over {_ms(STALL)}: " + ", ".join(said)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds < 1 else f"{seconds:g} s"
 
 
 def parse(text: str) -> Totals:
     batches = bets = 0.0
     seconds = dict.fromkeys(_PHASES, 0.0)
+    buckets: dict[str, list[tuple[float, float]]] = {phase: [] for phase in _PHASES}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name == "croupier_bet_batch_bets_count":
@@ -55,7 +88,16 @@ def parse(text: str) -> Totals:
                 phase = sample.labels.get("phase", "")
                 if phase in seconds:
                     seconds[phase] = sample.value
-    return Totals(batches, bets, (seconds["read"], seconds["decide"], seconds["write"]))
+            elif sample.name == "croupier_bet_batch_seconds_bucket":
+                phase = sample.labels.get("phase", "")
+                if phase in buckets:
+                    buckets[phase].append((float(sample.labels["le"]), sample.value))
+    return Totals(
+        batches,
+        bets,
+        (seconds["read"], seconds["decide"], seconds["write"]),
+        {phase: tuple(counts) for phase, counts in buckets.items() if counts},
+    )
 
 
 def scrape(http_port: int, timeout: float = 5.0) -> Totals | None:

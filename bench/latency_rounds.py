@@ -12,8 +12,9 @@ whose window went at two thirds of its usual rate, against 4.5-6.8 ms alternated
 the same tree (09:47). Three windows, each beside the floor at the same load a few seconds
 apart, all from the settle's CHECKPOINT (the point every contender starts from, and the one
 the most full-page images follow), make a verdict that says the tree rather than the moment.
-Each window's p99 and what the disk did in it are printed, so a stall is seen, not averaged
-away; the main cases stay in the table."""
+Each window's p99, what the disk did in it and Croupier's batches in it (batches.py: which part
+of a batch stalled, if one did) are printed, so a stall is seen and placed, not averaged away;
+the main cases stay in the table."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import disk
+from batches import BatchesMeter
 from cpu import CpuMeter
-from driving import Measured, drive, percentiles
+from driving import Measured, Meter, drive, percentiles
 from leanrun import Load, lean_service, spec_maker, wallets
 from loadgen import LoadSpec
 from reference import Connection
@@ -96,10 +98,12 @@ def _weighted(windows: tuple[Measured, ...], what: str) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class Contender:
-    """One side of the rounds: its load, and the meter of its processes."""
+    """One side of the rounds: its load, the meter of its processes, and (Croupier's) the
+    meter of its batches, which reads the processes' counters too."""
 
     spec: Callable[[int, int], LoadSpec]
-    meter: CpuMeter
+    meter: Meter
+    batches: BatchesMeter | None = None
 
 
 def run_rounds(
@@ -117,10 +121,11 @@ def run_rounds(
 
     def croupier_window() -> None:
         before = asyncio.run(disk.read(admin))
-        measured = drive(processes, croupier.spec, in_flight, croupier.meter)
+        measured = drive(processes, croupier.spec, in_flight, croupier.batches or croupier.meter)
         after = asyncio.run(disk.read(admin))
         windows[0].append(measured)
-        said.append(disk.describe(before, after, measured.total))
+        batches = f"; {croupier.batches.window()}" if croupier.batches is not None else ""
+        said.append(disk.describe(before, after, measured.total) + batches)
 
     def lean_window() -> None:
         windows[1].append(drive(processes, lean.spec, in_flight, lean.meter))
@@ -155,6 +160,7 @@ def run_latency_targets(
     most), then one bet at a time as the main case does it (Croupier's on the hot player,
     whose seed pair exists; the lean reference's spread, as its own main case)."""
     croupier_meter = CpuMeter(service.process.pid, postgres_pid)
+    croupier_batches = BatchesMeter(croupier_meter, service.http_port)
     lean_players = wallets(len(players))
     alone = Load(min(load.seconds, 5.0), 0.5, 1, load.batch_size)
     per_process = half_rate / load.processes
@@ -169,6 +175,7 @@ def run_latency_targets(
             Contender(
                 spec_maker(service.address, api_key, "rate", players, load, per_process),
                 croupier_meter,
+                croupier_batches,
             ),
             Contender(
                 spec_maker(single.address, "-", "rate", lean_players, load, per_process),
@@ -182,7 +189,11 @@ def run_latency_targets(
         rows += run_rounds(
             (ALONE_ROUNDS, ALONE_LEAN_ROUNDS),
             "1 in flight",
-            Contender(spec_maker(service.address, api_key, "unary", (hot,), alone), croupier_meter),
+            Contender(
+                spec_maker(service.address, api_key, "unary", (hot,), alone),
+                croupier_meter,
+                croupier_batches,
+            ),
             Contender(spec_maker(single.address, "-", "unary", lean_players, alone), lean_meter),
             1,
             1,

@@ -15,15 +15,23 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-from batches import BatchesMeter, Totals, parse
+from batches import STALL, BatchesMeter, Totals, parse
 from cpu import CpuReading
+
+from adapters.prometheus.placements import SECONDS_BUCKETS
 
 
 def _exposition(batches: list[tuple[int, float, float, float]]) -> str:
     """The text a service that placed these batches serves (the metrics' own names)."""
     registry = CollectorRegistry()
     bets = Histogram("croupier_bet_batch_bets", "bets", registry=registry)
-    seconds = Histogram("croupier_bet_batch_seconds", "parts", ["phase"], registry=registry)
+    seconds = Histogram(
+        "croupier_bet_batch_seconds",
+        "parts",
+        ["phase"],
+        registry=registry,
+        buckets=SECONDS_BUCKETS,
+    )
     for size, read, decide, write in batches:
         bets.observe(size)
         seconds.labels("read").observe(read)
@@ -45,9 +53,42 @@ def test_a_window_is_its_batches_means() -> None:
         _exposition([(5, 1.0, 1.0, 1.0), (12, 0.003, 0.002, 0.005), (14, 0.001, 0.0, 0.003)])
     )
     assert after.since(before) == (
-        "2 batches, 13.0 bets a batch; read / decide / write 2.00 / 1.00 / 4.00 ms a batch"
+        "2 batches, 13.0 bets a batch; read / decide / write 2.00 / 1.00 / 4.00 ms a batch;"
+        " no part over 50 ms"
     )
     assert before.since(before) == "no snapshot-road batch"
+
+
+def test_a_stall_is_counted_at_one_of_the_services_bounds() -> None:
+    # Between two bounds the count would be a guess.
+    assert STALL in SECONDS_BUCKETS
+
+
+def test_a_window_counts_its_stalls_by_part_and_names_the_slowest_bucket() -> None:
+    # A stall before the window is not the window's; in it, two slow writes (0.3 s and 0.07 s)
+    # and one slow decision; a part of exactly 50 ms is not over it.
+    before = parse(_exposition([(4, 0.002, 0.001, 0.9)]))
+    after = parse(
+        _exposition(
+            [
+                (4, 0.002, 0.001, 0.9),
+                (4, 0.002, 0.001, 0.3),
+                (3, 0.001, 0.002, 0.07),
+                (5, 0.05, 0.06, 0.004),
+                (2, 0.001, 0.001, 0.003),
+            ]
+        )
+    )
+    assert after.stalls_since(before) == (
+        "parts over 50 ms: decide 1 (the slowest at most 100 ms),"
+        " write 2 (the slowest at most 500 ms)"
+    )
+    assert before.stalls_since(parse(_exposition([]))) == (
+        "parts over 50 ms: write 1 (the slowest at most 1 s)"
+    )
+    beyond = parse(_exposition([(1, 0.001, 0.001, 2.5)]))
+    assert beyond.stalls_since(Totals()) == "parts over 50 ms: write 1 (the slowest over 1 s)"
+    assert after.since(before).endswith("write 2 (the slowest at most 500 ms)")
 
 
 class _Counters:
@@ -85,7 +126,8 @@ def test_the_meter_reads_the_counters_and_the_batches_at_each_reading(metrics_se
     assert meter.read() == CpuReading(1.0, 2.0)
     meter.read()
     assert meter.window() == (
-        "1 batch, 8.0 bets a batch; read / decide / write 2.00 / 1.00 / 3.00 ms a batch"
+        "1 batch, 8.0 bets a batch; read / decide / write 2.00 / 1.00 / 3.00 ms a batch;"
+        " no part over 50 ms"
     )
 
 

@@ -191,3 +191,39 @@ def test_the_rounds_alternate_and_read_the_disk_around_croupiers_windows(
     assert [m.p99_ms for m in rounds.croupier] == [1.0, 4.0, 5.0]
     assert [m.p99_ms for m in rounds.lean] == [2.0, 3.0, 6.0]
     assert rounds.disk == ("disk 0-1 10", "disk 2-3 10", "disk 4-5 10")
+
+
+def test_croupiers_windows_say_their_batches_and_are_read_through_that_meter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import latency_rounds
+
+    class Batches:
+        windows = 0
+
+        def window(self) -> str:
+            self.windows += 1
+            return f"batches {self.windows}"
+
+    batches = Batches()
+    meters: list[object] = []
+
+    def drive(processes: int, spec: object, in_flight: int, meter: object) -> Measured:
+        meters.append(meter)
+        return _window([1.0] * 10)
+
+    async def read(admin: object) -> int:
+        return 0
+
+    monkeypatch.setattr(latency_rounds, "drive", drive)
+    monkeypatch.setattr(latency_rounds.disk, "read", read)
+    monkeypatch.setattr(latency_rounds.disk, "describe", lambda a, b, n: "disk")
+    croupier = latency_rounds.Contender("croupier", "cpu", batches)  # type: ignore[arg-type]
+    lean = latency_rounds.Contender("lean", "lean cpu")  # type: ignore[arg-type]
+
+    rounds = latency_rounds.run_rounds(("c", "l"), "700/s", croupier, lean, 1, 512, None)  # type: ignore[arg-type]
+
+    # Croupier's windows are driven through the batches' meter (which reads the CPU meter it
+    # wraps), the lean reference's through its own.
+    assert meters == [batches, "lean cpu", "lean cpu", batches, batches, "lean cpu"]
+    assert rounds.disk == ("disk; batches 1", "disk; batches 2", "disk; batches 3")
