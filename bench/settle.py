@@ -86,7 +86,9 @@ async def with_statistics(database: Connection, *, always: bool = False) -> bool
     a minute in, the snapshot read took the wallets of every player to find a batch's (2.8 ms
     a read at 10,000 players) and `bets` was scanned whole for a batch's ids. `run.py`
     analysed before Croupier's cases (`settle`), `service_cost.py` did not: its windows were
-    read on those plans (bench/README.md, 2026-12-05)."""
+    read on those plans (bench/README.md, 2026-12-05). Statistics of an empty table are not
+    enough: a plan made on an analysed empty `bets` scans it as well, so the template's players
+    each have a bet (`seeding._history`, 2026-12-05 16:30)."""
     conn = await database.connect()
     try:
         never = await conn.fetchval(
