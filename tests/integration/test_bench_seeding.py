@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 import seeding
-from seeding import _asyncpg_dsn, check_books, seed
+from seeding import _asyncpg_dsn, _connection, check_books, mark_published, seed
 
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 
@@ -84,20 +84,18 @@ async def test_players_seeded_before_their_history_are_given_it_and_kept_again(
     assert await check_books(fresh_database) == []
 
 
-async def test_the_service_is_ready_once_the_seeded_events_are_published(
+async def test_the_seeded_events_are_marked_published_and_the_service_waits_for_them(
     fresh_database: str, servers, tmp_path: Path
 ) -> None:
-    # bench/service.py waits on `outbox_behind` before a case: a copy of the template holds
-    # the seeding's events unpublished, and the relay's catching up must not fall in a window.
+    # A copy of the template held the seeding's events unpublished, and every run's relay
+    # caught up on them at its start: `_service_database` marks the template's published
+    # (`mark_published`), and bench/service.py waits on `outbox_behind` before a case.
     from service import outbox_behind
 
     await seed(_env(fresh_database, servers.redis_url, tmp_path), 1, tmp_path / "seeded.json")
     assert await outbox_behind(fresh_database)
 
-    conn = await asyncpg.connect(_asyncpg_dsn(fresh_database))
-    try:
-        # What the relay does once it has published everything written so far.
-        await conn.execute("UPDATE outbox_relay SET published_through = pg_current_snapshot()")
-    finally:
-        await conn.close()
+    assert await mark_published(_connection(fresh_database)) is True
     assert not await outbox_behind(fresh_database)
+    # Nothing left to mark.
+    assert await mark_published(_connection(fresh_database)) is False
