@@ -136,6 +136,52 @@ async def test_a_window_listed_in_chunks_is_published_whole_and_in_order(engine,
         assert await SqlRelaySession(conn).backlog() == 0
 
 
+async def _stored_sizes(conn: AsyncConnection) -> dict[int, int]:
+    rows = await conn.execute(text("SELECT id, pg_column_size(events) FROM outbox"))
+    return {row[0]: row[1] for row in rows}
+
+
+@pytest.mark.parametrize("budget", [1, 700, 2_000])
+async def test_a_batch_reads_a_bounded_size_of_stored_events(engine, budget):
+    """Rows can be large (a bet queue batch's, a PlaceBatch message's): a batch takes rows
+    while the ones before take under the session's byte budget, at least one, and never more
+    than asked; the window is still published whole, in order, and the listing's first batch
+    (cut in SQL) is the one the session then returns, without a read of its own."""
+    # 20,000 published rows: the planner reads rows by index, as on a real outbox.
+    async with scratch_outbox(engine, published=20_000, unpublished=60) as conn:
+        sizes = await _stored_sizes(conn)
+        session = SqlRelaySession(conn, batch_bytes=budget)
+        published: list[int] = []
+        batches: list[list[int]] = []
+        reads: list[int] = []
+        while True:
+            before = await _rows_read(conn)
+            batch = await session.pending(25)
+            reads.append(await _rows_read(conn) - before)
+            if not batch:
+                break
+            rows = sorted({p.position for p in batch})
+            batches.append(rows)
+            published.extend(rows)
+            await session.mark_published(rows)
+        assert published == list(range(20_001, 20_061)), "in id order, none skipped or repeated"
+        for rows in batches:
+            assert 1 <= len(rows) <= 25
+            assert sum(sizes[i] for i in rows[:-1]) < budget, "over the budget before its last row"
+        for rows in batches[:-1]:
+            # Cut only where the budget or the limit cut it: the next row would not fit.
+            assert len(rows) == 25 or sum(sizes[i] for i in rows) >= budget, rows
+        if budget == 1:
+            assert all(len(rows) == 1 for rows in batches)
+        # The first batch came with the listing (60 owed rows found by tx, read once); each
+        # later one read its own rows by primary key, not the window again.
+        assert reads[0] <= 2 * 60, reads
+        assert all(r <= len(rows) for r, rows in zip(reads[1:], batches[1:], strict=False)), (
+            reads,
+            batches,
+        )
+
+
 # -- the plans: no query walks the outbox -----------------------------------------------------
 
 
@@ -176,7 +222,9 @@ async def test_the_relays_queries_find_the_owed_rows_by_index_among_many_publish
     relay's first query, one OR over both sets of transactions, walked the whole outbox in id
     order: 86 ms a poll on the bench's 53k rows, bench/README.md.)"""
     async with scratch_outbox(engine, published=20_000, unpublished=30) as conn:
-        listing = await _explained(conn, outbox._WINDOW, None, None, 100_000, 500)
+        listing = await _explained(
+            conn, outbox._WINDOW, None, None, 100_000, 500, outbox.BATCH_BYTES
+        )
         batch = await _explained(conn, outbox._BATCH, list(range(20_001, 20_031)))
         backlog = await _explained(conn, outbox._BACKLOG)
         for name, nodes in (("listing", listing), ("batch", batch), ("backlog", backlog)):

@@ -84,15 +84,17 @@ _UNPUBLISHED = """
         SELECT id, tx, {extra} FROM outbox
         WHERE tx = ANY(ARRAY(SELECT pg_snapshot_xip(published_through) FROM outbox_relay))
     )"""
-# The ids of a window's rows, in order, up to $3 of them after id $2, and the events of the
-# first $4 (the first batch, without a second round trip). The window is $1 (a snapshot's
-# text) when the session is working through one; else the one a restart left
-# (`window_snapshot`, after `window_position`); else a new one starts: this statement's
-# snapshot. Only ids are sorted (not the rows' events), once for up to $3 ids; the batches
-# then read their rows by primary key (`_BATCH`), so a batch of a long backlog no longer
-# reads the whole backlog. (The relay's statements are asyncpg's: `SqlRelaySession`.)
+# The ids of a window's rows, in order, up to $3 of them after id $2, each with the bytes its
+# events take as stored (`pg_column_size`: read from the row, nothing decompressed), and the
+# events of the first batch (without a second round trip): up to $4 rows, while the rows before
+# one take under $5 bytes (`_batch_end`'s rule). The window is $1 (a snapshot's text) when the
+# session is working through one; else the one a restart left (`window_snapshot`, after
+# `window_position`); else a new one starts: this statement's snapshot. Only ids are sorted
+# (not the rows' events), once for up to $3 ids; the batches then read their rows by primary
+# key (`_BATCH`), so a batch of a long backlog no longer reads the whole backlog. (The relay's
+# statements are asyncpg's: `SqlRelaySession`.)
 _WINDOW: Final = f"""
-    WITH {_UNPUBLISHED.format(extra="NULL AS events")},
+    WITH {_UNPUBLISHED.format(extra="pg_column_size(events) AS size")},
     state AS (
         SELECT coalesce(CAST(CAST($1 AS text) AS pg_snapshot), r.window_snapshot,
                         pg_current_snapshot()) AS snapshot,
@@ -101,19 +103,27 @@ _WINDOW: Final = f"""
         FROM outbox_relay r
     ),
     chunk AS (
-        SELECT o.id
+        SELECT o.id, o.size
         FROM unpublished o, state s
         WHERE pg_visible_in_snapshot(o.tx, s.snapshot) AND o.id > s.position
         ORDER BY o.id
         LIMIT $3
     ),
+    first_ids AS (
+        SELECT id FROM (
+            SELECT id, sum(size) OVER (ORDER BY id) - size AS before
+            FROM chunk ORDER BY id LIMIT $4
+        ) c
+        WHERE before < $5
+    ),
     first AS (
         SELECT o.id, o.events
         FROM outbox o
-        WHERE o.id = ANY(ARRAY(SELECT id FROM chunk ORDER BY id LIMIT $4))
+        WHERE o.id = ANY(ARRAY(SELECT id FROM first_ids))
     )
     SELECT CAST(s.snapshot AS text) AS snapshot, s.resumed,
            ARRAY(SELECT id FROM chunk ORDER BY id) AS ids,
+           ARRAY(SELECT size FROM chunk ORDER BY id) AS sizes,
            ARRAY(SELECT id FROM first ORDER BY id) AS positions,
            ARRAY(SELECT CAST(events AS text) FROM first ORDER BY id) AS events
     FROM state s
@@ -140,9 +150,31 @@ _BACKLOG: Final = f"""
                        AND o.id <= r.window_position, false)
     """  # noqa: S608 - a constant CTE  # nosec B608
 
-# Ids of a window listed at a time: ~4 MB of Python ints held by the relay, and a backlog of a
-# million rows is listed (and its ids sorted) ten times over its 2,000 batches, not 2,000.
+# Ids of a window listed at a time (each with its row's stored size): ~8 MB of Python ints held
+# by the relay, and a backlog of a million rows is listed (and its ids sorted) ten times over
+# its 2,000 batches, not 2,000.
 WINDOW_CHUNK: Final = 100_000
+# The most bytes of stored events a batch reads, besides its last row (`pg_column_size`: as
+# stored, compressed). A row holds a unit of work's events: one bet's, or a bet queue batch's
+# (up to 64 bets, ~35 kB stored, ~115 kB of text), or a PlaceBatch message's (up to 1,000
+# bets). At 500 rows a batch, a backlog of such rows (after a Redis outage, say) was read 500
+# at a time: catching up on 10,000 rows of 64 bets took the relay's RSS from ~100 to 183 MB,
+# and rows of 1,000 bets would have asked for some 900 MB of text a batch. A caught-up relay
+# reads a few rows a poll, far under this (bench/README.md, 2026-12-05 16:45).
+BATCH_BYTES: Final = 1 << 20
+
+
+def _batch_end(sizes: Sequence[int], start: int, limit: int, budget: int) -> int:
+    """Where a batch that starts at `start` ends: up to `limit` rows, while the rows before a
+    row take under `budget` bytes, so a batch holds at least one row whatever its size
+    (`_WINDOW` cuts its first batch by the same rule)."""
+    end, before = start, 0
+    stop = min(len(sizes), start + limit)
+    while end < stop and before < budget:
+        before += sizes[end]
+        end += 1
+    return end
+
 
 # A row's events: the row's event array as it is stored (not a row, and a string, an event
 # taken apart by PostgreSQL), split into each envelope's JSON as it is, of which only the
@@ -205,10 +237,17 @@ class SqlRelaySession:
     polls"). If the connection fails, SQLAlchemy learns it when the lock is released
     (`_unlock` then throws the connection away)."""
 
-    def __init__(self, conn: AsyncConnection, *, window_chunk: int = WINDOW_CHUNK) -> None:
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        *,
+        window_chunk: int = WINDOW_CHUNK,
+        batch_bytes: int = BATCH_BYTES,
+    ) -> None:
         self._conn = conn
         self._driver: Any = None
         self._chunk = window_chunk
+        self._bytes = batch_bytes
         self._forget_window()
 
     async def _db(self) -> Any:
@@ -220,6 +259,7 @@ class SqlRelaySession:
         self._snapshot: str | None = None  # the window being published
         self._stored = False  # whether outbox_relay names it (window_snapshot)
         self._ids: list[int] = []  # its listed ids, in order
+        self._sizes: list[int] = []  # ... and their rows' stored bytes
         self._next = 0  # the first of them not published
         self._more = False  # whether more ids follow the listed ones
         # The listing's first batch, read with it.
@@ -237,8 +277,9 @@ class SqlRelaySession:
                 await db.execute(_CLOSE_WINDOW, self._snapshot)
             self._forget_window()
             return []
-        ids = self._ids[self._next : self._next + limit]
-        self._window_done = not self._more and self._next + len(ids) == len(self._ids)
+        end = _batch_end(self._sizes, self._next, limit, self._bytes)
+        ids = self._ids[self._next : end]
+        self._window_done = not self._more and end == len(self._ids)
         if ids == self._first_ids:
             return self._first
         db = await self._db()
@@ -248,15 +289,16 @@ class SqlRelaySession:
     async def _list_window(self, limit: int) -> None:
         after = self._ids[-1] if self._ids else None
         db = await self._db()
-        snapshot, resumed, ids, positions, events = await db.fetchrow(
-            _WINDOW, self._snapshot, after, max(self._chunk, limit), limit
+        snapshot, resumed, ids, sizes, positions, events = await db.fetchrow(
+            _WINDOW, self._snapshot, after, max(self._chunk, limit), limit, self._bytes
         )
         self._snapshot = snapshot
         self._stored = self._stored or resumed
         self._ids = list(ids)
+        self._sizes = list(sizes)
         self._next = 0
         self._more = len(self._ids) == max(self._chunk, limit)
-        self._first_ids = self._ids[:limit]
+        self._first_ids = self._ids[: _batch_end(self._sizes, 0, limit, self._bytes)]
         self._first = _rows_events(positions, events)
 
     async def mark_published(self, positions: Sequence[int]) -> None:
