@@ -17,7 +17,14 @@ the bounded one:
     .venv/bin/python bench/relay_backlog.py --owed 10000
     .venv/bin/python bench/relay_backlog.py --owed 200000 --ref 5a7a9ca
 
-The figures are the ones quoted in bench/README.md ("The relay on a long backlog")."""
+`--bets-a-row N` writes rows of N such bets (a bet queue batch's row holds up to 64, a
+PlaceBatch message's up to 1,000), and the run then prints the rows' stored and text sizes
+and this process's peak RSS, what the relay holds while it reads a batch of such rows:
+
+    .venv/bin/python bench/relay_backlog.py --owed 2000 --bets-a-row 64 --drain
+
+The figures are the ones quoted in bench/README.md ("The relay on a long backlog", and
+2026-12-05 16:45 for rows of many bets)."""
 
 from __future__ import annotations
 
@@ -25,6 +32,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -73,6 +81,11 @@ _WRITE = text(
 )
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 class Nowhere:
     async def publish(self, events: Sequence[EventEnvelope]) -> None:
         return None
@@ -91,10 +104,12 @@ def _postgres_cpu() -> float:
     return total
 
 
-async def _write(engine: object, rows: int) -> None:
-    for start in range(0, rows, 1000):
+async def _write(engine: object, rows: int, bets: int = 1) -> None:
+    row = json.dumps(json.loads(_ROW) * bets)
+    step = max(1, 1000 // bets)
+    for start in range(0, rows, step):
         async with engine.begin() as conn:  # type: ignore[attr-defined]
-            await conn.execute(_WRITE, {"row": _ROW, "rows": min(1000, rows - start)})
+            await conn.execute(_WRITE, {"row": row, "rows": min(step, rows - start)})
 
 
 async def _idle(engine: object, relay: OutboxRelay, polls: int) -> None:
@@ -120,7 +135,7 @@ async def main(args: argparse.Namespace) -> None:
         await conn.execute(
             text("UPDATE outbox_relay SET published_through = pg_current_snapshot()")
         )
-    await _write(engine, args.owed)
+    await _write(engine, args.owed, args.bets_a_row)
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("VACUUM ANALYZE outbox"))
@@ -139,18 +154,43 @@ async def main(args: argparse.Namespace) -> None:
         await _idle(engine, relay, args.idle)
         await engine.dispose()
         return
+    row_events = 4 * args.bets_a_row
+    if args.bets_a_row > 1:
+        async with engine.connect() as conn:
+            stored, text_bytes = (
+                await conn.execute(
+                    text(
+                        "SELECT avg(pg_column_size(events)),"
+                        " avg(octet_length(CAST(events AS text))) FROM outbox WHERE tx >="
+                        " (SELECT pg_snapshot_xmax(published_through) FROM outbox_relay)"
+                    )
+                )
+            ).one()
+        print(
+            f"  rows of {args.bets_a_row} bets ({row_events} events): {stored / 1024:,.0f} kB"
+            f" stored, {text_bytes / 1024:,.0f} kB of text each"
+        )
+    rss_before = _peak_rss_mb()
+    events = 0
     async with SqlOutboxFeed(engine).claim() as session:
         assert session is not None
         samples: list[tuple[float, float, float]] = []
-        batches = args.owed // args.batch_size if args.drain else args.batches
-        for _ in range(batches):
+        while args.drain or len(samples) < args.batches:
             own, server, started = me.cpu_times(), _postgres_cpu(), time.perf_counter()
             relayed = await relay.relay_batch(session)
             wall = time.perf_counter() - started
+            if relayed == 0:
+                break
             after = me.cpu_times()
             own_cpu = (after.user + after.system) - (own.user + own.system)
             samples.append((wall * 1000, own_cpu * 1000, (_postgres_cpu() - server) * 1000))
-            assert relayed == args.batch_size * 4, relayed
+            assert relayed % row_events == 0, relayed
+            events += relayed
+    print(
+        f"  {events:,} events in {len(samples)} batches ({events / row_events / len(samples):.1f}"
+        f" rows a batch); peak RSS {rss_before:.0f} MB before the batches,"
+        f" {_peak_rss_mb():.0f} MB after"
+    )
     if redis is not None:
         await redis.aclose()
     first, rest = samples[0], samples[1:]
@@ -162,18 +202,17 @@ async def main(args: argparse.Namespace) -> None:
         f"  first batch: {first[0]:.1f} ms wall, relay {first[1]:.1f} ms CPU, "
         f"PostgreSQL {first[2]:.1f} ms CPU"
     )
-    print(
-        f"  batches 2-{len(samples)}: {mean(rest, 0):.1f} ms wall, relay {mean(rest, 1):.1f} ms "
-        f"CPU, PostgreSQL {mean(rest, 2):.1f} ms CPU a batch (mean)"
-    )
+    if rest:
+        print(
+            f"  batches 2-{len(samples)}: {mean(rest, 0):.1f} ms wall, relay"
+            f" {mean(rest, 1):.1f} ms CPU, PostgreSQL {mean(rest, 2):.1f} ms CPU a batch (mean)"
+        )
     print(
         f"  all {len(samples)}: {mean(samples, 0):.1f} ms wall, relay {mean(samples, 1):.1f} ms"
         f" CPU, PostgreSQL {mean(samples, 2):.1f} ms CPU a batch (mean)"
     )
-    events = args.batch_size * 4
-    print(
-        f"  relay CPU an event (batches 2-{len(samples)}): {mean(rest, 1) / events * 1000:.1f} us"
-    )
+    each = mean(samples, 1) * len(samples) / events * 1000
+    print(f"  relay CPU an event (all batches): {each:.1f} us")
     await engine.dispose()
 
 
@@ -183,6 +222,7 @@ if __name__ == "__main__":
     parser.add_argument("--owed", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--bets-a-row", type=int, default=1, help="the events of N bets a row")
     parser.add_argument("--drain", action="store_true", help="publish the whole backlog")
     parser.add_argument("--idle", type=int, default=2000, help="polls measured with --owed 0")
     parser.add_argument("--valkey", action="store_true", help="publish to a real Valkey")
