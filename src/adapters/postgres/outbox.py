@@ -155,12 +155,13 @@ _BACKLOG: Final = f"""
 # its 2,000 batches, not 2,000.
 WINDOW_CHUNK: Final = 100_000
 # The most bytes of stored events a batch reads, besides its last row (`pg_column_size`: as
-# stored, compressed). A row holds a unit of work's events: one bet's, or a bet queue batch's
-# (up to 64 bets, ~35 kB stored, ~115 kB of text), or a PlaceBatch message's (up to 1,000
-# bets). At 500 rows a batch, a backlog of such rows (after a Redis outage, say) was read 500
-# at a time: catching up on 10,000 rows of 64 bets took the relay's RSS from ~100 to 183 MB,
-# and rows of 1,000 bets would have asked for some 900 MB of text a batch. A caught-up relay
-# reads a few rows a poll, far under this (bench/README.md, 2026-12-05 16:45).
+# stored, compressed; pglz keeps a bets' row at about a third of its text). A row holds a unit
+# of work's events: one bet's, or a bet queue batch's (up to 64 bets), or a PlaceBatch
+# message's (up to 1,000). Read 500 rows at a time, a backlog of such rows (after a Redis
+# outage, say) took the relay process from ~90 MB to 286 MB (rows of 64 bets, 128 kB of text
+# each) and to 1,345 MB (rows of 1,000 bets, 2 MB each); bounded, 118 and 124 MB, at the same
+# CPU an event (bench/relay_backlog.py --bets-a-row; bench/README.md, 2026-12-05 16:45). A
+# caught-up relay reads a few rows a poll, far under this.
 BATCH_BYTES: Final = 1 << 20
 
 
