@@ -139,7 +139,7 @@ async def mark_published(database: Connection) -> bool:
     history: some 40,000) have no subscriber here, and every run's copy of the template held
     them unpublished: its relay caught up on them at its start, which took the relay's RSS
     from ~100 to 183 MB (500 rows a read, each of the history's rows 64 bets' events;
-    bench/README.md, 2026-12-05 16:40)."""
+    bench/README.md, 2026-12-05 16:25)."""
     conn = await database.connect()
     try:
         status = await conn.execute(
@@ -316,7 +316,7 @@ async def _history(container: AsyncContainer, players: Sequence[int]) -> None:
     plans, kept until an ANALYZE of a table they read), and a plan made on an empty `bets`,
     analysed or not, scans it whole for a batch's ids: each run's copy then paid a growing scan
     a batch until autovacuum's first ANALYZE of it (up to a minute in), +35% of PostgreSQL's
-    CPU a bet in a 16-s unary window (bench/README.md, 2026-12-05 16:30)."""
+    CPU a bet in a 16-s unary window (bench/README.md, 2026-12-05 16:25)."""
     started = time.perf_counter()
     queue = await container.get(BetQueue)
     await asyncio.gather(

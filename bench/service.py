@@ -94,10 +94,10 @@ class Service:
         print("  (the relay did not say it was running; measuring anyway)", file=sys.stderr)
 
     def _wait_outbox(self, deadline: float) -> None:
-        """Wait until the relay has published what the outbox held when the service started
-        (the seeded template's events, some 40,000, copied into every run's database
-        unpublished),
-        so that its catching up does not fall inside the first case's window."""
+        """Wait until the relay has published what the outbox held when the service started,
+        so that its catching up does not fall inside the first case's window: the seeding's
+        events (some 40,000) in a copy of a template kept before `seeding.mark_published`, or
+        whatever a database of CROUPIER_DATABASE_URL holds."""
         if not self._database_url:
             return
         started = time.monotonic()

@@ -88,7 +88,7 @@ async def with_statistics(database: Connection, *, always: bool = False) -> bool
     analysed before Croupier's cases (`settle`), `service_cost.py` did not: its windows were
     read on those plans (bench/README.md, 2026-12-05). Statistics of an empty table are not
     enough: a plan made on an analysed empty `bets` scans it as well, so the template's players
-    each have a bet (`seeding._history`, 2026-12-05 16:30)."""
+    each have a bet (`seeding._history`, bench/README.md, 2026-12-05 16:25)."""
     conn = await database.connect()
     try:
         never = await conn.fetchval(
