@@ -7,7 +7,9 @@ went beside its bets/s: the database's two statements, or the serving process be
 (bench/README.md, 2026-12-05 07:42). A mean hides a stall, so the window also counts the
 batches whose part took over `STALL` and names the bucket of the slowest: a latency window's
 tail that rode one slow write (the commit's flush waiting on the disk) is told from one that
-rode a slow read or a serving loop that did not run the decisions (2026-12-05 16:00)."""
+rode a slow read or a serving loop that did not run the decisions (2026-12-05 16:00). A stall
+outside a batch's three parts (a bet's wait before its batch begins, its answer, the load
+generator) is not counted: a window can read a high p99 with no part over `STALL` (17:08)."""
 
 from __future__ import annotations
 
