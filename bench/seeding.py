@@ -19,6 +19,7 @@ import alone
 import asyncpg
 from dishka import AsyncContainer
 from reference import Connection
+from relay_backlog import Nowhere
 from settle import with_statistics
 from sqlalchemy.engine import make_url
 
@@ -31,6 +32,7 @@ from adapters.embedded_servers import (
 )
 from adapters.postgres import migrate
 from adapters.postgres.engine import create_engine
+from adapters.postgres.outbox import SqlOutboxFeed
 from adapters.postgres.reconcile import reconcile
 from application.access import IssueApiKey
 from application.bankroll import FundBankroll, FundBankrollCommand
@@ -38,6 +40,7 @@ from application.betting import PlaceBetCommand
 from application.betting.queue import BetQueue
 from application.postings import CreditDeposit, CreditDepositCommand
 from application.registration import RegisterPlayer, RegisterPlayerCommand
+from application.relay import OutboxRelay
 from application.seeds import GetSeedPair
 from domain.money import XTR, Money
 from entrypoints.composition.containers import make_cli_container
@@ -125,7 +128,7 @@ async def _service_database(server: str, admin: Connection, fresh: bool) -> str:
         if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", SEEDED_TEMPLATE):
             # (A template kept before its statistics were: analysed once, here.)
             await with_statistics(admin.on(SEEDED_TEMPLATE))
-            await mark_published(admin.on(SEEDED_TEMPLATE))
+            await mark_published(f"{server.rpartition('/')[0]}/{SEEDED_TEMPLATE}")
             await conn.execute(f'CREATE DATABASE "{SERVICE_DATABASE}" TEMPLATE "{SEEDED_TEMPLATE}"')
     finally:
         await conn.close()
@@ -133,24 +136,27 @@ async def _service_database(server: str, admin: Connection, fresh: bool) -> str:
     return ensure_database(server, SERVICE_DATABASE)
 
 
-async def mark_published(database: Connection) -> bool:
-    """Mark what `database`'s outbox holds as published, as the relay marks what it has
-    published (whether anything was not). The seeding's events (its players, deposits and
-    history: some 40,000) have no subscriber here, and every run's copy of the template held
-    them unpublished: its relay caught up on them at its start, which took the relay's RSS
-    from ~100 to 183 MB (500 rows a read, each of the history's rows 64 bets' events;
-    bench/README.md, 2026-12-05 16:25)."""
-    conn = await database.connect()
+async def mark_published(database_url: str) -> bool:
+    """Publish what `database_url`'s outbox holds to nowhere, through the relay itself
+    (`OutboxRelay` on its real session, `relay_backlog.Nowhere` as the publisher), so that its
+    watermark moves as it does after a publish; whether anything was owed. The seeding's events
+    (its players, deposits and history: some 40,000) have no subscriber here, and every run's
+    copy of the template held them unpublished: its relay caught up on them at its start, which
+    took the relay's RSS from ~100 to 183 MB (500 rows a read, each of the history's rows 64
+    bets' events; bench/README.md, 2026-12-05 16:25)."""
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
     try:
-        status = await conn.execute(
-            "UPDATE outbox_relay SET published_through = pg_current_snapshot(),"
-            " window_snapshot = NULL, window_position = 0, updated_at = now()"
-            " WHERE EXISTS (SELECT 1 FROM outbox WHERE tx >="
-            " (SELECT pg_snapshot_xmax(published_through) FROM outbox_relay))"
-        )
-        return bool(status != "UPDATE 0")
+        feed = SqlOutboxFeed(engine)
+        async with feed.claim() as session:
+            if session is None:  # a relay runs on it: it publishes them itself
+                return False
+            owed = await session.backlog()
+            relay = OutboxRelay(feed, Nowhere())
+            while await relay.relay_batch(session):
+                pass
+            return owed > 0
     finally:
-        await conn.close()
+        await engine.dispose()
 
 
 def seeded_template(servers: Servers) -> Connection | None:

@@ -15,29 +15,26 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import grpc
 from driving import ROOT
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from adapters.postgres.engine import create_engine
+from adapters.postgres.outbox import SqlRelaySession
 
 CROUPIER = Path(sys.executable).with_name("croupier")
 
 
 async def outbox_behind(database_url: str) -> bool:
-    """Whether the outbox holds a row written at or after the relay's watermark (what it has
-    not published yet, rows of transactions it saw running aside)."""
-    dsn = make_url(database_url).set(drivername="postgresql")
-    conn = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+    """Whether the outbox holds events the relay has not published (`SqlRelaySession.backlog`,
+    the relay's own count, read without its lock)."""
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
     try:
-        return bool(
-            await conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM outbox WHERE tx >="
-                " (SELECT pg_snapshot_xmax(published_through) FROM outbox_relay))"
-            )
-        )
+        async with engine.connect() as conn:
+            return await SqlRelaySession(conn).backlog() > 0
     finally:
-        await conn.close()
+        await engine.dispose()
 
 
 def _free_port() -> int:
@@ -102,7 +99,7 @@ class Service:
             return
         started = time.monotonic()
         while time.monotonic() < deadline:
-            with contextlib.suppress(OSError, asyncpg.PostgresError):
+            with contextlib.suppress(OSError, SQLAlchemyError):
                 if not asyncio.run(outbox_behind(self._database_url)):
                     if time.monotonic() - started >= 1:
                         waited = time.monotonic() - started

@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 import seeding
-from seeding import _asyncpg_dsn, _connection, check_books, mark_published, seed
+from seeding import _asyncpg_dsn, check_books, mark_published, seed
 
 from tests.conftest import TEST_PII_INDEX_KEY, TEST_PII_KEYS
 
@@ -95,7 +95,7 @@ async def test_the_seeded_events_are_marked_published_and_the_service_waits_for_
     await seed(_env(fresh_database, servers.redis_url, tmp_path), 1, tmp_path / "seeded.json")
     assert await outbox_behind(fresh_database)
 
-    assert await mark_published(_connection(fresh_database)) is True
+    assert await mark_published(fresh_database) is True
     assert not await outbox_behind(fresh_database)
     # Nothing left to mark.
-    assert await mark_published(_connection(fresh_database)) is False
+    assert await mark_published(fresh_database) is False
