@@ -46,15 +46,18 @@ FIVE = 5_000_000  # 5 USDT
 
 @pytest.fixture
 async def provider():
-    # "slow" answers after 1 s, twice the client's patience.
-    server = await FakeCryptoPayServer(delay=1.0).start()
+    # "slow" answers after 1.5 s, twice the client's patience (0.75 s). The patience leaves a
+    # call that answers in 0.25 s (`create_delay`) half a second for the test's own event loop,
+    # which runs this server, the use cases and their database calls: with 0.5 s, a loaded CI
+    # machine once let a double tap's one createInvoice time out (2026-12-05).
+    server = await FakeCryptoPayServer(delay=1.5).start()
     yield server
     await server.stop()
 
 
 @pytest.fixture
 async def rail(uow_factory, clock, ids, house, provider):
-    client = CryptoPayClient(provider.token, provider.url, timeout_s=0.5)
+    client = CryptoPayClient(provider.token, provider.url, timeout_s=0.75)
 
     class Rail:
         gateway = client
