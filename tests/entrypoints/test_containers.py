@@ -301,13 +301,31 @@ async def test_croupier_run_with_one_part_resolves_that_parts_needs(servers, tmp
 
 
 async def test_croupier_run_serves_every_door_from_one_bet_queue(servers, tmp_path):
+    import uuid
+
+    from prometheus_client import REGISTRY
+
+    from application.betting import PlaceBetCommand
     from application.betting.queue import BetQueue
+    from domain.errors import DomainError
+    from domain.money import XTR, Money
+
+    def waits() -> float:
+        counted = "croupier_bet_queue_wait_seconds_count"
+        return REGISTRY.get_sample_value(counted, {"lane": "bets"}) or 0.0
 
     endpoints = Endpoints(servers.database_url, servers.redis_url, False, False)
     container = containers.make_run_container(_settings(tmp_path), endpoints, PARTS)
     try:
         async with container() as one, container() as other:
-            assert await one.get(BetQueue) is await other.get(BetQueue)
+            queue = await one.get(BetQueue)
+            assert queue is await other.get(BetQueue)
+            # The queue tells the metrics how long each batch waited: a bet of no player is
+            # refused, and its batch (of one) still started.
+            before = waits()
+            with pytest.raises(DomainError):
+                await queue(PlaceBetCommand(-1, uuid.uuid4(), "coin", Money(10, XTR)))
+            assert waits() == before + 1
     finally:
         await container.close()
     await _resolves_all(

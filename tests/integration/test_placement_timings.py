@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from adapters.postgres import snapshot_placements
 from adapters.postgres.snapshot_placements import SnapshotPlacements
 from adapters.postgres.uow import start_unit_of_work_factory
-from adapters.prometheus.placements import PrometheusPlacementTimings
+from adapters.prometheus.placements import PrometheusBetQueueWaits, PrometheusPlacementTimings
 from application.betting import PlaceBet, PlaceBetCommand, PlaceBets
 from application.postings import CreditDepositCommand
 from domain.errors import InsufficientFunds, StorageUnavailable
@@ -118,3 +118,22 @@ def test_the_prometheus_timings_observe_the_bets_and_each_part():
     for phase, seconds in (("read", 0.002), ("decide", 0.0015), ("write", 0.004)):
         got = sample("croupier_bet_batch_seconds_sum", phase=phase) - before[phase]
         assert got == pytest.approx(seconds)
+
+
+def test_the_prometheus_queue_waits_observe_each_lane_apart():
+    def count(lane: str, le: str | None = None) -> float:
+        if le is None:
+            name, labels = "croupier_bet_queue_wait_seconds_count", {"lane": lane}
+        else:
+            name, labels = "croupier_bet_queue_wait_seconds_bucket", {"lane": lane, "le": le}
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    before = {lane: (count(lane), count(lane, "0.005")) for lane in ("bets", "message")}
+    waits = PrometheusBetQueueWaits()
+    waits.started(0.003, message=False)
+    waits.started(0.2, message=True)
+    waits.started(0.0, message=True)
+    assert count("bets") - before["bets"][0] == 1
+    assert count("bets", "0.005") - before["bets"][1] == 1
+    assert count("message") - before["message"][0] == 2
+    assert count("message", "0.005") - before["message"][1] == 1  # 0.2 s is over 5 ms

@@ -1,7 +1,8 @@
 """Which batches `BetQueue` runs at once: bets submitted together (PlaceBatch messages) up to
 `message_batches` beside the `batches` of queued bets, and never two batches holding one
-player. The placement itself is replaced by a gate the test opens, so what runs when is
-visible; what a batch writes is tested on PostgreSQL (tests/integration/test_bet_queue.py)."""
+player; and how long each batch's bets waited for it, as the queue tells its `waits`. The
+placement itself is replaced by a gate the test opens, so what runs when is visible; what a
+batch writes is tested on PostgreSQL (tests/integration/test_bet_queue.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import asyncio
 import uuid
 from collections import deque
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -24,9 +26,9 @@ class _Gated(BetQueue):
     """A queue whose batches wait at a gate: `running` holds the players of each batch in
     progress, in the order they started; `open(n)` lets the n-th started batch finish."""
 
-    def __init__(self, **sizes: int) -> None:
+    def __init__(self, **options: Any) -> None:
         db, clock, ids, house = FakeDatabase(), FakeClock(), SequentialIds(), HouseBook(4)
-        super().__init__(PlaceBet(db, clock, ids, house, FixedSeeds()), **sizes)
+        super().__init__(PlaceBet(db, clock, ids, house, FixedSeeds()), **options)
         self.started: list[tuple[int, ...]] = []
         self.running: list[tuple[int, ...]] = []
         self._gates: list[asyncio.Event] = []
@@ -240,3 +242,51 @@ async def test_a_busy_queue_leaves_its_waiting_bets_unread_until_something_can_s
         await queue.open(n)
     assert queue.running == []
     assert queue.started[2] == tuple(range(2, 501))
+
+
+class _Waits:
+    """A `BetQueueWaits` that keeps what it is told, and the queue's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.told: list[tuple[float, bool]] = []
+
+    def started(self, waited: float, *, message: bool) -> None:
+        self.told.append((waited, message))
+
+    def clock(self) -> float:
+        return self.now
+
+
+async def test_each_batch_tells_how_long_its_longest_waiting_bet_waited():
+    waits = _Waits()
+    queue = _Gated(batches=1, message_batches=1, waits=waits, clock=waits.clock)
+    queue.submit(_bets(1))  # a free slot: it starts at once
+    await _settle()
+    assert waits.told == [(0.0, False)]
+    waits.now += 0.002
+    first = queue.submit(_bets(2))
+    waits.now += 0.003
+    second = queue.submit(_bets(3))  # both wait for the running batch
+    waits.now += 0.004
+    await queue.open(0)
+    # One batch of the two; its first bet waited 7 ms, from its submit to the batch's start.
+    assert queue.running == [(2, 3)]
+    assert waits.told[1] == (pytest.approx(0.007), False)
+    assert len(waits.told) == 2
+    await queue.open(1)
+    assert len(await _answered([*first, *second])) == 2
+
+
+async def test_a_message_tells_its_wait_in_its_own_lane():
+    waits = _Waits()
+    queue = _Gated(batches=1, message_batches=1, waits=waits, clock=waits.clock)
+    queue.submit(_bets(1, 2), together=True)
+    await _settle()
+    waits.now += 0.001
+    held = queue.submit(_bets(3, 4), together=True)  # the message lane is busy
+    waits.now += 0.025
+    await queue.open(0)
+    assert waits.told == [(0.0, True), (pytest.approx(0.025), True)]
+    await queue.open(1)
+    assert len(await _answered(held)) == 2

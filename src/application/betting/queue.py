@@ -23,6 +23,9 @@ passed by later work sharing its players twice at most; then that work waits beh
 its wait is bounded (`_start`). Queued bets have no such second lane by default: a second
 batch of them would split the bets in flight into smaller batches, each costing more.
 
+As each batch starts, the queue tells a `BetQueueWaits` (if given) how long its longest-waiting
+bet waited for it, the part of a bet's latency no placement timing sees.
+
 A batch runs in a task of its own. A bet placed alone runs in a copy of its caller's context
 (`contextvars`), so what the caller's context holds (the request and bet ids its log lines
 carry, its trace) follows the bet into the placement; a batch of several bets runs in an
@@ -32,17 +35,20 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import time
 from collections import deque
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from application.betting import BetOutcome, BetReceipt, PlaceBet, PlaceBetCommand, PlaceBets
+from application.ports.bet_queue_waits import BetQueueWaits
 from domain.errors import DomainError
 
 _Answer = TypeVar("_Answer")
 
-# A bet waiting for a batch: its command, its caller's answer, its caller's context.
-_Waiting = tuple[PlaceBetCommand, asyncio.Future[BetReceipt], contextvars.Context]
+# A bet waiting for a batch: its command, its caller's answer, its caller's context, when it
+# was submitted (the queue's clock).
+_Waiting = tuple[PlaceBetCommand, asyncio.Future[BetReceipt], contextvars.Context, float]
 
 
 # How many times later work sharing a waiting message's players may start before it: after
@@ -58,7 +64,7 @@ class _Together:
 
     def __init__(self, bets: list[_Waiting]) -> None:
         self.bets = bets
-        self.players = frozenset(command.player_id for command, _, _ in bets)
+        self.players = frozenset(command.player_id for command, _, _, _ in bets)
         self.overtaken = 0
 
 
@@ -66,10 +72,18 @@ class BetQueue:
     """Place a bet; concurrent bets share transactions (see the module). `batches` is how many
     transactions of queued bets run at once in this process, `batch_size` the most bets one
     of them takes, `message_batches` how many bets submitted together (messages) run at once
-    beside them."""
+    beside them. `waits`, if given, is told how long each batch's bets waited for it, by
+    `clock` (seconds, monotonic)."""
 
     def __init__(
-        self, place: PlaceBet, *, batch_size: int = 64, batches: int = 1, message_batches: int = 2
+        self,
+        place: PlaceBet,
+        *,
+        batch_size: int = 64,
+        batches: int = 1,
+        message_batches: int = 2,
+        waits: BetQueueWaits | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         if batch_size < 1 or batches < 1 or message_batches < 1:
             raise ValueError(
@@ -80,6 +94,8 @@ class BetQueue:
         self._batch_size = batch_size
         self._batches = batches
         self._message_batches = message_batches
+        self._waits = waits
+        self._clock = clock
         self._running = 0  # batches of queued bets running
         self._running_messages = 0  # messages (bets submitted together) running
         self._messages_waiting = 0  # of the items in `_waiting`
@@ -112,11 +128,12 @@ class BetQueue:
         loop = asyncio.get_running_loop()
         answers: list[asyncio.Future[BetReceipt]] = []
         items: list[_Waiting] = []
+        now = self._clock()
         for command in commands:
             # A refusal nobody awaits (the caller is gone) is not logged as an exception "never
             # retrieved": `answer_batch` looks at each one it sets (no callback a bet).
             answer: asyncio.Future[BetReceipt] = loop.create_future()
-            items.append((command, answer, contextvars.copy_context()))
+            items.append((command, answer, contextvars.copy_context(), now))
             answers.append(answer)
         if together and len(items) > 1:
             self._waiting.append(_Together(items))
@@ -196,12 +213,18 @@ class BetQueue:
                 for waiting in overtaking:
                     waiting.overtaken += 1
                 self._launch(
-                    batch, frozenset(command.player_id for command, _, _ in batch), message=False
+                    batch,
+                    frozenset(command.player_id for command, _, _, _ in batch),
+                    message=False,
                 )
             else:
                 return
 
     def _launch(self, batch: list[_Waiting], players: frozenset[int], *, message: bool) -> None:
+        if self._waits is not None:
+            # The queue keeps arrival order, and a batch takes its bets in that order: its
+            # first bet is the one that waited longest.
+            self._waits.started(self._clock() - batch[0][3], message=message)
         self._busy |= players
         if message:
             self._running_messages += 1
@@ -209,7 +232,7 @@ class BetQueue:
             self._running += 1
         caller = batch[0][2] if len(batch) == 1 else contextvars.Context()
         task = asyncio.get_running_loop().create_task(
-            self._run([(command, answer) for command, answer, _ in batch], players, message),
+            self._run([(command, answer) for command, answer, _, _ in batch], players, message),
             context=caller,
         )
         self._tasks.add(task)

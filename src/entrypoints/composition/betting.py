@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres.admin_queries import SqlBetQueries
+from adapters.prometheus.placements import PrometheusBetQueueWaits
 from adapters.velocity import RedisVelocityLimiter
 from application.betting import GetBet, PlaceBet, SettleDiceBet, VoidBet
 from application.betting.place import Placement
@@ -115,6 +116,7 @@ class BettingProvider(Provider):
             batch_size=settings.bet_batch_size,
             batches=settings.bet_batches,
             message_batches=settings.bet_message_batches,
+            waits=PrometheusBetQueueWaits(),
         )
 
     @provide(scope=Scope.APP)
