@@ -7,9 +7,12 @@ went beside its bets/s: the database's two statements, or the serving process be
 (bench/README.md, 2026-12-05 07:42). A mean hides a stall, so the window also counts the
 batches whose part took over `STALL` and names the bucket of the slowest: a latency window's
 tail that rode one slow write (the commit's flush waiting on the disk) is told from one that
-rode a slow read or a serving loop that did not run the decisions (2026-12-05 16:00). A stall
-outside a batch's three parts (a bet's wait before its batch begins, its answer, the load
-generator) is not counted: a window can read a high p99 with no part over `STALL` (17:08)."""
+rode a slow read or a serving loop that did not run the decisions (2026-12-05 16:00). A bet's
+wait in the bet queue before its batch began is read too (`croupier_bet_queue_wait_seconds`,
+each batch's longest-waiting bet, both lanes), and counted as a stall past `STALL` like a part
+(`wait`): a window can read a high p99 with no part over `STALL` (17:08), when its bets piled
+up behind batches that were each a little slow. A stall after a batch (its answers going out,
+the load generator) is still seen by none of these."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from driving import Meter
 from prometheus_client.parser import text_string_to_metric_families
 
 _PHASES = ("read", "decide", "write")
+_WAIT = "wait"  # the bet queue's wait before a batch, kept beside the parts' buckets
 # A part of a batch over this is a stall: twice the p99 the half-of-peak target allows, and
 # ten times a unary batch's write at 32 in flight (a histogram bucket's bound, so it is counted
 # exactly).
@@ -35,6 +39,9 @@ class Totals:
     batches: float = 0.0
     bets: float = 0.0
     seconds: tuple[float, float, float] = (0.0, 0.0, 0.0)  # read, decide, write
+    # The bet queue's batches (both lanes) and their longest waits' sum, in seconds.
+    queued: float = 0.0
+    waited: float = 0.0
     # Each part's cumulative bucket counts, (upper bound, batches at most that long), +Inf
     # included, as the histogram reports them.
     buckets: dict[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
@@ -48,16 +55,23 @@ class Totals:
             f"{(now - then) * 1000 / batches:.2f}"
             for now, then in zip(self.seconds, before.seconds, strict=True)
         )
+        queued = self.queued - before.queued
+        wait = (
+            f"; waited {(self.waited - before.waited) * 1000 / queued:.2f} ms a batch before it"
+            " began (its longest-waiting bet)"
+            if queued > 0
+            else ""
+        )
         return (
             f"{batches:.0f} {'batch' if batches == 1 else 'batches'},"
             f" {(self.bets - before.bets) / batches:.1f} bets a batch;"
-            f" read / decide / write {parts} ms a batch; {self.stalls_since(before)}"
+            f" read / decide / write {parts} ms a batch{wait}; {self.stalls_since(before)}"
         )
 
     def stalls_since(self, before: Totals) -> str:
         """The parts over `STALL` since `before`: how many batches, and the slowest one's bucket."""
         said = []
-        for phase in _PHASES:
+        for phase in (*_PHASES, _WAIT):
             now, then = dict(self.buckets.get(phase, ())), dict(before.buckets.get(phase, ()))
             grown = {le: count - then.get(le, 0.0) for le, count in now.items()}
             over = grown.get(math.inf, 0.0) - grown.get(STALL, 0.0)
@@ -77,9 +91,10 @@ def _ms(seconds: float) -> str:
 
 
 def parse(text: str) -> Totals:
-    batches = bets = 0.0
+    batches = bets = queued = waited = 0.0
     seconds = dict.fromkeys(_PHASES, 0.0)
     buckets: dict[str, list[tuple[float, float]]] = {phase: [] for phase in _PHASES}
+    waits: dict[float, float] = {}  # the two lanes' buckets added up, by bound
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name == "croupier_bet_batch_bets_count":
@@ -94,10 +109,21 @@ def parse(text: str) -> Totals:
                 phase = sample.labels.get("phase", "")
                 if phase in buckets:
                     buckets[phase].append((float(sample.labels["le"]), sample.value))
+            elif sample.name == "croupier_bet_queue_wait_seconds_count":
+                queued += sample.value
+            elif sample.name == "croupier_bet_queue_wait_seconds_sum":
+                waited += sample.value
+            elif sample.name == "croupier_bet_queue_wait_seconds_bucket":
+                bound = float(sample.labels["le"])
+                waits[bound] = waits.get(bound, 0.0) + sample.value
+    if waits:
+        buckets[_WAIT] = sorted(waits.items())
     return Totals(
         batches,
         bets,
         (seconds["read"], seconds["decide"], seconds["write"]),
+        queued,
+        waited,
         {phase: tuple(counts) for phase, counts in buckets.items() if counts},
     )
 

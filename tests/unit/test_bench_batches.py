@@ -21,8 +21,11 @@ from cpu import CpuReading
 from adapters.prometheus.placements import SECONDS_BUCKETS
 
 
-def _exposition(batches: list[tuple[int, float, float, float]]) -> str:
-    """The text a service that placed these batches serves (the metrics' own names)."""
+def _exposition(
+    batches: list[tuple[int, float, float, float]], waits: list[tuple[str, float]] = ()
+) -> str:
+    """The text a service that placed these batches, and whose bet queue's batches waited
+    these (lane, seconds), serves (the metrics' own names)."""
     registry = CollectorRegistry()
     bets = Histogram("croupier_bet_batch_bets", "bets", registry=registry)
     seconds = Histogram(
@@ -37,6 +40,16 @@ def _exposition(batches: list[tuple[int, float, float, float]]) -> str:
         seconds.labels("read").observe(read)
         seconds.labels("decide").observe(decide)
         seconds.labels("write").observe(write)
+    if waits:
+        waited = Histogram(
+            "croupier_bet_queue_wait_seconds",
+            "waits",
+            ["lane"],
+            registry=registry,
+            buckets=SECONDS_BUCKETS,
+        )
+        for lane, wait in waits:
+            waited.labels(lane).observe(wait)
     return generate_latest(registry).decode()
 
 
@@ -89,6 +102,25 @@ def test_a_window_counts_its_stalls_by_part_and_names_the_slowest_bucket() -> No
     beyond = parse(_exposition([(1, 0.001, 0.001, 2.5)]))
     assert beyond.stalls_since(Totals()) == "parts over 50 ms: write 1 (the slowest over 1 s)"
     assert after.since(before).endswith("write 2 (the slowest at most 500 ms)")
+
+
+def test_a_window_reads_the_queues_waits_over_both_lanes_and_counts_a_long_one() -> None:
+    before = parse(_exposition([], [("bets", 0.5)]))
+    after = parse(
+        _exposition(
+            [(6, 0.001, 0.001, 0.002), (100, 0.002, 0.004, 0.03)],
+            [("bets", 0.5), ("bets", 0.002), ("bets", 0.07), ("message", 0.003)],
+        )
+    )
+    assert after.queued == 4
+    assert after.waited == pytest.approx(0.575)
+    assert after.since(before) == (
+        "2 batches, 53.0 bets a batch; read / decide / write 1.50 / 2.50 / 16.00 ms a batch;"
+        " waited 25.00 ms a batch before it began (its longest-waiting bet);"
+        " parts over 50 ms: wait 1 (the slowest at most 100 ms)"
+    )
+    # A service that tells no wait (an older one): the line says nothing of it.
+    assert "waited" not in parse(_exposition([(2, 0.001, 0.001, 0.001)])).since(Totals())
 
 
 class _Counters:
