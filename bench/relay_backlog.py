@@ -19,12 +19,13 @@ the bounded one:
 
 `--bets-a-row N` writes rows of N such bets (a bet queue batch's row holds up to 64, a
 PlaceBatch message's up to 1,000), and the run then prints the rows' stored and text sizes
-and this process's peak RSS, what the relay holds while it reads a batch of such rows:
+and this process's peak RSS, what the relay holds while it reads a batch of such rows (with
+`--valkey`, and while it publishes them: a real publish holds each event's commands too):
 
-    .venv/bin/python bench/relay_backlog.py --owed 2000 --bets-a-row 64 --drain
+    .venv/bin/python bench/relay_backlog.py --owed 2000 --bets-a-row 64 --drain --valkey
 
 The figures are the ones quoted in bench/README.md ("The relay on a long backlog", and
-2026-12-05 16:45 for rows of many bets)."""
+2026-12-05 16:45 and 21:40 for rows of many bets)."""
 
 from __future__ import annotations
 

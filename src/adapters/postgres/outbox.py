@@ -159,10 +159,13 @@ WINDOW_CHUNK: Final = 100_000
 # of work's events: one bet's, or a bet queue batch's (up to 64 bets), or a PlaceBatch
 # message's (up to 1,000). Read 500 rows at a time, a backlog of such rows (after a Redis
 # outage, say) took the relay process from ~90 MB to 286 MB (rows of 64 bets, 128 kB of text
-# each) and to 1,345 MB (rows of 1,000 bets, 2 MB each); bounded, 118 and 124 MB, at the same
-# CPU an event (bench/relay_backlog.py --bets-a-row; bench/README.md, 2026-12-05 16:45). A
-# caught-up relay reads a few rows a poll, far under this.
-BATCH_BYTES: Final = 1 << 20
+# each) and to 1,345 MB (rows of 1,000 bets, 2 MB each), publishing nowhere. pglz keeps such
+# rows at a tenth of their text, and a real publish holds each event's commands beside it: at
+# 1 MB stored a batch still took the relay to 221 and 247 MB publishing to Valkey; at 128 kB,
+# 101 and 109 MB, at the same CPU an event (bench/relay_backlog.py --bets-a-row N --drain
+# --valkey; bench/README.md, 2026-12-05 21:40). A caught-up relay reads a few rows a poll,
+# under this.
+BATCH_BYTES: Final = 1 << 17
 
 
 def _batch_end(sizes: Sequence[int], start: int, limit: int, budget: int) -> int:
