@@ -18,10 +18,13 @@ from application.ports import EventEnvelope, PendingEvent, StoredEvent
 class FakeOutbox:
     """The outbox's rows in order, and the relay session over them: `held` makes a claim
     answer None (another relay runs), `broken` makes the next claim's session die (a lost
-    database connection) once."""
+    database connection) once; `cut` bounds a batch's rows below the relay's limit, as the real
+    session's bytes bound does."""
 
-    def __init__(self, envelopes: Sequence[EventEnvelope] = ()) -> None:
+    def __init__(self, envelopes: Sequence[EventEnvelope] = (), *, cut: int | None = None) -> None:
         self.rows: list[PendingEvent] = []
+        self.cut = cut  # the most rows a batch takes whatever its limit (the bytes' bound)
+        self.more_ready = False  # rows the last batch left (RelaySession.more_ready)
         self.published: set[int] = set()
         self.held = False
         self.broken = False
@@ -42,7 +45,10 @@ class FakeOutbox:
         yield None if self.held else self
 
     async def pending(self, limit: int) -> Sequence[PendingEvent]:
-        return [r for r in self.rows if r.position not in self.published][:limit]
+        waiting = [r for r in self.rows if r.position not in self.published]
+        taken = waiting[: min(limit, self.cut or limit)]
+        self.more_ready = len(waiting) > len(taken)
+        return taken
 
     async def mark_published(self, positions: Sequence[int]) -> None:
         self.published.update(positions)

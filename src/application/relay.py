@@ -96,7 +96,10 @@ class OutboxRelay:
                 await self._back_off(stop)
                 continue
             self._backoff = settings.min_backoff
-            if relayed < settings.batch_size:
+            # A short batch is the end of the backlog, unless the session cut it short itself
+            # (a batch's bytes are bounded: a backlog of large rows comes in batches of few
+            # events, and waiting a poll after each would slow its catching up).
+            if relayed < settings.batch_size and not session.more_ready:
                 await pause(stop, settings.poll_interval)
 
     async def _back_off(self, stop: asyncio.Event) -> None:

@@ -146,7 +146,8 @@ async def test_a_batch_reads_a_bounded_size_of_stored_events(engine, budget):
     """Rows can be large (a bet queue batch's, a PlaceBatch message's): a batch takes rows
     while the ones before take under the session's byte budget, at least one, and never more
     than asked; the window is still published whole, in order, and the listing's first batch
-    (cut in SQL) is the one the session then returns, without a read of its own."""
+    (cut in SQL) is the one the session then returns, without a read of its own; a batch cut
+    short says more is ready."""
     # 20,000 published rows: the planner reads rows by index, as on a real outbox.
     async with scratch_outbox(engine, published=20_000, unpublished=60) as conn:
         sizes = await _stored_sizes(conn)
@@ -154,6 +155,7 @@ async def test_a_batch_reads_a_bounded_size_of_stored_events(engine, budget):
         published: list[int] = []
         batches: list[list[int]] = []
         reads: list[int] = []
+        ready: list[bool] = []  # more_ready after each batch: rows left that it knew of
         while True:
             before = await _rows_read(conn)
             batch = await session.pending(25)
@@ -164,7 +166,12 @@ async def test_a_batch_reads_a_bounded_size_of_stored_events(engine, budget):
             batches.append(rows)
             published.extend(rows)
             await session.mark_published(rows)
+            ready.append(session.more_ready)
         assert published == list(range(20_001, 20_061)), "in id order, none skipped or repeated"
+        # Every batch cut by the budget or the limit says more is ready, so the relay goes on
+        # at once; the window's last does not, nor does the empty read after it.
+        assert ready == [True] * (len(batches) - 1) + [False]
+        assert not session.more_ready
         for rows in batches:
             assert 1 <= len(rows) <= 25
             assert sum(sizes[i] for i in rows[:-1]) < budget, "over the budget before its last row"

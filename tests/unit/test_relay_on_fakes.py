@@ -7,6 +7,7 @@ The real outbox's lock and order are tested on PostgreSQL and Redis
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 
 import pytest
@@ -105,3 +106,14 @@ async def test_a_relay_says_whether_it_holds_the_lock():
     stop.set()
     await asyncio.wait_for(task, 1)
     assert not relay.holding
+
+
+async def test_a_batch_the_session_cut_short_is_followed_at_once_not_after_a_poll():
+    # The session bounds a batch's bytes: a backlog of large rows comes one row a batch, each
+    # short of the relay's limit. Were each taken for the end of the backlog, the relay would
+    # wait a poll (here a minute) after every one.
+    outbox = FakeOutbox([envelope(n) for n in range(1, 6)], cut=1)
+    publisher = FakePublisher()
+    relay = OutboxRelay(outbox, publisher, dataclasses.replace(FAST, poll_interval=60.0))
+    await _run_until(relay, lambda: len(outbox.published) == 5)
+    assert [e.sequence for e in publisher.published] == [1, 2, 3, 4, 5]

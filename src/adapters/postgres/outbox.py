@@ -319,6 +319,11 @@ class SqlRelaySession:
         self._next = bisect.bisect_right(self._ids, last)
         self._first_ids, self._first = [], []
 
+    @property
+    def more_ready(self) -> bool:
+        # A window is listed at once: rows of it not yet returned, or more ids after it.
+        return self._snapshot is not None and not self._window_done
+
     async def backlog(self) -> int:
         """How many events are not published yet."""
         db = await self._db()

@@ -67,6 +67,14 @@ class RelaySession(Protocol):
         """Everything the last `pending` returned up to these positions went out."""
         ...
 
+    @property
+    def more_ready(self) -> bool:
+        """Whether the last `pending` left rows it already knew of for the next one: it
+        stopped at `limit` rows or at a bound of its own (the bytes a batch may hold), not at
+        the end of what was there. The relay then goes on at once rather than waiting to
+        poll."""
+        ...
+
 
 class OutboxFeed(Protocol):
     """Where the relay reads from. `claim()` yields a session when no other relay runs (None
