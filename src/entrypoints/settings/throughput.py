@@ -81,7 +81,7 @@ class Throughput:
     relay_batch_size: int = setting(
         500,
         doc="Most outbox rows (each the events of one unit of work) the relay publishes in one "
-        "Redis round trip; fewer when the rows are large (a batch reads about 1 MB of stored "
+        "Redis round trip; fewer when the rows are large (a batch reads about 128 kB of stored "
         "events at most: docs/events.md).",
         ge=1,
         le=10_000,
