@@ -24,7 +24,7 @@ class FakeOutbox:
     def __init__(self, envelopes: Sequence[EventEnvelope] = (), *, cut: int | None = None) -> None:
         self.rows: list[PendingEvent] = []
         self.cut = cut  # the most rows a batch takes whatever its limit (the bytes' bound)
-        self.more_ready = False  # rows the last batch left (RelaySession.more_ready)
+        self._left = False  # whether the last batch left rows (RelaySession.more_ready)
         self.published: set[int] = set()
         self.held = False
         self.broken = False
@@ -47,8 +47,12 @@ class FakeOutbox:
     async def pending(self, limit: int) -> Sequence[PendingEvent]:
         waiting = [r for r in self.rows if r.position not in self.published]
         taken = waiting[: min(limit, self.cut or limit)]
-        self.more_ready = len(waiting) > len(taken)
+        self._left = len(waiting) > len(taken)
         return taken
+
+    @property
+    def more_ready(self) -> bool:
+        return self._left
 
     async def mark_published(self, positions: Sequence[int]) -> None:
         self.published.update(positions)

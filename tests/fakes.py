@@ -501,6 +501,21 @@ class FakeLimiter:
 caller: ContextVar[str | None] = ContextVar("caller", default=None)
 
 
+class RecordingQueueWaits:
+    """`BetQueueWaits` that keeps what it is told (waited seconds, the message lane or not), and
+    a clock for the queue that the test moves by hand (`now`)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.told: list[tuple[float, bool]] = []
+
+    def started(self, waited: float, *, message: bool) -> None:
+        self.told.append((waited, message))
+
+    def clock(self) -> float:
+        return self.now
+
+
 class RecordingBetMetrics:
     """`BetMetrics` that remembers every call, with the `caller` of the context it came in."""
 

@@ -19,7 +19,7 @@ from application.betting.queue import OVERTAKEN_AT_MOST, BetQueue
 from application.house import HouseBook
 from domain.money import XTR, Money
 from tests.casino_on_fakes import FixedSeeds
-from tests.fakes import FakeClock, FakeDatabase, SequentialIds
+from tests.fakes import FakeClock, FakeDatabase, RecordingQueueWaits, SequentialIds
 
 
 class _Gated(BetQueue):
@@ -244,22 +244,8 @@ async def test_a_busy_queue_leaves_its_waiting_bets_unread_until_something_can_s
     assert queue.started[2] == tuple(range(2, 501))
 
 
-class _Waits:
-    """A `BetQueueWaits` that keeps what it is told, and the queue's clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.told: list[tuple[float, bool]] = []
-
-    def started(self, waited: float, *, message: bool) -> None:
-        self.told.append((waited, message))
-
-    def clock(self) -> float:
-        return self.now
-
-
 async def test_each_batch_tells_how_long_its_longest_waiting_bet_waited():
-    waits = _Waits()
+    waits = RecordingQueueWaits()
     queue = _Gated(batches=1, message_batches=1, waits=waits, clock=waits.clock)
     queue.submit(_bets(1))  # a free slot: it starts at once
     await _settle()
@@ -279,7 +265,7 @@ async def test_each_batch_tells_how_long_its_longest_waiting_bet_waited():
 
 
 async def test_a_message_tells_its_wait_in_its_own_lane():
-    waits = _Waits()
+    waits = RecordingQueueWaits()
     queue = _Gated(batches=1, message_batches=1, waits=waits, clock=waits.clock)
     queue.submit(_bets(1, 2), together=True)
     await _settle()

@@ -56,6 +56,7 @@ FAKES: dict[type, tuple[object, ...]] = {
     P.KeyUsage: (fake_access.FakeKeyUsage,),
     P.AuditLog: (fake_money.FakeAuditLog,),
     P.BetMetrics: (fakes.RecordingBetMetrics,),
+    P.BetQueueWaits: (fakes.RecordingQueueWaits,),
     P.BetReadModel: (fake_reads.FakeBetReads,),
     P.BetRepository: (fake_betting.FakeBets,),
     P.BonusRepository: (fake_bonuses.FakeBonuses,),

@@ -41,7 +41,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from application.betting import BetOutcome, BetReceipt, PlaceBet, PlaceBetCommand, PlaceBets
-from application.ports.bet_queue_waits import BetQueueWaits
+from application.ports import BetQueueWaits
 from domain.errors import DomainError
 
 _Answer = TypeVar("_Answer")

@@ -10,6 +10,7 @@ from application.ports.adjustments import AdjustmentRequestRepository
 from application.ports.aggregators import AggregatorApi, AggregatorSignatures, GameSessionConfig
 from application.ports.api_keys import ApiKeyStore, KeyUsage
 from application.ports.audit import AuditLog, AuditQuery
+from application.ports.bet_queue_waits import BetQueueWaits
 from application.ports.bet_reads import BetFilter, BetReadModel, BetSummary
 from application.ports.bets import BetMetrics, BetRepository
 from application.ports.bonuses import BonusRepository
