@@ -17,6 +17,6 @@ class BetQueueWaits(Protocol):
 
     def started(self, waited: float, *, message: bool) -> None:
         """A batch started whose longest-waiting bet waited `waited` seconds since it was
-        submitted (0 for a bet that found a slot free); `message`: bets submitted together
-        (a PlaceBatch message), which have a lane of their own."""
+        submitted (next to nothing for a bet that found a slot free); `message`: bets submitted
+        together (a PlaceBatch message), which have a lane of their own."""
         ...
