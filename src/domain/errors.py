@@ -133,3 +133,14 @@ class StorageUnavailable(DomainError):
     have. Repeating it with the same idempotency key applies it exactly once."""
 
     code = "storage_unavailable"
+
+
+class Overloaded(StorageUnavailable):
+    """More bets wait in this process for the database than it takes (its bet queue is full:
+    the database is slow or away). The bet was not taken: nothing was written, and repeating it
+    with the same bet id a little later places it once."""
+
+    code = "overloaded"
+    # Whole seconds a caller should wait before repeating it (gRPC RetryInfo, HTTP
+    # Retry-After): the queue drains thousands of bets a second once the database answers.
+    retry_after = 1

@@ -10,9 +10,9 @@ import pytest
 
 from application.betting import BetReceipt, PlaceBet, PlaceBetCommand
 from application.betting.queue import BetQueue
-from domain.errors import InsufficientFunds, LimitExceeded
+from domain.errors import InsufficientFunds, LimitExceeded, Overloaded
 from domain.money import XTR, Money
-from tests.conftest import bet_writers
+from tests.conftest import assert_books_balance, bet_writers
 from tests.fakes import RecordingBetMetrics, caller
 
 pytestmark = pytest.mark.usefixtures("books")
@@ -59,6 +59,30 @@ async def test_a_repeat_through_the_queue_is_a_replay(funded_player, place, bala
     assert sum(1 for r in everyone if not r.replayed) == 1
     assert all(r.bet == everyone[0].bet for r in everyone)
     assert await balances(player.id) == (Money(1000 - 10 + (first.bet.payout or 0), XTR),)
+
+
+async def test_past_its_limit_the_queue_refuses_a_bet_unwritten_and_its_repeat_places_it_once(
+    funded_player, place, balances, engine
+):
+    queue = BetQueue(place, batches=1, limit=3)
+    players = [await funded_player(1000) for _ in range(5)]
+    first = queue.submit([limbo(players[0].id, 10)])  # a free slot: it starts at once
+    waiting = queue.submit([limbo(p.id, 10) for p in players[1:4]])  # three wait: the limit
+    refused_command = limbo(players[4].id, 10)
+    (refused,) = queue.submit([refused_command])
+    with pytest.raises(Overloaded):
+        await refused
+    placed = await asyncio.gather(*first, *waiting)
+    assert all(not r.replayed for r in placed)
+    # Nothing of the refused bet was written: no bet, no stake taken.
+    assert await bet_writers(engine, [refused_command.bet_id]) == 0
+    assert await balances(players[4].id) == (Money(1000, XTR),)
+    # The queue drained: the same bet id is taken now, and placed once.
+    again = await queue(refused_command)
+    assert not again.replayed
+    assert (await queue(refused_command)).replayed
+    assert await balances(players[4].id) == (Money(990 + (again.bet.payout or 0), XTR),)
+    await assert_books_balance(engine)
 
 
 async def test_a_caller_that_goes_away_does_not_undo_its_neighbours(funded_player, place, balances):

@@ -17,6 +17,7 @@ import pytest
 from application.betting import BetOutcome, PlaceBet, PlaceBetCommand
 from application.betting.queue import OVERTAKEN_AT_MOST, BetQueue
 from application.house import HouseBook
+from domain.errors import Overloaded
 from domain.money import XTR, Money
 from tests.casino_on_fakes import FixedSeeds
 from tests.fakes import FakeClock, FakeDatabase, RecordingQueueWaits, SequentialIds
@@ -276,3 +277,45 @@ async def test_a_message_tells_its_wait_in_its_own_lane():
     assert waits.told == [(0.0, True), (pytest.approx(0.025), True)]
     await queue.open(1)
     assert len(await _answered(held)) == 2
+
+
+async def test_past_its_limit_the_queue_refuses_at_once_and_takes_again_as_it_drains():
+    queue = _Gated(batches=1, message_batches=1, limit=3)
+    running = queue.submit(_bets(1))  # runs: it waits for nothing
+    await _settle()
+    waiting = queue.submit(_bets(2, 3))  # two wait
+    waiting += queue.submit(_bets(4))  # three: the limit
+    refused = queue.submit(_bets(5))
+    # Refused at once, nothing queued for it: its answer is there before any batch ends.
+    assert refused[0].done()
+    with pytest.raises(Overloaded) as raised:
+        await refused[0]
+    assert raised.value.code == "overloaded"
+    # A message is taken whole or refused whole.
+    message = queue.submit(_bets(6, 7), together=True)
+    assert all(isinstance(answer.exception(), Overloaded) for answer in message)
+    await queue.open(0)  # the three waiting bets start together: the queue is empty again
+    assert queue.running == [(2, 3, 4)]
+    again = queue.submit(_bets(5))
+    assert not again[0].done()
+    await queue.open(1)
+    await queue.open(2)
+    assert len(await _answered([*running, *waiting, *again])) == 5
+    assert queue.started == [(1,), (2, 3, 4), (5,)]
+
+
+async def test_an_empty_queue_takes_a_message_larger_than_its_limit():
+    queue = _Gated(batches=1, message_batches=1, limit=2)
+    message = queue.submit(_bets(1, 2, 3, 4), together=True)
+    await _settle()
+    assert queue.running == [(1, 2, 3, 4)]
+    # Something waits now (a message counts as its bets): the next is refused.
+    queue.submit(_bets(9), together=False)  # waits behind nothing: the bets' lane is free
+    await _settle()
+    assert queue.running == [(1, 2, 3, 4), (9,)]
+    queue.submit(_bets(5, 6, 7), together=True)  # waits for the message lane: 3 queued
+    refused = queue.submit(_bets(8))
+    assert isinstance(refused[0].exception(), Overloaded)
+    for n in range(3):
+        await queue.open(n)
+    assert len(await _answered(message)) == 4

@@ -48,6 +48,7 @@ from domain.errors import (
     LimitExceeded,
     NotFound,
     NotRevealed,
+    Overloaded,
     RateLimited,
     StorageUnavailable,
     Unauthenticated,
@@ -235,6 +236,7 @@ REPRESENTATIVES: dict[type[DomainError], list[tuple[DomainError, tuple[str, ...]
         ),
     ],
     StorageUnavailable: [(StorageUnavailable(SECRET), ())],
+    Overloaded: [(Overloaded(SECRET), ())],
     WithdrawalRefused: [
         (WithdrawalRefused("min_amount", SECRET, limit=Money(100, XTR)), ("100 ⭐",)),
         (WithdrawalRefused("daily_limit", SECRET, limit=STARS, remaining=Money(27, XTR)), ()),

@@ -23,6 +23,13 @@ passed by later work sharing its players twice at most; then that work waits beh
 its wait is bounded (`_start`). Queued bets have no such second lane by default: a second
 batch of them would split the bets in flight into smaller batches, each costing more.
 
+The queue holds at most `limit` waiting bets (a setting): it waits only while the database is
+slow or away, and without a bound, callers that time out and retry the same bet would queue
+every retry and leave a backlog that outlives the stall (each new call waiting behind it, timing
+out and retrying in turn). Past the bound a submit is refused at once, each bet's answer
+`Overloaded` (nothing written; the same bet id may be repeated later). A queue with nothing
+waiting takes any submit, so a message larger than the bound still goes.
+
 As each batch starts, the queue tells a `BetQueueWaits` (if given) how long its longest-waiting
 bet waited for it, the part of a bet's latency no placement timing sees.
 
@@ -42,7 +49,7 @@ from typing import Any, TypeVar
 
 from application.betting import BetOutcome, BetReceipt, PlaceBet, PlaceBetCommand, PlaceBets
 from application.ports import BetQueueWaits
-from domain.errors import DomainError
+from domain.errors import DomainError, Overloaded
 
 _Answer = TypeVar("_Answer")
 
@@ -72,8 +79,9 @@ class BetQueue:
     """Place a bet; concurrent bets share transactions (see the module). `batches` is how many
     transactions of queued bets run at once in this process, `batch_size` the most bets one
     of them takes, `message_batches` how many bets submitted together (messages) run at once
-    beside them. `waits`, if given, is told how long each batch's bets waited for it, by
-    `clock` (seconds, monotonic)."""
+    beside them, `limit` the most bets that may wait (None: no bound; see the module). `waits`,
+    if given, is told how long each batch's bets waited for it, by `clock` (seconds,
+    monotonic)."""
 
     def __init__(
         self,
@@ -82,9 +90,12 @@ class BetQueue:
         batch_size: int = 64,
         batches: int = 1,
         message_batches: int = 2,
+        limit: int | None = None,
         waits: BetQueueWaits | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
+        if limit is not None and limit < 1:
+            raise ValueError("a bet queue's limit is at least 1 bet")
         if batch_size < 1 or batches < 1 or message_batches < 1:
             raise ValueError(
                 "a bet queue needs batch_size >= 1, batches >= 1 and message_batches >= 1"
@@ -94,6 +105,8 @@ class BetQueue:
         self._batch_size = batch_size
         self._batches = batches
         self._message_batches = message_batches
+        self._limit = limit
+        self._queued = 0  # bets in `_waiting` (a message's count as its bets)
         self._waits = waits
         self._clock = clock
         self._running = 0  # batches of queued bets running
@@ -135,6 +148,18 @@ class BetQueue:
             answer: asyncio.Future[BetReceipt] = loop.create_future()
             items.append((command, answer, contextvars.copy_context(), now))
             answers.append(answer)
+        if self._limit is not None and self._queued and self._queued + len(items) > self._limit:
+            said = (
+                f"{self._queued} bets are waiting for the database in this process: this one "
+                "was not taken; repeat it with the same bet id in a moment"
+            )
+            for answer in answers:
+                # One exception each: an instance raised to several awaiting callers would
+                # gather all their tracebacks.
+                answer.set_exception(Overloaded(said))
+                seen(answer)
+            return answers
+        self._queued += len(items)
         if together and len(items) > 1:
             self._waiting.append(_Together(items))
             self._messages_waiting += 1
@@ -205,11 +230,13 @@ class BetQueue:
             self._waiting.extendleft(reversed(later))
             if message is not None:
                 self._messages_waiting -= 1
+                self._queued -= len(message.bets)
                 for waiting in passed:  # every one of them came before this message
                     if not waiting.players.isdisjoint(message.players):
                         waiting.overtaken += 1
                 self._launch(message.bets, message.players, message=True)
             elif batch:
+                self._queued -= len(batch)
                 for waiting in overtaking:
                     waiting.overtaken += 1
                 self._launch(

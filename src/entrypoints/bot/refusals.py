@@ -48,6 +48,7 @@ from domain.errors import (
     LimitExceeded,
     NotFound,
     NotRevealed,
+    Overloaded,
     RateLimited,
     StorageUnavailable,
     Unauthenticated,
@@ -99,6 +100,9 @@ NOT_FOR_PLAYERS: Final[frozenset[type[DomainError]]] = frozenset(
         RefundPending,
         WithdrawalFrozen,
         StorageUnavailable,
+        # Too many bets waiting for the database: the apology says "nothing was charged,
+        # please try again", which is the whole of it.
+        Overloaded,
     }
 )
 

@@ -116,6 +116,7 @@ class BettingProvider(Provider):
             batch_size=settings.bet_batch_size,
             batches=settings.bet_batches,
             message_batches=settings.bet_message_batches,
+            limit=settings.bet_queue_limit,
             waits=PrometheusBetQueueWaits(),
         )
 

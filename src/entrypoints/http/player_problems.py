@@ -53,6 +53,7 @@ from domain.errors import (
     LimitExceeded,
     NotFound,
     NotRevealed,
+    Overloaded,
     RateLimited,
     StorageUnavailable,
     Unauthenticated,
@@ -339,6 +340,8 @@ REASONS: Final[dict[type[DomainError], Reason]] = {
     InvoiceLinkUnavailable: _plain("invoice_link_unavailable"),
     Unauthenticated: _plain("unauthenticated"),
     StorageUnavailable: _plain("storage_unavailable"),
+    # Too many bets waiting for the database: the same page text (try again, nothing charged).
+    Overloaded: _plain("storage_unavailable"),
     # The books' own invariants and staff errors: nothing a player can act on.
     DomainError: _plain("other"),
     CurrencyMismatch: _plain("other"),

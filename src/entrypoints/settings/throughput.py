@@ -47,6 +47,17 @@ class Throughput:
         ge=1,
         le=64,
     )
+    bet_queue_limit: int = setting(
+        10_000,
+        doc="How many bets may wait in a process's bet queue for a batch; a bet past it is "
+        "refused at once, nothing written (`overloaded`: gRPC UNAVAILABLE, HTTP 503, the "
+        "bot's apology), and may be repeated with the same bet id. The queue waits only "
+        "while the database is slow or away; without a bound, callers that time out and "
+        "retry would queue every retry (0.8 kB each) and leave a backlog that outlives the "
+        "stall. 10,000 is several seconds of bets at this service's peak.",
+        ge=64,
+        le=1_000_000,
+    )
     uvloop: bool = setting(
         True,
         doc="Run `croupier run`'s event loop on uvloop (libuv) instead of asyncio's own: less "
