@@ -7,7 +7,7 @@ from __future__ import annotations
 import http.server
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from adapters.prometheus.placements import SECONDS_BUCKETS
 
 
 def _exposition(
-    batches: list[tuple[int, float, float, float]], waits: list[tuple[str, float]] = ()
+    batches: list[tuple[int, float, float, float]], waits: Sequence[tuple[str, float]] = ()
 ) -> str:
     """The text a service that placed these batches, and whose bet queue's batches waited
     these (lane, seconds), serves (the metrics' own names)."""
