@@ -263,6 +263,16 @@ def run_reference(
     return rows
 
 
+def _machine(machine: MachineMeter, row: Row, bets: int) -> str:
+    """The case's cost to the whole machine (machine.py) in words, its CPU a bet kept on its
+    row for the targets' ceilings (table.py); "" when the window was not read."""
+    whole = machine.window(bets)
+    if whole is None:
+        return ""
+    row.machine_ms, row.cpus = whole.all_ms, whole.cpus
+    return whole.describe()
+
+
 def _joined(*notes: str) -> str:
     """A case's notes in one line, the empty ones left out."""
     return "; ".join(note for note in notes if note)
@@ -316,7 +326,7 @@ def run_service(
                     rows.append(measured_row(name, level, measured, sampler.take_peak_mb()))
                     said = _joined(
                         meter.window() if level == target else "",
-                        machine.note(measured.ok) if level == target else "",
+                        _machine(machine, rows[-1], measured.ok) if level == target else "",
                         valkey_rest.rewrote(redis_url, rewrites),
                     )
                     rows[-1].note = f"{level} in flight: {said}" if said else ""
@@ -334,7 +344,9 @@ def run_service(
                 measured_row("batch uniform", args.batch_messages, measured, sampler.take_peak_mb())
             )
             rows[-1].note = _joined(
-                meter.window(), machine.note(measured.ok), valkey_rest.rewrote(redis_url, rewrites)
+                meter.window(),
+                _machine(machine, rows[-1], measured.ok),
+                valkey_rest.rewrote(redis_url, rewrites),
             )
             print(f"  batch uniform: {measured.rate:.0f} bets/s {dict(measured.errors)}")
 
