@@ -41,7 +41,8 @@ class Row:
     statements: float | None = None  # a bet, counted by the server (bet-alone rows)
     note: str = ""  # printed under the targets (the half-peak case: what the disk did)
     # The whole machine's CPU a bet over the case (machine.py: everything that ran, the load
-    # generators and Valkey too) and its CPUs, where the case read it (the target level's).
+    # generators and Valkey too) and its CPUs, where the case read it (run.py: Croupier's
+    # cases at every level; the lean reference's are said in notes only).
     machine_ms: float | None = None
     cpus: int | None = None
 
