@@ -9,6 +9,7 @@ the wire (its versioned payload, its envelope) is the publishing edge's business
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -45,6 +46,19 @@ class BetSettled:
 
     name: ClassVar[str] = "bet.settled"
     bet: Bet
+
+
+@dataclass(frozen=True, slots=True)
+class BetPlayed:
+    """A bet placed and settled at once in one ledger transaction (`Bet.posted_at_once`: the
+    snapshot road's net posting). One event stands for its `BetPlaced`, its `BetSettled` and
+    that transaction's `TransactionPosted`, which it replaces: one envelope a bet instead of
+    three (issue 19). `transaction` is the posting as it touched the player (the wallet's leg
+    and balance after it)."""
+
+    name: ClassVar[str] = "bet.played"
+    bet: Bet
+    transaction: PostedTransaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +245,7 @@ DomainEvent = (
     TransactionPosted
     | BetPlaced
     | BetSettled
+    | BetPlayed
     | BetVoided
     | WithdrawalEvent
     | WithdrawalPayoutDelayed
@@ -253,6 +268,15 @@ def bet_stored(bet: Bet) -> list[DomainEvent]:
     if bet.state.is_final:
         events.append(bet_ended(bet))
     return events
+
+
+def bet_posted(bet: Bet, transactions: Sequence[PostedTransaction]) -> list[DomainEvent]:
+    """The events of a newly stored bet and the transactions its placement posted: one
+    `BetPlayed` for a bet posted at once (one transaction, which moved money), else
+    `bet_stored`'s and `transactions_posted`'s, in that order."""
+    if bet.posted_at_once and len(transactions) == 1 and not transactions[0].replayed:
+        return [BetPlayed(bet, transactions[0])]
+    return [*bet_stored(bet), *transactions_posted(*transactions)]
 
 
 def bet_ended(bet: Bet) -> BetSettled | BetVoided:

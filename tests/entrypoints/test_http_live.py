@@ -494,27 +494,25 @@ async def test_a_bet_on_instance_a_pushes_to_a_client_connected_to_instance_b(
             balance = played.json()["balance"]["amount"]
 
             steps: list[str] = []  # this bet's events, in the order they arrived
-            balances: list[int] = []  # the wallet balances the ledger events carried
             # Generous: a relay in another test process may hold the outbox lock for a moment,
             # and events of earlier tests may be queued before these.
             async with asyncio.timeout(60):
-                while "bet.settled" not in steps or balance not in balances:
+                while "bet.played" not in steps:
                     message = await receive(ws, 60)
                     assert ann.id in message["player_ids"]
-                    data = message["data"]
-                    if data.get("bet_id") == bet["id"]:
+                    if message["data"].get("bet_id") == bet["id"]:
                         steps.append(message["type"])
-                        if message["type"] == "bet.settled":
-                            settled = message
-                    elif message["type"] == "ledger.transaction_posted":
-                        balances += [
-                            change["balance"]
-                            for change in data["balances"]
-                            if change["account_kind"] == "player_wallet"
-                        ]
-            assert steps == ["bet.placed", "bet.settled"]  # in order, each once
-            assert settled["data"]["state"] == bet["state"]
-            assert settled["data"]["payout"] == (bet["payout"] or 0)
+                        played_event = message
+            # Played in one transaction: one event carries the bet and the wallet's balance.
+            assert steps == ["bet.played"]
+            assert played_event["aggregate_type"] == "player"
+            data = played_event["data"]
+            assert (data["state"], data["payout"]) == (bet["state"], bet["payout"] or 0)
+            assert [
+                change["balance"]
+                for change in data["balances"]
+                if change["account_kind"] == "player_wallet"
+            ] == [balance]
     finally:
         stop.set()
         await asyncio.wait_for(relaying, WAIT)

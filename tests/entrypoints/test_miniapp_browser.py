@@ -228,6 +228,29 @@ async def test_a_player_plays_dice_in_the_mini_app_page(
         await _publish_ledger_event(servers.redis_url, player_id, again, sequence=1_001)
         await expect(page.locator("#balance")).to_have_text(str(expected + 507))
 
+        # A bet played at once elsewhere (another device) arrives as its one `bet.played`,
+        # which carries the wallet's balance after it: the open page shows it.
+        elsewhere = await api.post(
+            "/api/v1/app/play",
+            headers=headers,
+            json={
+                "game": "coin",
+                "stake": 10,
+                "request_id": str(uuid.uuid4()),
+                "params": {"side": "heads"},
+            },
+        )
+        assert elsewhere.status_code == 200, elsewhere.text
+        after = elsewhere.json()["balance"]["amount"]
+        assert after in (expected + 497, expected + 517)  # lost 10, or won 10 net
+        await _publish_bet_played(servers.redis_url, player_id, elsewhere.json(), 1_002)
+        await expect(page.locator("#balance")).to_have_text(str(after))
+        await shoot(page, shots, "live-bet-played")
+        # An older event arriving late never undoes it.
+        await _publish_ledger_event(servers.redis_url, player_id, again, sequence=1_001)
+        await page.wait_for_timeout(300)
+        await expect(page.locator("#balance")).to_have_text(str(after))
+
         # Rotating reveals the server seed that the hash committed to before the bet.
         await page.locator("#back").click()
         await page.get_by_role("button", name="Provably fair").click()
@@ -267,6 +290,67 @@ async def _publish_ledger_event(
         occurred_at=datetime.now(UTC),
         player_ids=list(event.player_ids),
         data=msgspec.to_builtins(event.payload),
+    )
+    client = Redis.from_url(redis_url)
+    try:
+        assert await client.publish(player_channel(player_id), encode_envelope(envelope)) >= 1
+    finally:
+        await client.aclose()
+
+
+async def _publish_bet_played(redis_url: str, player_id: int, play: dict, sequence: int) -> None:
+    """The `bet.played` the relay publishes for a bet played at once, from the play's answer
+    (checked against its payload struct, `BetPlayedV1`), on the player's live channel."""
+    import msgspec
+    from redis.asyncio import Redis
+
+    from adapters.event_wire.envelope import encode_envelope, player_channel
+    from adapters.event_wire.payloads import BetPlayedV1
+    from application.ports import EventEnvelope
+
+    bet, balance = play["bet"], play["balance"]
+    data = msgspec.convert(
+        {
+            "bet_id": bet["id"],
+            "player_id": player_id,
+            "game": bet["game"],
+            "params": bet["params"],
+            "currency": bet["stake"]["currency"],
+            "stake": bet["stake"]["amount"],
+            "max_payout": 2 * bet["stake"]["amount"],
+            "state": bet["state"],
+            "outcome": bet["outcome"],
+            "multiplier": bet["multiplier"],
+            "payout": bet["payout"],
+            "placed_at": bet["placed_at"],
+            "settled_at": bet["settled_at"],
+            "server_seed_hash": bet["server_seed_hash"],
+            "client_seed": bet["client_seed"],
+            "nonce": bet["nonce"],
+            "transaction_id": str(uuid.uuid4()),
+            "kind": "win" if bet["payout"] else "loss",
+            "balances": [
+                {
+                    "account_id": 1,
+                    "account_kind": "player_wallet",
+                    "currency": balance["currency"],
+                    "amount": bet["payout"] - bet["stake"]["amount"],
+                    "balance": balance["amount"],
+                }
+            ],
+        },
+        BetPlayedV1,
+    )
+    envelope = EventEnvelope(
+        event_id=uuid.uuid4(),
+        type="bet.played",
+        version=1,
+        aggregate_type="player",
+        aggregate_id=str(player_id),
+        sequence=sequence,
+        occurred_at=datetime.now(UTC),
+        player_ids=[player_id],
+        data=msgspec.to_builtins(data),
     )
     client = Redis.from_url(redis_url)
     try:

@@ -346,25 +346,30 @@ async def test_a_lost_bet_is_one_transaction_whose_event_tells_the_player(
     # Placed and settled at once on the snapshot road, a lost bet is one transaction (its
     # placement's and settlement's id): the stake from the wallet to the bankroll. It moves the
     # player's money, so its event is the player's, with the wallet's balance the ledger
-    # recorded. (Until issue 19's one-transaction shape, a loss's settlement moved house
-    # accounts only, and place_bets filled in their balances in its event: that path now
-    # serves no bet of this road, since every posting here moves a wallet.)
+    # recorded: one `bet.played`, numbered on the player, standing for the bet's placing, its
+    # settlement and the transaction (no `bet.placed`, `bet.settled` or
+    # `ledger.transaction_posted` of its own). (Until issue 19's one-transaction shape, a
+    # loss's settlement moved house accounts only, and place_bets filled in their balances in
+    # its event: that path now serves no bet of this road, since every posting here moves a
+    # wallet.)
     player = await funded_player(1000)
     for _ in range(40):
         receipt = await place(coin(player.id))
         if receipt.bet.payout == 0:
             break
     assert receipt.bet.payout == 0
-    settlement = receipt.bet.settlement_transaction_id
-    assert settlement == receipt.bet.placed_transaction_id
+    bet = receipt.bet
+    settlement = bet.settlement_transaction_id
+    assert settlement == bet.placed_transaction_id
     async with engine.connect() as conn:
-        payloads = (
-            await conn.scalars(
+        events = (
+            await conn.execute(
                 text(
-                    "SELECT payload FROM outbox_events WHERE type = 'ledger.transaction_posted'"
-                    " AND payload ->> 'transaction_id' = :t"
+                    "SELECT type, aggregate_type, aggregate_id, payload FROM outbox_events"
+                    " WHERE payload ->> 'transaction_id' = :t OR aggregate_id = :b"
+                    " OR payload ->> 'bet_id' = :b"
                 ),
-                {"t": str(settlement)},
+                {"t": str(settlement), "b": str(bet.id)},
             )
         ).all()
         legs = (
@@ -384,9 +389,15 @@ async def test_a_lost_bet_is_one_transaction_whose_event_tells_the_player(
     assert [(r.kind, r.amount) for r in legs] == [("house_bankroll", 10), ("player_wallet", -10)]
     wallet_after = legs[1].balance_after
     assert receipt.balance.amount == wallet_after
-    assert len(payloads) == 1
-    assert payloads[0]["player_id"] == player.id
-    assert [(b["amount"], b["balance"]) for b in payloads[0]["balances"]] == [(-10, wallet_after)]
+    assert [(e.type, e.aggregate_type, e.aggregate_id) for e in events] == [
+        ("bet.played", "player", str(player.id))
+    ]
+    payload = events[0].payload
+    assert payload["player_id"] == player.id
+    assert payload["bet_id"] == str(bet.id)
+    assert (payload["state"], payload["stake"], payload["payout"]) == ("lost", 10, 0)
+    assert (payload["kind"], payload["nonce"]) == ("loss", bet.fairness.nonce)
+    assert [(b["amount"], b["balance"]) for b in payload["balances"]] == [(-10, wallet_after)]
 
 
 # -- the write's plans: rows found by id, however big the casino ------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from adapters.event_wire.payloads import (
     BetPlacedV1,
+    BetPlayedV1,
     BetSettledV1,
     BetVoidedV1,
     LedgerTransactionPostedV1,
@@ -25,6 +26,7 @@ from adapters.postgres.outbox import missing_events
 from application.betting import PlaceBetCommand, SettleDiceBetCommand, VoidBetCommand
 from application.ports import EventEnvelope
 from application.postings import AdjustBalanceCommand, CreditDepositCommand, TransferCommand
+from application.responsible import SetLimit
 from application.risk import RiskReview
 from application.staff import Actor
 from application.withdrawals import (
@@ -35,8 +37,10 @@ from application.withdrawals import (
 )
 from domain.accounts import AccountKind
 from domain.events import transactions_posted
+from domain.games.base import format_multiplier
 from domain.ledger import Leg, PostedTransaction, Transaction, TransactionKind
 from domain.money import XTR, Money
+from domain.responsible import LimitKind, LimitPeriod
 from domain.risk import RiskPolicy
 from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
 from domain.withdrawals import PayoutSent
@@ -155,22 +159,67 @@ async def test_a_bet_writes_placed_then_settled_with_its_ledger_events(
     assert payout.sequence == stake.sequence + 1
 
 
-async def test_a_provably_fair_bet_is_placed_and_settled_in_one_transaction(
+async def test_a_bet_played_in_one_transaction_is_one_event_of_its_player(
     funded_player, place, engine
 ):
+    # Placed and settled at once on the snapshot road, a coin bet is one ledger transaction
+    # and one event: `bet.played`, numbered on the player's aggregate among their balance
+    # changes, carrying what `bet.placed`, `bet.settled` and `ledger.transaction_posted`
+    # would have. Its own aggregate has no event.
     player = await funded_player(1000)
+    before = await rows_of_aggregate(engine, "player", player.id)
     receipt = await place(
         PlaceBetCommand(player.id, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
     )
-    rows = await rows_of_aggregate(engine, "bet", receipt.bet.id)
+    bet = receipt.bet
+    assert bet.posted_at_once
+    assert await rows_of_aggregate(engine, "bet", bet.id) == []
+    assert await _for_transaction(engine, bet.placed_transaction_id) == []
+    wallet = await rows_of_aggregate(engine, "player", player.id)
+    assert [r.sequence for r in wallet] == list(range(1, len(wallet) + 1))
+    assert [r.type for r in wallet[len(before) :]] == ["bet.played"]
+    played = _payload(wallet[-1], BetPlayedV1)
+    assert (played.bet_id, played.player_id, played.game) == (bet.id, player.id, "coin")
+    assert (played.stake, played.payout, played.state) == (10, bet.payout, bet.state.value)
+    assert played.max_payout == bet.max_payout
+    assert played.multiplier == format_multiplier(bet.multiplier)
+    assert (played.outcome, played.placed_at) == (bet.outcome, bet.placed_at)
+    assert played.server_seed_hash == bet.fairness.server_seed_hash
+    assert (played.client_seed, played.nonce) == (bet.fairness.client_seed, bet.fairness.nonce)
+    assert played.transaction_id == bet.placed_transaction_id
+    assert played.kind == ("win" if bet.payout else "loss")
+    assert [(b.account_kind, b.amount, b.balance) for b in played.balances] == [
+        ("player_wallet", bet.payout - 10, receipt.balance.amount)
+    ]
+    assert wallet[-1].player_ids == [player.id]
+    async with engine.connect() as conn:
+        assert await missing_events(conn) == []
+
+
+async def test_a_bet_posted_in_two_transactions_keeps_an_event_a_step(
+    funded_player, place, uow_factory, clock, engine
+):
+    # On the locked road (a player with a responsible-gambling record) a provably fair bet
+    # is two transactions, the stake then the settlement: each has its
+    # `ledger.transaction_posted`, and the bet its `bet.placed` and `bet.settled`.
+    player = await funded_player(1000)
+    limit = Money(500, XTR)
+    await SetLimit(uow_factory, clock)(player.id, LimitKind.WAGER, LimitPeriod.DAY, limit)
+    receipt = await place(
+        PlaceBetCommand(player.id, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
+    )
+    bet = receipt.bet
+    assert not bet.posted_at_once
+    rows = await rows_of_aggregate(engine, "bet", bet.id)
     assert [(r.type, r.sequence) for r in rows] == [("bet.placed", 1), ("bet.settled", 2)]
     placed = _payload(rows[0], BetPlacedV1)
-    assert placed.server_seed_hash == receipt.bet.fairness.server_seed_hash
+    assert placed.server_seed_hash == bet.fairness.server_seed_hash
     settled = _payload(rows[1], BetSettledV1)
-    assert settled.payout == receipt.bet.payout
-    assert settled.state == receipt.bet.state.value
-    # Both wallet movements were numbered in that one statement, consecutively.
+    assert (settled.payout, settled.state) == (bet.payout, bet.state.value)
+    assert len(await _for_transaction(engine, bet.placed_transaction_id)) == 1
+    assert len(await _for_transaction(engine, bet.settlement_transaction_id)) == 1
     wallet = await rows_of_aggregate(engine, "player", player.id)
+    assert "bet.played" not in [r.type for r in wallet]
     assert [r.sequence for r in wallet] == list(range(1, len(wallet) + 1))
 
 
@@ -379,3 +428,77 @@ async def test_reconcile_reports_a_tampered_row(engine, funded_player):
     assert not [f for f in found if repeated in f], "its own sequence is whole"
     async with engine.connect() as conn:
         assert not [f for f in await missing_events(conn) if gapped in f], "rolled back"
+
+
+def _forged_play(bet_id: uuid.UUID, transaction_id: uuid.UUID) -> str:
+    """A `bet.played` envelope written past the application, on an aggregate of its own."""
+    return json.dumps(
+        [
+            {
+                "event_id": str(uuid.uuid4()),
+                "type": "bet.played",
+                "version": 1,
+                "aggregate_type": "test",
+                "aggregate_id": f"forged-{uuid.uuid4()}",
+                "sequence": 1,
+                "occurred_at": "2026-12-06T00:00:00Z",
+                "player_ids": [],
+                "data": {"bet_id": str(bet_id), "transaction_id": str(transaction_id)},
+            }
+        ]
+    )
+
+
+async def test_reconcile_holds_a_bet_played_to_its_bet(
+    engine, funded_player, place, uow_factory, clock
+):
+    """A bet played at once has one event, `bet.played`, for its placing, its settlement and
+    its transaction: reconcile finds each missing when it goes, and reports a second one,
+    one naming another transaction, or one for a bet of two transactions. Rolled back."""
+    player = await funded_player(1000)
+    coin = PlaceBetCommand(player.id, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
+    played = (await place(coin)).bet
+    guarded = await funded_player(1000)
+    limit = Money(500, XTR)
+    await SetLimit(uow_factory, clock)(guarded.id, LimitKind.WAGER, LimitPeriod.DAY, limit)
+    coin = PlaceBetCommand(guarded.id, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
+    two = (await place(coin)).bet  # the locked road: two transactions, an event a step
+    tx = played.placed_transaction_id
+    insert = text("INSERT INTO outbox (events) VALUES (CAST(:events AS jsonb))")
+    async with engine.connect() as conn:
+        assert await missing_events(conn) == []
+        await conn.rollback()
+        async with conn.begin() as transaction:
+            await conn.execute(
+                text(
+                    "DELETE FROM outbox WHERE id IN (SELECT position FROM outbox_events"
+                    " WHERE type = 'bet.played' AND payload ->> 'bet_id' = :b)"
+                ),
+                {"b": str(played.id)},
+            )
+            gone = await missing_events(conn)
+            await transaction.rollback()
+        async with conn.begin() as transaction:
+            await conn.execute(insert, {"events": _forged_play(played.id, tx)})
+            await conn.execute(insert, {"events": _forged_play(two.id, two.placed_transaction_id)})
+            forged = await missing_events(conn)
+            await transaction.rollback()
+        async with conn.begin() as transaction:
+            await conn.execute(
+                text(
+                    "UPDATE outbox SET events = CAST(replace(CAST(events AS text), :t, :u) AS json)"
+                    " WHERE id IN (SELECT position FROM outbox_events"
+                    " WHERE type = 'bet.played' AND payload ->> 'bet_id' = :b)"
+                ),
+                {"t": str(tx), "u": str(uuid.uuid4()), "b": str(played.id)},
+            )
+            renamed = await missing_events(conn)
+            await transaction.rollback()
+        assert await missing_events(conn) == []
+    assert f"ledger transaction {tx} has no ledger.transaction_posted event" in gone
+    assert f"bet {played.id} has no bet.placed event" in gone
+    assert f"bet {played.id} is {played.state.value} without its event" in gone
+    assert f"bet {played.id} has 2 bet.played events" in forged
+    assert f"bet {two.id} is played at once but its event says it is not" in forged
+    assert f"bet {played.id} is played at once but its event says it is not" in renamed
+    assert f"ledger transaction {tx} has no ledger.transaction_posted event" in renamed

@@ -69,10 +69,12 @@ async def test_a_bet_that_no_longer_recomputes_and_a_lost_event_are_reported(
             text("UPDATE bets SET outcome = outcome + 1 WHERE id = :id"), {"id": tampered.id}
         )
         await conn.execute(
-            # The bet's outbox rows go (with the other events of their units of work).
+            # The bet's outbox rows go (with the other events of their units of work): its
+            # own aggregate's, or its `bet.played` when it was played in one transaction.
             text(
                 "DELETE FROM outbox WHERE id IN (SELECT position FROM outbox_events"
-                " WHERE aggregate_type = 'bet' AND aggregate_id = :id)"
+                " WHERE aggregate_type = 'bet' AND aggregate_id = :id"
+                " OR type = 'bet.played' AND payload ->> 'bet_id' = :id)"
             ),
             {"id": str(other.id)},
         )

@@ -109,6 +109,10 @@ async def test_a_big_win_of_a_player_who_opted_in_is_one_post_in_the_channel_nam
     else:
         raise AssertionError("no limbo win at 10x in 60 bets")
     envelopes = published(casino.db.state.events)
+    # Played at once: its settlement is its one `bet.played`, which the feed reads.
+    assert [e.type for e in envelopes if e.data.get("bet_id") == str(receipt.bet.id)] == [
+        "bet.played"
+    ]
     await notify(casino, *envelopes)  # the deposit's notice, and ...
     (post,) = posts(casino)  # ... one post: the win's, once; none for the losses
     assert post.dedup_key == f"big_win.post:{receipt.bet.id}"

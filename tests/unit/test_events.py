@@ -20,6 +20,7 @@ from adapters.event_wire.envelope import (
 )
 from adapters.event_wire.payloads import (
     BetPlacedV1,
+    BetPlayedV1,
     BetSettledV1,
     LedgerTransactionPostedV1,
     WithdrawalEventV1,
@@ -32,6 +33,7 @@ from domain.accounts import AccountKind
 from domain.bets import Bet
 from domain.events import (
     BetPlaced,
+    BetPlayed,
     PlayerBlocked,
     PlayerUnblocked,
     TransactionPosted,
@@ -185,6 +187,61 @@ def test_a_bet_stored_settled_yields_placed_then_settled() -> None:
         "1.94",
     )
     assert [type(e) for e in bet_stored(bet)] == [BetPlaced]
+
+
+def test_a_bet_played_in_one_transaction_is_one_envelope_of_its_player() -> None:
+    bet = _bet()
+    played = bet.settle(GAMES["tg_dice"], 4, at=NOW, transaction_id=bet.placed_transaction_id)
+    assert played.posted_at_once
+    posted = PostedTransaction(
+        id=bet.placed_transaction_id,
+        kind=TransactionKind.WIN,
+        idempotency_key=f"bet:{bet.id}:settle",
+        legs=(
+            PostedLeg(11, Money(94, XTR), 1094, AccountKind.PLAYER_WALLET, 7),
+            PostedLeg(12, Money(-94, XTR), 5000, AccountKind.HOUSE_BANKROLL, None),
+        ),
+        created_at=NOW,
+        reference=f"bet:{bet.id}",
+        metadata={"bet_id": str(bet.id), "game": "tg_dice"},
+    )
+    [event] = outbox_rows(BetPlayed(played, posted))
+    # The player's aggregate, numbered by the outbox among their balance changes.
+    assert (event.type, event.aggregate_type, event.aggregate_id, event.sequence) == (
+        "bet.played",
+        "player",
+        "7",
+        None,
+    )
+    assert event.player_ids == (7,)
+    payload = event.payload
+    assert isinstance(payload, BetPlayedV1)
+    assert (payload.bet_id, payload.player_id, payload.game, payload.stake) == (
+        bet.id,
+        7,
+        "tg_dice",
+        100,
+    )
+    assert (payload.state, payload.outcome, payload.payout, payload.multiplier) == (
+        "won",
+        4,
+        194,
+        "1.94",
+    )
+    assert (payload.placed_at, payload.settled_at, payload.max_payout) == (
+        NOW,
+        NOW,
+        bet.max_payout,
+    )
+    assert (payload.transaction_id, payload.kind) == (posted.id, "win")
+    assert payload.nonce is None  # a dice bet has no seeds
+    # Only the player's side: the house's legs stay out, as in its ledger event.
+    assert [(b.account_id, b.amount, b.balance) for b in payload.balances] == [(11, 94, 1094)]
+    wire = msgspec.json.decode(msgspec.json.encode(event))
+    wire["sequence"] = 3  # as the outbox numbers it
+    envelope = decode_envelope(json.dumps(wire).encode())
+    assert decode_payload(envelope) == payload
+    assert channels(envelope) == ["croupier:live:player:7"]
 
 
 def test_a_withdrawals_state_fixes_its_events_sequence() -> None:

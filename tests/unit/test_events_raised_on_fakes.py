@@ -6,6 +6,7 @@ are tested in test_events.py and, on PostgreSQL, in tests/integration/test_outbo
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import pytest
 
@@ -33,6 +34,7 @@ from domain.accounts import AccountKind
 from domain.errors import InsufficientFunds
 from domain.events import (
     BetPlaced,
+    BetPlayed,
     BetSettled,
     BetVoided,
     DomainEvent,
@@ -43,6 +45,7 @@ from domain.events import (
     WithdrawalPaid,
     WithdrawalRejected,
     WithdrawalRequested,
+    bet_posted,
 )
 from domain.money import XTR, Money
 from domain.withdrawal_policy import CurrencyWithdrawalLimits, WithdrawalPolicy
@@ -142,20 +145,52 @@ async def test_a_dice_bet_raises_placed_then_settled_or_voided(casino):
     assert _since(db, mark)[1] == BetVoided(voided.bet)
 
 
-async def test_a_provably_fair_bet_raises_placed_and_settled_together(casino):
+async def test_a_provably_fair_bet_played_in_one_transaction_raises_one_event(casino):
+    db, (clock, ids, house), player = casino
+    mark = len(db.state.events)
+    receipt = await PlaceBet(db, clock, ids, house, Seeds())(
+        PlaceBetCommand(player, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
+    )
+    events = _since(db, mark)
+    # Decided on the snapshot road, whose funds check comes before the write: the stake and
+    # the payout are one transaction (`Bet.instant_legs`), and the bet one `BetPlayed` with
+    # that transaction, instead of BetPlaced, BetSettled and TransactionPosted.
+    assert _kinds(events) == [BetPlayed]
+    played = events[0]
+    assert played.bet == receipt.bet
+    bet = played.bet
+    assert played.transaction.id == bet.placed_transaction_id == bet.settlement_transaction_id
+    [leg] = played.transaction.legs  # the player's side: the wallet, net
+    assert (leg.player_id, leg.amount.amount) == (player, (bet.payout or 0) - 10)
+    assert leg.balance_after == receipt.balance.amount
+
+
+async def test_a_bet_in_two_transactions_keeps_an_event_a_step(casino):
+    # The rule itself (`bet_posted`): BetPlayed only for a bet posted at once (one
+    # transaction); a bet whose stake and settlement are two (the locked road, or a bet that
+    # pays its stake back) raises its steps and each transaction that moved money, as
+    # before, and a replayed transaction raises nothing.
     db, (clock, ids, house), player = casino
     mark = len(db.state.events)
     await PlaceBet(db, clock, ids, house, Seeds())(
         PlaceBetCommand(player, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
     )
-    events = _since(db, mark)
-    assert _kinds(events)[:2] == [BetPlaced, BetSettled]
-    # Decided on the snapshot road, whose funds check comes before the write: the stake and
-    # the payout are one transaction (`Bet.instant_legs`), so one TransactionPosted, whose id
-    # is the bet's placement and settlement transaction.
-    assert _kinds(events)[2:] == [TransactionPosted]
-    bet = events[1].bet
-    assert events[2].transaction.id == bet.placed_transaction_id == bet.settlement_transaction_id
+    [played] = _since(db, mark)
+    assert isinstance(played, BetPlayed)
+    at_once, stake = played.bet, played.transaction
+    assert bet_posted(at_once, [stake]) == [played]
+    two = replace(at_once, settlement_transaction_id=ids.new_id())
+    settlement = replace(stake, id=two.settlement_transaction_id, replayed=True)
+    assert not two.posted_at_once
+    assert bet_posted(two, [stake, settlement]) == [
+        BetPlaced(two),
+        BetSettled(two),
+        TransactionPosted(stake),
+    ]
+    assert bet_posted(at_once, [replace(stake, replayed=True)]) == [
+        BetPlaced(at_once),
+        BetSettled(at_once),
+    ]
 
 
 async def test_a_refused_bet_raises_nothing(casino):

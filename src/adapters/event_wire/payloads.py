@@ -15,6 +15,7 @@ import msgspec
 from application.ports.outbox import EventEnvelope
 from domain.events import (
     BetPlaced,
+    BetPlayed,
     BetSettled,
     BetVoided,
     BonusConverted,
@@ -98,6 +99,27 @@ class BetSettledV1(_BetPayload, frozen=True, kw_only=True):
     payout: int
     settled_at: datetime
     transaction_id: uuid.UUID
+
+
+class BetPlayedV1(_BetPayload, frozen=True, kw_only=True):
+    """A bet placed and settled at once in one ledger transaction: what `bet.placed`,
+    `bet.settled` and that transaction's `ledger.transaction_posted` would have said, as one
+    event of the player's (docs/events.md). `balances`: the player's wallet after the bet;
+    `transaction_id`: the one transaction, of `kind` "win" or "loss"."""
+
+    max_payout: int
+    state: str
+    outcome: int
+    multiplier: str
+    payout: int
+    placed_at: datetime
+    settled_at: datetime
+    server_seed_hash: str | None = None
+    client_seed: str | None = None
+    nonce: int | None = None
+    transaction_id: uuid.UUID
+    kind: str
+    balances: list[BalanceChange]
 
 
 class BetVoidedV1(_BetPayload, frozen=True, kw_only=True):
@@ -222,6 +244,7 @@ EventPayload = (
     LedgerTransactionPostedV1
     | BetPlacedV1
     | BetSettledV1
+    | BetPlayedV1
     | BetVoidedV1
     | WithdrawalEventV1
     | WithdrawalPayoutDelayedV1
@@ -237,6 +260,7 @@ PAYLOADS: Final[dict[tuple[str, int], type[Any]]] = {
     (TransactionPosted.name, 1): LedgerTransactionPostedV1,
     (BetPlaced.name, 1): BetPlacedV1,
     (BetSettled.name, 1): BetSettledV1,
+    (BetPlayed.name, 1): BetPlayedV1,
     (BetVoided.name, 1): BetVoidedV1,
     (WithdrawalRequested.name, 1): WithdrawalEventV1,
     (WithdrawalApproved.name, 1): WithdrawalEventV1,

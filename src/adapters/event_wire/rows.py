@@ -21,6 +21,7 @@ from adapters.entropy import random_uuid4
 from adapters.event_wire.payloads import (
     BalanceChange,
     BetPlacedV1,
+    BetPlayedV1,
     BetSettledV1,
     BetVoidedV1,
     BonusEventV1,
@@ -38,6 +39,7 @@ from domain.bonuses import Bonus, BonusState
 from domain.crash_rounds import CrashSeat
 from domain.events import (
     BetPlaced,
+    BetPlayed,
     BetSettled,
     BetVoided,
     BonusConverted,
@@ -57,7 +59,7 @@ from domain.events import (
     WithdrawalPayoutDelayed,
 )
 from domain.games.base import format_hundredths, format_multiplier
-from domain.ledger import PostedTransaction
+from domain.ledger import PostedLeg, PostedTransaction
 from domain.players import PlayerStatus
 from domain.risk import RiskFlag
 from domain.withdrawals import Withdrawal, WithdrawalState
@@ -121,6 +123,8 @@ def outbox_rows(event: DomainEvent) -> list[OutboxRow]:
             return _ledger_rows(posted)
         case BetPlaced(bet=bet):
             return [_bet_placed(bet)]
+        case BetPlayed(bet=bet, transaction=posted):
+            return [_bet_played(bet, posted)]
         case BetSettled(bet=bet) | BetVoided(bet=bet):
             return [_bet_ended(event.name, bet)]
         case RiskFlagRaised(flag=flag):
@@ -233,20 +237,23 @@ def _cash_out_row(seat: CrashSeat, at: datetime) -> OutboxRow:
     return _row(CrashCashedOut.name, "crash_seat", seat.bet_id, 1, at, seat.player_id, payload)
 
 
+def _balance_change(leg: PostedLeg) -> BalanceChange:
+    return BalanceChange(
+        account_id=leg.account_id,
+        account_kind=leg.account_kind.value,
+        currency=leg.amount.currency.code,
+        amount=leg.amount.amount,
+        balance=leg.balance_after,
+    )
+
+
 def _ledger_rows(posted: PostedTransaction) -> list[OutboxRow]:
     """One row per player the transaction moved money for (aggregate ("player", id), numbered
     by the outbox), or one for the house when it touched no player (aggregate
     ("ledger_transaction", id), sequence 1)."""
     by_player: dict[int | None, list[BalanceChange]] = {}
     for leg in posted.legs:
-        change = BalanceChange(
-            account_id=leg.account_id,
-            account_kind=leg.account_kind.value,
-            currency=leg.amount.currency.code,
-            amount=leg.amount.amount,
-            balance=leg.balance_after,
-        )
-        by_player.setdefault(leg.player_id, []).append(change)
+        by_player.setdefault(leg.player_id, []).append(_balance_change(leg))
     owners = sorted(p for p in by_player if p is not None)
     players: list[int | None] = [*owners] or [None]
     return [
@@ -340,6 +347,34 @@ def _bet_ended(kind: str, bet: Bet) -> OutboxRow:
             transaction_id=transaction_id,
         )
     return _row(kind, "bet", bet.id, 2, at, bet.player_id, payload)
+
+
+def _bet_played(bet: Bet, posted: PostedTransaction) -> OutboxRow:
+    """Aggregate ("player", id), numbered by the outbox like the `ledger.transaction_posted` it
+    stands for, so that a consumer sees the player's balances in order; the bet's own aggregate
+    has no event (its placing and settlement are this one)."""
+    fairness = bet.fairness
+    assert bet.outcome is not None
+    assert bet.payout is not None
+    assert bet.multiplier is not None
+    at = bet.settled_at or bet.placed_at
+    payload = BetPlayedV1(
+        **_bet_fields(bet),
+        max_payout=bet.max_payout,
+        state=bet.state.value,
+        outcome=bet.outcome,
+        multiplier=format_multiplier(bet.multiplier),
+        payout=bet.payout,
+        placed_at=bet.placed_at,
+        settled_at=at,
+        server_seed_hash=fairness.server_seed_hash if fairness else None,
+        client_seed=fairness.client_seed if fairness else None,
+        nonce=fairness.nonce if fairness else None,
+        transaction_id=posted.id,
+        kind=posted.kind.value,
+        balances=[_balance_change(leg) for leg in posted.legs if leg.player_id == bet.player_id],
+    )
+    return _row(BetPlayed.name, "player", bet.player_id, None, at, bet.player_id, payload)
 
 
 # A withdrawal's state says which step it took, and how many steps came before: its state

@@ -384,14 +384,15 @@ _MISSING = text(
     ),
     events AS MATERIALIZED (
         SELECT event_id, type, aggregate_type, aggregate_id, sequence,
-               payload ->> 'transaction_id' AS transaction_id
+               payload ->> 'transaction_id' AS transaction_id,
+               CASE type WHEN 'bet.played' THEN payload ->> 'bet_id' END AS played_bet_id
         FROM outbox_events
     )
     SELECT 'ledger transaction ' || t.id || ' has no ledger.transaction_posted event'
     FROM ledger_transactions t
     WHERE t.created_at >= (SELECT checked_from FROM horizon)
       AND NOT EXISTS (SELECT 1 FROM events o
-                      WHERE o.type = 'ledger.transaction_posted'
+                      WHERE o.type IN ('ledger.transaction_posted', 'bet.played')
                         AND o.transaction_id = CAST(t.id AS text))
     UNION ALL
     SELECT 'bet ' || b.id || ' has no bet.placed event'
@@ -400,6 +401,9 @@ _MISSING = text(
       AND NOT EXISTS (SELECT 1 FROM events o WHERE o.aggregate_type = 'bet'
                         AND o.aggregate_id = CAST(b.id AS text) AND o.sequence = 1
                         AND o.type = 'bet.placed')
+      AND NOT (b.settlement_transaction_id = b.placed_transaction_id
+               AND EXISTS (SELECT 1 FROM events o
+                           WHERE o.played_bet_id = CAST(b.id AS text)))
     UNION ALL
     SELECT 'bet ' || b.id || ' is ' || b.state || ' without its event'
     FROM bets b
@@ -408,6 +412,21 @@ _MISSING = text(
                         AND o.aggregate_id = CAST(b.id AS text) AND o.sequence = 2
                         AND o.type = CASE b.state WHEN 'voided' THEN 'bet.voided'
                                                   ELSE 'bet.settled' END)
+      AND NOT (b.settlement_transaction_id = b.placed_transaction_id
+               AND EXISTS (SELECT 1 FROM events o
+                           WHERE o.played_bet_id = CAST(b.id AS text)))
+    UNION ALL
+    SELECT 'bet ' || b.id || ' is played at once but its event says it is not'
+    FROM bets b
+    JOIN events o ON o.played_bet_id = CAST(b.id AS text)
+    WHERE b.settlement_transaction_id IS DISTINCT FROM b.placed_transaction_id
+       OR o.transaction_id <> CAST(b.placed_transaction_id AS text)
+    UNION ALL
+    SELECT 'bet ' || played_bet_id || ' has ' || count(*) || ' bet.played events'
+    FROM events
+    WHERE played_bet_id IS NOT NULL
+    GROUP BY played_bet_id
+    HAVING count(*) > 1
     UNION ALL
     SELECT 'event ' || event_id || ' is in the outbox ' || count(*) || ' times'
     FROM events
@@ -432,7 +451,8 @@ _MISSING = text(
 
 
 async def missing_events(conn: AsyncConnection, *, limit: int = 100) -> list[str]:
-    """What the outbox owes: a ledger transaction or a bet step without its event, an
+    """What the outbox owes: a ledger transaction or a bet step without its event (a bet
+    played at once: its one `bet.played`, which must name its transaction), an
     aggregate whose sequence has a gap (not 1, 2, ... n) or a repeat, or an event id in it
     more than once. The outbox holds a unit of work's events as one JSON array (revision
     0022), so no unique index guards event ids or `(aggregate, sequence)` any more; these

@@ -49,7 +49,7 @@ from application.seeds import take_nonce
 from application.velocity import NO_VELOCITY_LIMITS, VelocityPolicy
 from domain.accounts import AccountKind
 from domain.errors import DomainError, IdempotencyConflict, NotFound
-from domain.events import bet_stored, transactions_posted
+from domain.events import bet_posted
 from domain.games.base import ProvablyFairGame
 from domain.games.catalog import game_by_code
 from domain.ledger import PostedTransaction, Transaction
@@ -255,15 +255,17 @@ class Placement(BetPoster):
         transactions: list[Transaction] = []
         house: dict[int, AccountKind] = {}
         for _, step in stored:
-            uow.raise_events(*bet_stored(step.final))
             transactions.extend(await self._postings(uow, step))
             _, in_play, bankroll = await self._settlement_accounts(uow, step.final, step.wallet_id)
             house[in_play] = AccountKind.BETS_IN_PLAY
             house[bankroll] = AccountKind.HOUSE_BANKROLL
         balances = {known.wallets[key][0]: known.wallets[key][1] for key in wallets}
         owners = {known.wallets[key][0]: key[0] for key in wallets}
-        posted = posted_on(transactions, balances, owners, house)
-        uow.raise_events(*transactions_posted(*posted))
+        posted = iter(posted_on(transactions, balances, owners, house))
+        # Each bet's transactions, in the order `_postings` made them (its events and receipt).
+        mine = {i: [next(posted) for _ in range(step.postings)] for i, step in stored}
+        for i, step in stored:
+            uow.raise_events(*bet_posted(step.final, mine[i]))
         created = {pair.id for pair in new_pairs}
         uow.placements.defer(
             PlacementWrite(
@@ -288,9 +290,8 @@ class Placement(BetPoster):
                 round=None if seating is None else seating.seats(),
             )
         )
-        steps = iter(posted)
         for i, step in stored:
-            decided[i] = await self._receipt(uow, step, steps)
+            decided[i] = await self._receipt(uow, step, iter(mine[i]))
             self._log(step, len(stored))
         return decided, alone
 
@@ -365,10 +366,9 @@ class Placement(BetPoster):
         decided = decide_bet(command, facts, now=self._clock.now(), ids=self._ids)
         if not await uow.bets.add(decided.final):
             raise LostRace  # a twin with this bet id committed first: replay it
-        uow.raise_events(*bet_stored(decided.final))
         self._log(decided)
         posted = await uow.ledger.post_all(await self._postings(uow, decided))
-        uow.raise_events(*transactions_posted(*posted))
+        uow.raise_events(*bet_posted(decided.final, posted))
         return await self._receipt(uow, decided, iter(posted))
 
     async def _take_nonce(self, uow: UnitOfWork, player_id: int) -> tuple[SeedPair, int]:

@@ -98,8 +98,9 @@ def posted_on(
 ) -> list[PostedTransaction]:
     """The transactions as the ledger will record them, for their events and receipts. The
     wallets' balances follow from the balances read (the write checks they still hold), and
-    a transaction that moves a wallet gives only the wallet's legs: its `TransactionPosted`
-    tells the player, not the house (docs/events.md). One that moves no wallet (a lost bet's
+    a transaction that moves a wallet gives only the wallet's legs: its event
+    (`TransactionPosted`, or the bet's `BetPlayed`) tells the player, not the house
+    (docs/events.md). One that moves no wallet (a lost bet's
     settlement) gives the house's legs with balance 0: `place_bets` fills in their balances,
     which only the posting knows, in the event it writes."""
     running = dict(balances)

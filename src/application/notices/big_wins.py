@@ -1,7 +1,7 @@
 """The public feed of big wins (issue 23, docs/notifications.md "The big-wins feed"): a
-`bet.settled` that won big (`BigWinRules`) is kept as one post (`big_win.post:{bet id}`) in the
-notice queue, sent by the same sender at the same pace as every notice, to the operator's
-channel instead of the player's chat.
+`bet.settled` or `bet.played` that won big (`BigWinRules`) is kept as one post
+(`big_win.post:{bet id}`) in the notice queue, sent by the same sender at the same pace as
+every notice, to the operator's channel instead of the player's chat.
 
 Kept only with the player's consent (the opt-in topic `big_wins`) and when no post of theirs
 went out within the cooldown; when due, checked again (`gate.may_send`): the consent still
@@ -18,6 +18,9 @@ from domain.big_wins import BIG_WIN, BigWinRules
 from domain.notices import NewNotice
 
 BET_SETTLED = "bet.settled"
+BET_PLAYED = "bet.played"  # a bet placed and settled at once: its settlement, in one event
+# The events that carry a bet's settlement, with the same fields (docs/events.md).
+SETTLEMENTS = frozenset({BET_SETTLED, BET_PLAYED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +44,11 @@ class BigWinFeed:
 
 
 def big_win_of(envelope: EventEnvelope, rules: BigWinRules) -> NewNotice | None:
-    """The post a `bet.settled` asks for, or None (not a big win; docs/events.md is the
-    payload's contract). Raises KeyError, TypeError or ValueError on a payload it cannot
-    read."""
+    """The post a `bet.settled` (or `bet.played`) asks for, or None (not a big win;
+    docs/events.md is the payloads' contract). Raises KeyError, TypeError or ValueError on a
+    payload it cannot read."""
     data = envelope.data
-    if envelope.type != BET_SETTLED or data.get("state") != "won":
+    if envelope.type not in SETTLEMENTS or data.get("state") != "won":
         return None
     stake, payout = int(data["stake"]), int(data["payout"])
     currency, multiplier = str(data["currency"]), str(data["multiplier"])

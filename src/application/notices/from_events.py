@@ -3,7 +3,7 @@
 (`withdrawal.*`, and `withdrawal.payout_delayed`: approved, its provider could not pay it
 yet), and a bonus granted, whose reminder is kept due 24 hours before it expires
 (`bonus.granted`), and a bet won big, posted in the operator's channel with the player's
-consent (`big_wins`, `bet.settled`). One notice an event, named by what it tells
+consent (`big_wins`, `bet.settled` or `bet.played`). One notice an event, named by what it tells
 (`withdrawal.paid:{id}`): an event delivered again is the same notice, kept once. A topic the
 player turned off is not kept; whether a kept one is still sent is decided again when it is
 due (`gate`)."""
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from application.notices.big_wins import BET_SETTLED, BigWinFeed, big_win_of, in_cooldown
+from application.notices.big_wins import SETTLEMENTS, BigWinFeed, big_win_of, in_cooldown
 from application.ports import Clock, EventEnvelope, UnitOfWorkFactory
 from domain.accounts import AccountKind
 from domain.big_wins import BIG_WIN
@@ -82,7 +82,7 @@ class NotifyOfEvents:
 
     def _notice_of(self, envelope: EventEnvelope) -> NewNotice | None:
         # Every bet's settlement passes here: no database unless the feed is on and it is big.
-        if envelope.type == BET_SETTLED:
+        if envelope.type in SETTLEMENTS:
             return big_win_of(envelope, self._feed.rules) if self._feed.on else None
         return notice_of(envelope)
 

@@ -106,6 +106,10 @@ function onLive(raw) {
     case "ledger.transaction_posted":
       applyLedger(message, data);
       break;
+    case "bet.played": // placed and settled at once: its balances and its bet in one event
+      applyLedger(message, data);
+      live.onBet(message.type, data);
+      break;
     case "bet.placed":
     case "bet.settled":
     case "bet.voided":
