@@ -464,37 +464,34 @@ async def test_reconcile_holds_a_bet_played_to_its_bet(
     coin = PlaceBetCommand(guarded.id, uuid.uuid4(), "coin", Money(10, XTR), {"side": "heads"})
     two = (await place(coin)).bet  # the locked road: two transactions, an event a step
     tx = played.placed_transaction_id
-    insert = text("INSERT INTO outbox (events) VALUES (CAST(:events AS jsonb))")
-    async with engine.connect() as conn:
-        assert await missing_events(conn) == []
-        await conn.rollback()
-        async with conn.begin() as transaction:
-            await conn.execute(
-                text(
-                    "DELETE FROM outbox WHERE id IN (SELECT position FROM outbox_events"
-                    " WHERE type = 'bet.played' AND payload ->> 'bet_id' = :b)"
-                ),
-                {"b": str(played.id)},
-            )
-            gone = await missing_events(conn)
+    insert = "INSERT INTO outbox (events) VALUES (CAST(:events AS jsonb))"
+    its_row = (
+        " WHERE id IN (SELECT position FROM outbox_events"
+        f" WHERE type = 'bet.played' AND payload ->> 'bet_id' = '{played.id}')"
+    )
+
+    async def found_after(*statements: tuple[str, dict]) -> list[str]:
+        async with engine.connect() as conn, conn.begin() as transaction:
+            for statement, values in statements:
+                await conn.execute(text(statement), values)
+            found = await missing_events(conn)
             await transaction.rollback()
-        async with conn.begin() as transaction:
-            await conn.execute(insert, {"events": _forged_play(played.id, tx)})
-            await conn.execute(insert, {"events": _forged_play(two.id, two.placed_transaction_id)})
-            forged = await missing_events(conn)
-            await transaction.rollback()
-        async with conn.begin() as transaction:
-            await conn.execute(
-                text(
-                    "UPDATE outbox SET events = CAST(replace(CAST(events AS text), :t, :u) AS json)"
-                    " WHERE id IN (SELECT position FROM outbox_events"
-                    " WHERE type = 'bet.played' AND payload ->> 'bet_id' = :b)"
-                ),
-                {"t": str(tx), "u": str(uuid.uuid4()), "b": str(played.id)},
-            )
-            renamed = await missing_events(conn)
-            await transaction.rollback()
-        assert await missing_events(conn) == []
+        return found
+
+    assert await found_after() == []
+    gone = await found_after(("DELETE FROM outbox" + its_row, {}))
+    forged = await found_after(
+        (insert, {"events": _forged_play(played.id, tx)}),
+        (insert, {"events": _forged_play(two.id, two.placed_transaction_id)}),
+    )
+    renamed = await found_after(
+        (
+            "UPDATE outbox SET events = CAST(replace(CAST(events AS text), :t, :u) AS json)"
+            + its_row,
+            {"t": str(tx), "u": str(uuid.uuid4())},
+        )
+    )
+    assert await found_after() == []
     assert f"ledger transaction {tx} has no ledger.transaction_posted event" in gone
     assert f"bet {played.id} has no bet.placed event" in gone
     assert f"bet {played.id} is {played.state.value} without its event" in gone
