@@ -100,9 +100,9 @@ def posted_on(
     wallets' balances follow from the balances read (the write checks they still hold), and
     a transaction that moves a wallet gives only the wallet's legs: its event
     (`TransactionPosted`, or the bet's `BetPlayed`) tells the player, not the house
-    (docs/events.md). One that moves no wallet (a lost bet's
-    settlement) gives the house's legs with balance 0: `place_bets` fills in their balances,
-    which only the posting knows, in the event it writes."""
+    (docs/events.md). One that moves no wallet (a lost bet's settlement) gives the house's
+    legs with balance 0: `place_bets` fills in their balances, which only the posting knows,
+    in the event it writes."""
     running = dict(balances)
     posted = []
     for transaction in transactions:
