@@ -15,12 +15,12 @@ from datetime import datetime
 from application.ports import EventEnvelope
 from application.ports.unit_of_work import UnitOfWork
 from domain.big_wins import BIG_WIN, BigWinRules
+from domain.events import BetPlayed, BetSettled
 from domain.notices import NewNotice
 
-BET_SETTLED = "bet.settled"
-BET_PLAYED = "bet.played"  # a bet placed and settled at once: its settlement, in one event
-# The events that carry a bet's settlement, with the same fields (docs/events.md).
-SETTLEMENTS = frozenset({BET_SETTLED, BET_PLAYED})
+# The events that carry a bet's settlement, with the same fields (docs/events.md): a bet
+# settled, or one placed and settled at once in one transaction.
+SETTLEMENTS = frozenset({BetSettled.name, BetPlayed.name})
 
 
 @dataclass(frozen=True, slots=True)
