@@ -301,19 +301,54 @@ def _bet_fields(bet: Bet) -> _BetFields:
     )
 
 
+class _FairnessFields(TypedDict):
+    """What `bet.placed` and `bet.played` say of a provably fair bet's seeds (None otherwise)."""
+
+    server_seed_hash: str | None
+    client_seed: str | None
+    nonce: int | None
+
+
+def _fairness_fields(bet: Bet) -> _FairnessFields:
+    fairness = bet.fairness
+    return _FairnessFields(
+        server_seed_hash=fairness.server_seed_hash if fairness else None,
+        client_seed=fairness.client_seed if fairness else None,
+        nonce=fairness.nonce if fairness else None,
+    )
+
+
+class _OutcomeFields(TypedDict):
+    """What `bet.settled` and `bet.played` say of a won or lost bet's result."""
+
+    state: str
+    outcome: int
+    multiplier: str
+    payout: int
+
+
+def _outcome_fields(bet: Bet) -> _OutcomeFields:
+    assert bet.outcome is not None
+    assert bet.payout is not None
+    assert bet.multiplier is not None
+    return _OutcomeFields(
+        state=bet.state.value,
+        outcome=bet.outcome,
+        multiplier=format_multiplier(bet.multiplier),
+        payout=bet.payout,
+    )
+
+
 def _bet_placed(bet: Bet) -> OutboxRow:
     """Sequence 1: the bet's row is inserted once. A bet stored already final says "placed"
     here all the same: this event is its placing."""
-    fairness = bet.fairness
     payload = BetPlacedV1(
         **_bet_fields(bet),
         max_payout=bet.max_payout,
         state=BetState.PLACED.value,
         placed_at=bet.placed_at,
         transaction_id=bet.placed_transaction_id,
-        server_seed_hash=fairness.server_seed_hash if fairness else None,
-        client_seed=fairness.client_seed if fairness else None,
-        nonce=fairness.nonce if fairness else None,
+        **_fairness_fields(bet),
     )
     return _row(BetPlaced.name, "bet", bet.id, 1, bet.placed_at, bet.player_id, payload)
 
@@ -334,15 +369,9 @@ def _bet_ended(kind: str, bet: Bet) -> OutboxRow:
             transaction_id=transaction_id,
         )
     else:
-        assert bet.outcome is not None
-        assert bet.payout is not None
-        assert bet.multiplier is not None
         payload = BetSettledV1(
             **_bet_fields(bet),
-            state=bet.state.value,
-            outcome=bet.outcome,
-            multiplier=format_multiplier(bet.multiplier),
-            payout=bet.payout,
+            **_outcome_fields(bet),
             settled_at=at,
             transaction_id=transaction_id,
         )
@@ -353,23 +382,14 @@ def _bet_played(bet: Bet, posted: PostedTransaction) -> OutboxRow:
     """Aggregate ("player", id), numbered by the outbox like the `ledger.transaction_posted` it
     stands for, so that a consumer sees the player's balances in order; the bet's own aggregate
     has no event (its placing and settlement are this one)."""
-    fairness = bet.fairness
-    assert bet.outcome is not None
-    assert bet.payout is not None
-    assert bet.multiplier is not None
     at = bet.settled_at or bet.placed_at
     payload = BetPlayedV1(
         **_bet_fields(bet),
+        **_outcome_fields(bet),
         max_payout=bet.max_payout,
-        state=bet.state.value,
-        outcome=bet.outcome,
-        multiplier=format_multiplier(bet.multiplier),
-        payout=bet.payout,
         placed_at=bet.placed_at,
         settled_at=at,
-        server_seed_hash=fairness.server_seed_hash if fairness else None,
-        client_seed=fairness.client_seed if fairness else None,
-        nonce=fairness.nonce if fairness else None,
+        **_fairness_fields(bet),
         transaction_id=posted.id,
         kind=posted.kind.value,
         balances=[_balance_change(leg) for leg in posted.legs if leg.player_id == bet.player_id],
