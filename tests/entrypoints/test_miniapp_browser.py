@@ -267,29 +267,25 @@ async def test_a_player_plays_dice_in_the_mini_app_page(
         await context.close()
 
 
-async def _publish_ledger_event(
-    redis_url: str, player_id: int, posting, *, sequence: int = 1_000
-) -> None:
-    """What the outbox relay publishes for this posting, on the player's live channel."""
+async def _publish(redis_url: str, player_id: int, row, sequence: int) -> None:
+    """What the outbox relay publishes for this outbox row (numbered `sequence`), on the
+    player's live channel."""
     import msgspec
     from redis.asyncio import Redis
 
     from adapters.event_wire.envelope import encode_envelope, player_channel
-    from adapters.event_wire.rows import outbox_rows
     from application.ports import EventEnvelope
-    from domain.events import TransactionPosted
 
-    (event,) = outbox_rows(TransactionPosted(posting.transaction))
     envelope = EventEnvelope(
-        event_id=event.event_id,
-        type=event.type,
-        version=event.version,
-        aggregate_type=event.aggregate_type,
-        aggregate_id=event.aggregate_id,
+        event_id=row.event_id,
+        type=row.type,
+        version=row.version,
+        aggregate_type=row.aggregate_type,
+        aggregate_id=row.aggregate_id,
         sequence=sequence,
         occurred_at=datetime.now(UTC),
-        player_ids=list(event.player_ids),
-        data=msgspec.to_builtins(event.payload),
+        player_ids=list(row.player_ids),
+        data=msgspec.to_builtins(row.payload),
     )
     client = Redis.from_url(redis_url)
     try:
@@ -298,15 +294,24 @@ async def _publish_ledger_event(
         await client.aclose()
 
 
+async def _publish_ledger_event(
+    redis_url: str, player_id: int, posting, *, sequence: int = 1_000
+) -> None:
+    """The `ledger.transaction_posted` of this posting, as the relay publishes it."""
+    from adapters.event_wire.rows import outbox_rows
+    from domain.events import TransactionPosted
+
+    (row,) = outbox_rows(TransactionPosted(posting.transaction))
+    await _publish(redis_url, player_id, row, sequence)
+
+
 async def _publish_bet_played(redis_url: str, player_id: int, play: dict, sequence: int) -> None:
     """The `bet.played` the relay publishes for a bet played at once, from the play's answer
-    (checked against its payload struct, `BetPlayedV1`), on the player's live channel."""
+    (checked against its payload struct, `BetPlayedV1`)."""
     import msgspec
-    from redis.asyncio import Redis
 
-    from adapters.event_wire.envelope import encode_envelope, player_channel
     from adapters.event_wire.payloads import BetPlayedV1
-    from application.ports import EventEnvelope
+    from adapters.event_wire.rows import OutboxRow
 
     bet, balance = play["bet"], play["balance"]
     data = msgspec.convert(
@@ -341,22 +346,18 @@ async def _publish_bet_played(redis_url: str, player_id: int, play: dict, sequen
         },
         BetPlayedV1,
     )
-    envelope = EventEnvelope(
+    row = OutboxRow(
         event_id=uuid.uuid4(),
         type="bet.played",
         version=1,
         aggregate_type="player",
         aggregate_id=str(player_id),
-        sequence=sequence,
+        sequence=None,  # the outbox numbers it: `_publish` does here
         occurred_at=datetime.now(UTC),
-        player_ids=[player_id],
-        data=msgspec.to_builtins(data),
+        player_ids=(player_id,),
+        data=data,
     )
-    client = Redis.from_url(redis_url)
-    try:
-        assert await client.publish(player_channel(player_id), encode_envelope(envelope)) >= 1
-    finally:
-        await client.aclose()
+    await _publish(redis_url, player_id, row, sequence)
 
 
 # What each instant game's form is set to, and what the bet stored must then say.
