@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
@@ -291,7 +291,7 @@ class Placement(BetPoster):
             )
         )
         for i, step in stored:
-            decided[i] = await self._receipt(uow, step, iter(mine[i]))
+            decided[i] = await self._receipt(uow, step, mine[i])
             self._log(step, len(stored))
         return decided, alone
 
@@ -369,7 +369,7 @@ class Placement(BetPoster):
         self._log(decided)
         posted = await uow.ledger.post_all(await self._postings(uow, decided))
         uow.raise_events(*bet_posted(decided.final, posted))
-        return await self._receipt(uow, decided, iter(posted))
+        return await self._receipt(uow, decided, posted)
 
     async def _take_nonce(self, uow: UnitOfWork, player_id: int) -> tuple[SeedPair, int]:
         """The player's seed pair and the nonce this bet takes (the pair is made for a first
@@ -401,18 +401,16 @@ class Placement(BetPoster):
         return postings
 
     async def _receipt(
-        self, uow: UnitOfWork, decided: DecidedBet, posted: Iterator[PostedTransaction]
+        self, uow: UnitOfWork, decided: DecidedBet, posted: Sequence[PostedTransaction]
     ) -> BetReceipt:
-        """The receipt of a decided bet whose postings are next in `posted`."""
-        last = next(posted)
-        if decided.posted_at_once:
-            await self._risk.on_bet_settled(uow, decided.final)
-        elif decided.settled_at_once:
-            settled = next(posted)
+        """The receipt of a decided bet whose postings are `posted` (`decided.postings` of
+        them: the stake's, then a settlement's when it has one of its own)."""
+        last = posted[0]
+        if decided.settled_at_once:
             # Large wins and wagers are flagged and audited in the settlement's transaction.
             await self._risk.on_bet_settled(uow, decided.final)
-            if decided.final.payout:  # a loss leaves the wallet alone
-                last = settled
+            if len(posted) == 2 and decided.final.payout:  # a loss leaves the wallet alone
+                last = posted[1]
         balance = last.leg_for(decided.wallet_id).balance_after
         return BetReceipt(decided.final, Money(balance, decided.final.stake.currency))
 
