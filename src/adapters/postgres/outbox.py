@@ -387,6 +387,16 @@ _MISSING = text(
                payload ->> 'transaction_id' AS transaction_id,
                CASE type WHEN 'bet.played' THEN payload ->> 'bet_id' END AS played_bet_id
         FROM outbox_events
+    ),
+    -- The bets whose placing and end are owed events of their own: all since the horizon but
+    -- a bet played at once (one transaction) that has its `bet.played`, which is both.
+    stepped_bets AS (
+        SELECT b.id, b.state
+        FROM bets b
+        WHERE b.placed_at >= (SELECT checked_from FROM horizon)
+          AND NOT (b.settlement_transaction_id = b.placed_transaction_id
+                   AND EXISTS (SELECT 1 FROM events o
+                               WHERE o.played_bet_id = CAST(b.id AS text)))
     )
     SELECT 'ledger transaction ' || t.id || ' has no ledger.transaction_posted event'
     FROM ledger_transactions t
@@ -396,25 +406,18 @@ _MISSING = text(
                         AND o.transaction_id = CAST(t.id AS text))
     UNION ALL
     SELECT 'bet ' || b.id || ' has no bet.placed event'
-    FROM bets b
-    WHERE b.placed_at >= (SELECT checked_from FROM horizon)
-      AND NOT EXISTS (SELECT 1 FROM events o WHERE o.aggregate_type = 'bet'
+    FROM stepped_bets b
+    WHERE NOT EXISTS (SELECT 1 FROM events o WHERE o.aggregate_type = 'bet'
                         AND o.aggregate_id = CAST(b.id AS text) AND o.sequence = 1
                         AND o.type = 'bet.placed')
-      AND NOT (b.settlement_transaction_id = b.placed_transaction_id
-               AND EXISTS (SELECT 1 FROM events o
-                           WHERE o.played_bet_id = CAST(b.id AS text)))
     UNION ALL
     SELECT 'bet ' || b.id || ' is ' || b.state || ' without its event'
-    FROM bets b
-    WHERE b.state <> 'placed' AND b.placed_at >= (SELECT checked_from FROM horizon)
+    FROM stepped_bets b
+    WHERE b.state <> 'placed'
       AND NOT EXISTS (SELECT 1 FROM events o WHERE o.aggregate_type = 'bet'
                         AND o.aggregate_id = CAST(b.id AS text) AND o.sequence = 2
                         AND o.type = CASE b.state WHEN 'voided' THEN 'bet.voided'
                                                   ELSE 'bet.settled' END)
-      AND NOT (b.settlement_transaction_id = b.placed_transaction_id
-               AND EXISTS (SELECT 1 FROM events o
-                           WHERE o.played_bet_id = CAST(b.id AS text)))
     UNION ALL
     SELECT 'bet ' || b.id || ' is played at once but its event says it is not'
     FROM bets b
