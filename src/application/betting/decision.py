@@ -102,11 +102,6 @@ class DecidedBet:
         """Settled at once and posted as one transaction (`Bet.instant_legs`)."""
         return self.settled_at_once and self.final.posted_at_once
 
-    @property
-    def postings(self) -> int:
-        """How many ledger transactions its placement posts (`Placement._postings`)."""
-        return 2 if self.settled_at_once and not self.posted_at_once else 1
-
 
 def decide_bet(
     command: PlaceBetCommand, facts: PlacementFacts, *, now: datetime, ids: IdGenerator

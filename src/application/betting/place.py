@@ -253,9 +253,12 @@ class Placement(BetPoster):
         if not decided and not stored:
             return decided, alone
         transactions: list[Transaction] = []
+        made: dict[int, int] = {}  # how many of them each bet's `_postings` made
         house: dict[int, AccountKind] = {}
-        for _, step in stored:
-            transactions.extend(await self._postings(uow, step))
+        for i, step in stored:
+            postings = await self._postings(uow, step)
+            made[i] = len(postings)
+            transactions.extend(postings)
             _, in_play, bankroll = await self._settlement_accounts(uow, step.final, step.wallet_id)
             house[in_play] = AccountKind.BETS_IN_PLAY
             house[bankroll] = AccountKind.HOUSE_BANKROLL
@@ -263,7 +266,7 @@ class Placement(BetPoster):
         owners = {known.wallets[key][0]: key[0] for key in wallets}
         posted = iter(posted_on(transactions, balances, owners, house))
         # Each bet's transactions, in the order `_postings` made them (its events and receipt).
-        mine = {i: [next(posted) for _ in range(step.postings)] for i, step in stored}
+        mine = {i: [next(posted) for _ in range(made[i])] for i, _ in stored}
         for i, step in stored:
             uow.raise_events(*bet_posted(step.final, mine[i]))
         created = {pair.id for pair in new_pairs}
@@ -403,7 +406,7 @@ class Placement(BetPoster):
     async def _receipt(
         self, uow: UnitOfWork, decided: DecidedBet, posted: Sequence[PostedTransaction]
     ) -> BetReceipt:
-        """The receipt of a decided bet whose postings are `posted` (`decided.postings` of
+        """The receipt of a decided bet whose postings are `posted` (as `_postings` made
         them: the stake's, then a settlement's when it has one of its own)."""
         last = posted[0]
         if decided.settled_at_once:
